@@ -1,0 +1,3 @@
+from phongdich.manage import main
+
+main()

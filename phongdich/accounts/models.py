@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.db import models
+
+
+class Official(models.Model):
+    """A user's role and the area it applies to. Users without one see no personal data."""
+
+    class Role(models.TextChoices):
+        PROVINCE_ADMIN = "province_admin", "Quản trị tỉnh"
+        HEALTH_DEPT = "health_dept", "Sở Y tế / CDC"
+        AREA_OFFICIAL = "area_official", "Cán bộ địa bàn"
+        VENUE_MANAGER = "venue_manager", "Quản lý địa điểm"
+        VENUE_STAFF = "venue_staff", "Nhân viên kiểm soát"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="official")
+    role = models.CharField(max_length=30, choices=Role.choices)
+    area = models.ForeignKey("geo.Area", on_delete=models.PROTECT, related_name="officials")
+    organisation = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=15, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    def __str__(self):
+        return f"{self.user.get_username()} ({self.get_role_display()}, {self.area})"
+
+    @property
+    def sees_people(self) -> bool:
+        """Venue roles record check-ins but do not browse people or their histories."""
+        return self.role in {self.Role.PROVINCE_ADMIN, self.Role.HEALTH_DEPT, self.Role.AREA_OFFICIAL}

@@ -1,0 +1,116 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class ScannerDevice(models.Model):
+    """A phone or scanner used by control staff. Authenticates to the API with a bearer token.
+
+    Only a hash of the token is stored; the token is shown once when the device is registered.
+    """
+
+    is_device = True  # lets services and the audit log tell a device from a user
+
+    name = models.CharField(max_length=100)
+    venue = models.ForeignKey("venues.Venue", on_delete=models.CASCADE, related_name="devices")
+    token_hash = models.CharField(max_length=64, unique=True)
+    token_prefix = models.CharField(max_length=8)  # shown in lists so staff can tell devices apart
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    # DRF's IsAuthenticated asks request.user.is_authenticated; a device answers for itself.
+    is_authenticated = True
+    is_anonymous = False
+    is_superuser = False
+
+    def __str__(self):
+        return f"{self.name} ({self.token_prefix}…)"
+
+
+class CheckIn(models.Model):
+    """One visit of a person to a venue: time in, time out, and how it was recorded.
+
+    `checked_in_at` is when the scan happened (the device's clock for offline batches);
+    `received_at` is when the server stored it. Both are kept.
+    """
+
+    class Source(models.TextChoices):
+        SELF_SCAN = "self_scan", "Người dân tự quét mã địa điểm"
+        STAFF_SCAN = "staff_scan", "Nhân viên quét mã cá nhân"
+        PAPER = "paper", "Tờ khai giấy"
+        OFFLINE_BATCH = "offline_batch", "Thiết bị gửi lại khi có mạng"
+
+    class CheckoutKind(models.TextChoices):
+        PERSON = "person", "Người dân bấm ra về"
+        STAFF = "staff", "Nhân viên ghi nhận"
+        AUTO = "auto", "Tự động theo thời lượng"
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="checkins")
+    venue = models.ForeignKey("venues.Venue", on_delete=models.PROTECT, related_name="checkins")
+    code = models.ForeignKey(
+        "venues.VenueCode", null=True, blank=True, on_delete=models.SET_NULL, related_name="checkins"
+    )
+    area_path = models.CharField(max_length=255)  # the venue's area path at check-in time, for scoping
+    checked_in_at = models.DateTimeField()
+    checked_out_at = models.DateTimeField(null=True, blank=True)
+    checkout_kind = models.CharField(max_length=10, choices=CheckoutKind.choices, blank=True)
+    received_at = models.DateTimeField()
+    source = models.CharField(max_length=20, choices=Source.choices)
+    device = models.ForeignKey(ScannerDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Client-generated id (or Idempotency-Key) with the sender it belongs to: a repeat records nothing.
+    nonce_scope = models.CharField(max_length=40, blank=True)
+    nonce = models.CharField(max_length=64, null=True, blank=True)
+    # The three questions asked at the door (symptoms, contact with a case, travel in the last 14 days).
+    has_symptoms = models.BooleanField(null=True)
+    had_contact = models.BooleanField(null=True)
+    travelled = models.BooleanField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["nonce_scope", "nonce"], name="checkin_nonce_unique"),
+            models.CheckConstraint(
+                condition=Q(checked_out_at__isnull=True) | Q(checked_out_at__gte=F("checked_in_at")),
+                name="checkin_out_after_in",
+            ),
+        ]
+        indexes = [
+            # Venue history and "active venues in the last 7 days".
+            models.Index(fields=["venue", "checked_in_at"]),
+            # A person's movements (tracing).
+            models.Index(fields=["person", "checked_in_at"]),
+            # Area lists and statistics, and the retention purge (oldest first).
+            models.Index(fields=["checked_in_at", "area_path"]),
+            # The auto check-out sweep looks only at open visits.
+            models.Index(fields=["checked_in_at"], condition=Q(checked_out_at__isnull=True), name="checkin_open"),
+        ]
+
+    def __str__(self):
+        return f"{self.person_id} @ {self.venue_id} {self.checked_in_at:%Y-%m-%d %H:%M}"
+
+
+class VenueDailyCount(models.Model):
+    """Anonymous check-in counts per venue and local day. They outlive the check-ins (retention)."""
+
+    venue = models.ForeignKey("venues.Venue", on_delete=models.CASCADE, related_name="daily_counts")
+    area_path = models.CharField(max_length=255)
+    day = models.DateField()
+    checkins = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["venue", "day"], name="venue_daily_count_unique")]
+        indexes = [models.Index(fields=["day", "area_path"])]
+
+
+class RollupState(models.Model):
+    """Single row: every local day up to and including `rolled_through` is in VenueDailyCount.
+
+    Statistics read counts for those days and raw check-ins for later days, so nothing is counted
+    twice and nothing is lost when old check-ins are deleted.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    rolled_through = models.DateField(null=True)

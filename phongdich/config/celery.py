@@ -1,0 +1,25 @@
+"""The Celery application. Tasks live in each app's tasks.py; the beat schedule is here."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phongdich.config.settings")
+
+app = Celery("phongdich")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Roll up each finished day into anonymous counts, then delete check-ins past retention.
+    "checkins-rollup-and-prune": {
+        "task": "phongdich.checkins.tasks.checkins_rollup_and_prune",
+        "schedule": crontab(minute=15, hour="*/1"),
+    },
+    # Close visits that nobody checked out of, after their venue type's duration.
+    "checkins-auto-checkout": {
+        "task": "phongdich.checkins.tasks.checkins_auto_checkout",
+        "schedule": crontab(minute="*/5"),
+    },
+}

@@ -1,0 +1,42 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+
+from phongdich.core import views as core_views
+
+api_v1 = [
+    path("", include("phongdich.geo.api_urls")),
+    path("", include("phongdich.people.api_urls")),
+    path("", include("phongdich.venues.api_urls")),
+    path("", include("phongdich.checkins.api_urls")),
+    path("", include("phongdich.stats.api_urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", core_views.healthz, name="healthz"),
+    # The short URL printed in venue QR codes: keep it short, the code gets denser with every character.
+    path("c/", include("phongdich.checkins.public_urls")),
+]
+
+urlpatterns += i18n_patterns(
+    path("", RedirectView.as_view(pattern_name="stats:dashboard", permanent=False), name="home"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("phongdich.accounts.urls")),
+    path("areas/", include("phongdich.geo.urls")),
+    path("people/", include("phongdich.people.urls")),
+    path("venues/", include("phongdich.venues.urls")),
+    path("checkins/", include("phongdich.checkins.urls")),
+    path("stats/", include("phongdich.stats.urls")),
+    prefix_default_language=False,
+)
+
+handler400 = "phongdich.core.views.bad_request"
+handler403 = "phongdich.core.views.permission_denied"
+handler404 = "phongdich.core.views.page_not_found"
+handler500 = "phongdich.core.views.server_error"

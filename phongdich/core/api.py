@@ -1,0 +1,142 @@
+"""API plumbing shared by every app: the error handler and Idempotency-Key support."""
+
+import functools
+import hashlib
+import json
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+
+from . import errors
+from .errors import ApplicationError
+from .models import IdempotencyKey
+
+logger = logging.getLogger(__name__)
+
+_DRF_TO_CODE = [
+    (drf.ParseError, errors.MALFORMED_JSON),
+    (drf.UnsupportedMediaType, errors.UNSUPPORTED_MEDIA_TYPE),
+    (drf.NotAuthenticated, errors.NOT_AUTHENTICATED),
+    (drf.AuthenticationFailed, errors.NOT_AUTHENTICATED),
+    (drf.PermissionDenied, errors.PERMISSION_DENIED),
+    (drf.NotFound, errors.NOT_FOUND),
+    (drf.MethodNotAllowed, errors.METHOD_NOT_ALLOWED),
+    (drf.Throttled, errors.RATE_LIMITED),
+]
+
+
+def _field_errors(detail):
+    """DRF's nested ErrorDetail structure as plain strings."""
+    if isinstance(detail, dict):
+        return {key: _field_errors(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_field_errors(value) for value in detail]
+    return str(detail)
+
+
+def as_application_error(exc) -> ApplicationError | None:
+    if isinstance(exc, ApplicationError):
+        return exc
+    if isinstance(exc, Http404):
+        return ApplicationError(errors.NOT_FOUND)
+    if isinstance(exc, DjangoPermissionDenied):
+        return ApplicationError(errors.PERMISSION_DENIED)
+    if isinstance(exc, RequestDataTooBig):
+        return ApplicationError(errors.REQUEST_TOO_LARGE)
+    if isinstance(exc, drf.ValidationError):
+        return ApplicationError(errors.INVALID_INPUT, extra={"fields": _field_errors(exc.detail)})
+    for exc_class, code in _DRF_TO_CODE:
+        if isinstance(exc, exc_class):
+            extra = {"retry_after_seconds": exc.wait} if isinstance(exc, drf.Throttled) and exc.wait else {}
+            return ApplicationError(code, extra=extra)
+    return None
+
+
+def exception_handler(exc, context):
+    """DRF's EXCEPTION_HANDLER: every error leaves the API in one shape (core.errors)."""
+    app_error = as_application_error(exc)
+    if app_error is None:
+        return None  # let it propagate: a bug, logged and answered by the 500 handler
+    response = Response(app_error.as_dict(), status=app_error.status)
+    if isinstance(exc, drf.Throttled) and exc.wait:
+        response["Retry-After"] = str(int(exc.wait) + 1)
+    if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def _principal(request) -> str:
+    user = getattr(request, "user", None)
+    if user is not None and getattr(user, "is_device", False):
+        return f"device:{user.pk}"
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return "anon"
+
+
+def idempotency_key_of(request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not (1 <= len(key) <= 255) or not key.isprintable():
+        raise ApplicationError(errors.IDEMPOTENCY_KEY_INVALID)
+    return key
+
+
+def idempotent(view_method):
+    """Make a DRF write handler honour the `Idempotency-Key` header.
+
+    The first successful answer is stored in the same transaction as the write. A repeat with the
+    same key and the same body gets that stored answer and writes nothing; the same key with a
+    different body gets 422 `idempotency_key_reused`. Failed requests store nothing, so a client
+    may correct and retry with the same key.
+    """
+
+    @functools.wraps(view_method)
+    def wrapper(self, request, *args, **kwargs):
+        key = idempotency_key_of(request)
+        if key is None:
+            return view_method(self, request, *args, **kwargs)
+        principal = _principal(request)
+        request_hash = hashlib.sha256(
+            request.method.encode() + b" " + request.path.encode() + b"\n" + request.body
+        ).hexdigest()
+
+        def replay(existing: IdempotencyKey):
+            if existing.request_hash != request_hash:
+                raise ApplicationError(errors.IDEMPOTENCY_KEY_REUSED)
+            response = Response(existing.response_body, status=existing.status_code)
+            response["Idempotent-Replayed"] = "true"
+            return response
+
+        existing = IdempotencyKey.objects.filter(principal=principal, key=key).first()
+        if existing is not None:
+            return replay(existing)
+        try:
+            with transaction.atomic():
+                response = view_method(self, request, *args, **kwargs)
+                if response.status_code < 300:
+                    IdempotencyKey.objects.create(
+                        principal=principal,
+                        key=key,
+                        method=request.method,
+                        path=request.path[:255],
+                        request_hash=request_hash,
+                        status_code=response.status_code,
+                        response_body=json.loads(json.dumps(response.data, cls=DjangoJSONEncoder)),
+                    )
+        except IntegrityError:
+            # A concurrent request with the same key committed first: answer as it did.
+            existing = IdempotencyKey.objects.filter(principal=principal, key=key).first()
+            if existing is None:
+                raise
+            return replay(existing)
+        return response
+
+    return wrapper

@@ -1,0 +1,101 @@
+"""One error shape for the whole project.
+
+Services raise `ApplicationError(SOME_CODE, extra={...})`. The API handler (core.api) turns it into
+`{"code", "message", "message_vi", "message_en", "extra"}` with the code's HTTP status. Codes are
+stable snake_case strings that clients may switch on; every code is listed in docs/api.md.
+Messages are written here in both languages (not through gettext) so that an API answer always
+carries both, whatever language the client asked for.
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils import translation
+
+REGISTRY: dict[str, "ErrorCode"] = {}
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    code: str
+    status: int
+    vi: str
+    en: str
+
+    def __post_init__(self):
+        if self.code in REGISTRY and REGISTRY[self.code] != self:
+            raise ValueError(f"error code {self.code!r} defined twice with different texts")
+        REGISTRY[self.code] = self
+
+
+@dataclass
+class ApplicationError(Exception):
+    error: ErrorCode
+    extra: dict = field(default_factory=dict)
+    # Overrides the code's message when the detail matters (e.g. which field); both languages.
+    vi: str | None = None
+    en: str | None = None
+
+    @property
+    def code(self) -> str:
+        return self.error.code
+
+    @property
+    def status(self) -> int:
+        return self.error.status
+
+    def as_dict(self, language: str | None = None) -> dict:
+        vi = self.vi or self.error.vi
+        en = self.en or self.error.en
+        language = (language or translation.get_language() or "vi")[:2]
+        return {
+            "code": self.error.code,
+            "message": en if language == "en" else vi,
+            "message_vi": vi,
+            "message_en": en,
+            "extra": self.extra,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.error.code}: {self.en or self.error.en}"
+
+
+# Codes used by the generic handlers. Domain codes live in each app's errors.py.
+INVALID_INPUT = ErrorCode("invalid_input", 400, "Dữ liệu gửi lên không hợp lệ.", "The submitted data is invalid.")
+MALFORMED_JSON = ErrorCode(
+    "malformed_json", 400, "Nội dung gửi lên không phải JSON hợp lệ.", "The request body is not valid JSON."
+)
+UNSUPPORTED_MEDIA_TYPE = ErrorCode(
+    "unsupported_media_type",
+    415,
+    "Kiểu nội dung không được hỗ trợ; hãy gửi application/json.",
+    "Unsupported content type; send application/json.",
+)
+REQUEST_TOO_LARGE = ErrorCode("request_too_large", 413, "Dữ liệu gửi lên quá lớn.", "The request body is too large.")
+NOT_AUTHENTICATED = ErrorCode(
+    "not_authenticated", 401, "Cần đăng nhập hoặc mã thiết bị hợp lệ.", "Log in or send a valid device token."
+)
+PERMISSION_DENIED = ErrorCode(
+    "permission_denied", 403, "Bạn không có quyền thực hiện thao tác này.", "You may not do this."
+)
+NOT_FOUND = ErrorCode("not_found", 404, "Không tìm thấy.", "Not found.")
+METHOD_NOT_ALLOWED = ErrorCode(
+    "method_not_allowed", 405, "Phương thức không được hỗ trợ.", "This HTTP method is not allowed here."
+)
+RATE_LIMITED = ErrorCode(
+    "rate_limited", 429, "Quá nhiều yêu cầu; vui lòng thử lại sau.", "Too many requests; try again later."
+)
+IDEMPOTENCY_KEY_INVALID = ErrorCode(
+    "idempotency_key_invalid",
+    400,
+    "Idempotency-Key phải dài 1–255 ký tự in được.",
+    "Idempotency-Key must be 1–255 printable characters.",
+)
+IDEMPOTENCY_KEY_REUSED = ErrorCode(
+    "idempotency_key_reused",
+    422,
+    "Idempotency-Key này đã được dùng cho một yêu cầu khác.",
+    "This Idempotency-Key was already used for a different request.",
+)
+SERVER_ERROR = ErrorCode(
+    "server_error", 500, "Lỗi máy chủ; yêu cầu chưa được ghi nhận.", "Server error; the request was not recorded."
+)

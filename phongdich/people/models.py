@@ -1,0 +1,58 @@
+import secrets
+
+from django.db import models
+
+
+def new_public_id() -> str:
+    # 128 random bits: the only identifier a personal QR code carries (no personal data in clear).
+    return secrets.token_urlsafe(16)
+
+
+class Person(models.Model):
+    """A citizen or visitor. Personal data: read it only through people.selectors, which audit."""
+
+    class Gender(models.TextChoices):
+        MALE = "male", "Nam"
+        FEMALE = "female", "Nữ"
+        OTHER = "other", "Khác"
+        UNKNOWN = "", "Không rõ"
+
+    class CreatedVia(models.TextChoices):
+        SELF_CHECKIN = "self_checkin", "Tự quét mã tại địa điểm"
+        PAPER = "paper", "Tờ khai giấy do nhân viên nhập"
+        OFFICIAL = "official", "Cán bộ nhập"
+        IMPORT = "import", "Nhập từ tệp"
+        SELF_REGISTRATION = "self_registration", "Tự đăng ký"
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    full_name = models.CharField(max_length=150)
+    name_folded = models.CharField(max_length=150, db_index=True, editable=False)
+    birth_date = models.DateField(null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    gender = models.CharField(max_length=10, choices=Gender.choices, blank=True, default="")
+    # Not unique: duplicates happen (typing, family members sharing a phone) and are found, not refused.
+    citizen_id = models.CharField(max_length=12, blank=True, db_index=True)  # CCCD, 12 digits
+    old_id_number = models.CharField(max_length=9, blank=True, db_index=True)  # CMND, 9 digits
+    passport_number = models.CharField(max_length=20, blank=True, db_index=True)
+    phone = models.CharField(max_length=16, blank=True, db_index=True)  # E.164, +84xxxxxxxxx
+    nationality = models.CharField(max_length=2, default="VN")  # ISO 3166-1 alpha-2
+    address_area = models.ForeignKey(
+        "geo.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="residents"
+    )
+    address_street = models.CharField(max_length=255, blank=True)
+    # The area the record belongs to for scoping: the address area, or, when the address is not known,
+    # the area where the person was first recorded (a venue's commune).
+    area_path = models.CharField(max_length=255, db_index=True)
+    created_via = models.CharField(max_length=20, choices=CreatedVia.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name_folded", "id"]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def initials(self) -> str:
+        return "".join(part[0] for part in self.full_name.split() if part).upper()

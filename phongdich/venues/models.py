@@ -1,0 +1,107 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+
+def new_code_token() -> str:
+    # 128 random bits in 22 URL-safe characters: unguessable, short enough for a sparse QR code.
+    return secrets.token_urlsafe(16)
+
+
+class VenueType(models.Model):
+    """Kinds of "Điểm kiểm dịch" (seeds 001, 002, 004) with the stay after which a visit is closed."""
+
+    code = models.CharField(max_length=30, primary_key=True)
+    name_vi = models.CharField(max_length=100)
+    name_en = models.CharField(max_length=100)
+    # A visit nobody checked out of is closed this long after check-in (see checkins.services).
+    auto_checkout_minutes = models.PositiveIntegerField(default=120)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+
+    def __str__(self):
+        return self.name_vi
+
+
+class Venue(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Chờ xác minh"
+        VERIFIED = "verified", "Đã xác minh"
+        REJECTED = "rejected", "Bị từ chối"
+        SUSPENDED = "suspended", "Tạm dừng"
+
+    class RegisteredVia(models.TextChoices):
+        PUBLIC_FORM = "public_form", "Đăng ký trực tuyến"
+        OFFICIAL = "official", "Cán bộ nhập"
+        IMPORT = "import", "Nhập từ tệp"
+
+    name = models.CharField(max_length=200)
+    name_folded = models.CharField(max_length=200, db_index=True, editable=False)
+    venue_type = models.ForeignKey(VenueType, on_delete=models.PROTECT, related_name="venues")
+    area = models.ForeignKey("geo.Area", on_delete=models.PROTECT, related_name="venues")
+    area_path = models.CharField(max_length=255, db_index=True, editable=False)  # copy of area.path
+    street_address = models.CharField(max_length=255)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    contact_name = models.CharField(max_length=150, blank=True)
+    contact_phone = models.CharField(max_length=16, blank=True)  # E.164
+    tax_code = models.CharField(max_length=20, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    status_reason = models.CharField(max_length=500, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    registered_via = models.CharField(max_length=20, choices=RegisteredVia.choices)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name_folded", "id"]
+        indexes = [models.Index(fields=["area_path", "status"])]
+
+    def __str__(self):
+        return self.name
+
+
+class VenueMembership(models.Model):
+    """Who manages a venue or works its entrances (control staff)."""
+
+    class Role(models.TextChoices):
+        MANAGER = "manager", "Quản lý"
+        STAFF = "staff", "Nhân viên kiểm soát"
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="venue_memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["venue", "user"], name="venue_membership_unique")]
+
+
+class VenueCode(models.Model):
+    """One QR code of a venue, usually one per entrance (seed 004: spread people over several points)."""
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="codes")
+    label = models.CharField(max_length=100)  # entrance: "Cổng chính", "Cổng phụ"
+    token = models.CharField(max_length=32, unique=True, default=new_code_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["venue_id", "id"]
+
+    def __str__(self):
+        return f"{self.venue} – {self.label}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
