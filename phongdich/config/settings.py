@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # the API docs page works offline
     "phongdich.core",
     "phongdich.geo",
     "phongdich.accounts",
@@ -193,6 +194,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # --- Domain settings ---------------------------------------------------------------------------
@@ -213,6 +217,8 @@ SIGNING_KEY_PEM = env_str("SIGNING_KEY_PEM", "")
 SIGNING_KEY_FILE = Path(env_str("SIGNING_KEY_FILE", str(VAR_DIR / "keys" / "personal-qr-ed25519.pem")))
 # Days a remembered device identity stays on a citizen's phone.
 DEVICE_COOKIE_DAYS = env_int("DEVICE_COOKIE_DAYS", 365, minimum=1)
+# Mounts the benchmark's reference endpoints under /bench/ (bench/checkin_ingest.py sets it). Never in production.
+BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 
 LOGGING = {
     "version": 1,
