@@ -1,0 +1,64 @@
+"""Error codes of the people app (see core.errors for the shape). Every code is listed in docs/api.md."""
+
+from phongdich.core.errors import ErrorCode
+
+INVALID_PHONE = ErrorCode(
+    "invalid_phone",
+    400,
+    "Số điện thoại không phải số di động Việt Nam hợp lệ.",
+    "The phone number is not a valid Vietnamese mobile number.",
+)
+INVALID_CITIZEN_ID = ErrorCode(
+    "invalid_citizen_id",
+    400,
+    "Số căn cước công dân (CCCD) không hợp lệ.",
+    "The citizen ID number (CCCD) is invalid.",
+)
+INVALID_ID_NUMBER = ErrorCode(
+    "invalid_id_number",
+    400,
+    "Số chứng minh nhân dân (CMND) phải gồm 9 chữ số.",
+    "The old ID card number (CMND) must be 9 digits.",
+)
+INVALID_PASSPORT = ErrorCode(
+    "invalid_passport",
+    400,
+    "Số hộ chiếu phải gồm 6–20 chữ cái và chữ số.",
+    "The passport number must be 6–20 letters and digits.",
+)
+INVALID_PERSON = ErrorCode(
+    "invalid_person",
+    400,
+    "Thông tin người không hợp lệ.",
+    "The person's details are invalid.",
+)
+REASON_REQUIRED = ErrorCode(
+    "reason_required",
+    400,
+    "Cần ghi rõ mục đích xem hồ sơ.",
+    "State the purpose of access to view this record.",
+)
+PERSONAL_QR_MALFORMED = ErrorCode(
+    "personal_qr_malformed",
+    400,
+    "Mã QR cá nhân không đọc được.",
+    "The personal QR code cannot be read.",
+)
+PERSONAL_QR_BAD_SIGNATURE = ErrorCode(
+    "personal_qr_bad_signature",
+    400,
+    "Mã QR cá nhân không có chữ ký hợp lệ (có thể là giả).",
+    "The personal QR code's signature is invalid (it may be forged).",
+)
+PERSONAL_QR_EXPIRED = ErrorCode(
+    "personal_qr_expired",
+    400,
+    "Mã QR cá nhân đã hết hạn; hãy mở lại trang cá nhân để lấy mã mới.",
+    "The personal QR code has expired; open your personal page again for a new one.",
+)
+PERSONAL_QR_UNKNOWN_KEY = ErrorCode(
+    "personal_qr_unknown_key",
+    400,
+    "Mã QR cá nhân được ký bằng khóa không xác định.",
+    "The personal QR code was signed with an unknown key.",
+)

@@ -1,0 +1,277 @@
+"""Writes to people. Every function validates and normalises all it stores and writes the audit record."""
+
+from datetime import date
+
+from django.db import transaction
+
+from phongdich.core import errors as core_errors
+from phongdich.core.audit import audit_record
+from phongdich.core.errors import ApplicationError
+from phongdich.core.scoping import area_visible
+from phongdich.core.text import fold
+
+from . import errors
+from .models import Person
+from .validation import (
+    normalise_phone,
+    validate_citizen_id,
+    validate_old_id_number,
+    validate_passport,
+)
+
+_GENDERS = {choice.value for choice in Person.Gender}
+_CREATED_VIA = {choice.value for choice in Person.CreatedVia}
+_OLDEST_BIRTH_YEAR = 1900
+
+
+def _invalid(field: str, vi: str, en: str) -> ApplicationError:
+    return ApplicationError(
+        errors.INVALID_PERSON,
+        extra={"field": field},
+        vi=f"{errors.INVALID_PERSON.vi} {vi}",
+        en=f"{errors.INVALID_PERSON.en} {en}",
+    )
+
+
+def _clean_name(full_name: str) -> str:
+    name = " ".join((full_name or "").split())
+    if not name or len(name) > 150:
+        raise _invalid("full_name", "Họ tên phải có 1–150 ký tự.", "The full name must be 1–150 characters.")
+    return name
+
+
+def _clean_birth(birth_year, birth_date) -> tuple[int | None, date | None]:
+    if birth_date is not None:
+        if birth_date > date.today() or birth_date.year < _OLDEST_BIRTH_YEAR:
+            raise _invalid("birth_date", "Ngày sinh không hợp lệ.", "The date of birth is impossible.")
+        if birth_year is not None and int(birth_year) != birth_date.year:
+            raise _invalid(
+                "birth_year", "Năm sinh không khớp ngày sinh.", "The year of birth does not match the date of birth."
+            )
+        birth_year = birth_date.year
+    if birth_year is not None:
+        try:
+            birth_year = int(birth_year)
+        except (TypeError, ValueError) as exc:
+            raise _invalid("birth_year", "Năm sinh không hợp lệ.", "The year of birth is impossible.") from exc
+        if not _OLDEST_BIRTH_YEAR <= birth_year <= date.today().year:
+            raise _invalid("birth_year", "Năm sinh không hợp lệ.", "The year of birth is impossible.")
+    return birth_year, birth_date
+
+
+def _clean_fields(fields: dict) -> dict:
+    """Validate and normalise the given subset of a person's fields (used by create and update)."""
+    cleaned = dict(fields)
+    if "full_name" in cleaned:
+        cleaned["full_name"] = _clean_name(cleaned["full_name"])
+        cleaned["name_folded"] = fold(cleaned["full_name"])[:150]
+    if "gender" in cleaned:
+        cleaned["gender"] = cleaned["gender"] or ""
+        if cleaned["gender"] not in _GENDERS:
+            raise _invalid("gender", "Giới tính không hợp lệ.", "The gender is not one of male, female, other.")
+    if "birth_year" in cleaned or "birth_date" in cleaned:
+        birth = _clean_birth(cleaned.get("birth_year"), cleaned.get("birth_date"))
+        cleaned["birth_year"], cleaned["birth_date"] = birth
+    if cleaned.get("phone"):
+        cleaned["phone"] = normalise_phone(cleaned["phone"])
+    if cleaned.get("citizen_id"):
+        cleaned["citizen_id"] = validate_citizen_id(
+            cleaned["citizen_id"], birth_year=cleaned.get("birth_year"), gender=cleaned.get("gender")
+        )
+    if cleaned.get("old_id_number"):
+        cleaned["old_id_number"] = validate_old_id_number(cleaned["old_id_number"])
+    if cleaned.get("passport_number"):
+        cleaned["passport_number"] = validate_passport(cleaned["passport_number"])
+    if "nationality" in cleaned:
+        nationality = (cleaned["nationality"] or "VN").strip().upper()
+        if len(nationality) != 2 or not nationality.isalpha() or not nationality.isascii():
+            raise _invalid("nationality", "Quốc tịch phải là mã 2 chữ cái.", "The nationality must be a 2-letter code.")
+        cleaned["nationality"] = nationality
+    if "address_street" in cleaned:
+        cleaned["address_street"] = " ".join((cleaned["address_street"] or "").split())[:255]
+    return cleaned
+
+
+def _area_path_for(address_area, area_path: str | None) -> str:
+    if address_area is not None:
+        return address_area.path
+    if area_path:
+        return area_path
+    raise _invalid("address_area", "Cần địa bàn của người này.", "The person's area is required.")
+
+
+@transaction.atomic
+def person_create(
+    *,
+    actor,
+    full_name: str,
+    phone: str = "",
+    birth_year: int | None = None,
+    birth_date: date | None = None,
+    gender: str = "",
+    citizen_id: str = "",
+    old_id_number: str = "",
+    passport_number: str = "",
+    nationality: str = "VN",
+    address_area=None,
+    address_street: str = "",
+    area_path: str | None = None,
+    created_via: str,
+) -> Person:
+    """Create a person from validated, normalised data and audit `people.person.created`.
+
+    Guarantees: the phone is stored in E.164, ID numbers are structurally valid (a CCCD also agrees with
+    the birth year and gender), `name_folded` is set, and `area_path` is the address area's path or else
+    the given `area_path`. Invalid input raises ApplicationError and writes nothing.
+    """
+    if created_via not in _CREATED_VIA:
+        raise _invalid("created_via", "Nguồn tạo không hợp lệ.", "Unknown created_via.")
+    cleaned = _clean_fields(
+        {
+            "full_name": full_name,
+            "phone": phone,
+            "birth_year": birth_year,
+            "birth_date": birth_date,
+            "gender": gender,
+            "citizen_id": citizen_id,
+            "old_id_number": old_id_number,
+            "passport_number": passport_number,
+            "nationality": nationality,
+            "address_street": address_street,
+        }
+    )
+    person = Person.objects.create(
+        **cleaned,
+        address_area=address_area,
+        area_path=_area_path_for(address_area, area_path),
+        created_via=created_via,
+    )
+    audit_record(
+        actor=actor,
+        action="people.person.created",
+        obj=person,
+        area_path=person.area_path,
+        extra={"created_via": created_via},
+    )
+    return person
+
+
+@transaction.atomic
+def person_find_or_create(
+    *,
+    full_name: str,
+    phone: str,
+    birth_year: int | None,
+    citizen_id: str = "",
+    area_path: str,
+    created_via: str,
+    address_area=None,
+    address_street: str = "",
+) -> Person:
+    """The person a citizen (self check-in) or a paper form describes: an existing record or a new one.
+
+    Match rule: same normalised phone AND same folded name AND same birth year, and no different citizen ID
+    on record → that person (a missing citizen ID is filled in). Anything else makes a new person: family
+    members share phones, and a near-match is left for the duplicates page, never merged here. The result
+    looks the same whether the person was found or created, so the caller learns nothing about others; the
+    caller must show back only what the citizen typed. Invalid input raises ApplicationError, writes nothing.
+    """
+    name = _clean_name(full_name)
+    cleaned = _clean_fields({"phone": phone, "birth_year": birth_year, "citizen_id": citizen_id})
+    if not cleaned["phone"]:
+        raise ApplicationError(errors.INVALID_PHONE, extra={"value": ""})
+    candidates = Person.objects.filter(
+        phone=cleaned["phone"], name_folded=fold(name)[:150], birth_year=cleaned["birth_year"]
+    ).order_by("id")
+    for person in candidates[:5]:
+        if cleaned["citizen_id"] and person.citizen_id and person.citizen_id != cleaned["citizen_id"]:
+            continue
+        if cleaned["citizen_id"] and not person.citizen_id:
+            person.citizen_id = cleaned["citizen_id"]
+            person.save(update_fields=["citizen_id", "updated_at"])
+            audit_record(
+                actor=None,
+                action="people.person.updated",
+                obj=person,
+                area_path=person.area_path,
+                extra={"fields": ["citizen_id"], "created_via": created_via},
+            )
+        return person
+    return person_create(
+        actor=None,
+        full_name=name,
+        phone=cleaned["phone"],
+        birth_year=cleaned["birth_year"],
+        citizen_id=cleaned["citizen_id"],
+        address_area=address_area,
+        address_street=address_street,
+        area_path=area_path,
+        created_via=created_via,
+    )
+
+
+_UPDATABLE = {
+    "full_name",
+    "phone",
+    "birth_year",
+    "birth_date",
+    "gender",
+    "citizen_id",
+    "old_id_number",
+    "passport_number",
+    "nationality",
+    "address_area",
+    "address_street",
+}
+
+
+@transaction.atomic
+def person_update(*, actor, person: Person, **fields) -> Person:
+    """Change some of a person's fields with the same validation as person_create; audit `people.person.updated`.
+
+    The actor must see the person's area (else not_found, as for a read). Changing the address area moves
+    the record's scope with it. The audit entry names the changed fields, not their values.
+    """
+    unknown = set(fields) - _UPDATABLE
+    if unknown:
+        raise _invalid(sorted(unknown)[0], "Trường không sửa được.", "This field cannot be changed.")
+    if actor is not None and not getattr(actor, "is_device", False) and not area_visible(actor, person.area_path):
+        raise ApplicationError(core_errors.NOT_FOUND)
+    merged = {
+        "birth_year": person.birth_year,
+        "birth_date": person.birth_date,
+        "gender": person.gender,
+        **fields,
+    }
+    if "citizen_id" not in fields and person.citizen_id and {"birth_year", "birth_date", "gender"} & set(fields):
+        merged["citizen_id"] = person.citizen_id  # the CCCD must still agree with the new birth year or gender
+    if "birth_date" in fields and "birth_year" not in fields and fields["birth_date"] is not None:
+        merged["birth_year"] = None
+    cleaned = _clean_fields(merged)
+    changed = []
+    for name in sorted(set(fields) | ({"name_folded"} if "full_name" in fields else set())):
+        value = cleaned.get(name, fields.get(name))
+        if getattr(person, name) != value:
+            setattr(person, name, value)
+            changed.append(name)
+    if "birth_date" in fields and person.birth_year != cleaned["birth_year"]:
+        person.birth_year = cleaned["birth_year"]
+        changed.append("birth_year")
+    if "address_area" in fields and fields["address_area"] is not None:
+        if actor is not None and not getattr(actor, "is_device", False):
+            if not area_visible(actor, fields["address_area"].path):
+                # An official may not move a record out of their own area (they would lose sight of it).
+                raise ApplicationError(core_errors.PERMISSION_DENIED, extra={"field": "address_area"})
+        if person.area_path != fields["address_area"].path:
+            person.area_path = fields["address_area"].path
+            changed.append("area_path")
+    if changed:
+        person.save()
+        audit_record(
+            actor=actor,
+            action="people.person.updated",
+            obj=person,
+            area_path=person.area_path,
+            extra={"fields": [name for name in changed if name != "name_folded"]},
+        )
+    return person
