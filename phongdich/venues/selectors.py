@@ -3,8 +3,14 @@
 import time
 
 from django.conf import settings
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from .models import VenueCode
+from phongdich.core import errors as core_errors
+from phongdich.core.errors import ApplicationError
+from phongdich.core.scoping import scope_q
+from phongdich.core.text import fold
+
+from .models import Venue, VenueCode, VenueType
 
 # token -> (expires_at_monotonic, VenueCode with venue and venue_type loaded). Per process: check-ins
 # are the hottest path, and a venue's code changes rarely. A revocation takes effect within
@@ -34,3 +40,98 @@ def venue_code_cache_clear(token: str | None = None) -> None:
         _code_cache.clear()
     else:
         _code_cache.pop(token, None)
+
+
+# --- lists and details that officials, venue managers and staff see ------------------------------------
+
+_VENUE_ROLES = {"venue_manager", "venue_staff"}
+_VERIFIER_ROLES = {"area_official", "health_dept", "province_admin"}
+
+
+def _visible_q(viewer) -> Q:
+    """Officials see venues of their area subtree; venue managers and staff only the venues they belong to."""
+    if viewer is None:
+        return Q(pk__in=[])
+    if getattr(viewer, "is_device", False):
+        return Q(pk=viewer.venue_id)
+    if not viewer.is_authenticated:
+        return Q(pk__in=[])
+    official = getattr(viewer, "official", None)
+    if viewer.is_superuser or (official is not None and official.is_active and official.role in _VERIFIER_ROLES):
+        return scope_q(viewer, "area_path")
+    return Q(pk__in=Venue.objects.filter(memberships__user=viewer).values("pk"))
+
+
+def venue_list(*, viewer, q: str = "", status: str | None = None, area=None) -> QuerySet[Venue]:
+    """Venues the viewer may see, searched without diacritics ("cho dong" finds "Chợ Đông").
+
+    For officials who verify, pending venues come first (they are the work waiting for them).
+    `area` (an Area) narrows to its subtree; it never widens the viewer's scope.
+    """
+    qs = Venue.objects.filter(_visible_q(viewer)).select_related("venue_type", "area")
+    folded = fold(q)
+    if folded:
+        qs = qs.filter(name_folded__contains=folded)
+    if status:
+        qs = qs.filter(status=status)
+    if area is not None:
+        qs = qs.filter(area_path__startswith=area.path)
+    pending_first = Case(
+        When(status=Venue.Status.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return qs.annotate(pending_first=pending_first).order_by("pending_first", "name_folded", "id")
+
+
+def venue_get(*, viewer, venue_id) -> Venue:
+    """One venue the viewer may see; not_found (404) otherwise, so that other areas' venues are not revealed."""
+    try:
+        venue_id = int(venue_id)
+    except (TypeError, ValueError):
+        raise ApplicationError(core_errors.NOT_FOUND) from None
+    venue = Venue.objects.filter(_visible_q(viewer), pk=venue_id).select_related("venue_type", "area").first()
+    if venue is None:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    return venue
+
+
+def venue_code_get_for_viewer(*, viewer, code_id) -> VenueCode:
+    """A code of a venue the viewer may see (revoked or not); not_found otherwise."""
+    try:
+        code_id = int(code_id)
+    except (TypeError, ValueError):
+        raise ApplicationError(core_errors.NOT_FOUND) from None
+    code = (
+        VenueCode.objects.filter(pk=code_id, venue__in=Venue.objects.filter(_visible_q(viewer)))
+        .select_related("venue", "venue__area", "venue__venue_type")
+        .first()
+    )
+    if code is None:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    return code
+
+
+def venue_codes(*, venue: Venue, active_only: bool = False) -> QuerySet[VenueCode]:
+    """The venue's codes, oldest first (the caller has already checked the venue is visible)."""
+    qs = venue.codes.all()
+    return qs.filter(revoked_at__isnull=True) if active_only else qs
+
+
+def venues_of_user(*, user) -> QuerySet[Venue]:
+    """The venues a user manages or works at (their own: no area scoping needed)."""
+    if user is None or not user.is_authenticated or getattr(user, "is_device", False):
+        return Venue.objects.none()
+    return Venue.objects.filter(memberships__user=user).select_related("venue_type", "area").order_by("name_folded")
+
+
+def venue_type_list() -> QuerySet[VenueType]:
+    return VenueType.objects.all()
+
+
+def area_label(area) -> str:
+    """'Xã Thạch Lập, Tỉnh Thanh Hóa': the area and its ancestors, for addresses on posters and pages."""
+    names = []
+    node = area
+    while node is not None:
+        names.append(node.name)
+        node = node.parent
+    return ", ".join(names)
