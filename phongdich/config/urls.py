@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
@@ -35,6 +36,10 @@ urlpatterns += i18n_patterns(
     path("stats/", include("phongdich.stats.urls")),
     prefix_default_language=False,
 )
+
+if settings.BENCH_ENDPOINTS:
+    # Reference endpoints of bench/checkin_ingest.py (docs/benchmarks.md), through the same stack.
+    urlpatterns += [path("bench/", include("phongdich.core.bench_urls"))]
 
 handler400 = "phongdich.core.views.bad_request"
 handler403 = "phongdich.core.views.permission_denied"
