@@ -185,6 +185,8 @@ REST_FRAMEWORK = {
         # Public endpoints only (no login): per client address.
         "public": env_str("RATE_LIMIT_PUBLIC", "60/min"),
         "public_lookup": env_str("RATE_LIMIT_PUBLIC_LOOKUP", "20/min"),
+        # Public venue registration (API and web form together): each one creates a user account.
+        "venue_register": env_str("RATE_LIMIT_VENUE_REGISTER", "10/hour"),
     },
     "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0),
 }
