@@ -212,6 +212,8 @@ CHECKIN_BATCH_MAX_AGE_DAYS = env_int("CHECKIN_BATCH_MAX_AGE_DAYS", 14, minimum=1
 CHECKIN_BATCH_MAX_ITEMS = env_int("CHECKIN_BATCH_MAX_ITEMS", 1000, minimum=1)
 # A venue QR code is cached in each process for this long: a revoked code stops working within it.
 VENUE_CODE_CACHE_SECONDS = env_int("VENUE_CODE_CACHE_SECONDS", 5, minimum=0)
+# A scanner device's token is cached in each process for this long: a revoked device stops working within it.
+SCANNER_DEVICE_CACHE_SECONDS = env_int("SCANNER_DEVICE_CACHE_SECONDS", 5, minimum=0)
 # Personal QR codes are valid for this long after issue (re-issued daily; see docs/algorithms.md).
 PERSONAL_QR_VALIDITY_HOURS = env_int("PERSONAL_QR_VALIDITY_HOURS", 36, minimum=1)
 # The province's Ed25519 signing key (PEM). Empty: a key is created in var/keys on first use.
