@@ -1,0 +1,10 @@
+"""Error codes of the geo app (see core.errors for the shape)."""
+
+from phongdich.core.errors import ErrorCode
+
+AREA_IMPORT_INVALID = ErrorCode(
+    "area_import_invalid",
+    400,
+    "Tệp danh mục địa bàn có dòng không hợp lệ; chưa nhập dòng nào.",
+    "The area file has invalid rows; nothing was imported.",
+)
