@@ -1,0 +1,74 @@
+"""Error codes of the check-in domain (see core.errors for the shape). Every code is listed in docs/api.md.
+
+Refusals of a scan come in the order of docs/algorithms.md "Check-in"; each has its own code so that a
+scanner can show the right message and an offline batch can report a reason per item.
+"""
+
+from phongdich.core.errors import ErrorCode
+
+UNKNOWN_CODE = ErrorCode(
+    "unknown_code",
+    404,
+    "Mã QR địa điểm không tồn tại.",
+    "This venue QR code does not exist.",
+)
+CODE_REVOKED = ErrorCode(
+    "code_revoked",
+    410,
+    "Mã QR địa điểm này đã bị thu hồi; hãy quét mã khác tại cửa.",
+    "This venue QR code has been revoked; scan another code at the entrance.",
+)
+VENUE_NOT_VERIFIED = ErrorCode(
+    "venue_not_verified",
+    409,
+    "Địa điểm chưa được cán bộ xã/phường xác minh hoặc đang tạm dừng.",
+    "The venue has not been verified by the commune or is suspended.",
+)
+SCAN_IN_FUTURE = ErrorCode(
+    "scan_in_future",
+    400,
+    "Thời điểm quét nằm ở tương lai; hãy kiểm tra đồng hồ của thiết bị.",
+    "The scan time is in the future; check the device's clock.",
+)
+SCAN_TOO_OLD = ErrorCode(
+    "scan_too_old",
+    400,
+    "Lượt quét quá cũ để ghi nhận.",
+    "The scan is too old to be recorded.",
+)
+CHECKOUT_BEFORE_CHECKIN = ErrorCode(
+    "checkout_before_checkin",
+    400,
+    "Giờ ra không thể trước giờ vào.",
+    "The check-out time cannot be before the check-in time.",
+)
+NOT_VENUE_STAFF = ErrorCode(
+    "not_venue_staff",
+    403,
+    "Bạn không phải nhân viên hoặc quản lý của địa điểm này.",
+    "You are not staff or manager of this venue.",
+)
+BATCH_TOO_LARGE = ErrorCode(
+    "batch_too_large",
+    413,
+    "Lô gửi lên có quá nhiều lượt quét; hãy chia nhỏ.",
+    "The batch has too many scans; split it.",
+)
+UNKNOWN_PERSON = ErrorCode(
+    "unknown_person",
+    404,
+    "Không tìm thấy người mang mã này; hãy khai báo lại.",
+    "No person carries this code; declare again.",
+)
+NO_OPEN_CHECKIN = ErrorCode(
+    "no_open_checkin",
+    409,
+    "Không có lượt vào nào đang mở để ghi nhận ra về.",
+    "There is no open visit to check out of.",
+)
+DEVICE_REVOKED = ErrorCode(
+    "device_revoked",
+    409,
+    "Thiết bị quét này đã bị thu hồi.",
+    "This scanner device has been revoked.",
+)

@@ -1,0 +1,188 @@
+"""Reads of check-ins. Lists are scoped: officials who see people by `checkin.area_path` within their area,
+venue managers and control staff by their own venues only. Reads of personal data by a user are audited.
+
+The statistics reads (venue_scan_counts, daily_scan_counts) return anonymous counts only: VenueDailyCount
+for days already rolled up and raw check-ins for later days, so they read the same before and after the
+retention purge.
+"""
+
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from phongdich.core import errors as core_errors
+from phongdich.core.audit import audit_record
+from phongdich.core.errors import ApplicationError
+from phongdich.core.scoping import NOTHING, scope_q
+
+from .models import CheckIn, RollupState, VenueDailyCount
+
+
+def person_ids_by_public_id(public_ids) -> dict[str, int]:
+    """public_id -> person id, in one query (the bulk form of people.selectors.person_get_by_public_id for
+    offline batches). Ids only: no personal data leaves here."""
+    from phongdich.people.models import Person
+
+    public_ids = [p for p in public_ids if isinstance(p, str)]
+    if not public_ids:
+        return {}
+    return dict(Person.objects.filter(public_id__in=public_ids).values_list("public_id", "id"))
+
+
+def viewer_sees_people(viewer) -> bool:
+    if viewer is None or not viewer.is_authenticated or getattr(viewer, "is_device", False):
+        return False
+    if viewer.is_superuser:
+        return True
+    official = getattr(viewer, "official", None)
+    return official is not None and official.is_active and official.sees_people
+
+
+def checkins_visible_q(viewer) -> Q:
+    """Officials who see people: their area's subtree. Venue managers/staff: their venues. Others: nothing."""
+    from phongdich.venues.models import VenueMembership
+
+    if viewer is None or not viewer.is_authenticated or getattr(viewer, "is_device", False):
+        return NOTHING
+    if viewer.is_superuser:
+        return Q()
+    q = scope_q(viewer, "area_path") if viewer_sees_people(viewer) else NOTHING
+    return q | Q(venue_id__in=VenueMembership.objects.filter(user_id=viewer.pk).values("venue_id"))
+
+
+def checkin_list(
+    *, viewer, venue=None, person=None, start: datetime | None = None, end: datetime | None = None
+) -> QuerySet[CheckIn]:
+    """Check-ins the viewer may see, newest first, optionally for a venue, a person and a time window
+    [start, end). Audited as `checkins.checkin.listed` with the filters."""
+    qs = CheckIn.objects.filter(checkins_visible_q(viewer))
+    if venue is not None:
+        qs = qs.filter(venue_id=venue.pk)
+    if person is not None:
+        qs = qs.filter(person_id=person.pk)
+    if start is not None:
+        qs = qs.filter(checked_in_at__gte=start)
+    if end is not None:
+        qs = qs.filter(checked_in_at__lt=end)
+    audit_record(
+        actor=viewer,
+        action="checkins.checkin.listed",
+        extra={
+            "venue_id": venue.pk if venue is not None else None,
+            "person_id": person.pk if person is not None else None,
+            "start": start.isoformat() if start else None,
+            "end": end.isoformat() if end else None,
+        },
+    )
+    return qs.select_related("person", "venue", "code").order_by("-checked_in_at", "-id")
+
+
+def checkin_get(*, viewer, checkin_id: int) -> CheckIn:
+    """One check-in the viewer may see; not_found (404) otherwise, also when it exists out of scope.
+    Audited as `checkins.checkin.viewed`."""
+    checkin = (
+        CheckIn.objects.filter(checkins_visible_q(viewer), pk=checkin_id)
+        .select_related("person", "venue", "code")
+        .first()
+        if isinstance(checkin_id, int)
+        else None
+    )
+    if checkin is None:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    audit_record(actor=viewer, action="checkins.checkin.viewed", obj=checkin, area_path=checkin.area_path)
+    return checkin
+
+
+def checkin_list_for_person(*, viewer, person) -> QuerySet[CheckIn]:
+    """A person's movements (tracing), for officials who see people, within their area only.
+    Audited as `checkins.person_history.viewed`."""
+    q = checkins_visible_q(viewer) if viewer_sees_people(viewer) else NOTHING
+    audit_record(
+        actor=viewer, action="checkins.person_history.viewed", obj=person, area_path=getattr(person, "area_path", "")
+    )
+    return (
+        CheckIn.objects.filter(q, person_id=person.pk).select_related("venue", "code").order_by("-checked_in_at", "-id")
+    )
+
+
+# --- statistics (anonymous counts) -------------------------------------------------------------------
+
+
+def _bounds(start_date: date, end_date: date) -> tuple[date | None, date | None]:
+    """Split [start_date, end_date] into the rolled part (from VenueDailyCount) and the raw part."""
+    rolled_through = RollupState.objects.filter(pk=1).values_list("rolled_through", flat=True).first()
+    rolled_end = min(end_date, rolled_through) if rolled_through else None
+    if rolled_end is not None and rolled_end < start_date:
+        rolled_end = None
+    raw_start = max(start_date, rolled_through + timedelta(days=1)) if rolled_through else start_date
+    if raw_start > end_date:
+        raw_start = None
+    return rolled_end, raw_start
+
+
+def local_day(moment: datetime) -> date:
+    """The province's calendar day of a moment (settings.TIME_ZONE, Asia/Ho_Chi_Minh)."""
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+
+def day_start(day: date) -> datetime:
+    """The first instant of a local day, as an aware datetime."""
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()), timezone.get_default_timezone())
+
+
+def venue_scan_counts(*, area_path: str, start_date: date, end_date: date) -> dict[int, int]:
+    """Venue id -> check-ins in the local days [start_date, end_date] (inclusive) for venues in the area
+    subtree `area_path` ("" = everywhere). Venues without check-ins are absent."""
+    rolled_end, raw_start = _bounds(start_date, end_date)
+    counts: dict[int, int] = {}
+    if rolled_end is not None:
+        for venue_id, n in (
+            VenueDailyCount.objects.filter(area_path__startswith=area_path, day__gte=start_date, day__lte=rolled_end)
+            .values("venue_id")
+            .annotate(n=Sum("checkins"))
+            .values_list("venue_id", "n")
+        ):
+            counts[venue_id] = counts.get(venue_id, 0) + n
+    if raw_start is not None:
+        for venue_id, n in (
+            CheckIn.objects.filter(
+                area_path__startswith=area_path,
+                checked_in_at__gte=day_start(raw_start),
+                checked_in_at__lt=day_start(end_date + timedelta(days=1)),
+            )
+            .values("venue_id")
+            .annotate(n=Count("id"))
+            .values_list("venue_id", "n")
+        ):
+            counts[venue_id] = counts.get(venue_id, 0) + n
+    return counts
+
+
+def daily_scan_counts(*, area_path: str, start_date: date, end_date: date) -> dict[date, int]:
+    """Local day -> check-ins in the area subtree, for every day of [start_date, end_date] (zeros included)."""
+    counts = {start_date + timedelta(days=i): 0 for i in range((end_date - start_date).days + 1)}
+    rolled_end, raw_start = _bounds(start_date, end_date)
+    if rolled_end is not None:
+        for day, n in (
+            VenueDailyCount.objects.filter(area_path__startswith=area_path, day__gte=start_date, day__lte=rolled_end)
+            .values("day")
+            .annotate(n=Sum("checkins"))
+            .values_list("day", "n")
+        ):
+            counts[day] += n
+    if raw_start is not None:
+        for day, n in (
+            CheckIn.objects.filter(
+                area_path__startswith=area_path,
+                checked_in_at__gte=day_start(raw_start),
+                checked_in_at__lt=day_start(end_date + timedelta(days=1)),
+            )
+            .annotate(day=TruncDate("checked_in_at", tzinfo=timezone.get_default_timezone()))
+            .values("day")
+            .annotate(n=Count("id"))
+            .values_list("day", "n")
+        ):
+            counts[day] = counts.get(day, 0) + n
+    return counts

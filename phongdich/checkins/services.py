@@ -1,0 +1,870 @@
+"""Writes of the check-in domain: the four ways in (self scan, staff scan, paper, offline batch), check-out,
+scanner devices, and the periodic roll-up, purge and automatic check-out.
+
+Every scan is decided in one fixed order (docs/algorithms.md "Check-in", after pretix's
+doc/development/algorithms/checkin.rst): malformed input → unknown code → revoked code → not venue staff →
+venue not verified → personal QR invalid/expired → scan in the future → scan too old → duplicate nonce
+(answered with the existing check-in) → record. A refusal raises ApplicationError with a stable code and
+writes nothing.
+
+The hot path (a scanner device scanning a personal QR) costs one database round trip in the steady state:
+the device, the venue code and the person are cached for a few seconds per process, the QR signature is
+checked in memory, and the check-in is one INSERT in autocommit.
+"""
+
+import hashlib
+import secrets
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Max
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from phongdich.core import errors as core_errors
+from phongdich.core.audit import audit_record
+from phongdich.core.errors import ApplicationError
+
+from . import errors
+from .auth import device_cache_clear, hash_device_token
+from .models import CheckIn, RollupState, ScannerDevice, VenueDailyCount
+from .selectors import day_start, local_day, person_ids_by_public_id
+
+# A day is rolled up only this long after it ended, so that every transaction that stamped a check-in
+# with that day (received_at in it) has committed: a request never runs this long.
+ROLLUP_GRACE = timedelta(minutes=10)
+# public_id -> (expires_monotonic, Person). Brief, per process: the hot path must not look a person up
+# on every scan; a deleted person fails the INSERT and is dropped from here.
+PERSON_CACHE_SECONDS = 30
+# Verified personal QR tokens -> (expires_monotonic, claims): the Ed25519 check is the costliest step of an
+# offline batch, and scanners upload the same codes again and again.
+QR_CACHE_SECONDS = 60
+_CACHE_MAX = 100_000
+_person_cache: dict[str, tuple[float, object]] = {}
+_qr_cache: dict[str, tuple[float, object]] = {}
+
+NONCE_MAX = 64  # CheckIn.nonce max_length
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def _invalid(field: str, vi: str, en: str) -> ApplicationError:
+    return ApplicationError(core_errors.INVALID_INPUT, extra={"fields": {field: [en]}}, vi=vi, en=en)
+
+
+def nonce_for_key(key: str | None) -> str | None:
+    """An Idempotency-Key or client id as a nonce: kept as is when short, else its SHA-256 (same length always)."""
+    if key is None:
+        return None
+    if not isinstance(key, str) or not key or not key.isprintable() or len(key) > 255:
+        raise _invalid("nonce", "Mã chống gửi trùng không hợp lệ.", "The nonce is invalid.")
+    return key if len(key) <= NONCE_MAX else hashlib.sha256(key.encode()).hexdigest()
+
+
+def principal_scope(actor) -> str:
+    """The nonce scope of a sender: the same strings as core.api uses for Idempotency-Key principals."""
+    if getattr(actor, "is_device", False):
+        return f"device:{actor.pk}"
+    return f"user:{actor.pk}"
+
+
+def _code_resolve(code_token, *, now: datetime):
+    """Unknown code → revoked code. Returns the (cached) VenueCode with its venue and venue type."""
+    from phongdich.venues.selectors import venue_code_get
+
+    if not isinstance(code_token, str) or not (1 <= len(code_token) <= 64) or not code_token.isascii():
+        # Malformed tokens cannot match any code: answered like unknown ones, without a query.
+        raise ApplicationError(errors.UNKNOWN_CODE)
+    code = venue_code_get(code_token.strip())
+    if code is None:
+        raise ApplicationError(errors.UNKNOWN_CODE)
+    if code.revoked_at is not None and code.revoked_at <= now:
+        raise ApplicationError(errors.CODE_REVOKED)
+    return code
+
+
+def _venue_check(venue) -> None:
+    from phongdich.venues.models import Venue
+
+    if venue.status != Venue.Status.VERIFIED:
+        raise ApplicationError(errors.VENUE_NOT_VERIFIED, extra={"status": venue.status})
+
+
+def user_can_record_at(user, venue) -> bool:
+    """A user may record check-ins at a venue as its manager or staff, or as an official of its area."""
+    from phongdich.venues.models import VenueMembership
+
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    official = getattr(user, "official", None)
+    if (
+        official is not None
+        and official.is_active
+        and official.sees_people
+        and venue.area_path.startswith(official.area.path)
+    ):
+        return True
+    return VenueMembership.objects.filter(venue_id=venue.pk, user_id=user.pk).exists()
+
+
+def _actor_check(actor, venue) -> None:
+    """Not venue staff: a device only at its own venue; a user through user_can_record_at."""
+    if getattr(actor, "is_device", False):
+        if actor.revoked_at is not None:
+            raise ApplicationError(errors.DEVICE_REVOKED)
+        if actor.venue_id != venue.pk:
+            raise ApplicationError(errors.NOT_VENUE_STAFF)
+        return
+    if not user_can_record_at(actor, venue):
+        raise ApplicationError(errors.NOT_VENUE_STAFF)
+
+
+def personal_qr_claims(personal_qr, *, at: datetime):
+    """Verify a personal QR code as it was at `at` (the scan time): signature and expiry. Cached per process."""
+    from phongdich.people import errors as people_errors
+    from phongdich.people.personal_qr import personal_qr_verify
+
+    if not isinstance(personal_qr, str) or not personal_qr:
+        raise ApplicationError(people_errors.PERSONAL_QR_MALFORMED)
+    hit = _qr_cache.get(personal_qr)
+    if hit is not None and hit[0] > time.monotonic():
+        claims = hit[1]
+        if at >= claims.expires_at:
+            raise ApplicationError(
+                people_errors.PERSONAL_QR_EXPIRED, extra={"expired_at": claims.expires_at.isoformat()}
+            )
+        return claims
+    claims = personal_qr_verify(personal_qr, now=at)
+    if len(_qr_cache) >= _CACHE_MAX:
+        _qr_cache.clear()
+    _qr_cache[personal_qr] = (time.monotonic() + QR_CACHE_SECONDS, claims)
+    return claims
+
+
+def person_for_public_id(public_id: str):
+    """The person with this public_id (cached briefly per process), or unknown_person."""
+    from phongdich.people.selectors import person_get_by_public_id
+
+    hit = _person_cache.get(public_id)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    person = person_get_by_public_id(public_id)
+    if person is None:
+        raise ApplicationError(errors.UNKNOWN_PERSON)
+    if len(_person_cache) >= _CACHE_MAX:
+        _person_cache.clear()
+    _person_cache[public_id] = (time.monotonic() + PERSON_CACHE_SECONDS, person)
+    return person
+
+
+def _time_check(at: datetime, *, now: datetime) -> None:
+    """Scan in the future (beyond the clock skew) → scan too old (beyond the offline upload window)."""
+    if at > now + timedelta(seconds=settings.CHECKIN_CLOCK_SKEW_SECONDS):
+        raise ApplicationError(errors.SCAN_IN_FUTURE, extra={"max_skew_seconds": settings.CHECKIN_CLOCK_SKEW_SECONDS})
+    if at < now - timedelta(days=settings.CHECKIN_BATCH_MAX_AGE_DAYS):
+        raise ApplicationError(errors.SCAN_TOO_OLD, extra={"max_age_days": settings.CHECKIN_BATCH_MAX_AGE_DAYS})
+
+
+def _parse_time(value, field: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str) and len(value) <= 40:
+        try:
+            parsed = parse_datetime(value)
+        except ValueError:
+            parsed = None
+    else:
+        parsed = None
+    if parsed is None or timezone.is_naive(parsed):
+        raise _invalid(
+            field,
+            "Thời điểm phải theo ISO 8601 và có múi giờ.",
+            "The time must be ISO 8601 with a time zone.",
+        )
+    return parsed
+
+
+def _late_counts_add(counts: dict[tuple[int, str, date], int]) -> None:
+    """Add late check-ins to the daily counts of days already rolled up. Call inside the inserting transaction.
+
+    Locking the RollupState row orders this against checkin_rollup: either the roll-up counted our rows
+    (it ran after we committed) or we see its new `rolled_through` and add them ourselves.
+    """
+    if not counts:
+        return
+    state = RollupState.objects.select_for_update().filter(pk=1).first()
+    if state is None or state.rolled_through is None:
+        return
+    for (venue_id, area_path, day), n in counts.items():
+        if day > state.rolled_through:
+            continue
+        updated = VenueDailyCount.objects.filter(venue_id=venue_id, day=day).update(checkins=F("checkins") + n)
+        if not updated:
+            VenueDailyCount.objects.create(venue_id=venue_id, day=day, area_path=area_path, checkins=n)
+
+
+def _replay_or_refuse(existing: CheckIn, candidate: CheckIn, *, compare_time: bool) -> CheckIn:
+    """The same nonce again: the same check-in if it is the same scan, else idempotency_key_reused."""
+    same = existing.person_id == candidate.person_id and existing.venue_id == candidate.venue_id
+    if compare_time:
+        same = same and existing.checked_in_at == candidate.checked_in_at
+    if not same:
+        raise ApplicationError(core_errors.IDEMPOTENCY_KEY_REUSED)
+    existing.replayed = True
+    return existing
+
+
+def _record(checkin: CheckIn, *, compare_time: bool = False) -> CheckIn:
+    """Duplicate nonce → record. One INSERT in autocommit when the scan is of today; a scan of an earlier day
+    also takes the roll-up lock in the same transaction (statistics stay exact).
+
+    The returned check-in has `replayed` True when its nonce had been used by the same scan before.
+    """
+    past_day = local_day(checkin.checked_in_at) < local_day(checkin.received_at)
+    try:
+        if past_day or connection.in_atomic_block:
+            # Inside a caller's transaction, a savepoint keeps a nonce conflict from breaking it.
+            with transaction.atomic():
+                checkin.save(force_insert=True)
+                if past_day:
+                    _late_counts_add({(checkin.venue_id, checkin.area_path, local_day(checkin.checked_in_at)): 1})
+        else:
+            checkin.save(force_insert=True)
+    except IntegrityError:
+        existing = (
+            CheckIn.objects.filter(nonce_scope=checkin.nonce_scope, nonce=checkin.nonce).first()
+            if checkin.nonce is not None
+            else None
+        )
+        if existing is None:
+            # Not the nonce: the person was deleted after we cached them.
+            _person_cache.clear()
+            raise ApplicationError(errors.UNKNOWN_PERSON) from None
+        return _replay_or_refuse(existing, checkin, compare_time=compare_time)
+    checkin.replayed = False
+    return checkin
+
+
+# --- check-in, four ways -------------------------------------------------------------------------------
+
+
+def checkin_code_resolve(*, code_token: str, now: datetime | None = None):
+    """The venue code a citizen scanned, if a check-in there is possible: unknown_code, code_revoked or
+    venue_not_verified otherwise. Writes nothing; pages call it before asking anything of the citizen."""
+    now = now or timezone.now()
+    code = _code_resolve(code_token, now=now)
+    _venue_check(code.venue)
+    return code
+
+
+def checkin_self(
+    *,
+    code_token: str,
+    person,
+    has_symptoms: bool | None,
+    had_contact: bool | None,
+    travelled: bool | None,
+    nonce: str | None = None,
+    now: datetime | None = None,
+) -> CheckIn:
+    """A citizen scanned a venue QR code with their phone: record the visit with the three answers.
+
+    Guarantees: the checks of docs/algorithms.md in order, nothing written on a refusal; the same nonce
+    (scope: the person) answers the first check-in and records nothing; check-in time = receive time.
+    """
+    now = now or timezone.now()
+    code = _code_resolve(code_token, now=now)
+    _venue_check(code.venue)
+    checkin = CheckIn(
+        person=person,
+        venue=code.venue,
+        code=code,
+        area_path=code.venue.area_path,
+        checked_in_at=now,
+        received_at=now,
+        source=CheckIn.Source.SELF_SCAN,
+        nonce_scope=f"person:{person.pk}",
+        nonce=nonce_for_key(nonce),
+        has_symptoms=has_symptoms,
+        had_contact=had_contact,
+        travelled=travelled,
+    )
+    return _record(checkin)
+
+
+def checkin_self_declare(
+    *,
+    code_token: str,
+    full_name: str,
+    phone: str,
+    birth_year: int | None,
+    citizen_id: str = "",
+    has_symptoms: bool | None,
+    had_contact: bool | None,
+    travelled: bool | None,
+    nonce: str | None = None,
+    now: datetime | None = None,
+) -> CheckIn:
+    """A first-time citizen: the venue is checked first, then the person is found or created
+    (people.services.person_find_or_create) and checked in, all in one transaction: a refusal writes nothing."""
+    from phongdich.people.models import Person
+    from phongdich.people.services import person_find_or_create
+
+    now = now or timezone.now()
+    code = checkin_code_resolve(code_token=code_token, now=now)
+    with transaction.atomic():
+        person = person_find_or_create(
+            full_name=full_name,
+            phone=phone,
+            birth_year=birth_year,
+            citizen_id=citizen_id,
+            area_path=code.venue.area_path,
+            created_via=Person.CreatedVia.SELF_CHECKIN,
+        )
+        return checkin_self(
+            code_token=code_token,
+            person=person,
+            has_symptoms=has_symptoms,
+            had_contact=had_contact,
+            travelled=travelled,
+            nonce=nonce,
+            now=now,
+        )
+
+
+def checkin_staff_scan(
+    *,
+    actor,
+    personal_qr: str,
+    code_token: str | None = None,
+    venue=None,
+    scanned_at: datetime | None = None,
+    nonce: str | None = None,
+    now: datetime | None = None,
+) -> CheckIn:
+    """Control staff scanned a citizen's personal QR code at a venue.
+
+    `actor` is a ScannerDevice (its venue, or one of its venue's codes) or a user who is manager/staff of
+    the venue or an official of its area. Guarantees: the checks of docs/algorithms.md in order, nothing
+    written on a refusal; both scan time and receive time kept; the same nonce (scope: the device or user)
+    answers the first check-in (`replayed`) or 422 if it named another scan. One INSERT in the steady state.
+    """
+    now = now or timezone.now()
+    is_device = getattr(actor, "is_device", False)
+    code = None
+    if code_token:
+        code = _code_resolve(code_token, now=now)
+        if venue is not None and code.venue_id != venue.pk:
+            raise _invalid("code_token", "Mã QR không thuộc địa điểm này.", "The code does not belong to this venue.")
+        venue = code.venue
+    elif venue is None:
+        if not is_device:
+            raise _invalid("venue", "Cần chọn địa điểm.", "Choose a venue.")
+        venue = actor.venue
+    _actor_check(actor, venue)
+    _venue_check(venue)
+    at = scanned_at or now
+    claims = personal_qr_claims(personal_qr, at=at)
+    if scanned_at is not None:
+        _time_check(scanned_at, now=now)
+    person = person_for_public_id(claims.public_id)
+    checkin = CheckIn(
+        person=person,
+        venue=venue,
+        code=code,
+        area_path=venue.area_path,
+        checked_in_at=at,
+        received_at=now,
+        source=CheckIn.Source.STAFF_SCAN,
+        device=actor if is_device else None,
+        recorded_by=None if is_device else actor,
+        nonce_scope=principal_scope(actor),
+        nonce=nonce_for_key(nonce),
+    )
+    return _record(checkin, compare_time=scanned_at is not None)
+
+
+def checkin_paper(
+    *,
+    actor,
+    venue,
+    code=None,
+    full_name: str,
+    phone: str,
+    birth_year,
+    citizen_id: str = "",
+    address_area=None,
+    address_street: str = "",
+    has_symptoms: bool | None,
+    had_contact: bool | None,
+    travelled: bool | None,
+    checked_in_at: datetime | None = None,
+    nonce: str | None = None,
+) -> CheckIn:
+    """Control staff enter a paper declaration (a person without a smartphone).
+
+    Guarantees: the venue and time checks first, then the person is found or created (invalid_phone,
+    invalid_citizen_id… from the people app) and checked in, in one transaction with an audit entry
+    `checkins.checkin.paper_recorded`: a refusal writes nothing.
+    """
+    from phongdich.people.models import Person
+    from phongdich.people.services import person_find_or_create
+
+    now = timezone.now()
+    if code is not None:
+        if code.venue_id != venue.pk:
+            raise _invalid("code", "Lối vào không thuộc địa điểm này.", "The entrance does not belong to this venue.")
+        if code.revoked_at is not None and code.revoked_at <= now:
+            raise ApplicationError(errors.CODE_REVOKED)
+    _actor_check(actor, venue)
+    _venue_check(venue)
+    at = checked_in_at or now
+    _time_check(at, now=now)
+    is_device = getattr(actor, "is_device", False)
+    with transaction.atomic():
+        person = person_find_or_create(
+            full_name=full_name,
+            phone=phone,
+            birth_year=birth_year,
+            citizen_id=citizen_id,
+            area_path=venue.area_path,
+            created_via=Person.CreatedVia.PAPER,
+            address_area=address_area,
+            address_street=address_street,
+        )
+        checkin = _record(
+            CheckIn(
+                person=person,
+                venue=venue,
+                code=code,
+                area_path=venue.area_path,
+                checked_in_at=at,
+                received_at=now,
+                source=CheckIn.Source.PAPER,
+                device=actor if is_device else None,
+                recorded_by=None if is_device else actor,
+                nonce_scope=principal_scope(actor),
+                nonce=nonce_for_key(nonce),
+                has_symptoms=has_symptoms,
+                had_contact=had_contact,
+                travelled=travelled,
+            ),
+            compare_time=checked_in_at is not None,
+        )
+        if not checkin.replayed:
+            audit_record(
+                actor=actor,
+                action="checkins.checkin.paper_recorded",
+                obj=checkin,
+                area_path=checkin.area_path,
+                extra={"person_id": person.pk, "venue_id": venue.pk},
+            )
+    return checkin
+
+
+@dataclass
+class BatchItemResult:
+    client_id: str | None
+    status: str  # accepted | duplicate | refused
+    code: str = ""
+    message_vi: str = ""
+    message_en: str = ""
+    checkin_id: int | None = None
+
+    @classmethod
+    def refused(cls, client_id, error: ApplicationError) -> "BatchItemResult":
+        data = error.as_dict()
+        return cls(client_id, "refused", error.code, data["message_vi"], data["message_en"])
+
+
+def _batch_item_parse(item) -> tuple[str, str, str | None, datetime, str]:
+    """Malformed input: the first check of every item."""
+    if not isinstance(item, dict):
+        raise _invalid("item", "Mỗi lượt quét phải là một đối tượng JSON.", "Each scan must be a JSON object.")
+    client_id = item.get("client_id")
+    if not isinstance(client_id, str) or not (1 <= len(client_id) <= NONCE_MAX) or not client_id.isprintable():
+        raise _invalid(
+            "client_id", "client_id phải dài 1–64 ký tự in được.", "client_id must be 1–64 printable characters."
+        )
+    personal_qr = item.get("personal_qr")
+    if not isinstance(personal_qr, str) or not personal_qr:
+        raise _invalid("personal_qr", "Thiếu mã QR cá nhân.", "personal_qr is missing.")
+    code_token = item.get("code_token") or None
+    if code_token is not None and not isinstance(code_token, str):
+        raise _invalid("code_token", "code_token phải là chuỗi.", "code_token must be a string.")
+    scanned_at = _parse_time(item.get("scanned_at"), "scanned_at")
+    if scanned_at is None:
+        raise _invalid("scanned_at", "Thiếu thời điểm quét.", "scanned_at is missing.")
+    direction = item.get("direction") or "in"
+    if direction not in ("in", "out"):
+        raise _invalid("direction", 'direction phải là "in" hoặc "out".', 'direction must be "in" or "out".')
+    return client_id, personal_qr, code_token, scanned_at, direction
+
+
+def checkin_batch(*, device: ScannerDevice, items: list[dict], now: datetime | None = None) -> list[BatchItemResult]:
+    """An offline scanner uploads the scans it made while offline, each with its client id and scan time.
+
+    Guarantees: one result per item, in order, each accepted, duplicate or refused with its own reason (the
+    checks of docs/algorithms.md per item); one transaction for the whole batch, refused items do not block
+    the others; the client id is the nonce (scope "device:<id>"), so sending the same batch twice records
+    nothing twice; scan time and receive time kept; a scan of a day already rolled up is added to that day's
+    VenueDailyCount in the same transaction. Persons and codes are resolved in bulk and rows inserted in bulk.
+    """
+    from phongdich.venues.models import VenueCode
+
+    now = now or timezone.now()
+    if not isinstance(items, list):
+        raise _invalid("items", "items phải là một danh sách.", "items must be a list.")
+    if len(items) > settings.CHECKIN_BATCH_MAX_ITEMS:
+        raise ApplicationError(errors.BATCH_TOO_LARGE, extra={"max_items": settings.CHECKIN_BATCH_MAX_ITEMS})
+    if device.revoked_at is not None:
+        raise ApplicationError(errors.DEVICE_REVOKED)
+    scope = principal_scope(device)
+
+    results: list[BatchItemResult | None] = [None] * len(items)
+    parsed: list[tuple | None] = [None] * len(items)
+    for index, item in enumerate(items):
+        client_id = item.get("client_id") if isinstance(item, dict) else None
+        client_id = client_id[:NONCE_MAX] if isinstance(client_id, str) else None
+        try:
+            parsed[index] = _batch_item_parse(item)
+        except ApplicationError as error:
+            results[index] = BatchItemResult.refused(client_id, error)
+
+    tokens = {p[2] for p in parsed if p is not None and p[2] and 1 <= len(p[2]) <= 64}
+    codes = {c.token: c for c in VenueCode.objects.select_related("venue").filter(token__in=tokens)} if tokens else {}
+    claims_by_index: dict[int, object] = {}
+    for index, entry in enumerate(parsed):
+        if entry is None:
+            continue
+        client_id, personal_qr, code_token, scanned_at, direction = entry
+        try:
+            code = None
+            venue = device.venue
+            if code_token:
+                code = codes.get(code_token)
+                if code is None:
+                    raise ApplicationError(errors.UNKNOWN_CODE)
+                if code.revoked_at is not None and code.revoked_at <= scanned_at:
+                    raise ApplicationError(errors.CODE_REVOKED)
+                venue = code.venue
+            _actor_check(device, venue)
+            _venue_check(venue)
+            claims_by_index[index] = personal_qr_claims(personal_qr, at=scanned_at)
+            _time_check(scanned_at, now=now)
+            parsed[index] = (client_id, personal_qr, code, scanned_at, direction, venue)
+        except ApplicationError as error:
+            results[index] = BatchItemResult.refused(client_id, error)
+            parsed[index] = None
+
+    person_ids = person_ids_by_public_id({c.public_id for c in claims_by_index.values()})
+    ins: dict[str, tuple[int, CheckIn]] = {}
+    outs: list[tuple[int, str, int, object, datetime]] = []
+    first_index: dict[str, int] = {}
+    for index, entry in enumerate(parsed):
+        if entry is None:
+            continue
+        client_id, _qr, code, scanned_at, direction, venue = entry
+        person_id = person_ids.get(claims_by_index[index].public_id)
+        if person_id is None:
+            results[index] = BatchItemResult.refused(client_id, ApplicationError(errors.UNKNOWN_PERSON))
+            continue
+        if client_id in first_index:
+            # The same client id twice in one upload: the second is a repeat of the first.
+            results[index] = BatchItemResult(client_id, "duplicate")
+            continue
+        first_index[client_id] = index
+        if direction == "out":
+            outs.append((index, client_id, person_id, venue, scanned_at))
+            continue
+        ins[client_id] = (
+            index,
+            CheckIn(
+                person_id=person_id,
+                venue_id=venue.pk,
+                code_id=code.pk if code else None,
+                area_path=venue.area_path,
+                checked_in_at=scanned_at,
+                received_at=now,
+                source=CheckIn.Source.OFFLINE_BATCH,
+                device_id=device.pk,
+                nonce_scope=scope,
+                nonce=client_id,
+            ),
+        )
+
+    with transaction.atomic():
+        if ins:
+            CheckIn.objects.bulk_create([c for _i, c in ins.values()], ignore_conflicts=True, batch_size=500)
+            stored = CheckIn.objects.filter(nonce_scope=scope, nonce__in=list(ins)).values_list(
+                "nonce", "id", "received_at", "person_id", "venue_id"
+            )
+            late: dict[tuple[int, str, date], int] = defaultdict(int)
+            today = local_day(now)
+            for nonce, checkin_id, received_at, person_id, venue_id in stored:
+                index, candidate = ins[nonce]
+                if received_at == now and person_id == candidate.person_id:
+                    results[index] = BatchItemResult(nonce, "accepted", checkin_id=checkin_id)
+                    day = local_day(candidate.checked_in_at)
+                    if day < today:
+                        late[(candidate.venue_id, candidate.area_path, day)] += 1
+                elif person_id == candidate.person_id and venue_id == candidate.venue_id:
+                    results[index] = BatchItemResult(nonce, "duplicate", checkin_id=checkin_id)
+                else:
+                    results[index] = BatchItemResult.refused(
+                        nonce, ApplicationError(core_errors.IDEMPOTENCY_KEY_REUSED)
+                    )
+            _late_counts_add(late)
+        for index, client_id, person_id, venue, scanned_at in outs:
+            results[index] = _batch_checkout(client_id, person_id, venue, scanned_at)
+    for client_id, (index, _candidate) in ins.items():
+        if results[index] is None:  # every inserted or conflicting row is found again; this is a safety net
+            results[index] = BatchItemResult(client_id, "duplicate")
+    for result in results:
+        if result is not None and result.status == "duplicate" and result.checkin_id is None:
+            first = first_index.get(result.client_id)
+            if first is not None and results[first] is not None:
+                result.checkin_id = results[first].checkin_id
+    return results  # type: ignore[return-value]
+
+
+def _batch_checkout(client_id: str, person_id: int, venue, scanned_at: datetime) -> BatchItemResult:
+    """An "out" scan: closes the person's latest visit to the venue that began before it."""
+    checkin = (
+        CheckIn.objects.select_for_update()
+        .filter(person_id=person_id, venue_id=venue.pk, checked_in_at__lte=scanned_at)
+        .order_by("-checked_in_at")
+        .first()
+    )
+    if checkin is None:
+        return BatchItemResult.refused(client_id, ApplicationError(errors.NO_OPEN_CHECKIN))
+    if checkin.checked_out_at is not None:
+        return BatchItemResult(client_id, "duplicate", checkin_id=checkin.pk)
+    checkin.checked_out_at = scanned_at
+    checkin.checkout_kind = CheckIn.CheckoutKind.STAFF
+    checkin.save(update_fields=["checked_out_at", "checkout_kind"])
+    return BatchItemResult(client_id, "accepted", checkin_id=checkin.pk)
+
+
+# --- check-out -----------------------------------------------------------------------------------------
+
+
+def checkout(*, checkin: CheckIn, actor=None, at: datetime | None = None, kind: str) -> CheckIn:
+    """Close a visit at `at` (default now).
+
+    Guarantees: an actor (device or user) must be allowed at the venue (not_venue_staff); an explicit time
+    before check-in is checkout_before_checkin, one beyond the clock skew scan_in_future; a visit already
+    closed is returned unchanged (a repeat is harmless); the row is locked while it changes; a user's
+    check-out is audited as `checkins.checkin.checked_out`.
+    """
+    now = timezone.now()
+    if actor is not None:
+        _actor_check(actor, checkin.venue)
+    if at is not None:
+        if at > now + timedelta(seconds=settings.CHECKIN_CLOCK_SKEW_SECONDS):
+            raise ApplicationError(errors.SCAN_IN_FUTURE)
+    with transaction.atomic():
+        row = CheckIn.objects.select_for_update().get(pk=checkin.pk)
+        if row.checked_out_at is not None:
+            return row
+        if at is not None and at < row.checked_in_at:
+            raise ApplicationError(errors.CHECKOUT_BEFORE_CHECKIN)
+        # Without an explicit time, a check-in stamped slightly ahead by a scanner's clock closes at its start.
+        row.checked_out_at = max(at or now, row.checked_in_at)
+        row.checkout_kind = kind
+        row.save(update_fields=["checked_out_at", "checkout_kind"])
+        if actor is not None and not getattr(actor, "is_device", False):
+            audit_record(
+                actor=actor,
+                action="checkins.checkin.checked_out",
+                obj=row,
+                area_path=row.area_path,
+                extra={"kind": kind},
+            )
+    return row
+
+
+def checkin_checkout_self(*, checkin_id: int, person, now: datetime | None = None) -> CheckIn:
+    """The citizen pressed "check out" on their phone: only their own visit (else not_found), kind PERSON."""
+    checkin = CheckIn.objects.select_related("venue").filter(pk=checkin_id, person_id=person.pk).first()
+    if checkin is None:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    return checkout(checkin=checkin, at=now, kind=CheckIn.CheckoutKind.PERSON)
+
+
+# --- scanner devices ----------------------------------------------------------------------------------
+
+
+def _device_manager_check(user, venue) -> None:
+    from phongdich.venues.models import VenueMembership
+
+    if user is None or not user.is_authenticated or getattr(user, "is_device", False):
+        raise ApplicationError(errors.NOT_VENUE_STAFF)
+    if user.is_superuser:
+        return
+    official = getattr(user, "official", None)
+    if (
+        official is not None
+        and official.is_active
+        and official.sees_people
+        and venue.area_path.startswith(official.area.path)
+    ):
+        return
+    if not VenueMembership.objects.filter(
+        venue_id=venue.pk, user_id=user.pk, role=VenueMembership.Role.MANAGER
+    ).exists():
+        raise ApplicationError(errors.NOT_VENUE_STAFF)
+
+
+def scanner_device_create(*, venue, name: str, created_by) -> tuple[ScannerDevice, str]:
+    """Register a scanner device for a venue; only its manager or an official of its area may.
+
+    Guarantees: the token (256 random bits) is returned once and only its SHA-256 is stored; audited as
+    `checkins.device.created`.
+    """
+    _device_manager_check(created_by, venue)
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise _invalid("name", "Tên thiết bị dài 1–100 ký tự.", "The device name must be 1–100 characters.")
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        device = ScannerDevice.objects.create(
+            name=name, venue=venue, token_hash=hash_device_token(token), token_prefix=token[:8], created_by=created_by
+        )
+        audit_record(actor=created_by, action="checkins.device.created", obj=device, area_path=venue.area_path)
+    return device, token
+
+
+def scanner_device_revoke(*, device: ScannerDevice, actor) -> ScannerDevice:
+    """Revoke a device: its token stops working at once in this process and within the device cache time
+    (SCANNER_DEVICE_CACHE_SECONDS) elsewhere. Repeating is harmless. Audited as `checkins.device.revoked`."""
+    _device_manager_check(actor, device.venue)
+    with transaction.atomic():
+        row = ScannerDevice.objects.select_for_update().get(pk=device.pk)
+        if row.revoked_at is None:
+            row.revoked_at = timezone.now()
+            row.save(update_fields=["revoked_at"])
+            audit_record(actor=actor, action="checkins.device.revoked", obj=row, area_path=device.venue.area_path)
+    device_cache_clear(row.token_hash)
+    return row
+
+
+# --- periodic work ----------------------------------------------------------------------------------
+
+
+def checkin_auto_checkout(*, now: datetime | None = None, chunk: int = 1000) -> int:
+    """Close visits nobody checked out of, once their venue type's auto_checkout_minutes have passed.
+
+    Guarantees: the visit is closed at check-in + that duration (the stay it is assumed to have lasted),
+    kind AUTO; work goes in chunks of `chunk` rows, each its own short transaction; repeatable.
+    Returns the number of visits closed.
+    """
+    from phongdich.venues.models import VenueType
+
+    now = now or timezone.now()
+    closed = 0
+    for venue_type_code, minutes in VenueType.objects.values_list("code", "auto_checkout_minutes"):
+        stay = timedelta(minutes=minutes)
+        while True:
+            with transaction.atomic():
+                ids = list(
+                    CheckIn.objects.filter(
+                        checked_out_at__isnull=True,
+                        checked_in_at__lte=now - stay,
+                        venue__venue_type_id=venue_type_code,
+                    )
+                    .order_by("checked_in_at")
+                    .values_list("id", flat=True)[:chunk]
+                )
+                if not ids:
+                    break
+                closed += CheckIn.objects.filter(id__in=ids, checked_out_at__isnull=True).update(
+                    checked_out_at=F("checked_in_at") + stay, checkout_kind=CheckIn.CheckoutKind.AUTO
+                )
+            if len(ids) < chunk:
+                break
+    return closed
+
+
+def checkin_rollup(*, now: datetime | None = None) -> list[date]:
+    """Roll every finished local day into VenueDailyCount and advance RollupState.rolled_through.
+
+    A day is finished ROLLUP_GRACE after its local midnight. Each day is counted in its own transaction
+    holding the RollupState lock (see _late_counts_add), and its counts are written, not added, so a
+    crash or a second run changes nothing. Returns the days rolled.
+    """
+    now = now or timezone.now()
+    last_finished = local_day(now - ROLLUP_GRACE) - timedelta(days=1)
+    rolled: list[date] = []
+    while True:
+        with transaction.atomic():
+            state, _created = RollupState.objects.select_for_update().get_or_create(pk=1)
+            if state.rolled_through is None:
+                first = CheckIn.objects.order_by("checked_in_at").values_list("checked_in_at", flat=True).first()
+                if first is None or local_day(first) > last_finished:
+                    # Nothing to count yet: mark the finished days as rolled (they have no check-ins).
+                    state.rolled_through = last_finished
+                    state.save(update_fields=["rolled_through"])
+                    return rolled
+                day = local_day(first)
+            else:
+                day = state.rolled_through + timedelta(days=1)
+            if day > last_finished:
+                return rolled
+            window = (day_start(day), day_start(day + timedelta(days=1)))
+            rows = (
+                CheckIn.objects.filter(checked_in_at__gte=window[0], checked_in_at__lt=window[1])
+                .values("venue_id")
+                .annotate(n=Count("id"), area=Max("area_path"))
+            )
+            counts = [
+                VenueDailyCount(venue_id=row["venue_id"], day=day, area_path=row["area"], checkins=row["n"])
+                for row in rows
+            ]
+            if counts:
+                VenueDailyCount.objects.bulk_create(
+                    counts,
+                    update_conflicts=True,
+                    unique_fields=["venue", "day"],
+                    update_fields=["checkins", "area_path"],
+                )
+            state.rolled_through = day
+            state.save(update_fields=["rolled_through"])
+            rolled.append(day)
+
+
+def checkin_prune(*, now: datetime | None = None, chunk: int = 5000) -> int:
+    """Delete check-ins older than CHECKIN_RETENTION_DAYS, only for days already rolled up.
+
+    Guarantees: statistics read the same before and after (the days deleted are in VenueDailyCount);
+    deletes go in chunks of `chunk` rows, oldest first, each its own short transaction; repeatable.
+    Returns the number deleted.
+    """
+    now = now or timezone.now()
+    state = RollupState.objects.filter(pk=1).first()
+    if state is None or state.rolled_through is None:
+        return 0
+    keep_from = local_day(now) - timedelta(days=settings.CHECKIN_RETENTION_DAYS)
+    limit = day_start(min(keep_from, state.rolled_through + timedelta(days=1)))
+    deleted = 0
+    while True:
+        ids = list(
+            CheckIn.objects.filter(checked_in_at__lt=limit)
+            .order_by("checked_in_at")
+            .values_list("id", flat=True)[:chunk]
+        )
+        if not ids:
+            return deleted
+        with transaction.atomic():
+            deleted += CheckIn.objects.filter(id__in=ids).delete()[0]
+        if len(ids) < chunk:
+            return deleted
