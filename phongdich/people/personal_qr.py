@@ -217,3 +217,10 @@ def personal_qr_verify(token: str, *, now: datetime | None = None, keys: list[di
         key_id=_b64url(kid),
         claims={key: value for key, value in claims.items() if isinstance(key, str)},
     )
+
+
+def personal_qr_svg(token: str, *, scale: int = 6) -> str:
+    """The token as an inline SVG QR code (alphanumeric mode, error correction M) for the citizen's page."""
+    import segno
+
+    return segno.make(token, error="m", micro=False).svg_inline(scale=scale, border=2)

@@ -41,16 +41,19 @@ def people_visible_q(viewer) -> Q:
 _ID_LIKE = re.compile(r"^[A-Za-z0-9]+$")
 
 
-def person_list(*, viewer, q: str = "") -> QuerySet[Person]:
-    """People in the viewer's scope, optionally matching `q`.
+def person_list(*, viewer, q: str = "", ip: str | None = None) -> QuerySet[Person]:
+    """People in the viewer's scope, optionally matching `q`; a search is audited as `people.person.searched`.
 
     `q` matches the name without diacritics or case ("nguyen van a" finds "Nguyễn Văn A"), a phone number
     in any way of writing it ("0912 345", "+84912…"), or the start of a citizen ID, old ID or passport number.
+    Browsing without `q` is not audited (it shows only the list columns); opening a record is (person_get).
     """
-    people = Person.objects.filter(people_visible_q(viewer))
-    q = (q or "").strip()
+    people = Person.objects.filter(people_visible_q(viewer)).select_related("address_area")
+    q = (q or "").strip()[:100]
     if not q:
         return people
+    if viewer is not None and viewer.is_authenticated:
+        audit_record(actor=viewer, action="people.person.searched", ip=ip, extra={"q": q})
     compact = re.sub(r"[\s.\-()+]", "", q)
     match = Q(name_folded__contains=fold(q))
     if compact.isdigit():

@@ -1,0 +1,98 @@
+"""People API for officials (roles that see people), scoped and audited through the selectors."""
+
+from rest_framework import serializers
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from phongdich.accounts.permissions import SeesPeople
+from phongdich.core.audit import client_ip
+
+from .personal_qr import personal_qr_public_keys
+from .selectors import person_get, person_list
+
+
+class _AreaSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    path = serializers.CharField()
+
+
+class PersonListApi(APIView):
+    """GET /api/v1/people/?q=: people in the caller's area; q searches name (no diacritics), phone, ID numbers."""
+
+    permission_classes = [SeesPeople]
+
+    class FilterSerializer(serializers.Serializer):
+        q = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        full_name = serializers.CharField()
+        birth_year = serializers.IntegerField(allow_null=True)
+        gender = serializers.CharField()
+        phone = serializers.CharField()
+        address_area = _AreaSerializer(allow_null=True)
+
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        people = person_list(viewer=request.user, q=filters.validated_data["q"], ip=client_ip(request))
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(people, request, view=self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+
+class PersonDetailApi(APIView):
+    """GET /api/v1/people/<id>/?reason=…: one record, with the purpose of access (required, audited)."""
+
+    permission_classes = [SeesPeople]
+
+    class FilterSerializer(serializers.Serializer):
+        reason = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        full_name = serializers.CharField()
+        birth_date = serializers.DateField(allow_null=True)
+        birth_year = serializers.IntegerField(allow_null=True)
+        gender = serializers.CharField()
+        citizen_id = serializers.CharField()
+        old_id_number = serializers.CharField()
+        passport_number = serializers.CharField()
+        phone = serializers.CharField()
+        nationality = serializers.CharField()
+        address_area = _AreaSerializer(allow_null=True)
+        address_street = serializers.CharField()
+        area_path = serializers.CharField()
+        created_via = serializers.CharField()
+        created_at = serializers.DateTimeField()
+        updated_at = serializers.DateTimeField()
+
+    def get(self, request, person_id: int):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        person = person_get(
+            viewer=request.user, person_id=person_id, reason=filters.validated_data["reason"], ip=client_ip(request)
+        )
+        return Response(self.OutputSerializer(person).data)
+
+
+class PersonalQrKeysApi(APIView):
+    """GET /api/v1/keys/personal-qr/: the public keys (JWK Set) that verify personal QR codes offline."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "public"
+
+    class OutputSerializer(serializers.Serializer):
+        keys = serializers.ListField(child=serializers.DictField())
+
+    def get(self, request):
+        response = Response(self.OutputSerializer({"keys": personal_qr_public_keys()}).data)
+        response["Cache-Control"] = "public, max-age=3600"
+        return response
