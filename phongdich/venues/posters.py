@@ -19,8 +19,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from phongdich.geo.selectors import area_full_name
+
 from .models import Venue, VenueCode
-from .selectors import area_label, venue_codes
+from .selectors import venue_codes
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVuSans"
@@ -133,7 +135,7 @@ def _draw_page(canvas: Canvas, code: VenueCode) -> None:
     lines, size = _fit_lines(canvas, venue.name, font=FONT_BOLD, size=26, min_size=14, max_lines=2, width=width)
     y = _centered(canvas, lines, font=FONT_BOLD, size=size, top=PAGE_H - band_h - 4 * mm, leading=size * 1.25)
 
-    address = f"{venue.street_address}, {area_label(venue.area)}"
+    address = f"{venue.street_address}, {area_full_name(venue.area)}"
     lines, size = _fit_lines(canvas, address, font=FONT, size=12, min_size=9, max_lines=2, width=width)
     canvas.setFillColor(HexColor("#333333"))
     y = _centered(canvas, lines, font=FONT, size=size, top=y - 1 * mm, leading=size * 1.3)

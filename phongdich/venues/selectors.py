@@ -125,13 +125,3 @@ def venues_of_user(*, user) -> QuerySet[Venue]:
 
 def venue_type_list() -> QuerySet[VenueType]:
     return VenueType.objects.all()
-
-
-def area_label(area) -> str:
-    """'Xã Thạch Lập, Tỉnh Thanh Hóa': the area and its ancestors, for addresses on posters and pages."""
-    names = []
-    node = area
-    while node is not None:
-        names.append(node.name)
-        node = node.parent
-    return ", ".join(names)

@@ -1,0 +1,109 @@
+"""Web forms of venues. They check shapes only; the services check values and answer with error codes,
+which `add_service_error` puts next to the field concerned."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from phongdich.core.errors import ApplicationError
+from phongdich.geo.models import Area
+
+from .models import VenueType
+from .services import DEFAULT_ENTRANCE
+
+# Which form field each service error belongs to; unknown codes go to the top of the form.
+ERROR_FIELDS = {
+    "unknown_venue_type": "venue_type",
+    "invalid_venue_area": "area",
+    "invalid_coordinates": "latitude",
+    "invalid_phone": "contact_phone",
+    "invalid_tax_code": "tax_code",
+    "entrances_required": "entrances",
+    "invalid_entrance_label": "entrances",
+    "username_taken": "username",
+    "weak_password": "password",
+    "status_reason_required": "reason",
+}
+
+
+def add_service_error(form: forms.Form, error: ApplicationError) -> None:
+    """Show a service error beside its field, in the page's language (vi or en)."""
+    message = error.as_dict()["message"]
+    reasons = error.extra.get("reasons") if error.code == "weak_password" else None
+    field = error.extra.get("field") or ERROR_FIELDS.get(error.code)
+    if field not in form.fields:
+        field = None
+    form.add_error(field, message)
+    for reason in reasons or []:
+        form.add_error(field, reason)
+
+
+def commune_field():
+    # Rendered by the geo area picker (geo/area_picker.html), which posts the chosen area's id.
+    return forms.ModelChoiceField(
+        queryset=Area.objects.filter(kind=Area.Kind.COMMUNE),
+        label=_("Commune / ward"),
+        widget=forms.HiddenInput,
+        error_messages={"required": _("Choose the commune or ward."), "invalid_choice": _("Choose a commune or ward.")},
+    )
+
+
+class VenueFieldsForm(forms.Form):
+    name = forms.CharField(label=_("Name of the venue"), max_length=200)
+    venue_type = forms.ModelChoiceField(queryset=VenueType.objects.all(), label=_("Type of venue"))
+    area = None  # set in __init__ (a fresh queryset per form)
+    street_address = forms.CharField(label=_("Street address"), max_length=255)
+    latitude = forms.CharField(label=_("Latitude (optional)"), required=False, max_length=20)
+    longitude = forms.CharField(label=_("Longitude (optional)"), required=False, max_length=20)
+    contact_name = forms.CharField(label=_("Contact person"), max_length=150)
+    contact_phone = forms.CharField(label=_("Contact mobile phone"), max_length=30)
+    tax_code = forms.CharField(label=_("Tax code (optional)"), required=False, max_length=20)
+    entrances = forms.CharField(
+        label=_("Entrances, one per line (each gets its own QR code)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        initial=DEFAULT_ENTRANCE,
+        required=False,  # the service says "entrances_required" in both languages
+    )
+
+    field_order = ["name", "venue_type", "area", "street_address", "latitude", "longitude"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"] = commune_field()
+        self.order_fields(self.field_order)
+
+    def picked_area(self):
+        """The area chosen so far, to show again in the picker when the form comes back with errors."""
+        if self.is_bound:
+            try:
+                return Area.objects.select_related("parent").filter(pk=int(self.data.get("area") or 0)).first()
+            except ValueError:
+                return None
+        return self.initial.get("area")
+
+    def venue_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["entrances"] = (data.get("entrances") or "").splitlines()
+        return data
+
+
+class VenueRegisterForm(VenueFieldsForm):
+    username = forms.CharField(label=_("Username for logging in"), max_length=150)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, max_length=128)
+    email = forms.EmailField(label=_("Email (optional)"), required=False)
+
+
+class VenueCreateForm(VenueFieldsForm):
+    # An official often enters a venue from a paper list without a contact.
+    contact_name = forms.CharField(label=_("Contact person"), max_length=150, required=False)
+    contact_phone = forms.CharField(label=_("Contact mobile phone"), max_length=30, required=False)
+
+
+class ReasonForm(forms.Form):
+    # Not required here: the service refuses an empty reason with its own bilingual message.
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CodeAddForm(forms.Form):
+    label = forms.CharField(label=_("Entrance"), max_length=100)
