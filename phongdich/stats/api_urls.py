@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import api
+
+urlpatterns = [
+    path("stats/areas/<int:area_id>/", api.AreaStatsApi.as_view(), name="stats-area"),
+]
