@@ -1,0 +1,184 @@
+// Staff scanner: reads personal QR codes with the camera (BarcodeDetector, else jsQR) or from the text box
+// (keyboard scanners type the code and press Enter), and sends each to the check-in API.
+(function () {
+  "use strict";
+  var root = document.getElementById("scanner");
+  if (!root) return;
+  var texts = document.getElementById("messages").dataset;
+  var apiUrl = root.dataset.apiUrl;
+  var csrf = root.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var entrance = document.getElementById("entrance");
+  var result = document.getElementById("result");
+  var manual = document.getElementById("manual");
+  var manualInput = document.getElementById("manual-token");
+  var video = document.getElementById("camera");
+  var toggle = document.getElementById("camera-toggle");
+  var note = document.getElementById("camera-note");
+  var stream = null, detector = null, canvas = null, busy = false;
+  // The camera sees the same code many times a second: one request per code per few seconds.
+  var recent = new Map();
+  var REPEAT_MS = 4000;
+
+  var saved = localStorage.getItem("phongdich.scan.entrance");
+  if (saved && Array.prototype.some.call(entrance.options, function (o) { return o.value === saved; })) {
+    entrance.value = saved;
+  }
+  entrance.addEventListener("change", function () { localStorage.setItem("phongdich.scan.entrance", entrance.value); });
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);  // randomUUID needs a secure context; getRandomValues does not
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+
+  function show(state, initials, title, detail, retry) {
+    result.className = "scan-result " + state;
+    result.querySelector(".scan-initials").textContent = initials || "";
+    result.querySelector(".scan-title").textContent = title || "";
+    var detailNode = result.querySelector(".scan-detail");
+    detailNode.textContent = "";
+    (detail || []).forEach(function (line, i) {
+      var p = document.createElement(i === 0 ? "span" : "span");
+      p.textContent = line;
+      if (i > 0) p.lang = "en";
+      p.className = i > 0 ? "en" : "";
+      detailNode.appendChild(p);
+    });
+    if (retry) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn secondary";
+      button.textContent = texts.retry;
+      button.addEventListener("click", retry);
+      detailNode.appendChild(button);
+    }
+  }
+
+  function timeOf(iso) {
+    var d = iso ? new Date(iso) : new Date();
+    return d.toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  }
+
+  function send(token, key) {
+    show("pending", "", texts.pending, []);
+    var body = { personal_qr: token };
+    if (entrance.value) body.code_token = entrance.value;
+    return fetch(apiUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf, "Idempotency-Key": key },
+      body: JSON.stringify(body),
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (response.ok) {
+          var person = data.person || {};
+          var venue = data.venue || {};
+          var where = [venue.name || data.venue_name, (data.code && data.code.label) || data.entrance || ""].filter(Boolean).join(" – ");
+          show("ok", person.initials || data.initials || "✓", texts.ok + " · " + timeOf(data.checked_in_at), [where]);
+          if (navigator.vibrate) navigator.vibrate(80);
+        } else {
+          show("error", "✕", texts.error, [data.message_vi || data.message || String(response.status), data.message_en || ""]);
+          if (navigator.vibrate) navigator.vibrate([60, 60, 60]);
+        }
+      });
+    }).catch(function () {
+      // Same Idempotency-Key on retry: if the first request did arrive, nothing is recorded twice.
+      show("error", "!", texts.error, [texts.offlineVi, texts.offlineEn], function () { send(token, key); });
+    });
+  }
+
+  function submit(token) {
+    token = (token || "").trim();
+    if (!token) return;
+    var now = Date.now();
+    if (recent.has(token) && now - recent.get(token) < REPEAT_MS) return;
+    recent.set(token, now);
+    send(token, newKey());
+  }
+
+  manual.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var token = manualInput.value;
+    manualInput.value = "";
+    recent.delete((token || "").trim());  // typed on purpose: always send
+    submit(token);
+    manualInput.focus();
+  });
+
+  function loadJsQR() {
+    if (window.jsQR) return Promise.resolve();
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = root.dataset.jsqrUrl;
+      script.onload = resolve;
+      script.onerror = reject;
+      document.head.appendChild(script);
+    });
+  }
+
+  function decodeFrame() {
+    if (detector) {
+      return detector.detect(video).then(function (codes) { return codes.length ? codes[0].rawValue : null; });
+    }
+    var width = Math.min(video.videoWidth, 640);
+    var height = Math.round(video.videoHeight * (width / video.videoWidth));
+    if (!width || !height) return Promise.resolve(null);
+    canvas = canvas || document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    var context = canvas.getContext("2d", { willReadFrequently: true });
+    context.drawImage(video, 0, 0, width, height);
+    var image = context.getImageData(0, 0, width, height);
+    var code = window.jsQR(image.data, width, height, { inversionAttempts: "dontInvert" });
+    return Promise.resolve(code ? code.data : null);
+  }
+
+  function tick() {
+    if (!stream) return;
+    if (!busy && video.readyState >= 2) {
+      busy = true;
+      decodeFrame().then(function (value) { if (value) submit(value); })
+        .catch(function () {})
+        .then(function () { busy = false; });
+    }
+    setTimeout(function () { requestAnimationFrame(tick); }, 120);
+  }
+
+  function stop() {
+    if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
+    stream = null;
+    video.hidden = true;
+    toggle.textContent = texts.start;
+  }
+
+  function start() {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      note.textContent = texts.noCamera;
+      note.hidden = false;
+      return;
+    }
+    var ready = ("BarcodeDetector" in window)
+      ? window.BarcodeDetector.getSupportedFormats().then(function (formats) {
+          if (formats.indexOf("qr_code") >= 0) detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+          else return loadJsQR();
+        })
+      : loadJsQR();
+    ready.then(function () {
+      return navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
+    }).then(function (s) {
+      stream = s;
+      video.srcObject = s;
+      video.hidden = false;
+      note.hidden = true;
+      toggle.textContent = texts.stop;
+      return video.play();
+    }).then(tick).catch(function () {
+      stop();
+      note.textContent = texts.noCamera;
+      note.hidden = false;
+    });
+  }
+
+  toggle.addEventListener("click", function () { if (stream) stop(); else start(); });
+})();

@@ -1,0 +1,453 @@
+"""Pages of the four ways a check-in is made, and the officials' list.
+
+Views are thin: they read forms and cookies and call the services (checkins.services, people.services),
+which validate, write and audit. A refusal (ApplicationError) is shown in Vietnamese with English below.
+"""
+
+import segno
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from phongdich.core.audit import audit_record, client_ip
+from phongdich.core.errors import ApplicationError
+from phongdich.core.exports import xlsx_response
+from phongdich.people.models import Person
+from phongdich.people.personal_qr import personal_qr_issue
+from phongdich.people.selectors import person_get_by_public_id
+from phongdich.venues.models import Venue, VenueCode
+from phongdich.venues.selectors import venue_list, venues_of_user
+
+from . import selectors, services
+from .forms import (
+    CheckinFilterForm,
+    CheckoutForm,
+    DeclarationForm,
+    PaperDeclarationForm,
+    QuickCheckinForm,
+    add_service_error,
+    new_nonce,
+)
+from .models import CheckIn
+
+# --- The remembered device ---------------------------------------------------------------------
+# A signed cookie holds the public ids of the people declared on this phone (a family may share one).
+# Signed so that nobody can plant someone else's id; HttpOnly so that page scripts cannot read it;
+# limited to /c/ so that it travels only to the citizen pages.
+DEVICE_COOKIE = "pd_device"
+DEVICE_COOKIE_SALT = "phongdich.checkins.device"
+DEVICE_COOKIE_PATH = "/c/"
+MAX_REMEMBERED = 8
+
+
+def _device_max_age() -> int:
+    return settings.DEVICE_COOKIE_DAYS * 24 * 3600
+
+
+def remembered_ids(request) -> list[str]:
+    """Public ids remembered on this device, oldest first; [] for a missing, forged or expired cookie."""
+    raw = request.get_signed_cookie(DEVICE_COOKIE, default="", salt=DEVICE_COOKIE_SALT, max_age=_device_max_age())
+    ids = []
+    for public_id in raw.split(","):
+        if public_id and public_id not in ids:
+            ids.append(public_id)
+    return ids[:MAX_REMEMBERED]
+
+
+def remember(response, ids: list[str]) -> None:
+    """Store the ids (re-signed, so the cookie lives DEVICE_COOKIE_DAYS from the last visit)."""
+    if not ids:
+        response.delete_cookie(DEVICE_COOKIE, path=DEVICE_COOKIE_PATH, samesite="Lax")
+        return
+    response.set_signed_cookie(
+        DEVICE_COOKIE,
+        ",".join(ids[-MAX_REMEMBERED:]),
+        salt=DEVICE_COOKIE_SALT,
+        max_age=_device_max_age(),
+        path=DEVICE_COOKIE_PATH,
+        httponly=True,
+        secure=settings.SESSION_COOKIE_SECURE,
+        samesite="Lax",
+    )
+
+
+def remembered_people(request) -> list[Person]:
+    people = []
+    for public_id in remembered_ids(request):
+        person = person_get_by_public_id(public_id)
+        if person is not None:  # removed by retention or an official: forget quietly
+            people.append(person)
+    return people
+
+
+def _private(response):
+    # Names and personal codes: never stored by a shared cache or the browser's back-forward cache.
+    add_never_cache_headers(response)
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+def _citizen_error(request, error: ApplicationError):
+    context = {"error": error.as_dict()}
+    return _private(render(request, "checkins/citizen_error.html", context, status=error.status))
+
+
+# --- 1. The citizen scans a venue's QR code ------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def venue_checkin(request, token):
+    """/c/<token>: the page a venue's QR code opens on a phone."""
+    try:
+        code = services.checkin_code_resolve(code_token=token[:64])
+    except ApplicationError as error:
+        return _citizen_error(request, error)
+    people = remembered_people(request)
+    declaration = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "declare":
+            declaration = DeclarationForm(request.POST)
+            if declaration.is_valid():
+                return _declare_and_check_in(request, code, declaration, people)
+        elif action == "checkin":
+            quick = QuickCheckinForm(request.POST)
+            person = _remembered(people, request.POST.get("person"))
+            if quick.is_valid() and person is not None:
+                return _check_in(request, code, person, quick.cleaned_data, people)
+            # A tampered or stale form: show the page again rather than an error screen.
+    if declaration is None and (not people or request.GET.get("add")):
+        declaration = DeclarationForm(initial={"nonce": new_nonce()})
+    open_visits = {checkin.person_id: checkin for checkin in _open_checkins(people, code.venue)}
+    cards = [
+        {
+            "person": person,
+            "form": QuickCheckinForm(initial={"person": person.public_id, "nonce": new_nonce()}, auto_id=f"p{i}_%s"),
+            "open_checkin": open_visits.get(person.pk),
+        }
+        for i, person in enumerate(people)
+    ]
+    context = {"code": code, "venue": code.venue, "cards": cards, "form": declaration, "adding": bool(people)}
+    status = 400 if declaration is not None and declaration.is_bound else 200
+    return _private(render(request, "checkins/citizen_checkin.html", context, status=status))
+
+
+def _remembered(people: list[Person], public_id: str | None) -> Person | None:
+    # Only people remembered on this device can be checked in from it.
+    return next((person for person in people if person.public_id == public_id), None)
+
+
+def _open_checkins(people, venue):
+    # Only the visits of the people remembered on this very device (their own data, not an official's read).
+    if not people:
+        return []
+    return CheckIn.objects.filter(person__in=people, venue=venue, checked_out_at__isnull=True).order_by("checked_in_at")
+
+
+def _declare_and_check_in(request, code, form, people):
+    data = form.cleaned_data
+    try:
+        # Finds or creates the person and checks in, in one transaction: a refusal leaves nothing behind.
+        checkin = services.checkin_self_declare(
+            code_token=code.token,
+            full_name=data["full_name"],
+            phone=data["phone"],
+            birth_year=data["birth_year"],
+            citizen_id=data["citizen_id"],
+            has_symptoms=data["has_symptoms"],
+            had_contact=data["had_contact"],
+            travelled=data["travelled"],
+            nonce=data["nonce"],
+        )
+    except ApplicationError as error:
+        add_service_error(form, error)
+        context = {"code": code, "venue": code.venue, "cards": [], "form": form, "adding": bool(people)}
+        return _private(render(request, "checkins/citizen_checkin.html", context, status=error.status))
+    person = checkin.person
+    ids = [p.public_id for p in people if p.public_id != person.public_id] + [person.public_id]
+    # The name shown is the one just typed: person_find_or_create may have matched an existing record.
+    return _success(request, code, checkin, person, ids, shown_name=data["full_name"])
+
+
+def _check_in(request, code, person, data, people):
+    try:
+        checkin = services.checkin_self(
+            code_token=code.token,
+            person=person,
+            has_symptoms=data["has_symptoms"],
+            had_contact=data["had_contact"],
+            travelled=data["travelled"],
+            nonce=data["nonce"],
+        )
+    except ApplicationError as error:
+        return _citizen_error(request, error)
+    return _success(request, code, checkin, person, [p.public_id for p in people], shown_name=person.full_name)
+
+
+def _success(request, code, checkin, person, ids, *, shown_name):
+    context = {
+        "code": code,
+        "venue": code.venue,
+        "checkin": checkin,
+        "person": person,
+        "shown_name": shown_name,
+        "checkout_form": CheckoutForm(initial={"person": person.public_id, "checkin": checkin.pk}),
+    }
+    response = render(request, "checkins/citizen_success.html", context)
+    remember(response, ids)
+    return _private(response)
+
+
+@require_POST
+def venue_checkout(request, token):
+    """The "Check out" button of the success screen and of the venue page."""
+    try:
+        code = services.checkin_code_resolve(code_token=token[:64])
+    except ApplicationError as error:
+        return _citizen_error(request, error)
+    form = CheckoutForm(request.POST)
+    person = _remembered(remembered_people(request), request.POST.get("person"))
+    if not form.is_valid() or person is None:
+        return HttpResponseRedirect(reverse("checkins_public:venue", args=[token]))
+    try:
+        checkin = services.checkin_checkout_self(checkin_id=form.cleaned_data["checkin"], person=person)
+    except ApplicationError as error:
+        return _citizen_error(request, error)
+    context = {"code": code, "venue": code.venue, "checkin": checkin, "person": person}
+    return _private(render(request, "checkins/citizen_checked_out.html", context))
+
+
+# --- 2. The citizen's own QR code, shown to control staff -------------------------------------------
+
+
+@require_GET
+def my_qr(request):
+    """/c/me/: a personal QR code for each person remembered on this device. No personal data in the URL."""
+    cards = []
+    for person in remembered_people(request):
+        token = personal_qr_issue(person=person)
+        qr = segno.make(token, error="m")
+        cards.append({"person": person, "svg": qr.svg_inline(scale=5, border=2, omitsize=True, title=person.initials)})
+    return _private(render(request, "checkins/my_qr.html", {"cards": cards}))
+
+
+@require_POST
+def forget_device(request):
+    """Forget everyone on this phone (a borrowed or shared phone)."""
+    response = redirect("checkins_public:me")
+    remember(response, [])
+    return _private(response)
+
+
+# --- 3. Control staff scan personal QR codes ------------------------------------------------------
+
+
+def _staff_venues(user) -> list[Venue]:
+    """The venues a user records check-ins for: their own (staff, manager), else an official's verified ones."""
+    venues = list(venues_of_user(user=user))
+    official = getattr(user, "official", None)
+    if not venues and official is not None and official.is_active:
+        venues = list(venue_list(viewer=user, status=Venue.Status.VERIFIED)[:MAX_PICKER_VENUES])
+    if not venues:
+        raise PermissionDenied
+    return venues
+
+
+MAX_PICKER_VENUES = 500
+
+
+def _entrances(venues) -> list[dict]:
+    """The active codes of the venues, grouped by venue, for the entrance pickers."""
+    codes = VenueCode.objects.filter(venue__in=venues, revoked_at__isnull=True).order_by("venue__name_folded", "id")
+    groups: dict[int, dict] = {}
+    for code in codes.select_related("venue"):
+        groups.setdefault(code.venue_id, {"venue": code.venue, "codes": []})["codes"].append(code)
+    return list(groups.values())
+
+
+@login_required
+@require_GET
+def scan(request):
+    """/checkins/scan/: the camera page of control staff. The scan itself goes to the JSON API."""
+    venues = _staff_venues(request.user)
+    context = {
+        "entrances": _entrances(venues),
+        "api_url": "/api/v1/checkins/scan/",  # not translated, not prefixed: a fixed API path
+    }
+    return render(request, "checkins/scan.html", context)
+
+
+# --- 4. Control staff enter paper declarations -----------------------------------------------------
+
+PAPER_LAST = "checkins.paper.last"
+PAPER_PLACE = "checkins.paper.place"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def paper(request):
+    """/checkins/paper/: keyboard-first entry of paper declarations, one after another."""
+    venues = _staff_venues(request.user)
+    if request.method == "POST":
+        form = PaperDeclarationForm(request.POST, venues=venues)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                checkin = services.checkin_paper(
+                    actor=request.user,
+                    venue=data["venue"],
+                    code=data["code"],
+                    full_name=data["full_name"],
+                    phone=data["phone"],
+                    birth_year=data["birth_year"],
+                    citizen_id=data["citizen_id"],
+                    address_area=data["address_area"],
+                    address_street=data["address_street"],
+                    has_symptoms=data["has_symptoms"],
+                    had_contact=data["had_contact"],
+                    travelled=data["travelled"],
+                    checked_in_at=data["checked_in_at"],
+                    nonce=data["nonce"],
+                )
+            except ApplicationError as error:
+                add_service_error(form, error)
+            else:
+                # The last entry is kept in the session (server side), not in a cookie: it names a person.
+                request.session[PAPER_LAST] = {
+                    "name": data["full_name"],
+                    "birth_year": data["birth_year"],
+                    "venue": data["venue"].name,
+                    "entrance": data["code"].label if data["code"] else "",
+                    "at": timezone.localtime(checkin.checked_in_at).strftime("%H:%M %d/%m/%Y"),
+                    "id": checkin.pk,
+                }
+                request.session[PAPER_PLACE] = [data["venue"].pk, data["code"].pk if data["code"] else None]
+                return redirect("checkins:paper")
+        status = 400
+    else:
+        venue_id, code_id = request.session.get(PAPER_PLACE) or [venues[0].pk, None]
+        form = PaperDeclarationForm(
+            venues=venues,
+            initial={
+                "venue": venue_id,
+                "code": code_id,
+                "nonce": new_nonce(),
+                "checked_in_at": timezone.localtime().replace(second=0, microsecond=0),
+            },
+        )
+        status = 200
+    context = {"form": form, "last": request.session.get(PAPER_LAST), "area_picker": _area_picker_available()}
+    return render(request, "checkins/paper.html", context, status=status)
+
+
+def _area_picker_available() -> bool:
+    from django.template import TemplateDoesNotExist
+    from django.template.loader import get_template
+
+    try:
+        get_template("geo/area_picker.html")
+    except TemplateDoesNotExist:
+        return False
+    return True
+
+
+# --- 5. Officials: who was where ------------------------------------------------------------------
+
+PAGE_SIZE = 50
+
+
+def _filtered_checkins(request):
+    venues = venue_list(viewer=request.user).order_by("name_folded", "id")
+    form = CheckinFilterForm(request.GET or None, venues=venues)
+    if form.is_bound and not form.is_valid():
+        return form, selectors.checkin_list(viewer=request.user).none()
+    start, end = form.period() if form.is_bound else (None, None)
+    venue = form.cleaned_data.get("venue") if form.is_bound else None
+    return form, selectors.checkin_list(viewer=request.user, venue=venue, start=start, end=end)
+
+
+def _sees_people(user) -> bool:
+    # Venue roles record check-ins but do not browse people (accounts.Official.sees_people).
+    official = getattr(user, "official", None)
+    return user.is_superuser or (official is not None and official.sees_people)
+
+
+@login_required
+@require_GET
+def checkin_list(request):
+    form, checkins = _filtered_checkins(request)
+    page = Paginator(checkins, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode(), "link_people": _sees_people(request.user)}
+    return render(request, "checkins/list.html", context)
+
+
+@login_required
+@require_GET
+def checkin_export(request):
+    """The filtered list as .xlsx: the same scope as the page; the export itself is audited."""
+    form, checkins = _filtered_checkins(request)
+    rows = [
+        [
+            checkin.pk,
+            checkin.checked_in_at,
+            checkin.checked_out_at,
+            checkin.venue.name,
+            checkin.code.label if checkin.code else "",
+            checkin.person.full_name,
+            checkin.person.birth_year,
+            checkin.person.phone,
+            checkin.get_source_display(),
+            _yes_no(checkin.has_symptoms),
+            _yes_no(checkin.had_contact),
+            _yes_no(checkin.travelled),
+        ]
+        for checkin in checkins.iterator(chunk_size=2000)
+    ]
+    audit_record(
+        actor=request.user,
+        action="checkins.checkin.exported",
+        ip=client_ip(request),
+        extra={"rows": len(rows), "filters": {key: request.GET.get(key, "") for key in ("venue", "start", "end")}},
+    )
+    header = [
+        "ID",
+        "Giờ vào / Time in",
+        "Giờ ra / Time out",
+        "Địa điểm / Venue",
+        "Cổng / Entrance",
+        "Họ tên / Name",
+        "Năm sinh / Year of birth",
+        "Điện thoại / Phone",
+        "Cách ghi nhận / Source",
+        "Triệu chứng / Symptoms",
+        "Tiếp xúc / Contact",
+        "Đi lại / Travel",
+    ]
+    filename = f"checkins-{timezone.localdate():%Y%m%d}.xlsx"
+    return xlsx_response(filename, [("Check-ins", header, rows)])
+
+
+def _yes_no(value) -> str:
+    return {True: "Có", False: "Không"}.get(value, "")
+
+
+@login_required
+@require_GET
+def checkin_detail(request, checkin_id: int):
+    try:
+        checkin = selectors.checkin_get(viewer=request.user, checkin_id=checkin_id)
+    except ApplicationError as error:
+        raise Http404 from error
+    if checkin is None:
+        raise Http404
+    context = {"checkin": checkin, "link_people": _sees_people(request.user)}
+    return render(request, "checkins/detail.html", context)
