@@ -32,5 +32,5 @@ class Command(BaseCommand):
             result = area_import_rows(rows=rows, first_line=2)
         except ApplicationError as exc:
             lines = "\n".join(f"{path}: line {p['line']}: {p['message']}" for p in exc.extra.get("errors", []))
-            raise CommandError(f"{exc.en or exc.error.en.split(';')[0]}\n{lines}".strip()) from exc
+            raise CommandError(f"{exc.error.en}\n{lines}") from exc
         self.stdout.write(f"areas: {result['created']} created, {result['updated']} updated")

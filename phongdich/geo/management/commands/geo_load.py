@@ -18,6 +18,15 @@ def _text(value) -> str:
     return getattr(value, "value", str(value))
 
 
+def _province_name(province) -> str:
+    # The package names cities "Thành phố Hà Nội" but provinces bare ("Thanh Hóa"); give both their type,
+    # as the official list does, so that full names read "Xã Thạch Lập, Tỉnh Thanh Hóa".
+    name = province.name.strip()
+    if _text(province.division_type) == "tỉnh" and not name.startswith("Tỉnh "):
+        name = f"Tỉnh {name}"
+    return name
+
+
 class Command(BaseCommand):
     help = "Load provinces and communes from the vietnam-provinces package (idempotent)."
 
@@ -47,7 +56,10 @@ class Command(BaseCommand):
                 code = f"{int(prov.code):02d}"
                 before = Area.objects.filter(parent=None, code=code).values_list("name", "division_type").first()
                 area = area_upsert(
-                    code=code, name=prov.name, kind=Area.Kind.PROVINCE, division_type=_text(prov.division_type)
+                    code=code,
+                    name=_province_name(prov),
+                    kind=Area.Kind.PROVINCE,
+                    division_type=_text(prov.division_type),
                 )
                 if before is None:
                     created += 1
