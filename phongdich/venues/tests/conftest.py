@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from phongdich.core.testing import make_official, make_province_with_communes
@@ -10,13 +11,15 @@ PASSWORD = "Kiem-dich-2021!"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_caches():
-    # Rate-limit counters and the per-process code cache must not leak from one test into another.
+def _fresh_caches(settings):
+    # Rate-limit counters, the per-process code cache and the active language must not leak between tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed: every venue has a user
     cache.clear()
     venue_code_cache_clear()
     yield
     cache.clear()
     venue_code_cache_clear()
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
