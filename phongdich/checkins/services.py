@@ -13,6 +13,7 @@ checked in memory, and the check-in is one INSERT in autocommit.
 """
 
 import hashlib
+import re
 import secrets
 import time
 from collections import defaultdict
@@ -48,6 +49,8 @@ _person_cache: dict[str, tuple[float, object]] = {}
 _qr_cache: dict[str, tuple[float, object]] = {}
 
 NONCE_MAX = 64  # CheckIn.nonce max_length
+# venues.models.new_code_token makes URL-safe base64; anything else (spaces, NUL…) is no code of ours.
+_CODE_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,32}\Z")
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -77,10 +80,10 @@ def _code_resolve(code_token, *, now: datetime):
     """Unknown code → revoked code. Returns the (cached) VenueCode with its venue and venue type."""
     from phongdich.venues.selectors import venue_code_get
 
-    if not isinstance(code_token, str) or not (1 <= len(code_token) <= 64) or not code_token.isascii():
+    if not isinstance(code_token, str) or not _CODE_TOKEN.match(code_token):
         # Malformed tokens cannot match any code: answered like unknown ones, without a query.
         raise ApplicationError(errors.UNKNOWN_CODE)
-    code = venue_code_get(code_token.strip())
+    code = venue_code_get(code_token)
     if code is None:
         raise ApplicationError(errors.UNKNOWN_CODE)
     if code.revoked_at is not None and code.revoked_at <= now:
@@ -540,7 +543,7 @@ def checkin_batch(*, device: ScannerDevice, items: list[dict], now: datetime | N
         except ApplicationError as error:
             results[index] = BatchItemResult.refused(client_id, error)
 
-    tokens = {p[2] for p in parsed if p is not None and p[2] and 1 <= len(p[2]) <= 64}
+    tokens = {p[2] for p in parsed if p is not None and p[2] and _CODE_TOKEN.match(p[2])}
     codes = {c.token: c for c in VenueCode.objects.select_related("venue").filter(token__in=tokens)} if tokens else {}
     claims_by_index: dict[int, object] = {}
     for index, entry in enumerate(parsed):
@@ -604,15 +607,28 @@ def checkin_batch(*, device: ScannerDevice, items: list[dict], now: datetime | N
 
     with transaction.atomic():
         if ins:
-            CheckIn.objects.bulk_create([c for _i, c in ins.values()], ignore_conflicts=True, batch_size=500)
-            stored = CheckIn.objects.filter(nonce_scope=scope, nonce__in=list(ins)).values_list(
-                "nonce", "id", "received_at", "person_id", "venue_id"
+            fields = ("nonce", "id", "received_at", "person_id", "venue_id")
+            # Rows of an earlier upload are duplicates; of the rest, those that carry this upload's receive
+            # time are ours, any other was inserted meanwhile by a concurrent upload of the same batch.
+            earlier = list(CheckIn.objects.filter(nonce_scope=scope, nonce__in=list(ins)).values_list(*fields))
+            known = {row[0] for row in earlier}
+            fresh = [nonce for nonce in ins if nonce not in known]
+            if fresh:
+                CheckIn.objects.bulk_create([ins[n][1] for n in fresh], ignore_conflicts=True, batch_size=500)
+            stored = earlier + (
+                [
+                    row
+                    for row in CheckIn.objects.filter(nonce_scope=scope, nonce__in=fresh).values_list(*fields)
+                    if row[0] not in known
+                ]
+                if fresh
+                else []
             )
             late: dict[tuple[int, str, date], int] = defaultdict(int)
             today = local_day(now)
             for nonce, checkin_id, received_at, person_id, venue_id in stored:
                 index, candidate = ins[nonce]
-                if received_at == now and person_id == candidate.person_id:
+                if nonce not in known and received_at == now and person_id == candidate.person_id:
                     results[index] = BatchItemResult(nonce, "accepted", checkin_id=checkin_id)
                     day = local_day(candidate.checked_in_at)
                     if day < today:
