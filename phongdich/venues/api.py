@@ -87,7 +87,7 @@ class VenueDetailOutput(VenueOutput):
     codes = VenueCodeOutput(many=True, source="codes.all")
 
 
-class _VenueInputBase(serializers.Serializer):
+class VenueInputBase(serializers.Serializer):
     # Shapes only: values (type, area, phone, coordinates, entrances) are checked by the service, which
     # answers with the domain's own error codes.
     name = serializers.CharField(max_length=200)
@@ -100,11 +100,11 @@ class _VenueInputBase(serializers.Serializer):
 
 
 class VenueListApi(APIView):
-    class FilterInput(serializers.Serializer):
+    class VenueFilterInput(serializers.Serializer):
         q = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
         status = serializers.ChoiceField(choices=Venue.Status.choices, required=False)
 
-    class CreateInput(_VenueInputBase):
+    class VenueCreateInput(VenueInputBase):
         contact_name = serializers.CharField(required=False, allow_blank=True, max_length=150, default="")
         contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=30, default="")
         entrances = serializers.ListField(
@@ -113,12 +113,12 @@ class VenueListApi(APIView):
 
     @extend_schema(
         operation_id="venues_list",
-        parameters=[FilterInput],
+        parameters=[VenueFilterInput],
         responses={200: VenueOutput(many=True), **ERRORS},
         summary="Venues the caller may see (officials: their area; managers and staff: their venues)",
     )
     def get(self, request):
-        filters = self.FilterInput(data=request.query_params)
+        filters = self.VenueFilterInput(data=request.query_params)
         filters.is_valid(raise_exception=True)
         venues = selectors.venue_list(viewer=request.user, **filters.validated_data)
         paginator = LimitOffsetPagination()
@@ -127,14 +127,14 @@ class VenueListApi(APIView):
 
     @extend_schema(
         operation_id="venues_create",
-        request=CreateInput,
+        request=VenueCreateInput,
         responses={201: VenueDetailOutput, **ERRORS},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
         summary="Register a venue as an official (verified at once) or a venue manager (pending)",
     )
     @idempotent
     def post(self, request):
-        data = self.CreateInput(data=request.data)
+        data = self.VenueCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         venue = services.venue_create(actor=request.user, ip=client_ip(request), **data.validated_data)
         return Response(VenueDetailOutput(venue).data, status=status.HTTP_201_CREATED)
@@ -154,7 +154,7 @@ class VenueRegisterApi(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [VenueRegisterThrottle]
 
-    class InputSerializer(_VenueInputBase):
+    class VenueRegisterInput(VenueInputBase):
         contact_name = serializers.CharField(max_length=150)
         contact_phone = serializers.CharField(max_length=30)
         username = serializers.CharField(max_length=150)
@@ -166,14 +166,14 @@ class VenueRegisterApi(APIView):
 
     @extend_schema(
         operation_id="venues_register",
-        request=InputSerializer,
+        request=VenueRegisterInput,
         responses={201: VenueDetailOutput, **ERRORS},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
         summary="A venue manager registers a venue and an account; the venue waits for verification",
     )
     @idempotent
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = self.VenueRegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
         venue = services.venue_register_public(ip=client_ip(request), **data.validated_data)
         return Response(VenueDetailOutput(venue).data, status=status.HTTP_201_CREATED)
@@ -193,20 +193,20 @@ class VenueVerifyApi(APIView):
         return Response(VenueOutput(venue).data)
 
 
-class _ReasonInput(serializers.Serializer):
+class VenueReasonInput(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, max_length=500, required=False, default="")
 
 
 class VenueRejectApi(APIView):
     @extend_schema(
         operation_id="venues_reject",
-        request=_ReasonInput,
+        request=VenueReasonInput,
         responses={200: VenueOutput, **ERRORS},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
     )
     @idempotent
     def post(self, request, venue_id: int):
-        data = _ReasonInput(data=request.data)
+        data = VenueReasonInput(data=request.data)
         data.is_valid(raise_exception=True)
         venue = selectors.venue_get(viewer=request.user, venue_id=venue_id)
         venue = services.venue_reject(actor=request.user, venue=venue, ip=client_ip(request), **data.validated_data)
@@ -216,13 +216,13 @@ class VenueRejectApi(APIView):
 class VenueSuspendApi(APIView):
     @extend_schema(
         operation_id="venues_suspend",
-        request=_ReasonInput,
+        request=VenueReasonInput,
         responses={200: VenueOutput, **ERRORS},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
     )
     @idempotent
     def post(self, request, venue_id: int):
-        data = _ReasonInput(data=request.data)
+        data = VenueReasonInput(data=request.data)
         data.is_valid(raise_exception=True)
         venue = selectors.venue_get(viewer=request.user, venue_id=venue_id)
         venue = services.venue_suspend(actor=request.user, venue=venue, ip=client_ip(request), **data.validated_data)
@@ -230,7 +230,7 @@ class VenueSuspendApi(APIView):
 
 
 class VenueCodeListApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class VenueCodeAddInput(serializers.Serializer):
         label = serializers.CharField(max_length=100, allow_blank=True)
 
     @extend_schema(operation_id="venue_codes_list", responses={200: VenueCodeOutput(many=True), **ERRORS})
@@ -240,14 +240,14 @@ class VenueCodeListApi(APIView):
 
     @extend_schema(
         operation_id="venue_codes_create",
-        request=InputSerializer,
+        request=VenueCodeAddInput,
         responses={201: VenueCodeOutput, **ERRORS},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
         summary="Add a QR code for another entrance",
     )
     @idempotent
     def post(self, request, venue_id: int):
-        data = self.InputSerializer(data=request.data)
+        data = self.VenueCodeAddInput(data=request.data)
         data.is_valid(raise_exception=True)
         venue = selectors.venue_get(viewer=request.user, venue_id=venue_id)
         code = services.venue_code_add(actor=request.user, venue=venue, ip=client_ip(request), **data.validated_data)
