@@ -77,7 +77,8 @@ def _principal(request) -> str:
         return f"device:{user.pk}"
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
-    return "anon"
+    # Anonymous clients are told apart by address, so one client's key never replays another's answer.
+    return f"anon:{request.META.get('REMOTE_ADDR', '')}"[:100]
 
 
 def idempotency_key_of(request) -> str | None:
