@@ -106,9 +106,18 @@ class DeclarationForm(PersonFieldsMixin, HealthQuestionsMixin):
 
 
 class QuickCheckinForm(HealthQuestionsMixin):
-    """A remembered person checks in again: the three questions, defaulting to "No"."""
+    """A remembered person checks in again: the three questions, defaulting to "No".
+
+    The same questions in short (under the heading "In the last 14 days"), so that the button stays near.
+    """
 
     person = forms.CharField(widget=forms.HiddenInput, max_length=32)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["has_symptoms"].label = _("Fever, cough, shortness of breath, pneumonia, sore throat or tiredness?")
+        self.fields["had_contact"].label = _("Contact with a person who has or may have COVID-19?")
+        self.fields["travelled"].label = _("Travel to another province or country?")
 
 
 class CheckoutForm(forms.Form):

@@ -343,7 +343,13 @@ def paper(request):
             },
         )
         status = 200
-    context = {"form": form, "last": request.session.get(PAPER_LAST), "area_picker": _area_picker_available()}
+    context = {
+        "form": form,
+        "last": request.session.get(PAPER_LAST),
+        "area_picker": _area_picker_available(),
+        # After a refusal the picker shows the area already chosen.
+        "picked_area": getattr(form, "cleaned_data", {}).get("address_area"),
+    }
     return render(request, "checkins/paper.html", context, status=status)
 
 

@@ -1,0 +1,304 @@
+"""Pages of control staff (scanner, paper declarations) and officials (check-in list, detail, export)."""
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from phongdich.accounts.models import Official
+from phongdich.checkins.models import CheckIn
+from phongdich.core.models import AuditLog
+from phongdich.core.testing import make_official, make_province_with_communes, make_user
+from phongdich.people import errors as people_errors
+from phongdich.people.models import Person
+
+from .builders import add_member, clear_caches, make_code, make_person, make_venue
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    clear_caches()
+    yield
+    clear_caches()
+
+
+@pytest.fixture
+def areas(db):
+    return make_province_with_communes()
+
+
+@pytest.fixture
+def venue(areas):
+    return make_venue(areas["commune_a"], name="Chợ Thạch Lập")
+
+
+@pytest.fixture
+def code(venue):
+    return make_code(venue, label="Cổng chính")
+
+
+@pytest.fixture
+def staff(venue):
+    user = make_official(Official.Role.VENUE_STAFF, venue.area, username="staff-a")
+    add_member(venue, user)
+    return user
+
+
+def paper_form(venue, code=None, **changes):
+    data = {
+        "venue": venue.pk,
+        "code": code.pk if code else "",
+        "full_name": "PHẠM VĂN ĐỨC",
+        "phone": "0987654321",
+        "birth_year": "1958",
+        "citizen_id": "038058001234",
+        "address_area": "",
+        "address_street": "Thôn 3",
+        "has_symptoms": "no",
+        "had_contact": "no",
+        "travelled": "yes",
+        "checked_in_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "nonce": "paper-1",
+    }
+    data.update(changes)
+    return data
+
+
+def visit(person, venue, *, minutes_ago=10, code=None):
+    at = timezone.now() - timedelta(minutes=minutes_ago)
+    return CheckIn.objects.create(
+        person=person,
+        venue=venue,
+        code=code,
+        area_path=venue.area_path,
+        checked_in_at=at,
+        received_at=at,
+        source=CheckIn.Source.SELF_SCAN,
+    )
+
+
+# --- paper declarations ---------------------------------------------------------------------------------
+
+
+def test_paper_form_is_keyboard_first(client, staff, venue, code):
+    client.force_login(staff)
+    response = client.get("/checkins/paper/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert re.search(r'<input[^>]*name="full_name"[^>]*autofocus', html)
+    # Tab order: who, then the answers, then time and place (remembered between entries).
+    order = [html.index(f'name="{name}"') for name in ("full_name", "phone", "birth_year", "has_symptoms", "venue")]
+    assert order == sorted(order)
+    assert f'value="{code.pk}" data-venue="{venue.pk}"' in html
+
+
+def test_paper_form_records_a_checkin_then_clears_and_shows_the_last_entry(client, staff, venue, code):
+    client.force_login(staff)
+
+    response = client.post("/checkins/paper/", paper_form(venue, code))
+
+    assert response.status_code == 302 and response["Location"] == "/checkins/paper/"
+    checkin = CheckIn.objects.get()
+    assert checkin.source == CheckIn.Source.PAPER and checkin.venue == venue and checkin.code == code
+    assert checkin.recorded_by == staff and checkin.travelled is True and checkin.has_symptoms is False
+    assert checkin.person.citizen_id == "038058001234" and checkin.person.phone == "+84987654321"
+    page = client.get("/checkins/paper/").content.decode()
+    assert 'id="last-entry"' in page and "PHẠM VĂN ĐỨC" in page
+    assert re.search(r'<input[^>]*name="full_name"(?![^>]*value=)[^>]*>', page)  # an empty form for the next one
+    assert f'<option value="{code.pk}" selected data-venue="{venue.pk}">' in page  # the place is kept
+
+
+def test_paper_form_sent_twice_records_one_checkin(client, staff, venue, code):
+    client.force_login(staff)
+    client.post("/checkins/paper/", paper_form(venue, code))
+    client.post("/checkins/paper/", paper_form(venue, code))
+    assert CheckIn.objects.count() == 1
+
+
+def test_paper_form_rejects_a_bad_citizen_id_and_writes_nothing(client, staff, venue):
+    client.force_login(staff)
+
+    response = client.post("/checkins/paper/", paper_form(venue, citizen_id="038099001234"))  # born 1999 ≠ 1958
+
+    assert response.status_code == 400
+    assert people_errors.INVALID_CITIZEN_ID.vi in response.content.decode()
+    assert CheckIn.objects.count() == 0 and Person.objects.count() == 0
+
+
+def test_paper_form_rejects_a_bad_phone_and_writes_nothing(client, staff, venue):
+    client.force_login(staff)
+    response = client.post("/checkins/paper/", paper_form(venue, phone="0123"))
+    assert response.status_code == 400
+    assert people_errors.INVALID_PHONE.vi in response.content.decode()
+    assert CheckIn.objects.count() == 0
+
+
+def test_paper_form_refuses_an_entrance_of_another_venue(client, staff, venue, areas):
+    other_code = make_code(make_venue(areas["commune_a"]))
+    client.force_login(staff)
+    response = client.post("/checkins/paper/", paper_form(venue, other_code))
+    assert response.status_code == 400
+    assert CheckIn.objects.count() == 0
+
+
+def test_paper_form_refuses_a_time_in_the_future(client, staff, venue):
+    client.force_login(staff)
+    later = (timezone.localtime() + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post("/checkins/paper/", paper_form(venue, checked_in_at=later))
+    assert response.status_code == 400
+    assert CheckIn.objects.count() == 0
+
+
+def test_paper_form_needs_a_venue_role(client, areas):
+    client.force_login(make_user())
+    assert client.get("/checkins/paper/").status_code == 403
+    assert client.get("/checkins/scan/").status_code == 403
+
+
+def test_staff_pages_need_a_login(client, db):
+    for path in ("/checkins/paper/", "/checkins/scan/", "/checkins/", "/checkins/export.xlsx"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+# --- scanner --------------------------------------------------------------------------------------------
+
+
+def test_scanner_page_offers_the_staffs_entrances_and_posts_to_the_api(client, staff, venue, code, areas):
+    revoked = make_code(venue, label="Cổng cũ")
+    revoked.revoked_at = timezone.now()
+    revoked.save()
+    not_mine = make_code(make_venue(areas["commune_a"]))
+    client.force_login(staff)
+
+    html = client.get("/checkins/scan/").content.decode()
+
+    assert f'<option value="{code.token}">' in html
+    assert revoked.token not in html and not_mine.token not in html
+    assert 'data-api-url="/api/v1/checkins/scan/"' in html
+    assert "checkins/vendor/jsqr/jsQR.js" in html and "checkins/scan.js" in html
+    assert 'name="csrfmiddlewaretoken"' in html
+    assert re.search(r'<input id="manual-token"[^>]*autofocus', html)
+
+
+# --- officials: list, detail, export --------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_communes(areas):
+    """A check-in in commune A and one in commune B, each by a person of that commune."""
+    venue_a = make_venue(areas["commune_a"], name="Chợ A")
+    venue_b = make_venue(areas["commune_b"], name="Chợ B")
+    in_a = visit(make_person(areas["commune_a"], name="Người Xã A", phone="+84912000001"), venue_a)
+    in_b = visit(make_person(areas["commune_b"], name="Người Xã B", phone="+84912000002"), venue_b)
+    return in_a, in_b
+
+
+def test_a_commune_official_sees_only_their_communes_checkins(client, areas, two_communes):
+    in_a, in_b = two_communes
+    client.force_login(make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"]))
+
+    html = client.get("/checkins/").content.decode()
+
+    assert "Người Xã A" in html and "Người Xã B" not in html
+    assert f"/checkins/{in_a.pk}/" in html and f"/checkins/{in_b.pk}/" not in html
+    assert f'href="/people/{in_a.person_id}/"' in html  # officials who see people get a link to the record
+
+
+def test_a_commune_official_gets_404_for_another_communes_checkin(client, areas, two_communes):
+    in_a, in_b = two_communes
+    client.force_login(make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"]))
+    assert client.get(f"/checkins/{in_b.pk}/").status_code == 404
+    response = client.get(f"/checkins/{in_a.pk}/")
+    assert response.status_code == 200 and "Người Xã A" in response.content.decode()
+    assert client.get("/checkins/999999/").status_code == 404
+
+
+def test_a_province_official_sees_both_communes(client, areas, two_communes):
+    client.force_login(make_official(Official.Role.HEALTH_DEPT, areas["province"]))
+    html = client.get("/checkins/").content.decode()
+    assert "Người Xã A" in html and "Người Xã B" in html
+
+
+def test_venue_staff_see_their_venue_without_links_to_people(client, staff, venue, areas):
+    mine = visit(make_person(areas["commune_a"]), venue)
+    visit(make_person(areas["commune_a"], name="Ở Chỗ Khác", phone="+84912000003"), make_venue(areas["commune_a"]))
+    client.force_login(staff)
+    html = client.get("/checkins/").content.decode()
+    assert f"/checkins/{mine.pk}/" in html and "Ở Chỗ Khác" not in html
+    assert "/people/" not in html.split("<main>")[1]
+
+
+def test_export_is_scoped_and_audited(client, areas, two_communes):
+    official = make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"])
+    client.force_login(official)
+
+    response = client.get("/checkins/export.xlsx")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert len(rows) == 2  # header and commune A's only
+    assert "Người Xã A" in rows[1]
+    entry = AuditLog.objects.get(action="checkins.checkin.exported")
+    assert entry.actor == official and entry.extra["rows"] == 1
+
+
+def test_exported_names_cannot_run_as_formulas(client, areas, venue):
+    visit(make_person(areas["commune_a"], name='=HYPERLINK("http://x")'), venue)
+    client.force_login(make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"]))
+    rows = list(
+        load_workbook(io.BytesIO(client.get("/checkins/export.xlsx").content)).active.iter_rows(values_only=True)
+    )
+    assert rows[1][5].startswith("'=")
+
+
+def test_list_filters_by_venue_and_day(client, areas, venue):
+    other = make_venue(areas["commune_a"], name="Siêu thị")
+    today = visit(make_person(areas["commune_a"], name="Hôm Nay"), venue)
+    visit(make_person(areas["commune_a"], name="Chỗ Khác", phone="+84912000004"), other)
+    old = visit(
+        make_person(areas["commune_a"], name="Tuần Trước", phone="+84912000005"), venue, minutes_ago=7 * 24 * 60
+    )
+    client.force_login(make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"]))
+    day = timezone.localdate().isoformat()
+
+    html = client.get("/checkins/", {"venue": venue.pk, "start": day, "end": day}).content.decode()
+
+    assert f"/checkins/{today.pk}/" in html
+    assert "Chỗ Khác" not in html and f"/checkins/{old.pk}/" not in html
+    export = client.get("/checkins/export.xlsx", {"venue": venue.pk, "start": day, "end": day})
+    assert len(list(load_workbook(io.BytesIO(export.content)).active.iter_rows())) == 2
+
+
+def test_list_refuses_an_end_before_the_start_without_a_500(client, areas, two_communes):
+    client.force_login(make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"]))
+    response = client.get("/checkins/", {"start": "2026-05-02", "end": "2026-05-01"})
+    assert response.status_code == 200
+    assert "Người Xã A" not in response.content.decode()
+    assert client.get("/checkins/", {"start": "not-a-date", "venue": "x", "page": "-3"}).status_code == 200
+
+
+def test_list_pages_by_fifty(client, areas, venue):
+    person = make_person(areas["commune_a"])
+    for minutes in range(1, 53):
+        visit(person, venue, minutes_ago=minutes)
+    client.force_login(make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"]))
+    first = client.get("/checkins/").content.decode()
+    second = client.get("/checkins/", {"page": 2}).content.decode()
+    assert len(re.findall(r'href="/checkins/\d+/"', first)) == 50 and "page=2" in first
+    assert len(re.findall(r'href="/checkins/\d+/"', second)) == 2
+
+
+def test_paper_form_takes_the_address_from_the_area_picker(client, staff, venue, areas):
+    client.force_login(staff)
+    html = client.get("/checkins/paper/").content.decode()
+    assert 'class="area-picker"' in html and 'name="address_area"' in html
+
+    client.post("/checkins/paper/", paper_form(venue, address_area=areas["commune_b"].pk))
+
+    person = CheckIn.objects.get().person
+    assert person.address_area == areas["commune_b"] and person.address_street == "Thôn 3"

@@ -1,0 +1,72 @@
+"""Shared pytest fixtures for the browser tests (@pytest.mark.browser).
+
+Playwright drives Debian's Chromium at /usr/bin/chromium (`make browser` installs it); it never downloads a
+browser. Without Chromium the browser tests are skipped with the reason, except under CI (the CI environment
+variable set), where a missing browser is a failure: the check-in page must be proven in a real browser.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("PHONGDICH_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# A mid-range Android phone, as a citizen scanning a venue's code would hold.
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "vi-VN",
+    "timezone_id": "Asia/Ho_Chi_Minh",
+    "user_agent": (
+        "Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/124.0 Mobile Safari/537.36"
+    ),
+}
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A headless Chromium, shared by the session's browser tests."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing: install it with `make browser` (scripts/install-chromium.sh)"
+        if os.environ.get("CI"):
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still plain
+    # synchronous code, so Django's "async context" guard must be told so.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def phone(chromium):
+    """A fresh browser context that looks like a phone (its own cookies: a new device)."""
+    context = chromium.new_context(**PHONE)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        yield page
+    finally:
+        context.close()
