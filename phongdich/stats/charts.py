@@ -4,7 +4,6 @@ Functions return plain numbers and labels; templates/stats/_bar_chart.html draws
 with a <title> per bar so that screen readers and hovering read the exact figure.
 """
 
-import math
 from dataclasses import dataclass
 
 
@@ -44,25 +43,29 @@ class BarChart:
         return self.plot_bottom + 16
 
 
-def _nice_max(value: int) -> int:
-    """The smallest 1, 2 or 5 × 10^n at or above value (at least 1), for round axis ticks."""
+def _nice_step(value: int, ticks: int = 4) -> int:
+    """The smallest 1, 2 or 5 × 10^n step that covers value in at most `ticks` + 1 steps (axis ticks)."""
     if value <= 0:
         return 1
-    magnitude = 10 ** int(math.floor(math.log10(value)))
-    for step in (1, 2, 5, 10):
-        if step * magnitude >= value:
-            return step * magnitude
-    return 10 * magnitude
+    magnitude = 1
+    while True:
+        for step in (1, 2, 5):
+            if step * magnitude * (ticks + 1) >= value:
+                return step * magnitude
+        magnitude *= 10
 
 
 def bar_chart(
     items: list[tuple[str, int, str, str]], *, width: int = 1000, height: int = 260, max_label: int = 14
 ) -> BarChart:
     """A vertical bar chart of (label, value, title, url) items, scaled to a round maximum."""
-    left, right, top = 56, width - 10, 14
     rotate = len(items) > 12
+    # Rotated labels run down-left from their bar: leave room for the first ones.
+    left, right, top = (110 if rotate else 56), width - 10, 14
     bottom = height - (70 if rotate else 28)
-    top_value = _nice_max(max((value for _, value, _, _ in items), default=0))
+    largest = max((value for _, value, _, _ in items), default=0)
+    step = _nice_step(largest)
+    top_value = step * max(1, -(-largest // step))
     plot_height = bottom - top
     slot = (right - left) / max(1, len(items))
     bar_width = max(2.0, slot * 0.7)
@@ -84,7 +87,10 @@ def bar_chart(
                 url=url,
             )
         )
-    ticks = [Tick(y=round(bottom - plot_height * step / 4, 1), value=top_value * step // 4) for step in range(5)]
+    ticks = [
+        Tick(y=round(bottom - plot_height * value / top_value, 1), value=value)
+        for value in range(0, top_value + 1, step)
+    ]
     return BarChart(
         width=width,
         height=height,

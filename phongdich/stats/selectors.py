@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 from django.utils import timezone
 
+from phongdich.checkins.selectors import daily_scan_counts, venue_scan_counts
 from phongdich.core import errors as core_errors
 from phongdich.core.errors import ApplicationError
 from phongdich.core.scoping import viewer_area_path
@@ -203,8 +204,6 @@ def area_stats(*, viewer, area: Area, start_date: dt.date | None = None, end_dat
     venues had at least one check-in between `start_date` and `end_date`, local days, both included.
     A viewer who may not see the area gets not_found, so that areas outside one's own are not probed.
     """
-    from phongdich.checkins.selectors import daily_scan_counts, venue_scan_counts  # TEMP: lazy until it lands
-
     path = viewer_area_path(viewer)
     if path is None or not area.path.startswith(path):
         raise ApplicationError(core_errors.NOT_FOUND)
