@@ -74,3 +74,22 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'
+
+
+try:
+    from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+    class DeviceTokenScheme(OpenApiAuthenticationExtension):
+        """Documents the scanner device token in the OpenAPI schema."""
+
+        target_class = "phongdich.checkins.auth.DeviceTokenAuthentication"
+        name = "deviceToken"
+
+        def get_security_definition(self, auto_schema):
+            return {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "Scanner device token (POST /api/v1/devices/), shown once when the device is made.",
+            }
+except ImportError:  # pragma: no cover - drf-spectacular is a dependency; this keeps auth importable without it
+    pass

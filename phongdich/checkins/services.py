@@ -117,7 +117,7 @@ def user_can_record_at(user, venue) -> bool:
     return VenueMembership.objects.filter(venue_id=venue.pk, user_id=user.pk).exists()
 
 
-def _actor_check(actor, venue) -> None:
+def actor_check(actor, venue) -> None:
     """Not venue staff: a device only at its own venue; a user through user_can_record_at."""
     if getattr(actor, "is_device", False):
         if actor.revoked_at is not None:
@@ -373,7 +373,7 @@ def checkin_staff_scan(
         if not is_device:
             raise _invalid("venue", "Cần chọn địa điểm.", "Choose a venue.")
         venue = actor.venue
-    _actor_check(actor, venue)
+    actor_check(actor, venue)
     _venue_check(venue)
     at = scanned_at or now
     claims = personal_qr_claims(personal_qr, at=at)
@@ -428,7 +428,7 @@ def checkin_paper(
             raise _invalid("code", "Lối vào không thuộc địa điểm này.", "The entrance does not belong to this venue.")
         if code.revoked_at is not None and code.revoked_at <= now:
             raise ApplicationError(errors.CODE_REVOKED)
-    _actor_check(actor, venue)
+    actor_check(actor, venue)
     _venue_check(venue)
     at = checked_in_at or now
     _time_check(at, now=now)
@@ -560,7 +560,7 @@ def checkin_batch(*, device: ScannerDevice, items: list[dict], now: datetime | N
                 if code.revoked_at is not None and code.revoked_at <= scanned_at:
                     raise ApplicationError(errors.CODE_REVOKED)
                 venue = code.venue
-            _actor_check(device, venue)
+            actor_check(device, venue)
             _venue_check(venue)
             claims_by_index[index] = personal_qr_claims(personal_qr, at=scanned_at)
             _time_check(scanned_at, now=now)
@@ -684,7 +684,7 @@ def checkout(*, checkin: CheckIn, actor=None, at: datetime | None = None, kind: 
     """
     now = timezone.now()
     if actor is not None:
-        _actor_check(actor, checkin.venue)
+        actor_check(actor, checkin.venue)
     if at is not None:
         if at > now + timedelta(seconds=settings.CHECKIN_CLOCK_SKEW_SECONDS):
             raise ApplicationError(errors.SCAN_IN_FUTURE)
@@ -720,13 +720,14 @@ def checkin_checkout_self(*, checkin_id: int, person, now: datetime | None = Non
 # --- scanner devices ----------------------------------------------------------------------------------
 
 
-def _device_manager_check(user, venue) -> None:
+def user_can_manage_devices(user, venue) -> bool:
+    """The venue's manager or an official of its area (not control staff, not a device)."""
     from phongdich.venues.models import VenueMembership
 
     if user is None or not user.is_authenticated or getattr(user, "is_device", False):
-        raise ApplicationError(errors.NOT_VENUE_STAFF)
+        return False
     if user.is_superuser:
-        return
+        return True
     official = getattr(user, "official", None)
     if (
         official is not None
@@ -734,10 +735,14 @@ def _device_manager_check(user, venue) -> None:
         and official.sees_people
         and venue.area_path.startswith(official.area.path)
     ):
-        return
-    if not VenueMembership.objects.filter(
+        return True
+    return VenueMembership.objects.filter(
         venue_id=venue.pk, user_id=user.pk, role=VenueMembership.Role.MANAGER
-    ).exists():
+    ).exists()
+
+
+def _device_manager_check(user, venue) -> None:
+    if not user_can_manage_devices(user, venue):
         raise ApplicationError(errors.NOT_VENUE_STAFF)
 
 

@@ -1,0 +1,482 @@
+"""REST API of check-ins: thin classes with nested input/output serializers; the work is in services/selectors.
+
+The scan endpoint is the hot path: the Idempotency-Key becomes the check-in's nonce (no extra table write),
+and a repeat answers 200 with the same check-in. The other writes use core.api.idempotent.
+"""
+
+import hashlib
+import json
+import re
+from datetime import date, timedelta
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from phongdich.core import errors as core_errors
+from phongdich.core.api import idempotency_key_of, idempotent
+from phongdich.core.errors import ApplicationError
+from phongdich.core.models import IdempotencyKey
+
+from . import selectors, services
+from .models import CheckIn, ScannerDevice
+
+ERROR = inline_serializer(
+    "CheckInError",
+    fields={
+        "code": serializers.CharField(),
+        "message": serializers.CharField(),
+        "message_vi": serializers.CharField(),
+        "message_en": serializers.CharField(),
+        "extra": serializers.DictField(),
+    },
+)
+ERRORS = {code: OpenApiResponse(ERROR) for code in (400, 401, 403, 404, 409, 410, 413, 415, 422, 429)}
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="A repeat with the same key records nothing and gets the first answer; another body gets 422.",
+)
+_PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,32}\Z")
+
+
+class IsScannerDevice(BasePermission):
+    def has_permission(self, request, view):
+        return getattr(request.user, "is_device", False)
+
+
+class IsUser(BasePermission):
+    """A logged-in person (staff, manager, official), not a scanner device."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and not getattr(user, "is_device", False))
+
+
+class CheckInVenueOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CheckInOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    venue = CheckInVenueOutput()
+    entrance = serializers.CharField(source="code.label", default=None)
+    checked_in_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField()
+    checked_out_at = serializers.DateTimeField(allow_null=True)
+    checkout_kind = serializers.CharField()
+    source = serializers.CharField()
+    person_initials = serializers.CharField(source="person.initials")
+
+
+def _created_or_replayed(checkin: CheckIn, output=CheckInOutput) -> Response:
+    return Response(output(checkin).data, status=status.HTTP_200_OK if checkin.replayed else status.HTTP_201_CREATED)
+
+
+class CheckInScanApi(APIView):
+    """Control staff scan a citizen's personal QR code: a scanner device (Bearer token) or a logged-in
+    member of the venue's staff. The hot path: one INSERT per scan in the steady state."""
+
+    class CheckInScanInput(serializers.Serializer):
+        personal_qr = serializers.CharField(max_length=1000, trim_whitespace=True)
+        code_token = serializers.CharField(required=False, allow_blank=True, max_length=64)
+        venue = serializers.IntegerField(required=False, min_value=1, help_text="Without code_token, for users")
+        scanned_at = serializers.DateTimeField(required=False, allow_null=True)
+
+    @extend_schema(
+        operation_id="checkins_scan",
+        request=CheckInScanInput,
+        responses={201: CheckInOutput, 200: CheckInOutput, **ERRORS},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Record a staff scan of a personal QR code (200 with the same check-in on a repeated key)",
+    )
+    def post(self, request):
+        data = self.CheckInScanInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        venue = None
+        if values.get("venue") and not values.get("code_token"):
+            from phongdich.venues.selectors import venue_get
+
+            venue = venue_get(viewer=request.user, venue_id=values["venue"])
+        checkin = services.checkin_staff_scan(
+            actor=request.user,
+            personal_qr=values["personal_qr"],
+            code_token=values.get("code_token") or None,
+            venue=venue,
+            scanned_at=values.get("scanned_at"),
+            nonce=idempotency_key_of(request),
+        )
+        return _created_or_replayed(checkin)
+
+
+class CheckInSelfOutput(CheckInOutput):
+    person_public_id = serializers.CharField(source="person.public_id")
+
+
+class CheckInSelfApi(APIView):
+    """Public, no login, rate limited per client address: a citizen checks in at the venue whose QR code they
+    scanned, as a remembered person (person_public_id) or by declaring name, phone and year of birth."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "public"
+
+    class CheckInSelfInput(serializers.Serializer):
+        code_token = serializers.CharField(max_length=64)
+        person_public_id = serializers.CharField(required=False, allow_blank=True, max_length=32)
+        full_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+        phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
+        birth_year = serializers.IntegerField(required=False, allow_null=True, min_value=1900, max_value=2100)
+        citizen_id = serializers.CharField(required=False, allow_blank=True, max_length=20, default="")
+        has_symptoms = serializers.BooleanField(allow_null=True)
+        had_contact = serializers.BooleanField(allow_null=True)
+        travelled = serializers.BooleanField(allow_null=True)
+
+        def validate(self, attrs):
+            public_id = attrs.get("person_public_id")
+            if public_id:
+                if not _PUBLIC_ID.match(public_id):
+                    raise serializers.ValidationError({"person_public_id": "Malformed."})
+            elif not attrs.get("full_name") or not attrs.get("phone"):
+                raise serializers.ValidationError("Give person_public_id, or full_name, phone and birth_year.")
+            return attrs
+
+    @extend_schema(
+        operation_id="checkins_self",
+        request=CheckInSelfInput,
+        responses={201: CheckInSelfOutput, 200: CheckInSelfOutput, **ERRORS},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="A citizen checks in after scanning a venue QR code",
+    )
+    def post(self, request):
+        data = self.CheckInSelfInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        answers = {key: values[key] for key in ("has_symptoms", "had_contact", "travelled")}
+        nonce = idempotency_key_of(request)
+        if values.get("person_public_id"):
+            # The venue is checked before the person is looked up: an unknown code says nothing about people.
+            services.checkin_code_resolve(code_token=values["code_token"])
+            person = services.person_for_public_id(values["person_public_id"])
+            checkin = services.checkin_self(code_token=values["code_token"], person=person, nonce=nonce, **answers)
+        else:
+            checkin = services.checkin_self_declare(
+                code_token=values["code_token"],
+                full_name=values["full_name"],
+                phone=values["phone"],
+                birth_year=values.get("birth_year"),
+                citizen_id=values.get("citizen_id", ""),
+                nonce=nonce,
+                **answers,
+            )
+        return _created_or_replayed(checkin, CheckInSelfOutput)
+
+
+class CheckInBatchItemInput(serializers.Serializer):
+    client_id = serializers.CharField(max_length=64)
+    personal_qr = serializers.CharField(max_length=1000)
+    code_token = serializers.CharField(required=False, max_length=64)
+    scanned_at = serializers.DateTimeField()
+    direction = serializers.ChoiceField(choices=["in", "out"], required=False, default="in")
+
+
+class CheckInBatchInput(serializers.Serializer):
+    items = CheckInBatchItemInput(many=True, help_text="At most CHECKIN_BATCH_MAX_ITEMS scans")
+
+
+class CheckInBatchResultOutput(serializers.Serializer):
+    client_id = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=["accepted", "duplicate", "refused"])
+    code = serializers.CharField()
+    message_vi = serializers.CharField()
+    message_en = serializers.CharField()
+    checkin_id = serializers.IntegerField(allow_null=True)
+
+
+class CheckInBatchOutput(serializers.Serializer):
+    accepted = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    refused = serializers.IntegerField()
+    results = CheckInBatchResultOutput(many=True)
+
+
+class CheckInBatchApi(APIView):
+    """An offline scanner device uploads its scans. Each item is accepted, a duplicate or refused on its own."""
+
+    permission_classes = [IsScannerDevice]
+
+    @extend_schema(
+        operation_id="checkins_batch",
+        request=CheckInBatchInput,
+        responses={200: CheckInBatchOutput, **ERRORS},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Upload scans made offline; sending the same batch twice records nothing twice",
+    )
+    @idempotent
+    def post(self, request):
+        # Items are checked one by one by the service, each with its own reason; only the envelope here.
+        body = request.data
+        if not isinstance(body, dict) or "items" not in body:
+            raise ApplicationError(core_errors.INVALID_INPUT, extra={"fields": {"items": ["This field is required."]}})
+        results = services.checkin_batch(device=request.user, items=body["items"])
+        rows = [
+            {
+                "client_id": r.client_id,
+                "status": r.status,
+                "code": r.code,
+                "message_vi": r.message_vi,
+                "message_en": r.message_en,
+                "checkin_id": r.checkin_id,
+            }
+            for r in results
+        ]
+        return Response(
+            {
+                "accepted": sum(r.status == "accepted" for r in results),
+                "duplicates": sum(r.status == "duplicate" for r in results),
+                "refused": sum(r.status == "refused" for r in results),
+                "results": rows,
+            }
+        )
+
+
+class CheckInPaperApi(APIView):
+    """Control staff enter a paper declaration for a person without a smartphone."""
+
+    permission_classes = [IsUser]
+
+    class CheckInPaperInput(serializers.Serializer):
+        venue = serializers.IntegerField(min_value=1)
+        code = serializers.IntegerField(required=False, allow_null=True, min_value=1, help_text="Entrance (code id)")
+        full_name = serializers.CharField(max_length=150)
+        phone = serializers.CharField(max_length=30)
+        birth_year = serializers.IntegerField(allow_null=True, min_value=1900, max_value=2100)
+        citizen_id = serializers.CharField(required=False, allow_blank=True, max_length=20, default="")
+        address_area = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+        address_street = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+        has_symptoms = serializers.BooleanField(allow_null=True)
+        had_contact = serializers.BooleanField(allow_null=True)
+        travelled = serializers.BooleanField(allow_null=True)
+        checked_in_at = serializers.DateTimeField(required=False, allow_null=True)
+
+    @extend_schema(
+        operation_id="checkins_paper",
+        request=CheckInPaperInput,
+        responses={201: CheckInOutput, **ERRORS},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Record a paper declaration entered by control staff",
+    )
+    @idempotent
+    def post(self, request):
+        from phongdich.geo.selectors import area_get
+        from phongdich.venues.selectors import venue_code_get_for_viewer, venue_get
+
+        data = self.CheckInPaperInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        venue = venue_get(viewer=request.user, venue_id=values.pop("venue"))
+        code_id = values.pop("code", None)
+        code = venue_code_get_for_viewer(viewer=request.user, code_id=code_id) if code_id else None
+        area_id = values.pop("address_area", None)
+        address_area = area_get(area_id=area_id) if area_id else None
+        if area_id and address_area is None:
+            raise ApplicationError(core_errors.INVALID_INPUT, extra={"fields": {"address_area": ["Unknown area."]}})
+        checkin = services.checkin_paper(
+            actor=request.user, venue=venue, code=code, address_area=address_area, **values
+        )
+        return Response(CheckInOutput(checkin).data, status=status.HTTP_201_CREATED)
+
+
+class CheckInCheckoutApi(APIView):
+    """Staff (or the venue's scanner device) record that a visitor left."""
+
+    class CheckInCheckoutInput(serializers.Serializer):
+        at = serializers.DateTimeField(required=False, allow_null=True)
+
+    @extend_schema(
+        operation_id="checkins_checkout",
+        request=CheckInCheckoutInput,
+        responses={200: CheckInOutput, **ERRORS},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Check a visitor out (a repeat leaves the first check-out time)",
+    )
+    @idempotent
+    def post(self, request, checkin_id: int):
+        data = self.CheckInCheckoutInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        checkin = CheckIn.objects.select_related("venue", "code", "person").filter(pk=checkin_id).first()
+        if checkin is None:
+            raise ApplicationError(core_errors.NOT_FOUND)
+        try:
+            services.actor_check(request.user, checkin.venue)
+        except ApplicationError:
+            raise ApplicationError(core_errors.NOT_FOUND) from None  # out of scope: not revealed
+        checkin = services.checkout(
+            checkin=checkin, actor=request.user, at=data.validated_data.get("at"), kind=CheckIn.CheckoutKind.STAFF
+        )
+        return Response(CheckInOutput(checkin).data)
+
+
+class CheckInListOutput(CheckInOutput):
+    person = serializers.SerializerMethodField()
+
+    def get_person(self, checkin) -> dict | None:
+        # Names and phones for officials who trace; venue staff see initials only.
+        if not self.context.get("sees_people"):
+            return None
+        person = checkin.person
+        return {"id": person.pk, "full_name": person.full_name, "phone": person.phone}
+
+
+class CheckInListApi(APIView):
+    """Check-ins the viewer may see (officials: their area; venue staff: their venues), newest first."""
+
+    permission_classes = [IsUser]
+
+    class CheckInListFilter(serializers.Serializer):
+        venue = serializers.IntegerField(required=False, min_value=1)
+        date_from = serializers.DateField(required=False)
+        date_to = serializers.DateField(required=False)
+
+    @extend_schema(
+        operation_id="checkins_list",
+        parameters=[
+            OpenApiParameter("venue", int, required=False),
+            OpenApiParameter("date_from", date, required=False, description="Local day, inclusive"),
+            OpenApiParameter("date_to", date, required=False, description="Local day, inclusive"),
+        ],
+        responses={200: CheckInListOutput(many=True), **ERRORS},
+    )
+    def get(self, request):
+        filters = self.CheckInListFilter(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        values = filters.validated_data
+        venue = None
+        if values.get("venue"):
+            from phongdich.venues.selectors import venue_get
+
+            venue = venue_get(viewer=request.user, venue_id=values["venue"])
+        start = selectors.day_start(values["date_from"]) if values.get("date_from") else None
+        end = selectors.day_start(values["date_to"] + timedelta(days=1)) if values.get("date_to") else None
+        qs = selectors.checkin_list(viewer=request.user, venue=venue, start=start, end=end)
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        context = {"sees_people": selectors.viewer_sees_people(request.user)}
+        return paginator.get_paginated_response(CheckInListOutput(page, many=True, context=context).data)
+
+
+class CheckInDetailApi(APIView):
+    permission_classes = [IsUser]
+
+    @extend_schema(operation_id="checkins_retrieve", responses={200: CheckInListOutput, **ERRORS})
+    def get(self, request, checkin_id: int):
+        checkin = selectors.checkin_get(viewer=request.user, checkin_id=checkin_id)
+        context = {"sees_people": selectors.viewer_sees_people(request.user)}
+        return Response(CheckInListOutput(checkin, context=context).data)
+
+
+class ScannerDeviceOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    venue = serializers.IntegerField(source="venue_id")
+    token_prefix = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+
+class ScannerDeviceCreatedOutput(ScannerDeviceOutput):
+    token = serializers.CharField(allow_null=True, help_text="Shown once; null on a replayed request")
+
+
+class ScannerDeviceCreateApi(APIView):
+    """A venue manager or an official of the venue's area registers a scanner device.
+
+    The token is in this answer only. With an Idempotency-Key, a repeat answers the same device with
+    `token: null`: the stored answer never holds the token (only its hash is kept anywhere).
+    """
+
+    permission_classes = [IsUser]
+
+    class ScannerDeviceCreateInput(serializers.Serializer):
+        venue = serializers.IntegerField(min_value=1)
+        name = serializers.CharField(max_length=100)
+
+    @extend_schema(
+        operation_id="devices_create",
+        request=ScannerDeviceCreateInput,
+        responses={201: ScannerDeviceCreatedOutput, 200: ScannerDeviceCreatedOutput, **ERRORS},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    def post(self, request):
+        from phongdich.venues.selectors import venue_get
+
+        key = idempotency_key_of(request)
+        principal = services.principal_scope(request.user)
+        request_hash = hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n" + request.body)
+        request_hash = request_hash.hexdigest()
+        if key is not None:
+            existing = IdempotencyKey.objects.filter(principal=principal, key=key).first()
+            if existing is not None:
+                return self._replay(existing, request_hash)
+        data = self.ScannerDeviceCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        venue = venue_get(viewer=request.user, venue_id=data.validated_data["venue"])
+        try:
+            with transaction.atomic():
+                device, token = services.scanner_device_create(
+                    venue=venue, name=data.validated_data["name"], created_by=request.user
+                )
+                body = ScannerDeviceOutput(device).data
+                if key is not None:
+                    IdempotencyKey.objects.create(
+                        principal=principal,
+                        key=key,
+                        method=request.method,
+                        path=request.path[:255],
+                        request_hash=request_hash,
+                        status_code=201,
+                        response_body=json.loads(json.dumps(body, cls=DjangoJSONEncoder)),
+                    )
+        except IntegrityError:
+            existing = IdempotencyKey.objects.filter(principal=principal, key=key).first() if key else None
+            if existing is None:
+                raise
+            return self._replay(existing, request_hash)
+        return Response({**body, "token": token}, status=status.HTTP_201_CREATED)
+
+    @staticmethod
+    def _replay(existing: IdempotencyKey, request_hash: str) -> Response:
+        if existing.request_hash != request_hash:
+            raise ApplicationError(core_errors.IDEMPOTENCY_KEY_REUSED)
+        response = Response({**existing.response_body, "token": None}, status=status.HTTP_200_OK)
+        response["Idempotent-Replayed"] = "true"
+        return response
+
+
+class ScannerDeviceRevokeApi(APIView):
+    permission_classes = [IsUser]
+
+    @extend_schema(
+        operation_id="devices_revoke",
+        request=None,
+        responses={200: ScannerDeviceOutput, **ERRORS},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    @idempotent
+    def post(self, request, device_id: int):
+        device = ScannerDevice.objects.select_related("venue").filter(pk=device_id).first()
+        if device is None or not services.user_can_manage_devices(request.user, device.venue):
+            raise ApplicationError(core_errors.NOT_FOUND)  # out of scope: not revealed
+        device = services.scanner_device_revoke(device=device, actor=request.user)
+        return Response(ScannerDeviceOutput(device).data)
