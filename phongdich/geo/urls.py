@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "geo"
-urlpatterns = []
+urlpatterns = [
+    path("", views.area_lookup_view, name="lookup"),
+]
