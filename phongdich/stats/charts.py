@@ -62,7 +62,7 @@ def bar_chart(
     rotate = len(items) > 12
     # Rotated labels run down-left from their bar: leave room for the first ones.
     left, right, top = (110 if rotate else 56), width - 10, 14
-    bottom = height - (70 if rotate else 28)
+    bottom = height - (95 if rotate else 28)
     largest = max((value for _, value, _, _ in items), default=0)
     step = _nice_step(largest)
     top_value = step * max(1, -(-largest // step))
