@@ -34,9 +34,13 @@ PHONE = {
 }
 
 
+def _launch(playwright, extra_args=()):
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *extra_args], headless=True)
+
+
 @pytest.fixture(scope="session")
-def chromium():
-    """A headless Chromium, shared by the session's browser tests."""
+def playwright_driver():
+    """Playwright itself; skips (or fails under CI) when Chromium is missing."""
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} is missing: install it with `make browser` (scripts/install-chromium.sh)"
         if os.environ.get("CI"):
@@ -48,16 +52,47 @@ def chromium():
     # synchronous code, so Django's "async context" guard must be told so.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+    try:
+        with sync_playwright() as playwright:
+            yield playwright
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_driver):
+    """A headless Chromium, shared by the session's browser tests."""
+    browser = _launch(playwright_driver)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+@pytest.fixture
+def chromium_with_camera(playwright_driver):
+    """Launch a Chromium whose camera films the given Y4M video (Chromium's fake capture device), with
+    camera permission granted without a prompt: `browser = chromium_with_camera(path)`."""
+    browsers = []
+
+    def launch(video: Path):
+        browser = _launch(
+            playwright_driver,
+            [
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={video}",
+            ],
+        )
+        browsers.append(browser)
+        return browser
+
+    yield launch
+    for browser in browsers:
+        browser.close()
 
 
 @pytest.fixture

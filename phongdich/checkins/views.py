@@ -264,11 +264,11 @@ MAX_PICKER_VENUES = 500
 
 
 def _entrances(venues) -> list[dict]:
-    """The active codes of the venues, grouped by venue, for the entrance pickers."""
-    codes = VenueCode.objects.filter(venue__in=venues, revoked_at__isnull=True).order_by("venue__name_folded", "id")
-    groups: dict[int, dict] = {}
-    for code in codes.select_related("venue"):
-        groups.setdefault(code.venue_id, {"venue": code.venue, "codes": []})["codes"].append(code)
+    """The venues with their active codes (entrances), for the scanner's picker. A venue without a code
+    is still offered: the scan then names the venue alone."""
+    groups = {venue.pk: {"venue": venue, "codes": []} for venue in venues}
+    for code in VenueCode.objects.filter(venue__in=venues, revoked_at__isnull=True).order_by("id"):
+        groups[code.venue_id]["codes"].append(code)
     return list(groups.values())
 
 

@@ -167,6 +167,12 @@ def test_staff_pages_need_a_login(client, db):
 # --- scanner --------------------------------------------------------------------------------------------
 
 
+def test_scanner_page_offers_a_venue_without_a_code_by_itself(client, staff, venue):
+    client.force_login(staff)
+    html = client.get("/checkins/scan/").content.decode()
+    assert f'<option value="venue-{venue.pk}" data-venue="{venue.pk}">' in html
+
+
 def test_scanner_page_offers_the_staffs_entrances_and_posts_to_the_api(client, staff, venue, code, areas):
     revoked = make_code(venue, label="Cổng cũ")
     revoked.revoked_at = timezone.now()
@@ -176,7 +182,7 @@ def test_scanner_page_offers_the_staffs_entrances_and_posts_to_the_api(client, s
 
     html = client.get("/checkins/scan/").content.decode()
 
-    assert f'<option value="{code.token}">' in html
+    assert f'<option value="code-{code.pk}" data-code="{code.token}">' in html
     assert revoked.token not in html and not_mine.token not in html
     assert 'data-api-url="/api/v1/checkins/scan/"' in html
     assert "checkins/vendor/jsqr/jsQR.js" in html and "checkins/scan.js" in html

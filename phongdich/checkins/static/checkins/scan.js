@@ -63,7 +63,9 @@
   function send(token, key) {
     show("pending", "", texts.pending, []);
     var body = { personal_qr: token };
-    if (entrance.value) body.code_token = entrance.value;
+    var chosen = entrance.selectedOptions[0];
+    if (chosen && chosen.dataset.code) body.code_token = chosen.dataset.code;
+    else if (chosen && chosen.dataset.venue) body.venue = Number(chosen.dataset.venue);
     return fetch(apiUrl, {
       method: "POST",
       credentials: "same-origin",
@@ -72,10 +74,8 @@
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (response.ok) {
-          var person = data.person || {};
-          var venue = data.venue || {};
-          var where = [venue.name || data.venue_name, (data.code && data.code.label) || data.entrance || ""].filter(Boolean).join(" – ");
-          show("ok", person.initials || data.initials || "✓", texts.ok + " · " + timeOf(data.checked_in_at), [where]);
+          var where = [(data.venue || {}).name, data.entrance].filter(Boolean).join(" – ");
+          show("ok", data.person_initials || "✓", texts.ok + " · " + timeOf(data.checked_in_at), [where]);
           if (navigator.vibrate) navigator.vibrate(80);
         } else {
           show("error", "✕", texts.error, [data.message_vi || data.message || String(response.status), data.message_en || ""]);
