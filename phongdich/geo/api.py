@@ -1,5 +1,6 @@
 """Public, read-only API of the area tree (the official code list is public data)."""
 
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -41,6 +42,16 @@ class AreaListApi(APIView):
         def get_full_name(self, area) -> str:
             return area_full_name(area)
 
+    @extend_schema(
+        operation_id="areas_list",
+        parameters=[FilterSerializer],
+        responses={
+            200: inline_serializer("AreaList", fields={"results": OutputSerializer(many=True)}),
+            400: OpenApiResponse(description="invalid_input"),
+            429: OpenApiResponse(description="rate_limited"),
+        },
+        summary="Search or browse administrative areas (public)",
+    )
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

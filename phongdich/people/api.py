@@ -1,5 +1,6 @@
 """People API for officials (roles that see people), scoped and audited through the selectors."""
 
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
@@ -12,6 +13,18 @@ from phongdich.core.audit import client_ip
 
 from .personal_qr import personal_qr_public_keys
 from .selectors import person_get, person_list
+
+ERROR = inline_serializer(
+    "Error",
+    fields={
+        "code": serializers.CharField(),
+        "message": serializers.CharField(),
+        "message_vi": serializers.CharField(),
+        "message_en": serializers.CharField(),
+        "extra": serializers.DictField(),
+    },
+)
+ERRORS = {status_code: OpenApiResponse(ERROR) for status_code in (400, 401, 403, 404, 429)}
 
 
 class _AreaSerializer(serializers.Serializer):
@@ -37,6 +50,23 @@ class PersonListApi(APIView):
         phone = serializers.CharField()
         address_area = _AreaSerializer(allow_null=True)
 
+    @extend_schema(
+        operation_id="people_list",
+        parameters=[FilterSerializer],
+        responses={
+            200: inline_serializer(
+                "PersonPage",
+                fields={
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": OutputSerializer(many=True),
+                },
+            ),
+            **ERRORS,
+        },
+        summary="People in the caller's area (search is audited)",
+    )
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -72,6 +102,12 @@ class PersonDetailApi(APIView):
         created_at = serializers.DateTimeField()
         updated_at = serializers.DateTimeField()
 
+    @extend_schema(
+        operation_id="people_retrieve",
+        parameters=[FilterSerializer],
+        responses={200: OutputSerializer, **ERRORS},
+        summary="One person's record; the reason (purpose of access) is required and audited",
+    )
     def get(self, request, person_id: int):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -92,6 +128,11 @@ class PersonalQrKeysApi(APIView):
     class OutputSerializer(serializers.Serializer):
         keys = serializers.ListField(child=serializers.DictField())
 
+    @extend_schema(
+        operation_id="personal_qr_keys",
+        responses={200: OutputSerializer, 429: OpenApiResponse(ERROR)},
+        summary="Public keys (JWK Set) that verify personal QR codes offline",
+    )
     def get(self, request):
         response = Response(self.OutputSerializer({"keys": personal_qr_public_keys()}).data)
         response["Cache-Control"] = "public, max-age=3600"
