@@ -15,7 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from rest_framework.throttling import SimpleRateThrottle
 
+from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import xlsx_response
@@ -94,6 +96,19 @@ def _private(response):
     return response
 
 
+class CitizenPostThrottle(SimpleRateThrottle):
+    """The citizen pages' form posts (they may create people) share the public API's limit per address."""
+
+    scope = "public"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": "citizen_page", "ident": self.get_ident(request)}
+
+
+def _throttled(request) -> bool:
+    return request.method == "POST" and not CitizenPostThrottle().allow_request(request, None)
+
+
 def _citizen_error(request, error: ApplicationError):
     context = {"error": error.as_dict()}
     return _private(render(request, "checkins/citizen_error.html", context, status=error.status))
@@ -105,6 +120,8 @@ def _citizen_error(request, error: ApplicationError):
 @require_http_methods(["GET", "POST"])
 def venue_checkin(request, token):
     """/c/<token>: the page a venue's QR code opens on a phone."""
+    if _throttled(request):
+        return _citizen_error(request, ApplicationError(core_errors.RATE_LIMITED))
     try:
         code = services.checkin_code_resolve(code_token=token[:64])
     except ApplicationError as error:
@@ -208,6 +225,8 @@ def _success(request, code, checkin, person, ids, *, shown_name):
 @require_POST
 def venue_checkout(request, token):
     """The "Check out" button of the success screen and of the venue page."""
+    if _throttled(request):
+        return _citizen_error(request, ApplicationError(core_errors.RATE_LIMITED))
     try:
         code = services.checkin_code_resolve(code_token=token[:64])
     except ApplicationError as error:

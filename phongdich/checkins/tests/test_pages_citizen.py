@@ -3,12 +3,14 @@
 import re
 
 import pytest
+from django.core.cache import cache
 from django.test import RequestFactory
 from django.utils import timezone
 
 from phongdich.checkins import errors
 from phongdich.checkins.models import CheckIn
-from phongdich.checkins.views import DEVICE_COOKIE, remembered_ids
+from phongdich.checkins.views import DEVICE_COOKIE, CitizenPostThrottle, remembered_ids
+from phongdich.core import errors as core_errors
 from phongdich.core.testing import make_province_with_communes
 from phongdich.people import errors as people_errors
 from phongdich.people.models import Person
@@ -32,6 +34,7 @@ DECLARATION = {
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     clear_caches()
+    cache.clear()  # the per-address limit of citizen posts
     yield
     clear_caches()
 
@@ -290,3 +293,16 @@ def test_citizen_posts_need_the_csrf_token(code):
     strict = Client(enforce_csrf_checks=True)
     assert strict.post(url(code), DECLARATION).status_code == 403
     assert CheckIn.objects.count() == 0
+
+
+def test_citizen_posts_are_limited_per_address(client, code, monkeypatch):
+    monkeypatch.setattr(CitizenPostThrottle, "THROTTLE_RATES", {"public": "2/min"})
+    declare(client, code, nonce="a")
+    declare(client, code, nonce="b")
+
+    response = declare(client, code, full_name="Người Thứ Ba", nonce="c")
+
+    assert response.status_code == 429
+    assert core_errors.RATE_LIMITED.vi in response.content.decode()
+    assert CheckIn.objects.count() == 2
+    assert client.get(url(code)).status_code == 200  # reading the page is not limited

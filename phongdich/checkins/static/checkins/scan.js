@@ -38,12 +38,15 @@
     result.querySelector(".scan-title").textContent = title || "";
     var detailNode = result.querySelector(".scan-detail");
     detailNode.textContent = "";
+    // The first line in the page's language, the next ones (English) below it.
     (detail || []).forEach(function (line, i) {
-      var p = document.createElement(i === 0 ? "span" : "span");
-      p.textContent = line;
-      if (i > 0) p.lang = "en";
-      p.className = i > 0 ? "en" : "";
-      detailNode.appendChild(p);
+      var span = document.createElement("span");
+      span.textContent = line;
+      if (i > 0) {
+        span.lang = "en";
+        span.className = "en";
+      }
+      detailNode.appendChild(span);
     });
     if (retry) {
       var button = document.createElement("button");
