@@ -21,13 +21,13 @@ class AreaListApi(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "public"
 
-    class FilterSerializer(serializers.Serializer):
+    class AreaFilterSerializer(serializers.Serializer):
         q = serializers.CharField(required=False, allow_blank=True, max_length=100)
         parent = serializers.IntegerField(required=False, min_value=1)
         kind = serializers.ChoiceField(choices=Area.Kind.choices, required=False)
         limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=20)
 
-    class OutputSerializer(serializers.Serializer):
+    class AreaOutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         code = serializers.CharField()
         name = serializers.CharField()
@@ -44,16 +44,16 @@ class AreaListApi(APIView):
 
     @extend_schema(
         operation_id="areas_list",
-        parameters=[FilterSerializer],
+        parameters=[AreaFilterSerializer],
         responses={
-            200: inline_serializer("AreaList", fields={"results": OutputSerializer(many=True)}),
+            200: inline_serializer("AreaList", fields={"results": AreaOutputSerializer(many=True)}),
             400: OpenApiResponse(description="invalid_input"),
             429: OpenApiResponse(description="rate_limited"),
         },
         summary="Search or browse administrative areas (public)",
     )
     def get(self, request):
-        filters = self.FilterSerializer(data=request.query_params)
+        filters = self.AreaFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
         parent = None
@@ -69,4 +69,4 @@ class AreaListApi(APIView):
             if kinds:
                 children = children.filter(kind__in=kinds)
             areas = list(children[: data["limit"]])
-        return Response({"results": self.OutputSerializer(areas, many=True).data})
+        return Response({"results": self.AreaOutputSerializer(areas, many=True).data})

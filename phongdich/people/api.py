@@ -27,7 +27,7 @@ ERROR = inline_serializer(
 ERRORS = {status_code: OpenApiResponse(ERROR) for status_code in (400, 401, 403, 404, 429)}
 
 
-class _AreaSerializer(serializers.Serializer):
+class PersonAreaSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
@@ -39,20 +39,20 @@ class PersonListApi(APIView):
 
     permission_classes = [SeesPeople]
 
-    class FilterSerializer(serializers.Serializer):
+    class PersonListFilterSerializer(serializers.Serializer):
         q = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
 
-    class OutputSerializer(serializers.Serializer):
+    class PersonListOutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         full_name = serializers.CharField()
         birth_year = serializers.IntegerField(allow_null=True)
         gender = serializers.CharField()
         phone = serializers.CharField()
-        address_area = _AreaSerializer(allow_null=True)
+        address_area = PersonAreaSerializer(allow_null=True)
 
     @extend_schema(
         operation_id="people_list",
-        parameters=[FilterSerializer],
+        parameters=[PersonListFilterSerializer],
         responses={
             200: inline_serializer(
                 "PersonPage",
@@ -60,7 +60,7 @@ class PersonListApi(APIView):
                     "count": serializers.IntegerField(),
                     "next": serializers.URLField(allow_null=True),
                     "previous": serializers.URLField(allow_null=True),
-                    "results": OutputSerializer(many=True),
+                    "results": PersonListOutputSerializer(many=True),
                 },
             ),
             **ERRORS,
@@ -68,12 +68,12 @@ class PersonListApi(APIView):
         summary="People in the caller's area (search is audited)",
     )
     def get(self, request):
-        filters = self.FilterSerializer(data=request.query_params)
+        filters = self.PersonListFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         people = person_list(viewer=request.user, q=filters.validated_data["q"], ip=client_ip(request))
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(people, request, view=self)
-        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+        return paginator.get_paginated_response(self.PersonListOutputSerializer(page, many=True).data)
 
 
 class PersonDetailApi(APIView):
@@ -81,10 +81,10 @@ class PersonDetailApi(APIView):
 
     permission_classes = [SeesPeople]
 
-    class FilterSerializer(serializers.Serializer):
+    class PersonDetailFilterSerializer(serializers.Serializer):
         reason = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
 
-    class OutputSerializer(serializers.Serializer):
+    class PersonDetailOutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         full_name = serializers.CharField()
         birth_date = serializers.DateField(allow_null=True)
@@ -95,7 +95,7 @@ class PersonDetailApi(APIView):
         passport_number = serializers.CharField()
         phone = serializers.CharField()
         nationality = serializers.CharField()
-        address_area = _AreaSerializer(allow_null=True)
+        address_area = PersonAreaSerializer(allow_null=True)
         address_street = serializers.CharField()
         area_path = serializers.CharField()
         created_via = serializers.CharField()
@@ -104,17 +104,17 @@ class PersonDetailApi(APIView):
 
     @extend_schema(
         operation_id="people_retrieve",
-        parameters=[FilterSerializer],
-        responses={200: OutputSerializer, **ERRORS},
+        parameters=[PersonDetailFilterSerializer],
+        responses={200: PersonDetailOutputSerializer, **ERRORS},
         summary="One person's record; the reason (purpose of access) is required and audited",
     )
     def get(self, request, person_id: int):
-        filters = self.FilterSerializer(data=request.query_params)
+        filters = self.PersonDetailFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         person = person_get(
             viewer=request.user, person_id=person_id, reason=filters.validated_data["reason"], ip=client_ip(request)
         )
-        return Response(self.OutputSerializer(person).data)
+        return Response(self.PersonDetailOutputSerializer(person).data)
 
 
 class PersonalQrKeysApi(APIView):
@@ -125,15 +125,15 @@ class PersonalQrKeysApi(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "public"
 
-    class OutputSerializer(serializers.Serializer):
+    class PersonalQrKeysOutputSerializer(serializers.Serializer):
         keys = serializers.ListField(child=serializers.DictField())
 
     @extend_schema(
         operation_id="personal_qr_keys",
-        responses={200: OutputSerializer, 429: OpenApiResponse(ERROR)},
+        responses={200: PersonalQrKeysOutputSerializer, 429: OpenApiResponse(ERROR)},
         summary="Public keys (JWK Set) that verify personal QR codes offline",
     )
     def get(self, request):
-        response = Response(self.OutputSerializer({"keys": personal_qr_public_keys()}).data)
+        response = Response(self.PersonalQrKeysOutputSerializer({"keys": personal_qr_public_keys()}).data)
         response["Cache-Control"] = "public, max-age=3600"
         return response
