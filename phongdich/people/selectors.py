@@ -18,9 +18,6 @@ from . import errors
 from .models import Person
 from .validation import phone_digits_for_search
 
-# Purposes of access offered on the detail page; "other" needs a text.
-ACCESS_REASONS = ("tracing", "follow_up", "data_correction", "other")
-
 
 def person_get_by_public_id(public_id: str) -> Person | None:
     """For check-in: resolve the id inside a personal QR code or a remembered device. Not an official's read."""
