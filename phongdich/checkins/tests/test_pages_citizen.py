@@ -306,3 +306,22 @@ def test_citizen_posts_are_limited_per_address(client, code, monkeypatch):
     assert core_errors.RATE_LIMITED.vi in response.content.decode()
     assert CheckIn.objects.count() == 2
     assert client.get(url(code)).status_code == 200  # reading the page is not limited
+
+
+def test_malformed_posts_get_4xx_or_the_page_never_a_500(client, code):
+    declare(client, code)
+    person = Person.objects.get()
+    huge = "9" * 30
+    posts = [
+        {"action": "declare", "birth_year": "abc", "phone": "x" * 5000},
+        {"action": "declare", **{k: "" for k in DECLARATION if k != "action"}},
+        {"action": "checkin", "person": person.public_id, "has_symptoms": "maybe", "nonce": "n"},
+        {"action": "checkin", "person": "x" * 500, "nonce": "n"},
+        {"action": "nonsense"},
+        {},
+    ]
+    for data in posts:
+        assert client.post(url(code), data).status_code in (200, 400)
+    for data in [{"person": person.public_id, "checkin": huge}, {"person": person.public_id, "checkin": "-1"}, {}]:
+        assert client.post(f"{url(code)}/checkout/", data).status_code in (302, 404)
+    assert CheckIn.objects.count() == 1

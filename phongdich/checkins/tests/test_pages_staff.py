@@ -308,3 +308,13 @@ def test_paper_form_takes_the_address_from_the_area_picker(client, staff, venue,
 
     person = CheckIn.objects.get().person
     assert person.address_area == areas["commune_b"] and person.address_street == "Thôn 3"
+
+
+def test_malformed_staff_input_never_gets_a_500(client, staff, venue, areas):
+    client.force_login(staff)
+    huge = "9" * 30
+    assert client.get(f"/checkins/{huge}/").status_code == 404
+    assert client.get("/checkins/", {"venue": huge, "start": "2026-13-45", "page": huge}).status_code == 200
+    for field, value in [("venue", huge), ("code", huge), ("address_area", huge), ("checked_in_at", "yesterday")]:
+        assert client.post("/checkins/paper/", {**paper_form(venue), field: value}).status_code == 400
+    assert CheckIn.objects.count() == 0
