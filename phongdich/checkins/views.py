@@ -4,6 +4,8 @@ Views are thin: they read forms and cookies and call the services (checkins.serv
 which validate, write and audit. A refusal (ApplicationError) is shown in Vietnamese with English below.
 """
 
+import functools
+
 import segno
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -12,7 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.throttling import SimpleRateThrottle
@@ -96,6 +98,21 @@ def _private(response):
     return response
 
 
+def vietnamese_first(view):
+    """Citizen pages speak Vietnamese with English below (the `bi` tag), unless the person picked a language
+    with the switch. Many phones in Vietnam run in English, so the browser's Accept-Language is not followed."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        with translation.override(language):
+            request.LANGUAGE_CODE = language
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 class CitizenPostThrottle(SimpleRateThrottle):
     """The citizen pages' form posts (they may create people) share the public API's limit per address."""
 
@@ -117,6 +134,7 @@ def _citizen_error(request, error: ApplicationError):
 # --- 1. The citizen scans a venue's QR code ------------------------------------------------------
 
 
+@vietnamese_first
 @require_http_methods(["GET", "POST"])
 def venue_checkin(request, token):
     """/c/<token>: the page a venue's QR code opens on a phone."""
@@ -222,6 +240,7 @@ def _success(request, code, checkin, person, ids, *, shown_name):
     return _private(response)
 
 
+@vietnamese_first
 @require_POST
 def venue_checkout(request, token):
     """The "Check out" button of the success screen and of the venue page."""
@@ -246,6 +265,7 @@ def venue_checkout(request, token):
 # --- 2. The citizen's own QR code, shown to control staff -------------------------------------------
 
 
+@vietnamese_first
 @require_GET
 def my_qr(request):
     """/c/me/: a personal QR code for each person remembered on this device. No personal data in the URL."""
@@ -257,6 +277,7 @@ def my_qr(request):
     return _private(render(request, "checkins/my_qr.html", {"cards": cards}))
 
 
+@vietnamese_first
 @require_POST
 def forget_device(request):
     """Forget everyone on this phone (a borrowed or shared phone)."""
@@ -411,7 +432,7 @@ def checkin_list(request):
     page = Paginator(checkins, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "link_people": _sees_people(request.user)}
+    context = {"form": form, "page": page, "query": query.urlencode(), "sees_people": _sees_people(request.user)}
     return render(request, "checkins/list.html", context)
 
 
@@ -420,6 +441,8 @@ def checkin_list(request):
 def checkin_export(request):
     """The filtered list as .xlsx: the same scope as the page; the export itself is audited."""
     form, checkins = _filtered_checkins(request)
+    # As on the page: names, years of birth and phones only for officials who trace; initials for venue staff.
+    full = _sees_people(request.user)
     rows = [
         [
             checkin.pk,
@@ -427,9 +450,9 @@ def checkin_export(request):
             checkin.checked_out_at,
             checkin.venue.name,
             checkin.code.label if checkin.code else "",
-            checkin.person.full_name,
-            checkin.person.birth_year,
-            checkin.person.phone,
+            checkin.person.full_name if full else checkin.person.initials,
+            checkin.person.birth_year if full else None,
+            checkin.person.phone if full else "",
             checkin.get_source_display(),
             _yes_no(checkin.has_symptoms),
             _yes_no(checkin.had_contact),
@@ -474,5 +497,5 @@ def checkin_detail(request, checkin_id: int):
         raise Http404 from error
     if checkin is None:
         raise Http404
-    context = {"checkin": checkin, "link_people": _sees_people(request.user)}
+    context = {"checkin": checkin, "sees_people": _sees_people(request.user)}
     return render(request, "checkins/detail.html", context)

@@ -325,3 +325,16 @@ def test_malformed_posts_get_4xx_or_the_page_never_a_500(client, code):
     for data in [{"person": person.public_id, "checkin": huge}, {"person": person.public_id, "checkin": "-1"}, {}]:
         assert client.post(f"{url(code)}/checkout/", data).status_code in (302, 404)
     assert CheckIn.objects.count() == 1
+
+
+def test_citizen_page_is_vietnamese_first_even_on_an_english_phone(client, code):
+    html = client.get(url(code), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="vi">' in html
+    assert "Khai báo y tế" in html and '<span class="en" lang="en">Health declaration</span>' in html
+
+
+def test_citizen_page_follows_a_language_chosen_with_the_switch(client, code):
+    client.cookies["django_language"] = "en"
+    html = client.get(url(code)).content.decode()
+    assert '<html lang="en">' in html
+    assert "Health declaration" in html and "Khai báo y tế" not in html

@@ -229,13 +229,20 @@ def test_a_province_official_sees_both_communes(client, areas, two_communes):
     assert "Người Xã A" in html and "Người Xã B" in html
 
 
-def test_venue_staff_see_their_venue_without_links_to_people(client, staff, venue, areas):
-    mine = visit(make_person(areas["commune_a"]), venue)
-    visit(make_person(areas["commune_a"], name="Ở Chỗ Khác", phone="+84912000003"), make_venue(areas["commune_a"]))
+def test_venue_staff_see_their_venue_with_initials_only(client, staff, venue, areas):
+    mine = visit(make_person(areas["commune_a"], name="Nguyễn Văn An"), venue)
+    elsewhere = visit(make_person(areas["commune_a"], phone="+84912000003"), make_venue(areas["commune_a"]))
     client.force_login(staff)
+
     html = client.get("/checkins/").content.decode()
-    assert f"/checkins/{mine.pk}/" in html and "Ở Chỗ Khác" not in html
-    assert "/people/" not in html.split("<main>")[1]
+    detail = client.get(f"/checkins/{mine.pk}/").content.decode()
+    export = client.get("/checkins/export.xlsx").content
+    rows = list(load_workbook(io.BytesIO(export)).active.iter_rows(values_only=True))
+
+    assert f"/checkins/{mine.pk}/" in html and f"/checkins/{elsewhere.pk}/" not in html
+    assert "NVA" in html and "Nguyễn Văn An" not in html and "/people/" not in html.split("<main>")[1]
+    assert "NVA" in detail and "Nguyễn Văn An" not in detail and "1990" not in detail
+    assert len(rows) == 2 and rows[1][5] == "NVA" and rows[1][6] is None and rows[1][7] in ("", None)
 
 
 def test_export_is_scoped_and_audited(client, areas, two_communes):
