@@ -70,3 +70,12 @@ def test_citizen_checks_in_from_the_qr_url_then_with_one_tap(live_server, phone,
     phone.goto(f"{live_server.url}/c/me/")
     assert phone.locator(".personal-qr svg").count() == 1
     phone.screenshot(path=str(SCREENSHOTS / "checkin-my-qr.png"), full_page=True)
+
+
+def test_an_unknown_venue_code_shows_a_clear_error_page(live_server, phone, db):
+    response = phone.goto(f"{live_server.url}/c/AAAAAAAAAAAAAAAAAAAAAA")
+
+    assert response.status == 404
+    text = phone.locator(".failure").inner_text()
+    assert "Mã QR địa điểm không tồn tại." in text and "This venue QR code does not exist." in text
+    phone.screenshot(path=str(SCREENSHOTS / "checkin-unknown-code.png"), full_page=True)
