@@ -8,6 +8,7 @@ import functools
 
 import segno
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -16,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -407,6 +409,8 @@ def _area_picker_available() -> bool:
 # --- 5. Officials: who was where ------------------------------------------------------------------
 
 PAGE_SIZE = 50
+# The workbook is built in memory: a bound keeps one export from exhausting a small district server.
+EXPORT_MAX_ROWS = 100_000
 
 
 def _filtered_checkins(request):
@@ -441,6 +445,13 @@ def checkin_list(request):
 def checkin_export(request):
     """The filtered list as .xlsx: the same scope as the page; the export itself is audited."""
     form, checkins = _filtered_checkins(request)
+    if checkins.count() > EXPORT_MAX_ROWS:
+        messages.error(
+            request,
+            _("The export is limited to %(limit)s rows: choose a venue or fewer days.") % {"limit": EXPORT_MAX_ROWS},
+        )
+        query = request.GET.urlencode()
+        return redirect(reverse("checkins:list") + (f"?{query}" if query else ""))
     # As on the page: names, years of birth and phones only for officials who trace; initials for venue staff.
     full = _sees_people(request.user)
     rows = [

@@ -325,3 +325,14 @@ def test_malformed_staff_input_never_gets_a_500(client, staff, venue, areas):
     for field, value in [("venue", huge), ("code", huge), ("address_area", huge), ("checked_in_at", "yesterday")]:
         assert client.post("/checkins/paper/", {**paper_form(venue), field: value}).status_code == 400
     assert CheckIn.objects.count() == 0
+
+
+def test_an_export_too_large_is_refused_with_a_message(client, areas, two_communes, monkeypatch):
+    monkeypatch.setattr("phongdich.checkins.views.EXPORT_MAX_ROWS", 1)
+    client.force_login(make_official(Official.Role.HEALTH_DEPT, areas["province"]))
+
+    response = client.get("/checkins/export.xlsx", {"start": "2026-01-01"}, follow=True)
+
+    assert response.redirect_chain[0][0] == "/checkins/?start=2026-01-01"
+    assert 'class="messages"' in response.content.decode()
+    assert not AuditLog.objects.filter(action="checkins.checkin.exported").exists()
