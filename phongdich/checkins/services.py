@@ -175,7 +175,7 @@ def _time_check(at: datetime, *, now: datetime) -> None:
         raise ApplicationError(errors.SCAN_TOO_OLD, extra={"max_age_days": settings.CHECKIN_BATCH_MAX_AGE_DAYS})
 
 
-def _parse_time(value, field: str) -> datetime | None:
+def parse_client_time(value, field: str) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -504,7 +504,7 @@ def _batch_item_parse(item) -> tuple[str, str, str | None, datetime, str]:
     code_token = item.get("code_token") or None
     if code_token is not None and not isinstance(code_token, str):
         raise _invalid("code_token", "code_token phải là chuỗi.", "code_token must be a string.")
-    scanned_at = _parse_time(item.get("scanned_at"), "scanned_at")
+    scanned_at = parse_client_time(item.get("scanned_at"), "scanned_at")
     if scanned_at is None:
         raise _invalid("scanned_at", "Thiếu thời điểm quét.", "scanned_at is missing.")
     direction = item.get("direction") or "in"

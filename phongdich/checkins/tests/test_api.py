@@ -372,3 +372,15 @@ def test_staff_cannot_create_devices_and_strangers_cannot_revoke(world):
     _assert_error(_post(client, "/api/v1/devices/", {"venue": world["venue"].pk, "name": "x"}), 403, "not_venue_staff")
     _assert_error(_post(client, f"/api/v1/devices/{world['device'].pk}/revoke/", {}), 404, "not_found")
     assert ScannerDevice.objects.get(pk=world["device"].pk).revoked_at is None
+
+
+def test_plain_scan_answer_matches_the_documented_serializer(world):
+    from .. import api, services
+
+    checkin = services.checkin_staff_scan(
+        actor=world["device"], personal_qr=b.personal_qr(world["person"]), code_token=world["code"].token
+    )
+    services.checkout(checkin=checkin, kind="staff")
+    checkin = CheckIn.objects.select_related("venue", "code", "person").get(pk=checkin.pk)
+    assert api.checkin_body(checkin) == dict(api.CheckInOutput(checkin).data)
+    assert api.checkin_body(checkin, with_public_id=True) == dict(api.CheckInSelfOutput(checkin).data)
