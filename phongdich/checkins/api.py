@@ -47,6 +47,14 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     description="A repeat with the same key records nothing and gets the first answer; another body gets 422.",
 )
 _PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,32}\Z")
+# Ids beyond a 64-bit integer would make the database (or SQLite's driver) fail: they are not found.
+MAX_ID = 2**63 - 1
+
+
+def _id_or_404(value: int) -> int:
+    if not 1 <= value <= MAX_ID:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    return value
 
 
 class IsScannerDevice(BasePermission):
@@ -93,7 +101,9 @@ class CheckInScanApi(APIView):
     class CheckInScanInput(serializers.Serializer):
         personal_qr = serializers.CharField(max_length=1000, trim_whitespace=True)
         code_token = serializers.CharField(required=False, allow_blank=True, max_length=64)
-        venue = serializers.IntegerField(required=False, min_value=1, help_text="Without code_token, for users")
+        venue = serializers.IntegerField(
+            required=False, min_value=1, max_value=MAX_ID, help_text="Without code_token, for users"
+        )
         scanned_at = serializers.DateTimeField(required=False, allow_null=True)
 
     @extend_schema(
@@ -141,7 +151,7 @@ def _scan_input(data) -> dict:
     if code_token is not None and (not isinstance(code_token, str) or "\x00" in code_token or len(code_token) > 64):
         raise invalid("code_token", "Not a valid string.")
     venue = data.get("venue")
-    if venue is not None and (isinstance(venue, bool) or not isinstance(venue, int) or venue < 1):
+    if venue is not None and (isinstance(venue, bool) or not isinstance(venue, int) or not 1 <= venue <= MAX_ID):
         raise invalid("venue", "A valid integer is required.")
     scanned_at = data.get("scanned_at")
     if scanned_at is not None:
@@ -223,6 +233,7 @@ class CheckInSelfApi(APIView):
             person = services.person_for_public_id(values["person_public_id"])
             checkin = services.checkin_self(code_token=values["code_token"], person=person, nonce=nonce, **answers)
         else:
+            started = timezone.now()
             checkin = services.checkin_self_declare(
                 code_token=values["code_token"],
                 full_name=values["full_name"],
@@ -232,6 +243,10 @@ class CheckInSelfApi(APIView):
                 nonce=nonce,
                 **answers,
             )
+            # The public id lets a phone check in with one tap later. It is handed out only for a record this
+            # declaration created: name, phone and year of birth are no secret, so a matched record's id is kept.
+            if checkin.person.created_at < started:
+                return _created_or_replayed(checkin)
         return _created_or_replayed(checkin, with_public_id=True)
 
 
@@ -309,13 +324,15 @@ class CheckInPaperApi(APIView):
     permission_classes = [IsUser]
 
     class CheckInPaperInput(serializers.Serializer):
-        venue = serializers.IntegerField(min_value=1)
-        code = serializers.IntegerField(required=False, allow_null=True, min_value=1, help_text="Entrance (code id)")
+        venue = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+        code = serializers.IntegerField(
+            required=False, allow_null=True, min_value=1, max_value=MAX_ID, help_text="Entrance (code id)"
+        )
         full_name = serializers.CharField(max_length=150)
         phone = serializers.CharField(max_length=30)
         birth_year = serializers.IntegerField(allow_null=True, min_value=1900, max_value=2100)
         citizen_id = serializers.CharField(required=False, allow_blank=True, max_length=20, default="")
-        address_area = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+        address_area = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
         address_street = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
         has_symptoms = serializers.BooleanField(allow_null=True)
         had_contact = serializers.BooleanField(allow_null=True)
@@ -367,7 +384,7 @@ class CheckInCheckoutApi(APIView):
     def post(self, request, checkin_id: int):
         data = self.CheckInCheckoutInput(data=request.data)
         data.is_valid(raise_exception=True)
-        checkin = CheckIn.objects.select_related("venue", "code", "person").filter(pk=checkin_id).first()
+        checkin = CheckIn.objects.select_related("venue", "code", "person").filter(pk=_id_or_404(checkin_id)).first()
         if checkin is None:
             raise ApplicationError(core_errors.NOT_FOUND)
         try:
@@ -397,7 +414,7 @@ class CheckInListApi(APIView):
     permission_classes = [IsUser]
 
     class CheckInListFilter(serializers.Serializer):
-        venue = serializers.IntegerField(required=False, min_value=1)
+        venue = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
         date_from = serializers.DateField(required=False)
         date_to = serializers.DateField(required=False)
 
@@ -433,7 +450,7 @@ class CheckInDetailApi(APIView):
 
     @extend_schema(operation_id="checkins_retrieve", responses={200: CheckInListOutput, **ERRORS})
     def get(self, request, checkin_id: int):
-        checkin = selectors.checkin_get(viewer=request.user, checkin_id=checkin_id)
+        checkin = selectors.checkin_get(viewer=request.user, checkin_id=_id_or_404(checkin_id))
         context = {"sees_people": selectors.viewer_sees_people(request.user)}
         return Response(CheckInListOutput(checkin, context=context).data)
 
@@ -461,7 +478,7 @@ class ScannerDeviceCreateApi(APIView):
     permission_classes = [IsUser]
 
     class ScannerDeviceCreateInput(serializers.Serializer):
-        venue = serializers.IntegerField(min_value=1)
+        venue = serializers.IntegerField(min_value=1, max_value=MAX_ID)
         name = serializers.CharField(max_length=100)
 
     @extend_schema(
@@ -527,7 +544,7 @@ class ScannerDeviceRevokeApi(APIView):
     )
     @idempotent
     def post(self, request, device_id: int):
-        device = ScannerDevice.objects.select_related("venue").filter(pk=device_id).first()
+        device = ScannerDevice.objects.select_related("venue").filter(pk=_id_or_404(device_id)).first()
         if device is None or not services.user_can_manage_devices(request.user, device.venue):
             raise ApplicationError(core_errors.NOT_FOUND)  # out of scope: not revealed
         device = services.scanner_device_revoke(device=device, actor=request.user)

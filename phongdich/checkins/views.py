@@ -57,24 +57,42 @@ def _device_max_age() -> int:
     return settings.DEVICE_COOKIE_DAYS * 24 * 3600
 
 
-def remembered_ids(request) -> list[str]:
-    """Public ids remembered on this device, oldest first; [] for a missing, forged or expired cookie."""
+# A person found by name, phone and year of birth (not created by this phone's declaration) is marked
+# LINKED: the phone may check them in with one tap, but does not get their personal QR code. Name, phone
+# and year of birth are no secret, so they must not be enough to obtain someone's signed identity.
+LINKED_MARK = "~"
+
+
+def _cookie_entries(request) -> list[tuple[str, bool]]:
+    """(public id, linked) pairs remembered on this device, oldest first; [] for a missing or forged cookie."""
     raw = request.get_signed_cookie(DEVICE_COOKIE, default="", salt=DEVICE_COOKIE_SALT, max_age=_device_max_age())
-    ids = []
-    for public_id in raw.split(","):
-        if public_id and public_id not in ids:
-            ids.append(public_id)
-    return ids[:MAX_REMEMBERED]
+    entries, seen = [], set()
+    for item in raw.split(","):
+        linked = item.startswith(LINKED_MARK)
+        public_id = item.removeprefix(LINKED_MARK)
+        if public_id and public_id not in seen:
+            seen.add(public_id)
+            entries.append((public_id, linked))
+    return entries[:MAX_REMEMBERED]
 
 
-def remember(response, ids: list[str]) -> None:
+def remembered_ids(request) -> list[str]:
+    """Public ids remembered on this device, oldest first."""
+    return [public_id for public_id, _ in _cookie_entries(request)]
+
+
+def linked_ids(request) -> set[str]:
+    return {public_id for public_id, linked in _cookie_entries(request) if linked}
+
+
+def remember(response, ids: list[str], *, linked: set[str] = frozenset()) -> None:
     """Store the ids (re-signed, so the cookie lives DEVICE_COOKIE_DAYS from the last visit)."""
     if not ids:
         response.delete_cookie(DEVICE_COOKIE, path=DEVICE_COOKIE_PATH, samesite="Lax")
         return
     response.set_signed_cookie(
         DEVICE_COOKIE,
-        ",".join(ids[-MAX_REMEMBERED:]),
+        ",".join(LINKED_MARK + i if i in linked else i for i in ids[-MAX_REMEMBERED:]),
         salt=DEVICE_COOKIE_SALT,
         max_age=_device_max_age(),
         path=DEVICE_COOKIE_PATH,
@@ -190,6 +208,7 @@ def _open_checkins(people, venue):
 
 def _declare_and_check_in(request, code, form, people):
     data = form.cleaned_data
+    started = timezone.now()
     try:
         # Finds or creates the person and checks in, in one transaction: a refusal leaves nothing behind.
         checkin = services.checkin_self_declare(
@@ -209,8 +228,13 @@ def _declare_and_check_in(request, code, form, people):
         return _private(render(request, "checkins/citizen_checkin.html", context, status=error.status))
     person = checkin.person
     ids = [p.public_id for p in people if p.public_id != person.public_id] + [person.public_id]
+    linked = linked_ids(request)
+    if person.created_at < started:  # an existing record matched: see LINKED_MARK
+        linked.add(person.public_id)
+    else:
+        linked.discard(person.public_id)
     # The name shown is the one just typed: person_find_or_create may have matched an existing record.
-    return _success(request, code, checkin, person, ids, shown_name=data["full_name"])
+    return _success(request, code, checkin, person, ids, shown_name=data["full_name"], linked=linked)
 
 
 def _check_in(request, code, person, data, people):
@@ -225,10 +249,11 @@ def _check_in(request, code, person, data, people):
         )
     except ApplicationError as error:
         return _citizen_error(request, error)
-    return _success(request, code, checkin, person, [p.public_id for p in people], shown_name=person.full_name)
+    ids = [p.public_id for p in people]
+    return _success(request, code, checkin, person, ids, shown_name=person.full_name, linked=linked_ids(request))
 
 
-def _success(request, code, checkin, person, ids, *, shown_name):
+def _success(request, code, checkin, person, ids, *, shown_name, linked):
     context = {
         "code": code,
         "venue": code.venue,
@@ -238,7 +263,7 @@ def _success(request, code, checkin, person, ids, *, shown_name):
         "checkout_form": CheckoutForm(initial={"person": person.public_id, "checkin": checkin.pk}),
     }
     response = render(request, "checkins/citizen_success.html", context)
-    remember(response, ids)
+    remember(response, ids, linked=linked)
     return _private(response)
 
 
@@ -271,12 +296,16 @@ def venue_checkout(request, token):
 @require_GET
 def my_qr(request):
     """/c/me/: a personal QR code for each person remembered on this device. No personal data in the URL."""
-    cards = []
+    cards, linked_count = [], 0
+    linked = linked_ids(request)
     for person in remembered_people(request):
+        if person.public_id in linked:
+            linked_count += 1
+            continue
         token = personal_qr_issue(person=person)
         qr = segno.make(token, error="m")
         cards.append({"person": person, "svg": qr.svg_inline(scale=5, border=2, omitsize=True, title=person.initials)})
-    return _private(render(request, "checkins/my_qr.html", {"cards": cards}))
+    return _private(render(request, "checkins/my_qr.html", {"cards": cards, "linked_count": linked_count}))
 
 
 @vietnamese_first
