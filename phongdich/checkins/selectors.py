@@ -86,7 +86,7 @@ def checkin_get(*, viewer, checkin_id: int) -> CheckIn:
         CheckIn.objects.filter(checkins_visible_q(viewer), pk=checkin_id)
         .select_related("person", "venue", "code")
         .first()
-        if isinstance(checkin_id, int)
+        if isinstance(checkin_id, int) and 1 <= checkin_id < 2**63
         else None
     )
     if checkin is None:

@@ -762,6 +762,8 @@ def checkout(*, checkin: CheckIn, actor=None, at: datetime | None = None, kind: 
 
 def checkin_checkout_self(*, checkin_id: int, person, now: datetime | None = None) -> CheckIn:
     """The citizen pressed "check out" on their phone: only their own visit (else not_found), kind PERSON."""
+    if not isinstance(checkin_id, int) or not 1 <= checkin_id < 2**63:
+        raise ApplicationError(core_errors.NOT_FOUND)
     checkin = CheckIn.objects.select_related("venue").filter(pk=checkin_id, person_id=person.pk).first()
     if checkin is None:
         raise ApplicationError(core_errors.NOT_FOUND)

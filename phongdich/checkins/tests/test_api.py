@@ -384,3 +384,53 @@ def test_plain_scan_answer_matches_the_documented_serializer(world):
     checkin = CheckIn.objects.select_related("venue", "code", "person").get(pk=checkin.pk)
     assert api.checkin_body(checkin) == dict(api.CheckInOutput(checkin).data)
     assert api.checkin_body(checkin, with_public_id=True) == dict(api.CheckInSelfOutput(checkin).data)
+
+
+JUNK = [
+    None,
+    [],
+    "text",
+    12,
+    {"personal_qr": {"a": 1}},
+    {"personal_qr": "PD1:" + "A" * 5000},
+    {"personal_qr": "x", "scanned_at": 12},
+    {"personal_qr": "x", "scanned_at": "2026-13-45T99:99:99+07:00"},
+    {"personal_qr": "x", "venue": "x"},
+    {"personal_qr": "x", "venue": 10**30},
+    {"personal_qr": "x", "venue": True},
+    {"personal_qr": "x", "code_token": ["a"]},
+    {"code_token": "A" * 64, "person_public_id": "A" * 32, "has_symptoms": "maybe"},
+    {"code_token": "A" * 64, "full_name": "x" * 151, "phone": "0" * 31, "birth_year": "abc"},
+    {"items": None},
+    {"items": [None, 1, "x", [], {"client_id": {"a": 1}}, {"client_id": "\u0000"}, {"client_id": "a" * 65}]},
+    {"items": [{"client_id": "a", "personal_qr": "x", "scanned_at": "nope", "direction": "up"}]},
+    {"items": [{"client_id": "a", "personal_qr": 5, "scanned_at": {"t": 1}, "code_token": 7}]},
+    {"venue": 10**30, "code": -1, "full_name": "", "phone": None, "birth_year": 3000},
+    {"venue": 1, "full_name": "A", "phone": "0912345678", "birth_year": None, "address_area": 10**30},
+    {"at": "yesterday"},
+    {"name": "\u0000", "venue": 10**30},
+]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [SCAN, SELF, BATCH, PAPER, "/api/v1/checkins/1/checkout/", "/api/v1/devices/", "/api/v1/devices/1/revoke/"],
+)
+@pytest.mark.parametrize("as_user", [False, True])
+def test_no_junk_body_makes_the_api_answer_500(world, url, as_user):
+    if as_user:
+        client = Client()
+        official = make_official(Official.Role.AREA_OFFICIAL, world["areas"]["commune_a"])
+        client.force_login(official)
+    else:
+        client = _device_client(world["token"])
+    for body in JUNK:
+        response = _post(client, url, body)
+        assert response.status_code < 500, (body, response.content)
+        assert "code" in response.json() or response.status_code in (200, 201)
+    huge = "99999999999999999999999"
+    assert _post(client, f"/api/v1/checkins/{huge}/checkout/", {}).status_code == 404
+    assert _post(client, f"/api/v1/devices/{huge}/revoke/", {}).status_code in (403, 404)
+    if as_user:
+        assert client.get(f"/api/v1/checkins/{huge}/").status_code == 404
+    assert CheckIn.objects.count() == 0
