@@ -650,7 +650,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds measured per phase (default 10)")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up before each phase (default 2)")
     parser.add_argument("--connections", type=int, default=32, help="wrk's concurrent connections (default 32)")
-    parser.add_argument("--people", type=int, default=5000, help="people with personal QR codes (default 5000)")
+    parser.add_argument(
+        "--people", type=int, default=20000, help="people with personal QR codes (default 20000: few repeat scans)"
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="granian workers (default: cores)")
     parser.add_argument("--threads", type=int, default=4, help="granian blocking threads per worker (default 4)")
     parser.add_argument("--backpressure", type=int, default=None, help="requests per worker at once (default: threads)")

@@ -84,8 +84,11 @@ def _setup_main() -> None:
     from phongdich.geo.services import area_upsert
     from phongdich.people.personal_qr import personal_qr_issue
     from phongdich.people.services import person_create
+    from phongdich.venues.models import VenueType
     from phongdich.venues.services import venue_create
 
+    # Earlier transactional tests flush every table, the seeded venue types with them.
+    VenueType.objects.get_or_create(code="market", defaults={"name_vi": "Chợ", "name_en": "Market"})
     province = area_upsert(code="38", name="Tỉnh Thanh Hóa", kind="province")
     commune = area_upsert(code="15085", name="Xã Thạch Lập", kind="commune", parent=province)
     official, _ = official_create(
