@@ -226,6 +226,33 @@ def _replay_or_refuse(existing: CheckIn, candidate: CheckIn, *, compare_time: bo
     return existing
 
 
+_insert_sql: dict[str, tuple[str, list]] = {}
+
+
+def _insert(checkin: CheckIn) -> None:
+    """INSERT one check-in and set its id: what `save(force_insert=True)` does, without the ORM's query
+    compiler, which is a sixth of a scan's CPU on the hot path. Values are prepared by the model's own fields,
+    so they are stored exactly as the ORM would store them; no signals are attached to CheckIn."""
+    vendor = connection.vendor
+    if vendor not in _insert_sql:
+        ops = connection.ops
+        fields = [field for field in CheckIn._meta.concrete_fields if not field.primary_key]
+        sql = "INSERT INTO {} ({}) VALUES ({}) RETURNING {}".format(
+            ops.quote_name(CheckIn._meta.db_table),
+            ", ".join(ops.quote_name(field.column) for field in fields),
+            ", ".join(["%s"] * len(fields)),
+            ops.quote_name(CheckIn._meta.pk.column),
+        )
+        _insert_sql[vendor] = (sql, fields)
+    sql, fields = _insert_sql[vendor]
+    params = [field.get_db_prep_save(getattr(checkin, field.attname), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        checkin.pk = cursor.fetchone()[0]
+    checkin._state.adding = False
+    checkin._state.db = connection.alias
+
+
 def _record(checkin: CheckIn, *, compare_time: bool = False) -> CheckIn:
     """Duplicate nonce → record. One INSERT in autocommit when the scan is of today; a scan of an earlier day
     also takes the roll-up lock in the same transaction (statistics stay exact).
@@ -237,11 +264,11 @@ def _record(checkin: CheckIn, *, compare_time: bool = False) -> CheckIn:
         if past_day or connection.in_atomic_block:
             # Inside a caller's transaction, a savepoint keeps a nonce conflict from breaking it.
             with transaction.atomic():
-                checkin.save(force_insert=True)
+                _insert(checkin)
                 if past_day:
                     _late_counts_add({(checkin.venue_id, checkin.area_path, local_day(checkin.checked_in_at)): 1})
         else:
-            checkin.save(force_insert=True)
+            _insert(checkin)
     except IntegrityError:
         existing = (
             CheckIn.objects.filter(nonce_scope=checkin.nonce_scope, nonce=checkin.nonce).first()
