@@ -64,8 +64,10 @@ class ScannerDeviceAdmin(admin.ModelAdmin):
         qs = super().get_queryset(request)
         if request.user.is_superuser:
             return qs
-        path = getattr(getattr(request.user, "official", None), "area", None)
-        return qs.filter(venue__area_path__startswith=path.path) if path is not None else qs.none()
+        if selectors.viewer_sees_people(request.user):
+            return qs.filter(venue__area_path__startswith=request.user.official.area.path)
+        # Venue managers: their own venues' devices only.
+        return qs.filter(venue__memberships__user=request.user, venue__memberships__role="manager")
 
     def has_add_permission(self, request):
         return False

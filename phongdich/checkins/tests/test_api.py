@@ -434,3 +434,16 @@ def test_no_junk_body_makes_the_api_answer_500(world, url, as_user):
     if as_user:
         assert client.get(f"/api/v1/checkins/{huge}/").status_code == 404
     assert CheckIn.objects.count() == 0
+
+
+def test_public_self_checkin_is_rate_limited(world, monkeypatch):
+    from django.core.cache import cache
+    from rest_framework.throttling import ScopedRateThrottle
+
+    cache.clear()
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {**ScopedRateThrottle.THROTTLE_RATES, "public": "2/min"})
+    body = {"code_token": world["code"].token, "person_public_id": world["person"].public_id}
+    body |= {"has_symptoms": None, "had_contact": None, "travelled": None}
+    statuses = [_post(Client(), SELF, body).status_code for _ in range(3)]
+    assert statuses == [201, 201, 429]
+    cache.clear()
