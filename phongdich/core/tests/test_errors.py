@@ -33,3 +33,11 @@ def test_error_shape_carries_both_messages():
 def test_fold_removes_diacritics_and_case():
     assert fold("  Thạch   Thành ") == "thach thanh"
     assert fold("Đông Sơn") == "dong son"
+
+
+def test_every_error_code_is_documented_in_docs_api():
+    from pathlib import Path
+
+    _load_all_error_modules()
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "api.md").read_text()
+    assert [code for code in REGISTRY if f"`{code}`" not in doc] == []
