@@ -42,14 +42,14 @@ def viewer_sees_people(viewer) -> bool:
 
 def checkins_visible_q(viewer) -> Q:
     """Officials who see people: their area's subtree. Venue managers/staff: their venues. Others: nothing."""
-    from phongdich.venues.models import VenueMembership
+    from phongdich.venues.selectors import venues_of_user
 
     if viewer is None or not viewer.is_authenticated or getattr(viewer, "is_device", False):
         return NOTHING
     if viewer.is_superuser:
         return Q()
     q = scope_q(viewer, "area_path") if viewer_sees_people(viewer) else NOTHING
-    return q | Q(venue_id__in=VenueMembership.objects.filter(user_id=viewer.pk).values("venue_id"))
+    return q | Q(venue_id__in=venues_of_user(user=viewer).order_by().values("pk"))
 
 
 def checkin_list(

@@ -801,24 +801,10 @@ def checkin_checkout_self(*, checkin_id: int, person, now: datetime | None = Non
 
 
 def user_can_manage_devices(user, venue) -> bool:
-    """The venue's manager or an official of its area (not control staff, not a device)."""
-    from phongdich.venues.models import VenueMembership
+    """The venue's manager or an official who may decide on it: the same people who manage its QR codes."""
+    from phongdich.venues.services import can_manage
 
-    if user is None or not user.is_authenticated or getattr(user, "is_device", False):
-        return False
-    if user.is_superuser:
-        return True
-    official = getattr(user, "official", None)
-    if (
-        official is not None
-        and official.is_active
-        and official.sees_people
-        and venue.area_path.startswith(official.area.path)
-    ):
-        return True
-    return VenueMembership.objects.filter(
-        venue_id=venue.pk, user_id=user.pk, role=VenueMembership.Role.MANAGER
-    ).exists()
+    return not getattr(user, "is_device", False) and can_manage(user, venue)
 
 
 def _device_manager_check(user, venue) -> None:
