@@ -538,6 +538,13 @@ def postgres_recreate(name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def postgres_drop(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def bench_database(db: str, args: argparse.Namespace, wrk: str, work_dir: Path) -> tuple[str, list[str]]:
     log(f"=== {db}")
     env = {
@@ -599,6 +606,8 @@ def bench_database(db: str, args: argparse.Namespace, wrk: str, work_dir: Path) 
     # What was answered 2xx must be in the database. A few more rows are allowed: wrk stops at its deadline
     # with one request in flight per connection, which the server may still have committed.
     counts = django_child(env, "count")
+    if db == "postgresql" and not args.keep:
+        postgres_drop(PG_BENCH_DB)
     problems = []
     in_flight = 2 * args.connections  # warm-up and measured run
 
@@ -663,7 +672,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--phases", default="bare,raw_insert,checkins,batches", help="comma-separated subset to run (profiling)"
     )
-    parser.add_argument("--keep", action="store_true", help="keep the temporary directory (server logs)")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary directory (server logs) and the PostgreSQL database"
+    )
     parser.add_argument("--profile", metavar="DIR", help="record each measured phase with py-spy into DIR")
     args = parser.parse_args(argv)
     args.phases = [phase.strip() for phase in args.phases.split(",") if phase.strip()]
