@@ -105,3 +105,9 @@ def phone(chromium):
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # Tests create many users; the production hasher's deliberate slowness is not what they test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
