@@ -667,7 +667,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backpressure", type=int, default=None, help="requests per worker at once (default: threads)")
     parser.add_argument("--pool-max", type=int, default=None, help="PostgreSQL pool size per worker (default: threads)")
     parser.add_argument("--batch-size", type=int, default=500)
-    parser.add_argument("--batch-count", type=int, default=200, help="batches prepared (default 200)")
+    parser.add_argument("--batch-count", type=int, default=400, help="batches prepared (default 400)")
     parser.add_argument("--batch-clients", type=int, default=4)
     parser.add_argument(
         "--phases", default="bare,raw_insert,checkins,batches", help="comma-separated subset to run (profiling)"
