@@ -21,7 +21,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from phongdich.core import errors as core_errors
-from phongdich.core.api import idempotency_key_of, idempotent
+from phongdich.core.api import JsonOnlyNegotiation, idempotency_key_of, idempotent
 from phongdich.core.errors import ApplicationError
 from phongdich.core.models import IdempotencyKey
 
@@ -97,6 +97,8 @@ def _created_or_replayed(checkin: CheckIn, *, with_public_id: bool = False) -> R
 class CheckInScanApi(APIView):
     """Control staff scan a citizen's personal QR code: a scanner device (Bearer token) or a logged-in
     member of the venue's staff. The hot path: one INSERT per scan in the steady state."""
+
+    content_negotiation_class = JsonOnlyNegotiation
 
     class CheckInScanInput(serializers.Serializer):
         personal_qr = serializers.CharField(max_length=1000, trim_whitespace=True)

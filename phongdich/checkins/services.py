@@ -151,13 +151,20 @@ def personal_qr_claims(personal_qr, *, at: datetime):
     return claims
 
 
+def _person_cached(public_id: str):
+    hit = _person_cache.get(public_id)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    return None
+
+
 def person_for_public_id(public_id: str):
     """The person with this public_id (cached briefly per process), or unknown_person."""
     from phongdich.people.selectors import person_get_by_public_id
 
-    hit = _person_cache.get(public_id)
-    if hit is not None and hit[0] > time.monotonic():
-        return hit[1]
+    person = _person_cached(public_id)
+    if person is not None:
+        return person
     person = person_get_by_public_id(public_id)
     if person is None:
         raise ApplicationError(errors.UNKNOWN_PERSON)
@@ -217,7 +224,11 @@ def _late_counts_add(counts: dict[tuple[int, str, date], int]) -> None:
 
 def _replay_or_refuse(existing: CheckIn, candidate: CheckIn, *, compare_time: bool) -> CheckIn:
     """The same nonce again: the same check-in if it is the same scan, else idempotency_key_reused."""
-    same = existing.person_id == candidate.person_id and existing.venue_id == candidate.venue_id
+    if candidate.person_id is None:  # resolved by the INSERT (see _insert): compare by public id
+        same_person = existing.person.public_id == getattr(candidate, "person_public_id", None)
+    else:
+        same_person = existing.person_id == candidate.person_id
+    same = same_person and existing.venue_id == candidate.venue_id
     if compare_time:
         same = same and existing.checked_in_at == candidate.checked_in_at
     if not same:
@@ -245,12 +256,51 @@ def _insert(checkin: CheckIn) -> None:
         )
         _insert_sql[vendor] = (sql, fields)
     sql, fields = _insert_sql[vendor]
-    params = [field.get_db_prep_save(getattr(checkin, field.attname), connection) for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        checkin.pk = cursor.fetchone()[0]
+    public_id = getattr(checkin, "person_public_id", None)
+    if checkin.person_id is None and public_id is not None:
+        _insert_resolving_person(checkin, public_id, fields)
+    else:
+        params = [field.get_db_prep_save(getattr(checkin, field.attname), connection) for field in fields]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            checkin.pk = cursor.fetchone()[0]
     checkin._state.adding = False
     checkin._state.db = connection.alias
+
+
+_insert_person_sql: dict[str, str] = {}
+
+
+def _insert_resolving_person(checkin: CheckIn, public_id: str, fields) -> None:
+    """INSERT … SELECT from people_person by public id, RETURNING the new id, the person's id and name: the
+    person lookup and the write in one statement (the hot path's round trip). No such person: unknown_person."""
+    from phongdich.people.models import Person
+
+    vendor = connection.vendor
+    if vendor not in _insert_person_sql:
+        ops = connection.ops
+        table = ops.quote_name(CheckIn._meta.db_table)
+        person_table = ops.quote_name(Person._meta.db_table)
+        columns = ", ".join(ops.quote_name(field.column) for field in fields)
+        values = ", ".join("p.id" if field.attname == "person_id" else "%s" for field in fields)
+        _insert_person_sql[vendor] = (
+            f"INSERT INTO {table} ({columns}) SELECT {values} FROM {person_table} p WHERE p.public_id = %s "
+            f"RETURNING {ops.quote_name('id')}, {ops.quote_name('person_id')}, "
+            f"(SELECT q.full_name FROM {person_table} q WHERE q.id = {table}.{ops.quote_name('person_id')})"
+        )
+    params = [
+        field.get_db_prep_save(getattr(checkin, field.attname), connection)
+        for field in fields
+        if field.attname != "person_id"
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_person_sql[vendor], [*params, public_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise ApplicationError(errors.UNKNOWN_PERSON)
+    checkin.pk = row[0]
+    # Enough of the person for the answer (initials); not cached, since it is not a whole record.
+    checkin.person = Person(id=row[1], public_id=public_id, full_name=row[2])
 
 
 def _record(checkin: CheckIn, *, compare_time: bool = False) -> CheckIn:
@@ -406,7 +456,8 @@ def checkin_staff_scan(
     claims = personal_qr_claims(personal_qr, at=at)
     if scanned_at is not None:
         _time_check(scanned_at, now=now)
-    person = person_for_public_id(claims.public_id)
+    # A person seen lately comes from the cache; any other is looked up by the INSERT itself (one round trip).
+    person = _person_cached(claims.public_id)
     checkin = CheckIn(
         person=person,
         venue=venue,
@@ -420,6 +471,8 @@ def checkin_staff_scan(
         nonce_scope=principal_scope(actor),
         nonce=nonce_for_key(nonce),
     )
+    if person is None:
+        checkin.person_public_id = claims.public_id
     return _record(checkin, compare_time=scanned_at is not None)
 
 

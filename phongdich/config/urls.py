@@ -8,10 +8,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from phongdich.core import views as core_views
 
 api_v1 = [
+    path("", include("phongdich.checkins.api_urls")),  # first: the scan endpoint is the hot path
     path("", include("phongdich.geo.api_urls")),
     path("", include("phongdich.people.api_urls")),
     path("", include("phongdich.venues.api_urls")),
-    path("", include("phongdich.checkins.api_urls")),
     path("", include("phongdich.stats.api_urls")),
 ]
 

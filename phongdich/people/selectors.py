@@ -21,7 +21,10 @@ from .validation import phone_digits_for_search
 
 def person_get_by_public_id(public_id: str) -> Person | None:
     """For check-in: resolve the id inside a personal QR code or a remembered device. Not an official's read."""
-    return Person.objects.filter(public_id=public_id).first()
+    try:  # get(), not first(): first() would sort by the model's ordering for a unique key
+        return Person.objects.get(public_id=public_id)
+    except Person.DoesNotExist:
+        return None
 
 
 def people_visible_q(viewer) -> Q:
