@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "phongdich.venues",
     "phongdich.checkins",
     "phongdich.stats",
+    "phongdich.declarations",
+    "phongdich.followups",
+    "phongdich.healthcards",
 ]
 
 MIDDLEWARE = [

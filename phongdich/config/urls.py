@@ -13,6 +13,9 @@ api_v1 = [
     path("", include("phongdich.people.api_urls")),
     path("", include("phongdich.venues.api_urls")),
     path("", include("phongdich.stats.api_urls")),
+    path("", include("phongdich.declarations.api_urls")),
+    path("", include("phongdich.followups.api_urls")),
+    path("", include("phongdich.healthcards.api_urls")),
 ]
 
 urlpatterns = [
@@ -34,6 +37,9 @@ urlpatterns += i18n_patterns(
     path("venues/", include("phongdich.venues.urls")),
     path("checkins/", include("phongdich.checkins.urls")),
     path("stats/", include("phongdich.stats.urls")),
+    path("declarations/", include("phongdich.declarations.urls")),
+    path("followups/", include("phongdich.followups.urls")),
+    path("health/", include("phongdich.healthcards.urls")),
     prefix_default_language=False,
 )
 
