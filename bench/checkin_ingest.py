@@ -226,6 +226,11 @@ class WrkResult:
     errors: dict
     statuses: dict
     samples: list = field(default_factory=list)
+    # Filled in by measure(): the warm-up's counts (they are in the database too) and CPU per request.
+    warmup_ok: int = 0
+    warmup_not_ok: int = 0
+    cpu_ms: float = 0.0
+    db_cpu_ms: float = 0.0
 
 
 def run_wrk(wrk: str, url: str, *, seconds: int, connections: int, threads: int, data: SetupData) -> WrkResult:
