@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "followups"
-urlpatterns = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("<int:task_id>/", views.task_detail, name="detail"),
+]

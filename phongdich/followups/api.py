@@ -1,0 +1,271 @@
+"""REST API of the follow-up queue: thin classes; scoping, audit and rules are in selectors and services."""
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from phongdich.accounts.permissions import SeesPeople
+from phongdich.core import errors as core_errors
+from phongdich.core.api import idempotent
+from phongdich.core.audit import client_ip
+from phongdich.core.errors import ApplicationError
+from phongdich.declarations import questions
+
+from . import selectors, services
+from .models import FollowUpCall, FollowUpTask
+
+ERROR = inline_serializer(
+    "FollowUpError",
+    fields={
+        "code": serializers.CharField(),
+        "message": serializers.CharField(),
+        "message_vi": serializers.CharField(),
+        "message_en": serializers.CharField(),
+        "extra": serializers.DictField(),
+    },
+)
+ERRORS = {code: OpenApiResponse(ERROR) for code in (400, 401, 403, 404, 409, 415, 422)}
+MAX_ID = 2**63 - 1
+
+
+def _id_or_404(value: int) -> int:
+    if not 1 <= value <= MAX_ID:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    return value
+
+
+class FollowUpAreaOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class FollowUpTaskOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    area = FollowUpAreaOutput()
+    area_is_commune = serializers.BooleanField(help_text="False: the address is known only above commune level")
+    reason_vi = serializers.CharField()
+    reason_en = serializers.CharField()
+    has_symptoms = serializers.BooleanField()
+    has_exposure = serializers.BooleanField()
+    declared_at = serializers.DateTimeField()
+    age_hours = serializers.SerializerMethodField(help_text="Hours since the declaration, now")
+    created_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    calls_count = serializers.IntegerField()
+    last_call_at = serializers.DateTimeField(allow_null=True)
+    assigned_to = serializers.CharField(source="assigned_to.username", default=None, allow_null=True)
+    person_initials = serializers.CharField(source="person.initials")
+
+    def get_age_hours(self, task) -> float:
+        return round((self.context["now"] - task.declared_at).total_seconds() / 3600, 1)
+
+
+class FollowUpCallOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    outcome = serializers.CharField()
+    notes = serializers.CharField()
+    closed_task = serializers.BooleanField()
+    official = serializers.CharField(source="official.username")
+
+
+class FollowUpAnswerOutput(serializers.Serializer):
+    code = serializers.CharField()
+    vi = serializers.CharField()
+    en = serializers.CharField()
+
+
+class FollowUpDeclarationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    source = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    area = FollowUpAreaOutput(allow_null=True)
+    address_street = serializers.CharField()
+    travelled_14d = serializers.BooleanField()
+    travel_places = serializers.CharField()
+    symptoms = FollowUpAnswerOutput(many=True, source="symptom_items")
+    symptom_notes = serializers.CharField()
+    exposures = FollowUpAnswerOutput(many=True, source="exposure_items")
+
+
+class FollowUpPersonOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    full_name = serializers.CharField()
+    birth_year = serializers.IntegerField(allow_null=True)
+    phone = serializers.CharField()
+    address_street = serializers.CharField()
+    address_area = FollowUpAreaOutput(allow_null=True)
+
+
+class FollowUpTaskDetailOutput(FollowUpTaskOutput):
+    declaration = FollowUpDeclarationOutput()
+    person = FollowUpPersonOutput(
+        allow_null=True, source="person_record", help_text="null when the record is filed outside your area"
+    )
+    calls = FollowUpCallOutput(many=True, source="call_list")
+
+
+def answer_items(codes, catalogue) -> list[dict]:
+    """Declared codes with both labels (declarations.questions); an unknown code keeps its code as label."""
+    items = []
+    for code in codes or []:
+        item = catalogue.get(code)
+        items.append({"code": code, "vi": item.vi if item else code, "en": item.en if item else code})
+    return items
+
+
+def task_detail(*, viewer, task_id, ip) -> FollowUpTask:
+    """The task with what the detail shows attached: answers, the person (audited read) and calls."""
+    task = selectors.followup_task_get(viewer=viewer, task_id=task_id)
+    declaration = task.declaration
+    declaration.symptom_items = answer_items(declaration.symptoms, questions.SYMPTOMS)
+    declaration.exposure_items = answer_items(declaration.exposures, questions.EXPOSURES)
+    try:
+        task.person_record = selectors.followup_task_person(viewer=viewer, task=task, ip=ip)
+    except ApplicationError:
+        task.person_record = None
+    task.call_list = list(task.calls.select_related("official").order_by("at", "id"))
+    return task
+
+
+class FollowUpListApi(APIView):
+    """The follow-up queue of the official's area, oldest declaration first."""
+
+    permission_classes = [SeesPeople]
+
+    @extend_schema(
+        operation_id="followups_list",
+        summary="Follow-up tasks of your area (the queue), oldest first",
+        description=(
+            "Only tasks of communes inside your own area (others are never listed). Filters: `status` "
+            "(open [default: open and reached], closed, all, or one status), `reason` (symptoms, exposure), "
+            "`age` (under_24h, 1_3_days, over_3_days), `area` (an area id inside yours). Unknown values: 400 "
+            "`followup_invalid_filter`."
+        ),
+        parameters=[
+            OpenApiParameter("status", str, required=False, enum=list(selectors.STATUS_FILTERS)),
+            OpenApiParameter("reason", str, required=False, enum=list(selectors.REASON_KINDS)),
+            OpenApiParameter("age", str, required=False, enum=list(selectors.AGE_BAND_CODES)),
+            OpenApiParameter("area", int, required=False),
+        ],
+        responses={200: FollowUpTaskOutput(many=True), **ERRORS},
+        tags=["followups"],
+    )
+    def get(self, request):
+        params = request.query_params
+        now = timezone.now()
+        area = selectors.followup_filter_area(viewer=request.user, area_id=params.get("area"))
+        tasks = selectors.followup_queue(
+            viewer=request.user,
+            status=params.get("status", "open"),
+            reason=params.get("reason", ""),
+            age=params.get("age", ""),
+            area=area,
+            now=now,
+        )
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(tasks, request, view=self)
+        return paginator.get_paginated_response(FollowUpTaskOutput(page, many=True, context={"now": now}).data)
+
+
+class FollowUpDetailApi(APIView):
+    permission_classes = [SeesPeople]
+
+    @extend_schema(
+        operation_id="followups_retrieve",
+        summary="One follow-up task with the declaration's answers, the person and the calls",
+        description="Reading the person is audited with the purpose 'follow-up'. Outside your area: 404.",
+        responses={200: FollowUpTaskDetailOutput, **ERRORS},
+        tags=["followups"],
+    )
+    def get(self, request, task_id: int):
+        task = task_detail(viewer=request.user, task_id=_id_or_404(task_id), ip=client_ip(request))
+        return Response(FollowUpTaskDetailOutput(task, context={"now": timezone.now()}).data)
+
+
+class FollowUpCallCreateApi(APIView):
+    permission_classes = [SeesPeople]
+
+    class FollowUpCallInput(serializers.Serializer):
+        outcome = serializers.ChoiceField(choices=FollowUpCall.Outcome.choices)
+        notes = serializers.CharField(required=False, allow_blank=True, max_length=services.NOTES_MAX, default="")
+        at = serializers.DateTimeField(required=False, allow_null=True, help_text="When the call was made; now")
+        close_unreachable = serializers.BooleanField(
+            required=False, default=False, help_text="With could_not_reach: stop trying, close as unreachable"
+        )
+
+    class FollowUpCallCreatedOutput(serializers.Serializer):
+        call = FollowUpCallOutput()
+        task = FollowUpTaskOutput()
+
+    @extend_schema(
+        operation_id="followups_call_create",
+        summary="Record a call about a task and its outcome",
+        description=(
+            "reached → the task is `reached` (still open); referred_test and cleared close it with that status; "
+            "could_not_reach leaves it open unless `close_unreachable` (then `unreachable`, closed). Errors: "
+            "`followup_task_closed` (409), `followup_call_time_invalid`, `followup_close_not_allowed`, 404 "
+            "outside your area."
+        ),
+        request=FollowUpCallInput,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="A repeat with the same key records nothing and gets the first answer.",
+            )
+        ],
+        responses={201: FollowUpCallCreatedOutput, **ERRORS},
+        tags=["followups"],
+    )
+    @idempotent
+    def post(self, request, task_id: int):
+        data = self.FollowUpCallInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        call = services.followup_call_record(
+            actor=request.user,
+            task_id=_id_or_404(task_id),
+            outcome=values["outcome"],
+            notes=values.get("notes", ""),
+            at=values.get("at"),
+            close_unreachable=values.get("close_unreachable", False),
+            ip=client_ip(request),
+        )
+        task = FollowUpTask.objects.select_related("area", "person", "assigned_to").get(pk=call.task_id)
+        body = self.FollowUpCallCreatedOutput({"call": call, "task": task}, context={"now": timezone.now()}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class FollowUpQueueStatsOutput(serializers.Serializer):
+    open_count = serializers.IntegerField()
+    oldest_declared_at = serializers.DateTimeField(allow_null=True)
+    oldest_age_hours = serializers.FloatField(allow_null=True)
+    under_24h = serializers.IntegerField()
+    days_1_3 = serializers.IntegerField(help_text="24 to 72 hours")
+    over_3_days = serializers.IntegerField()
+
+
+class FollowUpQueueStatsApi(APIView):
+    permission_classes = [SeesPeople]
+
+    @extend_schema(
+        operation_id="followups_queue_stats",
+        summary="Ageing of the open follow-ups of an area (yours by default)",
+        parameters=[OpenApiParameter("area", int, required=False)],
+        responses={200: FollowUpQueueStatsOutput, **ERRORS},
+        tags=["followups"],
+    )
+    def get(self, request):
+        area = selectors.followup_filter_area(viewer=request.user, area_id=request.query_params.get("area"))
+        stats = selectors.followup_queue_stats(viewer=request.user, area=area)
+        return Response(FollowUpQueueStatsOutput(stats).data)

@@ -1,0 +1,101 @@
+"""Follow-up of flagged health declarations: one task per declaration, and the calls made about it.
+
+Data only: tasks are created by followups.services.followup_task_create_for_declaration (from the
+`declaration_submitted` signal or the `followups_backfill` command) and changed only by its services.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class FollowUpTask(models.Model):
+    """A flagged declaration waiting for the health station of the commune where the person lives.
+
+    `area` is that commune (docs/followups.md "Which commune"); when the address is known only above
+    commune level, the lowest known area, with `area_is_commune` False so that the queue says so.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Chưa liên hệ"
+        REACHED = "reached", "Đã liên hệ được"
+        REFERRED_TEST = "referred_test", "Đã chuyển xét nghiệm"
+        CLEARED = "cleared", "Đã kết thúc, không có nguy cơ"
+        UNREACHABLE = "unreachable", "Không liên hệ được"
+
+    # A task in these statuses is in the queue; the others are closed (closed_at is set).
+    OPEN_STATUSES = (Status.OPEN, Status.REACHED)
+    CLOSED_STATUSES = (Status.REFERRED_TEST, Status.CLEARED, Status.UNREACHABLE)
+
+    declaration = models.OneToOneField(
+        "declarations.Declaration", on_delete=models.CASCADE, related_name="followup_task"
+    )
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="followup_tasks")
+    area = models.ForeignKey("geo.Area", on_delete=models.PROTECT, related_name="followup_tasks")
+    area_path = models.CharField(max_length=255)
+    area_is_commune = models.BooleanField(default=True)
+    # Why the declaration was flagged, written at triage in both languages (the answers are in the declaration).
+    reason_vi = models.TextField()
+    reason_en = models.TextField()
+    has_symptoms = models.BooleanField(default=False)
+    has_exposure = models.BooleanField(default=False)
+    # The declaration's own time: the queue's age is counted from it (a paper form typed in later is not newer).
+    declared_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="followup_tasks"
+    )
+    calls_count = models.PositiveIntegerField(default=0)
+    last_call_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["declared_at", "id"]
+        indexes = [
+            # The queue page: open tasks in an official's subtree, oldest first.
+            models.Index(fields=["status", "area_path", "declared_at"], name="followup_queue_idx"),
+            # Declaration statistics: tasks of a subtree that were open at some time.
+            models.Index(fields=["area_path", "declared_at"], name="followup_area_time_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(status__in=["open", "reached"]) & Q(closed_at__isnull=True))
+                | (Q(status__in=["referred_test", "cleared", "unreachable"]) & Q(closed_at__isnull=False)),
+                name="followup_closed_at_iff_closed",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.get_status_display()} ({self.area})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class FollowUpCall(models.Model):
+    """One call (or visit) an official made about a task, with its outcome."""
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", "Đã liên hệ được"
+        REFERRED_TEST = "referred_test", "Chuyển xét nghiệm"
+        CLEARED = "cleared", "Không có nguy cơ, kết thúc"
+        COULD_NOT_REACH = "could_not_reach", "Không liên hệ được"
+
+    task = models.ForeignKey(FollowUpTask, on_delete=models.CASCADE, related_name="calls")
+    official = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="followup_calls")
+    at = models.DateTimeField()
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    notes = models.TextField(blank=True, max_length=2000)
+    # True when this call closed the task (the outcome, or "stop trying" after could_not_reach).
+    closed_task = models.BooleanField(default=False)
+    recorded_at = models.DateTimeField()
+    # The page form's nonce: a double submission records one call.
+    nonce = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.task_id}: {self.outcome} at {self.at:%Y-%m-%d %H:%M}"
