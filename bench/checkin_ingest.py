@@ -611,8 +611,6 @@ def bench_database(db: str, args: argparse.Namespace, wrk: str, work_dir: Path) 
     # What was answered 2xx must be in the database. A few more rows are allowed: wrk stops at its deadline
     # with one request in flight per connection, which the server may still have committed.
     counts = django_child(env, "count")
-    if db == "postgresql" and not args.keep:
-        postgres_drop(PG_BENCH_DB)
     problems = []
     in_flight = 2 * args.connections  # warm-up and measured run
 
@@ -701,7 +699,11 @@ def main(argv: list[str] | None = None) -> int:
             args.current_db = db
             work_dir = work_root / db
             work_dir.mkdir()
-            line, db_problems = bench_database(db, args, wrk, work_dir)
+            try:
+                line, db_problems = bench_database(db, args, wrk, work_dir)
+            finally:
+                if db == "postgresql" and not args.keep:
+                    postgres_drop(PG_BENCH_DB)
             lines.append(line)
             problems += [f"{db}: {problem}" for problem in db_problems]
     finally:
