@@ -25,8 +25,8 @@ from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import xlsx_response
+from phongdich.healthcards.services import status_qr_issue
 from phongdich.people.models import Person
-from phongdich.people.personal_qr import personal_qr_issue
 from phongdich.people.selectors import person_get_by_public_id
 from phongdich.venues.models import Venue, VenueCode
 from phongdich.venues.selectors import venue_list, venues_of_user
@@ -302,9 +302,11 @@ def my_qr(request):
         if person.public_id in linked:
             linked_count += 1
             continue
-        token = personal_qr_issue(person=person)
+        # The code carries the health status colour, its validity and the initials (healthcards, issue 3).
+        token, status = status_qr_issue(person=person)
         qr = segno.make(token, error="m")
-        cards.append({"person": person, "svg": qr.svg_inline(scale=5, border=2, omitsize=True, title=person.initials)})
+        svg = qr.svg_inline(scale=5, border=2, omitsize=True, title=person.initials)
+        cards.append({"person": person, "svg": svg, "status": status})
     return _private(render(request, "checkins/my_qr.html", {"cards": cards, "linked_count": linked_count}))
 
 

@@ -3,3 +3,11 @@ from django.apps import AppConfig
 
 class HealthcardsConfig(AppConfig):
     name = "phongdich.healthcards"
+    verbose_name = "Thẻ trạng thái sức khỏe"
+
+    def ready(self):
+        from . import receivers  # noqa: F401  (connects to declarations.signals.declaration_submitted)
+        from .inputs import register_input_provider
+        from .providers import declarations_provider
+
+        register_input_provider("declarations", declarations_provider)

@@ -37,6 +37,11 @@ _DOMAIN = b"PD1"  # signed with the claims, so a signature cannot be replayed in
 _KID_BYTES = 8
 _CLAIM_PUBLIC_ID, _CLAIM_ISSUED_AT, _CLAIM_EXPIRES_AT = 1, 2, 3
 _MAX_TOKEN_CHARS = 1000
+# Health status claims (issue 3; string keys, so tokens without them keep the same shape):
+CLAIM_COLOUR = "c"  # "green", "yellow" or "red"
+CLAIM_VALID_UNTIL = "u"  # Unix seconds: the colour is not vouched for after this (the token is then refused)
+CLAIM_INITIALS = "n"  # the holder's initials, for the checker to compare; never the full name, ID or phone
+COLOURS = ("green", "yellow", "red")
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,19 @@ class PersonalQrClaims:
     expires_at: datetime
     key_id: str
     claims: dict = field(default_factory=dict)  # later additions, e.g. a health colour
+
+    @property
+    def colour(self) -> str | None:
+        return self.claims.get(CLAIM_COLOUR)
+
+    @property
+    def colour_valid_until(self) -> datetime | None:
+        value = self.claims.get(CLAIM_VALID_UNTIL)
+        return datetime.fromtimestamp(value, tz=UTC) if value is not None else None
+
+    @property
+    def initials(self) -> str | None:
+        return self.claims.get(CLAIM_INITIALS)
 
 
 def _b64url(data: bytes) -> str:
@@ -169,6 +187,17 @@ def _public_keys_by_kid(jwks: list[dict]) -> dict[bytes, Ed25519PublicKey]:
     return keys
 
 
+def _health_claims_well_formed(claims: dict) -> bool:
+    colour = claims.get(CLAIM_COLOUR)
+    valid_until = claims.get(CLAIM_VALID_UNTIL)
+    initials = claims.get(CLAIM_INITIALS)
+    return (
+        (colour is None or colour in COLOURS)
+        and (valid_until is None or (type(valid_until) is int and 0 <= valid_until < 2**37))
+        and (initials is None or (isinstance(initials, str) and len(initials) <= 12))
+    )
+
+
 def personal_qr_verify(token: str, *, now: datetime | None = None, keys: list[dict] | None = None) -> PersonalQrClaims:
     """Check a personal QR token and return its claims; needs only public keys.
 
@@ -205,8 +234,11 @@ def personal_qr_verify(token: str, *, now: datetime | None = None, keys: list[di
         expires_at = datetime.fromtimestamp(claims.pop(_CLAIM_EXPIRES_AT), tz=UTC)
     except (cbor2.CBORDecodeError, AttributeError, KeyError, TypeError, ValueError, OverflowError) as exc:
         raise _malformed() from exc  # signed by us but not in our shape: a bug on the issuing side
-    if not isinstance(public_id, str):
+    if not isinstance(public_id, str) or not _health_claims_well_formed(claims):
         raise _malformed()
+    if CLAIM_VALID_UNTIL in claims:
+        # The code is worth no more than the colour it shows: refused once either has expired.
+        expires_at = min(expires_at, datetime.fromtimestamp(claims[CLAIM_VALID_UNTIL], tz=UTC))
     now = now or timezone.now()
     if now >= expires_at:
         raise ApplicationError(errors.PERSONAL_QR_EXPIRED, extra={"expired_at": expires_at.isoformat()})

@@ -1,0 +1,119 @@
+"""The personal QR code carries the colour, its validity and the initials, signed; forgeries are refused."""
+
+import base64
+from datetime import timedelta
+
+import cbor2
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.utils import timezone
+
+from phongdich.checkins.tests.builders import make_person
+from phongdich.core.errors import ApplicationError
+from phongdich.core.testing import make_area, make_official, make_province_with_communes, make_user
+from phongdich.healthcards.services import status_qr_issue
+from phongdich.people import personal_qr
+from phongdich.people.personal_qr import personal_qr_public_keys, personal_qr_verify
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def person(default_rule_set):
+    areas = make_province_with_communes()
+    return make_person(areas["commune_a"], name="Trần Thị Bích")
+
+
+def unpack(token):
+    text = token[4:]
+    kid, claims, signature = cbor2.loads(base64.b32decode(text + "=" * (-len(text) % 8)))
+    return kid, cbor2.loads(claims), signature
+
+
+def pack(kid, claims, signature):
+    body = cbor2.dumps([kid, cbor2.dumps(claims, canonical=True), signature])
+    return "PD1:" + base64.b32encode(body).decode().rstrip("=")
+
+
+def refused(token, **kwargs) -> str:
+    with pytest.raises(ApplicationError) as error:
+        personal_qr_verify(token, **kwargs)
+    return error.value.code
+
+
+def test_the_code_carries_colour_validity_and_initials_and_nothing_else_personal(person):
+    now = timezone.now().replace(microsecond=0)
+    token, card = status_qr_issue(person=person, now=now)
+    claims = personal_qr_verify(token, keys=personal_qr_public_keys())
+    assert (claims.colour, claims.initials) == ("red", "TTB")
+    assert claims.colour_valid_until == card.valid_until.replace(microsecond=0) == now + timedelta(hours=24)
+    assert claims.expires_at == now + timedelta(hours=24)  # the earlier of the code's 36 h and the colour's
+    raw = base64.b32decode(token[4:] + "=" * (-len(token[4:]) % 8))
+    for secret in ("Trần".encode(), b"912345678", person.full_name.encode()):
+        assert secret not in raw
+    assert len(token) < 260  # still a small QR code (alphanumeric mode)
+
+
+def test_a_tampered_colour_is_refused(person):
+    token, _ = status_qr_issue(person=person)
+    kid, claims, signature = unpack(token)
+    assert claims["c"] == "red"
+    claims["c"] = "green"
+    assert refused(pack(kid, claims, signature)) == "personal_qr_bad_signature"
+
+
+def test_a_tampered_validity_is_refused(person):
+    token, _ = status_qr_issue(person=person)
+    kid, claims, signature = unpack(token)
+    claims["u"] += 86400 * 30
+    assert refused(pack(kid, claims, signature)) == "personal_qr_bad_signature"
+
+
+def test_a_code_past_its_colour_validity_is_expired(person):
+    now = timezone.now()
+    token, card = status_qr_issue(person=person, now=now)
+    personal_qr_verify(token, now=card.valid_until - timedelta(seconds=1))
+    assert refused(token, now=card.valid_until) == "personal_qr_expired"
+
+
+def test_a_code_signed_with_another_key_is_refused(person):
+    token, _ = status_qr_issue(person=person)
+    other = Ed25519PrivateKey.generate()
+    kid, claims, _ = unpack(token)
+    claims_bytes = cbor2.dumps(claims, canonical=True)
+    forged_same_kid = pack(kid, claims, other.sign(b"PD1" + kid + claims_bytes))
+    assert refused(forged_same_kid) == "personal_qr_bad_signature"
+    other_kid = personal_qr._kid_of(other.public_key())
+    forged = "PD1:" + base64.b32encode(
+        cbor2.dumps([other_kid, claims_bytes, other.sign(b"PD1" + other_kid + claims_bytes)])
+    ).decode().rstrip("=")
+    assert refused(forged) == "personal_qr_unknown_key"
+
+
+def test_a_validly_signed_code_with_a_colour_outside_the_list_is_malformed(person):
+    token = personal_qr.personal_qr_issue(person=person, extra_claims={"c": "purple"})
+    assert refused(token) == "personal_qr_malformed"
+
+
+def test_my_qr_page_shows_the_card_in_its_colour_with_initials(client, person):
+    from django.http import HttpResponse
+
+    from phongdich.checkins.views import DEVICE_COOKIE, remember
+
+    carrier = HttpResponse()
+    remember(carrier, [person.public_id])  # this phone remembers the person (as after a first declaration)
+    client.cookies[DEVICE_COOKIE] = carrier.cookies[DEVICE_COOKIE].value
+    page = client.get("/c/me/").content.decode()
+    assert 'class="card personal-qr status-card red"' in page
+    assert 'data-colour="red"' in page
+    assert "<title>TTB</title>" in page  # the QR code's title: initials only
+
+
+def test_verify_page_is_for_staff_and_carries_the_public_keys(client, person):
+    assert client.get("/health/verify/").status_code == 302  # to the login page
+    client.force_login(make_user())
+    assert client.get("/health/verify/").status_code == 403
+    client.force_login(make_official("area_official", make_area("15086", "Xã Thạch Định")))
+    response = client.get("/health/verify/")
+    assert response.status_code == 200
+    assert personal_qr_public_keys()[0]["x"] in response.content.decode()

@@ -1,0 +1,22 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from phongdich.accounts.selectors import official_of
+from phongdich.people.personal_qr import personal_qr_public_keys
+from phongdich.venues.selectors import venues_of_user
+
+
+@login_required
+@require_GET
+def verify(request):
+    """/health/verify/: control staff check personal QR codes offline (the browser verifies the signature).
+
+    The page carries the public keys and the scripts; verify.js keeps the keys in localStorage and checks
+    codes without the server. Officials and venue staff only (the same people who scan at entrances).
+    """
+    if official_of(request.user) is None and not venues_of_user(user=request.user).exists():
+        raise PermissionDenied
+    context = {"keys": {"keys": personal_qr_public_keys()}, "keys_url": "/api/v1/keys/personal-qr/"}
+    return render(request, "healthcards/verify.html", context)
