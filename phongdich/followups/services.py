@@ -213,7 +213,8 @@ def followup_call_record(
                 return earlier
         if not task.is_open:
             raise ApplicationError(errors.TASK_CLOSED, extra={"status": task.status})
-        if at > now + CALL_CLOCK_SKEW or at < task.declared_at:
+        # Forms give minutes: a call in the declaration's own minute is not "before" it.
+        if at > now + CALL_CLOCK_SKEW or at < task.declared_at.replace(second=0, microsecond=0):
             raise ApplicationError(
                 errors.CALL_TIME_INVALID, extra={"at": at.isoformat(), "declared_at": task.declared_at.isoformat()}
             )
