@@ -107,8 +107,13 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # Kept open between requests: opening one and running the pragmas costs more than a check-in.
+            "CONN_MAX_AGE": env_int("CONN_MAX_AGE", 600, minimum=0),
+            "CONN_HEALTH_CHECKS": True,
         }
     }
+# Threads per granian worker in `phongdich serve`; at most DB_POOL_MAX of them use the database at once.
+SERVER_THREADS = env_int("SERVER_THREADS", 4, minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, venue code cache) ---------------------------------------------------

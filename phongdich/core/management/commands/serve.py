@@ -42,6 +42,10 @@ class Command(BaseCommand):
             "--host", host,
             "--port", str(port),
             "--workers", str(workers),
+            # A few threads per worker, matching the database pool (DB_POOL_MAX): requests wait in granian's
+            # queue rather than in the pool, which keeps p99 low (docs/benchmarks.md).
+            "--blocking-threads", str(settings.SERVER_THREADS),
+            "--backpressure", str(settings.SERVER_THREADS * 2),
             "--static-path-route", static_url,
             "--static-path-mount", str(static_root),
             "--no-access-log",
