@@ -87,6 +87,21 @@
   }
 
   var noble = null;
+  function loadNoble() {
+    noble = noble || import(root.dataset.nobleUrl);
+    return noble;
+  }
+  // Probe WebCrypto's Ed25519 with a known key now, while online: without it, load @noble/ed25519 at once
+  // so that the fallback is in memory before the network goes.
+  (function probe() {
+    var kids = Object.keys(keys);
+    var subtle = window.crypto && window.crypto.subtle;
+    if (!subtle) { loadNoble().catch(function () {}); return; }
+    if (!kids.length) return;
+    subtle.importKey("raw", fromB64url(keys[kids[0]]), { name: "Ed25519" }, false, ["verify"])
+      .catch(function () { loadNoble().catch(function () {}); });
+  })();
+
   function verifySignature(x, signature, message) {
     var raw = fromB64url(x);
     var subtle = window.crypto && window.crypto.subtle;
@@ -98,8 +113,7 @@
     return native.catch(function (error) {
       if (error && error.name === "DataError") return false; // a key WebCrypto refuses: nothing verifies
       // No Ed25519 in this browser's WebCrypto: the vendored @noble/ed25519 (its SHA-512 comes from WebCrypto).
-      noble = noble || import(root.dataset.nobleUrl);
-      return noble.then(function (ed) { return ed.verifyAsync(signature, message, raw); });
+      return loadNoble().then(function (ed) { return ed.verifyAsync(signature, message, raw); });
     });
   }
 

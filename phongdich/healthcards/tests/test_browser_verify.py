@@ -1,0 +1,128 @@
+"""The offline verifier in a real headless Chromium: the signature is checked in the browser (WebCrypto Ed25519,
+or the vendored @noble/ed25519 when WebCrypto lacks it), with the keys kept on the device, network cut."""
+
+import base64
+import os
+from datetime import date, timedelta
+from pathlib import Path
+
+import cbor2
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.utils import timezone
+
+from phongdich.accounts.models import Official
+from phongdich.checkins.tests.builders import make_person
+from phongdich.core.testing import make_official, make_province_with_communes
+from phongdich.healthcards.inputs import VaccineDose
+from phongdich.healthcards.services import status_qr_issue
+from phongdich.people import personal_qr
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp"))
+PASSWORD = "pass-for-tests-1"  # core.testing.make_user's
+
+# Chromium without Ed25519 in WebCrypto, to prove the fallback: importKey refuses the algorithm as old browsers do.
+NO_WEBCRYPTO_ED25519 = """
+(() => {
+  const original = crypto.subtle.importKey.bind(crypto.subtle);
+  crypto.subtle.importKey = (format, data, algorithm, ...rest) => {
+    const name = typeof algorithm === "string" ? algorithm : algorithm.name;
+    if (name === "Ed25519") return Promise.reject(new DOMException("Unrecognized name.", "NotSupportedError"));
+    return original(format, data, algorithm, ...rest);
+  };
+})();
+"""
+
+
+@pytest.fixture
+def checker(default_rule_set, provide):
+    areas = make_province_with_communes()
+    make_official(Official.Role.VENUE_STAFF, areas["commune_a"], username="kiemsoat")
+    vaccinated = make_person(areas["commune_a"], name="Lê Văn Cường")
+    second_dose = timezone.localdate() - timedelta(days=30)
+    provide(
+        "vaccination",
+        lambda *, person, at: {
+            "doses": (VaccineDose(date(2021, 8, 1), "Pfizer", 1), VaccineDose(second_dose, "Pfizer", 2))
+            if person.pk == vaccinated.pk
+            else ()
+        },
+    )
+    return {"areas": areas, "vaccinated": vaccinated}
+
+
+def unpack(token):
+    text = token[4:]
+    return cbor2.loads(base64.b32decode(text + "=" * (-len(text) % 8)))
+
+
+def pack(kid, claims_bytes, signature):
+    return "PD1:" + base64.b32encode(cbor2.dumps([kid, claims_bytes, signature])).decode().rstrip("=")
+
+
+def open_verifier(page, live_server):
+    page.goto(f"{live_server.url}/accounts/login/?next=/health/verify/")
+    page.fill("input[name=username]", "kiemsoat")
+    page.fill("input[name=password]", PASSWORD)
+    page.press("input[name=password]", "Enter")
+    page.wait_for_url("**/health/verify/")
+    page.locator("#keys-note").wait_for()
+
+
+def check(page, token, state):
+    page.fill("#verify-token", token)
+    page.press("#verify-token", "Enter")
+    page.locator(f"#verdict.{state}").wait_for()
+    return page.locator("#verdict").inner_text()
+
+
+@pytest.mark.parametrize("engine", ["webcrypto", "noble"])
+def test_offline_verifier_shows_green_and_refuses_tampered_expired_and_foreign_codes(
+    live_server, chromium, checker, engine
+):
+    context = chromium.new_context(viewport={"width": 412, "height": 900}, is_mobile=True, has_touch=True)
+    if engine == "noble":
+        context.add_init_script(NO_WEBCRYPTO_ED25519)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    green, card = status_qr_issue(person=checker["vaccinated"])
+    assert card.colour == "green"
+    open_verifier(page, live_server)
+    # The keys are on the device now: from here on the page works with the network cut.
+    context.set_offline(True)
+
+    text = check(page, green, "green")
+    assert "LVC" in text
+    assert "Lê Văn Cường" not in text
+    page.screenshot(path=str(SCREENSHOTS / f"health-verify-green-{engine}.png"), full_page=True)
+
+    # Tampered colour: a red card's claims edited to say green, signature kept.
+    red_person = make_person(checker["areas"]["commune_a"], name="Phạm Thị Dung", phone="+84912345670")
+    red, red_card = status_qr_issue(person=red_person)
+    assert red_card.colour == "red"
+    assert "DUNG" not in check(page, red, "red").upper()  # initials only: PTD
+    kid, claims_bytes, signature = unpack(red)
+    claims = cbor2.loads(claims_bytes)
+    claims["c"] = "green"
+    tampered = pack(kid, cbor2.dumps(claims, canonical=True), signature)
+    assert "signature" in check(page, tampered, "invalid").lower() or "chữ ký" in page.locator("#verdict").inner_text()
+
+    # Expired: issued two days ago, its colour was vouched for 24 hours.
+    expired, _ = status_qr_issue(person=checker["vaccinated"], now=timezone.now() - timedelta(days=2))
+    check(page, expired, "invalid")
+    assert page.locator("#verdict .verdict-detail").inner_text() != ""
+
+    # Signed with a key the province does not publish.
+    other = Ed25519PrivateKey.generate()
+    other_kid = personal_qr._kid_of(other.public_key())
+    forged = pack(other_kid, claims_bytes, other.sign(b"PD1" + other_kid + claims_bytes))
+    check(page, forged, "invalid")
+    page.screenshot(path=str(SCREENSHOTS / f"health-verify-invalid-{engine}.png"), full_page=True)
+
+    # Not a personal QR code at all.
+    check(page, "https://example.com/", "invalid")
+    # And the good code is still good.
+    check(page, green, "green")
+    context.close()
