@@ -45,11 +45,12 @@ from .models import CheckIn
 
 # --- The remembered device ---------------------------------------------------------------------
 # A signed cookie holds the public ids of the people declared on this phone (a family may share one).
-# Signed so that nobody can plant someone else's id; HttpOnly so that page scripts cannot read it;
-# limited to /c/ so that it travels only to the citizen pages.
+# Signed so that nobody can plant someone else's id; HttpOnly so that page scripts cannot read it.
+# Path "/": the citizen pages are /c/ (check-in) and /declarations/ (also /en/declarations/), which read and
+# extend the same list of people (declarations.views).
 DEVICE_COOKIE = "pd_device"
 DEVICE_COOKIE_SALT = "phongdich.checkins.device"
-DEVICE_COOKIE_PATH = "/c/"
+DEVICE_COOKIE_PATH = "/"
 MAX_REMEMBERED = 8
 
 

@@ -13,8 +13,7 @@ health card. A code is never renamed; a new form version adds codes.
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as _noop
+from django.utils.translation import gettext, gettext_noop
 
 
 @dataclass(frozen=True)
@@ -34,37 +33,41 @@ def _items(*rows) -> dict[str, Item]:
 
 # RULES.md §6, question 2 of the domestic / whole-population forms: "sốt, ho, khó thở, viêm phổi, đau họng, mệt mỏi".
 SYMPTOMS_DOMESTIC = _items(
-    ("fever", "Sốt", _noop("Fever")),
-    ("cough", "Ho", _noop("Cough")),
-    ("dyspnoea", "Khó thở", _noop("Shortness of breath")),
-    ("pneumonia", "Viêm phổi", _noop("Pneumonia")),
-    ("sore_throat", "Đau họng", _noop("Sore throat")),
-    ("fatigue", "Mệt mỏi", _noop("Tiredness")),
+    ("fever", "Sốt", gettext_noop("Fever")),
+    ("cough", "Ho", gettext_noop("Cough")),
+    ("dyspnoea", "Khó thở", gettext_noop("Shortness of breath")),
+    ("pneumonia", "Viêm phổi", gettext_noop("Pneumonia")),
+    ("sore_throat", "Đau họng", gettext_noop("Sore throat")),
+    ("fatigue", "Mệt mỏi", gettext_noop("Tiredness")),
 )
 # RULES.md §6, entry form: "Sốt, Ho, Khó thở, Đau họng, Nôn/buồn nôn, Tiêu chảy, Xuất huyết ngoài da, Nổi ban ngoài da".
 SYMPTOMS_ENTRY = _items(
-    ("fever", "Sốt", _noop("Fever")),
-    ("cough", "Ho", _noop("Cough")),
-    ("dyspnoea", "Khó thở", _noop("Shortness of breath")),
-    ("sore_throat", "Đau họng", _noop("Sore throat")),
-    ("nausea_vomiting", "Nôn / buồn nôn", _noop("Nausea or vomiting")),
-    ("diarrhoea", "Tiêu chảy", _noop("Diarrhoea")),
-    ("skin_bleeding", "Xuất huyết ngoài da", _noop("Bleeding under the skin")),
-    ("rash", "Nổi ban ngoài da", _noop("Skin rash")),
+    ("fever", "Sốt", gettext_noop("Fever")),
+    ("cough", "Ho", gettext_noop("Cough")),
+    ("dyspnoea", "Khó thở", gettext_noop("Shortness of breath")),
+    ("sore_throat", "Đau họng", gettext_noop("Sore throat")),
+    ("nausea_vomiting", "Nôn / buồn nôn", gettext_noop("Nausea or vomiting")),
+    ("diarrhoea", "Tiêu chảy", gettext_noop("Diarrhoea")),
+    ("skin_bleeding", "Xuất huyết ngoài da", gettext_noop("Bleeding under the skin")),
+    ("rash", "Nổi ban ngoài da", gettext_noop("Skin rash")),
 )
 # RULES.md §6, question 3 of the domestic forms: "Người bệnh hoặc nghi ngờ, mắc bệnh COVID-19; Người từ nước có bệnh
 # COVID-19; Người có biểu hiện (sốt, ho, khó thở, viêm phổi)".
 EXPOSURES_DOMESTIC = _items(
-    ("contact_case", "Người bệnh hoặc nghi ngờ mắc bệnh COVID-19", _noop("A person who has or may have COVID-19")),
+    (
+        "contact_case",
+        "Người bệnh hoặc nghi ngờ mắc bệnh COVID-19",
+        gettext_noop("A person who has or may have COVID-19"),
+    ),
     (
         "from_country_with_cases",
         "Người từ nước có bệnh COVID-19",
-        _noop("A person from a country with COVID-19 cases"),
+        gettext_noop("A person from a country with COVID-19 cases"),
     ),
     (
         "contact_symptomatic",
         "Người có biểu hiện (sốt, ho, khó thở, viêm phổi)",
-        _noop("A person with fever, cough, shortness of breath or pneumonia"),
+        gettext_noop("A person with fever, cough, shortness of breath or pneumonia"),
     ),
 )
 # RULES.md §6, entry form's exposure history in 14 days: farm / live-animal market / slaughterhouse / animals; close
@@ -73,12 +76,12 @@ EXPOSURES_ENTRY = _items(
     (
         "animal_farm_market",
         "Đến trang trại, chợ động vật sống, lò giết mổ hoặc tiếp xúc động vật",
-        _noop("Visited a farm, live-animal market or slaughterhouse, or touched animals"),
+        gettext_noop("Visited a farm, live-animal market or slaughterhouse, or touched animals"),
     ),
     (
         "close_contact_respiratory",
         "Tiếp xúc gần (< 2 m) với người mắc bệnh đường hô hấp do nCoV",
-        _noop("Close contact (under 2 m) with a person with nCoV respiratory illness"),
+        gettext_noop("Close contact (under 2 m) with a person with nCoV respiratory illness"),
     ),
 )
 
@@ -87,18 +90,20 @@ EXPOSURES = {**EXPOSURES_DOMESTIC, **EXPOSURES_ENTRY}
 
 # The short declaration of a venue check-in (three yes/no answers): a "yes" is stored under these codes.
 SYMPTOMS_ANY = "any_listed"  # "one or more of the listed symptoms", not said which
-SYMPTOMS[SYMPTOMS_ANY] = Item(SYMPTOMS_ANY, "Có ít nhất một dấu hiệu trong danh sách", _noop("One of the listed signs"))
+SYMPTOMS[SYMPTOMS_ANY] = Item(
+    SYMPTOMS_ANY, "Có ít nhất một dấu hiệu trong danh sách", gettext_noop("One of the listed signs")
+)
 
 # RULES.md §6, domestic movement block: "Máy bay / Tàu hỏa / Xe khách / Tàu thuyền / Cá nhân"; entry block:
 # "Tàu bay / Tàu thuyền / Ô tô / Khác (ghi rõ)".
 VEHICLES = _items(
-    ("plane", "Máy bay", _noop("Plane")),
-    ("train", "Tàu hỏa", _noop("Train")),
-    ("coach", "Xe khách", _noop("Coach")),
-    ("ship", "Tàu thuyền", _noop("Boat or ship")),
-    ("private", "Cá nhân", _noop("Own vehicle")),
-    ("car", "Ô tô", _noop("Car")),
-    ("other", "Khác", _noop("Other")),
+    ("plane", "Máy bay", gettext_noop("Plane")),
+    ("train", "Tàu hỏa", gettext_noop("Train")),
+    ("coach", "Xe khách", gettext_noop("Coach")),
+    ("ship", "Tàu thuyền", gettext_noop("Boat or ship")),
+    ("private", "Cá nhân", gettext_noop("Own vehicle")),
+    ("car", "Ô tô", gettext_noop("Car")),
+    ("other", "Khác", gettext_noop("Other")),
 )
 VEHICLES_MOVEMENT = ("plane", "train", "coach", "ship", "private")
 VEHICLES_ENTRY = ("plane", "ship", "car", "other")

@@ -394,7 +394,7 @@ def declaration_submit(
     return _save(person=person, kind=kind, cleaned=cleaned, path=path, source=source, actor=actor, now=now, nonce=nonce)
 
 
-_MEMBER_KEYS = {"full_name", "birth_year", "citizen_id", "gender", "phone", "data"}
+_MEMBER_KEYS = {"full_name", "birth_year", "citizen_id", "gender", "nationality", "phone", "data"}
 
 
 def _member_data(member: dict, shared: dict) -> dict:
@@ -420,9 +420,9 @@ def declaration_submit_for_family(
     own (people.services.person_find_or_create, phone = the member's own or the declarer's) and gets their own
     declaration.
 
-    `members`: [{"full_name", "birth_year", "citizen_id"?, "gender"?, "phone"?, "data"?}], 1–8 of them; "data"
-    holds the member's own answers (e.g. symptoms), merged over the shared `data` (address, travel). For an entry
-    declaration the passport number and nationality are each member's own ("data").
+    `members`: [{"full_name", "birth_year", "citizen_id"?, "gender"?, "nationality"?, "phone"?, "data"?}], 1–8 of
+    them; "data" holds the member's own answers (e.g. symptoms), merged over the shared `data` (address, travel).
+    For an entry declaration the passport number and nationality are each member's own ("data").
     Guarantees: all members are validated before anything is written; all or nothing (one transaction); a new
     person's gender, passport and nationality are filled from the declaration; an existing person's recorded
     values are never overwritten. Each declaration is audited and signalled as in declaration_submit. With a
@@ -441,6 +441,8 @@ def declaration_submit_for_family(
         if not isinstance(member, dict) or set(member) - _MEMBER_KEYS:
             raise _invalid(f"members[{index}]", "Thông tin người khai không hợp lệ.", "Invalid member.")
         cleaned = declaration_clean(kind=kind, data=_member_data(member, data), source=source, today=today)
+        if member.get("nationality"):
+            member = {**member, "nationality": country_validate(member["nationality"])}
         path = _scope_path(kind, cleaned, None)
         _actor_check(actor, path)
         checked.append((member, cleaned, path))
@@ -481,8 +483,9 @@ def _fill_gaps(person: Person, member: dict, cleaned: dict) -> None:
         fields["gender"] = member["gender"]
     if cleaned.get("passport_number") and not person.passport_number:
         fields["passport_number"] = cleaned["passport_number"]
-    if cleaned.get("nationality") and person.nationality != cleaned["nationality"] and not person.passport_number:
-        fields["nationality"] = cleaned["nationality"]
+    nationality = cleaned.get("nationality") or member.get("nationality")
+    if nationality and person.nationality != nationality and not person.passport_number and not person.citizen_id:
+        fields["nationality"] = nationality
     if fields:
         person_update(actor=None, person=person, **fields)
 

@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "declarations"
-urlpatterns = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("enter/", views.enter, name="enter"),
+    path("<str:kind>/", views.declare, name="declare"),
+    path("<str:kind>/paper.pdf", views.paper, name="paper"),
+]

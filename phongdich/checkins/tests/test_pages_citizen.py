@@ -96,7 +96,7 @@ def test_declaring_records_a_checkin_and_remembers_the_person_on_the_device(clie
     person = checkin.person
     assert person.full_name == "Nguyễn Thị Lan" and person.phone == "+84912345678" and person.birth_year == 1990
     cookie = response.cookies[DEVICE_COOKIE]
-    assert cookie["httponly"] and cookie["path"] == "/c/" and int(cookie["max-age"]) > 300 * 24 * 3600
+    assert cookie["httponly"] and cookie["path"] == "/" and int(cookie["max-age"]) > 300 * 24 * 3600
     # Signed, and holding only the random public id, never the name or the phone.
     assert person.full_name not in cookie.value and "912345678" not in cookie.value
     request = RequestFactory().get(url(code))
