@@ -13,6 +13,7 @@ verify it offline.
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import os
@@ -177,14 +178,37 @@ def _malformed() -> ApplicationError:
     return ApplicationError(errors.PERSONAL_QR_MALFORMED)
 
 
+@functools.lru_cache(maxsize=64)
+def _public_key_of(x: str) -> tuple[bytes, Ed25519PublicKey]:
+    # Parsing a key and hashing its thumbprint costs a fifth of a verification: done once per key.
+    public = Ed25519PublicKey.from_public_bytes(_b64url_decode(x))
+    return _kid_of(public), public
+
+
 def _public_keys_by_kid(jwks: list[dict]) -> dict[bytes, Ed25519PublicKey]:
     keys = {}
     for jwk in jwks:
         if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
             continue
-        public = Ed25519PublicKey.from_public_bytes(_b64url_decode(jwk["x"]))
-        keys[_kid_of(public)] = public
+        kid, public = _public_key_of(jwk["x"])
+        keys[kid] = public
     return keys
+
+
+# RFC 4648 base32 -> the "base32hex" digits that int(text, 32) reads: one C-level pass instead of the standard
+# library's pure-Python decoder (a sixth of a verification on Python 3.11).
+_TO_BASE32HEX = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHIJKLMNOPQRSTUV")
+_B32_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+
+
+def _b32decode(text: str) -> bytes:
+    """Unpadded RFC 4648 base32 (upper case) to bytes; ValueError on a character or length base32 cannot have."""
+    length = len(text)
+    if length % 8 in (1, 3, 6) or not _B32_ALPHABET.issuperset(text):
+        raise ValueError("not base32")
+    extra_bits = length * 5 % 8  # the last character's bits beyond the last whole byte: padding bits
+    value = int(text.translate(_TO_BASE32HEX), 32) >> extra_bits if length else 0
+    return value.to_bytes(length * 5 // 8, "big")
 
 
 def _health_claims_well_formed(claims: dict) -> bool:
@@ -209,7 +233,7 @@ def personal_qr_verify(token: str, *, now: datetime | None = None, keys: list[di
         raise _malformed()
     text = token[len(PREFIX) :].strip().upper()
     try:
-        body = cbor2.loads(base64.b32decode(text + "=" * (-len(text) % 8)))
+        body = cbor2.loads(_b32decode(text))
     except (binascii.Error, ValueError, cbor2.CBORDecodeError, TypeError, OverflowError) as exc:
         raise _malformed() from exc
     if (

@@ -122,3 +122,70 @@ def test_public_keys_endpoint_needs_no_login(client):
     assert keys == personal_qr_public_keys()
     token = personal_qr_issue(person=_person())
     assert personal_qr_verify(token, keys=keys).public_id
+
+
+# --- Health status claims (issue 3: colour, validity, initials) ---------------------------------------
+
+
+def _health_claims(now, hours=24, colour="green"):
+    return {
+        personal_qr.CLAIM_COLOUR: colour,
+        personal_qr.CLAIM_VALID_UNTIL: int((now + timedelta(hours=hours)).timestamp()),
+        personal_qr.CLAIM_INITIALS: "NVA",
+    }
+
+
+def _edit_claims(token, change):
+    import cbor2
+
+    body = base64.b32decode(token[4:] + "=" * (-len(token[4:]) % 8))
+    kid, claims_bytes, signature = cbor2.loads(body)
+    claims = cbor2.loads(claims_bytes)
+    change(claims)
+    edited = cbor2.dumps([kid, cbor2.dumps(claims, canonical=True), signature])
+    return "PD1:" + base64.b32encode(edited).decode().rstrip("=")
+
+
+def test_health_claims_are_read_back():
+    now = timezone.now().replace(microsecond=0)
+    claims = personal_qr_verify(personal_qr_issue(person=_person(), now=now, extra_claims=_health_claims(now)))
+    assert (claims.colour, claims.initials) == ("green", "NVA")
+    assert claims.colour_valid_until == now + timedelta(hours=24)
+    assert claims.expires_at == now + timedelta(hours=24)
+
+
+def test_a_tampered_colour_is_a_bad_signature():
+    now = timezone.now()
+    token = personal_qr_issue(person=_person(), now=now, extra_claims=_health_claims(now, colour="red"))
+    tampered = _edit_claims(token, lambda claims: claims.update({personal_qr.CLAIM_COLOUR: "green"}))
+    with pytest.raises(ApplicationError) as exc:
+        personal_qr_verify(tampered)
+    assert _code(exc) == "personal_qr_bad_signature"
+
+
+def test_a_code_is_refused_once_its_colour_has_expired_even_if_the_code_has_not():
+    now = timezone.now()
+    token = personal_qr_issue(person=_person(), now=now, extra_claims=_health_claims(now, hours=2))
+    personal_qr_verify(token, now=now + timedelta(hours=1))
+    with pytest.raises(ApplicationError) as exc:
+        personal_qr_verify(token, now=now + timedelta(hours=2))
+    assert _code(exc) == "personal_qr_expired"
+
+
+@pytest.mark.parametrize(
+    "claims", [{"c": "blue"}, {"u": "tomorrow"}, {"u": 2**40}, {"u": True}, {"n": 5}, {"n": "X" * 13}]
+)
+def test_signed_health_claims_outside_their_shape_are_malformed(claims):
+    token = personal_qr_issue(person=_person(), extra_claims=claims)
+    with pytest.raises(ApplicationError) as exc:
+        personal_qr_verify(token)
+    assert _code(exc) == "personal_qr_malformed"
+
+
+def test_the_fast_base32_decoder_agrees_with_the_standard_library():
+    for size in range(0, 260):
+        data = os.urandom(size)
+        assert personal_qr._b32decode(base64.b32encode(data).decode().rstrip("=")) == data
+    for bad in ["A", "ABC", "ABCDEF", "AB1", "AB=", "AB CD", "ab"]:
+        with pytest.raises(ValueError):
+            personal_qr._b32decode(bad)
