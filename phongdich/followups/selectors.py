@@ -180,3 +180,37 @@ def followup_queue_stats(*, viewer, area: Area | None = None, now: dt.datetime |
         now=now,
         bands={code: result[code] for code in AGE_BAND_CODES},
     )
+
+
+# --- Aggregates for the statistics (no personal data; the caller checks that the viewer sees the area) ----------
+
+
+def followup_open_by_area_path(*, area_path: str, now: dt.datetime) -> list[tuple[str, int, dt.datetime, int]]:
+    """Open tasks of a subtree now, grouped by the task's area path: (path, open, oldest declared_at, over 3 days).
+    One query; one row per area with open tasks."""
+    return list(
+        FollowUpTask.objects.filter(area_path__startswith=area_path, status__in=FollowUpTask.OPEN_STATUSES)
+        .values_list("area_path")
+        .order_by()
+        .annotate(
+            open_count=Count("id"), oldest=Min("declared_at"), late=Count("id", filter=_age_q("over_3_days", now))
+        )
+    )
+
+
+def followup_open_at(*, area_path: str, moments: list[dt.datetime]) -> list[tuple[int, dt.datetime | None]]:
+    """For each moment, the tasks of the subtree that were open then (declared before it, not closed by it):
+    (count, oldest declared_at). One query with two aggregates per moment (a period has at most 366 days)."""
+    if not moments:
+        return []
+    aggregates = {}
+    for index, moment in enumerate(moments):
+        open_then = Q(declared_at__lt=moment) & (Q(closed_at__isnull=True) | Q(closed_at__gte=moment))
+        aggregates[f"n{index}"] = Count("id", filter=open_then)
+        aggregates[f"o{index}"] = Min("declared_at", filter=open_then)
+    result = (
+        FollowUpTask.objects.filter(area_path__startswith=area_path, declared_at__lt=max(moments))
+        .exclude(closed_at__lt=min(moments))
+        .aggregate(**aggregates)
+    )
+    return [(result[f"n{index}"], result[f"o{index}"]) for index in range(len(moments))]
