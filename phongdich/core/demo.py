@@ -296,7 +296,7 @@ class _Builder:
                 ("school", f"Trường Mầm non {short}"),
                 ("market", f"Chợ {short}"),
             ]:
-                add(commune, vtype, name, f"{village(commune)}, {commune.name}")
+                add(commune, vtype, name, village(commune))
         self.institutional = len(plan)
         templates = [(vtype, pattern) for vtype, pattern, weight in BUSINESSES for _ in range(weight)]
         while len(plan) < REGISTERED:
@@ -308,7 +308,7 @@ class _Builder:
                 name = pattern.format(village=f"{street.lower()}, {_short(commune)}")
             else:
                 name = f"{pattern.format(given=given)} ({_short(commune)})"
-            add(commune, vtype, name, f"{street}, {commune.name}")
+            add(commune, vtype, name, street)  # the commune is shown from the area
         return plan[:REGISTERED]
 
     def venues(self):
@@ -374,7 +374,7 @@ class _Builder:
                     name=name,
                     venue_type=self.types[vtype],
                     area=commune,
-                    street_address=f"Thôn {self.rng.randint(1, 9)}, {commune.name}",
+                    street_address=f"Thôn {self.rng.randint(1, 9)}",
                     contact_phone=_phone(self.rng),
                 )
                 self.venues_by_id[venue.pk] = (venue, [])
