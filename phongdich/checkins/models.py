@@ -46,10 +46,18 @@ class CheckIn(models.Model):
         STAFF = "staff", "Nhân viên ghi nhận"
         AUTO = "auto", "Tự động theo thời lượng"
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="checkins")
-    venue = models.ForeignKey("venues.Venue", on_delete=models.PROTECT, related_name="checkins")
+    # Every index costs each check-in a write, and this is the hottest table. person and venue are covered
+    # by the composite indexes below; code, device and recorded_by are only followed from a check-in, and
+    # their rows are revoked rather than deleted, so they get no index of their own.
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="checkins", db_index=False)
+    venue = models.ForeignKey("venues.Venue", on_delete=models.PROTECT, related_name="checkins", db_index=False)
     code = models.ForeignKey(
-        "venues.VenueCode", null=True, blank=True, on_delete=models.SET_NULL, related_name="checkins"
+        "venues.VenueCode",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="checkins",
+        db_index=False,
     )
     area_path = models.CharField(max_length=255)  # the venue's area path at check-in time, for scoping
     checked_in_at = models.DateTimeField()
@@ -57,9 +65,11 @@ class CheckIn(models.Model):
     checkout_kind = models.CharField(max_length=10, choices=CheckoutKind.choices, blank=True)
     received_at = models.DateTimeField()
     source = models.CharField(max_length=20, choices=Source.choices)
-    device = models.ForeignKey(ScannerDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    device = models.ForeignKey(
+        ScannerDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     # Client-generated id (or Idempotency-Key) with the sender it belongs to: a repeat records nothing.
     nonce_scope = models.CharField(max_length=40, blank=True)
