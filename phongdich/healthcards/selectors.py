@@ -19,13 +19,15 @@ def status_rule_set_in_force(*, area_path: str, at: datetime) -> StatusRuleSet |
     The latest effective_from ≤ at among the sets of the areas containing `area_path` (the province
     sets them); when there is none, the latest among the default sets (area null); else None.
     """
-    in_force = StatusRuleSet.objects.filter(effective_from__lte=at).select_related("area")
+    # One query for both kinds of candidate (a province's sets and the defaults are few: tens at most).
     prefixes = _prefixes(area_path or "")
-    if prefixes:
-        local = in_force.filter(area__path__in=prefixes).order_by("-effective_from", "-id").first()
-        if local is not None:
-            return local
-    return in_force.filter(Q(area__isnull=True)).order_by("-effective_from", "-id").first()
+    candidates = list(
+        StatusRuleSet.objects.filter(Q(area__isnull=True) | Q(area__path__in=prefixes), effective_from__lte=at)
+        .select_related("area")
+        .order_by("-effective_from", "-id")
+    )
+    local = next((rule_set for rule_set in candidates if rule_set.area_id is not None), None)
+    return local or next(iter(candidates), None)
 
 
 def status_card_of(*, person) -> StatusCard | None:
