@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +26,8 @@ from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import xlsx_response
+from phongdich.declarations.selectors import declaration_required
+from phongdich.declarations.services import declaration_submit_venue_inline
 from phongdich.healthcards.services import status_qr_issue
 from phongdich.people.models import Person
 from phongdich.people.selectors import person_get_by_public_id
@@ -187,10 +190,18 @@ def venue_checkin(request, token):
             "person": person,
             "form": QuickCheckinForm(initial={"person": person.public_id, "nonce": new_nonce()}, auto_id=f"p{i}_%s"),
             "open_checkin": open_visits.get(person.pk),
+            "needs_declaration": declaration_required(person=person, venue=code.venue),
         }
         for i, person in enumerate(people)
     ]
-    context = {"code": code, "venue": code.venue, "cards": cards, "form": declaration, "adding": bool(people)}
+    context = {
+        "code": code,
+        "venue": code.venue,
+        "cards": cards,
+        "form": declaration,
+        "adding": bool(people),
+        "needs_declaration": declaration_required(person=None, venue=code.venue),
+    }
     status = 400 if declaration is not None and declaration.is_bound else 200
     return _private(render(request, "checkins/citizen_checkin.html", context, status=status))
 
@@ -212,17 +223,20 @@ def _declare_and_check_in(request, code, form, people):
     started = timezone.now()
     try:
         # Finds or creates the person and checks in, in one transaction: a refusal leaves nothing behind.
-        checkin = services.checkin_self_declare(
-            code_token=code.token,
-            full_name=data["full_name"],
-            phone=data["phone"],
-            birth_year=data["birth_year"],
-            citizen_id=data["citizen_id"],
-            has_symptoms=data["has_symptoms"],
-            had_contact=data["had_contact"],
-            travelled=data["travelled"],
-            nonce=data["nonce"],
-        )
+        with transaction.atomic():
+            checkin = services.checkin_self_declare(
+                code_token=code.token,
+                full_name=data["full_name"],
+                phone=data["phone"],
+                birth_year=data["birth_year"],
+                citizen_id=data["citizen_id"],
+                has_symptoms=data["has_symptoms"],
+                had_contact=data["had_contact"],
+                travelled=data["travelled"],
+                nonce=data["nonce"],
+                now=started,
+            )
+            _venue_rule_declaration(code.venue, checkin.person, data, started)
     except ApplicationError as error:
         add_service_error(form, error)
         context = {"code": code, "venue": code.venue, "cards": [], "form": form, "adding": bool(people)}
@@ -238,16 +252,35 @@ def _declare_and_check_in(request, code, form, people):
     return _success(request, code, checkin, person, ids, shown_name=data["full_name"], linked=linked)
 
 
-def _check_in(request, code, person, data, people):
-    try:
-        checkin = services.checkin_self(
-            code_token=code.token,
+def _venue_rule_declaration(venue, person, data, now) -> None:
+    """The venue rule (Venue.declaration_required_hours): without a recent declaration, the three answers of the
+    check-in are recorded as the short declaration, in the check-in's transaction (declarations.services)."""
+    if declaration_required(person=person, venue=venue, now=now):
+        declaration_submit_venue_inline(
             person=person,
+            venue=venue,
             has_symptoms=data["has_symptoms"],
             had_contact=data["had_contact"],
             travelled=data["travelled"],
             nonce=data["nonce"],
+            now=now,
         )
+
+
+def _check_in(request, code, person, data, people):
+    now = timezone.now()
+    try:
+        with transaction.atomic():  # the check-in and the venue rule's short declaration: both or neither
+            checkin = services.checkin_self(
+                code_token=code.token,
+                person=person,
+                has_symptoms=data["has_symptoms"],
+                had_contact=data["had_contact"],
+                travelled=data["travelled"],
+                nonce=data["nonce"],
+                now=now,
+            )
+            _venue_rule_declaration(code.venue, person, data, now)
     except ApplicationError as error:
         return _citizen_error(request, error)
     ids = [p.public_id for p in people]

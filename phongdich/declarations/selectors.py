@@ -102,6 +102,18 @@ def declaration_recent_exists(*, person, hours: int, now: datetime | None = None
     ).exists()
 
 
+def declaration_required(*, person, venue, now: datetime | None = None) -> bool:
+    """Whether the venue's rule asks this person for the short declaration before checking in: the venue requires
+    a declaration made within N hours (Venue.declaration_required_hours) and the person made none since. A person
+    not yet known (first visit on a phone) is asked whenever the venue has the rule."""
+    hours = getattr(venue, "declaration_required_hours", None)
+    if not hours:
+        return False
+    if person is None:
+        return True
+    return not declaration_recent_exists(person=person, hours=hours, now=now)
+
+
 def declarations_in_area(*, viewer, area_path: str, start: datetime, end: datetime) -> QuerySet[Declaration]:
     """Declarations submitted in [start, end) whose area lies in `area_path`'s subtree and in the viewer's scope
     (core.scoping), for statistics. An area outside the viewer's scope gives an empty set. Not audited: callers

@@ -255,7 +255,10 @@ def declaration_clean(*, kind: str, data: dict, source: str = "online", today: d
     cleaned = {
         "email": email,
         # The address in Vietnam is required on the domestic forms; an entrant may not know it yet.
-        "area": _area(data, "area", required=kind != Declaration.Kind.ENTRY),
+        # (The short declaration of a venue check-in does not ask it: the person's own area scopes it.)
+        "area": _area(
+            data, "area", required=kind != Declaration.Kind.ENTRY and source != Declaration.Source.VENUE_INLINE
+        ),
         "address_street": _text(data, "address_street"),
         "travelled_14d": travelled,
         "travel_places": _text(data, "travel_places") if travelled else "",
@@ -488,6 +491,41 @@ def _fill_gaps(person: Person, member: dict, cleaned: dict) -> None:
         fields["nationality"] = nationality
     if fields:
         person_update(actor=None, person=person, **fields)
+
+
+def declaration_submit_venue_inline(
+    *,
+    person: Person,
+    venue,
+    has_symptoms: bool | None,
+    had_contact: bool | None,
+    travelled: bool | None,
+    nonce: str | None = None,
+    now: datetime | None = None,
+) -> Declaration:
+    """The short declaration asked on a venue's check-in page when the venue requires a recent declaration
+    (Venue.declaration_required_hours) and the person has none: the three yes/no answers of the check-in.
+
+    Recorded as a domestic declaration with source venue_inline: "yes" to the symptom question is the code
+    `any_listed` (the short question does not say which sign), "yes" to contact is `contact_case`, travel is
+    `travelled_14d`. Call it inside the check-in's transaction, so both are written or neither. The address is
+    not asked: the person's own area scopes it. Audited and signalled as declaration_submit.
+    """
+    data = {
+        "area": person.address_area if person.address_area_id else None,
+        "address_street": person.address_street if person.address_area_id else "",
+        "travelled_14d": bool(travelled),
+        "symptoms": [questions.SYMPTOMS_ANY] if has_symptoms else [],
+        "exposures": ["contact_case"] if had_contact else [],
+    }
+    return declaration_submit(
+        person=person,
+        kind=Declaration.Kind.DOMESTIC,
+        data=data,
+        source=Declaration.Source.VENUE_INLINE,
+        now=now,
+        nonce=f"venue:{venue.pk}:{nonce}" if nonce else None,
+    )
 
 
 def declaration_prefill(*, person: Person, kind: str | None = None) -> dict:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from phongdich.core.errors import ApplicationError
 from phongdich.geo.models import Area
 
-from .models import VenueType
+from .models import DECLARATION_REQUIRED_MAX_HOURS, VenueType
 from .services import DEFAULT_ENTRANCE
 
 # Which form field each service error belongs to; unknown codes go to the top of the form.
@@ -107,3 +107,15 @@ class ReasonForm(forms.Form):
 
 class CodeAddForm(forms.Form):
     label = forms.CharField(label=_("Entrance"), max_length=100)
+
+
+class DeclarationRuleForm(forms.Form):
+    """The venue rule of issue 3 (item 3): a health declaration made within the last N hours before check-in."""
+
+    declaration_required_hours = forms.IntegerField(
+        label=_("Require a health declaration made within the last (hours)"),
+        min_value=1,
+        max_value=DECLARATION_REQUIRED_MAX_HOURS,
+        required=False,
+        help_text=_("Leave empty for no requirement. Others answer the short declaration when checking in."),
+    )

@@ -1,7 +1,12 @@
 import secrets
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+# The venue rule "a declaration made within the last N hours is required before check-in" (issue 3, item 3) is
+# bounded by the 14 days the declaration's questions look back over (RULES.md §6: "Trong vòng 14 ngày qua").
+DECLARATION_REQUIRED_MAX_HOURS = 14 * 24
 
 
 def new_code_token() -> str:
@@ -58,6 +63,15 @@ class Venue(models.Model):
     registered_via = models.CharField(max_length=20, choices=RegisteredVia.choices)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Null: no rule. N: a person without a health declaration made within the last N hours answers the short
+    # declaration on the check-in page, recorded with the check-in (declarations.services).
+    declaration_required_hours = models.PositiveSmallIntegerField(
+        "khai báo y tế trong vòng (giờ)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(DECLARATION_REQUIRED_MAX_HOURS)],
+        help_text="Để trống nếu không yêu cầu. / Leave empty for no requirement.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

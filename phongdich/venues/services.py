@@ -471,6 +471,40 @@ def venue_suspend(*, actor, venue: Venue, reason: str, ip: str | None = None) ->
     return _decide(actor=actor, venue=venue, decision="suspend", reason=reason, ip=ip)
 
 
+# --- the declaration rule ---------------------------------------------------------------------------
+
+
+def venue_declaration_rule_set(*, actor, venue: Venue, hours: int | None, ip: str | None = None) -> Venue:
+    """Require (or, with None, stop requiring) a health declaration made within the last `hours` hours before a
+    check-in at the venue (issue 3, item 3). The venue's manager or an official who may decide for it; 1 to
+    DECLARATION_REQUIRED_MAX_HOURS hours (the 14 days of the declaration's questions, RULES.md §6). Audited as
+    `venues.venue.declaration_rule_set`."""
+    from .models import DECLARATION_REQUIRED_MAX_HOURS
+
+    if not can_manage(actor, venue):
+        raise _deny()
+    if hours is not None:
+        if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= DECLARATION_REQUIRED_MAX_HOURS:
+            raise _field_error(
+                "declaration_required_hours",
+                f"Số giờ phải từ 1 đến {DECLARATION_REQUIRED_MAX_HOURS}.",
+                f"The number of hours must be 1 to {DECLARATION_REQUIRED_MAX_HOURS}.",
+            )
+    with transaction.atomic():
+        Venue.objects.filter(pk=venue.pk).update(declaration_required_hours=hours)
+        venue.declaration_required_hours = hours
+        audit_record(
+            actor=actor,
+            action="venues.venue.declaration_rule_set",
+            obj=venue,
+            area_path=venue.area_path,
+            ip=ip,
+            extra={"hours": hours},
+        )
+    venue_code_cache_clear()
+    return venue
+
+
 # --- codes and members ------------------------------------------------------------------------------
 
 

@@ -18,7 +18,14 @@ from phongdich.core.errors import ApplicationError
 
 from . import errors, posters, selectors, services
 from .api import VenueRegisterThrottle, pdf_response
-from .forms import CodeAddForm, ReasonForm, VenueCreateForm, VenueRegisterForm, add_service_error
+from .forms import (
+    CodeAddForm,
+    DeclarationRuleForm,
+    ReasonForm,
+    VenueCreateForm,
+    VenueRegisterForm,
+    add_service_error,
+)
 from .models import Venue
 
 PAGE_SIZE = 25
@@ -118,6 +125,7 @@ def venue_detail(request, venue_id: int):
             "may_manage": services.can_manage(request.user, venue),
             "reason_form": ReasonForm(),
             "code_form": CodeAddForm(),
+            "rule_form": DeclarationRuleForm(initial={"declaration_required_hours": venue.declaration_required_hours}),
             "devices_url": devices_url,
         },
     )
@@ -203,6 +211,26 @@ def venue_code_add(request, venue_id: int):
         _message_error(request, error)
     else:
         messages.success(request, _("A QR code was added. Print its poster and put it at that entrance."))
+    return redirect("venues:detail", venue_id=venue.pk)
+
+
+@login_required
+@require_POST
+def venue_declaration_rule(request, venue_id: int):
+    """Set or clear the venue's "declaration within N hours before check-in" rule (manager or official)."""
+    venue = _get_venue(request, venue_id)
+    form = DeclarationRuleForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ApplicationError(
+                core_errors.INVALID_INPUT, extra={"fields": {k: [str(e) for e in v] for k, v in form.errors.items()}}
+            )
+        hours = form.cleaned_data["declaration_required_hours"]
+        services.venue_declaration_rule_set(actor=request.user, venue=venue, hours=hours, ip=client_ip(request))
+    except ApplicationError as error:
+        _message_error(request, error)
+    else:
+        messages.success(request, _("The declaration rule was saved."))
     return redirect("venues:detail", venue_id=venue.pk)
 
 
