@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import FollowUpCall
 
 STATUS_CHOICES = [
-    ("open", _("In the queue (not contacted or reached)")),
+    ("open", _("In the queue")),
     ("closed", _("Closed")),
     ("all", _("All")),
     ("reached", _("Reached")),
