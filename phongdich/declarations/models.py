@@ -96,6 +96,8 @@ class Declaration(models.Model):
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
+        verbose_name = "tờ khai y tế"
+        verbose_name_plural = "tờ khai y tế"
         indexes = [
             # declaration_latest / declaration_recent_exists (the venue rule, on every check-in that needs it).
             models.Index(fields=["person", "-submitted_at"], name="declaration_person_recent"),

@@ -1,0 +1,57 @@
+"""Admin for declarations (read-only, scoped to the official's area, reads audited) and ports of entry
+(reference data officials edit: add a gate, rename it, close it with `active`)."""
+
+from django.contrib import admin
+
+from phongdich.core.audit import audit_record
+
+from .models import Declaration, PortOfEntry
+from .selectors import declarations_visible
+
+
+@admin.register(Declaration)
+class DeclarationAdmin(admin.ModelAdmin):
+    list_display = ["id", "kind", "source", "submitted_at", "flagged", "area", "port_of_entry"]
+    list_filter = ["kind", "source", "flagged"]
+    date_hierarchy = "submitted_at"
+    list_select_related = ["area", "port_of_entry"]
+    raw_id_fields = ["person", "area", "origin_area", "destination_area", "recorded_by"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        # Declarations come only through the services (validation, audit, signal); here they are read.
+        return declarations_visible(viewer=request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        audit_record(actor=request.user, action="declarations.declaration.listed", extra={"via": "admin"})
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        audit_record(
+            actor=request.user,
+            action="declarations.declaration.viewed",
+            extra={"via": "admin", "declaration_id": str(object_id)[:20]},
+        )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(PortOfEntry)
+class PortOfEntryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_vi", "name_en", "kind", "province", "active"]
+    list_filter = ["kind", "active"]
+    list_editable = ["active"]
+    search_fields = ["code", "name_vi", "name_en"]
+    raw_id_fields = ["province"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code is stored in declarations' answers through the FK and named by API clients: fixed once made.
+        return ["code"] if obj is not None else []
