@@ -125,3 +125,30 @@ def test_offline_verifier_shows_green_and_refuses_tampered_expired_and_foreign_c
     # And the good code is still good.
     check(page, green, "green")
     context.close()
+
+
+def test_the_camera_reads_a_yellow_code_and_verifies_it_offline(
+    live_server, chromium_with_camera, checker, provide, tmp_path
+):
+    from phongdich.checkins.tests.test_browser_scan import qr_video
+    from phongdich.healthcards.inputs import TestResult
+
+    holder = make_person(checker["areas"]["commune_a"], name="Võ Thị Em", phone="+84912345671")
+    pcr = TestResult(timezone.now() - timedelta(hours=10), "pcr", "negative")
+    provide("testing", lambda *, person, at: {"tests": (pcr,)} if person.pk == holder.pk else {})
+    person = holder
+    token, card = status_qr_issue(person=person)
+    assert card.colour == "yellow"  # a negative PCR test within 72 hours
+    browser = chromium_with_camera(qr_video(token, tmp_path / "camera.y4m"))
+    context = browser.new_context(viewport={"width": 412, "height": 900}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    open_verifier(page, live_server)
+    context.set_offline(True)
+
+    page.click("#camera-toggle")
+
+    page.locator("#verdict.yellow").wait_for()
+    assert page.locator("#verdict .verdict-initials").inner_text() == "VTE"
+    page.screenshot(path=str(SCREENSHOTS / "health-verify-camera-yellow.png"), full_page=True)
+    context.close()
