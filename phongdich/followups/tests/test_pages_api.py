@@ -215,3 +215,30 @@ def test_queue_page_query_count_does_not_grow_with_the_queue(
     with django_assert_max_num_queries(10):
         response = client.get(reverse("followups:queue"), {"page": 2})
     assert response.status_code == 200 and "Người số 59" in response.content.decode()
+
+
+def test_detail_page_in_english_shows_english_answers(flagged, kim_tan_official, as_user):
+    text = as_user(kim_tan_official).get(f"/en/followups/{flagged.pk}/").content.decode()
+    assert "Fever" in text and "A person with fever, cough, shortness of breath or pneumonia" in text
+    assert "Record a call" in text
+
+
+def test_admin_lists_only_the_officials_area_read_only(flagged, tree, kim_tan_official, thach_lam_official, rf):
+    from django.contrib.admin.sites import site
+
+    from phongdich.followups.models import FollowUpTask
+
+    model_admin = site._registry[FollowUpTask]
+    for user, expected in ((kim_tan_official, [flagged.pk]), (thach_lam_official, [])):
+        request = rf.get("/admin/followups/followuptask/")
+        request.user = user
+        assert list(model_admin.get_queryset(request).values_list("pk", flat=True)) == expected
+        assert not model_admin.has_change_permission(request, flagged)
+        assert not model_admin.has_add_permission(request)
+        assert not model_admin.has_delete_permission(request, flagged)
+
+
+def test_admin_change_page_is_audited(flagged, admin_client):
+    response = admin_client.get(f"/admin/followups/followuptask/{flagged.pk}/change/")
+    assert response.status_code == 200 and "Lê Thị Hoa" in response.content.decode()
+    assert AuditLog.objects.filter(action="followups.task.viewed").count() == 1
