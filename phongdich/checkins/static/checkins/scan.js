@@ -34,6 +34,8 @@
 
   function show(state, initials, title, detail, retry) {
     result.className = "scan-result " + state;
+    var colourLine = result.querySelector(".scan-colour");
+    if (colourLine) colourLine.remove();
     result.querySelector(".scan-initials").textContent = initials || "";
     result.querySelector(".scan-title").textContent = title || "";
     var detailNode = result.querySelector(".scan-detail");
@@ -58,6 +60,34 @@
     }
   }
 
+  // The health status colour the code carries (healthcards, issue 3). The server has just accepted the code,
+  // so its signature is good; this only reads the claims (base32, then CBOR with the vendored cbor-js).
+  var B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  function colourOf(token) {
+    try {
+      var text = token.trim().slice(4).toUpperCase(), bits = 0, value = 0, bytes = [];
+      for (var i = 0; i < text.length; i++) {
+        value = (value << 5) | B32.indexOf(text.charAt(i));
+        bits += 5;
+        if (bits >= 8) { bytes.push((value >>> (bits - 8)) & 0xff); bits -= 8; }
+      }
+      var body = window.CBOR.decode(new Uint8Array(bytes).buffer);
+      var colour = window.CBOR.decode(body[1].slice().buffer).c;
+      return ["green", "yellow", "red"].indexOf(colour) >= 0 ? colour : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function showColour(colour) {
+    if (!colour) return;
+    result.classList.add("card-" + colour);
+    var line = document.createElement("p");
+    line.className = "scan-colour";
+    line.textContent = texts[colour];
+    result.insertBefore(line, result.querySelector(".scan-title"));
+  }
+
   function timeOf(iso) {
     var d = iso ? new Date(iso) : new Date();
     return d.toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
@@ -79,6 +109,7 @@
         if (response.ok) {
           var where = [(data.venue || {}).name, data.entrance].filter(Boolean).join(" – ");
           show("ok", data.person_initials || "✓", texts.ok + " · " + timeOf(data.checked_in_at), [where]);
+          showColour(colourOf(token));
           if (navigator.vibrate) navigator.vibrate(80);
         } else {
           show("error", "✕", texts.error, [data.message_vi || data.message || String(response.status), data.message_en || ""]);
