@@ -182,3 +182,17 @@ def test_dashboard_links_the_declarations_and_shows_the_queue_ageing(data, clien
     assert reverse("stats:declarations") in text
     assert "followup-ageing" in text
     assert FollowUpTask.objects.filter(status__in=FollowUpTask.OPEN_STATUSES).count() == 6
+
+
+def test_the_longest_period_runs_in_one_queue_query(data, django_assert_max_num_queries):
+    # 366 days: two aggregates per day in one statement must stay within SQLite's and PostgreSQL's limits.
+    with django_assert_max_num_queries(6):
+        stats = declaration_stats(
+            viewer=data["officer"],
+            area=data["district"],
+            start_date=D3 - dt.timedelta(days=365),
+            end_date=D3,
+            now=NOW,
+        )
+    assert len(stats.days) == 366
+    assert stats.days[-1].queue_open == 3 and stats.declarations == 8
