@@ -103,13 +103,24 @@ def followup_queue(
     return tasks.select_related("area", "person", "assigned_to").order_by("declared_at", "id")
 
 
-def followup_task_get(*, viewer, task_id) -> FollowUpTask:
-    """One task in the viewer's scope, with its declaration and calls; not_found otherwise (also when it
-    exists elsewhere). The person's record is read separately, audited: followup_task_person."""
+MAX_ID = 2**63 - 1
+
+
+def task_id_or_404(task_id) -> int:
+    """An id as an int; not_found for junk or ids beyond a database integer (the driver would fail on them)."""
     try:
         task_id = int(task_id)
     except (TypeError, ValueError):
         raise ApplicationError(core_errors.NOT_FOUND) from None
+    if not 1 <= task_id <= MAX_ID:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    return task_id
+
+
+def followup_task_get(*, viewer, task_id) -> FollowUpTask:
+    """One task in the viewer's scope, with its declaration and calls; not_found otherwise (also when it
+    exists elsewhere). The person's record is read separately, audited: followup_task_person."""
+    task_id = task_id_or_404(task_id)
     task = (
         FollowUpTask.objects.filter(followups_visible_q(viewer), pk=task_id)
         .select_related("area__parent", "declaration__area", "assigned_to")

@@ -18,7 +18,7 @@ from phongdich.geo.models import Area
 
 from . import errors
 from .models import FollowUpCall, FollowUpTask
-from .selectors import followups_visible_q
+from .selectors import followups_visible_q, task_id_or_404
 
 # A call time may be this far ahead of the server's clock (a phone's clock a little fast), not more.
 CALL_CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -192,10 +192,7 @@ def followup_call_record(
         raise ApplicationError(errors.CLOSE_NOT_ALLOWED)
     if nonce is not None and not (1 <= len(nonce) <= 64):
         raise _invalid("nonce", "Mã chống gửi lặp không hợp lệ.", "Invalid nonce.")
-    try:
-        task_id = int(task_id)
-    except (TypeError, ValueError):
-        raise ApplicationError(core_errors.NOT_FOUND) from None
+    task_id = task_id_or_404(task_id)
     now = now or timezone.now()
     at = at or now
     if timezone.is_naive(at):

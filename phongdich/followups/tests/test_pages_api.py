@@ -242,3 +242,12 @@ def test_admin_change_page_is_audited(flagged, admin_client):
     response = admin_client.get(f"/admin/followups/followuptask/{flagged.pk}/change/")
     assert response.status_code == 200 and "Lê Thị Hoa" in response.content.decode()
     assert AuditLog.objects.filter(action="followups.task.viewed").count() == 1
+
+
+def test_ids_beyond_a_database_integer_are_404_on_pages(flagged, kim_tan_official, as_user):
+    client = as_user(kim_tan_official)
+    assert client.get("/followups/99999999999999999999/").status_code == 404
+    response = client.post(
+        "/followups/99999999999999999999/", {"outcome": "reached", "at": "2026-01-01T10:00", "nonce": "z"}
+    )
+    assert response.status_code == 404
