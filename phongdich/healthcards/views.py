@@ -1,6 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from phongdich.accounts.selectors import official_of
@@ -20,3 +22,19 @@ def verify(request):
         raise PermissionDenied
     context = {"keys": {"keys": personal_qr_public_keys()}, "keys_url": "/api/v1/keys/personal-qr/"}
     return render(request, "healthcards/verify.html", context)
+
+
+# Bumped when the cached files change shape, so that checkers' devices drop the old copies.
+SERVICE_WORKER_VERSION = "1"
+
+
+@require_GET
+def verify_service_worker(request):
+    """/health/verify/sw.js: the verifier's service worker (scope /health/verify/): the page opens offline.
+
+    Public (it holds only static file addresses); the page it caches is fetched with the checker's session.
+    """
+    body = render_to_string("healthcards/verify_sw.js", {"version": SERVICE_WORKER_VERSION}, request=request)
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"  # browsers check for a new worker on each visit
+    return response

@@ -152,3 +152,25 @@ def test_the_camera_reads_a_yellow_code_and_verifies_it_offline(
     assert page.locator("#verdict .verdict-initials").inner_text() == "VTE"
     page.screenshot(path=str(SCREENSHOTS / "health-verify-camera-yellow.png"), full_page=True)
     context.close()
+
+
+def test_the_verifier_page_opens_again_with_no_network(live_server, chromium, checker):
+    context = chromium.new_context(viewport={"width": 412, "height": 900}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    green, _ = status_qr_issue(person=checker["vaccinated"])
+    open_verifier(page, live_server)
+    # The service worker has stored the page and its scripts.
+    page.wait_for_function(
+        "navigator.serviceWorker.ready.then(() => caches.keys())"
+        ".then(names => Promise.all(names.map(n => caches.open(n).then(c => c.match('/health/verify/')))))"
+        ".then(found => found.some(Boolean))",
+        polling=200,
+    )
+    context.set_offline(True)
+
+    page.reload()
+
+    assert page.locator("#verifier").count() == 1
+    assert "LVC" in check(page, green, "green")
+    context.close()

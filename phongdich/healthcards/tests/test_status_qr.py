@@ -117,3 +117,13 @@ def test_verify_page_is_for_staff_and_carries_the_public_keys(client, person):
     response = client.get("/health/verify/")
     assert response.status_code == 200
     assert personal_qr_public_keys()[0]["x"] in response.content.decode()
+
+
+def test_the_verifier_service_worker_is_served_with_the_files_it_keeps(client):
+    response = client.get("/health/verify/sw.js")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    body = response.content.decode()
+    for path in ("/health/verify/", "healthcards/verify.js", "cbor-js/cbor.js", "noble-ed25519/index.js", "jsQR.js"):
+        assert path in body
+    assert client.post("/health/verify/sw.js").status_code == 405

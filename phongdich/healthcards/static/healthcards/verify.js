@@ -246,6 +246,10 @@
     });
   }
   toggle.addEventListener("click", function () { if (stream) stop(); else start(); });
+  // Keep the page and its scripts on the device: it then also opens with no network (verify_sw.js).
+  if ("serviceWorker" in navigator && root.dataset.swUrl) {
+    navigator.serviceWorker.register(root.dataset.swUrl).catch(function () { /* e.g. plain http: online only */ });
+  }
   // Preload jsQR while online, so that the camera also works offline later.
   if (!("BarcodeDetector" in window)) loadJsQR().catch(function () {});
 })();
