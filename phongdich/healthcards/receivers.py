@@ -19,3 +19,7 @@ def refresh_status_on_declaration(sender, declaration, **kwargs):
         status_card_refresh(person=declaration.person)
     except ApplicationError as exc:  # no rule set in force: the card is computed once there is one
         logger.warning("status card of person %s not computed: %s", declaration.person_id, exc)
+    except Exception:
+        # The declaration is committed already: a failing card (a later app's provider, say) must not turn its
+        # answer into a 500. The card is computed again on demand (status_card_current).
+        logger.exception("status card of person %s not computed", declaration.person_id)

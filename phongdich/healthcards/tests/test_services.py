@@ -201,3 +201,23 @@ def test_providers_merge_tuples_and_keep_the_latest_dates(areas, provide, defaul
     assert [dose.dose_number for dose in inputs.doses] == [1, 2]
     assert inputs.in_quarantine_until == now
     assert inputs.providers == ("declarations", "a", "b")
+
+
+def test_a_failing_provider_does_not_fail_the_declaration_and_the_card_follows_later(
+    areas, default_rule_set, provide, django_capture_on_commit_callbacks
+):
+    person = make_person(areas["commune_a"])
+    broken = {"on": True}
+
+    def flaky(*, person, at):
+        if broken["on"]:
+            raise RuntimeError("the vaccination registry is down")
+        return {}
+
+    provide("vaccination", flaky)
+    with django_capture_on_commit_callbacks(execute=True):
+        declaration = declare(person, areas["commune_a"], symptoms=["fever"])
+    assert declaration.pk is not None
+    assert not StatusCard.objects.filter(person=person).exists()
+    broken["on"] = False
+    assert status_card_current(person=person).colour == "red"
