@@ -131,3 +131,45 @@ def test_refused_entry_shows_the_reason_in_english_and_keeps_the_answers(live_se
     assert phone.locator("input[name=full_name]").input_value() == "JANE DOE"
     phone.screenshot(path=str(SCREENSHOTS / "declarations-entry-refused.png"), full_page=True)
     assert not Declaration.objects.exists() and not Person.objects.exists()
+
+
+def test_staff_enter_paper_declarations_with_the_keyboard_only(live_server, chromium, areas):
+    from phongdich.core.testing import make_official
+
+    user = make_official("area_official", areas["commune_a"], username="tramyte")
+    user.set_password("pass-for-tests-1")
+    user.save()
+    page = chromium.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(f"{live_server.url}/accounts/login/?next=/declarations/enter/")
+        page.fill("input[name=username]", "tramyte")
+        page.fill("input[name=password]", "pass-for-tests-1")
+        page.press("input[name=password]", "Enter")
+        page.wait_for_url("**/declarations/enter/")
+        for name, year in (("LÊ VĂN TÁM", "1961"), ("LÊ THỊ CHÍN", "1965")):
+            # The name field has the focus: type, Tab from field to field, Enter sends.
+            assert page.evaluate("document.activeElement.name") == "full_name"
+            page.keyboard.type(name)
+            page.keyboard.press("Tab")  # id number
+            page.keyboard.press("Tab")  # year of birth
+            page.keyboard.type(year)
+            page.locator("#id_phone").focus()
+            page.keyboard.type("0912 345 678")
+            page.locator("#id_area_search").focus()
+            page.keyboard.type("thach lap")
+            page.locator("#id_area_options li").first.wait_for()
+            page.keyboard.press("Enter")  # chooses the area
+            page.keyboard.press("Tab")  # house number, street
+            page.keyboard.type("Thôn 1")
+            page.keyboard.press("Enter")  # sends
+            page.locator("#last-entry").wait_for()
+            assert name in page.locator("#last-entry").inner_text()
+            assert page.locator("input[name=full_name]").input_value() == ""  # cleared for the next person
+        page.screenshot(path=str(SCREENSHOTS / "declarations-enter.png"), full_page=True)
+    finally:
+        page.close()
+    declarations = list(Declaration.objects.order_by("id"))
+    assert [d.person.full_name for d in declarations] == ["LÊ VĂN TÁM", "LÊ THỊ CHÍN"]
+    assert {d.source for d in declarations} == {"paper"} and {d.recorded_by_id for d in declarations} == {user.pk}
+    assert declarations[0].address_street == "Thôn 1" and declarations[0].area == areas["commune_a"]

@@ -191,3 +191,39 @@ def test_staff_cannot_enter_a_declaration_for_an_area_they_cannot_see(client, ar
     response = client.post("/declarations/enter/", {**body, "kind": "domestic", "submit": "save"})
     assert response.status_code == 400
     assert not Declaration.objects.exists() and not Person.objects.exists()
+
+
+def test_movement_form_records_the_trip(client, areas):
+    from django.utils import timezone
+
+    body = domestic_post(
+        areas["commune_a"],
+        vehicle_type="coach",
+        vehicle_number="36B-123.45",
+        seat="",
+        origin_area=str(areas["other_province"].pk),
+        origin_point="Bến xe Giáp Bát",
+        destination_area=str(areas["province"].pk),
+        destination_point="Bến xe phía Bắc",
+        departure_date=timezone.localdate().isoformat(),
+        nonce="m-1",
+    )
+    page = client.get("/declarations/movement/").content.decode()
+    assert 'name="origin_area"' in page and 'data-kind="province"' in page
+    response = client.post("/declarations/movement/", body)
+    assert response.status_code == 200, response.content.decode()[:2000]
+    declaration = Declaration.objects.get()
+    assert declaration.kind == "movement" and declaration.origin_point == "Bến xe Giáp Bát"
+    assert declaration.destination_area == areas["province"]
+
+
+def test_movement_form_without_its_travel_block_is_refused(client, areas):
+    response = client.post("/declarations/movement/", domestic_post(areas["commune_a"], nonce="m-2"))
+    assert response.status_code == 400 and not Declaration.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["domestic", "movement", "entry"])
+def test_staff_entry_form_renders_each_kind(client, areas, kind):
+    client.force_login(make_official("area_official", areas["province"]))
+    page = client.get(f"/declarations/enter/?kind={kind}")
+    assert page.status_code == 200 and f'value="{kind}" checked' in page.content.decode()
