@@ -2,6 +2,7 @@
 the reference lists of the entry form (ports of entry, countries)."""
 
 from django.utils import timezone, translation
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
@@ -128,7 +129,7 @@ class DeclarationOutputSerializer(serializers.Serializer):
     departure_date = serializers.DateField(allow_null=True)
     passport_number = serializers.CharField()
     nationality = serializers.CharField()
-    port_of_entry = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    port_of_entry = serializers.CharField(source="port_of_entry.code", allow_null=True, help_text="port code")
     arrival_date = serializers.DateField(allow_null=True)
     countries_visited = serializers.ListField(child=serializers.CharField())
     vaccination_declared = serializers.DictField()
@@ -165,7 +166,7 @@ class DeclarationApi(APIView):
         operation_id="declarations_create",
         request=DeclarationInputSerializer,
         responses={
-            201: inline_serializer("DeclarationCreated", {"declarations": DeclarationCreatedSerializer(many=True)}),
+            201: inline_serializer("DeclarationCreatedList", {"declarations": DeclarationCreatedSerializer(many=True)}),
             **ERRORS,
         },
         parameters=[IDEMPOTENCY_KEY],
@@ -303,7 +304,7 @@ class DeclarationQuestionsApi(APIView):
 
     @extend_schema(
         operation_id="declarations_questions",
-        responses={200: serializers.DictField(), 429: OpenApiResponse(ERROR)},
+        responses={200: OpenApiTypes.OBJECT, 429: OpenApiResponse(ERROR)},
         summary="Codes of symptoms, exposures and vehicles by declaration kind",
     )
     def get(self, request):
