@@ -141,6 +141,17 @@ def declaration_symptoms_since(*, person, since: datetime) -> bool:
     )
 
 
+def declaration_last_symptom_at(*, person, since: datetime, until: datetime) -> datetime | None:
+    """When the person last declared a symptom in [since, until], or None (the health card's input). One query."""
+    rows = (
+        Declaration.objects.filter(person=person, submitted_at__gte=since, submitted_at__lte=until)
+        .order_by("-submitted_at")
+        .values_list("submitted_at", "symptoms")
+    )
+    # Reading one person's few lists beats a JSON query that differs per database (as above).
+    return next((submitted_at for submitted_at, symptoms in rows if symptoms), None)
+
+
 def declaration_reasons(declaration: Declaration) -> list[str]:
     """Why a declaration is flagged, as stable codes: "symptom:<code>" and "exposure:<code>" (for follow-ups)."""
     return [f"symptom:{code}" for code in declaration.symptoms] + [f"exposure:{code}" for code in declaration.exposures]
