@@ -359,11 +359,36 @@ def checkin_self(
     """A citizen scanned a venue QR code with their phone: record the visit with the three answers.
 
     Guarantees: the checks of docs/algorithms.md in order, nothing written on a refusal; the same nonce
-    (scope: the person) answers the first check-in and records nothing; check-in time = receive time.
+    (scope: the person) answers the first check-in and records nothing; check-in time = receive time. A venue
+    that requires a recent declaration (Venue.declaration_required_hours) and a person without one: the three
+    answers are recorded as the short declaration in the same transaction (declarations.services), for every
+    interface (page and API) alike.
     """
+    from phongdich.declarations.selectors import declaration_required
+
     now = now or timezone.now()
     code = _code_resolve(code_token, now=now)
     _venue_check(code.venue)
+    if declaration_required(person=person, venue=code.venue, now=now):
+        from phongdich.declarations.services import declaration_submit_venue_inline
+
+        with transaction.atomic():
+            checkin = _checkin_self_record(code, person, has_symptoms, had_contact, travelled, nonce, now)
+            if not checkin.replayed:
+                declaration_submit_venue_inline(
+                    person=person,
+                    venue=code.venue,
+                    has_symptoms=has_symptoms,
+                    had_contact=had_contact,
+                    travelled=travelled,
+                    nonce=nonce,
+                    now=now,
+                )
+            return checkin
+    return _checkin_self_record(code, person, has_symptoms, had_contact, travelled, nonce, now)
+
+
+def _checkin_self_record(code, person, has_symptoms, had_contact, travelled, nonce, now) -> CheckIn:
     checkin = CheckIn(
         person=person,
         venue=code.venue,

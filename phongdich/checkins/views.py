@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,7 +26,6 @@ from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import xlsx_response
 from phongdich.declarations.selectors import declaration_required
-from phongdich.declarations.services import declaration_submit_venue_inline
 from phongdich.healthcards.services import status_qr_issue
 from phongdich.people.models import Person
 from phongdich.people.selectors import person_get_by_public_id
@@ -222,21 +220,20 @@ def _declare_and_check_in(request, code, form, people):
     data = form.cleaned_data
     started = timezone.now()
     try:
-        # Finds or creates the person and checks in, in one transaction: a refusal leaves nothing behind.
-        with transaction.atomic():
-            checkin = services.checkin_self_declare(
-                code_token=code.token,
-                full_name=data["full_name"],
-                phone=data["phone"],
-                birth_year=data["birth_year"],
-                citizen_id=data["citizen_id"],
-                has_symptoms=data["has_symptoms"],
-                had_contact=data["had_contact"],
-                travelled=data["travelled"],
-                nonce=data["nonce"],
-                now=started,
-            )
-            _venue_rule_declaration(code.venue, checkin.person, data, started)
+        # Finds or creates the person and checks in (with the venue rule's short declaration, if the venue has
+        # one), in one transaction: a refusal leaves nothing behind.
+        checkin = services.checkin_self_declare(
+            code_token=code.token,
+            full_name=data["full_name"],
+            phone=data["phone"],
+            birth_year=data["birth_year"],
+            citizen_id=data["citizen_id"],
+            has_symptoms=data["has_symptoms"],
+            had_contact=data["had_contact"],
+            travelled=data["travelled"],
+            nonce=data["nonce"],
+            now=started,
+        )
     except ApplicationError as error:
         add_service_error(form, error)
         context = {"code": code, "venue": code.venue, "cards": [], "form": form, "adding": bool(people)}
@@ -252,35 +249,17 @@ def _declare_and_check_in(request, code, form, people):
     return _success(request, code, checkin, person, ids, shown_name=data["full_name"], linked=linked)
 
 
-def _venue_rule_declaration(venue, person, data, now) -> None:
-    """The venue rule (Venue.declaration_required_hours): without a recent declaration, the three answers of the
-    check-in are recorded as the short declaration, in the check-in's transaction (declarations.services)."""
-    if declaration_required(person=person, venue=venue, now=now):
-        declaration_submit_venue_inline(
+def _check_in(request, code, person, data, people):
+    try:
+        # With the venue rule's short declaration when the venue has one (in the same transaction).
+        checkin = services.checkin_self(
+            code_token=code.token,
             person=person,
-            venue=venue,
             has_symptoms=data["has_symptoms"],
             had_contact=data["had_contact"],
             travelled=data["travelled"],
             nonce=data["nonce"],
-            now=now,
         )
-
-
-def _check_in(request, code, person, data, people):
-    now = timezone.now()
-    try:
-        with transaction.atomic():  # the check-in and the venue rule's short declaration: both or neither
-            checkin = services.checkin_self(
-                code_token=code.token,
-                person=person,
-                has_symptoms=data["has_symptoms"],
-                had_contact=data["had_contact"],
-                travelled=data["travelled"],
-                nonce=data["nonce"],
-                now=now,
-            )
-            _venue_rule_declaration(code.venue, person, data, now)
     except ApplicationError as error:
         return _citizen_error(request, error)
     ids = [p.public_id for p in people]

@@ -135,7 +135,7 @@ def test_failed_declaration_rolls_the_checkin_back(client, code, monkeypatch):
     def refuse(**kwargs):
         raise ApplicationError(declaration_errors.INVALID_DECLARATION)
 
-    monkeypatch.setattr("phongdich.checkins.views.declaration_submit_venue_inline", refuse)
+    monkeypatch.setattr("phongdich.declarations.services.declaration_submit_venue_inline", refuse)
     response = _quick(client, code, person, nonce="quick-5")
     assert response.status_code == 400
     assert CheckIn.objects.count() == 1 and not Declaration.objects.exists()
@@ -170,3 +170,28 @@ def test_rule_is_editable_in_the_admin(client, venue):
     client.force_login(make_user(is_staff=True, is_superuser=True))
     page = client.get(f"/admin/venues/venue/{venue.pk}/change/").content.decode()
     assert 'name="declaration_required_hours"' in page
+
+
+def test_the_public_api_applies_the_venue_rule_too(client, code):
+    body = {
+        "code_token": code.token,
+        "full_name": "Trần Văn Bình",
+        "phone": "0987654321",
+        "birth_year": 1985,
+        "has_symptoms": True,
+        "had_contact": False,
+        "travelled": False,
+    }
+    response = client.post("/api/v1/checkins/self/", body, content_type="application/json")
+    assert response.status_code == 201
+    declaration = Declaration.objects.get()
+    assert declaration.source == Declaration.Source.VENUE_INLINE and declaration.flagged
+    # A second check-in within the venue's hours needs no new declaration.
+    public_id = response.json()["person_public_id"]
+    again = {
+        "code_token": code.token,
+        "person_public_id": public_id,
+        **{k: False for k in ("has_symptoms", "had_contact", "travelled")},
+    }
+    assert client.post("/api/v1/checkins/self/", again, content_type="application/json").status_code == 201
+    assert Declaration.objects.count() == 1 and CheckIn.objects.count() == 2
