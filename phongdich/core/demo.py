@@ -440,6 +440,38 @@ class _Builder:
         self.all_person_ids = all_ids
         self.log(f"  people: {len(all_ids)}")
 
+    # --- health declarations (issue 3) ----------------------------------------------------------------
+
+    def declarations(self, count: int = 300):
+        """Domestic declarations over the last five days, about one in eight with a symptom or an exposure,
+        so that the communes' follow-up queues and the declaration statistics have something to show. They go
+        through the real service: follow-up tasks and health cards follow from its signal after the commit."""
+        from phongdich.declarations.services import declaration_submit
+
+        rng = self.rng
+        chosen = rng.sample(self.all_person_ids, min(count, len(self.all_person_ids)))
+        people = Person.objects.select_related("address_area").in_bulk(chosen)
+        flagged = 0
+        for person_id in chosen:
+            person = people[person_id]
+            symptoms, exposures = [], []
+            if rng.random() < 0.12:
+                symptoms = rng.sample(["fever", "cough", "sore_throat", "fatigue", "dyspnoea"], rng.randint(1, 2))
+                flagged += 1
+            elif rng.random() < 0.05:
+                exposures = ["contact_case"]
+                flagged += 1
+            when = timezone.now() - dt.timedelta(minutes=rng.randint(30, 5 * 24 * 60))
+            data = {
+                "area": person.address_area_id,
+                "address_street": person.address_street,
+                "travelled_14d": rng.random() < 0.1,
+                "symptoms": symptoms,
+                "exposures": exposures,
+            }
+            declaration_submit(person=person, kind="domestic", data=data, now=when)
+        self.log(f"  declarations: {len(chosen)} ({flagged} with a symptom or an exposure)")
+
     # --- check-ins -------------------------------------------------------------------------------------
 
     def checkins(self) -> int:
@@ -538,6 +570,8 @@ def demo_build(*, people: int = 3000, log: Callable[[str], None] = print, today:
         builder.people()
         log("check-ins")
         count = builder.checkins()
+        log("health declarations")
+        builder.declarations()
     return DemoResult(
         built=True,
         password=builder.password,
