@@ -111,3 +111,13 @@ def phone(chromium):
 def _fast_password_hasher(settings):
     # Tests create many users; the production hasher's deliberate slowness is not what they test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Rate limits count in the cache; the live server shares this process's, so one test's requests must not
+    # use up the next test's allowance.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

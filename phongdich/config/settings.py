@@ -194,6 +194,8 @@ REST_FRAMEWORK = {
         # Public endpoints only (no login): per client address.
         "public": env_str("RATE_LIMIT_PUBLIC", "60/min"),
         "public_lookup": env_str("RATE_LIMIT_PUBLIC_LOOKUP", "20/min"),
+        # The area picker asks as people type; a commune office shares one address.
+        "area_search": env_str("RATE_LIMIT_AREA_SEARCH", "300/min"),
         # Public venue registration (API and web form together): each one creates a user account.
         "venue_register": env_str("RATE_LIMIT_VENUE_REGISTER", "10/hour"),
     },

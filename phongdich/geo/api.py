@@ -19,7 +19,7 @@ class AreaListApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
     throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "public"
+    throttle_scope = "area_search"  # names of places, no personal data: a higher limit than other public endpoints
 
     class AreaFilterSerializer(serializers.Serializer):
         q = serializers.CharField(required=False, allow_blank=True, max_length=100)

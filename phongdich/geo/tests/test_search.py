@@ -75,10 +75,10 @@ def test_areas_api_is_rate_limited(client, tree, settings):
     from django.core.cache import cache
 
     cache.clear()
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"public": "3/min"}}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"area_search": "3/min"}}
     from rest_framework.throttling import ScopedRateThrottle
 
-    ScopedRateThrottle.THROTTLE_RATES = {"public": "3/min"}
+    ScopedRateThrottle.THROTTLE_RATES = {"area_search": "3/min"}
     try:
         codes = [client.get("/api/v1/areas/", {"q": "thach"}).status_code for _ in range(4)]
     finally:
