@@ -13,7 +13,7 @@ def test_cells_that_start_like_formulas_are_neutralised():
 
 
 def test_workbook_holds_neutralised_text_not_formulas():
-    data = xlsx_bytes([("Sheet", ["name"], [["=HYPERLINK(\"http://x\")"]])])
+    data = xlsx_bytes([("Sheet", ["name"], [['=HYPERLINK("http://x")']])])
     cell = load_workbook(io.BytesIO(data)).active["A2"]
     assert cell.data_type == "s"
     assert cell.value.startswith("'=")
