@@ -197,6 +197,14 @@ class VenueReasonInput(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, max_length=500, required=False, default="")
 
 
+def _decide_with_reason(request, venue_id: int, service) -> Response:
+    data = VenueReasonInput(data=request.data)
+    data.is_valid(raise_exception=True)
+    venue = selectors.venue_get(viewer=request.user, venue_id=venue_id)
+    venue = service(actor=request.user, venue=venue, ip=client_ip(request), **data.validated_data)
+    return Response(VenueOutput(venue).data)
+
+
 class VenueRejectApi(APIView):
     @extend_schema(
         operation_id="venues_reject",
@@ -206,11 +214,7 @@ class VenueRejectApi(APIView):
     )
     @idempotent
     def post(self, request, venue_id: int):
-        data = VenueReasonInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        venue = selectors.venue_get(viewer=request.user, venue_id=venue_id)
-        venue = services.venue_reject(actor=request.user, venue=venue, ip=client_ip(request), **data.validated_data)
-        return Response(VenueOutput(venue).data)
+        return _decide_with_reason(request, venue_id, services.venue_reject)
 
 
 class VenueSuspendApi(APIView):
@@ -222,11 +226,7 @@ class VenueSuspendApi(APIView):
     )
     @idempotent
     def post(self, request, venue_id: int):
-        data = VenueReasonInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        venue = selectors.venue_get(viewer=request.user, venue_id=venue_id)
-        venue = services.venue_suspend(actor=request.user, venue=venue, ip=client_ip(request), **data.validated_data)
-        return Response(VenueOutput(venue).data)
+        return _decide_with_reason(request, venue_id, services.venue_suspend)
 
 
 class VenueCodeListApi(APIView):

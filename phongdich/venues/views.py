@@ -165,34 +165,28 @@ def venue_verify(request, venue_id: int):
 @login_required
 @require_POST
 def venue_reject(request, venue_id: int):
-    venue = _get_venue(request, venue_id)
-    form = ReasonForm(request.POST)
-    form.is_valid()
-    try:
-        services.venue_reject(
-            actor=request.user, venue=venue, reason=form.cleaned_data.get("reason", ""), ip=client_ip(request)
-        )
-    except ApplicationError as error:
-        _message_error(request, error)
-    else:
-        messages.success(request, _("The registration was rejected."))
-    return redirect("venues:detail", venue_id=venue.pk)
+    return _decide_with_reason(request, venue_id, services.venue_reject, _("The registration was rejected."))
 
 
 @login_required
 @require_POST
 def venue_suspend(request, venue_id: int):
+    return _decide_with_reason(
+        request, venue_id, services.venue_suspend, _("The venue is suspended: its QR codes refuse check-ins.")
+    )
+
+
+def _decide_with_reason(request, venue_id: int, service, success_message):
+    """Reject or suspend: the service checks the reason and the official's right; the page shows the outcome."""
     venue = _get_venue(request, venue_id)
     form = ReasonForm(request.POST)
     form.is_valid()
     try:
-        services.venue_suspend(
-            actor=request.user, venue=venue, reason=form.cleaned_data.get("reason", ""), ip=client_ip(request)
-        )
+        service(actor=request.user, venue=venue, reason=form.cleaned_data.get("reason", ""), ip=client_ip(request))
     except ApplicationError as error:
         _message_error(request, error)
     else:
-        messages.success(request, _("The venue is suspended: its QR codes refuse check-ins."))
+        messages.success(request, success_message)
     return redirect("venues:detail", venue_id=venue.pk)
 
 
