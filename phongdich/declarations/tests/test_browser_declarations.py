@@ -1,5 +1,5 @@
-"""The declaration forms in a real headless Chromium, as a phone: the domestic form in Vietnamese and the entry
-(VHD) form in English, filled and sent to the success screen, then checked in the database.
+"""The declaration forms in a real headless Chromium, as a phone: the domestic and the entry (VHD) forms, each in
+Vietnamese and in English, filled and sent to the success screen, then checked in the database.
 
 Screenshots are written to /tmp (SCREENSHOT_DIR to change) so that a person can look at them.
 """
@@ -173,3 +173,48 @@ def test_staff_enter_paper_declarations_with_the_keyboard_only(live_server, chro
     assert [d.person.full_name for d in declarations] == ["LÊ VĂN TÁM", "LÊ THỊ CHÍN"]
     assert {d.source for d in declarations} == {"paper"} and {d.recorded_by_id for d in declarations} == {user.pk}
     assert declarations[0].address_street == "Thôn 1" and declarations[0].area == areas["commune_a"]
+
+
+def test_domestic_form_in_english_to_the_success_screen(live_server, phone, areas):
+    phone.goto(f"{live_server.url}/en/declarations/domestic/")
+    assert phone.locator("html").get_attribute("lang") == "en"
+    assert "Khai báo" not in phone.locator("h1").inner_text()
+    phone.fill("input[name=full_name]", "TRAN VAN BINH")
+    phone.fill("input[name=birth_year]", "1975")
+    phone.locator("label[for=id_gender_0]").tap()
+    phone.fill("input[name=phone]", "0987 654 321")
+    _pick_area(phone, "area", "cam thach")
+    phone.fill("input[name=address_street]", "Village 2")
+    phone.locator("input[name=symptoms][value=cough]").check()
+    phone.locator("form.declaration-form button[type=submit]").tap()
+    phone.locator(".success").wait_for()
+    assert "Declaration sent" in phone.locator(".success").inner_text()
+    declaration = Declaration.objects.get()
+    assert declaration.kind == "domestic" and declaration.symptoms == ["cough"] and declaration.flagged
+    assert declaration.area == areas["commune_b"]
+
+
+def test_entry_form_in_vietnamese_to_the_success_screen(live_server, phone, areas):
+    make_port("HAN", province=areas["province"])
+    phone.goto(f"{live_server.url}/declarations/entry/")
+    assert phone.locator("html").get_attribute("lang") == "vi"
+    assert "Khai báo" in phone.locator("h1").inner_text()
+    phone.fill("input[name=full_name]", "NGUYEN VAN AN")
+    phone.fill("input[name=passport_number]", "C1234567")
+    phone.fill("input[name=birth_year]", "1988")
+    phone.locator("label[for=id_gender_0]").tap()
+    phone.select_option("select[name=nationality]", "VN")
+    phone.fill("input[name=phone]", "0912 345 678")
+    phone.select_option("select[name=vehicle_type]", "plane")
+    phone.fill("input[name=vehicle_number]", "VN 18")
+    phone.select_option("select[name=port_of_entry]", "HAN")
+    phone.fill("input[name=arrival_date]", timezone.localdate().isoformat())
+    phone.select_option("select[name=countries_visited]", ["JP"])
+    _pick_area(phone, "area", "thach lap")
+    phone.fill("input[name=address_street]", "Thôn 1")
+    phone.locator("form.declaration-form button[type=submit]").tap()
+    phone.locator(".success").wait_for()
+    assert "Đã gửi tờ khai" in phone.locator(".success").inner_text()
+    declaration = Declaration.objects.get()
+    assert declaration.kind == "entry" and declaration.passport_number == "C1234567"
+    assert declaration.countries_visited == ["JP"] and not declaration.flagged
