@@ -17,6 +17,11 @@ app.conf.beat_schedule = {
         "task": "phongdich.checkins.tasks.checkins_rollup_and_prune",
         "schedule": crontab(minute=15, hour="*/1"),
     },
+    # Follow-up tasks of flagged declarations whose reaction after the commit did not run.
+    "followups-backfill": {
+        "task": "phongdich.followups.tasks.followups_backfill",
+        "schedule": crontab(minute="*/10"),
+    },
     # Close visits that nobody checked out of, after their venue type's duration.
     "checkins-auto-checkout": {
         "task": "phongdich.checkins.tasks.checkins_auto_checkout",

@@ -248,3 +248,24 @@ def followup_call_record(
         )
     call.replayed = False
     return call
+
+
+def followup_backfill(*, since) -> tuple[int, int]:
+    """Create the tasks of flagged declarations submitted since `since` that have none (their receiver failed or
+    was off). Safe to run at any time and more than once: one task per declaration. Returns (created, unplaced)."""
+    from phongdich.declarations.models import Declaration
+
+    # The declarations app owns Declaration; its rows are only read here (flagged, no task yet). The reverse
+    # relation is this app's own FK.
+    missing = (
+        Declaration.objects.filter(flagged=True, submitted_at__gte=since, followup_task__isnull=True)
+        .select_related("person__address_area", "area")
+        .order_by("submitted_at", "id")
+    )
+    created = unplaced = 0
+    for declaration in missing.iterator(chunk_size=500):
+        if followup_task_create_for_declaration(declaration=declaration) is None:
+            unplaced += 1
+        else:
+            created += 1
+    return created, unplaced

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from phongdich.declarations.models import Declaration
-from phongdich.followups.services import followup_task_create_for_declaration
+from phongdich.followups.services import followup_backfill
 
 
 class Command(BaseCommand):
@@ -21,20 +21,11 @@ class Command(BaseCommand):
         if days < 1:
             raise CommandError("--days must be at least 1")
         since = timezone.now() - dt.timedelta(days=days)
-        # The declarations app owns Declaration; its rows are only read here (flagged, no task yet), and the
-        # task is made by the same service the receiver calls. The reverse relation is this app's own FK.
-        missing = (
-            Declaration.objects.filter(flagged=True, submitted_at__gte=since, followup_task__isnull=True)
-            .select_related("person__address_area", "area")
-            .order_by("submitted_at", "id")
-        )
         if dry_run:
-            self.stdout.write(f"{missing.count()} flagged declarations have no follow-up task.")
+            count = Declaration.objects.filter(
+                flagged=True, submitted_at__gte=since, followup_task__isnull=True
+            ).count()
+            self.stdout.write(f"{count} flagged declarations have no follow-up task.")
             return
-        created = unplaced = 0
-        for declaration in missing.iterator(chunk_size=500):
-            if followup_task_create_for_declaration(declaration=declaration) is None:
-                unplaced += 1
-            else:
-                created += 1
+        created, unplaced = followup_backfill(since=since)
         self.stdout.write(f"{created} follow-up tasks created; {unplaced} could not be placed (no area at all).")
