@@ -89,6 +89,11 @@ if DATABASE_URL:
             "max_size": env_int("DB_POOL_MAX", 16, minimum=1),
             "timeout": 10,
         }
+        # Server-side parameter binding lets PostgreSQL keep the plan of a statement run again and again (the
+        # check-in INSERT): psycopg prepares it after PG_PREPARE_THRESHOLD runs on a connection.
+        if env_bool("PG_SERVER_SIDE_BINDING", True):
+            DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
+            DATABASES["default"]["OPTIONS"]["prepare_threshold"] = env_int("PG_PREPARE_THRESHOLD", 5, minimum=0)
 else:
     DATABASES = {
         "default": {
