@@ -447,3 +447,32 @@ def test_public_self_checkin_is_rate_limited(world, monkeypatch):
     statuses = [_post(Client(), SELF, body).status_code for _ in range(3)]
     assert statuses == [201, 201, 429]
     cache.clear()
+
+
+def test_device_fast_path_and_session_path_answer_alike(world):
+    """Scanner devices skip DRF's machinery (CheckInScanApi._device_fast_path); a logged-in member of the staff goes
+    through DRF. Both must give the same answer, and a device's unusual request falls back to DRF's answers."""
+    from phongdich.venues.models import VenueMembership
+
+    person_two = b.make_person(world["areas"]["commune_a"], name="Lê Thị Hoa", phone="+84987654321")
+    by_device = _post(_device_client(world["token"]), SCAN, {"personal_qr": b.personal_qr(world["person"])})
+    staff = make_user()
+    VenueMembership.objects.create(venue=world["venue"], user=staff, role=VenueMembership.Role.STAFF)
+    session = Client()
+    session.force_login(staff)
+    body = {"personal_qr": b.personal_qr(person_two), "code_token": world["code"].token}
+    by_session = _post(session, SCAN, body)
+    assert by_device.status_code == by_session.status_code == 201
+    assert set(by_device.json()) == set(by_session.json())
+    # Refusals: the same shape whichever path answers.
+    _assert_error(_post(_device_client(world["token"]), SCAN, {"personal_qr": "junk"}), 400, "personal_qr_malformed")
+    _assert_error(
+        _post(session, SCAN, {"personal_qr": "junk", "code_token": world["code"].token}), 400, "personal_qr_malformed"
+    )
+    # Unusual device requests fall through to DRF: a body that is not JSON, another content type.
+    _assert_error(_post(_device_client(world["token"]), SCAN, "{not json"), 400, "malformed_json")
+    _assert_error(
+        _post(_device_client(world["token"]), SCAN, "personal_qr=x", content_type="application/x-www-form-urlencoded"),
+        415,
+        "unsupported_media_type",
+    )
