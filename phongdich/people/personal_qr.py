@@ -131,10 +131,19 @@ def signing_key() -> Ed25519PrivateKey:
     return key
 
 
+# (signing key, its JWKs): every verification asks for the keys, and deriving them costs a fifth of one.
+_jwks_of_key: tuple[object, list[dict]] | None = None
+
+
 def personal_qr_public_keys() -> list[dict]:
-    """The public keys that verify personal QR codes, as JWKs (RFC 8037: kty OKP, crv Ed25519)."""
-    public = signing_key().public_key()
-    return [
+    """The public keys that verify personal QR codes, as JWKs (RFC 8037: kty OKP, crv Ed25519). Do not modify
+    the answer: it is shared."""
+    global _jwks_of_key
+    key = signing_key()
+    if _jwks_of_key is not None and _jwks_of_key[0] is key:
+        return _jwks_of_key[1]
+    public = key.public_key()
+    jwks = [
         {
             "kty": "OKP",
             "crv": "Ed25519",
@@ -144,6 +153,8 @@ def personal_qr_public_keys() -> list[dict]:
             "alg": "EdDSA",
         }
     ]
+    _jwks_of_key = (key, jwks)
+    return jwks
 
 
 def _timestamp(moment: datetime) -> int:
