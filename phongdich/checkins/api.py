@@ -215,7 +215,7 @@ def checkin_body(checkin: CheckIn, *, with_public_id: bool = False) -> dict:
         "checked_out_at": _local_iso(checkin.checked_out_at),
         "checkout_kind": checkin.checkout_kind,
         "source": checkin.source,
-        "person_initials": checkin.person.initials,
+        "person_initials": getattr(checkin, "person_initials", None) or checkin.person.initials,
     }
     if with_public_id:
         body["person_public_id"] = checkin.person.public_id

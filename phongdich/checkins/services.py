@@ -274,7 +274,7 @@ _insert_person_sql: dict[str, str] = {}
 def _insert_resolving_person(checkin: CheckIn, public_id: str, fields) -> None:
     """INSERT … SELECT from people_person by public id, RETURNING the new id, the person's id and name: the
     person lookup and the write in one statement (the hot path's round trip). No such person: unknown_person."""
-    from phongdich.people.models import Person
+    from phongdich.people.models import Person, initials_of
 
     vendor = connection.vendor
     if vendor not in _insert_person_sql:
@@ -299,8 +299,9 @@ def _insert_resolving_person(checkin: CheckIn, public_id: str, fields) -> None:
     if row is None:
         raise ApplicationError(errors.UNKNOWN_PERSON)
     checkin.pk = row[0]
-    # Enough of the person for the answer (initials); not cached, since it is not a whole record.
-    checkin.person = Person(id=row[1], public_id=public_id, full_name=row[2])
+    # The answer needs only the initials: no Person instance (checkin.person would load it if asked).
+    checkin.person_id = row[1]
+    checkin.person_initials = initials_of(row[2])
 
 
 def _record(checkin: CheckIn, *, compare_time: bool = False) -> CheckIn:
