@@ -13,7 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import JsonResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny, BasePermission
@@ -22,7 +22,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from phongdich.core import errors as core_errors
-from phongdich.core.api import JsonOnlyNegotiation, idempotency_key_of, idempotent
+from phongdich.core.api import JsonOnlyNegotiation, error_responses, idempotency_key_of, idempotent
 from phongdich.core.errors import ApplicationError
 from phongdich.core.models import IdempotencyKey
 
@@ -30,17 +30,7 @@ from . import selectors, services
 from .auth import device_for_token
 from .models import CheckIn, ScannerDevice
 
-ERROR = inline_serializer(
-    "CheckInError",
-    fields={
-        "code": serializers.CharField(),
-        "message": serializers.CharField(),
-        "message_vi": serializers.CharField(),
-        "message_en": serializers.CharField(),
-        "extra": serializers.DictField(),
-    },
-)
-ERRORS = {code: OpenApiResponse(ERROR) for code in (400, 401, 403, 404, 409, 410, 413, 415, 422, 429)}
+ERRORS = error_responses(400, 401, 403, 404, 409, 410, 413, 415, 422, 429)
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     str,
@@ -110,13 +100,6 @@ class CheckInScanApi(APIView):
         )
         scanned_at = serializers.DateTimeField(required=False, allow_null=True)
 
-    @extend_schema(
-        operation_id="checkins_scan",
-        request=CheckInScanInput,
-        responses={201: CheckInOutput, 200: CheckInOutput, **ERRORS},
-        parameters=[IDEMPOTENCY_KEY],
-        summary="Record a staff scan of a personal QR code (200 with the same check-in on a repeated key)",
-    )
     def dispatch(self, request, *args, **kwargs):
         answer = self._device_fast_path(request)
         return answer if answer is not None else super().dispatch(request, *args, **kwargs)
@@ -154,6 +137,13 @@ class CheckInScanApi(APIView):
             return JsonResponse(error.as_dict(), status=error.status)
         return JsonResponse(checkin_body(checkin), status=200 if checkin.replayed else 201)
 
+    @extend_schema(
+        operation_id="checkins_scan",
+        request=CheckInScanInput,
+        responses={201: CheckInOutput, 200: CheckInOutput, **ERRORS},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Record a staff scan of a personal QR code (200 with the same check-in on a repeated key)",
+    )
     def post(self, request):
         values = _scan_input(request.data)
         venue = None

@@ -10,7 +10,9 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions as drf
+from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
@@ -150,3 +152,21 @@ class JsonOnlyNegotiation(DefaultContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
+
+
+class ErrorOutput(serializers.Serializer):
+    """The one error shape (core.errors), for the OpenAPI schema. Codes: docs/api.md."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    message_vi = serializers.CharField()
+    message_en = serializers.CharField()
+    extra = serializers.DictField()
+
+
+ERROR_RESPONSE = OpenApiResponse(ErrorOutput, description="The error shape of docs/api.md")
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """`responses=` entries for the error statuses an endpoint can answer."""
+    return {status: ERROR_RESPONSE for status in statuses}

@@ -3,7 +3,7 @@ the reference lists of the entry form (ports of entry, countries)."""
 
 from django.utils import timezone, translation
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import SeesPeople
 from phongdich.core import errors as core_errors
-from phongdich.core.api import idempotency_key_of, idempotent
+from phongdich.core.api import ERROR_RESPONSE, error_responses, idempotency_key_of, idempotent
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.people.models import Person
@@ -25,17 +25,7 @@ from .models import Declaration, PortOfEntry
 from .selectors import declaration_history
 from .services import MAX_FAMILY, declaration_submit_for_family
 
-ERROR = inline_serializer(
-    "DeclarationError",
-    fields={
-        "code": serializers.CharField(),
-        "message": serializers.CharField(),
-        "message_vi": serializers.CharField(),
-        "message_en": serializers.CharField(),
-        "extra": serializers.DictField(),
-    },
-)
-ERRORS = {status_code: OpenApiResponse(ERROR) for status_code in (400, 401, 403, 404, 429)}
+ERRORS = error_responses(400, 401, 403, 404, 429)
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     str,
@@ -254,7 +244,7 @@ class PortOfEntryListApi(APIView):
 
     @extend_schema(
         operation_id="ports_of_entry_list",
-        responses={200: PortOfEntryOutputSerializer(many=True), 429: OpenApiResponse(ERROR)},
+        responses={200: PortOfEntryOutputSerializer(many=True), 429: ERROR_RESPONSE},
         summary="Ports of entry (reference data officials edit)",
     )
     def get(self, request):
@@ -281,7 +271,7 @@ class CountryListApi(APIView):
 
     @extend_schema(
         operation_id="countries_list",
-        responses={200: CountryOutputSerializer(many=True), 429: OpenApiResponse(ERROR)},
+        responses={200: CountryOutputSerializer(many=True), 429: ERROR_RESPONSE},
         summary="Countries (ISO 3166-1) for nationality and countries visited",
     )
     def get(self, request):
@@ -304,7 +294,7 @@ class DeclarationQuestionsApi(APIView):
 
     @extend_schema(
         operation_id="declarations_questions",
-        responses={200: OpenApiTypes.OBJECT, 429: OpenApiResponse(ERROR)},
+        responses={200: OpenApiTypes.OBJECT, 429: ERROR_RESPONSE},
         summary="Codes of symptoms, exposures and vehicles by declaration kind",
     )
     def get(self, request):

@@ -1,7 +1,7 @@
 """REST API of the follow-up queue: thin classes; scoping, audit and rules are in selectors and services."""
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import SeesPeople
 from phongdich.core import errors as core_errors
-from phongdich.core.api import idempotent
+from phongdich.core.api import error_responses, idempotent
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.declarations import questions
@@ -17,17 +17,7 @@ from phongdich.declarations import questions
 from . import selectors, services
 from .models import FollowUpCall, FollowUpTask
 
-ERROR = inline_serializer(
-    "FollowUpError",
-    fields={
-        "code": serializers.CharField(),
-        "message": serializers.CharField(),
-        "message_vi": serializers.CharField(),
-        "message_en": serializers.CharField(),
-        "extra": serializers.DictField(),
-    },
-)
-ERRORS = {code: OpenApiResponse(ERROR) for code in (400, 401, 403, 404, 409, 415, 422)}
+ERRORS = error_responses(400, 401, 403, 404, 409, 415, 422)
 MAX_ID = 2**63 - 1
 
 

@@ -1,6 +1,6 @@
 """People API for officials (roles that see people), scoped and audited through the selectors."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
@@ -9,22 +9,13 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import SeesPeople
+from phongdich.core.api import ERROR_RESPONSE, error_responses
 from phongdich.core.audit import client_ip
 
 from .personal_qr import personal_qr_public_keys
 from .selectors import person_get, person_list
 
-ERROR = inline_serializer(
-    "Error",
-    fields={
-        "code": serializers.CharField(),
-        "message": serializers.CharField(),
-        "message_vi": serializers.CharField(),
-        "message_en": serializers.CharField(),
-        "extra": serializers.DictField(),
-    },
-)
-ERRORS = {status_code: OpenApiResponse(ERROR) for status_code in (400, 401, 403, 404, 429)}
+ERRORS = error_responses(400, 401, 403, 404, 429)
 
 
 class PersonAreaSerializer(serializers.Serializer):
@@ -130,7 +121,7 @@ class PersonalQrKeysApi(APIView):
 
     @extend_schema(
         operation_id="personal_qr_keys",
-        responses={200: PersonalQrKeysOutputSerializer, 429: OpenApiResponse(ERROR)},
+        responses={200: PersonalQrKeysOutputSerializer, 429: ERROR_RESPONSE},
         summary="Public keys (JWK Set) that verify personal QR codes offline",
     )
     def get(self, request):

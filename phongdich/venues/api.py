@@ -2,7 +2,7 @@
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
@@ -11,24 +11,14 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from phongdich.core import errors as core_errors
-from phongdich.core.api import idempotent
+from phongdich.core.api import error_responses, idempotent
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
 
 from . import errors, posters, selectors, services
 from .models import Venue
 
-ERROR = inline_serializer(
-    "Error",
-    fields={
-        "code": serializers.CharField(),
-        "message": serializers.CharField(),
-        "message_vi": serializers.CharField(),
-        "message_en": serializers.CharField(),
-        "extra": serializers.DictField(),
-    },
-)
-ERRORS = {status_code: OpenApiResponse(ERROR) for status_code in (400, 401, 403, 404, 409, 422, 429)}
+ERRORS = error_responses(400, 401, 403, 404, 409, 422, 429)
 
 
 class VenueRegisterThrottle(SimpleRateThrottle):
