@@ -25,7 +25,7 @@ def verify(request):
 
 
 # Bumped when the cached files change shape, so that checkers' devices drop the old copies.
-SERVICE_WORKER_VERSION = "1"
+SERVICE_WORKER_VERSION = "2"  # bump when the cached assets change
 
 
 @require_GET

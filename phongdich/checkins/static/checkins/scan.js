@@ -14,7 +14,6 @@
   var video = document.getElementById("camera");
   var toggle = document.getElementById("camera-toggle");
   var note = document.getElementById("camera-note");
-  var stream = null, detector = null, canvas = null, busy = false;
   // The camera sees the same code many times a second: one request per code per few seconds.
   var recent = new Map();
   var REPEAT_MS = 4000;
@@ -140,79 +139,12 @@
     manualInput.focus();
   });
 
-  function loadJsQR() {
-    if (window.jsQR) return Promise.resolve();
-    return new Promise(function (resolve, reject) {
-      var script = document.createElement("script");
-      script.src = root.dataset.jsqrUrl;
-      script.onload = resolve;
-      script.onerror = reject;
-      document.head.appendChild(script);
-    });
-  }
-
-  function decodeFrame() {
-    if (detector) {
-      return detector.detect(video).then(function (codes) { return codes.length ? codes[0].rawValue : null; });
-    }
-    var width = Math.min(video.videoWidth, 640);
-    var height = Math.round(video.videoHeight * (width / video.videoWidth));
-    if (!width || !height) return Promise.resolve(null);
-    canvas = canvas || document.createElement("canvas");
-    canvas.width = width;
-    canvas.height = height;
-    var context = canvas.getContext("2d", { willReadFrequently: true });
-    context.drawImage(video, 0, 0, width, height);
-    var image = context.getImageData(0, 0, width, height);
-    var code = window.jsQR(image.data, width, height, { inversionAttempts: "dontInvert" });
-    return Promise.resolve(code ? code.data : null);
-  }
-
-  function tick() {
-    if (!stream) return;
-    if (!busy && video.readyState >= 2) {
-      busy = true;
-      decodeFrame().then(function (value) { if (value) submit(value); })
-        .catch(function () {})
-        .then(function () { busy = false; });
-    }
-    setTimeout(function () { requestAnimationFrame(tick); }, 120);
-  }
-
-  function stop() {
-    if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
-    stream = null;
-    video.hidden = true;
-    toggle.textContent = texts.start;
-  }
-
-  function start() {
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      note.textContent = texts.noCamera;
-      note.hidden = false;
-      return;
-    }
-    var ready = ("BarcodeDetector" in window)
-      ? window.BarcodeDetector.getSupportedFormats().then(function (formats) {
-          if (formats.indexOf("qr_code") >= 0) detector = new window.BarcodeDetector({ formats: ["qr_code"] });
-          else return loadJsQR();
-        })
-      : loadJsQR();
-    ready.then(function () {
-      return navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
-    }).then(function (s) {
-      stream = s;
-      video.srcObject = s;
-      video.hidden = false;
-      note.hidden = true;
-      toggle.textContent = texts.stop;
-      return video.play();
-    }).then(tick).catch(function () {
-      stop();
-      note.textContent = texts.noCamera;
-      note.hidden = false;
-    });
-  }
-
-  toggle.addEventListener("click", function () { if (stream) stop(); else start(); });
+  window.PhongDichQrCamera({
+    video: video,
+    toggle: toggle,
+    note: note,
+    texts: { start: texts.start, stop: texts.stop, noCamera: texts.noCamera },
+    jsqrUrl: root.dataset.jsqrUrl,
+    onCode: submit,  // submit() itself skips a code sent moments ago
+  });
 })();

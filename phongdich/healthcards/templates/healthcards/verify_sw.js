@@ -8,6 +8,7 @@ var ASSETS = [
   "{% static 'core/site.css' %}",
   "{% static 'healthcards/healthcards.css' %}",
   "{% static 'healthcards/verify.js' %}",
+  "{% static 'checkins/qr_camera.js' %}",
   "{% static 'healthcards/vendor/cbor-js/cbor.js' %}",
   "{% static 'healthcards/vendor/noble-ed25519/index.js' %}",
   "{% static 'checkins/vendor/jsqr/jsQR.js' %}"
