@@ -3,7 +3,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
@@ -19,27 +18,13 @@ from phongdich.core.exports import xlsx_response
 from .api import IsOfficial, StatsAreaSerializer
 from .charts import bar_chart
 from .declarations import DeclarationStats, declaration_stats
-from .selectors import parse_date, stats_area_choices, stats_area_default, stats_area_get
-
-
-def _error(request, exc: ApplicationError):
-    return render(request, "core/error.html", {"error": exc.as_dict()}, status=exc.status)
+from .selectors import parse_date, stats_area_choices, stats_area_get
+from .views import _error, _query
+from .views import _stats_for as _area_stats_for
 
 
 def _stats_for(request) -> DeclarationStats:
-    viewer = request.user
-    area_id = request.GET.get("area")
-    area = stats_area_get(viewer=viewer, area_id=area_id) if area_id else stats_area_default(viewer=viewer)
-    return declaration_stats(
-        viewer=viewer,
-        area=area,
-        start_date=parse_date(request.GET.get("date_from"), name="date_from"),
-        end_date=parse_date(request.GET.get("date_to"), name="date_to"),
-    )
-
-
-def _query(stats: DeclarationStats, area_id: int) -> str:
-    return urlencode({"area": area_id, "date_from": stats.start_date, "date_to": stats.end_date})
+    return _area_stats_for(request, compute=declaration_stats)
 
 
 def _pct(value: float | None) -> str:

@@ -25,12 +25,13 @@ def _error(request, exc: ApplicationError):
     return render(request, "core/error.html", {"error": exc.as_dict()}, status=exc.status)
 
 
-def _stats_for(request) -> AreaStats:
-    """The area and period of the query string (?area=&date_from=&date_to=), scoped to the viewer."""
+def _stats_for(request, compute=area_stats) -> AreaStats:
+    """`compute` (area_stats, declaration_stats) for the area and period of the query string
+    (?area=&date_from=&date_to=), scoped to the viewer."""
     viewer = request.user
     area_id = request.GET.get("area")
     area = stats_area_get(viewer=viewer, area_id=area_id) if area_id else stats_area_default(viewer=viewer)
-    return area_stats(
+    return compute(
         viewer=viewer,
         area=area,
         start_date=parse_date(request.GET.get("date_from"), name="date_from"),
@@ -38,7 +39,8 @@ def _stats_for(request) -> AreaStats:
     )
 
 
-def _query(stats: AreaStats, area_id: int) -> str:
+def _query(stats, area_id: int) -> str:
+    """The query string of the same period for another area (AreaStats or DeclarationStats)."""
     return urlencode({"area": area_id, "date_from": stats.start_date, "date_to": stats.end_date})
 
 
