@@ -7,14 +7,14 @@ change list and detail reads like the API does.
 
 from django.contrib import admin
 
-from phongdich.core.audit import audit_record
+from phongdich.core.admin import AuditedReadOnlyAdmin
 
 from . import selectors, services
 from .models import CheckIn, ScannerDevice, VenueDailyCount
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(admin.ModelAdmin):
+class CheckInAdmin(AuditedReadOnlyAdmin):
     list_display = ["id", "venue", "code", "checked_in_at", "checked_out_at", "checkout_kind", "source", "received_at"]
     list_filter = ["source", "checkout_kind"]
     date_hierarchy = "checked_in_at"
@@ -24,27 +24,6 @@ class CheckInAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(selectors.checkins_visible_q(request.user))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        audit_record(actor=request.user, action="checkins.checkin.listed", extra={"via": "admin"})
-        return super().changelist_view(request, extra_context)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        audit_record(
-            actor=request.user,
-            action="checkins.checkin.viewed",
-            extra={"via": "admin", "checkin_id": str(object_id)[:20]},
-        )
-        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(ScannerDevice)

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from .audit import audit_record
 from .models import AuditLog
 
 
@@ -19,3 +20,29 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class AuditedReadOnlyAdmin(admin.ModelAdmin):
+    """Admin for personal records that only their services may write: read-only, and every list and record
+    opened is in the audit log as `<app>.<model>.listed` / `.viewed`. Subclasses still scope get_queryset."""
+
+    def _audit(self, request, verb: str, extra: dict):
+        meta = self.model._meta
+        audit_record(actor=request.user, action=f"{meta.app_label}.{meta.model_name}.{verb}", extra=extra)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        self._audit(request, "listed", {"via": "admin"})
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._audit(request, "viewed", {"via": "admin", f"{self.model._meta.model_name}_id": str(object_id)[:20]})
+        return super().change_view(request, object_id, form_url, extra_context)

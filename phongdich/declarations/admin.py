@@ -3,14 +3,14 @@
 
 from django.contrib import admin
 
-from phongdich.core.audit import audit_record
+from phongdich.core.admin import AuditedReadOnlyAdmin
 
 from .models import Declaration, PortOfEntry
 from .selectors import declarations_visible
 
 
 @admin.register(Declaration)
-class DeclarationAdmin(admin.ModelAdmin):
+class DeclarationAdmin(AuditedReadOnlyAdmin):
     list_display = ["id", "kind", "source", "submitted_at", "flagged", "area", "port_of_entry"]
     list_filter = ["kind", "source", "flagged"]
     date_hierarchy = "submitted_at"
@@ -21,27 +21,6 @@ class DeclarationAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # Declarations come only through the services (validation, audit, signal); here they are read.
         return declarations_visible(viewer=request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        audit_record(actor=request.user, action="declarations.declaration.listed", extra={"via": "admin"})
-        return super().changelist_view(request, extra_context)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        audit_record(
-            actor=request.user,
-            action="declarations.declaration.viewed",
-            extra={"via": "admin", "declaration_id": str(object_id)[:20]},
-        )
-        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(PortOfEntry)
