@@ -11,6 +11,10 @@ class Official(models.Model):
         AREA_OFFICIAL = "area_official", "Cán bộ địa bàn"
         VENUE_MANAGER = "venue_manager", "Quản lý địa điểm"
         VENUE_STAFF = "venue_staff", "Nhân viên kiểm soát"
+        # Staff of a testing site or laboratory (testing app) and of a vaccination site (vaccination app):
+        # they see the people registered at the sites of their area, not the rest of people's records.
+        LAB_STAFF = "lab_staff", "Nhân viên xét nghiệm"
+        VACCINATION_STAFF = "vaccination_staff", "Nhân viên tiêm chủng"
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="official")
     role = models.CharField(max_length=30, choices=Role.choices)

@@ -43,6 +43,12 @@ INSTALLED_APPS = [
     "phongdich.declarations",
     "phongdich.followups",
     "phongdich.healthcards",
+    "phongdich.notifications",
+    "phongdich.cases",
+    "phongdich.telecom",
+    "phongdich.testing",
+    "phongdich.vaccination",
+    "phongdich.certificates",
 ]
 
 MIDDLEWARE = [
@@ -246,3 +252,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# --- Messages to people (notifications app, docs/configuration.md) -----------------------------
+SMS_BACKEND = env_str("SMS_BACKEND", "outbox")  # "outbox" (kept in the admin) or "http"
+SMS_HTTP_URL = env_str("SMS_HTTP_URL", "")
+SMS_HTTP_TOKEN = env_str("SMS_HTTP_TOKEN", "")
+
+# --- Tracing (cases app, docs/cases.md) ----------------------------------------------------------
+# F1 and F2 by default; F3+ have no national definition (RULES.md §1.2, "unconfirmed"): a setting.
+TRACING_MAX_LEVEL = env_int("TRACING_MAX_LEVEL", 2, minimum=1)

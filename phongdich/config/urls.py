@@ -16,6 +16,11 @@ api_v1 = [
     path("", include("phongdich.declarations.api_urls")),
     path("", include("phongdich.followups.api_urls")),
     path("", include("phongdich.healthcards.api_urls")),
+    path("", include("phongdich.cases.api_urls")),
+    path("", include("phongdich.telecom.api_urls")),
+    path("", include("phongdich.testing.api_urls")),
+    path("", include("phongdich.vaccination.api_urls")),
+    path("", include("phongdich.certificates.api_urls")),
 ]
 
 urlpatterns = [
@@ -40,6 +45,11 @@ urlpatterns += i18n_patterns(
     path("declarations/", include("phongdich.declarations.urls")),
     path("followups/", include("phongdich.followups.urls")),
     path("health/", include("phongdich.healthcards.urls")),
+    path("cases/", include("phongdich.cases.urls")),
+    path("telecom/", include("phongdich.telecom.urls")),
+    path("testing/", include("phongdich.testing.urls")),
+    path("vaccination/", include("phongdich.vaccination.urls")),
+    path("certificates/", include("phongdich.certificates.urls")),
     prefix_default_language=False,
 )
 

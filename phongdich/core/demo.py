@@ -572,6 +572,9 @@ def demo_build(*, people: int = 3000, log: Callable[[str], None] = print, today:
         count = builder.checkins()
         log("health declarations")
         builder.declarations()
+        for name, extend in demo_extensions():
+            log(name)
+            extend(builder=builder, log=log)
     return DemoResult(
         built=True,
         password=builder.password,
@@ -580,6 +583,27 @@ def demo_build(*, people: int = 3000, log: Callable[[str], None] = print, today:
         people=len(builder.all_person_ids),
         checkins=count,
     )
+
+
+# Later domains add their demo data here, in this order, each from its own `<app>/demo.py`:
+# `demo_extend(builder=, log=)` runs inside demo_build's transaction, after check-ins and declarations,
+# and may read builder.today, builder.rng, builder.all_person_ids and the officials by username.
+DEMO_EXTENSIONS = ["certificates", "vaccination", "testing", "cases", "telecom"]
+
+
+def demo_extensions() -> list[tuple[str, Callable]]:
+    import importlib
+
+    found = []
+    for app in DEMO_EXTENSIONS:
+        try:
+            module = importlib.import_module(f"phongdich.{app}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"phongdich.{app}.demo":
+                raise
+            continue
+        found.append((app, module.demo_extend))
+    return found
 
 
 def demo_usernames() -> list[str]:

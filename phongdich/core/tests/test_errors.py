@@ -39,5 +39,6 @@ def test_every_error_code_is_documented_in_docs_api():
     from pathlib import Path
 
     _load_all_error_modules()
-    doc = (Path(__file__).resolve().parents[3] / "docs" / "api.md").read_text()
+    # Codes shared by all apps are in docs/api.md; each domain lists its own in its docs page.
+    doc = "\n".join(p.read_text() for p in (Path(__file__).resolve().parents[3] / "docs").glob("*.md"))
     assert [code for code in REGISTRY if f"`{code}`" not in doc] == []

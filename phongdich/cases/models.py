@@ -1,0 +1,217 @@
+"""Cases (F0), their contacts (F1, F2, ...) with the evidence for each link, and tracing runs.
+
+Data only; every write goes through cases.services (and the tracers in cases.tracing and telecom).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class InfectiousWindowRule(models.Model):
+    """How far back a case's infectious window starts, for cases whose positive sample falls on or after
+    `effective_from` (until the next rule). Data with effective dates (RULES.md §1); a data migration
+    loads QĐ 3638/QĐ-BYT (30/07/2021) and CV 11042/BYT-DP (29/12/2021).
+    """
+
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    source = models.CharField(max_length=500)  # the text and where it was read
+    effective_from = models.DateField(unique=True)
+    days_before_onset = models.PositiveSmallIntegerField()
+    # Asymptomatic case whose source is unknown: days before the positive sample.
+    days_before_sample = models.PositiveSmallIntegerField()
+    # Asymptomatic case with a known source: the window starts at the first exposure to that source.
+    known_source_starts_window = models.BooleanField(default=False)
+    # An onset this many days after the sample is refused as a mistake (not from a text: a setting).
+    max_onset_after_sample_days = models.PositiveSmallIntegerField(default=14)
+    # Minimum overlap at a venue for a check-in F1 candidate (0 = any overlap). CV 11042 names 15 minutes
+    # for masked contact; QĐ 3638 names no minimum.
+    min_overlap_minutes = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["effective_from"]
+
+    def __str__(self):
+        return f"{self.code} (từ {self.effective_from:%d/%m/%Y})"
+
+
+class Cluster(models.Model):
+    """A group of linked cases, usually around a venue ("ổ dịch")."""
+
+    name = models.CharField(max_length=200)
+    venue = models.ForeignKey("venues.Venue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    area_path = models.CharField(max_length=255, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self):
+        return self.name
+
+
+class Case(models.Model):
+    """A confirmed case (F0).
+
+    `window_start`/`window_end` are the infectious window computed by `rule` when the case was saved
+    (cases.services.case_window); tracing reads them.
+    """
+
+    class TestType(models.TextChoices):
+        PCR = "pcr", "RT-PCR"
+        ANTIGEN = "antigen", "Test nhanh kháng nguyên"
+
+    class Status(models.TextChoices):
+        UNDER_TREATMENT = "under_treatment", "Đang điều trị"
+        RECOVERED = "recovered", "Khỏi bệnh"
+        DIED = "died", "Tử vong"
+
+    number = models.CharField(max_length=30, unique=True)  # "BN-38-000123": shown to officials
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="cases")
+    area_path = models.CharField(max_length=255, db_index=True)  # the person's area: scoping
+    sample_date = models.DateField()  # date the positive sample was taken
+    test_type = models.CharField(max_length=10, choices=TestType.choices)
+    onset_date = models.DateField(null=True, blank=True)  # None: no symptoms
+    source_exposure_date = models.DateField(null=True, blank=True)  # first contact with a known source
+    isolated_at = models.DateTimeField()  # from then on the case infects nobody in the community
+    isolation_place = models.CharField(max_length=255, blank=True)  # where isolated or treated
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.UNDER_TREATMENT)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    investigator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    infected_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="infected"
+    )  # the source case when known: the transmission chain
+    cluster = models.ForeignKey(Cluster, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
+    rule = models.ForeignKey(InfectiousWindowRule, on_delete=models.PROTECT, related_name="+")
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    traced_at = models.DateTimeField(null=True, blank=True)  # last check-in tracing run
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["sample_date", "area_path"])]
+
+    def __str__(self):
+        return self.number
+
+
+class Contact(models.Model):
+    """A person exposed to one or more cases: one row per person, however many links (ContactLink).
+
+    `level` is the lowest level of its links (1 = F1). Tracing never changes the status an official set:
+    a dismissed contact stays dismissed when tracing runs again.
+    """
+
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate", "Cần xác minh"
+        CONFIRMED = "confirmed", "Đã xác minh"
+        DISMISSED = "dismissed", "Đã loại"
+        QUARANTINED = "quarantined", "Đang cách ly"
+        RELEASED = "released", "Đã hết cách ly"
+
+    person = models.OneToOneField("people.Person", on_delete=models.PROTECT, related_name="contact")
+    area_path = models.CharField(max_length=255, db_index=True)  # the person's area: work lists, scoping
+    level = models.PositiveSmallIntegerField(db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CANDIDATE, db_index=True)
+    dismissed_reason = models.CharField(max_length=500, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_exposure_at = models.DateTimeField(null=True, blank=True)
+    last_exposure_at = models.DateTimeField(null=True, blank=True)
+    quarantine_start = models.DateField(null=True, blank=True)
+    quarantine_end = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"F{self.level} {self.person_id}"
+
+
+class ContactLink(models.Model):
+    """Why a person is a contact: one piece of evidence tying them to one case.
+
+    `case` is always the F0 at the root; for F2 and further, `via` is the contact through whom.
+    `evidence_key` identifies the evidence (e.g. "checkin:<venue>:<case check-in>:<contact check-in>") so
+    that running a tracer again adds nothing twice. Check-ins may be deleted by retention: the evidence
+    keeps its own copy of venue name and times.
+    """
+
+    class Source(models.TextChoices):
+        CHECKIN = "checkin", "Quét mã QR tại địa điểm"
+        INTERVIEW = "interview", "Điều tra dịch tễ"
+        TELECOM = "telecom", "Dữ liệu nhà mạng"
+
+    class Setting(models.TextChoices):
+        HOUSEHOLD = "household", "Cùng hộ gia đình"
+        WORKPLACE = "workplace", "Nơi làm việc, học tập"
+        TRANSPORT = "transport", "Phương tiện giao thông"
+        VENUE = "venue", "Cùng địa điểm"
+        CELL = "cell", "Cùng trạm phát sóng"
+        OTHER = "other", "Khác"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="links")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links")
+    via = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="onward_links")
+    level = models.PositiveSmallIntegerField()
+    source = models.CharField(max_length=20, choices=Source.choices)
+    setting = models.CharField(max_length=20, choices=Setting.choices)
+    evidence_key = models.CharField(max_length=200)
+    venue = models.ForeignKey("venues.Venue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    place = models.CharField(max_length=255, blank=True)  # venue name, cell id or the place told in interview
+    exposure_start = models.DateTimeField(null=True, blank=True)
+    exposure_end = models.DateTimeField(null=True, blank=True)
+    overlap_minutes = models.PositiveIntegerField(null=True, blank=True)
+    # True when an end time was assumed (check-in without check-out): the buffer of its venue type.
+    end_assumed = models.BooleanField(default=False)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "case", "evidence_key"], name="contact_link_evidence_unique")
+        ]
+        indexes = [models.Index(fields=["case", "level"])]
+
+
+class ExposureNotice(models.Model):
+    """ "A case was at venue X from 10:00 to 11:30 on 14/9": for the map and for people who checked in there."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="exposure_notices")
+    venue = models.ForeignKey("venues.Venue", on_delete=models.CASCADE, related_name="exposure_notices")
+    area_path = models.CharField(max_length=255, db_index=True)  # the venue's
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    end_assumed = models.BooleanField(default=False)
+    published_at = models.DateTimeField(null=True, blank=True)  # None: kept back by an official
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "venue", "start"], name="exposure_notice_unique")]
+        indexes = [models.Index(fields=["start"], condition=Q(published_at__isnull=False), name="exposure_published")]
+
+
+class TracingRun(models.Model):
+    """One tracing job (one case interactively, or many in the background) and its progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Đang chờ"
+        RUNNING = "running", "Đang chạy"
+        DONE = "done", "Xong"
+        FAILED = "failed", "Lỗi"
+
+    cases = models.ManyToManyField(Case, related_name="tracing_runs")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    contacts_found = models.PositiveIntegerField(default=0)
+    links_added = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

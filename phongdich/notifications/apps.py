@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "phongdich.notifications"
+    verbose_name = "Tin nhắn gửi người dân"

@@ -1,0 +1,57 @@
+"""The one way to send a person a message: `notify(...)` stores it, then a task sends it after commit."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from .backends import SmsSendError, sms_send
+from .models import Message
+
+MASK = "••••••"
+
+
+def notify(*, phone: str, text: str, kind: str, person=None, secret: bool = False) -> Message | None:
+    """Queue an SMS to `phone` (E.164). Returns the stored message, or None when there is no phone.
+
+    The message is written in the caller's transaction and sent only once that commits, so a rolled-back
+    result or registration never sends a message. `secret` messages (one-time codes) are masked once sent.
+    """
+    if not phone:
+        return None
+    message = Message.objects.create(kind=kind, phone=phone, person=person, text=text, secret=secret)
+    transaction.on_commit(lambda: _enqueue(message.pk))
+    return message
+
+
+def _enqueue(message_id: int) -> None:
+    from .tasks import message_send_task
+
+    message_send_task.delay(message_id)
+
+
+def message_deliver(message_id: int) -> bool:
+    """Send a stored message once. True when it is sent (or was already), False to retry later."""
+    with transaction.atomic():
+        message = Message.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.status == Message.Status.SENT:
+            return True
+        message.attempts += 1
+        try:
+            message.gateway_id = sms_send(to=message.phone, text=message.text, message_id=message.pk)
+        except SmsSendError as exc:
+            message.status = Message.Status.FAILED
+            message.last_error = str(exc)[:500]
+            message.save(update_fields=["attempts", "status", "last_error"])
+            return False
+        message.status = Message.Status.SENT
+        message.sent_at = timezone.now()
+        message.last_error = ""
+        if message.secret:
+            message.text = MASK
+        message.save()
+        return True
+
+
+def messages_sent_to(phone: str, kind: str | None = None):
+    """Messages stored for `phone`, newest first (the admin's outbox and tests read them here)."""
+    qs = Message.objects.filter(phone=phone).order_by("-created_at", "-pk")
+    return qs.filter(kind=kind) if kind else qs

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TelecomConfig(AppConfig):
+    name = "phongdich.telecom"
+    verbose_name = "Dữ liệu nhà mạng"
