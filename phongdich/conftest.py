@@ -121,3 +121,14 @@ def _empty_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_runs_tasks_in_process():
+    # Tests run tasks where they are queued (after the commit callbacks a test executes), never through a broker:
+    # a task sent to the embedded filesystem queue would wait for a worker that tests don't start.
+    from phongdich.config.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
