@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class CasesConfig(AppConfig):
     name = "phongdich.cases"
     verbose_name = "Ca bệnh (F0) và truy vết"
+
+    def ready(self):
+        from phongdich.certificates.sources import register_certificate_source
+        from phongdich.healthcards.inputs import register_input_provider
+
+        from .providers import cases_recovery_certificates, cases_status_inputs
+
+        register_input_provider("cases", cases_status_inputs)
+        register_certificate_source("cases", cases_recovery_certificates)

@@ -38,3 +38,45 @@ INVALID_CONTACT = ErrorCode(
     "Thông tin người tiếp xúc không hợp lệ.",
     "The contact details are invalid.",
 )
+CASE_STATUS_TRANSITION = ErrorCode(
+    "case_status_transition",
+    409,
+    "Không thể chuyển ca bệnh sang tình trạng này từ tình trạng hiện tại.",
+    "The case cannot move to this status from its current one.",
+)
+CASE_SOURCE_INVALID = ErrorCode(
+    "case_source_invalid",
+    400,
+    "Ca nguồn lây không hợp lệ (không có trong địa bàn của bạn, là chính ca này hoặc tạo thành vòng lặp).",
+    "The source case is invalid (not in your area, the case itself, or it would make a loop).",
+)
+CONTACT_STATUS_TRANSITION = ErrorCode(
+    "contact_status_transition",
+    409,
+    "Không thể chuyển người tiếp xúc sang tình trạng này từ tình trạng hiện tại.",
+    "The contact cannot move to this status from its current one.",
+)
+CONTACT_DISMISS_REASON_REQUIRED = ErrorCode(
+    "contact_dismiss_reason_required",
+    400,
+    "Cần ghi lý do loại người này khỏi danh sách tiếp xúc.",
+    "Give the reason for dismissing this contact.",
+)
+QUARANTINE_DATE_INVALID = ErrorCode(
+    "quarantine_date_invalid",
+    400,
+    "Ngày bắt đầu cách ly không hợp lệ (không được ở tương lai hay trước ngày tiếp xúc đầu tiên).",
+    "The quarantine start date is invalid (not in the future, nor before the first exposure).",
+)
+INVALID_CLUSTER = ErrorCode(
+    "invalid_cluster",
+    400,
+    "Thông tin ổ dịch không hợp lệ.",
+    "The cluster details are invalid.",
+)
+CASES_INVALID_FILTER = ErrorCode(
+    "cases_invalid_filter",
+    400,
+    "Bộ lọc không hợp lệ (tình trạng, cấp, địa bàn hoặc ngày).",
+    "Invalid filter (status, level, area or date).",
+)

@@ -11,7 +11,7 @@ from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
 
 from . import errors
-from .models import Case, Contact, ContactLink, InfectiousWindowRule
+from .models import Case, Cluster, Contact, ContactLink, InfectiousWindowRule
 
 
 def _local_midnight(day: dt.date) -> dt.datetime:
@@ -50,6 +50,51 @@ def case_window(
     return start, max(start, isolated_at)
 
 
+def _invalid_case(field: str, vi: str, en: str) -> ApplicationError:
+    return ApplicationError(errors.INVALID_CASE, extra={"field": field}, vi=vi, en=en)
+
+
+def _case_facts_check(
+    *,
+    sample_date: dt.date | None,
+    test_type: str,
+    onset_date: dt.date | None,
+    source_exposure_date: dt.date | None,
+    isolated_at: dt.datetime,
+) -> InfectiousWindowRule:
+    """Refuse implausible case facts; the rule in force on the sample date."""
+    if sample_date is None:
+        raise ApplicationError(errors.CASE_DATE_MISSING, extra={"field": "sample_date"})
+    if test_type not in Case.TestType.values:
+        raise _invalid_case("test_type", "Loại xét nghiệm không hợp lệ.", "Unknown test type (pcr or antigen).")
+    today = timezone.localdate()
+    if sample_date > today:
+        raise _invalid_case(
+            "sample_date", "Ngày lấy mẫu không thể ở tương lai.", "The sample date cannot be in the future."
+        )
+    if onset_date is not None and onset_date > today:
+        raise _invalid_case(
+            "onset_date", "Ngày khởi phát không thể ở tương lai.", "The onset date cannot be in the future."
+        )
+    if source_exposure_date is not None and source_exposure_date > sample_date:
+        raise _invalid_case(
+            "source_exposure_date",
+            "Ngày tiếp xúc nguồn lây phải trước ngày lấy mẫu.",
+            "The exposure to the source must be on or before the sample date.",
+        )
+    if isolated_at > timezone.now() + dt.timedelta(minutes=5):  # a few minutes of clock skew
+        raise _invalid_case(
+            "isolated_at", "Thời điểm cách ly không thể ở tương lai.", "The isolation time cannot be in the future."
+        )
+    rule = window_rule_for(sample_date)
+    if onset_date is not None and (onset_date - sample_date).days > rule.max_onset_after_sample_days:
+        raise ApplicationError(
+            errors.CASE_ONSET_TOO_LATE,
+            extra={"field": "onset_date", "max_days": rule.max_onset_after_sample_days, "rule": rule.code},
+        )
+    return rule
+
+
 def _case_number(area_path: str) -> str:
     province = area_path.split("/", 1)[0] or "00"
     numbers = Case.objects.filter(number__startswith=f"BN-{province}-").order_by("-number")
@@ -71,28 +116,25 @@ def case_create(
     investigator=None,
     infected_by: Case | None = None,
     notes: str = "",
+    cluster: Cluster | None = None,
 ) -> Case:
-    """Record a confirmed case and compute its infectious window. Refuses a second open case for a person."""
-    if sample_date is None:
-        raise ApplicationError(errors.CASE_DATE_MISSING, extra={"field": "sample_date"})
-    if test_type not in Case.TestType.values:
-        raise ApplicationError(errors.INVALID_CASE, extra={"field": "test_type"})
-    today = timezone.localdate()
-    if sample_date > today:
-        raise ApplicationError(
-            errors.INVALID_CASE,
-            extra={"field": "sample_date"},
-            vi="Ngày lấy mẫu không thể ở tương lai.",
-            en="The sample date cannot be in the future.",
-        )
-    rule = window_rule_for(sample_date)
-    if onset_date is not None and (onset_date - sample_date).days > rule.max_onset_after_sample_days:
-        raise ApplicationError(
-            errors.CASE_ONSET_TOO_LATE,
-            extra={"field": "onset_date", "max_days": rule.max_onset_after_sample_days, "rule": rule.code},
-        )
+    """Record a confirmed case and compute its infectious window. Refuses a second open case for a person.
+
+    Guarantees: the dates are plausible (_case_facts_check), the window is the one of the rule in force on
+    the sample date, the number is unique, and the entry is audited as `cases.case.created`. Invalid input
+    raises ApplicationError and writes nothing.
+    """
     if isolated_at is None:
         isolated_at = timezone.now()
+    rule = _case_facts_check(
+        sample_date=sample_date,
+        test_type=test_type,
+        onset_date=onset_date,
+        source_exposure_date=source_exposure_date,
+        isolated_at=isolated_at,
+    )
+    if infected_by is not None and infected_by.person_id == person.pk:
+        raise ApplicationError(errors.CASE_SOURCE_INVALID, extra={"field": "infected_by"})
     start, end = case_window(
         rule=rule,
         sample_date=sample_date,
@@ -118,6 +160,7 @@ def case_create(
                         isolation_place=isolation_place[:255],
                         investigator=investigator,
                         infected_by=infected_by,
+                        cluster=cluster,
                         rule=rule,
                         window_start=start,
                         window_end=end,
@@ -129,7 +172,7 @@ def case_create(
                 continue
         else:
             raise ApplicationError(errors.INVALID_CASE, vi="Không cấp được số ca bệnh.", en="No case number.")
-        audit_record(actor=actor, action="case.create", obj=case, area_path=case.area_path)
+        audit_record(actor=actor, action="cases.case.created", obj=case, area_path=case.area_path)
     return case
 
 
@@ -211,4 +254,282 @@ def contact_link_add(
                 changed.append("last_exposure_at")
             if changed:
                 contact.save(update_fields=changed)
+    return link, created
+
+
+# --- Changing a case -----------------------------------------------------------------------------------
+
+_CASE_UPDATABLE = {
+    "sample_date",
+    "test_type",
+    "onset_date",
+    "source_exposure_date",
+    "isolated_at",
+    "isolation_place",
+    "investigator",
+    "infected_by",
+    "cluster",
+    "notes",
+}
+_WINDOW_FIELDS = {"sample_date", "test_type", "onset_date", "source_exposure_date", "isolated_at"}
+
+
+def case_source_check(*, case: Case | None, person, source: Case | None) -> None:
+    """Refuse a source case that is the case itself, the same person, or one of its own descendants (a loop)."""
+    if source is None:
+        return
+    if source.person_id == person.pk or (case is not None and source.pk == case.pk):
+        raise ApplicationError(errors.CASE_SOURCE_INVALID, extra={"field": "infected_by"})
+    if case is None:
+        return
+    seen, current = set(), source
+    while current is not None and current.pk not in seen:  # walk up the chain from the new source
+        if current.pk == case.pk:
+            raise ApplicationError(errors.CASE_SOURCE_INVALID, extra={"field": "infected_by", "loop": True})
+        seen.add(current.pk)
+        current = current.infected_by
+
+
+def case_update(*, actor, case: Case, **fields) -> Case:
+    """Change a case's facts; the infectious window and its rule are computed again from the new facts.
+
+    Audited as `cases.case.updated` with the names of the changed fields (and the old and new window when
+    it moved). Contacts already found stay: tracing again adds what the new window covers.
+    """
+    unknown = set(fields) - _CASE_UPDATABLE
+    if unknown:
+        raise ApplicationError(errors.INVALID_CASE, extra={"field": sorted(unknown)[0]})
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        values = {name: getattr(case, name) for name in _CASE_UPDATABLE}
+        values.update(fields)
+        if "isolation_place" in fields:
+            values["isolation_place"] = (values["isolation_place"] or "")[:255]
+        rule = _case_facts_check(
+            sample_date=values["sample_date"],
+            test_type=values["test_type"],
+            onset_date=values["onset_date"],
+            source_exposure_date=values["source_exposure_date"],
+            isolated_at=values["isolated_at"] or case.isolated_at,
+        )
+        case_source_check(case=case, person=case.person, source=values["infected_by"])
+        changed = [name for name in sorted(_CASE_UPDATABLE) if values[name] != getattr(case, name)]
+        if not changed:
+            return case
+        old_window = (case.window_start, case.window_end)
+        for name in changed:
+            setattr(case, name, values[name])
+        case.rule = rule
+        case.window_start, case.window_end = case_window(
+            rule=rule,
+            sample_date=case.sample_date,
+            onset_date=case.onset_date,
+            source_exposure_date=case.source_exposure_date,
+            isolated_at=case.isolated_at,
+        )
+        case.save()
+        extra = {"fields": changed}
+        if old_window != (case.window_start, case.window_end):
+            extra["window"] = [old_window[0].isoformat(), old_window[1].isoformat()]
+        audit_record(actor=actor, action="cases.case.updated", obj=case, area_path=case.area_path, extra=extra)
+    return case
+
+
+# Outcomes of a case (Case.Status): only a case under treatment changes, to recovered or died.
+_CASE_NEXT = {Case.Status.UNDER_TREATMENT: {Case.Status.RECOVERED, Case.Status.DIED}}
+
+
+def case_status_set(*, actor, case: Case, status: str, on: dt.date | None = None) -> Case:
+    """Record the outcome of a case (recovered or died) on a date between the sample date and today.
+
+    A recovered or dead case does not change again (case_status_transition). Audited as
+    `cases.case.<status>`.
+    """
+    if status not in Case.Status.values:
+        raise _invalid_case("status", "Tình trạng không hợp lệ.", "Unknown status.")
+    today = timezone.localdate()
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if status not in _CASE_NEXT.get(case.status, set()):
+            raise ApplicationError(errors.CASE_STATUS_TRANSITION, extra={"from": case.status, "to": status})
+        on = on or today
+        if on > today or on < case.sample_date:
+            raise _invalid_case(
+                "date",
+                "Ngày phải từ ngày lấy mẫu đến hôm nay.",
+                "The date must be between the sample date and today.",
+            )
+        case.status = status
+        case.status_changed_at = timezone.now() if on == today else _local_midnight(on)
+        case.save(update_fields=["status", "status_changed_at"])
+        audit_record(
+            actor=actor, action=f"cases.case.{status}", obj=case, area_path=case.area_path, extra={"on": on.isoformat()}
+        )
+    return case
+
+
+# --- Clusters ----------------------------------------------------------------------------------------
+
+
+def cluster_create(*, actor, name: str, area_path: str, venue=None) -> Cluster:
+    """A new cluster ("ổ dịch"), in the venue's area when it has one, else in `area_path`. Audited."""
+    name = " ".join((name or "").split())
+    if not name or len(name) > 200:
+        raise ApplicationError(errors.INVALID_CLUSTER, extra={"field": "name"})
+    if venue is not None:
+        area_path = venue.area_path
+    if not area_path:
+        raise ApplicationError(errors.INVALID_CLUSTER, extra={"field": "area"})
+    with transaction.atomic():
+        cluster = Cluster.objects.create(
+            name=name,
+            venue=venue,
+            area_path=area_path,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit_record(actor=actor, action="cases.cluster.created", obj=cluster, area_path=area_path)
+    return cluster
+
+
+# --- Contacts ------------------------------------------------------------------------------------------
+
+Status = Contact.Status
+# Which status an official may move a contact to from each status. Tracing never changes a status.
+CONTACT_NEXT = {
+    Status.CANDIDATE: {Status.CONFIRMED, Status.DISMISSED, Status.QUARANTINED},
+    Status.CONFIRMED: {Status.QUARANTINED, Status.DISMISSED},
+    Status.DISMISSED: {Status.CONFIRMED},  # a dismissal made in error is undone by confirming
+    Status.QUARANTINED: {Status.RELEASED},
+    Status.RELEASED: set(),
+}
+
+
+def contact_quarantine_days() -> int:
+    """Days of F1 quarantine: settings.CONTACT_QUARANTINE_DAYS (14, CV 5599/BYT-MT of 14/07/2021, RULES.md §2)."""
+    return getattr(settings, "CONTACT_QUARANTINE_DAYS", 14)
+
+
+def contact_status_set(
+    *,
+    actor,
+    contact: Contact,
+    status: str,
+    reason: str = "",
+    quarantine_start: dt.date | None = None,
+) -> Contact:
+    """Move a contact to `status` as an official decides (CONTACT_NEXT); audited as `cases.contact.<status>`.
+
+    dismissed needs a reason; quarantined takes a start date (default today, not in the future, not
+    before the first exposure) and ends CONTACT_QUARANTINE_DAYS later. Tracing never undoes these.
+    """
+    if status not in Status.values:
+        raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "status"})
+    reason = " ".join((reason or "").split())[:500]
+    if status == Status.DISMISSED and not reason:
+        raise ApplicationError(errors.CONTACT_DISMISS_REASON_REQUIRED, extra={"field": "reason"})
+    today = timezone.localdate()
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        if status not in CONTACT_NEXT[contact.status]:
+            raise ApplicationError(errors.CONTACT_STATUS_TRANSITION, extra={"from": contact.status, "to": status})
+        fields = ["status", "status_changed_at", "status_changed_by"]
+        if status == Status.DISMISSED:
+            contact.dismissed_reason = reason
+            fields.append("dismissed_reason")
+        elif contact.dismissed_reason:
+            contact.dismissed_reason = ""
+            fields.append("dismissed_reason")
+        if status == Status.QUARANTINED:
+            start = quarantine_start or today
+            first = timezone.localdate(contact.first_exposure_at) if contact.first_exposure_at else None
+            if start > today or (first is not None and start < first):
+                raise ApplicationError(errors.QUARANTINE_DATE_INVALID, extra={"field": "quarantine_start"})
+            contact.quarantine_start = start
+            contact.quarantine_end = start + dt.timedelta(days=contact_quarantine_days())
+            fields += ["quarantine_start", "quarantine_end"]
+        if status == Status.RELEASED and contact.quarantine_end and contact.quarantine_end > today:
+            contact.quarantine_end = today  # released early: the card's quarantine ends today
+            fields.append("quarantine_end")
+        contact.status = status
+        contact.status_changed_at = timezone.now()
+        contact.status_changed_by = actor if getattr(actor, "is_authenticated", False) else None
+        contact.save(update_fields=fields)
+        extra = {"reason": reason} if reason else {}
+        if status == Status.QUARANTINED:
+            extra = {"start": contact.quarantine_start.isoformat(), "end": contact.quarantine_end.isoformat()}
+        audit_record(
+            actor=actor, action=f"cases.contact.{status}", obj=contact, area_path=contact.area_path, extra=extra
+        )
+    return contact
+
+
+INTERVIEW_SETTINGS = (
+    ContactLink.Setting.HOUSEHOLD,
+    ContactLink.Setting.WORKPLACE,
+    ContactLink.Setting.TRANSPORT,
+    ContactLink.Setting.OTHER,
+)
+
+
+def contact_interview_add(
+    *,
+    actor,
+    case: Case,
+    person,
+    setting: str,
+    nonce: str,
+    place: str = "",
+    exposure_start: dt.datetime | None = None,
+    exposure_end: dt.datetime | None = None,
+    note: str = "",
+) -> tuple[ContactLink, bool]:
+    """An F1 named in the case's interview (household, workplace, transport, other); (link, created).
+
+    The evidence key is "interview:<nonce>": the form's nonce (or the API's Idempotency-Key), so a double
+    submission adds one link. Audited as `cases.contact.interview_added` when it adds one.
+    """
+    if setting not in INTERVIEW_SETTINGS:
+        raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "setting"})
+    nonce = (nonce or "").strip()
+    if not 8 <= len(nonce) <= 100:
+        raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "nonce"})
+    if person.pk == case.person_id:
+        raise ApplicationError(
+            errors.INVALID_CONTACT,
+            extra={"field": "person"},
+            vi="Ca bệnh không thể là người tiếp xúc của chính mình.",
+            en="A case cannot be its own contact.",
+        )
+    now = timezone.now()
+    for name, value in (("exposure_start", exposure_start), ("exposure_end", exposure_end)):
+        if value is not None and value > now + dt.timedelta(minutes=5):
+            raise ApplicationError(errors.INVALID_CONTACT, extra={"field": name})
+    if exposure_start and exposure_end and exposure_end < exposure_start:
+        raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "exposure_end"})
+    overlap = None
+    if exposure_start and exposure_end:
+        overlap = int((exposure_end - exposure_start).total_seconds() // 60)
+    with transaction.atomic():
+        link, created = contact_link_add(
+            person=person,
+            case=case,
+            level=1,
+            source=ContactLink.Source.INTERVIEW,
+            setting=setting,
+            evidence_key=f"interview:{nonce}",
+            place=place,
+            exposure_start=exposure_start,
+            exposure_end=exposure_end,
+            overlap_minutes=overlap,
+            note=(note or "")[:2000],
+            actor=actor,
+        )
+        if created:
+            audit_record(
+                actor=actor,
+                action="cases.contact.interview_added",
+                obj=link.contact,
+                area_path=link.contact.area_path,
+                extra={"case": case.number, "setting": setting},
+            )
     return link, created

@@ -1,4 +1,24 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "cases"
-urlpatterns = []
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("new/", views.case_create, name="create"),
+    path("trace/", views.trace_batch, name="trace_batch"),
+    path("runs/<int:run_id>/", views.run_detail, name="run"),
+    path("<int:case_id>/", views.case_detail, name="detail"),
+    path("<int:case_id>/edit/", views.case_edit, name="edit"),
+    path("<int:case_id>/status/", views.case_status, name="status"),
+    path("<int:case_id>/trace/", views.case_trace, name="trace"),
+    path("<int:case_id>/interview/", views.case_interview, name="interview"),
+    path("contacts/<int:contact_id>/", views.contact_detail, name="contact"),
+    path("contacts/<int:contact_id>/status/", views.contact_status, name="contact_status"),
+    path("worklist/", views.worklist, name="worklist"),
+    path("worklist/export/", views.worklist_export, name="worklist_export"),
+    path("clusters/", views.cluster_list, name="clusters"),
+    path("clusters/<int:cluster_id>/", views.cluster_detail, name="cluster"),
+    path("clusters/<int:cluster_id>/graph.json", views.cluster_graph, name="cluster_graph"),
+    path("exposures/", views.exposures, name="exposures"),
+]

@@ -1,0 +1,149 @@
+"""Page forms of the cases app. They check shapes; the services check the rules."""
+
+import datetime as dt
+import secrets
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Case, Contact, ContactLink
+
+DATE_WIDGET = {"type": "date"}
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M"]
+
+TEST_TYPE_CHOICES = [(Case.TestType.PCR, "RT-PCR"), (Case.TestType.ANTIGEN, _("Rapid antigen test"))]
+CASE_STATUS_CHOICES = [
+    ("", _("Any status")),
+    (Case.Status.UNDER_TREATMENT, _("Under treatment")),
+    (Case.Status.RECOVERED, _("Recovered")),
+    (Case.Status.DIED, _("Died")),
+]
+OUTCOME_CHOICES = [(Case.Status.RECOVERED, _("Recovered")), (Case.Status.DIED, _("Died"))]
+INTERVIEW_SETTING_CHOICES = [
+    (ContactLink.Setting.HOUSEHOLD, _("Household")),
+    (ContactLink.Setting.WORKPLACE, _("Workplace or school")),
+    (ContactLink.Setting.TRANSPORT, _("Transport")),
+    (ContactLink.Setting.OTHER, _("Other")),
+]
+WORKLIST_STATUS_CHOICES = [
+    ("open", _("To handle (not dismissed or released)")),
+    ("all", _("All")),
+    (Contact.Status.CANDIDATE, _("Candidate")),
+    (Contact.Status.CONFIRMED, _("Confirmed")),
+    (Contact.Status.QUARANTINED, _("In quarantine")),
+    (Contact.Status.DISMISSED, _("Dismissed")),
+    (Contact.Status.RELEASED, _("Released")),
+]
+LEVEL_CHOICES = [("", _("F1 and F2")), ("1", "F1"), ("2", "F2")]
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+class DateTimeLocalField(forms.DateTimeField):
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", DATETIME_FORMATS)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        return _aware(super().clean(value))
+
+
+class CaseFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=CASE_STATUS_CHOICES, required=False)
+    date_from = forms.DateField(label=_("Sample from"), required=False, widget=forms.DateInput(DATE_WIDGET))
+    date_to = forms.DateField(label=_("Sample to"), required=False, widget=forms.DateInput(DATE_WIDGET))
+    area = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+
+
+class PersonSearchForm(forms.Form):
+    q = forms.CharField(label=_("Find the person (name, phone or ID number)"), max_length=100, required=False)
+
+
+class NewPersonForm(forms.Form):
+    """A person not yet on record, created through people.services.person_create."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    birth_year = forms.IntegerField(label=_("Year of birth"), required=False, min_value=1900, max_value=2100)
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    citizen_id = forms.CharField(label=_("Citizen ID (CCCD)"), max_length=12, required=False)
+    address_area = forms.ModelChoiceField(label=_("Commune of residence"), queryset=None, widget=forms.HiddenInput)
+    address_street = forms.CharField(label=_("Street address"), max_length=255, required=False)
+
+    def __init__(self, *args, areas=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["address_area"].queryset = areas
+
+
+class CaseForm(forms.Form):
+    sample_date = forms.DateField(
+        label=_("Date of the positive sample"), required=False, widget=forms.DateInput(DATE_WIDGET)
+    )
+    test_type = forms.ChoiceField(label=_("Test type"), choices=TEST_TYPE_CHOICES)
+    onset_date = forms.DateField(
+        label=_("Symptom onset (empty: no symptoms)"), required=False, widget=forms.DateInput(DATE_WIDGET)
+    )
+    source_exposure_date = forms.DateField(
+        label=_("First contact with a known source (if known)"), required=False, widget=forms.DateInput(DATE_WIDGET)
+    )
+    isolated_at = DateTimeLocalField(label=_("Isolated at"), required=False)
+    isolation_place = forms.CharField(label=_("Where isolated or treated"), max_length=255, required=False)
+    infected_by = forms.CharField(label=_("Infected by (case number, if known)"), max_length=30, required=False)
+    cluster = forms.ModelChoiceField(label=_("Cluster"), queryset=None, required=False)
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, clusters=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cluster"].queryset = clusters
+
+
+class CaseStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Outcome"), choices=OUTCOME_CHOICES)
+    on = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(DATE_WIDGET))
+
+
+class InterviewForm(forms.Form):
+    """A contact named in the case's interview. The nonce makes a double submission add one link."""
+
+    person = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+    setting = forms.ChoiceField(label=_("Setting"), choices=INTERVIEW_SETTING_CHOICES, widget=forms.RadioSelect)
+    place = forms.CharField(label=_("Place"), max_length=255, required=False)
+    exposure_start = DateTimeLocalField(label=_("From"), required=False)
+    exposure_end = DateTimeLocalField(label=_("To"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    nonce = forms.CharField(widget=forms.HiddenInput, min_length=8, max_length=64)
+
+    @classmethod
+    def blank(cls) -> "InterviewForm":
+        return cls(initial={"nonce": new_nonce(), "setting": ContactLink.Setting.HOUSEHOLD})
+
+
+class ContactStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=[(value, value) for value in Contact.Status.values])
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+    quarantine_start = forms.DateField(label=_("Quarantine from"), required=False, widget=forms.DateInput(DATE_WIDGET))
+
+
+class WorklistFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=WORKLIST_STATUS_CHOICES, required=False)
+    level = forms.ChoiceField(label=_("Level"), choices=LEVEL_CHOICES, required=False)
+    area = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+
+
+class ClusterForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    venue = forms.ModelChoiceField(label=_("Venue (optional)"), queryset=None, required=False)
+
+    def __init__(self, *args, venues=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["venue"].queryset = venues

@@ -1,0 +1,553 @@
+"""Reads of cases, contacts, clusters and exposure notices.
+
+Every read of personal data takes the viewer and filters with core.scoping (an official sees the cases
+and contacts of their own area's subtree; anything else answers not_found) and writes the audit entry.
+The public reads at the end (exposure notices) carry no person and no case number.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
+from phongdich.core import errors as core_errors
+from phongdich.core.audit import audit_record
+from phongdich.core.errors import ApplicationError
+from phongdich.core.scoping import NOTHING, scope_q, viewer_area_path
+from phongdich.geo.models import Area
+from phongdich.people.models import initials_of
+
+from . import errors
+from .models import Case, Cluster, Contact, ContactLink, ExposureNotice, TracingRun
+
+MAX_ID = 2**63 - 1
+# Contacts still to be handled: on the work list and counted as F1 on the map.
+OPEN_CONTACT_STATUSES = (Contact.Status.CANDIDATE, Contact.Status.CONFIRMED, Contact.Status.QUARANTINED)
+WORKLIST_STATUS_FILTERS = ("open", "all", *Contact.Status.values)
+
+
+def _id(value) -> int:
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        raise ApplicationError(core_errors.NOT_FOUND) from None
+    if not 1 <= value <= MAX_ID:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    return value
+
+
+def cases_visible_q(viewer, field_name: str = "area_path") -> Q:
+    """Rows of the viewer's area subtree, for roles that see people (venue roles see nothing here)."""
+    if not has_role(viewer, *PEOPLE_ROLES):
+        return NOTHING
+    return scope_q(viewer, field_name)
+
+
+def viewer_sees(viewer, area_path: str) -> bool:
+    path = viewer_area_path(viewer)
+    return has_role(viewer, *PEOPLE_ROLES) and path is not None and area_path.startswith(path)
+
+
+def filter_area(*, viewer, area_id) -> Area | None:
+    """The area of an area filter: None for none; cases_invalid_filter for junk; not_found outside the scope."""
+    if area_id in (None, ""):
+        return None
+    try:
+        area_id = int(area_id)
+    except (TypeError, ValueError):
+        raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"area": str(area_id)[:40]}) from None
+    area = Area.objects.filter(pk=area_id).first() if 1 <= area_id <= MAX_ID else None
+    path = viewer_area_path(viewer)
+    if area is None or path is None or not area.path.startswith(path):
+        raise ApplicationError(core_errors.NOT_FOUND)
+    return area
+
+
+# --- Cases -----------------------------------------------------------------------------------------------
+
+
+def case_list(
+    *,
+    viewer,
+    status: str = "",
+    area: Area | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    cluster: Cluster | None = None,
+) -> QuerySet[Case]:
+    """Cases of the viewer's area, newest sample first, filtered. The list shows names: audited as
+    `cases.case.listed` with the filters."""
+    cases = Case.objects.filter(cases_visible_q(viewer))
+    if status:
+        if status not in Case.Status.values:
+            raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"status": status[:40]})
+        cases = cases.filter(status=status)
+    if area is not None:
+        cases = cases.filter(area_path__startswith=area.path)
+    if date_from and date_to and date_from > date_to:
+        raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"date_from": date_from.isoformat()})
+    if date_from:
+        cases = cases.filter(sample_date__gte=date_from)
+    if date_to:
+        cases = cases.filter(sample_date__lte=date_to)
+    if cluster is not None:
+        cases = cases.filter(cluster=cluster)
+    audit_record(
+        actor=viewer,
+        action="cases.case.listed",
+        extra={"status": status, "area": area.path if area else "", "cluster": cluster.pk if cluster else None},
+    )
+    return (
+        cases.select_related("person", "rule", "cluster", "infected_by")
+        .annotate(links_count=Count("links"))
+        .order_by("-sample_date", "-id")
+    )
+
+
+def case_get(*, viewer, case_id, ip: str | None = None) -> Case:
+    """One case of the viewer's area, with its person; not_found otherwise (also when it exists elsewhere).
+    Audited as `cases.case.viewed`."""
+    case = (
+        Case.objects.filter(cases_visible_q(viewer), pk=_id(case_id))
+        .select_related("person__address_area", "rule", "cluster", "infected_by", "investigator")
+        .first()
+    )
+    if case is None:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    audit_record(actor=viewer, action="cases.case.viewed", obj=case, area_path=case.area_path, ip=ip)
+    return case
+
+
+def case_find_for_source(*, viewer, value) -> Case | None:
+    """A source case (infected_by) named by its number or id, within the viewer's area; None for empty input;
+    case_source_invalid when there is no such case there."""
+    value = str(value or "").strip()
+    if not value:
+        return None
+    cases = Case.objects.filter(cases_visible_q(viewer))
+    case = cases.filter(number=value.upper()).first()
+    if case is None and value.isdigit() and int(value) <= MAX_ID:
+        case = cases.filter(pk=int(value)).first()
+    if case is None:
+        raise ApplicationError(errors.CASE_SOURCE_INVALID, extra={"field": "infected_by", "value": value[:40]})
+    return case
+
+
+def case_presences(*, viewer, case: Case) -> list:
+    """The case's check-ins that overlap its infectious window (read through checkins.selectors, which scopes
+    them to the viewer's area and audits). A check-in without check-out counts from its start."""
+    from phongdich.checkins.selectors import checkin_list
+
+    # A visit that began up to a day before the window may still overlap it.
+    checkins = checkin_list(
+        viewer=viewer, person=case.person, start=case.window_start - dt.timedelta(days=1), end=case.window_end
+    )
+    found = []
+    for checkin in checkins.select_related("venue__area", "venue__venue_type"):
+        end = checkin.checked_out_at or checkin.checked_in_at
+        if end >= case.window_start:
+            found.append(checkin)
+    found.reverse()  # oldest first, as the investigator reads a timeline
+    return found
+
+
+@dataclass
+class ContactRow:
+    """A contact of one case as the case page shows it: the level for this case and the evidence."""
+
+    contact: Contact
+    level: int
+    links: list[ContactLink] = field(default_factory=list)
+    visible: bool = True  # False: the person lives outside the viewer's area (initials only)
+
+
+def case_contacts(*, viewer, case: Case) -> dict[int, list[ContactRow]]:
+    """The contacts of a case grouped by level (1: F1, 2: F2, ...), each with its evidence for this case.
+
+    Contacts who live outside the viewer's area are listed by initials (their commune handles them).
+    Audited as `cases.case.contacts_listed`.
+    """
+    links = (
+        ContactLink.objects.filter(case=case)
+        .select_related("contact__person", "venue", "via__person")
+        .order_by("level", "contact_id", "exposure_start", "id")
+    )
+    rows: dict[int, ContactRow] = {}
+    for link in links:
+        row = rows.get(link.contact_id)
+        if row is None:
+            row = rows[link.contact_id] = ContactRow(
+                contact=link.contact,
+                level=link.level,
+                visible=viewer_sees(viewer, link.contact.area_path),
+            )
+        row.level = min(row.level, link.level)
+        row.links.append(link)
+    grouped: dict[int, list[ContactRow]] = defaultdict(list)
+    for row in rows.values():
+        grouped[row.level].append(row)
+    for level_rows in grouped.values():
+        level_rows.sort(key=lambda r: (r.contact.person.name_folded, r.contact.pk))
+    audit_record(
+        actor=viewer,
+        action="cases.case.contacts_listed",
+        obj=case,
+        area_path=case.area_path,
+        extra={"contacts": len(rows)},
+    )
+    return dict(sorted(grouped.items()))
+
+
+def case_exposure_notices(*, case: Case) -> QuerySet[ExposureNotice]:
+    return case.exposure_notices.select_related("venue__area").order_by("start")
+
+
+# --- Contacts --------------------------------------------------------------------------------------------
+
+
+def contact_get(*, viewer, contact_id, ip: str | None = None) -> Contact:
+    """One contact of the viewer's area with its person; not_found otherwise. Audited as `cases.contact.viewed`."""
+    contact = (
+        Contact.objects.filter(cases_visible_q(viewer), pk=_id(contact_id))
+        .select_related("person__address_area", "status_changed_by")
+        .first()
+    )
+    if contact is None:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    audit_record(actor=viewer, action="cases.contact.viewed", obj=contact, area_path=contact.area_path, ip=ip)
+    return contact
+
+
+def contact_links(*, contact: Contact) -> QuerySet[ContactLink]:
+    """All the evidence of a contact (already read through contact_get), oldest exposure first."""
+    return contact.links.select_related("case", "venue", "via__person").order_by("exposure_start", "id")
+
+
+def contact_worklist(
+    *,
+    viewer,
+    area: Area | None = None,
+    level: int | None = None,
+    status: str = "open",
+) -> QuerySet[Contact]:
+    """The contacts to contact and quarantine in the viewer's area: by commune, then name.
+
+    status: "open" (candidate, confirmed, quarantined), "all" or one status; level: 1, 2, ... or None.
+    Unknown values give cases_invalid_filter. The caller audits what it shows or exports.
+    """
+    contacts = Contact.objects.filter(cases_visible_q(viewer))
+    status = status or "open"
+    if status not in WORKLIST_STATUS_FILTERS:
+        raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"status": status[:40]})
+    if status == "open":
+        contacts = contacts.filter(status__in=OPEN_CONTACT_STATUSES)
+    elif status != "all":
+        contacts = contacts.filter(status=status)
+    if level not in (None, ""):
+        try:
+            level = int(level)
+        except (TypeError, ValueError):
+            raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"level": str(level)[:10]}) from None
+        if not 1 <= level <= 9:
+            raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"level": level})
+        contacts = contacts.filter(level=level)
+    if area is not None:
+        contacts = contacts.filter(area_path__startswith=area.path)
+    return contacts.select_related("person__address_area").order_by("area_path", "level", "person__name_folded", "id")
+
+
+def worklist_cases(contacts) -> dict[int, list[str]]:
+    """For each contact id, the numbers of the cases it is linked to (one query)."""
+    numbers: dict[int, list[str]] = defaultdict(list)
+    pairs = (
+        ContactLink.objects.filter(contact__in=contacts)
+        .values_list("contact_id", "case__number")
+        .distinct()
+        .order_by("contact_id", "case__number")
+    )
+    for contact_id, number in pairs:
+        numbers[contact_id].append(number)
+    return numbers
+
+
+# --- Counts per area (the map and the statistics; no personal data) ------------------------------------------
+
+
+@dataclass
+class AreaCount:
+    area: Area
+    f0: int = 0  # cases under treatment
+    f1: int = 0  # open F1 contacts (candidate, confirmed, quarantined)
+    f2: int = 0
+
+
+def _counts_by_path(area_path: str) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
+    cases = dict(
+        Case.objects.filter(area_path__startswith=area_path, status=Case.Status.UNDER_TREATMENT)
+        .values_list("area_path")
+        .order_by()
+        .annotate(n=Count("id"))
+    )
+    contacts = {
+        (path, level): n
+        for path, level, n in Contact.objects.filter(area_path__startswith=area_path, status__in=OPEN_CONTACT_STATUSES)
+        .values_list("area_path", "level")
+        .order_by()
+        .annotate(n=Count("id"))
+    }
+    return cases, contacts
+
+
+def _roll_up(targets: list[Area], area_path: str) -> list[AreaCount]:
+    """Counts of the subtree `area_path` added up into `targets` (areas inside it): each row counts for the
+    deepest target whose path is a prefix of its own; rows above every target are dropped."""
+    rows = {area.path: AreaCount(area=area) for area in targets}
+    by_length = sorted(rows, key=len, reverse=True)
+
+    def target(path: str) -> AreaCount | None:
+        for candidate in by_length:
+            if path.startswith(candidate):
+                return rows[candidate]
+        return None
+
+    cases, contacts = _counts_by_path(area_path)
+    for path, n in cases.items():
+        row = target(path)
+        if row is not None:
+            row.f0 += n
+    for (path, level), n in contacts.items():
+        row = target(path)
+        if row is not None:
+            if level == 1:
+                row.f1 += n
+            elif level == 2:
+                row.f2 += n
+    return list(rows.values())
+
+
+def area_counts_by_commune(*, viewer, area: Area | None = None) -> list[AreaCount]:
+    """F0 and F1 per commune of the viewer's area (or of `area` inside it), for the map: every commune, also
+    those at zero, by name. Counts only: not audited."""
+    path = viewer_area_path(viewer)
+    if path is None or not has_role(viewer, *PEOPLE_ROLES):
+        raise ApplicationError(core_errors.PERMISSION_DENIED)
+    within = area.path if area is not None else path
+    communes = list(Area.objects.filter(path__startswith=within, kind=Area.Kind.COMMUNE).order_by("name_folded"))
+    if area is not None and area.kind == Area.Kind.COMMUNE and area not in communes:
+        communes.append(area)
+    return _roll_up(communes, within)
+
+
+def area_counts_by_child(*, area: Area) -> tuple[list[AreaCount], AreaCount]:
+    """F0/F1/F2 per child area of `area` and the total of `area` (the statistics dashboard; the caller has
+    checked that the viewer sees `area`)."""
+    children = list(Area.objects.filter(parent=area).order_by("name_folded", "code"))
+    rows = _roll_up([*children, area], area.path)
+    total = AreaCount(area=area)
+    for row in rows:
+        total.f0 += row.f0
+        total.f1 += row.f1
+        total.f2 += row.f2
+    return [row for row in rows if row.area.pk != area.pk], total
+
+
+# --- Clusters --------------------------------------------------------------------------------------------
+
+
+def cluster_list(*, viewer) -> QuerySet[Cluster]:
+    return (
+        Cluster.objects.filter(cases_visible_q(viewer))
+        .select_related("venue")
+        .annotate(cases_count=Count("cases"))
+        .order_by("-created_at", "-id")
+    )
+
+
+def cluster_get(*, viewer, cluster_id) -> Cluster:
+    cluster = Cluster.objects.filter(cases_visible_q(viewer), pk=_id(cluster_id)).select_related("venue").first()
+    if cluster is None:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    return cluster
+
+
+def cluster_graph(*, viewer, cluster: Cluster) -> dict:
+    """The transmission graph of a cluster as Cytoscape.js elements: {"nodes": [...], "edges": [...]}.
+
+    Nodes: the cluster's cases in the viewer's area and their known sources (F0), and the contacts linked to
+    those cases (F1, F2...). Edges: source case → case (infected_by); case → F1 and F1 → F2 (contact links,
+    one edge per pair however much evidence). Contacts are labelled by initials; only the viewer's own
+    area's contacts carry a link to their page. Audited as `cases.cluster.graph_viewed`.
+    """
+    visible = cases_visible_q(viewer)
+    cases = list(Case.objects.filter(visible, cluster=cluster).select_related("person"))
+    case_ids = {case.pk for case in cases}
+    sources = Case.objects.filter(visible, pk__in=[c.infected_by_id for c in cases if c.infected_by_id]).exclude(
+        pk__in=case_ids
+    )
+    cases += list(sources.select_related("person"))
+    nodes, edges = [], []
+    for case in cases:
+        nodes.append(
+            {
+                "data": {
+                    "id": f"case-{case.pk}",
+                    "label": case.number,
+                    "kind": "case",
+                    "level": 0,
+                    "status": case.status,
+                    "in_cluster": case.cluster_id == cluster.pk,
+                    "url": f"/cases/{case.pk}/",
+                }
+            }
+        )
+    shown = {case.pk for case in cases}
+    for case in cases:
+        if case.infected_by_id in shown:
+            edges.append(
+                {
+                    "data": {
+                        "id": f"inf-{case.infected_by_id}-{case.pk}",
+                        "source": f"case-{case.infected_by_id}",
+                        "target": f"case-{case.pk}",
+                        "kind": "infected_by",
+                        "level": 0,
+                    }
+                }
+            )
+    links = (
+        ContactLink.objects.filter(case_id__in=shown)
+        .select_related("contact__person")
+        .values_list("contact_id", "case_id", "via_id", "level", "contact__person__full_name", "contact__area_path")
+    )
+    contact_nodes: dict[int, dict] = {}
+    edge_ids = set()
+    for contact_id, case_id, via_id, level, full_name, area_path in links:
+        node = contact_nodes.get(contact_id)
+        if node is None:
+            node = contact_nodes[contact_id] = {
+                "data": {
+                    "id": f"contact-{contact_id}",
+                    "label": f"F{level} {initials_of(full_name)}",
+                    "kind": "contact",
+                    "level": level,
+                    "url": f"/cases/contacts/{contact_id}/" if viewer_sees(viewer, area_path) else "",
+                }
+            }
+        elif level < node["data"]["level"]:
+            node["data"]["level"] = level
+            node["data"]["label"] = f"F{level} {node['data']['label'].split(' ', 1)[1]}"
+        source = f"contact-{via_id}" if via_id else f"case-{case_id}"
+        edge_id = f"link-{source}-{contact_id}"
+        if edge_id not in edge_ids:
+            edge_ids.add(edge_id)
+            edges.append(
+                {
+                    "data": {
+                        "id": edge_id,
+                        "source": source,
+                        "target": f"contact-{contact_id}",
+                        "kind": "contact",
+                        "level": level,
+                    }
+                }
+            )
+    nodes.extend(contact_nodes.values())
+    known = {node["data"]["id"] for node in nodes}
+    edges = [edge for edge in edges if edge["data"]["source"] in known and edge["data"]["target"] in known]
+    audit_record(
+        actor=viewer,
+        action="cases.cluster.graph_viewed",
+        obj=cluster,
+        area_path=cluster.area_path,
+        extra={"cases": len(cases), "contacts": len(contact_nodes)},
+    )
+    return {"nodes": nodes, "edges": edges}
+
+
+# --- Tracing runs ----------------------------------------------------------------------------------------
+
+
+def tracing_run_get(*, viewer, run_id) -> TracingRun:
+    """A tracing run its creator (or a superuser) may follow; not_found otherwise."""
+    runs = TracingRun.objects.all()
+    if not getattr(viewer, "is_superuser", False):
+        runs = runs.filter(created_by_id=getattr(viewer, "pk", None))
+    run = runs.filter(pk=_id(run_id)).first()
+    if run is None or not has_role(viewer, *PEOPLE_ROLES):
+        raise ApplicationError(core_errors.NOT_FOUND)
+    return run
+
+
+# --- Public: exposure notices (no person, no case number) -----------------------------------------------
+
+
+def exposure_notices_public(*, now: dt.datetime | None = None, area_path: str = "") -> QuerySet[ExposureNotice]:
+    """Published notices that ended within EXPOSURE_NOTICE_PUBLIC_DAYS, newest first, optionally in an area."""
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=getattr(settings, "EXPOSURE_NOTICE_PUBLIC_DAYS", 14))
+    notices = ExposureNotice.objects.filter(published_at__isnull=False, published_at__lte=now, end__gte=since)
+    if area_path:
+        notices = notices.filter(area_path__startswith=area_path)
+    return notices.select_related("venue__area").order_by("-start", "id")
+
+
+def exposure_matches_for_person(*, person, now: dt.datetime | None = None) -> list[tuple[ExposureNotice, object]]:
+    """The published notices that one of the person's own check-ins overlaps: (notice, check-in) pairs.
+
+    For the citizen's own page (/c/me/): the person is the one remembered on this phone, so nothing about
+    anybody else is shown. A check-in without check-out counts as its venue type's auto check-out time.
+    """
+    from phongdich.checkins.models import CheckIn
+
+    notices = list(exposure_notices_public(now=now)[:500])
+    if not notices:
+        return []
+    venue_ids = {notice.venue_id for notice in notices}
+    earliest = min(notice.start for notice in notices) - dt.timedelta(days=1)
+    checkins = CheckIn.objects.filter(
+        person_id=person.pk, venue_id__in=venue_ids, checked_in_at__gte=earliest
+    ).select_related("venue__venue_type")
+    by_venue = defaultdict(list)
+    for checkin in checkins:
+        by_venue[checkin.venue_id].append(checkin)
+    matches, seen = [], set()
+    for notice in notices:
+        for checkin in by_venue.get(notice.venue_id, ()):
+            end = checkin.checked_out_at or checkin.checked_in_at + dt.timedelta(
+                minutes=checkin.venue.venue_type.auto_checkout_minutes
+            )
+            if checkin.checked_in_at <= notice.end and end >= notice.start and notice.pk not in seen:
+                seen.add(notice.pk)
+                matches.append((notice, checkin))
+    return matches
+
+
+# --- Other apps' inputs (healthcards, certificates) --------------------------------------------------------
+
+
+def case_facts_for_person(*, person, at: dt.datetime) -> dict:
+    """What the health status card needs to know from this app about `person` at `at` (healthcards.inputs)."""
+    facts: dict = {}
+    cases = Case.objects.filter(person_id=person.pk, created_at__lte=at).order_by("-sample_date")
+    for case in cases:
+        if case.status == Case.Status.UNDER_TREATMENT:
+            facts["active_case"] = True
+        elif case.status == Case.Status.RECOVERED and case.status_changed_at and case.status_changed_at <= at:
+            current = facts.get("recovered_at")
+            facts["recovered_at"] = max(current, case.status_changed_at) if current else case.status_changed_at
+    contact = Contact.objects.filter(person_id=person.pk, status=Contact.Status.QUARANTINED).first()
+    if contact is not None and contact.quarantine_end and contact.quarantine_start:
+        until = timezone.make_aware(
+            dt.datetime.combine(contact.quarantine_end, dt.time.min), timezone.get_default_timezone()
+        )
+        if timezone.localdate(at) >= contact.quarantine_start and until > at:
+            facts["in_quarantine_until"] = until
+    return facts
+
+
+def recovered_cases(*, person) -> QuerySet[Case]:
+    return Case.objects.filter(person_id=person.pk, status=Case.Status.RECOVERED).order_by("sample_date")

@@ -1,0 +1,720 @@
+"""Pages of the cases app: case entry and list, the case page (window, presences, contacts with evidence,
+exposure notices), contacts, the F1 work list and its export, clusters with the transmission graph, tracing
+runs, and the public list of exposure notices.
+
+Thin: selectors scope, read and audit; services validate, write and audit. Out-of-area records answer 404.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
+from phongdich.core import errors as core_errors
+from phongdich.core.audit import audit_record, client_ip
+from phongdich.core.errors import ApplicationError
+from phongdich.core.exports import xlsx_response
+from phongdich.core.scoping import viewer_area_path
+from phongdich.geo.models import Area
+
+from . import errors, forms, selectors, services
+from .models import Case, Cluster, Contact
+
+PAGE_SIZE = 50
+PERSON_READ_REASON = "case investigation"
+
+
+class _Denied(Exception):
+    pass
+
+
+def _error(request, error: ApplicationError):
+    return render(request, "core/error.html", {"error": error.as_dict()}, status=error.status)
+
+
+def _require_people_role(request):
+    if not has_role(request.user, *PEOPLE_ROLES):
+        raise ApplicationError(core_errors.PERMISSION_DENIED)
+
+
+def _scope_area(user) -> Area | None:
+    official = getattr(user, "official", None)
+    return getattr(official, "area", None)
+
+
+def _visible_communes(user):
+    path = viewer_area_path(user)
+    if path is None:
+        return Area.objects.none()
+    return Area.objects.filter(path__startswith=path, kind=Area.Kind.COMMUNE)
+
+
+def _visible_clusters(user):
+    return Cluster.objects.filter(selectors.cases_visible_q(user)).order_by("-created_at")
+
+
+def _message_of(exc: ApplicationError) -> str:
+    return exc.as_dict()["message"]
+
+
+# --- Case list and batch tracing -------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def case_list(request):
+    """/cases/: the cases of the official's area, newest sample first, filterable; select some to trace them
+    in the background."""
+    try:
+        _require_people_role(request)
+        form = forms.CaseFilterForm(request.GET or None)
+        if form.is_bound and not form.is_valid():
+            raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"fields": list(form.errors)})
+        values = form.cleaned_data if form.is_bound else {}
+        area = selectors.filter_area(viewer=request.user, area_id=values.get("area"))
+        cases = selectors.case_list(
+            viewer=request.user,
+            status=values.get("status") or "",
+            area=area,
+            date_from=values.get("date_from"),
+            date_to=values.get("date_to"),
+        )
+    except ApplicationError as exc:
+        return _error(request, exc)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form if form.is_bound else forms.CaseFilterForm(),
+        "page": page,
+        "query": query.urlencode(),
+        "filter_area": area,
+        "scope_area": _scope_area(request.user),
+    }
+    return render(request, "cases/list.html", context)
+
+
+@login_required
+@require_POST
+def trace_batch(request):
+    """Trace the selected cases in the background (cases.tasks); then the run's progress page."""
+    try:
+        _require_people_role(request)
+        ids = [value for value in request.POST.getlist("case") if value.isdigit()][:1000]
+        cases = list(Case.objects.filter(selectors.cases_visible_q(request.user), pk__in=[int(i) for i in ids]))
+    except ApplicationError as exc:
+        return _error(request, exc)
+    if not cases:
+        messages.error(request, _("Select at least one case to trace."))
+        return redirect("cases:list")
+    try:
+        from phongdich.cases.tasks import tracing_run_start
+    except ModuleNotFoundError as exc:
+        if exc.name != "phongdich.cases.tasks":
+            raise
+        messages.error(request, _("Background tracing is not installed on this server."))
+        return redirect("cases:list")
+    try:
+        run = tracing_run_start(actor=request.user, cases=cases)
+    except ApplicationError as exc:
+        messages.error(request, _message_of(exc))
+        return redirect("cases:list")
+    return redirect("cases:run", run_id=run.pk)
+
+
+@login_required
+@require_GET
+def run_detail(request, run_id: int):
+    """/cases/runs/<id>/: a tracing run's progress; the page reloads itself until the run ends."""
+    try:
+        run = selectors.tracing_run_get(viewer=request.user, run_id=run_id)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    cases = run.cases.filter(selectors.cases_visible_q(request.user)).order_by("number")
+    percent = int(100 * run.done / run.total) if run.total else (100 if run.status == run.Status.DONE else 0)
+    finished = run.status in (run.Status.DONE, run.Status.FAILED)
+    return render(request, "cases/run.html", {"run": run, "cases": cases, "percent": percent, "finished": finished})
+
+
+# --- Case entry -------------------------------------------------------------------------------------------
+
+
+def _case_kwargs(*, viewer, data: dict) -> dict:
+    return {
+        "sample_date": data.get("sample_date"),
+        "test_type": data.get("test_type") or "",
+        "onset_date": data.get("onset_date"),
+        "source_exposure_date": data.get("source_exposure_date"),
+        "isolated_at": data.get("isolated_at"),
+        "isolation_place": data.get("isolation_place") or "",
+        "infected_by": selectors.case_find_for_source(viewer=viewer, value=data.get("infected_by")),
+        "cluster": data.get("cluster"),
+        "notes": data.get("notes") or "",
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_create(request):
+    """/cases/new/: find the person in the official's area (or create them), then enter the case.
+
+    GET ?q= searches people (audited search); GET ?person=<id> opens the person (audited read) and the form.
+    POST creates the person when needed and the case in one transaction: an error leaves neither.
+    """
+    try:
+        _require_people_role(request)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    viewer, ip = request.user, client_ip(request)
+    search = forms.PersonSearchForm(request.GET or None)
+    results, person, status = None, None, 200
+    communes = _visible_communes(viewer)
+    person_id = request.POST.get("person") or request.GET.get("person")
+    try:
+        if person_id:
+            from phongdich.people.selectors import person_get
+
+            person = person_get(viewer=viewer, person_id=person_id, reason=PERSON_READ_REASON, ip=ip)
+        elif search.is_valid() and search.cleaned_data["q"]:
+            from phongdich.people.selectors import person_list
+
+            results = list(person_list(viewer=viewer, q=search.cleaned_data["q"], ip=ip)[:20])
+    except ApplicationError as exc:
+        return _error(request, exc)
+    case_form = forms.CaseForm(
+        request.POST if request.method == "POST" else None,
+        clusters=_visible_clusters(viewer),
+        initial={"test_type": Case.TestType.PCR},
+    )
+    own_area = _scope_area(viewer)
+    person_form = forms.NewPersonForm(
+        request.POST if request.method == "POST" and not person else None,
+        areas=communes,
+        prefix="new",
+        initial={"address_area": own_area if getattr(own_area, "kind", "") == Area.Kind.COMMUNE else None},
+    )
+    if request.method == "POST":
+        valid = case_form.is_valid() and (person is not None or person_form.is_valid())
+        if valid:
+            try:
+                with transaction.atomic():
+                    if person is None:
+                        from phongdich.people.services import person_create
+
+                        data = person_form.cleaned_data
+                        person = person_create(
+                            actor=viewer,
+                            full_name=data["full_name"],
+                            phone=data.get("phone") or "",
+                            birth_year=data.get("birth_year"),
+                            citizen_id=data.get("citizen_id") or "",
+                            address_area=data["address_area"],
+                            address_street=data.get("address_street") or "",
+                            created_via="official",
+                        )
+                    case = services.case_create(
+                        actor=viewer,
+                        person=person,
+                        investigator=viewer,
+                        **_case_kwargs(viewer=viewer, data=case_form.cleaned_data),
+                    )
+            except ApplicationError as exc:
+                if person is not None and not person_id:
+                    person = None  # rolled back with the case
+                case_form.add_error(None, _message_of(exc))
+                status = exc.status
+            else:
+                messages.success(request, _("Case %(number)s was entered.") % {"number": case.number})
+                return redirect("cases:detail", case_id=case.pk)
+        else:
+            status = 400
+    context = {
+        "search": search,
+        "results": results,
+        "person": person,
+        "form": case_form,
+        "person_form": person_form,
+        "scope_area": _scope_area(viewer),
+    }
+    return render(request, "cases/create.html", context, status=status)
+
+
+# --- The case page -------------------------------------------------------------------------------------------
+
+
+def _case_page(request, case_id, *, edit_form=None, interview_form=None, status_form=None, status=200):
+    viewer, ip = request.user, client_ip(request)
+    case = selectors.case_get(viewer=viewer, case_id=case_id, ip=ip)
+    contacts = selectors.case_contacts(viewer=viewer, case=case)
+    presences = selectors.case_presences(viewer=viewer, case=case)
+    if edit_form is None:
+        edit_form = forms.CaseForm(
+            clusters=_visible_clusters(viewer),
+            initial={
+                "sample_date": case.sample_date,
+                "test_type": case.test_type,
+                "onset_date": case.onset_date,
+                "source_exposure_date": case.source_exposure_date,
+                "isolated_at": timezone.localtime(case.isolated_at),
+                "isolation_place": case.isolation_place,
+                "infected_by": case.infected_by.number if case.infected_by else "",
+                "cluster": case.cluster_id,
+                "notes": case.notes,
+            },
+        )
+    interview_results = None
+    iq = (request.GET.get("iq") or "").strip()[:100]
+    if iq:
+        from phongdich.people.selectors import person_list
+
+        interview_results = list(person_list(viewer=viewer, q=iq, ip=ip).exclude(pk=case.person_id)[:20])
+    levels = [{"level": level, "rows": rows} for level, rows in contacts.items()]
+    context = {
+        "case": case,
+        "person": case.person,
+        "levels": levels,
+        "contacts_count": sum(len(rows) for rows in contacts.values()),
+        "presences": presences,
+        "notices": selectors.case_exposure_notices(case=case),
+        "edit_form": edit_form,
+        "status_form": status_form or forms.CaseStatusForm(initial={"on": timezone.localdate()}),
+        "interview_form": interview_form or forms.InterviewForm.blank(),
+        "interview_results": interview_results,
+        "iq": iq,
+        "new_person_form": forms.NewPersonForm(areas=_visible_communes(viewer), prefix="new"),
+        "infected": case.infected.filter(selectors.cases_visible_q(viewer)).order_by("number"),
+    }
+    return render(request, "cases/detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def case_detail(request, case_id: int):
+    """/cases/<id>/: the case (audited read), its window and rule, presences, contacts and notices."""
+    try:
+        _require_people_role(request)
+        return _case_page(request, case_id)
+    except ApplicationError as exc:
+        return _error(request, exc)
+
+
+def _case_for_write(request, case_id) -> Case:
+    _require_people_role(request)
+    return selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
+
+
+@login_required
+@require_POST
+def case_edit(request, case_id: int):
+    """Change the case's facts; its window is computed again (services.case_update)."""
+    try:
+        case = _case_for_write(request, case_id)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    form = forms.CaseForm(request.POST, clusters=_visible_clusters(request.user))
+    if form.is_valid():
+        try:
+            data = _case_kwargs(viewer=request.user, data=form.cleaned_data)
+            if data["isolated_at"] is None:
+                data.pop("isolated_at")
+            services.case_update(actor=request.user, case=case, **data)
+        except ApplicationError as exc:
+            form.add_error(None, _message_of(exc))
+            return _case_page(request, case_id, edit_form=form, status=exc.status)
+        messages.success(request, _("The case was updated."))
+        return redirect("cases:detail", case_id=case.pk)
+    return _case_page(request, case_id, edit_form=form, status=400)
+
+
+@login_required
+@require_POST
+def case_status(request, case_id: int):
+    """Record the case's outcome (recovered or died) and its date."""
+    try:
+        case = _case_for_write(request, case_id)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    form = forms.CaseStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_status_set(
+                actor=request.user, case=case, status=form.cleaned_data["status"], on=form.cleaned_data.get("on")
+            )
+        except ApplicationError as exc:
+            form.add_error(None, _message_of(exc))
+            return _case_page(request, case_id, status_form=form, status=exc.status)
+        messages.success(request, _("The case's outcome was recorded."))
+        return redirect("cases:detail", case_id=case.pk)
+    return _case_page(request, case_id, status_form=form, status=400)
+
+
+@login_required
+@require_POST
+def case_trace(request, case_id: int):
+    """Trace this case from check-ins now (cases.tracing); the contacts found appear on its page."""
+    try:
+        case = _case_for_write(request, case_id)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    try:
+        from phongdich.cases.tracing import case_trace_checkins
+    except ModuleNotFoundError as exc:
+        if exc.name != "phongdich.cases.tracing":
+            raise
+        messages.error(request, _("Tracing from check-ins is not installed on this server."))
+        return redirect("cases:detail", case_id=case.pk)
+    try:
+        result = case_trace_checkins(case=case, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, _message_of(exc))
+    else:
+        messages.success(
+            request,
+            _("Tracing done: %(contacts)s contacts, %(links)s new pieces of evidence.")
+            % {"contacts": result.contacts_found, "links": result.links_added},
+        )
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@login_required
+@require_POST
+def case_interview(request, case_id: int):
+    """Add a contact named in the case's interview: a person found in the area, or a new person."""
+    try:
+        case = _case_for_write(request, case_id)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    viewer = request.user
+    form = forms.InterviewForm(request.POST)
+    person_form = forms.NewPersonForm(request.POST, areas=_visible_communes(viewer), prefix="new")
+    if not form.is_valid():
+        return _case_page(request, case_id, interview_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            if data.get("person"):
+                from phongdich.people.selectors import person_get
+
+                person = person_get(
+                    viewer=viewer, person_id=data["person"], reason=PERSON_READ_REASON, ip=client_ip(request)
+                )
+            elif person_form.is_valid():
+                from phongdich.people.services import person_create
+
+                new = person_form.cleaned_data
+                person = person_create(
+                    actor=viewer,
+                    full_name=new["full_name"],
+                    phone=new.get("phone") or "",
+                    birth_year=new.get("birth_year"),
+                    citizen_id=new.get("citizen_id") or "",
+                    address_area=new["address_area"],
+                    address_street=new.get("address_street") or "",
+                    created_via="official",
+                )
+            else:
+                form.add_error(
+                    None, _("Choose a person found in your area, or enter the new person's name and commune.")
+                )
+                raise _Denied
+            _link, created = services.contact_interview_add(
+                actor=viewer,
+                case=case,
+                person=person,
+                setting=data["setting"],
+                nonce=data["nonce"],
+                place=data.get("place") or "",
+                exposure_start=data.get("exposure_start"),
+                exposure_end=data.get("exposure_end"),
+                note=data.get("note") or "",
+            )
+    except _Denied:
+        return _case_page(request, case_id, interview_form=form, status=400)
+    except ApplicationError as exc:
+        form.add_error(None, _message_of(exc))
+        return _case_page(request, case_id, interview_form=form, status=exc.status)
+    if created:
+        messages.success(request, _("%(name)s was added as an F1 contact.") % {"name": person.full_name})
+    else:
+        messages.info(request, _("This contact was already recorded."))
+    return redirect("cases:detail", case_id=case.pk)
+
+
+# --- Contacts -----------------------------------------------------------------------------------------------
+
+
+def _contact_page(request, contact_id, *, form=None, status=200):
+    contact = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
+    links = list(selectors.contact_links(contact=contact))
+    for link in links:
+        link.case_visible = selectors.viewer_sees(request.user, link.case.area_path)
+    context = {
+        "contact": contact,
+        "person": contact.person,
+        "links": links,
+        "next_statuses": sorted(services.CONTACT_NEXT[contact.status]),
+        "form": form or forms.ContactStatusForm(initial={"quarantine_start": timezone.localdate()}),
+        "quarantine_days": services.contact_quarantine_days(),
+        "today": timezone.localdate(),
+    }
+    return render(request, "cases/contact.html", context, status=status)
+
+
+@login_required
+@require_GET
+def contact_detail(request, contact_id: int):
+    """/cases/contacts/<id>/: the contact (audited read), all its evidence and the status actions."""
+    try:
+        _require_people_role(request)
+        return _contact_page(request, contact_id)
+    except ApplicationError as exc:
+        return _error(request, exc)
+
+
+@login_required
+@require_POST
+def contact_status(request, contact_id: int):
+    """Confirm, dismiss (with a reason), quarantine (from a date) or release a contact."""
+    try:
+        _require_people_role(request)
+        contact = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
+    except ApplicationError as exc:
+        return _error(request, exc)
+    form = forms.ContactStatusForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.contact_status_set(
+                actor=request.user,
+                contact=contact,
+                status=data["status"],
+                reason=data.get("reason") or "",
+                quarantine_start=data.get("quarantine_start"),
+            )
+        except ApplicationError as exc:
+            form.add_error(None, _message_of(exc))
+            return _contact_page(request, contact_id, form=form, status=exc.status)
+        messages.success(request, _("The contact's status was changed."))
+        back = request.POST.get("next", "")
+        if back.startswith("/cases/") and "//" not in back:
+            return redirect(back)
+        return redirect("cases:contact", contact_id=contact.pk)
+    return _contact_page(request, contact_id, form=form, status=400)
+
+
+# --- Work list and export ---------------------------------------------------------------------------------------
+
+
+def _worklist(request):
+    _require_people_role(request)
+    form = forms.WorklistFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"fields": list(form.errors)})
+    values = form.cleaned_data if form.is_bound else {}
+    area = selectors.filter_area(viewer=request.user, area_id=values.get("area"))
+    contacts = selectors.contact_worklist(
+        viewer=request.user, area=area, level=values.get("level") or None, status=values.get("status") or "open"
+    )
+    return form, area, contacts, values
+
+
+def _commune_names(paths) -> dict[str, str]:
+    """Area path → the name of the area itself (a commune, or a village under one)."""
+    names = dict(Area.objects.filter(path__in=set(paths)).values_list("path", "name"))
+    return {path: names.get(path, path) for path in paths}
+
+
+@login_required
+@require_GET
+def worklist(request):
+    """/cases/worklist/: per commune, the F1 (and F2) to contact and quarantine; filterable; Excel export."""
+    try:
+        form, area, contacts, values = _worklist(request)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    page = Paginator(contacts, 200).get_page(request.GET.get("page"))
+    rows = list(page)
+    numbers = selectors.worklist_cases(rows)
+    names = _commune_names({row.area_path for row in rows})
+    groups: list[dict] = []
+    for contact in rows:
+        contact.case_numbers = numbers.get(contact.pk, [])
+        if not groups or groups[-1]["path"] != contact.area_path:
+            groups.append({"path": contact.area_path, "name": names[contact.area_path], "contacts": []})
+        groups[-1]["contacts"].append(contact)
+    audit_record(
+        actor=request.user,
+        action="cases.contact.listed",
+        extra={"status": values.get("status") or "open", "area": area.path if area else "", "shown": len(rows)},
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form if form.is_bound else forms.WorklistFilterForm(),
+        "page": page,
+        "groups": groups,
+        "query": query.urlencode(),
+        "filter_area": area,
+        "scope_area": _scope_area(request.user),
+    }
+    return render(request, "cases/worklist.html", context)
+
+
+EXPORT_HEADER = [
+    "Xã/phường (Commune)",
+    "Cấp (Level)",
+    "Họ tên (Name)",
+    "Năm sinh (Born)",
+    "Điện thoại (Phone)",
+    "CCCD (Citizen ID)",
+    "Địa chỉ (Address)",
+    "Tình trạng (Status)",
+    "Ca bệnh (Cases)",
+    "Tiếp xúc đầu (First exposure)",
+    "Tiếp xúc cuối (Last exposure)",
+    "Cách ly từ (Quarantine from)",
+    "Cách ly đến (Quarantine until)",
+]
+
+
+@login_required
+@require_GET
+def worklist_export(request):
+    """The work list as .xlsx (core.exports: formula-safe), audited as `cases.contact.exported`."""
+    try:
+        _form, area, contacts, values = _worklist(request)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    contacts = list(contacts[:20000])
+    numbers = selectors.worklist_cases(contacts)
+    names = _commune_names({contact.area_path for contact in contacts})
+    statuses = dict(Contact.Status.choices)
+    rows = [
+        [
+            names[c.area_path],
+            f"F{c.level}",
+            c.person.full_name,
+            c.person.birth_year,
+            c.person.phone,
+            c.person.citizen_id,
+            c.person.address_street,
+            statuses.get(c.status, c.status),
+            ", ".join(numbers.get(c.pk, [])),
+            c.first_exposure_at,
+            c.last_exposure_at,
+            c.quarantine_start,
+            c.quarantine_end,
+        ]
+        for c in contacts
+    ]
+    audit_record(
+        actor=request.user,
+        action="cases.contact.exported",
+        extra={"status": values.get("status") or "open", "area": area.path if area else "", "rows": len(rows)},
+    )
+    filename = f"danh-sach-tiep-xuc-{timezone.localdate():%Y%m%d}.xlsx"
+    return xlsx_response(filename, [("F1-F2", EXPORT_HEADER, rows)])
+
+
+# --- Clusters -------------------------------------------------------------------------------------------------
+
+
+def _cluster_venues(user):
+    from phongdich.venues.selectors import venue_list
+
+    return venue_list(viewer=user).order_by("name_folded")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cluster_list(request):
+    """/cases/clusters/: the clusters of the area and a form to create one (optionally at a venue)."""
+    try:
+        _require_people_role(request)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    form = forms.ClusterForm(
+        request.POST if request.method == "POST" else None,
+        venues=_cluster_venues(request.user),
+        initial={"venue": request.GET.get("venue"), "name": request.GET.get("name", "")},
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            area = _scope_area(request.user)
+            try:
+                cluster = services.cluster_create(
+                    actor=request.user,
+                    name=form.cleaned_data["name"],
+                    venue=form.cleaned_data.get("venue"),
+                    area_path=area.path if area is not None else "",
+                )
+            except ApplicationError as exc:
+                form.add_error(None, _message_of(exc))
+                status = exc.status
+            else:
+                messages.success(request, _("The cluster was created."))
+                return redirect("cases:cluster", cluster_id=cluster.pk)
+        else:
+            status = 400
+    clusters = selectors.cluster_list(viewer=request.user)
+    return render(request, "cases/clusters.html", {"clusters": clusters, "form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cluster_detail(request, cluster_id: int):
+    """/cases/clusters/<id>/: the cluster's cases and its transmission graph (Cytoscape.js). POST attaches a
+    case by its number."""
+    try:
+        _require_people_role(request)
+        cluster = selectors.cluster_get(viewer=request.user, cluster_id=cluster_id)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    status = 200
+    if request.method == "POST":
+        number = (request.POST.get("case_number") or "").strip()
+        try:
+            case = selectors.case_find_for_source(viewer=request.user, value=number)
+            if case is None:
+                raise ApplicationError(errors.INVALID_CLUSTER, extra={"field": "case_number"})
+            services.case_update(actor=request.user, case=case, cluster=cluster)
+        except ApplicationError as exc:
+            messages.error(request, _message_of(exc))
+            status = exc.status
+        else:
+            messages.success(request, _("Case %(number)s was added to the cluster.") % {"number": case.number})
+            return redirect("cases:cluster", cluster_id=cluster.pk)
+    cases = selectors.case_list(viewer=request.user, cluster=cluster)
+    return render(request, "cases/cluster.html", {"cluster": cluster, "cases": cases}, status=status)
+
+
+@login_required
+@require_GET
+def cluster_graph(request, cluster_id: int):
+    """The graph's elements as JSON (scoped to the official; audited)."""
+    try:
+        _require_people_role(request)
+        cluster = selectors.cluster_get(viewer=request.user, cluster_id=cluster_id)
+        graph = selectors.cluster_graph(viewer=request.user, cluster=cluster)
+    except ApplicationError as exc:
+        return JsonResponse(exc.as_dict(), status=exc.status)
+    return JsonResponse(graph)
+
+
+# --- Public: exposure notices -----------------------------------------------------------------------------------
+
+
+@require_GET
+def exposures(request):
+    """/cases/exposures/: the published exposure notices of the last days (venue, address, area, times).
+    Public: no person, no case number."""
+    notices = list(selectors.exposure_notices_public()[:500])
+    return render(request, "cases/exposures.html", {"notices": notices, "days": settings.EXPOSURE_NOTICE_PUBLIC_DAYS})
