@@ -1,0 +1,56 @@
+"""Error codes of the telecom app (one shape: core.errors). Listed in docs/telecom.md.
+
+Problems of single rows of a file are not errors of the request: they are stored on the import
+(TelecomImport.errors) with their line, column and reason (see ROW_REASONS in readers.py).
+"""
+
+from phongdich.core.errors import ErrorCode
+
+FILE_TYPE = ErrorCode(
+    "telecom_file_type",
+    415,
+    "Tệp không phải CSV (UTF-8) hoặc Excel .xlsx.",
+    "The file is neither a CSV (UTF-8) nor an Excel .xlsx file.",
+)
+FILE_TOO_LARGE = ErrorCode(
+    "telecom_file_too_large",
+    413,
+    "Tệp quá lớn.",
+    "The file is too large.",
+)
+FILE_EMPTY = ErrorCode(
+    "telecom_file_empty",
+    400,
+    "Tệp trống hoặc chỉ có dòng tiêu đề.",
+    "The file is empty or has only the header line.",
+)
+FILE_ENCODING = ErrorCode(
+    "telecom_file_encoding",
+    400,
+    "Tệp CSV phải được mã hóa UTF-8.",
+    "The CSV file must be encoded in UTF-8.",
+)
+COLUMNS = ErrorCode(
+    "telecom_columns",
+    400,
+    "Dòng tiêu đề (dòng 1) thiếu cột bắt buộc hoặc có cột trùng.",
+    "The header (line 1) lacks a required column or names one twice.",
+)
+DUPLICATE_FILE = ErrorCode(
+    "telecom_duplicate_file",
+    409,
+    "Tệp này đã được nhập (hoặc đang được nhập).",
+    "This file was already imported (or is being imported).",
+)
+INVALID_OPTIONS = ErrorCode(
+    "telecom_invalid_options",
+    400,
+    "Nhà mạng, loại tệp hoặc cách xử lý dòng lỗi không hợp lệ.",
+    "Unknown operator, file kind or bad-row policy.",
+)
+CASE_NO_PHONE = ErrorCode(
+    "telecom_case_no_phone",
+    409,
+    "Ca bệnh chưa có số điện thoại: không truy vết được bằng dữ liệu nhà mạng.",
+    "The case has no phone number: it cannot be traced through telecom records.",
+)

@@ -1,0 +1,176 @@
+"""Telecom operators' data for tracing: cell lists, subscriber location records, their imports, trace runs.
+
+Data only; writes go through telecom.services. Location records are kept by phone number (E.164): they are
+matched to people (people.Person.phone) only when a case is traced, never at import.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class Operator(models.TextChoices):
+    """The mobile networks of RULES.md §8 (people.validation.MOBILE_PREFIXES). Numbers move between networks
+    (number portability), so an operator's file may hold any prefix."""
+
+    VIETTEL = "viettel", "Viettel"
+    VINAPHONE = "vinaphone", "VinaPhone"
+    MOBIFONE = "mobifone", "MobiFone"
+    VIETNAMOBILE = "vietnamobile", "Vietnamobile"
+    GMOBILE = "gmobile", "Gmobile"
+
+
+class TelecomImport(models.Model):
+    """One file from an operator (cells or location records) and what became of it.
+
+    `errors` is a list of {line, column, code, reason_vi, reason_en} (line 1 is the header). With the
+    policy all_or_nothing any bad row fails the import and nothing is written; with skip_bad_rows the good
+    rows are written and each skipped row is listed.
+    """
+
+    class Kind(models.TextChoices):
+        CELLS = "cells", "Danh sách trạm phát sóng"
+        LOCATIONS = "locations", "Dữ liệu vị trí thuê bao"
+
+    class Policy(models.TextChoices):
+        ALL_OR_NOTHING = "all_or_nothing", "Có dòng lỗi thì không nhập gì"
+        SKIP_BAD_ROWS = "skip_bad_rows", "Bỏ qua dòng lỗi, nhập các dòng đúng"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Đang chờ"
+        RUNNING = "running", "Đang xử lý"
+        DONE = "done", "Xong"
+        FAILED = "failed", "Không nhập"
+
+    class Phase(models.TextChoices):
+        NONE = "", "—"
+        VALIDATING = "validating", "Đang kiểm tra"
+        WRITING = "writing", "Đang ghi"
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel (.xlsx)"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING, Status.DONE)
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    operator = models.CharField(max_length=20, choices=Operator.choices)
+    policy = models.CharField(max_length=20, choices=Policy.choices, default=Policy.ALL_OR_NOTHING)
+    file_name = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=4, choices=Format.choices)
+    file_size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    # Where the upload waits for the task; emptied (and the file deleted) once processed: the file holds
+    # the same personal data as the records.
+    stored_path = models.CharField(max_length=500, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    area_path = models.CharField(max_length=255, blank=True, db_index=True)  # the uploader's area: scoping
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    phase = models.CharField(max_length=12, choices=Phase.choices, default="", blank=True)
+    rows_total = models.PositiveIntegerField(default=0)  # an estimate while queued/running, exact when finished
+    rows_done = models.PositiveIntegerField(default=0)  # rows checked so far (progress)
+    rows_imported = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    errors_truncated = models.BooleanField(default=False)  # more rows were rejected than `errors` lists
+    failure_code = models.CharField(max_length=50, blank=True)  # a whole-file problem (e.g. telecom_columns)
+    # Bumped by every run of the task: a run that finds another number at write time gives way (see services).
+    attempt = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The same file once: a failed import does not count (the cell list may have been fixed since).
+            models.UniqueConstraint(
+                fields=["sha256"],
+                condition=Q(status__in=["queued", "running", "done"]),
+                name="telecom_import_file_once",
+            )
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.operator} {self.kind} {self.file_name}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, int(100 * self.rows_done / self.rows_total))
+
+
+class Cell(models.Model):
+    """A cell (trạm phát sóng / ô) of an operator: where it is and how far it reaches."""
+
+    operator = models.CharField(max_length=20, choices=Operator.choices)
+    cell_id = models.CharField(max_length=64)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6)
+    radius_m = models.PositiveIntegerField()
+    area = models.ForeignKey("geo.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    source_import = models.ForeignKey(TelecomImport, null=True, on_delete=models.SET_NULL, related_name="cells")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["operator", "cell_id"], name="telecom_cell_unique")]
+        # Neighbouring cells (TELECOM_NEIGHBOUR_CELL_M) are found in a latitude band first.
+        indexes = [models.Index(fields=["latitude", "longitude"], name="telecom_cell_position")]
+
+    def __str__(self):
+        return f"{self.operator} {self.cell_id}"
+
+
+class SubscriberLocation(models.Model):
+    """A phone seen in a cell from `start` to `end` (operator's record). Personal data: deleted after
+    TELECOM_RETENTION_DAYS; read only by services that audit."""
+
+    operator = models.CharField(max_length=20, choices=Operator.choices)
+    phone = models.CharField(max_length=16)  # E.164
+    cell = models.ForeignKey(Cell, on_delete=models.PROTECT, related_name="+")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    source_import = models.ForeignKey(TelecomImport, on_delete=models.CASCADE, related_name="locations")
+
+    class Meta:
+        indexes = [
+            # Tracing: who else was in this cell at this time.
+            models.Index(fields=["cell", "start"], name="telecom_loc_cell_start"),
+            # Tracing: where the case's phone was; import: overlaps with existing records.
+            models.Index(fields=["phone", "start"], name="telecom_loc_phone_start"),
+            # Retention: records ended before the cut-off.
+            models.Index(fields=["end"], name="telecom_loc_end"),
+        ]
+        constraints = [models.CheckConstraint(condition=Q(end__gte=F("start")), name="telecom_loc_end_after_start")]
+
+
+class TelecomTrace(models.Model):
+    """One run of telecom tracing for a case: what it found, including the phones that match nobody.
+
+    `unknown` lists {phone, records, overlap_minutes, first, last, cells} of subscribers who shared a cell
+    with the case but are not in people: the health department asks the operator who they are. Deleted
+    with the records after TELECOM_RETENTION_DAYS.
+    """
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="telecom_traces")
+    run_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    phone = models.CharField(max_length=16)  # the case's phone, as traced
+    case_records = models.PositiveIntegerField(default=0)
+    candidate_records = models.PositiveIntegerField(default=0)  # others' records with enough overlap
+    people_found = models.PositiveIntegerField(default=0)
+    links_added = models.PositiveIntegerField(default=0)
+    links_existing = models.PositiveIntegerField(default=0)
+    unknown = models.JSONField(default=list, blank=True)
+    min_overlap_minutes = models.PositiveIntegerField()
+    neighbour_cell_m = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

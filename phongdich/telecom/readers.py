@@ -1,0 +1,309 @@
+"""Reading operators' files: the type from the content, the header in either language, rows one at a time.
+
+A file is a CSV (UTF-8 with or without BOM; comma or semicolon) or an Excel .xlsx (first sheet). The first
+line (row) is the header; line numbers are those the operator sees in their editor or spreadsheet. Rows are
+streamed, never loaded whole: a file may be tens of megabytes.
+"""
+
+import csv
+import datetime as dt
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.utils import timezone
+
+from phongdich.core.errors import ApplicationError
+from phongdich.core.text import fold
+
+from . import errors
+
+# Header names as operators write them, folded (core.text.fold, spaces and dashes as underscores).
+LOCATION_COLUMNS = {
+    "phone": ("so_thue_bao", "thue_bao", "so_dien_thoai", "sdt", "phone", "msisdn", "phone_number"),
+    "cell_id": ("ma_tram", "ma_cell", "ma_o", "cell_id", "cell", "cellid", "ci"),
+    "start": ("bat_dau", "thoi_gian_bat_dau", "tu", "start", "start_time", "begin"),
+    "end": ("ket_thuc", "thoi_gian_ket_thuc", "den", "end", "end_time", "stop"),
+}
+CELL_COLUMNS = {
+    "cell_id": LOCATION_COLUMNS["cell_id"],
+    "latitude": ("vi_do", "lat", "latitude"),
+    "longitude": ("kinh_do", "lon", "lng", "long", "longitude"),
+    "radius_m": ("ban_kinh", "ban_kinh_m", "radius", "radius_m"),
+}
+# Optional: the commune of a cell, by its official code or area path.
+CELL_OPTIONAL_COLUMNS = {"area": ("ma_xa", "ma_dia_ban", "area", "area_code")}
+# The names shown when a column is missing (Vietnamese / English).
+COLUMN_LABELS = {
+    "phone": "so_thue_bao / phone",
+    "cell_id": "ma_tram / cell_id",
+    "start": "bat_dau / start",
+    "end": "ket_thuc / end",
+    "latitude": "vi_do / lat",
+    "longitude": "kinh_do / lon",
+    "radius_m": "ban_kinh / radius_m",
+    "area": "ma_xa / area_code",
+}
+
+_SIGNATURES = [
+    (b"%PDF", "PDF"),
+    (b"\x89PNG", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF8", "GIF"),
+    (b"\xd0\xcf\x11\xe0", "Excel 97–2003 (.xls) / OLE"),
+    (b"\x1f\x8b", "gzip"),
+    (b"Rar!", "RAR"),
+    (b"7z\xbc\xaf", "7-Zip"),
+]
+_HEADER_SEPARATORS = re.compile(r"[\s\-./()]+")
+
+
+def columns_for(kind: str) -> tuple[dict, dict]:
+    return (CELL_COLUMNS, CELL_OPTIONAL_COLUMNS) if kind == "cells" else (LOCATION_COLUMNS, {})
+
+
+def header_key(name) -> str:
+    """'Số thuê bao' -> 'so_thue_bao'; 'Cell-ID' -> 'cell_id'."""
+    return _HEADER_SEPARATORS.sub("_", fold(str(name or ""))).strip("_")
+
+
+def detect_format(path: Path) -> str:
+    """'csv' or 'xlsx' from the bytes, whatever the file is called; telecom_file_type for anything else."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if not head.strip():
+        raise ApplicationError(errors.FILE_EMPTY)
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                if "xl/workbook.xml" in archive.namelist():
+                    return "xlsx"
+        except zipfile.BadZipFile:
+            pass
+        raise ApplicationError(errors.FILE_TYPE, extra={"detected": "ZIP"})
+    for signature, label in _SIGNATURES:
+        if head.startswith(signature):
+            raise ApplicationError(errors.FILE_TYPE, extra={"detected": label})
+    if b"\x00" in head:  # UTF-16 or a binary format: no text CSV has NUL bytes
+        raise ApplicationError(errors.FILE_TYPE, extra={"detected": "binary"})
+    return "csv"
+
+
+@dataclass
+class Row:
+    line: int
+    values: dict  # field -> raw value (str, or a number/datetime from Excel)
+    extra_values: bool = False  # more cells than the header has columns (not all empty)
+
+
+class Table:
+    """An open file: `fields` maps our field names to column positions; iterate for Rows."""
+
+    def __init__(self, path: Path, file_format: str, kind: str):
+        self.path, self.file_format, self.kind = path, file_format, kind
+        self._close = []
+        if file_format == "xlsx":
+            header, self._rows = self._open_xlsx()
+        else:
+            header, self._rows = self._open_csv()
+        self.header = header
+        self.fields = self._match_header(header)
+
+    def close(self):
+        for close in self._close:
+            close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def estimate_rows(self) -> int:
+        """Data rows, roughly (a quoted field may span lines; blank lines count): for the progress bar."""
+        if self.file_format == "xlsx":
+            return max(0, (self._sheet.max_row or 1) - 1)
+        count = 0
+        with self.path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                count += block.count(b"\n")
+        return max(0, count - 1)
+
+    def _open_csv(self):
+        handle = self.path.open("rb")
+        self._close.append(handle.close)
+        lines = _Lines(handle)
+        first = lines.peek_first()
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+        reader = csv.reader(lines, delimiter=delimiter)
+        self.delimiter = delimiter
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise ApplicationError(errors.FILE_EMPTY) from None
+
+        def rows():
+            while True:
+                start_line = lines.line + 1
+                try:
+                    values = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    raise ApplicationError(
+                        errors.FILE_TYPE, extra={"line": lines.line, "detail": str(exc)[:200]}
+                    ) from exc
+                yield start_line, values
+
+        return header, rows()
+
+    def _open_xlsx(self):
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(self.path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+            raise ApplicationError(errors.FILE_TYPE, extra={"detected": "damaged xlsx"}) from exc
+        self._close.append(workbook.close)
+        self._sheet = workbook.worksheets[0]
+        iterator = self._sheet.iter_rows(values_only=True)
+        try:
+            header = ["" if value is None else str(value) for value in next(iterator)]
+        except StopIteration:
+            raise ApplicationError(errors.FILE_EMPTY) from None
+
+        def rows():
+            for line, values in enumerate(iterator, start=2):
+                yield line, list(values)
+
+        return header, rows()
+
+    def _match_header(self, header) -> dict[str, int]:
+        required, optional = columns_for(self.kind)
+        wanted = {**required, **optional}
+        fields: dict[str, int] = {}
+        twice = []
+        for position, name in enumerate(header):
+            key = header_key(name)
+            for field, aliases in wanted.items():
+                if key in aliases:
+                    if field in fields:
+                        twice.append(field)
+                    fields[field] = position
+        missing = [field for field in required if field not in fields]
+        if missing or twice:
+            expected = [COLUMN_LABELS[field] for field in required]
+            raise ApplicationError(
+                errors.COLUMNS,
+                extra={
+                    "line": 1,
+                    "missing": [COLUMN_LABELS[field] for field in missing],
+                    "duplicated": [COLUMN_LABELS[field] for field in twice],
+                    "expected": expected,
+                    "found": [str(name)[:60] for name in header][:30],
+                },
+                vi=f"Dòng 1: {'thiếu cột ' + ', '.join(COLUMN_LABELS[f] for f in missing) if missing else 'cột trùng'}."
+                f" Các cột cần có: {', '.join(expected)}.",
+                en=f"Line 1: {'missing column(s) ' + ', '.join(COLUMN_LABELS[f] for f in missing) if missing else 'a column named twice'}."
+                f" Expected columns: {', '.join(expected)}.",
+            )
+        return fields
+
+    def __iter__(self) -> Iterator[Row]:
+        width = len(self.header)
+        for line, values in self._rows:
+            if all(_blank(value) for value in values):
+                continue  # blank lines (and Excel's formatted-but-empty rows) are not rows
+            picked = {field: values[position] if position < len(values) else None for field, position in self.fields.items()}
+            extra = any(not _blank(value) for value in values[width:])
+            yield Row(line=line, values=picked, extra_values=extra)
+
+
+class _Lines:
+    """Feeds csv.reader one decoded line at a time and counts lines, so a row's first line is known.
+
+    Bytes are split on newlines before decoding (a newline byte never occurs inside a UTF-8 character),
+    so a file that is not UTF-8 is refused naming the exact line.
+    """
+
+    def __init__(self, handle):
+        self._handle = handle
+        self.line = 0
+        self._first = None
+
+    def _decode(self, raw: bytes, line: int) -> str:
+        try:
+            return raw.decode("utf-8-sig" if line == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise ApplicationError(errors.FILE_ENCODING, extra={"line": line}) from exc
+
+    def peek_first(self) -> str:
+        self._first = self._decode(self._handle.readline(), 1)
+        return self._first
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        if self._first is not None:
+            text, self._first = self._first, None
+        else:
+            raw = self._handle.readline()
+            if not raw:
+                raise StopIteration
+            text = self._decode(raw, self.line + 1)
+        if not text:
+            raise StopIteration
+        self.line += 1
+        return text
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def cell_text(value) -> str:
+    """A cell as text: Excel stores 84912345678 and 12345 as numbers (12345.0 as a float)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+_TEXT_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%Y/%m/%d %H:%M:%S")
+
+
+def parse_time(value) -> dt.datetime | None:
+    """An aware datetime from an ISO text ("2021-09-14 08:05[:00][+07:00]"), a Vietnamese one
+    ("14/09/2021 08:05"), or an Excel date-time. Times without a zone are Vietnam time (TIME_ZONE).
+    A date without a time is refused (None): a stay needs its hour."""
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, dt.date) or value is None:
+        return None
+    else:
+        text = str(value).strip()
+        if len(text) <= 10:
+            return None
+        parsed = None
+        try:
+            parsed = dt.datetime.fromisoformat(text)
+        except ValueError:
+            for pattern in _TEXT_FORMATS:
+                try:
+                    parsed = dt.datetime.strptime(text, pattern)
+                    break
+                except ValueError:
+                    continue
+        if parsed is None:
+            return None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
+    return parsed
+
+
+def open_table(path: Path, file_format: str, kind: str) -> Table:
+    return Table(Path(path), file_format, kind)

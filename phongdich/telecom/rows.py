@@ -1,0 +1,285 @@
+"""Checking the rows of an operator's file, one at a time, against the file so far and the database.
+
+Each checker turns a file's rows into a plan (what to write) and a list of row errors. It never writes;
+telecom.services writes the plan in one transaction. Reasons are stable codes with both languages.
+"""
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+
+from phongdich.core.errors import ApplicationError
+from phongdich.geo.models import Area
+from phongdich.people.validation import normalise_phone
+
+from .models import Cell, SubscriberLocation
+from .readers import Row, cell_text, parse_time
+
+# How far ahead of the server's clock a record may end (the operator's clock a little fast), not more.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+# Cells: latitude and longitude inside Vietnam, the islands included (Trường Sa reaches 117.5° E).
+LAT_RANGE = (Decimal("8.0"), Decimal("23.5"))
+LON_RANGE = (Decimal("102.0"), Decimal("117.5"))
+RADIUS_RANGE = (1, 100_000)  # metres; an extended-range cell reaches about 100 km
+CELL_ID_MAX = 64
+
+# code: (Vietnamese, English); "{…}" are filled from the row.
+ROW_REASONS = {
+    "missing_value": ("Thiếu giá trị.", "Missing value."),
+    "invalid_phone": (
+        "Số thuê bao không hợp lệ: {value}.",
+        "Invalid subscriber number: {value}.",
+    ),
+    "invalid_time": (
+        "Thời gian không đọc được: {value} (dùng 2021-09-14 08:05 hoặc 14/09/2021 08:05).",
+        "Unreadable time: {value} (use 2021-09-14 08:05 or 14/09/2021 08:05).",
+    ),
+    "end_before_start": ("Thời điểm kết thúc trước thời điểm bắt đầu.", "The end is before the start."),
+    "in_future": ("Thời gian ở tương lai.", "The time is in the future."),
+    "stay_too_long": (
+        "Thời gian ở một trạm dài hơn {hours} giờ.",
+        "The stay in one cell is longer than {hours} hours.",
+    ),
+    "unknown_cell": (
+        "Mã trạm {value} không có trong danh sách trạm của nhà mạng này (nhập danh sách trạm trước).",
+        "Cell {value} is not in this operator's cell list (import the cell list first).",
+    ),
+    "overlap_in_file": (
+        "Trùng hoặc chồng lấn thời gian với dòng {other} (cùng thuê bao, cùng trạm).",
+        "Duplicates or overlaps line {other} (same subscriber, same cell).",
+    ),
+    "overlap_existing": (
+        "Trùng hoặc chồng lấn thời gian với dữ liệu đã nhập (lần nhập #{other}, cùng thuê bao, cùng trạm).",
+        "Duplicates or overlaps a record already imported (import #{other}, same subscriber, same cell).",
+    ),
+    "extra_values": ("Dòng có nhiều ô hơn dòng tiêu đề.", "The row has more cells than the header."),
+    "value_too_long": ("Giá trị dài quá {max} ký tự.", "The value is longer than {max} characters."),
+    "invalid_coordinate": (
+        "Tọa độ không hợp lệ hoặc ngoài Việt Nam: {value}.",
+        "Invalid coordinate, or outside Vietnam: {value}.",
+    ),
+    "invalid_radius": (
+        "Bán kính phải là số mét nguyên từ 1 đến 100000: {value}.",
+        "The radius must be whole metres from 1 to 100000: {value}.",
+    ),
+    "unknown_area": ("Mã địa bàn không tồn tại: {value}.", "Unknown area code: {value}."),
+    "duplicate_cell": ("Mã trạm trùng với dòng {other}.", "The cell id repeats line {other}."),
+    "overlap_concurrent": (
+        "Trùng hoặc chồng lấn với lần nhập #{other} vừa hoàn tất cùng lúc.",
+        "Duplicates or overlaps import #{other}, finished while this one ran.",
+    ),
+}
+
+
+def row_error(line: int, column: str, code: str, **values) -> dict:
+    vi, en = ROW_REASONS[code]
+    shown = {key: str(value)[:60] for key, value in values.items()}
+    return {"line": line, "column": column, "code": code, "reason_vi": vi.format(**shown), "reason_en": en.format(**shown)}
+
+
+def overlaps(a_start, a_end, b_start, b_end) -> bool:
+    """Two stays overlap when they share time; identical ones (even of no length) are duplicates."""
+    return (a_start < b_end and b_start < a_end) or (a_start == b_start and a_end == b_end)
+
+
+class LocationChecker:
+    """Rows of a locations file. Duplicates and overlaps of the same phone in the same cell are refused,
+    never merged (docs/telecom.md "Duplicates"): the first one, in the database or earlier in the file, stays.
+    """
+
+    CHUNK = 2000
+
+    def __init__(self, *, operator: str, column_names: dict[str, str], now: dt.datetime):
+        self.operator = operator
+        self.names = column_names
+        self.now = now
+        self.max_stay = dt.timedelta(hours=settings.TELECOM_MAX_STAY_HOURS)
+        self.cells = dict(Cell.objects.filter(operator=operator).values_list("cell_id", "pk"))
+        # (phone, cell pk) -> [(start, end, line)], sorted; the stays accepted so far (pairwise not overlapping,
+        # so sorted by start they are sorted by end too: the last one starting before an end reaches furthest).
+        self.accepted: dict[tuple[str, int], list] = defaultdict(list)
+        self.errors: list[dict] = []
+        self.rejected = 0
+        self._pending: list[tuple] = []
+
+    def add(self, row: Row) -> None:
+        checked = self._check_alone(row)
+        if checked is not None:
+            self._pending.append(checked)
+            if len(self._pending) >= self.CHUNK:
+                self.flush()
+
+    def _reject(self, error: dict) -> None:
+        self.rejected += 1
+        self.errors.append(error)
+
+    def _check_alone(self, row: Row):
+        """Checks that need only the row (and the cell list); the first problem of a row is its reason."""
+        names, values, line = self.names, row.values, row.line
+        if row.extra_values:
+            return self._reject(row_error(line, "", "extra_values"))
+        raw = {field: cell_text(values[field]) if not hasattr(values[field], "year") else values[field] for field in values}
+        for field in ("phone", "cell_id", "start", "end"):
+            if raw[field] in ("", None):
+                return self._reject(row_error(line, names[field], "missing_value"))
+        try:
+            phone = normalise_phone(raw["phone"])
+        except ApplicationError:
+            return self._reject(row_error(line, names["phone"], "invalid_phone", value=raw["phone"]))
+        cell_pk = self.cells.get(raw["cell_id"])
+        if cell_pk is None:
+            return self._reject(row_error(line, names["cell_id"], "unknown_cell", value=raw["cell_id"]))
+        times = {}
+        for field in ("start", "end"):
+            times[field] = parse_time(values[field])
+            if times[field] is None:
+                return self._reject(row_error(line, names[field], "invalid_time", value=raw[field]))
+        start, end = times["start"], times["end"]
+        if end < start:
+            return self._reject(row_error(line, names["end"], "end_before_start"))
+        if end > self.now + CLOCK_SKEW:
+            return self._reject(row_error(line, names["end"] if start <= self.now else names["start"], "in_future"))
+        if end - start > self.max_stay:
+            return self._reject(row_error(line, names["end"], "stay_too_long", hours=settings.TELECOM_MAX_STAY_HOURS))
+        return (line, phone, cell_pk, start, end)
+
+    def flush(self) -> None:
+        """Check the pending rows against the database (one query for the chunk) and the earlier rows."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        existing = defaultdict(list)
+        records = SubscriberLocation.objects.filter(
+            operator=self.operator,
+            phone__in={item[1] for item in pending},
+            start__lte=max(item[4] for item in pending),
+            end__gte=min(item[3] for item in pending),
+        ).values_list("phone", "cell_id", "start", "end", "source_import_id")
+        for phone, cell_pk, start, end, import_id in records:
+            existing[(phone, cell_pk)].append((start, end, import_id))
+        for line, phone, cell_pk, start, end in pending:
+            key = (phone, cell_pk)
+            clash = next((i for s, e, i in existing.get(key, ()) if overlaps(start, end, s, e)), None)
+            if clash is not None:
+                self._reject(row_error(line, self.names["start"], "overlap_existing", other=clash))
+                continue
+            other = self._earlier_overlap(key, start, end)
+            if other is not None:
+                self._reject(row_error(line, self.names["start"], "overlap_in_file", other=other))
+                continue
+            bisect.insort(self.accepted[key], (start, end, line))
+
+    def _earlier_overlap(self, key, start, end) -> int | None:
+        stays = self.accepted.get(key)
+        if not stays:
+            return None
+        before_end = bisect.bisect_left(stays, (end,))  # stays starting before `end`
+        if before_end:
+            s, e, line = stays[before_end - 1]
+            if overlaps(start, end, s, e):
+                return line
+        if start == end:  # a stay of no length equals one only when identical
+            at = bisect.bisect_left(stays, (start, end))
+            if at < len(stays) and stays[at][:2] == (start, end):
+                return stays[at][2]
+        return None
+
+    @property
+    def count(self) -> int:
+        return sum(len(stays) for stays in self.accepted.values())
+
+    def records(self):
+        """(phone, cell pk, start, end, line) of every accepted row."""
+        for (phone, cell_pk), stays in self.accepted.items():
+            for start, end, line in stays:
+                yield phone, cell_pk, start, end, line
+
+    def drop_concurrent(self, import_ids) -> None:
+        """Refuse the accepted rows that overlap records of imports finished since the check began."""
+        if not import_ids:
+            return
+        late = SubscriberLocation.objects.filter(source_import_id__in=import_ids).values_list(
+            "phone", "cell_id", "start", "end", "source_import_id"
+        )
+        for phone, cell_pk, start, end, import_id in late.iterator(chunk_size=2000):
+            stays = self.accepted.get((phone, cell_pk))
+            if not stays:
+                continue
+            for stay in [s for s in stays if overlaps(s[0], s[1], start, end)]:
+                stays.remove(stay)
+                self._reject(row_error(stay[2], self.names["start"], "overlap_concurrent", other=import_id))
+
+
+def _decimal(text: str) -> Decimal | None:
+    text = text.strip().replace(" ", "")
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")  # 20,2134 as written with a semicolon-separated Vietnamese export
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+class CellChecker:
+    """Rows of a cell list. A cell id already known for the operator is updated (operators resend their
+    lists with corrections); the same id twice in one file is refused at its second line."""
+
+    def __init__(self, *, operator: str, column_names: dict[str, str], now: dt.datetime):
+        self.operator = operator
+        self.names = column_names
+        self.rows: dict[str, tuple] = {}  # cell_id -> (line, lat, lon, radius, area pk)
+        self.errors: list[dict] = []
+        self.rejected = 0
+        self._areas: dict[str, int | None] = {}
+
+    def _reject(self, error: dict) -> None:
+        self.rejected += 1
+        self.errors.append(error)
+
+    def _area(self, text: str) -> int | None:
+        if text not in self._areas:
+            matches = Area.objects.filter(path=text if text.endswith("/") else text + "/") if "/" in text else None
+            if matches is None:
+                matches = Area.objects.filter(code=text)
+            found = list(matches.values_list("pk", flat=True)[:2])
+            self._areas[text] = found[0] if len(found) == 1 else None  # an ambiguous code is not a match
+        return self._areas[text]
+
+    def add(self, row: Row) -> None:
+        names, line = self.names, row.line
+        if row.extra_values:
+            return self._reject(row_error(line, "", "extra_values"))
+        raw = {field: cell_text(value) for field, value in row.values.items()}
+        for field in ("cell_id", "latitude", "longitude", "radius_m"):
+            if not raw[field]:
+                return self._reject(row_error(line, names[field], "missing_value"))
+        cell_id = raw["cell_id"]
+        if len(cell_id) > CELL_ID_MAX:
+            return self._reject(row_error(line, names["cell_id"], "value_too_long", max=CELL_ID_MAX))
+        lat, lon = _decimal(raw["latitude"]), _decimal(raw["longitude"])
+        if lat is None or not LAT_RANGE[0] <= lat <= LAT_RANGE[1]:
+            return self._reject(row_error(line, names["latitude"], "invalid_coordinate", value=raw["latitude"]))
+        if lon is None or not LON_RANGE[0] <= lon <= LON_RANGE[1]:
+            return self._reject(row_error(line, names["longitude"], "invalid_coordinate", value=raw["longitude"]))
+        radius = _decimal(raw["radius_m"])
+        if radius is None or radius != radius.to_integral_value() or not RADIUS_RANGE[0] <= radius <= RADIUS_RANGE[1]:
+            return self._reject(row_error(line, names["radius_m"], "invalid_radius", value=raw["radius_m"]))
+        area_pk = None
+        if raw.get("area"):
+            area_pk = self._area(raw["area"])
+            if area_pk is None:
+                return self._reject(row_error(line, names["area"], "unknown_area", value=raw["area"]))
+        if cell_id in self.rows:
+            return self._reject(row_error(line, names["cell_id"], "duplicate_cell", other=self.rows[cell_id][0]))
+        self.rows[cell_id] = (line, lat.quantize(Decimal("0.000001")), lon.quantize(Decimal("0.000001")), int(radius), area_pk)
+
+    def flush(self) -> None:
+        pass
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)

@@ -1,0 +1,578 @@
+"""Writes of the telecom domain: imports of operators' files, tracing a case through them, retention.
+
+Only health department and province officials (and superusers) may import or trace: subscriber location
+records are among the most sensitive data the platform holds. Every run is audited.
+"""
+
+import datetime as dt
+import hashlib
+import logging
+import math
+import os
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from phongdich.accounts.models import Official
+from phongdich.accounts.permissions import require_role
+from phongdich.cases.models import Case, ContactLink
+from phongdich.cases.services import contact_link_add
+from phongdich.core import errors as core_errors
+from phongdich.core.audit import audit_record
+from phongdich.core.errors import ApplicationError
+from phongdich.core.scoping import area_visible, viewer_area_path
+from phongdich.people.models import Person
+
+from . import errors, readers
+from .models import Cell, Operator, SubscriberLocation, TelecomImport, TelecomTrace
+from .rows import CellChecker, LocationChecker
+
+logger = logging.getLogger(__name__)
+
+TELECOM_ROLES = (Official.Role.HEALTH_DEPT, Official.Role.PROVINCE_ADMIN)
+# Rows listed on an import at most (all are counted): a wrong file of a million rows must not make a
+# million-entry list. The page says when the list is cut.
+ERRORS_STORED_MAX = 5000
+WRITE_CHUNK = 2000
+PROGRESS_EVERY = 2000
+
+
+def upload_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "telecom-uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def max_upload_bytes() -> int:
+    return settings.TELECOM_MAX_UPLOAD_MB * 1024 * 1024
+
+
+def _check_options(*, operator: str, kind: str, policy: str) -> None:
+    for name, value, allowed in (
+        ("operator", operator, Operator.values),
+        ("kind", kind, TelecomImport.Kind.values),
+        ("policy", policy, TelecomImport.Policy.values),
+    ):
+        if value not in allowed:
+            raise ApplicationError(errors.INVALID_OPTIONS, extra={"field": name, "allowed": list(allowed)})
+
+
+def _too_large() -> ApplicationError:
+    limit = settings.TELECOM_MAX_UPLOAD_MB
+    return ApplicationError(
+        errors.FILE_TOO_LARGE,
+        extra={"max_mb": limit},
+        vi=f"Tệp quá lớn: tối đa {limit} MB.",
+        en=f"The file is too large: at most {limit} MB.",
+    )
+
+
+def telecom_import_create(
+    *,
+    actor,
+    operator: str,
+    kind: str,
+    file_name: str,
+    chunks: Iterable[bytes],
+    size: int | None = None,
+    policy: str = TelecomImport.Policy.ALL_OR_NOTHING,
+    enqueue: bool = True,
+    ip: str | None = None,
+) -> TelecomImport:
+    """Store an uploaded file and queue its import; returns the queued TelecomImport.
+
+    Guarantees: only TELECOM_ROLES; the file's type is read from its content (CSV in UTF-8 or .xlsx, else
+    telecom_file_type), its size is bounded (telecom_file_too_large, counted while copying, whatever the
+    client claimed), its header names the required columns (telecom_columns); the same bytes are refused
+    while an earlier import of them is queued, running or done (telecom_duplicate_file). Nothing is kept
+    of a refused file. With `enqueue` the task starts after the commit; otherwise the caller runs
+    `telecom_import_run` (the command and the demo).
+    """
+    require_role(actor, *TELECOM_ROLES)
+    _check_options(operator=operator, kind=kind, policy=policy)
+    if size is not None and size > max_upload_bytes():
+        raise _too_large()
+    handle = tempfile.NamedTemporaryFile(dir=upload_dir(), suffix=".part", delete=False)
+    temp = Path(handle.name)
+    try:
+        digest, written = hashlib.sha256(), 0
+        with handle:
+            for chunk in chunks:
+                written += len(chunk)
+                if written > max_upload_bytes():
+                    raise _too_large()
+                digest.update(chunk)
+                handle.write(chunk)
+        if written == 0:
+            raise ApplicationError(errors.FILE_EMPTY)
+        file_format = readers.detect_format(temp)
+        with readers.open_table(temp, file_format, kind) as table:
+            estimate = table.estimate_rows()
+        sha256 = digest.hexdigest()
+        earlier = TelecomImport.objects.filter(sha256=sha256, status__in=TelecomImport.ACTIVE_STATUSES).first()
+        if earlier is not None:
+            raise ApplicationError(errors.DUPLICATE_FILE, extra={"import_id": earlier.pk})
+        try:
+            with transaction.atomic():
+                record = TelecomImport.objects.create(
+                    kind=kind,
+                    operator=operator,
+                    policy=policy,
+                    file_name=Path(file_name or "upload").name[:255],
+                    file_format=file_format,
+                    file_size=written,
+                    sha256=sha256,
+                    uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+                    area_path=viewer_area_path(actor) or "",
+                    rows_total=estimate,
+                )
+                final = upload_dir() / f"{record.pk}-{sha256[:16]}.{file_format}"
+                os.replace(temp, final)
+                record.stored_path = str(final)
+                record.save(update_fields=["stored_path"])
+                audit_record(
+                    actor=actor,
+                    action="telecom.import.created",
+                    obj=record,
+                    area_path=record.area_path,
+                    ip=ip,
+                    extra={"kind": kind, "operator": operator, "policy": policy, "size": written},
+                )
+        except IntegrityError:  # the same file uploaded twice at once: the other one stands
+            earlier = TelecomImport.objects.filter(sha256=sha256, status__in=TelecomImport.ACTIVE_STATUSES).first()
+            raise ApplicationError(errors.DUPLICATE_FILE, extra={"import_id": earlier.pk if earlier else None}) from None
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    if enqueue:
+        transaction.on_commit(lambda: _enqueue(record.pk))
+    return record
+
+
+def _enqueue(import_id: int) -> None:
+    from .tasks import telecom_import_process
+
+    telecom_import_process.delay(import_id)
+
+
+def _operator_lock(operator: str) -> None:
+    """Serialise the writes of one operator's imports (SQLite already writes one transaction at a time)."""
+    if connection.vendor == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"telecom:{operator}".encode()).digest()[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _progress(record: TelecomImport, **fields) -> None:
+    # Outside the write transaction (autocommit), so the page sees it while the run goes on.
+    TelecomImport.objects.filter(pk=record.pk, attempt=record.attempt).update(**fields)
+
+
+def _finish(record: TelecomImport, *, status: str, now, **fields) -> None:
+    for name, value in {"status": status, "phase": "", "finished_at": now, **fields}.items():
+        setattr(record, name, value)
+    record.save(
+        update_fields=[
+            "status",
+            "phase",
+            "finished_at",
+            "rows_total",
+            "rows_done",
+            "rows_imported",
+            "rows_rejected",
+            "errors",
+            "errors_truncated",
+            "failure_code",
+            "stored_path",
+        ]
+    )
+
+
+def _discard_file(record: TelecomImport) -> None:
+    if record.stored_path:
+        Path(record.stored_path).unlink(missing_ok=True)
+        record.stored_path = ""
+
+
+@dataclass
+class _Claim:
+    record: TelecomImport
+    done_before: set = field(default_factory=set)
+
+
+def _claim(import_id: int, now) -> _Claim | None:
+    with transaction.atomic():
+        record = TelecomImport.objects.select_for_update().filter(pk=import_id).first()
+        if record is None or record.is_finished:
+            return None
+        record.attempt += 1
+        record.status = TelecomImport.Status.RUNNING
+        record.phase = TelecomImport.Phase.VALIDATING
+        record.started_at = now
+        record.rows_done = 0
+        record.save(update_fields=["attempt", "status", "phase", "started_at", "rows_done"])
+    done = TelecomImport.objects.filter(
+        operator=record.operator, kind=record.kind, status=TelecomImport.Status.DONE
+    ).values_list("pk", flat=True)
+    return _Claim(record=record, done_before=set(done))
+
+
+def telecom_import_run(*, import_id: int, now: dt.datetime | None = None, progress=None) -> TelecomImport | None:
+    """Check every row of a stored upload, then write the good ones in one transaction; returns the import.
+
+    Two passes: the check streams the file, reports progress (rows_done) and collects the rows to write;
+    the write is one transaction, so a failure or a crash leaves nothing half-imported. With
+    all_or_nothing any bad row fails the import (status failed, every bad row listed, nothing written);
+    with skip_bad_rows the good rows are written and the bad ones listed. Repeatable: a finished import is
+    left as it is; a run that finds a newer run of the same import at write time writes nothing.
+    `progress(done, total)` is called as rows are checked (the command's progress bar).
+    """
+    now = now or timezone.now()
+    claim = _claim(import_id, now)
+    if claim is None:
+        return TelecomImport.objects.filter(pk=import_id).first()
+    record = claim.record
+    try:
+        _run(claim, now=now, progress=progress)
+    except ApplicationError as exc:  # the whole file is wrong (type, encoding, header): nothing written
+        problem = {
+            "line": exc.extra.get("line", 1),
+            "column": "",
+            "code": exc.code,
+            "reason_vi": exc.as_dict("vi")["message_vi"],
+            "reason_en": exc.as_dict("en")["message_en"],
+        }
+        _discard_file(record)
+        _finish(record, status=TelecomImport.Status.FAILED, now=timezone.now(), errors=[problem], failure_code=exc.code)
+    except Exception:
+        logger.exception("telecom import %s failed", import_id)
+        _discard_file(record)
+        _finish(
+            record,
+            status=TelecomImport.Status.FAILED,
+            now=timezone.now(),
+            failure_code=core_errors.SERVER_ERROR.code,
+            errors=[
+                {
+                    "line": 0,
+                    "column": "",
+                    "code": core_errors.SERVER_ERROR.code,
+                    "reason_vi": core_errors.SERVER_ERROR.vi,
+                    "reason_en": core_errors.SERVER_ERROR.en,
+                }
+            ],
+        )
+        raise
+    record.refresh_from_db()
+    return record
+
+
+def _run(claim: _Claim, *, now, progress) -> None:
+    record = claim.record
+    path = Path(record.stored_path)
+    if not record.stored_path or not path.exists():
+        raise ApplicationError(errors.FILE_EMPTY, extra={"line": 0})
+    with readers.open_table(path, record.file_format, record.kind) as table:
+        names = {name: str(table.header[position]) for name, position in table.fields.items()}
+        checker_class = CellChecker if record.kind == TelecomImport.Kind.CELLS else LocationChecker
+        checker = checker_class(operator=record.operator, column_names=names, now=now)
+        total = table.estimate_rows()
+        rows = 0
+        for row in table:
+            rows += 1
+            checker.add(row)
+            if rows % PROGRESS_EVERY == 0:
+                total = max(total, rows)
+                _progress(record, rows_done=rows, rows_total=total)
+                if progress:
+                    progress(rows, total)
+        checker.flush()
+    if progress:
+        progress(rows, rows)
+    if rows == 0:
+        raise ApplicationError(errors.FILE_EMPTY, extra={"line": 2})
+    _progress(record, rows_done=rows, rows_total=rows, phase=TelecomImport.Phase.WRITING)
+    all_or_nothing = record.policy == TelecomImport.Policy.ALL_OR_NOTHING
+    with transaction.atomic():
+        current = TelecomImport.objects.select_for_update().get(pk=record.pk)
+        if current.attempt != record.attempt or current.status != TelecomImport.Status.RUNNING:
+            return  # a newer run of this import took over
+        _operator_lock(record.operator)
+        if record.kind == TelecomImport.Kind.LOCATIONS:
+            late = TelecomImport.objects.filter(
+                operator=record.operator, kind=record.kind, status=TelecomImport.Status.DONE
+            ).exclude(pk__in=claim.done_before)
+            checker.drop_concurrent(list(late.values_list("pk", flat=True)))
+        failed = bool(checker.rejected) and all_or_nothing
+        imported = 0
+        if not failed:
+            imported = _write_cells(record, checker) if record.kind == TelecomImport.Kind.CELLS else _write_locations(
+                record, checker
+            )
+        errors_list = sorted(checker.errors, key=lambda item: (item["line"], item["column"]))
+        _discard_file(record)
+        _finish(
+            record,
+            status=TelecomImport.Status.FAILED if failed else TelecomImport.Status.DONE,
+            now=timezone.now(),
+            rows_total=rows,
+            rows_done=rows,
+            rows_imported=imported,
+            rows_rejected=checker.rejected,
+            errors=errors_list[:ERRORS_STORED_MAX],
+            errors_truncated=len(errors_list) > ERRORS_STORED_MAX,
+        )
+        audit_record(
+            actor=None,
+            action="telecom.import.finished",
+            obj=record,
+            area_path=record.area_path,
+            extra={"status": record.status, "imported": imported, "rejected": checker.rejected},
+        )
+
+
+def _write_locations(record: TelecomImport, checker: LocationChecker) -> int:
+    batch, written = [], 0
+    for phone, cell_pk, start, end, _line in checker.records():
+        batch.append(
+            SubscriberLocation(
+                operator=record.operator, phone=phone, cell_id=cell_pk, start=start, end=end, source_import=record
+            )
+        )
+        if len(batch) >= WRITE_CHUNK:
+            SubscriberLocation.objects.bulk_create(batch)
+            written += len(batch)
+            batch = []
+    SubscriberLocation.objects.bulk_create(batch)
+    return written + len(batch)
+
+
+def _write_cells(record: TelecomImport, checker: CellChecker) -> int:
+    existing = {cell.cell_id: cell for cell in Cell.objects.filter(operator=record.operator, cell_id__in=list(checker.rows))}
+    new, changed = [], []
+    for cell_id, (_line, lat, lon, radius, area_pk) in checker.rows.items():
+        cell = existing.get(cell_id)
+        if cell is None:
+            new.append(
+                Cell(
+                    operator=record.operator,
+                    cell_id=cell_id,
+                    latitude=lat,
+                    longitude=lon,
+                    radius_m=radius,
+                    area_id=area_pk,
+                    source_import=record,
+                )
+            )
+        else:
+            cell.latitude, cell.longitude, cell.radius_m, cell.area_id = lat, lon, radius, area_pk
+            cell.source_import = record
+            changed.append(cell)
+    Cell.objects.bulk_create(new, batch_size=WRITE_CHUNK)
+    Cell.objects.bulk_update(
+        changed, ["latitude", "longitude", "radius_m", "area", "source_import", "updated_at"], batch_size=WRITE_CHUNK
+    )
+    return len(new) + len(changed)
+
+
+# --- Tracing ----------------------------------------------------------------------------------------
+
+TRACE_NOTE = (
+    "Cùng trạm phát sóng: tín hiệu yếu hơn cùng địa điểm (một trạm phủ hàng trăm mét đến vài km); cần xác minh. "
+    "Same cell: a weaker signal than the same venue (a cell covers hundreds of metres to kilometres); verify."
+)
+
+
+def _distance_m(lat1, lon1, lat2, lon2) -> float:
+    """Great-circle distance in metres (haversine, mean Earth radius)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(a))
+
+
+def _cells_near(cell: Cell, metres: int) -> list[int]:
+    """The cell and, when metres > 0, every cell (any operator) whose centre is within `metres` of its centre."""
+    if metres <= 0:
+        return [cell.pk]
+    lat, lon = float(cell.latitude), float(cell.longitude)
+    dlat = metres / 111_000
+    dlon = metres / (111_000 * max(0.1, math.cos(math.radians(lat))))
+    band = Cell.objects.filter(
+        latitude__range=(lat - dlat, lat + dlat), longitude__range=(lon - dlon, lon + dlon)
+    ).values_list("pk", "latitude", "longitude")
+    return [pk for pk, la, lo in band if pk == cell.pk or _distance_m(lat, lon, float(la), float(lo)) <= metres]
+
+
+@dataclass
+class TraceOutcome:
+    trace: TelecomTrace
+    links: list = field(default_factory=list)  # ContactLink of this run (new and existing), for the page
+
+
+def telecom_case_get(*, actor, case_id) -> Case:
+    """A case an official may trace by telecom: TELECOM_ROLES, and the case inside their area (else not_found)."""
+    require_role(actor, *TELECOM_ROLES)
+    try:
+        case_id = int(case_id)
+    except (TypeError, ValueError):
+        raise ApplicationError(core_errors.NOT_FOUND) from None
+    case = Case.objects.select_related("person").filter(pk=case_id).first()
+    if case is None or not area_visible(actor, case.area_path):
+        raise ApplicationError(core_errors.NOT_FOUND)
+    return case
+
+
+def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutcome:
+    """Find the people who shared a cell with the case during its infectious window; add them as F1 candidates.
+
+    Rule (docs/telecom.md "Tracing"): the case's phone's records overlapping [window_start, window_end) are
+    clipped to the window; every other phone's record in the same cell (or, with TELECOM_NEIGHBOUR_CELL_M,
+    a cell whose centre is that close) overlapping a clipped record by at least TELECOM_MIN_OVERLAP_MINUTES
+    is a candidate. A phone that matches people (Person.phone) adds an F1 link with source "telecom",
+    setting "cell" through cases.services.contact_link_add, keyed by the two records: running again adds
+    nothing twice. Phones matching nobody are listed on the run (TelecomTrace.unknown), never made contacts.
+    Only TELECOM_ROLES, only cases in the official's area; audited as `telecom.case.traced`.
+    """
+    require_role(actor, *TELECOM_ROLES)
+    if not area_visible(actor, case.area_path):
+        raise ApplicationError(core_errors.NOT_FOUND)
+    phone = case.person.phone
+    if not phone:
+        raise ApplicationError(errors.CASE_NO_PHONE, extra={"case": case.number})
+    min_overlap = settings.TELECOM_MIN_OVERLAP_MINUTES
+    neighbour_m = settings.TELECOM_NEIGHBOUR_CELL_M
+    case_records = list(
+        SubscriberLocation.objects.filter(phone=phone, start__lt=case.window_end, end__gt=case.window_start)
+        .select_related("cell")
+        .order_by("start", "pk")
+    )
+    # (other record, person-independent facts): found once per pair of records
+    pairs = []
+    near_cache: dict[int, list[int]] = {}
+    for mine in case_records:
+        start, end = max(mine.start, case.window_start), min(mine.end, case.window_end)
+        if mine.cell_id not in near_cache:
+            near_cache[mine.cell_id] = _cells_near(mine.cell, neighbour_m)
+        others = (
+            SubscriberLocation.objects.filter(cell_id__in=near_cache[mine.cell_id], start__lt=end, end__gt=start)
+            .exclude(phone=phone)
+            .select_related("cell")
+        )
+        for other in others:
+            shared_start, shared_end = max(start, other.start), min(end, other.end)
+            seconds = (shared_end - shared_start).total_seconds()
+            if seconds <= 0 or seconds < min_overlap * 60:
+                continue
+            pairs.append((mine, other, shared_start, shared_end, int(seconds // 60)))
+    phones = {other.phone for _, other, *_ in pairs}
+    people_by_phone = defaultdict(list)
+    for person in Person.objects.filter(phone__in=phones).order_by("pk"):
+        people_by_phone[person.phone].append(person)
+    unknown: dict[str, dict] = {}
+    links, added, existing, people = [], 0, 0, set()
+    with transaction.atomic():
+        for mine, other, shared_start, shared_end, minutes in pairs:
+            matched = people_by_phone.get(other.phone)
+            if not matched:
+                entry = unknown.setdefault(
+                    other.phone,
+                    {"phone": other.phone, "records": 0, "overlap_minutes": 0, "first": None, "last": None, "cells": []},
+                )
+                entry["records"] += 1
+                entry["overlap_minutes"] += minutes
+                entry["first"] = min(filter(None, [entry["first"], shared_start.isoformat()]))
+                entry["last"] = max(filter(None, [entry["last"], shared_end.isoformat()]))
+                label = f"{other.operator} {other.cell.cell_id}"
+                if label not in entry["cells"]:
+                    entry["cells"].append(label)
+                continue
+            shared_note = "" if len(matched) == 1 else f" ({len(matched)} người dùng chung số / people share this number)"
+            for person in matched:
+                link, created = contact_link_add(
+                    person=person,
+                    case=case,
+                    level=1,
+                    source=ContactLink.Source.TELECOM,
+                    setting=ContactLink.Setting.CELL,
+                    evidence_key=f"telecom:{mine.pk}:{other.pk}",
+                    place=f"{other.operator} cell {other.cell.cell_id}",
+                    exposure_start=shared_start,
+                    exposure_end=shared_end,
+                    overlap_minutes=minutes,
+                    note=TRACE_NOTE + shared_note,
+                    actor=actor,
+                )
+                if link is None:
+                    continue
+                people.add(person.pk)
+                links.append(link)
+                added += created
+                existing += not created
+        trace = TelecomTrace.objects.create(
+            case=case,
+            run_by=actor if getattr(actor, "is_authenticated", False) else None,
+            phone=phone,
+            case_records=len(case_records),
+            candidate_records=len(pairs),
+            people_found=len(people),
+            links_added=added,
+            links_existing=existing,
+            unknown=sorted(unknown.values(), key=lambda item: (-item["overlap_minutes"], item["phone"])),
+            min_overlap_minutes=min_overlap,
+            neighbour_cell_m=neighbour_m,
+        )
+        audit_record(
+            actor=actor,
+            action="telecom.case.traced",
+            obj=case,
+            area_path=case.area_path,
+            reason="telecom tracing",
+            ip=ip,
+            extra={
+                "trace": trace.pk,
+                "case_records": len(case_records),
+                "candidates": len(pairs),
+                "people": len(people),
+                "links_added": added,
+                "unknown": len(unknown),
+            },
+        )
+    return TraceOutcome(trace=trace, links=links)
+
+
+# --- Retention --------------------------------------------------------------------------------------
+
+
+def telecom_prune(*, now: dt.datetime | None = None) -> dict:
+    """Delete location records that ended more than TELECOM_RETENTION_DAYS ago, trace runs (their lists of
+    unknown phones) as old, and upload files left by imports that never ran. Safe to run at any time."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.TELECOM_RETENTION_DAYS)
+    deleted = 0
+    while True:  # in slices: one huge DELETE would hold the database for long
+        ids = list(SubscriberLocation.objects.filter(end__lt=cutoff).values_list("pk", flat=True)[:10_000])
+        if not ids:
+            break
+        deleted += SubscriberLocation.objects.filter(pk__in=ids).delete()[0]
+    traces = TelecomTrace.objects.filter(created_at__lt=cutoff).delete()[0]
+    files = 0
+    stale = TelecomImport.objects.filter(Q(created_at__lt=cutoff) & ~Q(stored_path=""))
+    for record in stale:
+        _discard_file(record)
+        record.save(update_fields=["stored_path"])
+        files += 1
+    if deleted or traces or files:
+        audit_record(
+            actor=None,
+            action="telecom.records.pruned",
+            extra={"locations": deleted, "traces": traces, "files": files, "cutoff": cutoff.isoformat()},
+        )
+    return {"locations": deleted, "traces": traces, "files": files}

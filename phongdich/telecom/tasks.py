@@ -1,0 +1,20 @@
+"""Background work of the telecom domain: imports after upload, and retention (beat, config/celery.py)."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="phongdich.telecom.tasks.telecom_import_process")
+def telecom_import_process(import_id: int) -> dict:
+    """Check and write one uploaded file (services.telecom_import_run); repeatable (acks_late)."""
+    record = services.telecom_import_run(import_id=import_id)
+    if record is None:
+        return {"import": import_id, "status": "missing"}
+    return {"import": import_id, "status": record.status, "imported": record.rows_imported}
+
+
+@shared_task(name="phongdich.telecom.tasks.telecom_prune")
+def telecom_prune() -> dict:
+    """Delete subscriber location records past TELECOM_RETENTION_DAYS."""
+    return services.telecom_prune()
