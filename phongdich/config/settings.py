@@ -261,3 +261,15 @@ SMS_HTTP_TOKEN = env_str("SMS_HTTP_TOKEN", "")
 # --- Tracing (cases app, docs/cases.md) ----------------------------------------------------------
 # F1 and F2 by default; F3+ have no national definition (RULES.md §1.2, "unconfirmed"): a setting.
 TRACING_MAX_LEVEL = env_int("TRACING_MAX_LEVEL", 2, minimum=1)
+
+# --- Vaccination (vaccination app) ---------------------------------------------------------------
+# Booster due this many days after the primary series ("ít nhất 6 tháng sau mũi cuối cùng của liều cơ bản",
+# MoH, labweb.vtvgo.vn 850436); 0: no booster is proposed. docs/vaccination.md "Next dose".
+VACCINATION_BOOSTER_DAYS = env_int("VACCINATION_BOOSTER_DAYS", 180, minimum=0)
+# The shortest gap accepted before a dose after a complete series (an additional dose for some groups "ít nhất
+# 28 ngày", same source).
+VACCINATION_ADDITIONAL_DOSE_MIN_DAYS = env_int("VACCINATION_ADDITIONAL_DOSE_MIN_DAYS", 28, minimum=0)
+# Citizen registrations per client address (each may create a person and sends an SMS).
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["vaccination_register"] = env_str(
+    "RATE_LIMIT_VACCINATION_REGISTER", "10/hour"
+)
