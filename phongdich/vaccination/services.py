@@ -270,73 +270,82 @@ def registration_submit(
     if birth_date > _today():
         raise ApplicationError(core_errors.INVALID_INPUT, extra={"fields": {"birth_date": ["in the future"]}})
     now = now or timezone.now()
-    with transaction.atomic():
-        slot = _take_place(id_or_404(slot_id), today=timezone.localdate(now)) if slot_id else None
-        if slot is not None:
-            preferred_site = slot.session.site
-        person = person_find_or_create(
-            full_name=full_name,
-            phone=phone,
-            birth_year=birth_date.year,
-            citizen_id=citizen_id,
-            area_path=area.path,
-            address_area=area,
-            address_street=address_street,
-            created_via=Person.CreatedVia.SELF_REGISTRATION if citizen else Person.CreatedVia.OFFICIAL,
-        )
-        if person.birth_date is None:
-            # Fill in a missing date of birth only (never change a recorded one from a public form).
-            person = person_update(actor=None, person=person, birth_date=birth_date)
-        existing = VaccinationRegistration.objects.select_for_update().filter(
-            person=person, status__in=VaccinationRegistration.ACTIVE
-        )
-        if existing.exists():
-            if not citizen:
-                raise ApplicationError(errors.ALREADY_REGISTERED, extra={"registration": existing.first().pk})
-            # The citizen's answer stays the same; the place taken is given back; the owner of the phone learns it.
-            transaction.set_rollback(True)
-            receipt = RegistrationReceipt(registration=None, slot_text=_slot_text(slot) if slot else "")
-        else:
-            registration = _registration_new(
-                person=person,
-                group=group,
-                dose_number=_doses_count(person) + 1,
-                via=VaccinationRegistration.Via.CITIZEN if citizen else VaccinationRegistration.Via.OFFICIAL,
-                actor=actor,
-                preferred_site=preferred_site,
-                preferred_area=None if preferred_site else area,
-                now=now,
-            )
+    try:
+        with transaction.atomic():
+            slot = _take_place(id_or_404(slot_id), today=timezone.localdate(now)) if slot_id else None
             if slot is not None:
-                registration.slot = slot
-                registration.status = Status.BOOKED
-                registration.site_area_path = slot.session.site.area_path
-                registration.save(update_fields=["slot", "status", "site_area_path"])
-            audit_record(
-                actor=actor,
-                action="vaccination.registration.created",
-                obj=registration,
-                area_path=registration.area_path,
-                extra={"via": registration.registered_via, "group": group.code, "slot": slot.pk if slot else None},
+                preferred_site = slot.session.site
+            person = person_find_or_create(
+                full_name=full_name,
+                phone=phone,
+                birth_year=birth_date.year,
+                citizen_id=citizen_id,
+                area_path=area.path,
+                address_area=area,
+                address_street=address_street,
+                created_via=Person.CreatedVia.SELF_REGISTRATION if citizen else Person.CreatedVia.OFFICIAL,
             )
-            text = "Phong Dich: Da nhan dang ky tiem vac xin COVID-19."
-            if slot is not None:
-                text += " Lich tiem: " + _slot_text(slot) + "."
+            if person.birth_date is None:
+                # Fill in a missing date of birth only (never change a recorded one from a public form).
+                person = person_update(actor=None, person=person, birth_date=birth_date)
+            existing = VaccinationRegistration.objects.select_for_update().filter(
+                person=person, status__in=VaccinationRegistration.ACTIVE
+            )
+            if existing.exists():
+                if not citizen:
+                    raise ApplicationError(errors.ALREADY_REGISTERED, extra={"registration": existing.first().pk})
+                # The citizen's answer stays the same; the place taken is given back (the exception rolls the block
+                # back); the owner of the phone on record learns it by SMS.
+                raise _KeepExisting(person=person, slot_text=_slot_text(slot) if slot else "")
             else:
-                text += " Ban se nhan tin nhan moi tiem khi co lich."
-            notify(phone=person.phone, text=text, kind="vaccination_registered", person=person)
-            return RegistrationReceipt(
-                registration=registration, slot_text=_slot_text(slot) if slot else "", created=True
+                registration = _registration_new(
+                    person=person,
+                    group=group,
+                    dose_number=_doses_count(person) + 1,
+                    via=VaccinationRegistration.Via.CITIZEN if citizen else VaccinationRegistration.Via.OFFICIAL,
+                    actor=actor,
+                    preferred_site=preferred_site,
+                    preferred_area=None if preferred_site else area,
+                    now=now,
+                )
+                if slot is not None:
+                    registration.slot = slot
+                    registration.status = Status.BOOKED
+                    registration.site_area_path = slot.session.site.area_path
+                    registration.save(update_fields=["slot", "status", "site_area_path"])
+                audit_record(
+                    actor=actor,
+                    action="vaccination.registration.created",
+                    obj=registration,
+                    area_path=registration.area_path,
+                    extra={"via": registration.registered_via, "group": group.code, "slot": slot.pk if slot else None},
+                )
+                # SMS texts without diacritics: one GSM-7 message holds 160 of them, against 70 in UCS-2.
+                text = "Phong Dich: Da nhan dang ky tiem vac xin COVID-19."
+                if slot is not None:
+                    text += " Lich tiem: " + _slot_text(slot) + "."
+                else:
+                    text += " Ban se nhan tin nhan moi tiem khi co lich."
+                notify(phone=person.phone, text=text, kind="vaccination_registered", person=person)
+                return RegistrationReceipt(
+                    registration=registration, slot_text=_slot_text(slot) if slot else "", created=True
+                )
+    except _KeepExisting as keep:
+        with transaction.atomic():
+            notify(
+                phone=keep.person.phone,
+                text="Phong Dich: Ban da co mot dang ky tiem vac xin dang cho. Xem tai trang Tiem chung cua toi.",
+                kind="vaccination_registered",
+                person=keep.person,
             )
-    # Outside the rolled-back block: tell the phone on record (not the browser) that a registration exists.
-    with transaction.atomic():
-        notify(
-            phone=person.phone,
-            text="Phong Dich: Ban da co mot dang ky tiem vac xin dang cho. Xem tai trang Tiem chung cua toi.",
-            kind="vaccination_registered",
-            person=person,
-        )
-    return receipt
+        return RegistrationReceipt(registration=None, slot_text=keep.slot_text)
+
+
+class _KeepExisting(Exception):
+    def __init__(self, *, person, slot_text: str):
+        super().__init__("registration in progress")
+        self.person = person
+        self.slot_text = slot_text
 
 
 def _doses_count(person) -> int:
