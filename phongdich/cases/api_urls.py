@@ -1,3 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import api
+
+# Included under /api/v1/ by config.urls (no namespace: names are prefixed instead).
+urlpatterns = [
+    path("cases/", api.CaseListCreateApi.as_view(), name="api-cases"),
+    path("cases/area-counts/", api.AreaCountsApi.as_view(), name="api-cases-area-counts"),
+    path("cases/<int:case_id>/", api.CaseDetailApi.as_view(), name="api-cases-detail"),
+    path("cases/<int:case_id>/status/", api.CaseStatusApi.as_view(), name="api-cases-status"),
+    path("cases/<int:case_id>/contacts/", api.CaseContactsApi.as_view(), name="api-cases-contacts"),
+    path("contacts/worklist/", api.WorklistApi.as_view(), name="api-contacts-worklist"),
+    path("contacts/<int:contact_id>/", api.ContactDetailApi.as_view(), name="api-contacts-detail"),
+    path("contacts/<int:contact_id>/status/", api.ContactStatusApi.as_view(), name="api-contacts-status"),
+    path("clusters/", api.ClusterListCreateApi.as_view(), name="api-clusters"),
+    path("clusters/<int:cluster_id>/graph/", api.ClusterGraphApi.as_view(), name="api-clusters-graph"),
+    path("tracing-runs/<int:run_id>/", api.TracingRunApi.as_view(), name="api-tracing-runs-detail"),
+    path("exposures/", api.ExposureNoticeListApi.as_view(), name="api-exposures"),
+]

@@ -290,6 +290,7 @@ def _case_page(request, case_id, *, edit_form=None, interview_form=None, status_
         "iq": iq,
         "new_person_form": forms.NewPersonForm(areas=_visible_communes(viewer), prefix="new"),
         "infected": case.infected.filter(selectors.cases_visible_q(viewer)).order_by("number"),
+        "scope_area": _scope_area(viewer),
     }
     return render(request, "cases/detail.html", context, status=status)
 

@@ -1,0 +1,612 @@
+"""REST API of cases, contacts, work lists, per-area counts, clusters and exposure notices. Thin classes:
+scoping and audit are in selectors, rules and writes in services (docs/cases.md lists the endpoints)."""
+
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from phongdich.accounts.permissions import SeesPeople
+from phongdich.core.api import ERROR_RESPONSE, error_responses, idempotent
+from phongdich.core.audit import audit_record, client_ip
+from phongdich.core.errors import ApplicationError
+from phongdich.people.models import initials_of
+
+from . import errors, selectors, services
+from .models import Case, Cluster, Contact
+
+ERRORS = error_responses(400, 401, 403, 404, 409, 415, 422)
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="A repeat with the same key writes nothing and gets the first answer.",
+)
+
+
+# --- Output serializers ------------------------------------------------------------------------------------
+
+
+class CaseRuleOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    source = serializers.CharField()
+    effective_from = serializers.DateField()
+
+
+class CasePersonOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    full_name = serializers.CharField()
+    birth_year = serializers.IntegerField(allow_null=True)
+    phone = serializers.CharField()
+
+
+class CaseOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    person = CasePersonOutput()
+    area_path = serializers.CharField()
+    sample_date = serializers.DateField()
+    test_type = serializers.CharField()
+    onset_date = serializers.DateField(allow_null=True)
+    source_exposure_date = serializers.DateField(allow_null=True)
+    isolated_at = serializers.DateTimeField()
+    isolation_place = serializers.CharField()
+    status = serializers.CharField()
+    status_changed_at = serializers.DateTimeField(allow_null=True)
+    infected_by = serializers.CharField(source="infected_by.number", default=None, allow_null=True)
+    cluster = serializers.IntegerField(source="cluster_id", allow_null=True)
+    investigator = serializers.CharField(source="investigator.username", default=None, allow_null=True)
+    rule = CaseRuleOutput()
+    window_start = serializers.DateTimeField()
+    window_end = serializers.DateTimeField()
+    traced_at = serializers.DateTimeField(allow_null=True)
+    notes = serializers.CharField()
+
+
+class ContactLinkOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    case = serializers.CharField(source="case.number", help_text="The F0 at the root of this evidence")
+    level = serializers.IntegerField()
+    via_contact = serializers.IntegerField(source="via_id", allow_null=True, help_text="For F2+: through whom")
+    source = serializers.CharField()
+    setting = serializers.CharField()
+    venue = serializers.IntegerField(source="venue_id", allow_null=True)
+    place = serializers.CharField()
+    exposure_start = serializers.DateTimeField(allow_null=True)
+    exposure_end = serializers.DateTimeField(allow_null=True)
+    overlap_minutes = serializers.IntegerField(allow_null=True)
+    end_assumed = serializers.BooleanField()
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ContactOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    level = serializers.IntegerField()
+    status = serializers.CharField()
+    area_path = serializers.CharField()
+    person = CasePersonOutput()
+    dismissed_reason = serializers.CharField()
+    first_exposure_at = serializers.DateTimeField(allow_null=True)
+    last_exposure_at = serializers.DateTimeField(allow_null=True)
+    quarantine_start = serializers.DateField(allow_null=True)
+    quarantine_end = serializers.DateField(allow_null=True)
+    status_changed_at = serializers.DateTimeField(allow_null=True)
+
+
+class ContactDetailOutput(ContactOutput):
+    links = ContactLinkOutput(many=True, source="link_list")
+
+
+class CaseContactOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="contact.pk")
+    level = serializers.IntegerField(help_text="The lowest level of this contact's evidence for this case")
+    status = serializers.CharField(source="contact.status")
+    visible = serializers.BooleanField(help_text="False: lives outside your area; only initials are given")
+    name = serializers.SerializerMethodField()
+    links = ContactLinkOutput(many=True)
+
+    def get_name(self, row) -> str:
+        person = row.contact.person
+        return person.full_name if row.visible else initials_of(person.full_name)
+
+
+def _person_in(viewer, person_id, ip):
+    from phongdich.people.selectors import person_get
+
+    return person_get(viewer=viewer, person_id=person_id, reason="case investigation", ip=ip)
+
+
+def _cluster_in(viewer, cluster_id):
+    if cluster_id is None:
+        return None
+    try:
+        return selectors.cluster_get(viewer=viewer, cluster_id=cluster_id)
+    except ApplicationError:
+        raise ApplicationError(errors.INVALID_CLUSTER, extra={"field": "cluster"}) from None
+
+
+# --- Cases ---------------------------------------------------------------------------------------------------
+
+
+class CaseListCreateApi(APIView):
+    permission_classes = [SeesPeople]
+
+    class CaseDatesInput(serializers.Serializer):
+        date_from = serializers.DateField(required=False)
+        date_to = serializers.DateField(required=False)
+
+    class CaseInput(serializers.Serializer):
+        person = serializers.IntegerField(min_value=1, help_text="A person of your area (people API)")
+        sample_date = serializers.DateField(allow_null=True, required=False, help_text="Required; null is refused")
+        test_type = serializers.CharField(max_length=20, help_text="pcr or antigen")
+        onset_date = serializers.DateField(required=False, allow_null=True, help_text="null: no symptoms")
+        source_exposure_date = serializers.DateField(required=False, allow_null=True)
+        isolated_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Default: now")
+        isolation_place = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+        infected_by = serializers.CharField(
+            required=False, allow_blank=True, max_length=30, default="", help_text="The source case's number"
+        )
+        cluster = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+        notes = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+    @extend_schema(
+        operation_id="cases_list",
+        summary="Cases of your area, newest sample first",
+        parameters=[
+            OpenApiParameter("status", str, required=False, enum=list(Case.Status.values)),
+            OpenApiParameter("area", int, required=False),
+            OpenApiParameter("date_from", str, required=False, description="YYYY-MM-DD (sample date)"),
+            OpenApiParameter("date_to", str, required=False),
+        ],
+        responses={200: CaseOutput(many=True), **ERRORS},
+        tags=["cases"],
+    )
+    def get(self, request):
+        params = request.query_params
+        dates = self.CaseDatesInput(data={key: params[key] for key in ("date_from", "date_to") if params.get(key)})
+        if not dates.is_valid():
+            raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"fields": sorted(dates.errors)})
+        cases = selectors.case_list(
+            viewer=request.user,
+            status=params.get("status", ""),
+            area=selectors.filter_area(viewer=request.user, area_id=params.get("area")),
+            date_from=dates.validated_data.get("date_from"),
+            date_to=dates.validated_data.get("date_to"),
+        )
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(cases, request, view=self)
+        return paginator.get_paginated_response(CaseOutput(page, many=True).data)
+
+    @extend_schema(
+        operation_id="cases_create",
+        summary="Enter a case (F0) for a person of your area",
+        description=(
+            "The infectious window is computed by the rule in force on the sample date. Errors: "
+            "`case_date_missing`, `invalid_case` (`extra.field`), `case_onset_too_late`, `no_window_rule`, "
+            "`person_already_case` (409), `case_source_invalid`, `invalid_cluster`; 404 for a person outside "
+            "your area. Nothing is written on an error."
+        ),
+        request=CaseInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: CaseOutput, **ERRORS},
+        tags=["cases"],
+    )
+    @idempotent
+    def post(self, request):
+        data = self.CaseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        viewer = request.user
+        person = _person_in(viewer, values["person"], client_ip(request))
+        case = services.case_create(
+            actor=viewer,
+            person=person,
+            sample_date=values.get("sample_date"),
+            test_type=values["test_type"],
+            onset_date=values.get("onset_date"),
+            source_exposure_date=values.get("source_exposure_date"),
+            isolated_at=values.get("isolated_at"),
+            isolation_place=values.get("isolation_place", ""),
+            investigator=viewer,
+            infected_by=selectors.case_find_for_source(viewer=viewer, value=values.get("infected_by")),
+            cluster=_cluster_in(viewer, values.get("cluster")),
+            notes=values.get("notes", ""),
+        )
+        return Response(CaseOutput(case).data, status=status.HTTP_201_CREATED)
+
+
+class CaseDetailApi(APIView):
+    permission_classes = [SeesPeople]
+
+    class CaseUpdateInput(serializers.Serializer):
+        sample_date = serializers.DateField(required=False, allow_null=True)
+        test_type = serializers.CharField(required=False, max_length=20)
+        onset_date = serializers.DateField(required=False, allow_null=True)
+        source_exposure_date = serializers.DateField(required=False, allow_null=True)
+        isolated_at = serializers.DateTimeField(required=False)
+        isolation_place = serializers.CharField(required=False, allow_blank=True, max_length=255)
+        infected_by = serializers.CharField(required=False, allow_blank=True, max_length=30)
+        cluster = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+        notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+    @extend_schema(
+        operation_id="cases_retrieve",
+        summary="One case with its window and rule (an audited read; 404 outside your area)",
+        responses={200: CaseOutput, **ERRORS},
+        tags=["cases"],
+    )
+    def get(self, request, case_id: int):
+        case = selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
+        return Response(CaseOutput(case).data)
+
+    @extend_schema(
+        operation_id="cases_update",
+        summary="Change a case's facts; the window is computed again",
+        request=CaseUpdateInput,
+        responses={200: CaseOutput, **ERRORS},
+        tags=["cases"],
+    )
+    def patch(self, request, case_id: int):
+        case = selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
+        data = self.CaseUpdateInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        if "infected_by" in fields:
+            fields["infected_by"] = selectors.case_find_for_source(viewer=request.user, value=fields["infected_by"])
+        if "cluster" in fields:
+            fields["cluster"] = _cluster_in(request.user, fields["cluster"])
+        case = services.case_update(actor=request.user, case=case, **fields)
+        return Response(CaseOutput(selectors.case_get(viewer=request.user, case_id=case.pk)).data)
+
+
+class CaseStatusApi(APIView):
+    permission_classes = [SeesPeople]
+
+    class CaseStatusInput(serializers.Serializer):
+        status = serializers.ChoiceField(choices=[Case.Status.RECOVERED, Case.Status.DIED])
+        date = serializers.DateField(required=False, allow_null=True, help_text="Default: today")
+
+    @extend_schema(
+        operation_id="cases_status",
+        summary="Record a case's outcome (recovered or died) and its date",
+        description="Only a case under treatment changes: otherwise 409 `case_status_transition`.",
+        request=CaseStatusInput,
+        responses={200: CaseOutput, **ERRORS},
+        tags=["cases"],
+    )
+    def post(self, request, case_id: int):
+        case = selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
+        data = self.CaseStatusInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = services.case_status_set(
+            actor=request.user, case=case, status=data.validated_data["status"], on=data.validated_data.get("date")
+        )
+        return Response(CaseOutput(case).data)
+
+
+class CaseContactsApi(APIView):
+    permission_classes = [SeesPeople]
+
+    class InterviewInput(serializers.Serializer):
+        person = serializers.IntegerField(min_value=1, help_text="A person of your area")
+        setting = serializers.ChoiceField(choices=list(services.INTERVIEW_SETTINGS))
+        place = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+        exposure_start = serializers.DateTimeField(required=False, allow_null=True)
+        exposure_end = serializers.DateTimeField(required=False, allow_null=True)
+        note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+        nonce = serializers.CharField(
+            required=False,
+            min_length=8,
+            max_length=100,
+            help_text="Identifies this piece of evidence; default: the Idempotency-Key header (one is required)",
+        )
+
+    @extend_schema(
+        operation_id="cases_contacts",
+        summary="The contacts of a case, each with its evidence for this case",
+        description="Contacts living outside your area are given by initials only (`visible` false).",
+        responses={200: CaseContactOutput(many=True), **ERRORS},
+        tags=["cases"],
+    )
+    def get(self, request, case_id: int):
+        case = selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
+        grouped = selectors.case_contacts(viewer=request.user, case=case)
+        rows = [row for level_rows in grouped.values() for row in level_rows]
+        return Response(CaseContactOutput(rows, many=True).data)
+
+    @extend_schema(
+        operation_id="cases_contacts_add",
+        summary="Add an F1 named in the case's interview",
+        description=(
+            "The evidence is keyed by `nonce` (or the Idempotency-Key): sending it again adds nothing (200). "
+            "Errors: `invalid_contact` (`extra.field`), 404 for a person outside your area."
+        ),
+        request=InterviewInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: ContactLinkOutput, 200: ContactLinkOutput, **ERRORS},
+        tags=["cases"],
+    )
+    @idempotent
+    def post(self, request, case_id: int):
+        case = selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
+        data = self.InterviewInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        nonce = values.get("nonce") or request.headers.get("Idempotency-Key", "")
+        with transaction.atomic():
+            person = _person_in(request.user, values["person"], client_ip(request))
+            link, created = services.contact_interview_add(
+                actor=request.user,
+                case=case,
+                person=person,
+                setting=values["setting"],
+                nonce=nonce,
+                place=values.get("place", ""),
+                exposure_start=values.get("exposure_start"),
+                exposure_end=values.get("exposure_end"),
+                note=values.get("note", ""),
+            )
+        return Response(ContactLinkOutput(link).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+# --- Contacts ------------------------------------------------------------------------------------------------
+
+
+class ContactDetailApi(APIView):
+    permission_classes = [SeesPeople]
+
+    @extend_schema(
+        operation_id="contacts_retrieve",
+        summary="One contact with all its evidence (an audited read; 404 outside your area)",
+        responses={200: ContactDetailOutput, **ERRORS},
+        tags=["cases"],
+    )
+    def get(self, request, contact_id: int):
+        contact = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
+        contact.link_list = list(selectors.contact_links(contact=contact))
+        return Response(ContactDetailOutput(contact).data)
+
+
+class ContactStatusApi(APIView):
+    permission_classes = [SeesPeople]
+
+    class ContactStatusInput(serializers.Serializer):
+        status = serializers.ChoiceField(choices=list(Contact.Status.values))
+        reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+        quarantine_start = serializers.DateField(required=False, allow_null=True, help_text="Default: today")
+
+    @extend_schema(
+        operation_id="contacts_status",
+        summary="Confirm, dismiss (reason required), quarantine or release a contact",
+        description=(
+            "Allowed moves: candidate → confirmed, dismissed, quarantined; confirmed → quarantined, dismissed; "
+            "dismissed → confirmed; quarantined → released. Others: 409 `contact_status_transition`. "
+            "`contact_dismiss_reason_required`, `quarantine_date_invalid`. Quarantine ends "
+            "CONTACT_QUARANTINE_DAYS after its start."
+        ),
+        request=ContactStatusInput,
+        responses={200: ContactOutput, **ERRORS},
+        tags=["cases"],
+    )
+    def post(self, request, contact_id: int):
+        contact = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
+        data = self.ContactStatusInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        contact = services.contact_status_set(
+            actor=request.user,
+            contact=contact,
+            status=values["status"],
+            reason=values.get("reason", ""),
+            quarantine_start=values.get("quarantine_start"),
+        )
+        return Response(ContactOutput(contact).data)
+
+
+class WorklistApi(APIView):
+    permission_classes = [SeesPeople]
+
+    class WorklistRowOutput(ContactOutput):
+        cases = serializers.ListField(child=serializers.CharField(), source="case_numbers")
+
+    @extend_schema(
+        operation_id="contacts_worklist",
+        summary="Contacts to call and quarantine in your area, by commune then name",
+        parameters=[
+            OpenApiParameter("status", str, required=False, enum=list(selectors.WORKLIST_STATUS_FILTERS)),
+            OpenApiParameter("level", int, required=False),
+            OpenApiParameter("area", int, required=False),
+        ],
+        responses={200: WorklistRowOutput(many=True), **ERRORS},
+        tags=["cases"],
+    )
+    def get(self, request):
+        params = request.query_params
+        area = selectors.filter_area(viewer=request.user, area_id=params.get("area"))
+        contacts = selectors.contact_worklist(
+            viewer=request.user, area=area, level=params.get("level") or None, status=params.get("status", "open")
+        )
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(contacts, request, view=self)
+        numbers = selectors.worklist_cases(page)
+        for contact in page:
+            contact.case_numbers = numbers.get(contact.pk, [])
+        audit_record(
+            actor=request.user,
+            action="cases.contact.listed",
+            extra={"via": "api", "area": area.path if area else "", "shown": len(page)},
+        )
+        return paginator.get_paginated_response(self.WorklistRowOutput(page, many=True).data)
+
+
+class AreaCountsApi(APIView):
+    permission_classes = [SeesPeople]
+
+    class AreaCountOutput(serializers.Serializer):
+        area_id = serializers.IntegerField(source="area.pk")
+        area_code = serializers.CharField(source="area.code")
+        area_name = serializers.CharField(source="area.name")
+        area_path = serializers.CharField(source="area.path")
+        f0 = serializers.IntegerField(help_text="Cases under treatment living there")
+        f1 = serializers.IntegerField(help_text="F1 contacts to handle (candidate, confirmed, in quarantine)")
+        f2 = serializers.IntegerField()
+
+    @extend_schema(
+        operation_id="cases_area_counts",
+        summary="F0 and F1 per commune of your area (for the map); counts only",
+        parameters=[OpenApiParameter("area", int, required=False, description="Only this area's communes")],
+        responses={200: AreaCountOutput(many=True), **ERRORS},
+        tags=["cases"],
+    )
+    def get(self, request):
+        area = selectors.filter_area(viewer=request.user, area_id=request.query_params.get("area"))
+        rows = selectors.area_counts_by_commune(viewer=request.user, area=area)
+        return Response(self.AreaCountOutput(rows, many=True).data)
+
+
+# --- Clusters ------------------------------------------------------------------------------------------------
+
+
+class ClusterOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    venue = serializers.IntegerField(source="venue_id", allow_null=True)
+    area_path = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ClusterListCreateApi(APIView):
+    permission_classes = [SeesPeople]
+
+    class ClusterInput(serializers.Serializer):
+        name = serializers.CharField(max_length=200)
+        venue = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+
+    @extend_schema(
+        operation_id="clusters_list",
+        summary="Clusters of your area",
+        responses={200: ClusterOutput(many=True), **ERRORS},
+        tags=["cases"],
+    )
+    def get(self, request):
+        return Response(ClusterOutput(selectors.cluster_list(viewer=request.user)[:500], many=True).data)
+
+    @extend_schema(
+        operation_id="clusters_create",
+        summary="Create a cluster, optionally at a venue of your area",
+        request=ClusterInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: ClusterOutput, **ERRORS},
+        tags=["cases"],
+    )
+    @idempotent
+    def post(self, request):
+        data = self.ClusterInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        venue = None
+        if data.validated_data.get("venue"):
+            from phongdich.venues.selectors import venue_get
+
+            try:
+                venue = venue_get(viewer=request.user, venue_id=data.validated_data["venue"])
+            except ApplicationError:
+                raise ApplicationError(errors.INVALID_CLUSTER, extra={"field": "venue"}) from None
+        official = getattr(request.user, "official", None)
+        area = getattr(official, "area", None)
+        cluster = services.cluster_create(
+            actor=request.user,
+            name=data.validated_data["name"],
+            venue=venue,
+            area_path=area.path if area is not None else "",
+        )
+        return Response(ClusterOutput(cluster).data, status=status.HTTP_201_CREATED)
+
+
+class ClusterGraphApi(APIView):
+    permission_classes = [SeesPeople]
+
+    class GraphOutput(serializers.Serializer):
+        nodes = serializers.ListField(child=serializers.DictField(), help_text="Cytoscape.js nodes ({data: {...}})")
+        edges = serializers.ListField(child=serializers.DictField(), help_text="Cytoscape.js edges")
+
+    @extend_schema(
+        operation_id="clusters_graph",
+        summary="The transmission graph of a cluster (Cytoscape.js elements), scoped to your area",
+        responses={200: GraphOutput, **ERRORS},
+        tags=["cases"],
+    )
+    def get(self, request, cluster_id: int):
+        cluster: Cluster = selectors.cluster_get(viewer=request.user, cluster_id=cluster_id)
+        return Response(selectors.cluster_graph(viewer=request.user, cluster=cluster))
+
+
+# --- Tracing runs ---------------------------------------------------------------------------------------------
+
+
+class TracingRunApi(APIView):
+    permission_classes = [SeesPeople]
+
+    class TracingRunOutput(serializers.Serializer):
+        id = serializers.IntegerField()
+        status = serializers.CharField()
+        total = serializers.IntegerField()
+        done = serializers.IntegerField()
+        contacts_found = serializers.IntegerField()
+        links_added = serializers.IntegerField()
+        error = serializers.CharField()
+        created_at = serializers.DateTimeField()
+        started_at = serializers.DateTimeField(allow_null=True)
+        finished_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema(
+        operation_id="tracing_runs_retrieve",
+        summary="Progress of a background tracing run you started",
+        responses={200: TracingRunOutput, **ERRORS},
+        tags=["cases"],
+    )
+    def get(self, request, run_id: int):
+        run = selectors.tracing_run_get(viewer=request.user, run_id=run_id)
+        return Response(self.TracingRunOutput(run).data)
+
+
+# --- Public: exposure notices ---------------------------------------------------------------------------------
+
+
+class ExposureNoticeListApi(APIView):
+    """Published exposure notices for the map and the public: no person, no case number."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "public"
+
+    class ExposureNoticeOutput(serializers.Serializer):
+        venue_name = serializers.CharField(source="venue.name")
+        venue_address = serializers.CharField(source="venue.street_address")
+        area_code = serializers.CharField(source="venue.area.code")
+        area_name = serializers.CharField(source="venue.area.name")
+        area_path = serializers.CharField()
+        latitude = serializers.DecimalField(source="venue.latitude", max_digits=9, decimal_places=6, allow_null=True)
+        longitude = serializers.DecimalField(source="venue.longitude", max_digits=9, decimal_places=6, allow_null=True)
+        start = serializers.DateTimeField()
+        end = serializers.DateTimeField()
+        end_assumed = serializers.BooleanField(help_text="No check-out: the end is the venue type's buffer")
+
+    @extend_schema(
+        operation_id="exposures_list",
+        summary="Places and times where a case was (published notices of the last days)",
+        parameters=[OpenApiParameter("area", str, required=False, description="An area path, e.g. 38/391/")],
+        responses={200: ExposureNoticeOutput(many=True), 429: ERROR_RESPONSE},
+        tags=["cases"],
+    )
+    def get(self, request):
+        area_path = (request.query_params.get("area") or "")[:255]
+        notices = selectors.exposure_notices_public(area_path=area_path)[:1000]
+        return Response(self.ExposureNoticeOutput(notices, many=True).data)

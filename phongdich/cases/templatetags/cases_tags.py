@@ -1,0 +1,82 @@
+"""Template helpers of the cases pages: labels in the page's language (the models' choices are Vietnamese, for
+the admin and exports), and the F0/F1 card of the statistics dashboard:
+`{% load cases_tags %}{% cases_area_card stats.area %}`."""
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
+from phongdich.core.scoping import area_visible
+
+from ..selectors import area_counts_by_child
+
+register = template.Library()
+
+_LABELS = {
+    "case_status": {
+        "under_treatment": _("Under treatment"),
+        "recovered": _("Recovered"),
+        "died": _("Died"),
+    },
+    "contact_status": {
+        "candidate": _("Candidate"),
+        "confirmed": _("Confirmed"),
+        "dismissed": _("Dismissed"),
+        "quarantined": _("In quarantine"),
+        "released": _("Released"),
+    },
+    "source": {
+        "checkin": _("QR check-in"),
+        "interview": _("Interview"),
+        "telecom": _("Telecom records"),
+    },
+    "setting": {
+        "household": _("Household"),
+        "workplace": _("Workplace or school"),
+        "transport": _("Transport"),
+        "venue": _("Same venue"),
+        "cell": _("Same mobile cell"),
+        "other": _("Other"),
+    },
+    "test_type": {"pcr": "RT-PCR", "antigen": _("Rapid antigen test")},
+    "run_status": {"queued": _("Queued"), "running": _("Running"), "done": _("Done"), "failed": _("Failed")},
+}
+# The buttons of the status actions on a contact.
+ACTION_LABELS = {
+    "confirmed": _("Confirm"),
+    "dismissed": _("Dismiss"),
+    "quarantined": _("Quarantine"),
+    "released": _("Release"),
+    "candidate": _("Back to candidate"),
+}
+
+
+@register.filter
+def label(value, kind: str) -> str:
+    return _LABELS.get(kind, {}).get(value, value)
+
+
+@register.filter
+def action_label(status: str) -> str:
+    return ACTION_LABELS.get(status, status)
+
+
+@register.filter
+def minutes(value) -> str:
+    """90 → "1 h 30 min"."""
+    if value is None:
+        return "–"
+    hours, rest = divmod(int(value), 60)
+    return f"{hours} h {rest:02d} min" if hours else f"{rest} min"
+
+
+@register.inclusion_tag("cases/_area_card.html", takes_context=True)
+def cases_area_card(context, area=None):
+    """F0 under treatment and open F1/F2 per child area of `area`; nothing for viewers who do not see people
+    or for an area outside theirs."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    rows, total = None, None
+    if area is not None and has_role(user, *PEOPLE_ROLES) and area_visible(user, area.path):
+        rows, total = area_counts_by_child(area=area)
+    return {"rows": rows, "total": total, "area": area}
