@@ -162,8 +162,10 @@ class Table:
     def _open_xlsx(self):
         from openpyxl import load_workbook
 
+        handle = self.path.open("rb")  # a file object: openpyxl would refuse a path not ending in .xlsx
+        self._close.append(handle.close)
         try:
-            workbook = load_workbook(self.path, read_only=True, data_only=True)
+            workbook = load_workbook(handle, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
             raise ApplicationError(errors.FILE_TYPE, extra={"detected": "damaged xlsx"}) from exc
         self._close.append(workbook.close)
@@ -195,6 +197,9 @@ class Table:
         missing = [field for field in required if field not in fields]
         if missing or twice:
             expected = [COLUMN_LABELS[field] for field in required]
+            missing_labels = ", ".join(COLUMN_LABELS[field] for field in missing)
+            problem_vi = f"thiếu cột {missing_labels}" if missing else "có cột trùng tên"
+            problem_en = f"missing column(s) {missing_labels}" if missing else "a column is named twice"
             raise ApplicationError(
                 errors.COLUMNS,
                 extra={
@@ -204,10 +209,8 @@ class Table:
                     "expected": expected,
                     "found": [str(name)[:60] for name in header][:30],
                 },
-                vi=f"Dòng 1: {'thiếu cột ' + ', '.join(COLUMN_LABELS[f] for f in missing) if missing else 'cột trùng'}."
-                f" Các cột cần có: {', '.join(expected)}.",
-                en=f"Line 1: {'missing column(s) ' + ', '.join(COLUMN_LABELS[f] for f in missing) if missing else 'a column named twice'}."
-                f" Expected columns: {', '.join(expected)}.",
+                vi=f"Dòng 1: {problem_vi}. Các cột cần có: {', '.join(expected)}.",
+                en=f"Line 1: {problem_en}. Expected columns: {', '.join(expected)}.",
             )
         return fields
 
@@ -216,7 +219,9 @@ class Table:
         for line, values in self._rows:
             if all(_blank(value) for value in values):
                 continue  # blank lines (and Excel's formatted-but-empty rows) are not rows
-            picked = {field: values[position] if position < len(values) else None for field, position in self.fields.items()}
+            picked = {
+                field: values[position] if position < len(values) else None for field, position in self.fields.items()
+            }
             extra = any(not _blank(value) for value in values[width:])
             yield Row(line=line, values=picked, extra_values=extra)
 

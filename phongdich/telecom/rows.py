@@ -77,7 +77,13 @@ ROW_REASONS = {
 def row_error(line: int, column: str, code: str, **values) -> dict:
     vi, en = ROW_REASONS[code]
     shown = {key: str(value)[:60] for key, value in values.items()}
-    return {"line": line, "column": column, "code": code, "reason_vi": vi.format(**shown), "reason_en": en.format(**shown)}
+    return {
+        "line": line,
+        "column": column,
+        "code": code,
+        "reason_vi": vi.format(**shown),
+        "reason_en": en.format(**shown),
+    }
 
 
 def overlaps(a_start, a_end, b_start, b_end) -> bool:
@@ -121,7 +127,9 @@ class LocationChecker:
         names, values, line = self.names, row.values, row.line
         if row.extra_values:
             return self._reject(row_error(line, "", "extra_values"))
-        raw = {field: cell_text(values[field]) if not hasattr(values[field], "year") else values[field] for field in values}
+        raw = {
+            field: cell_text(values[field]) if not hasattr(values[field], "year") else values[field] for field in values
+        }
         for field in ("phone", "cell_id", "start", "end"):
             if raw[field] in ("", None):
                 return self._reject(row_error(line, names[field], "missing_value"))
@@ -275,7 +283,13 @@ class CellChecker:
                 return self._reject(row_error(line, names["area"], "unknown_area", value=raw["area"]))
         if cell_id in self.rows:
             return self._reject(row_error(line, names["cell_id"], "duplicate_cell", other=self.rows[cell_id][0]))
-        self.rows[cell_id] = (line, lat.quantize(Decimal("0.000001")), lon.quantize(Decimal("0.000001")), int(radius), area_pk)
+        self.rows[cell_id] = (
+            line,
+            lat.quantize(Decimal("0.000001")),
+            lon.quantize(Decimal("0.000001")),
+            int(radius),
+            area_pk,
+        )
 
     def flush(self) -> None:
         pass

@@ -147,7 +147,9 @@ def telecom_import_create(
                 )
         except IntegrityError:  # the same file uploaded twice at once: the other one stands
             earlier = TelecomImport.objects.filter(sha256=sha256, status__in=TelecomImport.ACTIVE_STATUSES).first()
-            raise ApplicationError(errors.DUPLICATE_FILE, extra={"import_id": earlier.pk if earlier else None}) from None
+            raise ApplicationError(
+                errors.DUPLICATE_FILE, extra={"import_id": earlier.pk if earlier else None}
+            ) from None
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
@@ -313,8 +315,10 @@ def _run(claim: _Claim, *, now, progress) -> None:
         failed = bool(checker.rejected) and all_or_nothing
         imported = 0
         if not failed:
-            imported = _write_cells(record, checker) if record.kind == TelecomImport.Kind.CELLS else _write_locations(
-                record, checker
+            imported = (
+                _write_cells(record, checker)
+                if record.kind == TelecomImport.Kind.CELLS
+                else _write_locations(record, checker)
             )
         errors_list = sorted(checker.errors, key=lambda item: (item["line"], item["column"]))
         _discard_file(record)
@@ -355,7 +359,9 @@ def _write_locations(record: TelecomImport, checker: LocationChecker) -> int:
 
 
 def _write_cells(record: TelecomImport, checker: CellChecker) -> int:
-    existing = {cell.cell_id: cell for cell in Cell.objects.filter(operator=record.operator, cell_id__in=list(checker.rows))}
+    existing = {
+        cell.cell_id: cell for cell in Cell.objects.filter(operator=record.operator, cell_id__in=list(checker.rows))
+    }
     new, changed = [], []
     for cell_id, (_line, lat, lon, radius, area_pk) in checker.rows.items():
         cell = existing.get(cell_id)
@@ -484,7 +490,14 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
             if not matched:
                 entry = unknown.setdefault(
                     other.phone,
-                    {"phone": other.phone, "records": 0, "overlap_minutes": 0, "first": None, "last": None, "cells": []},
+                    {
+                        "phone": other.phone,
+                        "records": 0,
+                        "overlap_minutes": 0,
+                        "first": None,
+                        "last": None,
+                        "cells": [],
+                    },
                 )
                 entry["records"] += 1
                 entry["overlap_minutes"] += minutes
@@ -494,7 +507,9 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
                 if label not in entry["cells"]:
                     entry["cells"].append(label)
                 continue
-            shared_note = "" if len(matched) == 1 else f" ({len(matched)} người dùng chung số / people share this number)"
+            shared_note = (
+                "" if len(matched) == 1 else f" ({len(matched)} người dùng chung số / people share this number)"
+            )
             for person in matched:
                 link, created = contact_link_add(
                     person=person,
