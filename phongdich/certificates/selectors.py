@@ -1,0 +1,42 @@
+"""Reads of certificates. Officials see only their area's (core.scoping); reading one is audited."""
+
+from django.db.models import QuerySet
+
+from phongdich.core import errors as core_errors
+from phongdich.core.audit import audit_record
+from phongdich.core.errors import ApplicationError
+from phongdich.core.scoping import scope_q
+
+from .models import Certificate
+
+
+def certificate_list(*, viewer, kind: str = "", status: str = "") -> QuerySet[Certificate]:
+    """Certificates of people in the viewer's area, newest first. `status`: "valid", "revoked" or "" (all)."""
+    certificates = Certificate.objects.filter(scope_q(viewer, "area_path")).select_related("person")
+    if kind in Certificate.Kind.values:
+        certificates = certificates.filter(kind=kind)
+    if status == "revoked":
+        certificates = certificates.filter(revoked_at__isnull=False)
+    elif status == "valid":
+        certificates = certificates.filter(revoked_at__isnull=True)
+    return certificates
+
+
+def certificate_get(*, viewer, certificate_id: int, ip: str | None = None) -> Certificate:
+    """One certificate of the viewer's area (others: not_found), its read audited."""
+    certificate = (
+        Certificate.objects.filter(scope_q(viewer, "area_path"), pk=certificate_id).select_related("person").first()
+    )
+    if certificate is None:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    audit_record(
+        actor=viewer, action="certificates.certificate.viewed", obj=certificate, area_path=certificate.area_path, ip=ip
+    )
+    return certificate
+
+
+def revoked_uci_hashes() -> list[dict]:
+    """The public revocation list: SHA-256 (hex) of each revoked UVCI and when it was revoked. Nothing else
+    (no names, no reasons): a hash cannot be turned back into an identifier."""
+    rows = Certificate.objects.filter(revoked_at__isnull=False).order_by("revoked_at", "id")
+    return [{"uci_sha256": uci_hash, "revoked_at": at} for uci_hash, at in rows.values_list("uci_hash", "revoked_at")]

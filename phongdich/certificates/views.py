@@ -1,0 +1,124 @@
+"""Pages: the citizen's certificates (after the one-time-code look-up), the public verifier page, and the
+officials' list/detail with revoke. Thin: services and selectors do the work."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
+from phongdich.core.audit import client_ip
+from phongdich.core.errors import ApplicationError
+from phongdich.people.citizen import citizen_verified_person
+
+from . import api, dcc, pdf, qr, selectors, services
+from .models import Certificate
+
+
+def _lookup_url(next_url: str) -> str:
+    try:
+        base = reverse("testing:lookup")
+    except NoReverseMatch:  # the testing app's look-up page is not there yet
+        base = "/testing/lookup/"
+    return f"{base}?{urlencode({'next': next_url})}"
+
+
+@require_GET
+def citizen_certificates(request):
+    """/certificates/me/: the verified citizen's certificates, issued on demand from the registered sources."""
+    person = citizen_verified_person(request)
+    if person is None:
+        return redirect(_lookup_url(request.get_full_path()))
+    certificates = services.certificates_for_citizen(person=person, ip=client_ip(request))
+    rows = [
+        {"certificate": certificate, "svg": qr.qr_svg(certificate.qr_text), "fields": pdf.certificate_rows(certificate)}
+        for certificate in certificates
+    ]
+    return render(request, "certificates/me.html", {"person": person, "rows": rows})
+
+
+def _own_certificate(request, certificate_id: int) -> Certificate:
+    person = citizen_verified_person(request)
+    certificate = Certificate.objects.filter(pk=certificate_id, person=person).select_related("person").first()
+    if person is None or certificate is None:
+        raise Http404
+    return certificate
+
+
+@require_GET
+def citizen_certificate_png(request, certificate_id: int):
+    certificate = _own_certificate(request, certificate_id)
+    response = HttpResponse(qr.qr_png(certificate.qr_text), content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def citizen_certificate_pdf(request, certificate_id: int):
+    certificate = _own_certificate(request, certificate_id)
+    response = HttpResponse(pdf.certificate_pdf(certificate), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="chung-nhan-{certificate.kind}-{certificate.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def verify_page(request):
+    """/certificates/verify/: scan (camera) or paste an EU DCC; the server verifies against the trust list."""
+    context = {"reasons": dcc.REASONS}
+    if request.method == "POST":
+        text = request.POST.get("qr", "")
+        try:
+            outcome = api.verify_or_raise(text.strip()) if text.strip() else None
+        except ApplicationError as error:
+            context["error"] = error.as_dict()
+            outcome = None
+        if outcome is not None:
+            context["result"] = api.verify_answer(outcome)
+        context["qr"] = text[:200]
+    return render(request, "certificates/verify.html", context)
+
+
+def _require_people_role(request):
+    if not has_role(request.user, *PEOPLE_ROLES):
+        raise Http404
+
+
+@login_required
+@require_GET
+def official_list(request):
+    _require_people_role(request)
+    rows = selectors.certificate_list(
+        viewer=request.user, kind=request.GET.get("kind", ""), status=request.GET.get("status", "")
+    )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "certificates/list.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def official_detail(request, certificate_id: int):
+    _require_people_role(request)
+    try:
+        certificate = selectors.certificate_get(
+            viewer=request.user, certificate_id=certificate_id, ip=client_ip(request)
+        )
+    except ApplicationError as error:
+        raise Http404 from error
+    if request.method == "POST":
+        try:
+            services.certificate_revoke(
+                actor=request.user, certificate=certificate, reason=request.POST.get("reason", ""), ip=client_ip(request)
+            )
+            messages.success(request, _("The certificate was revoked."))
+        except ApplicationError as error:
+            messages.error(request, error.as_dict()["message"])
+        return redirect("certificates:detail", certificate_id=certificate.pk)
+    context = {"certificate": certificate, "fields": pdf.certificate_rows(certificate), "svg": qr.qr_svg(certificate.qr_text)}
+    return render(request, "certificates/detail.html", context)
