@@ -33,7 +33,11 @@ def certificate_summary(payload: dict | None) -> dict | None:
     name = payload.get("nam") or {}
     kind = next((k for k in ("v", "t", "r") if payload.get(k)), None)
     entry = payload[kind][0] if kind and isinstance(payload[kind], list) and payload[kind] else {}
-    keep = {"v": ("mp", "dn", "sd", "dt", "co", "is", "ci"), "t": ("tt", "sc", "tr", "co", "is", "ci"), "r": ("fr", "df", "du", "co", "is", "ci")}
+    keep = {
+        "v": ("mp", "dn", "sd", "dt", "co", "is", "ci"),
+        "t": ("tt", "sc", "tr", "co", "is", "ci"),
+        "r": ("fr", "df", "du", "co", "is", "ci"),
+    }
     return {
         "family_name": name.get("fn") or name.get("fnt") or "",
         "given_name": name.get("gn") or name.get("gnt") or "",
@@ -227,8 +231,9 @@ class CertificateListApi(APIView):
         tags=["certificates"],
     )
     def get(self, request):
+        params = request.query_params
         rows = selectors.certificate_list(
-            viewer=request.user, kind=request.query_params.get("kind", ""), status=request.query_params.get("status", "")
+            viewer=request.user, kind=params.get("kind", ""), status=params.get("status", "")
         )
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(rows, request, view=self)

@@ -126,7 +126,7 @@ def signer(*, create: bool = True) -> Signer:
         if not key_path().exists() or not cert_path().exists():
             if not create:
                 raise FileNotFoundError(str(key_path()))
-            logger.warning("No EU DCC signer key in %s: creating one (run `phongdich dcc_keys` to do it yourself)", directory)
+            logger.warning("No EU DCC signer key in %s: creating one (`phongdich dcc_keys` does it by hand)", directory)
             try:
                 dcc_keys_create()
             except (KeysExist, FileExistsError):

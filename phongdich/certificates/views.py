@@ -113,12 +113,17 @@ def official_detail(request, certificate_id: int):
         raise Http404 from error
     if request.method == "POST":
         try:
+            reason = request.POST.get("reason", "")
             services.certificate_revoke(
-                actor=request.user, certificate=certificate, reason=request.POST.get("reason", ""), ip=client_ip(request)
+                actor=request.user, certificate=certificate, reason=reason, ip=client_ip(request)
             )
             messages.success(request, _("The certificate was revoked."))
         except ApplicationError as error:
             messages.error(request, error.as_dict()["message"])
         return redirect("certificates:detail", certificate_id=certificate.pk)
-    context = {"certificate": certificate, "fields": pdf.certificate_rows(certificate), "svg": qr.qr_svg(certificate.qr_text)}
+    context = {
+        "certificate": certificate,
+        "fields": pdf.certificate_rows(certificate),
+        "svg": qr.qr_svg(certificate.qr_text),
+    }
     return render(request, "certificates/detail.html", context)

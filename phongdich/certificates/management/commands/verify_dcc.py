@@ -27,7 +27,7 @@ def parse_time(text: str) -> dt.datetime:
     if "." in value:  # Python 3.11 reads at most 6 fraction digits
         head, _, rest = value.partition(".")
         digits = "".join(ch for ch in rest if ch.isdigit())
-        value = f"{head}.{digits[:6]}{rest[len(digits):]}"
+        value = f"{head}.{digits[:6]}{rest[len(digits) :]}"
     moment = dt.datetime.fromisoformat(value)
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
