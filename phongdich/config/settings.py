@@ -273,3 +273,21 @@ VACCINATION_ADDITIONAL_DOSE_MIN_DAYS = env_int("VACCINATION_ADDITIONAL_DOSE_MIN_
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["vaccination_register"] = env_str(
     "RATE_LIMIT_VACCINATION_REGISTER", "10/hour"
 )
+
+# --- Certificates (certificates app) -------------------------------------------------------------
+# EU DCC document signer: key and certificate (`phongdich dcc_keys`); the key file never leaves this folder.
+DCC_KEY_DIR = Path(env_str("DCC_KEY_DIR", str(VAR_DIR / "dcc")))
+# Other signer certificates to trust (PEM or DER files), besides the province's own.
+DCC_TRUST_DIR = Path(env_str("DCC_TRUST_DIR", str(VAR_DIR / "dcc" / "trust")))
+# `is` of every certificate (schema: at most 80 characters) and O= of the signer certificate.
+DCC_ISSUER = env_str("DCC_ISSUER", "Sở Y tế tỉnh Thanh Hóa")
+DCC_ISSUER_COUNTRY = env_str("DCC_ISSUER_COUNTRY", "VN")
+# Vaccination certificates: 12 months (QĐ 5772/QĐ-BYT, RULES.md §5); test certificates: 72 hours (the PCR
+# window of the green/yellow card rules, RULES.md §5); recovery: the `du` date of the record.
+DCC_VACCINATION_VALIDITY_DAYS = env_int("DCC_VACCINATION_VALIDITY_DAYS", 365, minimum=1)
+DCC_TEST_VALIDITY_HOURS = env_int("DCC_TEST_VALIDITY_HOURS", 72, minimum=1)
+DCC_SIGNER_VALIDITY_DAYS = env_int("DCC_SIGNER_VALIDITY_DAYS", 730, minimum=1)
+# 4296: the longest alphanumeric text a QR code holds (version 40-L, ISO/IEC 18004:2015 table 7).
+DCC_MAX_QR_CHARS = env_int("DCC_MAX_QR_CHARS", 4296, minimum=100)
+DCC_MAX_DECOMPRESSED_BYTES = env_int("DCC_MAX_DECOMPRESSED_BYTES", 32 * 1024, minimum=1024)
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["dcc_verify"] = env_str("RATE_LIMIT_DCC_VERIFY", "120/min")
