@@ -32,7 +32,7 @@ class VaccineProduct(models.Model):
     name = models.CharField(max_length=150)  # as staff say it: "AstraZeneca (Vaxzevria)"
     medicinal_product = models.CharField(max_length=60)  # EU DCC mp, e.g. "EU/1/21/1529"
     manufacturer = models.CharField(max_length=60)  # EU DCC ma, e.g. "ORG-100001699"
-    prophylaxis = models.CharField(max_length=20)  # EU DCC vp, e.g. "J07BX03"
+    prophylaxis = models.CharField(max_length=20)  # EU DCC vp, e.g. "1119349007" (mRNA)
     series_doses = models.PositiveSmallIntegerField(help_text="Doses in the primary series (Janssen: 1)")
     # A dose earlier than this after the previous one is refused; the next dose is due after the recommended one.
     min_interval_days = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -68,6 +68,11 @@ PRIORITY_GROUPS = [
     ),
 ]
 
+# EU DCC vp codes (the generic J07BX03 is inactive in the current value set).
+VECTOR = "29061000087103"  # COVID-19 non-replicating viral vector vaccine
+INACTIVATED = "1157024006"  # Inactivated whole SARS-CoV-2 antigen vaccine
+PROTEIN = "1162643001"  # SARS-CoV-2 recombinant spike protein antigen vaccine
+MRNA = "1119349007"  # SARS-CoV-2 mRNA vaccine
 SMPC = "SmPC of the product (EMA); not re-read in this work: unconfirmed"
 # (code, name, mp, ma, vp, series, min days, recommended days, source, confirmed). Codes: EU DCC value sets
 # (certificates/valuesets). Intervals: docs/vaccination.md "Products".
@@ -77,7 +82,7 @@ PRODUCTS = [
         "AstraZeneca (Vaxzevria)",
         "EU/1/21/1529",
         "ORG-100001699",
-        "J07BX03",
+        VECTOR,
         2,
         28,
         56,
@@ -91,7 +96,7 @@ PRODUCTS = [
         "Pfizer-BioNTech (Comirnaty)",
         "EU/1/20/1528",
         "ORG-100030215",
-        "1119349007",
+        MRNA,
         2,
         21,
         21,
@@ -103,7 +108,7 @@ PRODUCTS = [
         "Moderna (Spikevax)",
         "EU/1/20/1507",
         "ORG-100031184",
-        "1119349007",
+        MRNA,
         2,
         28,
         28,
@@ -115,7 +120,7 @@ PRODUCTS = [
         "Sinopharm (Vero Cell, BBIBP-CorV)",
         "BBIBP-CorV",
         "ORG-100020693",
-        "J07BX03",
+        INACTIVATED,
         2,
         21,
         28,
@@ -127,7 +132,7 @@ PRODUCTS = [
         "Sputnik V (Gam-COVID-Vac)",
         "Sputnik-V",
         "Gamaleya-Research-Institute",
-        "J07BX03",
+        VECTOR,
         2,
         21,
         21,
@@ -139,7 +144,7 @@ PRODUCTS = [
         "Janssen (COVID-19 Vaccine Janssen)",
         "EU/1/20/1525",
         "ORG-100001417",
-        "J07BX03",
+        VECTOR,
         1,
         None,
         None,
@@ -151,7 +156,7 @@ PRODUCTS = [
         "Abdala (CIGB-66)",
         "Abdala",
         "CIGB",
-        "J07BX03",
+        PROTEIN,
         3,
         14,
         14,
@@ -163,7 +168,7 @@ PRODUCTS = [
         "Hayat-Vax",
         "Hayat-Vax",
         "ORG-100023050",
-        "J07BX03",
+        INACTIVATED,
         2,
         21,
         28,

@@ -64,9 +64,7 @@ def make_registration(person, *, status="registered", slot=None, group_code="nq2
     )
     if slot is not None and status in VaccinationRegistration.HOLDING:
         TimeSlot.objects.filter(pk=slot.pk).update(booked_count=slot.booked_count + 1)
-        VaccinationSession.objects.filter(pk=slot.session_id).update(
-            booked_count=slot.session.booked_count + 1
-        )
+        VaccinationSession.objects.filter(pk=slot.session_id).update(booked_count=slot.session.booked_count + 1)
         slot.refresh_from_db()
         slot.session.refresh_from_db()
     return registration
