@@ -291,3 +291,25 @@ DCC_SIGNER_VALIDITY_DAYS = env_int("DCC_SIGNER_VALIDITY_DAYS", 730, minimum=1)
 DCC_MAX_QR_CHARS = env_int("DCC_MAX_QR_CHARS", 4296, minimum=100)
 DCC_MAX_DECOMPRESSED_BYTES = env_int("DCC_MAX_DECOMPRESSED_BYTES", 32 * 1024, minimum=1024)
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["dcc_verify"] = env_str("RATE_LIMIT_DCC_VERIFY", "120/min")
+
+# --- Testing (testing app) ---------------------------------------------------------------------
+# Highest valid Ct value of an RT-PCR result: the number of amplification cycles the kits run (the CDC 2019-nCoV
+# RT-PCR panel runs 45; docs/testing.md "Results").
+TESTING_CT_MAX = env_int("TESTING_CT_MAX", 45, minimum=1)
+# Sample labels: "a4" (a sheet of 3 x 8 labels for an office printer) or "roll" (one label per page, 50 x 25 mm).
+TESTING_LABELS_LAYOUT = env_str("TESTING_LABELS_LAYOUT", "a4")
+# A test time may be this far ahead of the server's clock (a lab PC a little fast), not more.
+TESTING_CLOCK_SKEW_SECONDS = env_int("TESTING_CLOCK_SKEW_SECONDS", 300, minimum=0)
+# Largest lab sheet imported at once (rows).
+TESTING_IMPORT_MAX_ROWS = env_int("TESTING_IMPORT_MAX_ROWS", 50_000, minimum=1)
+# The citizen look-up (docs/testing.md "Look-up security"): code validity, wrong tries per code, and how many
+# look-ups one ID number and one address may start per window.
+TESTING_LOOKUP_CODE_TTL_SECONDS = env_int("TESTING_LOOKUP_CODE_TTL_SECONDS", 300, minimum=30)
+TESTING_LOOKUP_MAX_ATTEMPTS = env_int("TESTING_LOOKUP_MAX_ATTEMPTS", 5, minimum=1)
+TESTING_LOOKUP_PER_ID = env_int("TESTING_LOOKUP_PER_ID", 5, minimum=1)
+TESTING_LOOKUP_PER_ID_WINDOW_SECONDS = env_int("TESTING_LOOKUP_PER_ID_WINDOW_SECONDS", 900, minimum=1)
+TESTING_LOOKUP_PER_IP = env_int("TESTING_LOOKUP_PER_IP", 20, minimum=1)
+TESTING_LOOKUP_PER_IP_WINDOW_SECONDS = env_int("TESTING_LOOKUP_PER_IP_WINDOW_SECONDS", 3600, minimum=1)
+# Demo only: the look-up page shows the one-time code it just sent (the "outbox" SMS backend sends nothing).
+# `phongdich demo` turns it on; never in production.
+SMS_ECHO_ON_PAGE = env_bool("SMS_ECHO_ON_PAGE", False)

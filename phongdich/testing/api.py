@@ -1,0 +1,375 @@
+"""REST API of the testing app: thin classes; rules, scoping and audit are in services and selectors.
+
+The citizen look-up is a page only (/testing/lookup/): its proof lives in the browser's session.
+"""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from phongdich.accounts.permissions import PEOPLE_ROLES, IsOfficial
+from phongdich.core import errors as core_errors
+from phongdich.core.api import ERROR_RESPONSE, error_responses, idempotent
+from phongdich.core.audit import audit_record, client_ip
+from phongdich.core.errors import ApplicationError
+from phongdich.geo.models import Area
+
+from . import imports, selectors, services
+from .models import Pool, Sample, TestRegistration, TestResult, TestType
+
+ERRORS = error_responses(400, 401, 403, 404, 409, 415, 422, 429)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="A repeat with the same key writes nothing and gets the first answer; another body gets 422.",
+)
+
+
+class LabStaff(IsOfficial):
+    roles = services.LAB_ROLES
+
+
+class TestingOfficial(IsOfficial):
+    roles = (*services.LAB_ROLES, *services.REGISTER_ROLES, *PEOPLE_ROLES)
+
+
+class SessionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    site = serializers.CharField(source="site.name")
+    site_id = serializers.IntegerField()
+    address = serializers.CharField(source="site.address")
+    date = serializers.DateField()
+    start_time = serializers.TimeField()
+    end_time = serializers.TimeField()
+    test_type = serializers.ChoiceField(choices=TestType.choices)
+    capacity = serializers.IntegerField()
+    places_left = serializers.IntegerField()
+
+
+class TestingSessionListApi(APIView):
+    """GET /api/v1/testing/sessions/: the sessions open for registration (no personal data)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "public"
+
+    @extend_schema(
+        operation_id="testing_sessions_list",
+        parameters=[OpenApiParameter("site", int, required=False)],
+        responses={200: SessionOutput(many=True), 429: ERROR_RESPONSE},
+        summary="Testing sessions open for registration in the next 14 days",
+        tags=["testing"],
+    )
+    def get(self, request):
+        site = request.query_params.get("site")
+        sessions = selectors.sessions_open(site_id=int(site) if site and site.isdigit() else None)
+        return Response(SessionOutput(sessions[:500], many=True).data)
+
+
+class RegistrationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    session = serializers.IntegerField(source="session_id")
+    status = serializers.ChoiceField(choices=TestRegistration.Status.choices)
+    reason = serializers.ChoiceField(choices=TestRegistration.Reason.choices)
+    registered_via = serializers.ChoiceField(choices=TestRegistration.Via.choices)
+    created_at = serializers.DateTimeField()
+
+
+class TestRegistrationCreateApi(APIView):
+    """POST /api/v1/testing/registrations/: register for a test; a citizen (public, rate limited) or a logged-in
+    official for someone in their area."""
+
+    permission_classes = [AllowAny]
+
+    class RegistrationInput(serializers.Serializer):
+        session = serializers.IntegerField(min_value=1)
+        full_name = serializers.CharField(max_length=150)
+        id_number = serializers.CharField(max_length=20, help_text="CCCD (12 digits), CMND (9) or passport number")
+        birth_date = serializers.DateField()
+        phone = serializers.CharField(max_length=20)
+        area = serializers.IntegerField(min_value=1, help_text="the commune of the address (an area id)")
+        reason = serializers.ChoiceField(choices=TestRegistration.Reason.choices)
+
+    def get_throttles(self):
+        if self.request.user.is_authenticated:
+            return []
+        self.throttle_scope = "public"
+        return [ScopedRateThrottle()]
+
+    @extend_schema(
+        operation_id="testing_registrations_create",
+        request=RegistrationInput,
+        responses={201: RegistrationOutput, **ERRORS},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Register for a test (409 testing_session_full when the session is full)",
+        tags=["testing"],
+    )
+    @idempotent
+    def post(self, request):
+        body = self.RegistrationInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        values = dict(body.validated_data)
+        area = Area.objects.filter(pk=values.pop("area")).first()
+        if area is None:
+            raise ApplicationError(core_errors.INVALID_INPUT, extra={"fields": {"area": ["unknown area"]}})
+        session_id = values.pop("session")
+        if request.user.is_authenticated:
+            registration = services.registration_by_official(
+                actor=request.user, area=area, session_id=session_id, **values
+            )
+        else:
+            registration = services.registration_self(area=area, session_id=session_id, **values)
+        return Response(RegistrationOutput(registration).data, status=201)
+
+
+class SampleOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    barcode = serializers.CharField()
+    status = serializers.ChoiceField(choices=Sample.Status.choices)
+    test_type = serializers.ChoiceField(choices=TestType.choices)
+    collected_at = serializers.DateTimeField()
+    site = serializers.IntegerField(source="site_id")
+    registration = serializers.IntegerField(source="registration_id", allow_null=True)
+    pool = serializers.IntegerField(source="pool_id", allow_null=True)
+
+
+class SampleCollectApi(APIView):
+    """POST /api/v1/testing/samples/: take the sample of a registration; it gets its barcode."""
+
+    permission_classes = [LabStaff]
+
+    class CollectInput(serializers.Serializer):
+        registration = serializers.IntegerField(min_value=1)
+        collected_at = serializers.DateTimeField(required=False)
+
+    @extend_schema(
+        operation_id="testing_samples_collect",
+        request=CollectInput,
+        responses={201: SampleOutput, **ERRORS},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Collect a registered person's sample (barcode assigned)",
+        tags=["testing"],
+    )
+    @idempotent
+    def post(self, request):
+        body = self.CollectInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        registration = selectors.registration_get(
+            viewer=request.user, registration_id=body.validated_data["registration"]
+        )
+        sample = services.sample_collect(
+            actor=request.user,
+            site=registration.session.site,
+            registration=registration,
+            collected_at=body.validated_data.get("collected_at"),
+        )
+        return Response(SampleOutput(sample).data, status=201)
+
+
+class PoolOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    barcode = serializers.CharField()
+    site = serializers.IntegerField(source="site_id")
+    status = serializers.ChoiceField(choices=Pool.Status.choices)
+    size = serializers.IntegerField()
+    max_size = serializers.IntegerField(source="site.pool_max_size")
+
+
+class PoolCreateApi(APIView):
+    """POST /api/v1/testing/pools/: an empty pool at a site of the staff's area."""
+
+    permission_classes = [LabStaff]
+
+    class PoolInput(serializers.Serializer):
+        site = serializers.IntegerField(min_value=1)
+
+    @extend_schema(
+        operation_id="testing_pools_create",
+        request=PoolInput,
+        responses={201: PoolOutput, **ERRORS},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Create a pool",
+        tags=["testing"],
+    )
+    @idempotent
+    def post(self, request):
+        body = self.PoolInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        site = selectors.sites_visible(viewer=request.user).filter(pk=body.validated_data["site"]).first()
+        if site is None:
+            raise ApplicationError(core_errors.NOT_FOUND)
+        pool = services.pool_create(actor=request.user, site=site)
+        return Response(PoolOutput(pool).data, status=201)
+
+
+class PoolAddSampleApi(APIView):
+    """POST /api/v1/testing/pools/<barcode>/samples/: add a sample; 409 testing_pool_full past the site's limit."""
+
+    permission_classes = [LabStaff]
+
+    class PoolAddInput(serializers.Serializer):
+        sample = serializers.CharField(max_length=32, help_text="the sample's barcode")
+
+    @extend_schema(
+        operation_id="testing_pools_add_sample",
+        request=PoolAddInput,
+        responses={200: SampleOutput, **ERRORS},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Add a sample to a pool",
+        tags=["testing"],
+    )
+    @idempotent
+    def post(self, request, barcode: str):
+        body = self.PoolAddInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        sample = services.pool_add_sample(
+            actor=request.user, pool_barcode=barcode, sample_barcode=body.validated_data["sample"]
+        )
+        return Response(SampleOutput(sample).data)
+
+
+class ResultOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    barcode = serializers.SerializerMethodField()
+    is_pool = serializers.SerializerMethodField()
+    test_type = serializers.ChoiceField(choices=TestType.choices)
+    outcome = serializers.ChoiceField(choices=TestResult.Outcome.choices)
+    ct_value = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
+    from_pool = serializers.CharField(source="from_pool.barcode", default=None, allow_null=True)
+    tested_at = serializers.DateTimeField()
+    lab = serializers.CharField(source="lab.name")
+
+    def get_barcode(self, result) -> str:
+        return (result.sample or result.pool).barcode
+
+    def get_is_pool(self, result) -> bool:
+        return result.pool_id is not None
+
+
+class ResultPersonOutput(ResultOutput):
+    full_name = serializers.CharField(source="sample.person.full_name")
+    birth_year = serializers.IntegerField(source="sample.person.birth_year", allow_null=True)
+
+
+class TestResultApi(APIView):
+    """GET /api/v1/testing/results/ (scoped list, audited) and POST (enter one result by barcode)."""
+
+    class ResultInput(serializers.Serializer):
+        barcode = serializers.CharField(max_length=32)
+        outcome = serializers.ChoiceField(choices=TestResult.Outcome.choices)
+        test_type = serializers.ChoiceField(choices=TestType.choices, required=False)
+        ct_value = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, allow_null=True)
+        tested_at = serializers.DateTimeField(required=False)
+        device = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+    class ResultFilter(serializers.Serializer):
+        outcome = serializers.ChoiceField(choices=TestResult.Outcome.choices, required=False)
+        test_type = serializers.ChoiceField(choices=TestType.choices, required=False)
+        date_from = serializers.DateField(required=False)
+        date_to = serializers.DateField(required=False)
+
+    def get_permissions(self):
+        return [LabStaff()] if self.request.method == "POST" else [TestingOfficial()]
+
+    @extend_schema(
+        operation_id="testing_results_create",
+        request=ResultInput,
+        responses={201: ResultOutput, **ERRORS},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Enter a result by the barcode of a sample or a pool",
+        tags=["testing"],
+    )
+    @idempotent
+    def post(self, request):
+        body = self.ResultInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        values = body.validated_data
+        result = services.result_enter(
+            actor=request.user,
+            barcode=values["barcode"],
+            outcome=values["outcome"],
+            test_type=values.get("test_type", ""),
+            ct_value=values.get("ct_value"),
+            tested_at=values.get("tested_at"),
+            device=values.get("device", ""),
+        )
+        return Response(ResultOutput(result).data, status=201)
+
+    @extend_schema(
+        operation_id="testing_results_list",
+        parameters=[ResultFilter],
+        responses={200: ResultPersonOutput(many=True), **ERRORS},
+        summary="Individual results of your area, newest first (audited)",
+        tags=["testing"],
+    )
+    def get(self, request):
+        filters = self.ResultFilter(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        results = selectors.results_list(viewer=request.user, **filters.validated_data)
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(results, request, view=self)
+        audit_record(
+            actor=request.user, action="testing.results.listed", ip=client_ip(request), extra={"count": len(page)}
+        )
+        return paginator.get_paginated_response(ResultPersonOutput(page, many=True).data)
+
+
+class ImportJobOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    filename = serializers.CharField()
+    status = serializers.CharField()
+    rows_total = serializers.IntegerField()
+    rows_done = serializers.IntegerField()
+    rows_imported = serializers.IntegerField()
+    rows_rejected = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.DictField(), help_text="{line, column, reason_vi, reason_en}")
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class ImportCreateApi(APIView):
+    """POST /api/v1/testing/imports/ (multipart, field `file`): queue a lab-sheet import; poll the job."""
+
+    permission_classes = [LabStaff]
+    parser_classes = [MultiPartParser]
+
+    class ImportInput(serializers.Serializer):
+        file = serializers.FileField()
+
+    @extend_schema(
+        operation_id="testing_imports_create",
+        request={"multipart/form-data": ImportInput},
+        responses={202: ImportJobOutput, **ERRORS},
+        summary="Upload a lab sheet (.xlsx); it is imported in the background",
+        tags=["testing"],
+    )
+    def post(self, request):
+        body = self.ImportInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        upload = body.validated_data["file"]
+        job = imports.import_job_create(actor=request.user, filename=upload.name, content=upload.read())
+        return Response(ImportJobOutput(job).data, status=202)
+
+
+class ImportJobApi(APIView):
+    """GET /api/v1/testing/imports/<id>/: progress and outcome of one's own import."""
+
+    permission_classes = [LabStaff]
+
+    @extend_schema(
+        operation_id="testing_imports_get",
+        responses={200: ImportJobOutput, **ERRORS},
+        summary="An import's progress (rows_done of rows_total) and its errors",
+        tags=["testing"],
+    )
+    def get(self, request, job_id: int):
+        job = selectors.import_job_get(viewer=request.user, job_id=job_id)
+        return Response(ImportJobOutput(job).data)

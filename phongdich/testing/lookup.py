@@ -1,0 +1,169 @@
+"""The citizen's look-up of their own results (seed 003: "tra cứu kết quả xét nghiệm"), in two steps:
+
+1. ID number (CCCD, CMND or passport) and date of birth. The answer is ALWAYS the same ("if the details match, we
+   sent a code to the phone number you registered"), and the same work is done either way: a code is drawn and
+   hashed whether or not a person matches; only a match stores it and sends it by SMS.
+2. The 6-digit code. A wrong code, a code for details that matched nobody, and an unknown browser all get the
+   same generic answer (testing_lookup_failed); after TESTING_LOOKUP_MAX_ATTEMPTS wrong tries the look-up must
+   start again. A right code marks the browser's session verified for that person (people.citizen).
+
+Step 1 is rate-limited per address and per ID number (cache counters, settings TESTING_LOOKUP_PER_*), so the
+form cannot be used to try ID numbers in bulk. The code is stored only as an HMAC keyed with SECRET_KEY and the
+challenge; the SMS text is masked in the outbox once sent (notifications.notify(secret=True)).
+"""
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from phongdich.core.audit import audit_record
+from phongdich.core.errors import ApplicationError
+from phongdich.people.models import Person
+
+from . import errors
+from .models import LookupCode
+from .services import _id_fields
+
+CODE_DIGITS = 6
+# The state a browser's session keeps between the two steps.
+STATE_KEY = "testing_lookup"
+
+OTP_SMS = (
+    "Ma tra cuu ket qua xet nghiem: {code} (hieu luc {minutes} phut). Khong dua ma nay cho ai. / "
+    "Your test result look-up code: {code} (valid {minutes} minutes). Do not share it."
+)
+
+
+@dataclass(frozen=True)
+class LookupStarted:
+    state: dict  # to keep in the session
+    code: str  # the code drawn (sent only when the details matched); shown only with SMS_ECHO_ON_PAGE
+
+
+def _hash(code: str, challenge: str) -> str:
+    return salted_hmac("phongdich.testing.lookup", f"{challenge}:{code}", algorithm="sha256").hexdigest()
+
+
+def _within_limit(key: str, limit: int, window: int) -> bool:
+    """Count one hit in a fixed window; False once the window holds more than `limit` hits."""
+    if cache.add(key, 1, window):
+        return True
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, window)
+        count = 1
+    return count <= limit
+
+
+def _rate_limit(*, id_key: str, ip: str | None) -> None:
+    # The ID number is hashed before it becomes a cache key: the cache holds no personal data.
+    digest = hashlib.sha256(id_key.encode()).hexdigest()[:32]
+    checks = [
+        (
+            f"testing:lookup:ip:{ip or '-'}",
+            settings.TESTING_LOOKUP_PER_IP,
+            settings.TESTING_LOOKUP_PER_IP_WINDOW_SECONDS,
+        ),
+        (f"testing:lookup:id:{digest}", settings.TESTING_LOOKUP_PER_ID, settings.TESTING_LOOKUP_PER_ID_WINDOW_SECONDS),
+    ]
+    for key, limit, window in checks:
+        if not _within_limit(key, limit, window):
+            raise ApplicationError(errors.LOOKUP_RATE_LIMITED, extra={"retry_after_seconds": window})
+
+
+def _match(ids: dict, birth_date: dt.date) -> Person | None:
+    ((field, value),) = ids.items()
+    return (
+        Person.objects.filter(Q(**{field: value}), birth_date=birth_date)
+        .exclude(phone="")
+        .order_by("-updated_at", "-id")
+        .first()
+    )
+
+
+def lookup_start(*, id_number: str, birth_date: dt.date, ip: str | None) -> LookupStarted:
+    """Step 1. Raises only for a malformed ID number or a rate limit, never because of who exists."""
+    ids = _id_fields(id_number)
+    (id_value,) = ids.values()
+    _rate_limit(id_key=id_value, ip=ip)
+    now = timezone.now()
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    challenge = secrets.token_urlsafe(32)
+    code_hash = _hash(code, challenge)  # computed for everyone: the same work whether or not someone matches
+    ttl = settings.TESTING_LOOKUP_CODE_TTL_SECONDS
+    expires_at = now + dt.timedelta(seconds=ttl)
+    person = _match(ids, birth_date)
+    if person is not None:
+        from phongdich.notifications.services import notify
+
+        with transaction.atomic():
+            LookupCode.objects.create(
+                person=person, challenge=challenge, code_hash=code_hash, created_at=now, expires_at=expires_at
+            )
+            notify(
+                phone=person.phone,
+                text=OTP_SMS.format(code=code, minutes=max(1, ttl // 60)),
+                kind="otp",
+                person=person,
+                secret=True,
+            )
+            audit_record(actor=None, action="testing.lookup.code_sent", obj=person, area_path=person.area_path, ip=ip)
+    state = {"challenge": challenge, "expires_at": expires_at.timestamp(), "attempts": 0}
+    return LookupStarted(state=state, code=code)
+
+
+def lookup_verify(*, state: dict | None, code: str, ip: str | None) -> Person:
+    """Step 2: the person the code proves, or ApplicationError. `state` (the session's) is updated in place."""
+    if not state or not state.get("challenge"):
+        raise ApplicationError(errors.LOOKUP_EXPIRED)
+    now = timezone.now()
+    if now.timestamp() > float(state.get("expires_at") or 0):
+        raise ApplicationError(errors.LOOKUP_EXPIRED)
+    max_attempts = settings.TESTING_LOOKUP_MAX_ATTEMPTS
+    if int(state.get("attempts") or 0) >= max_attempts:
+        raise ApplicationError(errors.LOOKUP_LOCKED)
+    typed = "".join((code or "").split())
+    typed_hash = _hash(typed, state["challenge"])  # hashed for everyone, as in step 1
+    with transaction.atomic():
+        row = (
+            LookupCode.objects.select_for_update()
+            .select_related("person")
+            .filter(challenge=state["challenge"], used_at__isnull=True)
+            .first()
+        )
+        good = (
+            row is not None
+            and row.expires_at > now
+            and row.attempts < max_attempts
+            and len(typed) == CODE_DIGITS
+            and constant_time_compare(row.code_hash, typed_hash)
+        )
+        if good:
+            row.used_at = now
+            row.save(update_fields=["used_at"])
+            audit_record(
+                actor=None, action="testing.lookup.verified", obj=row.person, area_path=row.person.area_path, ip=ip
+            )
+        elif row is not None:  # counted in the database too: a new session does not reset a code's tries
+            LookupCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+    if not good:  # raised after the block, so that the counted try is committed
+        state["attempts"] = int(state.get("attempts") or 0) + 1
+        raise ApplicationError(errors.LOOKUP_FAILED, extra={"attempts_left": max(0, max_attempts - state["attempts"])})
+    state.clear()
+    return row.person
+
+
+def lookup_codes_prune(*, now: dt.datetime | None = None) -> int:
+    """Delete codes that expired more than a day ago (they prove nothing any more)."""
+    now = now or timezone.now()
+    deleted, _ = LookupCode.objects.filter(expires_at__lt=now - dt.timedelta(days=1)).delete()
+    return deleted

@@ -1,0 +1,755 @@
+"""Writes of the testing domain: sessions, registrations, sample collection, pooling and results.
+
+Every function validates what it stores, runs in one transaction (nothing half-written) and writes the audit
+record. A result's follow-up (the SMS telling the person to look it up, the status card) runs after the
+commit in a Celery task (tasks.results_after_commit_task); a positive individual result opens a case through
+cases.services.case_create in the same transaction.
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from phongdich.accounts.models import Official
+from phongdich.accounts.permissions import PEOPLE_ROLES, require_role
+from phongdich.core import errors as core_errors
+from phongdich.core.audit import audit_record
+from phongdich.core.errors import ApplicationError
+from phongdich.core.scoping import area_visible
+from phongdich.people.models import Person
+from phongdich.people.services import person_create, person_find_or_create, person_update
+
+from . import errors
+from .barcodes import barcode_make, barcode_normalise
+from .models import Pool, RetestItem, Sample, TestingSession, TestingSite, TestRegistration, TestResult, TestType
+
+logger = logging.getLogger(__name__)
+
+Role = Official.Role
+# Staff who take samples, pool them and enter results: the sites' and labs' staff and the health department.
+LAB_ROLES = (Role.LAB_STAFF, Role.HEALTH_DEPT, Role.PROVINCE_ADMIN)
+# Officials who may register a person for a test: those who see people, and the sites' staff.
+REGISTER_ROLES = (*PEOPLE_ROLES, Role.LAB_STAFF)
+NOTE_MAX = 255
+
+
+def _now():
+    return timezone.now()
+
+
+# --- sites and sessions ---------------------------------------------------------------------------------------
+
+
+def site_create(
+    *, actor, code: str, name: str, area, kind: str = TestingSite.Kind.BOTH, address: str = "", pool_max_size: int = 10
+) -> TestingSite:
+    """A testing site; `code` (2–4 capital letters or digits) starts every barcode printed there."""
+    require_role(actor, Role.HEALTH_DEPT, Role.PROVINCE_ADMIN)
+    code = (code or "").strip().upper()
+    if not (2 <= len(code) <= 4 and code.isascii() and code.isalnum()):
+        raise ApplicationError(
+            errors.INVALID_REGISTRATION,
+            extra={"field": "code"},
+            vi="Mã điểm phải gồm 2–4 chữ in hoa hoặc chữ số.",
+            en="The site code must be 2–4 capital letters or digits.",
+        )
+    if not 1 <= int(pool_max_size) <= 100:
+        raise ApplicationError(errors.INVALID_REGISTRATION, extra={"field": "pool_max_size"})
+    if not area_visible(actor, area.path):
+        raise ApplicationError(core_errors.NOT_FOUND)
+    with transaction.atomic():
+        site = TestingSite.objects.create(
+            code=code,
+            name=name.strip()[:200],
+            area=area,
+            kind=kind,
+            address=address.strip()[:255],
+            pool_max_size=pool_max_size,
+        )
+        audit_record(actor=actor, action="testing.site.created", obj=site, area_path=site.area_path)
+    return site
+
+
+def session_create(
+    *,
+    actor,
+    site: TestingSite,
+    date: dt.date,
+    start_time: dt.time,
+    end_time: dt.time,
+    capacity: int,
+    test_type: str = TestType.PCR,
+    note: str = "",
+) -> TestingSession:
+    """A sampling session at a site the actor sees; refuses impossible hours, capacity or test type."""
+    require_role(actor, *LAB_ROLES)
+    if not area_visible(actor, site.area_path):
+        raise ApplicationError(core_errors.NOT_FOUND)
+    if test_type not in TestType.values or end_time <= start_time or int(capacity) < 1:
+        raise ApplicationError(
+            errors.INVALID_REGISTRATION,
+            extra={"field": "session"},
+            vi="Giờ, số chỗ hoặc loại xét nghiệm của buổi không hợp lệ.",
+            en="The session's hours, capacity or test type are invalid.",
+        )
+    with transaction.atomic():
+        session = TestingSession.objects.create(
+            site=site,
+            date=date,
+            start_time=start_time,
+            end_time=end_time,
+            capacity=capacity,
+            test_type=test_type,
+            note=note[:NOTE_MAX],
+        )
+        audit_record(actor=actor, action="testing.session.created", obj=session, area_path=site.area_path)
+    return session
+
+
+# --- registrations ---------------------------------------------------------------------------------------------
+
+
+def _session_for_update(session_id) -> TestingSession:
+    try:
+        session_id = int(session_id)
+    except (TypeError, ValueError) as exc:
+        raise ApplicationError(core_errors.NOT_FOUND) from exc
+    session = TestingSession.objects.select_for_update().select_related("site").filter(pk=session_id).first()
+    if session is None:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    return session
+
+
+def _registration_add(*, session_id, person: Person, reason: str, via: str, actor) -> TestRegistration:
+    """Inside a transaction: lock the session, refuse it full, over or duplicated, then count the new place."""
+    if reason not in TestRegistration.Reason.values:
+        raise ApplicationError(errors.INVALID_REGISTRATION, extra={"field": "reason"})
+    session = _session_for_update(session_id)
+    if not session.site.active or session.date < timezone.localdate():
+        raise ApplicationError(errors.SESSION_CLOSED, extra={"session": session.pk})
+    if (
+        TestRegistration.objects.filter(person=person, session=session)
+        .exclude(status=TestRegistration.Status.CANCELLED)
+        .exists()
+    ):
+        raise ApplicationError(errors.ALREADY_REGISTERED, extra={"session": session.pk})
+    if session.registered_count >= session.capacity:
+        raise ApplicationError(errors.SESSION_FULL, extra={"session": session.pk, "capacity": session.capacity})
+    try:
+        with transaction.atomic():
+            registration = TestRegistration.objects.create(
+                person=person,
+                session=session,
+                reason=reason,
+                registered_via=via,
+                registered_by=actor if getattr(actor, "is_authenticated", False) else None,
+                site_path=session.site.area_path,
+                person_path=person.area_path,
+            )
+    except IntegrityError as exc:  # the same person registering twice at the same moment
+        raise ApplicationError(errors.ALREADY_REGISTERED, extra={"session": session.pk}) from exc
+    TestingSession.objects.filter(pk=session.pk).update(registered_count=F("registered_count") + 1)
+    audit_record(
+        actor=actor,
+        action="testing.registration.created",
+        obj=registration,
+        area_path=person.area_path,
+        extra={"via": via, "session": session.pk},
+    )
+    return registration
+
+
+def _id_fields(id_number: str) -> dict:
+    """Which identity field a typed number is: 12 digits CCCD, 9 digits CMND, otherwise a passport number."""
+    text = "".join((id_number or "").split()).replace(".", "").replace("-", "")
+    if text.isdigit() and len(text) == 12:
+        return {"citizen_id": text}
+    if text.isdigit() and len(text) == 9:
+        return {"old_id_number": text}
+    if text.isdigit() or not (6 <= len(text) <= 20) or not text.isalnum() or not text.isascii():
+        raise ApplicationError(errors.INVALID_ID_NUMBER, extra={"field": "id_number"})
+    return {"passport_number": text.upper()}
+
+
+def _person_for_registration(*, full_name, id_number, birth_date, phone, area, created_via) -> Person:
+    """The person described by a registration form: found (same phone, name, birth year) or created.
+
+    The look-up later asks for the ID number and the date of birth, so both must be on the record: a missing
+    one is filled in; a record with a different date of birth is another person, and a new one is made.
+    """
+    if birth_date is None or birth_date > timezone.localdate():
+        raise ApplicationError(
+            errors.INVALID_REGISTRATION,
+            extra={"field": "birth_date"},
+            vi="Ngày sinh không hợp lệ.",
+            en="The date of birth is invalid.",
+        )
+    ids = _id_fields(id_number)
+    person = person_find_or_create(
+        full_name=full_name,
+        phone=phone,
+        birth_year=birth_date.year,
+        citizen_id=ids.get("citizen_id", ""),
+        area_path=area.path,
+        address_area=area,
+        created_via=created_via,
+    )
+    if person.birth_date not in (None, birth_date) or any(
+        getattr(person, field) not in ("", value) for field, value in ids.items()
+    ):
+        return person_create(
+            actor=None,
+            full_name=full_name,
+            phone=phone,
+            birth_date=birth_date,
+            address_area=area,
+            created_via=created_via,
+            **ids,
+        )
+    missing = {field: value for field, value in ids.items() if not getattr(person, field)}
+    if person.birth_date is None:
+        missing["birth_date"] = birth_date
+    if missing:
+        person = person_update(actor=None, person=person, **missing)
+    return person
+
+
+@transaction.atomic
+def registration_self(
+    *, full_name: str, id_number: str, birth_date: dt.date, phone: str, area, session_id, reason: str
+) -> TestRegistration:
+    """A citizen registers themself (seed 003: "đăng ký xét nghiệm"). Public: the answer shows only what was
+    typed. Refuses a full session (409 testing_session_full), a past one, and a second registration of the
+    same person for the same session; nothing is written then."""
+    person = _person_for_registration(
+        full_name=full_name,
+        id_number=id_number,
+        birth_date=birth_date,
+        phone=phone,
+        area=area,
+        created_via=Person.CreatedVia.SELF_REGISTRATION,
+    )
+    return _registration_add(
+        session_id=session_id, person=person, reason=reason, via=TestRegistration.Via.CITIZEN, actor=None
+    )
+
+
+@transaction.atomic
+def registration_by_official(
+    *, actor, full_name: str, id_number: str, birth_date: dt.date, phone: str, area, session_id, reason: str
+) -> TestRegistration:
+    """An official registers someone living in their own area (a person without a smartphone)."""
+    require_role(actor, *REGISTER_ROLES)
+    if not area_visible(actor, area.path):
+        raise ApplicationError(core_errors.PERMISSION_DENIED, extra={"field": "area"})
+    person = _person_for_registration(
+        full_name=full_name,
+        id_number=id_number,
+        birth_date=birth_date,
+        phone=phone,
+        area=area,
+        created_via=Person.CreatedVia.OFFICIAL,
+    )
+    return _registration_add(
+        session_id=session_id, person=person, reason=reason, via=TestRegistration.Via.OFFICIAL, actor=actor
+    )
+
+
+@transaction.atomic
+def registration_cancel(*, actor, registration: TestRegistration) -> TestRegistration:
+    """Cancel a registration that has no sample yet; its place in the session is freed."""
+    registration = TestRegistration.objects.select_for_update().get(pk=registration.pk)
+    if registration.status != TestRegistration.Status.REGISTERED:
+        raise ApplicationError(errors.REGISTRATION_NOT_OPEN)
+    registration.status = TestRegistration.Status.CANCELLED
+    registration.save(update_fields=["status"])
+    TestingSession.objects.filter(pk=registration.session_id, registered_count__gt=0).update(
+        registered_count=F("registered_count") - 1
+    )
+    audit_record(
+        actor=actor, action="testing.registration.cancelled", obj=registration, area_path=registration.person_path
+    )
+    return registration
+
+
+# --- samples and pools -----------------------------------------------------------------------------------------
+
+
+def _lab_site(actor, site: TestingSite) -> TestingSite:
+    require_role(actor, *LAB_ROLES)
+    if not area_visible(actor, site.area_path):
+        raise ApplicationError(core_errors.NOT_FOUND)
+    return site
+
+
+def barcodes_reserve(*, site: TestingSite, count: int = 1) -> list[str]:
+    """`count` new barcodes of the site, never used before (the site's row is locked while counting)."""
+    with transaction.atomic():
+        locked = TestingSite.objects.select_for_update().get(pk=site.pk)
+        first = locked.barcode_seq + 1
+        locked.barcode_seq += count
+        TestingSite.objects.filter(pk=site.pk).update(barcode_seq=locked.barcode_seq)
+    site.barcode_seq = locked.barcode_seq
+    return [barcode_make(locked.code, seq) for seq in range(first, first + count)]
+
+
+@transaction.atomic
+def sample_collect(
+    *,
+    actor,
+    site: TestingSite,
+    registration: TestRegistration | None = None,
+    person: Person | None = None,
+    test_type: str | None = None,
+    collected_at: dt.datetime | None = None,
+) -> Sample:
+    """Take a sample from a registered person (or a walk-in `person`) at `site`; it gets a new barcode.
+
+    The registration becomes "sampled"; an open re-test item of the person is closed by this new sample.
+    """
+    _lab_site(actor, site)
+    now = _now()
+    collected_at = collected_at or now
+    if collected_at > now + dt.timedelta(seconds=settings.TESTING_CLOCK_SKEW_SECONDS):
+        raise ApplicationError(errors.RESULT_TIME_INVALID, extra={"field": "collected_at"})
+    if registration is not None:
+        registration = (
+            TestRegistration.objects.select_for_update().select_related("session", "person").get(pk=registration.pk)
+        )
+        if registration.status != TestRegistration.Status.REGISTERED:
+            raise ApplicationError(errors.REGISTRATION_NOT_OPEN)
+        person = registration.person
+        test_type = test_type or registration.session.test_type
+    if person is None:
+        raise ApplicationError(errors.INVALID_REGISTRATION, extra={"field": "person"})
+    test_type = test_type or TestType.PCR
+    if test_type not in TestType.values:
+        raise ApplicationError(errors.INVALID_RESULT, extra={"field": "test_type"})
+    (barcode,) = barcodes_reserve(site=site)
+    sample = Sample.objects.create(
+        barcode=barcode,
+        person=person,
+        registration=registration,
+        site=site,
+        test_type=test_type,
+        collected_at=collected_at,
+        collected_by=actor,
+        site_path=site.area_path,
+        person_path=person.area_path,
+    )
+    if registration is not None:
+        registration.status = TestRegistration.Status.SAMPLED
+        registration.save(update_fields=["status"])
+    RetestItem.objects.filter(sample__person=person, done_at__isnull=True).update(done_at=now, new_sample=sample)
+    audit_record(
+        actor=actor,
+        action="testing.sample.collected",
+        obj=sample,
+        area_path=person.area_path,
+        extra={"barcode": barcode, "site": site.pk},
+    )
+    return sample
+
+
+def _by_barcode(model, barcode: str, *, actor, lock: bool = True):
+    from .selectors import lab_sites_q
+
+    qs = model.objects.select_related("site")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    found = qs.filter(barcode=barcode_normalise(barcode)).filter(lab_sites_q(actor, "site_path")).first()
+    if found is None:
+        raise ApplicationError(errors.UNKNOWN_BARCODE, extra={"barcode": barcode_normalise(barcode)})
+    return found
+
+
+@transaction.atomic
+def pool_create(*, actor, site: TestingSite) -> Pool:
+    """An empty pool at `site`, with its own barcode (from the same sequence as the samples)."""
+    _lab_site(actor, site)
+    (barcode,) = barcodes_reserve(site=site)
+    pool = Pool.objects.create(barcode=barcode, site=site, site_path=site.area_path, created_by=actor)
+    audit_record(actor=actor, action="testing.pool.created", obj=pool, area_path=site.area_path)
+    return pool
+
+
+@transaction.atomic
+def pool_add_sample(*, actor, pool_barcode: str, sample_barcode: str) -> Sample:
+    """Put an awaiting RT-PCR sample of the pool's site into the pool; refuses beyond the site's pool_max_size."""
+    require_role(actor, *LAB_ROLES)
+    pool = _by_barcode(Pool, pool_barcode, actor=actor)
+    if pool.status != Pool.Status.OPEN:
+        raise ApplicationError(errors.POOL_CLOSED, extra={"pool": pool.barcode})
+    sample = _by_barcode(Sample, sample_barcode, actor=actor)
+    if sample.status != Sample.Status.AWAITING:
+        raise ApplicationError(errors.SAMPLE_NOT_AWAITING, extra={"barcode": sample.barcode})
+    if sample.test_type != TestType.PCR or sample.site_id != pool.site_id:
+        raise ApplicationError(errors.POOL_MISMATCH, extra={"barcode": sample.barcode})
+    if pool.size >= pool.site.pool_max_size:
+        raise ApplicationError(errors.POOL_FULL, extra={"pool": pool.barcode, "max": pool.site.pool_max_size})
+    sample.pool = pool
+    sample.status = Sample.Status.IN_POOL
+    sample.save(update_fields=["pool", "status"])
+    Pool.objects.filter(pk=pool.pk).update(size=F("size") + 1)
+    audit_record(
+        actor=actor,
+        action="testing.pool.sample_added",
+        obj=sample,
+        area_path=sample.person_path,
+        extra={"pool": pool.barcode},
+    )
+    return sample
+
+
+# --- results ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResultInput:
+    """One result as typed or read from a lab sheet, before it is checked."""
+
+    barcode: str
+    outcome: str
+    test_type: str = ""  # empty: the sample's own
+    ct_value: object = None
+    tested_at: dt.datetime | None = None
+    device: str = ""
+
+
+@dataclass
+class CheckedResult:
+    """A result that passed every check, with the sample or pool it belongs to."""
+
+    target: Sample | Pool
+    test_type: str
+    outcome: str
+    ct_value: Decimal | None
+    tested_at: dt.datetime
+    device: str
+
+    @property
+    def is_pool(self) -> bool:
+        return isinstance(self.target, Pool)
+
+
+class ResultProblem(Exception):
+    """A row-level reason a result is refused: the error code, the column and both texts."""
+
+    def __init__(self, error, column: str, vi: str | None = None, en: str | None = None, extra=None):
+        super().__init__(error.code)
+        self.error, self.column = error, column
+        self.vi, self.en = vi or error.vi, en or error.en
+        self.extra = extra or {}
+
+    def as_application_error(self) -> ApplicationError:
+        return ApplicationError(self.error, extra={"field": self.column, **self.extra}, vi=self.vi, en=self.en)
+
+
+def ct_parse(value) -> Decimal | None:
+    """A Ct value as typed ("27,5", 27.5, "") → Decimal with one decimal, or None; range checked by result_check."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        ct = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation as exc:
+        raise ResultProblem(
+            errors.INVALID_RESULT, "ct", "Giá trị Ct không phải là số.", "The Ct value is not a number."
+        ) from exc
+    if not ct.is_finite():
+        raise ResultProblem(
+            errors.INVALID_RESULT, "ct", "Giá trị Ct không phải là số.", "The Ct value is not a number."
+        )
+    return ct.quantize(Decimal("0.1"))
+
+
+def result_check(*, target, collected_at: dt.datetime | None, item: ResultInput, now: dt.datetime) -> CheckedResult:
+    """The checks every result passes, whether typed or imported (docs/testing.md "Results"). `target` is the
+    sample or pool of the barcode, `collected_at` the sample's time (a pool's: its latest member's)."""
+    if item.outcome not in TestResult.Outcome.values:
+        raise ResultProblem(
+            errors.INVALID_RESULT,
+            "result",
+            "Kết quả phải là âm tính, dương tính hoặc không xác định.",
+            "The result must be negative, positive or invalid.",
+        )
+    own_type = TestType.PCR if isinstance(target, Pool) else target.test_type
+    test_type = item.test_type or own_type
+    if test_type not in TestType.values:
+        raise ResultProblem(
+            errors.INVALID_RESULT,
+            "test_type",
+            "Loại xét nghiệm phải là RT-PCR hoặc test nhanh.",
+            "The test type must be RT-PCR or rapid antigen.",
+        )
+    if test_type != own_type:
+        raise ResultProblem(
+            errors.INVALID_RESULT,
+            "test_type",
+            "Loại xét nghiệm khác với loại của mẫu.",
+            "The test type differs from the sample's.",
+        )
+    ct = ct_parse(item.ct_value) if not isinstance(item.ct_value, Decimal) else item.ct_value
+    if ct is not None and test_type != TestType.PCR:
+        raise ResultProblem(
+            errors.INVALID_RESULT,
+            "ct",
+            "Test nhanh kháng nguyên không có giá trị Ct.",
+            "A rapid antigen test has no Ct value.",
+        )
+    if ct is None and test_type == TestType.PCR and item.outcome == TestResult.Outcome.POSITIVE:
+        raise ResultProblem(
+            errors.INVALID_RESULT,
+            "ct",
+            "Kết quả RT-PCR dương tính cần giá trị Ct.",
+            "A positive RT-PCR result needs its Ct value.",
+        )
+    if ct is not None and not (0 < ct <= settings.TESTING_CT_MAX):
+        raise ResultProblem(errors.CT_OUT_OF_RANGE, "ct", extra={"max": settings.TESTING_CT_MAX})
+    tested_at = item.tested_at or now
+    if tested_at > now + dt.timedelta(seconds=settings.TESTING_CLOCK_SKEW_SECONDS):
+        raise ResultProblem(
+            errors.RESULT_TIME_INVALID,
+            "tested_at",
+            "Thời gian xét nghiệm ở tương lai.",
+            "The test time is in the future.",
+        )
+    if collected_at is not None and tested_at < collected_at:
+        raise ResultProblem(
+            errors.RESULT_TIME_INVALID,
+            "tested_at",
+            "Thời gian xét nghiệm trước lúc lấy mẫu.",
+            "The test time is before the sample was taken.",
+        )
+    if isinstance(target, Pool):
+        if target.status != Pool.Status.OPEN:
+            raise ResultProblem(errors.ALREADY_RESULTED, "barcode")
+        if target.size == 0:
+            raise ResultProblem(errors.POOL_EMPTY, "barcode")
+    elif target.status == Sample.Status.RESULTED:
+        raise ResultProblem(errors.ALREADY_RESULTED, "barcode")
+    elif target.status == Sample.Status.IN_POOL:
+        raise ResultProblem(
+            errors.SAMPLE_NOT_AWAITING,
+            "barcode",
+            "Mẫu này đã gộp; hãy nhập kết quả của mẫu gộp.",
+            "This sample is pooled; enter the pool's result.",
+        )
+    elif target.status != Sample.Status.AWAITING:
+        raise ResultProblem(errors.SAMPLE_NOT_AWAITING, "barcode")
+    return CheckedResult(
+        target=target,
+        test_type=test_type,
+        outcome=item.outcome,
+        ct_value=ct,
+        tested_at=tested_at,
+        device=(item.device or "").strip()[:40],
+    )
+
+
+def results_apply(*, actor, checked: list[CheckedResult], import_job=None) -> list[TestResult]:
+    """Store checked results in bulk (inside the caller's transaction) with all their consequences:
+
+    - an individual result: the sample is "resulted"; a positive one opens a case (cases.case_create; a person
+      who is already an open case keeps that case);
+    - a negative pool: each member gets a negative result of its own, marked from_pool;
+    - a positive or invalid pool: each member is "needs_retest" and goes on the re-test list.
+    After the commit, one task notifies the people and refreshes their status cards.
+    Returns the individual results (including the derived ones).
+    """
+    now = _now()
+    entered_by = actor if getattr(actor, "is_authenticated", False) else None
+    rows, resulted_ids, retest_samples, closed_pools = [], [], [], []
+    positives: list[Sample] = []
+    for item in checked:
+        target = item.target
+        common = {
+            "test_type": item.test_type,
+            "outcome": item.outcome,
+            "ct_value": item.ct_value,
+            "device": item.device,
+            "lab_id": target.site_id,
+            "tested_at": item.tested_at,
+            "entered_by": entered_by,
+            "entered_at": now,
+            "import_job": import_job,
+            "site_path": target.site_path,
+        }
+        if not item.is_pool:
+            rows.append(TestResult(sample=target, person_path=target.person_path, **common))
+            resulted_ids.append(target.pk)
+            if item.outcome == TestResult.Outcome.POSITIVE:
+                positives.append(target)
+            continue
+        rows.append(TestResult(pool=target, **common))
+        closed_pools.append(target.pk)
+        members = list(target.samples.filter(status=Sample.Status.IN_POOL))
+        if item.outcome == TestResult.Outcome.NEGATIVE:
+            for member in members:
+                rows.append(
+                    TestResult(
+                        sample=member,
+                        from_pool=target,
+                        person_path=member.person_path,
+                        **{**common, "ct_value": None, "site_path": member.site_path},
+                    )
+                )
+                resulted_ids.append(member.pk)
+        else:
+            retest_samples.extend((member, target) for member in members)
+    try:
+        with transaction.atomic():
+            created = TestResult.objects.bulk_create(rows, batch_size=1000)
+    except IntegrityError as exc:  # another entry stored a result for one of these at the same moment
+        raise ApplicationError(errors.ALREADY_RESULTED) from exc
+    for start in range(0, len(resulted_ids), 1000):
+        Sample.objects.filter(pk__in=resulted_ids[start : start + 1000]).update(status=Sample.Status.RESULTED)
+    if closed_pools:
+        Pool.objects.filter(pk__in=closed_pools).update(status=Pool.Status.RESULTED)
+    if retest_samples:
+        Sample.objects.filter(pk__in=[sample.pk for sample, _ in retest_samples]).update(
+            status=Sample.Status.NEEDS_RETEST
+        )
+        RetestItem.objects.bulk_create(
+            [
+                RetestItem(
+                    sample=sample, pool=pool, site_path=sample.site_path, person_path=sample.person_path, created_at=now
+                )
+                for sample, pool in retest_samples
+            ],
+            batch_size=1000,
+        )
+    for sample in positives:
+        _case_for_positive(actor=actor, sample=sample)
+    individual = [result for result in created if result.sample_id is not None]
+    ids = [result.pk for result in individual]
+    if ids:
+        transaction.on_commit(lambda: _after_commit(ids))
+    return individual
+
+
+def _case_for_positive(*, actor, sample: Sample) -> None:
+    from phongdich.cases import errors as case_errors
+    from phongdich.cases.services import case_create
+
+    try:
+        case_create(
+            actor=actor,
+            person=sample.person,
+            sample_date=timezone.localtime(sample.collected_at).date(),
+            test_type=sample.test_type,
+            notes=f"Xét nghiệm {sample.barcode}",
+        )
+    except ApplicationError as exc:
+        if exc.error != case_errors.PERSON_ALREADY_CASE:
+            raise
+
+
+def _after_commit(result_ids: list[int]) -> None:
+    from .tasks import results_after_commit_task
+
+    results_after_commit_task.delay(result_ids)
+
+
+@transaction.atomic
+def result_enter(
+    *,
+    actor,
+    barcode: str,
+    outcome: str,
+    test_type: str = "",
+    ct_value=None,
+    tested_at: dt.datetime | None = None,
+    device: str = "",
+) -> TestResult:
+    """Enter one result by the barcode of a sample or a pool (lab staff of the site's area).
+
+    The checks are those of result_check; the consequences those of results_apply. Returns the stored result
+    (a pool's own result for a pool barcode).
+    """
+    require_role(actor, *LAB_ROLES)
+    normalised = barcode_normalise(barcode)
+    try:
+        target = _by_barcode(Sample, normalised, actor=actor)
+        collected_at = target.collected_at
+    except ApplicationError:
+        target = _by_barcode(Pool, normalised, actor=actor)
+        collected_at = max(target.samples.values_list("collected_at", flat=True), default=None)
+    item = ResultInput(
+        barcode=normalised, outcome=outcome, test_type=test_type, ct_value=ct_value, tested_at=tested_at, device=device
+    )
+    try:
+        checked = result_check(target=target, collected_at=collected_at, item=item, now=_now())
+    except ResultProblem as problem:
+        raise problem.as_application_error() from problem
+    results_apply(actor=actor, checked=[checked])
+    stored = TestResult.objects.get(**({"pool": target} if checked.is_pool else {"sample": target}))
+    audit_record(
+        actor=actor,
+        action="testing.result.entered",
+        obj=stored,
+        area_path=stored.person_path or stored.site_path,
+        extra={"barcode": normalised, "outcome": outcome, "pool": checked.is_pool},
+    )
+    return stored
+
+
+@transaction.atomic
+def retest_close(*, actor, item: RetestItem) -> RetestItem:
+    """Take an item off the re-test list without a new sample (the person could not be reached, moved...)."""
+    require_role(actor, *LAB_ROLES, *PEOPLE_ROLES)
+    item = RetestItem.objects.select_for_update().get(pk=item.pk)
+    if item.done_at is not None:
+        raise ApplicationError(errors.RETEST_CLOSED)
+    item.done_at = _now()
+    item.save(update_fields=["done_at"])
+    audit_record(actor=actor, action="testing.retest.closed", obj=item, area_path=item.person_path)
+    return item
+
+
+# --- after the commit ------------------------------------------------------------------------------------------
+
+RESULT_SMS = (
+    "Ket qua xet nghiem cua ban da co. Tra cuu tai {vi_url} / Your test result is ready. Look it up at {en_url}"
+)
+
+
+def result_sms_text() -> str:
+    """The SMS about a new result: where to look it up, never the result itself (an SMS can be read by others).
+    Without diacritics: a GSM-7 SMS holds 160 characters, a Unicode one only 70 (docs/testing.md)."""
+    return RESULT_SMS.format(
+        vi_url=f"{settings.SITE_URL}/testing/lookup/", en_url=f"{settings.SITE_URL}/en/testing/lookup/"
+    )
+
+
+def results_notify(*, result_ids: list[int]) -> int:
+    """Tell each person whose result is new that it can be looked up, once (notified_at), and recompute their
+    status card. Returns how many messages were queued. Repeatable: a result already notified is skipped."""
+    from phongdich.healthcards.services import status_card_refresh
+    from phongdich.notifications.services import notify
+
+    sent = 0
+    results = TestResult.objects.filter(pk__in=result_ids, notified_at__isnull=True, sample__isnull=False)
+    people = {}
+    for result in results.select_related("sample__person"):
+        people[result.sample.person_id] = result.sample.person
+    text = result_sms_text()
+    for person in people.values():
+        with transaction.atomic():
+            if notify(phone=person.phone, text=text, kind="test_result", person=person):
+                sent += 1
+            TestResult.objects.filter(pk__in=result_ids, sample__person=person, notified_at__isnull=True).update(
+                notified_at=_now()
+            )
+        try:
+            status_card_refresh(person=person)
+        except ApplicationError as exc:  # no rule set in force: computed once there is one
+            logger.warning("status card of person %s not computed: %s", person.pk, exc)
+        except Exception:  # the result is stored; a failing card must not make the task retry the messages
+            logger.exception("status card of person %s not computed", person.pk)
+    return sent

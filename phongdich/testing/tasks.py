@@ -1,0 +1,18 @@
+from celery import shared_task
+
+
+@shared_task(bind=True, max_retries=5, acks_late=True)
+def results_after_commit_task(self, result_ids: list[int]):
+    """After new results commit: SMS each person that a result can be looked up, refresh their status cards.
+    Repeatable: notified results are skipped (services.results_notify)."""
+    from .services import results_notify
+
+    results_notify(result_ids=result_ids)
+
+
+@shared_task(acks_late=True)
+def results_import_job_task(job_id: int):
+    """Import an uploaded lab sheet (imports.import_job_run), reporting progress into its ImportJob row."""
+    from .imports import import_job_run
+
+    import_job_run(job_id=job_id)
