@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import api
+
+# Included under /api/v1/ by config.urls (no namespace: names are prefixed instead).
+urlpatterns = [
+    path("telecom/imports/", api.TelecomImportListApi.as_view(), name="api-telecom-imports"),
+    path("telecom/imports/<int:import_id>/", api.TelecomImportDetailApi.as_view(), name="api-telecom-import"),
+    path("telecom/trace/<int:case_id>/", api.TelecomTraceApi.as_view(), name="api-telecom-trace"),
+]

@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "telecom"
-urlpatterns = []
+urlpatterns = [
+    path("", views.imports, name="imports"),
+    path("imports/<int:import_id>/", views.import_detail, name="import_detail"),
+    path("imports/<int:import_id>/errors.xlsx", views.import_errors_export, name="import_errors_export"),
+    path("trace/<int:case_id>/", views.trace_case, name="trace_case"),
+]

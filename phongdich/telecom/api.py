@@ -1,0 +1,199 @@
+"""REST API of telecom imports and tracing: thin classes; rules, scoping and audit are in services/selectors."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from phongdich.accounts.permissions import IsOfficial
+from phongdich.core.api import error_responses, idempotent
+from phongdich.core.audit import client_ip
+
+from . import selectors, services
+from .models import Operator, TelecomImport
+
+
+class TelecomOfficial(IsOfficial):
+    roles = services.TELECOM_ROLES
+
+
+class TelecomRowErrorOutput(serializers.Serializer):
+    line = serializers.IntegerField(help_text="Line in the file as the operator sees it (the header is line 1)")
+    column = serializers.CharField(help_text="The column's name in the file; empty for the whole row")
+    code = serializers.CharField()
+    reason_vi = serializers.CharField()
+    reason_en = serializers.CharField()
+
+
+class TelecomImportOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    operator = serializers.CharField()
+    policy = serializers.CharField()
+    file_name = serializers.CharField()
+    file_format = serializers.CharField()
+    file_size = serializers.IntegerField()
+    status = serializers.CharField(help_text="queued, running, done or failed (failed: nothing was imported)")
+    phase = serializers.CharField(help_text="While running: validating or writing")
+    percent = serializers.IntegerField()
+    rows_total = serializers.IntegerField(help_text="An estimate until the import is finished")
+    rows_done = serializers.IntegerField()
+    rows_imported = serializers.IntegerField()
+    rows_rejected = serializers.IntegerField()
+    errors = TelecomRowErrorOutput(many=True)
+    errors_truncated = serializers.BooleanField(help_text="More rows were rejected than are listed")
+    failure_code = serializers.CharField(help_text="A problem of the whole file (e.g. telecom_columns)")
+    uploaded_by = serializers.CharField(source="uploaded_by.username", default=None, allow_null=True)
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class TelecomImportSummaryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    operator = serializers.CharField()
+    file_name = serializers.CharField()
+    status = serializers.CharField()
+    percent = serializers.IntegerField()
+    rows_imported = serializers.IntegerField()
+    rows_rejected = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+ERRORS = error_responses(400, 401, 403, 404, 409, 413, 415)
+
+
+class TelecomImportListApi(APIView):
+    permission_classes = [TelecomOfficial]
+    parser_classes = [MultiPartParser]
+
+    class TelecomImportUploadInput(serializers.Serializer):
+        operator = serializers.ChoiceField(choices=Operator.choices)
+        kind = serializers.ChoiceField(choices=TelecomImport.Kind.choices)
+        policy = serializers.ChoiceField(
+            choices=TelecomImport.Policy.choices, default=TelecomImport.Policy.ALL_OR_NOTHING, required=False
+        )
+        file = serializers.FileField(help_text="CSV (UTF-8, comma or semicolon) or .xlsx; columns in docs/telecom.md")
+
+    @extend_schema(
+        operation_id="telecom_imports_list",
+        summary="Imports of operators' files uploaded in your area, newest first",
+        responses={200: TelecomImportSummaryOutput(many=True), **ERRORS},
+        tags=["telecom"],
+    )
+    def get(self, request):
+        imports = selectors.telecom_imports(viewer=request.user)
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(imports, request, view=self)
+        return paginator.get_paginated_response(TelecomImportSummaryOutput(page, many=True).data)
+
+    @extend_schema(
+        operation_id="telecom_imports_create",
+        summary="Upload an operator's file (cells or locations); it is imported in the background",
+        description=(
+            "202 with the queued import; follow it with GET /api/v1/telecom/imports/<id>/. Refused at once: "
+            "`telecom_file_type` (415), `telecom_file_too_large` (413), `telecom_file_encoding`, `telecom_file_empty`, "
+            "`telecom_columns` (400, `extra.missing`, `extra.expected`), `telecom_duplicate_file` (409, "
+            "`extra.import_id`). The API's bodies are also bounded by MAX_REQUEST_BYTES (`request_too_large`); "
+            "the page /telecom/ takes files up to TELECOM_MAX_UPLOAD_MB."
+        ),
+        request={"multipart/form-data": TelecomImportUploadInput},
+        responses={202: TelecomImportOutput, **ERRORS},
+        tags=["telecom"],
+    )
+    def post(self, request):
+        data = self.TelecomImportUploadInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        upload = values["file"]
+        record = services.telecom_import_create(
+            actor=request.user,
+            operator=values["operator"],
+            kind=values["kind"],
+            policy=values.get("policy") or TelecomImport.Policy.ALL_OR_NOTHING,
+            file_name=upload.name,
+            chunks=upload.chunks(),
+            size=upload.size,
+            ip=client_ip(request),
+        )
+        return Response(TelecomImportOutput(record).data, status=status.HTTP_202_ACCEPTED)
+
+
+class TelecomImportDetailApi(APIView):
+    permission_classes = [TelecomOfficial]
+
+    @extend_schema(
+        operation_id="telecom_imports_retrieve",
+        summary="Progress and result of an import, with its rejected rows (line, column, reason)",
+        description="Outside your area: 404. Reading an import with rejected rows is audited.",
+        responses={200: TelecomImportOutput, **ERRORS},
+        tags=["telecom"],
+    )
+    def get(self, request, import_id: int):
+        record = selectors.telecom_import_get(viewer=request.user, import_id=import_id, ip=client_ip(request))
+        return Response(TelecomImportOutput(record).data)
+
+
+class TelecomUnknownOutput(serializers.Serializer):
+    phone = serializers.CharField(help_text="Masked except for the health department")
+    records = serializers.IntegerField()
+    overlap_minutes = serializers.IntegerField()
+    first = serializers.DateTimeField()
+    last = serializers.DateTimeField()
+    cells = serializers.ListField(child=serializers.CharField())
+
+
+class TelecomLinkOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    contact = serializers.IntegerField(source="contact_id")
+    person_initials = serializers.CharField(source="contact.person.initials")
+    level = serializers.IntegerField()
+    place = serializers.CharField()
+    exposure_start = serializers.DateTimeField()
+    exposure_end = serializers.DateTimeField()
+    overlap_minutes = serializers.IntegerField()
+
+
+class TelecomTraceOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="trace.pk")
+    case = serializers.IntegerField(source="trace.case_id")
+    case_records = serializers.IntegerField(source="trace.case_records")
+    candidate_records = serializers.IntegerField(source="trace.candidate_records")
+    people_found = serializers.IntegerField(source="trace.people_found")
+    links_added = serializers.IntegerField(source="trace.links_added")
+    links_existing = serializers.IntegerField(source="trace.links_existing")
+    min_overlap_minutes = serializers.IntegerField(source="trace.min_overlap_minutes")
+    neighbour_cell_m = serializers.IntegerField(source="trace.neighbour_cell_m")
+    links = TelecomLinkOutput(many=True)
+    unknown = TelecomUnknownOutput(many=True)
+
+
+class TelecomTraceApi(APIView):
+    permission_classes = [TelecomOfficial]
+
+    @extend_schema(
+        operation_id="telecom_trace_case",
+        summary="Trace a case through subscriber location records (adds F1 candidates with source telecom)",
+        description=(
+            "Phones that shared a cell with the case's phone during its infectious window for at least "
+            "TELECOM_MIN_OVERLAP_MINUTES become F1 candidates when they match a person; the others are listed as "
+            "`unknown` (masked except for the health department). Running again adds nothing twice. "
+            "`telecom_case_no_phone` (409) when the case's person has no phone; 404 outside your area."
+        ),
+        request=None,
+        responses={200: TelecomTraceOutput, **ERRORS},
+        tags=["telecom"],
+    )
+    @idempotent
+    def post(self, request, case_id: int):
+        case = services.telecom_case_get(actor=request.user, case_id=case_id)
+        outcome = services.telecom_trace_case(case=case, actor=request.user, ip=client_ip(request))
+        body = {
+            "trace": outcome.trace,
+            "links": outcome.links,
+            "unknown": selectors.unknown_for(request.user, outcome.trace),
+        }
+        return Response(TelecomTraceOutput(body).data)

@@ -1,0 +1,24 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Operator, TelecomImport
+
+
+class UploadForm(forms.Form):
+    operator = forms.ChoiceField(label=_("Operator"), choices=Operator.choices)
+    kind = forms.ChoiceField(
+        label=_("File"),
+        choices=[
+            (TelecomImport.Kind.CELLS, _("Cell list (cell id, coordinates, radius)")),
+            (TelecomImport.Kind.LOCATIONS, _("Subscriber location records (phone, cell id, start, end)")),
+        ],
+    )
+    policy = forms.ChoiceField(
+        label=_("Rows with errors"),
+        choices=[
+            (TelecomImport.Policy.ALL_OR_NOTHING, _("Import nothing if any row is wrong")),
+            (TelecomImport.Policy.SKIP_BAD_ROWS, _("Import the good rows, list the skipped ones")),
+        ],
+        initial=TelecomImport.Policy.ALL_OR_NOTHING,
+    )
+    file = forms.FileField(label=_("CSV or Excel (.xlsx) file"))

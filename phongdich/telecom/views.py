@@ -1,0 +1,128 @@
+"""Pages of telecom imports and tracing (health department and province officials only).
+
+Thin: services check, write and audit; selectors scope and audit reads. Out-of-area records answer 404.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from phongdich.accounts.permissions import has_role
+from phongdich.core import errors as core_errors
+from phongdich.core.audit import audit_record, client_ip
+from phongdich.core.errors import ApplicationError
+from phongdich.core.exports import xlsx_response
+
+from . import selectors, services
+from .forms import UploadForm
+
+PAGE_SIZE = 30
+ERRORS_SHOWN = 500  # on the page; the export has every stored one
+
+
+def _error(request, error: ApplicationError):
+    return render(request, "core/error.html", {"error": error.as_dict()}, status=error.status)
+
+
+def _allowed(request) -> bool:
+    return has_role(request.user, *services.TELECOM_ROLES)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def imports(request):
+    """/telecom/: the imports of the official's area and the upload form; a POST queues an import."""
+    if not _allowed(request):
+        return _error(request, ApplicationError(core_errors.PERMISSION_DENIED))
+    status = 200
+    form = UploadForm()
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            data, upload = form.cleaned_data, form.cleaned_data["file"]
+            try:
+                record = services.telecom_import_create(
+                    actor=request.user,
+                    operator=data["operator"],
+                    kind=data["kind"],
+                    policy=data["policy"],
+                    file_name=upload.name,
+                    chunks=upload.chunks(),
+                    size=upload.size,
+                    ip=client_ip(request),
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.as_dict()["message"])
+                status = exc.status
+            else:
+                return redirect("telecom:import_detail", import_id=record.pk)
+        else:
+            status = 400
+    page = Paginator(selectors.telecom_imports(viewer=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "telecom/imports.html", {"form": form, "page": page}, status=status)
+
+
+@login_required
+@require_GET
+def import_detail(request, import_id: int):
+    """/telecom/imports/<id>/: progress (the page reloads itself until the import is finished) and rejected rows."""
+    try:
+        record = selectors.telecom_import_get(viewer=request.user, import_id=import_id, ip=client_ip(request))
+    except ApplicationError as exc:
+        return _error(request, exc)
+    context = {
+        "record": record,
+        "errors": record.errors[:ERRORS_SHOWN],
+        "errors_cut": len(record.errors) > ERRORS_SHOWN,
+    }
+    return render(request, "telecom/import_detail.html", context)
+
+
+@login_required
+@require_GET
+def import_errors_export(request, import_id: int):
+    """The rejected rows as a spreadsheet, to send back to the operator."""
+    try:
+        record = selectors.telecom_import_get(viewer=request.user, import_id=import_id, audit=False)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    audit_record(
+        actor=request.user,
+        action="telecom.import.errors_exported",
+        obj=record,
+        area_path=record.area_path,
+        ip=client_ip(request),
+    )
+    rows = [(e["line"], e["column"], e["code"], e["reason_vi"], e["reason_en"]) for e in record.errors]
+    header = ["Dòng / Line", "Cột / Column", "Mã / Code", "Lý do", "Reason"]
+    return xlsx_response(f"telecom-import-{record.pk}-errors.xlsx", [("errors", header, rows)])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def trace_case(request, case_id: int):
+    """/telecom/trace/<case id>/: GET asks for confirmation (and shows the last run); POST traces and shows the
+    outcome (running it again is harmless: nothing is added twice)."""
+    try:
+        case = services.telecom_case_get(actor=request.user, case_id=case_id)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    ip = client_ip(request)
+    status, error, trace = 200, None, None
+    if request.method == "POST":
+        try:
+            trace = services.telecom_trace_case(case=case, actor=request.user, ip=ip).trace
+        except ApplicationError as exc:
+            status, error = exc.status, exc.as_dict()
+    if trace is None:
+        trace = selectors.telecom_trace_latest(viewer=request.user, case=case, ip=ip)
+    context = {
+        "case": case,
+        "trace": trace,
+        "just_run": request.method == "POST" and error is None,
+        "unknown": selectors.unknown_for(request.user, trace) if trace else [],
+        "links": selectors.telecom_links(case=case) if trace else [],
+        "error": error,
+    }
+    return render(request, "telecom/trace.html", context, status=status)
