@@ -27,4 +27,9 @@ app.conf.beat_schedule = {
         "task": "phongdich.checkins.tasks.checkins_auto_checkout",
         "schedule": crontab(minute="*/5"),
     },
+    # Subscriber location records past TELECOM_RETENTION_DAYS (telecom app).
+    "telecom-prune": {
+        "task": "phongdich.telecom.tasks.telecom_prune",
+        "schedule": crontab(minute=40, hour="*/1"),
+    },
 }
