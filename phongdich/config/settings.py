@@ -313,3 +313,15 @@ TESTING_LOOKUP_PER_IP_WINDOW_SECONDS = env_int("TESTING_LOOKUP_PER_IP_WINDOW_SEC
 # Demo only: the look-up page shows the one-time code it just sent (the "outbox" SMS backend sends nothing).
 # `phongdich demo` turns it on; never in production.
 SMS_ECHO_ON_PAGE = env_bool("SMS_ECHO_ON_PAGE", False)
+
+# --- Telecom (telecom app) ------------------------------------------------------------------------
+# Subscriber location records from the operators (docs/telecom.md). Deleted after this many days (by end).
+TELECOM_RETENTION_DAYS = env_int("TELECOM_RETENTION_DAYS", 30, minimum=1)
+# Uploads above this are refused (the API is also bounded by MAX_REQUEST_BYTES; the page is not).
+TELECOM_MAX_UPLOAD_MB = env_int("TELECOM_MAX_UPLOAD_MB", 50, minimum=1)
+# A record longer than this is refused as impossible (an operator's record is one stay in one cell).
+TELECOM_MAX_STAY_HOURS = env_int("TELECOM_MAX_STAY_HOURS", 24, minimum=1)
+# Tracing: the shortest shared time in a cell that makes a candidate (by analogy with CV 11042's 15 minutes).
+TELECOM_MIN_OVERLAP_MINUTES = env_int("TELECOM_MIN_OVERLAP_MINUTES", 15, minimum=0)
+# Tracing: cells whose centres are this close also count as "the same place" (0: the same cell only).
+TELECOM_NEIGHBOUR_CELL_M = env_int("TELECOM_NEIGHBOUR_CELL_M", 0, minimum=0)
