@@ -8,8 +8,14 @@ from django.utils import timezone
 from phongdich.core.text import fold
 from phongdich.people.models import Person
 
-from ..models import PriorityGroup, TimeSlot, VaccinationRegistration, VaccinationSession, VaccinationSite
-from ..models import VaccineProduct
+from ..models import (
+    PriorityGroup,
+    TimeSlot,
+    VaccinationRegistration,
+    VaccinationSession,
+    VaccinationSite,
+    VaccineProduct,
+)
 
 _seq = itertools.count(1)
 
