@@ -1,0 +1,353 @@
+"""Imports of operators' files: formats, row checks with line numbers, policies, whole-file refusals."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from openpyxl import Workbook
+
+from phongdich.core.errors import ApplicationError
+from phongdich.telecom.models import Cell, SubscriberLocation, TelecomImport
+from phongdich.telecom.samples import make_samples
+from phongdich.telecom.services import telecom_import_create, telecom_import_run
+
+from .conftest import SAMPLES, import_bytes, import_sample, local
+
+HEADER = "so_thue_bao,ma_tram,bat_dau,ket_thuc\n"
+
+
+def _codes(record) -> list[tuple[int, str]]:
+    return [(error["line"], error["code"]) for error in record.errors]
+
+
+def test_sample_cells_and_locations_csv_import(health, cells):
+    assert cells.rows_imported == 12 and Cell.objects.filter(operator="viettel").count() == 12
+    cell = Cell.objects.get(cell_id="TTH-KT-01")
+    assert (cell.latitude, cell.longitude, cell.radius_m) == (Decimal("20.128000"), Decimal("105.647000"), 800)
+    record = import_sample(health, "viettel-locations.csv")
+    assert record.status == "done" and record.errors == []
+    assert record.file_format == "csv" and record.rows_total == record.rows_imported == 715
+    assert SubscriberLocation.objects.filter(source_import=record).count() == 715
+    # The operator writes 84… and 0…: both stored as E.164; times are Vietnam time.
+    stay = SubscriberLocation.objects.get(phone=make_samples.CASE_PHONE, cell__cell_id="TTH-KT-01")
+    assert (stay.start, stay.end) == (local(2021, 9, 15, 9), local(2021, 9, 15, 10, 30))
+    assert record.stored_path == "" and not any((SAMPLES.parent / "var").glob("*"))
+
+
+def test_sample_xlsx_imports_with_numbers_and_excel_dates(health, cells, settings):
+    record = import_sample(health, "viettel-locations.xlsx")
+    assert record.status == "done", record.errors
+    assert record.file_format == "xlsx" and record.rows_imported == 230
+    assert not list((settings.VAR_DIR / "telecom-uploads").iterdir())  # the upload is deleted once imported
+    phones = set(SubscriberLocation.objects.values_list("phone", flat=True))
+    assert all(phone.startswith("+84") and len(phone) == 12 for phone in phones)
+
+
+def test_broken_file_lists_every_bad_line_and_imports_nothing(health, cells):
+    record = import_sample(health, "broken-locations.csv")
+    expected = [(line, reason) for line, (*_, reason) in enumerate(make_samples.BROKEN_LINES, start=2) if reason]
+    assert _codes(record) == expected
+    assert record.status == "failed" and record.rows_imported == 0 and record.rows_rejected == 8
+    assert SubscriberLocation.objects.count() == 0
+    by_line = {error["line"]: error for error in record.errors}
+    assert by_line[3]["column"] == "so_thue_bao" and "0123456" in by_line[3]["reason_en"]
+    assert by_line[5]["column"] == "ma_tram" and "TTH-ZZ-99" in by_line[5]["reason_vi"]
+    assert "line 2" in by_line[6]["reason_en"] and "dòng 2" in by_line[6]["reason_vi"]
+
+
+def test_skip_policy_imports_good_rows_and_reports_skipped_ones(health, cells):
+    record = import_sample(health, "broken-locations.csv", policy="skip_bad_rows")
+    assert record.status == "done" and record.rows_imported == 2 and record.rows_rejected == 8
+    assert [line for line, _ in _codes(record)] == [3, 4, 5, 6, 7, 8, 9, 10]
+    assert set(SubscriberLocation.objects.values_list("phone", "start")) == {
+        ("+84912000111", local(2021, 9, 21, 8)),
+        ("+84868000444", local(2021, 9, 21, 8)),
+    }
+
+
+def test_wrong_columns_are_refused_at_upload_naming_the_expected_ones(health, cells):
+    with pytest.raises(ApplicationError) as caught:
+        import_sample(health, "wrong-columns.csv")
+    error = caught.value
+    assert error.code == "telecom_columns" and error.status == 400
+    assert error.extra["missing"] == ["ma_tram / cell_id", "bat_dau / start", "ket_thuc / end"]
+    assert "so_thue_bao / phone" in error.extra["expected"]
+    assert "Line 1" in error.as_dict("en")["message"] and "Dòng 1" in error.as_dict("vi")["message"]
+    assert TelecomImport.objects.count() == 1  # the cells only
+
+
+def test_a_column_named_twice_is_refused(health, cells):
+    with pytest.raises(ApplicationError) as caught:
+        import_bytes(health, "phone,msisdn,cell_id,start,end\n")
+    assert caught.value.code == "telecom_columns" and caught.value.extra["duplicated"] == ["so_thue_bao / phone"]
+
+
+@pytest.mark.parametrize(
+    "content, detected",
+    [
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "PNG"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "Excel 97–2003 (.xls) / OLE"),
+    ],
+)
+def test_a_file_of_another_type_renamed_csv_is_refused(health, content, detected, settings):
+    with pytest.raises(ApplicationError) as caught:
+        import_bytes(health, content, name="locations.csv")
+    assert caught.value.code == "telecom_file_type" and caught.value.status == 415
+    assert caught.value.extra["detected"] == detected
+    assert not TelecomImport.objects.exists()
+    assert not list((settings.VAR_DIR / "telecom-uploads").iterdir())  # nothing of a refused file is kept
+
+
+def test_a_zip_that_is_not_a_workbook_is_refused(health):
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("data.csv", HEADER)
+    with pytest.raises(ApplicationError) as caught:
+        import_bytes(health, buffer.getvalue(), name="locations.xlsx")
+    assert caught.value.code == "telecom_file_type"
+
+
+def test_a_file_over_the_size_limit_is_refused_while_copying(health, settings):
+    settings.TELECOM_MAX_UPLOAD_MB = 1
+    big = HEADER.encode() + b"0912000111,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00\n" * 20_000
+    assert len(big) > 1024 * 1024
+    with pytest.raises(ApplicationError) as caught:
+        # The client claims nothing: the limit holds on the bytes actually received.
+        telecom_import_create(actor=health, operator="viettel", kind="locations", file_name="x.csv", chunks=[big])
+    assert caught.value.code == "telecom_file_too_large" and caught.value.status == 413
+    assert caught.value.extra == {"max_mb": 1}
+    assert not list((settings.VAR_DIR / "telecom-uploads").iterdir())
+
+
+def test_an_empty_file_is_refused(health):
+    with pytest.raises(ApplicationError) as caught:
+        import_bytes(health, b"")
+    assert caught.value.code == "telecom_file_empty"
+
+
+def test_a_header_without_rows_fails_the_import(health, cells):
+    record = import_bytes(health, HEADER)
+    assert record.status == "failed" and record.failure_code == "telecom_file_empty"
+
+
+def test_the_same_file_twice_is_refused_unless_the_first_failed(health, cells):
+    first = import_sample(health, "broken-locations.csv")
+    assert first.status == "failed"
+    # Failed: nothing was imported, so the same file may come again (e.g. after fixing the cell list).
+    second = import_sample(health, "broken-locations.csv", policy="skip_bad_rows")
+    assert second.status == "done"
+    with pytest.raises(ApplicationError) as caught:
+        import_sample(health, "broken-locations.csv", policy="skip_bad_rows")
+    assert caught.value.code == "telecom_duplicate_file" and caught.value.extra == {"import_id": second.pk}
+
+
+def test_a_non_utf8_csv_fails_naming_the_line(health, cells):
+    data = (HEADER + "0912000111,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00\n").encode()
+    data += "0987000222,TTH-KT-01,15/09/2021 08:00,15/09/2021 09:00,Trân\n".encode("cp1258")
+    record = import_bytes(health, data)
+    assert record.status == "failed" and record.failure_code == "telecom_file_encoding"
+    assert record.errors[0]["line"] == 3
+    assert SubscriberLocation.objects.count() == 0
+
+
+def test_semicolons_bom_crlf_and_english_headers_with_diacritics_are_read(health, cells):
+    text = (
+        "\ufeffSố Thuê Bao;Mã trạm;Bắt đầu;Kết thúc\r\n"
+        "+84 912 000 111;TTH-KT-01;2021-09-15T08:00:00+07:00;15/09/2021 09:00\r\n"
+    )
+    record = import_bytes(health, text)
+    assert record.status == "done", record.errors
+    stay = SubscriberLocation.objects.get()
+    assert (stay.phone, stay.start, stay.end) == ("+84912000111", local(2021, 9, 15, 8), local(2021, 9, 15, 9))
+
+
+def test_line_numbers_count_blank_lines_and_quoted_line_breaks(health, cells):
+    text = (
+        "msisdn,cell_id,start,end,note\n"
+        '0912000111,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00,"two\nlines"\n'
+        "\n"
+        "0912000111,TTH-KT-99,2021-09-15 10:00,2021-09-15 11:00,\n"
+    )
+    record = import_bytes(health, text)
+    assert _codes(record) == [(5, "unknown_cell")]
+
+
+def test_xlsx_line_numbers_are_spreadsheet_rows(health, cells):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Số thuê bao", "Mã trạm", "Bắt đầu", "Kết thúc"])
+    sheet.append([84912000111, "TTH-KT-01", local(2021, 9, 15, 8).replace(tzinfo=None), "15/09/2021 09:00"])
+    sheet.append([None, None, None, None])
+    sheet.append(["0912000111", "TTH-KT-01", "15/09/2021 10:00", "hôm qua"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    record = import_bytes(health, buffer.getvalue(), name="vitri.xlsx")
+    assert _codes(record) == [(4, "invalid_time")] and record.errors[0]["column"] == "Kết thúc"
+
+
+def test_a_row_with_more_cells_than_the_header_is_refused(health, cells):
+    record = import_bytes(health, HEADER + "0912000111,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00,x\n")
+    assert _codes(record) == [(2, "extra_values")]
+
+
+def test_overlap_with_an_existing_record_is_refused_and_touching_stays_are_not_overlaps(health, cells):
+    first = import_bytes(health, HEADER + "0912000111,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00\n", name="a.csv")
+    assert first.status == "done"
+    text = (
+        HEADER
+        + "0912000111,TTH-KT-01,2021-09-15 09:00,2021-09-15 10:00\n"  # starts when the first ends: fine
+        + "84912000111,TTH-KT-01,2021-09-15 08:59,2021-09-15 08:59\n"  # inside the first
+        + "0912000111,TTH-KT-02,2021-09-15 08:00,2021-09-15 09:00\n"  # another cell: fine
+        + "0987000222,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00\n"  # another phone: fine
+    )
+    record = import_bytes(health, text, policy="skip_bad_rows", name="b.csv")
+    assert _codes(record) == [(3, "overlap_existing")]
+    assert f"#{first.pk}" in record.errors[0]["reason_en"]
+    assert record.rows_imported == 3
+
+
+def test_duplicates_within_a_file_are_refused_whatever_their_order(health, cells):
+    text = (
+        HEADER
+        + "0912000111,TTH-KT-01,2021-09-15 10:00,2021-09-15 11:00\n"
+        + "0912000111,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00\n"
+        + "0912000111,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00\n"  # identical to line 3
+        + "0912000111,TTH-KT-01,2021-09-15 08:30,2021-09-15 10:30\n"  # overlaps 2 and 3
+        + "0912000111,TTH-KT-01,2021-09-15 12:00,2021-09-15 12:00\n"  # a stay of no length
+        + "0912000111,TTH-KT-01,2021-09-15 12:00,2021-09-15 12:00\n"  # ... twice
+    )
+    record = import_bytes(health, text)
+    assert _codes(record) == [(4, "overlap_in_file"), (5, "overlap_in_file"), (7, "overlap_in_file")]
+    assert "line 3" in record.errors[0]["reason_en"]
+
+
+def test_times_in_the_future_and_too_long_stays_are_refused(health, cells, settings):
+    settings.TELECOM_MAX_STAY_HOURS = 2
+    text = (
+        HEADER
+        + "0912000111,TTH-KT-01,2021-09-15 08:00,2021-09-15 10:00\n"  # exactly 2 h: fine
+        + "0912000111,TTH-KT-02,2021-09-15 08:00,2021-09-15 10:01\n"
+        + "0912000111,TTH-KT-03,2099-01-01 08:00,2099-01-01 09:00\n"
+        + "0912000111,TTH-VD-01,2021-09-15,2021-09-16\n"  # dates without a time
+    )
+    record = import_bytes(health, text)
+    assert _codes(record) == [(3, "stay_too_long"), (4, "in_future"), (5, "invalid_time")]
+
+
+def test_records_of_another_operators_cells_are_unknown_cells(health, cells):
+    record = import_bytes(
+        health, HEADER + "0912000111,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00\n", operator="mobifone"
+    )
+    assert _codes(record) == [(2, "unknown_cell")]
+
+
+def test_a_cell_list_updates_known_cells_and_checks_its_rows(health, cells, areas):
+    text = (
+        "cell_id,lat,lon,radius_m,area_code\n"
+        "TTH-KT-01,20.130000,105.650000,900,15187\n"  # moved and widened
+        'TTH-NEW-01,"20,2",105.6,1000,38/391/15190/\n'  # decimal comma, area by path
+        "TTH-NEW-02,48.85,2.35,500,\n"  # Paris
+        "TTH-NEW-03,20.2,105.6,0,\n"
+        "TTH-NEW-04,20.2,105.6,500,99999\n"
+        "TTH-NEW-01,20.2,105.6,500,\n"
+    )
+    record = import_bytes(health, text, kind="cells", policy="skip_bad_rows")
+    assert _codes(record) == [
+        (4, "invalid_coordinate"),
+        (5, "invalid_radius"),
+        (6, "unknown_area"),
+        (7, "duplicate_cell"),
+    ]
+    assert record.rows_imported == 2 and Cell.objects.count() == 13
+    moved = Cell.objects.get(cell_id="TTH-KT-01")
+    assert (moved.latitude, moved.radius_m, moved.area) == (Decimal("20.130000"), 900, areas["kim_tan"])
+    assert Cell.objects.get(cell_id="TTH-NEW-01").area == areas["van_du"]
+
+
+def test_an_all_or_nothing_cell_list_with_a_bad_row_changes_no_cell(health, cells):
+    text = "cell_id,lat,lon,radius_m\nTTH-KT-01,20.5,105.5,900\nTTH-KT-02,abc,105.5,900\n"
+    record = import_bytes(health, text, kind="cells")
+    assert record.status == "failed" and _codes(record) == [(3, "invalid_coordinate")]
+    assert Cell.objects.get(cell_id="TTH-KT-01").radius_m == 800
+
+
+def test_running_a_finished_import_again_writes_nothing(health, cells):
+    record = import_sample(health, "viettel-locations.csv")
+    again = telecom_import_run(import_id=record.pk)
+    assert again.status == "done" and again.attempt == 1
+    assert SubscriberLocation.objects.count() == 715
+
+
+def test_a_run_that_crashed_midway_is_run_again_from_the_start(health, cells):
+    data = (SAMPLES / "viettel-locations.csv").read_bytes()
+    record = telecom_import_create(
+        actor=health, operator="viettel", kind="locations", file_name="v.csv", chunks=[data], enqueue=False
+    )
+    # A worker died while checking: the row says running; the redelivered task takes over.
+    TelecomImport.objects.filter(pk=record.pk).update(status="running", attempt=1, rows_done=300)
+    done = telecom_import_run(import_id=record.pk)
+    assert done.status == "done" and done.attempt == 2 and done.rows_imported == 715
+
+
+def test_records_of_an_import_finished_during_the_check_are_not_duplicated(health, cells, monkeypatch):
+    from phongdich.telecom import services
+
+    line = "0912000111,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00\n"
+    slow = telecom_import_create(
+        actor=health,
+        operator="viettel",
+        kind="locations",
+        file_name="a.csv",
+        chunks=[(HEADER + line).encode()],
+        enqueue=False,
+    )
+    real_lock = services._operator_lock
+    others = []
+
+    def other_import_finishes_before_the_write(operator):
+        # Another worker imports an overlapping file after this one's check and before its write.
+        if not others:
+            others.append(None)  # once: the other import's own write passes here too
+            others[0] = import_bytes(health, HEADER + line.replace("09:00", "09:30"), name="b.csv")
+        real_lock(operator)
+
+    monkeypatch.setattr(services, "_operator_lock", other_import_finishes_before_the_write)
+    record = telecom_import_run(import_id=slow.pk)
+    assert others[0].status == "done"
+    assert record.status == "failed" and _codes(record) == [(2, "overlap_concurrent")]
+    assert f"#{others[0].pk}" in record.errors[0]["reason_en"]
+    assert SubscriberLocation.objects.count() == 1
+
+
+def test_progress_is_reported_while_checking(health, cells, monkeypatch):
+    from phongdich.telecom import services
+
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 100)
+    seen = []
+    data = (SAMPLES / "viettel-locations.csv").read_bytes()
+    record = telecom_import_create(
+        actor=health, operator="viettel", kind="locations", file_name="v.csv", chunks=[data], enqueue=False
+    )
+    assert record.status == "queued" and record.rows_total >= 715  # an estimate from the line count
+    telecom_import_run(import_id=record.pk, progress=lambda done, total: seen.append(done))
+    assert seen[:3] == [100, 200, 300] and seen[-1] == 715
+
+
+def test_a_broken_file_of_many_rows_lists_a_bounded_number_of_errors(health, cells, monkeypatch):
+    from phongdich.telecom import services
+
+    monkeypatch.setattr(services, "ERRORS_STORED_MAX", 5)
+    text = HEADER + "".join(f"0123{n},TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00\n" for n in range(12))
+    record = import_bytes(health, text)
+    assert record.rows_rejected == 12 and len(record.errors) == 5 and record.errors_truncated
+
+
+@pytest.mark.parametrize("field, value", [("operator", "telco"), ("kind", "calls"), ("policy", "merge")])
+def test_unknown_options_are_refused(health, field, value):
+    options = {"operator": "viettel", "kind": "locations", "policy": "all_or_nothing", field: value}
+    with pytest.raises(ApplicationError) as caught:
+        telecom_import_create(actor=health, file_name="x.csv", chunks=[HEADER.encode()], **options)
+    assert caught.value.code == "telecom_invalid_options" and caught.value.extra["field"] == field
