@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, Q, QuerySet, Value
 from django.utils import timezone
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
@@ -285,21 +285,23 @@ class AreaCount:
     f2: int = 0
 
 
-def _counts_by_path(area_path: str) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
-    cases = dict(
+def _counts_by_path(area_path: str) -> dict[tuple[str, int], int]:
+    """(area path, level) → count in one query: level 0 for cases under treatment, 1, 2... for open contacts."""
+    cases = (
         Case.objects.filter(area_path__startswith=area_path, status=Case.Status.UNDER_TREATMENT)
-        .values_list("area_path")
         .order_by()
-        .annotate(n=Count("id"))
+        .values("area_path")
+        .annotate(level=Value(0, output_field=IntegerField()), n=Count("id"))
+        .values_list("area_path", "level", "n")
     )
-    contacts = {
-        (path, level): n
-        for path, level, n in Contact.objects.filter(area_path__startswith=area_path, status__in=OPEN_CONTACT_STATUSES)
-        .values_list("area_path", "level")
+    contacts = (
+        Contact.objects.filter(area_path__startswith=area_path, status__in=OPEN_CONTACT_STATUSES)
         .order_by()
+        .values("area_path", "level")
         .annotate(n=Count("id"))
-    }
-    return cases, contacts
+        .values_list("area_path", "level", "n")
+    )
+    return {(path, level): n for path, level, n in cases.union(contacts, all=True)}
 
 
 def _roll_up(targets: list[Area], area_path: str) -> list[AreaCount]:
@@ -314,18 +316,16 @@ def _roll_up(targets: list[Area], area_path: str) -> list[AreaCount]:
                 return rows[candidate]
         return None
 
-    cases, contacts = _counts_by_path(area_path)
-    for path, n in cases.items():
+    for (path, level), n in _counts_by_path(area_path).items():
         row = target(path)
-        if row is not None:
+        if row is None:
+            continue
+        if level == 0:
             row.f0 += n
-    for (path, level), n in contacts.items():
-        row = target(path)
-        if row is not None:
-            if level == 1:
-                row.f1 += n
-            elif level == 2:
-                row.f2 += n
+        elif level == 1:
+            row.f1 += n
+        elif level == 2:
+            row.f2 += n
     return list(rows.values())
 
 
@@ -342,10 +342,11 @@ def area_counts_by_commune(*, viewer, area: Area | None = None) -> list[AreaCoun
     return _roll_up(communes, within)
 
 
-def area_counts_by_child(*, area: Area) -> tuple[list[AreaCount], AreaCount]:
-    """F0/F1/F2 per child area of `area` and the total of `area` (the statistics dashboard; the caller has
-    checked that the viewer sees `area`)."""
-    children = list(Area.objects.filter(parent=area).order_by("name_folded", "code"))
+def area_counts_by_child(*, area: Area, children: list[Area] | None = None) -> tuple[list[AreaCount], AreaCount]:
+    """F0/F1/F2 per child area of `area` (given, or read) and the total of `area` (the statistics dashboard;
+    the caller has checked that the viewer sees `area`)."""
+    if children is None:
+        children = list(Area.objects.filter(parent=area).order_by("name_folded", "code"))
     rows = _roll_up([*children, area], area.path)
     total = AreaCount(area=area)
     for row in rows:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.throttling import SimpleRateThrottle
 
+from phongdich.cases.selectors import exposure_matches_for_person
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
@@ -319,7 +320,9 @@ def my_qr(request):
         token, status = status_qr_issue(person=person)
         qr = segno.make(token, error="m")
         svg = qr.svg_inline(scale=5, border=2, omitsize=True, title=person.initials)
-        cards.append({"person": person, "svg": svg, "status": status})
+        # Published exposure notices that this person's own check-ins overlap (cases app, issue 4).
+        exposures = exposure_matches_for_person(person=person)
+        cards.append({"person": person, "svg": svg, "status": status, "exposure_matches": exposures})
     return _private(render(request, "checkins/my_qr.html", {"cards": cards, "linked_count": linked_count}))
 
 

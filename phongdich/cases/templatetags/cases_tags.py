@@ -71,12 +71,13 @@ def minutes(value) -> str:
 
 
 @register.inclusion_tag("cases/_area_card.html", takes_context=True)
-def cases_area_card(context, area=None):
-    """F0 under treatment and open F1/F2 per child area of `area`; nothing for viewers who do not see people
-    or for an area outside theirs."""
+def cases_area_card(context, area=None, breakdown=None):
+    """F0 under treatment and open F1/F2 per child area of `area` (the areas of the dashboard's `breakdown`
+    rows when given, saving a query); nothing for viewers who do not see people or for an area outside theirs."""
     request = context.get("request")
     user = getattr(request, "user", None)
     rows, total = None, None
     if area is not None and has_role(user, *PEOPLE_ROLES) and area_visible(user, area.path):
-        rows, total = area_counts_by_child(area=area)
+        children = None if breakdown is None else [row.area for row in breakdown if row.area is not None]
+        rows, total = area_counts_by_child(area=area, children=children)
     return {"rows": rows, "total": total, "area": area}
