@@ -121,6 +121,7 @@ def lookup_page(request):
     state = request.session.get(lookup.STATE_KEY)
     start_form, code_form = LookupStartForm(), LookupCodeForm()
     status, echo_code, sent = 200, None, False
+    start_error = code_error = ""
     step = request.POST.get("step")
     if request.method == "POST" and step == "start":
         start_form = LookupStartForm(request.POST)
@@ -151,10 +152,15 @@ def lookup_page(request):
                 person = lookup.lookup_verify(state=state, code=code_form.cleaned_data["code"], ip=client_ip(request))
             except ApplicationError as exc:
                 request.session[lookup.STATE_KEY] = state
+                # The typed code is not shown back: the answer is the same whatever was typed.
+                code_form = LookupCodeForm()
                 if exc.error in (errors.LOOKUP_EXPIRED, errors.LOOKUP_LOCKED):
+                    # The look-up starts again: the message goes above the first step's form.
                     request.session.pop(lookup.STATE_KEY, None)
                     state = None
-                code_form.add_error("code", exc.as_dict()["message"])
+                    start_error = exc.as_dict()["message"]
+                else:
+                    code_error = exc.as_dict()["message"]
                 status = exc.status
             else:
                 request.session.pop(lookup.STATE_KEY, None)
@@ -172,6 +178,8 @@ def lookup_page(request):
         "code_form": code_form,
         "awaiting_code": bool(state and state.get("challenge")),
         "sent": sent,
+        "start_error": start_error,
+        "code_error": code_error,
         "echo_code": echo_code,
         "next": next_url,
         "ttl_minutes": max(1, settings.TESTING_LOOKUP_CODE_TTL_SECONDS // 60),

@@ -14,8 +14,12 @@ def test_normalise_accepts_what_people_type():
     assert barcode_normalise(" tl-000 0001x ") == "TL0000001X"
 
 
-@given(code=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=2, max_size=4),
-       seq=st.integers(min_value=1, max_value=9_999_999), position=st.integers(min_value=0), shift=st.integers(1, 35))
+@given(
+    code=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=2, max_size=4),
+    seq=st.integers(min_value=1, max_value=9_999_999),
+    position=st.integers(min_value=0),
+    shift=st.integers(1, 35),
+)
 def test_every_single_character_mistake_is_caught(code, seq, position, shift):
     barcode = barcode_make(code, seq)
     assert barcode_is_valid(barcode)

@@ -46,12 +46,24 @@ def test_the_same_person_registering_twice_is_refused(session, areas):
 
 def test_a_full_session_is_refused_and_nothing_is_written(session, areas):
     register(session, areas["commune_a"])
-    register(session, areas["commune_a"], full_name="Lê Thị Hoa", id_number="038190001111", phone="0987654321",
-             birth_date=dt.date(1990, 1, 2))
+    register(
+        session,
+        areas["commune_a"],
+        full_name="Lê Thị Hoa",
+        id_number="038190001111",
+        phone="0987654321",
+        birth_date=dt.date(1990, 1, 2),
+    )
     people_before = Person.objects.count()
     with pytest.raises(ApplicationError) as caught:
-        register(session, areas["commune_a"], full_name="Trần Văn Bình", id_number="038085002222",
-                 phone="0977111222", birth_date=dt.date(1985, 3, 4))
+        register(
+            session,
+            areas["commune_a"],
+            full_name="Trần Văn Bình",
+            id_number="038085002222",
+            phone="0977111222",
+            birth_date=dt.date(1985, 3, 4),
+        )
     assert caught.value.code == "testing_session_full" and caught.value.status == 409
     assert Person.objects.count() == people_before  # the new person was rolled back with the registration
     assert TestingSession.objects.get(pk=session.pk).registered_count == 2
@@ -88,13 +100,25 @@ def test_bad_id_number_and_birth_date_are_clear_400s(session, areas):
 def test_official_registers_only_people_of_their_area(session, areas):
     official = make_official("area_official", areas["commune_a"])
     registration = registration_by_official(
-        actor=official, full_name="Bùi Văn Tâm", id_number="123456789", birth_date=dt.date(1950, 1, 1),
-        phone="0912000111", area=areas["commune_a"], session_id=session.pk, reason="contact",
+        actor=official,
+        full_name="Bùi Văn Tâm",
+        id_number="123456789",
+        birth_date=dt.date(1950, 1, 1),
+        phone="0912000111",
+        area=areas["commune_a"],
+        session_id=session.pk,
+        reason="contact",
     )
     assert registration.registered_via == "official" and registration.person.old_id_number == "123456789"
     with pytest.raises(ApplicationError) as caught:
         registration_by_official(
-            actor=official, full_name="Bùi Văn Tâm", id_number="123456780", birth_date=dt.date(1950, 1, 1),
-            phone="0912000112", area=areas["commune_b"], session_id=session.pk, reason="contact",
+            actor=official,
+            full_name="Bùi Văn Tâm",
+            id_number="123456780",
+            birth_date=dt.date(1950, 1, 1),
+            phone="0912000112",
+            area=areas["commune_b"],
+            session_id=session.pk,
+            reason="contact",
         )
     assert caught.value.code == "permission_denied"
