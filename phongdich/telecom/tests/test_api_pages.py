@@ -1,0 +1,244 @@
+"""The API and pages: upload to a finished import through the task, the progress and rejected rows, tracing,
+who may do what, and the audit of reads."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
+
+from phongdich.cases.models import ContactLink
+from phongdich.core.models import AuditLog
+from phongdich.telecom import tasks
+from phongdich.telecom.models import SubscriberLocation, TelecomImport
+from phongdich.telecom.samples import make_samples as samples
+
+from .conftest import SAMPLES, import_sample, make_case, make_person
+
+
+@pytest.fixture
+def run_tasks(monkeypatch):
+    """Queued tasks run in this process when the upload's transaction commits (the worker's job)."""
+    monkeypatch.setattr(tasks.telecom_import_process, "delay", lambda pk: tasks.telecom_import_process.apply(args=[pk]))
+
+
+def _upload(name: str, content: bytes | None = None):
+    return SimpleUploadedFile(name, content if content is not None else (SAMPLES / name).read_bytes())
+
+
+def test_api_upload_answers_202_and_the_task_imports_the_file(
+    client, health, cells, run_tasks, django_capture_on_commit_callbacks
+):
+    client.force_login(health)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(
+            "/api/v1/telecom/imports/",
+            {"operator": "viettel", "kind": "locations", "file": _upload("viettel-locations.csv")},
+        )
+    assert response.status_code == 202, response.json()
+    body = response.json()
+    assert body["status"] == "queued" and body["file_format"] == "csv" and len(callbacks) == 1
+    status = client.get(f"/api/v1/telecom/imports/{body['id']}/").json()
+    assert (status["status"], status["rows_imported"], status["rows_rejected"], status["percent"]) == (
+        "done",
+        715,
+        0,
+        100,
+    )
+    listed = client.get("/api/v1/telecom/imports/").json()
+    assert [item["id"] for item in listed["results"]] == [body["id"], cells.pk]
+
+
+def test_api_import_status_lists_rejected_rows_with_lines(
+    client, health, cells, run_tasks, django_capture_on_commit_callbacks
+):
+    client.force_login(health)
+    with django_capture_on_commit_callbacks(execute=True):
+        created = client.post(
+            "/api/v1/telecom/imports/",
+            {
+                "operator": "viettel",
+                "kind": "locations",
+                "policy": "skip_bad_rows",
+                "file": _upload("broken-locations.csv"),
+            },
+        ).json()
+    status = client.get(f"/api/v1/telecom/imports/{created['id']}/").json()
+    assert status["status"] == "done" and status["rows_imported"] == 2
+    assert [(e["line"], e["column"], e["code"]) for e in status["errors"]][:3] == [
+        (3, "so_thue_bao", "invalid_phone"),
+        (4, "ket_thuc", "end_before_start"),
+        (5, "ma_tram", "unknown_cell"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "name, content, status, code",
+    [
+        ("wrong-columns.csv", None, 400, "telecom_columns"),
+        ("photo.csv", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, 415, "telecom_file_type"),
+        ("empty.csv", b"", 400, "invalid_input"),  # DRF refuses an empty upload before the service
+    ],
+)
+def test_api_upload_refuses_bad_files_at_once(client, health, cells, name, content, status, code):
+    client.force_login(health)
+    response = client.post(
+        "/api/v1/telecom/imports/", {"operator": "viettel", "kind": "locations", "file": _upload(name, content)}
+    )
+    assert response.status_code == status and response.json()["code"] == code
+    assert response.json()["message_vi"] and response.json()["message_en"]
+    assert TelecomImport.objects.count() == 1
+
+
+def test_api_duplicate_upload_is_409(client, health, cells):
+    client.force_login(health)
+    response = client.post(
+        "/api/v1/telecom/imports/", {"operator": "viettel", "kind": "cells", "file": _upload("viettel-cells.csv")}
+    )
+    assert response.status_code == 409 and response.json()["extra"] == {"import_id": cells.pk}
+
+
+@pytest.mark.parametrize("role", ["area_official", "venue_staff"])
+def test_other_roles_can_neither_import_nor_read_imports(request, client, role, cells):
+    client.force_login(request.getfixturevalue(role))
+    upload = client.post(
+        "/api/v1/telecom/imports/", {"operator": "viettel", "kind": "cells", "file": _upload("viettel-cells.csv")}
+    )
+    assert upload.status_code == 403
+    assert client.get(f"/api/v1/telecom/imports/{cells.pk}/").status_code == 403
+    assert client.get("/telecom/").status_code == 403
+    assert client.get(f"/telecom/imports/{cells.pk}/").status_code == 403
+
+
+def test_anonymous_gets_401_and_the_login_page(client, cells):
+    assert client.get("/api/v1/telecom/imports/").status_code == 401
+    assert client.get("/telecom/").status_code == 302
+
+
+def test_an_import_of_another_province_is_not_found(client, hanoi_health, cells):
+    client.force_login(hanoi_health)
+    assert client.get(f"/api/v1/telecom/imports/{cells.pk}/").status_code == 404
+    assert client.get(f"/telecom/imports/{cells.pk}/").status_code == 404
+    assert client.get("/api/v1/telecom/imports/").json()["results"] == []
+
+
+def test_upload_page_queues_the_import_and_shows_its_progress(
+    client, health, cells, django_capture_on_commit_callbacks
+):
+    client.force_login(health)
+    page = client.get("/telecom/")
+    assert page.status_code == 200 and "Tải tệp lên" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(
+            "/telecom/",
+            {
+                "operator": "viettel",
+                "kind": "locations",
+                "policy": "all_or_nothing",
+                "file": _upload("viettel-locations.csv"),
+            },
+        )
+    assert response.status_code == 302 and len(callbacks) == 1
+    record = TelecomImport.objects.get(file_name="viettel-locations.csv")
+    assert response["Location"] == f"/telecom/imports/{record.pk}/"
+    waiting = client.get(response["Location"]).content.decode()
+    assert 'http-equiv="refresh"' in waiting and "Đang chờ" in waiting
+    tasks.telecom_import_process.apply(args=[record.pk])
+    done = client.get(response["Location"]).content.decode()
+    assert 'http-equiv="refresh"' not in done and "Xong" in done
+
+
+def test_upload_page_shows_a_refused_file_in_both_languages(client, health, cells):
+    client.force_login(health)
+    data = {
+        "operator": "viettel",
+        "kind": "locations",
+        "policy": "all_or_nothing",
+        "file": _upload("wrong-columns.csv"),
+    }
+    vi = client.post("/telecom/", data)
+    assert vi.status_code == 400 and "Dòng 1: thiếu cột ma_tram / cell_id" in vi.content.decode()
+    data["file"] = _upload("wrong-columns.csv")
+    en = client.post("/en/telecom/", data)
+    assert en.status_code == 400 and "Line 1: missing column(s) ma_tram / cell_id" in en.content.decode()
+
+
+def test_detail_page_lists_rejected_rows_and_exports_them(client, health, cells):
+    record = import_sample(health, "broken-locations.csv")
+    client.force_login(health)
+    page = client.get(f"/telecom/imports/{record.pk}/").content.decode()
+    assert "Không nhập" in page and "<td>3</td><td>so_thue_bao</td>" in page
+    assert "Số thuê bao không hợp lệ: 0123456." in page
+    english = client.get(f"/en/telecom/imports/{record.pk}/").content.decode()
+    assert "Invalid subscriber number: 0123456." in english and "Rejected rows" in english
+    export = client.get(f"/telecom/imports/{record.pk}/errors.xlsx")
+    assert export.status_code == 200
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Dòng / Line" and [row[0] for row in rows[1:]] == [3, 4, 5, 6, 7, 8, 9, 10]
+    actions = list(AuditLog.objects.filter(object_id=str(record.pk)).values_list("action", flat=True))
+    assert actions.count("telecom.import.viewed") == 2 and "telecom.import.errors_exported" in actions
+
+
+def test_trace_page_asks_then_traces_and_shows_the_outcome(client, health, cells, areas):
+    import_sample(health, "viettel-locations.csv")
+    person = make_person(areas["kim_tan"], "Lê Văn Ca", samples.CASE_PHONE)
+    make_person(areas["kim_tan"], "Bùi Thị Hoa", samples.CONTACT_PHONE)
+    case = make_case(health, person)
+    client.force_login(health)
+    url = f"/telecom/trace/{case.pk}/"
+    confirm = client.get(url).content.decode()
+    assert "Truy vết bằng dữ liệu nhà mạng" in confirm and '<form method="post">' in confirm
+    assert not ContactLink.objects.exists()
+    result = client.post(url).content.decode()
+    assert "Bùi Thị Hoa" in result and "viettel cell TTH-KT-01" in result
+    assert samples.UNKNOWN_PHONE in result  # the health department sees the number in full
+    assert ContactLink.objects.filter(source="telecom").count() == 1
+    # The last run is shown again later, and that read is audited.
+    client.get(url)
+    assert AuditLog.objects.filter(action="telecom.trace.viewed", object_id=str(case.pk)).exists()
+
+
+def test_api_trace_answers_the_outcome_with_masked_numbers_for_the_province(
+    client, health, province_admin, cells, areas
+):
+    import_sample(health, "viettel-locations.csv")
+    case = make_case(health, make_person(areas["kim_tan"], "Lê Văn Ca", samples.CASE_PHONE))
+    make_person(areas["kim_tan"], "Bùi Thị Hoa", samples.CONTACT_PHONE)
+    client.force_login(province_admin)
+    body = client.post(f"/api/v1/telecom/trace/{case.pk}/").json()
+    assert body["links_added"] == 1 and body["links"][0]["person_initials"] == "BTH"
+    assert body["links"][0]["overlap_minutes"] == 40
+    phones = [item["phone"] for item in body["unknown"]]
+    assert "+8439•••••66" in phones and samples.UNKNOWN_PHONE not in phones
+
+
+@pytest.mark.parametrize("role, status", [("area_official", 403), ("venue_staff", 403), ("hanoi_health", 404)])
+def test_trace_is_refused_to_other_roles_and_areas(request, client, health, areas, role, status):
+    case = make_case(health, make_person(areas["kim_tan"], "Lê Văn Ca", samples.CASE_PHONE))
+    client.force_login(request.getfixturevalue(role))
+    assert client.post(f"/api/v1/telecom/trace/{case.pk}/").status_code == status
+    assert client.get(f"/telecom/trace/{case.pk}/").status_code == status
+    assert client.post(f"/telecom/trace/{case.pk}/").status_code == status
+    assert not AuditLog.objects.filter(action="telecom.case.traced").exists()
+
+
+def test_trace_page_of_a_case_without_phone_explains_why(client, health, cells, areas):
+    case = make_case(health, make_person(areas["kim_tan"], "Không Số", ""))
+    client.force_login(health)
+    response = client.post(f"/telecom/trace/{case.pk}/")
+    assert response.status_code == 409 and "chưa có số điện thoại" in response.content.decode()
+
+
+def test_superuser_may_import(client, superuser, cells):
+    client.force_login(superuser)
+    response = client.post(
+        "/api/v1/telecom/imports/",
+        {
+            "operator": "mobifone",
+            "kind": "cells",
+            "file": _upload("cells.csv", b"cell_id,lat,lon,radius_m\nM-1,20.1,105.6,900\n"),
+        },
+    )
+    assert response.status_code == 202
+    assert SubscriberLocation.objects.count() == 0

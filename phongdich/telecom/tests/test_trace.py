@@ -1,0 +1,184 @@
+"""Tracing a case through location records: who shared a cell long enough, idempotence, what stays apart."""
+
+import datetime as dt
+import random
+
+import pytest
+
+from phongdich.cases.models import Contact, ContactLink
+from phongdich.cases.services import contact_link_add
+from phongdich.core.errors import ApplicationError
+from phongdich.core.models import AuditLog
+from phongdich.telecom import selectors
+from phongdich.telecom.models import SubscriberLocation
+from phongdich.telecom.samples import make_samples as samples
+from phongdich.telecom.services import telecom_trace_case
+
+from .conftest import import_bytes, local, make_case, make_person
+
+
+@pytest.fixture
+def story(health, cells):
+    """The samples' story on 15/09/2021 from 09:00 (case in TTH-KT-01 09:00–10:30, then TTH-VD-01 11:00–12:20)."""
+    stays = samples.scenario_stays(
+        case_phone=samples.CASE_PHONE,
+        contact_phone=samples.CONTACT_PHONE,
+        short_phone=samples.SHORT_PHONE,
+        later_phone=samples.LATER_PHONE,
+        neighbour_phone=samples.NEIGHBOUR_PHONE,
+        unknown_phone=samples.UNKNOWN_PHONE,
+        at=dt.datetime(2021, 9, 15, 9, 0),
+    )
+    record = import_bytes(health, samples.locations_csv(stays, random.Random(1)), name="story.csv")
+    assert record.status == "done", record.errors
+    return record
+
+
+@pytest.fixture
+def people(areas):
+    kim_tan = areas["kim_tan"]
+    return {
+        "case": make_person(kim_tan, "Lê Văn Ca", samples.CASE_PHONE),
+        "contact": make_person(kim_tan, "Bùi Thị Hoa", samples.CONTACT_PHONE),
+        "short": make_person(kim_tan, "Quách Văn Ngắn", samples.SHORT_PHONE),
+        "later": make_person(kim_tan, "Đinh Thị Sau", samples.LATER_PHONE),
+        "neighbour": make_person(kim_tan, "Hà Văn Bên", samples.NEIGHBOUR_PHONE),
+    }
+
+
+def _stay(phone, cell_id):
+    return SubscriberLocation.objects.get(phone=phone, cell__cell_id=cell_id)
+
+
+def test_tracing_links_only_the_phones_that_shared_a_cell_long_enough(health, story, people):
+    case = make_case(health, people["case"])
+    outcome = telecom_trace_case(case=case, actor=health)
+    link = ContactLink.objects.get(case=case)
+    assert link.contact.person == people["contact"]
+    assert (link.level, link.source, link.setting) == (1, "telecom", "cell")
+    assert link.place == "viettel cell TTH-KT-01"
+    assert (link.exposure_start, link.exposure_end, link.overlap_minutes) == (
+        local(2021, 9, 15, 9, 30),
+        local(2021, 9, 15, 10, 10),
+        40,
+    )
+    mine, theirs = _stay(samples.CASE_PHONE, "TTH-KT-01"), _stay(samples.CONTACT_PHONE, "TTH-KT-01")
+    assert link.evidence_key == f"telecom:{mine.pk}:{theirs.pk}"
+    trace = outcome.trace
+    assert (trace.case_records, trace.candidate_records, trace.people_found, trace.links_added) == (2, 2, 1, 1)
+    # 10 minutes (SHORT), after the case left (LATER) and another cell (NEIGHBOUR): nothing. The unknown number
+    # shared 30 minutes of TTH-VD-01 and matches nobody: listed, not a contact.
+    assert [(u["phone"], u["overlap_minutes"], u["cells"]) for u in trace.unknown] == [
+        (samples.UNKNOWN_PHONE, 30, ["viettel TTH-VD-01"])
+    ]
+    assert Contact.objects.count() == 1
+
+
+def test_tracing_again_adds_nothing(health, story, people):
+    case = make_case(health, people["case"])
+    telecom_trace_case(case=case, actor=health)
+    again = telecom_trace_case(case=case, actor=health).trace
+    assert (again.links_added, again.links_existing, again.people_found) == (0, 1, 1)
+    assert ContactLink.objects.count() == 1 and Contact.objects.count() == 1
+
+
+def test_the_minimum_overlap_is_a_setting(health, story, people, settings):
+    settings.TELECOM_MIN_OVERLAP_MINUTES = 10
+    case = make_case(health, people["case"])
+    telecom_trace_case(case=case, actor=health)
+    found = {link.contact.person.full_name: link.overlap_minutes for link in ContactLink.objects.filter(case=case)}
+    assert found == {"Bùi Thị Hoa": 40, "Quách Văn Ngắn": 10}
+
+
+def test_neighbouring_cells_count_only_when_the_setting_allows(health, story, people, settings):
+    settings.TELECOM_NEIGHBOUR_CELL_M = 700  # KT-02 is 780 m from KT-01
+    case = make_case(health, people["case"])
+    telecom_trace_case(case=case, actor=health)
+    assert ContactLink.objects.filter(contact__person=people["neighbour"]).count() == 0
+    settings.TELECOM_NEIGHBOUR_CELL_M = 1000
+    telecom_trace_case(case=case, actor=health)
+    link = ContactLink.objects.get(contact__person=people["neighbour"])
+    assert (link.place, link.overlap_minutes) == ("viettel cell TTH-KT-02", 50)
+
+
+def test_only_the_infectious_window_counts(health, story, people):
+    # Isolated at 09:50: the contact's stay from 09:30 overlaps the window by 20 minutes only.
+    case = make_case(health, people["case"], isolated=local(2021, 9, 15, 9, 50))
+    telecom_trace_case(case=case, actor=health)
+    link = ContactLink.objects.get(case=case)
+    assert (link.exposure_end, link.overlap_minutes) == (local(2021, 9, 15, 9, 50), 20)
+
+
+def test_records_outside_the_window_are_ignored(health, story, people):
+    case = make_case(health, people["case"], onset=dt.date(2021, 9, 19), sample=dt.date(2021, 9, 19))  # from 16/09
+    trace = telecom_trace_case(case=case, actor=health).trace
+    assert trace.case_records == 0 and not ContactLink.objects.exists() and trace.unknown == []
+
+
+def test_telecom_links_stay_apart_from_check_in_evidence(health, story, people):
+    case = make_case(health, people["case"])
+    contact_link_add(
+        person=people["contact"],
+        case=case,
+        level=1,
+        source="checkin",
+        setting="venue",
+        evidence_key="checkin:1:2:3",
+        place="Chợ Kim Tân",
+    )
+    telecom_trace_case(case=case, actor=health)
+    links = ContactLink.objects.filter(case=case).order_by("pk")
+    assert [(link.source, link.place) for link in links] == [
+        ("checkin", "Chợ Kim Tân"),
+        ("telecom", "viettel cell TTH-KT-01"),
+    ]
+    assert Contact.objects.count() == 1
+    assert list(selectors.telecom_links(case=case)) == [links[1]]
+
+
+def test_every_person_sharing_the_number_is_a_candidate(health, story, people, areas):
+    relative = make_person(areas["kim_tan"], "Bùi Văn Chung", samples.CONTACT_PHONE)
+    case = make_case(health, people["case"])
+    telecom_trace_case(case=case, actor=health)
+    linked = set(ContactLink.objects.values_list("contact__person", flat=True))
+    assert linked == {people["contact"].pk, relative.pk}
+    assert "2 người dùng chung số" in ContactLink.objects.first().note
+
+
+def test_a_case_without_a_phone_cannot_be_traced(health, story, areas):
+    case = make_case(health, make_person(areas["kim_tan"], "Không Số", ""))
+    with pytest.raises(ApplicationError) as caught:
+        telecom_trace_case(case=case, actor=health)
+    assert caught.value.code == "telecom_case_no_phone" and caught.value.status == 409
+
+
+def test_tracing_is_audited(health, story, people):
+    case = make_case(health, people["case"])
+    trace = telecom_trace_case(case=case, actor=health, ip="10.0.0.7").trace
+    entry = AuditLog.objects.get(action="telecom.case.traced")
+    assert (entry.actor, entry.object_id, entry.ip) == (health, str(case.pk), "10.0.0.7")
+    assert entry.extra["trace"] == trace.pk and entry.extra["links_added"] == 1 and entry.extra["unknown"] == 1
+
+
+def test_unknown_numbers_are_shown_in_full_to_the_health_department_only(health, province_admin, story, people):
+    case = make_case(health, people["case"])
+    trace = telecom_trace_case(case=case, actor=province_admin).trace
+    assert selectors.unknown_for(health, trace)[0]["phone"] == samples.UNKNOWN_PHONE
+    masked = selectors.unknown_for(province_admin, trace)[0]["phone"]
+    assert masked == "+8439•••••66" and masked != samples.UNKNOWN_PHONE
+
+
+@pytest.mark.parametrize("role", ["area_official", "venue_staff"])
+def test_officials_outside_the_health_department_cannot_trace(request, role, health, story, people):
+    case = make_case(health, people["case"])
+    with pytest.raises(ApplicationError) as caught:
+        telecom_trace_case(case=case, actor=request.getfixturevalue(role))
+    assert caught.value.code == "permission_denied"
+    assert not ContactLink.objects.exists()
+
+
+def test_a_case_of_another_province_is_not_found(health, hanoi_health, story, people):
+    case = make_case(health, people["case"])
+    with pytest.raises(ApplicationError) as caught:
+        telecom_trace_case(case=case, actor=hanoi_health)
+    assert caught.value.code == "not_found"
