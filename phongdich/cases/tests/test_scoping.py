@@ -1,0 +1,82 @@
+"""An official sees the cases and contacts of their own area only (404 elsewhere, pages and API), and every
+read of a case or contact is in the audit log."""
+
+import pytest
+
+from phongdich.core.models import AuditLog
+from phongdich.core.testing import make_official
+
+from .builders import ROLE, case, link, person
+
+
+@pytest.fixture
+def kim_tan_case(tree, kim_tan_official):
+    entered = case(kim_tan_official, person(tree["kim_tan"], "Lê Văn Ca"))
+    found, _ = link(person(tree["kim_tan"], "Trần Thị Tiếp"), entered)
+    return entered, found.contact
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/cases/{case}/",
+        "/cases/contacts/{contact}/",
+        "/api/v1/cases/{case}/",
+        "/api/v1/cases/{case}/contacts/",
+        "/api/v1/contacts/{contact}/",
+    ],
+)
+def test_an_official_of_another_commune_gets_404(client, kim_tan_case, thach_lam_official, path):
+    entered, contact = kim_tan_case
+    client.force_login(thach_lam_official)
+    response = client.get(path.format(case=entered.pk, contact=contact.pk))
+    assert response.status_code == 404
+    assert "Lê Văn Ca" not in response.content.decode()
+
+
+def test_writes_out_of_area_are_404_too(client, kim_tan_case, thach_lam_official):
+    entered, contact = kim_tan_case
+    client.force_login(thach_lam_official)
+    response = client.post(
+        f"/api/v1/contacts/{contact.pk}/status/", {"status": "confirmed"}, content_type="application/json"
+    )
+    assert response.status_code == 404
+    assert client.post(f"/cases/{entered.pk}/status/", {"status": "died"}).status_code == 404
+    contact.refresh_from_db()
+    assert contact.status == "candidate"
+
+
+def test_lists_and_counts_leave_out_other_areas(client, kim_tan_case, thach_lam_official):
+    client.force_login(thach_lam_official)
+    assert "Lê Văn Ca" not in client.get("/cases/").content.decode()
+    assert "Trần Thị Tiếp" not in client.get("/cases/worklist/").content.decode()
+    assert client.get("/api/v1/cases/").json()["count"] == 0
+    assert client.get("/api/v1/contacts/worklist/").json()["count"] == 0
+    counts = client.get("/api/v1/cases/area-counts/").json()
+    assert [row["area_code"] for row in counts] == ["15196"] and counts[0]["f1"] == 0
+
+
+def test_the_district_sees_its_communes_and_reads_are_audited(client, kim_tan_case, district_official):
+    entered, contact = kim_tan_case
+    client.force_login(district_official)
+    assert client.get(f"/cases/{entered.pk}/").status_code == 200
+    assert client.get(f"/api/v1/contacts/{contact.pk}/").status_code == 200
+    actions = set(AuditLog.objects.filter(actor=district_official).values_list("action", flat=True))
+    assert {"cases.case.viewed", "cases.case.contacts_listed", "cases.contact.viewed"} <= actions
+
+
+def test_venue_staff_see_no_case(client, tree, kim_tan_case):
+    entered, _contact = kim_tan_case
+    client.force_login(make_official(ROLE.VENUE_STAFF, tree["kim_tan"]))
+    assert client.get(f"/api/v1/cases/{entered.pk}/").status_code in (403, 404)
+    assert client.get("/cases/").status_code == 403
+
+
+def test_a_contact_living_elsewhere_is_shown_by_initials_on_the_case_page(client, tree, kim_tan_official):
+    entered = case(kim_tan_official, person(tree["kim_tan"]))
+    link(person(tree["thach_lam"], "Phạm Ngoại Vi"), entered)
+    client.force_login(kim_tan_official)
+    html = client.get(f"/cases/{entered.pk}/").content.decode()
+    assert "Phạm Ngoại Vi" not in html and "PNV" in html
+    names = [row["name"] for row in client.get(f"/api/v1/cases/{entered.pk}/contacts/").json()]
+    assert names == ["PNV"]

@@ -1,0 +1,239 @@
+"""Case entry and changes, contact evidence and status, through the services and the API."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from phongdich.core.errors import ApplicationError
+from phongdich.core.models import AuditLog
+
+from .. import services
+from ..models import Case, Contact, ContactLink
+from ..providers import cases_recovery_certificates, cases_status_inputs
+from .builders import case, link, person
+
+TODAY = timezone.localdate
+
+
+def api_post(client, path, body, **headers):
+    return client.post(path, body, content_type="application/json", **headers)
+
+
+# --- Case entry: bad input is a clear 4xx and writes nothing -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change, code, field",
+    [
+        ({"sample_date": None}, "case_date_missing", "sample_date"),
+        ({"test_type": "blood"}, "invalid_case", "test_type"),
+        ({"sample_date": "2099-01-01"}, "invalid_case", "sample_date"),
+        ({"onset_date": "2099-01-01"}, "invalid_case", "onset_date"),
+        ({"sample_date": "2021-09-01", "onset_date": "2021-09-20"}, "case_onset_too_late", "onset_date"),
+        ({"sample_date": "2021-09-10", "source_exposure_date": "2021-09-12"}, "invalid_case", "source_exposure_date"),
+        ({"sample_date": "2021-01-10"}, "no_window_rule", None),
+        ({"infected_by": "BN-38-999999"}, "case_source_invalid", "infected_by"),
+    ],
+)
+def test_bad_case_input_answers_4xx_with_both_languages_and_writes_nothing(
+    client, tree, kim_tan_official, change, code, field
+):
+    who = person(tree["kim_tan"])
+    client.force_login(kim_tan_official)
+    body = {"person": who.pk, "sample_date": str(TODAY()), "test_type": "pcr", **change}
+    response = api_post(client, "/api/v1/cases/", body)
+    assert 400 <= response.status_code < 500
+    answer = response.json()
+    assert answer["code"] == code and answer["message_vi"] and answer["message_en"]
+    if field:
+        assert answer["extra"]["field"] == field
+    assert not Case.objects.exists()
+    assert not AuditLog.objects.filter(action="cases.case.created").exists()
+
+
+def test_a_case_without_the_sample_date_key_is_refused_too(client, tree, kim_tan_official):
+    client.force_login(kim_tan_official)
+    response = api_post(client, "/api/v1/cases/", {"person": person(tree["kim_tan"]).pk, "test_type": "pcr"})
+    assert response.status_code == 400 and response.json()["code"] == "case_date_missing"
+
+
+def test_entering_a_case_computes_its_window_numbers_it_and_audits(client, tree, kim_tan_official):
+    who = person(tree["kim_tan"])
+    client.force_login(kim_tan_official)
+    sample = TODAY() - dt.timedelta(days=1)
+    response = api_post(
+        client,
+        "/api/v1/cases/",
+        {"person": who.pk, "sample_date": str(sample), "test_type": "antigen", "isolation_place": "Trạm Y tế"},
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["number"] == "BN-38-000001" and body["rule"]["code"] == "cv1909_2022"
+    assert body["window_start"].startswith(str(sample - dt.timedelta(days=2)))
+    assert AuditLog.objects.filter(action="cases.case.created", object_id=str(body["id"])).exists()
+    # a second case under treatment for the same person is refused
+    again = api_post(client, "/api/v1/cases/", {"person": who.pk, "sample_date": str(sample), "test_type": "pcr"})
+    assert again.status_code == 409 and again.json()["code"] == "person_already_case"
+
+
+def test_a_person_outside_the_area_cannot_be_made_a_case(client, tree, kim_tan_official):
+    client.force_login(kim_tan_official)
+    elsewhere = person(tree["thach_lam"])
+    response = api_post(
+        client, "/api/v1/cases/", {"person": elsewhere.pk, "sample_date": str(TODAY()), "test_type": "pcr"}
+    )
+    assert response.status_code == 404 and not Case.objects.exists()
+
+
+def test_updating_the_onset_recomputes_the_window_and_audits_the_fields(tree, kim_tan_official):
+    entered = case(kim_tan_official, person(tree["kim_tan"]), days_ago=1, onset_days_ago=None)
+    old_start = entered.window_start
+    updated = services.case_update(actor=kim_tan_official, case=entered, onset_date=TODAY() - dt.timedelta(days=5))
+    assert updated.window_start == old_start - dt.timedelta(days=4)  # 2 days before onset (day -7) vs sample -3
+    entry = AuditLog.objects.get(action="cases.case.updated")
+    assert entry.extra["fields"] == ["onset_date"] and "window" in entry.extra
+
+
+def test_a_chain_cannot_loop(tree, kim_tan_official):
+    first = case(kim_tan_official, person(tree["kim_tan"], "A"))
+    second = case(kim_tan_official, person(tree["kim_tan"], "B"), infected_by=first)
+    with pytest.raises(ApplicationError) as caught:
+        services.case_update(actor=kim_tan_official, case=first, infected_by=second)
+    assert caught.value.code == "case_source_invalid"
+    with pytest.raises(ApplicationError):
+        services.case_update(actor=kim_tan_official, case=first, infected_by=first)
+
+
+def test_outcome_only_from_under_treatment_and_within_dates(tree, kim_tan_official):
+    entered = case(kim_tan_official, person(tree["kim_tan"]), days_ago=10, onset_days_ago=11)
+    with pytest.raises(ApplicationError) as caught:
+        services.case_status_set(
+            actor=kim_tan_official, case=entered, status="recovered", on=TODAY() - dt.timedelta(days=20)
+        )
+    assert caught.value.code == "invalid_case"
+    services.case_status_set(actor=kim_tan_official, case=entered, status="recovered")
+    with pytest.raises(ApplicationError) as caught:
+        services.case_status_set(actor=kim_tan_official, case=entered, status="died")
+    assert caught.value.code == "case_status_transition"
+    assert AuditLog.objects.filter(action="cases.case.recovered").count() == 1
+
+
+# --- Evidence: one contact per person, idempotent links -----------------------------------------------------
+
+
+def test_contact_link_add_is_idempotent_and_a_person_is_one_contact_with_several_links(tree, kim_tan_official):
+    first = case(kim_tan_official, person(tree["kim_tan"], "A"))
+    second = case(kim_tan_official, person(tree["kim_tan"], "B"))
+    exposed = person(tree["kim_tan"], "C")
+    t0 = timezone.now() - dt.timedelta(days=1)
+    link_a, created_a = link(exposed, first, key="checkin:1:2:3", exposure_start=t0)
+    again, created_again = link(exposed, first, key="checkin:1:2:3", exposure_start=t0)
+    link_b, created_b = link(exposed, second, key="checkin:1:2:3", exposure_start=t0 - dt.timedelta(hours=5))
+    assert created_a and not created_again and again.pk == link_a.pk and created_b
+    assert Contact.objects.count() == 1 and ContactLink.objects.count() == 2
+    contact = Contact.objects.get()
+    assert contact.first_exposure_at == t0 - dt.timedelta(hours=5)
+    # an F2 link never raises the level of an F1
+    link(exposed, first, level=2, key="checkin:other")
+    contact.refresh_from_db()
+    assert contact.level == 1
+
+
+def test_the_case_itself_is_never_its_own_contact(tree, kim_tan_official):
+    who = person(tree["kim_tan"])
+    entered = case(kim_tan_official, who)
+    assert link(who, entered) == (None, False)
+    assert not Contact.objects.exists()
+
+
+def test_level_beyond_the_setting_is_refused(tree, kim_tan_official, settings):
+    settings.TRACING_MAX_LEVEL = 2
+    entered = case(kim_tan_official, person(tree["kim_tan"]))
+    with pytest.raises(ApplicationError) as caught:
+        link(person(tree["kim_tan"], "F3"), entered, level=3)
+    assert caught.value.code == "invalid_contact"
+
+
+def test_an_interview_submitted_twice_adds_one_link(client, tree, kim_tan_official):
+    entered = case(kim_tan_official, person(tree["kim_tan"]))
+    spouse = person(tree["kim_tan"], "Vợ")
+    client.force_login(kim_tan_official)
+    body = {"person": spouse.pk, "setting": "household", "place": "Nhà", "nonce": "nonce-12345678"}
+    first = api_post(client, f"/api/v1/cases/{entered.pk}/contacts/", body)
+    second = api_post(client, f"/api/v1/cases/{entered.pk}/contacts/", body)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert ContactLink.objects.filter(source="interview").count() == 1
+    bad = api_post(client, f"/api/v1/cases/{entered.pk}/contacts/", {**body, "setting": "cell", "nonce": "x" * 10})
+    assert bad.status_code == 400
+
+
+# --- Contact status ----------------------------------------------------------------------------------------------
+
+
+def test_dismiss_without_a_reason_is_refused_and_nothing_changes(client, tree, kim_tan_official):
+    entered = case(kim_tan_official, person(tree["kim_tan"]))
+    found, _ = link(person(tree["kim_tan"], "C"), entered)
+    client.force_login(kim_tan_official)
+    response = api_post(client, f"/api/v1/contacts/{found.contact_id}/status/", {"status": "dismissed", "reason": " "})
+    assert response.status_code == 400 and response.json()["code"] == "contact_dismiss_reason_required"
+    assert Contact.objects.get().status == "candidate"
+    ok = api_post(client, f"/api/v1/contacts/{found.contact_id}/status/", {"status": "dismissed", "reason": "Đi vắng"})
+    assert ok.status_code == 200 and ok.json()["status"] == "dismissed"
+
+
+def test_status_transitions_follow_the_table_and_quarantine_lasts_the_setting(tree, kim_tan_official, settings):
+    settings.CONTACT_QUARANTINE_DAYS = 14
+    entered = case(kim_tan_official, person(tree["kim_tan"]))
+    found, _ = link(person(tree["kim_tan"], "C"), entered, exposure_start=timezone.now() - dt.timedelta(days=2))
+    contact = found.contact
+    with pytest.raises(ApplicationError) as caught:
+        services.contact_status_set(actor=kim_tan_official, contact=contact, status="released")
+    assert caught.value.code == "contact_status_transition"
+    services.contact_status_set(actor=kim_tan_official, contact=contact, status="confirmed")
+    with pytest.raises(ApplicationError) as caught:
+        services.contact_status_set(
+            actor=kim_tan_official, contact=contact, status="quarantined", quarantine_start=TODAY() + dt.timedelta(1)
+        )
+    assert caught.value.code == "quarantine_date_invalid"
+    contact = services.contact_status_set(actor=kim_tan_official, contact=contact, status="quarantined")
+    assert contact.quarantine_end == TODAY() + dt.timedelta(days=14)
+    assert AuditLog.objects.filter(action="cases.contact.quarantined").count() == 1
+
+
+def test_tracing_again_never_changes_a_status_an_official_set(tree, kim_tan_official):
+    entered = case(kim_tan_official, person(tree["kim_tan"]))
+    exposed = person(tree["kim_tan"], "C")
+    found, _ = link(exposed, entered, key="checkin:a")
+    services.contact_status_set(actor=kim_tan_official, contact=found.contact, status="dismissed", reason="Nhầm")
+    link(exposed, entered, key="checkin:b")
+    assert Contact.objects.get().status == "dismissed"
+
+
+# --- What other apps learn ---------------------------------------------------------------------------------------
+
+
+def test_health_card_inputs_and_recovery_certificate(tree, kim_tan_official):
+    who = person(tree["kim_tan"])
+    entered = case(kim_tan_official, who, days_ago=15, onset_days_ago=16)
+    assert cases_status_inputs(person=who, at=timezone.now()) == {"active_case": True}
+    assert cases_recovery_certificates(person=who) == []
+    services.case_status_set(actor=kim_tan_official, case=entered, status="recovered")
+    facts = cases_status_inputs(person=who, at=timezone.now())
+    assert "active_case" not in facts and facts["recovered_at"] is not None
+    [(key, recovery)] = cases_recovery_certificates(person=who)
+    assert key == f"cases.recovery:{entered.pk}"
+    assert recovery.valid_from == entered.sample_date + dt.timedelta(days=11)
+    assert recovery.valid_until == entered.sample_date + dt.timedelta(days=180)
+
+
+def test_a_quarantined_contact_is_in_quarantine_until_its_end(tree, kim_tan_official):
+    entered = case(kim_tan_official, person(tree["kim_tan"]))
+    exposed = person(tree["kim_tan"], "C")
+    found, _ = link(exposed, entered)
+    services.contact_status_set(actor=kim_tan_official, contact=found.contact, status="quarantined")
+    until = cases_status_inputs(person=exposed, at=timezone.now())["in_quarantine_until"]
+    assert timezone.localdate(until) == Contact.objects.get().quarantine_end
+    from phongdich.healthcards.inputs import input_providers
+
+    assert "cases" in input_providers()
