@@ -1,0 +1,261 @@
+"""The pages: case entry (found or new person), the case page with its evidence, contacts, the work list and its
+export, per-area counts, clusters and their graph, the public exposure notices and the citizen's warning."""
+
+import datetime as dt
+import importlib.util
+import io
+
+import pytest
+from django.core import signing
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from phongdich.checkins.views import DEVICE_COOKIE, DEVICE_COOKIE_SALT
+from phongdich.core.models import AuditLog
+from phongdich.people.models import Person
+
+from .. import services
+from ..models import Case, Cluster, Contact, ContactLink, ExposureNotice
+from .builders import case, checkin, link, local, person, venue
+
+TODAY = timezone.localdate
+HAS_TRACER = importlib.util.find_spec("phongdich.cases.tracing") is not None
+
+
+def test_case_entry_for_a_person_found_in_the_area(client, tree, kim_tan_official):
+    who = person(tree["kim_tan"], "Hoàng Văn Bệnh", phone="+84912000111")
+    client.force_login(kim_tan_official)
+    found = client.get("/cases/new/", {"q": "hoang van benh"}).content.decode()
+    assert f"?person={who.pk}" in found
+    form = client.get("/cases/new/", {"person": who.pk})
+    assert "Hoàng Văn Bệnh" in form.content.decode()
+    response = client.post(
+        "/cases/new/",
+        {
+            "person": who.pk,
+            "sample_date": str(TODAY() - dt.timedelta(days=1)),
+            "test_type": "pcr",
+            "onset_date": str(TODAY() - dt.timedelta(days=2)),
+            "isolation_place": "Bệnh viện huyện",
+        },
+    )
+    entered = Case.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/cases/{entered.pk}/"
+    assert entered.investigator == kim_tan_official and entered.person == who
+    page = client.get(f"/cases/{entered.pk}/").content.decode()
+    assert entered.number in page and "CV 1909/BYT-DP" in page
+
+
+def test_case_entry_with_a_new_person_writes_both_or_neither(client, tree, kim_tan_official):
+    client.force_login(kim_tan_official)
+    body = {
+        "new-full_name": "Đinh Thị Mới",
+        "new-birth_year": "1990",
+        "new-phone": "0912345670",
+        "new-address_area": tree["kim_tan"].pk,
+        "test_type": "pcr",
+        "sample_date": "",  # missing: nothing may be written, not even the person
+    }
+    response = client.post("/cases/new/", body)
+    assert response.status_code == 400 and "Thiếu ngày lấy mẫu" in response.content.decode()
+    assert not Person.objects.filter(full_name="Đinh Thị Mới").exists() and not Case.objects.exists()
+    response = client.post("/cases/new/", {**body, "sample_date": str(TODAY())})
+    assert response.status_code == 302
+    assert Case.objects.get().person.full_name == "Đinh Thị Mới"
+
+
+def test_case_page_groups_f1_and_f2_with_their_evidence_and_a_click_confirms(client, tree, kim_tan_official):
+    entered = case(kim_tan_official, person(tree["kim_tan"], "Ca Một"))
+    market = venue(tree["kim_tan"])
+    start = timezone.now() - dt.timedelta(hours=30)
+    f1, _ = link(
+        person(tree["kim_tan"], "Người Tiếp Xúc"),
+        entered,
+        venue=market,
+        place=market.name,
+        exposure_start=start,
+        exposure_end=start + dt.timedelta(minutes=45),
+        overlap_minutes=45,
+        end_assumed=True,
+    )
+    link(person(tree["kim_tan"], "Người Thứ Hai"), entered, level=2, via=f1.contact, place="Quán nước")
+    client.force_login(kim_tan_official)
+    html = client.get(f"/cases/{entered.pk}/").content.decode()
+    assert html.index("Người Tiếp Xúc") < html.index("Người Thứ Hai")
+    assert "Chợ Kim Tân" in html and "45 min" in html and "ước tính" in html  # "end assumed", in Vietnamese
+    response = client.post(
+        f"/cases/contacts/{f1.contact_id}/status/", {"status": "confirmed", "next": f"/cases/{entered.pk}/"}
+    )
+    assert response.status_code == 302 and response["Location"] == f"/cases/{entered.pk}/"
+    assert Contact.objects.get(pk=f1.contact_id).status == "confirmed"
+
+
+def test_case_page_lists_the_presences_in_the_window(client, tree, kim_tan_official):
+    who = person(tree["kim_tan"])
+    market = venue(tree["kim_tan"], "Chợ Thạch Thành")
+    checkin(who, market, timezone.now() - dt.timedelta(days=1))
+    checkin(who, venue(tree["kim_tan"], "Chợ Cũ"), timezone.now() - dt.timedelta(days=20))
+    entered = case(kim_tan_official, who, days_ago=0, onset_days_ago=1)
+    client.force_login(kim_tan_official)
+    html = client.get(f"/cases/{entered.pk}/").content.decode()
+    assert "Chợ Thạch Thành" in html and "Chợ Cũ" not in html
+
+
+def test_dismiss_on_the_contact_page_needs_a_reason(client, tree, kim_tan_official):
+    entered = case(kim_tan_official, person(tree["kim_tan"]))
+    found, _ = link(person(tree["kim_tan"], "C"), entered)
+    client.force_login(kim_tan_official)
+    response = client.post(f"/cases/contacts/{found.contact_id}/status/", {"status": "dismissed"})
+    assert response.status_code == 400 and "lý do" in response.content.decode()
+    assert Contact.objects.get().status == "candidate"
+
+
+def test_interview_form_adds_one_f1_even_when_submitted_twice(client, tree, kim_tan_official):
+    entered = case(kim_tan_official, person(tree["kim_tan"]))
+    spouse = person(tree["kim_tan"], "Vợ Của Ca")
+    client.force_login(kim_tan_official)
+    assert "Vợ Của Ca" in client.get(f"/cases/{entered.pk}/", {"iq": "vo cua ca"}).content.decode()
+    body = {"person": spouse.pk, "setting": "household", "place": "Nhà", "nonce": "abcdefgh12345"}
+    assert client.post(f"/cases/{entered.pk}/interview/", body).status_code == 302
+    assert client.post(f"/cases/{entered.pk}/interview/", body).status_code == 302
+    assert ContactLink.objects.filter(source="interview", contact__person=spouse).count() == 1
+
+
+@pytest.mark.skipif(not HAS_TRACER, reason="cases.tracing is not installed yet")
+def test_the_trace_button_finds_people_who_were_at_the_same_venue(client, tree, kim_tan_official):
+    who = person(tree["kim_tan"], "Ca Chợ")
+    other = person(tree["kim_tan"], "Người Đi Chợ")
+    market = venue(tree["kim_tan"])
+    at = local(TODAY() - dt.timedelta(days=1), 9)
+    checkin(who, market, at, 60)
+    checkin(other, market, at + dt.timedelta(minutes=10), 40)
+    entered = case(kim_tan_official, who, days_ago=0, onset_days_ago=0)
+    client.force_login(kim_tan_official)
+    assert client.post(f"/cases/{entered.pk}/trace/").status_code == 302
+    assert Contact.objects.filter(person=other, level=1).exists()
+    assert "Người Đi Chợ" in client.get(f"/cases/{entered.pk}/").content.decode()
+
+
+def test_worklist_export_is_formula_safe_and_audited(client, tree, kim_tan_official):
+    entered = case(kim_tan_official, person(tree["kim_tan"]))
+    link(person(tree["kim_tan"], '=HYPERLINK("http://evil.example","x")'), entered)
+    link(person(tree["thach_lam"], "Ngoài Xã"), entered)
+    client.force_login(kim_tan_official)
+    page = client.get("/cases/worklist/").content.decode()
+    assert "HYPERLINK" in page and "Ngoài Xã" not in page
+    response = client.get("/cases/worklist/export/")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    names = [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert names == ['\'=HYPERLINK("http://evil.example","x")']
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    assert AuditLog.objects.filter(action="cases.contact.exported", actor=kim_tan_official).exists()
+
+
+def test_worklist_filters_by_status_and_level(client, tree, kim_tan_official):
+    entered = case(kim_tan_official, person(tree["kim_tan"]))
+    f1, _ = link(person(tree["kim_tan"], "Một Một"), entered)
+    link(person(tree["kim_tan"], "Hai Hai"), entered, level=2, via=f1.contact)
+    services.contact_status_set(actor=kim_tan_official, contact=f1.contact, status="dismissed", reason="Không gặp")
+    client.force_login(kim_tan_official)
+    html = client.get("/cases/worklist/").content.decode()
+    assert "Hai Hai" in html and "Một Một" not in html
+    html = client.get("/cases/worklist/", {"status": "dismissed", "level": "1"}).content.decode()
+    assert "Một Một" in html and "Hai Hai" not in html
+    assert client.get("/cases/worklist/", {"status": "bogus"}).status_code == 400
+
+
+def test_f1_counts_per_commune_for_the_map_and_the_dashboard(client, tree, district_official, kim_tan_official):
+    first = case(kim_tan_official, person(tree["kim_tan"], "A"))
+    for index in range(3):
+        link(person(tree["kim_tan"], f"K{index}"), first)
+    link(person(tree["thach_lam"], "L0"), first)
+    dismissed, _ = link(person(tree["thach_lam"], "L1"), first)
+    services.contact_status_set(actor=kim_tan_official, contact=dismissed.contact, status="dismissed", reason="x")
+    link(person(tree["thach_lam"], "L2"), first, level=2)
+    client.force_login(district_official)
+    rows = {row["area_code"]: row for row in client.get("/api/v1/cases/area-counts/").json()}
+    assert (rows["15187"]["f0"], rows["15187"]["f1"]) == (1, 3)
+    assert (rows["15196"]["f0"], rows["15196"]["f1"], rows["15196"]["f2"]) == (0, 1, 1)
+    dashboard = client.get("/stats/", {"area": tree["district"].pk}).content.decode()
+    assert 'id="cases-f1">4<' in dashboard and 'id="cases-f0">1<' in dashboard
+
+
+def test_cluster_graph_has_cases_chains_and_contacts_coloured_by_level(client, tree, kim_tan_official):
+    market = venue(tree["kim_tan"])
+    cluster = services.cluster_create(actor=kim_tan_official, name="Ổ dịch chợ", venue=market, area_path="")
+    first = case(kim_tan_official, person(tree["kim_tan"], "A"), cluster=cluster)
+    second = case(kim_tan_official, person(tree["kim_tan"], "B"), infected_by=first, cluster=cluster)
+    f1, _ = link(person(tree["kim_tan"], "C"), second)
+    link(person(tree["kim_tan"], "D"), second, level=2, via=f1.contact)
+    client.force_login(kim_tan_official)
+    graph = client.get(f"/cases/clusters/{cluster.pk}/graph.json").json()
+    kinds = sorted((node["data"]["kind"], node["data"]["level"]) for node in graph["nodes"])
+    assert kinds == [("case", 0), ("case", 0), ("contact", 1), ("contact", 2)]
+    edges = {(e["data"]["source"], e["data"]["target"], e["data"]["kind"]) for e in graph["edges"]}
+    assert (f"case-{first.pk}", f"case-{second.pk}", "infected_by") in edges
+    assert (f"contact-{f1.contact_id}", f"contact-{Contact.objects.get(level=2).pk}", "contact") in edges
+    assert client.get(f"/cases/clusters/{cluster.pk}/").status_code == 200
+    assert AuditLog.objects.filter(action="cases.cluster.graph_viewed").exists()
+
+
+def test_clusters_are_created_from_a_venue_and_cases_attached(client, tree, kim_tan_official):
+    market = venue(tree["kim_tan"])
+    entered = case(kim_tan_official, person(tree["kim_tan"]))
+    client.force_login(kim_tan_official)
+    response = client.post("/cases/clusters/", {"name": "Ổ dịch Chợ Kim Tân", "venue": market.pk})
+    cluster = Cluster.objects.get()
+    assert response.status_code == 302 and cluster.area_path == market.area_path
+    client.post(f"/cases/clusters/{cluster.pk}/", {"case_number": entered.number})
+    entered.refresh_from_db()
+    assert entered.cluster == cluster
+    assert client.post("/cases/clusters/", {"name": "  "}).status_code == 400
+
+
+def _notice(entered, market, *, published=True):
+    start = timezone.now() - dt.timedelta(days=1)
+    return ExposureNotice.objects.create(
+        case=entered,
+        venue=market,
+        area_path=market.area_path,
+        start=start,
+        end=start + dt.timedelta(minutes=90),
+        published_at=timezone.now() if published else None,
+    )
+
+
+def test_public_exposure_list_shows_places_and_times_but_no_person(client, tree, kim_tan_official):
+    entered = case(kim_tan_official, person(tree["kim_tan"], "Bí Mật Tên"))
+    _notice(entered, venue(tree["kim_tan"], "Chợ Công Khai"))
+    _notice(entered, venue(tree["kim_tan"], "Chợ Chưa Đăng"), published=False)
+    html = client.get("/cases/exposures/").content.decode()
+    assert "Chợ Công Khai" in html and "Chợ Chưa Đăng" not in html
+    assert "Bí Mật Tên" not in html and entered.number not in html
+    body = client.get("/api/v1/exposures/").json()
+    assert [row["venue_name"] for row in body] == ["Chợ Công Khai"]
+    assert "case" not in body[0] and "person" not in body[0]
+
+
+def test_my_qr_page_warns_when_my_own_checkin_overlaps_a_notice(client, tree, kim_tan_official):
+    entered = case(kim_tan_official, person(tree["kim_tan"]))
+    market = venue(tree["kim_tan"], "Chợ Trùng Giờ")
+    notice = _notice(entered, market)
+    me = person(tree["kim_tan"], "Tôi")
+    cookie = signing.get_cookie_signer(salt=DEVICE_COOKIE + DEVICE_COOKIE_SALT).sign(me.public_id)
+    client.cookies[DEVICE_COOKIE] = cookie
+    assert "Chợ Trùng Giờ" not in client.get("/c/me/").content.decode()
+    checkin(me, market, notice.start + dt.timedelta(minutes=30), None)  # no check-out: the buffer counts
+    html = client.get("/c/me/").content.decode()
+    assert "exposure-warning" in html and "Chợ Trùng Giờ" in html
+
+
+def test_tracing_run_page_is_only_for_its_creator(client, tree, kim_tan_official, thach_lam_official):
+    from ..models import TracingRun
+
+    run = TracingRun.objects.create(total=4, done=1, created_by=kim_tan_official)
+    client.force_login(kim_tan_official)
+    html = client.get(f"/cases/runs/{run.pk}/").content.decode()
+    assert "1" in html and 'http-equiv="refresh"' in html
+    assert client.get(f"/api/v1/tracing-runs/{run.pk}/").json()["done"] == 1
+    client.force_login(thach_lam_official)
+    assert client.get(f"/cases/runs/{run.pk}/").status_code == 404
