@@ -241,7 +241,7 @@ class ResultOutput(serializers.Serializer):
     barcode = serializers.SerializerMethodField()
     is_pool = serializers.SerializerMethodField()
     test_type = serializers.ChoiceField(choices=TestType.choices)
-    outcome = serializers.ChoiceField(choices=TestResult.Outcome.choices)
+    result = serializers.ChoiceField(choices=TestResult.Outcome.choices, source="outcome")
     ct_value = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
     from_pool = serializers.CharField(source="from_pool.barcode", default=None, allow_null=True)
     tested_at = serializers.DateTimeField()
@@ -264,14 +264,14 @@ class TestResultApi(APIView):
 
     class ResultInput(serializers.Serializer):
         barcode = serializers.CharField(max_length=32)
-        outcome = serializers.ChoiceField(choices=TestResult.Outcome.choices)
+        result = serializers.ChoiceField(choices=TestResult.Outcome.choices)
         test_type = serializers.ChoiceField(choices=TestType.choices, required=False)
         ct_value = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, allow_null=True)
         tested_at = serializers.DateTimeField(required=False)
         device = serializers.CharField(max_length=40, required=False, allow_blank=True)
 
     class ResultFilter(serializers.Serializer):
-        outcome = serializers.ChoiceField(choices=TestResult.Outcome.choices, required=False)
+        result = serializers.ChoiceField(choices=TestResult.Outcome.choices, required=False)
         test_type = serializers.ChoiceField(choices=TestType.choices, required=False)
         date_from = serializers.DateField(required=False)
         date_to = serializers.DateField(required=False)
@@ -295,7 +295,7 @@ class TestResultApi(APIView):
         result = services.result_enter(
             actor=request.user,
             barcode=values["barcode"],
-            outcome=values["outcome"],
+            outcome=values["result"],
             test_type=values.get("test_type", ""),
             ct_value=values.get("ct_value"),
             tested_at=values.get("tested_at"),
@@ -313,7 +313,8 @@ class TestResultApi(APIView):
     def get(self, request):
         filters = self.ResultFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        results = selectors.results_list(viewer=request.user, **filters.validated_data)
+        values = dict(filters.validated_data)
+        results = selectors.results_list(viewer=request.user, outcome=values.pop("result", ""), **values)
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(results, request, view=self)
         audit_record(

@@ -3,6 +3,7 @@
 A second run is quick: migrations and areas are idempotent, and the demo data is built only once.
 """
 
+import os
 import time
 from pathlib import Path
 
@@ -44,4 +45,7 @@ class Command(BaseCommand):
             call_command("demo_load")
         self.stdout.write(f"ready in {time.monotonic() - started:.1f} s")
         if not no_serve:
+            # The demo's SMS go to the outbox only: the look-up page shows the code it sent (docs/testing.md).
+            # serve's children (granian, the worker) inherit the environment and read it in their settings.
+            os.environ["SMS_ECHO_ON_PAGE"] = "1"
             call_command("serve", no_worker=no_worker)
