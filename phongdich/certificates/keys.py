@@ -112,7 +112,7 @@ def dcc_keys_create(*, force: bool = False, now: dt.datetime | None = None) -> S
     return signer()
 
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entered: signer() creates the files through dcc_keys_create()
 _cache: dict = {}
 
 
