@@ -20,6 +20,15 @@ ROLE = Official.Role
 _seq = itertools.count(1)
 
 
+def ensure_rules() -> None:
+    """The window rules of migration 0002 (a transactional test's flush empties every table, data included)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("phongdich.cases.migrations.0002_window_rules").load(apps, None)
+
+
 def make_tree() -> dict:
     """Thanh Hóa → Thạch Thành → Kim Tân and Thạch Lâm; Hà Nội → Hoàn Kiếm."""
     province = make_area("38", "Tỉnh Thanh Hóa", "province")

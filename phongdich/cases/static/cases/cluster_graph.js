@@ -19,10 +19,6 @@
         box.dataset.ready = "true";
         return;
       }
-      var infected = {};
-      graph.edges.forEach(function (e) { if (e.data.kind === "infected_by") { infected[e.data.target] = true; } });
-      var roots = graph.nodes.filter(function (n) { return n.data.kind === "case" && !infected[n.data.id]; })
-        .map(function (n) { return "#" + n.data.id; });
       var cy = cytoscape({
         container: box,
         elements: { nodes: graph.nodes, edges: graph.edges },
@@ -36,8 +32,8 @@
             "target-arrow-shape": "triangle", "curve-style": "bezier", opacity: 0.8 } },
           { selector: "edge[kind = 'infected_by']", style: { width: 4, "line-color": "#a4161a", "target-arrow-color": "#a4161a" } }
         ],
-        layout: { name: "breadthfirst", directed: true, spacingFactor: 1.1, padding: 20,
-                  roots: roots.length ? roots : undefined }
+        // A force-directed layout (built into Cytoscape.js): chains and each case's contacts fan out.
+        layout: { name: "cose", animate: false, padding: 30, nodeRepulsion: 9000, idealEdgeLength: 70, randomize: false }
       });
       cy.on("tap", "node", function (event) {
         var url = event.target.data("url");
