@@ -11,8 +11,10 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
+from rest_framework.throttling import SimpleRateThrottle
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
+from phongdich.core import errors as core_errors
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.people.citizen import citizen_verified_person
@@ -68,6 +70,15 @@ def citizen_certificate_pdf(request, certificate_id: int):
     return response
 
 
+class VerifyPageThrottle(SimpleRateThrottle):
+    """The page's posts share the verify API's limit per address (RATE_LIMIT_DCC_VERIFY)."""
+
+    scope = "dcc_verify"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": "dcc_verify_page", "ident": self.get_ident(request)}
+
+
 @require_http_methods(["GET", "POST"])
 def verify_page(request):
     """/certificates/verify/: scan (camera) or paste an EU DCC; the server verifies against the trust list."""
@@ -75,6 +86,8 @@ def verify_page(request):
     if request.method == "POST":
         text = request.POST.get("qr", "")
         try:
+            if not VerifyPageThrottle().allow_request(request, None):
+                raise ApplicationError(core_errors.RATE_LIMITED)
             outcome = api.verify_or_raise(text.strip()) if text.strip() else None
         except ApplicationError as error:
             context["error"] = error.as_dict()
