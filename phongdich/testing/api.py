@@ -331,6 +331,7 @@ class ImportJobOutput(serializers.Serializer):
     rows_done = serializers.IntegerField()
     rows_imported = serializers.IntegerField()
     rows_rejected = serializers.IntegerField()
+    error_code = serializers.CharField(help_text="empty, or testing_sheet_invalid / _too_large / _rows_invalid")
     errors = serializers.ListField(child=serializers.DictField(), help_text="{line, column, reason_vi, reason_en}")
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)

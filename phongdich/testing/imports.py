@@ -471,6 +471,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         answer = exc.as_dict()
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.FAILED,
+            error_code=exc.code,
             errors=[_error(1, "", answer["message_vi"], answer["message_en"])],
             content=b"",
             finished_at=timezone.now(),
@@ -478,6 +479,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     else:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.DONE if report.ok else ImportJob.Status.FAILED,
+            error_code="" if report.ok else errors.SHEET_ROWS_INVALID.code,
             rows_total=report.rows_total,
             rows_done=report.rows_total,
             rows_imported=report.rows_imported,

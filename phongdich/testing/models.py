@@ -295,6 +295,8 @@ class ImportJob(models.Model):
     rows_imported = models.PositiveIntegerField(default=0)
     rows_rejected = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list)  # [{line, column, reason_vi, reason_en}]
+    # Why a failed import failed: testing_sheet_invalid, testing_sheet_too_large or testing_sheet_rows_invalid.
+    error_code = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -161,3 +161,7 @@ def test_the_upload_job_reports_progress_and_outcome(lab, samples):
     bad = import_job_create(actor=lab, filename="sai.xlsx", content=b"not a workbook")
     bad = import_job_run(job_id=bad.pk)
     assert bad.status == ImportJob.Status.FAILED and bad.errors[0]["reason_en"].startswith("The lab sheet")
+    assert bad.error_code == "testing_sheet_invalid"
+    rows = [[samples[1].barcode, "RT-PCR", "Dương tính", None, naive(local(1))]]
+    wrong = import_job_run(job_id=import_job_create(actor=lab, filename="x.xlsx", content=lab_sheet_xlsx(rows)).pk)
+    assert wrong.error_code == "testing_sheet_rows_invalid" and wrong.errors[0]["line"] == 2

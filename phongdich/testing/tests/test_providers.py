@@ -4,7 +4,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from phongdich.certificates.sources import TestFacts, certificate_sources
+from phongdich.certificates import sources
+from phongdich.certificates.sources import certificate_sources
 from phongdich.healthcards.inputs import input_providers, status_inputs_gather
 from phongdich.healthcards.services import status_compute
 
@@ -45,7 +46,7 @@ def test_certificate_source_gives_test_facts_for_negatives_only(site, lab, perso
     facts = dict(certificate_source(person=person))
     assert set(facts) == {f"testing.result:{negative.pk}", f"testing.result:{rat_result.pk}"}
     pcr = facts[f"testing.result:{negative.pk}"]
-    assert isinstance(pcr, TestFacts) and pcr.test_type == "LP6464-4" and pcr.result == "260415000"
+    assert isinstance(pcr, sources.TestFacts) and pcr.test_type == "LP6464-4" and pcr.result == "260415000"
     assert pcr.facility == site.name and pcr.device == ""
     antigen = facts[f"testing.result:{rat_result.pk}"]
     assert antigen.test_type == "LP217198-3" and antigen.device == "1232"
