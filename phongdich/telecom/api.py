@@ -16,7 +16,7 @@ from .models import Operator, TelecomImport
 
 
 class TelecomOfficial(IsOfficial):
-    roles = services.TELECOM_ROLES
+    roles = selectors.TELECOM_ROLES
 
 
 class TelecomRowErrorOutput(serializers.Serializer):

@@ -104,12 +104,16 @@ class Table:
     def __init__(self, path: Path, file_format: str, kind: str):
         self.path, self.file_format, self.kind = path, file_format, kind
         self._close = []
-        if file_format == "xlsx":
-            header, self._rows = self._open_xlsx()
-        else:
-            header, self._rows = self._open_csv()
-        self.header = header
-        self.fields = self._match_header(header)
+        try:
+            if file_format == "xlsx":
+                header, self._rows = self._open_xlsx()
+            else:
+                header, self._rows = self._open_csv()
+            self.header = header
+            self.fields = self._match_header(header)
+        except BaseException:
+            self.close()  # a refused file is not left open
+            raise
 
     def close(self):
         for close in self._close:

@@ -15,7 +15,9 @@ from phongdich.core.errors import ApplicationError
 from phongdich.core.scoping import scope_q
 
 from .models import TelecomImport, TelecomTrace
-from .services import TELECOM_ROLES
+
+# Who may import operators' files and trace with them (docs/telecom.md).
+TELECOM_ROLES = (Official.Role.HEALTH_DEPT, Official.Role.PROVINCE_ADMIN)
 
 
 def telecom_imports(*, viewer) -> QuerySet[TelecomImport]:

@@ -20,7 +20,6 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from phongdich.accounts.models import Official
 from phongdich.accounts.permissions import require_role
 from phongdich.cases.models import Case, ContactLink
 from phongdich.cases.services import contact_link_add
@@ -33,10 +32,10 @@ from phongdich.people.models import Person
 from . import errors, readers
 from .models import Cell, Operator, SubscriberLocation, TelecomImport, TelecomTrace
 from .rows import CellChecker, LocationChecker
+from .selectors import TELECOM_ROLES
 
 logger = logging.getLogger(__name__)
 
-TELECOM_ROLES = (Official.Role.HEALTH_DEPT, Official.Role.PROVINCE_ADMIN)
 # Rows listed on an import at most (all are counted): a wrong file of a million rows must not make a
 # million-entry list. The page says when the list is cut.
 ERRORS_STORED_MAX = 5000
@@ -64,7 +63,7 @@ def _check_options(*, operator: str, kind: str, policy: str) -> None:
             raise ApplicationError(errors.INVALID_OPTIONS, extra={"field": name, "allowed": list(allowed)})
 
 
-def _too_large() -> ApplicationError:
+def file_too_large() -> ApplicationError:
     limit = settings.TELECOM_MAX_UPLOAD_MB
     return ApplicationError(
         errors.FILE_TOO_LARGE,
@@ -98,16 +97,16 @@ def telecom_import_create(
     require_role(actor, *TELECOM_ROLES)
     _check_options(operator=operator, kind=kind, policy=policy)
     if size is not None and size > max_upload_bytes():
-        raise _too_large()
+        raise file_too_large()
     handle = tempfile.NamedTemporaryFile(dir=upload_dir(), suffix=".part", delete=False)
-    temp = Path(handle.name)
+    temp = final = Path(handle.name)
     try:
         digest, written = hashlib.sha256(), 0
         with handle:
             for chunk in chunks:
                 written += len(chunk)
                 if written > max_upload_bytes():
-                    raise _too_large()
+                    raise file_too_large()
                 digest.update(chunk)
                 handle.write(chunk)
         if written == 0:
@@ -152,6 +151,7 @@ def telecom_import_create(
             ) from None
     except BaseException:
         temp.unlink(missing_ok=True)
+        final.unlink(missing_ok=True)  # moved into place, then the transaction failed
         raise
     if enqueue:
         transaction.on_commit(lambda: _enqueue(record.pk))

@@ -6,6 +6,7 @@ Thin: services check, write and audit; selectors scope and audit reads. Out-of-a
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from phongdich.accounts.permissions import has_role
@@ -19,24 +20,41 @@ from .forms import UploadForm
 
 PAGE_SIZE = 30
 ERRORS_SHOWN = 500  # on the page; the export has every stored one
+FORM_OVERHEAD = 64 * 1024  # the multipart envelope and the other fields around the file
 
 
 def _error(request, error: ApplicationError):
     return render(request, "core/error.html", {"error": error.as_dict()}, status=error.status)
 
 
+def _body_size(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 def _allowed(request) -> bool:
-    return has_role(request.user, *services.TELECOM_ROLES)
+    return has_role(request.user, *selectors.TELECOM_ROLES)
 
 
+@csrf_exempt  # only to look at the size first: _imports checks the CSRF token before anything is done
 @login_required
 @require_http_methods(["GET", "POST"])
 def imports(request):
     """/telecom/: the imports of the official's area and the upload form; a POST queues an import."""
     if not _allowed(request):
         return _error(request, ApplicationError(core_errors.PERMISSION_DENIED))
-    status = 200
-    form = UploadForm()
+    if request.method == "POST" and _body_size(request) > services.max_upload_bytes() + FORM_OVERHEAD:
+        # Refused before anything (CSRF middleware included) parses the body: a 2 GB upload is not spooled to
+        # disk to be told it is too big.
+        return _imports_page(request, UploadForm(), status=413, upload_error=services.file_too_large())
+    return _imports(request)
+
+
+@csrf_protect
+def _imports(request):
+    form, status = UploadForm(), 200
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
@@ -59,8 +77,13 @@ def imports(request):
                 return redirect("telecom:import_detail", import_id=record.pk)
         else:
             status = 400
+    return _imports_page(request, form, status=status)
+
+
+def _imports_page(request, form, *, status: int, upload_error: ApplicationError | None = None):
     page = Paginator(selectors.telecom_imports(viewer=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "telecom/imports.html", {"form": form, "page": page}, status=status)
+    context = {"form": form, "page": page, "upload_error": upload_error.as_dict()["message"] if upload_error else ""}
+    return render(request, "telecom/imports.html", context, status=status)
 
 
 @login_required

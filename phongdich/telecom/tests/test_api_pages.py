@@ -242,3 +242,24 @@ def test_superuser_may_import(client, superuser, cells):
     )
     assert response.status_code == 202
     assert SubscriberLocation.objects.count() == 0
+
+
+def test_upload_page_refuses_a_body_over_the_limit_before_reading_it(client, health, settings):
+    settings.TELECOM_MAX_UPLOAD_MB = 1
+    client.force_login(health)
+    content = b"so_thue_bao,ma_tram,bat_dau,ket_thuc\n" + b"x" * (1024 * 1024 + 70 * 1024)
+    response = client.post(
+        "/telecom/", {"operator": "viettel", "kind": "locations", "file": _upload("big.csv", content)}
+    )
+    assert response.status_code == 413 and "Tệp quá lớn: tối đa 1 MB." in response.content.decode()
+    assert not TelecomImport.objects.exists()
+
+
+def test_upload_page_checks_the_csrf_token(health, cells):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(health)
+    data = {"operator": "viettel", "kind": "cells", "policy": "all_or_nothing", "file": _upload("viettel-cells.csv")}
+    assert client.post("/telecom/", data).status_code == 403
+    assert TelecomImport.objects.count() == 1
