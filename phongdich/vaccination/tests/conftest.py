@@ -39,3 +39,14 @@ def province_official(areas):
 @pytest.fixture
 def district(areas):
     return make_area("391", "Huyện Thạch Thành", "district", areas["province"])
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """Transactional tests start from a flushed database (a previous one emptied the tables the data migration
+    filled): load the priority groups and products again, as migration 0002 does."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("phongdich.vaccination.migrations.0002_reference_data").load(apps, None)

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp"))
 
 
-def test_citizen_sees_two_doses_and_full_vaccination(live_server, phone):
+def test_citizen_sees_two_doses_and_full_vaccination(reference_data, live_server, phone):
     areas = make_province_with_communes()
     site = make_site(areas["commune_a"], name="Trung tâm Y tế huyện Thạch Thành")
     person = make_person(areas["commune_a"], name="Lê Văn Quân", birth_date=dt.date(1945, 3, 15))

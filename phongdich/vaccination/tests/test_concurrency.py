@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
-def test_concurrent_bookings_never_exceed_capacity(areas, site):
+def test_concurrent_bookings_never_exceed_capacity(reference_data, areas, site):
     session = make_session(site, slots=((7, 3),))
     slot = session.slots.get()
     results, barrier = [], threading.Barrier(8)
