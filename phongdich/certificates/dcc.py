@@ -454,6 +454,7 @@ def dcc_verify(
     at: dt.datetime,
     revoked: Callable[[VerifyOutcome], bool] | None = None,
     strict_schema: bool | Iterable[bytes] = False,
+    prevalidated_kids: Iterable[bytes] = (),
     max_chars: int = MAX_QR_CHARS,
     max_decompressed: int = MAX_DECOMPRESSED_BYTES,
 ) -> VerifyOutcome:
@@ -465,11 +466,13 @@ def dcc_verify(
     schema. Schema problems are always listed in `schema_errors`; they refuse the certificate only when
     `strict_schema` is True or is a collection of kids that holds this certificate's kid (the province
     checks its own certificates strictly, and reports other issuers' deviations without refusing them, as
-    other verifier apps do).
+    other verifier apps do). `prevalidated_kids`: keys whose certificates were validated against the schema
+    before they were signed (the province's own: certificate_issue does it); once such a signature verifies, the
+    payload is what was validated, and checking it again would only cost time (it is most of a verification).
     """
     outcome = VerifyOutcome(valid=False, reason="ok")
     try:
-        _run(outcome, qr_text, trust, at, revoked, strict_schema, max_chars, max_decompressed)
+        _run(outcome, qr_text, trust, at, revoked, strict_schema, prevalidated_kids, max_chars, max_decompressed)
     except _Refused as refusal:
         outcome.reason = refusal.reason
         outcome.detail = refusal.detail
@@ -499,7 +502,7 @@ def dcc_verify_cose(cose_bytes: bytes, *, trust, at: dt.datetime, **options) -> 
     return outcome
 
 
-def _run(outcome, qr_text, trust, at, revoked, strict_schema, max_chars, max_decompressed):
+def _run(outcome, qr_text, trust, at, revoked, strict_schema, prevalidated_kids, max_chars, max_decompressed):
     if not isinstance(qr_text, str) or not qr_text.strip():
         raise _Refused("empty_input")
     if len(qr_text) > max_chars:
@@ -513,10 +516,10 @@ def _run(outcome, qr_text, trust, at, revoked, strict_schema, max_chars, max_dec
     outcome.stages["base45"] = True
     cose_bytes = decompress(compressed, max_bytes=max_decompressed)
     outcome.stages["zlib"] = True
-    _run_cose(outcome, cose_bytes, as_trust_list(trust), at, revoked, strict_schema)
+    _run_cose(outcome, cose_bytes, as_trust_list(trust), at, revoked, strict_schema, prevalidated_kids)
 
 
-def _run_cose(outcome, cose_bytes, trust: TrustList, at, revoked, strict_schema):
+def _run_cose(outcome, cose_bytes, trust: TrustList, at, revoked, strict_schema, prevalidated_kids=()):
     cose = cose_decode(cose_bytes)
     outcome.stages["cose"] = True
     # The payload is decoded before the signature is checked so that a refused code can still be shown for
@@ -569,6 +572,9 @@ def _run_cose(outcome, cose_bytes, trust: TrustList, at, revoked, strict_schema)
         raise _Refused("revoked")
     outcome.stages["revocation"] = True
 
+    if kid in prevalidated_kids:
+        outcome.stages["schema"] = True
+        return
     outcome.schema_errors = schema_errors(outcome.payload)
     strict = strict_schema if isinstance(strict_schema, bool) else kid in set(strict_schema)
     if outcome.schema_errors and strict:
