@@ -22,7 +22,19 @@ class PriorityGroupAdmin(admin.ModelAdmin):
 class VaccineProductForm(forms.ModelForm):
     class Meta:
         model = VaccineProduct
-        fields = "__all__"
+        fields = [
+            "code",
+            "name",
+            "medicinal_product",
+            "manufacturer",
+            "prophylaxis",
+            "series_doses",
+            "min_interval_days",
+            "recommended_interval_days",
+            "interval_source",
+            "interval_confirmed",
+            "active",
+        ]
 
     def clean(self):
         cleaned = super().clean()
