@@ -15,6 +15,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -98,6 +100,12 @@ class _Row:
     tested_at: dt.datetime | None
     tested_on: dt.date | None
     device: str
+
+
+@lru_cache(maxsize=256)
+def _folded(text: str) -> str:
+    """fold() of a cell's text; a sheet repeats the same few words thousands of times."""
+    return fold(text)
 
 
 def _error(line: int, column: str, vi: str, en: str) -> dict:
@@ -221,7 +229,7 @@ def _parse(line: int, row: tuple, positions: dict[str, int], tz) -> tuple[_Row |
     raw_type = _cell(row, positions["test_type"])
     test_type = ""
     if raw_type is not None and str(raw_type).strip():
-        test_type = _TEST_TYPES.get(fold(str(raw_type)), "")
+        test_type = _TEST_TYPES.get(_folded(str(raw_type)), "")
         if not test_type:
             problems.append(
                 _error(
@@ -232,7 +240,7 @@ def _parse(line: int, row: tuple, positions: dict[str, int], tz) -> tuple[_Row |
                 )
             )
     raw_result = _cell(row, positions["result"])
-    outcome = _OUTCOMES.get(fold(str(raw_result))) if raw_result is not None else None
+    outcome = _OUTCOMES.get(_folded(str(raw_result))) if raw_result is not None else None
     if outcome is None:
         problems.append(
             _error(
@@ -281,24 +289,27 @@ def _date_only_time(day: dt.date, collected_at: dt.datetime | None, now: dt.date
     return noon
 
 
+class _SampleRef(NamedTuple):
+    """What checking and storing a sample's result reads: a tuple, not a model (thousands per sheet)."""
+
+    pk: int
+    barcode: str
+    site_id: int
+    test_type: str
+    collected_at: dt.datetime
+    status: str
+    site_path: str
+    person_path: str
+
+
 def _targets(barcodes: list[str], actor) -> dict[str, tuple[object, dt.datetime | None]]:
     """Samples and pools of the actor's sites by barcode, with the time their swab was taken."""
     found: dict[str, tuple[object, dt.datetime | None]] = {}
     visible = lab_sites_q(actor, "site_path")
-    fields = (
-        "id",
-        "barcode",
-        "person_id",
-        "site_id",
-        "test_type",
-        "collected_at",
-        "status",
-        "site_path",
-        "person_path",
-    )
     for start in range(0, len(barcodes), _LOOKUP_CHUNK):
         chunk = barcodes[start : start + _LOOKUP_CHUNK]
-        for sample in Sample.objects.filter(visible, barcode__in=chunk).only(*fields):
+        for values in Sample.objects.filter(visible, barcode__in=chunk).values_list(*_SampleRef._fields):
+            sample = _SampleRef(*values)
             found[sample.barcode] = (sample, sample.collected_at)
     rest = [barcode for barcode in barcodes if barcode not in found]
     for start in range(0, len(rest), _LOOKUP_CHUNK):
@@ -408,7 +419,7 @@ def results_import_xlsx(
                 actor=actor,
                 action="testing.results.imported",
                 obj=import_job,
-                extra={"rows": len(checked), "individual_results": len(stored), "rejected": report.rows_rejected},
+                extra={"rows": len(checked), "individual_results": stored, "rejected": report.rows_rejected},
             )
     report.rows_imported = len(checked)
     if progress is not None:

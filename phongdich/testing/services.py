@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -468,10 +468,15 @@ def ct_parse(value) -> Decimal | None:
     return ct.quantize(Decimal("0.1"))
 
 
+# Sets, not TextChoices.values (a list built at each call): result_check runs once per row of a lab sheet.
+_OUTCOMES = frozenset(TestResult.Outcome.values)
+_TEST_TYPES = frozenset(TestType.values)
+
+
 def result_check(*, target, collected_at: dt.datetime | None, item: ResultInput, now: dt.datetime) -> CheckedResult:
     """The checks every result passes, whether typed or imported (docs/testing.md "Results"). `target` is the
     sample or pool of the barcode, `collected_at` the sample's time (a pool's: its latest member's)."""
-    if item.outcome not in TestResult.Outcome.values:
+    if item.outcome not in _OUTCOMES:
         raise ResultProblem(
             errors.INVALID_RESULT,
             "result",
@@ -480,7 +485,7 @@ def result_check(*, target, collected_at: dt.datetime | None, item: ResultInput,
         )
     own_type = TestType.PCR if isinstance(target, Pool) else target.test_type
     test_type = item.test_type or own_type
-    if test_type not in TestType.values:
+    if test_type not in _TEST_TYPES:
         raise ResultProblem(
             errors.INVALID_RESULT,
             "test_type",
@@ -552,59 +557,81 @@ def result_check(*, target, collected_at: dt.datetime | None, item: ResultInput,
     )
 
 
-def results_apply(*, actor, checked: list[CheckedResult], import_job=None) -> list[TestResult]:
+# The columns results_apply writes, in order (all of TestResult's but the id).
+_RESULT_COLUMNS = (
+    "sample_id", "pool_id", "from_pool_id", "test_type", "outcome", "ct_value", "device", "lab_id", "tested_at",
+    "entered_by_id", "entered_at", "notified_at", "import_job_id", "site_path", "person_path",
+)  # fmt: skip
+
+
+def _insert_results(rows: list[tuple]) -> None:
+    """Multi-row INSERTs of result rows (tuples in _RESULT_COLUMNS order, values adapted by the backend's own
+    functions). A lab sheet holds thousands of rows: building a model per row and compiling it through
+    bulk_create was most of an import's time (docs/testing.md "Import format")."""
+    if not rows:
+        return
+    ops = connection.ops
+    table = ops.quote_name(TestResult._meta.db_table)
+    columns = ", ".join(ops.quote_name(column) for column in _RESULT_COLUMNS)
+    placeholder = "(" + ", ".join(["%s"] * len(_RESULT_COLUMNS)) + ")"
+    fields = [TestResult._meta.get_field(column.removesuffix("_id")) for column in _RESULT_COLUMNS]
+    batch = max(1, min(1000, ops.bulk_batch_size(fields, rows)))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            params = []
+            for row in chunk:
+                params.extend(row)
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholder] * len(chunk))}", params)
+
+
+def results_apply(*, actor, checked: list[CheckedResult], import_job=None) -> int:
     """Store checked results in bulk (inside the caller's transaction) with all their consequences:
 
     - an individual result: the sample is "resulted"; a positive one opens a case (cases.case_create; a person
       who is already an open case keeps that case);
     - a negative pool: each member gets a negative result of its own, marked from_pool;
     - a positive or invalid pool: each member is "needs_retest" and goes on the re-test list.
-    After the commit, one task notifies the people and refreshes their status cards.
-    Returns the individual results (including the derived ones).
+    After the commit, tasks notify the people and refresh their status cards.
+    Returns how many individual results were stored (including the derived ones).
     """
+    ops = connection.ops
     now = _now()
-    entered_by = actor if getattr(actor, "is_authenticated", False) else None
-    rows, resulted_ids, retest_samples, closed_pools = [], [], [], []
-    positives: list[Sample] = []
+    entered_at = ops.adapt_datetimefield_value(now)
+    entered_by = actor.pk if getattr(actor, "is_authenticated", False) else None
+    job_id = import_job.pk if import_job is not None else None
+    rows, resulted_ids, retest_samples, closed_pools, positives = [], [], [], [], []
+
+    def row(*, sample_id, pool_id, from_pool_id, item, ct, site_path, person_path):
+        return (
+            sample_id, pool_id, from_pool_id, item.test_type, item.outcome,
+            ops.adapt_decimalfield_value(ct, 4, 1) if ct is not None else None, item.device, item.target.site_id,
+            ops.adapt_datetimefield_value(item.tested_at), entered_by, entered_at, None, job_id, site_path, person_path,
+        )  # fmt: skip
+
     for item in checked:
         target = item.target
-        common = {
-            "test_type": item.test_type,
-            "outcome": item.outcome,
-            "ct_value": item.ct_value,
-            "device": item.device,
-            "lab_id": target.site_id,
-            "tested_at": item.tested_at,
-            "entered_by": entered_by,
-            "entered_at": now,
-            "import_job": import_job,
-            "site_path": target.site_path,
-        }
         if not item.is_pool:
-            rows.append(TestResult(sample=target, person_path=target.person_path, **common))
+            rows.append(row(sample_id=target.pk, pool_id=None, from_pool_id=None, item=item, ct=item.ct_value,
+                            site_path=target.site_path, person_path=target.person_path))  # fmt: skip
             resulted_ids.append(target.pk)
             if item.outcome == TestResult.Outcome.POSITIVE:
-                positives.append(target)
+                positives.append(target.pk)
             continue
-        rows.append(TestResult(pool=target, **common))
+        rows.append(row(sample_id=None, pool_id=target.pk, from_pool_id=None, item=item, ct=item.ct_value,
+                        site_path=target.site_path, person_path=""))  # fmt: skip
         closed_pools.append(target.pk)
-        members = list(target.samples.filter(status=Sample.Status.IN_POOL))
+        members = list(Sample.objects.filter(pool_id=target.pk, status=Sample.Status.IN_POOL))
         if item.outcome == TestResult.Outcome.NEGATIVE:
             for member in members:
-                rows.append(
-                    TestResult(
-                        sample=member,
-                        from_pool=target,
-                        person_path=member.person_path,
-                        **{**common, "ct_value": None, "site_path": member.site_path},
-                    )
-                )
+                rows.append(row(sample_id=member.pk, pool_id=None, from_pool_id=target.pk, item=item, ct=None,
+                                site_path=member.site_path, person_path=member.person_path))  # fmt: skip
                 resulted_ids.append(member.pk)
         else:
-            retest_samples.extend((member, target) for member in members)
+            retest_samples.extend((member, target.pk) for member in members)
     try:
         with transaction.atomic():
-            created = TestResult.objects.bulk_create(rows, batch_size=1000)
+            _insert_results(rows)
     except IntegrityError as exc:  # another entry stored a result for one of these at the same moment
         raise ApplicationError(errors.ALREADY_RESULTED) from exc
     for start in range(0, len(resulted_ids), 1000):
@@ -618,19 +645,21 @@ def results_apply(*, actor, checked: list[CheckedResult], import_job=None) -> li
         RetestItem.objects.bulk_create(
             [
                 RetestItem(
-                    sample=sample, pool=pool, site_path=sample.site_path, person_path=sample.person_path, created_at=now
-                )
-                for sample, pool in retest_samples
+                    sample=sample,
+                    pool_id=pool_id,
+                    site_path=sample.site_path,
+                    person_path=sample.person_path,
+                    created_at=now,
+                )  # fmt: skip
+                for sample, pool_id in retest_samples
             ],
             batch_size=1000,
         )
-    for sample in positives:
+    for sample in Sample.objects.filter(pk__in=positives).select_related("person"):
         _case_for_positive(actor=actor, sample=sample)
-    individual = [result for result in created if result.sample_id is not None]
-    ids = [result.pk for result in individual]
-    if ids:
-        transaction.on_commit(lambda: _after_commit(ids))
-    return individual
+    if resulted_ids:
+        transaction.on_commit(lambda: _after_commit(resulted_ids))
+    return len(resulted_ids)
 
 
 def _case_for_positive(*, actor, sample: Sample) -> None:
@@ -650,10 +679,15 @@ def _case_for_positive(*, actor, sample: Sample) -> None:
             raise
 
 
-def _after_commit(result_ids: list[int]) -> None:
+# Samples per after-commit task: a lab sheet of thousands is notified by several workers, in small retries.
+NOTIFY_BATCH = 500
+
+
+def _after_commit(sample_ids: list[int]) -> None:
     from .tasks import results_after_commit_task
 
-    results_after_commit_task.delay(result_ids)
+    for start in range(0, len(sample_ids), NOTIFY_BATCH):
+        results_after_commit_task.delay(sample_ids[start : start + NOTIFY_BATCH])
 
 
 @transaction.atomic
@@ -727,14 +761,14 @@ def result_sms_text() -> str:
     )
 
 
-def results_notify(*, result_ids: list[int]) -> int:
-    """Tell each person whose result is new that it can be looked up, once (notified_at), and recompute their
-    status card. Returns how many messages were queued. Repeatable: a result already notified is skipped."""
+def results_notify(*, sample_ids: list[int]) -> int:
+    """Tell each person whose samples have new results that they can be looked up, once (notified_at), and
+    recompute their status card. Returns how many messages were queued. Repeatable: notified results are skipped."""
     from phongdich.healthcards.services import status_card_refresh
     from phongdich.notifications.services import notify
 
     sent = 0
-    results = TestResult.objects.filter(pk__in=result_ids, notified_at__isnull=True, sample__isnull=False)
+    results = TestResult.objects.filter(sample_id__in=sample_ids, notified_at__isnull=True)
     people = {}
     for result in results.select_related("sample__person"):
         people[result.sample.person_id] = result.sample.person
@@ -743,7 +777,7 @@ def results_notify(*, result_ids: list[int]) -> int:
         with transaction.atomic():
             if notify(phone=person.phone, text=text, kind="test_result", person=person):
                 sent += 1
-            TestResult.objects.filter(pk__in=result_ids, sample__person=person, notified_at__isnull=True).update(
+            TestResult.objects.filter(sample_id__in=sample_ids, sample__person=person, notified_at__isnull=True).update(
                 notified_at=_now()
             )
         try:

@@ -2,12 +2,12 @@ from celery import shared_task
 
 
 @shared_task(bind=True, max_retries=5, acks_late=True)
-def results_after_commit_task(self, result_ids: list[int]):
+def results_after_commit_task(self, sample_ids: list[int]):
     """After new results commit: SMS each person that a result can be looked up, refresh their status cards.
     Repeatable: notified results are skipped (services.results_notify)."""
     from .services import results_notify
 
-    results_notify(result_ids=result_ids)
+    results_notify(sample_ids=sample_ids)
 
 
 @shared_task(acks_late=True)
