@@ -325,3 +325,12 @@ TELECOM_MAX_STAY_HOURS = env_int("TELECOM_MAX_STAY_HOURS", 24, minimum=1)
 TELECOM_MIN_OVERLAP_MINUTES = env_int("TELECOM_MIN_OVERLAP_MINUTES", 15, minimum=0)
 # Tracing: cells whose centres are this close also count as "the same place" (0: the same cell only).
 TELECOM_NEIGHBOUR_CELL_M = env_int("TELECOM_NEIGHBOUR_CELL_M", 0, minimum=0)
+
+# --- Cases (cases app) ---------------------------------------------------------------------------
+# Days of medical quarantine of an F1 from the start date an official enters. 14 days: CV 5599/BYT-MT,
+# 14/07/2021 cut it "21 → 14 days" (RULES.md §2); later texts (CV 10696: 7 days for vaccinated F1) are a
+# different regime, so this is a setting, not a rule table.
+CONTACT_QUARANTINE_DAYS = env_int("CONTACT_QUARANTINE_DAYS", 14, minimum=1)
+# Published exposure notices stay on the public list and the citizen page this many days after they end
+# (not from a text: the 14-day look-back of QĐ 3638, RULES.md §1.2, is the longest window).
+EXPOSURE_NOTICE_PUBLIC_DAYS = env_int("EXPOSURE_NOTICE_PUBLIC_DAYS", 14, minimum=1)
