@@ -154,3 +154,19 @@ def test_results_page_needs_a_verified_session_and_shows_only_own_pdf(client, te
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert client.get(f"/testing/me/results/{other_result.pk}.pdf").status_code == 404
+
+
+def test_prune_deletes_only_codes_expired_more_than_a_day_ago(client, tested):
+    from django.core.management import call_command
+
+    start(client)
+    LookupCode.objects.create(
+        person=tested,
+        challenge="old",
+        code_hash="x",
+        created_at=timezone.now(),
+        expires_at=timezone.now() - dt.timedelta(days=2),
+    )
+    call_command("testing_prune")
+    assert list(LookupCode.objects.values_list("challenge", flat=True)) != ["old"]
+    assert LookupCode.objects.count() == 1
