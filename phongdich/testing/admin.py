@@ -19,3 +19,12 @@ class TestingSessionAdmin(admin.ModelAdmin):
     list_filter = ("test_type", "site")
     date_hierarchy = "date"
     readonly_fields = ("registered_count",)
+
+    def save_model(self, request, obj, form, change):
+        # Save only what the form changed: registered_count is kept by the registration service under a row
+        # lock, and the admin's copy of it may be stale by the time the form is posted.
+        if change:
+            if form.changed_data:
+                obj.save(update_fields=form.changed_data)
+            return
+        super().save_model(request, obj, form, change)

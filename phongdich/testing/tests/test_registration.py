@@ -122,3 +122,22 @@ def test_official_registers_only_people_of_their_area(session, areas):
             reason="contact",
         )
     assert caught.value.code == "permission_denied"
+
+
+def test_admin_edit_of_a_session_keeps_the_registration_count(client, session, areas, django_user_model):
+    register(session, areas["commune_a"])
+    admin = django_user_model.objects.create_superuser("root", password="pass-for-tests-1")
+    client.force_login(admin)
+    url = f"/admin/testing/testingsession/{session.pk}/change/"
+    data = {
+        "site": session.site.pk,
+        "date": session.date.isoformat(),
+        "start_time": "07:30",
+        "end_time": "11:00",
+        "capacity": 5,
+        "test_type": "pcr",
+        "note": "đổi giờ",
+    }
+    assert client.post(url, data).status_code == 302
+    session.refresh_from_db()
+    assert session.capacity == 5 and session.registered_count == 1
