@@ -29,6 +29,9 @@ class VaccineDose:
     vaccine: str
     dose_number: int  # 1, 2, 3 (booster) ...
     single_dose_vaccine: bool = False  # e.g. Janssen: one dose completes the course
+    # Doses of the product's primary series when the provider knows it (Abdala: 3); None: two, or one when
+    # single_dose_vaccine.
+    series_doses: int | None = None
 
 
 @dataclass(frozen=True)

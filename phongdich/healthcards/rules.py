@@ -150,7 +150,12 @@ def _start_of_day(day) -> datetime:
 
 
 def _completing_doses(inputs: StatusInputs):
-    return [dose for dose in inputs.doses if dose.dose_number >= 2 or dose.single_dose_vaccine]
+    def completes(dose) -> bool:
+        if dose.series_doses:
+            return dose.dose_number >= dose.series_doses
+        return dose.dose_number >= 2 or dose.single_dose_vaccine
+
+    return [dose for dose in inputs.doses if completes(dose)]
 
 
 def _evaluate_input(condition: dict, inputs: StatusInputs, at: datetime) -> _Outcome:

@@ -27,6 +27,7 @@ def vaccination_inputs(*, person, at: datetime) -> dict:
                 vaccine=dose.product.code,
                 dose_number=dose.dose_number,
                 single_dose_vaccine=dose.product.single_dose,
+                series_doses=dose.product.series_doses,
             )
             for dose in doses
         )

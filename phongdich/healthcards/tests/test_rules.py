@@ -140,6 +140,13 @@ def test_one_dose_of_a_single_dose_vaccine_counts_as_full():
     assert decide(doses=(dose,)).colour == "green"
 
 
+def test_a_three_dose_series_is_full_only_at_its_third_dose():
+    doses = [VaccineDose(date(2021, 9, day), "Abdala", number, series_doses=3) for number, day in ((1, 1), (2, 15))]
+    assert decide(doses=tuple(doses)).colour == "yellow"
+    doses.append(VaccineDose(date(2021, 10, 1), "Abdala", 3, series_doses=3))
+    assert decide(doses=tuple(doses)).colour == "green"
+
+
 def test_a_first_dose_less_than_two_weeks_ago_is_still_red():
     assert decide(doses=(VaccineDose(date(2021, 11, 10), "Pfizer", 1),)).colour == "red"
 

@@ -200,7 +200,8 @@ def test_providers_merge_tuples_and_keep_the_latest_dates(areas, provide, defaul
     inputs = status_inputs_gather(person=person, at=now)
     assert [dose.dose_number for dose in inputs.doses] == [1, 2]
     assert inputs.in_quarantine_until == now
-    assert inputs.providers == ("declarations", "a", "b")
+    # Other apps (vaccination, testing, cases) register theirs too; the two of this test come last, in order.
+    assert inputs.providers[0] == "declarations" and inputs.providers[-2:] == ("a", "b")
 
 
 def test_a_failing_provider_does_not_fail_the_declaration_and_the_card_follows_later(

@@ -120,9 +120,9 @@ def test_status_card_provider_gives_doses_before_at(population):
     at = timezone.make_aware(dt.datetime(2021, 9, 15, 12))
     inputs = status_inputs_gather(person=person, at=at)
     assert "vaccination" in inputs.providers
-    assert inputs.doses == (VaccineDose(dt.date(2021, 8, 1), "astrazeneca", 1, False),)
+    assert inputs.doses == (VaccineDose(dt.date(2021, 8, 1), "astrazeneca", 1, False, series_doses=2),)
     janssen = status_inputs_gather(person=population["people"]["a64"], at=at + dt.timedelta(days=60))
-    assert janssen.doses == (VaccineDose(dt.date(2021, 10, 1), "janssen", 1, True),)
+    assert janssen.doses == (VaccineDose(dt.date(2021, 10, 1), "janssen", 1, True, series_doses=1),)
 
 
 def test_certificate_source_gives_one_entry_per_dose_with_eu_dcc_codes(population):
