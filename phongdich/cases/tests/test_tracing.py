@@ -1,0 +1,473 @@
+"""Tracing from check-ins (cases.tracing) and the batch task (cases.tasks): edges, evidence, idempotency."""
+
+import datetime as dt
+
+import pytest
+
+from phongdich.cases import tasks
+from phongdich.cases.models import Case, Contact, ContactLink, ExposureNotice, InfectiousWindowRule, TracingRun
+from phongdich.cases.services import contact_link_add
+from phongdich.cases.tasks import tracing_run_start
+from phongdich.cases.tracing import case_trace_checkins
+from phongdich.checkins.models import CheckIn
+from phongdich.core.testing import make_area, make_user
+from phongdich.people.models import Person
+from phongdich.venues.models import Venue, VenueType
+
+T0 = dt.datetime(2021, 9, 14, 3, 0, tzinfo=dt.UTC)  # 10:00 in Thanh Hóa
+NOW = T0 + dt.timedelta(days=3)
+
+
+def at(minutes: float) -> dt.datetime:
+    return T0 + dt.timedelta(minutes=minutes)
+
+
+class World:
+    """A commune with a market (90-minute buffer), a school (480) and people; check-ins in minutes from T0."""
+
+    def __init__(self):
+        self.area = make_area("15085", "Xã Thạch Lập")
+        self.market = self.venue("market", "Chợ Đồng Tâm")
+        self.school = self.venue("school", "Trường THCS Thạch Lập")
+        self.rule = InfectiousWindowRule.objects.get(code="qd3638_2021")
+        self._numbers = 0
+
+    def venue(self, type_code: str, name: str) -> Venue:
+        return Venue.objects.create(
+            name=name,
+            venue_type=VenueType.objects.get(code=type_code),
+            area=self.area,
+            area_path=self.area.path,
+            street_address="Thôn Quyết Thắng",
+            registered_via=Venue.RegisteredVia.OFFICIAL,
+        )
+
+    def person(self, name: str = "Nguyễn Văn An") -> Person:
+        return Person.objects.create(full_name=name, area_path=self.area.path, created_via=Person.CreatedVia.OFFICIAL)
+
+    def visit(self, person, venue, start: float, end: float | None = None, *, kind: str = "person") -> CheckIn:
+        return CheckIn.objects.create(
+            person=person,
+            venue=venue,
+            area_path=venue.area_path,
+            checked_in_at=at(start),
+            checked_out_at=None if end is None else at(end),
+            checkout_kind="" if end is None else kind,
+            received_at=at(start),
+            source=CheckIn.Source.SELF_SCAN,
+        )
+
+    def case(self, person, start: float = -24 * 60, end: float = 24 * 60) -> Case:
+        self._numbers += 1
+        return Case.objects.create(
+            number=f"BN-38-{self._numbers:06d}",
+            person=person,
+            area_path=self.area.path,
+            sample_date=at(end).date(),
+            test_type=Case.TestType.PCR,
+            isolated_at=at(end),
+            rule=self.rule,
+            window_start=at(start),
+            window_end=at(end),
+        )
+
+
+@pytest.fixture
+def world(db, settings):
+    settings.TRACING_MIN_OVERLAP_MINUTES = None
+    settings.TRACING_OPEN_CHECKIN_BUFFER_MINUTES = {}
+    settings.TRACING_MAX_LEVEL = 2
+    settings.EXPOSURE_NOTICES_AUTO_PUBLISH = True
+    return World()
+
+
+def links_of(case, level=None):
+    links = ContactLink.objects.filter(case=case).select_related("contact", "via").order_by("id")
+    return list(links if level is None else links.filter(level=level))
+
+
+# --- What counts as overlap ---------------------------------------------------------------------------
+
+
+def test_touching_visits_do_not_overlap(world):
+    f0, before, after = world.person("F0"), world.person("Trước"), world.person("Sau")
+    world.visit(f0, world.market, 0, 60)
+    world.visit(before, world.market, -30, 0)  # left as the case arrived
+    world.visit(after, world.market, 60, 90)  # arrived as the case left
+    case = world.case(f0)
+
+    outcome = case_trace_checkins(case=case, now=NOW)
+
+    assert outcome.f1 == 0
+    assert not ContactLink.objects.exists()
+
+
+def test_one_second_of_overlap_counts_when_there_is_no_minimum(world):
+    f0, other = world.person("F0"), world.person("Khách")
+    world.visit(f0, world.market, 0, 60)
+    world.visit(other, world.market, -30, 0 + 1 / 60)
+    case = world.case(f0)
+
+    case_trace_checkins(case=case, now=NOW)
+
+    [link] = links_of(case)
+    assert (link.exposure_start, link.exposure_end, link.overlap_minutes) == (at(0), at(1 / 60), 0)
+
+
+def test_exactly_the_minimum_overlap_counts_and_a_second_less_does_not(world, settings):
+    settings.TRACING_MIN_OVERLAP_MINUTES = 15
+    f0, exact, short = world.person("F0"), world.person("Đủ"), world.person("Thiếu")
+    world.visit(f0, world.market, 0, 60)
+    world.visit(exact, world.market, 45, 120)  # 15 minutes together
+    world.visit(short, world.market, 45 + 1 / 60, 120)  # 14 min 59 s
+    case = world.case(f0)
+
+    outcome = case_trace_checkins(case=case, now=NOW)
+
+    assert outcome.f1 == 1
+    [link] = links_of(case, level=1)
+    assert link.contact.person == exact
+    assert link.overlap_minutes == 15
+
+
+def test_the_rule_gives_the_minimum_unless_the_setting_overrides_it(world):
+    world.rule.min_overlap_minutes = 15  # as CV 11042
+    world.rule.save()
+    f0, other = world.person("F0"), world.person("Khách")
+    world.visit(f0, world.market, 0, 60)
+    world.visit(other, world.market, 50, 120)  # 10 minutes
+    case = world.case(f0)
+
+    assert case_trace_checkins(case=case, now=NOW).f1 == 0
+
+
+def test_a_visit_begun_before_the_window_counts_from_the_window_start(world):
+    f0, other = world.person("F0"), world.person("Khách")
+    world.visit(f0, world.school, -120, 240)
+    world.visit(other, world.school, -120, 240)
+    case = world.case(f0, start=0, end=24 * 60)
+
+    case_trace_checkins(case=case, now=NOW)
+
+    [link] = links_of(case)
+    assert (link.exposure_start, link.exposure_end, link.overlap_minutes) == (at(0), at(240), 240)
+    [notice] = ExposureNotice.objects.filter(case=case)
+    assert (notice.start, notice.end) == (at(0), at(240))
+
+
+def test_visits_after_isolation_do_not_count(world):
+    f0, other = world.person("F0"), world.person("Khách")
+    world.visit(f0, world.market, 30, 90)
+    world.visit(other, world.market, 30, 90)
+    case = world.case(f0, start=-24 * 60, end=30)  # isolated as the visit began
+
+    assert case_trace_checkins(case=case, now=NOW).f1 == 0
+    assert not ExposureNotice.objects.exists()
+
+
+def test_a_visit_without_check_out_lasts_its_venue_types_buffer(world):
+    f0, in_time, too_late = world.person("F0"), world.person("Kịp"), world.person("Muộn")
+    world.visit(f0, world.market, 0)  # no check-out: the market's 90 minutes
+    world.visit(in_time, world.market, 89, 120)
+    world.visit(too_late, world.market, 90, 120)
+    case = world.case(f0)
+
+    case_trace_checkins(case=case, now=NOW)
+
+    [link] = links_of(case, level=1)
+    assert link.contact.person == in_time
+    assert (link.exposure_end, link.overlap_minutes, link.end_assumed) == (at(90), 1, True)
+    [notice] = ExposureNotice.objects.filter(case=case)
+    assert (notice.end, notice.end_assumed) == (at(90), True)
+
+
+def test_the_buffer_setting_overrides_a_venue_type(world, settings):
+    settings.TRACING_OPEN_CHECKIN_BUFFER_MINUTES = {"market": 150}
+    f0, other = world.person("F0"), world.person("Khách")
+    world.visit(f0, world.market, 0)
+    world.visit(other, world.market, 120, 130)
+    case = world.case(f0)
+
+    case_trace_checkins(case=case, now=NOW)
+
+    [link] = links_of(case)
+    assert (link.exposure_start, link.exposure_end) == (at(120), at(130))
+    assert link.end_assumed  # the case's end was assumed
+
+
+def test_an_auto_check_out_is_an_assumed_end(world):
+    f0, other = world.person("F0"), world.person("Khách")
+    world.visit(f0, world.market, 0, 30)
+    world.visit(other, world.market, 10, 100, kind="auto")
+    case = world.case(f0)
+
+    case_trace_checkins(case=case, now=NOW)
+
+    [link] = links_of(case)
+    assert (link.overlap_minutes, link.end_assumed) == (20, True)
+
+
+def test_a_closed_stay_longer_than_a_day_is_found(world):
+    f0, patient = world.person("F0"), world.person("Người bệnh")
+    world.visit(patient, world.school, -3 * 24 * 60, 60)  # three days, then checked out
+    world.visit(f0, world.school, 0, 30)
+    case = world.case(f0)
+
+    case_trace_checkins(case=case, now=NOW)
+
+    [link] = links_of(case)
+    assert (link.contact.person, link.overlap_minutes, link.end_assumed) == (patient, 30, False)
+
+
+def test_other_venues_and_the_case_itself_are_not_contacts(world):
+    f0, elsewhere = world.person("F0"), world.person("Nơi khác")
+    world.visit(f0, world.market, 0, 60)
+    world.visit(f0, world.market, 10, 50)  # scanned twice
+    world.visit(elsewhere, world.school, 0, 60)
+    case = world.case(f0)
+
+    case_trace_checkins(case=case, now=NOW)
+
+    assert not Contact.objects.exists()
+
+
+# --- Evidence, F2, idempotency ------------------------------------------------------------------------
+
+
+def test_the_evidence_says_where_when_and_how_long(world):
+    f0, other = world.person("F0"), world.person("Khách")
+    case_visit = world.visit(f0, world.market, 0, 60)
+    other_visit = world.visit(other, world.market, 20, 100)
+    case = world.case(f0)
+    actor = make_user("dieutra")
+
+    outcome = case_trace_checkins(case=case, actor=actor, now=NOW)
+
+    assert (outcome.contacts_found, outcome.f1, outcome.f2, outcome.links_added) == (1, 1, 0, 1)
+    [link] = links_of(case)
+    assert link.evidence_key == f"checkin:{case_visit.pk}:{other_visit.pk}"
+    assert (link.level, link.source, link.setting, link.venue, link.place) == (
+        1,
+        "checkin",
+        "venue",
+        world.market,
+        "Chợ Đồng Tâm",
+    )
+    assert (link.exposure_start, link.exposure_end, link.overlap_minutes, link.end_assumed) == (
+        at(20),
+        at(60),
+        40,
+        False,
+    )
+    assert link.via is None and link.created_by == actor
+    contact = link.contact
+    assert (contact.level, contact.status, contact.first_exposure_at, contact.last_exposure_at) == (
+        1,
+        "candidate",
+        at(20),
+        at(60),
+    )
+    assert Case.objects.get(pk=case.pk).traced_at == NOW
+
+
+def test_f2_are_the_f1s_company_from_exposure_until_quarantine(world):
+    f0, f1, early, met, late = (world.person(n) for n in ("F0", "F1", "Trước", "Gặp", "Sau cách ly"))
+    world.visit(f0, world.market, 0, 60)
+    f1_market = world.visit(f1, world.market, 30, 60)
+    world.visit(early, world.school, -600, -500)
+    world.visit(f1, world.school, -600, -500)  # before its exposure: no F2
+    world.visit(f1, world.school, 600, 700)
+    met_visit = world.visit(met, world.school, 650, 800)
+    world.visit(f1, world.school, 3 * 24 * 60, 3 * 24 * 60 + 60)  # after its quarantine began
+    world.visit(late, world.school, 3 * 24 * 60, 3 * 24 * 60 + 60)
+    Contact.objects.create(person=f1, area_path=f1.area_path, level=1, quarantine_start=at(24 * 60).date())
+    case = world.case(f0)
+
+    outcome = case_trace_checkins(case=case, now=NOW + dt.timedelta(days=5))
+
+    assert (outcome.f1, outcome.f2) == (1, 1)
+    [f2] = links_of(case, level=2)
+    assert f2.contact.person == met and f2.via.person == f1
+    assert (f2.exposure_start, f2.exposure_end, f2.overlap_minutes) == (at(650), at(700), 50)
+    f1_visit_at_school = CheckIn.objects.get(person=f1, checked_in_at=at(600))
+    assert f2.evidence_key == f"checkin:{f1_visit_at_school.pk}:{met_visit.pk}"
+    [f1_link] = links_of(case, level=1)
+    assert f1_link.evidence_key.endswith(f":{f1_market.pk}")
+    assert Contact.objects.get(person=met).level == 2
+
+
+def test_a_person_found_as_f1_gets_no_f2_link_and_f3_needs_the_setting(world, settings):
+    f0, f1a, f1b, f2, f3 = (world.person(n) for n in ("F0", "F1a", "F1b", "F2", "F3"))
+    world.visit(f0, world.market, 0, 60)
+    world.visit(f1a, world.market, 0, 60)
+    world.visit(f1b, world.market, 0, 120)  # also with f1a after the case left
+    world.visit(f1b, world.school, 200, 300)
+    world.visit(f2, world.school, 250, 400)
+    world.visit(f2, world.market, 1000, 1100)
+    world.visit(f3, world.market, 1050, 1100)
+    case = world.case(f0)
+
+    case_trace_checkins(case=case, now=NOW)
+
+    assert {(link.contact.person.full_name, link.level) for link in links_of(case)} == {
+        ("F1a", 1),
+        ("F1b", 1),
+        ("F2", 2),
+    }
+    settings.TRACING_MAX_LEVEL = 3
+    assert case_trace_checkins(case=case, now=NOW).links_added == 1
+    [f3_link] = links_of(case, level=3)
+    assert (f3_link.contact.person, f3_link.via.person) == (f3, f2)
+
+
+def test_a_dismissed_f1_stays_dismissed_and_passes_nothing_on(world):
+    f0, f1, f2 = world.person("F0"), world.person("F1"), world.person("F2")
+    world.visit(f0, world.market, 0, 60)
+    world.visit(f1, world.market, 0, 60)
+    world.visit(f1, world.school, 100, 200)
+    world.visit(f2, world.school, 100, 200)
+    Contact.objects.create(person=f1, area_path=f1.area_path, level=2, status=Contact.Status.DISMISSED)
+    case = world.case(f0)
+
+    outcome = case_trace_checkins(case=case, now=NOW)
+
+    assert (outcome.f1, outcome.f2) == (1, 0)
+    contact = Contact.objects.get(person=f1)
+    assert (contact.status, contact.level) == ("dismissed", 1)  # the level follows the evidence, not the status
+
+
+def test_tracing_twice_adds_nothing_and_changes_nothing(world):
+    f0, f1, f2 = world.person("F0"), world.person("F1"), world.person("F2")
+    world.visit(f0, world.market, 0, 60)
+    world.visit(f1, world.market, 10, 40)
+    world.visit(f1, world.school, 100)
+    world.visit(f2, world.school, 120, 300)
+    case = world.case(f0)
+    first = case_trace_checkins(case=case, now=NOW)
+    Contact.objects.filter(person=f1).update(status=Contact.Status.DISMISSED, dismissed_reason="Đeo khẩu trang")
+
+    def snapshot():
+        return (
+            list(ContactLink.objects.order_by("id").values()),
+            list(Contact.objects.order_by("id").values()),
+            list(ExposureNotice.objects.order_by("id").values()),
+        )
+
+    before = snapshot()
+    second = case_trace_checkins(case=case, now=NOW)
+
+    assert (first.links_added, first.notices_added) == (2, 1)
+    assert (second.links_added, second.notices_added) == (0, 0)
+    assert snapshot() == before
+    assert Contact.objects.get(person=f1).status == "dismissed"
+
+
+def test_bulk_writes_match_contact_link_add(world):
+    """An existing contact (an interview found them as F2 of another case) gets what contact_link_add gives."""
+    f0, other_case_person, person = world.person("F0"), world.person("F0 khác"), world.person("Khách")
+    other_case = world.case(other_case_person)
+    contact_link_add(
+        person=person,
+        case=other_case,
+        level=2,
+        source="interview",
+        setting="household",
+        evidence_key="interview:1",
+        exposure_start=at(500),
+        exposure_end=at(600),
+    )
+    world.visit(f0, world.market, 0, 60)
+    world.visit(person, world.market, 30, 90)
+    case = world.case(f0)
+
+    case_trace_checkins(case=case, now=NOW)
+
+    contact = Contact.objects.get(person=person)
+    assert (contact.level, contact.first_exposure_at, contact.last_exposure_at) == (1, at(30), at(600))
+    assert contact.links.count() == 2
+
+
+# --- Exposure notices ---------------------------------------------------------------------------------
+
+
+def test_exposure_notices_are_published_or_held_back_by_the_setting(world, settings):
+    f0 = world.person("F0")
+    world.visit(f0, world.market, 0, 90)
+    world.visit(f0, world.school, 120)
+    case = world.case(f0)
+
+    outcome = case_trace_checkins(case=case, now=NOW)
+
+    assert outcome.notices_added == 2
+    notices = {n.venue: n for n in ExposureNotice.objects.filter(case=case)}
+    market, school = notices[world.market], notices[world.school]
+    assert (market.start, market.end, market.end_assumed, market.published_at) == (at(0), at(90), False, NOW)
+    assert (school.start, school.end, school.end_assumed) == (at(120), at(120 + 480), True)
+    assert market.area_path == world.market.area_path
+
+    settings.EXPOSURE_NOTICES_AUTO_PUBLISH = False
+    other = world.person("F0 khác")
+    world.visit(other, world.market, 0, 30)
+    held = world.case(other)
+    case_trace_checkins(case=held, now=NOW)
+    assert ExposureNotice.objects.get(case=held).published_at is None
+
+
+# --- The batch task -----------------------------------------------------------------------------------
+
+
+def test_a_tracing_run_traces_every_case_with_progress(world, settings, django_capture_on_commit_callbacks):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    f0a, f0b, a, b = (world.person(n) for n in ("F0 a", "F0 b", "A", "B"))
+    world.visit(f0a, world.market, 0, 60)
+    world.visit(a, world.market, 0, 60)
+    world.visit(f0b, world.school, 0, 60)
+    world.visit(b, world.school, 0, 60)
+    world.visit(a, world.school, 30, 60)
+    cases = [world.case(f0a), world.case(f0b)]
+    actor = make_user("dieutra")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = tracing_run_start(actor=actor, cases=cases)
+
+    run.refresh_from_db()
+    # Case a: A (F1), then B and F0 b at the school with A (F2). Case b: B and A (F1), then F0 a, met by A at
+    # the market after A's exposure began (F2).
+    assert (run.status, run.total, run.done, run.contacts_found, run.links_added) == ("done", 2, 2, 6, 6)
+    assert run.started_at and run.finished_at and run.created_by == actor
+    assert all(c.traced_at for c in Case.objects.all())
+
+    # Run again (as after a worker's crash): nothing added, the same contacts found.
+    TracingRun.objects.filter(pk=run.pk).update(status=TracingRun.Status.RUNNING)
+    tasks.tracing_run_task(run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.done, run.contacts_found, run.links_added) == ("done", 2, 6, 6)
+    assert ContactLink.objects.count() == 6
+
+
+def test_a_tracing_run_that_fails_says_why(world, settings, monkeypatch, django_capture_on_commit_callbacks):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    case = world.case(world.person("F0"))
+
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(tasks, "case_trace_checkins", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = tracing_run_start(actor=None, cases=[case])
+
+    run.refresh_from_db()
+    assert (run.status, run.done) == ("failed", 0)
+    assert "database went away" in run.error
+
+
+def test_a_run_is_queued_only_after_the_commit(world, settings, django_capture_on_commit_callbacks):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    case = world.case(world.person("F0"))
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        run = tracing_run_start(actor=None, cases=[case])
+
+    assert len(callbacks) == 1
+    run.refresh_from_db()
+    assert (run.status, run.done, run.total) == ("queued", 0, 1)

@@ -1,0 +1,289 @@
+"""The fast tracer (cases.tracing, through the database) against a brute-force reference on random data."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from django.utils import timezone
+from hypothesis import HealthCheck, event, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from phongdich.cases.models import Case, Contact, ContactLink, ExposureNotice, InfectiousWindowRule
+from phongdich.cases.tracing import case_trace_checkins
+from phongdich.checkins.models import CheckIn
+from phongdich.core.testing import make_area
+from phongdich.people.models import Person
+from phongdich.venues.models import Venue, VenueType
+
+BASE = dt.datetime(2021, 9, 13, tzinfo=dt.UTC)
+NOW = BASE + dt.timedelta(days=4)
+VENUE_TYPES = ["market", "school", "checkpoint"]  # buffers 90, 480 and 30 minutes (seeded)
+PERSONS = 6
+
+
+# --- The reference: every presence against every presence --------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefCheckIn:
+    id: int
+    person: int
+    venue: int
+    t_in: dt.datetime
+    t_out: dt.datetime | None
+    auto: bool
+
+
+def reference_trace(
+    *,
+    checkins: list[RefCheckIn],
+    buffers: dict[int, dt.timedelta],
+    case_person: int,
+    window: tuple[dt.datetime, dt.datetime],
+    min_overlap: dt.timedelta,
+    max_level: int,
+    now: dt.datetime,
+    contacts: dict[int, tuple[str, dt.date | None]],
+) -> tuple[set, set]:
+    """(links, notices) as plain tuples, straight from the definition in docs/cases.md: no index, no
+    range bounds, no merging; every pair of presences compared."""
+
+    def presence(c):
+        if c.t_out is None:
+            return c.t_in, c.t_in + buffers[c.venue], True
+        return c.t_in, c.t_out, c.auto
+
+    def until(person):
+        status, quarantine_start = contacts.get(person, ("candidate", None))
+        if quarantine_start is None:
+            return now
+        return timezone.make_aware(dt.datetime.combine(quarantine_start + dt.timedelta(days=1), dt.time.min))
+
+    sources = []  # (checkin, start, end, assumed) clipped
+    for c in checkins:
+        if c.person == case_person:
+            start, end, assumed = presence(c)
+            start, end = max(start, window[0]), min(end, window[1])
+            if end > start:
+                sources.append((c, start, end, assumed))
+    notices = {}
+    for c, start, end, assumed in sources:
+        if (c.venue, start) not in notices or end > notices[(c.venue, start)][0]:
+            notices[(c.venue, start)] = (end, assumed)
+    links = set()
+    excluded = {case_person}
+    for level in range(1, max_level + 1):
+        found = {}  # person -> first exposure
+        for c, s_start, s_end, s_assumed in sources:
+            for o in checkins:
+                if o.person in excluded or o.venue != c.venue:
+                    continue
+                o_start, o_end, o_assumed = presence(o)
+                start, end = max(s_start, o_start), min(s_end, o_end)
+                if end - start <= dt.timedelta(0) or end - start < min_overlap:
+                    continue
+                via = c.person if level > 1 else None
+                minutes = int((end - start).total_seconds()) // 60
+                links.add(
+                    (
+                        level,
+                        o.person,
+                        via,
+                        c.venue,
+                        f"checkin:{c.id}:{o.id}",
+                        start,
+                        end,
+                        minutes,
+                        s_assumed or o_assumed,
+                    )
+                )
+                found[o.person] = min(found.get(o.person, start), start)
+        excluded |= set(found)
+        sources = []
+        for person, first in found.items():
+            if contacts.get(person, ("candidate", None))[0] == "dismissed":
+                continue
+            for c in checkins:
+                if c.person == person:
+                    start, end, assumed = presence(c)
+                    start, end = max(start, first), min(end, until(person))
+                    if end > start:
+                        sources.append((c, start, end, assumed))
+    return links, {(venue, start, end, assumed) for (venue, start), (end, assumed) in notices.items()}
+
+
+# --- Random worlds -------------------------------------------------------------------------------------
+
+# Times on a quarter-hour grid (so that touching intervals, exact minimum overlaps and window edges are
+# common), now and then off it by some seconds.
+minutes_ = st.integers(min_value=0, max_value=36 * 4).map(lambda quarter: 15 * quarter)  # a day and a half
+seconds_ = st.sampled_from([0, 0, 0, 0, 30, 59])
+stay = st.one_of(
+    st.none(),  # no check-out
+    st.integers(min_value=0, max_value=40).map(lambda quarter: 15 * quarter),
+    st.integers(min_value=0, max_value=600),
+    st.integers(min_value=23 * 60, max_value=40 * 60),  # the long-stay index
+)
+checkin_ = st.tuples(
+    st.integers(0, PERSONS - 1),
+    st.sampled_from([0, 0, 1, 1, 2]),  # venue: the market and the school more often
+    minutes_,
+    seconds_,
+    stay,
+    st.booleans(),  # a closed visit was closed by the auto check-out sweep
+)
+# Case: its person, window start and length (often long enough to catch some of its visits).
+case_ = st.tuples(
+    st.integers(0, 2),
+    st.integers(0, 18 * 4).map(lambda quarter: 15 * quarter),
+    st.integers(0, 36 * 4).map(lambda quarter: 15 * quarter),
+)
+world = st.fixed_dictionaries(
+    {
+        "checkins": st.lists(checkin_, min_size=10, max_size=30),
+        "cases": st.lists(case_, min_size=1, max_size=2, unique_by=lambda c: c[0]),
+        "min_overlap": st.sampled_from([None, 0, 15, 45]),
+        "max_level": st.sampled_from([1, 2, 3]),
+        # Contacts an official already handled: status and quarantine day offset (None: not quarantined).
+        "contacts": st.dictionaries(
+            st.integers(0, PERSONS - 1),
+            st.tuples(st.sampled_from(["confirmed", "dismissed"]), st.one_of(st.none(), st.integers(0, 3))),
+            max_size=3,
+        ),
+    }
+)
+
+
+@pytest.fixture
+def places(db):
+    area = make_area("15085", "Xã Thạch Lập")
+    venues = [
+        Venue.objects.create(
+            name=f"Địa điểm {code}",
+            venue_type=VenueType.objects.get(code=code),
+            area=area,
+            area_path=area.path,
+            street_address="Thôn 1",
+            registered_via=Venue.RegisteredVia.OFFICIAL,
+        )
+        for code in VENUE_TYPES
+    ]
+    persons = [
+        Person.objects.create(full_name=f"Người {i}", area_path=area.path, created_via=Person.CreatedVia.OFFICIAL)
+        for i in range(PERSONS)
+    ]
+    return area, venues, persons
+
+
+@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=world)
+def test_fast_tracer_finds_what_the_reference_finds(places, settings, data):
+    area, venues, persons = places
+    # One database for all examples (the test's transaction): start each from empty tables.
+    for model in (ContactLink, ExposureNotice, Contact, Case, CheckIn):
+        model.objects.all().delete()
+    settings.TRACING_MIN_OVERLAP_MINUTES = data["min_overlap"]
+    settings.TRACING_MAX_LEVEL = data["max_level"]
+    settings.TRACING_OPEN_CHECKIN_BUFFER_MINUTES = {}
+    buffers = {v.pk: dt.timedelta(minutes=v.venue_type.auto_checkout_minutes) for v in venues}
+
+    rows = []
+    for person, venue, start, seconds, minutes, auto in data["checkins"]:
+        t_in = BASE + dt.timedelta(minutes=start, seconds=seconds)
+        t_out = None if minutes is None else t_in + dt.timedelta(minutes=minutes)
+        rows.append(
+            CheckIn(
+                person=persons[person],
+                venue=venues[venue],
+                area_path=area.path,
+                checked_in_at=t_in,
+                checked_out_at=t_out,
+                checkout_kind=("auto" if auto else "person") if t_out else "",
+                received_at=t_in,
+                source=CheckIn.Source.SELF_SCAN,
+            )
+        )
+    CheckIn.objects.bulk_create(rows)
+    ref_checkins = [
+        RefCheckIn(c.pk, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at, c.checkout_kind == "auto")
+        for c in CheckIn.objects.all()
+    ]
+    handled = {}
+    for index, (status, day) in data["contacts"].items():
+        quarantine_start = None if day is None else (BASE + dt.timedelta(days=day)).date()
+        Contact.objects.create(
+            person=persons[index], area_path=area.path, level=1, status=status, quarantine_start=quarantine_start
+        )
+        handled[persons[index].pk] = (status, quarantine_start)
+
+    rule = InfectiousWindowRule.objects.get(code="qd3638_2021")  # no minimum of its own
+    min_overlap = dt.timedelta(minutes=data["min_overlap"] or 0)
+    cases = []
+    for n, (person, start, length) in enumerate(data["cases"]):
+        window = (BASE + dt.timedelta(minutes=start), BASE + dt.timedelta(minutes=start + length))
+        case = Case.objects.create(
+            number=f"BN-38-{n:06d}",
+            person=persons[person],
+            area_path=area.path,
+            sample_date=window[1].date(),
+            test_type=Case.TestType.PCR,
+            isolated_at=window[1],
+            rule=rule,
+            window_start=window[0],
+            window_end=window[1],
+        )
+        cases.append(case)
+
+    expected_levels: dict[int, int] = {}
+    for case in cases:
+        case_trace_checkins(case=case, now=NOW)
+        expected_links, expected_notices = reference_trace(
+            checkins=ref_checkins,
+            buffers=buffers,
+            case_person=case.person_id,
+            window=(case.window_start, case.window_end),
+            min_overlap=min_overlap,
+            max_level=data["max_level"],
+            now=NOW,
+            contacts=handled,
+        )
+        got = {
+            (
+                link.level,
+                link.contact.person_id,
+                link.via.person_id if link.via else None,
+                link.venue_id,
+                link.evidence_key,
+                link.exposure_start,
+                link.exposure_end,
+                link.overlap_minutes,
+                link.end_assumed,
+            )
+            for link in ContactLink.objects.filter(case=case).select_related("contact", "via")
+        }
+        assert got == expected_links
+        event(f"links: {min(len(got), 10)}; F2+: {min(sum(1 for link in got if link[0] > 1), 5)}")
+        notices = {(n.venue_id, n.start, n.end, n.end_assumed) for n in ExposureNotice.objects.filter(case=case)}
+        assert notices == expected_notices
+        for link in expected_links:
+            expected_levels[link[1]] = min(expected_levels.get(link[1], link[0]), link[0])
+
+    # Each contact: the lowest level of its links (1 for those an official entered), status untouched.
+    for person, level in expected_levels.items():
+        contact = Contact.objects.get(person_id=person)
+        assert contact.level == (1 if person in handled else level)
+        assert contact.status == handled.get(person, ("candidate", None))[0]
+    # Nobody else became a contact (the cases' own persons included).
+    assert set(Contact.objects.values_list("person_id", flat=True)) == set(expected_levels) | set(handled)
+
+    # A second run adds nothing.
+    links, notices, contacts = ContactLink.objects.count(), ExposureNotice.objects.count(), Contact.objects.count()
+    for case in cases:
+        outcome = case_trace_checkins(case=case, now=NOW)
+        assert (outcome.links_added, outcome.notices_added) == (0, 0)
+    assert (ContactLink.objects.count(), ExposureNotice.objects.count(), Contact.objects.count()) == (
+        links,
+        notices,
+        contacts,
+    )
