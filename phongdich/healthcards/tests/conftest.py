@@ -2,7 +2,7 @@ import importlib
 
 import pytest
 
-from phongdich.healthcards.inputs import register_input_provider, unregister_input_provider
+from phongdich.healthcards.inputs import input_providers, register_input_provider, unregister_input_provider
 from phongdich.healthcards.models import StatusRuleSet
 
 DEFAULT = importlib.import_module("phongdich.healthcards.migrations.0002_default_rule_set")
@@ -32,7 +32,10 @@ def default_rule_set(db):
 
 @pytest.fixture
 def provide():
-    """Register input providers for one test: `provide("vaccination", lambda *, person, at: {...})`."""
+    """Register input providers for one test: `provide("vaccination", lambda *, person, at: {...})`.
+
+    Afterwards the providers the apps registered are back as they were (a test may replace a real one)."""
+    before = input_providers()
     names = []
 
     def register(name, fn):
@@ -42,3 +45,5 @@ def provide():
     yield register
     for name in names:
         unregister_input_provider(name)
+        if name in before:
+            register_input_provider(name, before[name])
