@@ -30,3 +30,16 @@ class Official(models.Model):
     def sees_people(self) -> bool:
         """Venue roles record check-ins but do not browse people or their histories."""
         return self.role in {self.Role.PROVINCE_ADMIN, self.Role.HEALTH_DEPT, self.Role.AREA_OFFICIAL}
+
+    @property
+    def works_in_testing(self) -> bool:
+        return self.sees_people or self.role == self.Role.LAB_STAFF
+
+    @property
+    def works_in_vaccination(self) -> bool:
+        return self.sees_people or self.role == self.Role.VACCINATION_STAFF
+
+    @property
+    def reads_telecom(self) -> bool:
+        """Subscriber location records: the health department and the province only (docs/telecom.md)."""
+        return self.role in {self.Role.PROVINCE_ADMIN, self.Role.HEALTH_DEPT}

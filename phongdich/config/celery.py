@@ -1,15 +1,34 @@
 """The Celery application. Tasks live in each app's tasks.py; the beat schedule is here."""
 
 import os
+from pathlib import Path
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import before_task_publish
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phongdich.config.settings")
 
 app = Celery("phongdich")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+_folders_ready = False
+
+
+@before_task_publish.connect
+def _filesystem_queue_folders(**kwargs):
+    """The embedded file-system broker needs its folders before the first message: any process may queue one
+    (`phongdich demo`, a management command), not only `phongdich serve`, which also makes them."""
+    global _folders_ready
+    if _folders_ready:
+        return
+    options = app.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+        if options.get(key):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)
+    _folders_ready = True
+
 
 app.conf.beat_schedule = {
     # Roll up each finished day into anonymous counts, then delete check-ins past retention.

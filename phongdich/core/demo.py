@@ -588,7 +588,7 @@ def demo_build(*, people: int = 3000, log: Callable[[str], None] = print, today:
 # Later domains add their demo data here, in this order, each from its own `<app>/demo.py`:
 # `demo_extend(builder=, log=)` runs inside demo_build's transaction, after check-ins and declarations,
 # and may read builder.today, builder.rng, builder.all_person_ids and the officials by username.
-DEMO_EXTENSIONS = ["certificates", "vaccination", "testing", "cases", "telecom"]
+DEMO_EXTENSIONS = ["certificates", "testing", "vaccination", "cases", "telecom"]
 
 
 def demo_extensions() -> list[tuple[str, Callable]]:
@@ -607,4 +607,8 @@ def demo_extensions() -> list[tuple[str, Callable]]:
 
 
 def demo_usernames() -> list[str]:
-    return [username for username, *_ in OFFICIALS] + [MANAGER_USERNAME, STAFF_USERNAME]
+    from phongdich.testing.demo import LAB_USERNAME
+    from phongdich.vaccination.demo import STAFF_USERNAME as VACCINATION_STAFF_USERNAME
+
+    officials = [username for username, *_ in OFFICIALS]
+    return officials + [MANAGER_USERNAME, STAFF_USERNAME, LAB_USERNAME, VACCINATION_STAFF_USERNAME]

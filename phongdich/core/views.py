@@ -33,3 +33,8 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     return _error_page(request, errors.SERVER_ERROR, 500)
+
+
+def citizens(request):
+    """The citizens' entry page: every public service in one place (seed 003 lists what citizens must be able to do)."""
+    return render(request, "core/citizens.html")

@@ -16,3 +16,28 @@ def test_commune_officials_are_offered_people_and_follow_up(client, db):
     client.force_login(make_official("area_official", areas["commune_a"]))
     html = client.get("/stats/").content.decode()
     assert "/people/" in html and "/followups/" in html
+
+
+def test_commune_officials_are_offered_cases_testing_and_vaccination_but_not_telecom(client, db):
+    areas = make_province_with_communes()
+    client.force_login(make_official("area_official", areas["commune_a"]))
+    html = client.get("/stats/").content.decode()
+    assert all(path in html for path in ("/cases/", "/cases/worklist/", "/testing/", "/vaccination/"))
+    assert "/telecom/" not in html
+
+
+def test_lab_staff_see_testing_only_and_the_health_department_sees_telecom(client, db):
+    areas = make_province_with_communes()
+    client.force_login(make_official("lab_staff", areas["commune_a"]))
+    html = client.get("/stats/").content.decode()
+    assert "/testing/" in html and "/cases/" not in html and "/people/" not in html and "/vaccination/" not in html
+    client.force_login(make_official("health_dept", areas["province"]))
+    assert "/telecom/" in client.get("/stats/").content.decode()
+
+
+def test_citizens_get_one_page_with_every_public_service(client, db):
+    html = client.get("/citizens/").content.decode()
+    for path in ("/declarations/", "/c/me/", "/testing/register/", "/testing/lookup/", "/vaccination/register/",
+                 "/vaccination/me/", "/certificates/me/", "/certificates/verify/", "/cases/exposures/"):  # fmt: skip
+        assert f'href="{path}' in html, path
+    assert 'href="/citizens/"' in client.get("/accounts/login/").content.decode()
