@@ -335,12 +335,13 @@ def _level_exposures(
     return found
 
 
-def quarantine_until(quarantine_start: dt.date | None, now: dt.datetime) -> dt.datetime:
+def quarantine_until(quarantine_start: dt.date | None, case: Case) -> dt.datetime:
     """When a contact stops passing it on (RULES.md §1.2, F2 under QĐ 3638: "until the F1 was put in medical
-    isolation"): the end of its quarantine's first day (the hour is not recorded: the whole day counts), or,
-    while it is not quarantined, now."""
+    isolation"): the end of its quarantine's first day (the hour is not recorded: the whole day counts).
+    Without a quarantine yet, the case's isolation (window_end): tracing starts then and the F1 are called
+    to quarantine; once an official records the quarantine, tracing again extends the period to it."""
     if quarantine_start is None:
-        return now
+        return case.window_end
     next_day = dt.datetime.combine(quarantine_start + dt.timedelta(days=1), dt.time.min)
     return timezone.make_aware(next_day, timezone.get_default_timezone())
 
@@ -353,7 +354,7 @@ class _Found:
     contacts: dict[int, dict]  # person -> existing contact values read while tracing
 
 
-def _trace(*, case: Case, now: dt.datetime, max_level: int) -> _Found:
+def _trace(*, case: Case, max_level: int) -> _Found:
     buffers = open_checkin_buffers()
     longest = max_stay()
     min_overlap = min_overlap_for(case)
@@ -389,7 +390,7 @@ def _trace(*, case: Case, now: dt.datetime, max_level: int) -> _Found:
                 first_exposure[e.person_id] = e.start
         # An official's "not a contact" ends the chain through that person.
         onward = {
-            person: (start, quarantine_until(contacts.get(person, {}).get("quarantine_start"), now))
+            person: (start, quarantine_until(contacts.get(person, {}).get("quarantine_start"), case))
             for person, start in first_exposure.items()
             if contacts.get(person, {}).get("status") != Contact.Status.DISMISSED
         }
@@ -532,11 +533,11 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
 
     Guarantees: the same links as contact_link_add would make, one per (contact, case, evidence key);
     idempotent (a second run with the same check-ins adds nothing and changes no row); never changes a
-    contact's status; the case's own person is never a contact. `now` ends the onward period of contacts
-    not yet quarantined (default: the current time).
+    contact's status; the case's own person is never a contact. `now` (default: the current time) is
+    recorded as the case's traced_at and the notices' published_at.
     """
     now = now or timezone.now()
-    found = _trace(case=case, now=now, max_level=tracing_max_level())
+    found = _trace(case=case, max_level=tracing_max_level())
     with transaction.atomic():
         links_added = _exposures_write(case=case, exposures=found.exposures, venues=found.venues, actor=actor)
         notices_added = _notices_write(case=case, presences=found.case_presences, venues=found.venues, now=now)
