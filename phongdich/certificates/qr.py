@@ -7,7 +7,11 @@ import segno
 
 
 def qr_svg(text: str, *, scale: int = 4) -> str:
-    return segno.make(text, error="q", micro=False).svg_inline(scale=scale, border=4)
+    """Drawn at `scale` pixels per module, with a viewBox so that CSS can shrink it to a narrow screen."""
+    code = segno.make(text, error="q", micro=False)
+    width, height = code.symbol_size(scale=scale, border=4)
+    svg = code.svg_inline(scale=scale, border=4, omitsize=True)
+    return svg.replace("<svg ", f'<svg width="{width}" height="{height}" ', 1)
 
 
 def qr_png(text: str, *, scale: int = 6) -> bytes:

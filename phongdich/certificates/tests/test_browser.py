@@ -2,6 +2,7 @@
 that verifies), the look-up redirect, and the verifier page with its paste box and its camera."""
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,28 @@ def test_citizen_page_shows_a_qr_code_that_verifies(live_server, chromium, sourc
         page.click("text=Tải PDF")
     assert download.value.suggested_filename.endswith(".pdf")
     context.close()
+
+
+def test_citizen_page_fits_a_phone_screen(live_server, phone, source, tmp_path):
+    # A QR code drawn at its full size and the unbroken UVCI used to widen the page beyond a 390-pixel phone.
+    areas = make_province_with_communes()
+    person = make_person(areas["commune_a"], name="Đỗ Thị Thanh", phone="+84912000777")
+    source({person.pk: [("dose:1", replace(recent_dose(), dose_number=1)), ("dose:2", recent_dose())]})
+    log_in_as_citizen(phone.context, live_server, person)
+    phone.goto(f"{live_server.url}/certificates/me/")
+    phone.locator(".certificate-qr svg").first.wait_for()
+    widths = phone.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1]
+    qr = phone.locator(".certificate-qr svg").first
+    box = qr.bounding_box()
+    assert box["width"] > 200 and box["width"] == pytest.approx(box["height"])
+    qr.screenshot(path=str(tmp_path / "qr.png"))  # shrunk, it still reads
+    decoded = [found.text for found in zxingcpp.read_barcodes(Image.open(tmp_path / "qr.png"))]
+    assert decoded == [Certificate.objects.get(person=person, source_key="dose:2").qr_text]
+    # The last card's link is on screen and takes the click (the overflowing page covered it).
+    with phone.expect_download() as download:
+        phone.locator(".certificate a[download]").last.click()
+    assert download.value.suggested_filename.endswith(".png")
 
 
 def test_verify_page_paste_box(live_server, chromium):
