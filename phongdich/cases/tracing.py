@@ -409,93 +409,145 @@ def _trace(*, case: Case, max_level: int) -> _Found:
 # --- Writes -------------------------------------------------------------------------------------------
 
 
+def _contact_ids(persons: list[int]) -> dict[int, int]:
+    ids: dict[int, int] = {}
+    for chunk in _chunks(persons):
+        ids.update(Contact.objects.filter(person_id__in=chunk).values_list("person_id", "id"))
+    return ids
+
+
 def _exposures_write(*, case: Case, exposures: list[Exposure], venues: dict[int, _Venue], actor) -> int:
     """What contact_link_add would do for each exposure, in a few statements: one contact per person (level
     the lowest of its links, exposure span widened only by links added now, status untouched), one link per
-    (contact, case, evidence key). Returns the number of links added. Runs inside the caller's transaction."""
+    (contact, case, evidence key). Returns the number of links added. Runs inside the caller's transaction.
+
+    Thousands of links are common (F2), so rows go in by raw multi-row statements (COPY on PostgreSQL):
+    the ORM's bulk_create and bulk_update took seconds for them."""
     if not exposures:
         return 0
-    persons = sorted({e.person_id for e in exposures})
+    # Traces of one case one at a time (the link check below is then exact); other cases run alongside.
+    Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).get()
     new_by_person: dict[int, list[Exposure]] = defaultdict(list)
     for e in exposures:
         new_by_person[e.person_id].append(e)
-    existing = set()
-    for chunk in _chunks(persons):
-        existing.update(Contact.objects.filter(person_id__in=chunk).values_list("person_id", flat=True))
-    missing = [p for p in persons if p not in existing]
+    persons = sorted(new_by_person)
+    ids = _contact_ids(persons)
+    missing = [p for p in persons if p not in ids]
+    now = timezone.now()
+    adapt = connection.ops.adapt_datetimefield_value
+    table = Contact._meta.db_table
     if missing:
-        areas = {}
+        areas: dict[int, str] = {}
         for chunk in _chunks(missing):
             areas.update(Person.objects.filter(pk__in=chunk).values_list("id", "area_path"))
-        Contact.objects.bulk_create(
-            [
-                Contact(
-                    person_id=person,
-                    area_path=areas[person],
-                    level=min(e.level for e in new_by_person[person]),
-                    first_exposure_at=min(e.start for e in new_by_person[person]),
-                    last_exposure_at=max(e.end for e in new_by_person[person]),
-                )
-                for person in missing
-            ],
-            batch_size=1000,
-            ignore_conflicts=True,  # another trace created it meanwhile: its row is read below
+        rows = [
+            (
+                person,
+                areas[person],
+                min(e.level for e in new_by_person[person]),
+                adapt(min(e.start for e in new_by_person[person])),
+                adapt(max(e.end for e in new_by_person[person])),
+                adapt(now),
+            )
+            for person in missing
+        ]
+        columns = (
+            "person_id, area_path, level, first_exposure_at, last_exposure_at, created_at, status, dismissed_reason"
         )
-    # Locked in id order (as contact_link_add locks its row), so that two traces cannot deadlock.
-    contacts: dict[int, Contact] = {}
-    for chunk in _chunks(persons):
-        for contact in (
-            Contact.objects.select_for_update()
-            .filter(person_id__in=chunk)
-            .order_by("id")
-            .only("id", "person_id", "level", "first_exposure_at", "last_exposure_at")
-        ):
-            contacts[contact.person_id] = contact
+        with connection.cursor() as cursor:
+            # Another trace may create the same person's contact meanwhile: theirs stays, ours is skipped (and
+            # widened below like any existing contact).
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) SELECT *, 'candidate', '' FROM unnest(%s::bigint[], %s::text[],"
+                    " %s::smallint[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[])"
+                    " ON CONFLICT (person_id) DO NOTHING",
+                    [list(column) for column in zip(*rows, strict=True)],
+                )
+            else:
+                cursor.executemany(
+                    f"INSERT OR IGNORE INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, 'candidate', '')",
+                    rows,
+                )
+        ids.update(_contact_ids(missing))
+
     have = set(ContactLink.objects.filter(case=case).values_list("contact_id", "evidence_key"))
-    created_by = actor if getattr(actor, "is_authenticated", False) else None
+    created_by = (
+        actor.pk if getattr(actor, "is_authenticated", False) and not getattr(actor, "is_device", False) else None
+    )
     links = []
     added: dict[int, list[Exposure]] = defaultdict(list)
     for e in exposures:
-        contact = contacts[e.person_id]
+        contact_id = ids[e.person_id]
         key = e.evidence_key
-        if (contact.id, key) in have:
+        if (contact_id, key) in have:
             continue
-        have.add((contact.id, key))
-        added[e.person_id].append(e)
+        have.add((contact_id, key))
+        added[contact_id].append(e)
         links.append(
-            ContactLink(
-                contact_id=contact.id,
-                case=case,
-                via_id=contacts[e.via_person_id].id if e.via_person_id else None,
-                level=e.level,
-                source=ContactLink.Source.CHECKIN,
-                setting=ContactLink.Setting.VENUE,
-                evidence_key=key,
-                venue_id=e.venue_id,
-                place=venues[e.venue_id].name[:255],
-                exposure_start=e.start,
-                exposure_end=e.end,
-                overlap_minutes=e.minutes,
-                end_assumed=e.end_assumed,
-                created_by=created_by,
+            (
+                contact_id,
+                case.pk,
+                ids[e.via_person_id] if e.via_person_id else None,
+                e.level,
+                ContactLink.Source.CHECKIN.value,
+                ContactLink.Setting.VENUE.value,
+                key,
+                e.venue_id,
+                venues[e.venue_id].name[:255],
+                adapt(e.start),
+                adapt(e.end),
+                e.minutes,
+                e.end_assumed,
+                "",
+                adapt(now),
+                created_by,
             )
         )
-    ContactLink.objects.bulk_create(links, batch_size=1000, ignore_conflicts=True)
-    changed = []
-    for person, new in added.items():
-        contact = contacts[person]
-        level = min(contact.level, *(e.level for e in new))
-        first = min(e.start for e in new)
-        last = max(e.end for e in new)
-        if contact.first_exposure_at is not None:
-            first = min(first, contact.first_exposure_at)
-        if contact.last_exposure_at is not None:
-            last = max(last, contact.last_exposure_at)
-        if (level, first, last) != (contact.level, contact.first_exposure_at, contact.last_exposure_at):
-            contact.level, contact.first_exposure_at, contact.last_exposure_at = level, first, last
-            changed.append(contact)
-    if changed:
-        Contact.objects.bulk_update(changed, ["level", "first_exposure_at", "last_exposure_at"], batch_size=500)
+    columns = (
+        "contact_id, case_id, via_id, level, source, setting, evidence_key, venue_id, place, exposure_start,"
+        " exposure_end, overlap_minutes, end_assumed, note, created_at, created_by_id"
+    )
+    link_table = ContactLink._meta.db_table
+    with connection.cursor() as cursor:
+        if links and connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {link_table} ({columns}) FROM STDIN") as copy:
+                for row in links:
+                    copy.write_row(row)
+        elif links:
+            marks = ", ".join(["%s"] * 16)
+            cursor.executemany(f"INSERT INTO {link_table} ({columns}) VALUES ({marks})", links)
+        # Level down to the lowest link, exposure span widened: only by the links added now, and only rows
+        # that change (so that a second run writes nothing).
+        widen = [
+            (
+                contact_id,
+                min(e.level for e in new),
+                adapt(min(e.start for e in new)),
+                adapt(max(e.end for e in new)),
+            )
+            for contact_id, new in added.items()
+        ]
+        if widen and connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} c SET level = LEAST(c.level, u.level),"
+                " first_exposure_at = LEAST(c.first_exposure_at, u.first),"
+                " last_exposure_at = GREATEST(c.last_exposure_at, u.last)"
+                " FROM unnest(%s::bigint[], %s::smallint[], %s::timestamptz[], %s::timestamptz[])"
+                " AS u(id, level, first, last) WHERE c.id = u.id AND (c.level > u.level"
+                " OR c.first_exposure_at IS NULL OR c.first_exposure_at > u.first"
+                " OR c.last_exposure_at IS NULL OR c.last_exposure_at < u.last)",
+                [list(column) for column in zip(*widen, strict=True)],
+            )
+        elif widen:
+            cursor.executemany(
+                f"UPDATE {table} SET level = MIN(level, %s),"
+                " first_exposure_at = MIN(COALESCE(first_exposure_at, %s), %s),"
+                " last_exposure_at = MAX(COALESCE(last_exposure_at, %s), %s)"
+                " WHERE id = %s AND (level > %s OR first_exposure_at IS NULL OR first_exposure_at > %s"
+                " OR last_exposure_at IS NULL OR last_exposure_at < %s)",
+                [(level, first, first, last, last, cid, level, first, last) for cid, level, first, last in widen],
+            )
     return len(links)
 
 
