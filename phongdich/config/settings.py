@@ -334,3 +334,22 @@ CONTACT_QUARANTINE_DAYS = env_int("CONTACT_QUARANTINE_DAYS", 14, minimum=1)
 # Published exposure notices stay on the public list and the citizen page this many days after they end
 # (not from a text: the 14-day look-back of QĐ 3638, RULES.md §1.2, is the longest window).
 EXPOSURE_NOTICE_PUBLIC_DAYS = env_int("EXPOSURE_NOTICE_PUBLIC_DAYS", 14, minimum=1)
+
+# --- Tracing (cases.tracing) ---------------------------------------------------------------------------
+# Shortest shared time at a venue that makes an F1 candidate. Empty: the case's window rule decides (RULES.md
+# §1.2: none under QĐ 3638, 15 minutes under CV 11042); a number overrides every rule.
+TRACING_MIN_OVERLAP_MINUTES = (
+    env_int("TRACING_MIN_OVERLAP_MINUTES", 0, minimum=0) if env_str("TRACING_MIN_OVERLAP_MINUTES").strip() else None
+)
+# Assumed stay of a check-in without a check-out, by venue type code ("market=90,school=480"). A type not named
+# uses its auto_checkout_minutes (venues admin), what the auto check-out sweep will close the visit at.
+TRACING_OPEN_CHECKIN_BUFFER_MINUTES = {
+    code.strip(): int(minutes)
+    for code, _, minutes in (item.partition("=") for item in env_list("TRACING_OPEN_CHECKIN_BUFFER_MINUTES", []))
+}
+# Closed visits up to this long are read by an index range; longer ones through the partial index built for
+# stays over 24 hours (checkins migration 0004), hence the minimum. Any length is found: this only tunes reads.
+TRACING_MAX_STAY_HOURS = env_int("TRACING_MAX_STAY_HOURS", 24, minimum=24)
+# Exposure notices from tracing are published at once (map, citizens who checked in there); 0: an official
+# publishes each one.
+EXPOSURE_NOTICES_AUTO_PUBLISH = env_bool("EXPOSURE_NOTICES_AUTO_PUBLISH", True)
