@@ -34,7 +34,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/checkin_ingest.py
 	# Tracing at a hundredth of the issue's province (bench/tracing.py without --scale runs the full size).
-	$(BIN)/python bench/tracing.py --db both --scale 0.01 --cases 50 --batch 100
+	$(BIN)/python bench/tracing.py --db both --scale 0.01 --cases 20 --batch 20
 
 clean:
 	rm -rf $(VENV) var

@@ -454,7 +454,7 @@ def internal_trace(cases_n: int, batch_n: int) -> dict:
     rng = random.Random(SEED + 1)
     clean_traces()
     checkins = CheckIn.objects.count()
-    warm = make_cases(5, rng, 900_000)
+    warm = make_cases(2, rng, 900_000)
     for case in warm:
         case_trace_checkins(case=case)
     clean_traces()
