@@ -433,11 +433,27 @@ def make_cases(n: int, rng: random.Random, first_number: int):
 
 
 def clean_traces() -> None:
+    """Empty the tables tracing writes (raw: the ORM's cascade would collect hundreds of thousands of ids)."""
+    from django.db import connection
+
     from phongdich.cases.models import Case, Contact, ContactLink, ExposureNotice, TracingRun
     from phongdich.core.models import AuditLog
 
-    for model in (ContactLink, ExposureNotice, TracingRun, Contact, Case, AuditLog):
-        model.objects.all().delete()
+    tables = [
+        ContactLink._meta.db_table,
+        ExposureNotice._meta.db_table,
+        TracingRun.cases.through._meta.db_table,
+        TracingRun._meta.db_table,
+        Contact._meta.db_table,
+        Case._meta.db_table,
+        AuditLog._meta.db_table,
+    ]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"TRUNCATE {', '.join(tables)}")
+        else:
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table}")
 
 
 def internal_trace(cases_n: int, batch_n: int) -> dict:
