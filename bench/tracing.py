@@ -450,7 +450,7 @@ def clean_traces() -> None:
     ]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"TRUNCATE {', '.join(tables)}")
+            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")  # and what other apps hang on them
         else:
             for table in tables:
                 cursor.execute(f"DELETE FROM {table}")
