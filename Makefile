@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python bench/checkin_ingest.py
 	# Tracing at a hundredth of the issue's province (bench/tracing.py without --scale runs the full size).
 	$(BIN)/python bench/tracing.py --db both --scale 0.01 --cases 20 --batch 20
+	$(BIN)/python bench/certificates.py
 
 clean:
 	rm -rf $(VENV) var

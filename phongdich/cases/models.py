@@ -119,8 +119,8 @@ class Contact(models.Model):
     dismissed_reason = models.CharField(max_length=500, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     status_changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )  # only followed from a contact: no index to maintain on each of the thousands a trace may add
     first_exposure_at = models.DateTimeField(null=True, blank=True)
     last_exposure_at = models.DateTimeField(null=True, blank=True)
     quarantine_start = models.DateField(null=True, blank=True)
@@ -153,14 +153,26 @@ class ContactLink(models.Model):
         CELL = "cell", "Cùng trạm phát sóng"
         OTHER = "other", "Khác"
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="links")
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links")
-    via = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="onward_links")
+    # Tracing writes thousands of links per case (docs/cases.md "Tracing from check-ins"), and every index is
+    # written for each of them: contact and case are covered by the unique and (case, level) indexes; via,
+    # venue and created_by are only followed from a link and get no index of their own.
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="links", db_index=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links", db_index=False)
+    via = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="onward_links", db_index=False
+    )
     level = models.PositiveSmallIntegerField()
     source = models.CharField(max_length=20, choices=Source.choices)
     setting = models.CharField(max_length=20, choices=Setting.choices)
     evidence_key = models.CharField(max_length=200)
-    venue = models.ForeignKey("venues.Venue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    venue = models.ForeignKey(
+        "venues.Venue",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
     place = models.CharField(max_length=255, blank=True)  # venue name, cell id or the place told in interview
     exposure_start = models.DateTimeField(null=True, blank=True)
     exposure_end = models.DateTimeField(null=True, blank=True)
@@ -169,7 +181,13 @@ class ContactLink(models.Model):
     end_assumed = models.BooleanField(default=False)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         constraints = [
