@@ -270,9 +270,7 @@ VACCINATION_BOOSTER_DAYS = env_int("VACCINATION_BOOSTER_DAYS", 180, minimum=0)
 # 28 ngày", same source).
 VACCINATION_ADDITIONAL_DOSE_MIN_DAYS = env_int("VACCINATION_ADDITIONAL_DOSE_MIN_DAYS", 28, minimum=0)
 # Citizen registrations per client address (each may create a person and sends an SMS).
-REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["vaccination_register"] = env_str(
-    "RATE_LIMIT_VACCINATION_REGISTER", "10/hour"
-)
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["vaccination_register"] = env_str("RATE_LIMIT_VACCINATION_REGISTER", "10/hour")
 
 # --- Certificates (certificates app) -------------------------------------------------------------
 # EU DCC document signer: key and certificate (`phongdich dcc_keys`); the key file never leaves this folder.
