@@ -31,6 +31,11 @@ def _filesystem_queue_folders(**kwargs):
 
 
 app.conf.beat_schedule = {
+    # Expired one-time look-up codes of the testing app (docs/testing.md).
+    "testing-lookup-codes-prune": {
+        "task": "phongdich.testing.tasks.lookup_codes_prune_task",
+        "schedule": crontab(minute=40, hour=3),
+    },
     # Roll up each finished day into anonymous counts, then delete check-ins past retention.
     "checkins-rollup-and-prune": {
         "task": "phongdich.checkins.tasks.checkins_rollup_and_prune",

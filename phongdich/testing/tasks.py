@@ -16,3 +16,11 @@ def results_import_job_task(job_id: int):
     from .imports import import_job_run
 
     import_job_run(job_id=job_id)
+
+
+@shared_task
+def lookup_codes_prune_task() -> int:
+    """Daily (config/celery.py): one-time codes are useless once expired and should not pile up."""
+    from .lookup import lookup_codes_prune
+
+    return lookup_codes_prune()
