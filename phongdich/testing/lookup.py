@@ -7,7 +7,7 @@
    same generic answer (testing_lookup_failed); after TESTING_LOOKUP_MAX_ATTEMPTS wrong tries the look-up must
    start again. A right code marks the browser's session verified for that person (people.citizen).
 
-Step 1 is rate-limited per address and per ID number (cache counters, settings TESTING_LOOKUP_PER_*), so the
+Step 1 is rate-limited per address and per ID number (DRF throttles in the cache, settings TESTING_LOOKUP_PER_*), so the
 form cannot be used to try ID numbers in bulk. The code is stored only as an HMAC keyed with SECRET_KEY and the
 challenge; the SMS text is masked in the outbox once sent (notifications.notify(secret=True)).
 """
@@ -18,11 +18,11 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from rest_framework.throttling import SimpleRateThrottle
 
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
@@ -52,16 +52,16 @@ def _hash(code: str, challenge: str) -> str:
     return salted_hmac("phongdich.testing.lookup", f"{challenge}:{code}", algorithm="sha256").hexdigest()
 
 
-def _within_limit(key: str, limit: int, window: int) -> bool:
-    """Count one hit in a fixed window; False once the window holds more than `limit` hits."""
-    if cache.add(key, 1, window):
-        return True
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
-        count = 1
-    return count <= limit
+class _LookupLimit(SimpleRateThrottle):
+    """DRF's throttle, as on every other public form, keyed by what the look-up limits (an address or a hashed
+    ID number) with the limit and window of the TESTING_LOOKUP_* settings rather than a rate string."""
+
+    def __init__(self, key: str, limit: int, window: int):  # no rate string to parse: the settings give both
+        self.key, self.num_requests, self.duration = key, limit, window
+        self.rate = f"{limit}/{window}s"  # read by allow_request only to know that a limit is set
+
+    def get_cache_key(self, request, view):
+        return self.key
 
 
 def _rate_limit(*, id_key: str, ip: str | None) -> None:
@@ -76,7 +76,7 @@ def _rate_limit(*, id_key: str, ip: str | None) -> None:
         (f"testing:lookup:id:{digest}", settings.TESTING_LOOKUP_PER_ID, settings.TESTING_LOOKUP_PER_ID_WINDOW_SECONDS),
     ]
     for key, limit, window in checks:
-        if not _within_limit(key, limit, window):
+        if not _LookupLimit(key, limit, window).allow_request(None, None):
             raise ApplicationError(errors.LOOKUP_RATE_LIMITED, extra={"retry_after_seconds": window})
 
 
