@@ -60,6 +60,26 @@ VENUE_KINDS = {
 PEOPLE_PER_COMMUNE = 7000
 LOCAL_SHARE = 0.8  # check-ins in the person's own commune
 NO_CHECKOUT = 0.3
+# Routines (our assumptions, not from a document): shares of the people who are pupils, and who work at a
+# place that scans them in; where those workers work; how often they turn up; night shifts at factories.
+STUDENT_SHARE = 0.15
+WORKER_SHARE = 0.20
+WORKPLACES = {"factory": 0.35, "industrial_park": 0.15, "office": 0.40, "health_facility": 0.10}
+ROUTINE_LOCAL = 0.7  # school or workplace in the person's own commune, when it has one
+ATTENDANCE = 0.9
+SHIFT_WORK = {"factory", "industrial_park"}
+NIGHT_SHIFT = 0.3
+MON_FRI, MON_SAT = {0, 1, 2, 3, 4}, {0, 1, 2, 3, 4, 5}
+# kind: shift -> (arrival window in local minutes, stay in minutes, days of the week). Health facilities are
+# here for their staff; patients come as errands (VENUE_KINDS).
+ROUTINES = {
+    "school": {"day": ((390, 450), (240, 300), MON_FRI)},
+    "factory": {"day": ((330, 390), (600, 660), MON_SAT), "night": ((1050, 1110), (600, 660), MON_SAT)},
+    "industrial_park": {"day": ((330, 390), (600, 660), MON_SAT), "night": ((1050, 1110), (600, 660), MON_SAT)},
+    "office": {"day": ((450, 510), (420, 540), MON_FRI)},
+    "health_facility": {"day": ((390, 450), (420, 540), MON_SAT)},
+}
+ROUTINE_ONLY = {"school", "factory", "industrial_park", "office"}  # nobody goes there on an errand
 UTC_OFFSET_MIN = 7 * 60
 
 
@@ -291,24 +311,97 @@ def internal_load(people: int, venues: int, checkins: int, days: int) -> dict:
         people,
     )  # fmt: skip
 
-    # Check-ins: a person by activity (log-normal), a venue by popularity, 80% in the person's commune.
+    # Check-ins. First the routines: each pupil at one school on school days, each worker at one workplace on
+    # working days (a fixed shift at factories and industrial parks), so that the same people meet day after
+    # day, as they do. Then errands fill the rest of the check-ins: a person by activity (log-normal), a venue
+    # of an errand kind by popularity, 80% in the person's own commune.
     start = dt.datetime(2021, 9, 30, tzinfo=dt.UTC) - dt.timedelta(days=days) - dt.timedelta(minutes=UTC_OFFSET_MIN)
+    first_local_day = (start + dt.timedelta(minutes=UTC_OFFSET_MIN)).date()
+    weekdays = [(first_local_day + dt.timedelta(days=d)).weekday() for d in range(days)]
     minute_text = minute_strings(vendor, start, (days + 2) * 1440)
-    activity = list(_cumulative(rng.lognormvariate(0, 0.5) for _ in range(people)))
-    all_venues = list(range(venues))
-    all_cum = list(_cumulative(popularity))
-    by_commune: list[list[int]] = [[] for _ in communes]
+    by_commune_kind: dict[tuple[int, int], list[int]] = {}
+    by_kind: dict[int, list[int]] = {}
     for v in range(venues):
+        by_commune_kind.setdefault((venue_commune[v], venue_kind[v]), []).append(v)
+        by_kind.setdefault(venue_kind[v], []).append(v)
+    kind_index = {k: i for i, k in enumerate(kinds)}
+
+    cum_of: dict[tuple, list[float]] = {}
+
+    def pick(kind: int, commune: int, local_share: float) -> int | None:
+        """A venue of this kind, by popularity: in the commune with `local_share`, else anywhere."""
+        key = (commune, kind) if rng.random() < local_share and (commune, kind) in by_commune_kind else kind
+        pool = by_commune_kind[key] if isinstance(key, tuple) else by_kind.get(kind)
+        if not pool:
+            return None
+        if key not in cum_of:
+            cum_of[key] = list(_cumulative(popularity[v] for v in pool))
+        return rng.choices(pool, cum_weights=cum_of[key])[0]
+
+    # Each person's routine: (venue, arrival window in minutes, stay range, days of the week) or None.
+    routine: list[tuple | None] = [None] * people
+    workplace_kinds = [kind_index[k] for k in WORKPLACES]
+    workplace_weights = list(WORKPLACES.values())
+    school = kind_index["school"]
+    for i in range(people):
+        draw = rng.random()
+        if draw < STUDENT_SHARE:
+            kind, shift = school, "day"
+        elif draw < STUDENT_SHARE + WORKER_SHARE:
+            kind = rng.choices(workplace_kinds, weights=workplace_weights)[0]
+            shift = "night" if kinds[kind] in SHIFT_WORK and rng.random() < NIGHT_SHIFT else "day"
+        else:
+            continue
+        venue = pick(kind, home[i], ROUTINE_LOCAL)
+        if venue is not None:
+            arrive, stay, week = ROUTINES[kinds[kind]][shift]
+            routine[i] = (venue, arrive, stay, week)
+
+    errand_kinds = {i for i, k in enumerate(kinds) if k not in ROUTINE_ONLY}
+    errand_venues = [v for v in range(venues) if venue_kind[v] in errand_kinds]
+    all_cum = list(_cumulative(popularity[v] for v in errand_venues))
+    by_commune: list[list[int]] = [[] for _ in communes]
+    for v in errand_venues:
         by_commune[venue_commune[v]].append(v)
     commune_cum = [list(_cumulative(popularity[v] for v in vs)) for vs in by_commune]
+    activity = list(_cumulative(rng.lognormvariate(0, 0.5) for _ in range(people)))
     arrivals = []
     for k in kinds:
         windows = VENUE_KINDS[k][2]
         arrivals.append(([(int(a * 60), int(b * 60)) for a, b, _ in windows], [w for *_, w in windows]))
     stays = [VENUE_KINDS[k][3] for k in kinds]
 
+    def row(p: int, v: int, t_in: int, lo: int, hi: int):
+        if rng.random() < NO_CHECKOUT:
+            t_out, out_kind = None, ""
+        else:
+            t_out, out_kind = t_in + rng.randint(lo, hi), "person"
+        t_text = minute_text[t_in]
+        if vendor == "postgresql":
+            out_text = "\\N" if t_out is None else minute_text[t_out]
+            return (
+                f"{p + 1}\t{v + 1}\t{paths[venue_commune[v]]}\t{t_text}\t{out_text}\t{out_kind}"
+                f"\t{t_text}\tself_scan\t\n"
+            )
+        out_text = null if t_out is None else minute_text[t_out]
+        return (p + 1, v + 1, paths[venue_commune[v]], t_text, out_text, out_kind, t_text, "self_scan", "")
+
     def checkin_rows():
         done = 0
+        batch = []
+        for p in range(people):
+            if routine[p] is None:
+                continue
+            v, (a, b), (lo, hi), week = routine[p]
+            for d in range(days):
+                if weekdays[d] in week and rng.random() < ATTENDANCE and done < checkins:
+                    batch.append(row(p, v, d * 1440 + rng.randrange(a, b) + UTC_OFFSET_MIN, lo, hi))
+                    done += 1
+            if len(batch) >= 100_000:
+                yield batch
+                batch = []
+        yield batch
+        log(f"{done:,} check-ins of routines; {checkins - done:,} of errands")
         while done < checkins:
             n = min(100_000, checkins - done)
             persons = rng.choices(range(people), cum_weights=activity, k=n)
@@ -323,31 +416,14 @@ def internal_load(people: int, venues: int, checkins: int, days: int) -> dict:
             for c, js in local.items():
                 for j, v in zip(js, rng.choices(by_commune[c], cum_weights=commune_cum[c], k=len(js)), strict=True):
                     venue_of[j] = v
-            for j, v in zip(far, rng.choices(all_venues, cum_weights=all_cum, k=len(far)), strict=True):
+            for j, v in zip(far, rng.choices(errand_venues, cum_weights=all_cum, k=len(far)), strict=True):
                 venue_of[j] = v
             batch = []
             for p, v in zip(persons, venue_of, strict=True):
                 kind = venue_kind[v]
                 windows, weights = arrivals[kind]
                 a, b = windows[0] if len(windows) == 1 else rng.choices(windows, weights=weights)[0]
-                t_in = rng.randrange(days) * 1440 + rng.randrange(a, b) + UTC_OFFSET_MIN
-                lo, hi = stays[kind]
-                if rng.random() < NO_CHECKOUT:
-                    t_out, out_kind = None, ""
-                else:
-                    t_out, out_kind = t_in + rng.randint(lo, hi), "person"
-                t_text = minute_text[t_in]
-                if vendor == "postgresql":
-                    out_text = "\\N" if t_out is None else minute_text[t_out]
-                    batch.append(
-                        f"{p + 1}\t{v + 1}\t{paths[venue_commune[v]]}\t{t_text}\t{out_text}\t{out_kind}"
-                        f"\t{t_text}\tself_scan\t\n"
-                    )
-                else:
-                    out_text = null if t_out is None else minute_text[t_out]
-                    batch.append(
-                        (p + 1, v + 1, paths[venue_commune[v]], t_text, out_text, out_kind, t_text, "self_scan", "")
-                    )
+                batch.append(row(p, v, rng.randrange(days) * 1440 + rng.randrange(a, b) + UTC_OFFSET_MIN, *stays[kind]))
             done += n
             yield batch
 
