@@ -19,7 +19,17 @@ class _Scoped(AuditedReadOnlyAdmin):
 class ContactLinkInline(admin.TabularInline):
     model = ContactLink
     fk_name = "contact"
-    fields = ["case", "level", "source", "setting", "place", "exposure_start", "exposure_end", "overlap_minutes"]
+    fields = [
+        "case",
+        "level",
+        "source",
+        "setting",
+        "place",
+        "exposure_start",
+        "exposure_end",
+        "overlap_minutes",
+        "occasions",
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -80,7 +80,11 @@ class ContactLinkOutput(serializers.Serializer):
     place = serializers.CharField()
     exposure_start = serializers.DateTimeField(allow_null=True)
     exposure_end = serializers.DateTimeField(allow_null=True)
-    overlap_minutes = serializers.IntegerField(allow_null=True)
+    overlap_minutes = serializers.IntegerField(allow_null=True, help_text="Time the occasions cover together")
+    occasions = serializers.IntegerField(
+        help_text="How many overlaps this evidence sums up (check-in tracing); the start is the first's, the end"
+        " the last's"
+    )
     end_assumed = serializers.BooleanField()
     note = serializers.CharField()
     created_at = serializers.DateTimeField()

@@ -113,9 +113,11 @@ class Contact(models.Model):
         RELEASED = "released", "Đã hết cách ly"
 
     person = models.OneToOneField("people.Person", on_delete=models.PROTECT, related_name="contact")
-    area_path = models.CharField(max_length=255, db_index=True)  # the person's area: work lists, scoping
-    level = models.PositiveSmallIntegerField(db_index=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CANDIDATE, db_index=True)
+    # A trace may add thousands of contacts: only the area (work lists, scoping, counts per area) is indexed;
+    # level and status are read within an area, where the area's index has already narrowed the rows.
+    area_path = models.CharField(max_length=255, db_index=True)  # the person's area
+    level = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CANDIDATE)
     dismissed_reason = models.CharField(max_length=500, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     status_changed_by = models.ForeignKey(
@@ -135,9 +137,9 @@ class ContactLink(models.Model):
     """Why a person is a contact: one piece of evidence tying them to one case.
 
     `case` is always the F0 at the root; for F2 and further, `via` is the contact through whom.
-    `evidence_key` identifies the evidence (e.g. "checkin:<venue>:<case check-in>:<contact check-in>") so
-    that running a tracer again adds nothing twice. Check-ins may be deleted by retention: the evidence
-    keeps its own copy of venue name and times.
+    `evidence_key` identifies the evidence (e.g. "checkin:venue:<venue>" for an F1 traced from check-ins,
+    "interview:<n>" for one an investigator entered) so that running a tracer again adds nothing twice.
+    Check-ins may be deleted by retention: the evidence keeps its own copy of venue name and times.
     """
 
     class Source(models.TextChoices):
@@ -153,13 +155,21 @@ class ContactLink(models.Model):
         CELL = "cell", "Cùng trạm phát sóng"
         OTHER = "other", "Khác"
 
-    # Tracing writes thousands of links per case (docs/cases.md "Tracing from check-ins"), and every index is
-    # written for each of them: contact and case are covered by the unique and (case, level) indexes; via,
-    # venue and created_by are only followed from a link and get no index of their own.
+    # Tracing writes thousands of links per case (docs/cases.md "Tracing from check-ins"), and every index and
+    # every foreign-key check is paid for each of them: contact and case are covered by the unique and
+    # (case, level) indexes; via, venue and created_by are only followed from a link and get no index of their
+    # own, nor a database constraint (Django still applies their on_delete; the tracer takes them from rows it
+    # has just read, and the link keeps its own copy of the venue's name).
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="links", db_index=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links", db_index=False)
     via = models.ForeignKey(
-        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="onward_links", db_index=False
+        Contact,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="onward_links",
+        db_index=False,
+        db_constraint=False,
     )
     level = models.PositiveSmallIntegerField()
     source = models.CharField(max_length=20, choices=Source.choices)
@@ -172,11 +182,17 @@ class ContactLink(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     place = models.CharField(max_length=255, blank=True)  # venue name, cell id or the place told in interview
     exposure_start = models.DateTimeField(null=True, blank=True)
     exposure_end = models.DateTimeField(null=True, blank=True)
     overlap_minutes = models.PositiveIntegerField(null=True, blank=True)
+    # Tracing sums up evidence (docs/cases.md, "Evidence"): an F1's link stands for every time it shared one
+    # venue with the case, an F2's for every time it met any F1 of the case. exposure_start/end then span the
+    # first to the last of them, overlap_minutes is the time they cover together, `occasions` how many there
+    # were; venue, place and via are those of the first.
+    occasions = models.PositiveIntegerField(default=1)
     # True when an end time was assumed (check-in without check-out): the buffer of its venue type.
     end_assumed = models.BooleanField(default=False)
     note = models.TextField(blank=True)
@@ -187,6 +203,7 @@ class ContactLink(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
 
     class Meta:

@@ -97,31 +97,49 @@ class Presence:
         return Presence(self.checkin_id, self.person_id, self.venue_id, start, end, self.end_assumed)
 
 
-@dataclass(frozen=True, slots=True)
-class Exposure:
-    """One overlap: `person_id` (check-in `checkin_id`) shared `venue_id` with the source presence
-    (check-in `source_checkin_id` of the case, or of the contact `via_person_id`) over [start, end)."""
+@dataclass(slots=True)
+class Evidence:
+    """Why `person_id` is a contact at `level`, summed up over every overlap of its presences with the
+    sources' (the case's, or at level 2 and further any contact's of the level before): at level 1 one piece
+    per venue, further one in all. `venue_id`, `via_person_id` (None at level 1) are those of the first
+    overlap; [start, end) spans the first to the last; `minutes` is the time they cover together (whole
+    minutes); `occasions` how many overlaps (pairs of check-ins) there were; `end_assumed` whether any of them
+    rests on an end without a check-out."""
 
     level: int
     person_id: int
-    via_person_id: int | None
     venue_id: int
-    source_checkin_id: int
-    checkin_id: int
+    via_person_id: int | None
     start: dt.datetime
     end: dt.datetime
     minutes: int
+    occasions: int
     end_assumed: bool
 
     @property
     def evidence_key(self) -> str:
-        return f"checkin:{self.source_checkin_id}:{self.checkin_id}"
+        return f"checkin:venue:{self.venue_id}" if self.level == 1 else f"checkin:level:{self.level}"
+
+
+def union_minutes(spans: list[tuple[dt.datetime, dt.datetime]]) -> int:
+    """Whole minutes covered by the union of these intervals (two check-ins of one visit count once)."""
+    total = dt.timedelta(0)
+    reach = None
+    for start, end in sorted(spans):
+        if reach is None or start >= reach:
+            total += end - start
+            reach = end
+        elif end > reach:
+            total += end - reach
+            reach = end
+    return total // dt.timedelta(minutes=1)
 
 
 @dataclass
 class TraceOutcome:
     contacts_found: int = 0  # distinct persons with at least one link from this trace (new or not)
     links_added: int = 0
+    links_updated: int = 0  # links whose summary the check-ins changed since the last trace
     notices_added: int = 0
     f1: int = 0
     f2: int = 0
@@ -159,6 +177,22 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
         yield items[i : i + size]
 
 
+def _where_in(queryset, field: str, ids: Sequence[int]) -> Iterable:
+    """The rows of `queryset` whose `field` is one of `ids`. PostgreSQL gets them in one statement with one
+    array parameter (`= ANY(%s)`): thousands of IN placeholders cost more to parse and plan than the read
+    itself. SQLite gets IN by chunks, under its limit on parameters."""
+    if not ids:
+        return
+    if connection.vendor == "postgresql":
+        meta = queryset.model._meta
+        column = f'"{meta.db_table}"."{meta.get_field(field).column}"'
+        # extra(): the ORM has no `= ANY(array)` lookup; the column is quoted from the model, the ids bound.
+        yield from queryset.extra(where=[f"{column} = ANY(%s)"], params=[list(ids)])
+        return
+    for chunk in _chunks(ids):
+        yield from queryset.filter(**{f"{field}__in": chunk})
+
+
 # --- Reads ------------------------------------------------------------------------------------------
 
 
@@ -175,34 +209,34 @@ def _presences_of(
     """Every check-in of these persons that started before `before`, as presences (a person has a few dozen
     within retention: the (person, checked_in_at) index, no lower bound needed); fills `venues`."""
     found: dict[int, list[Presence]] = defaultdict(list)
-    ids = sorted(set(person_ids))
-    for chunk in _chunks(ids):
-        rows = CheckIn.objects.filter(person_id__in=chunk, checked_in_at__lt=before).values_list(
-            "id",
-            "person_id",
-            "venue_id",
-            "checked_in_at",
-            "checked_out_at",
-            "checkout_kind",
-            "venue__venue_type_id",
-            "venue__name",
-            "venue__area_path",
-        )
-        for checkin_id, person_id, venue_id, t_in, t_out, kind, type_code, name, area_path in rows:
-            venue = venues.get(venue_id)
-            if venue is None:
-                venue = venues[venue_id] = _Venue(name, area_path, buffers.get(type_code, dt.timedelta(0)))
-            found[person_id].append(
-                presence_of(
-                    checkin_id=checkin_id,
-                    person_id=person_id,
-                    venue_id=venue_id,
-                    checked_in_at=t_in,
-                    checked_out_at=t_out,
-                    checkout_kind=kind,
-                    buffer=venue.buffer,
-                )
+    rows = CheckIn.objects.filter(checked_in_at__lt=before).values_list(
+        "id",
+        "person_id",
+        "venue_id",
+        "checked_in_at",
+        "checked_out_at",
+        "checkout_kind",
+        "venue__venue_type_id",
+        "venue__name",
+        "venue__area_path",
+    )
+    for checkin_id, person_id, venue_id, t_in, t_out, kind, type_code, name, area_path in _where_in(
+        rows, "person", sorted(set(person_ids))
+    ):
+        venue = venues.get(venue_id)
+        if venue is None:
+            venue = venues[venue_id] = _Venue(name, area_path, buffers.get(type_code, dt.timedelta(0)))
+        found[person_id].append(
+            presence_of(
+                checkin_id=checkin_id,
+                person_id=person_id,
+                venue_id=venue_id,
+                checked_in_at=t_in,
+                checked_out_at=t_out,
+                checkout_kind=kind,
+                buffer=venue.buffer,
             )
+        )
     return found
 
 
@@ -235,13 +269,12 @@ def _overlap_sql(vendor: str, rows: int) -> str:
     )
 
 
-def _overlapping_pairs(
+def _source_groups(
     sources: list[Presence], *, venues: dict[int, _Venue], longest_closed: dt.timedelta
-) -> list[tuple[Presence, Presence]]:
-    """Every (source, other) pair of presences at the same venue sharing a positive time, `other` being any
-    check-in (the source's own included: callers filter persons). Sources at one venue whose reach overlaps
-    are merged into one index range, so a venue busy with many sources is read once."""
-    ranges: list[tuple[int, dt.datetime, dt.datetime, dt.datetime, dt.datetime]] = []
+) -> tuple[list[list[Presence]], list[tuple]]:
+    """Sources at one venue whose reach overlaps, merged into one group read by one index range (so that a
+    venue busy with many sources is read once): the groups, and per group (index, venue, start, end,
+    open_after, lo) for _overlap_sql."""
     groups: list[list[Presence]] = []
     by_venue: dict[int, list[Presence]] = defaultdict(list)
     for presence in sources:
@@ -258,13 +291,23 @@ def _overlapping_pairs(
             end = presence.end if not current else max(end, presence.end)
             current.append(presence)
         groups.append(current)
+    ranges = []
     for idx, group in enumerate(groups):
         start = group[0].start
         venue_id = group[0].venue_id
         buffer = venues[venue_id].buffer
         end = max(p.end for p in group)
         ranges.append((idx, venue_id, start, end, start - buffer, start - max(longest_closed, buffer)))
+    return groups, ranges
 
+
+def _overlapping_pairs(
+    sources: list[Presence], *, venues: dict[int, _Venue], longest_closed: dt.timedelta, excluded: set[int]
+) -> list[tuple[Presence, Presence]]:
+    """Every (source, other) pair of presences at the same venue sharing a positive time, `other` being a
+    check-in of anybody not in `excluded` (found at an earlier level, or the case: most of the rows at a
+    school or a factory, skipped before any work is spent on them)."""
+    groups, ranges = _source_groups(sources, venues=venues, longest_closed=longest_closed)
     pairs: list[tuple[Presence, Presence]] = []
     if not ranges:
         return pairs
@@ -286,6 +329,8 @@ def _overlapping_pairs(
     starts = [[p.start for p in group] for group in groups]
     longest_source = [max(p.end - p.start for p in group) for group in groups]
     for idx, checkin_id, person_id, t_in, t_out, kind in rows:
+        if person_id in excluded:
+            continue
         group = groups[idx]
         venue_id = group[0].venue_id
         other = presence_of(
@@ -307,32 +352,159 @@ def _overlapping_pairs(
     return pairs
 
 
-def _level_exposures(
-    pairs: list[tuple[Presence, Presence]], *, level: int, excluded: set[int], via_is_source: bool, min_overlap
-) -> list[Exposure]:
-    found = []
+def _level_evidence(pairs: list[tuple[Presence, Presence]], *, level: int, min_overlap) -> list[Evidence]:
+    """The pairs' overlaps summed up as Evidence: per (person, venue) at level 1, per person further. The
+    first overlap is the earliest, ties broken by venue, then the source's person, then the check-ins."""
+    groups: dict[tuple, list] = defaultdict(list)
     for source, other in pairs:
-        if other.person_id in excluded:
-            continue
         shared = overlap_of(source, other, min_overlap)
         if shared is None:
             continue
-        start, end, minutes = shared
+        start, end, _ = shared
+        key = (other.person_id, source.venue_id) if level == 1 else (other.person_id,)
+        groups[key].append((start, end, source, other))
+    found = []
+    for key, overlaps in groups.items():
+        first = min(
+            overlaps,
+            key=lambda o: (o[0], o[2].venue_id, o[2].person_id, o[2].checkin_id, o[3].checkin_id),
+        )
         found.append(
-            Exposure(
+            Evidence(
                 level=level,
-                person_id=other.person_id,
-                via_person_id=source.person_id if via_is_source else None,
-                venue_id=source.venue_id,
-                source_checkin_id=source.checkin_id,
-                checkin_id=other.checkin_id,
-                start=start,
-                end=end,
-                minutes=minutes,
-                end_assumed=source.end_assumed or other.end_assumed,
+                person_id=key[0],
+                venue_id=first[2].venue_id,
+                via_person_id=first[2].person_id if level > 1 else None,
+                start=first[0],
+                end=max(o[1] for o in overlaps),
+                minutes=union_minutes([(o[0], o[1]) for o in overlaps]),
+                occasions=len(overlaps),
+                end_assumed=any(o[2].end_assumed or o[3].end_assumed for o in overlaps),
             )
         )
     return found
+
+
+# PostgreSQL finds and sums up a level's evidence in one statement: the rows of each group's index range
+# (as _overlap_sql), less the persons already found, paired with the group's sources (joined by the hours both
+# cover, so that a factory's thousands of presences are not each compared with all the others), then per link:
+# the first
+# overlap (DISTINCT ON, ties broken as in _level_evidence), the last end, the time covered (the intervals in
+# order of start: each adds what reaches past the furthest end before it) and the count. The thousands of
+# pairs of a busy school or factory never leave the database.
+_EVIDENCE_SQL = """
+WITH q AS MATERIALIZED (
+    SELECT * FROM unnest(%(g_idx)s::int[], %(g_venue)s::bigint[], %(g_s)s::timestamptz[], %(g_e)s::timestamptz[],
+        %(g_open_after)s::timestamptz[], %(g_lo)s::timestamptz[], %(g_buffer)s::interval[])
+        AS q(idx, venue_id, s, e, open_after, lo, buffer)
+), src AS MATERIALIZED (
+    SELECT * FROM unnest(%(s_idx)s::int[], %(s_checkin)s::bigint[], %(s_person)s::bigint[],
+        %(s_start)s::timestamptz[], %(s_end)s::timestamptz[], %(s_assumed)s::boolean[])
+        AS src(idx, checkin_id, person_id, s, e, assumed)
+), excluded AS MATERIALIZED (
+    SELECT DISTINCT unnest(%(excluded)s::bigint[]) AS person_id
+), other AS (
+    SELECT q.idx, q.venue_id, c.id, c.person_id, c.checked_in_at, c.checked_out_at, c.checkout_kind, q.buffer
+    FROM q JOIN {checkins} c ON c.venue_id = q.venue_id AND c.checked_in_at >= q.lo AND c.checked_in_at < q.e
+    WHERE c.checked_out_at > q.s OR (c.checked_out_at IS NULL AND c.checked_in_at > q.open_after)
+    UNION ALL
+    SELECT q.idx, q.venue_id, c.id, c.person_id, c.checked_in_at, c.checked_out_at, c.checkout_kind, q.buffer
+    FROM q JOIN {checkins} c ON c.venue_id = q.venue_id AND c.checked_in_at < q.lo
+    WHERE c.checked_out_at - c.checked_in_at > interval '24 hours' AND c.checked_out_at > q.s
+), kept AS MATERIALIZED (
+    SELECT o.idx, o.venue_id, o.id, o.person_id, o.checked_in_at AS s,
+        COALESCE(o.checked_out_at, o.checked_in_at + o.buffer) AS e,
+        (o.checked_out_at IS NULL OR o.checkout_kind = %(auto)s) AS assumed
+    FROM other o WHERE NOT EXISTS (SELECT 1 FROM excluded x WHERE x.person_id = o.person_id)
+), src_hours AS (
+    SELECT src.*, hour FROM src, generate_series(
+        floor(extract(epoch FROM src.s) / 3600)::bigint, ceil(extract(epoch FROM src.e) / 3600)::bigint - 1) hour
+), kept_hours AS (
+    SELECT k.*, hour FROM kept k, generate_series(
+        floor(extract(epoch FROM k.s) / 3600)::bigint, ceil(extract(epoch FROM k.e) / 3600)::bigint - 1) hour
+), pairs AS (
+    SELECT k.person_id AS person, CASE WHEN %(level)s = 1 THEN k.venue_id ELSE 0 END AS gv, k.venue_id,
+        src.person_id AS via, src.checkin_id, k.id AS other_id,
+        GREATEST(src.s, k.s) AS ps, LEAST(src.e, k.e) AS pe, src.assumed OR k.assumed AS pa
+    FROM kept_hours k JOIN src_hours src ON src.idx = k.idx AND src.hour = k.hour
+    WHERE floor(extract(epoch FROM GREATEST(src.s, k.s)) / 3600)::bigint = k.hour  -- each pair once: its start's hour
+        AND LEAST(src.e, k.e) - GREATEST(src.s, k.s) > interval '0'
+        AND LEAST(src.e, k.e) - GREATEST(src.s, k.s) >= %(min_overlap)s::interval
+), reaches AS (
+    SELECT person, gv, ps, pe, pa, max(pe) OVER (PARTITION BY person, gv ORDER BY ps, pe
+        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+    FROM pairs
+), totals AS (
+    SELECT person, gv, max(pe) AS last_end, count(*) AS occasions, bool_or(pa) AS assumed,
+        sum(CASE WHEN reach IS NULL OR ps >= reach THEN pe - ps WHEN pe > reach THEN pe - reach
+            ELSE interval '0' END) AS covered
+    FROM reaches GROUP BY person, gv
+), firsts AS (
+    SELECT DISTINCT ON (person, gv) person, gv, venue_id, via, ps
+    FROM pairs ORDER BY person, gv, ps, venue_id, via, checkin_id, other_id
+)
+SELECT f.person, f.venue_id, f.via, f.ps, t.last_end, floor(extract(epoch FROM t.covered) / 60)::int,
+    t.occasions::int, t.assumed
+FROM firsts f JOIN totals t USING (person, gv)
+"""
+
+
+def _level_evidence_in_database(
+    sources: list[Presence],
+    *,
+    level: int,
+    venues: dict[int, _Venue],
+    longest_closed: dt.timedelta,
+    excluded: set[int],
+    min_overlap: dt.timedelta,
+) -> list[Evidence]:
+    """What _level_evidence(_overlapping_pairs(...)) gives, computed by PostgreSQL (_EVIDENCE_SQL)."""
+    groups, ranges = _source_groups(sources, venues=venues, longest_closed=longest_closed)
+    if not ranges:
+        return []
+    g_idx, g_venue, g_s, g_e, g_open_after, g_lo = (list(column) for column in zip(*ranges, strict=True))
+    members = [(idx, p) for idx, group in enumerate(groups) for p in group]
+    params = {
+        "g_idx": g_idx,
+        "g_venue": g_venue,
+        "g_s": g_s,
+        "g_e": g_e,
+        "g_open_after": g_open_after,
+        "g_lo": g_lo,
+        "g_buffer": [venues[venue_id].buffer for venue_id in g_venue],
+        "s_idx": [idx for idx, _ in members],
+        "s_checkin": [p.checkin_id for _, p in members],
+        "s_person": [p.person_id for _, p in members],
+        "s_start": [p.start for _, p in members],
+        "s_end": [p.end for _, p in members],
+        "s_assumed": [p.end_assumed for _, p in members],
+        "excluded": sorted(excluded),
+        "auto": AUTO,
+        "level": level,
+        "min_overlap": min_overlap,
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The planner's guesses for generate_series (1,000 rows a call) push the cost past jit_above_cost, and
+        # compiling the plan costs more than running it.
+        cursor.execute("SET LOCAL jit = off")
+        # Never a prepared statement (settings: PG_PREPARE_THRESHOLD): a generic plan cannot see how long the
+        # arrays are, and guessed 10 rows for each made a 50 ms statement take two seconds.
+        cursor.cursor.execute(_EVIDENCE_SQL.format(checkins=CheckIn._meta.db_table), params, prepare=False)
+        rows = cursor.fetchall()
+    return [
+        Evidence(
+            level=level,
+            person_id=person,
+            venue_id=venue_id,
+            via_person_id=via if level > 1 else None,
+            start=start,
+            end=end,
+            minutes=minutes,
+            occasions=occasions,
+            end_assumed=assumed,
+        )
+        for person, venue_id, via, start, end, minutes, occasions, assumed in rows
+    ]
 
 
 def quarantine_until(quarantine_start: dt.date | None, case: Case) -> dt.datetime:
@@ -349,7 +521,7 @@ def quarantine_until(quarantine_start: dt.date | None, case: Case) -> dt.datetim
 @dataclass
 class _Found:
     case_presences: list[Presence]
-    exposures: list[Exposure]
+    evidence: list[Evidence]
     venues: dict[int, _Venue]
     contacts: dict[int, dict]  # person -> existing contact values read while tracing
 
@@ -363,27 +535,29 @@ def _trace(*, case: Case, max_level: int) -> _Found:
     case_presences = [
         clipped for p in own.get(case.person_id, []) if (clipped := p.clipped(case.window_start, case.window_end))
     ]
-    exposures: list[Exposure] = []
+    evidence: list[Evidence] = []
     contacts: dict[int, dict] = {}
     excluded = {case.person_id}
     sources = case_presences
     for level in range(1, max_level + 1):
         if not sources:
             break
-        pairs = _overlapping_pairs(sources, venues=venues, longest_closed=longest)
-        found = _level_exposures(
-            pairs, level=level, excluded=excluded, via_is_source=level > 1, min_overlap=min_overlap
-        )
-        exposures += found
+        if connection.vendor == "postgresql":
+            found = _level_evidence_in_database(
+                sources, level=level, venues=venues, longest_closed=longest, excluded=excluded, min_overlap=min_overlap
+            )
+        else:
+            pairs = _overlapping_pairs(sources, venues=venues, longest_closed=longest, excluded=excluded)
+            found = _level_evidence(pairs, level=level, min_overlap=min_overlap)
+        evidence += found
         new_persons = {e.person_id for e in found}
         excluded |= new_persons
         if level == max_level or not new_persons:
             break
-        for chunk in _chunks(sorted(new_persons)):
-            for row in Contact.objects.filter(person_id__in=chunk).values(
-                "id", "person_id", "level", "status", "first_exposure_at", "last_exposure_at", "quarantine_start"
-            ):
-                contacts[row["person_id"]] = row
+        for row in _where_in(
+            Contact.objects.values("person_id", "status", "quarantine_start"), "person", sorted(new_persons)
+        ):
+            contacts[row["person_id"]] = row
         first_exposure: dict[int, dt.datetime] = {}
         for e in found:
             if e.person_id not in first_exposure or e.start < first_exposure[e.person_id]:
@@ -403,50 +577,48 @@ def _trace(*, case: Case, max_level: int) -> _Found:
             for p in their.get(person, [])
             if (clipped := p.clipped(start, until))
         ]
-    return _Found(case_presences, exposures, venues, contacts)
+    return _Found(case_presences, evidence, venues, contacts)
 
 
 # --- Writes -------------------------------------------------------------------------------------------
 
 
 def _contact_ids(persons: list[int]) -> dict[int, int]:
-    ids: dict[int, int] = {}
-    for chunk in _chunks(persons):
-        ids.update(Contact.objects.filter(person_id__in=chunk).values_list("person_id", "id"))
-    return ids
+    return dict(_where_in(Contact.objects.values_list("person_id", "id"), "person", persons))
 
 
-def _exposures_write(*, case: Case, exposures: list[Exposure], venues: dict[int, _Venue], actor) -> int:
-    """What contact_link_add would do for each exposure, in a few statements: one contact per person (level
-    the lowest of its links, exposure span widened only by links added now, status untouched), one link per
-    (contact, case, evidence key). Returns the number of links added. Runs inside the caller's transaction.
+def _evidence_write(*, case: Case, evidence: list[Evidence], venues: dict[int, _Venue], actor) -> tuple[int, int]:
+    """What contact_link_add would do for each piece of evidence, in a few statements: one contact per person
+    (level the lowest of its links, exposure span widened by the evidence written now, status untouched), one
+    link per (contact, case, evidence key): added when new, brought up to date when the check-ins now say
+    more (a late upload), left alone when they say the same. Returns (links added, links updated). Runs
+    inside the caller's transaction.
 
     Thousands of links are common (F2), so rows go in by raw multi-row statements (COPY on PostgreSQL):
     the ORM's bulk_create and bulk_update took seconds for them."""
-    if not exposures:
-        return 0
+    if not evidence:
+        return 0, 0
     # Traces of one case one at a time (the link check below is then exact); other cases run alongside.
     Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).get()
-    new_by_person: dict[int, list[Exposure]] = defaultdict(list)
-    for e in exposures:
-        new_by_person[e.person_id].append(e)
-    persons = sorted(new_by_person)
+    by_person: dict[int, list[Evidence]] = defaultdict(list)
+    for e in evidence:
+        by_person[e.person_id].append(e)
+    persons = sorted(by_person)
     ids = _contact_ids(persons)
     missing = [p for p in persons if p not in ids]
     now = timezone.now()
     adapt = connection.ops.adapt_datetimefield_value
     table = Contact._meta.db_table
+    fresh: set[int] = set()
     if missing:
-        areas: dict[int, str] = {}
-        for chunk in _chunks(missing):
-            areas.update(Person.objects.filter(pk__in=chunk).values_list("id", "area_path"))
+        areas = dict(_where_in(Person.objects.values_list("id", "area_path"), "id", missing))
         rows = [
             (
                 person,
                 areas[person],
-                min(e.level for e in new_by_person[person]),
-                adapt(min(e.start for e in new_by_person[person])),
-                adapt(max(e.end for e in new_by_person[person])),
+                min(e.level for e in by_person[person]),
+                adapt(min(e.start for e in by_person[person])),
+                adapt(max(e.end for e in by_person[person])),
                 adapt(now),
             )
             for person in missing
@@ -461,64 +633,80 @@ def _exposures_write(*, case: Case, exposures: list[Exposure], venues: dict[int,
                 cursor.execute(
                     f"INSERT INTO {table} ({columns}) SELECT *, 'candidate', '' FROM unnest(%s::bigint[], %s::text[],"
                     " %s::smallint[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[])"
-                    " ON CONFLICT (person_id) DO NOTHING",
+                    " ON CONFLICT (person_id) DO NOTHING RETURNING person_id, id",
                     [list(column) for column in zip(*rows, strict=True)],
                 )
+                created = dict(cursor.fetchall())
+                # Made now from exactly this evidence: level and span are already right.
+                fresh = set(created.values())
+                ids.update(created)
             else:
                 cursor.executemany(
                     f"INSERT OR IGNORE INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, 'candidate', '')",
                     rows,
                 )
-        ids.update(_contact_ids(missing))
+        ids.update(_contact_ids([p for p in missing if p not in ids]))
 
-    have = set(ContactLink.objects.filter(case=case).values_list("contact_id", "evidence_key"))
+    have = {
+        (contact_id, key): rest
+        for contact_id, key, *rest in ContactLink.objects.filter(case=case, source=ContactLink.Source.CHECKIN)
+        .values_list(
+            "contact_id",
+            "evidence_key",
+            "via_id",
+            "venue_id",
+            "exposure_start",
+            "exposure_end",
+            "overlap_minutes",
+            "occasions",
+            "end_assumed",
+        )
+        .iterator()
+    }
     created_by = (
         actor.pk if getattr(actor, "is_authenticated", False) and not getattr(actor, "is_device", False) else None
     )
-    links = []
-    added: dict[int, list[Exposure]] = defaultdict(list)
-    for e in exposures:
+    source, setting = ContactLink.Source.CHECKIN.value, ContactLink.Setting.VENUE.value
+    inserts, updates = [], []
+    written: dict[int, list[Evidence]] = defaultdict(list)
+    for e in evidence:
         contact_id = ids[e.person_id]
         key = e.evidence_key
-        if (contact_id, key) in have:
+        via = ids[e.via_person_id] if e.via_person_id else None
+        values = [via, e.venue_id, e.start, e.end, e.minutes, e.occasions, e.end_assumed]
+        old = have.get((contact_id, key))
+        if old == values:
             continue
-        have.add((contact_id, key))
-        added[contact_id].append(e)
-        links.append(
-            (
-                contact_id,
-                case.pk,
-                ids[e.via_person_id] if e.via_person_id else None,
-                e.level,
-                ContactLink.Source.CHECKIN.value,
-                ContactLink.Setting.VENUE.value,
-                key,
-                e.venue_id,
-                venues[e.venue_id].name[:255],
-                adapt(e.start),
-                adapt(e.end),
-                e.minutes,
-                e.end_assumed,
-                "",
-                adapt(now),
-                created_by,
-            )
-        )
+        written[contact_id].append(e)
+        place = venues[e.venue_id].name[:255]
+        row = [via, e.venue_id, place, adapt(e.start), adapt(e.end), e.minutes, e.occasions, e.end_assumed]
+        if old is None:
+            have[(contact_id, key)] = values
+            inserts.append((contact_id, case.pk, e.level, source, setting, key, *row, "", adapt(now), created_by))
+        else:
+            updates.append((contact_id, key, *row))
     columns = (
-        "contact_id, case_id, via_id, level, source, setting, evidence_key, venue_id, place, exposure_start,"
-        " exposure_end, overlap_minutes, end_assumed, note, created_at, created_by_id"
+        "contact_id, case_id, level, source, setting, evidence_key, via_id, venue_id, place, exposure_start,"
+        " exposure_end, overlap_minutes, occasions, end_assumed, note, created_at, created_by_id"
     )
     link_table = ContactLink._meta.db_table
     with connection.cursor() as cursor:
-        if links and connection.vendor == "postgresql":
+        if inserts and connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {link_table} ({columns}) FROM STDIN") as copy:
-                for row in links:
+                for row in inserts:
                     copy.write_row(row)
-        elif links:
-            marks = ", ".join(["%s"] * 16)
-            cursor.executemany(f"INSERT INTO {link_table} ({columns}) VALUES ({marks})", links)
-        # Level down to the lowest link, exposure span widened: only by the links added now, and only rows
-        # that change (so that a second run writes nothing).
+        elif inserts:
+            marks = ", ".join(["%s"] * 17)
+            cursor.executemany(f"INSERT INTO {link_table} ({columns}) VALUES ({marks})", inserts)
+        if updates:
+            cursor.executemany(
+                f"UPDATE {link_table} SET via_id = %s, venue_id = %s, place = %s, exposure_start = %s,"
+                " exposure_end = %s, overlap_minutes = %s, occasions = %s, end_assumed = %s"
+                " WHERE contact_id = %s AND case_id = %s AND evidence_key = %s",
+                [(*row, contact_id, case.pk, key) for contact_id, key, *row in updates],
+            )
+        # Level down to the lowest link, exposure span widened by the evidence written now, only rows that
+        # change (so that a second run writes nothing).
         widen = [
             (
                 contact_id,
@@ -526,7 +714,8 @@ def _exposures_write(*, case: Case, exposures: list[Exposure], venues: dict[int,
                 adapt(min(e.start for e in new)),
                 adapt(max(e.end for e in new)),
             )
-            for contact_id, new in added.items()
+            for contact_id, new in written.items()
+            if contact_id not in fresh
         ]
         if widen and connection.vendor == "postgresql":
             cursor.execute(
@@ -548,7 +737,7 @@ def _exposures_write(*, case: Case, exposures: list[Exposure], venues: dict[int,
                 " OR last_exposure_at IS NULL OR last_exposure_at < %s)",
                 [(level, first, first, last, last, cid, level, first, last) for cid, level, first, last in widen],
             )
-    return len(links)
+    return len(inserts), len(updates)
 
 
 def _notices_write(*, case: Case, presences: list[Presence], venues: dict[int, _Venue], now: dt.datetime) -> int:
@@ -583,24 +772,28 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
     up to tracing_max_level()) from the contacts' presences until their quarantine; exposure notices for
     the case's presences; case.traced_at set.
 
-    Guarantees: the same links as contact_link_add would make, one per (contact, case, evidence key);
-    idempotent (a second run with the same check-ins adds nothing and changes no row); never changes a
+    Guarantees: the same links as contact_link_add would make, one per (contact, case, evidence key), each
+    summing up its overlaps (Evidence); idempotent (a second run with the same check-ins adds nothing and
+    changes no row; with more check-ins, it adds and updates what they change); never changes a
     contact's status; the case's own person is never a contact. `now` (default: the current time) is
     recorded as the case's traced_at and the notices' published_at.
     """
     now = now or timezone.now()
     found = _trace(case=case, max_level=tracing_max_level())
     with transaction.atomic():
-        links_added = _exposures_write(case=case, exposures=found.exposures, venues=found.venues, actor=actor)
+        links_added, links_updated = _evidence_write(
+            case=case, evidence=found.evidence, venues=found.venues, actor=actor
+        )
         notices_added = _notices_write(case=case, presences=found.case_presences, venues=found.venues, now=now)
         Case.objects.filter(pk=case.pk).update(traced_at=now)
         case.traced_at = now
         by_level: dict[int, set[int]] = defaultdict(set)
-        for e in found.exposures:
+        for e in found.evidence:
             by_level[e.level].add(e.person_id)
         outcome = TraceOutcome(
             contacts_found=sum(len(p) for p in by_level.values()),
             links_added=links_added,
+            links_updated=links_updated,
             notices_added=notices_added,
             f1=len(by_level[1]),
             f2=len(by_level[2]),
@@ -610,6 +803,11 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
             action="case.trace_checkins",
             obj=case,
             area_path=case.area_path,
-            extra={"contacts_found": outcome.contacts_found, "links_added": links_added, "notices": notices_added},
+            extra={
+                "contacts_found": outcome.contacts_found,
+                "links_added": links_added,
+                "links_updated": links_updated,
+                "notices": notices_added,
+            },
         )
     return outcome

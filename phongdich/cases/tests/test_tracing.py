@@ -236,8 +236,8 @@ def test_other_venues_and_the_case_itself_are_not_contacts(world):
 
 def test_the_evidence_says_where_when_and_how_long(world):
     f0, other = world.person("F0"), world.person("Khách")
-    case_visit = world.visit(f0, world.market, 0, 60)
-    other_visit = world.visit(other, world.market, 20, 100)
+    world.visit(f0, world.market, 0, 60)
+    world.visit(other, world.market, 20, 100)
     case = world.case(f0)
     actor = make_user("dieutra")
 
@@ -245,7 +245,7 @@ def test_the_evidence_says_where_when_and_how_long(world):
 
     assert (outcome.contacts_found, outcome.f1, outcome.f2, outcome.links_added) == (1, 1, 0, 1)
     [link] = links_of(case)
-    assert link.evidence_key == f"checkin:{case_visit.pk}:{other_visit.pk}"
+    assert (link.evidence_key, link.occasions) == (f"checkin:venue:{world.market.pk}", 1)
     assert (link.level, link.source, link.setting, link.venue, link.place) == (
         1,
         "checkin",
@@ -277,7 +277,7 @@ def test_f2_are_the_f1s_company_from_exposure_until_quarantine(world):
     world.visit(early, world.school, -600, -500)
     world.visit(f1, world.school, -600, -500)  # before its exposure: no F2
     world.visit(f1, world.school, 600, 700)
-    met_visit = world.visit(met, world.school, 650, 800)
+    world.visit(met, world.school, 650, 800)
     world.visit(f1, world.school, 3 * 24 * 60, 3 * 24 * 60 + 60)  # after its quarantine began
     world.visit(late, world.school, 3 * 24 * 60, 3 * 24 * 60 + 60)
     Contact.objects.create(person=f1, area_path=f1.area_path, level=1, quarantine_start=at(24 * 60).date())
@@ -289,11 +289,68 @@ def test_f2_are_the_f1s_company_from_exposure_until_quarantine(world):
     [f2] = links_of(case, level=2)
     assert f2.contact.person == met and f2.via.person == f1
     assert (f2.exposure_start, f2.exposure_end, f2.overlap_minutes) == (at(650), at(700), 50)
-    f1_visit_at_school = CheckIn.objects.get(person=f1, checked_in_at=at(600))
-    assert f2.evidence_key == f"checkin:{f1_visit_at_school.pk}:{met_visit.pk}"
+    assert (f2.evidence_key, f2.venue, f2.occasions) == ("checkin:level:2", world.school, 1)
     [f1_link] = links_of(case, level=1)
-    assert f1_link.evidence_key.endswith(f":{f1_market.pk}")
+    assert (f1_link.evidence_key, f1_link.exposure_start) == (
+        f"checkin:venue:{world.market.pk}",
+        f1_market.checked_in_at,
+    )
     assert Contact.objects.get(person=met).level == 2
+
+
+def test_one_link_sums_up_every_time_an_f1_shared_a_venue_with_the_case(world):
+    f0, classmate = world.person("F0"), world.person("Bạn cùng lớp")
+    for day in range(3):
+        world.visit(f0, world.school, day * 1440 - 1200, day * 1440 - 900)
+        world.visit(classmate, world.school, day * 1440 - 1190, day * 1440 - 910)
+    world.visit(classmate, world.school, 2 * 1440 - 1180, 2 * 1440 - 1100)  # scanned twice on the last day
+    world.visit(f0, world.market, 0, 60)
+    world.visit(classmate, world.market, 30, 90)
+    case = world.case(f0, start=-1440, end=2 * 1440)
+
+    outcome = case_trace_checkins(case=case, now=NOW)
+
+    assert (outcome.f1, outcome.links_added) == (1, 2)  # one link per venue
+    school, market = (ContactLink.objects.get(case=case, venue=v) for v in (world.school, world.market))
+    assert (school.evidence_key, school.occasions) == (f"checkin:venue:{world.school.pk}", 4)
+    assert (school.exposure_start, school.exposure_end) == (at(-1190), at(2 * 1440 - 910))
+    assert school.overlap_minutes == 3 * 280  # the second scan's 80 minutes were already counted
+    assert (market.occasions, market.overlap_minutes) == (1, 30)
+
+
+def test_an_f2_who_met_several_f1_has_one_link_through_the_first(world):
+    f0, f1a, f1b, f2 = (world.person(n) for n in ("F0", "F1a", "F1b", "F2"))
+    world.visit(f0, world.market, 0, 60)
+    world.visit(f1a, world.market, 0, 60)
+    world.visit(f1b, world.market, 0, 60)
+    world.visit(f1b, world.school, 200, 300)
+    world.visit(f1a, world.school, 250, 300)
+    world.visit(f2, world.school, 240, 400)
+    case = world.case(f0)
+
+    case_trace_checkins(case=case, now=NOW)
+
+    [link] = links_of(case, level=2)
+    assert (link.contact.person, link.via.person, link.venue) == (f2, f1b, world.school)
+    assert (link.exposure_start, link.exposure_end, link.occasions, link.overlap_minutes) == (at(240), at(300), 2, 60)
+
+
+def test_a_late_upload_brings_the_link_up_to_date_instead_of_adding_one(world):
+    f0, f1 = world.person("F0"), world.person("F1")
+    world.visit(f0, world.market, 0, 60)
+    world.visit(f1, world.market, 30, 60)
+    case = world.case(f0)
+    first = case_trace_checkins(case=case, now=NOW)
+    world.visit(f0, world.market, 300, 400)  # the case's phone uploads later
+    world.visit(f1, world.market, 350, 420)
+
+    again = case_trace_checkins(case=case, now=NOW)
+
+    assert (first.links_added, again.links_added, again.links_updated) == (1, 0, 1)
+    [link] = links_of(case)
+    assert (link.exposure_start, link.exposure_end, link.occasions, link.overlap_minutes) == (at(30), at(400), 2, 80)
+    contact = Contact.objects.get(person=f1)
+    assert (contact.first_exposure_at, contact.last_exposure_at) == (at(30), at(400))
 
 
 def test_a_person_found_as_f1_gets_no_f2_link_and_f3_needs_the_setting(world, settings):

@@ -75,6 +75,7 @@ def reference_trace(
     excluded = {case_person}
     for level in range(1, max_level + 1):
         found = {}  # person -> first exposure
+        overlaps = {}  # what one link sums up: (person, venue) at level 1, person further -> overlaps
         for c, s_start, s_end, s_assumed in sources:
             for o in checkins:
                 if o.person in excluded or o.venue != c.venue:
@@ -83,22 +84,30 @@ def reference_trace(
                 start, end = max(s_start, o_start), min(s_end, o_end)
                 if end - start <= dt.timedelta(0) or end - start < min_overlap:
                     continue
-                via = c.person if level > 1 else None
-                minutes = int((end - start).total_seconds()) // 60
-                links.add(
-                    (
-                        level,
-                        o.person,
-                        via,
-                        c.venue,
-                        f"checkin:{c.id}:{o.id}",
-                        start,
-                        end,
-                        minutes,
-                        s_assumed or o_assumed,
-                    )
+                group = (o.person, c.venue) if level == 1 else (o.person,)
+                overlaps.setdefault(group, []).append(
+                    (start, end, c.venue, c.person, c.id, o.id, s_assumed or o_assumed)
                 )
                 found[o.person] = min(found.get(o.person, start), start)
+        for group, pieces in overlaps.items():
+            first = min(pieces, key=lambda piece: (piece[0], *piece[2:6]))  # earliest, then venue, person, ids
+            covered = set()  # seconds covered by any overlap: their union, the slow and certain way
+            for start, end, *_ in pieces:
+                covered |= set(range(int(start.timestamp()), int(end.timestamp())))
+            links.add(
+                (
+                    level,
+                    group[0],
+                    first[3] if level > 1 else None,
+                    first[2],
+                    f"checkin:venue:{first[2]}" if level == 1 else f"checkin:level:{level}",
+                    first[0],
+                    max(piece[1] for piece in pieces),
+                    len(covered) // 60,
+                    len(pieces),
+                    any(piece[6] for piece in pieces),
+                )
+            )
         excluded |= set(found)
         sources = []
         for person, first in found.items():
@@ -262,6 +271,7 @@ def _check_one_world(places, settings, data):
                 link.exposure_start,
                 link.exposure_end,
                 link.overlap_minutes,
+                link.occasions,
                 link.end_assumed,
             )
             for link in ContactLink.objects.filter(case=case).select_related("contact", "via")
