@@ -179,15 +179,17 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
 
 def _where_in(queryset, field: str, ids: Sequence[int]) -> Iterable:
     """The rows of `queryset` whose `field` is one of `ids`. PostgreSQL gets them in one statement with one
-    array parameter (`= ANY(%s)`): thousands of IN placeholders cost more to parse and plan than the read
-    itself. SQLite gets IN by chunks, under its limit on parameters."""
+    array parameter: thousands of IN placeholders cost more to parse and plan than the read itself. The array
+    is a set to join (`IN (SELECT unnest(…))`), not `= ANY(…)`: once the statement is prepared, its generic
+    plan compares every row with every element (seconds for 10,000 contacts). SQLite gets IN by chunks, under
+    its limit on parameters."""
     if not ids:
         return
     if connection.vendor == "postgresql":
         meta = queryset.model._meta
         column = f'"{meta.db_table}"."{meta.get_field(field).column}"'
-        # extra(): the ORM has no `= ANY(array)` lookup; the column is quoted from the model, the ids bound.
-        yield from queryset.extra(where=[f"{column} = ANY(%s)"], params=[list(ids)])
+        # extra(): the ORM has no lookup for an array parameter; the column is quoted from the model, the ids bound.
+        yield from queryset.extra(where=[f"{column} IN (SELECT unnest(%s::bigint[]))"], params=[list(ids)])
         return
     for chunk in _chunks(ids):
         yield from queryset.filter(**{f"{field}__in": chunk})
