@@ -5,7 +5,8 @@ For each database it builds two provinces, one of the full size and one of a ten
 SQLite: files under /tmp, a tenth of the PostgreSQL sizes, loaded with executemany). A province has
 people with a home commune, venues of the 13 venue types with a realistic skew (markets, supermarkets,
 schools and factories busy; most shops and restaurants quiet; popularity log-normal within a type), and
-check-ins over `--days` days at the hours each kind of place is visited, 30% of them without a check-out.
+check-ins over `--days` days at the hours each kind of place is visited, 30% of them without a check-out: first
+the routines (pupils at one school, workers at one workplace on a fixed shift), then errands.
 The data are dated September 2021, so cases fall under QĐ 3638/QĐ-BYT (RULES.md §1.2): windows of 3 days
 before onset, or 14 days before the sample, and no minimum overlap: the most tracing of all the rules.
 
