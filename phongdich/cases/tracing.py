@@ -242,32 +242,22 @@ def _presences_of(
     return found
 
 
-def _overlap_sql(vendor: str, rows: int) -> str:
+def _overlap_sql(rows: int) -> str:
+    """SQLite's read of `rows` ranges (PostgreSQL does the same in _EVIDENCE_SQL)."""
     table = CheckIn._meta.db_table
-    if vendor == "postgresql":
-        source = (
-            "unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[],"
-            " %s::timestamptz[]) AS q(idx, venue_id, s, e, open_after, lo)"
-        )
-        long_stay = "c.checked_out_at - c.checked_in_at > interval '24 hours'"
-        head = ""
-    else:
-        values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * rows)
-        head = f"WITH q(idx, venue_id, s, e, open_after, lo) AS (VALUES {values}) "
-        source = "q"
-        long_stay = "julianday(c.checked_out_at) - julianday(c.checked_in_at) > 1.0"
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * rows)
     columns = "q.idx, c.id, c.person_id, c.checked_in_at, c.checked_out_at, c.checkout_kind"
     # Branch 1, a range of the (venue, checked_in_at) index: every presence that can reach into [s, e)
     # started at or after lo = s - (the longest stay there). Branch 2, the partial index `checkin_long_stay`
-    # (exactly its predicate, so both databases use it): closed stays that started before lo and are still
+    # (exactly its predicate, so that SQLite uses it): closed stays that started before lo and are still
     # going at s. Nothing else can overlap [s, e).
     return (
-        f"{head}SELECT {columns} FROM {source} JOIN {table} c"
+        f"WITH q(idx, venue_id, s, e, open_after, lo) AS (VALUES {values}) SELECT {columns} FROM q JOIN {table} c"
         " ON c.venue_id = q.venue_id AND c.checked_in_at >= q.lo AND c.checked_in_at < q.e"
         " WHERE c.checked_out_at > q.s OR (c.checked_out_at IS NULL AND c.checked_in_at > q.open_after)"
-        f" UNION ALL SELECT {columns} FROM {source} JOIN {table} c"
+        f" UNION ALL SELECT {columns} FROM q JOIN {table} c"
         " ON c.venue_id = q.venue_id AND c.checked_in_at < q.lo"
-        f" WHERE {long_stay} AND c.checked_out_at > q.s"
+        " WHERE julianday(c.checked_out_at) - julianday(c.checked_in_at) > 1.0 AND c.checked_out_at > q.s"
     )
 
 
@@ -308,26 +298,19 @@ def _overlapping_pairs(
 ) -> list[tuple[Presence, Presence]]:
     """Every (source, other) pair of presences at the same venue sharing a positive time, `other` being a
     check-in of anybody not in `excluded` (found at an earlier level, or the case: most of the rows at a
-    school or a factory, skipped before any work is spent on them)."""
+    school or a factory, skipped before any work is spent on them). SQLite's path; PostgreSQL's is
+    _level_evidence_in_database."""
     groups, ranges = _source_groups(sources, venues=venues, longest_closed=longest_closed)
     pairs: list[tuple[Presence, Presence]] = []
-    if not ranges:
-        return pairs
-    vendor = connection.vendor
     rows = []
+    adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
-        if vendor == "postgresql":
-            columns = list(zip(*ranges, strict=True))
-            cursor.execute(_overlap_sql(vendor, len(ranges)), [list(c) for c in columns] * 2)
-            rows = cursor.fetchall()
-        else:
-            adapt = connection.ops.adapt_datetimefield_value
-            for chunk in _chunks(ranges):
-                params = []
-                for idx, venue_id, s, e, open_after, lo in chunk:
-                    params += [idx, venue_id, adapt(s), adapt(e), adapt(open_after), adapt(lo)]
-                cursor.execute(_overlap_sql(vendor, len(chunk)), params)
-                rows += cursor.fetchall()
+        for chunk in _chunks(ranges):
+            params = []
+            for idx, venue_id, s, e, open_after, lo in chunk:
+                params += [idx, venue_id, adapt(s), adapt(e), adapt(open_after), adapt(lo)]
+            cursor.execute(_overlap_sql(len(chunk)), params)
+            rows += cursor.fetchall()
     starts = [[p.start for p in group] for group in groups]
     longest_source = [max(p.end - p.start for p in group) for group in groups]
     for idx, checkin_id, person_id, t_in, t_out, kind in rows:
@@ -388,12 +371,11 @@ def _level_evidence(pairs: list[tuple[Presence, Presence]], *, level: int, min_o
 
 
 # PostgreSQL finds and sums up a level's evidence in one statement: the rows of each group's index range
-# (as _overlap_sql), less the persons already found, paired with the group's sources (joined by the hours both
-# cover, so that a factory's thousands of presences are not each compared with all the others), then per link:
-# the first
-# overlap (DISTINCT ON, ties broken as in _level_evidence), the last end, the time covered (the intervals in
-# order of start: each adds what reaches past the furthest end before it) and the count. The thousands of
-# pairs of a busy school or factory never leave the database.
+# (the two branches of _overlap_sql), less the persons already found, paired with the group's sources (joined
+# by the hours both cover, so that a factory's thousands of presences are not each compared with all the
+# others), then per link: the first overlap (DISTINCT ON, ties broken as in _level_evidence), the last end, the
+# time covered (the intervals in order of start: each adds what reaches past the furthest end before it) and
+# the count. The thousands of pairs of a busy school or factory never leave the database.
 _EVIDENCE_SQL = """
 WITH q AS MATERIALIZED (
     SELECT * FROM unnest(%(g_idx)s::int[], %(g_venue)s::bigint[], %(g_s)s::timestamptz[], %(g_e)s::timestamptz[],
@@ -525,7 +507,6 @@ class _Found:
     case_presences: list[Presence]
     evidence: list[Evidence]
     venues: dict[int, _Venue]
-    contacts: dict[int, dict]  # person -> existing contact values read while tracing
 
 
 def _trace(*, case: Case, max_level: int) -> _Found:
@@ -579,7 +560,7 @@ def _trace(*, case: Case, max_level: int) -> _Found:
             for p in their.get(person, [])
             if (clipped := p.clipped(start, until))
         ]
-    return _Found(case_presences, evidence, venues, contacts)
+    return _Found(case_presences, evidence, venues)
 
 
 # --- Writes -------------------------------------------------------------------------------------------
@@ -683,7 +664,6 @@ def _evidence_write(*, case: Case, evidence: list[Evidence], venues: dict[int, _
         place = venues[e.venue_id].name[:255]
         row = [via, e.venue_id, place, adapt(e.start), adapt(e.end), e.minutes, e.occasions, e.end_assumed]
         if old is None:
-            have[(contact_id, key)] = values
             inserts.append((contact_id, case.pk, e.level, source, setting, key, *row, "", adapt(now), created_by))
         else:
             updates.append((contact_id, key, *row))
