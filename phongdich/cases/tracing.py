@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,11 +29,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg.types.datetime import TimestamptzLoader
 
 from phongdich.checkins.models import CheckIn
 from phongdich.core.audit import audit_record
 from phongdich.people.models import Person
-from phongdich.venues.models import VenueType
+from phongdich.venues.models import Venue, VenueType
 
 from .models import Case, Contact, ContactLink, ExposureNotice
 from .services import tracing_max_level
@@ -103,8 +105,8 @@ class Evidence:
     sources' (the case's, or at level 2 and further any contact's of the level before): at level 1 one piece
     per venue, further one in all. `venue_id`, `via_person_id` (None at level 1) are those of the first
     overlap; [start, end) spans the first to the last; `minutes` is the time they cover together (whole
-    minutes); `occasions` how many overlaps (pairs of check-ins) there were; `end_assumed` whether any of them
-    rests on an end without a check-out."""
+    minutes); `occasions` how many of the person's check-ins overlapped (a visit shared with two F1 is one);
+    `end_assumed` whether any overlap rests on an end without a check-out."""
 
     level: int
     person_id: int
@@ -177,22 +179,36 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
         yield items[i : i + size]
 
 
-def _where_in(queryset, field: str, ids: Sequence[int]) -> Iterable:
-    """The rows of `queryset` whose `field` is one of `ids`. PostgreSQL gets them in one statement with one
-    array parameter: thousands of IN placeholders cost more to parse and plan than the read itself. The array
-    is a set to join (`IN (SELECT unnest(…))`), not `= ANY(…)`: once the statement is prepared, its generic
-    plan compares every row with every element (seconds for 10,000 contacts). SQLite gets IN by chunks, under
-    its limit on parameters."""
+def _id_filters(column: str, ids: Sequence[int]) -> Iterable[tuple[str, list]]:
+    """`column` is one of `ids`, as (SQL condition, parameters), one or more. PostgreSQL gets one condition
+    with one array parameter: thousands of IN placeholders cost more to parse and plan than the read itself.
+    The array is a set to join (`IN (SELECT unnest(…))`), not `= ANY(…)`: once the statement is prepared,
+    its generic plan compares every row with every element (seconds for 10,000 contacts). SQLite gets IN by
+    chunks, under its limit on parameters."""
     if not ids:
         return
     if connection.vendor == "postgresql":
-        meta = queryset.model._meta
-        column = f'"{meta.db_table}"."{meta.get_field(field).column}"'
-        # extra(): the ORM has no lookup for an array parameter; the column is quoted from the model, the ids bound.
-        yield from queryset.extra(where=[f"{column} IN (SELECT unnest(%s::bigint[]))"], params=[list(ids)])
+        yield f"{column} IN (SELECT unnest(%s::bigint[]))", [list(ids)]
         return
     for chunk in _chunks(ids):
-        yield from queryset.filter(**{f"{field}__in": chunk})
+        yield f"{column} IN ({', '.join(['%s'] * len(chunk))})", list(chunk)
+
+
+def _where_in(queryset, field: str, ids: Sequence[int]) -> Iterable:
+    """The rows of `queryset` whose `field` is one of `ids` (_id_filters)."""
+    meta = queryset.model._meta
+    column = f'"{meta.db_table}"."{meta.get_field(field).column}"'
+    for condition, params in _id_filters(column, ids):
+        # extra(): the ORM has no lookup for an array parameter; the column is quoted from the model, the ids bound.
+        yield from queryset.extra(where=[condition], params=params)
+
+
+def _fast_times(cursor) -> None:
+    """Timestamps read by this cursor go through psycopg's C loader. Django's (a Python subclass, so that it
+    can set the time zone, which is UTC on our connections anyway) cost a third of a big trace: it parsed
+    600,000 of them one by one."""
+    if connection.vendor == "postgresql":
+        cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)  # psycopg picks its C version
 
 
 # --- Reads ------------------------------------------------------------------------------------------
@@ -209,36 +225,33 @@ def _presences_of(
     person_ids: Iterable[int], *, before: dt.datetime, buffers: dict[str, dt.timedelta], venues: dict[int, _Venue]
 ) -> dict[int, list[Presence]]:
     """Every check-in of these persons that started before `before`, as presences (a person has a few dozen
-    within retention: the (person, checked_in_at) index, no lower bound needed); fills `venues`."""
+    within retention: the (person, checked_in_at) index, no lower bound needed); fills `venues`. Raw rows:
+    an F1 list of a thousand brings tens of thousands, and the ORM took a third of a second for them."""
     found: dict[int, list[Presence]] = defaultdict(list)
-    rows = CheckIn.objects.filter(checked_in_at__lt=before).values_list(
-        "id",
-        "person_id",
-        "venue_id",
-        "checked_in_at",
-        "checked_out_at",
-        "checkout_kind",
-        "venue__venue_type_id",
-        "venue__name",
-        "venue__area_path",
+    sql = (
+        "SELECT c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at, c.checkout_kind, v.venue_type_id,"
+        f" v.name, v.area_path FROM {CheckIn._meta.db_table} c JOIN {Venue._meta.db_table} v ON v.id = c.venue_id"
+        " WHERE c.checked_in_at < %s AND {condition}"
     )
-    for checkin_id, person_id, venue_id, t_in, t_out, kind, type_code, name, area_path in _where_in(
-        rows, "person", sorted(set(person_ids))
-    ):
-        venue = venues.get(venue_id)
-        if venue is None:
-            venue = venues[venue_id] = _Venue(name, area_path, buffers.get(type_code, dt.timedelta(0)))
-        found[person_id].append(
-            presence_of(
-                checkin_id=checkin_id,
-                person_id=person_id,
-                venue_id=venue_id,
-                checked_in_at=t_in,
-                checked_out_at=t_out,
-                checkout_kind=kind,
-                buffer=venue.buffer,
-            )
-        )
+    with connection.cursor() as cursor:
+        _fast_times(cursor)
+        for condition, params in _id_filters("c.person_id", sorted(set(person_ids))):
+            cursor.execute(sql.format(condition=condition), [connection.ops.adapt_datetimefield_value(before), *params])
+            for checkin_id, person_id, venue_id, t_in, t_out, kind, type_code, name, area_path in cursor.fetchall():
+                venue = venues.get(venue_id)
+                if venue is None:
+                    venue = venues[venue_id] = _Venue(name, area_path, buffers.get(type_code, dt.timedelta(0)))
+                found[person_id].append(
+                    presence_of(
+                        checkin_id=checkin_id,
+                        person_id=person_id,
+                        venue_id=venue_id,
+                        checked_in_at=_aware(t_in),
+                        checked_out_at=_aware(t_out),
+                        checkout_kind=kind,
+                        buffer=venue.buffer,
+                    )
+                )
     return found
 
 
@@ -363,20 +376,25 @@ def _level_evidence(pairs: list[tuple[Presence, Presence]], *, level: int, min_o
                 start=first[0],
                 end=max(o[1] for o in overlaps),
                 minutes=union_minutes([(o[0], o[1]) for o in overlaps]),
-                occasions=len(overlaps),
+                occasions=len({o[3].checkin_id for o in overlaps}),
                 end_assumed=any(o[2].end_assumed or o[3].end_assumed for o in overlaps),
             )
         )
     return found
 
 
-# PostgreSQL finds and sums up a level's evidence in one statement: the rows of each group's index range
-# (the two branches of _overlap_sql), less the persons already found, paired with the group's sources (joined
-# by the hours both cover, so that a factory's thousands of presences are not each compared with all the
-# others), then per link: the first overlap (DISTINCT ON, ties broken as in _level_evidence), the last end, the
-# time covered (the intervals in order of start: each adds what reaches past the furthest end before it) and
-# the count. The thousands of pairs of a busy school or factory never leave the database.
-_EVIDENCE_SQL = """
+# PostgreSQL finds and sums up a level's evidence in one statement. _LEVEL_ROWS_SQL is the read: the rows of
+# each group's index range (the two branches of _overlap_sql), less the persons already found. Then one of two
+# ways to sum them up per link:
+# - _COVER_SUM_SQL, when any shared time counts (no minimum overlap, QĐ 3638): the union of a group's sources
+#   (a multirange) is intersected with each row, so the cost grows with the rows, not with the pairs: at a
+#   factory every worker's shift overlaps hundreds of others', and pairing them cost seconds. The first
+#   overlap's F1 (`via`) is then chosen in Python (_vias_of), among the sources present at that instant.
+# - _PAIRS_SUM_SQL, with a minimum overlap, which is a property of one pair: the pairs joined by the hours both
+#   cover, then per link the first pair (DISTINCT ON), the last end and the covered time (intervals in order of
+#   start, each adding what reaches past the furthest end before it).
+# Both give what _level_evidence gives for the same rows; the property tests hold all three to the reference.
+_LEVEL_ROWS_SQL = """
 WITH q AS MATERIALIZED (
     SELECT * FROM unnest(%(g_idx)s::int[], %(g_venue)s::bigint[], %(g_s)s::timestamptz[], %(g_e)s::timestamptz[],
         %(g_open_after)s::timestamptz[], %(g_lo)s::timestamptz[], %(g_buffer)s::interval[])
@@ -397,10 +415,36 @@ WITH q AS MATERIALIZED (
     WHERE c.checked_out_at - c.checked_in_at > interval '24 hours' AND c.checked_out_at > q.s
 ), kept AS MATERIALIZED (
     SELECT o.idx, o.venue_id, o.id, o.person_id, o.checked_in_at AS s,
-        COALESCE(o.checked_out_at, o.checked_in_at + o.buffer) AS e,
+        GREATEST(o.checked_in_at, COALESCE(o.checked_out_at, o.checked_in_at + o.buffer)) AS e,
         (o.checked_out_at IS NULL OR o.checkout_kind = %(auto)s) AS assumed
     FROM other o WHERE NOT EXISTS (SELECT 1 FROM excluded x WHERE x.person_id = o.person_id)
-), src_hours AS (
+)"""
+
+# One row per link: person, the first overlap's venue, group and instant and the check-in that has it (the
+# lowest (instant, venue, check-in): `first`, compared as an array, in one pass with the other aggregates),
+# the last end, whole minutes covered, occasions, any end assumed.
+_COVER_SUM_SQL = """, cover AS MATERIALIZED (
+    SELECT idx, range_agg(tstzrange(s, e)) AS m, range_agg(tstzrange(s, e)) FILTER (WHERE assumed) AS assumed_m
+    FROM src GROUP BY idx
+), pieces AS (
+    SELECT k.person_id AS person, CASE WHEN %(level)s = 1 THEN k.venue_id ELSE 0 END AS gv, k.venue_id, k.idx,
+        k.id, tstzmultirange(tstzrange(k.s, k.e)) * c.m AS shared,
+        k.assumed OR COALESCE(tstzrange(k.s, k.e) && c.assumed_m, false) AS assumed
+    FROM kept k JOIN cover c USING (idx)
+    WHERE tstzrange(k.s, k.e) && c.m
+), totals AS (
+    SELECT person, min(ARRAY[(extract(epoch FROM lower(shared)) * 1000000)::bigint, venue_id, id, idx]) AS first,
+        min(lower(shared)) AS first_at, range_agg(shared) AS covered, count(DISTINCT id) AS occasions,
+        bool_or(assumed) AS assumed
+    FROM pieces GROUP BY person, gv
+)
+SELECT person, first[2], first[4]::int, first_at, first[3], upper(covered),
+    (SELECT floor(extract(epoch FROM sum(upper(r) - lower(r))) / 60)::int FROM unnest(covered) r),
+    occasions::int, assumed
+FROM totals
+"""
+
+_PAIRS_SUM_SQL = """, src_hours AS (
     SELECT src.*, hour FROM src, generate_series(
         floor(extract(epoch FROM src.s) / 3600)::bigint, ceil(extract(epoch FROM src.e) / 3600)::bigint - 1) hour
 ), kept_hours AS (
@@ -415,11 +459,11 @@ WITH q AS MATERIALIZED (
         AND LEAST(src.e, k.e) - GREATEST(src.s, k.s) > interval '0'
         AND LEAST(src.e, k.e) - GREATEST(src.s, k.s) >= %(min_overlap)s::interval
 ), reaches AS (
-    SELECT person, gv, ps, pe, pa, max(pe) OVER (PARTITION BY person, gv ORDER BY ps, pe
+    SELECT person, gv, ps, pe, pa, other_id, max(pe) OVER (PARTITION BY person, gv ORDER BY ps, pe
         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
     FROM pairs
 ), totals AS (
-    SELECT person, gv, max(pe) AS last_end, count(*) AS occasions, bool_or(pa) AS assumed,
+    SELECT person, gv, max(pe) AS last_end, count(DISTINCT other_id) AS occasions, bool_or(pa) AS assumed,
         sum(CASE WHEN reach IS NULL OR ps >= reach THEN pe - ps WHEN pe > reach THEN pe - reach
             ELSE interval '0' END) AS covered
     FROM reaches GROUP BY person, gv
@@ -442,7 +486,7 @@ def _level_evidence_in_database(
     excluded: set[int],
     min_overlap: dt.timedelta,
 ) -> list[Evidence]:
-    """What _level_evidence(_overlapping_pairs(...)) gives, computed by PostgreSQL (_EVIDENCE_SQL)."""
+    """What _level_evidence(_overlapping_pairs(...)) gives, computed by PostgreSQL (see _LEVEL_ROWS_SQL)."""
     groups, ranges = _source_groups(sources, venues=venues, longest_closed=longest_closed)
     if not ranges:
         return []
@@ -467,14 +511,21 @@ def _level_evidence_in_database(
         "level": level,
         "min_overlap": min_overlap,
     }
+    by_cover = min_overlap <= dt.timedelta(0)
+    sql = _LEVEL_ROWS_SQL.format(checkins=CheckIn._meta.db_table) + (_COVER_SUM_SQL if by_cover else _PAIRS_SUM_SQL)
     with transaction.atomic(), connection.cursor() as cursor:
+        _fast_times(cursor)
         # The planner's guesses for generate_series (1,000 rows a call) push the cost past jit_above_cost, and
         # compiling the plan costs more than running it.
         cursor.execute("SET LOCAL jit = off")
+        # A factory's F2 sort tens of thousands of rows: in memory, not in temporary files.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         # Never a prepared statement (settings: PG_PREPARE_THRESHOLD): a generic plan cannot see how long the
         # arrays are, and guessed 10 rows for each made a 50 ms statement take two seconds.
-        cursor.cursor.execute(_EVIDENCE_SQL.format(checkins=CheckIn._meta.db_table), params, prepare=False)
+        cursor.cursor.execute(sql, params, prepare=False)
         rows = cursor.fetchall()
+    if by_cover:
+        return _cover_evidence(rows, level=level, groups=groups)
     return [
         Evidence(
             level=level,
@@ -489,6 +540,50 @@ def _level_evidence_in_database(
         )
         for person, venue_id, via, start, end, minutes, occasions, assumed in rows
     ]
+
+
+def _cover_evidence(rows: list[tuple], *, level: int, groups: list[list[Presence]]) -> list[Evidence]:
+    """_COVER_SUM_SQL's rows as Evidence. Beyond level 1 the first overlap's F1 is the one _level_evidence
+    would name: of the sources present at its instant (a source whose pair starts there started at or before
+    it), the lowest (person, check-in). Rows that tie on (instant, venue) share that F1, so the lowest other
+    check-in, which the statement picks, settles the rest."""
+    vias = _vias_of([(idx, first_at) for _, _, idx, first_at, *_ in rows], groups) if level > 1 else {}
+    return [
+        Evidence(
+            level=level,
+            person_id=person,
+            venue_id=venue_id,
+            via_person_id=vias[(idx, first_at)][0] if level > 1 else None,
+            start=first_at,
+            end=last_end,
+            minutes=minutes,
+            occasions=occasions,
+            end_assumed=assumed,
+        )
+        for person, venue_id, idx, first_at, _, last_end, minutes, occasions, assumed in rows
+    ]
+
+
+def _vias_of(instants: list[tuple[int, dt.datetime]], groups: list[list[Presence]]) -> dict[tuple, tuple[int, int]]:
+    """For each (group, instant): the lowest (person, check-in) of the group's sources present then
+    (start <= instant < end). One sweep per group, instants in order, with a heap of the sources started."""
+    wanted: dict[int, set[dt.datetime]] = defaultdict(set)
+    for idx, instant in instants:
+        wanted[idx].add(instant)
+    answers = {}
+    for idx, times in wanted.items():
+        group = groups[idx]  # sorted by start (_source_groups)
+        started: list[tuple[int, int, dt.datetime]] = []
+        i = 0
+        for instant in sorted(times):
+            while i < len(group) and group[i].start <= instant:
+                p = group[i]
+                heapq.heappush(started, (p.person_id, p.checkin_id, p.end))
+                i += 1
+            while started[0][2] <= instant:  # gone before the instant: gone for every later one too
+                heapq.heappop(started)
+            answers[(idx, instant)] = started[0][:2]
+    return answers
 
 
 def quarantine_until(quarantine_start: dt.date | None, case: Case) -> dt.datetime:
@@ -572,17 +667,121 @@ def _contact_ids(persons: list[int]) -> dict[int, int]:
 
 def _evidence_write(*, case: Case, evidence: list[Evidence], venues: dict[int, _Venue], actor) -> tuple[int, int]:
     """What contact_link_add would do for each piece of evidence, in a few statements: one contact per person
-    (level the lowest of its links, exposure span widened by the evidence written now, status untouched), one
-    link per (contact, case, evidence key): added when new, brought up to date when the check-ins now say
-    more (a late upload), left alone when they say the same. Returns (links added, links updated). Runs
-    inside the caller's transaction.
+    (level the lowest of its links, exposure span widened to the evidence, status untouched), one link per
+    (contact, case, evidence key): added when new, brought up to date when the check-ins now say more (a late
+    upload), left alone when they say the same. Returns (links added, links updated). Runs inside the caller's
+    transaction.
 
-    Thousands of links are common (F2), so rows go in by raw multi-row statements (COPY on PostgreSQL):
-    the ORM's bulk_create and bulk_update took seconds for them."""
+    Thousands of links are common (F2): the ORM's bulk_create and bulk_update took seconds for them."""
     if not evidence:
         return 0, 0
     # Traces of one case one at a time (the link check below is then exact); other cases run alongside.
     Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).get()
+    created_by = (
+        actor.pk if getattr(actor, "is_authenticated", False) and not getattr(actor, "is_device", False) else None
+    )
+    if connection.vendor == "postgresql":
+        return _evidence_write_postgresql(case=case, evidence=evidence, venues=venues, created_by=created_by)
+    return _evidence_write_sqlite(case=case, evidence=evidence, venues=venues, created_by=created_by)
+
+
+_LINK_SOURCE, _LINK_SETTING = ContactLink.Source.CHECKIN.value, ContactLink.Setting.VENUE.value
+_CONTACT_COLUMNS = (
+    "person_id, area_path, level, first_exposure_at, last_exposure_at, created_at, status, dismissed_reason"
+)
+_LINK_COLUMNS = (
+    "contact_id, case_id, level, source, setting, evidence_key, via_id, venue_id, place, exposure_start,"
+    " exposure_end, overlap_minutes, occasions, end_assumed, note, created_at, created_by_id"
+)
+_LINK_SUMMARY = "via_id, venue_id, place, exposure_start, exposure_end, overlap_minutes, occasions, end_assumed"
+
+# PostgreSQL: the evidence goes in by COPY to a temporary table, and two statements do the rest where the
+# rows are. Persons and contacts are looked up one by one by their unique index (subqueries): a join would be
+# planned as a read of the whole table once the evidence has a few thousand rows. Contacts: inserted, or (ON
+# CONFLICT, also when another trace made the same person's meanwhile) level lowered and span widened, only
+# where that changes something, so that a second run writes nothing. Links: inserted, or brought up to date
+# where the summary differs; xmax = 0 tells an inserted row.
+_EVIDENCE_TABLE_SQL = """
+CREATE TEMPORARY TABLE tracing_evidence (
+    person_id bigint, level smallint, evidence_key text, via_person_id bigint, venue_id bigint, place text,
+    exposure_start timestamptz, exposure_end timestamptz, overlap_minutes int, occasions int, end_assumed boolean
+) ON COMMIT DROP
+"""
+_CONTACTS_UPSERT_SQL = f"""
+INSERT INTO {{contacts}} AS c ({_CONTACT_COLUMNS})
+SELECT e.person_id, (SELECT p.area_path FROM {{people}} p WHERE p.id = e.person_id), e.level, e.first, e.last,
+    %(now)s, 'candidate', ''
+FROM (
+    SELECT person_id, min(level) AS level, min(exposure_start) AS first, max(exposure_end) AS last
+    FROM tracing_evidence GROUP BY person_id
+) e
+ON CONFLICT (person_id) DO UPDATE SET level = LEAST(c.level, excluded.level),
+    first_exposure_at = LEAST(c.first_exposure_at, excluded.first_exposure_at),
+    last_exposure_at = GREATEST(c.last_exposure_at, excluded.last_exposure_at)
+WHERE c.level > excluded.level OR c.first_exposure_at IS NULL OR c.first_exposure_at > excluded.first_exposure_at
+    OR c.last_exposure_at IS NULL OR c.last_exposure_at < excluded.last_exposure_at
+"""
+_LINKS_UPSERT_SQL = f"""
+WITH written AS (
+    INSERT INTO {{links}} AS l ({_LINK_COLUMNS})
+    SELECT (SELECT c.id FROM {{contacts}} c WHERE c.person_id = e.person_id), %(case)s, e.level, %(source)s,
+        %(setting)s, e.evidence_key, (SELECT via.id FROM {{contacts}} via WHERE via.person_id = e.via_person_id),
+        e.venue_id, e.place, e.exposure_start, e.exposure_end, e.overlap_minutes, e.occasions, e.end_assumed, '',
+        %(now)s, %(created_by)s
+    FROM tracing_evidence e
+    ON CONFLICT (contact_id, case_id, evidence_key) DO UPDATE SET ({_LINK_SUMMARY}) = (
+        excluded.via_id, excluded.venue_id, excluded.place, excluded.exposure_start, excluded.exposure_end,
+        excluded.overlap_minutes, excluded.occasions, excluded.end_assumed)
+    WHERE (l.via_id, l.venue_id, l.exposure_start, l.exposure_end, l.overlap_minutes, l.occasions, l.end_assumed)
+        IS DISTINCT FROM (excluded.via_id, excluded.venue_id, excluded.exposure_start, excluded.exposure_end,
+        excluded.overlap_minutes, excluded.occasions, excluded.end_assumed)
+    RETURNING xmax = 0 AS added
+)
+SELECT count(*) FILTER (WHERE added), count(*) FILTER (WHERE NOT added) FROM written
+"""
+
+
+def _evidence_write_postgresql(
+    *, case: Case, evidence: list[Evidence], venues: dict[int, _Venue], created_by: int | None
+) -> tuple[int, int]:
+    tables = {"contacts": Contact._meta.db_table, "people": Person._meta.db_table, "links": ContactLink._meta.db_table}
+    params = {
+        "now": timezone.now(),
+        "case": case.pk,
+        "source": _LINK_SOURCE,
+        "setting": _LINK_SETTING,
+        "created_by": created_by,
+    }
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg's: COPY, and statements never prepared (see _level_evidence_in_database)
+        raw.execute(_EVIDENCE_TABLE_SQL)
+        with raw.copy("COPY tracing_evidence FROM STDIN") as copy:
+            for e in evidence:
+                copy.write_row(
+                    (
+                        e.person_id,
+                        e.level,
+                        e.evidence_key,
+                        e.via_person_id,
+                        e.venue_id,
+                        venues[e.venue_id].name[:255],
+                        e.start,
+                        e.end,
+                        e.minutes,
+                        e.occasions,
+                        e.end_assumed,
+                    )
+                )
+        raw.execute(_CONTACTS_UPSERT_SQL.format(**tables), params, prepare=False)
+        raw.execute(_LINKS_UPSERT_SQL.format(**tables), params, prepare=False)
+        added, updated = raw.fetchone()
+        raw.execute("DROP TABLE tracing_evidence")  # the transaction may go on to trace another case
+    return added, updated
+
+
+def _evidence_write_sqlite(
+    *, case: Case, evidence: list[Evidence], venues: dict[int, _Venue], created_by: int | None
+) -> tuple[int, int]:
     by_person: dict[int, list[Evidence]] = defaultdict(list)
     for e in evidence:
         by_person[e.person_id].append(e)
@@ -592,7 +791,6 @@ def _evidence_write(*, case: Case, evidence: list[Evidence], venues: dict[int, _
     now = timezone.now()
     adapt = connection.ops.adapt_datetimefield_value
     table = Contact._meta.db_table
-    fresh: set[int] = set()
     if missing:
         areas = dict(_where_in(Person.objects.values_list("id", "area_path"), "id", missing))
         rows = [
@@ -606,29 +804,14 @@ def _evidence_write(*, case: Case, evidence: list[Evidence], venues: dict[int, _
             )
             for person in missing
         ]
-        columns = (
-            "person_id, area_path, level, first_exposure_at, last_exposure_at, created_at, status, dismissed_reason"
-        )
         with connection.cursor() as cursor:
             # Another trace may create the same person's contact meanwhile: theirs stays, ours is skipped (and
             # widened below like any existing contact).
-            if connection.vendor == "postgresql":
-                cursor.execute(
-                    f"INSERT INTO {table} ({columns}) SELECT *, 'candidate', '' FROM unnest(%s::bigint[], %s::text[],"
-                    " %s::smallint[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[])"
-                    " ON CONFLICT (person_id) DO NOTHING RETURNING person_id, id",
-                    [list(column) for column in zip(*rows, strict=True)],
-                )
-                created = dict(cursor.fetchall())
-                # Made now from exactly this evidence: level and span are already right.
-                fresh = set(created.values())
-                ids.update(created)
-            else:
-                cursor.executemany(
-                    f"INSERT OR IGNORE INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, 'candidate', '')",
-                    rows,
-                )
-        ids.update(_contact_ids([p for p in missing if p not in ids]))
+            cursor.executemany(
+                f"INSERT OR IGNORE INTO {table} ({_CONTACT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, 'candidate', '')",
+                rows,
+            )
+        ids.update(_contact_ids(missing))
 
     have = {
         (contact_id, key): rest
@@ -646,12 +829,7 @@ def _evidence_write(*, case: Case, evidence: list[Evidence], venues: dict[int, _
         )
         .iterator()
     }
-    created_by = (
-        actor.pk if getattr(actor, "is_authenticated", False) and not getattr(actor, "is_device", False) else None
-    )
-    source, setting = ContactLink.Source.CHECKIN.value, ContactLink.Setting.VENUE.value
     inserts, updates = [], []
-    written: dict[int, list[Evidence]] = defaultdict(list)
     for e in evidence:
         contact_id = ids[e.person_id]
         key = e.evidence_key
@@ -660,65 +838,42 @@ def _evidence_write(*, case: Case, evidence: list[Evidence], venues: dict[int, _
         old = have.get((contact_id, key))
         if old == values:
             continue
-        written[contact_id].append(e)
         place = venues[e.venue_id].name[:255]
         row = [via, e.venue_id, place, adapt(e.start), adapt(e.end), e.minutes, e.occasions, e.end_assumed]
         if old is None:
-            inserts.append((contact_id, case.pk, e.level, source, setting, key, *row, "", adapt(now), created_by))
+            inserts.append(
+                (contact_id, case.pk, e.level, _LINK_SOURCE, _LINK_SETTING, key, *row, "", adapt(now), created_by)
+            )
         else:
             updates.append((contact_id, key, *row))
-    columns = (
-        "contact_id, case_id, level, source, setting, evidence_key, via_id, venue_id, place, exposure_start,"
-        " exposure_end, overlap_minutes, occasions, end_assumed, note, created_at, created_by_id"
-    )
-    link_table = ContactLink._meta.db_table
+    # Level down to the lowest link, exposure span widened to the evidence, only rows that change (so that a
+    # second run writes nothing).
+    widen = [
+        (
+            ids[person],
+            min(e.level for e in found),
+            adapt(min(e.start for e in found)),
+            adapt(max(e.end for e in found)),
+        )
+        for person, found in by_person.items()
+    ]
     with connection.cursor() as cursor:
-        if inserts and connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {link_table} ({columns}) FROM STDIN") as copy:
-                for row in inserts:
-                    copy.write_row(row)
-        elif inserts:
-            marks = ", ".join(["%s"] * 17)
-            cursor.executemany(f"INSERT INTO {link_table} ({columns}) VALUES ({marks})", inserts)
-        if updates:
-            cursor.executemany(
-                f"UPDATE {link_table} SET via_id = %s, venue_id = %s, place = %s, exposure_start = %s,"
-                " exposure_end = %s, overlap_minutes = %s, occasions = %s, end_assumed = %s"
-                " WHERE contact_id = %s AND case_id = %s AND evidence_key = %s",
-                [(*row, contact_id, case.pk, key) for contact_id, key, *row in updates],
-            )
-        # Level down to the lowest link, exposure span widened by the evidence written now, only rows that
-        # change (so that a second run writes nothing).
-        widen = [
-            (
-                contact_id,
-                min(e.level for e in new),
-                adapt(min(e.start for e in new)),
-                adapt(max(e.end for e in new)),
-            )
-            for contact_id, new in written.items()
-            if contact_id not in fresh
-        ]
-        if widen and connection.vendor == "postgresql":
-            cursor.execute(
-                f"UPDATE {table} c SET level = LEAST(c.level, u.level),"
-                " first_exposure_at = LEAST(c.first_exposure_at, u.first),"
-                " last_exposure_at = GREATEST(c.last_exposure_at, u.last)"
-                " FROM unnest(%s::bigint[], %s::smallint[], %s::timestamptz[], %s::timestamptz[])"
-                " AS u(id, level, first, last) WHERE c.id = u.id AND (c.level > u.level"
-                " OR c.first_exposure_at IS NULL OR c.first_exposure_at > u.first"
-                " OR c.last_exposure_at IS NULL OR c.last_exposure_at < u.last)",
-                [list(column) for column in zip(*widen, strict=True)],
-            )
-        elif widen:
-            cursor.executemany(
-                f"UPDATE {table} SET level = MIN(level, %s),"
-                " first_exposure_at = MIN(COALESCE(first_exposure_at, %s), %s),"
-                " last_exposure_at = MAX(COALESCE(last_exposure_at, %s), %s)"
-                " WHERE id = %s AND (level > %s OR first_exposure_at IS NULL OR first_exposure_at > %s"
-                " OR last_exposure_at IS NULL OR last_exposure_at < %s)",
-                [(level, first, first, last, last, cid, level, first, last) for cid, level, first, last in widen],
-            )
+        marks = ", ".join(["%s"] * 17)
+        cursor.executemany(f"INSERT INTO {ContactLink._meta.db_table} ({_LINK_COLUMNS}) VALUES ({marks})", inserts)
+        cursor.executemany(
+            f"UPDATE {ContactLink._meta.db_table} SET via_id = %s, venue_id = %s, place = %s, exposure_start = %s,"
+            " exposure_end = %s, overlap_minutes = %s, occasions = %s, end_assumed = %s"
+            " WHERE contact_id = %s AND case_id = %s AND evidence_key = %s",
+            [(*row, contact_id, case.pk, key) for contact_id, key, *row in updates],
+        )
+        cursor.executemany(
+            f"UPDATE {table} SET level = MIN(level, %s),"
+            " first_exposure_at = MIN(COALESCE(first_exposure_at, %s), %s),"
+            " last_exposure_at = MAX(COALESCE(last_exposure_at, %s), %s)"
+            " WHERE id = %s AND (level > %s OR first_exposure_at IS NULL OR first_exposure_at > %s"
+            " OR last_exposure_at IS NULL OR last_exposure_at < %s)",
+            [(level, first, first, last, last, cid, level, first, last) for cid, level, first, last in widen],
+        )
     return len(inserts), len(updates)
 
 

@@ -88,10 +88,21 @@ class CheckIn(models.Model):
             ),
         ]
         indexes = [
-            # Venue history and "active venues in the last 7 days".
-            models.Index(fields=["venue", "checked_in_at"]),
-            # A person's movements (tracing).
-            models.Index(fields=["person", "checked_in_at"]),
+            # Venue history, "active venues in the last 7 days", and tracing's reads of who was at a venue. The
+            # INCLUDE columns are what tracing reads of a visit (PostgreSQL only; SQLite ignores them): it then
+            # reads the index alone, where fetching each row from the table cost one page per row (a factory's
+            # fortnight is scattered over tens of thousands of pages). docs/cases.md, "Query plan".
+            models.Index(
+                fields=["venue", "checked_in_at"],
+                include=["id", "person", "checked_out_at", "checkout_kind"],
+                name="checkin_venue_time",
+            ),
+            # A person's movements (tracing), the same way.
+            models.Index(
+                fields=["person", "checked_in_at"],
+                include=["id", "venue", "checked_out_at", "checkout_kind"],
+                name="checkin_person_time",
+            ),
             # Area lists and statistics, and the retention purge (oldest first).
             models.Index(fields=["checked_in_at", "area_path"]),
             # The auto check-out sweep looks only at open visits.

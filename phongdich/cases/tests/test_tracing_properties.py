@@ -104,7 +104,7 @@ def reference_trace(
                     first[0],
                     max(piece[1] for piece in pieces),
                     len(covered) // 60,
-                    len(pieces),
+                    len({piece[5] for piece in pieces}),  # the person's check-ins that overlapped
                     any(piece[6] for piece in pieces),
                 )
             )
