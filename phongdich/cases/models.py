@@ -112,7 +112,11 @@ class Contact(models.Model):
         QUARANTINED = "quarantined", "Đang cách ly"
         RELEASED = "released", "Đã hết cách ly"
 
-    person = models.OneToOneField("people.Person", on_delete=models.PROTECT, related_name="contact")
+    # No database constraint to people, for the reason given at ContactLink (the tracer makes thousands of
+    # contacts from persons it has just read); Django applies PROTECT.
+    person = models.OneToOneField(
+        "people.Person", on_delete=models.PROTECT, related_name="contact", db_constraint=False
+    )
     # A trace may add thousands of contacts: only the area (work lists, scoping, counts per area) is indexed;
     # level and status are read within an area, where the area's index has already narrowed the rows.
     area_path = models.CharField(max_length=255, db_index=True)  # the person's area
@@ -158,10 +162,14 @@ class ContactLink(models.Model):
     # Tracing writes thousands of links per case (docs/cases.md "Tracing from check-ins"), and every index and
     # every foreign-key check is paid for each of them: contact and case are covered by the unique and
     # (case, level) indexes; via, venue and created_by are only followed from a link and get no index of their
-    # own, nor a database constraint (Django still applies their on_delete; the tracer takes them from rows it
-    # has just read, and the link keeps its own copy of the venue's name).
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="links", db_index=False)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links", db_index=False)
+    # own. None has a database constraint: a deferred check per row and key cost a factory's trace a third of a
+    # second at commit. Django still applies their on_delete (nothing deletes these rows but the ORM), and the
+    # tracer writes ids it has just read in the same transaction, the case's row locked; the link keeps its
+    # own copy of the venue's name.
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="links", db_index=False, db_constraint=False
+    )
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links", db_index=False, db_constraint=False)
     via = models.ForeignKey(
         Contact,
         null=True,

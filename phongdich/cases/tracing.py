@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -383,26 +382,40 @@ def _level_evidence(pairs: list[tuple[Presence, Presence]], *, level: int, min_o
     return found
 
 
-# PostgreSQL finds and sums up a level's evidence in one statement. _LEVEL_ROWS_SQL is the read: the rows of
-# each group's index range (the two branches of _overlap_sql), less the persons already found. Then one of two
-# ways to sum them up per link:
+# PostgreSQL keeps a trace's evidence where its rows are: in two temporary tables, `tracing_sources` (a
+# level's source presences, with their group) and `tracing_evidence` (one row per link found), from which the
+# writes upsert contacts and links (_evidence_write_postgresql). Nothing but the persons found and their first
+# exposure comes back to Python. A level is one statement: _LEVEL_ROWS_SQL reads the rows of each group's index
+# range (the two branches of _overlap_sql), less the persons already found; then one of two ways sums them up
+# per link and inserts it:
 # - _COVER_SUM_SQL, when any shared time counts (no minimum overlap, QĐ 3638): the union of a group's sources
 #   (a multirange) is intersected with each row, so the cost grows with the rows, not with the pairs: at a
 #   factory every worker's shift overlaps hundreds of others', and pairing them cost seconds. The first
-#   overlap's F1 (`via`) is then chosen in Python (_vias_of), among the sources present at that instant.
+#   overlap's F1 (`via`) is then looked up among the sources present at that instant.
 # - _PAIRS_SUM_SQL, with a minimum overlap, which is a property of one pair: the pairs joined by the hours both
 #   cover, then per link the first pair (DISTINCT ON), the last end and the covered time (intervals in order of
 #   start, each adding what reaches past the furthest end before it).
 # Both give what _level_evidence gives for the same rows; the property tests hold all three to the reference.
+_TRACE_TABLES_SQL = [
+    """CREATE TEMPORARY TABLE tracing_sources (
+        idx int, checkin_id bigint, person_id bigint, s timestamptz, e timestamptz, assumed boolean
+    ) ON COMMIT DROP""",
+    # The via look-up below: a group's sources in (person, check-in) order, the first present at an instant.
+    "CREATE INDEX ON tracing_sources (idx, person_id, checkin_id)",
+    """CREATE TEMPORARY TABLE tracing_evidence (
+        person_id bigint, level smallint, evidence_key text, via_person_id bigint, venue_id bigint,
+        exposure_start timestamptz, exposure_end timestamptz, overlap_minutes int, occasions int, end_assumed boolean
+    ) ON COMMIT DROP""",
+]
+_TRACE_TABLES_DROP_SQL = "DROP TABLE tracing_sources, tracing_evidence"
+
 _LEVEL_ROWS_SQL = """
 WITH q AS MATERIALIZED (
     SELECT * FROM unnest(%(g_idx)s::int[], %(g_venue)s::bigint[], %(g_s)s::timestamptz[], %(g_e)s::timestamptz[],
         %(g_open_after)s::timestamptz[], %(g_lo)s::timestamptz[], %(g_buffer)s::interval[])
         AS q(idx, venue_id, s, e, open_after, lo, buffer)
 ), src AS MATERIALIZED (
-    SELECT * FROM unnest(%(s_idx)s::int[], %(s_checkin)s::bigint[], %(s_person)s::bigint[],
-        %(s_start)s::timestamptz[], %(s_end)s::timestamptz[], %(s_assumed)s::boolean[])
-        AS src(idx, checkin_id, person_id, s, e, assumed)
+    SELECT * FROM tracing_sources
 ), excluded AS MATERIALIZED (
     SELECT DISTINCT unnest(%(excluded)s::bigint[]) AS person_id
 ), other AS (
@@ -420,15 +433,26 @@ WITH q AS MATERIALIZED (
     FROM other o WHERE NOT EXISTS (SELECT 1 FROM excluded x WHERE x.person_id = o.person_id)
 )"""
 
-# One row per link: person, the first overlap's venue, group and instant and the check-in that has it (the
-# lowest (instant, venue, check-in): `first`, compared as an array, in one pass with the other aggregates),
-# the last end, whole minutes covered, occasions, any end assumed.
-_COVER_SUM_SQL = """, cover AS MATERIALIZED (
+_EVIDENCE_INSERT = """INSERT INTO tracing_evidence (person_id, level, evidence_key, via_person_id, venue_id,
+    exposure_start, exposure_end, overlap_minutes, occasions, end_assumed)
+SELECT person, %(level)s::int,
+    CASE WHEN %(level)s::int = 1 THEN 'checkin:venue:' || venue_id ELSE 'checkin:level:' || %(level)s::int END,
+    CASE WHEN %(level)s::int > 1 THEN via END, venue_id, first_at, last_end, minutes, occasions, assumed
+FROM found
+RETURNING person_id, exposure_start"""
+
+# Per link: the first overlap's venue, group and instant, and the check-in that has it (the lowest (instant,
+# venue, check-in): `first`, compared as an array, in one pass with the other aggregates); the last end, whole
+# minutes covered, occasions, any end assumed. The first overlap's F1 is the lowest (person, check-in) of the
+# group's sources present at its instant (a source whose pair starts there started at or before it), as
+# _level_evidence names it; rows that tie on (instant, venue) share it, and the lowest check-in settles the rest.
+_COVER_SUM_SQL = (
+    """, cover AS MATERIALIZED (
     SELECT idx, range_agg(tstzrange(s, e)) AS m, range_agg(tstzrange(s, e)) FILTER (WHERE assumed) AS assumed_m
     FROM src GROUP BY idx
 ), pieces AS (
-    SELECT k.person_id AS person, CASE WHEN %(level)s = 1 THEN k.venue_id ELSE 0 END AS gv, k.venue_id, k.idx,
-        k.id, tstzmultirange(tstzrange(k.s, k.e)) * c.m AS shared,
+    SELECT k.person_id AS person, CASE WHEN %(level)s::int = 1 THEN k.venue_id ELSE 0 END AS gv, k.venue_id,
+        k.idx, k.id, tstzmultirange(tstzrange(k.s, k.e)) * c.m AS shared,
         k.assumed OR COALESCE(tstzrange(k.s, k.e) && c.assumed_m, false) AS assumed
     FROM kept k JOIN cover c USING (idx)
     WHERE tstzrange(k.s, k.e) && c.m
@@ -437,21 +461,28 @@ _COVER_SUM_SQL = """, cover AS MATERIALIZED (
         min(lower(shared)) AS first_at, range_agg(shared) AS covered, count(DISTINCT id) AS occasions,
         bool_or(assumed) AS assumed
     FROM pieces GROUP BY person, gv
+), found AS (
+    SELECT person, first[2] AS venue_id, first_at, upper(covered) AS last_end, occasions::int, assumed,
+        (SELECT floor(extract(epoch FROM sum(upper(r) - lower(r))) / 60)::int FROM unnest(covered) r) AS minutes,
+        CASE WHEN %(level)s::int > 1 THEN (
+            SELECT person_id FROM tracing_sources x WHERE x.idx = first[4] AND x.s <= first_at AND x.e > first_at
+            ORDER BY person_id, checkin_id LIMIT 1
+        ) END AS via
+    FROM totals
 )
-SELECT person, first[2], first[4]::int, first_at, first[3], upper(covered),
-    (SELECT floor(extract(epoch FROM sum(upper(r) - lower(r))) / 60)::int FROM unnest(covered) r),
-    occasions::int, assumed
-FROM totals
 """
+    + _EVIDENCE_INSERT
+)
 
-_PAIRS_SUM_SQL = """, src_hours AS (
+_PAIRS_SUM_SQL = (
+    """, src_hours AS (
     SELECT src.*, hour FROM src, generate_series(
         floor(extract(epoch FROM src.s) / 3600)::bigint, ceil(extract(epoch FROM src.e) / 3600)::bigint - 1) hour
 ), kept_hours AS (
     SELECT k.*, hour FROM kept k, generate_series(
         floor(extract(epoch FROM k.s) / 3600)::bigint, ceil(extract(epoch FROM k.e) / 3600)::bigint - 1) hour
 ), pairs AS (
-    SELECT k.person_id AS person, CASE WHEN %(level)s = 1 THEN k.venue_id ELSE 0 END AS gv, k.venue_id,
+    SELECT k.person_id AS person, CASE WHEN %(level)s::int = 1 THEN k.venue_id ELSE 0 END AS gv, k.venue_id,
         src.person_id AS via, src.checkin_id, k.id AS other_id,
         GREATEST(src.s, k.s) AS ps, LEAST(src.e, k.e) AS pe, src.assumed OR k.assumed AS pa
     FROM kept_hours k JOIN src_hours src ON src.idx = k.idx AND src.hour = k.hour
@@ -463,21 +494,25 @@ _PAIRS_SUM_SQL = """, src_hours AS (
         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
     FROM pairs
 ), totals AS (
-    SELECT person, gv, max(pe) AS last_end, count(DISTINCT other_id) AS occasions, bool_or(pa) AS assumed,
+    SELECT person, gv, max(pe) AS last_end, count(DISTINCT other_id)::int AS occasions, bool_or(pa) AS assumed,
         sum(CASE WHEN reach IS NULL OR ps >= reach THEN pe - ps WHEN pe > reach THEN pe - reach
             ELSE interval '0' END) AS covered
     FROM reaches GROUP BY person, gv
 ), firsts AS (
     SELECT DISTINCT ON (person, gv) person, gv, venue_id, via, ps
     FROM pairs ORDER BY person, gv, ps, venue_id, via, checkin_id, other_id
+), found AS (
+    SELECT f.person, f.venue_id, f.via, f.ps AS first_at, t.last_end, t.occasions, t.assumed,
+        floor(extract(epoch FROM t.covered) / 60)::int AS minutes
+    FROM firsts f JOIN totals t USING (person, gv)
 )
-SELECT f.person, f.venue_id, f.via, f.ps, t.last_end, floor(extract(epoch FROM t.covered) / 60)::int,
-    t.occasions::int, t.assumed
-FROM firsts f JOIN totals t USING (person, gv)
 """
+    + _EVIDENCE_INSERT
+)
 
 
-def _level_evidence_in_database(
+def _level_into_table(
+    cursor,
     sources: list[Presence],
     *,
     level: int,
@@ -485,13 +520,19 @@ def _level_evidence_in_database(
     longest_closed: dt.timedelta,
     excluded: set[int],
     min_overlap: dt.timedelta,
-) -> list[Evidence]:
-    """What _level_evidence(_overlapping_pairs(...)) gives, computed by PostgreSQL (see _LEVEL_ROWS_SQL)."""
+) -> dict[int, dt.datetime]:
+    """What _level_evidence(_overlapping_pairs(...)) finds, computed by PostgreSQL into tracing_evidence (see
+    _TRACE_TABLES_SQL); returns each person found with their first exposure."""
     groups, ranges = _source_groups(sources, venues=venues, longest_closed=longest_closed)
     if not ranges:
-        return []
+        return {}
+    raw = cursor.cursor
+    raw.execute("DELETE FROM tracing_sources")
+    with raw.copy("COPY tracing_sources FROM STDIN") as copy:
+        for idx, group in enumerate(groups):
+            for p in group:
+                copy.write_row((idx, p.checkin_id, p.person_id, p.start, p.end, p.end_assumed))
     g_idx, g_venue, g_s, g_e, g_open_after, g_lo = (list(column) for column in zip(*ranges, strict=True))
-    members = [(idx, p) for idx, group in enumerate(groups) for p in group]
     params = {
         "g_idx": g_idx,
         "g_venue": g_venue,
@@ -500,90 +541,20 @@ def _level_evidence_in_database(
         "g_open_after": g_open_after,
         "g_lo": g_lo,
         "g_buffer": [venues[venue_id].buffer for venue_id in g_venue],
-        "s_idx": [idx for idx, _ in members],
-        "s_checkin": [p.checkin_id for _, p in members],
-        "s_person": [p.person_id for _, p in members],
-        "s_start": [p.start for _, p in members],
-        "s_end": [p.end for _, p in members],
-        "s_assumed": [p.end_assumed for _, p in members],
         "excluded": sorted(excluded),
         "auto": AUTO,
         "level": level,
         "min_overlap": min_overlap,
     }
-    by_cover = min_overlap <= dt.timedelta(0)
-    sql = _LEVEL_ROWS_SQL.format(checkins=CheckIn._meta.db_table) + (_COVER_SUM_SQL if by_cover else _PAIRS_SUM_SQL)
-    with transaction.atomic(), connection.cursor() as cursor:
-        _fast_times(cursor)
-        # The planner's guesses for generate_series (1,000 rows a call) push the cost past jit_above_cost, and
-        # compiling the plan costs more than running it.
-        cursor.execute("SET LOCAL jit = off")
-        # A factory's F2 sort tens of thousands of rows: in memory, not in temporary files.
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        # Never a prepared statement (settings: PG_PREPARE_THRESHOLD): a generic plan cannot see how long the
-        # arrays are, and guessed 10 rows for each made a 50 ms statement take two seconds.
-        cursor.cursor.execute(sql, params, prepare=False)
-        rows = cursor.fetchall()
-    if by_cover:
-        return _cover_evidence(rows, level=level, groups=groups)
-    return [
-        Evidence(
-            level=level,
-            person_id=person,
-            venue_id=venue_id,
-            via_person_id=via if level > 1 else None,
-            start=start,
-            end=end,
-            minutes=minutes,
-            occasions=occasions,
-            end_assumed=assumed,
-        )
-        for person, venue_id, via, start, end, minutes, occasions, assumed in rows
-    ]
-
-
-def _cover_evidence(rows: list[tuple], *, level: int, groups: list[list[Presence]]) -> list[Evidence]:
-    """_COVER_SUM_SQL's rows as Evidence. Beyond level 1 the first overlap's F1 is the one _level_evidence
-    would name: of the sources present at its instant (a source whose pair starts there started at or before
-    it), the lowest (person, check-in). Rows that tie on (instant, venue) share that F1, so the lowest other
-    check-in, which the statement picks, settles the rest."""
-    vias = _vias_of([(idx, first_at) for _, _, idx, first_at, *_ in rows], groups) if level > 1 else {}
-    return [
-        Evidence(
-            level=level,
-            person_id=person,
-            venue_id=venue_id,
-            via_person_id=vias[(idx, first_at)][0] if level > 1 else None,
-            start=first_at,
-            end=last_end,
-            minutes=minutes,
-            occasions=occasions,
-            end_assumed=assumed,
-        )
-        for person, venue_id, idx, first_at, _, last_end, minutes, occasions, assumed in rows
-    ]
-
-
-def _vias_of(instants: list[tuple[int, dt.datetime]], groups: list[list[Presence]]) -> dict[tuple, tuple[int, int]]:
-    """For each (group, instant): the lowest (person, check-in) of the group's sources present then
-    (start <= instant < end). One sweep per group, instants in order, with a heap of the sources started."""
-    wanted: dict[int, set[dt.datetime]] = defaultdict(set)
-    for idx, instant in instants:
-        wanted[idx].add(instant)
-    answers = {}
-    for idx, times in wanted.items():
-        group = groups[idx]  # sorted by start (_source_groups)
-        started: list[tuple[int, int, dt.datetime]] = []
-        i = 0
-        for instant in sorted(times):
-            while i < len(group) and group[i].start <= instant:
-                p = group[i]
-                heapq.heappush(started, (p.person_id, p.checkin_id, p.end))
-                i += 1
-            while started[0][2] <= instant:  # gone before the instant: gone for every later one too
-                heapq.heappop(started)
-            answers[(idx, instant)] = started[0][:2]
-    return answers
+    summing = _COVER_SUM_SQL if min_overlap <= dt.timedelta(0) else _PAIRS_SUM_SQL
+    # Never a prepared statement (settings: PG_PREPARE_THRESHOLD): a generic plan cannot see how long the arrays
+    # are, and guessed 10 rows for each made a 50 ms statement take two seconds.
+    raw.execute(_LEVEL_ROWS_SQL.format(checkins=CheckIn._meta.db_table) + summing, params, prepare=False)
+    first: dict[int, dt.datetime] = {}
+    for person, start in raw.fetchall():
+        if person not in first or start < first[person]:
+            first[person] = start
+    return first
 
 
 def quarantine_until(quarantine_start: dt.date | None, case: Case) -> dt.datetime:
@@ -600,11 +571,13 @@ def quarantine_until(quarantine_start: dt.date | None, case: Case) -> dt.datetim
 @dataclass
 class _Found:
     case_presences: list[Presence]
-    evidence: list[Evidence]
     venues: dict[int, _Venue]
+    persons: dict[int, set[int]]  # level -> persons found at it
+    evidence: list[Evidence]  # SQLite's; PostgreSQL's stays in tracing_evidence
 
 
-def _trace(*, case: Case, max_level: int) -> _Found:
+def _trace(*, case: Case, max_level: int, cursor=None) -> _Found:
+    """Find the evidence level by level: with `cursor` (PostgreSQL) into tracing_evidence, without in Python."""
     buffers = open_checkin_buffers()
     longest = max_stay()
     min_overlap = min_overlap_for(case)
@@ -613,33 +586,40 @@ def _trace(*, case: Case, max_level: int) -> _Found:
     case_presences = [
         clipped for p in own.get(case.person_id, []) if (clipped := p.clipped(case.window_start, case.window_end))
     ]
-    evidence: list[Evidence] = []
-    contacts: dict[int, dict] = {}
+    found = _Found(case_presences, venues, defaultdict(set), [])
     excluded = {case.person_id}
     sources = case_presences
     for level in range(1, max_level + 1):
         if not sources:
             break
-        if connection.vendor == "postgresql":
-            found = _level_evidence_in_database(
-                sources, level=level, venues=venues, longest_closed=longest, excluded=excluded, min_overlap=min_overlap
+        if cursor is not None:
+            first_exposure = _level_into_table(
+                cursor,
+                sources,
+                level=level,
+                venues=venues,
+                longest_closed=longest,
+                excluded=excluded,
+                min_overlap=min_overlap,
             )
         else:
             pairs = _overlapping_pairs(sources, venues=venues, longest_closed=longest, excluded=excluded)
-            found = _level_evidence(pairs, level=level, min_overlap=min_overlap)
-        evidence += found
-        new_persons = {e.person_id for e in found}
-        excluded |= new_persons
-        if level == max_level or not new_persons:
+            evidence = _level_evidence(pairs, level=level, min_overlap=min_overlap)
+            found.evidence += evidence
+            first_exposure = {}
+            for e in evidence:
+                if e.person_id not in first_exposure or e.start < first_exposure[e.person_id]:
+                    first_exposure[e.person_id] = e.start
+        found.persons[level] = set(first_exposure)
+        excluded |= found.persons[level]
+        if level == max_level or not first_exposure:
             break
-        for row in _where_in(
-            Contact.objects.values("person_id", "status", "quarantine_start"), "person", sorted(new_persons)
-        ):
-            contacts[row["person_id"]] = row
-        first_exposure: dict[int, dt.datetime] = {}
-        for e in found:
-            if e.person_id not in first_exposure or e.start < first_exposure[e.person_id]:
-                first_exposure[e.person_id] = e.start
+        contacts = {
+            row["person_id"]: row
+            for row in _where_in(
+                Contact.objects.values("person_id", "status", "quarantine_start"), "person", sorted(first_exposure)
+            )
+        }
         # An official's "not a contact" ends the chain through that person.
         onward = {
             person: (start, quarantine_until(contacts.get(person, {}).get("quarantine_start"), case))
@@ -655,7 +635,7 @@ def _trace(*, case: Case, max_level: int) -> _Found:
             for p in their.get(person, [])
             if (clipped := p.clipped(start, until))
         ]
-    return _Found(case_presences, evidence, venues)
+    return found
 
 
 # --- Writes -------------------------------------------------------------------------------------------
@@ -663,26 +643,6 @@ def _trace(*, case: Case, max_level: int) -> _Found:
 
 def _contact_ids(persons: list[int]) -> dict[int, int]:
     return dict(_where_in(Contact.objects.values_list("person_id", "id"), "person", persons))
-
-
-def _evidence_write(*, case: Case, evidence: list[Evidence], venues: dict[int, _Venue], actor) -> tuple[int, int]:
-    """What contact_link_add would do for each piece of evidence, in a few statements: one contact per person
-    (level the lowest of its links, exposure span widened to the evidence, status untouched), one link per
-    (contact, case, evidence key): added when new, brought up to date when the check-ins now say more (a late
-    upload), left alone when they say the same. Returns (links added, links updated). Runs inside the caller's
-    transaction.
-
-    Thousands of links are common (F2): the ORM's bulk_create and bulk_update took seconds for them."""
-    if not evidence:
-        return 0, 0
-    # Traces of one case one at a time (the link check below is then exact); other cases run alongside.
-    Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).get()
-    created_by = (
-        actor.pk if getattr(actor, "is_authenticated", False) and not getattr(actor, "is_device", False) else None
-    )
-    if connection.vendor == "postgresql":
-        return _evidence_write_postgresql(case=case, evidence=evidence, venues=venues, created_by=created_by)
-    return _evidence_write_sqlite(case=case, evidence=evidence, venues=venues, created_by=created_by)
 
 
 _LINK_SOURCE, _LINK_SETTING = ContactLink.Source.CHECKIN.value, ContactLink.Setting.VENUE.value
@@ -695,18 +655,12 @@ _LINK_COLUMNS = (
 )
 _LINK_SUMMARY = "via_id, venue_id, place, exposure_start, exposure_end, overlap_minutes, occasions, end_assumed"
 
-# PostgreSQL: the evidence goes in by COPY to a temporary table, and two statements do the rest where the
-# rows are. Persons and contacts are looked up one by one by their unique index (subqueries): a join would be
-# planned as a read of the whole table once the evidence has a few thousand rows. Contacts: inserted, or (ON
-# CONFLICT, also when another trace made the same person's meanwhile) level lowered and span widened, only
-# where that changes something, so that a second run writes nothing. Links: inserted, or brought up to date
-# where the summary differs; xmax = 0 tells an inserted row.
-_EVIDENCE_TABLE_SQL = """
-CREATE TEMPORARY TABLE tracing_evidence (
-    person_id bigint, level smallint, evidence_key text, via_person_id bigint, venue_id bigint, place text,
-    exposure_start timestamptz, exposure_end timestamptz, overlap_minutes int, occasions int, end_assumed boolean
-) ON COMMIT DROP
-"""
+# PostgreSQL: two statements write what tracing_evidence holds where the rows are. Persons and contacts are
+# looked up one by one by their unique index (subqueries): a join would be planned as a read of the whole table
+# once the evidence has a few thousand rows. Contacts: inserted, or (ON CONFLICT, also when another trace
+# made the same person's meanwhile) level lowered and span widened, only where that changes something, so that
+# a second run writes nothing. Links: inserted, or brought up to date where the summary differs; xmax = 0 tells
+# an inserted row.
 _CONTACTS_UPSERT_SQL = f"""
 INSERT INTO {{contacts}} AS c ({_CONTACT_COLUMNS})
 SELECT e.person_id, (SELECT p.area_path FROM {{people}} p WHERE p.id = e.person_id), e.level, e.first, e.last,
@@ -714,7 +668,7 @@ SELECT e.person_id, (SELECT p.area_path FROM {{people}} p WHERE p.id = e.person_
 FROM (
     SELECT person_id, min(level) AS level, min(exposure_start) AS first, max(exposure_end) AS last
     FROM tracing_evidence GROUP BY person_id
-) e
+) e ORDER BY e.person_id  -- persons' rows and the unique index in order: fewer pages touched
 ON CONFLICT (person_id) DO UPDATE SET level = LEAST(c.level, excluded.level),
     first_exposure_at = LEAST(c.first_exposure_at, excluded.first_exposure_at),
     last_exposure_at = GREATEST(c.last_exposure_at, excluded.last_exposure_at)
@@ -725,10 +679,16 @@ _LINKS_UPSERT_SQL = f"""
 WITH written AS (
     INSERT INTO {{links}} AS l ({_LINK_COLUMNS})
     SELECT (SELECT c.id FROM {{contacts}} c WHERE c.person_id = e.person_id), %(case)s, e.level, %(source)s,
-        %(setting)s, e.evidence_key, (SELECT via.id FROM {{contacts}} via WHERE via.person_id = e.via_person_id),
-        e.venue_id, e.place, e.exposure_start, e.exposure_end, e.overlap_minutes, e.occasions, e.end_assumed, '',
-        %(now)s, %(created_by)s
+        %(setting)s, e.evidence_key, via.id, e.venue_id, v.place, e.exposure_start, e.exposure_end,
+        e.overlap_minutes, e.occasions, e.end_assumed, '', %(now)s, %(created_by)s
     FROM tracing_evidence e
+    -- Thousands of F2 came through a few hundred F1 and venues: each of those looked up once.
+    LEFT JOIN (
+        SELECT id, left(name, 255) AS place FROM {{venues}} WHERE id IN (SELECT venue_id FROM tracing_evidence)
+    ) v ON v.id = e.venue_id
+    LEFT JOIN (
+        SELECT person_id, id FROM {{contacts}} WHERE person_id IN (SELECT via_person_id FROM tracing_evidence)
+    ) via ON via.person_id = e.via_person_id
     ON CONFLICT (contact_id, case_id, evidence_key) DO UPDATE SET ({_LINK_SUMMARY}) = (
         excluded.via_id, excluded.venue_id, excluded.place, excluded.exposure_start, excluded.exposure_end,
         excluded.overlap_minutes, excluded.occasions, excluded.end_assumed)
@@ -741,10 +701,14 @@ SELECT count(*) FILTER (WHERE added), count(*) FILTER (WHERE NOT added) FROM wri
 """
 
 
-def _evidence_write_postgresql(
-    *, case: Case, evidence: list[Evidence], venues: dict[int, _Venue], created_by: int | None
-) -> tuple[int, int]:
-    tables = {"contacts": Contact._meta.db_table, "people": Person._meta.db_table, "links": ContactLink._meta.db_table}
+def _evidence_write_postgresql(cursor, *, case: Case, created_by: int | None) -> tuple[int, int]:
+    """_evidence_write_sqlite's result from tracing_evidence. Returns (links added, links updated)."""
+    tables = {
+        "contacts": Contact._meta.db_table,
+        "people": Person._meta.db_table,
+        "links": ContactLink._meta.db_table,
+        "venues": Venue._meta.db_table,
+    }
     params = {
         "now": timezone.now(),
         "case": case.pk,
@@ -752,36 +716,22 @@ def _evidence_write_postgresql(
         "setting": _LINK_SETTING,
         "created_by": created_by,
     }
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # psycopg's: COPY, and statements never prepared (see _level_evidence_in_database)
-        raw.execute(_EVIDENCE_TABLE_SQL)
-        with raw.copy("COPY tracing_evidence FROM STDIN") as copy:
-            for e in evidence:
-                copy.write_row(
-                    (
-                        e.person_id,
-                        e.level,
-                        e.evidence_key,
-                        e.via_person_id,
-                        e.venue_id,
-                        venues[e.venue_id].name[:255],
-                        e.start,
-                        e.end,
-                        e.minutes,
-                        e.occasions,
-                        e.end_assumed,
-                    )
-                )
-        raw.execute(_CONTACTS_UPSERT_SQL.format(**tables), params, prepare=False)
-        raw.execute(_LINKS_UPSERT_SQL.format(**tables), params, prepare=False)
-        added, updated = raw.fetchone()
-        raw.execute("DROP TABLE tracing_evidence")  # the transaction may go on to trace another case
-    return added, updated
+    raw = cursor.cursor
+    raw.execute(_CONTACTS_UPSERT_SQL.format(**tables), params, prepare=False)
+    raw.execute(_LINKS_UPSERT_SQL.format(**tables), params, prepare=False)
+    return raw.fetchone()
 
 
 def _evidence_write_sqlite(
     *, case: Case, evidence: list[Evidence], venues: dict[int, _Venue], created_by: int | None
 ) -> tuple[int, int]:
+    """What contact_link_add would do for each piece of evidence, in a few statements: one contact per person
+    (level the lowest of its links, exposure span widened to the evidence, status untouched), one link per
+    (contact, case, evidence key): added when new, brought up to date when the check-ins now say more (a late
+    upload), left alone when they say the same. Returns (links added, links updated). The ORM's bulk_create and
+    bulk_update took seconds for thousands of links."""
+    if not evidence:
+        return 0, 0
     by_person: dict[int, list[Evidence]] = defaultdict(list)
     for e in evidence:
         by_person[e.person_id].append(e)
@@ -916,24 +866,41 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
     recorded as the case's traced_at and the notices' published_at.
     """
     now = now or timezone.now()
-    found = _trace(case=case, max_level=tracing_max_level())
+    created_by = (
+        actor.pk if getattr(actor, "is_authenticated", False) and not getattr(actor, "is_device", False) else None
+    )
+    max_level = tracing_max_level()
     with transaction.atomic():
-        links_added, links_updated = _evidence_write(
-            case=case, evidence=found.evidence, venues=found.venues, actor=actor
-        )
+        # Traces of one case one at a time (their link checks are then exact); other cases run alongside.
+        Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).get()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                _fast_times(cursor)
+                # The planner's guesses for generate_series (1,000 rows a call) push the cost past
+                # jit_above_cost, and compiling the plan costs more than running it. A factory's F2 sort tens of
+                # thousands of rows: in memory, not in temporary files.
+                cursor.execute("SET LOCAL jit = off")
+                cursor.execute("SET LOCAL work_mem = '64MB'")
+                for statement in _TRACE_TABLES_SQL:
+                    cursor.execute(statement)
+                found = _trace(case=case, max_level=max_level, cursor=cursor)
+                links_added, links_updated = _evidence_write_postgresql(cursor, case=case, created_by=created_by)
+                cursor.execute(_TRACE_TABLES_DROP_SQL)  # the transaction may go on to trace another case
+        else:
+            found = _trace(case=case, max_level=max_level)
+            links_added, links_updated = _evidence_write_sqlite(
+                case=case, evidence=found.evidence, venues=found.venues, created_by=created_by
+            )
         notices_added = _notices_write(case=case, presences=found.case_presences, venues=found.venues, now=now)
         Case.objects.filter(pk=case.pk).update(traced_at=now)
         case.traced_at = now
-        by_level: dict[int, set[int]] = defaultdict(set)
-        for e in found.evidence:
-            by_level[e.level].add(e.person_id)
         outcome = TraceOutcome(
-            contacts_found=sum(len(p) for p in by_level.values()),
+            contacts_found=sum(len(p) for p in found.persons.values()),
             links_added=links_added,
             links_updated=links_updated,
             notices_added=notices_added,
-            f1=len(by_level[1]),
-            f2=len(by_level[2]),
+            f1=len(found.persons.get(1, ())),
+            f2=len(found.persons.get(2, ())),
         )
         audit_record(
             actor=actor,
