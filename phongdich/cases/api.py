@@ -82,8 +82,8 @@ class ContactLinkOutput(serializers.Serializer):
     exposure_end = serializers.DateTimeField(allow_null=True)
     overlap_minutes = serializers.IntegerField(allow_null=True, help_text="Time the occasions cover together")
     occasions = serializers.IntegerField(
-        help_text="How many overlaps this evidence sums up (check-in tracing); the start is the first's, the end"
-        " the last's"
+        help_text="How many of the contact's check-ins this evidence sums up (check-in tracing); the start is the"
+        " first overlap's, the end the last's"
     )
     end_assumed = serializers.BooleanField()
     note = serializers.CharField()

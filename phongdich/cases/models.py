@@ -198,8 +198,8 @@ class ContactLink(models.Model):
     overlap_minutes = models.PositiveIntegerField(null=True, blank=True)
     # Tracing sums up evidence (docs/cases.md, "Evidence"): an F1's link stands for every time it shared one
     # venue with the case, an F2's for every time it met any F1 of the case. exposure_start/end then span the
-    # first to the last of them, overlap_minutes is the time they cover together, `occasions` how many there
-    # were; venue, place and via are those of the first.
+    # first to the last of them, overlap_minutes is the time they cover together, `occasions` how many of the
+    # contact's check-ins they come from; venue, place and via are those of the first.
     occasions = models.PositiveIntegerField(default=1)
     # True when an end time was assumed (check-in without check-out): the buffer of its venue type.
     end_assumed = models.BooleanField(default=False)
