@@ -668,7 +668,7 @@ SELECT e.person_id, (SELECT p.area_path FROM {{people}} p WHERE p.id = e.person_
 FROM (
     SELECT person_id, min(level) AS level, min(exposure_start) AS first, max(exposure_end) AS last
     FROM tracing_evidence GROUP BY person_id
-) e ORDER BY e.person_id  -- persons' rows and the unique index in order: fewer pages touched
+) e ORDER BY e.person_id  -- in order: fewer pages touched, and row locks in one order for every trace
 ON CONFLICT (person_id) DO UPDATE SET level = LEAST(c.level, excluded.level),
     first_exposure_at = LEAST(c.first_exposure_at, excluded.first_exposure_at),
     last_exposure_at = GREATEST(c.last_exposure_at, excluded.last_exposure_at)
