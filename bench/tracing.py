@@ -12,14 +12,17 @@ before onset, or 14 days before the sample, and no minimum overlap: the most tra
 
 Then, in a fresh process per province: `--cases` random cases (a random check-in's person, sampled 1-4 days
 later, symptomatic 60% of the time) are traced one by one with `case_trace_checkins` (p50, p95); the
-contacts are deleted; `--batch` other cases are traced by `tracing_run_task` in-process (the task's code
-path, without a broker). growth_10x = p50 at full size / p50 at a tenth. Its last lines are, per database:
+contacts are deleted; `--batch` other cases are traced as a batch run: with `--batch-workers` N > 1 (the
+default when Redis answers: one per core) through Redis to a Celery worker of N processes, the run split into
+N parts (TRACING_BATCH_PARTS), as in production; with 1, by `tracing_run_task` in-process.
+growth_10x = p50 at full size / p50 at a tenth. Its last lines are, per database:
 
     RESULT db=<...> checkins=<n> trace_one_p50_ms=<n> trace_one_p95_ms=<n> trace_1000_cases_s=<n>
            growth_10x=<n> peak_rss_mb=<n>                                      (on one line)
 
 Usage: .venv/bin/python bench/tracing.py [--db postgresql|sqlite|both] [--scale 1] [--people 1000000]
        [--venues 100000] [--checkins 10000000] [--days 21] [--cases 200] [--batch 1000] [--keep]
+       [--batch-workers N]
 docs/benchmarks.md, "Tracing", says what each figure means, the targets and the latest run.
 """
 
@@ -41,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_URL = "postgres://postgres@127.0.0.1:5432/{name}"
 SEED = 20210914
+BENCH_BROKER = "redis://127.0.0.1:6379/14"  # a database of its own, emptied before each batch
 
 # code: share of venues, popularity of one venue, local arrival windows (from h, to h, weight), stay minutes.
 VENUE_KINDS = {
@@ -98,6 +102,15 @@ def postgres_answers() -> bool:
         with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
             return True
     except psycopg.Error:
+        return False
+
+
+def redis_answers() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(BENCH_BROKER, socket_connect_timeout=2).ping())
+    except redis.RedisError:
         return False
 
 
@@ -535,14 +548,34 @@ def clean_traces() -> None:
                 cursor.execute(f"DELETE FROM {table}")
 
 
+def start_worker(processes: int) -> subprocess.Popen:
+    """A Celery worker with `processes` processes on the bench's broker and database, once it answers."""
+    from phongdich.config.celery import app
+
+    app.control.purge()  # nothing left over from an earlier run
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "phongdich", "worker", "--concurrency", str(processes),
+         "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
+        cwd=ROOT,
+    )  # fmt: skip
+    for _ in range(120):
+        if app.control.ping(timeout=0.5):
+            return worker
+        if worker.poll() is not None:
+            raise SystemExit(f"the Celery worker exited ({worker.returncode})")
+    worker.terminate()
+    raise SystemExit("the Celery worker did not answer within a minute")
+
+
 def internal_trace(cases_n: int, batch_n: int) -> dict:
     import django
 
     django.setup()
+    from django.conf import settings
     from tqdm import tqdm
 
     from phongdich.cases.models import TracingRun
-    from phongdich.cases.tasks import tracing_run_task
+    from phongdich.cases.tasks import tracing_run_start, tracing_run_task
     from phongdich.cases.tracing import case_trace_checkins
     from phongdich.checkins.models import CheckIn
 
@@ -566,12 +599,28 @@ def internal_trace(cases_n: int, batch_n: int) -> dict:
     clean_traces()  # the batch starts from no contacts, as the single runs did
 
     batch = make_cases(batch_n, rng, 100_000)
-    run = TracingRun.objects.create(total=len(batch))
-    run.cases.set(batch)
-    started = time.perf_counter()
-    tracing_run_task(run.pk)
-    batch_s = time.perf_counter() - started
-    run.refresh_from_db()
+    workers = settings.TRACING_BATCH_PARTS
+    if workers > 1:
+        # The production path: the run's task and its parts through the broker to a worker with one process
+        # per part (docs/cases.md, "The batch task").
+        worker = start_worker(workers)
+        try:
+            started = time.perf_counter()
+            run = tracing_run_start(actor=None, cases=batch)
+            while run.status not in (TracingRun.Status.DONE, TracingRun.Status.FAILED):
+                time.sleep(0.2)
+                run.refresh_from_db()
+            batch_s = time.perf_counter() - started
+        finally:
+            worker.terminate()
+            worker.wait(timeout=60)
+    else:
+        run = TracingRun.objects.create(total=len(batch))
+        run.cases.set(batch)
+        started = time.perf_counter()
+        tracing_run_task(run.pk)
+        batch_s = time.perf_counter() - started
+        run.refresh_from_db()
     clean_traces()
     if run.status != TracingRun.Status.DONE:
         raise SystemExit(f"the batch run ended {run.status}: {run.error}")
@@ -593,6 +642,7 @@ def internal_trace(cases_n: int, batch_n: int) -> dict:
         "links_max": max(links),
         "batch_s": batch_s,
         "batch_cases": len(batch),
+        "batch_workers": workers,
         "batch_links": run.links_added,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -618,6 +668,8 @@ def bench_database(db: str, args: argparse.Namespace) -> str:
             max(1, round(n * args.scale / factor)) for n in (args.people, args.venues, args.checkins)
         )
         env = target_env(db, name)
+        if args.batch_workers > 1:
+            env.update(CELERY_BROKER_URL=BENCH_BROKER, TRACING_BATCH_PARTS=str(args.batch_workers))
         if args.keep and exists(db, name):
             log(f"{db} {label}: reusing {name} (--keep)")
         else:
@@ -633,7 +685,8 @@ def bench_database(db: str, args: argparse.Namespace) -> str:
             f"{db} {label}: {r['checkins']:,} check-ins; one case p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms,"
             f" max {r['max_ms']:.0f} ms; F1 median {r['f1_median']:.0f} (p95 {r['f1_p95']:.0f}), F2 median"
             f" {r['f2_median']:.0f} (p95 {r['f2_p95']:.0f}), links median {r['links_median']:.0f} (max"
-            f" {r['links_max']}); {r['batch_cases']} cases in {r['batch_s']:.1f} s ({r['batch_links']:,} links);"
+            f" {r['links_max']}); {r['batch_cases']} cases in {r['batch_s']:.1f} s by {r['batch_workers']} process(es)"
+            f" ({r['batch_links']:,} links);"
             f" RSS {r['rss_mb']:.0f} MB"
         )
         if not args.keep:
@@ -659,7 +712,19 @@ def main(argv=None) -> int:
     parser.add_argument("--cases", type=int, default=200, help="cases traced one by one (p50, p95)")
     parser.add_argument("--batch", type=int, default=1000, help="cases traced by the batch task")
     parser.add_argument("--keep", action="store_true", help="reuse (and keep) the generated databases")
+    parser.add_argument(
+        "--batch-workers",
+        type=int,
+        default=None,
+        help="worker processes for the batch, through Redis; default: the cores if Redis answers, else 1 (in-process)",
+    )
     args = parser.parse_args(argv)
+    if args.batch_workers is None:
+        args.batch_workers = (os.cpu_count() or 1) if redis_answers() else 1
+    log(
+        f"batch: {args.batch_workers} worker process(es)"
+        + (f" through {BENCH_BROKER}" if args.batch_workers > 1 else ", in-process")
+    )
     lines = []
     for db in ["sqlite", "postgresql"] if args.db == "both" else [args.db]:
         if db == "postgresql" and not postgres_answers():

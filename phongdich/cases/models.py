@@ -253,6 +253,9 @@ class TracingRun(models.Model):
     done = models.PositiveIntegerField(default=0)
     contacts_found = models.PositiveIntegerField(default=0)
     links_added = models.PositiveIntegerField(default=0)
+    # The run's cases are traced in `parts` tasks side by side (TRACING_BATCH_PARTS); it is done when all are.
+    parts = models.PositiveSmallIntegerField(default=1)
+    parts_done = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

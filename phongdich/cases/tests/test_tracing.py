@@ -503,6 +503,48 @@ def test_a_tracing_run_traces_every_case_with_progress(world, settings, django_c
     assert ContactLink.objects.count() == 6
 
 
+def test_a_run_in_parts_traces_each_case_once_and_is_done_when_every_part_is(
+    world, settings, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.TRACING_BATCH_PARTS = 2
+    persons = [world.person(f"F0 {i}") for i in range(5)]
+    neighbour = world.person("Hàng xóm")
+    for i, person in enumerate(persons):
+        world.visit(person, world.market, 100 * i, 100 * i + 60)
+        world.visit(neighbour, world.market, 100 * i, 100 * i + 60)
+    cases = [world.case(person) for person in persons]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = tracing_run_start(actor=None, cases=cases)
+
+    run.refresh_from_db()
+    # Case i: the neighbour (F1), and the persons of the later cases, whom the neighbour met afterwards (F2).
+    assert (run.status, run.parts, run.parts_done, run.done, run.total) == ("done", 2, 2, 5, 5)
+    assert run.links_added == ContactLink.objects.count() == 5 + (4 + 3 + 2 + 1 + 0)
+    assert all(c.traced_at for c in Case.objects.all())
+
+
+def test_a_part_stops_before_its_next_case_when_another_part_has_failed(world, monkeypatch):
+    first, second = world.case(world.person("F0 a")), world.case(world.person("F0 b"))
+    run = TracingRun.objects.create(total=2, parts=2, status=TracingRun.Status.RUNNING)
+    run.cases.set([first, second])
+
+    def trace_while_the_other_part_fails(**kwargs):
+        outcome = case_trace_checkins(**kwargs)
+        TracingRun.objects.filter(pk=run.pk).update(status=TracingRun.Status.FAILED, error="RuntimeError: other part")
+        return outcome
+
+    monkeypatch.setattr(tasks, "case_trace_checkins", trace_while_the_other_part_fails)
+
+    assert tasks.tracing_run_part_task(run.pk, [first.pk, second.pk]) == {"status": "failed"}
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.traced_at and second.traced_at is None
+    run.refresh_from_db()
+    assert (run.status, run.done, run.parts_done, run.error) == ("failed", 1, 0, "RuntimeError: other part")
+
+
 def test_a_tracing_run_that_fails_says_why(world, settings, monkeypatch, django_capture_on_commit_callbacks):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     case = world.case(world.person("F0"))
