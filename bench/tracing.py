@@ -13,8 +13,9 @@ before onset, or 14 days before the sample, and no minimum overlap: the most tra
 Then, in a fresh process per province: `--cases` random cases (a random check-in's person, sampled 1-4 days
 later, symptomatic 60% of the time) are traced one by one with `case_trace_checkins` (p50, p95); the
 contacts are deleted; `--batch` other cases are traced as a batch run: with `--batch-workers` N > 1 (the
-default when Redis answers: one per core) through Redis to a Celery worker of N processes, the run split into
-N parts (TRACING_BATCH_PARTS), as in production; with 1, by `tracing_run_task` in-process.
+default on PostgreSQL when Redis answers: one per core) through Redis to a Celery worker of N processes, the
+run split into N parts (TRACING_BATCH_PARTS), as in production; with 1, and on SQLite (one writer at a time), by
+`tracing_run_task` in-process.
 growth_10x = p50 at full size / p50 at a tenth. Its last lines are, per database:
 
     RESULT db=<...> checkins=<n> trace_one_p50_ms=<n> trace_one_p95_ms=<n> trace_1000_cases_s=<n>
@@ -668,7 +669,7 @@ def bench_database(db: str, args: argparse.Namespace) -> str:
             max(1, round(n * args.scale / factor)) for n in (args.people, args.venues, args.checkins)
         )
         env = target_env(db, name)
-        if args.batch_workers > 1:
+        if args.batch_workers > 1 and db == "postgresql":  # SQLite has one writer at a time: in-process
             env.update(CELERY_BROKER_URL=BENCH_BROKER, TRACING_BATCH_PARTS=str(args.batch_workers))
         if args.keep and exists(db, name):
             log(f"{db} {label}: reusing {name} (--keep)")
@@ -716,13 +717,13 @@ def main(argv=None) -> int:
         "--batch-workers",
         type=int,
         default=None,
-        help="worker processes for the batch, through Redis; default: the cores if Redis answers, else 1 (in-process)",
+        help="PostgreSQL: worker processes for the batch, through Redis; default: the cores if Redis answers, else 1",
     )
     args = parser.parse_args(argv)
     if args.batch_workers is None:
         args.batch_workers = (os.cpu_count() or 1) if redis_answers() else 1
     log(
-        f"batch: {args.batch_workers} worker process(es)"
+        f"batch on PostgreSQL: {args.batch_workers} worker process(es)"
         + (f" through {BENCH_BROKER}" if args.batch_workers > 1 else ", in-process")
     )
     lines = []

@@ -14,13 +14,17 @@ The algorithm, the settings and the query plan are in docs/cases.md, "Tracing fr
    presence. Everything is keyed (evidence_key, notice (case, venue, start)), so a second run adds nothing.
 
 One query fetches a level's overlapping check-ins for all its presences at once, by ranges of the
-(venue, checked_in_at) index; `reference_trace` is the brute-force definition the tests hold it to.
+(venue, checked_in_at) index. With no minimum overlap, each is intersected with the union of the sources it may
+meet (no pairs are formed); with one, the pairs are. PostgreSQL does all of it in the database, the evidence
+kept in temporary tables up to the writes; SQLite in Python. `reference_trace` (tests) is the brute-force
+definition both are held to.
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -255,7 +259,7 @@ def _presences_of(
 
 
 def _overlap_sql(rows: int) -> str:
-    """SQLite's read of `rows` ranges (PostgreSQL does the same in _EVIDENCE_SQL)."""
+    """SQLite's read of `rows` ranges (PostgreSQL does the same in _LEVEL_ROWS_SQL)."""
     table = CheckIn._meta.db_table
     values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * rows)
     columns = "q.idx, c.id, c.person_id, c.checked_in_at, c.checked_out_at, c.checkout_kind"
@@ -305,15 +309,14 @@ def _source_groups(
     return groups, ranges
 
 
-def _overlapping_pairs(
+def _level_rows(
     sources: list[Presence], *, venues: dict[int, _Venue], longest_closed: dt.timedelta, excluded: set[int]
-) -> list[tuple[Presence, Presence]]:
-    """Every (source, other) pair of presences at the same venue sharing a positive time, `other` being a
-    check-in of anybody not in `excluded` (found at an earlier level, or the case: most of the rows at a
-    school or a factory, skipped before any work is spent on them). SQLite's path; PostgreSQL's is
-    _level_evidence_in_database."""
+) -> tuple[list[list[Presence]], list[tuple[int, Presence]]]:
+    """The sources' groups (_source_groups), and every presence at a group's venue that may share time with
+    it, as (group index, presence), of anybody not in `excluded` (found at an earlier level, or the case: most
+    of the rows at a school or a factory, skipped before any work is spent on them). SQLite's read; PostgreSQL's
+    is _LEVEL_ROWS_SQL."""
     groups, ranges = _source_groups(sources, venues=venues, longest_closed=longest_closed)
-    pairs: list[tuple[Presence, Presence]] = []
     rows = []
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
@@ -323,13 +326,11 @@ def _overlapping_pairs(
                 params += [idx, venue_id, adapt(s), adapt(e), adapt(open_after), adapt(lo)]
             cursor.execute(_overlap_sql(len(chunk)), params)
             rows += cursor.fetchall()
-    starts = [[p.start for p in group] for group in groups]
-    longest_source = [max(p.end - p.start for p in group) for group in groups]
+    others = []
     for idx, checkin_id, person_id, t_in, t_out, kind in rows:
         if person_id in excluded:
             continue
-        group = groups[idx]
-        venue_id = group[0].venue_id
+        venue_id = groups[idx][0].venue_id
         other = presence_of(
             checkin_id=checkin_id,
             person_id=person_id,
@@ -339,6 +340,19 @@ def _overlapping_pairs(
             checkout_kind=kind,
             buffer=venues[venue_id].buffer,
         )
+        others.append((idx, other))
+    return groups, others
+
+
+def _overlapping_pairs(
+    groups: list[list[Presence]], others: list[tuple[int, Presence]]
+) -> list[tuple[Presence, Presence]]:
+    """Every (source, other) pair of _level_rows' presences sharing a positive time."""
+    starts = [[p.start for p in group] for group in groups]
+    longest_source = [max(p.end - p.start for p in group) for group in groups]
+    pairs: list[tuple[Presence, Presence]] = []
+    for idx, other in others:
+        group = groups[idx]
         # Only sources that start before the other presence ends, and late enough to still be there when it
         # starts (none lasts longer than the group's longest) can overlap it.
         first = bisect.bisect_right(starts[idx], other.start - longest_source[idx])
@@ -347,6 +361,71 @@ def _overlapping_pairs(
             if source.end > other.start:
                 pairs.append((source, other))
     return pairs
+
+
+def _union(intervals: Iterable[tuple[dt.datetime, dt.datetime]]) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The intervals merged where they overlap or touch, in order."""
+    merged: list[list[dt.datetime]] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
+def _within(cover: list[tuple[dt.datetime, dt.datetime]], starts: list[dt.datetime], p: Presence) -> list[tuple]:
+    """The parts of [p.start, p.end) inside `cover` (a _union, `starts` its starts)."""
+    parts = []
+    for start, end in cover[max(0, bisect.bisect_right(starts, p.start) - 1) : bisect.bisect_left(starts, p.end)]:
+        lo, hi = max(start, p.start), min(end, p.end)
+        if hi > lo:
+            parts.append((lo, hi))
+    return parts
+
+
+def _level_evidence_by_cover(
+    groups: list[list[Presence]], others: list[tuple[int, Presence]], *, level: int
+) -> list[Evidence]:
+    """What _level_evidence(_overlapping_pairs(...)) gives when any shared time counts (no minimum overlap),
+    without forming the pairs, as _COVER_SUM_SQL does: each presence is intersected with the union of its
+    group's sources. The first overlap's F1 is the lowest (person, check-in) of the sources present at its
+    instant (a source whose pair starts there started at or before it); rows that tie on (instant, venue) share
+    it, and the lowest other check-in settles the rest."""
+    covers = [_union((p.start, p.end) for p in group) for group in groups]
+    assumed_covers = [_union((p.start, p.end) for p in group if p.end_assumed) for group in groups]
+    cover_starts = [[start for start, _ in cover] for cover in covers]
+    assumed_starts = [[start for start, _ in cover] for cover in assumed_covers]
+    pieces: dict[tuple, list] = defaultdict(list)
+    for idx, other in others:
+        shared = _within(covers[idx], cover_starts[idx], other)
+        if not shared:
+            continue
+        assumed = other.end_assumed or bool(_within(assumed_covers[idx], assumed_starts[idx], other))
+        key = (other.person_id, other.venue_id) if level == 1 else (other.person_id,)
+        pieces[key].append((idx, other, shared, assumed))
+    firsts = {
+        key: min((shared[0][0], other.venue_id, other.checkin_id, idx) for idx, other, shared, _ in rows)
+        for key, rows in pieces.items()
+    }
+    vias = _vias_of([(idx, instant) for instant, _, _, idx in firsts.values()], groups) if level > 1 else {}
+    found = []
+    for key, rows in pieces.items():
+        instant, venue_id, _, idx = firsts[key]
+        found.append(
+            Evidence(
+                level=level,
+                person_id=key[0],
+                venue_id=venue_id,
+                via_person_id=vias[(idx, instant)][0] if level > 1 else None,
+                start=instant,
+                end=max(shared[-1][1] for _, _, shared, _ in rows),
+                minutes=union_minutes([part for _, _, shared, _ in rows for part in shared]),
+                occasions=len({other.checkin_id for _, other, _, _ in rows}),
+                end_assumed=any(assumed for *_, assumed in rows),
+            )
+        )
+    return found
 
 
 def _level_evidence(pairs: list[tuple[Presence, Presence]], *, level: int, min_overlap) -> list[Evidence]:
@@ -380,6 +459,28 @@ def _level_evidence(pairs: list[tuple[Presence, Presence]], *, level: int, min_o
             )
         )
     return found
+
+
+def _vias_of(instants: list[tuple[int, dt.datetime]], groups: list[list[Presence]]) -> dict[tuple, tuple[int, int]]:
+    """For each (group, instant): the lowest (person, check-in) of the group's sources present then
+    (start <= instant < end). One sweep per group, instants in order, with a heap of the sources started."""
+    wanted: dict[int, set[dt.datetime]] = defaultdict(set)
+    for idx, instant in instants:
+        wanted[idx].add(instant)
+    answers = {}
+    for idx, times in wanted.items():
+        group = groups[idx]  # sorted by start (_source_groups)
+        started: list[tuple[int, int, dt.datetime]] = []
+        i = 0
+        for instant in sorted(times):
+            while i < len(group) and group[i].start <= instant:
+                p = group[i]
+                heapq.heappush(started, (p.person_id, p.checkin_id, p.end))
+                i += 1
+            while started[0][2] <= instant:  # gone before the instant: gone for every later one too
+                heapq.heappop(started)
+            answers[(idx, instant)] = started[0][:2]
+    return answers
 
 
 # PostgreSQL keeps a trace's evidence where its rows are: in two temporary tables, `tracing_sources` (a
@@ -603,8 +704,11 @@ def _trace(*, case: Case, max_level: int, cursor=None) -> _Found:
                 min_overlap=min_overlap,
             )
         else:
-            pairs = _overlapping_pairs(sources, venues=venues, longest_closed=longest, excluded=excluded)
-            evidence = _level_evidence(pairs, level=level, min_overlap=min_overlap)
+            groups, others = _level_rows(sources, venues=venues, longest_closed=longest, excluded=excluded)
+            if min_overlap > dt.timedelta(0):
+                evidence = _level_evidence(_overlapping_pairs(groups, others), level=level, min_overlap=min_overlap)
+            else:
+                evidence = _level_evidence_by_cover(groups, others, level=level)
             found.evidence += evidence
             first_exposure = {}
             for e in evidence:
