@@ -177,6 +177,13 @@ def _aware(value) -> dt.datetime:
     return value
 
 
+def _sqlite_time(value: dt.datetime) -> str:
+    """An aware datetime as Django stores it in SQLite (UTC, naive, str()): what adapt_datetimefield_value
+    returns, at a fifth of its cost, which was a fifth of a trace on SQLite (a contact and a link each take a
+    few)."""
+    return str(value.astimezone(dt.UTC).replace(tzinfo=None))
+
+
 def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -318,7 +325,7 @@ def _level_rows(
     is _LEVEL_ROWS_SQL."""
     groups, ranges = _source_groups(sources, venues=venues, longest_closed=longest_closed)
     rows = []
-    adapt = connection.ops.adapt_datetimefield_value
+    adapt = _sqlite_time
     with connection.cursor() as cursor:
         for chunk in _chunks(ranges):
             params = []
@@ -843,7 +850,7 @@ def _evidence_write_sqlite(
     ids = _contact_ids(persons)
     missing = [p for p in persons if p not in ids]
     now = timezone.now()
-    adapt = connection.ops.adapt_datetimefield_value
+    adapt = _sqlite_time
     table = Contact._meta.db_table
     if missing:
         areas = dict(_where_in(Person.objects.values_list("id", "area_path"), "id", missing))
