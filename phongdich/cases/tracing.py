@@ -126,18 +126,20 @@ class Evidence:
         return f"checkin:venue:{self.venue_id}" if self.level == 1 else f"checkin:level:{self.level}"
 
 
+def _union(intervals: Iterable[tuple[dt.datetime, dt.datetime]]) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The intervals merged where they overlap or touch, in order."""
+    merged: list[list[dt.datetime]] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
 def union_minutes(spans: list[tuple[dt.datetime, dt.datetime]]) -> int:
     """Whole minutes covered by the union of these intervals (two check-ins of one visit count once)."""
-    total = dt.timedelta(0)
-    reach = None
-    for start, end in sorted(spans):
-        if reach is None or start >= reach:
-            total += end - start
-            reach = end
-        elif end > reach:
-            total += end - reach
-            reach = end
-    return total // dt.timedelta(minutes=1)
+    return sum((end - start for start, end in _union(spans)), dt.timedelta(0)) // dt.timedelta(minutes=1)
 
 
 @dataclass
@@ -150,9 +152,9 @@ class TraceOutcome:
     f2: int = 0
 
 
-def presence_of(
-    *, checkin_id, person_id, venue_id, checked_in_at, checked_out_at, checkout_kind, buffer: dt.timedelta
-) -> Presence:
+def presence_of(checkin_id, person_id, venue_id, checked_in_at, checked_out_at, checkout_kind, buffer) -> Presence:
+    """A check-in row as a presence, its times as the database gives them (SQLite: UTC text)."""
+    checked_in_at, checked_out_at = _aware(checked_in_at), _aware(checked_out_at)
     if checked_out_at is None:
         return Presence(checkin_id, person_id, venue_id, checked_in_at, checked_in_at + buffer, True)
     return Presence(checkin_id, person_id, venue_id, checked_in_at, checked_out_at, checkout_kind == AUTO)
@@ -251,17 +253,7 @@ def _presences_of(
                 venue = venues.get(venue_id)
                 if venue is None:
                     venue = venues[venue_id] = _Venue(name, area_path, buffers.get(type_code, dt.timedelta(0)))
-                found[person_id].append(
-                    presence_of(
-                        checkin_id=checkin_id,
-                        person_id=person_id,
-                        venue_id=venue_id,
-                        checked_in_at=_aware(t_in),
-                        checked_out_at=_aware(t_out),
-                        checkout_kind=kind,
-                        buffer=venue.buffer,
-                    )
-                )
+                found[person_id].append(presence_of(checkin_id, person_id, venue_id, t_in, t_out, kind, venue.buffer))
     return found
 
 
@@ -325,12 +317,11 @@ def _level_rows(
     is _LEVEL_ROWS_SQL."""
     groups, ranges = _source_groups(sources, venues=venues, longest_closed=longest_closed)
     rows = []
-    adapt = _sqlite_time
     with connection.cursor() as cursor:
         for chunk in _chunks(ranges):
             params = []
-            for idx, venue_id, s, e, open_after, lo in chunk:
-                params += [idx, venue_id, adapt(s), adapt(e), adapt(open_after), adapt(lo)]
+            for idx, venue_id, *times in chunk:
+                params += [idx, venue_id, *map(_sqlite_time, times)]
             cursor.execute(_overlap_sql(len(chunk)), params)
             rows += cursor.fetchall()
     others = []
@@ -338,16 +329,7 @@ def _level_rows(
         if person_id in excluded:
             continue
         venue_id = groups[idx][0].venue_id
-        other = presence_of(
-            checkin_id=checkin_id,
-            person_id=person_id,
-            venue_id=venue_id,
-            checked_in_at=_aware(t_in),
-            checked_out_at=_aware(t_out),
-            checkout_kind=kind,
-            buffer=venues[venue_id].buffer,
-        )
-        others.append((idx, other))
+        others.append((idx, presence_of(checkin_id, person_id, venue_id, t_in, t_out, kind, venues[venue_id].buffer)))
     return groups, others
 
 
@@ -368,17 +350,6 @@ def _overlapping_pairs(
             if source.end > other.start:
                 pairs.append((source, other))
     return pairs
-
-
-def _union(intervals: Iterable[tuple[dt.datetime, dt.datetime]]) -> list[tuple[dt.datetime, dt.datetime]]:
-    """The intervals merged where they overlap or touch, in order."""
-    merged: list[list[dt.datetime]] = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return [(start, end) for start, end in merged]
 
 
 def _within(cover: list[tuple[dt.datetime, dt.datetime]], starts: list[dt.datetime], p: Presence) -> list[tuple]:

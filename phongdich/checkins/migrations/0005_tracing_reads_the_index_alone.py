@@ -11,21 +11,21 @@ from django.db import migrations, models
 LONG_STAY_WHERE = "checked_out_at - checked_in_at > interval '24 hours'"  # as in 0004
 
 
-def long_stay_covering(apps, schema_editor):
+def _long_stay_index(schema_editor, include: str) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("DROP INDEX IF EXISTS checkin_long_stay")
         schema_editor.execute(
-            "CREATE INDEX checkin_long_stay ON checkins_checkin (venue_id, checked_in_at)"
-            f" INCLUDE (id, person_id, checked_out_at, checkout_kind) WHERE {LONG_STAY_WHERE}"
+            f"CREATE INDEX checkin_long_stay ON checkins_checkin (venue_id, checked_in_at) {include}"
+            f" WHERE {LONG_STAY_WHERE}"
         )
+
+
+def long_stay_covering(apps, schema_editor):
+    _long_stay_index(schema_editor, "INCLUDE (id, person_id, checked_out_at, checkout_kind)")
 
 
 def long_stay_plain(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP INDEX IF EXISTS checkin_long_stay")
-        schema_editor.execute(
-            f"CREATE INDEX checkin_long_stay ON checkins_checkin (venue_id, checked_in_at) WHERE {LONG_STAY_WHERE}"
-        )
+    _long_stay_index(schema_editor, "")
 
 
 class Migration(migrations.Migration):
