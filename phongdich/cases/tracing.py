@@ -386,7 +386,7 @@ def _level_evidence_by_cover(
         key: min((shared[0][0], other.venue_id, other.checkin_id, idx) for idx, other, shared, _ in rows)
         for key, rows in pieces.items()
     }
-    vias = _vias_of([(idx, instant) for instant, _, _, idx in firsts.values()], groups) if level > 1 else {}
+    via_at = _via_at(_via_segments(groups)) if level > 1 else None
     found = []
     for key, rows in pieces.items():
         instant, venue_id, _, idx = firsts[key]
@@ -395,7 +395,7 @@ def _level_evidence_by_cover(
                 level=level,
                 person_id=key[0],
                 venue_id=venue_id,
-                via_person_id=vias[(idx, instant)][0] if level > 1 else None,
+                via_person_id=via_at(idx, instant) if via_at else None,
                 start=instant,
                 end=max(shared[-1][1] for _, _, shared, _ in rows),
                 minutes=union_minutes([part for _, _, shared, _ in rows for part in shared]),
@@ -439,30 +439,50 @@ def _level_evidence(pairs: list[tuple[Presence, Presence]], *, level: int, min_o
     return found
 
 
-def _vias_of(instants: list[tuple[int, dt.datetime]], groups: list[list[Presence]]) -> dict[tuple, tuple[int, int]]:
-    """For each (group, instant): the lowest (person, check-in) of the group's sources present then
-    (start <= instant < end). One sweep per group, instants in order, with a heap of the sources started."""
-    wanted: dict[int, set[dt.datetime]] = defaultdict(set)
-    for idx, instant in instants:
-        wanted[idx].add(instant)
-    answers = {}
-    for idx, times in wanted.items():
-        group = groups[idx]  # sorted by start (_source_groups)
-        started: list[tuple[int, int, dt.datetime]] = []
+def _via_segments(groups: list[list[Presence]]) -> list[tuple[int, dt.datetime, dt.datetime, int]]:
+    """Who an F2 met first, for every instant a group's sources cover: (group, start, end, person), the person
+    being the lowest of the sources present over [start, end) (the lowest (person, check-in) names that person).
+    One sweep per group over its sources' starts and ends, with a heap of the sources started; neighbouring
+    spans of one person are merged. A level's F2 then look their F1 up by instant (_via_at, or a join on
+    PostgreSQL) instead of searching the sources for each of them."""
+    segments = []
+    for idx, group in enumerate(groups):  # each sorted by start (_source_groups)
+        bounds = sorted({t for p in group for t in (p.start, p.end)})
+        present: list[tuple[int, dt.datetime]] = []
         i = 0
-        for instant in sorted(times):
-            while i < len(group) and group[i].start <= instant:
-                p = group[i]
-                heapq.heappush(started, (p.person_id, p.checkin_id, p.end))
+        for start, end in zip(bounds, bounds[1:], strict=False):
+            while i < len(group) and group[i].start <= start:
+                heapq.heappush(present, (group[i].person_id, group[i].end))
                 i += 1
-            while started[0][2] <= instant:  # gone before the instant: gone for every later one too
-                heapq.heappop(started)
-            answers[(idx, instant)] = started[0][:2]
-    return answers
+            while present and present[0][1] <= start:  # gone: gone for every later span too
+                heapq.heappop(present)
+            if not present:
+                continue  # a gap between sources: nobody to meet
+            person = present[0][0]
+            if segments and segments[-1][0] == idx and segments[-1][3] == person and segments[-1][2] == start:
+                segments[-1] = (idx, segments[-1][1], end, person)
+            else:
+                segments.append((idx, start, end, person))
+    return segments
 
 
-# PostgreSQL keeps a trace's evidence where its rows are: in two temporary tables, `tracing_sources` (a
-# level's source presences, with their group) and `tracing_evidence` (one row per link found), from which the
+def _via_at(segments: list[tuple[int, dt.datetime, dt.datetime, int]]):
+    """A look-up (group, instant) -> person over _via_segments."""
+    by_group: dict[int, tuple[list[dt.datetime], list[int]]] = defaultdict(lambda: ([], []))
+    for idx, start, _, person in segments:
+        by_group[idx][0].append(start)
+        by_group[idx][1].append(person)
+
+    def via(idx: int, instant: dt.datetime) -> int:
+        starts, persons = by_group[idx]
+        return persons[bisect.bisect_right(starts, instant) - 1]
+
+    return via
+
+
+# PostgreSQL keeps a trace's evidence where its rows are: in temporary tables, `tracing_sources` (a level's
+# source presences, with their group), `tracing_vias` (_via_segments) and `tracing_evidence` (one row per link
+# found), from which the
 # writes upsert contacts and links (_evidence_write_postgresql). Nothing but the persons found and their first
 # exposure comes back to Python. A level is one statement: _LEVEL_ROWS_SQL reads the rows of each group's index
 # range (the two branches of _overlap_sql), less the persons already found; then one of two ways sums them up
@@ -470,7 +490,8 @@ def _vias_of(instants: list[tuple[int, dt.datetime]], groups: list[list[Presence
 # - _COVER_SUM_SQL, when any shared time counts (no minimum overlap, QĐ 3638): the union of a group's sources
 #   (a multirange) is intersected with each row, so the cost grows with the rows, not with the pairs: at a
 #   factory every worker's shift overlaps hundreds of others', and pairing them cost seconds. The first
-#   overlap's F1 (`via`) is then looked up among the sources present at that instant.
+#   overlap's F1 (`via`) is then joined from the span of tracing_vias holding that instant (one hash join:
+#   a search of the sources per F2 cost a factory's trace 70 ms).
 # - _PAIRS_SUM_SQL, with a minimum overlap, which is a property of one pair: the pairs joined by the hours both
 #   cover, then per link the first pair (DISTINCT ON), the last end and the covered time (intervals in order of
 #   start, each adding what reaches past the furthest end before it).
@@ -479,14 +500,14 @@ _TRACE_TABLES_SQL = [
     """CREATE TEMPORARY TABLE tracing_sources (
         idx int, checkin_id bigint, person_id bigint, s timestamptz, e timestamptz, assumed boolean
     ) ON COMMIT DROP""",
-    # The via look-up below: a group's sources in (person, check-in) order, the first present at an instant.
-    "CREATE INDEX ON tracing_sources (idx, person_id, checkin_id)",
+    # From level 2: who is met first over each span of a group's time (_via_segments).
+    "CREATE TEMPORARY TABLE tracing_vias (idx int, s timestamptz, e timestamptz, person_id bigint) ON COMMIT DROP",
     """CREATE TEMPORARY TABLE tracing_evidence (
         person_id bigint, level smallint, evidence_key text, via_person_id bigint, venue_id bigint,
         exposure_start timestamptz, exposure_end timestamptz, overlap_minutes int, occasions int, end_assumed boolean
     ) ON COMMIT DROP""",
 ]
-_TRACE_TABLES_DROP_SQL = "DROP TABLE tracing_sources, tracing_evidence"
+_TRACE_TABLES_DROP_SQL = "DROP TABLE tracing_sources, tracing_vias, tracing_evidence"
 
 _LEVEL_ROWS_SQL = """
 WITH q AS MATERIALIZED (
@@ -524,7 +545,8 @@ RETURNING person_id, exposure_start"""
 # venue, check-in): `first`, compared as an array, in one pass with the other aggregates); the last end, whole
 # minutes covered, occasions, any end assumed. The first overlap's F1 is the lowest (person, check-in) of the
 # group's sources present at its instant (a source whose pair starts there started at or before it), as
-# _level_evidence names it; rows that tie on (instant, venue) share it, and the lowest check-in settles the rest.
+# _level_evidence names it: tracing_vias holds it per span; rows that tie on (instant, venue) share it, and the
+# lowest check-in settles the rest.
 _COVER_SUM_SQL = (
     """, cover AS MATERIALIZED (
     SELECT idx, range_agg(tstzrange(s, e)) AS m, range_agg(tstzrange(s, e)) FILTER (WHERE assumed) AS assumed_m
@@ -543,11 +565,8 @@ _COVER_SUM_SQL = (
 ), found AS (
     SELECT person, first[2] AS venue_id, first_at, upper(covered) AS last_end, occasions::int, assumed,
         (SELECT floor(extract(epoch FROM sum(upper(r) - lower(r))) / 60)::int FROM unnest(covered) r) AS minutes,
-        CASE WHEN %(level)s::int > 1 THEN (
-            SELECT person_id FROM tracing_sources x WHERE x.idx = first[4] AND x.s <= first_at AND x.e > first_at
-            ORDER BY person_id, checkin_id LIMIT 1
-        ) END AS via
-    FROM totals
+        v.person_id AS via
+    FROM totals LEFT JOIN tracing_vias v ON v.idx = first[4] AND v.s <= first_at AND v.e > first_at
 )
 """
     + _EVIDENCE_INSERT
@@ -611,6 +630,11 @@ def _level_into_table(
         for idx, group in enumerate(groups):
             for p in group:
                 copy.write_row((idx, p.checkin_id, p.person_id, p.start, p.end, p.end_assumed))
+    raw.execute("DELETE FROM tracing_vias")
+    if level > 1:
+        with raw.copy("COPY tracing_vias FROM STDIN") as copy:
+            for row in _via_segments(groups):
+                copy.write_row(row)
     g_idx, g_venue, g_s, g_e, g_open_after, g_lo = (list(column) for column in zip(*ranges, strict=True))
     params = {
         "g_idx": g_idx,
