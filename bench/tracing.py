@@ -672,7 +672,10 @@ def bench_database(db: str, args: argparse.Namespace) -> str:
         if args.batch_workers > 1 and db == "postgresql":  # SQLite has one writer at a time: in-process
             env.update(CELERY_BROKER_URL=BENCH_BROKER, TRACING_BATCH_PARTS=str(args.batch_workers))
         if args.keep and exists(db, name):
-            log(f"{db} {label}: reusing {name} (--keep)")
+            log(f"{db} {label}: reusing {name} (--keep), migrated to the code's schema")
+            subprocess.run(
+                [sys.executable, "-m", "django", "migrate", "--verbosity", "0"], cwd=ROOT, env=env, check=True
+            )
         else:
             log(f"{db} {label}: generating {name}")
             recreate(db, name)

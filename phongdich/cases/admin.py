@@ -8,12 +8,14 @@ from django.contrib import admin
 from phongdich.core.admin import AuditedReadOnlyAdmin
 
 from .models import Case, Cluster, Contact, ContactLink, ExposureNotice, InfectiousWindowRule, TracingRun
-from .selectors import cases_visible_q
+from .selectors import CONTACT_AREA, cases_visible_q
 
 
 class _Scoped(AuditedReadOnlyAdmin):
+    area_field = "area_path"  # the path that scopes a row to the official's area
+
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(cases_visible_q(request.user))
+        return super().get_queryset(request).filter(cases_visible_q(request.user, self.area_field))
 
 
 class ContactLinkInline(admin.TabularInline):
@@ -53,7 +55,9 @@ class CaseAdmin(_Scoped):
 
 @admin.register(Contact)
 class ContactAdmin(_Scoped):
-    list_display = ["id", "level", "status", "area_path", "first_exposure_at", "quarantine_end"]
+    area_field = CONTACT_AREA
+    list_display = ["id", "level", "status", CONTACT_AREA, "first_exposure_at", "quarantine_end"]
+    list_select_related = ["person"]
     list_filter = ["level", "status"]
     raw_id_fields = ["person", "status_changed_by"]
     inlines = [ContactLinkInline]

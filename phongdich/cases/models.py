@@ -102,7 +102,9 @@ class Contact(models.Model):
     """A person exposed to one or more cases: one row per person, however many links (ContactLink).
 
     `level` is the lowest level of its links (1 = F1). Tracing never changes the status an official set:
-    a dismissed contact stays dismissed when tracing runs again.
+    a dismissed contact stays dismissed when tracing runs again. A contact belongs to its person's area
+    (`area_path`, read through the person, for scoping, work lists and counts): no copy to write for each of
+    the thousands of F2 a trace may add, and none to go stale when the person moves.
     """
 
     class Status(models.TextChoices):
@@ -117,9 +119,8 @@ class Contact(models.Model):
     person = models.OneToOneField(
         "people.Person", on_delete=models.PROTECT, related_name="contact", db_constraint=False
     )
-    # A trace may add thousands of contacts: only the area (work lists, scoping, counts per area) is indexed;
-    # level and status are read within an area, where the area's index has already narrowed the rows.
-    area_path = models.CharField(max_length=255, db_index=True)  # the person's area
+    # A trace may add thousands of contacts: no index but the person's; level and status are read within an
+    # area, where the people's area index has already narrowed the rows.
     level = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CANDIDATE)
     dismissed_reason = models.CharField(max_length=500, blank=True)
@@ -135,6 +136,10 @@ class Contact(models.Model):
 
     def __str__(self):
         return f"F{self.level} {self.person_id}"
+
+    @property
+    def area_path(self) -> str:
+        return self.person.area_path
 
 
 class ContactLink(models.Model):

@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, Q, QuerySet, Value
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Value
 from django.utils import timezone
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
@@ -38,6 +38,9 @@ def _id(value) -> int:
     if not 1 <= value <= MAX_ID:
         raise ApplicationError(core_errors.NOT_FOUND)
     return value
+
+
+CONTACT_AREA = "person__area_path"  # a contact's area is its person's (Contact.area_path)
 
 
 def cases_visible_q(viewer, field_name: str = "area_path") -> Q:
@@ -212,7 +215,7 @@ def case_exposure_notices(*, case: Case) -> QuerySet[ExposureNotice]:
 def contact_get(*, viewer, contact_id, ip: str | None = None) -> Contact:
     """One contact of the viewer's area with its person; not_found otherwise. Audited as `cases.contact.viewed`."""
     contact = (
-        Contact.objects.filter(cases_visible_q(viewer), pk=_id(contact_id))
+        Contact.objects.filter(cases_visible_q(viewer, CONTACT_AREA), pk=_id(contact_id))
         .select_related("person__address_area", "status_changed_by")
         .first()
     )
@@ -239,7 +242,7 @@ def contact_worklist(
     status: "open" (candidate, confirmed, quarantined), "all" or one status; level: 1, 2, ... or None.
     Unknown values give cases_invalid_filter. The caller audits what it shows or exports.
     """
-    contacts = Contact.objects.filter(cases_visible_q(viewer))
+    contacts = Contact.objects.filter(cases_visible_q(viewer, CONTACT_AREA))
     status = status or "open"
     if status not in WORKLIST_STATUS_FILTERS:
         raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"status": status[:40]})
@@ -256,8 +259,8 @@ def contact_worklist(
             raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"level": level})
         contacts = contacts.filter(level=level)
     if area is not None:
-        contacts = contacts.filter(area_path__startswith=area.path)
-    return contacts.select_related("person__address_area").order_by("area_path", "level", "person__name_folded", "id")
+        contacts = contacts.filter(person__area_path__startswith=area.path)
+    return contacts.select_related("person__address_area").order_by(CONTACT_AREA, "level", "person__name_folded", "id")
 
 
 def worklist_cases(contacts) -> dict[int, list[str]]:
@@ -295,11 +298,11 @@ def _counts_by_path(area_path: str) -> dict[tuple[str, int], int]:
         .values_list("area_path", "level", "n")
     )
     contacts = (
-        Contact.objects.filter(area_path__startswith=area_path, status__in=OPEN_CONTACT_STATUSES)
+        Contact.objects.filter(person__area_path__startswith=area_path, status__in=OPEN_CONTACT_STATUSES)
         .order_by()
-        .values("area_path", "level")
+        .values(path=F(CONTACT_AREA), contact_level=F("level"))
         .annotate(n=Count("id"))
-        .values_list("area_path", "level", "n")
+        .values_list("path", "contact_level", "n")
     )
     return {(path, level): n for path, level, n in cases.union(contacts, all=True)}
 
@@ -422,7 +425,9 @@ def cluster_graph(*, viewer, cluster: Cluster) -> dict:
     links = (
         ContactLink.objects.filter(case_id__in=shown)
         .select_related("contact__person")
-        .values_list("contact_id", "case_id", "via_id", "level", "contact__person__full_name", "contact__area_path")
+        .values_list(
+            "contact_id", "case_id", "via_id", "level", "contact__person__full_name", f"contact__{CONTACT_AREA}"
+        )
     )
     contact_nodes: dict[int, dict] = {}
     edge_ids = set()

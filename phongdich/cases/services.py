@@ -215,7 +215,6 @@ def contact_link_add(
         contact, _ = Contact.objects.select_for_update().get_or_create(
             person=person,
             defaults={
-                "area_path": person.area_path,
                 "level": level,
                 "first_exposure_at": exposure_start,
                 "last_exposure_at": exposure_end or exposure_start,

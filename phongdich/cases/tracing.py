@@ -36,7 +36,6 @@ from psycopg.types.datetime import TimestamptzLoader
 
 from phongdich.checkins.models import CheckIn
 from phongdich.core.audit import audit_record
-from phongdich.people.models import Person
 from phongdich.venues.models import Venue, VenueType
 
 from .models import Case, Contact, ContactLink, ExposureNotice
@@ -752,25 +751,22 @@ def _contact_ids(persons: list[int]) -> dict[int, int]:
 
 
 _LINK_SOURCE, _LINK_SETTING = ContactLink.Source.CHECKIN.value, ContactLink.Setting.VENUE.value
-_CONTACT_COLUMNS = (
-    "person_id, area_path, level, first_exposure_at, last_exposure_at, created_at, status, dismissed_reason"
-)
+_CONTACT_COLUMNS = "person_id, level, first_exposure_at, last_exposure_at, created_at, status, dismissed_reason"
 _LINK_COLUMNS = (
     "contact_id, case_id, level, source, setting, evidence_key, via_id, venue_id, place, exposure_start,"
     " exposure_end, overlap_minutes, occasions, end_assumed, note, created_at, created_by_id"
 )
 _LINK_SUMMARY = "via_id, venue_id, place, exposure_start, exposure_end, overlap_minutes, occasions, end_assumed"
 
-# PostgreSQL: two statements write what tracing_evidence holds where the rows are. Persons and contacts are
-# looked up one by one by their unique index (subqueries): a join would be planned as a read of the whole table
-# once the evidence has a few thousand rows. Contacts: inserted, or (ON CONFLICT, also when another trace
+# PostgreSQL: two statements write what tracing_evidence holds where the rows are. Contacts are looked up one
+# by one by their unique index (subqueries): a join would be planned as a read of the whole table once the
+# evidence has a few thousand rows. Contacts: inserted, or (ON CONFLICT, also when another trace
 # made the same person's meanwhile) level lowered and span widened, only where that changes something, so that
 # a second run writes nothing. Links: inserted, or brought up to date where the summary differs; xmax = 0 tells
 # an inserted row.
 _CONTACTS_UPSERT_SQL = f"""
 INSERT INTO {{contacts}} AS c ({_CONTACT_COLUMNS})
-SELECT e.person_id, (SELECT p.area_path FROM {{people}} p WHERE p.id = e.person_id), e.level, e.first, e.last,
-    %(now)s, 'candidate', ''
+SELECT e.person_id, e.level, e.first, e.last, %(now)s, 'candidate', ''
 FROM (
     SELECT person_id, min(level) AS level, min(exposure_start) AS first, max(exposure_end) AS last
     FROM tracing_evidence GROUP BY person_id
@@ -811,7 +807,6 @@ def _evidence_write_postgresql(cursor, *, case: Case, created_by: int | None) ->
     """_evidence_write_sqlite's result from tracing_evidence. Returns (links added, links updated)."""
     tables = {
         "contacts": Contact._meta.db_table,
-        "people": Person._meta.db_table,
         "links": ContactLink._meta.db_table,
         "venues": Venue._meta.db_table,
     }
@@ -848,11 +843,9 @@ def _evidence_write_sqlite(
     adapt = _sqlite_time
     table = Contact._meta.db_table
     if missing:
-        areas = dict(_where_in(Person.objects.values_list("id", "area_path"), "id", missing))
         rows = [
             (
                 person,
-                areas[person],
                 min(e.level for e in by_person[person]),
                 adapt(min(e.start for e in by_person[person])),
                 adapt(max(e.end for e in by_person[person])),
@@ -864,7 +857,7 @@ def _evidence_write_sqlite(
             # Another trace may create the same person's contact meanwhile: theirs stays, ours is skipped (and
             # widened below like any existing contact).
             cursor.executemany(
-                f"INSERT OR IGNORE INTO {table} ({_CONTACT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, 'candidate', '')",
+                f"INSERT OR IGNORE INTO {table} ({_CONTACT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, 'candidate', '')",
                 rows,
             )
         ids.update(_contact_ids(missing))

@@ -80,3 +80,21 @@ def test_a_contact_living_elsewhere_is_shown_by_initials_on_the_case_page(client
     assert "Phạm Ngoại Vi" not in html and "PNV" in html
     names = [row["name"] for row in client.get(f"/api/v1/cases/{entered.pk}/contacts/").json()]
     assert names == ["PNV"]
+
+
+def test_a_contact_belongs_to_where_its_person_lives_now(
+    client, tree, kim_tan_case, kim_tan_official, thach_lam_official
+):
+    """The contact's area is its person's (not a copy): after a move, the new commune's work list and counts
+    have them, the old one's no longer do."""
+    _entered, contact = kim_tan_case
+    contact.person.area_path = tree["thach_lam"].path
+    contact.person.save(update_fields=["area_path"])
+    client.force_login(thach_lam_official)
+    assert client.get(f"/api/v1/contacts/{contact.pk}/").status_code == 200
+    assert "Trần Thị Tiếp" in client.get("/cases/worklist/").content.decode()
+    counts = client.get("/api/v1/cases/area-counts/").json()
+    assert [row["f1"] for row in counts] == [1]
+    client.force_login(kim_tan_official)
+    assert client.get(f"/api/v1/contacts/{contact.pk}/").status_code == 404
+    assert "Trần Thị Tiếp" not in client.get("/cases/worklist/").content.decode()

@@ -280,7 +280,7 @@ def test_f2_are_the_f1s_company_from_exposure_until_quarantine(world):
     world.visit(met, world.school, 650, 800)
     world.visit(f1, world.school, 3 * 24 * 60, 3 * 24 * 60 + 60)  # after its quarantine began
     world.visit(late, world.school, 3 * 24 * 60, 3 * 24 * 60 + 60)
-    Contact.objects.create(person=f1, area_path=f1.area_path, level=1, quarantine_start=at(24 * 60).date())
+    Contact.objects.create(person=f1, level=1, quarantine_start=at(24 * 60).date())
     case = world.case(f0)
 
     outcome = case_trace_checkins(case=case, now=NOW + dt.timedelta(days=5))
@@ -384,7 +384,7 @@ def test_a_dismissed_f1_stays_dismissed_and_passes_nothing_on(world):
     world.visit(f1, world.market, 0, 60)
     world.visit(f1, world.school, 100, 200)
     world.visit(f2, world.school, 100, 200)
-    Contact.objects.create(person=f1, area_path=f1.area_path, level=2, status=Contact.Status.DISMISSED)
+    Contact.objects.create(person=f1, level=2, status=Contact.Status.DISMISSED)
     case = world.case(f0)
 
     outcome = case_trace_checkins(case=case, now=NOW)

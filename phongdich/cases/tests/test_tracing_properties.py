@@ -226,9 +226,7 @@ def _check_one_world(places, settings, data):
     handled = {}
     for index, (status, day) in data["contacts"].items():
         quarantine_start = None if day is None else (BASE + dt.timedelta(days=day)).date()
-        Contact.objects.create(
-            person=persons[index], area_path=area.path, level=1, status=status, quarantine_start=quarantine_start
-        )
+        Contact.objects.create(person=persons[index], level=1, status=status, quarantine_start=quarantine_start)
         handled[persons[index].pk] = (status, quarantine_start)
 
     rule = InfectiousWindowRule.objects.get(code="qd3638_2021")  # no minimum of its own
