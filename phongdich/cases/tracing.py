@@ -237,23 +237,35 @@ def _presences_of(
 ) -> dict[int, list[Presence]]:
     """Every check-in of these persons that started before `before`, as presences (a person has a few dozen
     within retention: the (person, checked_in_at) index, no lower bound needed); fills `venues`. Raw rows:
-    an F1 list of a thousand brings tens of thousands, and the ORM took a third of a second for them."""
-    found: dict[int, list[Presence]] = defaultdict(list)
+    an F1 list of a thousand brings tens of thousands, and the ORM took a third of a second for them. The
+    venues are read apart, once each: joined to every check-in, a thousand F1's were planned as a read of the
+    whole venue table."""
     sql = (
-        "SELECT c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at, c.checkout_kind, v.venue_type_id,"
-        f" v.name, v.area_path FROM {CheckIn._meta.db_table} c JOIN {Venue._meta.db_table} v ON v.id = c.venue_id"
-        " WHERE c.checked_in_at < %s AND {condition}"
+        "SELECT c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at, c.checkout_kind"
+        f" FROM {CheckIn._meta.db_table} c WHERE c.checked_in_at < %s AND {{condition}}"
     )
+    rows = []
     with connection.cursor() as cursor:
         _fast_times(cursor)
         for condition, params in _id_filters("c.person_id", sorted(set(person_ids))):
             cursor.execute(sql.format(condition=condition), [connection.ops.adapt_datetimefield_value(before), *params])
-            for checkin_id, person_id, venue_id, t_in, t_out, kind, type_code, name, area_path in cursor.fetchall():
-                venue = venues.get(venue_id)
-                if venue is None:
-                    venue = venues[venue_id] = _Venue(name, area_path, buffers.get(type_code, dt.timedelta(0)))
-                found[person_id].append(presence_of(checkin_id, person_id, venue_id, t_in, t_out, kind, venue.buffer))
+            rows += cursor.fetchall()
+    _venues_read({venue_id for _, _, venue_id, *_ in rows} - venues.keys(), buffers=buffers, venues=venues)
+    found: dict[int, list[Presence]] = defaultdict(list)
+    for row in rows:  # (check-in, person, venue, in, out, kind): presence_of's order
+        found[row[1]].append(presence_of(*row, venues[row[2]].buffer))
     return found
+
+
+def _venues_read(venue_ids: set[int], *, buffers: dict[str, dt.timedelta], venues: dict[int, _Venue]) -> None:
+    """Adds these venues to `venues`: name, area and the buffer of their type."""
+    for condition, params in _id_filters(f"{Venue._meta.db_table}.id", sorted(venue_ids)):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, venue_type_id, name, area_path FROM {Venue._meta.db_table} WHERE {condition}", params
+            )
+            for venue_id, type_code, name, area_path in cursor.fetchall():
+                venues[venue_id] = _Venue(name, area_path, buffers.get(type_code, dt.timedelta(0)))
 
 
 def _overlap_sql(rows: int) -> str:
@@ -538,7 +550,8 @@ SELECT person, %(level)s::int,
     CASE WHEN %(level)s::int = 1 THEN 'checkin:venue:' || venue_id ELSE 'checkin:level:' || %(level)s::int END,
     CASE WHEN %(level)s::int > 1 THEN via END, venue_id, first_at, last_end, minutes, occasions, assumed
 FROM found
-RETURNING person_id, exposure_start"""
+"""
+_RETURNING = " RETURNING person_id, exposure_start"
 
 # Per link: the first overlap's venue, group and instant, and the check-in that has it (the lowest (instant,
 # venue, check-in): `first`, compared as an array, in one pass with the other aggregates); the last end, whole
@@ -617,12 +630,14 @@ def _level_into_table(
     longest_closed: dt.timedelta,
     excluded: set[int],
     min_overlap: dt.timedelta,
-) -> dict[int, dt.datetime]:
+    last: bool,
+) -> tuple[dict[int, dt.datetime], int]:
     """What _level_evidence(_overlapping_pairs(...)) finds, computed by PostgreSQL into tracing_evidence (see
-    _TRACE_TABLES_SQL); returns each person found with their first exposure."""
+    _TRACE_TABLES_SQL); returns each person found with their first exposure (none at the `last` level, where
+    nobody goes on from them: the tens of thousands of a factory's F2 stay in the database), and how many."""
     groups, ranges = _source_groups(sources, venues=venues, longest_closed=longest_closed)
     if not ranges:
-        return {}
+        return {}, 0
     raw = cursor.cursor
     raw.execute("DELETE FROM tracing_sources")
     with raw.copy("COPY tracing_sources FROM STDIN") as copy:
@@ -649,14 +664,20 @@ def _level_into_table(
         "min_overlap": min_overlap,
     }
     summing = _COVER_SUM_SQL if min_overlap <= dt.timedelta(0) else _PAIRS_SUM_SQL
+    sql = _LEVEL_ROWS_SQL.format(checkins=CheckIn._meta.db_table) + summing + ("" if last else _RETURNING)
     # Never a prepared statement (settings: PG_PREPARE_THRESHOLD): a generic plan cannot see how long the arrays
     # are, and guessed 10 rows for each made a 50 ms statement take two seconds.
-    raw.execute(_LEVEL_ROWS_SQL.format(checkins=CheckIn._meta.db_table) + summing, params, prepare=False)
+    raw.execute(sql, params, prepare=False)
+    if last:
+        if level > 1:
+            return {}, raw.rowcount  # one row per person from level 2 on
+        raw.execute("SELECT count(DISTINCT person_id) FROM tracing_evidence WHERE level = 1")
+        return {}, raw.fetchone()[0]
     first: dict[int, dt.datetime] = {}
     for person, start in raw.fetchall():
         if person not in first or start < first[person]:
             first[person] = start
-    return first
+    return first, len(first)
 
 
 def quarantine_until(quarantine_start: dt.date | None, case: Case) -> dt.datetime:
@@ -674,7 +695,7 @@ def quarantine_until(quarantine_start: dt.date | None, case: Case) -> dt.datetim
 class _Found:
     case_presences: list[Presence]
     venues: dict[int, _Venue]
-    persons: dict[int, set[int]]  # level -> persons found at it
+    counts: dict[int, int]  # level -> how many persons found at it
     evidence: list[Evidence]  # SQLite's; PostgreSQL's stays in tracing_evidence
 
 
@@ -688,14 +709,14 @@ def _trace(*, case: Case, max_level: int, cursor=None) -> _Found:
     case_presences = [
         clipped for p in own.get(case.person_id, []) if (clipped := p.clipped(case.window_start, case.window_end))
     ]
-    found = _Found(case_presences, venues, defaultdict(set), [])
+    found = _Found(case_presences, venues, {}, [])
     excluded = {case.person_id}
     sources = case_presences
     for level in range(1, max_level + 1):
         if not sources:
             break
         if cursor is not None:
-            first_exposure = _level_into_table(
+            first_exposure, found.counts[level] = _level_into_table(
                 cursor,
                 sources,
                 level=level,
@@ -703,6 +724,7 @@ def _trace(*, case: Case, max_level: int, cursor=None) -> _Found:
                 longest_closed=longest,
                 excluded=excluded,
                 min_overlap=min_overlap,
+                last=level == max_level,
             )
         else:
             groups, others = _level_rows(sources, venues=venues, longest_closed=longest, excluded=excluded)
@@ -715,10 +737,10 @@ def _trace(*, case: Case, max_level: int, cursor=None) -> _Found:
             for e in evidence:
                 if e.person_id not in first_exposure or e.start < first_exposure[e.person_id]:
                     first_exposure[e.person_id] = e.start
-        found.persons[level] = set(first_exposure)
-        excluded |= found.persons[level]
+            found.counts[level] = len(first_exposure)
         if level == max_level or not first_exposure:
             break
+        excluded |= set(first_exposure)
         contacts = {
             row["person_id"]: row
             for row in _where_in(
@@ -994,12 +1016,12 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
         Case.objects.filter(pk=case.pk).update(traced_at=now)
         case.traced_at = now
         outcome = TraceOutcome(
-            contacts_found=sum(len(p) for p in found.persons.values()),
+            contacts_found=sum(found.counts.values()),
             links_added=links_added,
             links_updated=links_updated,
             notices_added=notices_added,
-            f1=len(found.persons.get(1, ())),
-            f2=len(found.persons.get(2, ())),
+            f1=found.counts.get(1, 0),
+            f2=found.counts.get(2, 0),
         )
         audit_record(
             actor=actor,
