@@ -121,6 +121,13 @@ class CaseContactOutput(serializers.Serializer):
         return person.full_name if row.visible else initials_of(person.full_name)
 
 
+class CaseContactPage(serializers.Serializer):
+    count = serializers.IntegerField(help_text="How many contacts in all (of the level asked for)")
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = CaseContactOutput(many=True)
+
+
 def _person_in(viewer, person_id, ip):
     from phongdich.people.selectors import person_get
 
@@ -314,16 +321,30 @@ class CaseContactsApi(APIView):
 
     @extend_schema(
         operation_id="cases_contacts",
-        summary="The contacts of a case, each with its evidence for this case",
-        description="Contacts living outside your area are given by initials only (`visible` false).",
-        responses={200: CaseContactOutput(many=True), **ERRORS},
+        summary="The contacts of a case, each with its evidence for this case, a page at a time",
+        description=(
+            "By level, then name. A factory's case has tens of thousands of F2: page with `limit` and `offset`, "
+            "or ask for one `level`. Contacts living outside your area are given by initials only (`visible` "
+            "false). Errors: `cases_invalid_filter` for a level that is not 1-9."
+        ),
+        parameters=[
+            OpenApiParameter("level", int, required=False, description="Only the contacts of this level (1 = F1)"),
+            OpenApiParameter("limit", int, required=False),
+            OpenApiParameter("offset", int, required=False),
+        ],
+        responses={200: CaseContactPage, **ERRORS},
         tags=["cases"],
     )
     def get(self, request, case_id: int):
         case = selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
-        grouped = selectors.case_contacts(viewer=request.user, case=case)
-        rows = [row for level_rows in grouped.values() for row in level_rows]
-        return Response(CaseContactOutput(rows, many=True).data)
+        level = request.query_params.get("level")
+        if level not in (None, "") and not (level.isdigit() and 1 <= int(level) <= 9):
+            raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"level": level[:10]})
+        contacts = selectors.case_contacts(case=case, level=int(level) if level else None)
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(contacts, request, view=self)
+        rows = selectors.case_contact_rows(viewer=request.user, case=case, contacts=page)
+        return paginator.get_paginated_response(CaseContactOutput(rows, many=True).data)
 
     @extend_schema(
         operation_id="cases_contacts_add",

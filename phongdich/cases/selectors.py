@@ -10,7 +10,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, F, IntegerField, Q, QuerySet, Value
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Count, F, IntegerField, Min, Q, QuerySet, Value
 from django.utils import timezone
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
@@ -168,33 +170,66 @@ class ContactRow:
     visible: bool = True  # False: the person lives outside the viewer's area (initials only)
 
 
-def case_contacts(*, viewer, case: Case) -> dict[int, list[ContactRow]]:
-    """The contacts of a case grouped by level (1: F1, 2: F2, ...), each with its evidence for this case.
+@dataclass
+class ContactLevel:
+    """The contacts of a case at one level: how many, and the page of them shown (ContactRow)."""
 
-    Contacts who live outside the viewer's area are listed by initials (their commune handles them).
-    Audited as `cases.case.contacts_listed`.
-    """
-    links = (
-        ContactLink.objects.filter(case=case)
-        .select_related("contact__person", "venue", "via__person")
-        .order_by("level", "contact_id", "exposure_start", "id")
+    level: int
+    count: int
+    page: Page
+
+
+# A factory's case has tens of thousands of F2: the case page shows them a page at a time (all of them at once
+# took 13 s and 26 MB of HTML for 23,661 F2); the work list and its export are where they are handled.
+CASE_CONTACTS_PAGE = 200
+
+
+def case_contact_counts(*, case: Case) -> dict[int, int]:
+    """How many contacts the case has at each level (a contact's level for the case: its lowest link to it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT level, count(*) FROM (SELECT contact_id, min(level) AS level"
+            f" FROM {ContactLink._meta.db_table} WHERE case_id = %s GROUP BY contact_id) per_contact"
+            " GROUP BY level ORDER BY level",
+            [case.pk],
+        )
+        return dict(cursor.fetchall())
+
+
+def case_contacts(*, case: Case, level: int | None = None) -> QuerySet[Contact]:
+    """The contacts of a case, each with `case_level` (its lowest link to the case), by level then name; only
+    those of `level` if given. case_contact_rows turns a page of them into rows with their evidence."""
+    contacts = (
+        Contact.objects.filter(links__case=case)
+        .annotate(case_level=Min("links__level"))  # over the links the filter joined: this case's
+        .select_related("person")
+        .order_by("case_level", "person__name_folded", "id")
     )
-    rows: dict[int, ContactRow] = {}
-    for link in links:
-        row = rows.get(link.contact_id)
-        if row is None:
-            row = rows[link.contact_id] = ContactRow(
-                contact=link.contact,
-                level=link.level,
-                visible=viewer_sees(viewer, link.contact.area_path),
-            )
-        row.level = min(row.level, link.level)
-        row.links.append(link)
-    grouped: dict[int, list[ContactRow]] = defaultdict(list)
-    for row in rows.values():
-        grouped[row.level].append(row)
-    for level_rows in grouped.values():
-        level_rows.sort(key=lambda r: (r.contact.person.name_folded, r.contact.pk))
+    return contacts if level is None else contacts.filter(case_level=level)
+
+
+def case_contact_rows(*, viewer, case: Case, contacts) -> list[ContactRow]:
+    """Rows for these contacts of the case (from case_contacts), each with its evidence for the case, in their
+    order. Contacts who live outside the viewer's area are shown by initials (their commune handles them).
+    Audited as `cases.case.contacts_listed`."""
+    contacts = list(contacts)
+    links: dict[int, list[ContactLink]] = defaultdict(list)
+    evidence = (
+        ContactLink.objects.filter(case=case, contact__in=[contact.pk for contact in contacts])
+        .select_related("venue", "via__person")
+        .order_by("exposure_start", "id")
+    )
+    for link in evidence:
+        links[link.contact_id].append(link)
+    rows = [
+        ContactRow(
+            contact=contact,
+            level=contact.case_level,
+            links=links[contact.pk],
+            visible=viewer_sees(viewer, contact.area_path),
+        )
+        for contact in contacts
+    ]
     audit_record(
         actor=viewer,
         action="cases.case.contacts_listed",
@@ -202,7 +237,24 @@ def case_contacts(*, viewer, case: Case) -> dict[int, list[ContactRow]]:
         area_path=case.area_path,
         extra={"contacts": len(rows)},
     )
-    return dict(sorted(grouped.items()))
+    return rows
+
+
+def case_contact_levels(
+    *, viewer, case: Case, pages: dict[int, str] | None = None, per_page: int | None = None
+) -> list[ContactLevel]:
+    """The case page's contacts: per level, its count and the page asked for in `pages` (level -> page number;
+    the first by default, the last for one past it), one audit entry for all that is shown."""
+    pages = pages or {}
+    levels = []
+    for level, count in case_contact_counts(case=case).items():
+        paginator = Paginator(case_contacts(case=case, level=level), per_page or CASE_CONTACTS_PAGE)
+        paginator.count = count  # known: no second count of a grouped query
+        levels.append(ContactLevel(level, count, paginator.get_page(pages.get(level))))
+    rows = iter(case_contact_rows(viewer=viewer, case=case, contacts=[c for lv in levels for c in lv.page]))
+    for lv in levels:
+        lv.page.object_list = [next(rows) for _ in lv.page.object_list]
+    return levels
 
 
 def case_exposure_notices(*, case: Case) -> QuerySet[ExposureNotice]:

@@ -249,10 +249,20 @@ def case_create(request):
 # --- The case page -------------------------------------------------------------------------------------------
 
 
+def _page_query(request, name: str, page, *, previous: bool) -> str:
+    """The query string of the page before or after `page`, for the parameter `name`; "" if there is none."""
+    if not (page.has_previous() if previous else page.has_next()):
+        return ""
+    query = request.GET.copy()
+    query[name] = page.previous_page_number() if previous else page.next_page_number()
+    return query.urlencode()
+
+
 def _case_page(request, case_id, *, edit_form=None, interview_form=None, status_form=None, status=200):
     viewer, ip = request.user, client_ip(request)
     case = selectors.case_get(viewer=viewer, case_id=case_id, ip=ip)
-    contacts = selectors.case_contacts(viewer=viewer, case=case)
+    pages = {int(key[1:]): value for key, value in request.GET.items() if key[:1] == "p" and key[1:].isdigit()}
+    levels = selectors.case_contact_levels(viewer=viewer, case=case, pages=pages)
     presences = selectors.case_presences(viewer=viewer, case=case)
     if edit_form is None:
         edit_form = forms.CaseForm(
@@ -275,12 +285,14 @@ def _case_page(request, case_id, *, edit_form=None, interview_form=None, status_
         from phongdich.people.selectors import person_list
 
         interview_results = list(person_list(viewer=viewer, q=iq, ip=ip).exclude(pk=case.person_id)[:20])
-    levels = [{"level": level, "rows": rows} for level, rows in contacts.items()]
+    for level in levels:  # each level's pager keeps the other levels' pages
+        level.prev_query = _page_query(request, f"p{level.level}", level.page, previous=True)
+        level.next_query = _page_query(request, f"p{level.level}", level.page, previous=False)
     context = {
         "case": case,
         "person": case.person,
         "levels": levels,
-        "contacts_count": sum(len(rows) for rows in contacts.values()),
+        "contacts_count": sum(level.count for level in levels),
         "presences": presences,
         "notices": selectors.case_exposure_notices(case=case),
         "edit_form": edit_form,

@@ -259,3 +259,37 @@ def test_tracing_run_page_is_only_for_its_creator(client, tree, kim_tan_official
     assert client.get(f"/api/v1/tracing-runs/{run.pk}/").json()["done"] == 1
     client.force_login(thach_lam_official)
     assert client.get(f"/cases/runs/{run.pk}/").status_code == 404
+
+
+def test_the_case_page_and_api_show_contacts_a_page_at_a_time(client, tree, kim_tan_official, monkeypatch):
+    """A factory's case has tens of thousands of F2: each level is paged on its own (its count in full), the
+    API by limit/offset or level; a contact with links of two levels to the case is one row, under the lower."""
+    from .. import selectors
+
+    monkeypatch.setattr(selectors, "CASE_CONTACTS_PAGE", 2)
+    entered = case(kim_tan_official, person(tree["kim_tan"], "Lê Văn Ca"))
+    f1 = [link(person(tree["kim_tan"], f"F1 Người {n}"), entered)[0] for n in "ABCDE"]
+    for n in "XYZ":
+        link(person(tree["kim_tan"], f"F2 Người {n}"), entered, level=2, key=f"interview:f2{n}", via=f1[0].contact)
+    link(f1[0].contact.person, entered, level=2, key="interview:also-f2", via=f1[1].contact)
+    client.force_login(kim_tan_official)
+
+    html = client.get(f"/cases/{entered.pk}/").content.decode()
+    assert "(8)" in html and "F1 Người A" in html and "F1 Người B" in html and "F1 Người C" not in html
+    assert "F2 Người X" in html and "F2 Người Z" not in html
+    assert "?p1=2#contacts-f1" in html and "Trang 1 / 3" in html  # Vietnamese by default
+    third = client.get(f"/cases/{entered.pk}/", {"p1": 3, "p2": 2}).content.decode()
+    assert "F1 Người E" in third and "F1 Người A" not in third and "F2 Người Z" in third
+    assert client.get(f"/cases/{entered.pk}/", {"p1": "junk"}).status_code == 200  # the first page
+
+    body = client.get(f"/api/v1/cases/{entered.pk}/contacts/", {"limit": 3}).json()
+    assert body["count"] == 8 and [row["name"] for row in body["results"]] == [
+        "F1 Người A",
+        "F1 Người B",
+        "F1 Người C",
+    ]
+    assert len(body["results"][0]["links"]) == 2  # its F1 link and its F2 link
+    f2 = client.get(f"/api/v1/cases/{entered.pk}/contacts/", {"level": 2}).json()
+    assert f2["count"] == 3 and {row["level"] for row in f2["results"]} == {2}
+    bad = client.get(f"/api/v1/cases/{entered.pk}/contacts/", {"level": "x"})
+    assert bad.status_code == 400 and bad.json()["code"] == "cases_invalid_filter"

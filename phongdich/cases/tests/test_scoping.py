@@ -78,7 +78,7 @@ def test_a_contact_living_elsewhere_is_shown_by_initials_on_the_case_page(client
     client.force_login(kim_tan_official)
     html = client.get(f"/cases/{entered.pk}/").content.decode()
     assert "Phạm Ngoại Vi" not in html and "PNV" in html
-    names = [row["name"] for row in client.get(f"/api/v1/cases/{entered.pk}/contacts/").json()]
+    names = [row["name"] for row in client.get(f"/api/v1/cases/{entered.pk}/contacts/").json()["results"]]
     assert names == ["PNV"]
 
 
