@@ -434,8 +434,9 @@ def cluster_graph(*, viewer, cluster: Cluster) -> dict:
     """The transmission graph of a cluster as Cytoscape.js elements: {"nodes": [...], "edges": [...]}.
 
     Nodes: the cluster's cases in the viewer's area and their known sources (F0), and the contacts linked to
-    those cases (F1, F2...). Edges: source case → case (infected_by); case → F1 and F1 → F2 (contact links,
-    one edge per pair however much evidence). Contacts are labelled by initials; only the viewer's own
+    those cases (F1, F2...); a level beyond what the browser can draw is one node per case ("summary",
+    _graph_levels). Edges: source case → case (infected_by); case → F1 and F1 → F2 (contact links, one edge per
+    pair however much evidence); case → its summary. Contacts are labelled by initials; only the viewer's own
     area's contacts carry a link to their page. Audited as `cases.cluster.graph_viewed`.
     """
     visible = cases_visible_q(viewer)
@@ -474,8 +475,9 @@ def cluster_graph(*, viewer, cluster: Cluster) -> dict:
                     }
                 }
             )
+    in_full, summaries = _graph_levels(shown)
     links = (
-        ContactLink.objects.filter(case_id__in=shown)
+        ContactLink.objects.filter(case_id__in=shown, level__in=in_full)
         .select_related("contact__person")
         .values_list(
             "contact_id", "case_id", "via_id", "level", "contact__person__full_name", f"contact__{CONTACT_AREA}"
@@ -514,6 +516,31 @@ def cluster_graph(*, viewer, cluster: Cluster) -> dict:
                 }
             )
     nodes.extend(contact_nodes.values())
+    for case_id, level, count in summaries:
+        node_id = f"more-{case_id}-{level}"
+        nodes.append(
+            {
+                "data": {
+                    "id": node_id,
+                    "label": f"F{level} × {count:,}".replace(",", "."),
+                    "kind": "summary",
+                    "level": level,
+                    "count": count,
+                    "url": f"/cases/{case_id}/#contacts-f{level}",
+                }
+            }
+        )
+        edges.append(
+            {
+                "data": {
+                    "id": f"link-case-{case_id}-{node_id}",
+                    "source": f"case-{case_id}",
+                    "target": node_id,
+                    "kind": "summary",
+                    "level": level,
+                }
+            }
+        )
     known = {node["data"]["id"] for node in nodes}
     edges = [edge for edge in edges if edge["data"]["source"] in known and edge["data"]["target"] in known]
     audit_record(
@@ -521,9 +548,36 @@ def cluster_graph(*, viewer, cluster: Cluster) -> dict:
         action="cases.cluster.graph_viewed",
         obj=cluster,
         area_path=cluster.area_path,
-        extra={"cases": len(cases), "contacts": len(contact_nodes)},
+        extra={"cases": len(cases), "contacts": len(contact_nodes), "summed_up": sum(n for *_, n in summaries)},
     )
     return {"nodes": nodes, "edges": edges}
+
+
+# Cytoscape's force-directed layout takes seconds for a few hundred nodes and half a minute for 1,400 (headless
+# Chromium here); a factory's cluster has a thousand F1 and tens of thousands of F2.
+GRAPH_MAX_CONTACTS = 500
+
+
+def _graph_levels(case_ids: set[int]) -> tuple[list[int], list[tuple[int, int, int]]]:
+    """Which contact levels the graph of these cases draws person by person: the lowest ones while their
+    contacts together stay within GRAPH_MAX_CONTACTS. The rest is one node per case and level, (case, level,
+    how many contacts)."""
+    links = ContactLink.objects.filter(case_id__in=case_ids).order_by()
+    per_level = dict(links.values("level").annotate(n=Count("contact_id", distinct=True)).values_list("level", "n"))
+    in_full, total = [], 0
+    for level in sorted(per_level):
+        total += per_level[level]
+        if total > GRAPH_MAX_CONTACTS:
+            break
+        in_full.append(level)
+    summaries = list(
+        links.exclude(level__in=in_full)
+        .values("case_id", "level")
+        .annotate(n=Count("contact_id", distinct=True))
+        .values_list("case_id", "level", "n")
+        .order_by("case_id", "level")
+    )
+    return in_full, summaries
 
 
 # --- Tracing runs ----------------------------------------------------------------------------------------

@@ -293,3 +293,39 @@ def test_the_case_page_and_api_show_contacts_a_page_at_a_time(client, tree, kim_
     assert f2["count"] == 3 and {row["level"] for row in f2["results"]} == {2}
     bad = client.get(f"/api/v1/cases/{entered.pk}/contacts/", {"level": "x"})
     assert bad.status_code == 400 and bad.json()["code"] == "cases_invalid_filter"
+
+
+def test_a_cluster_graph_too_large_to_draw_sums_up_its_further_levels_per_case(
+    client, tree, kim_tan_official, monkeypatch
+):
+    """Past GRAPH_MAX_CONTACTS, the further levels are one node per case with their count, linking to the case
+    page's list."""
+    from .. import selectors
+
+    monkeypatch.setattr(selectors, "GRAPH_MAX_CONTACTS", 4)
+    factory = venue(tree["kim_tan"], "Nhà máy May")
+    cluster = services.cluster_create(actor=kim_tan_official, name="Ổ dịch nhà máy", venue=factory, area_path="")
+    factory_case = case(kim_tan_official, person(tree["kim_tan"], "A"), cluster=cluster)
+    f1 = [link(person(tree["kim_tan"], f"F1 {n}"), factory_case)[0] for n in "BCD"]
+    for n in "EFGH":
+        link(person(tree["kim_tan"], f"F2 {n}"), factory_case, level=2, key=f"interview:{n}", via=f1[0].contact)
+    client.force_login(kim_tan_official)
+    graph = client.get(f"/cases/clusters/{cluster.pk}/graph.json").json()
+    kinds = sorted((node["data"]["kind"], node["data"]["level"]) for node in graph["nodes"])
+    assert kinds == [("case", 0), ("contact", 1), ("contact", 1), ("contact", 1), ("summary", 2)]
+    summary = next(node["data"] for node in graph["nodes"] if node["data"]["kind"] == "summary")
+    assert summary["count"] == 4 and summary["label"] == "F2 × 4"
+    assert summary["url"] == f"/cases/{factory_case.pk}/#contacts-f2"
+    edges = {(e["data"]["source"], e["data"]["target"]) for e in graph["edges"]}
+    assert (f"case-{factory_case.pk}", summary["id"]) in edges
+
+    monkeypatch.setattr(selectors, "GRAPH_MAX_CONTACTS", 7)  # all fit: drawn one by one
+    graph = client.get(f"/cases/clusters/{cluster.pk}/graph.json").json()
+    assert sum(node["data"]["kind"] == "contact" for node in graph["nodes"]) == 7
+
+    monkeypatch.setattr(selectors, "GRAPH_MAX_CONTACTS", 2)  # not even the F1: both levels summed up
+    graph = client.get(f"/cases/clusters/{cluster.pk}/graph.json").json()
+    assert sorted(node["data"]["label"] for node in graph["nodes"] if node["data"]["kind"] == "summary") == [
+        "F1 × 3",
+        "F2 × 4",
+    ]

@@ -28,6 +28,9 @@
             "text-valign": "bottom", "text-margin-y": 3, width: 22, height: 22 } },
           { selector: "node[kind = 'case']", style: { shape: "round-rectangle", width: 34, height: 34, "font-weight": "bold" } },
           { selector: "node[kind = 'case'][?in_cluster]", style: { "border-width": 3, "border-color": "#212529" } },
+          // A level too large to draw person by person: one node per case, its size growing with the count.
+          { selector: "node[kind = 'summary']", style: { shape: "ellipse", "border-width": 2, "border-style": "dashed",
+            "border-color": "#495057", width: "mapData(count, 1, 20000, 30, 70)", height: "mapData(count, 1, 20000, 30, 70)" } },
           { selector: "edge", style: { width: 1.5, "line-color": colour, "target-arrow-color": colour,
             "target-arrow-shape": "triangle", "curve-style": "bezier", opacity: 0.8 } },
           { selector: "edge[kind = 'infected_by']", style: { width: 4, "line-color": "#a4161a", "target-arrow-color": "#a4161a" } }
@@ -45,7 +48,9 @@
       box.dataset.edges = String(cy.edges().length);
       if (summary) {
         var cases = cy.nodes("[kind = 'case']").length;
-        summary.textContent = cases + " F0 · " + (cy.nodes().length - cases) + " F1/F2 · " + cy.edges().length + " →";
+        var contacts = cy.nodes("[kind = 'contact']").length;
+        cy.nodes("[kind = 'summary']").forEach(function (node) { contacts += node.data("count"); });
+        summary.textContent = cases + " F0 · " + contacts.toLocaleString("vi-VN") + " F1/F2 · " + cy.edges().length + " →";
       }
     })
     .catch(function () {
