@@ -576,9 +576,14 @@ def worklist(request):
         "query": query.urlencode(),
         "filter_area": area,
         "scope_area": _scope_area(request.user),
+        "export_max": WORKLIST_EXPORT_MAX,
     }
     return render(request, "cases/worklist.html", context)
 
+
+# The export is built in the request, in memory: 20,000 rows take a few seconds. Past that the page says so and
+# the file carries a note; a commune's list (a few thousand people) is always whole.
+WORKLIST_EXPORT_MAX = 20000
 
 EXPORT_HEADER = [
     "Xã/phường (Commune)",
@@ -605,7 +610,8 @@ def worklist_export(request):
         _form, area, contacts, values = _worklist(request)
     except ApplicationError as exc:
         return _error(request, exc)
-    contacts = list(contacts[:20000])
+    total = contacts.count()
+    contacts = list(contacts[:WORKLIST_EXPORT_MAX])
     numbers = selectors.worklist_cases(contacts)
     names = _commune_names({contact.area_path for contact in contacts})
     statuses = dict(Contact.Status.choices)
@@ -632,8 +638,16 @@ def worklist_export(request):
         action="cases.contact.exported",
         extra={"status": values.get("status") or "open", "area": area.path if area else "", "rows": len(rows)},
     )
+    sheets = [("F1-F2", EXPORT_HEADER, rows)]
+    if total > len(rows):  # said in the file too, so that a partial list is never taken for the whole
+        note = (
+            f"Tệp này chỉ có {len(rows):,} trong {total:,} người tiếp xúc: hãy lọc theo xã hoặc cấp để xuất phần"
+            f" còn lại. / This file holds {len(rows):,} of {total:,} contacts: filter by commune or level to export"
+            " the rest."
+        )
+        sheets.append(("Ghi chú - Note", ["Ghi chú / Note"], [[note]]))
     filename = f"danh-sach-tiep-xuc-{timezone.localdate():%Y%m%d}.xlsx"
-    return xlsx_response(filename, [("F1-F2", EXPORT_HEADER, rows)])
+    return xlsx_response(filename, sheets)
 
 
 # --- Clusters -------------------------------------------------------------------------------------------------

@@ -152,6 +152,25 @@ def test_worklist_export_is_formula_safe_and_audited(client, tree, kim_tan_offic
     assert AuditLog.objects.filter(action="cases.contact.exported", actor=kim_tan_official).exists()
 
 
+def test_a_worklist_export_past_its_limit_says_it_is_partial(client, tree, kim_tan_official, monkeypatch):
+    from .. import views
+
+    monkeypatch.setattr(views, "WORKLIST_EXPORT_MAX", 2)
+    entered = case(kim_tan_official, person(tree["kim_tan"]))
+    for name in ("An", "Bình", "Chi"):
+        link(person(tree["kim_tan"], name), entered)
+    client.force_login(kim_tan_official)
+    assert 'id="export-partial"' in client.get("/cases/worklist/").content.decode()
+    workbook = load_workbook(io.BytesIO(client.get("/cases/worklist/export/").content))
+    assert len(list(workbook.worksheets[0].iter_rows(min_row=2))) == 2
+    note = workbook.worksheets[1].cell(row=2, column=1).value
+    assert "2 trong 3" in note and "2 of 3" in note
+
+    monkeypatch.setattr(views, "WORKLIST_EXPORT_MAX", 3)  # all of them: no note
+    assert 'id="export-partial"' not in client.get("/cases/worklist/").content.decode()
+    assert len(load_workbook(io.BytesIO(client.get("/cases/worklist/export/").content)).worksheets) == 1
+
+
 def test_worklist_filters_by_status_and_level(client, tree, kim_tan_official):
     entered = case(kim_tan_official, person(tree["kim_tan"]))
     f1, _ = link(person(tree["kim_tan"], "Một Một"), entered)
