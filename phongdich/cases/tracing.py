@@ -950,11 +950,12 @@ def _evidence_write_sqlite(
 
 def _notices_write(*, case: Case, presences: list[Presence], venues: dict[int, _Venue], now: dt.datetime) -> int:
     """One exposure notice per (venue, start) of the case's presences (two check-ins starting together: the
-    longer). Existing notices are left as they are (an official may have held one back)."""
+    longer, or the first made if they end together, whatever order the database read them in). Existing notices
+    are left as they are (an official may have held one back)."""
     wanted: dict[tuple[int, dt.datetime], Presence] = {}
     for p in presences:
         key = (p.venue_id, p.start)
-        if key not in wanted or p.end > wanted[key].end:
+        if key not in wanted or (p.end, -p.checkin_id) > (wanted[key].end, -wanted[key].checkin_id):
             wanted[key] = p
     have = set(ExposureNotice.objects.filter(case=case).values_list("venue_id", "start"))
     published_at = now if _notices_auto_publish() else None
