@@ -259,8 +259,9 @@ class TracingRun(models.Model):
     contacts_found = models.PositiveIntegerField(default=0)
     links_added = models.PositiveIntegerField(default=0)
     # The run's cases are traced in `parts` tasks side by side (TRACING_BATCH_PARTS); it is done when all are.
+    # The parts finished, by number: a part run twice (a worker killed, its task got again) counts once.
     parts = models.PositiveSmallIntegerField(default=1)
-    parts_done = models.PositiveSmallIntegerField(default=0)
+    parts_finished = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -6,7 +6,6 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.db.models.functions import Least
 from django.utils import timezone
 
 from phongdich.core.audit import audit_record
@@ -35,62 +34,88 @@ def tracing_run_start(*, actor, cases) -> TracingRun:
 @shared_task(acks_late=True)
 def tracing_run_task(run_id: int) -> dict | None:
     """Trace every case of the run: split into TRACING_BATCH_PARTS parts (at most one per case), each a task
-    of its own (tracing_run_part_task) that worker processes run side by side; one part runs here. Each case is
-    one transaction, and the progress is updated after each.
+    of its own (tracing_run_part_task) that worker processes run side by side; part 0 runs here. Each case is
+    one transaction with its share of the progress, which the pages read from the run's row.
 
-    A worker killed mid-way gets the task again (acks_late). This task then starts the run over from its first
-    case, which costs time but adds nothing twice (tracing is idempotent): `links_added` keeps counting across
-    attempts (each link is added once in all); `done`, `contacts_found` and `parts_done` start again from zero.
-    A part got again re-traces its own cases (`done` never passes `total`). A failure marks the run failed with
-    the error (the other parts stop before their next case); it is not retried."""
+    A worker killed mid-way gets its task again (acks_late): a part then goes on from its first case not yet
+    traced since the run started (its cases' traced_at), and this task queues again only the parts not yet
+    finished, so that nothing is traced or counted twice. A failure marks the run failed with the error (the
+    other parts stop before their next case); it is not retried."""
     run = TracingRun.objects.filter(pk=run_id).first()
     if run is None or run.status == TracingRun.Status.DONE:
         return None
     case_ids = list(Case.objects.filter(tracing_runs=run).order_by("id").values_list("id", flat=True))
     parts = max(1, min(getattr(settings, "TRACING_BATCH_PARTS", 1), len(case_ids)))
+    if run.started_at is None or run.parts != parts:  # a first start (or a changed split: begin the parts again)
+        run.parts_finished = []
     TracingRun.objects.filter(pk=run_id).update(
         status=TracingRun.Status.RUNNING,
         started_at=run.started_at or timezone.now(),
-        done=0,
-        contacts_found=0,
         parts=parts,
-        parts_done=0,
+        parts_finished=run.parts_finished,
         error="",
         finished_at=None,
     )
     # Every parts-th case, so that each part gets a share of the big ones as well as of the small.
     for part in range(1, parts):
-        tracing_run_part_task.delay(run_id, case_ids[part::parts])
-    return tracing_run_part_task(run_id, case_ids[0::parts])
+        if part not in run.parts_finished:
+            tracing_run_part_task.delay(run_id, case_ids[part::parts], part=part)
+    if 0 in run.parts_finished:
+        return _finish_part(run_id, 0)
+    return tracing_run_part_task(run_id, case_ids[0::parts], part=0)
 
 
 @shared_task(acks_late=True)
-def tracing_run_part_task(run_id: int, case_ids: list[int]) -> dict | None:
-    """Trace these cases of the run (tracing_run_task), then count the part done; the last part to finish
-    marks the run done."""
+def tracing_run_part_task(run_id: int, case_ids: list[int], part: int = 0) -> dict | None:
+    """Trace these cases of the run (tracing_run_task) that were not traced since it started, then mark the
+    part finished; the last part to finish marks the run done."""
     run = TracingRun.objects.filter(pk=run_id).select_related("created_by").first()
     if run is None or run.status != TracingRun.Status.RUNNING:
         return None
+    if run.started_at is None:  # a part queued without its run's task (tests, the shell): the run starts now
+        run.started_at = timezone.now()
+        TracingRun.objects.filter(pk=run_id, started_at=None).update(started_at=run.started_at)
+        run.refresh_from_db(fields=["started_at"])
     cases = Case.objects.filter(pk__in=case_ids).select_related("rule").order_by("id")
     try:
         for case in cases:
             if TracingRun.objects.filter(pk=run_id, status=TracingRun.Status.FAILED).exists():
                 return {"status": TracingRun.Status.FAILED}  # another part failed: the run has stopped
-            outcome = case_trace_checkins(case=case, actor=run.created_by)
-            TracingRun.objects.filter(pk=run_id).update(
-                done=Least(F("done") + 1, F("total")),
-                contacts_found=F("contacts_found") + outcome.contacts_found,
-                links_added=F("links_added") + outcome.links_added,
-            )
+            with transaction.atomic():
+                # Read under the case's lock, which the trace takes too: a part got twice (and running twice
+                # at once) traces each case once.
+                traced_at = Case.objects.select_for_update().filter(pk=case.pk).values_list("traced_at", flat=True)[0]
+                # Traced since the run started (before this part was got again, or by its twin): not again.
+                if traced_at is None or traced_at < run.started_at:
+                    outcome = case_trace_checkins(case=case, actor=run.created_by)
+                    TracingRun.objects.filter(pk=run_id).update(
+                        contacts_found=F("contacts_found") + outcome.contacts_found,
+                        links_added=F("links_added") + outcome.links_added,
+                    )
+            _count_done(run)
     except Exception as exc:  # noqa: BLE001 (recorded on the run for the officials, and logged)
         logger.exception("tracing run %s failed", run_id)
         TracingRun.objects.filter(pk=run_id).update(
             status=TracingRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
         )
         return {"status": TracingRun.Status.FAILED}
-    TracingRun.objects.filter(pk=run_id).update(parts_done=F("parts_done") + 1)
-    TracingRun.objects.filter(pk=run_id, status=TracingRun.Status.RUNNING, parts_done__gte=F("parts")).update(
-        status=TracingRun.Status.DONE, finished_at=timezone.now()
-    )
-    run.refresh_from_db()
+    return _finish_part(run_id, part)
+
+
+def _count_done(run: TracingRun) -> None:
+    """The run's progress: how many of its cases have been traced since it started (so a case traced again
+    after a crash, or skipped, is never counted twice)."""
+    done = Case.objects.filter(tracing_runs=run, traced_at__gte=run.started_at).count()
+    TracingRun.objects.filter(pk=run.pk).update(done=done)
+
+
+def _finish_part(run_id: int, part: int) -> dict:
+    """Mark `part` finished (once, however often it ran); the run is done when every part is."""
+    with transaction.atomic():
+        run = TracingRun.objects.select_for_update().get(pk=run_id)
+        if part not in run.parts_finished:
+            run.parts_finished = [*run.parts_finished, part]
+        if run.status == TracingRun.Status.RUNNING and len(run.parts_finished) >= run.parts:
+            run.status, run.finished_at = TracingRun.Status.DONE, timezone.now()
+        run.save(update_fields=["parts_finished", "status", "finished_at"])
     return {"status": run.status, "done": run.done, "contacts_found": run.contacts_found, "links": run.links_added}

@@ -503,6 +503,49 @@ def test_a_tracing_run_traces_every_case_with_progress(world, settings, django_c
     assert ContactLink.objects.count() == 6
 
 
+def test_a_part_got_again_after_a_crash_goes_on_where_it_stopped(world, monkeypatch):
+    """acks_late: a killed worker's part is delivered again. The cases it traced before stay traced and
+    counted once; the run's own task, got again too, queues only the parts not finished."""
+    persons = [world.person(f"F0 {i}") for i in range(3)]
+    neighbour = world.person("Hàng xóm")
+    for i, person in enumerate(persons):
+        world.visit(person, world.market, 100 * i, 100 * i + 60)
+        world.visit(neighbour, world.market, 100 * i, 100 * i + 60)
+    cases = [world.case(person) for person in persons]
+    run = TracingRun.objects.create(total=3)
+    run.cases.set(cases)
+    traced = []
+
+    def crash_on_the_third(**kwargs):
+        if len(traced) == 2:
+            raise SystemExit("worker killed")  # not an Exception: the part does not record a failure
+        traced.append(kwargs["case"].pk)
+        return case_trace_checkins(**kwargs)
+
+    monkeypatch.setattr(tasks, "case_trace_checkins", crash_on_the_third)
+    with pytest.raises(SystemExit):
+        tasks.tracing_run_task(run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.done, run.parts_finished) == ("running", 2, [])
+    found_before = run.contacts_found
+
+    def trace(**kwargs):
+        traced.append(kwargs["case"].pk)
+        return case_trace_checkins(**kwargs)
+
+    monkeypatch.setattr(tasks, "case_trace_checkins", trace)
+    tasks.tracing_run_task(run.pk)  # got again
+    run.refresh_from_db()
+    assert traced == [cases[0].pk, cases[1].pk, cases[2].pk]  # the third only, the second time
+    assert (run.status, run.done, run.parts_finished) == ("done", 3, [0])
+    assert run.contacts_found == found_before + 1 + 0  # the third case: the neighbour, nobody after
+    assert run.links_added == ContactLink.objects.count()
+
+    tasks.tracing_run_part_task(run.pk, [c.pk for c in cases], part=0)  # a late twin of the part: nothing
+    run.refresh_from_db()
+    assert traced == [cases[0].pk, cases[1].pk, cases[2].pk] and run.parts_finished == [0]
+
+
 def test_a_run_in_parts_traces_each_case_once_and_is_done_when_every_part_is(
     world, settings, django_capture_on_commit_callbacks
 ):
@@ -520,7 +563,7 @@ def test_a_run_in_parts_traces_each_case_once_and_is_done_when_every_part_is(
 
     run.refresh_from_db()
     # Case i: the neighbour (F1), and the persons of the later cases, whom the neighbour met afterwards (F2).
-    assert (run.status, run.parts, run.parts_done, run.done, run.total) == ("done", 2, 2, 5, 5)
+    assert (run.status, run.parts, sorted(run.parts_finished), run.done, run.total) == ("done", 2, [0, 1], 5, 5)
     assert run.links_added == ContactLink.objects.count() == 5 + (4 + 3 + 2 + 1 + 0)
     assert all(c.traced_at for c in Case.objects.all())
 
@@ -542,7 +585,7 @@ def test_a_part_stops_before_its_next_case_when_another_part_has_failed(world, m
     second.refresh_from_db()
     assert first.traced_at and second.traced_at is None
     run.refresh_from_db()
-    assert (run.status, run.done, run.parts_done, run.error) == ("failed", 1, 0, "RuntimeError: other part")
+    assert (run.status, run.done, run.parts_finished, run.error) == ("failed", 1, [], "RuntimeError: other part")
 
 
 def test_a_tracing_run_that_fails_says_why(world, settings, monkeypatch, django_capture_on_commit_callbacks):
