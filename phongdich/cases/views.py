@@ -285,13 +285,20 @@ def _case_page(request, case_id, *, edit_form=None, interview_form=None, status_
         from phongdich.people.selectors import person_list
 
         interview_results = list(person_list(viewer=viewer, q=iq, ip=ip).exclude(pk=case.person_id)[:20])
-    for level in levels:  # each level's pager keeps the other levels' pages
-        level.prev_query = _page_query(request, f"p{level.level}", level.page, previous=True)
-        level.next_query = _page_query(request, f"p{level.level}", level.page, previous=False)
+    groups = [  # each level's pager keeps the other levels' pages
+        {
+            "level": level.level,
+            "count": level.count,
+            "page": level.page,
+            "prev_query": _page_query(request, f"p{level.level}", level.page, previous=True),
+            "next_query": _page_query(request, f"p{level.level}", level.page, previous=False),
+        }
+        for level in levels
+    ]
     context = {
         "case": case,
         "person": case.person,
-        "levels": levels,
+        "levels": groups,
         "contacts_count": sum(level.count for level in levels),
         "presences": presences,
         "notices": selectors.case_exposure_notices(case=case),
