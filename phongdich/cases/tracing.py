@@ -493,11 +493,10 @@ def _via_at(segments: list[tuple[int, dt.datetime, dt.datetime, int]]):
 
 # PostgreSQL keeps a trace's evidence where its rows are: in temporary tables, `tracing_sources` (a level's
 # source presences, with their group), `tracing_vias` (_via_segments) and `tracing_evidence` (one row per link
-# found), from which the
-# writes upsert contacts and links (_evidence_write_postgresql). Nothing but the persons found and their first
-# exposure comes back to Python. A level is one statement: _LEVEL_ROWS_SQL reads the rows of each group's index
-# range (the two branches of _overlap_sql), less the persons already found; then one of two ways sums them up
-# per link and inserts it:
+# found), from which the writes upsert contacts and links (_evidence_write_postgresql). Nothing but the persons
+# found and their first exposure comes back to Python, and at the last level only their number. A level is one
+# statement: _LEVEL_ROWS_SQL reads the rows of each group's index range (the two branches of _overlap_sql), less
+# the persons already found; then one of two ways sums them up per link and inserts it:
 # - _COVER_SUM_SQL, when any shared time counts (no minimum overlap, QĐ 3638): the union of a group's sources
 #   (a multirange) is intersected with each row, so the cost grows with the rows, not with the pairs: at a
 #   factory every worker's shift overlaps hundreds of others', and pairing them cost seconds. The first
