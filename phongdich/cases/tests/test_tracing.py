@@ -503,15 +503,21 @@ def test_a_tracing_run_traces_every_case_with_progress(world, settings, django_c
     assert ContactLink.objects.count() == 6
 
 
-def test_a_part_got_again_after_a_crash_goes_on_where_it_stopped(world, monkeypatch):
-    """acks_late: a killed worker's part is delivered again. The cases it traced before stay traced and
-    counted once; the run's own task, got again too, queues only the parts not finished."""
-    persons = [world.person(f"F0 {i}") for i in range(3)]
+def _cases_with_a_neighbour(world, n: int) -> list:
+    """n cases at the market one after another, each with the same neighbour beside them: case i has the
+    neighbour as F1 and the persons of the later cases, whom the neighbour met afterwards, as F2."""
+    persons = [world.person(f"F0 {i}") for i in range(n)]
     neighbour = world.person("Hàng xóm")
     for i, person in enumerate(persons):
         world.visit(person, world.market, 100 * i, 100 * i + 60)
         world.visit(neighbour, world.market, 100 * i, 100 * i + 60)
-    cases = [world.case(person) for person in persons]
+    return [world.case(person) for person in persons]
+
+
+def test_a_part_got_again_after_a_crash_goes_on_where_it_stopped(world, monkeypatch):
+    """acks_late: a killed worker's part is delivered again. The cases it traced before stay traced and
+    counted once; the run's own task, got again too, queues only the parts not finished."""
+    cases = _cases_with_a_neighbour(world, 3)
     run = TracingRun.objects.create(total=3)
     run.cases.set(cases)
     traced = []
@@ -551,12 +557,7 @@ def test_a_run_in_parts_traces_each_case_once_and_is_done_when_every_part_is(
 ):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.TRACING_BATCH_PARTS = 2
-    persons = [world.person(f"F0 {i}") for i in range(5)]
-    neighbour = world.person("Hàng xóm")
-    for i, person in enumerate(persons):
-        world.visit(person, world.market, 100 * i, 100 * i + 60)
-        world.visit(neighbour, world.market, 100 * i, 100 * i + 60)
-    cases = [world.case(person) for person in persons]
+    cases = _cases_with_a_neighbour(world, 5)
 
     with django_capture_on_commit_callbacks(execute=True):
         run = tracing_run_start(actor=None, cases=cases)
