@@ -671,6 +671,8 @@ def bench_database(db: str, args: argparse.Namespace) -> str:
         env = target_env(db, name)
         if args.batch_workers > 1 and db == "postgresql":  # SQLite has one writer at a time: in-process
             env.update(CELERY_BROKER_URL=BENCH_BROKER, TRACING_BATCH_PARTS=str(args.batch_workers))
+        else:
+            env["TRACING_BATCH_PARTS"] = "1"  # the whole run in this process: no part sent to a broker
         if args.keep and exists(db, name):
             log(f"{db} {label}: reusing {name} (--keep), migrated to the code's schema")
             subprocess.run(

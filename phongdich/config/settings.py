@@ -5,6 +5,7 @@ embedded set-up: SQLite, in-process cache, tasks run by the worker that `phongdi
 starts beside the web server.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -348,9 +349,16 @@ TRACING_OPEN_CHECKIN_BUFFER_MINUTES = {
 # Closed visits up to this long are read by an index range; longer ones through the partial index built for
 # stays over 24 hours (checkins migration 0004), hence the minimum. Any length is found: this only tunes reads.
 TRACING_MAX_STAY_HOURS = env_int("TRACING_MAX_STAY_HOURS", 24, minimum=24)
-# A batch run's cases are traced in this many tasks side by side: set it to the worker's --concurrency (the
-# `serve` worker runs one; a task worker per core on a dedicated machine). 1: one case after another.
-TRACING_BATCH_PARTS = env_int("TRACING_BATCH_PARTS", 1, minimum=1)
+# Processes of the task worker `serve` starts: one on SQLite, which has one writer at a time; with PostgreSQL one
+# per core, so that background work (a batch tracing run's parts) uses the machine.
+TASK_WORKER_PROCESSES = env_int(
+    "TASK_WORKER_PROCESSES",
+    (os.cpu_count() or 1) if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" else 1,
+    minimum=1,
+)
+# A batch run's cases are traced in this many tasks side by side: the worker's processes (a machine with task
+# workers of its own sets it to theirs). 1: one case after another.
+TRACING_BATCH_PARTS = env_int("TRACING_BATCH_PARTS", TASK_WORKER_PROCESSES, minimum=1)
 # Exposure notices from tracing are published at once (map, citizens who checked in there); 0: an official
 # publishes each one.
 EXPOSURE_NOTICES_AUTO_PUBLISH = env_bool("EXPOSURE_NOTICES_AUTO_PUBLISH", True)

@@ -514,9 +514,10 @@ def _cases_with_a_neighbour(world, n: int) -> list:
     return [world.case(person) for person in persons]
 
 
-def test_a_part_got_again_after_a_crash_goes_on_where_it_stopped(world, monkeypatch):
+def test_a_part_got_again_after_a_crash_goes_on_where_it_stopped(world, settings, monkeypatch):
     """acks_late: a killed worker's part is delivered again. The cases it traced before stay traced and
     counted once; the run's own task, got again too, queues only the parts not finished."""
+    settings.TRACING_BATCH_PARTS = 1
     cases = _cases_with_a_neighbour(world, 3)
     run = TracingRun.objects.create(total=3)
     run.cases.set(cases)

@@ -1,4 +1,4 @@
-"""Start the production server: granian (WSGI) plus one Celery worker with the beat scheduler.
+"""Start the production server: granian (WSGI) plus a Celery worker (TASK_WORKER_PROCESSES) with the beat scheduler.
 
 granian serves /static/ itself from STATIC_ROOT (run `collectstatic` first; `phongdich demo` does). The
 worker runs the periodic tasks of config/celery.py (roll-up and retention purge, auto check-out); with
@@ -61,7 +61,7 @@ class Command(BaseCommand):
             (settings.VAR_DIR / "queue-done").mkdir(parents=True, exist_ok=True)
             worker_cmd = [
                 sys.executable, "-m", "celery", "-A", "phongdich", "worker", "--beat",
-                "--concurrency", "1", "--loglevel", "WARNING",
+                "--concurrency", str(settings.TASK_WORKER_PROCESSES), "--loglevel", "WARNING",
                 "--schedule", str(settings.CELERY_BEAT_SCHEDULE_FILENAME),
             ]  # fmt: skip
             children.append(subprocess.Popen(worker_cmd, env=env))
@@ -91,7 +91,8 @@ class Command(BaseCommand):
                     f"  API schema: {address}/api/schema/",
                     f"  API docs:   {address}/api/docs/",
                     f"  Log in as an official: {DEMO_LOGIN} / {demo_password()}  (demo data; see docs/statistics.md)",
-                    f"  granian workers: {workers}; task worker: {'off' if no_worker else 'celery worker + beat'}",
+                    f"  granian workers: {workers}; task worker: "
+                    + ("off" if no_worker else f"celery worker ({settings.TASK_WORKER_PROCESSES} process(es)) + beat"),
                     "  Ctrl+C stops everything.",
                     "",
                 ]
