@@ -299,6 +299,10 @@ def test_the_case_page_and_api_show_contacts_a_page_at_a_time(client, tree, kim_
     assert "?p1=2#contacts-f1" in html and "Trang 1 / 3" in html  # Vietnamese by default
     third = client.get(f"/cases/{entered.pk}/", {"p1": 3, "p2": 2}).content.decode()
     assert "F1 Người E" in third and "F1 Người A" not in third and "F2 Người Z" in third
+    back = f"/cases/{entered.pk}/?p1=3&p2=2#contacts-f1"  # confirming a contact keeps the pages shown
+    assert f'name="next" value="{back.replace("&", "&amp;")}"' in third
+    confirmed = client.post(f"/cases/contacts/{f1[4].contact_id}/status/", {"status": "confirmed", "next": back})
+    assert confirmed.status_code == 302 and confirmed["Location"] == back
     assert client.get(f"/cases/{entered.pk}/", {"p1": "junk"}).status_code == 200  # the first page
 
     body = client.get(f"/api/v1/cases/{entered.pk}/contacts/", {"limit": 3}).json()
