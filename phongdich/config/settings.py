@@ -366,3 +366,6 @@ EXPOSURE_NOTICES_AUTO_PUBLISH = env_bool("EXPOSURE_NOTICES_AUTO_PUBLISH", True)
 # The check-in indexes carry extra columns for PostgreSQL's index-only reads (checkins migration 0005); SQLite
 # ignores them, which costs it nothing it had, so its warning about them is silenced.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+# Additions to Django's locale formats (phongdich/formats/<language>/formats.py); the rest are Django's.
+FORMAT_MODULE_PATH = ["phongdich.formats"]
