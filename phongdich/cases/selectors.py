@@ -179,11 +179,6 @@ class ContactLevel:
     page: Page
 
 
-# A factory's case has tens of thousands of F2: the case page shows them a page at a time (all of them at once
-# took 13 s and 26 MB of HTML for 23,661 F2); the work list and its export are where they are handled.
-CASE_CONTACTS_PAGE = 200
-
-
 def case_contact_counts(*, case: Case) -> dict[int, int]:
     """How many contacts the case has at each level (a contact's level for the case: its lowest link to it)."""
     with connection.cursor() as cursor:
@@ -248,7 +243,9 @@ def case_contact_levels(
     pages = pages or {}
     levels = []
     for level, count in case_contact_counts(case=case).items():
-        paginator = Paginator(case_contacts(case=case, level=level), per_page or CASE_CONTACTS_PAGE)
+        # A factory's case has tens of thousands of F2: a page at a time (all of them at once took 13 s and 26 MB
+        # of HTML for 23,661 F2); the work list and its export are where they are handled.
+        paginator = Paginator(case_contacts(case=case, level=level), per_page or settings.CASE_CONTACTS_PAGE)
         paginator.count = count  # known: no second count of a grouped query
         levels.append(ContactLevel(level, count, paginator.get_page(pages.get(level))))
     rows = iter(case_contact_rows(viewer=viewer, case=case, contacts=[c for lv in levels for c in lv.page]))
@@ -553,21 +550,17 @@ def cluster_graph(*, viewer, cluster: Cluster) -> dict:
     return {"nodes": nodes, "edges": edges}
 
 
-# Cytoscape's force-directed layout takes seconds for a few hundred nodes and half a minute for 1,400 (headless
-# Chromium here); a factory's cluster has a thousand F1 and tens of thousands of F2.
-GRAPH_MAX_CONTACTS = 500
-
-
 def _graph_levels(case_ids: set[int]) -> tuple[list[int], list[tuple[int, int, int]]]:
     """Which contact levels the graph of these cases draws person by person: the lowest ones while their
-    contacts together stay within GRAPH_MAX_CONTACTS. The rest is one node per case and level, (case, level,
-    how many contacts)."""
+    contacts together stay within CLUSTER_GRAPH_MAX_CONTACTS. The rest is one node per case and level, (case,
+    level, how many contacts). Cytoscape's force-directed layout takes seconds for a few hundred nodes and half a
+    minute for 1,400 (headless Chromium here); a factory's cluster has a thousand F1 and tens of thousands of F2."""
     links = ContactLink.objects.filter(case_id__in=case_ids).order_by()
     per_level = dict(links.values("level").annotate(n=Count("contact_id", distinct=True)).values_list("level", "n"))
     in_full, total = [], 0
     for level in sorted(per_level):
         total += per_level[level]
-        if total > GRAPH_MAX_CONTACTS:
+        if total > settings.CLUSTER_GRAPH_MAX_CONTACTS:
             break
         in_full.append(level)
     summaries = list(

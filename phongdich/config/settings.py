@@ -359,6 +359,12 @@ TASK_WORKER_PROCESSES = env_int(
 # A batch run's cases are traced in this many tasks side by side: the worker's processes (a machine with task
 # workers of its own sets it to theirs). 1: one case after another.
 TRACING_BATCH_PARTS = env_int("TRACING_BATCH_PARTS", TASK_WORKER_PROCESSES, minimum=1)
+# Pages at a factory's scale (docs/cases.md): contacts per level on a case page; contacts a cluster graph draws one
+# by one before it sums further levels up per case (the browser's layout takes seconds for a few hundred); rows of
+# a work-list export, which is built in the request (past it the page and the file say the export is partial).
+CASE_CONTACTS_PAGE = env_int("CASE_CONTACTS_PAGE", 200, minimum=10)
+CLUSTER_GRAPH_MAX_CONTACTS = env_int("CLUSTER_GRAPH_MAX_CONTACTS", 500, minimum=0)
+WORKLIST_EXPORT_MAX_ROWS = env_int("WORKLIST_EXPORT_MAX_ROWS", 20000, minimum=100)
 # Exposure notices from tracing are published at once (map, citizens who checked in there); 0: an official
 # publishes each one.
 EXPOSURE_NOTICES_AUTO_PUBLISH = env_bool("EXPOSURE_NOTICES_AUTO_PUBLISH", True)

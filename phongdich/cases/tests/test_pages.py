@@ -152,10 +152,8 @@ def test_worklist_export_is_formula_safe_and_audited(client, tree, kim_tan_offic
     assert AuditLog.objects.filter(action="cases.contact.exported", actor=kim_tan_official).exists()
 
 
-def test_a_worklist_export_past_its_limit_says_it_is_partial(client, tree, kim_tan_official, monkeypatch):
-    from .. import views
-
-    monkeypatch.setattr(views, "WORKLIST_EXPORT_MAX", 2)
+def test_a_worklist_export_past_its_limit_says_it_is_partial(client, tree, kim_tan_official, settings):
+    settings.WORKLIST_EXPORT_MAX_ROWS = 2
     entered = case(kim_tan_official, person(tree["kim_tan"]))
     for name in ("An", "Bình", "Chi"):
         link(person(tree["kim_tan"], name), entered)
@@ -166,7 +164,7 @@ def test_a_worklist_export_past_its_limit_says_it_is_partial(client, tree, kim_t
     note = workbook.worksheets[1].cell(row=2, column=1).value
     assert "2 trong 3" in note and "2 of 3" in note
 
-    monkeypatch.setattr(views, "WORKLIST_EXPORT_MAX", 3)  # all of them: no note
+    settings.WORKLIST_EXPORT_MAX_ROWS = 3  # all of them: no note
     assert 'id="export-partial"' not in client.get("/cases/worklist/").content.decode()
     assert len(load_workbook(io.BytesIO(client.get("/cases/worklist/export/").content)).worksheets) == 1
 
@@ -280,12 +278,10 @@ def test_tracing_run_page_is_only_for_its_creator(client, tree, kim_tan_official
     assert client.get(f"/cases/runs/{run.pk}/").status_code == 404
 
 
-def test_the_case_page_and_api_show_contacts_a_page_at_a_time(client, tree, kim_tan_official, monkeypatch):
+def test_the_case_page_and_api_show_contacts_a_page_at_a_time(client, tree, kim_tan_official, settings):
     """A factory's case has tens of thousands of F2: each level is paged on its own (its count in full), the
     API by limit/offset or level; a contact with links of two levels to the case is one row, under the lower."""
-    from .. import selectors
-
-    monkeypatch.setattr(selectors, "CASE_CONTACTS_PAGE", 2)
+    settings.CASE_CONTACTS_PAGE = 2
     entered = case(kim_tan_official, person(tree["kim_tan"], "Lê Văn Ca"))
     f1 = [link(person(tree["kim_tan"], f"F1 Người {n}"), entered)[0] for n in "ABCDE"]
     for n in "XYZ":
@@ -319,13 +315,12 @@ def test_the_case_page_and_api_show_contacts_a_page_at_a_time(client, tree, kim_
 
 
 def test_a_cluster_graph_too_large_to_draw_sums_up_its_further_levels_per_case(
-    client, tree, kim_tan_official, monkeypatch
+    client, tree, kim_tan_official, settings
 ):
-    """Past GRAPH_MAX_CONTACTS, the further levels are one node per case with their count, linking to the case
-    page's list."""
-    from .. import selectors
+    """Past CLUSTER_GRAPH_MAX_CONTACTS, the further levels are one node per case with their count, linking to the
+    case page's list."""
 
-    monkeypatch.setattr(selectors, "GRAPH_MAX_CONTACTS", 4)
+    settings.CLUSTER_GRAPH_MAX_CONTACTS = 4
     factory = venue(tree["kim_tan"], "Nhà máy May")
     cluster = services.cluster_create(actor=kim_tan_official, name="Ổ dịch nhà máy", venue=factory, area_path="")
     factory_case = case(kim_tan_official, person(tree["kim_tan"], "A"), cluster=cluster)
@@ -342,11 +337,11 @@ def test_a_cluster_graph_too_large_to_draw_sums_up_its_further_levels_per_case(
     edges = {(e["data"]["source"], e["data"]["target"]) for e in graph["edges"]}
     assert (f"case-{factory_case.pk}", summary["id"]) in edges
 
-    monkeypatch.setattr(selectors, "GRAPH_MAX_CONTACTS", 7)  # all fit: drawn one by one
+    settings.CLUSTER_GRAPH_MAX_CONTACTS = 7  # all fit: drawn one by one
     graph = client.get(f"/cases/clusters/{cluster.pk}/graph.json").json()
     assert sum(node["data"]["kind"] == "contact" for node in graph["nodes"]) == 7
 
-    monkeypatch.setattr(selectors, "GRAPH_MAX_CONTACTS", 2)  # not even the F1: both levels summed up
+    settings.CLUSTER_GRAPH_MAX_CONTACTS = 2  # not even the F1: both levels summed up
     graph = client.get(f"/cases/clusters/{cluster.pk}/graph.json").json()
     assert sorted(node["data"]["label"] for node in graph["nodes"] if node["data"]["kind"] == "summary") == [
         "F1 × 3",
