@@ -191,9 +191,25 @@ def case_contact_counts(*, case: Case) -> dict[int, int]:
         return dict(cursor.fetchall())
 
 
-def case_contacts(*, case: Case, level: int | None = None) -> QuerySet[Contact]:
+def level_filter(level) -> int | None:
+    """A contact level filter as given (1, "2", "" or None): the level, None for none; cases_invalid_filter for
+    anything that is not 1-9."""
+    if level in (None, ""):
+        return None
+    try:
+        level = int(level)
+    except (TypeError, ValueError):
+        raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"level": str(level)[:10]}) from None
+    if not 1 <= level <= 9:
+        raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"level": level})
+    return level
+
+
+def case_contacts(*, case: Case, level=None) -> QuerySet[Contact]:
     """The contacts of a case, each with `case_level` (its lowest link to the case), by level then name; only
-    those of `level` if given. case_contact_rows turns a page of them into rows with their evidence."""
+    those of `level` if given (level_filter). case_contact_rows turns a page of them into rows with their
+    evidence."""
+    level = level_filter(level)
     contacts = (
         Contact.objects.filter(links__case=case)
         .annotate(case_level=Min("links__level"))  # over the links the filter joined: this case's
@@ -299,13 +315,8 @@ def contact_worklist(
         contacts = contacts.filter(status__in=OPEN_CONTACT_STATUSES)
     elif status != "all":
         contacts = contacts.filter(status=status)
-    if level not in (None, ""):
-        try:
-            level = int(level)
-        except (TypeError, ValueError):
-            raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"level": str(level)[:10]}) from None
-        if not 1 <= level <= 9:
-            raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"level": level})
+    level = level_filter(level)
+    if level is not None:
         contacts = contacts.filter(level=level)
     if area is not None:
         contacts = contacts.filter(person__area_path__startswith=area.path)

@@ -73,8 +73,7 @@ def tracing_run_part_task(run_id: int, case_ids: list[int], part: int = 0) -> di
     if run is None or run.status != TracingRun.Status.RUNNING:
         return None
     if run.started_at is None:  # a part queued without its run's task (tests, the shell): the run starts now
-        run.started_at = timezone.now()
-        TracingRun.objects.filter(pk=run_id, started_at=None).update(started_at=run.started_at)
+        TracingRun.objects.filter(pk=run_id, started_at=None).update(started_at=timezone.now())
         run.refresh_from_db(fields=["started_at"])
     cases = Case.objects.filter(pk__in=case_ids).select_related("rule").order_by("id")
     try:

@@ -259,13 +259,9 @@ def _presences_of(
 
 def _venues_read(venue_ids: set[int], *, buffers: dict[str, dt.timedelta], venues: dict[int, _Venue]) -> None:
     """Adds these venues to `venues`: name, area and the buffer of their type."""
-    for condition, params in _id_filters(f"{Venue._meta.db_table}.id", sorted(venue_ids)):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT id, venue_type_id, name, area_path FROM {Venue._meta.db_table} WHERE {condition}", params
-            )
-            for venue_id, type_code, name, area_path in cursor.fetchall():
-                venues[venue_id] = _Venue(name, area_path, buffers.get(type_code, dt.timedelta(0)))
+    rows = Venue.objects.values_list("id", "venue_type_id", "name", "area_path")
+    for venue_id, type_code, name, area_path in _where_in(rows, "id", sorted(venue_ids)):
+        venues[venue_id] = _Venue(name, area_path, buffers.get(type_code, dt.timedelta(0)))
 
 
 def _overlap_sql(rows: int) -> str:
