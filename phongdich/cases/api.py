@@ -557,6 +557,9 @@ class ClusterGraphApi(APIView):
     class GraphOutput(serializers.Serializer):
         nodes = serializers.ListField(child=serializers.DictField(), help_text="Cytoscape.js nodes ({data: {...}})")
         edges = serializers.ListField(child=serializers.DictField(), help_text="Cytoscape.js edges")
+        contacts = serializers.IntegerField(
+            help_text="Persons who are contacts of its cases (nodes of kind `summary` count per case)"
+        )
 
     @extend_schema(
         operation_id="clusters_graph",

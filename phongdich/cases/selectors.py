@@ -439,7 +439,9 @@ def cluster_get(*, viewer, cluster_id) -> Cluster:
 
 
 def cluster_graph(*, viewer, cluster: Cluster) -> dict:
-    """The transmission graph of a cluster as Cytoscape.js elements: {"nodes": [...], "edges": [...]}.
+    """The transmission graph of a cluster as Cytoscape.js elements: {"nodes": [...], "edges": [...]}, and
+    "contacts": how many persons are contacts of its cases (a summary node counts per case, so its numbers may
+    add up to more).
 
     Nodes: the cluster's cases in the viewer's area and their known sources (F0), and the contacts linked to
     those cases (F1, F2...); a level beyond what the browser can draw is one node per case ("summary",
@@ -558,7 +560,8 @@ def cluster_graph(*, viewer, cluster: Cluster) -> dict:
         area_path=cluster.area_path,
         extra={"cases": len(cases), "contacts": len(contact_nodes), "summed_up": sum(n for *_, n in summaries)},
     )
-    return {"nodes": nodes, "edges": edges}
+    contacts = ContactLink.objects.filter(case_id__in=shown).values("contact_id").distinct().count()
+    return {"nodes": nodes, "edges": edges, "contacts": contacts}
 
 
 def _graph_levels(case_ids: set[int]) -> tuple[list[int], list[tuple[int, int, int]]]:

@@ -332,7 +332,7 @@ def test_a_cluster_graph_too_large_to_draw_sums_up_its_further_levels_per_case(
     kinds = sorted((node["data"]["kind"], node["data"]["level"]) for node in graph["nodes"])
     assert kinds == [("case", 0), ("contact", 1), ("contact", 1), ("contact", 1), ("summary", 2)]
     summary = next(node["data"] for node in graph["nodes"] if node["data"]["kind"] == "summary")
-    assert summary["count"] == 4 and summary["label"] == "F2 × 4"
+    assert summary["count"] == 4 and summary["label"] == "F2 × 4" and graph["contacts"] == 7
     assert summary["url"] == f"/cases/{factory_case.pk}/#contacts-f2"
     edges = {(e["data"]["source"], e["data"]["target"]) for e in graph["edges"]}
     assert (f"case-{factory_case.pk}", summary["id"]) in edges

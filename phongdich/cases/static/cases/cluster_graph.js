@@ -48,9 +48,7 @@
       box.dataset.edges = String(cy.edges().length);
       if (summary) {
         var cases = cy.nodes("[kind = 'case']").length;
-        var contacts = cy.nodes("[kind = 'contact']").length;
-        cy.nodes("[kind = 'summary']").forEach(function (node) { contacts += node.data("count"); });
-        summary.textContent = cases + " F0 · " + contacts.toLocaleString("vi-VN") + " F1/F2 · " + cy.edges().length + " →";
+        summary.textContent = cases + " F0 · " + graph.contacts.toLocaleString("vi-VN") + " F1/F2 · " + cy.edges().length + " →";
       }
     })
     .catch(function () {
