@@ -50,7 +50,8 @@ BATCH_PATH = "/api/v1/checkins/batch/"
 
 
 def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+    # UTC: django.setup() sets the process's TZ to TIME_ZONE, so local time switched zones halfway through a log.
+    print(f"[{time.strftime('%H:%M:%S', time.gmtime())} UTC] {message}", flush=True)
 
 
 # --- The server ------------------------------------------------------------------------------------

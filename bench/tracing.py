@@ -90,7 +90,8 @@ UTC_OFFSET_MIN = 7 * 60
 
 
 def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+    # UTC: django.setup() sets the process's TZ to TIME_ZONE, so local time switched zones halfway through a log.
+    print(f"[{time.strftime('%H:%M:%S', time.gmtime())} UTC] {message}", file=sys.stderr, flush=True)
 
 
 # --- Databases ---------------------------------------------------------------------------------------
