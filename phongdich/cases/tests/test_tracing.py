@@ -445,6 +445,26 @@ def test_bulk_writes_match_contact_link_add(world):
     assert contact.links.count() == 2
 
 
+def test_a_contact_another_trace_left_unchanged_still_gets_its_link(world):
+    """The write takes the ids of the contacts it inserted or changed; one it left as it was is looked up."""
+    first_f0, second_f0, person = world.person("F0 thứ nhất"), world.person("F0 thứ hai"), world.person("Khách")
+    world.visit(first_f0, world.market, 0, 120)
+    world.visit(second_f0, world.market, 40, 60)
+    world.visit(person, world.market, 30, 90)
+    first_case, second_case = world.case(first_f0), world.case(second_f0)
+    case_trace_checkins(case=first_case, now=NOW)
+    contact = Contact.objects.get(person=person)
+    before = (contact.level, contact.first_exposure_at, contact.last_exposure_at)
+
+    outcome = case_trace_checkins(case=second_case, now=NOW)  # F1 again, within the span it has
+
+    contact.refresh_from_db()
+    assert (contact.level, contact.first_exposure_at, contact.last_exposure_at) == before
+    link = ContactLink.objects.get(case=second_case, contact__person=person)
+    assert (link.contact_id, link.exposure_start, link.exposure_end) == (contact.pk, at(40), at(60))
+    assert outcome.links_added == ContactLink.objects.filter(case=second_case).count()
+
+
 # --- Exposure notices ---------------------------------------------------------------------------------
 
 
