@@ -139,7 +139,8 @@ else:
 # --- Task queue (Celery) -----------------------------------------------------------------------
 # With REDIS_URL, Redis is the broker. Without it, the embedded set-up uses kombu's filesystem
 # transport under var/, and `phongdich serve` runs one worker with the beat scheduler beside the server.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+# The host is named only so that kombu does not warn, on every connection, that it supplied one.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://localhost//")
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
         "data_folder_in": str(VAR_DIR / "queue"),
