@@ -1,8 +1,9 @@
 """Tracing benchmark: F1 and F2 of cases from check-ins in a synthetic province (issue 4, item 3).
 
 For each database it builds two provinces, one of the full size and one of a tenth (PostgreSQL: databases
-`h_tracing_bench` and `h_tracing_bench_tenth`, loaded with COPY, indexes built after loading, then ANALYZE;
-SQLite: files under /tmp, a tenth of the PostgreSQL sizes, loaded with executemany). A province has
+`h_tracing_bench` and `h_tracing_bench_tenth`, their sizes appended to the name when not the default ones, loaded
+with COPY, indexes built after loading, then ANALYZE; SQLite: files under /tmp named the same way, a tenth of the
+PostgreSQL sizes, loaded with executemany). A province has
 people with a home commune, venues of the 13 venue types with a realistic skew (markets, supermarkets,
 schools and factories busy; most shops and restaurants quiet; popularity log-normal within a type), and
 check-ins over `--days` days at the hours each kind of place is visited, 30% of them without a check-out: first
@@ -665,10 +666,12 @@ def bench_database(db: str, args: argparse.Namespace) -> str:
     divide = 10 if db == "sqlite" else 1  # SQLite: a tenth of PostgreSQL's province
     results = {}
     for label, factor in (("tenth", 10 * divide), ("full", divide)):
-        name = "h_tracing_bench" if label == "full" else "h_tracing_bench_tenth"
         people, venues, checkins = (
             max(1, round(n * args.scale / factor)) for n in (args.people, args.venues, args.checkins)
         )
+        name = "h_tracing_bench" if label == "full" else "h_tracing_bench_tenth"
+        if not args.default_province:  # so that --keep never reuses a province of another size
+            name += f"_{people}p_{venues}v_{checkins}c_{args.days}d"
         env = target_env(db, name)
         if args.batch_workers > 1 and db == "postgresql":  # SQLite has one writer at a time: in-process
             env.update(CELERY_BROKER_URL=BENCH_BROKER, TRACING_BATCH_PARTS=str(args.batch_workers))
@@ -726,6 +729,8 @@ def main(argv=None) -> int:
         help="PostgreSQL: worker processes for the batch, through Redis; default: the cores if Redis answers, else 1",
     )
     args = parser.parse_args(argv)
+    sizes = ("people", "venues", "checkins", "days", "scale")
+    args.default_province = all(getattr(args, size) == parser.get_default(size) for size in sizes)
     if args.batch_workers is None:
         args.batch_workers = (os.cpu_count() or 1) if redis_answers() else 1
     log(
