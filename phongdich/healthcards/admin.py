@@ -3,6 +3,7 @@ import json
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from phongdich.core.errors import ApplicationError
 
@@ -17,6 +18,23 @@ class StatusRuleSetForm(forms.ModelForm):
         model = StatusRuleSet
         fields = ["name", "area", "effective_from", "rules", "source"]
         widgets = {"rules": forms.Textarea(attrs={"rows": 24, "cols": 100, "style": "font-family: monospace"})}
+
+    user = None  # set by StatusRuleSetAdmin.get_form: who adds the set
+
+    def clean_area(self):
+        """A set applies to everybody in its area: an official adds them for their own area or one within it;
+        a default for every area (no area) is a superuser's."""
+        area = self.cleaned_data.get("area")
+        if self.user is None or self.user.is_superuser:
+            return area
+        official = getattr(self.user, "official", None)
+        if area is None:
+            raise ValidationError(
+                _("Choose your area or one within it: a rule set for every area is set by an administrator.")
+            )
+        if official is None or not area.is_within(official.area):
+            raise ValidationError(_("You can add rule sets only for your own area or one within it."))
+        return area
 
     def clean(self):
         cleaned = super().clean()
@@ -35,6 +53,10 @@ class StatusRuleSetAdmin(admin.ModelAdmin):
     list_filter = ["area"]
     raw_id_fields = ["area"]
     readonly_fields = ["created_by", "created_at"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
 
     def has_change_permission(self, request, obj=None):
         # A rule set in force is never edited: add a new one with a later date (it is then the one in force).

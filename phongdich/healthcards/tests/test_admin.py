@@ -67,3 +67,47 @@ def test_a_good_rule_set_is_stored_through_the_service_and_then_read_only(admin_
 def test_the_add_form_starts_from_the_latest_default(admin_client, default_rule_set):
     page = admin_client.get(ADD_URL).content.decode()
     assert "symptoms_within_days" in page
+
+
+@pytest.fixture
+def province_official_client(client):
+    """A provincial health official given the right to add rule sets (an administrator grants it)."""
+    from django.contrib.auth.models import Permission
+
+    from phongdich.accounts.models import Official
+    from phongdich.core.testing import make_official
+
+    areas = make_province_with_communes()
+    user = make_official(Official.Role.HEALTH_DEPT, areas["province"])
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["add_statusruleset", "view_statusruleset"]))
+    client.force_login(user)
+    client.areas = areas
+    return client
+
+
+@pytest.mark.parametrize("where", ["province", "commune_a"])
+def test_an_official_adds_a_rule_set_for_their_area_or_one_within_it(province_official_client, default_rule_set, where):
+    area = province_official_client.areas[where]
+    rules = [{"colour": "green", "when": {"always": True}}]
+    response = province_official_client.post(ADD_URL, form(rules, area=str(area.pk)))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert StatusRuleSet.objects.exclude(pk=default_rule_set.pk).get().area == area
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("other_province", "Chỉ được thêm bộ quy tắc cho địa bàn của mình"),
+        ("", "bộ quy tắc cho mọi địa bàn do quản trị viên đặt"),
+    ],
+)
+def test_an_official_cannot_add_a_rule_set_for_another_area_or_for_every_area(
+    province_official_client, default_rule_set, where, message
+):
+    area = province_official_client.areas[where].pk if where else ""
+    response = province_official_client.post(ADD_URL, form([{"colour": "red", "when": {"always": True}}], area=area))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert StatusRuleSet.objects.count() == 1
