@@ -11,12 +11,22 @@ from .models import StatusRuleSet
 from .services import status_rule_set_check, status_rule_set_create
 
 
+class IndentedJSONField(forms.JSONField):
+    """JSON shown indented, a rule a few lines, so that an official can read and edit it."""
+
+    def prepare_value(self, value):
+        if isinstance(value, forms.fields.InvalidJSONInput):
+            return value
+        return json.dumps(value, ensure_ascii=False, indent=2, cls=self.encoder)
+
+
 class StatusRuleSetForm(forms.ModelForm):
     """The rules are typed as JSON (grammar: docs/healthcards.md); a bad set is refused with every problem."""
 
     class Meta:
         model = StatusRuleSet
         fields = ["name", "area", "effective_from", "rules", "source"]
+        field_classes = {"rules": IndentedJSONField}
         widgets = {"rules": forms.Textarea(attrs={"rows": 24, "cols": 100, "style": "font-family: monospace"})}
 
     user = None  # set by StatusRuleSetAdmin.get_form: who adds the set
@@ -69,7 +79,9 @@ class StatusRuleSetAdmin(admin.ModelAdmin):
         latest = StatusRuleSet.objects.filter(area__isnull=True).order_by("-effective_from").first()
         initial = super().get_changeform_initial_data(request)
         if latest is not None:
-            initial.setdefault("rules", json.dumps(latest.rules, ensure_ascii=False, indent=2))
+            # The rules themselves: the field writes them as JSON (a JSON string here was written as a string,
+            # and refused when saved).
+            initial.setdefault("rules", latest.rules)
         return initial
 
     def save_model(self, request, obj, form, change):

@@ -111,3 +111,15 @@ def test_an_official_cannot_add_a_rule_set_for_another_area_or_for_every_area(
     assert response.status_code == 200
     assert message in response.content.decode()
     assert StatusRuleSet.objects.count() == 1
+
+
+def test_the_pre_filled_rules_are_a_list_that_can_be_saved_as_they_are(admin_client, default_rule_set):
+    """The form starts from the latest default as rules, not as a JSON string of them (which was refused)."""
+    import re
+    from html import unescape
+
+    page = admin_client.get(ADD_URL).content.decode()
+    textarea = unescape(re.search(r'<textarea name="rules"[^>]*>(.*?)</textarea>', page, re.S).group(1))
+    assert json.loads(textarea) == default_rule_set.rules
+    response = admin_client.post(ADD_URL, form(textarea.strip()))
+    assert response.status_code == 302, response.content.decode()[:3000]
