@@ -45,7 +45,7 @@ def tracing_run_task(run_id: int) -> dict | None:
     if run is None or run.status == TracingRun.Status.DONE:
         return None
     case_ids = list(Case.objects.filter(tracing_runs=run).order_by("id").values_list("id", flat=True))
-    parts = max(1, min(getattr(settings, "TRACING_BATCH_PARTS", 1), len(case_ids)))
+    parts = max(1, min(settings.TRACING_BATCH_PARTS, len(case_ids)))
     if run.started_at is None or run.parts != parts:  # a first start (or a changed split: begin the parts again)
         run.parts_finished = []
     TracingRun.objects.filter(pk=run_id).update(
