@@ -1,10 +1,12 @@
 """Provinces edit rule sets in the admin: a bad set is refused with each problem named; a good one is stored
 through the service (audited) and is never edited afterwards."""
 
+import datetime as dt
 import json
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from phongdich.core.models import AuditLog
 from phongdich.core.testing import make_province_with_communes
@@ -123,3 +125,12 @@ def test_the_pre_filled_rules_are_a_list_that_can_be_saved_as_they_are(admin_cli
     assert json.loads(textarea) == default_rule_set.rules
     response = admin_client.post(ADD_URL, form(textarea.strip()))
     assert response.status_code == 302, response.content.decode()[:3000]
+
+
+def test_a_date_typed_day_first_in_the_admin_is_that_day(admin_client, default_rule_set):
+    """The admin is in Vietnamese: "01/12/2021" is 1 December (phongdich/formats), not 12 January."""
+    rules = [{"colour": "green", "when": {"always": True}}]
+    response = admin_client.post(ADD_URL, form(rules, effective_from_0="01/12/2021"), HTTP_ACCEPT_LANGUAGE="vi")
+    assert response.status_code == 302, response.content.decode()[:3000]
+    rule_set = StatusRuleSet.objects.exclude(pk=default_rule_set.pk).get()
+    assert timezone.localtime(rule_set.effective_from).date() == dt.date(2021, 12, 1)
