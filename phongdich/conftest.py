@@ -114,6 +114,12 @@ def _fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def _exports_in_a_temporary_folder(settings, tmp_path):
+    # Exported files go where each test can look, never into the checkout's var/.
+    settings.EXPORT_DIR = tmp_path / "exports"
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     # Rate limits count in the cache; the live server shares this process's, so one test's requests must not
     # use up the next test's allowance.

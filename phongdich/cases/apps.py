@@ -7,9 +7,12 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from phongdich.certificates.sources import register_certificate_source
+        from phongdich.core.exports import register_export
         from phongdich.healthcards.inputs import register_input_provider
 
+        from .exports import WORKLIST_EXPORT, worklist_export_plan
         from .providers import cases_recovery_certificates, cases_status_inputs
 
         register_input_provider("cases", cases_status_inputs)
         register_certificate_source("cases", cases_recovery_certificates)
+        register_export(WORKLIST_EXPORT, worklist_export_plan)

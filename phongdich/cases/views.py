@@ -20,12 +20,13 @@ from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
-from phongdich.core.exports import xlsx_response
+from phongdich.core.exports import export_start
 from phongdich.core.scoping import viewer_area_path
 from phongdich.geo.models import Area
 
 from . import errors, forms, selectors, services
-from .models import Case, Cluster, Contact
+from .exports import WORKLIST_EXPORT, commune_names, worklist_query
+from .models import Case, Cluster
 
 PAGE_SIZE = 50
 PERSON_READ_REASON = "case investigation"
@@ -533,22 +534,7 @@ def contact_status(request, contact_id: int):
 
 
 def _worklist(request):
-    _require_people_role(request)
-    form = forms.WorklistFilterForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
-        raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"fields": list(form.errors)})
-    values = form.cleaned_data if form.is_bound else {}
-    area = selectors.filter_area(viewer=request.user, area_id=values.get("area"))
-    contacts = selectors.contact_worklist(
-        viewer=request.user, area=area, level=values.get("level") or None, status=values.get("status") or "open"
-    )
-    return form, area, contacts, values
-
-
-def _commune_names(paths) -> dict[str, str]:
-    """Area path → the name of the area itself (a commune, or a village under one)."""
-    names = dict(Area.objects.filter(path__in=set(paths)).values_list("path", "name"))
-    return {path: names.get(path, path) for path in paths}
+    return worklist_query(viewer=request.user, params=request.GET)
 
 
 @login_required
@@ -562,7 +548,7 @@ def worklist(request):
     page = Paginator(contacts, 200).get_page(request.GET.get("page"))
     rows = list(page)
     numbers = selectors.worklist_cases(rows)
-    names = _commune_names({row.area_path for row in rows})
+    names = commune_names({row.area_path for row in rows})
     groups: list[dict] = []
     for contact in rows:
         contact.case_numbers = numbers.get(contact.pk, [])
@@ -583,76 +569,21 @@ def worklist(request):
         "query": query.urlencode(),
         "filter_area": area,
         "scope_area": _scope_area(request.user),
-        "export_max": settings.WORKLIST_EXPORT_MAX_ROWS,
     }
     return render(request, "cases/worklist.html", context)
 
 
-EXPORT_HEADER = [
-    "Xã/phường (Commune)",
-    "Cấp (Level)",
-    "Họ tên (Name)",
-    "Năm sinh (Born)",
-    "Điện thoại (Phone)",
-    "CCCD (Citizen ID)",
-    "Địa chỉ (Address)",
-    "Tình trạng (Status)",
-    "Ca bệnh (Cases)",
-    "Tiếp xúc đầu (First exposure)",
-    "Tiếp xúc cuối (Last exposure)",
-    "Cách ly từ (Quarantine from)",
-    "Cách ly đến (Quarantine until)",
-]
-
-
 @login_required
-@require_GET
+@require_POST
 def worklist_export(request):
-    """The work list as .xlsx (core.exports: formula-safe), audited as `cases.contact.exported`."""
+    """Queue the work list, as filtered on the page, as an .xlsx built in the background (cases.exports); the
+    official is taken to the export's page, which offers the file once it is written."""
     try:
-        _form, area, contacts, values = _worklist(request)
+        _worklist(request)  # the filters and the role checked now, so that a bad request is told at once
     except ApplicationError as exc:
         return _error(request, exc)
-    total = contacts.count()
-    # Built in the request, in memory: 20,000 rows take a few seconds. Past the setting the page says so and the
-    # file carries a note; a commune's list (a few thousand people) is always whole.
-    contacts = list(contacts[: settings.WORKLIST_EXPORT_MAX_ROWS])
-    numbers = selectors.worklist_cases(contacts)
-    names = _commune_names({contact.area_path for contact in contacts})
-    statuses = dict(Contact.Status.choices)
-    rows = [
-        [
-            names[c.area_path],
-            f"F{c.level}",
-            c.person.full_name,
-            c.person.birth_year,
-            c.person.phone,
-            c.person.citizen_id,
-            c.person.address_street,
-            statuses.get(c.status, c.status),
-            ", ".join(numbers.get(c.pk, [])),
-            c.first_exposure_at,
-            c.last_exposure_at,
-            c.quarantine_start,
-            c.quarantine_end,
-        ]
-        for c in contacts
-    ]
-    audit_record(
-        actor=request.user,
-        action="cases.contact.exported",
-        extra={"status": values.get("status") or "open", "area": area.path if area else "", "rows": len(rows)},
-    )
-    sheets = [("F1-F2", EXPORT_HEADER, rows)]
-    if total > len(rows):  # said in the file too, so that a partial list is never taken for the whole
-        note = (
-            f"Tệp này chỉ có {len(rows):,} trong {total:,} người tiếp xúc: hãy lọc theo xã hoặc cấp để xuất phần"
-            f" còn lại. / This file holds {len(rows):,} of {total:,} contacts: filter by commune or level to export"
-            " the rest."
-        )
-        sheets.append(("Ghi chú - Note", ["Ghi chú / Note"], [[note]]))
-    filename = f"danh-sach-tiep-xuc-{timezone.localdate():%Y%m%d}.xlsx"
-    return xlsx_response(filename, sheets)
+    job = export_start(actor=request.user, kind=WORKLIST_EXPORT, params=request.GET.dict())
+    return redirect("core:export", job_id=job.pk)
 
 
 # --- Clusters -------------------------------------------------------------------------------------------------

@@ -51,6 +51,11 @@ app.conf.beat_schedule = {
         "task": "phongdich.checkins.tasks.checkins_auto_checkout",
         "schedule": crontab(minute="*/5"),
     },
+    # Exported spreadsheets past EXPORT_KEEP_HOURS (core.exports): they hold personal data.
+    "exports-prune": {
+        "task": "phongdich.core.tasks.exports_prune_task",
+        "schedule": crontab(minute=50, hour="*/1"),
+    },
     # Subscriber location records past TELECOM_RETENTION_DAYS (telecom app).
     "telecom-prune": {
         "task": "phongdich.telecom.tasks.telecom_prune",

@@ -365,7 +365,6 @@ TRACING_BATCH_PARTS = env_int("TRACING_BATCH_PARTS", TASK_WORKER_PROCESSES, mini
 # a work-list export, which is built in the request (past it the page and the file say the export is partial).
 CASE_CONTACTS_PAGE = env_int("CASE_CONTACTS_PAGE", 200, minimum=10)
 CLUSTER_GRAPH_MAX_CONTACTS = env_int("CLUSTER_GRAPH_MAX_CONTACTS", 500, minimum=0)
-WORKLIST_EXPORT_MAX_ROWS = env_int("WORKLIST_EXPORT_MAX_ROWS", 20000, minimum=100)
 # Exposure notices from tracing are published at once (map, citizens who checked in there); 0: an official
 # publishes each one.
 EXPOSURE_NOTICES_AUTO_PUBLISH = env_bool("EXPOSURE_NOTICES_AUTO_PUBLISH", True)
@@ -373,6 +372,10 @@ EXPOSURE_NOTICES_AUTO_PUBLISH = env_bool("EXPOSURE_NOTICES_AUTO_PUBLISH", True)
 # The check-in indexes carry extra columns for PostgreSQL's index-only reads (checkins migration 0005); SQLite
 # ignores them, which costs it nothing it had, so its warning about them is silenced.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+# Spreadsheets built in the background (core.exports): where they wait for their requester, and for how long.
+EXPORT_DIR = Path(env_str("EXPORT_DIR", str(VAR_DIR / "exports")))
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24, minimum=1)
 
 # Additions to Django's locale formats (phongdich/formats/<language>/formats.py); the rest are Django's.
 FORMAT_MODULE_PATH = ["phongdich.formats"]

@@ -37,6 +37,7 @@ urlpatterns += i18n_patterns(
     path("", RedirectView.as_view(pattern_name="stats:dashboard", permanent=False), name="home"),
     path("admin/", admin.site.urls),
     path("citizens/", core_views.citizens, name="citizens"),
+    path("exports/", include("phongdich.core.urls")),
     path("accounts/", include("phongdich.accounts.urls")),
     path("areas/", include("phongdich.geo.urls")),
     path("people/", include("phongdich.people.urls")),

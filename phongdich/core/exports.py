@@ -6,12 +6,24 @@ and LibreOffice ("CSV/formula injection", OWASP). Every exported text goes throu
 
 import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
+import logging
+import os
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
+from django.db import transaction
 from django.http import HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
+
+from .errors import ApplicationError
+from .models import ExportJob
+
+logger = logging.getLogger(__name__)
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -48,3 +60,159 @@ def xlsx_response(filename: str, sheets) -> HttpResponse:
     response = HttpResponse(xlsx_bytes(sheets), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# --- Exports built in the background -----------------------------------------------------------------------
+#
+# A list that can run to tens of thousands of people (a province's work list of contacts) is not built in the
+# request: the page queues an ExportJob, a task writes the workbook to a file row by row (openpyxl's write-only
+# mode: memory stays flat), and the requester downloads it from the job's page. Each domain registers the
+# builder of its exports in its AppConfig.ready, so core knows none of them.
+
+# Excel's limit per sheet (support.microsoft.com, "Excel specifications and limits": 1,048,576 rows); a longer
+# export goes on in sheets named "<title> (2)", "(3)", … so that nothing is cut off.
+XLSX_MAX_ROWS = 1_048_576
+_PROGRESS_EVERY = 1000
+_EXPORT_FAILED = (
+    "Không tạo được tệp; lỗi đã được ghi lại cho quản trị viên. / The file could not be built; the error is in the"
+    " server's log."
+)
+
+
+@dataclass
+class ExportPlan:
+    """What a builder returns: the file's name, how many rows it will have (for the progress), and the sheets
+    as (title, header, rows), rows produced lazily."""
+
+    filename: str
+    total: int
+    sheets: list[tuple[str, Sequence[str], Iterable[Sequence]]]
+
+
+ExportBuilder = Callable[[object, dict], ExportPlan]  # (the requesting user, the job's params)
+_builders: dict[str, ExportBuilder] = {}
+
+
+def register_export(kind: str, builder: ExportBuilder) -> None:
+    _builders[kind] = builder
+
+
+def export_dir() -> Path:
+    path = Path(settings.EXPORT_DIR)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def export_start(*, actor, kind: str, params: dict) -> ExportJob:
+    """Queue an export for `actor` (after the commit, so the worker sees the row)."""
+    from .tasks import export_run_task
+
+    if kind not in _builders:
+        raise ValueError(f"no export is registered as {kind!r}")
+    with transaction.atomic():
+        job = ExportJob.objects.create(
+            kind=kind, params=params, requested_by=actor, language=translation.get_language() or ""
+        )
+        transaction.on_commit(lambda: export_run_task.delay(job.pk))
+    return job
+
+
+def export_run(job_id: int) -> None:
+    """Build the job's file: rows read with the requester's scope, written to a temporary file renamed into
+    place when whole, progress on the job's row. A job delivered again after a crash starts over; one already
+    done is left as it is. A builder's error marks the job failed."""
+    job = ExportJob.objects.filter(pk=job_id).select_related("requested_by").first()
+    if job is None or job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED):
+        return
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, started_at=timezone.now(), rows_done=0)
+    stored_as = f"{job.pk}-{secrets.token_hex(8)}.xlsx"
+    partial = export_dir() / f".{stored_as}.part"
+    try:
+        with translation.override(job.language or settings.LANGUAGE_CODE):
+            plan = _builders[job.kind](job.requested_by, job.params)
+            ExportJob.objects.filter(pk=job.pk).update(rows_total=plan.total, filename=plan.filename)
+
+            def progress(done: int) -> None:
+                ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
+
+            written = xlsx_write(partial, plan.sheets, progress=progress)
+        os.replace(partial, export_dir() / stored_as)
+    except Exception as exc:
+        partial.unlink(missing_ok=True)
+        if isinstance(exc, ApplicationError):  # the requester may no longer see these people, say
+            said = exc.as_dict()
+            error = f"{said['message_vi']} / {said['message_en']}"
+        else:
+            logger.exception("export %s failed", job.pk)
+            error = _EXPORT_FAILED
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportJob.Status.FAILED, error=error[:500], finished_at=timezone.now()
+        )
+        return
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.Status.DONE, rows_done=written, stored_as=stored_as, finished_at=timezone.now()
+    )
+
+
+def xlsx_write(path: Path, sheets, *, progress: Callable[[int], None] | None = None) -> int:
+    """`xlsx_bytes` for any number of rows, written to `path` (mode 0600: it holds personal data) as they come;
+    a sheet past Excel's limit goes on in another. Returns the rows written (headers not counted)."""
+    workbook = Workbook(write_only=True)
+    written = 0
+    for title, header, rows in sheets:
+        part = sheet_rows = 0
+        sheet = None
+        for row in rows:
+            if sheet is None or sheet_rows == XLSX_MAX_ROWS:
+                part += 1
+                sheet = _write_only_sheet(workbook, title if part == 1 else f"{title[:25]} ({part})", header)
+                sheet_rows = 1
+            sheet.append([safe_cell(v) for v in row])
+            sheet_rows += 1
+            written += 1
+            if progress and written % _PROGRESS_EVERY == 0:
+                progress(written)
+        if sheet is None:
+            _write_only_sheet(workbook, title, header)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        workbook.save(handle)
+    return written
+
+
+def _write_only_sheet(workbook, title: str, header: Sequence[str]):
+    sheet = workbook.create_sheet(title=title[:31])
+    for index, name in enumerate(header, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(str(name)) + 4))
+    sheet.freeze_panes = "A2"
+    sheet.append([safe_cell(h) for h in header])
+    return sheet
+
+
+def export_file(job: ExportJob) -> Path | None:
+    """The job's file, while it is kept."""
+    if job.status != ExportJob.Status.DONE or not job.stored_as:
+        return None
+    path = export_dir() / job.stored_as
+    return path if path.exists() else None
+
+
+def exports_prune(*, now: dt.datetime | None = None) -> int:
+    """Delete the files and rows of exports older than EXPORT_KEEP_HOURS, and stray partial files. Returns
+    how many jobs went."""
+    now = now or timezone.now()
+    old = ExportJob.objects.filter(created_at__lt=now - dt.timedelta(hours=settings.EXPORT_KEEP_HOURS))
+    count = 0
+    for job in old:
+        if job.stored_as:
+            (export_dir() / job.stored_as).unlink(missing_ok=True)
+        job.delete()
+        count += 1
+    # Files no job names (a job deleted otherwise, a crash mid-write), once old enough not to be one being
+    # finished right now.
+    kept = set(ExportJob.objects.exclude(stored_as="").values_list("stored_as", flat=True))
+    stale = (now - dt.timedelta(hours=settings.EXPORT_KEEP_HOURS)).timestamp()
+    for path in [*export_dir().glob("*.xlsx"), *export_dir().glob(".*.part")]:
+        if path.name not in kept and path.stat().st_mtime < stale:
+            path.unlink(missing_ok=True)
+    return count

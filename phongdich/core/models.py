@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditLog(models.Model):
@@ -47,3 +48,35 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["principal", "key"], name="idempotency_key_unique")]
+
+
+class ExportJob(models.Model):
+    """A spreadsheet an official asked for, built by a background task (core.exports) and kept for a while
+    (EXPORT_KEEP_HOURS) for them alone to download. Its rows are read with the requester's own scope when the
+    task runs."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(max_length=50)  # a registered builder: "cases.worklist"
+    params = models.JSONField(default=dict, blank=True)  # the page's filters
+    language = models.CharField(max_length=10, blank=True)  # the requester's: the file's words are in it
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    filename = models.CharField(max_length=200, blank=True)  # what the browser saves it as
+    stored_as = models.CharField(max_length=100, blank=True)  # the file's name in EXPORT_DIR, once written
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk} ({self.status})"

@@ -1,9 +1,15 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import FileResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from . import errors
+from .audit import audit_record, client_ip
 from .errors import ApplicationError
+from .exports import XLSX_CONTENT_TYPE, export_file
+from .models import ExportJob
 
 
 def healthz(request):
@@ -38,3 +44,52 @@ def server_error(request):
 def citizens(request):
     """The citizens' entry page: every public service in one place (seed 003 lists what citizens must be able to do)."""
     return render(request, "core/citizens.html")
+
+
+def _own_export(request, job_id: int) -> ExportJob:
+    """The requester's own export; anyone else's is not found (404), whoever asks."""
+    job = ExportJob.objects.filter(pk=job_id, requested_by=request.user).first()
+    if job is None:
+        raise ApplicationError(errors.NOT_FOUND)
+    return job
+
+
+@login_required
+@require_GET
+def export_detail(request, job_id: int):
+    """/exports/<id>/: an export's progress, then its file; the page reloads itself until the file is written."""
+    try:
+        job = _own_export(request, job_id)
+    except ApplicationError as exc:
+        return _error_page(request, exc.error, exc.status)
+    finished = job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED)
+    percent = int(100 * job.rows_done / job.rows_total) if job.rows_total else (100 if finished else 0)
+    context = {
+        "job": job,
+        "finished": finished,
+        "percent": percent,
+        "available": export_file(job) is not None,
+        "keep_hours": settings.EXPORT_KEEP_HOURS,
+    }
+    return render(request, "core/export.html", context)
+
+
+@login_required
+@require_GET
+def export_download(request, job_id: int):
+    """The export's file, for its requester; each download is audited."""
+    try:
+        job = _own_export(request, job_id)
+    except ApplicationError as exc:
+        return _error_page(request, exc.error, exc.status)
+    path = export_file(job)
+    if path is None:  # not written yet, failed, or pruned after EXPORT_KEEP_HOURS
+        return _error_page(request, errors.NOT_FOUND, 404)
+    audit_record(
+        actor=request.user,
+        action="core.export.downloaded",
+        obj=job,
+        ip=client_ip(request),
+        extra={"kind": job.kind, "rows": job.rows_done},
+    )
+    return FileResponse(path.open("rb"), as_attachment=True, filename=job.filename, content_type=XLSX_CONTENT_TYPE)

@@ -101,8 +101,11 @@ def test_official_enters_traces_confirms_and_exports(live_server, chromium, scen
 
         page.goto(f"{live_server.url}/cases/worklist/")
         assert "Trần Thị Chợ" in page.locator("table.worklist").first.inner_text()
+        page.locator("#worklist-export").click()  # queued; the export's page offers the file once written
+        page.locator("#export-download").wait_for()
+        page.screenshot(path=str(shots(tmp_path) / "cases-export.png"), full_page=True)
         with page.expect_download() as download_info:
-            page.locator("#worklist-export").click()
+            page.locator("#export-download").click()
         download = download_info.value
         assert download.suggested_filename.endswith(".xlsx")
         sheet = load_workbook(io.BytesIO(Path(download.path()).read_bytes())).worksheets[0]

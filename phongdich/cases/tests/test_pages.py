@@ -136,37 +136,76 @@ def test_the_trace_button_finds_people_who_were_at_the_same_venue(client, tree, 
     assert "Người Đi Chợ" in client.get(f"/cases/{entered.pk}/").content.decode()
 
 
-def test_worklist_export_is_formula_safe_and_audited(client, tree, kim_tan_official):
+def export(client, query="", *, capture):
+    """POST the work list's export as the page's button does; the task runs on commit. Returns (job page, file)."""
+    with capture(execute=True):
+        response = client.post(f"/cases/worklist/export/{query}")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert 'id="export-download"' in page.content.decode()
+    job_id = int(response["Location"].rstrip("/").rsplit("/", 1)[1])
+    download = client.get(f"/exports/{job_id}/file/")
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
+    return job_id, load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+
+
+def test_worklist_export_is_formula_safe_and_audited(
+    client, tree, kim_tan_official, django_capture_on_commit_callbacks
+):
     entered = case(kim_tan_official, person(tree["kim_tan"]))
     link(person(tree["kim_tan"], '=HYPERLINK("http://evil.example","x")'), entered)
     link(person(tree["thach_lam"], "Ngoài Xã"), entered)
     client.force_login(kim_tan_official)
     page = client.get("/cases/worklist/").content.decode()
     assert "HYPERLINK" in page and "Ngoài Xã" not in page
-    response = client.get("/cases/worklist/export/")
-    assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    assert client.get("/cases/worklist/export/").status_code == 405  # a GET changes nothing
+    job_id, workbook = export(client, capture=django_capture_on_commit_callbacks)
+    sheet = workbook.worksheets[0]
     names = [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert names == ['\'=HYPERLINK("http://evil.example","x")']
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
-    assert AuditLog.objects.filter(action="cases.contact.exported", actor=kim_tan_official).exists()
+    assert AuditLog.objects.filter(action="cases.contact.exported", actor=kim_tan_official).get().extra["rows"] == 1
+    assert AuditLog.objects.filter(action="core.export.downloaded", object_id=str(job_id)).exists()
 
 
-def test_a_worklist_export_past_its_limit_says_it_is_partial(client, tree, kim_tan_official, settings):
-    settings.WORKLIST_EXPORT_MAX_ROWS = 2
+def test_a_long_worklist_export_is_whole(
+    client, tree, kim_tan_official, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Read in chunks (here of 2) and written with progress: every contact is in the file, none twice."""
+    from phongdich.cases import exports as case_exports
+    from phongdich.core.models import ExportJob
+
+    monkeypatch.setattr(case_exports, "_CHUNK", 2)
     entered = case(kim_tan_official, person(tree["kim_tan"]))
-    for name in ("An", "Bình", "Chi"):
+    wanted = {f"Người {n}" for n in range(7)}
+    for name in wanted:
         link(person(tree["kim_tan"], name), entered)
     client.force_login(kim_tan_official)
-    assert 'id="export-partial"' in client.get("/cases/worklist/").content.decode()
-    workbook = load_workbook(io.BytesIO(client.get("/cases/worklist/export/").content))
-    assert len(list(workbook.worksheets[0].iter_rows(min_row=2))) == 2
-    note = workbook.worksheets[1].cell(row=2, column=1).value
-    assert "2 trong 3" in note and "2 of 3" in note
+    job_id, workbook = export(client, capture=django_capture_on_commit_callbacks)
+    names = [row[2] for row in workbook.worksheets[0].iter_rows(min_row=2, values_only=True)]
+    assert sorted(names) == sorted(wanted)
+    job = ExportJob.objects.get(pk=job_id)
+    assert (job.status, job.rows_done, job.rows_total) == ("done", 7, 7)
 
-    settings.WORKLIST_EXPORT_MAX_ROWS = 3  # all of them: no note
-    assert 'id="export-partial"' not in client.get("/cases/worklist/").content.decode()
-    assert len(load_workbook(io.BytesIO(client.get("/cases/worklist/export/").content)).worksheets) == 1
+
+def test_a_worklist_export_keeps_the_page_filters(client, tree, kim_tan_official, django_capture_on_commit_callbacks):
+    entered = case(kim_tan_official, person(tree["kim_tan"]))
+    link(person(tree["kim_tan"], "Một Một"), entered)
+    link(person(tree["kim_tan"], "Hai Hai"), entered, level=2)
+    client.force_login(kim_tan_official)
+    _, workbook = export(client, "?level=2", capture=django_capture_on_commit_callbacks)
+    rows = list(workbook.worksheets[0].iter_rows(min_row=2, values_only=True))
+    assert [(row[1], row[2], row[7]) for row in rows] == [("F2", "Hai Hai", "Cần xác minh")]
+
+
+def test_a_bad_worklist_filter_is_refused_before_anything_is_queued(client, tree, kim_tan_official):
+    from phongdich.core.models import ExportJob
+
+    client.force_login(kim_tan_official)
+    response = client.post("/cases/worklist/export/?status=bogus")
+    assert response.status_code == 400
+    assert not ExportJob.objects.exists()
 
 
 def test_worklist_filters_by_status_and_level(client, tree, kim_tan_official):

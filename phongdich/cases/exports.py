@@ -1,0 +1,98 @@
+"""The work list as a spreadsheet, built in the background (core.exports): every contact the filters select, however
+many, with the requester's scope at the time the file is built."""
+
+from itertools import islice
+
+from django.utils import timezone
+
+from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
+from phongdich.core import errors as core_errors
+from phongdich.core.audit import audit_record
+from phongdich.core.errors import ApplicationError
+from phongdich.core.exports import ExportPlan
+from phongdich.geo.models import Area
+
+from . import errors, forms, selectors
+from .models import Contact
+
+WORKLIST_EXPORT = "cases.worklist"
+_CHUNK = 2000  # contacts read, and their case numbers looked up, at a time
+
+WORKLIST_HEADER = [
+    "Xã/phường (Commune)",
+    "Cấp (Level)",
+    "Họ tên (Name)",
+    "Năm sinh (Born)",
+    "Điện thoại (Phone)",
+    "CCCD (Citizen ID)",
+    "Địa chỉ (Address)",
+    "Tình trạng (Status)",
+    "Ca bệnh (Cases)",
+    "Tiếp xúc đầu (First exposure)",
+    "Tiếp xúc cuối (Last exposure)",
+    "Cách ly từ (Quarantine from)",
+    "Cách ly đến (Quarantine until)",
+]
+
+
+def worklist_query(*, viewer, params):
+    """The work list's filters (a query dict) checked and applied for `viewer`: (form, area, contacts, values).
+    Raises ApplicationError: no role to see people (403), or a filter out of range (400)."""
+    if not has_role(viewer, *PEOPLE_ROLES):
+        raise ApplicationError(core_errors.PERMISSION_DENIED)
+    form = forms.WorklistFilterForm(params or None)
+    if form.is_bound and not form.is_valid():
+        raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"fields": list(form.errors)})
+    values = form.cleaned_data if form.is_bound else {}
+    area = selectors.filter_area(viewer=viewer, area_id=values.get("area"))
+    contacts = selectors.contact_worklist(
+        viewer=viewer, area=area, level=values.get("level") or None, status=values.get("status") or "open"
+    )
+    return form, area, contacts, values
+
+
+def commune_names(paths) -> dict[str, str]:
+    """Area path → the name of the area itself (a commune, or a village under one)."""
+    names = dict(Area.objects.filter(path__in=set(paths)).values_list("path", "name"))
+    return {path: names.get(path, path) for path in paths}
+
+
+def worklist_export_plan(user, params: dict) -> ExportPlan:
+    """The export's rows, read in chunks as the file is written; audited as `cases.contact.exported` with the
+    number of rows."""
+    _form, area, contacts, values = worklist_query(viewer=user, params=params)
+    total = contacts.count()
+    audit_record(
+        actor=user,
+        action="cases.contact.exported",
+        extra={"status": values.get("status") or "open", "area": area.path if area else "", "rows": total},
+    )
+    return ExportPlan(
+        filename=f"danh-sach-tiep-xuc-{timezone.localdate():%Y%m%d}.xlsx",
+        total=total,
+        sheets=[("F1-F2", WORKLIST_HEADER, _worklist_rows(contacts))],
+    )
+
+
+def _worklist_rows(contacts):
+    statuses = dict(Contact.Status.choices)
+    found = contacts.iterator(chunk_size=_CHUNK)
+    while chunk := list(islice(found, _CHUNK)):
+        numbers = selectors.worklist_cases([c.pk for c in chunk])
+        names = commune_names({c.area_path for c in chunk})
+        for c in chunk:
+            yield [
+                names[c.area_path],
+                f"F{c.level}",
+                c.person.full_name,
+                c.person.birth_year,
+                c.person.phone,
+                c.person.citizen_id,
+                c.person.address_street,
+                str(statuses.get(c.status, c.status)),
+                ", ".join(numbers.get(c.pk, [])),
+                c.first_exposure_at,
+                c.last_exposure_at,
+                c.quarantine_start,
+                c.quarantine_end,
+            ]

@@ -1,0 +1,15 @@
+"""Background work of core: spreadsheet exports (core.exports)."""
+
+from celery import shared_task
+
+from .exports import export_run, exports_prune
+
+
+@shared_task(acks_late=True)
+def export_run_task(job_id: int) -> None:
+    export_run(job_id)
+
+
+@shared_task
+def exports_prune_task() -> int:
+    return exports_prune()

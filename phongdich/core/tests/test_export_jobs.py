@@ -1,0 +1,132 @@
+"""Exports built in the background (core.exports): the file is whole and formula-safe however long, only its
+requester sees or downloads it, a failure says why, and files go after EXPORT_KEEP_HOURS."""
+
+import datetime as dt
+import io
+import stat
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from phongdich.core import errors
+from phongdich.core import exports as core_exports
+from phongdich.core.errors import ApplicationError
+from phongdich.core.exports import ExportPlan, export_file, export_run, export_start, exports_prune, xlsx_write
+from phongdich.core.models import AuditLog, ExportJob
+
+pytestmark = pytest.mark.django_db
+
+
+def rows_plan(user, params):
+    count = int(params.get("rows", 3))
+    return ExportPlan(
+        filename="rows.xlsx",
+        total=count,
+        sheets=[("Rows", ["n", "text"], ([n, "=1+1" if n == 0 else f"row {n}"] for n in range(count)))],
+    )
+
+
+def refused_plan(user, params):
+    raise ApplicationError(errors.PERMISSION_DENIED)
+
+
+def broken_plan(user, params):
+    raise RuntimeError("a bug with internals in its message")
+
+
+@pytest.fixture(autouse=True)
+def builders(monkeypatch):
+    monkeypatch.setattr(
+        core_exports, "_builders", {"test.rows": rows_plan, "test.refused": refused_plan, "test.broken": broken_plan}
+    )
+
+
+@pytest.fixture
+def official(db):
+    return get_user_model().objects.create_user("can-bo", password="pass-for-tests-1")
+
+
+def run(user, kind="test.rows", capture=None, **params) -> ExportJob:
+    with capture(execute=True):
+        job = export_start(actor=user, kind=kind, params=params)
+    job.refresh_from_db()
+    return job
+
+
+def test_a_long_export_goes_on_in_further_sheets_with_nothing_cut(tmp_path, monkeypatch):
+    monkeypatch.setattr(core_exports, "XLSX_MAX_ROWS", 4)  # a header and 3 rows a sheet
+    written = xlsx_write(tmp_path / "f.xlsx", [("Rows", ["n"], ([n] for n in range(8)))])
+    workbook = load_workbook(tmp_path / "f.xlsx")
+    assert written == 8
+    assert workbook.sheetnames == ["Rows", "Rows (2)", "Rows (3)"]
+    values = [row[0] for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True)]
+    assert values == ["n", 0, 1, 2, "n", 3, 4, 5, "n", 6, 7]
+
+
+def test_an_empty_export_still_has_its_header(tmp_path):
+    assert xlsx_write(tmp_path / "f.xlsx", [("Rows", ["n"], iter(()))]) == 0
+    assert [row for row in load_workbook(tmp_path / "f.xlsx").active.iter_rows(values_only=True)] == [("n",)]
+
+
+def test_the_requester_downloads_a_formula_safe_file_only_they_can_read(
+    client, official, django_capture_on_commit_callbacks
+):
+    job = run(official, capture=django_capture_on_commit_callbacks, rows=5)
+    assert (job.status, job.rows_done, job.rows_total, job.filename) == ("done", 5, 5, "rows.xlsx")
+    path = export_file(job)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    client.force_login(official)
+    assert 'id="export-download"' in client.get(f"/exports/{job.pk}/").content.decode()
+    response = client.get(f"/exports/{job.pk}/file/")
+    assert 'filename="rows.xlsx"' in response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert sheet["B2"].value == "'=1+1" and sheet["B2"].data_type == "s"
+    assert AuditLog.objects.filter(action="core.export.downloaded", actor=official, object_id=str(job.pk)).exists()
+
+
+def test_nobody_else_sees_or_downloads_an_export(client, official, django_capture_on_commit_callbacks):
+    job = run(official, capture=django_capture_on_commit_callbacks)
+    other = get_user_model().objects.create_superuser("quan-tri", password="pass-for-tests-1")
+    client.force_login(other)
+    assert client.get(f"/exports/{job.pk}/").status_code == 404
+    assert client.get(f"/exports/{job.pk}/file/").status_code == 404
+    client.logout()
+    assert client.get(f"/exports/{job.pk}/file/").status_code == 302  # to the login page
+
+
+def test_a_refused_export_says_why_in_both_languages(client, official, django_capture_on_commit_callbacks):
+    job = run(official, kind="test.refused", capture=django_capture_on_commit_callbacks)
+    assert job.status == "failed" and export_file(job) is None
+    assert errors.PERMISSION_DENIED.vi in job.error and errors.PERMISSION_DENIED.en in job.error
+    client.force_login(official)
+    assert 'id="export-error"' in client.get(f"/exports/{job.pk}/").content.decode()
+    assert client.get(f"/exports/{job.pk}/file/").status_code == 404
+
+
+def test_a_broken_export_keeps_its_internals_in_the_log(official, django_capture_on_commit_callbacks, caplog):
+    job = run(official, kind="test.broken", capture=django_capture_on_commit_callbacks)
+    assert job.status == "failed" and "internals" not in job.error
+    assert "internals" in caplog.text
+    assert not list(core_exports.export_dir().iterdir())  # no partial file left
+
+
+def test_a_job_delivered_again_after_it_is_done_is_left_alone(official, django_capture_on_commit_callbacks):
+    job = run(official, capture=django_capture_on_commit_callbacks)
+    export_run(job.pk)
+    again = ExportJob.objects.get(pk=job.pk)
+    assert (again.stored_as, again.finished_at) == (job.stored_as, job.finished_at)
+
+
+def test_files_go_after_the_time_they_are_kept(client, official, settings, django_capture_on_commit_callbacks):
+    settings.EXPORT_KEEP_HOURS = 24
+    old = run(official, capture=django_capture_on_commit_callbacks)
+    fresh = run(official, capture=django_capture_on_commit_callbacks)
+    ExportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(hours=25))
+    old_path = export_file(old)
+    assert exports_prune() == 1
+    assert not old_path.exists() and export_file(fresh) is not None
+    assert list(ExportJob.objects.values_list("pk", flat=True)) == [fresh.pk]
+    client.force_login(official)
+    assert client.get(f"/exports/{old.pk}/").status_code == 404

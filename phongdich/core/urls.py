@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("<int:job_id>/", views.export_detail, name="export"),
+    path("<int:job_id>/file/", views.export_download, name="export_file"),
+]
