@@ -41,3 +41,20 @@ def test_citizens_get_one_page_with_every_public_service(client, db):
                  "/vaccination/me/", "/certificates/me/", "/certificates/verify/", "/cases/exposures/"):  # fmt: skip
         assert f'href="{path}' in html, path
     assert 'href="/citizens/"' in client.get("/accounts/login/").content.decode()
+
+
+def test_officials_find_the_desk_tools_in_a_menu_and_venue_staff_keep_them_in_view(client, db):
+    """The long menu fits one row on a 1366-pixel screen with the desk tools in a drop-down; for venue staff
+    scanning is the job, so their short menu shows it."""
+    from django.contrib.auth import get_user_model
+
+    areas = make_province_with_communes()
+    client.force_login(get_user_model().objects.create_superuser("so-y-te", password="pass-for-tests-1"))
+    html = client.get("/stats/").content.decode()
+    assert "/vaccination/" in html.split("</nav>")[0]
+    menu = html[html.index('<details class="menu">') : html.index("</details>")]
+    assert all(path in menu for path in ("/checkins/scan/", "/checkins/paper/", "/telecom/", "/health/verify/"))
+    assert "/vaccination/coverage/" not in html.split("</nav>")[0]  # linked from the vaccination pages
+    client.force_login(make_official("venue_staff", areas["commune_a"]))
+    html = client.get("/stats/").content.decode()
+    assert '<details class="menu">' not in html and "/checkins/scan/" in html
