@@ -23,9 +23,8 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from phongdich.cases.selectors import exposure_matches_for_person
 from phongdich.core import errors as core_errors
-from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
-from phongdich.core.exports import xlsx_response
+from phongdich.core.exports import export_start
 from phongdich.declarations.selectors import declaration_required
 from phongdich.healthcards.services import status_qr_issue
 from phongdich.people.models import Person
@@ -34,8 +33,8 @@ from phongdich.venues.models import Venue, VenueCode
 from phongdich.venues.selectors import venue_list, venues_of_user
 
 from . import selectors, services
+from .exports import CHECKINS_EXPORT, EXPORT_MAX_ROWS, FILTERS, filtered_checkins, sees_people
 from .forms import (
-    CheckinFilterForm,
     CheckoutForm,
     DeclarationForm,
     PaperDeclarationForm,
@@ -456,24 +455,14 @@ def _area_picker_available() -> bool:
 # --- 5. Officials: who was where ------------------------------------------------------------------
 
 PAGE_SIZE = 50
-# The workbook is built in memory: a bound keeps one export from exhausting a small district server.
-EXPORT_MAX_ROWS = 100_000
 
 
 def _filtered_checkins(request):
-    venues = venue_list(viewer=request.user).order_by("name_folded", "id")
-    form = CheckinFilterForm(request.GET or None, venues=venues)
-    if form.is_bound and not form.is_valid():
-        return form, selectors.checkin_list(viewer=request.user).none()
-    start, end = form.period() if form.is_bound else (None, None)
-    venue = form.cleaned_data.get("venue") if form.is_bound else None
-    return form, selectors.checkin_list(viewer=request.user, venue=venue, start=start, end=end)
+    return filtered_checkins(viewer=request.user, params=request.GET)
 
 
 def _sees_people(user) -> bool:
-    # Venue roles record check-ins but do not browse people (accounts.Official.sees_people).
-    official = getattr(user, "official", None)
-    return user.is_superuser or (official is not None and official.sees_people)
+    return sees_people(user)
 
 
 @login_required
@@ -488,62 +477,25 @@ def checkin_list(request):
 
 
 @login_required
-@require_GET
+@require_POST
 def checkin_export(request):
-    """The filtered list as .xlsx: the same scope as the page; the export itself is audited."""
+    """Queue the list, as filtered on the page, as an .xlsx built in the background (checkins.exports); the
+    official is taken to the export's page. Filters the page refuses, or more than EXPORT_MAX_ROWS rows, are sent
+    back to the list with the reason."""
     form, checkins = _filtered_checkins(request)
+    query = request.GET.urlencode()
+    back = reverse("checkins:list") + (f"?{query}" if query else "")
+    if form.is_bound and not form.is_valid():
+        messages.error(request, _("Correct the filters before exporting."))
+        return redirect(back)
     if checkins.count() > EXPORT_MAX_ROWS:
         messages.error(
             request,
             _("The export is limited to %(limit)s rows: choose a venue or fewer days.") % {"limit": EXPORT_MAX_ROWS},
         )
-        query = request.GET.urlencode()
-        return redirect(reverse("checkins:list") + (f"?{query}" if query else ""))
-    # As on the page: names, years of birth and phones only for officials who trace; initials for venue staff.
-    full = _sees_people(request.user)
-    rows = [
-        [
-            checkin.pk,
-            checkin.checked_in_at,
-            checkin.checked_out_at,
-            checkin.venue.name,
-            checkin.code.label if checkin.code else "",
-            checkin.person.full_name if full else checkin.person.initials,
-            checkin.person.birth_year if full else None,
-            checkin.person.phone if full else "",
-            checkin.get_source_display(),
-            _yes_no(checkin.has_symptoms),
-            _yes_no(checkin.had_contact),
-            _yes_no(checkin.travelled),
-        ]
-        for checkin in checkins.iterator(chunk_size=2000)
-    ]
-    audit_record(
-        actor=request.user,
-        action="checkins.checkin.exported",
-        ip=client_ip(request),
-        extra={"rows": len(rows), "filters": {key: request.GET.get(key, "") for key in ("venue", "start", "end")}},
-    )
-    header = [
-        "ID",
-        "Giờ vào / Time in",
-        "Giờ ra / Time out",
-        "Địa điểm / Venue",
-        "Cổng / Entrance",
-        "Họ tên / Name",
-        "Năm sinh / Year of birth",
-        "Điện thoại / Phone",
-        "Cách ghi nhận / Source",
-        "Triệu chứng / Symptoms",
-        "Tiếp xúc / Contact",
-        "Đi lại / Travel",
-    ]
-    filename = f"checkins-{timezone.localdate():%Y%m%d}.xlsx"
-    return xlsx_response(filename, [("Check-ins", header, rows)])
-
-
-def _yes_no(value) -> str:
-    return {True: "Có", False: "Không"}.get(value, "")
+        return redirect(back)
+    job = export_start(actor=request.user, kind=CHECKINS_EXPORT, params={k: request.GET.get(k, "") for k in FILTERS})
+    return redirect("core:export", job_id=job.pk)
 
 
 @login_required

@@ -38,3 +38,21 @@ def make_official(role: str, area: Area, username: str | None = None):
     user = make_user(username)
     Official.objects.create(user=user, role=role, area=area)
     return user
+
+
+def download_export(client, url: str, *, capture, data=None):
+    """Ask for an export as a page's button does (POST `url`), run its task on commit (`capture`: pytest-django's
+    django_capture_on_commit_callbacks), open the export's page and download the file. Returns (job id, workbook)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    with capture(execute=True):
+        response = client.post(url, data or {})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and 'id="export-download"' in page.content.decode()
+    job_id = int(response["Location"].rstrip("/").rsplit("/", 1)[1])
+    download = client.get(f"/exports/{job_id}/file/")
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
+    return job_id, load_workbook(io.BytesIO(b"".join(download.streaming_content)))

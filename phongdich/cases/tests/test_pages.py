@@ -3,15 +3,14 @@ export, per-area counts, clusters and their graph, the public exposure notices a
 
 import datetime as dt
 import importlib.util
-import io
 
 import pytest
 from django.core import signing
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from phongdich.checkins.views import DEVICE_COOKIE, DEVICE_COOKIE_SALT
 from phongdich.core.models import AuditLog
+from phongdich.core.testing import download_export
 from phongdich.people.models import Person
 
 from .. import services
@@ -137,17 +136,7 @@ def test_the_trace_button_finds_people_who_were_at_the_same_venue(client, tree, 
 
 
 def export(client, query="", *, capture):
-    """POST the work list's export as the page's button does; the task runs on commit. Returns (job page, file)."""
-    with capture(execute=True):
-        response = client.post(f"/cases/worklist/export/{query}")
-    assert response.status_code == 302, response.content.decode()[:2000]
-    page = client.get(response["Location"])
-    assert page.status_code == 200
-    assert 'id="export-download"' in page.content.decode()
-    job_id = int(response["Location"].rstrip("/").rsplit("/", 1)[1])
-    download = client.get(f"/exports/{job_id}/file/")
-    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
-    return job_id, load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+    return download_export(client, f"/cases/worklist/export/{query}", capture=capture)
 
 
 def test_worklist_export_is_formula_safe_and_audited(

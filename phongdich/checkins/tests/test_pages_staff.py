@@ -1,17 +1,15 @@
 """Pages of control staff (scanner, paper declarations) and officials (check-in list, detail, export)."""
 
-import io
 import re
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from phongdich.accounts.models import Official
 from phongdich.checkins.models import CheckIn
-from phongdich.core.models import AuditLog
-from phongdich.core.testing import make_official, make_province_with_communes, make_user
+from phongdich.core.models import AuditLog, ExportJob
+from phongdich.core.testing import download_export, make_official, make_province_with_communes, make_user
 from phongdich.people import errors as people_errors
 from phongdich.people.models import Person
 
@@ -159,9 +157,10 @@ def test_paper_form_needs_a_venue_role(client, areas):
 
 
 def test_staff_pages_need_a_login(client, db):
-    for path in ("/checkins/paper/", "/checkins/scan/", "/checkins/", "/checkins/export.xlsx"):
+    for path in ("/checkins/paper/", "/checkins/scan/", "/checkins/", "/checkins/export/"):
         response = client.get(path)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert "/accounts/login/" in client.post("/checkins/export/")["Location"]
 
 
 # --- scanner --------------------------------------------------------------------------------------------
@@ -229,15 +228,17 @@ def test_a_province_official_sees_both_communes(client, areas, two_communes):
     assert "Người Xã A" in html and "Người Xã B" in html
 
 
-def test_venue_staff_see_their_venue_with_initials_only(client, staff, venue, areas):
+def test_venue_staff_see_their_venue_with_initials_only(
+    client, staff, venue, areas, django_capture_on_commit_callbacks
+):
     mine = visit(make_person(areas["commune_a"], name="Nguyễn Văn An"), venue)
     elsewhere = visit(make_person(areas["commune_a"], phone="+84912000003"), make_venue(areas["commune_a"]))
     client.force_login(staff)
 
     html = client.get("/checkins/").content.decode()
     detail = client.get(f"/checkins/{mine.pk}/").content.decode()
-    export = client.get("/checkins/export.xlsx").content
-    rows = list(load_workbook(io.BytesIO(export)).active.iter_rows(values_only=True))
+    _, workbook = download_export(client, "/checkins/export/", capture=django_capture_on_commit_callbacks)
+    rows = list(workbook.active.iter_rows(values_only=True))
 
     assert f"/checkins/{mine.pk}/" in html and f"/checkins/{elsewhere.pk}/" not in html
     assert "NVA" in html and "Nguyễn Văn An" not in html and "/people/" not in html.split("<main>")[1]
@@ -245,31 +246,29 @@ def test_venue_staff_see_their_venue_with_initials_only(client, staff, venue, ar
     assert len(rows) == 2 and rows[1][5] == "NVA" and rows[1][6] is None and rows[1][7] in ("", None)
 
 
-def test_export_is_scoped_and_audited(client, areas, two_communes):
+def test_export_is_scoped_and_audited(client, areas, two_communes, django_capture_on_commit_callbacks):
     official = make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"])
     client.force_login(official)
+    assert client.get("/checkins/export/").status_code == 405  # a GET queues nothing
 
-    response = client.get("/checkins/export.xlsx")
+    _, workbook = download_export(client, "/checkins/export/", capture=django_capture_on_commit_callbacks)
 
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    rows = list(workbook.active.iter_rows(values_only=True))
     assert len(rows) == 2  # header and commune A's only
     assert "Người Xã A" in rows[1]
     entry = AuditLog.objects.get(action="checkins.checkin.exported")
     assert entry.actor == official and entry.extra["rows"] == 1
 
 
-def test_exported_names_cannot_run_as_formulas(client, areas, venue):
+def test_exported_names_cannot_run_as_formulas(client, areas, venue, django_capture_on_commit_callbacks):
     visit(make_person(areas["commune_a"], name='=HYPERLINK("http://x")'), venue)
     client.force_login(make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"]))
-    rows = list(
-        load_workbook(io.BytesIO(client.get("/checkins/export.xlsx").content)).active.iter_rows(values_only=True)
-    )
+    _, workbook = download_export(client, "/checkins/export/", capture=django_capture_on_commit_callbacks)
+    rows = list(workbook.active.iter_rows(values_only=True))
     assert rows[1][5].startswith("'=")
 
 
-def test_list_filters_by_venue_and_day(client, areas, venue):
+def test_list_filters_by_venue_and_day(client, areas, venue, django_capture_on_commit_callbacks):
     other = make_venue(areas["commune_a"], name="Siêu thị")
     today = visit(make_person(areas["commune_a"], name="Hôm Nay"), venue)
     visit(make_person(areas["commune_a"], name="Chỗ Khác", phone="+84912000004"), other)
@@ -283,8 +282,9 @@ def test_list_filters_by_venue_and_day(client, areas, venue):
 
     assert f"/checkins/{today.pk}/" in html
     assert "Chỗ Khác" not in html and f"/checkins/{old.pk}/" not in html
-    export = client.get("/checkins/export.xlsx", {"venue": venue.pk, "start": day, "end": day})
-    assert len(list(load_workbook(io.BytesIO(export.content)).active.iter_rows())) == 2
+    query = f"?venue={venue.pk}&start={day}&end={day}"
+    _, workbook = download_export(client, f"/checkins/export/{query}", capture=django_capture_on_commit_callbacks)
+    assert len(list(workbook.active.iter_rows())) == 2
 
 
 def test_list_refuses_an_end_before_the_start_without_a_500(client, areas, two_communes):
@@ -331,8 +331,10 @@ def test_an_export_too_large_is_refused_with_a_message(client, areas, two_commun
     monkeypatch.setattr("phongdich.checkins.views.EXPORT_MAX_ROWS", 1)
     client.force_login(make_official(Official.Role.HEALTH_DEPT, areas["province"]))
 
-    response = client.get("/checkins/export.xlsx", {"start": "2026-01-01"}, follow=True)
+    response = client.post("/checkins/export/?start=2026-01-01", follow=True)
 
     assert response.redirect_chain[0][0] == "/checkins/?start=2026-01-01"
     assert 'class="messages"' in response.content.decode()
-    assert not AuditLog.objects.filter(action="checkins.checkin.exported").exists()
+    assert not ExportJob.objects.exists()
+    response = client.post("/checkins/export/?start=2026-05-02&end=2026-05-01", follow=True)  # end before start
+    assert 'class="messages"' in response.content.decode() and not ExportJob.objects.exists()
