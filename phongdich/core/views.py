@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import FileResponse, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -47,10 +47,10 @@ def citizens(request):
 
 
 def _own_export(request, job_id: int) -> ExportJob:
-    """The requester's own export; anyone else's is not found (404), whoever asks."""
+    """The requester's own export; anyone else's is not found (404, page_not_found), whoever asks."""
     job = ExportJob.objects.filter(pk=job_id, requested_by=request.user).first()
     if job is None:
-        raise ApplicationError(errors.NOT_FOUND)
+        raise Http404
     return job
 
 
@@ -58,10 +58,7 @@ def _own_export(request, job_id: int) -> ExportJob:
 @require_GET
 def export_detail(request, job_id: int):
     """/exports/<id>/: an export's progress, then its file; the page reloads itself until the file is written."""
-    try:
-        job = _own_export(request, job_id)
-    except ApplicationError as exc:
-        return _error_page(request, exc.error, exc.status)
+    job = _own_export(request, job_id)
     finished = job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED)
     percent = int(100 * job.rows_done / job.rows_total) if job.rows_total else (100 if finished else 0)
     context = {
@@ -78,13 +75,10 @@ def export_detail(request, job_id: int):
 @require_GET
 def export_download(request, job_id: int):
     """The export's file, for its requester; each download is audited."""
-    try:
-        job = _own_export(request, job_id)
-    except ApplicationError as exc:
-        return _error_page(request, exc.error, exc.status)
+    job = _own_export(request, job_id)
     path = export_file(job)
     if path is None:  # not written yet, failed, or pruned after EXPORT_KEEP_HOURS
-        return _error_page(request, errors.NOT_FOUND, 404)
+        raise Http404
     audit_record(
         actor=request.user,
         action="core.export.downloaded",
