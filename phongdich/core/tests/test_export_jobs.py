@@ -130,3 +130,12 @@ def test_files_go_after_the_time_they_are_kept(client, official, settings, djang
     assert list(ExportJob.objects.values_list("pk", flat=True)) == [fresh.pk]
     client.force_login(official)
     assert client.get(f"/exports/{old.pk}/").status_code == 404
+
+
+def test_the_prune_task_is_scheduled_and_known_to_the_worker():
+    from phongdich.config.celery import app
+
+    name = "phongdich.core.tasks.exports_prune_task"
+    assert name in {entry["task"] for entry in app.conf.beat_schedule.values()}
+    app.loader.import_default_modules()  # what a worker does at start: autodiscovery of each app's tasks
+    assert name in app.tasks and "phongdich.core.tasks.export_run_task" in app.tasks
