@@ -11,6 +11,7 @@ from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import ExportPlan
 from phongdich.geo.models import Area
+from phongdich.people.validation import phone_national
 
 from . import errors, forms, selectors
 from .models import Contact
@@ -86,7 +87,7 @@ def _worklist_rows(contacts):
                 f"F{c.level}",
                 c.person.full_name,
                 c.person.birth_year,
-                c.person.phone,
+                phone_national(c.person.phone),
                 c.person.citizen_id,
                 c.person.address_street,
                 str(statuses.get(c.status, c.status)),

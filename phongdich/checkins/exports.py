@@ -7,6 +7,7 @@ from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import ExportPlan
+from phongdich.people.validation import phone_national
 from phongdich.venues.selectors import venue_list
 
 from . import selectors
@@ -78,7 +79,7 @@ def _rows(checkins, *, full: bool):
             checkin.code.label if checkin.code else "",
             checkin.person.full_name if full else checkin.person.initials,
             checkin.person.birth_year if full else None,
-            checkin.person.phone if full else "",
+            phone_national(checkin.person.phone) if full else "",
             checkin.get_source_display(),
             _yes_no(checkin.has_symptoms),
             _yes_no(checkin.had_contact),

@@ -23,6 +23,7 @@ from phongdich.checkins.views import (
 )
 from phongdich.core import errors as core_errors
 from phongdich.core.errors import ApplicationError
+from phongdich.people.validation import phone_national
 
 from . import paper as paper_pdf
 from .forms import DeclarationForm, StaffDeclarationForm, add_service_error, new_nonce
@@ -80,7 +81,7 @@ def _initial(request, kind: str) -> tuple[dict, object]:
         return initial, None
     linked = public_id in linked_ids(request)
     same_person = bool(request.GET.get("from"))
-    initial["phone"] = _national(source.phone)
+    initial["phone"] = phone_national(source.phone)
     if same_person:
         initial.update(
             {"full_name": source.full_name, "birth_year": source.birth_year, "gender": source.gender or None}
@@ -106,11 +107,6 @@ def _initial(request, kind: str) -> tuple[dict, object]:
         elif name != "kind":
             initial[name] = value
     return initial, source
-
-
-def _national(phone: str) -> str:
-    # "+84912345678" → "0912345678", as people write it.
-    return "0" + phone[3:] if phone.startswith("+84") else phone
 
 
 def _form_context(form, kind, source=None):

@@ -95,6 +95,13 @@ def normalise_phone(raw: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def phone_national(phone: str) -> str:
+    """A stored Vietnamese number as people write and dial it: "+84912345678" -> "0912345678". Other countries'
+    numbers stay in E.164. In a spreadsheet this also keeps the number from starting with "+", which the export
+    would otherwise have to prefix with an apostrophe (core.exports.safe_cell)."""
+    return "0" + phone[3:] if phone and phone.startswith("+84") else (phone or "")
+
+
 def phone_digits_for_search(raw: str) -> str:
     """The digits to look for in stored E.164 numbers when an official types part of a number.
 

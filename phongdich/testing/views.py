@@ -27,6 +27,7 @@ from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import XLSX_CONTENT_TYPE, xlsx_response
 from phongdich.people.citizen import citizen_forget, citizen_mark_verified, citizen_verified_person
+from phongdich.people.validation import phone_national
 
 from . import errors, imports, lookup, pdfs, selectors, services
 from .forms import (
@@ -508,7 +509,7 @@ def _results_rows(results):
             result.sample.barcode,
             person.full_name,
             person.birth_year,
-            person.phone,
+            phone_national(person.phone),
             result.get_test_type_display(),
             result.get_outcome_display(),
             float(result.ct_value) if isinstance(result.ct_value, Decimal) else None,

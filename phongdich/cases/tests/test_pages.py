@@ -181,11 +181,11 @@ def test_a_long_worklist_export_is_whole(
 def test_a_worklist_export_keeps_the_page_filters(client, tree, kim_tan_official, django_capture_on_commit_callbacks):
     entered = case(kim_tan_official, person(tree["kim_tan"]))
     link(person(tree["kim_tan"], "Một Một"), entered)
-    link(person(tree["kim_tan"], "Hai Hai"), entered, level=2)
+    link(person(tree["kim_tan"], "Hai Hai", phone="+84912000222"), entered, level=2)
     client.force_login(kim_tan_official)
     _, workbook = export(client, "?level=2", capture=django_capture_on_commit_callbacks)
     rows = list(workbook.worksheets[0].iter_rows(min_row=2, values_only=True))
-    assert [(row[1], row[2], row[7]) for row in rows] == [("F2", "Hai Hai", "Cần xác minh")]
+    assert [(row[1], row[2], row[4], row[7]) for row in rows] == [("F2", "Hai Hai", "0912000222", "Cần xác minh")]
 
 
 def test_a_bad_worklist_filter_is_refused_before_anything_is_queued(client, tree, kim_tan_official):

@@ -256,6 +256,7 @@ def test_export_is_scoped_and_audited(client, areas, two_communes, django_captur
     rows = list(workbook.active.iter_rows(values_only=True))
     assert len(rows) == 2  # header and commune A's only
     assert "Người Xã A" in rows[1]
+    assert rows[1][7] == "0912000001"  # as people dial it, and no apostrophe before a "+"
     entry = AuditLog.objects.get(action="checkins.checkin.exported")
     assert entry.actor == official and entry.extra["rows"] == 1
 

@@ -119,3 +119,11 @@ def test_passport_is_upper_cased_letters_and_digits():
         with pytest.raises(ApplicationError) as exc:
             validate_passport(bad)
         assert exc.value.code == "invalid_passport"
+
+
+def test_a_stored_number_is_shown_as_people_dial_it():
+    from phongdich.people.validation import phone_national
+
+    assert phone_national("+84912345678") == "0912345678"
+    assert phone_national("+14155550100") == "+14155550100"  # abroad: E.164 as stored
+    assert phone_national("") == ""
