@@ -7,9 +7,12 @@ class TestingConfig(AppConfig):
 
     def ready(self):
         from phongdich.certificates.sources import register_certificate_source
+        from phongdich.core.exports import register_export
         from phongdich.healthcards.inputs import register_input_provider
 
+        from .exports import RESULTS_EXPORT, results_export_plan
         from .providers import certificate_source, status_inputs_provider
 
         register_input_provider("testing", status_inputs_provider)
         register_certificate_source("testing", certificate_source)
+        register_export(RESULTS_EXPORT, results_export_plan)

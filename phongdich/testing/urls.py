@@ -17,6 +17,7 @@ urlpatterns = [
     path("labels.pdf", views.labels, name="labels"),
     path("pools/", views.pools, name="pools"),
     path("results/", views.results, name="results"),
+    path("results/export/", views.results_export, name="results_export"),
     path("results/enter/", views.result_enter, name="result_enter"),
     path("results/import/", views.import_page, name="import"),
     path("results/import/template.xlsx", views.import_template, name="import_template"),

@@ -5,8 +5,6 @@ Officials and lab staff (login): the day's sessions, sample collection and label
 lab-sheet import, the re-test list and the results list with its Excel export.
 """
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,11 +23,11 @@ from phongdich.checkins.views import CitizenPostThrottle
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
-from phongdich.core.exports import XLSX_CONTENT_TYPE, xlsx_response
+from phongdich.core.exports import XLSX_CONTENT_TYPE, export_start
 from phongdich.people.citizen import citizen_forget, citizen_mark_verified, citizen_verified_person
-from phongdich.people.validation import phone_national
 
 from . import errors, imports, lookup, pdfs, selectors, services
+from .exports import RESULTS_EXPORT, results_query
 from .forms import (
     CollectForm,
     ImportForm,
@@ -43,7 +41,6 @@ from .forms import (
 from .models import Pool
 
 PAGE_SIZE = 50
-EXPORT_MAX_ROWS = 50_000
 
 
 def _error(request, error: ApplicationError):
@@ -502,65 +499,16 @@ def retest(request):
     return render(request, "testing/retest.html", {"page": page})
 
 
-def _results_rows(results):
-    for result in results:
-        person = result.sample.person
-        yield [
-            result.sample.barcode,
-            person.full_name,
-            person.birth_year,
-            phone_national(person.phone),
-            result.get_test_type_display(),
-            result.get_outcome_display(),
-            float(result.ct_value) if isinstance(result.ct_value, Decimal) else None,
-            result.from_pool.barcode if result.from_pool_id else "",
-            result.sample.collected_at,
-            result.tested_at,
-            result.lab.name,
-        ]
-
-
 @login_required
 @require_GET
 def results(request):
-    """/testing/results/: individual results of the official's area, filtered; ?format=xlsx exports them."""
+    """/testing/results/: individual results of the official's area, filtered (exported by results_export)."""
     if (denied := _gate(request, *services.LAB_ROLES, *services.REGISTER_ROLES)) is not None:
         return denied
-    form = ResultsFilterForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
-        return _error(request, ApplicationError(core_errors.INVALID_INPUT, extra={"fields": list(form.errors)}))
-    values = form.cleaned_data if form.is_bound else {}
-    found = selectors.results_list(
-        viewer=request.user,
-        outcome=values.get("outcome") or "",
-        test_type=values.get("test_type") or "",
-        date_from=values.get("date_from"),
-        date_to=values.get("date_to"),
-    )
-    if request.GET.get("format") == "xlsx":
-        rows = list(found[:EXPORT_MAX_ROWS])
-        audit_record(
-            actor=request.user,
-            action="testing.results.exported",
-            ip=client_ip(request),
-            extra={"rows": len(rows), "filters": {k: str(v) for k, v in values.items() if v}},
-        )
-        header = [
-            _("Barcode"),
-            _("Full name"),
-            _("Year of birth"),
-            _("Phone"),
-            _("Test type"),
-            _("Result"),
-            "Ct",
-            _("Pool"),
-            _("Sampled at"),
-            _("Tested at"),
-            _("Laboratory"),
-        ]
-        return xlsx_response(
-            f"ket-qua-xet-nghiem-{timezone.localdate():%Y%m%d}.xlsx", [(_("Results"), header, _results_rows(rows))]
-        )
+    try:
+        form, _values, found = results_query(viewer=request.user, params=request.GET)
+    except ApplicationError as exc:
+        return _error(request, exc)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     audit_record(
         actor=request.user,
@@ -570,6 +518,18 @@ def results(request):
     )
     query = request.GET.copy()
     query.pop("page", None)
-    query.pop("format", None)
     context = {"form": form if form.is_bound else ResultsFilterForm(), "page": page, "query": query.urlencode()}
     return render(request, "testing/results.html", context)
+
+
+@login_required
+@require_POST
+def results_export(request):
+    """Queue the results, as filtered on the page, as an .xlsx built in the background (testing.exports); the
+    official is taken to the export's page. A bad filter is refused at once (400)."""
+    try:
+        results_query(viewer=request.user, params=request.GET)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    job = export_start(actor=request.user, kind=RESULTS_EXPORT, params=request.GET.dict())
+    return redirect("core:export", job_id=job.pk)

@@ -194,17 +194,25 @@ def test_import_page_queues_a_job_and_the_api_reports_it(client, lab, site, pers
     assert header == ["Mã vạch", "Loại xét nghiệm", "Kết quả", "Ct", "Thời gian xét nghiệm"]
 
 
-def test_results_export_is_formula_safe_and_audited(client, lab, site, areas):
+def test_results_export_is_formula_safe_and_audited(client, lab, site, areas, django_capture_on_commit_callbacks):
+    from phongdich.core.models import ExportJob
+    from phongdich.core.testing import download_export
+
     from .builders import make_person
 
     evil = make_person(areas["commune_a"], name="=HYPERLINK(1)", citizen_id="")
     result_enter(actor=lab, barcode=make_sample(site, evil).barcode, outcome="negative")
     client.force_login(lab)
-    response = client.get("/testing/results/?format=xlsx")
-    sheet = load_workbook(io.BytesIO(response.content)).active
-    assert sheet["B2"].value == "'=HYPERLINK(1)"
-    assert AuditLog.objects.filter(action="testing.results.exported", actor=lab).exists()
+    _, workbook = download_export(client, "/testing/results/export/", capture=django_capture_on_commit_callbacks)
+    sheet = workbook.active
+    assert sheet["A1"].value == "Mã vạch" and sheet["B2"].value == "'=HYPERLINK(1)"
+    assert AuditLog.objects.filter(action="testing.results.exported", actor=lab).get().extra["rows"] == 1
     assert client.get("/testing/results/?outcome=nonsense").status_code == 400
+    assert client.post("/testing/results/export/?outcome=nonsense").status_code == 400
+    assert ExportJob.objects.count() == 1
+    # The headers are in the language of the page the export was asked from.
+    _, workbook = download_export(client, "/en/testing/results/export/", capture=django_capture_on_commit_callbacks)
+    assert workbook.active["A1"].value == "Barcode"
 
 
 def test_retest_page_lists_and_closes(client, lab, site, areas):
