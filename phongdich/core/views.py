@@ -56,6 +56,14 @@ def _own_export(request, job_id: int) -> ExportJob:
 
 @login_required
 @require_GET
+def export_list(request):
+    """/exports/: the official's own exports still kept (EXPORT_KEEP_HOURS), newest first."""
+    jobs = ExportJob.objects.filter(requested_by=request.user).order_by("-created_at", "-id")[:100]
+    return render(request, "core/exports.html", {"jobs": jobs, "keep_hours": settings.EXPORT_KEEP_HOURS})
+
+
+@login_required
+@require_GET
 def export_detail(request, job_id: int):
     """/exports/<id>/: an export's progress, then its file; the page reloads itself until the file is written."""
     job = _own_export(request, job_id)

@@ -139,3 +139,13 @@ def test_the_prune_task_is_scheduled_and_known_to_the_worker():
     assert name in {entry["task"] for entry in app.conf.beat_schedule.values()}
     app.loader.import_default_modules()  # what a worker does at start: autodiscovery of each app's tasks
     assert name in app.tasks and "phongdich.core.tasks.export_run_task" in app.tasks
+
+
+def test_my_exports_lists_the_requesters_own_only(client, official, django_capture_on_commit_callbacks):
+    mine = run(official, capture=django_capture_on_commit_callbacks)
+    other = get_user_model().objects.create_user("can-bo-khac", password="pass-for-tests-1")
+    theirs = run(other, capture=django_capture_on_commit_callbacks)
+    client.force_login(official)
+    html = client.get("/exports/").content.decode()
+    assert f'href="/exports/{mine.pk}/"' in html and f'href="/exports/{theirs.pk}/"' not in html
+    assert "rows.xlsx" in html
