@@ -55,6 +55,8 @@ def test_officials_find_the_desk_tools_in_a_menu_and_venue_staff_keep_them_in_vi
     menu = html[html.index('<details class="menu">') : html.index("</details>")]
     assert all(path in menu for path in ("/checkins/scan/", "/checkins/paper/", "/telecom/", "/health/verify/"))
     assert "/vaccination/coverage/" not in html.split("</nav>")[0]  # linked from the vaccination pages
+    client.force_login(make_official("lab_staff", areas["commune_a"]))
+    assert '<details class="menu">' in client.get("/stats/").content.decode()
     client.force_login(make_official("venue_staff", areas["commune_a"]))
     html = client.get("/stats/").content.decode()
-    assert '<details class="menu">' not in html and "/checkins/scan/" in html
+    assert '<details class="menu">' not in html and "/checkins/scan/" in html and "/exports/" in html
