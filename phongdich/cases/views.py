@@ -582,7 +582,7 @@ def worklist_export(request):
         _worklist(request)  # the filters and the role checked now, so that a bad request is told at once
     except ApplicationError as exc:
         return _error(request, exc)
-    job = export_start(actor=request.user, kind=WORKLIST_EXPORT, params=request.GET.dict())
+    job = export_start(actor=request.user, kind=WORKLIST_EXPORT, params=request.GET.dict(), ip=client_ip(request))
     return redirect("core:export", job_id=job.pk)
 
 

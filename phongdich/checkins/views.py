@@ -23,6 +23,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from phongdich.cases.selectors import exposure_matches_for_person
 from phongdich.core import errors as core_errors
+from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import export_start
 from phongdich.declarations.selectors import declaration_required
@@ -494,7 +495,8 @@ def checkin_export(request):
             _("The export is limited to %(limit)s rows: choose a venue or fewer days.") % {"limit": EXPORT_MAX_ROWS},
         )
         return redirect(back)
-    job = export_start(actor=request.user, kind=CHECKINS_EXPORT, params={k: request.GET.get(k, "") for k in FILTERS})
+    params = {key: request.GET.get(key, "") for key in FILTERS}
+    job = export_start(actor=request.user, kind=CHECKINS_EXPORT, params=params, ip=client_ip(request))
     return redirect("core:export", job_id=job.pk)
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from .audit import audit_record
 from .errors import ApplicationError
 from .models import ExportJob
 
@@ -103,8 +104,10 @@ def export_dir() -> Path:
     return path
 
 
-def export_start(*, actor, kind: str, params: dict) -> ExportJob:
-    """Queue an export for `actor` (after the commit, so the worker sees the row)."""
+def export_start(*, actor, kind: str, params: dict, ip: str | None = None) -> ExportJob:
+    """Queue an export for `actor` (after the commit, so the worker sees the row), audited as
+    `core.export.requested` with the filters and the requester's address; the builder audits what it then reads
+    (without an address: it runs in a worker)."""
     from .tasks import export_run_task
 
     if kind not in _builders:
@@ -112,6 +115,9 @@ def export_start(*, actor, kind: str, params: dict) -> ExportJob:
     with transaction.atomic():
         job = ExportJob.objects.create(
             kind=kind, params=params, requested_by=actor, language=translation.get_language() or ""
+        )
+        audit_record(
+            actor=actor, action="core.export.requested", obj=job, ip=ip, extra={"kind": kind, "params": params}
         )
         transaction.on_commit(lambda: export_run_task.delay(job.pk))
     return job

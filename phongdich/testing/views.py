@@ -531,5 +531,5 @@ def results_export(request):
         results_query(viewer=request.user, params=request.GET)
     except ApplicationError as exc:
         return _error(request, exc)
-    job = export_start(actor=request.user, kind=RESULTS_EXPORT, params=request.GET.dict())
+    job = export_start(actor=request.user, kind=RESULTS_EXPORT, params=request.GET.dict(), ip=client_ip(request))
     return redirect("core:export", job_id=job.pk)

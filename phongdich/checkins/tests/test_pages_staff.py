@@ -259,6 +259,8 @@ def test_export_is_scoped_and_audited(client, areas, two_communes, django_captur
     assert rows[1][7] == "0912000001"  # as people dial it, and no apostrophe before a "+"
     entry = AuditLog.objects.get(action="checkins.checkin.exported")
     assert entry.actor == official and entry.extra["rows"] == 1
+    asked = AuditLog.objects.get(action="core.export.requested")  # with the address the request came from
+    assert asked.actor == official and asked.ip == "127.0.0.1" and asked.extra["kind"] == "checkins.list"
 
 
 def test_exported_names_cannot_run_as_formulas(client, areas, venue, django_capture_on_commit_callbacks):
