@@ -1,5 +1,5 @@
-"""Dates typed into forms are read day first in both languages (phongdich/formats): "01/12/2021" is 1 December,
-never 12 January; ISO still reads, and date pickers still get ISO."""
+"""Locale formats (phongdich/formats). Dates typed into forms are read day first in both languages: "01/12/2021" is
+1 December, never 12 January; ISO still reads, and date pickers still get ISO. Counts are grouped by thousands."""
 
 import datetime as dt
 
@@ -44,3 +44,17 @@ def test_a_date_picker_is_still_given_iso(language):
     with translation.override(language):
         html = forms.DateInput(attrs={"type": "date"}).render("on", dt.date(2021, 12, 1))
     assert 'value="2021-12-01"' in html
+
+
+@pytest.mark.parametrize(("language", "shown"), [("vi", "30.391 lượt vào"), ("en", "30,391 check-ins")])
+def test_list_counts_are_grouped_by_thousands(language, shown):
+    """The lists' counts (blocktranslate count … with shown=…|floatformat:"g") in each language's grouping, through
+    the apps' own catalogues."""
+    from django.template import Context, Template
+
+    template = Template(
+        '{% load i18n %}{% blocktranslate count counter=n with shown=n|floatformat:"g" %}{{ shown }} check-in'
+        "{% plural %}{{ shown }} check-ins{% endblocktranslate %}"
+    )
+    with translation.override(language):
+        assert template.render(Context({"n": 30391})) == shown
