@@ -1,8 +1,11 @@
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from . import errors
@@ -46,6 +49,9 @@ def citizens(request):
     return render(request, "core/citizens.html")
 
 
+EXPORT_QUEUED_TOO_LONG = dt.timedelta(minutes=2)
+
+
 def _own_export(request, job_id: int) -> ExportJob:
     """The requester's own export; anyone else's is not found (404, page_not_found), whoever asks."""
     job = ExportJob.objects.filter(pk=job_id, requested_by=request.user).first()
@@ -69,12 +75,15 @@ def export_detail(request, job_id: int):
     job = _own_export(request, job_id)
     finished = job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED)
     percent = int(100 * job.rows_done / job.rows_total) if job.rows_total else (100 if finished else 0)
+    # Still queued after a while: the task workers are down or busy; say so rather than spin in silence.
+    waiting = job.status == ExportJob.Status.QUEUED and timezone.now() - job.created_at > EXPORT_QUEUED_TOO_LONG
     context = {
         "job": job,
         "finished": finished,
         "percent": percent,
         "available": export_file(job) is not None,
         "keep_hours": settings.EXPORT_KEEP_HOURS,
+        "waiting": waiting,
     }
     return render(request, "core/export.html", context)
 

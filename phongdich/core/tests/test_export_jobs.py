@@ -149,3 +149,14 @@ def test_my_exports_lists_the_requesters_own_only(client, official, django_captu
     html = client.get("/exports/").content.decode()
     assert f'href="/exports/{mine.pk}/"' in html and f'href="/exports/{theirs.pk}/"' not in html
     assert "rows.xlsx" in html
+
+
+def test_an_export_left_waiting_says_the_workers_may_be_down(client, official):
+    """No worker took it (stopped, or busy): after two minutes the page says so instead of spinning in silence."""
+    fresh = ExportJob.objects.create(kind="test.rows", requested_by=official)
+    stuck = ExportJob.objects.create(kind="test.rows", requested_by=official)
+    ExportJob.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - dt.timedelta(minutes=3))
+    client.force_login(official)
+    assert 'id="export-waiting"' not in client.get(f"/exports/{fresh.pk}/").content.decode()
+    page = client.get(f"/exports/{stuck.pk}/").content.decode()
+    assert 'id="export-waiting"' in page and 'http-equiv="refresh"' in page  # and it goes on checking
