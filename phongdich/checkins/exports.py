@@ -1,5 +1,6 @@
 """The check-in list as a spreadsheet, built in the background (core.exports) with the requester's scope and
-columns: names, years of birth and phones for officials who trace, initials for venue staff (as on the page)."""
+columns: names, years of birth and phones for officials who see people, initials for venue staff (as on the page:
+selectors.viewer_sees_people)."""
 
 from django.utils import timezone
 
@@ -35,12 +36,6 @@ HEADER = [
 ]
 
 
-def sees_people(user) -> bool:
-    """Venue roles record check-ins but do not browse people (accounts.Official.sees_people)."""
-    official = getattr(user, "official", None)
-    return user.is_superuser or (official is not None and official.sees_people)
-
-
 def filtered_checkins(*, viewer, params):
     """(form, check-ins) of the list's filters for `viewer`; an invalid form selects nothing."""
     venues = venue_list(viewer=viewer).order_by("name_folded", "id")
@@ -65,7 +60,7 @@ def checkins_export_plan(user, params: dict) -> ExportPlan:
     return ExportPlan(
         filename=f"checkins-{timezone.localdate():%Y%m%d}.xlsx",
         total=total,
-        sheets=[("Check-ins", HEADER, _rows(checkins, full=sees_people(user)))],
+        sheets=[("Check-ins", HEADER, _rows(checkins, full=selectors.viewer_sees_people(user)))],
     )
 
 

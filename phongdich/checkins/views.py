@@ -34,7 +34,7 @@ from phongdich.venues.models import Venue, VenueCode
 from phongdich.venues.selectors import venue_list, venues_of_user
 
 from . import selectors, services
-from .exports import CHECKINS_EXPORT, EXPORT_MAX_ROWS, FILTERS, filtered_checkins, sees_people
+from .exports import CHECKINS_EXPORT, EXPORT_MAX_ROWS, FILTERS, filtered_checkins
 from .forms import (
     CheckoutForm,
     DeclarationForm,
@@ -462,10 +462,6 @@ def _filtered_checkins(request):
     return filtered_checkins(viewer=request.user, params=request.GET)
 
 
-def _sees_people(user) -> bool:
-    return sees_people(user)
-
-
 @login_required
 @require_GET
 def checkin_list(request):
@@ -473,7 +469,12 @@ def checkin_list(request):
     page = Paginator(checkins, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "sees_people": _sees_people(request.user)}
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "sees_people": selectors.viewer_sees_people(request.user),
+    }
     return render(request, "checkins/list.html", context)
 
 
@@ -509,5 +510,5 @@ def checkin_detail(request, checkin_id: int):
         raise Http404 from error
     if checkin is None:
         raise Http404
-    context = {"checkin": checkin, "sees_people": _sees_people(request.user)}
+    context = {"checkin": checkin, "sees_people": selectors.viewer_sees_people(request.user)}
     return render(request, "checkins/detail.html", context)

@@ -208,12 +208,9 @@ def exports_prune(*, now: dt.datetime | None = None) -> int:
     how many jobs went."""
     now = now or timezone.now()
     old = ExportJob.objects.filter(created_at__lt=now - dt.timedelta(hours=settings.EXPORT_KEEP_HOURS))
-    count = 0
-    for job in old:
-        if job.stored_as:
-            (export_dir() / job.stored_as).unlink(missing_ok=True)
-        job.delete()
-        count += 1
+    for stored_as in old.exclude(stored_as="").values_list("stored_as", flat=True):
+        (export_dir() / stored_as).unlink(missing_ok=True)
+    count, _ = old.delete()
     # Files no job names (a job deleted otherwise, a crash mid-write), once old enough not to be one being
     # finished right now.
     kept = set(ExportJob.objects.exclude(stored_as="").values_list("stored_as", flat=True))
