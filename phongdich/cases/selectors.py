@@ -14,6 +14,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, F, IntegerField, Min, Q, QuerySet, Value
 from django.utils import timezone
+from django.utils.formats import number_format
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core import errors as core_errors
@@ -438,6 +439,11 @@ def cluster_get(*, viewer, cluster_id) -> Cluster:
     return cluster
 
 
+def graph_summary_label(level: int, count: int) -> str:
+    """A summed-up level's node: "F2 × 30.391" in Vietnamese, "F2 × 30,391" in English (the active language)."""
+    return f"F{level} × {number_format(count, force_grouping=True)}"
+
+
 def cluster_graph(*, viewer, cluster: Cluster) -> dict:
     """The transmission graph of a cluster as Cytoscape.js elements: {"nodes": [...], "edges": [...]}, and
     "contacts": how many persons are contacts of its cases (a summary node counts per case, so its numbers may
@@ -532,7 +538,7 @@ def cluster_graph(*, viewer, cluster: Cluster) -> dict:
             {
                 "data": {
                     "id": node_id,
-                    "label": f"F{level} × {count:,}".replace(",", "."),
+                    "label": graph_summary_label(level, count),
                     "kind": "summary",
                     "level": level,
                     "count": count,

@@ -6,7 +6,7 @@ import importlib.util
 
 import pytest
 from django.core import signing
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from phongdich.checkins.views import DEVICE_COOKIE, DEVICE_COOKIE_SALT
 from phongdich.core.models import AuditLog
@@ -15,6 +15,7 @@ from phongdich.people.models import Person
 
 from .. import services
 from ..models import Case, Cluster, Contact, ContactLink, ExposureNotice
+from ..selectors import graph_summary_label
 from .builders import case, checkin, link, local, person, venue
 
 TODAY = timezone.localdate
@@ -375,3 +376,11 @@ def test_a_cluster_graph_too_large_to_draw_sums_up_its_further_levels_per_case(
         "F1 × 3",
         "F2 × 4",
     ]
+
+
+def test_graph_summary_label_groups_thousands_in_the_page_language():
+    with translation.override("vi"):
+        assert graph_summary_label(2, 30391) == "F2 × 30.391"
+    with translation.override("en"):
+        assert graph_summary_label(2, 30391) == "F2 × 30,391"
+    assert graph_summary_label(1, 7) == "F1 × 7"

@@ -48,7 +48,7 @@
       box.dataset.edges = String(cy.edges().length);
       if (summary) {
         var cases = cy.nodes("[kind = 'case']").length;
-        summary.textContent = cases + " F0 · " + graph.contacts.toLocaleString("vi-VN") + " F1/F2 · " + cy.edges().length + " →";
+        summary.textContent = cases + " F0 · " + graph.contacts.toLocaleString(document.documentElement.lang === "en" ? "en-GB" : "vi-VN") + " F1/F2 · " + cy.edges().length + " →";
       }
     })
     .catch(function () {
