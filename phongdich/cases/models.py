@@ -5,7 +5,7 @@ Data only; every write goes through cases.services (and the tracers in cases.tra
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class InfectiousWindowRule(models.Model):
@@ -49,6 +49,17 @@ class Cluster(models.Model):
         return self.name
 
 
+class CaseTestType(models.TextChoices):
+    PCR = "pcr", "RT-PCR"
+    ANTIGEN = "antigen", "Test nhanh kháng nguyên"
+
+
+class CaseStatus(models.TextChoices):
+    UNDER_TREATMENT = "under_treatment", "Đang điều trị"
+    RECOVERED = "recovered", "Khỏi bệnh"
+    DIED = "died", "Tử vong"
+
+
 class Case(models.Model):
     """A confirmed case (F0).
 
@@ -56,14 +67,8 @@ class Case(models.Model):
     (cases.services.case_window); tracing reads them.
     """
 
-    class TestType(models.TextChoices):
-        PCR = "pcr", "RT-PCR"
-        ANTIGEN = "antigen", "Test nhanh kháng nguyên"
-
-    class Status(models.TextChoices):
-        UNDER_TREATMENT = "under_treatment", "Đang điều trị"
-        RECOVERED = "recovered", "Khỏi bệnh"
-        DIED = "died", "Tử vong"
+    TestType = CaseTestType  # the choices live at module level so that Meta's constraints can name them
+    Status = CaseStatus
 
     number = models.CharField(max_length=30, unique=True)  # "BN-38-000123": shown to officials
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="cases")
@@ -93,9 +98,21 @@ class Case(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["sample_date", "area_path"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=CaseStatus.values), name="case_status_valid"),
+            models.CheckConstraint(condition=Q(test_type__in=CaseTestType.values), name="case_test_type_valid"),
+        ]
 
     def __str__(self):
         return self.number
+
+
+class ContactStatus(models.TextChoices):
+    CANDIDATE = "candidate", "Cần xác minh"
+    CONFIRMED = "confirmed", "Đã xác minh"
+    DISMISSED = "dismissed", "Đã loại"
+    QUARANTINED = "quarantined", "Đang cách ly"
+    RELEASED = "released", "Đã hết cách ly"
 
 
 class Contact(models.Model):
@@ -107,12 +124,7 @@ class Contact(models.Model):
     the thousands of F2 a trace may add, and none to go stale when the person moves.
     """
 
-    class Status(models.TextChoices):
-        CANDIDATE = "candidate", "Cần xác minh"
-        CONFIRMED = "confirmed", "Đã xác minh"
-        DISMISSED = "dismissed", "Đã loại"
-        QUARANTINED = "quarantined", "Đang cách ly"
-        RELEASED = "released", "Đã hết cách ly"
+    Status = ContactStatus
 
     # No database constraint to people, for the reason given at ContactLink (the tracer makes thousands of
     # contacts from persons it has just read); Django applies PROTECT.
@@ -134,12 +146,51 @@ class Contact(models.Model):
     quarantine_end = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        # The tracers write contacts with raw SQL, thousands at a time: the database guards what the model
+        # would. Checked per row written, no index to maintain.
+        constraints = [
+            models.CheckConstraint(condition=Q(level__gte=1), name="contact_level_positive"),
+            models.CheckConstraint(condition=Q(status__in=ContactStatus.values), name="contact_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status=ContactStatus.DISMISSED) | ~Q(dismissed_reason=""),
+                name="contact_dismissal_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_exposure_at__isnull=True)
+                | Q(last_exposure_at__isnull=True)
+                | Q(last_exposure_at__gte=F("first_exposure_at")),
+                name="contact_exposure_span_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(quarantine_start__isnull=True)
+                | Q(quarantine_end__isnull=True)
+                | Q(quarantine_end__gte=F("quarantine_start")),
+                name="contact_quarantine_ordered",
+            ),
+        ]
+
     def __str__(self):
         return f"F{self.level} {self.person_id}"
 
     @property
     def area_path(self) -> str:
         return self.person.area_path
+
+
+class LinkSource(models.TextChoices):
+    CHECKIN = "checkin", "Quét mã QR tại địa điểm"
+    INTERVIEW = "interview", "Điều tra dịch tễ"
+    TELECOM = "telecom", "Dữ liệu nhà mạng"
+
+
+class LinkSetting(models.TextChoices):
+    HOUSEHOLD = "household", "Cùng hộ gia đình"
+    WORKPLACE = "workplace", "Nơi làm việc, học tập"
+    TRANSPORT = "transport", "Phương tiện giao thông"
+    VENUE = "venue", "Cùng địa điểm"
+    CELL = "cell", "Cùng trạm phát sóng"
+    OTHER = "other", "Khác"
 
 
 class ContactLink(models.Model):
@@ -151,18 +202,8 @@ class ContactLink(models.Model):
     Check-ins may be deleted by retention: the evidence keeps its own copy of venue name and times.
     """
 
-    class Source(models.TextChoices):
-        CHECKIN = "checkin", "Quét mã QR tại địa điểm"
-        INTERVIEW = "interview", "Điều tra dịch tễ"
-        TELECOM = "telecom", "Dữ liệu nhà mạng"
-
-    class Setting(models.TextChoices):
-        HOUSEHOLD = "household", "Cùng hộ gia đình"
-        WORKPLACE = "workplace", "Nơi làm việc, học tập"
-        TRANSPORT = "transport", "Phương tiện giao thông"
-        VENUE = "venue", "Cùng địa điểm"
-        CELL = "cell", "Cùng trạm phát sóng"
-        OTHER = "other", "Khác"
+    Source = LinkSource
+    Setting = LinkSetting
 
     # Tracing writes thousands of links per case (docs/cases.md "Tracing from check-ins"), and every index and
     # every foreign-key check is paid for each of them: contact and case are covered by the unique and
@@ -221,7 +262,16 @@ class ContactLink(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["contact", "case", "evidence_key"], name="contact_link_evidence_unique")
+            models.UniqueConstraint(fields=["contact", "case", "evidence_key"], name="contact_link_evidence_unique"),
+            models.CheckConstraint(condition=Q(level__gte=1), name="contact_link_level_positive"),
+            models.CheckConstraint(condition=Q(source__in=LinkSource.values), name="contact_link_source_valid"),
+            models.CheckConstraint(condition=Q(setting__in=LinkSetting.values), name="contact_link_setting_valid"),
+            models.CheckConstraint(
+                condition=Q(exposure_start__isnull=True)
+                | Q(exposure_end__isnull=True)
+                | Q(exposure_end__gte=F("exposure_start")),
+                name="contact_link_exposure_ordered",
+            ),
         ]
         indexes = [models.Index(fields=["case", "level"])]
 
@@ -239,7 +289,10 @@ class ExposureNotice(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["case", "venue", "start"], name="exposure_notice_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "venue", "start"], name="exposure_notice_unique"),
+            models.CheckConstraint(condition=Q(end__gte=F("start")), name="exposure_notice_end_after_start"),
+        ]
         indexes = [models.Index(fields=["start"], condition=Q(published_at__isnull=False), name="exposure_published")]
 
 

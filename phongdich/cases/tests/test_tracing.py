@@ -384,7 +384,7 @@ def test_a_dismissed_f1_stays_dismissed_and_passes_nothing_on(world):
     world.visit(f1, world.market, 0, 60)
     world.visit(f1, world.school, 100, 200)
     world.visit(f2, world.school, 100, 200)
-    Contact.objects.create(person=f1, level=2, status=Contact.Status.DISMISSED)
+    Contact.objects.create(person=f1, level=2, status=Contact.Status.DISMISSED, dismissed_reason="Không gặp")
     case = world.case(f0)
 
     outcome = case_trace_checkins(case=case, now=NOW)

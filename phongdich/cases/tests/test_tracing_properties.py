@@ -226,7 +226,10 @@ def _check_one_world(places, settings, data):
     handled = {}
     for index, (status, day) in data["contacts"].items():
         quarantine_start = None if day is None else (BASE + dt.timedelta(days=day)).date()
-        Contact.objects.create(person=persons[index], level=1, status=status, quarantine_start=quarantine_start)
+        reason = "Không gặp" if status == Contact.Status.DISMISSED else ""
+        Contact.objects.create(
+            person=persons[index], level=1, status=status, quarantine_start=quarantine_start, dismissed_reason=reason
+        )
         handled[persons[index].pk] = (status, quarantine_start)
 
     rule = InfectiousWindowRule.objects.get(code="qd3638_2021")  # no minimum of its own
