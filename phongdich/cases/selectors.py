@@ -211,13 +211,24 @@ def case_contacts(*, case: Case, level=None) -> QuerySet[Contact]:
     those of `level` if given (level_filter). case_contact_rows turns a page of them into rows with their
     evidence."""
     level = level_filter(level)
-    contacts = (
-        Contact.objects.filter(links__case=case)
-        .annotate(case_level=Min("links__level"))  # over the links the filter joined: this case's
+    if level is None:
+        return (
+            Contact.objects.filter(links__case=case)
+            .annotate(case_level=Min("links__level"))  # over the links the filter joined: this case's
+            .select_related("person")
+            .order_by("case_level", "person__name_folded", "id")
+        )
+    # One level: its contacts are those with a link of that level to the case and none lower, read through the
+    # links' (case, level) index. Grouping all the case's links to find each contact's lowest level took a
+    # factory case's page 200 ms per level shown (47,000 links).
+    links = ContactLink.objects.filter(case=case)
+    return (
+        Contact.objects.filter(pk__in=links.filter(level=level).values("contact_id"))
+        .exclude(pk__in=links.filter(level__lt=level).values("contact_id"))
+        .annotate(case_level=Value(level, output_field=IntegerField()))
         .select_related("person")
-        .order_by("case_level", "person__name_folded", "id")
+        .order_by("person__name_folded", "id")
     )
-    return contacts if level is None else contacts.filter(case_level=level)
 
 
 def case_contact_rows(*, viewer, case: Case, contacts) -> list[ContactRow]:
