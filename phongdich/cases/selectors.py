@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, IntegerField, Min, Q, QuerySet, Value
+from django.db.models import Count, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import number_format
 
@@ -76,6 +77,17 @@ def filter_area(*, viewer, area_id) -> Area | None:
 # --- Cases -----------------------------------------------------------------------------------------------
 
 
+# Per case, in a subquery that PostgreSQL evaluates after the sort and the page's LIMIT: a join counted every link
+# of every case in the area before the first page came out (40 traced cases, 600,000 links: 420 ms; a province's
+# thousand would be seconds).
+_links_count = Coalesce(
+    Subquery(
+        ContactLink.objects.filter(case=OuterRef("pk")).order_by().values("case").annotate(n=Count("*")).values("n")
+    ),
+    0,
+)
+
+
 def case_list(
     *,
     viewer,
@@ -109,7 +121,7 @@ def case_list(
     )
     return (
         cases.select_related("person", "rule", "cluster", "infected_by")
-        .annotate(links_count=Count("links"))
+        .annotate(links_count=_links_count)
         .order_by("-sample_date", "-id")
     )
 

@@ -384,3 +384,20 @@ def test_graph_summary_label_groups_thousands_in_the_page_language():
     with translation.override("en"):
         assert graph_summary_label(2, 30391) == "F2 × 30,391"
     assert graph_summary_label(1, 7) == "F1 × 7"
+
+
+def test_the_case_list_counts_each_cases_evidence(client, tree, kim_tan_official):
+    traced = case(kim_tan_official, person(tree["kim_tan"], "Đã Truy Vết"))
+    untraced = case(kim_tan_official, person(tree["kim_tan"], "Chưa Truy Vết"))
+    f1 = link(person(tree["kim_tan"], "F1"), traced)[0]
+    link(person(tree["kim_tan"], "F2"), traced, level=2, key="interview:f2", via=f1.contact)
+    link(f1.contact.person, traced, key="interview:again")  # a second piece of evidence for the same F1
+    client.force_login(kim_tan_official)
+    rows = client.get("/cases/").content.decode().split("<tr>")[2:]
+    counts = {
+        number: row.split('<td class="num">')[1].split("<")[0]
+        for number in (traced.number, untraced.number)
+        for row in rows
+        if number in row
+    }
+    assert counts == {traced.number: "3", untraced.number: "0"}
