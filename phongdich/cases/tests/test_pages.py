@@ -258,6 +258,38 @@ def test_clusters_are_created_from_a_venue_and_cases_attached(client, tree, kim_
     assert client.post("/cases/clusters/", {"name": "  "}).status_code == 400
 
 
+def test_a_clusters_venue_is_searched_by_name_not_picked_from_every_venue(client, tree, kim_tan_official):
+    market = venue(tree["kim_tan"], "Chợ Kim Tân")
+    other_market = venue(tree["kim_tan"], "Chợ Đông Kim Tân")
+    school = venue(tree["kim_tan"], "Trường Tiểu học Kim Tân")
+    elsewhere = venue(tree["thach_lam"], "Trường Thạch Lâm")
+    client.force_login(kim_tan_official)
+    page = client.get("/cases/clusters/").content.decode()
+    assert "<select" not in page and school.name not in page  # no list of the area's venues
+
+    one = client.post("/cases/clusters/", {"name": "Ổ dịch trường", "venue_query": "truong tieu hoc"})
+    assert one.status_code == 302 and Cluster.objects.get(name="Ổ dịch trường").venue == school
+
+    several = client.post("/cases/clusters/", {"name": "Ổ dịch chợ", "venue_query": "chợ"})
+    html = several.content.decode()
+    assert several.status_code == 400 and "Nhiều địa điểm khớp" in html  # Vietnamese by default
+    assert "Chọn địa điểm" in html and f'<option value="{market.pk}">' in html
+    assert f'<option value="{other_market.pk}">' in html and f'<option value="{school.pk}">' not in html
+    chosen = client.post("/cases/clusters/", {"name": "Ổ dịch chợ", "venue_query": "chợ", "venue": other_market.pk})
+    assert chosen.status_code == 302 and Cluster.objects.get(name="Ổ dịch chợ").venue == other_market
+
+    none = client.post("/cases/clusters/", {"name": "Ổ dịch khác", "venue_query": "Thạch Lâm"})
+    assert none.status_code == 400 and "Thạch Lâm" in none.content.decode()  # another area's venue is not found
+    outside = client.post("/cases/clusters/", {"name": "Ổ dịch khác", "venue": elsewhere.pk})
+    assert outside.status_code == 400 and not Cluster.objects.filter(name="Ổ dịch khác").exists()
+
+    # The case page's "Cluster at this venue" link fills the venue in; typing another name searches again.
+    prefilled = client.get("/cases/clusters/", {"venue": market.pk, "name": "Ổ dịch"}).content.decode()
+    assert f'value="{market.name}"' in prefilled and f'value="{market.pk}"' in prefilled
+    changed = client.post("/cases/clusters/", {"name": "Ổ dịch mới", "venue_query": "tieu hoc", "venue": market.pk})
+    assert changed.status_code == 302 and Cluster.objects.get(name="Ổ dịch mới").venue == school
+
+
 def _notice(entered, market, *, published=True):
     start = timezone.now() - dt.timedelta(days=1)
     return ExposureNotice.objects.create(
