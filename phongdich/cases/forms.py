@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from phongdich.core.text import fold
+from phongdich.venues.forms import VenueByNameMixin
 
 from .models import Case, Contact, ContactLink
 
@@ -142,50 +142,15 @@ class WorklistFilterForm(forms.Form):
     area = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
 
 
-class ClusterForm(forms.Form):
-    """A cluster's name and, optionally, its venue: searched by name among the viewer's venues (a province has
-    100,000; a drop-down of them all made the page 5 MB). One match is taken; several are offered to choose
-    from; `venue` carries the choice (or the venue of the case page's "Cluster at this venue" link)."""
-
-    CHOICES_SHOWN = 20
+class ClusterForm(VenueByNameMixin, forms.Form):
+    """A cluster's name and, optionally, its venue (searched by name in a large area)."""
 
     name = forms.CharField(label=_("Name"), max_length=200)
-    venue_query = forms.CharField(
-        label=_("Venue (optional)"),
-        max_length=100,
-        required=False,
-        help_text=_("Part of its name; without diacritics is fine."),
-    )
-    venue = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
+    venue = forms.ModelChoiceField(label=_("Venue (optional)"), queryset=None, required=False)
 
     def __init__(self, *args, venues=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.venues = venues
-        self.fields["venue"].queryset = venues
-        chosen = self.initial.get("venue")
-        if chosen and not self.initial.get("venue_query"):
-            venue = venues.filter(pk=chosen).first() if str(chosen).isdigit() else None
-            self.initial["venue_query"] = venue.name if venue else ""
+        self.venue_by_name_setup(venues, label=_("Venue (optional)"))
 
     def clean(self):
-        cleaned = super().clean()
-        query, venue = cleaned.get("venue_query", ""), cleaned.get("venue")
-        if not query or (venue is not None and fold(query) in venue.name_folded):
-            return cleaned  # nothing asked, or the venue chosen still answers what is typed
-        matches = list(self.venues.filter(name_folded__contains=fold(query))[: self.CHOICES_SHOWN + 1])
-        if len(matches) == 1:
-            cleaned["venue"] = matches[0]
-        elif not matches:
-            self.add_error("venue_query", _("No venue of your area has “%(query)s” in its name.") % {"query": query})
-        else:
-            self.fields["venue"].widget = forms.Select(
-                choices=[("", "—")] + [(v.pk, f"{v.name} · {v.area.name}") for v in matches[: self.CHOICES_SHOWN]]
-            )
-            more = len(matches) > self.CHOICES_SHOWN
-            self.add_error(
-                "venue_query",
-                _("More than %(n)s venues match: type more of the name.") % {"n": self.CHOICES_SHOWN}
-                if more
-                else _("Several venues match: choose one below."),
-            )
-        return cleaned
+        return self.venue_by_name_clean(super().clean())

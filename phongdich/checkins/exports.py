@@ -15,7 +15,7 @@ from . import selectors
 from .forms import CheckinFilterForm
 
 CHECKINS_EXPORT = "checkins.list"
-FILTERS = ("venue", "start", "end")
+FILTERS = ("venue", "venue_query", "start", "end")
 # An export is for a venue or a few days: a province's month of check-ins is millions of rows nobody reads, and
 # the file would fill the disk it waits on (EXPORT_DIR). Past this the page asks for narrower filters.
 EXPORT_MAX_ROWS = 100_000

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from phongdich.core.errors import ApplicationError
 from phongdich.geo.models import Area
+from phongdich.venues.forms import VenueByNameMixin
 from phongdich.venues.models import Venue, VenueCode
 
 YES_NO = [("no", _("No")), ("yes", _("Yes"))]
@@ -191,17 +192,17 @@ class PaperDeclarationForm(PersonFieldsMixin, HealthQuestionsMixin):
         return cleaned
 
 
-class CheckinFilterForm(forms.Form):
+class CheckinFilterForm(VenueByNameMixin, forms.Form):
     venue = forms.ModelChoiceField(label=_("Venue"), queryset=Venue.objects.none(), required=False)
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, venues, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["venue"].queryset = venues
+        self.venue_by_name_setup(venues, label=_("Venue"))
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = self.venue_by_name_clean(super().clean())
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end and end < start:
             self.add_error("end", _("The end date is before the start date."))

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from phongdich.core.errors import ApplicationError
+from phongdich.core.text import fold
 from phongdich.geo.models import Area
 
 from .models import DECLARATION_REQUIRED_MAX_HOURS, VenueType
@@ -119,3 +120,61 @@ class DeclarationRuleForm(forms.Form):
         required=False,
         help_text=_("Leave empty for no requirement. Others answer the short declaration when checking in."),
     )
+
+
+class VenueByNameMixin:
+    """For a form whose `venue` field (a ModelChoiceField) chooses among the viewer's `venues`: a drop-down when
+    they are few (a venue's own staff), a search by name when they are many (an official's area: a province has
+    100,000 venues, and a drop-down of them all made a page 5 MB and 7 s). The search takes one match, offers up
+    to VENUE_CHOICES_SHOWN to choose from, and asks for more of the name beyond; `venue` carries the choice, or
+    a venue given by id (a link's ?venue=). Rendered by venues/_venue_by_name.html."""
+
+    VENUE_SELECT_MAX = 50
+    VENUE_CHOICES_SHOWN = 20
+
+    def venue_by_name_setup(self, venues, *, label) -> None:
+        self.venues = venues
+        field = self.fields["venue"]
+        field.queryset = venues
+        self.venue_searched = venues.count() > self.VENUE_SELECT_MAX
+        if not self.venue_searched:
+            return
+        field.widget = forms.HiddenInput()
+        self.fields["venue_query"] = forms.CharField(
+            label=label, max_length=100, required=False, help_text=_("Part of its name; without diacritics is fine.")
+        )
+        # A venue given by id alone shows its name, so that the search box says what is chosen.
+        given = self.data.get("venue") if self.is_bound else self.initial.get("venue")
+        if given and str(given).isdigit() and not (self.data if self.is_bound else self.initial).get("venue_query"):
+            venue = venues.filter(pk=given).first()
+            if venue is not None:
+                if self.is_bound:
+                    self.data = self.data.copy()
+                    self.data["venue_query"] = venue.name
+                else:
+                    self.initial["venue_query"] = venue.name
+
+    def venue_by_name_clean(self, cleaned: dict) -> dict:
+        if not getattr(self, "venue_searched", False):
+            return cleaned
+        query, venue = cleaned.get("venue_query", ""), cleaned.get("venue")
+        if not query or (venue is not None and fold(query) in venue.name_folded):
+            return cleaned  # nothing asked, or the venue chosen still answers what is typed
+        matches = list(self.venues.filter(name_folded__contains=fold(query))[: self.VENUE_CHOICES_SHOWN + 1])
+        if len(matches) == 1:
+            cleaned["venue"] = matches[0]
+            return cleaned
+        cleaned.pop("venue", None)
+        if not matches:
+            self.add_error("venue_query", _("No venue of your area has “%(query)s” in its name.") % {"query": query})
+        elif len(matches) > self.VENUE_CHOICES_SHOWN:
+            self.add_error(
+                "venue_query",
+                _("More than %(n)s venues match: type more of the name.") % {"n": self.VENUE_CHOICES_SHOWN},
+            )
+        else:
+            self.fields["venue"].widget = forms.Select(
+                choices=[("", "—")] + [(v.pk, f"{v.name} · {v.area.name}") for v in matches]
+            )
+            self.add_error("venue_query", _("Several venues match: choose one below."))
+        return cleaned

@@ -12,6 +12,7 @@ from phongdich.checkins.views import DEVICE_COOKIE, DEVICE_COOKIE_SALT
 from phongdich.core.models import AuditLog
 from phongdich.core.testing import download_export
 from phongdich.people.models import Person
+from phongdich.venues.forms import VenueByNameMixin
 
 from .. import services
 from ..models import Case, Cluster, Contact, ContactLink, ExposureNotice
@@ -258,14 +259,18 @@ def test_clusters_are_created_from_a_venue_and_cases_attached(client, tree, kim_
     assert client.post("/cases/clusters/", {"name": "  "}).status_code == 400
 
 
-def test_a_clusters_venue_is_searched_by_name_not_picked_from_every_venue(client, tree, kim_tan_official):
+def test_a_clusters_venue_is_searched_by_name_not_picked_from_every_venue(client, tree, kim_tan_official, monkeypatch):
     market = venue(tree["kim_tan"], "Chợ Kim Tân")
     other_market = venue(tree["kim_tan"], "Chợ Đông Kim Tân")
     school = venue(tree["kim_tan"], "Trường Tiểu học Kim Tân")
     elsewhere = venue(tree["thach_lam"], "Trường Thạch Lâm")
     client.force_login(kim_tan_official)
+    few = client.get("/cases/clusters/").content.decode()
+    assert f'<option value="{school.pk}">' in few and "venue_query" not in few  # a few venues: a drop-down
+
+    monkeypatch.setattr(VenueByNameMixin, "VENUE_SELECT_MAX", 2)  # more venues than that: searched by name
     page = client.get("/cases/clusters/").content.decode()
-    assert "<select" not in page and school.name not in page  # no list of the area's venues
+    assert "<select" not in page and school.name not in page and 'name="venue_query"' in page
 
     one = client.post("/cases/clusters/", {"name": "Ổ dịch trường", "venue_query": "truong tieu hoc"})
     assert one.status_code == 302 and Cluster.objects.get(name="Ổ dịch trường").venue == school

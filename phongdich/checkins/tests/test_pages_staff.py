@@ -12,6 +12,7 @@ from phongdich.core.models import AuditLog, ExportJob
 from phongdich.core.testing import download_export, make_official, make_province_with_communes, make_user
 from phongdich.people import errors as people_errors
 from phongdich.people.models import Person
+from phongdich.venues.forms import VenueByNameMixin
 
 from .builders import add_member, clear_caches, make_code, make_person, make_venue
 
@@ -288,6 +289,30 @@ def test_list_filters_by_venue_and_day(client, areas, venue, django_capture_on_c
     query = f"?venue={venue.pk}&start={day}&end={day}"
     _, workbook = download_export(client, f"/checkins/export/{query}", capture=django_capture_on_commit_callbacks)
     assert len(list(workbook.active.iter_rows())) == 2
+
+
+def test_an_officials_many_venues_are_searched_by_name(
+    client, areas, venue, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A province has 100,000 venues: the list's venue filter is a search by name, not a drop-down of them all."""
+    monkeypatch.setattr(VenueByNameMixin, "VENUE_SELECT_MAX", 1)
+    other = make_venue(areas["commune_a"], name="Siêu thị Kim Tân")
+    here = visit(make_person(areas["commune_a"], name="Ở Đây"), venue)
+    visit(make_person(areas["commune_a"], name="Chỗ Khác", phone="+84912000004"), other)
+    client.force_login(make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"]))
+    page = client.get("/checkins/").content.decode()
+    assert 'name="venue_query"' in page and "<select" not in page
+
+    found = client.get("/checkins/", {"venue_query": "sieu thi"}).content.decode()
+    assert "Chỗ Khác" in found and "Ở Đây" not in found
+    by_link = client.get("/checkins/", {"venue": venue.pk}).content.decode()  # a venue page's link: by id
+    assert f'value="{venue.name}"' in by_link and f"/checkins/{here.pk}/" in by_link and "Chỗ Khác" not in by_link
+    nothing = client.get("/checkins/", {"venue_query": "không có"})
+    assert nothing.status_code == 200 and "Chỗ Khác" not in nothing.content.decode()  # an error, not everything
+    _, workbook = download_export(
+        client, "/checkins/export/?venue_query=sieu+thi", capture=django_capture_on_commit_callbacks
+    )
+    assert len(list(workbook.active.iter_rows())) == 2  # the header and the one check-in there
 
 
 def test_list_refuses_an_end_before_the_start_without_a_500(client, areas, two_communes):
