@@ -145,7 +145,7 @@ class WorklistFilterForm(forms.Form):
 class ClusterForm(VenueByNameMixin, forms.Form):
     """A cluster's name and, optionally, its venue (searched by name in a large area)."""
 
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=_("Name of the cluster"), max_length=200)
     venue = forms.ModelChoiceField(label=_("Venue (optional)"), queryset=None, required=False)
 
     def __init__(self, *args, venues=None, **kwargs):
