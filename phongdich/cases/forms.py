@@ -150,7 +150,7 @@ class ClusterForm(VenueByNameMixin, forms.Form):
 
     def __init__(self, *args, venues=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.venue_by_name_setup(venues, label=_("Venue (optional)"))
+        self.venue_by_name_setup(venues)
 
     def clean(self):
         return self.venue_by_name_clean(super().clean())

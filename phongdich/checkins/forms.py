@@ -199,7 +199,7 @@ class CheckinFilterForm(VenueByNameMixin, forms.Form):
 
     def __init__(self, *args, venues, **kwargs):
         super().__init__(*args, **kwargs)
-        self.venue_by_name_setup(venues, label=_("Venue"))
+        self.venue_by_name_setup(venues)
 
     def clean(self):
         cleaned = self.venue_by_name_clean(super().clean())

@@ -9,6 +9,7 @@ from phongdich.core.text import fold
 from phongdich.geo.models import Area
 
 from .models import DECLARATION_REQUIRED_MAX_HOURS, VenueType
+from .selectors import venues_named
 from .services import DEFAULT_ENTRANCE
 
 # Which form field each service error belongs to; unknown codes go to the top of the form.
@@ -132,8 +133,7 @@ class VenueByNameMixin:
     VENUE_SELECT_MAX = 50
     VENUE_CHOICES_SHOWN = 20
 
-    def venue_by_name_setup(self, venues, *, label) -> None:
-        self.venues = venues
+    def venue_by_name_setup(self, venues) -> None:
         field = self.fields["venue"]
         field.queryset = venues
         self.venue_searched = venues.count() > self.VENUE_SELECT_MAX
@@ -141,26 +141,30 @@ class VenueByNameMixin:
             return
         field.widget = forms.HiddenInput()
         self.fields["venue_query"] = forms.CharField(
-            label=label, max_length=100, required=False, help_text=_("Part of its name; without diacritics is fine.")
+            label=field.label,
+            max_length=100,
+            required=False,
+            help_text=_("Part of its name; without diacritics is fine."),
         )
         # A venue given by id alone shows its name, so that the search box says what is chosen.
-        given = self.data.get("venue") if self.is_bound else self.initial.get("venue")
-        if given and str(given).isdigit() and not (self.data if self.is_bound else self.initial).get("venue_query"):
-            venue = venues.filter(pk=given).first()
-            if venue is not None:
-                if self.is_bound:
-                    self.data = self.data.copy()
-                    self.data["venue_query"] = venue.name
-                else:
-                    self.initial["venue_query"] = venue.name
+        given = self.data if self.is_bound else self.initial
+        venue_id = str(given.get("venue") or "")
+        if not venue_id.isdigit() or given.get("venue_query"):
+            return
+        venue = venues.filter(pk=venue_id).first()
+        if venue is not None:
+            if self.is_bound:
+                self.data = given = self.data.copy()
+            given["venue_query"] = venue.name
 
     def venue_by_name_clean(self, cleaned: dict) -> dict:
-        if not getattr(self, "venue_searched", False):
+        if not self.venue_searched:
             return cleaned
         query, venue = cleaned.get("venue_query", ""), cleaned.get("venue")
         if not query or (venue is not None and fold(query) in venue.name_folded):
             return cleaned  # nothing asked, or the venue chosen still answers what is typed
-        matches = list(self.venues.filter(name_folded__contains=fold(query))[: self.VENUE_CHOICES_SHOWN + 1])
+        venues = venues_named(self.fields["venue"].queryset, query)
+        matches = list(venues[: self.VENUE_CHOICES_SHOWN + 1])
         if len(matches) == 1:
             cleaned["venue"] = matches[0]
             return cleaned

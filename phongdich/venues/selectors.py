@@ -62,16 +62,19 @@ def _visible_q(viewer) -> Q:
     return Q(pk__in=Venue.objects.filter(memberships__user=viewer).values("pk"))
 
 
+def venues_named(venues: QuerySet[Venue], q: str) -> QuerySet[Venue]:
+    """Those of `venues` with `q` in their name, without diacritics ("cho dong" finds "Chợ Đông"); all for no q."""
+    folded = fold(q)
+    return venues.filter(name_folded__contains=folded) if folded else venues
+
+
 def venue_list(*, viewer, q: str = "", status: str | None = None, area=None) -> QuerySet[Venue]:
     """Venues the viewer may see, searched without diacritics ("cho dong" finds "Chợ Đông").
 
     For officials who verify, pending venues come first (they are the work waiting for them).
     `area` (an Area) narrows to its subtree; it never widens the viewer's scope.
     """
-    qs = Venue.objects.filter(_visible_q(viewer)).select_related("venue_type", "area")
-    folded = fold(q)
-    if folded:
-        qs = qs.filter(name_folded__contains=folded)
+    qs = venues_named(Venue.objects.filter(_visible_q(viewer)).select_related("venue_type", "area"), q)
     if status:
         qs = qs.filter(status=status)
     if area is not None:
