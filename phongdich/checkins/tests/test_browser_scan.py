@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import segno
+from playwright.sync_api import expect
 
 from phongdich.accounts.models import Official
 from phongdich.checkins.models import CheckIn
@@ -110,7 +111,7 @@ def test_paper_declarations_are_typed_with_the_keyboard_alone(live_server, chrom
     log_in(page, live_server, "/checkins/paper/")
 
     # The name has the focus; Tab walks the form in order; Enter records.
-    assert page.evaluate("document.activeElement.name") == "full_name"
+    expect(page.locator("input[name=full_name]")).to_be_focused()
     page.keyboard.type("HOÀNG VĂN NAM")
     page.keyboard.press("Tab")
     page.keyboard.type("0912345678")
@@ -120,7 +121,7 @@ def test_paper_declarations_are_typed_with_the_keyboard_alone(live_server, chrom
 
     page.locator("#last-entry").wait_for()
     assert "HOÀNG VĂN NAM" in page.locator("#last-entry").inner_text()
-    assert page.evaluate("document.activeElement.name") == "full_name"
+    expect(page.locator("input[name=full_name]")).to_be_focused()
     assert page.input_value("input[name=full_name]") == ""
     page.screenshot(path=str(SCREENSHOTS / "checkin-paper.png"), full_page=True)
     checkin = CheckIn.objects.get()

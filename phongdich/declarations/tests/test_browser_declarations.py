@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from phongdich.core.testing import make_province_with_communes
 from phongdich.declarations.models import Declaration
@@ -148,8 +149,9 @@ def test_staff_enter_paper_declarations_with_the_keyboard_only(live_server, chro
         page.press("input[name=password]", "Enter")
         page.wait_for_url("**/declarations/enter/")
         for name, year in (("LÊ VĂN TÁM", "1961"), ("LÊ THỊ CHÍN", "1965")):
-            # The name field has the focus: type, Tab from field to field, Enter sends.
-            assert page.evaluate("document.activeElement.name") == "full_name"
+            # The name field takes the focus (autofocus lands a moment after load, hence expect, which waits):
+            # type, Tab from field to field, Enter sends.
+            expect(page.locator("input[name=full_name]")).to_be_focused()
             page.keyboard.type(name)
             page.keyboard.press("Tab")  # id number
             page.keyboard.press("Tab")  # year of birth
