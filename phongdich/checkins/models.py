@@ -103,8 +103,10 @@ class CheckIn(models.Model):
                 include=["id", "venue", "checked_out_at", "checkout_kind"],
                 name="checkin_person_time",
             ),
-            # Area lists and statistics, and the retention purge (oldest first).
+            # Area lists and statistics over a period, and the retention purge (oldest first).
             models.Index(fields=["checked_in_at", "area_path"]),
+            # An area's check-ins of any time: the officials' list counts them (checkins 0006).
+            models.Index(fields=["area_path"], name="checkin_area", opclasses=["varchar_pattern_ops"]),
             # The auto check-out sweep looks only at open visits.
             models.Index(fields=["checked_in_at"], condition=Q(checked_out_at__isnull=True), name="checkin_open"),
         ]

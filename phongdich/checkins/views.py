@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +25,7 @@ from phongdich.core import errors as core_errors
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import export_start
+from phongdich.core.pagination import CappedPaginator
 from phongdich.declarations.selectors import declaration_required
 from phongdich.healthcards.services import status_qr_issue
 from phongdich.people.models import Person
@@ -456,6 +456,7 @@ def _area_picker_available() -> bool:
 # --- 5. Officials: who was where ------------------------------------------------------------------
 
 PAGE_SIZE = 50
+LIST_COUNT_MAX = EXPORT_MAX_ROWS  # the list counts as far as an export may go: "more than 100,000" beyond
 
 
 def _filtered_checkins(request):
@@ -466,7 +467,7 @@ def _filtered_checkins(request):
 @require_GET
 def checkin_list(request):
     form, checkins = _filtered_checkins(request)
-    page = Paginator(checkins, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(checkins, PAGE_SIZE, cap=LIST_COUNT_MAX).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -490,7 +491,7 @@ def checkin_export(request):
     if form.is_bound and not form.is_valid():
         messages.error(request, _("Correct the filters before exporting."))
         return redirect(back)
-    if checkins.count() > EXPORT_MAX_ROWS:
+    if checkins.order_by()[: EXPORT_MAX_ROWS + 1].count() > EXPORT_MAX_ROWS:
         messages.error(
             request,
             _("The export is limited to %(limit)s rows: choose a venue or fewer days.") % {"limit": EXPORT_MAX_ROWS},

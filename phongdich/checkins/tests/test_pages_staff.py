@@ -334,6 +334,34 @@ def test_list_pages_by_fifty(client, areas, venue):
     assert len(re.findall(r'href="/checkins/\d+/"', second)) == 2
 
 
+def test_past_the_count_cap_the_list_says_more_than_and_pages_up_to_it(client, areas, venue, monkeypatch):
+    monkeypatch.setattr("phongdich.checkins.views.LIST_COUNT_MAX", 60)
+    person = make_person(areas["commune_a"])
+    for minutes in range(1, 63):
+        visit(person, venue, minutes_ago=minutes)
+    client.force_login(make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"]))
+
+    first = client.get("/checkins/").content.decode()
+    last = client.get("/checkins/", {"page": 9}).content.decode()  # beyond the cap: its last page
+    narrowed = client.get("/checkins/", {"venue": venue.pk, "start": timezone.localdate() - timedelta(days=1)})
+
+    assert "Hơn 60 lượt vào" in first and "Trang 1 / 2" in first  # pages stop at the cap: 60 rows, 2 pages
+    assert len(re.findall(r'href="/checkins/\d+/"', last)) == 10  # rows 51-60 of the 62, newest first
+    assert "Hơn 60" in narrowed.content.decode()  # the filters narrow; a count past the cap is still capped
+
+
+def test_an_official_who_also_works_at_a_venue_sees_both(client, areas, two_communes):
+    in_a, in_b = two_communes
+    official = make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"])
+    add_member(in_b.venue, official)
+    client.force_login(official)
+
+    html = client.get("/checkins/").content.decode()
+
+    assert f"/checkins/{in_a.pk}/" in html and f"/checkins/{in_b.pk}/" in html
+    assert "2 lượt vào" in html
+
+
 def test_paper_form_takes_the_address_from_the_area_picker(client, staff, venue, areas):
     client.force_login(staff)
     html = client.get("/checkins/paper/").content.decode()

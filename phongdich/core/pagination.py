@@ -1,0 +1,31 @@
+"""Pages of lists too long to count every time."""
+
+from functools import cached_property
+
+from django.core.paginator import Paginator
+
+
+class CappedPaginator(Paginator):
+    """A Paginator that counts at most `cap` rows (`SELECT count(*) FROM (… LIMIT cap + 1)`): past it, `capped`
+    is true, `count` is the cap and the pages stop there. Counting all of a province's ten million check-ins
+    for the pager took 0.7 s a page; up to 100,000 takes 30 ms, and nobody pages through more."""
+
+    def __init__(self, object_list, per_page, *, cap: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = cap
+
+    @cached_property
+    def _counted(self) -> int:
+        rows = self.object_list
+        if not hasattr(rows, "order_by"):
+            return min(len(rows), self.cap + 1)
+        # The count needs no order: ordered, the LIMIT would first have to sort them all.
+        return rows.order_by()[: self.cap + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._counted, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self._counted > self.cap
