@@ -25,7 +25,7 @@ from phongdich.core import errors as core_errors
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import export_start
-from phongdich.core.pagination import CappedPaginator
+from phongdich.core.pagination import CappedPaginator, count_capped
 from phongdich.declarations.selectors import declaration_required
 from phongdich.healthcards.services import status_qr_issue
 from phongdich.people.models import Person
@@ -491,7 +491,7 @@ def checkin_export(request):
     if form.is_bound and not form.is_valid():
         messages.error(request, _("Correct the filters before exporting."))
         return redirect(back)
-    if checkins.order_by()[: EXPORT_MAX_ROWS + 1].count() > EXPORT_MAX_ROWS:
+    if count_capped(checkins, EXPORT_MAX_ROWS) > EXPORT_MAX_ROWS:
         messages.error(
             request,
             _("The export is limited to %(limit)s rows: choose a venue or fewer days.") % {"limit": EXPORT_MAX_ROWS},

@@ -5,6 +5,15 @@ from functools import cached_property
 from django.core.paginator import Paginator
 
 
+def count_capped(rows, cap: int) -> int:
+    """How many `rows` (a queryset or a list) there are, counted no further than cap + 1: enough to tell "more
+    than cap" at the cost of reading cap + 1 rows at most."""
+    if not hasattr(rows, "order_by"):
+        return min(len(rows), cap + 1)
+    # The count needs no order: ordered, the LIMIT would first have to sort them all.
+    return rows.order_by()[: cap + 1].count()
+
+
 class CappedPaginator(Paginator):
     """A Paginator that counts at most `cap` rows (`SELECT count(*) FROM (… LIMIT cap + 1)`): past it, `capped`
     is true, `count` is the cap and the pages stop there. Counting all of a province's ten million check-ins
@@ -16,11 +25,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _counted(self) -> int:
-        rows = self.object_list
-        if not hasattr(rows, "order_by"):
-            return min(len(rows), self.cap + 1)
-        # The count needs no order: ordered, the LIMIT would first have to sort them all.
-        return rows.order_by()[: self.cap + 1].count()
+        return count_capped(self.object_list, self.cap)
 
     @cached_property
     def count(self) -> int:
