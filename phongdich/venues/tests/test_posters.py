@@ -18,7 +18,7 @@ def _decode_qr(pdf: bytes, page: int = 0) -> list[str]:
     """Render the page to pixels as a printer would, and read it like a phone camera would."""
     document = pypdfium2.PdfDocument(pdf)
     image = document[page].render(scale=2).to_pil()
-    return [result.text for result in zxingcpp.read_barcodes(image)]
+    return [result.text for result in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
 
 
 def test_poster_is_one_a4_page_with_name_entrance_and_both_languages(venue_a):
