@@ -1,4 +1,4 @@
-"""Shared pytest fixtures for the browser tests (@pytest.mark.browser).
+"""Shared pytest fixtures for the browser tests (@pytest.mark.browser), and the property tests' settings.
 
 Playwright drives Debian's Chromium at /usr/bin/chromium (`make browser` installs it); it never downloads a
 browser. Without Chromium the browser tests are skipped with the reason, except under CI (the CI environment
@@ -9,6 +9,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# No per-example time limit for the property tests: on a shared, loaded CI machine one slow example (a pause of
+# the collector, a busy core) would fail a test whose answers were right. Speed is measured in bench/.
+hypothesis_settings.register_profile("phongdich", deadline=None)
+hypothesis_settings.load_profile("phongdich")
 
 CHROMIUM = Path(os.environ.get("PHONGDICH_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [

@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.db import transaction
+from django.utils import timezone
 
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
@@ -42,7 +43,7 @@ def _clean_name(full_name: str) -> str:
 
 def _clean_birth(birth_year, birth_date) -> tuple[int | None, date | None]:
     if birth_date is not None:
-        if birth_date > date.today() or birth_date.year < _OLDEST_BIRTH_YEAR:
+        if birth_date > timezone.localdate() or birth_date.year < _OLDEST_BIRTH_YEAR:
             raise _invalid("birth_date", "Ngày sinh không hợp lệ.", "The date of birth is impossible.")
         if birth_year is not None and int(birth_year) != birth_date.year:
             raise _invalid(
@@ -54,7 +55,7 @@ def _clean_birth(birth_year, birth_date) -> tuple[int | None, date | None]:
             birth_year = int(birth_year)
         except (TypeError, ValueError) as exc:
             raise _invalid("birth_year", "Năm sinh không hợp lệ.", "The year of birth is impossible.") from exc
-        if not _OLDEST_BIRTH_YEAR <= birth_year <= date.today().year:
+        if not _OLDEST_BIRTH_YEAR <= birth_year <= timezone.localdate().year:
             raise _invalid("birth_year", "Năm sinh không hợp lệ.", "The year of birth is impossible.")
     return birth_year, birth_date
 

@@ -5,9 +5,9 @@ The rules and their sources are in /work/shared/RULES.md §8 (copied into docs/a
 """
 
 import re
-from datetime import date
 
 import phonenumbers
+from django.utils import timezone
 
 from phongdich.core.errors import ApplicationError
 
@@ -226,7 +226,7 @@ def validate_citizen_id(value: str, *, birth_year: int | None = None, gender: st
     if text[:3] not in CCCD_PROVINCE_CODES:
         raise _invalid_citizen_id("province", text)
     encoded_year, encoded_gender = citizen_id_birth(text)
-    if encoded_year > date.today().year:
+    if encoded_year > timezone.localdate().year:
         raise _invalid_citizen_id("birth_year", text)
     if birth_year is not None and int(birth_year) != encoded_year:
         raise _invalid_citizen_id("birth_year_mismatch", text)

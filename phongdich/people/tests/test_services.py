@@ -152,3 +152,33 @@ def test_person_update_by_an_official_of_another_commune_is_not_found(areas):
     with pytest.raises(ApplicationError) as exc:
         person_update(actor=outsider, person=person, full_name="X")
     assert exc.value.code == "not_found"
+
+
+def test_a_birth_date_is_judged_by_the_date_in_vietnam_not_the_servers(areas, monkeypatch):
+    # 18:00 UTC on 6 December is 01:00 on 7 December in Vietnam (UTC+7): a child born that night is not
+    # "born in the future", though the server's own calendar (UTC) still says the 6th.
+    import datetime as dt
+
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2026, 12, 6, 18, 0, tzinfo=dt.UTC))
+    official = make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"])
+    newborn = person_create(
+        actor=official,
+        full_name="Trần Bé Na",
+        phone="0912 345 679",
+        birth_date=dt.date(2026, 12, 7),
+        address_area=areas["commune_a"],
+        created_via=Person.CreatedVia.OFFICIAL,
+    )
+    assert newborn.birth_year == 2026
+    with pytest.raises(ApplicationError) as error:
+        person_create(
+            actor=official,
+            full_name="Trần Bé Nhi",
+            phone="0912 345 680",
+            birth_date=dt.date(2026, 12, 8),
+            address_area=areas["commune_a"],
+            created_via=Person.CreatedVia.OFFICIAL,
+        )
+    assert error.value.extra == {"field": "birth_date"}
