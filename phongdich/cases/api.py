@@ -432,6 +432,67 @@ class ContactStatusApi(APIView):
         return Response(ContactOutput(contact).data)
 
 
+class ContactMovedOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+
+
+class ContactSkippedOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    message_vi = serializers.CharField()
+    message_en = serializers.CharField()
+
+
+class ContactsStatusOutput(serializers.Serializer):
+    changed = ContactMovedOutput(many=True)
+    skipped = ContactSkippedOutput(many=True)
+
+
+class ContactsStatusApi(APIView):
+    permission_classes = [SeesPeople]
+
+    class ContactsStatusInput(serializers.Serializer):
+        contacts = serializers.ListField(
+            child=serializers.IntegerField(min_value=1),
+            min_length=1,
+            max_length=services.CONTACTS_STATUS_MAX,
+            help_text=f"Contact ids, at most {services.CONTACTS_STATUS_MAX}",
+        )
+        status = serializers.ChoiceField(choices=["confirmed", "quarantined", "dismissed", "released"])
+        reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+        quarantine_start = serializers.DateField(required=False, allow_null=True, help_text="Default: today")
+
+    @extend_schema(
+        operation_id="contacts_status_many",
+        summary="Move several contacts at once (confirm, quarantine, dismiss with a reason, release)",
+        description=(
+            "One transaction. A contact whose status does not allow the move (see `contacts_status`), or whose "
+            "quarantine would start before its first exposure, is left as it was and listed in `skipped` with "
+            "the reason; the others are moved and listed in `changed`. Refused whole: an id outside your area or "
+            "unknown (404), no id or more than 500 (400 `contacts_none_selected`, `contacts_too_many`), "
+            "`contact_dismiss_reason_required`, `quarantine_date_invalid` for a start in the future."
+        ),
+        request=ContactsStatusInput,
+        responses={200: ContactsStatusOutput, **ERRORS},
+        tags=["cases"],
+    )
+    def post(self, request):
+        data = self.ContactsStatusInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        contacts = selectors.contacts_get_many(viewer=request.user, contact_ids=values["contacts"])
+        outcome = services.contacts_status_set(
+            actor=request.user,
+            contacts=contacts,
+            status=values["status"],
+            reason=values.get("reason", ""),
+            quarantine_start=values.get("quarantine_start"),
+        )
+        skipped = [{"id": contact.pk, **exc.as_dict()} for contact, exc in outcome.skipped]
+        return Response(ContactsStatusOutput({"changed": outcome.changed, "skipped": skipped}).data)
+
+
 class WorklistApi(APIView):
     permission_classes = [SeesPeople]
 

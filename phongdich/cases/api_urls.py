@@ -10,6 +10,7 @@ urlpatterns = [
     path("cases/<int:case_id>/status/", api.CaseStatusApi.as_view(), name="api-cases-status"),
     path("cases/<int:case_id>/contacts/", api.CaseContactsApi.as_view(), name="api-cases-contacts"),
     path("contacts/worklist/", api.WorklistApi.as_view(), name="api-contacts-worklist"),
+    path("contacts/status/", api.ContactsStatusApi.as_view(), name="api-contacts-status-many"),
     path("contacts/<int:contact_id>/", api.ContactDetailApi.as_view(), name="api-contacts-detail"),
     path("contacts/<int:contact_id>/status/", api.ContactStatusApi.as_view(), name="api-contacts-status"),
     path("clusters/", api.ClusterListCreateApi.as_view(), name="api-clusters"),

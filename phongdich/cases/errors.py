@@ -62,6 +62,18 @@ CONTACT_DISMISS_REASON_REQUIRED = ErrorCode(
     "Cần ghi lý do loại người này khỏi danh sách tiếp xúc.",
     "Give the reason for dismissing this contact.",
 )
+CONTACTS_NONE_SELECTED = ErrorCode(
+    "contacts_none_selected",
+    400,
+    "Chưa chọn người tiếp xúc nào: đánh dấu ít nhất một người trong danh sách.",
+    "No contact was selected: tick at least one in the list.",
+)
+CONTACTS_TOO_MANY = ErrorCode(
+    "contacts_too_many",
+    400,
+    "Chọn quá nhiều người tiếp xúc cho một lần; hãy chia thành nhiều lần.",
+    "Too many contacts selected at once; do it in several goes.",
+)
 QUARANTINE_DATE_INVALID = ErrorCode(
     "quarantine_date_invalid",
     400,

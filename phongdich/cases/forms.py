@@ -136,6 +136,26 @@ class ContactStatusForm(forms.Form):
     quarantine_start = forms.DateField(label=_("Quarantine from"), required=False, widget=forms.DateInput(DATE_WIDGET))
 
 
+class ContactsStatusForm(forms.Form):
+    """A move of the contacts ticked on a case's page or the work list (the ids are `contact`, read by the
+    view); `confirm_one`, a row's own Confirm button, confirms that one contact instead."""
+
+    MOVES = ["confirmed", "quarantined", "dismissed", "released"]
+
+    status = forms.ChoiceField(choices=[(value, value) for value in MOVES], required=False)
+    confirm_one = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+    quarantine_start = forms.DateField(label=_("Quarantine from"), required=False, widget=forms.DateInput(DATE_WIDGET))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("confirm_one"):
+            data["status"] = "confirmed"
+        elif not data.get("status"):
+            self.add_error("status", _("Choose what to do with the ticked contacts."))
+        return data
+
+
 class WorklistFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=WORKLIST_STATUS_CHOICES, required=False)
     level = forms.ChoiceField(label=_("Level"), choices=LEVEL_CHOICES, required=False)

@@ -2,6 +2,7 @@
 `contact_link_add`, so a contact is one row per person whatever found it."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -408,6 +409,52 @@ def contact_quarantine_days() -> int:
     return getattr(settings, "CONTACT_QUARANTINE_DAYS", 14)
 
 
+def _contact_status_params(status: str, reason: str, quarantine_start: dt.date | None) -> str:
+    """The checks that do not depend on the contact; the reason, normalised."""
+    if status not in Status.values:
+        raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "status"})
+    reason = " ".join((reason or "").split())[:500]
+    if status == Status.DISMISSED and not reason:
+        raise ApplicationError(errors.CONTACT_DISMISS_REASON_REQUIRED, extra={"field": "reason"})
+    if status == Status.QUARANTINED and quarantine_start is not None and quarantine_start > timezone.localdate():
+        raise ApplicationError(errors.QUARANTINE_DATE_INVALID, extra={"field": "quarantine_start"})
+    return reason
+
+
+def _contact_status_apply(*, actor, contact: Contact, status: str, reason: str, quarantine_start) -> None:
+    """Move one contact, locked by the caller; raises before writing anything if this contact cannot move."""
+    today = timezone.localdate()
+    if status not in CONTACT_NEXT[contact.status]:
+        raise ApplicationError(errors.CONTACT_STATUS_TRANSITION, extra={"from": contact.status, "to": status})
+    if status == Status.QUARANTINED:
+        start = quarantine_start or today
+        first = timezone.localdate(contact.first_exposure_at) if contact.first_exposure_at else None
+        if start > today or (first is not None and start < first):
+            raise ApplicationError(errors.QUARANTINE_DATE_INVALID, extra={"field": "quarantine_start"})
+    fields = ["status", "status_changed_at", "status_changed_by"]
+    if status == Status.DISMISSED:
+        contact.dismissed_reason = reason
+        fields.append("dismissed_reason")
+    elif contact.dismissed_reason:
+        contact.dismissed_reason = ""
+        fields.append("dismissed_reason")
+    if status == Status.QUARANTINED:
+        contact.quarantine_start = start
+        contact.quarantine_end = start + dt.timedelta(days=contact_quarantine_days())
+        fields += ["quarantine_start", "quarantine_end"]
+    if status == Status.RELEASED and contact.quarantine_end and contact.quarantine_end > today:
+        contact.quarantine_end = today  # released early: the card's quarantine ends today
+        fields.append("quarantine_end")
+    contact.status = status
+    contact.status_changed_at = timezone.now()
+    contact.status_changed_by = actor if getattr(actor, "is_authenticated", False) else None
+    contact.save(update_fields=fields)
+    extra = {"reason": reason} if reason else {}
+    if status == Status.QUARANTINED:
+        extra = {"start": contact.quarantine_start.isoformat(), "end": contact.quarantine_end.isoformat()}
+    audit_record(actor=actor, action=f"cases.contact.{status}", obj=contact, area_path=contact.area_path, extra=extra)
+
+
 def contact_status_set(
     *,
     actor,
@@ -421,45 +468,60 @@ def contact_status_set(
     dismissed needs a reason; quarantined takes a start date (default today, not in the future, not
     before the first exposure) and ends CONTACT_QUARANTINE_DAYS later. Tracing never undoes these.
     """
-    if status not in Status.values:
-        raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "status"})
-    reason = " ".join((reason or "").split())[:500]
-    if status == Status.DISMISSED and not reason:
-        raise ApplicationError(errors.CONTACT_DISMISS_REASON_REQUIRED, extra={"field": "reason"})
-    today = timezone.localdate()
+    reason = _contact_status_params(status, reason, quarantine_start)
     with transaction.atomic():
         contact = Contact.objects.select_for_update().get(pk=contact.pk)
-        if status not in CONTACT_NEXT[contact.status]:
-            raise ApplicationError(errors.CONTACT_STATUS_TRANSITION, extra={"from": contact.status, "to": status})
-        fields = ["status", "status_changed_at", "status_changed_by"]
-        if status == Status.DISMISSED:
-            contact.dismissed_reason = reason
-            fields.append("dismissed_reason")
-        elif contact.dismissed_reason:
-            contact.dismissed_reason = ""
-            fields.append("dismissed_reason")
-        if status == Status.QUARANTINED:
-            start = quarantine_start or today
-            first = timezone.localdate(contact.first_exposure_at) if contact.first_exposure_at else None
-            if start > today or (first is not None and start < first):
-                raise ApplicationError(errors.QUARANTINE_DATE_INVALID, extra={"field": "quarantine_start"})
-            contact.quarantine_start = start
-            contact.quarantine_end = start + dt.timedelta(days=contact_quarantine_days())
-            fields += ["quarantine_start", "quarantine_end"]
-        if status == Status.RELEASED and contact.quarantine_end and contact.quarantine_end > today:
-            contact.quarantine_end = today  # released early: the card's quarantine ends today
-            fields.append("quarantine_end")
-        contact.status = status
-        contact.status_changed_at = timezone.now()
-        contact.status_changed_by = actor if getattr(actor, "is_authenticated", False) else None
-        contact.save(update_fields=fields)
-        extra = {"reason": reason} if reason else {}
-        if status == Status.QUARANTINED:
-            extra = {"start": contact.quarantine_start.isoformat(), "end": contact.quarantine_end.isoformat()}
-        audit_record(
-            actor=actor, action=f"cases.contact.{status}", obj=contact, area_path=contact.area_path, extra=extra
+        _contact_status_apply(
+            actor=actor, contact=contact, status=status, reason=reason, quarantine_start=quarantine_start
         )
     return contact
+
+
+# One request moves at most this many contacts: a level of a case's page shows CASE_CONTACTS_PAGE (200), the work
+# list 200 a page; the bound keeps one transaction's locks and audit rows small.
+CONTACTS_STATUS_MAX = 500
+
+
+@dataclass(frozen=True)
+class ContactsStatusOutcome:
+    """What a many-contact move did: `changed` were moved; `skipped` could not be (their status does not allow
+    it, or the quarantine would start before their first exposure), each with the reason, and are unchanged."""
+
+    changed: list[Contact]
+    skipped: list[tuple[Contact, ApplicationError]]
+
+
+def contacts_status_set(
+    *,
+    actor,
+    contacts: list[Contact],
+    status: str,
+    reason: str = "",
+    quarantine_start: dt.date | None = None,
+) -> ContactsStatusOutcome:
+    """Move several contacts (already scoped to the actor's area by the caller) to `status` at once, as an
+    official ticks them on a case's page or the work list. One transaction; every contact is locked (in id
+    order, so that two officials' overlapping selections cannot deadlock) and moved as contact_status_set would,
+    or skipped with its reason when it alone cannot move. Errors that concern every contact (no contact, too
+    many, unknown status, no reason for a dismissal, a quarantine starting in the future) refuse the whole."""
+    ids = sorted({contact.pk for contact in contacts})
+    if not ids:
+        raise ApplicationError(errors.CONTACTS_NONE_SELECTED, extra={"field": "contacts"})
+    if len(ids) > CONTACTS_STATUS_MAX:
+        raise ApplicationError(errors.CONTACTS_TOO_MANY, extra={"field": "contacts", "max": CONTACTS_STATUS_MAX})
+    reason = _contact_status_params(status, reason, quarantine_start)
+    changed, skipped = [], []
+    with transaction.atomic():
+        for contact in Contact.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+            try:
+                _contact_status_apply(
+                    actor=actor, contact=contact, status=status, reason=reason, quarantine_start=quarantine_start
+                )
+            except ApplicationError as exc:
+                skipped.append((contact, exc))
+            else:
+                changed.append(contact)
+    return ContactsStatusOutcome(changed=changed, skipped=skipped)
 
 
 INTERVIEW_SETTINGS = (

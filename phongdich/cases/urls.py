@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:case_id>/trace/", views.case_trace, name="trace"),
     path("<int:case_id>/interview/", views.case_interview, name="interview"),
     path("contacts/<int:contact_id>/", views.contact_detail, name="contact"),
+    path("contacts/status/", views.contacts_status, name="contacts_status"),
     path("contacts/<int:contact_id>/status/", views.contact_status, name="contact_status"),
     path("worklist/", views.worklist, name="worklist"),
     path("worklist/export/", views.worklist_export, name="worklist_export"),

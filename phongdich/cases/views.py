@@ -12,8 +12,11 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
@@ -27,6 +30,7 @@ from phongdich.geo.models import Area
 from . import errors, forms, selectors, services
 from .exports import WORKLIST_EXPORT, commune_names, worklist_query
 from .models import Case, Cluster
+from .templatetags.cases_tags import label as status_label
 
 PAGE_SIZE = 50
 PERSON_READ_REASON = "case investigation"
@@ -63,6 +67,14 @@ def _visible_clusters(user):
 
 def _message_of(exc: ApplicationError) -> str:
     return exc.as_dict()["message"]
+
+
+def _back_to(request, default: str) -> str:
+    """Where a form posted from a page returns: its `next` if that is a path on this site (in either language:
+    English pages are under /en/), else `default`."""
+    back = request.POST.get("next", "")
+    local = back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
+    return back if local else default
 
 
 # --- Case list and batch tracing -------------------------------------------------------------------------
@@ -289,6 +301,7 @@ def _case_page(request, case_id, *, edit_form=None, interview_form=None, status_
     groups = [  # each level's pager keeps the other levels' pages
         {
             "level": level.level,
+            "form_id": f"contacts-form-f{level.level}",
             "count": level.count,
             "page": level.page,
             "prev_query": _page_query(request, f"p{level.level}", level.page, previous=True),
@@ -311,6 +324,8 @@ def _case_page(request, case_id, *, edit_form=None, interview_form=None, status_
         "new_person_form": forms.NewPersonForm(areas=_visible_communes(viewer), prefix="new"),
         "infected": case.infected.filter(selectors.cases_visible_q(viewer)).order_by("number"),
         "scope_area": _scope_area(viewer),
+        "quarantine_days": services.contact_quarantine_days(),
+        "today": timezone.localdate(),
     }
     return render(request, "cases/detail.html", context, status=status)
 
@@ -523,11 +538,61 @@ def contact_status(request, contact_id: int):
             form.add_error(None, _message_of(exc))
             return _contact_page(request, contact_id, form=form, status=exc.status)
         messages.success(request, _("The contact's status was changed."))
-        back = request.POST.get("next", "")
-        if back.startswith("/cases/") and "//" not in back:
-            return redirect(back)
-        return redirect("cases:contact", contact_id=contact.pk)
+        return redirect(_back_to(request, default=reverse("cases:contact", args=[contact.pk])))
     return _contact_page(request, contact_id, form=form, status=400)
+
+
+def _moved_messages(request, outcome: services.ContactsStatusOutcome, status: str, names: dict[int, str]) -> None:
+    label = str(status_label(status, "contact_status"))
+    if outcome.changed:
+        count = len(outcome.changed)
+        text = ngettext("%(count)d contact is now “%(status)s”.", "%(count)d contacts are now “%(status)s”.", count) % {
+            "count": count,
+            "status": label,
+        }
+        messages.success(request, text)
+    by_reason: dict[str, list] = {}
+    for contact, exc in outcome.skipped:
+        by_reason.setdefault(_message_of(exc), []).append(names[contact.pk])
+    for reason, names in by_reason.items():
+        shown = ", ".join(names[:10]) + (_(" and %(n)d more") % {"n": len(names) - 10} if len(names) > 10 else "")
+        text = ngettext(
+            "%(count)d contact was left as it was (%(reason)s): %(names)s.",
+            "%(count)d contacts were left as they were (%(reason)s): %(names)s.",
+            len(names),
+        ) % {"count": len(names), "reason": reason.rstrip("."), "names": shown}
+        messages.warning(request, text)
+
+
+@login_required
+@require_POST
+def contacts_status(request):
+    """Confirm, quarantine, dismiss or release the contacts ticked on a case's page or the work list, at once
+    (services.contacts_status_set); a row's Confirm button moves its one contact the same way. Contacts whose
+    status does not allow the move are left as they were and named in a warning."""
+    back = _back_to(request, default=reverse("cases:worklist"))
+    try:
+        _require_people_role(request)
+        form = forms.ContactsStatusForm(request.POST)
+        if not form.is_valid():
+            field = next(iter(form.errors))
+            raise ApplicationError(errors.INVALID_CONTACT, extra={"field": field})
+        data = form.cleaned_data
+        ids = [data["confirm_one"]] if data.get("confirm_one") else request.POST.getlist("contact")
+        if len(ids) > services.CONTACTS_STATUS_MAX:  # before reading them
+            raise ApplicationError(errors.CONTACTS_TOO_MANY, extra={"max": services.CONTACTS_STATUS_MAX})
+        contacts = selectors.contacts_get_many(viewer=request.user, contact_ids=ids)
+        outcome = services.contacts_status_set(
+            actor=request.user,
+            contacts=contacts,
+            status=data["status"],
+            reason=(data.get("reason") or "") if data["status"] == "dismissed" else "",
+            quarantine_start=data.get("quarantine_start"),
+        )
+    except ApplicationError as exc:
+        return render(request, "core/error.html", {"error": exc.as_dict(), "back": back}, status=exc.status)
+    _moved_messages(request, outcome, data["status"], {contact.pk: contact.person.full_name for contact in contacts})
+    return redirect(back)
 
 
 # --- Work list and export ---------------------------------------------------------------------------------------
@@ -569,6 +634,9 @@ def worklist(request):
         "query": query.urlencode(),
         "filter_area": area,
         "scope_area": _scope_area(request.user),
+        "quarantine_days": services.contact_quarantine_days(),
+        "today": timezone.localdate(),
+        "here": request.get_full_path(),
     }
     return render(request, "cases/worklist.html", context)
 

@@ -1,0 +1,93 @@
+"""An official moves several contacts at once in a real headless Chromium: on a case's page the header box ticks
+the F1 of the page, the moves wait until something is ticked, Enter in the reason field sends nothing, and one
+click quarantines them; on the work list a ticked contact is dismissed with a reason."""
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from ..models import Contact
+from .builders import case, ensure_rules, link, make_tree, official, person
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def scene():
+    ensure_rules()
+    tree = make_tree()
+    actor = official(tree["kim_tan"], "yte_kimtan")
+    entered = case(actor, person(tree["kim_tan"], "Hoàng Văn Bệnh"))
+    names = ["Trần Thị Một", "Lê Văn Hai", "Phạm Thị Ba"]
+    contacts = [link(person(tree["kim_tan"], name), entered)[0].contact for name in names]
+    link(person(tree["thach_lam"], "Đỗ Văn Xa"), entered)  # lives in another commune: no box to tick
+    return {"case": entered, "contacts": contacts}
+
+
+def login(page, url, next_path):
+    page.goto(f"{url}/accounts/login/?next={next_path}")
+    page.fill("#id_username", "yte_kimtan")
+    page.fill("#id_password", "pass-for-tests-1")
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda u: next_path in u and "login" not in u)
+
+
+def test_official_ticks_the_f1_of_a_case_and_quarantines_them_at_once(live_server, chromium, scene, tmp_path):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        login(page, live_server.url, f"/cases/{scene['case'].pk}/")
+        posts = []
+        page.on("request", lambda request: request.method == "POST" and posts.append(request.url))
+        form = page.locator("#contacts-form-f1")
+        quarantine = form.get_by_role("button", name="Cách ly những người đã đánh dấu", exact=True)
+        expect(quarantine).to_be_disabled()
+        expect(form.locator("input[name=contact]")).to_have_count(3)
+
+        form.locator(".contacts-all").check()
+        expect(form.locator("input[name=contact]:checked")).to_have_count(3)
+        expect(form.locator(".contacts-ticked")).to_have_text("Đã đánh dấu: 3")
+        expect(quarantine).to_be_enabled()
+        form.get_by_role("checkbox", name="Lê Văn Hai").uncheck()
+        expect(form.locator(".contacts-ticked")).to_have_text("Đã đánh dấu: 2")
+
+        form.locator("input[name=reason]").fill("Không gặp")
+        form.locator("input[name=reason]").press("Enter")  # the disabled default button: nothing is sent
+        form.locator("input[name=reason]").fill("")
+        folder = Path(os.environ.get("PHONGDICH_SCREENSHOTS") or tmp_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / "cases-contacts-ticked.png"), full_page=True)
+
+        quarantine.click()
+        expect(page.locator(".messages")).to_contain_text("2 người tiếp xúc đã chuyển sang “Đang cách ly”.")
+        assert dict(Contact.objects.values_list("person__full_name", "status")) == {
+            "Trần Thị Một": "quarantined",
+            "Lê Văn Hai": "candidate",
+            "Phạm Thị Ba": "quarantined",
+            "Đỗ Văn Xa": "candidate",
+        }
+        assert posts == [f"{live_server.url}/cases/contacts/status/"]  # the click's, not the Enter's
+        expect(page.locator("#contacts-form-f1 .ct-quarantined")).to_have_count(2)
+    finally:
+        context.close()
+
+
+def test_official_dismisses_a_ticked_contact_from_the_work_list(live_server, chromium, scene):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        login(page, live_server.url, "/cases/worklist/")
+        form = page.locator("#worklist-form")
+        form.get_by_role("checkbox", name="Phạm Thị Ba").check()
+        form.locator("input[name=reason]").fill("Không cùng thời gian với ca bệnh")
+        form.get_by_role("button", name="Loại những người đã đánh dấu").click()
+        expect(page.locator(".messages")).to_contain_text("1 người tiếp xúc đã chuyển sang “Đã loại”.")
+        dismissed = Contact.objects.get(person__full_name="Phạm Thị Ba")
+        assert dismissed.status == "dismissed" and dismissed.dismissed_reason == "Không cùng thời gian với ca bệnh"
+        assert Contact.objects.filter(status="dismissed").count() == 1
+    finally:
+        context.close()

@@ -1,0 +1,266 @@
+"""Moving several contacts at once: from a case's page or the work list (ticked rows) and through the API. One
+transaction; a contact that cannot make the move is left as it was and named; anything outside the official's
+area refuses the whole request."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.messages import get_messages
+from django.utils import timezone
+
+from phongdich.core.errors import ApplicationError
+from phongdich.core.models import AuditLog
+
+from .. import selectors, services
+from ..models import Contact
+from .builders import case, link, person
+
+TODAY = timezone.localdate
+
+
+@pytest.fixture
+def contacts(tree, kim_tan_official):
+    """A case with three F1 in Kim Tân (one already quarantined) and one in Thạch Lâm."""
+    entered = case(kim_tan_official, person(tree["kim_tan"], "Ca Bệnh"))
+    found = {}
+    for name in ("An", "Bình", "Chi"):
+        contact_link, _ = link(person(tree["kim_tan"], f"Nguyễn Văn {name}"), entered)
+        found[name] = contact_link.contact
+    services.contact_status_set(actor=kim_tan_official, contact=found["Chi"], status="quarantined")
+    elsewhere, _ = link(person(tree["thach_lam"], "Trần Thị Xa"), entered)
+    found["Xa"] = elsewhere.contact
+    found["case"] = entered
+    return found
+
+
+def statuses() -> dict[str, str]:
+    return dict(Contact.objects.values_list("person__full_name", "status"))
+
+
+# --- The service ---------------------------------------------------------------------------------------------
+
+
+def test_several_contacts_move_at_once_and_one_that_cannot_is_left_and_named(contacts, kim_tan_official):
+    before = AuditLog.objects.filter(action="cases.contact.confirmed").count()
+    outcome = services.contacts_status_set(
+        actor=kim_tan_official, contacts=[contacts["An"], contacts["Bình"], contacts["Chi"]], status="confirmed"
+    )
+    assert [c.pk for c in outcome.changed] == sorted([contacts["An"].pk, contacts["Bình"].pk])
+    [(skipped, error)] = outcome.skipped
+    assert skipped.pk == contacts["Chi"].pk and error.code == "contact_status_transition"
+    assert statuses() == {
+        "Nguyễn Văn An": "confirmed",
+        "Nguyễn Văn Bình": "confirmed",
+        "Nguyễn Văn Chi": "quarantined",
+        "Trần Thị Xa": "candidate",
+    }
+    assert AuditLog.objects.filter(action="cases.contact.confirmed").count() == before + 2
+
+
+def test_a_quarantine_before_a_contacts_first_exposure_skips_that_contact(tree, contacts, kim_tan_official):
+    late, _ = link(person(tree["kim_tan"], "Lê Văn Muộn"), contacts["case"], exposure_start=timezone.now())
+    yesterday = TODAY() - dt.timedelta(days=1)
+    outcome = services.contacts_status_set(
+        actor=kim_tan_official,
+        contacts=[contacts["An"], late.contact],
+        status="quarantined",
+        quarantine_start=yesterday,
+    )
+    assert [c.pk for c in outcome.changed] == [contacts["An"].pk]
+    assert [(c.pk, e.code) for c, e in outcome.skipped] == [(late.contact_id, "quarantine_date_invalid")]
+    moved = Contact.objects.get(pk=contacts["An"].pk)
+    assert moved.quarantine_start == yesterday and moved.quarantine_end == yesterday + dt.timedelta(days=14)
+
+
+@pytest.mark.parametrize(
+    "kwargs, code",
+    [
+        ({"contacts": [], "status": "confirmed"}, "contacts_none_selected"),
+        ({"status": "dismissed", "reason": "   "}, "contact_dismiss_reason_required"),
+        ({"status": "quarantined", "quarantine_start": "tomorrow"}, "quarantine_date_invalid"),
+        ({"status": "sleeping"}, "invalid_contact"),
+    ],
+)
+def test_what_concerns_every_contact_refuses_the_whole_move(contacts, kim_tan_official, kwargs, code):
+    kwargs = {"contacts": [contacts["An"], contacts["Bình"]], **kwargs}
+    if kwargs.get("quarantine_start") == "tomorrow":
+        kwargs["quarantine_start"] = TODAY() + dt.timedelta(days=1)
+    before = statuses()
+    with pytest.raises(ApplicationError) as caught:
+        services.contacts_status_set(actor=kim_tan_official, **kwargs)
+    assert caught.value.code == code
+    assert statuses() == before
+
+
+def test_too_many_contacts_at_once_are_refused(contacts, kim_tan_official, monkeypatch):
+    monkeypatch.setattr(services, "CONTACTS_STATUS_MAX", 2)
+    with pytest.raises(ApplicationError) as caught:
+        services.contacts_status_set(
+            actor=kim_tan_official, contacts=[contacts["An"], contacts["Bình"], contacts["Chi"]], status="confirmed"
+        )
+    assert caught.value.code == "contacts_too_many" and caught.value.extra["max"] == 2
+
+
+def test_a_contact_outside_the_officials_area_makes_the_whole_list_not_found(contacts, kim_tan_official):
+    with pytest.raises(ApplicationError) as caught:
+        selectors.contacts_get_many(viewer=kim_tan_official, contact_ids=[contacts["An"].pk, contacts["Xa"].pk])
+    assert caught.value.code == "not_found"
+    for junk in (["x"], [0], [2**63]):
+        with pytest.raises(ApplicationError):
+            selectors.contacts_get_many(viewer=kim_tan_official, contact_ids=junk)
+    assert [c.pk for c in selectors.contacts_get_many(viewer=kim_tan_official, contact_ids=[contacts["An"].pk])] == [
+        contacts["An"].pk
+    ]
+
+
+# --- The pages -----------------------------------------------------------------------------------------------
+
+
+def test_the_case_page_ticks_contacts_and_moves_them_together(client, contacts, kim_tan_official):
+    client.force_login(kim_tan_official)
+    page = f"/cases/{contacts['case'].pk}/"
+    html = client.get(page).content.decode()
+    assert html.count('action="/cases/contacts/status/"') == 1  # one form for the F1 level, not one per row
+    assert f'name="contact" value="{contacts["An"].pk}"' in html
+    assert f'name="contact" value="{contacts["Xa"].pk}"' not in html  # outside the area: no box to tick
+    back = f"{page}?p1=1#contacts-f1"
+    response = client.post(
+        "/cases/contacts/status/",
+        {"contact": [contacts["An"].pk, contacts["Chi"].pk], "status": "confirmed", "next": back},
+    )
+    assert response.status_code == 302 and response["Location"] == back
+    said = [str(m) for m in get_messages(response.wsgi_request)]
+    assert said[0] == "1 người tiếp xúc đã chuyển sang “Đã xác minh”."
+    assert said[1].startswith("1 người tiếp xúc giữ nguyên (") and said[1].endswith("): Nguyễn Văn Chi.")
+    assert statuses()["Nguyễn Văn An"] == "confirmed" and statuses()["Nguyễn Văn Chi"] == "quarantined"
+
+
+def test_a_rows_own_confirm_button_moves_only_its_contact(client, contacts, kim_tan_official):
+    client.force_login(kim_tan_official)
+    response = client.post(
+        "/cases/contacts/status/",
+        {"contact": [contacts["An"].pk], "confirm_one": contacts["Bình"].pk, "reason": "x", "next": "/cases/"},
+    )
+    assert response.status_code == 302
+    assert statuses()["Nguyễn Văn Bình"] == "confirmed" and statuses()["Nguyễn Văn An"] == "candidate"
+
+
+@pytest.mark.parametrize(
+    "post, status, code",
+    [
+        ({"status": "confirmed"}, 400, "contacts_none_selected"),
+        ({"status": "dismissed", "reason": ""}, 400, "contact_dismiss_reason_required"),
+        ({"status": "quarantined", "quarantine_start": "06/13/2021x"}, 400, "invalid_contact"),
+        ({}, 400, "invalid_contact"),
+    ],
+)
+def test_a_bad_move_from_a_page_is_a_clear_4xx_with_a_way_back(client, contacts, kim_tan_official, post, status, code):
+    client.force_login(kim_tan_official)
+    ticked = [] if post.get("status") == "confirmed" else [contacts["An"].pk]
+    back = f"/cases/{contacts['case'].pk}/"
+    response = client.post("/cases/contacts/status/", {"contact": ticked, "next": back, **post})
+    html = response.content.decode()
+    assert response.status_code == status and code in html and f'href="{back}"' in html
+    assert statuses()["Nguyễn Văn An"] == "candidate"
+
+
+def test_a_forged_id_from_another_area_moves_nobody(client, contacts, kim_tan_official):
+    client.force_login(kim_tan_official)
+    response = client.post(
+        "/cases/contacts/status/", {"contact": [contacts["An"].pk, contacts["Xa"].pk], "status": "confirmed"}
+    )
+    assert response.status_code == 404
+    assert set(statuses().values()) == {"candidate", "quarantined"}
+
+
+def test_the_way_back_stays_on_this_site_and_keeps_the_language(client, contacts, kim_tan_official):
+    client.force_login(kim_tan_official)
+    english = f"/en/cases/{contacts['case'].pk}/"
+    response = client.post(
+        "/cases/contacts/status/", {"contact": [contacts["An"].pk], "status": "confirmed", "next": english}
+    )
+    assert response["Location"] == english
+    for outside in ("https://evil.example/", "//evil.example/cases/"):
+        response = client.post(
+            "/cases/contacts/status/", {"contact": [contacts["Bình"].pk], "status": "confirmed", "next": outside}
+        )
+        assert response.status_code == 302 and response["Location"] == "/cases/worklist/"
+
+
+def test_the_work_list_quarantines_the_ticked_contacts(client, contacts, kim_tan_official):
+    client.force_login(kim_tan_official)
+    html = client.get("/cases/worklist/").content.decode()
+    assert 'id="worklist-form"' in html and f'name="contact" value="{contacts["Bình"].pk}"' in html
+    response = client.post(
+        "/cases/contacts/status/",
+        {
+            "contact": [contacts["An"].pk, contacts["Bình"].pk],
+            "status": "quarantined",
+            "quarantine_start": TODAY().isoformat(),
+            "next": "/cases/worklist/?level=1",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == "/cases/worklist/?level=1"
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["2 người tiếp xúc đã chuyển sang “Đang cách ly”."]
+    assert statuses()["Nguyễn Văn An"] == statuses()["Nguyễn Văn Bình"] == "quarantined"
+    assert Contact.objects.get(pk=contacts["An"].pk).quarantine_start == TODAY()
+
+
+def test_a_venue_official_cannot_move_contacts(client, tree, contacts):
+    from phongdich.accounts.models import Official
+
+    from .builders import official
+
+    venue_staff = official(tree["kim_tan"], "chu_quan", role=Official.Role.VENUE_MANAGER)
+    client.force_login(venue_staff)
+    response = client.post("/cases/contacts/status/", {"contact": [contacts["An"].pk], "status": "confirmed"})
+    assert response.status_code == 403 and statuses()["Nguyễn Văn An"] == "candidate"
+
+
+# --- The API -------------------------------------------------------------------------------------------------
+
+
+def test_the_api_moves_several_and_lists_the_skipped_with_reasons(client, contacts, kim_tan_official):
+    client.force_login(kim_tan_official)
+    ids = [contacts["An"].pk, contacts["Chi"].pk]
+    response = client.post(
+        "/api/v1/contacts/status/",
+        {"contacts": ids, "status": "dismissed", "reason": "Không cùng thời gian"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["changed"] == [{"id": contacts["An"].pk, "status": "dismissed"}]
+    [skipped] = body["skipped"]
+    assert skipped["id"] == contacts["Chi"].pk and skipped["code"] == "contact_status_transition"
+    assert skipped["message_vi"] and skipped["message_en"]
+    assert Contact.objects.get(pk=contacts["An"].pk).dismissed_reason == "Không cùng thời gian"
+
+
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ({"contacts": [], "status": "confirmed"}, 400),
+        ({"contacts": ["x"], "status": "confirmed"}, 400),
+        ({"contacts": [1] * 501, "status": "confirmed"}, 400),
+        ({"status": "confirmed"}, 400),
+        ({"contacts": [2**62], "status": "confirmed"}, 404),
+    ],
+)
+def test_bad_api_moves_are_clear_4xx(client, contacts, kim_tan_official, body, status):
+    client.force_login(kim_tan_official)
+    response = client.post("/api/v1/contacts/status/", body, content_type="application/json")
+    assert response.status_code == status
+    answer = response.json()
+    assert answer["message_vi"] and answer["message_en"]
+    assert statuses()["Nguyễn Văn An"] == "candidate"
+
+
+def test_the_api_refuses_a_list_with_a_contact_of_another_area(client, contacts, kim_tan_official):
+    client.force_login(kim_tan_official)
+    response = client.post(
+        "/api/v1/contacts/status/",
+        {"contacts": [contacts["An"].pk, contacts["Xa"].pk], "status": "confirmed"},
+        content_type="application/json",
+    )
+    assert response.status_code == 404 and statuses()["Nguyễn Văn An"] == "candidate"
