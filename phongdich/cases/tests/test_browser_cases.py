@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from .. import services
 from ..models import Case, Contact
@@ -77,8 +78,10 @@ def test_official_enters_traces_confirms_and_exports(live_server, chromium, scen
 
         if HAS_TRACER:
             page.locator("#trace-button").click()
-            page.locator(".messages li").wait_for()
-            assert "Truy vết xong" in page.locator(".messages").inner_text()
+            # The trace posts and comes back to this page: wait for its own message, then for the whole page, which
+            # the counts and the content below read once.
+            expect(page.locator(".messages")).to_contain_text("Truy vết xong")
+            page.wait_for_load_state()
         else:  # until cases.tracing exists: the evidence it would write
             the_case = Case.objects.get()
             f1_link, _ = link(scene["f1"], the_case, venue=scene["market"], place="Chợ Kim Tân", overlap_minutes=40)
@@ -96,7 +99,8 @@ def test_official_enters_traces_confirms_and_exports(live_server, chromium, scen
 
         f1_rows.locator("button.confirm-contact").click()
         page.locator(".messages li").wait_for()
-        assert "Đã xác minh" in page.locator("table.level-1-contacts").inner_text()
+        # The F1 still read "Cần xác minh" before the post: wait until the page says it is confirmed.
+        expect(page.locator("table.level-1-contacts")).to_contain_text("Đã xác minh")
         assert Contact.objects.get(person=scene["f1"]).status == "confirmed"
 
         page.goto(f"{live_server.url}/cases/worklist/")

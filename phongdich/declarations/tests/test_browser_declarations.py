@@ -147,7 +147,7 @@ def test_staff_enter_paper_declarations_with_the_keyboard_only(live_server, chro
         page.fill("input[name=username]", "tramyte")
         page.fill("input[name=password]", "pass-for-tests-1")
         page.press("input[name=password]", "Enter")
-        page.wait_for_url("**/declarations/enter/")
+        page.wait_for_url(lambda url: url.endswith("/declarations/enter/") and "/accounts/login/" not in url)
         for name, year in (("LÊ VĂN TÁM", "1961"), ("LÊ THỊ CHÍN", "1965")):
             # The name field takes the focus (autofocus lands a moment after load, hence expect, which waits):
             # type, Tab from field to field, Enter sends.
@@ -165,9 +165,9 @@ def test_staff_enter_paper_declarations_with_the_keyboard_only(live_server, chro
             page.keyboard.press("Tab")  # house number, street
             page.keyboard.type("Thôn 1")
             page.keyboard.press("Enter")  # sends
-            page.locator("#last-entry").wait_for()
-            assert name in page.locator("#last-entry").inner_text()
-            assert page.locator("input[name=full_name]").input_value() == ""  # cleared for the next person
+            # Wait for this name: from the second person on, the old page's #last-entry names the one before.
+            expect(page.locator("#last-entry")).to_contain_text(name)
+            expect(page.locator("input[name=full_name]")).to_have_value("")  # cleared for the next person
         page.screenshot(path=str(SCREENSHOTS / "declarations-enter.png"), full_page=True)
     finally:
         page.close()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from phongdich.accounts.models import Official
 from phongdich.core.testing import make_official
@@ -74,7 +75,8 @@ def test_commune_official_works_the_queue_and_reads_the_statistics(live_server, 
         page.screenshot(path=str(shots(tmp_path) / "followups-detail.png"), full_page=True)
         page.locator(".call-form button[type=submit]").press("Enter")
         page.locator(".messages li").wait_for()
-        assert "Đã liên hệ được" in page.locator("h1 .status").inner_text()
+        expect(page.locator("h1 .status")).to_contain_text("Đã liên hệ được")
+        page.wait_for_load_state()  # the calls' table, further down the page that came back, is read once below
         assert "hẹn gọi lại ngày mai" in page.content()
 
         page.goto(

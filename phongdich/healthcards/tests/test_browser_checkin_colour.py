@@ -26,7 +26,7 @@ def test_the_scanner_colours_its_answer_with_the_card(live_server, phone, defaul
     phone.fill("input[name=username]", "kiemsoat")
     phone.fill("input[name=password]", "pass-for-tests-1")
     phone.press("input[name=password]", "Enter")
-    phone.wait_for_url("**/checkins/scan/")
+    phone.wait_for_url(lambda url: url.endswith("/checkins/scan/") and "/accounts/login/" not in url)
 
     phone.fill("#manual-token", token)
     phone.press("#manual-token", "Enter")

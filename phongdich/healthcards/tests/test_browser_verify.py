@@ -67,7 +67,7 @@ def open_verifier(page, live_server):
     page.fill("input[name=username]", "kiemsoat")
     page.fill("input[name=password]", PASSWORD)
     page.press("input[name=password]", "Enter")
-    page.wait_for_url("**/health/verify/")
+    page.wait_for_url(lambda url: url.endswith("/health/verify/") and "/accounts/login/" not in url)
     page.locator("#keys-note").wait_for()
 
 
