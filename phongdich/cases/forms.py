@@ -152,7 +152,7 @@ class ContactsStatusForm(forms.Form):
         if data.get("confirm_one"):
             data["status"] = "confirmed"
         elif not data.get("status"):
-            self.add_error("status", _("Choose what to do with the ticked contacts."))
+            self.add_error("status", "no action")  # the view answers in both languages (views._BULK_FORM_ERRORS)
         return data
 
 

@@ -542,6 +542,13 @@ def contact_status(request, contact_id: int):
     return _contact_page(request, contact_id, form=form, status=400)
 
 
+# What a malformed move form lacks, in both languages (the error page shows both).
+_BULK_FORM_ERRORS = {
+    "status": ("Chưa chọn việc cần làm với những người đã đánh dấu.", "No action was chosen for the ticked contacts."),
+    "quarantine_start": ("Ngày bắt đầu cách ly không đúng dạng.", "The quarantine start date is not a date."),
+}
+
+
 def _moved_messages(request, outcome: services.ContactsStatusOutcome, status: str, names: dict[int, str]) -> None:
     label = str(status_label(status, "contact_status"))
     if outcome.changed:
@@ -554,13 +561,13 @@ def _moved_messages(request, outcome: services.ContactsStatusOutcome, status: st
     by_reason: dict[str, list] = {}
     for contact, exc in outcome.skipped:
         by_reason.setdefault(_message_of(exc), []).append(names[contact.pk])
-    for reason, names in by_reason.items():
-        shown = ", ".join(names[:10]) + (_(" and %(n)d more") % {"n": len(names) - 10} if len(names) > 10 else "")
+    for reason, left in by_reason.items():
+        shown = ", ".join(left[:10]) + (_(" and %(n)d more") % {"n": len(left) - 10} if len(left) > 10 else "")
         text = ngettext(
             "%(count)d contact was left as it was (%(reason)s): %(names)s.",
             "%(count)d contacts were left as they were (%(reason)s): %(names)s.",
-            len(names),
-        ) % {"count": len(names), "reason": reason.rstrip("."), "names": shown}
+            len(left),
+        ) % {"count": len(left), "reason": reason.rstrip("."), "names": shown}
         messages.warning(request, text)
 
 
@@ -576,7 +583,8 @@ def contacts_status(request):
         form = forms.ContactsStatusForm(request.POST)
         if not form.is_valid():
             field = next(iter(form.errors))
-            raise ApplicationError(errors.INVALID_CONTACT, extra={"field": field})
+            vi, en = _BULK_FORM_ERRORS.get(field, (None, None))
+            raise ApplicationError(errors.INVALID_CONTACT, extra={"field": field}, vi=vi, en=en)
         data = form.cleaned_data
         ids = [data["confirm_one"]] if data.get("confirm_one") else request.POST.getlist("contact")
         if len(ids) > services.CONTACTS_STATUS_MAX:  # before reading them

@@ -161,6 +161,8 @@ def test_a_bad_move_from_a_page_is_a_clear_4xx_with_a_way_back(client, contacts,
     response = client.post("/cases/contacts/status/", {"contact": ticked, "next": back, **post})
     html = response.content.decode()
     assert response.status_code == status and code in html and f'href="{back}"' in html
+    if not post:
+        assert "Chưa chọn việc cần làm" in html and "No action was chosen" in html
     assert statuses()["Nguyễn Văn An"] == "candidate"
 
 
