@@ -1,7 +1,13 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_record
-from .models import AuditLog
+from .models import AuditLog, ExportJob
+
+# The officials' admin carries the platform's name, not Django's ("Trang quản trị cho Django").
+admin.site.site_header = _("Phòng Dịch: administration")
+admin.site.site_title = _("Phòng Dịch administration")
+admin.site.index_title = _("Records and settings")
 
 
 @admin.register(AuditLog)
@@ -46,3 +52,24 @@ class AuditedReadOnlyAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         self._audit(request, "viewed", {"via": "admin", f"{self.model._meta.model_name}_id": str(object_id)[:20]})
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    """Who asked for which spreadsheet and how it went (a stuck or failed export is seen here). Read-only: jobs
+    are written by core.exports, and the files are downloaded only by their requester, from /exports/."""
+
+    list_display = ["created_at", "kind", "requested_by", "status", "rows_done", "rows_total", "finished_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["requested_by__username", "kind"]
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in ExportJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the hourly exports-prune task removes a job with its file; a row removed here would orphan it

@@ -160,3 +160,18 @@ def test_an_export_left_waiting_says_the_workers_may_be_down(client, official):
     assert 'id="export-waiting"' not in client.get(f"/exports/{fresh.pk}/").content.decode()
     page = client.get(f"/exports/{stuck.pk}/").content.decode()
     assert 'id="export-waiting"' in page and 'http-equiv="refresh"' in page  # and it goes on checking
+
+
+def test_administrators_see_the_jobs_read_only_under_the_platforms_name(client):
+    admin_user = get_user_model().objects.create_user("quantri", password="x", is_staff=True, is_superuser=True)
+    job = export_start(actor=admin_user, kind="test.rows", params={"rows": 2})
+    client.force_login(admin_user)
+    index = client.get("/admin/").content.decode()
+    assert "Phòng Dịch: quản trị" in index and "Django" not in index.split("<body")[1].split("</header>")[0]
+    listing = client.get("/admin/core/exportjob/").content.decode()
+    assert "test.rows" in listing and "quantri" in listing
+    assert client.get(f"/admin/core/exportjob/{job.pk}/change/").status_code == 200
+    assert client.post(f"/admin/core/exportjob/{job.pk}/delete/").status_code == 403
+    assert client.get("/admin/core/exportjob/add/").status_code == 403
+    english = client.get("/en/admin/").content.decode()
+    assert "Phòng Dịch: administration" in english
