@@ -470,7 +470,7 @@ def contact_status_set(
     """
     reason = _contact_status_params(status, reason, quarantine_start)
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        contact = Contact.objects.select_for_update(no_key=True).get(pk=contact.pk)
         _contact_status_apply(
             actor=actor, contact=contact, status=status, reason=reason, quarantine_start=quarantine_start
         )
@@ -500,8 +500,8 @@ def contacts_status_set(
     quarantine_start: dt.date | None = None,
 ) -> ContactsStatusOutcome:
     """Move several contacts (already scoped to the actor's area by the caller) to `status` at once, as an
-    official ticks them on a case's page or the work list. One transaction; every contact is locked (in id
-    order, so that two officials' overlapping selections cannot deadlock) and moved as contact_status_set would,
+    official ticks them on a case's page or the work list. One transaction; every contact is locked (in one
+    order, so that overlapping selections and traces cannot deadlock) and moved as contact_status_set would,
     or skipped with its reason when it alone cannot move. Errors that concern every contact (no contact, too
     many, unknown status, no reason for a dismissal, a quarantine starting in the future) refuse the whole."""
     ids = sorted({contact.pk for contact in contacts})
@@ -512,7 +512,11 @@ def contacts_status_set(
     reason = _contact_status_params(status, reason, quarantine_start)
     changed, skipped = [], []
     with transaction.atomic():
-        for contact in Contact.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+        # Locked by person, the order in which a trace's upsert locks the contacts it meets, so that a move and
+        # a trace sharing contacts wait for each other instead of deadlocking; NO KEY: the links a trace inserts
+        # meanwhile only need the contacts' keys (their foreign-key checks' KEY SHARE locks).
+        locked = Contact.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("person_id")
+        for contact in locked:
             try:
                 _contact_status_apply(
                     actor=actor, contact=contact, status=status, reason=reason, quarantine_start=quarantine_start

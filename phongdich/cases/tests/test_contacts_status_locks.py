@@ -1,0 +1,81 @@
+"""A move of several contacts and a trace that meets the same contacts (PostgreSQL only: SQLite serialises
+writers). The trace's upsert locks contacts in person order; the move must lock in that order too, or the two can
+each hold a contact the other waits for, and PostgreSQL aborts one of them as a deadlock."""
+
+import threading
+import time
+
+import psycopg
+import pytest
+from django.db import connection, connections
+
+from .. import services
+from ..models import Contact
+from .builders import case, ensure_rules, link, make_tree, official, person
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks between connections need PostgreSQL"),
+]
+
+
+def _waiting_for_a_lock(pid: int) -> bool:
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
+        row = cursor.fetchone()
+    return row is not None and row[0] == "Lock"
+
+
+def test_a_move_waits_for_a_trace_holding_its_contacts_instead_of_deadlocking(transactional_db):
+    ensure_rules()
+    tree = make_tree()
+    actor = official(tree["kim_tan"], "yte_kimtan")
+    entered = case(actor, person(tree["kim_tan"], "Ca Bệnh"))
+    # Contacts made in the opposite order of their persons: id order and person order disagree.
+    late_person, early_person = person(tree["kim_tan"], "Người B"), person(tree["kim_tan"], "Người A")
+    assert early_person.pk > late_person.pk
+    first_made = link(early_person, entered)[0].contact  # lower contact id, higher person id
+    second_made = link(late_person, entered)[0].contact
+    assert first_made.pk < second_made.pk and first_made.person_id > second_made.person_id
+
+    # "The trace": its own connection, locking the contacts as its upsert does, person by person.
+    settings = connection.settings_dict
+    trace = psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"], dbname=settings["NAME"]
+    )
+    trace.execute("SET deadlock_timeout = '100ms'")
+    lock = f"SELECT 1 FROM {Contact._meta.db_table} WHERE person_id = %s FOR NO KEY UPDATE"
+    trace.execute(lock, [second_made.person_id])
+
+    outcome, failure = {}, []
+
+    def move():
+        try:
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                outcome["pid"] = cursor.fetchone()[0]
+            outcome["moved"] = services.contacts_status_set(
+                actor=actor, contacts=[first_made, second_made], status="confirmed"
+            )
+        except Exception as exc:  # noqa: BLE001 (reported by the assertion below)
+            failure.append(exc)
+        finally:
+            connections.close_all()
+
+    mover = threading.Thread(target=move)
+    mover.start()
+    deadline = time.monotonic() + 10
+    while "pid" not in outcome and time.monotonic() < deadline:
+        time.sleep(0.01)
+    while not _waiting_for_a_lock(outcome["pid"]) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _waiting_for_a_lock(outcome["pid"]), "the move should wait for the first person's contact"
+    # The trace goes on to the next person; a move that had locked by id would now hold it: a deadlock.
+    trace.execute(lock, [first_made.person_id])
+    trace.commit()
+    trace.close()
+    mover.join(timeout=20)
+
+    assert failure == []
+    assert sorted(c.pk for c in outcome["moved"].changed) == [first_made.pk, second_made.pk]
+    assert set(Contact.objects.values_list("status", flat=True)) == {"confirmed"}
