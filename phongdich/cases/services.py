@@ -213,7 +213,8 @@ def contact_link_add(
     if source not in ContactLink.Source.values or setting not in ContactLink.Setting.values:
         raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "source"})
     with transaction.atomic():
-        contact, _ = Contact.objects.select_for_update().get_or_create(
+        # NO KEY, like the tracer's upsert: the links others insert meanwhile need only the contact's key.
+        contact, _ = Contact.objects.select_for_update(no_key=True).get_or_create(
             person=person,
             defaults={
                 "level": level,

@@ -83,7 +83,8 @@ def tracing_run_part_task(run_id: int, case_ids: list[int], part: int = 0) -> di
             with transaction.atomic():
                 # Read under the case's lock, which the trace takes too: a part got twice (and running twice
                 # at once) traces each case once.
-                traced_at = Case.objects.select_for_update().filter(pk=case.pk).values_list("traced_at", flat=True)[0]
+                locked = Case.objects.select_for_update(no_key=True).filter(pk=case.pk)
+                traced_at = locked.values_list("traced_at", flat=True)[0]
                 # Traced since the run started (before this part was got again, or by its twin): not again.
                 if traced_at is None or traced_at < run.started_at:
                     outcome = case_trace_checkins(case=case, actor=run.created_by)

@@ -1026,8 +1026,9 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
     )
     max_level = tracing_max_level()
     with transaction.atomic():
-        # Traces of one case one at a time (their link checks are then exact); other cases run alongside.
-        Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).get()
+        # Traces of one case one at a time (their link checks are then exact); other cases run alongside. NO KEY:
+        # only traced_at changes, so a case entered meanwhile as infected by this one need not wait for its key.
+        Case.objects.select_for_update(no_key=True).filter(pk=case.pk).values_list("pk", flat=True).get()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 _fast_times(cursor)

@@ -484,53 +484,57 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
         people_by_phone[person.phone].append(person)
     unknown: dict[str, dict] = {}
     links, added, existing, people = [], 0, 0, set()
-    with transaction.atomic():
-        for mine, other, shared_start, shared_end, minutes in pairs:
-            matched = people_by_phone.get(other.phone)
-            if not matched:
-                entry = unknown.setdefault(
-                    other.phone,
-                    {
-                        "phone": other.phone,
-                        "records": 0,
-                        "overlap_minutes": 0,
-                        "first": None,
-                        "last": None,
-                        "cells": [],
-                    },
-                )
-                entry["records"] += 1
-                entry["overlap_minutes"] += minutes
-                entry["first"] = min(filter(None, [entry["first"], shared_start.isoformat()]))
-                entry["last"] = max(filter(None, [entry["last"], shared_end.isoformat()]))
-                label = f"{other.operator} {other.cell.cell_id}"
-                if label not in entry["cells"]:
-                    entry["cells"].append(label)
-                continue
-            shared_note = (
-                "" if len(matched) == 1 else f" ({len(matched)} người dùng chung số / people share this number)"
+    found = []  # (person, the pair's facts), to be written person by person
+    for mine, other, shared_start, shared_end, minutes in pairs:
+        matched = people_by_phone.get(other.phone)
+        if not matched:
+            entry = unknown.setdefault(
+                other.phone,
+                {
+                    "phone": other.phone,
+                    "records": 0,
+                    "overlap_minutes": 0,
+                    "first": None,
+                    "last": None,
+                    "cells": [],
+                },
             )
-            for person in matched:
-                link, created = contact_link_add(
-                    person=person,
-                    case=case,
-                    level=1,
-                    source=ContactLink.Source.TELECOM,
-                    setting=ContactLink.Setting.CELL,
-                    evidence_key=f"telecom:{mine.pk}:{other.pk}",
-                    place=f"{other.operator} cell {other.cell.cell_id}",
-                    exposure_start=shared_start,
-                    exposure_end=shared_end,
-                    overlap_minutes=minutes,
-                    note=TRACE_NOTE + shared_note,
-                    actor=actor,
-                )
-                if link is None:
-                    continue
-                people.add(person.pk)
-                links.append(link)
-                added += created
-                existing += not created
+            entry["records"] += 1
+            entry["overlap_minutes"] += minutes
+            entry["first"] = min(filter(None, [entry["first"], shared_start.isoformat()]))
+            entry["last"] = max(filter(None, [entry["last"], shared_end.isoformat()]))
+            label = f"{other.operator} {other.cell.cell_id}"
+            if label not in entry["cells"]:
+                entry["cells"].append(label)
+            continue
+        shared_note = "" if len(matched) == 1 else f" ({len(matched)} người dùng chung số / people share this number)"
+        for person in matched:
+            found.append((person, mine, other, shared_start, shared_end, minutes, shared_note))
+    # Contacts locked in person order, as the check-in tracer's upsert locks them: a telecom trace and a check-in
+    # trace meeting the same people wait for each other instead of deadlocking.
+    found.sort(key=lambda item: (item[0].pk, item[1].pk, item[2].pk))
+    with transaction.atomic():
+        for person, mine, other, shared_start, shared_end, minutes, shared_note in found:
+            link, created = contact_link_add(
+                person=person,
+                case=case,
+                level=1,
+                source=ContactLink.Source.TELECOM,
+                setting=ContactLink.Setting.CELL,
+                evidence_key=f"telecom:{mine.pk}:{other.pk}",
+                place=f"{other.operator} cell {other.cell.cell_id}",
+                exposure_start=shared_start,
+                exposure_end=shared_end,
+                overlap_minutes=minutes,
+                note=TRACE_NOTE + shared_note,
+                actor=actor,
+            )
+            if link is None:
+                continue
+            people.add(person.pk)
+            links.append(link)
+            added += created
+            existing += not created
         trace = TelecomTrace.objects.create(
             case=case,
             run_by=actor if getattr(actor, "is_authenticated", False) else None,

@@ -182,3 +182,36 @@ def test_a_case_of_another_province_is_not_found(health, hanoi_health, story, pe
     with pytest.raises(ApplicationError) as caught:
         telecom_trace_case(case=case, actor=hanoi_health)
     assert caught.value.code == "not_found"
+
+
+def test_contacts_are_written_in_person_order_as_the_check_in_tracer_locks_them(health, cells, areas):
+    """A telecom trace and a check-in trace meeting the same people must lock their contacts in one order (the
+    check-in tracer's upsert goes by person), or each may hold one the other waits for: a deadlock on PostgreSQL.
+    Here the first record found belongs to the person created last."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    kim_tan = areas["kim_tan"]
+    second = make_person(kim_tan, "Người Tạo Trước", "+84912000202")
+    first = make_person(kim_tan, "Người Tạo Sau", "+84912000201")
+    case = make_case(health, make_person(kim_tan, "Lê Văn Ca", samples.CASE_PHONE))
+    at = dt.datetime(2021, 9, 15, 9, 0)
+    stays = [
+        f"{samples.CASE_PHONE},TTH-KT-01,{at:%Y-%m-%d %H:%M},{at + dt.timedelta(hours=2):%Y-%m-%d %H:%M}",
+        f"+84912000201,TTH-KT-01,{at:%Y-%m-%d %H:%M},{at + dt.timedelta(minutes=90):%Y-%m-%d %H:%M}",
+        f"+84912000202,TTH-KT-01,{at + dt.timedelta(minutes=20):%Y-%m-%d %H:%M},"
+        f"{at + dt.timedelta(minutes=80):%Y-%m-%d %H:%M}",
+    ]
+    record = import_bytes(health, "phone,cell_id,start,end\n" + "\n".join(stays) + "\n", name="order.csv")
+    assert record.status == "done", record.errors
+    assert second.pk < first.pk
+
+    with CaptureQueriesContext(connection) as queries:
+        outcome = telecom_trace_case(case=case, actor=health)
+    looked_up = [
+        int(q["sql"].split('"person_id" = ')[1].split()[0])
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "cases_contact"') and '"person_id" = ' in q["sql"]
+    ]
+    assert looked_up == [second.pk, first.pk]
+    assert outcome.trace.people_found == 2

@@ -1,6 +1,7 @@
-"""A move of several contacts and a trace that meets the same contacts (PostgreSQL only: SQLite serialises
-writers). The trace's upsert locks contacts in person order; the move must lock in that order too, or the two can
-each hold a contact the other waits for, and PostgreSQL aborts one of them as a deadlock."""
+"""Row locks between the writers of contacts (PostgreSQL only: SQLite serialises writers). A trace's upsert locks
+the contacts it meets in person order; a move of several contacts must lock them in that order too, or the two can
+each hold a contact the other waits for, and PostgreSQL aborts one of them as a deadlock. (The telecom trace's
+order is tested in telecom/tests/test_trace.py.)"""
 
 import threading
 import time
@@ -17,6 +18,13 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks between connections need PostgreSQL"),
 ]
+
+
+def _raw_connection():
+    settings = connection.settings_dict
+    return psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"], dbname=settings["NAME"]
+    )
 
 
 def _waiting_for_a_lock(pid: int) -> bool:
@@ -39,10 +47,7 @@ def test_a_move_waits_for_a_trace_holding_its_contacts_instead_of_deadlocking(tr
     assert first_made.pk < second_made.pk and first_made.person_id > second_made.person_id
 
     # "The trace": its own connection, locking the contacts as its upsert does, person by person.
-    settings = connection.settings_dict
-    trace = psycopg.connect(
-        host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"], dbname=settings["NAME"]
-    )
+    trace = _raw_connection()
     trace.execute("SET deadlock_timeout = '100ms'")
     lock = f"SELECT 1 FROM {Contact._meta.db_table} WHERE person_id = %s FOR NO KEY UPDATE"
     trace.execute(lock, [second_made.person_id])
@@ -79,3 +84,33 @@ def test_a_move_waits_for_a_trace_holding_its_contacts_instead_of_deadlocking(tr
     assert failure == []
     assert sorted(c.pk for c in outcome["moved"].changed) == [first_made.pk, second_made.pk]
     assert set(Contact.objects.values_list("status", flat=True)) == {"confirmed"}
+
+
+def test_a_case_infected_by_one_being_traced_is_entered_without_waiting_for_the_trace(transactional_db):
+    """A factory's trace takes seconds; meanwhile an investigator enters a new case infected by it. Its foreign
+    key to the source takes a KEY SHARE lock on the source's row at commit, which the trace's lock on its case
+    must not block: the trace changes only traced_at (FOR NO KEY UPDATE)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from ..tracing import case_trace_checkins
+
+    ensure_rules()
+    tree = make_tree()
+    actor = official(tree["kim_tan"], "yte_kimtan")
+    source = case(actor, person(tree["kim_tan"], "Ca Nguồn"))
+    with CaptureQueriesContext(connection) as queries:
+        case_trace_checkins(case=source, actor=actor)
+    case_lock = next(q["sql"] for q in queries.captured_queries if "cases_case" in q["sql"] and " FOR " in q["sql"])
+
+    trace = _raw_connection()
+    trace.execute(case_lock)  # the trace of the source is under way
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")  # waiting for the trace fails the test instead of hanging it
+        infected = case(actor, person(tree["kim_tan"], "Vợ Ca Nguồn"), infected_by=source)
+        assert Contact.objects.count() == 0 and infected.infected_by_id == source.pk
+    finally:
+        trace.rollback()
+        trace.close()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
