@@ -302,6 +302,7 @@ def _case_page(request, case_id, *, edit_form=None, interview_form=None, status_
         {
             "level": level.level,
             "form_id": f"contacts-form-f{level.level}",
+            "tickable": any(row.visible for row in level.page),  # rows of the official's own area on this page
             "count": level.count,
             "page": level.page,
             "prev_query": _page_query(request, f"p{level.level}", level.page, previous=True),

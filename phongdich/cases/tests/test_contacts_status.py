@@ -266,3 +266,18 @@ def test_the_api_refuses_a_list_with_a_contact_of_another_area(client, contacts,
         content_type="application/json",
     )
     assert response.status_code == 404 and statuses()["Nguyễn Văn An"] == "candidate"
+
+
+def test_a_level_with_nobody_of_the_officials_area_offers_nothing_to_tick(client, tree, thach_lam_official, contacts):
+    """Thạch Lâm's official sees the case's F1 from Kim Tân by initials only: nothing to tick, no moves offered."""
+    from phongdich.people.models import Person
+
+    kim_tan_case = contacts["case"]
+    Person.objects.filter(pk=kim_tan_case.person_id).update(area_path=tree["thach_lam"].path)
+    kim_tan_case.area_path = tree["thach_lam"].path
+    kim_tan_case.save(update_fields=["area_path"])
+    Contact.objects.filter(pk=contacts["Xa"].pk).delete()
+    client.force_login(thach_lam_official)
+    html = client.get(f"/cases/{kim_tan_case.pk}/").content.decode()
+    assert "NVA" in html and "Nguyễn Văn An" not in html
+    assert 'name="contact"' not in html and "contacts-actions" not in html and "contacts-all" not in html
