@@ -516,7 +516,12 @@ def contacts_status_set(
         # Locked by person, the order in which a trace's upsert locks the contacts it meets, so that a move and
         # a trace sharing contacts wait for each other instead of deadlocking; NO KEY: the links a trace inserts
         # meanwhile only need the contacts' keys (their foreign-key checks' KEY SHARE locks).
-        locked = Contact.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("person_id")
+        locked = (
+            Contact.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("person")  # each move's audit row carries its person's area
+            .filter(pk__in=ids)
+            .order_by("person_id")
+        )
         for contact in locked:
             try:
                 _contact_status_apply(

@@ -281,3 +281,19 @@ def test_a_level_with_nobody_of_the_officials_area_offers_nothing_to_tick(client
     html = client.get(f"/cases/{kim_tan_case.pk}/").content.decode()
     assert "NVA" in html and "Nguyễn Văn An" not in html
     assert 'name="contact"' not in html and "contacts-actions" not in html and "contacts-all" not in html
+
+
+def test_a_move_reads_its_contacts_in_one_query_however_many(tree, kim_tan_official):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    entered = case(kim_tan_official, person(tree["kim_tan"], "Ca Bệnh"))
+    found = [link(person(tree["kim_tan"], f"Người {n}"), entered)[0].contact for n in range(12)]
+
+    def reads(contacts) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            outcome = services.contacts_status_set(actor=kim_tan_official, contacts=contacts, status="confirmed")
+        assert len(outcome.changed) == len(contacts)
+        return sum(q["sql"].lstrip().upper().startswith("SELECT") for q in queries.captured_queries)
+
+    assert reads(found[:2]) == reads(found[2:])  # 2 contacts, then 10
