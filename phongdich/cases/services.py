@@ -213,7 +213,7 @@ def contact_link_add(
     if source not in ContactLink.Source.values or setting not in ContactLink.Setting.values:
         raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "source"})
     with transaction.atomic():
-        # NO KEY, like the tracer's upsert: the links others insert meanwhile need only the contact's key.
+        # NO KEY UPDATE, as the tracer's upsert takes: only the level and the exposure span change.
         contact, _ = Contact.objects.select_for_update(no_key=True).get_or_create(
             person=person,
             defaults={
@@ -514,8 +514,8 @@ def contacts_status_set(
     changed, skipped = [], []
     with transaction.atomic():
         # Locked by person, the order in which a trace's upsert locks the contacts it meets, so that a move and
-        # a trace sharing contacts wait for each other instead of deadlocking; NO KEY: the links a trace inserts
-        # meanwhile only need the contacts' keys (their foreign-key checks' KEY SHARE locks).
+        # a trace sharing contacts wait for each other instead of deadlocking. NO KEY UPDATE is the lock an
+        # UPDATE of these columns takes anyway: nothing stronger than the write needs.
         locked = (
             Contact.objects.select_for_update(no_key=True, of=("self",))
             .select_related("person")  # each move's audit row carries its person's area
