@@ -34,6 +34,7 @@ WORKLIST_STATUS_CHOICES = [
     (Contact.Status.CANDIDATE, _("Candidate")),
     (Contact.Status.CONFIRMED, _("Confirmed")),
     (Contact.Status.QUARANTINED, _("In quarantine")),
+    ("quarantine_over", _("Quarantine over: to release")),
     (Contact.Status.DISMISSED, _("Dismissed")),
     (Contact.Status.RELEASED, _("Released")),
 ]

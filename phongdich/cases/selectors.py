@@ -31,7 +31,9 @@ from .models import Case, Cluster, Contact, ContactLink, ExposureNotice, Tracing
 MAX_ID = 2**63 - 1
 # Contacts still to be handled: on the work list and counted as F1 on the map.
 OPEN_CONTACT_STATUSES = (Contact.Status.CANDIDATE, Contact.Status.CONFIRMED, Contact.Status.QUARANTINED)
-WORKLIST_STATUS_FILTERS = ("open", "all", *Contact.Status.values)
+# "quarantine_over": in quarantine with its end reached (today or before), to be released; the commune ticks them
+# all on the work list and releases them together.
+WORKLIST_STATUS_FILTERS = ("open", "all", "quarantine_over", *Contact.Status.values)
 
 
 def _id(value) -> int:
@@ -341,7 +343,8 @@ def contact_worklist(
 ) -> QuerySet[Contact]:
     """The contacts to contact and quarantine in the viewer's area: by commune, then name.
 
-    status: "open" (candidate, confirmed, quarantined), "all" or one status; level: 1, 2, ... or None.
+    status: "open" (candidate, confirmed, quarantined), "all", "quarantine_over" (quarantined, its end
+    reached) or one status; level: 1, 2, ... or None.
     Unknown values give cases_invalid_filter. The caller audits what it shows or exports.
     """
     contacts = Contact.objects.filter(cases_visible_q(viewer, CONTACT_AREA))
@@ -350,6 +353,8 @@ def contact_worklist(
         raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"status": status[:40]})
     if status == "open":
         contacts = contacts.filter(status__in=OPEN_CONTACT_STATUSES)
+    elif status == "quarantine_over":
+        contacts = contacts.filter(status=Contact.Status.QUARANTINED, quarantine_end__lte=timezone.localdate())
     elif status != "all":
         contacts = contacts.filter(status=status)
     level = level_filter(level)

@@ -297,3 +297,27 @@ def test_a_move_reads_its_contacts_in_one_query_however_many(tree, kim_tan_offic
         return sum(q["sql"].lstrip().upper().startswith("SELECT") for q in queries.captured_queries)
 
     assert reads(found[:2]) == reads(found[2:])  # 2 contacts, then 10
+
+
+def test_the_work_list_finds_quarantines_that_are_over_and_releases_them_together(
+    client, tree, contacts, kim_tan_official
+):
+    """Chi's quarantine (from today) runs on; An's, started 14 days ago, ends today: only An is to release."""
+    started = TODAY() - dt.timedelta(days=14)
+    Contact.objects.filter(pk=contacts["An"].pk).update(first_exposure_at=timezone.now() - dt.timedelta(days=16))
+    services.contact_status_set(
+        actor=kim_tan_official, contact=contacts["An"], status="quarantined", quarantine_start=started
+    )
+    client.force_login(kim_tan_official)
+    html = client.get("/cases/worklist/", {"status": "quarantine_over"}).content.decode()
+    assert "Nguyễn Văn An" in html and "Nguyễn Văn Chi" not in html and "Đã hết hạn cách ly: cần kết thúc" in html
+    api = client.get("/api/v1/contacts/worklist/", {"status": "quarantine_over"}).json()
+    assert [row["id"] for row in api["results"]] == [contacts["An"].pk]
+
+    response = client.post(
+        "/cases/contacts/status/",
+        {"contact": [contacts["An"].pk], "status": "released", "next": "/cases/worklist/?status=quarantine_over"},
+    )
+    assert response.status_code == 302
+    assert statuses()["Nguyễn Văn An"] == "released" and statuses()["Nguyễn Văn Chi"] == "quarantined"
+    assert "Nguyễn Văn An" not in client.get("/cases/worklist/", {"status": "quarantine_over"}).content.decode()
