@@ -425,6 +425,13 @@ def _contact_status_params(status: str, reason: str, quarantine_start: dt.date |
 def _contact_status_apply(*, actor, contact: Contact, status: str, reason: str, quarantine_start) -> None:
     """Move one contact, locked by the caller; raises before writing anything if this contact cannot move."""
     today = timezone.localdate()
+    if status == contact.status:  # a colleague got there first: said plainly, same code
+        raise ApplicationError(
+            errors.CONTACT_STATUS_TRANSITION,
+            extra={"from": contact.status, "to": status},
+            vi="Người tiếp xúc đã ở tình trạng này.",
+            en="The contact already has this status.",
+        )
     if status not in CONTACT_NEXT[contact.status]:
         raise ApplicationError(errors.CONTACT_STATUS_TRANSITION, extra={"from": contact.status, "to": status})
     if status == Status.QUARANTINED:

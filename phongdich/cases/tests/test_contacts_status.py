@@ -132,6 +132,12 @@ def test_the_case_page_ticks_contacts_and_moves_them_together(client, contacts, 
     said = [str(m) for m in get_messages(response.wsgi_request)]
     assert said[0] == "1 người tiếp xúc đã chuyển sang “Đã xác minh”."
     assert said[1].startswith("1 người tiếp xúc giữ nguyên (") and said[1].endswith("): Nguyễn Văn Chi.")
+    again = client.post(
+        "/cases/contacts/status/", {"contact": [contacts["An"].pk], "status": "confirmed", "next": back}
+    )
+    assert [str(m) for m in get_messages(again.wsgi_request)][-1] == (
+        "1 người tiếp xúc giữ nguyên (Người tiếp xúc đã ở tình trạng này): Nguyễn Văn An."
+    )  # the earlier move's messages were not shown yet: they come first
     assert statuses()["Nguyễn Văn An"] == "confirmed" and statuses()["Nguyễn Văn Chi"] == "quarantined"
 
 
