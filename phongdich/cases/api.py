@@ -459,7 +459,7 @@ class ContactsStatusApi(APIView):
             max_length=services.CONTACTS_STATUS_MAX,
             help_text=f"Contact ids, at most {services.CONTACTS_STATUS_MAX}",
         )
-        status = serializers.ChoiceField(choices=["confirmed", "quarantined", "dismissed", "released"])
+        status = serializers.ChoiceField(choices=list(services.CONTACT_MOVES))
         reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
         quarantine_start = serializers.DateField(required=False, allow_null=True, help_text="Default: today")
 

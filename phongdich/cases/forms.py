@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from phongdich.venues.forms import VenueByNameMixin
 
 from .models import Case, Contact, ContactLink
+from .services import CONTACT_MOVES
 
 DATE_WIDGET = {"type": "date"}
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M"]
@@ -141,9 +142,7 @@ class ContactsStatusForm(forms.Form):
     """A move of the contacts ticked on a case's page or the work list (the ids are `contact`, read by the
     view); `confirm_one`, a row's own Confirm button, confirms that one contact instead."""
 
-    MOVES = ["confirmed", "quarantined", "dismissed", "released"]
-
-    status = forms.ChoiceField(choices=[(value, value) for value in MOVES], required=False)
+    status = forms.ChoiceField(choices=[(value, value) for value in CONTACT_MOVES], required=False)
     confirm_one = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
     quarantine_start = forms.DateField(label=_("Quarantine from"), required=False, widget=forms.DateInput(DATE_WIDGET))

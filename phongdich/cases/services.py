@@ -405,6 +405,10 @@ CONTACT_NEXT = {
 }
 
 
+# The moves an official makes (every status but candidate, which only tracing gives).
+CONTACT_MOVES = (Status.CONFIRMED, Status.QUARANTINED, Status.DISMISSED, Status.RELEASED)
+
+
 def contact_quarantine_days() -> int:
     """Days of F1 quarantine: settings.CONTACT_QUARANTINE_DAYS (14, CV 5599/BYT-MT of 14/07/2021, RULES.md §2)."""
     return getattr(settings, "CONTACT_QUARANTINE_DAYS", 14)
