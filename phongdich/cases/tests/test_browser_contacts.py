@@ -70,7 +70,16 @@ def test_official_ticks_the_f1_of_a_case_and_quarantines_them_at_once(live_serve
             "Đỗ Văn Xa": "candidate",
         }
         assert posts == [f"{live_server.url}/cases/contacts/status/"]  # the click's, not the Enter's
+        posts.clear()
         expect(page.locator("#contacts-form-f1 .ct-quarantined")).to_have_count(2)
+
+        # Confirming one already in quarantine leaves it as it is: the page opens at the warning naming her.
+        page.locator("#contacts-form-f1").get_by_role("checkbox", name="Trần Thị Một").check()
+        page.locator("#contacts-form-f1").get_by_role("button", name="Xác minh những người đã đánh dấu").click()
+        warning = page.locator("#messages li.warning")
+        expect(warning).to_contain_text("Trần Thị Một")
+        assert page.url.endswith("#messages")
+        assert warning.evaluate("item => getComputedStyle(item).backgroundColor") == "rgb(255, 243, 214)"
     finally:
         context.close()
 
