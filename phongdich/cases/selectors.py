@@ -27,6 +27,7 @@ from phongdich.people.models import initials_of
 
 from . import errors
 from .models import Case, Cluster, Contact, ContactLink, ExposureNotice, TracingRun
+from .services import CONTACTS_STATUS_MAX
 
 MAX_ID = 2**63 - 1
 # Contacts still to be handled: on the work list and counted as F1 on the map.
@@ -320,7 +321,9 @@ def contacts_get_many(*, viewer, contact_ids) -> list[Contact]:
     """The contacts with these ids, for a move of several at once; not_found if any is not in the viewer's area
     (or does not exist), so that a forged list tells no more than contact_get would. Only the persons' names are
     read, to name the contacts a move skipped (the official has just ticked them on a page that showed them);
-    the move audits each change."""
+    the move audits each change. More than services.CONTACTS_STATUS_MAX are refused before anything is read."""
+    if len(contact_ids) > CONTACTS_STATUS_MAX:
+        raise ApplicationError(errors.CONTACTS_TOO_MANY, extra={"field": "contacts", "max": CONTACTS_STATUS_MAX})
     ids = {_id(value) for value in contact_ids}
     visible = Contact.objects.filter(cases_visible_q(viewer, CONTACT_AREA), pk__in=ids).select_related("person")
     contacts = list(visible.only("id", "person__full_name")) if ids else []

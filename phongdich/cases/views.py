@@ -14,7 +14,6 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,6 +23,7 @@ from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import export_start
+from phongdich.core.redirects import safe_next
 from phongdich.core.scoping import viewer_area_path
 from phongdich.geo.models import Area
 
@@ -40,8 +40,9 @@ class _Denied(Exception):
     pass
 
 
-def _error(request, error: ApplicationError):
-    return render(request, "core/error.html", {"error": error.as_dict()}, status=error.status)
+def _error(request, error: ApplicationError, back: str = ""):
+    """The error page in both languages; `back`, a link to the page the form was on."""
+    return render(request, "core/error.html", {"error": error.as_dict(), "back": back}, status=error.status)
 
 
 def _require_people_role(request):
@@ -67,14 +68,6 @@ def _visible_clusters(user):
 
 def _message_of(exc: ApplicationError) -> str:
     return exc.as_dict()["message"]
-
-
-def _back_to(request, default: str) -> str:
-    """Where a form posted from a page returns: its `next` if that is a path on this site (in either language:
-    English pages are under /en/), else `default`."""
-    back = request.POST.get("next", "")
-    local = back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
-    return back if local else default
 
 
 # --- Case list and batch tracing -------------------------------------------------------------------------
@@ -539,7 +532,7 @@ def contact_status(request, contact_id: int):
             form.add_error(None, _message_of(exc))
             return _contact_page(request, contact_id, form=form, status=exc.status)
         messages.success(request, _("The contact's status was changed."))
-        return redirect(_back_to(request, default=reverse("cases:contact", args=[contact.pk])))
+        return redirect(safe_next(request, default=reverse("cases:contact", args=[contact.pk])))
     return _contact_page(request, contact_id, form=form, status=400)
 
 
@@ -578,7 +571,7 @@ def contacts_status(request):
     """Confirm, quarantine, dismiss or release the contacts ticked on a case's page or the work list, at once
     (services.contacts_status_set); a row's Confirm button moves its one contact the same way. Contacts whose
     status does not allow the move are left as they were and named in a warning."""
-    back = _back_to(request, default=reverse("cases:worklist"))
+    back = safe_next(request, default=reverse("cases:worklist"))
     try:
         _require_people_role(request)
         form = forms.ContactsStatusForm(request.POST)
@@ -588,8 +581,6 @@ def contacts_status(request):
             raise ApplicationError(errors.INVALID_CONTACT, extra={"field": field}, vi=vi, en=en)
         data = form.cleaned_data
         ids = [data["confirm_one"]] if data.get("confirm_one") else request.POST.getlist("contact")
-        if len(ids) > services.CONTACTS_STATUS_MAX:  # before reading them
-            raise ApplicationError(errors.CONTACTS_TOO_MANY, extra={"max": services.CONTACTS_STATUS_MAX})
         contacts = selectors.contacts_get_many(viewer=request.user, contact_ids=ids)
         outcome = services.contacts_status_set(
             actor=request.user,
@@ -599,7 +590,7 @@ def contacts_status(request):
             quarantine_start=data.get("quarantine_start"),
         )
     except ApplicationError as exc:
-        return render(request, "core/error.html", {"error": exc.as_dict(), "back": back}, status=exc.status)
+        return _error(request, exc, back=back)
     _moved_messages(request, outcome, data["status"], {contact.pk: contact.person.full_name for contact in contacts})
     if outcome.skipped:  # a warning to read: the page opens at the messages, not at the table further down
         back = back.split("#", 1)[0] + "#messages"

@@ -13,7 +13,6 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,6 +23,7 @@ from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import XLSX_CONTENT_TYPE, export_start
+from phongdich.core.redirects import safe_next
 from phongdich.people.citizen import citizen_forget, citizen_mark_verified, citizen_verified_person
 
 from . import errors, imports, lookup, pdfs, selectors, services
@@ -102,20 +102,11 @@ def register(request):
     return _private(render(request, "testing/register.html", context, status=status))
 
 
-def _safe_next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return ""
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def lookup_page(request):
     """/testing/lookup/: ID number + date of birth → a code by SMS → the citizen's results (lookup.py)."""
-    next_url = _safe_next(request)
+    next_url = safe_next(request)
     state = request.session.get(lookup.STATE_KEY)
     start_form, code_form = LookupStartForm(), LookupCodeForm()
     status, echo_code, sent = 200, None, False

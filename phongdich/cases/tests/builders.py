@@ -119,3 +119,13 @@ def link(who: Person, of: Case, *, level: int = 1, key: str | None = None, via=N
         evidence_key=key or f"checkin:test:{next(_seq)}",
         **extra,
     )
+
+
+def login(page, url: str, next_path: str, username: str = "yte_kimtan") -> None:
+    """Log an official in through the login form in a Playwright page and wait until the browser has left it for
+    `next_path` (the login URL's own ?next= holds that path too)."""
+    page.goto(f"{url}/accounts/login/?next={next_path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pass-for-tests-1")
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda u: next_path in u and "login" not in u)

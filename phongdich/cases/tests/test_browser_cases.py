@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from .. import services
 from ..models import Case, Contact
-from .builders import case, checkin, ensure_rules, link, local, make_tree, official, person, venue
+from .builders import case, checkin, ensure_rules, link, local, login, make_tree, official, person, venue
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 HAS_TRACER = importlib.util.find_spec("phongdich.cases.tracing") is not None
@@ -45,14 +45,6 @@ def scene():
     checkin(f1, cafe, local(day, 14), 60)
     checkin(f2, cafe, local(day, 14, 10), 40)  # with the F1 after the exposure: F2
     return {"tree": tree, "market": market, "patient": patient, "f1": f1, "f2": f2, "later": later}
-
-
-def login(page, url, next_path):
-    page.goto(f"{url}/accounts/login/?next={next_path}")
-    page.fill("#id_username", "yte_kimtan")
-    page.fill("#id_password", "pass-for-tests-1")
-    page.keyboard.press("Enter")
-    page.wait_for_url(lambda u: next_path in u and "login" not in u)
 
 
 def test_official_enters_traces_confirms_and_exports(live_server, chromium, scene, tmp_path):

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..models import Contact
-from .builders import case, ensure_rules, link, make_tree, official, person
+from .builders import case, ensure_rules, link, login, make_tree, official, person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,14 +24,6 @@ def scene():
     contacts = [link(person(tree["kim_tan"], name), entered)[0].contact for name in names]
     link(person(tree["thach_lam"], "Đỗ Văn Xa"), entered)  # lives in another commune: no box to tick
     return {"case": entered, "contacts": contacts}
-
-
-def login(page, url, next_path):
-    page.goto(f"{url}/accounts/login/?next={next_path}")
-    page.fill("#id_username", "yte_kimtan")
-    page.fill("#id_password", "pass-for-tests-1")
-    page.keyboard.press("Enter")
-    page.wait_for_url(lambda u: next_path in u and "login" not in u)
 
 
 def test_official_ticks_the_f1_of_a_case_and_quarantines_them_at_once(live_server, chromium, scene, tmp_path):
