@@ -2,7 +2,7 @@
 scoping and audit are in selectors, rules and writes in services (docs/cases.md lists the endpoints)."""
 
 from django.db import transaction
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
@@ -685,14 +685,37 @@ class ExposureNoticeListApi(APIView):
         end = serializers.DateTimeField()
         end_assumed = serializers.BooleanField(help_text="No check-out: the end is the venue type's buffer")
 
+    class Pages(LimitOffsetPagination):
+        default_limit = 100
+        max_limit = 1000  # a public endpoint: a client pages through, it does not take everything at once
+
     @extend_schema(
         operation_id="exposures_list",
-        summary="Places and times where a case was (published notices of the last days)",
-        parameters=[OpenApiParameter("area", str, required=False, description="An area path, e.g. 38/391/")],
-        responses={200: ExposureNoticeOutput(many=True), 429: ERROR_RESPONSE},
+        summary="Places and times where a case was (published notices of the last days), newest first",
+        parameters=[
+            OpenApiParameter("area", str, required=False, description="An area path, e.g. 38/391/"),
+            OpenApiParameter("q", str, required=False, description="Words of the place's name (diacritics optional)"),
+            OpenApiParameter("limit", int, required=False, description="Default 100, at most 1000"),
+            OpenApiParameter("offset", int, required=False),
+        ],
+        responses={
+            200: inline_serializer(
+                "ExposureNoticePage",
+                fields={
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": ExposureNoticeOutput(many=True),
+                },
+            ),
+            429: ERROR_RESPONSE,
+        },
         tags=["cases"],
     )
     def get(self, request):
         area_path = (request.query_params.get("area") or "")[:255]
-        notices = selectors.exposure_notices_public(area_path=area_path)[:1000]
-        return Response(self.ExposureNoticeOutput(notices, many=True).data)
+        name = (request.query_params.get("q") or "")[:100]
+        notices = selectors.exposure_notices_public(area_path=area_path, name=name)
+        paginator = self.Pages()
+        page = paginator.paginate_queryset(notices, request, view=self)
+        return paginator.get_paginated_response(self.ExposureNoticeOutput(page, many=True).data)

@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from phongdich.geo.models import Area
 from phongdich.venues.forms import VenueByNameMixin
 
 from .models import Case, Contact, ContactLink
@@ -68,6 +69,30 @@ class CaseFilterForm(forms.Form):
     date_from = forms.DateField(label=_("Sample from"), required=False, widget=forms.DateInput(DATE_WIDGET))
     date_to = forms.DateField(label=_("Sample to"), required=False, widget=forms.DateInput(DATE_WIDGET))
     area = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+
+
+class ExposureFilterForm(forms.Form):
+    """The public list of places visited by cases: an area (a commune, or a province for all of its communes)
+    and words of the place's name."""
+
+    area = forms.TypedChoiceField(label=_("Area"), coerce=int, required=False, empty_value=None)
+    q = forms.CharField(label=_("Place name"), max_length=100, required=False)
+
+    def __init__(self, *args, areas: list[tuple[Area, int]], **kwargs):
+        super().__init__(*args, **kwargs)
+        provinces: dict = {}
+        for area, count in areas:
+            group = provinces.setdefault(area.parent, [])
+            group.append((area.pk, f"{area.name} ({count})"))
+        choices: list = [("", _("All areas"))]
+        for parent, communes in provinces.items():
+            if parent is None:
+                choices += communes
+            else:
+                total = sum(count for area, count in areas if area.parent == parent)
+                everywhere = _("All of %(area)s (%(count)s)") % {"area": parent.name, "count": total}
+                choices.append((parent.name, [(parent.pk, everywhere), *communes]))
+        self.fields["area"].choices = choices
 
 
 class PersonSearchForm(forms.Form):

@@ -22,6 +22,7 @@ from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
 from phongdich.core.scoping import NOTHING, scope_q, viewer_area_path
+from phongdich.core.text import fold
 from phongdich.geo.models import Area
 from phongdich.people.models import initials_of
 
@@ -654,44 +655,66 @@ def tracing_run_get(*, viewer, run_id) -> TracingRun:
 # --- Public: exposure notices (no person, no case number) -----------------------------------------------
 
 
-def exposure_notices_public(*, now: dt.datetime | None = None, area_path: str = "") -> QuerySet[ExposureNotice]:
-    """Published notices that ended within EXPOSURE_NOTICE_PUBLIC_DAYS, newest first, optionally in an area."""
+def exposure_notices_public(
+    *, now: dt.datetime | None = None, area_path: str = "", name: str = ""
+) -> QuerySet[ExposureNotice]:
+    """Published notices that ended within EXPOSURE_NOTICE_PUBLIC_DAYS, newest first, optionally in an area
+    and at places whose name holds `name` (without diacritics, as the venue search)."""
     now = now or timezone.now()
     since = now - dt.timedelta(days=getattr(settings, "EXPOSURE_NOTICE_PUBLIC_DAYS", 14))
     notices = ExposureNotice.objects.filter(published_at__isnull=False, published_at__lte=now, end__gte=since)
     if area_path:
         notices = notices.filter(area_path__startswith=area_path)
+    if folded := fold(name):
+        notices = notices.filter(venue__name_folded__contains=folded)
     return notices.select_related("venue__area").order_by("-start", "id")
 
 
+def exposure_notice_areas(*, now: dt.datetime | None = None) -> list[tuple[Area, int]]:
+    """The areas of the places with a published notice now, with how many notices each, by the name of the
+    parent (province) then their own: the public list's area filter."""
+    counts = dict(exposure_notices_public(now=now).order_by().values_list("venue__area_id").annotate(count=Count("id")))
+    areas = Area.objects.filter(pk__in=counts).select_related("parent")
+    ordered = sorted(areas, key=lambda area: (area.parent.name_folded if area.parent else "", area.name_folded))
+    return [(area, counts[area.pk]) for area in ordered]
+
+
 def exposure_matches_for_person(*, person, now: dt.datetime | None = None) -> list[tuple[ExposureNotice, object]]:
-    """The published notices that one of the person's own check-ins overlaps: (notice, check-in) pairs.
+    """The published notices that one of the person's own check-ins overlaps: (notice, check-in) pairs, newest
+    notice first.
 
     For the citizen's own page (/c/me/): the person is the one remembered on this phone, so nothing about
     anybody else is shown. A check-in without check-out counts as its venue type's auto check-out time.
+    Read from the person's side (their check-ins of the period, then the notices at those venues), so that
+    every notice counts however many a province has published.
     """
     from phongdich.checkins.models import CheckIn
 
-    notices = list(exposure_notices_public(now=now)[:500])
-    if not notices:
+    from .tracing import max_stay
+
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=getattr(settings, "EXPOSURE_NOTICE_PUBLIC_DAYS", 14))
+    # A notice still listed ends after `since`; a check-in that overlaps it began at most a stay before.
+    checkins = list(
+        CheckIn.objects.filter(person_id=person.pk)
+        .filter(Q(checked_in_at__gte=since - max_stay()) | Q(checked_out_at__gte=since))
+        .select_related("venue__venue_type")
+    )
+    if not checkins:
         return []
-    venue_ids = {notice.venue_id for notice in notices}
-    earliest = min(notice.start for notice in notices) - dt.timedelta(days=1)
-    checkins = CheckIn.objects.filter(
-        person_id=person.pk, venue_id__in=venue_ids, checked_in_at__gte=earliest
-    ).select_related("venue__venue_type")
     by_venue = defaultdict(list)
     for checkin in checkins:
         by_venue[checkin.venue_id].append(checkin)
-    matches, seen = [], set()
+    notices = exposure_notices_public(now=now).filter(venue_id__in=list(by_venue))
+    matches = []
     for notice in notices:
-        for checkin in by_venue.get(notice.venue_id, ()):
+        for checkin in by_venue[notice.venue_id]:
             end = checkin.checked_out_at or checkin.checked_in_at + dt.timedelta(
                 minutes=checkin.venue.venue_type.auto_checkout_minutes
             )
-            if checkin.checked_in_at <= notice.end and end >= notice.start and notice.pk not in seen:
-                seen.add(notice.pk)
+            if checkin.checked_in_at <= notice.end and end >= notice.start:
                 matches.append((notice, checkin))
+                break
     return matches
 
 

@@ -45,6 +45,13 @@ def _error(request, error: ApplicationError, back: str = ""):
     return render(request, "core/error.html", {"error": error.as_dict(), "back": back}, status=error.status)
 
 
+def _query_without_page(request) -> str:
+    """The page's filters as a query string, for the links to the pages before and after."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 def _require_people_role(request):
     if not has_role(request.user, *PEOPLE_ROLES):
         raise ApplicationError(core_errors.PERMISSION_DENIED)
@@ -95,12 +102,10 @@ def case_list(request):
     except ApplicationError as exc:
         return _error(request, exc)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "form": form if form.is_bound else forms.CaseFilterForm(),
         "page": page,
-        "query": query.urlencode(),
+        "query": _query_without_page(request),
         "filter_area": area,
         "scope_area": _scope_area(request.user),
     }
@@ -627,13 +632,11 @@ def worklist(request):
         action="cases.contact.listed",
         extra={"status": values.get("status") or "open", "area": area.path if area else "", "shown": len(rows)},
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "form": form if form.is_bound else forms.WorklistFilterForm(),
         "page": page,
         "groups": groups,
-        "query": query.urlencode(),
+        "query": _query_without_page(request),
         "filter_area": area,
         "scope_area": _scope_area(request.user),
         "quarantine_days": services.contact_quarantine_days(),
@@ -747,7 +750,27 @@ def cluster_graph(request, cluster_id: int):
 
 @require_GET
 def exposures(request):
-    """/cases/exposures/: the published exposure notices of the last days (venue, address, area, times).
-    Public: no person, no case number."""
-    notices = list(selectors.exposure_notices_public()[:500])
-    return render(request, "cases/exposures.html", {"notices": notices, "days": settings.EXPOSURE_NOTICE_PUBLIC_DAYS})
+    """/cases/exposures/: the published exposure notices of the last days (venue, address, area, times), newest
+    first, by area and place name, a page at a time. Public: no person, no case number."""
+    areas = selectors.exposure_notice_areas()
+    asked = request.GET.get("area", "")
+    if asked.isdigit() and int(asked) not in {area.pk for area, _count in areas}:
+        # A shared link to an area whose notices have all ended: the area stays chosen, the list is empty.
+        areas += [(area, 0) for area in Area.objects.filter(pk=int(asked)).select_related("parent")]
+    form = forms.ExposureFilterForm(request.GET or None, areas=areas)
+    notices = selectors.exposure_notices_public().none()
+    if form.is_bound and not form.is_valid():
+        status = 400
+    else:
+        status = 200
+        chosen = form.cleaned_data if form.is_bound else {}
+        area = next((area for area, _count in areas if area.pk == chosen.get("area")), None)
+        notices = selectors.exposure_notices_public(area_path=area.path if area else "", name=chosen.get("q", ""))
+    page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "query": _query_without_page(request),
+        "days": settings.EXPOSURE_NOTICE_PUBLIC_DAYS,
+    }
+    return render(request, "cases/exposures.html", context, status=status)

@@ -1,21 +1,19 @@
 """The pages: case entry (found or new person), the case page with its evidence, contacts, the work list and its
-export, per-area counts, clusters and their graph, the public exposure notices and the citizen's warning."""
+export, per-area counts and clusters and their graph (the public exposure notices: test_exposures.py)."""
 
 import datetime as dt
 import importlib.util
 
 import pytest
-from django.core import signing
 from django.utils import timezone, translation
 
-from phongdich.checkins.views import DEVICE_COOKIE, DEVICE_COOKIE_SALT
 from phongdich.core.models import AuditLog
 from phongdich.core.testing import download_export
 from phongdich.people.models import Person
 from phongdich.venues.forms import VenueByNameMixin
 
 from .. import services
-from ..models import Case, Cluster, Contact, ContactLink, ExposureNotice
+from ..models import Case, Cluster, Contact, ContactLink
 from ..selectors import graph_summary_label
 from .builders import case, checkin, link, local, person, venue
 
@@ -293,43 +291,6 @@ def test_a_clusters_venue_is_searched_by_name_not_picked_from_every_venue(client
     assert f'value="{market.name}"' in prefilled and f'value="{market.pk}"' in prefilled
     changed = client.post("/cases/clusters/", {"name": "Ổ dịch mới", "venue_query": "tieu hoc", "venue": market.pk})
     assert changed.status_code == 302 and Cluster.objects.get(name="Ổ dịch mới").venue == school
-
-
-def _notice(entered, market, *, published=True):
-    start = timezone.now() - dt.timedelta(days=1)
-    return ExposureNotice.objects.create(
-        case=entered,
-        venue=market,
-        area_path=market.area_path,
-        start=start,
-        end=start + dt.timedelta(minutes=90),
-        published_at=timezone.now() if published else None,
-    )
-
-
-def test_public_exposure_list_shows_places_and_times_but_no_person(client, tree, kim_tan_official):
-    entered = case(kim_tan_official, person(tree["kim_tan"], "Bí Mật Tên"))
-    _notice(entered, venue(tree["kim_tan"], "Chợ Công Khai"))
-    _notice(entered, venue(tree["kim_tan"], "Chợ Chưa Đăng"), published=False)
-    html = client.get("/cases/exposures/").content.decode()
-    assert "Chợ Công Khai" in html and "Chợ Chưa Đăng" not in html
-    assert "Bí Mật Tên" not in html and entered.number not in html
-    body = client.get("/api/v1/exposures/").json()
-    assert [row["venue_name"] for row in body] == ["Chợ Công Khai"]
-    assert "case" not in body[0] and "person" not in body[0]
-
-
-def test_my_qr_page_warns_when_my_own_checkin_overlaps_a_notice(client, tree, kim_tan_official):
-    entered = case(kim_tan_official, person(tree["kim_tan"]))
-    market = venue(tree["kim_tan"], "Chợ Trùng Giờ")
-    notice = _notice(entered, market)
-    me = person(tree["kim_tan"], "Tôi")
-    cookie = signing.get_cookie_signer(salt=DEVICE_COOKIE + DEVICE_COOKIE_SALT).sign(me.public_id)
-    client.cookies[DEVICE_COOKIE] = cookie
-    assert "Chợ Trùng Giờ" not in client.get("/c/me/").content.decode()
-    checkin(me, market, notice.start + dt.timedelta(minutes=30), None)  # no check-out: the buffer counts
-    html = client.get("/c/me/").content.decode()
-    assert "exposure-warning" in html and "Chợ Trùng Giờ" in html
 
 
 def test_tracing_run_page_is_only_for_its_creator(client, tree, kim_tan_official, thach_lam_official):

@@ -1,0 +1,162 @@
+"""The published exposure notices: the public list (area, place name, pages), its API, and the warning on a
+citizen's own page, which must find a notice however many others a province has published."""
+
+import datetime as dt
+
+import pytest
+from django.core import signing
+from django.utils import timezone
+
+from phongdich.checkins.views import DEVICE_COOKIE, DEVICE_COOKIE_SALT
+
+from ..models import ExposureNotice
+from .builders import case, checkin, person, venue
+
+
+def _notice(entered, market, *, published=True, hours_ago=24, minutes=90):
+    start = timezone.now() - dt.timedelta(hours=hours_ago)
+    return ExposureNotice.objects.create(
+        case=entered,
+        venue=market,
+        area_path=market.area_path,
+        start=start,
+        end=start + dt.timedelta(minutes=minutes),
+        published_at=timezone.now() if published else None,
+    )
+
+
+def _many_notices(entered, market, count, *, hours_ago=1):
+    """`count` notices at `market`, a minute apart, the newest `hours_ago` hours ago."""
+    newest = timezone.now() - dt.timedelta(hours=hours_ago)
+    ExposureNotice.objects.bulk_create(
+        ExposureNotice(
+            case=entered,
+            venue=market,
+            area_path=market.area_path,
+            start=newest - dt.timedelta(minutes=i),
+            end=newest - dt.timedelta(minutes=i) + dt.timedelta(minutes=30),
+            published_at=timezone.now(),
+        )
+        for i in range(count)
+    )
+
+
+@pytest.fixture
+def entered(tree, kim_tan_official):
+    return case(kim_tan_official, person(tree["kim_tan"], "Bí Mật Tên"))
+
+
+def _table(response) -> str:
+    """The list itself, without the filter (whose options name the areas)."""
+    html = response.content.decode()
+    return html[html.index("<tbody>") : html.index("</tbody>")]
+
+
+def _remember(client, who):
+    client.cookies[DEVICE_COOKIE] = signing.get_cookie_signer(salt=DEVICE_COOKIE + DEVICE_COOKIE_SALT).sign(
+        who.public_id
+    )
+
+
+def test_public_exposure_list_shows_places_and_times_but_no_person(client, tree, entered):
+    _notice(entered, venue(tree["kim_tan"], "Chợ Công Khai"))
+    _notice(entered, venue(tree["kim_tan"], "Chợ Chưa Đăng"), published=False)
+    html = client.get("/cases/exposures/").content.decode()
+    assert "Chợ Công Khai" in html and "Chợ Chưa Đăng" not in html
+    assert "Bí Mật Tên" not in html and entered.number not in html
+    body = client.get("/api/v1/exposures/").json()
+    assert body["count"] == 1 and [row["venue_name"] for row in body["results"]] == ["Chợ Công Khai"]
+    assert "case" not in body["results"][0] and "person" not in body["results"][0]
+
+
+def test_public_list_filters_by_commune_or_district_and_by_place_name(client, tree, entered):
+    _notice(entered, venue(tree["kim_tan"], "Chợ Kim Tân"))
+    _notice(entered, venue(tree["thach_lam"], "Trường Tiểu học Thạch Lâm"))
+    _notice(entered, venue(tree["hoan_kiem"], "Chợ Đồng Xuân"))
+    html = client.get("/cases/exposures/").content.decode()
+    # The filter offers the areas with a notice, each with its count, under its district or province.
+    assert "Thị trấn Kim Tân (1)" in html and "Xã Thạch Lâm (1)" in html and "Phường Hoàn Kiếm (1)" in html
+    assert "Huyện Thạch Thành (2)" in html
+
+    def places(**query):
+        response = client.get("/cases/exposures/", query)
+        assert response.status_code == 200
+        listed = _table(response)
+        return sorted(name for name in ("Chợ Kim Tân", "Thạch Lâm", "Đồng Xuân") if name in listed)
+
+    assert places(area=tree["kim_tan"].pk) == ["Chợ Kim Tân"]
+    assert places(area=tree["district"].pk) == ["Chợ Kim Tân", "Thạch Lâm"]
+    assert places(q="cho") == ["Chợ Kim Tân", "Đồng Xuân"]  # without diacritics, as people type
+    assert places(q="Đồng xuân") == ["Đồng Xuân"]
+    assert places(area=tree["district"].pk, q="truong") == ["Thạch Lâm"]
+    api = client.get("/api/v1/exposures/", {"area": tree["district"].path, "q": "cho"}).json()
+    assert [row["venue_name"] for row in api["results"]] == ["Chợ Kim Tân"]
+
+
+def test_public_list_refuses_an_unknown_area_plainly_and_keeps_an_area_whose_notices_ended(client, tree, entered):
+    _notice(entered, venue(tree["kim_tan"], "Chợ Kim Tân"))
+    for bad in ("999999", "abc"):
+        response = client.get("/cases/exposures/", {"area": bad})
+        assert response.status_code == 400
+        assert "errorlist" in response.content.decode() and "Chợ Kim Tân" not in _table(response)
+    # A link shared yesterday to Thạch Lâm, where nothing is listed today: the area stays chosen, the list empty.
+    response = client.get("/cases/exposures/", {"area": tree["thach_lam"].pk})
+    html = response.content.decode()
+    assert response.status_code == 200 and "Chợ Kim Tân" not in _table(response)
+    assert f'<option value="{tree["thach_lam"].pk}" selected>Xã Thạch Lâm (0)</option>' in html
+
+
+def test_public_list_and_api_go_page_by_page(client, tree, entered):
+    market = venue(tree["kim_tan"], "Chợ Đông Người")
+    _many_notices(entered, market, 120)
+    first = client.get("/cases/exposures/").content.decode()
+    assert "120 địa điểm và thời gian" in first
+    assert first.count("<td>Chợ Đông Người</td>") == 50 and "page=2" in first
+    last = client.get("/cases/exposures/", {"page": 3}).content.decode()
+    assert last.count("<td>Chợ Đông Người</td>") == 20
+    body = client.get("/api/v1/exposures/", {"limit": 5000}).json()
+    assert body["count"] == 120 and len(body["results"]) == 120
+    page = client.get("/api/v1/exposures/", {"limit": 50, "offset": 100}).json()
+    assert len(page["results"]) == 20 and page["next"] is None and page["previous"]
+
+
+def test_public_api_never_hands_out_more_than_a_thousand_at_once(client, tree, entered):
+    _many_notices(entered, venue(tree["kim_tan"], "Chợ Rất Đông"), 1001)
+    body = client.get("/api/v1/exposures/", {"limit": 5000}).json()
+    assert body["count"] == 1001 and len(body["results"]) == 1000 and body["next"]
+
+
+def test_my_qr_page_warns_when_my_own_checkin_overlaps_a_notice(client, tree, entered):
+    market = venue(tree["kim_tan"], "Chợ Trùng Giờ")
+    notice = _notice(entered, market)
+    me = person(tree["kim_tan"], "Tôi")
+    _remember(client, me)
+    assert "Chợ Trùng Giờ" not in client.get("/c/me/").content.decode()
+    checkin(me, market, notice.start + dt.timedelta(minutes=30), None)  # no check-out: the buffer counts
+    html = client.get("/c/me/").content.decode()
+    assert "exposure-warning" in html and "Chợ Trùng Giờ" in html
+
+
+def test_my_qr_page_finds_my_notice_among_thousands_of_newer_ones(client, tree, entered):
+    """An outbreak publishes notices by the thousand; a person at a place named five days ago is still told."""
+    mine = venue(tree["kim_tan"], "Quán Cơm Năm Ngày Trước")
+    notice = _notice(entered, mine, hours_ago=5 * 24)
+    _many_notices(entered, venue(tree["thach_lam"], "Chợ Khác"), 1200)
+    me = person(tree["kim_tan"], "Tôi")
+    checkin(me, mine, notice.start + dt.timedelta(minutes=10), 20)
+    checkin(me, mine, notice.end + dt.timedelta(hours=3), 20)  # later the same day: not while the case was there
+    _remember(client, me)
+    html = client.get("/c/me/").content.decode()
+    assert "exposure-warning" in html and html.count("Quán Cơm Năm Ngày Trước") == 1
+
+
+def test_my_qr_page_ignores_a_notice_past_the_listed_days_and_one_kept_back(client, tree, entered, settings):
+    settings.EXPOSURE_NOTICE_PUBLIC_DAYS = 3
+    old_place, kept_back = venue(tree["kim_tan"], "Chợ Cũ"), venue(tree["kim_tan"], "Chợ Chưa Công Bố")
+    old = _notice(entered, old_place, hours_ago=4 * 24)
+    held = _notice(entered, kept_back, published=False)
+    me = person(tree["kim_tan"], "Tôi")
+    checkin(me, old_place, old.start, 30)
+    checkin(me, kept_back, held.start, 30)
+    _remember(client, me)
+    assert "exposure-warning" not in client.get("/c/me/").content.decode()
