@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Official(models.Model):
@@ -16,12 +17,18 @@ class Official(models.Model):
         LAB_STAFF = "lab_staff", "Nhân viên xét nghiệm"
         VACCINATION_STAFF = "vaccination_staff", "Nhân viên tiêm chủng"
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="official")
-    role = models.CharField(max_length=30, choices=Role.choices)
-    area = models.ForeignKey("geo.Area", on_delete=models.PROTECT, related_name="officials")
-    organisation = models.CharField(max_length=200, blank=True)
-    phone = models.CharField(max_length=15, blank=True)
-    is_active = models.BooleanField(default=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="official", verbose_name=_("user account")
+    )
+    role = models.CharField(max_length=30, choices=Role.choices, verbose_name=_("role"))
+    area = models.ForeignKey("geo.Area", on_delete=models.PROTECT, related_name="officials", verbose_name=_("area"))
+    organisation = models.CharField(max_length=200, blank=True, verbose_name=_("organisation"))
+    phone = models.CharField(max_length=15, blank=True, verbose_name=_("phone number"))
+    is_active = models.BooleanField(default=True, verbose_name=_("active role"))
+
+    class Meta:
+        verbose_name = _("official")
+        verbose_name_plural = _("officials")
 
     def __str__(self):
         return f"{self.user.get_username()} ({self.get_role_display()}, {self.area})"

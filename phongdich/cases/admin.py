@@ -4,6 +4,7 @@ validate and audit. The infectious-window rules are data with effective dates th
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from phongdich.core.admin import AuditedReadOnlyAdmin
 
@@ -56,11 +57,16 @@ class CaseAdmin(_Scoped):
 @admin.register(Contact)
 class ContactAdmin(_Scoped):
     area_field = CONTACT_AREA
-    list_display = ["id", "level", "status", CONTACT_AREA, "first_exposure_at", "quarantine_end"]
+    list_display = ["id", "level", "status", "person_area_path", "first_exposure_at", "quarantine_end"]
     list_select_related = ["person"]
     list_filter = ["level", "status"]
     raw_id_fields = ["person", "status_changed_by"]
     inlines = [ContactLinkInline]
+
+    # A lookup in list_display gets an English label made from its name ("Person  area path"): name it here.
+    @admin.display(description=_("area path"), ordering=CONTACT_AREA)
+    def person_area_path(self, contact):
+        return contact.area_path
 
 
 @admin.register(Cluster)

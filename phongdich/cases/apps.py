@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
     name = "phongdich.cases"
-    verbose_name = "Ca bệnh (F0) và truy vết"
+    verbose_name = _("Cases (F0) and contact tracing")
 
     def ready(self):
         from phongdich.certificates.sources import register_certificate_source

@@ -6,6 +6,8 @@ Data only; every write goes through cases.services (and the tracers in cases.tra
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class InfectiousWindowRule(models.Model):
@@ -14,22 +16,28 @@ class InfectiousWindowRule(models.Model):
     loads QĐ 3638/QĐ-BYT (30/07/2021) and CV 11042/BYT-DP (29/12/2021).
     """
 
-    code = models.CharField(max_length=40, unique=True)
-    name = models.CharField(max_length=200)
-    source = models.CharField(max_length=500)  # the text and where it was read
-    effective_from = models.DateField(unique=True)
-    days_before_onset = models.PositiveSmallIntegerField()
+    code = models.CharField(max_length=40, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    source = models.CharField(max_length=500, verbose_name=_("source document"))  # the text and where it was read
+    effective_from = models.DateField(unique=True, verbose_name=_("effective from"))
+    days_before_onset = models.PositiveSmallIntegerField(verbose_name=_("days before symptom onset"))
     # Asymptomatic case whose source is unknown: days before the positive sample.
-    days_before_sample = models.PositiveSmallIntegerField()
+    days_before_sample = models.PositiveSmallIntegerField(verbose_name=_("days before the sample (no symptoms)"))
     # Asymptomatic case with a known source: the window starts at the first exposure to that source.
-    known_source_starts_window = models.BooleanField(default=False)
+    known_source_starts_window = models.BooleanField(
+        default=False, verbose_name=_("window starts at the first contact with a known source")
+    )
     # An onset this many days after the sample is refused as a mistake (not from a text: a setting).
-    max_onset_after_sample_days = models.PositiveSmallIntegerField(default=14)
+    max_onset_after_sample_days = models.PositiveSmallIntegerField(
+        default=14, verbose_name=_("maximum days from sample to symptom onset")
+    )
     # Minimum overlap at a venue for a check-in F1 candidate (0 = any overlap). CV 11042 names 15 minutes
     # for masked contact; QĐ 3638 names no minimum.
-    min_overlap_minutes = models.PositiveSmallIntegerField(default=0)
+    min_overlap_minutes = models.PositiveSmallIntegerField(default=0, verbose_name=_("minimum overlap (minutes)"))
 
     class Meta:
+        verbose_name = _("infectious window rule")
+        verbose_name_plural = _("infectious window rules")
         ordering = ["effective_from"]
 
     def __str__(self):
@@ -39,11 +47,19 @@ class InfectiousWindowRule(models.Model):
 class Cluster(models.Model):
     """A group of linked cases, usually around a venue ("ổ dịch")."""
 
-    name = models.CharField(max_length=200)
-    venue = models.ForeignKey("venues.Venue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    area_path = models.CharField(max_length=255, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    venue = models.ForeignKey(
+        "venues.Venue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("venue")
+    )
+    area_path = models.CharField(max_length=255, db_index=True, verbose_name=_("area path"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by")
+    )
+
+    class Meta:
+        verbose_name = _("cluster")
+        verbose_name_plural = _("clusters")
 
     def __str__(self):
         return self.name
@@ -70,33 +86,58 @@ class Case(models.Model):
     TestType = CaseTestType  # the choices live at module level so that Meta's constraints can name them
     Status = CaseStatus
 
-    number = models.CharField(max_length=30, unique=True)  # "BN-38-000123": shown to officials
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="cases")
-    area_path = models.CharField(max_length=255, db_index=True)  # the person's area: scoping
-    sample_date = models.DateField()  # date the positive sample was taken
-    test_type = models.CharField(max_length=10, choices=TestType.choices)
-    onset_date = models.DateField(null=True, blank=True)  # None: no symptoms
-    source_exposure_date = models.DateField(null=True, blank=True)  # first contact with a known source
-    isolated_at = models.DateTimeField()  # from then on the case infects nobody in the community
-    isolation_place = models.CharField(max_length=255, blank=True)  # where isolated or treated
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.UNDER_TREATMENT)
-    status_changed_at = models.DateTimeField(null=True, blank=True)
+    # "BN-38-000123": shown to officials
+    number = models.CharField(max_length=30, unique=True, verbose_name=_("case number"))
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="cases", verbose_name=_("person")
+    )
+    # The person's area: scoping.
+    area_path = models.CharField(max_length=255, db_index=True, verbose_name=_("area path"))
+    sample_date = models.DateField(verbose_name=_("positive sample date"))  # date the positive sample was taken
+    test_type = models.CharField(max_length=10, choices=TestType.choices, verbose_name=_("test type"))
+    onset_date = models.DateField(null=True, blank=True, verbose_name=_("symptom onset date"))  # None: no symptoms
+    # First contact with a known source.
+    source_exposure_date = models.DateField(
+        null=True, blank=True, verbose_name=_("date of first contact with the source")
+    )
+    # From then on the case infects nobody in the community.
+    isolated_at = models.DateTimeField(verbose_name=_("isolated at"))
+    # Where isolated or treated.
+    isolation_place = models.CharField(max_length=255, blank=True, verbose_name=_("place of isolation or treatment"))
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.UNDER_TREATMENT, verbose_name=_("status")
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("status changed at"))
     investigator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("investigator"),
     )
     infected_by = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="infected"
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="infected", verbose_name=_("infected by")
     )  # the source case when known: the transmission chain
-    cluster = models.ForeignKey(Cluster, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
-    rule = models.ForeignKey(InfectiousWindowRule, on_delete=models.PROTECT, related_name="+")
-    window_start = models.DateTimeField()
-    window_end = models.DateTimeField()
-    traced_at = models.DateTimeField(null=True, blank=True)  # last check-in tracing run
-    notes = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    cluster = models.ForeignKey(
+        Cluster, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases", verbose_name=_("cluster")
+    )
+    rule = models.ForeignKey(
+        InfectiousWindowRule, on_delete=models.PROTECT, related_name="+", verbose_name=_("infectious window rule")
+    )
+    window_start = models.DateTimeField(verbose_name=_("infectious window start"))
+    window_end = models.DateTimeField(verbose_name=_("infectious window end"))
+    # Last check-in tracing run.
+    traced_at = models.DateTimeField(null=True, blank=True, verbose_name=_("traced from check-ins at"))
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by")
+    )
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "case")
+        verbose_name_plural = _("cases")
         indexes = [models.Index(fields=["sample_date", "area_path"])]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=CaseStatus.values), name="case_status_valid"),
@@ -129,24 +170,32 @@ class Contact(models.Model):
     # No database constraint to people, for the reason given at ContactLink (the tracer makes thousands of
     # contacts from persons it has just read); Django applies PROTECT.
     person = models.OneToOneField(
-        "people.Person", on_delete=models.PROTECT, related_name="contact", db_constraint=False
+        "people.Person", on_delete=models.PROTECT, related_name="contact", db_constraint=False, verbose_name=_("person")
     )
     # A trace may add thousands of contacts: no index but the person's; level and status are read within an
     # area, where the people's area index has already narrowed the rows.
-    level = models.PositiveSmallIntegerField()
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CANDIDATE)
-    dismissed_reason = models.CharField(max_length=500, blank=True)
-    status_changed_at = models.DateTimeField(null=True, blank=True)
+    level = models.PositiveSmallIntegerField(verbose_name=_("level"))
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CANDIDATE, verbose_name=_("status"))
+    dismissed_reason = models.CharField(max_length=500, blank=True, verbose_name=_("reason for dismissal"))
+    status_changed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("status changed at"))
     status_changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("status changed by"),
     )  # only followed from a contact: no index to maintain on each of the thousands a trace may add
-    first_exposure_at = models.DateTimeField(null=True, blank=True)
-    last_exposure_at = models.DateTimeField(null=True, blank=True)
-    quarantine_start = models.DateField(null=True, blank=True)
-    quarantine_end = models.DateField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    first_exposure_at = models.DateTimeField(null=True, blank=True, verbose_name=_("first exposure"))
+    last_exposure_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last exposure"))
+    quarantine_start = models.DateField(null=True, blank=True, verbose_name=_("quarantine start"))
+    quarantine_end = models.DateField(null=True, blank=True, verbose_name=_("quarantine end"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
         # The tracers write contacts with raw SQL, thousands at a time: the database guards what the model
         # would. Checked per row written, no index to maintain.
         constraints = [
@@ -213,9 +262,21 @@ class ContactLink(models.Model):
     # tracer writes ids it has just read in the same transaction, the case's row locked; the link keeps its
     # own copy of the venue's name.
     contact = models.ForeignKey(
-        Contact, on_delete=models.CASCADE, related_name="links", db_index=False, db_constraint=False
+        Contact,
+        on_delete=models.CASCADE,
+        related_name="links",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("contact"),
     )
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links", db_index=False, db_constraint=False)
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.CASCADE,
+        related_name="links",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=pgettext_lazy("model", "case"),
+    )
     via = models.ForeignKey(
         Contact,
         null=True,
@@ -224,11 +285,12 @@ class ContactLink(models.Model):
         related_name="onward_links",
         db_index=False,
         db_constraint=False,
+        verbose_name=_("via contact"),
     )
-    level = models.PositiveSmallIntegerField()
-    source = models.CharField(max_length=20, choices=Source.choices)
-    setting = models.CharField(max_length=20, choices=Setting.choices)
-    evidence_key = models.CharField(max_length=200)
+    level = models.PositiveSmallIntegerField(verbose_name=_("level"))
+    source = models.CharField(max_length=20, choices=Source.choices, verbose_name=_("source"))
+    setting = models.CharField(max_length=20, choices=Setting.choices, verbose_name=_("setting"))
+    evidence_key = models.CharField(max_length=200, verbose_name=_("evidence key"))
     venue = models.ForeignKey(
         "venues.Venue",
         null=True,
@@ -237,20 +299,22 @@ class ContactLink(models.Model):
         related_name="+",
         db_index=False,
         db_constraint=False,
+        verbose_name=_("venue"),
     )
-    place = models.CharField(max_length=255, blank=True)  # venue name, cell id or the place told in interview
-    exposure_start = models.DateTimeField(null=True, blank=True)
-    exposure_end = models.DateTimeField(null=True, blank=True)
-    overlap_minutes = models.PositiveIntegerField(null=True, blank=True)
+    # Venue name, cell id or the place told in interview.
+    place = models.CharField(max_length=255, blank=True, verbose_name=_("place of exposure"))
+    exposure_start = models.DateTimeField(null=True, blank=True, verbose_name=_("exposure start"))
+    exposure_end = models.DateTimeField(null=True, blank=True, verbose_name=_("exposure end"))
+    overlap_minutes = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("overlap (minutes)"))
     # Tracing sums up evidence (docs/cases.md, "Evidence"): an F1's link stands for every time it shared one
     # venue with the case, an F2's for every time it met any F1 of the case. exposure_start/end then span the
     # first to the last of them, overlap_minutes is the time they cover together, `occasions` how many of the
     # contact's check-ins they come from; venue, place and via are those of the first.
-    occasions = models.PositiveIntegerField(default=1)
+    occasions = models.PositiveIntegerField(default=1, verbose_name=_("occasions"))
     # True when an end time was assumed (check-in without check-out): the buffer of its venue type.
-    end_assumed = models.BooleanField(default=False)
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    end_assumed = models.BooleanField(default=False, verbose_name=_("end assumed"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -258,9 +322,12 @@ class ContactLink(models.Model):
         related_name="+",
         db_index=False,
         db_constraint=False,
+        verbose_name=_("created by"),
     )
 
     class Meta:
+        verbose_name = _("contact link")
+        verbose_name_plural = _("contact links")
         constraints = [
             models.UniqueConstraint(fields=["contact", "case", "evidence_key"], name="contact_link_evidence_unique"),
             models.CheckConstraint(condition=Q(level__gte=1), name="contact_link_level_positive"),
@@ -279,16 +346,23 @@ class ContactLink(models.Model):
 class ExposureNotice(models.Model):
     """ "A case was at venue X from 10:00 to 11:30 on 14/9": for the map and for people who checked in there."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="exposure_notices")
-    venue = models.ForeignKey("venues.Venue", on_delete=models.CASCADE, related_name="exposure_notices")
-    area_path = models.CharField(max_length=255, db_index=True)  # the venue's
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    end_assumed = models.BooleanField(default=False)
-    published_at = models.DateTimeField(null=True, blank=True)  # None: kept back by an official
-    created_at = models.DateTimeField(auto_now_add=True)
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="exposure_notices", verbose_name=pgettext_lazy("model", "case")
+    )
+    venue = models.ForeignKey(
+        "venues.Venue", on_delete=models.CASCADE, related_name="exposure_notices", verbose_name=_("venue")
+    )
+    area_path = models.CharField(max_length=255, db_index=True, verbose_name=_("area path"))  # the venue's
+    start = models.DateTimeField(verbose_name=_("start"))
+    end = models.DateTimeField(verbose_name=_("end"))
+    end_assumed = models.BooleanField(default=False, verbose_name=_("end assumed"))
+    # None: kept back by an official
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("published at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("exposure notice")
+        verbose_name_plural = _("exposure notices")
         constraints = [
             models.UniqueConstraint(fields=["case", "venue", "start"], name="exposure_notice_unique"),
             models.CheckConstraint(condition=Q(end__gte=F("start")), name="exposure_notice_end_after_start"),
@@ -305,18 +379,24 @@ class TracingRun(models.Model):
         DONE = "done", "Xong"
         FAILED = "failed", "Lỗi"
 
-    cases = models.ManyToManyField(Case, related_name="tracing_runs")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    contacts_found = models.PositiveIntegerField(default=0)
-    links_added = models.PositiveIntegerField(default=0)
+    cases = models.ManyToManyField(Case, related_name="tracing_runs", verbose_name=_("cases"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, verbose_name=_("status"))
+    total = models.PositiveIntegerField(default=0, verbose_name=_("cases to trace"))
+    done = models.PositiveIntegerField(default=0, verbose_name=_("cases traced"))
+    contacts_found = models.PositiveIntegerField(default=0, verbose_name=_("contacts found"))
+    links_added = models.PositiveIntegerField(default=0, verbose_name=_("new pieces of evidence"))
     # The run's cases are traced in `parts` tasks side by side (TRACING_BATCH_PARTS); it is done when all are.
     # The parts finished, by number: a part run twice (a worker killed, its task got again) counts once.
-    parts = models.PositiveSmallIntegerField(default=1)
-    parts_finished = models.JSONField(default=list, blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    parts = models.PositiveSmallIntegerField(default=1, verbose_name=_("parallel parts"))
+    parts_finished = models.JSONField(default=list, blank=True, verbose_name=_("parts finished"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by")
+    )
+
+    class Meta:
+        verbose_name = _("tracing run")
+        verbose_name_plural = _("tracing runs")

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Certificate(models.Model):
@@ -18,27 +19,40 @@ class Certificate(models.Model):
         TEST = "t", "Xét nghiệm"
         RECOVERY = "r", "Khỏi bệnh"
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="dcc_certificates")
-    kind = models.CharField(max_length=1, choices=Kind.choices)
-    source_key = models.CharField(max_length=100)
-    facts_hash = models.CharField(max_length=64)  # SHA-256 of the facts it was issued from
-    is_current = models.BooleanField(default=True)
-    uvci = models.CharField(max_length=80, unique=True)
-    uci_hash = models.CharField(max_length=64, db_index=True)  # SHA-256 hex of uvci: the revocation list entry
-    payload = models.JSONField()
-    qr_text = models.TextField()
-    kid = models.CharField(max_length=16)  # hex of the signer certificate's kid
-    issued_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_reason = models.CharField(max_length=255, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="dcc_certificates", verbose_name=_("person")
     )
-    area_path = models.CharField(max_length=255, db_index=True)  # the person's, for scoping
+    kind = models.CharField(max_length=1, choices=Kind.choices, verbose_name=_("certificate type"))
+    source_key = models.CharField(max_length=100, verbose_name=_("source record"))
+    # SHA-256 of the facts it was issued from.
+    facts_hash = models.CharField(max_length=64, verbose_name=_("hash of the facts"))
+    is_current = models.BooleanField(default=True, verbose_name=_("current"))
+    uvci = models.CharField(max_length=80, unique=True, verbose_name=_("UVCI"))
+    # SHA-256 hex of uvci: the revocation list entry.
+    uci_hash = models.CharField(max_length=64, db_index=True, verbose_name=_("UCI hash"))
+    payload = models.JSONField(verbose_name=_("certificate content"))
+    qr_text = models.TextField(verbose_name=_("QR code text"))
+    # Hex of the signer certificate's kid.
+    kid = models.CharField(max_length=16, verbose_name=_("signing key ID"))
+    issued_at = models.DateTimeField(verbose_name=_("issued at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
+    revoked_reason = models.CharField(max_length=255, blank=True, verbose_name=_("reason for revoking"))
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+    # The person's, for scoping.
+    area_path = models.CharField(max_length=255, db_index=True, verbose_name=_("area path"))
 
     class Meta:
         ordering = ["-issued_at", "-id"]
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
         constraints = [
             models.UniqueConstraint(
                 fields=["person", "source_key"], condition=Q(is_current=True), name="certificate_one_current_per_source"

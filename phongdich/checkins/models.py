@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 
 class ScannerDevice(models.Model):
@@ -11,18 +12,29 @@ class ScannerDevice(models.Model):
 
     is_device = True  # lets services and the audit log tell a device from a user
 
-    name = models.CharField(max_length=100)
-    venue = models.ForeignKey("venues.Venue", on_delete=models.CASCADE, related_name="devices")
-    token_hash = models.CharField(max_length=64, unique=True)
-    token_prefix = models.CharField(max_length=8)  # shown in lists so staff can tell devices apart
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(verbose_name=_("name"), max_length=100)
+    venue = models.ForeignKey("venues.Venue", verbose_name=_("venue"), on_delete=models.CASCADE, related_name="devices")
+    token_hash = models.CharField(verbose_name=_("token hash"), max_length=64, unique=True)
+    # shown in lists so staff can tell devices apart
+    token_prefix = models.CharField(verbose_name=_("token prefix"), max_length=8)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(verbose_name=_("revoked at"), null=True, blank=True)
 
     # DRF's IsAuthenticated asks request.user.is_authenticated; a device answers for itself.
     is_authenticated = True
     is_anonymous = False
     is_superuser = False
+
+    class Meta:
+        verbose_name = _("scanner device")
+        verbose_name_plural = _("scanner devices")
 
     def __str__(self):
         return f"{self.name} ({self.token_prefix}…)"
@@ -49,37 +61,59 @@ class CheckIn(models.Model):
     # Every index costs each check-in a write, and this is the hottest table. person and venue are covered
     # by the composite indexes below; code, device and recorded_by are only followed from a check-in, and
     # their rows are revoked rather than deleted, so they get no index of their own.
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="checkins", db_index=False)
-    venue = models.ForeignKey("venues.Venue", on_delete=models.PROTECT, related_name="checkins", db_index=False)
+    person = models.ForeignKey(
+        "people.Person", verbose_name=_("person"), on_delete=models.CASCADE, related_name="checkins", db_index=False
+    )
+    venue = models.ForeignKey(
+        "venues.Venue", verbose_name=_("venue"), on_delete=models.PROTECT, related_name="checkins", db_index=False
+    )
     code = models.ForeignKey(
         "venues.VenueCode",
+        verbose_name=_("venue code"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="checkins",
         db_index=False,
     )
-    area_path = models.CharField(max_length=255)  # the venue's area path at check-in time, for scoping
-    checked_in_at = models.DateTimeField()
-    checked_out_at = models.DateTimeField(null=True, blank=True)
-    checkout_kind = models.CharField(max_length=10, choices=CheckoutKind.choices, blank=True)
-    received_at = models.DateTimeField()
-    source = models.CharField(max_length=20, choices=Source.choices)
+    # the venue's area path at check-in time, for scoping
+    area_path = models.CharField(verbose_name=_("area path"), max_length=255)
+    checked_in_at = models.DateTimeField(verbose_name=_("time in"))
+    checked_out_at = models.DateTimeField(verbose_name=_("time out"), null=True, blank=True)
+    checkout_kind = models.CharField(
+        verbose_name=_("how checked out"), max_length=10, choices=CheckoutKind.choices, blank=True
+    )
+    received_at = models.DateTimeField(verbose_name=_("received by the server at"))
+    source = models.CharField(verbose_name=_("how recorded"), max_length=20, choices=Source.choices)
     device = models.ForeignKey(
-        ScannerDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        ScannerDevice,
+        verbose_name=_("scanner device"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     # Client-generated id (or Idempotency-Key) with the sender it belongs to: a repeat records nothing.
-    nonce_scope = models.CharField(max_length=40, blank=True)
-    nonce = models.CharField(max_length=64, null=True, blank=True)
+    nonce_scope = models.CharField(verbose_name=_("nonce scope"), max_length=40, blank=True)
+    nonce = models.CharField(verbose_name=_("nonce"), max_length=64, null=True, blank=True)
     # The three questions asked at the door (symptoms, contact with a case, travel in the last 14 days).
-    has_symptoms = models.BooleanField(null=True)
-    had_contact = models.BooleanField(null=True)
-    travelled = models.BooleanField(null=True)
+    has_symptoms = models.BooleanField(verbose_name=_("symptoms"), null=True)
+    had_contact = models.BooleanField(verbose_name=_("contact with a case"), null=True)
+    travelled = models.BooleanField(verbose_name=_("travel in the last 14 days"), null=True)
 
     class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
         constraints = [
             models.UniqueConstraint(fields=["nonce_scope", "nonce"], name="checkin_nonce_unique"),
             models.CheckConstraint(
@@ -118,12 +152,16 @@ class CheckIn(models.Model):
 class VenueDailyCount(models.Model):
     """Anonymous check-in counts per venue and local day. They outlive the check-ins (retention)."""
 
-    venue = models.ForeignKey("venues.Venue", on_delete=models.CASCADE, related_name="daily_counts")
-    area_path = models.CharField(max_length=255)
-    day = models.DateField()
-    checkins = models.PositiveIntegerField(default=0)
+    venue = models.ForeignKey(
+        "venues.Venue", verbose_name=_("venue"), on_delete=models.CASCADE, related_name="daily_counts"
+    )
+    area_path = models.CharField(verbose_name=_("area path"), max_length=255)
+    day = models.DateField(verbose_name=_("day"))
+    checkins = models.PositiveIntegerField(verbose_name=_("number of check-ins"), default=0)
 
     class Meta:
+        verbose_name = _("daily check-in count")
+        verbose_name_plural = _("daily check-in counts")
         constraints = [models.UniqueConstraint(fields=["venue", "day"], name="venue_daily_count_unique")]
         indexes = [models.Index(fields=["day", "area_path"])]
 
@@ -136,4 +174,8 @@ class RollupState(models.Model):
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    rolled_through = models.DateField(null=True)
+    rolled_through = models.DateField(verbose_name=_("rolled up through"), null=True)
+
+    class Meta:
+        verbose_name = _("check-in rollup state")
+        verbose_name_plural = _("check-in rollup states")

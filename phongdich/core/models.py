@@ -10,22 +10,30 @@ class AuditLog(models.Model):
     scoped like everything else.
     """
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("time"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    actor_label = models.CharField(max_length=200, blank=True)  # kept when the user is deleted; devices too
-    action = models.CharField(max_length=100, db_index=True)  # dotted: people.person.viewed
-    object_type = models.CharField(max_length=100, blank=True)
-    object_id = models.CharField(max_length=64, blank=True)
-    area_path = models.CharField(max_length=255, blank=True)
-    reason = models.CharField(max_length=255, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    extra = models.JSONField(default=dict, blank=True)
+    # Kept when the user is deleted; devices too.
+    actor_label = models.CharField(max_length=200, blank=True, verbose_name=_("actor name"))
+    action = models.CharField(max_length=100, db_index=True, verbose_name=_("action"))  # dotted: people.person.viewed
+    object_type = models.CharField(max_length=100, blank=True, verbose_name=_("record type"))
+    object_id = models.CharField(max_length=64, blank=True, verbose_name=_("record ID"))
+    area_path = models.CharField(max_length=255, blank=True, verbose_name=_("area path"))
+    reason = models.CharField(max_length=255, blank=True, verbose_name=_("reason"))
+    ip = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("IP address"))
+    extra = models.JSONField(default=dict, blank=True, verbose_name=_("details"))
 
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log entries")
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"
@@ -37,17 +45,19 @@ class IdempotencyKey(models.Model):
     Stored in the same transaction as the write itself: either both are there or neither.
     """
 
-    principal = models.CharField(max_length=100)  # user:<id>, device:<id> or anon
-    key = models.CharField(max_length=255)
-    method = models.CharField(max_length=10)
-    path = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField()
-    response_body = models.JSONField(null=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    principal = models.CharField(max_length=100, verbose_name=_("requester"))  # user:<id>, device:<id> or anon
+    key = models.CharField(max_length=255, verbose_name=_("key"))
+    method = models.CharField(max_length=10, verbose_name=_("HTTP method"))
+    path = models.CharField(max_length=255, verbose_name=_("URL path"))
+    request_hash = models.CharField(max_length=64, verbose_name=_("request hash"))
+    status_code = models.PositiveSmallIntegerField(verbose_name=_("response status code"))
+    response_body = models.JSONField(null=True, verbose_name=_("response body"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["principal", "key"], name="idempotency_key_unique")]
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
 
 
 class ExportJob(models.Model):
@@ -61,22 +71,28 @@ class ExportJob(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    kind = models.CharField(max_length=50)  # a registered builder: "cases.worklist"
-    params = models.JSONField(default=dict, blank=True)  # the page's filters
-    language = models.CharField(max_length=10, blank=True)  # the requester's: the file's words are in it
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    rows_total = models.PositiveIntegerField(null=True, blank=True)
-    rows_done = models.PositiveIntegerField(default=0)
-    filename = models.CharField(max_length=200, blank=True)  # what the browser saves it as
-    stored_as = models.CharField(max_length=100, blank=True)  # the file's name in EXPORT_DIR, once written
-    error = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(max_length=50, verbose_name=_("kind"))  # a registered builder: "cases.worklist"
+    params = models.JSONField(default=dict, blank=True, verbose_name=_("filters"))  # the page's filters
+    # The requester's: the file's words are in it.
+    language = models.CharField(max_length=10, blank=True, verbose_name=_("language"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("requested by")
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, verbose_name=_("status"))
+    rows_total = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("total rows"))
+    rows_done = models.PositiveIntegerField(default=0, verbose_name=_("rows done"))
+    filename = models.CharField(max_length=200, blank=True, verbose_name=_("file name"))  # what the browser saves it as
+    # The file's name in EXPORT_DIR, once written.
+    stored_as = models.CharField(max_length=100, blank=True, verbose_name=_("stored as"))
+    error = models.CharField(max_length=500, blank=True, verbose_name=_("error"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
 
     def __str__(self):
         return f"{self.kind} #{self.pk} ({self.status})"

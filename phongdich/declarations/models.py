@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PortOfEntry(models.Model):
@@ -11,17 +12,19 @@ class PortOfEntry(models.Model):
         LAND = "land", "Cửa khẩu đường bộ"
         SEA = "sea", "Cảng biển"
 
-    code = models.CharField(max_length=20, unique=True)
-    name_vi = models.CharField(max_length=150)
-    name_en = models.CharField(max_length=150)
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    province = models.ForeignKey("geo.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    active = models.BooleanField(default=True)
+    code = models.CharField(max_length=20, unique=True, verbose_name=_("code"))
+    name_vi = models.CharField(max_length=150, verbose_name=_("name in Vietnamese"))
+    name_en = models.CharField(max_length=150, verbose_name=_("name in English"))
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("type of gate"))
+    province = models.ForeignKey(
+        "geo.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("province")
+    )
+    active = models.BooleanField(default=True, verbose_name=_("in operation"))
 
     class Meta:
         ordering = ["kind", "name_vi"]
-        verbose_name = "cửa khẩu"
-        verbose_name_plural = "cửa khẩu"
+        verbose_name = _("port of entry")
+        verbose_name_plural = _("ports of entry")
 
     def __str__(self):
         return self.name_vi
@@ -45,59 +48,83 @@ class Declaration(models.Model):
         PAPER = "paper", "Tờ khai giấy do nhân viên nhập"
         VENUE_INLINE = "venue_inline", "Khai báo ngắn khi vào điểm kiểm dịch"
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="declarations")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    submitted_at = models.DateTimeField(db_index=True)
-    source = models.CharField(max_length=20, choices=Source.choices, default=Source.ONLINE)
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="declarations", verbose_name=_("person")
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("form"))
+    submitted_at = models.DateTimeField(db_index=True, verbose_name=_("submitted at"))
+    source = models.CharField(
+        max_length=20, choices=Source.choices, default=Source.ONLINE, verbose_name=_("declaration channel")
+    )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     # Sent by the page or client: the same form posted twice records one declaration (unique per person).
-    nonce = models.CharField(max_length=80, null=True, blank=True)
+    nonce = models.CharField(max_length=80, null=True, blank=True, verbose_name=_("nonce"))
 
     # Identity as declared (the person's record keeps the rest: name, year of birth, phone, ID numbers).
-    email = models.EmailField(max_length=150, blank=True)
+    email = models.EmailField(max_length=150, blank=True, verbose_name=_("email"))
 
     # Address in Vietnam (for entry: the destination address). `area_path` scopes the declaration: the declared
     # address's path, else the person's.
-    area = models.ForeignKey("geo.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    area_path = models.CharField(max_length=255, db_index=True)
-    address_street = models.CharField(max_length=255, blank=True)
+    area = models.ForeignKey(
+        "geo.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
+    )
+    area_path = models.CharField(max_length=255, db_index=True, verbose_name=_("area path"))
+    address_street = models.CharField(max_length=255, blank=True, verbose_name=_("house number and street"))
 
     # The questions (RULES.md §6).
-    travelled_14d = models.BooleanField(default=False)
-    travel_places = models.TextField(blank=True)
-    symptoms = models.JSONField(default=list, blank=True)
-    symptom_notes = models.TextField(blank=True)
-    exposures = models.JSONField(default=list, blank=True)
-    flagged = models.BooleanField(default=False, db_index=True)  # any symptom or exposure
+    travelled_14d = models.BooleanField(default=False, verbose_name=_("travelled in the last 14 days"))
+    travel_places = models.TextField(blank=True, verbose_name=_("places visited"))
+    symptoms = models.JSONField(default=list, blank=True, verbose_name=_("symptoms"))
+    symptom_notes = models.TextField(blank=True, verbose_name=_("other signs or details"))
+    exposures = models.JSONField(default=list, blank=True, verbose_name=_("exposures"))
+    # Any symptom or exposure.
+    flagged = models.BooleanField(default=False, db_index=True, verbose_name=_("flagged for follow-up"))
 
     # Travel (movement and entry forms).
-    vehicle_type = models.CharField(max_length=10, blank=True)  # declarations.questions.VEHICLES
-    vehicle_number = models.CharField(max_length=30, blank=True)
-    seat = models.CharField(max_length=10, blank=True)
-    origin_area = models.ForeignKey("geo.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    origin_point = models.CharField(max_length=150, blank=True)
-    destination_area = models.ForeignKey("geo.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    destination_point = models.CharField(max_length=150, blank=True)
-    departure_date = models.DateField(null=True, blank=True)
+    # A code of declarations.questions.VEHICLES.
+    vehicle_type = models.CharField(max_length=10, blank=True, verbose_name=_("means of transport"))
+    vehicle_number = models.CharField(max_length=30, blank=True, verbose_name=_("flight or vehicle number"))
+    seat = models.CharField(max_length=10, blank=True, verbose_name=_("seat"))
+    origin_area = models.ForeignKey(
+        "geo.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("from (area)")
+    )
+    origin_point = models.CharField(max_length=150, blank=True, verbose_name=_("departure point"))
+    destination_area = models.ForeignKey(
+        "geo.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("to (area)")
+    )
+    destination_point = models.CharField(max_length=150, blank=True, verbose_name=_("arrival point"))
+    departure_date = models.DateField(null=True, blank=True, verbose_name=_("departure date"))
 
     # Entry (VHD).
-    passport_number = models.CharField(max_length=20, blank=True)
-    nationality = models.CharField(max_length=2, blank=True)  # ISO 3166-1 alpha-2
+    passport_number = models.CharField(max_length=20, blank=True, verbose_name=_("passport number"))
+    nationality = models.CharField(max_length=2, blank=True, verbose_name=_("nationality"))  # ISO 3166-1 alpha-2
     port_of_entry = models.ForeignKey(
-        PortOfEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="declarations"
+        PortOfEntry,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="declarations",
+        verbose_name=_("port of entry"),
     )
-    arrival_date = models.DateField(null=True, blank=True)
-    countries_visited = models.JSONField(default=list, blank=True)  # ISO 3166-1 alpha-2 codes
-    vaccination_declared = models.JSONField(default=dict, blank=True)  # {"doses", "vaccine", "last_dose_date"}
+    arrival_date = models.DateField(null=True, blank=True, verbose_name=_("date of arrival in Vietnam"))
+    # ISO 3166-1 alpha-2 codes.
+    countries_visited = models.JSONField(default=list, blank=True, verbose_name=_("countries visited"))
+    # {"doses", "vaccine", "last_dose_date"}
+    vaccination_declared = models.JSONField(default=dict, blank=True, verbose_name=_("vaccination declared"))
 
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
-        verbose_name = "tờ khai y tế"
-        verbose_name_plural = "tờ khai y tế"
+        verbose_name = _("health declaration")
+        verbose_name_plural = _("health declarations")
         indexes = [
             # declaration_latest / declaration_recent_exists (the venue rule, on every check-in that needs it).
             models.Index(fields=["person", "-submitted_at"], name="declaration_person_recent"),

@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FollowupsConfig(AppConfig):
     name = "phongdich.followups"
+    verbose_name = _("Follow-up of health declarations")
 
     def ready(self):
         from phongdich.declarations.signals import declaration_submitted

@@ -7,6 +7,7 @@ Data only: tasks are created by followups.services.followup_task_create_for_decl
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class FollowUpTask(models.Model):
@@ -28,30 +29,44 @@ class FollowUpTask(models.Model):
     CLOSED_STATUSES = (Status.REFERRED_TEST, Status.CLEARED, Status.UNREACHABLE)
 
     declaration = models.OneToOneField(
-        "declarations.Declaration", on_delete=models.CASCADE, related_name="followup_task"
+        "declarations.Declaration",
+        on_delete=models.CASCADE,
+        related_name="followup_task",
+        verbose_name=_("health declaration"),
     )
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="followup_tasks")
-    area = models.ForeignKey("geo.Area", on_delete=models.PROTECT, related_name="followup_tasks")
-    area_path = models.CharField(max_length=255)
-    area_is_commune = models.BooleanField(default=True)
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="followup_tasks", verbose_name=_("person")
+    )
+    area = models.ForeignKey(
+        "geo.Area", on_delete=models.PROTECT, related_name="followup_tasks", verbose_name=_("area")
+    )
+    area_path = models.CharField(max_length=255, verbose_name=_("area path"))
+    area_is_commune = models.BooleanField(default=True, verbose_name=_("area is a commune"))
     # Why the declaration was flagged, written at triage in both languages (the answers are in the declaration).
-    reason_vi = models.TextField()
-    reason_en = models.TextField()
-    has_symptoms = models.BooleanField(default=False)
-    has_exposure = models.BooleanField(default=False)
+    reason_vi = models.TextField(verbose_name=_("reason (Vietnamese)"))
+    reason_en = models.TextField(verbose_name=_("reason (English)"))
+    has_symptoms = models.BooleanField(default=False, verbose_name=_("has symptoms"))
+    has_exposure = models.BooleanField(default=False, verbose_name=_("has exposure"))
     # The declaration's own time: the queue's age is counted from it (a paper form typed in later is not newer).
-    declared_at = models.DateTimeField()
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
-    created_at = models.DateTimeField(db_index=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    declared_at = models.DateTimeField(verbose_name=_("declared at"))
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN, verbose_name=_("status"))
+    created_at = models.DateTimeField(db_index=True, verbose_name=_("created at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="followup_tasks"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="followup_tasks",
+        verbose_name=_("assigned to"),
     )
-    calls_count = models.PositiveIntegerField(default=0)
-    last_call_at = models.DateTimeField(null=True, blank=True)
+    calls_count = models.PositiveIntegerField(default=0, verbose_name=_("number of calls"))
+    last_call_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last call at"))
 
     class Meta:
         ordering = ["declared_at", "id"]
+        verbose_name = _("follow-up task")
+        verbose_name_plural = _("follow-up tasks")
         indexes = [
             # The queue page: open tasks in an official's subtree, oldest first.
             models.Index(fields=["status", "area_path", "declared_at"], name="followup_queue_idx"),
@@ -83,19 +98,25 @@ class FollowUpCall(models.Model):
         CLEARED = "cleared", "Không có nguy cơ, kết thúc"
         COULD_NOT_REACH = "could_not_reach", "Không liên hệ được"
 
-    task = models.ForeignKey(FollowUpTask, on_delete=models.CASCADE, related_name="calls")
-    official = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="followup_calls")
-    at = models.DateTimeField()
-    outcome = models.CharField(max_length=20, choices=Outcome.choices)
-    notes = models.TextField(blank=True, max_length=2000)
+    task = models.ForeignKey(
+        FollowUpTask, on_delete=models.CASCADE, related_name="calls", verbose_name=_("follow-up task")
+    )
+    official = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="followup_calls", verbose_name=_("official")
+    )
+    at = models.DateTimeField(verbose_name=_("time of the call"))
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, verbose_name=_("outcome"))
+    notes = models.TextField(blank=True, max_length=2000, verbose_name=_("notes"))
     # True when this call closed the task (the outcome, or "stop trying" after could_not_reach).
-    closed_task = models.BooleanField(default=False)
-    recorded_at = models.DateTimeField()
+    closed_task = models.BooleanField(default=False, verbose_name=_("closed the task"))
+    recorded_at = models.DateTimeField(verbose_name=_("recorded at"))
     # The page form's nonce: a double submission records one call.
-    nonce = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    nonce = models.CharField(max_length=64, null=True, blank=True, unique=True, verbose_name=_("form nonce"))
 
     class Meta:
         ordering = ["at", "id"]
+        verbose_name = _("follow-up call")
+        verbose_name_plural = _("follow-up calls")
 
     def __str__(self):
         return f"{self.task_id}: {self.outcome} at {self.at:%Y-%m-%d %H:%M}"

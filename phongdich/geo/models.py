@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Area(models.Model):
@@ -15,17 +16,31 @@ class Area(models.Model):
         COMMUNE = "commune", "Xã / Phường"
         OTHER = "other", "Khác"
 
-    code = models.CharField(max_length=20)  # official code (GSO/NSO list), unique among siblings
-    name = models.CharField(max_length=150)
-    name_folded = models.CharField(max_length=150, db_index=True, editable=False)  # for search
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    division_type = models.CharField(max_length=50, blank=True)  # "xã", "phường", "đặc khu", ...
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
-    path = models.CharField(max_length=255, unique=True, editable=False)
-    depth = models.PositiveSmallIntegerField(default=0, editable=False)
-    population = models.PositiveIntegerField(null=True, blank=True)
+    # official code (GSO/NSO list), unique among siblings
+    code = models.CharField(verbose_name=_("code"), max_length=20)
+    name = models.CharField(verbose_name=_("name"), max_length=150)
+    # for search
+    name_folded = models.CharField(
+        verbose_name=_("name without diacritics"), max_length=150, db_index=True, editable=False
+    )
+    kind = models.CharField(verbose_name=_("administrative level"), max_length=20, choices=Kind.choices)
+    # "xã", "phường", "đặc khu", ...
+    division_type = models.CharField(verbose_name=_("division type"), max_length=50, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(verbose_name=_("area path"), max_length=255, unique=True, editable=False)
+    depth = models.PositiveSmallIntegerField(verbose_name=_("depth in the tree"), default=0, editable=False)
+    population = models.PositiveIntegerField(verbose_name=_("area population"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
         ordering = ["path"]
         constraints = [
             models.UniqueConstraint(fields=["parent", "code"], name="area_code_unique_in_parent"),

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HealthcardsConfig(AppConfig):
     name = "phongdich.healthcards"
-    verbose_name = "Thẻ trạng thái sức khỏe"
+    verbose_name = _("Health status cards")
 
     def ready(self):
         from . import receivers  # noqa: F401  (connects to declarations.signals.declaration_submitted)

@@ -5,6 +5,7 @@ gateway is down: the sending task retries, and officials see every message and i
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Message(models.Model):
@@ -13,21 +14,33 @@ class Message(models.Model):
         SENT = "sent", "Đã gửi"
         FAILED = "failed", "Gửi lỗi"
 
-    kind = models.CharField(max_length=40, db_index=True)  # "otp", "test_result", "vaccination_invite", ...
-    phone = models.CharField(max_length=16)  # E.164
-    person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # "otp", "test_result", "vaccination_invite", ...
+    kind = models.CharField(max_length=40, db_index=True, verbose_name=_("kind"))
+    phone = models.CharField(max_length=16, verbose_name=_("phone number"))  # E.164
+    person = models.ForeignKey(
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("person"),
+    )
     # One-time codes are secrets: the outbox keeps them only until sent (then `text` is masked).
-    text = models.TextField()
-    secret = models.BooleanField(default=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=500, blank=True)
-    gateway_id = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    text = models.TextField(verbose_name=_("text"))
+    secret = models.BooleanField(default=False, verbose_name=_("secret (one-time code)"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True, verbose_name=_("status")
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("sending attempts"))
+    last_error = models.CharField(max_length=500, blank=True, verbose_name=_("last error"))
+    gateway_id = models.CharField(max_length=100, blank=True, verbose_name=_("gateway message ID"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
 
     class Meta:
         indexes = [models.Index(fields=["phone", "created_at"])]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
 
     def __str__(self):
         return f"{self.kind} → {self.phone} ({self.status})"

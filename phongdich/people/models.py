@@ -1,6 +1,7 @@
 import secrets
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 def new_public_id() -> str:
@@ -24,31 +25,49 @@ class Person(models.Model):
         IMPORT = "import", "Nhập từ tệp"
         SELF_REGISTRATION = "self_registration", "Tự đăng ký"
 
-    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
-    full_name = models.CharField(max_length=150)
-    name_folded = models.CharField(max_length=150, db_index=True, editable=False)
-    birth_date = models.DateField(null=True, blank=True)
-    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
-    gender = models.CharField(max_length=10, choices=Gender.choices, blank=True, default="")
-    # Not unique: duplicates happen (typing, family members sharing a phone) and are found, not refused.
-    citizen_id = models.CharField(max_length=12, blank=True, db_index=True)  # CCCD, 12 digits
-    old_id_number = models.CharField(max_length=9, blank=True, db_index=True)  # CMND, 9 digits
-    passport_number = models.CharField(max_length=20, blank=True, db_index=True)
-    phone = models.CharField(max_length=16, blank=True, db_index=True)  # E.164, +84xxxxxxxxx
-    nationality = models.CharField(max_length=2, default="VN")  # ISO 3166-1 alpha-2
-    address_area = models.ForeignKey(
-        "geo.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="residents"
+    public_id = models.CharField(
+        max_length=32,
+        unique=True,
+        default=new_public_id,
+        editable=False,
+        verbose_name=_("public ID (personal QR code)"),
     )
-    address_street = models.CharField(max_length=255, blank=True)
+    full_name = models.CharField(max_length=150, verbose_name=_("full name"))
+    name_folded = models.CharField(
+        max_length=150, db_index=True, editable=False, verbose_name=_("full name without diacritics")
+    )
+    birth_date = models.DateField(null=True, blank=True, verbose_name=_("date of birth"))
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("year of birth"))
+    gender = models.CharField(max_length=10, choices=Gender.choices, blank=True, default="", verbose_name=_("gender"))
+    # Not unique: duplicates happen (typing, family members sharing a phone) and are found, not refused.
+    # CCCD, 12 digits.
+    citizen_id = models.CharField(max_length=12, blank=True, db_index=True, verbose_name=_("citizen ID number"))
+    # CMND, 9 digits.
+    old_id_number = models.CharField(max_length=9, blank=True, db_index=True, verbose_name=_("old ID card number"))
+    passport_number = models.CharField(max_length=20, blank=True, db_index=True, verbose_name=_("passport number"))
+    # E.164, +84xxxxxxxxx.
+    phone = models.CharField(max_length=16, blank=True, db_index=True, verbose_name=_("phone number"))
+    nationality = models.CharField(max_length=2, default="VN", verbose_name=_("nationality"))  # ISO 3166-1 alpha-2
+    address_area = models.ForeignKey(
+        "geo.Area",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="residents",
+        verbose_name=_("address area"),
+    )
+    address_street = models.CharField(max_length=255, blank=True, verbose_name=_("street address"))
     # The area the record belongs to for scoping: the address area, or, when the address is not known,
     # the area where the person was first recorded (a venue's commune).
-    area_path = models.CharField(max_length=255, db_index=True)
-    created_via = models.CharField(max_length=20, choices=CreatedVia.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    area_path = models.CharField(max_length=255, db_index=True, verbose_name=_("area path"))
+    created_via = models.CharField(max_length=20, choices=CreatedVia.choices, verbose_name=_("recorded via"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["name_folded", "id"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
 
     def __str__(self):
         return self.full_name

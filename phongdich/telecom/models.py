@@ -7,6 +7,8 @@ matched to people (people.Person.phone) only when a case is traced, never at imp
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Operator(models.TextChoices):
@@ -53,34 +55,46 @@ class TelecomImport(models.Model):
 
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING, Status.DONE)
 
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    operator = models.CharField(max_length=20, choices=Operator.choices)
-    policy = models.CharField(max_length=20, choices=Policy.choices, default=Policy.ALL_OR_NOTHING)
-    file_name = models.CharField(max_length=255)
-    file_format = models.CharField(max_length=4, choices=Format.choices)
-    file_size = models.PositiveBigIntegerField(default=0)
-    sha256 = models.CharField(max_length=64, db_index=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind of data"))
+    operator = models.CharField(max_length=20, choices=Operator.choices, verbose_name=_("operator"))
+    policy = models.CharField(
+        max_length=20, choices=Policy.choices, default=Policy.ALL_OR_NOTHING, verbose_name=_("policy for bad rows")
+    )
+    file_name = models.CharField(max_length=255, verbose_name=_("file name"))
+    file_format = models.CharField(max_length=4, choices=Format.choices, verbose_name=_("file format"))
+    file_size = models.PositiveBigIntegerField(default=0, verbose_name=_("file size"))
+    sha256 = models.CharField(max_length=64, db_index=True, verbose_name=_("file hash (SHA-256)"))
     # Where the upload waits for the task; emptied (and the file deleted) once processed: the file holds
     # the same personal data as the records.
-    stored_path = models.CharField(max_length=500, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    area_path = models.CharField(max_length=255, blank=True, db_index=True)  # the uploader's area: scoping
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    phase = models.CharField(max_length=12, choices=Phase.choices, default="", blank=True)
-    rows_total = models.PositiveIntegerField(default=0)  # an estimate while queued/running, exact when finished
-    rows_done = models.PositiveIntegerField(default=0)  # rows checked so far (progress)
-    rows_imported = models.PositiveIntegerField(default=0)
-    rows_rejected = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)
-    errors_truncated = models.BooleanField(default=False)  # more rows were rejected than `errors` lists
-    failure_code = models.CharField(max_length=50, blank=True)  # a whole-file problem (e.g. telecom_columns)
+    stored_path = models.CharField(max_length=500, blank=True, verbose_name=_("stored path"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("uploaded by")
+    )
+    # The uploader's area: scoping.
+    area_path = models.CharField(max_length=255, blank=True, db_index=True, verbose_name=_("area path"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True, verbose_name=_("status")
+    )
+    phase = models.CharField(max_length=12, choices=Phase.choices, default="", blank=True, verbose_name=_("phase"))
+    # An estimate while queued/running, exact when finished.
+    rows_total = models.PositiveIntegerField(default=0, verbose_name=_("rows in total"))
+    rows_done = models.PositiveIntegerField(default=0, verbose_name=_("rows checked"))  # rows checked so far (progress)
+    rows_imported = models.PositiveIntegerField(default=0, verbose_name=_("rows imported"))
+    rows_rejected = models.PositiveIntegerField(default=0, verbose_name=_("rows rejected"))
+    errors = models.JSONField(default=list, blank=True, verbose_name=_("row errors"))
+    # More rows were rejected than `errors` lists.
+    errors_truncated = models.BooleanField(default=False, verbose_name=_("error list truncated"))
+    # A whole-file problem (e.g. telecom_columns).
+    failure_code = models.CharField(max_length=50, blank=True, verbose_name=_("failure code"))
     # Bumped by every run of the task: a run that finds another number at write time gives way (see services).
-    attempt = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    attempt = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempt"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
+        verbose_name = _("telecom import")
+        verbose_name_plural = _("telecom imports")
         ordering = ["-created_at", "-id"]
         constraints = [
             # The same file once: a failed import does not count (the cell list may have been fixed since).
@@ -110,16 +124,22 @@ class TelecomImport(models.Model):
 class Cell(models.Model):
     """A cell (trạm phát sóng / ô) of an operator: where it is and how far it reaches."""
 
-    operator = models.CharField(max_length=20, choices=Operator.choices)
-    cell_id = models.CharField(max_length=64)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6)
-    radius_m = models.PositiveIntegerField()
-    area = models.ForeignKey("geo.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    source_import = models.ForeignKey(TelecomImport, null=True, on_delete=models.SET_NULL, related_name="cells")
-    updated_at = models.DateTimeField(auto_now=True)
+    operator = models.CharField(max_length=20, choices=Operator.choices, verbose_name=_("operator"))
+    cell_id = models.CharField(max_length=64, verbose_name=_("cell id"))
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, verbose_name=_("latitude"))
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, verbose_name=_("longitude"))
+    radius_m = models.PositiveIntegerField(verbose_name=_("radius (m)"))
+    area = models.ForeignKey(
+        "geo.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("area")
+    )
+    source_import = models.ForeignKey(
+        TelecomImport, null=True, on_delete=models.SET_NULL, related_name="cells", verbose_name=_("import")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("cell")
+        verbose_name_plural = _("cells")
         constraints = [models.UniqueConstraint(fields=["operator", "cell_id"], name="telecom_cell_unique")]
         # Neighbouring cells (TELECOM_NEIGHBOUR_CELL_M) are found in a latitude band first.
         indexes = [models.Index(fields=["latitude", "longitude"], name="telecom_cell_position")]
@@ -132,14 +152,18 @@ class SubscriberLocation(models.Model):
     """A phone seen in a cell from `start` to `end` (operator's record). Personal data: deleted after
     TELECOM_RETENTION_DAYS; read only by services that audit."""
 
-    operator = models.CharField(max_length=20, choices=Operator.choices)
-    phone = models.CharField(max_length=16)  # E.164
-    cell = models.ForeignKey(Cell, on_delete=models.PROTECT, related_name="+")
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    source_import = models.ForeignKey(TelecomImport, on_delete=models.CASCADE, related_name="locations")
+    operator = models.CharField(max_length=20, choices=Operator.choices, verbose_name=_("operator"))
+    phone = models.CharField(max_length=16, verbose_name=_("phone number"))  # E.164
+    cell = models.ForeignKey(Cell, on_delete=models.PROTECT, related_name="+", verbose_name=_("cell"))
+    start = models.DateTimeField(verbose_name=_("start"))
+    end = models.DateTimeField(verbose_name=_("end"))
+    source_import = models.ForeignKey(
+        TelecomImport, on_delete=models.CASCADE, related_name="locations", verbose_name=_("import")
+    )
 
     class Meta:
+        verbose_name = _("subscriber location record")
+        verbose_name_plural = _("subscriber location records")
         indexes = [
             # Tracing: who else was in this cell at this time.
             models.Index(fields=["cell", "start"], name="telecom_loc_cell_start"),
@@ -159,18 +183,28 @@ class TelecomTrace(models.Model):
     with the records after TELECOM_RETENTION_DAYS.
     """
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="telecom_traces")
-    run_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    phone = models.CharField(max_length=16)  # the case's phone, as traced
-    case_records = models.PositiveIntegerField(default=0)
-    candidate_records = models.PositiveIntegerField(default=0)  # others' records with enough overlap
-    people_found = models.PositiveIntegerField(default=0)
-    links_added = models.PositiveIntegerField(default=0)
-    links_existing = models.PositiveIntegerField(default=0)
-    unknown = models.JSONField(default=list, blank=True)
-    min_overlap_minutes = models.PositiveIntegerField()
-    neighbour_cell_m = models.PositiveIntegerField()
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.CASCADE,
+        related_name="telecom_traces",
+        verbose_name=pgettext_lazy("model", "case"),
+    )
+    run_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("run by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
+    phone = models.CharField(max_length=16, verbose_name=_("case's phone number"))  # the case's phone, as traced
+    case_records = models.PositiveIntegerField(default=0, verbose_name=_("records of the case's phone"))
+    # Others' records with enough overlap.
+    candidate_records = models.PositiveIntegerField(default=0, verbose_name=_("shared stays"))
+    people_found = models.PositiveIntegerField(default=0, verbose_name=_("people found"))
+    links_added = models.PositiveIntegerField(default=0, verbose_name=_("new F1 links"))
+    links_existing = models.PositiveIntegerField(default=0, verbose_name=_("F1 links already recorded"))
+    unknown = models.JSONField(default=list, blank=True, verbose_name=_("unknown subscribers"))
+    min_overlap_minutes = models.PositiveIntegerField(verbose_name=_("minimum overlap (minutes)"))
+    neighbour_cell_m = models.PositiveIntegerField(verbose_name=_("neighbouring cells within (m)"))
 
     class Meta:
+        verbose_name = _("telecom trace")
+        verbose_name_plural = _("telecom traces")
         ordering = ["-created_at", "-id"]

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TestingConfig(AppConfig):
     name = "phongdich.testing"
-    verbose_name = "Xét nghiệm"
+    verbose_name = _("Testing")
 
     def ready(self):
         from phongdich.certificates.sources import register_certificate_source

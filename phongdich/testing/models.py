@@ -9,6 +9,7 @@ scoped by it) and `person_path` (where the person lives; commune officials are s
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class TestType(models.TextChoices):
@@ -29,20 +30,22 @@ class TestingSite(models.Model):
         BOTH = "both", "Lấy mẫu và xét nghiệm"
 
     # Printed at the start of every barcode of the site: 2–4 capital letters or digits, unique.
-    code = models.CharField(max_length=4, unique=True)
-    name = models.CharField(max_length=200)
-    area = models.ForeignKey("geo.Area", on_delete=models.PROTECT, related_name="testing_sites")
-    area_path = models.CharField(max_length=255, db_index=True, editable=False)
-    address = models.CharField(max_length=255, blank=True)
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.BOTH)
+    code = models.CharField(max_length=4, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    area = models.ForeignKey("geo.Area", on_delete=models.PROTECT, related_name="testing_sites", verbose_name=_("area"))
+    area_path = models.CharField(max_length=255, db_index=True, editable=False, verbose_name=_("area path"))
+    address = models.CharField(max_length=255, blank=True, verbose_name=_("address"))
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.BOTH, verbose_name=_("kind"))
     # How many individual samples one pool may hold at this site: the lab's validated pooling factor
     # (docs/testing.md "Pooling"; the MoH pooling guidance leaves it to the lab and its kit).
-    pool_max_size = models.PositiveSmallIntegerField(default=10)
-    active = models.BooleanField(default=True)
+    pool_max_size = models.PositiveSmallIntegerField(default=10, verbose_name=_("maximum pool size"))
+    active = models.BooleanField(default=True, verbose_name=_("in service"))
     # The last sequence number used in a barcode of this site (samples and pools share it).
-    barcode_seq = models.PositiveBigIntegerField(default=0, editable=False)
+    barcode_seq = models.PositiveBigIntegerField(default=0, editable=False, verbose_name=_("last barcode number"))
 
     class Meta:
+        verbose_name = _("testing site")
+        verbose_name_plural = _("testing sites")
         ordering = ["area_path", "name"]
         constraints = [
             models.CheckConstraint(condition=Q(pool_max_size__gte=1), name="testing_site_pool_size_positive"),
@@ -61,17 +64,23 @@ class TestingSession(models.Model):
 
     __test__ = False
 
-    site = models.ForeignKey(TestingSite, on_delete=models.PROTECT, related_name="sessions")
-    date = models.DateField()
-    start_time = models.TimeField()
-    end_time = models.TimeField()
-    capacity = models.PositiveIntegerField()
-    test_type = models.CharField(max_length=10, choices=TestType.choices, default=TestType.PCR)
+    site = models.ForeignKey(
+        TestingSite, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("testing site")
+    )
+    date = models.DateField(verbose_name=_("date"))
+    start_time = models.TimeField(verbose_name=_("start time"))
+    end_time = models.TimeField(verbose_name=_("end time"))
+    capacity = models.PositiveIntegerField(verbose_name=_("capacity"))
+    test_type = models.CharField(
+        max_length=10, choices=TestType.choices, default=TestType.PCR, verbose_name=_("test type")
+    )
     # Active registrations, kept by the registration service under a row lock (a full session is refused).
-    registered_count = models.PositiveIntegerField(default=0, editable=False)
-    note = models.CharField(max_length=255, blank=True)
+    registered_count = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("number registered"))
+    note = models.CharField(max_length=255, blank=True, verbose_name=_("note"))
 
     class Meta:
+        verbose_name = _("testing session")
+        verbose_name_plural = _("testing sessions")
         ordering = ["date", "start_time", "id"]
         indexes = [models.Index(fields=["date", "site"], name="testing_session_day_idx")]
         constraints = [
@@ -108,19 +117,32 @@ class TestRegistration(models.Model):
         CITIZEN = "citizen", "Người dân tự đăng ký"
         OFFICIAL = "official", "Cán bộ đăng ký"
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="test_registrations")
-    session = models.ForeignKey(TestingSession, on_delete=models.PROTECT, related_name="registrations")
-    reason = models.CharField(max_length=12, choices=Reason.choices)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REGISTERED)
-    registered_via = models.CharField(max_length=10, choices=Via.choices)
-    registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="test_registrations", verbose_name=_("person")
     )
-    site_path = models.CharField(max_length=255)
-    person_path = models.CharField(max_length=255)
-    created_at = models.DateTimeField(auto_now_add=True)
+    session = models.ForeignKey(
+        TestingSession, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("testing session")
+    )
+    reason = models.CharField(max_length=12, choices=Reason.choices, verbose_name=_("reason"))
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.REGISTERED, verbose_name=_("status")
+    )
+    registered_via = models.CharField(max_length=10, choices=Via.choices, verbose_name=_("registered via"))
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+    site_path = models.CharField(max_length=255, verbose_name=_("site area path"))
+    person_path = models.CharField(max_length=255, verbose_name=_("home area path"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("test registration")
+        verbose_name_plural = _("test registrations")
         ordering = ["session", "created_at", "id"]
         indexes = [
             models.Index(fields=["site_path"], name="testing_reg_site_idx"),
@@ -146,17 +168,27 @@ class Pool(models.Model):
         OPEN = "open", "Đang gộp"
         RESULTED = "resulted", "Đã có kết quả"
 
-    barcode = models.CharField(max_length=16, unique=True)
-    site = models.ForeignKey(TestingSite, on_delete=models.PROTECT, related_name="pools")
-    site_path = models.CharField(max_length=255, db_index=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    size = models.PositiveSmallIntegerField(default=0)  # members, kept by the pooling service
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    barcode = models.CharField(max_length=16, unique=True, verbose_name=_("barcode"))
+    site = models.ForeignKey(
+        TestingSite, on_delete=models.PROTECT, related_name="pools", verbose_name=_("testing site")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    site_path = models.CharField(max_length=255, db_index=True, verbose_name=_("site area path"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, verbose_name=_("status"))
+    # Members, kept by the pooling service.
+    size = models.PositiveSmallIntegerField(default=0, verbose_name=_("number of samples"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("pool")
+        verbose_name_plural = _("pools")
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
@@ -172,23 +204,41 @@ class Sample(models.Model):
         RESULTED = "resulted", "Đã có kết quả"
         NEEDS_RETEST = "needs_retest", "Cần lấy mẫu lại"
 
-    barcode = models.CharField(max_length=16, unique=True)
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="samples")
-    registration = models.OneToOneField(
-        TestRegistration, null=True, blank=True, on_delete=models.SET_NULL, related_name="sample"
-    )  # None: a walk-in
-    site = models.ForeignKey(TestingSite, on_delete=models.PROTECT, related_name="samples")
-    test_type = models.CharField(max_length=10, choices=TestType.choices)
-    collected_at = models.DateTimeField()
-    collected_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    barcode = models.CharField(max_length=16, unique=True, verbose_name=_("barcode"))
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="samples", verbose_name=_("person")
     )
-    pool = models.ForeignKey(Pool, null=True, blank=True, on_delete=models.PROTECT, related_name="samples")
-    status = models.CharField(max_length=14, choices=Status.choices, default=Status.AWAITING)
-    site_path = models.CharField(max_length=255)
-    person_path = models.CharField(max_length=255)
+    registration = models.OneToOneField(
+        TestRegistration,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sample",
+        verbose_name=_("test registration"),
+    )  # None: a walk-in
+    site = models.ForeignKey(
+        TestingSite, on_delete=models.PROTECT, related_name="samples", verbose_name=_("testing site")
+    )
+    test_type = models.CharField(max_length=10, choices=TestType.choices, verbose_name=_("test type"))
+    collected_at = models.DateTimeField(verbose_name=_("collected at"))
+    collected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("collected by"),
+    )
+    pool = models.ForeignKey(
+        Pool, null=True, blank=True, on_delete=models.PROTECT, related_name="samples", verbose_name=_("pool")
+    )
+    status = models.CharField(max_length=14, choices=Status.choices, default=Status.AWAITING, verbose_name=_("status"))
+    site_path = models.CharField(max_length=255, verbose_name=_("site area path"))
+    person_path = models.CharField(max_length=255, verbose_name=_("home area path"))
 
     class Meta:
+        verbose_name = _("sample")
+        verbose_name_plural = _("samples")
         ordering = ["-collected_at", "-id"]
         indexes = [
             models.Index(fields=["site_path", "collected_at"], name="testing_sample_site_idx"),
@@ -215,30 +265,48 @@ class TestResult(models.Model):
         POSITIVE = "positive", "Dương tính"
         INVALID = "invalid", "Không xác định (mẫu lỗi)"
 
-    sample = models.ForeignKey(Sample, null=True, blank=True, on_delete=models.CASCADE, related_name="results")
-    pool = models.ForeignKey(Pool, null=True, blank=True, on_delete=models.CASCADE, related_name="results")
-    from_pool = models.ForeignKey(Pool, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    test_type = models.CharField(max_length=10, choices=TestType.choices)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    # Cycle threshold of an RT-PCR run (TESTING_CT_MAX); never for a rapid antigen test.
-    ct_value = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
-    # Rapid antigen test device (EU DCC value set "test-manf" id when known).
-    device = models.CharField(max_length=40, blank=True)
-    lab = models.ForeignKey(TestingSite, on_delete=models.PROTECT, related_name="results")
-    tested_at = models.DateTimeField()
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    sample = models.ForeignKey(
+        Sample, null=True, blank=True, on_delete=models.CASCADE, related_name="results", verbose_name=_("sample")
     )
-    entered_at = models.DateTimeField()
-    notified_at = models.DateTimeField(null=True, blank=True)
+    pool = models.ForeignKey(
+        Pool, null=True, blank=True, on_delete=models.CASCADE, related_name="results", verbose_name=_("pool")
+    )
+    from_pool = models.ForeignKey(
+        Pool, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("derived from pool")
+    )
+    test_type = models.CharField(max_length=10, choices=TestType.choices, verbose_name=_("test type"))
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, verbose_name=_("outcome"))
+    # Cycle threshold of an RT-PCR run (TESTING_CT_MAX); never for a rapid antigen test.
+    ct_value = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True, verbose_name=_("Ct value"))
+    # Rapid antigen test device (EU DCC value set "test-manf" id when known).
+    device = models.CharField(max_length=40, blank=True, verbose_name=_("rapid test device"))
+    lab = models.ForeignKey(TestingSite, on_delete=models.PROTECT, related_name="results", verbose_name=_("laboratory"))
+    tested_at = models.DateTimeField(verbose_name=_("tested at"))
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    entered_at = models.DateTimeField(verbose_name=_("entered at"))
+    notified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("notified at"))
     import_job = models.ForeignKey(
-        "ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="results"
+        "ImportJob",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="results",
+        verbose_name=_("lab sheet import"),
     )
     # Copies for scoping without joins (a pool result: the pool's site, no person).
-    site_path = models.CharField(max_length=255)
-    person_path = models.CharField(max_length=255, blank=True)
+    site_path = models.CharField(max_length=255, verbose_name=_("site area path"))
+    person_path = models.CharField(max_length=255, blank=True, verbose_name=_("home area path"))
 
     class Meta:
+        verbose_name = _("test result")
+        verbose_name_plural = _("test results")
         ordering = ["-tested_at", "-id"]
         indexes = [
             models.Index(fields=["site_path", "tested_at"], name="testing_result_site_idx"),
@@ -263,16 +331,20 @@ class TestResult(models.Model):
 class RetestItem(models.Model):
     """A sample of a positive pool: its person must give a new individual sample."""
 
-    sample = models.OneToOneField(Sample, on_delete=models.CASCADE, related_name="retest")
-    pool = models.ForeignKey(Pool, on_delete=models.CASCADE, related_name="retest_items")
-    site_path = models.CharField(max_length=255)
-    person_path = models.CharField(max_length=255)
-    created_at = models.DateTimeField()
+    sample = models.OneToOneField(Sample, on_delete=models.CASCADE, related_name="retest", verbose_name=_("sample"))
+    pool = models.ForeignKey(Pool, on_delete=models.CASCADE, related_name="retest_items", verbose_name=_("pool"))
+    site_path = models.CharField(max_length=255, verbose_name=_("site area path"))
+    person_path = models.CharField(max_length=255, verbose_name=_("home area path"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
     # Set when the person's new sample is collected (or an official closes the item).
-    done_at = models.DateTimeField(null=True, blank=True)
-    new_sample = models.ForeignKey(Sample, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    done_at = models.DateTimeField(null=True, blank=True, verbose_name=_("done at"))
+    new_sample = models.ForeignKey(
+        Sample, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("new sample")
+    )
 
     class Meta:
+        verbose_name = _("re-test list entry")
+        verbose_name_plural = _("re-test list entries")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["done_at", "site_path"], name="testing_retest_open_idx")]
 
@@ -286,35 +358,41 @@ class ImportJob(models.Model):
         DONE = "done", "Đã nhập"
         FAILED = "failed", "Có lỗi, không nhập gì"
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    filename = models.CharField(max_length=255)
-    content = models.BinaryField()  # the uploaded sheet, cleared once imported
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    rows_total = models.PositiveIntegerField(default=0)
-    rows_done = models.PositiveIntegerField(default=0)
-    rows_imported = models.PositiveIntegerField(default=0)
-    rows_rejected = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list)  # [{line, column, reason_vi, reason_en}]
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("uploaded by")
+    )
+    filename = models.CharField(max_length=255, verbose_name=_("file name"))
+    content = models.BinaryField(verbose_name=_("file content"))  # the uploaded sheet, cleared once imported
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, verbose_name=_("status"))
+    rows_total = models.PositiveIntegerField(default=0, verbose_name=_("rows in total"))
+    rows_done = models.PositiveIntegerField(default=0, verbose_name=_("rows checked"))
+    rows_imported = models.PositiveIntegerField(default=0, verbose_name=_("rows imported"))
+    rows_rejected = models.PositiveIntegerField(default=0, verbose_name=_("rows rejected"))
+    errors = models.JSONField(default=list, verbose_name=_("errors"))  # [{line, column, reason_vi, reason_en}]
     # Why a failed import failed: testing_sheet_invalid, testing_sheet_too_large or testing_sheet_rows_invalid.
-    error_code = models.CharField(max_length=40, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    error_code = models.CharField(max_length=40, blank=True, verbose_name=_("error code"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
+        verbose_name = _("lab sheet import")
+        verbose_name_plural = _("lab sheet imports")
         ordering = ["-created_at", "-id"]
 
 
 class LookupCode(models.Model):
     """A one-time code sent by SMS for the citizen look-up; only its keyed hash is stored."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+", verbose_name=_("person"))
     # The random id kept in the browser's session that asked for this code (the form never carries it).
-    challenge = models.CharField(max_length=64, unique=True)
-    code_hash = models.CharField(max_length=128)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=0)
-    used_at = models.DateTimeField(null=True, blank=True)
+    challenge = models.CharField(max_length=64, unique=True, verbose_name=_("challenge"))
+    code_hash = models.CharField(max_length=128, verbose_name=_("code hash"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("used at"))
 
     class Meta:
+        verbose_name = _("look-up code")
+        verbose_name_plural = _("look-up codes")
         indexes = [models.Index(fields=["expires_at"], name="testing_lookup_expiry_idx")]

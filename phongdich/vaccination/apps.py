@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class VaccinationConfig(AppConfig):
     name = "phongdich.vaccination"
-    verbose_name = "Tiêm chủng"
+    verbose_name = _("Vaccination")
 
     def ready(self):
         from phongdich.certificates.sources import register_certificate_source

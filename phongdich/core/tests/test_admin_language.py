@@ -1,0 +1,63 @@
+"""Officials work in Django's admin in Vietnamese: every app, model and field of the project that the admin shows
+has a Vietnamese name (and an English one at /en/admin/), and no model change is left without its migration."""
+
+import io
+
+import pytest
+from django.contrib import admin
+from django.core.management import call_command
+from django.db import models
+from django.utils import translation
+
+# Names that are the same word in both languages.
+SAME_IN_BOTH = {"email", "url", "nonce", "token", "hash", "ip", "qr", "sms", "json", "kid"}
+
+
+def _project_models():
+    return [model for model in admin.site._registry if model.__module__.startswith("phongdich.")]
+
+
+def _both(text) -> tuple[str, str]:
+    with translation.override("vi"):
+        vi = str(text)
+    with translation.override("en"):
+        en = str(text)
+    return vi, en
+
+
+@pytest.mark.django_db
+def test_no_model_change_is_left_without_its_migration():
+    out = io.StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
+
+
+def test_every_project_app_and_model_in_the_admin_has_a_vietnamese_name():
+    untranslated = []
+    for model in _project_models():
+        meta = model._meta
+        for what, text in [("app", meta.app_config.verbose_name), ("model", meta.verbose_name_plural)]:
+            vi, en = _both(text)
+            if vi == en and vi.lower() not in SAME_IN_BOTH:
+                untranslated.append(f"{meta.label} {what}: {vi}")
+    assert not untranslated, untranslated
+
+
+def test_every_field_the_admin_shows_has_a_vietnamese_name():
+    untranslated = []
+    for model in _project_models():
+        for field in model._meta.get_fields():
+            if not field.concrete or isinstance(field, models.AutoField) or field.auto_created:
+                continue
+            vi, en = _both(field.verbose_name)
+            if vi == en and vi.lower() not in SAME_IN_BOTH:
+                untranslated.append(f"{model._meta.label}.{field.name}: {vi}")
+    assert not untranslated, untranslated
+
+
+@pytest.mark.django_db
+def test_the_admin_index_reads_in_vietnamese_and_in_english(admin_client):
+    vi = admin_client.get("/admin/").content.decode()
+    en = admin_client.get("/en/admin/").content.decode()
+    assert "Người tiếp xúc" in vi and "Contacts" not in vi
+    assert "Contacts" in en and "Người tiếp xúc" not in en
