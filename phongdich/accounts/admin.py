@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Official
 
@@ -21,12 +22,12 @@ class UserWithOfficialAdmin(UserAdmin):
     list_display = [*UserAdmin.list_display, "official_role", "official_area"]
     list_select_related = ["official__area"]
 
-    @admin.display(description="Vai trò")
+    @admin.display(description=_("role"))
     def official_role(self, user):
         official = getattr(user, "official", None)
         return official.get_role_display() if official else ""
 
-    @admin.display(description="Địa bàn")
+    @admin.display(description=_("area"))
     def official_area(self, user):
         official = getattr(user, "official", None)
         return official.area if official else ""

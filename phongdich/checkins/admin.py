@@ -6,6 +6,7 @@ change list and detail reads like the API does.
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from phongdich.core.admin import AuditedReadOnlyAdmin
 
@@ -54,7 +55,7 @@ class ScannerDeviceAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Thu hồi thiết bị đã chọn / Revoke selected devices")
+    @admin.action(description=_("Revoke the selected devices"))
     def revoke(self, request, queryset):
         for device in queryset.select_related("venue"):
             services.scanner_device_revoke(device=device, actor=request.user)
