@@ -7,15 +7,15 @@ class Official(models.Model):
     """A user's role and the area it applies to. Users without one see no personal data."""
 
     class Role(models.TextChoices):
-        PROVINCE_ADMIN = "province_admin", "Quản trị tỉnh"
-        HEALTH_DEPT = "health_dept", "Sở Y tế / CDC"
-        AREA_OFFICIAL = "area_official", "Cán bộ địa bàn"
-        VENUE_MANAGER = "venue_manager", "Quản lý địa điểm"
-        VENUE_STAFF = "venue_staff", "Nhân viên kiểm soát"
+        PROVINCE_ADMIN = "province_admin", _("Province administrator")
+        HEALTH_DEPT = "health_dept", _("Department of Health / CDC")
+        AREA_OFFICIAL = "area_official", _("Area official")
+        VENUE_MANAGER = "venue_manager", _("Venue manager")
+        VENUE_STAFF = "venue_staff", _("Venue control staff")
         # Staff of a testing site or laboratory (testing app) and of a vaccination site (vaccination app):
         # they see the people registered at the sites of their area, not the rest of people's records.
-        LAB_STAFF = "lab_staff", "Nhân viên xét nghiệm"
-        VACCINATION_STAFF = "vaccination_staff", "Nhân viên tiêm chủng"
+        LAB_STAFF = "lab_staff", _("Laboratory staff")
+        VACCINATION_STAFF = "vaccination_staff", _("Vaccination staff")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="official", verbose_name=_("user account")

@@ -67,13 +67,13 @@ class Cluster(models.Model):
 
 class CaseTestType(models.TextChoices):
     PCR = "pcr", "RT-PCR"
-    ANTIGEN = "antigen", "Test nhanh kháng nguyên"
+    ANTIGEN = "antigen", _("Rapid antigen test")
 
 
 class CaseStatus(models.TextChoices):
-    UNDER_TREATMENT = "under_treatment", "Đang điều trị"
-    RECOVERED = "recovered", "Khỏi bệnh"
-    DIED = "died", "Tử vong"
+    UNDER_TREATMENT = "under_treatment", _("Under treatment")
+    RECOVERED = "recovered", _("Recovered")
+    DIED = "died", _("Died")
 
 
 class Case(models.Model):
@@ -149,11 +149,11 @@ class Case(models.Model):
 
 
 class ContactStatus(models.TextChoices):
-    CANDIDATE = "candidate", "Cần xác minh"
-    CONFIRMED = "confirmed", "Đã xác minh"
-    DISMISSED = "dismissed", "Đã loại"
-    QUARANTINED = "quarantined", "Đang cách ly"
-    RELEASED = "released", "Đã hết cách ly"
+    CANDIDATE = "candidate", _("Candidate")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DISMISSED = "dismissed", _("Dismissed")
+    QUARANTINED = "quarantined", _("In quarantine")
+    RELEASED = "released", _("Released")
 
 
 class Contact(models.Model):
@@ -228,18 +228,18 @@ class Contact(models.Model):
 
 
 class LinkSource(models.TextChoices):
-    CHECKIN = "checkin", "Quét mã QR tại địa điểm"
-    INTERVIEW = "interview", "Điều tra dịch tễ"
-    TELECOM = "telecom", "Dữ liệu nhà mạng"
+    CHECKIN = "checkin", _("QR check-in")
+    INTERVIEW = "interview", _("Interview")
+    TELECOM = "telecom", _("Telecom records")
 
 
 class LinkSetting(models.TextChoices):
-    HOUSEHOLD = "household", "Cùng hộ gia đình"
-    WORKPLACE = "workplace", "Nơi làm việc, học tập"
-    TRANSPORT = "transport", "Phương tiện giao thông"
-    VENUE = "venue", "Cùng địa điểm"
-    CELL = "cell", "Cùng trạm phát sóng"
-    OTHER = "other", "Khác"
+    HOUSEHOLD = "household", _("Household")
+    WORKPLACE = "workplace", _("Workplace or school")
+    TRANSPORT = "transport", _("Transport")
+    VENUE = "venue", _("Same venue")
+    CELL = "cell", _("Same mobile cell")
+    OTHER = "other", _("Other")
 
 
 class ContactLink(models.Model):
@@ -374,10 +374,10 @@ class TracingRun(models.Model):
     """One tracing job (one case interactively, or many in the background) and its progress."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Đang chờ"
-        RUNNING = "running", "Đang chạy"
-        DONE = "done", "Xong"
-        FAILED = "failed", "Lỗi"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", pgettext_lazy("tracing run status", "Done")
+        FAILED = "failed", pgettext_lazy("tracing run status", "Failed")
 
     cases = models.ManyToManyField(Case, related_name="tracing_runs", verbose_name=_("cases"))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, verbose_name=_("status"))

@@ -15,9 +15,9 @@ class Certificate(models.Model):
     """
 
     class Kind(models.TextChoices):
-        VACCINATION = "v", "Tiêm chủng"
-        TEST = "t", "Xét nghiệm"
-        RECOVERY = "r", "Khỏi bệnh"
+        VACCINATION = "v", _("Vaccination")
+        TEST = "t", _("Test")
+        RECOVERY = "r", _("Recovery")
 
     person = models.ForeignKey(
         "people.Person", on_delete=models.PROTECT, related_name="dcc_certificates", verbose_name=_("person")

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ScannerDevice(models.Model):
@@ -48,15 +49,15 @@ class CheckIn(models.Model):
     """
 
     class Source(models.TextChoices):
-        SELF_SCAN = "self_scan", "Người dân tự quét mã địa điểm"
-        STAFF_SCAN = "staff_scan", "Nhân viên quét mã cá nhân"
-        PAPER = "paper", "Tờ khai giấy"
-        OFFLINE_BATCH = "offline_batch", "Thiết bị gửi lại khi có mạng"
+        SELF_SCAN = "self_scan", _("Citizen scanned the venue's code")
+        STAFF_SCAN = "staff_scan", _("Staff scanned the personal code")
+        PAPER = "paper", pgettext_lazy("check-in source", "Paper form")
+        OFFLINE_BATCH = "offline_batch", _("Sent by a device once back online")
 
     class CheckoutKind(models.TextChoices):
-        PERSON = "person", "Người dân bấm ra về"
-        STAFF = "staff", "Nhân viên ghi nhận"
-        AUTO = "auto", "Tự động theo thời lượng"
+        PERSON = "person", _("Citizen tapped check-out")
+        STAFF = "staff", pgettext_lazy("check-out kind", "Recorded by staff")
+        AUTO = "auto", _("Automatic, after the usual stay")
 
     # Every index costs each check-in a write, and this is the hottest table. person and venue are covered
     # by the composite indexes below; code, device and recorded_by are only followed from a check-in, and

@@ -8,9 +8,9 @@ class PortOfEntry(models.Model):
     admin). Seeded by migration 0002 (sources cited there)."""
 
     class Kind(models.TextChoices):
-        AIRPORT = "airport", "Cảng hàng không"
-        LAND = "land", "Cửa khẩu đường bộ"
-        SEA = "sea", "Cảng biển"
+        AIRPORT = "airport", _("Airport")
+        LAND = "land", _("Land border gate")
+        SEA = "sea", _("Seaport")
 
     code = models.CharField(max_length=20, unique=True, verbose_name=_("code"))
     name_vi = models.CharField(max_length=150, verbose_name=_("name in Vietnamese"))
@@ -39,14 +39,14 @@ class Declaration(models.Model):
     """
 
     class Kind(models.TextChoices):
-        DOMESTIC = "domestic", "Khai báo toàn dân"
-        MOVEMENT = "movement", "Khai báo di chuyển nội địa"
-        ENTRY = "entry", "Khai báo y tế nhập cảnh (VHD)"
+        DOMESTIC = "domestic", _("Residents' declaration")
+        MOVEMENT = "movement", _("Domestic movement declaration")
+        ENTRY = "entry", _("Entry health declaration (VHD)")
 
     class Source(models.TextChoices):
-        ONLINE = "online", "Trực tuyến"
-        PAPER = "paper", "Tờ khai giấy do nhân viên nhập"
-        VENUE_INLINE = "venue_inline", "Khai báo ngắn khi vào điểm kiểm dịch"
+        ONLINE = "online", _("Online")
+        PAPER = "paper", _("Paper form entered by staff")
+        VENUE_INLINE = "venue_inline", _("Short declaration at a checkpoint entrance")
 
     person = models.ForeignKey(
         "people.Person", on_delete=models.CASCADE, related_name="declarations", verbose_name=_("person")

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class FollowUpTask(models.Model):
@@ -18,11 +19,11 @@ class FollowUpTask(models.Model):
     """
 
     class Status(models.TextChoices):
-        OPEN = "open", "Chưa liên hệ"
-        REACHED = "reached", "Đã liên hệ được"
-        REFERRED_TEST = "referred_test", "Đã chuyển xét nghiệm"
-        CLEARED = "cleared", "Đã kết thúc, không có nguy cơ"
-        UNREACHABLE = "unreachable", "Không liên hệ được"
+        OPEN = "open", _("Not contacted yet")
+        REACHED = "reached", _("Reached")
+        REFERRED_TEST = "referred_test", _("Referred for a test")
+        CLEARED = "cleared", _("Closed, no risk found")
+        UNREACHABLE = "unreachable", _("Could not be reached")
 
     # A task in these statuses is in the queue; the others are closed (closed_at is set).
     OPEN_STATUSES = (Status.OPEN, Status.REACHED)
@@ -93,10 +94,10 @@ class FollowUpCall(models.Model):
     """One call (or visit) an official made about a task, with its outcome."""
 
     class Outcome(models.TextChoices):
-        REACHED = "reached", "Đã liên hệ được"
-        REFERRED_TEST = "referred_test", "Chuyển xét nghiệm"
-        CLEARED = "cleared", "Không có nguy cơ, kết thúc"
-        COULD_NOT_REACH = "could_not_reach", "Không liên hệ được"
+        REACHED = "reached", _("Reached")
+        REFERRED_TEST = "referred_test", pgettext_lazy("call outcome", "Referred for a test")
+        CLEARED = "cleared", _("No risk found, closed")
+        COULD_NOT_REACH = "could_not_reach", _("Could not reach")
 
     task = models.ForeignKey(
         FollowUpTask, on_delete=models.CASCADE, related_name="calls", verbose_name=_("follow-up task")

@@ -11,10 +11,10 @@ class Area(models.Model):
     """
 
     class Kind(models.TextChoices):
-        PROVINCE = "province", "Tỉnh / Thành phố"
-        DISTRICT = "district", "Quận / Huyện"
-        COMMUNE = "commune", "Xã / Phường"
-        OTHER = "other", "Khác"
+        PROVINCE = "province", _("Province / City")
+        DISTRICT = "district", _("District")
+        COMMUNE = "commune", _("Commune / Ward")
+        OTHER = "other", _("Other")
 
     # official code (GSO/NSO list), unique among siblings
     code = models.CharField(verbose_name=_("code"), max_length=20)

@@ -45,9 +45,9 @@ class StatusCard(models.Model):
     """The latest status computed for a person (a cache: the rules and inputs are the truth)."""
 
     class Colour(models.TextChoices):
-        GREEN = "green", "Xanh"
-        YELLOW = "yellow", "Vàng"
-        RED = "red", "Đỏ"
+        GREEN = "green", _("Green")
+        YELLOW = "yellow", _("Yellow")
+        RED = "red", _("Red")
 
     person = models.OneToOneField(
         "people.Person", on_delete=models.CASCADE, related_name="status_card", verbose_name=_("person")

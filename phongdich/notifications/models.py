@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 class Message(models.Model):
     class Status(models.TextChoices):
-        QUEUED = "queued", "Chờ gửi"
-        SENT = "sent", "Đã gửi"
-        FAILED = "failed", "Gửi lỗi"
+        QUEUED = "queued", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Sending failed")
 
     # "otp", "test_result", "vaccination_invite", ...
     kind = models.CharField(max_length=40, db_index=True, verbose_name=_("kind"))

@@ -13,17 +13,17 @@ class Person(models.Model):
     """A citizen or visitor. Personal data: read it only through people.selectors, which audit."""
 
     class Gender(models.TextChoices):
-        MALE = "male", "Nam"
-        FEMALE = "female", "Nữ"
-        OTHER = "other", "Khác"
-        UNKNOWN = "", "Không rõ"
+        MALE = "male", _("Male")
+        FEMALE = "female", _("Female")
+        OTHER = "other", _("Other")
+        UNKNOWN = "", _("Not known")
 
     class CreatedVia(models.TextChoices):
-        SELF_CHECKIN = "self_checkin", "Tự quét mã tại địa điểm"
-        PAPER = "paper", "Tờ khai giấy do nhân viên nhập"
-        OFFICIAL = "official", "Cán bộ nhập"
-        IMPORT = "import", "Nhập từ tệp"
-        SELF_REGISTRATION = "self_registration", "Tự đăng ký"
+        SELF_CHECKIN = "self_checkin", _("Self check-in (scanned a venue's code)")
+        PAPER = "paper", _("Paper form entered by staff")
+        OFFICIAL = "official", _("Entered by an official")
+        IMPORT = "import", _("Imported from a file")
+        SELF_REGISTRATION = "self_registration", _("Self-registration")
 
     public_id = models.CharField(
         max_length=32,

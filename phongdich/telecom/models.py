@@ -31,23 +31,23 @@ class TelecomImport(models.Model):
     """
 
     class Kind(models.TextChoices):
-        CELLS = "cells", "Danh sách trạm phát sóng"
-        LOCATIONS = "locations", "Dữ liệu vị trí thuê bao"
+        CELLS = "cells", _("Cell tower list")
+        LOCATIONS = "locations", _("Subscriber location data")
 
     class Policy(models.TextChoices):
-        ALL_OR_NOTHING = "all_or_nothing", "Có dòng lỗi thì không nhập gì"
-        SKIP_BAD_ROWS = "skip_bad_rows", "Bỏ qua dòng lỗi, nhập các dòng đúng"
+        ALL_OR_NOTHING = "all_or_nothing", _("Import nothing if any row has an error")
+        SKIP_BAD_ROWS = "skip_bad_rows", _("Skip rows with errors, import the correct ones")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Đang chờ"
-        RUNNING = "running", "Đang xử lý"
-        DONE = "done", "Xong"
-        FAILED = "failed", "Không nhập"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Processing")
+        DONE = "done", pgettext_lazy("telecom import status", "Done")
+        FAILED = "failed", _("Not imported")
 
     class Phase(models.TextChoices):
         NONE = "", "—"
-        VALIDATING = "validating", "Đang kiểm tra"
-        WRITING = "writing", "Đang ghi"
+        VALIDATING = "validating", _("Checking")
+        WRITING = "writing", _("Writing")
 
     class Format(models.TextChoices):
         CSV = "csv", "CSV"

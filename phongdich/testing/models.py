@@ -16,7 +16,7 @@ class TestType(models.TextChoices):
     __test__ = False  # not a pytest test class
 
     PCR = "pcr", "RT-PCR"
-    ANTIGEN = "antigen", "Test nhanh kháng nguyên"
+    ANTIGEN = "antigen", _("Rapid antigen test")
 
 
 class TestingSite(models.Model):
@@ -25,9 +25,9 @@ class TestingSite(models.Model):
     __test__ = False
 
     class Kind(models.TextChoices):
-        SAMPLING = "sampling", "Điểm lấy mẫu"
-        LAB = "lab", "Phòng xét nghiệm"
-        BOTH = "both", "Lấy mẫu và xét nghiệm"
+        SAMPLING = "sampling", _("Sampling site")
+        LAB = "lab", _("Testing laboratory")
+        BOTH = "both", _("Sampling and testing")
 
     # Printed at the start of every barcode of the site: 2–4 capital letters or digits, unique.
     code = models.CharField(max_length=4, unique=True, verbose_name=_("code"))
@@ -102,20 +102,20 @@ class TestRegistration(models.Model):
     __test__ = False
 
     class Reason(models.TextChoices):
-        SYMPTOMS = "symptoms", "Có triệu chứng"
-        CONTACT = "contact", "Tiếp xúc với ca bệnh"
-        TRAVEL = "travel", "Đi lại, về từ vùng dịch"
-        SCREENING = "screening", "Xét nghiệm sàng lọc"
-        OTHER = "other", "Lý do khác"
+        SYMPTOMS = "symptoms", _("Has symptoms")
+        CONTACT = "contact", _("Contact with a case")
+        TRAVEL = "travel", _("Travel, back from an outbreak area")
+        SCREENING = "screening", _("Screening test")
+        OTHER = "other", _("Other reason")
 
     class Status(models.TextChoices):
-        REGISTERED = "registered", "Đã đăng ký"
-        SAMPLED = "sampled", "Đã lấy mẫu"
-        CANCELLED = "cancelled", "Đã hủy"
+        REGISTERED = "registered", _("Registered")
+        SAMPLED = "sampled", _("Sampled")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Via(models.TextChoices):
-        CITIZEN = "citizen", "Người dân tự đăng ký"
-        OFFICIAL = "official", "Cán bộ đăng ký"
+        CITIZEN = "citizen", _("Registered by the citizen")
+        OFFICIAL = "official", _("Registered by an official")
 
     person = models.ForeignKey(
         "people.Person", on_delete=models.CASCADE, related_name="test_registrations", verbose_name=_("person")
@@ -165,8 +165,8 @@ class Pool(models.Model):
     """Several individual swabs tested together by RT-PCR. Its members are the samples pointing to it."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Đang gộp"
-        RESULTED = "resulted", "Đã có kết quả"
+        OPEN = "open", _("Pooling")
+        RESULTED = "resulted", _("Has a result")
 
     barcode = models.CharField(max_length=16, unique=True, verbose_name=_("barcode"))
     site = models.ForeignKey(
@@ -199,10 +199,10 @@ class Sample(models.Model):
     """One swab from one person, labelled with a barcode: site code, sequence number, check character."""
 
     class Status(models.TextChoices):
-        AWAITING = "awaiting", "Chờ xét nghiệm"
-        IN_POOL = "in_pool", "Đã gộp mẫu"
-        RESULTED = "resulted", "Đã có kết quả"
-        NEEDS_RETEST = "needs_retest", "Cần lấy mẫu lại"
+        AWAITING = "awaiting", _("Awaiting test")
+        IN_POOL = "in_pool", _("In a pool")
+        RESULTED = "resulted", _("Has a result")
+        NEEDS_RETEST = "needs_retest", _("Needs a new sample")
 
     barcode = models.CharField(max_length=16, unique=True, verbose_name=_("barcode"))
     person = models.ForeignKey(
@@ -261,9 +261,9 @@ class TestResult(models.Model):
     __test__ = False
 
     class Outcome(models.TextChoices):
-        NEGATIVE = "negative", "Âm tính"
-        POSITIVE = "positive", "Dương tính"
-        INVALID = "invalid", "Không xác định (mẫu lỗi)"
+        NEGATIVE = "negative", _("Negative")
+        POSITIVE = "positive", _("Positive")
+        INVALID = "invalid", _("Invalid (sample error)")
 
     sample = models.ForeignKey(
         Sample, null=True, blank=True, on_delete=models.CASCADE, related_name="results", verbose_name=_("sample")
@@ -353,10 +353,10 @@ class ImportJob(models.Model):
     """One upload of a lab sheet, imported by a Celery task; the import page polls it for progress."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Chờ xử lý"
-        RUNNING = "running", "Đang nhập"
-        DONE = "done", "Đã nhập"
-        FAILED = "failed", "Có lỗi, không nhập gì"
+        QUEUED = "queued", _("Awaiting processing")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed, nothing imported")
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("uploaded by")

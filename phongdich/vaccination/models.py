@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PriorityGroup(models.Model):
@@ -166,21 +167,21 @@ class VaccinationRegistration(models.Model):
     """A person's wish to get the next dose; it holds a slot once invited or booked."""
 
     class Status(models.TextChoices):
-        REGISTERED = "registered", "Đã đăng ký"
-        INVITED = "invited", "Đã mời"
-        BOOKED = "booked", "Đã đặt lịch"
-        CHECKED_IN = "checked_in", "Đã đến điểm tiêm"
-        VACCINATED = "vaccinated", "Đã tiêm"
-        CANCELLED = "cancelled", "Đã hủy"
+        REGISTERED = "registered", pgettext_lazy("vaccination registration status", "Registered")
+        INVITED = "invited", pgettext_lazy("vaccination registration status", "Invited")
+        BOOKED = "booked", pgettext_lazy("vaccination registration status", "Booked")
+        CHECKED_IN = "checked_in", pgettext_lazy("vaccination registration status", "Arrived at the vaccination site")
+        VACCINATED = "vaccinated", pgettext_lazy("vaccination registration status", "Vaccinated")
+        CANCELLED = "cancelled", pgettext_lazy("vaccination registration status", "Cancelled")
 
     # Statuses that hold a slot (and count in its booked_count), and those still waiting for a dose.
     HOLDING = (Status.INVITED, Status.BOOKED, Status.CHECKED_IN)
     ACTIVE = (Status.REGISTERED, Status.INVITED, Status.BOOKED, Status.CHECKED_IN)
 
     class Via(models.TextChoices):
-        CITIZEN = "citizen", "Người dân tự đăng ký"
-        OFFICIAL = "official", "Cán bộ đăng ký"
-        FOLLOW_ON = "follow_on", "Mũi tiếp theo (tự động)"
+        CITIZEN = "citizen", _("Registered by the citizen")
+        OFFICIAL = "official", _("Registered by an official")
+        FOLLOW_ON = "follow_on", _("Next dose (automatic)")
 
     person = models.ForeignKey(
         "people.Person", on_delete=models.CASCADE, related_name="vaccination_registrations", verbose_name=_("person")
@@ -369,14 +370,14 @@ class Reaction(models.Model):
     """A reaction after a dose (AEFI). Severity: our categories, docs/vaccination.md "Reactions"."""
 
     class Severity(models.TextChoices):
-        MILD = "mild", "Nhẹ"
-        MODERATE = "moderate", "Vừa"
-        SEVERE = "severe", "Nặng"
-        SERIOUS = "serious", "Nghiêm trọng (tai biến nặng)"
+        MILD = "mild", pgettext_lazy("reaction severity", "Mild")
+        MODERATE = "moderate", pgettext_lazy("reaction severity", "Moderate")
+        SEVERE = "severe", pgettext_lazy("reaction severity", "Severe")
+        SERIOUS = "serious", pgettext_lazy("reaction severity", "Serious (severe adverse event)")
 
     class Via(models.TextChoices):
-        CITIZEN = "citizen", "Người dân báo"
-        STAFF = "staff", "Nhân viên y tế ghi"
+        CITIZEN = "citizen", _("Reported by the citizen")
+        STAFF = "staff", _("Recorded by health staff")
 
     dose = models.ForeignKey(Dose, on_delete=models.CASCADE, related_name="reactions", verbose_name=_("vaccine dose"))
     onset_at = models.DateTimeField(verbose_name=_("onset at"))

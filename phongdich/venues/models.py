@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # The venue rule "a declaration made within the last N hours is required before check-in" (issue 3, item 3) is
 # bounded by the 14 days the declaration's questions look back over (RULES.md §6: "Trong vòng 14 ngày qua").
@@ -38,15 +39,15 @@ class VenueType(models.Model):
 
 class Venue(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Chờ xác minh"
-        VERIFIED = "verified", "Đã xác minh"
-        REJECTED = "rejected", "Bị từ chối"
-        SUSPENDED = "suspended", "Tạm dừng"
+        PENDING = "pending", pgettext_lazy("venue status", "Pending verification")
+        VERIFIED = "verified", pgettext_lazy("venue status", "Verified")
+        REJECTED = "rejected", pgettext_lazy("venue status", "Rejected")
+        SUSPENDED = "suspended", pgettext_lazy("venue status", "Suspended")
 
     class RegisteredVia(models.TextChoices):
-        PUBLIC_FORM = "public_form", "Đăng ký trực tuyến"
-        OFFICIAL = "official", "Cán bộ nhập"
-        IMPORT = "import", "Nhập từ tệp"
+        PUBLIC_FORM = "public_form", _("Registered online")
+        OFFICIAL = "official", _("Entered by an official")
+        IMPORT = "import", _("Imported from a file")
 
     name = models.CharField(verbose_name=_("name"), max_length=200)
     name_folded = models.CharField(
@@ -111,8 +112,8 @@ class VenueMembership(models.Model):
     """Who manages a venue or works its entrances (control staff)."""
 
     class Role(models.TextChoices):
-        MANAGER = "manager", "Quản lý"
-        STAFF = "staff", "Nhân viên kiểm soát"
+        MANAGER = "manager", pgettext_lazy("venue role", "Manager")
+        STAFF = "staff", pgettext_lazy("venue role", "Control staff")
 
     venue = models.ForeignKey(Venue, verbose_name=_("venue"), on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(

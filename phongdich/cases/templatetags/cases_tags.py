@@ -1,5 +1,6 @@
-"""Template helpers of the cases pages: labels in the page's language (the models' choices are Vietnamese, for
-the admin and exports), and the F0/F1 card of the statistics dashboard:
+"""Template helpers of the cases pages: labels in the page's language (the same words as the models' choices, which
+the admin and exports use, but for the tracing runs' "done" and "failed"), and the F0/F1 card of the statistics
+dashboard:
 `{% load cases_tags %}{% cases_area_card stats.area %}`."""
 
 from django import template

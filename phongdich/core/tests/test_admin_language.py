@@ -1,5 +1,6 @@
 """Officials work in Django's admin in Vietnamese: every app, model and field of the project that the admin shows
-has a Vietnamese name (and an English one at /en/admin/), and no model change is left without its migration."""
+has a Vietnamese name (and an English one at /en/admin/), no model change is left without its migration, and the
+models' choices (which forms show, on English pages too) have English labels."""
 
 import io
 
@@ -53,6 +54,24 @@ def test_every_field_the_admin_shows_has_a_vietnamese_name():
             if vi == en and vi.lower() not in SAME_IN_BOTH:
                 untranslated.append(f"{model._meta.label}.{field.name}: {vi}")
     assert not untranslated, untranslated
+
+
+def test_every_choice_label_of_the_project_reads_in_english_on_english_pages():
+    """A label written in Vietnamese in the model (as they all were until 2026-12-06) shows in Vietnamese on the
+    English test registration form, say: in English no label may hold a Vietnamese letter."""
+    from django.apps import apps
+
+    vietnamese = []
+    for model in apps.get_models():
+        if not model.__module__.startswith("phongdich."):
+            continue
+        for field in model._meta.get_fields():
+            for value, label in getattr(field, "flatchoices", None) or []:
+                with translation.override("en"):
+                    text = str(label)
+                if any(not char.isascii() and char.isalpha() for char in text):
+                    vietnamese.append(f"{model._meta.label}.{field.name}={value}: {text}")
+    assert not vietnamese, vietnamese
 
 
 @pytest.mark.django_db

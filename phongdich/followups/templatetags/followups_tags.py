@@ -46,7 +46,7 @@ def followup_queue_card(context, area=None):
     return {"queue_stats": stats, "area": area}
 
 
-# Labels in the page's language (the models' choices are Vietnamese, for the admin and exports).
+# Labels in the page's language, the pages' own words (the models' choices are worded for the admin).
 _STATUS_LABELS = {
     "open": gettext_lazy("Not contacted yet"),
     "reached": gettext_lazy("Reached"),
