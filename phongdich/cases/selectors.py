@@ -21,6 +21,7 @@ from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
+from phongdich.core.ids import MAX_ID, id_or_none
 from phongdich.core.scoping import NOTHING, scope_q, viewer_area_path
 from phongdich.core.text import fold
 from phongdich.geo.models import Area
@@ -30,7 +31,6 @@ from . import errors
 from .models import Case, Cluster, Contact, ContactLink, ExposureNotice, TracingRun
 from .services import CONTACTS_STATUS_MAX
 
-MAX_ID = 2**63 - 1
 # Contacts still to be handled: on the work list and counted as F1 on the map.
 OPEN_CONTACT_STATUSES = (Contact.Status.CANDIDATE, Contact.Status.CONFIRMED, Contact.Status.QUARANTINED)
 # "quarantine_over": in quarantine with its end reached (today or before), to be released; the commune ticks them
@@ -152,8 +152,8 @@ def case_find_for_source(*, viewer, value) -> Case | None:
         return None
     cases = Case.objects.filter(cases_visible_q(viewer))
     case = cases.filter(number=value.upper()).first()
-    if case is None and value.isdigit() and int(value) <= MAX_ID:
-        case = cases.filter(pk=int(value)).first()
+    if case is None and (case_id := id_or_none(value)):
+        case = cases.filter(pk=case_id).first()
     if case is None:
         raise ApplicationError(errors.CASE_SOURCE_INVALID, extra={"field": "infected_by", "value": value[:40]})
     return case

@@ -23,6 +23,7 @@ from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import export_start
+from phongdich.core.ids import id_or_none
 from phongdich.core.redirects import safe_next
 from phongdich.core.scoping import viewer_area_path
 from phongdich.geo.models import Area
@@ -118,8 +119,8 @@ def trace_batch(request):
     """Trace the selected cases in the background (cases.tasks); then the run's progress page."""
     try:
         _require_people_role(request)
-        ids = [value for value in request.POST.getlist("case") if value.isdigit()][:1000]
-        cases = list(Case.objects.filter(selectors.cases_visible_q(request.user), pk__in=[int(i) for i in ids]))
+        ids = [case_id for value in request.POST.getlist("case") if (case_id := id_or_none(value))][:1000]
+        cases = list(Case.objects.filter(selectors.cases_visible_q(request.user), pk__in=ids))
     except ApplicationError as exc:
         return _error(request, exc)
     if not cases:
@@ -272,7 +273,7 @@ def _page_query(request, name: str, page, *, previous: bool) -> str:
 def _case_page(request, case_id, *, edit_form=None, interview_form=None, status_form=None, status=200):
     viewer, ip = request.user, client_ip(request)
     case = selectors.case_get(viewer=viewer, case_id=case_id, ip=ip)
-    pages = {int(key[1:]): value for key, value in request.GET.items() if key[:1] == "p" and key[1:].isdigit()}
+    pages = {level: value for key, value in request.GET.items() if key[:1] == "p" and (level := id_or_none(key[1:]))}
     levels = selectors.case_contact_levels(viewer=viewer, case=case, pages=pages)
     presences = selectors.case_presences(viewer=viewer, case=case)
     if edit_form is None:
@@ -753,10 +754,10 @@ def exposures(request):
     """/cases/exposures/: the published exposure notices of the last days (venue, address, area, times), newest
     first, by area and place name, a page at a time. Public: no person, no case number."""
     areas = selectors.exposure_notice_areas()
-    asked = request.GET.get("area", "")
-    if asked.isdigit() and int(asked) not in {area.pk for area, _count in areas}:
+    asked = id_or_none(request.GET.get("area"))
+    if asked and asked not in {area.pk for area, _count in areas}:
         # A shared link to an area whose notices have all ended: the area stays chosen, the list is empty.
-        areas += [(area, 0) for area in Area.objects.filter(pk=int(asked)).select_related("parent")]
+        areas += [(area, 0) for area in Area.objects.filter(pk=asked).select_related("parent")]
     form = forms.ExposureFilterForm(request.GET or None, areas=areas)
     notices = selectors.exposure_notices_public().none()
     if form.is_bound and not form.is_valid():

@@ -16,10 +16,10 @@ from phongdich.core import errors as core_errors
 from phongdich.core.api import error_responses
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
+from phongdich.core.ids import MAX_ID
 
 from . import errors, selectors, services
 
-MAX_ID = 2**63 - 1
 # A refusal before the COSE message could be read means the text is not an EU DCC at all: the request is
 # wrong (4xx). Any later refusal is the verifier's answer about a certificate (200, valid false).
 MALFORMED_REASONS = ("empty_input", "bad_prefix", "bad_base45", "bad_zlib", "bad_cbor", "bad_cose")

@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 from phongdich.core import errors as core_errors
 from phongdich.core.api import JsonOnlyNegotiation, error_responses, idempotency_key_of, idempotent
 from phongdich.core.errors import ApplicationError
+from phongdich.core.ids import MAX_ID
 from phongdich.core.models import IdempotencyKey
 
 from . import selectors, services
@@ -40,7 +41,6 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 _PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,32}\Z")
 # Ids beyond a 64-bit integer would make the database (or SQLite's driver) fail: they are not found.
-MAX_ID = 2**63 - 1
 
 
 def _id_or_404(value: int) -> int:

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from phongdich.core.audit import audit_record, client_ip
+from phongdich.core.ids import id_or_none
 
 from .models import Person
 from .selectors import people_visible_q
@@ -22,7 +23,8 @@ class PersonAdmin(admin.ModelAdmin):
         return queryset.filter(people_visible_q(request.user))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        person = self.get_queryset(request).filter(pk=object_id).first() if str(object_id).isdigit() else None
+        person_id = id_or_none(object_id)
+        person = self.get_queryset(request).filter(pk=person_id).first() if person_id else None
         if person is not None:
             audit_record(
                 actor=request.user,

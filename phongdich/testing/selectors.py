@@ -59,13 +59,17 @@ def _int_or_404(value) -> int:
 
 
 def sessions_open(*, today: dt.date | None = None, days: int = 14, site_id=None) -> QuerySet[TestingSession]:
-    """Sessions from today on (for `days` days) at active sites, soonest first: what a citizen may book."""
+    """Sessions from today on (for `days` days) at active sites, soonest first: what a citizen may book; at one
+    site when `site_id` is given (as typed in a query string: anything but an id selects nothing)."""
     today = today or timezone.localdate()
     sessions = TestingSession.objects.filter(
         site__active=True, date__gte=today, date__lt=today + dt.timedelta(days=days)
     ).select_related("site__area")
-    if site_id:
-        sessions = sessions.filter(site_id=site_id)
+    if site_id not in (None, ""):
+        try:
+            sessions = sessions.filter(site_id=_int_or_404(site_id))
+        except ApplicationError:
+            return sessions.none()  # "abc" or a number past any id: no site has it
     return sessions.order_by("date", "start_time", "site__name", "id")
 
 

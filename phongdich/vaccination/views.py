@@ -22,6 +22,7 @@ from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import xlsx_response
+from phongdich.core.ids import id_or_none
 from phongdich.people.citizen import citizen_verified_person
 
 from . import selectors, services
@@ -300,7 +301,7 @@ def checkin(request):
             error, status = exc.as_dict(), exc.status
     context = {
         "sites": sites,
-        "site_id": int(site_id) if str(site_id).isdigit() else None,
+        "site_id": id_or_none(site_id),
         "registration": registration,
         "error": error,
     }

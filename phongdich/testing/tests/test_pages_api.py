@@ -89,6 +89,11 @@ def test_api_registration_full_session_409_and_idempotent_replay(client, session
     assert full.json()["message_en"].startswith("This testing session is full")
     sessions = client.get("/api/v1/testing/sessions/").json()
     assert sessions[0]["places_left"] == 0 and "full_name" not in sessions[0]
+    # One site's sessions; an id that cannot be a site's (a typo, a number past any id: a 500 once) selects none.
+    assert [row["id"] for row in client.get(f"/api/v1/testing/sessions/?site={session.site_id}").json()] == [session.pk]
+    for other in (session.site_id + 1, "abc", "2511645654305077073018880", "-1"):
+        response = client.get("/api/v1/testing/sessions/", {"site": other})
+        assert response.status_code == 200 and response.json() == []
 
 
 def test_session_day_list_collect_and_labels(client, lab, session, person):
