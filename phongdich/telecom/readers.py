@@ -147,6 +147,8 @@ class Table:
             header = next(reader)
         except StopIteration:
             raise ApplicationError(errors.FILE_EMPTY) from None
+        except csv.Error as exc:  # a bare carriage return in the header line, say: not a CSV we can read
+            raise ApplicationError(errors.FILE_TYPE, extra={"line": 1, "detail": str(exc)[:200]}) from None
 
         def rows():
             while True:
