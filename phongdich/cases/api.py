@@ -4,7 +4,6 @@ scoping and audit are in selectors, rules and writes in services (docs/cases.md 
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -14,6 +13,7 @@ from phongdich.accounts.permissions import SeesPeople
 from phongdich.core.api import ERROR_RESPONSE, error_responses, idempotent
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
+from phongdich.core.pagination import ApiPages
 from phongdich.people.models import initials_of
 
 from . import errors, selectors, services
@@ -191,7 +191,7 @@ class CaseListCreateApi(APIView):
             date_from=dates.validated_data.get("date_from"),
             date_to=dates.validated_data.get("date_to"),
         )
-        paginator = LimitOffsetPagination()
+        paginator = ApiPages()
         page = paginator.paginate_queryset(cases, request, view=self)
         return paginator.get_paginated_response(CaseOutput(page, many=True).data)
 
@@ -338,7 +338,7 @@ class CaseContactsApi(APIView):
     def get(self, request, case_id: int):
         case = selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
         contacts = selectors.case_contacts(case=case, level=request.query_params.get("level"))
-        paginator = LimitOffsetPagination()
+        paginator = ApiPages()
         page = paginator.paginate_queryset(contacts, request, view=self)
         rows = selectors.case_contact_rows(viewer=request.user, case=case, contacts=page)
         return paginator.get_paginated_response(CaseContactOutput(rows, many=True).data)
@@ -516,7 +516,7 @@ class WorklistApi(APIView):
         contacts = selectors.contact_worklist(
             viewer=request.user, area=area, level=params.get("level") or None, status=params.get("status", "open")
         )
-        paginator = LimitOffsetPagination()
+        paginator = ApiPages()
         page = paginator.paginate_queryset(contacts, request, view=self)
         numbers = selectors.worklist_cases(page)
         for contact in page:
@@ -685,9 +685,8 @@ class ExposureNoticeListApi(APIView):
         end = serializers.DateTimeField()
         end_assumed = serializers.BooleanField(help_text="No check-out: the end is the venue type's buffer")
 
-    class Pages(LimitOffsetPagination):
+    class Pages(ApiPages):
         default_limit = 100
-        max_limit = 1000  # a public endpoint: a client pages through, it does not take everything at once
 
     @extend_schema(
         operation_id="exposures_list",

@@ -5,7 +5,6 @@ import datetime as dt
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -17,6 +16,7 @@ from phongdich.core.api import error_responses
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.ids import MAX_ID
+from phongdich.core.pagination import ApiPages
 
 from . import errors, selectors, services
 
@@ -235,7 +235,7 @@ class CertificateListApi(APIView):
         rows = selectors.certificate_list(
             viewer=request.user, kind=params.get("kind", ""), status=params.get("status", "")
         )
-        paginator = LimitOffsetPagination()
+        paginator = ApiPages()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(CertificateOutput(page, many=True).data)
 

@@ -15,7 +15,6 @@ from django.http import JsonResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -26,6 +25,7 @@ from phongdich.core.api import JsonOnlyNegotiation, error_responses, idempotency
 from phongdich.core.errors import ApplicationError
 from phongdich.core.ids import MAX_ID
 from phongdich.core.models import IdempotencyKey
+from phongdich.core.pagination import ApiPages
 
 from . import selectors, services
 from .auth import device_for_token
@@ -470,7 +470,7 @@ class CheckInListApi(APIView):
         start = selectors.day_start(values["date_from"]) if values.get("date_from") else None
         end = selectors.day_start(values["date_to"] + timedelta(days=1)) if values.get("date_to") else None
         qs = selectors.checkin_list(viewer=request.user, venue=venue, start=start, end=end)
-        paginator = LimitOffsetPagination()
+        paginator = ApiPages()
         page = paginator.paginate_queryset(qs, request, view=self)
         context = {"sees_people": selectors.viewer_sees_people(request.user)}
         return paginator.get_paginated_response(CheckInListOutput(page, many=True, context=context).data)

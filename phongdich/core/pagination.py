@@ -3,6 +3,7 @@
 from functools import cached_property
 
 from django.core.paginator import Paginator
+from rest_framework.pagination import LimitOffsetPagination
 
 
 def count_capped(rows, cap: int) -> int:
@@ -34,3 +35,11 @@ class CappedPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self._counted > self.cap
+
+
+class ApiPages(LimitOffsetPagination):
+    """Every list of the REST API: `?limit=&offset=`, 50 rows by default (REST_FRAMEWORK's PAGE_SIZE), at most
+    1,000 a page. Without a cap a client could ask for everything at once, and a limit past the database's
+    integer made the query fail (a 500 found by schemathesis, 2026-12-06); a larger limit is cut to the cap."""
+
+    max_limit = 1000

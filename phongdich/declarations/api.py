@@ -5,7 +5,6 @@ from django.utils import timezone, translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -16,6 +15,7 @@ from phongdich.core import errors as core_errors
 from phongdich.core.api import ERROR_RESPONSE, error_responses, idempotency_key_of, idempotent
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
+from phongdich.core.pagination import ApiPages
 from phongdich.people.models import Person
 from phongdich.people.selectors import people_visible_q
 
@@ -221,7 +221,7 @@ class DeclarationApi(APIView):
         if person is None:
             raise ApplicationError(core_errors.NOT_FOUND)
         declarations = declaration_history(viewer=request.user, person=person, ip=client_ip(request))
-        paginator = LimitOffsetPagination()
+        paginator = ApiPages()
         page = paginator.paginate_queryset(declarations, request, view=self)
         return paginator.get_paginated_response(DeclarationOutputSerializer(page, many=True).data)
 

@@ -3,7 +3,6 @@
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -12,6 +11,7 @@ from phongdich.core import errors as core_errors
 from phongdich.core.api import error_responses, idempotent
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
+from phongdich.core.pagination import ApiPages
 from phongdich.declarations import questions
 
 from . import selectors, services
@@ -160,7 +160,7 @@ class FollowUpListApi(APIView):
             area=area,
             now=now,
         )
-        paginator = LimitOffsetPagination()
+        paginator = ApiPages()
         page = paginator.paginate_queryset(tasks, request, view=self)
         return paginator.get_paginated_response(FollowUpTaskOutput(page, many=True, context={"now": now}).data)
 

@@ -2,7 +2,6 @@
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -11,6 +10,7 @@ from rest_framework.views import APIView
 from phongdich.accounts.permissions import SeesPeople
 from phongdich.core.api import ERROR_RESPONSE, error_responses
 from phongdich.core.audit import client_ip
+from phongdich.core.pagination import ApiPages
 
 from .personal_qr import personal_qr_public_keys
 from .selectors import person_get, person_list
@@ -62,7 +62,7 @@ class PersonListApi(APIView):
         filters = self.PersonListFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         people = person_list(viewer=request.user, q=filters.validated_data["q"], ip=client_ip(request))
-        paginator = LimitOffsetPagination()
+        paginator = ApiPages()
         page = paginator.paginate_queryset(people, request, view=self)
         return paginator.get_paginated_response(self.PersonListOutputSerializer(page, many=True).data)
 

@@ -2,7 +2,6 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,6 +9,7 @@ from rest_framework.views import APIView
 from phongdich.accounts.permissions import IsOfficial
 from phongdich.core.api import error_responses, idempotent
 from phongdich.core.audit import client_ip
+from phongdich.core.pagination import ApiPages
 
 from . import selectors, services
 from .models import Operator, TelecomImport
@@ -86,7 +86,7 @@ class TelecomImportListApi(APIView):
     )
     def get(self, request):
         imports = selectors.telecom_imports(viewer=request.user)
-        paginator = LimitOffsetPagination()
+        paginator = ApiPages()
         page = paginator.paginate_queryset(imports, request, view=self)
         return paginator.get_paginated_response(TelecomImportSummaryOutput(page, many=True).data)
 

@@ -5,7 +5,6 @@ The citizen look-up is a page only (/testing/lookup/): its proof lives in the br
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -17,6 +16,7 @@ from phongdich.core import errors as core_errors
 from phongdich.core.api import ERROR_RESPONSE, error_responses, idempotent
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
+from phongdich.core.pagination import ApiPages
 from phongdich.geo.models import Area
 
 from . import imports, selectors, services
@@ -314,7 +314,7 @@ class TestResultApi(APIView):
         filters.is_valid(raise_exception=True)
         values = dict(filters.validated_data)
         results = selectors.results_list(viewer=request.user, outcome=values.pop("result", ""), **values)
-        paginator = LimitOffsetPagination()
+        paginator = ApiPages()
         page = paginator.paginate_queryset(results, request, view=self)
         audit_record(
             actor=request.user, action="testing.results.listed", ip=client_ip(request), extra={"count": len(page)}

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from phongdich.accounts.permissions import IsOfficial
 from phongdich.core.api import error_responses, idempotent
 from phongdich.core.audit import client_ip
+from phongdich.core.pagination import ApiPages
 from phongdich.geo.models import Area
 
 from . import selectors, services
@@ -275,9 +276,7 @@ class RegistrationListApi(APIView):
             priority_group=group,
             area=selectors.area_in_scope(viewer=request.user, area_id=params.get("area")),
         )
-        from rest_framework.pagination import LimitOffsetPagination
-
-        paginator = LimitOffsetPagination()
+        paginator = ApiPages()
         page = paginator.paginate_queryset(registrations, request, view=self)
         return paginator.get_paginated_response(VaccinationRegistrationOutput(page, many=True).data)
 

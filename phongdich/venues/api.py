@@ -4,7 +4,6 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
@@ -14,6 +13,7 @@ from phongdich.core import errors as core_errors
 from phongdich.core.api import error_responses, idempotent
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
+from phongdich.core.pagination import ApiPages
 
 from . import errors, posters, selectors, services
 from .models import Venue
@@ -111,7 +111,7 @@ class VenueListApi(APIView):
         filters = self.VenueFilterInput(data=request.query_params)
         filters.is_valid(raise_exception=True)
         venues = selectors.venue_list(viewer=request.user, **filters.validated_data)
-        paginator = LimitOffsetPagination()
+        paginator = ApiPages()
         page = paginator.paginate_queryset(venues, request, view=self)
         return paginator.get_paginated_response(VenueOutput(page, many=True).data)
 

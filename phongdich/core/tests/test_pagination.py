@@ -1,9 +1,12 @@
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 
-from phongdich.core.pagination import CappedPaginator
+from phongdich.core.pagination import ApiPages, CappedPaginator
 
 
 @pytest.fixture
@@ -41,3 +44,23 @@ def test_the_count_is_one_bounded_unordered_query(users):
 def test_a_plain_list_is_capped_too():
     paginator = CappedPaginator(list(range(30)), 10, cap=25)
     assert (paginator.count, paginator.capped, paginator.num_pages) == (25, True, 3)
+
+
+@pytest.mark.parametrize("limit", ["9223372036854775808", "5000"])
+def test_an_api_page_cuts_a_huge_limit_to_its_cap(users, limit):
+    """The cap keeps a page at 1,000 rows, whatever the client asks."""
+    request = Request(APIRequestFactory().get("/", {"limit": limit}))
+    pages = ApiPages()
+    assert len(pages.paginate_queryset(users, request)) == 12 and pages.limit == 1000
+
+
+def test_the_uncapped_page_was_a_database_error(users):
+    """Why the cap: DRF's own paginator slices the rows with a limit past the database's integer, which the
+    database refuses (a 500 on every list of the API, found by schemathesis on 2026-12-06)."""
+    request = Request(APIRequestFactory().get("/", {"limit": "9223372036854775808"}))
+    with pytest.raises(DatabaseError):
+        LimitOffsetPagination().paginate_queryset(users, request)
+
+
+def test_every_api_list_uses_the_capped_pages(settings):
+    assert settings.REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] == "phongdich.core.pagination.ApiPages"
