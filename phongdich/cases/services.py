@@ -51,6 +51,14 @@ def case_window(
     return start, max(start, isolated_at)
 
 
+# How far before the positive sample an isolation or an interview's exposure may be dated: longer than the
+# longest infectious window (14 days, QĐ 3638, RULES.md §1) plus the longest quarantine an F1 served before
+# testing positive (21 days under CĐ 600/CĐ-BCĐ of 05/05/2021, RULES.md), with margin. Our choice: it stops
+# typing slips (1900 for 2021 emptied the infectious window and made an overlap of 964 million minutes; found
+# by schemathesis, 2026-12-06).
+EARLIEST_DAYS_BEFORE_SAMPLE = 60
+
+
 def _invalid_case(field: str, vi: str, en: str) -> ApplicationError:
     return ApplicationError(errors.INVALID_CASE, extra={"field": field}, vi=vi, en=en)
 
@@ -86,6 +94,12 @@ def _case_facts_check(
     if isolated_at > timezone.now() + dt.timedelta(minutes=5):  # a few minutes of clock skew
         raise _invalid_case(
             "isolated_at", "Thời điểm cách ly không thể ở tương lai.", "The isolation time cannot be in the future."
+        )
+    if timezone.localdate(isolated_at) < sample_date - dt.timedelta(days=EARLIEST_DAYS_BEFORE_SAMPLE):
+        raise _invalid_case(
+            "isolated_at",
+            f"Thời điểm cách ly quá sớm: không thể trước ngày lấy mẫu quá {EARLIEST_DAYS_BEFORE_SAMPLE} ngày.",
+            f"The isolation time is too early: at most {EARLIEST_DAYS_BEFORE_SAMPLE} days before the sample date.",
         )
     rule = window_rule_for(sample_date)
     if onset_date is not None and (onset_date - sample_date).days > rule.max_onset_after_sample_days:
@@ -583,9 +597,19 @@ def contact_interview_add(
             en="A case cannot be its own contact.",
         )
     now = timezone.now()
+    earliest = case.sample_date - dt.timedelta(days=EARLIEST_DAYS_BEFORE_SAMPLE)
     for name, value in (("exposure_start", exposure_start), ("exposure_end", exposure_end)):
         if value is not None and value > now + dt.timedelta(minutes=5):
             raise ApplicationError(errors.INVALID_CONTACT, extra={"field": name})
+        if value is not None and timezone.localdate(value) < earliest:
+            raise ApplicationError(
+                errors.INVALID_CONTACT,
+                extra={"field": name, "earliest": earliest.isoformat()},
+                vi=f"Thời điểm tiếp xúc quá sớm: không thể trước ngày lấy mẫu của ca bệnh quá "
+                f"{EARLIEST_DAYS_BEFORE_SAMPLE} ngày.",
+                en=f"The exposure is dated too early: at most {EARLIEST_DAYS_BEFORE_SAMPLE} days before the case's "
+                "sample date.",
+            )
     if exposure_start and exposure_end and exposure_end < exposure_start:
         raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "exposure_end"})
     overlap = None

@@ -34,6 +34,9 @@ def api_post(client, path, body, **headers):
         ({"sample_date": "2021-09-10", "source_exposure_date": "2021-09-12"}, "invalid_case", "source_exposure_date"),
         ({"sample_date": "2021-01-10"}, "no_window_rule", None),
         ({"infected_by": "BN-38-999999"}, "case_source_invalid", "infected_by"),
+        ({"infected_by": "¹"}, "case_source_invalid", "infected_by"),  # a digit int() refuses: a 500 once
+        # A typing slip (1900 for 2021) emptied the infectious window: a 500 once, then a wrong case.
+        ({"isolated_at": "1900-01-01T00:00:00Z"}, "invalid_case", "isolated_at"),
     ],
 )
 def test_bad_case_input_answers_4xx_with_both_languages_and_writes_nothing(
@@ -166,6 +169,23 @@ def test_an_interview_submitted_twice_adds_one_link(client, tree, kim_tan_offici
     assert ContactLink.objects.filter(source="interview").count() == 1
     bad = api_post(client, f"/api/v1/cases/{entered.pk}/contacts/", {**body, "setting": "cell", "nonce": "x" * 10})
     assert bad.status_code == 400
+
+
+def test_an_interview_exposure_dated_long_before_the_sample_is_refused(client, tree, kim_tan_official):
+    """1900 for 2021 gave an overlap of 964 million minutes (schemathesis, 2026-12-06); 60 days before is the limit."""
+    entered = case(kim_tan_official, person(tree["kim_tan"]))
+    client.force_login(kim_tan_official)
+    body = {"person": person(tree["kim_tan"], "Vợ").pk, "setting": "household", "nonce": "nonce-12345678"}
+    sample = dt.datetime.combine(entered.sample_date, dt.time(12), tzinfo=dt.UTC)
+    for field in ("exposure_start", "exposure_end"):
+        too_early = {field: "1900-01-01T00:00:00Z"}
+        response = api_post(client, f"/api/v1/cases/{entered.pk}/contacts/", {**body, **too_early})
+        assert response.status_code == 400
+        assert response.json()["extra"]["field"] == field and "60" in response.json()["message_en"]
+    assert not ContactLink.objects.exists()
+    start = (sample - dt.timedelta(days=59)).isoformat()
+    ok = api_post(client, f"/api/v1/cases/{entered.pk}/contacts/", {**body, "exposure_start": start})
+    assert ok.status_code == 201
 
 
 # --- Contact status ----------------------------------------------------------------------------------------------
