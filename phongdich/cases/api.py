@@ -2,7 +2,7 @@
 scoping and audit are in selectors, rules and writes in services (docs/cases.md lists the endpoints)."""
 
 from django.db import transaction
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -10,7 +10,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import SeesPeople
-from phongdich.core.api import ERROR_RESPONSE, error_responses, idempotent
+from phongdich.core.api import ERROR_RESPONSE, PAGE_PARAMETERS, api_page, error_responses, idempotent
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.pagination import ApiPages
@@ -171,12 +171,13 @@ class CaseListCreateApi(APIView):
         operation_id="cases_list",
         summary="Cases of your area, newest sample first",
         parameters=[
+            *PAGE_PARAMETERS,
             OpenApiParameter("status", str, required=False, enum=list(Case.Status.values)),
             OpenApiParameter("area", int, required=False),
             OpenApiParameter("date_from", str, required=False, description="YYYY-MM-DD (sample date)"),
             OpenApiParameter("date_to", str, required=False),
         ],
-        responses={200: CaseOutput(many=True), **ERRORS},
+        responses={200: api_page("CasePage", CaseOutput(many=True)), **ERRORS},
         tags=["cases"],
     )
     def get(self, request):
@@ -503,11 +504,12 @@ class WorklistApi(APIView):
         operation_id="contacts_worklist",
         summary="Contacts to call and quarantine in your area, by commune then name",
         parameters=[
+            *PAGE_PARAMETERS,
             OpenApiParameter("status", str, required=False, enum=list(selectors.WORKLIST_STATUS_FILTERS)),
             OpenApiParameter("level", int, required=False),
             OpenApiParameter("area", int, required=False),
         ],
-        responses={200: WorklistRowOutput(many=True), **ERRORS},
+        responses={200: api_page("WorklistPage", WorklistRowOutput(many=True)), **ERRORS},
         tags=["cases"],
     )
     def get(self, request):
@@ -698,15 +700,7 @@ class ExposureNoticeListApi(APIView):
             OpenApiParameter("offset", int, required=False),
         ],
         responses={
-            200: inline_serializer(
-                "ExposureNoticePage",
-                fields={
-                    "count": serializers.IntegerField(),
-                    "next": serializers.URLField(allow_null=True),
-                    "previous": serializers.URLField(allow_null=True),
-                    "results": ExposureNoticeOutput(many=True),
-                },
-            ),
+            200: api_page("ExposureNoticePage", ExposureNoticeOutput(many=True)),
             429: ERROR_RESPONSE,
         },
         tags=["cases"],

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import SeesPeople
 from phongdich.core import errors as core_errors
-from phongdich.core.api import error_responses
+from phongdich.core.api import PAGE_PARAMETERS, api_page, error_responses
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.ids import MAX_ID
@@ -224,10 +224,11 @@ class CertificateListApi(APIView):
         operation_id="certificates_list",
         summary="Certificates of your area, newest first",
         parameters=[
+            *PAGE_PARAMETERS,
             OpenApiParameter("kind", str, required=False, enum=["v", "t", "r"]),
             OpenApiParameter("status", str, required=False, enum=["valid", "revoked"]),
         ],
-        responses={200: CertificateOutput(many=True), **error_responses(401, 403)},
+        responses={200: api_page("CertificatePage", CertificateOutput(many=True)), **error_responses(401, 403)},
         tags=["certificates"],
     )
     def get(self, request):

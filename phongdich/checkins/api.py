@@ -21,7 +21,14 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from phongdich.core import errors as core_errors
-from phongdich.core.api import JsonOnlyNegotiation, error_responses, idempotency_key_of, idempotent
+from phongdich.core.api import (
+    PAGE_PARAMETERS,
+    JsonOnlyNegotiation,
+    api_page,
+    error_responses,
+    idempotency_key_of,
+    idempotent,
+)
 from phongdich.core.errors import ApplicationError
 from phongdich.core.ids import MAX_ID
 from phongdich.core.models import IdempotencyKey
@@ -70,7 +77,7 @@ class CheckInVenueOutput(serializers.Serializer):
 class CheckInOutput(serializers.Serializer):
     id = serializers.IntegerField()
     venue = CheckInVenueOutput()
-    entrance = serializers.CharField(source="code.label", default=None)
+    entrance = serializers.CharField(source="code.label", default=None, allow_null=True)
     checked_in_at = serializers.DateTimeField()
     received_at = serializers.DateTimeField()
     checked_out_at = serializers.DateTimeField(allow_null=True)
@@ -452,11 +459,12 @@ class CheckInListApi(APIView):
     @extend_schema(
         operation_id="checkins_list",
         parameters=[
+            *PAGE_PARAMETERS,
             OpenApiParameter("venue", int, required=False),
             OpenApiParameter("date_from", date, required=False, description="Local day, inclusive"),
             OpenApiParameter("date_to", date, required=False, description="Local day, inclusive"),
         ],
-        responses={200: CheckInListOutput(many=True), **ERRORS},
+        responses={200: api_page("CheckInPage", CheckInListOutput(many=True)), **ERRORS},
     )
     def get(self, request):
         filters = self.CheckInListFilter(data=request.query_params)

@@ -10,7 +10,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import exceptions as drf
 from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -170,3 +170,23 @@ ERROR_RESPONSE = OpenApiResponse(ErrorOutput, description="The error shape of do
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     """`responses=` entries for the error statuses an endpoint can answer."""
     return {status: ERROR_RESPONSE for status in statuses}
+
+
+def api_page(name: str, rows: serializers.Serializer):
+    """The documented shape of a list answered a page at a time (core.pagination.ApiPages): `rows` is the
+    item serializer with many=True."""
+    return inline_serializer(
+        name,
+        fields={
+            "count": serializers.IntegerField(help_text="Rows that match, on every page"),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": rows,
+        },
+    )
+
+
+PAGE_PARAMETERS = [
+    OpenApiParameter("limit", int, required=False, description="Rows a page: 50 by default, at most 1,000"),
+    OpenApiParameter("offset", int, required=False),
+]

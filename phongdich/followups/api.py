@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import SeesPeople
 from phongdich.core import errors as core_errors
-from phongdich.core.api import error_responses, idempotent
+from phongdich.core.api import PAGE_PARAMETERS, api_page, error_responses, idempotent
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.pagination import ApiPages
@@ -140,12 +140,13 @@ class FollowUpListApi(APIView):
             "`followup_invalid_filter`."
         ),
         parameters=[
+            *PAGE_PARAMETERS,
             OpenApiParameter("status", str, required=False, enum=list(selectors.STATUS_FILTERS)),
             OpenApiParameter("reason", str, required=False, enum=list(selectors.REASON_KINDS)),
             OpenApiParameter("age", str, required=False, enum=list(selectors.AGE_BAND_CODES)),
             OpenApiParameter("area", int, required=False),
         ],
-        responses={200: FollowUpTaskOutput(many=True), **ERRORS},
+        responses={200: api_page("FollowUpTaskPage", FollowUpTaskOutput(many=True)), **ERRORS},
         tags=["followups"],
     )
     def get(self, request):

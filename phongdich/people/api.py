@@ -1,6 +1,6 @@
 """People API for officials (roles that see people), scoped and audited through the selectors."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -8,7 +8,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import SeesPeople
-from phongdich.core.api import ERROR_RESPONSE, error_responses
+from phongdich.core.api import ERROR_RESPONSE, api_page, error_responses
 from phongdich.core.audit import client_ip
 from phongdich.core.pagination import ApiPages
 
@@ -45,15 +45,7 @@ class PersonListApi(APIView):
         operation_id="people_list",
         parameters=[PersonListFilterSerializer],
         responses={
-            200: inline_serializer(
-                "PersonPage",
-                fields={
-                    "count": serializers.IntegerField(),
-                    "next": serializers.URLField(allow_null=True),
-                    "previous": serializers.URLField(allow_null=True),
-                    "results": PersonListOutputSerializer(many=True),
-                },
-            ),
+            200: api_page("PersonPage", PersonListOutputSerializer(many=True)),
             **ERRORS,
         },
         summary="People in the caller's area (search is audited)",

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import IsOfficial
-from phongdich.core.api import error_responses, idempotent
+from phongdich.core.api import PAGE_PARAMETERS, api_page, error_responses, idempotent
 from phongdich.core.audit import client_ip
 from phongdich.core.pagination import ApiPages
 
@@ -81,7 +81,8 @@ class TelecomImportListApi(APIView):
     @extend_schema(
         operation_id="telecom_imports_list",
         summary="Imports of operators' files uploaded in your area, newest first",
-        responses={200: TelecomImportSummaryOutput(many=True), **ERRORS},
+        parameters=PAGE_PARAMETERS,
+        responses={200: api_page("TelecomImportPage", TelecomImportSummaryOutput(many=True)), **ERRORS},
         tags=["telecom"],
     )
     def get(self, request):

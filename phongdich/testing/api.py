@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, IsOfficial
 from phongdich.core import errors as core_errors
-from phongdich.core.api import ERROR_RESPONSE, error_responses, idempotent
+from phongdich.core.api import ERROR_RESPONSE, PAGE_PARAMETERS, api_page, error_responses, idempotent
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.pagination import ApiPages
@@ -304,8 +304,8 @@ class TestResultApi(APIView):
 
     @extend_schema(
         operation_id="testing_results_list",
-        parameters=[ResultFilter],
-        responses={200: ResultPersonOutput(many=True), **ERRORS},
+        parameters=[*PAGE_PARAMETERS, ResultFilter],
+        responses={200: api_page("TestResultPage", ResultPersonOutput(many=True)), **ERRORS},
         summary="Individual results of your area, newest first (audited)",
         tags=["testing"],
     )

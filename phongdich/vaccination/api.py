@@ -9,7 +9,7 @@ from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import IsOfficial
-from phongdich.core.api import error_responses, idempotent
+from phongdich.core.api import PAGE_PARAMETERS, api_page, error_responses, idempotent
 from phongdich.core.audit import client_ip
 from phongdich.core.pagination import ApiPages
 from phongdich.geo.models import Area
@@ -260,11 +260,12 @@ class RegistrationListApi(APIView):
         operation_id="vaccination_registrations_list",
         summary="Registrations of your area, by priority group then age (the invitation order)",
         parameters=[
+            *PAGE_PARAMETERS,
             OpenApiParameter("status", str, required=False, enum=[*VaccinationRegistration.Status.values, "all"]),
             OpenApiParameter("priority_group", str, required=False),
             OpenApiParameter("area", int, required=False),
         ],
-        responses={200: VaccinationRegistrationOutput(many=True), **ERRORS},
+        responses={200: api_page("VaccinationRegistrationPage", VaccinationRegistrationOutput(many=True)), **ERRORS},
         tags=TAGS,
     )
     def get(self, request):

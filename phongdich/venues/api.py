@@ -10,7 +10,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from phongdich.core import errors as core_errors
-from phongdich.core.api import error_responses, idempotent
+from phongdich.core.api import PAGE_PARAMETERS, api_page, error_responses, idempotent
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.pagination import ApiPages
@@ -103,8 +103,8 @@ class VenueListApi(APIView):
 
     @extend_schema(
         operation_id="venues_list",
-        parameters=[VenueFilterInput],
-        responses={200: VenueOutput(many=True), **ERRORS},
+        parameters=[*PAGE_PARAMETERS, VenueFilterInput],
+        responses={200: api_page("VenuePage", VenueOutput(many=True)), **ERRORS},
         summary="Venues the caller may see (officials: their area; managers and staff: their venues)",
     )
     def get(self, request):
