@@ -58,6 +58,9 @@ OFFICIALS = [
 # The login `phongdich serve` prints: the district official of seed 002's report.
 DEMO_LOGIN = "huyen.thachthanh"
 MANAGER_USERNAME = "quanly.chokimtan"
+# The system administrator of the Department of Health, for Django's admin (/admin/): a superuser, who sees
+# every area. The officials above are not staff: they work in the pages.
+ADMIN_USERNAME = "quantri"
 STAFF_USERNAME = "kiemsoat.chokimtan"
 
 FAMILY_NAMES = [
@@ -260,6 +263,9 @@ class _Builder:
             self.users[username] = user
         for username in (MANAGER_USERNAME, STAFF_USERNAME):
             self.users[username] = User.objects.create(username=username, password=hashed)
+        self.users[ADMIN_USERNAME] = User.objects.create(
+            username=ADMIN_USERNAME, password=hashed, is_staff=True, is_superuser=True, first_name="Quản trị hệ thống"
+        )
         self.district_official = self.users["huyen.thachthanh"]
 
     # --- venues ----------------------------------------------------------------------------------------
@@ -611,4 +617,4 @@ def demo_usernames() -> list[str]:
     from phongdich.vaccination.demo import STAFF_USERNAME as VACCINATION_STAFF_USERNAME
 
     officials = [username for username, *_ in OFFICIALS]
-    return officials + [MANAGER_USERNAME, STAFF_USERNAME, LAB_USERNAME, VACCINATION_STAFF_USERNAME]
+    return officials + [MANAGER_USERNAME, STAFF_USERNAME, LAB_USERNAME, VACCINATION_STAFF_USERNAME, ADMIN_USERNAME]

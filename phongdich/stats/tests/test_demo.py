@@ -32,6 +32,8 @@ def test_demo_reproduces_the_district_report_of_seed_002(django_user_model):
     for person in Person.objects.all()[:50]:
         assert normalise_phone(person.phone) == person.phone
         validate_citizen_id(person.citizen_id, birth_year=person.birth_year, gender=person.gender)
+    # The printed logins include one for Django's admin.
+    assert django_user_model.objects.get(username="quantri").is_superuser
     venues_before = Venue.objects.count()
     assert not demo_build(people=150, log=lambda text: None).built
     assert Venue.objects.count() == venues_before
