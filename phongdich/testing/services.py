@@ -299,6 +299,12 @@ def barcodes_reserve(*, site: TestingSite, count: int = 1) -> list[str]:
     return [barcode_make(locked.code, seq) for seq in range(first, first + count)]
 
 
+# No sample for SARS-CoV-2 can predate the virus: WHO's timeline of its COVID-19 response (who.int, "Listings of
+# WHO's response to COVID-19") starts with the cluster reported in Wuhan on 31 December 2019; the first of December
+# is our margin. A sample dated 1900 (a typing slip, found by schemathesis on 2026-12-06) was accepted before.
+SARS_COV_2_FIRST_REPORTED = dt.date(2019, 12, 1)
+
+
 @transaction.atomic
 def sample_collect(
     *,
@@ -318,6 +324,13 @@ def sample_collect(
     collected_at = collected_at or now
     if collected_at > now + dt.timedelta(seconds=settings.TESTING_CLOCK_SKEW_SECONDS):
         raise ApplicationError(errors.RESULT_TIME_INVALID, extra={"field": "collected_at"})
+    if timezone.localdate(collected_at) < SARS_COV_2_FIRST_REPORTED:
+        raise ApplicationError(
+            errors.RESULT_TIME_INVALID,
+            extra={"field": "collected_at", "earliest": SARS_COV_2_FIRST_REPORTED.isoformat()},
+            vi="Thời gian lấy mẫu không thể trước tháng 12/2019, khi SARS-CoV-2 được phát hiện.",
+            en="The sample cannot have been taken before December 2019, when SARS-CoV-2 was first reported.",
+        )
     if registration is not None:
         registration = (
             TestRegistration.objects.select_for_update().select_related("session", "person").get(pk=registration.pk)

@@ -40,6 +40,19 @@ def test_collecting_gives_unique_valid_barcodes_and_marks_the_registration(sessi
     assert caught.value.code == "testing_registration_not_open"
 
 
+def test_a_sample_dated_before_the_virus_is_refused(session, lab, person):
+    registration = registered(session, person)
+    for slip in (dt.datetime(1900, 1, 1, tzinfo=dt.UTC), dt.datetime(2019, 11, 30, 12, tzinfo=dt.UTC)):
+        with pytest.raises(ApplicationError) as caught:
+            sample_collect(actor=lab, site=session.site, registration=registration, collected_at=slip)
+        assert caught.value.code == "testing_result_time_invalid"
+        assert caught.value.as_dict()["extra"]["field"] == "collected_at"
+    assert not Sample.objects.exists()
+    taken = timezone.now() - dt.timedelta(hours=1)
+    sample = sample_collect(actor=lab, site=session.site, registration=registration, collected_at=taken)
+    assert sample.collected_at == taken
+
+
 def test_lab_staff_of_another_commune_cannot_collect_there(session, other_lab, person):
     with pytest.raises(ApplicationError) as caught:
         sample_collect(actor=other_lab, site=session.site, registration=registered(session, person))
