@@ -7,6 +7,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from phongdich.core.api import error_responses
 from phongdich.core.scoping import viewer_area_path
 
 from .selectors import area_stats, parse_date, stats_area_get
@@ -86,7 +87,7 @@ class AreaStatsApi(APIView):
             OpenApiParameter("date_from", OpenApiTypes.DATE, description="First day (YYYY-MM-DD)"),
             OpenApiParameter("date_to", OpenApiTypes.DATE, description="Last day (YYYY-MM-DD), included"),
         ],
-        responses={200: OutputSerializer},
+        responses={200: OutputSerializer, **error_responses(400, 401, 403, 404)},
         tags=["stats"],
     )
     def get(self, request, area_id: int):

@@ -12,8 +12,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from phongdich.core import errors as core_errors
+from phongdich.core.api import error_responses
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import xlsx_response
+from phongdich.core.ids import MAX_ID
 
 from .api import IsOfficial, StatsAreaSerializer
 from .charts import bar_chart
@@ -225,11 +227,11 @@ class AreaDeclarationStatsApi(APIView):
             OpenApiParameter("date_from", OpenApiTypes.DATE, description="First day (YYYY-MM-DD)"),
             OpenApiParameter("date_to", OpenApiTypes.DATE, description="Last day (YYYY-MM-DD), included"),
         ],
-        responses={200: OutputSerializer},
+        responses={200: OutputSerializer, **error_responses(400, 401, 403, 404)},
         tags=["stats"],
     )
     def get(self, request, area_id: int):
-        if area_id > 2**63 - 1:  # beyond a database integer: unknown, like any other missing area
+        if area_id > MAX_ID:  # beyond a database integer: unknown, like any other missing area
             raise ApplicationError(core_errors.NOT_FOUND)
         area = stats_area_get(viewer=request.user, area_id=area_id)
         stats = declaration_stats(
