@@ -80,16 +80,16 @@ class ExposureFilterForm(forms.Form):
 
     def __init__(self, *args, areas: list[tuple[Area, int]], **kwargs):
         super().__init__(*args, **kwargs)
-        provinces: dict = {}
+        groups: dict = {}  # parent -> (its communes' choices, their notices)
         for area, count in areas:
-            group = provinces.setdefault(area.parent, [])
-            group.append((area.pk, f"{area.name} ({count})"))
+            communes, total = groups.get(area.parent, ([], 0))
+            communes.append((area.pk, f"{area.name} ({count})"))
+            groups[area.parent] = (communes, total + count)
         choices: list = [("", _("All areas"))]
-        for parent, communes in provinces.items():
+        for parent, (communes, total) in groups.items():
             if parent is None:
                 choices += communes
             else:
-                total = sum(count for area, count in areas if area.parent == parent)
                 everywhere = _("All of %(area)s (%(count)s)") % {"area": parent.name, "count": total}
                 choices.append((parent.name, [(parent.pk, everywhere), *communes]))
         self.fields["area"].choices = choices

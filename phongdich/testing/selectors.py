@@ -18,6 +18,7 @@ from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
+from phongdich.core.ids import id_or_none
 from phongdich.core.scoping import NOTHING, scope_q
 
 from .models import ImportJob, Pool, RetestItem, Sample, TestingSession, TestingSite, TestRegistration, TestResult
@@ -66,10 +67,8 @@ def sessions_open(*, today: dt.date | None = None, days: int = 14, site_id=None)
         site__active=True, date__gte=today, date__lt=today + dt.timedelta(days=days)
     ).select_related("site__area")
     if site_id not in (None, ""):
-        try:
-            sessions = sessions.filter(site_id=_int_or_404(site_id))
-        except ApplicationError:
-            return sessions.none()  # "abc" or a number past any id: no site has it
+        site = id_or_none(site_id)  # "abc" or a number past any id: no site has it
+        sessions = sessions.filter(site_id=site) if site else sessions.none()
     return sessions.order_by("date", "start_time", "site__name", "id")
 
 

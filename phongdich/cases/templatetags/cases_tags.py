@@ -1,6 +1,5 @@
-"""Template helpers of the cases pages: labels in the page's language (the same words as the models' choices, which
-the admin and exports use, but for the tracing runs' "done" and "failed"), and the F0/F1 card of the statistics
-dashboard:
+"""Template helpers of the cases pages: labels in the page's language (the models' choices, but for the tracing
+runs' statuses), and the F0/F1 card of the statistics dashboard:
 `{% load cases_tags %}{% cases_area_card stats.area %}`."""
 
 from django import template
@@ -9,37 +8,19 @@ from django.utils.translation import gettext_lazy as _
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core.scoping import area_visible
 
+from ..models import CaseStatus, CaseTestType, ContactStatus, LinkSetting, LinkSource
 from ..selectors import area_counts_by_child
 
 register = template.Library()
 
 _LABELS = {
-    "case_status": {
-        "under_treatment": _("Under treatment"),
-        "recovered": _("Recovered"),
-        "died": _("Died"),
-    },
-    "contact_status": {
-        "candidate": _("Candidate"),
-        "confirmed": _("Confirmed"),
-        "dismissed": _("Dismissed"),
-        "quarantined": _("In quarantine"),
-        "released": _("Released"),
-    },
-    "source": {
-        "checkin": _("QR check-in"),
-        "interview": _("Interview"),
-        "telecom": _("Telecom records"),
-    },
-    "setting": {
-        "household": _("Household"),
-        "workplace": _("Workplace or school"),
-        "transport": _("Transport"),
-        "venue": _("Same venue"),
-        "cell": _("Same mobile cell"),
-        "other": _("Other"),
-    },
-    "test_type": {"pcr": "RT-PCR", "antigen": _("Rapid antigen test")},
+    "case_status": dict(CaseStatus.choices),
+    "contact_status": dict(ContactStatus.choices),
+    "source": dict(LinkSource.choices),
+    "setting": dict(LinkSetting.choices),
+    "test_type": dict(CaseTestType.choices),
+    # The run page's own words: the project catalogue says "Đã xong" and "Không thành công" where the model (and
+    # the admin) say "Xong" and "Lỗi".
     "run_status": {"queued": _("Queued"), "running": _("Running"), "done": _("Done"), "failed": _("Failed")},
 }
 # The buttons of the status actions on a contact.
