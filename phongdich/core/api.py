@@ -1,4 +1,4 @@
-"""API plumbing shared by every app: the error handler and Idempotency-Key support."""
+"""API plumbing shared by every app: the error handler, Idempotency-Key support and shared fields."""
 
 import functools
 import hashlib
@@ -10,7 +10,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field, inline_serializer
 from rest_framework import exceptions as drf
 from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -21,6 +21,20 @@ from .errors import ApplicationError
 from .models import IdempotencyKey
 
 logger = logging.getLogger(__name__)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$",
+        "example": "07:30",
+        "description": "Local time of day in Việt Nam (Asia/Ho_Chi_Minh), HH:MM or HH:MM:SS, without an offset.",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A time of day at a place (a session's opening hours). OpenAPI's `format: time` is RFC 3339's full-time,
+    which requires an offset that these wall-clock times don't have, so the schema gives the pattern instead."""
+
 
 _DRF_TO_CODE = [
     (drf.ParseError, errors.MALFORMED_JSON),

@@ -26,6 +26,8 @@ from .selectors import declaration_history
 from .services import MAX_FAMILY, declaration_submit_for_family
 
 ERRORS = error_responses(400, 401, 403, 404, 429)
+# A submission may also answer 422 idempotency_key_reused (core.api.idempotent).
+SUBMIT_ERRORS = error_responses(400, 401, 403, 404, 422, 429)
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     str,
@@ -157,7 +159,7 @@ class DeclarationApi(APIView):
         request=DeclarationInputSerializer,
         responses={
             201: inline_serializer("DeclarationCreatedList", {"declarations": DeclarationCreatedSerializer(many=True)}),
-            **ERRORS,
+            **SUBMIT_ERRORS,
         },
         parameters=[IDEMPOTENCY_KEY],
         summary="Submit a health declaration (domestic, movement or entry), for one or several family members",

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, IsOfficial
 from phongdich.core import errors as core_errors
-from phongdich.core.api import ERROR_RESPONSE, PAGE_PARAMETERS, api_page, error_responses, idempotent
+from phongdich.core.api import ERROR_RESPONSE, PAGE_PARAMETERS, LocalTimeField, api_page, error_responses, idempotent
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.pagination import ApiPages
@@ -46,8 +46,8 @@ class SessionOutput(serializers.Serializer):
     site_id = serializers.IntegerField()
     address = serializers.CharField(source="site.address")
     date = serializers.DateField()
-    start_time = serializers.TimeField()
-    end_time = serializers.TimeField()
+    start_time = LocalTimeField()
+    end_time = LocalTimeField()
     test_type = serializers.ChoiceField(choices=TestType.choices)
     capacity = serializers.IntegerField()
     places_left = serializers.IntegerField()

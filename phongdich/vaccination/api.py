@@ -9,7 +9,7 @@ from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import IsOfficial
-from phongdich.core.api import PAGE_PARAMETERS, api_page, error_responses, idempotent
+from phongdich.core.api import PAGE_PARAMETERS, LocalTimeField, api_page, error_responses, idempotent
 from phongdich.core.audit import client_ip
 from phongdich.core.pagination import ApiPages
 from phongdich.geo.models import Area
@@ -81,8 +81,8 @@ class VaccinationSiteOutput(serializers.Serializer):
 
 class VaccinationSlotOutput(serializers.Serializer):
     id = serializers.IntegerField()
-    starts_at = serializers.TimeField(format="%H:%M")
-    ends_at = serializers.TimeField(format="%H:%M")
+    starts_at = LocalTimeField(format="%H:%M")
+    ends_at = LocalTimeField(format="%H:%M")
     capacity = serializers.IntegerField()
     free = serializers.IntegerField()
 
@@ -327,8 +327,8 @@ class SessionCreateApi(APIView):
     permission_classes = [SessionRoles]
 
     class VaccinationSlotInput(serializers.Serializer):
-        starts_at = serializers.TimeField()
-        ends_at = serializers.TimeField()
+        starts_at = LocalTimeField()
+        ends_at = LocalTimeField()
         capacity = serializers.IntegerField(min_value=1)
 
     class VaccinationSessionInput(serializers.Serializer):

@@ -1,5 +1,6 @@
 """The OpenAPI schema is generated without a warning: every endpoint documented, no clashing component."""
 
+import yaml
 from django.core.management import call_command
 
 
@@ -11,3 +12,24 @@ def test_openapi_schema_has_no_warnings(tmp_path):
     # offset, not as plain arrays (schemathesis found the mismatch, 2026-12-06).
     for page in ("CasePage", "WorklistPage", "CheckInPage", "VenuePage", "TestResultPage", "ExposureNoticePage"):
         assert f"$ref: '#/components/schemas/{page}'" in text, page
+    # Opening hours are wall-clock times: RFC 3339's full-time (format: time) would require an offset.
+    assert "format: time" not in text and "Asia/Ho_Chi_Minh), HH:MM" in text
+
+
+def test_every_operation_documents_the_errors_it_can_answer(tmp_path):
+    """A client reads from the schema which errors to handle: a body can be refused (400), a path's object can be
+    missing (404), a retried key with another body is refused (422, core.api.idempotent)."""
+    call_command("spectacular", "--file", str(tmp_path / "schema.yaml"))
+    schema = yaml.safe_load((tmp_path / "schema.yaml").read_text())
+    missing = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            headers = {parameter["name"] for parameter in operation.get("parameters", [])}
+            if "Idempotency-Key" in headers and "422" not in codes:
+                missing.append((method, path, "422"))
+            if "requestBody" in operation and "400" not in codes:
+                missing.append((method, path, "400"))
+            if "{" in path and "404" not in codes:
+                missing.append((method, path, "404"))
+    assert missing == []
