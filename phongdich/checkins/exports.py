@@ -3,6 +3,7 @@ columns: names, years of birth and phones for officials who see people, initials
 selectors.viewer_sees_people)."""
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
@@ -83,4 +84,7 @@ def _rows(checkins, *, full: bool):
 
 
 def _yes_no(value) -> str:
-    return {True: "Có", False: "Không"}.get(value, "")
+    """In the requester's language, like the source column (core.exports builds the file under it)."""
+    if value is None:
+        return ""
+    return gettext("Yes") if value else gettext("No")

@@ -272,6 +272,18 @@ def test_exported_names_cannot_run_as_formulas(client, areas, venue, django_capt
     assert rows[1][5].startswith("'=")
 
 
+def test_exported_answers_are_in_the_requesters_language(client, areas, venue, django_capture_on_commit_callbacks):
+    checkin = visit(make_person(areas["commune_a"]), venue)
+    CheckIn.objects.filter(pk=checkin.pk).update(has_symptoms=True, had_contact=False)
+    client.force_login(make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"]))
+
+    _, in_vietnamese = download_export(client, "/checkins/export/", capture=django_capture_on_commit_callbacks)
+    _, in_english = download_export(client, "/en/checkins/export/", capture=django_capture_on_commit_callbacks)
+
+    assert list(in_vietnamese.active.iter_rows(values_only=True))[1][9:12] == ("Có", "Không", None)
+    assert list(in_english.active.iter_rows(values_only=True))[1][9:12] == ("Yes", "No", None)
+
+
 def test_list_filters_by_venue_and_day(client, areas, venue, django_capture_on_commit_callbacks):
     other = make_venue(areas["commune_a"], name="Siêu thị")
     today = visit(make_person(areas["commune_a"], name="Hôm Nay"), venue)
