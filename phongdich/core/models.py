@@ -1,6 +1,20 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+
+class NamedInBothLanguages:
+    """Reference data kept with `name_vi` and `name_en` (venue types, ports of entry, priority groups): `name`,
+    and so the admin's and forms' labels, follow the active language."""
+
+    @property
+    def name(self) -> str:
+        english = (get_language() or "vi")[:2] == "en"
+        return self.name_en if english and self.name_en else self.name_vi
+
+    def __str__(self):
+        return self.name
 
 
 class AuditLog(models.Model):

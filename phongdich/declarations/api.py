@@ -1,7 +1,7 @@
 """Declarations API: public submission (rate limited, Idempotency-Key), officials' scoped and audited reads, and
 the reference lists of the entry form (ports of entry, countries)."""
 
-from django.utils import timezone, translation
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -250,10 +250,7 @@ class PortOfEntryListApi(APIView):
         summary="Ports of entry (reference data officials edit)",
     )
     def get(self, request):
-        english = (translation.get_language() or "vi")[:2] != "vi"
         ports = list(PortOfEntry.objects.filter(active=True).order_by("kind", "name_vi"))
-        for port in ports:
-            port.name = port.name_en if english else port.name_vi
         return Response(self.PortOfEntryOutputSerializer(ports, many=True).data)
 
 

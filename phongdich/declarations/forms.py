@@ -202,9 +202,7 @@ class DeclarationForm(forms.Form):
 
     @staticmethod
     def _port_label(port: PortOfEntry) -> str:
-        from django.utils.translation import get_language
-
-        return port.name_en if (get_language() or "vi")[:2] != "vi" else port.name_vi
+        return port.name
 
     def clean_full_name(self):
         name = " ".join(self.cleaned_data["full_name"].split())

@@ -2,8 +2,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from phongdich.core.models import NamedInBothLanguages
 
-class PortOfEntry(models.Model):
+
+class PortOfEntry(NamedInBothLanguages, models.Model):
     """An international border gate: airport, land border gate or sea port (reference data officials edit in the
     admin). Seeded by migration 0002 (sources cited there)."""
 
@@ -25,9 +27,6 @@ class PortOfEntry(models.Model):
         ordering = ["kind", "name_vi"]
         verbose_name = _("port of entry")
         verbose_name_plural = _("ports of entry")
-
-    def __str__(self):
-        return self.name_vi
 
 
 class Declaration(models.Model):

@@ -24,8 +24,7 @@ class AreaField(forms.ModelChoiceField):
 
 def _group_choices():
     return [
-        (group.code, f"{group.order}. {group.name_vi}" if group.order < 99 else group.name_vi)
-        for group in priority_groups()
+        (group.code, f"{group.order}. {group.name}" if group.order < 99 else group.name) for group in priority_groups()
     ]
 
 

@@ -8,8 +8,10 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from phongdich.core.models import NamedInBothLanguages
 
-class PriorityGroup(models.Model):
+
+class PriorityGroup(NamedInBothLanguages, models.Model):
     """A priority group for vaccination (data migration 0002: Resolution 21/NQ-CP, 26/02/2021; editable)."""
 
     code = models.CharField(max_length=20, unique=True, verbose_name=_("code"))
@@ -27,7 +29,7 @@ class PriorityGroup(models.Model):
         ordering = ["order", "code"]
 
     def __str__(self):
-        return f"{self.order}. {self.name_vi}"
+        return f"{self.order}. {self.name}"
 
 
 class VaccineProduct(models.Model):

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from phongdich.core.models import NamedInBothLanguages
+
 # The venue rule "a declaration made within the last N hours is required before check-in" (issue 3, item 3) is
 # bounded by the 14 days the declaration's questions look back over (RULES.md §6: "Trong vòng 14 ngày qua").
 DECLARATION_REQUIRED_MAX_HOURS = 14 * 24
@@ -16,7 +18,7 @@ def new_code_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class VenueType(models.Model):
+class VenueType(NamedInBothLanguages, models.Model):
     """Kinds of "Điểm kiểm dịch" (seeds 001, 002, 004) with the stay after which a visit is closed."""
 
     code = models.CharField(verbose_name=_("code"), max_length=30, primary_key=True)
@@ -32,9 +34,6 @@ class VenueType(models.Model):
         verbose_name = _("venue type")
         verbose_name_plural = _("venue types")
         ordering = ["order", "code"]
-
-    def __str__(self):
-        return self.name_vi
 
 
 class Venue(models.Model):

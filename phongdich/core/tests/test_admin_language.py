@@ -80,3 +80,23 @@ def test_the_admin_index_reads_in_vietnamese_and_in_english(admin_client):
     en = admin_client.get("/en/admin/").content.decode()
     assert "Người tiếp xúc" in vi and "Contacts" not in vi
     assert "Contacts" in en and "Người tiếp xúc" not in en
+
+
+@pytest.mark.django_db
+def test_reference_data_is_named_in_the_pages_language(client):
+    """Venue types, ports of entry and priority groups are kept in both languages: forms, lists and the admin
+    show the page's (a foreigner's entry declaration used to list the ports in Vietnamese in the admin)."""
+    from phongdich.declarations.models import PortOfEntry
+    from phongdich.vaccination.models import PriorityGroup
+    from phongdich.venues.models import VenueType
+
+    for model in (VenueType, PortOfEntry, PriorityGroup):
+        row = model.objects.exclude(name_en="").first()
+        with translation.override("en"):
+            assert row.name == row.name_en and row.name_en in str(row)
+        with translation.override("vi"):
+            assert row.name == row.name_vi and row.name_vi in str(row)
+
+    group = PriorityGroup.objects.filter(active=True).order_by("order").first()
+    english_form = client.get("/en/vaccination/register/").content.decode()
+    assert group.name_en.split(";")[0] in english_form and group.name_vi.split(";")[0] not in english_form
