@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from phongdich.core.dates import TypedDateField
 from phongdich.core.errors import ApplicationError
 from phongdich.geo.models import Area
 from phongdich.venues.forms import VenueByNameMixin
@@ -194,8 +195,8 @@ class PaperDeclarationForm(PersonFieldsMixin, HealthQuestionsMixin):
 
 class CheckinFilterForm(VenueByNameMixin, forms.Form):
     venue = forms.ModelChoiceField(label=_("Venue"), queryset=Venue.objects.none(), required=False)
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = TypedDateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = TypedDateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, venues, **kwargs):
         super().__init__(*args, **kwargs)

@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "phongdich.core.middleware.RequestLimitsMiddleware",
+    "phongdich.core.middleware.AdminLookupLimitsMiddleware",
 ]
 
 ROOT_URLCONF = "phongdich.config.urls"

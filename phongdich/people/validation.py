@@ -14,6 +14,16 @@ from phongdich.core.errors import ApplicationError
 from . import errors
 
 _SEPARATORS = re.compile(r"[\s.\-()/]")
+# Full-width digits (０–９) come from East Asian input methods: read as the digits they are. Any other digit
+# Python's isdigit() accepts ("²", "٣") is no digit of an identity number: int() refused "²" (a 500, fuzzing,
+# 2026-12-06) and "０３８…" passed as typed, a number no look-up would ever match.
+FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def _id_digits(value: str | None) -> str:
+    """The number without separators, full-width digits read as ASCII."""
+    return _SEPARATORS.sub("", value or "").translate(FULLWIDTH_DIGITS)
+
 
 # Mobile prefixes in force since the 2018 conversion, by carrier (RULES.md §8, from
 # lawnet.vn/en/laws/what-is-the-current-list-of-prefixes-of-vietnamese-phone-numbers-…-134777.html):
@@ -220,8 +230,8 @@ def validate_citizen_id(value: str, *, birth_year: int | None = None, gender: st
     Structure (RULES.md §8): 3-digit birth-registration province code, 1 century/gender digit, 2 digits of
     the birth year, 6 random digits. The error's `extra["part"]` says which part is wrong.
     """
-    text = _SEPARATORS.sub("", value or "")
-    if len(text) != 12 or not text.isdigit():
+    text = _id_digits(value)
+    if len(text) != 12 or not (text.isascii() and text.isdigit()):
         raise _invalid_citizen_id("length", text)
     if text[:3] not in CCCD_PROVINCE_CODES:
         raise _invalid_citizen_id("province", text)
@@ -237,8 +247,8 @@ def validate_citizen_id(value: str, *, birth_year: int | None = None, gender: st
 
 def validate_old_id_number(value: str) -> str:
     """The old identity card (CMND) number: 9 digits. Its inner structure is unconfirmed (RULES.md §8)."""
-    text = _SEPARATORS.sub("", value or "")
-    if len(text) != 9 or not text.isdigit():
+    text = _id_digits(value)
+    if len(text) != 9 or not (text.isascii() and text.isdigit()):
         raise ApplicationError(errors.INVALID_ID_NUMBER, extra={"value": text[:20]})
     return text
 

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from phongdich.core.dates import TypedDateField
 from phongdich.geo.models import Area
 
 from .models import TestRegistration, TestResult, TestType
@@ -85,5 +86,5 @@ class ResultsFilterForm(forms.Form):
     test_type = forms.ChoiceField(
         label=_("Test type"), choices=[("", _("All"))] + list(TestType.choices), required=False
     )
-    date_from = forms.DateField(label=_("From"), required=False, widget=DATE_INPUT)
-    date_to = forms.DateField(label=_("To"), required=False, widget=DATE_INPUT)
+    date_from = TypedDateField(label=_("From"), required=False, widget=DATE_INPUT)
+    date_to = TypedDateField(label=_("To"), required=False, widget=DATE_INPUT)

@@ -18,12 +18,14 @@ from django.utils import timezone
 
 from phongdich.accounts.models import Official
 from phongdich.accounts.permissions import PEOPLE_ROLES, require_role
+from phongdich.core import dates as core_dates
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
 from phongdich.core.scoping import area_visible
 from phongdich.people.models import Person
 from phongdich.people.services import person_create, person_find_or_create, person_update
+from phongdich.people.validation import FULLWIDTH_DIGITS
 
 from . import errors
 from .barcodes import barcode_make, barcode_normalise
@@ -167,7 +169,9 @@ def _registration_add(*, session_id, person: Person, reason: str, via: str, acto
 
 def _id_fields(id_number: str) -> dict:
     """Which identity field a typed number is: 12 digits CCCD, 9 digits CMND, otherwise a passport number."""
-    text = "".join((id_number or "").split()).replace(".", "").replace("-", "")
+    text = "".join((id_number or "").split()).replace(".", "").replace("-", "").translate(FULLWIDTH_DIGITS)
+    if not text.isascii():  # "²" passes isdigit() but no identity number holds it
+        raise ApplicationError(errors.INVALID_ID_NUMBER, extra={"field": "id_number"})
     if text.isdigit() and len(text) == 12:
         return {"citizen_id": text}
     if text.isdigit() and len(text) == 9:
@@ -299,10 +303,8 @@ def barcodes_reserve(*, site: TestingSite, count: int = 1) -> list[str]:
     return [barcode_make(locked.code, seq) for seq in range(first, first + count)]
 
 
-# No sample for SARS-CoV-2 can predate the virus: WHO's timeline of its COVID-19 response (who.int, "Listings of
-# WHO's response to COVID-19") starts with the cluster reported in Wuhan on 31 December 2019; the first of December
-# is our margin. A sample dated 1900 (a typing slip, found by schemathesis on 2026-12-06) was accepted before.
-SARS_COV_2_FIRST_REPORTED = dt.date(2019, 12, 1)
+# No sample predates the virus (core.dates gives the source); a sample dated 1900 was accepted before.
+SARS_COV_2_FIRST_REPORTED = core_dates.SARS_COV_2_FIRST_REPORTED
 
 
 @transaction.atomic

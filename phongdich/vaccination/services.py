@@ -106,6 +106,11 @@ def site_create(*, actor, name: str, area: Area, address: str = "") -> Vaccinati
     return site
 
 
+# Our choice: a campaign is planned weeks ahead, with the vaccine lots it has; a session dated 9999 was a typing slip
+# that was accepted (fuzzing, 2026-12-06).
+SESSION_MAX_DAYS_AHEAD = 366
+
+
 @transaction.atomic
 def session_create(
     *,
@@ -127,6 +132,13 @@ def session_create(
     product_check(product)
     if date < _today():
         raise _field_error(errors.INVALID_SESSION, "date", "Ngày đã qua.", "The date is past.")
+    if date > _today() + dt.timedelta(days=SESSION_MAX_DAYS_AHEAD):
+        raise _field_error(
+            errors.INVALID_SESSION,
+            "date",
+            f"Chỉ lên lịch buổi tiêm trong vòng {SESSION_MAX_DAYS_AHEAD} ngày tới.",
+            f"Sessions are planned at most {SESSION_MAX_DAYS_AHEAD} days ahead.",
+        )
     if not slots or len(slots) > MAX_SLOTS:
         raise _field_error(errors.INVALID_SESSION, "slots", "Cần 1–48 khung giờ.", "1–48 time slots are needed.")
     ordered = sorted(slots)

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from phongdich.core.errors import ApplicationError
+from phongdich.core.ids import id_or_none
 from phongdich.core.text import fold
 from phongdich.geo.models import Area
 
@@ -148,8 +149,8 @@ class VenueByNameMixin:
         )
         # A venue given by id alone shows its name, so that the search box says what is chosen.
         given = self.data if self.is_bound else self.initial
-        venue_id = str(given.get("venue") or "")
-        if not venue_id.isdigit() or given.get("venue_query"):
+        venue_id = id_or_none(given.get("venue"))
+        if venue_id is None or given.get("venue_query"):
             return
         venue = venues.filter(pk=venue_id).first()
         if venue is not None:

@@ -56,7 +56,9 @@ def _message_error(request, error: ApplicationError):
 @require_http_methods(["GET", "POST"])
 def venue_register(request):
     """Public: a venue manager registers the venue and an account, then lands logged in on the next steps."""
-    form = VenueRegisterForm(request.POST or None)
+    # Bound on every POST, an empty one too: the rate limit's message is added to it (an unbound form has no
+    # cleaned_data for add_error: a 500, fuzzing, 2026-12-06).
+    form = VenueRegisterForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if not VenueRegisterThrottle().allow_request(request, None):

@@ -284,6 +284,17 @@ def test_exported_answers_are_in_the_requesters_language(client, areas, venue, d
     assert list(in_english.active.iter_rows(values_only=True))[1][9:12] == ("Yes", "No", None)
 
 
+@pytest.mark.parametrize("query", ["end=9999-12-31", "start=0001-01-01", "venue=%C2%B2"])
+def test_dates_and_ids_past_the_calendar_are_the_forms_message_not_a_500(client, areas, venue, query, monkeypatch):
+    """A day added to 9999-12-31, 0001-01-01 turned into UTC and "²" (a digit int() refuses) in the venue search
+    were 500s (fuzzing, 2026-12-06)."""
+    monkeypatch.setattr(VenueByNameMixin, "VENUE_SELECT_MAX", 0)
+    client.force_login(make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"]))
+    response = client.get(f"/checkins/?{query}")
+    assert response.status_code in (200, 400)
+    assert client.post(f"/checkins/export/?{query}").status_code in (302, 400)
+
+
 def test_list_filters_by_venue_and_day(client, areas, venue, django_capture_on_commit_callbacks):
     other = make_venue(areas["commune_a"], name="Siêu thị")
     today = visit(make_person(areas["commune_a"], name="Hôm Nay"), venue)

@@ -82,6 +82,9 @@ def test_valid_cccd_consistent_with_birth_year_and_gender():
         ("03809000123", {}, "length"),
         ("0380900012345", {}, "length"),
         ("03809000123A", {}, "length"),
+        ("038²92004321", {}, "length"),  # "²" passes isdigit() and int() refused it: a 500 (fuzzing, 2026-12-06)
+        ("03819200432²", {}, "length"),  # ... and was stored as typed in the random part
+        ("038192004٣21", {}, "length"),  # an Arabic-Indic digit
         ("003090001234", {}, "province"),  # 003 is not a province code
         ("099090001234", {}, "province"),
         ("038499001234", {}, "birth_year"),  # born in 2199
@@ -99,6 +102,15 @@ def test_invalid_cccd_says_which_part_is_wrong(value, kwargs, part):
     body = exc.value.as_dict("en")
     assert body["message_en"] != "The citizen ID number (CCCD) is invalid."  # the reason is in the message
     assert "CCCD" in body["message_vi"]
+
+
+def test_full_width_digits_are_read_as_the_digits_they_are():
+    """East Asian input methods type ０–９: the same number, not a new one no look-up would find."""
+    assert validate_citizen_id("0381９2004321") == "038192004321"
+    assert validate_citizen_id("０３８１９２００４３２１") == "038192004321"
+    assert validate_old_id_number("１７２３４５６７８") == "172345678"
+    with pytest.raises(ApplicationError):
+        validate_old_id_number("17234567²")
 
 
 def test_gender_other_is_not_checked_against_the_cccd():

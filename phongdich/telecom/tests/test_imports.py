@@ -351,3 +351,17 @@ def test_unknown_options_are_refused(health, field, value):
     with pytest.raises(ApplicationError) as caught:
         telecom_import_create(actor=health, file_name="x.csv", chunks=[HEADER.encode()], **options)
     assert caught.value.code == "telecom_invalid_options" and caught.value.extra["field"] == field
+
+
+def test_a_row_dated_before_the_virus_is_rejected_on_its_own_line(health, cells):
+    """01/01/0001 passed as "in the past", then overflowed in the overlap query and failed the whole import, the
+    skip policy too (fuzzing, 2026-12-06)."""
+    content = (
+        HEADER
+        + "0912000400,TTH-KT-01,01/01/0001 00:00,01/01/0001 01:00\n"
+        + "0912000401,TTH-KT-01,14/09/2021 08:00,14/09/2021 09:00\n"
+    )
+    record = import_bytes(health, content, policy="skip_bad_rows")
+    assert record.status == "done" and record.rows_imported == 1
+    assert _codes(record) == [(2, "too_early")]
+    assert "12/2019" in record.errors[0]["reason_vi"] and "December 2019" in record.errors[0]["reason_en"]

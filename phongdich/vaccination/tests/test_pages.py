@@ -107,6 +107,18 @@ def test_sessions_page_creates_a_session_with_slots(client, site, staff):
     assert client.get(f"/vaccination/sessions/{session.pk}/").status_code == 200
 
 
+def test_a_session_dated_past_the_planning_horizon_is_refused(client, site, staff):
+    """9999-12-31 was accepted (fuzzing, 2026-12-06): a year ahead at most."""
+    client.force_login(staff)
+    for date in ("9999-12-31", (timezone.localdate() + dt.timedelta(days=367)).isoformat()):
+        answer = client.post(
+            "/vaccination/sessions/",
+            {"site": site.pk, "date": date, "product": "pfizer", "slots": "07:30-09:00 x 20", "notes": ""},
+        )
+        assert answer.status_code == 400 and "366" in answer.content.decode()
+    assert not VaccinationSession.objects.exists()
+
+
 def test_session_of_another_commune_is_404(client, areas, other_official):
     from .builders import make_site
 

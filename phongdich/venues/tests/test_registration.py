@@ -195,3 +195,5 @@ def test_registration_page_is_rate_limited(client, areas, monkeypatch):
     response = client.post(reverse("venues:register"), _form_data(areas["commune_a"]))
     assert response.status_code == 429
     assert Venue.objects.count() == 0
+    # A POST with no form fields at all (a JSON body) was a 500 once the limit was reached (fuzzing, 2026-12-06).
+    assert client.post(reverse("venues:register"), b"{}", content_type="application/json").status_code == 429
