@@ -139,7 +139,7 @@ class TelecomImportDetailApi(APIView):
 
 
 class TelecomUnknownOutput(serializers.Serializer):
-    phone = serializers.CharField(help_text="Masked except for the health department")
+    phone = serializers.CharField(help_text="In full (E.164), to ask the operator; reading it is audited")
     records = serializers.IntegerField()
     overlap_minutes = serializers.IntegerField()
     first = serializers.DateTimeField()
@@ -181,7 +181,7 @@ class TelecomTraceApi(APIView):
         description=(
             "Phones that shared a cell with the case's phone during its infectious window for at least "
             "TELECOM_MIN_OVERLAP_MINUTES become F1 candidates when they match a person; the others are listed as "
-            "`unknown` (masked except for the health department). Running again adds nothing twice. "
+            "`unknown` (numbers in full, to ask the operator who they are; audited). Running again adds nothing twice. "
             "`telecom_case_no_phone` (409) when the case's person has no phone; 404 outside your area."
         ),
         request=None,
@@ -195,6 +195,8 @@ class TelecomTraceApi(APIView):
         body = {
             "trace": outcome.trace,
             "links": outcome.links,
-            "unknown": selectors.unknown_for(request.user, outcome.trace),
+            # The caller asked for this run, and the list is there to be sent to the operator: numbers in full
+            # (TELECOM_ROLES only, see selectors.sees_full_phones), audited as telecom.trace.numbers_viewed.
+            "unknown": selectors.unknown_for(request.user, outcome.trace, reveal=True, ip=client_ip(request)),
         }
         return Response(TelecomTraceOutput(body).data)

@@ -7,7 +7,7 @@ from .models import Operator, TelecomImport
 class UploadForm(forms.Form):
     operator = forms.ChoiceField(label=_("Operator"), choices=Operator.choices)
     kind = forms.ChoiceField(
-        label=_("File"),
+        label=_("Kind of file"),
         choices=[
             (TelecomImport.Kind.CELLS, _("Cell list (cell id, coordinates, radius)")),
             (TelecomImport.Kind.LOCATIONS, _("Subscriber location records (phone, cell id, start, end)")),
@@ -22,3 +22,14 @@ class UploadForm(forms.Form):
         initial=TelecomImport.Policy.ALL_OR_NOTHING,
     )
     file = forms.FileField(label=_("CSV or Excel (.xlsx) file"))
+
+
+def upload_initial(query) -> dict:
+    """The choices of a previous upload carried in the query string (the import page's "upload again" links), so
+    that the next attempt is not sent as the wrong kind; unknown values are ignored."""
+    form = UploadForm()
+    return {
+        name: query[name]
+        for name in ("operator", "kind", "policy")
+        if query.get(name) in {str(value) for value, _label in form.fields[name].choices}
+    }

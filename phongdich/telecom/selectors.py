@@ -4,17 +4,24 @@ Imports carry the uploader's area; an official sees the imports of their area's 
 of rejected rows (which may quote phone numbers) and the results of a trace run is audited.
 """
 
+import datetime as dt
+import re
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from phongdich.accounts.models import Official
 from phongdich.accounts.permissions import has_role, require_role
 from phongdich.cases.models import Case, ContactLink
+from phongdich.cases.selectors import viewer_sees
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
 from phongdich.core.scoping import scope_q
+from phongdich.people.validation import phone_national
 
-from .models import TelecomImport, TelecomTrace
+from .models import Operator, TelecomImport, TelecomTrace
 
 # Who may import operators' files and trace with them (docs/telecom.md).
 TELECOM_ROLES = (Official.Role.HEALTH_DEPT, Official.Role.PROVINCE_ADMIN)
@@ -41,8 +48,14 @@ def telecom_import_get(*, viewer, import_id, ip: str | None = None, audit: bool 
 
 
 def sees_full_phones(viewer) -> bool:
-    """Unknown subscribers' numbers in full for the health department (who asks the operator), masked for others."""
-    return has_role(viewer, Official.Role.HEALTH_DEPT)
+    """Whoever may run a telecom trace may read its unknown subscribers' numbers in full.
+
+    The list exists so that they ask the operator who each number belongs to, and the operator needs the number;
+    these officials upload the operators' files, which hold the same numbers in full, and see the phones of the
+    people of their area (people app). The page still shows the numbers masked until asked (unknown_for), since
+    they belong to bystanders who may never prove to be contacts; any other viewer only ever gets them masked.
+    """
+    return has_role(viewer, *TELECOM_ROLES)
 
 
 def mask_phone(phone: str) -> str:
@@ -52,10 +65,106 @@ def mask_phone(phone: str) -> str:
     return phone[:5] + "•" * (len(phone) - 7) + phone[-2:]
 
 
-def unknown_for(viewer, trace: TelecomTrace) -> list[dict]:
-    """A trace run's unknown subscribers as the viewer may see them."""
-    full = sees_full_phones(viewer)
-    return [{**item, "phone": item["phone"] if full else mask_phone(item["phone"])} for item in trace.unknown]
+def unknown_for(viewer, trace: TelecomTrace, *, reveal: bool = False, ip: str | None = None) -> list[dict]:
+    """A trace run's unknown subscribers as the viewer may see them: masked, unless `reveal` is asked by a viewer
+    who may see the numbers (sees_full_phones). Numbers read in full are audited as a read of personal data
+    (`telecom.trace.numbers_viewed`, with how many)."""
+    full = reveal and sees_full_phones(viewer)
+    if full and trace.unknown:
+        audit_record(
+            actor=viewer,
+            action="telecom.trace.numbers_viewed",
+            obj=trace.case,
+            area_path=trace.case.area_path,
+            ip=ip,
+            extra={"trace": trace.pk, "numbers": len(trace.unknown)},
+        )
+    return [
+        {
+            **item,
+            "phone": item["phone"] if full else mask_phone(item["phone"]),
+            "cell_labels": [cell_label(cell) for cell in item["cells"]],
+        }
+        for item in trace.unknown
+    ]
+
+
+def unknown_export_rows(*, viewer, trace: TelecomTrace, ip: str | None = None) -> list[list]:
+    """The unknown subscribers of a run as spreadsheet rows, numbers in full, to send to the operator; only for
+    viewers who may see the numbers (else permission_denied). Audited as `telecom.trace.numbers_exported`."""
+    if not sees_full_phones(viewer):
+        raise ApplicationError(core_errors.PERMISSION_DENIED)
+    audit_record(
+        actor=viewer,
+        action="telecom.trace.numbers_exported",
+        obj=trace.case,
+        area_path=trace.case.area_path,
+        ip=ip,
+        extra={"trace": trace.pk, "numbers": len(trace.unknown)},
+    )
+    rows = []
+    for item in trace.unknown:
+        cells = []
+        for cell in item["cells"]:
+            operator, cell_id = split_cell(cell)
+            cells.append(f"{cell_id} ({Operator(operator).label})" if operator else cell)
+        rows.append(
+            [
+                # The national form the operators' own files use ("0394…"): a "+84…" text would also have to be
+                # prefixed with an apostrophe by the export (core.exports.safe_cell).
+                phone_national(item["phone"]),
+                ", ".join(cells),
+                item["records"],
+                item["overlap_minutes"],
+                _local(item.get("first")),
+                _local(item.get("last")),
+            ]
+        )
+    return rows
+
+
+def _local(value: str | None):
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+_CELL_PLACE = re.compile(r"^(?P<operator>[A-Za-z]+)(?: cell)? (?P<cell>\S.*)$")
+
+
+def split_cell(text: str) -> tuple[str, str]:
+    """(operator, cell id) of a cell as tracing stores it: "<operator> cell <id>" in a contact link's place,
+    "<operator> <id>" in a run's unknown subscribers; ("", text) for anything else."""
+    match = _CELL_PLACE.match(text or "")
+    operator = match["operator"].lower() if match else ""
+    if operator not in Operator.values:
+        return "", text or ""
+    return operator, match["cell"]
+
+
+def cell_label(text: str) -> str:
+    """A stored cell ("viettel cell TTH-KT-01") as the page's language writes it: "Trạm TTH-KT-01 (Viettel)",
+    "Cell TTH-KT-01 (Viettel)"; other text as it is."""
+    operator, cell_id = split_cell(text)
+    if not operator:
+        return text
+    return _("Cell %(cell)s (%(operator)s)") % {"cell": cell_id, "operator": Operator(operator).label}
+
+
+@dataclass
+class LinkRow:
+    """A contact link that telecom tracing added, as the trace page shows it."""
+
+    link: ContactLink
+    visible: bool  # False: the person lives outside the viewer's area (initials only, no link)
+    cell: str
+
+
+def telecom_link_rows(*, viewer, case: Case) -> list[LinkRow]:
+    """The evidence telecom tracing added to a case, each with whether the viewer may open the contact (as the
+    case page decides: cases.selectors.viewer_sees) and its cell in the page's language."""
+    return [
+        LinkRow(link=link, visible=viewer_sees(viewer, link.contact.area_path), cell=cell_label(link.place))
+        for link in telecom_links(case=case)
+    ]
 
 
 def telecom_trace_latest(*, viewer, case: Case, ip: str | None = None) -> TelecomTrace | None:

@@ -417,6 +417,13 @@ def _cells_near(cell: Cell, metres: int) -> list[int]:
     return [pk for pk, la, lo in band if pk == cell.pk or _distance_m(lat, lon, float(la), float(lo)) <= metres]
 
 
+def _cell_place(record: SubscriberLocation) -> str:
+    """The operator and cell as stored data ("Viettel TTH-KT-01"), in no language: the case page shows it beside
+    the setting "same mobile cell", and selectors.cell_label words it for the telecom page. Runs before this
+    stored "viettel cell TTH-KT-01", which cell_label reads too."""
+    return f"{Operator(record.operator).label} {record.cell.cell_id}"
+
+
 @dataclass
 class TraceOutcome:
     trace: TelecomTrace
@@ -503,7 +510,7 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
             entry["overlap_minutes"] += minutes
             entry["first"] = min(filter(None, [entry["first"], shared_start.isoformat()]))
             entry["last"] = max(filter(None, [entry["last"], shared_end.isoformat()]))
-            label = f"{other.operator} {other.cell.cell_id}"
+            label = _cell_place(other)
             if label not in entry["cells"]:
                 entry["cells"].append(label)
             continue
@@ -522,7 +529,7 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
                 source=ContactLink.Source.TELECOM,
                 setting=ContactLink.Setting.CELL,
                 evidence_key=f"telecom:{mine.pk}:{other.pk}",
-                place=f"{other.operator} cell {other.cell.cell_id}",
+                place=_cell_place(other),
                 exposure_start=shared_start,
                 exposure_end=shared_end,
                 overlap_minutes=minutes,

@@ -16,7 +16,7 @@ from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import xlsx_response
 
 from . import selectors, services
-from .forms import UploadForm
+from .forms import UploadForm, upload_initial
 
 PAGE_SIZE = 30
 ERRORS_SHOWN = 500  # on the page; the export has every stored one
@@ -54,7 +54,7 @@ def imports(request):
 
 @csrf_protect
 def _imports(request):
-    form, status = UploadForm(), 200
+    form, status = UploadForm(initial=upload_initial(request.GET)), 200
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
@@ -140,12 +140,34 @@ def trace_case(request, case_id: int):
             status, error = exc.status, exc.as_dict()
     if trace is None:
         trace = selectors.telecom_trace_latest(viewer=request.user, case=case, ip=ip)
+    # Masked until the official asks for the numbers (?numbers=full, a link on the page): that read is audited.
+    reveal = request.method == "GET" and request.GET.get("numbers") == "full"
     context = {
         "case": case,
         "trace": trace,
         "just_run": request.method == "POST" and error is None,
-        "unknown": selectors.unknown_for(request.user, trace) if trace else [],
-        "links": selectors.telecom_links(case=case) if trace else [],
+        "unknown": selectors.unknown_for(request.user, trace, reveal=reveal, ip=ip) if trace else [],
+        "revealed": reveal and selectors.sees_full_phones(request.user),
+        "may_see_numbers": selectors.sees_full_phones(request.user),
+        "links": selectors.telecom_link_rows(viewer=request.user, case=case) if trace else [],
         "error": error,
     }
     return render(request, "telecom/trace.html", context, status=status)
+
+
+@login_required
+@require_GET
+def trace_unknown_export(request, case_id: int):
+    """The last run's unknown subscribers, numbers in full, as a spreadsheet to send to the operator (audited)."""
+    try:
+        case = services.telecom_case_get(actor=request.user, case_id=case_id)
+        trace = case.telecom_traces.first()
+        if trace is None:
+            raise ApplicationError(core_errors.NOT_FOUND)
+        rows = selectors.unknown_export_rows(viewer=request.user, trace=trace, ip=client_ip(request))
+    except ApplicationError as exc:
+        return _error(request, exc)
+    # Bilingual headers, as the rejected rows' export: the file goes to the operator.
+    header = ["Số thuê bao / Number", "Trạm / Cells", "Lần ở cùng trạm / Shared stays", "Số phút / Minutes"]
+    header += ["Từ / First", "Đến / Last"]
+    return xlsx_response(f"telecom-{case.number}-unknown.xlsx", [("unknown", header, rows)])

@@ -192,15 +192,15 @@ def test_trace_page_asks_then_traces_and_shows_the_outcome(client, health, cells
     assert "Truy vết bằng dữ liệu nhà mạng" in confirm and '<form method="post">' in confirm
     assert not ContactLink.objects.exists()
     result = client.post(url).content.decode()
-    assert "Bùi Thị Hoa" in result and "viettel cell TTH-KT-01" in result
-    assert samples.UNKNOWN_PHONE in result  # the health department sees the number in full
+    assert "Bùi Thị Hoa" in result and "Trạm TTH-KT-01 (Viettel)" in result
+    assert samples.UNKNOWN_PHONE not in result and "+8439•••••66" in result  # masked until asked
     assert ContactLink.objects.filter(source="telecom").count() == 1
     # The last run is shown again later, and that read is audited.
     client.get(url)
     assert AuditLog.objects.filter(action="telecom.trace.viewed", object_id=str(case.pk)).exists()
 
 
-def test_api_trace_answers_the_outcome_with_masked_numbers_for_the_province(
+def test_api_trace_answers_the_outcome_with_the_numbers_to_ask_the_operator_about(
     client, health, province_admin, cells, areas
 ):
     import_sample(health, "viettel-locations.csv")
@@ -211,7 +211,9 @@ def test_api_trace_answers_the_outcome_with_masked_numbers_for_the_province(
     assert body["links_added"] == 1 and body["links"][0]["person_initials"] == "BTH"
     assert body["links"][0]["overlap_minutes"] == 40
     phones = [item["phone"] for item in body["unknown"]]
-    assert "+8439•••••66" in phones and samples.UNKNOWN_PHONE not in phones
+    assert samples.UNKNOWN_PHONE in phones  # a province official may trace, so may ask the operator
+    entry = AuditLog.objects.get(action="telecom.trace.numbers_viewed")
+    assert (entry.actor, entry.object_id, entry.extra["numbers"]) == (province_admin, str(case.pk), len(phones))
 
 
 @pytest.mark.parametrize("role, status", [("area_official", 403), ("venue_staff", 403), ("hanoi_health", 404)])

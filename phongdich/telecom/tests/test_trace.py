@@ -56,7 +56,7 @@ def test_tracing_links_only_the_phones_that_shared_a_cell_long_enough(health, st
     link = ContactLink.objects.get(case=case)
     assert link.contact.person == people["contact"]
     assert (link.level, link.source, link.setting) == (1, "telecom", "cell")
-    assert link.place == "viettel cell TTH-KT-01"
+    assert link.place == "Viettel TTH-KT-01"
     assert (link.exposure_start, link.exposure_end, link.overlap_minutes) == (
         local(2021, 9, 15, 9, 30),
         local(2021, 9, 15, 10, 10),
@@ -69,7 +69,7 @@ def test_tracing_links_only_the_phones_that_shared_a_cell_long_enough(health, st
     # 10 minutes (SHORT), after the case left (LATER) and another cell (NEIGHBOUR): nothing. The unknown number
     # shared 30 minutes of TTH-VD-01 and matches nobody: listed, not a contact.
     assert [(u["phone"], u["overlap_minutes"], u["cells"]) for u in trace.unknown] == [
-        (samples.UNKNOWN_PHONE, 30, ["viettel TTH-VD-01"])
+        (samples.UNKNOWN_PHONE, 30, ["Viettel TTH-VD-01"])
     ]
     assert Contact.objects.count() == 1
 
@@ -98,7 +98,7 @@ def test_neighbouring_cells_count_only_when_the_setting_allows(health, story, pe
     settings.TELECOM_NEIGHBOUR_CELL_M = 1000
     telecom_trace_case(case=case, actor=health)
     link = ContactLink.objects.get(contact__person=people["neighbour"])
-    assert (link.place, link.overlap_minutes) == ("viettel cell TTH-KT-02", 50)
+    assert (link.place, link.overlap_minutes) == ("Viettel TTH-KT-02", 50)
 
 
 def test_only_the_infectious_window_counts(health, story, people):
@@ -130,7 +130,7 @@ def test_telecom_links_stay_apart_from_check_in_evidence(health, story, people):
     links = ContactLink.objects.filter(case=case).order_by("pk")
     assert [(link.source, link.place) for link in links] == [
         ("checkin", "Chợ Kim Tân"),
-        ("telecom", "viettel cell TTH-KT-01"),
+        ("telecom", "Viettel TTH-KT-01"),
     ]
     assert Contact.objects.count() == 1
     assert list(selectors.telecom_links(case=case)) == [links[1]]
@@ -160,12 +160,31 @@ def test_tracing_is_audited(health, story, people):
     assert entry.extra["trace"] == trace.pk and entry.extra["links_added"] == 1 and entry.extra["unknown"] == 1
 
 
-def test_unknown_numbers_are_shown_in_full_to_the_health_department_only(health, province_admin, story, people):
+def test_unknown_numbers_are_masked_until_asked_then_in_full_to_whoever_may_trace(
+    health, province_admin, area_official, story, people
+):
     case = make_case(health, people["case"])
     trace = telecom_trace_case(case=case, actor=province_admin).trace
-    assert selectors.unknown_for(health, trace)[0]["phone"] == samples.UNKNOWN_PHONE
-    masked = selectors.unknown_for(province_admin, trace)[0]["phone"]
-    assert masked == "+8439•••••66" and masked != samples.UNKNOWN_PHONE
+    for official in (health, province_admin):
+        assert selectors.unknown_for(official, trace)[0]["phone"] == "+8439•••••66"
+        assert selectors.unknown_for(official, trace, reveal=True)[0]["phone"] == samples.UNKNOWN_PHONE
+    # Someone who may not trace never gets them, even asking.
+    assert selectors.unknown_for(area_official, trace, reveal=True)[0]["phone"] == "+8439•••••66"
+    reads = AuditLog.objects.filter(action="telecom.trace.numbers_viewed", object_id=str(case.pk))
+    assert sorted(entry.actor.username for entry in reads) == ["soyte", "tinh"]
+    assert reads.first().extra == {"trace": trace.pk, "numbers": 1}
+
+
+def test_cells_are_worded_in_the_page_language_whatever_way_they_were_stored():
+    from django.utils import translation
+
+    with translation.override("vi"):
+        assert selectors.cell_label("viettel cell TTH-KT-01") == "Trạm TTH-KT-01 (Viettel)"  # links before
+        assert selectors.cell_label("Viettel TTH-KT-01") == "Trạm TTH-KT-01 (Viettel)"
+        assert selectors.cell_label("mobifone M 7") == "Trạm M 7 (MobiFone)"
+    with translation.override("en"):
+        assert selectors.cell_label("viettel TTH-VD-01") == "Cell TTH-VD-01 (Viettel)"
+    assert selectors.cell_label("Chợ Kim Tân") == "Chợ Kim Tân"  # not a cell: as it is
 
 
 @pytest.mark.parametrize("role", ["area_official", "venue_staff"])
