@@ -18,6 +18,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone, translation
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from .audit import audit_record
@@ -40,6 +41,25 @@ def safe_cell(value):
     return value
 
 
+# A date cell shows in whatever format its number format says (openpyxl's default: yyyy-mm-dd h:mm:ss); officials
+# read Vietnamese dates. The cells stay dates, so they sort and filter as dates.
+XLSX_DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+XLSX_DATE_FORMAT = "dd/mm/yyyy"
+
+
+def date_number_format(value) -> str | None:
+    if isinstance(value, dt.datetime):
+        return XLSX_DATETIME_FORMAT
+    if isinstance(value, dt.date):
+        return XLSX_DATE_FORMAT
+    return None
+
+
+def _autofilter(sheet, header: Sequence[str], rows: int) -> None:
+    """A filter button on each header cell, over the `rows` written below it."""
+    sheet.auto_filter.ref = f"A1:{get_column_letter(max(1, len(header)))}{rows + 1}"
+
+
 def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
     """Build a workbook from (sheet title, header row, rows) triples."""
     workbook = Workbook(write_only=False)
@@ -48,10 +68,15 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]]) 
         sheet = workbook.create_sheet(title=title[:31])
         sheet.append([safe_cell(h) for h in header])
         for row in rows:
-            sheet.append([safe_cell(v) for v in row])
+            values = [safe_cell(v) for v in row]
+            sheet.append(values)
+            for cell, value in zip(sheet[sheet.max_row], values, strict=False):
+                if number_format := date_number_format(value):
+                    cell.number_format = number_format
         for index, name in enumerate(header, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(str(name)) + 4))
         sheet.freeze_panes = "A2"
+        _autofilter(sheet, header, sheet.max_row - 1)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -170,20 +195,34 @@ def xlsx_write(path: Path, sheets, *, progress: Callable[[int], None] | None = N
         sheet = None
         for row in rows:
             if sheet is None or sheet_rows == XLSX_MAX_ROWS:
+                if sheet is not None:
+                    _autofilter(sheet, header, sheet_rows - 1)
                 part += 1
                 sheet = _write_only_sheet(workbook, title if part == 1 else f"{title[:25]} ({part})", header)
                 sheet_rows = 1
-            sheet.append([safe_cell(v) for v in row])
+            sheet.append([_write_only_cell(sheet, safe_cell(v)) for v in row])
             sheet_rows += 1
             written += 1
             if progress and written % _PROGRESS_EVERY == 0:
                 progress(written)
         if sheet is None:
-            _write_only_sheet(workbook, title, header)
+            sheet = _write_only_sheet(workbook, title, header)
+            sheet_rows = 1
+        _autofilter(sheet, header, sheet_rows - 1)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
         workbook.save(handle)
     return written
+
+
+def _write_only_cell(sheet, value):
+    """A date as a cell with its number format (write-only sheets style nothing else); any other value as is."""
+    number_format = date_number_format(value)
+    if number_format is None:
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = number_format
+    return cell
 
 
 def _write_only_sheet(workbook, title: str, header: Sequence[str]):
