@@ -29,6 +29,8 @@ urlpatterns = [
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", core_views.healthz, name="healthz"),
+    # Browsers ask for it whatever the page says (and for pages that are not HTML): no 404 in every console.
+    path("favicon.ico", core_views.favicon, name="favicon"),
     # The short URL printed in venue QR codes: keep it short, the code gets denser with every character.
     path("c/", include("phongdich.checkins.public_urls")),
 ]
