@@ -36,6 +36,8 @@ class CaseRuleOutput(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     source = serializers.CharField()
+    summary_vi = serializers.CharField(help_text="What the rule says, citing the document, in Vietnamese")
+    summary_en = serializers.CharField(help_text="The same in English")
     effective_from = serializers.DateField()
 
 
@@ -646,8 +648,10 @@ class TracingRunApi(APIView):
         status = serializers.CharField()
         total = serializers.IntegerField()
         done = serializers.IntegerField()
-        contacts_found = serializers.IntegerField()
-        links_added = serializers.IntegerField()
+        contacts_found = serializers.IntegerField(
+            help_text="Contacts found from check-ins, added up case by case: a person found for two cases counts twice"
+        )
+        links_added = serializers.IntegerField(help_text="New pieces of evidence (an earlier trace's are not new)")
         error = serializers.CharField()
         created_at = serializers.DateTimeField()
         started_at = serializers.DateTimeField(allow_null=True)

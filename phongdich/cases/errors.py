@@ -1,6 +1,6 @@
 """Error codes of the cases app (see core.errors for the shape). Every code is listed in docs/cases.md."""
 
-from phongdich.core.errors import ErrorCode
+from phongdich.core.errors import ApplicationError, ErrorCode
 
 INVALID_CASE = ErrorCode(
     "invalid_case",
@@ -47,9 +47,36 @@ CASE_STATUS_TRANSITION = ErrorCode(
 CASE_SOURCE_INVALID = ErrorCode(
     "case_source_invalid",
     400,
-    "Ca nguồn lây không hợp lệ (không có trong địa bàn của bạn, là chính ca này hoặc tạo thành vòng lặp).",
-    "The source case is invalid (not in your area, the case itself, or it would make a loop).",
+    "Ca nguồn lây không hợp lệ.",
+    "The source case is invalid.",
 )
+# The cause that applied, told instead of CASE_SOURCE_INVALID's general message (extra["reason"]).
+_CASE_SOURCE_CAUSES = {
+    "not_found": (
+        "Không có ca %(number)s trong địa bàn của bạn: kiểm tra lại mã ca.",
+        "There is no case %(number)s in your area: check the case number.",
+    ),
+    "itself": (
+        "Ca nguồn lây không thể là chính ca này (cùng một người).",
+        "The source case cannot be this case itself (the same person).",
+    ),
+    "loop": (
+        "Ca %(number)s đã lây từ ca này (trực tiếp hoặc qua ca khác): ghi nó là ca nguồn sẽ tạo thành vòng lặp.",
+        "Case %(number)s was infected from this case (directly or through others): as the source it would make a loop.",
+    ),
+}
+
+
+def case_source_invalid(reason: str, number: str = "") -> ApplicationError:
+    """CASE_SOURCE_INVALID saying which cause applied: `not_found` (no such case in the official's area),
+    `itself` or `loop`; `number`, the source case's number as typed or found."""
+    vi, en = _CASE_SOURCE_CAUSES[reason]
+    extra = {"field": "infected_by", "reason": reason}
+    if number:
+        extra["value"] = number
+    return ApplicationError(CASE_SOURCE_INVALID, extra=extra, vi=vi % {"number": number}, en=en % {"number": number})
+
+
 CONTACT_STATUS_TRANSITION = ErrorCode(
     "contact_status_transition",
     409,

@@ -4,6 +4,8 @@ many, with the requester's scope at the time the file is built."""
 from itertools import islice
 
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core import errors as core_errors
@@ -14,7 +16,7 @@ from phongdich.geo.models import Area
 from phongdich.people.validation import phone_national
 
 from . import errors, forms, selectors
-from .models import Contact
+from .models import Contact, ContactLink
 
 WORKLIST_EXPORT = "cases.worklist"
 _CHUNK = 2000  # contacts read, and their case numbers looked up, at a time
@@ -28,9 +30,11 @@ WORKLIST_HEADER = [
     "CCCD (Citizen ID)",
     "Địa chỉ (Address)",
     "Tình trạng (Status)",
-    "Ca bệnh (Cases)",
+    "Ca bệnh, cấp (Cases, level)",
     "Tiếp xúc đầu (First exposure)",
+    "Ở đâu, vì sao: lần đầu (Where, why: first)",
     "Tiếp xúc cuối (Last exposure)",
+    "Ở đâu, vì sao: gần nhất (Where, why: most recent)",
     "Cách ly từ (Quarantine from)",
     "Cách ly đến (Quarantine until)",
 ]
@@ -79,9 +83,12 @@ def _worklist_rows(contacts):
     statuses = dict(Contact.Status.choices)
     found = contacts.iterator(chunk_size=_CHUNK)
     while chunk := list(islice(found, _CHUNK)):
-        numbers = selectors.worklist_cases([c.pk for c in chunk])
+        ids = [c.pk for c in chunk]
+        case_levels = selectors.worklist_case_levels(ids)
+        evidence = selectors.worklist_first_and_last_links(ids)
         names = commune_names({c.area_path for c in chunk})
         for c in chunk:
+            first, last = evidence.get(c.pk, (None, None))
             yield [
                 names[c.area_path],
                 f"F{c.level}",
@@ -91,9 +98,33 @@ def _worklist_rows(contacts):
                 c.person.citizen_id,
                 c.person.address_street,
                 str(statuses.get(c.status, c.status)),
-                ", ".join(numbers.get(c.pk, [])),
+                ", ".join(f"{number} (F{level})" for number, level in case_levels.get(c.pk, [])),
                 c.first_exposure_at,
+                where_and_why(first),
                 c.last_exposure_at,
+                where_and_why(last),
                 c.quarantine_start,
                 c.quarantine_end,
             ]
+
+
+def where_and_why(link: ContactLink | None) -> str:
+    """What the caller can tell the person: "Cùng địa điểm: Chợ Kim Tân, 05/12/2026 10:00–11:30", or
+    "Cùng hộ gia đình" for evidence with neither place nor time. No name: the person it came through may live
+    outside the requester's area."""
+    if link is None:
+        return ""
+    said = [link.place] if link.place else []
+    if link.exposure_start:
+        start = timezone.localtime(link.exposure_start)
+        when = date_format(start, "d/m/Y H:i")
+        if link.exposure_end:
+            end = timezone.localtime(link.exposure_end)
+            when += "–" + date_format(end, "H:i" if end.date() == start.date() else "d/m/Y H:i")
+            if link.end_assumed:
+                when += f" ({gettext('end assumed')})"
+        said.append(when)
+    if link.occasions > 1:
+        said.append(gettext("%(n)s occasions, from the first to the last") % {"n": link.occasions})
+    kind = str(ContactLink.Setting(link.setting).label) if link.setting in ContactLink.Setting.values else link.setting
+    return f"{kind}: {', '.join(said)}" if said else kind

@@ -2,11 +2,13 @@
 
 import datetime as dt
 import secrets
+from collections import defaultdict
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from phongdich.core.ids import id_or_none
 from phongdich.geo.models import Area
 from phongdich.venues.forms import VenueByNameMixin
 
@@ -79,20 +81,22 @@ class ExposureFilterForm(forms.Form):
     q = forms.CharField(label=_("Place name"), max_length=100, required=False)
 
     def __init__(self, *args, areas: list[tuple[Area, int]], **kwargs):
+        """`areas`: (area, notices within it) in tree order, the areas above the places included
+        (selectors.exposure_notice_areas). An area with others under it is a group ("All of ...", then its
+        communes); the count is always that of the whole subtree, as the filter lists it."""
         super().__init__(*args, **kwargs)
-        groups: dict = {}  # parent -> (its communes' choices, their notices)
-        for area, count in areas:
-            communes, total = groups.get(area.parent, ([], 0))
-            communes.append((area.pk, f"{area.name} ({count})"))
-            groups[area.parent] = (communes, total + count)
+        listed = {area.pk for area, _count in areas}
+        parents = {area.parent_id for area, _count in areas}
+        leaves: dict = defaultdict(list)  # parent pk -> its communes' choices
+        for area, count in sorted(areas, key=lambda pair: pair[0].name_folded):
+            if area.pk not in parents:
+                leaves[area.parent_id if area.parent_id in listed else None].append((area.pk, f"{area.name} ({count})"))
         choices: list = [("", _("All areas"))]
-        for parent, (communes, total) in groups.items():
-            if parent is None:
-                choices += communes
-            else:
-                everywhere = _("All of %(area)s (%(count)s)") % {"area": parent.name, "count": total}
-                choices.append((parent.name, [(parent.pk, everywhere), *communes]))
-        self.fields["area"].choices = choices
+        for area, count in areas:
+            if area.pk in parents:
+                everywhere = _("All of %(area)s (%(count)s)") % {"area": area.name, "count": count}
+                choices.append((area.name, [(area.pk, everywhere), *leaves[area.pk]]))
+        self.fields["area"].choices = choices + leaves[None]
 
 
 class PersonSearchForm(forms.Form):
@@ -112,6 +116,15 @@ class NewPersonForm(forms.Form):
     def __init__(self, *args, areas=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["address_area"].queryset = areas
+
+    def picked_area(self) -> Area | None:
+        """The commune the area picker shows: the one sent (when it is among `areas`), so that a refused form
+        keeps it; else the initial one."""
+        if not self.is_bound:
+            return self.initial.get("address_area")
+        area_id = id_or_none(self["address_area"].value())
+        queryset = self.fields["address_area"].queryset
+        return queryset.filter(pk=area_id).first() if area_id and queryset is not None else None
 
 
 class CaseForm(forms.Form):

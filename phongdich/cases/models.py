@@ -6,8 +6,8 @@ Data only; every write goes through cases.services (and the tracers in cases.tra
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 
 class InfectiousWindowRule(models.Model):
@@ -19,6 +19,10 @@ class InfectiousWindowRule(models.Model):
     code = models.CharField(max_length=40, unique=True, verbose_name=_("code"))
     name = models.CharField(max_length=200, verbose_name=_("name"))
     source = models.CharField(max_length=500, verbose_name=_("source document"))  # the text and where it was read
+    # What the rule says, citing the official document, in each language of the pages (`source` above is where
+    # it was read, for the admin).
+    summary_vi = models.TextField(blank=True, verbose_name=_("summary in Vietnamese"))
+    summary_en = models.TextField(blank=True, verbose_name=_("summary in English"))
     effective_from = models.DateField(unique=True, verbose_name=_("effective from"))
     days_before_onset = models.PositiveSmallIntegerField(verbose_name=_("days before symptom onset"))
     # Asymptomatic case whose source is unknown: days before the positive sample.
@@ -42,6 +46,13 @@ class InfectiousWindowRule(models.Model):
 
     def __str__(self):
         return f"{self.code} (từ {self.effective_from:%d/%m/%Y})"
+
+    @property
+    def summary(self) -> str:
+        """The summary in the page's language, else the other one, else the source as entered."""
+        english = (get_language() or "vi")[:2] == "en"
+        first, second = (self.summary_en, self.summary_vi) if english else (self.summary_vi, self.summary_en)
+        return first or second or self.source
 
 
 class Cluster(models.Model):
@@ -154,6 +165,9 @@ class ContactStatus(models.TextChoices):
     DISMISSED = "dismissed", _("Dismissed")
     QUARANTINED = "quarantined", _("In quarantine")
     RELEASED = "released", _("Released")
+    # Tested positive: a case now, no longer someone to call or quarantine as a contact (set by the system when the
+    # case is entered, or when a trace meets a person already under treatment; nobody moves a contact out of it).
+    BECAME_CASE = "became_case", _("Became a case (F0)")
 
 
 class Contact(models.Model):

@@ -16,6 +16,7 @@ from django.db.models import Count, F, IntegerField, Min, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.translation import ngettext
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core import errors as core_errors
@@ -83,10 +84,15 @@ def filter_area(*, viewer, area_id) -> Area | None:
 
 # Per case, in a subquery that PostgreSQL evaluates after the sort and the page's LIMIT: a join counted every link
 # of every case in the area before the first page came out (40 traced cases, 600,000 links: 420 ms; a province's
-# thousand would be seconds).
-_links_count = Coalesce(
+# thousand would be seconds). People, not links, like the case page's count (a person with two pieces of evidence
+# is one contact): measured on PostgreSQL, 130 ms for 40 cases of 15,000 links each, where counting links took 30.
+_contacts_count = Coalesce(
     Subquery(
-        ContactLink.objects.filter(case=OuterRef("pk")).order_by().values("case").annotate(n=Count("*")).values("n")
+        ContactLink.objects.filter(case=OuterRef("pk"))
+        .order_by()
+        .values("case")
+        .annotate(n=Count("contact_id", distinct=True))
+        .values("n")
     ),
     0,
 )
@@ -125,7 +131,7 @@ def case_list(
     )
     return (
         cases.select_related("person", "rule", "cluster", "infected_by")
-        .annotate(links_count=_links_count)
+        .annotate(contacts_count=_contacts_count)
         .order_by("-sample_date", "-id")
     )
 
@@ -155,7 +161,7 @@ def case_find_for_source(*, viewer, value) -> Case | None:
     if case is None and (case_id := id_or_none(value)):
         case = cases.filter(pk=case_id).first()
     if case is None:
-        raise ApplicationError(errors.CASE_SOURCE_INVALID, extra={"field": "infected_by", "value": value[:40]})
+        raise errors.case_source_invalid("not_found", value[:40])
     return case
 
 
@@ -260,6 +266,7 @@ def case_contact_rows(*, viewer, case: Case, contacts) -> list[ContactRow]:
     )
     for link in evidence:
         links[link.contact_id].append(link)
+    mark_via_visible(viewer, [link for found in links.values() for link in found])
     rows = [
         ContactRow(
             contact=contact,
@@ -333,6 +340,14 @@ def contacts_get_many(*, viewer, contact_ids) -> list[Contact]:
     return contacts
 
 
+def mark_via_visible(viewer, links) -> None:
+    """Sets each link's `via_visible`: whether the viewer's area holds the contact it came through (named and linked
+    on the page; initials otherwise, like any person outside the area). Read from the `via__person` the links were
+    read with: no query per link."""
+    for link in links:
+        link.via_visible = link.via_id is not None and viewer_sees(viewer, link.via.area_path)
+
+
 def contact_links(*, contact: Contact) -> QuerySet[ContactLink]:
     """All the evidence of a contact (already read through contact_get), oldest exposure first."""
     return contact.links.select_related("case", "venue", "via__person").order_by("exposure_start", "id")
@@ -381,6 +396,46 @@ def worklist_cases(contacts) -> dict[int, list[str]]:
     for contact_id, number in pairs:
         numbers[contact_id].append(number)
     return numbers
+
+
+def worklist_case_levels(contacts) -> dict[int, list[tuple[str, int]]]:
+    """For each contact id, (case number, level) for each case it is linked to, its lowest level for that case: a
+    person may be the F1 of one case and the F2 of another (one query)."""
+    levels: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    rows = (
+        ContactLink.objects.filter(contact__in=contacts)
+        .values_list("contact_id", "case__number")
+        .annotate(level=Min("level"))
+        .order_by("contact_id", "case__number")
+    )
+    for contact_id, number, level in rows:
+        levels[contact_id].append((number, level))
+    return levels
+
+
+def worklist_first_and_last_links(contacts) -> dict[int, tuple[ContactLink, ContactLink]]:
+    """For each contact id, its first piece of evidence (earliest exposure) and its most recent one (latest end),
+    the same link when it has one: where and why, for whoever calls the person (one query, no case or person)."""
+    found: dict[int, tuple[ContactLink, ContactLink]] = {}
+    links = (
+        ContactLink.objects.filter(contact__in=contacts)
+        .only("contact_id", "source", "setting", "place", "exposure_start", "exposure_end", "occasions", "end_assumed")
+        .order_by("contact_id", "id")
+    )
+    for link in links:
+        first, last = found.get(link.contact_id, (link, link))
+        found[link.contact_id] = (min(first, link, key=_exposure_began), max(last, link, key=_exposure_ended))
+    return found
+
+
+def _exposure_began(link: ContactLink) -> tuple:
+    # Evidence without a time (a household told in interview) after any with one: it says nothing about when.
+    return (link.exposure_start is None, link.exposure_start or dt.datetime.min.replace(tzinfo=dt.UTC), link.pk)
+
+
+def _exposure_ended(link: ContactLink) -> tuple:
+    ended = link.exposure_end or link.exposure_start
+    return (ended is not None, ended or dt.datetime.min.replace(tzinfo=dt.UTC), link.pk)
 
 
 # --- Counts per area (the map and the statistics; no personal data) ------------------------------------------
@@ -492,23 +547,31 @@ def graph_summary_label(level: int, count: int) -> str:
 def cluster_graph(*, viewer, cluster: Cluster) -> dict:
     """The transmission graph of a cluster as Cytoscape.js elements: {"nodes": [...], "edges": [...]}, and
     "contacts": how many persons are contacts of its cases (a summary node counts per case, so its numbers may
-    add up to more).
+    add up to more), "cases" / "outside": how many cases of the cluster / linked to it from outside are drawn,
+    "caption": all that in words.
 
-    Nodes: the cluster's cases in the viewer's area and their known sources (F0), and the contacts linked to
-    those cases (F1, F2...); a level beyond what the browser can draw is one node per case ("summary",
-    _graph_levels). Edges: source case → case (infected_by); case → F1 and F1 → F2 (contact links, one edge per
-    pair however much evidence); case → its summary. Contacts are labelled by initials; only the viewer's own
-    area's contacts carry a link to their page. Audited as `cases.cluster.graph_viewed`.
+    Nodes: the cluster's cases in the viewer's area; the cases they were infected by and those they infected that
+    are not in the cluster (`in_cluster` false), wherever they are, so that the chain on screen is whole: a case
+    outside the viewer's area is its number only, without a link; and the contacts linked to the cluster's cases
+    (F1, F2...); a level beyond what the browser can draw is one node per case ("summary", _graph_levels).
+    Edges: source case → case (infected_by); case → F1 and F1 → F2 (contact links, one edge per pair however
+    much evidence); case → its summary. Contacts are labelled by initials; only the viewer's own area's contacts
+    carry their name (`name`) and a link to their page. Audited as `cases.cluster.graph_viewed`.
     """
     visible = cases_visible_q(viewer)
-    cases = list(Case.objects.filter(visible, cluster=cluster).select_related("person"))
+    cases = list(Case.objects.filter(visible, cluster=cluster))
     case_ids = {case.pk for case in cases}
-    sources = Case.objects.filter(visible, pk__in=[c.infected_by_id for c in cases if c.infected_by_id]).exclude(
-        pk__in=case_ids
+    # One step either way along "infected by", across clusters and areas: a source, or an onward case, that is in
+    # another cluster (or none) still belongs to this chain.
+    sources = [case.infected_by_id for case in cases if case.infected_by_id]
+    linked = list(
+        Case.objects.filter(Q(pk__in=sources) | Q(infected_by__in=case_ids))
+        .exclude(pk__in=case_ids)
+        .only("pk", "number", "status", "cluster_id", "infected_by_id", "area_path", "person_id")
     )
-    cases += list(sources.select_related("person"))
     nodes, edges = [], []
-    for case in cases:
+    for case in cases + linked:
+        seen = case.pk in case_ids or viewer_sees(viewer, case.area_path)
         nodes.append(
             {
                 "data": {
@@ -518,10 +581,11 @@ def cluster_graph(*, viewer, cluster: Cluster) -> dict:
                     "level": 0,
                     "status": case.status,
                     "in_cluster": case.cluster_id == cluster.pk,
-                    "url": f"/cases/{case.pk}/",
+                    "url": f"/cases/{case.pk}/" if seen else "",
                 }
             }
         )
+    cases += linked
     shown = {case.pk for case in cases}
     for case in cases:
         if case.infected_by_id in shown:
@@ -536,9 +600,16 @@ def cluster_graph(*, viewer, cluster: Cluster) -> dict:
                     }
                 }
             )
-    in_full, summaries = _graph_levels(shown)
+    # Only the cluster's own cases' contacts: a linked case's may be a cluster of their own, of thousands.
+    in_full, summaries = _graph_levels(case_ids)
+    # A contact who became one of the drawn cases is that case's node, not a second node for the same person.
+    case_of_person = {case.person_id: case.pk for case in cases}
+    contact_as_case = {
+        contact_id: f"case-{case_of_person[person_id]}"
+        for contact_id, person_id in Contact.objects.filter(person_id__in=case_of_person).values_list("pk", "person_id")
+    }
     links = (
-        ContactLink.objects.filter(case_id__in=shown, level__in=in_full)
+        ContactLink.objects.filter(case_id__in=case_ids, level__in=in_full)
         .select_related("contact__person")
         .values_list(
             "contact_id", "case_id", "via_id", "level", "contact__person__full_name", f"contact__{CONTACT_AREA}"
@@ -547,8 +618,11 @@ def cluster_graph(*, viewer, cluster: Cluster) -> dict:
     contact_nodes: dict[int, dict] = {}
     edge_ids = set()
     for contact_id, case_id, via_id, level, full_name, area_path in links:
+        target = contact_as_case.get(contact_id, f"contact-{contact_id}")
         node = contact_nodes.get(contact_id)
-        if node is None:
+        if contact_id in contact_as_case:
+            pass  # drawn as its case
+        elif node is None:
             node = contact_nodes[contact_id] = {
                 "data": {
                     "id": f"contact-{contact_id}",
@@ -558,19 +632,21 @@ def cluster_graph(*, viewer, cluster: Cluster) -> dict:
                     "url": f"/cases/contacts/{contact_id}/" if viewer_sees(viewer, area_path) else "",
                 }
             }
+            if node["data"]["url"]:
+                node["data"]["name"] = full_name
         elif level < node["data"]["level"]:
             node["data"]["level"] = level
             node["data"]["label"] = f"F{level} {node['data']['label'].split(' ', 1)[1]}"
-        source = f"contact-{via_id}" if via_id else f"case-{case_id}"
-        edge_id = f"link-{source}-{contact_id}"
-        if edge_id not in edge_ids:
+        source = contact_as_case.get(via_id, f"contact-{via_id}") if via_id else f"case-{case_id}"
+        edge_id = f"link-{source}-{target}"
+        if edge_id not in edge_ids and source != target:
             edge_ids.add(edge_id)
             edges.append(
                 {
                     "data": {
                         "id": edge_id,
                         "source": source,
-                        "target": f"contact-{contact_id}",
+                        "target": target,
                         "kind": "contact",
                         "level": level,
                     }
@@ -611,8 +687,25 @@ def cluster_graph(*, viewer, cluster: Cluster) -> dict:
         area_path=cluster.area_path,
         extra={"cases": len(cases), "contacts": len(contact_nodes), "summed_up": sum(n for *_, n in summaries)},
     )
-    contacts = ContactLink.objects.filter(case_id__in=shown).values("contact_id").distinct().count()
-    return {"nodes": nodes, "edges": edges, "contacts": contacts}
+    contacts = ContactLink.objects.filter(case_id__in=case_ids).values("contact_id").distinct().count()
+    counts = {"cases": len(case_ids), "outside": len(linked), "contacts": contacts, "links": len(edges)}
+    return {"nodes": nodes, "edges": edges, **counts, "caption": graph_caption(**counts)}
+
+
+def graph_caption(*, cases: int, outside: int, contacts: int, links: int) -> str:
+    """ "3 ca F0, 228 người tiếp xúc F1/F2, 255 mối liên hệ": what the graph draws, in words."""
+    said = [
+        ngettext("%(n)s F0 case", "%(n)s F0 cases", cases) % {"n": number_format(cases, force_grouping=True)},
+        ngettext("%(n)s F1/F2 contact", "%(n)s F1/F2 contacts", contacts)
+        % {"n": number_format(contacts, force_grouping=True)},
+        ngettext("%(n)s link", "%(n)s links", links) % {"n": number_format(links, force_grouping=True)},
+    ]
+    if outside:
+        outside_said = ngettext(
+            "%(n)s linked case outside the cluster", "%(n)s linked cases outside the cluster", outside
+        )
+        said.insert(1, outside_said % {"n": outside})
+    return ", ".join(said)
 
 
 def _graph_levels(case_ids: set[int]) -> tuple[list[int], list[tuple[int, int, int]]]:
@@ -652,6 +745,12 @@ def tracing_run_get(*, viewer, run_id) -> TracingRun:
     return run
 
 
+def tracing_run_people(*, run: TracingRun) -> int:
+    """How many distinct people are contacts of the run's cases now, from every source (the run's contacts_found
+    adds up each case's, so a person found for two cases counts twice there)."""
+    return ContactLink.objects.filter(case__in=run.cases.all()).values("contact_id").distinct().count()
+
+
 # --- Public: exposure notices (no person, no case number) -----------------------------------------------
 
 
@@ -671,12 +770,19 @@ def exposure_notices_public(
 
 
 def exposure_notice_areas(*, now: dt.datetime | None = None) -> list[tuple[Area, int]]:
-    """The areas of the places with a published notice now, with how many notices each, by the name of the
-    parent (province) then their own: the public list's area filter."""
+    """The areas of the places with a published notice now and every area above them (district, province),
+    in tree order, each with how many notices lie within it: what choosing it in the public list's area
+    filter shows (`exposure_notices_public(area_path=...)` takes the whole subtree)."""
     counts = dict(exposure_notices_public(now=now).order_by().values_list("venue__area_id").annotate(count=Count("id")))
-    areas = Area.objects.filter(pk__in=counts).select_related("parent")
-    ordered = sorted(areas, key=lambda area: (area.parent.name_folded if area.parent else "", area.name_folded))
-    return [(area, counts[area.pk]) for area in ordered]
+    places = list(Area.objects.filter(pk__in=counts).only("pk", "path"))
+    # "38/391/15187/" lies within "38/" and "38/391/": its notices count for each of them too.
+    within: dict[str, int] = defaultdict(int)
+    for place in places:
+        codes = place.path.rstrip("/").split("/")
+        for depth in range(1, len(codes) + 1):
+            within["/".join(codes[:depth]) + "/"] += counts[place.pk]
+    areas = Area.objects.filter(path__in=within).order_by("path")
+    return [(area, within[area.path]) for area in areas]
 
 
 def exposure_matches_for_person(*, person, now: dt.datetime | None = None) -> list[tuple[ExposureNotice, object]]:
@@ -739,6 +845,12 @@ def case_facts_for_person(*, person, at: dt.datetime) -> dict:
         if timezone.localdate(at) >= contact.quarantine_start and until > at:
             facts["in_quarantine_until"] = until
     return facts
+
+
+def cases_of_person(*, viewer, person_id: int) -> list[Case]:
+    """The cases of a contact's person that the viewer sees, newest first: a contact who became a case leads to it."""
+    cases = Case.objects.filter(cases_visible_q(viewer), person_id=person_id)
+    return list(cases.order_by("-sample_date", "-pk").only("pk", "number", "sample_date", "status"))
 
 
 def recovered_cases(*, person) -> QuerySet[Case]:

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from phongdich.core.audit import audit_record
+from phongdich.core.dates import SARS_COV_2_FIRST_REPORTED
 from phongdich.core.errors import ApplicationError
 
 from . import errors
@@ -81,9 +82,30 @@ def _case_facts_check(
         raise _invalid_case(
             "sample_date", "Ngày lấy mẫu không thể ở tương lai.", "The sample date cannot be in the future."
         )
+    if sample_date < SARS_COV_2_FIRST_REPORTED:  # 0001-01-01 overflowed the date arithmetic below: a 500
+        raise _invalid_case(
+            "sample_date",
+            "Ngày lấy mẫu không thể trước tháng 12/2019, khi SARS-CoV-2 được phát hiện.",
+            "The sample date cannot be before December 2019, when SARS-CoV-2 was first reported.",
+        )
     if onset_date is not None and onset_date > today:
         raise _invalid_case(
             "onset_date", "Ngày khởi phát không thể ở tương lai.", "The onset date cannot be in the future."
+        )
+    earliest = sample_date - dt.timedelta(days=EARLIEST_DAYS_BEFORE_SAMPLE)
+    if onset_date is not None and onset_date < earliest:
+        # A slipped year (2025 for 2026) would open a window of a year: every co-visitor an F1, notices for all.
+        raise _invalid_case(
+            "onset_date",
+            f"Ngày khởi phát quá sớm: không thể trước ngày lấy mẫu quá {EARLIEST_DAYS_BEFORE_SAMPLE} ngày.",
+            f"The onset date is too early: at most {EARLIEST_DAYS_BEFORE_SAMPLE} days before the sample date.",
+        )
+    if source_exposure_date is not None and source_exposure_date < earliest:
+        raise _invalid_case(
+            "source_exposure_date",
+            f"Ngày tiếp xúc nguồn lây quá sớm: không thể trước ngày lấy mẫu quá {EARLIEST_DAYS_BEFORE_SAMPLE} ngày.",
+            f"The exposure to the source is too early: at most {EARLIEST_DAYS_BEFORE_SAMPLE} days before the "
+            "sample date.",
         )
     if source_exposure_date is not None and source_exposure_date > sample_date:
         raise _invalid_case(
@@ -95,7 +117,7 @@ def _case_facts_check(
         raise _invalid_case(
             "isolated_at", "Thời điểm cách ly không thể ở tương lai.", "The isolation time cannot be in the future."
         )
-    if timezone.localdate(isolated_at) < sample_date - dt.timedelta(days=EARLIEST_DAYS_BEFORE_SAMPLE):
+    if timezone.localdate(isolated_at) < earliest:
         raise _invalid_case(
             "isolated_at",
             f"Thời điểm cách ly quá sớm: không thể trước ngày lấy mẫu quá {EARLIEST_DAYS_BEFORE_SAMPLE} ngày.",
@@ -103,9 +125,12 @@ def _case_facts_check(
         )
     rule = window_rule_for(sample_date)
     if onset_date is not None and (onset_date - sample_date).days > rule.max_onset_after_sample_days:
+        days = rule.max_onset_after_sample_days
         raise ApplicationError(
             errors.CASE_ONSET_TOO_LATE,
-            extra={"field": "onset_date", "max_days": rule.max_onset_after_sample_days, "rule": rule.code},
+            extra={"field": "onset_date", "max_days": days, "rule": rule.code},
+            vi=f"Ngày khởi phát triệu chứng không thể sau ngày lấy mẫu quá {days} ngày (quy định {rule.code}).",
+            en=f"The symptom onset can be at most {days} days after the sample date (rule {rule.code}).",
         )
     return rule
 
@@ -149,7 +174,7 @@ def case_create(
         isolated_at=isolated_at,
     )
     if infected_by is not None and infected_by.person_id == person.pk:
-        raise ApplicationError(errors.CASE_SOURCE_INVALID, extra={"field": "infected_by"})
+        raise errors.case_source_invalid("itself")
     start, end = case_window(
         rule=rule,
         sample_date=sample_date,
@@ -188,7 +213,48 @@ def case_create(
         else:
             raise ApplicationError(errors.INVALID_CASE, vi="Không cấp được số ca bệnh.", en="No case number.")
         audit_record(actor=actor, action="cases.case.created", obj=case, area_path=case.area_path)
+        _contact_became_case(actor=actor, case=case)
     return case
+
+
+def _contact_became_case(*, actor, case: Case) -> None:
+    """The new case's person, if an open contact (candidate, confirmed, in quarantine), is one no longer: off the
+    work lists and the F1/F2 counts, still shown with the evidence on the cases that found them."""
+    contact = (
+        Contact.objects.select_for_update(no_key=True)
+        .filter(person_id=case.person_id, status__in=_OPEN_STATUSES)
+        .first()
+    )
+    if contact is None:
+        return
+    before = contact.status
+    contact.status = Contact.Status.BECAME_CASE
+    contact.status_changed_at = timezone.now()
+    contact.status_changed_by = actor if getattr(actor, "is_authenticated", False) else None
+    contact.save(update_fields=["status", "status_changed_at", "status_changed_by"])
+    audit_record(
+        actor=actor,
+        action="cases.contact.became_case",
+        obj=contact,
+        area_path=case.area_path,
+        extra={"from": before, "case": case.number},
+    )
+
+
+def contacts_of_cases_close(person_ids, *, now: dt.datetime) -> int:
+    """Candidates among `person_ids` who are cases under treatment become `became_case` (a tracer met them: the
+    meeting is kept as evidence, but they are not contacts to call). The open cases are few: read them first."""
+    person_ids = list(person_ids)
+    cases = Case.objects.filter(status=Case.Status.UNDER_TREATMENT)
+    if len(person_ids) <= 500:  # an interview's one person, a small trace: look them up instead
+        cases = cases.filter(person_id__in=person_ids)
+    under_treatment = set(cases.values_list("person_id", flat=True))
+    persons = sorted(under_treatment.intersection(person_ids))
+    if not persons:
+        return 0
+    return Contact.objects.filter(person_id__in=persons, status=Contact.Status.CANDIDATE).update(
+        status=Contact.Status.BECAME_CASE, status_changed_at=now
+    )
 
 
 def tracing_max_level() -> int:
@@ -228,7 +294,7 @@ def contact_link_add(
         raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "source"})
     with transaction.atomic():
         # NO KEY UPDATE, as the tracer's upsert takes: only the level and the exposure span change.
-        contact, _ = Contact.objects.select_for_update(no_key=True).get_or_create(
+        contact, contact_created = Contact.objects.select_for_update(no_key=True).get_or_create(
             person=person,
             defaults={
                 "level": level,
@@ -236,6 +302,9 @@ def contact_link_add(
                 "last_exposure_at": exposure_end or exposure_start,
             },
         )
+        if contact_created:
+            contacts_of_cases_close([person.pk], now=timezone.now())
+            contact.refresh_from_db(fields=["status"])
         link, created = ContactLink.objects.get_or_create(
             contact=contact,
             case=case,
@@ -294,13 +363,13 @@ def case_source_check(*, case: Case | None, person, source: Case | None) -> None
     if source is None:
         return
     if source.person_id == person.pk or (case is not None and source.pk == case.pk):
-        raise ApplicationError(errors.CASE_SOURCE_INVALID, extra={"field": "infected_by"})
+        raise errors.case_source_invalid("itself")
     if case is None:
         return
     seen, current = set(), source
     while current is not None and current.pk not in seen:  # walk up the chain from the new source
         if current.pk == case.pk:
-            raise ApplicationError(errors.CASE_SOURCE_INVALID, extra={"field": "infected_by", "loop": True})
+            raise errors.case_source_invalid("loop", source.number)
         seen.add(current.pk)
         current = current.infected_by
 
@@ -416,7 +485,9 @@ CONTACT_NEXT = {
     Status.DISMISSED: {Status.CONFIRMED},  # a dismissal made in error is undone by confirming
     Status.QUARANTINED: {Status.RELEASED},
     Status.RELEASED: set(),
+    Status.BECAME_CASE: set(),  # the system's move, when the person is entered as a case
 }
+_OPEN_STATUSES = (Status.CANDIDATE, Status.CONFIRMED, Status.QUARANTINED)
 
 
 # The moves an official makes (every status but candidate, which only tracing gives).

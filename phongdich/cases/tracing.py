@@ -39,7 +39,7 @@ from phongdich.core.audit import audit_record
 from phongdich.venues.models import Venue, VenueType
 
 from .models import Case, Contact, ContactLink, ExposureNotice
-from .services import tracing_max_level
+from .services import contacts_of_cases_close, tracing_max_level
 
 AUTO = CheckIn.CheckoutKind.AUTO.value
 # Closed stays longer than this are fetched through the small partial index `checkin_long_stay`
@@ -819,6 +819,14 @@ RETURNING person_id, id
 )
 INSERT INTO tracing_contacts SELECT person_id, id FROM written
 """
+# A person met who is already a case under treatment is recorded (the meeting may be how one infected the other) but
+# is no contact to call: only the contacts this trace just created or changed, joined to the few open cases.
+_CONTACTS_BECAME_CASE_SQL = f"""
+UPDATE {{contacts}} c SET status = '{Contact.Status.BECAME_CASE.value}', status_changed_at = %(now)s
+FROM tracing_contacts t, {{cases}} k
+WHERE c.id = t.id AND k.person_id = t.person_id AND k.status = '{Case.Status.UNDER_TREATMENT.value}'
+    AND c.status = '{Contact.Status.CANDIDATE.value}'
+"""
 _LINKS_UPSERT_SQL = f"""
 WITH written AS (
     INSERT INTO {{links}} AS l ({_LINK_COLUMNS})
@@ -872,6 +880,7 @@ def _evidence_write_postgresql(cursor, *, case: Case, created_by: int | None) ->
     }
     raw = cursor.cursor
     raw.execute(_CONTACTS_UPSERT_SQL.format(**tables), params, prepare=False)
+    raw.execute(_CONTACTS_BECAME_CASE_SQL.format(cases=Case._meta.db_table, **tables), params, prepare=False)
     raw.execute(_LINKS_TRACED_BEFORE_SQL.format(**tables), params)
     on_conflict = _LINKS_ON_CONFLICT_SQL if raw.fetchone() is not None else ""
     raw.execute(_LINKS_UPSERT_SQL.format(on_conflict=on_conflict, **tables), params, prepare=False)
@@ -916,6 +925,7 @@ def _evidence_write_sqlite(
                 rows,
             )
         ids.update(_contact_ids(missing))
+    contacts_of_cases_close(persons, now=now)
 
     have = {
         (contact_id, key): rest

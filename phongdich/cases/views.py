@@ -5,14 +5,16 @@ runs, and the public list of exposure notices.
 Thin: selectors scope, read and audit; services validate, write and audit. Out-of-area records answer 404.
 """
 
+from urllib.parse import urlsplit, urlunsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -152,7 +154,11 @@ def run_detail(request, run_id: int):
     cases = run.cases.filter(selectors.cases_visible_q(request.user)).order_by("number")
     percent = int(100 * run.done / run.total) if run.total else (100 if run.status == run.Status.DONE else 0)
     finished = run.status in (run.Status.DONE, run.Status.FAILED)
-    return render(request, "cases/run.html", {"run": run, "cases": cases, "percent": percent, "finished": finished})
+    # The run's figure adds up each case's contacts; once it is over, the distinct people too (read once: the page
+    # stops reloading).
+    people = selectors.tracing_run_people(run=run) if finished else None
+    context = {"run": run, "cases": cases, "percent": percent, "finished": finished, "people": people}
+    return render(request, "cases/run.html", context)
 
 
 # --- Case entry -------------------------------------------------------------------------------------------
@@ -270,7 +276,19 @@ def _page_query(request, name: str, page, *, previous: bool) -> str:
     return query.urlencode()
 
 
-def _case_page(request, case_id, *, edit_form=None, interview_form=None, status_form=None, status=200):
+def _case_page(
+    request,
+    case_id,
+    *,
+    edit_form=None,
+    interview_form=None,
+    new_person_form=None,
+    status_form=None,
+    moves=None,
+    status=200,
+):
+    """The case page; after a refused form, that form again with its message and what was typed (`moves`: the
+    refused move of ticked contacts, see _moves_refused)."""
     viewer, ip = request.user, client_ip(request)
     case = selectors.case_get(viewer=viewer, case_id=case_id, ip=ip)
     pages = {level: value for key, value in request.GET.items() if key[:1] == "p" and (level := id_or_none(key[1:]))}
@@ -292,7 +310,8 @@ def _case_page(request, case_id, *, edit_form=None, interview_form=None, status_
             },
         )
     interview_results = None
-    iq = (request.GET.get("iq") or "").strip()[:100]
+    # The interview's search is sent again with a refused interview form, so that its choice can be kept.
+    iq = (request.GET.get("iq") or request.POST.get("iq") or "").strip()[:100]
     if iq:
         from phongdich.people.selectors import person_list
 
@@ -321,7 +340,11 @@ def _case_page(request, case_id, *, edit_form=None, interview_form=None, status_
         "interview_form": interview_form or forms.InterviewForm.blank(),
         "interview_results": interview_results,
         "iq": iq,
-        "new_person_form": forms.NewPersonForm(areas=_visible_communes(viewer), prefix="new"),
+        # Not `required` in the browser: the block stays closed when a found person is chosen (case_interview
+        # asks for a found person or a complete new one).
+        "new_person_form": new_person_form
+        or forms.NewPersonForm(areas=_visible_communes(viewer), prefix="new", use_required_attribute=False),
+        "moves": moves,
         "infected": case.infected.filter(selectors.cases_visible_q(viewer)).order_by("number"),
         "scope_area": _scope_area(viewer),
         "quarantine_days": services.contact_quarantine_days(),
@@ -429,9 +452,13 @@ def case_interview(request, case_id: int):
         return _error(request, exc)
     viewer = request.user
     form = forms.InterviewForm(request.POST)
-    person_form = forms.NewPersonForm(request.POST, areas=_visible_communes(viewer), prefix="new")
+    person_form = forms.NewPersonForm(
+        request.POST, areas=_visible_communes(viewer), prefix="new", use_required_attribute=False
+    )
+    # Shown again after a refusal only when it was used: with a found person chosen, its empty fields are no error.
+    typed = None if request.POST.get("person") else person_form
     if not form.is_valid():
-        return _case_page(request, case_id, interview_form=form, status=400)
+        return _case_page(request, case_id, interview_form=form, new_person_form=typed, status=400)
     data = form.cleaned_data
     try:
         with transaction.atomic():
@@ -472,15 +499,16 @@ def case_interview(request, case_id: int):
                 note=data.get("note") or "",
             )
     except _Denied:
-        return _case_page(request, case_id, interview_form=form, status=400)
+        return _case_page(request, case_id, interview_form=form, new_person_form=typed, status=400)
     except ApplicationError as exc:
         form.add_error(None, _message_of(exc))
-        return _case_page(request, case_id, interview_form=form, status=exc.status)
+        return _case_page(request, case_id, interview_form=form, new_person_form=typed, status=exc.status)
     if created:
         messages.success(request, _("%(name)s was added as an F1 contact.") % {"name": person.full_name})
     else:
         messages.info(request, _("This contact was already recorded."))
-    return redirect("cases:detail", case_id=case.pk)
+    # The form was sent to #interview (a refusal shows it there); the outcome is read at the top.
+    return redirect(reverse("cases:detail", args=[case.pk]) + "#messages")
 
 
 # --- Contacts -----------------------------------------------------------------------------------------------
@@ -491,11 +519,13 @@ def _contact_page(request, contact_id, *, form=None, status=200):
     links = list(selectors.contact_links(contact=contact))
     for link in links:
         link.case_visible = selectors.viewer_sees(request.user, link.case.area_path)
+    selectors.mark_via_visible(request.user, links)
     context = {
         "contact": contact,
         "person": contact.person,
         "links": links,
         "next_statuses": sorted(services.CONTACT_NEXT[contact.status]),
+        "person_cases": selectors.cases_of_person(viewer=request.user, person_id=contact.person_id),
         "form": form or forms.ContactStatusForm(initial={"quarantine_start": timezone.localdate()}),
         "quarantine_days": services.contact_quarantine_days(),
         "today": timezone.localdate(),
@@ -542,7 +572,7 @@ def contact_status(request, contact_id: int):
     return _contact_page(request, contact_id, form=form, status=400)
 
 
-# What a malformed move form lacks, in both languages (the error page shows both).
+# What a malformed move form lacks, in both languages (shown in the page's).
 _BULK_FORM_ERRORS = {
     "status": ("Chưa chọn việc cần làm với những người đã đánh dấu.", "No action was chosen for the ticked contacts."),
     "quarantine_start": ("Ngày bắt đầu cách ly không đúng dạng.", "The quarantine start date is not a date."),
@@ -596,11 +626,41 @@ def contacts_status(request):
             quarantine_start=data.get("quarantine_start"),
         )
     except ApplicationError as exc:
+        if exc.status == 400 and (page := _moves_refused(request, back, exc)) is not None:
+            return page
         return _error(request, exc, back=back)
     _moved_messages(request, outcome, data["status"], {contact.pk: contact.person.full_name for contact in contacts})
     if outcome.skipped:  # a warning to read: the page opens at the messages, not at the table further down
         back = back.split("#", 1)[0] + "#messages"
     return redirect(back)
+
+
+def _moves_refused(request, back: str, exc: ApplicationError):
+    """The page the refused move was sent from (a case's page or the work list, named by `back`), shown again at
+    the move's form with the message in the page's language, the same contacts ticked and what was typed, as the
+    single-contact page does; None when `back` is neither (the error page then)."""
+    parts = urlsplit(back)
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return None
+    on_worklist = match.view_name == "cases:worklist"
+    if not (on_worklist or match.view_name == "cases:detail"):
+        return None
+    moves = {
+        "form_id": request.POST.get("form") or ("worklist-form" if on_worklist else "contacts-form-f1"),
+        "error": _message_of(exc),
+        "ticked": {contact_id for value in request.POST.getlist("contact") if (contact_id := id_or_none(value))},
+        "reason": (request.POST.get("reason") or "")[:500],
+        "quarantine_start": (request.POST.get("quarantine_start") or "")[:10],
+    }
+    request.GET = QueryDict(parts.query)  # the page's own filters and pages, as it was shown
+    try:
+        if on_worklist:
+            return _worklist_page(request, moves=moves, here=urlunsplit(parts._replace(fragment="")), status=exc.status)
+        return _case_page(request, match.kwargs["case_id"], moves=moves, status=exc.status)
+    except ApplicationError:
+        return None
 
 
 # --- Work list and export ---------------------------------------------------------------------------------------
@@ -615,16 +675,22 @@ def _worklist(request):
 def worklist(request):
     """/cases/worklist/: per commune, the F1 (and F2) to contact and quarantine; filterable; Excel export."""
     try:
-        form, area, contacts, values = _worklist(request)
+        return _worklist_page(request)
     except ApplicationError as exc:
         return _error(request, exc)
+
+
+def _worklist_page(request, *, moves=None, here: str = "", status: int = 200):
+    """The work list; `moves`, a refused move of ticked contacts shown again (_moves_refused), `here` the page's
+    address for the way back when it is shown at another."""
+    form, area, contacts, values = _worklist(request)
     page = Paginator(contacts, 200).get_page(request.GET.get("page"))
     rows = list(page)
-    numbers = selectors.worklist_cases(rows)
+    case_levels = selectors.worklist_case_levels(rows)
     names = commune_names({row.area_path for row in rows})
     groups: list[dict] = []
     for contact in rows:
-        contact.case_numbers = numbers.get(contact.pk, [])
+        contact.case_levels = case_levels.get(contact.pk, [])
         if not groups or groups[-1]["path"] != contact.area_path:
             groups.append({"path": contact.area_path, "name": names[contact.area_path], "contacts": []})
         groups[-1]["contacts"].append(contact)
@@ -642,9 +708,10 @@ def worklist(request):
         "scope_area": _scope_area(request.user),
         "quarantine_days": services.contact_quarantine_days(),
         "today": timezone.localdate(),
-        "here": request.get_full_path(),
+        "here": here or request.get_full_path(),
+        "moves": moves,
     }
-    return render(request, "cases/worklist.html", context)
+    return render(request, "cases/worklist.html", context, status=status)
 
 
 @login_required
@@ -773,5 +840,7 @@ def exposures(request):
         "page": page,
         "query": _query_without_page(request),
         "days": settings.EXPOSURE_NOTICE_PUBLIC_DAYS,
+        # "(about)" is explained under the list when it is used.
+        "any_end_assumed": any(notice.end_assumed for notice in page),
     }
     return render(request, "cases/exposures.html", context, status=status)

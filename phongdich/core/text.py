@@ -1,7 +1,10 @@
-"""Text folding for search: Vietnamese without diacritics, lower case, single spaces."""
+"""Text helpers: folding for search (Vietnamese without diacritics, lower case, single spaces), and durations in
+the page's language."""
 
 import re
 import unicodedata
+
+from django.utils.translation import gettext, ngettext
 
 _SPACES = re.compile(r"\s+")
 
@@ -14,3 +17,24 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return _SPACES.sub(" ", stripped).strip().lower()
+
+
+def duration_text(minutes) -> str:
+    """A duration given in minutes, in the active language: 16 → "16 phút" / "16 min", 67 → "1 giờ 07 phút" /
+    "1 h 07 min", 4920 → "3 ngày 10 giờ" / "3 days 10 h" (from a day on, whole hours: minutes no longer matter);
+    None → "–". The one place durations are worded, for every page."""
+    if minutes is None:
+        return "–"
+    minutes = max(int(minutes), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        text = ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
+        if hours:
+            text += " " + gettext("%(hours)d h") % {"hours": hours}
+        return text
+    if hours:
+        if not minutes:
+            return gettext("%(hours)d h") % {"hours": hours}
+        return gettext("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
+    return gettext("%(minutes)d min") % {"minutes": minutes}

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core.scoping import area_visible
+from phongdich.core.text import duration_text
 
 from ..models import CaseStatus, CaseTestType, ContactStatus, LinkSetting, LinkSource
 from ..selectors import area_counts_by_child
@@ -45,11 +46,8 @@ def action_label(status: str) -> str:
 
 @register.filter
 def minutes(value) -> str:
-    """90 → "1 h 30 min"."""
-    if value is None:
-        return "–"
-    hours, rest = divmod(int(value), 60)
-    return f"{hours} h {rest:02d} min" if hours else f"{rest} min"
+    """90 → "1 giờ 30 phút" / "1 h 30 min" (core.text.duration_text)."""
+    return duration_text(value)
 
 
 @register.inclusion_tag("cases/_area_card.html", takes_context=True)

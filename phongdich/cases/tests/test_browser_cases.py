@@ -84,7 +84,7 @@ def test_official_enters_traces_confirms_and_exports(live_server, chromium, scen
         f2_rows = page.locator("table.level-2-contacts tbody tr")
         assert f1_rows.count() == 1 and f2_rows.count() == 1
         assert "Trần Thị Chợ" in f1_rows.inner_text() and "Chợ Kim Tân" in f1_rows.inner_text()
-        assert "40 min" in f1_rows.inner_text()
+        assert "40 phút" in f1_rows.inner_text()
         assert "Lê Văn Quán" in f2_rows.inner_text() and "Quán cà phê Ngọc" in f2_rows.inner_text()
         assert "Phạm Đến Muộn" not in page.content()
         page.screenshot(path=str(shots(tmp_path) / "cases-detail.png"), full_page=True)
@@ -122,16 +122,38 @@ def test_cluster_page_draws_the_transmission_graph(live_server, chromium, scene,
     f1_link, _ = link(scene["f1"], first)
     link(scene["f2"], first, level=2, via=f1_link.contact)
     link(person(scene["tree"]["kim_tan"], "Vợ Ca Hai"), second)
+    # Infected by the cluster's second case but entered without a cluster: drawn, marked as outside it.
+    onward = case(actor, person(scene["tree"]["kim_tan"], "Con Ca Hai"), infected_by=second)
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
         login(page, live_server.url, f"/cases/clusters/{cluster.pk}/")
         page.wait_for_function("document.getElementById('cluster-graph').dataset.ready === 'true'")
-        assert page.evaluate("window.clusterGraph.nodes().length") == 5  # 2 F0, 2 F1, 1 F2
-        assert page.evaluate("window.clusterGraph.edges('[kind = \"infected_by\"]').length") == 1
+        assert page.evaluate("window.clusterGraph.nodes().length") == 6  # 3 F0 (one outside), 2 F1, 1 F2
+        assert page.evaluate("window.clusterGraph.edges('[kind = \"infected_by\"]').length") == 2
         assert page.evaluate("window.clusterGraph.nodes('[level = 2]').length") == 1
+        assert page.evaluate(f"window.clusterGraph.$id('case-{onward.pk}').data('in_cluster')") is False
         assert page.locator("#cluster-graph canvas").count() > 0  # Cytoscape drew it
+        expect(page.locator("#cluster-graph-summary")).to_have_text(
+            "2 ca F0, 1 ca liên quan ngoài ổ dịch, 3 người tiếp xúc F1/F2, 5 mối liên hệ"
+        )
+        # Drawn inside the frame, spread out: every node within the box, no two on top of each other.
+        box = page.evaluate(
+            """() => { const cy = window.clusterGraph, e = cy.extent(), r = cy.nodes().boundingBox();
+            const p = cy.nodes().map(n => n.renderedPosition());
+            let closest = Infinity;
+            p.forEach((a, i) => p.slice(i + 1).forEach(b => {
+                closest = Math.min(closest, Math.hypot(a.x - b.x, a.y - b.y)); }));
+            return { inside: r.x1 >= e.x1 && r.x2 <= e.x2 && r.y1 >= e.y1 && r.y2 <= e.y2, closest: closest }; }"""
+        )
+        assert box["inside"] and box["closest"] > 20, box
         page.screenshot(path=str(shots(tmp_path) / "cases-cluster-graph.png"), full_page=True)
+        # F0 and F1 only: the F2 and their links leave the screen, the rest is drawn again; and they come back.
+        f2_shown = "window.clusterGraph.nodes('[level = 2]').map(n => n.style('display'))"
+        page.locator("#cluster-graph-f2").uncheck()
+        assert page.evaluate(f2_shown) == ["none"] and page.get_attribute("#cluster-graph", "data-shown") == "5"
+        page.locator("#cluster-graph-f2").check()
+        assert page.evaluate(f2_shown) == ["element"] and page.get_attribute("#cluster-graph", "data-shown") == "6"
     finally:
         context.close()

@@ -92,3 +92,34 @@ def test_official_dismisses_a_ticked_contact_from_the_work_list(live_server, chr
         assert Contact.objects.filter(status="dismissed").count() == 1
     finally:
         context.close()
+
+
+def test_a_refused_dismissal_keeps_the_official_at_the_ticked_contacts(live_server, chromium, scene):
+    """Dismissing without a reason once landed on a bare error page (Vietnamese, English and a raw code) and lost
+    the ticks; now the case page comes back at the same level, with the message and the ticks."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        login(page, live_server.url, f"/cases/{scene['case'].pk}/")
+        form = page.locator("#contacts-form-f1")
+        form.get_by_role("checkbox", name="Lê Văn Hai").check()
+        form.get_by_role("checkbox", name="Phạm Thị Ba").check()
+        form.get_by_role("button", name="Loại những người đã đánh dấu").click()
+        error = page.locator("#contacts-form-f1 .form-error")
+        expect(error).to_have_text("Cần ghi lý do loại người này khỏi danh sách tiếp xúc.")
+        assert page.url.endswith("#contacts-f1")
+        expect(error).to_be_in_viewport()
+        expect(page.locator("body")).not_to_contain_text("contact_dismiss_reason_required")
+        expect(form.locator("input[name=contact]:checked")).to_have_count(2)
+        expect(form.locator(".contacts-ticked")).to_have_text("Đã đánh dấu: 2")
+
+        form.locator("input[name=reason]").fill("Không cùng thời gian với ca bệnh")
+        form.get_by_role("button", name="Loại những người đã đánh dấu").click()
+        expect(page.locator(".messages")).to_contain_text("2 người tiếp xúc đã chuyển sang “Đã loại”.")
+        assert sorted(Contact.objects.filter(status="dismissed").values_list("person__full_name", flat=True)) == [
+            "Lê Văn Hai",
+            "Phạm Thị Ba",
+        ]
+    finally:
+        context.close()

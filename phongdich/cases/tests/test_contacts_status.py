@@ -3,6 +3,7 @@ transaction; a contact that cannot make the move is left as it was and named; an
 area refuses the whole request."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.messages import get_messages
@@ -120,7 +121,7 @@ def test_the_case_page_ticks_contacts_and_moves_them_together(client, contacts, 
     client.force_login(kim_tan_official)
     page = f"/cases/{contacts['case'].pk}/"
     html = client.get(page).content.decode()
-    assert html.count('action="/cases/contacts/status/"') == 1  # one form for the F1 level, not one per row
+    assert html.count('action="/cases/contacts/status/#contacts-f1"') == 1  # one form for the F1 level, not per row
     assert f'name="contact" value="{contacts["An"].pk}"' in html
     assert f'name="contact" value="{contacts["Xa"].pk}"' not in html  # outside the area: no box to tick
     back = f"{page}?p1=1#contacts-f1"
@@ -152,25 +153,74 @@ def test_a_rows_own_confirm_button_moves_only_its_contact(client, contacts, kim_
     assert statuses()["Nguyễn Văn Bình"] == "confirmed" and statuses()["Nguyễn Văn An"] == "candidate"
 
 
+def _ticked(html: str) -> set[str]:
+    return set(re.findall(r'name="contact" value="(\d+)"[^>]*\bchecked\b', html))
+
+
 @pytest.mark.parametrize(
-    "post, status, code",
+    "post, message",
     [
-        ({"status": "confirmed"}, 400, "contacts_none_selected"),
-        ({"status": "dismissed", "reason": ""}, 400, "contact_dismiss_reason_required"),
-        ({"status": "quarantined", "quarantine_start": "06/13/2021x"}, 400, "invalid_contact"),
-        ({}, 400, "invalid_contact"),
+        ({"status": "confirmed"}, "Chưa chọn người tiếp xúc nào"),
+        ({"status": "dismissed", "reason": "  "}, "Cần ghi lý do loại người này khỏi danh sách tiếp xúc."),
+        ({"status": "quarantined", "quarantine_start": "06/13/2021x"}, "Ngày bắt đầu cách ly không đúng dạng."),
+        ({}, "Chưa chọn việc cần làm với những người đã đánh dấu."),
     ],
 )
-def test_a_bad_move_from_a_page_is_a_clear_4xx_with_a_way_back(client, contacts, kim_tan_official, post, status, code):
+def test_a_refused_move_shows_the_case_page_again_with_the_message_and_the_ticks(
+    client, contacts, kim_tan_official, post, message
+):
     client.force_login(kim_tan_official)
-    ticked = [] if post.get("status") == "confirmed" else [contacts["An"].pk]
-    back = f"/cases/{contacts['case'].pk}/"
-    response = client.post("/cases/contacts/status/", {"contact": ticked, "next": back, **post})
+    ticked = [] if post.get("status") == "confirmed" else [contacts["An"].pk, contacts["Bình"].pk]
+    page = f"/cases/{contacts['case'].pk}/"
+    body = {"contact": ticked, "form": "contacts-form-f1", "next": f"{page}?p1=1#contacts-f1", **post}
+    response = client.post("/cases/contacts/status/", body)
     html = response.content.decode()
-    assert response.status_code == status and code in html and f'href="{back}"' in html
-    if not post:
-        assert "Chưa chọn việc cần làm" in html and "No action was chosen" in html
-    assert statuses()["Nguyễn Văn An"] == "candidate"
+    assert response.status_code == 400 and response.templates[0].name == "cases/detail.html"
+    # In the page's language, by the form it came from, without the raw code or the English text.
+    assert f'<div class="form-error" role="alert">{message}' in html
+    assert "contact_" not in html and "invalid_contact" not in html and "tick at least one" not in html
+    assert _ticked(html) == {str(pk) for pk in ticked}
+    assert f'name="next" value="{page}?p1=1#contacts-f1"' in html  # the next try goes back to the same place
+    if post.get("reason"):
+        assert 'name="reason" maxlength="500" value="  "' in html
+    assert statuses()["Nguyễn Văn An"] == statuses()["Nguyễn Văn Bình"] == "candidate"
+
+
+def test_a_refused_move_in_english_is_told_in_english(client, contacts, kim_tan_official):
+    client.force_login(kim_tan_official)
+    page = f"/en/cases/{contacts['case'].pk}/"
+    body = {"contact": [contacts["An"].pk], "status": "dismissed", "form": "contacts-form-f1", "next": page}
+    html = client.post("/en/cases/contacts/status/", body).content.decode()
+    assert "Give the reason for dismissing this contact." in html and "Cần ghi lý do" not in html
+
+
+def test_a_refused_move_shows_the_work_list_again_with_its_filters_and_the_ticks(client, contacts, kim_tan_official):
+    client.force_login(kim_tan_official)
+    back = "/cases/worklist/?level=1"
+    body = {
+        "contact": [contacts["Bình"].pk],
+        "status": "quarantined",
+        "quarantine_start": (TODAY() + dt.timedelta(days=1)).isoformat(),
+        "form": "worklist-form",
+        "next": back,
+    }
+    response = client.post("/cases/contacts/status/", body)
+    html = response.content.decode()
+    assert response.status_code == 400 and response.templates[0].name == "cases/worklist.html"
+    assert "Ngày bắt đầu cách ly không hợp lệ" in html and "quarantine_date_invalid" not in html
+    assert _ticked(html) == {str(contacts["Bình"].pk)}
+    assert f'name="next" value="{back}"' in html and '<option value="1" selected>' in html
+    assert f'value="{body["quarantine_start"]}"' in html
+    assert statuses()["Nguyễn Văn Bình"] == "candidate"
+
+
+def test_a_refused_move_from_elsewhere_gets_the_error_page_with_a_way_back(client, contacts, kim_tan_official):
+    client.force_login(kim_tan_official)
+    for back in ("/cases/", f"/cases/{contacts['case'].pk + 1000}/"):  # not a page of moves; a case not found
+        response = client.post("/cases/contacts/status/", {"contact": [contacts["An"].pk], "next": back})
+        html = response.content.decode()
+        assert response.status_code == 400 and response.templates[0].name == "core/error.html"
+        assert "<h1>Chưa chọn việc cần làm với những người đã đánh dấu.</h1>" in html and f'href="{back}"' in html
 
 
 def test_a_forged_id_from_another_area_moves_nobody(client, contacts, kim_tan_official):
@@ -328,3 +378,38 @@ def test_the_work_list_finds_quarantines_that_are_over_and_releases_them_togethe
     assert response.status_code == 302
     assert statuses()["Nguyễn Văn An"] == "released" and statuses()["Nguyễn Văn Chi"] == "quarantined"
     assert "Nguyễn Văn An" not in client.get("/cases/worklist/", {"status": "quarantine_over"}).content.decode()
+
+
+# --- A contact who becomes a case ------------------------------------------------------------------------------
+
+
+def test_a_contact_entered_as_a_case_leaves_the_work_list_and_the_counts(client, tree, contacts, kim_tan_official):
+    """Cao Thị Oanh, an F1, tested positive and was entered as a case: she stayed an open F1 on the work list and
+    was counted as F0 and as F1 of her commune (walk-through of 2026-12-06)."""
+    services.contacts_status_set(actor=kim_tan_official, contacts=[contacts["An"]], status="confirmed")
+    an = contacts["An"].person
+    counts_before = {c.area.pk: c for c in selectors.area_counts_by_commune(viewer=kim_tan_official)}
+
+    new_case = case(kim_tan_official, an)
+
+    contact = Contact.objects.get(pk=contacts["An"].pk)
+    assert contact.status == "became_case" and contact.status_changed_by == kim_tan_official
+    entry = AuditLog.objects.get(action="cases.contact.became_case")
+    assert entry.actor == kim_tan_official and entry.extra == {"from": "confirmed", "case": new_case.number}
+    client.force_login(kim_tan_official)
+    assert "Nguyễn Văn An" not in client.get("/cases/worklist/").content.decode()
+    counts = {c.area.pk: c for c in selectors.area_counts_by_commune(viewer=kim_tan_official)}
+    kim_tan = tree["kim_tan"].pk
+    assert counts[kim_tan].f0 == counts_before[kim_tan].f0 + 1
+    assert counts[kim_tan].f1 == counts_before[kim_tan].f1 - 1
+    with pytest.raises(ApplicationError):  # nobody moves a case back to being a contact
+        services.contact_status_set(actor=kim_tan_official, contact=contact, status="confirmed")
+    assert "Đã thành ca bệnh (F0)" in client.get(f"/cases/{contacts['case'].pk}/").content.decode()
+    page = client.get(f"/cases/contacts/{contact.pk}/").content.decode()
+    assert f'href="/cases/{new_case.pk}/">{new_case.number}</a>' in page
+
+
+def test_a_case_named_in_another_cases_interview_is_no_contact_to_call(tree, contacts, kim_tan_official):
+    other = case(kim_tan_official, person(tree["kim_tan"], "Ca Thứ Hai"))
+    contact_link, _ = link(other.person, contacts["case"])
+    assert contact_link.contact.status == "became_case"

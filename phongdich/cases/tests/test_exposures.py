@@ -5,9 +5,11 @@ import datetime as dt
 
 import pytest
 from django.core import signing
+from django.test import override_settings
 from django.utils import timezone
 
 from phongdich.checkins.views import DEVICE_COOKIE, DEVICE_COOKIE_SALT
+from phongdich.core.testing import make_area
 
 from ..models import ExposureNotice
 from .builders import case, checkin, person, venue
@@ -91,6 +93,34 @@ def test_public_list_filters_by_commune_or_district_and_by_place_name(client, tr
     assert places(area=tree["district"].pk, q="truong") == ["Thạch Lâm"]
     api = client.get("/api/v1/exposures/", {"area": tree["district"].path, "q": "cho"}).json()
     assert [row["venue_name"] for row in api["results"]] == ["Chợ Kim Tân"]
+
+
+def test_public_list_counts_every_notice_beneath_an_area_as_choosing_it_lists(client, tree, entered):
+    # A ward directly under the province (the 2025 two-level map) beside the district's communes.
+    ward = make_area("14950", "Phường Hạc Thành", "commune", tree["province"])
+    _notice(entered, venue(tree["kim_tan"], "Chợ Kim Tân"))
+    _notice(entered, venue(tree["thach_lam"], "Trường Tiểu học Thạch Lâm"))
+    _notice(entered, venue(ward, "Chợ Hạc Thành"))
+    html = client.get("/cases/exposures/").content.decode()
+    # The province counts its district's notices too, its own commune once, and nothing is counted twice.
+    assert f'<option value="{tree["province"].pk}">Toàn bộ Tỉnh Thanh Hóa (3)</option>' in html
+    assert f'<option value="{tree["district"].pk}">Toàn bộ Huyện Thạch Thành (2)</option>' in html
+    assert f'<option value="{ward.pk}">Phường Hạc Thành (1)</option>' in html
+    assert "Tỉnh Thanh Hóa (1)" not in html
+    listed = _table(client.get("/cases/exposures/", {"area": tree["province"].pk}))
+    assert listed.count("<tr>") == 3
+
+
+def test_public_list_prints_the_date_then_the_time_under_from_and_to(client, tree, entered):
+    notice = _notice(entered, venue(tree["kim_tan"], "Chợ Kim Tân"))
+    notice.start = timezone.make_aware(dt.datetime(2026, 12, 5, 17, 12))
+    notice.end, notice.end_assumed = notice.start + dt.timedelta(hours=2), True
+    notice.save()
+    with override_settings(EXPOSURE_NOTICE_PUBLIC_DAYS=100000):
+        html = client.get("/cases/exposures/").content.decode()
+    assert "<th>Từ</th><th>Đến</th>" in html
+    assert "<td>05/12/2026 17:12</td><td>05/12/2026 19:12 <span" in html
+    assert 'id="exposure-about-note"' in html  # what "(ước tính)" means
 
 
 def test_public_list_refuses_an_unknown_area_plainly_and_keeps_an_area_whose_notices_ended(client, tree, entered):

@@ -81,7 +81,7 @@ def test_case_page_groups_f1_and_f2_with_their_evidence_and_a_click_confirms(cli
     client.force_login(kim_tan_official)
     html = client.get(f"/cases/{entered.pk}/").content.decode()
     assert html.index("Người Tiếp Xúc") < html.index("Người Thứ Hai")
-    assert "Chợ Kim Tân" in html and "45 min" in html and "ước tính" in html  # "end assumed", in Vietnamese
+    assert "Chợ Kim Tân" in html and "45 phút" in html and "ước tính" in html  # "end assumed", in Vietnamese
     response = client.post(
         f"/cases/contacts/{f1.contact_id}/status/", {"status": "confirmed", "next": f"/cases/{entered.pk}/"}
     )
@@ -188,6 +188,61 @@ def test_a_worklist_export_keeps_the_page_filters(client, tree, kim_tan_official
     assert [(row[1], row[2], row[4], row[7]) for row in rows] == [("F2", "Hai Hai", "0912000222", "Cần xác minh")]
 
 
+def test_worklist_export_tells_where_why_and_level_in_vietnamese_dates(
+    client, tree, kim_tan_official, django_capture_on_commit_callbacks
+):
+    entered = case(kim_tan_official, person(tree["kim_tan"]))
+    second = case(kim_tan_official, person(tree["kim_tan"], "Ca Hai"))
+    market, day = venue(tree["kim_tan"], "Chợ Kim Tân"), TODAY() - dt.timedelta(days=1)
+    who = person(tree["kim_tan"], "Người Đi Chợ")
+    visit = {"exposure_start": local(day, 10), "exposure_end": local(day, 11, 30)}
+    link(who, entered, venue=market, place="Chợ Kim Tân", **visit)
+    link(who, second, level=2, source="interview", setting="household", key="interview:1")
+    Contact.objects.filter(person=who).update(quarantine_start=day, quarantine_end=day + dt.timedelta(days=14))
+    client.force_login(kim_tan_official)
+    _, workbook = export(client, capture=django_capture_on_commit_callbacks)
+    sheet = workbook.worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    row = dict(zip(header, sheet[2], strict=True))
+    assert row["Ca bệnh, cấp (Cases, level)"].value == f"{entered.number} (F1), {second.number} (F2)"
+    first = row["Tiếp xúc đầu (First exposure)"]
+    assert first.value == local(day, 10).replace(tzinfo=None) and first.number_format == "dd/mm/yyyy hh:mm"
+    assert row["Cách ly đến (Quarantine until)"].number_format == "dd/mm/yyyy"
+    assert row["Ở đâu, vì sao: lần đầu (Where, why: first)"].value == (
+        f"Cùng địa điểm: Chợ Kim Tân, {day:%d/%m/%Y} 10:00–11:30"
+    )
+    # The household told in interview has no time: the visit stays the most recent thing known.
+    assert row["Ở đâu, vì sao: gần nhất (Where, why: most recent)"].value == row[header[10]].value
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(header)).column_letter}2" and sheet.freeze_panes == "A2"
+
+
+def test_worklist_export_reads_where_and_why_without_a_query_per_contact(tree, kim_tan_official):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ..exports import worklist_export_plan
+
+    entered = case(kim_tan_official, person(tree["kim_tan"]))
+    market, at = venue(tree["kim_tan"]), local(TODAY() - dt.timedelta(days=1), 9)
+
+    def queries_for_rows() -> tuple[int, list]:
+        with CaptureQueriesContext(connection) as queries:
+            plan = worklist_export_plan(kim_tan_official, {})
+            rows = list(plan.sheets[0][2])
+        return len(queries), rows
+
+    for n in range(2):
+        link(person(tree["kim_tan"], f"Ít {n}"), entered, venue=market, place="Chợ", exposure_start=at)
+    few, rows = queries_for_rows()
+    for n in range(12):
+        who = person(tree["kim_tan"], f"Nhiều {n}")
+        link(who, entered, venue=market, place="Chợ", exposure_start=at)
+        link(who, entered, source="interview", setting="household", key=f"interview:{n}")
+    many, rows = queries_for_rows()
+    assert len(rows) == 14 and all(row[10].startswith("Cùng địa điểm: Chợ") for row in rows)
+    assert many == few
+
+
 def test_a_bad_worklist_filter_is_refused_before_anything_is_queued(client, tree, kim_tan_official):
     from phongdich.core.models import ExportJob
 
@@ -242,6 +297,67 @@ def test_cluster_graph_has_cases_chains_and_contacts_coloured_by_level(client, t
     assert (f"contact-{f1.contact_id}", f"contact-{Contact.objects.get(level=2).pk}", "contact") in edges
     assert client.get(f"/cases/clusters/{cluster.pk}/").status_code == 200
     assert AuditLog.objects.filter(action="cases.cluster.graph_viewed").exists()
+
+
+def test_a_contact_who_became_a_case_of_the_cluster_is_one_node(client, tree, kim_tan_official):
+    """Cao Thị Oanh, an F1 of one case entered as a case herself, was drawn twice: as her case and as "F1 CTO"."""
+    cluster = services.cluster_create(
+        actor=kim_tan_official, name="Ổ dịch chợ", venue=venue(tree["kim_tan"]), area_path=""
+    )
+    first = case(kim_tan_official, person(tree["kim_tan"], "A"), cluster=cluster)
+    oanh = person(tree["kim_tan"], "Cao Thị Oanh")
+    f1, _ = link(oanh, first)
+    link(person(tree["kim_tan"], "Hàng Xóm"), first, level=2, via=f1.contact)
+    second = case(kim_tan_official, oanh, infected_by=first, cluster=cluster)
+    client.force_login(kim_tan_official)
+
+    graph = client.get(f"/cases/clusters/{cluster.pk}/graph.json").json()
+
+    assert sorted(node["data"]["kind"] for node in graph["nodes"]) == ["case", "case", "contact"]
+    edges = {(e["data"]["source"], e["data"]["target"], e["data"]["kind"]) for e in graph["edges"]}
+    assert (f"case-{first.pk}", f"case-{second.pk}", "contact") in edges  # the evidence of how they met
+    level2 = Contact.objects.get(level=2).pk
+    assert (f"case-{second.pk}", f"contact-{level2}", "contact") in edges  # her F2 hang from her case
+
+
+def test_cluster_graph_shows_the_whole_chain_and_says_what_it_draws(client, tree, kim_tan_official):
+    """Cases infected by, or infecting, the cluster's cases without being in it are drawn, marked outside the
+    cluster; one outside the official's area is its number only. Names only for people of the official's area."""
+    market = venue(tree["kim_tan"])
+    cluster = services.cluster_create(actor=kim_tan_official, name="Ổ dịch chợ", venue=market, area_path="")
+    source = case(kim_tan_official, person(tree["kim_tan"], "Nguồn Lây"))
+    member = case(kim_tan_official, person(tree["kim_tan"], "Trong Ổ"), infected_by=source, cluster=cluster)
+    elsewhere = case(kim_tan_official, person(tree["thach_lam"], "Xã Khác"), infected_by=member)
+    onward = case(kim_tan_official, person(tree["kim_tan"], "Lây Tiếp"), infected_by=member)
+    link(person(tree["kim_tan"], "Vợ Trong Ổ"), member)
+    link(person(tree["thach_lam"], "Bạn Ở Xa"), member)
+    link(person(tree["kim_tan"], "Người Của Nguồn"), source)  # the source's own contacts are not this cluster's
+    client.force_login(kim_tan_official)
+    graph = client.get(f"/cases/clusters/{cluster.pk}/graph.json").json()
+    nodes = {node["data"]["id"]: node["data"] for node in graph["nodes"]}
+    assert {key for key in nodes if key.startswith("case-")} == {
+        f"case-{c.pk}" for c in (source, member, elsewhere, onward)
+    }
+    assert [nodes[f"case-{c.pk}"]["in_cluster"] for c in (source, member, elsewhere, onward)] == [
+        False,
+        True,
+        False,
+        False,
+    ]
+    assert nodes[f"case-{elsewhere.pk}"]["url"] == "" and nodes[f"case-{onward.pk}"]["url"] == f"/cases/{onward.pk}/"
+    edges = {(e["data"]["source"], e["data"]["target"]) for e in graph["edges"] if e["data"]["kind"] == "infected_by"}
+    assert edges == {
+        (f"case-{source.pk}", f"case-{member.pk}"),
+        (f"case-{member.pk}", f"case-{elsewhere.pk}"),
+        (f"case-{member.pk}", f"case-{onward.pk}"),
+    }
+    contacts = sorted((n["label"], n.get("name")) for n in nodes.values() if n["kind"] == "contact")
+    assert contacts == [("F1 BỞX", None), ("F1 VTỔ", "Vợ Trong Ổ")]
+    assert "Xã Khác" not in str(graph) and "Bạn Ở Xa" not in str(graph)
+    assert (graph["cases"], graph["outside"], graph["contacts"], graph["links"]) == (1, 3, 2, 5)
+    assert graph["caption"] == "1 ca F0, 3 ca liên quan ngoài ổ dịch, 2 người tiếp xúc F1/F2, 5 mối liên hệ"
+    page = client.get(f"/cases/clusters/{cluster.pk}/").content.decode()
+    assert 'id="cluster-graph-legend"' in page and 'id="cluster-graph-f2"' in page
 
 
 def test_clusters_are_created_from_a_venue_and_cases_attached(client, tree, kim_tan_official):
@@ -321,7 +437,8 @@ def test_the_case_page_and_api_show_contacts_a_page_at_a_time(client, tree, kim_
     assert "F2 Người X" in html and "F2 Người Z" not in html
     assert "?p1=2#contacts-f1" in html and "Trang 1 / 3" in html  # Vietnamese by default
     third = client.get(f"/cases/{entered.pk}/", {"p1": 3, "p2": 2}).content.decode()
-    assert "F1 Người E" in third and "F1 Người A" not in third and "F2 Người Z" in third
+    third_f1 = third.split('id="contacts-f2"')[0]  # the F2 below name A, the F1 they came through
+    assert "F1 Người E" in third_f1 and "F1 Người A" not in third_f1 and "F2 Người Z" in third
     back = f"/cases/{entered.pk}/?p1=3&p2=2#contacts-f1"  # confirming a contact keeps the pages shown
     assert f'name="next" value="{back.replace("&", "&amp;")}"' in third
     confirmed = client.post(f"/cases/contacts/{f1[4].contact_id}/status/", {"status": "confirmed", "next": back})
@@ -384,7 +501,7 @@ def test_graph_summary_label_groups_thousands_in_the_page_language():
     assert graph_summary_label(1, 7) == "F1 × 7"
 
 
-def test_the_case_list_counts_each_cases_evidence(client, tree, kim_tan_official):
+def test_the_case_list_counts_each_cases_contacts(client, tree, kim_tan_official):
     traced = case(kim_tan_official, person(tree["kim_tan"], "Đã Truy Vết"))
     untraced = case(kim_tan_official, person(tree["kim_tan"], "Chưa Truy Vết"))
     f1 = link(person(tree["kim_tan"], "F1"), traced)[0]
@@ -398,4 +515,4 @@ def test_the_case_list_counts_each_cases_evidence(client, tree, kim_tan_official
         for row in rows
         if number in row
     }
-    assert counts == {traced.number: "3", untraced.number: "0"}
+    assert counts == {traced.number: "2", untraced.number: "0"}  # people: the F1's two pieces of evidence are one

@@ -37,6 +37,13 @@ def api_post(client, path, body, **headers):
         ({"infected_by": "¹"}, "case_source_invalid", "infected_by"),  # a digit int() refuses: a 500 once
         # A typing slip (1900 for 2021) emptied the infectious window: a 500 once, then a wrong case.
         ({"isolated_at": "1900-01-01T00:00:00Z"}, "invalid_case", "isolated_at"),
+        # An onset a year early (a slipped year) opened a year-long window: every co-visitor an F1.
+        ({"onset_date": "1900-01-01"}, "invalid_case", "onset_date"),
+        ({"onset_date": "0001-01-01"}, "invalid_case", "onset_date"),  # a 500 (OverflowError) once
+        ({"sample_date": "0001-01-01"}, "invalid_case", "sample_date"),
+        ({"sample_date": "2019-11-30"}, "invalid_case", "sample_date"),
+        ({"sample_date": "2021-09-10", "onset_date": "2021-07-01"}, "invalid_case", "onset_date"),
+        ({"sample_date": "2021-09-10", "source_exposure_date": "2020-09-10"}, "invalid_case", "source_exposure_date"),
     ],
 )
 def test_bad_case_input_answers_4xx_with_both_languages_and_writes_nothing(
@@ -53,6 +60,21 @@ def test_bad_case_input_answers_4xx_with_both_languages_and_writes_nothing(
         assert answer["extra"]["field"] == field
     assert not Case.objects.exists()
     assert not AuditLog.objects.filter(action="cases.case.created").exists()
+
+
+def test_an_onset_too_late_is_refused_with_the_rules_limit(client, tree, kim_tan_official):
+    client.force_login(kim_tan_official)
+    body = {"person": person(tree["kim_tan"]).pk, "test_type": "pcr", "sample_date": "2021-09-01"}
+    answer = api_post(client, "/api/v1/cases/", {**body, "onset_date": "2021-09-20"}).json()
+    assert "14" in answer["message_vi"] and "14 days" in answer["message_en"]
+
+
+def test_an_onset_up_to_60_days_before_the_sample_is_accepted(client, tree, kim_tan_official):
+    client.force_login(kim_tan_official)
+    sample = TODAY() - dt.timedelta(days=1)
+    body = {"person": person(tree["kim_tan"]).pk, "test_type": "pcr", "sample_date": str(sample)}
+    response = api_post(client, "/api/v1/cases/", {**body, "onset_date": str(sample - dt.timedelta(days=60))})
+    assert response.status_code == 201, response.json()
 
 
 def test_a_case_without_the_sample_date_key_is_refused_too(client, tree, kim_tan_official):

@@ -636,3 +636,25 @@ def test_a_run_is_queued_only_after_the_commit(world, settings, django_capture_o
     assert len(callbacks) == 1
     run.refresh_from_db()
     assert (run.status, run.done, run.total) == ("queued", 0, 1)
+
+
+# --- A person who is a case already -------------------------------------------------------------------------
+
+
+def test_a_case_under_treatment_met_is_kept_as_evidence_but_not_as_a_contact_to_call(world):
+    """Two cases at the market together: the meeting is evidence (maybe how one infected the other), but the
+    other case is under treatment, not someone for the commune to call or quarantine."""
+    f0, other_case_person, visitor = world.person("F0"), world.person("Ca Khác"), world.person("Khách")
+    for who in (f0, other_case_person, visitor):
+        world.visit(who, world.market, 0, 60)
+    world.case(other_case_person)
+    recovered = world.person("Đã Khỏi")
+    world.visit(recovered, world.market, 0, 60)
+    Case.objects.filter(pk=world.case(recovered).pk).update(status=Case.Status.RECOVERED)
+    case = world.case(f0)
+
+    case_trace_checkins(case=case, now=NOW)
+    case_trace_checkins(case=case, now=NOW)  # again: nothing moves back
+
+    statuses = dict(ContactLink.objects.filter(case=case).values_list("contact__person__full_name", "contact__status"))
+    assert statuses == {"Ca Khác": "became_case", "Khách": "candidate", "Đã Khỏi": "candidate"}

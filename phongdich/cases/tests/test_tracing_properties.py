@@ -284,11 +284,14 @@ def _check_one_world(places, settings, data):
         for link in expected_links:
             expected_levels[link[1]] = min(expected_levels.get(link[1], link[0]), link[0])
 
-    # Each contact: the lowest level of its links (1 for those an official entered), status untouched.
+    # Each contact: the lowest level of its links (1 for those an official entered), status untouched but for the
+    # other cases' persons, still under treatment: met, so linked, but no candidates to call (became_case).
+    case_persons = {case.person_id for case in cases}
     for person, level in expected_levels.items():
         contact = Contact.objects.get(person_id=person)
         assert contact.level == (1 if person in handled else level)
-        assert contact.status == handled.get(person, ("candidate", None))[0]
+        expected_status = handled.get(person, ("became_case" if person in case_persons else "candidate", None))[0]
+        assert contact.status == expected_status
     # Nobody else became a contact (the cases' own persons included).
     assert set(Contact.objects.values_list("person_id", flat=True)) == set(expected_levels) | set(handled)
 

@@ -1,0 +1,77 @@
+"""Adding a contact named in the case's interview: a person found in the area (told apart by the commune) or a new
+person, whose fields are required only when that block is used; a refused form comes back with what was chosen and
+typed."""
+
+import re
+
+import pytest
+
+from phongdich.people.models import Person
+
+from ..models import ContactLink
+from .builders import case, person
+
+
+@pytest.fixture
+def scene(tree, district_official):
+    entered = case(district_official, person(tree["kim_tan"], "Cao Thị Oanh"))
+    here = person(tree["kim_tan"], "Cao Thị Dung", birth_year=1970)
+    there = person(tree["thach_lam"], "Cao Thị Dung", birth_year=1970)
+    return {"case": entered, "here": here, "there": there}
+
+
+def _post(client, scene, **fields):
+    body = {"nonce": "interview-nonce-1", "setting": "household", "iq": "cao thi dung", **fields}
+    return client.post(f"/cases/{scene['case'].pk}/interview/", body)
+
+
+def test_the_new_person_block_asks_nothing_of_the_browser(client, scene, district_official):
+    client.force_login(district_official)
+    html = client.get(f"/cases/{scene['case'].pk}/?iq=cao+thi+dung").content.decode()
+    block = html.split('id="interview"', 1)[1].split("<details>", 1)[1].split("</details>", 1)[0]
+    assert 'name="new-full_name"' in block and "required" not in block  # closed, it once blocked the submit
+    # Namesakes told apart by their commune, as in the case entry's search.
+    assert f"Cao Thị Dung (1970) · {scene['here'].phone} · Thị trấn Kim Tân" in html
+    assert f"Cao Thị Dung (1970) · {scene['there'].phone} · Xã Thạch Lâm" in html
+
+
+def test_a_found_person_is_added_without_the_new_person_fields(client, scene, district_official):
+    client.force_login(district_official)
+    response = _post(client, scene, person=scene["there"].pk)
+    assert response.status_code == 302 and response["Location"] == f"/cases/{scene['case'].pk}/#messages"
+    assert ContactLink.objects.get(source="interview").contact.person_id == scene["there"].pk
+
+
+def test_neither_a_found_person_nor_a_new_name_is_refused_clearly(client, scene, district_official):
+    client.force_login(district_official)
+    response = _post(client, scene, **{"new-phone": "0912345678"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Hãy chọn một người trong địa bàn, hoặc nhập họ tên và xã, phường của người mới." in html
+    assert re.search(r"<details[^>]* open>", html)  # the block that was used, open with its fields' errors
+    assert 'value="0912345678"' in html
+    assert ContactLink.objects.count() == 0
+
+
+def test_a_refused_interview_keeps_the_person_chosen(client, scene, district_official):
+    client.force_login(district_official)
+    response = _post(client, scene, person=scene["there"].pk, exposure_start="2026-13-45T10:00")
+    html = response.content.decode()
+    assert response.status_code == 400 and f'action="/cases/{scene["case"].pk}/interview/#interview"' in html
+    assert f'name="person" value="{scene["there"].pk}" checked' in html
+    assert 'name="iq" value="cao thi dung"' in html
+    assert not re.search(r"<details[^>]* open>", html)  # the new-person block was not used: no errors there
+
+
+def test_a_new_persons_commune_is_kept_when_the_form_is_refused(client, tree, scene, district_official):
+    client.force_login(district_official)
+    response = _post(
+        client,
+        scene,
+        **{"new-full_name": "Cao Văn Tới", "new-address_area": tree["thach_lam"].pk, "new-birth_year": "18"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400 and not Person.objects.filter(full_name="Cao Văn Tới").exists()
+    assert 'value="Cao Văn Tới"' in html
+    picker = f'id="id_new-address_area" class="area-picker-value" value="{tree["thach_lam"].pk}"'
+    assert picker in html and "Xã Thạch Lâm, Huyện Thạch Thành" in html

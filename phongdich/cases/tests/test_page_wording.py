@@ -1,0 +1,132 @@
+"""What the cases pages say, and in which language: the window rule cited by its document in the page's language,
+durations in words of the page, the F1 an F2's evidence came through named when the official may see them, and
+figures that count what their label says (the case list, the work list, a tracing run)."""
+
+import datetime as dt
+import re
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from ..models import TracingRun
+from .builders import case, link, person
+
+
+def test_the_case_page_cites_the_rules_document_in_the_page_language(client, tree, kim_tan_official):
+    entered = case(kim_tan_official, person(tree["kim_tan"], "Ca Một"))
+    start = timezone.now() - dt.timedelta(hours=30)
+    link(
+        person(tree["kim_tan"], "Người Tiếp Xúc"),
+        entered,
+        exposure_start=start,
+        exposure_end=start + dt.timedelta(minutes=67),
+        overlap_minutes=67,
+    )
+    client.force_login(kim_tan_official)
+
+    vietnamese = client.get(f"/cases/{entered.pk}/").content.decode()
+    rule = vietnamese[vietnamese.index('id="rule-summary"') :].split("</p>")[0]
+    assert "Cơ sở pháp lý: CV 1909/BYT-DP ngày 15/04/2022 của Bộ Y tế" in rule
+    assert "RULES.md" not in vietnamese and "transmission period" not in vietnamese
+    assert "trùng 1 giờ 07 phút" in vietnamese and not re.search(r"\d min\b", vietnamese)
+
+    english = client.get(f"/en/cases/{entered.pk}/").content.decode()
+    rule = english[english.index('id="rule-summary"') :].split("</p>")[0]
+    assert "Legal basis: CV 1909/BYT-DP of the Ministry of Health, 15/04/2022" in rule and "RULES.md" not in english
+    assert "overlap 1 h 07 min" in english
+
+
+def test_the_api_gives_the_rule_summary_in_both_languages(client, tree, kim_tan_official):
+    entered = case(kim_tan_official, person(tree["kim_tan"]))
+    client.force_login(kim_tan_official)
+    rule = client.get(f"/api/v1/cases/{entered.pk}/").json()["rule"]
+    assert rule["summary_vi"].startswith("CV 1909/BYT-DP ngày 15/04/2022 của Bộ Y tế")
+    assert rule["summary_en"].startswith("CV 1909/BYT-DP of the Ministry of Health")
+
+
+def _f2_via(f1_link, the_case, area, n: int):
+    for i in range(n):
+        link(person(area, f"F2 Số {i}"), the_case, level=2, key=f"checkin:f2:{f1_link.pk}:{i}", via=f1_link.contact)
+
+
+def test_an_f2s_evidence_names_and_links_the_f1_in_the_area_and_gives_initials_outside(client, tree, kim_tan_official):
+    """Two F1 with the same name: "qua F1 BND" did not say which; one outside the area stays initials."""
+    entered = case(kim_tan_official, person(tree["kim_tan"], "Ca Chợ"))
+    older, _ = link(person(tree["kim_tan"], "Bùi Ngọc Dung", birth_year=1945), entered)
+    younger, _ = link(person(tree["kim_tan"], "Bùi Ngọc Dung", birth_year=1970), entered)
+    elsewhere, _ = link(person(tree["thach_lam"], "Hà Đức Long"), entered)
+    _f2_via(younger, entered, tree["kim_tan"], 1)
+    _f2_via(elsewhere, entered, tree["kim_tan"], 1)
+    client.force_login(kim_tan_official)
+
+    html = client.get(f"/cases/{entered.pk}/").content.decode()
+    named = f'qua F1 <a href="/cases/contacts/{younger.contact_id}/" class="via">Bùi Ngọc Dung (1970)</a>'
+    assert named in html and f"/cases/contacts/{older.contact_id}/" not in html.split(named)[1]
+    assert "qua F1 HĐL" in html and f"/cases/contacts/{elsewhere.contact_id}/" not in html
+    f2 = younger.contact.onward_links.get().contact_id
+    assert named in client.get(f"/cases/contacts/{f2}/").content.decode()  # the contact page says it too
+
+
+def test_naming_the_f1s_costs_no_query_per_f2(client, tree, kim_tan_official):
+    entered = case(kim_tan_official, person(tree["kim_tan"], "Ca Chợ"))
+    f1s = [link(person(tree["kim_tan"], f"F1 Số {i}"), entered)[0] for i in range(3)]
+    client.force_login(kim_tan_official)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/cases/{entered.pk}/").status_code == 200
+        return len(captured)
+
+    _f2_via(f1s[0], entered, tree["kim_tan"], 1)
+    few = queries()
+    for f1 in f1s:
+        _f2_via(f1, entered, tree["kim_tan"], 10)
+    many = client.get(f"/cases/{entered.pk}/").content.decode()
+    assert all(f"/cases/contacts/{f1.contact_id}/" in many.split('id="contacts-f2"')[1] for f1 in f1s)
+    assert queries() == few
+
+
+def test_the_case_list_counts_people_like_the_case_page(client, tree, kim_tan_official):
+    entered = case(kim_tan_official, person(tree["kim_tan"], "Đã Truy Vết"))
+    f1 = link(person(tree["kim_tan"], "F1"), entered)[0]
+    link(person(tree["kim_tan"], "F2"), entered, level=2, key="interview:f2", via=f1.contact)
+    link(f1.contact.person, entered, key="interview:again")  # a second piece of evidence for the same F1
+    client.force_login(kim_tan_official)
+    page = client.get(f"/cases/{entered.pk}/").content.decode()
+    assert re.search(r"Người tiếp xúc <span class=\"muted\">\(2\)", page)
+    listed = client.get("/cases/").content.decode()
+    assert '<th class="num">Người tiếp xúc</th>' in listed
+    row = next(row for row in listed.split("<tr>") if entered.number in row)
+    assert row.split('<td class="num">')[1].split("<")[0] == "2"
+
+
+def test_the_work_list_says_whether_a_person_is_the_f1_or_the_f2_of_each_case(client, tree, kim_tan_official):
+    market_case = case(kim_tan_official, person(tree["kim_tan"], "Ca Chợ"))
+    school_case = case(kim_tan_official, person(tree["kim_tan"], "Ca Trường"))
+    seller = link(person(tree["kim_tan"], "Người Bán"), market_case)[0]
+    pupil = link(person(tree["kim_tan"], "Học Sinh"), school_case)[0]
+    link(seller.contact.person, school_case, level=2, key="checkin:school", via=pupil.contact)
+    client.force_login(kim_tan_official)
+    html = client.get("/cases/worklist/").content.decode()
+    row = next(row for row in html.split("<tr>") if "Người Bán" in row)
+    cell = row[row.index('class="case-levels">') + len('class="case-levels">') :].split("</td>")[0]
+    assert re.sub(r"<[^>]+>|\s+", " ", cell).split() == [market_case.number, "F1", ",", school_case.number, "F2"]
+
+
+def test_a_tracing_runs_page_says_what_its_figures_count(client, tree, kim_tan_official):
+    first = case(kim_tan_official, person(tree["kim_tan"], "Ca Một"))
+    second = case(kim_tan_official, person(tree["kim_tan"], "Ca Hai"))
+    shared = person(tree["kim_tan"], "Ở Cả Hai Nơi")
+    link(shared, first)
+    link(shared, second, key="checkin:second")
+    link(person(tree["kim_tan"], "Chỉ Ca Một"), first)
+    run = TracingRun.objects.create(
+        total=2, done=2, status=TracingRun.Status.DONE, contacts_found=3, links_added=0, created_by=kim_tan_official
+    )
+    run.cases.set([first, second])
+    client.force_login(kim_tan_official)
+    html = client.get(f"/cases/runs/{run.pk}/").content.decode()
+    assert "cộng theo từng ca: 3 (một người là người tiếp xúc của hai ca thì được tính hai lần)" in html
+    assert "(mọi nguồn): 2." in html  # two people
+    assert "Căn cứ mới: 0." in html and "Mọi căn cứ tìm được đã được ghi từ lần truy vết trước." in html
