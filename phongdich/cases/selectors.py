@@ -790,13 +790,15 @@ def exposure_matches_for_person(*, person, now: dt.datetime | None = None) -> li
     notice first.
 
     For the citizen's own page (/c/me/): the person is the one remembered on this phone, so nothing about
-    anybody else is shown. A check-in without check-out counts as its venue type's auto check-out time.
+    anybody else is shown. A check-in without check-out lasts what tracing assumes (tracing.open_checkin_buffers:
+    the venue type's auto check-out time, or the TRACING_OPEN_CHECKIN_BUFFER_MINUTES override), so that the
+    citizen is warned of exactly the stays tracing would count.
     Read from the person's side (their check-ins of the period, then the notices at those venues), so that
     every notice counts however many a province has published.
     """
     from phongdich.checkins.models import CheckIn
 
-    from .tracing import max_stay
+    from .tracing import max_stay, open_checkin_buffers
 
     now = now or timezone.now()
     since = now - dt.timedelta(days=getattr(settings, "EXPOSURE_NOTICE_PUBLIC_DAYS", 14))
@@ -812,12 +814,11 @@ def exposure_matches_for_person(*, person, now: dt.datetime | None = None) -> li
     for checkin in checkins:
         by_venue[checkin.venue_id].append(checkin)
     notices = exposure_notices_public(now=now).filter(venue_id__in=list(by_venue))
+    buffers = open_checkin_buffers()
     matches = []
     for notice in notices:
         for checkin in by_venue[notice.venue_id]:
-            end = checkin.checked_out_at or checkin.checked_in_at + dt.timedelta(
-                minutes=checkin.venue.venue_type.auto_checkout_minutes
-            )
+            end = checkin.checked_out_at or checkin.checked_in_at + buffers[checkin.venue.venue_type_id]
             if checkin.checked_in_at <= notice.end and end >= notice.start:
                 matches.append((notice, checkin))
                 break

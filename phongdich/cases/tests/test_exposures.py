@@ -190,3 +190,17 @@ def test_my_qr_page_ignores_a_notice_past_the_listed_days_and_one_kept_back(clie
     checkin(me, kept_back, held.start, 30)
     _remember(client, me)
     assert "exposure-warning" not in client.get("/c/me/").content.decode()
+
+
+def test_my_qr_page_assumes_the_stay_tracing_assumes(client, tree, entered, settings):
+    """A check-in without check-out 100 minutes before the case came: tracing's buffer for that kind of place
+    decides whether they met, and the citizen's warning must agree with it (it read the venue type alone)."""
+    market = venue(tree["kim_tan"], "Chợ Đầu Mối", minutes=120)
+    notice = _notice(entered, market)
+    me = person(tree["kim_tan"], "Tôi")
+    checkin(me, market, notice.start - dt.timedelta(minutes=100), None)
+    _remember(client, me)
+    assert "exposure-warning" in client.get("/c/me/").content.decode()  # 120 minutes assumed: they met
+
+    settings.TRACING_OPEN_CHECKIN_BUFFER_MINUTES = {"test_market": 60}
+    assert "exposure-warning" not in client.get("/c/me/").content.decode()  # tracing assumes an hour: they did not
