@@ -434,11 +434,13 @@ def case_trace(request, case_id: int):
     except ApplicationError as exc:
         messages.error(request, _message_of(exc))
     else:
-        messages.success(
-            request,
-            _("Tracing done: %(contacts)s contacts, %(links)s new pieces of evidence.")
-            % {"contacts": result.contacts_found, "links": result.links_added},
-        )
+        # Which levels, and whether anything is new: "N contacts, 0 new" read as a contradiction.
+        found = {"f1": result.f1, "f2": result.f2, "links": result.links_added}
+        if result.links_added:
+            text = _("Tracing done: %(f1)s F1 and %(f2)s F2 from check-ins; %(links)s new pieces of evidence.")
+        else:
+            text = _("Tracing done: %(f1)s F1 and %(f2)s F2 from check-ins, all already recorded by an earlier trace.")
+        messages.success(request, text % found)
     return redirect("cases:detail", case_id=case.pk)
 
 

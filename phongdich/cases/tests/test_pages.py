@@ -130,9 +130,13 @@ def test_the_trace_button_finds_people_who_were_at_the_same_venue(client, tree, 
     checkin(other, market, at + dt.timedelta(minutes=10), 40)
     entered = case(kim_tan_official, who, days_ago=0, onset_days_ago=0)
     client.force_login(kim_tan_official)
-    assert client.post(f"/cases/{entered.pk}/trace/").status_code == 302
+    first = client.post(f"/cases/{entered.pk}/trace/", follow=True).content.decode()
     assert Contact.objects.filter(person=other, level=1).exists()
     assert "Người Đi Chợ" in client.get(f"/cases/{entered.pk}/").content.decode()
+    # Which levels, and whether anything is new ("1 contact, 0 new evidence" read as a contradiction).
+    assert "Truy vết xong: 1 F1 và 0 F2 qua quét mã; 1 căn cứ mới." in first
+    again = client.post(f"/cases/{entered.pk}/trace/", follow=True).content.decode()
+    assert "1 F1 và 0 F2 qua quét mã, tất cả đã được ghi từ lần truy vết trước." in again
 
 
 def export(client, query="", *, capture):
