@@ -80,14 +80,25 @@ def _rate_limit(*, id_key: str, ip: str | None) -> None:
             raise ApplicationError(errors.LOOKUP_RATE_LIMITED, extra={"retry_after_seconds": window})
 
 
-def _match(ids: dict, birth_date: dt.date) -> Person | None:
+# An ID number is not unique among people (anyone may type one at a public form). Sending the code only to the
+# newest record's phone let a stranger who knew a CCCD and birth date register it with their own phone and take
+# the owner's look-up: each phone on record for those details gets its own code, and a code opens only the record
+# of the phone it was sent to. Bounded, so that planted records cannot turn the form into an SMS cannon.
+MAX_PHONES_PER_LOOKUP = 3
+
+
+def _matches(ids: dict, birth_date: dt.date) -> list[Person]:
+    """The newest record of each phone on record for these details, newest first, at most MAX_PHONES_PER_LOOKUP."""
     ((field, value),) = ids.items()
-    return (
+    people = (
         Person.objects.filter(Q(**{field: value}), birth_date=birth_date)
         .exclude(phone="")
         .order_by("-updated_at", "-id")
-        .first()
     )
+    by_phone: dict[str, Person] = {}
+    for person in people[:50]:
+        by_phone.setdefault(person.phone, person)
+    return list(by_phone.values())[:MAX_PHONES_PER_LOOKUP]
 
 
 def lookup_start(*, id_number: str, birth_date: dt.date, ip: str | None) -> LookupStarted:
@@ -96,29 +107,37 @@ def lookup_start(*, id_number: str, birth_date: dt.date, ip: str | None) -> Look
     (id_value,) = ids.values()
     _rate_limit(id_key=id_value, ip=ip)
     now = timezone.now()
-    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     challenge = secrets.token_urlsafe(32)
-    code_hash = _hash(code, challenge)  # computed for everyone: the same work whether or not someone matches
     ttl = settings.TESTING_LOOKUP_CODE_TTL_SECONDS
     expires_at = now + dt.timedelta(seconds=ttl)
-    person = _match(ids, birth_date)
-    if person is not None:
+    people = _matches(ids, birth_date)
+    # A code is drawn and hashed for everyone: the same work whether or not someone matches.
+    codes: list[str] = []
+    while len(codes) < max(len(people), 1):  # distinct: one code for two phones would open either record
+        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+        if code not in codes:
+            codes.append(code)
+    hashes = [_hash(code, challenge) for code in codes]
+    if people:
         from phongdich.notifications.services import notify
 
         with transaction.atomic():
-            LookupCode.objects.create(
-                person=person, challenge=challenge, code_hash=code_hash, created_at=now, expires_at=expires_at
-            )
-            notify(
-                phone=person.phone,
-                text=OTP_SMS.format(code=code, minutes=max(1, ttl // 60)),
-                kind="otp",
-                person=person,
-                secret=True,
-            )
-            audit_record(actor=None, action="testing.lookup.code_sent", obj=person, area_path=person.area_path, ip=ip)
+            for person, code, code_hash in zip(people, codes, hashes, strict=True):
+                LookupCode.objects.create(
+                    person=person, challenge=challenge, code_hash=code_hash, created_at=now, expires_at=expires_at
+                )
+                notify(
+                    phone=person.phone,
+                    text=OTP_SMS.format(code=code, minutes=max(1, ttl // 60)),
+                    kind="otp",
+                    person=person,
+                    secret=True,
+                )
+                audit_record(
+                    actor=None, action="testing.lookup.code_sent", obj=person, area_path=person.area_path, ip=ip
+                )
     state = {"challenge": challenge, "expires_at": expires_at.timestamp(), "attempts": 0}
-    return LookupStarted(state=state, code=code)
+    return LookupStarted(state=state, code=codes[0])
 
 
 def lookup_verify(*, state: dict | None, code: str, ip: str | None) -> Person:
@@ -134,27 +153,31 @@ def lookup_verify(*, state: dict | None, code: str, ip: str | None) -> Person:
     typed = "".join((code or "").split())
     typed_hash = _hash(typed, state["challenge"])  # hashed for everyone, as in step 1
     with transaction.atomic():
-        row = (
+        # One code per phone on record (lookup_start): the typed code opens the record of the phone it was sent to.
+        rows = list(
             LookupCode.objects.select_for_update()
             .select_related("person")
             .filter(challenge=state["challenge"], used_at__isnull=True)
-            .first()
+            .order_by("pk")
         )
-        good = (
-            row is not None
-            and row.expires_at > now
-            and row.attempts < max_attempts
-            and len(typed) == CODE_DIGITS
-            and constant_time_compare(row.code_hash, typed_hash)
-        )
+        row = None
+        for candidate in rows:
+            if (
+                candidate.expires_at > now
+                and candidate.attempts < max_attempts
+                and len(typed) == CODE_DIGITS
+                and constant_time_compare(candidate.code_hash, typed_hash)
+            ):
+                row = candidate
+        good = row is not None
         if good:
-            row.used_at = now
-            row.save(update_fields=["used_at"])
+            # The others of this look-up are spent too: the look-up is over.
+            LookupCode.objects.filter(pk__in=[r.pk for r in rows]).update(used_at=now)
             audit_record(
                 actor=None, action="testing.lookup.verified", obj=row.person, area_path=row.person.area_path, ip=ip
             )
-        elif row is not None:  # counted in the database too: a new session does not reset a code's tries
-            LookupCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+        elif rows:  # counted in the database too: a new session does not reset a code's tries
+            LookupCode.objects.filter(pk__in=[r.pk for r in rows]).update(attempts=F("attempts") + 1)
     if not good:  # raised after the block, so that the counted try is committed
         state["attempts"] = int(state.get("attempts") or 0) + 1
         raise ApplicationError(errors.LOOKUP_FAILED, extra={"attempts_left": max(0, max_attempts - state["attempts"])})

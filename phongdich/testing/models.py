@@ -384,8 +384,9 @@ class LookupCode(models.Model):
     """A one-time code sent by SMS for the citizen look-up; only its keyed hash is stored."""
 
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+", verbose_name=_("person"))
-    # The random id kept in the browser's session that asked for this code (the form never carries it).
-    challenge = models.CharField(max_length=64, unique=True, verbose_name=_("challenge"))
+    # The random id kept in the browser's session that asked for this code (the form never carries it); one code
+    # per phone on record for the details typed (lookup.MAX_PHONES_PER_LOOKUP), so one per (challenge, person).
+    challenge = models.CharField(max_length=64, db_index=True, verbose_name=_("challenge"))
     code_hash = models.CharField(max_length=128, verbose_name=_("code hash"))
     created_at = models.DateTimeField(verbose_name=_("created at"))
     expires_at = models.DateTimeField(verbose_name=_("expires at"))
@@ -396,3 +397,6 @@ class LookupCode(models.Model):
         verbose_name = _("look-up code")
         verbose_name_plural = _("look-up codes")
         indexes = [models.Index(fields=["expires_at"], name="testing_lookup_expiry_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["challenge", "person"], name="testing_lookup_one_code_per_person")
+        ]

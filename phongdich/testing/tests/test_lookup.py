@@ -170,3 +170,32 @@ def test_prune_deletes_only_codes_expired_more_than_a_day_ago(client, tested):
     call_command("testing_prune")
     assert list(LookupCode.objects.values_list("challenge", flat=True)) != ["old"]
     assert LookupCode.objects.count() == 1
+
+
+def test_a_record_planted_with_my_id_and_birth_date_cannot_take_my_look_up(client, tested, areas):
+    """Anyone may type an ID number at a public form: a stranger who knew my CCCD and birth date registered them
+    with their own phone, and the code for my look-up went to the newest record's phone, theirs. Now each phone
+    on record gets its own code, and a code opens only the record of the phone it was sent to."""
+    from .builders import make_person
+
+    planted = make_person(areas["commune_a"], name="Kẻ Giả Danh", phone="+84987654321")
+    start(client)
+    mine, theirs = sent_code(tested), sent_code(planted)
+    assert mine != theirs
+    assert client.post(URL, {"step": "code", "code": mine}).status_code == 302
+    assert client.session[SESSION_KEY] == tested.pk
+    assert LookupCode.objects.filter(used_at__isnull=True).count() == 0  # the look-up is over: theirs is spent
+
+    other = client.__class__()
+    start(other)
+    other.post(URL, {"step": "code", "code": sent_code(planted)})
+    assert other.session[SESSION_KEY] == planted.pk  # their own record, which holds none of my results
+
+
+def test_planted_records_cannot_make_the_look_up_send_sms_without_bound(client, tested, areas):
+    from .builders import make_person
+
+    for n in range(6):
+        make_person(areas["commune_a"], name=f"Giả {n}", phone=f"+8498765430{n}")
+    start(client)
+    assert Message.objects.filter(kind="otp").count() == 3  # lookup.MAX_PHONES_PER_LOOKUP
