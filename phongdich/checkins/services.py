@@ -361,16 +361,18 @@ def checkin_self(
 
     Guarantees: the checks of docs/algorithms.md in order, nothing written on a refusal; the same nonce
     (scope: the person) answers the first check-in and records nothing; check-in time = receive time. A venue
-    that requires a recent declaration (Venue.declaration_required_hours) and a person without one: the three
-    answers are recorded as the short declaration in the same transaction (declarations.services), for every
-    interface (page and API) alike.
+    that requires a recent declaration (Venue.declaration_required_hours) and a person without one, or a "yes" to
+    symptoms or contact (declarations.selectors.declaration_from_checkin_answers): the three answers are recorded
+    as the short declaration in the same transaction (declarations.services), for every interface alike.
     """
-    from phongdich.declarations.selectors import declaration_required
+    from phongdich.declarations.selectors import declaration_from_checkin_answers
 
     now = now or timezone.now()
     code = _code_resolve(code_token, now=now)
     _venue_check(code.venue)
-    if declaration_required(person=person, venue=code.venue, now=now):
+    if declaration_from_checkin_answers(
+        person=person, venue=code.venue, has_symptoms=has_symptoms, had_contact=had_contact, now=now
+    ):
         from phongdich.declarations.services import declaration_submit_venue_inline
 
         with transaction.atomic():
@@ -525,6 +527,8 @@ def checkin_paper(
     invalid_citizen_id… from the people app) and checked in, in one transaction with an audit entry
     `checkins.checkin.paper_recorded`: a refusal writes nothing.
     """
+    from phongdich.declarations.selectors import declaration_from_checkin_answers
+    from phongdich.declarations.services import declaration_submit_venue_inline
     from phongdich.people.models import Person
     from phongdich.people.services import person_find_or_create
 
@@ -569,6 +573,20 @@ def checkin_paper(
             ),
             compare_time=checked_in_at is not None,
         )
+        if not checkin.replayed and declaration_from_checkin_answers(
+            person=person, venue=venue, has_symptoms=has_symptoms, had_contact=had_contact, now=now
+        ):
+            # A "yes" on the paper form, as on the phone, is the short declaration: a follow-up of the commune the
+            # form gives as the person's address.
+            declaration_submit_venue_inline(
+                person=person,
+                venue=venue,
+                has_symptoms=has_symptoms,
+                had_contact=had_contact,
+                travelled=travelled,
+                nonce=nonce,
+                now=now,
+            )
         if not checkin.replayed:
             audit_record(
                 actor=actor,

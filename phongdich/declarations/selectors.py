@@ -114,6 +114,25 @@ def declaration_required(*, person, venue, now: datetime | None = None) -> bool:
     return not declaration_recent_exists(person=person, hours=hours, now=now)
 
 
+# A person who answers "yes" at every venue of the day is one person for the health station to call, not five.
+CHECKIN_ANSWER_DECLARATION_HOURS = 24
+
+
+def declaration_from_checkin_answers(*, person, venue, has_symptoms, had_contact, now: datetime | None = None) -> bool:
+    """Whether a check-in's three answers are recorded as the short declaration (declaration_submit_venue_inline):
+    when the venue's rule asks for one (declaration_required), and whenever the person says "yes" to symptoms or
+    to contact with a case, unless they made a flagged declaration in the last CHECKIN_ANSWER_DECLARATION_HOURS.
+    A "yes" kept on the check-in alone reached no health station (walk-through of 2026-12-06): as a declaration it
+    is flagged and becomes a follow-up task of the person's commune (followups)."""
+    if declaration_required(person=person, venue=venue, now=now):
+        return True
+    if not (has_symptoms or had_contact) or person is None:
+        return False
+    now = now or timezone.now()
+    since = now - timedelta(hours=CHECKIN_ANSWER_DECLARATION_HOURS)
+    return not Declaration.objects.filter(person=person, flagged=True, submitted_at__gt=since).exists()
+
+
 def declarations_in_area(*, viewer, area_path: str, start: datetime, end: datetime) -> QuerySet[Declaration]:
     """Declarations submitted in [start, end) whose area lies in `area_path`'s subtree and in the viewer's scope
     (core.scoping), for statistics. An area outside the viewer's scope gives an empty set. Not audited: callers

@@ -112,11 +112,30 @@ def test_a_full_declaration_made_online_counts(client, code, areas):
     assert Declaration.objects.count() == 1 and Declaration.objects.get().source == "online"
 
 
-def test_venue_without_the_rule_records_no_declaration(client, areas):
+def test_venue_without_the_rule_records_no_declaration_for_all_no(client, areas):
     code = make_code(make_venue(areas["commune_a"]))
     assert "declaration-required" not in client.get(f"/c/{code.token}").content.decode()
-    client.post(f"/c/{code.token}", DECLARATION)
+    client.post(f"/c/{code.token}", {**DECLARATION, "has_symptoms": "no", "travelled": "no"})
     assert CheckIn.objects.count() == 1 and not Declaration.objects.exists()
+
+
+def test_a_yes_to_symptoms_anywhere_reaches_the_health_station_once_a_day(
+    client, areas, django_capture_on_commit_callbacks
+):
+    """A "yes" kept on the check-in alone reached no health station (walk-through of 2026-12-06): it is the short
+    declaration, flagged, a follow-up task; the next venue of the day adds no second task."""
+    from phongdich.followups.models import FollowUpTask
+
+    first, second = make_code(make_venue(areas["commune_a"])), make_code(make_venue(areas["commune_a"], name="Quán"))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/c/{first.token}", DECLARATION)
+    declaration = Declaration.objects.get()
+    assert declaration.flagged and declaration.source == "venue_inline" and declaration.symptoms == ["any_listed"]
+    assert FollowUpTask.objects.filter(declaration=declaration).count() == 1
+    person = Person.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        _quick(client, second, person, nonce="next-venue", has_symptoms="yes")
+    assert CheckIn.objects.count() == 2 and Declaration.objects.count() == 1 and FollowUpTask.objects.count() == 1
 
 
 def test_refused_checkin_writes_no_declaration(client, code, venue):
