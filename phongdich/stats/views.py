@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -144,8 +145,17 @@ def export_sheets(stats: AreaStats):
         )
         for row in stats.breakdown
     ]
+    english = (get_language() or "vi")[:2] == "en"
+    # The status's label and the type's name in the file's language, as on the page (the raw code "verified" showed).
     active = [
-        (venue.name, venue.venue_type, venue.area_name, venue.street_address, venue.status, venue.scans)
+        (
+            venue.name,
+            venue.venue_type_en if english else venue.venue_type,
+            venue.area_name,
+            venue.street_address,
+            str(venue.status_label),
+            venue.scans,
+        )
         for venue in stats.active_venues
     ]
     per_day = [(day, scans) for day, scans in stats.scans_per_day]

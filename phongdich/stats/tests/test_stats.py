@@ -219,6 +219,9 @@ def test_export_has_three_sheets_and_neutralises_formulas_in_venue_names(client,
     assert '\'=HYPERLINK("http://evil.example","x")' in names
     cells = [cell for row in active.iter_rows(min_row=2) for cell in row]
     assert all(cell.data_type != "f" for cell in cells)
+    # The status's label, not its code ("verified" showed in the file).
+    statuses = {row[4] for row in active.iter_rows(min_row=2, values_only=True)}
+    assert statuses and "verified" not in statuses and statuses <= {"Đã xác minh", "Chờ xác minh", "Đã tạm dừng"}
 
 
 def test_api_returns_figures_breakdown_and_days(client, data):
