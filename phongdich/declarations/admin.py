@@ -25,7 +25,7 @@ class DeclarationAdmin(AuditedReadOnlyAdmin):
 
 @admin.register(PortOfEntry)
 class PortOfEntryAdmin(admin.ModelAdmin):
-    list_display = ["code", "name_vi", "name_en", "kind", "province", "active"]
+    list_display = ["code", "name_vi", "name_en", "kind", "province", "province_code", "active"]
     list_filter = ["kind", "active"]
     list_editable = ["active"]
     search_fields = ["code", "name_vi", "name_en"]

@@ -21,6 +21,9 @@ class PortOfEntry(NamedInBothLanguages, models.Model):
     province = models.ForeignKey(
         "geo.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("province")
     )
+    # The province's GSO code (RULES.md §7), kept beside the link: the seed runs before the areas are loaded, so
+    # the link may be empty, and an entrant's declaration without an address is scoped by this code then.
+    province_code = models.CharField(max_length=10, blank=True, verbose_name=_("province code (GSO)"))
     active = models.BooleanField(default=True, verbose_name=_("in operation"))
 
     class Meta:

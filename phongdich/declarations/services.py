@@ -313,6 +313,12 @@ def _scope_path(kind: str, cleaned: dict, person: Person | None) -> str:
     port = cleaned.get("port_of_entry")
     if port is not None and port.province_id is not None:
         return port.province.path
+    if port is not None and port.province_code:
+        # Seeded before the areas were loaded: the province by its code (a foreigner's first stay is often not
+        # known at the border; the address was refused, and the declaration with it).
+        province = Area.objects.filter(parent__isnull=True, code=port.province_code).first()
+        if province is not None:
+            return province.path
     if person is not None and person.area_path:
         return person.area_path
     raise _invalid("area", "Cần địa chỉ tại Việt Nam.", "An address in Vietnam is required.")

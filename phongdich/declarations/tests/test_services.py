@@ -120,6 +120,22 @@ def test_entry_declaration_end_to_end(person, areas):
     assert declaration.area is None and declaration.area_path == areas["province"].path
 
 
+def test_an_entrant_without_an_address_is_scoped_by_the_ports_seeded_province_code(person, areas):
+    """The ports are seeded before the areas are loaded, so none was linked to its province, and a foreigner who
+    left the address empty (as the form allows) was refused "An address in Vietnam is required" (walk-through of
+    2026-12-06): the seeded code finds the province."""
+    from phongdich.declarations.models import PortOfEntry
+
+    port = make_port("HAN")
+    assert port.province_id is None and PortOfEntry.objects.get(code="HAN").province_code == "01"  # migration 0006
+    from phongdich.core.testing import make_area
+    from phongdich.geo.models import Area
+
+    hanoi = Area.objects.filter(parent__isnull=True, code="01").first() or make_area("01", "Thành phố Hà Nội")
+    declaration = declaration_submit(person=person, kind="entry", data=_entry())
+    assert declaration.area is None and declaration.area_path == hanoi.path
+
+
 @pytest.mark.parametrize(
     ("overrides", "code"),
     [
