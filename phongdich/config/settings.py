@@ -167,7 +167,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "stats:dashboard"
+LOGIN_REDIRECT_URL = "accounts:start"  # the page of the official's role (accounts.views.START_PAGES)
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # --- Internationalisation: Vietnamese first, English second -----------------------------------

@@ -93,3 +93,24 @@ def test_user_admin_shows_the_official_inline(client, areas):
     page = client.get(f"/admin/auth/user/{user.pk}/change/")
     assert page.status_code == 200
     assert 'name="official-0-role"' in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "page"),
+    [
+        (Official.Role.VENUE_STAFF, "/checkins/scan/"),
+        (Official.Role.VENUE_MANAGER, "/venues/"),
+        (Official.Role.LAB_STAFF, "/testing/"),
+        (Official.Role.VACCINATION_STAFF, "/vaccination/sessions/"),
+        (Official.Role.AREA_OFFICIAL, "/stats/"),
+        (Official.Role.HEALTH_DEPT, "/stats/"),
+    ],
+)
+def test_an_official_logs_in_to_the_page_of_their_role(client, areas, role, page):
+    """Control staff landed on the commune's statistics (every venue's scans), not on their scanner."""
+    official = make_official(role, areas["commune_a"])
+    official.set_password("pass-for-tests-1")
+    official.save()
+    response = client.post("/accounts/login/", {"username": official.username, "password": "pass-for-tests-1"})
+    assert response.status_code == 302
+    assert client.get(response["Location"])["Location"] == page
