@@ -178,7 +178,14 @@ def session_create(
 # --- capacity -------------------------------------------------------------------------------------------------
 
 
-def _take_place(slot_id: int, *, today: dt.date) -> TimeSlot:
+def slot_over(slot: TimeSlot, *, date: dt.date, now: dt.datetime | None = None) -> bool:
+    """Whether a slot (of a session on `date`) has ended, in local time: comparing dates alone let people book
+    or be invited into this morning's slots in the afternoon, a booking nobody can keep."""
+    local = timezone.localtime(now or timezone.now())
+    return (date, slot.ends_at) <= (local.date(), local.time())
+
+
+def _take_place(slot_id: int, *, now: dt.datetime) -> TimeSlot:
     """Take one place in a slot and its session. Must run inside a transaction: both rows are locked (session
     first, then slot, always in this order so that two bookings never wait for each other) and their counts
     rise together, or a 409 is raised and nothing changes."""
@@ -187,7 +194,10 @@ def _take_place(slot_id: int, *, today: dt.date) -> TimeSlot:
         raise ApplicationError(core_errors.NOT_FOUND)
     session = VaccinationSession.objects.select_for_update().get(pk=slot.session_id)
     slot = TimeSlot.objects.select_for_update().get(pk=slot_id)
-    if session.date < today or not VaccinationSite.objects.filter(pk=session.site_id, active=True).exists():
+    if (
+        slot_over(slot, date=session.date, now=now)
+        or not VaccinationSite.objects.filter(pk=session.site_id, active=True).exists()
+    ):
         raise ApplicationError(errors.SLOT_CLOSED, extra={"slot": slot_id})
     if slot.booked_count >= slot.capacity:
         raise ApplicationError(errors.SLOT_FULL, extra={"slot": slot_id, "capacity": slot.capacity})
@@ -284,7 +294,7 @@ def registration_submit(
     now = now or timezone.now()
     try:
         with transaction.atomic():
-            slot = _take_place(id_or_404(slot_id), today=timezone.localdate(now)) if slot_id else None
+            slot = _take_place(id_or_404(slot_id), now=now) if slot_id else None
             if slot is not None:
                 preferred_site = slot.session.site
             person = person_find_or_create(
@@ -383,7 +393,7 @@ def registration_book(*, actor, registration_id, slot_id, now: dt.datetime | Non
         registration = _registration_locked(actor=actor, registration_id=registration_id)
         if registration.status != Status.REGISTERED:
             raise ApplicationError(errors.REGISTRATION_NOT_WAITING, extra={"status": registration.status})
-        slot = _take_place(id_or_404(slot_id), today=timezone.localdate(now))
+        slot = _take_place(id_or_404(slot_id), now=now)
         if not area_visible(actor, slot.session.site.area_path):
             raise ApplicationError(core_errors.NOT_FOUND)
         registration.slot = slot
@@ -463,7 +473,8 @@ def invitations_send(
     _require(actor, VACCINATION_ROLES)
     now = now or timezone.now()
     session = session_get(viewer=actor, session_id=session_id)
-    if session.date < timezone.localdate(now):
+    # Only slots still to come are offered (a slot that ended this morning cannot be kept).
+    if not any(not slot_over(slot, date=session.date, now=now) for slot in session.slots.all()):
         raise ApplicationError(errors.SLOT_CLOSED, extra={"session": session.pk})
     invitations = []
     with transaction.atomic():
@@ -487,7 +498,11 @@ def invitations_send(
         free = max(0, locked.capacity - locked.booked_count)
         if limit is not None:
             free = min(free, max(0, int(limit)))
-        slots = list(TimeSlot.objects.select_for_update().filter(session=locked).order_by("starts_at", "id"))
+        slots = [
+            slot
+            for slot in TimeSlot.objects.select_for_update().filter(session=locked).order_by("starts_at", "id")
+            if not slot_over(slot, date=locked.date, now=now)
+        ]
         chosen = [registration for registration in waiting if _fits(registration, locked)][:free]
         slot_index = 0
         for registration in chosen:
@@ -509,7 +524,7 @@ def invitations_send(
                 phone=person.phone,
                 text=f"Phong Dich: Moi ban tiem vac xin COVID-19 mui {registration.dose_number} tai "
                 + _slot_text(slot)
-                + ". Mang CCCD va ma QR ca nhan.",
+                + ". Mang CCCD hoac ma QR ca nhan.",  # staff also check people in by hand (no phone needed)
                 kind="vaccination_invite",
                 person=person,
             )
@@ -555,19 +570,24 @@ def vaccination_checkin(*, actor, site_id, token: str, now: dt.datetime | None =
     now = now or timezone.now()
     claims = personal_qr_verify((token or "").strip(), now=now)
     person = person_get_by_public_id(claims.public_id)
+    return _check_in(actor=actor, site=site, person=person, now=now, via="qr")
+
+
+def _check_in(*, actor, site, person, now, via: str, registration_id: int | None = None) -> VaccinationRegistration:
+    """The one check-in of both paths (QR scan, manual from the session list): the person's registration booked
+    or invited for today at this site becomes checked_in, audited; already checked in answers it unchanged;
+    anything else (another day or site, cancelled, vaccinated) is no_booking_here_today."""
     with transaction.atomic():
+        registrations = VaccinationRegistration.objects.select_for_update(of=("self",)).filter(
+            person=person,
+            status__in=VaccinationRegistration.HOLDING,
+            slot__session__site=site,
+            slot__session__date=timezone.localdate(now),
+        )
+        if registration_id is not None:
+            registrations = registrations.filter(pk=registration_id)
         registration = (
-            VaccinationRegistration.objects.select_for_update(of=("self",))
-            .filter(
-                person=person,
-                status__in=VaccinationRegistration.HOLDING,
-                slot__session__site=site,
-                slot__session__date=timezone.localdate(now),
-            )
-            .select_related("person", "slot__session__product")
-            .first()
-            if person is not None
-            else None
+            registrations.select_related("person", "slot__session__product").first() if person is not None else None
         )
         if registration is None:
             raise ApplicationError(errors.NO_BOOKING_HERE_TODAY, extra={"site": site.pk})
@@ -581,9 +601,33 @@ def vaccination_checkin(*, actor, site_id, token: str, now: dt.datetime | None =
                 action="vaccination.registration.checked_in",
                 obj=registration,
                 area_path=registration.area_path,
-                extra={"site": site.pk},
+                extra={"site": site.pk, "via": via},
             )
     return registration
+
+
+def registration_checkin(
+    *, actor, session_id, registration_id, now: dt.datetime | None = None
+) -> VaccinationRegistration:
+    """Check in by hand a registration of a session (staff ticking the list): for a person with no phone or no
+    personal QR code (online registrants never get one). Same effect, audit and refusals as the QR scan; a
+    registration outside the staff's area or of another session is not_found."""
+    from .selectors import session_get
+
+    _require(actor, DOSE_ROLES)
+    now = now or timezone.now()
+    session = session_get(viewer=actor, session_id=session_id)
+    registration = (
+        VaccinationRegistration.objects.filter(
+            registrations_visible_q(actor), pk=id_or_404(registration_id), slot__session=session
+        )
+        .select_related("person")
+        .first()
+    )
+    if registration is None:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    person, site = registration.person, session.site
+    return _check_in(actor=actor, site=site, person=person, now=now, via="manual", registration_id=registration.pk)
 
 
 # --- doses ----------------------------------------------------------------------------------------------------

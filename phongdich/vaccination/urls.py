@@ -10,6 +10,11 @@ urlpatterns = [
     path("me/registrations/<int:registration_id>/cancel/", views.me_cancel, name="me_cancel"),
     path("sessions/", views.sessions, name="sessions"),
     path("sessions/<int:session_id>/", views.session_detail, name="session"),
+    path(
+        "sessions/<int:session_id>/registrations/<int:registration_id>/checkin/",
+        views.session_checkin,
+        name="session_checkin",
+    ),
     path("registrations/", views.registrations, name="registrations"),
     path("registrations/<int:registration_id>/dose/", views.dose, name="dose"),
     path("checkin/", views.checkin, name="checkin"),

@@ -56,7 +56,7 @@ def _error(request, error: ApplicationError):
 def _form_error(form, error: ApplicationError) -> None:
     data = error.as_dict()
     field = ERROR_FIELDS.get(error.code) or error.extra.get("field")
-    form.add_error(field if field in form.fields else None, f"{data['message_vi']} / {data['message_en']}")
+    form.add_error(field if field in form.fields else None, data["message"])  # in the page's language
 
 
 def _private(response):
@@ -66,10 +66,10 @@ def _private(response):
 
 
 def _slot_choices():
-    choices = []
+    choices, now = [], timezone.now()
     for session in selectors.sessions_open():
         for slot in session.slots.all():
-            if slot.free and session.free:
+            if slot.free and session.free and not services.slot_over(slot, date=session.date, now=now):
                 label = (
                     f"{session.site.name} – {session.date:%d/%m/%Y} {slot.starts_at:%H:%M}–{slot.ends_at:%H:%M} "
                     f"({session.product.name}; {_('%(free)d places left') % {'free': slot.free}})"
@@ -252,7 +252,33 @@ def session_detail(request, session_id: int):
             messages.success(request, _("%(count)d people invited.") % {"count": len(invitations)})
         return redirect("vaccination:session", session_id=session.pk)
     bookings = selectors.session_bookings(viewer=request.user, session=session, ip=client_ip(request))
-    return render(request, "vaccination/session.html", {"session": session, "bookings": bookings, "form": form})
+    context = {
+        "session": session,
+        "bookings": bookings,
+        "form": form,
+        # The manual check-in (no phone, no personal QR code) is for the day of the session, by the dose staff.
+        "can_check_in": session.date == timezone.localdate() and has_role(request.user, *DOSE_ROLES),
+    }
+    return render(request, "vaccination/session.html", context)
+
+
+@login_required
+@require_POST
+def session_checkin(request, session_id: int, registration_id: int):
+    """POST /vaccination/sessions/<id>/registrations/<id>/checkin/: check a booked person in by hand (as the QR
+    scan does); a refusal is shown as a message on the session page."""
+    try:
+        _staff(request, DOSE_ROLES)
+        registration = services.registration_checkin(
+            actor=request.user, session_id=session_id, registration_id=registration_id
+        )
+    except ApplicationError as exc:
+        if exc.status in (403, 404):
+            return _error(request, exc)
+        messages.error(request, exc.as_dict()["message"])
+    else:
+        messages.success(request, _("%(name)s is checked in.") % {"name": registration.person.full_name})
+    return redirect("vaccination:session", session_id=session_id)
 
 
 @login_required

@@ -12,6 +12,9 @@ from phongdich.people.personal_qr import personal_qr_issue
 from ..models import Dose, VaccinationRegistration
 from .builders import make_person, make_registration, make_session
 
+# Booked sessions are tomorrow: a slot of today that has already ended takes no booking (slot_over).
+TOMORROW = timezone.localdate() + dt.timedelta(days=1)
+
 Status = VaccinationRegistration.Status
 
 
@@ -39,7 +42,7 @@ def _register(client, area, slot=None, name="Phạm Thị Lan"):
 
 
 def test_public_registration_answers_the_same_for_a_new_and_a_known_person(client_for, areas, site):
-    slot = make_session(site, slots=((7, 5),)).slots.get()
+    slot = make_session(site, date=TOMORROW, slots=((7, 5),)).slots.get()
     first = _register(client_for(), areas["commune_a"], slot)
     second = _register(client_for(), areas["commune_a"], slot)
     assert first.status_code == second.status_code == 202
@@ -49,7 +52,7 @@ def test_public_registration_answers_the_same_for_a_new_and_a_known_person(clien
 
 
 def test_public_registration_for_a_full_slot_is_409_in_both_languages(client_for, areas, site):
-    slot = make_session(site, slots=((7, 1),)).slots.get()
+    slot = make_session(site, date=TOMORROW, slots=((7, 1),)).slots.get()
     make_registration(make_person(areas["commune_a"]), status=Status.BOOKED, slot=slot)
     answer = _register(client_for(), areas["commune_a"], slot)
     assert answer.status_code == 409

@@ -15,6 +15,9 @@ from .. import services
 from ..models import Invitation, TimeSlot, VaccinationRegistration, VaccinationSession
 from .builders import make_person, make_registration, make_session
 
+# Booked sessions are tomorrow: a slot of today that has already ended takes no booking (slot_over).
+TOMORROW = timezone.localdate() + dt.timedelta(days=1)
+
 Status = VaccinationRegistration.Status
 
 
@@ -32,7 +35,7 @@ def _submit(area, *, actor=None, slot=None, name="Trần Thị Bích", phone="09
 
 
 def test_citizen_registration_creates_person_and_books_the_chosen_slot(areas, site, django_capture_on_commit_callbacks):
-    session = make_session(site, slots=((7, 2), (8, 2)))
+    session = make_session(site, date=TOMORROW, slots=((7, 2), (8, 2)))
     slot = session.slots.first()
     with django_capture_on_commit_callbacks(execute=True):
         receipt = _submit(areas["commune_a"], slot=slot)
@@ -48,7 +51,7 @@ def test_citizen_registration_creates_person_and_books_the_chosen_slot(areas, si
 
 
 def test_full_slot_answers_409_and_writes_nothing(areas, site):
-    session = make_session(site, slots=((7, 1), (8, 1)))
+    session = make_session(site, date=TOMORROW, slots=((7, 1), (8, 1)))
     slot = session.slots.first()
     make_registration(make_person(areas["commune_a"]), status=Status.BOOKED, slot=slot)
     people_before = Person.objects.count()
@@ -61,7 +64,7 @@ def test_full_slot_answers_409_and_writes_nothing(areas, site):
 
 
 def test_full_session_answers_409_even_when_the_slot_has_room(areas, site):
-    session = make_session(site, slots=((7, 2), (8, 2)))
+    session = make_session(site, date=TOMORROW, slots=((7, 2), (8, 2)))
     VaccinationSession.objects.filter(pk=session.pk).update(capacity=1, booked_count=1)
     with pytest.raises(ApplicationError) as caught:
         _submit(areas["commune_a"], slot=session.slots.first())
@@ -70,7 +73,7 @@ def test_full_session_answers_409_even_when_the_slot_has_room(areas, site):
 
 
 def test_a_second_registration_looks_the_same_to_the_citizen_and_takes_no_place(areas, site):
-    session = make_session(site, slots=((7, 3),))
+    session = make_session(site, date=TOMORROW, slots=((7, 3),))
     slot = session.slots.first()
     first = _submit(areas["commune_a"], slot=slot)
     again = _submit(areas["commune_a"], slot=slot)
@@ -107,7 +110,7 @@ def test_unknown_priority_group_is_refused(areas):
 
 
 def test_cancellation_frees_the_place(areas, site, official):
-    session = make_session(site, slots=((7, 1),))
+    session = make_session(site, date=TOMORROW, slots=((7, 1),))
     slot = session.slots.first()
     registration = make_registration(make_person(areas["commune_a"]), status=Status.BOOKED, slot=slot)
     services.registration_cancel(actor=official, registration_id=registration.pk)
@@ -128,6 +131,38 @@ def test_a_past_session_cannot_be_booked(areas, site):
     assert caught.value.code == "slot_closed"
 
 
+def test_a_slot_that_ended_earlier_today_takes_no_booking(areas, site, official):
+    """Walk 2 (#4): at 15:20 the 07:30–09:00 slot of the same day was still booked; dates alone were compared."""
+    ten = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(10)))
+    session = make_session(site, slots=((7, 2), (11, 2)))
+    morning, later = session.slots.order_by("starts_at")
+    with pytest.raises(ApplicationError) as caught:
+        _submit(areas["commune_a"], slot=morning, now=ten)
+    assert caught.value.code == "slot_closed" and caught.value.status == 409
+    waiting = make_registration(make_person(areas["commune_a"], name="Lò Văn Sáu"))
+    with pytest.raises(ApplicationError) as caught:
+        services.registration_book(actor=official, registration_id=waiting.pk, slot_id=morning.pk, now=ten)
+    assert caught.value.code == "slot_closed"
+    _submit(areas["commune_a"], slot=later, now=ten)
+    assert VaccinationRegistration.objects.get(slot=later).status == Status.BOOKED
+    session.refresh_from_db()
+    assert session.booked_count == 1
+
+
+def test_invitations_skip_slots_that_ended_earlier_today(areas, site, official):
+    ten = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(10)))
+    over = make_session(site, slots=((7, 2), (8, 2)))
+    for name in ("Vi Văn Một", "Vi Văn Hai", "Vi Văn Ba"):
+        make_registration(make_person(areas["commune_a"], name=name))
+    with pytest.raises(ApplicationError) as caught:
+        services.invitations_send(actor=official, session_id=over.pk, now=ten)
+    assert caught.value.code == "slot_closed"
+    session = make_session(site, slots=((7, 2), (11, 1)))
+    invitations = services.invitations_send(actor=official, session_id=session.pk, now=ten)
+    assert [i.slot.starts_at.hour for i in invitations] == [11]
+    assert not Invitation.objects.filter(slot__starts_at=dt.time(7)).exists()
+
+
 def test_invitations_follow_priority_fill_slots_and_send_sms_after_commit(
     areas, site, official, django_capture_on_commit_callbacks
 ):
@@ -146,6 +181,7 @@ def test_invitations_follow_priority_fill_slots_and_send_sms_after_commit(
     messages = Message.objects.filter(kind="vaccination_invite").order_by("id")
     assert [m.status for m in messages] == ["sent", "sent"]
     assert "Trạm Y tế xã Thạch Lập" in messages[0].text and "07:00" in messages[0].text
+    assert "Mang CCCD hoac ma QR ca nhan." in messages[0].text  # staff can check in by hand: the ID card is enough
     assert Invitation.objects.get(registration=first).message == messages[0]
     late.refresh_from_db()
     elsewhere.refresh_from_db()

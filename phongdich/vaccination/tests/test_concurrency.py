@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
 from phongdich.core.errors import ApplicationError
 
@@ -17,7 +18,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_concurrent_bookings_never_exceed_capacity(reference_data, areas, site):
-    session = make_session(site, slots=((7, 3),))
+    # Tomorrow: a slot of today that has already ended takes no booking (slot_over).
+    session = make_session(site, date=timezone.localdate() + dt.timedelta(days=1), slots=((7, 3),))
     slot = session.slots.get()
     results, barrier = [], threading.Barrier(8)
 

@@ -72,6 +72,46 @@ def test_checkin_at_a_site_outside_the_staffs_area_is_not_found(areas, staff):
     assert caught.value.code == "not_found"
 
 
+def test_manual_checkin_of_a_session_registration_works_without_a_personal_qr(areas, site, staff):
+    """Walk 2 (#1): online registrants have no personal QR code; staff tick them in the session list."""
+    person = make_person(areas["commune_a"])
+    session = make_session(site)
+    registration = make_registration(person, status=Status.BOOKED, slot=session.slots.first())
+    checked = services.registration_checkin(actor=staff, session_id=session.pk, registration_id=registration.pk)
+    assert checked.pk == registration.pk and checked.status == Status.CHECKED_IN and checked.checked_in_at
+    again = services.registration_checkin(actor=staff, session_id=session.pk, registration_id=registration.pk)
+    assert again.status == Status.CHECKED_IN
+    audit = AuditLog.objects.get(action="vaccination.registration.checked_in")
+    assert audit.extra == {"site": site.pk, "via": "manual"}
+
+
+def test_manual_checkin_is_refused_like_the_qr_scan(areas, site, staff):
+    person = make_person(areas["commune_a"])
+    tomorrow = make_session(site, date=timezone.localdate() + dt.timedelta(days=1))
+    today = make_session(site)
+    later = make_registration(person, status=Status.BOOKED, slot=tomorrow.slots.first())
+    cancelled = make_registration(make_person(areas["commune_a"]), status=Status.CANCELLED, slot=today.slots.first())
+    for session, registration in ((tomorrow, later), (today, cancelled)):
+        with pytest.raises(ApplicationError) as caught:
+            services.registration_checkin(actor=staff, session_id=session.pk, registration_id=registration.pk)
+        assert caught.value.code == "no_booking_here_today" and caught.value.status == 409
+    with pytest.raises(ApplicationError) as caught:  # a registration of another session
+        services.registration_checkin(actor=staff, session_id=today.pk, registration_id=later.pk)
+    assert caught.value.code == "not_found"
+    assert not AuditLog.objects.filter(action="vaccination.registration.checked_in").exists()
+
+
+def test_manual_checkin_outside_the_staffs_area_is_not_found(areas, staff):
+    far = make_site(areas["commune_b"], name="Trạm Y tế xã Cẩm Thạch")
+    session = make_session(far)
+    registration = make_registration(make_person(areas["commune_b"]), status=Status.BOOKED, slot=session.slots.first())
+    with pytest.raises(ApplicationError) as caught:
+        services.registration_checkin(actor=staff, session_id=session.pk, registration_id=registration.pk)
+    assert caught.value.code == "not_found"
+    registration.refresh_from_db()
+    assert registration.status == Status.BOOKED
+
+
 # --- doses ---------------------------------------------------------------------------------------------------
 
 

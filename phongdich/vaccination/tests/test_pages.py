@@ -13,6 +13,9 @@ from phongdich.people.personal_qr import personal_qr_issue
 from ..models import Dose, VaccinationRegistration, VaccinationSession
 from .builders import make_person, make_registration, make_session, product
 
+# Booked sessions are tomorrow: a slot of today that has already ended takes no booking (slot_over).
+TOMORROW = timezone.localdate() + dt.timedelta(days=1)
+
 Status = VaccinationRegistration.Status
 
 
@@ -24,7 +27,7 @@ def verify_citizen(client, person):
 
 
 def test_register_page_shows_only_what_was_typed(client, areas, site):
-    slot = make_session(site, slots=((8, 3),)).slots.get()
+    slot = make_session(site, date=TOMORROW, slots=((8, 3),)).slots.get()
     assert client.get("/vaccination/register/").status_code == 200
     body = {
         "full_name": "Quách Văn Hùng", "citizen_id": "", "birth_date": "1950-04-04", "phone": "0912000111",
@@ -91,7 +94,55 @@ def test_checkin_page_refusal_is_shown_in_both_languages(client, areas, site, st
     person = make_person(areas["commune_a"])
     answer = client.post("/vaccination/checkin/", {"site": site.pk, "token": personal_qr_issue(person=person)})
     assert answer.status_code == 409
-    assert "no_booking_here_today" in answer.content.decode()
+    assert "Người này không có lịch tiêm hôm nay tại điểm tiêm này." in answer.content.decode()
+    english = client.post("/en/vaccination/checkin/", {"site": site.pk, "token": personal_qr_issue(person=person)})
+    assert english.status_code == 409 and "This person has no booking at this site today." in english.content.decode()
+    assert "Người này" not in english.content.decode()
+
+
+def test_session_page_checks_in_by_hand_then_offers_the_dose(client, areas, site, staff):
+    """Walk 2 (#1): a person who registered online (no personal QR code, maybe no phone) can be vaccinated."""
+    person = make_person(areas["commune_a"], name="Đỗ Thị Tiêm Thử")
+    session = make_session(site)
+    registration = make_registration(person, status=Status.BOOKED, slot=session.slots.first())
+    client.force_login(staff)
+    url = f"/vaccination/sessions/{session.pk}/registrations/{registration.pk}/checkin/"
+    page = client.get(f"/vaccination/sessions/{session.pk}/").content.decode()
+    assert f'action="{url}"' in page and "csrfmiddlewaretoken" in page
+    assert client.get(url).status_code == 405
+    answer = client.post(url, follow=True)
+    registration.refresh_from_db()
+    assert registration.status == Status.CHECKED_IN
+    text = answer.content.decode()
+    assert "Đỗ Thị Tiêm Thử" in text and f"/vaccination/registrations/{registration.pk}/dose/" in text
+    again = client.post(url, follow=True)
+    assert again.status_code == 200
+
+
+def test_session_page_manual_checkin_refusal_is_a_message_in_the_page_language(client, areas, site, staff):
+    session = make_session(site)
+    person = make_person(areas["commune_a"])
+    registration = make_registration(person, status=Status.CANCELLED, slot=session.slots.first())
+    client.force_login(staff)
+    url = f"/vaccination/sessions/{session.pk}/registrations/{registration.pk}/checkin/"
+    vi = client.post(url, follow=True).content.decode()
+    assert "Người này không có lịch tiêm hôm nay tại điểm tiêm này." in vi and "no_booking_here_today" not in vi
+    en = client.post(f"/en{url}", follow=True).content.decode()
+    assert "This person has no booking at this site today." in en
+    assert client.post(f"/vaccination/sessions/{session.pk}/registrations/999999/checkin/").status_code == 404
+
+
+def test_vaccination_labels_are_their_own_in_both_languages(client, areas, site, staff):
+    """Walk 2 (#6, #12): the testing catalogue's "Site" (Điểm xét nghiệm) won on vaccination pages, and the slot's
+    "places left" was English on the Vietnamese form."""
+    make_session(site, date=TOMORROW, slots=((8, 40),))
+    register = client.get("/vaccination/register/").content.decode()
+    assert "còn 40 chỗ" in register and "places left" not in register
+    assert "40 places left" in client.get("/en/vaccination/register/").content.decode()
+    client.force_login(staff)
+    sessions = client.get("/vaccination/sessions/").content.decode()
+    assert "Điểm tiêm" in sessions and "Điểm xét nghiệm" not in sessions
+    assert "Vaccination site" in client.get("/en/vaccination/sessions/").content.decode()
 
 
 def test_sessions_page_creates_a_session_with_slots(client, site, staff):
