@@ -226,7 +226,7 @@ class CertificateListApi(APIView):
         parameters=[
             *PAGE_PARAMETERS,
             OpenApiParameter("kind", str, required=False, enum=["v", "t", "r"]),
-            OpenApiParameter("status", str, required=False, enum=["valid", "revoked"]),
+            OpenApiParameter("status", str, required=False, enum=["valid", "expired", "revoked"]),
         ],
         responses={200: api_page("CertificatePage", CertificateOutput(many=True)), **error_responses(401, 403)},
         tags=["certificates"],

@@ -32,3 +32,9 @@ CERTIFICATE_FACTS_INVALID = ErrorCode(
     "Dữ liệu nguồn không tạo được chứng nhận đúng lược đồ EU DCC; chưa cấp chứng nhận nào.",
     "The source record does not make a certificate that follows the EU DCC schema; nothing was issued.",
 )
+CERTIFICATE_VALIDITY_ENDED = ErrorCode(
+    "certificate_validity_ended",
+    409,
+    "Thời hạn hiệu lực của kết quả này đã qua; không cấp chứng nhận đã hết hạn.",
+    "The validity of this record has already ended; an expired certificate is not issued.",
+)

@@ -13,7 +13,7 @@ from reportlab.pdfgen import canvas
 
 from phongdich.venues import posters
 
-from . import valuesets
+from . import display, valuesets
 from .models import Certificate
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -24,6 +24,13 @@ TITLES = {
 }
 
 
+COUNTRY_LABELS = {
+    "v": ("Nước tiêm", "Country of vaccination"),
+    "t": ("Nước xét nghiệm", "Country of test"),
+    "r": ("Nước xét nghiệm", "Country of test"),
+}
+
+
 def certificate_rows(certificate: Certificate) -> list[tuple[str, str, str]]:
     """(Vietnamese label, English label, value) in the order of QĐ 5772's form for vaccination."""
     payload = certificate.payload
@@ -31,33 +38,34 @@ def certificate_rows(certificate: Certificate) -> list[tuple[str, str, str]]:
     entry = payload[certificate.kind][0]
     rows = [
         ("Họ và tên", "Full name", name),
-        ("Ngày sinh", "Date of birth", payload.get("dob") or "—"),
-        ("Quốc tịch", "Nationality", certificate.person.nationality or "VN"),
+        ("Ngày sinh", "Date of birth", display.date_text(payload.get("dob"))),
+        # `co` is where the dose was given or the test taken (EU DCC schema), not the holder's nationality.
+        (*COUNTRY_LABELS.get(certificate.kind, COUNTRY_LABELS["t"]), entry.get("co") or "VN"),
         ("Bệnh", "Disease or agent targeted", valuesets.valueset_display("disease-agent-targeted", entry["tg"])),
     ]
     if certificate.kind == "v":
         rows += [
             ("Số mũi", "Number of doses", f"{entry['dn']}/{entry['sd']}"),
-            ("Ngày tiêm", "Date of vaccination", entry["dt"]),
+            ("Ngày tiêm", "Date of vaccination", display.date_text(entry["dt"])),
             ("Mũi số", "Dose number", str(entry["dn"])),
-            ("Vắc xin", "Vaccine or prophylaxis", valuesets.valueset_display("vaccine-prophylaxis", entry["vp"])),
+            ("Vắc xin", "Vaccine or prophylaxis", display.name("vaccine-prophylaxis", entry["vp"])),
             ("Tên vắc xin", "Vaccine product", valuesets.valueset_display("vaccine-medicinal-product", entry["mp"])),
             ("Nhà sản xuất", "Manufacturer", valuesets.valueset_display("vaccine-mah-manf", entry["ma"])),
         ]
     elif certificate.kind == "t":
         rows += [
-            ("Loại xét nghiệm", "Type of test", valuesets.valueset_display("test-type", entry["tt"])),
-            ("Thời điểm lấy mẫu", "Sample collected", entry["sc"]),
-            ("Kết quả", "Result", valuesets.valueset_display("test-result", entry["tr"])),
+            ("Loại xét nghiệm", "Type of test", display.name("test-type", entry["tt"])),
+            ("Thời điểm lấy mẫu", "Sample collected", display.datetime_text(entry["sc"])),
+            ("Kết quả", "Result", display.name("test-result", entry["tr"])),
             ("Nơi xét nghiệm", "Testing centre", entry["tc"]),
         ]
         if entry.get("ma"):
             rows.append(("Bộ xét nghiệm", "Test device", valuesets.valueset_display("test-manf", entry["ma"])))
     else:
         rows += [
-            ("Ngày dương tính đầu tiên", "First positive result", entry["fr"]),
-            ("Hiệu lực từ", "Valid from", entry["df"]),
-            ("Hiệu lực đến", "Valid until", entry["du"]),
+            ("Ngày dương tính đầu tiên", "First positive result", display.date_text(entry["fr"])),
+            ("Hiệu lực từ", "Valid from", display.date_text(entry["df"])),
+            ("Hiệu lực đến", "Valid until", display.date_text(entry["du"])),
         ]
     rows += [
         ("Nơi cấp", "Issuer", entry["is"]),

@@ -1,6 +1,7 @@
 """Reads of certificates. Officials see only their area's (core.scoping); reading one is audited."""
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
@@ -11,14 +12,17 @@ from .models import Certificate
 
 
 def certificate_list(*, viewer, kind: str = "", status: str = "") -> QuerySet[Certificate]:
-    """Certificates of people in the viewer's area, newest first. `status`: "valid", "revoked" or "" (all)."""
+    """Certificates of people in the viewer's area, newest first. `status`: "valid" (neither revoked nor
+    expired), "expired" (not revoked, past its expiry), "revoked" or "" (all)."""
     certificates = Certificate.objects.filter(scope_q(viewer, "area_path")).select_related("person")
     if kind in Certificate.Kind.values:
         certificates = certificates.filter(kind=kind)
     if status == "revoked":
         certificates = certificates.filter(revoked_at__isnull=False)
     elif status == "valid":
-        certificates = certificates.filter(revoked_at__isnull=True)
+        certificates = certificates.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+    elif status == "expired":
+        certificates = certificates.filter(revoked_at__isnull=True, expires_at__lte=timezone.now())
     return certificates
 
 

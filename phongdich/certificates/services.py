@@ -187,14 +187,19 @@ def certificate_issue(*, person, source_key: str, facts: Facts, now: dt.datetime
     current = Certificate.objects.filter(person=person, source_key=source_key, is_current=True).first()
     if current is not None and current.facts_hash == digest:
         return current
+    issued_at = now.replace(microsecond=0)
+    expires_at = _expiry(facts, issued_at)
+    if expires_at <= issued_at:
+        # A test sampled more than DCC_TEST_VALIDITY_HOURS ago (or a recovery past `du`): never sign exp <= iat.
+        raise ApplicationError(
+            errors.CERTIFICATE_VALIDITY_ENDED, extra={"source_key": source_key, "expired_at": expires_at.isoformat()}
+        )
     uvci = new_uvci()
     payload = dcc_payload(person=person, facts=facts, uvci=uvci)
     problems = dcc.schema_errors(payload)
     if problems:
         raise ApplicationError(errors.CERTIFICATE_FACTS_INVALID, extra={"source_key": source_key, "errors": problems})
     signer = keys.signer()
-    issued_at = now.replace(microsecond=0)
-    expires_at = _expiry(facts, issued_at)
     qr_text = dcc.dcc_encode(
         payload=payload,
         private_key=signer.private_key,
@@ -242,11 +247,16 @@ def certificate_issue(*, person, source_key: str, facts: Facts, now: dt.datetime
 
 def certificates_for_citizen(*, person, ip: str | None = None, now: dt.datetime | None = None) -> list[Certificate]:
     """What a verified citizen sees: a current certificate for every record the sources list (issued now if
-    needed), newest first. The citizen's own look-up is audited like any read of a person's record."""
-    issued = [
-        certificate_issue(person=person, source_key=source_key, facts=facts, now=now)
-        for source_key, facts in certificate_facts_for(person)
-    ]
+    needed), newest first. A record whose validity has already ended (a test sampled more than
+    DCC_TEST_VALIDITY_HOURS ago) gets no new certificate: it could only be refused at every check; one issued
+    while it was valid stays listed, marked expired. The look-up is audited like any read of a person's record."""
+    issued = []
+    for source_key, facts in certificate_facts_for(person):
+        try:
+            issued.append(certificate_issue(person=person, source_key=source_key, facts=facts, now=now))
+        except ApplicationError as error:
+            if error.error is not errors.CERTIFICATE_VALIDITY_ENDED:
+                raise
     audit_record(
         actor=None,
         action="certificates.certificate.listed_by_citizen",

@@ -19,7 +19,7 @@ from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.people.citizen import citizen_verified_person
 
-from . import api, dcc, pdf, qr, selectors, services
+from . import api, dcc, display, pdf, qr, selectors, services
 from .models import Certificate
 
 
@@ -94,6 +94,9 @@ def verify_page(request):
             outcome = None
         if outcome is not None:
             context["result"] = api.verify_answer(outcome)
+            if context["result"]["certificate"]:
+                context["rows"] = display.verifier_rows(context["result"]["certificate"])
+                context["birth"] = display.date_text(context["result"]["certificate"]["date_of_birth"])
         context["qr"] = text[:200]
     return render(request, "certificates/verify.html", context)
 

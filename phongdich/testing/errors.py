@@ -14,6 +14,12 @@ SESSION_CLOSED = ErrorCode(
     "Buổi lấy mẫu này đã qua hoặc điểm xét nghiệm đã ngừng hoạt động.",
     "This testing session is over or its site is no longer active.",
 )
+SESSION_ENDED = ErrorCode(
+    "testing_session_ended",
+    409,
+    "Buổi lấy mẫu này đã kết thúc; vui lòng chọn buổi khác.",
+    "This testing session has already ended; please choose another one.",
+)
 ALREADY_REGISTERED = ErrorCode(
     "testing_already_registered",
     409,

@@ -19,7 +19,15 @@ class AreaField(forms.ModelChoiceField):
 
 
 class RegistrationForm(forms.Form):
-    session = forms.TypedChoiceField(label=_("Session"), coerce=int, widget=forms.RadioSelect)
+    session = forms.TypedChoiceField(
+        label=_("Session"),
+        coerce=int,
+        widget=forms.RadioSelect,
+        # Only open sessions are choices (selectors.sessions_open): one that ended since the page loaded lands here.
+        error_messages={
+            "invalid_choice": _("This session is no longer open: it has ended. Please choose another one.")
+        },
+    )
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     id_number = forms.CharField(
         label=_("ID number (CCCD, CMND or passport)"),

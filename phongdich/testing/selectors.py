@@ -66,6 +66,10 @@ def sessions_open(*, today: dt.date | None = None, days: int = 14, site_id=None)
     sessions = TestingSession.objects.filter(
         site__active=True, date__gte=today, date__lt=today + dt.timedelta(days=days)
     ).select_related("site__area")
+    now = timezone.localtime()
+    if today <= now.date():
+        # Today's sessions whose end time has passed can no longer be booked (services._registration_add).
+        sessions = sessions.exclude(date=now.date(), end_time__lte=now.time())
     if site_id not in (None, ""):
         site = id_or_none(site_id)  # "abc" or a number past any id: no site has it
         sessions = sessions.filter(site_id=site) if site else sessions.none()

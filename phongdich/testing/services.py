@@ -135,6 +135,17 @@ def _registration_add(*, session_id, person: Person, reason: str, via: str, acto
     session = _session_for_update(session_id)
     if not session.site.active or session.date < timezone.localdate():
         raise ApplicationError(errors.SESSION_CLOSED, extra={"session": session.pk})
+    # Today's session is over once its end time has passed, Vietnam time (the date check alone let people book
+    # a morning session in the afternoon).
+    ends_at = timezone.make_aware(dt.datetime.combine(session.date, session.end_time))
+    if ends_at <= timezone.now():
+        end = f"{session.end_time:%H:%M} {session.date:%d/%m/%Y}"
+        raise ApplicationError(
+            errors.SESSION_ENDED,
+            extra={"session": session.pk, "ended_at": ends_at.isoformat()},
+            vi=f"Buổi lấy mẫu này đã kết thúc lúc {end}; vui lòng chọn buổi khác.",
+            en=f"This testing session ended at {end}; please choose another one.",
+        )
     if (
         TestRegistration.objects.filter(person=person, session=session)
         .exclude(status=TestRegistration.Status.CANCELLED)

@@ -29,12 +29,21 @@ def make_site(area, *, code: str | None = None, pool_max_size: int = 3, name: st
     )
 
 
-def make_session(site, *, capacity: int = 10, day: dt.date | None = None, test_type=TestType.PCR) -> TestingSession:
+def make_session(
+    site,
+    *,
+    capacity: int = 10,
+    day: dt.date | None = None,
+    test_type=TestType.PCR,
+    start: dt.time = dt.time(0, 0),
+    end: dt.time = dt.time(23, 59, 59),
+) -> TestingSession:
+    # All day by default: today's session must still be open whenever the tests run (an ended one is refused).
     return TestingSession.objects.create(
         site=site,
         date=day or timezone.localdate(),
-        start_time=dt.time(7, 30),
-        end_time=dt.time(11, 0),
+        start_time=start,
+        end_time=end,
         capacity=capacity,
         test_type=test_type,
     )

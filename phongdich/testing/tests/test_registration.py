@@ -141,3 +141,55 @@ def test_admin_edit_of_a_session_keeps_the_registration_count(client, session, a
     assert client.post(url, data).status_code == 302
     session.refresh_from_db()
     assert session.capacity == 5 and session.registered_count == 1
+
+
+def _local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+def test_a_session_of_today_that_has_ended_is_refused_in_local_time(site, areas, monkeypatch):
+    day = timezone.localdate() + dt.timedelta(days=3)
+    morning = make_session(site, day=day, start=dt.time(7, 30), end=dt.time(11, 0))
+    # 15:20 in Vietnam is 08:20 UTC: the morning session is over even though the date is the same.
+    monkeypatch.setattr(timezone, "now", lambda: _local(day, 15, 20).astimezone(dt.UTC))
+    with pytest.raises(ApplicationError) as caught:
+        register(morning, areas["commune_a"])
+    assert caught.value.code == "testing_session_ended" and caught.value.status == 409
+    assert "11:00" in caught.value.as_dict("vi")["message"] and "đã kết thúc" in caught.value.as_dict("vi")["message"]
+    assert TestRegistration.objects.count() == 0 and Person.objects.count() == 0
+    # Before its end time (10:59 local) the same session still takes registrations.
+    monkeypatch.setattr(timezone, "now", lambda: _local(day, 10, 59))
+    assert register(morning, areas["commune_a"]).session_id == morning.pk
+
+
+def test_ended_sessions_of_today_are_not_offered(client, site, areas, monkeypatch):
+    from ..selectors import sessions_open
+
+    day = timezone.localdate() + dt.timedelta(days=3)
+    morning = make_session(site, day=day, start=dt.time(7, 30), end=dt.time(11, 0))
+    afternoon = make_session(site, day=day, start=dt.time(13, 30), end=dt.time(16, 30))
+    tomorrow_morning = make_session(site, day=day + dt.timedelta(days=1), start=dt.time(7, 30), end=dt.time(11, 0))
+    monkeypatch.setattr(timezone, "now", lambda: _local(day, 15, 20))
+    assert list(sessions_open()) == [afternoon, tomorrow_morning]
+    assert [row["id"] for row in client.get("/api/v1/testing/sessions/").json()] == [afternoon.pk, tomorrow_morning.pk]
+    assert morning.pk not in [row["id"] for row in client.get("/api/v1/testing/sessions/").json()]
+
+
+def test_the_registration_page_says_the_session_has_ended(client, site, areas, monkeypatch):
+    day = timezone.localdate() + dt.timedelta(days=3)
+    morning = make_session(site, day=day, start=dt.time(7, 30), end=dt.time(11, 0))
+    monkeypatch.setattr(timezone, "now", lambda: _local(day, 15, 20))
+    data = {
+        "session": morning.pk,
+        "full_name": "Ngô Văn Quá Giờ",
+        "id_number": CCCD_1990,
+        "birth_date": BIRTH_1990.isoformat(),
+        "phone": "0912345678",
+        "area": areas["commune_a"].pk,
+        "reason": "screening",
+    }
+    response = client.post("/testing/register/", data)
+    assert response.status_code in (400, 409)
+    assert TestRegistration.objects.count() == 0
+    body = response.content.decode()
+    assert "đã kết thúc" in body  # no longer offered: the form says why
