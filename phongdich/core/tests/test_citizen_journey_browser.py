@@ -72,10 +72,11 @@ def scene(settings, tmp_path):
     health = make_official(Official.Role.HEALTH_DEPT, areas["province"], username="soyte")
     lab = make_official(Official.Role.LAB_STAFF, commune, username="xetnghiem")
     staff = make_official(Official.Role.VACCINATION_STAFF, commune, username="tiemchung")
-    # Sites and sessions are set up by staff in the admin or by code: no citizen page to walk through here.
+    # Sites and sessions are set up by staff in the admin or by code: no citizen page to walk through here. All day:
+    # a session or slot that has ended today is no longer offered, and the suite runs at any hour.
     test_site = testing_services.site_create(actor=health, code="TL", name="Trạm Y tế xã Thạch Lập", area=commune)
     test_session = testing_services.session_create(
-        actor=lab, site=test_site, date=today, start_time=dt.time(7, 0), end_time=dt.time(11, 0), capacity=20
+        actor=lab, site=test_site, date=today, start_time=dt.time(0, 0), end_time=dt.time(23, 59), capacity=20
     )
     vaccination_site = vaccination_services.site_create(actor=staff, name="Trung tâm Y tế Thạch Lập", area=commune)
     vaccination_session = vaccination_services.session_create(
@@ -83,7 +84,7 @@ def scene(settings, tmp_path):
         site=vaccination_site,
         date=today,
         product=vaccination_services.product_by_code("astrazeneca"),
-        slots=[(dt.time(7, 30), dt.time(11, 0), 20)],
+        slots=[(dt.time(0, 0), dt.time(23, 59), 20)],
     )
     yield {
         "commune": commune,
