@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from phongdich.accounts.models import Official
@@ -96,15 +96,27 @@ def site_get(*, viewer, site_id) -> VaccinationSite:
     return site
 
 
-def sessions_open(*, today: dt.date | None = None, area_path: str = "", days: int = 30) -> QuerySet[VaccinationSession]:
-    """Sessions from today on at active sites, with free places (public: no personal data)."""
-    today = today or timezone.localdate()
+def sessions_open(
+    *, now: dt.datetime | None = None, area_path: str = "", days: int = 30
+) -> QuerySet[VaccinationSession]:
+    """Sessions from now on at active sites (public: no personal data), with their slots that have not ended:
+    today's session keeps only its later slots and is gone once its last has ended, as booking refuses them
+    (services.slot_over)."""
+    local = timezone.localtime(now or timezone.now())
+    today, time_now = local.date(), local.time()
     sessions = VaccinationSession.objects.filter(
-        date__gte=today, date__lte=today + dt.timedelta(days=days), site__active=True
-    ).select_related("site", "product")
+        Q(date__gt=today) | Q(date=today, slots__ends_at__gt=time_now),
+        date__lte=today + dt.timedelta(days=days),
+        site__active=True,
+    ).distinct()
     if area_path:
         sessions = sessions.filter(site__area_path__startswith=area_path)
-    return sessions.order_by("date", "site__name", "id").prefetch_related("slots")
+    open_slots = TimeSlot.objects.filter(Q(session__date__gt=today) | Q(ends_at__gt=time_now)).order_by("starts_at")
+    return (
+        sessions.select_related("site", "product")
+        .order_by("date", "site__name", "id")
+        .prefetch_related(Prefetch("slots", queryset=open_slots))
+    )
 
 
 def sessions_visible(*, viewer, date_from: dt.date | None = None) -> QuerySet[VaccinationSession]:

@@ -123,3 +123,20 @@ def test_public_reference_lists(client_for, db):
     assert groups[0]["code"] == "nq21-1" and len(groups) == 10
     products = {p["code"]: p for p in client_for().get("/api/v1/vaccination/products/").json()}
     assert products["janssen"]["series_doses"] == 1 and products["pfizer"]["medicinal_product"] == "EU/1/20/1528"
+
+
+def test_open_sessions_leave_out_the_slots_and_sessions_that_have_ended_today(areas, site):
+    """Booking refuses a slot that ended earlier today; the public list offered it all the same."""
+    from .. import selectors
+
+    ten = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(10)))
+    today = make_session(site, slots=((7, 2), (11, 2)))
+    over = make_session(site, slots=((7, 2), (8, 2)))
+    later = make_session(site, date=TOMORROW, slots=((7, 2),))
+
+    offered = {
+        session.pk: [slot.starts_at.hour for slot in session.slots.all()]
+        for session in selectors.sessions_open(now=ten)
+    }
+
+    assert offered == {today.pk: [11], later.pk: [7]} and over.pk not in offered
