@@ -260,6 +260,8 @@ LOGGING = {
 SMS_BACKEND = env_str("SMS_BACKEND", "outbox")  # "outbox" (kept in the admin) or "http"
 SMS_HTTP_URL = env_str("SMS_HTTP_URL", "")
 SMS_HTTP_TOKEN = env_str("SMS_HTTP_TOKEN", "")
+# SMS sent without Vietnamese marks (core.text.without_diacritics): one part of 160 characters instead of 70.
+SMS_WITHOUT_DIACRITICS = env_bool("SMS_WITHOUT_DIACRITICS", True)
 
 # --- Tracing (cases app, docs/cases.md) ----------------------------------------------------------
 # F1 and F2 by default; F3+ have no national definition (RULES.md §1.2, "unconfirmed"): a setting.

@@ -1,7 +1,10 @@
 """The one way to send a person a message: `notify(...)` stores it, then a task sends it after commit."""
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+
+from phongdich.core.text import without_diacritics
 
 from .backends import SmsSendError, sms_send
 from .models import Message
@@ -17,6 +20,8 @@ def notify(*, phone: str, text: str, kind: str, person=None, secret: bool = Fals
     """
     if not phone:
         return None
+    if getattr(settings, "SMS_WITHOUT_DIACRITICS", True):
+        text = without_diacritics(text)
     message = Message.objects.create(kind=kind, phone=phone, person=person, text=text, secret=secret)
     transaction.on_commit(lambda: _enqueue(message.pk))
     return message

@@ -78,3 +78,16 @@ def test_the_http_gateway_gets_the_message_and_a_failure_is_kept_for_retry(setti
     assert _Gateway.received[-1] == ("Bearer t0ken", sent)
     assert message_deliver(message.pk) is True  # already sent: nothing sent twice
     assert len(_Gateway.received) == 2
+
+
+@pytest.mark.django_db
+def test_a_message_goes_without_marks_in_one_part_not_three(settings):
+    """An accented invitation is UCS-2, 70 characters a part: plain, 160 (walk-through of 2026-12-06)."""
+    text = "Mời ông/bà Đỗ Thị Hoa tiêm mũi 2 ngày 07/12, 07:30–09:00 tại Trạm Y tế thị trấn Kim Tân. Mang CCCD."
+    message = notify(phone="+84912345678", text=text, kind="test")
+    assert message.text == (
+        "Moi ong/ba Do Thi Hoa tiem mui 2 ngay 07/12, 07:30-09:00 tai Tram Y te thi tran Kim Tan. Mang CCCD."
+    )
+    assert message.text.isascii()
+    settings.SMS_WITHOUT_DIACRITICS = False
+    assert notify(phone="+84912345678", text=text, kind="test").text == text

@@ -180,7 +180,7 @@ def test_invitations_follow_priority_fill_slots_and_send_sms_after_commit(
         callback()
     messages = Message.objects.filter(kind="vaccination_invite").order_by("id")
     assert [m.status for m in messages] == ["sent", "sent"]
-    assert "Trạm Y tế xã Thạch Lập" in messages[0].text and "07:00" in messages[0].text
+    assert "Tram Y te xa Thach Lap" in messages[0].text and "07:00" in messages[0].text
     assert "Mang CCCD hoac ma QR ca nhan." in messages[0].text  # staff can check in by hand: the ID card is enough
     assert Invitation.objects.get(registration=first).message == messages[0]
     late.refresh_from_db()
