@@ -6,8 +6,10 @@ Data only; every write goes through cases.services (and the tracers in cases.tra
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from phongdich.core.text import english_active
 
 
 class InfectiousWindowRule(models.Model):
@@ -50,8 +52,7 @@ class InfectiousWindowRule(models.Model):
     @property
     def summary(self) -> str:
         """The summary in the page's language, else the other one, else the source as entered."""
-        english = (get_language() or "vi")[:2] == "en"
-        first, second = (self.summary_en, self.summary_vi) if english else (self.summary_vi, self.summary_en)
+        first, second = (self.summary_en, self.summary_vi) if english_active() else (self.summary_vi, self.summary_en)
         return first or second or self.source
 
 
@@ -168,6 +169,11 @@ class ContactStatus(models.TextChoices):
     # Tested positive: a case now, no longer someone to call or quarantine as a contact (set by the system when the
     # case is entered, or when a trace meets a person already under treatment; nobody moves a contact out of it).
     BECAME_CASE = "became_case", _("Became a case (F0)")
+
+
+# Contacts still to call, confirm or watch: the work lists and counts read these; a case entered for the person
+# closes them (services._contact_became_case).
+OPEN_CONTACT_STATUSES = (ContactStatus.CANDIDATE, ContactStatus.CONFIRMED, ContactStatus.QUARANTINED)
 
 
 class Contact(models.Model):

@@ -29,11 +29,10 @@ from phongdich.geo.models import Area
 from phongdich.people.models import initials_of
 
 from . import errors
-from .models import Case, Cluster, Contact, ContactLink, ExposureNotice, TracingRun
+from .models import OPEN_CONTACT_STATUSES, Case, Cluster, Contact, ContactLink, ExposureNotice, TracingRun
 from .services import CONTACTS_STATUS_MAX
 
 # Contacts still to be handled: on the work list and counted as F1 on the map.
-OPEN_CONTACT_STATUSES = (Contact.Status.CANDIDATE, Contact.Status.CONFIRMED, Contact.Status.QUARANTINED)
 # "quarantine_over": in quarantine with its end reached (today or before), to be released; the commune ticks them
 # all on the work list and releases them together.
 WORKLIST_STATUS_FILTERS = ("open", "all", "quarantine_over", *Contact.Status.values)
@@ -386,16 +385,10 @@ def contact_worklist(
 
 def worklist_cases(contacts) -> dict[int, list[str]]:
     """For each contact id, the numbers of the cases it is linked to (one query)."""
-    numbers: dict[int, list[str]] = defaultdict(list)
-    pairs = (
-        ContactLink.objects.filter(contact__in=contacts)
-        .values_list("contact_id", "case__number")
-        .distinct()
-        .order_by("contact_id", "case__number")
-    )
-    for contact_id, number in pairs:
-        numbers[contact_id].append(number)
-    return numbers
+    return {
+        contact_id: [number for number, _level in levels]
+        for contact_id, levels in worklist_case_levels(contacts).items()
+    }
 
 
 def worklist_case_levels(contacts) -> dict[int, list[tuple[str, int]]]:

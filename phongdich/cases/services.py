@@ -13,7 +13,7 @@ from phongdich.core.dates import SARS_COV_2_FIRST_REPORTED
 from phongdich.core.errors import ApplicationError
 
 from . import errors
-from .models import Case, Cluster, Contact, ContactLink, InfectiousWindowRule
+from .models import OPEN_CONTACT_STATUSES, Case, Cluster, Contact, ContactLink, InfectiousWindowRule
 
 
 def _local_midnight(day: dt.date) -> dt.datetime:
@@ -222,7 +222,7 @@ def _contact_became_case(*, actor, case: Case) -> None:
     work lists and the F1/F2 counts, still shown with the evidence on the cases that found them."""
     contact = (
         Contact.objects.select_for_update(no_key=True)
-        .filter(person_id=case.person_id, status__in=_OPEN_STATUSES)
+        .filter(person_id=case.person_id, status__in=OPEN_CONTACT_STATUSES)
         .first()
     )
     if contact is None:
@@ -487,7 +487,6 @@ CONTACT_NEXT = {
     Status.RELEASED: set(),
     Status.BECAME_CASE: set(),  # the system's move, when the person is entered as a case
 }
-_OPEN_STATUSES = (Status.CANDIDATE, Status.CONFIRMED, Status.QUARANTINED)
 
 
 # The moves an official makes (every status but candidate, which only tracing gives).

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from .text import english_active
 
 
 class NamedInBothLanguages:
@@ -10,8 +11,7 @@ class NamedInBothLanguages:
 
     @property
     def name(self) -> str:
-        english = (get_language() or "vi")[:2] == "en"
-        return self.name_en if english and self.name_en else self.name_vi
+        return self.name_en if english_active() and self.name_en else self.name_vi
 
     def __str__(self):
         return self.name

@@ -4,7 +4,7 @@ the page's language."""
 import re
 import unicodedata
 
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 _SPACES = re.compile(r"\s+")
 
@@ -52,3 +52,8 @@ def without_diacritics(text: str) -> str:
     where the plain one costs one. Plain Vietnamese is how brand-name SMS are written."""
     decomposed = unicodedata.normalize("NFD", text.translate(_GSM_NEAREST))
     return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn"))
+
+
+def english_active() -> bool:
+    """Whether the active language is English (else the pages are Vietnamese): for data kept in both languages."""
+    return (get_language() or "vi")[:2] == "en"

@@ -4,12 +4,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import xlsx_response
+from phongdich.core.text import english_active
 
 from .charts import bar_chart
 from .selectors import (
@@ -145,7 +145,7 @@ def export_sheets(stats: AreaStats):
         )
         for row in stats.breakdown
     ]
-    english = (get_language() or "vi")[:2] == "en"
+    english = english_active()
     # The status's label and the type's name in the file's language, as on the page (the raw code "verified" showed).
     active = [
         (

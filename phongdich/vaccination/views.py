@@ -66,10 +66,10 @@ def _private(response):
 
 
 def _slot_choices():
-    choices, now = [], timezone.now()
-    for session in selectors.sessions_open():
+    choices = []
+    for session in selectors.sessions_open():  # with the slots that have not ended
         for slot in session.slots.all():
-            if slot.free and session.free and not services.slot_over(slot, date=session.date, now=now):
+            if slot.free and session.free:
                 label = (
                     f"{session.site.name} – {session.date:%d/%m/%Y} {slot.starts_at:%H:%M}–{slot.ends_at:%H:%M} "
                     f"({session.product.name}; {_('%(free)d places left') % {'free': slot.free}})"
