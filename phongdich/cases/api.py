@@ -61,6 +61,7 @@ class CaseOutput(serializers.Serializer):
     isolation_place = serializers.CharField()
     status = serializers.CharField()
     status_changed_at = serializers.DateTimeField(allow_null=True)
+    withdrawn_reason = serializers.CharField(help_text="Why a withdrawn case is not one; empty otherwise")
     infected_by = serializers.CharField(source="infected_by.number", default=None, allow_null=True)
     cluster = serializers.IntegerField(source="cluster_id", allow_null=True)
     investigator = serializers.CharField(source="investigator.username", default=None, allow_null=True)
@@ -303,6 +304,41 @@ class CaseStatusApi(APIView):
             actor=request.user, case=case, status=data.validated_data["status"], on=data.validated_data.get("date")
         )
         return Response(CaseOutput(case).data)
+
+
+class CaseWithdrawApi(APIView):
+    permission_classes = [SeesPeople]
+
+    class CaseWithdrawInput(serializers.Serializer):
+        reason = serializers.CharField(
+            required=False, allow_blank=True, max_length=500, default="", help_text="Why it is not a case (required)"
+        )
+
+    class CaseWithdrawOutput(serializers.Serializer):
+        case = CaseOutput()
+        contacts_dismissed = serializers.IntegerField(help_text="Candidates and confirmed contacts of no other case")
+        contacts_relevelled = serializers.IntegerField(help_text="Contacts of other cases too: level from theirs")
+        contacts_quarantined = serializers.IntegerField(help_text="In quarantine, of no other case: to release")
+        notices_withdrawn = serializers.IntegerField(help_text="Exposure notices taken off the public list")
+
+    @extend_schema(
+        operation_id="cases_withdraw",
+        summary="Withdraw a case that is not one (entered in error, not confirmed), with the reason",
+        description=(
+            "Only a case under treatment: otherwise 409 `case_status_transition`. Its exposure notices leave the "
+            "public list; its candidate and confirmed contacts of no other case are dismissed with the reason. A "
+            "withdrawn case is not traced, given contacts or changed: 409 `case_withdrawn`."
+        ),
+        request=CaseWithdrawInput,
+        responses={200: CaseWithdrawOutput, **ERRORS},
+        tags=["cases"],
+    )
+    def post(self, request, case_id: int):
+        case = selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
+        data = self.CaseWithdrawInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        outcome = services.case_withdraw(actor=request.user, case=case, reason=data.validated_data["reason"])
+        return Response(self.CaseWithdrawOutput(outcome).data)
 
 
 class CaseContactsApi(APIView):

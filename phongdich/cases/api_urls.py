@@ -8,6 +8,7 @@ urlpatterns = [
     path("cases/area-counts/", api.AreaCountsApi.as_view(), name="api-cases-area-counts"),
     path("cases/<int:case_id>/", api.CaseDetailApi.as_view(), name="api-cases-detail"),
     path("cases/<int:case_id>/status/", api.CaseStatusApi.as_view(), name="api-cases-status"),
+    path("cases/<int:case_id>/withdraw/", api.CaseWithdrawApi.as_view(), name="api-cases-withdraw"),
     path("cases/<int:case_id>/contacts/", api.CaseContactsApi.as_view(), name="api-cases-contacts"),
     path("contacts/worklist/", api.WorklistApi.as_view(), name="api-contacts-worklist"),
     path("contacts/status/", api.ContactsStatusApi.as_view(), name="api-contacts-status-many"),

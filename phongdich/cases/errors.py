@@ -44,6 +44,18 @@ CASE_STATUS_TRANSITION = ErrorCode(
     "Không thể chuyển ca bệnh sang tình trạng này từ tình trạng hiện tại.",
     "The case cannot move to this status from its current one.",
 )
+CASE_WITHDRAWN = ErrorCode(
+    "case_withdrawn",
+    409,
+    "Ca bệnh này đã bị huỷ (không phải ca bệnh): không truy vết, không thêm người tiếp xúc và không sửa được nữa.",
+    "This case was withdrawn (not a case): it is no longer traced, given contacts or changed.",
+)
+CASE_WITHDRAW_REASON_REQUIRED = ErrorCode(
+    "case_withdraw_reason_required",
+    400,
+    "Cần ghi lý do huỷ ca bệnh (ví dụ: xét nghiệm RT-PCR khẳng định âm tính, nhập nhầm kết quả).",
+    "Give the reason for withdrawing the case (for example: negative on confirmatory RT-PCR, a result mistyped).",
+)
 CASE_SOURCE_INVALID = ErrorCode(
     "case_source_invalid",
     400,

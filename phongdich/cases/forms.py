@@ -24,6 +24,7 @@ CASE_STATUS_CHOICES = [
     (Case.Status.UNDER_TREATMENT, _("Under treatment")),
     (Case.Status.RECOVERED, _("Recovered")),
     (Case.Status.DIED, _("Died")),
+    (Case.Status.WITHDRAWN, _("Withdrawn: not a case")),
 ]
 OUTCOME_CHOICES = [(Case.Status.RECOVERED, _("Recovered")), (Case.Status.DIED, _("Died"))]
 INTERVIEW_SETTING_CHOICES = [
@@ -152,6 +153,16 @@ class CaseForm(forms.Form):
 class CaseStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Outcome"), choices=OUTCOME_CHOICES)
     on = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(DATE_WIDGET))
+
+
+class CaseWithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why it is not a case"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
+        help_text=_("For example: negative on confirmatory RT-PCR on 16/09; result entered for the wrong person."),
+    )
+    confirm = forms.BooleanField(label=_("I have checked: this person is not a case."))
 
 
 class InterviewForm(forms.Form):

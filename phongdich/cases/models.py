@@ -86,6 +86,9 @@ class CaseStatus(models.TextChoices):
     UNDER_TREATMENT = "under_treatment", _("Under treatment")
     RECOVERED = "recovered", _("Recovered")
     DIED = "died", _("Died")
+    # Entered in error or not confirmed (a false-positive rapid test overturned by RT-PCR, a mistyped result):
+    # kept with its reason, no longer counted, traced or shown to the public (services.case_withdraw).
+    WITHDRAWN = "withdrawn", _("Withdrawn: not a case")
 
 
 class Case(models.Model):
@@ -120,6 +123,7 @@ class Case(models.Model):
         max_length=20, choices=Status.choices, default=Status.UNDER_TREATMENT, verbose_name=_("status")
     )
     status_changed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("status changed at"))
+    withdrawn_reason = models.CharField(max_length=500, blank=True, verbose_name=_("reason for withdrawal"))
     investigator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -154,6 +158,9 @@ class Case(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(status__in=CaseStatus.values), name="case_status_valid"),
             models.CheckConstraint(condition=Q(test_type__in=CaseTestType.values), name="case_test_type_valid"),
+            models.CheckConstraint(
+                condition=~Q(status=CaseStatus.WITHDRAWN) | ~Q(withdrawn_reason=""), name="case_withdrawal_has_reason"
+            ),
         ]
 
     def __str__(self):

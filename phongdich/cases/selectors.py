@@ -393,10 +393,11 @@ def worklist_cases(contacts) -> dict[int, list[str]]:
 
 def worklist_case_levels(contacts) -> dict[int, list[tuple[str, int]]]:
     """For each contact id, (case number, level) for each case it is linked to, its lowest level for that case: a
-    person may be the F1 of one case and the F2 of another (one query)."""
+    person may be the F1 of one case and the F2 of another (one query). Withdrawn cases are no reason to call."""
     levels: dict[int, list[tuple[str, int]]] = defaultdict(list)
     rows = (
         ContactLink.objects.filter(contact__in=contacts)
+        .exclude(case__status=Case.Status.WITHDRAWN)
         .values_list("contact_id", "case__number")
         .annotate(level=Min("level"))
         .order_by("contact_id", "case__number")
@@ -408,10 +409,12 @@ def worklist_case_levels(contacts) -> dict[int, list[tuple[str, int]]]:
 
 def worklist_first_and_last_links(contacts) -> dict[int, tuple[ContactLink, ContactLink]]:
     """For each contact id, its first piece of evidence (earliest exposure) and its most recent one (latest end),
-    the same link when it has one: where and why, for whoever calls the person (one query, no case or person)."""
+    the same link when it has one: where and why, for whoever calls the person (one query, no person); a withdrawn
+    case's evidence is no reason to call."""
     found: dict[int, tuple[ContactLink, ContactLink]] = {}
     links = (
         ContactLink.objects.filter(contact__in=contacts)
+        .exclude(case__status=Case.Status.WITHDRAWN)
         .only("contact_id", "source", "setting", "place", "exposure_start", "exposure_end", "occasions", "end_assumed")
         .order_by("contact_id", "id")
     )
@@ -520,7 +523,7 @@ def cluster_list(*, viewer) -> QuerySet[Cluster]:
     return (
         Cluster.objects.filter(cases_visible_q(viewer))
         .select_related("venue")
-        .annotate(cases_count=Count("cases"))
+        .annotate(cases_count=Count("cases", filter=~Q(cases__status=Case.Status.WITHDRAWN)))
         .order_by("-created_at", "-id")
     )
 
@@ -552,7 +555,8 @@ def cluster_graph(*, viewer, cluster: Cluster) -> dict:
     carry their name (`name`) and a link to their page. Audited as `cases.cluster.graph_viewed`.
     """
     visible = cases_visible_q(viewer)
-    cases = list(Case.objects.filter(visible, cluster=cluster))
+    # A withdrawn case was no case: not a link in any chain (services.case_withdraw).
+    cases = list(Case.objects.filter(visible, cluster=cluster).exclude(status=Case.Status.WITHDRAWN))
     case_ids = {case.pk for case in cases}
     # One step either way along "infected by", across clusters and areas: a source, or an onward case, that is in
     # another cluster (or none) still belongs to this chain.
@@ -560,6 +564,7 @@ def cluster_graph(*, viewer, cluster: Cluster) -> dict:
     linked = list(
         Case.objects.filter(Q(pk__in=sources) | Q(infected_by__in=case_ids))
         .exclude(pk__in=case_ids)
+        .exclude(status=Case.Status.WITHDRAWN)
         .only("pk", "number", "status", "cluster_id", "infected_by_id", "area_path", "person_id")
     )
     nodes, edges = [], []

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, Min, OuterRef, Subquery
 from django.utils import timezone
 
 from phongdich.core.audit import audit_record
@@ -293,6 +294,7 @@ def contact_link_add(
     if source not in ContactLink.Source.values or setting not in ContactLink.Setting.values:
         raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "source"})
     with transaction.atomic():
+        case_refuse_if_withdrawn(case, lock=True)
         # NO KEY UPDATE, as the tracer's upsert takes: only the level and the exposure span change.
         contact, contact_created = Contact.objects.select_for_update(no_key=True).get_or_create(
             person=person,
@@ -385,6 +387,8 @@ def case_update(*, actor, case: Case, **fields) -> Case:
         raise ApplicationError(errors.INVALID_CASE, extra={"field": sorted(unknown)[0]})
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
+        if case.status == Case.Status.WITHDRAWN:
+            raise ApplicationError(errors.CASE_WITHDRAWN, extra={"case": case.number})
         values = {name: getattr(case, name) for name in _CASE_UPDATABLE}
         values.update(fields)
         if "isolation_place" in fields:
@@ -450,6 +454,104 @@ def case_status_set(*, actor, case: Case, status: str, on: dt.date | None = None
             actor=actor, action=f"cases.case.{status}", obj=case, area_path=case.area_path, extra={"on": on.isoformat()}
         )
     return case
+
+
+@dataclass(frozen=True)
+class WithdrawOutcome:
+    case: Case
+    contacts_dismissed: int  # candidates and confirmed contacts who had no other case
+    contacts_relevelled: int  # contacts of other cases too, their level now from those cases' evidence
+    contacts_quarantined: int  # in quarantine with no other case: for an official to release
+    notices_withdrawn: int  # exposure notices taken off the public list
+
+
+def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
+    """Withdraw a case under treatment that is not one (a rapid test overturned by RT-PCR, a result entered in
+    error), with the reason. The case stays on record, marked withdrawn; what it set off is undone:
+
+    - its exposure notices leave the public list and the citizens' warnings;
+    - its contacts who are contacts of no other case, if candidates or confirmed, are dismissed with the reason;
+      those in quarantine stay there for an official to release (a health decision), and are counted;
+    - contacts of other cases too keep those cases' evidence, and their level comes from it alone;
+    - its person, if a contact closed as `became_case`, is a candidate again, to be looked at.
+
+    The evidence stays, shown under the withdrawn case. A withdrawn case is not traced, given contacts or changed
+    (errors.CASE_WITHDRAWN). Audited as `cases.case.withdrawn`.
+    """
+    reason = " ".join((reason or "").split())[:500]
+    if not reason:
+        raise ApplicationError(errors.CASE_WITHDRAW_REASON_REQUIRED, extra={"field": "reason"})
+    now = timezone.now()
+    by = actor if getattr(actor, "is_authenticated", False) else None
+    with transaction.atomic():
+        # FOR UPDATE waits for a trace of this case in progress (it holds FOR NO KEY UPDATE) and blocks the next.
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if case.status != Case.Status.UNDER_TREATMENT:
+            raise ApplicationError(
+                errors.CASE_STATUS_TRANSITION, extra={"from": case.status, "to": Case.Status.WITHDRAWN}
+            )
+        case.status, case.withdrawn_reason, case.status_changed_at = Case.Status.WITHDRAWN, reason, now
+        case.save(update_fields=["status", "withdrawn_reason", "status_changed_at"])
+        notices = case.exposure_notices.filter(published_at__isnull=False).update(published_at=None)
+
+        mine = ContactLink.objects.filter(case=case).values("contact_id")
+        other_links = ContactLink.objects.filter(contact_id=OuterRef("pk")).exclude(case__status=Case.Status.WITHDRAWN)
+        affected = Contact.objects.filter(pk__in=mine)
+        alone = affected.exclude(Exists(other_links))
+        dismissed = alone.filter(status__in=[Contact.Status.CANDIDATE, Contact.Status.CONFIRMED]).update(
+            status=Contact.Status.DISMISSED,
+            dismissed_reason=f"Ca {case.number} đã bị huỷ: {reason}"[:500],
+            status_changed_at=now,
+            status_changed_by=by,
+        )
+        quarantined = alone.filter(status=Contact.Status.QUARANTINED).count()
+        lowest = other_links.order_by().values("contact_id").annotate(low=Min("level")).values("low")
+        relevelled = (
+            affected.filter(Exists(other_links))
+            .annotate(low=Subquery(lowest))
+            .exclude(level=F("low"))
+            .update(level=Subquery(lowest))
+        )
+        audit_record(
+            actor=actor,
+            action="cases.case.withdrawn",
+            obj=case,
+            area_path=case.area_path,
+            extra={"reason": reason, "contacts_dismissed": dismissed, "notices": notices},
+        )
+        own = (
+            Contact.objects.select_for_update(no_key=True)
+            .filter(person_id=case.person_id, status=Contact.Status.BECAME_CASE)
+            .exclude(person__cases__status=Case.Status.UNDER_TREATMENT)
+            .first()
+        )
+        if own is not None:
+            own.status, own.status_changed_at, own.status_changed_by = Contact.Status.CANDIDATE, now, by
+            own.save(update_fields=["status", "status_changed_at", "status_changed_by"])
+            audit_record(
+                actor=actor,
+                action="cases.contact.candidate",
+                obj=own,
+                area_path=case.area_path,
+                extra={"reason": "case_withdrawn", "case": case.number},
+            )
+    return WithdrawOutcome(
+        case=case,
+        contacts_dismissed=dismissed,
+        contacts_relevelled=relevelled,
+        contacts_quarantined=quarantined,
+        notices_withdrawn=notices,
+    )
+
+
+def case_refuse_if_withdrawn(case: Case, *, lock: bool = False) -> None:
+    """CASE_WITHDRAWN if the case is withdrawn, as the database has it now (`lock`: and keep it so until the
+    transaction ends, as a tracer or an added contact must: case_withdraw takes the row FOR UPDATE)."""
+    rows = Case.objects.filter(pk=case.pk)
+    if lock:
+        rows = rows.select_for_update(no_key=True)
+    if rows.values_list("status", flat=True).get() == Case.Status.WITHDRAWN:
+        raise ApplicationError(errors.CASE_WITHDRAWN, extra={"case": case.number})
 
 
 # --- Clusters ----------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from phongdich.core.audit import audit_record
@@ -20,7 +20,7 @@ def tracing_run_start(*, actor, cases) -> TracingRun:
     """Create a tracing run for `cases` and queue it once the transaction commits (so the worker sees it).
 
     The pages show its progress from the row: status, done of total, contacts found, links added."""
-    cases = list(cases)
+    cases = [case for case in cases if case.status != Case.Status.WITHDRAWN]  # not traced (services.case_withdraw)
     with transaction.atomic():
         run = TracingRun.objects.create(
             total=len(cases), created_by=actor if getattr(actor, "is_authenticated", False) else None
@@ -84,9 +84,10 @@ def tracing_run_part_task(run_id: int, case_ids: list[int], part: int = 0) -> di
                 # Read under the case's lock, which the trace takes too: a part got twice (and running twice
                 # at once) traces each case once.
                 locked = Case.objects.select_for_update(no_key=True).filter(pk=case.pk)
-                traced_at = locked.values_list("traced_at", flat=True)[0]
-                # Traced since the run started (before this part was got again, or by its twin): not again.
-                if traced_at is None or traced_at < run.started_at:
+                traced_at, status = locked.values_list("traced_at", "status")[0]
+                # Traced since the run started (before this part was got again, or by its twin): not again. Withdrawn
+                # since the run was started: skipped (counted as done, see _count_done).
+                if status != Case.Status.WITHDRAWN and (traced_at is None or traced_at < run.started_at):
                     outcome = case_trace_checkins(case=case, actor=run.created_by)
                     TracingRun.objects.filter(pk=run_id).update(
                         contacts_found=F("contacts_found") + outcome.contacts_found,
@@ -103,9 +104,13 @@ def tracing_run_part_task(run_id: int, case_ids: list[int], part: int = 0) -> di
 
 
 def _count_done(run: TracingRun) -> None:
-    """The run's progress: how many of its cases have been traced since it started (so a case traced again
-    after a crash, or skipped, is never counted twice)."""
-    done = Case.objects.filter(tracing_runs=run, traced_at__gte=run.started_at).count()
+    """The run's progress: how many of its cases have been traced since it started, or withdrawn and so skipped
+    (a case traced again after a crash, or skipped, is never counted twice)."""
+    done = (
+        Case.objects.filter(tracing_runs=run)
+        .filter(Q(traced_at__gte=run.started_at) | Q(status=Case.Status.WITHDRAWN))
+        .count()
+    )
     TracingRun.objects.filter(pk=run.pk).update(done=done)
 
 

@@ -39,7 +39,7 @@ from phongdich.core.audit import audit_record
 from phongdich.venues.models import Venue, VenueType
 
 from .models import Case, Contact, ContactLink, ExposureNotice
-from .services import contacts_of_cases_close, tracing_max_level
+from .services import case_refuse_if_withdrawn, contacts_of_cases_close, tracing_max_level
 
 AUTO = CheckIn.CheckoutKind.AUTO.value
 # Closed stays longer than this are fetched through the small partial index `checkin_long_stay`
@@ -1038,7 +1038,8 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
     with transaction.atomic():
         # Traces of one case one at a time (their link checks are then exact); other cases run alongside. NO KEY:
         # only traced_at changes, so a case entered meanwhile as infected by this one need not wait for its key.
-        Case.objects.select_for_update(no_key=True).filter(pk=case.pk).values_list("pk", flat=True).get()
+        # A withdrawn case is not traced (services.case_withdraw takes the row FOR UPDATE, so this lock waits).
+        case_refuse_if_withdrawn(case, lock=True)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 _fast_times(cursor)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:case_id>/", views.case_detail, name="detail"),
     path("<int:case_id>/edit/", views.case_edit, name="edit"),
     path("<int:case_id>/status/", views.case_status, name="status"),
+    path("<int:case_id>/withdraw/", views.case_withdraw, name="withdraw"),
     path("<int:case_id>/trace/", views.case_trace, name="trace"),
     path("<int:case_id>/interview/", views.case_interview, name="interview"),
     path("contacts/<int:contact_id>/", views.contact_detail, name="contact"),

@@ -125,6 +125,9 @@ def trace_batch(request):
         cases = list(Case.objects.filter(selectors.cases_visible_q(request.user), pk__in=ids))
     except ApplicationError as exc:
         return _error(request, exc)
+    if cases and all(case.status == Case.Status.WITHDRAWN for case in cases):
+        messages.error(request, _("Withdrawn cases are not traced."))
+        return redirect("cases:list")
     if not cases:
         messages.error(request, _("Select at least one case to trace."))
         return redirect("cases:list")
@@ -284,6 +287,7 @@ def _case_page(
     interview_form=None,
     new_person_form=None,
     status_form=None,
+    withdraw_form=None,
     moves=None,
     status=200,
 ):
@@ -337,6 +341,8 @@ def _case_page(
         "notices": selectors.case_exposure_notices(case=case),
         "edit_form": edit_form,
         "status_form": status_form or forms.CaseStatusForm(initial={"on": timezone.localdate()}),
+        "withdraw_form": withdraw_form or forms.CaseWithdrawForm(),
+        "withdrawn": case.status == Case.Status.WITHDRAWN,
         "interview_form": interview_form or forms.InterviewForm.blank(),
         "interview_results": interview_results,
         "iq": iq,
@@ -412,6 +418,43 @@ def case_status(request, case_id: int):
         messages.success(request, _("The case's outcome was recorded."))
         return redirect("cases:detail", case_id=case.pk)
     return _case_page(request, case_id, status_form=form, status=400)
+
+
+@login_required
+@require_POST
+def case_withdraw(request, case_id: int):
+    """Withdraw a case that is not one, with the reason (services.case_withdraw): what it set off is undone."""
+    try:
+        case = _case_for_write(request, case_id)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    form = forms.CaseWithdrawForm(request.POST)
+    if not form.is_valid():
+        return _case_page(request, case_id, withdraw_form=form, status=400)
+    try:
+        outcome = services.case_withdraw(actor=request.user, case=case, reason=form.cleaned_data["reason"])
+    except ApplicationError as exc:
+        form.add_error(None, _message_of(exc))
+        return _case_page(request, case_id, withdraw_form=form, status=exc.status)
+    messages.success(
+        request,
+        _(
+            "The case was withdrawn. Contacts dismissed: %(dismissed)d; exposure notices taken off the public list: "
+            "%(notices)d."
+        )
+        % {"dismissed": outcome.contacts_dismissed, "notices": outcome.notices_withdrawn},
+    )
+    if outcome.contacts_quarantined:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d contact of this case alone is in quarantine: release them from the case's list below.",
+                "%(count)d contacts of this case alone are in quarantine: release them from the case's list below.",
+                outcome.contacts_quarantined,
+            )
+            % {"count": outcome.contacts_quarantined},
+        )
+    return redirect("cases:detail", case_id=case.pk)
 
 
 @login_required

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from phongdich.accounts.permissions import require_role
 from phongdich.cases.models import Case, ContactLink
-from phongdich.cases.services import contact_link_add
+from phongdich.cases.services import case_refuse_if_withdrawn, contact_link_add
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
@@ -457,6 +457,7 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
     require_role(actor, *TELECOM_ROLES)
     if not area_visible(actor, case.area_path):
         raise ApplicationError(core_errors.NOT_FOUND)
+    case_refuse_if_withdrawn(case)
     phone = case.person.phone
     if not phone:
         raise ApplicationError(errors.CASE_NO_PHONE, extra={"case": case.number})

@@ -157,3 +157,36 @@ def test_cluster_page_draws_the_transmission_graph(live_server, chromium, scene,
         assert page.evaluate(f2_shown) == ["element"] and page.get_attribute("#cluster-graph", "data-shown") == "6"
     finally:
         context.close()
+
+
+@pytest.mark.skipif(not HAS_TRACER, reason="cases.tracing is not installed")
+def test_official_withdraws_a_case_that_rt_pcr_did_not_confirm(live_server, chromium, scene, tmp_path):
+    """The form asks for a reason and a tick before anything changes; then the page says what happened."""
+    from django.contrib.auth import get_user_model
+
+    from ..tracing import case_trace_checkins
+
+    by = get_user_model().objects.get(username="yte_kimtan")
+    entered = case(by, scene["patient"], test_type=Case.TestType.ANTIGEN)
+    case_trace_checkins(case=entered, actor=by)
+    assert Contact.objects.filter(status=Contact.Status.CANDIDATE).count() == 2
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        login(page, live_server.url, f"/cases/{entered.pk}/")
+        page.locator("#withdraw summary").click()
+        page.fill("#id_reason", "RT-PCR khẳng định âm tính")
+        page.locator("#withdraw-button").click()  # not ticked: the browser keeps the form
+        assert page.evaluate("document.getElementById('id_confirm').validity.valueMissing")
+        entered.refresh_from_db()
+        assert entered.status == Case.Status.UNDER_TREATMENT
+        page.locator("#id_confirm").check()
+        page.locator("#withdraw-button").click()
+        expect(page.locator(".messages")).to_contain_text("Đã huỷ ca bệnh. Số người tiếp xúc được loại: 2")
+        expect(page.locator("#case-withdrawn")).to_contain_text("RT-PCR khẳng định âm tính")
+        assert page.locator("#trace-button").count() == 0
+        page.screenshot(path=str(shots(tmp_path) / "cases-withdrawn.png"), full_page=True)
+    finally:
+        context.close()
+    assert Contact.objects.filter(status=Contact.Status.DISMISSED).count() == 2

@@ -117,7 +117,8 @@ def test_a_change_list_filter_past_the_calendar_is_the_admins_invalid_filter_ans
 
 
 def _po_entries(path):
-    """(context, msgid, msgstr) of a .po file: enough of the format for our catalogues (no plural forms read)."""
+    """(context, msgid, msgstr) of a .po file: enough of the format for our catalogues (of a plural entry, the
+    singular and its first form)."""
     import ast
 
     entries, current, field = [], {}, None
@@ -127,8 +128,9 @@ def _po_entries(path):
             if "msgid" in current:
                 entries.append((current.get("msgctxt"), current["msgid"], current.get("msgstr", "")))
             current, field = {}, None
-        elif line.startswith(("msgctxt ", "msgid ", "msgstr ")):
+        elif line.startswith(("msgctxt ", "msgid ", "msgstr ", "msgid_plural ", "msgstr[")):
             field, _, text = line.partition(" ")
+            field = {"msgstr[0]": "msgstr"}.get(field, field)  # other plural forms are read, and not returned
             current[field] = ast.literal_eval(text)
         elif line.startswith('"') and field:
             current[field] += ast.literal_eval(line)

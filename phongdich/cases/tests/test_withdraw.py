@@ -1,0 +1,242 @@
+"""Withdrawing a case that is not one (services.case_withdraw): what it set off is undone, the rest is kept, and a
+withdrawn case is not traced, changed or given contacts; through the service, the case page and the API."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from phongdich.core.errors import ApplicationError
+from phongdich.core.models import AuditLog
+
+from .. import services
+from ..models import Case, Contact, ExposureNotice, TracingRun
+from ..selectors import area_counts_by_commune, cluster_list, worklist_case_levels
+from ..tasks import tracing_run_part_task, tracing_run_start
+from ..tracing import case_trace_checkins
+from .builders import case, checkin, local, person, venue
+
+REASON = "RT-PCR khẳng định âm tính ngày 16/09"
+
+
+@pytest.fixture
+def outbreak(tree, kim_tan_official, settings):
+    """Case A (Ánh) at the market with Bình (F1 of A only) and Cường; Cường also at the school with case B (Bảo),
+    so a contact of both; Dũng met Bình later (F2 of A only); Em, at the market too, is in quarantine."""
+    settings.EXPOSURE_NOTICES_AUTO_PUBLISH = True
+    settings.TRACING_MAX_LEVEL = 2
+    kim_tan = tree["kim_tan"]
+    market, school, shop = venue(kim_tan, "Chợ Kim Tân"), venue(kim_tan, "Trường Kim Tân"), venue(kim_tan, "Quán Tư")
+    people = {name: person(kim_tan, name) for name in ("Ánh", "Bình", "Cường", "Dũng", "Em", "Bảo")}
+    day = timezone.localdate() - dt.timedelta(days=2)
+    for name in ("Ánh", "Bình", "Cường", "Em"):
+        checkin(people[name], market, local(day, 9))
+    for name in ("Bảo", "Cường"):
+        checkin(people[name], school, local(day, 14))
+    for name in ("Bình", "Dũng"):
+        checkin(people[name], shop, local(day, 18))
+    case_a = case(kim_tan_official, people["Ánh"])
+    case_b = case(kim_tan_official, people["Bảo"])
+    case_trace_checkins(case=case_a, actor=kim_tan_official)
+    case_trace_checkins(case=case_b, actor=kim_tan_official)
+    em = Contact.objects.get(person=people["Em"])
+    services.contact_status_set(actor=kim_tan_official, contact=em, status=Contact.Status.QUARANTINED)
+    return {"a": case_a, "b": case_b, "people": people, "market": market, "school": school}
+
+
+def _contact(outbreak, name) -> Contact:
+    return Contact.objects.get(person=outbreak["people"][name])
+
+
+def test_withdrawing_a_case_undoes_what_it_set_off_and_keeps_the_rest(outbreak, kim_tan_official, client):
+    case_a, case_b = outbreak["a"], outbreak["b"]
+    assert _contact(outbreak, "Cường").level == 1
+    assert ExposureNotice.objects.filter(case=case_a, published_at__isnull=False).exists()
+    counts_before = {row.area.code: (row.f0, row.f1, row.f2) for row in area_counts_by_commune(viewer=kim_tan_official)}
+    assert counts_before["15187"][0] == 2
+
+    outcome = services.case_withdraw(actor=kim_tan_official, case=case_a, reason=f"  {REASON} ")
+
+    case_a.refresh_from_db()
+    assert case_a.status == Case.Status.WITHDRAWN and case_a.withdrawn_reason == REASON
+    # Contacts of A alone: dismissed with the reason; in quarantine: left for an official, and counted.
+    for name in ("Bình", "Dũng"):
+        contact = _contact(outbreak, name)
+        assert contact.status == Contact.Status.DISMISSED
+        assert case_a.number in contact.dismissed_reason and REASON in contact.dismissed_reason
+    assert _contact(outbreak, "Em").status == Contact.Status.QUARANTINED
+    assert outcome.contacts_dismissed == 2 and outcome.contacts_quarantined == 1
+    # Cường, an F1 of B too, stays a candidate of B, its evidence from A kept but no reason to call.
+    cuong = _contact(outbreak, "Cường")
+    assert cuong.status == Contact.Status.CANDIDATE and cuong.links.filter(case=case_a).exists()
+    assert worklist_case_levels([cuong])[cuong.pk] == [(case_b.number, 1)]
+    # A's notices leave the public list; B's stay.
+    assert outcome.notices_withdrawn >= 1
+    assert not ExposureNotice.objects.filter(case=case_a, published_at__isnull=False).exists()
+    assert ExposureNotice.objects.filter(case=case_b, published_at__isnull=False).exists()
+    public = client.get("/cases/exposures/").content.decode()
+    assert "Trường Kim Tân" in public and "Chợ Kim Tân" not in public
+    # The counts: one case under treatment, and neither Bình nor Dũng any longer.
+    f0, f1, f2 = {row.area.code: (row.f0, row.f1, row.f2) for row in area_counts_by_commune(viewer=kim_tan_official)}[
+        "15187"
+    ]
+    assert f0 == 1 and f1 == counts_before["15187"][1] - 1 and f2 == counts_before["15187"][2] - 1
+    entry = AuditLog.objects.get(action="cases.case.withdrawn")
+    assert entry.extra["reason"] == REASON and entry.extra["contacts_dismissed"] == 2
+
+
+def test_a_contact_of_two_cases_takes_its_level_from_the_one_left(tree, kim_tan_official):
+    kim_tan = tree["kim_tan"]
+    first, second, both = (person(kim_tan, name) for name in ("Một", "Hai", "Chung"))
+    case_one, case_two = case(kim_tan_official, first), case(kim_tan_official, second)
+    services.contact_link_add(
+        person=both, case=case_one, level=1, source="interview", setting="household", evidence_key="interview:1"
+    )
+    services.contact_link_add(
+        person=both, case=case_two, level=2, source="interview", setting="other", evidence_key="interview:2"
+    )
+    assert Contact.objects.get(person=both).level == 1
+
+    outcome = services.case_withdraw(actor=kim_tan_official, case=case_one, reason="Nhập nhầm người")
+
+    contact = Contact.objects.get(person=both)
+    assert contact.level == 2 and contact.status == Contact.Status.CANDIDATE
+    assert outcome.contacts_relevelled == 1 and outcome.contacts_dismissed == 0
+
+
+def test_the_persons_own_contact_closed_by_the_case_is_a_candidate_again(tree, kim_tan_official):
+    kim_tan = tree["kim_tan"]
+    source_person, neighbour = person(kim_tan, "Nguồn"), person(kim_tan, "Hàng Xóm")
+    source = case(kim_tan_official, source_person)
+    services.contact_link_add(
+        person=neighbour, case=source, level=1, source="interview", setting="household", evidence_key="interview:1"
+    )
+    mistaken = case(kim_tan_official, neighbour)
+    assert Contact.objects.get(person=neighbour).status == Contact.Status.BECAME_CASE
+
+    services.case_withdraw(actor=kim_tan_official, case=mistaken, reason="Test nhanh dương tính giả")
+
+    assert Contact.objects.get(person=neighbour).status == Contact.Status.CANDIDATE
+    assert AuditLog.objects.filter(action="cases.contact.candidate", extra__reason="case_withdrawn").exists()
+    # And the person may be entered again as a case, should a later test be positive.
+    assert case(kim_tan_official, neighbour).status == Case.Status.UNDER_TREATMENT
+
+
+def test_a_withdrawn_case_is_not_traced_changed_or_given_contacts(outbreak, kim_tan_official):
+    case_a = outbreak["a"]
+    services.case_withdraw(actor=kim_tan_official, case=case_a, reason=REASON)
+    links_before = case_a.links.count()
+    for attempt in (
+        lambda: case_trace_checkins(case=case_a, actor=kim_tan_official),
+        lambda: services.case_update(actor=kim_tan_official, case=case_a, notes="x"),
+        lambda: services.contact_link_add(
+            person=outbreak["people"]["Bảo"],
+            case=case_a,
+            level=1,
+            source="interview",
+            setting="other",
+            evidence_key="interview:9",
+        ),
+    ):
+        with pytest.raises(ApplicationError) as refused:
+            attempt()
+        assert refused.value.code == "case_withdrawn" and refused.value.status == 409
+    assert case_a.links.count() == links_before
+    for attempt in (
+        lambda: services.case_withdraw(actor=kim_tan_official, case=case_a, reason=REASON),
+        lambda: services.case_status_set(actor=kim_tan_official, case=case_a, status=Case.Status.RECOVERED),
+    ):
+        with pytest.raises(ApplicationError) as refused:
+            attempt()
+        assert refused.value.code == "case_status_transition"
+
+
+def test_only_a_case_under_treatment_is_withdrawn_and_only_with_a_reason(tree, kim_tan_official):
+    entered = case(kim_tan_official, person(tree["kim_tan"]))
+    with pytest.raises(ApplicationError) as refused:
+        services.case_withdraw(actor=kim_tan_official, case=entered, reason="   ")
+    assert refused.value.code == "case_withdraw_reason_required"
+    services.case_status_set(actor=kim_tan_official, case=entered, status=Case.Status.RECOVERED)
+    with pytest.raises(ApplicationError) as refused:
+        services.case_withdraw(actor=kim_tan_official, case=entered, reason=REASON)
+    assert refused.value.code == "case_status_transition"
+    entered.refresh_from_db()
+    assert entered.status == Case.Status.RECOVERED and entered.withdrawn_reason == ""
+
+
+def test_a_batch_run_leaves_out_withdrawn_cases_and_skips_one_withdrawn_meanwhile(outbreak, kim_tan_official):
+    case_a, case_b = outbreak["a"], outbreak["b"]
+    Case.objects.update(traced_at=None)
+    run = tracing_run_start(actor=kim_tan_official, cases=[case_a, case_b])
+    assert run.total == 2
+    services.case_withdraw(actor=kim_tan_official, case=case_a, reason=REASON)  # before the worker gets to it
+    TracingRun.objects.filter(pk=run.pk).update(status=TracingRun.Status.RUNNING, started_at=timezone.now())
+    result = tracing_run_part_task(run.pk, [case_a.pk, case_b.pk])
+    run.refresh_from_db()
+    assert result["status"] == TracingRun.Status.DONE and run.done == 2
+    case_a.refresh_from_db()
+    case_b.refresh_from_db()
+    assert case_a.traced_at is None and case_b.traced_at is not None
+    later = tracing_run_start(actor=kim_tan_official, cases=[case_a, case_b])
+    assert later.total == 1 and list(later.cases.all()) == [case_b]
+
+
+# --- The case page --------------------------------------------------------------------------------------------
+
+
+def test_the_case_page_withdraws_with_a_reason_and_a_tick_and_then_says_so(outbreak, kim_tan_official, client):
+    client.force_login(kim_tan_official)
+    case_a = outbreak["a"]
+    url = f"/cases/{case_a.pk}/withdraw/"
+    page = client.get(f"/cases/{case_a.pk}/").content.decode()
+    assert url in page and 'id="trace-button"' in page
+    for body in ({"reason": REASON}, {"confirm": "on"}, {"reason": "  ", "confirm": "on"}):
+        response = client.post(url, body)
+        assert response.status_code == 400 and 'id="withdraw"' in response.content.decode()
+        case_a.refresh_from_db()
+        assert case_a.status == Case.Status.UNDER_TREATMENT
+    response = client.post(url, {"reason": REASON, "confirm": "on"}, follow=True)
+    html = response.content.decode()
+    assert response.status_code == 200 and 'id="case-withdrawn"' in html and REASON in html
+    assert 'id="trace-button"' not in html and 'id="interview"' not in html and url not in html
+    assert "Đã huỷ" in html or "không phải ca bệnh" in html
+    # Tracing it from an old tab: refused in words, nothing traced.
+    response = client.post(f"/cases/{case_a.pk}/trace/", follow=True)
+    assert "đã bị huỷ" in response.content.decode()
+
+
+def test_another_communes_official_cannot_withdraw(outbreak, thach_lam_official, client):
+    client.force_login(thach_lam_official)
+    response = client.post(f"/cases/{outbreak['a'].pk}/withdraw/", {"reason": REASON, "confirm": "on"})
+    assert response.status_code == 404
+    assert Case.objects.get(pk=outbreak["a"].pk).status == Case.Status.UNDER_TREATMENT
+
+
+# --- The API --------------------------------------------------------------------------------------------------
+
+
+def test_the_api_withdraws_and_refuses_plainly(outbreak, kim_tan_official, client):
+    client.force_login(kim_tan_official)
+    url = f"/api/v1/cases/{outbreak['a'].pk}/withdraw/"
+    refused = client.post(url, {}, content_type="application/json")
+    assert refused.status_code == 400
+    answer = refused.json()
+    assert answer["code"] == "case_withdraw_reason_required" and answer["message_vi"] and answer["message_en"]
+    done = client.post(url, {"reason": REASON}, content_type="application/json")
+    assert done.status_code == 200
+    body = done.json()
+    assert body["case"]["status"] == "withdrawn" and body["case"]["withdrawn_reason"] == REASON
+    assert body["contacts_dismissed"] == 2 and body["contacts_quarantined"] == 1
+    again = client.post(url, {"reason": REASON}, content_type="application/json")
+    assert again.status_code == 409 and again.json()["code"] == "case_status_transition"
+
+
+def test_a_withdrawn_case_leaves_its_clusters_graph_and_count(tree, kim_tan_official, client):
+    cluster = services.cluster_create(actor=kim_tan_official, name="Chợ Kim Tân", area_path=tree["kim_tan"].path)
+    kept = case(kim_tan_official, person(tree["kim_tan"], "Thật"), cluster=cluster)
+    mistaken = case(kim_tan_official, person(tree["kim_tan"], "Nhầm"), cluster=cluster, infected_by=kept)
+    services.case_withdraw(actor=kim_tan_official, case=mistaken, reason="Nhập nhầm người")
+    client.force_login(kim_tan_official)
+    graph = client.get(f"/api/v1/clusters/{cluster.pk}/graph/").json()
+    assert [node["data"]["label"] for node in graph["nodes"]] == [kept.number] and graph["cases"] == 1
+    assert cluster_list(viewer=kim_tan_official).get().cases_count == 1  # the clusters page's count
