@@ -158,6 +158,7 @@ def case_create(
     infected_by: Case | None = None,
     notes: str = "",
     cluster: Cluster | None = None,
+    origin: str = "",
 ) -> Case:
     """Record a confirmed case and compute its infectious window. Refuses a second open case for a person.
 
@@ -206,6 +207,7 @@ def case_create(
                         window_start=start,
                         window_end=end,
                         notes=notes,
+                        origin=origin[:100],
                         created_by=actor if getattr(actor, "is_authenticated", False) else None,
                     )
                 break
@@ -542,6 +544,15 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
         contacts_quarantined=quarantined,
         notices_withdrawn=notices,
     )
+
+
+def case_withdraw_by_origin(*, actor, origin: str, reason: str) -> Case | None:
+    """Withdraw the case under treatment that `origin` opened (Case.origin, e.g. a positive result since corrected);
+    None when there is none (the person was already a case, or the case has an outcome by now)."""
+    case = Case.objects.filter(origin=origin, status=Case.Status.UNDER_TREATMENT).first() if origin else None
+    if case is None:
+        return None
+    return case_withdraw(actor=actor, case=case, reason=reason).case
 
 
 def case_refuse_if_withdrawn(case: Case, *, lock: bool = False) -> None:

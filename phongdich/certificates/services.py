@@ -296,6 +296,34 @@ def certificate_revoke(*, actor, certificate: Certificate, reason: str, ip: str 
     return certificate
 
 
+def certificates_revoke_for_source(*, actor, source_key: str, reason: str) -> int:
+    """Revoke every certificate not yet revoked that was issued from `source_key` (its record has changed: a
+    negative result corrected to positive), whoever's area: the caller changed the record itself. The UCI
+    hashes join the revocation list at once. Audited per certificate. Returns how many were revoked."""
+    reason = " ".join((reason or "").split())[:255] or "source changed"
+    now = timezone.now()
+    revoked = 0
+    with transaction.atomic():
+        for certificate in Certificate.objects.select_for_update().filter(
+            source_key=source_key, revoked_at__isnull=True
+        ):
+            Certificate.objects.filter(pk=certificate.pk).update(
+                revoked_at=now,
+                revoked_reason=reason,
+                revoked_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+            audit_record(
+                actor=actor,
+                action="certificates.certificate.revoked",
+                obj=certificate,
+                area_path=certificate.area_path,
+                reason=reason,
+                extra={"source_key": source_key},
+            )
+            revoked += 1
+    return revoked
+
+
 # --- Verifying with the province's trust list ----------------------------------------------------
 
 

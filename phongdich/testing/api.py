@@ -322,6 +322,52 @@ class TestResultApi(APIView):
         return paginator.get_paginated_response(ResultPersonOutput(page, many=True).data)
 
 
+class ResultCorrectionApi(APIView):
+    """POST /api/v1/testing/results/corrections/: correct a sample's result after it was entered."""
+
+    permission_classes = [LabStaff]
+
+    class CorrectionInput(serializers.Serializer):
+        barcode = serializers.CharField(max_length=32)
+        result = serializers.ChoiceField(choices=TestResult.Outcome.choices)
+        ct_value = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, allow_null=True)
+        reason = serializers.CharField(
+            max_length=500, required=False, allow_blank=True, default="", help_text="Why (required)"
+        )
+
+    class CorrectionOutput(serializers.Serializer):
+        result = ResultOutput()
+        case_opened = serializers.CharField(help_text="The case a result corrected to positive opened, or empty")
+        case_withdrawn = serializers.CharField(help_text="The case the corrected positive had opened, now withdrawn")
+        certificates_revoked = serializers.IntegerField(help_text="Test certificates of a corrected negative")
+
+    @extend_schema(
+        operation_id="testing_results_correct",
+        request=CorrectionInput,
+        responses={200: CorrectionOutput, **ERRORS},
+        summary="Correct a sample's result after it was entered, with the reason",
+        description=(
+            "A positive corrected away withdraws the case it opened (cases `case_withdraw`); a result corrected to "
+            "positive opens one; a negative's test certificates are revoked. A pool's own result: 409 "
+            "`testing_pool_result_not_correctable`; a sample without a result: 409 `testing_result_not_entered`; "
+            "the same result again: 400 `testing_result_unchanged`."
+        ),
+        tags=["testing"],
+    )
+    def post(self, request):
+        body = self.CorrectionInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        values = body.validated_data
+        outcome = services.result_correct(
+            actor=request.user,
+            barcode=values["barcode"],
+            outcome=values["result"],
+            ct_value=values.get("ct_value"),
+            reason=values["reason"],
+        )
+        return Response(self.CorrectionOutput(outcome).data)
+
+
 class ImportJobOutput(serializers.Serializer):
     id = serializers.IntegerField()
     filename = serializers.CharField()

@@ -152,3 +152,27 @@ RETEST_CLOSED = ErrorCode(
     "Mục lấy mẫu lại này đã xong.",
     "This re-test item is already done.",
 )
+RESULT_NOT_ENTERED = ErrorCode(
+    "testing_result_not_entered",
+    409,
+    "Mẫu này chưa có kết quả để sửa: hãy nhập kết quả.",
+    "This sample has no result to correct yet: enter its result.",
+)
+POOL_RESULT_NOT_CORRECTABLE = ErrorCode(
+    "testing_pool_result_not_correctable",
+    409,
+    "Kết quả của mẫu gộp không sửa trực tiếp được: hãy sửa kết quả của từng mẫu trong mẫu gộp.",
+    "A pool's result is not corrected as a whole: correct the result of each of its samples.",
+)
+RESULT_UNCHANGED = ErrorCode(
+    "testing_result_unchanged",
+    400,
+    "Kết quả sửa giống kết quả hiện có: không có gì thay đổi.",
+    "The corrected result is the same as the one on record: nothing changes.",
+)
+CORRECTION_REASON_REQUIRED = ErrorCode(
+    "testing_correction_reason_required",
+    400,
+    "Cần ghi lý do sửa kết quả.",
+    "Give the reason for the correction.",
+)

@@ -83,6 +83,16 @@ class ResultForm(forms.Form):
     device = forms.CharField(label=_("Rapid test device"), max_length=40, required=False)
 
 
+class ResultCorrectForm(forms.Form):
+    """A sample's result corrected after it was entered (services.result_correct)."""
+
+    barcode = forms.CharField(label=_("Sample barcode"), max_length=32)
+    outcome = forms.ChoiceField(label=_("Correct result"), choices=TestResult.Outcome.choices)
+    ct_value = forms.CharField(label=_("Ct value (RT-PCR)"), max_length=10, required=False)
+    reason = forms.CharField(label=_("Reason for the correction"), max_length=500)
+    confirm = forms.BooleanField(label=_("I have checked the sample and the lab record."))
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Lab sheet (.xlsx)"))
 

@@ -328,6 +328,46 @@ class TestResult(models.Model):
         return f"{self.sample or self.pool}: {self.outcome}"
 
 
+class ResultCorrection(models.Model):
+    """A sample's result corrected by the lab after it was entered (services.result_correct): what it was, what it
+    is now, why, who and when. The result row holds the corrected values; this keeps the history."""
+
+    result = models.ForeignKey(
+        TestResult, on_delete=models.CASCADE, related_name="corrections", verbose_name=_("test result")
+    )
+    previous_outcome = models.CharField(
+        max_length=10, choices=TestResult.Outcome.choices, verbose_name=_("previous result")
+    )
+    previous_ct_value = models.DecimalField(
+        max_digits=4, decimal_places=1, null=True, blank=True, verbose_name=_("previous Ct value")
+    )
+    outcome = models.CharField(max_length=10, choices=TestResult.Outcome.choices, verbose_name=_("corrected result"))
+    ct_value = models.DecimalField(
+        max_digits=4, decimal_places=1, null=True, blank=True, verbose_name=_("corrected Ct value")
+    )
+    reason = models.CharField(max_length=500, verbose_name=_("reason for correction"))
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("corrected by"),
+    )
+    corrected_at = models.DateTimeField(verbose_name=_("corrected at"))
+
+    class Meta:
+        verbose_name = _("result correction")
+        verbose_name_plural = _("result corrections")
+        ordering = ["corrected_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="testing_correction_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.result_id}: {self.previous_outcome} → {self.outcome}"
+
+
 class RetestItem(models.Model):
     """A sample of a positive pool: its person must give a new individual sample."""
 

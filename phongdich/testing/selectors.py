@@ -11,7 +11,7 @@ Out of scope answers 404, as if the record did not exist.
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
@@ -21,7 +21,17 @@ from phongdich.core.errors import ApplicationError
 from phongdich.core.ids import id_or_none
 from phongdich.core.scoping import NOTHING, scope_q
 
-from .models import ImportJob, Pool, RetestItem, Sample, TestingSession, TestingSite, TestRegistration, TestResult
+from .models import (
+    ImportJob,
+    Pool,
+    ResultCorrection,
+    RetestItem,
+    Sample,
+    TestingSession,
+    TestingSite,
+    TestRegistration,
+    TestResult,
+)
 from .services import LAB_ROLES, REGISTER_ROLES
 
 
@@ -190,6 +200,7 @@ def results_list(
         TestResult.objects.filter(sample__isnull=False)
         .filter(testing_visible_q(viewer))
         .select_related("sample__person", "lab", "from_pool")
+        .annotate(corrected=Exists(ResultCorrection.objects.filter(result=OuterRef("pk"))))
     )
     if outcome:
         results = results.filter(outcome=outcome)

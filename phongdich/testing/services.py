@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from phongdich.accounts.models import Official
 from phongdich.accounts.permissions import PEOPLE_ROLES, require_role
@@ -29,7 +29,17 @@ from phongdich.people.validation import FULLWIDTH_DIGITS
 
 from . import errors
 from .barcodes import barcode_make, barcode_normalise
-from .models import Pool, RetestItem, Sample, TestingSession, TestingSite, TestRegistration, TestResult, TestType
+from .models import (
+    Pool,
+    ResultCorrection,
+    RetestItem,
+    Sample,
+    TestingSession,
+    TestingSite,
+    TestRegistration,
+    TestResult,
+    TestType,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -499,6 +509,29 @@ _OUTCOMES = frozenset(TestResult.Outcome.values)
 _TEST_TYPES = frozenset(TestType.values)
 
 
+def _ct_checked(*, test_type: str, outcome: str, ct_value) -> Decimal | None:
+    """The Ct value as stored, or ResultProblem: only RT-PCR has one, a positive RT-PCR needs it, within
+    (0, TESTING_CT_MAX]."""
+    ct = ct_parse(ct_value) if not isinstance(ct_value, Decimal) else ct_value
+    if ct is not None and test_type != TestType.PCR:
+        raise ResultProblem(
+            errors.INVALID_RESULT,
+            "ct",
+            "Test nhanh kháng nguyên không có giá trị Ct.",
+            "A rapid antigen test has no Ct value.",
+        )
+    if ct is None and test_type == TestType.PCR and outcome == TestResult.Outcome.POSITIVE:
+        raise ResultProblem(
+            errors.INVALID_RESULT,
+            "ct",
+            "Kết quả RT-PCR dương tính cần giá trị Ct.",
+            "A positive RT-PCR result needs its Ct value.",
+        )
+    if ct is not None and not (0 < ct <= settings.TESTING_CT_MAX):
+        raise ResultProblem(errors.CT_OUT_OF_RANGE, "ct", extra={"max": settings.TESTING_CT_MAX})
+    return ct
+
+
 def result_check(*, target, collected_at: dt.datetime | None, item: ResultInput, now: dt.datetime) -> CheckedResult:
     """The checks every result passes, whether typed or imported (docs/testing.md "Results"). `target` is the
     sample or pool of the barcode, `collected_at` the sample's time (a pool's: its latest member's)."""
@@ -525,23 +558,7 @@ def result_check(*, target, collected_at: dt.datetime | None, item: ResultInput,
             "Loại xét nghiệm khác với loại của mẫu.",
             "The test type differs from the sample's.",
         )
-    ct = ct_parse(item.ct_value) if not isinstance(item.ct_value, Decimal) else item.ct_value
-    if ct is not None and test_type != TestType.PCR:
-        raise ResultProblem(
-            errors.INVALID_RESULT,
-            "ct",
-            "Test nhanh kháng nguyên không có giá trị Ct.",
-            "A rapid antigen test has no Ct value.",
-        )
-    if ct is None and test_type == TestType.PCR and item.outcome == TestResult.Outcome.POSITIVE:
-        raise ResultProblem(
-            errors.INVALID_RESULT,
-            "ct",
-            "Kết quả RT-PCR dương tính cần giá trị Ct.",
-            "A positive RT-PCR result needs its Ct value.",
-        )
-    if ct is not None and not (0 < ct <= settings.TESTING_CT_MAX):
-        raise ResultProblem(errors.CT_OUT_OF_RANGE, "ct", extra={"max": settings.TESTING_CT_MAX})
+    ct = _ct_checked(test_type=test_type, outcome=item.outcome, ct_value=item.ct_value)
     tested_at = item.tested_at or now
     if tested_at > now + dt.timedelta(seconds=settings.TESTING_CLOCK_SKEW_SECONDS):
         raise ResultProblem(
@@ -688,21 +705,30 @@ def results_apply(*, actor, checked: list[CheckedResult], import_job=None) -> in
     return len(resulted_ids)
 
 
-def _case_for_positive(*, actor, sample: Sample) -> None:
+def sample_origin(sample: Sample) -> str:
+    """How a case opened by this sample's positive result names it (cases.Case.origin)."""
+    return f"testing.sample:{sample.pk}"
+
+
+def _case_for_positive(*, actor, sample: Sample) -> str:
+    """Open a case for a positive result; its number, or "" when the person is already a case under treatment."""
     from phongdich.cases import errors as case_errors
     from phongdich.cases.services import case_create
 
     try:
-        case_create(
+        case = case_create(
             actor=actor,
             person=sample.person,
             sample_date=timezone.localtime(sample.collected_at).date(),
             test_type=sample.test_type,
             notes=f"Xét nghiệm {sample.barcode}",
+            origin=sample_origin(sample),
         )
     except ApplicationError as exc:
         if exc.error != case_errors.PERSON_ALREADY_CASE:
             raise
+        return ""
+    return case.number
 
 
 # Samples per after-commit task: a lab sheet of thousands is notified by several workers, in small retries.
@@ -760,6 +786,108 @@ def result_enter(
 
 
 @transaction.atomic
+@dataclass(frozen=True)
+class CorrectionOutcome:
+    result: TestResult
+    correction: ResultCorrection
+    case_opened: str = ""  # the number of the case a result corrected to positive opened
+    case_withdrawn: str = ""  # the number of the case the corrected positive had opened, now withdrawn
+    certificates_revoked: int = 0  # test certificates of a negative corrected to positive or invalid
+
+
+@transaction.atomic
+def result_correct(*, actor, barcode: str, outcome: str, reason: str, ct_value=None) -> CorrectionOutcome:
+    """Correct a sample's result after it was entered (a typing slip, the wrong row of a lab sheet), with the
+    reason; lab staff of the sample's site. The result keeps its test type, lab and time; the correction is kept
+    (ResultCorrection) and audited as `testing.result.corrected`. Consequences, in the same transaction:
+
+    - from positive: the case that result opened, if still under treatment, is withdrawn with the reason
+      (cases.services.case_withdraw_by_origin: its contacts dismissed, its notices unpublished);
+    - to positive: a case is opened, as for a result entered positive;
+    - from negative: the test certificates issued from it are revoked;
+    - the person is told again that a result can be looked up (the SMS never gives the result) and their status
+      card is computed again, after the commit.
+
+    A pool's own result is not corrected as a whole (POOL_RESULT_NOT_CORRECTABLE): correct its samples' results.
+    """
+    from phongdich.cases.services import case_withdraw_by_origin
+    from phongdich.certificates.services import certificates_revoke_for_source
+
+    require_role(actor, *LAB_ROLES)
+    reason = " ".join((reason or "").split())[:500]
+    if not reason:
+        raise ApplicationError(errors.CORRECTION_REASON_REQUIRED, extra={"field": "reason"})
+    if outcome not in _OUTCOMES:
+        raise ApplicationError(errors.INVALID_RESULT, extra={"field": "result"})
+    normalised = barcode_normalise(barcode)
+    try:
+        sample = _by_barcode(Sample, normalised, actor=actor)
+    except ApplicationError:
+        _by_barcode(Pool, normalised, actor=actor, lock=False)  # unknown barcode, as for a sample, if not a pool
+        raise ApplicationError(errors.POOL_RESULT_NOT_CORRECTABLE, extra={"barcode": normalised}) from None
+    result = TestResult.objects.select_for_update().filter(sample=sample).first()
+    if result is None:
+        raise ApplicationError(errors.RESULT_NOT_ENTERED, extra={"barcode": normalised})
+    try:
+        ct = _ct_checked(test_type=result.test_type, outcome=outcome, ct_value=ct_value)
+    except ResultProblem as problem:
+        raise problem.as_application_error() from problem
+    if outcome == result.outcome and ct == result.ct_value:
+        raise ApplicationError(errors.RESULT_UNCHANGED, extra={"barcode": normalised})
+    now = _now()
+    correction = ResultCorrection.objects.create(
+        result=result,
+        previous_outcome=result.outcome,
+        previous_ct_value=result.ct_value,
+        outcome=outcome,
+        ct_value=ct,
+        reason=reason,
+        corrected_by=actor if getattr(actor, "is_authenticated", False) else None,
+        corrected_at=now,
+    )
+    was = result.outcome
+    result.outcome, result.ct_value, result.notified_at = outcome, ct, None
+    result.save(update_fields=["outcome", "ct_value", "notified_at"])
+    positive, negative = TestResult.Outcome.POSITIVE, TestResult.Outcome.NEGATIVE
+    opened = withdrawn = ""
+    revoked = 0
+    if was == positive and outcome != positive:
+        case = case_withdraw_by_origin(
+            actor=actor,
+            origin=sample_origin(sample),
+            reason=f"Kết quả xét nghiệm {sample.barcode} được sửa từ dương tính thành {_outcome_vi(outcome)}: {reason}",
+        )
+        withdrawn = case.number if case is not None else ""
+    if outcome == positive and was != positive:
+        opened = _case_for_positive(actor=actor, sample=Sample.objects.select_related("person").get(pk=sample.pk))
+    if was == negative:
+        revoked = certificates_revoke_for_source(
+            actor=actor, source_key=f"testing.result:{result.pk}", reason=f"Kết quả xét nghiệm được sửa: {reason}"
+        )
+    audit_record(
+        actor=actor,
+        action="testing.result.corrected",
+        obj=result,
+        area_path=result.person_path or result.site_path,
+        reason=reason,
+        extra={"barcode": normalised, "from": was, "to": outcome, "case_opened": opened, "case_withdrawn": withdrawn},
+    )
+    transaction.on_commit(lambda: _after_commit([sample.pk]))
+    return CorrectionOutcome(
+        result=result,
+        correction=correction,
+        case_opened=opened,
+        case_withdrawn=withdrawn,
+        certificates_revoked=revoked,
+    )
+
+
+def _outcome_vi(outcome: str) -> str:
+    """The outcome's name in Vietnamese, for a text stored as data (a withdrawn case's reason)."""
+    with translation.override("vi"):
+        return str(TestResult.Outcome(outcome).label).lower()
+
+
 def retest_close(*, actor, item: RetestItem) -> RetestItem:
     """Take an item off the re-test list without a new sample (the person could not be reached, moved...)."""
     require_role(actor, *LAB_ROLES, *PEOPLE_ROLES)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("results/", views.results, name="results"),
     path("results/export/", views.results_export, name="results_export"),
     path("results/enter/", views.result_enter, name="result_enter"),
+    path("results/correct/", views.result_correct, name="result_correct"),
     path("results/import/", views.import_page, name="import"),
     path("results/import/template.xlsx", views.import_template, name="import_template"),
     path("results/import/<int:job_id>/", views.import_job, name="import_job"),

@@ -35,6 +35,7 @@ from .forms import (
     LookupStartForm,
     PoolAddForm,
     RegistrationForm,
+    ResultCorrectForm,
     ResultForm,
     ResultsFilterForm,
 )
@@ -411,7 +412,47 @@ def result_enter(request):
                 return redirect("testing:result_enter")
         else:
             status = 400
-    context = {"form": form, "ct_max": settings.TESTING_CT_MAX}
+    context = {"form": form, "correct_form": ResultCorrectForm(prefix="fix"), "ct_max": settings.TESTING_CT_MAX}
+    return render(request, "testing/result_enter.html", context, status=status)
+
+
+@login_required
+@require_POST
+def result_correct(request):
+    """/testing/results/correct/: correct a sample's result after it was entered, with the reason (what it set off
+    follows: services.result_correct)."""
+    if (denied := _gate(request, *services.LAB_ROLES)) is not None:
+        return denied
+    form = ResultCorrectForm(request.POST, prefix="fix")
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            outcome = services.result_correct(
+                actor=request.user,
+                barcode=data["barcode"],
+                outcome=data["outcome"],
+                ct_value=data["ct_value"] or None,
+                reason=data["reason"],
+            )
+        except ApplicationError as exc:
+            _form_error(form, exc)
+            status = exc.status
+        else:
+            result = outcome.result
+            text = _("Result of %(barcode)s corrected: %(outcome)s.") % {
+                "barcode": result.sample.barcode,
+                "outcome": result.get_outcome_display(),
+            }
+            if outcome.case_withdrawn:
+                text += " " + _("The case it had opened, %(case)s, is withdrawn.") % {"case": outcome.case_withdrawn}
+            if outcome.case_opened:
+                text += " " + _("Case %(case)s was opened.") % {"case": outcome.case_opened}
+            if outcome.certificates_revoked:
+                text += " " + _("Test certificates revoked: %(count)d.") % {"count": outcome.certificates_revoked}
+            messages.success(request, text)
+            return redirect("testing:result_enter")
+    context = {"form": ResultForm(), "correct_form": form, "ct_max": settings.TESTING_CT_MAX, "correcting": True}
     return render(request, "testing/result_enter.html", context, status=status)
 
 
