@@ -27,6 +27,7 @@ from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import export_start
 from phongdich.core.pagination import CappedPaginator, count_capped
 from phongdich.declarations.selectors import declaration_required
+from phongdich.healthcards.selectors import status_reason_texts
 from phongdich.healthcards.services import status_qr_issue
 from phongdich.people.models import Person
 from phongdich.people.selectors import person_get_by_public_id
@@ -322,7 +323,15 @@ def my_qr(request):
         svg = qr.svg_inline(scale=5, border=2, omitsize=True, title=person.initials)
         # Published exposure notices that this person's own check-ins overlap (cases app, issue 4).
         exposures = exposure_matches_for_person(person=person)
-        cards.append({"person": person, "svg": svg, "status": status, "exposure_matches": exposures})
+        cards.append(
+            {
+                "person": person,
+                "svg": svg,
+                "status": status,
+                "reasons": status_reason_texts(status),
+                "exposure_matches": exposures,
+            }
+        )
     return _private(render(request, "checkins/my_qr.html", {"cards": cards, "linked_count": linked_count}))
 
 

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .models import StatusCard, StatusRuleSet
 
@@ -34,3 +35,33 @@ def status_card_of(*, person) -> StatusCard | None:
     """The stored card of `person` (no personal data beyond the colour: for the person's own page and
     for services; officials read it through people's audited selectors)."""
     return StatusCard.objects.filter(person=person).select_related("rule_set").first()
+
+
+# What each reason code of a card (rules.Decision.reasons: the inputs whose tests gave the colour) says to its
+# holder. "no_other_rule": only the rule set's last, catch-all rule held.
+_REASON_TEXTS = {
+    "active_case": _("Under treatment as a COVID-19 case."),
+    "in_quarantine": _("In quarantine."),
+    "symptoms_within_days": _("Symptoms declared recently."),
+    "full_vaccination": _("Fully vaccinated."),
+    "first_dose": _("First vaccine dose given."),
+    "negative_test": _("A recent negative test."),
+    "recovered": _("Recovered from COVID-19."),
+    "no_other_rule": _("No vaccination, recovery or recent negative test on record."),
+}
+
+
+def status_reason_texts(card: StatusCard | None) -> list:
+    """Why the card has its colour, in words for its holder (lazy texts); with what to do when the card is red only
+    for want of a record."""
+    if card is None:
+        return []
+    texts = [_REASON_TEXTS[code] for code in card.reasons if code in _REASON_TEXTS]
+    if card.colour == "red" and list(card.reasons) == ["no_other_rule"]:
+        texts.append(
+            _(
+                "Vaccinated or tested already? The record may not have reached the system yet: ask your commune "
+                "health station."
+            )
+        )
+    return texts

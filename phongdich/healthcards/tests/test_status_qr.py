@@ -107,6 +107,28 @@ def test_my_qr_page_shows_the_card_in_its_colour_with_initials(client, person):
     assert 'class="card personal-qr status-card red"' in page
     assert 'data-colour="red"' in page
     assert "<title>TTB</title>" in page  # the QR code's title: initials only
+    # Why red, in both languages, and what to do when it is only for want of a record (walk-through, 2026-12-06).
+    assert "Chưa có dữ liệu tiêm chủng, khỏi bệnh hay xét nghiệm âm tính gần đây." in page
+    assert "No vaccination, recovery or recent negative test on record." in page
+    assert "hãy liên hệ trạm y tế xã, phường" in page
+
+
+def test_the_reasons_of_a_card_read_as_words(person):
+    from phongdich.healthcards.models import StatusCard
+    from phongdich.healthcards.selectors import status_reason_texts
+
+    green = StatusCard(colour="green", reasons=["full_vaccination", "negative_test"])
+    assert [str(text) for text in status_reason_texts(green)] == [
+        "Đã tiêm đủ liều vắc xin.",
+        "Có kết quả xét nghiệm âm tính gần đây.",
+    ]
+    quarantined = StatusCard(colour="red", reasons=["in_quarantine"])
+    assert [str(text) for text in status_reason_texts(quarantined)] == ["Đang cách ly."]  # no "ask the station"
+    assert status_reason_texts(None) == []
+    from phongdich.healthcards.rules import INPUTS
+    from phongdich.healthcards.selectors import _REASON_TEXTS
+
+    assert set(INPUTS) | {"no_other_rule"} == set(_REASON_TEXTS)  # a new input needs its words
 
 
 def test_verify_page_is_for_staff_and_carries_the_public_keys(client, person):
