@@ -89,3 +89,16 @@ def verifier_rows(summary: dict) -> list[tuple[str, str]]:
             (str(pgettext_lazy("certificate", "Valid until")), date_text(entry.get("du"))),
         ]
     return rows
+
+
+def partial_course(summary: dict | None) -> tuple[int, int] | None:
+    """(dose number, doses in the series) of a vaccination certificate for a course not yet complete (dn < sd),
+    else None: the certificate is valid, but its holder is not fully vaccinated, and a checker must see that before
+    reading the rows (the EU DCC marks a completed course by dn = sd; Regulation (EU) 2021/953, Annex, "dn"/"sd")."""
+    if not summary or summary.get("type") != "v":
+        return None
+    entry = summary.get("entry") or {}
+    dose, series = entry.get("dn"), entry.get("sd")
+    if isinstance(dose, int) and isinstance(series, int) and 0 < dose < series:
+        return dose, series
+    return None

@@ -96,6 +96,7 @@ def verify_page(request):
             context["result"] = api.verify_answer(outcome)
             if context["result"]["certificate"]:
                 context["rows"] = display.verifier_rows(context["result"]["certificate"])
+                context["partial"] = display.partial_course(context["result"]["certificate"])
                 context["birth"] = display.date_text(context["result"]["certificate"]["date_of_birth"])
         context["qr"] = text[:200]
     return render(request, "certificates/verify.html", context)

@@ -259,6 +259,21 @@ def test_verify_page_shows_the_verdict(client, issued):
     assert b'class="verdict invalid"' in answer.content and b'data-reason="bad_base45"' in answer.content
 
 
+def test_verify_page_shows_a_partial_course_in_amber_with_its_doses(client, holder):
+    import dataclasses
+
+    first = dataclasses.replace(recent_dose(), dose_number=1)
+    partial = services.certificate_issue(person=holder, source_key="dose:6", facts=first)
+    answer = client.post("/certificates/verify/", {"qr": partial.qr_text}).content.decode()
+    assert 'class="verdict valid partial"' in answer
+    assert "Mới tiêm một phần: mũi 1 trên 2, chưa đủ liều." in answer
+    full = client.post(
+        "/certificates/verify/",
+        {"qr": services.certificate_issue(person=holder, source_key="dose:7", facts=recent_dose()).qr_text},
+    ).content.decode()
+    assert 'class="verdict valid"' in full and "verdict-partial" not in full
+
+
 def test_official_pages_list_and_revoke(client, areas, issued):
     official = make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"], username="yte_page")
     client.force_login(official)
