@@ -166,7 +166,30 @@ def demo_extend(*, builder, log) -> None:
             )
 
     traced = _trace(cases, official, log)
-    log(f"  cases: {len(cases) + (1 if recovered_person else 0)} cases, 1 cluster at {market.name}{traced}")
+
+    # A rapid test that RT-PCR did not confirm: the case entered, traced, then withdrawn (its page shows how).
+    mistaken_person = Person.objects.filter(area_path=KIM_TAN_PATH).exclude(pk__in=used).order_by("-id").first()
+    withdrawn = 0
+    if mistaken_person is not None:
+        used.add(mistaken_person.pk)
+        mistaken = services.case_create(
+            actor=official,
+            person=mistaken_person,
+            sample_date=today - dt.timedelta(days=2),
+            test_type=Case.TestType.ANTIGEN,
+            isolated_at=_past(today - dt.timedelta(days=2), 16),
+            isolation_place="Trạm Y tế thị trấn Kim Tân",
+            investigator=official,
+        )
+        _trace([mistaken], official, log)
+        services.case_withdraw(
+            actor=official, case=mistaken, reason="RT-PCR khẳng định âm tính (test nhanh dương tính giả)."
+        )
+        withdrawn = 1
+    log(
+        f"  cases: {len(cases) + (1 if recovered_person else 0)} cases, {withdrawn} withdrawn, 1 cluster at "
+        f"{market.name}{traced}"
+    )
 
 
 def _trace(cases, actor, log) -> str:
