@@ -168,16 +168,22 @@ def demo_extend(*, builder, log) -> None:
     traced = _trace(cases, official, log)
 
     # A rapid test that RT-PCR did not confirm: the case entered, traced, then withdrawn (its page shows how).
-    mistaken_person = Person.objects.filter(area_path=KIM_TAN_PATH).exclude(pk__in=used).order_by("-id").first()
+    mistaken_visit = (
+        CheckIn.objects.filter(area_path=KIM_TAN_PATH, checked_in_at__gte=k_start, person__area_path=KIM_TAN_PATH)
+        .exclude(person_id__in=used)
+        .order_by("checked_in_at", "id")
+        .first()
+    )
+    mistaken_person = mistaken_visit.person if mistaken_visit is not None else None
     withdrawn = 0
     if mistaken_person is not None:
         used.add(mistaken_person.pk)
         mistaken = services.case_create(
             actor=official,
             person=mistaken_person,
-            sample_date=today - dt.timedelta(days=2),
+            sample_date=today - dt.timedelta(days=1),
             test_type=Case.TestType.ANTIGEN,
-            isolated_at=_past(today - dt.timedelta(days=2), 16),
+            isolated_at=_past(today - dt.timedelta(days=1), 16),
             isolation_place="Trạm Y tế thị trấn Kim Tân",
             investigator=official,
         )
