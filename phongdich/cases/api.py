@@ -316,7 +316,9 @@ class CaseWithdrawApi(APIView):
 
     class CaseWithdrawOutput(serializers.Serializer):
         case = CaseOutput()
-        contacts_dismissed = serializers.IntegerField(help_text="Candidates and confirmed contacts of no other case")
+        contacts_closed = serializers.IntegerField(
+            help_text="Candidates and confirmed contacts of no other standing case: now `case_withdrawn`"
+        )
         contacts_relevelled = serializers.IntegerField(help_text="Contacts of other cases too: level from theirs")
         contacts_quarantined = serializers.IntegerField(help_text="In quarantine, of no other case: to release")
         notices_withdrawn = serializers.IntegerField(help_text="Exposure notices taken off the public list")
@@ -326,7 +328,7 @@ class CaseWithdrawApi(APIView):
         summary="Withdraw a case that is not one (entered in error, not confirmed), with the reason",
         description=(
             "Only a case under treatment: otherwise 409 `case_status_transition`. Its exposure notices leave the "
-            "public list; its candidate and confirmed contacts of no other case are dismissed with the reason. A "
+            "public list; its candidate and confirmed contacts of no other standing case become `case_withdrawn`. A "
             "withdrawn case is not traced, given contacts or changed: 409 `case_withdrawn`."
         ),
         request=CaseWithdrawInput,

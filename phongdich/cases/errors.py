@@ -72,6 +72,10 @@ _CASE_SOURCE_CAUSES = {
         "Ca nguồn lây không thể là chính ca này (cùng một người).",
         "The source case cannot be this case itself (the same person).",
     ),
+    "withdrawn": (
+        "Ca %(number)s đã bị huỷ (không phải ca bệnh): không thể là ca nguồn lây.",
+        "Case %(number)s was withdrawn (not a case): it cannot be a source.",
+    ),
     "loop": (
         "Ca %(number)s đã lây từ ca này (trực tiếp hoặc qua ca khác): ghi nó là ca nguồn sẽ tạo thành vòng lặp.",
         "Case %(number)s was infected from this case (directly or through others): as the source it would make a loop.",
@@ -81,7 +85,7 @@ _CASE_SOURCE_CAUSES = {
 
 def case_source_invalid(reason: str, number: str = "") -> ApplicationError:
     """CASE_SOURCE_INVALID saying which cause applied: `not_found` (no such case in the official's area),
-    `itself` or `loop`; `number`, the source case's number as typed or found."""
+    `withdrawn`, `itself` or `loop`; `number`, the source case's number as typed or found."""
     vi, en = _CASE_SOURCE_CAUSES[reason]
     extra = {"field": "infected_by", "reason": reason}
     if number:

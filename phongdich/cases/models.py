@@ -179,6 +179,9 @@ class ContactStatus(models.TextChoices):
     # Tested positive: a case now, no longer someone to call or quarantine as a contact (set by the system when the
     # case is entered, or when a trace meets a person already under treatment; nobody moves a contact out of it).
     BECAME_CASE = "became_case", _("Became a case (F0)")
+    # Every case it was a contact of was withdrawn (services.case_withdraw): off the work lists and counts, by the
+    # system, not an official's dismissal; a link from a case that stands makes it a candidate again.
+    CASE_WITHDRAWN = "case_withdrawn", _("Case withdrawn")
 
 
 # Contacts still to call, confirm or watch: the work lists and counts read these; a case entered for the person

@@ -15,6 +15,7 @@ from phongdich.core.errors import ApplicationError
 
 from . import errors
 from .models import OPEN_CONTACT_STATUSES, Case, Cluster, Contact, ContactLink, InfectiousWindowRule
+from .signals import send_person_case_facts_changed
 
 
 def _local_midnight(day: dt.date) -> dt.datetime:
@@ -217,6 +218,7 @@ def case_create(
             raise ApplicationError(errors.INVALID_CASE, vi="Không cấp được số ca bệnh.", en="No case number.")
         audit_record(actor=actor, action="cases.case.created", obj=case, area_path=case.area_path)
         _contact_became_case(actor=actor, case=case)
+        send_person_case_facts_changed(case.person_id)
     return case
 
 
@@ -328,7 +330,16 @@ def contact_link_add(
                 "created_by": actor if getattr(actor, "is_authenticated", False) else None,
             },
         )
-        if created:
+        if created and contact.status == Contact.Status.CASE_WITHDRAWN:
+            # A contact of withdrawn cases only, met by a case that stands: a candidate again, as this evidence has it.
+            contact.status, contact.status_changed_at = Contact.Status.CANDIDATE, timezone.now()
+            contact.level, contact.first_exposure_at = level, exposure_start
+            contact.last_exposure_at = exposure_end or exposure_start
+            contact.save(
+                update_fields=["status", "status_changed_at", "level", "first_exposure_at", "last_exposure_at"]
+            )
+            contacts_of_cases_close([person.pk], now=timezone.now())
+        elif created:
             changed = []
             if level < contact.level:
                 contact.level = level
@@ -455,13 +466,14 @@ def case_status_set(*, actor, case: Case, status: str, on: dt.date | None = None
         audit_record(
             actor=actor, action=f"cases.case.{status}", obj=case, area_path=case.area_path, extra={"on": on.isoformat()}
         )
+        send_person_case_facts_changed(case.person_id)
     return case
 
 
 @dataclass(frozen=True)
 class WithdrawOutcome:
     case: Case
-    contacts_dismissed: int  # candidates and confirmed contacts who had no other case
+    contacts_closed: int  # candidates and confirmed contacts of no other standing case: now `case_withdrawn`
     contacts_relevelled: int  # contacts of other cases too, their level now from those cases' evidence
     contacts_quarantined: int  # in quarantine with no other case: for an official to release
     notices_withdrawn: int  # exposure notices taken off the public list
@@ -472,19 +484,24 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
     error), with the reason. The case stays on record, marked withdrawn; what it set off is undone:
 
     - its exposure notices leave the public list and the citizens' warnings;
-    - its contacts who are contacts of no other case, if candidates or confirmed, are dismissed with the reason;
-      those in quarantine stay there for an official to release (a health decision), and are counted;
+    - its contacts who are contacts of no other standing case, if candidates or confirmed, become `case_withdrawn`:
+      off the work lists and counts by the system's hand, not an official's dismissal, so that a standing case that
+      meets them later makes them candidates again and traces on through them (tracing's upserts,
+      contact_link_add); those in quarantine stay there for an official to release (a health decision), counted;
     - contacts of other cases too keep those cases' evidence, and their level comes from it alone;
-    - its person, if a contact closed as `became_case`, is a candidate again, to be looked at.
+    - its person, if a contact closed as `became_case` and no other case of theirs stands (under treatment,
+      recovered or died), is a candidate again if a standing case links them, else `case_withdrawn` too;
+    - the person's status card is computed again (signals.person_case_facts_changed).
 
     The evidence stays, shown under the withdrawn case. A withdrawn case is not traced, given contacts or changed
-    (errors.CASE_WITHDRAWN). Audited as `cases.case.withdrawn`.
+    (errors.CASE_WITHDRAWN). Audited as `cases.case.withdrawn`, with the ids of the contacts it closed.
     """
     reason = " ".join((reason or "").split())[:500]
     if not reason:
         raise ApplicationError(errors.CASE_WITHDRAW_REASON_REQUIRED, extra={"field": "reason"})
     now = timezone.now()
     by = actor if getattr(actor, "is_authenticated", False) else None
+    withdrawn = Contact.Status.CASE_WITHDRAWN
     with transaction.atomic():
         # FOR UPDATE waits for a trace of this case in progress (it holds FOR NO KEY UPDATE) and blocks the next.
         case = Case.objects.select_for_update().get(pk=case.pk)
@@ -496,20 +513,24 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
         case.save(update_fields=["status", "withdrawn_reason", "status_changed_at"])
         notices = case.exposure_notices.filter(published_at__isnull=False).update(published_at=None)
 
-        mine = ContactLink.objects.filter(case=case).values("contact_id")
-        other_links = ContactLink.objects.filter(contact_id=OuterRef("pk")).exclude(case__status=Case.Status.WITHDRAWN)
-        affected = Contact.objects.filter(pk__in=mine)
-        alone = affected.exclude(Exists(other_links))
-        dismissed = alone.filter(status__in=[Contact.Status.CANDIDATE, Contact.Status.CONFIRMED]).update(
-            status=Contact.Status.DISMISSED,
-            dismissed_reason=f"Ca {case.number} đã bị huỷ: {reason}"[:500],
-            status_changed_at=now,
-            status_changed_by=by,
+        # Its contacts locked first, by person: the order every trace's upsert locks them in, so that a trace of
+        # another case meeting the same people waits instead of deadlocking.
+        ids = list(
+            Contact.objects.select_for_update(no_key=True)
+            .filter(pk__in=ContactLink.objects.filter(case=case).values("contact_id"))
+            .order_by("person_id")
+            .values_list("pk", flat=True)
         )
+        standing = ContactLink.objects.filter(contact_id=OuterRef("pk")).exclude(case__status=Case.Status.WITHDRAWN)
+        affected = Contact.objects.filter(pk__in=ids)
+        alone = affected.exclude(Exists(standing))
+        closing = alone.filter(status__in=[Contact.Status.CANDIDATE, Contact.Status.CONFIRMED])
+        closed = list(closing.values_list("pk", flat=True))
+        closing.update(status=withdrawn, status_changed_at=now, status_changed_by=by)
         quarantined = alone.filter(status=Contact.Status.QUARANTINED).count()
-        lowest = other_links.order_by().values("contact_id").annotate(low=Min("level")).values("low")
+        lowest = standing.order_by().values("contact_id").annotate(low=Min("level")).values("low")
         relevelled = (
-            affected.filter(Exists(other_links))
+            affected.filter(Exists(standing))
             .annotate(low=Subquery(lowest))
             .exclude(level=F("low"))
             .update(level=Subquery(lowest))
@@ -519,27 +540,36 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
             action="cases.case.withdrawn",
             obj=case,
             area_path=case.area_path,
-            extra={"reason": reason, "contacts_dismissed": dismissed, "notices": notices},
+            extra={
+                "reason": reason,
+                "contacts_closed": closed,
+                "contacts_relevelled": relevelled,
+                "contacts_quarantined": quarantined,
+                "notices": notices,
+            },
         )
         own = (
             Contact.objects.select_for_update(no_key=True)
             .filter(person_id=case.person_id, status=Contact.Status.BECAME_CASE)
-            .exclude(person__cases__status=Case.Status.UNDER_TREATMENT)
+            .exclude(person__cases__status__in=[Case.Status.UNDER_TREATMENT, Case.Status.RECOVERED, Case.Status.DIED])
+            .annotate(linked=Exists(standing))
             .first()
         )
         if own is not None:
-            own.status, own.status_changed_at, own.status_changed_by = Contact.Status.CANDIDATE, now, by
+            own.status = Contact.Status.CANDIDATE if own.linked else withdrawn
+            own.status_changed_at, own.status_changed_by = now, by
             own.save(update_fields=["status", "status_changed_at", "status_changed_by"])
             audit_record(
                 actor=actor,
-                action="cases.contact.candidate",
+                action=f"cases.contact.{own.status}",
                 obj=own,
                 area_path=case.area_path,
                 extra={"reason": "case_withdrawn", "case": case.number},
             )
+        send_person_case_facts_changed(case.person_id)
     return WithdrawOutcome(
         case=case,
-        contacts_dismissed=dismissed,
+        contacts_closed=len(closed),
         contacts_relevelled=relevelled,
         contacts_quarantined=quarantined,
         notices_withdrawn=notices,
@@ -553,6 +583,17 @@ def case_withdraw_by_origin(*, actor, origin: str, reason: str) -> Case | None:
     if case is None:
         return None
     return case_withdraw(actor=actor, case=case, reason=reason).case
+
+
+def case_origin_move(*, origin: str, to: str) -> str:
+    """The case under treatment that `origin` opened is now held up by `to` (its first result was corrected, a later
+    one stands): its number, or "" when there is none."""
+    case = Case.objects.select_for_update().filter(origin=origin, status=Case.Status.UNDER_TREATMENT).first()
+    if case is None:
+        return ""
+    case.origin = to[:100]
+    case.save(update_fields=["origin"])
+    return case.number
 
 
 def case_refuse_if_withdrawn(case: Case, *, lock: bool = False) -> None:
@@ -599,6 +640,7 @@ CONTACT_NEXT = {
     Status.QUARANTINED: {Status.RELEASED},
     Status.RELEASED: set(),
     Status.BECAME_CASE: set(),  # the system's move, when the person is entered as a case
+    Status.CASE_WITHDRAWN: set(),  # the system's move; a link from a case that stands makes it a candidate again
 }
 
 
@@ -662,6 +704,8 @@ def _contact_status_apply(*, actor, contact: Contact, status: str, reason: str, 
     if status == Status.QUARANTINED:
         extra = {"start": contact.quarantine_start.isoformat(), "end": contact.quarantine_end.isoformat()}
     audit_record(actor=actor, action=f"cases.contact.{status}", obj=contact, area_path=contact.area_path, extra=extra)
+    if status in (Status.QUARANTINED, Status.RELEASED):
+        send_person_case_facts_changed(contact.person_id)
 
 
 def contact_status_set(

@@ -802,6 +802,9 @@ _LINK_SUMMARY = "via_id, venue_id, place, exposure_start, exposure_end, overlap_
 # unique index (a subquery: a join would be planned as a read of the whole table once the evidence has a few
 # thousand rows; one by one, the look-ups cost a factory's trace 100 ms); inserted, or brought up to date where
 # the summary differs; xmax = 0 tells an inserted row.
+# A contact of withdrawn cases only (services.case_withdraw) that a standing case meets again is a candidate again,
+# its level and span those of the new evidence: the withdrawn case's evidence says nothing any more.
+_REOPENED = Contact.Status.CASE_WITHDRAWN.value
 _CONTACTS_UPSERT_SQL = f"""
 WITH written AS (
 INSERT INTO {{contacts}} AS c ({_CONTACT_COLUMNS})
@@ -810,11 +813,16 @@ FROM (
     SELECT person_id, min(level) AS level, min(exposure_start) AS first, max(exposure_end) AS last
     FROM tracing_evidence GROUP BY person_id
 ) e ORDER BY e.person_id  -- in order: fewer pages touched, and row locks in one order for every trace
-ON CONFLICT (person_id) DO UPDATE SET level = LEAST(c.level, excluded.level),
-    first_exposure_at = LEAST(c.first_exposure_at, excluded.first_exposure_at),
-    last_exposure_at = GREATEST(c.last_exposure_at, excluded.last_exposure_at)
+ON CONFLICT (person_id) DO UPDATE SET
+    level = CASE WHEN c.status = '{_REOPENED}' THEN excluded.level ELSE LEAST(c.level, excluded.level) END,
+    first_exposure_at = CASE WHEN c.status = '{_REOPENED}' THEN excluded.first_exposure_at
+        ELSE LEAST(c.first_exposure_at, excluded.first_exposure_at) END,
+    last_exposure_at = CASE WHEN c.status = '{_REOPENED}' THEN excluded.last_exposure_at
+        ELSE GREATEST(c.last_exposure_at, excluded.last_exposure_at) END,
+    status = CASE WHEN c.status = '{_REOPENED}' THEN '{Contact.Status.CANDIDATE.value}' ELSE c.status END,
+    status_changed_at = CASE WHEN c.status = '{_REOPENED}' THEN %(now)s ELSE c.status_changed_at END
 WHERE c.level > excluded.level OR c.first_exposure_at IS NULL OR c.first_exposure_at > excluded.first_exposure_at
-    OR c.last_exposure_at IS NULL OR c.last_exposure_at < excluded.last_exposure_at
+    OR c.last_exposure_at IS NULL OR c.last_exposure_at < excluded.last_exposure_at OR c.status = '{_REOPENED}'
 RETURNING person_id, id
 )
 INSERT INTO tracing_contacts SELECT person_id, id FROM written
@@ -925,7 +933,6 @@ def _evidence_write_sqlite(
                 rows,
             )
         ids.update(_contact_ids(missing))
-    contacts_of_cases_close(persons, now=now)
 
     have = {
         (contact_id, key): rest
@@ -980,14 +987,22 @@ def _evidence_write_sqlite(
             " WHERE contact_id = %s AND case_id = %s AND evidence_key = %s",
             [(*row, contact_id, case.pk, key) for contact_id, key, *row in updates],
         )
+        reopened = f"status = '{_REOPENED}'"  # as in _CONTACTS_UPSERT_SQL
         cursor.executemany(
-            f"UPDATE {table} SET level = MIN(level, %s),"
-            " first_exposure_at = MIN(COALESCE(first_exposure_at, %s), %s),"
-            " last_exposure_at = MAX(COALESCE(last_exposure_at, %s), %s)"
-            " WHERE id = %s AND (level > %s OR first_exposure_at IS NULL OR first_exposure_at > %s"
-            " OR last_exposure_at IS NULL OR last_exposure_at < %s)",
-            [(level, first, first, last, last, cid, level, first, last) for cid, level, first, last in widen],
+            f"UPDATE {table} SET level = CASE WHEN {reopened} THEN %s ELSE MIN(level, %s) END,"
+            f" first_exposure_at = CASE WHEN {reopened} THEN %s ELSE MIN(COALESCE(first_exposure_at, %s), %s) END,"
+            f" last_exposure_at = CASE WHEN {reopened} THEN %s ELSE MAX(COALESCE(last_exposure_at, %s), %s) END,"
+            f" status_changed_at = CASE WHEN {reopened} THEN %s ELSE status_changed_at END,"
+            f" status = CASE WHEN {reopened} THEN '{Contact.Status.CANDIDATE.value}' ELSE status END"
+            f" WHERE id = %s AND (level > %s OR first_exposure_at IS NULL OR first_exposure_at > %s"
+            f" OR last_exposure_at IS NULL OR last_exposure_at < %s OR {reopened})",
+            [
+                (level, level, first, first, first, last, last, last, adapt(now), cid, level, first, last)
+                for cid, level, first, last in widen
+            ],
         )
+    # After the writes, which may have made a contact of withdrawn cases a candidate again.
+    contacts_of_cases_close(persons, now=now)
     return len(inserts), len(updates)
 
 

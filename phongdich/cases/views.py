@@ -375,6 +375,15 @@ def _case_for_write(request, case_id) -> Case:
     return selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
 
 
+def _withdrawn_refusal(request, case: Case):
+    """For a form posted at a withdrawn case (from a page opened before it was withdrawn): its page again with the
+    reason, since the form that was sent is no longer on it; None for a case that stands."""
+    if case.status != Case.Status.WITHDRAWN:
+        return None
+    messages.error(request, _message_of(ApplicationError(errors.CASE_WITHDRAWN, extra={"case": case.number})))
+    return redirect("cases:detail", case_id=case.pk)
+
+
 @login_required
 @require_POST
 def case_edit(request, case_id: int):
@@ -383,6 +392,8 @@ def case_edit(request, case_id: int):
         case = _case_for_write(request, case_id)
     except ApplicationError as exc:
         return _error(request, exc)
+    if (refused := _withdrawn_refusal(request, case)) is not None:
+        return refused
     form = forms.CaseForm(request.POST, clusters=_visible_clusters(request.user))
     if form.is_valid():
         try:
@@ -406,6 +417,8 @@ def case_status(request, case_id: int):
         case = _case_for_write(request, case_id)
     except ApplicationError as exc:
         return _error(request, exc)
+    if (refused := _withdrawn_refusal(request, case)) is not None:
+        return refused
     form = forms.CaseStatusForm(request.POST)
     if form.is_valid():
         try:
@@ -428,6 +441,8 @@ def case_withdraw(request, case_id: int):
         case = _case_for_write(request, case_id)
     except ApplicationError as exc:
         return _error(request, exc)
+    if (refused := _withdrawn_refusal(request, case)) is not None:
+        return refused
     form = forms.CaseWithdrawForm(request.POST)
     if not form.is_valid():
         return _case_page(request, case_id, withdraw_form=form, status=400)
@@ -439,10 +454,10 @@ def case_withdraw(request, case_id: int):
     messages.success(
         request,
         _(
-            "The case was withdrawn. Contacts dismissed: %(dismissed)d; exposure notices taken off the public list: "
-            "%(notices)d."
+            "The case was withdrawn. Contacts taken off the lists: %(closed)d; exposure notices taken off the public "
+            "list: %(notices)d."
         )
-        % {"dismissed": outcome.contacts_dismissed, "notices": outcome.notices_withdrawn},
+        % {"closed": outcome.contacts_closed, "notices": outcome.notices_withdrawn},
     )
     if outcome.contacts_quarantined:
         messages.warning(
@@ -495,6 +510,8 @@ def case_interview(request, case_id: int):
         case = _case_for_write(request, case_id)
     except ApplicationError as exc:
         return _error(request, exc)
+    if (refused := _withdrawn_refusal(request, case)) is not None:
+        return refused
     viewer = request.user
     form = forms.InterviewForm(request.POST)
     person_form = forms.NewPersonForm(

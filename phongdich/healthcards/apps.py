@@ -7,7 +7,7 @@ class HealthcardsConfig(AppConfig):
     verbose_name = _("Health status cards")
 
     def ready(self):
-        from . import receivers  # noqa: F401  (connects to declarations.signals.declaration_submitted)
+        from . import receivers  # noqa: F401  (declarations and cases signals: see receivers.py)
         from .inputs import register_input_provider
         from .providers import declarations_provider
 

@@ -47,17 +47,25 @@ _REASON_TEXTS = {
     "first_dose": _("First vaccine dose given."),
     "negative_test": _("A recent negative test."),
     "recovered": _("Recovered from COVID-19."),
-    "no_other_rule": _("No vaccination, recovery or recent negative test on record."),
+    # Only the catch-all held: which of the rules above did not is the rule set's business, so the words stay general
+    # (a first dose under 14 days, an antigen test where RT-PCR is asked for, or no record at all).
+    "no_other_rule": _(
+        "No condition for a better colour is met yet (vaccination, recovery or a recent negative test, as the "
+        "province's rules ask)."
+    ),
 }
 
 
 def status_reason_texts(card: StatusCard | None) -> list:
     """Why the card has its colour, in words for its holder (lazy texts); with what to do when the card is red only
-    for want of a record."""
+    because no better rule held (the record may not have reached the system)."""
     if card is None:
         return []
+    catch_all = list(card.reasons) == ["no_other_rule"]
+    if catch_all and card.colour == "green":  # a rule set whose last rule is green: nothing better to wish for
+        return []
     texts = [_REASON_TEXTS[code] for code in card.reasons if code in _REASON_TEXTS]
-    if card.colour == "red" and list(card.reasons) == ["no_other_rule"]:
+    if catch_all and card.colour == "red":
         texts.append(
             _(
                 "Vaccinated or tested already? The record may not have reached the system yet: ask your commune "

@@ -488,7 +488,8 @@ class ResultProblem(Exception):
 
 
 def ct_parse(value) -> Decimal | None:
-    """A Ct value as typed ("27,5", 27.5, "") → Decimal with one decimal, or None; range checked by result_check."""
+    """A Ct value as typed ("27,5", 27.5, "") or given (Decimal("22.55"), from the API) → Decimal with one decimal,
+    as stored, or None; range checked by result_check."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
@@ -501,6 +502,8 @@ def ct_parse(value) -> Decimal | None:
         raise ResultProblem(
             errors.INVALID_RESULT, "ct", "Giá trị Ct không phải là số.", "The Ct value is not a number."
         )
+    if abs(ct) >= 1000:  # "1e30": quantize would overflow (a 500 once); far outside any Ct in any case
+        raise ResultProblem(errors.CT_OUT_OF_RANGE, "ct", extra={"max": settings.TESTING_CT_MAX})
     return ct.quantize(Decimal("0.1"))
 
 
@@ -512,7 +515,7 @@ _TEST_TYPES = frozenset(TestType.values)
 def _ct_checked(*, test_type: str, outcome: str, ct_value) -> Decimal | None:
     """The Ct value as stored, or ResultProblem: only RT-PCR has one, a positive RT-PCR needs it, within
     (0, TESTING_CT_MAX]."""
-    ct = ct_parse(ct_value) if not isinstance(ct_value, Decimal) else ct_value
+    ct = ct_parse(ct_value)
     if ct is not None and test_type != TestType.PCR:
         raise ResultProblem(
             errors.INVALID_RESULT,
@@ -785,7 +788,6 @@ def result_enter(
     return stored
 
 
-@transaction.atomic
 @dataclass(frozen=True)
 class CorrectionOutcome:
     result: TestResult
@@ -793,6 +795,7 @@ class CorrectionOutcome:
     case_opened: str = ""  # the number of the case a result corrected to positive opened
     case_withdrawn: str = ""  # the number of the case the corrected positive had opened, now withdrawn
     certificates_revoked: int = 0  # test certificates of a negative corrected to positive or invalid
+    case_kept_by: str = ""  # the barcode of a later positive of the person that keeps the case open
 
 
 @transaction.atomic
@@ -802,7 +805,8 @@ def result_correct(*, actor, barcode: str, outcome: str, reason: str, ct_value=N
     (ResultCorrection) and audited as `testing.result.corrected`. Consequences, in the same transaction:
 
     - from positive: the case that result opened, if still under treatment, is withdrawn with the reason
-      (cases.services.case_withdraw_by_origin: its contacts dismissed, its notices unpublished);
+      (cases.services.case_withdraw_by_origin: its contacts closed, its notices unpublished), unless a later
+      positive result of the person keeps it (it is then the case's origin);
     - to positive: a case is opened, as for a result entered positive;
     - from negative: the test certificates issued from it are revoked;
     - the person is told again that a result can be looked up (the SMS never gives the result) and their status
@@ -810,7 +814,7 @@ def result_correct(*, actor, barcode: str, outcome: str, reason: str, ct_value=N
 
     A pool's own result is not corrected as a whole (POOL_RESULT_NOT_CORRECTABLE): correct its samples' results.
     """
-    from phongdich.cases.services import case_withdraw_by_origin
+    from phongdich.cases.services import case_origin_move, case_withdraw_by_origin
     from phongdich.certificates.services import certificates_revoke_for_source
 
     require_role(actor, *LAB_ROLES)
@@ -851,16 +855,33 @@ def result_correct(*, actor, barcode: str, outcome: str, reason: str, ct_value=N
     positive, negative = TestResult.Outcome.POSITIVE, TestResult.Outcome.NEGATIVE
     opened = withdrawn = ""
     revoked = 0
+    kept_by = ""
     if was == positive and outcome != positive:
-        case = case_withdraw_by_origin(
-            actor=actor,
-            origin=sample_origin(sample),
-            reason=f"Kết quả xét nghiệm {sample.barcode} được sửa từ dương tính thành {_outcome_vi(outcome)}: {reason}",
+        # A later positive of the same person (entered while the case was open, so it opened none) still makes a
+        # case: the case stays, opened now by that result, and the investigator checks its dates.
+        later = (
+            TestResult.objects.filter(
+                sample__person_id=sample.person_id, outcome=positive, sample__collected_at__gte=sample.collected_at
+            )
+            .exclude(sample=sample)
+            .select_related("sample")
+            .order_by("sample__collected_at", "pk")
+            .first()
         )
-        withdrawn = case.number if case is not None else ""
+        if later is not None:
+            kept_by = later.sample.barcode
+            case_origin_move(origin=sample_origin(sample), to=sample_origin(later.sample))
+        else:
+            case = case_withdraw_by_origin(
+                actor=actor,
+                origin=sample_origin(sample),
+                reason=f"Kết quả xét nghiệm {sample.barcode} được sửa từ dương tính thành {_outcome_vi(outcome)}: "
+                f"{reason}",
+            )
+            withdrawn = case.number if case is not None else ""
     if outcome == positive and was != positive:
         opened = _case_for_positive(actor=actor, sample=Sample.objects.select_related("person").get(pk=sample.pk))
-    if was == negative:
+    if was == negative and outcome != negative:
         revoked = certificates_revoke_for_source(
             actor=actor, source_key=f"testing.result:{result.pk}", reason=f"Kết quả xét nghiệm được sửa: {reason}"
         )
@@ -870,7 +891,15 @@ def result_correct(*, actor, barcode: str, outcome: str, reason: str, ct_value=N
         obj=result,
         area_path=result.person_path or result.site_path,
         reason=reason,
-        extra={"barcode": normalised, "from": was, "to": outcome, "case_opened": opened, "case_withdrawn": withdrawn},
+        extra={
+            "barcode": normalised,
+            "from": was,
+            "to": outcome,
+            "case_opened": opened,
+            "case_withdrawn": withdrawn,
+            "case_kept_by": kept_by,
+            "certificates_revoked": revoked,
+        },
     )
     transaction.on_commit(lambda: _after_commit([sample.pk]))
     return CorrectionOutcome(
@@ -879,6 +908,7 @@ def result_correct(*, actor, barcode: str, outcome: str, reason: str, ct_value=N
         case_opened=opened,
         case_withdrawn=withdrawn,
         certificates_revoked=revoked,
+        case_kept_by=kept_by,
     )
 
 
@@ -888,6 +918,7 @@ def _outcome_vi(outcome: str) -> str:
         return str(TestResult.Outcome(outcome).label).lower()
 
 
+@transaction.atomic
 def retest_close(*, actor, item: RetestItem) -> RetestItem:
     """Take an item off the re-test list without a new sample (the person could not be reached, moved...)."""
     require_role(actor, *LAB_ROLES, *PEOPLE_ROLES)

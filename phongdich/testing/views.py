@@ -446,6 +446,10 @@ def result_correct(request):
             }
             if outcome.case_withdrawn:
                 text += " " + _("The case it had opened, %(case)s, is withdrawn.") % {"case": outcome.case_withdrawn}
+            if outcome.case_kept_by:
+                text += " " + _(
+                    "The case stays open: the later positive result %(barcode)s still supports it; check its dates."
+                ) % {"barcode": outcome.case_kept_by}
             if outcome.case_opened:
                 text += " " + _("Case %(case)s was opened.") % {"case": outcome.case_opened}
             if outcome.certificates_revoked:

@@ -183,10 +183,10 @@ def test_official_withdraws_a_case_that_rt_pcr_did_not_confirm(live_server, chro
         assert entered.status == Case.Status.UNDER_TREATMENT
         page.locator("#id_confirm").check()
         page.locator("#withdraw-button").click()
-        expect(page.locator(".messages")).to_contain_text("Đã huỷ ca bệnh. Số người tiếp xúc được loại: 2")
+        expect(page.locator(".messages")).to_contain_text("Số người tiếp xúc được đưa khỏi danh sách: 2")
         expect(page.locator("#case-withdrawn")).to_contain_text("RT-PCR khẳng định âm tính")
         assert page.locator("#trace-button").count() == 0
         page.screenshot(path=str(shots(tmp_path) / "cases-withdrawn.png"), full_page=True)
     finally:
         context.close()
-    assert Contact.objects.filter(status=Contact.Status.DISMISSED).count() == 2
+    assert Contact.objects.filter(status=Contact.Status.CASE_WITHDRAWN).count() == 2

@@ -59,13 +59,11 @@ def test_withdrawing_a_case_undoes_what_it_set_off_and_keeps_the_rest(outbreak, 
 
     case_a.refresh_from_db()
     assert case_a.status == Case.Status.WITHDRAWN and case_a.withdrawn_reason == REASON
-    # Contacts of A alone: dismissed with the reason; in quarantine: left for an official, and counted.
-    for name in ("Bình", "Dũng"):
-        contact = _contact(outbreak, name)
-        assert contact.status == Contact.Status.DISMISSED
-        assert case_a.number in contact.dismissed_reason and REASON in contact.dismissed_reason
+    # Contacts of A alone: off the lists by the system's hand; in quarantine: left for an official, and counted.
+    closed = [_contact(outbreak, name) for name in ("Bình", "Dũng")]
+    assert [contact.status for contact in closed] == [Contact.Status.CASE_WITHDRAWN] * 2
     assert _contact(outbreak, "Em").status == Contact.Status.QUARANTINED
-    assert outcome.contacts_dismissed == 2 and outcome.contacts_quarantined == 1
+    assert outcome.contacts_closed == 2 and outcome.contacts_quarantined == 1
     # Cường, an F1 of B too, stays a candidate of B, its evidence from A kept but no reason to call.
     cuong = _contact(outbreak, "Cường")
     assert cuong.status == Contact.Status.CANDIDATE and cuong.links.filter(case=case_a).exists()
@@ -82,7 +80,39 @@ def test_withdrawing_a_case_undoes_what_it_set_off_and_keeps_the_rest(outbreak, 
     ]
     assert f0 == 1 and f1 == counts_before["15187"][1] - 1 and f2 == counts_before["15187"][2] - 1
     entry = AuditLog.objects.get(action="cases.case.withdrawn")
-    assert entry.extra["reason"] == REASON and entry.extra["contacts_dismissed"] == 2
+    assert entry.extra["reason"] == REASON and sorted(entry.extra["contacts_closed"]) == sorted(c.pk for c in closed)
+    assert entry.extra["contacts_quarantined"] == 1
+
+
+def test_a_case_that_stands_meeting_them_later_lists_them_again_and_traces_on_through_them(
+    outbreak, kim_tan_official, tree
+):
+    """Bình, closed with case A, meets case C at the shop the next day: an F1 of C again, a candidate at C's level,
+    and the trace goes on through Bình to Dũng (an official's dismissal would end it there)."""
+    services.case_withdraw(actor=kim_tan_official, case=outbreak["a"], reason=REASON)
+    people = outbreak["people"]
+    day = timezone.localdate() - dt.timedelta(days=1)
+    shop = venue(tree["kim_tan"], "Quán Năm")
+    carrier = person(tree["kim_tan"], "Giang")
+    checkin(carrier, shop, local(day, 8))
+    checkin(people["Bình"], shop, local(day, 8, 30))
+    checkin(people["Dũng"], shop, local(day, 15))
+    checkin(people["Bình"], shop, local(day, 15, 10))
+    standing = case(kim_tan_official, carrier, days_ago=0, onset_days_ago=1)
+    traced = case_trace_checkins(case=standing, actor=kim_tan_official)
+    binh, dung = _contact(outbreak, "Bình"), _contact(outbreak, "Dũng")
+    assert (binh.status, binh.level) == (Contact.Status.CANDIDATE, 1)
+    assert binh.first_exposure_at == local(day, 8, 30)  # the new evidence's, not the withdrawn case's
+    assert (dung.status, dung.level) == (Contact.Status.CANDIDATE, 2) and traced.f2 >= 1
+    assert dung.links.filter(case=standing, via=binh).exists()
+    # Interview evidence reopens too.
+    services.case_withdraw(actor=kim_tan_official, case=standing, reason=REASON)
+    assert _contact(outbreak, "Bình").status == Contact.Status.CASE_WITHDRAWN
+    other = case(kim_tan_official, person(tree["kim_tan"], "Hà"))
+    services.contact_link_add(
+        person=people["Bình"], case=other, level=1, source="interview", setting="household", evidence_key="i:1"
+    )
+    assert _contact(outbreak, "Bình").status == Contact.Status.CANDIDATE
 
 
 def test_a_contact_of_two_cases_takes_its_level_from_the_one_left(tree, kim_tan_official):
@@ -101,7 +131,7 @@ def test_a_contact_of_two_cases_takes_its_level_from_the_one_left(tree, kim_tan_
 
     contact = Contact.objects.get(person=both)
     assert contact.level == 2 and contact.status == Contact.Status.CANDIDATE
-    assert outcome.contacts_relevelled == 1 and outcome.contacts_dismissed == 0
+    assert outcome.contacts_relevelled == 1 and outcome.contacts_closed == 0
 
 
 def test_the_persons_own_contact_closed_by_the_case_is_a_candidate_again(tree, kim_tan_official):
@@ -120,6 +150,55 @@ def test_the_persons_own_contact_closed_by_the_case_is_a_candidate_again(tree, k
     assert AuditLog.objects.filter(action="cases.contact.candidate", extra__reason="case_withdrawn").exists()
     # And the person may be entered again as a case, should a later test be positive.
     assert case(kim_tan_official, neighbour).status == Case.Status.UNDER_TREATMENT
+
+
+def test_the_persons_contact_stays_closed_when_they_had_a_real_case_before(tree, kim_tan_official):
+    kim_tan = tree["kim_tan"]
+    source, patient = person(kim_tan, "Nguồn"), person(kim_tan, "Bệnh Nhân")
+    services.contact_link_add(
+        person=patient,
+        case=case(kim_tan_official, source),
+        level=1,
+        source="interview",
+        setting="household",
+        evidence_key="i:1",
+    )
+    real = case(kim_tan_official, patient, days_ago=30, onset_days_ago=31)
+    services.case_status_set(actor=kim_tan_official, case=real, status=Case.Status.RECOVERED)
+    mistaken = case(kim_tan_official, patient)
+    services.case_withdraw(actor=kim_tan_official, case=mistaken, reason="Nhập nhầm")
+    assert Contact.objects.get(person=patient).status == Contact.Status.BECAME_CASE
+
+
+def test_a_withdrawn_case_cannot_be_named_as_a_source(tree, kim_tan_official, client):
+    mistaken = case(kim_tan_official, person(tree["kim_tan"], "Nhầm"))
+    services.case_withdraw(actor=kim_tan_official, case=mistaken, reason="Nhập nhầm")
+    client.force_login(kim_tan_official)
+    body = {
+        "person": person(tree["kim_tan"], "Mới").pk,
+        "sample_date": str(timezone.localdate()),
+        "test_type": "pcr",
+        "infected_by": mistaken.number,
+    }
+    answer = client.post("/api/v1/cases/", body, content_type="application/json")
+    assert answer.status_code == 400 and answer.json()["extra"]["reason"] == "withdrawn"
+    assert mistaken.number in answer.json()["message_vi"]
+
+
+def test_the_persons_card_is_computed_again_when_the_case_is_entered_and_withdrawn(
+    tree, kim_tan_official, django_capture_on_commit_callbacks
+):
+    from phongdich.healthcards.selectors import status_card_of
+
+    who = person(tree["kim_tan"], "Thẻ")
+    with django_capture_on_commit_callbacks(execute=True):
+        entered = case(kim_tan_official, who)
+    card = status_card_of(person=who)
+    assert card.colour == "red" and "active_case" in card.reasons
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_withdraw(actor=kim_tan_official, case=entered, reason=REASON)
+    card = status_card_of(person=who)
+    assert "active_case" not in card.reasons
 
 
 def test_a_withdrawn_case_is_not_traced_changed_or_given_contacts(outbreak, kim_tan_official):
@@ -200,9 +279,14 @@ def test_the_case_page_withdraws_with_a_reason_and_a_tick_and_then_says_so(outbr
     assert response.status_code == 200 and 'id="case-withdrawn"' in html and REASON in html
     assert 'id="trace-button"' not in html and 'id="interview"' not in html and url not in html
     assert "Đã huỷ" in html or "không phải ca bệnh" in html
-    # Tracing it from an old tab: refused in words, nothing traced.
+    # Forms sent from a tab opened before: refused in words on the page (the forms are gone from it), nothing done.
     response = client.post(f"/cases/{case_a.pk}/trace/", follow=True)
     assert "đã bị huỷ" in response.content.decode()
+    for action, body in (("edit", {"notes": "x"}), ("status", {"status": "recovered"}), ("interview", {})):
+        response = client.post(f"/cases/{case_a.pk}/{action}/", body, follow=True)
+        assert response.status_code == 200 and "đã bị huỷ" in response.content.decode(), action
+    case_a.refresh_from_db()
+    assert case_a.status == Case.Status.WITHDRAWN and case_a.notes == ""
 
 
 def test_another_communes_official_cannot_withdraw(outbreak, thach_lam_official, client):
@@ -226,7 +310,7 @@ def test_the_api_withdraws_and_refuses_plainly(outbreak, kim_tan_official, clien
     assert done.status_code == 200
     body = done.json()
     assert body["case"]["status"] == "withdrawn" and body["case"]["withdrawn_reason"] == REASON
-    assert body["contacts_dismissed"] == 2 and body["contacts_quarantined"] == 1
+    assert body["contacts_closed"] == 2 and body["contacts_quarantined"] == 1
     again = client.post(url, {"reason": REASON}, content_type="application/json")
     assert again.status_code == 409 and again.json()["code"] == "case_status_transition"
 

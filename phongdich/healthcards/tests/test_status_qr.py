@@ -108,8 +108,8 @@ def test_my_qr_page_shows_the_card_in_its_colour_with_initials(client, person):
     assert 'data-colour="red"' in page
     assert "<title>TTB</title>" in page  # the QR code's title: initials only
     # Why red, in both languages, and what to do when it is only for want of a record (walk-through, 2026-12-06).
-    assert "Chưa có dữ liệu tiêm chủng, khỏi bệnh hay xét nghiệm âm tính gần đây." in page
-    assert "No vaccination, recovery or recent negative test on record." in page
+    assert "Chưa đáp ứng điều kiện nào để có màu tốt hơn" in page
+    assert "No condition for a better colour is met yet" in page
     assert "hãy liên hệ trạm y tế xã, phường" in page
 
 

@@ -56,7 +56,7 @@ def test_a_positive_corrected_to_negative_withdraws_the_case_it_opened(
     case.refresh_from_db()
     assert case.status == Case.Status.WITHDRAWN and outcome.case_withdrawn == case.number
     assert sample.barcode in case.withdrawn_reason and "âm tính" in case.withdrawn_reason
-    assert Contact.objects.get(person=neighbour).status == Contact.Status.DISMISSED
+    assert Contact.objects.get(person=neighbour).status == Contact.Status.CASE_WITHDRAWN
     # Told again (twice in all), never with the result in the text.
     texts = list(Message.objects.filter(kind="test_result", person=person).values_list("text", flat=True))
     assert len(texts) == 2 and all("/testing/lookup/" in text for text in texts)
@@ -92,6 +92,26 @@ def test_a_case_the_person_already_had_is_left_alone(site, lab, person):
     assert Case.objects.get(person=person).status == Case.Status.UNDER_TREATMENT
 
 
+def test_a_later_positive_keeps_the_case_when_the_first_is_corrected(site, lab, person):
+    first = make_sample(site, person, collected_at=timezone.now() - dt.timedelta(days=2))
+    result_enter(actor=lab, barcode=first.barcode, outcome="positive", ct_value=20)
+    second = make_sample(site, person, collected_at=timezone.now() - dt.timedelta(days=1))
+    result_enter(actor=lab, barcode=second.barcode, outcome="positive", ct_value=25)
+    outcome = result_correct(actor=lab, barcode=first.barcode, outcome="negative", reason=REASON)
+    case = Case.objects.get(person=person)
+    assert case.status == Case.Status.UNDER_TREATMENT and case.origin == f"testing.sample:{second.pk}"
+    assert outcome.case_withdrawn == "" and outcome.case_kept_by == second.barcode
+
+
+def test_a_ct_only_correction_of_a_negative_keeps_its_certificate(site, lab, person, dcc_keys):
+    sample = make_sample(site, person, collected_at=timezone.now() - dt.timedelta(hours=5))
+    result_enter(actor=lab, barcode=sample.barcode, outcome="negative")
+    (certificate,) = certificates_for_citizen(person=person)
+    outcome = result_correct(actor=lab, barcode=sample.barcode, outcome="negative", ct_value="38", reason=REASON)
+    certificate.refresh_from_db()
+    assert outcome.certificates_revoked == 0 and certificate.revoked_at is None
+
+
 @pytest.mark.parametrize(
     ("values", "code"),
     [
@@ -100,6 +120,8 @@ def test_a_case_the_person_already_had_is_left_alone(site, lab, person):
         ({"outcome": "positive"}, "testing_invalid_result"),  # a positive RT-PCR needs its Ct
         ({"outcome": "positive", "ct_value": "60"}, "testing_ct_out_of_range"),
         ({"outcome": "maybe"}, "testing_invalid_result"),
+        ({"outcome": "positive", "ct_value": "1e30"}, "testing_ct_out_of_range"),  # a 500 once (quantize)
+        ({"outcome": "positive", "ct_value": Decimal("18.24")}, "testing_result_unchanged"),  # 18.2 as stored
     ],
 )
 def test_bad_corrections_are_refused_and_change_nothing(site, lab, person, values, code):
