@@ -107,12 +107,7 @@ def demo_extend(*, builder, log) -> None:
     # A case in Kim Tân with no known source: asymptomatic, window from the sample date.
     kim_tan_day = today - dt.timedelta(days=2)
     k_start, _k_end = _day_bounds(kim_tan_day)
-    kim_tan_visit = (
-        CheckIn.objects.filter(area_path=KIM_TAN_PATH, checked_in_at__gte=k_start, person__area_path=KIM_TAN_PATH)
-        .exclude(person_id__in=used)
-        .order_by("checked_in_at", "id")
-        .first()
-    )
+    kim_tan_visit = _first_kim_tan_visit(since=k_start, besides=used)
     cases = [first, second]
     if kim_tan_visit is not None:
         used.add(kim_tan_visit.person_id)
@@ -168,12 +163,7 @@ def demo_extend(*, builder, log) -> None:
     traced = _trace(cases, official, log)
 
     # A rapid test that RT-PCR did not confirm: the case entered, traced, then withdrawn (its page shows how).
-    mistaken_visit = (
-        CheckIn.objects.filter(area_path=KIM_TAN_PATH, checked_in_at__gte=k_start, person__area_path=KIM_TAN_PATH)
-        .exclude(person_id__in=used)
-        .order_by("checked_in_at", "id")
-        .first()
-    )
+    mistaken_visit = _first_kim_tan_visit(since=k_start, besides=used)
     mistaken_person = mistaken_visit.person if mistaken_visit is not None else None
     withdrawn = 0
     if mistaken_person is not None:
@@ -195,6 +185,16 @@ def demo_extend(*, builder, log) -> None:
     log(
         f"  cases: {len(cases) + (1 if recovered_person else 0)} cases, {withdrawn} withdrawn, 1 cluster at "
         f"{market.name}{traced}"
+    )
+
+
+def _first_kim_tan_visit(*, since, besides: set[int]):
+    """The first check-in in Kim Tân since `since` of a Kim Tân resident not in `besides` (None if there is none)."""
+    return (
+        CheckIn.objects.filter(area_path=KIM_TAN_PATH, checked_in_at__gte=since, person__area_path=KIM_TAN_PATH)
+        .exclude(person_id__in=besides)
+        .order_by("checked_in_at", "id")
+        .first()
     )
 
 

@@ -375,24 +375,26 @@ def _case_for_write(request, case_id) -> Case:
     return selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
 
 
-def _withdrawn_refusal(request, case: Case):
-    """For a form posted at a withdrawn case (from a page opened before it was withdrawn): its page again with the
-    reason, since the form that was sent is no longer on it; None for a case that stands."""
-    if case.status != Case.Status.WITHDRAWN:
-        return None
-    messages.error(request, _message_of(ApplicationError(errors.CASE_WITHDRAWN, extra={"case": case.number})))
-    return redirect("cases:detail", case_id=case.pk)
+def _standing_case_for_form(request, case_id) -> tuple[Case | None, object]:
+    """(case, None) for a form posted at a case of the official's area that stands; (None, the answer) otherwise:
+    the error page outside the area, or for a withdrawn case (the form came from a page opened before it was
+    withdrawn) its page again with the reason, since that form is no longer on it."""
+    try:
+        case = _case_for_write(request, case_id)
+    except ApplicationError as exc:
+        return None, _error(request, exc)
+    if case.status == Case.Status.WITHDRAWN:
+        messages.error(request, _message_of(ApplicationError(errors.CASE_WITHDRAWN, extra={"case": case.number})))
+        return None, redirect("cases:detail", case_id=case.pk)
+    return case, None
 
 
 @login_required
 @require_POST
 def case_edit(request, case_id: int):
     """Change the case's facts; its window is computed again (services.case_update)."""
-    try:
-        case = _case_for_write(request, case_id)
-    except ApplicationError as exc:
-        return _error(request, exc)
-    if (refused := _withdrawn_refusal(request, case)) is not None:
+    case, refused = _standing_case_for_form(request, case_id)
+    if refused is not None:
         return refused
     form = forms.CaseForm(request.POST, clusters=_visible_clusters(request.user))
     if form.is_valid():
@@ -413,11 +415,8 @@ def case_edit(request, case_id: int):
 @require_POST
 def case_status(request, case_id: int):
     """Record the case's outcome (recovered or died) and its date."""
-    try:
-        case = _case_for_write(request, case_id)
-    except ApplicationError as exc:
-        return _error(request, exc)
-    if (refused := _withdrawn_refusal(request, case)) is not None:
+    case, refused = _standing_case_for_form(request, case_id)
+    if refused is not None:
         return refused
     form = forms.CaseStatusForm(request.POST)
     if form.is_valid():
@@ -437,11 +436,8 @@ def case_status(request, case_id: int):
 @require_POST
 def case_withdraw(request, case_id: int):
     """Withdraw a case that is not one, with the reason (services.case_withdraw): what it set off is undone."""
-    try:
-        case = _case_for_write(request, case_id)
-    except ApplicationError as exc:
-        return _error(request, exc)
-    if (refused := _withdrawn_refusal(request, case)) is not None:
+    case, refused = _standing_case_for_form(request, case_id)
+    if refused is not None:
         return refused
     form = forms.CaseWithdrawForm(request.POST)
     if not form.is_valid():
@@ -506,11 +502,8 @@ def case_trace(request, case_id: int):
 @require_POST
 def case_interview(request, case_id: int):
     """Add a contact named in the case's interview: a person found in the area, or a new person."""
-    try:
-        case = _case_for_write(request, case_id)
-    except ApplicationError as exc:
-        return _error(request, exc)
-    if (refused := _withdrawn_refusal(request, case)) is not None:
+    case, refused = _standing_case_for_form(request, case_id)
+    if refused is not None:
         return refused
     viewer = request.user
     form = forms.InterviewForm(request.POST)
