@@ -218,7 +218,7 @@ def case_create(
             raise ApplicationError(errors.INVALID_CASE, vi="Không cấp được số ca bệnh.", en="No case number.")
         audit_record(actor=actor, action="cases.case.created", obj=case, area_path=case.area_path)
         _contact_became_case(actor=actor, case=case)
-        send_person_case_facts_changed(case.person_id)
+        send_person_case_facts_changed([case.person_id])
     return case
 
 
@@ -466,7 +466,7 @@ def case_status_set(*, actor, case: Case, status: str, on: dt.date | None = None
         audit_record(
             actor=actor, action=f"cases.case.{status}", obj=case, area_path=case.area_path, extra={"on": on.isoformat()}
         )
-        send_person_case_facts_changed(case.person_id)
+        send_person_case_facts_changed([case.person_id])
     return case
 
 
@@ -566,7 +566,7 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
                 area_path=case.area_path,
                 extra={"reason": "case_withdrawn", "case": case.number},
             )
-        send_person_case_facts_changed(case.person_id)
+        send_person_case_facts_changed([case.person_id])
     return WithdrawOutcome(
         case=case,
         contacts_closed=len(closed),
@@ -704,8 +704,10 @@ def _contact_status_apply(*, actor, contact: Contact, status: str, reason: str, 
     if status == Status.QUARANTINED:
         extra = {"start": contact.quarantine_start.isoformat(), "end": contact.quarantine_end.isoformat()}
     audit_record(actor=actor, action=f"cases.contact.{status}", obj=contact, area_path=contact.area_path, extra=extra)
-    if status in (Status.QUARANTINED, Status.RELEASED):
-        send_person_case_facts_changed(contact.person_id)
+
+
+# Moves that change what a person's status card reads (in_quarantine): the card is computed again after the commit.
+_CARD_MOVES = (Status.QUARANTINED, Status.RELEASED)
 
 
 def contact_status_set(
@@ -727,6 +729,8 @@ def contact_status_set(
         _contact_status_apply(
             actor=actor, contact=contact, status=status, reason=reason, quarantine_start=quarantine_start
         )
+        if status in _CARD_MOVES:
+            send_person_case_facts_changed([contact.person_id])
     return contact
 
 
@@ -783,6 +787,8 @@ def contacts_status_set(
                 skipped.append((contact, exc))
             else:
                 changed.append(contact)
+        if status in _CARD_MOVES:
+            send_person_case_facts_changed([contact.person_id for contact in changed])
     return ContactsStatusOutcome(changed=changed, skipped=skipped)
 
 

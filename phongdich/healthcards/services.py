@@ -1,5 +1,6 @@
 """Writes and computations of the health status card (docs/healthcards.md)."""
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,6 +16,8 @@ from .inputs import StatusInputs, status_inputs_gather
 from .models import StatusCard, StatusRuleSet
 from .rules import RuleSetError, rules_evaluate, rules_validate
 from .selectors import status_rule_set_in_force
+
+logger = logging.getLogger(__name__)
 
 # A card is re-issued at least daily (issue 3 item 5: "the personal QR code ... is re-issued daily"):
 # whatever the evidence, a colour is not vouched for longer than this after it was computed.
@@ -150,3 +153,23 @@ def status_qr_issue(*, person, now: datetime | None = None) -> tuple[str, Status
         CLAIM_INITIALS: person.initials[:6],
     }
     return personal_qr_issue(person=person, now=now, extra_claims=claims), card
+
+
+def status_cards_refresh(person_ids) -> int:
+    """Compute the cards of these persons again (those that exist); how many were. A card that cannot be computed
+    (no rule set in force; a provider failing) is logged and skipped: the change that asked for it is committed
+    already, and the card is computed again on demand (status_card_current)."""
+    from phongdich.people.models import Person
+
+    done = 0
+    for person in Person.objects.filter(pk__in=list(person_ids)):
+        try:
+            status_card_refresh(person=person)
+        except ApplicationError as exc:
+            logger.warning("status card of person %s not computed: %s", person.pk, exc)
+            continue
+        except Exception:
+            logger.exception("status card of person %s not computed", person.pk)
+            continue
+        done += 1
+    return done

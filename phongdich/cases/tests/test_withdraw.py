@@ -324,3 +324,22 @@ def test_a_withdrawn_case_leaves_its_clusters_graph_and_count(tree, kim_tan_offi
     graph = client.get(f"/api/v1/clusters/{cluster.pk}/graph/").json()
     assert [node["data"]["label"] for node in graph["nodes"]] == [kept.number] and graph["cases"] == 1
     assert cluster_list(viewer=kim_tan_official).get().cases_count == 1  # the clusters page's count
+
+
+def test_a_quarantine_of_many_computes_their_cards_again_in_the_background(
+    tree, kim_tan_official, django_capture_on_commit_callbacks
+):
+    from phongdich.healthcards.selectors import status_card_of
+
+    source = case(kim_tan_official, person(tree["kim_tan"], "Nguồn"))
+    household = [person(tree["kim_tan"], name) for name in ("Một", "Hai")]
+    for index, who in enumerate(household):
+        services.contact_link_add(
+            person=who, case=source, level=1, source="interview", setting="household", evidence_key=f"i:{index}"
+        )
+    contacts = list(Contact.objects.filter(person__in=household))
+    with django_capture_on_commit_callbacks(execute=True):  # the task runs eagerly in the tests
+        services.contacts_status_set(actor=kim_tan_official, contacts=contacts, status=Contact.Status.QUARANTINED)
+    for who in household:
+        card = status_card_of(person=who)
+        assert card.colour == "red" and card.reasons == ["in_quarantine"]
