@@ -34,7 +34,7 @@ INTERVIEW_SETTING_CHOICES = [
     (ContactLink.Setting.OTHER, _("Other")),
 ]
 WORKLIST_STATUS_CHOICES = [
-    ("open", _("To handle (not dismissed or released)")),
+    ("open", _("To handle (candidates, confirmed, in quarantine)")),
     ("all", _("All")),
     (Contact.Status.CANDIDATE, _("Candidate")),
     (Contact.Status.CONFIRMED, _("Confirmed")),
@@ -42,6 +42,8 @@ WORKLIST_STATUS_CHOICES = [
     ("quarantine_over", _("Quarantine over: to release")),
     (Contact.Status.DISMISSED, _("Dismissed")),
     (Contact.Status.RELEASED, _("Released")),
+    (Contact.Status.BECAME_CASE, _("Became a case (F0)")),
+    (Contact.Status.CASE_WITHDRAWN, _("Case withdrawn")),
 ]
 LEVEL_CHOICES = [("", _("F1 and F2")), ("1", "F1"), ("2", "F2")]
 

@@ -151,7 +151,8 @@ def case_get(*, viewer, case_id, ip: str | None = None) -> Case:
 
 def case_find_for_source(*, viewer, value) -> Case | None:
     """A source case (infected_by) named by its number or id, within the viewer's area; None for empty input;
-    case_source_invalid when there is no such case there, or when it was withdrawn."""
+    case_source_invalid when there is no such case there (a withdrawn one is refused as a new source by
+    services.case_source_check: a case already naming it keeps it)."""
     value = str(value or "").strip()
     if not value:
         return None
@@ -161,8 +162,6 @@ def case_find_for_source(*, viewer, value) -> Case | None:
         case = cases.filter(pk=case_id).first()
     if case is None:
         raise errors.case_source_invalid("not_found", value[:40])
-    if case.status == Case.Status.WITHDRAWN:  # it was no case: it infected nobody
-        raise errors.case_source_invalid("withdrawn", case.number)
     return case
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, Min, OuterRef, Subquery
+from django.db.models import Exists, F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from phongdich.core.audit import audit_record
@@ -176,8 +176,7 @@ def case_create(
         source_exposure_date=source_exposure_date,
         isolated_at=isolated_at,
     )
-    if infected_by is not None and infected_by.person_id == person.pk:
-        raise errors.case_source_invalid("itself")
+    case_source_check(case=None, person=person, source=infected_by)
     start, end = case_window(
         rule=rule,
         sample_date=sample_date,
@@ -332,11 +331,29 @@ def contact_link_add(
         )
         if created and contact.status == Contact.Status.CASE_WITHDRAWN:
             # A contact of withdrawn cases only, met by a case that stands: a candidate again, as this evidence has it.
-            contact.status, contact.status_changed_at = Contact.Status.CANDIDATE, timezone.now()
+            contact.status, contact.status_changed_at, contact.status_changed_by = (
+                Contact.Status.CANDIDATE,
+                timezone.now(),
+                None,  # the system's move, not the withdrawing official's
+            )
             contact.level, contact.first_exposure_at = level, exposure_start
             contact.last_exposure_at = exposure_end or exposure_start
             contact.save(
-                update_fields=["status", "status_changed_at", "level", "first_exposure_at", "last_exposure_at"]
+                update_fields=[
+                    "status",
+                    "status_changed_at",
+                    "status_changed_by",
+                    "level",
+                    "first_exposure_at",
+                    "last_exposure_at",
+                ]
+            )
+            audit_record(
+                actor=actor,
+                action="cases.contact.candidate",
+                obj=contact,
+                area_path=person.area_path,
+                extra={"reason": "met_again", "case": case.number},
             )
             contacts_of_cases_close([person.pk], now=timezone.now())
         elif created:
@@ -374,11 +391,15 @@ _WINDOW_FIELDS = {"sample_date", "test_type", "onset_date", "source_exposure_dat
 
 
 def case_source_check(*, case: Case | None, person, source: Case | None) -> None:
-    """Refuse a source case that is the case itself, the same person, or one of its own descendants (a loop)."""
+    """Refuse a source case that is the case itself, the same person, one of its own descendants (a loop), or a
+    withdrawn case newly named (it infected nobody; a case that named it before keeps it, so that editing its other
+    fields does not ask the official to clear a field they did not touch)."""
     if source is None:
         return
     if source.person_id == person.pk or (case is not None and source.pk == case.pk):
         raise errors.case_source_invalid("itself")
+    if source.status == Case.Status.WITHDRAWN and (case is None or source.pk != case.infected_by_id):
+        raise errors.case_source_invalid("withdrawn", source.number)
     if case is None:
         return
     seen, current = set(), source
@@ -515,12 +536,14 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
 
         # Its contacts locked first, by person: the order every trace's upsert locks them in, so that a trace of
         # another case meeting the same people waits instead of deadlocking.
-        ids = list(
+        # The person's own contact too, in the same ordered query: locked apart, it was taken out of that order.
+        locked = list(
             Contact.objects.select_for_update(no_key=True)
-            .filter(pk__in=ContactLink.objects.filter(case=case).values("contact_id"))
+            .filter(Q(pk__in=ContactLink.objects.filter(case=case).values("contact_id")) | Q(person_id=case.person_id))
             .order_by("person_id")
-            .values_list("pk", flat=True)
+            .values_list("pk", "person_id")
         )
+        ids = [pk for pk, person_id in locked if person_id != case.person_id]
         standing = ContactLink.objects.filter(contact_id=OuterRef("pk")).exclude(case__status=Case.Status.WITHDRAWN)
         affected = Contact.objects.filter(pk__in=ids)
         alone = affected.exclude(Exists(standing))
@@ -549,8 +572,7 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
             },
         )
         own = (
-            Contact.objects.select_for_update(no_key=True)
-            .filter(person_id=case.person_id, status=Contact.Status.BECAME_CASE)
+            Contact.objects.filter(person_id=case.person_id, status=Contact.Status.BECAME_CASE)  # locked above
             .exclude(person__cases__status__in=[Case.Status.UNDER_TREATMENT, Case.Status.RECOVERED, Case.Status.DIED])
             .annotate(linked=Exists(standing))
             .first()
@@ -579,10 +601,20 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
 def case_withdraw_by_origin(*, actor, origin: str, reason: str) -> Case | None:
     """Withdraw the case under treatment that `origin` opened (Case.origin, e.g. a positive result since corrected);
     None when there is none (the person was already a case, or the case has an outcome by now)."""
-    case = Case.objects.filter(origin=origin, status=Case.Status.UNDER_TREATMENT).first() if origin else None
+    case = case_opened_by(origin)
     if case is None:
         return None
     return case_withdraw(actor=actor, case=case, reason=reason).case
+
+
+def case_opened_by(origin: str) -> Case | None:
+    """The case under treatment that `origin` opened (Case.origin), or None."""
+    return Case.objects.filter(origin=origin, status=Case.Status.UNDER_TREATMENT).first() if origin else None
+
+
+def cases_opened_by(origins: list[str]) -> set[str]:
+    """Which of `origins` opened a case, whatever its status now."""
+    return set(Case.objects.filter(origin__in=origins).values_list("origin", flat=True)) if origins else set()
 
 
 def case_origin_move(*, origin: str, to: str) -> str:

@@ -820,7 +820,8 @@ ON CONFLICT (person_id) DO UPDATE SET
     last_exposure_at = CASE WHEN c.status = '{_REOPENED}' THEN excluded.last_exposure_at
         ELSE GREATEST(c.last_exposure_at, excluded.last_exposure_at) END,
     status = CASE WHEN c.status = '{_REOPENED}' THEN '{Contact.Status.CANDIDATE.value}' ELSE c.status END,
-    status_changed_at = CASE WHEN c.status = '{_REOPENED}' THEN %(now)s ELSE c.status_changed_at END
+    status_changed_at = CASE WHEN c.status = '{_REOPENED}' THEN %(now)s ELSE c.status_changed_at END,
+    status_changed_by_id = CASE WHEN c.status = '{_REOPENED}' THEN NULL ELSE c.status_changed_by_id END
 WHERE c.level > excluded.level OR c.first_exposure_at IS NULL OR c.first_exposure_at > excluded.first_exposure_at
     OR c.last_exposure_at IS NULL OR c.last_exposure_at < excluded.last_exposure_at OR c.status = '{_REOPENED}'
 RETURNING person_id, id
@@ -993,6 +994,7 @@ def _evidence_write_sqlite(
             f" first_exposure_at = CASE WHEN {reopened} THEN %s ELSE MIN(COALESCE(first_exposure_at, %s), %s) END,"
             f" last_exposure_at = CASE WHEN {reopened} THEN %s ELSE MAX(COALESCE(last_exposure_at, %s), %s) END,"
             f" status_changed_at = CASE WHEN {reopened} THEN %s ELSE status_changed_at END,"
+            f" status_changed_by_id = CASE WHEN {reopened} THEN NULL ELSE status_changed_by_id END,"
             f" status = CASE WHEN {reopened} THEN '{Contact.Status.CANDIDATE.value}' ELSE status END"
             f" WHERE id = %s AND (level > %s OR first_exposure_at IS NULL OR first_exposure_at > %s"
             f" OR last_exposure_at IS NULL OR last_exposure_at < %s OR {reopened})",

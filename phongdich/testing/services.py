@@ -795,7 +795,7 @@ class CorrectionOutcome:
     case_opened: str = ""  # the number of the case a result corrected to positive opened
     case_withdrawn: str = ""  # the number of the case the corrected positive had opened, now withdrawn
     certificates_revoked: int = 0  # test certificates of a negative corrected to positive or invalid
-    case_kept_by: str = ""  # the barcode of a later positive of the person that keeps the case open
+    case_kept_by: str = ""  # the barcode of another positive, entered while the case was open, that keeps it
 
 
 @transaction.atomic
@@ -805,8 +805,8 @@ def result_correct(*, actor, barcode: str, outcome: str, reason: str, ct_value=N
     (ResultCorrection) and audited as `testing.result.corrected`. Consequences, in the same transaction:
 
     - from positive: the case that result opened, if still under treatment, is withdrawn with the reason
-      (cases.services.case_withdraw_by_origin: its contacts closed, its notices unpublished), unless a later
-      positive result of the person keeps it (it is then the case's origin);
+      (cases.services.case_withdraw_by_origin: its contacts closed, its notices unpublished), unless another
+      positive of the person entered while the case was open keeps it (it is then the case's origin);
     - to positive: a case is opened, as for a result entered positive;
     - from negative: the test certificates issued from it are revoked;
     - the person is told again that a result can be looked up (the SMS never gives the result) and their status
@@ -814,7 +814,7 @@ def result_correct(*, actor, barcode: str, outcome: str, reason: str, ct_value=N
 
     A pool's own result is not corrected as a whole (POOL_RESULT_NOT_CORRECTABLE): correct its samples' results.
     """
-    from phongdich.cases.services import case_origin_move, case_withdraw_by_origin
+    from phongdich.cases.services import case_opened_by, case_origin_move, case_withdraw_by_origin
     from phongdich.certificates.services import certificates_revoke_for_source
 
     require_role(actor, *LAB_ROLES)
@@ -857,21 +857,14 @@ def result_correct(*, actor, barcode: str, outcome: str, reason: str, ct_value=N
     revoked = 0
     kept_by = ""
     if was == positive and outcome != positive:
-        # A later positive of the same person (entered while the case was open, so it opened none) still makes a
-        # case: the case stays, opened now by that result, and the investigator checks its dates.
-        later = (
-            TestResult.objects.filter(
-                sample__person_id=sample.person_id, outcome=positive, sample__collected_at__gte=sample.collected_at
-            )
-            .exclude(sample=sample)
-            .select_related("sample")
-            .order_by("sample__collected_at", "pk")
-            .first()
-        )
-        if later is not None:
-            kept_by = later.sample.barcode
-            case_origin_move(origin=sample_origin(sample), to=sample_origin(later.sample))
-        else:
+        open_case = case_opened_by(sample_origin(sample))
+        support = _positives_held_by(open_case, besides=sample) if open_case is not None else None
+        if support is not None:
+            # A positive of the person entered while the case was open (so it opened none) still makes a case: the
+            # case stays, opened now by that result, and the investigator checks its dates.
+            kept_by = support.sample.barcode
+            case_origin_move(origin=sample_origin(sample), to=sample_origin(support.sample))
+        elif open_case is not None:
             case = case_withdraw_by_origin(
                 actor=actor,
                 origin=sample_origin(sample),
@@ -910,6 +903,23 @@ def result_correct(*, actor, barcode: str, outcome: str, reason: str, ct_value=N
         certificates_revoked=revoked,
         case_kept_by=kept_by,
     )
+
+
+def _positives_held_by(case, *, besides: Sample) -> TestResult | None:
+    """The earliest-sampled positive of the case's person, other than `besides`, entered while `case` was open and
+    so opening no case of its own: a result that still supports the case."""
+    from phongdich.cases.services import cases_opened_by
+
+    found = list(
+        TestResult.objects.filter(
+            sample__person_id=case.person_id, outcome=TestResult.Outcome.POSITIVE, entered_at__gte=case.created_at
+        )
+        .exclude(sample=besides)
+        .select_related("sample")
+        .order_by("sample__collected_at", "pk")
+    )
+    origins = cases_opened_by([sample_origin(result.sample) for result in found])
+    return next((result for result in found if sample_origin(result.sample) not in origins), None)
 
 
 def _outcome_vi(outcome: str) -> str:

@@ -448,7 +448,8 @@ def result_correct(request):
                 text += " " + _("The case it had opened, %(case)s, is withdrawn.") % {"case": outcome.case_withdrawn}
             if outcome.case_kept_by:
                 text += " " + _(
-                    "The case stays open: the later positive result %(barcode)s still supports it; check its dates."
+                    "The case stays open: the positive result %(barcode)s, entered while it was open, still "
+                    "supports it; check its dates."
                 ) % {"barcode": outcome.case_kept_by}
             if outcome.case_opened:
                 text += " " + _("Case %(case)s was opened.") % {"case": outcome.case_opened}

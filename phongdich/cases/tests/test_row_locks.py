@@ -114,3 +114,49 @@ def test_a_case_infected_by_one_being_traced_is_entered_without_waiting_for_the_
         trace.close()
         with connection.cursor() as cursor:
             cursor.execute("RESET lock_timeout")
+
+
+def test_a_withdrawal_waits_for_a_trace_holding_the_persons_own_contact_instead_of_deadlocking(transactional_db):
+    """Case A's person P was a contact of another case (now `became_case`); X met A. A trace of a third case meeting
+    P and X locks P, then X; the withdrawal of A must take P's own contact in that same order, not after X's."""
+    ensure_rules()
+    tree = make_tree()
+    actor = official(tree["kim_tan"], "yte_kimtan")
+    own_person = person(tree["kim_tan"], "P")
+    link(own_person, case(actor, person(tree["kim_tan"], "Nguồn")))
+    withdrawn = case(actor, own_person)
+    met = person(tree["kim_tan"], "X")
+    link(met, withdrawn)
+    assert own_person.pk < met.pk and Contact.objects.get(person=own_person).status == "became_case"
+
+    trace = _raw_connection()
+    trace.execute("SET deadlock_timeout = '100ms'")
+    lock = f"SELECT 1 FROM {Contact._meta.db_table} WHERE person_id = %s FOR NO KEY UPDATE"
+    trace.execute(lock, [own_person.pk])
+    outcome, failure = {}, []
+
+    def withdraw():
+        try:
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                outcome["pid"] = cursor.fetchone()[0]
+            outcome["done"] = services.case_withdraw(actor=actor, case=withdrawn, reason="Nhập nhầm")
+        except Exception as exc:  # noqa: BLE001 (reported by the assertion below)
+            failure.append(exc)
+        finally:
+            connections.close_all()
+
+    withdrawer = threading.Thread(target=withdraw)
+    withdrawer.start()
+    deadline = time.monotonic() + 10
+    while "pid" not in outcome and time.monotonic() < deadline:
+        time.sleep(0.01)
+    while not _waiting_for_a_lock(outcome["pid"]) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _waiting_for_a_lock(outcome["pid"]), "the withdrawal should wait for P's contact"
+    trace.execute(lock, [met.pk])  # the trace goes on to X: a withdrawal that had locked X first would deadlock
+    trace.commit()
+    trace.close()
+    withdrawer.join(timeout=20)
+
+    assert failure == [] and outcome["done"].contacts_closed == 1

@@ -101,7 +101,7 @@ def test_a_case_that_stands_meeting_them_later_lists_them_again_and_traces_on_th
     standing = case(kim_tan_official, carrier, days_ago=0, onset_days_ago=1)
     traced = case_trace_checkins(case=standing, actor=kim_tan_official)
     binh, dung = _contact(outbreak, "Bình"), _contact(outbreak, "Dũng")
-    assert (binh.status, binh.level) == (Contact.Status.CANDIDATE, 1)
+    assert (binh.status, binh.level, binh.status_changed_by) == (Contact.Status.CANDIDATE, 1, None)
     assert binh.first_exposure_at == local(day, 8, 30)  # the new evidence's, not the withdrawn case's
     assert (dung.status, dung.level) == (Contact.Status.CANDIDATE, 2) and traced.f2 >= 1
     assert dung.links.filter(case=standing, via=binh).exists()
@@ -183,6 +183,40 @@ def test_a_withdrawn_case_cannot_be_named_as_a_source(tree, kim_tan_official, cl
     answer = client.post("/api/v1/cases/", body, content_type="application/json")
     assert answer.status_code == 400 and answer.json()["extra"]["reason"] == "withdrawn"
     assert mistaken.number in answer.json()["message_vi"]
+
+
+def test_a_case_that_named_a_source_since_withdrawn_is_still_edited(tree, kim_tan_official, client):
+    source = case(kim_tan_official, person(tree["kim_tan"], "Nguồn"))
+    infected = case(kim_tan_official, person(tree["kim_tan"], "Lây"), infected_by=source)
+    services.case_withdraw(actor=kim_tan_official, case=source, reason="Nhập nhầm")
+    client.force_login(kim_tan_official)
+    answer = client.patch(
+        f"/api/v1/cases/{infected.pk}/", {"notes": "Gọi lại", "infected_by": source.number}, "application/json"
+    )
+    assert answer.status_code == 200, answer.json()
+    infected.refresh_from_db()
+    assert infected.notes == "Gọi lại" and infected.infected_by_id == source.pk
+    other = case(kim_tan_official, person(tree["kim_tan"], "Khác"))
+    refused = client.patch(f"/api/v1/cases/{other.pk}/", {"infected_by": source.number}, "application/json")
+    assert refused.status_code == 400 and refused.json()["extra"]["reason"] == "withdrawn"
+
+
+def test_a_reopened_contact_is_the_systems_move_and_audited(outbreak, kim_tan_official, tree):
+    services.case_withdraw(actor=kim_tan_official, case=outbreak["a"], reason=REASON)
+    binh = _contact(outbreak, "Bình")
+    assert binh.status_changed_by == kim_tan_official
+    services.contact_link_add(
+        person=outbreak["people"]["Bình"],
+        case=outbreak["b"],
+        level=1,
+        source="interview",
+        setting="household",
+        evidence_key="i:9",
+        actor=kim_tan_official,
+    )
+    binh.refresh_from_db()
+    assert binh.status == Contact.Status.CANDIDATE and binh.status_changed_by is None
+    assert AuditLog.objects.filter(action="cases.contact.candidate", extra__reason="met_again").exists()
 
 
 def test_the_persons_card_is_computed_again_when_the_case_is_entered_and_withdrawn(

@@ -103,6 +103,28 @@ def test_a_later_positive_keeps_the_case_when_the_first_is_corrected(site, lab, 
     assert outcome.case_withdrawn == "" and outcome.case_kept_by == second.barcode
 
 
+def test_an_earlier_sample_resulted_late_keeps_the_case_too(site, lab, person):
+    """R0 sampled first but resulted after R1 (a slow lab): it opened no case, the case R1 opened was open."""
+    early = make_sample(site, person, collected_at=timezone.now() - dt.timedelta(days=3))
+    late = make_sample(site, person, collected_at=timezone.now() - dt.timedelta(days=2))
+    result_enter(actor=lab, barcode=late.barcode, outcome="positive", ct_value=25)
+    result_enter(actor=lab, barcode=early.barcode, outcome="positive", ct_value=22)
+    outcome = result_correct(actor=lab, barcode=late.barcode, outcome="negative", reason=REASON)
+    case = Case.objects.get(person=person)
+    assert case.status == Case.Status.UNDER_TREATMENT and outcome.case_kept_by == early.barcode
+
+
+def test_no_case_kept_is_claimed_when_the_result_had_opened_none_still_open(site, lab, person):
+    first = make_sample(site, person, collected_at=timezone.now() - dt.timedelta(days=40))
+    result_enter(actor=lab, barcode=first.barcode, outcome="positive", ct_value=20)
+    Case.objects.filter(person=person).update(status=Case.Status.RECOVERED)
+    second = make_sample(site, person, collected_at=timezone.now() - dt.timedelta(days=1))
+    result_enter(actor=lab, barcode=second.barcode, outcome="positive", ct_value=24)  # a new case (reinfection)
+    outcome = result_correct(actor=lab, barcode=first.barcode, outcome="negative", reason=REASON)
+    assert outcome.case_kept_by == "" and outcome.case_withdrawn == ""
+    assert Case.objects.filter(person=person, status=Case.Status.UNDER_TREATMENT).count() == 1
+
+
 def test_a_ct_only_correction_of_a_negative_keeps_its_certificate(site, lab, person, dcc_keys):
     sample = make_sample(site, person, collected_at=timezone.now() - dt.timedelta(hours=5))
     result_enter(actor=lab, barcode=sample.barcode, outcome="negative")
