@@ -147,7 +147,7 @@ class Case(models.Model):
     traced_at = models.DateTimeField(null=True, blank=True, verbose_name=_("traced from check-ins at"))
     notes = models.TextField(blank=True, verbose_name=_("notes"))
     # What opened the case when another app did, as that app names it ("testing.sample:<id>"): so that a corrected
-    # result withdraws the case it opened (services.case_withdraw_by_origin). Empty for a case entered by hand.
+    # result withdraws the case it opened (services.case_opened_by). Empty for a case entered by hand.
     origin = models.CharField(max_length=100, blank=True, verbose_name=_("opened by"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     created_by = models.ForeignKey(

@@ -805,14 +805,16 @@ def exposure_matches_for_person(*, person, now: dt.datetime | None = None) -> li
     checkins = list(
         CheckIn.objects.filter(person_id=person.pk)
         .filter(Q(checked_in_at__gte=since - max_stay()) | Q(checked_out_at__gte=since))
-        .select_related("venue__venue_type")
+        .select_related("venue")
     )
     if not checkins:
         return []
     by_venue = defaultdict(list)
     for checkin in checkins:
         by_venue[checkin.venue_id].append(checkin)
-    notices = exposure_notices_public(now=now).filter(venue_id__in=list(by_venue))
+    notices = list(exposure_notices_public(now=now).filter(venue_id__in=list(by_venue)))
+    if not notices:
+        return []
     buffers = open_checkin_buffers()
     matches = []
     for notice in notices:

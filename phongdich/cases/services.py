@@ -221,6 +221,16 @@ def case_create(
     return case
 
 
+def _contact_system_move(
+    *, actor, contact: Contact, status: str, changed_by, area_path: str, extra: dict, also: tuple[str, ...] = ()
+) -> None:
+    """A status the system gives a contact (became a case, closed or reopened with a withdrawn case), saved with the
+    fields in `also` the caller set, and audited as `cases.contact.<status>`."""
+    contact.status, contact.status_changed_at, contact.status_changed_by = status, timezone.now(), changed_by
+    contact.save(update_fields=["status", "status_changed_at", "status_changed_by", *also])
+    audit_record(actor=actor, action=f"cases.contact.{status}", obj=contact, area_path=area_path, extra=extra)
+
+
 def _contact_became_case(*, actor, case: Case) -> None:
     """The new case's person, if an open contact (candidate, confirmed, in quarantine), is one no longer: off the
     work lists and the F1/F2 counts, still shown with the evidence on the cases that found them."""
@@ -231,17 +241,13 @@ def _contact_became_case(*, actor, case: Case) -> None:
     )
     if contact is None:
         return
-    before = contact.status
-    contact.status = Contact.Status.BECAME_CASE
-    contact.status_changed_at = timezone.now()
-    contact.status_changed_by = actor if getattr(actor, "is_authenticated", False) else None
-    contact.save(update_fields=["status", "status_changed_at", "status_changed_by"])
-    audit_record(
+    _contact_system_move(
         actor=actor,
-        action="cases.contact.became_case",
-        obj=contact,
+        contact=contact,
+        status=Contact.Status.BECAME_CASE,
+        changed_by=actor if getattr(actor, "is_authenticated", False) else None,
         area_path=case.area_path,
-        extra={"from": before, "case": case.number},
+        extra={"from": contact.status, "case": case.number},
     )
 
 
@@ -330,32 +336,20 @@ def contact_link_add(
             },
         )
         if created and contact.status == Contact.Status.CASE_WITHDRAWN:
-            # A contact of withdrawn cases only, met by a case that stands: a candidate again, as this evidence has it.
-            contact.status, contact.status_changed_at, contact.status_changed_by = (
-                Contact.Status.CANDIDATE,
-                timezone.now(),
-                None,  # the system's move, not the withdrawing official's
-            )
+            # A contact of withdrawn cases only, met by a case that stands: a candidate again, as this evidence has it
+            # (or a case already, if the person is under treatment now), by the system's hand, not the withdrawer's.
+            under_treatment = Case.objects.filter(person_id=person.pk, status=Case.Status.UNDER_TREATMENT).exists()
             contact.level, contact.first_exposure_at = level, exposure_start
             contact.last_exposure_at = exposure_end or exposure_start
-            contact.save(
-                update_fields=[
-                    "status",
-                    "status_changed_at",
-                    "status_changed_by",
-                    "level",
-                    "first_exposure_at",
-                    "last_exposure_at",
-                ]
-            )
-            audit_record(
+            _contact_system_move(
                 actor=actor,
-                action="cases.contact.candidate",
-                obj=contact,
+                contact=contact,
+                status=Contact.Status.BECAME_CASE if under_treatment else Contact.Status.CANDIDATE,
+                changed_by=None,
                 area_path=person.area_path,
                 extra={"reason": "met_again", "case": case.number},
+                also=("level", "first_exposure_at", "last_exposure_at"),
             )
-            contacts_of_cases_close([person.pk], now=timezone.now())
         elif created:
             changed = []
             if level < contact.level:
@@ -578,13 +572,11 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
             .first()
         )
         if own is not None:
-            own.status = Contact.Status.CANDIDATE if own.linked else withdrawn
-            own.status_changed_at, own.status_changed_by = now, by
-            own.save(update_fields=["status", "status_changed_at", "status_changed_by"])
-            audit_record(
+            _contact_system_move(
                 actor=actor,
-                action=f"cases.contact.{own.status}",
-                obj=own,
+                contact=own,
+                status=Contact.Status.CANDIDATE if own.linked else withdrawn,
+                changed_by=by,
                 area_path=case.area_path,
                 extra={"reason": "case_withdrawn", "case": case.number},
             )
@@ -598,15 +590,6 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
     )
 
 
-def case_withdraw_by_origin(*, actor, origin: str, reason: str) -> Case | None:
-    """Withdraw the case under treatment that `origin` opened (Case.origin, e.g. a positive result since corrected);
-    None when there is none (the person was already a case, or the case has an outcome by now)."""
-    case = case_opened_by(origin)
-    if case is None:
-        return None
-    return case_withdraw(actor=actor, case=case, reason=reason).case
-
-
 def case_opened_by(origin: str) -> Case | None:
     """The case under treatment that `origin` opened (Case.origin), or None."""
     return Case.objects.filter(origin=origin, status=Case.Status.UNDER_TREATMENT).first() if origin else None
@@ -617,15 +600,9 @@ def cases_opened_by(origins: list[str]) -> set[str]:
     return set(Case.objects.filter(origin__in=origins).values_list("origin", flat=True)) if origins else set()
 
 
-def case_origin_move(*, origin: str, to: str) -> str:
-    """The case under treatment that `origin` opened is now held up by `to` (its first result was corrected, a later
-    one stands): its number, or "" when there is none."""
-    case = Case.objects.select_for_update().filter(origin=origin, status=Case.Status.UNDER_TREATMENT).first()
-    if case is None:
-        return ""
-    case.origin = to[:100]
-    case.save(update_fields=["origin"])
-    return case.number
+def case_origin_move(*, case: Case, to: str) -> None:
+    """`case`, opened by a result since corrected, is now held up by the result `to` names (Case.origin)."""
+    Case.objects.filter(pk=case.pk, status=Case.Status.UNDER_TREATMENT).update(origin=to[:100])
 
 
 def case_refuse_if_withdrawn(case: Case, *, lock: bool = False) -> None:

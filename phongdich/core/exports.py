@@ -67,12 +67,13 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]]) 
     for title, header, rows in sheets:
         sheet = workbook.create_sheet(title=title[:31])
         sheet.append([safe_cell(h) for h in header])
-        for row in rows:
+        # Rows counted here: sheet.max_row scans every cell written so far (quadratic: 8,000 rows took 15 s).
+        for row_number, row in enumerate(rows, start=2):
             values = [safe_cell(v) for v in row]
             sheet.append(values)
-            for cell, value in zip(sheet[sheet.max_row], values, strict=False):
+            for column, value in enumerate(values, start=1):
                 if number_format := date_number_format(value):
-                    cell.number_format = number_format
+                    sheet.cell(row=row_number, column=column).number_format = number_format
         for index, name in enumerate(header, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(str(name)) + 4))
         sheet.freeze_panes = "A2"

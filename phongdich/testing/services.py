@@ -197,7 +197,7 @@ def _id_fields(id_number: str) -> dict:
         return {"citizen_id": text}
     if text.isdigit() and len(text) == 9:
         return {"old_id_number": text}
-    if text.isdigit() or not (6 <= len(text) <= 20) or not text.isalnum() or not text.isascii():
+    if text.isdigit() or not (6 <= len(text) <= 20) or not text.isalnum():
         raise ApplicationError(errors.INVALID_ID_NUMBER, extra={"field": "id_number"})
     return {"passport_number": text.upper()}
 
@@ -805,7 +805,7 @@ def result_correct(*, actor, barcode: str, outcome: str, reason: str, ct_value=N
     (ResultCorrection) and audited as `testing.result.corrected`. Consequences, in the same transaction:
 
     - from positive: the case that result opened, if still under treatment, is withdrawn with the reason
-      (cases.services.case_withdraw_by_origin: its contacts closed, its notices unpublished), unless another
+      (cases.services.case_withdraw: its contacts closed, its notices unpublished), unless another
       positive of the person entered while the case was open keeps it (it is then the case's origin);
     - to positive: a case is opened, as for a result entered positive;
     - from negative: the test certificates issued from it are revoked;
@@ -814,7 +814,7 @@ def result_correct(*, actor, barcode: str, outcome: str, reason: str, ct_value=N
 
     A pool's own result is not corrected as a whole (POOL_RESULT_NOT_CORRECTABLE): correct its samples' results.
     """
-    from phongdich.cases.services import case_opened_by, case_origin_move, case_withdraw_by_origin
+    from phongdich.cases.services import case_opened_by, case_origin_move, case_withdraw
     from phongdich.certificates.services import certificates_revoke_for_source
 
     require_role(actor, *LAB_ROLES)
@@ -863,15 +863,14 @@ def result_correct(*, actor, barcode: str, outcome: str, reason: str, ct_value=N
             # A positive of the person entered while the case was open (so it opened none) still makes a case: the
             # case stays, opened now by that result, and the investigator checks its dates.
             kept_by = support.sample.barcode
-            case_origin_move(origin=sample_origin(sample), to=sample_origin(support.sample))
+            case_origin_move(case=open_case, to=sample_origin(support.sample))
         elif open_case is not None:
-            case = case_withdraw_by_origin(
+            withdrawn = case_withdraw(
                 actor=actor,
-                origin=sample_origin(sample),
+                case=open_case,
                 reason=f"Kết quả xét nghiệm {sample.barcode} được sửa từ dương tính thành {_outcome_vi(outcome)}: "
                 f"{reason}",
-            )
-            withdrawn = case.number if case is not None else ""
+            ).case.number
     if outcome == positive and was != positive:
         opened = _case_for_positive(actor=actor, sample=Sample.objects.select_related("person").get(pk=sample.pk))
     if was == negative and outcome != negative:

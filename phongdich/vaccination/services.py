@@ -805,16 +805,9 @@ def _close_registrations(*, person, registration, dose: Dose, actor, now) -> Non
 
 def _refresh_card(person_id: int) -> None:
     """The status card follows the doses (healthcards); a province without a rule set is not our failure."""
-    from phongdich.healthcards.services import status_card_refresh
-    from phongdich.people.models import Person
+    from phongdich.healthcards.services import status_cards_refresh
 
-    person = Person.objects.filter(pk=person_id).first()
-    if person is None:
-        return
-    try:
-        status_card_refresh(person=person)
-    except ApplicationError:
-        pass
+    status_cards_refresh([person_id])
 
 
 # --- reactions ------------------------------------------------------------------------------------------------
