@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from phongdich.core.audit import audit_record
+from phongdich.core.queue import enqueue, enqueue_on_commit
 
 from .models import Case, TracingRun
 from .tracing import case_trace_checkins
@@ -27,7 +28,7 @@ def tracing_run_start(*, actor, cases) -> TracingRun:
         )
         run.cases.set(cases)
         audit_record(actor=actor, action="case.tracing_run.start", obj=run, extra={"cases": len(cases)})
-        transaction.on_commit(lambda: tracing_run_task.delay(run.pk))
+        enqueue_on_commit(tracing_run_task, run.pk)
     return run
 
 
@@ -59,7 +60,7 @@ def tracing_run_task(run_id: int) -> dict | None:
     # Every parts-th case, so that each part gets a share of the big ones as well as of the small.
     for part in range(1, parts):
         if part not in run.parts_finished:
-            tracing_run_part_task.delay(run_id, case_ids[part::parts], part=part)
+            enqueue(tracing_run_part_task, run_id, case_ids[part::parts], part=part)
     if 0 in run.parts_finished:
         return _finish_part(run_id, 0)
     return tracing_run_part_task(run_id, case_ids[0::parts], part=0)

@@ -31,6 +31,11 @@ def _filesystem_queue_folders(**kwargs):
 
 
 app.conf.beat_schedule = {
+    # Tasks the broker refused after their transaction committed, published again once it answers (core.queue).
+    "unpublished-tasks-publish": {
+        "task": "phongdich.core.tasks.unpublished_tasks_publish_task",
+        "schedule": crontab(minute="*"),
+    },
     # Expired one-time look-up codes of the testing app (docs/testing.md).
     "testing-lookup-codes-prune": {
         "task": "phongdich.testing.tasks.lookup_codes_prune_task",

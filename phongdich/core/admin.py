@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_record
-from .models import AuditLog, ExportJob
+from .models import AuditLog, ExportJob, UnpublishedTask
 
 # The officials' admin carries the platform's name, not Django's ("Trang quản trị cho Django").
 admin.site.site_header = _("Phòng Dịch: administration")
@@ -25,6 +25,19 @@ class AuditLogAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(UnpublishedTask)
+class UnpublishedTaskAdmin(admin.ModelAdmin):
+    """What the broker refused and waits to be published again (core.queue): seen, not edited."""
+
+    list_display = ["created_at", "name", "args", "attempts", "last_error"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 

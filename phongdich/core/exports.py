@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from .audit import audit_record
 from .errors import ApplicationError
 from .models import ExportJob
+from .queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ def export_start(*, actor, kind: str, params: dict, ip: str | None = None) -> Ex
         audit_record(
             actor=actor, action="core.export.requested", obj=job, ip=ip, extra={"kind": kind, "params": params}
         )
-        transaction.on_commit(lambda: export_run_task.delay(job.pk))
+        enqueue_on_commit(export_run_task, job.pk)
     return job
 
 

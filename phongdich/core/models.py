@@ -110,3 +110,26 @@ class ExportJob(models.Model):
 
     def __str__(self):
         return f"{self.kind} #{self.pk} ({self.status})"
+
+
+class UnpublishedTask(models.Model):
+    """A background task whose message the broker refused after its transaction had committed (Redis down, say).
+
+    The work it stands for (a message to send, an import, an export, a card to recompute) is committed already
+    and was acknowledged to the user; so the task is kept here instead of being lost, and
+    `core.tasks.unpublished_tasks_publish` hands it to Celery again once the broker answers (core.queue)."""
+
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("time"))
+    name = models.CharField(max_length=200, verbose_name=_("task"))  # Celery's registered name
+    args = models.JSONField(default=list, verbose_name=_("arguments"))
+    kwargs = models.JSONField(default=dict, verbose_name=_("keyword arguments"))
+    attempts = models.PositiveIntegerField(default=1, verbose_name=_("attempts"))
+    last_error = models.CharField(max_length=500, blank=True, verbose_name=_("last error"))
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("unpublished task")
+        verbose_name_plural = _("unpublished tasks")
+
+    def __str__(self):
+        return f"{self.name} {self.args}"

@@ -1,8 +1,9 @@
-"""Background work of core: spreadsheet exports (core.exports)."""
+"""Background work of core: spreadsheet exports (core.exports), and the tasks the broker refused (core.queue)."""
 
 from celery import shared_task
 
 from .exports import export_run, exports_prune
+from .queue import unpublished_tasks_publish
 
 
 @shared_task(acks_late=True)
@@ -13,3 +14,8 @@ def export_run_task(job_id: int) -> None:
 @shared_task
 def exports_prune_task() -> int:
     return exports_prune()
+
+
+@shared_task
+def unpublished_tasks_publish_task() -> int:
+    return unpublished_tasks_publish()

@@ -3,6 +3,7 @@
 from django.dispatch import receiver
 
 from phongdich.cases.signals import person_case_facts_changed
+from phongdich.core.queue import enqueue
 from phongdich.declarations.signals import declaration_submitted
 
 from .services import status_cards_refresh
@@ -29,4 +30,4 @@ def refresh_status_on_case_facts(sender, person_ids, **kwargs):
         status_cards_refresh(person_ids)
         return
     for start in range(0, len(person_ids), CARDS_PER_TASK):
-        status_cards_refresh_task.delay(list(person_ids[start : start + CARDS_PER_TASK]))
+        enqueue(status_cards_refresh_task, list(person_ids[start : start + CARDS_PER_TASK]))

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from phongdich.core.queue import enqueue
 from phongdich.core.text import without_diacritics
 
 from .backends import SmsSendError, sms_send
@@ -30,7 +31,7 @@ def notify(*, phone: str, text: str, kind: str, person=None, secret: bool = Fals
 def _enqueue(message_id: int) -> None:
     from .tasks import message_send_task
 
-    message_send_task.delay(message_id)
+    enqueue(message_send_task, message_id)
 
 
 def message_deliver(message_id: int) -> bool:

@@ -26,6 +26,7 @@ from phongdich.cases.services import case_refuse_if_withdrawn, contact_link_add
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
+from phongdich.core.queue import enqueue
 from phongdich.core.scoping import area_visible, viewer_area_path
 from phongdich.people.models import Person
 
@@ -161,7 +162,7 @@ def telecom_import_create(
 def _enqueue(import_id: int) -> None:
     from .tasks import telecom_import_process
 
-    telecom_import_process.delay(import_id)
+    enqueue(telecom_import_process, import_id)
 
 
 def _operator_lock(operator: str) -> None:

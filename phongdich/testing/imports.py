@@ -27,6 +27,7 @@ from phongdich.accounts.permissions import require_role
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import xlsx_bytes
+from phongdich.core.queue import enqueue
 from phongdich.core.text import fold
 
 from . import errors
@@ -461,7 +462,7 @@ def import_job_create(*, actor, filename: str, content: bytes) -> ImportJob:
 def _enqueue(job_id: int) -> None:
     from .tasks import results_import_job_task
 
-    results_import_job_task.delay(job_id)
+    enqueue(results_import_job_task, job_id)
 
 
 def import_job_run(*, job_id: int) -> ImportJob | None:

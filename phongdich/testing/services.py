@@ -22,6 +22,7 @@ from phongdich.core import dates as core_dates
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
+from phongdich.core.queue import enqueue
 from phongdich.core.scoping import area_visible
 from phongdich.people.models import Person
 from phongdich.people.services import person_create, person_find_or_create, person_update
@@ -742,7 +743,7 @@ def _after_commit(sample_ids: list[int]) -> None:
     from .tasks import results_after_commit_task
 
     for start in range(0, len(sample_ids), NOTIFY_BATCH):
-        results_after_commit_task.delay(sample_ids[start : start + NOTIFY_BATCH])
+        enqueue(results_after_commit_task, sample_ids[start : start + NOTIFY_BATCH])
 
 
 @transaction.atomic

@@ -1,0 +1,73 @@
+"""Handing background work to Celery after a commit, without a 500 and without losing it.
+
+A request commits its rows (a queued SMS, an import or export job, a tracing run) and then publishes the task
+that does the work. If the broker refuses at that moment, `task.delay()` raised in the commit callback: the user
+got a 500 for work that was in fact accepted, and the task was never run. Here the refusal is logged and the
+task is kept in `UnpublishedTask`; `unpublished_tasks_publish` (celery beat, every minute) publishes the kept
+tasks again, oldest first, once the broker answers. Celery remains the queue: the table only holds what could not
+reach it.
+"""
+
+import logging
+
+from django.db import transaction
+from kombu.exceptions import OperationalError
+
+logger = logging.getLogger(__name__)
+
+# What a publish raises when the broker is unreachable: kombu wraps connection errors in OperationalError after
+# its retries; a refused socket or a full disk under the file-system broker is an OSError.
+PUBLISH_ERRORS = (OperationalError, OSError)
+# Kept tasks published per run of the beat task; the rest wait for the next minute.
+PUBLISH_BATCH = 500
+
+
+def enqueue(task, *args, **kwargs) -> bool:
+    """Publish `task(*args, **kwargs)` now; False when the broker refused and it was kept for later."""
+    if task.app.conf.task_always_eager:  # run here and now: its own errors are not the broker's
+        task.apply_async(args=args, kwargs=kwargs)
+        return True
+    try:
+        task.apply_async(args=args, kwargs=kwargs)
+    except PUBLISH_ERRORS as exc:
+        from .models import UnpublishedTask
+
+        logger.warning("broker refused %s%s (%s): kept to publish again", task.name, args, exc)
+        UnpublishedTask.objects.create(name=task.name, args=list(args), kwargs=kwargs, last_error=str(exc)[:500])
+        return False
+    return True
+
+
+def enqueue_on_commit(task, *args, **kwargs) -> None:
+    """Publish the task once the current transaction commits (at once outside one), as `enqueue`."""
+    transaction.on_commit(lambda: enqueue(task, *args, **kwargs))
+
+
+def unpublished_tasks_publish() -> int:
+    """Publish the kept tasks again, oldest first; how many were. Stops at the first refusal (the broker is still
+    down: the rest wait). Each row is deleted in the transaction that publishes it, so two runs at once do not
+    publish one twice (the second finds it gone)."""
+    from celery import current_app
+
+    from .models import UnpublishedTask
+
+    published = 0
+    for row_id in UnpublishedTask.objects.values_list("pk", flat=True)[:PUBLISH_BATCH]:
+        with transaction.atomic():
+            row = UnpublishedTask.objects.select_for_update().filter(pk=row_id).first()
+            if row is None:
+                continue
+            task = current_app.tasks.get(row.name)
+            if task is None:  # renamed or removed in an upgrade: kept for an operator to see in the admin
+                logger.error("kept task %s is not registered", row.name)
+                continue
+            try:
+                task.apply_async(args=row.args, kwargs=row.kwargs)
+            except PUBLISH_ERRORS as exc:
+                row.attempts += 1
+                row.last_error = str(exc)[:500]
+                row.save(update_fields=["attempts", "last_error"])
+                break
+            row.delete()
+            published += 1
+    return published
