@@ -958,15 +958,22 @@ def result_sms_text() -> str:
 
 def results_notify(*, sample_ids: list[int]) -> int:
     """Tell each person whose samples have new results that they can be looked up, once (notified_at), and
-    recompute their status card. Returns how many messages were queued. Repeatable: notified results are skipped."""
+    recompute their status card unless it was computed since the results were entered. Returns how many messages
+    were queued. Repeatable: notified results are skipped."""
+    from phongdich.healthcards.models import StatusCard
     from phongdich.healthcards.services import status_card_refresh
     from phongdich.notifications.services import notify
 
     sent = 0
     results = TestResult.objects.filter(sample_id__in=sample_ids, notified_at__isnull=True)
-    people = {}
+    people, entered = {}, {}
     for result in results.select_related("sample__person"):
-        people[result.sample.person_id] = result.sample.person
+        person_id = result.sample.person_id
+        people[person_id] = result.sample.person
+        entered[person_id] = max(result.entered_at, entered.get(person_id, result.entered_at))
+    # A positive opened a case, whose signal (cases.signals) had the card computed after the commit already.
+    cards = StatusCard.objects.filter(person_id__in=list(people)).values_list("person_id", "computed_at")
+    fresh = {person_id for person_id, computed_at in cards if computed_at >= entered[person_id]}
     text = result_sms_text()
     for person in people.values():
         with transaction.atomic():
@@ -975,6 +982,8 @@ def results_notify(*, sample_ids: list[int]) -> int:
             TestResult.objects.filter(sample_id__in=sample_ids, sample__person=person, notified_at__isnull=True).update(
                 notified_at=_now()
             )
+        if person.pk in fresh:
+            continue
         try:
             status_card_refresh(person=person)
         except ApplicationError as exc:  # no rule set in force: computed once there is one

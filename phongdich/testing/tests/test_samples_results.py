@@ -151,6 +151,33 @@ def test_positive_individual_result_opens_a_case_and_notifies_without_the_result
     assert AuditLog.objects.filter(action="testing.result.entered", object_id=str(result.pk)).exists()
 
 
+def test_a_positive_result_computes_the_card_once(
+    site, lab, person, areas, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The case it opens has the card computed after the commit (cases.signals); the results' notification then
+    finds it fresh and does not compute it again. A negative's card is computed by the notification."""
+    from phongdich.healthcards import services as healthcards
+
+    computed = []
+    real_compute = healthcards.status_compute
+
+    def counting_compute(*, person, at=None):
+        computed.append(person.pk)
+        return real_compute(person=person, at=at)
+
+    monkeypatch.setattr(healthcards, "status_compute", counting_compute)
+    with django_capture_on_commit_callbacks(execute=True):
+        result_enter(actor=lab, barcode=make_sample(site, person).barcode, outcome="positive", ct_value="18.2")
+    assert computed == [person.pk]
+    assert healthcards.status_card_current(person=person).colour == "red"
+
+    other = make_person(areas["commune_a"], name="Trần Thị Âm", phone="+84912345679", citizen_id="001190000002")
+    computed.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        result_enter(actor=lab, barcode=make_sample(site, other).barcode, outcome="negative", ct_value="")
+    assert computed == [other.pk]
+
+
 def test_a_second_positive_keeps_the_open_case(site, lab, person):
     result_enter(actor=lab, barcode=make_sample(site, person).barcode, outcome="positive", ct_value=20)
     result_enter(actor=lab, barcode=make_sample(site, person).barcode, outcome="positive", ct_value=25)
