@@ -196,6 +196,9 @@ def test_a_case_that_named_a_source_since_withdrawn_is_still_edited(tree, kim_ta
     assert answer.status_code == 200, answer.json()
     infected.refresh_from_db()
     assert infected.notes == "Gọi lại" and infected.infected_by_id == source.pk
+    page = client.get(f"/cases/{infected.pk}/").content.decode()
+    assert 'id="source-withdrawn"' in page  # the page says the named source is not a case
+    assert 'id="source-withdrawn"' not in client.get(f"/cases/{source.pk}/").content.decode()
     other = case(kim_tan_official, person(tree["kim_tan"], "Khác"))
     refused = client.patch(f"/api/v1/cases/{other.pk}/", {"infected_by": source.number}, "application/json")
     assert refused.status_code == 400 and refused.json()["extra"]["reason"] == "withdrawn"
