@@ -122,6 +122,7 @@ def task_detail(*, viewer, task_id, ip) -> FollowUpTask:
     except ApplicationError:
         task.person_record = None
     task.call_list = list(task.calls.select_related("official").order_by("at", "id"))
+    task.handover_list = list(task.handovers.select_related("from_area", "to_area", "official"))
     return task
 
 
@@ -235,6 +236,42 @@ class FollowUpCallCreateApi(APIView):
         task = FollowUpTask.objects.select_related("area", "person", "assigned_to").get(pk=call.task_id)
         body = self.FollowUpCallCreatedOutput({"call": call, "task": task}, context={"now": timezone.now()}).data
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class FollowUpHandOverApi(APIView):
+    permission_classes = [SeesPeople]
+
+    class FollowUpHandOverInput(serializers.Serializer):
+        area = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The commune's area id")
+        note = serializers.CharField(
+            required=False, allow_blank=True, max_length=services.HANDOVER_NOTE_MAX, default=""
+        )
+
+    @extend_schema(
+        operation_id="followups_hand_over",
+        summary="Hand an open task to the health station of another commune",
+        description=(
+            "For a task whose address was known only above commune level, or that reached the wrong commune. The "
+            "area must be a commune of your own area, not the task's present one (`followup_handover_area_invalid`, "
+            "400); a closed task: `followup_task_closed` (409); outside your area: 404. The task leaves its "
+            "assignee."
+        ),
+        request=FollowUpHandOverInput,
+        responses={200: FollowUpTaskOutput, **ERRORS},
+        tags=["followups"],
+    )
+    def post(self, request, task_id: int):
+        data = self.FollowUpHandOverInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        task = services.followup_task_hand_over(
+            actor=request.user,
+            task_id=_id_or_404(task_id),
+            area_id=data.validated_data["area"],
+            note=data.validated_data.get("note", ""),
+            ip=client_ip(request),
+        )
+        task = FollowUpTask.objects.select_related("area", "person", "assigned_to").get(pk=task.pk)
+        return Response(FollowUpTaskOutput(task, context={"now": timezone.now()}).data)
 
 
 class FollowUpQueueStatsOutput(serializers.Serializer):

@@ -8,4 +8,5 @@ urlpatterns = [
     path("followups/stats/", api.FollowUpQueueStatsApi.as_view(), name="api-followups-stats"),
     path("followups/<int:task_id>/", api.FollowUpDetailApi.as_view(), name="api-followups-detail"),
     path("followups/<int:task_id>/calls/", api.FollowUpCallCreateApi.as_view(), name="api-followups-calls"),
+    path("followups/<int:task_id>/hand-over/", api.FollowUpHandOverApi.as_view(), name="api-followups-hand-over"),
 ]

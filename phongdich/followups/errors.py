@@ -26,3 +26,9 @@ INVALID_FILTER = ErrorCode(
     "Bộ lọc không hợp lệ (trạng thái, lý do, thời gian chờ hoặc địa bàn).",
     "Invalid filter (status, reason, age or area).",
 )
+HANDOVER_AREA_INVALID = ErrorCode(
+    "followup_handover_area_invalid",
+    400,
+    "Chỉ chuyển được cho một xã/phường trong địa bàn của bạn, khác địa bàn hiện tại của việc theo dõi.",
+    "A follow-up can be handed only to a commune within your area, other than the one it is with.",
+)

@@ -69,3 +69,15 @@ class CallForm(forms.Form):
     def clean_at(self) -> dt.datetime:
         value = self.cleaned_data["at"]
         return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+class HandOverForm(forms.Form):
+    """Hand the task to another commune: the commune from the area picker (its scope is checked by the service)."""
+
+    area = forms.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        widget=forms.HiddenInput,
+        error_messages={"required": _("Choose the commune to hand the follow-up to.")},
+    )
+    note = forms.CharField(label=_("Note for the commune (optional)"), required=False, max_length=500)

@@ -121,3 +121,29 @@ class FollowUpCall(models.Model):
 
     def __str__(self):
         return f"{self.task_id}: {self.outcome} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class FollowUpHandover(models.Model):
+    """A task handed from one area to another: the person's commune found at last (the address was known only
+    to the district or province), or the person lives in another commune than the one that got the task."""
+
+    task = models.ForeignKey(
+        FollowUpTask, on_delete=models.CASCADE, related_name="handovers", verbose_name=_("follow-up task")
+    )
+    from_area = models.ForeignKey(
+        "geo.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("handed over from")
+    )
+    to_area = models.ForeignKey("geo.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("handed to"))
+    official = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("official")
+    )
+    at = models.DateTimeField(verbose_name=_("time"))
+    note = models.TextField(blank=True, max_length=500, verbose_name=_("note"))
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("follow-up hand-over")
+        verbose_name_plural = _("follow-up hand-overs")
+
+    def __str__(self):
+        return f"{self.task_id}: {self.from_area_id} → {self.to_area_id}"

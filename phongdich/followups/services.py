@@ -1,4 +1,5 @@
-"""Writes of the follow-up domain: triage of a flagged declaration into a task, and the calls about it.
+"""Writes of the follow-up domain: triage of a flagged declaration into a task, the calls about it, and its
+hand-over to the commune where the person lives.
 
 Every function validates what it stores, runs in one transaction and writes the audit record.
 """
@@ -13,16 +14,18 @@ from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
+from phongdich.core.scoping import area_visible
 from phongdich.declarations import questions
 from phongdich.geo.models import Area
 
 from . import errors
-from .models import FollowUpCall, FollowUpTask
+from .models import FollowUpCall, FollowUpHandover, FollowUpTask
 from .selectors import followups_visible_q, task_id_or_404
 
 # A call time may be this far ahead of the server's clock (a phone's clock a little fast), not more.
 CALL_CLOCK_SKEW = dt.timedelta(minutes=5)
 NOTES_MAX = 2000
+HANDOVER_NOTE_MAX = 500
 
 # What a call's outcome makes of the task (docs/followups.md "Outcomes"). None: the status does not change.
 _STATUS_AFTER = {
@@ -248,6 +251,60 @@ def followup_call_record(
         )
     call.replayed = False
     return call
+
+
+def followup_task_hand_over(*, actor, task_id, area_id, note: str = "", ip: str | None = None) -> FollowUpTask:
+    """Hand an open task to the health station of another commune (docs/followups.md "Handing a task over").
+
+    For a task whose address was known only above commune level (the district or province finds the commune),
+    or one that reached the wrong commune. Guarantees: only officials who see people, only tasks of their area
+    (others: not_found); the new area is a commune of the official's own area, not the task's present one
+    (followup_handover_area_invalid); a closed task stays where it is (followup_task_closed); the task leaves
+    its present assignee (the new commune's staff take it up); the hand-over is kept (FollowUpHandover) and
+    audited as `followups.task.handed_over`; nothing is written when anything is refused.
+    """
+    if not has_role(actor, *PEOPLE_ROLES):
+        raise ApplicationError(core_errors.PERMISSION_DENIED)
+    note = " ".join((note or "").split())
+    if len(note) > HANDOVER_NOTE_MAX:
+        raise _invalid(
+            "note",
+            f"Ghi chú tối đa {HANDOVER_NOTE_MAX} ký tự.",
+            f"The note may be at most {HANDOVER_NOTE_MAX} characters.",
+        )
+    task_id = task_id_or_404(task_id)
+    try:
+        area = Area.objects.filter(pk=int(area_id)).first() if area_id not in (None, "") else None
+    except (TypeError, ValueError, OverflowError):
+        area = None
+    with transaction.atomic():
+        task = FollowUpTask.objects.select_for_update().filter(followups_visible_q(actor), pk=task_id).first()
+        if task is None:
+            raise ApplicationError(core_errors.NOT_FOUND)
+        if not task.is_open:
+            raise ApplicationError(errors.TASK_CLOSED, extra={"status": task.status})
+        if (
+            area is None
+            or area.kind != Area.Kind.COMMUNE
+            or not area_visible(actor, area.path)
+            or area.pk == task.area_id
+        ):
+            raise ApplicationError(errors.HANDOVER_AREA_INVALID, extra={"field": "area"})
+        handover = FollowUpHandover.objects.create(
+            task=task, from_area_id=task.area_id, to_area=area, official=actor, at=timezone.now(), note=note
+        )
+        from_code = Area.objects.filter(pk=task.area_id).values_list("code", flat=True).first()
+        task.area, task.area_path, task.area_is_commune, task.assigned_to = area, area.path, True, None
+        task.save(update_fields=["area", "area_path", "area_is_commune", "assigned_to"])
+        audit_record(
+            actor=actor,
+            action="followups.task.handed_over",
+            obj=task,
+            area_path=area.path,
+            ip=ip,
+            extra={"handover": handover.pk, "from": from_code, "to": area.code},
+        )
+    return task
 
 
 def followup_backfill(*, since) -> tuple[int, int]:

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core import errors as core_errors
@@ -18,7 +18,7 @@ from phongdich.core.errors import ApplicationError
 
 from . import errors, selectors, services
 from .api import task_detail as load_task_detail
-from .forms import CallForm, QueueFilterForm
+from .forms import CallForm, HandOverForm, QueueFilterForm
 
 PAGE_SIZE = 50
 
@@ -101,10 +101,47 @@ def task_detail(request, task_id: int):
                 return redirect("followups:detail", task_id=task_id)
         else:
             status = 400
+    return _detail_page(request, task_id, form=form, status=status)
+
+
+def _detail_page(request, task_id, *, form=None, handover_form=None, status=200):
     try:
         task = load_task_detail(viewer=request.user, task_id=task_id, ip=client_ip(request))
     except ApplicationError as exc:
         return _error(request, exc)
     task.age = timezone.now() - task.declared_at
-    context = {"task": task, "declaration": task.declaration, "person": task.person_record, "form": form}
+    context = {
+        "task": task,
+        "declaration": task.declaration,
+        "person": task.person_record,
+        "form": form or CallForm.blank(),
+        "handover_form": handover_form or HandOverForm(),
+        "scope_area": getattr(getattr(request.user, "official", None), "area", None),
+    }
     return render(request, "followups/detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def task_hand_over(request, task_id: int):
+    """/followups/<id>/hand-over/: hand the task to another commune's health station (services)."""
+    if not has_role(request.user, *PEOPLE_ROLES):
+        return _error(request, ApplicationError(core_errors.PERMISSION_DENIED))
+    form = HandOverForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, task_id, handover_form=form, status=400)
+    try:
+        task = services.followup_task_hand_over(
+            actor=request.user,
+            task_id=task_id,
+            area_id=form.cleaned_data["area"],
+            note=form.cleaned_data["note"],
+            ip=client_ip(request),
+        )
+    except ApplicationError as exc:
+        if exc.status == 404:
+            return _error(request, exc)
+        form.add_error("area" if exc.error == errors.HANDOVER_AREA_INVALID else None, exc.as_dict()["message"])
+        return _detail_page(request, task_id, handover_form=form, status=exc.status)
+    messages.success(request, _("The follow-up was handed to %(area)s.") % {"area": task.area.name})
+    return redirect("followups:detail", task_id=task.pk)

@@ -1,0 +1,138 @@
+"""Handing a follow-up to another commune: the district or province finds the commune of a task whose address was
+known only to it, or moves a task that reached the wrong commune; refusals write nothing."""
+
+import pytest
+from django.urls import reverse
+
+from phongdich.accounts.models import Official
+from phongdich.core.errors import ApplicationError
+from phongdich.core.models import AuditLog
+from phongdich.core.testing import make_official
+from phongdich.followups.models import FollowUpHandover, FollowUpTask
+from phongdich.followups.services import followup_call_record, followup_task_hand_over
+
+from .builders import declare, make_person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def district_official(tree):
+    return make_official(Official.Role.HEALTH_DEPT, tree["district"], "ttyt_thachthanh")
+
+
+@pytest.fixture
+def unplaced(tree, django_capture_on_commit_callbacks):
+    """A declaration with an address known only to the district: the task waits at the district."""
+    person = make_person(None, name="Phạm Văn Tùng", recorded_in=tree["district"], phone="+84911000222")
+    with django_capture_on_commit_callbacks(execute=True):
+        declaration = declare(person, area=tree["district"], symptoms=["cough"])
+    task = declaration.followup_task
+    assert (task.area, task.area_is_commune) == (tree["district"], False)
+    return task
+
+
+def test_the_district_hands_a_task_to_the_commune_it_found(unplaced, tree, district_official, thach_lam_official):
+    task = followup_task_hand_over(
+        actor=district_official, task_id=unplaced.pk, area_id=tree["thach_lam"].pk, note="Gọi được: ở thôn 3 Thạch Lâm"
+    )
+    task.refresh_from_db()
+    assert (task.area, task.area_path, task.area_is_commune, task.assigned_to) == (
+        tree["thach_lam"],
+        tree["thach_lam"].path,
+        True,
+        None,
+    )
+    handover = FollowUpHandover.objects.get()
+    assert (handover.from_area, handover.to_area, handover.official) == (
+        tree["district"],
+        tree["thach_lam"],
+        district_official,
+    )
+    assert handover.note == "Gọi được: ở thôn 3 Thạch Lâm"
+    audit = AuditLog.objects.get(action="followups.task.handed_over")
+    assert audit.extra == {"handover": handover.pk, "from": "391", "to": "15196"}
+    # It is now in Thạch Lâm's queue, and Thạch Lâm's staff can record calls on it.
+    followup_call_record(actor=thach_lam_official, task_id=task.pk, outcome="reached")
+
+
+def test_a_commune_task_leaves_its_assignee_when_handed_over(flagged, tree, district_official, kim_tan_official):
+    followup_call_record(actor=kim_tan_official, task_id=flagged.pk, outcome="reached")
+    followup_task_hand_over(actor=district_official, task_id=flagged.pk, area_id=tree["thach_lam"].pk)
+    flagged.refresh_from_db()
+    assert (flagged.area, flagged.assigned_to, flagged.status) == (tree["thach_lam"], None, "reached")
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "district",  # not a commune
+        "village",  # below a commune
+        "kim_tan",  # where the task already is
+        "hoan_kiem",  # a commune outside the official's area
+        None,
+    ],
+)
+def test_refused_areas_write_nothing(flagged, tree, district_official, target):
+    area_id = tree[target].pk if target else 987654321
+    with pytest.raises(ApplicationError) as raised:
+        followup_task_hand_over(actor=district_official, task_id=flagged.pk, area_id=area_id)
+    assert raised.value.code == "followup_handover_area_invalid" and raised.value.status == 400
+    flagged.refresh_from_db()
+    assert flagged.area == tree["kim_tan"]
+    assert not FollowUpHandover.objects.exists()
+    assert not AuditLog.objects.filter(action="followups.task.handed_over").exists()
+
+
+def test_a_commune_cannot_hand_over_outside_its_area_nor_see_other_tasks(
+    flagged, unplaced, tree, kim_tan_official, thach_lam_official
+):
+    with pytest.raises(ApplicationError) as raised:  # Thạch Lâm is not Kim Tân's to give to
+        followup_task_hand_over(actor=kim_tan_official, task_id=flagged.pk, area_id=tree["thach_lam"].pk)
+    assert raised.value.code == "followup_handover_area_invalid"
+    with pytest.raises(ApplicationError) as raised:  # the district's task is not Thạch Lâm's to see
+        followup_task_hand_over(actor=thach_lam_official, task_id=unplaced.pk, area_id=tree["thach_lam"].pk)
+    assert raised.value.code == "not_found"
+
+
+def test_a_closed_task_stays_where_it_is(flagged, tree, district_official):
+    followup_call_record(actor=district_official, task_id=flagged.pk, outcome="cleared")
+    with pytest.raises(ApplicationError) as raised:
+        followup_task_hand_over(actor=district_official, task_id=flagged.pk, area_id=tree["thach_lam"].pk)
+    assert raised.value.code == "followup_task_closed" and raised.value.status == 409
+    assert FollowUpTask.objects.get(pk=flagged.pk).area == tree["kim_tan"]
+
+
+def test_the_page_hands_over_and_shows_the_hand_over(unplaced, tree, district_official, client):
+    client.force_login(district_official)
+    detail = reverse("followups:detail", args=[unplaced.pk])
+    page = client.get(detail).content.decode()
+    assert 'id="hand-over"' in page and 'data-kind="commune"' in page
+    url = reverse("followups:hand_over", args=[unplaced.pk])
+    refused = client.post(url, {"area": "", "note": "x"})
+    assert refused.status_code == 400 and "Chọn xã/phường nhận việc theo dõi." in refused.content.decode()
+    outside = client.post(url, {"area": tree["hoan_kiem"].pk})
+    assert outside.status_code == 400
+    assert "Chỉ chuyển được cho một xã/phường" in outside.content.decode()
+    garbage = client.post(url, {"area": "abc"})
+    assert garbage.status_code == 400
+    done = client.post(url, {"area": tree["thach_lam"].pk, "note": "Ở Thạch Lâm"})
+    assert done.status_code == 302 and done["Location"] == detail
+    page = client.get(detail).content.decode()
+    assert 'id="handovers"' in page and "Ở Thạch Lâm" in page and "Xã Thạch Lâm" in page
+
+
+def test_the_api_hands_over(unplaced, tree, district_official, client):
+    client.force_login(district_official)
+    url = f"/api/v1/followups/{unplaced.pk}/hand-over/"
+    refused = client.post(url, {"area": tree["district"].pk}, content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["code"] == "followup_handover_area_invalid"
+    assert client.post(url, {"area": "x"}, content_type="application/json").status_code == 400
+    assert (
+        client.post("/api/v1/followups/99999999/hand-over/", {"area": 1}, content_type="application/json").status_code
+        == 404
+    )
+    done = client.post(url, {"area": tree["thach_lam"].pk}, content_type="application/json")
+    assert done.status_code == 200, done.json()
+    body = done.json()
+    assert body["area"]["code"] == "15196" and body["area_is_commune"] is True
