@@ -133,3 +133,23 @@ class UnpublishedTask(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.args}"
+
+
+class OneTimeCode(models.Model):
+    """A one-time code sent by SMS (core.otp); only its keyed hash is stored. Each app that sends codes owns a
+    subclass with the person it proves and its own constraints (testing.LookupCode, checkins.ClaimCode)."""
+
+    # The random id kept in the browser's session that asked for this code (the form never carries it).
+    challenge = models.CharField(max_length=64, db_index=True, verbose_name=_("challenge"))
+    code_hash = models.CharField(max_length=128, verbose_name=_("code hash"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    # Wrong tries, counted in the database: a new session or a cleared cookie does not reset them.
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("used at"))
+
+    class Meta:
+        abstract = True
+
+    def usable(self, *, now, max_attempts: int) -> bool:
+        return self.used_at is None and self.expires_at > now and self.attempts < max_attempts

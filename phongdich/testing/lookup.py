@@ -9,21 +9,19 @@
 
 Step 1 is rate-limited per address and per ID number (DRF throttles in the cache, settings TESTING_LOOKUP_PER_*), so the
 form cannot be used to try ID numbers in bulk. The code is stored only as an HMAC keyed with SECRET_KEY and the
-challenge; the SMS text is masked in the outbox once sent (notifications.notify(secret=True)).
+challenge (core.otp, shared with the claim of a record on a new phone); the SMS text is masked in the outbox once
+sent (notifications.notify(secret=True)).
 """
 
 import datetime as dt
-import hashlib
-import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
-from rest_framework.throttling import SimpleRateThrottle
 
+from phongdich.core import otp
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
 from phongdich.people.models import Person
@@ -32,7 +30,7 @@ from . import errors
 from .models import LookupCode
 from .services import _id_fields
 
-CODE_DIGITS = 6
+CODE_DIGITS = otp.CODE_DIGITS
 # The state a browser's session keeps between the two steps.
 STATE_KEY = "testing_lookup"
 
@@ -49,24 +47,12 @@ class LookupStarted:
 
 
 def _hash(code: str, challenge: str) -> str:
-    return salted_hmac("phongdich.testing.lookup", f"{challenge}:{code}", algorithm="sha256").hexdigest()
-
-
-class _LookupLimit(SimpleRateThrottle):
-    """DRF's throttle, as on every other public form, keyed by what the look-up limits (an address or a hashed
-    ID number) with the limit and window of the TESTING_LOOKUP_* settings rather than a rate string."""
-
-    def __init__(self, key: str, limit: int, window: int):  # no rate string to parse: the settings give both
-        self.key, self.num_requests, self.duration = key, limit, window
-        self.rate = f"{limit}/{window}s"  # read by allow_request only to know that a limit is set
-
-    def get_cache_key(self, request, view):
-        return self.key
+    return otp.otp_hash(purpose="phongdich.testing.lookup", challenge=challenge, code=code)
 
 
 def _rate_limit(*, id_key: str, ip: str | None) -> None:
     # The ID number is hashed before it becomes a cache key: the cache holds no personal data.
-    digest = hashlib.sha256(id_key.encode()).hexdigest()[:32]
+    digest = otp.cache_key_digest(id_key)
     checks = [
         (
             f"testing:lookup:ip:{ip or '-'}",
@@ -75,9 +61,7 @@ def _rate_limit(*, id_key: str, ip: str | None) -> None:
         ),
         (f"testing:lookup:id:{digest}", settings.TESTING_LOOKUP_PER_ID, settings.TESTING_LOOKUP_PER_ID_WINDOW_SECONDS),
     ]
-    for key, limit, window in checks:
-        if not _LookupLimit(key, limit, window).allow_request(None, None):
-            raise ApplicationError(errors.LOOKUP_RATE_LIMITED, extra={"retry_after_seconds": window})
+    otp.limits_check(checks, errors.LOOKUP_RATE_LIMITED)
 
 
 # An ID number is not unique among people (anyone may type one at a public form). Sending the code only to the
@@ -107,16 +91,14 @@ def lookup_start(*, id_number: str, birth_date: dt.date, ip: str | None) -> Look
     (id_value,) = ids.values()
     _rate_limit(id_key=id_value, ip=ip)
     now = timezone.now()
-    challenge = secrets.token_urlsafe(32)
+    challenge = otp.otp_challenge()
     ttl = settings.TESTING_LOOKUP_CODE_TTL_SECONDS
     expires_at = now + dt.timedelta(seconds=ttl)
     people = _matches(ids, birth_date)
     # A code is drawn and hashed for everyone: the same work whether or not someone matches.
     codes: list[str] = []
     while len(codes) < max(len(people), 1):  # distinct: one code for two phones would open either record
-        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-        if code not in codes:
-            codes.append(code)
+        codes.append(otp.otp_draw(avoid=codes))
     hashes = [_hash(code, challenge) for code in codes]
     if people:
         from phongdich.notifications.services import notify
@@ -150,7 +132,7 @@ def lookup_verify(*, state: dict | None, code: str, ip: str | None) -> Person:
     max_attempts = settings.TESTING_LOOKUP_MAX_ATTEMPTS
     if int(state.get("attempts") or 0) >= max_attempts:
         raise ApplicationError(errors.LOOKUP_LOCKED)
-    typed = "".join((code or "").split())
+    typed = otp.otp_typed(code)
     typed_hash = _hash(typed, state["challenge"])  # hashed for everyone, as in step 1
     with transaction.atomic():
         # One code per phone on record (lookup_start): the typed code opens the record of the phone it was sent to.
@@ -162,11 +144,8 @@ def lookup_verify(*, state: dict | None, code: str, ip: str | None) -> Person:
         )
         row = None
         for candidate in rows:
-            if (
-                candidate.expires_at > now
-                and candidate.attempts < max_attempts
-                and len(typed) == CODE_DIGITS
-                and constant_time_compare(candidate.code_hash, typed_hash)
+            if candidate.usable(now=now, max_attempts=max_attempts) and otp.otp_matches(
+                stored_hash=candidate.code_hash, typed_hash=typed_hash, typed=typed
             ):
                 row = candidate
         good = row is not None

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from phongdich.core.models import OneTimeCode
+
 
 class TestType(models.TextChoices):
     __test__ = False  # not a pytest test class
@@ -420,18 +422,11 @@ class ImportJob(models.Model):
         ordering = ["-created_at", "-id"]
 
 
-class LookupCode(models.Model):
-    """A one-time code sent by SMS for the citizen look-up; only its keyed hash is stored."""
+class LookupCode(OneTimeCode):
+    """A one-time code sent by SMS for the citizen look-up (core.otp); only its keyed hash is stored. One code per
+    phone on record for the details typed (lookup.MAX_PHONES_PER_LOOKUP), so one per (challenge, person)."""
 
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+", verbose_name=_("person"))
-    # The random id kept in the browser's session that asked for this code (the form never carries it); one code
-    # per phone on record for the details typed (lookup.MAX_PHONES_PER_LOOKUP), so one per (challenge, person).
-    challenge = models.CharField(max_length=64, db_index=True, verbose_name=_("challenge"))
-    code_hash = models.CharField(max_length=128, verbose_name=_("code hash"))
-    created_at = models.DateTimeField(verbose_name=_("created at"))
-    expires_at = models.DateTimeField(verbose_name=_("expires at"))
-    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
-    used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("used at"))
 
     class Meta:
         verbose_name = _("look-up code")
