@@ -72,3 +72,47 @@ DEVICE_REVOKED = ErrorCode(
     "Thiết bị quét này đã bị thu hồi.",
     "This scanner device has been revoked.",
 )
+
+# The claim of a LINKED record on a phone by a code sent by SMS (services.claim_*; docs/declarations.md).
+CLAIM_NOT_FOUND = ErrorCode(
+    "claim_not_found",
+    404,
+    "Trên điện thoại này không có hồ sơ nào cần xác nhận như vậy.",
+    "There is no such record to confirm on this phone.",
+)
+CLAIM_NO_PHONE = ErrorCode(
+    "claim_no_phone",
+    409,
+    "Hồ sơ này không có số điện thoại để gửi mã; hãy liên hệ trạm y tế xã/phường.",
+    "This record has no phone number to send a code to; ask the commune health station.",
+)
+CLAIM_RATE_LIMITED = ErrorCode(
+    "claim_rate_limited",
+    429,
+    "Đã gửi quá nhiều mã đến số này hoặc từ mạng này; hãy thử lại sau.",
+    "Too many codes were sent to this number or from this network; try again later.",
+)
+CLAIM_CODE_FORMAT = ErrorCode(
+    "claim_code_format",
+    400,
+    "Hãy nhập đủ 6 chữ số của mã trong tin nhắn SMS.",
+    "Enter the 6 digits of the code in the SMS.",
+)
+CLAIM_FAILED = ErrorCode(
+    "claim_failed",
+    400,
+    "Mã không đúng.",
+    "The code is not correct.",
+)
+CLAIM_EXPIRED = ErrorCode(
+    "claim_expired",
+    400,
+    "Mã đã hết hạn hoặc đã được dùng; hãy yêu cầu mã mới.",
+    "The code has expired or was already used; ask for a new one.",
+)
+CLAIM_LOCKED = ErrorCode(
+    "claim_locked",
+    429,
+    "Nhập sai quá nhiều lần, mã này không còn dùng được; hãy yêu cầu mã mới.",
+    "Too many wrong codes: this code no longer works; ask for a new one.",
+)

@@ -4,6 +4,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from phongdich.core.models import OneTimeCode
+
 
 class ScannerDevice(models.Model):
     """A phone or scanner used by control staff. Authenticates to the API with a bearer token.
@@ -180,3 +182,19 @@ class RollupState(models.Model):
     class Meta:
         verbose_name = _("check-in rollup state")
         verbose_name_plural = _("check-in rollup states")
+
+
+class ClaimCode(OneTimeCode):
+    """A one-time code sent to the phone on a person's record, so that its owner can show their personal QR code
+    on a phone that holds the record only as LINKED (checkins.views.LINKED_MARK; services.claim_code_send).
+
+    In a table rather than in the session alone: the wrong tries must survive a new session (a cleared cookie
+    would otherwise give a fresh 5 tries at the same code), and a used code must stay used."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+", verbose_name=_("person"))
+
+    class Meta:
+        verbose_name = _("device claim code")
+        verbose_name_plural = _("device claim codes")
+        # For the prune (services.claim_codes_prune); a code is found by its challenge (indexed, 256 random bits).
+        indexes = [models.Index(fields=["expires_at"], name="checkins_claim_expiry_idx")]

@@ -1,5 +1,6 @@
 """Writes of the check-in domain: the four ways in (self scan, staff scan, paper, offline batch), check-out,
-scanner devices, and the periodic roll-up, purge and automatic check-out.
+scanner devices, the claim of a LINKED record on a phone by a code sent by SMS, and the periodic roll-up, purge
+and automatic check-out.
 
 Every scan is decided in one fixed order (docs/algorithms.md "Check-in", after pretix's
 doc/development/algorithms/checkin.rst): malformed input → unknown code → revoked code → not venue staff →
@@ -27,12 +28,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from phongdich.core import errors as core_errors
+from phongdich.core import otp
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
 
 from . import errors
 from .auth import device_cache_clear, hash_device_token
-from .models import CheckIn, RollupState, ScannerDevice, VenueDailyCount
+from .models import CheckIn, ClaimCode, RollupState, ScannerDevice, VenueDailyCount
 from .selectors import day_start, local_day, person_ids_by_public_id
 
 # A day is rolled up only this long after it ended, so that every transaction that stamped a check-in
@@ -1052,3 +1054,114 @@ def checkin_prune(*, now: datetime | None = None, chunk: int = 5000) -> int:
             deleted += CheckIn.objects.filter(id__in=ids).delete()[0]
         if len(ids) < chunk:
             return deleted
+
+
+# --- Claiming a LINKED record on a phone ------------------------------------------------------------
+# A phone that matched an existing record (name, phone, year of birth: no secret) holds it LINKED, without its
+# personal QR code (checkins.views.LINKED_MARK). Its owner, on a new phone or after "Forget this device", proves
+# they hold the phone number on the record with a one-time code (core.otp, as the test result look-up). The view
+# lets only a public id this very device holds as LINKED get here, so the flow cannot probe other people.
+
+CLAIM_PURPOSE = "phongdich.checkins.claim"
+CLAIM_SMS = (
+    "Ma {code} de hien ma QR ca nhan cua ban tren mot dien thoai khac (hieu luc {minutes} phut). "
+    "Khong dua ma nay cho ai. / Code {code} shows your personal QR code on another phone "
+    "(valid {minutes} minutes). Do not share it."
+)
+
+
+@dataclass(frozen=True)
+class ClaimStarted:
+    challenge: str  # kept in the asking browser's session, never in a form
+    expires_at: datetime
+    code: str  # shown on the page only with SMS_ECHO_ON_PAGE (demo)
+
+
+def claim_code_send(*, person, ip: str | None, now: datetime | None = None) -> ClaimStarted:
+    """Send a one-time code by SMS to the phone on `person`'s record; store only its keyed hash.
+
+    Guarantees: at most CHECKIN_CLAIM_PER_PHONE codes per phone number and CHECKIN_CLAIM_PER_IP per address in
+    their windows (claim_rate_limited, nothing sent); the SMS is masked in the outbox once sent; the sending is
+    audited. Raises claim_no_phone for a record without a phone number.
+    """
+    if not person.phone:
+        raise ApplicationError(errors.CLAIM_NO_PHONE)
+    otp.limits_check(
+        [
+            (
+                f"checkins:claim:ip:{ip or '-'}",
+                settings.CHECKIN_CLAIM_PER_IP,
+                settings.CHECKIN_CLAIM_PER_IP_WINDOW_SECONDS,
+            ),
+            (
+                f"checkins:claim:phone:{otp.cache_key_digest(person.phone)}",
+                settings.CHECKIN_CLAIM_PER_PHONE,
+                settings.CHECKIN_CLAIM_PER_PHONE_WINDOW_SECONDS,
+            ),
+        ],
+        errors.CLAIM_RATE_LIMITED,
+    )
+    from phongdich.notifications.services import notify
+
+    now = now or timezone.now()
+    ttl = settings.CHECKIN_CLAIM_CODE_TTL_SECONDS
+    challenge, code = otp.otp_challenge(), otp.otp_draw()
+    expires_at = now + timedelta(seconds=ttl)
+    with transaction.atomic():
+        ClaimCode.objects.create(
+            person=person,
+            challenge=challenge,
+            code_hash=otp.otp_hash(purpose=CLAIM_PURPOSE, challenge=challenge, code=code),
+            created_at=now,
+            expires_at=expires_at,
+        )
+        notify(
+            phone=person.phone,
+            text=CLAIM_SMS.format(code=code, minutes=max(1, ttl // 60)),
+            kind="otp",
+            person=person,
+            secret=True,
+        )
+        audit_record(actor=None, action="checkins.claim.code_sent", obj=person, area_path=person.area_path, ip=ip)
+    return ClaimStarted(challenge=challenge, expires_at=expires_at, code=code)
+
+
+def claim_code_verify(*, person, challenge: str | None, code: str | None, ip: str | None) -> None:
+    """Check the code typed for `person` against the one sent for this browser's `challenge`; spend it if right.
+
+    Guarantees: a right code works once (claim_expired after, as after CHECKIN_CLAIM_CODE_TTL_SECONDS); a wrong one
+    (claim_failed) is counted in the database, and the CHECKIN_CLAIM_MAX_ATTEMPTS-th voids the code (claim_locked),
+    whatever the session; a code that is not 6 digits is refused (claim_code_format) without counting a try;
+    the claim is audited. The caller then drops the LINKED mark on the device.
+    """
+    typed = otp.otp_typed(code)
+    if not otp.otp_well_formed(typed):
+        raise ApplicationError(errors.CLAIM_CODE_FORMAT)
+    if not challenge:
+        raise ApplicationError(errors.CLAIM_EXPIRED)
+    now = timezone.now()
+    max_attempts = settings.CHECKIN_CLAIM_MAX_ATTEMPTS
+    typed_hash = otp.otp_hash(purpose=CLAIM_PURPOSE, challenge=challenge, code=typed)
+    with transaction.atomic():
+        row = ClaimCode.objects.select_for_update().filter(challenge=challenge, person=person).first()
+        if row is None or row.used_at is not None or row.expires_at <= now:
+            raise ApplicationError(errors.CLAIM_EXPIRED)
+        if row.attempts >= max_attempts:
+            raise ApplicationError(errors.CLAIM_LOCKED)
+        good = otp.otp_matches(stored_hash=row.code_hash, typed_hash=typed_hash, typed=typed)
+        if good:
+            row.used_at = now
+            row.save(update_fields=["used_at"])
+            audit_record(actor=None, action="checkins.claim.verified", obj=person, area_path=person.area_path, ip=ip)
+        else:
+            row.attempts += 1
+            row.save(update_fields=["attempts"])
+    if not good:  # raised after the block, so that the counted try is committed
+        left = max(0, max_attempts - row.attempts)
+        raise ApplicationError(errors.CLAIM_FAILED if left else errors.CLAIM_LOCKED, extra={"attempts_left": left})
+
+
+def claim_codes_prune(*, now: datetime | None = None) -> int:
+    """Delete claim codes that expired more than a day ago (they prove nothing any more). Returns the number."""
+    now = now or timezone.now()
+    return ClaimCode.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()[0]

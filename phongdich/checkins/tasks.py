@@ -13,7 +13,9 @@ def checkins_auto_checkout() -> int:
 
 @shared_task(name="phongdich.checkins.tasks.checkins_rollup_and_prune")
 def checkins_rollup_and_prune() -> dict:
-    """Roll finished days into anonymous counts, then delete check-ins past retention (rolled days only)."""
+    """Roll finished days into anonymous counts, then delete check-ins past retention (rolled days only), and the
+    claim codes expired a day ago (hourly is often enough for those, and needs no schedule of its own)."""
     rolled = services.checkin_rollup()
     deleted = services.checkin_prune()
-    return {"rolled": [day.isoformat() for day in rolled], "deleted": deleted}
+    codes = services.claim_codes_prune()
+    return {"rolled": [day.isoformat() for day in rolled], "deleted": deleted, "claim_codes_deleted": codes}

@@ -246,6 +246,16 @@ SIGNING_KEY_PEM = env_str("SIGNING_KEY_PEM", "")
 SIGNING_KEY_FILE = Path(env_str("SIGNING_KEY_FILE", str(VAR_DIR / "keys" / "personal-qr-ed25519.pem")))
 # Days a remembered device identity stays on a citizen's phone.
 DEVICE_COOKIE_DAYS = env_int("DEVICE_COOKIE_DAYS", 365, minimum=1)
+# The owner of a record a phone holds only as LINKED shows its QR code there with a code sent by SMS to the phone on
+# the record (docs/declarations.md "Claiming a record on a new phone"): code validity, wrong tries per code, and how
+# many codes one phone number and one address may be sent per window. 3 codes x 5 tries an hour is 15 guesses at a
+# million codes per number per hour.
+CHECKIN_CLAIM_CODE_TTL_SECONDS = env_int("CHECKIN_CLAIM_CODE_TTL_SECONDS", 600, minimum=60)
+CHECKIN_CLAIM_MAX_ATTEMPTS = env_int("CHECKIN_CLAIM_MAX_ATTEMPTS", 5, minimum=1)
+CHECKIN_CLAIM_PER_PHONE = env_int("CHECKIN_CLAIM_PER_PHONE", 3, minimum=1)
+CHECKIN_CLAIM_PER_PHONE_WINDOW_SECONDS = env_int("CHECKIN_CLAIM_PER_PHONE_WINDOW_SECONDS", 3600, minimum=1)
+CHECKIN_CLAIM_PER_IP = env_int("CHECKIN_CLAIM_PER_IP", 10, minimum=1)
+CHECKIN_CLAIM_PER_IP_WINDOW_SECONDS = env_int("CHECKIN_CLAIM_PER_IP_WINDOW_SECONDS", 3600, minimum=1)
 # Mounts the benchmark's reference endpoints under /bench/ (bench/checkin_ingest.py sets it). Never in production.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 
@@ -313,7 +323,7 @@ TESTING_LOOKUP_PER_ID = env_int("TESTING_LOOKUP_PER_ID", 5, minimum=1)
 TESTING_LOOKUP_PER_ID_WINDOW_SECONDS = env_int("TESTING_LOOKUP_PER_ID_WINDOW_SECONDS", 900, minimum=1)
 TESTING_LOOKUP_PER_IP = env_int("TESTING_LOOKUP_PER_IP", 20, minimum=1)
 TESTING_LOOKUP_PER_IP_WINDOW_SECONDS = env_int("TESTING_LOOKUP_PER_IP_WINDOW_SECONDS", 3600, minimum=1)
-# Demo only: the look-up page shows the one-time code it just sent (the "outbox" SMS backend sends nothing).
+# Demo only: the look-up and claim pages show the one-time code just sent (the "outbox" SMS backend sends nothing).
 # `phongdich demo` turns it on; never in production.
 SMS_ECHO_ON_PAGE = env_bool("SMS_ECHO_ON_PAGE", False)
 

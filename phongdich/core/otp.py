@@ -39,8 +39,13 @@ def otp_typed(code: str | None) -> str:
     return "".join((code or "").split())
 
 
+def otp_well_formed(typed: str) -> bool:
+    # ASCII only: str.isdigit() also accepts other scripts' digits ("١٢٣"), which no code is made of.
+    return len(typed) == CODE_DIGITS and typed.isascii() and typed.isdigit()
+
+
 def otp_matches(*, stored_hash: str, typed_hash: str, typed: str) -> bool:
-    return len(typed) == CODE_DIGITS and typed.isdigit() and constant_time_compare(stored_hash, typed_hash)
+    return otp_well_formed(typed) and constant_time_compare(stored_hash, typed_hash)
 
 
 def cache_key_digest(value: str) -> str:
