@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -26,15 +27,17 @@ from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import export_start
 from phongdich.core.pagination import CappedPaginator, count_capped
+from phongdich.core.redirects import safe_next
 from phongdich.declarations.selectors import declaration_required
 from phongdich.healthcards.selectors import status_reason_texts
 from phongdich.healthcards.services import status_qr_issue
 from phongdich.people.models import Person
 from phongdich.people.selectors import person_get_by_public_id
+from phongdich.people.validation import phone_masked
 from phongdich.venues.models import Venue, VenueCode
 from phongdich.venues.selectors import venue_list, venues_of_user
 
-from . import selectors, services
+from . import errors, selectors, services
 from .exports import CHECKINS_EXPORT, EXPORT_MAX_ROWS, FILTERS, filtered_checkins
 from .forms import (
     CheckoutForm,
@@ -63,7 +66,8 @@ def _device_max_age() -> int:
 
 # A person found by name, phone and year of birth (not created by this phone's declaration) is marked
 # LINKED: the phone may check them in with one tap, but does not get their personal QR code. Name, phone
-# and year of birth are no secret, so they must not be enough to obtain someone's signed identity.
+# and year of birth are no secret, so they must not be enough to obtain someone's signed identity. The owner
+# lifts the mark with a code sent by SMS to the phone on the record (claim, below).
 LINKED_MARK = "~"
 
 
@@ -307,15 +311,26 @@ def venue_checkout(request, token):
 # --- 2. The citizen's own QR code, shown to control staff -------------------------------------------
 
 
+def claim_offer(person: Person) -> dict:
+    """What a page shows of a LINKED person to offer the claim: the phone on the record, masked (this phone typed
+    it, but a page must not print it whole)."""
+    phone = phone_masked(person.phone) if person.phone else ""
+    return {"person": person, "phone": phone, "send_label": SEND_CODE_LABEL}
+
+
+SEND_CODE_LABEL = gettext_lazy("Send a code to %(phone)s")
+CODE_VALID_LABEL = gettext_lazy("Valid for %(minutes)s minutes. Do not give it to anyone.")
+
+
 @vietnamese_first
 @require_GET
 def my_qr(request):
     """/c/me/: a personal QR code for each person remembered on this device. No personal data in the URL."""
-    cards, linked_count = [], 0
+    cards, linked_people = [], []
     linked = linked_ids(request)
     for person in remembered_people(request):
         if person.public_id in linked:
-            linked_count += 1
+            linked_people.append(claim_offer(person))
             continue
         # The code carries the health status colour, its validity and the initials (healthcards, issue 3).
         token, status = status_qr_issue(person=person)
@@ -332,7 +347,7 @@ def my_qr(request):
                 "exposure_matches": exposures,
             }
         )
-    return _private(render(request, "checkins/my_qr.html", {"cards": cards, "linked_count": linked_count}))
+    return _private(render(request, "checkins/my_qr.html", {"cards": cards, "linked_people": linked_people}))
 
 
 @vietnamese_first
@@ -342,6 +357,79 @@ def forget_device(request):
     response = redirect("checkins_public:me")
     remember(response, [])
     return _private(response)
+
+
+# --- 2b. The owner of a LINKED record shows its QR code on this phone -------------------------------------
+# The code's hash, expiry, tries and use are in the ClaimCode table (a cleared session must not reset the tries);
+# the session keeps only which person this browser asked a code for and the challenge that the code was hashed
+# with, so the code works only in the browser that asked for it. One claim at a time per browser.
+CLAIM_STATE = "checkins_claim"
+
+
+def _claimable(request, public_id) -> Person | None:
+    """The person, if this very device holds `public_id` as LINKED; None for anything else (not on the device, not
+    linked, removed, garbage): the same answer, so the claim cannot be used to probe public ids."""
+    if not isinstance(public_id, str) or public_id not in linked_ids(request):
+        return None
+    return _remembered(remembered_people(request), public_id)
+
+
+def _claim_page(request, person, *, status=200, error=None, sent=False, echo_code=None):
+    state = request.session.get(CLAIM_STATE) or {}
+    context = {
+        **claim_offer(person),
+        "awaiting_code": state.get("person") == person.public_id and bool(state.get("challenge")),
+        "sent": sent,
+        "echo_code": echo_code,
+        "error": error.as_dict() if error else None,
+        "next": safe_next(request),
+        "ttl_minutes": max(1, settings.CHECKIN_CLAIM_CODE_TTL_SECONDS // 60),
+        "valid_label": CODE_VALID_LABEL,
+    }
+    return _private(render(request, "checkins/my_claim.html", context, status=status))
+
+
+@vietnamese_first
+@require_http_methods(["GET", "POST"])
+def claim(request):
+    """/c/me/claim/: "send a code" (step=send, person=<public id>) to the phone on a LINKED record, then the code
+    (step=verify); a right code lifts the LINKED mark in this device's cookie, and the QR code shows."""
+    if _throttled(request):
+        return _citizen_error(request, ApplicationError(core_errors.RATE_LIMITED))
+    state = request.session.get(CLAIM_STATE) or {}
+    step = request.POST.get("step") if request.method == "POST" else None
+    if step == "send":
+        person = _claimable(request, request.POST.get("person"))
+        if person is None:
+            return _citizen_error(request, ApplicationError(errors.CLAIM_NOT_FOUND))
+        try:
+            started = services.claim_code_send(person=person, ip=client_ip(request))
+        except ApplicationError as error:
+            return _claim_page(request, person, status=error.status, error=error)
+        request.session[CLAIM_STATE] = {"person": person.public_id, "challenge": started.challenge}
+        echo = started.code if settings.SMS_ECHO_ON_PAGE else None
+        return _claim_page(request, person, sent=True, echo_code=echo)
+    person = _claimable(request, state.get("person"))
+    if step == "verify":
+        if person is None:
+            return _citizen_error(request, ApplicationError(errors.CLAIM_NOT_FOUND))
+        try:
+            services.claim_code_verify(
+                person=person, challenge=state.get("challenge"), code=request.POST.get("code"), ip=client_ip(request)
+            )
+        except ApplicationError as error:
+            if error.error in (errors.CLAIM_EXPIRED, errors.CLAIM_LOCKED):
+                request.session.pop(CLAIM_STATE, None)  # the page offers a new code
+            return _claim_page(request, person, status=error.status, error=error)
+        request.session.pop(CLAIM_STATE, None)
+        response = redirect(safe_next(request, default=reverse("checkins_public:me")))
+        remember(response, remembered_ids(request), linked=linked_ids(request) - {person.public_id})
+        return _private(response)
+    if request.method == "POST":  # no or an unknown step: a tampered form
+        return _citizen_error(request, ApplicationError(core_errors.INVALID_INPUT))
+    if person is None:  # nothing asked on this browser (or no longer on the device): back to the QR page
+        return _private(redirect("checkins_public:me"))
+    return _claim_page(request, person)
 
 
 # --- 3. Control staff scan personal QR codes ------------------------------------------------------

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from phongdich.accounts.permissions import has_role
 from phongdich.checkins.views import (
     CitizenPostThrottle,
+    claim_offer,
     linked_ids,
     remember,
     remembered_ids,
@@ -64,7 +65,9 @@ def index(request):
     people = []
     for person, linked in _own_people(request):
         history = [] if linked else declaration_own_history(person=person, limit=HISTORY_SHOWN)
-        people.append({"person": person, "linked": linked, "history": history})
+        # A linked record's owner can lift the mark with a code sent by SMS (checkins.views.claim).
+        claim = claim_offer(person) if linked else None
+        people.append({"person": person, "linked": linked, "history": history, "claim": claim})
     context = {"kinds": Declaration.Kind.choices, "people": people}
     return _private(render(request, "declarations/index.html", context))
 

@@ -112,6 +112,14 @@ def phone_national(phone: str) -> str:
     return "0" + phone[3:] if phone and phone.startswith("+84") else (phone or "")
 
 
+def phone_masked(phone: str) -> str:
+    """ "+84912345678" -> "09••••••78": enough for a citizen to recognise their own number, not to read it whole."""
+    national = phone_national(phone)
+    if len(national) < 6:
+        return "•" * len(national)
+    return national[:2] + "•" * (len(national) - 4) + national[-2:]
+
+
 def phone_digits_for_search(raw: str) -> str:
     """The digits to look for in stored E.164 numbers when an official types part of a number.
 

@@ -10,6 +10,7 @@ import pytest
 
 from phongdich.checkins.models import CheckIn
 from phongdich.core.testing import make_province_with_communes
+from phongdich.notifications.models import Message
 from phongdich.people.models import Person
 
 from .builders import clear_caches, make_code, make_venue
@@ -28,7 +29,8 @@ def code():
     clear_caches()
 
 
-def test_citizen_checks_in_from_the_qr_url_then_with_one_tap(live_server, phone, code):
+def test_citizen_checks_in_from_the_qr_url_then_with_one_tap(live_server, phone, code, settings):
+    settings.SMS_ECHO_ON_PAGE = True  # the claim of her record at the end
     venue_url = f"{live_server.url}/c/{code.token}"
 
     # First visit on this phone: the declaration form.
@@ -70,6 +72,30 @@ def test_citizen_checks_in_from_the_qr_url_then_with_one_tap(live_server, phone,
     phone.goto(f"{live_server.url}/c/me/")
     assert phone.locator(".personal-qr svg").count() == 1
     phone.screenshot(path=str(SCREENSHOTS / "checkin-my-qr.png"), full_page=True)
+
+    # "Forget this device", then declaring again: the record is found, not created, so the phone holds it LINKED
+    # and shows no QR code until she types the code sent by SMS to the phone on her record.
+    with phone.expect_navigation():
+        phone.locator("form[action$='/forget/'] button").tap()
+    phone.goto(venue_url)
+    phone.fill("input[name=full_name]", "Nguyễn Thị Lan")
+    phone.fill("input[name=phone]", "0912 345 678")
+    phone.fill("input[name=birth_year]", "1990")
+    phone.locator("form.declaration button[type=submit]").tap()
+    phone.locator(".success").wait_for()
+    phone.goto(f"{live_server.url}/c/me/")
+    assert phone.locator(".personal-qr svg").count() == 0
+    send = phone.locator(".linked-person form.claim-send button")
+    assert "09••••••78" in send.inner_text()
+    send.tap()
+    phone.locator("#claim-code").wait_for()
+    phone.screenshot(path=str(SCREENSHOTS / "checkin-claim-code.png"), full_page=True)
+    # The live server sends the SMS at once (and the outbox masks it): the demo's echo on the page gives the code.
+    assert Message.objects.filter(kind="otp").latest("pk").secret
+    phone.fill("#claim-code", phone.locator("#demo-echo strong").inner_text())
+    phone.locator("form.claim-verify button[type=submit]").tap()
+    phone.locator(".personal-qr svg").wait_for()
+    assert phone.url.endswith("/c/me/") and phone.locator(".linked-person").count() == 0
 
 
 def test_an_unknown_venue_code_shows_a_clear_error_page(live_server, phone, db):
