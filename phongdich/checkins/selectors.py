@@ -40,6 +40,40 @@ def viewer_sees_people(viewer) -> bool:
     return official is not None and official.is_active and official.sees_people
 
 
+# The most venues the scan and paper pages offer an official in their picker.
+MAX_PICKER_VENUES = 500
+
+
+def staff_venues(*, user) -> list:
+    """The venues `user` records check-ins for (the scan and paper pages): their own (staff, manager), else, for
+    an active official, the verified venues of their area (at most MAX_PICKER_VENUES). Empty: not for them."""
+    from phongdich.accounts.selectors import official_of
+    from phongdich.venues.models import Venue
+    from phongdich.venues.selectors import venue_list, venues_of_user
+
+    venues = list(venues_of_user(user=user))
+    if not venues and official_of(user) is not None:
+        venues = list(venue_list(viewer=user, status=Venue.Status.VERIFIED)[:MAX_PICKER_VENUES])
+    return venues
+
+
+def records_checkins(user) -> bool:
+    """Whether staff_venues(user) has a venue, in one query and without listing them: the menus offer the scan and
+    paper pages by it. Kept on the user object, as the menu and a page may both ask within one request."""
+    from phongdich.accounts.selectors import official_of
+    from phongdich.venues.models import Venue
+    from phongdich.venues.selectors import venue_list
+
+    if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "is_device", False):
+        return False
+    if not hasattr(user, "_records_checkins"):
+        found = Q(memberships__user=user)
+        if official_of(user) is not None:
+            found |= Q(pk__in=venue_list(viewer=user, status=Venue.Status.VERIFIED).values("pk"))
+        user._records_checkins = Venue.objects.filter(found).exists()
+    return user._records_checkins
+
+
 def checkins_visible_q(viewer) -> Q:
     """Officials who see people: their area's subtree. Venue managers/staff: their venues. Others: nothing."""
     from phongdich.venues.selectors import venues_of_user

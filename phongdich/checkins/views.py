@@ -35,7 +35,6 @@ from phongdich.people.models import Person
 from phongdich.people.selectors import person_get_by_public_id
 from phongdich.people.validation import phone_masked
 from phongdich.venues.models import Venue, VenueCode
-from phongdich.venues.selectors import venue_list, venues_of_user
 
 from . import errors, selectors, services
 from .exports import CHECKINS_EXPORT, EXPORT_MAX_ROWS, FILTERS, filtered_checkins
@@ -436,17 +435,10 @@ def claim(request):
 
 
 def _staff_venues(user) -> list[Venue]:
-    """The venues a user records check-ins for: their own (staff, manager), else an official's verified ones."""
-    venues = list(venues_of_user(user=user))
-    official = getattr(user, "official", None)
-    if not venues and official is not None and official.is_active:
-        venues = list(venue_list(viewer=user, status=Venue.Status.VERIFIED)[:MAX_PICKER_VENUES])
+    venues = selectors.staff_venues(user=user)
     if not venues:
         raise PermissionDenied
     return venues
-
-
-MAX_PICKER_VENUES = 500
 
 
 def _entrances(venues) -> list[dict]:

@@ -1,6 +1,9 @@
 """Plain builders for tests: each makes only what it is asked for. Used by every app's tests."""
 
 import itertools
+import re
+from html import unescape
+from urllib.parse import urljoin, urlsplit
 
 from django.contrib.auth import get_user_model
 
@@ -56,3 +59,37 @@ def download_export(client, url: str, *, capture, data=None):
     download = client.get(f"/exports/{job_id}/file/")
     assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
     return job_id, load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+
+
+_HREF = re.compile(r'<a\b[^>]*?\bhref="([^"]*)"')
+
+
+def refused_links(client, pages, *, follow: str | None = None, limit: int = 60) -> list[tuple[str, str, int]]:
+    """Open each of `pages` as the client's user and every page link (`<a href>`) they show; return
+    (page, link, status) for each link that answers 403, or 404 (the answer of pages that do not tell a viewer
+    what exists outside their reach). Links under the prefix `follow` are opened in turn, up to `limit` pages.
+
+    A page of `pages` that does not answer 200 fails the test: a page the role cannot open proves nothing."""
+    statuses: dict[str, int] = {}
+    refused = []
+    queue = [(page, None) for page in pages]
+    opened = 0
+    while queue:
+        url, parent = queue.pop(0)
+        if url not in statuses:
+            response = client.get(url)
+            statuses[url] = response.status_code
+            if parent is None:
+                assert response.status_code == 200, f"{url} answers {response.status_code}"
+            if response.status_code == 200 and (parent is None or (follow and url.startswith(follow))):
+                opened += 1
+                if opened <= limit and "html" in response.get("Content-Type", ""):
+                    for href in _HREF.findall(response.content.decode()):
+                        link = urljoin(url, unescape(href)).split("#")[0]
+                        parts = urlsplit(link)
+                        if link and not parts.netloc and parts.scheme in ("", "http") and link.startswith("/"):
+                            if not link.startswith(("/static/", "/api/", "/admin/")):
+                                queue.append((link, url))
+        if parent is not None and statuses[url] in (403, 404):
+            refused.append((parent, url, statuses[url]))
+    return sorted(set(refused))

@@ -5,7 +5,16 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from phongdich.accounts.selectors import official_of
+from phongdich.venues.selectors import venues_of_user
+
 from .models import StatusCard, StatusRuleSet
+
+
+def verifies_cards(user) -> bool:
+    """Who may open the card verifier (/health/verify/): officials and the staff of a venue, the people who scan
+    at entrances. The page and the menus ask the same question."""
+    return official_of(user) is not None or venues_of_user(user=user).exists()
 
 
 def _prefixes(area_path: str) -> list[str]:

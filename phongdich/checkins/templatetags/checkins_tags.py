@@ -4,6 +4,8 @@ from django import template
 from django.utils import translation
 from django.utils.html import format_html
 
+from .. import selectors
+
 register = template.Library()
 
 
@@ -21,3 +23,9 @@ def bi(text, **values):
     if english == current:
         return current
     return format_html('{}<span class="en" lang="en">{}</span>', current, english)
+
+
+@register.filter
+def records_checkins(user) -> bool:
+    """`{% if user|records_checkins %}`: the scan and paper pages would let the user in (selectors.staff_venues)."""
+    return selectors.records_checkins(user)
