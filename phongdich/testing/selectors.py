@@ -56,6 +56,12 @@ def is_testing_official(viewer) -> bool:
     return has_role(viewer, *LAB_ROLES, *REGISTER_ROLES)
 
 
+def works_in_lab(viewer) -> bool:
+    """The lab's pages (day lists, labels, pools, result entry, imports) are for LAB_ROLES; the officials who only
+    register people are not offered them (the testing menu asks this, the pages check the roles themselves)."""
+    return has_role(viewer, *LAB_ROLES)
+
+
 def _int_or_404(value) -> int:
     try:
         value = int(value)

@@ -232,7 +232,6 @@ def home(request):
         by_site[session.site_id].append(session)
     context = {
         "sites": [(site, by_site[site.pk]) for site in sites],
-        "is_lab": has_role(request.user, *services.LAB_ROLES),
         "retest_count": selectors.retest_list(viewer=request.user).count(),
     }
     return render(request, "testing/home.html", context)
@@ -302,7 +301,7 @@ def session_register(request, session_id: int):
                 status = exc.status
             else:
                 messages.success(request, _("%(name)s is registered.") % {"name": data["full_name"]})
-                if has_role(request.user, *services.LAB_ROLES):
+                if selectors.works_in_lab(request.user):
                     return redirect("testing:session", session_id=session.pk)
                 return redirect("testing:session_register", session_id=session.pk)
         else:
