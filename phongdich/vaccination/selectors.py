@@ -41,6 +41,12 @@ MAX_ID = 2**63 - 1
 BANDS = (18, 50, 65)
 
 
+def records_doses(viewer) -> bool:
+    """The site's check-in and the dose pages are for DOSE_ROLES: the officials who only follow the area's sessions
+    are not offered them (the pages' links ask this, the pages check the roles themselves)."""
+    return has_role(viewer, *DOSE_ROLES)
+
+
 def id_or_404(value) -> int:
     try:
         value = int(value)

@@ -221,7 +221,11 @@ def sessions(request):
         else:
             status = 400
     listed = selectors.sessions_visible(viewer=request.user, date_from=timezone.localdate() - dt.timedelta(days=7))
-    context = {"sessions": listed[:200], "form": form if can_create and sites else None}
+    context = {
+        "sessions": listed[:200],
+        "form": form if can_create and sites else None,
+        "records_doses": selectors.records_doses(request.user),
+    }
     return render(request, "vaccination/sessions.html", context, status=status)
 
 
@@ -257,7 +261,8 @@ def session_detail(request, session_id: int):
         "bookings": bookings,
         "form": form,
         # The manual check-in (no phone, no personal QR code) is for the day of the session, by the dose staff.
-        "can_check_in": session.date == timezone.localdate() and has_role(request.user, *DOSE_ROLES),
+        "can_check_in": session.date == timezone.localdate() and selectors.records_doses(request.user),
+        "records_doses": selectors.records_doses(request.user),
     }
     return render(request, "vaccination/session.html", context)
 
