@@ -20,6 +20,7 @@ from phongdich.core.errors import ApplicationError
 from phongdich.people.citizen import citizen_verified_person
 
 from . import api, dcc, display, pdf, qr, selectors, services
+from .forms import CertificateRevokeForm
 from .models import Certificate
 
 
@@ -121,6 +122,8 @@ def official_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def official_detail(request, certificate_id: int):
+    """/certificates/<id>/: one certificate of the official's area; POST revokes it, with a reason and a tick
+    (forms.CertificateRevokeForm): a form that is not complete comes back with its errors (400), nothing revoked."""
     _require_people_role(request)
     try:
         certificate = selectors.certificate_get(
@@ -128,19 +131,29 @@ def official_detail(request, certificate_id: int):
         )
     except ApplicationError as error:
         raise Http404 from error
+    form, status = CertificateRevokeForm(), 200
     if request.method == "POST":
-        try:
-            reason = request.POST.get("reason", "")
-            services.certificate_revoke(
-                actor=request.user, certificate=certificate, reason=reason, ip=client_ip(request)
-            )
-            messages.success(request, _("The certificate was revoked."))
-        except ApplicationError as error:
-            messages.error(request, error.as_dict()["message"])
-        return redirect("certificates:detail", certificate_id=certificate.pk)
+        form = CertificateRevokeForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                services.certificate_revoke(
+                    actor=request.user,
+                    certificate=certificate,
+                    reason=form.cleaned_data["reason"],
+                    ip=client_ip(request),
+                )
+            except ApplicationError as error:
+                form.add_error(None, error.as_dict()["message"])
+                status = error.status
+                certificate.refresh_from_db()  # already revoked in another tab: the page shows it
+            else:
+                messages.success(request, _("The certificate was revoked."))
+                return redirect("certificates:detail", certificate_id=certificate.pk)
     context = {
         "certificate": certificate,
         "fields": pdf.certificate_rows(certificate),
         "svg": qr.qr_svg(certificate.qr_text),
+        "form": form,
     }
-    return render(request, "certificates/detail.html", context)
+    return render(request, "certificates/detail.html", context, status=status)

@@ -189,9 +189,11 @@ def test_officials_list_their_area_and_revoke_through_the_api(client, areas, iss
     assert client.get(f"/api/v1/certificates/{issued.pk}/").json()["qr_text"] == issued.qr_text
     assert AuditLog.objects.filter(action="certificates.certificate.viewed").count() == 1
     url = f"/api/v1/certificates/{issued.pk}/revoke"
-    assert client.post(url, {"reason": ""}, content_type="application/json").json()["code"] == (
-        "certificate_revoke_reason_required"
-    )
+    for blank in ("", "   "):  # the API needs no tick, but a reason as the page does
+        refused = client.post(url, {"reason": blank}, content_type="application/json")
+        assert refused.status_code == 400 and refused.json()["code"] == "certificate_revoke_reason_required"
+    issued.refresh_from_db()
+    assert not issued.is_revoked
     answer = client.post(url, {"reason": "Sai thông tin"}, content_type="application/json")
     assert answer.status_code == 200 and answer.json()["revoked_at"]
     assert client.post(url, {"reason": "x"}, content_type="application/json").status_code == 409
@@ -274,10 +276,56 @@ def test_verify_page_shows_a_partial_course_in_amber_with_its_doses(client, hold
     assert 'class="verdict valid"' in full and "verdict-partial" not in full
 
 
-def test_official_pages_list_and_revoke(client, areas, issued):
+def test_official_pages_list_and_revoke_with_a_reason_and_the_tick(client, areas, issued):
     official = make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"], username="yte_page")
     client.force_login(official)
     assert issued.uvci in client.get("/certificates/").content.decode()
-    client.post(f"/certificates/{issued.pk}/", {"reason": "Nhập nhầm người"})
+    page = client.get(f"/certificates/{issued.pk}/").content.decode()
+    assert 'id="revoke"' in page and 'name="confirm"' in page and 'name="reason"' in page
+    response = client.post(f"/certificates/{issued.pk}/", {"reason": "Nhập nhầm người", "confirm": "on"}, follow=True)
+    assert response.status_code == 200 and "Đã thu hồi chứng nhận." in response.content.decode()
+    assert 'id="revoke"' not in response.content.decode()  # a revoked certificate has no form
     issued.refresh_from_db()
-    assert issued.is_revoked and issued.revoked_reason == "Nhập nhầm người"
+    assert issued.is_revoked and issued.revoked_reason == "Nhập nhầm người" and issued.revoked_by == official
+    audit = AuditLog.objects.get(action="certificates.certificate.revoked", object_id=str(issued.pk))
+    assert audit.reason == "Nhập nhầm người"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"reason": "Nhập nhầm người"},
+        {"reason": "Nhập nhầm người", "confirm": ""},
+        {"confirm": "on"},
+        {"reason": "  ", "confirm": "on"},
+    ],
+)
+def test_official_page_revokes_nothing_without_the_tick_or_a_reason(client, areas, issued, body):
+    """One click must not revoke: the form comes back (400) with what is missing, in the page's language."""
+    client.force_login(make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"], username="yte_page"))
+    response = client.post(f"/certificates/{issued.pk}/", body)
+    html = response.content.decode()
+    assert response.status_code == 400 and '<details class="card" id="revoke" open>' in html
+    expected = "Hãy đánh dấu ô xác nhận" if not body.get("confirm") else "Cần ghi lý do thu hồi"
+    assert expected in html
+    issued.refresh_from_db()
+    assert not issued.is_revoked
+    assert not AuditLog.objects.filter(action="certificates.certificate.revoked").exists()
+
+
+def test_official_page_says_in_english_that_the_tick_is_missing(client, areas, issued):
+    client.force_login(make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"], username="yte_page"))
+    response = client.post(f"/en/certificates/{issued.pk}/", {"reason": "Wrong person"})
+    assert response.status_code == 400
+    assert "Tick the box to confirm the revocation: it cannot be undone." in response.content.decode()
+    issued.refresh_from_db()
+    assert not issued.is_revoked
+
+
+def test_official_page_revoking_twice_says_it_was_already_revoked(client, areas, issued):
+    client.force_login(make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"], username="yte_page"))
+    body = {"reason": "Nhập nhầm người", "confirm": "on"}
+    assert client.post(f"/certificates/{issued.pk}/", body).status_code == 302
+    response = client.post(f"/certificates/{issued.pk}/", body)  # a tab opened before
+    assert response.status_code == 409 and "Chứng nhận này đã bị thu hồi trước đó." in response.content.decode()
+    assert AuditLog.objects.filter(action="certificates.certificate.revoked").count() == 1
