@@ -126,6 +126,17 @@ def _exports_in_a_temporary_folder(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    # A request to an /en/ page leaves English active in the test's thread (LocaleMiddleware activates, nothing
+    # deactivates), and reverse() then gives /en/ addresses to the next test: each test starts in Vietnamese.
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     # Rate limits count in the cache; the live server shares this process's, so one test's requests must not
     # use up the next test's allowance.
