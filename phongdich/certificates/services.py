@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
@@ -245,11 +246,10 @@ def certificate_issue(*, person, source_key: str, facts: Facts, now: dt.datetime
     return certificate
 
 
-def certificates_for_citizen(*, person, ip: str | None = None, now: dt.datetime | None = None) -> list[Certificate]:
-    """What a verified citizen sees: a current certificate for every record the sources list (issued now if
-    needed), newest first. A record whose validity has already ended (a test sampled more than
-    DCC_TEST_VALIDITY_HOURS ago) gets no new certificate: it could only be refused at every check; one issued
-    while it was valid stays listed, marked expired. The look-up is audited like any read of a person's record."""
+def _current_certificates(person, now) -> list[Certificate]:
+    """A current certificate for every record the sources list (issued now if needed), newest first. A record
+    whose validity has already ended (a test sampled more than DCC_TEST_VALIDITY_HOURS ago) gets no new
+    certificate: it could only be refused at every check; one issued while it was valid stays listed."""
     issued = []
     for source_key, facts in certificate_facts_for(person):
         try:
@@ -257,6 +257,13 @@ def certificates_for_citizen(*, person, ip: str | None = None, now: dt.datetime 
         except ApplicationError as error:
             if error.error is not errors.CERTIFICATE_VALIDITY_ENDED:
                 raise
+    return sorted(issued, key=lambda certificate: (certificate.issued_at, certificate.pk), reverse=True)
+
+
+def certificates_for_citizen(*, person, ip: str | None = None, now: dt.datetime | None = None) -> list[Certificate]:
+    """What a verified citizen sees: their current certificates (_current_certificates), marked expired where
+    they are. The look-up is audited like any read of a person's record."""
+    issued = _current_certificates(person, now)
     audit_record(
         actor=None,
         action="certificates.certificate.listed_by_citizen",
@@ -266,7 +273,31 @@ def certificates_for_citizen(*, person, ip: str | None = None, now: dt.datetime 
         ip=ip,
         extra={"certificates": [certificate.pk for certificate in issued]},
     )
-    return sorted(issued, key=lambda certificate: (certificate.issued_at, certificate.pk), reverse=True)
+    return issued
+
+
+def certificates_for_person_by_official(
+    *, actor, person, ip: str | None = None, now: dt.datetime | None = None
+) -> list[Certificate]:
+    """The same certificates, issued at the desk by an official of the person's area for a person without a
+    smartphone, to print (the paper certificate handed over at the commune health station). Officials who see
+    people, of the person's area only (others: not_found, as if the person did not exist); audited as
+    `certificates.certificate.issued_at_desk` with the official."""
+    if not has_role(actor, *PEOPLE_ROLES):
+        raise ApplicationError(core_errors.PERMISSION_DENIED)
+    if not area_visible(actor, person.area_path):
+        raise ApplicationError(core_errors.NOT_FOUND)
+    issued = _current_certificates(person, now)
+    audit_record(
+        actor=actor,
+        action="certificates.certificate.issued_at_desk",
+        obj=person,
+        area_path=person.area_path,
+        reason="printed for the person at the desk",
+        ip=ip,
+        extra={"certificates": [certificate.pk for certificate in issued]},
+    )
+    return issued
 
 
 def certificate_revoke(*, actor, certificate: Certificate, reason: str, ip: str | None = None) -> Certificate:

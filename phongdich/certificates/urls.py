@@ -10,4 +10,6 @@ urlpatterns = [
     path("verify/", views.verify_page, name="verify"),
     path("", views.official_list, name="list"),
     path("<int:certificate_id>/", views.official_detail, name="detail"),
+    path("<int:certificate_id>/certificate.pdf", views.official_certificate_pdf, name="pdf"),
+    path("person/<int:person_id>/", views.official_person_certificates, name="person"),
 ]

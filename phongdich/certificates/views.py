@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.throttling import SimpleRateThrottle
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
@@ -18,10 +18,14 @@ from phongdich.core import errors as core_errors
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.people.citizen import citizen_verified_person
+from phongdich.people.selectors import person_get
 
 from . import api, dcc, display, pdf, qr, selectors, services
 from .forms import CertificateRevokeForm
 from .models import Certificate
+
+# The purpose of access recorded when an official opens a person's certificates to print them.
+DESK_PURPOSE = "certificates: issue and print at the desk"
 
 
 def _lookup_url(next_url: str) -> str:
@@ -157,3 +161,37 @@ def official_detail(request, certificate_id: int):
         "form": form,
     }
     return render(request, "certificates/detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def official_person_certificates(request, person_id: int):
+    """/certificates/person/<id>/: issue (where needed) and list a person's certificates at the desk, to print for
+    someone without a smartphone. POST from the person's page: it issues, and reading the person is audited
+    with that purpose (people.selectors.person_get)."""
+    _require_people_role(request)
+    try:
+        person = person_get(viewer=request.user, person_id=person_id, reason=DESK_PURPOSE, ip=client_ip(request))
+        certificates = services.certificates_for_person_by_official(
+            actor=request.user, person=person, ip=client_ip(request)
+        )
+    except ApplicationError as error:
+        raise Http404 from error
+    return render(request, "certificates/person.html", {"person": person, "certificates": certificates})
+
+
+@login_required
+@require_GET
+def official_certificate_pdf(request, certificate_id: int):
+    """/certificates/<id>/certificate.pdf: the printable certificate, for an official of its area (read audited)."""
+    _require_people_role(request)
+    try:
+        certificate = selectors.certificate_get(
+            viewer=request.user, certificate_id=certificate_id, ip=client_ip(request)
+        )
+    except ApplicationError as error:
+        raise Http404 from error
+    response = HttpResponse(pdf.certificate_pdf(certificate), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="chung-nhan-{certificate.kind}-{certificate.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -329,3 +329,49 @@ def test_official_page_revoking_twice_says_it_was_already_revoked(client, areas,
     response = client.post(f"/certificates/{issued.pk}/", body)  # a tab opened before
     assert response.status_code == 409 and "Chứng nhận này đã bị thu hồi trước đó." in response.content.decode()
     assert AuditLog.objects.filter(action="certificates.certificate.revoked").count() == 1
+
+
+# --- Issued and printed at the desk ----------------------------------------------------------------------------
+
+
+def test_an_official_issues_and_prints_a_persons_certificates_at_the_desk(client, areas, holder, source):
+    source({holder.pk: [("dose:9", recent_dose())]})
+    official = make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"], username="yte_ban")
+    client.force_login(official)
+    record = client.post(f"/people/{holder.pk}/", {"purpose": "other", "detail": "In giấy chứng nhận"})
+    assert 'id="print-certificates"' in record.content.decode()
+    page = client.post(f"/certificates/person/{holder.pk}/")
+    assert page.status_code == 200
+    certificate = Certificate.objects.get(person=holder, source_key="dose:9", is_current=True)
+    text = page.content.decode()
+    assert certificate.uvci in text and f"/certificates/{certificate.pk}/certificate.pdf" in text
+    desk = AuditLog.objects.get(action="certificates.certificate.issued_at_desk")
+    assert (desk.actor, desk.object_id, desk.extra["certificates"]) == (official, str(holder.pk), [certificate.pk])
+    reasons = AuditLog.objects.filter(action="people.person.viewed", object_id=str(holder.pk)).values_list("reason")
+    assert sorted(reason for (reason,) in reasons) == [
+        "certificates: issue and print at the desk",
+        "other: In giấy chứng nhận",
+    ]
+    # A second visit issues nothing new.
+    client.post(f"/certificates/person/{holder.pk}/")
+    assert Certificate.objects.filter(person=holder).count() == 1
+    pdf = client.get(f"/certificates/{certificate.pk}/certificate.pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert pdf["Cache-Control"] == "private, no-store"
+    assert AuditLog.objects.filter(action="certificates.certificate.viewed", object_id=str(certificate.pk)).exists()
+
+
+def test_desk_certificates_are_for_officials_of_the_persons_area_only(client, areas, holder, issued, source):
+    source({holder.pk: [("dose:9", recent_dose())]})
+    other = make_official(Official.Role.AREA_OFFICIAL, areas["commune_b"], username="yte_khac")
+    client.force_login(other)
+    assert client.post(f"/certificates/person/{holder.pk}/").status_code == 404
+    assert client.get(f"/certificates/{issued.pk}/certificate.pdf").status_code == 404
+    assert client.post("/certificates/person/99999999999/").status_code == 404
+    assert not Certificate.objects.filter(source_key="dose:9").exists()
+    assert client.get(f"/certificates/person/{holder.pk}/").status_code == 405  # issuing is a POST
+    staff = make_official(Official.Role.VENUE_STAFF, areas["commune_a"], username="quay_ve")
+    client.force_login(staff)
+    assert client.post(f"/certificates/person/{holder.pk}/").status_code in (403, 404)
+    assert client.get(f"/certificates/{issued.pk}/certificate.pdf").status_code in (403, 404)
+    assert not AuditLog.objects.filter(action="certificates.certificate.issued_at_desk").exists()
