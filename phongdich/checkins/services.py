@@ -1063,10 +1063,10 @@ def checkin_prune(*, now: datetime | None = None, chunk: int = 5000) -> int:
 # lets only a public id this very device holds as LINKED get here, so the flow cannot probe other people.
 
 CLAIM_PURPOSE = "phongdich.checkins.claim"
+# One SMS part (160 GSM-7 characters) at the default 10 minutes: a code must not cost two.
 CLAIM_SMS = (
-    "Ma {code} de hien ma QR ca nhan cua ban tren mot dien thoai khac (hieu luc {minutes} phut). "
-    "Khong dua ma nay cho ai. / Code {code} shows your personal QR code on another phone "
-    "(valid {minutes} minutes). Do not share it."
+    "Ma {code}: hien ma QR ca nhan tren dien thoai moi, hieu luc {minutes} phut. Khong dua ai. / "
+    "Code {code} shows your QR code on a new phone, valid {minutes} min. Do not share."
 )
 
 
@@ -1080,9 +1080,11 @@ class ClaimStarted:
 def claim_code_send(*, person, ip: str | None, now: datetime | None = None) -> ClaimStarted:
     """Send a one-time code by SMS to the phone on `person`'s record; store only its keyed hash.
 
-    Guarantees: at most CHECKIN_CLAIM_PER_PHONE codes per phone number and CHECKIN_CLAIM_PER_IP per address in
-    their windows (claim_rate_limited, nothing sent); the SMS is masked in the outbox once sent; the sending is
-    audited. Raises claim_no_phone for a record without a phone number.
+    Guarantees: at most CHECKIN_CLAIM_PER_PHONE codes per phone number in its window, counted in the database
+    under a lock on the number (a count in the cache was per process without Redis, and sends at the same moment
+    all read the same count: each code sent is 5 more guesses), and CHECKIN_CLAIM_PER_IP per address in the
+    cache (claim_rate_limited, nothing sent); the SMS is masked in the outbox once sent; the sending is audited.
+    Raises claim_no_phone for a record without a phone number.
     """
     if not person.phone:
         raise ApplicationError(errors.CLAIM_NO_PHONE)
@@ -1092,12 +1094,7 @@ def claim_code_send(*, person, ip: str | None, now: datetime | None = None) -> C
                 f"checkins:claim:ip:{ip or '-'}",
                 settings.CHECKIN_CLAIM_PER_IP,
                 settings.CHECKIN_CLAIM_PER_IP_WINDOW_SECONDS,
-            ),
-            (
-                f"checkins:claim:phone:{otp.cache_key_digest(person.phone)}",
-                settings.CHECKIN_CLAIM_PER_PHONE,
-                settings.CHECKIN_CLAIM_PER_PHONE_WINDOW_SECONDS,
-            ),
+            )
         ],
         errors.CLAIM_RATE_LIMITED,
     )
@@ -1107,7 +1104,14 @@ def claim_code_send(*, person, ip: str | None, now: datetime | None = None) -> C
     ttl = settings.CHECKIN_CLAIM_CODE_TTL_SECONDS
     challenge, code = otp.otp_challenge(), otp.otp_draw()
     expires_at = now + timedelta(seconds=ttl)
+    window = settings.CHECKIN_CLAIM_PER_PHONE_WINDOW_SECONDS
     with transaction.atomic():
+        _claim_phone_lock(person.phone)
+        sent = ClaimCode.objects.filter(
+            person__phone=person.phone, created_at__gt=now - timedelta(seconds=window)
+        ).count()
+        if sent >= settings.CHECKIN_CLAIM_PER_PHONE:
+            raise ApplicationError(errors.CLAIM_RATE_LIMITED, extra={"retry_after_seconds": window})
         ClaimCode.objects.create(
             person=person,
             challenge=challenge,
@@ -1156,9 +1160,19 @@ def claim_code_verify(*, person, challenge: str | None, code: str | None, ip: st
         else:
             row.attempts += 1
             row.save(update_fields=["attempts"])
+            if row.attempts >= max_attempts:  # guessed at: the owner's trail shows it
+                audit_record(actor=None, action="checkins.claim.locked", obj=person, area_path=person.area_path, ip=ip)
     if not good:  # raised after the block, so that the counted try is committed
         left = max(0, max_attempts - row.attempts)
         raise ApplicationError(errors.CLAIM_FAILED if left else errors.CLAIM_LOCKED, extra={"attempts_left": left})
+
+
+def _claim_phone_lock(phone: str) -> None:
+    """Serialise the sends to one number (SQLite already writes one transaction at a time)."""
+    if connection.vendor == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"claim:{phone}".encode()).digest()[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def claim_codes_prune(*, now: datetime | None = None) -> int:

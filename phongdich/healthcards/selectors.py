@@ -6,7 +6,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from phongdich.accounts.selectors import official_of
-from phongdich.venues.selectors import venues_of_user
 
 from .models import StatusCard, StatusRuleSet
 
@@ -14,7 +13,11 @@ from .models import StatusCard, StatusRuleSet
 def verifies_cards(user) -> bool:
     """Who may open the card verifier (/health/verify/): officials and the staff of a venue, the people who scan
     at entrances. The page and the menus ask the same question."""
-    return official_of(user) is not None or venues_of_user(user=user).exists()
+    from phongdich.checkins.selectors import user_has_venue_membership
+
+    if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "is_device", False):
+        return False
+    return official_of(user) is not None or user_has_venue_membership(user)
 
 
 def _prefixes(area_path: str) -> list[str]:

@@ -236,10 +236,29 @@ def test_sending_is_limited_per_phone_number(new_phone, lan, settings):
     assert send(new_phone, lan).status_code == 200
     assert send(new_phone, lan).status_code == 200
 
+    cache.clear()  # counted in the database: another server process (its own cache without Redis) counts the same
     response = send(new_phone, lan, REMOTE_ADDR="10.0.0.9")  # another network: the number's limit still holds
 
     assert response.status_code == 429 and errors.CLAIM_RATE_LIMITED.vi in page(response)
     assert Message.objects.filter(kind="otp").count() == 2
+
+
+def test_the_code_sms_is_one_plain_part(lan, settings):
+    """160 GSM-7 characters at most at the default validity: a second part doubles what each code costs."""
+    assert settings.CHECKIN_CLAIM_CODE_TTL_SECONDS == 600
+    started = services.claim_code_send(person=lan, ip=None)
+    text = Message.objects.filter(kind="otp", person=lan).latest("pk").text  # not sent yet: not masked
+    assert started.code in text and len(text) <= 160 and text.isascii(), (len(text), text)
+
+
+def test_a_code_voided_by_wrong_tries_is_audited(lan):
+    started = services.claim_code_send(person=lan, ip="10.0.0.7")
+    wrong = f"{(int(started.code) + 1) % 1_000_000:06d}"
+    for _ in range(5):
+        with pytest.raises(services.ApplicationError):
+            services.claim_code_verify(person=lan, challenge=started.challenge, code=wrong, ip="10.0.0.7")
+    locked = AuditLog.objects.get(action="checkins.claim.locked")
+    assert (locked.object_id, locked.ip) == (str(lan.pk), "10.0.0.7")
 
 
 def test_sending_is_limited_per_address(code, lan, settings):
