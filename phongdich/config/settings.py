@@ -151,7 +151,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {}
+    # A broker that accepts the connection and then never answers must not hold a request (core.queue keeps the
+    # task when publishing fails): seconds, not kombu's default of waiting for ever.
+    else {"socket_timeout": 5, "socket_connect_timeout": 3}
 )
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True

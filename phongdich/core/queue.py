@@ -10,7 +10,7 @@ reach it.
 
 import logging
 
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
@@ -32,8 +32,12 @@ def enqueue(task, *args, **kwargs) -> bool:
     except PUBLISH_ERRORS as exc:
         from .models import UnpublishedTask
 
+        try:
+            UnpublishedTask.objects.create(name=task.name, args=list(args), kwargs=kwargs, last_error=str(exc)[:500])
+        except DatabaseError:  # the database is gone too: the committed work stays, the task is only in this log
+            logger.exception("broker refused %s args=%r kwargs=%r and it could not be kept", task.name, args, kwargs)
+            return False
         logger.warning("broker refused %s%s (%s): kept to publish again", task.name, args, exc)
-        UnpublishedTask.objects.create(name=task.name, args=list(args), kwargs=kwargs, last_error=str(exc)[:500])
         return False
     return True
 
@@ -45,29 +49,40 @@ def enqueue_on_commit(task, *args, **kwargs) -> None:
 
 def unpublished_tasks_publish() -> int:
     """Publish the kept tasks again, oldest first; how many were. Stops at the first refusal (the broker is still
-    down: the rest wait). Each row is deleted in the transaction that publishes it, so two runs at once do not
-    publish one twice (the second finds it gone)."""
+    down: the rest wait). Each row is deleted in the transaction that publishes it, and a row another run holds is
+    skipped, so two runs at once do not publish one twice. At least once, not exactly once: a crash between the
+    publish and the commit publishes it again next time (the tasks are repeatable: CELERY_TASK_ACKS_LATE). A row
+    Celery refuses for itself (its task renamed, or its arguments no longer fitting after an upgrade) is kept
+    with the error for an operator, and the rows behind it go on."""
     from celery import current_app
 
     from .models import UnpublishedTask
 
     published = 0
+    rows = UnpublishedTask.objects.select_for_update(skip_locked=connection.features.has_select_for_update_skip_locked)
     for row_id in UnpublishedTask.objects.values_list("pk", flat=True)[:PUBLISH_BATCH]:
         with transaction.atomic():
-            row = UnpublishedTask.objects.select_for_update().filter(pk=row_id).first()
+            row = rows.filter(pk=row_id).first()
             if row is None:
                 continue
             task = current_app.tasks.get(row.name)
-            if task is None:  # renamed or removed in an upgrade: kept for an operator to see in the admin
-                logger.error("kept task %s is not registered", row.name)
-                continue
             try:
+                if task is None:
+                    raise LookupError(f"task {row.name} is not registered")
                 task.apply_async(args=row.args, kwargs=row.kwargs)
             except PUBLISH_ERRORS as exc:
-                row.attempts += 1
-                row.last_error = str(exc)[:500]
-                row.save(update_fields=["attempts", "last_error"])
+                _failed(row, exc)
                 break
+            except Exception as exc:  # noqa: BLE001 - this row's own problem: keep it, go on with the others
+                logger.error("kept task %s cannot be published: %s", row.name, exc)
+                _failed(row, exc)
+                continue
             row.delete()
             published += 1
     return published
+
+
+def _failed(row, exc: Exception) -> None:
+    row.attempts += 1
+    row.last_error = f"{type(exc).__name__}: {exc}"[:500]
+    row.save(update_fields=["attempts", "last_error"])

@@ -132,14 +132,25 @@ def followup_task_get(*, viewer, task_id) -> FollowUpTask:
 
 
 def followup_task_person(*, viewer, task: FollowUpTask, ip: str | None = None):
-    """The task's person, read through people.selectors.person_get: audited with the reason "follow-up".
+    """The task's person, audited with the reason "follow-up": whoever follows the task up must see whom to call.
 
-    The task is in the viewer's area; the person's record is too unless it was filed elsewhere (first
-    recorded at a venue in another area): then not_found, and the page shows the declaration only.
+    The task is in the viewer's area (followup_task_get). The person's record usually is too (people's own
+    scope, person_get); when it is filed elsewhere (first recorded at a venue of another commune, or at the
+    district for an address known only there, and the task since handed to the commune) it is read for the
+    task's duty (people.selectors.person_get_for_duty, the audit naming the task).
     """
-    from phongdich.people.selectors import person_get
+    from phongdich.people.selectors import person_get, person_get_for_duty
 
-    return person_get(viewer=viewer, person_id=task.person_id, reason=PERSON_READ_REASON, ip=ip)
+    try:
+        return person_get(viewer=viewer, person_id=task.person_id, reason=PERSON_READ_REASON, ip=ip)
+    except ApplicationError as exc:
+        if exc.error is not core_errors.NOT_FOUND:
+            raise
+        if not FollowUpTask.objects.filter(followups_visible_q(viewer), pk=task.pk).exists():
+            raise  # not this viewer's task either
+    return person_get_for_duty(
+        viewer=viewer, person_id=task.person_id, reason=PERSON_READ_REASON, duty=f"followups.task:{task.pk}", ip=ip
+    )
 
 
 @dataclass

@@ -253,6 +253,20 @@ def followup_call_record(
     return call
 
 
+def followup_can_hand_over(user) -> bool:
+    """Whether the user has another commune to hand a task to: officials above commune level (a commune's own
+    station has only itself in its area, so the form would always be refused)."""
+    if getattr(user, "is_superuser", False):
+        return True
+    official = getattr(user, "official", None)
+    return (
+        has_role(user, *PEOPLE_ROLES)
+        and official is not None
+        and official.area is not None
+        and official.area.kind != Area.Kind.COMMUNE
+    )
+
+
 def followup_task_hand_over(*, actor, task_id, area_id, note: str = "", ip: str | None = None) -> FollowUpTask:
     """Hand an open task to the health station of another commune (docs/followups.md "Handing a task over").
 

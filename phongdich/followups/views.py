@@ -117,6 +117,7 @@ def _detail_page(request, task_id, *, form=None, handover_form=None, status=200)
         "form": form or CallForm.blank(),
         "handover_form": handover_form or HandOverForm(),
         "scope_area": getattr(getattr(request.user, "official", None), "area", None),
+        "can_hand_over": services.followup_can_hand_over(request.user),
     }
     return render(request, "followups/detail.html", context, status=status)
 

@@ -90,6 +90,29 @@ def person_get(*, viewer, person_id: int, reason: str, ip: str | None = None) ->
     return person
 
 
+def person_get_for_duty(*, viewer, person_id: int, reason: str, duty: str, ip: str | None = None) -> Person:
+    """A person's record for an official whom a record of their own area names as responsible for that person,
+    though the person's record is filed elsewhere: `duty` names it ("followups.task:12": the commune that follows
+    up the person's declaration, which needs the name and phone to call). The caller has checked that the record
+    of the duty is in the viewer's scope. Audited as `people.person.viewed` with the reason and the duty."""
+    reason = " ".join((reason or "").split())
+    if not reason or not duty:
+        raise ApplicationError(errors.REASON_REQUIRED)
+    person = Person.objects.filter(pk=person_id).select_related("address_area__parent").first()
+    if person is None:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    audit_record(
+        actor=viewer,
+        action="people.person.viewed",
+        obj=person,
+        area_path=person.area_path,
+        reason=reason,
+        ip=ip,
+        extra={"duty": duty},
+    )
+    return person
+
+
 def person_duplicates(*, viewer) -> list[dict]:
     """Groups of people in the viewer's scope that share a citizen ID, an old ID, a passport or a phone.
 

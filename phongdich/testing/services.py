@@ -958,7 +958,7 @@ def result_sms_text() -> str:
 
 def results_notify(*, sample_ids: list[int]) -> int:
     """Tell each person whose samples have new results that they can be looked up, once (notified_at), and
-    recompute their status card unless it was computed since the results were entered. Returns how many messages
+    recompute their status card unless a positive's case already had it computed. Returns how many messages
     were queued. Repeatable: notified results are skipped."""
     from phongdich.healthcards.models import StatusCard
     from phongdich.healthcards.services import status_card_refresh
@@ -970,9 +970,12 @@ def results_notify(*, sample_ids: list[int]) -> int:
     for result in results.select_related("sample__person"):
         person_id = result.sample.person_id
         people[person_id] = result.sample.person
-        entered[person_id] = max(result.entered_at, entered.get(person_id, result.entered_at))
-    # A positive opened a case, whose signal (cases.signals) had the card computed after the commit already.
-    cards = StatusCard.objects.filter(person_id__in=list(people)).values_list("person_id", "computed_at")
+        if result.outcome == TestResult.Outcome.POSITIVE:
+            entered[person_id] = max(result.entered_at, entered.get(person_id, result.entered_at))
+    # A positive opened a case, whose signal (cases.signals) had the card computed after the commit already (or
+    # the person was a case already: their card facts did not change). Other results (a negative, a correction,
+    # which keeps its first entry time) are always computed: a card computed before their commit did not see them.
+    cards = StatusCard.objects.filter(person_id__in=list(entered)).values_list("person_id", "computed_at")
     fresh = {person_id for person_id, computed_at in cards if computed_at >= entered[person_id]}
     text = result_sms_text()
     for person in people.values():

@@ -84,3 +84,23 @@ def test_rolled_back_work_publishes_nothing(real_broker):
         enqueue_on_commit(exports_prune_task)
         raise RuntimeError
     assert not UnpublishedTask.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_kept_task_celery_refuses_does_not_hold_back_the_others(real_broker, tmp_path):
+    """After an upgrade a kept task may no longer fit its task's arguments, or its task may be gone: it stays,
+    with the error, and the tasks behind it are published."""
+    UnpublishedTask.objects.create(name=exports_prune_task.name, args=[1, 2])  # the task takes no arguments now
+    UnpublishedTask.objects.create(name="phongdich.gone.task_removed_in_an_upgrade", args=[])
+    good = UnpublishedTask.objects.create(name=exports_prune_task.name, args=[])
+    queue = tmp_path / "queue"
+    queue.mkdir()
+    real_broker("filesystem://localhost//", queue)
+
+    assert unpublished_tasks_publish() == 1
+
+    assert not UnpublishedTask.objects.filter(pk=good.pk).exists()
+    kept = list(UnpublishedTask.objects.values_list("attempts", "last_error"))
+    assert [attempts for attempts, _ in kept] == [2, 2]
+    assert kept[0][1].startswith("TypeError") and "not registered" in kept[1][1]
+    assert len([path for path in queue.iterdir() if path.is_file()]) == 1

@@ -136,3 +136,26 @@ def test_the_api_hands_over(unplaced, tree, district_official, client):
     assert done.status_code == 200, done.json()
     body = done.json()
     assert body["area"]["code"] == "15196" and body["area_is_commune"] is True
+
+
+def test_the_receiving_commune_sees_whom_to_call(unplaced, tree, district_official, thach_lam_official, client):
+    """The person's record stays filed at the district: the commune that now follows the task up reads it for the
+    task (audited with the task), the page then shows the name and phone; no other commune does."""
+    followup_task_hand_over(actor=district_official, task_id=unplaced.pk, area_id=tree["thach_lam"].pk)
+    client.force_login(thach_lam_official)
+    page = client.get(reverse("followups:detail", args=[unplaced.pk])).content.decode()
+    assert "Phạm Văn Tùng" in page and "+84911000222" in page
+    read = AuditLog.objects.filter(action="people.person.viewed", actor=thach_lam_official).get()
+    assert read.extra == {"duty": f"followups.task:{unplaced.pk}"} and read.reason == "follow-up"
+    assert 'id="hand-over"' not in page  # a commune has no other commune to hand it to
+    other = make_official(Official.Role.AREA_OFFICIAL, tree["kim_tan"], "yte_kimtan2")
+    client.force_login(other)
+    assert client.get(reverse("followups:detail", args=[unplaced.pk])).status_code == 404
+    assert not AuditLog.objects.filter(action="people.person.viewed", actor=other).exists()
+
+
+def test_a_hand_over_of_a_closed_task_says_why_on_the_page(flagged, tree, district_official, client):
+    followup_call_record(actor=district_official, task_id=flagged.pk, outcome="cleared")
+    client.force_login(district_official)
+    response = client.post(reverse("followups:hand_over", args=[flagged.pk]), {"area": tree["thach_lam"].pk})
+    assert response.status_code == 409 and 'id="hand-over-error"' in response.content.decode()

@@ -209,3 +209,17 @@ def test_the_api_corrects_and_refuses_in_both_languages(client, site, lab, perso
     assert done.status_code == 200, done.json()
     answer = done.json()
     assert answer["result"]["result"] == "positive" and answer["case_opened"] == Case.objects.get(person=person).number
+
+
+def test_a_negative_corrected_to_invalid_computes_the_card_again(site, lab, person, django_capture_on_commit_callbacks):
+    """No case moves, and the result keeps its first entry time: the card computed after the negative must still
+    be computed again (a recent negative PCR gives yellow under the default rule set; without it, red)."""
+    from phongdich.healthcards.services import status_card_current
+
+    sample = make_sample(site, person, collected_at=timezone.now() - dt.timedelta(hours=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        result_enter(actor=lab, barcode=sample.barcode, outcome="negative")
+    assert status_card_current(person=person).colour == "yellow"
+    with django_capture_on_commit_callbacks(execute=True):
+        result_correct(actor=lab, barcode=sample.barcode, outcome="invalid", reason=REASON)
+    assert status_card_current(person=person).colour == "red"
