@@ -120,6 +120,7 @@ def test_the_page_hands_over_and_shows_the_hand_over(unplaced, tree, district_of
     assert done.status_code == 302 and done["Location"] == detail
     page = client.get(detail).content.decode()
     assert 'id="handovers"' in page and "Ở Thạch Lâm" in page and "Xã Thạch Lâm" in page
+    assert "Chuyển từ" in page and "Từ ngày" not in page  # its own words, not another page's "From" (a date)
 
 
 def test_the_api_hands_over(unplaced, tree, district_official, client):
