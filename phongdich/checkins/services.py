@@ -31,6 +31,7 @@ from phongdich.core import errors as core_errors
 from phongdich.core import otp
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
+from phongdich.people.cccd import looks_like_cccd_qr
 
 from . import errors
 from .auth import device_cache_clear, hash_device_token
@@ -483,6 +484,10 @@ def checkin_staff_scan(
     actor_check(actor, venue)
     _venue_check(venue)
     at = scanned_at or now
+    if looks_like_cccd_qr(personal_qr):
+        return _checkin_id_card(
+            actor, personal_qr, venue=venue, code=code, at=at, now=now, nonce=nonce, scanned_at=scanned_at
+        )
     claims = personal_qr_claims(personal_qr, at=at)
     if scanned_at is not None:
         _time_check(scanned_at, now=now)
@@ -504,6 +509,35 @@ def checkin_staff_scan(
     if person is None:
         checkin.person_public_id = claims.public_id
     return _record(checkin, compare_time=scanned_at is not None)
+
+
+def _checkin_id_card(actor, text: str, *, venue, code, at, now, nonce, scanned_at) -> CheckIn:
+    """The staff scanned the QR code of a citizen's chip-based ID card instead of a personal QR code (a person
+    without a smartphone): the person with that CCCD number, or a new record from the card, checked in; in one
+    transaction, so that a refused check-in creates nobody. Not the hot path: a look-up by the indexed number."""
+    from phongdich.people.cccd import cccd_qr_parse
+    from phongdich.people.services import person_for_id_card
+
+    card = cccd_qr_parse(text)  # before anything is written
+    if scanned_at is not None:
+        _time_check(scanned_at, now=now)
+    is_device = getattr(actor, "is_device", False)
+    with transaction.atomic():
+        person = person_for_id_card(card=card, area_path=venue.area_path)
+        checkin = CheckIn(
+            person=person,
+            venue=venue,
+            code=code,
+            area_path=venue.area_path,
+            checked_in_at=at,
+            received_at=now,
+            source=CheckIn.Source.STAFF_SCAN,
+            device=actor if is_device else None,
+            recorded_by=None if is_device else actor,
+            nonce_scope=principal_scope(actor),
+            nonce=nonce_for_key(nonce),
+        )
+        return _record(checkin, compare_time=scanned_at is not None)
 
 
 def checkin_paper(

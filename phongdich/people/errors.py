@@ -62,3 +62,9 @@ PERSONAL_QR_UNKNOWN_KEY = ErrorCode(
     "Mã QR cá nhân được ký bằng khóa không xác định.",
     "The personal QR code was signed with an unknown key.",
 )
+CCCD_QR_INVALID = ErrorCode(
+    "cccd_qr_invalid",
+    400,
+    "Mã QR trên thẻ căn cước công dân không đọc được (cần số CCCD, họ tên, ngày sinh, giới tính).",
+    "The QR code of the citizen ID card cannot be read (it needs the CCCD number, name, date of birth and sex).",
+)

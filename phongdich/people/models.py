@@ -24,6 +24,7 @@ class Person(models.Model):
         OFFICIAL = "official", _("Entered by an official")
         IMPORT = "import", _("Imported from a file")
         SELF_REGISTRATION = "self_registration", _("Self-registration")
+        ID_CARD = "id_card", _("Citizen ID card scanned at a venue")
 
     public_id = models.CharField(
         max_length=32,

@@ -158,6 +158,28 @@ def person_create(
 
 
 @transaction.atomic
+def person_for_id_card(*, card, area_path: str) -> Person:
+    """The person whose chip-based ID card was scanned (people.cccd): the record with that CCCD number, or a new
+    one from the card (filed at `area_path`, the venue's area, as for any person first recorded there). The
+    card's name and date of birth are not written over an existing record: the duplicates page is where records
+    are compared. Invalid card data (a number that does not agree with the year of birth or sex) raises
+    ApplicationError and writes nothing."""
+    existing = Person.objects.filter(citizen_id=card.citizen_id).order_by("id").first()
+    if existing is not None:
+        return existing
+    return person_create(
+        actor=None,
+        full_name=card.full_name,
+        birth_date=card.birth_date,
+        gender=card.gender,
+        citizen_id=card.citizen_id,
+        old_id_number=card.old_id_number,
+        address_street=card.address,
+        area_path=area_path,
+        created_via=Person.CreatedVia.ID_CARD,
+    )
+
+
 def person_find_or_create(
     *,
     full_name: str,
