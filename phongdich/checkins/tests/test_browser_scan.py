@@ -129,3 +129,28 @@ def test_paper_declarations_are_typed_with_the_keyboard_alone(live_server, chrom
     assert checkin.source == CheckIn.Source.PAPER and checkin.person.birth_year == 1949
     assert checkin.venue == place["venue"] and checkin.recorded_by == place["staff"]
     context.close()
+
+
+def test_staff_scan_a_citizen_id_card_with_the_camera(live_server, chromium_with_camera, place, tmp_path):
+    """A person without a smartphone shows their chip-based ID card: its QR code (UTF-8, the name with its marks)
+    read by the camera checks them in, recorded from the card."""
+    from phongdich.people.models import Person
+
+    card = "038190012345|172345678|Lê Thị Hồng Nhung|14031990|Nữ|Thôn 3, Xã Thạch Lâm, Thạch Thành|10052021"
+    browser = chromium_with_camera(qr_video(card, tmp_path / "card.y4m"))
+    context = browser.new_context(viewport={"width": 412, "height": 900}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    log_in(page, live_server, "/checkins/scan/")
+    assert "CCCD" in page.locator("#id-card-hint").inner_text()
+
+    page.click("#camera-toggle")
+
+    page.locator("#result.ok").wait_for()
+    assert page.locator("#result .scan-initials").inner_text() == "LTHN"
+    page.screenshot(path=str(SCREENSHOTS / "checkin-staff-id-card.png"), full_page=True)
+    page.wait_for_timeout(1500)
+    person = Person.objects.get()
+    assert (person.full_name, person.citizen_id, person.created_via) == ("Lê Thị Hồng Nhung", "038190012345", "id_card")
+    assert CheckIn.objects.get().person == person
+    context.close()
