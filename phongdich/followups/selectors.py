@@ -5,7 +5,7 @@ the reason "follow-up")."""
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
@@ -15,7 +15,7 @@ from phongdich.core.scoping import NOTHING, scope_q, viewer_area_path
 from phongdich.geo.models import Area
 
 from . import errors
-from .models import FollowUpTask
+from .models import FollowUpHandover, FollowUpTask
 
 # The purpose of access written to the audit log when a task's person is read.
 PERSON_READ_REASON = "follow-up"
@@ -222,7 +222,9 @@ def followup_open_by_area_path(*, area_path: str, now: dt.datetime) -> list[tupl
 
 def followup_open_at(*, area_path: str, moments: list[dt.datetime]) -> list[tuple[int, dt.datetime | None]]:
     """For each moment, the tasks of the subtree that were open then (declared before it, not closed by it):
-    (count, oldest declared_at). One query with two aggregates per moment (a period has at most 366 days)."""
+    (count, oldest declared_at). One query with two aggregates per moment (a period has at most 366 days) for
+    the tasks never handed over; a task that was (FollowUpHandover: few) counts, at each moment, for the area it
+    was with then, not the one it is with now."""
     if not moments:
         return []
     aggregates = {}
@@ -230,9 +232,27 @@ def followup_open_at(*, area_path: str, moments: list[dt.datetime]) -> list[tupl
         open_then = Q(declared_at__lt=moment) & (Q(closed_at__isnull=True) | Q(closed_at__gte=moment))
         aggregates[f"n{index}"] = Count("id", filter=open_then)
         aggregates[f"o{index}"] = Min("declared_at", filter=open_then)
+    in_period = FollowUpTask.objects.filter(declared_at__lt=max(moments)).exclude(closed_at__lt=min(moments))
     result = (
-        FollowUpTask.objects.filter(area_path__startswith=area_path, declared_at__lt=max(moments))
-        .exclude(closed_at__lt=min(moments))
+        in_period.filter(area_path__startswith=area_path)
+        .exclude(pk__in=FollowUpHandover.objects.values("task_id"))
         .aggregate(**aggregates)
     )
-    return [(result[f"n{index}"], result[f"o{index}"]) for index in range(len(moments))]
+    counts = [[result[f"n{index}"], result[f"o{index}"]] for index in range(len(moments))]
+    touched = FollowUpHandover.objects.filter(
+        Q(from_area__path__startswith=area_path) | Q(to_area__path__startswith=area_path)
+    ).values("task_id")
+    for task in in_period.filter(pk__in=touched).prefetch_related(
+        Prefetch("handovers", queryset=FollowUpHandover.objects.select_related("from_area", "to_area").order_by("at"))
+    ):
+        handovers = list(task.handovers.all())
+        for index, moment in enumerate(moments):
+            if not (task.declared_at < moment and (task.closed_at is None or task.closed_at >= moment)):
+                continue
+            before = [handover for handover in handovers if handover.at <= moment]
+            path = before[-1].to_area.path if before else handovers[0].from_area.path
+            if path.startswith(area_path):
+                counts[index][0] += 1
+                oldest = counts[index][1]
+                counts[index][1] = task.declared_at if oldest is None else min(oldest, task.declared_at)
+    return [(count, oldest) for count, oldest in counts]

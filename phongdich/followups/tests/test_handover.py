@@ -160,3 +160,28 @@ def test_a_hand_over_of_a_closed_task_says_why_on_the_page(flagged, tree, distri
     client.force_login(district_official)
     response = client.post(reverse("followups:hand_over", args=[flagged.pk]), {"area": tree["thach_lam"].pk})
     assert response.status_code == 409 and 'id="hand-over-error"' in response.content.decode()
+
+
+def test_past_days_count_a_handed_over_task_where_it_was_then(flagged, tree, district_official):
+    """The queue's past-day counts (declaration statistics) follow the task's area at each moment."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from phongdich.followups.selectors import followup_open_at
+
+    now = timezone.now()
+    FollowUpTask.objects.filter(pk=flagged.pk).update(declared_at=now - dt.timedelta(days=4))
+    followup_task_hand_over(actor=district_official, task_id=flagged.pk, area_id=tree["thach_lam"].pk)
+    FollowUpHandover.objects.update(at=now - dt.timedelta(days=1, hours=12))
+    moments = [now - dt.timedelta(days=3), now - dt.timedelta(days=2), now - dt.timedelta(days=1), now]
+
+    def counts(area):
+        return [count for count, _ in followup_open_at(area_path=area.path, moments=moments)]
+
+    assert counts(tree["kim_tan"]) == [1, 1, 0, 0]
+    assert counts(tree["thach_lam"]) == [0, 0, 1, 1]
+    assert counts(tree["district"]) == [1, 1, 1, 1]  # inside the district all along
+    assert counts(tree["hanoi"]) == [0, 0, 0, 0]
+    oldest = followup_open_at(area_path=tree["thach_lam"].path, moments=[now])[0][1]
+    assert oldest == FollowUpTask.objects.get(pk=flagged.pk).declared_at
