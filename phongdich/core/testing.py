@@ -69,7 +69,8 @@ def refused_links(client, pages, *, follow: str | None = None, limit: int = 60) 
     (page, link, status) for each link that answers 403, or 404 (the answer of pages that do not tell a viewer
     what exists outside their reach). Links under the prefix `follow` are opened in turn, up to `limit` pages.
 
-    A page of `pages` that does not answer 200 fails the test: a page the role cannot open proves nothing."""
+    A page of `pages` that does not answer 200 fails the test: a page the role cannot open proves nothing; nor
+    do pages without links."""
     statuses: dict[str, int] = {}
     refused = []
     queue = [(page, None) for page in pages]
@@ -92,4 +93,6 @@ def refused_links(client, pages, *, follow: str | None = None, limit: int = 60) 
                                 queue.append((link, url))
         if parent is not None and statuses[url] in (403, 404):
             refused.append((parent, url, statuses[url]))
+    # Pages that show no link at all (a template that lost its menu) would pass without checking anything.
+    assert len(statuses) > len(set(pages)), f"no link found on {pages}"
     return sorted(set(refused))
