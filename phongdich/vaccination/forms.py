@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from phongdich.core.dates import TypedDateField
 from phongdich.geo.models import Area
 
 from .models import Reaction
@@ -139,3 +140,21 @@ class InviteForm(forms.Form):
 class CoverageForm(forms.Form):
     area = AreaField(required=False)
     at = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ReactionFilterForm(forms.Form):
+    """The reactions list's filters (GET): severity (or the grave ones) and the onset's period."""
+
+    severity = forms.ChoiceField(
+        label=_("Severity"),
+        required=False,
+        choices=[("", _("All")), ("grave", _("Serious and severe")), *Reaction.Severity.choices],
+    )
+    onset_from = TypedDateField(label=_("Onset from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    onset_to = TypedDateField(label=_("Onset to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("onset_from") and data.get("onset_to") and data["onset_from"] > data["onset_to"]:
+            self.add_error("onset_to", _("The end of the period is before its start."))
+        return data

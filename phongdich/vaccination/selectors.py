@@ -410,3 +410,91 @@ def coverage_total(rows: list[AreaCoverage]) -> dict[int, BandCoverage]:
             official_population=any(row.bands[band].official_population for row in rows),
         )
     return total
+
+
+# --- reactions after vaccination (AEFI surveillance) -----------------------------------------------------------
+
+# Listed first: what must be reported and followed up at once (docs/vaccination.md "Reactions").
+GRAVE_SEVERITIES = (Reaction.Severity.SERIOUS, Reaction.Severity.SEVERE)
+
+
+def reactions_visible_q(viewer) -> Q:
+    """Reactions after doses of the viewer's area: the person's or the site's (as the doses themselves)."""
+    return visible_q(viewer, "area_path", "dose__site_area_path")
+
+
+def reactions_list(
+    *, viewer, severity: str = "", onset_from: dt.date | None = None, onset_to: dt.date | None = None
+) -> QuerySet[Reaction]:
+    """The reactions of the viewer's area, the graver first, then the latest onset first. `severity`: one value of
+    Reaction.Severity, "grave" (serious and severe) or "" (all)."""
+    rows = Reaction.objects.filter(reactions_visible_q(viewer))
+    if severity == "grave":
+        rows = rows.filter(severity__in=GRAVE_SEVERITIES)
+    elif severity:
+        rows = rows.filter(severity=severity)
+    if onset_from:
+        rows = rows.filter(onset_at__gte=_local_midnight(onset_from))
+    if onset_to:
+        rows = rows.filter(onset_at__lt=_local_midnight(onset_to + dt.timedelta(days=1)))
+    graver_first = Case(
+        When(severity=Reaction.Severity.SERIOUS, then=Value(0)),
+        When(severity=Reaction.Severity.SEVERE, then=Value(1)),
+        When(severity=Reaction.Severity.MODERATE, then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+    return rows.select_related("dose__product", "dose__site", "dose__person").order_by(graver_first, "-onset_at", "-id")
+
+
+@dataclass
+class LotReactions:
+    product: str
+    lot: str
+    doses: int
+    by_severity: dict[str, int]
+
+    @property
+    def reactions(self) -> int:
+        return sum(self.by_severity.values())
+
+    @property
+    def grave(self) -> int:
+        return sum(self.by_severity.get(severity, 0) for severity in GRAVE_SEVERITIES)
+
+    @property
+    def grave_per_100000(self) -> float | None:
+        """Grave reactions per 100,000 doses of the lot given in the area and period: a lot far above the others is
+        what the surveillance looks for."""
+        return round(self.grave * 100_000 / self.doses, 1) if self.doses else None
+
+
+def reactions_by_lot(
+    *, viewer, onset_from: dt.date | None = None, onset_to: dt.date | None = None
+) -> list[LotReactions]:
+    """Per vaccine lot with reactions: the reactions by severity, and the doses of that lot given in the viewer's
+    area in the same period (given_on), so that lots are compared by rate, not by count. Two grouped queries."""
+    reactions = reactions_list(viewer=viewer, onset_from=onset_from, onset_to=onset_to).order_by()
+    counted = reactions.values("dose__product_id", "dose__product__name", "dose__lot", "severity").annotate(
+        n=Count("id")
+    )
+    lots: dict[tuple[int, str], LotReactions] = {}
+    for row in counted:
+        key = (row["dose__product_id"], row["dose__lot"])
+        lot = lots.setdefault(key, LotReactions(row["dose__product__name"], row["dose__lot"], 0, {}))
+        lot.by_severity[row["severity"]] = row["n"]
+    if not lots:
+        return []
+    doses = Dose.objects.filter(doses_visible_q(viewer), lot__in={lot for _, lot in lots})
+    if onset_from:
+        doses = doses.filter(given_on__gte=onset_from)
+    if onset_to:
+        doses = doses.filter(given_on__lte=onset_to)
+    for row in doses.values("product_id", "lot").annotate(n=Count("id")):
+        if (row["product_id"], row["lot"]) in lots:
+            lots[(row["product_id"], row["lot"])].doses = row["n"]
+    return sorted(lots.values(), key=lambda lot: (-lot.grave, -lot.reactions, lot.product, lot.lot))
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()), timezone.get_current_timezone())

@@ -20,4 +20,5 @@ urlpatterns = [
     path("checkin/", views.checkin, name="checkin"),
     path("doses/<int:dose_id>/reaction/", views.reaction, name="reaction"),
     path("coverage/", views.coverage, name="coverage"),
+    path("reactions/", views.reactions, name="reactions"),
 ]

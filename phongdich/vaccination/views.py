@@ -23,11 +23,20 @@ from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import xlsx_response
 from phongdich.core.ids import id_or_none
+from phongdich.core.scoping import viewer_area_path
 from phongdich.people.citizen import citizen_verified_person
 
 from . import selectors, services
 from .api import RegisterThrottle, coverage_query
-from .forms import CitizenReactionForm, DoseForm, InviteForm, ReactionForm, RegisterForm, SessionForm
+from .forms import (
+    CitizenReactionForm,
+    DoseForm,
+    InviteForm,
+    ReactionFilterForm,
+    ReactionForm,
+    RegisterForm,
+    SessionForm,
+)
 from .models import Dose, VaccinationRegistration
 from .selectors import BANDS, DOSE_ROLES, SESSION_ROLES, VACCINATION_ROLES
 
@@ -487,3 +496,50 @@ def coverage(request):
         "bands": BANDS,
     }
     return render(request, "vaccination/coverage.html", context)
+
+
+@login_required
+@require_GET
+def reactions(request):
+    """/vaccination/reactions/: reactions after vaccination in the area, the graver first, and per vaccine lot with
+    the rate of grave ones per 100,000 doses given (AEFI surveillance). Listing them is audited."""
+    try:
+        _staff(request)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    form = ReactionFilterForm(request.GET or None)
+    status, filters = 200, {}
+    if form.is_bound:
+        if form.is_valid():
+            filters = form.cleaned_data
+        else:
+            status = 400
+    listed = selectors.reactions_list(
+        viewer=request.user,
+        severity=filters.get("severity") or "",
+        onset_from=filters.get("onset_from"),
+        onset_to=filters.get("onset_to"),
+    )
+    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    lots = selectors.reactions_by_lot(
+        viewer=request.user, onset_from=filters.get("onset_from"), onset_to=filters.get("onset_to")
+    )
+    audit_record(
+        actor=request.user,
+        action="vaccination.reactions.listed",
+        area_path=viewer_area_path(request.user) or "",
+        ip=client_ip(request),
+        extra={
+            "severity": filters.get("severity") or "",
+            "reactions": [reaction.pk for reaction in page],
+        },
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form if form.is_bound else ReactionFilterForm(),
+        "page": page,
+        "lots": lots,
+        "query": query.urlencode(),
+    }
+    return _private(render(request, "vaccination/reactions.html", context, status=status))
