@@ -516,6 +516,7 @@ def _checkin_id_card(actor, text: str, *, venue, code, at, now, nonce, scanned_a
     without a smartphone): the person with that CCCD number, or a new record from the card, checked in; in one
     transaction, so that a refused check-in creates nobody. Not the hot path: a look-up by the indexed number."""
     from phongdich.people.cccd import cccd_qr_parse
+    from phongdich.people.models import initials_of
     from phongdich.people.services import person_for_id_card
 
     card = cccd_qr_parse(text)  # before anything is written
@@ -537,7 +538,10 @@ def _checkin_id_card(actor, text: str, *, venue, code, at, now, nonce, scanned_a
             nonce_scope=principal_scope(actor),
             nonce=nonce_for_key(nonce),
         )
-        return _record(checkin, compare_time=scanned_at is not None)
+        recorded = _record(checkin, compare_time=scanned_at is not None)
+    # The answer names the card that was scanned, never the record it matched (the staff learn nothing new).
+    recorded.person_initials = initials_of(card.full_name)
+    return recorded
 
 
 def checkin_paper(

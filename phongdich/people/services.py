@@ -159,14 +159,22 @@ def person_create(
 
 @transaction.atomic
 def person_for_id_card(*, card, area_path: str) -> Person:
-    """The person whose chip-based ID card was scanned (people.cccd): the record with that CCCD number, or a new
-    one from the card (filed at `area_path`, the venue's area, as for any person first recorded there). The
-    card's name and date of birth are not written over an existing record: the duplicates page is where records
-    are compared. Invalid card data (a number that does not agree with the year of birth or sex) raises
-    ApplicationError and writes nothing."""
-    existing = Person.objects.filter(citizen_id=card.citizen_id).order_by("id").first()
-    if existing is not None:
-        return existing
+    """The person whose chip-based ID card was scanned (people.cccd): the record with that CCCD number whose name
+    and date (or year) of birth are the card's too, or a new one from the card (filed at `area_path`, the venue's
+    area, as for any person first recorded there). A number alone is not enough to attach a check-in to a record:
+    CCCD numbers are written on many papers, and paper entry too needs name, phone and year of birth; a record
+    with the number but another name or birth date is left alone and the new one appears beside it on the
+    duplicates page. The card's data is never written over a record. Invalid card data (a number that does not
+    agree with the year of birth or sex) raises ApplicationError and writes nothing."""
+    name_folded = fold(" ".join(card.full_name.split()))[:150]
+    for existing in Person.objects.filter(citizen_id=card.citizen_id).order_by("id")[:5]:
+        same_birth = (
+            existing.birth_date == card.birth_date
+            if existing.birth_date
+            else existing.birth_year == card.birth_date.year
+        )
+        if existing.name_folded == name_folded and same_birth:
+            return existing
     return person_create(
         actor=None,
         full_name=card.full_name,

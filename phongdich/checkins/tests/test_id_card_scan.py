@@ -73,9 +73,20 @@ def test_a_first_scan_makes_the_person_from_the_card_and_the_next_finds_them(wor
 
 def test_a_card_of_a_person_on_record_checks_in_that_record(world):
     known = b.make_person(world["areas"]["commune_a"], name="Lê Thị Hồng Nhung")
-    Person.objects.filter(pk=known.pk).update(citizen_id="038190012345")
+    Person.objects.filter(pk=known.pk).update(citizen_id="038190012345", birth_year=1990)
     assert scan(world["token"], CARD).status_code == 201
     assert CheckIn.objects.get().person_id == known.pk and Person.objects.count() == 1
+
+
+def test_a_number_alone_neither_attaches_a_checkin_nor_tells_who_is_on_record(world):
+    """A made-up card with a real number but another name: a new record beside the known one (the duplicates page
+    shows both), and the answer names the card typed, not the record."""
+    known = b.make_person(world["areas"]["commune_a"], name="Lê Thị Hồng Nhung")
+    Person.objects.filter(pk=known.pk).update(citizen_id="038190012345", birth_year=1990)
+    forged = CARD.replace("Lê Thị Hồng Nhung", "Ai Đó")
+    response = scan(world["token"], forged)
+    assert response.status_code == 201 and response.json()["person_initials"] == "AĐ"
+    assert CheckIn.objects.get().person_id != known.pk and Person.objects.count() == 2
 
 
 def test_the_same_idempotency_key_records_one_checkin(world):
