@@ -58,6 +58,7 @@ def test_the_list_puts_the_graver_first_and_is_audited(reactions, official, clie
     text = response.content.decode()
     assert text.index("Sốc phản vệ") < text.index("Sốt 39 độ") < text.index("Đau chỗ tiêm")
     assert "Khó thở" not in text  # a person of commune B, and no site of commune A
+    assert "Điểm tiêm" in text and "Điểm xét nghiệm" not in text  # its own word for the site, not the lab's
     listed = AuditLog.objects.get(action="vaccination.reactions.listed")
     assert listed.actor == official and len(listed.extra["reactions"]) == 3
 
