@@ -27,10 +27,10 @@ def certificate_list(*, viewer, kind: str = "", status: str = "") -> QuerySet[Ce
 
 
 def certificate_get(*, viewer, certificate_id: int, ip: str | None = None) -> Certificate:
-    """One certificate of the viewer's area (others: not_found), its read audited."""
-    certificate = (
-        Certificate.objects.filter(scope_q(viewer, "area_path"), pk=certificate_id).select_related("person").first()
-    )
+    """One certificate of the viewer's area, where it was issued or where its person is filed now (a person who
+    moved is printed for at the new commune's desk); others: not_found. Its read audited."""
+    in_scope = scope_q(viewer, "area_path") | scope_q(viewer, "person__area_path")
+    certificate = Certificate.objects.filter(in_scope, pk=certificate_id).select_related("person").first()
     if certificate is None:
         raise ApplicationError(core_errors.NOT_FOUND)
     audit_record(

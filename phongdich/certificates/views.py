@@ -69,6 +69,8 @@ def citizen_certificate_png(request, certificate_id: int):
 @require_GET
 def citizen_certificate_pdf(request, certificate_id: int):
     certificate = _own_certificate(request, certificate_id)
+    if certificate.is_revoked:  # not printed again: its stamp can be cut off the paper
+        raise Http404
     response = HttpResponse(pdf.certificate_pdf(certificate), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="chung-nhan-{certificate.kind}-{certificate.pk}.pdf"'
     response["Cache-Control"] = "private, no-store"
@@ -191,6 +193,8 @@ def official_certificate_pdf(request, certificate_id: int):
         )
     except ApplicationError as error:
         raise Http404 from error
+    if certificate.is_revoked:  # its stamp can be cut off the paper; verifiers refuse it anyway
+        raise Http404
     response = HttpResponse(pdf.certificate_pdf(certificate), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="chung-nhan-{certificate.kind}-{certificate.pk}.pdf"'
     response["Cache-Control"] = "private, no-store"

@@ -243,7 +243,9 @@ def followup_open_at(*, area_path: str, moments: list[dt.datetime]) -> list[tupl
         Q(from_area__path__startswith=area_path) | Q(to_area__path__startswith=area_path)
     ).values("task_id")
     for task in in_period.filter(pk__in=touched).prefetch_related(
-        Prefetch("handovers", queryset=FollowUpHandover.objects.select_related("from_area", "to_area").order_by("at"))
+        Prefetch(
+            "handovers", queryset=FollowUpHandover.objects.select_related("from_area", "to_area").order_by("at", "id")
+        )
     ):
         handovers = list(task.handovers.all())
         for index, moment in enumerate(moments):

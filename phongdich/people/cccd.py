@@ -57,6 +57,11 @@ def cccd_qr_parse(text: str) -> CccdCard:
 
     if len(fields) < 6 or not re.fullmatch(r"\d{12}", fields[0]):
         raise refuse("citizen_id")
+    # No control or format characters (a NUL the database refuses, a right-to-left override in a name).
+    names = ("citizen_id", "old_id_number", "full_name", "birth_date", "gender", "address")
+    for name, value in zip(names, fields[: len(names)], strict=True):
+        if not value.isprintable():
+            raise refuse(name)
     old_id = fields[1]
     if old_id and not re.fullmatch(r"\d{9}", old_id):
         raise refuse("old_id_number")

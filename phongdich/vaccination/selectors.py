@@ -470,11 +470,20 @@ class LotReactions:
 
 
 def reactions_by_lot(
-    *, viewer, onset_from: dt.date | None = None, onset_to: dt.date | None = None
+    *, viewer, given_from: dt.date | None = None, given_to: dt.date | None = None
 ) -> list[LotReactions]:
-    """Per vaccine lot with reactions: the reactions by severity, and the doses of that lot given in the viewer's
-    area in the same period (given_on), so that lots are compared by rate, not by count. Two grouped queries."""
-    reactions = reactions_list(viewer=viewer, onset_from=onset_from, onset_to=onset_to).order_by()
+    """Per vaccine lot with reactions: for the doses of that lot given in the viewer's area in the period (given_on),
+    their number and their reactions by severity, so that lots are compared by rate, not by count. Numerator and
+    denominator are the same doses: a reaction counts with the period its dose was given in, whatever its onset.
+    Two grouped queries."""
+    reactions = Reaction.objects.filter(reactions_visible_q(viewer))
+    doses = Dose.objects.filter(doses_visible_q(viewer))
+    if given_from:
+        reactions = reactions.filter(dose__given_on__gte=given_from)
+        doses = doses.filter(given_on__gte=given_from)
+    if given_to:
+        reactions = reactions.filter(dose__given_on__lte=given_to)
+        doses = doses.filter(given_on__lte=given_to)
     counted = reactions.values("dose__product_id", "dose__product__name", "dose__lot", "severity").annotate(
         n=Count("id")
     )
@@ -485,12 +494,7 @@ def reactions_by_lot(
         lot.by_severity[row["severity"]] = row["n"]
     if not lots:
         return []
-    doses = Dose.objects.filter(doses_visible_q(viewer), lot__in={lot for _, lot in lots})
-    if onset_from:
-        doses = doses.filter(given_on__gte=onset_from)
-    if onset_to:
-        doses = doses.filter(given_on__lte=onset_to)
-    for row in doses.values("product_id", "lot").annotate(n=Count("id")):
+    for row in doses.filter(lot__in={lot for _, lot in lots}).values("product_id", "lot").annotate(n=Count("id")):
         if (row["product_id"], row["lot"]) in lots:
             lots[(row["product_id"], row["lot"])].doses = row["n"]
     return sorted(lots.values(), key=lambda lot: (-lot.grave, -lot.reactions, lot.product, lot.lot))

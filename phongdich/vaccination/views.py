@@ -521,8 +521,10 @@ def reactions(request):
         onset_to=filters.get("onset_to"),
     )
     page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The lots' table takes the same dates as the period the doses were given in (numerator and denominator the
+    # same doses: selectors.reactions_by_lot).
     lots = selectors.reactions_by_lot(
-        viewer=request.user, onset_from=filters.get("onset_from"), onset_to=filters.get("onset_to")
+        viewer=request.user, given_from=filters.get("onset_from"), given_to=filters.get("onset_to")
     )
     audit_record(
         actor=request.user,

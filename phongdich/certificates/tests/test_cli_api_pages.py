@@ -375,3 +375,22 @@ def test_desk_certificates_are_for_officials_of_the_persons_area_only(client, ar
     assert client.post(f"/certificates/person/{holder.pk}/").status_code in (403, 404)
     assert client.get(f"/certificates/{issued.pk}/certificate.pdf").status_code in (403, 404)
     assert not AuditLog.objects.filter(action="certificates.certificate.issued_at_desk").exists()
+
+
+def test_a_revoked_certificate_is_not_printed(client, areas, issued):
+    official = make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"], username="yte_in")
+    services.certificate_revoke(actor=official, certificate=issued, reason="Nhập nhầm người")
+    client.force_login(official)
+    assert client.get(f"/certificates/{issued.pk}/certificate.pdf").status_code == 404
+    assert (
+        f"/certificates/{issued.pk}/certificate.pdf" not in client.get(f"/certificates/{issued.pk}/").content.decode()
+    )
+
+
+def test_the_commune_a_person_moved_to_prints_their_certificate(client, areas, holder, issued):
+    from phongdich.people.models import Person
+
+    Person.objects.filter(pk=holder.pk).update(area_path=areas["commune_b"].path)  # moved after the issue
+    client.force_login(make_official(Official.Role.AREA_OFFICIAL, areas["commune_b"], username="yte_moi"))
+    pdf = client.get(f"/certificates/{issued.pk}/certificate.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

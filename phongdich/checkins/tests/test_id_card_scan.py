@@ -129,3 +129,30 @@ def test_someone_not_of_the_venue_creates_nobody(world):
     official = make_official(Official.Role.AREA_OFFICIAL, world["areas"]["commune_a"], "yte_quet")
     client.force_login(official)
     assert client.post(SCAN, body, content_type="application/json").status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        (CARD.replace("Lê Thị", "Lê\x00Thị"), "full_name"),  # the database refuses a NUL: it was a 500
+        (CARD.replace("Lê Thị", "\u202eLê Thị"), "full_name"),  # a right-to-left override
+        (CARD.replace("Thôn 3", "Thôn\x073"), "address"),
+    ],
+)
+def test_control_characters_are_refused(world, text, field):
+    response = scan(world["token"], text)
+    assert response.status_code == 400 and response.json()["extra"]["field"] == field
+    assert not Person.objects.exists()
+
+
+def test_the_answer_does_not_depend_on_whether_the_number_is_on_record(world):
+    """A number that disagrees with the card's year of birth is refused before it is looked up: the same 400 for a
+    number on record and for one that is not."""
+    known = b.make_person(world["areas"]["commune_a"], name="Lê Thị Hồng Nhung")
+    Person.objects.filter(pk=known.pk).update(citizen_id="038190012345", birth_year=1990)
+    wrong_year = CARD.replace("14031990", "14031991")
+    on_record = scan(world["token"], wrong_year)
+    not_on_record = scan(world["token"], wrong_year.replace("038190012345", "038190099999"))
+    assert on_record.status_code == not_on_record.status_code == 400
+    assert on_record.json()["code"] == not_on_record.json()["code"] == "invalid_citizen_id"
+    assert not CheckIn.objects.exists()

@@ -101,3 +101,15 @@ def test_the_province_sees_every_commune(reactions, province_official, client):
     assert "Khó thở" in client.get(URL).content.decode()
     bad = {lot.lot: lot for lot in reactions_by_lot(viewer=province_official)}["BAD01"]
     assert (bad.doses, bad.grave) == (3, 2)
+
+
+def test_a_lot_counts_the_reactions_of_the_doses_given_in_the_period(areas, staff, official):
+    """Numerator and denominator are the same doses: a reaction that began in the period from a dose given before
+    it belongs to the dose's period, not to this one (it made a lot of 0 doses and 1 grave reaction)."""
+    person = make_person(areas["commune_a"], name="Trước kỳ")
+    earlier = dose(staff, person, lot="EDGE1", days_ago=3)
+    react(staff, earlier, "serious", "Sốc phản vệ", hours_ago=24)
+    today = timezone.localdate()
+    assert reactions_by_lot(viewer=official, given_from=today - dt.timedelta(days=2)) == []
+    edge = {lot.lot: lot for lot in reactions_by_lot(viewer=official, given_from=today - dt.timedelta(days=3))}["EDGE1"]
+    assert (edge.doses, edge.grave) == (1, 1)
