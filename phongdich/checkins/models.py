@@ -55,6 +55,7 @@ class CheckIn(models.Model):
         STAFF_SCAN = "staff_scan", _("Staff scanned the personal code")
         PAPER = "paper", pgettext_lazy("check-in source", "Paper form")
         OFFLINE_BATCH = "offline_batch", _("Sent by a device once back online")
+        ID_CARD = "id_card", _("Staff scanned a citizen ID card")
 
     class CheckoutKind(models.TextChoices):
         PERSON = "person", _("Citizen tapped check-out")

@@ -532,7 +532,7 @@ def _checkin_id_card(actor, text: str, *, venue, code, at, now, nonce, scanned_a
             area_path=venue.area_path,
             checked_in_at=at,
             received_at=now,
-            source=CheckIn.Source.STAFF_SCAN,
+            source=CheckIn.Source.ID_CARD,
             device=actor if is_device else None,
             recorded_by=None if is_device else actor,
             nonce_scope=principal_scope(actor),

@@ -152,5 +152,5 @@ def test_staff_scan_a_citizen_id_card_with_the_camera(live_server, chromium_with
     page.wait_for_timeout(1500)
     person = Person.objects.get()
     assert (person.full_name, person.citizen_id, person.created_via) == ("Lê Thị Hồng Nhung", "038190012345", "id_card")
-    assert CheckIn.objects.get().person == person
+    assert CheckIn.objects.get().person == person and CheckIn.objects.get().source == CheckIn.Source.ID_CARD
     context.close()

@@ -58,7 +58,7 @@ def test_the_card_is_read_field_by_field():
 def test_a_first_scan_makes_the_person_from_the_card_and_the_next_finds_them(world):
     first = scan(world["token"], CARD)
     assert first.status_code == 201, first.content
-    assert first.json()["person_initials"] == "LTHN" and first.json()["source"] == "staff_scan"
+    assert first.json()["person_initials"] == "LTHN" and first.json()["source"] == "id_card"
     person = Person.objects.get()
     assert (person.citizen_id, person.old_id_number, person.birth_date.isoformat(), person.gender) == (
         "038190012345",
