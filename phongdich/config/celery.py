@@ -31,6 +31,11 @@ def _filesystem_queue_folders(**kwargs):
 
 
 app.conf.beat_schedule = {
+    # Messages to people left unsent past their time (a lost task): queued again (notifications.services).
+    "messages-unsent-requeue": {
+        "task": "phongdich.notifications.tasks.messages_unsent_requeue_task",
+        "schedule": crontab(minute="*/15"),
+    },
     # Tasks the broker refused after their transaction committed, published again once it answers (core.queue).
     "unpublished-tasks-publish": {
         "task": "phongdich.core.tasks.unpublished_tasks_publish_task",

@@ -38,7 +38,11 @@ class Message(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
 
     class Meta:
-        indexes = [models.Index(fields=["phone", "created_at"])]
+        indexes = [
+            models.Index(fields=["phone", "created_at"]),
+            # The sweep of messages left unsent (services.messages_unsent_requeue).
+            models.Index(fields=["status", "created_at"], name="notify_status_created_idx"),
+        ]
         verbose_name = _("message")
         verbose_name_plural = _("messages")
 

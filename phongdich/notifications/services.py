@@ -1,5 +1,7 @@
 """The one way to send a person a message: `notify(...)` stores it, then a task sends it after commit."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -61,3 +63,32 @@ def messages_sent_to(phone: str, kind: str | None = None):
     """Messages stored for `phone`, newest first (the admin's outbox and tests read them here)."""
     qs = Message.objects.filter(phone=phone).order_by("-created_at", "-pk")
     return qs.filter(kind=kind) if kind else qs
+
+
+# The sending task retries a failing gateway up to MAX_ATTEMPTS times (tasks.message_send_task: max_retries 8).
+MAX_ATTEMPTS = 9
+# A message still unsent this long after it was stored has lost its task: a retry the broker refused, a worker
+# lost with its queue (Redis keeps nothing on disk), a publish kept and dropped. Long enough for the task's own
+# retries to be under way (their backoff starts at 30 s).
+UNSENT_AFTER = dt.timedelta(minutes=15)
+# Older ones are no longer worth sending (a result's "look it up" SMS two days late is noise).
+UNSENT_UNTIL = dt.timedelta(days=2)
+
+
+def messages_unsent_requeue(*, now=None) -> int:
+    """Queue again the messages that should have been sent by now and were not (beat, every 15 minutes); how many.
+
+    Not one-time codes (secret): they are valid for minutes and the person asks for another. Safe with a retry
+    that is still pending: message_deliver locks the message and sends it once (a SENT message is left alone)."""
+    now = now or timezone.now()
+    stale = Message.objects.filter(
+        status__in=[Message.Status.QUEUED, Message.Status.FAILED],
+        created_at__lt=now - UNSENT_AFTER,
+        created_at__gte=now - UNSENT_UNTIL,
+        attempts__lt=MAX_ATTEMPTS,
+        secret=False,
+    )
+    ids = list(stale.order_by("created_at").values_list("pk", flat=True)[:5000])
+    for message_id in ids:
+        _enqueue(message_id)
+    return len(ids)

@@ -91,3 +91,38 @@ def test_a_message_goes_without_marks_in_one_part_not_three(settings):
     assert message.text.isascii()
     settings.SMS_WITHOUT_DIACRITICS = False
     assert notify(phone="+84912345678", text=text, kind="test").text == text
+
+
+@pytest.mark.django_db
+def test_messages_left_unsent_are_queued_again_but_not_codes_nor_old_ones():
+    """A message whose task was lost (a retry the broker refused, a worker lost with its queue) is sent by the
+    15-minute sweep; one-time codes, messages two days old and messages out of tries are left alone."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from phongdich.notifications.services import MAX_ATTEMPTS, messages_unsent_requeue
+
+    now = timezone.now()
+
+    def stored(minutes_ago, **fields):
+        fields = {"kind": "test_result", **fields}
+        message = Message.objects.create(phone="+84912345678", text="Tra cuu ket qua", **fields)
+        Message.objects.filter(pk=message.pk).update(created_at=now - dt.timedelta(minutes=minutes_ago))
+        return message.pk
+
+    lost = stored(20)
+    failed = stored(60, status=Message.Status.FAILED, attempts=3, last_error="gateway 503")
+    recent = stored(5)
+    code = stored(20, kind="otp", secret=True)
+    old = stored(3 * 24 * 60)
+    exhausted = stored(60, status=Message.Status.FAILED, attempts=MAX_ATTEMPTS)
+    sent = stored(60, status=Message.Status.SENT, attempts=1)
+
+    assert messages_unsent_requeue(now=now) == 2  # the tasks run here (eager in the tests)
+
+    status = dict(Message.objects.values_list("pk", "status"))
+    assert status[lost] == status[failed] == Message.Status.SENT
+    assert status[recent] == status[code] == status[old] == Message.Status.QUEUED
+    assert status[exhausted] == Message.Status.FAILED and status[sent] == Message.Status.SENT
+    assert Message.objects.get(pk=sent).attempts == 1  # not sent twice
