@@ -78,3 +78,11 @@ class Certificate(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at <= timezone.now()
+
+    @property
+    def dose_of_series(self) -> str:
+        """ "2/2" for a vaccination certificate (the EU DCC's dn/sd), "" for a test or recovery certificate."""
+        entries = (self.payload or {}).get("v") or []
+        if not entries:
+            return ""
+        return f"{entries[0].get('dn', '?')}/{entries[0].get('sd', '?')}"

@@ -94,12 +94,21 @@ class FollowUpPersonOutput(serializers.Serializer):
     address_area = FollowUpAreaOutput(allow_null=True)
 
 
+class FollowUpHandoverOutput(serializers.Serializer):
+    at = serializers.DateTimeField()
+    from_area = FollowUpAreaOutput()
+    to_area = FollowUpAreaOutput()
+    note = serializers.CharField()
+    official = serializers.CharField(source="official.username")
+
+
 class FollowUpTaskDetailOutput(FollowUpTaskOutput):
     declaration = FollowUpDeclarationOutput()
     person = FollowUpPersonOutput(
-        allow_null=True, source="person_record", help_text="null when the record is filed outside your area"
+        allow_null=True, source="person_record", help_text="null only when the record cannot be read"
     )
     calls = FollowUpCallOutput(many=True, source="call_list")
+    handovers = FollowUpHandoverOutput(many=True, source="handover_list")
 
 
 def answer_items(codes, catalogue) -> list[dict]:

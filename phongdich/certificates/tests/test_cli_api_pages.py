@@ -345,6 +345,7 @@ def test_an_official_issues_and_prints_a_persons_certificates_at_the_desk(client
     certificate = Certificate.objects.get(person=holder, source_key="dose:9", is_current=True)
     text = page.content.decode()
     assert certificate.uvci in text and f"/certificates/{certificate.pk}/certificate.pdf" in text
+    assert "Mũi tiêm 2/2" in text  # which dose each one is, to hand over the right paper
     desk = AuditLog.objects.get(action="certificates.certificate.issued_at_desk")
     assert (desk.actor, desk.object_id, desk.extra["certificates"]) == (official, str(holder.pk), [certificate.pk])
     reasons = AuditLog.objects.filter(action="people.person.viewed", object_id=str(holder.pk)).values_list("reason")

@@ -133,10 +133,14 @@ def test_the_api_hands_over(unplaced, tree, district_official, client):
         client.post("/api/v1/followups/99999999/hand-over/", {"area": 1}, content_type="application/json").status_code
         == 404
     )
-    done = client.post(url, {"area": tree["thach_lam"].pk}, content_type="application/json")
+    done = client.post(url, {"area": tree["thach_lam"].pk, "note": "Ở Thạch Lâm"}, content_type="application/json")
     assert done.status_code == 200, done.json()
     body = done.json()
     assert body["area"]["code"] == "15196" and body["area_is_commune"] is True
+    detail = client.get(f"/api/v1/followups/{unplaced.pk}/").json()
+    assert [(h["from_area"]["code"], h["to_area"]["code"], h["note"]) for h in detail["handovers"]] == [
+        ("391", "15196", "Ở Thạch Lâm")
+    ]
 
 
 def test_the_receiving_commune_sees_whom_to_call(unplaced, tree, district_official, thach_lam_official, client):
