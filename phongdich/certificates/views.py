@@ -68,8 +68,12 @@ def citizen_certificate_png(request, certificate_id: int):
 
 @require_GET
 def citizen_certificate_pdf(request, certificate_id: int):
-    certificate = _own_certificate(request, certificate_id)
-    if certificate.is_revoked:  # not printed again: its stamp can be cut off the paper
+    return _pdf_response(_own_certificate(request, certificate_id))
+
+
+def _pdf_response(certificate: Certificate) -> HttpResponse:
+    """The printable certificate; a revoked one is not printed again (its stamp can be cut off the paper)."""
+    if certificate.is_revoked:
         raise Http404
     response = HttpResponse(pdf.certificate_pdf(certificate), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="chung-nhan-{certificate.kind}-{certificate.pk}.pdf"'
@@ -114,6 +118,15 @@ def _require_people_role(request):
         raise Http404
 
 
+def _official_certificate(request, certificate_id: int) -> Certificate:
+    """A certificate of the official's area (selectors.certificate_get: the read audited); 404 otherwise."""
+    _require_people_role(request)
+    try:
+        return selectors.certificate_get(viewer=request.user, certificate_id=certificate_id, ip=client_ip(request))
+    except ApplicationError as error:
+        raise Http404 from error
+
+
 @login_required
 @require_GET
 def official_list(request):
@@ -130,13 +143,7 @@ def official_list(request):
 def official_detail(request, certificate_id: int):
     """/certificates/<id>/: one certificate of the official's area; POST revokes it, with a reason and a tick
     (forms.CertificateRevokeForm): a form that is not complete comes back with its errors (400), nothing revoked."""
-    _require_people_role(request)
-    try:
-        certificate = selectors.certificate_get(
-            viewer=request.user, certificate_id=certificate_id, ip=client_ip(request)
-        )
-    except ApplicationError as error:
-        raise Http404 from error
+    certificate = _official_certificate(request, certificate_id)
     form, status = CertificateRevokeForm(), 200
     if request.method == "POST":
         form = CertificateRevokeForm(request.POST)
@@ -186,16 +193,4 @@ def official_person_certificates(request, person_id: int):
 @require_GET
 def official_certificate_pdf(request, certificate_id: int):
     """/certificates/<id>/certificate.pdf: the printable certificate, for an official of its area (read audited)."""
-    _require_people_role(request)
-    try:
-        certificate = selectors.certificate_get(
-            viewer=request.user, certificate_id=certificate_id, ip=client_ip(request)
-        )
-    except ApplicationError as error:
-        raise Http404 from error
-    if certificate.is_revoked:  # its stamp can be cut off the paper; verifiers refuse it anyway
-        raise Http404
-    response = HttpResponse(pdf.certificate_pdf(certificate), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="chung-nhan-{certificate.kind}-{certificate.pk}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return _pdf_response(_official_certificate(request, certificate_id))

@@ -31,6 +31,7 @@ from phongdich.core import errors as core_errors
 from phongdich.core import otp
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
+from phongdich.core.locks import advisory_xact_lock
 from phongdich.people.cccd import looks_like_cccd_qr
 
 from . import errors
@@ -493,22 +494,30 @@ def checkin_staff_scan(
         _time_check(scanned_at, now=now)
     # A person seen lately comes from the cache; any other is looked up by the INSERT itself (one round trip).
     person = _person_cached(claims.public_id)
-    checkin = CheckIn(
+    checkin = _scanned(
+        actor, person, venue=venue, code=code, at=at, now=now, nonce=nonce, source=CheckIn.Source.STAFF_SCAN
+    )
+    if person is None:
+        checkin.person_public_id = claims.public_id
+    return _record(checkin, compare_time=scanned_at is not None)
+
+
+def _scanned(actor, person, *, venue, code, at, now, nonce, source) -> CheckIn:
+    """The (unsaved) check-in of a scan at the desk: by a scanner device or a member of the staff."""
+    is_device = getattr(actor, "is_device", False)
+    return CheckIn(
         person=person,
         venue=venue,
         code=code,
         area_path=venue.area_path,
         checked_in_at=at,
         received_at=now,
-        source=CheckIn.Source.STAFF_SCAN,
+        source=source,
         device=actor if is_device else None,
         recorded_by=None if is_device else actor,
         nonce_scope=principal_scope(actor),
         nonce=nonce_for_key(nonce),
     )
-    if person is None:
-        checkin.person_public_id = claims.public_id
-    return _record(checkin, compare_time=scanned_at is not None)
 
 
 def _checkin_id_card(actor, text: str, *, venue, code, at, now, nonce, scanned_at) -> CheckIn:
@@ -522,21 +531,10 @@ def _checkin_id_card(actor, text: str, *, venue, code, at, now, nonce, scanned_a
     card = cccd_qr_parse(text)  # before anything is written
     if scanned_at is not None:
         _time_check(scanned_at, now=now)
-    is_device = getattr(actor, "is_device", False)
     with transaction.atomic():
         person = person_for_id_card(card=card, area_path=venue.area_path)
-        checkin = CheckIn(
-            person=person,
-            venue=venue,
-            code=code,
-            area_path=venue.area_path,
-            checked_in_at=at,
-            received_at=now,
-            source=CheckIn.Source.ID_CARD,
-            device=actor if is_device else None,
-            recorded_by=None if is_device else actor,
-            nonce_scope=principal_scope(actor),
-            nonce=nonce_for_key(nonce),
+        checkin = _scanned(
+            actor, person, venue=venue, code=code, at=at, now=now, nonce=nonce, source=CheckIn.Source.ID_CARD
         )
         recorded = _record(checkin, compare_time=scanned_at is not None)
     # The answer names the card that was scanned, never the record it matched (the staff learn nothing new).
@@ -1144,7 +1142,7 @@ def claim_code_send(*, person, ip: str | None, now: datetime | None = None) -> C
     expires_at = now + timedelta(seconds=ttl)
     window = settings.CHECKIN_CLAIM_PER_PHONE_WINDOW_SECONDS
     with transaction.atomic():
-        _claim_phone_lock(person.phone)
+        advisory_xact_lock(f"claim:{person.phone}")  # serialises the sends to one number
         sent = ClaimCode.objects.filter(
             person__phone=person.phone, created_at__gt=now - timedelta(seconds=window)
         ).count()
@@ -1203,14 +1201,6 @@ def claim_code_verify(*, person, challenge: str | None, code: str | None, ip: st
     if not good:  # raised after the block, so that the counted try is committed
         left = max(0, max_attempts - row.attempts)
         raise ApplicationError(errors.CLAIM_FAILED if left else errors.CLAIM_LOCKED, extra={"attempts_left": left})
-
-
-def _claim_phone_lock(phone: str) -> None:
-    """Serialise the sends to one number (SQLite already writes one transaction at a time)."""
-    if connection.vendor == "postgresql":
-        key = int.from_bytes(hashlib.sha256(f"claim:{phone}".encode()).digest()[:8], "big", signed=True)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def claim_codes_prune(*, now: datetime | None = None) -> int:

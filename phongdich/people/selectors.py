@@ -72,22 +72,7 @@ def person_get(*, viewer, person_id: int, reason: str, ip: str | None = None) ->
     An empty reason is refused (reason_required) before anything is looked up. A person outside the
     viewer's scope and an unknown id give the same not_found, so existence does not leak.
     """
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise ApplicationError(errors.REASON_REQUIRED)
-    try:
-        person_id = int(person_id)
-    except (TypeError, ValueError) as exc:
-        raise ApplicationError(core_errors.NOT_FOUND) from exc
-    person = (
-        Person.objects.filter(people_visible_q(viewer), pk=person_id).select_related("address_area__parent").first()
-    )
-    if person is None:
-        raise ApplicationError(core_errors.NOT_FOUND)
-    audit_record(
-        actor=viewer, action="people.person.viewed", obj=person, area_path=person.area_path, reason=reason, ip=ip
-    )
-    return person
+    return _person_read(viewer, person_id, reason, ip, scope=people_visible_q(viewer))
 
 
 def person_get_for_duty(*, viewer, person_id: int, reason: str, duty: str, ip: str | None = None) -> Person:
@@ -95,10 +80,20 @@ def person_get_for_duty(*, viewer, person_id: int, reason: str, duty: str, ip: s
     though the person's record is filed elsewhere: `duty` names it ("followups.task:12": the commune that follows
     up the person's declaration, which needs the name and phone to call). The caller has checked that the record
     of the duty is in the viewer's scope. Audited as `people.person.viewed` with the reason and the duty."""
-    reason = " ".join((reason or "").split())
-    if not reason or not duty:
+    if not duty:
         raise ApplicationError(errors.REASON_REQUIRED)
-    person = Person.objects.filter(pk=person_id).select_related("address_area__parent").first()
+    return _person_read(viewer, person_id, reason, ip, scope=Q(), extra={"duty": duty})
+
+
+def _person_read(viewer, person_id, reason: str, ip: str | None, *, scope: Q, extra: dict | None = None) -> Person:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ApplicationError(errors.REASON_REQUIRED)
+    try:
+        person_id = int(person_id)
+    except (TypeError, ValueError) as exc:
+        raise ApplicationError(core_errors.NOT_FOUND) from exc
+    person = Person.objects.filter(scope, pk=person_id).select_related("address_area__parent").first()
     if person is None:
         raise ApplicationError(core_errors.NOT_FOUND)
     audit_record(
@@ -108,7 +103,7 @@ def person_get_for_duty(*, viewer, person_id: int, reason: str, duty: str, ip: s
         area_path=person.area_path,
         reason=reason,
         ip=ip,
-        extra={"duty": duty},
+        extra=extra or {},
     )
     return person
 

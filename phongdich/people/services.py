@@ -1,14 +1,14 @@
 """Writes to people. Every function validates and normalises all it stores and writes the audit record."""
 
-import hashlib
 from datetime import date
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
+from phongdich.core.locks import advisory_xact_lock
 from phongdich.core.scoping import area_visible
 from phongdich.core.text import fold
 
@@ -158,14 +158,6 @@ def person_create(
     return person
 
 
-def _citizen_id_lock(citizen_id: str) -> None:
-    """Two first scans of one card at the same moment make one record, not two (SQLite writes one at a time)."""
-    if connection.vendor == "postgresql" and connection.in_atomic_block:
-        key = int.from_bytes(hashlib.sha256(f"person:cccd:{citizen_id}".encode()).digest()[:8], "big", signed=True)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-
-
 def person_for_id_card(*, card, area_path: str) -> Person:
     """The person whose chip-based ID card was scanned (people.cccd): the record with that CCCD number whose name
     and date (or year) of birth are the card's too, or a new one from the card (filed at `area_path`, the venue's
@@ -178,7 +170,7 @@ def person_for_id_card(*, card, area_path: str) -> Person:
     # does not depend on whether the number is on record.
     validate_citizen_id(card.citizen_id, birth_year=card.birth_date.year, gender=card.gender)
     name_folded = fold(" ".join(card.full_name.split()))[:150]
-    _citizen_id_lock(card.citizen_id)
+    advisory_xact_lock(f"person:cccd:{card.citizen_id}")  # two first scans of one card at once: one record
     for existing in Person.objects.filter(citizen_id=card.citizen_id).order_by("id")[:5]:
         same_birth = (
             existing.birth_date == card.birth_date

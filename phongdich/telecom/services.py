@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -26,6 +26,7 @@ from phongdich.cases.services import case_refuse_if_withdrawn, contact_link_add
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
+from phongdich.core.locks import advisory_xact_lock
 from phongdich.core.queue import enqueue
 from phongdich.core.scoping import area_visible, viewer_area_path
 from phongdich.people.models import Person
@@ -166,11 +167,8 @@ def _enqueue(import_id: int) -> None:
 
 
 def _operator_lock(operator: str) -> None:
-    """Serialise the writes of one operator's imports (SQLite already writes one transaction at a time)."""
-    if connection.vendor == "postgresql":
-        key = int.from_bytes(hashlib.sha256(f"telecom:{operator}".encode()).digest()[:8], "big", signed=True)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+    """Serialise the writes of one operator's imports."""
+    advisory_xact_lock(f"telecom:{operator}")
 
 
 def _progress(record: TelecomImport, **fields) -> None:
