@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "phongdich.testing",
     "phongdich.vaccination",
     "phongdich.certificates",
+    "phongdich.maps",
 ]
 
 MIDDLEWARE = [
@@ -349,6 +350,18 @@ CONTACT_QUARANTINE_DAYS = env_int("CONTACT_QUARANTINE_DAYS", 14, minimum=1)
 # Published exposure notices stay on the public list and the citizen page this many days after they end
 # (not from a text: the 14-day look-back of QĐ 3638, RULES.md §1.2, is the longest window).
 EXPOSURE_NOTICE_PUBLIC_DAYS = env_int("EXPOSURE_NOTICE_PUBLIC_DAYS", 14, minimum=1)
+
+# --- The epidemic map (maps) ------------------------------------------------------------------------------
+# Background tiles. OpenStreetMap's own tile servers allow light use only, with the attribution shown
+# (https://operations.osmfoundation.org/policies/tiles/): a province puts its own tile server or a provider's
+# address here. Empty: no background, the markers on a blank map (a machine without internet).
+MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env_str(
+    "MAP_TILE_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+)
+# Where the map opens when it has nothing to show (latitude, longitude, zoom): all of Vietnam by default.
+MAP_CENTER = [float(value) for value in env_list("MAP_CENTER", ["16.0", "106.0"])][:2]  # a bad value stops the start
+MAP_ZOOM = env_int("MAP_ZOOM", 6, minimum=1)
 
 # --- Tracing (cases.tracing) ---------------------------------------------------------------------------
 # Shortest shared time at a venue that makes an F1 candidate. Empty: the case's window rule decides (RULES.md

@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("phongdich.testing.api_urls")),
     path("", include("phongdich.vaccination.api_urls")),
     path("", include("phongdich.certificates.api_urls")),
+    path("", include("phongdich.maps.api_urls")),
 ]
 
 urlpatterns = [
@@ -54,6 +55,7 @@ urlpatterns += i18n_patterns(
     path("testing/", include("phongdich.testing.urls")),
     path("vaccination/", include("phongdich.vaccination.urls")),
     path("certificates/", include("phongdich.certificates.urls")),
+    path("map/", include("phongdich.maps.urls")),
     prefix_default_language=False,
 )
 

@@ -7,7 +7,7 @@ from .models import Area
 
 @admin.register(Area)
 class AreaAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "kind", "division_type", "path"]
+    list_display = ["name", "code", "kind", "division_type", "path", "latitude", "longitude"]
     list_filter = ["kind", "depth"]
     # name_folded: an administrator may type without diacritics, as everywhere else.
     search_fields = ["name", "name_folded", "code", "path"]
