@@ -1,6 +1,7 @@
 """REST API of the epidemic map: GeoJSON layers (RFC 7946: positions are [longitude, latitude]). What has no
 position comes in `unplaced`, for a list beside the map. Thin classes: what is shown is decided in selectors."""
 
+from django.core.cache import cache
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -50,7 +51,12 @@ def _collection(name: str, properties: serializers.Serializer):
     )
 
 
-def _answer(items, properties) -> Response:
+# The public layers of the whole map (what /map/ asks for) are kept this long, so that a crowd opening the map in an
+# outbreak's first hours is answered from the cache: a notice published or withdrawn shows within a minute.
+PUBLIC_LAYER_SECONDS = 60
+
+
+def _layer(items, properties) -> dict:
     features, unplaced = [], []
     for position, item in items:
         props = properties(item)
@@ -58,7 +64,14 @@ def _answer(items, properties) -> Response:
             unplaced.append(props)
         else:
             features.append({"type": "Feature", "geometry": _point(position), "properties": props})
-    return Response({"type": "FeatureCollection", "features": features, "unplaced": unplaced})
+    return {"type": "FeatureCollection", "features": features, "unplaced": unplaced}
+
+
+def _public_layer(name: str, area_path: str, build) -> Response:
+    """The layer `build(area_path)` makes; the whole map's (no area) from the cache when there."""
+    if area_path:
+        return Response(build(area_path))
+    return Response(cache.get_or_set(f"maps:{name}", lambda: build(""), PUBLIC_LAYER_SECONDS))
 
 
 class VisitOutput(serializers.Serializer):
@@ -118,9 +131,11 @@ class ExposurePlacesApi(_PublicLayer):
         tags=["map"],
     )
     def get(self, request):
-        area_path = (request.query_params.get("area") or "")[:255]
-        places = selectors.exposure_places(area_path=area_path)
-        return _answer(((place.position, place) for place in places), lambda place: PlaceOutput(place).data)
+        def build(area_path: str) -> dict:
+            places = selectors.exposure_places(area_path=area_path)
+            return _layer(((place.position, place) for place in places), lambda place: PlaceOutput(place).data)
+
+        return _public_layer("places", (request.query_params.get("area") or "")[:255], build)
 
 
 class CheckpointsApi(_PublicLayer):
@@ -132,12 +147,14 @@ class CheckpointsApi(_PublicLayer):
         tags=["map"],
     )
     def get(self, request):
-        area_path = (request.query_params.get("area") or "")[:255]
-        venues = selectors.checkpoints(area_path=area_path)
-        return _answer(
-            ((selectors.position_of(venue.latitude, venue.longitude), venue) for venue in venues),
-            lambda venue: CheckpointOutput(venue).data,
-        )
+        def build(area_path: str) -> dict:
+            venues = selectors.checkpoints(area_path=area_path)
+            return _layer(
+                ((selectors.position_of(venue.latitude, venue.longitude), venue) for venue in venues),
+                lambda venue: CheckpointOutput(venue).data,
+            )
+
+        return _public_layer("checkpoints", (request.query_params.get("area") or "")[:255], build)
 
 
 class CommunesApi(APIView):
@@ -153,4 +170,4 @@ class CommunesApi(APIView):
     def get(self, request):
         area = filter_area(viewer=request.user, area_id=request.query_params.get("area"))
         rows = selectors.commune_points(viewer=request.user, area=area)
-        return _answer(((row.position, row) for row in rows), lambda row: CommuneOutput(row).data)
+        return Response(_layer(((row.position, row) for row in rows), lambda row: CommuneOutput(row).data))

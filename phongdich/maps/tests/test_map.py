@@ -194,3 +194,16 @@ def test_the_page_gives_the_communes_layer_to_officials_only(client, tree):
     assert reverse("api-map-exposure-places") in text and reverse("api-map-communes") not in text
     client.force_login(official(tree["kim_tan"], "yte_kimtan"))
     assert reverse("api-map-communes") in client.get(reverse("maps:map")).content.decode()
+
+
+def test_the_whole_maps_public_layer_is_kept_a_minute_and_an_areas_is_not(client, outbreak, tree):
+    from django.core.cache import cache
+
+    url = reverse("api-map-exposure-places")
+    assert len(client.get(url).json()["features"]) == 1
+    later = _at(venue(tree["kim_tan"], "Nhà văn hóa Kim Tân"), "20.125000", "105.645000")
+    _notice(outbreak["case"], later, 1)
+    assert len(client.get(url).json()["features"]) == 1  # from the cache
+    assert len(client.get(url, {"area": tree["kim_tan"].path}).json()["features"]) == 2
+    cache.delete("maps:places")  # what a minute does
+    assert len(client.get(url).json()["features"]) == 2
