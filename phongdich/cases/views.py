@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
+from phongdich.calls.selectors import call_results_for_contact
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
@@ -581,6 +582,8 @@ def _contact_page(request, contact_id, *, form=None, status=200):
         "links": links,
         "next_statuses": sorted(services.CONTACT_NEXT[contact.status]),
         "person_cases": selectors.cases_of_person(viewer=request.user, person_id=contact.person_id),
+        # What the person answered a robot call (calls app): shown, never a status change (an investigator confirms).
+        "robot_calls": call_results_for_contact(contact=contact),
         "form": form or forms.ContactStatusForm(initial={"quarantine_start": timezone.localdate()}),
         "quarantine_days": services.contact_quarantine_days(),
         "today": timezone.localdate(),

@@ -66,6 +66,11 @@ app.conf.beat_schedule = {
         "task": "phongdich.core.tasks.exports_prune_task",
         "schedule": crontab(minute=50, hour="*/1"),
     },
+    # Robot calls: place the due calls of running campaigns within calling hours (calls.services.calls_dispatch).
+    "calls-dispatch": {
+        "task": "phongdich.calls.tasks.calls_dispatch_task",
+        "schedule": crontab(minute="*"),
+    },
     # Subscriber location records past TELECOM_RETENTION_DAYS (telecom app).
     "telecom-prune": {
         "task": "phongdich.telecom.tasks.telecom_prune",

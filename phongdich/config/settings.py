@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "phongdich.notifications",
     "phongdich.cases",
     "phongdich.telecom",
+    "phongdich.calls",
     "phongdich.testing",
     "phongdich.vaccination",
     "phongdich.certificates",
@@ -341,6 +342,27 @@ TELECOM_MAX_STAY_HOURS = env_int("TELECOM_MAX_STAY_HOURS", 24, minimum=1)
 TELECOM_MIN_OVERLAP_MINUTES = env_int("TELECOM_MIN_OVERLAP_MINUTES", 15, minimum=0)
 # Tracing: cells whose centres are this close also count as "the same place" (0: the same cell only).
 TELECOM_NEIGHBOUR_CELL_M = env_int("TELECOM_NEIGHBOUR_CELL_M", 0, minimum=0)
+
+# --- Robot calls (calls app, docs/calls.md) ---------------------------------------------------------------
+# The switchboard: "outbox" (nothing dials; call-centre staff dial and record the key) or "http".
+CALLS_BACKEND = env_str("CALLS_BACKEND", "outbox")
+CALLS_HTTP_URL = env_str("CALLS_HTTP_URL", "")
+CALLS_HTTP_TOKEN = env_str("CALLS_HTTP_TOKEN", "")
+CALLS_HTTP_TIMEOUT_SECONDS = env_int("CALLS_HTTP_TIMEOUT_SECONDS", 10, minimum=1)
+# The switchboard signs each result it posts back (HMAC-SHA256); a signature older than this is refused.
+CALLS_CALLBACK_SECRET = env_str("CALLS_CALLBACK_SECRET", "")
+CALLS_CALLBACK_MAX_AGE_SECONDS = env_int("CALLS_CALLBACK_MAX_AGE_SECONDS", 300, minimum=1)
+# Calling hours, local time. Unconfirmed: Decree 91/2020/NĐ-CP limits advertising calls to 07:00-22:00, which does
+# not bind health calls; 07:30-20:30 is our choice (docs/configuration.md).
+CALLS_HOURS = env_str("CALLS_HOURS", "07:30-20:30")
+CALLS_TIME_ZONE = env_str("CALLS_TIME_ZONE", "Asia/Ho_Chi_Minh")
+# Calls placed per run of the dispatcher (every minute): the switchboard's channels. Unconfirmed: a setting.
+CALLS_PER_MINUTE = env_int("CALLS_PER_MINUTE", 30, minimum=1)
+# A placed call with no result after this long counts as a failed attempt (http switchboard only).
+CALLS_RESULT_TIMEOUT_MINUTES = env_int("CALLS_RESULT_TIMEOUT_MINUTES", 30, minimum=1)
+# No answer, busy or failed: tried again after this long, up to this many attempts in all. Unconfirmed: settings.
+CALLS_RETRY_MINUTES = env_int("CALLS_RETRY_MINUTES", 60, minimum=1)
+CALLS_MAX_ATTEMPTS = env_int("CALLS_MAX_ATTEMPTS", 3, minimum=1)
 
 # --- Cases (cases app) ---------------------------------------------------------------------------
 # Days of medical quarantine of an F1 from the start date an official enters. 14 days: CV 5599/BYT-MT,

@@ -594,7 +594,7 @@ def demo_build(*, people: int = 3000, log: Callable[[str], None] = print, today:
 # Later domains add their demo data here, in this order, each from its own `<app>/demo.py`:
 # `demo_extend(builder=, log=)` runs inside demo_build's transaction, after check-ins and declarations,
 # and may read builder.today, builder.rng, builder.all_person_ids and the officials by username.
-DEMO_EXTENSIONS = ["certificates", "testing", "vaccination", "cases", "telecom", "maps"]
+DEMO_EXTENSIONS = ["certificates", "testing", "vaccination", "cases", "telecom", "calls", "maps"]
 
 
 def demo_extensions() -> list[tuple[str, Callable]]:

@@ -1,0 +1,736 @@
+"""Writes of the robot-call domain: building a campaign from a case, starting, pausing and cancelling it,
+placing the due calls (the dispatcher, beat every minute), and writing each call's result, from the switchboard
+(signed callback) or from call-centre staff (outbox switchboard).
+
+Every write runs in one transaction and writes the audit record. The script read to a person names a place and a
+time only, never the case or any person (call_script).
+"""
+
+import datetime as dt
+import hashlib
+import hmac
+import zoneinfo
+from dataclasses import dataclass, field
+
+import phonenumbers
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
+from phongdich.cases.models import OPEN_CONTACT_STATUSES, Case, Contact, ContactLink
+from phongdich.cases.selectors import cases_visible_q, viewer_sees
+from phongdich.cases.services import case_refuse_if_withdrawn
+from phongdich.core import errors as core_errors
+from phongdich.core.audit import audit_record
+from phongdich.core.errors import ApplicationError
+from phongdich.core.ids import MAX_ID
+
+from . import backends, errors
+from .models import Call, CallCampaign
+
+# The script the switchboard reads (a text-to-speech voice) to each target, with its place and time. It names no
+# case and no person: only where and when (the 2021 calls read "Quý vị có thể đã có mặt tại ... lúc ...").
+DEFAULT_SCRIPT = (
+    "Đây là cuộc gọi tự động của ngành Y tế. Quý vị có thể đã có mặt tại {place} {time}, nơi có người mắc "
+    "COVID-19. Nếu đúng, xin nhấn phím 1. Nếu không, xin nhấn phím 2."
+)
+# When a target's evidence has no place that may be read out (an interview's own words may name people), the
+# kind of setting is read instead.
+SETTING_PLACES = {
+    ContactLink.Setting.HOUSEHOLD: "nơi ở của quý vị",
+    ContactLink.Setting.WORKPLACE: "nơi làm việc hoặc học tập của quý vị",
+    ContactLink.Setting.TRANSPORT: "một phương tiện giao thông",
+    ContactLink.Setting.VENUE: "một địa điểm công cộng",
+    ContactLink.Setting.CELL: "một khu vực",
+    ContactLink.Setting.OTHER: "một địa điểm",
+}
+# The SMS to a person who pressed 1: unaccented once sent (SMS_WITHOUT_DIACRITICS), one part of 160 characters
+# with the default SITE_URL (a test checks); it asks for a health declaration at the site's address.
+SMS_TEXT = (
+    "Nganh Y te: quy vi co the da o noi co ca COVID-19. Vui long khai bao y te ngay tai {url} va theo doi suc khoe."
+)
+SMS_KIND = "robot_call"
+
+TARGET_KINDS = ("f1_candidates", "f1_confirmed", "f2", "telecom")
+
+
+# --- Phones, script and calling hours ------------------------------------------------------------------------
+
+
+def phone_e164(raw: str) -> str | None:
+    """A Vietnamese number in E.164, read with `phonenumbers` (region VN); None when it is not a valid Vietnamese
+    number (landlines are valid: a switchboard calls them too)."""
+    try:
+        number = phonenumbers.parse(str(raw or ""), "VN")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number) or phonenumbers.region_code_for_number(number) != "VN":
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _local(value: dt.datetime) -> dt.datetime:
+    return timezone.localtime(value, zoneinfo.ZoneInfo(settings.CALLS_TIME_ZONE))
+
+
+def time_text(start: dt.datetime | None, end: dt.datetime | None) -> str:
+    """When, as the voice reads it: "từ 09:00 đến 10:30 ngày 14/09/2021"; "" when the evidence has no time."""
+    if start is None:
+        return ""
+    start = _local(start)
+    if end is None or end <= start:
+        return f"lúc {start:%H:%M} ngày {start:%d/%m/%Y}"
+    end = _local(end)
+    if start.date() == end.date():
+        return f"từ {start:%H:%M} đến {end:%H:%M} ngày {start:%d/%m/%Y}"
+    return f"từ {start:%H:%M} ngày {start:%d/%m/%Y} đến {end:%H:%M} ngày {end:%d/%m/%Y}"
+
+
+def call_script(template: str, *, place: str, start, end) -> str:
+    """The text read to one target: the campaign's template with its place and time (never a name)."""
+    text = (template or DEFAULT_SCRIPT).replace("{place}", place or "một địa điểm")
+    text = text.replace("{time}", time_text(start, end))
+    return " ".join(text.split()).replace(" ,", ",")
+
+
+def calling_hours() -> tuple[dt.time, dt.time]:
+    """CALLS_HOURS ("07:30-20:30") as two times (checked at start-up by calls.checks)."""
+    first, last = settings.CALLS_HOURS.replace("–", "-").split("-")
+    return dt.time.fromisoformat(first.strip()), dt.time.fromisoformat(last.strip())
+
+
+def within_calling_hours(now: dt.datetime) -> bool:
+    first, last = calling_hours()
+    return first <= _local(now).time() < last
+
+
+# --- Building a campaign ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    kind: str
+    phone: str
+    place: str
+    start: dt.datetime | None
+    end: dt.datetime | None
+    person_id: int | None = None
+    contact_id: int | None = None
+    level: int | None = None
+
+
+@dataclass
+class TargetPlan:
+    """What a campaign with these choices would call, and what it would leave out (shown before creating)."""
+
+    targets: list[Target] = field(default_factory=list)
+    by_kind: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TARGET_KINDS, 0))
+    skipped_invalid: int = 0
+    skipped_called: int = 0
+    skipped_outside: int = 0
+
+
+def _strongest_links(case: Case, contact_ids: set[int]) -> dict[int, ContactLink]:
+    """Per contact, its strongest evidence for the case: the lowest level, then the longest overlap, then the
+    latest end (the exposure the person is likeliest to remember)."""
+    best: dict[int, ContactLink] = {}
+
+    def strength(link):
+        end = link.exposure_end or link.exposure_start
+        return (-link.level, link.overlap_minutes or 0, end.timestamp() if end else 0)
+
+    links = ContactLink.objects.filter(case=case).only(
+        "contact_id", "level", "source", "setting", "place", "exposure_start", "exposure_end", "overlap_minutes"
+    )
+    for link in links.iterator(chunk_size=2000):
+        if link.contact_id in contact_ids:
+            current = best.get(link.contact_id)
+            if current is None or strength(link) > strength(current):
+                best[link.contact_id] = link
+    return best
+
+
+def _link_place(link: ContactLink) -> str:
+    """The place read for a link: a venue's name (check-ins) or a cell's area (telecom); for an interview, the kind
+    of setting (what the investigator typed may name people)."""
+    if link.source == ContactLink.Source.CHECKIN and link.place:
+        return link.place
+    if link.source == ContactLink.Source.TELECOM:
+        return _cell_places([link.place]).get(link.place) or SETTING_PLACES[ContactLink.Setting.CELL]
+    return SETTING_PLACES.get(link.setting, SETTING_PLACES[ContactLink.Setting.OTHER])
+
+
+def _cell_places(stored: list[str]) -> dict[str, str]:
+    """Cells as tracing stores them ("viettel TTH-KT-01", "viettel cell TTH-KT-01") -> what the voice reads: the
+    cell's commune when the operator's list gives it ("khu vực Thị trấn Kim Tân"), else the cell's id."""
+    from phongdich.telecom.models import Cell
+    from phongdich.telecom.selectors import split_cell
+
+    split = {text: split_cell(text) for text in stored}
+    wanted = Q(pk__in=[])
+    for operator, cell_id in split.values():
+        if operator:
+            wanted |= Q(operator=operator, cell_id=cell_id)
+    areas = {
+        (cell.operator, cell.cell_id): cell.area.name
+        for cell in Cell.objects.filter(wanted).select_related("area")
+        if cell.area is not None
+    }
+    places = {}
+    for text, (operator, cell_id) in split.items():
+        area = areas.get((operator, cell_id))
+        places[text] = f"khu vực {area}" if area else f"khu vực trạm phát sóng {cell_id}"
+    return places
+
+
+def _telecom_targets(case: Case) -> list[Target]:
+    """The unknown subscribers of the case's last telecom trace (TelecomTrace.unknown), with their first cell and
+    the first and last time they shared it with the case."""
+    from phongdich.telecom.models import TelecomTrace
+
+    trace = TelecomTrace.objects.filter(case=case).order_by("-created_at", "-id").first()
+    if trace is None:
+        return []
+    places = _cell_places([item["cells"][0] for item in trace.unknown if item.get("cells")])
+    targets = []
+    for item in trace.unknown:
+        cells = item.get("cells") or []
+        first, last = item.get("first"), item.get("last")
+        targets.append(
+            Target(
+                kind="telecom",
+                phone=item.get("phone", ""),
+                place=places.get(cells[0], "") if cells else "",
+                start=dt.datetime.fromisoformat(first) if first else None,
+                end=dt.datetime.fromisoformat(last) if last else None,
+            )
+        )
+    return targets
+
+
+def _contact_kind(level: int, status: str) -> str:
+    if level >= 2:
+        return "f2"
+    return "f1_candidates" if status == Contact.Status.CANDIDATE else "f1_confirmed"
+
+
+def campaign_targets(*, viewer, case: Case, kinds: set[str]) -> TargetPlan:
+    """Who a campaign of the case with these kinds of target would call.
+
+    Contacts: the case's open contacts (cases.models.OPEN_CONTACT_STATUSES) with a phone, of the kinds chosen
+    (F1 candidates; F1 confirmed or in quarantine; F2 and further, by their level for this case), living in the
+    viewer's area (others are counted in `skipped_outside`: their own commune calls them). Telecom: the unknown
+    subscribers of the case's last telecom trace. Each phone once; a phone another campaign of the case took (not
+    cancelled before it was called) is left out and counted; numbers that are not Vietnamese are counted too.
+    """
+    plan = TargetPlan()
+    seen: set[str] = set()
+    called = set(
+        Call.objects.filter(campaign__case=case).exclude(status=Call.Status.CANCELLED).values_list("phone", flat=True)
+    )
+    candidates: list[Target] = []
+    if kinds & {"f1_candidates", "f1_confirmed", "f2"}:
+        contacts = (
+            Contact.objects.filter(links__case=case)
+            .annotate(case_level=Min("links__level"))
+            .filter(status__in=OPEN_CONTACT_STATUSES)
+            .exclude(person__phone="")
+            .select_related("person")
+            .order_by("case_level", "id")
+        )
+        chosen = []
+        for contact in contacts:
+            if _contact_kind(contact.case_level, contact.status) not in kinds:
+                continue
+            if not viewer_sees(viewer, contact.person.area_path):
+                plan.skipped_outside += 1
+                continue
+            chosen.append(contact)
+        links = _strongest_links(case, {contact.pk for contact in chosen})
+        for contact in chosen:
+            link = links.get(contact.pk)
+            candidates.append(
+                Target(
+                    kind=_contact_kind(contact.case_level, contact.status),
+                    phone=contact.person.phone,
+                    place=_link_place(link) if link else "",
+                    start=link.exposure_start if link else contact.first_exposure_at,
+                    end=link.exposure_end if link else contact.last_exposure_at,
+                    person_id=contact.person_id,
+                    contact_id=contact.pk,
+                    level=contact.case_level,
+                )
+            )
+    if "telecom" in kinds:
+        candidates += _telecom_targets(case)
+    for target in candidates:
+        phone = phone_e164(target.phone)
+        if phone is None:
+            plan.skipped_invalid += 1
+            continue
+        if phone in seen:
+            continue
+        seen.add(phone)
+        if phone in called:
+            plan.skipped_called += 1
+            continue
+        target.phone = phone
+        plan.targets.append(target)
+        plan.by_kind[target.kind] += 1
+    return plan
+
+
+def _require_people_role(actor) -> None:
+    if not has_role(actor, *PEOPLE_ROLES):
+        raise ApplicationError(core_errors.PERMISSION_DENIED)
+
+
+def _kinds(*, f1_candidates: bool, f1_confirmed: bool, f2: bool, telecom: bool) -> set[str]:
+    chosen = {"f1_candidates": f1_candidates, "f1_confirmed": f1_confirmed, "f2": f2, "telecom": telecom}
+    return {kind for kind, wanted in chosen.items() if wanted}
+
+
+def call_case_get(*, actor, case_id) -> Case:
+    """A case of the actor's area for a campaign; not_found outside it (as if it did not exist)."""
+    _require_people_role(actor)
+    case_id = id_or_404(case_id)
+    case = Case.objects.filter(cases_visible_q(actor), pk=case_id).first()
+    if case is None:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    return case
+
+
+def id_or_404(value) -> int:
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        raise ApplicationError(core_errors.NOT_FOUND) from None
+    if not 1 <= value <= MAX_ID:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    return value
+
+
+def _check_telecom(actor, telecom: bool) -> None:
+    from phongdich.telecom.selectors import sees_full_phones
+
+    if telecom and not sees_full_phones(actor):
+        raise ApplicationError(errors.TELECOM_NOT_ALLOWED)
+
+
+def call_campaign_preview(*, actor, case_id, f1_candidates=True, f1_confirmed=True, f2=False, telecom=False):
+    """(case, plan, example script) for the create page: how many phones, and the script as it would be read for
+    the first target (a place and a time: no personal data)."""
+    case = call_case_get(actor=actor, case_id=case_id)
+    _check_telecom(actor, telecom)
+    kinds = _kinds(f1_candidates=f1_candidates, f1_confirmed=f1_confirmed, f2=f2, telecom=telecom)
+    plan = campaign_targets(viewer=actor, case=case, kinds=kinds) if kinds else TargetPlan()
+    example = None
+    if plan.targets:
+        first = plan.targets[0]
+        example = call_script(DEFAULT_SCRIPT, place=first.place, start=first.start, end=first.end)
+    return case, plan, example
+
+
+def call_campaign_create(
+    *,
+    actor,
+    case_id,
+    f1_candidates: bool = False,
+    f1_confirmed: bool = False,
+    f2: bool = False,
+    telecom: bool = False,
+    ip: str | None = None,
+    now: dt.datetime | None = None,
+) -> CallCampaign:
+    """A draft campaign of robot calls for a case of the actor's area, one call per new phone (campaign_targets).
+
+    Guarantees: officials who see people, cases of their area only (others: not_found); the unknown subscribers
+    of telecom records only for the roles that read them (calls_telecom_not_allowed); at least one kind of target
+    (calls_no_targets) and at least one phone to call (calls_nothing_to_call); a withdrawn case is refused
+    (case_withdrawn), its row locked until the campaign is written, so two campaigns built at once for a case do
+    not take the same phone twice; nothing is written when anything is refused; audited as
+    `calls.campaign.created`. Nothing is dialled before the campaign is started.
+    """
+    case = call_case_get(actor=actor, case_id=case_id)
+    _check_telecom(actor, telecom)
+    kinds = _kinds(f1_candidates=f1_candidates, f1_confirmed=f1_confirmed, f2=f2, telecom=telecom)
+    if not kinds:
+        raise ApplicationError(errors.NO_TARGETS)
+    now = now or timezone.now()
+    with transaction.atomic():
+        case_refuse_if_withdrawn(case, lock=True)
+        plan = campaign_targets(viewer=actor, case=case, kinds=kinds)
+        if not plan.targets:
+            raise ApplicationError(
+                errors.NOTHING_TO_CALL,
+                extra={
+                    "skipped_invalid": plan.skipped_invalid,
+                    "skipped_called": plan.skipped_called,
+                    "skipped_outside": plan.skipped_outside,
+                },
+            )
+        campaign = CallCampaign.objects.create(
+            case=case,
+            area_path=case.area_path,
+            include_f1_candidates=f1_candidates,
+            include_f1_confirmed=f1_confirmed,
+            include_f2=f2,
+            include_telecom_unknown=telecom,
+            script_template=DEFAULT_SCRIPT,
+            skipped_invalid=plan.skipped_invalid,
+            skipped_called=plan.skipped_called,
+            skipped_outside=plan.skipped_outside,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_at=now,
+        )
+        Call.objects.bulk_create(
+            [
+                Call(
+                    campaign=campaign,
+                    phone=target.phone,
+                    source=Call.Source.TELECOM if target.kind == "telecom" else Call.Source.CONTACT,
+                    person_id=target.person_id,
+                    contact_id=target.contact_id,
+                    level=target.level,
+                    place=target.place[:255],
+                    exposure_start=target.start,
+                    exposure_end=target.end if target.end and target.start and target.end >= target.start else None,
+                )
+                for target in plan.targets
+            ],
+            batch_size=500,
+        )
+        audit_record(
+            actor=actor,
+            action="calls.campaign.created",
+            obj=campaign,
+            area_path=campaign.area_path,
+            ip=ip,
+            extra={
+                "case": case.number,
+                "calls": len(plan.targets),
+                "by_kind": plan.by_kind,
+                "skipped_invalid": plan.skipped_invalid,
+                "skipped_called": plan.skipped_called,
+                "skipped_outside": plan.skipped_outside,
+            },
+        )
+    return campaign
+
+
+# --- Start, pause, resume, cancel --------------------------------------------------------------------------
+
+# What each action may follow, and where it leads.
+_ACTIONS = {
+    "start": ({CallCampaign.Status.DRAFT, CallCampaign.Status.PAUSED}, CallCampaign.Status.RUNNING),
+    "resume": ({CallCampaign.Status.PAUSED}, CallCampaign.Status.RUNNING),
+    "pause": ({CallCampaign.Status.RUNNING}, CallCampaign.Status.PAUSED),
+    "cancel": (
+        {CallCampaign.Status.DRAFT, CallCampaign.Status.RUNNING, CallCampaign.Status.PAUSED},
+        CallCampaign.Status.CANCELLED,
+    ),
+}
+ACTIONS = tuple(_ACTIONS)
+
+
+def call_campaign_action(
+    *, actor, campaign_id, action: str, ip: str | None = None, now: dt.datetime | None = None
+) -> CallCampaign:
+    """Start (a draft, or resume a paused campaign), pause or cancel a campaign of the actor's area.
+
+    Guarantees: not_found outside the area; calls_campaign_state when the status does not allow it (a finished or
+    cancelled campaign stays so); starting queues its calls for the dispatcher, oldest first; pausing stops new
+    calls (one already dialling finishes and its result is kept); cancelling cancels every call not yet placed;
+    audited as `calls.campaign.<action>`.
+    """
+    if action not in _ACTIONS:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    _require_people_role(actor)
+    campaign_id = id_or_404(campaign_id)
+    now = now or timezone.now()
+    allowed, target = _ACTIONS[action]
+    with transaction.atomic():
+        campaign = CallCampaign.objects.select_for_update().filter(cases_visible_q(actor), pk=campaign_id).first()
+        if campaign is None:
+            raise ApplicationError(core_errors.NOT_FOUND)
+        if campaign.status not in allowed:
+            raise ApplicationError(errors.CAMPAIGN_STATE, extra={"status": campaign.status, "action": action})
+        if target == CallCampaign.Status.RUNNING and campaign.status == CallCampaign.Status.DRAFT:
+            campaign.started_at = now
+            # Queued in the order they were built: the dispatcher places the oldest first.
+            campaign.calls.filter(status=Call.Status.QUEUED).update(next_attempt_at=now)
+        if target == CallCampaign.Status.CANCELLED:
+            campaign.finished_at = now
+            campaign.calls.filter(next_attempt_at__isnull=False).update(
+                status=Call.Status.CANCELLED, next_attempt_at=None
+            )
+            campaign.calls.filter(status=Call.Status.QUEUED).update(status=Call.Status.CANCELLED)
+        campaign.status = target
+        campaign.save(update_fields=["status", "started_at", "finished_at"])
+        audit_record(
+            actor=actor,
+            action=f"calls.campaign.{action}",
+            obj=campaign,
+            area_path=campaign.area_path,
+            ip=ip,
+        )
+    return campaign
+
+
+def _finish_if_done(campaign_id: int, now: dt.datetime) -> bool:
+    """A running campaign with no call left to place or to wait for becomes finished. True when it did."""
+    left = Call.objects.filter(campaign_id=campaign_id).filter(
+        Q(next_attempt_at__isnull=False) | Q(status=Call.Status.DIALING) | Q(status=Call.Status.QUEUED)
+    )
+    if left.exists():
+        return False
+    return bool(
+        CallCampaign.objects.filter(pk=campaign_id, status=CallCampaign.Status.RUNNING).update(
+            status=CallCampaign.Status.FINISHED, finished_at=now
+        )
+    )
+
+
+# --- The dispatcher -------------------------------------------------------------------------------------
+
+
+@dataclass
+class DispatchOutcome:
+    placed: int = 0
+    failed: int = 0  # placements the switchboard refused (retried later)
+    timed_out: int = 0
+    finished: int = 0  # campaigns finished
+    outside_hours: bool = False
+
+
+def callback_url() -> str:
+    return f"{settings.SITE_URL}/api/v1/calls/result/"
+
+
+def _after_attempt(call: Call, status: str, now: dt.datetime, error: str = "") -> None:
+    """A failed, unanswered or busy attempt: again after CALLS_RETRY_MINUTES, unless it was the last one."""
+    call.status = status
+    call.last_error = error[:500]
+    if call.attempts < settings.CALLS_MAX_ATTEMPTS:
+        call.next_attempt_at = now + dt.timedelta(minutes=settings.CALLS_RETRY_MINUTES)
+    else:
+        call.next_attempt_at = None
+
+
+def _calls_time_out(now: dt.datetime) -> int:
+    """Calls placed through the switchboard with no result after CALLS_RESULT_TIMEOUT_MINUTES count as a failed
+    attempt. Calls handed to staff (outbox) wait for them: a person dials those."""
+    cut_off = now - dt.timedelta(minutes=settings.CALLS_RESULT_TIMEOUT_MINUTES)
+    with transaction.atomic():
+        stale = list(
+            Call.objects.select_for_update(skip_locked=True)
+            .filter(status=Call.Status.DIALING, placed_via=Call.PlacedVia.HTTP, last_attempt_at__lt=cut_off)
+            .order_by("last_attempt_at", "id")[:1000]
+        )
+        for call in stale:
+            _after_attempt(call, Call.Status.FAILED, now, "no result from the switchboard in time")
+        Call.objects.bulk_update(stale, ["status", "last_error", "next_attempt_at"])
+    return len(stale)
+
+
+def calls_dispatch(*, now: dt.datetime | None = None) -> DispatchOutcome:
+    """Place the due calls of running campaigns (beat, every minute).
+
+    Guarantees: calls whose result is overdue are counted as failed attempts first; nothing is placed outside
+    CALLS_HOURS; at most CALLS_PER_MINUTE calls per run, the longest waiting first; each call is taken with a
+    row lock that a concurrent run skips (PostgreSQL), so two runs never place the same call; a call is marked
+    dialling (with its attempt counted) and committed before the switchboard is asked, so a crash in between
+    loses nothing (the timeout retries it); a refused placement is a failed attempt, retried after
+    CALLS_RETRY_MINUTES up to CALLS_MAX_ATTEMPTS; a running campaign with nothing left becomes finished.
+    """
+    now = now or timezone.now()
+    outcome = DispatchOutcome()
+    outcome.timed_out = _calls_time_out(now)
+    backend = backends.calls_backend()
+    placed: list[Call] = []
+    if within_calling_hours(now):
+        with transaction.atomic():
+            placed = list(
+                Call.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(campaign__status=CallCampaign.Status.RUNNING, next_attempt_at__lte=now)
+                .order_by("next_attempt_at", "id")[: settings.CALLS_PER_MINUTE]
+            )
+            for call in placed:
+                call.status = Call.Status.DIALING
+                call.attempts += 1
+                call.last_attempt_at = now
+                call.next_attempt_at = None
+                call.placed_via = backend if backend in backends.BACKENDS else ""
+                call.provider_id = ""
+                call.last_error = ""
+            Call.objects.bulk_update(
+                placed,
+                ["status", "attempts", "last_attempt_at", "next_attempt_at", "placed_via", "provider_id", "last_error"],
+            )
+    else:
+        outcome.outside_hours = True
+    templates = dict(
+        CallCampaign.objects.filter(pk__in={call.campaign_id for call in placed}).values_list("pk", "script_template")
+    )
+    for call in placed:
+        text = call_script(
+            templates[call.campaign_id], place=call.place, start=call.exposure_start, end=call.exposure_end
+        )
+        try:
+            provider_id = backends.call_place(call_id=call.pk, to=call.phone, text_vi=text, callback_url=callback_url())
+        except backends.CallPlaceError as exc:
+            outcome.failed += 1
+            with transaction.atomic():
+                fresh = Call.objects.select_for_update().get(pk=call.pk)
+                if fresh.status == Call.Status.DIALING and fresh.attempts == call.attempts:
+                    _after_attempt(fresh, Call.Status.FAILED, now, str(exc))
+                    fresh.save(update_fields=["status", "last_error", "next_attempt_at"])
+            continue
+        outcome.placed += 1
+        # A result may already have come back (it also carries the id): only fill it in when still empty.
+        Call.objects.filter(pk=call.pk, provider_id="").update(provider_id=provider_id)
+    running = CallCampaign.objects.filter(status=CallCampaign.Status.RUNNING).values_list("pk", flat=True)
+    for campaign_id in list(running):
+        outcome.finished += _finish_if_done(campaign_id, now)
+    return outcome
+
+
+# --- Results --------------------------------------------------------------------------------------------
+
+RESULT_STATUSES = (Call.Status.ANSWERED, Call.Status.NO_ANSWER, Call.Status.BUSY, Call.Status.FAILED)
+
+
+def sms_text() -> str:
+    return SMS_TEXT.format(url=f"{settings.SITE_URL}/declarations/")
+
+
+def _write_result(call: Call, *, status: str, key: str, now: dt.datetime, actor=None, provider_id: str = "") -> None:
+    """The result of one attempt on a locked call; on key 1 the SMS (once per call), in the same transaction."""
+    from phongdich.notifications.services import notify
+
+    if provider_id and not call.provider_id:
+        call.provider_id = provider_id[:100]
+    call.result_at = now
+    call.recorded_by = actor if getattr(actor, "is_authenticated", False) else None
+    if status == Call.Status.ANSWERED:
+        call.status = Call.Status.ANSWERED
+        call.next_attempt_at = None
+        call.key = key if key in ("1", "2") else ""
+        call.outcome = {"1": Call.Outcome.PRESENT, "2": Call.Outcome.NOT_PRESENT}.get(key, Call.Outcome.NO_CHOICE)
+        call.last_error = ""
+        if call.outcome == Call.Outcome.PRESENT and call.sms_id is None:
+            call.sms = notify(phone=call.phone, text=sms_text(), kind=SMS_KIND, person=call.person)
+    else:
+        _after_attempt(call, status, now)
+    call.save()
+    audit_record(
+        actor=actor,
+        action="calls.call.result",
+        obj=call,
+        area_path=call.campaign.area_path,
+        extra={"campaign": call.campaign_id, "status": call.status, "outcome": call.outcome, "attempt": call.attempts},
+    )
+
+
+def call_result_signature(*, timestamp: str, body: bytes, secret: str | None = None) -> str:
+    """HMAC-SHA256 (hex) of "<timestamp>.<raw body>" with CALLS_CALLBACK_SECRET: what the switchboard sends in
+    X-Signature with the timestamp (Unix seconds) in X-Timestamp (docs/calls.md)."""
+    secret = settings.CALLS_CALLBACK_SECRET if secret is None else secret
+    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def call_result_verify(*, body: bytes, timestamp: str | None, signature: str | None, now: dt.datetime) -> None:
+    """calls_bad_signature unless the signature is right and made within CALLS_CALLBACK_MAX_AGE_SECONDS of now
+    (either way: clocks differ a little), so that a result caught on the way cannot be replayed later. No secret
+    configured: nothing is accepted."""
+    secret = settings.CALLS_CALLBACK_SECRET
+    if not secret or not timestamp or not signature:
+        raise ApplicationError(errors.BAD_SIGNATURE)
+    try:
+        sent = int(timestamp.strip())
+    except ValueError:
+        raise ApplicationError(errors.BAD_SIGNATURE) from None
+    if abs(now.timestamp() - sent) > settings.CALLS_CALLBACK_MAX_AGE_SECONDS:
+        raise ApplicationError(errors.BAD_SIGNATURE, extra={"reason": "timestamp"})
+    expected = call_result_signature(timestamp=timestamp.strip(), body=body, secret=secret)
+    given = signature.strip().removeprefix("sha256=")
+    if not hmac.compare_digest(expected, given):
+        raise ApplicationError(errors.BAD_SIGNATURE)
+
+
+def call_result_apply(*, call_id, status: str, key: str = "", provider_id: str = "", now=None) -> tuple[Call, bool]:
+    """The switchboard's result of a call it placed (the signed callback, already verified): (call, changed).
+
+    Guarantees: not_found for an unknown call; the result is written only to a call waiting for it (dialling): a
+    repeat, or a result for a call already final or since retried, changes nothing (idempotent); answered with key
+    1 is "present" and sends the SMS asking for a health declaration (at most once per call), key 2 "not present",
+    any other key "no choice"; no answer, busy and failed are retried up to CALLS_MAX_ATTEMPTS; a contact's status
+    is never changed (an investigator confirms); one transaction; audited as `calls.call.result` by the system.
+    """
+    if status not in RESULT_STATUSES:
+        raise ApplicationError(errors.BAD_RESULT, extra={"field": "status"})
+    now = now or timezone.now()
+    with transaction.atomic():
+        call = (
+            Call.objects.select_for_update(of=("self",))
+            .select_related("campaign")
+            .filter(pk=id_or_404(call_id))
+            .first()
+        )
+        if call is None:
+            raise ApplicationError(core_errors.NOT_FOUND)
+        if call.status != Call.Status.DIALING or (provider_id and call.provider_id and call.provider_id != provider_id):
+            return call, False
+        _write_result(call, status=status, key=key or "", now=now, provider_id=provider_id)
+        _finish_if_done(call.campaign_id, now)
+    return call, True
+
+
+MANUAL_RESULTS = {
+    # What staff record by hand -> (status, key).
+    "present": (Call.Status.ANSWERED, "1"),
+    "not_present": (Call.Status.ANSWERED, "2"),
+    "no_choice": (Call.Status.ANSWERED, ""),
+    "no_answer": (Call.Status.NO_ANSWER, ""),
+    "busy": (Call.Status.BUSY, ""),
+    "failed": (Call.Status.FAILED, ""),
+}
+
+
+def call_outcome_record(*, actor, call_id, result: str, ip: str | None = None, now=None) -> Call:
+    """A call dialled by hand by call-centre staff (outbox switchboard) and what came of it.
+
+    Guarantees: only with CALLS_BACKEND "outbox" (calls_manual_not_allowed); officials who see people, calls of
+    campaigns of their area (not_found); not for a final call (calls_call_final) nor in a cancelled campaign
+    (calls_campaign_state); a call not yet placed counts an attempt now; the outcome as call_result_apply (SMS on
+    present, once; retries), in one transaction, audited as `calls.call.result` by the official.
+    """
+    if backends.calls_backend() != backends.OUTBOX:
+        raise ApplicationError(errors.MANUAL_NOT_ALLOWED)
+    _require_people_role(actor)
+    if result not in MANUAL_RESULTS:
+        raise ApplicationError(errors.BAD_RESULT, extra={"field": "result"})
+    status, key = MANUAL_RESULTS[result]
+    now = now or timezone.now()
+    with transaction.atomic():
+        call = (
+            Call.objects.select_for_update(of=("self",))
+            .select_related("campaign")
+            .filter(cases_visible_q(actor, "campaign__area_path"), pk=id_or_404(call_id))
+            .first()
+        )
+        if call is None:
+            raise ApplicationError(core_errors.NOT_FOUND)
+        if call.is_final:
+            raise ApplicationError(errors.CALL_FINAL, extra={"status": call.status})
+        if call.campaign.status in (CallCampaign.Status.CANCELLED, CallCampaign.Status.DRAFT):
+            raise ApplicationError(errors.CAMPAIGN_STATE, extra={"status": call.campaign.status})
+        if call.status != Call.Status.DIALING:
+            call.attempts += 1
+            call.placed_via = Call.PlacedVia.OUTBOX
+        call.last_attempt_at = now
+        _write_result(call, status=status, key=key, now=now, actor=actor)
+        _finish_if_done(call.campaign_id, now)
+    return call

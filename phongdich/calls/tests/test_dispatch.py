@@ -1,0 +1,188 @@
+"""The dispatcher: calling hours with a fixed `now`, the rate, retries, the result timeout, campaigns finishing,
+the http switchboard against a real local server, and (PostgreSQL) two dispatchers at once placing each call once."""
+
+import datetime as dt
+import json
+import threading
+import zoneinfo
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from django.db import connection
+
+from phongdich.cases.tests.builders import person
+
+from .. import services
+from ..models import Call, CallCampaign
+from .scene import build, contact_with
+
+VN = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def at(hour, minute=0, day=dt.date(2021, 9, 15)):
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=VN)
+
+
+@pytest.fixture
+def running(tree, kim_tan_official, calls_settings):
+    scene = build(tree, kim_tan_official)
+    campaign = services.call_campaign_create(
+        actor=kim_tan_official, case_id=scene["case"].pk, f1_candidates=True, f1_confirmed=True, f2=True
+    )
+    services.call_campaign_action(actor=kim_tan_official, campaign_id=campaign.pk, action="start", now=at(7))
+    return campaign
+
+
+def test_nothing_is_placed_outside_calling_hours(running):
+    for when in (at(7, 29), at(20, 30), at(23), at(3)):
+        outcome = services.calls_dispatch(now=when)
+        assert outcome.outside_hours and outcome.placed == 0
+    assert running.calls.filter(status=Call.Status.DIALING).count() == 0
+    assert services.calls_dispatch(now=at(7, 30)).placed == 3  # the first minute of the hours
+
+
+def test_at_most_the_rate_per_run_oldest_first(running, calls_settings):
+    calls_settings.CALLS_PER_MINUTE = 2
+    first = services.calls_dispatch(now=at(9))
+    assert first.placed == 2
+    placed = list(running.calls.filter(status=Call.Status.DIALING).order_by("id").values_list("id", flat=True))
+    assert placed == list(running.calls.order_by("id").values_list("id", flat=True)[:2])
+    assert services.calls_dispatch(now=at(9, 1)).placed == 1
+    assert services.calls_dispatch(now=at(9, 2)).placed == 0
+
+
+def test_a_paused_campaign_places_nothing_and_resumes(running, kim_tan_official):
+    services.call_campaign_action(actor=kim_tan_official, campaign_id=running.pk, action="pause")
+    assert services.calls_dispatch(now=at(9)).placed == 0
+    services.call_campaign_action(actor=kim_tan_official, campaign_id=running.pk, action="resume")
+    assert services.calls_dispatch(now=at(9, 1)).placed == 3
+
+
+def test_no_answer_is_tried_again_until_the_last_attempt_then_the_campaign_finishes(running, calls_settings):
+    calls_settings.CALLS_PER_MINUTE = 1
+    call = running.calls.order_by("id").first()
+    running.calls.exclude(pk=call.pk).update(status=Call.Status.CANCELLED, next_attempt_at=None)
+    now = at(9)
+    for attempt in (1, 2, 3):
+        assert services.calls_dispatch(now=now).placed == 1
+        changed = services.call_result_apply(call_id=call.pk, status="no_answer", now=now + dt.timedelta(minutes=1))[1]
+        assert changed
+        call.refresh_from_db()
+        assert call.attempts == attempt and call.status == Call.Status.NO_ANSWER
+        if attempt < 3:
+            assert call.next_attempt_at == now + dt.timedelta(minutes=61)
+            assert services.calls_dispatch(now=now + dt.timedelta(minutes=30)).placed == 0  # not yet
+            now = call.next_attempt_at
+    assert call.next_attempt_at is None and call.is_final
+    running.refresh_from_db()
+    assert running.status == CallCampaign.Status.FINISHED and running.finished_at
+
+
+def test_a_call_without_result_in_time_is_a_failed_attempt(running, calls_settings):
+    calls_settings.CALLS_BACKEND = "http"
+    calls_settings.CALLS_HTTP_URL = "http://127.0.0.1:9/"  # nothing listens: every placement fails
+    outcome = services.calls_dispatch(now=at(9))
+    assert outcome.failed == 3 and outcome.placed == 0
+    call = running.calls.order_by("id").first()
+    assert call.status == Call.Status.FAILED and call.attempts == 1 and call.next_attempt_at == at(10)
+    assert "refused" in call.last_error.lower() or call.last_error
+    # Placed through a switchboard that accepted it and never answered.
+    Call.objects.filter(pk=call.pk).update(
+        status=Call.Status.DIALING, placed_via="http", next_attempt_at=None, last_attempt_at=at(9)
+    )
+    assert services.calls_dispatch(now=at(9, 29)).timed_out == 0
+    assert services.calls_dispatch(now=at(9, 31)).timed_out == 1
+    call.refresh_from_db()
+    assert call.status == Call.Status.FAILED and call.next_attempt_at == at(10, 31)
+
+
+def test_a_call_handed_to_staff_does_not_time_out(running):
+    services.calls_dispatch(now=at(9))
+    assert services.calls_dispatch(now=at(15)).timed_out == 0
+    assert running.calls.filter(status=Call.Status.DIALING, placed_via="outbox").count() == 3
+
+
+class _Switchboard(BaseHTTPRequestHandler):
+    received: list = []
+    answer = (200, b'{"id": "sb-1"}')
+
+    def do_POST(self):  # noqa: N802 (http.server's name)
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        _Switchboard.received.append((self.headers["Authorization"], body))
+        status, text = _Switchboard.answer
+        self.send_response(status)
+        self.end_headers()
+        self.wfile.write(text)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def switchboard(calls_settings):
+    server = HTTPServer(("127.0.0.1", 0), _Switchboard)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _Switchboard.received, _Switchboard.answer = [], (200, b'{"id": "sb-1"}')
+    calls_settings.CALLS_BACKEND = "http"
+    calls_settings.CALLS_HTTP_URL = f"http://127.0.0.1:{server.server_port}/calls"
+    calls_settings.CALLS_HTTP_TOKEN = "t0ken"
+    yield server
+    server.shutdown()
+
+
+def test_the_http_switchboard_gets_the_call_and_a_refusal_is_retried(running, switchboard, calls_settings):
+    calls_settings.CALLS_PER_MINUTE = 1
+    assert services.calls_dispatch(now=at(9)).placed == 1
+    call = running.calls.get(status=Call.Status.DIALING)
+    assert call.provider_id == "sb-1" and call.placed_via == "http"
+    auth, body = _Switchboard.received[-1]
+    assert auth == "Bearer t0ken"
+    assert body["id"] == str(call.pk) and body["to"] == call.phone
+    assert body["keys"] == {"1": "present", "2": "not_present"}
+    assert body["callback_url"] == "http://127.0.0.1:8000/api/v1/calls/result/"
+    assert "nhấn phím 1" in body["text_vi"] and call.phone not in body["text_vi"]
+
+    _Switchboard.answer = (503, b"busy")
+    assert services.calls_dispatch(now=at(9, 1)).failed == 1
+    refused = running.calls.exclude(pk=call.pk).get(attempts=1)
+    assert refused.status == Call.Status.FAILED and "503" in refused.last_error and refused.next_attempt_at
+
+    _Switchboard.answer = (200, b"{}")  # a 2xx without an id is not accepted
+    assert services.calls_dispatch(now=at(9, 2)).failed == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent dispatchers need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_dispatchers_at_once_place_each_call_once(transactional_db, calls_settings):
+    from phongdich.cases.tests.builders import ensure_rules, make_tree, official
+
+    ensure_rules()
+    tree = make_tree()
+    actor = official(tree["kim_tan"], "yte_kimtan")
+    scene = build(tree, actor)
+    for number in range(40):
+        contact_with(actor, scene["case"], person(tree["kim_tan"], f"Người {number}", phone=f"+849130{number:05d}"))
+    campaign = services.call_campaign_create(actor=actor, case_id=scene["case"].pk, f1_candidates=True)
+    services.call_campaign_action(actor=actor, campaign_id=campaign.pk, action="start", now=at(7))
+    calls_settings.CALLS_PER_MINUTE = 30
+    total = campaign.calls.count()
+    barrier, outcomes, errors = threading.Barrier(2), [], []
+
+    def dispatch():
+        try:
+            barrier.wait()
+            outcomes.append(services.calls_dispatch(now=at(9)).placed)
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=dispatch) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sum(outcomes) == total == 41  # every call placed, by one of the two
+    assert all(attempts == 1 for attempts in campaign.calls.values_list("attempts", flat=True))
