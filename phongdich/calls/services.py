@@ -33,9 +33,11 @@ from .models import Call, CallCampaign
 # The script the switchboard reads (a text-to-speech voice) to each target, with its place and time. It names no
 # case and no person: only where and when (the 2021 calls read "Quý vị có thể đã có mặt tại ... lúc ...").
 DEFAULT_SCRIPT = (
-    "Đây là cuộc gọi tự động của ngành Y tế. Quý vị có thể đã có mặt tại {place} {time}, nơi có người mắc "
-    "COVID-19. Nếu đúng, xin nhấn phím 1. Nếu không, xin nhấn phím 2."
+    "Đây là cuộc gọi tự động của ngành Y tế. Quý vị có thể đã có mặt tại {place} {time}, nơi có {who}. "
+    "Nếu đúng, xin nhấn phím 1. Nếu không, xin nhấn phím 2."
 )
+# Who was there: an F2 met an F1 (a person exposed to a case, not known to be infected), not the case itself.
+WHO_BY_LEVEL = {1: "người mắc COVID-19", 2: "người tiếp xúc gần với người mắc COVID-19"}
 # When a target's evidence has no place that may be read out (an interview's own words may name people), the
 # kind of setting is read instead.
 SETTING_PLACES = {
@@ -88,10 +90,12 @@ def time_text(start: dt.datetime | None, end: dt.datetime | None) -> str:
     return f"từ {start:%H:%M} ngày {start:%d/%m/%Y} đến {end:%H:%M} ngày {end:%d/%m/%Y}"
 
 
-def call_script(template: str, *, place: str, start, end) -> str:
-    """The text read to one target: the campaign's template with its place and time (never a name)."""
+def call_script(template: str, *, place: str, start, end, level: int | None = None) -> str:
+    """The text read to one target: the campaign's template with its place, time and who was there, by the
+    target's level for the case (None: an unknown subscriber who shared a cell with the case; never a name)."""
+    who = WHO_BY_LEVEL[1] if not level or level <= 1 else WHO_BY_LEVEL[2]
     text = (template or DEFAULT_SCRIPT).replace("{place}", place or "một địa điểm")
-    text = text.replace("{time}", time_text(start, end))
+    text = text.replace("{time}", time_text(start, end)).replace("{who}", who)
     return " ".join(text.split()).replace(" ,", ",")
 
 
@@ -329,7 +333,7 @@ def call_campaign_preview(*, actor, case_id, f1_candidates=True, f1_confirmed=Tr
     example = None
     if plan.targets:
         first = plan.targets[0]
-        example = call_script(DEFAULT_SCRIPT, place=first.place, start=first.start, end=first.end)
+        example = call_script(DEFAULT_SCRIPT, place=first.place, start=first.start, end=first.end, level=first.level)
     return case, plan, example
 
 
@@ -576,7 +580,11 @@ def calls_dispatch(*, now: dt.datetime | None = None) -> DispatchOutcome:
     )
     for call in placed:
         text = call_script(
-            templates[call.campaign_id], place=call.place, start=call.exposure_start, end=call.exposure_end
+            templates[call.campaign_id],
+            place=call.place,
+            start=call.exposure_start,
+            end=call.exposure_end,
+            level=call.level,
         )
         try:
             provider_id = backends.call_place(call_id=call.pk, to=call.phone, text_vi=text, callback_url=callback_url())

@@ -90,9 +90,18 @@ def test_the_script_reads_the_place_and_time_and_never_a_name(scene, kim_tan_off
     )
     for call in campaign.calls.select_related("person"):
         text = services.call_script(
-            campaign.script_template, place=call.place, start=call.exposure_start, end=call.exposure_end
+            campaign.script_template,
+            place=call.place,
+            start=call.exposure_start,
+            end=call.exposure_end,
+            level=call.level,
         )
         assert "nhấn phím 1" in text and "phím 2" in text and " ngày " in text
+        # An F2 met an F1, not the case: the voice must not say a case was there.
+        if call.level == 1:
+            assert "nơi có người mắc COVID-19." in text
+        else:
+            assert "nơi có người tiếp xúc gần với người mắc COVID-19." in text
         for name in ("Hoàng Văn Bệnh", call.person.full_name, scene["case"].number):
             assert name not in text
     market = campaign.calls.get(phone="+84912000001")
