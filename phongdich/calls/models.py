@@ -23,6 +23,8 @@ class CallCampaign(models.Model):
         CANCELLED = "cancelled", pgettext_lazy("campaign status", "Cancelled")
 
     CLOSED_STATUSES = (Status.FINISHED, Status.CANCELLED)
+    # A call's unanswered attempt is tried again only in these (services._after_attempt).
+    CALLING_STATUSES = (Status.RUNNING, Status.PAUSED)
 
     case = models.ForeignKey(
         "cases.Case",
@@ -133,6 +135,12 @@ class Call(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, verbose_name=_("status"))
     attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
     next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
+    # While its campaign is paused, a waiting call's next attempt is kept here, out of the dispatcher's index
+    # (services.call_campaign_action): a paused backlog costs the dispatcher nothing.
+    parked_next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt, paused"))
+    # Placements the switchboard refused (down, overloaded): not attempts, the person was never called; retried
+    # with a growing delay, up to services.PLACE_REFUSALS_MAX.
+    refusals = models.PositiveSmallIntegerField(default=0, verbose_name=_("placements refused"))
     last_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last attempt at"))
     placed_via = models.CharField(
         max_length=10, choices=PlacedVia.choices, default="", blank=True, verbose_name=_("placed via")
@@ -199,8 +207,15 @@ class Call(models.Model):
     def __str__(self):
         return f"{self.campaign_id}:{self.pk} {self.status}"
 
+    @staticmethod
+    def waiting_q() -> Q:
+        """Calls still to be placed: due (next_attempt_at) or kept while their campaign is paused."""
+        return Q(next_attempt_at__isnull=False) | Q(parked_next_attempt_at__isnull=False)
+
     @property
     def is_final(self) -> bool:
         if self.status in (self.Status.ANSWERED, self.Status.CANCELLED):
             return True
-        return self.status in self.RETRY_STATUSES and self.next_attempt_at is None
+        return (
+            self.status in self.RETRY_STATUSES and self.next_attempt_at is None and self.parked_next_attempt_at is None
+        )

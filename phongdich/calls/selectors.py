@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from phongdich.cases.selectors import cases_visible_q
+from phongdich.cases.selectors import cases_visible_q, viewer_sees
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
@@ -67,7 +67,7 @@ def campaign_progress_many(campaign_ids) -> dict[int, Progress]:
     rows = (
         Call.objects.filter(campaign_id__in=list(campaign_ids))
         .values("campaign_id", "status", "outcome")
-        .annotate(n=Count("id"), waiting=Count("id", filter=Q(next_attempt_at__isnull=False)))
+        .annotate(n=Count("id"), waiting=Count("id", filter=Call.waiting_q()))
         .order_by()
     )
     for row in rows:
@@ -99,13 +99,13 @@ STATUS_FILTERS = ("", "waiting", "dialing", "present", "not_present", "no_choice
 def _status_q(status: str) -> Q:
     return {
         "": Q(),
-        "waiting": Q(next_attempt_at__isnull=False),
+        "waiting": Call.waiting_q(),
         "dialing": Q(status=Call.Status.DIALING),
         "present": Q(outcome=Call.Outcome.PRESENT),
         "not_present": Q(outcome=Call.Outcome.NOT_PRESENT),
         "no_choice": Q(outcome=Call.Outcome.NO_CHOICE),
-        "unreachable": Q(status__in=[Call.Status.NO_ANSWER, Call.Status.BUSY], next_attempt_at__isnull=True),
-        "failed": Q(status=Call.Status.FAILED, next_attempt_at__isnull=True),
+        "unreachable": Q(status__in=[Call.Status.NO_ANSWER, Call.Status.BUSY]) & ~Call.waiting_q(),
+        "failed": Q(status=Call.Status.FAILED) & ~Call.waiting_q(),
     }.get(status, Q())
 
 
@@ -116,8 +116,9 @@ def campaign_calls(*, campaign: CallCampaign, status: str = "") -> QuerySet[Call
 
 def call_rows(*, viewer, campaign: CallCampaign, calls, full: bool = False, ip: str | None = None) -> list[dict]:
     """Calls as the page and the API show them: phones masked and people by initials, unless `full` (audited as
-    `calls.campaign.numbers_viewed`, with how many rows). The numbers of unknown subscribers stay masked for
-    viewers who may not read telecom numbers (telecom.selectors.sees_full_phones)."""
+    `calls.campaign.numbers_viewed`, with how many rows). Even then, a person living outside the viewer's area
+    stays masked, as on the case page (a district's campaign is seen by each of its communes); the numbers of
+    unknown subscribers stay masked for viewers who may not read telecom numbers (sees_full_phones)."""
     calls = list(calls)
     if full and calls:
         audit_record(
@@ -131,33 +132,46 @@ def call_rows(*, viewer, campaign: CallCampaign, calls, full: bool = False, ip: 
     telecom_full = full and sees_full_phones(viewer)
     rows = []
     for call in calls:
-        shown = telecom_full if call.source == Call.Source.TELECOM else full
         person = call.person
+        shown = _shown(viewer, call, full=full, telecom_full=telecom_full)
         rows.append(
             {
                 "call": call,
                 "phone": call.phone if shown else mask_phone(call.phone),
-                "person": (person.full_name if full else person.initials) if person is not None else "",
-                "contact_id": call.contact_id if full else None,
+                "person": (person.full_name if shown else person.initials) if person is not None else "",
+                "contact_id": call.contact_id if shown else None,
             }
         )
     return rows
 
 
-def call_results_for_contact(*, contact) -> list[Call]:
+def _shown(viewer, call: Call, *, full: bool, telecom_full: bool) -> bool:
+    """Whether a call's number and name are shown in full to this viewer."""
+    if call.source == Call.Source.TELECOM:
+        return telecom_full
+    if call.person is None:
+        return full
+    return full and viewer_sees(viewer, call.person.area_path)
+
+
+def call_results_for_contact(*, contact, viewer=None) -> list[Call]:
     """The robot calls answered by a contact (the contact page shows them: present, not present, no choice); the
-    contact page has already scoped and audited the contact."""
-    return list(
+    contact page has already scoped and audited the contact. `campaign_visible` says whether the viewer may open
+    the campaign (it belongs to the case's area, which may not be the contact's)."""
+    calls = list(
         Call.objects.filter(contact=contact, status=Call.Status.ANSWERED)
         .select_related("campaign__case")
         .order_by("-result_at", "-id")
     )
+    for call in calls:
+        call.campaign_visible = viewer is not None and viewer_sees(viewer, call.campaign.area_path)
+    return calls
 
 
 def export_rows(*, viewer, campaign: CallCampaign, ip: str | None = None) -> list[list]:
     """The calls of a campaign with their results, for the spreadsheet (full numbers and names, to follow the
-    people up: audited as `calls.campaign.exported`; unknown subscribers' numbers masked for viewers who may not
-    read them)."""
+    people up: audited as `calls.campaign.exported`; people outside the viewer's area and unknown subscribers'
+    numbers masked as in call_rows)."""
     audit_record(
         actor=viewer,
         action="calls.campaign.exported",
@@ -169,12 +183,12 @@ def export_rows(*, viewer, campaign: CallCampaign, ip: str | None = None) -> lis
     telecom_full = sees_full_phones(viewer)
     rows = []
     for call in campaign_calls(campaign=campaign):
-        shown = telecom_full or call.source != Call.Source.TELECOM
+        shown = _shown(viewer, call, full=True, telecom_full=telecom_full)
         rows.append(
             [
                 call.pk,
                 _national(call.phone) if shown else mask_phone(call.phone),
-                call.person.full_name if call.person else "",
+                (call.person.full_name if shown else call.person.initials) if call.person else "",
                 f"F{call.level}" if call.level else call.get_source_display(),
                 call.place,
                 call.exposure_start,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import phonenumbers
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
@@ -36,8 +36,13 @@ DEFAULT_SCRIPT = (
     "Đây là cuộc gọi tự động của ngành Y tế. Quý vị có thể đã có mặt tại {place} {time}, nơi có {who}. "
     "Nếu đúng, xin nhấn phím 1. Nếu không, xin nhấn phím 2."
 )
-# Who was there: an F2 met an F1 (a person exposed to a case, not known to be infected), not the case itself.
-WHO_BY_LEVEL = {1: "người mắc COVID-19", 2: "người tiếp xúc gần với người mắc COVID-19"}
+# Who was there: an F2 met an F1 (a person exposed to a case, not known to be infected), not the case itself; an F3
+# or further met someone further down the chain.
+WHO_BY_LEVEL = {
+    1: "người mắc COVID-19",
+    2: "người tiếp xúc gần với người mắc COVID-19",
+    3: "người có liên quan đến người mắc COVID-19",
+}
 # When a target's evidence has no place that may be read out (an interview's own words may name people), the
 # kind of setting is read instead.
 SETTING_PLACES = {
@@ -51,7 +56,8 @@ SETTING_PLACES = {
 # The SMS to a person who pressed 1: unaccented once sent (SMS_WITHOUT_DIACRITICS), one part of 160 characters
 # with the default SITE_URL (a test checks); it asks for a health declaration at the site's address.
 SMS_TEXT = (
-    "Nganh Y te: quy vi co the da o noi co ca COVID-19. Vui long khai bao y te ngay tai {url} va theo doi suc khoe."
+    "Nganh Y te: quy vi co the co nguy co lay nhiem COVID-19. Vui long khai bao y te ngay tai {url} va theo doi "
+    "suc khoe."
 )
 SMS_KIND = "robot_call"
 
@@ -93,7 +99,7 @@ def time_text(start: dt.datetime | None, end: dt.datetime | None) -> str:
 def call_script(template: str, *, place: str, start, end, level: int | None = None) -> str:
     """The text read to one target: the campaign's template with its place, time and who was there, by the
     target's level for the case (None: an unknown subscriber who shared a cell with the case; never a name)."""
-    who = WHO_BY_LEVEL[1] if not level or level <= 1 else WHO_BY_LEVEL[2]
+    who = WHO_BY_LEVEL[min(max(level or 1, 1), 3)]
     text = (template or DEFAULT_SCRIPT).replace("{place}", place or "một địa điểm")
     text = text.replace("{time}", time_text(start, end)).replace("{who}", who)
     return " ".join(text.split()).replace(" ,", ",")
@@ -146,7 +152,15 @@ def _strongest_links(case: Case, contact_ids: set[int]) -> dict[int, ContactLink
         return (-link.level, link.overlap_minutes or 0, end.timestamp() if end else 0)
 
     links = ContactLink.objects.filter(case=case).only(
-        "contact_id", "level", "source", "setting", "place", "exposure_start", "exposure_end", "overlap_minutes"
+        "contact_id",
+        "level",
+        "source",
+        "setting",
+        "place",
+        "venue_id",
+        "exposure_start",
+        "exposure_end",
+        "overlap_minutes",
     )
     for link in links.iterator(chunk_size=2000):
         if link.contact_id in contact_ids:
@@ -156,14 +170,28 @@ def _strongest_links(case: Case, contact_ids: set[int]) -> dict[int, ContactLink
     return best
 
 
-def _link_place(link: ContactLink) -> str:
-    """The place read for a link: a venue's name (check-ins) or a cell's area (telecom); for an interview, the kind
-    of setting (what the investigator typed may name people)."""
-    if link.source == ContactLink.Source.CHECKIN and link.place:
-        return link.place
-    if link.source == ContactLink.Source.TELECOM:
-        return _cell_places([link.place]).get(link.place) or SETTING_PLACES[ContactLink.Setting.CELL]
-    return SETTING_PLACES.get(link.setting, SETTING_PLACES[ContactLink.Setting.OTHER])
+def _link_places(links) -> dict[int, str]:
+    """The place read for each link (by link id): a verified venue's name (check-ins; a name a registrant typed is
+    not read in the government's voice before the commune has checked it) or a cell's area (telecom, all the
+    cells in one query); for an interview, the kind of setting (what the investigator typed may name people)."""
+    from phongdich.venues.models import Venue
+
+    links = list(links)
+    cells = _cell_places([link.place for link in links if link.source == ContactLink.Source.TELECOM])
+    verified = set(
+        Venue.objects.filter(
+            pk__in={link.venue_id for link in links if link.venue_id}, status=Venue.Status.VERIFIED
+        ).values_list("pk", flat=True)
+    )
+    places = {}
+    for link in links:
+        if link.source == ContactLink.Source.CHECKIN and link.place and link.venue_id in verified:
+            places[link.pk] = link.place
+        elif link.source == ContactLink.Source.TELECOM:
+            places[link.pk] = cells.get(link.place) or SETTING_PLACES[ContactLink.Setting.CELL]
+        else:
+            places[link.pk] = SETTING_PLACES.get(link.setting, SETTING_PLACES[ContactLink.Setting.OTHER])
+    return places
 
 
 def _cell_places(stored: list[str]) -> dict[str, str]:
@@ -172,7 +200,7 @@ def _cell_places(stored: list[str]) -> dict[str, str]:
     from phongdich.telecom.models import Cell
     from phongdich.telecom.selectors import split_cell
 
-    split = {text: split_cell(text) for text in stored}
+    split = {text: split_cell(text) for text in set(stored)}
     wanted = Q(pk__in=[])
     for operator, cell_id in split.values():
         if operator:
@@ -226,14 +254,14 @@ def campaign_targets(*, viewer, case: Case, kinds: set[str]) -> TargetPlan:
     Contacts: the case's open contacts (cases.models.OPEN_CONTACT_STATUSES) with a phone, of the kinds chosen
     (F1 candidates; F1 confirmed or in quarantine; F2 and further, by their level for this case), living in the
     viewer's area (others are counted in `skipped_outside`: their own commune calls them). Telecom: the unknown
-    subscribers of the case's last telecom trace. Each phone once; a phone another campaign of the case took (not
-    cancelled before it was called) is left out and counted; numbers that are not Vietnamese are counted too.
+    subscribers of the case's last telecom trace. Each phone once; a phone another campaign of the case has reached
+    or still means to call is left out and counted (one cancelled before calling it, or that gave up unanswered, may
+    be called again); numbers that are not Vietnamese are counted too.
     """
     plan = TargetPlan()
     seen: set[str] = set()
-    called = set(
-        Call.objects.filter(campaign__case=case).exclude(status=Call.Status.CANCELLED).values_list("phone", flat=True)
-    )
+    unreached = Q(status=Call.Status.CANCELLED) | (Q(status__in=Call.RETRY_STATUSES) & ~Call.waiting_q())
+    called = set(Call.objects.filter(campaign__case=case).exclude(unreached).values_list("phone", flat=True))
     candidates: list[Target] = []
     if kinds & {"f1_candidates", "f1_confirmed", "f2"}:
         contacts = (
@@ -253,13 +281,14 @@ def campaign_targets(*, viewer, case: Case, kinds: set[str]) -> TargetPlan:
                 continue
             chosen.append(contact)
         links = _strongest_links(case, {contact.pk for contact in chosen})
+        places = _link_places(links.values())
         for contact in chosen:
             link = links.get(contact.pk)
             candidates.append(
                 Target(
                     kind=_contact_kind(contact.case_level, contact.status),
                     phone=contact.person.phone,
-                    place=_link_place(link) if link else "",
+                    place=places[link.pk] if link else "",
                     start=link.exposure_start if link else contact.first_exposure_at,
                     end=link.exposure_end if link else contact.last_exposure_at,
                     person_id=contact.person_id,
@@ -465,12 +494,24 @@ def call_campaign_action(
             campaign.started_at = now
             # Queued in the order they were built: the dispatcher places the oldest first.
             campaign.calls.filter(status=Call.Status.QUEUED).update(next_attempt_at=now)
+        elif target == CallCampaign.Status.RUNNING:
+            campaign.calls.filter(parked_next_attempt_at__isnull=False).update(
+                next_attempt_at=F("parked_next_attempt_at"), parked_next_attempt_at=None
+            )
+        if target == CallCampaign.Status.PAUSED:
+            # Out of the dispatcher's index while paused (it would read past them every minute).
+            campaign.calls.filter(next_attempt_at__isnull=False).update(
+                parked_next_attempt_at=F("next_attempt_at"), next_attempt_at=None
+            )
         if target == CallCampaign.Status.CANCELLED:
             campaign.finished_at = now
-            campaign.calls.filter(next_attempt_at__isnull=False).update(
-                status=Call.Status.CANCELLED, next_attempt_at=None
-            )
-            campaign.calls.filter(status=Call.Status.QUEUED).update(status=Call.Status.CANCELLED)
+            # Every call not placed, and those handed to staff and not yet dialled: nobody is to call them now. A
+            # call the switchboard is dialling keeps its result when it comes, without a retry (_after_attempt).
+            campaign.calls.filter(
+                Call.waiting_q()
+                | Q(status=Call.Status.QUEUED)
+                | Q(status=Call.Status.DIALING, placed_via=Call.PlacedVia.OUTBOX)
+            ).update(status=Call.Status.CANCELLED, next_attempt_at=None, parked_next_attempt_at=None)
         campaign.status = target
         campaign.save(update_fields=["status", "started_at", "finished_at"])
         audit_record(
@@ -486,7 +527,7 @@ def call_campaign_action(
 def _finish_if_done(campaign_id: int, now: dt.datetime) -> bool:
     """A running campaign with no call left to place or to wait for becomes finished. True when it did."""
     left = Call.objects.filter(campaign_id=campaign_id).filter(
-        Q(next_attempt_at__isnull=False) | Q(status=Call.Status.DIALING) | Q(status=Call.Status.QUEUED)
+        Call.waiting_q() | Q(status=Call.Status.DIALING) | Q(status=Call.Status.QUEUED)
     )
     if left.exists():
         return False
@@ -514,13 +555,44 @@ def callback_url() -> str:
 
 
 def _after_attempt(call: Call, status: str, now: dt.datetime, error: str = "") -> None:
-    """A failed, unanswered or busy attempt: again after CALLS_RETRY_MINUTES, unless it was the last one."""
+    """A failed, unanswered or busy attempt: again after CALLS_RETRY_MINUTES, unless it was the last one or the
+    campaign was cancelled or finished meanwhile (kept aside while it is paused). `call.campaign` is read."""
     call.status = status
     call.last_error = error[:500]
-    if call.attempts < settings.CALLS_MAX_ATTEMPTS:
-        call.next_attempt_at = now + dt.timedelta(minutes=settings.CALLS_RETRY_MINUTES)
+    call.next_attempt_at = call.parked_next_attempt_at = None
+    campaign_status = call.campaign.status
+    if call.attempts >= settings.CALLS_MAX_ATTEMPTS or campaign_status not in CallCampaign.CALLING_STATUSES:
+        return
+    again = now + dt.timedelta(minutes=settings.CALLS_RETRY_MINUTES)
+    if campaign_status == CallCampaign.Status.PAUSED:
+        call.parked_next_attempt_at = again
     else:
-        call.next_attempt_at = None
+        call.next_attempt_at = again
+
+
+# A placement the switchboard refused is tried again after 5 minutes, doubling up to 4 hours, 10 times (about 21
+# hours in all): a switchboard down for a night loses no call. Our choice, not from a text.
+PLACE_RETRY_FIRST_MINUTES = 5
+PLACE_RETRY_MAX_MINUTES = 240
+PLACE_REFUSALS_MAX = 10
+TIMEOUT_ERROR = "no result from the switchboard in time"
+
+
+def _after_refusal(call: Call, now: dt.datetime, error: str) -> None:
+    """The switchboard refused to place the call: the person was never called, so no attempt is counted."""
+    call.attempts -= 1
+    call.refusals += 1
+    call.status = Call.Status.FAILED if call.attempts else Call.Status.QUEUED
+    call.last_error = f"switchboard refused: {error}"[:500]
+    call.next_attempt_at = call.parked_next_attempt_at = None
+    if call.refusals >= PLACE_REFUSALS_MAX or call.campaign.status not in CallCampaign.CALLING_STATUSES:
+        call.status = Call.Status.FAILED
+        return
+    minutes = min(PLACE_RETRY_FIRST_MINUTES * 2 ** (call.refusals - 1), PLACE_RETRY_MAX_MINUTES)
+    if call.campaign.status == CallCampaign.Status.PAUSED:
+        call.parked_next_attempt_at = now + dt.timedelta(minutes=minutes)
+    else:
+        call.next_attempt_at = now + dt.timedelta(minutes=minutes)
 
 
 def _calls_time_out(now: dt.datetime) -> int:
@@ -529,13 +601,14 @@ def _calls_time_out(now: dt.datetime) -> int:
     cut_off = now - dt.timedelta(minutes=settings.CALLS_RESULT_TIMEOUT_MINUTES)
     with transaction.atomic():
         stale = list(
-            Call.objects.select_for_update(skip_locked=True)
+            Call.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("campaign")
             .filter(status=Call.Status.DIALING, placed_via=Call.PlacedVia.HTTP, last_attempt_at__lt=cut_off)
             .order_by("last_attempt_at", "id")[:1000]
         )
         for call in stale:
-            _after_attempt(call, Call.Status.FAILED, now, "no result from the switchboard in time")
-        Call.objects.bulk_update(stale, ["status", "last_error", "next_attempt_at"])
+            _after_attempt(call, Call.Status.FAILED, now, TIMEOUT_ERROR)
+        Call.objects.bulk_update(stale, ["status", "last_error", "next_attempt_at", "parked_next_attempt_at"])
     return len(stale)
 
 
@@ -591,10 +664,19 @@ def calls_dispatch(*, now: dt.datetime | None = None) -> DispatchOutcome:
         except backends.CallPlaceError as exc:
             outcome.failed += 1
             with transaction.atomic():
-                fresh = Call.objects.select_for_update().get(pk=call.pk)
+                fresh = Call.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=call.pk)
                 if fresh.status == Call.Status.DIALING and fresh.attempts == call.attempts:
-                    _after_attempt(fresh, Call.Status.FAILED, now, str(exc))
-                    fresh.save(update_fields=["status", "last_error", "next_attempt_at"])
+                    _after_refusal(fresh, now, str(exc))
+                    fresh.save(
+                        update_fields=[
+                            "status",
+                            "attempts",
+                            "refusals",
+                            "last_error",
+                            "next_attempt_at",
+                            "parked_next_attempt_at",
+                        ]
+                    )
             continue
         outcome.placed += 1
         # A result may already have come back (it also carries the id): only fill it in when still empty.
@@ -656,15 +738,18 @@ def call_result_verify(*, body: bytes, timestamp: str | None, signature: str | N
     secret = settings.CALLS_CALLBACK_SECRET
     if not secret or not timestamp or not signature:
         raise ApplicationError(errors.BAD_SIGNATURE)
-    try:
-        sent = int(timestamp.strip())
-    except ValueError:
-        raise ApplicationError(errors.BAD_SIGNATURE) from None
+    timestamp, given = timestamp.strip(), signature.strip().removeprefix("sha256=")
+    # Unix seconds (10 digits until the year 2286) and a hex SHA-256: anything else is refused before any
+    # arithmetic or comparison (a 400-digit number overflowed the clock check; compare_digest refuses non-ASCII).
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        raise ApplicationError(errors.BAD_SIGNATURE)
+    if len(given) != 64 or not all(char in "0123456789abcdefABCDEF" for char in given):
+        raise ApplicationError(errors.BAD_SIGNATURE)
+    sent = int(timestamp)
     if abs(now.timestamp() - sent) > settings.CALLS_CALLBACK_MAX_AGE_SECONDS:
         raise ApplicationError(errors.BAD_SIGNATURE, extra={"reason": "timestamp"})
-    expected = call_result_signature(timestamp=timestamp.strip(), body=body, secret=secret)
-    given = signature.strip().removeprefix("sha256=")
-    if not hmac.compare_digest(expected, given):
+    expected = call_result_signature(timestamp=timestamp, body=body, secret=secret)
+    if not hmac.compare_digest(expected, given.lower()):
         raise ApplicationError(errors.BAD_SIGNATURE)
 
 
@@ -689,7 +774,19 @@ def call_result_apply(*, call_id, status: str, key: str = "", provider_id: str =
         )
         if call is None:
             raise ApplicationError(core_errors.NOT_FOUND)
-        if call.status != Call.Status.DIALING or (provider_id and call.provider_id and call.provider_id != provider_id):
+        # A call counted as failed for want of a result (_calls_time_out) still takes an answer that comes late for
+        # that very attempt (its switchboard id), as long as no newer attempt was placed: a person who pressed 1
+        # gets the SMS and is not called again.
+        late = (
+            call.status == Call.Status.FAILED
+            and call.last_error == TIMEOUT_ERROR
+            and status == Call.Status.ANSWERED
+            and provider_id
+            and call.provider_id == provider_id
+        )
+        if not late and (
+            call.status != Call.Status.DIALING or (provider_id and call.provider_id and call.provider_id != provider_id)
+        ):
             return call, False
         _write_result(call, status=status, key=key or "", now=now, provider_id=provider_id)
         _finish_if_done(call.campaign_id, now)
@@ -707,30 +804,31 @@ MANUAL_RESULTS = {
 }
 
 
-def call_outcome_record(*, actor, call_id, result: str, ip: str | None = None, now=None) -> Call:
+def call_outcome_record(*, actor, call_id, result: str, campaign_id=None, ip: str | None = None, now=None) -> Call:
     """A call dialled by hand by call-centre staff (outbox switchboard) and what came of it.
 
-    Guarantees: only with CALLS_BACKEND "outbox" (calls_manual_not_allowed); officials who see people, calls of
-    campaigns of their area (not_found); not for a final call (calls_call_final) nor in a cancelled campaign
-    (calls_campaign_state); a call not yet placed counts an attempt now; the outcome as call_result_apply (SMS on
-    present, once; retries), in one transaction, audited as `calls.call.result` by the official.
+    Guarantees: only with CALLS_BACKEND "outbox", or for a call handed to staff before the switchboard was
+    changed (calls_manual_not_allowed); officials who see people, calls of campaigns of their area, and of
+    `campaign_id` when given (the page's address), else not_found before anything is written; not for a final call
+    (calls_call_final) nor in a cancelled campaign (calls_campaign_state); a call not yet placed counts an attempt
+    now; the outcome as call_result_apply (SMS on present, once; retries), in one transaction, audited as
+    `calls.call.result` by the official.
     """
-    if backends.calls_backend() != backends.OUTBOX:
-        raise ApplicationError(errors.MANUAL_NOT_ALLOWED)
     _require_people_role(actor)
     if result not in MANUAL_RESULTS:
         raise ApplicationError(errors.BAD_RESULT, extra={"field": "result"})
     status, key = MANUAL_RESULTS[result]
     now = now or timezone.now()
     with transaction.atomic():
-        call = (
-            Call.objects.select_for_update(of=("self",))
-            .select_related("campaign")
-            .filter(cases_visible_q(actor, "campaign__area_path"), pk=id_or_404(call_id))
-            .first()
-        )
+        calls = Call.objects.select_for_update(of=("self",)).select_related("campaign")
+        if campaign_id is not None:
+            calls = calls.filter(campaign_id=id_or_404(campaign_id))
+        call = calls.filter(cases_visible_q(actor, "campaign__area_path"), pk=id_or_404(call_id)).first()
         if call is None:
             raise ApplicationError(core_errors.NOT_FOUND)
+        with_staff = call.status == Call.Status.DIALING and call.placed_via == Call.PlacedVia.OUTBOX
+        if backends.calls_backend() != backends.OUTBOX and not with_staff:
+            raise ApplicationError(errors.MANUAL_NOT_ALLOWED)
         if call.is_final:
             raise ApplicationError(errors.CALL_FINAL, extra={"status": call.status})
         if call.campaign.status in (CallCampaign.Status.CANCELLED, CallCampaign.Status.DRAFT):
@@ -742,3 +840,44 @@ def call_outcome_record(*, actor, call_id, result: str, ip: str | None = None, n
         _write_result(call, status=status, key=key, now=now, actor=actor)
         _finish_if_done(call.campaign_id, now)
     return call
+
+
+# --- Retention ----------------------------------------------------------------------------------------------
+
+
+def calls_telecom_prune(*, now: dt.datetime | None = None) -> int:
+    """Forget the numbers of unknown subscribers taken from telecom records once those records' retention ends
+    (TELECOM_RETENTION_DAYS after the campaign was built, when telecom.services.telecom_prune has deleted the trace
+    run that listed them): the number, the cell and the times go; the call's status and outcome stay, for the
+    campaign's counts. A call still waiting is cancelled first. Returns how many calls were pruned; audited."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.TELECOM_RETENTION_DAYS)
+    stale = Call.objects.filter(source=Call.Source.TELECOM, campaign__created_at__lt=cutoff, place__gt="")
+    pruned = 0
+    while True:  # in slices, each in its own transaction
+        with transaction.atomic():
+            calls = list(stale.select_for_update(skip_locked=True, of=("self",)).order_by("id")[:1000])
+            if not calls:
+                break
+            for call in calls:
+                if not call.is_final and call.status != Call.Status.ANSWERED:
+                    call.status = Call.Status.CANCELLED
+                call.phone = f"x{call.pk}"  # unique within the campaign, and no number
+                call.place, call.exposure_start, call.exposure_end = "", None, None
+                call.next_attempt_at = call.parked_next_attempt_at = None
+            Call.objects.bulk_update(
+                calls,
+                [
+                    "status",
+                    "phone",
+                    "place",
+                    "exposure_start",
+                    "exposure_end",
+                    "next_attempt_at",
+                    "parked_next_attempt_at",
+                ],
+            )
+            pruned += len(calls)
+    if pruned:
+        audit_record(actor=None, action="calls.telecom.pruned", extra={"calls": pruned, "cutoff": cutoff.isoformat()})
+    return pruned

@@ -24,6 +24,7 @@ from phongdich.telecom.selectors import sees_full_phones
 
 from . import backends, selectors, services
 from .forms import CampaignForm, ResultForm
+from .models import Call
 
 PAGE_SIZE = 50
 
@@ -107,6 +108,9 @@ def _detail_page(request, campaign_id, *, status=200, form_error=None):
     )
     query = request.GET.copy()
     query.pop("page", None)
+    outbox = backends.calls_backend() == backends.OUTBOX
+    # Calls handed to staff before the switchboard was changed are still theirs to record.
+    manual = outbox or campaign.calls.filter(status=Call.Status.DIALING, placed_via=Call.PlacedVia.OUTBOX).exists()
     context = {
         "campaign": campaign,
         "progress": selectors.campaign_progress(campaign),
@@ -114,9 +118,19 @@ def _detail_page(request, campaign_id, *, status=200, form_error=None):
         "rows": rows,
         "full": full,
         "filter_status": filter_status,
-        "status_filters": selectors.STATUS_FILTERS[1:],
+        # The same words as the counts above, in the page's language.
+        "status_filters": [
+            ("waiting", _("waiting to be called")),
+            ("dialing", _("to dial by hand") if manual else _("dialling")),
+            ("present", _("was there (key 1)")),
+            ("not_present", _("was not there (key 2)")),
+            ("no_choice", _("answered, no key")),
+            ("unreachable", _("no answer after all tries")),
+            ("failed", _("failed")),
+        ],
         "query": query.urlencode(),
-        "manual": backends.calls_backend() == backends.OUTBOX,
+        "manual": manual,
+        "outbox": outbox,
         "result_form": ResultForm(),
         "form_error": form_error,
         "in_hours": services.within_calling_hours(timezone.now()),
@@ -174,11 +188,13 @@ def call_result(request, campaign_id: int, call_id: int):
         messages.error(request, _("Choose the result of the call."))
         return redirect("calls:detail", campaign_id=campaign_id)
     try:
-        call = services.call_outcome_record(
-            actor=request.user, call_id=call_id, result=form.cleaned_data["result"], ip=client_ip(request)
+        services.call_outcome_record(
+            actor=request.user,
+            call_id=call_id,
+            campaign_id=campaign_id,
+            result=form.cleaned_data["result"],
+            ip=client_ip(request),
         )
-        if call.campaign_id != campaign_id:
-            raise ApplicationError(core_errors.NOT_FOUND)
     except ApplicationError as exc:
         if exc.status == 404:
             return _error(request, exc)

@@ -583,7 +583,7 @@ def _contact_page(request, contact_id, *, form=None, status=200):
         "next_statuses": sorted(services.CONTACT_NEXT[contact.status]),
         "person_cases": selectors.cases_of_person(viewer=request.user, person_id=contact.person_id),
         # What the person answered a robot call (calls app): shown, never a status change (an investigator confirms).
-        "robot_calls": call_results_for_contact(contact=contact),
+        "robot_calls": call_results_for_contact(contact=contact, viewer=request.user),
         "form": form or forms.ContactStatusForm(initial={"quarantine_start": timezone.localdate()}),
         "quarantine_days": services.contact_quarantine_days(),
         "today": timezone.localdate(),

@@ -70,6 +70,14 @@ app.conf.beat_schedule = {
     "calls-dispatch": {
         "task": "phongdich.calls.tasks.calls_dispatch_task",
         "schedule": crontab(minute="*"),
+        # A run not started within the minute is dropped: the next one places the same calls, and a backlog of
+        # runs let loose at once would place more than CALLS_PER_MINUTE.
+        "options": {"expires": 55},
+    },
+    # Unknown subscribers' numbers in robot calls past TELECOM_RETENTION_DAYS (calls app).
+    "calls-telecom-prune": {
+        "task": "phongdich.calls.tasks.calls_telecom_prune_task",
+        "schedule": crontab(minute=45, hour="*/1"),
     },
     # Subscriber location records past TELECOM_RETENTION_DAYS (telecom app).
     "telecom-prune": {

@@ -1,6 +1,8 @@
 """REST API of the epidemic map: GeoJSON layers (RFC 7946: positions are [longitude, latitude]). What has no
 position comes in `unplaced`, for a list beside the map. Thin classes: what is shown is decided in selectors."""
 
+import re
+
 from django.core.cache import cache
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -10,8 +12,10 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import SeesPeople
+from phongdich.cases import errors as cases_errors
 from phongdich.cases.selectors import filter_area
 from phongdich.core.api import ERROR_RESPONSE, error_responses
+from phongdich.core.errors import ApplicationError
 
 from . import selectors
 
@@ -67,8 +71,15 @@ def _layer(items, properties) -> dict:
     return {"type": "FeatureCollection", "features": features, "unplaced": unplaced}
 
 
+# An area path as geo keeps them ("38/391/15187/"): anything else is refused before any query, so that junk
+# cannot be used to go round the cache.
+AREA_PATH = re.compile(r"(?:[0-9]{1,12}/){1,8}")
+
+
 def _public_layer(name: str, area_path: str, build) -> Response:
     """The layer `build(area_path)` makes; the whole map's (no area) from the cache when there."""
+    if area_path and not AREA_PATH.fullmatch(area_path):
+        raise ApplicationError(cases_errors.CASES_INVALID_FILTER, extra={"area": area_path[:40]})
     if area_path:
         return Response(build(area_path))
     return Response(cache.get_or_set(f"maps:{name}", lambda: build(""), PUBLIC_LAYER_SECONDS))
@@ -110,7 +121,9 @@ class CommuneOutput(serializers.Serializer):
     )
 
 
-AREA_PATH_PARAMETER = OpenApiParameter("area", str, required=False, description="An area path, e.g. 38/391/")
+AREA_PATH_PARAMETER = OpenApiParameter(
+    "area", str, required=False, description="An area path, e.g. 38/391/ (else 400 cases_invalid_filter)"
+)
 
 
 class _PublicLayer(APIView):
@@ -127,7 +140,7 @@ class ExposurePlacesApi(_PublicLayer):
         operation_id="map_exposure_places",
         summary="Map layer: places a case visited in the last days, with the times (GeoJSON)",
         parameters=[AREA_PATH_PARAMETER],
-        responses={200: _collection("ExposurePlaceLayer", PlaceOutput()), 429: ERROR_RESPONSE},
+        responses={200: _collection("ExposurePlaceLayer", PlaceOutput()), 400: ERROR_RESPONSE, 429: ERROR_RESPONSE},
         tags=["map"],
     )
     def get(self, request):
@@ -143,7 +156,7 @@ class CheckpointsApi(_PublicLayer):
         operation_id="map_checkpoints",
         summary="Map layer: the verified checkpoints (GeoJSON)",
         parameters=[AREA_PATH_PARAMETER],
-        responses={200: _collection("CheckpointLayer", CheckpointOutput()), 429: ERROR_RESPONSE},
+        responses={200: _collection("CheckpointLayer", CheckpointOutput()), 400: ERROR_RESPONSE, 429: ERROR_RESPONSE},
         tags=["map"],
     )
     def get(self, request):

@@ -78,17 +78,35 @@ def test_no_answer_is_tried_again_until_the_last_attempt_then_the_campaign_finis
     assert running.status == CallCampaign.Status.FINISHED and running.finished_at
 
 
-def test_a_call_without_result_in_time_is_a_failed_attempt(running, calls_settings):
+def test_a_switchboard_that_refuses_costs_no_attempt_and_is_tried_again_sooner_and_sooner_not(running, calls_settings):
+    """A switchboard down for hours: the person was never called, so no attempt is used up; tried again after 5
+    minutes, doubling up to 4 hours, and given up after 10 refusals (about 21 hours)."""
     calls_settings.CALLS_BACKEND = "http"
     calls_settings.CALLS_HTTP_URL = "http://127.0.0.1:9/"  # nothing listens: every placement fails
+    calls_settings.CALLS_HOURS = "00:00-23:59"  # the retries run through the night
     outcome = services.calls_dispatch(now=at(9))
     assert outcome.failed == 3 and outcome.placed == 0
     call = running.calls.order_by("id").first()
-    assert call.status == Call.Status.FAILED and call.attempts == 1 and call.next_attempt_at == at(10)
-    assert "refused" in call.last_error.lower() or call.last_error
+    assert (call.status, call.attempts, call.refusals) == (Call.Status.QUEUED, 0, 1)
+    assert call.next_attempt_at == at(9, 5) and call.last_error.startswith("switchboard refused")
+    delays = []
+    for _ in range(20):
+        if call.next_attempt_at is None:
+            break
+        before = call.next_attempt_at
+        services.calls_dispatch(now=before)
+        call.refresh_from_db()
+        if call.next_attempt_at:
+            delays.append(int((call.next_attempt_at - before).total_seconds() // 60))
+    assert delays == [10, 20, 40, 80, 160, 240, 240, 240]
+    assert (call.status, call.attempts, call.refusals) == (Call.Status.FAILED, 0, 10) and call.is_final
+
+
+def test_a_call_without_result_in_time_is_a_failed_attempt(running, calls_settings):
+    call = running.calls.order_by("id").first()
     # Placed through a switchboard that accepted it and never answered.
     Call.objects.filter(pk=call.pk).update(
-        status=Call.Status.DIALING, placed_via="http", next_attempt_at=None, last_attempt_at=at(9)
+        status=Call.Status.DIALING, placed_via="http", next_attempt_at=None, last_attempt_at=at(9), attempts=1
     )
     assert services.calls_dispatch(now=at(9, 29)).timed_out == 0
     assert services.calls_dispatch(now=at(9, 31)).timed_out == 1
@@ -145,8 +163,9 @@ def test_the_http_switchboard_gets_the_call_and_a_refusal_is_retried(running, sw
 
     _Switchboard.answer = (503, b"busy")
     assert services.calls_dispatch(now=at(9, 1)).failed == 1
-    refused = running.calls.exclude(pk=call.pk).get(attempts=1)
-    assert refused.status == Call.Status.FAILED and "503" in refused.last_error and refused.next_attempt_at
+    refused = running.calls.exclude(pk=call.pk).get(refusals=1)
+    assert refused.status == Call.Status.QUEUED and refused.attempts == 0
+    assert "503" in refused.last_error and refused.next_attempt_at == at(9, 6)
 
     _Switchboard.answer = (200, b"{}")  # a 2xx without an id is not accepted
     assert services.calls_dispatch(now=at(9, 2)).failed == 1

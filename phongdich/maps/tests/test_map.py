@@ -207,3 +207,10 @@ def test_the_whole_maps_public_layer_is_kept_a_minute_and_an_areas_is_not(client
     assert len(client.get(url, {"area": tree["kim_tan"].path}).json()["features"]) == 2
     cache.delete("maps:places")  # what a minute does
     assert len(client.get(url).json()["features"]) == 2
+
+
+@pytest.mark.parametrize("junk", ["abc", "38", "38//", "' or 1=1 --", "38/391/" * 9, "３８/"])
+def test_a_public_layer_refuses_an_area_that_is_no_area_path(client, junk):
+    for name in ("api-map-exposure-places", "api-map-checkpoints"):
+        response = client.get(reverse(name), {"area": junk})
+        assert response.status_code == 400 and response.json()["code"] == "cases_invalid_filter"
