@@ -6,7 +6,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import SeesPeople
@@ -14,6 +13,7 @@ from phongdich.core.api import ERROR_RESPONSE, PAGE_PARAMETERS, api_page, error_
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.pagination import ApiPages
+from phongdich.core.throttling import ScopedRateThrottle
 from phongdich.people.models import initials_of
 
 from . import errors, selectors, services

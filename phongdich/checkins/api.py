@@ -17,7 +17,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from phongdich.core import errors as core_errors
@@ -33,6 +32,7 @@ from phongdich.core.errors import ApplicationError
 from phongdich.core.ids import MAX_ID
 from phongdich.core.models import IdempotencyKey
 from phongdich.core.pagination import ApiPages
+from phongdich.core.throttling import ScopedRateThrottle
 
 from . import selectors, services
 from .auth import device_for_token

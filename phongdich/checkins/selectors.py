@@ -44,15 +44,25 @@ def viewer_sees_people(viewer) -> bool:
 MAX_PICKER_VENUES = 500
 
 
+def _picks_area_venues(user) -> bool:
+    """An active official, or the system administrator (a superuser, who may record at any venue: services
+    user_can_record_at), is offered the verified venues of their area; for the administrator, every area."""
+    from phongdich.accounts.selectors import official_of
+
+    return official_of(user) is not None or (
+        getattr(user, "is_superuser", False) and not getattr(user, "is_device", False)
+    )
+
+
 def staff_venues(*, user) -> list:
     """The venues `user` records check-ins for (the scan and paper pages): their own (staff, manager), else, for
-    an active official, the verified venues of their area (at most MAX_PICKER_VENUES). Empty: not for them."""
-    from phongdich.accounts.selectors import official_of
+    an active official or a superuser, the verified venues of their area (at most MAX_PICKER_VENUES). Empty: not
+    for them (a check-in belongs to a venue, so without one the pages refuse)."""
     from phongdich.venues.models import Venue
     from phongdich.venues.selectors import venue_list, venues_of_user
 
     venues = list(venues_of_user(user=user))
-    if not venues and official_of(user) is not None:
+    if not venues and _picks_area_venues(user):
         venues = list(venue_list(viewer=user, status=Venue.Status.VERIFIED)[:MAX_PICKER_VENUES])
     return venues
 
@@ -60,7 +70,6 @@ def staff_venues(*, user) -> list:
 def records_checkins(user) -> bool:
     """Whether staff_venues(user) has a venue, in one query and without listing them: the menus offer the scan and
     paper pages by it. Kept on the user object, as the menu and a page may both ask within one request."""
-    from phongdich.accounts.selectors import official_of
     from phongdich.venues.models import Venue
     from phongdich.venues.selectors import venue_list
 
@@ -71,7 +80,7 @@ def records_checkins(user) -> bool:
         # and read the whole venue table (18-22 ms a page at 200,000 venues, against ~2 ms).
         # An official's area first: most have venues there, and then one query answers it.
         user._records_checkins = (
-            official_of(user) is not None and venue_list(viewer=user, status=Venue.Status.VERIFIED).exists()
+            _picks_area_venues(user) and venue_list(viewer=user, status=Venue.Status.VERIFIED).exists()
         ) or user_has_venue_membership(user)
     return user._records_checkins
 

@@ -19,7 +19,6 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from rest_framework.throttling import SimpleRateThrottle
 
 from phongdich.cases.selectors import exposure_matches_for_person
 from phongdich.core import errors as core_errors
@@ -28,6 +27,7 @@ from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import export_start
 from phongdich.core.pagination import CappedPaginator, count_capped
 from phongdich.core.redirects import safe_next
+from phongdich.core.throttling import SimpleRateThrottle
 from phongdich.declarations.selectors import declaration_required
 from phongdich.healthcards.selectors import status_reason_texts
 from phongdich.healthcards.services import status_qr_issue

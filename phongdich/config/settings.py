@@ -196,6 +196,9 @@ MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 1_048_576, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 
 # --- REST API ----------------------------------------------------------------------------------
+# Reverse proxies of our own in front of the server: the client address is the NUM_PROXIES-th X-Forwarded-For entry
+# from the right (core.clientip.client_ip, for the rate limits, the idempotency scope and the audit log).
+NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "phongdich.checkins.auth.DeviceTokenAuthentication",
@@ -217,7 +220,8 @@ REST_FRAMEWORK = {
         # Public venue registration (API and web form together): each one creates a user account.
         "venue_register": env_str("RATE_LIMIT_VENUE_REGISTER", "10/hour"),
     },
-    "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0),
+    # DRF's copy of the one setting; the project's throttles read NUM_PROXIES through core.clientip.client_ip.
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Phòng Dịch API",

@@ -17,6 +17,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
 from . import errors
+from .clientip import client_ip
 from .errors import ApplicationError
 from .models import IdempotencyKey
 
@@ -95,7 +96,7 @@ def _principal(request) -> str:
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
     # Anonymous clients are told apart by address, so one client's key never replays another's answer.
-    return f"anon:{request.META.get('REMOTE_ADDR', '')}"[:100]
+    return f"anon:{client_ip(request) or ''}"[:100]
 
 
 def idempotency_key_of(request) -> str | None:

@@ -1,5 +1,6 @@
 """The audit log service. Every service that reads or changes personal data calls `audit_record`."""
 
+from .clientip import client_ip as client_ip  # the address an entry records: the one rate limits count (clientip)
 from .models import AuditLog
 
 
@@ -38,8 +39,3 @@ def audit_record(
         ip=ip,
         extra=extra or {},
     )
-
-
-def client_ip(request) -> str | None:
-    """The client address as the server saw it (no proxy headers are trusted by default)."""
-    return request.META.get("REMOTE_ADDR") or None

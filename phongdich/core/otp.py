@@ -11,9 +11,9 @@ import hashlib
 import secrets
 
 from django.utils.crypto import constant_time_compare, salted_hmac
-from rest_framework.throttling import SimpleRateThrottle
 
 from .errors import ApplicationError, ErrorCode
+from .throttling import SimpleRateThrottle
 
 CODE_DIGITS = 6
 

@@ -7,7 +7,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import SeesPeople
@@ -16,6 +15,7 @@ from phongdich.core.api import ERROR_RESPONSE, error_responses, idempotency_key_
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.pagination import ApiPages
+from phongdich.core.throttling import ScopedRateThrottle
 from phongdich.people.models import Person
 from phongdich.people.selectors import people_visible_q
 

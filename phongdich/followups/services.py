@@ -275,7 +275,8 @@ def followup_task_hand_over(*, actor, task_id, area_id, note: str = "", ip: str 
     (others: not_found); the new area is a commune of the official's own area, not the task's present one
     (followup_handover_area_invalid); a closed task stays where it is (followup_task_closed); the task leaves
     its present assignee (the new commune's staff take it up); the hand-over is kept (FollowUpHandover) and
-    audited as `followups.task.handed_over`; nothing is written when anything is refused.
+    audited under both areas: `followups.task.handed_away` under the area it left, `followups.task.handed_over`
+    under the commune that receives it; nothing is written when anything is refused.
     """
     if not has_role(actor, *PEOPLE_ROLES):
         raise ApplicationError(core_errors.PERMISSION_DENIED)
@@ -308,15 +309,18 @@ def followup_task_hand_over(*, actor, task_id, area_id, note: str = "", ip: str 
             task=task, from_area_id=task.area_id, to_area=area, official=actor, at=timezone.now(), note=note
         )
         from_code = Area.objects.filter(pk=task.area_id).values_list("code", flat=True).first()
+        from_path = task.area_path
         task.area, task.area_path, task.area_is_commune, task.assigned_to = area, area.path, True, None
         task.save(update_fields=["area", "area_path", "area_is_commune", "assigned_to"])
+        # One entry under each area: an audit view shows the entries whose area_path lies in the viewer's area
+        # (core.scoping), and no one path lies in two sibling communes. Two actions, so that a view above both
+        # (the district) sees the two sides without counting one hand-over twice.
+        sides = {"handover": handover.pk, "from": from_code, "to": area.code}
         audit_record(
-            actor=actor,
-            action="followups.task.handed_over",
-            obj=task,
-            area_path=area.path,
-            ip=ip,
-            extra={"handover": handover.pk, "from": from_code, "to": area.code},
+            actor=actor, action="followups.task.handed_away", obj=task, area_path=from_path, ip=ip, extra=sides
+        )
+        audit_record(
+            actor=actor, action="followups.task.handed_over", obj=task, area_path=area.path, ip=ip, extra=sides
         )
     return task
 

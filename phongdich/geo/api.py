@@ -4,10 +4,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from phongdich.core.errors import INVALID_INPUT, ApplicationError
+from phongdich.core.throttling import ScopedRateThrottle
 
 from .models import Area
 from .selectors import area_children, area_full_name, area_get, area_search

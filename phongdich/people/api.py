@@ -4,13 +4,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import SeesPeople
 from phongdich.core.api import ERROR_RESPONSE, api_page, error_responses
 from phongdich.core.audit import client_ip
 from phongdich.core.pagination import ApiPages
+from phongdich.core.throttling import ScopedRateThrottle
 
 from .personal_qr import personal_qr_public_keys
 from .selectors import person_get, person_list

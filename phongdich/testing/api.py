@@ -8,7 +8,6 @@ from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, IsOfficial
@@ -17,6 +16,7 @@ from phongdich.core.api import ERROR_RESPONSE, PAGE_PARAMETERS, LocalTimeField, 
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.pagination import ApiPages
+from phongdich.core.throttling import ScopedRateThrottle
 from phongdich.geo.models import Area
 
 from . import imports, selectors, services

@@ -5,13 +5,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import IsOfficial
 from phongdich.core.api import PAGE_PARAMETERS, LocalTimeField, api_page, error_responses, idempotent
 from phongdich.core.audit import client_ip
 from phongdich.core.pagination import ApiPages
+from phongdich.core.throttling import ScopedRateThrottle, SimpleRateThrottle
 from phongdich.geo.models import Area
 
 from . import selectors, services

@@ -104,3 +104,9 @@ INVALID_COVERAGE_QUERY = ErrorCode(
     "Địa bàn hoặc ngày tham chiếu không hợp lệ.",
     "Invalid area or reference date.",
 )
+INVALID_REACTION_FILTER = ErrorCode(
+    "invalid_reaction_filter",
+    400,
+    "Bộ lọc không hợp lệ: mức độ không có trong danh mục, ngày không đọc được hoặc ngày kết thúc trước ngày bắt đầu.",
+    "The filter is invalid: an unknown severity, a date that cannot be read or an end before the start.",
+)

@@ -427,7 +427,11 @@ def reactions_list(
     *, viewer, severity: str = "", onset_from: dt.date | None = None, onset_to: dt.date | None = None
 ) -> QuerySet[Reaction]:
     """The reactions of the viewer's area, the graver first, then the latest onset first. `severity`: one value of
-    Reaction.Severity, "grave" (serious and severe) or "" (all)."""
+    Reaction.Severity, "grave" (serious and severe) or "" (all). A filter that cannot be applied (another severity,
+    an end before the start) is invalid_reaction_filter, never an unfiltered list."""
+    if severity not in ("", "grave", *Reaction.Severity.values):
+        raise ApplicationError(errors.INVALID_REACTION_FILTER, extra={"field": "severity"})
+    _period_check(onset_from, onset_to, field="onset_to")
     rows = Reaction.objects.filter(reactions_visible_q(viewer))
     if severity == "grave":
         rows = rows.filter(severity__in=GRAVE_SEVERITIES)
@@ -475,7 +479,8 @@ def reactions_by_lot(
     """Per vaccine lot with reactions: for the doses of that lot given in the viewer's area in the period (given_on),
     their number and their reactions by severity, so that lots are compared by rate, not by count. Numerator and
     denominator are the same doses: a reaction counts with the period its dose was given in, whatever its onset.
-    Two grouped queries."""
+    Two grouped queries. A period that ends before it starts is invalid_reaction_filter."""
+    _period_check(given_from, given_to, field="given_to")
     reactions = Reaction.objects.filter(reactions_visible_q(viewer))
     doses = Dose.objects.filter(doses_visible_q(viewer))
     if given_from:
@@ -498,6 +503,11 @@ def reactions_by_lot(
         if (row["product_id"], row["lot"]) in lots:
             lots[(row["product_id"], row["lot"])].doses = row["n"]
     return sorted(lots.values(), key=lambda lot: (-lot.grave, -lot.reactions, lot.product, lot.lot))
+
+
+def _period_check(start: dt.date | None, end: dt.date | None, *, field: str) -> None:
+    if start and end and start > end:
+        raise ApplicationError(errors.INVALID_REACTION_FILTER, extra={"field": field})
 
 
 def _local_midnight(day: dt.date) -> dt.datetime:

@@ -26,7 +26,7 @@ from phongdich.core.ids import id_or_none
 from phongdich.core.scoping import viewer_area_path
 from phongdich.people.citizen import citizen_verified_person
 
-from . import selectors, services
+from . import errors, selectors, services
 from .api import RegisterThrottle, coverage_query
 from .forms import (
     CitizenReactionForm,
@@ -508,24 +508,26 @@ def reactions(request):
     except ApplicationError as exc:
         return _error(request, exc)
     form = ReactionFilterForm(request.GET or None)
-    status, filters = 200, {}
-    if form.is_bound:
-        if form.is_valid():
-            filters = form.cleaned_data
-        else:
-            status = 400
-    listed = selectors.reactions_list(
-        viewer=request.user,
-        severity=filters.get("severity") or "",
-        onset_from=filters.get("onset_from"),
-        onset_to=filters.get("onset_to"),
-    )
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    try:
+        if form.is_bound and form.errors:
+            # A filter that cannot be applied is said, never replaced by the unfiltered list.
+            raise ApplicationError(errors.INVALID_REACTION_FILTER, extra={"field": next(iter(form.errors))})
+        listed = selectors.reactions_list(
+            viewer=request.user,
+            severity=filters.get("severity") or "",
+            onset_from=filters.get("onset_from"),
+            onset_to=filters.get("onset_to"),
+        )
+        # The lots' table takes the same dates as the period the doses were given in (numerator and denominator
+        # the same doses: selectors.reactions_by_lot).
+        lots = selectors.reactions_by_lot(
+            viewer=request.user, given_from=filters.get("onset_from"), given_to=filters.get("onset_to")
+        )
+    except ApplicationError as exc:
+        context = {"form": form, "error": exc.as_dict()}
+        return _private(render(request, "vaccination/reactions.html", context, status=exc.status))
     page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
-    # The lots' table takes the same dates as the period the doses were given in (numerator and denominator the
-    # same doses: selectors.reactions_by_lot).
-    lots = selectors.reactions_by_lot(
-        viewer=request.user, given_from=filters.get("onset_from"), given_to=filters.get("onset_to")
-    )
     audit_record(
         actor=request.user,
         action="vaccination.reactions.listed",
@@ -544,4 +546,4 @@ def reactions(request):
         "lots": lots,
         "query": query.urlencode(),
     }
-    return _private(render(request, "vaccination/reactions.html", context, status=status))
+    return _private(render(request, "vaccination/reactions.html", context))

@@ -6,7 +6,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from phongdich.core import errors as core_errors
@@ -14,6 +13,7 @@ from phongdich.core.api import PAGE_PARAMETERS, api_page, error_responses, idemp
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.pagination import ApiPages
+from phongdich.core.throttling import SimpleRateThrottle
 
 from . import errors, posters, selectors, services
 from .models import Venue

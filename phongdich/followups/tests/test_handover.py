@@ -63,6 +63,32 @@ def test_a_commune_task_leaves_its_assignee_when_handed_over(flagged, tree, dist
     assert (flagged.area, flagged.assigned_to, flagged.status) == (tree["thach_lam"], None, "reached")
 
 
+def _audit_seen_by(viewer):
+    """The audit entries an area-scoped view shows the viewer (AuditLog.area_path under their area: core.scoping)."""
+    from phongdich.core.scoping import scope_q
+
+    return AuditLog.objects.filter(scope_q(viewer, "area_path"))
+
+
+def test_both_communes_see_the_hand_over_in_their_audit(flagged, tree, district_official, kim_tan_official):
+    """The commune the task left sees that it left (and where to), the one that received it that it came; the
+    district above both sees the two sides, under two actions, so that a hand-over is not counted twice."""
+    thach_lam_official = make_official(Official.Role.AREA_OFFICIAL, tree["thach_lam"], "xa_thachlam")
+    followup_task_hand_over(actor=district_official, task_id=flagged.pk, area_id=tree["thach_lam"].pk)
+    handover = FollowUpHandover.objects.get()
+    sides = {"handover": handover.pk, "from": tree["kim_tan"].code, "to": tree["thach_lam"].code}
+    (left,) = _audit_seen_by(kim_tan_official).filter(action__startswith="followups.task.handed")
+    assert (left.action, left.area_path, left.extra, left.object_id) == (
+        "followups.task.handed_away",
+        tree["kim_tan"].path,
+        sides,
+        str(flagged.pk),
+    )
+    (came,) = _audit_seen_by(thach_lam_official).filter(action__startswith="followups.task.handed")
+    assert (came.action, came.area_path, came.extra) == ("followups.task.handed_over", tree["thach_lam"].path, sides)
+    assert _audit_seen_by(district_official).filter(action__startswith="followups.task.handed").count() == 2
+
+
 @pytest.mark.parametrize(
     "target",
     [
@@ -81,7 +107,7 @@ def test_refused_areas_write_nothing(flagged, tree, district_official, target):
     flagged.refresh_from_db()
     assert flagged.area == tree["kim_tan"]
     assert not FollowUpHandover.objects.exists()
-    assert not AuditLog.objects.filter(action="followups.task.handed_over").exists()
+    assert not AuditLog.objects.filter(action__startswith="followups.task.handed").exists()
 
 
 def test_a_commune_cannot_hand_over_outside_its_area_nor_see_other_tasks(

@@ -113,3 +113,47 @@ def test_a_lot_counts_the_reactions_of_the_doses_given_in_the_period(areas, staf
     assert reactions_by_lot(viewer=official, given_from=today - dt.timedelta(days=2)) == []
     edge = {lot.lot: lot for lot in reactions_by_lot(viewer=official, given_from=today - dt.timedelta(days=3))}["EDGE1"]
     assert (edge.doses, edge.grave) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"severity": "deadly"},
+        {"onset_from": "2026-13-40"},
+        {"onset_to": "hôm qua"},
+        {"onset_from": "2026-06-10", "onset_to": "2026-06-01"},
+        {"severity": "grave", "onset_from": "9999-01-01"},
+    ],
+)
+def test_a_bad_filter_says_what_is_wrong_and_lists_nothing(reactions, official, client, bad):
+    """A filter that cannot be applied is refused: the page never shows the unfiltered list (nor the lots) under a
+    filter the official believes is in force, and nothing was listed, so nothing is audited as listed."""
+    client.force_login(official)
+    response = client.get(URL, bad)
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "Bộ lọc không hợp lệ" in text
+    for symptoms in ("Sốc phản vệ", "Sốt 39 độ", "Đau chỗ tiêm"):
+        assert symptoms not in text
+    assert "BAD01" not in text and "OK002" not in text
+    assert not AuditLog.objects.filter(action="vaccination.reactions.listed").exists()
+    english = client.get("/en" + URL, bad)
+    assert english.status_code == 400 and "The filter is invalid" in english.content.decode()
+
+
+def test_the_selectors_refuse_a_filter_they_cannot_apply(reactions, official):
+    from phongdich.core.errors import ApplicationError
+
+    from ..selectors import reactions_list
+
+    today = timezone.localdate()
+    refusals = [
+        lambda: reactions_list(viewer=official, severity="deadly"),
+        lambda: reactions_list(viewer=official, onset_from=today, onset_to=today - dt.timedelta(days=1)),
+        lambda: reactions_by_lot(viewer=official, given_from=today, given_to=today - dt.timedelta(days=1)),
+    ]
+    for refused in refusals:
+        with pytest.raises(ApplicationError) as raised:
+            refused()
+        assert raised.value.code == "invalid_reaction_filter" and raised.value.status == 400
+    assert reactions_list(viewer=official, onset_from=today, onset_to=today).count() == 0  # one day: fine
