@@ -8,7 +8,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import SeesPeople
@@ -16,6 +15,7 @@ from phongdich.cases import errors as cases_errors
 from phongdich.cases.selectors import filter_area
 from phongdich.core.api import ERROR_RESPONSE, error_responses
 from phongdich.core.errors import ApplicationError
+from phongdich.core.throttling import ScopedRateThrottle
 
 from . import selectors
 
