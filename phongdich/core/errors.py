@@ -70,6 +70,12 @@ UNSUPPORTED_MEDIA_TYPE = ErrorCode(
     "Kiểu nội dung không được hỗ trợ; hãy gửi application/json.",
     "Unsupported content type; send application/json.",
 )
+NUL_CHARACTER = ErrorCode(
+    "nul_character",
+    400,
+    "Dữ liệu gửi lên chứa ký tự NUL (mã 0), không được chấp nhận.",
+    "The request contains a NUL character (code 0), which is not accepted.",
+)
 REQUEST_TOO_LARGE = ErrorCode("request_too_large", 413, "Dữ liệu gửi lên quá lớn.", "The request body is too large.")
 NOT_AUTHENTICATED = ErrorCode(
     "not_authenticated", 401, "Cần đăng nhập hoặc mã thiết bị hợp lệ.", "Log in or send a valid device token."

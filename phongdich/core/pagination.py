@@ -5,6 +5,10 @@ from functools import cached_property
 from django.core.paginator import Paginator
 from rest_framework.pagination import LimitOffsetPagination
 
+from . import errors
+from .errors import ApplicationError
+from .ids import MAX_ID
+
 
 def count_capped(rows, cap: int) -> int:
     """How many `rows` (a queryset or a list) there are, counted no further than cap + 1: enough to tell "more
@@ -43,3 +47,28 @@ class ApiPages(LimitOffsetPagination):
     integer made the query fail (a 500 found by schemathesis, 2026-12-06); a larger limit is cut to the cap."""
 
     max_limit = 1000
+
+    def _number(self, request, name: str, minimum: int, maximum: int | None) -> int | None:
+        """The parameter as a whole number, None when absent; anything else (`abc`, `-1`, `1.5`, `null`, a number
+        past `maximum`) is `invalid_input` naming it. DRF ignores such values and answers the first page, which a
+        client reads as the page it asked for (schemathesis, core/tests/test_api_fuzz.py)."""
+        raw = request.query_params.get(name)
+        if raw is None or raw == "":
+            return None
+        if raw.isascii() and raw.isdigit():
+            digits = raw.lstrip("0") or "0"
+            # int() of more than 4,300 digits raises ValueError; past 20 digits every bound is passed anyway.
+            number = int(digits) if len(digits) <= 20 else 10**20
+            if number >= minimum and (maximum is None or number <= maximum):
+                return number
+        bounds = f"from {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+        raise ApplicationError(errors.INVALID_INPUT, extra={"fields": {name: [f"A whole number {bounds}."]}})
+
+    def get_limit(self, request):
+        # Any larger number is cut to the cap (a client asking for "everything").
+        limit = self._number(request, self.limit_query_param, 1, None)
+        return self.default_limit if limit is None else min(limit, self.max_limit)
+
+    def get_offset(self, request):
+        # offset + limit, the slice's end, must stay a database integer.
+        return self._number(request, self.offset_query_param, 0, MAX_ID - self.max_limit) or 0

@@ -1,0 +1,38 @@
+"""A NUL byte in a request is refused with `nul_character` (400) before any view reads it: PostgreSQL refuses NUL
+in text, so a search or filter that passed one on was a 500 (found by schemathesis, core/tests/test_api_fuzz.py)."""
+
+import pytest
+
+from phongdich.core.testing import make_official, make_province_with_communes
+from phongdich.venues.models import Venue
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_nul_byte_in_a_public_api_filter_is_refused_in_the_error_shape(client):
+    # GET /api/v1/exposures/?q=%00 reached the database: DataError on PostgreSQL, a 500.
+    response = client.get("/api/v1/exposures/", {"q": "Ch\x00ợ"})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "nul_character"
+    assert "NUL" in body["message_vi"] and "NUL" in body["message_en"]
+
+
+def test_a_nul_byte_in_a_path_is_refused(client):
+    assert client.get("/api/v1/certificates/a%00b/revoke").json()["code"] == "nul_character"
+
+
+def test_a_nul_byte_in_a_page_filter_gets_the_error_page(client):
+    areas = make_province_with_communes()
+    client.force_login(make_official("province_admin", areas["province"]))
+    response = client.get("/people/", {"q": "\x00"})
+    assert response.status_code == 400
+    assert "<code>nul_character</code>" in response.content.decode()
+
+
+def test_a_nul_byte_in_a_form_writes_nothing(client):
+    make_province_with_communes()
+    before = Venue.objects.count()
+    response = client.post("/venues/register/", {"name": "Chợ\x00", "street_address": "Thôn 1"})
+    assert response.status_code == 400 and Venue.objects.count() == before
+    assert "<code>nul_character</code>" in response.content.decode()
