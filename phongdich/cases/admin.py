@@ -8,7 +8,16 @@ from django.utils.translation import gettext_lazy as _
 
 from phongdich.core.admin import AuditedReadOnlyAdmin
 
-from .models import Case, Cluster, Contact, ContactLink, ExposureNotice, InfectiousWindowRule, TracingRun
+from .models import (
+    Case,
+    Cluster,
+    Contact,
+    ContactLink,
+    ExposureNotice,
+    InfectiousWindowRule,
+    QuarantineRule,
+    TracingRun,
+)
 from .selectors import CONTACT_AREA, cases_visible_q
 
 
@@ -133,3 +142,11 @@ class TracingRunAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(QuarantineRule)
+class QuarantineRuleAdmin(InfectiousWindowRuleAdmin):
+    """Quarantine days by the date a quarantine starts (RULES.md §2): read by every official, changed by superusers
+    (a new rule applies to quarantines that start on or after its date; those already set keep their end)."""
+
+    list_display = ["code", "name", "effective_from", "days"]

@@ -451,8 +451,8 @@ class ContactStatusApi(APIView):
         description=(
             "Allowed moves: candidate → confirmed, dismissed, quarantined; confirmed → quarantined, dismissed; "
             "dismissed → confirmed; quarantined → released. Others: 409 `contact_status_transition`. "
-            "`contact_dismiss_reason_required`, `quarantine_date_invalid`. Quarantine ends "
-            "CONTACT_QUARANTINE_DAYS after its start."
+            "`contact_dismiss_reason_required`, `quarantine_date_invalid`. Quarantine lasts the days of the "
+            "quarantine rule in force on its start date (`quarantine_rule_missing` when none is)."
         ),
         request=ContactStatusInput,
         responses={200: ContactOutput, **ERRORS},

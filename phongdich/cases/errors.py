@@ -123,6 +123,12 @@ QUARANTINE_DATE_INVALID = ErrorCode(
     "Ngày bắt đầu cách ly không hợp lệ (không được ở tương lai hay trước ngày tiếp xúc đầu tiên).",
     "The quarantine start date is invalid (not in the future, nor before the first exposure).",
 )
+QUARANTINE_RULE_MISSING = ErrorCode(
+    "quarantine_rule_missing",
+    409,
+    "Chưa có quy định về thời gian cách ly áp dụng cho ngày bắt đầu này; quản trị viên cần thêm quy định.",
+    "No quarantine rule is in force on this start date; an administrator must add one.",
+)
 INVALID_CLUSTER = ErrorCode(
     "invalid_cluster",
     400,

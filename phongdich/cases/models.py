@@ -4,6 +4,7 @@ Data only; every write goes through cases.services (and the tracers in cases.tra
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +55,29 @@ class InfectiousWindowRule(models.Model):
         """The summary in the page's language, else the other one, else the source as entered."""
         first, second = (self.summary_en, self.summary_vi) if english_active() else (self.summary_vi, self.summary_en)
         return first or second or self.source
+
+
+class QuarantineRule(models.Model):
+    """How many days a contact's quarantine lasts, by the date it starts (RULES.md §2): the rule in force on the
+    start date decides, so that a quarantine begun under CĐ 600 keeps its 21 days when a later rule shortens them.
+    Loaded by migration 0017; an administrator adds the province's next regime in the admin."""
+
+    code = models.CharField(max_length=40, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    source = models.CharField(max_length=500, verbose_name=_("source document"))
+    effective_from = models.DateField(unique=True, verbose_name=_("effective from"))
+    days = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(60)], verbose_name=_("days of quarantine")
+    )
+
+    class Meta:
+        verbose_name = _("quarantine rule")
+        verbose_name_plural = _("quarantine rules")
+        ordering = ["effective_from"]
+        constraints = [models.CheckConstraint(condition=models.Q(days__gte=1), name="quarantine_rule_days_positive")]
+
+    def __str__(self):
+        return f"{self.name}: {self.days}"
 
 
 class Cluster(models.Model):

@@ -14,7 +14,7 @@ from phongdich.core.dates import SARS_COV_2_FIRST_REPORTED
 from phongdich.core.errors import ApplicationError
 
 from . import errors
-from .models import OPEN_CONTACT_STATUSES, Case, Cluster, Contact, ContactLink, InfectiousWindowRule
+from .models import OPEN_CONTACT_STATUSES, Case, Cluster, Contact, ContactLink, InfectiousWindowRule, QuarantineRule
 from .signals import send_person_case_facts_changed
 
 
@@ -657,9 +657,18 @@ CONTACT_NEXT = {
 CONTACT_MOVES = (Status.CONFIRMED, Status.QUARANTINED, Status.DISMISSED, Status.RELEASED)
 
 
-def contact_quarantine_days() -> int:
-    """Days of F1 quarantine: settings.CONTACT_QUARANTINE_DAYS (14, CV 5599/BYT-MT of 14/07/2021, RULES.md §2)."""
-    return getattr(settings, "CONTACT_QUARANTINE_DAYS", 14)
+def quarantine_rule_for(day: dt.date) -> QuarantineRule:
+    """The quarantine rule in force on `day` (the latest that took effect on or before it); quarantine_rule_missing
+    (409) when none did: an administrator adds one in the admin."""
+    rule = QuarantineRule.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
+    if rule is None:
+        raise ApplicationError(errors.QUARANTINE_RULE_MISSING, extra={"date": day.isoformat()})
+    return rule
+
+
+def quarantine_rule_today() -> QuarantineRule | None:
+    """The rule a quarantine starting today takes (the pages name it); None when no rule is in force."""
+    return QuarantineRule.objects.filter(effective_from__lte=timezone.localdate()).order_by("-effective_from").first()
 
 
 def _contact_status_params(status: str, reason: str, quarantine_start: dt.date | None) -> str:
@@ -691,6 +700,7 @@ def _contact_status_apply(*, actor, contact: Contact, status: str, reason: str, 
         first = timezone.localdate(contact.first_exposure_at) if contact.first_exposure_at else None
         if start > today or (first is not None and start < first):
             raise ApplicationError(errors.QUARANTINE_DATE_INVALID, extra={"field": "quarantine_start"})
+        rule = quarantine_rule_for(start)
     fields = ["status", "status_changed_at", "status_changed_by"]
     if status == Status.DISMISSED:
         contact.dismissed_reason = reason
@@ -700,7 +710,7 @@ def _contact_status_apply(*, actor, contact: Contact, status: str, reason: str, 
         fields.append("dismissed_reason")
     if status == Status.QUARANTINED:
         contact.quarantine_start = start
-        contact.quarantine_end = start + dt.timedelta(days=contact_quarantine_days())
+        contact.quarantine_end = start + dt.timedelta(days=rule.days)
         fields += ["quarantine_start", "quarantine_end"]
     if status == Status.RELEASED and contact.quarantine_end and contact.quarantine_end > today:
         contact.quarantine_end = today  # released early: the card's quarantine ends today
@@ -711,7 +721,11 @@ def _contact_status_apply(*, actor, contact: Contact, status: str, reason: str, 
     contact.save(update_fields=fields)
     extra = {"reason": reason} if reason else {}
     if status == Status.QUARANTINED:
-        extra = {"start": contact.quarantine_start.isoformat(), "end": contact.quarantine_end.isoformat()}
+        extra = {
+            "start": contact.quarantine_start.isoformat(),
+            "end": contact.quarantine_end.isoformat(),
+            "rule": rule.code,
+        }
     audit_record(actor=actor, action=f"cases.contact.{status}", obj=contact, area_path=contact.area_path, extra=extra)
 
 
@@ -730,7 +744,8 @@ def contact_status_set(
     """Move a contact to `status` as an official decides (CONTACT_NEXT); audited as `cases.contact.<status>`.
 
     dismissed needs a reason; quarantined takes a start date (default today, not in the future, not
-    before the first exposure) and ends CONTACT_QUARANTINE_DAYS later. Tracing never undoes these.
+    before the first exposure) and ends as many days later as the quarantine rule in force on that date says
+    (quarantine_rule_for; quarantine_rule_missing when none is). Tracing never undoes these.
     """
     reason = _contact_status_params(status, reason, quarantine_start)
     with transaction.atomic():

@@ -354,7 +354,7 @@ def _case_page(
         "moves": moves,
         "infected": case.infected.filter(selectors.cases_visible_q(viewer)).order_by("number"),
         "scope_area": _scope_area(viewer),
-        "quarantine_days": services.contact_quarantine_days(),
+        "quarantine_rule": services.quarantine_rule_today(),
         "today": timezone.localdate(),
     }
     return render(request, "cases/detail.html", context, status=status)
@@ -585,7 +585,7 @@ def _contact_page(request, contact_id, *, form=None, status=200):
         # What the person answered a robot call (calls app): shown, never a status change (an investigator confirms).
         "robot_calls": call_results_for_contact(contact=contact, viewer=request.user),
         "form": form or forms.ContactStatusForm(initial={"quarantine_start": timezone.localdate()}),
-        "quarantine_days": services.contact_quarantine_days(),
+        "quarantine_rule": services.quarantine_rule_today(),
         "today": timezone.localdate(),
     }
     return render(request, "cases/contact.html", context, status=status)
@@ -764,7 +764,7 @@ def _worklist_page(request, *, moves=None, here: str = "", status: int = 200):
         "query": _query_without_page(request),
         "filter_area": area,
         "scope_area": _scope_area(request.user),
-        "quarantine_days": services.contact_quarantine_days(),
+        "quarantine_rule": services.quarantine_rule_today(),
         "today": timezone.localdate(),
         "here": here or request.get_full_path(),
         "moves": moves,

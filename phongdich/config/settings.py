@@ -370,10 +370,7 @@ CALLS_RETRY_MINUTES = env_int("CALLS_RETRY_MINUTES", 60, minimum=1)
 CALLS_MAX_ATTEMPTS = env_int("CALLS_MAX_ATTEMPTS", 3, minimum=1)
 
 # --- Cases (cases app) ---------------------------------------------------------------------------
-# Days of medical quarantine of an F1 from the start date an official enters. 14 days: CV 5599/BYT-MT,
-# 14/07/2021 cut it "21 → 14 days" (RULES.md §2); later texts (CV 10696: 7 days for vaccinated F1) are a
-# different regime, so this is a setting, not a rule table.
-CONTACT_QUARANTINE_DAYS = env_int("CONTACT_QUARANTINE_DAYS", 14, minimum=1)
+# The days of a contact's quarantine are data with dates (cases.QuarantineRule, migration 0017, docs/cases.md).
 # Published exposure notices stay on the public list and the citizen page this many days after they end
 # (not from a text: the 14-day look-back of QĐ 3638, RULES.md §1.2, is the longest window).
 EXPOSURE_NOTICE_PUBLIC_DAYS = env_int("EXPOSURE_NOTICE_PUBLIC_DAYS", 14, minimum=1)

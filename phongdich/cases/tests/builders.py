@@ -21,14 +21,15 @@ _seq = itertools.count(1)
 
 
 def ensure_rules() -> None:
-    """The window rules of migrations 0002 and 0012 (a transactional test's flush empties every table, data
-    included)."""
+    """The window rules of migrations 0002 and 0012 and the quarantine rules of 0017 (a transactional test's flush
+    empties every table, data included)."""
     from importlib import import_module
 
     from django.apps import apps
 
     import_module("phongdich.cases.migrations.0002_window_rules").load(apps, None)
     import_module("phongdich.cases.migrations.0012_window_rule_summaries").load(apps, None)
+    import_module("phongdich.cases.migrations.0017_quarantine_rules").load(apps, None)
 
 
 def make_tree() -> dict:

@@ -224,8 +224,7 @@ def test_dismiss_without_a_reason_is_refused_and_nothing_changes(client, tree, k
     assert ok.status_code == 200 and ok.json()["status"] == "dismissed"
 
 
-def test_status_transitions_follow_the_table_and_quarantine_lasts_the_setting(tree, kim_tan_official, settings):
-    settings.CONTACT_QUARANTINE_DAYS = 14
+def test_status_transitions_follow_the_table_and_quarantine_lasts_the_rules_days(tree, kim_tan_official):
     entered = case(kim_tan_official, person(tree["kim_tan"]))
     found, _ = link(person(tree["kim_tan"], "C"), entered, exposure_start=timezone.now() - dt.timedelta(days=2))
     contact = found.contact

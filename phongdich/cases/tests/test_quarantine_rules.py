@@ -1,0 +1,89 @@
+"""A contact's quarantine lasts the days of the quarantine rule in force on its start date (RULES.md §2): 21 under
+CĐ 600, 14 under CV 5599; a rule an administrator adds applies from its date on and leaves quarantines already set
+as they were; with no rule in force the move is refused and nothing is written."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from phongdich.core.audit import AuditLog
+from phongdich.core.errors import ApplicationError
+
+from .. import services
+from ..models import Contact, QuarantineRule
+from .builders import case, link, local, person
+
+pytestmark = pytest.mark.django_db
+
+
+def _contact(tree, actor, entered, name, first_exposure: dt.date) -> Contact:
+    found, _ = link(person(tree["kim_tan"], name), entered, exposure_start=local(first_exposure, 9))
+    return found.contact
+
+
+@pytest.fixture
+def entered(tree, kim_tan_official):
+    return case(kim_tan_official, person(tree["kim_tan"], "Hoàng Văn Bệnh"))
+
+
+@pytest.mark.parametrize(
+    "start, days, rule",
+    [
+        (dt.date(2021, 5, 5), 21, "cd600_2021"),  # the day CĐ 600 took effect
+        (dt.date(2021, 7, 13), 21, "cd600_2021"),
+        (dt.date(2021, 7, 14), 14, "cv5599_2021"),  # the day CV 5599 took effect
+        (dt.date(2021, 9, 1), 14, "cv5599_2021"),
+    ],
+)
+def test_the_rule_in_force_on_the_start_date_gives_the_days(tree, kim_tan_official, entered, start, days, rule):
+    contact = _contact(tree, kim_tan_official, entered, "Trần Thị Một", start - dt.timedelta(days=1))
+    services.contact_status_set(actor=kim_tan_official, contact=contact, status="quarantined", quarantine_start=start)
+    contact.refresh_from_db()
+    assert (contact.quarantine_start, contact.quarantine_end) == (start, start + dt.timedelta(days=days))
+    entry = AuditLog.objects.filter(action="cases.contact.quarantined").latest("id")
+    assert entry.extra["rule"] == rule
+
+
+def test_before_any_rule_the_quarantine_is_refused_and_nothing_written(tree, kim_tan_official, entered, client):
+    contact = _contact(tree, kim_tan_official, entered, "Lê Văn Hai", dt.date(2021, 4, 1))
+    with pytest.raises(ApplicationError) as refused:
+        services.contact_status_set(
+            actor=kim_tan_official, contact=contact, status="quarantined", quarantine_start=dt.date(2021, 4, 2)
+        )
+    assert refused.value.code == "quarantine_rule_missing" and refused.value.error.status == 409
+    contact.refresh_from_db()
+    assert contact.status == Contact.Status.CANDIDATE and contact.quarantine_start is None
+    client.force_login(kim_tan_official)
+    response = client.post(
+        f"/api/v1/contacts/{contact.pk}/status/",
+        {"status": "quarantined", "quarantine_start": "2021-04-02"},
+        content_type="application/json",
+    )
+    assert response.status_code == 409 and response.json()["code"] == "quarantine_rule_missing"
+
+
+def test_a_rule_added_later_applies_from_its_date_and_leaves_quarantines_already_set(
+    tree, kim_tan_official, entered, client
+):
+    today = timezone.localdate()
+    earlier = _contact(tree, kim_tan_official, entered, "Phạm Thị Ba", today - dt.timedelta(days=5))
+    services.contact_status_set(
+        actor=kim_tan_official, contact=earlier, status="quarantined", quarantine_start=today - dt.timedelta(days=3)
+    )
+    QuarantineRule.objects.create(
+        code="province_2026",
+        name="QĐ của tỉnh (thử)",
+        source="test",
+        effective_from=today - dt.timedelta(days=1),
+        days=10,
+    )
+    later = _contact(tree, kim_tan_official, entered, "Đỗ Văn Bốn", today - dt.timedelta(days=5))
+    services.contact_status_set(actor=kim_tan_official, contact=later, status="quarantined")
+    earlier.refresh_from_db()
+    later.refresh_from_db()
+    assert earlier.quarantine_end == today - dt.timedelta(days=3) + dt.timedelta(days=14)  # CV 5599, as set
+    assert later.quarantine_end == today + dt.timedelta(days=10)
+    client.force_login(kim_tan_official)
+    page = client.get(f"/cases/contacts/{later.pk}/").content.decode()
+    assert "10 ngày (QĐ của tỉnh (thử))" in page
