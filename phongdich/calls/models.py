@@ -141,6 +141,10 @@ class Call(models.Model):
     # Placements the switchboard refused (down, overloaded): not attempts, the person was never called; retried
     # with a growing delay, up to services.PLACE_REFUSALS_MAX.
     refusals = models.PositiveSmallIntegerField(default=0, verbose_name=_("placements refused"))
+    # For an unknown subscriber: when the telecom trace that listed the number was run. The number goes when that
+    # trace does (TELECOM_RETENTION_DAYS, services.calls_telecom_prune); `pruned` marks a call already done so.
+    telecom_trace_at = models.DateTimeField(null=True, blank=True, verbose_name=_("telecom trace run at"))
+    pruned = models.BooleanField(default=False, verbose_name=_("number forgotten (retention)"))
     last_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last attempt at"))
     placed_via = models.CharField(
         max_length=10, choices=PlacedVia.choices, default="", blank=True, verbose_name=_("placed via")

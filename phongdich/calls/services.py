@@ -129,6 +129,7 @@ class Target:
     person_id: int | None = None
     contact_id: int | None = None
     level: int | None = None
+    telecom_trace_at: dt.datetime | None = None
 
 
 @dataclass
@@ -237,6 +238,7 @@ def _telecom_targets(case: Case) -> list[Target]:
                 place=places.get(cells[0], "") if cells else "",
                 start=dt.datetime.fromisoformat(first) if first else None,
                 end=dt.datetime.fromisoformat(last) if last else None,
+                telecom_trace_at=trace.created_at,
             )
         )
     return targets
@@ -430,6 +432,7 @@ def call_campaign_create(
                     place=target.place[:255],
                     exposure_start=target.start,
                     exposure_end=target.end if target.end and target.start and target.end >= target.start else None,
+                    telecom_trace_at=target.telecom_trace_at,
                 )
                 for target in plan.targets
             ],
@@ -632,6 +635,8 @@ def calls_dispatch(*, now: dt.datetime | None = None) -> DispatchOutcome:
             placed = list(
                 Call.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(campaign__status=CallCampaign.Status.RUNNING, next_attempt_at__lte=now)
+                # Only calls still to place: one that somehow kept a time after its answer is never dialled again.
+                .filter(status__in=[Call.Status.QUEUED, *Call.RETRY_STATUSES])
                 .order_by("next_attempt_at", "id")[: settings.CALLS_PER_MINUTE]
             )
             for call in placed:
@@ -706,7 +711,7 @@ def _write_result(call: Call, *, status: str, key: str, now: dt.datetime, actor=
     call.recorded_by = actor if getattr(actor, "is_authenticated", False) else None
     if status == Call.Status.ANSWERED:
         call.status = Call.Status.ANSWERED
-        call.next_attempt_at = None
+        call.next_attempt_at = call.parked_next_attempt_at = None
         call.key = key if key in ("1", "2") else ""
         call.outcome = {"1": Call.Outcome.PRESENT, "2": Call.Outcome.NOT_PRESENT}.get(key, Call.Outcome.NO_CHOICE)
         call.last_error = ""
@@ -847,12 +852,15 @@ def call_outcome_record(*, actor, call_id, result: str, campaign_id=None, ip: st
 
 def calls_telecom_prune(*, now: dt.datetime | None = None) -> int:
     """Forget the numbers of unknown subscribers taken from telecom records once those records' retention ends
-    (TELECOM_RETENTION_DAYS after the campaign was built, when telecom.services.telecom_prune has deleted the trace
-    run that listed them): the number, the cell and the times go; the call's status and outcome stay, for the
-    campaign's counts. A call still waiting is cancelled first. Returns how many calls were pruned; audited."""
+    (TELECOM_RETENTION_DAYS after the trace run that listed them, when telecom.services.telecom_prune deletes it;
+    the campaign's date for a call without one): the number, the cell and the times go; the call's status and
+    outcome stay, for the campaign's counts. A call still waiting is cancelled first. Returns how many calls were
+    pruned; audited."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=settings.TELECOM_RETENTION_DAYS)
-    stale = Call.objects.filter(source=Call.Source.TELECOM, campaign__created_at__lt=cutoff, place__gt="")
+    stale = Call.objects.filter(source=Call.Source.TELECOM, pruned=False).filter(
+        Q(telecom_trace_at__lt=cutoff) | Q(telecom_trace_at__isnull=True, campaign__created_at__lt=cutoff)
+    )
     pruned = 0
     while True:  # in slices, each in its own transaction
         with transaction.atomic():
@@ -865,6 +873,7 @@ def calls_telecom_prune(*, now: dt.datetime | None = None) -> int:
                 call.phone = f"x{call.pk}"  # unique within the campaign, and no number
                 call.place, call.exposure_start, call.exposure_end = "", None, None
                 call.next_attempt_at = call.parked_next_attempt_at = None
+                call.pruned = True
             Call.objects.bulk_update(
                 calls,
                 [
@@ -875,6 +884,7 @@ def calls_telecom_prune(*, now: dt.datetime | None = None) -> int:
                     "exposure_end",
                     "next_attempt_at",
                     "parked_next_attempt_at",
+                    "pruned",
                 ],
             )
             pruned += len(calls)

@@ -13,9 +13,16 @@ from django.conf import settings
 
 
 def _address(value) -> str | None:
-    """`value` as a normalised IP address (IPv6 in its short form), or None when it is not one."""
+    """`value` as a normalised IP address (IPv6 in its short form), or None when it is not one. Some proxies write
+    the client's port too ("203.0.113.7:4711", "[2001:db8::1]:443": Azure Application Gateway, IIS ARR): the port
+    is dropped, else every client behind such a proxy would fall back to the proxy's address and share its limits."""
+    text = str(value).strip()
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1 and text.rsplit(":", 1)[1].isdigit():  # IPv4 and a port (IPv6 has 2+ colons)
+        text = text.split(":")[0]
     try:
-        return str(ipaddress.ip_address(str(value).strip()))
+        return str(ipaddress.ip_address(text))
     except ValueError:
         return None
 

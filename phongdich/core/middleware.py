@@ -16,10 +16,27 @@ def _has_nul(request) -> bool:
     query = request.META.get("QUERY_STRING", "")
     if "\x00" in request.path or "%00" in query or "\x00" in query:
         return True
-    if request.method == "POST" and not request.path.startswith("/api/"):
-        # Form posts only (CsrfViewMiddleware parses them anyway); an API body is JSON, read by its serializer.
+    if request.method == "POST" and not request.path.startswith("/api/") and _parsed_in_memory(request):
+        # Form posts (CsrfViewMiddleware parses them anyway); an API body is JSON, read by its serializer.
         return any("\x00" in value for values in request.POST.lists() for value in values[1])
     return False
+
+
+def _parsed_in_memory(request) -> bool:
+    """Whether reading the form here costs nothing a view would not spend: an urlencoded body (Django holds it in
+    memory, within DATA_UPLOAD_MAX_MEMORY_SIZE), or a multipart one small enough for its files to stay in memory
+    (FILE_UPLOAD_MAX_MEMORY_SIZE). A larger upload is left to its view, which checks its size before parsing (the
+    telecom upload answers 413): parsed here, it was written to disk first, for any path and any client."""
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return True
+    if not content_type.startswith("multipart/form-data"):
+        return False
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return 0 < length <= settings.FILE_UPLOAD_MAX_MEMORY_SIZE
 
 
 class RequestLimitsMiddleware:

@@ -3,6 +3,7 @@
 from functools import cached_property
 
 from django.core.paginator import Paginator
+from django.utils.translation import gettext as _
 from rest_framework.pagination import LimitOffsetPagination
 
 from . import errors
@@ -53,6 +54,7 @@ class ApiPages(LimitOffsetPagination):
         past `maximum`) is `invalid_input` naming it. DRF ignores such values and answers the first page, which a
         client reads as the page it asked for (schemathesis, core/tests/test_api_fuzz.py)."""
         raw = request.query_params.get(name)
+        raw = raw.strip() if raw is not None else None
         if raw is None or raw == "":
             return None
         if raw.isascii() and raw.isdigit():
@@ -61,13 +63,17 @@ class ApiPages(LimitOffsetPagination):
             number = int(digits) if len(digits) <= 20 else 10**20
             if number >= minimum and (maximum is None or number <= maximum):
                 return number
-        bounds = f"from {minimum}" if maximum is None else f"from {minimum} to {maximum}"
-        raise ApplicationError(errors.INVALID_INPUT, extra={"fields": {name: [f"A whole number {bounds}."]}})
+        if maximum is None:
+            message = _("A whole number from %(minimum)s.") % {"minimum": minimum}
+        else:
+            message = _("A whole number from %(minimum)s to %(maximum)s.") % {"minimum": minimum, "maximum": maximum}
+        raise ApplicationError(errors.INVALID_INPUT, extra={"fields": {name: [message]}})
 
     def get_limit(self, request):
         # Any larger number is cut to the cap (a client asking for "everything").
-        limit = self._number(request, self.limit_query_param, 1, None)
-        return self.default_limit if limit is None else min(limit, self.max_limit)
+        # limit=0 asks for the default page, as DRF answered it before the check (a client may send it).
+        limit = self._number(request, self.limit_query_param, 0, None)
+        return self.default_limit if not limit else min(limit, self.max_limit)
 
     def get_offset(self, request):
         # offset + limit, the slice's end, must stay a database integer.

@@ -256,3 +256,36 @@ def test_telecom_places_are_read_in_one_query_whatever_the_number_of_contacts(
             viewer=kim_tan_official, case=scene["case"], kinds={"f1_candidates", "f1_confirmed", "f2"}
         )
     assert sum(1 for target in plan.targets if "TTH-KT-01" in target.place) == 30
+
+
+def test_a_call_answered_while_its_campaign_is_paused_is_not_dialled_again_after_resume(scene, kim_tan_official):
+    """Staff recorded an answer for a waiting call of a paused campaign; the parked time came back on resume, the
+    dispatcher took the answered call and the database's check refused the whole run, every minute, for every
+    campaign (second review)."""
+    campaign = _campaign(kim_tan_official, scene)
+    services.call_campaign_action(actor=kim_tan_official, campaign_id=campaign.pk, action="pause")
+    answered = campaign.calls.order_by("id").first()
+    services.call_outcome_record(actor=kim_tan_official, call_id=answered.pk, result="present")
+    answered.refresh_from_db()
+    assert answered.parked_next_attempt_at is None and answered.next_attempt_at is None
+    services.call_campaign_action(actor=kim_tan_official, campaign_id=campaign.pk, action="resume")
+    assert services.calls_dispatch(now=at(9)).placed == 2
+    answered.refresh_from_db()
+    assert (answered.status, answered.attempts) == (Call.Status.ANSWERED, 1)
+
+
+def test_numbers_go_with_the_trace_that_listed_them_not_the_campaign(scene, kim_tan_official, settings):
+    settings.TELECOM_RETENTION_DAYS = 30
+    campaign = _campaign(kim_tan_official, scene)
+    stranger = Call.objects.create(
+        campaign=campaign,
+        phone="+84394000777",
+        source=Call.Source.TELECOM,
+        place="",  # a subscriber the trace listed without a cell
+        telecom_trace_at=timezone.now() - dt.timedelta(days=20),
+    )
+    assert services.calls_telecom_prune(now=timezone.now() + dt.timedelta(days=9)) == 0
+    assert services.calls_telecom_prune(now=timezone.now() + dt.timedelta(days=11)) == 1
+    stranger.refresh_from_db()
+    assert stranger.pruned and stranger.phone == f"x{stranger.pk}"
+    assert services.calls_telecom_prune(now=timezone.now() + dt.timedelta(days=12)) == 0  # once

@@ -43,12 +43,23 @@ def test_two_proxies_take_the_address_the_outer_one_saw(settings):
     assert client_ip(_request(f"198.51.100.9, {CLIENT}, 10.0.0.2")) == CLIENT
 
 
-@pytest.mark.parametrize("xff", [None, "", " , ", "not-an-address", f"{CLIENT}:4711", "::1]"])
+@pytest.mark.parametrize("xff", [None, "", " , ", "not-an-address", f"{CLIENT}:port", "::1]", "[::1"])
 def test_behind_a_proxy_a_missing_or_malformed_header_falls_back_to_the_connection(settings, xff):
     """Fewer entries than proxies (the request did not come through them) or an entry that is no address: the
     connection's address, the one the client did not write (never a text the audit log's IP field would refuse)."""
     settings.NUM_PROXIES = 1 if xff is not None else 2
     assert client_ip(_request(xff)) == PROXY
+
+
+@pytest.mark.parametrize(
+    ("xff", "client"),
+    [(f"{CLIENT}:4711", CLIENT), ("[2001:db8::1]:443", "2001:db8::1"), (f" {CLIENT}:80 ", CLIENT)],
+)
+def test_a_port_the_proxy_wrote_after_the_address_is_dropped(settings, xff, client):
+    """Azure Application Gateway and IIS ARR write "address:port": read as no address, every client fell back to
+    the proxy's address and shared one rate limit."""
+    settings.NUM_PROXIES = 1
+    assert client_ip(_request(xff)) == client
 
 
 def test_an_ipv6_address_is_kept_in_its_short_form(settings):

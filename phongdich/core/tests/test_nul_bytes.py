@@ -36,3 +36,17 @@ def test_a_nul_byte_in_a_form_writes_nothing(client):
     response = client.post("/venues/register/", {"name": "Chợ\x00", "street_address": "Thôn 1"})
     assert response.status_code == 400 and Venue.objects.count() == before
     assert "<code>nul_character</code>" in response.content.decode()
+
+
+def test_a_multipart_body_is_left_to_its_view_which_checks_its_size_first(client, settings):
+    """Reading request.POST here parsed any upload to disk before the view's own size check (the telecom upload
+    answers 413 unparsed), for any path and client: a multipart body past FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) is
+    not read by the NUL check."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    areas = make_province_with_communes()
+    client.force_login(make_official("province_admin", areas["province"]))
+    settings.TELECOM_MAX_UPLOAD_MB = 2
+    big = SimpleUploadedFile("vitri.csv", b"x" * (3 * 1024 * 1024), content_type="text/csv")
+    response = client.post("/telecom/", {"operator": "viettel\x00", "kind": "locations", "file": big})
+    assert response.status_code == 413

@@ -71,7 +71,6 @@ def test_every_api_list_uses_the_capped_pages(settings):
     ("query", "field"),
     [
         ({"limit": "abc"}, "limit"),
-        ({"limit": "0"}, "limit"),
         ({"limit": "-5"}, "limit"),
         ({"limit": "null"}, "limit"),
         ({"limit": "１０"}, "limit"),
@@ -90,7 +89,19 @@ def test_an_api_page_refuses_a_limit_or_offset_that_is_no_whole_number(users, qu
     assert refused.value.code == "invalid_input" and list(refused.value.extra["fields"]) == [field]
 
 
-def test_an_api_page_takes_an_empty_limit_as_the_default(users):
-    request = Request(APIRequestFactory().get("/", {"limit": "", "offset": "10"}))
+@pytest.mark.parametrize("limit", ["", "0", " 0 "])
+def test_an_api_page_takes_an_empty_or_zero_limit_as_the_default(users, limit):
+    """limit=0 was DRF's default page before the check, and a client may send it."""
+    request = Request(APIRequestFactory().get("/", {"limit": limit, "offset": "10"}))
     pages = ApiPages()
     assert len(pages.paginate_queryset(users, request)) == 2 and pages.limit == 50
+
+
+def test_a_refused_limit_is_explained_in_the_language_of_the_request(users):
+    from django.utils import translation
+
+    with translation.override("vi"):
+        request = Request(APIRequestFactory().get("/", {"limit": "-5"}))
+        with pytest.raises(ApplicationError) as refused:
+            ApiPages().paginate_queryset(users, request)
+    assert refused.value.extra["fields"]["limit"] == ["Một số nguyên từ 0."]

@@ -42,6 +42,6 @@ def test_pages_bound_their_limit_and_offset_and_document_the_refusal(tmp_path):
     schema = yaml.safe_load((tmp_path / "schema.yaml").read_text())
     exposures = schema["paths"]["/api/v1/exposures/"]["get"]
     by_name = {parameter["name"]: parameter["schema"] for parameter in exposures["parameters"]}
-    assert by_name["limit"]["minimum"] == 1 and by_name["offset"]["minimum"] == 0
+    assert by_name["limit"]["minimum"] == 0 and by_name["offset"]["minimum"] == 0
     assert "400" in exposures["responses"]
     assert "400" not in schema["paths"]["/api/v1/certificates/revoked"]["get"]["responses"]  # no input at all
