@@ -96,3 +96,20 @@ def refused_links(client, pages, *, follow: str | None = None, limit: int = 60) 
     # Pages that show no link at all (a template that lost its menu) would pass without checking anything.
     assert len(statuses) > len(set(pages)), f"no link found on {pages}"
     return sorted(set(refused))
+
+
+# The demo's logins by what they are (core.demo, testing.demo, vaccination.demo), for the fuzz sweeps of the API
+# and the pages (core/tests/test_api_fuzz.py, test_pages_fuzz.py); "anonymous" has no session. The sweeps of the
+# test suite run as FAST_ROLES, `make fuzz` as all.
+FUZZ_ROLES = {
+    "anonymous": None,
+    "district": "huyen.thachthanh",
+    "province": "tinh.thanhhoa",
+    "commune": "xa.kimtan",
+    "venue_manager": "quanly.chokimtan",
+    "venue_staff": "kiemsoat.chokimtan",
+    "lab": "xetnghiem.thachthanh",
+    "vaccination": "tiemchung.thachthanh",
+    "superuser": "quantri",
+}
+FUZZ_FAST_ROLES = ["district", "anonymous"]

@@ -37,7 +37,7 @@ from schemathesis.core.failures import AcceptedNegativeData, Failure, FailureGro
 from schemathesis.openapi.checks import UndefinedStatusCode
 
 from phongdich.core.demo import demo_build
-from phongdich.core.testing import make_area
+from phongdich.core.testing import FUZZ_FAST_ROLES, FUZZ_ROLES, make_area
 
 pytestmark = pytest.mark.django_db
 
@@ -48,19 +48,7 @@ CSV = Path(__file__).resolve().parents[2] / "geo" / "data" / "thach_thanh_2021.c
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 # Fixed seed: the same requests on every run, so a failure reproduces.
 SEED = int(os.environ.get("FUZZ_SEED", "20211201"))
-# The demo's officials (core.demo, testing.demo, vaccination.demo) by what they are; "anonymous" has no session.
-ROLES = {
-    "anonymous": None,
-    "district": "huyen.thachthanh",
-    "province": "tinh.thanhhoa",
-    "commune": "xa.kimtan",
-    "venue_manager": "quanly.chokimtan",
-    "venue_staff": "kiemsoat.chokimtan",
-    "lab": "xetnghiem.thachthanh",
-    "vaccination": "tiemchung.thachthanh",
-    "superuser": "quantri",
-}
-FAST_ROLES = ["district", "anonymous"]
+ROLES, FAST_ROLES = FUZZ_ROLES, FUZZ_FAST_ROLES
 # What must hold: no server error; a body of a documented status matches its schema; the content type is the
 # documented one.
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]

@@ -22,7 +22,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from phongdich.core.demo import demo_build
-from phongdich.core.testing import make_area
+from phongdich.core.testing import FUZZ_FAST_ROLES, FUZZ_ROLES, make_area
 
 pytestmark = pytest.mark.django_db
 
@@ -64,18 +64,7 @@ PATH_VALUES = {
 }
 # Pages that end the session, or are Django's own admin (a site of its own).
 SKIP = ("accounts/logout", "admin/", "i18n/")
-ROLES = {
-    "anonymous": None,
-    "district": "huyen.thachthanh",
-    "province": "tinh.thanhhoa",
-    "commune": "xa.kimtan",
-    "venue_manager": "quanly.chokimtan",
-    "venue_staff": "kiemsoat.chokimtan",
-    "lab": "xetnghiem.thachthanh",
-    "vaccination": "tiemchung.thachthanh",
-    "superuser": "quantri",
-}
-FAST_ROLES = ["district", "anonymous"]
+ROLES, FAST_ROLES = FUZZ_ROLES, FUZZ_FAST_ROLES
 
 
 class _Forms(HTMLParser):
