@@ -512,7 +512,8 @@ class ContactsStatusApi(APIView):
             "quarantine would start before its first exposure, is left as it was and listed in `skipped` with "
             "the reason; the others are moved and listed in `changed`. Refused whole: an id outside your area or "
             "unknown (404), no id or more than 500 (400 `contacts_none_selected`, `contacts_too_many`), "
-            "`contact_dismiss_reason_required`, `quarantine_date_invalid` for a start in the future."
+            "`contact_dismiss_reason_required`, `quarantine_date_invalid` for a start in the future, "
+            "`quarantine_rule_missing` (409) when no quarantine rule is in force on the start date."
         ),
         request=ContactsStatusInput,
         responses={200: ContactsStatusOutput, **ERRORS},

@@ -11,6 +11,7 @@ class CasesConfig(AppConfig):
         from phongdich.core.exports import register_export
         from phongdich.healthcards.inputs import register_input_provider
 
+        from . import checks  # noqa: F401 (registers the system checks)
         from .exports import WORKLIST_EXPORT, worklist_export_plan
         from .providers import cases_recovery_certificates, cases_status_inputs
 

@@ -784,13 +784,17 @@ def contacts_status_set(
     official ticks them on a case's page or the work list. One transaction; every contact is locked (in one
     order, so that overlapping selections and traces cannot deadlock) and moved as contact_status_set would,
     or skipped with its reason when it alone cannot move. Errors that concern every contact (no contact, too
-    many, unknown status, no reason for a dismissal, a quarantine starting in the future) refuse the whole."""
+    many, unknown status, no reason for a dismissal, a quarantine starting in the future or when no quarantine rule
+    is in force) refuse the whole."""
     ids = sorted({contact.pk for contact in contacts})
     if not ids:
         raise ApplicationError(errors.CONTACTS_NONE_SELECTED, extra={"field": "contacts"})
     if len(ids) > CONTACTS_STATUS_MAX:
         raise ApplicationError(errors.CONTACTS_TOO_MANY, extra={"field": "contacts", "max": CONTACTS_STATUS_MAX})
     reason = _contact_status_params(status, reason, quarantine_start)
+    if status == Status.QUARANTINED:
+        # One start date for all: no rule in force refuses the whole move (409), not each contact in turn.
+        quarantine_rule_for(quarantine_start or timezone.localdate())
     changed, skipped = [], []
     with transaction.atomic():
         # Locked by person, the order in which a trace's upsert locks the contacts it meets, so that a move and

@@ -2,6 +2,7 @@ import logging
 
 from django.conf import settings
 from django.http import HttpResponseRedirect, JsonResponse
+from django.urls import Resolver404, resolve
 
 from . import errors
 from .errors import ApplicationError
@@ -16,27 +17,31 @@ def _has_nul(request) -> bool:
     query = request.META.get("QUERY_STRING", "")
     if "\x00" in request.path or "%00" in query or "\x00" in query:
         return True
-    if request.method == "POST" and not request.path.startswith("/api/") and _parsed_in_memory(request):
+    if request.method == "POST" and not request.path.startswith("/api/") and _form_read_here(request):
         # Form posts (CsrfViewMiddleware parses them anyway); an API body is JSON, read by its serializer.
         return any("\x00" in value for values in request.POST.lists() for value in values[1])
     return False
 
 
-def _parsed_in_memory(request) -> bool:
-    """Whether reading the form here costs nothing a view would not spend: an urlencoded body (Django holds it in
-    memory, within DATA_UPLOAD_MAX_MEMORY_SIZE), or a multipart one small enough for its files to stay in memory
-    (FILE_UPLOAD_MAX_MEMORY_SIZE). A larger upload is left to its view, which checks its size before parsing (the
-    telecom upload answers 413): parsed here, it was written to disk first, for any path and any client."""
-    content_type = request.META.get("CONTENT_TYPE", "")
-    if content_type.startswith("application/x-www-form-urlencoded"):
-        return True
-    if not content_type.startswith("multipart/form-data"):
+def _form_read_here(request) -> bool:
+    """Whether the form is read here: a form post (any case of its content type: Django lower-cases it, and a
+    capitalised one went round the check) to a page that exists, unless its view checks the body's size before
+    reading it (`checks_size_first`, the telecom upload, which answers 413 unparsed: parsed here, the upload was
+    written to disk first). A path that is no page answers 404 without the body being read."""
+    if request.content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         return False
     try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
+        match = resolve(request.path_info)
+    except Resolver404:
         return False
-    return 0 < length <= settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+    return not getattr(match.func, "checks_size_first", False)
+
+
+def checks_size_first(view):
+    """Mark a view that refuses an oversize upload before reading the body (the NUL check then leaves the form to
+    it: its form fields refuse NUL as any field does)."""
+    view.checks_size_first = True
+    return view
 
 
 class RequestLimitsMiddleware:

@@ -14,6 +14,7 @@ from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import xlsx_response
+from phongdich.core.middleware import checks_size_first
 
 from . import selectors, services
 from .forms import UploadForm, upload_initial
@@ -38,6 +39,7 @@ def _allowed(request) -> bool:
     return has_role(request.user, *selectors.TELECOM_ROLES)
 
 
+@checks_size_first  # the NUL check (core.middleware) leaves the body unread too
 @csrf_exempt  # only to look at the size first: _imports checks the CSRF token before anything is done
 @login_required
 @require_http_methods(["GET", "POST"])

@@ -14,7 +14,8 @@ RULES = [
         "code": "cd600_2021",
         "name": "CĐ 600/CĐ-BCĐ (05/05/2021)",
         "source": "CĐ 600/CĐ-BCĐ 05/05/2021 (RULES.md §2): centralized quarantine of at least 21 days from entry or"
-        " last contact; tintuc.thuvienphapluat.com/thong-bao-van-ban-moi/email/35572/",
+        " last contact; tintuc.thuvienphapluat.com/thong-bao-van-ban-moi/email/35572/"
+        "chinh-thuc-keo-dai-thoi-gian-cach-ly-tu-14-ngay-len-21-ngay",
         "effective_from": dt.date(2021, 5, 5),
         "days": 21,
     },
@@ -22,7 +23,8 @@ RULES = [
         "code": "cv5599_2021",
         "name": "CV 5599/BYT-MT (14/07/2021)",
         "source": "CV 5599/BYT-MT 14/07/2021 (RULES.md §2): quarantine of F1 cut from 21 to 14 days, then 14 days of"
-        " health monitoring at home; trademarkvn.com.vn/en/legal-updated/150-medical--health/1877-…",
+        " health monitoring at home; trademarkvn.com.vn/en/legal-updated/150-medical--health/"
+        "1877-new-guidance-on-pilot-home-quarantine-of-f1-cases.html",
         "effective_from": dt.date(2021, 7, 14),
         "days": 14,
     },

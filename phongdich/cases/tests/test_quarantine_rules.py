@@ -87,3 +87,26 @@ def test_a_rule_added_later_applies_from_its_date_and_leaves_quarantines_already
     client.force_login(kim_tan_official)
     page = client.get(f"/cases/contacts/{later.pk}/").content.decode()
     assert "10 ngày (QĐ của tỉnh (thử))" in page
+
+
+def test_a_move_of_several_before_any_rule_is_refused_whole(tree, kim_tan_official, entered, client):
+    contacts = [
+        _contact(tree, kim_tan_official, entered, f"Người {number}", dt.date(2021, 4, 1)) for number in range(3)
+    ]
+    client.force_login(kim_tan_official)
+    response = client.post(
+        "/api/v1/contacts/status/",
+        {"contacts": [c.pk for c in contacts], "status": "quarantined", "quarantine_start": "2021-04-02"},
+        content_type="application/json",
+    )
+    assert response.status_code == 409 and response.json()["code"] == "quarantine_rule_missing"
+    assert not Contact.objects.filter(status=Contact.Status.QUARANTINED).exists()
+
+
+def test_the_former_setting_left_in_the_environment_stops_the_checks(monkeypatch):
+    from django.core import checks
+
+    monkeypatch.setenv("CONTACT_QUARANTINE_DAYS", "7")
+    assert "cases.E001" in {problem.id for problem in checks.run_checks()}
+    monkeypatch.delenv("CONTACT_QUARANTINE_DAYS")
+    assert "cases.E001" not in {problem.id for problem in checks.run_checks()}

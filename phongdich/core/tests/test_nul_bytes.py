@@ -50,3 +50,24 @@ def test_a_multipart_body_is_left_to_its_view_which_checks_its_size_first(client
     big = SimpleUploadedFile("vitri.csv", b"x" * (3 * 1024 * 1024), content_type="text/csv")
     response = client.post("/telecom/", {"operator": "viettel\x00", "kind": "locations", "file": big})
     assert response.status_code == 413
+
+
+def test_neither_a_capitalised_content_type_nor_a_padded_upload_goes_round_the_check(client):
+    """Django lower-cases the content type before parsing, and a 3 MB dummy file part went past a size limit: both
+    brought a NUL to PostgreSQL (a 500; third review)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test.client import encode_multipart
+
+    areas = make_province_with_communes()
+    client.force_login(make_official("province_admin", areas["province"]))
+    response = client.post("/people/", "q=a%00b", content_type="Application/X-WWW-Form-Urlencoded")
+    assert response.status_code == 400 and "<code>nul_character</code>" in response.content.decode()
+    padding = SimpleUploadedFile("pad.bin", b"x" * (3 * 1024 * 1024))
+    body = encode_multipart("BoUnDaRy", {"q": "a\x00b", "pad": padding})
+    response = client.post("/people/", body, content_type="multipart/form-data; boundary=BoUnDaRy")
+    assert response.status_code == 400
+
+
+def test_a_post_to_no_page_is_not_read(client):
+    response = client.post("/no-such-page/", {"q": "a\x00b"})
+    assert response.status_code == 404
