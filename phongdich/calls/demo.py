@@ -1,13 +1,15 @@
 """Demo robot calls (called by core.demo inside its transaction, after the cases and telecom demos).
 
-One campaign for the first demo case, built by the district official as on the case's page, started and run
-through the dispatcher once (the outbox switchboard: the calls wait for call-centre staff), then three results
+One campaign for the demo case with the most contacts, built by the district official as on the case's page,
+started and run through the dispatcher once (the outbox switchboard: the calls wait for call-centre staff), then
+three results
 recorded by hand: one person was there (an SMS goes to the outbox), one was not, one did not answer (tried again
 later). The rest wait to be dialled on the campaign page.
 """
 
 import datetime as dt
 
+from django.db.models import Count
 from django.utils import timezone
 
 from phongdich.cases.models import Case
@@ -27,7 +29,14 @@ def _within_hours(now: dt.datetime) -> dt.datetime:
 
 def demo_extend(*, builder, log) -> None:
     official = builder.users.get(OFFICIAL)
-    case = Case.objects.exclude(status=Case.Status.WITHDRAWN).order_by("pk").first()
+    # The traced case with the most contacts (the testing demo's positive result opens a case with none).
+    case = (
+        Case.objects.exclude(status=Case.Status.WITHDRAWN)
+        .annotate(contacts=Count("links__contact", distinct=True))
+        .filter(contacts__gt=0)
+        .order_by("-contacts", "pk")
+        .first()
+    )
     if official is None or case is None:
         log("  calls: no demo case; no campaign")
         return

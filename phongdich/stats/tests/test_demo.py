@@ -34,6 +34,14 @@ def test_demo_reproduces_the_district_report_of_seed_002(django_user_model):
         validate_citizen_id(person.citizen_id, birth_year=person.birth_year, gender=person.gender)
     # The printed logins include one for Django's admin.
     assert django_user_model.objects.get(username="quantri").is_superuser
+    # The pages the README points to have something to show: a robot-call campaign with results (calls.demo: it
+    # once picked the testing demo's case, which has no contacts, and made none), and venues on the map.
+    from phongdich.calls.models import Call, CallCampaign
+
+    campaign = CallCampaign.objects.get()
+    assert campaign.status == CallCampaign.Status.RUNNING
+    assert Call.objects.filter(campaign=campaign, status=Call.Status.ANSWERED).count() == 2
+    assert Venue.objects.filter(latitude__isnull=False).count() > 600
     venues_before = Venue.objects.count()
     assert not demo_build(people=150, log=lambda text: None).built
     assert Venue.objects.count() == venues_before
