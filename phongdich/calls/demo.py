@@ -2,9 +2,8 @@
 
 One campaign for the demo case with the most contacts, built by the district official as on the case's page,
 started and run through the dispatcher once (the outbox switchboard: the calls wait for call-centre staff), then
-three results
-recorded by hand: one person was there (an SMS goes to the outbox), one was not, one did not answer (tried again
-later). The rest wait to be dialled on the campaign page.
+three results recorded by hand: one person was there (an SMS goes to the outbox), one was not, one did not answer
+(tried again later). The rest wait to be dialled on the campaign page.
 """
 
 import datetime as dt
