@@ -14,10 +14,10 @@ from phongdich.cases.selectors import cases_visible_q, viewer_sees
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
+from phongdich.core.ids import id_or_404
 from phongdich.telecom.selectors import mask_phone, sees_full_phones
 
 from .models import Call, CallCampaign
-from .services import id_or_404
 
 
 def campaigns_visible(viewer) -> QuerySet[CallCampaign]:
@@ -29,11 +29,7 @@ def campaign_list(*, viewer, status: str = "") -> QuerySet[CallCampaign]:
     campaigns = campaigns_visible(viewer)
     if status in CallCampaign.Status.values:
         campaigns = campaigns.filter(status=status)
-    return (
-        campaigns.select_related("case", "created_by")
-        .annotate(calls_count=Count("calls"))
-        .order_by("-created_at", "-id")
-    )
+    return campaigns.select_related("case", "created_by").order_by("-created_at", "-id")
 
 
 def campaign_get(*, viewer, campaign_id) -> CallCampaign:

@@ -25,7 +25,7 @@ from phongdich.cases.services import case_refuse_if_withdrawn
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
-from phongdich.core.ids import MAX_ID
+from phongdich.core.ids import id_or_404
 
 from . import backends, errors
 from .models import Call, CallCampaign
@@ -335,16 +335,6 @@ def call_case_get(*, actor, case_id) -> Case:
     if case is None:
         raise ApplicationError(core_errors.NOT_FOUND)
     return case
-
-
-def id_or_404(value) -> int:
-    try:
-        value = int(value)
-    except (TypeError, ValueError):
-        raise ApplicationError(core_errors.NOT_FOUND) from None
-    if not 1 <= value <= MAX_ID:
-        raise ApplicationError(core_errors.NOT_FOUND)
-    return value
 
 
 def _check_telecom(actor, telecom: bool) -> None:

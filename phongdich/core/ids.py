@@ -3,6 +3,8 @@
 `str.isdigit()` alone also accepts "²" and other Unicode digits, which `int()` then refuses, and a long run of
 digits overflows the database's BIGINT: each was a 500 (found by schemathesis and by hand, 2026-12-06)."""
 
+from .errors import NOT_FOUND, ApplicationError
+
 MAX_ID = 2**63 - 1  # PostgreSQL's bigint and SQLite's INTEGER
 
 
@@ -18,3 +20,12 @@ def id_or_none(value) -> int | None:
             return None
         number = int(text)
     return number if 1 <= number <= MAX_ID else None
+
+
+def id_or_404(value) -> int:
+    """`value` as a row id, or not_found (404) when it cannot be one: an id in an address or a request names a row
+    the caller may not see as much as one that does not exist."""
+    number = id_or_none(value)
+    if number is None:
+        raise ApplicationError(NOT_FOUND)
+    return number
