@@ -303,7 +303,8 @@ def test_list_filters_by_venue_and_day(client, areas, venue, django_capture_on_c
         make_person(areas["commune_a"], name="Tuần Trước", phone="+84912000005"), venue, minutes_ago=7 * 24 * 60
     )
     client.force_login(make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"]))
-    day = timezone.localdate().isoformat()
+    # The visit's own day (10 minutes ago), not today's: just after midnight in Vietnam they differ.
+    day = timezone.localdate(today.checked_in_at).isoformat()
 
     html = client.get("/checkins/", {"venue": venue.pk, "start": day, "end": day}).content.decode()
 
