@@ -86,7 +86,7 @@ def test_a_rule_added_later_applies_from_its_date_and_leaves_quarantines_already
     assert later.quarantine_end == today + dt.timedelta(days=10)
     client.force_login(kim_tan_official)
     page = client.get(f"/cases/contacts/{later.pk}/").content.decode()
-    assert "10 ngày (QĐ của tỉnh (thử))" in page
+    assert "10 ngày, theo QĐ của tỉnh (thử);" in page
 
 
 def test_a_move_of_several_before_any_rule_is_refused_whole(tree, kim_tan_official, entered, client):
