@@ -1,11 +1,14 @@
 """Plain builders for tests: each makes only what it is asked for. Used by every app's tests."""
 
+import datetime as dt
 import itertools
 import re
+import time
 from html import unescape
 from urllib.parse import urljoin, urlsplit
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from phongdich.geo.models import Area
 from phongdich.geo.services import area_upsert
@@ -113,3 +116,14 @@ FUZZ_ROLES = {
     "superuser": "quantri",
 }
 FUZZ_FAST_ROLES = ["district", "anonymous"]
+
+
+def wait_out_local_midnight(minutes: int = 5) -> None:
+    """A test whose data is for "today" in Vietnam and which runs a minute or more (a browser walking through pages)
+    fails if local midnight falls inside it. Close to midnight it waits for the new day instead: at most `minutes`
+    of waiting, once a day."""
+    now = timezone.localtime()
+    midnight = timezone.make_aware(dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time()))
+    left = (midnight - now).total_seconds()
+    if left < minutes * 60:
+        time.sleep(left + 1)

@@ -20,7 +20,7 @@ from PIL import Image
 from phongdich.accounts.models import Official
 from phongdich.certificates import keys
 from phongdich.certificates.dcc import dcc_verify
-from phongdich.core.testing import make_official, make_province_with_communes
+from phongdich.core.testing import make_official, make_province_with_communes, wait_out_local_midnight
 from phongdich.people.models import Person
 from phongdich.people.personal_qr import personal_qr_issue
 from phongdich.testing import services as testing_services
@@ -67,6 +67,7 @@ def scene(settings, tmp_path):
     keys._trust_cache.clear()
     # A transactional test starts from flushed tables: load the priority groups and products as migration 0002 does.
     import_module("phongdich.vaccination.migrations.0002_reference_data").load(apps, None)
+    wait_out_local_midnight()  # the sessions are for today, and the walk through the pages takes about a minute
     areas = make_province_with_communes()
     commune, today = areas["commune_a"], timezone.localdate()
     health = make_official(Official.Role.HEALTH_DEPT, areas["province"], username="soyte")
