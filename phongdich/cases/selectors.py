@@ -22,7 +22,7 @@ from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
-from phongdich.core.ids import MAX_ID, id_or_none
+from phongdich.core.ids import MAX_ID, id_or_404, id_or_none
 from phongdich.core.scoping import NOTHING, scope_q, viewer_area_path
 from phongdich.core.text import fold
 from phongdich.geo.models import Area
@@ -36,16 +36,6 @@ from .services import CONTACTS_STATUS_MAX
 # "quarantine_over": in quarantine with its end reached (today or before), to be released; the commune ticks them
 # all on the work list and releases them together.
 WORKLIST_STATUS_FILTERS = ("open", "all", "quarantine_over", *Contact.Status.values)
-
-
-def _id(value) -> int:
-    try:
-        value = int(value)
-    except (TypeError, ValueError):
-        raise ApplicationError(core_errors.NOT_FOUND) from None
-    if not 1 <= value <= MAX_ID:
-        raise ApplicationError(core_errors.NOT_FOUND)
-    return value
 
 
 CONTACT_AREA = "person__area_path"  # a contact's area is its person's (Contact.area_path)
@@ -139,7 +129,7 @@ def case_get(*, viewer, case_id, ip: str | None = None) -> Case:
     """One case of the viewer's area, with its person; not_found otherwise (also when it exists elsewhere).
     Audited as `cases.case.viewed`."""
     case = (
-        Case.objects.filter(cases_visible_q(viewer), pk=_id(case_id))
+        Case.objects.filter(cases_visible_q(viewer), pk=id_or_404(case_id))
         .select_related("person__address_area", "rule", "cluster", "infected_by", "investigator")
         .first()
     )
@@ -315,7 +305,7 @@ def case_exposure_notices(*, case: Case) -> QuerySet[ExposureNotice]:
 def contact_get(*, viewer, contact_id, ip: str | None = None) -> Contact:
     """One contact of the viewer's area with its person; not_found otherwise. Audited as `cases.contact.viewed`."""
     contact = (
-        Contact.objects.filter(cases_visible_q(viewer, CONTACT_AREA), pk=_id(contact_id))
+        Contact.objects.filter(cases_visible_q(viewer, CONTACT_AREA), pk=id_or_404(contact_id))
         .select_related("person__address_area", "status_changed_by")
         .first()
     )
@@ -332,7 +322,7 @@ def contacts_get_many(*, viewer, contact_ids) -> list[Contact]:
     the move audits each change. More than services.CONTACTS_STATUS_MAX are refused before anything is read."""
     if len(contact_ids) > CONTACTS_STATUS_MAX:
         raise ApplicationError(errors.CONTACTS_TOO_MANY, extra={"field": "contacts", "max": CONTACTS_STATUS_MAX})
-    ids = {_id(value) for value in contact_ids}
+    ids = {id_or_404(value) for value in contact_ids}
     visible = Contact.objects.filter(cases_visible_q(viewer, CONTACT_AREA), pk__in=ids).select_related("person")
     contacts = list(visible.only("id", "person__full_name")) if ids else []
     if len(contacts) != len(ids):
@@ -530,7 +520,7 @@ def cluster_list(*, viewer) -> QuerySet[Cluster]:
 
 
 def cluster_get(*, viewer, cluster_id) -> Cluster:
-    cluster = Cluster.objects.filter(cases_visible_q(viewer), pk=_id(cluster_id)).select_related("venue").first()
+    cluster = Cluster.objects.filter(cases_visible_q(viewer), pk=id_or_404(cluster_id)).select_related("venue").first()
     if cluster is None:
         raise ApplicationError(core_errors.NOT_FOUND)
     return cluster
@@ -738,7 +728,7 @@ def tracing_run_get(*, viewer, run_id) -> TracingRun:
     runs = TracingRun.objects.all()
     if not getattr(viewer, "is_superuser", False):
         runs = runs.filter(created_by_id=getattr(viewer, "pk", None))
-    run = runs.filter(pk=_id(run_id)).first()
+    run = runs.filter(pk=id_or_404(run_id)).first()
     if run is None or not has_role(viewer, *PEOPLE_ROLES):
         raise ApplicationError(core_errors.NOT_FOUND)
     return run

@@ -10,11 +10,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import SeesPeople
-from phongdich.core import errors as core_errors
 from phongdich.core.api import PAGE_PARAMETERS, api_page, error_responses
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
-from phongdich.core.ids import MAX_ID
+from phongdich.core.ids import id_or_404
 from phongdich.core.pagination import ApiPages
 from phongdich.core.throttling import ScopedRateThrottle
 
@@ -211,12 +210,6 @@ class CertificateDetailOutput(CertificateOutput):
     qr_text = serializers.CharField()
 
 
-def _id(value: int) -> int:
-    if not 1 <= value <= MAX_ID:
-        raise ApplicationError(core_errors.NOT_FOUND)
-    return value
-
-
 class CertificateListApi(APIView):
     permission_classes = [SeesPeople]
 
@@ -252,7 +245,7 @@ class CertificateDetailApi(APIView):
     )
     def get(self, request, certificate_id: int):
         certificate = selectors.certificate_get(
-            viewer=request.user, certificate_id=_id(certificate_id), ip=client_ip(request)
+            viewer=request.user, certificate_id=id_or_404(certificate_id), ip=client_ip(request)
         )
         return Response(CertificateDetailOutput(certificate).data)
 
@@ -275,7 +268,7 @@ class CertificateRevokeApi(APIView):
         data = RevokeInput(data=request.data)
         data.is_valid(raise_exception=True)
         certificate = selectors.certificate_get(
-            viewer=request.user, certificate_id=_id(certificate_id), ip=client_ip(request)
+            viewer=request.user, certificate_id=id_or_404(certificate_id), ip=client_ip(request)
         )
         certificate = services.certificate_revoke(
             actor=request.user, certificate=certificate, reason=data.validated_data["reason"], ip=client_ip(request)

@@ -29,7 +29,7 @@ from phongdich.core.api import (
     idempotent,
 )
 from phongdich.core.errors import ApplicationError
-from phongdich.core.ids import MAX_ID
+from phongdich.core.ids import MAX_ID, id_or_404
 from phongdich.core.models import IdempotencyKey
 from phongdich.core.pagination import ApiPages
 from phongdich.core.throttling import ScopedRateThrottle
@@ -48,12 +48,6 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 _PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,32}\Z")
 # Ids beyond a 64-bit integer would make the database (or SQLite's driver) fail: they are not found.
-
-
-def _id_or_404(value: int) -> int:
-    if not 1 <= value <= MAX_ID:
-        raise ApplicationError(core_errors.NOT_FOUND)
-    return value
 
 
 class IsScannerDevice(BasePermission):
@@ -422,7 +416,7 @@ class CheckInCheckoutApi(APIView):
     def post(self, request, checkin_id: int):
         data = self.CheckInCheckoutInput(data=request.data)
         data.is_valid(raise_exception=True)
-        checkin = CheckIn.objects.select_related("venue", "code", "person").filter(pk=_id_or_404(checkin_id)).first()
+        checkin = CheckIn.objects.select_related("venue", "code", "person").filter(pk=id_or_404(checkin_id)).first()
         if checkin is None:
             raise ApplicationError(core_errors.NOT_FOUND)
         try:
@@ -489,7 +483,7 @@ class CheckInDetailApi(APIView):
 
     @extend_schema(operation_id="checkins_retrieve", responses={200: CheckInListOutput, **ERRORS})
     def get(self, request, checkin_id: int):
-        checkin = selectors.checkin_get(viewer=request.user, checkin_id=_id_or_404(checkin_id))
+        checkin = selectors.checkin_get(viewer=request.user, checkin_id=id_or_404(checkin_id))
         context = {"sees_people": selectors.viewer_sees_people(request.user)}
         return Response(CheckInListOutput(checkin, context=context).data)
 
@@ -583,7 +577,7 @@ class ScannerDeviceRevokeApi(APIView):
     )
     @idempotent
     def post(self, request, device_id: int):
-        device = ScannerDevice.objects.select_related("venue").filter(pk=_id_or_404(device_id)).first()
+        device = ScannerDevice.objects.select_related("venue").filter(pk=id_or_404(device_id)).first()
         if device is None or not services.user_can_manage_devices(request.user, device.venue):
             raise ApplicationError(core_errors.NOT_FOUND)  # out of scope: not revealed
         device = services.scanner_device_revoke(device=device, actor=request.user)

@@ -7,10 +7,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import SeesPeople
-from phongdich.core import errors as core_errors
 from phongdich.core.api import PAGE_PARAMETERS, api_page, error_responses, idempotent
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
+from phongdich.core.ids import MAX_ID, id_or_404
 from phongdich.core.pagination import ApiPages
 from phongdich.declarations import questions
 
@@ -18,13 +18,6 @@ from . import selectors, services
 from .models import FollowUpCall, FollowUpTask
 
 ERRORS = error_responses(400, 401, 403, 404, 409, 415, 422)
-MAX_ID = 2**63 - 1
-
-
-def _id_or_404(value: int) -> int:
-    if not 1 <= value <= MAX_ID:
-        raise ApplicationError(core_errors.NOT_FOUND)
-    return value
 
 
 class FollowUpAreaOutput(serializers.Serializer):
@@ -187,7 +180,7 @@ class FollowUpDetailApi(APIView):
         tags=["followups"],
     )
     def get(self, request, task_id: int):
-        task = task_detail(viewer=request.user, task_id=_id_or_404(task_id), ip=client_ip(request))
+        task = task_detail(viewer=request.user, task_id=id_or_404(task_id), ip=client_ip(request))
         return Response(FollowUpTaskDetailOutput(task, context={"now": timezone.now()}).data)
 
 
@@ -235,7 +228,7 @@ class FollowUpCallCreateApi(APIView):
         values = data.validated_data
         call = services.followup_call_record(
             actor=request.user,
-            task_id=_id_or_404(task_id),
+            task_id=id_or_404(task_id),
             outcome=values["outcome"],
             notes=values.get("notes", ""),
             at=values.get("at"),
@@ -274,7 +267,7 @@ class FollowUpHandOverApi(APIView):
         data.is_valid(raise_exception=True)
         task = services.followup_task_hand_over(
             actor=request.user,
-            task_id=_id_or_404(task_id),
+            task_id=id_or_404(task_id),
             area_id=data.validated_data["area"],
             note=data.validated_data.get("note", ""),
             ip=client_ip(request),

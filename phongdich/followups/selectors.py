@@ -11,6 +11,7 @@ from django.utils import timezone
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core import errors as core_errors
 from phongdich.core.errors import ApplicationError
+from phongdich.core.ids import id_or_404
 from phongdich.core.scoping import NOTHING, scope_q, viewer_area_path
 from phongdich.geo.models import Area
 
@@ -103,24 +104,10 @@ def followup_queue(
     return tasks.select_related("area", "person", "assigned_to").order_by("declared_at", "id")
 
 
-MAX_ID = 2**63 - 1
-
-
-def task_id_or_404(task_id) -> int:
-    """An id as an int; not_found for junk or ids beyond a database integer (the driver would fail on them)."""
-    try:
-        task_id = int(task_id)
-    except (TypeError, ValueError):
-        raise ApplicationError(core_errors.NOT_FOUND) from None
-    if not 1 <= task_id <= MAX_ID:
-        raise ApplicationError(core_errors.NOT_FOUND)
-    return task_id
-
-
 def followup_task_get(*, viewer, task_id) -> FollowUpTask:
     """One task in the viewer's scope, with its declaration and calls; not_found otherwise (also when it
     exists elsewhere). The person's record is read separately, audited: followup_task_person."""
-    task_id = task_id_or_404(task_id)
+    task_id = id_or_404(task_id)
     task = (
         FollowUpTask.objects.filter(followups_visible_q(viewer), pk=task_id)
         .select_related("area__parent", "declaration__area", "assigned_to")

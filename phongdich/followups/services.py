@@ -14,13 +14,14 @@ from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
+from phongdich.core.ids import id_or_404
 from phongdich.core.scoping import area_visible
 from phongdich.declarations import questions
 from phongdich.geo.models import Area
 
 from . import errors
 from .models import FollowUpCall, FollowUpHandover, FollowUpTask
-from .selectors import followups_visible_q, task_id_or_404
+from .selectors import followups_visible_q
 
 # A call time may be this far ahead of the server's clock (a phone's clock a little fast), not more.
 CALL_CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -195,7 +196,7 @@ def followup_call_record(
         raise ApplicationError(errors.CLOSE_NOT_ALLOWED)
     if nonce is not None and not (1 <= len(nonce) <= 64):
         raise _invalid("nonce", "Mã chống gửi lặp không hợp lệ.", "Invalid nonce.")
-    task_id = task_id_or_404(task_id)
+    task_id = id_or_404(task_id)
     now = now or timezone.now()
     at = at or now
     if timezone.is_naive(at):
@@ -287,7 +288,7 @@ def followup_task_hand_over(*, actor, task_id, area_id, note: str = "", ip: str 
             f"Ghi chú tối đa {HANDOVER_NOTE_MAX} ký tự.",
             f"The note may be at most {HANDOVER_NOTE_MAX} characters.",
         )
-    task_id = task_id_or_404(task_id)
+    task_id = id_or_404(task_id)
     try:
         area = Area.objects.filter(pk=int(area_id)).first() if area_id not in (None, "") else None
     except (TypeError, ValueError, OverflowError):

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from phongdich.accounts.permissions import IsOfficial
 from phongdich.core.api import PAGE_PARAMETERS, LocalTimeField, api_page, error_responses, idempotent
 from phongdich.core.audit import client_ip
+from phongdich.core.ids import id_or_404
 from phongdich.core.pagination import ApiPages
 from phongdich.core.throttling import ScopedRateThrottle, SimpleRateThrottle
 from phongdich.geo.models import Area
@@ -189,7 +190,7 @@ class OpenSessionListApi(PublicApi):
     )
     def get(self, request):
         area_id = request.query_params.get("area")
-        area = Area.objects.filter(pk=selectors.id_or_404(area_id)).first() if area_id else None
+        area = Area.objects.filter(pk=id_or_404(area_id)).first() if area_id else None
         path = area.path if area else ""
         return Response(VaccinationSessionOutput(selectors.sessions_open(area_path=path), many=True).data)
 

@@ -13,6 +13,7 @@ from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
+from phongdich.core.ids import id_or_404
 from phongdich.core.scoping import NOTHING, viewer_area_path
 from phongdich.geo.models import Area
 
@@ -35,7 +36,6 @@ VACCINATION_ROLES = (*PEOPLE_ROLES, Role.VACCINATION_STAFF)
 # Who runs sites and sessions, and who records doses (a vaccinator or the health department).
 SESSION_ROLES = (Role.PROVINCE_ADMIN, Role.HEALTH_DEPT, Role.VACCINATION_STAFF)
 DOSE_ROLES = (Role.HEALTH_DEPT, Role.VACCINATION_STAFF)
-MAX_ID = 2**63 - 1
 
 # Age bands of coverage (issue 5; QĐ 4800/QĐ-BYT uses 18+ with ≥1 dose, 65+ and 50+ fully vaccinated: RULES.md §4.2).
 BANDS = (18, 50, 65)
@@ -45,16 +45,6 @@ def records_doses(viewer) -> bool:
     """The site's check-in and the dose pages are for DOSE_ROLES: the officials who only follow the area's sessions
     are not offered them (the pages' links ask this, the pages check the roles themselves)."""
     return has_role(viewer, *DOSE_ROLES)
-
-
-def id_or_404(value) -> int:
-    try:
-        value = int(value)
-    except (TypeError, ValueError):
-        raise ApplicationError(core_errors.NOT_FOUND) from None
-    if not 1 <= value <= MAX_ID:
-        raise ApplicationError(core_errors.NOT_FOUND)
-    return value
 
 
 def visible_q(viewer, *fields: str) -> Q:

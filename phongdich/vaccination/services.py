@@ -15,6 +15,7 @@ from phongdich.accounts.permissions import has_role
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
+from phongdich.core.ids import id_or_404
 from phongdich.core.scoping import area_visible
 from phongdich.geo.models import Area
 
@@ -30,7 +31,7 @@ from .models import (
     VaccinationSite,
     VaccineProduct,
 )
-from .selectors import DOSE_ROLES, SESSION_ROLES, VACCINATION_ROLES, id_or_404, registrations_visible_q
+from .selectors import DOSE_ROLES, SESSION_ROLES, VACCINATION_ROLES, registrations_visible_q
 
 Status = VaccinationRegistration.Status
 # A lot number as printed on the vial and its carton: upper-case letters and digits, at times a hyphen, a dot or a

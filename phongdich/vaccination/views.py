@@ -22,7 +22,7 @@ from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import xlsx_response
-from phongdich.core.ids import id_or_none
+from phongdich.core.ids import id_or_404, id_or_none
 from phongdich.core.scoping import viewer_area_path
 from phongdich.people.citizen import citizen_verified_person
 
@@ -356,7 +356,7 @@ def dose(request, registration_id: int):
         _staff(request, DOSE_ROLES)
         registration = (
             VaccinationRegistration.objects.filter(
-                selectors.registrations_visible_q(request.user), pk=selectors.id_or_404(registration_id)
+                selectors.registrations_visible_q(request.user), pk=id_or_404(registration_id)
             )
             .select_related("person", "slot__session__product", "slot__session__site", "priority_group")
             .first()
@@ -418,7 +418,7 @@ def reaction(request, dose_id: int):
     try:
         _staff(request)
         given = (
-            Dose.objects.filter(selectors.doses_visible_q(request.user), pk=selectors.id_or_404(dose_id))
+            Dose.objects.filter(selectors.doses_visible_q(request.user), pk=id_or_404(dose_id))
             .select_related("person", "product")
             .first()
         )
