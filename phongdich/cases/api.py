@@ -617,12 +617,15 @@ class ClusterListCreateApi(APIView):
 
     @extend_schema(
         operation_id="clusters_list",
-        summary="Clusters of your area",
-        responses={200: ClusterOutput(many=True), **ERRORS},
+        summary="Clusters of your area, newest first",
+        parameters=PAGE_PARAMETERS,
+        responses={200: api_page("ClusterPage", ClusterOutput(many=True)), **ERRORS},
         tags=["cases"],
     )
     def get(self, request):
-        return Response(ClusterOutput(selectors.cluster_list(viewer=request.user)[:500], many=True).data)
+        paginator = ApiPages()
+        page = paginator.paginate_queryset(selectors.cluster_list(viewer=request.user), request, view=self)
+        return paginator.get_paginated_response(ClusterOutput(page, many=True).data)
 
     @extend_schema(
         operation_id="clusters_create",

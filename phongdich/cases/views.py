@@ -826,8 +826,8 @@ def cluster_list(request):
                 return redirect("cases:cluster", cluster_id=cluster.pk)
         else:
             status = 400
-    clusters = selectors.cluster_list(viewer=request.user)
-    return render(request, "cases/clusters.html", {"clusters": clusters, "form": form}, status=status)
+    page = Paginator(selectors.cluster_list(viewer=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "cases/clusters.html", {"page": page, "form": form}, status=status)
 
 
 @login_required

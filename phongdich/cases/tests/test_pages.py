@@ -377,6 +377,23 @@ def test_clusters_are_created_from_a_venue_and_cases_attached(client, tree, kim_
     assert client.post("/cases/clusters/", {"name": "  "}).status_code == 400
 
 
+def test_clusters_come_in_pages_on_the_page_and_in_the_api(client, tree, kim_tan_official, monkeypatch):
+    """A province in a large outbreak has hundreds of clusters: the list pages them (the API used to answer the
+    first 500 and drop the rest without saying so)."""
+    from .. import views
+
+    for number in range(5):
+        services.cluster_create(actor=kim_tan_official, name=f"Ổ dịch số {number}", area_path=tree["kim_tan"].path)
+    client.force_login(kim_tan_official)
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    first = client.get("/cases/clusters/").content.decode()
+    assert "Ổ dịch số 4" in first and "Ổ dịch số 2" not in first and "Trang 1 / 3" in first
+    last = client.get("/cases/clusters/?page=3").content.decode()
+    assert "Ổ dịch số 0" in last and "Ổ dịch số 1" not in last
+    answer = client.get("/api/v1/clusters/?limit=2&offset=2").json()
+    assert answer["count"] == 5 and [row["name"] for row in answer["results"]] == ["Ổ dịch số 2", "Ổ dịch số 1"]
+
+
 def test_a_clusters_venue_is_searched_by_name_not_picked_from_every_venue(client, tree, kim_tan_official, monkeypatch):
     market = venue(tree["kim_tan"], "Chợ Kim Tân")
     other_market = venue(tree["kim_tan"], "Chợ Đông Kim Tân")
