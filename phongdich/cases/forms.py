@@ -152,6 +152,13 @@ class CaseForm(forms.Form):
         self.fields["cluster"].queryset = clusters
 
 
+class CaseCreateForm(CaseForm):
+    """The case form of /cases/new/, with the nonce that makes a double submission enter one case
+    (core.formonce). Not required: a page opened before the field existed still works, unguarded."""
+
+    nonce = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+
 class CaseStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Outcome"), choices=OUTCOME_CHOICES)
     on = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(DATE_WIDGET))
@@ -218,6 +225,7 @@ class ClusterForm(VenueByNameMixin, forms.Form):
 
     name = forms.CharField(label=_("Name of the cluster"), max_length=200)
     venue = forms.ModelChoiceField(label=_("Venue (optional)"), queryset=None, required=False)
+    nonce = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)  # core.formonce
 
     def __init__(self, *args, venues=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -188,6 +188,11 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=~Q(status=CaseStatus.WITHDRAWN) | ~Q(withdrawn_reason=""), name="case_withdrawal_has_reason"
             ),
+            # One case under treatment per person: two entries at the same moment (a double click, the lab's
+            # import and an investigator) both passed the check in case_create, which had no row to lock.
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(status=CaseStatus.UNDER_TREATMENT), name="case_one_open_per_person"
+            ),
         ]
 
     def __str__(self):

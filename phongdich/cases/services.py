@@ -211,7 +211,11 @@ def case_create(
                         created_by=actor if getattr(actor, "is_authenticated", False) else None,
                     )
                 break
-            except IntegrityError:  # two cases numbered at once: take the next number
+            except IntegrityError:
+                # Another entry of the same person committed first (case_one_open_per_person), or two cases were
+                # numbered at once: then take the next number.
+                if Case.objects.filter(person=person, status=Case.Status.UNDER_TREATMENT).exists():
+                    raise ApplicationError(errors.PERSON_ALREADY_CASE, extra={"person": person.public_id}) from None
                 continue
         else:
             raise ApplicationError(errors.INVALID_CASE, vi="Không cấp được số ca bệnh.", en="No case number.")

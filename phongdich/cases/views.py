@@ -26,6 +26,7 @@ from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import export_start
+from phongdich.core.formonce import FormSentBefore, form_nonce, form_once, form_sent_before
 from phongdich.core.ids import id_or_none
 from phongdich.core.redirects import safe_next
 from phongdich.core.scoping import viewer_area_path
@@ -112,6 +113,7 @@ def case_list(request):
         "query": _query_without_page(request),
         "filter_area": area,
         "scope_area": _scope_area(request.user),
+        "nonce": form_nonce(),  # of the batch-trace form (core.formonce)
     }
     return render(request, "cases/list.html", context)
 
@@ -139,8 +141,16 @@ def trace_batch(request):
             raise
         messages.error(request, _("Background tracing is not installed on this server."))
         return redirect("cases:list")
+    nonce = request.POST.get("nonce", "")
+    earlier = form_sent_before(request, nonce)
+    if earlier:  # a double click: the first copy started the run
+        return redirect(earlier)
     try:
-        run = tracing_run_start(actor=request.user, cases=cases)
+        with form_once(request, nonce) as sent:
+            run = tracing_run_start(actor=request.user, cases=cases)
+            sent.led_to(reverse("cases:run", args=[run.pk]))
+    except FormSentBefore:
+        return redirect(form_sent_before(request, nonce) or "cases:list")
     except ApplicationError as exc:
         messages.error(request, _message_of(exc))
         return redirect("cases:list")
@@ -210,10 +220,10 @@ def case_create(request):
             results = list(person_list(viewer=viewer, q=search.cleaned_data["q"], ip=ip)[:20])
     except ApplicationError as exc:
         return _error(request, exc)
-    case_form = forms.CaseForm(
+    case_form = forms.CaseCreateForm(
         request.POST if request.method == "POST" else None,
         clusters=_visible_clusters(viewer),
-        initial={"test_type": Case.TestType.PCR},
+        initial={"test_type": Case.TestType.PCR, "nonce": form_nonce()},
     )
     own_area = _scope_area(viewer)
     person_form = forms.NewPersonForm(
@@ -222,11 +232,16 @@ def case_create(request):
         prefix="new",
         initial={"address_area": own_area if getattr(own_area, "kind", "") == Area.Kind.COMMUNE else None},
     )
+    existing_case = None
     if request.method == "POST":
+        earlier = form_sent_before(request, request.POST.get("nonce", ""))
+        if earlier:  # a double click or a refresh: the first copy entered the case
+            messages.info(request, _("This form was sent already: here is the case it entered."))
+            return redirect(earlier)
         valid = case_form.is_valid() and (person is not None or person_form.is_valid())
         if valid:
             try:
-                with transaction.atomic():
+                with form_once(request, case_form.cleaned_data["nonce"]) as sent:
                     if person is None:
                         from phongdich.people.services import person_create
 
@@ -247,9 +262,19 @@ def case_create(request):
                         investigator=viewer,
                         **_case_kwargs(viewer=viewer, data=case_form.cleaned_data),
                     )
+                    sent.led_to(reverse("cases:detail", args=[case.pk]))
+            except FormSentBefore:
+                messages.info(request, _("This form was sent already: here is the case it entered."))
+                return redirect(form_sent_before(request, case_form.cleaned_data["nonce"]) or "cases:list")
             except ApplicationError as exc:
                 if person is not None and not person_id:
                     person = None  # rolled back with the case
+                if exc.error is errors.PERSON_ALREADY_CASE and person is not None:
+                    existing_case = (
+                        Case.objects.filter(selectors.cases_visible_q(viewer), person=person)
+                        .filter(status=Case.Status.UNDER_TREATMENT)
+                        .first()
+                    )
                 case_form.add_error(None, _message_of(exc))
                 status = exc.status
             else:
@@ -264,6 +289,7 @@ def case_create(request):
         "form": case_form,
         "person_form": person_form,
         "scope_area": _scope_area(viewer),
+        "existing_case": existing_case,
     }
     return render(request, "cases/create.html", context, status=status)
 
@@ -805,19 +831,26 @@ def cluster_list(request):
     form = forms.ClusterForm(
         request.POST if request.method == "POST" else None,
         venues=_cluster_venues(request.user),
-        initial={"venue": request.GET.get("venue"), "name": request.GET.get("name", "")},
+        initial={"venue": request.GET.get("venue"), "name": request.GET.get("name", ""), "nonce": form_nonce()},
     )
     status = 200
     if request.method == "POST":
+        earlier = form_sent_before(request, request.POST.get("nonce", ""))
+        if earlier:  # a double click: the first copy created the cluster
+            return redirect(earlier)
         if form.is_valid():
             area = _scope_area(request.user)
             try:
-                cluster = services.cluster_create(
-                    actor=request.user,
-                    name=form.cleaned_data["name"],
-                    venue=form.cleaned_data.get("venue"),
-                    area_path=area.path if area is not None else "",
-                )
+                with form_once(request, form.cleaned_data["nonce"]) as sent:
+                    cluster = services.cluster_create(
+                        actor=request.user,
+                        name=form.cleaned_data["name"],
+                        venue=form.cleaned_data.get("venue"),
+                        area_path=area.path if area is not None else "",
+                    )
+                    sent.led_to(reverse("cases:cluster", args=[cluster.pk]))
+            except FormSentBefore:
+                return redirect(form_sent_before(request, form.cleaned_data["nonce"]) or "cases:clusters")
             except ApplicationError as exc:
                 form.add_error(None, _message_of(exc))
                 status = exc.status

@@ -66,6 +66,11 @@ app.conf.beat_schedule = {
         "task": "phongdich.core.tasks.exports_prune_task",
         "schedule": crontab(minute=50, hour="*/1"),
     },
+    # Idempotency keys and form nonces past IDEMPOTENCY_KEEP_HOURS (their stored answers can hold personal data).
+    "idempotency-keys-prune": {
+        "task": "phongdich.core.tasks.idempotency_keys_prune_task",
+        "schedule": crontab(minute=55, hour="*/1"),
+    },
     # Robot calls: place the due calls of running campaigns within calling hours (calls.services.calls_dispatch).
     "calls-dispatch": {
         "task": "phongdich.calls.tasks.calls_dispatch_task",

@@ -429,5 +429,10 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 EXPORT_DIR = Path(env_str("EXPORT_DIR", str(VAR_DIR / "exports")))
 EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24, minimum=1)
 
+# How long a write's Idempotency-Key (core.api.idempotent) and a page form's nonce (core.formonce) are remembered.
+# Their stored answers can hold personal data, so they are not kept for ever. Our choice: a week, for phones that
+# retry after days offline (Stripe keeps keys at least 24 hours, https://docs.stripe.com/api/idempotent_requests).
+IDEMPOTENCY_KEEP_HOURS = env_int("IDEMPOTENCY_KEEP_HOURS", 7 * 24, minimum=1)
+
 # Additions to Django's locale formats (phongdich/formats/<language>/formats.py); the rest are Django's.
 FORMAT_MODULE_PATH = ["phongdich.formats"]

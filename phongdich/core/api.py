@@ -1,15 +1,18 @@
 """API plumbing shared by every app: the error handler, Idempotency-Key support and shared fields."""
 
+import datetime as dt
 import functools
 import hashlib
 import json
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field, inline_serializer
 from rest_framework import exceptions as drf
 from rest_framework import serializers
@@ -159,6 +162,16 @@ def idempotent(view_method):
         return response
 
     return wrapper
+
+
+def idempotency_keys_prune(*, now: dt.datetime | None = None) -> int:
+    """Forget the keys older than IDEMPOTENCY_KEEP_HOURS: API writes' keys and page forms' nonces alike. A repeat
+    after that is a new request. Returns how many went."""
+    now = now or timezone.now()
+    count, _ = IdempotencyKey.objects.filter(
+        created_at__lt=now - dt.timedelta(hours=settings.IDEMPOTENCY_KEEP_HOURS)
+    ).delete()
+    return count
 
 
 class JsonOnlyNegotiation(DefaultContentNegotiation):

@@ -1,7 +1,9 @@
-"""Background work of core: spreadsheet exports (core.exports), and the tasks the broker refused (core.queue)."""
+"""Background work of core: spreadsheet exports (core.exports), the tasks the broker refused (core.queue), and the
+remembered idempotency keys (core.api, core.formonce)."""
 
 from celery import shared_task
 
+from .api import idempotency_keys_prune
 from .exports import export_run, exports_prune
 from .queue import unpublished_tasks_publish
 
@@ -19,3 +21,8 @@ def exports_prune_task() -> int:
 @shared_task
 def unpublished_tasks_publish_task() -> int:
     return unpublished_tasks_publish()
+
+
+@shared_task
+def idempotency_keys_prune_task() -> int:
+    return idempotency_keys_prune()

@@ -3,6 +3,7 @@ export, per-area counts and clusters and their graph (the public exposure notice
 
 import datetime as dt
 import importlib.util
+import re
 
 import pytest
 from django.utils import timezone, translation
@@ -15,7 +16,7 @@ from phongdich.venues.forms import VenueByNameMixin
 from .. import services
 from ..models import Case, Cluster, Contact, ContactLink
 from ..selectors import graph_summary_label
-from .builders import case, checkin, link, local, person, venue
+from .builders import case, checkin, link, local, official, person, venue
 
 TODAY = timezone.localdate
 HAS_TRACER = importlib.util.find_spec("phongdich.cases.tracing") is not None
@@ -61,6 +62,49 @@ def test_case_entry_with_a_new_person_writes_both_or_neither(client, tree, kim_t
     response = client.post("/cases/new/", {**body, "sample_date": str(TODAY())})
     assert response.status_code == 302
     assert Case.objects.get().person.full_name == "Đinh Thị Mới"
+
+
+def _form_nonce(html: str) -> str:
+    return re.search(r'name="nonce" value="([^"]+)"', html).group(1)
+
+
+def test_case_entry_sent_twice_enters_one_person_and_one_case(client, tree, kim_tan_official):
+    """A double click, or "send again" after a time-out: the form's nonce makes the second copy go to the case the
+    first entered (found by Chromium: two people and two F0, BN-38-000009 and BN-38-000010)."""
+    client.force_login(kim_tan_official)
+    body = {
+        "new-full_name": "Đỗ Văn Hai Lần",
+        "new-birth_year": "1980",
+        "new-address_area": tree["kim_tan"].pk,
+        "test_type": "pcr",
+        "sample_date": str(TODAY() - dt.timedelta(days=1)),
+        "nonce": _form_nonce(client.get("/cases/new/").content.decode()),
+    }
+    first = client.post("/cases/new/", body)
+    second = client.post("/cases/new/", body, follow=True)
+    entered = Case.objects.get(person__full_name="Đỗ Văn Hai Lần")
+    assert Person.objects.filter(full_name="Đỗ Văn Hai Lần").count() == 1
+    assert first["Location"] == f"/cases/{entered.pk}/"
+    assert second.redirect_chain == [(f"/cases/{entered.pk}/", 302)]
+    assert "Biểu mẫu này đã được gửi" in second.content.decode()
+    # The same nonce from another official is their own form: it is not sent to the first official's case.
+    client.force_login(official(tree["kim_tan"], "yte_kimtan_2"))
+    again = client.post("/cases/new/", body)
+    assert again.status_code == 302 and again["Location"] != first["Location"]
+
+
+def test_entering_a_person_already_under_treatment_links_their_open_case(client, tree, kim_tan_official):
+    """The second of two forms for a found person (another page, another nonce) is refused, and says which case is
+    open instead of leaving the official to think the entry failed."""
+    who = person(tree["kim_tan"], "Bùi Văn Tùng", phone="+84912000111")
+    client.force_login(kim_tan_official)
+    body = {"person": who.pk, "test_type": "pcr", "sample_date": str(TODAY() - dt.timedelta(days=1))}
+    assert client.post("/cases/new/", {**body, "nonce": _form_nonce(client.get("/cases/new/").content.decode())})
+    entered = Case.objects.get(person=who)
+    refused = client.post("/cases/new/", {**body, "nonce": _form_nonce(client.get("/cases/new/").content.decode())})
+    html = refused.content.decode()
+    assert refused.status_code == 409 and "Người này đã là ca bệnh đang điều trị." in html
+    assert f'href="/cases/{entered.pk}/"' in html and f"Ca bệnh đang mở {entered.number}" in html
 
 
 def test_case_page_groups_f1_and_f2_with_their_evidence_and_a_click_confirms(client, tree, kim_tan_official):
@@ -428,6 +472,22 @@ def test_a_clusters_venue_is_searched_by_name_not_picked_from_every_venue(client
     assert f'value="{market.name}"' in prefilled and f'value="{market.pk}"' in prefilled
     changed = client.post("/cases/clusters/", {"name": "Ổ dịch mới", "venue_query": "tieu hoc", "venue": market.pk})
     assert changed.status_code == 302 and Cluster.objects.get(name="Ổ dịch mới").venue == school
+
+
+def test_a_cluster_or_a_batch_trace_sent_twice_is_made_once(client, tree, kim_tan_official):
+    from ..models import TracingRun
+
+    entered = case(kim_tan_official, person(tree["kim_tan"]))
+    client.force_login(kim_tan_official)
+    body = {"name": "Ổ dịch chợ", "nonce": _form_nonce(client.get("/cases/clusters/").content.decode())}
+    first, second = client.post("/cases/clusters/", body), client.post("/cases/clusters/", body)
+    cluster = Cluster.objects.get()
+    assert first["Location"] == second["Location"] == f"/cases/clusters/{cluster.pk}/"
+
+    body = {"case": [entered.pk], "nonce": _form_nonce(client.get("/cases/").content.decode())}
+    first, second = client.post("/cases/trace/", body), client.post("/cases/trace/", body)
+    run = TracingRun.objects.get()
+    assert first["Location"] == second["Location"] == f"/cases/runs/{run.pk}/"
 
 
 def test_tracing_run_page_is_only_for_its_creator(client, tree, kim_tan_official, thach_lam_official):

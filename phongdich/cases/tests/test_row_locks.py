@@ -160,3 +160,54 @@ def test_a_withdrawal_waits_for_a_trace_holding_the_persons_own_contact_instead_
     withdrawer.join(timeout=20)
 
     assert failure == [] and outcome["done"].contacts_closed == 1
+
+
+def test_two_entries_of_one_person_at_the_same_moment_make_one_case_under_treatment(transactional_db, monkeypatch):
+    """A double click on "Enter the case", or the lab's import and an investigator at once: the check for an open
+    case finds none in either transaction (there is no row to lock yet). The constraint case_one_open_per_person
+    holds the second at its insert until the first commits, and it is then refused as person_already_case."""
+    from django.utils import timezone
+
+    from phongdich.core.errors import ApplicationError
+
+    from .. import errors
+    from ..models import Case
+
+    ensure_rules()
+    tree = make_tree()
+    actor = official(tree["kim_tan"], "yte_kimtan")
+    patient = person(tree["kim_tan"], "Nhập Hai Lần")
+    inside, release = threading.Event(), threading.Event()
+    real_audit = services.audit_record
+
+    def held_audit(**kwargs):  # the first entry waits, its case written and not committed, while the second runs
+        if kwargs.get("action") == "cases.case.created" and threading.current_thread().name == "first":
+            inside.set()
+            release.wait(10)
+        return real_audit(**kwargs)
+
+    monkeypatch.setattr(services, "audit_record", held_audit)
+    results = {}
+
+    def enter(name):
+        try:
+            results[name] = services.case_create(
+                actor=actor, person=patient, sample_date=timezone.localdate(), test_type=Case.TestType.PCR
+            )
+        except ApplicationError as exc:
+            results[name] = exc
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=enter, args=("first",), name="first")
+    first.start()
+    assert inside.wait(10)
+    second = threading.Thread(target=enter, args=("second",), name="second")
+    second.start()
+    time.sleep(0.5)  # the second reaches its insert and waits there
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert isinstance(results["first"], Case)
+    assert isinstance(results["second"], ApplicationError) and results["second"].error is errors.PERSON_ALREADY_CASE
+    assert Case.objects.filter(person=patient, status=Case.Status.UNDER_TREATMENT).count() == 1

@@ -1,0 +1,79 @@
+"""A page's form that creates something does it once, however often it is sent: a double click, a refresh after a
+time-out, the back button and "send again".
+
+The form carries a nonce (`form_nonce`, in a hidden field). The submission that does the work first claims the
+nonce for its user, in its own transaction (`form_once`): an IdempotencyKey "form:<nonce>" holding the address the
+work led to. A repeat finds the claim and is sent to that address instead of doing the work again
+(`form_sent_before`). Two copies sent at the same moment meet at the claim's unique index: the second waits for the
+first transaction and then gives way, so neither writes twice. The API's own Idempotency-Key (core.api.idempotent)
+is the same idea for programs; the keys are pruned by core.tasks.idempotency_keys_prune_task.
+"""
+
+import contextlib
+import secrets
+
+from django.db import IntegrityError, transaction
+
+from .models import IdempotencyKey
+
+PREFIX = "form:"
+
+
+class FormSentBefore(Exception):
+    """Another copy of the form did the work (or is doing it, and committed first)."""
+
+
+def form_nonce() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def _principal(request) -> str:
+    return f"user:{request.user.pk}"
+
+
+def _valid(nonce: str) -> bool:
+    return isinstance(nonce, str) and 16 <= len(nonce) <= 64 and nonce.isascii() and nonce.isprintable()
+
+
+def form_sent_before(request, nonce: str) -> str | None:
+    """Where the first copy of this form led (a path of this site), or None if the form was not sent before."""
+    if not _valid(nonce) or not request.user.is_authenticated:
+        return None
+    claim = IdempotencyKey.objects.filter(principal=_principal(request), key=PREFIX + nonce).first()
+    if claim is None:
+        return None
+    return (claim.response_body or {}).get("location") or None
+
+
+class _Claim:
+    def __init__(self, key: IdempotencyKey | None):
+        self._key = key
+
+    def led_to(self, location: str) -> None:
+        """Record where the work led, inside the same transaction as the work."""
+        if self._key is not None:
+            IdempotencyKey.objects.filter(pk=self._key.pk).update(response_body={"location": location})
+
+
+@contextlib.contextmanager
+def form_once(request, nonce: str):
+    """Claim the form's nonce, then do the work in the `with` block, in one transaction with the claim. Raises
+    FormSentBefore (nothing written) when another copy of the form claimed it first. A form without a valid nonce
+    (an old page open since before the nonce existed) does the work unguarded."""
+    with transaction.atomic():
+        key = None
+        if _valid(nonce) and request.user.is_authenticated:
+            try:
+                with transaction.atomic():
+                    key = IdempotencyKey.objects.create(
+                        principal=_principal(request),
+                        key=PREFIX + nonce,
+                        method="POST",
+                        path=request.path[:255],
+                        request_hash="",
+                        status_code=303,
+                        response_body=None,
+                    )
+            except IntegrityError:
+                raise FormSentBefore from None
+        yield _Claim(key)
