@@ -1,18 +1,20 @@
 """Pages and API: who may see what (403 for venue roles, 404 for another area), the full list audited, the
 outcome recorded by hand, the export, and the API's endpoints in the OpenAPI schema."""
 
+import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from phongdich.accounts.models import Official
-from phongdich.cases.tests.builders import official
+from phongdich.cases.tests.builders import case, local, official, person, venue
 from phongdich.core.models import AuditLog
 
 from .. import services
 from ..models import Call, CallCampaign
-from .scene import build
+from .scene import build, contact_with
 
 
 @pytest.fixture
@@ -149,3 +151,25 @@ def test_the_sms_fits_one_part():
     from phongdich.core.text import without_diacritics
 
     assert len(without_diacritics(services.sms_text())) <= 160
+
+
+def test_the_campaign_page_dates_an_exposure_that_ends_on_a_later_day(client, tree, kim_tan_official, calls_settings):
+    """Call-centre staff read the column "Place and time read" to the person on the phone: a night shift that
+    ended the next day at 12:24 read "05/12 16:30–12:24", as if it ended before it began (found in the demo)."""
+    night_shift = venue(tree["kim_tan"], "Xưởng chế biến gỗ Vân")
+    the_case = case(kim_tan_official, person(tree["kim_tan"], "Hoàng Văn Bệnh", phone="+84911000001"))
+    day = timezone.localdate() - dt.timedelta(days=2)
+    contact_with(
+        kim_tan_official,
+        the_case,
+        person(tree["kim_tan"], "Trần Thị Ca Đêm", phone="+84912000001"),
+        place_venue=night_shift,
+        start=local(day, 16, 30),
+        minutes=20 * 60 - 6,  # until 12:24 the next day
+    )
+    campaign = services.call_campaign_create(actor=kim_tan_official, case_id=the_case.pk, f1_candidates=True)
+    client.force_login(kim_tan_official)
+    html = client.get(f"/calls/{campaign.pk}/").content.decode()
+    start, end = local(day, 16, 30), local(day + dt.timedelta(days=1), 12, 24)
+    assert f"{start:%d/%m %H:%M}–{end:%H:%M}" not in html, "the end is printed without its day"
+    assert f"{end:%d/%m}" in html
