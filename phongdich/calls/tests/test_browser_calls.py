@@ -47,3 +47,17 @@ def test_official_builds_starts_and_records_a_campaign(live_server, chromium, ca
         expect(page.locator(f"tr[data-call='{call.pk}'] .outcome")).to_contain_text("Có mặt (phím 1)")
     finally:
         context.close()
+    # On a phone each call is a card: the other call's result form is on the screen, not past its edge.
+    context = chromium.new_context(viewport={"width": 375, "height": 812}, locale="vi-VN", is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        login(page, live_server.url, f"/calls/{call.campaign_id}/")
+        other = Call.objects.exclude(pk=call.pk).get()
+        row = page.locator(f"tr[data-call='{other.pk}']")
+        row.scroll_into_view_if_needed()  # the row, not the button: that would scroll a wide table sideways to it
+        box = row.get_by_role("button").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 375, box
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    finally:
+        context.close()

@@ -66,3 +66,34 @@ def test_the_case_page_fits_a_phone_and_the_menu_folds(live_server, chromium, bu
         page.screenshot(path=str(folder / "cases-phone-menu.png"))
     finally:
         context.close()
+
+
+def test_on_a_phone_each_contact_is_a_card_with_its_own_button_on_screen(live_server, chromium, busy_case, tmp_path):
+    """At 375 px each F1's "Confirm" button sat 64–180 px past the screen's edge, in a table scrolled inside its
+    box with nothing to show the row went on (found walking the demo). Each contact is now a card: name, status,
+    its button, then the evidence; ticking every contact is still there."""
+    context = chromium.new_context(viewport={"width": 375, "height": 812}, locale="vi-VN", is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    folder = Path(os.environ.get("PHONGDICH_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        login(page, live_server.url, f"/cases/{busy_case.pk}/")
+        page.wait_for_load_state()
+        table = page.locator("table.level-1-contacts")
+        table.scroll_into_view_if_needed()
+        page.screenshot(path=str(folder / "cases-phone-contact-cards.png"))
+        button = table.locator("tbody button.confirm-contact")
+        assert button.count() == 1 and button.is_visible()
+        box = button.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 375, box
+        evidence = table.locator("tbody td.contact-evidence").first.bounding_box()
+        assert evidence["x"] >= 0 and evidence["x"] + evidence["width"] <= 375, evidence
+        tick_all = page.locator("table.level-2-contacts .contacts-all")
+        tick_all.check()
+        assert page.locator("table.level-2-contacts tbody input[name=contact]:checked").count() == 3
+        button.click()
+        page.wait_for_load_state()
+        assert "Đã xác minh" in page.locator("table.level-1-contacts tbody").inner_text()
+    finally:
+        context.close()
