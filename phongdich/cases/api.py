@@ -137,9 +137,13 @@ def _person_in(viewer, person_id, ip):
     return person_get(viewer=viewer, person_id=person_id, reason="case investigation", ip=ip)
 
 
-def _cluster_in(viewer, cluster_id):
+def _cluster_in(viewer, cluster_id, *, keeping=None):
+    """The cluster named, in the viewer's area; the one `keeping` (a case being changed) is in already is kept
+    wherever it lies (a district's cluster, sent back by a commune)."""
     if cluster_id is None:
         return None
+    if keeping is not None and keeping.cluster_id is not None and cluster_id == keeping.cluster_id:
+        return keeping.cluster
     try:
         return selectors.cluster_get(viewer=viewer, cluster_id=cluster_id)
     except ApplicationError:
@@ -274,9 +278,11 @@ class CaseDetailApi(APIView):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         if "infected_by" in fields:
-            fields["infected_by"] = selectors.case_find_for_source(viewer=request.user, value=fields["infected_by"])
+            fields["infected_by"] = selectors.case_find_for_source(
+                viewer=request.user, value=fields["infected_by"], keeping=case
+            )
         if "cluster" in fields:
-            fields["cluster"] = _cluster_in(request.user, fields["cluster"])
+            fields["cluster"] = _cluster_in(request.user, fields["cluster"], keeping=case)
         case = services.case_update(actor=request.user, case=case, **fields)
         return Response(CaseOutput(selectors.case_get(viewer=request.user, case_id=case.pk)).data)
 

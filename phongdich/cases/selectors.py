@@ -139,13 +139,19 @@ def case_get(*, viewer, case_id, ip: str | None = None) -> Case:
     return case
 
 
-def case_find_for_source(*, viewer, value) -> Case | None:
+def case_find_for_source(*, viewer, value, keeping: Case | None = None) -> Case | None:
     """A source case (infected_by) named by its number or id, within the viewer's area; None for empty input;
     case_source_invalid when there is no such case there (a withdrawn one is refused as a new source by
-    services.case_source_check: a case already naming it keeps it)."""
+    services.case_source_check: a case already naming it keeps it).
+
+    The source that `keeping` (a case being edited) names already is kept wherever it lives: a commune's form shows
+    the number of a source in another commune and sends it back with every edit."""
     value = str(value or "").strip()
     if not value:
         return None
+    current = keeping.infected_by if keeping is not None else None
+    if current is not None and value.upper() in (current.number, str(current.pk)):
+        return current
     cases = Case.objects.filter(cases_visible_q(viewer))
     case = cases.filter(number=value.upper()).first()
     if case is None and (case_id := id_or_none(value)):

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
@@ -74,8 +75,13 @@ def _visible_communes(user):
     return Area.objects.filter(path__startswith=path, kind=Area.Kind.COMMUNE)
 
 
-def _visible_clusters(user):
-    return Cluster.objects.filter(selectors.cases_visible_q(user)).order_by("-created_at")
+def _visible_clusters(user, *, keeping: Case | None = None):
+    """The clusters an official may put a case in: those of their area, and the one `keeping` is in already (a
+    district's cluster, on a commune's form: left out, the form would take the case out of it)."""
+    visible = selectors.cases_visible_q(user)
+    if keeping is not None and keeping.cluster_id:
+        visible |= Q(pk=keeping.cluster_id)
+    return Cluster.objects.filter(visible).order_by("-created_at")
 
 
 def _message_of(exc: ApplicationError) -> str:
@@ -178,7 +184,7 @@ def run_detail(request, run_id: int):
 # --- Case entry -------------------------------------------------------------------------------------------
 
 
-def _case_kwargs(*, viewer, data: dict) -> dict:
+def _case_kwargs(*, viewer, data: dict, keeping: Case | None = None) -> dict:
     return {
         "sample_date": data.get("sample_date"),
         "test_type": data.get("test_type") or "",
@@ -186,7 +192,7 @@ def _case_kwargs(*, viewer, data: dict) -> dict:
         "source_exposure_date": data.get("source_exposure_date"),
         "isolated_at": data.get("isolated_at"),
         "isolation_place": data.get("isolation_place") or "",
-        "infected_by": selectors.case_find_for_source(viewer=viewer, value=data.get("infected_by")),
+        "infected_by": selectors.case_find_for_source(viewer=viewer, value=data.get("infected_by"), keeping=keeping),
         "cluster": data.get("cluster"),
         "notes": data.get("notes") or "",
     }
@@ -327,7 +333,7 @@ def _case_page(
     presences = selectors.case_presences(viewer=viewer, case=case)
     if edit_form is None:
         edit_form = forms.CaseForm(
-            clusters=_visible_clusters(viewer),
+            clusters=_visible_clusters(viewer, keeping=case),
             initial={
                 "sample_date": case.sample_date,
                 "test_type": case.test_type,
@@ -423,10 +429,10 @@ def case_edit(request, case_id: int):
     case, refused = _standing_case_for_form(request, case_id)
     if refused is not None:
         return refused
-    form = forms.CaseForm(request.POST, clusters=_visible_clusters(request.user))
+    form = forms.CaseForm(request.POST, clusters=_visible_clusters(request.user, keeping=case))
     if form.is_valid():
         try:
-            data = _case_kwargs(viewer=request.user, data=form.cleaned_data)
+            data = _case_kwargs(viewer=request.user, data=form.cleaned_data, keeping=case)
             if data["isolated_at"] is None:
                 data.pop("isolated_at")
             services.case_update(actor=request.user, case=case, **data)

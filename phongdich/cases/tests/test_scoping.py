@@ -98,3 +98,59 @@ def test_a_contact_belongs_to_where_its_person_lives_now(
     client.force_login(kim_tan_official)
     assert client.get(f"/api/v1/contacts/{contact.pk}/").status_code == 404
     assert "Trần Thị Tiếp" not in client.get("/cases/worklist/").content.decode()
+
+
+def _edit_body(entered, **changes):
+    from django.utils import timezone
+
+    return {
+        "sample_date": str(entered.sample_date),
+        "test_type": entered.test_type,
+        "onset_date": str(entered.onset_date),
+        "isolated_at": timezone.localtime(entered.isolated_at).strftime("%Y-%m-%dT%H:%M"),
+        "isolation_place": "",
+        "infected_by": "",
+        "cluster": "",
+        "notes": "",
+        **changes,
+    }
+
+
+def test_a_communes_edit_keeps_the_district_cluster_the_case_is_in(client, tree, kim_tan_official, district_official):
+    """The district groups cases of several communes in a cluster of its own area. The commune's edit form offered
+    only the commune's clusters, so saving a note sent an empty choice and took the case out of the cluster."""
+    from .. import services
+
+    entered = case(kim_tan_official, person(tree["kim_tan"], "Ca Trong Ổ Dịch"))
+    cluster = services.cluster_create(actor=district_official, name="Ổ dịch chợ huyện", area_path=tree["district"].path)
+    services.case_update(actor=district_official, case=entered, cluster=cluster)
+    client.force_login(kim_tan_official)
+    page = client.get(f"/cases/{entered.pk}/").content.decode()
+    assert f'<option value="{cluster.pk}" selected>' in page
+    body = _edit_body(entered, cluster=cluster.pk, notes="Gọi lại sáng mai")
+    assert client.post(f"/cases/{entered.pk}/edit/", body).status_code == 302
+    entered.refresh_from_db()
+    assert entered.notes == "Gọi lại sáng mai" and entered.cluster_id == cluster.pk
+    answer = client.patch(f"/api/v1/cases/{entered.pk}/", {"cluster": cluster.pk}, content_type="application/json")
+    assert answer.status_code == 200 and answer.json()["cluster"] == cluster.pk
+    # Another district cluster is still out of the commune's reach.
+    other = services.cluster_create(actor=district_official, name="Ổ dịch khác", area_path=tree["district"].path)
+    refused = client.patch(f"/api/v1/cases/{entered.pk}/", {"cluster": other.pk}, content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid_cluster"
+
+
+def test_a_communes_edit_keeps_the_source_case_in_another_commune(client, tree, kim_tan_official, district_official):
+    """The district records that a Kim Tân case was infected by a Thạch Lâm case. The Kim Tân form shows the
+    source's number and sends it back: every edit by the case's own commune was refused as case_source_invalid."""
+    source = case(district_official, person(tree["thach_lam"], "Nguồn Lây Xã Bên"), days_ago=3, onset_days_ago=4)
+    entered = case(district_official, person(tree["kim_tan"], "Ca Kim Tân"), infected_by=source)
+    client.force_login(kim_tan_official)
+    body = _edit_body(entered, infected_by=source.number, isolation_place="Khu cách ly tập trung")
+    response = client.post(f"/cases/{entered.pk}/edit/", body)
+    assert response.status_code == 302
+    entered.refresh_from_db()
+    assert entered.isolation_place == "Khu cách ly tập trung" and entered.infected_by_id == source.pk
+    # Naming that case as a new source is still refused: it is not in the commune's area.
+    other = case(kim_tan_official, person(tree["kim_tan"], "Ca Khác"))
+    refused = client.post(f"/cases/{other.pk}/edit/", _edit_body(other, infected_by=source.number))
+    assert refused.status_code == 400
