@@ -349,6 +349,59 @@ class CaseWithdrawApi(APIView):
         return Response(self.CaseWithdrawOutput(outcome).data)
 
 
+class CaseNoticeOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    case = serializers.CharField(source="case.number")
+    venue = serializers.IntegerField(source="venue_id")
+    venue_name = serializers.CharField(source="venue.name")
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    end_assumed = serializers.BooleanField()
+    published_at = serializers.DateTimeField(allow_null=True, help_text="null: kept back, off the public list")
+
+
+class CaseNoticesApi(APIView):
+    permission_classes = [SeesPeople]
+
+    @extend_schema(
+        operation_id="cases_notices",
+        summary="A case's exposure notices, published or kept back",
+        responses={200: CaseNoticeOutput(many=True), **ERRORS},
+        tags=["cases"],
+    )
+    def get(self, request, case_id: int):
+        case = selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
+        notices = selectors.case_exposure_notices(case=case).select_related("case")
+        return Response(CaseNoticeOutput(notices, many=True).data)
+
+
+class NoticePublicationApi(APIView):
+    permission_classes = [SeesPeople]
+
+    class PublicationInput(serializers.Serializer):
+        published = serializers.BooleanField(help_text="true: on the public list, the map and people's warnings")
+
+    @extend_schema(
+        operation_id="exposure_notices_publication",
+        summary="Publish an exposure notice of a case of your area, or keep it back",
+        description=(
+            "Tracing publishes new notices itself unless `EXPOSURE_NOTICES_AUTO_PUBLISH` is off, and leaves a notice "
+            "decided on here as it is. A withdrawn case's notices stay off: 409 `case_withdrawn`."
+        ),
+        request=PublicationInput,
+        responses={200: CaseNoticeOutput, **ERRORS},
+        tags=["cases"],
+    )
+    def post(self, request, notice_id: int):
+        notice = selectors.exposure_notice_get(viewer=request.user, notice_id=notice_id)
+        data = self.PublicationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        notice = services.exposure_notice_publication_set(
+            actor=request.user, notice=notice, published=data.validated_data["published"]
+        )
+        return Response(CaseNoticeOutput(notice).data)
+
+
 class CaseContactsApi(APIView):
     permission_classes = [SeesPeople]
 

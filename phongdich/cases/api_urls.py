@@ -10,6 +10,12 @@ urlpatterns = [
     path("cases/<int:case_id>/status/", api.CaseStatusApi.as_view(), name="api-cases-status"),
     path("cases/<int:case_id>/withdraw/", api.CaseWithdrawApi.as_view(), name="api-cases-withdraw"),
     path("cases/<int:case_id>/contacts/", api.CaseContactsApi.as_view(), name="api-cases-contacts"),
+    path("cases/<int:case_id>/notices/", api.CaseNoticesApi.as_view(), name="api-cases-notices"),
+    path(
+        "exposure-notices/<int:notice_id>/publication/",
+        api.NoticePublicationApi.as_view(),
+        name="api-exposure-notices-publication",
+    ),
     path("contacts/worklist/", api.WorklistApi.as_view(), name="api-contacts-worklist"),
     path("contacts/status/", api.ContactsStatusApi.as_view(), name="api-contacts-status-many"),
     path("contacts/<int:contact_id>/", api.ContactDetailApi.as_view(), name="api-contacts-detail"),

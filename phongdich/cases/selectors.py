@@ -305,6 +305,19 @@ def case_exposure_notices(*, case: Case) -> QuerySet[ExposureNotice]:
     return case.exposure_notices.select_related("venue__area").order_by("start")
 
 
+def exposure_notice_get(*, viewer, notice_id) -> ExposureNotice:
+    """One exposure notice of a case of the viewer's area (the officials who see the case decide its notices);
+    not_found otherwise."""
+    notice = (
+        ExposureNotice.objects.filter(cases_visible_q(viewer, "case__area_path"), pk=id_or_404(notice_id))
+        .select_related("case", "venue")
+        .first()
+    )
+    if notice is None:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    return notice
+
+
 # --- Contacts --------------------------------------------------------------------------------------------
 
 

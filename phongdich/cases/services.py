@@ -14,7 +14,16 @@ from phongdich.core.dates import SARS_COV_2_FIRST_REPORTED
 from phongdich.core.errors import ApplicationError
 
 from . import errors
-from .models import OPEN_CONTACT_STATUSES, Case, Cluster, Contact, ContactLink, InfectiousWindowRule, QuarantineRule
+from .models import (
+    OPEN_CONTACT_STATUSES,
+    Case,
+    Cluster,
+    Contact,
+    ContactLink,
+    ExposureNotice,
+    InfectiousWindowRule,
+    QuarantineRule,
+)
 from .signals import send_person_case_facts_changed
 
 
@@ -617,6 +626,33 @@ def case_refuse_if_withdrawn(case: Case, *, lock: bool = False) -> None:
         rows = rows.select_for_update(no_key=True)
     if rows.values_list("status", flat=True).get() == Case.Status.WITHDRAWN:
         raise ApplicationError(errors.CASE_WITHDRAWN, extra={"case": case.number})
+
+
+# --- Exposure notices ----------------------------------------------------------------------------------------
+
+
+def exposure_notice_publication_set(*, actor, notice: ExposureNotice, published: bool) -> ExposureNotice:
+    """Publish an exposure notice (the public list, the map, the warnings of people who checked in there) or keep
+    it back. Tracing publishes new notices itself unless EXPOSURE_NOTICES_AUTO_PUBLISH is off, and never touches a
+    notice an official has decided on. A withdrawn case's notices stay off (case_withdrawn, 409). Audited as
+    `cases.exposure_notice.published` or `.kept_back`; doing what is already done changes nothing."""
+    with transaction.atomic():
+        notice = ExposureNotice.objects.select_for_update().select_related("case", "venue").get(pk=notice.pk)
+        if notice.case.status == Case.Status.WITHDRAWN:
+            raise ApplicationError(errors.CASE_WITHDRAWN, extra={"case": notice.case.number})
+        if (notice.published_at is not None) == published:
+            return notice
+        notice.published_at = timezone.now() if published else None
+        notice.save(update_fields=["published_at"])
+        action = "cases.exposure_notice.published" if published else "cases.exposure_notice.kept_back"
+        audit_record(
+            actor=actor,
+            action=action,
+            obj=notice,
+            area_path=notice.case.area_path,
+            extra={"case": notice.case.number, "venue": notice.venue_id},
+        )
+    return notice
 
 
 # --- Clusters ----------------------------------------------------------------------------------------

@@ -23,4 +23,5 @@ urlpatterns = [
     path("clusters/<int:cluster_id>/", views.cluster_detail, name="cluster"),
     path("clusters/<int:cluster_id>/graph.json", views.cluster_graph, name="cluster_graph"),
     path("exposures/", views.exposures, name="exposures"),
+    path("notices/<int:notice_id>/publication/", views.notice_publication, name="notice_publication"),
 ]

@@ -503,6 +503,29 @@ def case_withdraw(request, case_id: int):
 
 @login_required
 @require_POST
+def notice_publication(request, notice_id: int):
+    """Publish an exposure notice of a case of the official's area, or keep it back (services.
+    exposure_notice_publication_set); then the case's page."""
+    try:
+        _require_people_role(request)
+        notice = selectors.exposure_notice_get(viewer=request.user, notice_id=notice_id)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    published = request.POST.get("published") == "1"
+    try:
+        services.exposure_notice_publication_set(actor=request.user, notice=notice, published=published)
+    except ApplicationError as exc:
+        messages.error(request, _message_of(exc))
+    else:
+        if published:
+            messages.success(request, _("The notice of %(venue)s is published.") % {"venue": notice.venue.name})
+        else:
+            messages.success(request, _("The notice of %(venue)s is kept back.") % {"venue": notice.venue.name})
+    return redirect(reverse("cases:detail", args=[notice.case_id]) + "#notices")
+
+
+@login_required
+@require_POST
 def case_trace(request, case_id: int):
     """Trace this case from check-ins now (cases.tracing); the contacts found appear on its page."""
     try:

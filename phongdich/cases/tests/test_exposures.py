@@ -204,3 +204,74 @@ def test_my_qr_page_assumes_the_stay_tracing_assumes(client, tree, entered, sett
 
     settings.TRACING_OPEN_CHECKIN_BUFFER_MINUTES = {"test_market": 60}
     assert "exposure-warning" not in client.get("/c/me/").content.decode()  # tracing assumes an hour: they did not
+
+
+def test_an_official_publishes_a_kept_back_notice_and_keeps_back_a_published_one(
+    client, tree, entered, kim_tan_official, thach_lam_official
+):
+    """With EXPOSURE_NOTICES_AUTO_PUBLISH off, nothing could publish a notice: the province never warned anybody.
+    The officials who see the case publish or keep back each notice, on the case's page and through the API."""
+    from phongdich.core.models import AuditLog
+
+    market = venue(tree["kim_tan"], "Chợ Kim Tân")
+    notice = _notice(entered, market, published=False)
+    client.force_login(kim_tan_official)
+    page = client.get(f"/cases/{entered.pk}/").content.decode()
+    assert f'action="/cases/notices/{notice.pk}/publication/"' in page and "Công bố" in page
+    response = client.post(f"/cases/notices/{notice.pk}/publication/", {"published": "1"}, follow=True)
+    assert response.redirect_chain[-1][0] == f"/cases/{entered.pk}/#notices"
+    assert "Đã công bố thông báo tại Chợ Kim Tân." in response.content.decode()
+    assert "Chợ Kim Tân" in _table(client.get("/cases/exposures/"))
+
+    answer = client.post(
+        f"/api/v1/exposure-notices/{notice.pk}/publication/", {"published": False}, content_type="application/json"
+    )
+    assert answer.status_code == 200 and answer.json()["published_at"] is None
+    assert "Chợ Kim Tân" not in _table(client.get("/cases/exposures/"))
+    listed = client.get(f"/api/v1/cases/{entered.pk}/notices/").json()
+    assert [(row["id"], row["published_at"]) for row in listed] == [(notice.pk, None)]
+    audited = AuditLog.objects.filter(action__startswith="cases.exposure_notice.").order_by("pk")
+    actions = list(audited.values_list("action", flat=True))
+    assert actions == ["cases.exposure_notice.published", "cases.exposure_notice.kept_back"]
+
+    # Another commune's official: not found, on the page and in the API.
+    client.force_login(thach_lam_official)
+    assert client.post(f"/cases/notices/{notice.pk}/publication/", {"published": "1"}).status_code == 404
+    refused = client.post(
+        f"/api/v1/exposure-notices/{notice.pk}/publication/", {"published": True}, content_type="application/json"
+    )
+    assert refused.status_code == 404
+    notice.refresh_from_db()
+    assert notice.published_at is None
+
+
+def test_a_notice_kept_back_stays_back_when_the_case_is_traced_again(client, tree, kim_tan_official, settings):
+    from ..tracing import case_trace_checkins
+
+    settings.EXPOSURE_NOTICES_AUTO_PUBLISH = True
+    f0 = person(tree["kim_tan"], "Ca Truy Vết Lại")
+    market = venue(tree["kim_tan"])
+    checkin(f0, market, timezone.now() - dt.timedelta(days=2), 60)
+    entered = case(kim_tan_official, f0)
+    case_trace_checkins(case=entered, actor=kim_tan_official)
+    notice = ExposureNotice.objects.get(case=entered)
+    assert notice.published_at is not None
+    client.force_login(kim_tan_official)
+    client.post(f"/cases/notices/{notice.pk}/publication/", {"published": "0"})
+    case_trace_checkins(case=entered, actor=kim_tan_official)
+    notice.refresh_from_db()
+    assert notice.published_at is None
+
+
+def test_a_withdrawn_cases_notice_cannot_be_published(client, tree, entered, kim_tan_official):
+    from .. import services
+
+    notice = _notice(entered, venue(tree["kim_tan"]), published=True)
+    services.case_withdraw(actor=kim_tan_official, case=entered, reason="Nhập nhầm")
+    client.force_login(kim_tan_official)
+    answer = client.post(
+        f"/api/v1/exposure-notices/{notice.pk}/publication/", {"published": True}, content_type="application/json"
+    )
+    assert answer.status_code == 409 and answer.json()["code"] == "case_withdrawn"
+    notice.refresh_from_db()
+    assert notice.published_at is None
