@@ -253,6 +253,11 @@ class CaseDetailApi(APIView):
         isolation_place = serializers.CharField(required=False, allow_blank=True, max_length=255)
         infected_by = serializers.CharField(required=False, allow_blank=True, max_length=30)
         cluster = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+        investigator = serializers.CharField(
+            required=False,
+            max_length=150,
+            help_text="The username of an active official of an area this case is in",
+        )
         notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
     @extend_schema(
@@ -283,6 +288,12 @@ class CaseDetailApi(APIView):
             )
         if "cluster" in fields:
             fields["cluster"] = _cluster_in(request.user, fields["cluster"], keeping=case)
+        if "investigator" in fields:
+            fields["investigator"] = (
+                selectors.case_investigators(case=case).filter(username=fields["investigator"]).first()
+            )
+            if fields["investigator"] is None:
+                raise ApplicationError(errors.INVALID_CASE, extra={"field": "investigator"})
         case = services.case_update(actor=request.user, case=case, **fields)
         return Response(CaseOutput(selectors.case_get(viewer=request.user, case_id=case.pk)).data)
 

@@ -152,6 +152,23 @@ class CaseForm(forms.Form):
         self.fields["cluster"].queryset = clusters
 
 
+class InvestigatorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        official = getattr(user, "official", None)
+        name = user.get_full_name() or user.get_username()
+        return f"{name} ({official.area.name})" if official is not None else name
+
+
+class CaseEditForm(CaseForm):
+    """The case form of the case's page: also who investigates it (cases.selectors.case_investigators)."""
+
+    investigator = InvestigatorChoiceField(label=_("Investigator"), queryset=None, required=False)
+
+    def __init__(self, *args, investigators=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["investigator"].queryset = investigators
+
+
 class CaseCreateForm(CaseForm):
     """The case form of /cases/new/, with the nonce that makes a double submission enter one case
     (core.formonce). Not required: a page opened before the field existed still works, unguarded."""

@@ -139,6 +139,26 @@ def case_get(*, viewer, case_id, ip: str | None = None) -> Case:
     return case
 
 
+def case_investigators(*, case: Case):
+    """The users who may investigate `case`: active officials who see people, of its area or an area containing it
+    (the commune's health station, the district's, the province's CDC)."""
+    from django.contrib.auth import get_user_model
+
+    from phongdich.geo.selectors import area_path_prefixes
+
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            official__is_active=True,
+            official__role__in=PEOPLE_ROLES,
+            official__area__path__in=area_path_prefixes(case.area_path),
+        )
+        .select_related("official__area")
+        .order_by("official__area__path", "username")
+    )
+
+
 def case_find_for_source(*, viewer, value, keeping: Case | None = None) -> Case | None:
     """A source case (infected_by) named by its number or id, within the viewer's area; None for empty input;
     case_source_invalid when there is no such case there (a withdrawn one is refused as a new source by

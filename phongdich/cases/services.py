@@ -442,6 +442,15 @@ def case_update(*, actor, case: Case, **fields) -> Case:
             isolated_at=values["isolated_at"] or case.isolated_at,
         )
         case_source_check(case=case, person=case.person, source=values["infected_by"])
+        if "investigator" in fields and values["investigator"] is not None:
+            from .selectors import case_investigators
+
+            if not case_investigators(case=case).filter(pk=values["investigator"].pk).exists():
+                raise _invalid_case(
+                    "investigator",
+                    "Điều tra viên phải là cán bộ đang hoạt động của địa bàn có ca bệnh này.",
+                    "The investigator must be an active official of an area this case is in.",
+                )
         changed = [name for name in sorted(_CASE_UPDATABLE) if values[name] != getattr(case, name)]
         if not changed:
             return case

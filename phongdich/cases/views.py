@@ -332,9 +332,11 @@ def _case_page(
     levels = selectors.case_contact_levels(viewer=viewer, case=case, pages=pages)
     presences = selectors.case_presences(viewer=viewer, case=case)
     if edit_form is None:
-        edit_form = forms.CaseForm(
+        edit_form = forms.CaseEditForm(
             clusters=_visible_clusters(viewer, keeping=case),
+            investigators=selectors.case_investigators(case=case),
             initial={
+                "investigator": case.investigator_id,
                 "sample_date": case.sample_date,
                 "test_type": case.test_type,
                 "onset_date": case.onset_date,
@@ -429,12 +431,18 @@ def case_edit(request, case_id: int):
     case, refused = _standing_case_for_form(request, case_id)
     if refused is not None:
         return refused
-    form = forms.CaseForm(request.POST, clusters=_visible_clusters(request.user, keeping=case))
+    form = forms.CaseEditForm(
+        request.POST,
+        clusters=_visible_clusters(request.user, keeping=case),
+        investigators=selectors.case_investigators(case=case),
+    )
     if form.is_valid():
         try:
             data = _case_kwargs(viewer=request.user, data=form.cleaned_data, keeping=case)
             if data["isolated_at"] is None:
                 data.pop("isolated_at")
+            if form.cleaned_data.get("investigator") is not None:  # left empty: the investigator stays
+                data["investigator"] = form.cleaned_data["investigator"]
             services.case_update(actor=request.user, case=case, **data)
         except ApplicationError as exc:
             form.add_error(None, _message_of(exc))

@@ -7,6 +7,13 @@ from phongdich.core.text import fold
 from .models import Area
 
 
+def area_path_prefixes(area_path: str) -> list[str]:
+    """ "38/389/14950/" -> ["38/", "38/389/", "38/389/14950/"]: the paths of the areas that contain it, itself
+    included."""
+    parts = [part for part in area_path.split("/") if part]
+    return ["/".join(parts[: index + 1]) + "/" for index in range(len(parts))]
+
+
 def area_search(*, q: str, within: Area | None = None, kinds=None, limit: int = 20) -> list[Area]:
     """Areas whose name or code matches `q`, ignoring diacritics and case ("thach thanh" finds "Thạch Thành").
 

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from phongdich.accounts.selectors import official_of
+from phongdich.geo.selectors import area_path_prefixes
 
 from .models import StatusCard, StatusRuleSet
 
@@ -21,12 +22,6 @@ def verifies_cards(user) -> bool:
     return user.is_superuser or official_of(user) is not None or user_has_venue_membership(user)
 
 
-def _prefixes(area_path: str) -> list[str]:
-    """ "38/389/14950/" -> ["38/", "38/389/", "38/389/14950/"]: the paths of the areas that contain it."""
-    parts = [part for part in area_path.split("/") if part]
-    return ["/".join(parts[: index + 1]) + "/" for index in range(len(parts))]
-
-
 def status_rule_set_in_force(*, area_path: str, at: datetime) -> StatusRuleSet | None:
     """The rule set in force at `at` for a person whose area is `area_path`.
 
@@ -34,7 +29,7 @@ def status_rule_set_in_force(*, area_path: str, at: datetime) -> StatusRuleSet |
     sets them); when there is none, the latest among the default sets (area null); else None.
     """
     # One query for both kinds of candidate (a province's sets and the defaults are few: tens at most).
-    prefixes = _prefixes(area_path or "")
+    prefixes = area_path_prefixes(area_path or "")
     candidates = list(
         StatusRuleSet.objects.filter(Q(area__isnull=True) | Q(area__path__in=prefixes), effective_from__lte=at)
         .select_related("area")

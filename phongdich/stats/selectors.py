@@ -22,6 +22,7 @@ from phongdich.core import errors as core_errors
 from phongdich.core.errors import ApplicationError
 from phongdich.core.scoping import viewer_area_path
 from phongdich.geo.models import Area
+from phongdich.geo.selectors import area_path_prefixes
 from phongdich.venues.models import Venue
 
 from . import errors
@@ -183,14 +184,9 @@ def stats_area_choices(*, viewer, area: Area) -> list[Area]:
     path = viewer_area_path(viewer)
     if path is None:
         return []
-    ancestors = [p for p in _path_prefixes(area.path) if p.startswith(path)]
+    ancestors = [p for p in area_path_prefixes(area.path) if p.startswith(path)]
     chain = list(Area.objects.filter(path__in=ancestors).order_by("depth"))
     return chain + list(Area.objects.filter(parent=area).order_by("name_folded"))
-
-
-def _path_prefixes(path: str) -> list[str]:
-    parts = path.strip("/").split("/")
-    return ["/".join(parts[: index + 1]) + "/" for index in range(len(parts))]
 
 
 def _local_day_start(day: dt.date) -> dt.datetime:

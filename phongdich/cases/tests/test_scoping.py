@@ -154,3 +154,29 @@ def test_a_communes_edit_keeps_the_source_case_in_another_commune(client, tree, 
     other = case(kim_tan_official, person(tree["kim_tan"], "Ca Khác"))
     refused = client.post(f"/cases/{other.pk}/edit/", _edit_body(other, infected_by=source.number))
     assert refused.status_code == 400
+
+
+def test_a_case_is_handed_to_another_investigator_of_its_areas(client, tree, kim_tan_official, district_official):
+    """Case entry makes whoever enters the case its investigator, and nothing could change that: the district's
+    or the commune's officials now choose among the active officials of the case's commune, district or province."""
+    entered = case(kim_tan_official, person(tree["kim_tan"], "Ca Giao Việc"))
+    elsewhere = make_official(ROLE.AREA_OFFICIAL, tree["thach_lam"], username="yte_thachlam_2")
+    client.force_login(kim_tan_official)
+    page = client.get(f"/cases/{entered.pk}/").content.decode()
+    assert f'<option value="{district_official.pk}">' in page and f'<option value="{elsewhere.pk}">' not in page
+    body = _edit_body(entered, investigator=district_official.pk)
+    assert client.post(f"/cases/{entered.pk}/edit/", body).status_code == 302
+    entered.refresh_from_db()
+    assert entered.investigator == district_official
+    assert client.post(f"/cases/{entered.pk}/edit/", _edit_body(entered, investigator=elsewhere.pk)).status_code == 400
+
+    answer = client.patch(
+        f"/api/v1/cases/{entered.pk}/", {"investigator": kim_tan_official.username}, content_type="application/json"
+    )
+    assert answer.status_code == 200 and answer.json()["investigator"] == kim_tan_official.username
+    refused = client.patch(
+        f"/api/v1/cases/{entered.pk}/", {"investigator": elsewhere.username}, content_type="application/json"
+    )
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid_case"
+    entered.refresh_from_db()
+    assert entered.investigator == kim_tan_official
