@@ -42,14 +42,21 @@ def case_window(
 
     Symptomatic: from `days_before_onset` days before onset. Asymptomatic: from the first exposure to a
     known source when the rule says so (QĐ 3638), otherwise `days_before_sample` days before the sample.
+    Symptoms that began after the positive sample: the earlier of the two, since on its sample day the case was
+    an asymptomatic F0, infectious from before the sample (RULES.md §1.2: CV 11042's "2 ngày trước ngày lấy mẫu"
+    for an F0 without symptoms, QĐ 3638's 14 days before the sample or the first contact with the source).
     It ends when the case is isolated; whole local days from midnight.
     """
-    if onset_date is not None:
-        start_day = onset_date - dt.timedelta(days=rule.days_before_onset)
-    elif rule.known_source_starts_window and source_exposure_date is not None:
-        start_day = source_exposure_date
+    if rule.known_source_starts_window and source_exposure_date is not None:
+        asymptomatic_day = source_exposure_date
     else:
-        start_day = sample_date - dt.timedelta(days=rule.days_before_sample)
+        asymptomatic_day = sample_date - dt.timedelta(days=rule.days_before_sample)
+    if onset_date is None:
+        start_day = asymptomatic_day
+    elif onset_date > sample_date:
+        start_day = min(onset_date - dt.timedelta(days=rule.days_before_onset), asymptomatic_day)
+    else:
+        start_day = onset_date - dt.timedelta(days=rule.days_before_onset)
     start = _local_midnight(start_day)
     return start, max(start, isolated_at)
 

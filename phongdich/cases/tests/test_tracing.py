@@ -3,8 +3,9 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
-from phongdich.cases import tasks
+from phongdich.cases import services, tasks
 from phongdich.cases.models import Case, Contact, ContactLink, ExposureNotice, InfectiousWindowRule, TracingRun
 from phongdich.cases.services import contact_link_add
 from phongdich.cases.tasks import tracing_run_start
@@ -13,6 +14,8 @@ from phongdich.checkins.models import CheckIn
 from phongdich.core.testing import make_area, make_user
 from phongdich.people.models import Person
 from phongdich.venues.models import Venue, VenueType
+
+from . import builders
 
 T0 = dt.datetime(2021, 9, 14, 3, 0, tzinfo=dt.UTC)  # 10:00 in Thanh Hóa
 NOW = T0 + dt.timedelta(days=3)
@@ -658,3 +661,27 @@ def test_a_case_under_treatment_met_is_kept_as_evidence_but_not_as_a_contact_to_
 
     statuses = dict(ContactLink.objects.filter(case=case).values_list("contact__person__full_name", "contact__status"))
     assert statuses == {"Ca Khác": "became_case", "Khách": "candidate", "Đã Khỏi": "candidate"}
+
+
+# --- The case as it is when traced --------------------------------------------------------------------------------
+
+
+def test_tracing_a_case_with_onset_after_its_sample_finds_who_it_met_the_day_before_the_sample(tree, kim_tan_official):
+    sample = timezone.localdate() - dt.timedelta(days=6)
+    f0 = builders.person(tree["kim_tan"], "Sàng Lọc Dương Tính")
+    neighbour = builders.person(tree["kim_tan"], "Người Cùng Chợ")
+    market = builders.venue(tree["kim_tan"])
+    day_before = builders.local(sample - dt.timedelta(days=1), 8)
+    builders.checkin(f0, market, day_before, 60)
+    builders.checkin(neighbour, market, day_before, 60)
+    entered = services.case_create(
+        actor=kim_tan_official,
+        person=f0,
+        sample_date=sample,
+        test_type=Case.TestType.PCR,
+        onset_date=sample + dt.timedelta(days=2),  # alone, the window would start on the sample day
+        isolated_at=builders.local(sample, 18),
+    )
+    outcome = case_trace_checkins(case=entered, actor=kim_tan_official)
+    assert outcome.f1 == 1
+    assert Contact.objects.filter(person=neighbour).exists()
