@@ -12,7 +12,9 @@ from phongdich.checkins.views import DEVICE_COOKIE, DEVICE_COOKIE_SALT
 from phongdich.core.testing import make_area
 
 from ..models import ExposureNotice
-from .builders import case, checkin, person, venue
+from ..selectors import exposure_matches_for_person
+from ..tracing import case_trace_checkins
+from .builders import case, checkin, local, person, venue
 
 
 def _notice(entered, market, *, published=True, hours_ago=24, minutes=90):
@@ -204,3 +206,21 @@ def test_my_qr_page_assumes_the_stay_tracing_assumes(client, tree, entered, sett
 
     settings.TRACING_OPEN_CHECKIN_BUFFER_MINUTES = {"test_market": 60}
     assert "exposure-warning" not in client.get("/c/me/").content.decode()  # tracing assumes an hour: they did not
+
+
+def test_a_citizen_who_left_as_the_case_arrived_is_not_warned(client, tree, kim_tan_official):
+    """Tracing counts half-open stays: who left at 10:00 as the case arrived at 10:00 did not meet it (docs/cases.md,
+    "touching ones … do not"); the citizen's page compared closed intervals and warned them anyway."""
+    f0 = person(tree["kim_tan"], "Ca Đến Mười Giờ")
+    before, after = person(tree["kim_tan"], "Về Lúc Mười Giờ"), person(tree["kim_tan"], "Đến Lúc Mười Một Giờ")
+    market = venue(tree["kim_tan"])
+    ten = local(timezone.localdate() - dt.timedelta(days=2), 10)
+    checkin(f0, market, ten, 60)
+    checkin(before, market, ten - dt.timedelta(hours=1), 60)  # 09:00-10:00
+    checkin(after, market, ten + dt.timedelta(hours=1), 30)  # 11:00-11:30, as the case left
+    entered = case(kim_tan_official, f0)
+    assert case_trace_checkins(case=entered, actor=kim_tan_official).f1 == 0  # tracing: not contacts
+    assert exposure_matches_for_person(person=before) == []
+    assert exposure_matches_for_person(person=after) == []
+    _remember(client, before)
+    assert "exposure-warning" not in client.get("/c/me/").content.decode()
