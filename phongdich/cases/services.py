@@ -690,8 +690,21 @@ def _contact_status_params(status: str, reason: str, quarantine_start: dt.date |
     return reason
 
 
-def _contact_status_apply(*, actor, contact: Contact, status: str, reason: str, quarantine_start) -> None:
-    """Move one contact, locked by the caller; raises before writing anything if this contact cannot move."""
+def _earliest_samples(contact_ids: list[int]) -> dict[int, dt.date]:
+    """The sample date of each contact's earliest linked case, in one query however many contacts."""
+    rows = (
+        ContactLink.objects.filter(contact_id__in=contact_ids)
+        .values("contact_id")
+        .annotate(first=Min("case__sample_date"))
+    )
+    return {row["contact_id"]: row["first"] for row in rows.order_by()}
+
+
+def _contact_status_apply(
+    *, actor, contact: Contact, status: str, reason: str, quarantine_start, earliest_sample: dt.date | None = None
+) -> None:
+    """Move one contact, locked by the caller; raises before writing anything if this contact cannot move.
+    `earliest_sample`: the sample date of its earliest linked case (_earliest_samples), for a quarantine."""
     today = timezone.localdate()
     if status == contact.status:  # a colleague got there first: said plainly, same code
         raise ApplicationError(
@@ -707,6 +720,18 @@ def _contact_status_apply(*, actor, contact: Contact, status: str, reason: str, 
         first = timezone.localdate(contact.first_exposure_at) if contact.first_exposure_at else None
         if start > today or (first is not None and start < first):
             raise ApplicationError(errors.QUARANTINE_DATE_INVALID, extra={"field": "quarantine_start"})
+        # A contact named without times has no first exposure: the case's sample date bounds it instead, as it
+        # bounds an interview's exposure (a slipped year put quarantines years before the case).
+        earliest = earliest_sample - dt.timedelta(days=EARLIEST_DAYS_BEFORE_SAMPLE) if earliest_sample else None
+        if earliest is not None and start < earliest:
+            raise ApplicationError(
+                errors.QUARANTINE_DATE_INVALID,
+                extra={"field": "quarantine_start", "earliest": earliest.isoformat()},
+                vi=f"Ngày bắt đầu cách ly quá sớm: không thể trước ngày lấy mẫu của ca bệnh quá "
+                f"{EARLIEST_DAYS_BEFORE_SAMPLE} ngày.",
+                en=f"The quarantine start is too early: at most {EARLIEST_DAYS_BEFORE_SAMPLE} days before the case's "
+                "sample date.",
+            )
         rule = quarantine_rule_for(start)
     fields = ["status", "status_changed_at", "status_changed_by"]
     if status == Status.DISMISSED:
@@ -758,7 +783,12 @@ def contact_status_set(
     with transaction.atomic():
         contact = Contact.objects.select_for_update(no_key=True).get(pk=contact.pk)
         _contact_status_apply(
-            actor=actor, contact=contact, status=status, reason=reason, quarantine_start=quarantine_start
+            actor=actor,
+            contact=contact,
+            status=status,
+            reason=reason,
+            quarantine_start=quarantine_start,
+            earliest_sample=_earliest_samples([contact.pk]).get(contact.pk) if status == Status.QUARANTINED else None,
         )
         if status in _CARD_MOVES:
             send_person_case_facts_changed([contact.person_id])
@@ -813,10 +843,16 @@ def contacts_status_set(
             .filter(pk__in=ids)
             .order_by("person_id")
         )
+        earliest = _earliest_samples(ids) if status == Status.QUARANTINED else {}
         for contact in locked:
             try:
                 _contact_status_apply(
-                    actor=actor, contact=contact, status=status, reason=reason, quarantine_start=quarantine_start
+                    actor=actor,
+                    contact=contact,
+                    status=status,
+                    reason=reason,
+                    quarantine_start=quarantine_start,
+                    earliest_sample=earliest.get(contact.pk),
                 )
             except ApplicationError as exc:
                 skipped.append((contact, exc))
