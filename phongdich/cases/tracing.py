@@ -1057,6 +1057,9 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
         # only traced_at changes, so a case entered meanwhile as infected by this one need not wait for its key.
         # A withdrawn case is not traced (services.case_withdraw takes the row FOR UPDATE, so this lock waits).
         case_refuse_if_withdrawn(case, lock=True)
+        # What the case says now, under the lock: a batch run's copy was read when its part began, and the dates
+        # (so the window and its rule) may have been corrected since (services.case_update takes this lock too).
+        case.refresh_from_db(fields=["person", "area_path", "number", "status", "rule", "window_start", "window_end"])
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 _fast_times(cursor)

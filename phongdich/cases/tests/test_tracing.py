@@ -685,3 +685,36 @@ def test_tracing_a_case_with_onset_after_its_sample_finds_who_it_met_the_day_bef
     outcome = case_trace_checkins(case=entered, actor=kim_tan_official)
     assert outcome.f1 == 1
     assert Contact.objects.filter(person=neighbour).exists()
+
+
+def test_a_batch_run_traces_a_case_by_its_window_as_corrected_while_the_run_was_going(
+    tree, kim_tan_official, settings, monkeypatch
+):
+    """A part reads its cases once, then traces each under its lock: an investigator who corrects the onset of a
+    later case while the run goes (a province's run takes minutes) got a trace of the old window, stamped traced_at
+    after the correction, so nothing said it must be traced again."""
+    settings.TRACING_BATCH_PARTS = 1
+    market = builders.venue(tree["kim_tan"])
+    first = builders.case(kim_tan_official, builders.person(tree["kim_tan"], "Ca Thứ Nhất"))
+    f0 = builders.person(tree["kim_tan"], "Ca Thứ Hai")
+    neighbour = builders.person(tree["kim_tan"], "Người Cùng Chợ")
+    nine_days_ago = builders.local(timezone.localdate() - dt.timedelta(days=9), 8)
+    builders.checkin(f0, market, nine_days_ago, 60)
+    builders.checkin(neighbour, market, nine_days_ago, 60)
+    second = builders.case(kim_tan_official, f0, days_ago=1, onset_days_ago=3)  # window from 5 days ago: not the market
+    run = TracingRun.objects.create(total=2, created_by=kim_tan_official)
+    run.cases.set([first, second])
+    real_trace = tasks.case_trace_checkins
+
+    def trace_while_the_investigator_corrects(**kwargs):
+        if kwargs["case"].pk == first.pk:  # meanwhile, on the second case's page: onset 10 days ago
+            services.case_update(
+                actor=kim_tan_official, case=second, onset_date=timezone.localdate() - dt.timedelta(days=10)
+            )
+        return real_trace(**kwargs)
+
+    monkeypatch.setattr(tasks, "case_trace_checkins", trace_while_the_investigator_corrects)
+    tasks.tracing_run_task(run.pk)
+    second.refresh_from_db()
+    assert second.window_start <= nine_days_ago and second.traced_at is not None
+    assert Contact.objects.filter(person=neighbour).exists()
