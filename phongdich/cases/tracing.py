@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from psycopg.types.datetime import TimestamptzLoader
 
@@ -147,6 +148,7 @@ class TraceOutcome:
     links_added: int = 0
     links_updated: int = 0  # links whose summary the check-ins changed since the last trace
     notices_added: int = 0
+    notices_removed: int = 0  # outside the window since the case's dates were corrected
     f1: int = 0
     f2: int = 0
 
@@ -1008,6 +1010,17 @@ def _evidence_write_sqlite(
     return len(inserts), len(updates)
 
 
+def _notices_outside_window_delete(case: Case) -> int:
+    """The case's notices that do not lie within its window (its dates were corrected since they were written) are
+    deleted: the case was not infectious there then, so they are false, and kept unpublished they would look like
+    notices an official held back, ready to be published by hand. The trace that follows writes what the check-ins
+    still held say within the new window (a notice partly inside comes back clipped to it). How many, in the audit."""
+    stale = ExposureNotice.objects.filter(case=case).filter(
+        Q(start__lt=case.window_start) | Q(end__gt=case.window_end) | Q(start__gte=case.window_end)
+    )
+    return stale.delete()[0]
+
+
 def _notices_write(*, case: Case, presences: list[Presence], venues: dict[int, _Venue], now: dt.datetime) -> int:
     """One exposure notice per (venue, start) of the case's presences (two check-ins starting together: the
     longer, or the first made if they end together, whatever order the database read them in). Existing notices
@@ -1044,7 +1057,8 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
     Guarantees: the same links as contact_link_add would make, one per (contact, case, evidence key), each
     summing up its overlaps (Evidence); idempotent (a second run with the same check-ins adds nothing and
     changes no row; with more check-ins, it adds and updates what they change); never changes a
-    contact's status; the case's own person is never a contact. `now` (default: the current time) is
+    contact's status; the case's own person is never a contact; notices outside the window (its dates were
+    corrected) are deleted. `now` (default: the current time) is
     recorded as the case's traced_at and the notices' published_at.
     """
     now = now or timezone.now()
@@ -1078,6 +1092,7 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
             links_added, links_updated = _evidence_write_sqlite(
                 case=case, evidence=found.evidence, venues=found.venues, created_by=created_by
             )
+        notices_removed = _notices_outside_window_delete(case)
         notices_added = _notices_write(case=case, presences=found.case_presences, venues=found.venues, now=now)
         Case.objects.filter(pk=case.pk).update(traced_at=now)
         case.traced_at = now
@@ -1086,6 +1101,7 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
             links_added=links_added,
             links_updated=links_updated,
             notices_added=notices_added,
+            notices_removed=notices_removed,
             f1=found.counts.get(1, 0),
             f2=found.counts.get(2, 0),
         )
@@ -1099,6 +1115,7 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
                 "links_added": links_added,
                 "links_updated": links_updated,
                 "notices": notices_added,
+                "notices_removed": notices_removed,
             },
         )
     return outcome
