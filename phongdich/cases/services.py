@@ -274,6 +274,57 @@ def contacts_of_cases_close(person_ids, *, now: dt.datetime) -> int:
     )
 
 
+# Closed contacts that a later exposure to a standing case reopens as candidates (docs/cases.md, "Contacts and their
+# status"): one contact row per person, so an F1 released in the spring, or a former F1 who became a case and
+# recovered, met by a new case in the autumn, is someone to call again.
+CONTACT_REOPENABLE = (Contact.Status.RELEASED, Contact.Status.BECAME_CASE)
+
+
+def contacts_met_again(contacts: list[Contact], first_exposure: dict[int, dt.datetime]) -> list[Contact]:
+    """Those of `contacts` (released or became_case) whom an exposure from `first_exposure[person_id]` on reopens: it
+    is on or after the end of their quarantine (the whole end day, as the status card counts it), and the person is
+    not a case under treatment, not dead, and did not recover on or after it (met while ill is no new exposure). So
+    tracing the case that closed them again reopens nothing: its exposures came before that quarantine or that case.
+    tracing._CONTACTS_UPSERT_SQL says the same in SQL."""
+    closed = [c for c in contacts if c.status in CONTACT_REOPENABLE and c.person_id in first_exposure]
+    closed = [
+        c
+        for c in closed
+        if c.quarantine_end is None or first_exposure[c.person_id] >= _local_midnight(c.quarantine_end)
+    ]
+    if not closed:
+        return []
+    blocking: dict[int, list] = {}
+    cases = Case.objects.filter(person_id__in={c.person_id for c in closed}).exclude(status=Case.Status.WITHDRAWN)
+    for person_id, status, changed_at in cases.values_list("person_id", "status", "status_changed_at"):
+        blocking.setdefault(person_id, []).append((status, changed_at))
+
+    def ill_since(contact: Contact) -> bool:
+        first = first_exposure[contact.person_id]
+        return any(
+            status != Case.Status.RECOVERED or changed_at is None or changed_at >= first
+            for status, changed_at in blocking.get(contact.person_id, [])
+        )
+
+    return [c for c in closed if not ill_since(c)]
+
+
+def contact_reopen(*, actor, contact: Contact, case: Case, also: tuple[str, ...] = ()) -> None:
+    """Reopen a closed contact (contacts_met_again) as a candidate, its old quarantine dates cleared (a new quarantine
+    starts from the new exposure, and its F2 are traced until then), by the system's hand; audited as
+    `cases.contact.candidate` with the case that met them."""
+    contact.quarantine_start = contact.quarantine_end = None
+    _contact_system_move(
+        actor=actor,
+        contact=contact,
+        status=Contact.Status.CANDIDATE,
+        changed_by=None,
+        area_path=contact.area_path,
+        extra={"reason": "met_again", "case": case.number},
+        also=("quarantine_start", "quarantine_end", *also),
+    )
+
+
 def tracing_max_level() -> int:
     """How deep tracing goes (2 = F1 and F2). F3 and further have no national definition (RULES.md §1.2)."""
     return getattr(settings, "TRACING_MAX_LEVEL", 2)
@@ -301,7 +352,8 @@ def contact_link_add(
 
     Returns (link, created). The case's own person is never its contact (returns (None, False)).
     The contact row is created at the first link; its level becomes the lowest of its links and its
-    exposure span widens; its status is left as an official set it.
+    exposure span widens; its status is left as an official set it, but for a closed contact that this evidence
+    reopens (a contact of withdrawn cases, or contacts_met_again).
     """
     if person.pk == case.person_id:
         return None, False
@@ -369,7 +421,11 @@ def contact_link_add(
             if last and (contact.last_exposure_at is None or last > contact.last_exposure_at):
                 contact.last_exposure_at = last
                 changed.append("last_exposure_at")
-            if changed:
+            # Evidence without times (an interview): the meeting was at the latest when the case was isolated.
+            met = exposure_start or exposure_end or case.window_end
+            if contacts_met_again([contact], {person.pk: met}):
+                contact_reopen(actor=actor, contact=contact, case=case, also=tuple(changed))
+            elif changed:
                 contact.save(update_fields=changed)
     return link, created
 
@@ -654,8 +710,8 @@ CONTACT_NEXT = {
     Status.CONFIRMED: {Status.QUARANTINED, Status.DISMISSED},
     Status.DISMISSED: {Status.CONFIRMED},  # a dismissal made in error is undone by confirming
     Status.QUARANTINED: {Status.RELEASED},
-    Status.RELEASED: set(),
-    Status.BECAME_CASE: set(),  # the system's move, when the person is entered as a case
+    Status.RELEASED: set(),  # a new case met after the quarantine reopens it (contacts_met_again)
+    Status.BECAME_CASE: set(),  # the system's move, when the person is entered as a case; reopened like released
     Status.CASE_WITHDRAWN: set(),  # the system's move; a link from a case that stands makes it a candidate again
 }
 

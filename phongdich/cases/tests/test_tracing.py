@@ -11,6 +11,7 @@ from phongdich.cases.services import contact_link_add
 from phongdich.cases.tasks import tracing_run_start
 from phongdich.cases.tracing import case_trace_checkins
 from phongdich.checkins.models import CheckIn
+from phongdich.core.models import AuditLog
 from phongdich.core.testing import make_area, make_user
 from phongdich.people.models import Person
 from phongdich.venues.models import Venue, VenueType
@@ -661,6 +662,79 @@ def test_a_case_under_treatment_met_is_kept_as_evidence_but_not_as_a_contact_to_
 
     statuses = dict(ContactLink.objects.filter(case=case).values_list("contact__person__full_name", "contact__status"))
     assert statuses == {"Ca Khác": "became_case", "Khách": "candidate", "Đã Khỏi": "candidate"}
+
+
+# --- Closed contacts met again -----------------------------------------------------------------------------------
+
+DAY = 24 * 60
+
+
+def test_a_released_f1_and_a_recovered_case_met_by_a_new_case_are_candidates_again_and_pass_it_on(world):
+    """One contact per person: an F1 quarantined and released in the spring, and a former F1 who became a case and
+    recovered, both met by a new case in the autumn. The trace's bulk writes reopen them as candidates, their old
+    quarantine dates cleared, and its F2 step traces on through them; tracing the old case again reopens nothing."""
+    old_f0, released, recovered = world.person("Ca Mùa Xuân"), world.person("Đã Ra Cách Ly"), world.person("Đã Khỏi")
+    for who in (old_f0, released, recovered):
+        world.visit(who, world.market, -40 * DAY, -40 * DAY + 60)
+    old_case = world.case(old_f0, start=-41 * DAY, end=-39 * DAY)
+    case_trace_checkins(case=old_case, now=NOW)
+    Contact.objects.filter(person=released).update(
+        status=Contact.Status.RELEASED,
+        quarantine_start=at(-39 * DAY).date(),
+        quarantine_end=at(-25 * DAY).date(),
+        status_changed_at=at(-25 * DAY),
+    )
+    own = world.case(recovered, start=-39 * DAY, end=-38 * DAY)
+    Case.objects.filter(pk=own.pk).update(status=Case.Status.RECOVERED, status_changed_at=at(-30 * DAY))
+    Contact.objects.filter(person=recovered).update(status=Contact.Status.BECAME_CASE, status_changed_at=at(-38 * DAY))
+    case_trace_checkins(case=old_case, now=NOW)  # the old case again: its exposures came before the closures
+    assert dict(Contact.objects.values_list("person__full_name", "status")) == {
+        "Đã Ra Cách Ly": "released",
+        "Đã Khỏi": "became_case",
+    }
+
+    new_f0, company = world.person("Ca Mùa Thu"), world.person("Bạn Của F1")
+    for who in (new_f0, released, recovered):
+        world.visit(who, world.school, 0, 60)
+    world.visit(released, world.market, 120, 180)
+    world.visit(company, world.market, 120, 180)
+    new_case = world.case(new_f0)
+    traced = case_trace_checkins(case=new_case, now=NOW)
+
+    for who in (released, recovered):
+        contact = Contact.objects.get(person=who)
+        assert (contact.status, contact.quarantine_start, contact.quarantine_end) == ("candidate", None, None)
+        assert contact.status_changed_by is None
+    assert traced.f2 == 1  # not stopped by the spring's quarantine
+    assert ContactLink.objects.get(case=new_case, contact__person=company).via.person == released
+    moves = AuditLog.objects.filter(action="cases.contact.candidate", extra__reason="met_again")
+    assert moves.count() == 2
+    case_trace_checkins(case=new_case, now=NOW)
+    case_trace_checkins(case=old_case, now=NOW)
+    assert moves.count() == 2 and set(Contact.objects.values_list("status", flat=True)) == {"candidate"}
+
+
+def test_a_contact_met_during_its_quarantine_or_its_own_illness_stays_as_it_was(world):
+    """Met while still in quarantine (released since), or while ill with a case since recovered: no new exposure."""
+    f0, released, ill = world.person("F0"), world.person("Trong Cách Ly"), world.person("Đang Ốm")
+    for who in (f0, released, ill):
+        world.visit(who, world.market, 0, 60)
+    Contact.objects.create(
+        person=released,
+        level=1,
+        status=Contact.Status.RELEASED,
+        quarantine_start=at(-5 * DAY).date(),
+        quarantine_end=at(9 * DAY).date(),
+        status_changed_at=at(2 * DAY),
+    )
+    own = world.case(ill, start=-3 * DAY, end=-2 * DAY)
+    Case.objects.filter(pk=own.pk).update(status=Case.Status.RECOVERED, status_changed_at=at(2 * DAY))
+    Contact.objects.create(person=ill, level=1, status=Contact.Status.BECAME_CASE, status_changed_at=at(-2 * DAY))
+    case_trace_checkins(case=world.case(f0), now=NOW)
+    assert dict(Contact.objects.values_list("person__full_name", "status")) == {
+        "Trong Cách Ly": "released",
+        "Đang Ốm": "became_case",
+    }
 
 
 # --- The case as it is when traced --------------------------------------------------------------------------------
