@@ -206,7 +206,8 @@ class ContactStatus(models.TextChoices):
     QUARANTINED = "quarantined", _("In quarantine")
     RELEASED = "released", _("Released")
     # Tested positive: a case now, no longer someone to call or quarantine as a contact (set by the system when the
-    # case is entered, or when a trace meets a person already under treatment; nobody moves a contact out of it).
+    # case is entered, or when a trace meets a person already under treatment; no official moves a contact out of it,
+    # a new case met after the person's recovery makes it a candidate again: services.contacts_met_again).
     BECAME_CASE = "became_case", _("Became a case (F0)")
     # Every case it was a contact of was withdrawn (services.case_withdraw): off the work lists and counts, by the
     # system, not an official's dismissal; a link from a case that stands makes it a candidate again.

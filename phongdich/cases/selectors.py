@@ -849,7 +849,9 @@ def exposure_matches_for_person(*, person, now: dt.datetime | None = None) -> li
     for notice in notices:
         for checkin in by_venue[notice.venue_id]:
             end = checkin.checked_out_at or checkin.checked_in_at + buffers[checkin.venue.venue_type_id]
-            if checkin.checked_in_at <= notice.end and end >= notice.start:
+            # Half-open stays, as tracing counts them (docs/cases.md, "Overlap"): who left as the case arrived
+            # did not meet it.
+            if checkin.checked_in_at < notice.end and end > notice.start:
                 matches.append((notice, checkin))
                 break
     return matches

@@ -51,14 +51,21 @@ def case_window(
 
     Symptomatic: from `days_before_onset` days before onset. Asymptomatic: from the first exposure to a
     known source when the rule says so (QĐ 3638), otherwise `days_before_sample` days before the sample.
+    Symptoms that began after the positive sample: the earlier of the two, since on its sample day the case was
+    an asymptomatic F0, infectious from before the sample (RULES.md §1.2: CV 11042's "2 ngày trước ngày lấy mẫu"
+    for an F0 without symptoms, QĐ 3638's 14 days before the sample or the first contact with the source).
     It ends when the case is isolated; whole local days from midnight.
     """
-    if onset_date is not None:
-        start_day = onset_date - dt.timedelta(days=rule.days_before_onset)
-    elif rule.known_source_starts_window and source_exposure_date is not None:
-        start_day = source_exposure_date
+    if rule.known_source_starts_window and source_exposure_date is not None:
+        asymptomatic_day = source_exposure_date
     else:
-        start_day = sample_date - dt.timedelta(days=rule.days_before_sample)
+        asymptomatic_day = sample_date - dt.timedelta(days=rule.days_before_sample)
+    if onset_date is None:
+        start_day = asymptomatic_day
+    elif onset_date > sample_date:
+        start_day = min(onset_date - dt.timedelta(days=rule.days_before_onset), asymptomatic_day)
+    else:
+        start_day = onset_date - dt.timedelta(days=rule.days_before_onset)
     start = _local_midnight(start_day)
     return start, max(start, isolated_at)
 
@@ -280,6 +287,57 @@ def contacts_of_cases_close(person_ids, *, now: dt.datetime) -> int:
     )
 
 
+# Closed contacts that a later exposure to a standing case reopens as candidates (docs/cases.md, "Contacts and their
+# status"): one contact row per person, so an F1 released in the spring, or a former F1 who became a case and
+# recovered, met by a new case in the autumn, is someone to call again.
+CONTACT_REOPENABLE = (Contact.Status.RELEASED, Contact.Status.BECAME_CASE)
+
+
+def contacts_met_again(contacts: list[Contact], first_exposure: dict[int, dt.datetime]) -> list[Contact]:
+    """Those of `contacts` (released or became_case) whom an exposure from `first_exposure[person_id]` on reopens: it
+    is on or after the end of their quarantine (the whole end day, as the status card counts it), and the person is
+    not a case under treatment, not dead, and did not recover on or after it (met while ill is no new exposure). So
+    tracing the case that closed them again reopens nothing: its exposures came before that quarantine or that case.
+    tracing._CONTACTS_UPSERT_SQL says the same in SQL."""
+    closed = [c for c in contacts if c.status in CONTACT_REOPENABLE and c.person_id in first_exposure]
+    closed = [
+        c
+        for c in closed
+        if c.quarantine_end is None or first_exposure[c.person_id] >= _local_midnight(c.quarantine_end)
+    ]
+    if not closed:
+        return []
+    blocking: dict[int, list] = {}
+    cases = Case.objects.filter(person_id__in={c.person_id for c in closed}).exclude(status=Case.Status.WITHDRAWN)
+    for person_id, status, changed_at in cases.values_list("person_id", "status", "status_changed_at"):
+        blocking.setdefault(person_id, []).append((status, changed_at))
+
+    def ill_since(contact: Contact) -> bool:
+        first = first_exposure[contact.person_id]
+        return any(
+            status != Case.Status.RECOVERED or changed_at is None or changed_at >= first
+            for status, changed_at in blocking.get(contact.person_id, [])
+        )
+
+    return [c for c in closed if not ill_since(c)]
+
+
+def contact_reopen(*, actor, contact: Contact, case: Case, also: tuple[str, ...] = ()) -> None:
+    """Reopen a closed contact (contacts_met_again) as a candidate, its old quarantine dates cleared (a new quarantine
+    starts from the new exposure, and its F2 are traced until then), by the system's hand; audited as
+    `cases.contact.candidate` with the case that met them."""
+    contact.quarantine_start = contact.quarantine_end = None
+    _contact_system_move(
+        actor=actor,
+        contact=contact,
+        status=Contact.Status.CANDIDATE,
+        changed_by=None,
+        area_path=contact.area_path,
+        extra={"reason": "met_again", "case": case.number},
+        also=("quarantine_start", "quarantine_end", *also),
+    )
+
+
 def tracing_max_level() -> int:
     """How deep tracing goes (2 = F1 and F2). F3 and further have no national definition (RULES.md §1.2)."""
     return getattr(settings, "TRACING_MAX_LEVEL", 2)
@@ -307,7 +365,8 @@ def contact_link_add(
 
     Returns (link, created). The case's own person is never its contact (returns (None, False)).
     The contact row is created at the first link; its level becomes the lowest of its links and its
-    exposure span widens; its status is left as an official set it.
+    exposure span widens; its status is left as an official set it, but for a closed contact that this evidence
+    reopens (a contact of withdrawn cases, or contacts_met_again).
     """
     if person.pk == case.person_id:
         return None, False
@@ -375,7 +434,11 @@ def contact_link_add(
             if last and (contact.last_exposure_at is None or last > contact.last_exposure_at):
                 contact.last_exposure_at = last
                 changed.append("last_exposure_at")
-            if changed:
+            # Evidence without times (an interview): the meeting was at the latest when the case was isolated.
+            met = exposure_start or exposure_end or case.window_end
+            if contacts_met_again([contact], {person.pk: met}):
+                contact_reopen(actor=actor, contact=contact, case=case, also=tuple(changed))
+            elif changed:
                 contact.save(update_fields=changed)
     return link, created
 
@@ -696,8 +759,8 @@ CONTACT_NEXT = {
     Status.CONFIRMED: {Status.QUARANTINED, Status.DISMISSED},
     Status.DISMISSED: {Status.CONFIRMED},  # a dismissal made in error is undone by confirming
     Status.QUARANTINED: {Status.RELEASED},
-    Status.RELEASED: set(),
-    Status.BECAME_CASE: set(),  # the system's move, when the person is entered as a case
+    Status.RELEASED: set(),  # a new case met after the quarantine reopens it (contacts_met_again)
+    Status.BECAME_CASE: set(),  # the system's move, when the person is entered as a case; reopened like released
     Status.CASE_WITHDRAWN: set(),  # the system's move; a link from a case that stands makes it a candidate again
 }
 
@@ -732,8 +795,21 @@ def _contact_status_params(status: str, reason: str, quarantine_start: dt.date |
     return reason
 
 
-def _contact_status_apply(*, actor, contact: Contact, status: str, reason: str, quarantine_start) -> None:
-    """Move one contact, locked by the caller; raises before writing anything if this contact cannot move."""
+def _earliest_samples(contact_ids: list[int]) -> dict[int, dt.date]:
+    """The sample date of each contact's earliest linked case, in one query however many contacts."""
+    rows = (
+        ContactLink.objects.filter(contact_id__in=contact_ids)
+        .values("contact_id")
+        .annotate(first=Min("case__sample_date"))
+    )
+    return {row["contact_id"]: row["first"] for row in rows.order_by()}
+
+
+def _contact_status_apply(
+    *, actor, contact: Contact, status: str, reason: str, quarantine_start, earliest_sample: dt.date | None = None
+) -> None:
+    """Move one contact, locked by the caller; raises before writing anything if this contact cannot move.
+    `earliest_sample`: the sample date of its earliest linked case (_earliest_samples), for a quarantine."""
     today = timezone.localdate()
     if status == contact.status:  # a colleague got there first: said plainly, same code
         raise ApplicationError(
@@ -749,6 +825,18 @@ def _contact_status_apply(*, actor, contact: Contact, status: str, reason: str, 
         first = timezone.localdate(contact.first_exposure_at) if contact.first_exposure_at else None
         if start > today or (first is not None and start < first):
             raise ApplicationError(errors.QUARANTINE_DATE_INVALID, extra={"field": "quarantine_start"})
+        # A contact named without times has no first exposure: the case's sample date bounds it instead, as it
+        # bounds an interview's exposure (a slipped year put quarantines years before the case).
+        earliest = earliest_sample - dt.timedelta(days=EARLIEST_DAYS_BEFORE_SAMPLE) if earliest_sample else None
+        if earliest is not None and start < earliest:
+            raise ApplicationError(
+                errors.QUARANTINE_DATE_INVALID,
+                extra={"field": "quarantine_start", "earliest": earliest.isoformat()},
+                vi=f"Ngày bắt đầu cách ly quá sớm: không thể trước ngày lấy mẫu của ca bệnh quá "
+                f"{EARLIEST_DAYS_BEFORE_SAMPLE} ngày.",
+                en=f"The quarantine start is too early: at most {EARLIEST_DAYS_BEFORE_SAMPLE} days before the case's "
+                "sample date.",
+            )
         rule = quarantine_rule_for(start)
     fields = ["status", "status_changed_at", "status_changed_by"]
     if status == Status.DISMISSED:
@@ -800,7 +888,12 @@ def contact_status_set(
     with transaction.atomic():
         contact = Contact.objects.select_for_update(no_key=True).get(pk=contact.pk)
         _contact_status_apply(
-            actor=actor, contact=contact, status=status, reason=reason, quarantine_start=quarantine_start
+            actor=actor,
+            contact=contact,
+            status=status,
+            reason=reason,
+            quarantine_start=quarantine_start,
+            earliest_sample=_earliest_samples([contact.pk]).get(contact.pk) if status == Status.QUARANTINED else None,
         )
         if status in _CARD_MOVES:
             send_person_case_facts_changed([contact.person_id])
@@ -855,10 +948,16 @@ def contacts_status_set(
             .filter(pk__in=ids)
             .order_by("person_id")
         )
+        earliest = _earliest_samples(ids) if status == Status.QUARANTINED else {}
         for contact in locked:
             try:
                 _contact_status_apply(
-                    actor=actor, contact=contact, status=status, reason=reason, quarantine_start=quarantine_start
+                    actor=actor,
+                    contact=contact,
+                    status=status,
+                    reason=reason,
+                    quarantine_start=quarantine_start,
+                    earliest_sample=earliest.get(contact.pk),
                 )
             except ApplicationError as exc:
                 skipped.append((contact, exc))

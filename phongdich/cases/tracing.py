@@ -31,15 +31,25 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from psycopg.types.datetime import TimestamptzLoader
 
 from phongdich.checkins.models import CheckIn
 from phongdich.core.audit import audit_record
+from phongdich.people.models import Person
 from phongdich.venues.models import Venue, VenueType
 
 from .models import Case, Contact, ContactLink, ExposureNotice
-from .services import case_refuse_if_withdrawn, contacts_of_cases_close, tracing_max_level
+from .services import (
+    CONTACT_REOPENABLE,
+    _local_midnight,
+    case_refuse_if_withdrawn,
+    contact_reopen,
+    contacts_met_again,
+    contacts_of_cases_close,
+    tracing_max_level,
+)
 
 AUTO = CheckIn.CheckoutKind.AUTO.value
 # Closed stays longer than this are fetched through the small partial index `checkin_long_stay`
@@ -147,6 +157,7 @@ class TraceOutcome:
     links_added: int = 0
     links_updated: int = 0  # links whose summary the check-ins changed since the last trace
     notices_added: int = 0
+    notices_removed: int = 0  # outside the window since the case's dates were corrected
     f1: int = 0
     f2: int = 0
 
@@ -523,7 +534,8 @@ _TRACE_TABLES_SQL = [
         exposure_start timestamptz, exposure_end timestamptz, overlap_minutes int, occasions int, end_assumed boolean
     ) ON COMMIT DROP""",
     # The contacts the write inserted or changed, with their ids (_CONTACTS_UPSERT_SQL).
-    "CREATE TEMPORARY TABLE tracing_contacts (person_id bigint, id bigint) ON COMMIT DROP",
+    # `moved`: reopened as a candidate by this trace (audited after the writes).
+    "CREATE TEMPORARY TABLE tracing_contacts (person_id bigint, id bigint, moved boolean) ON COMMIT DROP",
 ]
 _TRACE_TABLES_DROP_SQL = "DROP TABLE tracing_sources, tracing_vias, tracing_evidence, tracing_contacts"
 
@@ -687,11 +699,21 @@ def _level_into_table(
     return first, len(first)
 
 
-def quarantine_until(quarantine_start: dt.date | None, case: Case) -> dt.datetime:
+def quarantine_until(
+    quarantine_start: dt.date | None,
+    case: Case,
+    *,
+    quarantine_end: dt.date | None = None,
+    exposed_at: dt.datetime | None = None,
+) -> dt.datetime:
     """When a contact stops passing it on (RULES.md §1.2, F2 under QĐ 3638: "until the F1 was put in medical
     isolation"): the end of its quarantine's first day (the hour is not recorded: the whole day counts).
     Without a quarantine yet, the case's isolation (window_end): tracing starts then and the F1 are called
-    to quarantine; once an official records the quarantine, tracing again extends the period to it."""
+    to quarantine; once an official records the quarantine, tracing again extends the period to it. A quarantine
+    over before the contact was `exposed_at` (an F1 of the spring met again in the autumn) is not the isolation
+    that follows this exposure: as without one."""
+    if quarantine_end is not None and exposed_at is not None and exposed_at >= _local_midnight(quarantine_end):
+        quarantine_start = None
     if quarantine_start is None:
         return case.window_end
     next_day = dt.datetime.combine(quarantine_start + dt.timedelta(days=1), dt.time.min)
@@ -753,12 +775,22 @@ def _trace(*, case: Case, max_level: int, cursor=None) -> _Found:
         contacts = {
             row["person_id"]: row
             for row in _where_in(
-                Contact.objects.values("person_id", "status", "quarantine_start"), "person", sorted(first_exposure)
+                Contact.objects.values("person_id", "status", "quarantine_start", "quarantine_end"),
+                "person",
+                sorted(first_exposure),
             )
         }
         # An official's "not a contact" ends the chain through that person.
         onward = {
-            person: (start, quarantine_until(contacts.get(person, {}).get("quarantine_start"), case))
+            person: (
+                start,
+                quarantine_until(
+                    contacts.get(person, {}).get("quarantine_start"),
+                    case,
+                    quarantine_end=contacts.get(person, {}).get("quarantine_end"),
+                    exposed_at=start,
+                ),
+            )
             for person, start in first_exposure.items()
             if contacts.get(person, {}).get("status") != Contact.Status.DISMISSED
         }
@@ -805,6 +837,15 @@ _LINK_SUMMARY = "via_id, venue_id, place, exposure_start, exposure_end, overlap_
 # A contact of withdrawn cases only (services.case_withdraw) that a standing case meets again is a candidate again,
 # its level and span those of the new evidence: the withdrawn case's evidence says nothing any more.
 _REOPENED = Contact.Status.CASE_WITHDRAWN.value
+# A released contact, or one who became a case, met again after that quarantine or case is over
+# (services.contacts_met_again, word for word): a candidate again, the old quarantine dates cleared; its old evidence
+# still stands, so its level and span widen as any contact's. The cases' subquery runs for those rows only.
+_MET_AGAIN = f"""(c.status IN ('{Contact.Status.RELEASED.value}', '{Contact.Status.BECAME_CASE.value}')
+    AND (c.quarantine_end IS NULL OR excluded.first_exposure_at >= (c.quarantine_end::timestamp AT TIME ZONE %(tz)s))
+    AND NOT EXISTS (SELECT 1 FROM {{cases}} k WHERE k.person_id = c.person_id
+        AND k.status <> '{Case.Status.WITHDRAWN.value}' AND (k.status <> '{Case.Status.RECOVERED.value}'
+        OR k.status_changed_at IS NULL OR k.status_changed_at >= excluded.first_exposure_at)))"""
+_MOVED = f"(c.status = '{_REOPENED}' OR {_MET_AGAIN})"
 _CONTACTS_UPSERT_SQL = f"""
 WITH written AS (
 INSERT INTO {{contacts}} AS c ({_CONTACT_COLUMNS})
@@ -819,14 +860,17 @@ ON CONFLICT (person_id) DO UPDATE SET
         ELSE LEAST(c.first_exposure_at, excluded.first_exposure_at) END,
     last_exposure_at = CASE WHEN c.status = '{_REOPENED}' THEN excluded.last_exposure_at
         ELSE GREATEST(c.last_exposure_at, excluded.last_exposure_at) END,
-    status = CASE WHEN c.status = '{_REOPENED}' THEN '{Contact.Status.CANDIDATE.value}' ELSE c.status END,
-    status_changed_at = CASE WHEN c.status = '{_REOPENED}' THEN %(now)s ELSE c.status_changed_at END,
-    status_changed_by_id = CASE WHEN c.status = '{_REOPENED}' THEN NULL ELSE c.status_changed_by_id END
+    quarantine_start = CASE WHEN {_MET_AGAIN} THEN NULL ELSE c.quarantine_start END,
+    quarantine_end = CASE WHEN {_MET_AGAIN} THEN NULL ELSE c.quarantine_end END,
+    status = CASE WHEN {_MOVED} THEN '{Contact.Status.CANDIDATE.value}' ELSE c.status END,
+    status_changed_at = CASE WHEN {_MOVED} THEN %(now)s ELSE c.status_changed_at END,
+    status_changed_by_id = CASE WHEN {_MOVED} THEN NULL ELSE c.status_changed_by_id END
 WHERE c.level > excluded.level OR c.first_exposure_at IS NULL OR c.first_exposure_at > excluded.first_exposure_at
-    OR c.last_exposure_at IS NULL OR c.last_exposure_at < excluded.last_exposure_at OR c.status = '{_REOPENED}'
-RETURNING person_id, id
+    OR c.last_exposure_at IS NULL OR c.last_exposure_at < excluded.last_exposure_at OR {_MOVED}
+RETURNING person_id, id,
+    COALESCE(status = '{Contact.Status.CANDIDATE.value}' AND status_changed_at = %(now)s, false) AS moved
 )
-INSERT INTO tracing_contacts SELECT person_id, id FROM written
+INSERT INTO tracing_contacts SELECT person_id, id, moved FROM written
 """
 # A person met who is already a case under treatment is recorded (the meeting may be how one infected the other) but
 # is no contact to call: only the contacts this trace just created or changed, joined to the few open cases.
@@ -873,12 +917,22 @@ _LINKS_TRACED_BEFORE_SQL = (
 )
 
 
-def _evidence_write_postgresql(cursor, *, case: Case, created_by: int | None) -> tuple[int, int]:
-    """_evidence_write_sqlite's result from tracing_evidence. Returns (links added, links updated)."""
+# The contacts this trace reopened, with their status now and their person's area, for the audit.
+_CONTACTS_MOVED_SQL = """
+SELECT t.id, c.status, p.area_path FROM tracing_contacts t JOIN {contacts} c ON c.id = t.id
+    JOIN {people} p ON p.id = t.person_id
+WHERE t.moved
+"""
+
+
+def _evidence_write_postgresql(cursor, *, case: Case, created_by: int | None) -> tuple[int, int, list[tuple]]:
+    """_evidence_write_sqlite's result from tracing_evidence. Returns (links added, links updated, contacts
+    reopened as (id, status, area path))."""
     tables = {
         "contacts": Contact._meta.db_table,
         "links": ContactLink._meta.db_table,
         "venues": Venue._meta.db_table,
+        "cases": Case._meta.db_table,
     }
     params = {
         "now": timezone.now(),
@@ -886,26 +940,30 @@ def _evidence_write_postgresql(cursor, *, case: Case, created_by: int | None) ->
         "source": _LINK_SOURCE,
         "setting": _LINK_SETTING,
         "created_by": created_by,
+        "tz": settings.TIME_ZONE,  # quarantine days are local days
     }
     raw = cursor.cursor
     raw.execute(_CONTACTS_UPSERT_SQL.format(**tables), params, prepare=False)
-    raw.execute(_CONTACTS_BECAME_CASE_SQL.format(cases=Case._meta.db_table, **tables), params, prepare=False)
+    raw.execute(_CONTACTS_BECAME_CASE_SQL.format(**tables), params, prepare=False)
     raw.execute(_LINKS_TRACED_BEFORE_SQL.format(**tables), params)
     on_conflict = _LINKS_ON_CONFLICT_SQL if raw.fetchone() is not None else ""
     raw.execute(_LINKS_UPSERT_SQL.format(on_conflict=on_conflict, **tables), params, prepare=False)
-    return raw.fetchone()
+    added, updated = raw.fetchone()
+    raw.execute(_CONTACTS_MOVED_SQL.format(people=Person._meta.db_table, **tables), prepare=False)
+    return added, updated, raw.fetchall()
 
 
 def _evidence_write_sqlite(
-    *, case: Case, evidence: list[Evidence], venues: dict[int, _Venue], created_by: int | None
-) -> tuple[int, int]:
+    *, case: Case, evidence: list[Evidence], venues: dict[int, _Venue], created_by: int | None, actor=None
+) -> tuple[int, int, list[tuple]]:
     """What contact_link_add would do for each piece of evidence, in a few statements: one contact per person
-    (level the lowest of its links, exposure span widened to the evidence, status untouched), one link per
-    (contact, case, evidence key): added when new, brought up to date when the check-ins now say more (a late
-    upload), left alone when they say the same. Returns (links added, links updated). The ORM's bulk_create and
-    bulk_update took seconds for thousands of links."""
+    (level the lowest of its links, exposure span widened to the evidence, status untouched but for the closed ones
+    it reopens), one link per (contact, case, evidence key): added when new, brought up to date when the check-ins
+    now say more (a late upload), left alone when they say the same. Returns (links added, links updated, contacts
+    of withdrawn cases reopened as (id, status, area path); those met again are audited by contact_reopen). The
+    ORM's bulk_create and bulk_update took seconds for thousands of links."""
     if not evidence:
-        return 0, 0
+        return 0, 0, []
     by_person: dict[int, list[Evidence]] = defaultdict(list)
     for e in evidence:
         by_person[e.person_id].append(e)
@@ -935,6 +993,15 @@ def _evidence_write_sqlite(
             )
         ids.update(_contact_ids(missing))
 
+    # Closed contacts among them, read before the writes: those of withdrawn cases are reopened by the UPDATE below,
+    # the others (released, became a case) by contact_reopen when this evidence comes after their closure.
+    closed = list(
+        _where_in(
+            Contact.objects.filter(status__in=[_REOPENED, *CONTACT_REOPENABLE]).select_related("person"),
+            "person",
+            persons,
+        )
+    )
     have = {
         (contact_id, key): rest
         for contact_id, key, *rest in ContactLink.objects.filter(case=case, source=ContactLink.Source.CHECKIN)
@@ -1003,9 +1070,28 @@ def _evidence_write_sqlite(
                 for cid, level, first, last in widen
             ],
         )
+    first = {person: min(e.start for e in found) for person, found in by_person.items()}
+    for contact in contacts_met_again(closed, first):
+        contact_reopen(actor=actor, contact=contact, case=case)
     # After the writes, which may have made a contact of withdrawn cases a candidate again.
     contacts_of_cases_close(persons, now=now)
-    return len(inserts), len(updates)
+    withdrawn = {c.pk: c for c in closed if c.status == _REOPENED}
+    moved = [
+        (pk, status, withdrawn[pk].person.area_path)
+        for pk, status in Contact.objects.filter(pk__in=list(withdrawn)).values_list("pk", "status")
+    ]
+    return len(inserts), len(updates), moved
+
+
+def _notices_outside_window_delete(case: Case) -> int:
+    """The case's notices that do not lie within its window (its dates were corrected since they were written) are
+    deleted: the case was not infectious there then, so they are false, and kept unpublished they would look like
+    notices an official held back, ready to be published by hand. The trace that follows writes what the check-ins
+    still held say within the new window (a notice partly inside comes back clipped to it). How many, in the audit."""
+    stale = ExposureNotice.objects.filter(case=case).filter(
+        Q(start__lt=case.window_start) | Q(end__gt=case.window_end) | Q(start__gte=case.window_end)
+    )
+    return stale.delete()[0]
 
 
 def _notices_write(*, case: Case, presences: list[Presence], venues: dict[int, _Venue], now: dt.datetime) -> int:
@@ -1043,9 +1129,11 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
 
     Guarantees: the same links as contact_link_add would make, one per (contact, case, evidence key), each
     summing up its overlaps (Evidence); idempotent (a second run with the same check-ins adds nothing and
-    changes no row; with more check-ins, it adds and updates what they change); never changes a
-    contact's status; the case's own person is never a contact. `now` (default: the current time) is
-    recorded as the case's traced_at and the notices' published_at.
+    changes no row; with more check-ins, it adds and updates what they change); never changes a status an
+    official set, but reopens a closed contact met again (services.contacts_met_again) as contact_link_add does;
+    the case's own person is never a contact; the window traced is the case's as it is under the lock; notices
+    outside it are deleted. `now` (default: the current time) is recorded as the case's traced_at and the
+    notices' published_at.
     """
     now = now or timezone.now()
     created_by = (
@@ -1057,6 +1145,9 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
         # only traced_at changes, so a case entered meanwhile as infected by this one need not wait for its key.
         # A withdrawn case is not traced (services.case_withdraw takes the row FOR UPDATE, so this lock waits).
         case_refuse_if_withdrawn(case, lock=True)
+        # What the case says now, under the lock: a batch run's copy was read when its part began, and the dates
+        # (so the window and its rule) may have been corrected since (services.case_update takes this lock too).
+        case.refresh_from_db(fields=["person", "area_path", "number", "status", "rule", "window_start", "window_end"])
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 _fast_times(cursor)
@@ -1068,13 +1159,24 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
                 for statement in _TRACE_TABLES_SQL:
                     cursor.execute(statement)
                 found = _trace(case=case, max_level=max_level, cursor=cursor)
-                links_added, links_updated = _evidence_write_postgresql(cursor, case=case, created_by=created_by)
+                links_added, links_updated, reopened = _evidence_write_postgresql(
+                    cursor, case=case, created_by=created_by
+                )
                 cursor.execute(_TRACE_TABLES_DROP_SQL)  # the transaction may go on to trace another case
         else:
             found = _trace(case=case, max_level=max_level)
-            links_added, links_updated = _evidence_write_sqlite(
-                case=case, evidence=found.evidence, venues=found.venues, created_by=created_by
+            links_added, links_updated, reopened = _evidence_write_sqlite(
+                case=case, evidence=found.evidence, venues=found.venues, created_by=created_by, actor=actor
             )
+        for contact_id, status, area_path in reopened:  # the system's moves, audited as contact_link_add does
+            audit_record(
+                actor=actor,
+                action=f"cases.contact.{status}",
+                obj=Contact(pk=contact_id),
+                area_path=area_path,
+                extra={"reason": "met_again", "case": case.number},
+            )
+        notices_removed = _notices_outside_window_delete(case)
         notices_added = _notices_write(case=case, presences=found.case_presences, venues=found.venues, now=now)
         Case.objects.filter(pk=case.pk).update(traced_at=now)
         case.traced_at = now
@@ -1083,6 +1185,7 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
             links_added=links_added,
             links_updated=links_updated,
             notices_added=notices_added,
+            notices_removed=notices_removed,
             f1=found.counts.get(1, 0),
             f2=found.counts.get(2, 0),
         )
@@ -1096,6 +1199,7 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
                 "links_added": links_added,
                 "links_updated": links_updated,
                 "notices": notices_added,
+                "notices_removed": notices_removed,
             },
         )
     return outcome

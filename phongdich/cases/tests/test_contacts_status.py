@@ -14,7 +14,7 @@ from phongdich.core.models import AuditLog
 
 from .. import selectors, services
 from ..models import Contact
-from .builders import case, link, person
+from .builders import case, link, local, person
 
 TODAY = timezone.localdate
 
@@ -413,3 +413,78 @@ def test_a_case_named_in_another_cases_interview_is_no_contact_to_call(tree, con
     other = case(kim_tan_official, person(tree["kim_tan"], "Ca Thứ Hai"))
     contact_link, _ = link(other.person, contacts["case"])
     assert contact_link.contact.status == "became_case"
+
+
+# --- A closed contact met again ----------------------------------------------------------------------------------
+
+
+def test_a_recovered_case_who_had_been_an_f1_is_a_candidate_again_when_a_new_case_meets_them(tree, kim_tan_official):
+    """docs/cases.md: "a recovered case met again is a candidate like anybody (reinfection is for the official to
+    judge)". Most F0 were F1 first: their contact row is `became_case`, which no evidence moved, nor may an official:
+    the person never reached the work list again."""
+    first = case(kim_tan_official, person(tree["kim_tan"], "Ca Đầu"), days_ago=40, onset_days_ago=41)
+    patient = person(tree["kim_tan"], "Từng Là F1")
+    link(patient, first)  # an F1 of the first case ...
+    own = case(kim_tan_official, patient, days_ago=35, onset_days_ago=36)  # ... then a case ...
+    assert Contact.objects.get(person=patient).status == Contact.Status.BECAME_CASE
+    services.case_status_set(actor=kim_tan_official, case=own, status="recovered")  # ... recovered
+    link(patient, first)  # more evidence of the first case: from before their own case, it reopens nothing
+    assert Contact.objects.get(person=patient).status == Contact.Status.BECAME_CASE
+    later = case(kim_tan_official, person(tree["kim_tan"], "Ca Mới"))
+    services.contact_interview_add(
+        actor=kim_tan_official, case=later, person=patient, setting="household", nonce="household-met-again-1"
+    )
+    contact = Contact.objects.get(person=patient)
+    assert contact.status == Contact.Status.CANDIDATE and contact.status_changed_by is None
+    assert selectors.contact_worklist(viewer=kim_tan_official).filter(person=patient).exists()
+    entry = AuditLog.objects.filter(action="cases.contact.candidate").latest("id")
+    assert entry.extra == {"reason": "met_again", "case": later.number}
+
+
+def test_a_released_contact_exposed_again_by_a_new_case_can_be_quarantined_again(tree, kim_tan_official):
+    """An F1 quarantined and released in the spring who shares a household with a new F0 in the autumn kept the
+    status `released`: off the work list, and `released` allows no move, so the official could not quarantine them
+    for the new exposure (409 contact_status_transition)."""
+    first = case(kim_tan_official, person(tree["kim_tan"], "Ca Mùa Xuân"), days_ago=50, onset_days_ago=51)
+    who = person(tree["kim_tan"], "F1 Hai Lần")
+    contact = link(who, first, exposure_start=local(TODAY() - dt.timedelta(days=50)))[0].contact
+    services.contact_status_set(
+        actor=kim_tan_official, contact=contact, status="quarantined", quarantine_start=TODAY() - dt.timedelta(days=49)
+    )
+    services.contact_status_set(actor=kim_tan_official, contact=contact, status="released")
+    later = case(kim_tan_official, person(tree["kim_tan"], "Ca Mùa Thu"))
+    during = local(TODAY() - dt.timedelta(days=45))  # told late: the old case's household, met during the quarantine
+    services.contact_interview_add(
+        actor=kim_tan_official,
+        case=first,
+        person=who,
+        setting="household",
+        nonce="household-spring",
+        exposure_start=during,
+    )
+    assert Contact.objects.get(pk=contact.pk).status == Contact.Status.RELEASED
+    services.contact_interview_add(
+        actor=kim_tan_official,
+        case=later,
+        person=who,
+        setting="household",
+        nonce="household-autumn",
+        exposure_start=local(TODAY() - dt.timedelta(days=2)),
+    )
+    reopened = Contact.objects.get(pk=contact.pk)
+    assert (reopened.status, reopened.quarantine_start, reopened.quarantine_end) == ("candidate", None, None)
+    assert selectors.contact_worklist(viewer=kim_tan_official).filter(person=who).exists()
+    services.contact_status_set(actor=kim_tan_official, contact=contact, status="quarantined")
+    assert Contact.objects.get(pk=contact.pk).quarantine_start == TODAY()
+
+
+def test_a_contact_under_treatment_met_again_stays_a_case(tree, kim_tan_official):
+    first = case(kim_tan_official, person(tree["kim_tan"], "Ca Đầu"), days_ago=10, onset_days_ago=11)
+    patient = person(tree["kim_tan"], "Đang Điều Trị")
+    link(patient, first)
+    case(kim_tan_official, patient, days_ago=5, onset_days_ago=6)
+    later = case(kim_tan_official, person(tree["kim_tan"], "Ca Mới"))
+    services.contact_interview_add(
+        actor=kim_tan_official, case=later, person=patient, setting="household", nonce="household-ill-1"
+    )
+    assert Contact.objects.get(person=patient).status == Contact.Status.BECAME_CASE

@@ -11,8 +11,11 @@ from django.utils import timezone
 from phongdich.checkins.views import DEVICE_COOKIE, DEVICE_COOKIE_SALT
 from phongdich.core.testing import make_area
 
+from .. import services
 from ..models import ExposureNotice
-from .builders import case, checkin, person, venue
+from ..selectors import exposure_matches_for_person
+from ..tracing import case_trace_checkins
+from .builders import case, checkin, local, person, venue
 
 
 def _notice(entered, market, *, published=True, hours_ago=24, minutes=90):
@@ -275,3 +278,44 @@ def test_a_withdrawn_cases_notice_cannot_be_published(client, tree, entered, kim
     assert answer.status_code == 409 and answer.json()["code"] == "case_withdrawn"
     notice.refresh_from_db()
     assert notice.published_at is None
+
+
+def test_a_citizen_who_left_as_the_case_arrived_is_not_warned(client, tree, kim_tan_official):
+    """Tracing counts half-open stays: who left at 10:00 as the case arrived at 10:00 did not meet it (docs/cases.md,
+    "touching ones … do not"); the citizen's page compared closed intervals and warned them anyway."""
+    f0 = person(tree["kim_tan"], "Ca Đến Mười Giờ")
+    before, after = person(tree["kim_tan"], "Về Lúc Mười Giờ"), person(tree["kim_tan"], "Đến Lúc Mười Một Giờ")
+    market = venue(tree["kim_tan"])
+    ten = local(timezone.localdate() - dt.timedelta(days=2), 10)
+    checkin(f0, market, ten, 60)
+    checkin(before, market, ten - dt.timedelta(hours=1), 60)  # 09:00-10:00
+    checkin(after, market, ten + dt.timedelta(hours=1), 30)  # 11:00-11:30, as the case left
+    entered = case(kim_tan_official, f0)
+    assert case_trace_checkins(case=entered, actor=kim_tan_official).f1 == 0  # tracing: not contacts
+    assert exposure_matches_for_person(person=before) == []
+    assert exposure_matches_for_person(person=after) == []
+    _remember(client, before)
+    assert "exposure-warning" not in client.get("/c/me/").content.decode()
+
+
+def test_correcting_the_onset_takes_the_old_windows_places_off_the_public_list(client, tree, kim_tan_official):
+    """Onset typed as 10 days ago, corrected to 3 days ago: the case was not infectious at the market 9 days ago,
+    but the notice of the first trace stayed published (the public list, citizens' /c/me/ warnings), and tracing
+    again did not touch it. A notice partly inside the new window comes back clipped to it."""
+    f0 = person(tree["kim_tan"], "Ca Sửa Ngày")
+    market, shop = venue(tree["kim_tan"], "Chợ Ngày Cũ"), venue(tree["kim_tan"], "Quán Qua Đêm")
+    today = timezone.localdate()
+    checkin(f0, market, local(today - dt.timedelta(days=9), 8), 60)
+    overnight = local(today - dt.timedelta(days=6), 22)  # 22:00 to 02:00, across the new window's start
+    checkin(f0, shop, overnight, 4 * 60)
+    entered = case(kim_tan_official, f0, days_ago=1, onset_days_ago=10)
+    case_trace_checkins(case=entered, actor=kim_tan_official)
+    assert ExposureNotice.objects.filter(case=entered, published_at__isnull=False).count() == 2
+    entered = services.case_update(actor=kim_tan_official, case=entered, onset_date=today - dt.timedelta(days=3))
+    outcome = case_trace_checkins(case=entered, actor=kim_tan_official)
+    assert outcome.notices_removed == 2 and outcome.notices_added == 1
+    notice = ExposureNotice.objects.get(case=entered)
+    assert (notice.venue, notice.start, notice.end) == (shop, entered.window_start, overnight + dt.timedelta(hours=4))
+    public = client.get("/cases/exposures/").content.decode()
+    assert "Chợ Ngày Cũ" not in public and "Quán Qua Đêm" in public
+    assert case_trace_checkins(case=entered, actor=kim_tan_official).notices_removed == 0

@@ -11,7 +11,7 @@ from phongdich.core.audit import AuditLog
 from phongdich.core.errors import ApplicationError
 
 from .. import services
-from ..models import Contact, QuarantineRule
+from ..models import Case, Contact, InfectiousWindowRule, QuarantineRule
 from .builders import case, link, local, person
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +27,28 @@ def entered(tree, kim_tan_official):
     return case(kim_tan_official, person(tree["kim_tan"], "Hoàng Văn Bệnh"))
 
 
+def _case_sampled_on(tree, actor, day: dt.date) -> Case:
+    """A case sampled on `day` (a quarantine starts at most 60 days before its case's sample). No window rule is
+    loaded before QĐ 3638 (30/07/2021): the test adds one, as a superuser would for earlier cases."""
+    InfectiousWindowRule.objects.get_or_create(
+        code="test_spring_2021",
+        defaults={
+            "name": "Thử (trước QĐ 3638)",
+            "source": "test",
+            "effective_from": dt.date(2021, 1, 1),
+            "days_before_onset": 3,
+            "days_before_sample": 14,
+        },
+    )
+    return services.case_create(
+        actor=actor,
+        person=person(tree["kim_tan"], "Hoàng Văn Bệnh"),
+        sample_date=day,
+        test_type=Case.TestType.PCR,
+        isolated_at=local(day, 18),
+    )
+
+
 @pytest.mark.parametrize(
     "start, days, rule",
     [
@@ -36,7 +58,8 @@ def entered(tree, kim_tan_official):
         (dt.date(2021, 9, 1), 14, "cv5599_2021"),
     ],
 )
-def test_the_rule_in_force_on_the_start_date_gives_the_days(tree, kim_tan_official, entered, start, days, rule):
+def test_the_rule_in_force_on_the_start_date_gives_the_days(tree, kim_tan_official, start, days, rule):
+    entered = _case_sampled_on(tree, kim_tan_official, start)
     contact = _contact(tree, kim_tan_official, entered, "Trần Thị Một", start - dt.timedelta(days=1))
     services.contact_status_set(actor=kim_tan_official, contact=contact, status="quarantined", quarantine_start=start)
     contact.refresh_from_db()
@@ -45,7 +68,8 @@ def test_the_rule_in_force_on_the_start_date_gives_the_days(tree, kim_tan_offici
     assert entry.extra["rule"] == rule
 
 
-def test_before_any_rule_the_quarantine_is_refused_and_nothing_written(tree, kim_tan_official, entered, client):
+def test_before_any_rule_the_quarantine_is_refused_and_nothing_written(tree, kim_tan_official, client):
+    entered = _case_sampled_on(tree, kim_tan_official, dt.date(2021, 4, 2))
     contact = _contact(tree, kim_tan_official, entered, "Lê Văn Hai", dt.date(2021, 4, 1))
     with pytest.raises(ApplicationError) as refused:
         services.contact_status_set(
@@ -89,7 +113,8 @@ def test_a_rule_added_later_applies_from_its_date_and_leaves_quarantines_already
     assert "10 ngày, theo QĐ của tỉnh (thử);" in page
 
 
-def test_a_move_of_several_before_any_rule_is_refused_whole(tree, kim_tan_official, entered, client):
+def test_a_move_of_several_before_any_rule_is_refused_whole(tree, kim_tan_official, client):
+    entered = _case_sampled_on(tree, kim_tan_official, dt.date(2021, 4, 2))
     contacts = [
         _contact(tree, kim_tan_official, entered, f"Người {number}", dt.date(2021, 4, 1)) for number in range(3)
     ]
@@ -110,3 +135,42 @@ def test_the_former_setting_left_in_the_environment_stops_the_checks(monkeypatch
     assert "cases.E001" in {problem.id for problem in checks.run_checks()}
     monkeypatch.delenv("CONTACT_QUARANTINE_DAYS")
     assert "cases.E001" not in {problem.id for problem in checks.run_checks()}
+
+
+def test_a_quarantine_cannot_start_years_before_the_case(tree, kim_tan_official, entered, client):
+    """A contact named in an interview without times has no first exposure, so the only floor of its quarantine start
+    was the first quarantine rule's date: a start in 2021 for a case sampled yesterday was accepted, and the contact
+    was "in quarantine" with a quarantine that had ended years ago. At most 60 days before the case's sample, as an
+    interview's exposure (services.EARLIEST_DAYS_BEFORE_SAMPLE); alone or among several."""
+    named = [
+        services.contact_interview_add(
+            actor=kim_tan_official,
+            case=entered,
+            person=person(tree["kim_tan"], f"Người Nhà {n}"),
+            setting="household",
+            nonce=f"household-no-times-{n}",
+        )[0].contact
+        for n in range(2)
+    ]
+    earliest = entered.sample_date - dt.timedelta(days=services.EARLIEST_DAYS_BEFORE_SAMPLE)
+    with pytest.raises(ApplicationError) as refused:
+        services.contact_status_set(
+            actor=kim_tan_official, contact=named[0], status="quarantined", quarantine_start=dt.date(2021, 5, 5)
+        )
+    assert refused.value.code == "quarantine_date_invalid" and refused.value.extra["earliest"] == earliest.isoformat()
+    assert "60 ngày" in refused.value.vi and "60 days" in refused.value.en
+    outcome = services.contacts_status_set(
+        actor=kim_tan_official, contacts=named, status="quarantined", quarantine_start=earliest - dt.timedelta(days=1)
+    )
+    assert outcome.changed == [] and {error.code for _, error in outcome.skipped} == {"quarantine_date_invalid"}
+    assert not Contact.objects.filter(status=Contact.Status.QUARANTINED).exists()
+    services.contact_status_set(
+        actor=kim_tan_official, contact=named[0], status="quarantined", quarantine_start=earliest
+    )
+    client.force_login(kim_tan_official)
+    response = client.post(
+        f"/api/v1/contacts/{named[1].pk}/status/",
+        {"status": "quarantined", "quarantine_start": "2021-05-05"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and response.json()["extra"]["earliest"] == earliest.isoformat()

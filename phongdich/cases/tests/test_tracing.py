@@ -3,16 +3,20 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
-from phongdich.cases import tasks
+from phongdich.cases import services, tasks
 from phongdich.cases.models import Case, Contact, ContactLink, ExposureNotice, InfectiousWindowRule, TracingRun
 from phongdich.cases.services import contact_link_add
 from phongdich.cases.tasks import tracing_run_start
 from phongdich.cases.tracing import case_trace_checkins
 from phongdich.checkins.models import CheckIn
+from phongdich.core.models import AuditLog
 from phongdich.core.testing import make_area, make_user
 from phongdich.people.models import Person
 from phongdich.venues.models import Venue, VenueType
+
+from . import builders
 
 T0 = dt.datetime(2021, 9, 14, 3, 0, tzinfo=dt.UTC)  # 10:00 in Thanh Hóa
 NOW = T0 + dt.timedelta(days=3)
@@ -658,3 +662,133 @@ def test_a_case_under_treatment_met_is_kept_as_evidence_but_not_as_a_contact_to_
 
     statuses = dict(ContactLink.objects.filter(case=case).values_list("contact__person__full_name", "contact__status"))
     assert statuses == {"Ca Khác": "became_case", "Khách": "candidate", "Đã Khỏi": "candidate"}
+
+
+# --- Closed contacts met again -----------------------------------------------------------------------------------
+
+DAY = 24 * 60
+
+
+def test_a_released_f1_and_a_recovered_case_met_by_a_new_case_are_candidates_again_and_pass_it_on(world):
+    """One contact per person: an F1 quarantined and released in the spring, and a former F1 who became a case and
+    recovered, both met by a new case in the autumn. The trace's bulk writes reopen them as candidates, their old
+    quarantine dates cleared, and its F2 step traces on through them; tracing the old case again reopens nothing."""
+    old_f0, released, recovered = world.person("Ca Mùa Xuân"), world.person("Đã Ra Cách Ly"), world.person("Đã Khỏi")
+    for who in (old_f0, released, recovered):
+        world.visit(who, world.market, -40 * DAY, -40 * DAY + 60)
+    old_case = world.case(old_f0, start=-41 * DAY, end=-39 * DAY)
+    case_trace_checkins(case=old_case, now=NOW)
+    Contact.objects.filter(person=released).update(
+        status=Contact.Status.RELEASED,
+        quarantine_start=at(-39 * DAY).date(),
+        quarantine_end=at(-25 * DAY).date(),
+        status_changed_at=at(-25 * DAY),
+    )
+    own = world.case(recovered, start=-39 * DAY, end=-38 * DAY)
+    Case.objects.filter(pk=own.pk).update(status=Case.Status.RECOVERED, status_changed_at=at(-30 * DAY))
+    Contact.objects.filter(person=recovered).update(status=Contact.Status.BECAME_CASE, status_changed_at=at(-38 * DAY))
+    case_trace_checkins(case=old_case, now=NOW)  # the old case again: its exposures came before the closures
+    assert dict(Contact.objects.values_list("person__full_name", "status")) == {
+        "Đã Ra Cách Ly": "released",
+        "Đã Khỏi": "became_case",
+    }
+
+    new_f0, company = world.person("Ca Mùa Thu"), world.person("Bạn Của F1")
+    for who in (new_f0, released, recovered):
+        world.visit(who, world.school, 0, 60)
+    world.visit(released, world.market, 120, 180)
+    world.visit(company, world.market, 120, 180)
+    new_case = world.case(new_f0)
+    traced = case_trace_checkins(case=new_case, now=NOW)
+
+    for who in (released, recovered):
+        contact = Contact.objects.get(person=who)
+        assert (contact.status, contact.quarantine_start, contact.quarantine_end) == ("candidate", None, None)
+        assert contact.status_changed_by is None
+    assert traced.f2 == 1  # not stopped by the spring's quarantine
+    assert ContactLink.objects.get(case=new_case, contact__person=company).via.person == released
+    moves = AuditLog.objects.filter(action="cases.contact.candidate", extra__reason="met_again")
+    assert moves.count() == 2
+    case_trace_checkins(case=new_case, now=NOW)
+    case_trace_checkins(case=old_case, now=NOW)
+    assert moves.count() == 2 and set(Contact.objects.values_list("status", flat=True)) == {"candidate"}
+
+
+def test_a_contact_met_during_its_quarantine_or_its_own_illness_stays_as_it_was(world):
+    """Met while still in quarantine (released since), or while ill with a case since recovered: no new exposure."""
+    f0, released, ill = world.person("F0"), world.person("Trong Cách Ly"), world.person("Đang Ốm")
+    for who in (f0, released, ill):
+        world.visit(who, world.market, 0, 60)
+    Contact.objects.create(
+        person=released,
+        level=1,
+        status=Contact.Status.RELEASED,
+        quarantine_start=at(-5 * DAY).date(),
+        quarantine_end=at(9 * DAY).date(),
+        status_changed_at=at(2 * DAY),
+    )
+    own = world.case(ill, start=-3 * DAY, end=-2 * DAY)
+    Case.objects.filter(pk=own.pk).update(status=Case.Status.RECOVERED, status_changed_at=at(2 * DAY))
+    Contact.objects.create(person=ill, level=1, status=Contact.Status.BECAME_CASE, status_changed_at=at(-2 * DAY))
+    case_trace_checkins(case=world.case(f0), now=NOW)
+    assert dict(Contact.objects.values_list("person__full_name", "status")) == {
+        "Trong Cách Ly": "released",
+        "Đang Ốm": "became_case",
+    }
+
+
+# --- The case as it is when traced --------------------------------------------------------------------------------
+
+
+def test_tracing_a_case_with_onset_after_its_sample_finds_who_it_met_the_day_before_the_sample(tree, kim_tan_official):
+    sample = timezone.localdate() - dt.timedelta(days=6)
+    f0 = builders.person(tree["kim_tan"], "Sàng Lọc Dương Tính")
+    neighbour = builders.person(tree["kim_tan"], "Người Cùng Chợ")
+    market = builders.venue(tree["kim_tan"])
+    day_before = builders.local(sample - dt.timedelta(days=1), 8)
+    builders.checkin(f0, market, day_before, 60)
+    builders.checkin(neighbour, market, day_before, 60)
+    entered = services.case_create(
+        actor=kim_tan_official,
+        person=f0,
+        sample_date=sample,
+        test_type=Case.TestType.PCR,
+        onset_date=sample + dt.timedelta(days=2),  # alone, the window would start on the sample day
+        isolated_at=builders.local(sample, 18),
+    )
+    outcome = case_trace_checkins(case=entered, actor=kim_tan_official)
+    assert outcome.f1 == 1
+    assert Contact.objects.filter(person=neighbour).exists()
+
+
+def test_a_batch_run_traces_a_case_by_its_window_as_corrected_while_the_run_was_going(
+    tree, kim_tan_official, settings, monkeypatch
+):
+    """A part reads its cases once, then traces each under its lock: an investigator who corrects the onset of a
+    later case while the run goes (a province's run takes minutes) got a trace of the old window, stamped traced_at
+    after the correction, so nothing said it must be traced again."""
+    settings.TRACING_BATCH_PARTS = 1
+    market = builders.venue(tree["kim_tan"])
+    first = builders.case(kim_tan_official, builders.person(tree["kim_tan"], "Ca Thứ Nhất"))
+    f0 = builders.person(tree["kim_tan"], "Ca Thứ Hai")
+    neighbour = builders.person(tree["kim_tan"], "Người Cùng Chợ")
+    nine_days_ago = builders.local(timezone.localdate() - dt.timedelta(days=9), 8)
+    builders.checkin(f0, market, nine_days_ago, 60)
+    builders.checkin(neighbour, market, nine_days_ago, 60)
+    second = builders.case(kim_tan_official, f0, days_ago=1, onset_days_ago=3)  # window from 5 days ago: not the market
+    run = TracingRun.objects.create(total=2, created_by=kim_tan_official)
+    run.cases.set([first, second])
+    real_trace = tasks.case_trace_checkins
+
+    def trace_while_the_investigator_corrects(**kwargs):
+        if kwargs["case"].pk == first.pk:  # meanwhile, on the second case's page: onset 10 days ago
+            services.case_update(
+                actor=kim_tan_official, case=second, onset_date=timezone.localdate() - dt.timedelta(days=10)
+            )
+        return real_trace(**kwargs)
+
+    monkeypatch.setattr(tasks, "case_trace_checkins", trace_while_the_investigator_corrects)
+    tasks.tracing_run_task(run.pk)
+    second.refresh_from_db()
+    assert second.window_start <= nine_days_ago and second.traced_at is not None
+    assert Contact.objects.filter(person=neighbour).exists()
