@@ -97,9 +97,10 @@ class TelecomImport(models.Model):
         verbose_name_plural = _("telecom imports")
         ordering = ["-created_at", "-id"]
         constraints = [
-            # The same file once: a failed import does not count (the cell list may have been fixed since).
+            # The same file once per operator and kind of data: a failed import does not count (the cell list may
+            # have been fixed since), nor one under another operator (the form's operator left on the wrong one).
             models.UniqueConstraint(
-                fields=["sha256"],
+                fields=["operator", "kind", "sha256"],
                 condition=Q(status__in=["queued", "running", "done"]),
                 name="telecom_import_file_once",
             )

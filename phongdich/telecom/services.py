@@ -92,9 +92,9 @@ def telecom_import_create(
     Guarantees: only TELECOM_ROLES; the file's type is read from its content (CSV in UTF-8 or .xlsx, else
     telecom_file_type), its size is bounded (telecom_file_too_large, counted while copying, whatever the
     client claimed), its header names the required columns (telecom_columns); the same bytes are refused
-    while an earlier import of them is queued, running or done (telecom_duplicate_file). Nothing is kept
-    of a refused file. With `enqueue` the task starts after the commit; otherwise the caller runs
-    `telecom_import_run` (the command and the demo).
+    while an earlier import of them for the same operator and kind is queued, running or done
+    (telecom_duplicate_file). Nothing is kept of a refused file. With `enqueue` the task starts after the
+    commit; otherwise the caller runs `telecom_import_run` (the command and the demo).
     """
     require_role(actor, *TELECOM_ROLES)
     _check_options(operator=operator, kind=kind, policy=policy)
@@ -117,7 +117,11 @@ def telecom_import_create(
         with readers.open_table(temp, file_format, kind) as table:
             estimate = table.estimate_rows()
         sha256 = digest.hexdigest()
-        earlier = TelecomImport.objects.filter(sha256=sha256, status__in=TelecomImport.ACTIVE_STATUSES).first()
+        # Per operator and kind: the same bytes imported under another operator (the wrong one chosen) do not count.
+        same_file = TelecomImport.objects.filter(
+            operator=operator, kind=kind, sha256=sha256, status__in=TelecomImport.ACTIVE_STATUSES
+        )
+        earlier = same_file.first()
         if earlier is not None:
             raise ApplicationError(errors.DUPLICATE_FILE, extra={"import_id": earlier.pk})
         try:
@@ -147,7 +151,7 @@ def telecom_import_create(
                     extra={"kind": kind, "operator": operator, "policy": policy, "size": written},
                 )
         except IntegrityError:  # the same file uploaded twice at once: the other one stands
-            earlier = TelecomImport.objects.filter(sha256=sha256, status__in=TelecomImport.ACTIVE_STATUSES).first()
+            earlier = same_file.first()
             raise ApplicationError(
                 errors.DUPLICATE_FILE, extra={"import_id": earlier.pk if earlier else None}
             ) from None

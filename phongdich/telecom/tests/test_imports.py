@@ -144,6 +144,19 @@ def test_the_same_file_twice_is_refused_unless_the_first_failed(health, cells):
     assert caught.value.code == "telecom_duplicate_file" and caught.value.extra == {"import_id": second.pk}
 
 
+def test_a_cell_list_imported_under_the_wrong_operator_can_be_imported_under_the_right_one(health):
+    """The form's operator was left on the wrong carrier: the file stays importable for the right one (the file
+    hash is unique per operator and kind of data, not across them); the same operator twice is still refused."""
+    data = (SAMPLES / "viettel-cells.csv").read_bytes()
+    wrong = import_bytes(health, data, kind="cells", operator="vinaphone", name="cells.csv")
+    assert wrong.status == "done"
+    right = import_bytes(health, data, kind="cells", operator="viettel", name="cells.csv")
+    assert right.status == "done" and Cell.objects.filter(operator="viettel").count() == 12
+    with pytest.raises(ApplicationError) as caught:
+        import_bytes(health, data, kind="cells", operator="viettel", name="cells.csv")
+    assert caught.value.code == "telecom_duplicate_file" and caught.value.extra == {"import_id": right.pk}
+
+
 def test_a_non_utf8_csv_fails_naming_the_line(health, cells):
     data = (HEADER + "0912000111,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00\n").encode()
     data += "0987000222,TTH-KT-01,15/09/2021 08:00,15/09/2021 09:00,Trân\n".encode("cp1258")
