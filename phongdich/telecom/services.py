@@ -200,6 +200,25 @@ def _finish(record: TelecomImport, *, status: str, now, **fields) -> None:
     )
 
 
+def _fail(record: TelecomImport, *, failure_code: str, problem: dict) -> bool:
+    """Mark the import failed with one whole-file problem, only if this run is still its latest and running: a
+    run delivered again while this one went on (Redis's visibility timeout, a worker thought dead) may have
+    finished it meanwhile, or be reading the file now. Returns whether it did."""
+    failed = TelecomImport.objects.filter(
+        pk=record.pk, attempt=record.attempt, status=TelecomImport.Status.RUNNING
+    ).update(
+        status=TelecomImport.Status.FAILED,
+        phase="",
+        finished_at=timezone.now(),
+        failure_code=failure_code,
+        errors=[problem],
+        stored_path="",
+    )
+    if failed:
+        _discard_file(record)
+    return bool(failed)
+
+
 def _discard_file(record: TelecomImport) -> None:
     if record.stored_path:
         Path(record.stored_path).unlink(missing_ok=True)
@@ -254,25 +273,25 @@ def telecom_import_run(*, import_id: int, now: dt.datetime | None = None, progre
             "reason_vi": exc.as_dict("vi")["message_vi"],
             "reason_en": exc.as_dict("en")["message_en"],
         }
-        _discard_file(record)
-        _finish(record, status=TelecomImport.Status.FAILED, now=timezone.now(), errors=[problem], failure_code=exc.code)
+        _fail(record, failure_code=exc.code, problem=problem)
     except Exception:
+        if not TelecomImport.objects.filter(
+            pk=record.pk, attempt=record.attempt, status=TelecomImport.Status.RUNNING
+        ).exists():
+            # A newer delivery of the task took the import over (and may have deleted the file under this one).
+            logger.info("telecom import %s: attempt %s gave way to a newer one", import_id, record.attempt)
+            return TelecomImport.objects.filter(pk=import_id).first()
         logger.exception("telecom import %s failed", import_id)
-        _discard_file(record)
-        _finish(
+        _fail(
             record,
-            status=TelecomImport.Status.FAILED,
-            now=timezone.now(),
             failure_code=core_errors.SERVER_ERROR.code,
-            errors=[
-                {
-                    "line": 0,
-                    "column": "",
-                    "code": core_errors.SERVER_ERROR.code,
-                    "reason_vi": core_errors.SERVER_ERROR.vi,
-                    "reason_en": core_errors.SERVER_ERROR.en,
-                }
-            ],
+            problem={
+                "line": 0,
+                "column": "",
+                "code": core_errors.SERVER_ERROR.code,
+                "reason_vi": core_errors.SERVER_ERROR.vi,
+                "reason_en": core_errors.SERVER_ERROR.en,
+            },
         )
         raise
     record.refresh_from_db()

@@ -305,6 +305,33 @@ def test_a_run_that_crashed_midway_is_run_again_from_the_start(health, cells):
     assert done.status == "done" and done.attempt == 2 and done.rows_imported == 715
 
 
+def test_an_older_attempt_that_fails_late_does_not_mark_a_finished_import_failed(health, cells, monkeypatch):
+    """A long import delivered again while its first delivery still runs (acks_late; Redis's visibility timeout):
+    the second delivery finishes it; the first then fails on the file the second deleted. Its failure is not
+    written over the finished import (the failure handlers check the attempt, as the progress and the write do)."""
+    from phongdich.telecom import readers
+
+    data = (SAMPLES / "viettel-locations.csv").read_bytes()
+    record = telecom_import_create(
+        actor=health, operator="viettel", kind="locations", file_name="v.csv", chunks=[data], enqueue=False
+    )
+    real_open = readers.open_table
+    opened = []
+
+    def open_table(path, file_format, kind):
+        opened.append(path)
+        if len(opened) == 1:  # the first delivery has claimed the import: the second runs to its end meanwhile
+            second = telecom_import_run(import_id=record.pk)
+            assert second.status == "done" and second.rows_imported == 715
+        return real_open(path, file_format, kind)
+
+    monkeypatch.setattr(readers, "open_table", open_table)
+    telecom_import_run(import_id=record.pk)  # the file is gone: a whole-file failure, not an exception
+    record.refresh_from_db()
+    assert (record.status, record.rows_imported, record.failure_code, record.attempt) == ("done", 715, "", 2)
+    assert SubscriberLocation.objects.filter(source_import=record).count() == 715
+
+
 def test_records_of_an_import_finished_during_the_check_are_not_duplicated(health, cells, monkeypatch):
     from phongdich.telecom import services
 
