@@ -16,7 +16,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from phongdich.core.errors import ApplicationError
-from phongdich.core.text import fold
+from phongdich.core.text import CONTROL_CHARACTERS, fold
 
 from . import errors
 
@@ -96,6 +96,9 @@ class Row:
     line: int
     values: dict  # field -> raw value (str, or a number/datetime from Excel)
     extra_values: bool = False  # more cells than the header has columns (not all empty)
+    # The first field whose text holds a control character (core.text.CONTROL_CHARACTERS): a NUL cannot be stored
+    # by PostgreSQL, the others cannot be written to a spreadsheet, and none belongs in an operator's value.
+    control_field: str | None = None
 
 
 class Table:
@@ -229,7 +232,8 @@ class Table:
                 field: values[position] if position < len(values) else None for field, position in self.fields.items()
             }
             extra = any(not _blank(value) for value in values[width:])
-            yield Row(line=line, values=picked, extra_values=extra)
+            control = next((field for field, value in picked.items() if _has_control(value)), None)
+            yield Row(line=line, values=picked, extra_values=extra, control_field=control)
 
 
 class _Lines:
@@ -269,6 +273,10 @@ class _Lines:
             raise StopIteration
         self.line += 1
         return text
+
+
+def _has_control(value) -> bool:
+    return isinstance(value, str) and CONTROL_CHARACTERS.search(value) is not None
 
 
 def _blank(value) -> bool:

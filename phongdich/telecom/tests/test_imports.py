@@ -201,6 +201,49 @@ def test_xlsx_line_numbers_are_spreadsheet_rows(health, cells):
     assert _codes(record) == [(4, "invalid_time")] and record.errors[0]["column"] == "Kết thúc"
 
 
+def test_a_nul_byte_past_the_first_block_is_a_row_error_not_a_server_error(health, cells):
+    """detect_format looks for NUL bytes in the first 4,096 bytes only, and Python 3.11's csv module reads them. A
+    NUL in a later row was quoted raw in that row's reason, which PostgreSQL's jsonb cannot hold: "server error"
+    (line 0) instead of the line, and with skip_bad_rows none of the good rows imported."""
+    days = range(1, 29)
+    phones = ("0912000111", "0987000222", "0356000333", "0868000444")
+    text = HEADER + "".join(
+        f"{phone},TTH-KT-01,2021-09-{day:02d} 08:00,2021-09-{day:02d} 09:00\n" for phone in phones for day in days
+    )
+    assert len(text.encode()) > 4096
+    bad_line = text.count("\n") + 1
+    text += "0912\x00000555,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00\n"
+    record = import_bytes(health, text, policy="skip_bad_rows")
+    assert (record.status, record.rows_imported) == ("done", 4 * 28), (record.failure_code, record.errors)
+    assert _codes(record) == [(bad_line, "control_character")] and record.errors[0]["column"] == "so_thue_bao"
+    assert "0912\u2400000555" in record.errors[0]["reason_en"] and "\x00" not in record.errors[0]["reason_vi"]
+
+
+def test_control_characters_in_any_value_are_refused_on_their_line(health, cells):
+    """Not stored (a NUL cannot be, in PostgreSQL), nor quoted raw in the reason (the rejected rows' export could
+    not be written); a tab is text like any other and a line's ignored columns are not read."""
+    text = (
+        "so_thue_bao,ma_tram,bat_dau,ket_thuc,ghi_chu\n"
+        "0912000111\x01,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00,\n"
+        "0912000111,TTH-KT\x1f01,2021-09-15 08:00,2021-09-15 09:00,\n"
+        "0912000111,TTH-KT-01,2021-09-15 08:00\x0b,2021-09-15 09:00,\n"
+        "0912000111,TTH-KT-01,2021-09-15 10:00,2021-09-15 11:00\t,note \x02\n"
+    )
+    record = import_bytes(health, text, policy="skip_bad_rows")
+    assert _codes(record) == [(2, "control_character"), (3, "control_character"), (4, "control_character")]
+    assert [error["column"] for error in record.errors] == ["so_thue_bao", "ma_tram", "bat_dau"]
+    assert "0912000111\u2401" in record.errors[0]["reason_vi"] and record.rows_imported == 1
+
+
+def test_a_cell_id_with_a_control_character_is_refused_in_the_cell_list(health):
+    """A cell id holding one ("KT\x0201") was stored, then written into every trace's unknown subscribers and the
+    F1 links' place, and from there into exports that openpyxl could not write."""
+    text = "Mã trạm,Vĩ độ,Kinh độ,Bán kính (m)\nKT\x0201,20.128000,105.647000,800\nKT-02,20.13,105.65,800\n"
+    record = import_bytes(health, text, kind="cells", policy="skip_bad_rows")
+    assert _codes(record) == [(2, "control_character")] and record.errors[0]["column"] == "Mã trạm"
+    assert list(Cell.objects.values_list("cell_id", flat=True)) == ["KT-02"]
+
+
 def test_a_row_with_more_cells_than_the_header_is_refused(health, cells):
     record = import_bytes(health, HEADER + "0912000111,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00,x\n")
     assert _codes(record) == [(2, "extra_values")]
