@@ -1,7 +1,8 @@
 """Spreadsheet exports that are safe to open.
 
 A cell that starts with = + - @ (or a tab/carriage return before them) is run as a formula by Excel
-and LibreOffice ("CSV/formula injection", OWASP). Every exported text goes through `safe_cell`.
+and LibreOffice ("CSV/formula injection", OWASP); a control character cannot be written at all (XML 1.0).
+Every exported text goes through `safe_cell`.
 """
 
 import datetime as dt
@@ -25,6 +26,7 @@ from .audit import audit_record
 from .errors import ApplicationError
 from .models import ExportJob
 from .queue import enqueue_on_commit
+from .text import visible_controls
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +35,12 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 
 
 def safe_cell(value):
-    """Text that a spreadsheet would take for a formula gets a leading apostrophe; other values pass."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
+    """Text that a spreadsheet would take for a formula gets a leading apostrophe, and its control characters are
+    shown as control pictures (core.text.visible_controls: openpyxl raises IllegalCharacterError on them, and one
+    operator's cell id failed a whole export); other values pass."""
+    if isinstance(value, str):
+        value = visible_controls(value)
+        return "'" + value if value.startswith(_FORMULA_STARTS) else value
     if isinstance(value, dt.datetime) and timezone.is_aware(value):
         # openpyxl cannot store time zones: write local (Vietnam) time, which is what officials read.
         return timezone.localtime(value).replace(tzinfo=None)
