@@ -1,5 +1,6 @@
 """Imports of operators' files: formats, row checks with line numbers, policies, whole-file refusals."""
 
+import datetime as dt
 import io
 from decimal import Decimal
 
@@ -242,6 +243,29 @@ def test_a_cell_id_with_a_control_character_is_refused_in_the_cell_list(health):
     record = import_bytes(health, text, kind="cells", policy="skip_bad_rows")
     assert _codes(record) == [(2, "control_character")] and record.errors[0]["column"] == "Mã trạm"
     assert list(Cell.objects.values_list("cell_id", flat=True)) == ["KT-02"]
+
+
+def test_excel_date_cells_without_a_time_are_refused_like_text_dates(health, cells):
+    """docs/telecom.md: "A date without a time is refused: a stay needs its hour". openpyxl reads a date cell
+    (format dd/mm/yyyy) as datetime(…, 0, 0): "15/09 – 16/09" passed as a 24-hour stay in one cell, and every
+    phone in that cell that day became a candidate. A date-time cell, or a date cell shown with its time, passes."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Số thuê bao", "Mã trạm", "Bắt đầu", "Kết thúc"])
+    sheet.append(["0912000111", "TTH-KT-01", dt.date(2021, 9, 15), dt.date(2021, 9, 16)])
+    sheet.append(["0912000111", "TTH-KT-02", dt.datetime(2021, 9, 15, 8), dt.datetime(2021, 9, 15)])
+    sheet.append(["0912000111", "TTH-KT-03", dt.datetime(2021, 9, 15), dt.datetime(2021, 9, 15, 9)])
+    sheet["C2"].number_format = sheet["D2"].number_format = "dd/mm/yyyy"
+    sheet["D3"].number_format = "[$-409]dd/mm/yyyy"  # a locale tag, still no time
+    sheet["C4"].number_format = "dd/mm/yyyy hh:mm"  # midnight shown as such: a time
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    record = import_bytes(health, buffer.getvalue(), name="vitri.xlsx", policy="skip_bad_rows")
+    assert _codes(record) == [(2, "invalid_time"), (3, "invalid_time")], record.errors
+    assert [error["column"] for error in record.errors] == ["Bắt đầu", "Kết thúc"]
+    assert "2021-09-15" in record.errors[0]["reason_en"]
+    stay = SubscriberLocation.objects.get()
+    assert (stay.start, stay.end) == (local(2021, 9, 15, 0), local(2021, 9, 15, 9))
 
 
 def test_a_row_with_more_cells_than_the_header_is_refused(health, cells):
