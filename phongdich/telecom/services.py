@@ -176,8 +176,8 @@ def _operator_lock(operator: str) -> None:
 
 
 def _progress(record: TelecomImport, **fields) -> None:
-    # Outside the write transaction (autocommit), so the page sees it while the run goes on.
-    TelecomImport.objects.filter(pk=record.pk, attempt=record.attempt).update(**fields)
+    # Outside the write transaction (autocommit), so the page (and the sweeper) see it while the run goes on.
+    TelecomImport.objects.filter(pk=record.pk, attempt=record.attempt).update(progress_at=timezone.now(), **fields)
 
 
 def _finish(record: TelecomImport, *, status: str, now, **fields) -> None:
@@ -236,12 +236,15 @@ def _claim(import_id: int, now) -> _Claim | None:
         record = TelecomImport.objects.select_for_update().filter(pk=import_id).first()
         if record is None or record.is_finished:
             return None
+        if record.attempt >= settings.TASK_MAX_ATTEMPTS:  # each start before this one died: do not loop for ever
+            _give_up(record)
+            return None
         record.attempt += 1
         record.status = TelecomImport.Status.RUNNING
         record.phase = TelecomImport.Phase.VALIDATING
-        record.started_at = now
+        record.started_at, record.progress_at = now, timezone.now()
         record.rows_done = 0
-        record.save(update_fields=["attempt", "status", "phase", "started_at", "rows_done"])
+        record.save(update_fields=["attempt", "status", "phase", "started_at", "progress_at", "rows_done"])
     done = TelecomImport.objects.filter(
         operator=record.operator, kind=record.kind, status=TelecomImport.Status.DONE
     ).values_list("pk", flat=True)
@@ -408,6 +411,64 @@ def _write_cells(record: TelecomImport, checker: CellChecker) -> int:
         changed, ["latitude", "longitude", "radius_m", "area", "source_import", "updated_at"], batch_size=WRITE_CHUNK
     )
     return len(new) + len(changed)
+
+
+def _give_up(record: TelecomImport) -> bool:
+    """Fail an import whose runs all died (TASK_MAX_ATTEMPTS starts), unless it moved on meanwhile."""
+    problem = {
+        "line": 0,
+        "column": "",
+        "code": errors.WORKER_LOST.code,
+        "reason_vi": errors.WORKER_LOST.vi,
+        "reason_en": errors.WORKER_LOST.en,
+    }
+    failed = TelecomImport.objects.filter(
+        pk=record.pk, attempt=record.attempt, status__in=TelecomImport.UNFINISHED_STATUSES
+    ).update(
+        status=TelecomImport.Status.FAILED,
+        phase="",
+        finished_at=timezone.now(),
+        failure_code=errors.WORKER_LOST.code,
+        errors=[problem],
+        stored_path="",
+    )
+    if failed:
+        _discard_file(record)
+        logger.error("telecom import %s: given up after %s attempts", record.pk, record.attempt)
+        audit_record(
+            actor=None,
+            action="telecom.import.finished",
+            obj=record,
+            area_path=record.area_path,
+            extra={"status": TelecomImport.Status.FAILED, "failure": errors.WORKER_LOST.code},
+        )
+    return bool(failed)
+
+
+def telecom_imports_sweep(*, now: dt.datetime | None = None) -> dict:
+    """Imports queued or running without a sign of life for TASK_STALE_MINUTES: their worker died, or their message
+    was lost. Each is queued again while it has started fewer than TASK_MAX_ATTEMPTS times (an import is repeatable:
+    it checks the file again from the start), else marked failed (telecom_worker_lost), which frees its file for a
+    new upload. A live import reports progress every 2,000 rows, so it is never touched (beat: stale-work-sweep)."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(minutes=settings.TASK_STALE_MINUTES)
+    stale = TelecomImport.objects.filter(status__in=TelecomImport.UNFINISHED_STATUSES).filter(
+        Q(progress_at__lt=cutoff) | Q(progress_at=None, created_at__lt=cutoff)
+    )
+    requeued, failed = [], []
+    for record in stale.order_by("pk"):
+        if record.attempt >= settings.TASK_MAX_ATTEMPTS:
+            if _give_up(record):
+                failed.append(record.pk)
+            continue
+        # Claimed by this update: two sweeps at once queue it once; a run that moved on meanwhile is left alone.
+        if TelecomImport.objects.filter(
+            pk=record.pk, attempt=record.attempt, status=record.status, progress_at=record.progress_at
+        ).update(progress_at=now):
+            logger.warning("telecom import %s: no progress since %s, queued again", record.pk, record.progress_at)
+            _enqueue(record.pk)
+            requeued.append(record.pk)
+    return {"requeued": requeued, "failed": failed}
 
 
 # --- Tracing ----------------------------------------------------------------------------------------

@@ -3,8 +3,10 @@
 import datetime as dt
 import io
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from openpyxl import Workbook
 
 from phongdich.core.errors import ApplicationError
@@ -397,6 +399,90 @@ def test_an_older_attempt_that_fails_late_does_not_mark_a_finished_import_failed
     record.refresh_from_db()
     assert (record.status, record.rows_imported, record.failure_code, record.attempt) == ("done", 715, "", 2)
     assert SubscriberLocation.objects.filter(source_import=record).count() == 715
+
+
+def _queued_sample(health) -> TelecomImport:
+    data = (SAMPLES / "viettel-locations.csv").read_bytes()
+    return telecom_import_create(
+        actor=health, operator="viettel", kind="locations", file_name="v.csv", chunks=[data], enqueue=False
+    )
+
+
+def _died(record: TelecomImport, *, attempt: int, minutes: int) -> None:
+    """A worker claimed the import (its `attempt`-th start) `minutes` ago and was killed: the row says running."""
+    then = timezone.now() - dt.timedelta(minutes=minutes)
+    TelecomImport.objects.filter(pk=record.pk).update(
+        status="running", phase="validating", attempt=attempt, started_at=then, progress_at=then, rows_done=2000
+    )
+
+
+def _sweep():
+    """The beat entry's task, as the worker runs it."""
+    from phongdich.config.celery import app
+
+    name = "phongdich.telecom.tasks.telecom_imports_sweep"
+    assert name in {entry["task"] for entry in app.conf.beat_schedule.values()}
+    app.loader.import_default_modules()  # what a worker does at start: autodiscovery of each app's tasks
+    return app.tasks[name].apply().get()
+
+
+def test_an_import_left_running_by_a_dead_worker_is_queued_again_and_finished(health, cells, settings):
+    """Its message gone (the worker acknowledged it as it died, or the file-system broker deleted it when fetched),
+    nothing ran it again: the page said "running" and the file was refused as a duplicate for ever."""
+    settings.TASK_STALE_MINUTES = 30
+    record = _queued_sample(health)
+    _died(record, attempt=1, minutes=31)
+    assert _sweep() == {"requeued": [record.pk], "failed": []}
+    record.refresh_from_db()
+    assert (record.status, record.attempt, record.rows_imported) == ("done", 2, 715)
+
+
+def test_an_import_whose_every_start_died_fails_and_its_file_may_be_uploaded_again(health, cells, settings):
+    settings.TASK_STALE_MINUTES, settings.TASK_MAX_ATTEMPTS = 30, 3
+    record = _queued_sample(health)
+    stored = record.stored_path
+    _died(record, attempt=3, minutes=31)
+    assert _sweep() == {"requeued": [], "failed": [record.pk]}
+    record.refresh_from_db()
+    assert (record.status, record.failure_code, _codes(record)) == (
+        "failed",
+        "telecom_worker_lost",
+        [(0, "telecom_worker_lost")],
+    )
+    assert not record.stored_path and not Path(stored).exists()
+    assert import_sample(health, "viettel-locations.csv").status == "done"  # no longer a duplicate
+
+
+def test_a_task_got_again_after_its_last_attempt_fails_the_import_instead_of_looping(health, cells, settings):
+    """task_reject_on_worker_lost puts the message of a killed task back, and brokers count no redeliveries: an
+    import that kills its worker each time (memory) would come back for ever. Its own attempt count stops it."""
+    settings.TASK_MAX_ATTEMPTS = 2
+    record = _queued_sample(health)
+    _died(record, attempt=2, minutes=1)
+    assert telecom_import_run(import_id=record.pk).status == "failed"
+    record.refresh_from_db()
+    assert (record.failure_code, record.attempt) == ("telecom_worker_lost", 2)
+    assert not SubscriberLocation.objects.exists()
+
+
+def test_the_sweep_leaves_imports_with_recent_progress_alone(health, cells, settings):
+    settings.TASK_STALE_MINUTES = 30
+    working = _queued_sample(health)
+    _died(working, attempt=1, minutes=29)  # its last progress 29 minutes ago: alive as far as anyone can tell
+    waiting = import_bytes(health, HEADER, name="empty.csv")  # finished long ago (failed) ...
+    TelecomImport.objects.filter(pk=waiting.pk).update(created_at=timezone.now() - dt.timedelta(hours=5))
+    assert _sweep() == {"requeued": [], "failed": []}
+    assert TelecomImport.objects.get(pk=working.pk).status == "running"
+    assert TelecomImport.objects.get(pk=waiting.pk).status == "failed"
+
+
+def test_an_import_queued_long_ago_whose_message_was_lost_is_queued_again(health, cells, settings):
+    settings.TASK_STALE_MINUTES = 30
+    record = _queued_sample(health)
+    TelecomImport.objects.filter(pk=record.pk).update(created_at=timezone.now() - dt.timedelta(minutes=31))
+    assert _sweep() == {"requeued": [record.pk], "failed": []}
+    record.refresh_from_db()
+    assert (record.status, record.attempt, record.rows_imported) == ("done", 1, 715)
 
 
 def test_records_of_an_import_finished_during_the_check_are_not_duplicated(health, cells, monkeypatch):
