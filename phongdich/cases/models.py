@@ -459,6 +459,11 @@ class TracingRun(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by")
     )
+    # Starts of the run's task (a worker killed and the task got again, or queued again by the sweeper): past
+    # TASK_MAX_ATTEMPTS the run fails instead (tasks.tracing_runs_sweep). The last sign of life: its start, a case
+    # traced, its queueing again.
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    progress_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last progress"))
 
     class Meta:
         verbose_name = _("tracing run")

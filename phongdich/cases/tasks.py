@@ -45,6 +45,8 @@ def tracing_run_task(run_id: int) -> dict | None:
     run = TracingRun.objects.filter(pk=run_id).first()
     if run is None or run.status == TracingRun.Status.DONE:
         return None
+    if not _count_start(run):
+        return None
     case_ids = list(Case.objects.filter(tracing_runs=run).order_by("id").values_list("id", flat=True))
     parts = max(1, min(settings.TRACING_BATCH_PARTS, len(case_ids)))
     if run.started_at is None or run.parts != parts:  # a first start (or a changed split: begin the parts again)
@@ -112,7 +114,7 @@ def _count_done(run: TracingRun) -> None:
         .filter(Q(traced_at__gte=run.started_at) | Q(status=Case.Status.WITHDRAWN))
         .count()
     )
-    TracingRun.objects.filter(pk=run.pk).update(done=done)
+    TracingRun.objects.filter(pk=run.pk).update(done=done, progress_at=timezone.now())
 
 
 def _finish_part(run_id: int, part: int) -> dict:
@@ -125,3 +127,64 @@ def _finish_part(run_id: int, part: int) -> dict:
             run.status, run.finished_at = TracingRun.Status.DONE, timezone.now()
         run.save(update_fields=["parts_finished", "status", "finished_at"])
     return {"status": run.status, "done": run.done, "contacts_found": run.contacts_found, "links": run.links_added}
+
+
+# --- Runs left running by a dead worker ---------------------------------------------------------------------------
+
+_GAVE_UP = (
+    "Tiến trình nền đã dừng {n} lần khi đang truy vết; các ca chưa truy vết có thể truy vết lại."
+    " / The background worker stopped {n} times while tracing; the cases not traced may be traced again."
+)
+
+
+def _count_start(run: TracingRun) -> bool:
+    """Count a start of the run's task; False (and the run failed) past TASK_MAX_ATTEMPTS: a run whose task kills
+    its worker each time is got again by the broker for ever otherwise (CELERY_TASK_REJECT_ON_WORKER_LOST)."""
+    TracingRun.objects.filter(pk=run.pk).update(attempts=F("attempts") + 1, progress_at=timezone.now())
+    run.refresh_from_db(fields=["attempts"])
+    if run.attempts <= settings.TASK_MAX_ATTEMPTS:
+        return True
+    _give_up(run.pk, run.attempts - 1)
+    return False
+
+
+def _give_up(run_id: int, attempts: int) -> bool:
+    failed = TracingRun.objects.filter(
+        pk=run_id, status__in=(TracingRun.Status.QUEUED, TracingRun.Status.RUNNING)
+    ).update(status=TracingRun.Status.FAILED, error=_GAVE_UP.format(n=attempts), finished_at=timezone.now())
+    if failed:
+        logger.error("tracing run %s: given up after %s attempts", run_id, attempts)
+    return bool(failed)
+
+
+def tracing_runs_sweep(*, now=None) -> dict:
+    """Runs queued or running without a sign of life (a case traced) for TASK_STALE_MINUTES: their worker died, or
+    their message was lost. Each is queued again while its task has started fewer than TASK_MAX_ATTEMPTS times (the
+    parts go on from their first case not traced, docs/cases.md), else marked failed with the reason; the other
+    parts then stop. A live run reports each case it traces, so it is never touched (beat: stale-work-sweep)."""
+    now = now or timezone.now()
+    cutoff = now - timezone.timedelta(minutes=settings.TASK_STALE_MINUTES)
+    stale = TracingRun.objects.filter(status__in=(TracingRun.Status.QUEUED, TracingRun.Status.RUNNING)).filter(
+        Q(progress_at__lt=cutoff)
+        | Q(progress_at=None, started_at__lt=cutoff)
+        | Q(progress_at=None, started_at=None, created_at__lt=cutoff)
+    )
+    requeued, failed = [], []
+    for run in stale.order_by("pk"):
+        if run.attempts >= settings.TASK_MAX_ATTEMPTS:
+            if _give_up(run.pk, run.attempts):
+                failed.append(run.pk)
+            continue
+        # Claimed by this update: two sweeps at once queue it once; a run that moved on meanwhile is left alone.
+        if TracingRun.objects.filter(
+            pk=run.pk, status=run.status, attempts=run.attempts, progress_at=run.progress_at
+        ).update(progress_at=now):
+            logger.warning("tracing run %s: no progress since %s, queued again", run.pk, run.progress_at)
+            enqueue(tracing_run_task, run.pk)
+            requeued.append(run.pk)
+    return {"requeued": requeued, "failed": failed}
+
+
+@shared_task
+def tracing_runs_sweep_task() -> dict:
+    return tracing_runs_sweep()

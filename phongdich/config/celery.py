@@ -41,6 +41,23 @@ app.conf.beat_schedule = {
         "task": "phongdich.core.tasks.unpublished_tasks_publish_task",
         "schedule": crontab(minute="*"),
     },
+    # Background jobs without progress for TASK_STALE_MINUTES (a worker killed, a message lost): queued again, or
+    # failed after TASK_MAX_ATTEMPTS starts. A run not started within its interval is dropped: the next one does it.
+    "stale-work-sweep-telecom-imports": {
+        "task": "phongdich.telecom.tasks.telecom_imports_sweep",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 280},
+    },
+    "stale-work-sweep-tracing-runs": {
+        "task": "phongdich.cases.tasks.tracing_runs_sweep_task",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 280},
+    },
+    "stale-work-sweep-exports": {
+        "task": "phongdich.core.tasks.exports_sweep_task",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 280},
+    },
     # Expired one-time look-up codes of the testing app (docs/testing.md).
     "testing-lookup-codes-prune": {
         "task": "phongdich.testing.tasks.lookup_codes_prune_task",

@@ -160,6 +160,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True  # a task killed mid-way runs again: tasks are written to be repeatable
+# acks_late alone is not enough: "even if task_acks_late is enabled, the worker will acknowledge tasks when the worker
+# process executing them abruptly exits or is signaled (e.g., KILL/INT)"; this setting re-queues them instead
+# (Celery's configuration reference, task_reject_on_worker_lost). Celery warns that it "can cause message loops": a
+# task that kills its worker every time (out of memory) would come back for ever, and brokers count no redeliveries
+# (celery/celery discussion #8969). So each background job counts its own starts and gives up past
+# TASK_MAX_ATTEMPTS, visibly (docs/configuration.md, "Background work").
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -424,6 +431,14 @@ EXPOSURE_NOTICES_AUTO_PUBLISH = env_bool("EXPOSURE_NOTICES_AUTO_PUBLISH", True)
 # The check-in indexes carry extra columns for PostgreSQL's index-only reads (checkins migration 0005); SQLite
 # ignores them, which costs it nothing it had, so its warning about them is silenced.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+# Background jobs (telecom imports, tracing runs, exports) that show no progress for this long are taken for lost
+# (their worker killed, or their message: the file-system broker deletes one when a worker fetches it): the
+# `stale-work-sweep` beat tasks queue them again, or mark them failed after TASK_MAX_ATTEMPTS starts. Every job
+# reports progress at least every few seconds while it works (2,000 rows, 1,000 rows, one case), so 30 minutes is
+# far from any live job.
+TASK_STALE_MINUTES = env_int("TASK_STALE_MINUTES", 30, minimum=5)
+TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 3, minimum=1)
 
 # Spreadsheets built in the background (core.exports): where they wait for their requester, and for how long.
 EXPORT_DIR = Path(env_str("EXPORT_DIR", str(VAR_DIR / "exports")))

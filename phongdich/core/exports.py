@@ -1,7 +1,8 @@
 """Spreadsheet exports that are safe to open.
 
 A cell that starts with = + - @ (or a tab/carriage return before them) is run as a formula by Excel
-and LibreOffice ("CSV/formula injection", OWASP). Every exported text goes through `safe_cell`.
+and LibreOffice ("CSV/formula injection", OWASP); a control character cannot be written at all (XML 1.0).
+Every exported text goes through `safe_cell`.
 """
 
 import datetime as dt
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpResponse
 from django.utils import timezone, translation
 from openpyxl import Workbook
@@ -24,7 +26,8 @@ from openpyxl.utils import get_column_letter
 from .audit import audit_record
 from .errors import ApplicationError
 from .models import ExportJob
-from .queue import enqueue_on_commit
+from .queue import enqueue, enqueue_on_commit
+from .text import visible_controls
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +36,12 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 
 
 def safe_cell(value):
-    """Text that a spreadsheet would take for a formula gets a leading apostrophe; other values pass."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
+    """Text that a spreadsheet would take for a formula gets a leading apostrophe, and its control characters are
+    shown as control pictures (core.text.visible_controls: openpyxl raises IllegalCharacterError on them, and one
+    operator's cell id failed a whole export); other values pass."""
+    if isinstance(value, str):
+        value = visible_controls(value)
+        return "'" + value if value.startswith(_FORMULA_STARTS) else value
     if isinstance(value, dt.datetime) and timezone.is_aware(value):
         # openpyxl cannot store time zones: write local (Vietnam) time, which is what officials read.
         return timezone.localtime(value).replace(tzinfo=None)
@@ -157,16 +163,26 @@ def export_run(job_id: int) -> None:
     job = ExportJob.objects.filter(pk=job_id).select_related("requested_by").first()
     if job is None or job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED):
         return
-    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, started_at=timezone.now(), rows_done=0)
+    if job.attempts >= settings.TASK_MAX_ATTEMPTS:  # each start before this one died: do not loop for ever
+        _give_up(job)
+        return
+    now = timezone.now()
+    attempt = job.attempts + 1
+    # This start's number: an older start still going (thought dead) writes nothing once this one began.
+    mine = ExportJob.objects.filter(pk=job.pk, attempts=attempt)
+    if not ExportJob.objects.filter(pk=job.pk, attempts=job.attempts, status__in=_UNFINISHED).update(
+        status=ExportJob.Status.RUNNING, started_at=now, progress_at=now, rows_done=0, attempts=attempt
+    ):
+        return  # another start took it meanwhile
     stored_as = f"{job.pk}-{secrets.token_hex(8)}.xlsx"
     partial = export_dir() / f".{stored_as}.part"
     try:
         with translation.override(job.language or settings.LANGUAGE_CODE):
             plan = _builders[job.kind](job.requested_by, job.params)
-            ExportJob.objects.filter(pk=job.pk).update(rows_total=plan.total, filename=plan.filename)
+            mine.update(rows_total=plan.total, filename=plan.filename, progress_at=timezone.now())
 
             def progress(done: int) -> None:
-                ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
+                mine.update(rows_done=done, progress_at=timezone.now())
 
             written = xlsx_write(partial, plan.sheets, progress=progress)
         os.replace(partial, export_dir() / stored_as)
@@ -178,13 +194,60 @@ def export_run(job_id: int) -> None:
         else:
             logger.exception("export %s failed", job.pk)
             error = _EXPORT_FAILED
-        ExportJob.objects.filter(pk=job.pk).update(
+        mine.filter(status=ExportJob.Status.RUNNING).update(
             status=ExportJob.Status.FAILED, error=error[:500], finished_at=timezone.now()
         )
         return
-    ExportJob.objects.filter(pk=job.pk).update(
+    if not mine.filter(status=ExportJob.Status.RUNNING).update(
         status=ExportJob.Status.DONE, rows_done=written, stored_as=stored_as, finished_at=timezone.now()
+    ):
+        (export_dir() / stored_as).unlink(missing_ok=True)  # a newer start owns the job: its file, not this one
+
+
+# --- Jobs left running by a dead worker ---------------------------------------------------------------------------
+
+_UNFINISHED = (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING)
+_GAVE_UP = (
+    "Không tạo được tệp: tiến trình nền đã dừng {n} lần khi đang tạo; hãy yêu cầu xuất lại. / The file could not be"
+    " built: the background worker stopped {n} times while building it; ask for the export again."
+)
+
+
+def _give_up(job: ExportJob) -> bool:
+    failed = ExportJob.objects.filter(pk=job.pk, attempts=job.attempts, status__in=_UNFINISHED).update(
+        status=ExportJob.Status.FAILED, error=_GAVE_UP.format(n=job.attempts)[:500], finished_at=timezone.now()
     )
+    if failed:
+        logger.error("export %s: given up after %s attempts", job.pk, job.attempts)
+    return bool(failed)
+
+
+def exports_sweep(*, now: dt.datetime | None = None) -> dict:
+    """Exports queued or running without a sign of life for TASK_STALE_MINUTES: their worker died, or their message
+    was lost. Each is queued again while its task has started fewer than TASK_MAX_ATTEMPTS times (a file is built
+    again from the start), else marked failed with the reason. A live export reports progress every 1,000 rows, so
+    it is never touched (beat: stale-work-sweep)."""
+    from .tasks import export_run_task
+
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(minutes=settings.TASK_STALE_MINUTES)
+    stale = ExportJob.objects.filter(status__in=_UNFINISHED).filter(
+        Q(progress_at__lt=cutoff) | Q(progress_at=None, created_at__lt=cutoff)
+    )
+    requeued, failed = [], []
+    for job in stale.order_by("pk"):
+        if job.attempts >= settings.TASK_MAX_ATTEMPTS:
+            if _give_up(job):
+                failed.append(job.pk)
+            continue
+        # Claimed by this update: two sweeps at once queue it once; a job that moved on meanwhile is left alone.
+        if ExportJob.objects.filter(
+            pk=job.pk, status=job.status, attempts=job.attempts, progress_at=job.progress_at
+        ).update(progress_at=now):
+            logger.warning("export %s: no progress since %s, queued again", job.pk, job.progress_at)
+            enqueue(export_run_task, job.pk)
+            requeued.append(job.pk)
+    return {"requeued": requeued, "failed": failed}
 
 
 def xlsx_write(path: Path, sheets, *, progress: Callable[[int], None] | None = None) -> int:

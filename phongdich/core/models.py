@@ -102,6 +102,10 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
     started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
     finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    # Starts of its task (past TASK_MAX_ATTEMPTS the job fails instead) and its last sign of life (its start, its
+    # progress, its queueing again by exports.exports_sweep).
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    progress_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last progress"))
 
     class Meta:
         ordering = ["-created_at"]

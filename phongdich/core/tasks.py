@@ -4,7 +4,7 @@ remembered idempotency keys (core.api, core.formonce)."""
 from celery import shared_task
 
 from .api import idempotency_keys_prune
-from .exports import export_run, exports_prune
+from .exports import export_run, exports_prune, exports_sweep
 from .queue import unpublished_tasks_publish
 
 
@@ -16,6 +16,11 @@ def export_run_task(job_id: int) -> None:
 @shared_task
 def exports_prune_task() -> int:
     return exports_prune()
+
+
+@shared_task
+def exports_sweep_task() -> dict:
+    return exports_sweep()
 
 
 @shared_task

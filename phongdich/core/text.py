@@ -19,6 +19,17 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", stripped).strip().lower()
 
 
+# ASCII control characters other than tab, line feed and carriage return: the ones XML 1.0 (so an .xlsx file, and
+# openpyxl's ILLEGAL_CHARACTERS_RE) cannot hold, and NUL, which PostgreSQL's text and jsonb cannot hold.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def visible_controls(text: str) -> str:
+    """Each control character above as its Unicode control picture ("KT\x0201" -> "KT␂01", NUL -> "␀"): visible
+    where it was, storable and writable to a spreadsheet."""
+    return CONTROL_CHARACTERS.sub(lambda match: chr(0x2400 + ord(match.group())), text)
+
+
 def duration_text(minutes) -> str:
     """A duration given in minutes, in the active language: 16 → "16 phút" / "16 min", 67 → "1 giờ 07 phút" /
     "1 h 07 min", 4920 → "3 ngày 10 giờ" / "3 days 10 h" (from a day on, whole hours: minutes no longer matter);

@@ -54,3 +54,12 @@ CASE_NO_PHONE = ErrorCode(
     "Ca bệnh chưa có số điện thoại: không truy vết được bằng dữ liệu nhà mạng.",
     "The case has no phone number: it cannot be traced through telecom records.",
 )
+# Only an import's failure_code, never an answer (hence no 5xx: the registry holds 4xx codes only).
+WORKER_LOST = ErrorCode(
+    "telecom_worker_lost",
+    409,
+    "Tiến trình nền đã dừng mỗi lần nhập tệp này (có thể tệp quá lớn so với bộ nhớ của máy); không có dòng nào được"
+    " nhập. Hãy tải tệp lên lại, hoặc chia nhỏ tệp.",
+    "The background worker stopped each time it imported this file (it may be too large for the machine's memory);"
+    " nothing was imported. Upload it again, or split it.",
+)

@@ -54,6 +54,7 @@ class TelecomImport(models.Model):
         XLSX = "xlsx", "Excel (.xlsx)"
 
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING, Status.DONE)
+    UNFINISHED_STATUSES = (Status.QUEUED, Status.RUNNING)
 
     kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind of data"))
     operator = models.CharField(max_length=20, choices=Operator.choices, verbose_name=_("operator"))
@@ -88,6 +89,9 @@ class TelecomImport(models.Model):
     failure_code = models.CharField(max_length=50, blank=True, verbose_name=_("failure code"))
     # Bumped by every run of the task: a run that finds another number at write time gives way (see services).
     attempt = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempt"))
+    # The last sign of life of the import's run (its start, its progress) or of its queueing again by the sweeper:
+    # one without any for TASK_STALE_MINUTES is taken for lost (services.telecom_imports_sweep).
+    progress_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last progress"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
     finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
@@ -97,9 +101,10 @@ class TelecomImport(models.Model):
         verbose_name_plural = _("telecom imports")
         ordering = ["-created_at", "-id"]
         constraints = [
-            # The same file once: a failed import does not count (the cell list may have been fixed since).
+            # The same file once per operator and kind of data: a failed import does not count (the cell list may
+            # have been fixed since), nor one under another operator (the form's operator left on the wrong one).
             models.UniqueConstraint(
-                fields=["sha256"],
+                fields=["operator", "kind", "sha256"],
                 condition=Q(status__in=["queued", "running", "done"]),
                 name="telecom_import_file_once",
             )

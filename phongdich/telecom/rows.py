@@ -13,6 +13,7 @@ from django.conf import settings
 
 from phongdich.core.dates import SARS_COV_2_FIRST_REPORTED
 from phongdich.core.errors import ApplicationError
+from phongdich.core.text import visible_controls
 from phongdich.geo.models import Area
 from phongdich.people.validation import normalise_phone
 
@@ -61,6 +62,10 @@ ROW_REASONS = {
         "Duplicates or overlaps a record already imported (import #{other}, same subscriber, same cell).",
     ),
     "extra_values": ("Dòng có nhiều ô hơn dòng tiêu đề.", "The row has more cells than the header."),
+    "control_character": (
+        "Giá trị có ký tự điều khiển không in được (hiện thành ␀, ␁…): {value}.",
+        "The value holds a non-printing control character (shown as ␀, ␁…): {value}.",
+    ),
     "value_too_long": ("Giá trị dài quá {max} ký tự.", "The value is longer than {max} characters."),
     "invalid_coordinate": (
         "Tọa độ không hợp lệ hoặc ngoài Việt Nam: {value}.",
@@ -81,10 +86,12 @@ ROW_REASONS = {
 
 def row_error(line: int, column: str, code: str, **values) -> dict:
     vi, en = ROW_REASONS[code]
-    shown = {key: str(value)[:60] for key, value in values.items()}
+    # Never a raw control character: a NUL cannot be stored in jsonb (a server error on PostgreSQL instead of the
+    # line), the others break the rejected rows' export.
+    shown = {key: visible_controls(str(value)[:60]) for key, value in values.items()}
     return {
         "line": line,
-        "column": column,
+        "column": visible_controls(column),
         "code": code,
         "reason_vi": vi.format(**shown),
         "reason_en": en.format(**shown),
@@ -132,6 +139,9 @@ class LocationChecker:
         names, values, line = self.names, row.values, row.line
         if row.extra_values:
             return self._reject(row_error(line, "", "extra_values"))
+        if row.control_field:
+            field = row.control_field
+            return self._reject(row_error(line, names[field], "control_character", value=values[field]))
         raw = {
             field: cell_text(values[field]) if not hasattr(values[field], "year") else values[field] for field in values
         }
@@ -271,6 +281,9 @@ class CellChecker:
         names, line = self.names, row.line
         if row.extra_values:
             return self._reject(row_error(line, "", "extra_values"))
+        if row.control_field:  # a cell id with one would be written into every trace, link and export of it
+            field = row.control_field
+            return self._reject(row_error(line, names[field], "control_character", value=row.values[field]))
         raw = {field: cell_text(value) for field, value in row.values.items()}
         for field in ("cell_id", "latitude", "longitude", "radius_m"):
             if not raw[field]:

@@ -92,9 +92,9 @@ def telecom_import_create(
     Guarantees: only TELECOM_ROLES; the file's type is read from its content (CSV in UTF-8 or .xlsx, else
     telecom_file_type), its size is bounded (telecom_file_too_large, counted while copying, whatever the
     client claimed), its header names the required columns (telecom_columns); the same bytes are refused
-    while an earlier import of them is queued, running or done (telecom_duplicate_file). Nothing is kept
-    of a refused file. With `enqueue` the task starts after the commit; otherwise the caller runs
-    `telecom_import_run` (the command and the demo).
+    while an earlier import of them for the same operator and kind is queued, running or done
+    (telecom_duplicate_file). Nothing is kept of a refused file. With `enqueue` the task starts after the
+    commit; otherwise the caller runs `telecom_import_run` (the command and the demo).
     """
     require_role(actor, *TELECOM_ROLES)
     _check_options(operator=operator, kind=kind, policy=policy)
@@ -117,7 +117,11 @@ def telecom_import_create(
         with readers.open_table(temp, file_format, kind) as table:
             estimate = table.estimate_rows()
         sha256 = digest.hexdigest()
-        earlier = TelecomImport.objects.filter(sha256=sha256, status__in=TelecomImport.ACTIVE_STATUSES).first()
+        # Per operator and kind: the same bytes imported under another operator (the wrong one chosen) do not count.
+        same_file = TelecomImport.objects.filter(
+            operator=operator, kind=kind, sha256=sha256, status__in=TelecomImport.ACTIVE_STATUSES
+        )
+        earlier = same_file.first()
         if earlier is not None:
             raise ApplicationError(errors.DUPLICATE_FILE, extra={"import_id": earlier.pk})
         try:
@@ -147,7 +151,7 @@ def telecom_import_create(
                     extra={"kind": kind, "operator": operator, "policy": policy, "size": written},
                 )
         except IntegrityError:  # the same file uploaded twice at once: the other one stands
-            earlier = TelecomImport.objects.filter(sha256=sha256, status__in=TelecomImport.ACTIVE_STATUSES).first()
+            earlier = same_file.first()
             raise ApplicationError(
                 errors.DUPLICATE_FILE, extra={"import_id": earlier.pk if earlier else None}
             ) from None
@@ -172,8 +176,8 @@ def _operator_lock(operator: str) -> None:
 
 
 def _progress(record: TelecomImport, **fields) -> None:
-    # Outside the write transaction (autocommit), so the page sees it while the run goes on.
-    TelecomImport.objects.filter(pk=record.pk, attempt=record.attempt).update(**fields)
+    # Outside the write transaction (autocommit), so the page (and the sweeper) see it while the run goes on.
+    TelecomImport.objects.filter(pk=record.pk, attempt=record.attempt).update(progress_at=timezone.now(), **fields)
 
 
 def _finish(record: TelecomImport, *, status: str, now, **fields) -> None:
@@ -196,6 +200,25 @@ def _finish(record: TelecomImport, *, status: str, now, **fields) -> None:
     )
 
 
+def _fail(record: TelecomImport, *, failure_code: str, problem: dict) -> bool:
+    """Mark the import failed with one whole-file problem, only if this run is still its latest and running: a
+    run delivered again while this one went on (Redis's visibility timeout, a worker thought dead) may have
+    finished it meanwhile, or be reading the file now. Returns whether it did."""
+    failed = TelecomImport.objects.filter(
+        pk=record.pk, attempt=record.attempt, status=TelecomImport.Status.RUNNING
+    ).update(
+        status=TelecomImport.Status.FAILED,
+        phase="",
+        finished_at=timezone.now(),
+        failure_code=failure_code,
+        errors=[problem],
+        stored_path="",
+    )
+    if failed:
+        _discard_file(record)
+    return bool(failed)
+
+
 def _discard_file(record: TelecomImport) -> None:
     if record.stored_path:
         Path(record.stored_path).unlink(missing_ok=True)
@@ -213,12 +236,15 @@ def _claim(import_id: int, now) -> _Claim | None:
         record = TelecomImport.objects.select_for_update().filter(pk=import_id).first()
         if record is None or record.is_finished:
             return None
+        if record.attempt >= settings.TASK_MAX_ATTEMPTS:  # each start before this one died: do not loop for ever
+            _give_up(record)
+            return None
         record.attempt += 1
         record.status = TelecomImport.Status.RUNNING
         record.phase = TelecomImport.Phase.VALIDATING
-        record.started_at = now
+        record.started_at, record.progress_at = now, timezone.now()
         record.rows_done = 0
-        record.save(update_fields=["attempt", "status", "phase", "started_at", "rows_done"])
+        record.save(update_fields=["attempt", "status", "phase", "started_at", "progress_at", "rows_done"])
     done = TelecomImport.objects.filter(
         operator=record.operator, kind=record.kind, status=TelecomImport.Status.DONE
     ).values_list("pk", flat=True)
@@ -250,25 +276,25 @@ def telecom_import_run(*, import_id: int, now: dt.datetime | None = None, progre
             "reason_vi": exc.as_dict("vi")["message_vi"],
             "reason_en": exc.as_dict("en")["message_en"],
         }
-        _discard_file(record)
-        _finish(record, status=TelecomImport.Status.FAILED, now=timezone.now(), errors=[problem], failure_code=exc.code)
+        _fail(record, failure_code=exc.code, problem=problem)
     except Exception:
+        if not TelecomImport.objects.filter(
+            pk=record.pk, attempt=record.attempt, status=TelecomImport.Status.RUNNING
+        ).exists():
+            # A newer delivery of the task took the import over (and may have deleted the file under this one).
+            logger.info("telecom import %s: attempt %s gave way to a newer one", import_id, record.attempt)
+            return TelecomImport.objects.filter(pk=import_id).first()
         logger.exception("telecom import %s failed", import_id)
-        _discard_file(record)
-        _finish(
+        _fail(
             record,
-            status=TelecomImport.Status.FAILED,
-            now=timezone.now(),
             failure_code=core_errors.SERVER_ERROR.code,
-            errors=[
-                {
-                    "line": 0,
-                    "column": "",
-                    "code": core_errors.SERVER_ERROR.code,
-                    "reason_vi": core_errors.SERVER_ERROR.vi,
-                    "reason_en": core_errors.SERVER_ERROR.en,
-                }
-            ],
+            problem={
+                "line": 0,
+                "column": "",
+                "code": core_errors.SERVER_ERROR.code,
+                "reason_vi": core_errors.SERVER_ERROR.vi,
+                "reason_en": core_errors.SERVER_ERROR.en,
+            },
         )
         raise
     record.refresh_from_db()
@@ -385,6 +411,64 @@ def _write_cells(record: TelecomImport, checker: CellChecker) -> int:
         changed, ["latitude", "longitude", "radius_m", "area", "source_import", "updated_at"], batch_size=WRITE_CHUNK
     )
     return len(new) + len(changed)
+
+
+def _give_up(record: TelecomImport) -> bool:
+    """Fail an import whose runs all died (TASK_MAX_ATTEMPTS starts), unless it moved on meanwhile."""
+    problem = {
+        "line": 0,
+        "column": "",
+        "code": errors.WORKER_LOST.code,
+        "reason_vi": errors.WORKER_LOST.vi,
+        "reason_en": errors.WORKER_LOST.en,
+    }
+    failed = TelecomImport.objects.filter(
+        pk=record.pk, attempt=record.attempt, status__in=TelecomImport.UNFINISHED_STATUSES
+    ).update(
+        status=TelecomImport.Status.FAILED,
+        phase="",
+        finished_at=timezone.now(),
+        failure_code=errors.WORKER_LOST.code,
+        errors=[problem],
+        stored_path="",
+    )
+    if failed:
+        _discard_file(record)
+        logger.error("telecom import %s: given up after %s attempts", record.pk, record.attempt)
+        audit_record(
+            actor=None,
+            action="telecom.import.finished",
+            obj=record,
+            area_path=record.area_path,
+            extra={"status": TelecomImport.Status.FAILED, "failure": errors.WORKER_LOST.code},
+        )
+    return bool(failed)
+
+
+def telecom_imports_sweep(*, now: dt.datetime | None = None) -> dict:
+    """Imports queued or running without a sign of life for TASK_STALE_MINUTES: their worker died, or their message
+    was lost. Each is queued again while it has started fewer than TASK_MAX_ATTEMPTS times (an import is repeatable:
+    it checks the file again from the start), else marked failed (telecom_worker_lost), which frees its file for a
+    new upload. A live import reports progress every 2,000 rows, so it is never touched (beat: stale-work-sweep)."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(minutes=settings.TASK_STALE_MINUTES)
+    stale = TelecomImport.objects.filter(status__in=TelecomImport.UNFINISHED_STATUSES).filter(
+        Q(progress_at__lt=cutoff) | Q(progress_at=None, created_at__lt=cutoff)
+    )
+    requeued, failed = [], []
+    for record in stale.order_by("pk"):
+        if record.attempt >= settings.TASK_MAX_ATTEMPTS:
+            if _give_up(record):
+                failed.append(record.pk)
+            continue
+        # Claimed by this update: two sweeps at once queue it once; a run that moved on meanwhile is left alone.
+        if TelecomImport.objects.filter(
+            pk=record.pk, attempt=record.attempt, status=record.status, progress_at=record.progress_at
+        ).update(progress_at=now):
+            logger.warning("telecom import %s: no progress since %s, queued again", record.pk, record.progress_at)
+            _enqueue(record.pk)
+            requeued.append(record.pk)
+    return {"requeued": requeued, "failed": failed}
 
 
 # --- Tracing ----------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Background work of the telecom domain: imports after upload, and retention (beat, config/celery.py)."""
+"""Background work of the telecom domain: imports after upload, their sweep, and retention (beat,
+config/celery.py)."""
 
 from celery import shared_task
 
@@ -18,3 +19,9 @@ def telecom_import_process(import_id: int) -> dict:
 def telecom_prune() -> dict:
     """Delete subscriber location records past TELECOM_RETENTION_DAYS."""
     return services.telecom_prune()
+
+
+@shared_task(name="phongdich.telecom.tasks.telecom_imports_sweep")
+def telecom_imports_sweep() -> dict:
+    """Imports left queued or running by a dead worker: queued again, or failed (services.telecom_imports_sweep)."""
+    return services.telecom_imports_sweep()

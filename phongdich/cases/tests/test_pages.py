@@ -206,6 +206,22 @@ def test_worklist_export_is_formula_safe_and_audited(
     assert AuditLog.objects.filter(action="core.export.downloaded", object_id=str(job_id)).exists()
 
 
+def test_a_place_with_a_control_character_does_not_fail_the_whole_worklist_export(
+    client, tree, kim_tan_official, django_capture_on_commit_callbacks
+):
+    """One piece of evidence whose place holds a control character (an operator's cell id through telecom tracing,
+    a name pasted from another program) made openpyxl raise IllegalCharacterError: the commune's whole export
+    failed. The character is written as its control picture."""
+    entered = case(kim_tan_official, person(tree["kim_tan"]))
+    link(person(tree["kim_tan"], "Người Một"), entered)
+    link(person(tree["kim_tan"], "Người Hai"), entered, place="Viettel KT\x0201")
+    client.force_login(kim_tan_official)
+    _job, workbook = export(client, capture=django_capture_on_commit_callbacks)
+    rows = list(workbook.worksheets[0].iter_rows(min_row=2, values_only=True))
+    assert sorted(row[2] for row in rows) == ["Người Hai", "Người Một"]
+    assert any("Viettel KT\u240201" in str(value) for row in rows for value in row)
+
+
 def test_a_long_worklist_export_is_whole(
     client, tree, kim_tan_official, django_capture_on_commit_callbacks, monkeypatch
 ):

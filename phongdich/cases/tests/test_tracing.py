@@ -577,6 +577,63 @@ def test_a_part_got_again_after_a_crash_goes_on_where_it_stopped(world, settings
     assert traced == [cases[0].pk, cases[1].pk, cases[2].pk] and run.parts_finished == [0]
 
 
+def _sweep() -> dict:
+    """The beat entry's task, as the worker runs it."""
+    from phongdich.config.celery import app
+
+    name = "phongdich.cases.tasks.tracing_runs_sweep_task"
+    assert name in {entry["task"] for entry in app.conf.beat_schedule.values()}
+    app.loader.import_default_modules()
+    return app.tasks[name].apply().get()
+
+
+def _left_running(cases, *, attempts: int, minutes: int, **fields) -> TracingRun:
+    """A run whose worker died `minutes` after it started (its `attempts`-th start), one of its cases traced."""
+    then = timezone.now() - dt.timedelta(minutes=minutes)
+    run = TracingRun.objects.create(
+        total=len(cases), status="running", parts=1, done=1, attempts=attempts, started_at=then, **fields
+    )
+    run.cases.set(cases)
+    return run
+
+
+def test_a_tracing_run_whose_worker_died_does_not_stay_running_for_ever(world, settings):
+    """Its message gone (acknowledged as the worker died, or deleted by the file-system broker when fetched), the
+    run's page said "running, 1 of 2" for ever and its cases' tracing never happened. The sweep queues it again."""
+    settings.TASK_STALE_MINUTES, settings.TRACING_BATCH_PARTS = 30, 1
+    cases = _cases_with_a_neighbour(world, 2)
+    run = _left_running(cases, attempts=1, minutes=12 * 60)
+    assert _sweep() == {"requeued": [run.pk], "failed": []}
+    run.refresh_from_db()
+    assert (run.status, run.done, run.attempts) == ("done", 2, 2)
+    assert all(case.traced_at for case in Case.objects.all())
+
+
+def test_a_tracing_run_whose_every_start_died_fails_saying_so(world, settings):
+    settings.TASK_STALE_MINUTES, settings.TASK_MAX_ATTEMPTS = 30, 3
+    cases = _cases_with_a_neighbour(world, 2)
+    run = _left_running(cases, attempts=3, minutes=40)
+    assert _sweep() == {"requeued": [], "failed": [run.pk]}
+    run.refresh_from_db()
+    assert run.status == "failed" and "stopped 3 times" in run.error and run.finished_at
+    # The broker delivering its task once more (task_reject_on_worker_lost) does not start it again, nor its part.
+    tasks.tracing_run_task(run.pk)
+    assert tasks.tracing_run_part_task(run.pk, [case.pk for case in cases]) is None
+    run.refresh_from_db()
+    assert run.status == "failed" and not any(case.traced_at for case in Case.objects.all())
+
+
+def test_the_sweep_leaves_a_run_tracing_its_cases_alone(world, settings):
+    """A run's start may be long ago: what counts is its last case traced."""
+    settings.TASK_STALE_MINUTES = 30
+    cases = _cases_with_a_neighbour(world, 2)
+    run = _left_running(cases, attempts=1, minutes=120, progress_at=timezone.now() - dt.timedelta(minutes=29))
+    queued = TracingRun.objects.create(total=0)  # waits for a worker, since now
+    assert _sweep() == {"requeued": [], "failed": []}
+    assert list(TracingRun.objects.order_by("pk").values_list("status", flat=True)) == ["running", "queued"]
+    assert (run.pk, queued.pk) == tuple(TracingRun.objects.order_by("pk").values_list("pk", flat=True))
+
+
 def test_a_run_in_parts_traces_each_case_once_and_is_done_when_every_part_is(
     world, settings, django_capture_on_commit_callbacks
 ):

@@ -13,7 +13,15 @@ from openpyxl import load_workbook
 from phongdich.core import errors
 from phongdich.core import exports as core_exports
 from phongdich.core.errors import ApplicationError
-from phongdich.core.exports import ExportPlan, export_file, export_run, export_start, exports_prune, xlsx_write
+from phongdich.core.exports import (
+    ExportPlan,
+    export_file,
+    export_run,
+    export_start,
+    exports_prune,
+    exports_sweep,
+    xlsx_write,
+)
 from phongdich.core.models import AuditLog, ExportJob
 
 pytestmark = pytest.mark.django_db
@@ -139,6 +147,96 @@ def test_the_prune_task_is_scheduled_and_known_to_the_worker():
     assert name in {entry["task"] for entry in app.conf.beat_schedule.values()}
     app.loader.import_default_modules()  # what a worker does at start: autodiscovery of each app's tasks
     assert name in app.tasks and "phongdich.core.tasks.export_run_task" in app.tasks
+
+
+def _beat(task_name: str):
+    """Run the beat entry of `task_name` as the worker would (the entry exists, the task is registered)."""
+    from phongdich.config.celery import app
+
+    app.loader.import_default_modules()
+    entries = [entry for entry in app.conf.beat_schedule.values() if entry["task"] == task_name]
+    assert len(entries) == 1, task_name
+    return app.tasks[task_name].apply(args=entries[0].get("args", ()), kwargs=entries[0].get("kwargs", {})).get()
+
+
+def test_celery_gets_a_task_again_when_its_worker_process_dies():
+    """acks_late alone: Celery acknowledges the message of a task whose pool process was killed (out of memory, a
+    deploy's SIGKILL); task_reject_on_worker_lost re-queues it (Celery's configuration reference)."""
+    from phongdich.config.celery import app
+
+    app.loader.import_default_modules()
+    for name in (
+        "phongdich.core.tasks.export_run_task",
+        "phongdich.telecom.tasks.telecom_import_process",
+        "phongdich.cases.tasks.tracing_run_task",
+        "phongdich.cases.tasks.tracing_run_part_task",
+    ):
+        task = app.tasks[name]
+        assert task.acks_late and task.reject_on_worker_lost, name
+
+
+def _lost(job: ExportJob, *, attempts: int, minutes: int) -> None:
+    """The job's worker died `minutes` ago, after `attempts` starts: the row still says running."""
+    then = timezone.now() - dt.timedelta(minutes=minutes)
+    ExportJob.objects.filter(pk=job.pk).update(status="running", attempts=attempts, started_at=then, progress_at=then)
+
+
+def test_an_export_left_running_by_a_dead_worker_is_built_again(official, settings):
+    settings.TASK_STALE_MINUTES = 30
+    job = ExportJob.objects.create(kind="test.rows", requested_by=official, params={"rows": 4})
+    _lost(job, attempts=1, minutes=31)
+    assert _beat("phongdich.core.tasks.exports_sweep_task") == {"requeued": [job.pk], "failed": []}
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.rows_done) == ("done", 2, 4) and export_file(job) is not None
+
+
+def test_an_export_whose_every_start_died_fails_saying_so(official, settings):
+    settings.TASK_STALE_MINUTES, settings.TASK_MAX_ATTEMPTS = 30, 3
+    job = ExportJob.objects.create(kind="test.rows", requested_by=official)
+    _lost(job, attempts=3, minutes=31)
+    assert exports_sweep() == {"requeued": [], "failed": [job.pk]}
+    job.refresh_from_db()
+    assert job.status == "failed" and "stopped 3 times" in job.error and "dừng 3 lần" in job.error
+    # The broker delivering it once more (task_reject_on_worker_lost) builds nothing either.
+    ExportJob.objects.filter(pk=job.pk).update(status="running")
+    export_run(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.stored_as) == ("failed", "")
+
+
+def test_the_sweep_leaves_exports_with_recent_progress_or_finished_alone(official, settings):
+    settings.TASK_STALE_MINUTES = 30
+    working = ExportJob.objects.create(kind="test.rows", requested_by=official)
+    _lost(working, attempts=1, minutes=29)
+    queued = ExportJob.objects.create(kind="test.rows", requested_by=official)  # waits for a worker, since now
+    done = ExportJob.objects.create(kind="test.rows", requested_by=official, status="done")
+    ExportJob.objects.filter(pk=done.pk).update(created_at=timezone.now() - dt.timedelta(hours=2))
+    assert exports_sweep() == {"requeued": [], "failed": []}
+    assert sorted(ExportJob.objects.values_list("status", flat=True)) == ["done", "queued", "running"]
+    # A job queued long ago whose message was lost (the file-system broker deletes one when a worker fetches it).
+    ExportJob.objects.filter(pk=queued.pk).update(created_at=timezone.now() - dt.timedelta(minutes=31))
+    assert exports_sweep() == {"requeued": [queued.pk], "failed": []}
+    assert ExportJob.objects.get(pk=queued.pk).status == "done"
+
+
+def test_an_older_start_of_an_export_leaves_the_newer_one_its_job(official, monkeypatch):
+    """Delivered twice (a worker thought dead, then the sweep): the start that finishes second writes nothing over
+    the first's outcome, and leaves no file behind."""
+    job = ExportJob.objects.create(kind="test.rows", requested_by=official)
+    nested = []
+
+    def plan_while_a_newer_start_runs(user, params):
+        if not nested:
+            nested.append(True)
+            ExportJob.objects.filter(pk=job.pk).update(status="queued")  # as if the sweep queued it again
+            export_run(job.pk)
+        return rows_plan(user, params)
+
+    monkeypatch.setitem(core_exports._builders, "test.rows", plan_while_a_newer_start_runs)
+    export_run(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("done", 2)
+    assert [path.name for path in core_exports.export_dir().iterdir()] == [job.stored_as]
 
 
 def test_my_exports_lists_the_requesters_own_only(client, official, django_capture_on_commit_callbacks):

@@ -13,7 +13,7 @@ from phongdich.telecom import tasks
 from phongdich.telecom.models import SubscriberLocation, TelecomImport
 from phongdich.telecom.samples import make_samples as samples
 
-from .conftest import SAMPLES, import_sample, make_case, make_person
+from .conftest import SAMPLES, import_bytes, import_sample, make_case, make_person
 
 
 @pytest.fixture
@@ -179,6 +179,24 @@ def test_detail_page_lists_rejected_rows_and_exports_them(client, health, cells)
     assert rows[0][0] == "Dòng / Line" and [row[0] for row in rows[1:]] == [3, 4, 5, 6, 7, 8, 9, 10]
     actions = list(AuditLog.objects.filter(object_id=str(record.pk)).values_list("action", flat=True))
     assert actions.count("telecom.import.viewed") == 2 and "telecom.import.errors_exported" in actions
+
+
+def test_rejected_rows_export_survives_a_control_character_in_the_operator_value(client, health, cells):
+    """A rejected row quotes the operator's value in its reason; one holding a control character (old billing
+    systems' exports) made the errors.xlsx download a 500 (openpyxl's IllegalCharacterError)."""
+    header = "so_thue_bao,ma_tram,bat_dau,ket_thuc\n"
+    record = import_bytes(health, header + "0912000111,TTH-KT-01,2021-09-15 08:00,2021-09-15\x01 09:00\n")
+    client.force_login(health)
+    assert client.get(f"/telecom/imports/{record.pk}/").status_code == 200
+    # An import stored before control characters were refused quotes them raw: the export writes them visibly.
+    TelecomImport.objects.filter(pk=record.pk).update(
+        errors=[{**record.errors[0], "reason_en": "Invalid subscriber number: 0912000111\x01."}]
+    )
+    export = client.get(f"/telecom/imports/{record.pk}/errors.xlsx")
+    assert export.status_code == 200
+    rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+    assert rows[1][:3] == (2, "ket_thuc", "control_character") and "2021-09-15\u2401 09:00" in rows[1][3]
+    assert rows[1][4] == "Invalid subscriber number: 0912000111\u2401."
 
 
 def test_trace_page_asks_then_traces_and_shows_the_outcome(client, health, cells, areas):

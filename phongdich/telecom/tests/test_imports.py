@@ -1,9 +1,12 @@
 """Imports of operators' files: formats, row checks with line numbers, policies, whole-file refusals."""
 
+import datetime as dt
 import io
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from openpyxl import Workbook
 
 from phongdich.core.errors import ApplicationError
@@ -144,6 +147,19 @@ def test_the_same_file_twice_is_refused_unless_the_first_failed(health, cells):
     assert caught.value.code == "telecom_duplicate_file" and caught.value.extra == {"import_id": second.pk}
 
 
+def test_a_cell_list_imported_under_the_wrong_operator_can_be_imported_under_the_right_one(health):
+    """The form's operator was left on the wrong carrier: the file stays importable for the right one (the file
+    hash is unique per operator and kind of data, not across them); the same operator twice is still refused."""
+    data = (SAMPLES / "viettel-cells.csv").read_bytes()
+    wrong = import_bytes(health, data, kind="cells", operator="vinaphone", name="cells.csv")
+    assert wrong.status == "done"
+    right = import_bytes(health, data, kind="cells", operator="viettel", name="cells.csv")
+    assert right.status == "done" and Cell.objects.filter(operator="viettel").count() == 12
+    with pytest.raises(ApplicationError) as caught:
+        import_bytes(health, data, kind="cells", operator="viettel", name="cells.csv")
+    assert caught.value.code == "telecom_duplicate_file" and caught.value.extra == {"import_id": right.pk}
+
+
 def test_a_non_utf8_csv_fails_naming_the_line(health, cells):
     data = (HEADER + "0912000111,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00\n").encode()
     data += "0987000222,TTH-KT-01,15/09/2021 08:00,15/09/2021 09:00,Trân\n".encode("cp1258")
@@ -186,6 +202,72 @@ def test_xlsx_line_numbers_are_spreadsheet_rows(health, cells):
     workbook.save(buffer)
     record = import_bytes(health, buffer.getvalue(), name="vitri.xlsx")
     assert _codes(record) == [(4, "invalid_time")] and record.errors[0]["column"] == "Kết thúc"
+
+
+def test_a_nul_byte_past_the_first_block_is_a_row_error_not_a_server_error(health, cells):
+    """detect_format looks for NUL bytes in the first 4,096 bytes only, and Python 3.11's csv module reads them. A
+    NUL in a later row was quoted raw in that row's reason, which PostgreSQL's jsonb cannot hold: "server error"
+    (line 0) instead of the line, and with skip_bad_rows none of the good rows imported."""
+    days = range(1, 29)
+    phones = ("0912000111", "0987000222", "0356000333", "0868000444")
+    text = HEADER + "".join(
+        f"{phone},TTH-KT-01,2021-09-{day:02d} 08:00,2021-09-{day:02d} 09:00\n" for phone in phones for day in days
+    )
+    assert len(text.encode()) > 4096
+    bad_line = text.count("\n") + 1
+    text += "0912\x00000555,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00\n"
+    record = import_bytes(health, text, policy="skip_bad_rows")
+    assert (record.status, record.rows_imported) == ("done", 4 * 28), (record.failure_code, record.errors)
+    assert _codes(record) == [(bad_line, "control_character")] and record.errors[0]["column"] == "so_thue_bao"
+    assert "0912\u2400000555" in record.errors[0]["reason_en"] and "\x00" not in record.errors[0]["reason_vi"]
+
+
+def test_control_characters_in_any_value_are_refused_on_their_line(health, cells):
+    """Not stored (a NUL cannot be, in PostgreSQL), nor quoted raw in the reason (the rejected rows' export could
+    not be written); a tab is text like any other and a line's ignored columns are not read."""
+    text = (
+        "so_thue_bao,ma_tram,bat_dau,ket_thuc,ghi_chu\n"
+        "0912000111\x01,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00,\n"
+        "0912000111,TTH-KT\x1f01,2021-09-15 08:00,2021-09-15 09:00,\n"
+        "0912000111,TTH-KT-01,2021-09-15 08:00\x0b,2021-09-15 09:00,\n"
+        "0912000111,TTH-KT-01,2021-09-15 10:00,2021-09-15 11:00\t,note \x02\n"
+    )
+    record = import_bytes(health, text, policy="skip_bad_rows")
+    assert _codes(record) == [(2, "control_character"), (3, "control_character"), (4, "control_character")]
+    assert [error["column"] for error in record.errors] == ["so_thue_bao", "ma_tram", "bat_dau"]
+    assert "0912000111\u2401" in record.errors[0]["reason_vi"] and record.rows_imported == 1
+
+
+def test_a_cell_id_with_a_control_character_is_refused_in_the_cell_list(health):
+    """A cell id holding one ("KT\x0201") was stored, then written into every trace's unknown subscribers and the
+    F1 links' place, and from there into exports that openpyxl could not write."""
+    text = "Mã trạm,Vĩ độ,Kinh độ,Bán kính (m)\nKT\x0201,20.128000,105.647000,800\nKT-02,20.13,105.65,800\n"
+    record = import_bytes(health, text, kind="cells", policy="skip_bad_rows")
+    assert _codes(record) == [(2, "control_character")] and record.errors[0]["column"] == "Mã trạm"
+    assert list(Cell.objects.values_list("cell_id", flat=True)) == ["KT-02"]
+
+
+def test_excel_date_cells_without_a_time_are_refused_like_text_dates(health, cells):
+    """docs/telecom.md: "A date without a time is refused: a stay needs its hour". openpyxl reads a date cell
+    (format dd/mm/yyyy) as datetime(…, 0, 0): "15/09 – 16/09" passed as a 24-hour stay in one cell, and every
+    phone in that cell that day became a candidate. A date-time cell, or a date cell shown with its time, passes."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Số thuê bao", "Mã trạm", "Bắt đầu", "Kết thúc"])
+    sheet.append(["0912000111", "TTH-KT-01", dt.date(2021, 9, 15), dt.date(2021, 9, 16)])
+    sheet.append(["0912000111", "TTH-KT-02", dt.datetime(2021, 9, 15, 8), dt.datetime(2021, 9, 15)])
+    sheet.append(["0912000111", "TTH-KT-03", dt.datetime(2021, 9, 15), dt.datetime(2021, 9, 15, 9)])
+    sheet["C2"].number_format = sheet["D2"].number_format = "dd/mm/yyyy"
+    sheet["D3"].number_format = "[$-409]dd/mm/yyyy"  # a locale tag, still no time
+    sheet["C4"].number_format = "dd/mm/yyyy hh:mm"  # midnight shown as such: a time
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    record = import_bytes(health, buffer.getvalue(), name="vitri.xlsx", policy="skip_bad_rows")
+    assert _codes(record) == [(2, "invalid_time"), (3, "invalid_time")], record.errors
+    assert [error["column"] for error in record.errors] == ["Bắt đầu", "Kết thúc"]
+    assert "2021-09-15" in record.errors[0]["reason_en"]
+    stay = SubscriberLocation.objects.get()
+    assert (stay.start, stay.end) == (local(2021, 9, 15, 0), local(2021, 9, 15, 9))
 
 
 def test_a_row_with_more_cells_than_the_header_is_refused(health, cells):
@@ -290,6 +372,117 @@ def test_a_run_that_crashed_midway_is_run_again_from_the_start(health, cells):
     TelecomImport.objects.filter(pk=record.pk).update(status="running", attempt=1, rows_done=300)
     done = telecom_import_run(import_id=record.pk)
     assert done.status == "done" and done.attempt == 2 and done.rows_imported == 715
+
+
+def test_an_older_attempt_that_fails_late_does_not_mark_a_finished_import_failed(health, cells, monkeypatch):
+    """A long import delivered again while its first delivery still runs (acks_late; Redis's visibility timeout):
+    the second delivery finishes it; the first then fails on the file the second deleted. Its failure is not
+    written over the finished import (the failure handlers check the attempt, as the progress and the write do)."""
+    from phongdich.telecom import readers
+
+    data = (SAMPLES / "viettel-locations.csv").read_bytes()
+    record = telecom_import_create(
+        actor=health, operator="viettel", kind="locations", file_name="v.csv", chunks=[data], enqueue=False
+    )
+    real_open = readers.open_table
+    opened = []
+
+    def open_table(path, file_format, kind):
+        opened.append(path)
+        if len(opened) == 1:  # the first delivery has claimed the import: the second runs to its end meanwhile
+            second = telecom_import_run(import_id=record.pk)
+            assert second.status == "done" and second.rows_imported == 715
+        return real_open(path, file_format, kind)
+
+    monkeypatch.setattr(readers, "open_table", open_table)
+    telecom_import_run(import_id=record.pk)  # the file is gone: a whole-file failure, not an exception
+    record.refresh_from_db()
+    assert (record.status, record.rows_imported, record.failure_code, record.attempt) == ("done", 715, "", 2)
+    assert SubscriberLocation.objects.filter(source_import=record).count() == 715
+
+
+def _queued_sample(health) -> TelecomImport:
+    data = (SAMPLES / "viettel-locations.csv").read_bytes()
+    return telecom_import_create(
+        actor=health, operator="viettel", kind="locations", file_name="v.csv", chunks=[data], enqueue=False
+    )
+
+
+def _died(record: TelecomImport, *, attempt: int, minutes: int) -> None:
+    """A worker claimed the import (its `attempt`-th start) `minutes` ago and was killed: the row says running."""
+    then = timezone.now() - dt.timedelta(minutes=minutes)
+    TelecomImport.objects.filter(pk=record.pk).update(
+        status="running", phase="validating", attempt=attempt, started_at=then, progress_at=then, rows_done=2000
+    )
+
+
+def _sweep():
+    """The beat entry's task, as the worker runs it."""
+    from phongdich.config.celery import app
+
+    name = "phongdich.telecom.tasks.telecom_imports_sweep"
+    assert name in {entry["task"] for entry in app.conf.beat_schedule.values()}
+    app.loader.import_default_modules()  # what a worker does at start: autodiscovery of each app's tasks
+    return app.tasks[name].apply().get()
+
+
+def test_an_import_left_running_by_a_dead_worker_is_queued_again_and_finished(health, cells, settings):
+    """Its message gone (the worker acknowledged it as it died, or the file-system broker deleted it when fetched),
+    nothing ran it again: the page said "running" and the file was refused as a duplicate for ever."""
+    settings.TASK_STALE_MINUTES = 30
+    record = _queued_sample(health)
+    _died(record, attempt=1, minutes=31)
+    assert _sweep() == {"requeued": [record.pk], "failed": []}
+    record.refresh_from_db()
+    assert (record.status, record.attempt, record.rows_imported) == ("done", 2, 715)
+
+
+def test_an_import_whose_every_start_died_fails_and_its_file_may_be_uploaded_again(health, cells, settings):
+    settings.TASK_STALE_MINUTES, settings.TASK_MAX_ATTEMPTS = 30, 3
+    record = _queued_sample(health)
+    stored = record.stored_path
+    _died(record, attempt=3, minutes=31)
+    assert _sweep() == {"requeued": [], "failed": [record.pk]}
+    record.refresh_from_db()
+    assert (record.status, record.failure_code, _codes(record)) == (
+        "failed",
+        "telecom_worker_lost",
+        [(0, "telecom_worker_lost")],
+    )
+    assert not record.stored_path and not Path(stored).exists()
+    assert import_sample(health, "viettel-locations.csv").status == "done"  # no longer a duplicate
+
+
+def test_a_task_got_again_after_its_last_attempt_fails_the_import_instead_of_looping(health, cells, settings):
+    """task_reject_on_worker_lost puts the message of a killed task back, and brokers count no redeliveries: an
+    import that kills its worker each time (memory) would come back for ever. Its own attempt count stops it."""
+    settings.TASK_MAX_ATTEMPTS = 2
+    record = _queued_sample(health)
+    _died(record, attempt=2, minutes=1)
+    assert telecom_import_run(import_id=record.pk).status == "failed"
+    record.refresh_from_db()
+    assert (record.failure_code, record.attempt) == ("telecom_worker_lost", 2)
+    assert not SubscriberLocation.objects.exists()
+
+
+def test_the_sweep_leaves_imports_with_recent_progress_alone(health, cells, settings):
+    settings.TASK_STALE_MINUTES = 30
+    working = _queued_sample(health)
+    _died(working, attempt=1, minutes=29)  # its last progress 29 minutes ago: alive as far as anyone can tell
+    waiting = import_bytes(health, HEADER, name="empty.csv")  # finished long ago (failed) ...
+    TelecomImport.objects.filter(pk=waiting.pk).update(created_at=timezone.now() - dt.timedelta(hours=5))
+    assert _sweep() == {"requeued": [], "failed": []}
+    assert TelecomImport.objects.get(pk=working.pk).status == "running"
+    assert TelecomImport.objects.get(pk=waiting.pk).status == "failed"
+
+
+def test_an_import_queued_long_ago_whose_message_was_lost_is_queued_again(health, cells, settings):
+    settings.TASK_STALE_MINUTES = 30
+    record = _queued_sample(health)
+    TelecomImport.objects.filter(pk=record.pk).update(created_at=timezone.now() - dt.timedelta(minutes=31))
+    assert _sweep() == {"requeued": [record.pk], "failed": []}
+    record.refresh_from_db()
+    assert (record.status, record.attempt, record.rows_imported) == ("done", 1, 715)
 
 
 def test_records_of_an_import_finished_during_the_check_are_not_duplicated(health, cells, monkeypatch):

@@ -9,10 +9,11 @@ import pytest
 from openpyxl import load_workbook
 
 from phongdich.core.models import AuditLog
-from phongdich.telecom.models import TelecomTrace
+from phongdich.telecom.models import Cell, SubscriberLocation, TelecomImport, TelecomTrace
 from phongdich.telecom.samples import make_samples as samples
+from phongdich.telecom.services import telecom_trace_case
 
-from .conftest import import_sample, make_case, make_person
+from .conftest import import_sample, local, make_case, make_person
 
 
 @pytest.fixture
@@ -21,8 +22,6 @@ def traced(health, province_admin, cells, areas):
     import_sample(health, "viettel-locations.csv")
     case = make_case(health, make_person(areas["kim_tan"], "Lê Văn Ca", samples.CASE_PHONE))
     contact = make_person(areas["kim_tan"], "Bùi Thị Hoa", samples.CONTACT_PHONE)
-    from phongdich.telecom.services import telecom_trace_case
-
     trace = telecom_trace_case(case=case, actor=province_admin).trace
     return {"case": case, "contact": contact, "trace": trace}
 
@@ -70,6 +69,31 @@ def test_the_unknown_numbers_download_in_full_for_the_operator_formula_safe_and_
     assert numbers["0912999888"][1] == "'=1+2 (Viettel)"
     entry = AuditLog.objects.get(action="telecom.trace.numbers_exported")
     assert (entry.actor, entry.object_id, entry.extra["numbers"]) == (province_admin, str(case.pk), 6)
+
+
+def test_the_unknown_numbers_download_survives_a_cell_id_with_a_control_character(
+    client, health, province_admin, areas
+):
+    """A cell id holding a control character (stored before the cell list refused them) is traced through into the
+    unknown subscribers ("Viettel KT\x0201"): the download was a 500 (openpyxl's IllegalCharacterError)."""
+    cell = Cell.objects.create(operator="viettel", cell_id="KT\x0201", latitude=20.128, longitude=105.647, radius_m=800)
+    source = TelecomImport.objects.create(kind="locations", operator="viettel", file_format="csv", sha256="0" * 64)
+    for phone in ("+84912000111", "+84394000666"):
+        SubscriberLocation.objects.create(
+            operator="viettel",
+            phone=phone,
+            cell=cell,
+            start=local(2021, 9, 15, 9),
+            end=local(2021, 9, 15, 10, 30),
+            source_import=source,
+        )
+    case = make_case(health, make_person(areas["kim_tan"], "Lê Văn Ca", "+84912000111"))
+    assert telecom_trace_case(case=case, actor=province_admin).trace.unknown
+    client.force_login(province_admin)
+    download = client.get(f"/telecom/trace/{case.pk}/unknown.xlsx")
+    assert download.status_code == 200
+    rows = list(load_workbook(io.BytesIO(download.content)).active.iter_rows(values_only=True))
+    assert rows[1][:2] == ("0394000666", "KT\u240201 (Viettel)")
 
 
 @pytest.mark.parametrize("who, status", [("area_official", 403), ("venue_staff", 403), ("hanoi_health", 404)])
