@@ -1,5 +1,6 @@
 """Background tracing: many cases in one run, with progress on the TracingRun row (docs/cases.md)."""
 
+import datetime as dt
 import logging
 
 from celery import shared_task
@@ -9,7 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from phongdich.core.audit import audit_record
-from phongdich.core.queue import enqueue, enqueue_on_commit
+from phongdich.core.queue import enqueue, enqueue_on_commit, stale_work_requeue
 
 from .models import Case, TracingRun
 from .tracing import case_trace_checkins
@@ -163,26 +164,20 @@ def tracing_runs_sweep(*, now=None) -> dict:
     parts go on from their first case not traced, docs/cases.md), else marked failed with the reason; the other
     parts then stop. A live run reports each case it traces, so it is never touched (beat: stale-work-sweep)."""
     now = now or timezone.now()
-    cutoff = now - timezone.timedelta(minutes=settings.TASK_STALE_MINUTES)
+    cutoff = now - dt.timedelta(minutes=settings.TASK_STALE_MINUTES)
     stale = TracingRun.objects.filter(status__in=(TracingRun.Status.QUEUED, TracingRun.Status.RUNNING)).filter(
         Q(progress_at__lt=cutoff)
         | Q(progress_at=None, started_at__lt=cutoff)
         | Q(progress_at=None, started_at=None, created_at__lt=cutoff)
     )
-    requeued, failed = [], []
-    for run in stale.order_by("pk"):
-        if run.attempts >= settings.TASK_MAX_ATTEMPTS:
-            if _give_up(run.pk, run.attempts):
-                failed.append(run.pk)
-            continue
-        # Claimed by this update: two sweeps at once queue it once; a run that moved on meanwhile is left alone.
-        if TracingRun.objects.filter(
-            pk=run.pk, status=run.status, attempts=run.attempts, progress_at=run.progress_at
-        ).update(progress_at=now):
-            logger.warning("tracing run %s: no progress since %s, queued again", run.pk, run.progress_at)
-            enqueue(tracing_run_task, run.pk)
-            requeued.append(run.pk)
-    return {"requeued": requeued, "failed": failed}
+    return stale_work_requeue(
+        stale,
+        attempts_field="attempts",
+        give_up=lambda run: _give_up(run.pk, run.attempts),
+        requeue=lambda run_id: enqueue(tracing_run_task, run_id),
+        what="tracing run",
+        now=now,
+    )
 
 
 @shared_task

@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 from .audit import audit_record
 from .errors import ApplicationError
 from .models import ExportJob
-from .queue import enqueue, enqueue_on_commit
+from .queue import enqueue, enqueue_on_commit, stale_work_requeue
 from .text import visible_controls
 
 logger = logging.getLogger(__name__)
@@ -234,20 +234,14 @@ def exports_sweep(*, now: dt.datetime | None = None) -> dict:
     stale = ExportJob.objects.filter(status__in=_UNFINISHED).filter(
         Q(progress_at__lt=cutoff) | Q(progress_at=None, created_at__lt=cutoff)
     )
-    requeued, failed = [], []
-    for job in stale.order_by("pk"):
-        if job.attempts >= settings.TASK_MAX_ATTEMPTS:
-            if _give_up(job):
-                failed.append(job.pk)
-            continue
-        # Claimed by this update: two sweeps at once queue it once; a job that moved on meanwhile is left alone.
-        if ExportJob.objects.filter(
-            pk=job.pk, status=job.status, attempts=job.attempts, progress_at=job.progress_at
-        ).update(progress_at=now):
-            logger.warning("export %s: no progress since %s, queued again", job.pk, job.progress_at)
-            enqueue(export_run_task, job.pk)
-            requeued.append(job.pk)
-    return {"requeued": requeued, "failed": failed}
+    return stale_work_requeue(
+        stale,
+        attempts_field="attempts",
+        give_up=_give_up,
+        requeue=lambda job_id: enqueue(export_run_task, job_id),
+        what="export",
+        now=now,
+    )
 
 
 def xlsx_write(path: Path, sheets, *, progress: Callable[[int], None] | None = None) -> int:

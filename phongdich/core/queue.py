@@ -86,3 +86,26 @@ def _failed(row, exc: Exception) -> None:
     row.attempts += 1
     row.last_error = f"{type(exc).__name__}: {exc}"[:500]
     row.save(update_fields=["attempts", "last_error"])
+
+
+def stale_work_requeue(stale, *, attempts_field: str, give_up, requeue, what: str, now) -> dict:
+    """The sweep of background work a dead worker left queued or running (telecom imports, tracing runs, exports):
+    each row of `stale` (no progress for TASK_STALE_MINUTES) is failed by `give_up(row)` once its task has started
+    TASK_MAX_ATTEMPTS times, else queued again by `requeue(row.pk)`. The re-queue is claimed by a filtered update of
+    `progress_at`, so two sweeps at once queue a row once and a row that moved on meanwhile is left alone.
+    Returns the ids {"requeued": [...], "failed": [...]}."""
+    from django.conf import settings
+
+    requeued, failed = [], []
+    for row in stale.order_by("pk"):
+        attempts = getattr(row, attempts_field)
+        if attempts >= settings.TASK_MAX_ATTEMPTS:
+            if give_up(row):
+                failed.append(row.pk)
+            continue
+        unchanged = {"status": row.status, "progress_at": row.progress_at, attempts_field: attempts}
+        if type(row).objects.filter(pk=row.pk, **unchanged).update(progress_at=now):
+            logger.warning("%s %s: no progress since %s, queued again", what, row.pk, row.progress_at)
+            requeue(row.pk)
+            requeued.append(row.pk)
+    return {"requeued": requeued, "failed": failed}

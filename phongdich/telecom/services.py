@@ -27,7 +27,7 @@ from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
 from phongdich.core.locks import advisory_xact_lock
-from phongdich.core.queue import enqueue
+from phongdich.core.queue import enqueue, stale_work_requeue
 from phongdich.core.scoping import area_visible, viewer_area_path
 from phongdich.people.models import Person
 
@@ -455,20 +455,9 @@ def telecom_imports_sweep(*, now: dt.datetime | None = None) -> dict:
     stale = TelecomImport.objects.filter(status__in=TelecomImport.UNFINISHED_STATUSES).filter(
         Q(progress_at__lt=cutoff) | Q(progress_at=None, created_at__lt=cutoff)
     )
-    requeued, failed = [], []
-    for record in stale.order_by("pk"):
-        if record.attempt >= settings.TASK_MAX_ATTEMPTS:
-            if _give_up(record):
-                failed.append(record.pk)
-            continue
-        # Claimed by this update: two sweeps at once queue it once; a run that moved on meanwhile is left alone.
-        if TelecomImport.objects.filter(
-            pk=record.pk, attempt=record.attempt, status=record.status, progress_at=record.progress_at
-        ).update(progress_at=now):
-            logger.warning("telecom import %s: no progress since %s, queued again", record.pk, record.progress_at)
-            _enqueue(record.pk)
-            requeued.append(record.pk)
-    return {"requeued": requeued, "failed": failed}
+    return stale_work_requeue(
+        stale, attempts_field="attempt", give_up=_give_up, requeue=_enqueue, what="telecom import", now=now
+    )
 
 
 # --- Tracing ----------------------------------------------------------------------------------------
