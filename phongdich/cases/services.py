@@ -10,7 +10,7 @@ from django.db.models import Exists, F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from phongdich.core.audit import audit_record
-from phongdich.core.dates import SARS_COV_2_FIRST_REPORTED
+from phongdich.core.dates import SARS_COV_2_FIRST_REPORTED, local_midnight
 from phongdich.core.errors import ApplicationError
 
 from . import errors
@@ -25,10 +25,6 @@ from .models import (
     QuarantineRule,
 )
 from .signals import send_person_case_facts_changed
-
-
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_default_timezone())
 
 
 def window_rule_for(sample_date: dt.date) -> InfectiousWindowRule:
@@ -66,7 +62,7 @@ def case_window(
         start_day = min(onset_date - dt.timedelta(days=rule.days_before_onset), asymptomatic_day)
     else:
         start_day = onset_date - dt.timedelta(days=rule.days_before_onset)
-    start = _local_midnight(start_day)
+    start = local_midnight(start_day)
     return start, max(start, isolated_at)
 
 
@@ -301,9 +297,7 @@ def contacts_met_again(contacts: list[Contact], first_exposure: dict[int, dt.dat
     tracing._CONTACTS_UPSERT_SQL says the same in SQL."""
     closed = [c for c in contacts if c.status in CONTACT_REOPENABLE and c.person_id in first_exposure]
     closed = [
-        c
-        for c in closed
-        if c.quarantine_end is None or first_exposure[c.person_id] >= _local_midnight(c.quarantine_end)
+        c for c in closed if c.quarantine_end is None or first_exposure[c.person_id] >= local_midnight(c.quarantine_end)
     ]
     if not closed:
         return []
@@ -561,7 +555,7 @@ def case_status_set(*, actor, case: Case, status: str, on: dt.date | None = None
                 "The date must be between the sample date and today.",
             )
         case.status = status
-        case.status_changed_at = timezone.now() if on == today else _local_midnight(on)
+        case.status_changed_at = timezone.now() if on == today else local_midnight(on)
         case.save(update_fields=["status", "status_changed_at"])
         audit_record(
             actor=actor, action=f"cases.case.{status}", obj=case, area_path=case.area_path, extra={"on": on.isoformat()}

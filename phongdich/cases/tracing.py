@@ -37,13 +37,13 @@ from psycopg.types.datetime import TimestamptzLoader
 
 from phongdich.checkins.models import CheckIn
 from phongdich.core.audit import audit_record
+from phongdich.core.dates import local_midnight
 from phongdich.people.models import Person
 from phongdich.venues.models import Venue, VenueType
 
 from .models import Case, Contact, ContactLink, ExposureNotice
 from .services import (
     CONTACT_REOPENABLE,
-    _local_midnight,
     case_refuse_if_withdrawn,
     contact_reopen,
     contacts_met_again,
@@ -712,7 +712,7 @@ def quarantine_until(
     to quarantine; once an official records the quarantine, tracing again extends the period to it. A quarantine
     over before the contact was `exposed_at` (an F1 of the spring met again in the autumn) is not the isolation
     that follows this exposure: as without one."""
-    if quarantine_end is not None and exposed_at is not None and exposed_at >= _local_midnight(quarantine_end):
+    if quarantine_end is not None and exposed_at is not None and exposed_at >= local_midnight(quarantine_end):
         quarantine_start = None
     if quarantine_start is None:
         return case.window_end

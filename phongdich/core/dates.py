@@ -4,6 +4,7 @@ import datetime as dt
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # No sample for SARS-CoV-2 can predate the virus: WHO's timeline of its COVID-19 response (who.int, "Listings of
@@ -16,6 +17,11 @@ SARS_COV_2_FIRST_REPORTED = dt.date(2019, 12, 1)
 # pages on 2026-12-06). Generous on purpose: birth dates go back to 1900.
 TYPED_DATE_MIN = dt.date(1900, 1, 1)
 TYPED_DATE_MAX = dt.date(2100, 12, 31)
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    """The start of `day` in Việt Nam (TIME_ZONE): dates people see and type are local days."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_default_timezone())
 
 
 class TypedDateField(forms.DateField):

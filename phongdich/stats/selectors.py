@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from phongdich.checkins.selectors import daily_scan_counts, venue_scan_counts
 from phongdich.core import errors as core_errors
+from phongdich.core.dates import local_midnight
 from phongdich.core.errors import ApplicationError
 from phongdich.core.scoping import viewer_area_path
 from phongdich.geo.models import Area
@@ -189,10 +190,6 @@ def stats_area_choices(*, viewer, area: Area) -> list[Area]:
     return chain + list(Area.objects.filter(parent=area).order_by("name_folded"))
 
 
-def _local_day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_current_timezone())
-
-
 def area_stats(*, viewer, area: Area, start_date: dt.date | None = None, end_date: dt.date | None = None) -> AreaStats:
     """The figures of `area` (its whole subtree) for the period, with the breakdown by child area.
 
@@ -218,7 +215,7 @@ def area_stats(*, viewer, area: Area, start_date: dt.date | None = None, end_dat
     figures = Figures()
     # Query 1: venues per (leaf path, status); a row per area, not per venue.
     registered = (
-        Venue.objects.filter(area_path__startswith=area.path, created_at__lt=_local_day_start(period.end_date) + _DAY)
+        Venue.objects.filter(area_path__startswith=area.path, created_at__lt=local_midnight(period.end_date) + _DAY)
         .values_list("area_path", "status")
         .order_by()
         .annotate(count=Count("id"))

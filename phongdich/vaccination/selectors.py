@@ -12,6 +12,7 @@ from phongdich.accounts.models import Official
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
+from phongdich.core.dates import local_midnight
 from phongdich.core.errors import ApplicationError
 from phongdich.core.ids import id_or_404
 from phongdich.core.scoping import NOTHING, viewer_area_path
@@ -428,9 +429,9 @@ def reactions_list(
     elif severity:
         rows = rows.filter(severity=severity)
     if onset_from:
-        rows = rows.filter(onset_at__gte=_local_midnight(onset_from))
+        rows = rows.filter(onset_at__gte=local_midnight(onset_from))
     if onset_to:
-        rows = rows.filter(onset_at__lt=_local_midnight(onset_to + dt.timedelta(days=1)))
+        rows = rows.filter(onset_at__lt=local_midnight(onset_to + dt.timedelta(days=1)))
     graver_first = Case(
         When(severity=Reaction.Severity.SERIOUS, then=Value(0)),
         When(severity=Reaction.Severity.SEVERE, then=Value(1)),
@@ -498,7 +499,3 @@ def reactions_by_lot(
 def _period_check(start: dt.date | None, end: dt.date | None, *, field: str) -> None:
     if start and end and start > end:
         raise ApplicationError(errors.INVALID_REACTION_FILTER, extra={"field": field})
-
-
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time()), timezone.get_current_timezone())
