@@ -820,13 +820,13 @@ def exposure_matches_for_person(*, person, now: dt.datetime | None = None) -> li
     For the citizen's own page (/c/me/): the person is the one remembered on this phone, so nothing about
     anybody else is shown. A check-in without check-out lasts what tracing assumes (tracing.open_checkin_buffers:
     the venue type's auto check-out time, or the TRACING_OPEN_CHECKIN_BUFFER_MINUTES override), so that the
-    citizen is warned of exactly the stays tracing would count.
+    citizen is warned of exactly the stays tracing would count (also the case's minimum overlap).
     Read from the person's side (their check-ins of the period, then the notices at those venues), so that
     every notice counts however many a province has published.
     """
     from phongdich.checkins.models import CheckIn
 
-    from .tracing import max_stay, open_checkin_buffers
+    from .tracing import max_stay, min_overlap_for, open_checkin_buffers
 
     now = now or timezone.now()
     since = now - dt.timedelta(days=getattr(settings, "EXPOSURE_NOTICE_PUBLIC_DAYS", 14))
@@ -841,7 +841,7 @@ def exposure_matches_for_person(*, person, now: dt.datetime | None = None) -> li
     by_venue = defaultdict(list)
     for checkin in checkins:
         by_venue[checkin.venue_id].append(checkin)
-    notices = list(exposure_notices_public(now=now).filter(venue_id__in=list(by_venue)))
+    notices = list(exposure_notices_public(now=now).filter(venue_id__in=list(by_venue)).select_related("case__rule"))
     if not notices:
         return []
     buffers = open_checkin_buffers()
@@ -849,9 +849,10 @@ def exposure_matches_for_person(*, person, now: dt.datetime | None = None) -> li
     for notice in notices:
         for checkin in by_venue[notice.venue_id]:
             end = checkin.checked_out_at or checkin.checked_in_at + buffers[checkin.venue.venue_type_id]
-            # Half-open stays, as tracing counts them (docs/cases.md, "Overlap"): who left as the case arrived
-            # did not meet it.
-            if checkin.checked_in_at < notice.end and end > notice.start:
+            # Half-open stays and the case's minimum overlap, as tracing counts them (docs/cases.md, "Overlap"): who
+            # left as the case arrived did not meet it, nor did who shared less than the rule's minutes.
+            shared = min(end, notice.end) - max(checkin.checked_in_at, notice.start)
+            if shared > dt.timedelta(0) and shared >= min_overlap_for(notice.case):
                 matches.append((notice, checkin))
                 break
     return matches

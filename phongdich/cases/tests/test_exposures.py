@@ -298,6 +298,23 @@ def test_a_citizen_who_left_as_the_case_arrived_is_not_warned(client, tree, kim_
     assert "exposure-warning" not in client.get("/c/me/").content.decode()
 
 
+def test_a_citizen_is_warned_of_a_stay_only_as_long_as_the_cases_rule_asks(client, tree, kim_tan_official, settings):
+    """A rule with a minimum overlap (15 minutes under CV 11042, RULES.md §1.2): tracing leaves out who shared ten
+    minutes with the case, and the citizen's page warned them all the same."""
+    settings.TRACING_MIN_OVERLAP_MINUTES = 15
+    f0 = person(tree["kim_tan"], "Ca Mười Lăm Phút")
+    brief, long = person(tree["kim_tan"], "Ghé Mười Phút"), person(tree["kim_tan"], "Ở Hai Mươi Phút")
+    market = venue(tree["kim_tan"])
+    ten = local(timezone.localdate() - dt.timedelta(days=2), 10)
+    checkin(f0, market, ten, 60)
+    checkin(brief, market, ten + dt.timedelta(minutes=50), 30)  # 10:50-11:20: ten minutes with the case
+    checkin(long, market, ten + dt.timedelta(minutes=40), 30)  # 10:40-11:10: twenty minutes
+    entered = case(kim_tan_official, f0)
+    assert case_trace_checkins(case=entered, actor=kim_tan_official).f1 == 1
+    assert exposure_matches_for_person(person=brief) == []
+    assert [notice.case_id for notice, _ in exposure_matches_for_person(person=long)] == [entered.pk]
+
+
 def test_correcting_the_onset_takes_the_old_windows_places_off_the_public_list(client, tree, kim_tan_official):
     """Onset typed as 10 days ago, corrected to 3 days ago: the case was not infectious at the market 9 days ago,
     but the notice of the first trace stayed published (the public list, citizens' /c/me/ warnings), and tracing
