@@ -1,7 +1,7 @@
 """Error codes of the telecom app (one shape: core.errors). Listed in docs/telecom.md.
 
 Problems of single rows of a file are not errors of the request: they are stored on the import
-(TelecomImport.errors) with their line, column and reason (see ROW_REASONS in readers.py).
+(TelecomImport.errors) with their line, column and reason (see ROW_REASONS in rows.py).
 """
 
 from phongdich.core.errors import ErrorCode
