@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from phongdich.core.audit import audit_record
-from phongdich.core.queue import enqueue, enqueue_on_commit, stale_work_requeue
+from phongdich.core.queue import enqueue, enqueue_on_commit, stale_work_requeue, work_is_live
 
 from .models import Case, TracingRun
 from .tracing import case_trace_checkins
@@ -139,8 +139,11 @@ _GAVE_UP = (
 
 
 def _count_start(run: TracingRun) -> bool:
-    """Count a start of the run's task; False (and the run failed) past TASK_MAX_ATTEMPTS: a run whose task kills
-    its worker each time is got again by the broker for ever otherwise (CELERY_TASK_REJECT_ON_WORKER_LOST)."""
+    """Count a start of the run's task; False past TASK_MAX_ATTEMPTS: a late copy while the run's parts are at work
+    steps aside, otherwise the run fails (a run whose task kills its worker each time is got again by the broker
+    for ever otherwise: CELERY_TASK_REJECT_ON_WORKER_LOST)."""
+    if run.attempts >= settings.TASK_MAX_ATTEMPTS and work_is_live(run.status, run.progress_at):
+        return False
     TracingRun.objects.filter(pk=run.pk).update(attempts=F("attempts") + 1, progress_at=timezone.now())
     run.refresh_from_db(fields=["attempts"])
     if run.attempts <= settings.TASK_MAX_ATTEMPTS:

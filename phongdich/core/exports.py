@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 from .audit import audit_record
 from .errors import ApplicationError
 from .models import ExportJob
-from .queue import enqueue, enqueue_on_commit, stale_work_requeue
+from .queue import enqueue, enqueue_on_commit, stale_work_requeue, work_is_live
 from .text import visible_controls
 
 logger = logging.getLogger(__name__)
@@ -163,8 +163,11 @@ def export_run(job_id: int) -> None:
     job = ExportJob.objects.filter(pk=job_id).select_related("requested_by").first()
     if job is None or job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED):
         return
-    if job.attempts >= settings.TASK_MAX_ATTEMPTS:  # each start before this one died: do not loop for ever
-        _give_up(job)
+    if job.attempts >= settings.TASK_MAX_ATTEMPTS:
+        # A late copy while the last start builds the file steps aside; else each start before this one died: do
+        # not loop for ever.
+        if not work_is_live(job.status, job.progress_at):
+            _give_up(job)
         return
     now = timezone.now()
     attempt = job.attempts + 1

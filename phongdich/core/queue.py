@@ -8,6 +8,7 @@ tasks again, oldest first, once the broker answers. Celery remains the queue: th
 reach it.
 """
 
+import datetime as dt
 import logging
 
 from django.db import DatabaseError, connection, transaction
@@ -88,12 +89,27 @@ def _failed(row, exc: Exception) -> None:
     row.save(update_fields=["attempts", "last_error"])
 
 
-def stale_work_requeue(stale, *, attempts_field: str, give_up, requeue, what: str, now) -> dict:
+def work_is_live(status: str, progress_at, *, now=None) -> bool:
+    """Whether a job is being worked on: running, with progress within TASK_STALE_MINUTES. A copy of its task that
+    starts once the job has used its TASK_MAX_ATTEMPTS steps aside rather than fail a job another copy is at work
+    on (a late redelivery, or copies a sweep queued while the workers were down, all let loose when they came
+    back). A dead worker's job shows no progress: the sweep queues it again, or fails it."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    if status != "running" or progress_at is None:
+        return False
+    now = now or timezone.now()
+    return progress_at >= now - dt.timedelta(minutes=settings.TASK_STALE_MINUTES)
+
+
+def stale_work_requeue(stale, *, attempts_field: str, give_up, requeue, what: str, now, also=None) -> dict:
     """The sweep of background work a dead worker left queued or running (telecom imports, tracing runs, exports):
     each row of `stale` (no progress for TASK_STALE_MINUTES) is failed by `give_up(row)` once its task has started
     TASK_MAX_ATTEMPTS times, else queued again by `requeue(row.pk)`. The re-queue is claimed by a filtered update of
-    `progress_at`, so two sweeps at once queue a row once and a row that moved on meanwhile is left alone.
-    Returns the ids {"requeued": [...], "failed": [...]}."""
+    `progress_at`, so two sweeps at once queue a row once and a row that moved on meanwhile is left alone; the row
+    is queued again as "queued" (with the fields in `also`), so that the copy starts rather than step aside
+    (work_is_live). Returns the ids {"requeued": [...], "failed": [...]}."""
     from django.conf import settings
 
     requeued, failed = [], []
@@ -104,7 +120,7 @@ def stale_work_requeue(stale, *, attempts_field: str, give_up, requeue, what: st
                 failed.append(row.pk)
             continue
         unchanged = {"status": row.status, "progress_at": row.progress_at, attempts_field: attempts}
-        if type(row).objects.filter(pk=row.pk, **unchanged).update(progress_at=now):
+        if type(row).objects.filter(pk=row.pk, **unchanged).update(progress_at=now, status="queued", **(also or {})):
             logger.warning("%s %s: no progress since %s, queued again", what, row.pk, row.progress_at)
             requeue(row.pk)
             requeued.append(row.pk)

@@ -27,7 +27,7 @@ from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
 from phongdich.core.locks import advisory_xact_lock
-from phongdich.core.queue import enqueue, stale_work_requeue
+from phongdich.core.queue import enqueue, stale_work_requeue, work_is_live
 from phongdich.core.scoping import area_visible, viewer_area_path
 from phongdich.people.models import Person
 
@@ -236,8 +236,11 @@ def _claim(import_id: int, now) -> _Claim | None:
         record = TelecomImport.objects.select_for_update().filter(pk=import_id).first()
         if record is None or record.is_finished:
             return None
-        if record.attempt >= settings.TASK_MAX_ATTEMPTS:  # each start before this one died: do not loop for ever
-            _give_up(record)
+        if record.attempt >= settings.TASK_MAX_ATTEMPTS:
+            # A late copy while the last start is at work steps aside; else each start before this one died: do
+            # not loop for ever.
+            if not work_is_live(record.status, record.progress_at):
+                _give_up(record)
             return None
         record.attempt += 1
         record.status = TelecomImport.Status.RUNNING
@@ -456,7 +459,13 @@ def telecom_imports_sweep(*, now: dt.datetime | None = None) -> dict:
         Q(progress_at__lt=cutoff) | Q(progress_at=None, created_at__lt=cutoff)
     )
     return stale_work_requeue(
-        stale, attempts_field="attempt", give_up=_give_up, requeue=_enqueue, what="telecom import", now=now
+        stale,
+        attempts_field="attempt",
+        give_up=_give_up,
+        requeue=_enqueue,
+        what="telecom import",
+        now=now,
+        also={"phase": ""},
     )
 
 

@@ -4,6 +4,32 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def refuse_people_with_two_open_cases(apps, schema_editor):
+    """Before this constraint, two entries of one person at the same moment could both pass case_create's check.
+    Which of two such cases is right (their dates may differ) is an investigator's call, not the upgrade's: it
+    stops here, changing nothing, and names them (case numbers only)."""
+    Case = apps.get_model("cases", "Case")
+    twice = (
+        Case.objects.filter(status="under_treatment")
+        .values("person_id")
+        .annotate(n=models.Count("id"))
+        .filter(n__gt=1)
+        .values_list("person_id", flat=True)
+    )
+    numbers = list(
+        Case.objects.filter(status="under_treatment", person_id__in=list(twice))
+        .order_by("person_id", "id")
+        .values_list("number", flat=True)
+    )
+    if numbers:
+        raise RuntimeError(
+            "cases 0018: some people have more than one case under treatment: "
+            + ", ".join(numbers)
+            + ". Withdraw the wrong entry of each (the case's page, Withdraw, reason 'entered twice') with the "
+            "version now running, then run migrate again (docs/cases.md, 'One case under treatment per person')."
+        )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -13,6 +39,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(refuse_people_with_two_open_cases, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='case',
             constraint=models.UniqueConstraint(condition=models.Q(('status', 'under_treatment')), fields=('person',), name='case_one_open_per_person'),

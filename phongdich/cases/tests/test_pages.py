@@ -93,6 +93,30 @@ def test_case_entry_sent_twice_enters_one_person_and_one_case(client, tree, kim_
     assert again.status_code == 302 and again["Location"] != first["Location"]
 
 
+def test_the_same_nonce_with_another_person_enters_that_persons_case_too(client, tree, kim_tan_official):
+    """The back button brings the entry page back with its hidden nonce as it was; the official picks the next
+    person and sends it. That is another entry, not the same form sent again: the claim keys what was sent too
+    (the second case was swallowed, review of 2026-12-06)."""
+    first, second = person(tree["kim_tan"], "Người Thứ Nhất"), person(tree["kim_tan"], "Người Thứ Hai")
+    client.force_login(kim_tan_official)
+    nonce = _form_nonce(client.get("/cases/new/").content.decode())
+    sample = str(TODAY() - dt.timedelta(days=1))
+    body = {"test_type": "pcr", "sample_date": sample, "nonce": nonce}
+    assert client.post("/cases/new/", {**body, "person": first.pk}).status_code == 302
+    client.post("/cases/new/", {**body, "person": second.pk})
+    assert Case.objects.filter(person=second).exists(), "the second person's case was swallowed"
+    assert client.post("/cases/new/", {**body, "person": second.pk})["Location"].startswith("/cases/")
+    assert Case.objects.filter(person=second).count() == 1  # and that one, sent again, is still entered once
+
+
+def test_the_same_cluster_nonce_with_another_name_makes_that_cluster_too(client, tree, kim_tan_official):
+    client.force_login(kim_tan_official)
+    nonce = _form_nonce(client.get("/cases/clusters/").content.decode())
+    client.post("/cases/clusters/", {"name": "Ổ dịch chợ", "nonce": nonce})
+    client.post("/cases/clusters/", {"name": "Ổ dịch trường học", "nonce": nonce})
+    assert sorted(Cluster.objects.values_list("name", flat=True)) == ["Ổ dịch chợ", "Ổ dịch trường học"]
+
+
 def test_entering_a_person_already_under_treatment_links_their_open_case(client, tree, kim_tan_official):
     """The second of two forms for a found person (another page, another nonce) is refused, and says which case is
     open instead of leaving the official to think the entry failed."""

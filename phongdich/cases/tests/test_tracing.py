@@ -849,3 +849,19 @@ def test_a_batch_run_traces_a_case_by_its_window_as_corrected_while_the_run_was_
     second.refresh_from_db()
     assert second.window_start <= nine_days_ago and second.traced_at is not None
     assert Contact.objects.filter(person=neighbour).exists()
+
+
+def test_a_late_copy_past_the_bound_leaves_a_tracing_run_making_progress_alone(db, settings):
+    """A copy delivered once the run has used its TASK_MAX_ATTEMPTS steps aside while the run traced a case a minute
+    ago: it failed the run while its parts went on (review of 2026-12-06)."""
+    from .. import tasks
+    from ..models import TracingRun
+
+    settings.TASK_MAX_ATTEMPTS, settings.TRACING_BATCH_PARTS = 3, 1
+    recent = timezone.now() - dt.timedelta(minutes=1)
+    run = TracingRun.objects.create(
+        total=0, status="running", parts=1, attempts=3, started_at=recent, progress_at=recent
+    )
+    tasks.tracing_run_task(run.pk)
+    run.refresh_from_db()
+    assert run.status != "failed", run.error

@@ -273,3 +273,47 @@ def test_administrators_see_the_jobs_read_only_under_the_platforms_name(client):
     assert client.get("/admin/core/exportjob/add/").status_code == 403
     english = client.get("/en/admin/").content.decode()
     assert "Phòng Dịch: administration" in english
+
+
+def test_copies_queued_through_a_workers_outage_build_the_export_and_fail_nothing(monkeypatch, settings):
+    """Workers stopped (a deploy) while beat runs: the sweep takes a job waiting in the queue for lost and queues it
+    again every TASK_STALE_MINUTES. When the workers come back the copies run side by side; the one past
+    TASK_MAX_ATTEMPTS failed the job while another copy was building it (review of 2026-12-06). It steps aside."""
+    settings.TASK_STALE_MINUTES, settings.TASK_MAX_ATTEMPTS = 30, 3
+    user = get_user_model().objects.create_user("can-bo", password="pass-for-tests-1")
+    job = ExportJob.objects.create(kind="test.rows", requested_by=user)
+    messages = [job.pk]  # the original message, waiting in the queue
+    monkeypatch.setattr(core_exports, "enqueue", lambda task, job_id: messages.append(job_id))
+    start = timezone.now()
+    ExportJob.objects.filter(pk=job.pk).update(created_at=start)
+    for minutes in (31, 62, 93):
+        exports_sweep(now=start + dt.timedelta(minutes=minutes))
+    assert len(messages) == 4  # one job, four messages: none was lost
+
+    # The workers are back: each worker process takes one copy; they run at once (nested here, as in
+    # test_an_older_start_of_an_export_leaves_the_newer_one_its_job).
+    pending = messages[1:]
+
+    def plan_while_other_copies_start(user, params):
+        if pending:
+            export_run(pending.pop(0))
+        return rows_plan(user, params)
+
+    monkeypatch.setattr(core_exports, "_builders", {"test.rows": plan_while_other_copies_start})
+    export_run(messages[0])
+    job.refresh_from_db()
+    assert job.status == "done", (job.status, job.error)
+
+
+def test_a_late_copy_past_the_bound_leaves_an_export_making_progress_alone(monkeypatch, settings):
+    """The bound's premise is that each start before this one died: a copy delivered while the job reported
+    progress a minute ago steps aside instead of failing it."""
+    settings.TASK_MAX_ATTEMPTS = 3
+    monkeypatch.setattr(core_exports, "_builders", {"test.rows": rows_plan})
+    user = get_user_model().objects.create_user("can-bo", password="pass-for-tests-1")
+    job = ExportJob.objects.create(kind="test.rows", requested_by=user)
+    recent = timezone.now() - dt.timedelta(minutes=1)
+    ExportJob.objects.filter(pk=job.pk).update(status="running", attempts=3, started_at=recent, progress_at=recent)
+    export_run(job.pk)
+    job.refresh_from_db()
+    assert job.status == "running", (job.status, job.error)

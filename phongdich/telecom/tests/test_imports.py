@@ -455,10 +455,17 @@ def test_an_import_whose_every_start_died_fails_and_its_file_may_be_uploaded_aga
 
 def test_a_task_got_again_after_its_last_attempt_fails_the_import_instead_of_looping(health, cells, settings):
     """task_reject_on_worker_lost puts the message of a killed task back, and brokers count no redeliveries: an
-    import that kills its worker each time (memory) would come back for ever. Its own attempt count stops it."""
+    import that kills its worker each time (memory) would come back for ever. Its own attempt count stops it: a
+    copy that comes once the attempts are used runs nothing. While the last start's progress is recent the copy
+    only steps aside (another copy may be at work: review of 2026-12-06); once it is stale, the copy or the sweep
+    fails the import."""
     settings.TASK_MAX_ATTEMPTS = 2
+    settings.TASK_STALE_MINUTES = 30
     record = _queued_sample(health)
     _died(record, attempt=2, minutes=1)
+    assert telecom_import_run(import_id=record.pk).status == "running"  # stepped aside: no third start
+    assert TelecomImport.objects.get(pk=record.pk).attempt == 2
+    _died(record, attempt=2, minutes=31)
     assert telecom_import_run(import_id=record.pk).status == "failed"
     record.refresh_from_db()
     assert (record.failure_code, record.attempt) == ("telecom_worker_lost", 2)
