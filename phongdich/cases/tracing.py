@@ -1083,21 +1083,31 @@ def _evidence_write_sqlite(
     return len(inserts), len(updates), moved
 
 
-def _notices_outside_window_delete(case: Case) -> int:
+def _notices_outside_window_delete(case: Case) -> tuple[int, list[tuple[int, dt.datetime, dt.datetime]]]:
     """The case's notices that do not lie within its window (its dates were corrected since they were written) are
     deleted: the case was not infectious there then, so they are false, and kept unpublished they would look like
     notices an official held back, ready to be published by hand. The trace that follows writes what the check-ins
-    still held say within the new window (a notice partly inside comes back clipped to it). How many, in the audit."""
+    still held say within the new window (a notice partly inside comes back clipped to it). Returns how many (for
+    the audit), and the (venue, start, end) of those that were kept back: their clipped successors stay back."""
     stale = ExposureNotice.objects.filter(case=case).filter(
         Q(start__lt=case.window_start) | Q(end__gt=case.window_end) | Q(start__gte=case.window_end)
     )
-    return stale.delete()[0]
+    kept_back = list(stale.filter(published_at__isnull=True).values_list("venue_id", "start", "end"))
+    return stale.delete()[0], kept_back
 
 
-def _notices_write(*, case: Case, presences: list[Presence], venues: dict[int, _Venue], now: dt.datetime) -> int:
+def _notices_write(
+    *,
+    case: Case,
+    presences: list[Presence],
+    venues: dict[int, _Venue],
+    now: dt.datetime,
+    kept_back: list[tuple[int, dt.datetime, dt.datetime]] = (),
+) -> int:
     """One exposure notice per (venue, start) of the case's presences (two check-ins starting together: the
     longer, or the first made if they end together, whatever order the database read them in). Existing notices
-    are left as they are (an official may have held one back)."""
+    are left as they are (an official may have held one back), and one that overlaps a `kept_back` notice just
+    deleted (_notices_outside_window_delete) at its venue is written kept back too: the official's decision holds."""
     wanted: dict[tuple[int, dt.datetime], Presence] = {}
     for p in presences:
         key = (p.venue_id, p.start)
@@ -1113,7 +1123,9 @@ def _notices_write(*, case: Case, presences: list[Presence], venues: dict[int, _
             start=p.start,
             end=p.end,
             end_assumed=p.end_assumed,
-            published_at=published_at,
+            published_at=None
+            if any(v == p.venue_id and start < p.end and end > p.start for v, start, end in kept_back)
+            else published_at,
         )
         for key, p in wanted.items()
         if key not in have
@@ -1176,8 +1188,10 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
                 area_path=area_path,
                 extra={"reason": "met_again", "case": case.number},
             )
-        notices_removed = _notices_outside_window_delete(case)
-        notices_added = _notices_write(case=case, presences=found.case_presences, venues=found.venues, now=now)
+        notices_removed, kept_back = _notices_outside_window_delete(case)
+        notices_added = _notices_write(
+            case=case, presences=found.case_presences, venues=found.venues, now=now, kept_back=kept_back
+        )
         Case.objects.filter(pk=case.pk).update(traced_at=now)
         case.traced_at = now
         outcome = TraceOutcome(

@@ -336,3 +336,25 @@ def test_correcting_the_onset_takes_the_old_windows_places_off_the_public_list(c
     public = client.get("/cases/exposures/").content.decode()
     assert "Chợ Ngày Cũ" not in public and "Quán Qua Đêm" in public
     assert case_trace_checkins(case=entered, actor=kim_tan_official).notices_removed == 0
+
+
+def test_a_notice_kept_back_stays_back_when_a_corrected_window_clips_it(client, tree, kim_tan_official, settings):
+    """A trace after a correction deletes the notices outside the new window and writes what is inside, clipped. A
+    notice an official had kept back came back published (found by the review of 2026-12-06): it stays back."""
+    settings.EXPOSURE_NOTICES_AUTO_PUBLISH = True
+    f0 = person(tree["kim_tan"], "Ca Giữ Lại")
+    shop = venue(tree["kim_tan"], "Quán Qua Đêm")
+    today = timezone.localdate()
+    overnight = local(today - dt.timedelta(days=6), 22)  # 22:00 to 02:00, across the corrected window's start
+    checkin(f0, shop, overnight, 4 * 60)
+    entered = case(kim_tan_official, f0, days_ago=1, onset_days_ago=10)
+    case_trace_checkins(case=entered, actor=kim_tan_official)
+    notice = ExposureNotice.objects.get(case=entered)
+    client.force_login(kim_tan_official)
+    client.post(f"/cases/notices/{notice.pk}/publication/", {"published": "0"})
+    entered = services.case_update(actor=kim_tan_official, case=entered, onset_date=today - dt.timedelta(days=3))
+    outcome = case_trace_checkins(case=entered, actor=kim_tan_official)
+    assert (outcome.notices_removed, outcome.notices_added) == (1, 1)
+    clipped = ExposureNotice.objects.get(case=entered)
+    assert clipped.start == entered.window_start and clipped.published_at is None
+    assert "Quán Qua Đêm" not in _table(client.get("/cases/exposures/"))
