@@ -71,16 +71,21 @@ def test_isolation_before_the_window_start_gives_an_empty_window_not_a_negative_
     assert start == end == midnight(D(2021, 9, 4))
 
 
-def test_a_rule_added_as_data_applies_from_its_date():
+def _local_rule_2023(*, days_before_sample: int) -> dt.datetime:
+    """A province's own rule from 01/01/2023 (4 days before onset); returns an isolation time under it."""
     InfectiousWindowRule.objects.create(
         code="local_2023",
         name="Local",
         source="test",
         effective_from=D(2023, 1, 1),
         days_before_onset=4,
-        days_before_sample=5,
+        days_before_sample=days_before_sample,
     )
-    isolated = timezone.make_aware(dt.datetime(2023, 3, 3, 8, 0), timezone.get_default_timezone())
+    return timezone.make_aware(dt.datetime(2023, 3, 3, 8, 0), timezone.get_default_timezone())
+
+
+def test_a_rule_added_as_data_applies_from_its_date():
+    isolated = _local_rule_2023(days_before_sample=5)
     code, (start, _end) = window(D(2023, 3, 1), isolated=isolated)
     assert code == "local_2023" and start == midnight(D(2023, 2, 24))
 
@@ -105,15 +110,7 @@ def test_qd3638_onset_after_the_sample_goes_back_as_without_symptoms():
 
 
 def test_onset_after_the_sample_keeps_the_onsets_start_when_that_is_earlier():
-    InfectiousWindowRule.objects.create(
-        code="local_2023",
-        name="Local",
-        source="test",
-        effective_from=D(2023, 1, 1),
-        days_before_onset=4,
-        days_before_sample=1,
-    )
-    isolated = timezone.make_aware(dt.datetime(2023, 3, 3, 8, 0), timezone.get_default_timezone())
+    isolated = _local_rule_2023(days_before_sample=1)
     _code, (start, _end) = window(D(2023, 3, 1), onset=D(2023, 3, 2), isolated=isolated)
     assert start == midnight(D(2023, 2, 26))  # onset - 4, before sample - 1
 
