@@ -1,6 +1,5 @@
 """Background tracing: many cases in one run, with progress on the TracingRun row (docs/cases.md)."""
 
-import datetime as dt
 import logging
 
 from celery import shared_task
@@ -166,20 +165,13 @@ def tracing_runs_sweep(*, now=None) -> dict:
     their message was lost. Each is queued again while its task has started fewer than TASK_MAX_ATTEMPTS times (the
     parts go on from their first case not traced, docs/cases.md), else marked failed with the reason; the other
     parts then stop. A live run reports each case it traces, so it is never touched (beat: stale-work-sweep)."""
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(minutes=settings.TASK_STALE_MINUTES)
-    stale = TracingRun.objects.filter(status__in=(TracingRun.Status.QUEUED, TracingRun.Status.RUNNING)).filter(
-        Q(progress_at__lt=cutoff)
-        | Q(progress_at=None, started_at__lt=cutoff)
-        | Q(progress_at=None, started_at=None, created_at__lt=cutoff)
-    )
     return stale_work_requeue(
-        stale,
+        TracingRun.objects.filter(status__in=(TracingRun.Status.QUEUED, TracingRun.Status.RUNNING)),
         attempts_field="attempts",
         give_up=lambda run: _give_up(run.pk, run.attempts),
         requeue=lambda run_id: enqueue(tracing_run_task, run_id),
         what="tracing run",
-        now=now,
+        now=now or timezone.now(),
     )
 
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpResponse
 from django.utils import timezone, translation
 from openpyxl import Workbook
@@ -232,18 +231,13 @@ def exports_sweep(*, now: dt.datetime | None = None) -> dict:
     it is never touched (beat: stale-work-sweep)."""
     from .tasks import export_run_task
 
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(minutes=settings.TASK_STALE_MINUTES)
-    stale = ExportJob.objects.filter(status__in=_UNFINISHED).filter(
-        Q(progress_at__lt=cutoff) | Q(progress_at=None, created_at__lt=cutoff)
-    )
     return stale_work_requeue(
-        stale,
+        ExportJob.objects.filter(status__in=_UNFINISHED),
         attempts_field="attempts",
         give_up=_give_up,
         requeue=lambda job_id: enqueue(export_run_task, job_id),
         what="export",
-        now=now,
+        now=now or timezone.now(),
     )
 
 

@@ -200,17 +200,20 @@ def _finish(record: TelecomImport, *, status: str, now, **fields) -> None:
     )
 
 
-def _fail(record: TelecomImport, *, failure_code: str, problem: dict) -> bool:
-    """Mark the import failed with one whole-file problem, only if this run is still its latest and running: a
-    run delivered again while this one went on (Redis's visibility timeout, a worker thought dead) may have
-    finished it meanwhile, or be reading the file now. Returns whether it did."""
-    failed = TelecomImport.objects.filter(
-        pk=record.pk, attempt=record.attempt, status=TelecomImport.Status.RUNNING
-    ).update(
+def _problem(code: str, vi: str, en: str, *, line: int = 0) -> dict:
+    """A whole-file problem, in the shape of a rejected row (rows.row_error)."""
+    return {"line": line, "column": "", "code": code, "reason_vi": vi, "reason_en": en}
+
+
+def _fail(record: TelecomImport, *, problem: dict, statuses=(TelecomImport.Status.RUNNING,)) -> bool:
+    """Mark the import failed with one whole-file problem, only if this run is still its latest and in one of
+    `statuses`: a run delivered again while this one went on (Redis's visibility timeout, a worker thought dead) may
+    have finished it meanwhile, or be reading the file now. Returns whether it did."""
+    failed = TelecomImport.objects.filter(pk=record.pk, attempt=record.attempt, status__in=statuses).update(
         status=TelecomImport.Status.FAILED,
         phase="",
         finished_at=timezone.now(),
-        failure_code=failure_code,
+        failure_code=problem["code"],
         errors=[problem],
         stored_path="",
     )
@@ -272,33 +275,15 @@ def telecom_import_run(*, import_id: int, now: dt.datetime | None = None, progre
     try:
         _run(claim, now=now, progress=progress)
     except ApplicationError as exc:  # the whole file is wrong (type, encoding, header): nothing written
-        problem = {
-            "line": exc.extra.get("line", 1),
-            "column": "",
-            "code": exc.code,
-            "reason_vi": exc.as_dict("vi")["message_vi"],
-            "reason_en": exc.as_dict("en")["message_en"],
-        }
-        _fail(record, failure_code=exc.code, problem=problem)
+        vi, en = exc.as_dict("vi")["message_vi"], exc.as_dict("en")["message_en"]
+        _fail(record, problem=_problem(exc.code, vi, en, line=exc.extra.get("line", 1)))
     except Exception:
-        if not TelecomImport.objects.filter(
-            pk=record.pk, attempt=record.attempt, status=TelecomImport.Status.RUNNING
-        ).exists():
+        server_error = core_errors.SERVER_ERROR
+        if not _fail(record, problem=_problem(server_error.code, server_error.vi, server_error.en)):
             # A newer delivery of the task took the import over (and may have deleted the file under this one).
             logger.info("telecom import %s: attempt %s gave way to a newer one", import_id, record.attempt)
             return TelecomImport.objects.filter(pk=import_id).first()
         logger.exception("telecom import %s failed", import_id)
-        _fail(
-            record,
-            failure_code=core_errors.SERVER_ERROR.code,
-            problem={
-                "line": 0,
-                "column": "",
-                "code": core_errors.SERVER_ERROR.code,
-                "reason_vi": core_errors.SERVER_ERROR.vi,
-                "reason_en": core_errors.SERVER_ERROR.en,
-            },
-        )
         raise
     record.refresh_from_db()
     return record
@@ -418,34 +403,18 @@ def _write_cells(record: TelecomImport, checker: CellChecker) -> int:
 
 def _give_up(record: TelecomImport) -> bool:
     """Fail an import whose runs all died (TASK_MAX_ATTEMPTS starts), unless it moved on meanwhile."""
-    problem = {
-        "line": 0,
-        "column": "",
-        "code": errors.WORKER_LOST.code,
-        "reason_vi": errors.WORKER_LOST.vi,
-        "reason_en": errors.WORKER_LOST.en,
-    }
-    failed = TelecomImport.objects.filter(
-        pk=record.pk, attempt=record.attempt, status__in=TelecomImport.UNFINISHED_STATUSES
-    ).update(
-        status=TelecomImport.Status.FAILED,
-        phase="",
-        finished_at=timezone.now(),
-        failure_code=errors.WORKER_LOST.code,
-        errors=[problem],
-        stored_path="",
-    )
+    lost = errors.WORKER_LOST
+    failed = _fail(record, problem=_problem(lost.code, lost.vi, lost.en), statuses=TelecomImport.UNFINISHED_STATUSES)
     if failed:
-        _discard_file(record)
         logger.error("telecom import %s: given up after %s attempts", record.pk, record.attempt)
         audit_record(
             actor=None,
             action="telecom.import.finished",
             obj=record,
             area_path=record.area_path,
-            extra={"status": TelecomImport.Status.FAILED, "failure": errors.WORKER_LOST.code},
+            extra={"status": TelecomImport.Status.FAILED, "failure": lost.code},
         )
-    return bool(failed)
+    return failed
 
 
 def telecom_imports_sweep(*, now: dt.datetime | None = None) -> dict:
@@ -453,18 +422,13 @@ def telecom_imports_sweep(*, now: dt.datetime | None = None) -> dict:
     was lost. Each is queued again while it has started fewer than TASK_MAX_ATTEMPTS times (an import is repeatable:
     it checks the file again from the start), else marked failed (telecom_worker_lost), which frees its file for a
     new upload. A live import reports progress every 2,000 rows, so it is never touched (beat: stale-work-sweep)."""
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(minutes=settings.TASK_STALE_MINUTES)
-    stale = TelecomImport.objects.filter(status__in=TelecomImport.UNFINISHED_STATUSES).filter(
-        Q(progress_at__lt=cutoff) | Q(progress_at=None, created_at__lt=cutoff)
-    )
     return stale_work_requeue(
-        stale,
+        TelecomImport.objects.filter(status__in=TelecomImport.UNFINISHED_STATUSES),
         attempts_field="attempt",
         give_up=_give_up,
         requeue=_enqueue,
         what="telecom import",
-        now=now,
+        now=now or timezone.now(),
         also={"phase": ""},
     )
 
