@@ -763,10 +763,14 @@ CONTACT_NEXT = {
 CONTACT_MOVES = (Status.CONFIRMED, Status.QUARANTINED, Status.DISMISSED, Status.RELEASED)
 
 
+def _quarantine_rule_on(day: dt.date) -> QuarantineRule | None:
+    return QuarantineRule.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
+
+
 def quarantine_rule_for(day: dt.date) -> QuarantineRule:
     """The quarantine rule in force on `day` (the latest that took effect on or before it); quarantine_rule_missing
     (409) when none did: an administrator adds one in the admin."""
-    rule = QuarantineRule.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
+    rule = _quarantine_rule_on(day)
     if rule is None:
         raise ApplicationError(errors.QUARANTINE_RULE_MISSING, extra={"date": day.isoformat()})
     return rule
@@ -774,7 +778,7 @@ def quarantine_rule_for(day: dt.date) -> QuarantineRule:
 
 def quarantine_rule_today() -> QuarantineRule | None:
     """The rule a quarantine starting today takes (the pages name it); None when no rule is in force."""
-    return QuarantineRule.objects.filter(effective_from__lte=timezone.localdate()).order_by("-effective_from").first()
+    return _quarantine_rule_on(timezone.localdate())
 
 
 def _contact_status_params(status: str, reason: str, quarantine_start: dt.date | None) -> str:

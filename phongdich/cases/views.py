@@ -155,8 +155,8 @@ def trace_batch(request):
         with form_once(request, nonce) as sent:
             run = tracing_run_start(actor=request.user, cases=cases)
             sent.led_to(reverse("cases:run", args=[run.pk]))
-    except FormSentBefore:
-        return redirect(form_sent_before(request, nonce) or "cases:list")
+    except FormSentBefore as first_copy:
+        return redirect(first_copy.location or "cases:list")
     except ApplicationError as exc:
         messages.error(request, _message_of(exc))
         return redirect("cases:list")
@@ -269,9 +269,9 @@ def case_create(request):
                         **_case_kwargs(viewer=viewer, data=case_form.cleaned_data),
                     )
                     sent.led_to(reverse("cases:detail", args=[case.pk]))
-            except FormSentBefore:
+            except FormSentBefore as first_copy:
                 messages.info(request, _("This form was sent already: here is the case it entered."))
-                return redirect(form_sent_before(request, case_form.cleaned_data["nonce"]) or "cases:list")
+                return redirect(first_copy.location or "cases:list")
             except ApplicationError as exc:
                 if person is not None and not person_id:
                     person = None  # rolled back with the case
@@ -886,8 +886,8 @@ def cluster_list(request):
                         area_path=area.path if area is not None else "",
                     )
                     sent.led_to(reverse("cases:cluster", args=[cluster.pk]))
-            except FormSentBefore:
-                return redirect(form_sent_before(request, form.cleaned_data["nonce"]) or "cases:clusters")
+            except FormSentBefore as first_copy:
+                return redirect(first_copy.location or "cases:clusters")
             except ApplicationError as exc:
                 form.add_error(None, _message_of(exc))
                 status = exc.status

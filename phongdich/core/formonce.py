@@ -24,7 +24,11 @@ PREFIX = "form:"
 
 
 class FormSentBefore(Exception):
-    """Another copy of the form did the work (or is doing it, and committed first)."""
+    """Another copy of the form did the work (it committed first): `location` is where it led, or None."""
+
+    def __init__(self, location: str | None):
+        super().__init__(location)
+        self.location = location
 
 
 def form_nonce() -> str:
@@ -87,5 +91,5 @@ def form_once(request, nonce: str):
                         response_body=None,
                     )
             except IntegrityError:
-                raise FormSentBefore from None
+                raise FormSentBefore(form_sent_before(request, nonce)) from None
         yield _Claim(key)

@@ -106,11 +106,11 @@ def work_is_live(status: str, progress_at, *, now=None) -> bool:
 def stale_work_requeue(unfinished, *, attempts_field: str, give_up, requeue, what: str, now, also=None) -> dict:
     """The sweep of background work a dead worker left queued or running (telecom imports, tracing runs, exports):
     each row of `unfinished` without progress for TASK_STALE_MINUTES (`progress_at`, else `started_at`, else
-    `created_at` for a job never started) is failed by `give_up(row)` once its task has started TASK_MAX_ATTEMPTS times, else queued
-    again by `requeue(row.pk)`. The re-queue is claimed by a filtered update of
-    `progress_at`, so two sweeps at once queue a row once and a row that moved on meanwhile is left alone; the row
-    is queued again as "queued" (with the fields in `also`), so that the copy starts rather than step aside
-    (work_is_live). Returns the ids {"requeued": [...], "failed": [...]}."""
+    `created_at` for a job never started) is failed by `give_up(row)` once its task has started TASK_MAX_ATTEMPTS
+    times, else queued again by `requeue(row.pk)`. The re-queue is claimed by a filtered update of `progress_at`,
+    so two sweeps at once queue a row once and a row that moved on meanwhile is left alone; the row is queued again
+    as "queued" (with the fields in `also`), so that the copy starts rather than step aside (work_is_live). Returns
+    the ids {"requeued": [...], "failed": [...]}."""
     from django.conf import settings
     from django.db.models import Q
 

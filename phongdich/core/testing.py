@@ -10,6 +10,7 @@ from urllib.parse import urljoin, urlsplit
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from phongdich.core.dates import local_midnight
 from phongdich.geo.models import Area
 from phongdich.geo.services import area_upsert
 
@@ -123,7 +124,6 @@ def wait_out_local_midnight(minutes: int = 5) -> None:
     fails if local midnight falls inside it. Close to midnight it waits for the new day instead: at most `minutes`
     of waiting, once a day."""
     now = timezone.localtime()
-    midnight = timezone.make_aware(dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time()))
-    left = (midnight - now).total_seconds()
+    left = (local_midnight(now.date() + dt.timedelta(days=1)) - now).total_seconds()
     if left < minutes * 60:
         time.sleep(left + 1)
