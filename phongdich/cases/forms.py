@@ -43,7 +43,7 @@ WORKLIST_STATUS_CHOICES = [
     (Contact.Status.DISMISSED, _("Dismissed")),
     (Contact.Status.RELEASED, _("Released")),
     (Contact.Status.BECAME_CASE, _("Became a case (F0)")),
-    (Contact.Status.CASE_WITHDRAWN, _("Case withdrawn")),
+    (Contact.Status.CASE_WITHDRAWN, _("No standing evidence")),
 ]
 LEVEL_CHOICES = [("", _("F1 and F2")), ("1", "F1"), ("2", "F2")]
 

@@ -209,9 +209,11 @@ class ContactStatus(models.TextChoices):
     # case is entered, or when a trace meets a person already under treatment; no official moves a contact out of it,
     # a new case met after the person's recovery makes it a candidate again: services.contacts_met_again).
     BECAME_CASE = "became_case", _("Became a case (F0)")
-    # Every case it was a contact of was withdrawn (services.case_withdraw): off the work lists and counts, by the
-    # system, not an official's dismissal; a link from a case that stands makes it a candidate again.
-    CASE_WITHDRAWN = "case_withdrawn", _("Case withdrawn")
+    # No evidence of it stands: every case it was a contact of was withdrawn (services.case_withdraw), or a re-trace
+    # no longer finds what made it (the case's dates corrected, the F1 it was met through dismissed): off the work
+    # lists and counts, by the system, not an official's dismissal; a link from a case that stands makes it a
+    # candidate again. The value keeps its first name (2026-12-05), when a withdrawal was the only way here.
+    CASE_WITHDRAWN = "case_withdrawn", _("No standing evidence")
 
 
 # Contacts still to call, confirm or watch: the work lists and counts read these; a case entered for the person

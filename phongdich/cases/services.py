@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, Min, OuterRef, Q, Subquery
+from django.db.models import Exists, F, Max, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from phongdich.core.audit import audit_record
@@ -565,6 +566,39 @@ def case_status_set(*, actor, case: Case, status: str, on: dt.date | None = None
 
 
 @dataclass(frozen=True)
+class Settled:
+    closed: list[int]  # candidates and confirmed contacts left with no standing evidence: now `case_withdrawn`
+    relevelled: int  # contacts whose level changed with the evidence that still stands
+    quarantined: int  # in quarantine with no standing evidence: for an official to release (a health decision)
+
+
+def contacts_evidence_settle(contact_ids, *, now: dt.datetime, by=None) -> Settled:
+    """After evidence went (a case withdrawn, a re-trace that no longer finds what an earlier one did): each of these
+    contacts (locked by the caller, in person order) as the evidence that still stands (links of cases not
+    withdrawn) has it. Level the lowest of those links, exposure span theirs (the work list's "first exposure" and
+    the earliest a quarantine may start read it); with none left, a candidate or confirmed contact is closed as
+    `case_withdrawn` (no standing evidence: the system's move, which evidence found later undoes, as for a withdrawn
+    case); one in quarantine stays there for an official to release."""
+    affected = Contact.objects.filter(pk__in=list(contact_ids))
+    standing = ContactLink.objects.filter(contact_id=OuterRef("pk")).exclude(case__status=Case.Status.WITHDRAWN)
+    alone = affected.exclude(Exists(standing))
+    closing = alone.filter(status__in=[Contact.Status.CANDIDATE, Contact.Status.CONFIRMED])
+    closed = list(closing.values_list("pk", flat=True))
+    closing.update(status=Contact.Status.CASE_WITHDRAWN, status_changed_at=now, status_changed_by=by)
+    quarantined = alone.filter(status=Contact.Status.QUARANTINED).count()
+    links = standing.order_by().values("contact_id")
+    lowest = links.annotate(low=Min("level")).values("low")
+    still = affected.filter(Exists(standing))
+    relevelled = still.annotate(low=Subquery(lowest)).exclude(level=F("low")).count()
+    still.update(
+        level=Subquery(lowest),
+        first_exposure_at=Subquery(links.annotate(first=Min("exposure_start")).values("first")),
+        last_exposure_at=Subquery(links.annotate(last=Max(Coalesce("exposure_end", "exposure_start"))).values("last")),
+    )
+    return Settled(closed=closed, relevelled=relevelled, quarantined=quarantined)
+
+
+@dataclass(frozen=True)
 class WithdrawOutcome:
     case: Case
     contacts_closed: int  # candidates and confirmed contacts of no other standing case: now `case_withdrawn`
@@ -582,9 +616,11 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
       off the work lists and counts by the system's hand, not an official's dismissal, so that a standing case that
       meets them later makes them candidates again and traces on through them (tracing's upserts,
       contact_link_add); those in quarantine stay there for an official to release (a health decision), counted;
-    - contacts of other cases too keep those cases' evidence, and their level comes from it alone;
+    - contacts of other cases too keep those cases' evidence, and their level and exposure span come from it alone
+      (contacts_evidence_settle);
     - its person, if a contact closed as `became_case` and no other case of theirs stands (under treatment,
-      recovered or died), is a candidate again if a standing case links them, else `case_withdrawn` too;
+      recovered or died), is back in the quarantine it was serving if a standing case links them and it has not
+      ended, else a candidate again if a standing case links them, else `case_withdrawn` too;
     - the person's status card is computed again (signals.person_case_facts_changed).
 
     The evidence stays, shown under the withdrawn case. A withdrawn case is not traced, given contacts or changed
@@ -617,20 +653,8 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
             .values_list("pk", "person_id")
         )
         ids = [pk for pk, person_id in locked if person_id != case.person_id]
-        standing = ContactLink.objects.filter(contact_id=OuterRef("pk")).exclude(case__status=Case.Status.WITHDRAWN)
-        affected = Contact.objects.filter(pk__in=ids)
-        alone = affected.exclude(Exists(standing))
-        closing = alone.filter(status__in=[Contact.Status.CANDIDATE, Contact.Status.CONFIRMED])
-        closed = list(closing.values_list("pk", flat=True))
-        closing.update(status=withdrawn, status_changed_at=now, status_changed_by=by)
-        quarantined = alone.filter(status=Contact.Status.QUARANTINED).count()
-        lowest = standing.order_by().values("contact_id").annotate(low=Min("level")).values("low")
-        relevelled = (
-            affected.filter(Exists(standing))
-            .annotate(low=Subquery(lowest))
-            .exclude(level=F("low"))
-            .update(level=Subquery(lowest))
-        )
+        settled = contacts_evidence_settle(ids, now=now, by=by)
+        closed, relevelled, quarantined = settled.closed, settled.relevelled, settled.quarantined
         audit_record(
             actor=actor,
             action="cases.case.withdrawn",
@@ -644,6 +668,8 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
                 "notices": notices,
             },
         )
+        standing = ContactLink.objects.filter(contact_id=OuterRef("pk")).exclude(case__status=Case.Status.WITHDRAWN)
+        now_day = timezone.localdate(now)
         own = (
             Contact.objects.filter(person_id=case.person_id, status=Contact.Status.BECAME_CASE)  # locked above
             .exclude(person__cases__status__in=[Case.Status.UNDER_TREATMENT, Case.Status.RECOVERED, Case.Status.DIED])
@@ -651,10 +677,15 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
             .first()
         )
         if own is not None:
+            # In quarantine when the false positive came (its dates are set only by a quarantine): the exposure and
+            # the quarantine it was serving still stand, so it goes on serving it until its end.
+            serving = own.linked and own.quarantine_start and own.quarantine_end and own.quarantine_end > now_day
             _contact_system_move(
                 actor=actor,
                 contact=own,
-                status=Contact.Status.CANDIDATE if own.linked else withdrawn,
+                status=(
+                    Contact.Status.QUARANTINED if serving else Contact.Status.CANDIDATE if own.linked else withdrawn
+                ),
                 changed_by=by,
                 area_path=case.area_path,
                 extra={"reason": "case_withdrawn", "case": case.number},

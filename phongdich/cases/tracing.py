@@ -46,6 +46,7 @@ from .services import (
     CONTACT_REOPENABLE,
     case_refuse_if_withdrawn,
     contact_reopen,
+    contacts_evidence_settle,
     contacts_met_again,
     contacts_of_cases_close,
     tracing_max_level,
@@ -160,6 +161,8 @@ class TraceOutcome:
     notices_removed: int = 0  # outside the window since the case's dates were corrected
     f1: int = 0
     f2: int = 0
+    links_removed: int = 0  # check-in links of an earlier trace that this one no longer finds
+    contacts_closed: int = 0  # of those links' contacts, the ones left with no standing evidence
 
 
 def presence_of(checkin_id, person_id, venue_id, checked_in_at, checked_out_at, checkout_kind, buffer) -> Presence:
@@ -917,6 +920,25 @@ _LINKS_TRACED_BEFORE_SQL = (
 )
 
 
+# A case traced again: its check-in links that this trace no longer finds go (its dates were corrected since, an F1
+# it went on through was dismissed or quarantined earlier than it had been, a check-in was corrected), as a first
+# trace would not write them. Their contacts are settled after the writes (services.contacts_evidence_settle).
+_STALE_LINKS_DELETE_SQL = """
+DELETE FROM {links} l USING {contacts} c
+WHERE l.case_id = %(case)s AND l.source = %(source)s AND c.id = l.contact_id
+    AND NOT EXISTS (
+        SELECT 1 FROM tracing_evidence e WHERE e.person_id = c.person_id AND e.evidence_key = l.evidence_key
+    )
+RETURNING l.contact_id, c.person_id
+"""
+# With such links, the contacts to settle are locked with those the upsert writes, all in person order first: the
+# order every trace and withdrawal locks contacts in, so that two of them wait for each other, not deadlock.
+_CONTACTS_LOCK_SQL = """
+SELECT id FROM {contacts}
+WHERE person_id IN (SELECT person_id FROM tracing_evidence UNION SELECT unnest(%(stale)s::bigint[]))
+ORDER BY person_id FOR NO KEY UPDATE
+"""
+
 # The contacts this trace reopened, with their status now and their person's area, for the audit.
 _CONTACTS_MOVED_SQL = """
 SELECT t.id, c.status, p.area_path FROM tracing_contacts t JOIN {contacts} c ON c.id = t.id
@@ -925,9 +947,20 @@ WHERE t.moved
 """
 
 
-def _evidence_write_postgresql(cursor, *, case: Case, created_by: int | None) -> tuple[int, int, list[tuple]]:
+def _checkins_all_kept(case: Case) -> bool:
+    """Whether every check-in a trace of `case` may read is still kept: checkins.services.checkin_prune deletes those
+    begun before the retention's first day, and a presence read begins at most max_stay() before the window. Only
+    then does a link that the trace no longer finds say its evidence is gone, not its check-ins; the links of an
+    older case stay as they were written, as its notices do."""
+    keep_from = local_midnight(timezone.localdate() - dt.timedelta(days=settings.CHECKIN_RETENTION_DAYS))
+    return case.window_start - max_stay() >= keep_from
+
+
+def _evidence_write_postgresql(
+    cursor, *, case: Case, created_by: int | None, stale_go: bool
+) -> tuple[int, int, list[tuple], list[int]]:
     """_evidence_write_sqlite's result from tracing_evidence. Returns (links added, links updated, contacts
-    reopened as (id, status, area path))."""
+    reopened as (id, status, area path), the contact of each stale link deleted)."""
     tables = {
         "contacts": Contact._meta.db_table,
         "links": ContactLink._meta.db_table,
@@ -943,14 +976,37 @@ def _evidence_write_postgresql(cursor, *, case: Case, created_by: int | None) ->
         "tz": settings.TIME_ZONE,  # quarantine days are local days
     }
     raw = cursor.cursor
+    raw.execute(_LINKS_TRACED_BEFORE_SQL.format(**tables), params)
+    traced_before = raw.fetchone() is not None
+    stale = []
+    if traced_before and stale_go:
+        raw.execute(_STALE_LINKS_DELETE_SQL.format(**tables), params, prepare=False)
+        stale = raw.fetchall()
+        if stale:
+            raw.execute(_CONTACTS_LOCK_SQL.format(**tables), {"stale": sorted({p for _, p in stale})}, prepare=False)
     raw.execute(_CONTACTS_UPSERT_SQL.format(**tables), params, prepare=False)
     raw.execute(_CONTACTS_BECAME_CASE_SQL.format(**tables), params, prepare=False)
-    raw.execute(_LINKS_TRACED_BEFORE_SQL.format(**tables), params)
-    on_conflict = _LINKS_ON_CONFLICT_SQL if raw.fetchone() is not None else ""
+    on_conflict = _LINKS_ON_CONFLICT_SQL if traced_before else ""
     raw.execute(_LINKS_UPSERT_SQL.format(on_conflict=on_conflict, **tables), params, prepare=False)
     added, updated = raw.fetchone()
     raw.execute(_CONTACTS_MOVED_SQL.format(people=Person._meta.db_table, **tables), prepare=False)
-    return added, updated, raw.fetchall()
+    return added, updated, raw.fetchall(), [contact for contact, _ in stale]
+
+
+def _stale_links_delete_sqlite(case: Case, evidence: list[Evidence]) -> list[int]:
+    """_STALE_LINKS_DELETE_SQL from the evidence in hand (SQLite writes one transaction at a time: no lock order to
+    keep). Returns the contact of each link deleted."""
+    fresh = {(e.person_id, e.evidence_key) for e in evidence}
+    stale = [
+        (pk, contact_id)
+        for pk, contact_id, person_id, key in ContactLink.objects.filter(
+            case=case, source=ContactLink.Source.CHECKIN
+        ).values_list("pk", "contact_id", "contact__person_id", "evidence_key")
+        if (person_id, key) not in fresh
+    ]
+    for chunk in _chunks([pk for pk, _ in stale]):
+        ContactLink.objects.filter(pk__in=chunk).delete()
+    return [contact_id for _, contact_id in stale]
 
 
 def _evidence_write_sqlite(
@@ -1171,15 +1227,18 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
                 for statement in _TRACE_TABLES_SQL:
                     cursor.execute(statement)
                 found = _trace(case=case, max_level=max_level, cursor=cursor)
-                links_added, links_updated, reopened = _evidence_write_postgresql(
-                    cursor, case=case, created_by=created_by
+                links_added, links_updated, reopened, stale = _evidence_write_postgresql(
+                    cursor, case=case, created_by=created_by, stale_go=_checkins_all_kept(case)
                 )
                 cursor.execute(_TRACE_TABLES_DROP_SQL)  # the transaction may go on to trace another case
         else:
             found = _trace(case=case, max_level=max_level)
+            stale = _stale_links_delete_sqlite(case, found.evidence) if _checkins_all_kept(case) else []
             links_added, links_updated, reopened = _evidence_write_sqlite(
                 case=case, evidence=found.evidence, venues=found.venues, created_by=created_by, actor=actor
             )
+        # Contacts that lost links: level and span from what stands; closed when nothing does.
+        closed = contacts_evidence_settle(sorted(set(stale)), now=now).closed if stale else []
         for contact_id, status, area_path in reopened:  # the system's moves, audited as contact_link_add does
             audit_record(
                 actor=actor,
@@ -1202,6 +1261,8 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
             notices_removed=notices_removed,
             f1=found.counts.get(1, 0),
             f2=found.counts.get(2, 0),
+            links_removed=len(stale),
+            contacts_closed=len(closed),
         )
         audit_record(
             actor=actor,
@@ -1214,6 +1275,8 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
                 "links_updated": links_updated,
                 "notices": notices_added,
                 "notices_removed": notices_removed,
+                "links_removed": len(stale),
+                "contacts_closed": closed,
             },
         )
     return outcome

@@ -10,7 +10,9 @@ from phongdich.core.errors import ApplicationError
 from phongdich.core.models import AuditLog
 
 from .. import services
-from ..models import Case, Contact, ExposureNotice, TracingRun
+from ..exports import _worklist_rows
+from ..models import Case, Contact, ContactLink, ExposureNotice, TracingRun
+from ..providers import cases_status_inputs
 from ..selectors import area_counts_by_commune, cluster_list, worklist_case_levels
 from ..tasks import tracing_run_part_task, tracing_run_start
 from ..tracing import case_trace_checkins
@@ -150,6 +152,83 @@ def test_the_persons_own_contact_closed_by_the_case_is_a_candidate_again(tree, k
     assert AuditLog.objects.filter(action="cases.contact.candidate", extra__reason="case_withdrawn").exists()
     # And the person may be entered again as a case, should a later test be positive.
     assert case(kim_tan_official, neighbour).status == Case.Status.UNDER_TREATMENT
+
+
+def test_an_f1_in_quarantine_whose_rapid_test_rt_pcr_overturned_goes_on_serving_it(tree, kim_tan_official):
+    """In quarantine, a positive rapid test makes the F1 a case (became_case); RT-PCR overturns it. The exposure and
+    the quarantine it was serving still stand: back in quarantine, on the status card, not a candidate again."""
+    kim_tan = tree["kim_tan"]
+    source = case(kim_tan_official, person(kim_tan, "Ca Nguồn"))
+    wife = person(kim_tan, "Vợ Ca Nguồn")
+    start = local(timezone.localdate() - dt.timedelta(days=3), 8)
+    contact = services.contact_link_add(
+        person=wife,
+        case=source,
+        level=1,
+        source="interview",
+        setting="household",
+        evidence_key="interview:wife",
+        exposure_start=start,
+        exposure_end=start + dt.timedelta(hours=12),
+    )[0].contact
+    services.contact_status_set(
+        actor=kim_tan_official,
+        contact=contact,
+        status=Contact.Status.QUARANTINED,
+        quarantine_start=timezone.localdate() - dt.timedelta(days=1),
+    )
+    false_positive = case(kim_tan_official, wife, days_ago=0, onset_days_ago=None, test_type=Case.TestType.ANTIGEN)
+    assert Contact.objects.get(pk=contact.pk).status == Contact.Status.BECAME_CASE
+
+    services.case_withdraw(actor=kim_tan_official, case=false_positive, reason=REASON)
+
+    contact.refresh_from_db()
+    assert contact.status == Contact.Status.QUARANTINED
+    assert "in_quarantine_until" in cases_status_inputs(person=wife, at=timezone.now())
+
+
+def _two_cases_one_contact(tree, kim_tan_official):
+    """A contact of case A (met on day -5) and of case B (met on day -2), by interview."""
+    kim_tan = tree["kim_tan"]
+    today = timezone.localdate()
+    case_a = case(kim_tan_official, person(kim_tan, "Ca A"), days_ago=1, onset_days_ago=2)
+    case_b = case(kim_tan_official, person(kim_tan, "Ca B"), days_ago=1, onset_days_ago=2)
+    both = person(kim_tan, "Chung")
+    for of, key, day, hour in ((case_a, "interview:a", 5, 9), (case_b, "interview:b", 2, 15)):
+        start = local(today - dt.timedelta(days=day), hour)
+        services.contact_link_add(
+            person=both,
+            case=of,
+            level=1,
+            source="interview",
+            setting="household",
+            evidence_key=key,
+            exposure_start=start,
+            exposure_end=start + dt.timedelta(hours=1),
+        )
+    return case_a, case_b, both
+
+
+def test_a_contact_of_two_cases_takes_its_exposure_span_from_the_one_left(tree, kim_tan_official):
+    """The work list's "first exposure" and the earliest a quarantine may start read the span: after A's withdrawal
+    it is B's alone (it kept A's day -5)."""
+    case_a, case_b, both = _two_cases_one_contact(tree, kim_tan_official)
+    b_link = ContactLink.objects.get(case=case_b)
+
+    services.case_withdraw(actor=kim_tan_official, case=case_a, reason=REASON)
+
+    contact = Contact.objects.get(person=both)
+    assert (contact.first_exposure_at, contact.last_exposure_at) == (b_link.exposure_start, b_link.exposure_end)
+    [row] = list(_worklist_rows(Contact.objects.filter(pk=contact.pk).select_related("person")))
+    assert row[9] == b_link.exposure_start
+    with pytest.raises(ApplicationError) as refused:
+        services.contact_status_set(
+            actor=kim_tan_official,
+            contact=contact,
+            status=Contact.Status.QUARANTINED,
+            quarantine_start=timezone.localdate() - dt.timedelta(days=4),  # before B's only evidence (day -2)
+        )
+    assert refused.value.error.code == "quarantine_date_invalid"
 
 
 def test_the_persons_contact_stays_closed_when_they_had_a_real_case_before(tree, kim_tan_official):
