@@ -13,6 +13,7 @@ from django.utils import timezone
 from phongdich.core.audit import audit_record
 from phongdich.core.dates import SARS_COV_2_FIRST_REPORTED, local_midnight
 from phongdich.core.errors import ApplicationError
+from phongdich.people.models import Person
 
 from . import errors
 from .models import (
@@ -158,6 +159,14 @@ def _case_number(area_path: str) -> str:
     return f"BN-{province}-{seq:06d}"
 
 
+def _person_lock(person_id: int) -> None:
+    """Entering a case for a person and giving them a contact link one at a time: each closes or writes the person's
+    contact after asking about the other (an open contact to close; a case under treatment that makes the contact
+    `became_case`), and run at once each missed the other's uncommitted row, leaving a case under treatment who is a
+    candidate to call. NO KEY: a row inserted that refers to the person need not wait."""
+    list(Person.objects.select_for_update(no_key=True).filter(pk=person_id).values_list("pk", flat=True))
+
+
 def case_create(
     *,
     actor,
@@ -198,6 +207,7 @@ def case_create(
         isolated_at=isolated_at,
     )
     with transaction.atomic():
+        _person_lock(person.pk)
         if Case.objects.select_for_update().filter(person=person, status=Case.Status.UNDER_TREATMENT).exists():
             raise ApplicationError(errors.PERSON_ALREADY_CASE, extra={"person": person.public_id})
         for _attempt in range(3):
@@ -371,6 +381,7 @@ def contact_link_add(
         raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "source"})
     with transaction.atomic():
         case_refuse_if_withdrawn(case, lock=True)
+        _person_lock(person.pk)  # against the same person's case entered meanwhile
         # NO KEY UPDATE, as the tracer's upsert takes: only the level and the exposure span change.
         contact, contact_created = Contact.objects.select_for_update(no_key=True).get_or_create(
             person=person,

@@ -211,3 +211,63 @@ def test_two_entries_of_one_person_at_the_same_moment_make_one_case_under_treatm
     assert isinstance(results["first"], Case)
     assert isinstance(results["second"], ApplicationError) and results["second"].error is errors.PERSON_ALREADY_CASE
     assert Case.objects.filter(person=patient, status=Case.Status.UNDER_TREATMENT).count() == 1
+
+
+def test_a_contact_written_while_the_person_is_entered_as_a_case_is_closed_as_became_case(
+    transactional_db, monkeypatch
+):
+    """An interview names a neighbour while the lab's positive for that neighbour is entered. Each asked about the
+    other before the other committed (the interview: is the person a case under treatment? the entry: has the person
+    an open contact to close?), and the person ended a case under treatment and a candidate to call. Both lock the
+    person now: the entry waits for the interview and then closes the contact it wrote."""
+    from ..models import Case, Contact
+
+    ensure_rules()
+    tree = make_tree()
+    actor = official(tree["kim_tan"], "yte_kimtan")
+    source = case(actor, person(tree["kim_tan"], "Ca Nguồn"))
+    neighbour = person(tree["kim_tan"], "Hàng Xóm")
+    looked, go = threading.Event(), threading.Event()
+    original = services.contacts_of_cases_close
+
+    def slow_close(person_ids, *, now):
+        closed = original(person_ids, now=now)
+        looked.set()  # the interview found no open case; its transaction is still open
+        go.wait(10)
+        return closed
+
+    monkeypatch.setattr(services, "contacts_of_cases_close", slow_close)
+    failures = []
+
+    def run(work):
+        try:
+            work()
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    interview = threading.Thread(
+        target=run,
+        args=(
+            lambda: services.contact_link_add(
+                person=neighbour,
+                case=source,
+                level=1,
+                source="interview",
+                setting="household",
+                evidence_key="interview:race",
+            ),
+        ),
+    )
+    interview.start()
+    assert looked.wait(10)
+    entry = threading.Thread(target=run, args=(lambda: case(actor, neighbour),))
+    entry.start()
+    time.sleep(0.5)  # the entry reaches the person's lock and waits there
+    go.set()
+    interview.join(15)
+    entry.join(15)
+    assert not failures, failures
+    assert Case.objects.filter(person=neighbour, status=Case.Status.UNDER_TREATMENT).exists()
+    assert Contact.objects.get(person=neighbour).status == Contact.Status.BECAME_CASE
