@@ -910,6 +910,36 @@ def _contact_status_apply(
 _CARD_MOVES = (Status.QUARANTINED, Status.RELEASED)
 
 
+# Moves that change what tracing finds beyond the contact: a dismissal ends the chain through them (and undoing it
+# resumes the chain), a quarantine's start bounds the time their own contacts are traced over
+# (tracing.quarantine_until).
+def _moves_onward(before: str, after: str) -> bool:
+    return after in (Status.DISMISSED, Status.QUARANTINED) or before == Status.DISMISSED
+
+
+def _onward_trace_again(*, actor, contact_ids: list[int]) -> None:
+    """The cases these contacts are check-in contacts of below the last level traced again in the background
+    (tasks.tracing_run_start, queued after the commit), so that the contacts found through them follow the move
+    (docs/cases.md, "Tracing again") without waiting for an official to trace the case again."""
+    if not contact_ids or tracing_max_level() < 2:
+        return
+    from .tasks import tracing_run_start  # tasks imports tracing, which imports this module
+
+    cases = (
+        Case.objects.filter(
+            links__contact_id__in=contact_ids,
+            links__source=ContactLink.Source.CHECKIN,
+            links__level__lt=tracing_max_level(),
+        )
+        .exclude(status=Case.Status.WITHDRAWN)
+        .distinct()
+        .order_by("pk")
+    )
+    cases = list(cases)
+    if cases:
+        tracing_run_start(actor=actor, cases=cases)
+
+
 def contact_status_set(
     *,
     actor,
@@ -927,6 +957,7 @@ def contact_status_set(
     reason = _contact_status_params(status, reason, quarantine_start)
     with transaction.atomic():
         contact = Contact.objects.select_for_update(no_key=True).get(pk=contact.pk)
+        before = contact.status
         _contact_status_apply(
             actor=actor,
             contact=contact,
@@ -937,6 +968,8 @@ def contact_status_set(
         )
         if status in _CARD_MOVES:
             send_person_case_facts_changed([contact.person_id])
+        if _moves_onward(before, status):
+            _onward_trace_again(actor=actor, contact_ids=[contact.pk])
     return contact
 
 
@@ -989,7 +1022,9 @@ def contacts_status_set(
             .order_by("person_id")
         )
         earliest = _earliest_samples(ids) if status == Status.QUARANTINED else {}
+        onward = []
         for contact in locked:
+            before = contact.status
             try:
                 _contact_status_apply(
                     actor=actor,
@@ -1003,8 +1038,11 @@ def contacts_status_set(
                 skipped.append((contact, exc))
             else:
                 changed.append(contact)
+                if _moves_onward(before, status):
+                    onward.append(contact.pk)
         if status in _CARD_MOVES:
             send_person_case_facts_changed([contact.person_id for contact in changed])
+        _onward_trace_again(actor=actor, contact_ids=onward)
     return ContactsStatusOutcome(changed=changed, skipped=skipped)
 
 

@@ -922,10 +922,12 @@ _LINKS_TRACED_BEFORE_SQL = (
 
 # A case traced again: its check-in links that this trace no longer finds go (its dates were corrected since, an F1
 # it went on through was dismissed or quarantined earlier than it had been, a check-in was corrected), as a first
-# trace would not write them. Their contacts are settled after the writes (services.contacts_evidence_settle).
+# trace would not write them. Their contacts are settled after the writes (services.contacts_evidence_settle). Only
+# the keys this tracer writes (Evidence.evidence_key): nothing else writes check-in links but the tests' builders.
 _STALE_LINKS_DELETE_SQL = """
 DELETE FROM {links} l USING {contacts} c
 WHERE l.case_id = %(case)s AND l.source = %(source)s AND c.id = l.contact_id
+    AND (l.evidence_key LIKE 'checkin:venue:%%' OR l.evidence_key LIKE 'checkin:level:%%')
     AND NOT EXISTS (
         SELECT 1 FROM tracing_evidence e WHERE e.person_id = c.person_id AND e.evidence_key = l.evidence_key
     )
@@ -1002,7 +1004,7 @@ def _stale_links_delete_sqlite(case: Case, evidence: list[Evidence]) -> list[int
         for pk, contact_id, person_id, key in ContactLink.objects.filter(
             case=case, source=ContactLink.Source.CHECKIN
         ).values_list("pk", "contact_id", "contact__person_id", "evidence_key")
-        if (person_id, key) not in fresh
+        if (person_id, key) not in fresh and key.startswith(("checkin:venue:", "checkin:level:"))
     ]
     for chunk in _chunks([pk for pk, _ in stale]):
         ContactLink.objects.filter(pk__in=chunk).delete()

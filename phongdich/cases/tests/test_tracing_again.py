@@ -9,7 +9,7 @@ from django.utils import timezone
 from phongdich.core.models import AuditLog
 
 from .. import services
-from ..models import Contact, ContactLink, ExposureNotice
+from ..models import Contact, ContactLink, ExposureNotice, TracingRun
 from ..selectors import area_counts_by_commune, contact_worklist
 from ..tracing import case_trace_checkins
 from .builders import case, checkin, link, local, person, venue
@@ -146,3 +146,37 @@ def test_an_old_cases_links_stay_when_its_check_ins_may_have_been_purged(chain, 
 
     assert outcome.links_removed == 0
     assert Contact.objects.get(person=f2).status == Contact.Status.CANDIDATE
+
+
+def test_a_dismissal_or_a_quarantine_traces_the_case_again_in_the_background(
+    chain, kim_tan_official, settings, django_capture_on_commit_callbacks
+):
+    """The F2 follow the F1's move without an official's "Trace again": a run is queued for the case."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    entered, f1, f2 = chain
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contact_status_set(
+            actor=kim_tan_official,
+            contact=Contact.objects.get(person=f1),
+            status=Contact.Status.DISMISSED,
+            reason="Quét nhầm mã, không có mặt",
+        )
+
+    run = TracingRun.objects.get()
+    assert (run.status, run.created_by, list(run.cases.all())) == ("done", kim_tan_official, [entered])
+    assert Contact.objects.get(person=f2).status == Contact.Status.CASE_WITHDRAWN
+
+    # Undoing the dismissal resumes the chain: traced again, the F2 is a candidate again.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contacts_status_set(
+            actor=kim_tan_official, contacts=[Contact.objects.get(person=f1)], status=Contact.Status.CONFIRMED
+        )
+    assert TracingRun.objects.count() == 2
+    assert Contact.objects.get(person=f2).status == Contact.Status.CANDIDATE
+    # A move that changes nothing beyond the contact queues nothing.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contact_status_set(
+            actor=kim_tan_official, contact=Contact.objects.get(person=f2), status=Contact.Status.CONFIRMED
+        )
+    assert TracingRun.objects.count() == 2
