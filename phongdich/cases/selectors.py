@@ -815,7 +815,7 @@ def exposure_notice_areas(*, now: dt.datetime | None = None) -> list[tuple[Area,
 
 def exposure_matches_for_person(*, person, now: dt.datetime | None = None) -> list[tuple[ExposureNotice, object]]:
     """The published notices that one of the person's own check-ins overlaps: (notice, check-in) pairs, newest
-    notice first.
+    notice first; not those of the person's own cases.
 
     For the citizen's own page (/c/me/): the person is the one remembered on this phone, so nothing about
     anybody else is shown. A check-in without check-out lasts what tracing assumes (tracing.open_checkin_buffers:
@@ -841,7 +841,13 @@ def exposure_matches_for_person(*, person, now: dt.datetime | None = None) -> li
     by_venue = defaultdict(list)
     for checkin in checkins:
         by_venue[checkin.venue_id].append(checkin)
-    notices = list(exposure_notices_public(now=now).filter(venue_id__in=list(by_venue)).select_related("case__rule"))
+    # The case's own visits wrote these notices: it was the person with COVID-19 there, not someone exposed.
+    notices = list(
+        exposure_notices_public(now=now)
+        .filter(venue_id__in=list(by_venue))
+        .exclude(case__person_id=person.pk)
+        .select_related("case__rule")
+    )
     if not notices:
         return []
     buffers = open_checkin_buffers()
