@@ -473,6 +473,7 @@ class AreaCount:
     f0: int = 0  # cases under treatment
     f1: int = 0  # open F1 contacts (candidate, confirmed, quarantined)
     f2: int = 0
+    f3: int = 0  # open contacts of level 3 and further (TRACING_MAX_LEVEL >= 3), listed on the work list too
 
 
 def _counts_by_path(area_path: str) -> dict[tuple[str, int], int]:
@@ -516,12 +517,14 @@ def _roll_up(targets: list[Area], area_path: str) -> list[AreaCount]:
             row.f1 += n
         elif level == 2:
             row.f2 += n
+        else:
+            row.f3 += n
     return list(rows.values())
 
 
 def area_counts_by_commune(*, viewer, area: Area | None = None) -> list[AreaCount]:
-    """F0 and F1 per commune of the viewer's area (or of `area` inside it), for the map: every commune, also
-    those at zero, by name. Counts only: not audited."""
+    """F0 and open contacts per level (F1, F2, F3 and further) per commune of the viewer's area (or of `area` inside
+    it), for the map: every commune, also those at zero, by name. Counts only: not audited."""
     path = viewer_area_path(viewer)
     if path is None or not has_role(viewer, *PEOPLE_ROLES):
         raise ApplicationError(core_errors.PERMISSION_DENIED)
@@ -533,7 +536,7 @@ def area_counts_by_commune(*, viewer, area: Area | None = None) -> list[AreaCoun
 
 
 def area_counts_by_child(*, area: Area, children: list[Area] | None = None) -> tuple[list[AreaCount], AreaCount]:
-    """F0/F1/F2 per child area of `area` (given, or read) and the total of `area` (the statistics dashboard;
+    """F0/F1/F2/F3+ per child area of `area` (given, or read) and the total of `area` (the statistics dashboard;
     the caller has checked that the viewer sees `area`)."""
     if children is None:
         children = list(Area.objects.filter(parent=area).order_by("name_folded", "code"))
@@ -543,6 +546,7 @@ def area_counts_by_child(*, area: Area, children: list[Area] | None = None) -> t
         total.f0 += row.f0
         total.f1 += row.f1
         total.f2 += row.f2
+        total.f3 += row.f3
     return [row for row in rows if row.area.pk != area.pk], total
 
 
