@@ -27,7 +27,7 @@ import datetime as dt
 import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -160,6 +160,7 @@ class TraceOutcome:
     notices_removed: int = 0  # outside the window since the case's dates were corrected
     f1: int = 0
     f2: int = 0
+    levels: dict[int, int] = field(default_factory=dict)  # level -> persons found at it (F3 and further too)
 
 
 def presence_of(checkin_id, person_id, venue_id, checked_in_at, checked_out_at, checkout_kind, buffer) -> Presence:
@@ -1202,6 +1203,7 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
             notices_removed=notices_removed,
             f1=found.counts.get(1, 0),
             f2=found.counts.get(2, 0),
+            levels=dict(found.counts),
         )
         audit_record(
             actor=actor,

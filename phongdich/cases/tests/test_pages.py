@@ -13,7 +13,7 @@ from phongdich.core.testing import download_export
 from phongdich.people.models import Person
 from phongdich.venues.forms import VenueByNameMixin
 
-from .. import services
+from .. import services, views
 from ..models import Case, Cluster, Contact, ContactLink
 from ..selectors import (
     area_counts_by_child,
@@ -239,6 +239,9 @@ def test_the_trace_message_names_every_level_found(client, tree, kim_tan_officia
 
     assert ContactLink.objects.filter(case=entered, level=3, contact__person=f3).exists()
     assert "F3" in page.split("Truy vết xong", 1)[1].split("<", 1)[0]
+    assert "Truy vết xong: 1 F1, 1 F2 và 1 F3 qua quét mã; 3 căn cứ mới." in page
+    with translation.override("en"):
+        assert views._levels_found({1: 1, 3: 2}) == "1 F1, 0 F2 and 2 F3"
 
 
 def export(client, query="", *, capture):
