@@ -536,6 +536,9 @@ def test_a_cluster_case_outside_the_viewers_area_is_not_called_outside_the_clust
     cluster = services.cluster_create(actor=district_official, name="Ổ dịch chợ Kim Tân", area_path="", venue=market)
     source = case(district_official, person(tree["thach_lam"], "Nguồn Thạch Lâm"), cluster=cluster)
     case(district_official, person(tree["kim_tan"], "Ca Kim Tân"), cluster=cluster, infected_by=source)
+    # Another Thạch Lâm case of the cluster, linked by no "infected by": it was left out of the graph entirely.
+    unlinked = case(district_official, person(tree["thach_lam"], "Khác Thạch Lâm"), cluster=cluster)
+    link(person(tree["thach_lam"], "Vợ Khác Thạch Lâm"), unlinked)
 
     [listed] = [c for c in cluster_list(viewer=kim_tan_official) if c.pk == cluster.pk]
     graph = cluster_graph(viewer=kim_tan_official, cluster=cluster)
@@ -544,6 +547,20 @@ def test_a_cluster_case_outside_the_viewers_area_is_not_called_outside_the_clust
     assert node["data"]["in_cluster"] is True
     assert (graph["cases"] + graph["outside"], graph["outside"]) == (listed.cases_count, 0)
     assert "ngoài ổ dịch" not in graph["caption"] and "outside the cluster" not in graph["caption"]
+    # Outside the official's area: the number only, no page, no contacts, no name (an official sees their own area).
+    nodes = {n["data"]["id"]: n["data"] for n in graph["nodes"]}
+    assert nodes[f"case-{unlinked.pk}"] == {
+        "id": f"case-{unlinked.pk}",
+        "label": unlinked.number,
+        "kind": "case",
+        "level": 0,
+        "status": "under_treatment",
+        "in_cluster": True,
+        "url": "",
+    }
+    assert nodes[f"case-{source.pk}"]["url"] == "" and "name" not in nodes[f"case-{source.pk}"]
+    assert [n for n in nodes.values() if n["kind"] == "contact"] == []
+    assert "Thạch Lâm" not in str(graph)
 
 
 def test_clusters_are_created_from_a_venue_and_cases_attached(client, tree, kim_tan_official):
