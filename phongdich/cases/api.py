@@ -652,11 +652,14 @@ class AreaCountsApi(APIView):
         area_path = serializers.CharField(source="area.path")
         f0 = serializers.IntegerField(help_text="Cases under treatment living there")
         f1 = serializers.IntegerField(help_text="F1 contacts to handle (candidate, confirmed, in quarantine)")
-        f2 = serializers.IntegerField()
+        f2 = serializers.IntegerField(help_text="F2 contacts to handle")
+        f3 = serializers.IntegerField(
+            help_text="Contacts of level 3 and further to handle (F3, F4 ...; 0 unless TRACING_MAX_LEVEL is 3 or more)"
+        )
 
     @extend_schema(
         operation_id="cases_area_counts",
-        summary="F0 and F1 per commune of your area (for the map); counts only",
+        summary="F0 and the contacts to handle (F1, F2, F3 and further) per commune of your area; counts only",
         parameters=[OpenApiParameter("area", int, required=False, description="Only this area's communes")],
         responses={200: AreaCountOutput(many=True), **ERRORS},
         tags=["cases"],

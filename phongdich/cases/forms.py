@@ -13,7 +13,7 @@ from phongdich.geo.models import Area
 from phongdich.venues.forms import VenueByNameMixin
 
 from .models import Case, Contact, ContactLink
-from .services import CONTACT_MOVES
+from .services import CONTACT_MOVES, tracing_max_level
 
 DATE_WIDGET = {"type": "date"}
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M"]
@@ -45,7 +45,13 @@ WORKLIST_STATUS_CHOICES = [
     (Contact.Status.BECAME_CASE, _("Became a case (F0)")),
     (Contact.Status.CASE_WITHDRAWN, _("No standing evidence")),
 ]
-LEVEL_CHOICES = [("", _("F1 and F2")), ("1", "F1"), ("2", "F2")]
+
+
+def level_choices() -> list[tuple[str, str]]:
+    """The work list's levels: F1 to as deep as tracing goes (TRACING_MAX_LEVEL), as the API's filter takes them."""
+    deepest = tracing_max_level()
+    every = _("F1 and F2") if deepest == 2 else _("All levels")
+    return [("", every), *((str(level), f"F{level}") for level in range(1, deepest + 1))]
 
 
 def new_nonce() -> str:
@@ -233,7 +239,7 @@ class ContactsStatusForm(forms.Form):
 
 class WorklistFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=WORKLIST_STATUS_CHOICES, required=False)
-    level = forms.ChoiceField(label=_("Level"), choices=LEVEL_CHOICES, required=False)
+    level = forms.ChoiceField(label=_("Level"), choices=level_choices, required=False)  # read at each form
     area = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
 
 

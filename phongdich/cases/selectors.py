@@ -473,6 +473,7 @@ class AreaCount:
     f0: int = 0  # cases under treatment
     f1: int = 0  # open F1 contacts (candidate, confirmed, quarantined)
     f2: int = 0
+    f3: int = 0  # open contacts of level 3 and further (TRACING_MAX_LEVEL >= 3), listed on the work list too
 
 
 def _counts_by_path(area_path: str) -> dict[tuple[str, int], int]:
@@ -516,12 +517,14 @@ def _roll_up(targets: list[Area], area_path: str) -> list[AreaCount]:
             row.f1 += n
         elif level == 2:
             row.f2 += n
+        else:
+            row.f3 += n
     return list(rows.values())
 
 
 def area_counts_by_commune(*, viewer, area: Area | None = None) -> list[AreaCount]:
-    """F0 and F1 per commune of the viewer's area (or of `area` inside it), for the map: every commune, also
-    those at zero, by name. Counts only: not audited."""
+    """F0 and open contacts per level (F1, F2, F3 and further) per commune of the viewer's area (or of `area` inside
+    it), for the map: every commune, also those at zero, by name. Counts only: not audited."""
     path = viewer_area_path(viewer)
     if path is None or not has_role(viewer, *PEOPLE_ROLES):
         raise ApplicationError(core_errors.PERMISSION_DENIED)
@@ -533,7 +536,7 @@ def area_counts_by_commune(*, viewer, area: Area | None = None) -> list[AreaCoun
 
 
 def area_counts_by_child(*, area: Area, children: list[Area] | None = None) -> tuple[list[AreaCount], AreaCount]:
-    """F0/F1/F2 per child area of `area` (given, or read) and the total of `area` (the statistics dashboard;
+    """F0/F1/F2/F3+ per child area of `area` (given, or read) and the total of `area` (the statistics dashboard;
     the caller has checked that the viewer sees `area`)."""
     if children is None:
         children = list(Area.objects.filter(parent=area).order_by("name_folded", "code"))
@@ -543,6 +546,7 @@ def area_counts_by_child(*, area: Area, children: list[Area] | None = None) -> t
         total.f0 += row.f0
         total.f1 += row.f1
         total.f2 += row.f2
+        total.f3 += row.f3
     return [row for row in rows if row.area.pk != area.pk], total
 
 
@@ -573,33 +577,37 @@ def graph_summary_label(level: int, count: int) -> str:
 def cluster_graph(*, viewer, cluster: Cluster) -> dict:
     """The transmission graph of a cluster as Cytoscape.js elements: {"nodes": [...], "edges": [...]}, and
     "contacts": how many persons are contacts of its cases (a summary node counts per case, so its numbers may
-    add up to more), "cases" / "outside": how many cases of the cluster / linked to it from outside are drawn,
-    "caption": all that in words.
+    add up to more), "cases" / "outside": how many cases of the cluster (wherever they are, as the cluster list
+    counts them) / linked to it from outside the cluster are drawn, "caption": all that in words.
 
-    Nodes: the cluster's cases in the viewer's area; the cases they were infected by and those they infected that
-    are not in the cluster (`in_cluster` false), wherever they are, so that the chain on screen is whole: a case
-    outside the viewer's area is its number only, without a link; and the contacts linked to the cluster's cases
-    (F1, F2...); a level beyond what the browser can draw is one node per case ("summary", _graph_levels).
+    Nodes: the cluster's cases (`in_cluster` true); the cases they were infected by and those they infected that
+    are not in the cluster (`in_cluster` false), wherever they are, so that the chain on screen is whole. A case
+    outside the viewer's area, in the cluster or not, is its number only, without a link, and its contacts are
+    not drawn; the contacts linked to the cluster's cases in the viewer's area (F1, F2...) are; a level beyond what
+    the browser can draw is one node per case ("summary", _graph_levels).
     Edges: source case → case (infected_by); case → F1 and F1 → F2 (contact links, one edge per pair however
     much evidence); case → its summary. Contacts are labelled by initials; only the viewer's own area's contacts
     carry their name (`name`) and a link to their page. Audited as `cases.cluster.graph_viewed`.
     """
-    visible = cases_visible_q(viewer)
-    # A withdrawn case was no case: not a link in any chain (services.case_withdraw).
-    cases = list(Case.objects.filter(visible, cluster=cluster).exclude(status=Case.Status.WITHDRAWN))
-    case_ids = {case.pk for case in cases}
+    drawn = ("pk", "number", "status", "cluster_id", "infected_by_id", "area_path", "person_id")
+    # A withdrawn case was no case: not a link in any chain (services.case_withdraw). A district's cluster holds
+    # cases of several communes: each is in the cluster, for a commune's official too (as the cluster list counts),
+    # but only those of the official's area with their page and their contacts (personal data).
+    cases = list(Case.objects.filter(cluster=cluster).exclude(status=Case.Status.WITHDRAWN).only(*drawn))
+    members = {case.pk for case in cases}
+    case_ids = {case.pk for case in cases if viewer_sees(viewer, case.area_path)}
     # One step either way along "infected by", across clusters and areas: a source, or an onward case, that is in
     # another cluster (or none) still belongs to this chain.
     sources = [case.infected_by_id for case in cases if case.infected_by_id]
     linked = list(
-        Case.objects.filter(Q(pk__in=sources) | Q(infected_by__in=case_ids))
-        .exclude(pk__in=case_ids)
+        Case.objects.filter(Q(pk__in=sources) | Q(infected_by__in=members))
+        .exclude(pk__in=members)
         .exclude(status=Case.Status.WITHDRAWN)
-        .only("pk", "number", "status", "cluster_id", "infected_by_id", "area_path", "person_id")
+        .only(*drawn)
     )
     nodes, edges = [], []
     for case in cases + linked:
-        seen = case.pk in case_ids or viewer_sees(viewer, case.area_path)
+        seen = viewer_sees(viewer, case.area_path)
         nodes.append(
             {
                 "data": {
@@ -716,7 +724,7 @@ def cluster_graph(*, viewer, cluster: Cluster) -> dict:
         extra={"cases": len(cases), "contacts": len(contact_nodes), "summed_up": sum(n for *_, n in summaries)},
     )
     contacts = ContactLink.objects.filter(case_id__in=case_ids).values("contact_id").distinct().count()
-    counts = {"cases": len(case_ids), "outside": len(linked), "contacts": contacts, "links": len(edges)}
+    counts = {"cases": len(members), "outside": len(linked), "contacts": contacts, "links": len(edges)}
     return {"nodes": nodes, "edges": edges, **counts, "caption": graph_caption(**counts)}
 
 
@@ -815,7 +823,7 @@ def exposure_notice_areas(*, now: dt.datetime | None = None) -> list[tuple[Area,
 
 def exposure_matches_for_person(*, person, now: dt.datetime | None = None) -> list[tuple[ExposureNotice, object]]:
     """The published notices that one of the person's own check-ins overlaps: (notice, check-in) pairs, newest
-    notice first.
+    notice first; not those of the person's own cases.
 
     For the citizen's own page (/c/me/): the person is the one remembered on this phone, so nothing about
     anybody else is shown. A check-in without check-out lasts what tracing assumes (tracing.open_checkin_buffers:
@@ -841,7 +849,13 @@ def exposure_matches_for_person(*, person, now: dt.datetime | None = None) -> li
     by_venue = defaultdict(list)
     for checkin in checkins:
         by_venue[checkin.venue_id].append(checkin)
-    notices = list(exposure_notices_public(now=now).filter(venue_id__in=list(by_venue)).select_related("case__rule"))
+    # The case's own visits wrote these notices: it was the person with COVID-19 there, not someone exposed.
+    notices = list(
+        exposure_notices_public(now=now)
+        .filter(venue_id__in=list(by_venue))
+        .exclude(case__person_id=person.pk)
+        .select_related("case__rule")
+    )
     if not notices:
         return []
     buffers = open_checkin_buffers()

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -278,9 +278,10 @@ def _contact_became_case(*, actor, case: Case) -> None:
     )
 
 
-def contacts_of_cases_close(person_ids, *, now: dt.datetime) -> int:
+def contacts_of_cases_close(person_ids, *, now: dt.datetime) -> list[tuple[int, str]]:
     """Candidates among `person_ids` who are cases under treatment become `became_case` (a tracer met them: the
-    meeting is kept as evidence, but they are not contacts to call). The open cases are few: read them first."""
+    meeting is kept as evidence, but they are not contacts to call). The open cases are few: read them first.
+    Returns (contact id, the person's area path) of the contacts closed, for contacts_became_case_audit."""
     person_ids = list(person_ids)
     cases = Case.objects.filter(status=Case.Status.UNDER_TREATMENT)
     if len(person_ids) <= 500:  # an interview's one person, a small trace: look them up instead
@@ -288,10 +289,36 @@ def contacts_of_cases_close(person_ids, *, now: dt.datetime) -> int:
     under_treatment = set(cases.values_list("person_id", flat=True))
     persons = sorted(under_treatment.intersection(person_ids))
     if not persons:
-        return 0
-    return Contact.objects.filter(person_id__in=persons, status=Contact.Status.CANDIDATE).update(
-        status=Contact.Status.BECAME_CASE, status_changed_at=now
-    )
+        return []
+    # One statement that tells which rows it changed (the ORM's update() only counts them); both databases.
+    marks = ", ".join(["%s"] * len(persons))
+    contacts = Contact._meta.db_table  # no alias: SQLite's RETURNING knows the table by its name only
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {contacts} SET status = %s, status_changed_at = %s WHERE person_id IN ({marks}) AND status = %s"
+            f" RETURNING id, (SELECT p.area_path FROM {Person._meta.db_table} p WHERE p.id = {contacts}.person_id)",
+            [
+                Contact.Status.BECAME_CASE.value,
+                connection.ops.adapt_datetimefield_value(now),
+                *persons,
+                Contact.Status.CANDIDATE.value,
+            ],
+        )
+        return cursor.fetchall()
+
+
+def contacts_became_case_audit(*, actor, case: Case, closed) -> None:
+    """Audit the contacts a trace or a link closed as `became_case` ((contact id, area path), as
+    contacts_of_cases_close and tracing._CONTACTS_BECAME_CASE_SQL return them): the system's move, as entering
+    the case makes it (_contact_became_case), with the case whose evidence met the person."""
+    for contact_id, area_path in closed:
+        audit_record(
+            actor=actor,
+            action=f"cases.contact.{Contact.Status.BECAME_CASE.value}",
+            obj=Contact(pk=contact_id),
+            area_path=area_path,
+            extra={"from": Contact.Status.CANDIDATE.value, "reason": "met_while_case", "case": case.number},
+        )
 
 
 # Closed contacts that a later exposure to a standing case reopens as candidates (docs/cases.md, "Contacts and their
@@ -392,7 +419,8 @@ def contact_link_add(
             },
         )
         if contact_created:
-            contacts_of_cases_close([person.pk], now=timezone.now())
+            closed = contacts_of_cases_close([person.pk], now=timezone.now())
+            contacts_became_case_audit(actor=actor, case=case, closed=closed)
             contact.refresh_from_db(fields=["status"])
         link, created = ContactLink.objects.get_or_create(
             contact=contact,

@@ -27,7 +27,7 @@ import datetime as dt
 import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -46,6 +46,7 @@ from .services import (
     CONTACT_REOPENABLE,
     case_refuse_if_withdrawn,
     contact_reopen,
+    contacts_became_case_audit,
     contacts_evidence_settle,
     contacts_met_again,
     contacts_of_cases_close,
@@ -163,6 +164,7 @@ class TraceOutcome:
     f2: int = 0
     links_removed: int = 0  # check-in links of an earlier trace that this one no longer finds
     contacts_closed: int = 0  # of those links' contacts, the ones left with no standing evidence
+    levels: dict[int, int] = field(default_factory=dict)  # level -> persons found at it (F3 and further too)
 
 
 def presence_of(checkin_id, person_id, venue_id, checked_in_at, checked_out_at, checkout_kind, buffer) -> Presence:
@@ -876,12 +878,14 @@ RETURNING person_id, id,
 INSERT INTO tracing_contacts SELECT person_id, id, moved FROM written
 """
 # A person met who is already a case under treatment is recorded (the meeting may be how one infected the other) but
-# is no contact to call: only the contacts this trace just created or changed, joined to the few open cases.
+# is no contact to call: only the contacts this trace just created or changed, joined to the few open cases. The rows
+# closed come back with their person's area, for the audit (services.contacts_became_case_audit).
 _CONTACTS_BECAME_CASE_SQL = f"""
 UPDATE {{contacts}} c SET status = '{Contact.Status.BECAME_CASE.value}', status_changed_at = %(now)s
 FROM tracing_contacts t, {{cases}} k
 WHERE c.id = t.id AND k.person_id = t.person_id AND k.status = '{Case.Status.UNDER_TREATMENT.value}'
     AND c.status = '{Contact.Status.CANDIDATE.value}'
+RETURNING c.id, (SELECT p.area_path FROM {{people}} p WHERE p.id = c.person_id)
 """
 _LINKS_UPSERT_SQL = f"""
 WITH written AS (
@@ -960,9 +964,10 @@ def _checkins_all_kept(case: Case) -> bool:
 
 def _evidence_write_postgresql(
     cursor, *, case: Case, created_by: int | None, stale_go: bool
-) -> tuple[int, int, list[tuple], list[int]]:
+) -> tuple[int, int, list[tuple], list[tuple], list[int]]:
     """_evidence_write_sqlite's result from tracing_evidence. Returns (links added, links updated, contacts
-    reopened as (id, status, area path), the contact of each stale link deleted)."""
+    reopened as (id, status, area path), contacts closed as became_case as (id, area path), the contact of each
+    stale link deleted)."""
     tables = {
         "contacts": Contact._meta.db_table,
         "links": ContactLink._meta.db_table,
@@ -987,12 +992,13 @@ def _evidence_write_postgresql(
         if stale:
             raw.execute(_CONTACTS_LOCK_SQL.format(**tables), {"stale": sorted({p for _, p in stale})}, prepare=False)
     raw.execute(_CONTACTS_UPSERT_SQL.format(**tables), params, prepare=False)
-    raw.execute(_CONTACTS_BECAME_CASE_SQL.format(**tables), params, prepare=False)
+    raw.execute(_CONTACTS_BECAME_CASE_SQL.format(people=Person._meta.db_table, **tables), params, prepare=False)
+    became = raw.fetchall()
     on_conflict = _LINKS_ON_CONFLICT_SQL if traced_before else ""
     raw.execute(_LINKS_UPSERT_SQL.format(on_conflict=on_conflict, **tables), params, prepare=False)
     added, updated = raw.fetchone()
     raw.execute(_CONTACTS_MOVED_SQL.format(people=Person._meta.db_table, **tables), prepare=False)
-    return added, updated, raw.fetchall(), [contact for contact, _ in stale]
+    return added, updated, raw.fetchall(), became, [contact for contact, _ in stale]
 
 
 def _stale_links_delete_sqlite(case: Case, evidence: list[Evidence]) -> list[int]:
@@ -1013,15 +1019,16 @@ def _stale_links_delete_sqlite(case: Case, evidence: list[Evidence]) -> list[int
 
 def _evidence_write_sqlite(
     *, case: Case, evidence: list[Evidence], venues: dict[int, _Venue], created_by: int | None, actor=None
-) -> tuple[int, int, list[tuple]]:
+) -> tuple[int, int, list[tuple], list[tuple]]:
     """What contact_link_add would do for each piece of evidence, in a few statements: one contact per person
     (level the lowest of its links, exposure span widened to the evidence, status untouched but for the closed ones
     it reopens), one link per (contact, case, evidence key): added when new, brought up to date when the check-ins
     now say more (a late upload), left alone when they say the same. Returns (links added, links updated, contacts
-    of withdrawn cases reopened as (id, status, area path); those met again are audited by contact_reopen). The
+    of withdrawn cases reopened as (id, status, area path); those met again are audited by contact_reopen; contacts
+    closed as became_case as (id, area path)). The
     ORM's bulk_create and bulk_update took seconds for thousands of links."""
     if not evidence:
-        return 0, 0, []
+        return 0, 0, [], []
     by_person: dict[int, list[Evidence]] = defaultdict(list)
     for e in evidence:
         by_person[e.person_id].append(e)
@@ -1132,13 +1139,13 @@ def _evidence_write_sqlite(
     for contact in contacts_met_again(closed, first):
         contact_reopen(actor=actor, contact=contact, case=case)
     # After the writes, which may have made a contact of withdrawn cases a candidate again.
-    contacts_of_cases_close(persons, now=now)
+    became = contacts_of_cases_close(persons, now=now)
     withdrawn = {c.pk: c for c in closed if c.status == _REOPENED}
     moved = [
         (pk, status, withdrawn[pk].person.area_path)
         for pk, status in Contact.objects.filter(pk__in=list(withdrawn)).values_list("pk", "status")
     ]
-    return len(inserts), len(updates), moved
+    return len(inserts), len(updates), moved, became
 
 
 def _notices_outside_window_delete(case: Case) -> tuple[int, list[tuple[int, dt.datetime, dt.datetime]]]:
@@ -1229,14 +1236,14 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
                 for statement in _TRACE_TABLES_SQL:
                     cursor.execute(statement)
                 found = _trace(case=case, max_level=max_level, cursor=cursor)
-                links_added, links_updated, reopened, stale = _evidence_write_postgresql(
+                links_added, links_updated, reopened, became, stale = _evidence_write_postgresql(
                     cursor, case=case, created_by=created_by, stale_go=_checkins_all_kept(case)
                 )
                 cursor.execute(_TRACE_TABLES_DROP_SQL)  # the transaction may go on to trace another case
         else:
             found = _trace(case=case, max_level=max_level)
             stale = _stale_links_delete_sqlite(case, found.evidence) if _checkins_all_kept(case) else []
-            links_added, links_updated, reopened = _evidence_write_sqlite(
+            links_added, links_updated, reopened, became = _evidence_write_sqlite(
                 case=case, evidence=found.evidence, venues=found.venues, created_by=created_by, actor=actor
             )
         # Contacts that lost links: level and span from what stands; closed when nothing does.
@@ -1249,6 +1256,10 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
                 area_path=area_path,
                 extra={"reason": "met_again", "case": case.number},
             )
+        # Met while a case under treatment: closed, audited as contact_link_add does (one reopened from a withdrawn
+        # case and closed at once has its entry above).
+        moved = {contact_id for contact_id, *_ in reopened}
+        contacts_became_case_audit(actor=actor, case=case, closed=[row for row in became if row[0] not in moved])
         notices_removed, kept_back = _notices_outside_window_delete(case)
         notices_added = _notices_write(
             case=case, presences=found.case_presences, venues=found.venues, now=now, kept_back=kept_back
@@ -1265,6 +1276,7 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
             f2=found.counts.get(2, 0),
             links_removed=len(stale),
             contacts_closed=len(closed),
+            levels=dict(found.counts),
         )
         audit_record(
             actor=actor,

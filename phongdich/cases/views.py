@@ -17,6 +17,7 @@ from django.http import JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -532,6 +533,13 @@ def notice_publication(request, notice_id: int):
     return redirect(reverse("cases:detail", args=[notice.case_id]) + "#notices")
 
 
+def _levels_found(levels: dict[int, int]) -> str:
+    """ "1 F1, 1 F2 và 1 F3" / "1 F1, 1 F2 and 1 F3": each level tracing goes to (F1 and F2 at least), and any found
+    deeper, with how many persons were found at it."""
+    deepest = max([2, services.tracing_max_level(), *levels])
+    return get_text_list([f"{levels.get(level, 0)} F{level}" for level in range(1, deepest + 1)], _("and"))
+
+
 @login_required
 @require_POST
 def case_trace(request, case_id: int):
@@ -553,11 +561,11 @@ def case_trace(request, case_id: int):
         messages.error(request, _message_of(exc))
     else:
         # Which levels, and whether anything is new: "N contacts, 0 new" read as a contradiction.
-        found = {"f1": result.f1, "f2": result.f2, "links": result.links_added}
+        found = {"levels": _levels_found(result.levels), "links": result.links_added}
         if result.links_added:
-            text = _("Tracing done: %(f1)s F1 and %(f2)s F2 from check-ins; %(links)s new pieces of evidence.")
+            text = _("Tracing done: %(levels)s from check-ins; %(links)s new pieces of evidence.")
         else:
-            text = _("Tracing done: %(f1)s F1 and %(f2)s F2 from check-ins, all already recorded by an earlier trace.")
+            text = _("Tracing done: %(levels)s from check-ins, all already recorded by an earlier trace.")
         messages.success(request, text % found)
     return redirect("cases:detail", case_id=case.pk)
 

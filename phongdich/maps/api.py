@@ -113,7 +113,10 @@ class CommuneOutput(serializers.Serializer):
     area_path = serializers.CharField(source="area.path")
     f0 = serializers.IntegerField(source="counts.f0", help_text="Cases under treatment living there")
     f1 = serializers.IntegerField(source="counts.f1", help_text="F1 to handle (candidate, confirmed, quarantined)")
-    f2 = serializers.IntegerField(source="counts.f2")
+    f2 = serializers.IntegerField(source="counts.f2", help_text="F2 to handle")
+    f3 = serializers.IntegerField(
+        source="counts.f3", help_text="Contacts of level 3 and further to handle (0 unless TRACING_MAX_LEVEL >= 3)"
+    )
     quarantined = serializers.IntegerField(help_text="Contacts in quarantine (any level)")
     position_from = serializers.CharField(
         help_text='"centre": the area\'s centre set in the admin; "venues": the average position of its venues; '

@@ -5,7 +5,7 @@ that keep them and adds only positions:
 - places a case visited: the published exposure notices (cases.selectors.exposure_notices_public), at their
   venue's position; public, as the list of them is;
 - checkpoints: verified venues of the type "checkpoint"; public (provinces published them in 2021);
-- per commune: cases under treatment, open F1 and F2 and contacts in quarantine, for officials who see people
+- per commune: cases under treatment, open F1, F2 and F3+ and contacts in quarantine, for officials who see people
   (counts only, like cases.selectors.area_counts_by_commune, so not audited), at the commune's centre
   (geo.Area.latitude/longitude) or, where none is set, at the average position of its venues.
 
@@ -51,7 +51,7 @@ class CommunePoint:
 
     @property
     def anything(self) -> bool:
-        return bool(self.counts.f0 or self.counts.f1 or self.counts.f2 or self.quarantined)
+        return bool(self.counts.f0 or self.counts.f1 or self.counts.f2 or self.counts.f3 or self.quarantined)
 
 
 def position_of(latitude, longitude) -> tuple[float, float] | None:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
+from phongdich.cases.services import tracing_max_level
 
 
 def epidemic_map(request):
@@ -27,6 +28,8 @@ def epidemic_map(request):
         "zoom": settings.MAP_ZOOM,
         "time_zone": settings.TIME_ZONE,
         "sees_communes": "communes" in layers,
+        # F3 and further exist only where tracing goes that deep (a commune's F3 left from then still show).
+        "show_f3": tracing_max_level() >= 3,
         "days": settings.EXPOSURE_NOTICE_PUBLIC_DAYS,
         "strings": {
             "places": _("Places a case visited"),
@@ -36,6 +39,7 @@ def epidemic_map(request):
             "f0": _("F0 under treatment"),
             "f1": _("F1 to handle"),
             "f2": _("F2 to handle"),
+            "f3": _("F3 and further to handle"),
             "quarantined": _("In quarantine"),
             "from_venues": _("Position: the average of the commune's venues"),
             "failed": _("This layer could not be loaded. Try again in a moment."),

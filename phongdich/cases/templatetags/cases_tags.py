@@ -11,6 +11,7 @@ from phongdich.core.text import duration_text
 
 from ..models import CaseStatus, CaseTestType, ContactStatus, LinkSetting, LinkSource
 from ..selectors import area_counts_by_child
+from ..services import tracing_max_level
 
 register = template.Library()
 
@@ -52,12 +53,14 @@ def minutes(value) -> str:
 
 @register.inclusion_tag("cases/_area_card.html", takes_context=True)
 def cases_area_card(context, area=None, breakdown=None):
-    """F0 under treatment and open F1/F2 per child area of `area` (the areas of the dashboard's `breakdown`
-    rows when given, saving a query); nothing for viewers who do not see people or for an area outside theirs."""
+    """F0 under treatment and open F1/F2 (and F3 and further, where tracing goes that deep or any are open) per
+    child area of `area` (the areas of the dashboard's `breakdown` rows when given, saving a query); nothing for
+    viewers who do not see people or for an area outside theirs."""
     request = context.get("request")
     user = getattr(request, "user", None)
     rows, total = None, None
     if area is not None and has_role(user, *PEOPLE_ROLES) and area_visible(user, area.path):
         children = None if breakdown is None else [row.area for row in breakdown if row.area is not None]
         rows, total = area_counts_by_child(area=area, children=children)
-    return {"rows": rows, "total": total, "area": area}
+    show_f3 = total is not None and (tracing_max_level() >= 3 or total.f3 > 0)
+    return {"rows": rows, "total": total, "area": area, "show_f3": show_f3}

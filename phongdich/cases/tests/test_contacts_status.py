@@ -13,7 +13,7 @@ from phongdich.core.errors import ApplicationError
 from phongdich.core.models import AuditLog
 
 from .. import selectors, services
-from ..models import Contact
+from ..models import Contact, ContactLink
 from .builders import case, link, local, person
 
 TODAY = timezone.localdate
@@ -413,6 +413,30 @@ def test_a_case_named_in_another_cases_interview_is_no_contact_to_call(tree, con
     other = case(kim_tan_official, person(tree["kim_tan"], "Ca Thứ Hai"))
     contact_link, _ = link(other.person, contacts["case"])
     assert contact_link.contact.status == "became_case"
+
+
+def test_a_contact_closed_as_became_case_by_an_interview_is_audited(tree, kim_tan_official):
+    """An interview (or a trace) meeting a person under treatment writes the contact as `became_case`
+    (contacts_of_cases_close: a bulk UPDATE): it wrote no `cases.contact.became_case` entry, unlike the same move
+    made when the case is entered."""
+    kim_tan = tree["kim_tan"]
+    patient = person(kim_tan, "Đang Điều Trị")
+    case(kim_tan_official, patient)
+    other = case(kim_tan_official, person(kim_tan, "Ca Khác"))
+    contact = services.contact_link_add(
+        person=patient,
+        case=other,
+        level=1,
+        source=ContactLink.Source.INTERVIEW,
+        setting=ContactLink.Setting.HOUSEHOLD,
+        evidence_key="interview:met-patient",
+        actor=kim_tan_official,
+    )[0].contact
+    contact.refresh_from_db()
+    assert contact.status == Contact.Status.BECAME_CASE
+    entry = AuditLog.objects.get(action="cases.contact.became_case", object_id=str(contact.pk))
+    assert entry.extra == {"from": "candidate", "reason": "met_while_case", "case": other.number}
+    assert entry.area_path == kim_tan.path and entry.actor == kim_tan_official
 
 
 # --- A closed contact met again ----------------------------------------------------------------------------------

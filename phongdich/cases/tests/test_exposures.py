@@ -315,6 +315,21 @@ def test_a_citizen_is_warned_of_a_stay_only_as_long_as_the_cases_rule_asks(clien
     assert [notice.case_id for notice, _ in exposure_matches_for_person(person=long)] == [entered.pk]
 
 
+def test_a_case_is_not_warned_of_its_own_visits(tree, kim_tan_official):
+    """/c/me/ warned "A person with COVID-19 was at a place you checked in at" for every published notice the
+    person's own check-ins overlap, including the notices written from the F0's *own* check-ins: the case was told
+    it may have been exposed, by itself."""
+    kim_tan = tree["kim_tan"]
+    patient = person(kim_tan, "Bệnh Nhân")
+    market = venue(kim_tan)
+    the_case = case(kim_tan_official, patient, days_ago=1, onset_days_ago=2)
+    checkin(patient, market, local(timezone.localdate() - dt.timedelta(days=2), 9), minutes=60)
+    case_trace_checkins(case=the_case, actor=kim_tan_official)
+    assert the_case.exposure_notices.filter(published_at__isnull=False).exists()
+
+    assert exposure_matches_for_person(person=patient) == []
+
+
 def test_correcting_the_onset_takes_the_old_windows_places_off_the_public_list(client, tree, kim_tan_official):
     """Onset typed as 10 days ago, corrected to 3 days ago: the case was not infectious at the market 9 days ago,
     but the notice of the first trace stayed published (the public list, citizens' /c/me/ warnings), and tracing

@@ -13,9 +13,16 @@ from phongdich.core.testing import download_export
 from phongdich.people.models import Person
 from phongdich.venues.forms import VenueByNameMixin
 
-from .. import services
+from .. import services, views
 from ..models import Case, Cluster, Contact, ContactLink
-from ..selectors import graph_summary_label
+from ..selectors import (
+    area_counts_by_child,
+    area_counts_by_commune,
+    cluster_graph,
+    cluster_list,
+    contact_worklist,
+    graph_summary_label,
+)
 from .builders import case, checkin, link, local, official, person, venue
 
 TODAY = timezone.localdate
@@ -207,6 +214,36 @@ def test_the_trace_button_finds_people_who_were_at_the_same_venue(client, tree, 
     assert "1 F1 và 0 F2 qua quét mã, tất cả đã được ghi từ lần truy vết trước." in again
 
 
+@pytest.mark.skipif(not HAS_TRACER, reason="cases.tracing is not installed yet")
+def test_the_trace_message_names_every_level_found(client, tree, kim_tan_official, settings):
+    """With TRACING_MAX_LEVEL = 3 the trace writes F3: the message named only F1 and F2 ("1 F1 and 1 F2 ... 3 new
+    pieces of evidence"), the F3 left unsaid."""
+    settings.TRACING_MIN_OVERLAP_MINUTES = None
+    settings.TRACING_OPEN_CHECKIN_BUFFER_MINUTES = {}
+    settings.EXPOSURE_NOTICES_AUTO_PUBLISH = True
+    settings.TRACING_MAX_LEVEL = 3
+    kim_tan = tree["kim_tan"]
+    market, shop, school = venue(kim_tan, "Chợ Kim Tân"), venue(kim_tan, "Quán Tư"), venue(kim_tan, "Trường")
+    day = TODAY() - dt.timedelta(days=2)
+    source, f1, f2, f3 = (person(kim_tan, name) for name in ("Nguồn", "Một", "Hai", "Ba"))
+    checkin(source, market, local(day, 9))
+    checkin(f1, market, local(day, 9, 10))
+    checkin(f1, shop, local(day, 12))
+    checkin(f2, shop, local(day, 12, 10))
+    checkin(f2, school, local(day, 15))
+    checkin(f3, school, local(day, 15, 10))
+    entered = case(kim_tan_official, source)
+    client.force_login(kim_tan_official)
+
+    page = client.post(f"/cases/{entered.pk}/trace/", follow=True).content.decode()
+
+    assert ContactLink.objects.filter(case=entered, level=3, contact__person=f3).exists()
+    assert "F3" in page.split("Truy vết xong", 1)[1].split("<", 1)[0]
+    assert "Truy vết xong: 1 F1, 1 F2 và 1 F3 qua quét mã; 3 căn cứ mới." in page
+    with translation.override("en"):
+        assert views._levels_found({1: 1, 3: 2}) == "1 F1, 0 F2 and 2 F3"
+
+
 def export(client, query="", *, capture):
     return download_export(client, f"/cases/worklist/export/{query}", capture=capture)
 
@@ -353,6 +390,22 @@ def test_worklist_filters_by_status_and_level(client, tree, kim_tan_official):
     assert client.get("/cases/worklist/", {"status": "bogus"}).status_code == 400
 
 
+def test_the_work_list_page_filters_f3_as_the_api_does(client, tree, kim_tan_official, settings):
+    """The API's work list takes level=3 (selectors.level_filter: 1-9) and the page lists F3, but the page's filter
+    form (forms.LEVEL_CHOICES: "", 1, 2) answered 400 to level=3, and so did the export: the F3 a commune is told to
+    call could not be listed or exported apart."""
+    settings.TRACING_MAX_LEVEL = 3
+    kim_tan = tree["kim_tan"]
+    entered = case(kim_tan_official, person(kim_tan, "Nguồn"))
+    link(person(kim_tan, "Ba"), entered, level=3, key="checkin:level:3")
+    client.force_login(kim_tan_official)
+    assert client.get("/api/v1/contacts/worklist/?level=3").status_code == 200
+
+    page = client.get("/cases/worklist/?level=3")
+
+    assert page.status_code == 200 and "Ba" in page.content.decode()
+
+
 def test_f1_counts_per_commune_for_the_map_and_the_dashboard(client, tree, district_official, kim_tan_official):
     first = case(kim_tan_official, person(tree["kim_tan"], "A"))
     for index in range(3):
@@ -367,6 +420,31 @@ def test_f1_counts_per_commune_for_the_map_and_the_dashboard(client, tree, distr
     assert (rows["15196"]["f0"], rows["15196"]["f1"], rows["15196"]["f2"]) == (0, 1, 1)
     dashboard = client.get("/stats/", {"area": tree["district"].pk}).content.decode()
     assert 'id="cases-f1">4<' in dashboard and 'id="cases-f0">1<' in dashboard
+
+
+def test_open_f3_contacts_are_counted_per_area_like_the_work_list_lists_them(client, tree, kim_tan_official, settings):
+    """With TRACING_MAX_LEVEL = 3 tracing writes F3 (docs/cases.md, "F3 and further"); the work list lists them as
+    contacts to handle, but the per-area counts (map, statistics card) added up levels 1 and 2 only: an F3 vanished
+    from every count, and a commune whose only contacts were F3 was left off the map."""
+    settings.TRACING_MAX_LEVEL = 3
+    kim_tan = tree["kim_tan"]
+    entered = case(kim_tan_official, person(kim_tan, "Nguồn"))
+    link(person(kim_tan, "Ba"), entered, level=3, key="checkin:level:3")
+    listed = contact_worklist(viewer=kim_tan_official).filter(person__area_path__startswith=kim_tan.path).count()
+    assert listed == 1
+
+    [row] = [r for r in area_counts_by_commune(viewer=kim_tan_official) if r.area.pk == kim_tan.pk]
+    counted = sum(getattr(row, name, 0) for name in ("f1", "f2", "f3"))
+    _rows, total = area_counts_by_child(area=tree["district"])
+    counted_district = sum(getattr(total, name, 0) for name in ("f1", "f2", "f3"))
+
+    assert (counted, counted_district) == (listed, listed)
+    client.force_login(kim_tan_official)
+    [api_row] = [r for r in client.get("/api/v1/cases/area-counts/").json() if r["area_id"] == kim_tan.pk]
+    assert (api_row["f1"], api_row["f2"], api_row["f3"]) == (0, 0, 1)
+    [commune] = client.get("/api/v1/map/communes/").json()["unplaced"]  # no position set in this tree
+    assert commune["f3"] == 1
+    assert 'id="cases-f3">1<' in client.get("/stats/", {"area": kim_tan.pk}).content.decode()
 
 
 def test_cluster_graph_has_cases_chains_and_contacts_coloured_by_level(client, tree, kim_tan_official):
@@ -446,6 +524,43 @@ def test_cluster_graph_shows_the_whole_chain_and_says_what_it_draws(client, tree
     assert graph["caption"] == "1 ca F0, 3 ca liên quan ngoài ổ dịch, 2 người tiếp xúc F1/F2, 5 mối liên hệ"
     page = client.get(f"/cases/clusters/{cluster.pk}/").content.decode()
     assert 'id="cluster-graph-legend"' in page and 'id="cluster-graph-f2"' in page
+
+
+def test_a_cluster_case_outside_the_viewers_area_is_not_called_outside_the_cluster(
+    tree, kim_tan_official, district_official
+):
+    """A district cluster at the Kim Tân market holds a Kim Tân case and the Thạch Lâm case that infected it. For the
+    Kim Tân official the cluster list said 2 cases; the graph drew the Thạch Lâm case as a linked case "outside the
+    cluster" (counted in `outside`, said so in the caption) though its node said in_cluster."""
+    market = venue(tree["kim_tan"], "Chợ Kim Tân")
+    cluster = services.cluster_create(actor=district_official, name="Ổ dịch chợ Kim Tân", area_path="", venue=market)
+    source = case(district_official, person(tree["thach_lam"], "Nguồn Thạch Lâm"), cluster=cluster)
+    case(district_official, person(tree["kim_tan"], "Ca Kim Tân"), cluster=cluster, infected_by=source)
+    # Another Thạch Lâm case of the cluster, linked by no "infected by": it was left out of the graph entirely.
+    unlinked = case(district_official, person(tree["thach_lam"], "Khác Thạch Lâm"), cluster=cluster)
+    link(person(tree["thach_lam"], "Vợ Khác Thạch Lâm"), unlinked)
+
+    [listed] = [c for c in cluster_list(viewer=kim_tan_official) if c.pk == cluster.pk]
+    graph = cluster_graph(viewer=kim_tan_official, cluster=cluster)
+
+    node = next(n for n in graph["nodes"] if n["data"]["id"] == f"case-{source.pk}")
+    assert node["data"]["in_cluster"] is True
+    assert (graph["cases"] + graph["outside"], graph["outside"]) == (listed.cases_count, 0)
+    assert "ngoài ổ dịch" not in graph["caption"] and "outside the cluster" not in graph["caption"]
+    # Outside the official's area: the number only, no page, no contacts, no name (an official sees their own area).
+    nodes = {n["data"]["id"]: n["data"] for n in graph["nodes"]}
+    assert nodes[f"case-{unlinked.pk}"] == {
+        "id": f"case-{unlinked.pk}",
+        "label": unlinked.number,
+        "kind": "case",
+        "level": 0,
+        "status": "under_treatment",
+        "in_cluster": True,
+        "url": "",
+    }
+    assert nodes[f"case-{source.pk}"]["url"] == "" and "name" not in nodes[f"case-{source.pk}"]
+    assert [n for n in nodes.values() if n["kind"] == "contact"] == []
+    assert "Thạch Lâm" not in str(graph)
 
 
 def test_clusters_are_created_from_a_venue_and_cases_attached(client, tree, kim_tan_official):

@@ -719,6 +719,11 @@ def test_a_case_under_treatment_met_is_kept_as_evidence_but_not_as_a_contact_to_
 
     statuses = dict(ContactLink.objects.filter(case=case).values_list("contact__person__full_name", "contact__status"))
     assert statuses == {"Ca Khác": "became_case", "Khách": "candidate", "Đã Khỏi": "candidate"}
+    # Closed by the trace's bulk write, audited once as entering a case would (the second trace closed nothing).
+    [entry] = AuditLog.objects.filter(action="cases.contact.became_case")
+    assert entry.object_id == str(Contact.objects.get(person=other_case_person).pk)
+    assert entry.extra == {"from": "candidate", "reason": "met_while_case", "case": case.number}
+    assert entry.area_path == other_case_person.area_path
 
 
 # --- Closed contacts met again -----------------------------------------------------------------------------------

@@ -162,6 +162,19 @@ def test_a_commune_with_counts_and_no_position_is_unplaced_and_one_without_count
     assert all(row["position_from"] == "" for row in body["unplaced"])
 
 
+def test_a_commune_whose_only_contacts_are_f3_is_on_the_communes_layer(client, counts, tree, settings):
+    """With TRACING_MAX_LEVEL = 3 the work list lists F3 to handle; the counts dropped them, and a commune whose
+    only contacts were F3 was left off the map."""
+    settings.TRACING_MAX_LEVEL = 3
+    link(person(tree["thach_lam"], "Ngô Văn Sáu"), counts["case"], level=3)
+    Contact.objects.filter(person__full_name="Vũ Văn Bốn").update(status=Contact.Status.RELEASED)
+    client.force_login(official(tree["thach_lam"], "yte_thachlam"))
+    rows = _by_name(client.get(reverse("api-map-communes")).json())
+    thach_lam = rows["Xã Thạch Lâm"]
+    assert (thach_lam["f0"], thach_lam["f1"], thach_lam["f2"], thach_lam["f3"]) == (0, 0, 0, 1)
+    assert 'data-show-f3="1"' in client.get(reverse("maps:map")).content.decode()
+
+
 def test_communes_layer_is_for_officials_who_see_people_and_their_area_only(client, counts, tree):
     assert client.get(reverse("api-map-communes")).status_code in (401, 403)
     client.force_login(official(tree["kim_tan"], "chu_cho", role=ROLE.VENUE_MANAGER))

@@ -11,6 +11,7 @@
     timeZone: box.dataset.tz, day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
   });
   var center = box.dataset.center.split(",").map(Number);
+  var showF3 = box.dataset.showF3 === "1";  // TRACING_MAX_LEVEL >= 3
 
   var map = L.map(box, { preferCanvas: true }).setView(center, Number(box.dataset.zoom));
   if (box.dataset.tiles) {
@@ -61,10 +62,10 @@
   }
 
   function communeLines(props) {
-    return [
-      text.f0 + ": " + props.f0, text.f1 + ": " + props.f1, text.f2 + ": " + props.f2,
-      text.quarantined + ": " + props.quarantined,
-    ];
+    var lines = [text.f0 + ": " + props.f0, text.f1 + ": " + props.f1, text.f2 + ": " + props.f2];
+    if (showF3 || props.f3) { lines.push(text.f3 + ": " + props.f3); }
+    lines.push(text.quarantined + ": " + props.quarantined);
+    return lines;
   }
 
   function communePopup(props) {
