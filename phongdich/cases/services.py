@@ -803,11 +803,73 @@ def _earliest_samples(contact_ids: list[int]) -> dict[int, dt.date]:
     return {row["contact_id"]: row["first"] for row in rows.order_by()}
 
 
+@dataclass(frozen=True)
+class _Standing:
+    """What besides its status decides whether a contact may be confirmed or quarantined (_contacts_standing)."""
+
+    under_treatment: frozenset[int]  # persons with a case under treatment
+    sources: dict[int, frozenset[str]]  # contact id -> the sources of its links from cases not withdrawn
+
+
+# The moves that make a person an F1 to call and quarantine: only a contact of a standing case, not a case itself.
+_F1_MOVES = (Status.CONFIRMED, Status.QUARANTINED)
+
+
+def _contacts_standing(contacts: list[Contact], status: str) -> _Standing | None:
+    """_Standing of `contacts` (locked by the caller) in two queries however many; None for a move that needs none."""
+    if status not in _F1_MOVES:
+        return None
+    persons = {contact.person_id for contact in contacts}
+    under_treatment = Case.objects.filter(person_id__in=persons, status=Case.Status.UNDER_TREATMENT)
+    links = (
+        ContactLink.objects.filter(contact_id__in=[contact.pk for contact in contacts])
+        .exclude(case__status=Case.Status.WITHDRAWN)
+        .values_list("contact_id", "source")
+        .order_by()
+        .distinct()
+    )
+    sources: dict[int, set[str]] = {}
+    for contact_id, source in links:
+        sources.setdefault(contact_id, set()).add(source)
+    return _Standing(
+        under_treatment=frozenset(under_treatment.values_list("person_id", flat=True)),
+        sources={contact_id: frozenset(found) for contact_id, found in sources.items()},
+    )
+
+
+def _contact_refusal(contact: Contact, status: str, standing: _Standing | None) -> ApplicationError | None:
+    """Why `contact` may not be confirmed or quarantined although its status allows the move (docs/cases.md,
+    "Contacts and their status"), or None. Entering a case closes only open contacts, so a dismissed contact of a
+    person now under treatment, or of withdrawn cases only, is still `dismissed`, and "dismissed -> confirmed"
+    would make an F1 of a case, or of no case."""
+    if standing is None or status not in _F1_MOVES:
+        return None
+    extra = {"from": contact.status, "to": status}
+    if contact.person_id in standing.under_treatment:
+        return ApplicationError(errors.CONTACT_IS_CASE, extra=extra)
+    sources = standing.sources.get(contact.pk, frozenset())
+    if not sources:
+        return ApplicationError(errors.CONTACT_NO_STANDING_CASE, extra=extra)
+    # docs/telecom.md: a shared cell is a candidate to verify by interview (the official then confirms) before
+    # anyone is quarantined; a check-in or an interview link stands on its own.
+    if status == Status.QUARANTINED and contact.status == Status.CANDIDATE and sources == {ContactLink.Source.TELECOM}:
+        return ApplicationError(errors.CONTACT_UNVERIFIED, extra={**extra, "source": ContactLink.Source.TELECOM})
+    return None
+
+
 def _contact_status_apply(
-    *, actor, contact: Contact, status: str, reason: str, quarantine_start, earliest_sample: dt.date | None = None
+    *,
+    actor,
+    contact: Contact,
+    status: str,
+    reason: str,
+    quarantine_start,
+    earliest_sample: dt.date | None = None,
+    standing: _Standing | None = None,
 ) -> None:
     """Move one contact, locked by the caller; raises before writing anything if this contact cannot move.
-    `earliest_sample`: the sample date of its earliest linked case (_earliest_samples), for a quarantine."""
+    `earliest_sample`: the sample date of its earliest linked case (_earliest_samples), for a quarantine;
+    `standing`: _contacts_standing of the contacts moved, for a confirmation or a quarantine."""
     today = timezone.localdate()
     if status == contact.status:  # a colleague got there first: said plainly, same code
         raise ApplicationError(
@@ -818,6 +880,8 @@ def _contact_status_apply(
         )
     if status not in CONTACT_NEXT[contact.status]:
         raise ApplicationError(errors.CONTACT_STATUS_TRANSITION, extra={"from": contact.status, "to": status})
+    if (refusal := _contact_refusal(contact, status, standing)) is not None:
+        raise refusal
     if status == Status.QUARANTINED:
         start = quarantine_start or today
         first = timezone.localdate(contact.first_exposure_at) if contact.first_exposure_at else None
@@ -878,9 +942,11 @@ def contact_status_set(
 ) -> Contact:
     """Move a contact to `status` as an official decides (CONTACT_NEXT); audited as `cases.contact.<status>`.
 
-    dismissed needs a reason; quarantined takes a start date (default today, not in the future, not
-    before the first exposure) and ends as many days later as the quarantine rule in force on that date says
-    (quarantine_rule_for; quarantine_rule_missing when none is). Tracing never undoes these.
+    dismissed needs a reason; confirmed and quarantined need a contact of a standing case who is no case under
+    treatment, and a telecom-only candidate is confirmed before it is quarantined (_contact_refusal); quarantined
+    takes a start date (default today, not in the future, not before the first exposure) and ends as many days
+    later as the quarantine rule in force on that date says (quarantine_rule_for; quarantine_rule_missing when
+    none is). Tracing never undoes these.
     """
     reason = _contact_status_params(status, reason, quarantine_start)
     with transaction.atomic():
@@ -892,6 +958,7 @@ def contact_status_set(
             reason=reason,
             quarantine_start=quarantine_start,
             earliest_sample=_earliest_samples([contact.pk]).get(contact.pk) if status == Status.QUARANTINED else None,
+            standing=_contacts_standing([contact], status),
         )
         if status in _CARD_MOVES:
             send_person_case_facts_changed([contact.person_id])
@@ -906,7 +973,9 @@ CONTACTS_STATUS_MAX = 500
 @dataclass(frozen=True)
 class ContactsStatusOutcome:
     """What a many-contact move did: `changed` were moved; `skipped` could not be (their status does not allow
-    it, or the quarantine would start before their first exposure), each with the reason, and are unchanged."""
+    it, the person is a case under treatment, no standing case links them, a telecom-only candidate is not
+    confirmed yet, or the quarantine would start before their first exposure), each with the reason, and are
+    unchanged."""
 
     changed: list[Contact]
     skipped: list[tuple[Contact, ApplicationError]]
@@ -940,13 +1009,14 @@ def contacts_status_set(
         # Locked by person, the order in which a trace's upsert locks the contacts it meets, so that a move and
         # a trace sharing contacts wait for each other instead of deadlocking. NO KEY UPDATE is the lock an
         # UPDATE of these columns takes anyway: nothing stronger than the write needs.
-        locked = (
+        locked = list(
             Contact.objects.select_for_update(no_key=True, of=("self",))
             .select_related("person")  # each move's audit row carries its person's area
             .filter(pk__in=ids)
             .order_by("person_id")
         )
         earliest = _earliest_samples(ids) if status == Status.QUARANTINED else {}
+        standing = _contacts_standing(locked, status)
         for contact in locked:
             try:
                 _contact_status_apply(
@@ -956,6 +1026,7 @@ def contacts_status_set(
                     reason=reason,
                     quarantine_start=quarantine_start,
                     earliest_sample=earliest.get(contact.pk),
+                    standing=standing,
                 )
             except ApplicationError as exc:
                 skipped.append((contact, exc))
