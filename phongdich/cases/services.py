@@ -10,7 +10,7 @@ from django.db.models import Exists, F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from phongdich.core.audit import audit_record
-from phongdich.core.dates import SARS_COV_2_FIRST_REPORTED, local_midnight
+from phongdich.core.dates import SARS_COV_2_FIRST_REPORTED, local_day, local_midnight
 from phongdich.core.errors import ApplicationError
 
 from . import errors
@@ -857,6 +857,13 @@ def _contact_refusal(contact: Contact, status: str, standing: _Standing | None) 
     return None
 
 
+def _quarantine_end(start: dt.date, last_exposure_at: dt.datetime | None, days: int) -> dt.date:
+    """The rule's days counted from the later of the start and the local day of the last exposure: RULES.md §2 (CĐ
+    600/CĐ-BCĐ, 05/05/2021: "from entry or last contact"); a start before the last exposure is no shorter stay."""
+    counted_from = max(start, local_day(last_exposure_at)) if last_exposure_at else start
+    return counted_from + dt.timedelta(days=days)
+
+
 def _contact_status_apply(
     *,
     actor,
@@ -909,7 +916,7 @@ def _contact_status_apply(
         fields.append("dismissed_reason")
     if status == Status.QUARANTINED:
         contact.quarantine_start = start
-        contact.quarantine_end = start + dt.timedelta(days=rule.days)
+        contact.quarantine_end = _quarantine_end(start, contact.last_exposure_at, rule.days)
         fields += ["quarantine_start", "quarantine_end"]
     if status == Status.RELEASED and contact.quarantine_end and contact.quarantine_end > today:
         contact.quarantine_end = today  # released early: the card's quarantine ends today
@@ -945,8 +952,8 @@ def contact_status_set(
     dismissed needs a reason; confirmed and quarantined need a contact of a standing case who is no case under
     treatment, and a telecom-only candidate is confirmed before it is quarantined (_contact_refusal); quarantined
     takes a start date (default today, not in the future, not before the first exposure) and ends as many days
-    later as the quarantine rule in force on that date says (quarantine_rule_for; quarantine_rule_missing when
-    none is). Tracing never undoes these.
+    after the later of that date and the last exposure as the quarantine rule in force on the start date says
+    (quarantine_rule_for; quarantine_rule_missing when none is). Tracing never undoes these.
     """
     reason = _contact_status_params(status, reason, quarantine_start)
     with transaction.atomic():
@@ -1037,6 +1044,61 @@ def contacts_status_set(
     return ContactsStatusOutcome(changed=changed, skipped=skipped)
 
 
+def quarantine_ends_extend(contact_ids, *, actor=None) -> int:
+    """Move the end of the quarantines among `contact_ids` whose last exposure new evidence has moved on: a
+    quarantine ends the rule's days after the later of its start and the last exposure (_quarantine_end, RULES.md
+    §2), so quarantine_end = GREATEST(quarantine_end, local day of last_exposure_at + the days of the rule in force
+    on quarantine_start). Never shortened; contacts not in quarantine are left alone. To be called in the
+    transaction that widened `last_exposure_at` (contact_link_add, the check-in tracer's upsert, the interview).
+    Each move audited as `cases.contact.quarantine_extended` (the old and the new end, the last exposure, the
+    rule); the persons' status cards are computed again after the commit. Returns how many ends moved."""
+    ids = sorted({int(contact_id) for contact_id in contact_ids})
+    quarantined = Contact.objects.filter(
+        status=Status.QUARANTINED,
+        quarantine_start__isnull=False,
+        quarantine_end__isnull=False,
+        last_exposure_at__isnull=False,
+    )
+    found = []
+    for at in range(0, len(ids), 1000):  # a factory's trace meets tens of thousands; few are in quarantine
+        found += quarantined.filter(pk__in=ids[at : at + 1000]).values_list("pk", flat=True)
+    if not found:
+        return 0
+    rules = list(QuarantineRule.objects.order_by("-effective_from"))  # a handful of rows
+    moved = []
+    # Locked in person order, as every other writer of contacts locks them (contacts_status_set).
+    for contact in (
+        quarantined.select_for_update(no_key=True, of=("self",))
+        .select_related("person")
+        .filter(pk__in=found)
+        .order_by("person_id")
+    ):
+        rule = next((rule for rule in rules if rule.effective_from <= contact.quarantine_start), None)
+        if rule is None:
+            continue
+        end = _quarantine_end(contact.quarantine_start, contact.last_exposure_at, rule.days)
+        if end <= contact.quarantine_end:
+            continue
+        before, contact.quarantine_end = contact.quarantine_end, end
+        contact.save(update_fields=["quarantine_end"])
+        audit_record(
+            actor=actor,
+            action="cases.contact.quarantine_extended",
+            obj=contact,
+            area_path=contact.area_path,
+            extra={
+                "from": before.isoformat(),
+                "end": end.isoformat(),
+                "last_exposure": contact.last_exposure_at.isoformat(),
+                "rule": rule.code,
+            },
+        )
+        moved.append(contact.person_id)
+    if moved:
+        send_person_case_facts_changed(moved)
+    return len(moved)
+
+
 INTERVIEW_SETTINGS = (
     ContactLink.Setting.HOUSEHOLD,
     ContactLink.Setting.WORKPLACE,
@@ -1109,6 +1171,8 @@ def contact_interview_add(
             actor=actor,
         )
         if created:
+            # A new meeting of someone in quarantine (a household's second case) moves the quarantine's end.
+            quarantine_ends_extend([link.contact_id], actor=actor)
             audit_record(
                 actor=actor,
                 action="cases.contact.interview_added",
