@@ -1152,6 +1152,21 @@ def contact_interview_add(
             )
     if exposure_start and exposure_end and exposure_end < exposure_start:
         raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "exposure_end"})
+    # A meeting over before the case was infectious is no exposure (the check-in tracer keeps only overlaps with
+    # the window, half-open): judged by its end, or by its start when no end was given.
+    if (exposure_end is not None and exposure_end <= case.window_start) or (
+        exposure_end is None and exposure_start is not None and exposure_start < case.window_start
+    ):
+        opens = timezone.localtime(case.window_start, timezone.get_default_timezone())
+        shown = opens.strftime("%d/%m/%Y %H:%M")
+        raise ApplicationError(
+            errors.INVALID_CONTACT,
+            extra={"field": "exposure_end" if exposure_end else "exposure_start", "window_start": opens.isoformat()},
+            vi=f"Thời điểm tiếp xúc trước thời kỳ lây truyền của ca bệnh (bắt đầu từ {shown}): lần gặp này không làm "
+            "người đó thành F1.",
+            en=f"The exposure is before the case's infectious window (which starts {shown}): this meeting does not "
+            "make the person an F1.",
+        )
     overlap = None
     if exposure_start and exposure_end:
         overlap = int((exposure_end - exposure_start).total_seconds() // 60)
