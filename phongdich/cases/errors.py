@@ -103,22 +103,22 @@ CONTACT_STATUS_TRANSITION = ErrorCode(
 CONTACT_IS_CASE = ErrorCode(
     "contact_is_case",
     409,
-    "Người này đang là ca bệnh (F0) đang điều trị: không xác nhận hay cách ly như người tiếp xúc (F1).",
-    "This person is a case under treatment (F0): not confirmed or quarantined as a contact (F1).",
+    "Người này đang là ca bệnh F0 đang điều trị: không xác nhận hay cách ly như người tiếp xúc F1.",
+    "This person is an F0 under treatment: not confirmed or quarantined as an F1 contact.",
 )
 CONTACT_NO_STANDING_CASE = ErrorCode(
     "contact_no_standing_case",
     409,
-    "Mọi ca bệnh của người tiếp xúc này đã bị huỷ (không phải ca bệnh): không còn ca nào để xác nhận họ là người "
+    "Mọi ca bệnh của người tiếp xúc này đã bị huỷ vì không phải ca bệnh: không còn ca nào để xác nhận họ là người "
     "tiếp xúc.",
-    "Every case of this contact was withdrawn (not a case): there is no case left to confirm them as a contact of.",
+    "Every case of this contact was withdrawn as not a case: there is no case left to confirm them as a contact of.",
 )
 CONTACT_UNVERIFIED = ErrorCode(
     "contact_unverified",
     409,
-    "Người này chỉ được tìm thấy qua dữ liệu nhà mạng (cùng trạm phát sóng): cần phỏng vấn xác minh và xác nhận "
+    "Người này chỉ được tìm thấy qua dữ liệu nhà mạng, do cùng trạm phát sóng: cần phỏng vấn xác minh và xác nhận "
     "trước khi cách ly.",
-    "This person was found only through telecom records (the same cell): verify by interview and confirm them "
+    "This person was found only through telecom records, by a shared cell: verify by interview and confirm them "
     "before quarantine.",
 )
 CONTACT_DISMISS_REASON_REQUIRED = ErrorCode(

@@ -593,3 +593,65 @@ def test_a_telecom_only_candidate_is_confirmed_before_it_is_quarantined(tree, ki
     link(also_at_market.person, source, exposure_start=when)
     services.contact_status_set(actor=kim_tan_official, contact=also_at_market, status="quarantined")
     assert Contact.objects.filter(status=Contact.Status.QUARANTINED).count() == 3
+
+
+@pytest.mark.parametrize(
+    "prefix, told",
+    [
+        ("", "Người này đang là ca bệnh F0 đang điều trị: không xác nhận hay cách ly như người tiếp xúc F1."),
+        ("/en", "This person is an F0 under treatment: not confirmed or quarantined as an F1 contact."),
+    ],
+)
+def test_the_contact_page_tells_why_a_case_under_treatment_is_not_confirmed(
+    client, tree, kim_tan_official, prefix, told
+):
+    kim_tan = tree["kim_tan"]
+    source = case(kim_tan_official, person(kim_tan, "Ca Nguồn"))
+    neighbour = person(kim_tan, "Hàng Xóm")
+    contact = link(neighbour, source)[0].contact
+    services.contact_status_set(actor=kim_tan_official, contact=contact, status="dismissed", reason="Không có mặt")
+    case(kim_tan_official, neighbour)
+    client.force_login(kim_tan_official)
+    response = client.post(f"{prefix}/cases/contacts/{contact.pk}/status/", {"status": "confirmed"})
+    assert response.status_code == 409 and response.templates[0].name == "cases/contact.html"
+    assert told in response.content.decode()
+    assert Contact.objects.get(pk=contact.pk).status == Contact.Status.DISMISSED
+
+
+@pytest.mark.parametrize(
+    "prefix, told",
+    [
+        (
+            "",
+            "1 người tiếp xúc giữ nguyên (Người này chỉ được tìm thấy qua dữ liệu nhà mạng, do cùng trạm phát sóng: "
+            "cần phỏng vấn xác minh và xác nhận trước khi cách ly): Cùng Trạm.",
+        ),
+        (
+            "/en",
+            "1 contact was left as it was (This person was found only through telecom records, by a shared cell: "
+            "verify by interview and confirm them before quarantine): Cùng Trạm.",
+        ),
+    ],
+)
+def test_the_work_list_quarantines_the_check_in_f1_and_names_the_telecom_only_candidate_left(
+    client, tree, kim_tan_official, prefix, told
+):
+    kim_tan = tree["kim_tan"]
+    source = case(kim_tan_official, person(kim_tan, "Ca Nguồn"))
+    when = local(TODAY() - dt.timedelta(days=2), 9)
+    at_market = link(person(kim_tan, "Cùng Chợ"), source, exposure_start=when)[0].contact
+    same_cell = _telecom(person(kim_tan, "Cùng Trạm"), source, "1:2", when)[0].contact
+    client.force_login(kim_tan_official)
+    response = client.post(
+        f"{prefix}/cases/contacts/status/",
+        {
+            "contact": [at_market.pk, same_cell.pk],
+            "status": "quarantined",
+            "quarantine_start": TODAY().isoformat(),
+            "next": f"{prefix}/cases/worklist/",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == f"{prefix}/cases/worklist/#messages"
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert told in shown and len(shown) == 2
+    assert statuses() == {"Cùng Chợ": "quarantined", "Cùng Trạm": "candidate"}
