@@ -99,6 +99,28 @@ CONTACT_STATUS_TRANSITION = ErrorCode(
     "Không thể chuyển người tiếp xúc sang tình trạng này từ tình trạng hiện tại.",
     "The contact cannot move to this status from its current one.",
 )
+# Moves an official may not make although CONTACT_NEXT allows them from the status (services._contact_refusal).
+CONTACT_IS_CASE = ErrorCode(
+    "contact_is_case",
+    409,
+    "Người này đang là ca bệnh F0 đang điều trị: không xác nhận hay cách ly như người tiếp xúc F1.",
+    "This person is an F0 under treatment: not confirmed or quarantined as an F1 contact.",
+)
+CONTACT_NO_STANDING_CASE = ErrorCode(
+    "contact_no_standing_case",
+    409,
+    "Mọi ca bệnh của người tiếp xúc này đã bị huỷ vì không phải ca bệnh: không còn ca nào để xác nhận họ là người "
+    "tiếp xúc.",
+    "Every case of this contact was withdrawn as not a case: there is no case left to confirm them as a contact of.",
+)
+CONTACT_UNVERIFIED = ErrorCode(
+    "contact_unverified",
+    409,
+    "Người này chỉ được tìm thấy qua dữ liệu nhà mạng, do cùng trạm phát sóng: cần phỏng vấn xác minh và xác nhận "
+    "trước khi cách ly.",
+    "This person was found only through telecom records, by a shared cell: verify by interview and confirm them "
+    "before quarantine.",
+)
 CONTACT_DISMISS_REASON_REQUIRED = ErrorCode(
     "contact_dismiss_reason_required",
     400,

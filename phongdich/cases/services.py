@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from phongdich.core.audit import audit_record
-from phongdich.core.dates import SARS_COV_2_FIRST_REPORTED, local_midnight
+from phongdich.core.dates import SARS_COV_2_FIRST_REPORTED, local_day, local_midnight
 from phongdich.core.errors import ApplicationError
 from phongdich.people.models import Person
 
@@ -474,6 +474,8 @@ def contact_link_add(
                 contact_reopen(actor=actor, contact=contact, case=case, also=tuple(changed))
             elif changed:
                 contact.save(update_fields=changed)
+                if "last_exposure_at" in changed and contact.status == Contact.Status.QUARANTINED:
+                    quarantine_ends_extend([contact.pk], actor=actor)  # met again during the quarantine
     return link, created
 
 
@@ -873,11 +875,80 @@ def _earliest_samples(contact_ids: list[int]) -> dict[int, dt.date]:
     return {row["contact_id"]: row["first"] for row in rows.order_by()}
 
 
+@dataclass(frozen=True)
+class _Standing:
+    """What besides its status decides whether a contact may be confirmed or quarantined (_contacts_standing)."""
+
+    under_treatment: frozenset[int]  # persons with a case under treatment
+    sources: dict[int, frozenset[str]]  # contact id -> the sources of its links from cases not withdrawn
+
+
+# The moves that make a person an F1 to call and quarantine: only a contact of a standing case, not a case itself.
+_F1_MOVES = (Status.CONFIRMED, Status.QUARANTINED)
+
+
+def _contacts_standing(contacts: list[Contact], status: str) -> _Standing | None:
+    """_Standing of `contacts` (locked by the caller) in two queries however many; None for a move that needs none."""
+    if status not in _F1_MOVES:
+        return None
+    persons = {contact.person_id for contact in contacts}
+    under_treatment = Case.objects.filter(person_id__in=persons, status=Case.Status.UNDER_TREATMENT)
+    links = (
+        ContactLink.objects.filter(contact_id__in=[contact.pk for contact in contacts])
+        .exclude(case__status=Case.Status.WITHDRAWN)
+        .values_list("contact_id", "source")
+        .order_by()
+        .distinct()
+    )
+    sources: dict[int, set[str]] = {}
+    for contact_id, source in links:
+        sources.setdefault(contact_id, set()).add(source)
+    return _Standing(
+        under_treatment=frozenset(under_treatment.values_list("person_id", flat=True)),
+        sources={contact_id: frozenset(found) for contact_id, found in sources.items()},
+    )
+
+
+def _contact_refusal(contact: Contact, status: str, standing: _Standing | None) -> ApplicationError | None:
+    """Why `contact` may not be confirmed or quarantined although its status allows the move (docs/cases.md,
+    "Contacts and their status"), or None. Entering a case closes only open contacts, so a dismissed contact of a
+    person now under treatment, or of withdrawn cases only, is still `dismissed`, and "dismissed -> confirmed"
+    would make an F1 of a case, or of no case."""
+    if standing is None or status not in _F1_MOVES:
+        return None
+    extra = {"from": contact.status, "to": status}
+    if contact.person_id in standing.under_treatment:
+        return ApplicationError(errors.CONTACT_IS_CASE, extra=extra)
+    sources = standing.sources.get(contact.pk, frozenset())
+    if not sources:
+        return ApplicationError(errors.CONTACT_NO_STANDING_CASE, extra=extra)
+    # docs/telecom.md: a shared cell is a candidate to verify by interview (the official then confirms) before
+    # anyone is quarantined; a check-in or an interview link stands on its own.
+    if status == Status.QUARANTINED and contact.status == Status.CANDIDATE and sources == {ContactLink.Source.TELECOM}:
+        return ApplicationError(errors.CONTACT_UNVERIFIED, extra={**extra, "source": ContactLink.Source.TELECOM})
+    return None
+
+
+def _quarantine_end(start: dt.date, last_exposure_at: dt.datetime | None, days: int) -> dt.date:
+    """The rule's days counted from the later of the start and the local day of the last exposure: RULES.md §2 (CĐ
+    600/CĐ-BCĐ, 05/05/2021: "from entry or last contact"); a start before the last exposure is no shorter stay."""
+    counted_from = max(start, local_day(last_exposure_at)) if last_exposure_at else start
+    return counted_from + dt.timedelta(days=days)
+
+
 def _contact_status_apply(
-    *, actor, contact: Contact, status: str, reason: str, quarantine_start, earliest_sample: dt.date | None = None
+    *,
+    actor,
+    contact: Contact,
+    status: str,
+    reason: str,
+    quarantine_start,
+    earliest_sample: dt.date | None = None,
+    standing: _Standing | None = None,
 ) -> None:
     """Move one contact, locked by the caller; raises before writing anything if this contact cannot move.
-    `earliest_sample`: the sample date of its earliest linked case (_earliest_samples), for a quarantine."""
+    `earliest_sample`: the sample date of its earliest linked case (_earliest_samples), for a quarantine;
+    `standing`: _contacts_standing of the contacts moved, for a confirmation or a quarantine."""
     today = timezone.localdate()
     if status == contact.status:  # a colleague got there first: said plainly, same code
         raise ApplicationError(
@@ -888,6 +959,8 @@ def _contact_status_apply(
         )
     if status not in CONTACT_NEXT[contact.status]:
         raise ApplicationError(errors.CONTACT_STATUS_TRANSITION, extra={"from": contact.status, "to": status})
+    if (refusal := _contact_refusal(contact, status, standing)) is not None:
+        raise refusal
     if status == Status.QUARANTINED:
         start = quarantine_start or today
         first = timezone.localdate(contact.first_exposure_at) if contact.first_exposure_at else None
@@ -915,7 +988,7 @@ def _contact_status_apply(
         fields.append("dismissed_reason")
     if status == Status.QUARANTINED:
         contact.quarantine_start = start
-        contact.quarantine_end = start + dt.timedelta(days=rule.days)
+        contact.quarantine_end = _quarantine_end(start, contact.last_exposure_at, rule.days)
         fields += ["quarantine_start", "quarantine_end"]
     if status == Status.RELEASED and contact.quarantine_end and contact.quarantine_end > today:
         contact.quarantine_end = today  # released early: the card's quarantine ends today
@@ -978,8 +1051,10 @@ def contact_status_set(
 ) -> Contact:
     """Move a contact to `status` as an official decides (CONTACT_NEXT); audited as `cases.contact.<status>`.
 
-    dismissed needs a reason; quarantined takes a start date (default today, not in the future, not
-    before the first exposure) and ends as many days later as the quarantine rule in force on that date says
+    dismissed needs a reason; confirmed and quarantined need a contact of a standing case who is no case under
+    treatment, and a telecom-only candidate is confirmed before it is quarantined (_contact_refusal); quarantined
+    takes a start date (default today, not in the future, not before the first exposure) and ends as many days
+    after the later of that date and the last exposure as the quarantine rule in force on the start date says
     (quarantine_rule_for; quarantine_rule_missing when none is). Tracing never undoes these.
     """
     reason = _contact_status_params(status, reason, quarantine_start)
@@ -993,6 +1068,7 @@ def contact_status_set(
             reason=reason,
             quarantine_start=quarantine_start,
             earliest_sample=_earliest_samples([contact.pk]).get(contact.pk) if status == Status.QUARANTINED else None,
+            standing=_contacts_standing([contact], status),
         )
         if status in _CARD_MOVES:
             send_person_case_facts_changed([contact.person_id])
@@ -1009,7 +1085,9 @@ CONTACTS_STATUS_MAX = 500
 @dataclass(frozen=True)
 class ContactsStatusOutcome:
     """What a many-contact move did: `changed` were moved; `skipped` could not be (their status does not allow
-    it, or the quarantine would start before their first exposure), each with the reason, and are unchanged."""
+    it, the person is a case under treatment, no standing case links them, a telecom-only candidate is not
+    confirmed yet, or the quarantine would start before their first exposure), each with the reason, and are
+    unchanged."""
 
     changed: list[Contact]
     skipped: list[tuple[Contact, ApplicationError]]
@@ -1043,13 +1121,14 @@ def contacts_status_set(
         # Locked by person, the order in which a trace's upsert locks the contacts it meets, so that a move and
         # a trace sharing contacts wait for each other instead of deadlocking. NO KEY UPDATE is the lock an
         # UPDATE of these columns takes anyway: nothing stronger than the write needs.
-        locked = (
+        locked = list(
             Contact.objects.select_for_update(no_key=True, of=("self",))
             .select_related("person")  # each move's audit row carries its person's area
             .filter(pk__in=ids)
             .order_by("person_id")
         )
         earliest = _earliest_samples(ids) if status == Status.QUARANTINED else {}
+        standing = _contacts_standing(locked, status)
         onward = []
         for contact in locked:
             before = contact.status
@@ -1061,6 +1140,7 @@ def contacts_status_set(
                     reason=reason,
                     quarantine_start=quarantine_start,
                     earliest_sample=earliest.get(contact.pk),
+                    standing=standing,
                 )
             except ApplicationError as exc:
                 skipped.append((contact, exc))
@@ -1072,6 +1152,61 @@ def contacts_status_set(
             send_person_case_facts_changed([contact.person_id for contact in changed])
         _onward_trace_again(actor=actor, contact_ids=onward)
     return ContactsStatusOutcome(changed=changed, skipped=skipped)
+
+
+def quarantine_ends_extend(contact_ids, *, actor=None) -> int:
+    """Move the end of the quarantines among `contact_ids` whose last exposure new evidence has moved on: a
+    quarantine ends the rule's days after the later of its start and the last exposure (_quarantine_end, RULES.md
+    §2), so quarantine_end = GREATEST(quarantine_end, local day of last_exposure_at + the days of the rule in force
+    on quarantine_start). Never shortened; contacts not in quarantine are left alone. To be called in the
+    transaction that widened `last_exposure_at` (contact_link_add, the check-in tracer's upsert, the interview).
+    Each move audited as `cases.contact.quarantine_extended` (the old and the new end, the last exposure, the
+    rule); the persons' status cards are computed again after the commit. Returns how many ends moved."""
+    ids = sorted({int(contact_id) for contact_id in contact_ids})
+    quarantined = Contact.objects.filter(
+        status=Status.QUARANTINED,
+        quarantine_start__isnull=False,
+        quarantine_end__isnull=False,
+        last_exposure_at__isnull=False,
+    )
+    found = []
+    for at in range(0, len(ids), 1000):  # a factory's trace meets tens of thousands; few are in quarantine
+        found += quarantined.filter(pk__in=ids[at : at + 1000]).values_list("pk", flat=True)
+    if not found:
+        return 0
+    rules = list(QuarantineRule.objects.order_by("-effective_from"))  # a handful of rows
+    moved = []
+    # Locked in person order, as every other writer of contacts locks them (contacts_status_set).
+    for contact in (
+        quarantined.select_for_update(no_key=True, of=("self",))
+        .select_related("person")
+        .filter(pk__in=found)
+        .order_by("person_id")
+    ):
+        rule = next((rule for rule in rules if rule.effective_from <= contact.quarantine_start), None)
+        if rule is None:
+            continue
+        end = _quarantine_end(contact.quarantine_start, contact.last_exposure_at, rule.days)
+        if end <= contact.quarantine_end:
+            continue
+        before, contact.quarantine_end = contact.quarantine_end, end
+        contact.save(update_fields=["quarantine_end"])
+        audit_record(
+            actor=actor,
+            action="cases.contact.quarantine_extended",
+            obj=contact,
+            area_path=contact.area_path,
+            extra={
+                "from": before.isoformat(),
+                "end": end.isoformat(),
+                "last_exposure": contact.last_exposure_at.isoformat(),
+                "rule": rule.code,
+            },
+        )
+        moved.append(contact.person_id)
+    if moved:
+        send_person_case_facts_changed(moved)
+    return len(moved)
 
 
 INTERVIEW_SETTINGS = (
@@ -1127,6 +1262,21 @@ def contact_interview_add(
             )
     if exposure_start and exposure_end and exposure_end < exposure_start:
         raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "exposure_end"})
+    # A meeting over before the case was infectious is no exposure (the check-in tracer keeps only overlaps with
+    # the window, half-open): judged by its end, or by its start when no end was given.
+    if (exposure_end is not None and exposure_end <= case.window_start) or (
+        exposure_end is None and exposure_start is not None and exposure_start < case.window_start
+    ):
+        opens = timezone.localtime(case.window_start, timezone.get_default_timezone())
+        shown = opens.strftime("%d/%m/%Y %H:%M")
+        raise ApplicationError(
+            errors.INVALID_CONTACT,
+            extra={"field": "exposure_end" if exposure_end else "exposure_start", "window_start": opens.isoformat()},
+            vi=f"Thời điểm tiếp xúc trước thời kỳ lây truyền của ca bệnh (bắt đầu từ {shown}): lần gặp này không làm "
+            "người đó thành F1.",
+            en=f"The exposure is before the case's infectious window (which starts {shown}): this meeting does not "
+            "make the person an F1.",
+        )
     overlap = None
     if exposure_start and exposure_end:
         overlap = int((exposure_end - exposure_start).total_seconds() // 60)

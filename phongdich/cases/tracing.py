@@ -50,6 +50,7 @@ from .services import (
     contacts_evidence_settle,
     contacts_met_again,
     contacts_of_cases_close,
+    quarantine_ends_extend,
     tracing_max_level,
 )
 
@@ -945,6 +946,13 @@ WHERE person_id IN (SELECT person_id FROM tracing_evidence UNION SELECT unnest(%
 ORDER BY person_id FOR NO KEY UPDATE
 """
 
+# The contacts this trace wrote that are in quarantine (services.quarantine_ends_extend): the upsert changed only
+# those whose span widened, and few are in quarantine.
+_CONTACTS_QUARANTINED_SQL = f"""
+SELECT t.id FROM tracing_contacts t JOIN {{contacts}} c ON c.id = t.id
+WHERE c.status = '{Contact.Status.QUARANTINED.value}'
+"""
+
 # The contacts this trace reopened, with their status now and their person's area, for the audit.
 _CONTACTS_MOVED_SQL = """
 SELECT t.id, c.status, p.area_path FROM tracing_contacts t JOIN {contacts} c ON c.id = t.id
@@ -963,7 +971,7 @@ def _checkins_all_kept(case: Case) -> bool:
 
 
 def _evidence_write_postgresql(
-    cursor, *, case: Case, created_by: int | None, stale_go: bool
+    cursor, *, case: Case, created_by: int | None, stale_go: bool, actor=None
 ) -> tuple[int, int, list[tuple], list[tuple], list[int]]:
     """_evidence_write_sqlite's result from tracing_evidence. Returns (links added, links updated, contacts
     reopened as (id, status, area path), contacts closed as became_case as (id, area path), the contact of each
@@ -998,7 +1006,11 @@ def _evidence_write_postgresql(
     raw.execute(_LINKS_UPSERT_SQL.format(on_conflict=on_conflict, **tables), params, prepare=False)
     added, updated = raw.fetchone()
     raw.execute(_CONTACTS_MOVED_SQL.format(people=Person._meta.db_table, **tables), prepare=False)
-    return added, updated, raw.fetchall(), became, [contact for contact, _ in stale]
+    moved = raw.fetchall()
+    # The few in quarantine whose last exposure this trace moved on: their end moves with it (RULES.md §2).
+    raw.execute(_CONTACTS_QUARANTINED_SQL.format(**tables), prepare=False)
+    quarantine_ends_extend([contact_id for (contact_id,) in raw.fetchall()], actor=actor)
+    return added, updated, moved, became, [contact for contact, _ in stale]
 
 
 def _stale_links_delete_sqlite(case: Case, evidence: list[Evidence]) -> list[int]:
@@ -1140,6 +1152,7 @@ def _evidence_write_sqlite(
         contact_reopen(actor=actor, contact=contact, case=case)
     # After the writes, which may have made a contact of withdrawn cases a candidate again.
     became = contacts_of_cases_close(persons, now=now)
+    quarantine_ends_extend([contact_id for contact_id, *_ in widen], actor=actor)
     withdrawn = {c.pk: c for c in closed if c.status == _REOPENED}
     moved = [
         (pk, status, withdrawn[pk].person.area_path)
@@ -1237,7 +1250,7 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
                     cursor.execute(statement)
                 found = _trace(case=case, max_level=max_level, cursor=cursor)
                 links_added, links_updated, reopened, became, stale = _evidence_write_postgresql(
-                    cursor, case=case, created_by=created_by, stale_go=_checkins_all_kept(case)
+                    cursor, case=case, created_by=created_by, stale_go=_checkins_all_kept(case), actor=actor
                 )
                 cursor.execute(_TRACE_TABLES_DROP_SQL)  # the transaction may go on to trace another case
         else:

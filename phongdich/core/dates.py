@@ -24,6 +24,11 @@ def local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_default_timezone())
 
 
+def local_day(moment: dt.datetime) -> dt.date:
+    """The day `moment` falls on in Việt Nam (TIME_ZONE): 00:30 local is 17:30 UTC of the day before."""
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+
 class TypedDateField(forms.DateField):
     """A DateField that refuses dates outside TYPED_DATE_MIN..TYPED_DATE_MAX with the form's message."""
 

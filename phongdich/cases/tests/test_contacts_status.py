@@ -13,7 +13,7 @@ from phongdich.core.errors import ApplicationError
 from phongdich.core.models import AuditLog
 
 from .. import selectors, services
-from ..models import Contact, ContactLink
+from ..models import Case, Contact, ContactLink
 from .builders import case, link, local, person
 
 TODAY = timezone.localdate
@@ -512,3 +512,170 @@ def test_a_contact_under_treatment_met_again_stays_a_case(tree, kim_tan_official
         actor=kim_tan_official, case=later, person=patient, setting="household", nonce="household-ill-1"
     )
     assert Contact.objects.get(person=patient).status == Contact.Status.BECAME_CASE
+
+
+# --- Who may be confirmed or quarantined -----------------------------------------------------------------------
+
+
+def test_a_dismissed_contact_now_a_case_under_treatment_is_neither_confirmed_nor_quarantined(tree, kim_tan_official):
+    """Entering a case closes only open contacts; a dismissed one stays dismissed, and "dismissed -> confirmed"
+    (undoing a mistake) put a case under treatment back on the work list as an F1, counted as F0 and F1 at once,
+    and let it be quarantined."""
+    kim_tan = tree["kim_tan"]
+    source = case(kim_tan_official, person(kim_tan, "Ca Nguồn"))
+    neighbour = person(kim_tan, "Hàng Xóm")
+    contact = link(neighbour, source)[0].contact
+    services.contact_status_set(actor=kim_tan_official, contact=contact, status="dismissed", reason="Không có mặt")
+    case(kim_tan_official, neighbour)  # tested positive later: a case under treatment now
+    assert Case.objects.filter(person=neighbour, status=Case.Status.UNDER_TREATMENT).exists()
+
+    with pytest.raises(ApplicationError) as caught:
+        services.contact_status_set(actor=kim_tan_official, contact=contact, status="confirmed")
+    assert caught.value.code == "contact_is_case" and caught.value.status == 409
+    other = link(person(kim_tan, "Người Khác"), source)[0].contact
+    outcome = services.contacts_status_set(actor=kim_tan_official, contacts=[contact, other], status="confirmed")
+    assert [c.pk for c in outcome.changed] == [other.pk]
+    assert [(c.pk, e.code) for c, e in outcome.skipped] == [(contact.pk, "contact_is_case")]
+    assert Contact.objects.get(pk=contact.pk).status == Contact.Status.DISMISSED
+    assert not selectors.contact_worklist(viewer=kim_tan_official).filter(pk=contact.pk).exists()
+
+
+def test_a_confirmed_contact_entered_as_a_case_meanwhile_is_not_quarantined(tree, kim_tan_official):
+    """The same for a contact still open on the page when its person was entered as a case: the move is refused,
+    whichever way the contact row reads."""
+    kim_tan = tree["kim_tan"]
+    source = case(kim_tan_official, person(kim_tan, "Ca Nguồn"))
+    neighbour = person(kim_tan, "Hàng Xóm")
+    contact = link(neighbour, source)[0].contact
+    services.contact_status_set(actor=kim_tan_official, contact=contact, status="confirmed")
+    case(kim_tan_official, neighbour)
+    Contact.objects.filter(pk=contact.pk).update(status=Contact.Status.CONFIRMED)  # as if closed by nobody
+    with pytest.raises(ApplicationError) as caught:
+        services.contact_status_set(actor=kim_tan_official, contact=contact, status="quarantined")
+    assert caught.value.code == "contact_is_case"
+    assert Contact.objects.get(pk=contact.pk).quarantine_start is None
+
+
+def test_a_dismissed_contact_of_a_withdrawn_case_alone_is_not_confirmed(tree, kim_tan_official):
+    """After its only case is withdrawn, a dismissed contact could still be confirmed (and then quarantined): an F1
+    of no standing case, on the work list with no case number to call about."""
+    kim_tan = tree["kim_tan"]
+    mistaken = case(kim_tan_official, person(kim_tan, "Ca Nhầm"))
+    contact = link(person(kim_tan, "Người Gặp"), mistaken)[0].contact
+    services.contact_status_set(actor=kim_tan_official, contact=contact, status="dismissed", reason="Nhầm người")
+    services.case_withdraw(actor=kim_tan_official, case=mistaken, reason="RT-PCR âm tính")
+
+    with pytest.raises(ApplicationError) as caught:
+        services.contact_status_set(actor=kim_tan_official, contact=contact, status="confirmed")
+    assert caught.value.code == "contact_no_standing_case" and caught.value.status == 409
+    assert Contact.objects.get(pk=contact.pk).status == Contact.Status.DISMISSED
+    # A standing case's evidence makes the undoing possible again.
+    standing = case(kim_tan_official, person(kim_tan, "Ca Thật"))
+    link(contact.person, standing)
+    services.contact_status_set(actor=kim_tan_official, contact=contact, status="confirmed")
+    assert Contact.objects.get(pk=contact.pk).status == Contact.Status.CONFIRMED
+
+
+def _telecom(who, of, key, start):
+    return services.contact_link_add(
+        person=who,
+        case=of,
+        level=1,
+        source=ContactLink.Source.TELECOM,
+        setting=ContactLink.Setting.CELL,
+        evidence_key=f"telecom:{key}",
+        place="Viettel TTH-KT-01",
+        exposure_start=start,
+        exposure_end=start + dt.timedelta(minutes=40),
+        overlap_minutes=40,
+    )
+
+
+def test_a_telecom_only_candidate_is_confirmed_before_it_is_quarantined(tree, kim_tan_official):
+    """docs/telecom.md: a shared cell is "a much weaker signal than a shared venue ... candidates to verify, by
+    interview, before anyone is confirmed or quarantined". The work list's "tick all, quarantine" quarantined a
+    telecom-only candidate (red card, 14 days) with the check-in F1 next to it, and the single move did too."""
+    kim_tan = tree["kim_tan"]
+    source = case(kim_tan_official, person(kim_tan, "Ca Nguồn"))
+    when = local(TODAY() - dt.timedelta(days=2), 9)
+    at_market = link(person(kim_tan, "Cùng Chợ"), source, exposure_start=when)[0].contact
+    same_cell = _telecom(person(kim_tan, "Cùng Trạm"), source, "1:2", when)[0].contact
+
+    outcome = services.contacts_status_set(
+        actor=kim_tan_official, contacts=[at_market, same_cell], status="quarantined"
+    )
+    assert {contact.pk for contact in outcome.changed} == {at_market.pk}
+    assert [(c.pk, e.code) for c, e in outcome.skipped] == [(same_cell.pk, "contact_unverified")]
+    with pytest.raises(ApplicationError) as caught:
+        services.contact_status_set(actor=kim_tan_official, contact=same_cell, status="quarantined")
+    assert caught.value.code == "contact_unverified" and caught.value.status == 409
+    assert Contact.objects.get(pk=same_cell.pk).status == Contact.Status.CANDIDATE
+    # Verified by interview (confirmed), or found by a check-in too: quarantined like any F1.
+    services.contact_status_set(actor=kim_tan_official, contact=same_cell, status="confirmed")
+    services.contact_status_set(actor=kim_tan_official, contact=same_cell, status="quarantined")
+    also_at_market = _telecom(person(kim_tan, "Cả Hai"), source, "1:3", when)[0].contact
+    link(also_at_market.person, source, exposure_start=when)
+    services.contact_status_set(actor=kim_tan_official, contact=also_at_market, status="quarantined")
+    assert Contact.objects.filter(status=Contact.Status.QUARANTINED).count() == 3
+
+
+@pytest.mark.parametrize(
+    "prefix, told",
+    [
+        ("", "Người này đang là ca bệnh F0 đang điều trị: không xác nhận hay cách ly như người tiếp xúc F1."),
+        ("/en", "This person is an F0 under treatment: not confirmed or quarantined as an F1 contact."),
+    ],
+)
+def test_the_contact_page_tells_why_a_case_under_treatment_is_not_confirmed(
+    client, tree, kim_tan_official, prefix, told
+):
+    kim_tan = tree["kim_tan"]
+    source = case(kim_tan_official, person(kim_tan, "Ca Nguồn"))
+    neighbour = person(kim_tan, "Hàng Xóm")
+    contact = link(neighbour, source)[0].contact
+    services.contact_status_set(actor=kim_tan_official, contact=contact, status="dismissed", reason="Không có mặt")
+    case(kim_tan_official, neighbour)
+    client.force_login(kim_tan_official)
+    response = client.post(f"{prefix}/cases/contacts/{contact.pk}/status/", {"status": "confirmed"})
+    assert response.status_code == 409 and response.templates[0].name == "cases/contact.html"
+    assert told in response.content.decode()
+    assert Contact.objects.get(pk=contact.pk).status == Contact.Status.DISMISSED
+
+
+@pytest.mark.parametrize(
+    "prefix, told",
+    [
+        (
+            "",
+            "1 người tiếp xúc giữ nguyên (Người này chỉ được tìm thấy qua dữ liệu nhà mạng, do cùng trạm phát sóng: "
+            "cần phỏng vấn xác minh và xác nhận trước khi cách ly): Cùng Trạm.",
+        ),
+        (
+            "/en",
+            "1 contact was left as it was (This person was found only through telecom records, by a shared cell: "
+            "verify by interview and confirm them before quarantine): Cùng Trạm.",
+        ),
+    ],
+)
+def test_the_work_list_quarantines_the_check_in_f1_and_names_the_telecom_only_candidate_left(
+    client, tree, kim_tan_official, prefix, told
+):
+    kim_tan = tree["kim_tan"]
+    source = case(kim_tan_official, person(kim_tan, "Ca Nguồn"))
+    when = local(TODAY() - dt.timedelta(days=2), 9)
+    at_market = link(person(kim_tan, "Cùng Chợ"), source, exposure_start=when)[0].contact
+    same_cell = _telecom(person(kim_tan, "Cùng Trạm"), source, "1:2", when)[0].contact
+    client.force_login(kim_tan_official)
+    response = client.post(
+        f"{prefix}/cases/contacts/status/",
+        {
+            "contact": [at_market.pk, same_cell.pk],
+            "status": "quarantined",
+            "quarantine_start": TODAY().isoformat(),
+            "next": f"{prefix}/cases/worklist/",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == f"{prefix}/cases/worklist/#messages"
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert told in shown and len(shown) == 2
+    assert statuses() == {"Cùng Chợ": "quarantined", "Cùng Trạm": "candidate"}

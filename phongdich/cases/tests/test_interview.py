@@ -2,9 +2,11 @@
 person, whose fields are required only when that block is used; a refused form comes back with what was chosen and
 typed."""
 
+import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 
 from phongdich.people.models import Person
 
@@ -75,3 +77,34 @@ def test_a_new_persons_commune_is_kept_when_the_form_is_refused(client, tree, sc
     assert 'value="Cao Văn Tới"' in html
     picker = f'id="id_new-address_area" class="area-picker-value" value="{tree["thach_lam"].pk}"'
     assert picker in html and "Xã Thạch Lâm, Huyện Thạch Thành" in html
+
+
+@pytest.mark.parametrize(
+    "prefix, told",
+    [
+        ("", "Thời điểm tiếp xúc trước thời kỳ lây truyền của ca bệnh (bắt đầu từ {opens})"),
+        ("/en", "The exposure is before the case&#x27;s infectious window (which starts {opens})"),
+    ],
+)
+def test_an_interview_exposure_before_the_infectious_window_is_refused_on_the_form(
+    client, scene, district_official, prefix, told
+):
+    """A colleague met three weeks before the sample was made an F1, though the case was not infectious then."""
+    the_case = scene["case"]
+    opens = timezone.localtime(the_case.window_start)
+    met = (opens - dt.timedelta(days=10)).strftime("%Y-%m-%dT%H:%M")
+    client.force_login(district_official)
+    response = client.post(
+        f"{prefix}/cases/{the_case.pk}/interview/",
+        {
+            "nonce": "interview-nonce-1",
+            "setting": "workplace",
+            "iq": "cao thi dung",
+            "person": scene["here"].pk,
+            "exposure_start": met,
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 400 and f'name="person" value="{scene["here"].pk}" checked' in html
+    assert told.format(opens=opens.strftime("%d/%m/%Y %H:%M")) in html
+    assert not ContactLink.objects.exists()

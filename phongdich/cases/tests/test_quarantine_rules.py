@@ -14,6 +14,8 @@ from .. import services
 from ..models import Case, Contact, InfectiousWindowRule, QuarantineRule
 from .builders import case, link, local, person
 
+TODAY = timezone.localdate
+
 pytestmark = pytest.mark.django_db
 
 
@@ -174,3 +176,119 @@ def test_a_quarantine_cannot_start_years_before_the_case(tree, kim_tan_official,
         content_type="application/json",
     )
     assert response.status_code == 400 and response.json()["extra"]["earliest"] == earliest.isoformat()
+
+
+# --- Counted from the last exposure (RULES.md §2, CĐ 600: "from entry or last contact") -------------------------
+
+
+def test_a_quarantine_ends_the_rules_days_after_the_last_exposure(tree, kim_tan_official):
+    """The start was only bounded by the *first* exposure and the end was start + the rule's days: a classmate
+    exposed from D-9 to D-1, quarantined from D-9, was released on D+5, six days after the last contact."""
+    kim_tan = tree["kim_tan"]
+    source = case(kim_tan_official, person(kim_tan, "Ca Nguồn"), days_ago=0, onset_days_ago=1)
+    first = local(TODAY() - dt.timedelta(days=9), 7)
+    last = local(TODAY() - dt.timedelta(days=1), 11)
+    contact = link(person(kim_tan, "Bạn Cùng Lớp"), source, exposure_start=first, exposure_end=last)[0].contact
+    rule = services.quarantine_rule_for(TODAY())
+    services.contact_status_set(
+        actor=kim_tan_official, contact=contact, status="quarantined", quarantine_start=first.date()
+    )
+    contact.refresh_from_db()
+    assert contact.quarantine_start == first.date()
+    assert contact.quarantine_end == timezone.localdate(last) + dt.timedelta(days=rule.days)
+    entry = AuditLog.objects.filter(action="cases.contact.quarantined").latest("id")
+    assert entry.extra["end"] == contact.quarantine_end.isoformat()
+    # Last exposed before the start: counted from the start, as before.
+    later = link(person(kim_tan, "Bạn Khác"), source, exposure_start=first, exposure_end=first)[0].contact
+    services.contact_status_set(actor=kim_tan_official, contact=later, status="quarantined")
+    assert Contact.objects.get(pk=later.pk).quarantine_end == TODAY() + dt.timedelta(days=rule.days)
+
+
+def test_the_last_exposure_is_a_local_day(tree, kim_tan_official):
+    """23:30 in Việt Nam is 16:30 UTC the same day, 00:30 is 17:30 UTC the day before: the day counted is the
+    province's (core.dates.local_day)."""
+    kim_tan = tree["kim_tan"]
+    source = case(kim_tan_official, person(kim_tan, "Ca Nguồn"), days_ago=0, onset_days_ago=1)
+    start = TODAY() - dt.timedelta(days=3)
+    just_after_midnight = local(TODAY() - dt.timedelta(days=1), 0, 30)
+    contact = link(
+        person(kim_tan, "Đêm Khuya"),
+        source,
+        exposure_start=local(start, 9),
+        exposure_end=just_after_midnight,
+    )[0].contact
+    services.contact_status_set(actor=kim_tan_official, contact=contact, status="quarantined", quarantine_start=start)
+    rule = services.quarantine_rule_for(start)
+    assert Contact.objects.get(pk=contact.pk).quarantine_end == TODAY() - dt.timedelta(days=1) + dt.timedelta(
+        days=rule.days
+    )
+
+
+def test_a_new_exposure_during_quarantine_moves_its_end(tree, kim_tan_official):
+    """Home quarantine (CV 5599/BYT-MT): the wife is quarantined as the husband's F1; on its third day their son
+    tests positive at home. Her contact's last exposure moved to today, its quarantine still ended 14 days after its
+    start: released 11 days after the last contact. The interview path moves the end (services.contact_interview_add
+    calls quarantine_ends_extend)."""
+    kim_tan = tree["kim_tan"]
+    husband = case(kim_tan_official, person(kim_tan, "Chồng"), days_ago=3, onset_days_ago=4)
+    wife = person(kim_tan, "Vợ")
+    start = local(TODAY() - dt.timedelta(days=4), 19)
+    contact = services.contact_interview_add(
+        actor=kim_tan_official,
+        case=husband,
+        person=wife,
+        setting="household",
+        nonce="household-wife-1",
+        exposure_start=start,
+        exposure_end=start + dt.timedelta(hours=12),
+    )[0].contact
+    services.contact_status_set(
+        actor=kim_tan_official, contact=contact, status="quarantined", quarantine_start=TODAY() - dt.timedelta(days=3)
+    )
+    son = case(kim_tan_official, person(kim_tan, "Con"), days_ago=0, onset_days_ago=None)
+    just_now = timezone.now() - dt.timedelta(minutes=5)
+    services.contact_interview_add(
+        actor=kim_tan_official,
+        case=son,
+        person=wife,
+        setting="household",
+        nonce="household-son-1",
+        exposure_start=just_now - dt.timedelta(minutes=20),
+        exposure_end=just_now,
+    )
+
+    contact.refresh_from_db()
+    rule = services.quarantine_rule_for(contact.quarantine_start)
+    assert contact.status == Contact.Status.QUARANTINED
+    assert contact.quarantine_end == timezone.localdate(contact.last_exposure_at) + dt.timedelta(days=rule.days)
+    entry = AuditLog.objects.get(action="cases.contact.quarantine_extended")
+    assert entry.extra["end"] == contact.quarantine_end.isoformat()
+    assert entry.extra["from"] == (TODAY() - dt.timedelta(days=3) + dt.timedelta(days=rule.days)).isoformat()
+    assert entry.actor == kim_tan_official
+
+
+def test_quarantine_ends_extend_moves_only_quarantines_the_last_exposure_outlasts(tree, kim_tan_official):
+    """What the tracers call after widening exposures (contact_link_add, the check-in tracer's upsert): only
+    quarantined contacts whose last exposure now lies later than their end allows are moved, never shortened;
+    calling it again changes nothing."""
+    kim_tan = tree["kim_tan"]
+    source = case(kim_tan_official, person(kim_tan, "Ca Nguồn"), days_ago=0, onset_days_ago=1)
+    when = local(TODAY() - dt.timedelta(days=2), 9)
+    found = {name: link(person(kim_tan, name), source, exposure_start=when)[0].contact for name in ("A", "B", "C")}
+    services.contacts_status_set(
+        actor=kim_tan_official, contacts=[found["A"], found["B"]], status="quarantined", quarantine_start=when.date()
+    )
+    rule = services.quarantine_rule_for(when.date())
+    set_end = when.date() + dt.timedelta(days=rule.days)
+    later = local(TODAY(), 0, 10)
+    # A's (quarantined) and C's (a candidate) exposure widened. contact_link_add has moved A's end already; it is set
+    # back here to see what the function does by itself.
+    for name in ("A", "C"):
+        link(found[name].person, source, exposure_start=later - dt.timedelta(minutes=30), exposure_end=later)
+    Contact.objects.filter(pk=found["A"].pk).update(quarantine_end=set_end)
+    AuditLog.objects.filter(action="cases.contact.quarantine_extended").delete()
+    assert services.quarantine_ends_extend([c.pk for c in found.values()], actor=kim_tan_official) == 1
+    ends = dict(Contact.objects.values_list("person__full_name", "quarantine_end"))
+    assert ends == {"A": TODAY() + dt.timedelta(days=rule.days), "B": set_end, "C": None}
+    assert services.quarantine_ends_extend([c.pk for c in found.values()]) == 0
+    assert AuditLog.objects.filter(action="cases.contact.quarantine_extended").count() == 1

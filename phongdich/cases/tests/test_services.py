@@ -11,7 +11,7 @@ from phongdich.core.models import AuditLog
 from .. import services
 from ..models import Case, Contact, ContactLink
 from ..providers import cases_recovery_certificates, cases_status_inputs
-from .builders import case, link, person
+from .builders import case, link, local, person
 
 TODAY = timezone.localdate
 
@@ -205,9 +205,48 @@ def test_an_interview_exposure_dated_long_before_the_sample_is_refused(client, t
         assert response.status_code == 400
         assert response.json()["extra"]["field"] == field and "60" in response.json()["message_en"]
     assert not ContactLink.objects.exists()
-    start = (sample - dt.timedelta(days=59)).isoformat()
-    ok = api_post(client, f"/api/v1/cases/{entered.pk}/contacts/", {**body, "exposure_start": start})
+    ok = api_post(client, f"/api/v1/cases/{entered.pk}/contacts/", {**body, "exposure_start": sample.isoformat()})
     assert ok.status_code == 201
+
+
+def test_an_interview_contact_met_before_the_infectious_window_is_refused(client, tree, kim_tan_official):
+    """An interview exposure was bounded only by 60 days before the sample (a typing guard), never by the case's
+    infectious window: a colleague last met 20 days before the sample of a case whose window (CV 1909: 2 days before
+    onset) starts 4 days before it became an F1 candidate to call and quarantine, though the case was not infectious
+    then; the check-in tracer, for the same meeting at a venue, finds nobody."""
+    kim_tan = tree["kim_tan"]
+    the_case = case(kim_tan_official, person(kim_tan, "Ca Bệnh"), days_ago=1, onset_days_ago=3)
+    met = local(TODAY() - dt.timedelta(days=21), 9)
+    assert met < the_case.window_start
+    colleague = person(kim_tan, "Đồng Nghiệp")
+    window_start = timezone.localtime(the_case.window_start).strftime("%d/%m/%Y %H:%M")
+    for times in ({"exposure_start": met, "exposure_end": met + dt.timedelta(hours=8)}, {"exposure_start": met}):
+        with pytest.raises(ApplicationError) as caught:
+            services.contact_interview_add(
+                actor=kim_tan_official,
+                case=the_case,
+                person=colleague,
+                setting=ContactLink.Setting.WORKPLACE,
+                nonce="before-window-1",
+                **times,
+            )
+        assert caught.value.code == "invalid_contact"
+        assert caught.value.extra["window_start"] == timezone.localtime(the_case.window_start).isoformat()
+        assert window_start in caught.value.vi and window_start in caught.value.en
+    assert not Contact.objects.exists()
+    # Through the API, in both languages; a meeting that began before the window and ended in it is an exposure.
+    client.force_login(kim_tan_official)
+    body = {"person": colleague.pk, "setting": "workplace", "nonce": "before-window-2"}
+    refused = api_post(client, f"/api/v1/cases/{the_case.pk}/contacts/", {**body, "exposure_start": met.isoformat()})
+    assert refused.status_code == 400 and refused.json()["extra"]["field"] == "exposure_start"
+    assert window_start in refused.json()["message_vi"] and window_start in refused.json()["message_en"]
+    inside = the_case.window_start + dt.timedelta(hours=1)
+    ok = api_post(
+        client,
+        f"/api/v1/cases/{the_case.pk}/contacts/",
+        {**body, "exposure_start": met.isoformat(), "exposure_end": inside.isoformat()},
+    )
+    assert ok.status_code == 201 and Contact.objects.get().status == Contact.Status.CANDIDATE
 
 
 # --- Contact status ----------------------------------------------------------------------------------------------

@@ -180,3 +180,29 @@ def test_a_dismissal_or_a_quarantine_traces_the_case_again_in_the_background(
             actor=kim_tan_official, contact=Contact.objects.get(person=f2), status=Contact.Status.CONFIRMED
         )
     assert TracingRun.objects.count() == 2
+
+
+def test_a_trace_that_finds_a_later_meeting_of_a_contact_in_quarantine_moves_its_end(tree, kim_tan_official, tracing):
+    """Quarantine ends the rule's days after the last exposure (RULES.md §2): the case's second market day, uploaded
+    late, is a later exposure of the F1 already in quarantine."""
+    kim_tan = tree["kim_tan"]
+    market = venue(kim_tan, "Chợ Kim Tân")
+    today = timezone.localdate()
+    source, f1 = person(kim_tan, "Nguồn"), person(kim_tan, "Một")
+    checkin(source, market, local(today - dt.timedelta(days=2), 9))
+    checkin(f1, market, local(today - dt.timedelta(days=2), 9, 10))
+    entered = case(kim_tan_official, source, days_ago=0, onset_days_ago=1)
+    case_trace_checkins(case=entered, actor=kim_tan_official)
+    start = today - dt.timedelta(days=2)
+    services.contact_status_set(
+        actor=kim_tan_official, contact=Contact.objects.get(person=f1), status="quarantined", quarantine_start=start
+    )
+    days = services.quarantine_rule_for(start).days
+    assert Contact.objects.get(person=f1).quarantine_end == start + dt.timedelta(days=days)
+    checkin(source, market, local(today - dt.timedelta(days=1), 9))
+    checkin(f1, market, local(today - dt.timedelta(days=1), 9, 10))
+
+    case_trace_checkins(case=entered, actor=kim_tan_official)
+
+    assert Contact.objects.get(person=f1).quarantine_end == today - dt.timedelta(days=1) + dt.timedelta(days=days)
+    assert AuditLog.objects.filter(action="cases.contact.quarantine_extended").count() == 1
