@@ -7,6 +7,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases (F0) and contact tracing")
 
     def ready(self):
+        from phongdich.accounts.permissions import PEOPLE_ROLES
         from phongdich.certificates.sources import register_certificate_source
         from phongdich.core.exports import register_export
         from phongdich.healthcards.inputs import register_input_provider
@@ -17,4 +18,5 @@ class CasesConfig(AppConfig):
 
         register_input_provider("cases", cases_status_inputs)
         register_certificate_source("cases", cases_recovery_certificates)
-        register_export(WORKLIST_EXPORT, worklist_export_plan)
+        # The contacts of the requester's area, for the roles that see people (cases.exports.worklist_query).
+        register_export(WORKLIST_EXPORT, worklist_export_plan, roles=PEOPLE_ROLES)

@@ -10,7 +10,7 @@ from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import ExportPlan
 from phongdich.people.validation import phone_national
-from phongdich.venues.selectors import venue_list
+from phongdich.venues.selectors import venue_list, venues_of_user
 
 from . import selectors
 from .forms import CheckinFilterForm
@@ -46,6 +46,12 @@ def filtered_checkins(*, viewer, params):
     start, end = form.period() if form.is_bound else (None, None)
     venue = form.cleaned_data.get("venue") if form.is_bound else None
     return form, selectors.checkin_list(viewer=viewer, venue=venue, start=start, end=end)
+
+
+def member_venue_ids(user) -> list[int]:
+    """The venues whose check-ins a user gets as their member (checkins_visible_q): an export of them is served only
+    while they still belong to them (core.exports.exports_allowed)."""
+    return list(venues_of_user(user=user).order_by().values_list("pk", flat=True))
 
 
 def checkins_export_plan(user, params: dict) -> ExportPlan:

@@ -106,6 +106,14 @@ class ExportJob(models.Model):
     # progress, its queueing again by exports.exports_sweep).
     attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
     progress_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last progress"))
+    # What the file was built for, recorded when it is asked for (core.exports.export_allowed): the requester's area
+    # and role, when the role is one the export reads an area's records under ("" and "": a superuser, everything;
+    # NULL: no area), and the venues whose records a member of them gets. The file is served only while the
+    # requester still holds that role in an area containing that one, and those venues. A job from before these were
+    # recorded has neither: only a superuser may download it.
+    area_path = models.CharField(max_length=255, null=True, blank=True, verbose_name=_("area path"))
+    role = models.CharField(max_length=30, blank=True, verbose_name=_("role"))
+    venue_ids = models.JSONField(default=list, blank=True, verbose_name=_("venues"))
 
     class Meta:
         ordering = ["-created_at"]

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from . import errors
 from .audit import audit_record, client_ip
 from .errors import ApplicationError
-from .exports import XLSX_CONTENT_TYPE, export_file
+from .exports import XLSX_CONTENT_TYPE, export_allowed, export_file, exports_allowed
 from .models import ExportJob
 
 
@@ -59,9 +59,10 @@ EXPORT_QUEUED_TOO_LONG = dt.timedelta(minutes=2)
 
 
 def _own_export(request, job_id: int) -> ExportJob:
-    """The requester's own export; anyone else's is not found (404, page_not_found), whoever asks."""
+    """The requester's own export, while they may still read what it holds (the role and area it was built for:
+    exports.export_allowed); anyone else's, or one they no longer may, is not found (404, page_not_found)."""
     job = ExportJob.objects.filter(pk=job_id, requested_by=request.user).first()
-    if job is None:
+    if job is None or not export_allowed(request.user, job):
         raise Http404
     return job
 
@@ -69,8 +70,10 @@ def _own_export(request, job_id: int) -> ExportJob:
 @login_required
 @require_GET
 def export_list(request):
-    """/exports/: the official's own exports still kept (EXPORT_KEEP_HOURS), newest first."""
-    jobs = ExportJob.objects.filter(requested_by=request.user).order_by("-created_at", "-id")[:100]
+    """/exports/: the official's own exports still kept (EXPORT_KEEP_HOURS) that they may still open, newest first."""
+    jobs = exports_allowed(
+        request.user, ExportJob.objects.filter(requested_by=request.user).order_by("-created_at", "-id")[:100]
+    )
     return render(request, "core/exports.html", {"jobs": jobs, "keep_hours": settings.EXPORT_KEEP_HOURS})
 
 

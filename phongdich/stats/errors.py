@@ -11,6 +11,6 @@ INVALID_PERIOD = ErrorCode(
 INVALID_DATE = ErrorCode(
     "invalid_date",
     400,
-    "Ngày không hợp lệ; hãy dùng dạng YYYY-MM-DD.",
-    "Invalid date; use the form YYYY-MM-DD.",
+    "Ngày không hợp lệ; hãy dùng dạng YYYY-MM-DD, từ năm 1900 đến năm 2100.",
+    "Invalid date; use the form YYYY-MM-DD, a date from 1900 to 2100.",
 )

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from phongdich.checkins.selectors import daily_scan_counts, venue_scan_counts
 from phongdich.core import errors as core_errors
-from phongdich.core.dates import local_midnight
+from phongdich.core.dates import TYPED_DATE_MAX, TYPED_DATE_MIN, local_midnight
 from phongdich.core.errors import ApplicationError
 from phongdich.core.scoping import viewer_area_path
 from phongdich.geo.models import Area
@@ -131,7 +131,13 @@ def stats_default_period(*, today: dt.date | None = None) -> Period:
 
 
 def stats_period(*, start_date: dt.date | None, end_date: dt.date | None) -> Period:
-    """The period asked for, with the default filling what is missing; invalid_period if it is backwards or long."""
+    """The period asked for, with the default filling what is missing; invalid_date for a date outside
+    core.dates' TYPED_DATE_MIN..MAX, invalid_period if it is backwards or long."""
+    # Before any arithmetic: 9999-12-31 + 6 days, or 0001-01-01 as a local midnight in UTC, leaves Python's calendar
+    # (OverflowError, a 500 on the dashboard, its export and the API: review of 2026-12-06).
+    for name, day in (("date_from", start_date), ("date_to", end_date)):
+        if day is not None and not TYPED_DATE_MIN <= day <= TYPED_DATE_MAX:
+            raise ApplicationError(errors.INVALID_DATE, extra={"field": name, "value": str(day)})
     default = stats_default_period()
     if end_date is None:
         end_date = default.end_date if start_date is None else start_date + dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1)

@@ -172,6 +172,31 @@ class TelecomTraceOutput(serializers.Serializer):
     unknown = TelecomUnknownOutput(many=True)
 
 
+def _trace_answer(request, trace, links) -> Response:
+    body = {
+        "trace": trace,
+        "links": links,
+        # The caller asked for this run, and the list is there to be sent to the operator: numbers in full
+        # (TELECOM_ROLES only, see selectors.sees_full_phones), audited as telecom.trace.numbers_viewed.
+        "unknown": selectors.unknown_for(request.user, trace, reveal=True, ip=client_ip(request)),
+    }
+    return Response(TelecomTraceOutput(body).data)
+
+
+def _trace_marker(response) -> dict:
+    """What the idempotency store keeps of a trace's answer: the run and its links, never the numbers."""
+    return {"trace_id": response.data["id"], "link_ids": [link["id"] for link in response.data["links"]]}
+
+
+def _trace_replayed(view, request, marker: dict, case_id: int) -> Response:
+    """A repeated request: the same run read again, checked and audited as a read of its numbers."""
+    case = services.telecom_case_get(actor=request.user, case_id=case_id)
+    trace, links = selectors.telecom_trace_run(
+        viewer=request.user, case=case, trace_id=marker["trace_id"], link_ids=marker["link_ids"], ip=client_ip(request)
+    )
+    return _trace_answer(request, trace, links)
+
+
 class TelecomTraceApi(APIView):
     permission_classes = [TelecomOfficial]
 
@@ -182,21 +207,16 @@ class TelecomTraceApi(APIView):
             "Phones that shared a cell with the case's phone during its infectious window for at least "
             "TELECOM_MIN_OVERLAP_MINUTES become F1 candidates when they match a person; the others are listed as "
             "`unknown` (numbers in full, to ask the operator who they are; audited). Running again adds nothing twice. "
+            "Repeated with its Idempotency-Key: the same run read again (audited), or 404 once it is deleted "
+            "(TELECOM_RETENTION_DAYS). "
             "`telecom_case_no_phone` (409) when the case's person has no phone; 404 outside your area."
         ),
         request=None,
         responses={200: TelecomTraceOutput, **ERRORS},
         tags=["telecom"],
     )
-    @idempotent
+    @idempotent(stored=_trace_marker, replayed=_trace_replayed)
     def post(self, request, case_id: int):
         case = services.telecom_case_get(actor=request.user, case_id=case_id)
         outcome = services.telecom_trace_case(case=case, actor=request.user, ip=client_ip(request))
-        body = {
-            "trace": outcome.trace,
-            "links": outcome.links,
-            # The caller asked for this run, and the list is there to be sent to the operator: numbers in full
-            # (TELECOM_ROLES only, see selectors.sees_full_phones), audited as telecom.trace.numbers_viewed.
-            "unknown": selectors.unknown_for(request.user, outcome.trace, reveal=True, ip=client_ip(request)),
-        }
-        return Response(TelecomTraceOutput(body).data)
+        return _trace_answer(request, outcome.trace, outcome.links)

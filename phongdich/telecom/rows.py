@@ -110,10 +110,14 @@ class LocationChecker:
 
     CHUNK = 2000
 
-    def __init__(self, *, operator: str, column_names: dict[str, str], now: dt.datetime):
+    def __init__(self, *, operator: str, column_names: dict[str, str], now: dt.datetime, area_path: str = ""):
         self.operator = operator
         self.names = column_names
         self.now = now
+        # The uploader's area: rows are checked against the records of imports inside it only. A rejected row names
+        # the import it repeats, and so tells where that phone was: another area's records would make an upload
+        # a location oracle for any number (docs/telecom.md "Duplicates and overlaps"). "" (a superuser): all.
+        self.area_path = area_path
         self.max_stay = dt.timedelta(hours=settings.TELECOM_MAX_STAY_HOURS)
         self.cells = dict(Cell.objects.filter(operator=operator).values_list("cell_id", "pk"))
         # (phone, cell pk) -> [(start, end, line)], sorted; the stays accepted so far (pairwise not overlapping,
@@ -180,11 +184,13 @@ class LocationChecker:
         if not pending:
             return
         existing = defaultdict(list)
-        records = SubscriberLocation.objects.filter(
-            operator=self.operator,
-            phone__in={item[1] for item in pending},
-            start__lte=max(item[4] for item in pending),
-            end__gte=min(item[3] for item in pending),
+        records = self._in_area(
+            SubscriberLocation.objects.filter(
+                operator=self.operator,
+                phone__in={item[1] for item in pending},
+                start__lte=max(item[4] for item in pending),
+                end__gte=min(item[3] for item in pending),
+            )
         ).values_list("phone", "cell_id", "start", "end", "source_import_id")
         for phone, cell_pk, start, end, import_id in records:
             existing[(phone, cell_pk)].append((start, end, import_id))
@@ -199,6 +205,10 @@ class LocationChecker:
                 self._reject(row_error(line, self.names["start"], "overlap_in_file", other=other))
                 continue
             bisect.insort(self.accepted[key], (start, end, line))
+
+    def _in_area(self, records):
+        """The records of imports uploaded inside the uploader's area (a province's check covers its districts')."""
+        return records.filter(source_import__area_path__startswith=self.area_path) if self.area_path else records
 
     def _earlier_overlap(self, key, start, end) -> int | None:
         stays = self.accepted.get(key)
@@ -226,10 +236,11 @@ class LocationChecker:
                 yield phone, cell_pk, start, end, line
 
     def drop_concurrent(self, import_ids) -> None:
-        """Refuse the accepted rows that overlap records of imports finished since the check began."""
+        """Refuse the accepted rows that overlap records of imports (of the uploader's area) finished since the
+        check began."""
         if not import_ids:
             return
-        late = SubscriberLocation.objects.filter(source_import_id__in=import_ids).values_list(
+        late = self._in_area(SubscriberLocation.objects.filter(source_import_id__in=import_ids)).values_list(
             "phone", "cell_id", "start", "end", "source_import_id"
         )
         for phone, cell_pk, start, end, import_id in late.iterator(chunk_size=2000):

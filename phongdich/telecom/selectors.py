@@ -175,6 +175,18 @@ def telecom_trace_latest(*, viewer, case: Case, ip: str | None = None) -> Teleco
     return trace
 
 
+def telecom_trace_run(*, viewer, case: Case, trace_id: int, link_ids: list[int], ip: str | None = None):
+    """One run of a case (the case already checked by services.telecom_case_get) and the links it answered, in the
+    order it answered them: (trace, links). An API request repeated with its Idempotency-Key is answered from here
+    (api.TelecomTraceApi), not from a stored copy. Gone after TELECOM_RETENTION_DAYS (not_found); audited."""
+    trace = case.telecom_traces.select_related("run_by").filter(pk=trace_id).first()
+    if trace is None:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    audit_record(actor=viewer, action="telecom.trace.viewed", obj=case, area_path=case.area_path, ip=ip)
+    found = ContactLink.objects.filter(case=case, pk__in=link_ids).select_related("contact__person").in_bulk()
+    return trace, [found[pk] for pk in link_ids if pk in found]
+
+
 def telecom_links(*, case: Case) -> QuerySet[ContactLink]:
     """The evidence telecom tracing added to a case (kept apart from check-ins by its source)."""
     return (

@@ -92,9 +92,10 @@ def telecom_import_create(
     Guarantees: only TELECOM_ROLES; the file's type is read from its content (CSV in UTF-8 or .xlsx, else
     telecom_file_type), its size is bounded (telecom_file_too_large, counted while copying, whatever the
     client claimed), its header names the required columns (telecom_columns); the same bytes are refused
-    while an earlier import of them for the same operator and kind is queued, running or done
-    (telecom_duplicate_file). Nothing is kept of a refused file. With `enqueue` the task starts after the
-    commit; otherwise the caller runs `telecom_import_run` (the command and the demo).
+    while an earlier import of them for the same operator and kind is queued, running or done, in any area
+    (telecom_duplicate_file, naming the earlier import only when the uploader may open it). Nothing is kept of
+    a refused file. With `enqueue` the task starts after the commit; otherwise the caller runs
+    `telecom_import_run` (the command and the demo).
     """
     require_role(actor, *TELECOM_ROLES)
     _check_options(operator=operator, kind=kind, policy=policy)
@@ -123,7 +124,7 @@ def telecom_import_create(
         )
         earlier = same_file.first()
         if earlier is not None:
-            raise ApplicationError(errors.DUPLICATE_FILE, extra={"import_id": earlier.pk})
+            raise _duplicate_file(actor, earlier)
         try:
             with transaction.atomic():
                 record = TelecomImport.objects.create(
@@ -151,10 +152,7 @@ def telecom_import_create(
                     extra={"kind": kind, "operator": operator, "policy": policy, "size": written},
                 )
         except IntegrityError:  # the same file uploaded twice at once: the other one stands
-            earlier = same_file.first()
-            raise ApplicationError(
-                errors.DUPLICATE_FILE, extra={"import_id": earlier.pk if earlier else None}
-            ) from None
+            raise _duplicate_file(actor, same_file.first()) from None
     except BaseException:
         temp.unlink(missing_ok=True)
         final.unlink(missing_ok=True)  # moved into place, then the transaction failed
@@ -162,6 +160,19 @@ def telecom_import_create(
     if enqueue:
         transaction.on_commit(lambda: _enqueue(record.pk))
     return record
+
+
+def _duplicate_file(actor, earlier: TelecomImport | None) -> ApplicationError:
+    """The same file is refused whoever imported it (one copy of an operator's records: telecom_import_file_once, and
+    tracing reads every area's records). The earlier import is named only to whoever may open it: another area's
+    would be an id they get 404 for, and which import of which area holds that file is not theirs to learn."""
+    if earlier is not None and area_visible(actor, earlier.area_path):
+        return ApplicationError(errors.DUPLICATE_FILE, extra={"import_id": earlier.pk})
+    return ApplicationError(
+        errors.DUPLICATE_FILE,
+        vi="Tệp này đã được một địa bàn khác nhập (hoặc đang nhập); truy vết dùng dữ liệu này cho mọi địa bàn.",
+        en="Another area has already imported (or is importing) this file; tracing uses its data in every area.",
+    )
 
 
 def _enqueue(import_id: int) -> None:
@@ -296,8 +307,10 @@ def _run(claim: _Claim, *, now, progress) -> None:
         raise ApplicationError(errors.FILE_EMPTY, extra={"line": 0})
     with readers.open_table(path, record.file_format, record.kind) as table:
         names = {name: str(table.header[position]) for name, position in table.fields.items()}
-        checker_class = CellChecker if record.kind == TelecomImport.Kind.CELLS else LocationChecker
-        checker = checker_class(operator=record.operator, column_names=names, now=now)
+        if record.kind == TelecomImport.Kind.CELLS:  # cells are no one's personal data: one list per operator
+            checker = CellChecker(operator=record.operator, column_names=names, now=now)
+        else:
+            checker = LocationChecker(operator=record.operator, column_names=names, now=now, area_path=record.area_path)
         total = table.estimate_rows()
         rows = 0
         for row in table:
@@ -322,7 +335,10 @@ def _run(claim: _Claim, *, now, progress) -> None:
         _operator_lock(record.operator)
         if record.kind == TelecomImport.Kind.LOCATIONS:
             late = TelecomImport.objects.filter(
-                operator=record.operator, kind=record.kind, status=TelecomImport.Status.DONE
+                operator=record.operator,
+                kind=record.kind,
+                status=TelecomImport.Status.DONE,
+                area_path__startswith=record.area_path,
             ).exclude(pk__in=claim.done_before)
             checker.drop_concurrent(list(late.values_list("pk", flat=True)))
         failed = bool(checker.rejected) and all_or_nothing
@@ -469,6 +485,19 @@ def _cell_place(record: SubscriberLocation) -> str:
     return f"{Operator(record.operator).label} {record.cell.cell_id}"
 
 
+def _distinct_stays(records) -> list[SubscriberLocation]:
+    """One of each stay (phone, cell, start, end), the first imported: two areas may each import the same operator's
+    records, since an upload is checked for repeats only within its own area (docs/telecom.md "Duplicates and
+    overlaps"); a stay counted twice would double its minutes and its evidence."""
+    seen, distinct = set(), []
+    for record in records:
+        key = (record.phone, record.cell_id, record.start, record.end)
+        if key not in seen:
+            seen.add(key)
+            distinct.append(record)
+    return distinct
+
+
 @dataclass
 class TraceOutcome:
     trace: TelecomTrace
@@ -508,7 +537,7 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
         raise ApplicationError(errors.CASE_NO_PHONE, extra={"case": case.number})
     min_overlap = settings.TELECOM_MIN_OVERLAP_MINUTES
     neighbour_m = settings.TELECOM_NEIGHBOUR_CELL_M
-    case_records = list(
+    case_records = _distinct_stays(
         SubscriberLocation.objects.filter(phone=phone, start__lt=case.window_end, end__gt=case.window_start)
         .select_related("cell")
         .order_by("start", "pk")
@@ -525,7 +554,7 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
             .exclude(phone=phone)
             .select_related("cell")
         )
-        for other in others:
+        for other in _distinct_stays(others.order_by("pk")):
             shared_start, shared_end = max(start, other.start), min(end, other.end)
             seconds = (shared_end - shared_start).total_seconds()
             if seconds <= 0 or seconds < min_overlap * 60:

@@ -13,7 +13,9 @@ class TestingConfig(AppConfig):
 
         from .exports import RESULTS_EXPORT, results_export_plan
         from .providers import certificate_source, status_inputs_provider
+        from .services import LAB_ROLES, REGISTER_ROLES
 
         register_input_provider("testing", status_inputs_provider)
         register_certificate_source("testing", certificate_source)
-        register_export(RESULTS_EXPORT, results_export_plan)
+        # The results of the requester's area for the testing roles (selectors.testing_visible_q).
+        register_export(RESULTS_EXPORT, results_export_plan, roles=(*LAB_ROLES, *REGISTER_ROLES))

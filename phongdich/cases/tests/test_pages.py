@@ -303,6 +303,45 @@ def test_a_long_worklist_export_is_whole(
     assert (job.status, job.rows_done, job.rows_total) == ("done", 7, 7)
 
 
+def test_a_built_worklist_export_is_not_served_once_its_requester_left_the_area(
+    client, tree, kim_tan_official, django_capture_on_commit_callbacks
+):
+    """The file is built with the requester's scope, then kept EXPORT_KEEP_HOURS: an official moved to Thạch Lâm no
+    longer gets Kim Tân's contacts (names, phones, citizen ids) from it, nor its page, nor a line in "My exports"."""
+    from phongdich.accounts.models import Official
+
+    entered = case(kim_tan_official, person(tree["kim_tan"], "Lê Văn Ca"))
+    link(person(tree["kim_tan"], "Trần Thị Tiếp"), entered)
+    client.force_login(kim_tan_official)
+    job_id, workbook = export(client, capture=django_capture_on_commit_callbacks)
+    assert [row[2] for row in workbook.worksheets[0].iter_rows(min_row=2, values_only=True)] == ["Trần Thị Tiếp"]
+    Official.objects.filter(user=kim_tan_official).update(area=tree["thach_lam"])
+    assert "Trần Thị Tiếp" not in client.get("/cases/worklist/").content.decode()
+    assert client.get(f"/exports/{job_id}/file/").status_code == 404
+    assert client.get(f"/exports/{job_id}/").status_code == 404
+    assert f'href="/exports/{job_id}/"' not in client.get("/exports/").content.decode()
+    # Moved up to the district, which contains Kim Tân: theirs again.
+    Official.objects.filter(user=kim_tan_official).update(area=tree["district"])
+    assert client.get(f"/exports/{job_id}/file/").status_code == 200
+
+
+def test_a_built_worklist_export_is_not_served_once_the_role_was_withdrawn(
+    client, tree, kim_tan_official, django_capture_on_commit_callbacks
+):
+    from phongdich.accounts.models import Official
+
+    entered = case(kim_tan_official, person(tree["kim_tan"], "Lê Văn Ca"))
+    link(person(tree["kim_tan"], "Trần Thị Tiếp"), entered)
+    client.force_login(kim_tan_official)
+    job_id, _workbook = export(client, capture=django_capture_on_commit_callbacks)
+    Official.objects.filter(user=kim_tan_official).update(is_active=False)
+    assert client.get("/cases/worklist/").status_code == 403
+    assert client.get(f"/exports/{job_id}/file/").status_code == 404
+    # Given a role that does not see people (venue staff), in the same commune: still not theirs.
+    Official.objects.filter(user=kim_tan_official).update(is_active=True, role=Official.Role.VENUE_STAFF)
+    assert client.get(f"/exports/{job_id}/file/").status_code == 404
+
+
 def test_a_worklist_export_keeps_the_page_filters(client, tree, kim_tan_official, django_capture_on_commit_callbacks):
     entered = case(kim_tan_official, person(tree["kim_tan"]))
     link(person(tree["kim_tan"], "Một Một"), entered)

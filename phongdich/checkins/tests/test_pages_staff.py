@@ -247,6 +247,20 @@ def test_venue_staff_see_their_venue_with_initials_only(
     assert len(rows) == 2 and rows[1][5] == "NVA" and rows[1][6] is None and rows[1][7] in ("", None)
 
 
+def test_a_venue_members_export_is_served_only_while_they_belong_to_the_venue(
+    client, staff, venue, areas, django_capture_on_commit_callbacks
+):
+    """Staff get their venue's check-ins (as members, not by area): the file stays theirs while they belong to it."""
+    from phongdich.venues.models import VenueMembership
+
+    visit(make_person(areas["commune_a"], name="Nguyễn Văn An"), venue)
+    client.force_login(staff)
+    job_id, _workbook = download_export(client, "/checkins/export/", capture=django_capture_on_commit_callbacks)
+    assert ExportJob.objects.get(pk=job_id).venue_ids == [venue.pk]
+    VenueMembership.objects.filter(user=staff).delete()
+    assert client.get(f"/exports/{job_id}/file/").status_code == 404
+
+
 def test_export_is_scoped_and_audited(client, areas, two_communes, django_capture_on_commit_callbacks):
     official = make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"])
     client.force_login(official)

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from phongdich.accounts.models import Official
 from phongdich.core import errors
 from phongdich.core import exports as core_exports
 from phongdich.core.errors import ApplicationError
@@ -23,6 +24,7 @@ from phongdich.core.exports import (
     xlsx_write,
 )
 from phongdich.core.models import AuditLog, ExportJob
+from phongdich.core.testing import make_area, make_official
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +55,8 @@ def builders(monkeypatch):
 
 @pytest.fixture
 def official(db):
-    return get_user_model().objects.create_user("can-bo", password="pass-for-tests-1")
+    """An official of a commune: an export is served only while its requester holds a role in its area."""
+    return make_official(Official.Role.AREA_OFFICIAL, make_area("15085", "Xã Thạch Lập", "commune"), "can-bo")
 
 
 def run(user, kind="test.rows", capture=None, **params) -> ExportJob:
@@ -251,8 +254,9 @@ def test_my_exports_lists_the_requesters_own_only(client, official, django_captu
 
 def test_an_export_left_waiting_says_the_workers_may_be_down(client, official):
     """No worker took it (stopped, or busy): after two minutes the page says so instead of spinning in silence."""
-    fresh = ExportJob.objects.create(kind="test.rows", requested_by=official)
-    stuck = ExportJob.objects.create(kind="test.rows", requested_by=official)
+    area = official.official.area.path
+    fresh = ExportJob.objects.create(kind="test.rows", requested_by=official, area_path=area, role="area_official")
+    stuck = ExportJob.objects.create(kind="test.rows", requested_by=official, area_path=area, role="area_official")
     ExportJob.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - dt.timedelta(minutes=3))
     client.force_login(official)
     assert 'id="export-waiting"' not in client.get(f"/exports/{fresh.pk}/").content.decode()
@@ -317,3 +321,29 @@ def test_a_late_copy_past_the_bound_leaves_an_export_making_progress_alone(monke
     export_run(job.pk)
     job.refresh_from_db()
     assert job.status == "running", (job.status, job.error)
+
+
+def test_an_export_is_served_only_while_its_requester_holds_the_role_and_area_it_was_built_for(
+    client, official, django_capture_on_commit_callbacks
+):
+    job = run(official, capture=django_capture_on_commit_callbacks)
+    assert (job.area_path, job.role, job.venue_ids) == ("15085/", "area_official", [])
+    client.force_login(official)
+    assert client.get(f"/exports/{job.pk}/file/").status_code == 200
+    elsewhere = make_area("15142", "Xã Cẩm Thạch", "commune")
+    Official.objects.filter(user=official).update(area=elsewhere)
+    assert client.get(f"/exports/{job.pk}/file/").status_code == 404
+    assert client.get(f"/exports/{job.pk}/").status_code == 404
+    assert f'href="/exports/{job.pk}/"' not in client.get("/exports/").content.decode()
+
+
+def test_an_export_from_before_its_scope_was_recorded_is_a_superusers_only(client, official):
+    """Jobs already there when the area was first recorded (migration core 0006) have none: their requester's area
+    then is unknown, so the file is not served on their area now."""
+    old = ExportJob.objects.create(kind="test.rows", requested_by=official, status="done")
+    client.force_login(official)
+    assert client.get(f"/exports/{old.pk}/").status_code == 404
+    root = get_user_model().objects.create_superuser("quan-tri", password="pass-for-tests-1")
+    theirs = ExportJob.objects.create(kind="test.rows", requested_by=root, status="done")
+    client.force_login(root)
+    assert client.get(f"/exports/{theirs.pk}/").status_code == 200

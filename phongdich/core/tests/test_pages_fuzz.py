@@ -154,12 +154,18 @@ class _Sweep:
             parser = _Forms()
             parser.feed(response.content.decode(errors="replace"))
             forms = parser.forms
-        query_names = set(QUERY_NAMES)
+        form_names = set()
         for form in forms:
             if form["method"] == "get":
-                query_names |= form.get("fields", set())
+                form_names |= form.get("fields", set())
+        query_names = set(QUERY_NAMES) | form_names
         for value in self.odd:
             self.request("get", url, dict.fromkeys(query_names, value))
+            # Each field of the page's GET forms alone too: with every name at once, the first one refused (an `area`
+            # that is no area's: 404) hid what the others do; `date_from=9999-12-31` alone overflowed the statistics
+            # dashboard (review of 2026-12-06).
+            for name in sorted(form_names):
+                self.request("get", url, {name: value})
         for form in forms:
             if form["method"] != "post" or not form.get("fields"):
                 continue

@@ -261,3 +261,23 @@ def test_api_refuses_users_without_an_official_role(client, data, django_user_mo
     client.force_login(django_user_model.objects.create_user("citizen", password="x-very-long-pass"))
     response = client.get(reverse("stats-area", args=[data["district"].pk]))
     assert response.status_code == 403 and response.json()["code"] == "permission_denied"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["date_from=9999-12-31", "date_to=0001-01-01", "date_from=0001-01-01", "date_to=9999-12-31"],
+)
+@pytest.mark.parametrize("page", ["stats:dashboard", "stats:export", "stats-area"])
+def test_a_date_at_the_calendars_edge_is_refused_with_a_400(client, tree, page, query):
+    """Alone, such a date overflowed `stats_period`'s arithmetic (date ± 6 days) or the day bounds (OverflowError,
+    a 500; 0001-01-01 only on SQLite) on the dashboard (which carries the F0/F1/F2 card of the cases app), its export
+    and the API. Dates outside core.dates' TYPED_DATE_MIN..MAX are `invalid_date`."""
+    client.raise_request_exception = False
+    client.force_login(make_official(Official.Role.HEALTH_DEPT, tree["district"]))
+    url = reverse(page, args=[tree["district"].pk]) if page == "stats-area" else reverse(page)
+    response = client.get(url + "?" + query)
+    assert response.status_code == 400, response.status_code
+    if page == "stats-area":
+        assert response.json()["code"] == "invalid_date" and response.json()["extra"]["field"] == query.split("=")[0]
+    else:
+        assert "YYYY-MM-DD" in response.content.decode()

@@ -2,15 +2,16 @@
 who may do what, and the audit of reads."""
 
 import io
+import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from phongdich.cases.models import ContactLink
-from phongdich.core.models import AuditLog
+from phongdich.core.models import AuditLog, IdempotencyKey
 from phongdich.telecom import tasks
-from phongdich.telecom.models import SubscriberLocation, TelecomImport
+from phongdich.telecom.models import SubscriberLocation, TelecomImport, TelecomTrace
 from phongdich.telecom.samples import make_samples as samples
 
 from .conftest import SAMPLES, import_bytes, import_sample, make_case, make_person
@@ -97,6 +98,21 @@ def test_api_duplicate_upload_is_409(client, health, cells):
         "/api/v1/telecom/imports/", {"operator": "viettel", "kind": "cells", "file": _upload("viettel-cells.csv")}
     )
     assert response.status_code == 409 and response.json()["extra"] == {"import_id": cells.pk}
+
+
+def test_a_duplicate_upload_does_not_name_an_import_of_another_area(client, hanoi_health, cells):
+    """The same file uploaded in another province is refused (one copy of an operator's file in the platform), but
+    without `extra.import_id`: that import is one the uploader cannot open (404); the message says another area
+    imported it."""
+    client.force_login(hanoi_health)
+    response = client.post(
+        "/api/v1/telecom/imports/", {"operator": "viettel", "kind": "cells", "file": _upload("viettel-cells.csv")}
+    )
+    assert client.get(f"/api/v1/telecom/imports/{cells.pk}/").status_code == 404
+    body = response.json()
+    assert response.status_code == 409 and body["code"] == "telecom_duplicate_file"
+    assert body["extra"] == {}, body
+    assert "another area" in body["message_en"].lower() and "địa bàn khác" in body["message_vi"]
 
 
 @pytest.mark.parametrize("role", ["area_official", "venue_staff"])
@@ -232,6 +248,26 @@ def test_api_trace_answers_the_outcome_with_the_numbers_to_ask_the_operator_abou
     assert samples.UNKNOWN_PHONE in phones  # a province official may trace, so may ask the operator
     entry = AuditLog.objects.get(action="telecom.trace.numbers_viewed")
     assert (entry.actor, entry.object_id, entry.extra["numbers"]) == (province_admin, str(case.pk), len(phones))
+
+
+def test_a_replayed_trace_answer_is_audited_as_a_read_of_the_numbers(client, health, cells, areas):
+    """POST /api/v1/telecom/trace/<case>/ with an Idempotency-Key answers the unknown subscribers' numbers in full
+    and audits `telecom.trace.numbers_viewed`; the same request again is answered from the stored run, and is
+    audited the same way (docs/telecom.md: "The API's answer holds them in full, audited the same way"). The
+    idempotency store keeps only the run's id, not the numbers (they go with the run after TELECOM_RETENTION_DAYS)."""
+    import_sample(health, "viettel-locations.csv")
+    entered = make_case(health, make_person(areas["kim_tan"], "Lê Văn Ca", samples.CASE_PHONE))
+    client.force_login(health)
+    url, key = f"/api/v1/telecom/trace/{entered.pk}/", {"HTTP_IDEMPOTENCY_KEY": "trace-once-1"}
+    first = client.post(url, **key)
+    again = client.post(url, **key)
+    assert first.status_code == again.status_code == 200 and again["Idempotent-Replayed"] == "true"
+    assert again.json()["unknown"] and again.json() == first.json()
+    reads = AuditLog.objects.filter(action="telecom.trace.numbers_viewed", actor=health).count()
+    assert reads == 2, f"two answers with the numbers in full, {reads} audit entries"
+    assert TelecomTrace.objects.count() == 1  # the replay traced nothing again
+    stored = json.dumps(IdempotencyKey.objects.get(key="trace-once-1").response_body)
+    assert samples.UNKNOWN_PHONE not in stored
 
 
 @pytest.mark.parametrize("role, status", [("area_official", 403), ("venue_staff", 403), ("hanoi_health", 404)])

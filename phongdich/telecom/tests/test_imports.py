@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -9,7 +10,9 @@ import pytest
 from django.utils import timezone
 from openpyxl import Workbook
 
+from phongdich.accounts.models import Official
 from phongdich.core.errors import ApplicationError
+from phongdich.core.testing import make_official
 from phongdich.telecom.models import Cell, SubscriberLocation, TelecomImport
 from phongdich.telecom.samples import make_samples
 from phongdich.telecom.services import telecom_import_create, telecom_import_run
@@ -289,6 +292,35 @@ def test_overlap_with_an_existing_record_is_refused_and_touching_stays_are_not_o
     assert _codes(record) == [(3, "overlap_existing")]
     assert f"#{first.pk}" in record.errors[0]["reason_en"]
     assert record.rows_imported == 3
+
+
+def test_an_upload_is_checked_for_overlaps_only_against_its_own_areas_records(client, health, hanoi_health, cells):
+    """An official of another area uploads a 'probe' file (a phone, a cell, a whole day) with the default policy: were
+    it checked against Thanh Hóa's records, the rejected row would say `overlap_existing` naming Thanh Hóa's import,
+    which places that phone in that cell then. Repeated over cells and days that is a location oracle for any number,
+    with no audit of a read; the Hà Nội official may not even open that import (404)."""
+    first = import_bytes(health, HEADER + "0912000111,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00\n", name="a.csv")
+    assert first.status == "done"
+    probe = import_bytes(
+        hanoi_health, HEADER + "0912000111,TTH-KT-01,2021-09-15 00:00,2021-09-15 23:00\n", name="probe.csv"
+    )
+    client.force_login(hanoi_health)
+    assert client.get(f"/api/v1/telecom/imports/{first.pk}/").status_code == 404  # not theirs to see
+    answer = client.get(f"/api/v1/telecom/imports/{probe.pk}/").json()
+    codes = [error["code"] for error in answer["errors"]]
+    assert "overlap_existing" not in codes, answer["errors"]
+    assert f"#{first.pk}" not in json.dumps(answer["errors"], ensure_ascii=False)
+
+
+def test_a_province_upload_is_checked_against_the_records_of_its_districts(health, areas, cells):
+    """The province's check still covers the whole province: an import of one of its districts is inside it."""
+    district_health = make_official(Official.Role.HEALTH_DEPT, areas["district"], "yte_huyen")
+    first = import_bytes(
+        district_health, HEADER + "0912000111,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00\n", name="a.csv"
+    )
+    assert first.status == "done"
+    record = import_bytes(health, HEADER + "0912000111,TTH-KT-01,2021-09-15 08:30,2021-09-15 08:45\n", name="b.csv")
+    assert _codes(record) == [(2, "overlap_existing")] and f"#{first.pk}" in record.errors[0]["reason_en"]
 
 
 def test_duplicates_within_a_file_are_refused_whatever_their_order(health, cells):
