@@ -36,7 +36,7 @@ from phongdich.geo.models import Area
 
 from . import errors, forms, selectors, services
 from .exports import WORKLIST_EXPORT, commune_names, worklist_query
-from .models import Case, Cluster
+from .models import Case, Cluster, Contact
 from .templatetags.cases_tags import label as status_label
 
 PAGE_SIZE = 50
@@ -634,6 +634,18 @@ def case_interview(request, case_id: int):
         messages.success(request, _("%(name)s was added as an F1 contact.") % {"name": person.full_name})
     else:
         messages.info(request, _("This contact was already recorded."))
+    contact = _link.contact
+    if contact.status == Contact.Status.DISMISSED:
+        # One contact per person: a dismissal made for another case's evidence stands until an official undoes it,
+        # so the investigator is told rather than the person left off the lists unseen.
+        messages.warning(
+            request,
+            _(
+                "%(name)s was dismissed as a contact earlier (reason: %(reason)s) and stays off the work list: if "
+                "this meeting is real, confirm them again on their page."
+            )
+            % {"name": person.full_name, "reason": contact.dismissed_reason},
+        )
     # The form was sent to #interview (a refusal shows it there); the outcome is read at the top.
     return redirect(reverse("cases:detail", args=[case.pk]) + "#messages")
 

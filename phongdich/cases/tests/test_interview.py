@@ -108,3 +108,26 @@ def test_an_interview_exposure_before_the_infectious_window_is_refused_on_the_fo
     assert response.status_code == 400 and f'name="person" value="{scene["here"].pk}" checked' in html
     assert told.format(opens=opens.strftime("%d/%m/%Y %H:%M")) in html
     assert not ContactLink.objects.exists()
+
+
+def test_a_person_dismissed_for_another_case_is_named_and_the_investigator_told(client, scene, district_official):
+    """One contact per person: a dismissal made on another case's evidence ("not there") stands, so the new case's
+    investigator is told, not left to find the person missing from the work list."""
+    from .. import services
+    from ..models import Contact
+
+    earlier = case(district_official, person(scene["here"].address_area, "Ca Cũ"))
+    contact = services.contact_link_add(
+        person=scene["here"], case=earlier, level=1, source="interview", setting="other", evidence_key="interview:x"
+    )[0].contact
+    services.contact_status_set(actor=district_official, contact=contact, status="dismissed", reason="Không có mặt")
+    client.force_login(district_official)
+
+    response = _post(client, scene, person=scene["here"].pk)
+
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Cao Thị Dung đã bị loại khỏi danh sách tiếp xúc trước đây (lý do: Không có mặt)" in page
+    assert Contact.objects.get(pk=contact.pk).status == Contact.Status.DISMISSED
+    # And the official may confirm them again: a standing case (this one) links them.
+    services.contact_status_set(actor=district_official, contact=contact, status="confirmed")
