@@ -631,6 +631,9 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
             .exclude(level=F("low"))
             .update(level=Subquery(lowest))
         )
+        from phongdich.calls.services import campaigns_of_case_cancel  # here: calls.services imports this module
+
+        campaigns_of_case_cancel(case, actor)
         audit_record(
             actor=actor,
             action="cases.case.withdrawn",
