@@ -20,7 +20,7 @@ from phongdich.core.errors import ApplicationError
 from phongdich.core.pagination import ApiPages
 
 from . import errors, selectors, services
-from .models import CallCampaign
+from .models import Call, CallCampaign
 
 ERRORS = error_responses(400, 401, 403, 404, 409, 415)
 
@@ -34,7 +34,7 @@ class ProgressOutput(serializers.Serializer):
     no_choice = serializers.IntegerField(help_text="Answered, no key")
     unreachable = serializers.IntegerField(help_text="No answer or busy after all tries")
     failed = serializers.IntegerField(help_text="Failed after all tries")
-    cancelled = serializers.IntegerField()
+    cancelled = serializers.IntegerField(help_text="Not to be called: see each call's stop_reason")
 
 
 class CampaignOutput(serializers.Serializer):
@@ -72,6 +72,16 @@ class CallOutput(serializers.Serializer):
     exposure_start = serializers.DateTimeField(source="call.exposure_start", allow_null=True)
     exposure_end = serializers.DateTimeField(source="call.exposure_end", allow_null=True)
     status = serializers.CharField(source="call.status")
+    stop_reason = serializers.ChoiceField(
+        source="call.stop_reason",
+        choices=Call.StopReason.choices,
+        help_text=(
+            "Why a cancelled call is not placed (campaign_cancelled, case_withdrawn, contact_dismissed, "
+            "contact_became_case, contact_released, contact_case_withdrawn, contact_closed, retention), or why no SMS "
+            "followed a key 1; empty otherwise"
+        ),
+    )
+    stop_reason_label = serializers.CharField(source="call.get_stop_reason_display")
     attempts = serializers.IntegerField(source="call.attempts")
     next_attempt_at = serializers.DateTimeField(source="call.next_attempt_at", allow_null=True)
     last_attempt_at = serializers.DateTimeField(source="call.last_attempt_at", allow_null=True)
@@ -159,7 +169,10 @@ class CampaignActionApi(APIView):
 
     @extend_schema(
         summary="Start (or resume), pause or cancel a campaign",
-        description="`calls_campaign_state` (409) when its status does not allow it; 404 outside your area.",
+        description=(
+            "`calls_campaign_state` (409) when its status does not allow it; `case_withdrawn` (409) to start or resume "
+            "a campaign of a withdrawn case; 404 outside your area."
+        ),
         request=None,
         responses={200: CampaignOutput, **ERRORS},
         tags=["calls"],

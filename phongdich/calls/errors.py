@@ -34,6 +34,12 @@ CALL_FINAL = ErrorCode(
     "Cuộc gọi này đã có kết quả; không ghi thêm.",
     "This call already has its result; nothing more is recorded.",
 )
+CALL_CANCELLED = ErrorCode(
+    "calls_call_cancelled",
+    409,
+    "Cuộc gọi này đã bị hủy: không ghi kết quả và không gửi tin nhắn.",
+    "This call was cancelled: no result is recorded and no SMS is sent.",
+)
 MANUAL_NOT_ALLOWED = ErrorCode(
     "calls_manual_not_allowed",
     409,

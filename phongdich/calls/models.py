@@ -102,6 +102,20 @@ class Call(models.Model):
         NOT_PRESENT = "not_present", _("Was not there (key 2)")
         NO_CHOICE = "no_choice", _("Answered, pressed no key")
 
+    class StopReason(models.TextChoices):
+        """Why nobody is to call this number (a cancelled call), or why no SMS followed a key 1 (an answered call):
+        the campaign page shows it with the call."""
+
+        NONE = "", "—"
+        CAMPAIGN_CANCELLED = "campaign_cancelled", _("Campaign cancelled")
+        CASE_WITHDRAWN = "case_withdrawn", _("Case withdrawn (not a case)")
+        CONTACT_DISMISSED = "contact_dismissed", _("Contact dismissed")
+        CONTACT_BECAME_CASE = "contact_became_case", _("Contact became a case (F0)")
+        CONTACT_RELEASED = "contact_released", _("Contact released from quarantine")
+        CONTACT_CASE_WITHDRAWN = "contact_case_withdrawn", _("Contact's cases withdrawn")
+        CONTACT_CLOSED = "contact_closed", _("No longer a contact to call")
+        RETENTION = "retention", _("Number forgotten (retention)")
+
     class Source(models.TextChoices):
         CONTACT = "contact", _("Contact")
         TELECOM = "telecom", _("Unknown subscriber (telecom)")
@@ -153,6 +167,9 @@ class Call(models.Model):
     outcome = models.CharField(
         max_length=12, choices=Outcome.choices, default="", blank=True, verbose_name=_("outcome")
     )
+    stop_reason = models.CharField(
+        max_length=24, choices=StopReason.choices, default="", blank=True, verbose_name=_("reason stopped")
+    )
     result_at = models.DateTimeField(null=True, blank=True, verbose_name=_("result at"))
     provider_id = models.CharField(max_length=100, blank=True, verbose_name=_("switchboard call ID"))
     last_error = models.CharField(max_length=500, blank=True, verbose_name=_("last error"))
@@ -197,6 +214,22 @@ class Call(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(outcome__in=["", "present", "not_present", "no_choice"]), name="calls_outcome_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    stop_reason__in=[
+                        "",
+                        "campaign_cancelled",
+                        "case_withdrawn",
+                        "contact_dismissed",
+                        "contact_became_case",
+                        "contact_released",
+                        "contact_case_withdrawn",
+                        "contact_closed",
+                        "retention",
+                    ]
+                ),
+                name="calls_stop_reason_valid",
             ),
             # An outcome only for an answered call.
             models.CheckConstraint(condition=Q(outcome="") | Q(status="answered"), name="calls_outcome_answered"),

@@ -89,7 +89,7 @@ def campaign_progress(campaign: CallCampaign) -> Progress:
     return campaign_progress_many([campaign.pk])[campaign.pk]
 
 
-STATUS_FILTERS = ("", "waiting", "dialing", "present", "not_present", "no_choice", "unreachable", "failed")
+STATUS_FILTERS = ("", "waiting", "dialing", "present", "not_present", "no_choice", "unreachable", "failed", "cancelled")
 
 
 def _status_q(status: str) -> Q:
@@ -102,6 +102,7 @@ def _status_q(status: str) -> Q:
         "no_choice": Q(outcome=Call.Outcome.NO_CHOICE),
         "unreachable": Q(status__in=[Call.Status.NO_ANSWER, Call.Status.BUSY]) & ~Call.waiting_q(),
         "failed": Q(status=Call.Status.FAILED) & ~Call.waiting_q(),
+        "cancelled": Q(status=Call.Status.CANCELLED),
     }.get(status, Q())
 
 
@@ -190,6 +191,7 @@ def export_rows(*, viewer, campaign: CallCampaign, ip: str | None = None) -> lis
                 call.exposure_start,
                 call.exposure_end,
                 call.get_status_display(),
+                call.get_stop_reason_display() if call.stop_reason else "",
                 call.attempts,
                 call.get_outcome_display() if call.outcome else "",
                 call.key,

@@ -16,7 +16,7 @@ import phonenumbers
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Min, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.cases.models import OPEN_CONTACT_STATUSES, Case, Contact, ContactLink
@@ -62,6 +62,17 @@ SMS_TEXT = (
 SMS_KIND = "robot_call"
 
 TARGET_KINDS = ("f1_candidates", "f1_confirmed", "f2", "telecom")
+
+# Why a contact's call stops once the contact is no longer open (cases.models.OPEN_CONTACT_STATUSES): dismissed by
+# an official, a case now, released, or every case of theirs withdrawn. Nobody is told "you may have been where a
+# case was" after that.
+CONTACT_STOP_REASONS = {
+    Contact.Status.DISMISSED: Call.StopReason.CONTACT_DISMISSED,
+    Contact.Status.BECAME_CASE: Call.StopReason.CONTACT_BECAME_CASE,
+    Contact.Status.RELEASED: Call.StopReason.CONTACT_RELEASED,
+    Contact.Status.CASE_WITHDRAWN: Call.StopReason.CONTACT_CASE_WITHDRAWN,
+}
+CLOSED_CONTACT_STATUSES = tuple(status for status in Contact.Status.values if status not in OPEN_CONTACT_STATUSES)
 
 
 # --- Phones, script and calling hours ------------------------------------------------------------------------
@@ -114,6 +125,64 @@ def calling_hours() -> tuple[dt.time, dt.time]:
 def within_calling_hours(now: dt.datetime) -> bool:
     first, last = calling_hours()
     return first <= _local(now).time() < last
+
+
+# --- Calls that must not go on -------------------------------------------------------------------------------
+
+
+def contact_stop_reason(status: str | None) -> str:
+    """Why a call to a contact with this status stops; "" while the contact is open (or for no contact)."""
+    if status is None or status in OPEN_CONTACT_STATUSES:
+        return ""
+    return CONTACT_STOP_REASONS.get(status, Call.StopReason.CONTACT_CLOSED)
+
+
+def _closed_contacts(calls) -> dict[int, str]:
+    """{contact id: stop reason} for the contacts of `calls` no longer open: one query for a whole batch."""
+    ids = {call.contact_id for call in calls if call.contact_id}
+    if not ids:
+        return {}
+    rows = Contact.objects.filter(pk__in=ids, status__in=CLOSED_CONTACT_STATUSES).values_list("pk", "status")
+    return {pk: contact_stop_reason(status) for pk, status in rows}
+
+
+def call_stop_reason(call: Call) -> str:
+    """Why `call` must not go on now, as the database has it (one query): its case was withdrawn, or its contact is
+    no longer open; "" when it may."""
+    case_status, contact_status = (
+        Call.objects.filter(pk=call.pk).values_list("campaign__case__status", "contact__status").get()
+    )
+    if case_status == Case.Status.WITHDRAWN:
+        return Call.StopReason.CASE_WITHDRAWN
+    return contact_stop_reason(contact_status)
+
+
+def _stop_reason_label(reason: str, language: str) -> str:
+    with translation.override(language):
+        return str(Call.StopReason(reason).label)
+
+
+def call_cancelled_error(call: Call) -> ApplicationError:
+    """calls_call_cancelled, naming why in both languages (the operator who dialled it is told)."""
+    reason = call.stop_reason
+    if not reason:
+        return ApplicationError(errors.CALL_CANCELLED, extra={"reason": ""})
+    return ApplicationError(
+        errors.CALL_CANCELLED,
+        extra={"reason": reason},
+        vi=f"Cuộc gọi này đã bị hủy ({_stop_reason_label(reason, 'vi')}): không ghi kết quả và không gửi tin nhắn.",
+        en=f"This call was cancelled ({_stop_reason_label(reason, 'en')}): no result is recorded and no SMS is sent.",
+    )
+
+
+def _calls_cancel(calls, reason: str) -> int:
+    """Cancel, with `reason`, every call of `calls` not placed and every one handed to staff: nobody is to call
+    them now. A call the switchboard is dialling keeps its result when it comes, without a retry (_after_attempt)."""
+    return calls.filter(
+        Call.waiting_q()
+        | Q(status=Call.Status.QUEUED)
+        | Q(status=Call.Status.DIALING, placed_via=Call.PlacedVia.OUTBOX)
+    ).update(status=Call.Status.CANCELLED, next_attempt_at=None, parked_next_attempt_at=None, stop_reason=reason)
 
 
 # --- Building a campaign ----------------------------------------------------------------------------------
@@ -467,9 +536,10 @@ def call_campaign_action(
     """Start (a draft, or resume a paused campaign), pause or cancel a campaign of the actor's area.
 
     Guarantees: not_found outside the area; calls_campaign_state when the status does not allow it (a finished or
-    cancelled campaign stays so); starting queues its calls for the dispatcher, oldest first; pausing stops new
-    calls (one already dialling finishes and its result is kept); cancelling cancels every call not yet placed;
-    audited as `calls.campaign.<action>`.
+    cancelled campaign stays so); a campaign of a withdrawn case is not started or resumed (case_withdrawn: its
+    case's row is read under the lock case_withdraw takes, first, as it does); starting queues its calls for the
+    dispatcher, oldest first; pausing stops new calls (one already dialling finishes and its result is kept);
+    cancelling cancels every call not yet placed (reason `campaign_cancelled`); audited as `calls.campaign.<action>`.
     """
     if action not in _ACTIONS:
         raise ApplicationError(core_errors.NOT_FOUND)
@@ -478,7 +548,14 @@ def call_campaign_action(
     now = now or timezone.now()
     allowed, target = _ACTIONS[action]
     with transaction.atomic():
-        campaign = CallCampaign.objects.select_for_update().filter(cases_visible_q(actor), pk=campaign_id).first()
+        visible = CallCampaign.objects.filter(cases_visible_q(actor), pk=campaign_id)
+        if target == CallCampaign.Status.RUNNING:
+            # The case before the campaign, the order case_withdraw locks them in (campaigns_of_case_cancel).
+            found = visible.select_related("case").first()
+            if found is None:
+                raise ApplicationError(core_errors.NOT_FOUND)
+            case_refuse_if_withdrawn(found.case, lock=True)
+        campaign = visible.select_for_update().first()
         if campaign is None:
             raise ApplicationError(core_errors.NOT_FOUND)
         if campaign.status not in allowed:
@@ -498,13 +575,7 @@ def call_campaign_action(
             )
         if target == CallCampaign.Status.CANCELLED:
             campaign.finished_at = now
-            # Every call not placed, and those handed to staff and not yet dialled: nobody is to call them now. A
-            # call the switchboard is dialling keeps its result when it comes, without a retry (_after_attempt).
-            campaign.calls.filter(
-                Call.waiting_q()
-                | Q(status=Call.Status.QUEUED)
-                | Q(status=Call.Status.DIALING, placed_via=Call.PlacedVia.OUTBOX)
-            ).update(status=Call.Status.CANCELLED, next_attempt_at=None, parked_next_attempt_at=None)
+            _calls_cancel(campaign.calls.all(), Call.StopReason.CAMPAIGN_CANCELLED)
         campaign.status = target
         campaign.save(update_fields=["status", "started_at", "finished_at"])
         audit_record(
@@ -515,6 +586,33 @@ def call_campaign_action(
             ip=ip,
         )
     return campaign
+
+
+def campaigns_of_case_cancel(case: Case, actor, *, now: dt.datetime | None = None) -> int:
+    """Cancel the campaigns of a case being withdrawn (cases.services.case_withdraw calls it in its transaction,
+    the case's row already locked): drafts, running and paused ones alike, their calls not placed and those handed
+    to staff cancelled with the reason `case_withdrawn`; a call the switchboard is dialling keeps its answer, without
+    an SMS (_write_result). Each campaign audited as `calls.campaign.cancel` with the reason. Returns how many."""
+    now = now or timezone.now()
+    campaigns = list(
+        CallCampaign.objects.select_for_update()
+        .filter(case=case)
+        .exclude(status__in=CallCampaign.CLOSED_STATUSES)
+        .order_by("id")
+    )
+    for campaign in campaigns:
+        was = campaign.status
+        cancelled = _calls_cancel(campaign.calls.all(), Call.StopReason.CASE_WITHDRAWN)
+        campaign.status, campaign.finished_at = CallCampaign.Status.CANCELLED, now
+        campaign.save(update_fields=["status", "finished_at"])
+        audit_record(
+            actor=actor,
+            action="calls.campaign.cancel",
+            obj=campaign,
+            area_path=campaign.area_path,
+            extra={"reason": Call.StopReason.CASE_WITHDRAWN, "case": case.number, "from": was, "calls": cancelled},
+        )
+    return len(campaigns)
 
 
 def _finish_if_done(campaign_id: int, now: dt.datetime) -> bool:
@@ -540,6 +638,8 @@ class DispatchOutcome:
     failed: int = 0  # placements the switchboard refused (retried later)
     timed_out: int = 0
     finished: int = 0  # campaigns finished
+    skipped: int = 0  # due calls not placed, their contact no longer open (cancelled with the reason)
+    taken_back: int = 0  # calls handed to staff whose contact is no longer open (cancelled with the reason)
     outside_hours: bool = False
 
 
@@ -605,6 +705,41 @@ def _calls_time_out(now: dt.datetime) -> int:
     return len(stale)
 
 
+def _audit_stopped(calls: list[Call], action: str) -> None:
+    """One audit record per campaign for calls the system cancelled, with each call's reason."""
+    by_campaign: dict[int, dict[str, str]] = {}
+    for call in calls:
+        by_campaign.setdefault(call.campaign_id, {})[str(call.pk)] = call.stop_reason
+    areas = dict(CallCampaign.objects.filter(pk__in=by_campaign).values_list("pk", "area_path"))
+    for campaign_id, reasons in by_campaign.items():
+        audit_record(
+            actor=None,
+            action=action,
+            area_path=areas.get(campaign_id, ""),
+            extra={"campaign": campaign_id, "calls": reasons},
+        )
+
+
+def _staff_calls_of_closed_contacts_cancel() -> list[Call]:
+    """Calls handed to staff (outbox) whose contact is no longer open are taken back, cancelled with the reason,
+    so that the list "to dial by hand" does not send an operator to a dismissed contact or a case. One query (the
+    dialling calls' index joined to their contacts), in slices of 1000 a run."""
+    with transaction.atomic():
+        calls = list(
+            Call.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(status=Call.Status.DIALING, placed_via=Call.PlacedVia.OUTBOX)
+            .filter(contact__status__in=CLOSED_CONTACT_STATUSES)
+            .annotate(contact_status=F("contact__status"))
+            .order_by("id")[:1000]
+        )
+        for call in calls:
+            call.status, call.stop_reason = Call.Status.CANCELLED, contact_stop_reason(call.contact_status)
+        Call.objects.bulk_update(calls, ["status", "stop_reason"])
+        if calls:
+            _audit_stopped(calls, "calls.call.taken_back")
+    return calls
+
+
 def calls_dispatch(*, now: dt.datetime | None = None) -> DispatchOutcome:
     """Place the due calls of running campaigns (beat, every minute).
 
@@ -613,22 +748,38 @@ def calls_dispatch(*, now: dt.datetime | None = None) -> DispatchOutcome:
     row lock that a concurrent run skips (PostgreSQL), so two runs never place the same call; a call is marked
     dialling (with its attempt counted) and committed before the switchboard is asked, so a crash in between
     loses nothing (the timeout retries it); a refused placement is a failed attempt, retried after
-    CALLS_RETRY_MINUTES up to CALLS_MAX_ATTEMPTS; a running campaign with nothing left becomes finished.
+    CALLS_RETRY_MINUTES up to CALLS_MAX_ATTEMPTS; a call whose contact is no longer open
+    (cases.models.OPEN_CONTACT_STATUSES: dismissed, a case now, released, its cases withdrawn) is not placed but
+    cancelled with the reason, the contacts of a batch read in one query, and one handed to staff is taken back so;
+    a running campaign with nothing left becomes finished.
     """
     now = now or timezone.now()
     outcome = DispatchOutcome()
     outcome.timed_out = _calls_time_out(now)
+    outcome.taken_back = len(_staff_calls_of_closed_contacts_cancel())
     backend = backends.calls_backend()
     placed: list[Call] = []
     if within_calling_hours(now):
         with transaction.atomic():
-            placed = list(
+            due = list(
                 Call.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(campaign__status=CallCampaign.Status.RUNNING, next_attempt_at__lte=now)
                 # Only calls still to place: one that somehow kept a time after its answer is never dialled again.
                 .filter(status__in=[Call.Status.QUEUED, *Call.RETRY_STATUSES])
                 .order_by("next_attempt_at", "id")[: settings.CALLS_PER_MINUTE]
             )
+            # A contact dismissed, or a case now, since the campaign was built is not rung as one: the batch's
+            # contacts in one query. The skipped calls take their place in this minute's rate, once.
+            closed = _closed_contacts(due)
+            skipped = [call for call in due if call.contact_id in closed]
+            for call in skipped:
+                call.status, call.stop_reason = Call.Status.CANCELLED, closed[call.contact_id]
+                call.next_attempt_at = None
+            Call.objects.bulk_update(skipped, ["status", "stop_reason", "next_attempt_at"])
+            if skipped:
+                _audit_stopped(skipped, "calls.call.skipped")
+            outcome.skipped = len(skipped)
+            placed = [call for call in due if call.contact_id not in closed]
             for call in placed:
                 call.status = Call.Status.DIALING
                 call.attempts += 1
@@ -706,7 +857,11 @@ def _write_result(call: Call, *, status: str, key: str, now: dt.datetime, actor=
         call.outcome = {"1": Call.Outcome.PRESENT, "2": Call.Outcome.NOT_PRESENT}.get(key, Call.Outcome.NO_CHOICE)
         call.last_error = ""
         if call.outcome == Call.Outcome.PRESENT and call.sms_id is None:
-            call.sms = notify(phone=call.phone, text=sms_text(), kind=SMS_KIND, person=call.person)
+            # No "make a health declaration" about a case since withdrawn, nor to a person no longer a contact: the
+            # answer is kept, and why no SMS followed.
+            call.stop_reason = call_stop_reason(call)
+            if not call.stop_reason:
+                call.sms = notify(phone=call.phone, text=sms_text(), kind=SMS_KIND, person=call.person)
     else:
         _after_attempt(call, status, now)
     call.save()
@@ -715,7 +870,13 @@ def _write_result(call: Call, *, status: str, key: str, now: dt.datetime, actor=
         action="calls.call.result",
         obj=call,
         area_path=call.campaign.area_path,
-        extra={"campaign": call.campaign_id, "status": call.status, "outcome": call.outcome, "attempt": call.attempts},
+        extra={
+            "campaign": call.campaign_id,
+            "status": call.status,
+            "outcome": call.outcome,
+            "attempt": call.attempts,
+            "no_sms": call.stop_reason,
+        },
     )
 
 
@@ -753,7 +914,8 @@ def call_result_apply(*, call_id, status: str, key: str = "", provider_id: str =
 
     Guarantees: not_found for an unknown call; the result is written only to a call waiting for it (dialling): a
     repeat, or a result for a call already final or since retried, changes nothing (idempotent); answered with key
-    1 is "present" and sends the SMS asking for a health declaration (at most once per call), key 2 "not present",
+    1 is "present" and sends the SMS asking for a health declaration (at most once per call; none when the case was
+    withdrawn or the contact is no longer open, the reason kept in `stop_reason`), key 2 "not present",
     any other key "no choice"; no answer, busy and failed are retried up to CALLS_MAX_ATTEMPTS; a contact's status
     is never changed (an investigator confirms); one transaction; audited as `calls.call.result` by the system.
     """
@@ -804,16 +966,19 @@ def call_outcome_record(*, actor, call_id, result: str, campaign_id=None, ip: st
 
     Guarantees: only with CALLS_BACKEND "outbox", or for a call handed to staff before the switchboard was
     changed (calls_manual_not_allowed); officials who see people, calls of campaigns of their area, and of
-    `campaign_id` when given (the page's address), else not_found before anything is written; not for a final call
-    (calls_call_final) nor in a cancelled campaign (calls_campaign_state); a call not yet placed counts an attempt
-    now; the outcome as call_result_apply (SMS on present, once; retries), in one transaction, audited as
-    `calls.call.result` by the official.
+    `campaign_id` when given (the page's address), else not_found before anything is written; not for a cancelled
+    call (calls_call_cancelled, naming its reason), a final call (calls_call_final) nor in a cancelled or draft
+    campaign (calls_campaign_state); a call whose case was withdrawn or whose contact is no longer open is cancelled
+    with that reason (audited `calls.call.cancelled`), nothing recorded and no SMS sent, and calls_call_cancelled
+    raised once that is committed; a call not yet placed counts an attempt now; the outcome as call_result_apply
+    (SMS on present, once; retries), in one transaction, audited as `calls.call.result` by the official.
     """
     _require_people_role(actor)
     if result not in MANUAL_RESULTS:
         raise ApplicationError(errors.BAD_RESULT, extra={"field": "result"})
     status, key = MANUAL_RESULTS[result]
     now = now or timezone.now()
+    stopped = False
     with transaction.atomic():
         calls = Call.objects.select_for_update(of=("self",)).select_related("campaign")
         if campaign_id is not None:
@@ -824,16 +989,38 @@ def call_outcome_record(*, actor, call_id, result: str, campaign_id=None, ip: st
         with_staff = call.status == Call.Status.DIALING and call.placed_via == Call.PlacedVia.OUTBOX
         if backends.calls_backend() != backends.OUTBOX and not with_staff:
             raise ApplicationError(errors.MANUAL_NOT_ALLOWED)
+        if call.status == Call.Status.CANCELLED:
+            raise call_cancelled_error(call)
         if call.is_final:
             raise ApplicationError(errors.CALL_FINAL, extra={"status": call.status})
         if call.campaign.status in (CallCampaign.Status.CANCELLED, CallCampaign.Status.DRAFT):
             raise ApplicationError(errors.CAMPAIGN_STATE, extra={"status": call.campaign.status})
-        if call.status != Call.Status.DIALING:
-            call.attempts += 1
-            call.placed_via = Call.PlacedVia.OUTBOX
-        call.last_attempt_at = now
-        _write_result(call, status=status, key=key, now=now, actor=actor)
-        _finish_if_done(call.campaign_id, now)
+        reason = call_stop_reason(call)
+        if reason:
+            # Its contact was dismissed (or became a case…) since it was handed out: whatever the person said, it
+            # is not an answer to record or to follow with an SMS. Cancelled (committed), then the operator told.
+            call.status, call.stop_reason = Call.Status.CANCELLED, reason
+            call.next_attempt_at = call.parked_next_attempt_at = None
+            call.save(update_fields=["status", "stop_reason", "next_attempt_at", "parked_next_attempt_at"])
+            audit_record(
+                actor=actor,
+                action="calls.call.cancelled",
+                obj=call,
+                area_path=call.campaign.area_path,
+                ip=ip,
+                extra={"campaign": call.campaign_id, "reason": reason, "result_given": result},
+            )
+            _finish_if_done(call.campaign_id, now)
+            stopped = True
+        else:
+            if call.status != Call.Status.DIALING:
+                call.attempts += 1
+                call.placed_via = Call.PlacedVia.OUTBOX
+            call.last_attempt_at = now
+            _write_result(call, status=status, key=key, now=now, actor=actor)
+            _finish_if_done(call.campaign_id, now)
+    if stopped:
+        raise call_cancelled_error(call)
     return call
 
 
@@ -859,7 +1046,7 @@ def calls_telecom_prune(*, now: dt.datetime | None = None) -> int:
                 break
             for call in calls:
                 if not call.is_final and call.status != Call.Status.ANSWERED:
-                    call.status = Call.Status.CANCELLED
+                    call.status, call.stop_reason = Call.Status.CANCELLED, Call.StopReason.RETENTION
                 call.phone = f"x{call.pk}"  # unique within the campaign, and no number
                 call.place, call.exposure_start, call.exposure_end = "", None, None
                 call.next_attempt_at = call.parked_next_attempt_at = None
@@ -868,6 +1055,7 @@ def calls_telecom_prune(*, now: dt.datetime | None = None) -> int:
                 calls,
                 [
                     "status",
+                    "stop_reason",
                     "phone",
                     "place",
                     "exposure_start",

@@ -696,6 +696,9 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
         ids = [pk for pk, person_id in locked if person_id != case.person_id]
         settled = contacts_evidence_settle(ids, now=now, by=by)
         closed, relevelled, quarantined = settled.closed, settled.relevelled, settled.quarantined
+        from phongdich.calls.services import campaigns_of_case_cancel  # here: calls.services imports this module
+
+        campaigns_of_case_cancel(case, actor)
         audit_record(
             actor=actor,
             action="cases.case.withdrawn",

@@ -72,6 +72,35 @@ def test_a_withdrawn_case_is_refused_and_nothing_is_written(scene, kim_tan_offic
     assert not CallCampaign.objects.exists() and not Call.objects.exists()
 
 
+def test_a_draft_built_before_the_case_was_withdrawn_cannot_be_started(scene, kim_tan_official):
+    campaign = services.call_campaign_create(actor=kim_tan_official, case_id=scene["case"].pk, f1_candidates=True)
+    case_services.case_withdraw(actor=kim_tan_official, case=scene["case"], reason="Nhập nhầm kết quả")
+    # Building a campaign for a withdrawn case is refused (case_withdrawn); so is starting one built just before.
+    with pytest.raises(ApplicationError) as refused:
+        services.call_campaign_action(actor=kim_tan_official, campaign_id=campaign.pk, action="start")
+    assert refused.value.code == "case_withdrawn"
+    campaign.refresh_from_db()
+    assert campaign.status == CallCampaign.Status.CANCELLED  # by the withdrawal
+    assert not Call.objects.filter(next_attempt_at__isnull=False).exists()
+
+
+def test_a_paused_campaign_of_a_withdrawn_case_cannot_be_resumed(scene, kim_tan_official):
+    campaign = services.call_campaign_create(actor=kim_tan_official, case_id=scene["case"].pk, f1_candidates=True)
+    for action in ("start", "pause"):
+        services.call_campaign_action(actor=kim_tan_official, campaign_id=campaign.pk, action=action)
+    case_services.case_withdraw(actor=kim_tan_official, case=scene["case"], reason="Nhập nhầm kết quả")
+    for action in ("resume", "start"):
+        with pytest.raises(ApplicationError) as refused:
+            services.call_campaign_action(actor=kim_tan_official, campaign_id=campaign.pk, action=action)
+        assert refused.value.code == "case_withdrawn"
+    call = campaign.calls.get()
+    assert (call.status, call.stop_reason, call.parked_next_attempt_at) == (
+        Call.Status.CANCELLED,
+        "case_withdrawn",
+        None,
+    )
+
+
 def test_another_areas_official_gets_not_found(scene, thach_lam_official):
     with pytest.raises(ApplicationError) as refused:
         services.call_campaign_create(actor=thach_lam_official, case_id=scene["case"].pk, f1_candidates=True)

@@ -9,8 +9,13 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from phongdich.cases import services as case_services
+from phongdich.cases.models import Contact
+from phongdich.cases.tests.builders import case as make_case
 from phongdich.cases.tests.builders import person
+from phongdich.core.models import AuditLog
 
 from .. import services
 from ..models import Call, CallCampaign
@@ -24,8 +29,12 @@ def at(hour, minute=0, day=dt.date(2021, 9, 15)):
 
 
 @pytest.fixture
-def running(tree, kim_tan_official, calls_settings):
-    scene = build(tree, kim_tan_official)
+def scene(tree, kim_tan_official, calls_settings):
+    return build(tree, kim_tan_official)
+
+
+@pytest.fixture
+def running(scene, kim_tan_official):
     campaign = services.call_campaign_create(
         actor=kim_tan_official, case_id=scene["case"].pk, f1_candidates=True, f1_confirmed=True, f2=True
     )
@@ -118,6 +127,82 @@ def test_a_call_handed_to_staff_does_not_time_out(running):
     services.calls_dispatch(now=at(9))
     assert services.calls_dispatch(now=at(15)).timed_out == 0
     assert running.calls.filter(status=Call.Status.DIALING, placed_via="outbox").count() == 3
+
+
+def _placed_phones(campaign) -> set[str]:
+    return set(campaign.calls.filter(status=Call.Status.DIALING).values_list("phone", flat=True))
+
+
+def test_a_contact_dismissed_after_the_start_is_not_called(running, scene, kim_tan_official):
+    candidate = scene["f1_candidate"]
+    case_services.contact_status_set(
+        actor=kim_tan_official, contact=candidate, status="dismissed", reason="Không có mặt (camera xác nhận)"
+    )
+    with CaptureQueriesContext(connection) as queries:
+        outcome = services.calls_dispatch(now=at(9))
+    # The batch's contacts are read in one query, not one a call.
+    assert sum('FROM "cases_contact"' in query["sql"] for query in queries.captured_queries) == 1
+    # The official decided this person is not a contact: the switchboard must not ring them as one.
+    assert candidate.person.phone not in _placed_phones(running)
+    assert (outcome.placed, outcome.skipped) == (2, 1)
+    call = running.calls.get(contact=candidate)
+    assert call.status == Call.Status.CANCELLED and call.stop_reason == Call.StopReason.CONTACT_DISMISSED
+    assert call.attempts == 0 and call.next_attempt_at is None
+    assert AuditLog.objects.get(action="calls.call.skipped").extra["calls"] == {str(call.pk): "contact_dismissed"}
+
+
+def test_a_contact_who_became_a_case_after_the_start_is_not_called(running, scene, kim_tan_official):
+    confirmed = scene["f1_confirmed"]
+    make_case(kim_tan_official, confirmed.person)
+    assert Contact.objects.get(pk=confirmed.pk).status == Contact.Status.BECAME_CASE
+    services.calls_dispatch(now=at(9))
+    # "You may have been where a COVID-19 case was, press 1" to a person now under treatment as F0.
+    assert confirmed.person.phone not in _placed_phones(running)
+    call = running.calls.get(contact=confirmed)
+    assert call.status == Call.Status.CANCELLED and call.stop_reason == Call.StopReason.CONTACT_BECAME_CASE
+
+
+def test_a_call_handed_to_staff_is_taken_back_when_its_contact_is_dismissed(running, scene, kim_tan_official):
+    services.calls_dispatch(now=at(9))  # outbox: all three with staff
+    candidate = scene["f1_candidate"]
+    case_services.contact_status_set(actor=kim_tan_official, contact=candidate, status="dismissed", reason="x")
+    outcome = services.calls_dispatch(now=at(9, 1))
+    assert outcome.taken_back == 1
+    call = running.calls.get(contact=candidate)
+    assert call.status == Call.Status.CANCELLED and call.stop_reason == Call.StopReason.CONTACT_DISMISSED
+    assert running.calls.filter(status=Call.Status.DIALING).count() == 2
+
+
+def test_withdrawing_the_case_cancels_its_running_campaign(running, scene, kim_tan_official):
+    case_services.case_withdraw(
+        actor=kim_tan_official, case=scene["case"], reason="RT-PCR khẳng định âm tính (test nhanh dương tính giả)"
+    )
+    outcome = services.calls_dispatch(now=at(9))
+    running.refresh_from_db()
+    # The case was not a case: nobody should now be told they were where "a person with COVID-19" was.
+    assert outcome.placed == 0, f"{outcome.placed} calls placed for a withdrawn case"
+    assert running.status == CallCampaign.Status.CANCELLED and running.finished_at
+    assert set(running.calls.values_list("status", "stop_reason")) == {(Call.Status.CANCELLED, "case_withdrawn")}
+    audit = AuditLog.objects.get(action="calls.campaign.cancel", object_id=str(running.pk))
+    assert audit.extra["reason"] == "case_withdrawn" and audit.extra["calls"] == 3 and audit.extra["from"] == "running"
+
+
+def test_campaigns_of_cases_withdrawn_before_the_fix_are_cancelled_by_the_migration(running, scene):
+    import importlib
+
+    from django.apps import apps
+
+    from phongdich.cases.models import Case
+
+    # A case withdrawn by the code of before, which left its campaign running.
+    Case.objects.filter(pk=scene["case"].pk).update(status=Case.Status.WITHDRAWN, withdrawn_reason="x")
+    migration = importlib.import_module("phongdich.calls.migrations.0003_call_stop_reason")
+    migration.cancel_campaigns_of_withdrawn_cases(apps, None)
+    running.refresh_from_db()
+    assert running.status == CallCampaign.Status.CANCELLED
+    assert set(running.calls.values_list("status", "stop_reason")) == {(Call.Status.CANCELLED, "case_withdrawn")}
+    assert AuditLog.objects.get(action="calls.campaign.cancel").extra["reason"] == "case_withdrawn"
+    assert services.calls_dispatch(now=at(9)).placed == 0
 
 
 class _Switchboard(BaseHTTPRequestHandler):

@@ -14,8 +14,11 @@ from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from phongdich.cases import services as case_services
 from phongdich.cases.models import ContactLink
 from phongdich.cases.tests.builders import local, official, person, venue
+from phongdich.core.errors import ApplicationError
+from phongdich.core.models import AuditLog
 from phongdich.notifications.models import Message
 from phongdich.venues.models import Venue
 
@@ -163,6 +166,54 @@ def test_cancelling_takes_calls_back_from_staff_and_a_late_no_answer_is_not_trie
     services.call_result_apply(call_id=by_switchboard.pk, status="no_answer", provider_id="sb-3")
     by_switchboard.refresh_from_db()
     assert by_switchboard.status == Call.Status.NO_ANSWER and by_switchboard.is_final
+
+
+def test_staff_recording_present_after_the_case_was_withdrawn_sends_no_sms(scene, kim_tan_official):
+    campaign = _campaign(kim_tan_official, scene)
+    services.calls_dispatch(now=at(9))  # outbox: handed to staff
+    call = campaign.calls.filter(status=Call.Status.DIALING).first()
+    case_services.case_withdraw(actor=kim_tan_official, case=scene["case"], reason="Nhập nhầm kết quả")
+    with pytest.raises(ApplicationError) as refused:
+        services.call_outcome_record(
+            actor=kim_tan_official, call_id=call.pk, result="present", campaign_id=campaign.pk, now=at(9, 5)
+        )
+    # The SMS "make a health declaration" for an exposure to a case that never was.
+    assert not Message.objects.filter(phone=call.phone).exists()
+    assert refused.value.code == "calls_call_cancelled" and refused.value.extra == {"reason": "case_withdrawn"}
+    message = refused.value.as_dict()
+    assert "Ca bệnh đã bị hủy" in message["message_vi"] and "Case withdrawn" in message["message_en"]
+    call.refresh_from_db()
+    assert call.status == Call.Status.CANCELLED and call.outcome == ""
+
+
+def test_staff_recording_a_call_whose_contact_was_just_dismissed_cancels_it(scene, kim_tan_official):
+    campaign = _campaign(kim_tan_official, scene)
+    services.calls_dispatch(now=at(9))  # outbox: handed to staff
+    candidate = scene["f1_candidate"]
+    call = campaign.calls.get(contact=candidate)
+    case_services.contact_status_set(actor=kim_tan_official, contact=candidate, status="dismissed", reason="x")
+    # Before the next dispatch takes it back, the operator records what the person said.
+    with pytest.raises(ApplicationError) as refused:
+        services.call_outcome_record(actor=kim_tan_official, call_id=call.pk, result="present", now=at(9, 5))
+    assert refused.value.code == "calls_call_cancelled" and refused.value.extra == {"reason": "contact_dismissed"}
+    call.refresh_from_db()  # cancelled, and that was committed though the operator was refused
+    assert (call.status, call.stop_reason, call.outcome) == (Call.Status.CANCELLED, "contact_dismissed", "")
+    assert not Message.objects.exists()
+    assert AuditLog.objects.filter(action="calls.call.cancelled", object_id=str(call.pk)).exists()
+
+
+def test_a_key_1_from_the_switchboard_after_the_withdrawal_is_kept_without_an_sms(scene, kim_tan_official):
+    campaign = _campaign(kim_tan_official, scene, f1_candidates=True)
+    services.calls_dispatch(now=at(9))
+    call = campaign.calls.get()
+    Call.objects.filter(pk=call.pk).update(placed_via="http", provider_id="sb-9")  # on the line when withdrawn
+    case_services.case_withdraw(actor=kim_tan_official, case=scene["case"], reason="Nhập nhầm kết quả")
+    call.refresh_from_db()
+    assert call.status == Call.Status.DIALING
+    assert services.call_result_apply(call_id=call.pk, status="answered", key="1", provider_id="sb-9")[1]
+    call.refresh_from_db()
+    assert (call.outcome, call.sms_id, call.stop_reason) == ("present", None, "case_withdrawn")
+    assert not Message.objects.exists()
 
 
 def test_a_paused_campaign_leaves_the_dispatchers_index_and_comes_back(scene, kim_tan_official):

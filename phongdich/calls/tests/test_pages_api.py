@@ -9,6 +9,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from phongdich.accounts.models import Official
+from phongdich.cases import services as case_services
 from phongdich.cases.tests.builders import case, local, official, person, venue
 from phongdich.core.models import AuditLog
 
@@ -85,6 +86,37 @@ def test_campaign_page_flow_with_the_outbox(client, scene, kim_tan_official, tha
     assert Call.objects.get(pk=other.pk).attempts == 1
     client.force_login(kim_tan_official)
     assert f"#{campaign.pk}" in client.get("/calls/").content.decode()
+
+
+def test_the_campaign_page_and_api_say_why_a_call_is_not_made(client, scene, kim_tan_official):
+    campaign = services.call_campaign_create(
+        actor=kim_tan_official, case_id=scene["case"].pk, f1_candidates=True, f1_confirmed=True
+    )
+    services.call_campaign_action(actor=kim_tan_official, campaign_id=campaign.pk, action="start")
+    case_services.contact_status_set(
+        actor=kim_tan_official, contact=scene["f1_candidate"], status="dismissed", reason="x"
+    )
+    tomorrow = services.timezone.now() + services.dt.timedelta(days=1)
+    services.calls_dispatch(now=tomorrow.replace(hour=3))  # 10:00 in Vietnam
+    client.force_login(kim_tan_official)
+    page = client.get(f"/calls/{campaign.pk}/?status=cancelled").content.decode()
+    assert 'id="n-cancelled">1<' in page and page.count('class="call-row"') == 1
+    assert "Người tiếp xúc đã bị loại" in page
+    api = client.get(f"/api/v1/calls/campaigns/{campaign.pk}/calls/?status=cancelled").json()
+    assert api["count"] == 1 and api["results"][0]["stop_reason"] == "contact_dismissed"
+    assert client.get(f"/api/v1/calls/campaigns/{campaign.pk}/").json()["progress"]["cancelled"] == 1
+    # The case withdrawn: the campaign is cancelled, says why, and offers no start or result form.
+    case_services.case_withdraw(actor=kim_tan_official, case=scene["case"], reason="Dương tính giả")
+    page = client.get(f"/calls/{campaign.pk}/").content.decode()
+    assert 'id="case-withdrawn"' in page and "Ca bệnh đã bị hủy (không phải ca bệnh)" in page
+    assert 'id="n-cancelled">2<' in page and 'class="calls-result"' not in page and 'id="resume"' not in page
+    refused = client.post(f"/api/v1/calls/campaigns/{campaign.pk}/start/")
+    assert refused.status_code == 409 and refused.json()["code"] == "case_withdrawn"
+    sheet = load_workbook(io.BytesIO(client.get(f"/calls/{campaign.pk}/export.xlsx").content)).active
+    assert {row[8] for row in list(sheet.iter_rows(values_only=True))[1:]} == {
+        "Người tiếp xúc đã bị loại",
+        "Ca bệnh đã bị hủy (không phải ca bệnh)",
+    }
 
 
 def test_the_export_is_audited_and_formula_safe(client, scene, kim_tan_official):
