@@ -613,19 +613,29 @@ class Settled:
     quarantined: int  # in quarantine with no standing evidence: for an official to release (a health decision)
 
 
-def contacts_evidence_settle(contact_ids, *, now: dt.datetime, by=None) -> Settled:
+def contacts_evidence_settle(contact_ids, *, now: dt.datetime, actor, case: Case, reason: str, by=None) -> Settled:
     """After evidence went (a case withdrawn, a re-trace that no longer finds what an earlier one did): each of these
     contacts (locked by the caller, in person order) as the evidence that still stands (links of cases not
     withdrawn) has it. Level the lowest of those links, exposure span theirs (the work list's "first exposure" and
     the earliest a quarantine may start read it); with none left, a candidate or confirmed contact is closed as
     `case_withdrawn` (no standing evidence: the system's move, which evidence found later undoes, as for a withdrawn
-    case); one in quarantine stays there for an official to release."""
+    case); one in quarantine stays there for an official to release. Each closed contact audited as
+    `cases.contact.case_withdrawn` with `reason` and the case, as the system's other moves are."""
     affected = Contact.objects.filter(pk__in=list(contact_ids))
     standing = ContactLink.objects.filter(contact_id=OuterRef("pk")).exclude(case__status=Case.Status.WITHDRAWN)
     alone = affected.exclude(Exists(standing))
     closing = alone.filter(status__in=[Contact.Status.CANDIDATE, Contact.Status.CONFIRMED])
-    closed = list(closing.values_list("pk", flat=True))
+    closing_rows = list(closing.values_list("pk", "status", "person__area_path"))
     closing.update(status=Contact.Status.CASE_WITHDRAWN, status_changed_at=now, status_changed_by=by)
+    for pk, before, area_path in closing_rows:
+        audit_record(
+            actor=actor,
+            action=f"cases.contact.{Contact.Status.CASE_WITHDRAWN.value}",
+            obj=Contact(pk=pk),
+            area_path=area_path,
+            extra={"from": before, "reason": reason, "case": case.number},
+        )
+    closed = [pk for pk, *_ in closing_rows]
     quarantined = alone.filter(status=Contact.Status.QUARANTINED).count()
     links = standing.order_by().values("contact_id")
     lowest = links.annotate(low=Min("level")).values("low")
@@ -694,7 +704,7 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
             .values_list("pk", "person_id")
         )
         ids = [pk for pk, person_id in locked if person_id != case.person_id]
-        settled = contacts_evidence_settle(ids, now=now, by=by)
+        settled = contacts_evidence_settle(ids, now=now, actor=actor, case=case, reason="case_withdrawn", by=by)
         closed, relevelled, quarantined = settled.closed, settled.relevelled, settled.quarantined
         from phongdich.calls.services import campaigns_of_case_cancel  # here: calls.services imports this module
 

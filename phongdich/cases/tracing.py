@@ -1260,7 +1260,12 @@ def case_trace_checkins(*, case: Case, actor=None, now: dt.datetime | None = Non
                 case=case, evidence=found.evidence, venues=found.venues, created_by=created_by, actor=actor
             )
         # Contacts that lost links: level and span from what stands; closed when nothing does.
-        closed = contacts_evidence_settle(sorted(set(stale)), now=now).closed if stale else []
+        closed = []
+        if stale:
+            settled = contacts_evidence_settle(
+                sorted(set(stale)), now=now, actor=actor, case=case, reason="evidence_gone"
+            )
+            closed = settled.closed
         for contact_id, status, area_path in reopened:  # the system's moves, audited as contact_link_add does
             audit_record(
                 actor=actor,

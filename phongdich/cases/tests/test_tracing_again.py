@@ -65,6 +65,10 @@ def test_the_f2_of_an_f1_dismissed_since_leave_the_work_list_when_the_case_is_tr
     assert (row.f1, row.f2) == (0, 0)
     entry = AuditLog.objects.filter(action="case.trace_checkins").latest("pk")
     assert entry.extra["links_removed"] == 1 and entry.extra["contacts_closed"] == [contact.pk]
+    # On the contact's own record too, as every move the system makes (the reviewer's finding: only the trace's
+    # entry named it).
+    moved = AuditLog.objects.get(action="cases.contact.case_withdrawn", object_id=str(contact.pk))
+    assert moved.extra == {"from": "candidate", "reason": "evidence_gone", "case": entered.number}
     # The dismissed F1 keeps its own evidence and status.
     assert Contact.objects.get(person=f1).status == Contact.Status.DISMISSED
     assert ContactLink.objects.filter(contact__person=f1, case=entered).exists()
