@@ -41,18 +41,23 @@ def chain(tree, kim_tan_official, tracing):
     return entered, f1, f2
 
 
+def _dismiss(official, who) -> None:
+    """The commune called: the F1 was not there."""
+    services.contact_status_set(
+        actor=official,
+        contact=Contact.objects.get(person=who),
+        status=Contact.Status.DISMISSED,
+        reason="Quét nhầm mã, không có mặt",
+    )
+
+
 def test_the_f2_of_an_f1_dismissed_since_leave_the_work_list_when_the_case_is_traced_again(
     chain, kim_tan_official, tree
 ):
     """The usual order: the trace finds, the commune calls, the F1 was not there. The dismissal ends the chain, so the
     F2 met only through that F1 have no evidence left once the case is traced again."""
     entered, f1, f2 = chain
-    services.contact_status_set(
-        actor=kim_tan_official,
-        contact=Contact.objects.get(person=f1),
-        status=Contact.Status.DISMISSED,
-        reason="Quét nhầm mã, không có mặt",
-    )
+    _dismiss(kim_tan_official, f1)
 
     outcome = case_trace_checkins(case=entered, actor=kim_tan_official)
 
@@ -118,12 +123,7 @@ def test_a_contact_keeps_what_other_evidence_says_and_one_in_quarantine_stays_th
     met_at = local(timezone.localdate() - dt.timedelta(days=1), 20)
     interview = {"source": ContactLink.Source.INTERVIEW, "setting": ContactLink.Setting.HOUSEHOLD}
     link(f2, entered, level=1, key="interview:household", exposure_start=met_at, exposure_end=met_at, **interview)
-    services.contact_status_set(
-        actor=kim_tan_official,
-        contact=Contact.objects.get(person=f1),
-        status=Contact.Status.DISMISSED,
-        reason="Quét nhầm mã, không có mặt",
-    )
+    _dismiss(kim_tan_official, f1)
 
     outcome = case_trace_checkins(case=entered, actor=kim_tan_official)
 
@@ -138,12 +138,7 @@ def test_an_old_cases_links_stay_when_its_check_ins_may_have_been_purged(chain, 
     """Retention deletes old check-ins: for a case whose window began before the first day kept, a link not found
     may mean purged check-ins, not wrong evidence."""
     entered, f1, f2 = chain
-    services.contact_status_set(
-        actor=kim_tan_official,
-        contact=Contact.objects.get(person=f1),
-        status=Contact.Status.DISMISSED,
-        reason="Quét nhầm mã, không có mặt",
-    )
+    _dismiss(kim_tan_official, f1)
     settings.CHECKIN_RETENTION_DAYS = 1  # below the setting's minimum: only to age the case without moving dates
 
     outcome = case_trace_checkins(case=entered, actor=kim_tan_official)
@@ -160,12 +155,7 @@ def test_a_dismissal_or_a_quarantine_traces_the_case_again_in_the_background(
     entered, f1, f2 = chain
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.contact_status_set(
-            actor=kim_tan_official,
-            contact=Contact.objects.get(person=f1),
-            status=Contact.Status.DISMISSED,
-            reason="Quét nhầm mã, không có mặt",
-        )
+        _dismiss(kim_tan_official, f1)
 
     run = TracingRun.objects.get()
     assert (run.status, run.created_by, list(run.cases.all())) == ("done", kim_tan_official, [entered])
