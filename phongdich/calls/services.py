@@ -980,6 +980,11 @@ def call_outcome_record(*, actor, call_id, result: str, campaign_id=None, ip: st
     now = now or timezone.now()
     stopped = False
     with transaction.atomic():
+        # The campaign's row first, then the call's: the order a withdrawal (campaigns_of_case_cancel) and the cancel
+        # action take, so that an outcome recorded while the case is withdrawn waits for it instead of deadlocking
+        # (this one held the call and then wanted the campaign, in _finish_if_done). Outcomes of one campaign queue.
+        campaign_of_call = Call.objects.filter(pk=id_or_404(call_id)).values("campaign_id")
+        list(CallCampaign.objects.select_for_update(no_key=True).filter(pk__in=campaign_of_call).values_list("pk"))
         calls = Call.objects.select_for_update(of=("self",)).select_related("campaign")
         if campaign_id is not None:
             calls = calls.filter(campaign_id=id_or_404(campaign_id))

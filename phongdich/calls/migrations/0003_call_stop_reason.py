@@ -33,6 +33,15 @@ def cancel_campaigns_of_withdrawn_cases(apps, schema_editor):
         campaign.save(update_fields=["status", "finished_at"])
 
 
+def stop_reasons_of_calls_cancelled_before(apps, schema_editor):
+    """Calls cancelled before the column existed get the reason they stopped for, as every call now keeps one: the
+    retention prune's (marked `pruned`), else their campaign's cancellation by an official."""
+    Call = apps.get_model("calls", "Call")
+    before = Call.objects.filter(status="cancelled", stop_reason="")
+    before.filter(pruned=True).update(stop_reason="retention")
+    before.filter(campaign__status="cancelled").update(stop_reason="campaign_cancelled")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -52,4 +61,5 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(condition=models.Q(('stop_reason__in', ['', 'campaign_cancelled', 'case_withdrawn', 'contact_dismissed', 'contact_became_case', 'contact_released', 'contact_case_withdrawn', 'contact_closed', 'retention'])), name='calls_stop_reason_valid'),
         ),
         migrations.RunPython(cancel_campaigns_of_withdrawn_cases, migrations.RunPython.noop),
+        migrations.RunPython(stop_reasons_of_calls_cancelled_before, migrations.RunPython.noop),
     ]

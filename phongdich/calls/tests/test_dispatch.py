@@ -205,6 +205,22 @@ def test_campaigns_of_cases_withdrawn_before_the_fix_are_cancelled_by_the_migrat
     assert services.calls_dispatch(now=at(9)).placed == 0
 
 
+def test_calls_cancelled_before_the_column_existed_get_their_reason_from_the_migration(running, kim_tan_official):
+    import importlib
+
+    from django.apps import apps
+
+    services.call_campaign_action(actor=kim_tan_official, campaign_id=running.pk, action="cancel", now=at(8))
+    running.calls.update(stop_reason="")  # as the rows were before the column existed
+    pruned = running.calls.order_by("pk").first()
+    Call.objects.filter(pk=pruned.pk).update(pruned=True)
+    migration = importlib.import_module("phongdich.calls.migrations.0003_call_stop_reason")
+    migration.stop_reasons_of_calls_cancelled_before(apps, None)
+    reasons = dict(running.calls.values_list("pk", "stop_reason"))
+    assert reasons.pop(pruned.pk) == "retention"
+    assert set(reasons.values()) == {"campaign_cancelled"}
+
+
 class _Switchboard(BaseHTTPRequestHandler):
     received: list = []
     answer = (200, b'{"id": "sb-1"}')
