@@ -614,7 +614,7 @@ def case_interview(request, case_id: int):
                     None, _("Choose a person found in your area, or enter the new person's name and commune.")
                 )
                 raise _Denied
-            _link, created = services.contact_interview_add(
+            link, created = services.contact_interview_add(
                 actor=viewer,
                 case=case,
                 person=person,
@@ -634,7 +634,7 @@ def case_interview(request, case_id: int):
         messages.success(request, _("%(name)s was added as an F1 contact.") % {"name": person.full_name})
     else:
         messages.info(request, _("This contact was already recorded."))
-    contact = _link.contact
+    contact = link.contact
     if contact.status == Contact.Status.DISMISSED:
         # One contact per person: a dismissal made for another case's evidence stands until an official undoes it,
         # so the investigator is told rather than the person left off the lists unseen.

@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
+from phongdich.core.dates import local_day  # noqa: F401 (this app's callers import the local days from here)
+from phongdich.core.dates import local_midnight as day_start
 from phongdich.core.errors import ApplicationError
 from phongdich.core.scoping import NOTHING, scope_q
 
@@ -179,16 +181,6 @@ def _bounds(start_date: date, end_date: date) -> tuple[date | None, date | None]
     if raw_start > end_date:
         raw_start = None
     return rolled_end, raw_start
-
-
-def local_day(moment: datetime) -> date:
-    """The province's calendar day of a moment (settings.TIME_ZONE, Asia/Ho_Chi_Minh)."""
-    return timezone.localtime(moment, timezone.get_default_timezone()).date()
-
-
-def day_start(day: date) -> datetime:
-    """The first instant of a local day, as an aware datetime."""
-    return timezone.make_aware(datetime.combine(day, datetime.min.time()), timezone.get_default_timezone())
 
 
 def venue_scan_counts(*, area_path: str, start_date: date, end_date: date) -> dict[int, int]:
