@@ -882,13 +882,20 @@ RETURNING person_id, id,
 INSERT INTO tracing_contacts SELECT person_id, id, moved, quarantined FROM written
 """
 # A person met who is already a case under treatment is recorded (the meeting may be how one infected the other) but
-# is no contact to call: only the contacts this trace just created or changed, joined to the few open cases. The rows
-# closed come back with their person's area, for the audit (services.contacts_became_case_audit).
+# is no contact to call. Every candidate met, as on SQLite (services.contacts_of_cases_close): not only the rows the
+# upsert wrote, since a candidate whose case was entered in a trace's last milliseconds (docs/cases.md) is left
+# untouched by the next trace's upsert. The open cases are few: their candidates first (usually none), then whether
+# this trace met them. The rows closed come back with their person's area, for the audit
+# (services.contacts_became_case_audit).
 _CONTACTS_BECAME_CASE_SQL = f"""
+WITH open AS MATERIALIZED (
+    SELECT c.id, c.person_id FROM {{cases}} k JOIN {{contacts}} c ON c.person_id = k.person_id
+    WHERE k.status = '{Case.Status.UNDER_TREATMENT.value}' AND c.status = '{Contact.Status.CANDIDATE.value}'
+)
 UPDATE {{contacts}} c SET status = '{Contact.Status.BECAME_CASE.value}', status_changed_at = %(now)s
-FROM tracing_contacts t, {{cases}} k
-WHERE c.id = t.id AND k.person_id = t.person_id AND k.status = '{Case.Status.UNDER_TREATMENT.value}'
-    AND c.status = '{Contact.Status.CANDIDATE.value}'
+FROM open o
+WHERE c.id = o.id AND c.status = '{Contact.Status.CANDIDATE.value}'
+    AND EXISTS (SELECT 1 FROM tracing_evidence e WHERE e.person_id = o.person_id)
 RETURNING c.id, (SELECT p.area_path FROM {{people}} p WHERE p.id = c.person_id)
 """
 _LINKS_UPSERT_SQL = f"""

@@ -726,6 +726,25 @@ def test_a_case_under_treatment_met_is_kept_as_evidence_but_not_as_a_contact_to_
     assert entry.area_path == other_case_person.area_path
 
 
+def test_a_candidate_whose_person_is_a_case_since_is_closed_when_the_case_that_met_them_is_traced_again(world):
+    """A candidate whose own case was entered without closing them (the tracer's own ms race, docs/cases.md): the
+    next trace of the case that met them closes them on both databases, though it changes nothing else of theirs
+    (PostgreSQL's upsert leaves such a row untouched, so its own rows alone would not find them)."""
+    f0, visitor = world.person("F0"), world.person("Khách")
+    for who in (f0, visitor):
+        world.visit(who, world.market, 0, 60)
+    case = world.case(f0)
+    case_trace_checkins(case=case, now=NOW)
+    assert Contact.objects.get(person=visitor).status == "candidate"
+    world.case(visitor)  # entered while the trace wrote: no service closed the contact
+
+    case_trace_checkins(case=case, now=NOW)
+
+    assert Contact.objects.get(person=visitor).status == "became_case"
+    [entry] = AuditLog.objects.filter(action="cases.contact.became_case")
+    assert entry.extra["reason"] == "met_while_case"
+
+
 # --- Closed contacts met again -----------------------------------------------------------------------------------
 
 DAY = 24 * 60
