@@ -942,6 +942,19 @@ def _contact_refusal(contact: Contact, status: str, standing: _Standing | None) 
     return None
 
 
+def contact_move_refusals(*, contact: Contact) -> dict[str, ApplicationError]:
+    """The moves CONTACT_NEXT allows from `contact`'s status that contact_status_set would still refuse
+    (_contact_refusal), each with its error: the contact page shows them with the reason instead of a button that
+    fails. Two queries, none for a contact whose status allows no F1 move. Read without a lock: the move itself
+    checks again."""
+    moves = CONTACT_NEXT[contact.status] & set(_F1_MOVES)
+    if not moves:
+        return {}
+    standing = _contacts_standing([contact], Status.CONFIRMED)
+    refusals = {status: _contact_refusal(contact, status, standing) for status in moves}
+    return {status: refusal for status, refusal in refusals.items() if refusal is not None}
+
+
 def _quarantine_end(start: dt.date, last_exposure_at: dt.datetime | None, days: int) -> dt.date:
     """The rule's days counted from the later of the start and the local day of the last exposure: RULES.md §2 (CĐ
     600/CĐ-BCĐ, 05/05/2021: "from entry or last contact"); a start before the last exposure is no shorter stay."""

@@ -653,6 +653,14 @@ def case_interview(request, case_id: int):
 # --- Contacts -----------------------------------------------------------------------------------------------
 
 
+def _next_moves(contact) -> list[tuple[str, str]]:
+    refusals = services.contact_move_refusals(contact=contact)
+    return [
+        (status, _message_of(refusals[status]) if status in refusals else "")
+        for status in sorted(services.CONTACT_NEXT[contact.status])
+    ]
+
+
 def _contact_page(request, contact_id, *, form=None, status=200):
     contact = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
     links = list(selectors.contact_links(contact=contact))
@@ -663,7 +671,10 @@ def _contact_page(request, contact_id, *, form=None, status=200):
         "contact": contact,
         "person": contact.person,
         "links": links,
-        "next_statuses": sorted(services.CONTACT_NEXT[contact.status]),
+        # (status, why it is refused or ""): a move the status allows but the contact's cases do not (the person is
+        # a case, no standing case, telecom evidence alone) is shown disabled with the reason, not as a button that
+        # fails (services.contact_move_refusals).
+        "next_moves": _next_moves(contact),
         "person_cases": selectors.cases_of_person(viewer=request.user, person_id=contact.person_id),
         # What the person answered a robot call (calls app): shown, never a status change (an investigator confirms).
         "robot_calls": call_results_for_contact(contact=contact, viewer=request.user),

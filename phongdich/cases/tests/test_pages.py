@@ -7,13 +7,15 @@ import re
 
 import pytest
 from django.utils import timezone, translation
+from django.utils.html import escape
 
+from phongdich.core.errors import ApplicationError
 from phongdich.core.models import AuditLog
 from phongdich.core.testing import download_export
 from phongdich.people.models import Person
 from phongdich.venues.forms import VenueByNameMixin
 
-from .. import services, views
+from .. import errors, services, views
 from ..models import Case, Cluster, Contact, ContactLink
 from ..selectors import (
     area_counts_by_child,
@@ -182,6 +184,36 @@ def test_dismiss_on_the_contact_page_needs_a_reason(client, tree, kim_tan_offici
     response = client.post(f"/cases/contacts/{found.contact_id}/status/", {"status": "dismissed"})
     assert response.status_code == 400 and "lý do" in response.content.decode()
     assert Contact.objects.get().status == "candidate"
+
+
+def _status_buttons(html: str) -> dict[str, bool]:
+    """Each status form's move and whether its button is disabled."""
+    forms_ = re.findall(r'class="status-action status-(\w+)".*?<button([^>]*)>', html, flags=re.S)
+    return {move: "disabled" in attributes for move, attributes in forms_}
+
+
+def test_the_contact_page_shows_a_move_its_cases_refuse_disabled_with_the_reason(client, tree, kim_tan_official):
+    """A dismissed contact whose person is a case under treatment: "Confirm" would be refused (contact_is_case),
+    so the page shows it disabled with the reason, rather than a button that answers 409."""
+    kim_tan = tree["kim_tan"]
+    source = case(kim_tan_official, person(kim_tan, "Ca Nguồn"))
+    neighbour = person(kim_tan, "Hàng Xóm")
+    contact = link(neighbour, source)[0].contact
+    fine = link(person(kim_tan, "Người Khác"), source)[0].contact
+    services.contact_status_set(actor=kim_tan_official, contact=contact, status="dismissed", reason="Không có mặt")
+    case(kim_tan_official, neighbour)
+    client.force_login(kim_tan_official)
+
+    html = client.get(f"/cases/contacts/{contact.pk}/").content.decode()
+    assert _status_buttons(html) == {"confirmed": True}
+    with translation.override("vi"):
+        refusal = ApplicationError(errors.CONTACT_IS_CASE).as_dict()["message"]
+    assert escape(refusal) in html
+    assert _status_buttons(client.get(f"/cases/contacts/{fine.pk}/").content.decode()) == {
+        "confirmed": False,
+        "dismissed": False,
+        "quarantined": False,
+    }
 
 
 def test_interview_form_adds_one_f1_even_when_submitted_twice(client, tree, kim_tan_official):
