@@ -145,6 +145,13 @@ QUARANTINE_DATE_INVALID = ErrorCode(
     "Ngày bắt đầu cách ly không hợp lệ (không được ở tương lai hay trước ngày tiếp xúc đầu tiên).",
     "The quarantine start date is invalid (not in the future, nor before the first exposure).",
 )
+# RULES.md §2: counted from the last exposure, an F1 found after the rule's days has none left to serve.
+QUARANTINE_PERIOD_OVER = ErrorCode(
+    "quarantine_period_over",
+    409,
+    "Đã hết thời gian cách ly theo quy định, tính từ lần tiếp xúc cuối.",
+    "The rule's quarantine, counted from the last exposure, is already over.",
+)
 QUARANTINE_RULE_MISSING = ErrorCode(
     "quarantine_rule_missing",
     409,

@@ -956,10 +956,27 @@ def contact_move_refusals(*, contact: Contact) -> dict[str, ApplicationError]:
 
 
 def _quarantine_end(start: dt.date, last_exposure_at: dt.datetime | None, days: int) -> dt.date:
-    """The rule's days counted from the later of the start and the local day of the last exposure: RULES.md §2 (CĐ
-    600/CĐ-BCĐ, 05/05/2021: "from entry or last contact"); a start before the last exposure is no shorter stay."""
-    counted_from = max(start, local_day(last_exposure_at)) if last_exposure_at else start
-    return counted_from + dt.timedelta(days=days)
+    """The rule's days counted from the local day of the last exposure, or from the start for a contact named
+    without times: RULES.md §2, CĐ 600/CĐ-BCĐ (05/05/2021) "from entry or last contact" (entry: of those arriving in
+    Việt Nam; an F1's is the last contact), kept by CV 5599/BYT-MT. An F1 found late serves what is left of it
+    (_quarantine_left refuses one with nothing left); one quarantined while still exposed (a household) serves the
+    days after the last exposure."""
+    return (local_day(last_exposure_at) if last_exposure_at else start) + dt.timedelta(days=days)
+
+
+def _quarantine_left(contact: Contact, start: dt.date, end: dt.date, rule: QuarantineRule) -> None:
+    """Refuse a quarantine whose days, counted from the last exposure, are over by its start."""
+    if end > start:
+        return
+    last = local_day(contact.last_exposure_at)
+    raise ApplicationError(
+        errors.QUARANTINE_PERIOD_OVER,
+        extra={"field": "quarantine_start", "last_exposure": last.isoformat(), "end": end.isoformat()},
+        vi=f"Đã hết thời gian cách ly theo {rule.name}: {rule.days} ngày kể từ lần tiếp xúc cuối "
+        f"({last:%d/%m/%Y}), đến hết ngày {end - dt.timedelta(days=1):%d/%m/%Y}.",
+        en=f"The quarantine of {rule.name} is over: {rule.days} days from the last exposure ({last:%d/%m/%Y}), "
+        f"until the end of {end - dt.timedelta(days=1):%d/%m/%Y}.",
+    )
 
 
 def _contact_status_apply(
@@ -1013,8 +1030,10 @@ def _contact_status_apply(
         contact.dismissed_reason = ""
         fields.append("dismissed_reason")
     if status == Status.QUARANTINED:
+        end = _quarantine_end(start, contact.last_exposure_at, rule.days)
+        _quarantine_left(contact, start, end, rule)
         contact.quarantine_start = start
-        contact.quarantine_end = _quarantine_end(start, contact.last_exposure_at, rule.days)
+        contact.quarantine_end = end
         fields += ["quarantine_start", "quarantine_end"]
     if status == Status.RELEASED and contact.quarantine_end and contact.quarantine_end > today:
         contact.quarantine_end = today  # released early: the card's quarantine ends today
@@ -1080,8 +1099,9 @@ def contact_status_set(
     dismissed needs a reason; confirmed and quarantined need a contact of a standing case who is no case under
     treatment, and a telecom-only candidate is confirmed before it is quarantined (_contact_refusal); quarantined
     takes a start date (default today, not in the future, not before the first exposure) and ends as many days
-    after the later of that date and the last exposure as the quarantine rule in force on the start date says
-    (quarantine_rule_for; quarantine_rule_missing when none is). Tracing never undoes these.
+    after the last exposure (the start, for a contact without times) as the quarantine rule in force on the start
+    date says (quarantine_rule_for; quarantine_rule_missing when none is; quarantine_period_over when they are over
+    by the start). Tracing never undoes these.
     """
     reason = _contact_status_params(status, reason, quarantine_start)
     with transaction.atomic():
@@ -1182,9 +1202,9 @@ def contacts_status_set(
 
 def quarantine_ends_extend(contact_ids, *, actor=None) -> int:
     """Move the end of the quarantines among `contact_ids` whose last exposure new evidence has moved on: a
-    quarantine ends the rule's days after the later of its start and the last exposure (_quarantine_end, RULES.md
-    §2), so quarantine_end = GREATEST(quarantine_end, local day of last_exposure_at + the days of the rule in force
-    on quarantine_start). Never shortened; contacts not in quarantine are left alone. To be called in the
+    quarantine ends the rule's days after the last exposure (_quarantine_end, RULES.md §2), so quarantine_end =
+    GREATEST(quarantine_end, local day of last_exposure_at + the days of the rule in force on quarantine_start).
+    Never shortened; contacts not in quarantine are left alone. To be called in the
     transaction that widened `last_exposure_at` (contact_link_add, the check-in tracer's upsert, the interview).
     Each move audited as `cases.contact.quarantine_extended` (the old and the new end, the last exposure, the
     rule); the persons' status cards are computed again after the commit. Returns how many ends moved."""

@@ -65,7 +65,8 @@ def test_the_rule_in_force_on_the_start_date_gives_the_days(tree, kim_tan_offici
     contact = _contact(tree, kim_tan_official, entered, "Trần Thị Một", start - dt.timedelta(days=1))
     services.contact_status_set(actor=kim_tan_official, contact=contact, status="quarantined", quarantine_start=start)
     contact.refresh_from_db()
-    assert (contact.quarantine_start, contact.quarantine_end) == (start, start + dt.timedelta(days=days))
+    # Counted from the last exposure, the day before the start (RULES.md §2).
+    assert (contact.quarantine_start, contact.quarantine_end) == (start, start + dt.timedelta(days=days - 1))
     entry = AuditLog.objects.filter(action="cases.contact.quarantined").latest("id")
     assert entry.extra["rule"] == rule
 
@@ -108,11 +109,12 @@ def test_a_rule_added_later_applies_from_its_date_and_leaves_quarantines_already
     services.contact_status_set(actor=kim_tan_official, contact=later, status="quarantined")
     earlier.refresh_from_db()
     later.refresh_from_db()
-    assert earlier.quarantine_end == today - dt.timedelta(days=3) + dt.timedelta(days=14)  # CV 5599, as set
-    assert later.quarantine_end == today + dt.timedelta(days=10)
+    # Both counted from the last exposure, five days ago: CV 5599's 14 as set, the new rule's 10.
+    assert earlier.quarantine_end == today - dt.timedelta(days=5) + dt.timedelta(days=14)
+    assert later.quarantine_end == today - dt.timedelta(days=5) + dt.timedelta(days=10)
     client.force_login(kim_tan_official)
     page = client.get(f"/cases/contacts/{later.pk}/").content.decode()
-    assert "10 ngày, theo QĐ của tỉnh (thử);" in page
+    assert "10 ngày kể từ ngày tiếp xúc cuối, theo QĐ của tỉnh (thử)." in page
 
 
 def test_a_move_of_several_before_any_rule_is_refused_whole(tree, kim_tan_official, client):
@@ -198,10 +200,54 @@ def test_a_quarantine_ends_the_rules_days_after_the_last_exposure(tree, kim_tan_
     assert contact.quarantine_end == timezone.localdate(last) + dt.timedelta(days=rule.days)
     entry = AuditLog.objects.filter(action="cases.contact.quarantined").latest("id")
     assert entry.extra["end"] == contact.quarantine_end.isoformat()
-    # Last exposed before the start: counted from the start, as before.
+    # Last exposed before the start (found late): still counted from the last exposure, not from the start.
     later = link(person(kim_tan, "Bạn Khác"), source, exposure_start=first, exposure_end=first)[0].contact
     services.contact_status_set(actor=kim_tan_official, contact=later, status="quarantined")
-    assert Contact.objects.get(pk=later.pk).quarantine_end == TODAY() + dt.timedelta(days=rule.days)
+    assert Contact.objects.get(pk=later.pk).quarantine_end == first.date() + dt.timedelta(days=rule.days)
+
+
+def test_an_f1_found_late_serves_what_is_left_counted_from_the_last_contact(tree, kim_tan_official):
+    """RULES.md §2: CĐ 600/CĐ-BCĐ counts "from entry or last contact" (entry into Việt Nam; an F1's is the last
+    contact), CV 5599/BYT-MT with 14 days. An F1 met on 08/09/2021 and reached on 12/09 is released on 22/09, not
+    26/09 (review of the rules, 2026-12-07)."""
+    entered = _case_sampled_on(tree, kim_tan_official, dt.date(2021, 9, 10))
+    met = dt.date(2021, 9, 8)
+    found, _ = link(
+        person(tree["kim_tan"], "Trần Thị Muộn"), entered, exposure_start=local(met, 9), exposure_end=local(met, 10)
+    )
+    services.contact_status_set(
+        actor=kim_tan_official, contact=found.contact, status="quarantined", quarantine_start=dt.date(2021, 9, 12)
+    )
+    assert services.quarantine_rule_for(dt.date(2021, 9, 12)).code == "cv5599_2021"
+    assert Contact.objects.get(pk=found.contact_id).quarantine_end == dt.date(2021, 9, 22)
+
+
+def test_an_f1_whose_days_are_over_by_the_start_is_not_quarantined(tree, kim_tan_official):
+    """Met on 08/09/2021, reached on 23/09: CV 5599's 14 days ended with 21/09. Refused with the dates, alone or in a
+    move of several (skipped with the reason); nothing written."""
+    entered = _case_sampled_on(tree, kim_tan_official, dt.date(2021, 9, 10))
+    met = dt.date(2021, 9, 8)
+    found, _ = link(
+        person(tree["kim_tan"], "Quá Muộn"), entered, exposure_start=local(met, 9), exposure_end=local(met, 10)
+    )
+    with pytest.raises(ApplicationError) as caught:
+        services.contact_status_set(
+            actor=kim_tan_official, contact=found.contact, status="quarantined", quarantine_start=dt.date(2021, 9, 23)
+        )
+    assert (caught.value.code, caught.value.status) == ("quarantine_period_over", 409)
+    assert caught.value.extra == {"field": "quarantine_start", "last_exposure": "2021-09-08", "end": "2021-09-22"}
+    assert "08/09/2021" in caught.value.as_dict()["message"] and "21/09/2021" in caught.value.as_dict()["message"]
+    outcome = services.contacts_status_set(
+        actor=kim_tan_official, contacts=[found.contact], status="quarantined", quarantine_start=dt.date(2021, 9, 23)
+    )
+    assert [(c.pk, e.code) for c, e in outcome.skipped] == [(found.contact_id, "quarantine_period_over")]
+    contact = Contact.objects.get(pk=found.contact_id)
+    assert (contact.status, contact.quarantine_start, contact.quarantine_end) == ("candidate", None, None)
+    # The last day of the 14 is still a day to serve.
+    services.contact_status_set(
+        actor=kim_tan_official, contact=found.contact, status="quarantined", quarantine_start=dt.date(2021, 9, 21)
+    )
+    assert Contact.objects.get(pk=found.contact_id).quarantine_end == dt.date(2021, 9, 22)
 
 
 def test_the_last_exposure_is_a_local_day(tree, kim_tan_official):

@@ -277,7 +277,8 @@ def test_status_transitions_follow_the_table_and_quarantine_lasts_the_rules_days
         )
     assert caught.value.code == "quarantine_date_invalid"
     contact = services.contact_status_set(actor=kim_tan_official, contact=contact, status="quarantined")
-    assert contact.quarantine_end == TODAY() + dt.timedelta(days=14)
+    # CV 5599's 14 days from the last exposure (RULES.md §2), not from today's start.
+    assert contact.quarantine_end == timezone.localdate(contact.last_exposure_at) + dt.timedelta(days=14)
     assert AuditLog.objects.filter(action="cases.contact.quarantined").count() == 1
 
 
