@@ -9,7 +9,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import SeesPeople
-from phongdich.core.api import ERROR_RESPONSE, PAGE_PARAMETERS, api_page, error_responses, idempotent
+from phongdich.core.api import (
+    ERROR_RESPONSE,
+    IDEMPOTENCY_HEADER,
+    PAGE_PARAMETERS,
+    api_page,
+    error_responses,
+    idempotent,
+)
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.pagination import ApiPages
@@ -20,13 +27,6 @@ from . import errors, selectors, services
 from .models import Case, Cluster, Contact
 
 ERRORS = error_responses(400, 401, 403, 404, 409, 415, 422)
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="A repeat with the same key writes nothing and gets the first answer.",
-)
 
 
 # --- Output serializers ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import ngettext
@@ -617,7 +618,7 @@ def cluster_graph(*, viewer, cluster: Cluster) -> dict:
                     "level": 0,
                     "status": case.status,
                     "in_cluster": case.cluster_id == cluster.pk,
-                    "url": f"/cases/{case.pk}/" if seen else "",
+                    "url": reverse("cases:detail", args=[case.pk]) if seen else "",
                 }
             }
         )
@@ -665,7 +666,7 @@ def cluster_graph(*, viewer, cluster: Cluster) -> dict:
                     "label": f"F{level} {initials_of(full_name)}",
                     "kind": "contact",
                     "level": level,
-                    "url": f"/cases/contacts/{contact_id}/" if viewer_sees(viewer, area_path) else "",
+                    "url": reverse("cases:contact", args=[contact_id]) if viewer_sees(viewer, area_path) else "",
                 }
             }
             if node["data"]["url"]:
@@ -699,7 +700,7 @@ def cluster_graph(*, viewer, cluster: Cluster) -> dict:
                     "kind": "summary",
                     "level": level,
                     "count": count,
-                    "url": f"/cases/{case_id}/#contacts-f{level}",
+                    "url": reverse("cases:detail", args=[case_id]) + f"#contacts-f{level}",
                 }
             }
         )
@@ -723,7 +724,14 @@ def cluster_graph(*, viewer, cluster: Cluster) -> dict:
         area_path=cluster.area_path,
         extra={"cases": len(cases), "contacts": len(contact_nodes), "summed_up": sum(n for *_, n in summaries)},
     )
-    contacts = ContactLink.objects.filter(case_id__in=case_ids).values("contact_id").distinct().count()
+    # A contact drawn as its own case is counted among the F0, not again among the F1/F2.
+    contacts = (
+        ContactLink.objects.filter(case_id__in=case_ids)
+        .exclude(contact_id__in=list(contact_as_case))
+        .values("contact_id")
+        .distinct()
+        .count()
+    )
     counts = {"cases": len(members), "outside": len(linked), "contacts": contacts, "links": len(edges)}
     return {"nodes": nodes, "edges": edges, **counts, "caption": graph_caption(**counts)}
 

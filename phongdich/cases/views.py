@@ -564,6 +564,8 @@ def case_trace(request, case_id: int):
         found = {"levels": _levels_found(result.levels), "links": result.links_added}
         if result.links_added:
             text = _("Tracing done: %(levels)s from check-ins; %(links)s new pieces of evidence.")
+        elif not result.contacts_found:
+            text = _("Tracing done: %(levels)s from check-ins; nobody shared a place with the case in its window.")
         else:
             text = _("Tracing done: %(levels)s from check-ins, all already recorded by an earlier trace.")
         messages.success(request, text % found)

@@ -210,6 +210,17 @@ class ErrorOutput(serializers.Serializer):
 ERROR_RESPONSE = OpenApiResponse(ErrorOutput, description="The error shape of docs/api.md")
 
 
+# The header of an `@idempotent` write, for its `parameters=`.
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="A repeat with the same key writes nothing and gets the first answer; the same key with another "
+    "request answers 422 (idempotency_key_reused).",
+)
+
+
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     """`responses=` entries for the error statuses an endpoint can answer."""
     return {status: ERROR_RESPONSE for status in statuses}

@@ -105,3 +105,23 @@ class AdminLookupLimitsMiddleware:
             logger.info("admin change list filter out of range: %s", request.get_full_path()[:300])
             return HttpResponseRedirect(f"{request.path}?e=1")
         return None
+
+
+class ApiLanguageMiddleware:
+    """The API answers in the language the client asks for (Accept-Language, or the site's language cookie),
+    Vietnamese by default. Django's LocaleMiddleware gives every path outside i18n_patterns the default language
+    when that language has no prefix (prefix_default_language=False), so without this /api/ spoke Vietnamese to an
+    English client, and DRF's field messages came in that language too (review of 2026-12-07). Placed after
+    LocaleMiddleware, whose response step then names the language chosen here (Content-Language)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/"):
+            from django.utils import translation
+
+            language = translation.get_language_from_request(request, check_path=False)
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import IsOfficial
-from phongdich.core.api import PAGE_PARAMETERS, api_page, error_responses, idempotent
+from phongdich.core.api import IDEMPOTENCY_HEADER, PAGE_PARAMETERS, api_page, error_responses, idempotent
 from phongdich.core.audit import client_ip
 from phongdich.core.pagination import ApiPages
 
@@ -212,7 +212,8 @@ class TelecomTraceApi(APIView):
             "`telecom_case_no_phone` (409) when the case's person has no phone; 404 outside your area."
         ),
         request=None,
-        responses={200: TelecomTraceOutput, **ERRORS},
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={200: TelecomTraceOutput, **ERRORS, **error_responses(422)},
         tags=["telecom"],
     )
     @idempotent(stored=_trace_marker, replayed=_trace_replayed)

@@ -5,12 +5,14 @@ figures that count what their label says (the case list, the work list, a tracin
 import datetime as dt
 import re
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from ..models import TracingRun
-from .builders import case, link, person
+from .. import services
+from ..models import Contact, TracingRun
+from .builders import case, link, person, venue
 
 
 def test_the_case_page_cites_the_rules_document_in_the_page_language(client, tree, kim_tan_official):
@@ -130,3 +132,102 @@ def test_a_tracing_runs_page_says_what_its_figures_count(client, tree, kim_tan_o
     assert "cộng theo từng ca: 3 (một người là người tiếp xúc của hai ca thì được tính hai lần)" in html
     assert "(mọi nguồn): 2." in html  # two people
     assert "Căn cứ mới: 0." in html and "Mọi căn cứ tìm được đã được ghi từ lần truy vết trước." in html
+
+
+# --- The cluster graph on an English page opens Vietnamese pages -------------------------------------------------
+
+
+def test_cluster_graph_of_the_english_page_links_to_english_pages(client, tree, kim_tan_official):
+    """selectors.cluster_graph wrote node URLs by hand ("/cases/<id>/", "/cases/contacts/<id>/"), without the
+    language prefix: on /en/cases/clusters/<id>/ a click on a case or a person (cluster_graph.js sets
+    window.location.href to it) lands on the Vietnamese page."""
+    market = venue(tree["kim_tan"])
+    cluster = services.cluster_create(actor=kim_tan_official, name="Ổ dịch chợ", venue=market, area_path="")
+    first = case(kim_tan_official, person(tree["kim_tan"], "A"), cluster=cluster)
+    link(person(tree["kim_tan"], "C"), first)
+    client.force_login(kim_tan_official)
+
+    graph = client.get(f"/en/cases/clusters/{cluster.pk}/graph.json").json()
+
+    urls = [node["data"]["url"] for node in graph["nodes"] if node["data"]["url"]]
+    assert len(urls) == 2
+    assert all(url.startswith("/en/") for url in urls), urls
+
+
+# --- The graph's caption counts its cases among the F1/F2 contacts ------------------------------------------------
+
+
+def test_cluster_graph_caption_does_not_count_its_cases_as_f1_f2_contacts(client, tree, kim_tan_official):
+    """A cluster's second case was an F1 of the first (the usual chain). The graph draws her as a case, not as a
+    contact, yet `contacts` (and the caption, until 2026-12-07: "2 F0 cases, 2 F1/F2 contacts") counts her: every case infected within
+    a cluster is counted once as F0 and once more as an F1/F2 contact. In the demo: "225 F1/F2 contacts" for 224
+    drawn, the 225th being BN-38-000003."""
+    cluster = services.cluster_create(
+        actor=kim_tan_official, name="Ổ dịch chợ", venue=venue(tree["kim_tan"]), area_path=""
+    )
+    first = case(kim_tan_official, person(tree["kim_tan"], "A"), cluster=cluster)
+    oanh = person(tree["kim_tan"], "Cao Thị Oanh")
+    f1, _ = link(oanh, first)
+    link(person(tree["kim_tan"], "Hàng Xóm"), first, level=2, via=f1.contact)
+    case(kim_tan_official, oanh, infected_by=first, cluster=cluster)
+    client.force_login(kim_tan_official)
+
+    graph = client.get(f"/en/cases/clusters/{cluster.pk}/graph.json").json()
+
+    drawn = [node for node in graph["nodes"] if node["data"]["kind"] == "contact"]
+    assert len(drawn) == 1  # Hàng Xóm; Oanh is her case's node
+    assert graph["contacts"] == 1, graph["caption"]
+
+
+# --- The contact page says "released" of a contact who was not -----------------------------------------------------
+
+
+def test_a_contact_who_became_a_case_is_not_said_to_be_released(client, tree, kim_tan_official):
+    """contact.html showed "No further change: the contact was released." for every status without a next move:
+    a contact who became a case (and one of withdrawn cases only) reads that they were released from a quarantine
+    they never served."""
+    first = case(kim_tan_official, person(tree["kim_tan"], "A"))
+    oanh = person(tree["kim_tan"], "Cao Thị Oanh")
+    link(oanh, first)
+    case(kim_tan_official, oanh)
+    contact = Contact.objects.get(person=oanh)
+    assert contact.status == Contact.Status.BECAME_CASE
+    client.force_login(kim_tan_official)
+
+    page = client.get(f"/en/cases/contacts/{contact.pk}/").content.decode()
+
+    assert "Became a case (F0)" in page
+    assert "the contact was released" not in page
+
+
+def test_a_contact_of_a_withdrawn_case_only_is_not_said_to_be_released(client, tree, kim_tan_official):
+    first = case(kim_tan_official, person(tree["kim_tan"], "A"))
+    who = person(tree["kim_tan"], "Cao Thị Oanh")
+    link(who, first)
+    services.case_withdraw(actor=kim_tan_official, case=first, reason="RT-PCR âm tính")
+    contact = Contact.objects.get(person=who)
+    assert contact.status == Contact.Status.CASE_WITHDRAWN
+    client.force_login(kim_tan_official)
+
+    page = client.get(f"/en/cases/contacts/{contact.pk}/").content.decode()
+
+    assert "the contact was released" not in page
+
+
+# --- A first trace that finds nobody says everything was recorded by an earlier trace --------------------------------
+
+
+def test_a_first_trace_that_finds_nobody_does_not_speak_of_an_earlier_trace(client, tree, kim_tan_official):
+    """views.case_trace worded every trace that added no evidence "…, all already recorded by an earlier trace.",
+    also the first trace of a case with no check-in: "Tracing done: 0 F1 and 0 F2 from check-ins, all already
+    recorded by an earlier trace." (seen on the demo's BN-38-000005), although there was no earlier trace and
+    nothing was found."""
+    pytest.importorskip("phongdich.cases.tracing")
+    entered = case(kim_tan_official, person(tree["kim_tan"], "Không Đi Đâu"))
+    assert entered.traced_at is None
+    client.force_login(kim_tan_official)
+
+    page = client.post(f"/en/cases/{entered.pk}/trace/", follow=True).content.decode()
+
+    assert "0 F1 and 0 F2" in page
+    assert "already recorded by an earlier trace" not in page

@@ -320,3 +320,31 @@ def test_upload_page_checks_the_csrf_token(health, cells):
     data = {"operator": "viettel", "kind": "cells", "policy": "all_or_nothing", "file": _upload("viettel-cells.csv")}
     assert client.post("/telecom/", data).status_code == 403
     assert TelecomImport.objects.count() == 1
+
+
+# --- The trace's schema -------------------------------------------------------------------------------------
+
+
+def _operation(client, path: str, method: str) -> dict:
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    return schema["paths"][path][method]
+
+
+def test_telecom_trace_schema_lists_the_422_it_answers_to_a_reused_key(client, health):
+    """POST /api/v1/telecom/trace/<case>/ is `@idempotent`: a key sent again for another case (or another body)
+    answers 422 `idempotency_key_reused` (seen on the demo: trace/5/ then trace/4/ with one key). The schema's
+    responses for the operation were 200, 400, 401, 403, 404, 409, 413, 415 (telecom.api.ERRORS): no 422, so a
+    generated client has no type for it and schemathesis' status check cannot see it."""
+    client.force_login(health)
+    operation = _operation(client, "/api/v1/telecom/trace/{case_id}/", "post")
+    assert "422" in operation["responses"], sorted(operation["responses"])
+
+
+def test_telecom_trace_schema_documents_its_idempotency_key_header(client, health):
+    """docs/telecom.md: "Idempotency-Key accepted: a repeat reads the same run again". The cases API documents the
+    header on every idempotent write (cases.api.IDEMPOTENCY_HEADER); the telecom trace did not list it among its
+    parameters, so a client reading the schema does not learn that a retry can be made harmless."""
+    client.force_login(health)
+    operation = _operation(client, "/api/v1/telecom/trace/{case_id}/", "post")
+    headers = [p["name"] for p in operation.get("parameters", []) if p.get("in") == "header"]
+    assert "Idempotency-Key" in headers, operation.get("parameters")

@@ -151,7 +151,6 @@
           // A level too large to draw person by person: one node per case, its size growing with the count.
           { selector: "node[kind = 'summary']", style: { shape: "ellipse", "border-width": 2, "border-style": "dashed",
             "border-color": "#495057", width: "mapData(count, 1, 20000, 30, 70)", height: "mapData(count, 1, 20000, 30, 70)" } },
-          { selector: "node[url != '']", style: { cursor: "pointer" } },
           { selector: "edge", style: { width: 1.5, "line-color": colour, "target-arrow-color": colour,
             "target-arrow-shape": "triangle", "curve-style": "bezier", opacity: 0.7 } },
           { selector: "edge[kind = 'infected_by']", style: { width: 4, "line-color": "#a4161a", "target-arrow-color": "#a4161a", opacity: 1 } },
@@ -171,8 +170,15 @@
         var url = event.target.data("url");
         if (url) { window.location.href = url; }
       });
-      cy.on("mouseover", "node", function (event) { describe(event.target); });
-      cy.on("mouseout", "node", function () { if (info) { info.textContent = ""; } });
+      // Cytoscape has no cursor style: the box's own cursor says which nodes open a page.
+      cy.on("mouseover", "node", function (event) {
+        describe(event.target);
+        box.style.cursor = event.target.data("url") ? "pointer" : "";
+      });
+      cy.on("mouseout", "node", function () {
+        if (info) { info.textContent = ""; }
+        box.style.cursor = "";
+      });
       if (showF2) { applyF2(); } else { layout(cy); }
       window.clusterGraph = cy;
       box.dataset.ready = "true";
