@@ -466,6 +466,9 @@ class TracingRun(models.Model):
     # traced, its queueing again.
     attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
     progress_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last progress"))
+    # Copies of its task the sweep queued since it last started (a start sets it back to 0): past TASK_MAX_REQUEUES
+    # the job waits, queued, without more (core.queue.stale_work_requeue).
+    requeues = models.PositiveSmallIntegerField(default=0, verbose_name=_("copies queued again"))
     # A re-trace an official's move on a contact asked for (tasks.tracing_retrace): its one case. Requests for a case
     # whose re-trace is queued and not yet started join that run instead of queueing another (the constraint below).
     retrace_case = models.ForeignKey(

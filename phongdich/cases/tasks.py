@@ -200,7 +200,7 @@ def _count_start(run: TracingRun) -> bool:
     for ever otherwise: CELERY_TASK_REJECT_ON_WORKER_LOST)."""
     if run.attempts >= settings.TASK_MAX_ATTEMPTS and work_is_live(run.status, run.progress_at):
         return False
-    TracingRun.objects.filter(pk=run.pk).update(attempts=F("attempts") + 1, progress_at=timezone.now())
+    TracingRun.objects.filter(pk=run.pk).update(attempts=F("attempts") + 1, progress_at=timezone.now(), requeues=0)
     run.refresh_from_db(fields=["attempts"])
     if run.attempts <= settings.TASK_MAX_ATTEMPTS:
         return True
