@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import phonenumbers
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Min, Q
+from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone, translation
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
@@ -73,6 +73,10 @@ CONTACT_STOP_REASONS = {
     Contact.Status.CASE_WITHDRAWN: Call.StopReason.CONTACT_CASE_WITHDRAWN,
 }
 CLOSED_CONTACT_STATUSES = tuple(status for status in Contact.Status.values if status not in OPEN_CONTACT_STATUSES)
+# The reasons that are the contact's own: a contact open again (a dismissal undone, a false-positive case withdrawn,
+# a new case meeting a released contact) undoes them (_calls_of_reopened_contacts_rearm). Not the campaign's, the
+# case's, nor retention's.
+CONTACT_OWN_STOP_REASONS = (*CONTACT_STOP_REASONS.values(), Call.StopReason.CONTACT_CLOSED)
 
 
 # --- Phones, script and calling hours ------------------------------------------------------------------------
@@ -640,6 +644,8 @@ class DispatchOutcome:
     finished: int = 0  # campaigns finished
     skipped: int = 0  # due calls not placed, their contact no longer open (cancelled with the reason)
     taken_back: int = 0  # calls handed to staff whose contact is no longer open (cancelled with the reason)
+    rearmed: int = 0  # calls cancelled as their contact had closed, queued again now that it is open again
+    sms_sent: int = 0  # key 1 answered while the contact was closed: its SMS, now that the contact is open again
     outside_hours: bool = False
 
 
@@ -740,6 +746,81 @@ def _staff_calls_of_closed_contacts_cancel() -> list[Call]:
     return calls
 
 
+def _calls_of_reopened_contacts_rearm(now: dt.datetime) -> tuple[list[Call], list[Call]]:
+    """Calls stopped because their contact had closed, in campaigns still calling (running or paused), whose contact
+    is open again and still a contact of the campaign's case: (re-armed, sent their SMS).
+
+    A cancelled one is re-armed: queued again (kept aside while the campaign is paused) with its attempts so far,
+    unless it has used CALLS_MAX_ATTEMPTS or another call of the case reaches or means to reach that phone (a newer
+    campaign built while it was cancelled took it). A key 1 answered while the contact was closed gets the SMS it
+    was held back from, within CALLS_HOURS, once. Neither for a contact open again only through another case: the
+    call reads this case's place and time, which the contact no longer stands on. One audit record per campaign
+    (`calls.call.rearmed`, `calls.call.sms_sent`) with each call's former reason. In slices of 1000 a run."""
+    from phongdich.notifications.services import notify
+
+    still_a_contact = ContactLink.objects.filter(
+        contact_id=OuterRef("contact_id"), case_id=OuterRef("campaign__case_id")
+    )
+    held_sms = Q(status=Call.Status.ANSWERED, outcome=Call.Outcome.PRESENT, sms__isnull=True)
+    with transaction.atomic():
+        calls = list(
+            Call.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("campaign")
+            .filter(
+                campaign__status__in=CallCampaign.CALLING_STATUSES,
+                stop_reason__in=CONTACT_OWN_STOP_REASONS,
+                contact__status__in=OPEN_CONTACT_STATUSES,
+            )
+            .filter(Q(status=Call.Status.CANCELLED) | held_sms)
+            .exclude(campaign__case__status=Case.Status.WITHDRAWN)
+            .filter(Exists(still_a_contact))
+            .order_by("id")[:1000]
+        )
+        cancelled = [call for call in calls if call.status == Call.Status.CANCELLED]
+        unreached = Q(status=Call.Status.CANCELLED) | (Q(status__in=Call.RETRY_STATUSES) & ~Call.waiting_q())
+        taken = set(
+            Call.objects.filter(
+                campaign__case_id__in={call.campaign.case_id for call in cancelled},
+                phone__in={call.phone for call in cancelled},
+            )
+            .exclude(unreached)
+            .values_list("campaign__case_id", "phone")
+        )
+        rearmed = [
+            call
+            for call in cancelled
+            if call.attempts < settings.CALLS_MAX_ATTEMPTS and (call.campaign.case_id, call.phone) not in taken
+        ]
+        reasons = {call.pk: call.stop_reason for call in calls}
+        for call in rearmed:
+            call.status, call.stop_reason = Call.Status.QUEUED, ""
+            if call.campaign.status == CallCampaign.Status.PAUSED:
+                call.next_attempt_at, call.parked_next_attempt_at = None, now
+            else:
+                call.next_attempt_at, call.parked_next_attempt_at = now, None
+        Call.objects.bulk_update(rearmed, ["status", "stop_reason", "next_attempt_at", "parked_next_attempt_at"])
+        sent = []
+        if within_calling_hours(now):  # an SMS is not sent at night
+            for call in calls:
+                if call.status == Call.Status.ANSWERED:
+                    call.sms = notify(phone=call.phone, text=sms_text(), kind=SMS_KIND, person=call.person)
+                    call.stop_reason = ""
+                    call.save(update_fields=["sms", "stop_reason"])
+                    sent.append(call)
+        for done, action in ((rearmed, "calls.call.rearmed"), (sent, "calls.call.sms_sent")):
+            by_campaign: dict[CallCampaign, dict[str, str]] = {}
+            for call in done:
+                by_campaign.setdefault(call.campaign, {})[str(call.pk)] = reasons[call.pk]
+            for campaign, former in by_campaign.items():
+                audit_record(
+                    actor=None,
+                    action=action,
+                    area_path=campaign.area_path,
+                    extra={"campaign": campaign.pk, "calls": former, "reason": "contact_reopened"},
+                )
+    return rearmed, sent
+
+
 def calls_dispatch(*, now: dt.datetime | None = None) -> DispatchOutcome:
     """Place the due calls of running campaigns (beat, every minute).
 
@@ -751,12 +832,16 @@ def calls_dispatch(*, now: dt.datetime | None = None) -> DispatchOutcome:
     CALLS_RETRY_MINUTES up to CALLS_MAX_ATTEMPTS; a call whose contact is no longer open
     (cases.models.OPEN_CONTACT_STATUSES: dismissed, a case now, released, its cases withdrawn) is not placed but
     cancelled with the reason, the contacts of a batch read in one query, and one handed to staff is taken back so;
-    a running campaign with nothing left becomes finished.
+    one so cancelled whose contact is open again is re-armed first, and a key 1 held back so gets its SMS, while the
+    campaign is still calling (_calls_of_reopened_contacts_rearm); a running campaign with nothing left becomes
+    finished.
     """
     now = now or timezone.now()
     outcome = DispatchOutcome()
     outcome.timed_out = _calls_time_out(now)
     outcome.taken_back = len(_staff_calls_of_closed_contacts_cancel())
+    rearmed, sent = _calls_of_reopened_contacts_rearm(now)
+    outcome.rearmed, outcome.sms_sent = len(rearmed), len(sent)
     backend = backends.calls_backend()
     placed: list[Call] = []
     if within_calling_hours(now):

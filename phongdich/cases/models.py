@@ -466,7 +466,28 @@ class TracingRun(models.Model):
     # traced, its queueing again.
     attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
     progress_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last progress"))
+    # Copies of its task the sweep queued since it last started (a start sets it back to 0): past TASK_MAX_REQUEUES
+    # the job waits, queued, without more (core.queue.stale_work_requeue).
+    requeues = models.PositiveSmallIntegerField(default=0, verbose_name=_("copies queued again"))
+    # A re-trace an official's move on a contact asked for (tasks.tracing_retrace): its one case. Requests for a case
+    # whose re-trace is queued and not yet started join that run instead of queueing another (the constraint below).
+    retrace_case = models.ForeignKey(
+        Case,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("case traced again"),
+    )
 
     class Meta:
         verbose_name = _("tracing run")
         verbose_name_plural = _("tracing runs")
+        constraints = [
+            # At most one re-trace of a case waiting to start: a second request joins it (tasks.tracing_retrace).
+            models.UniqueConstraint(
+                fields=["retrace_case"],
+                condition=Q(status="queued", started_at__isnull=True),
+                name="tracing_run_one_retrace_waiting",
+            ),
+        ]

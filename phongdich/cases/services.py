@@ -1065,11 +1065,12 @@ def _moves_onward(before: str, after: str) -> bool:
 
 def _onward_trace_again(*, actor, contact_ids: list[int]) -> None:
     """The cases these contacts are check-in contacts of below the last level traced again in the background
-    (tasks.tracing_run_start, queued after the commit), so that the contacts found through them follow the move
-    (docs/cases.md, "Tracing again") without waiting for an official to trace the case again."""
+    (tasks.tracing_retrace, queued after the commit), so that the contacts found through them follow the move
+    (docs/cases.md, "Tracing again") without waiting for an official to trace the case again. A case whose re-trace
+    is queued and not yet started joins it: thirty F1 dismissed one by one queue one run, not thirty."""
     if not contact_ids or tracing_max_level() < 2:
         return
-    from .tasks import tracing_run_start  # tasks imports tracing, which imports this module
+    from .tasks import tracing_retrace  # tasks imports tracing, which imports this module
 
     cases = (
         Case.objects.filter(
@@ -1083,7 +1084,7 @@ def _onward_trace_again(*, actor, contact_ids: list[int]) -> None:
     )
     cases = list(cases)
     if cases:
-        tracing_run_start(actor=actor, cases=cases)
+        tracing_retrace(actor=actor, cases=cases)
 
 
 def contact_status_set(

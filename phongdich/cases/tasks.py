@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -32,6 +32,57 @@ def tracing_run_start(*, actor, cases) -> TracingRun:
     return run
 
 
+# A re-trace tries this many times to join or queue a case's waiting run before it queues a plain run of its own.
+RETRACE_TRIES = 3
+
+
+def tracing_retrace(*, actor, cases) -> list[TracingRun]:
+    """Trace `cases` again in the background (an official's move on a contact changed what lies beyond it:
+    services._onward_trace_again), merged: a case whose re-trace is queued and not yet started (`started_at` empty)
+    joins that run rather than queue another, since the run reads the contacts as they are when it starts; a case
+    whose re-trace has started gets a new one, to run after it. Returns the runs the cases are in (new or joined).
+
+    Nothing asked for is lost, with requests and starts at once (docs/cases.md, "Tracing again"): the waiting run is
+    joined under its row's lock, held until this transaction commits, and its task stamps its start only once it
+    holds that row itself (tracing_run_task): a run joined before it started is started after the join committed,
+    so it reads the move and traces the case again whatever another trace wrote meanwhile. Two requests at once
+    cannot both queue one: at most one waiting re-trace per case (constraint tracing_run_one_retrace_waiting); the
+    second waits for the first's insert and then joins it. Cases are taken in id order, so that requests touching
+    several cases wait for each other rather than deadlock. To be called inside the transaction of the move."""
+    runs = []
+    with transaction.atomic():
+        for case in sorted(cases, key=lambda case: case.pk):
+            if case.status == Case.Status.WITHDRAWN:  # not traced (services.case_withdraw)
+                continue
+            runs.append(_retrace_one(actor=actor, case=case))
+    return runs
+
+
+def _retrace_one(*, actor, case: Case) -> TracingRun:
+    waiting = TracingRun.objects.select_for_update(no_key=True).filter(
+        retrace_case=case, status=TracingRun.Status.QUEUED, started_at=None
+    )
+    for _ in range(RETRACE_TRIES):
+        run = waiting.first()  # PostgreSQL reads a row a start changed meanwhile again: started, it is skipped
+        if run is not None:
+            return run
+        try:
+            with transaction.atomic():  # a savepoint: the insert of a concurrent request makes this one fail
+                run = TracingRun.objects.create(
+                    retrace_case=case,
+                    total=1,
+                    created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                )
+        except IntegrityError:
+            continue  # another request queued the case's re-trace meanwhile: join it (unless it started already)
+        run.cases.set([case])
+        audit_record(actor=actor, action="case.tracing_run.start", obj=run, extra={"cases": 1, "retrace": case.pk})
+        enqueue_on_commit(tracing_run_task, run.pk)
+        return run
+    # Runs joined and started each time: rare enough that a plain run of its own is the answer.
+    return tracing_run_start(actor=actor, cases=[case])
+
+
 @shared_task(acks_late=True)
 def tracing_run_task(run_id: int) -> dict | None:
     """Trace every case of the run: split into TRACING_BATCH_PARTS parts (at most one per case), each a task
@@ -51,14 +102,20 @@ def tracing_run_task(run_id: int) -> dict | None:
     parts = max(1, min(settings.TRACING_BATCH_PARTS, len(case_ids)))
     if run.started_at is None or run.parts != parts:  # a first start (or a changed split: begin the parts again)
         run.parts_finished = []
-    TracingRun.objects.filter(pk=run_id).update(
-        status=TracingRun.Status.RUNNING,
-        started_at=run.started_at or timezone.now(),
-        parts=parts,
-        parts_finished=run.parts_finished,
-        error="",
-        finished_at=None,
-    )
+    with transaction.atomic():
+        # A re-trace joining the run holds its row until it commits (tracing_retrace): the start is stamped once the
+        # row is ours, after that commit, so that the parts trace again a case another trace read before the move.
+        started_at = (
+            TracingRun.objects.select_for_update(no_key=True).values_list("started_at", flat=True).get(pk=run_id)
+        )
+        TracingRun.objects.filter(pk=run_id).update(
+            status=TracingRun.Status.RUNNING,
+            started_at=started_at or timezone.now(),
+            parts=parts,
+            parts_finished=run.parts_finished,
+            error="",
+            finished_at=None,
+        )
     # Every parts-th case, so that each part gets a share of the big ones as well as of the small.
     for part in range(1, parts):
         if part not in run.parts_finished:
@@ -143,7 +200,7 @@ def _count_start(run: TracingRun) -> bool:
     for ever otherwise: CELERY_TASK_REJECT_ON_WORKER_LOST)."""
     if run.attempts >= settings.TASK_MAX_ATTEMPTS and work_is_live(run.status, run.progress_at):
         return False
-    TracingRun.objects.filter(pk=run.pk).update(attempts=F("attempts") + 1, progress_at=timezone.now())
+    TracingRun.objects.filter(pk=run.pk).update(attempts=F("attempts") + 1, progress_at=timezone.now(), requeues=0)
     run.refresh_from_db(fields=["attempts"])
     if run.attempts <= settings.TASK_MAX_ATTEMPTS:
         return True

@@ -440,6 +440,9 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # far from any live job.
 TASK_STALE_MINUTES = env_int("TASK_STALE_MINUTES", 30, minimum=5)
 TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 3, minimum=1)
+# Copies of such a job the sweep queues again while its task does not start (the workers down, or none reading its
+# queue): past it the job waits, queued, without more copies piling on the broker (core.queue.stale_work_requeue).
+TASK_MAX_REQUEUES = env_int("TASK_MAX_REQUEUES", 3, minimum=1)
 
 # Spreadsheets built in the background (core.exports): where they wait for their requester, and for how long.
 EXPORT_DIR = Path(env_str("EXPORT_DIR", str(VAR_DIR / "exports")))

@@ -241,7 +241,7 @@ def export_run(job_id: int) -> None:
     # This start's number: an older start still going (thought dead) writes nothing once this one began.
     mine = ExportJob.objects.filter(pk=job.pk, attempts=attempt)
     if not ExportJob.objects.filter(pk=job.pk, attempts=job.attempts, status__in=_UNFINISHED).update(
-        status=ExportJob.Status.RUNNING, started_at=now, progress_at=now, rows_done=0, attempts=attempt
+        status=ExportJob.Status.RUNNING, started_at=now, progress_at=now, rows_done=0, attempts=attempt, requeues=0
     ):
         return  # another start took it meanwhile
     stored_as = f"{job.pk}-{secrets.token_hex(8)}.xlsx"

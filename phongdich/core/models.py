@@ -106,6 +106,9 @@ class ExportJob(models.Model):
     # progress, its queueing again by exports.exports_sweep).
     attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
     progress_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last progress"))
+    # Copies of its task the sweep queued since it last started (a start sets it back to 0): past TASK_MAX_REQUEUES
+    # the job waits, queued, without more (core.queue.stale_work_requeue).
+    requeues = models.PositiveSmallIntegerField(default=0, verbose_name=_("copies queued again"))
     # What the file was built for, recorded when it is asked for (core.exports.export_allowed): the requester's area
     # and role, when the role is one the export reads an area's records under ("" and "": a superuser, everything;
     # NULL: no area), and the venues whose records a member of them gets. The file is served only while the

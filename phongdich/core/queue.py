@@ -103,16 +103,32 @@ def work_is_live(status: str, progress_at, *, now=None) -> bool:
     return progress_at >= now - dt.timedelta(minutes=settings.TASK_STALE_MINUTES)
 
 
-def stale_work_requeue(unfinished, *, attempts_field: str, give_up, requeue, what: str, now, also=None) -> dict:
+def stale_work_requeue(
+    unfinished,
+    *,
+    attempts_field: str,
+    give_up,
+    requeue,
+    what: str,
+    now,
+    also=None,
+    requeues_field: str = "requeues",
+) -> dict:
     """The sweep of background work a dead worker left queued or running (telecom imports, tracing runs, exports):
     each row of `unfinished` without progress for TASK_STALE_MINUTES (`progress_at`, else `started_at`, else
     `created_at` for a job never started) is failed by `give_up(row)` once its task has started TASK_MAX_ATTEMPTS
     times, else queued again by `requeue(row.pk)`. The re-queue is claimed by a filtered update of `progress_at`,
     so two sweeps at once queue a row once and a row that moved on meanwhile is left alone; the row is queued again
-    as "queued" (with the fields in `also`), so that the copy starts rather than step aside (work_is_live). Returns
+    as "queued" (with the fields in `also`), so that the copy starts rather than step aside (work_is_live).
+
+    Copies are bounded too: `requeues_field` counts the copies queued since the task last started (each start sets
+    it back to 0), and past TASK_MAX_REQUEUES the row is queued no more. A job no worker picks up (the workers
+    down, or none reading its queue) thus leaves TASK_MAX_REQUEUES copies on the broker, not one every
+    TASK_STALE_MINUTES for as long as that lasts; it stays "queued", waiting, is not failed (workers down for a
+    night lose no work: the copies are there when they come back), and is named in a warning at each sweep. Returns
     the ids {"requeued": [...], "failed": [...]}."""
     from django.conf import settings
-    from django.db.models import Q
+    from django.db.models import F, Q
 
     cutoff = now - dt.timedelta(minutes=settings.TASK_STALE_MINUTES)
     stale = unfinished.filter(
@@ -120,16 +136,32 @@ def stale_work_requeue(unfinished, *, attempts_field: str, give_up, requeue, wha
         | Q(progress_at=None, started_at__lt=cutoff)
         | Q(progress_at=None, started_at=None, created_at__lt=cutoff)
     )
-    requeued, failed = [], []
+    requeued, failed, waiting = [], [], []
     for row in stale.order_by("pk"):
         attempts = getattr(row, attempts_field)
         if attempts >= settings.TASK_MAX_ATTEMPTS:
             if give_up(row):
                 failed.append(row.pk)
             continue
+        copies = getattr(row, requeues_field)
+        if copies >= settings.TASK_MAX_REQUEUES:
+            waiting.append(row.pk)
+            continue
         unchanged = {"status": row.status, "progress_at": row.progress_at, attempts_field: attempts}
-        if type(row).objects.filter(pk=row.pk, **unchanged).update(progress_at=now, status="queued", **(also or {})):
+        unchanged[requeues_field] = copies
+        if (
+            type(row)
+            .objects.filter(pk=row.pk, **unchanged)
+            .update(progress_at=now, status="queued", **{requeues_field: F(requeues_field) + 1}, **(also or {}))
+        ):
             logger.warning("%s %s: no progress since %s, queued again", what, row.pk, row.progress_at)
             requeue(row.pk)
             requeued.append(row.pk)
+    if waiting:
+        logger.warning(
+            "%s %s: not started after %s copies queued again; left waiting for a worker (is one reading the queue?)",
+            what,
+            waiting,
+            settings.TASK_MAX_REQUEUES,
+        )
     return {"requeued": requeued, "failed": failed}

@@ -92,6 +92,9 @@ class TelecomImport(models.Model):
     # The last sign of life of the import's run (its start, its progress) or of its queueing again by the sweeper:
     # one without any for TASK_STALE_MINUTES is taken for lost (services.telecom_imports_sweep).
     progress_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last progress"))
+    # Copies of its task the sweep queued since it last started (a start sets it back to 0): past TASK_MAX_REQUEUES
+    # the job waits, queued, without more (core.queue.stale_work_requeue).
+    requeues = models.PositiveSmallIntegerField(default=0, verbose_name=_("copies queued again"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
     finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))

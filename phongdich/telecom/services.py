@@ -260,8 +260,8 @@ def _claim(import_id: int, now) -> _Claim | None:
         record.status = TelecomImport.Status.RUNNING
         record.phase = TelecomImport.Phase.VALIDATING
         record.started_at, record.progress_at = now, timezone.now()
-        record.rows_done = 0
-        record.save(update_fields=["attempt", "status", "phase", "started_at", "progress_at", "rows_done"])
+        record.rows_done = record.requeues = 0
+        record.save(update_fields=["attempt", "status", "phase", "started_at", "progress_at", "rows_done", "requeues"])
     done = TelecomImport.objects.filter(
         operator=record.operator, kind=record.kind, status=TelecomImport.Status.DONE
     ).values_list("pk", flat=True)

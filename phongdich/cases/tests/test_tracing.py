@@ -623,6 +623,26 @@ def test_a_tracing_run_whose_every_start_died_fails_saying_so(world, settings):
     assert run.status == "failed" and not any(case.traced_at for case in Case.objects.all())
 
 
+def test_a_run_no_worker_picks_up_is_queued_again_a_bounded_number_of_times_and_waits(world, settings, monkeypatch):
+    """A run whose task never starts was queued again at every sweep, a copy on the broker every TASK_STALE_MINUTES."""
+    settings.TASK_STALE_MINUTES, settings.TASK_MAX_REQUEUES, settings.TRACING_BATCH_PARTS = 30, 2, 1
+    published = []
+    monkeypatch.setattr(tasks, "enqueue", lambda task, run_id, *args, **kwargs: published.append(run_id))
+    cases = _cases_with_a_neighbour(world, 1)
+    run = TracingRun.objects.create(total=1)
+    run.cases.set(cases)
+    now = timezone.now()
+    for hours in range(1, 13):
+        tasks.tracing_runs_sweep(now=now + dt.timedelta(hours=hours))
+    assert published == [run.pk, run.pk]
+    run.refresh_from_db()
+    assert (run.status, run.requeues, run.attempts, run.error) == ("queued", 2, 0, "")
+    # A worker picks a copy up at last: the run is traced, and its start counts the copies afresh.
+    tasks.tracing_run_task(run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.requeues, run.attempts) == ("done", 0, 1)
+
+
 def test_the_sweep_leaves_a_run_tracing_its_cases_alone(world, settings):
     """A run's start may be long ago: what counts is its last case traced."""
     settings.TASK_STALE_MINUTES = 30

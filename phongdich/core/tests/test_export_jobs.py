@@ -222,6 +222,29 @@ def test_the_sweep_leaves_exports_with_recent_progress_or_finished_alone(officia
     assert ExportJob.objects.get(pk=queued.pk).status == "done"
 
 
+def test_an_export_no_worker_picks_up_is_queued_again_a_bounded_number_of_times_and_waits(
+    official, settings, monkeypatch, caplog
+):
+    """Attempts count starts: a job whose task never starts (the workers down, or none reading its queue) was queued
+    again at every sweep, piling a copy on the broker every TASK_STALE_MINUTES for as long as that lasted."""
+    settings.TASK_STALE_MINUTES, settings.TASK_MAX_ATTEMPTS, settings.TASK_MAX_REQUEUES = 30, 3, 2
+    published = []
+    monkeypatch.setattr(core_exports, "enqueue", lambda task, job_id: published.append(job_id))
+    job = ExportJob.objects.create(kind="test.rows", requested_by=official)
+    now = timezone.now()
+    for hours in range(1, 25):  # a sweep every hour of a day with the workers down
+        exports_sweep(now=now + dt.timedelta(hours=hours))
+    assert published == [job.pk, job.pk]
+    job.refresh_from_db()
+    # Not failed: it waits, queued, for a worker; the copies are on the broker when one comes.
+    assert (job.status, job.requeues, job.attempts, job.error) == ("queued", 2, 0, "")
+    assert f"export [{job.pk}]: not started after 2 copies" in caplog.text
+    # A worker picks it up: it is built, and a start counts the copies afresh.
+    export_run(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.requeues, job.attempts) == ("done", 0, 1)
+
+
 def test_an_older_start_of_an_export_leaves_the_newer_one_its_job(official, monkeypatch):
     """Delivered twice (a worker thought dead, then the sweep): the start that finishes second writes nothing over
     the first's outcome, and leaves no file behind."""

@@ -469,6 +469,28 @@ def test_an_import_left_running_by_a_dead_worker_is_queued_again_and_finished(he
     assert (record.status, record.attempt, record.rows_imported) == ("done", 2, 715)
 
 
+def test_an_import_no_worker_picks_up_is_queued_again_a_bounded_number_of_times_and_waits(
+    health, cells, settings, monkeypatch
+):
+    """Its task never starting, an import was queued again at every sweep, a copy every TASK_STALE_MINUTES."""
+    from phongdich.telecom import services
+
+    settings.TASK_STALE_MINUTES, settings.TASK_MAX_REQUEUES = 30, 3
+    published = []
+    monkeypatch.setattr(services, "_enqueue", published.append)
+    record = _queued_sample(health)
+    now = timezone.now()
+    for hours in range(1, 13):
+        services.telecom_imports_sweep(now=now + dt.timedelta(hours=hours))
+    assert published == [record.pk] * 3
+    record.refresh_from_db()
+    assert (record.status, record.requeues, record.attempt) == ("queued", 3, 0)
+    # A worker picks a copy up at last: the import runs, and its start counts the copies afresh.
+    telecom_import_run(import_id=record.pk)
+    record.refresh_from_db()
+    assert (record.status, record.requeues, record.attempt) == ("done", 0, 1)
+
+
 def test_an_import_whose_every_start_died_fails_and_its_file_may_be_uploaded_again(health, cells, settings):
     settings.TASK_STALE_MINUTES, settings.TASK_MAX_ATTEMPTS = 30, 3
     record = _queued_sample(health)
