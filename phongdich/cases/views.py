@@ -266,7 +266,7 @@ def case_create(request):
                     case = services.case_create(
                         actor=viewer,
                         person=person,
-                        investigator=viewer,
+                        investigator=selectors.investigator_for_new_case(viewer),
                         **_case_kwargs(viewer=viewer, data=case_form.cleaned_data),
                     )
                     sent.led_to(reverse("cases:detail", args=[case.pk]))
