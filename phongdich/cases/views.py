@@ -862,9 +862,9 @@ def worklist_export(request):
     official is taken to the export's page, which offers the file once it is written."""
     try:
         _worklist(request)  # the filters and the role checked now, so that a bad request is told at once
+        job = export_start(actor=request.user, kind=WORKLIST_EXPORT, params=request.GET.dict(), ip=client_ip(request))
     except ApplicationError as exc:
         return _error(request, exc)
-    job = export_start(actor=request.user, kind=WORKLIST_EXPORT, params=request.GET.dict(), ip=client_ip(request))
     return redirect("core:export", job_id=job.pk)
 
 

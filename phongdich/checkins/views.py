@@ -640,7 +640,10 @@ def checkin_export(request):
         )
         return redirect(back)
     params = {key: request.GET.get(key, "") for key in FILTERS}
-    job = export_start(actor=request.user, kind=CHECKINS_EXPORT, params=params, ip=client_ip(request))
+    try:
+        job = export_start(actor=request.user, kind=CHECKINS_EXPORT, params=params, ip=client_ip(request))
+    except ApplicationError as error:  # export_no_scope: a venue member without a venue
+        return render(request, "core/error.html", {"error": error.as_dict()}, status=error.status)
     return redirect("core:export", job_id=job.pk)
 
 
