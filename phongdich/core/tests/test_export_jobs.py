@@ -244,7 +244,8 @@ def test_an_older_start_of_an_export_leaves_the_newer_one_its_job(official, monk
 
 def test_my_exports_lists_the_requesters_own_only(client, official, django_capture_on_commit_callbacks):
     mine = run(official, capture=django_capture_on_commit_callbacks)
-    other = get_user_model().objects.create_user("can-bo-khac", password="pass-for-tests-1")
+    # Another official (a user with no area is refused an export now: export_no_scope).
+    other = make_official(Official.Role.AREA_OFFICIAL, make_area("15142", "Xã Cẩm Thạch", "commune"), "can-bo-khac")
     theirs = run(other, capture=django_capture_on_commit_callbacks)
     client.force_login(official)
     html = client.get("/exports/").content.decode()
