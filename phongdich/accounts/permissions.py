@@ -10,6 +10,9 @@ from .selectors import official_of
 Role = Official.Role
 # Roles that may browse people and their records (Official.sees_people).
 PEOPLE_ROLES = (Role.PROVINCE_ADMIN, Role.HEALTH_DEPT, Role.AREA_OFFICIAL)
+# Roles that investigate cases, of those who see people (cases.selectors.case_investigators, docs/cases.md):
+# the Department of Health / CDC and the commune, ward or district official, not the province administrator.
+INVESTIGATOR_ROLES = (Role.HEALTH_DEPT, Role.AREA_OFFICIAL)
 
 
 def has_role(user, *roles: str) -> bool:

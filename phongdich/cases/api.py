@@ -233,7 +233,7 @@ class CaseListCreateApi(APIView):
             source_exposure_date=values.get("source_exposure_date"),
             isolated_at=values.get("isolated_at"),
             isolation_place=values.get("isolation_place", ""),
-            investigator=viewer,
+            investigator=selectors.investigator_for_new_case(viewer),
             infected_by=selectors.case_find_for_source(viewer=viewer, value=values.get("infected_by")),
             cluster=_cluster_in(viewer, values.get("cluster")),
             notes=values.get("notes", ""),

@@ -141,10 +141,12 @@ def case_get(*, viewer, case_id, ip: str | None = None) -> Case:
 
 
 def case_investigators(*, case: Case):
-    """The users who may investigate `case`: active officials who see people, of its area or an area containing it
-    (the commune's health station, the district's, the province's CDC)."""
+    """The users who may investigate `case`: active officials of a role that investigates cases (INVESTIGATOR_ROLES:
+    the health department / CDC and area officials, not the province administrator), of its area or an area
+    containing it (the commune's health station, the district's, the province's CDC)."""
     from django.contrib.auth import get_user_model
 
+    from phongdich.accounts.permissions import INVESTIGATOR_ROLES
     from phongdich.geo.selectors import area_path_prefixes
 
     return (
@@ -152,12 +154,22 @@ def case_investigators(*, case: Case):
         .objects.filter(
             is_active=True,
             official__is_active=True,
-            official__role__in=PEOPLE_ROLES,
+            official__role__in=INVESTIGATOR_ROLES,
             official__area__path__in=area_path_prefixes(case.area_path),
         )
         .select_related("official__area")
         .order_by("official__area__path", "username")
     )
+
+
+def investigator_for_new_case(viewer):
+    """The investigator of a case `viewer` enters: themselves when their role investigates cases, else nobody yet (a
+    province administrator or the system administrator enters it; the case's page then names one)."""
+    from phongdich.accounts.permissions import INVESTIGATOR_ROLES
+    from phongdich.accounts.selectors import official_of
+
+    official = official_of(viewer)
+    return viewer if official is not None and official.role in INVESTIGATOR_ROLES else None
 
 
 def case_find_for_source(*, viewer, value, keeping: Case | None = None) -> Case | None:

@@ -266,7 +266,7 @@ def case_create(request):
                     case = services.case_create(
                         actor=viewer,
                         person=person,
-                        investigator=viewer,
+                        investigator=selectors.investigator_for_new_case(viewer),
                         **_case_kwargs(viewer=viewer, data=case_form.cleaned_data),
                     )
                     sent.led_to(reverse("cases:detail", args=[case.pk]))
@@ -875,9 +875,9 @@ def worklist_export(request):
     official is taken to the export's page, which offers the file once it is written."""
     try:
         _worklist(request)  # the filters and the role checked now, so that a bad request is told at once
+        job = export_start(actor=request.user, kind=WORKLIST_EXPORT, params=request.GET.dict(), ip=client_ip(request))
     except ApplicationError as exc:
         return _error(request, exc)
-    job = export_start(actor=request.user, kind=WORKLIST_EXPORT, params=request.GET.dict(), ip=client_ip(request))
     return redirect("core:export", job_id=job.pk)
 
 

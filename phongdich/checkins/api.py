@@ -13,7 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import JsonResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
@@ -397,6 +397,63 @@ class CheckInPaperApi(APIView):
             actor=request.user, venue=venue, code=code, address_area=address_area, **values
         )
         return Response(CheckInOutput(checkin).data, status=status.HTTP_201_CREATED)
+
+
+PICKER_MATCHES = selectors.PICKER_MATCHES_SHOWN
+
+
+class StaffVenueEntranceOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    label = serializers.CharField()
+    token = serializers.CharField(help_text="The code_token to send to POST /api/v1/checkins/scan/")
+
+
+class StaffVenueOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    area_name = serializers.CharField(source="area.name")
+    street_address = serializers.CharField()
+    entrances = StaffVenueEntranceOutput(many=True, source="active_codes")
+
+
+class StaffVenueSearchApi(APIView):
+    """GET /api/v1/checkins/venues/?q=&venue=: the venues where the caller records check-ins (selectors.staff_venues:
+    their own, or an official's verified venues of their area) that match `q`, or the one numbered `venue`, with
+    their entrances. The venue picker of the scan and paper pages asks it as staff type; rate limited per user."""
+
+    permission_classes = [IsUser]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "venue_picker"
+
+    class VenueSearchInput(serializers.Serializer):
+        q = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+        venue = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+        limit = serializers.IntegerField(
+            required=False, min_value=1, max_value=selectors.PICKER_MATCHES_SHOWN, default=PICKER_MATCHES
+        )
+
+    @extend_schema(
+        operation_id="checkins_venues_search",
+        parameters=[VenueSearchInput],
+        responses={
+            200: inline_serializer(
+                "StaffVenueSearch",
+                fields={"results": StaffVenueOutput(many=True), "more": serializers.BooleanField()},
+            ),
+            **ERRORS,
+        },
+        summary="Search the venues where the caller records check-ins (the scan and paper pages' picker)",
+    )
+    def get(self, request):
+        filters = self.VenueSearchInput(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        data = filters.validated_data
+        if not selectors.records_checkins(request.user):
+            raise ApplicationError(core_errors.PERMISSION_DENIED)
+        venues, more = selectors.staff_venue_search(
+            user=request.user, q=data["q"], venue_id=data.get("venue"), limit=data["limit"]
+        )
+        return Response({"results": StaffVenueOutput(venues, many=True).data, "more": more})
 
 
 class CheckInCheckoutApi(APIView):

@@ -8,6 +8,7 @@ urlpatterns = [
     path("checkins/scan/", api.CheckInScanApi.as_view(), name="api-checkins-scan"),
     path("checkins/self/", api.CheckInSelfApi.as_view(), name="api-checkins-self"),
     path("checkins/batch/", api.CheckInBatchApi.as_view(), name="api-checkins-batch"),
+    path("checkins/venues/", api.StaffVenueSearchApi.as_view(), name="api-checkins-venues"),
     path("checkins/paper/", api.CheckInPaperApi.as_view(), name="api-checkins-paper"),
     path("checkins/<int:checkin_id>/", api.CheckInDetailApi.as_view(), name="api-checkins-detail"),
     path("checkins/<int:checkin_id>/checkout/", api.CheckInCheckoutApi.as_view(), name="api-checkins-checkout"),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from phongdich.core.dates import TypedDateField
 from phongdich.core.errors import ApplicationError
+from phongdich.core.ids import id_or_none
 from phongdich.geo.models import Area
 from phongdich.venues.forms import VenueByNameMixin
 from phongdich.venues.models import Venue, VenueCode
@@ -172,13 +173,24 @@ class PaperDeclarationForm(PersonFieldsMixin, HealthQuestionsMixin):
         "code",
     ]
 
-    def __init__(self, *args, venues, **kwargs):
+    def __init__(self, *args, venues, searched: bool = False, **kwargs):
+        """`venues`: those the user records at (selectors.staff_venues). `searched`: too many for a drop-down, so
+        the page searches them (checkins/_venue_search.html) and the form carries the chosen one in a hidden field,
+        offering only its entrances (a district's codes would make the page megabytes)."""
         super().__init__(*args, **kwargs)
-        venue_ids = [venue.pk for venue in venues]
-        self.fields["venue"].queryset = Venue.objects.filter(pk__in=venue_ids)
-        self.fields["code"].queryset = VenueCode.objects.filter(
-            venue_id__in=venue_ids, revoked_at__isnull=True
-        ).select_related("venue")
+        self.venue_searched = searched
+        self.fields["venue"].queryset = venues
+        codes = VenueCode.objects.filter(revoked_at__isnull=True).select_related("venue")
+        if searched:
+            self.fields["venue"].widget = forms.HiddenInput()
+            self.fields["venue"].error_messages["required"] = _("Choose the venue: search for it by its name above.")
+            given = self.data if self.is_bound else self.initial
+            venue_id = id_or_none(given.get("venue"))
+            self.chosen_venue = venues.filter(pk=venue_id).first() if venue_id else None
+            codes = codes.filter(venue=self.chosen_venue) if self.chosen_venue else codes.none()
+        else:
+            codes = codes.filter(venue_id__in=[venue.pk for venue in venues])
+        self.fields["code"].queryset = codes
         self.fields["code"].label_from_instance = lambda code: f"{code.venue.name} – {code.label}"
         self.fields["full_name"].widget.attrs["autofocus"] = True
         # Paper declarations are written in capitals (RULES.md §6, "ghi chữ IN HOA"); staff type as they read.

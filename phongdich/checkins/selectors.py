@@ -42,8 +42,11 @@ def viewer_sees_people(viewer) -> bool:
     return official is not None and official.is_active and official.sees_people
 
 
-# The most venues the scan and paper pages offer an official in their picker.
-MAX_PICKER_VENUES = 500
+# Up to this many venues, the scan and paper pages offer them all in a drop-down; beyond, a search (an official's
+# district has thousands: the drop-down once stopped at the first 500, and the 501st could not be chosen).
+PICKER_SELECT_MAX = 50
+# The most matches a venue search shows; the rest are asked for with more of the name.
+PICKER_MATCHES_SHOWN = 20
 
 
 def _picks_area_venues(user) -> bool:
@@ -56,17 +59,42 @@ def _picks_area_venues(user) -> bool:
     )
 
 
-def staff_venues(*, user) -> list:
-    """The venues `user` records check-ins for (the scan and paper pages): their own (staff, manager), else, for
-    an active official or a superuser, the verified venues of their area (at most MAX_PICKER_VENUES). Empty: not
-    for them (a check-in belongs to a venue, so without one the pages refuse)."""
+def staff_venues(*, user) -> QuerySet:
+    """The venues `user` records check-ins for (the scan and paper pages, and their venue search): their own (staff,
+    manager), else, for an active official or a superuser, the verified venues of their area, by name. Empty: not for
+    them (a check-in belongs to a venue, so without one the pages refuse). A query, not a list: a district has
+    thousands, which the pages search (staff_venue_search) rather than list."""
     from phongdich.venues.models import Venue
     from phongdich.venues.selectors import venue_list, venues_of_user
 
-    venues = list(venues_of_user(user=user))
-    if not venues and _picks_area_venues(user):
-        venues = list(venue_list(viewer=user, status=Venue.Status.VERIFIED)[:MAX_PICKER_VENUES])
-    return venues
+    own = venues_of_user(user=user)
+    if own.exists():
+        return own
+    if _picks_area_venues(user):
+        return venue_list(viewer=user, status=Venue.Status.VERIFIED)
+    return Venue.objects.none()
+
+
+def staff_venue_search(*, user, q: str = "", venue_id=None, limit: int = PICKER_MATCHES_SHOWN) -> tuple[list, bool]:
+    """(venues, more): up to `limit` of staff_venues(user) that match `q` (venues.selectors.venues_search: every
+    word of the name without diacritics, or the venue's number or tax code), or the one with `venue_id`; each with
+    its active codes (entrances) in `active_codes`. `more` says that further venues match. Names and entrances of
+    places only, no personal data: not audited."""
+    from django.db.models import Prefetch
+
+    from phongdich.core.ids import id_or_none
+    from phongdich.venues.models import VenueCode
+    from phongdich.venues.selectors import venues_search
+
+    venues = staff_venues(user=user)
+    if venue_id is not None:
+        venue_id = id_or_none(venue_id)
+        venues = venues.filter(pk=venue_id) if venue_id else venues.none()
+    else:
+        venues = venues_search(venues, q)
+    codes = VenueCode.objects.filter(revoked_at__isnull=True).order_by("id")
+    found = list(venues.prefetch_related(Prefetch("codes", queryset=codes, to_attr="active_codes"))[: limit + 1])
+    return found[:limit], len(found) > limit
 
 
 def records_checkins(user) -> bool:

@@ -34,7 +34,7 @@ from phongdich.healthcards.services import status_qr_issue
 from phongdich.people.models import Person
 from phongdich.people.selectors import person_get_by_public_id
 from phongdich.people.validation import phone_masked
-from phongdich.venues.models import Venue, VenueCode
+from phongdich.venues.models import VenueCode
 
 from . import errors, selectors, services
 from .exports import CHECKINS_EXPORT, EXPORT_MAX_ROWS, FILTERS, filtered_checkins
@@ -434,31 +434,72 @@ def claim(request):
 # --- 3. Control staff scan personal QR codes ------------------------------------------------------
 
 
-def _staff_venues(user) -> list[Venue]:
-    venues = selectors.staff_venues(user=user)
-    if not venues:
+def _staff_venues(user):
+    if not selectors.records_checkins(user):
         raise PermissionDenied
-    return venues
+    return selectors.staff_venues(user=user)
+
+
+def _venues_searched(venues) -> bool:
+    """Whether the page searches the venues rather than list them all (selectors.PICKER_SELECT_MAX)."""
+    return venues.order_by()[: selectors.PICKER_SELECT_MAX + 1].count() > selectors.PICKER_SELECT_MAX
+
+
+def _venue_picker(request) -> dict:
+    """The venue search of the scan and paper pages (checkins/_venue_search.html): without script, the plain search
+    `?venue_q=` lists the matches as links that choose by `?venue=`; with script, the same list comes from
+    StaffVenueSearchApi as staff type."""
+    q = (request.GET.get("venue_q") or "").strip()[:100]
+    matches, more = selectors.staff_venue_search(user=request.user, q=q) if q else ([], False)
+    return {"q": q, "matches": matches, "more": more}
+
+
+def _chosen_venue(request, session_key: str):
+    """The venue `?venue=` chooses (kept in the session for the next visit), else the one chosen last; None when
+    none is. A `?venue=` that is not one of the user's venues (another area's, or not an id) is a 404."""
+    asked = request.GET.get("venue")
+    if asked is not None:
+        found, _more = selectors.staff_venue_search(user=request.user, venue_id=asked, limit=1)
+        if not found:
+            raise Http404
+        request.session[session_key] = found[0].pk
+        return found[0]
+    remembered = request.session.get(session_key)
+    if remembered is None:
+        return None
+    found, _more = selectors.staff_venue_search(user=request.user, venue_id=remembered, limit=1)
+    return found[0] if found else None
 
 
 def _entrances(venues) -> list[dict]:
     """The venues with their active codes (entrances), for the scanner's picker. A venue without a code
     is still offered: the scan then names the venue alone."""
     groups = {venue.pk: {"venue": venue, "codes": []} for venue in venues}
-    for code in VenueCode.objects.filter(venue__in=venues, revoked_at__isnull=True).order_by("id"):
+    for code in VenueCode.objects.filter(venue__in=list(groups), revoked_at__isnull=True).order_by("id"):
         groups[code.venue_id]["codes"].append(code)
     return list(groups.values())
+
+
+SCAN_VENUE = "checkins.scan.venue"
 
 
 @login_required
 @require_GET
 def scan(request):
-    """/checkins/scan/: the camera page of control staff. The scan itself goes to the JSON API."""
+    """/checkins/scan/: the camera page of control staff. The scan itself goes to the JSON API. A few venues are all
+    offered; many (an official's district) are searched, and the chosen one's entrances offered."""
     venues = _staff_venues(request.user)
-    context = {
-        "entrances": _entrances(venues),
-        "api_url": "/api/v1/checkins/scan/",  # not translated, not prefixed: a fixed API path
-    }
+    context = {"api_url": "/api/v1/checkins/scan/"}  # not translated, not prefixed: a fixed API path
+    if _venues_searched(venues):
+        chosen = _chosen_venue(request, SCAN_VENUE)
+        context.update(
+            venue_searched=True,
+            picker=_venue_picker(request),
+            chosen_venue=chosen,
+            entrances=_entrances([chosen] if chosen else []),
+        )
+    else:
+        context["entrances"] = _entrances(list(venues))
     return render(request, "checkins/scan.html", context)
 
 
@@ -466,6 +507,7 @@ def scan(request):
 
 PAPER_LAST = "checkins.paper.last"
 PAPER_PLACE = "checkins.paper.place"
+PAPER_VENUE = "checkins.paper.venue"  # the venue chosen by the search, before anything is recorded there
 
 
 @login_required
@@ -473,8 +515,9 @@ PAPER_PLACE = "checkins.paper.place"
 def paper(request):
     """/checkins/paper/: keyboard-first entry of paper declarations, one after another."""
     venues = _staff_venues(request.user)
+    searched = _venues_searched(venues)
     if request.method == "POST":
-        form = PaperDeclarationForm(request.POST, venues=venues)
+        form = PaperDeclarationForm(request.POST, venues=venues, searched=searched)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -507,12 +550,20 @@ def paper(request):
                     "id": checkin.pk,
                 }
                 request.session[PAPER_PLACE] = [data["venue"].pk, data["code"].pk if data["code"] else None]
+                request.session[PAPER_VENUE] = data["venue"].pk  # chosen by the page's script, without a ?venue=
                 return redirect("checkins:paper")
         status = 400
     else:
-        venue_id, code_id = request.session.get(PAPER_PLACE) or [venues[0].pk, None]
+        venue_id, code_id = request.session.get(PAPER_PLACE) or [None, None]
+        if searched:
+            chosen = _chosen_venue(request, PAPER_VENUE)
+            if chosen is not None and chosen.pk != venue_id:
+                venue_id, code_id = chosen.pk, None
+        elif venue_id is None:
+            venue_id = venues.first().pk
         form = PaperDeclarationForm(
             venues=venues,
+            searched=searched,
             initial={
                 "venue": venue_id,
                 "code": code_id,
@@ -527,6 +578,8 @@ def paper(request):
         "area_picker": _area_picker_available(),
         # After a refusal the picker shows the area already chosen.
         "picked_area": getattr(form, "cleaned_data", {}).get("address_area"),
+        "venue_searched": searched,
+        "picker": _venue_picker(request) if searched else None,
     }
     return render(request, "checkins/paper.html", context, status=status)
 
@@ -587,7 +640,10 @@ def checkin_export(request):
         )
         return redirect(back)
     params = {key: request.GET.get(key, "") for key in FILTERS}
-    job = export_start(actor=request.user, kind=CHECKINS_EXPORT, params=params, ip=client_ip(request))
+    try:
+        job = export_start(actor=request.user, kind=CHECKINS_EXPORT, params=params, ip=client_ip(request))
+    except ApplicationError as error:  # export_no_scope: a venue member without a venue
+        return render(request, "core/error.html", {"error": error.as_dict()}, status=error.status)
     return redirect("core:export", job_id=job.pk)
 
 

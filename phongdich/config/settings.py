@@ -225,6 +225,8 @@ REST_FRAMEWORK = {
         "public_lookup": env_str("RATE_LIMIT_PUBLIC_LOOKUP", "20/min"),
         # The area picker asks as people type; a commune office shares one address.
         "area_search": env_str("RATE_LIMIT_AREA_SEARCH", "300/min"),
+        # The venue picker of the scan and paper pages (logged in: per user), asked as staff type.
+        "venue_picker": env_str("RATE_LIMIT_VENUE_PICKER", "120/min"),
         # Public venue registration (API and web form together): each one creates a user account.
         "venue_register": env_str("RATE_LIMIT_VENUE_REGISTER", "10/hour"),
     },

@@ -102,6 +102,12 @@ IDEMPOTENCY_KEY_REUSED = ErrorCode(
     "Idempotency-Key này đã được dùng cho một yêu cầu khác.",
     "This Idempotency-Key was already used for a different request.",
 )
+EXPORT_NO_SCOPE = ErrorCode(
+    "export_no_scope",
+    403,
+    "Bạn không có địa bàn hay địa điểm nào để xuất danh sách này (tệp sẽ không có ai được tải).",
+    "You have no area or venue to export this list for (nobody could download the file).",
+)
 SERVER_ERROR = ErrorCode(
     "server_error", 500, "Lỗi máy chủ; yêu cầu chưa được ghi nhận.", "Server error; the request was not recorded."
 )

@@ -23,7 +23,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from .audit import audit_record
-from .errors import ApplicationError
+from .errors import EXPORT_NO_SCOPE, ApplicationError
 from .models import ExportJob
 from .queue import enqueue, enqueue_on_commit, stale_work_requeue, work_is_live
 from .text import visible_controls
@@ -200,12 +200,17 @@ def export_start(*, actor, kind: str, params: dict, ip: str | None = None) -> Ex
     """Queue an export for `actor` (after the commit, so the worker sees the row), audited as
     `core.export.requested` with the filters and the requester's address; the builder audits what it then reads
     (without an address: it runs in a worker). The job records the area, role and venues the requester may read
-    through this kind of export now: it is served only while they still may (exports_allowed)."""
+    through this kind of export now: it is served only while they still may (exports_allowed). A requester with
+    neither an area nor a venue for this kind is refused with export_no_scope (403), and nothing is queued."""
     from .tasks import export_run_task
 
     if kind not in _builders:
         raise ValueError(f"no export is registered as {kind!r}")
     area_path, role, venue_ids = _scope(actor, kind)
+    if area_path is None and not venue_ids and not actor.is_superuser:
+        # Nothing to read, and a file nobody but a superuser may download (exports_allowed): refused when asked,
+        # not built (a venue member without a venue, an official whose role this kind does not serve).
+        raise ApplicationError(EXPORT_NO_SCOPE, extra={"kind": kind})
     with transaction.atomic():
         job = ExportJob.objects.create(
             kind=kind,

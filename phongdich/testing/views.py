@@ -563,7 +563,7 @@ def results_export(request):
     official is taken to the export's page. A bad filter is refused at once (400)."""
     try:
         results_query(viewer=request.user, params=request.GET)
+        job = export_start(actor=request.user, kind=RESULTS_EXPORT, params=request.GET.dict(), ip=client_ip(request))
     except ApplicationError as exc:
         return _error(request, exc)
-    job = export_start(actor=request.user, kind=RESULTS_EXPORT, params=request.GET.dict(), ip=client_ip(request))
     return redirect("core:export", job_id=job.pk)

@@ -110,3 +110,9 @@ INVALID_REACTION_FILTER = ErrorCode(
     "Bộ lọc không hợp lệ: mức độ không có trong danh mục, ngày không đọc được hoặc ngày kết thúc trước ngày bắt đầu.",
     "The filter is invalid: an unknown severity, a date that cannot be read or an end before the start.",
 )
+UNKNOWN_SITE = ErrorCode(
+    "unknown_site",
+    400,
+    "Hãy chọn một điểm tiêm trong danh sách.",
+    "Choose a vaccination site from the list.",
+)

@@ -330,18 +330,27 @@ def checkin(request):
     except ApplicationError as exc:
         return _error(request, exc)
     sites = list(selectors.sites_visible(viewer=request.user).filter(active=True))
-    site_id = request.POST.get("site") or request.GET.get("site") or (sites[0].pk if sites else "")
+    # The site asked (the form's, or a link's ?site=) must be one of the list: an empty, unknown or malformed one
+    # (?site=[]) is refused with the reason, never taken silently as the first site (2026-12-06). Nothing asked on
+    # opening the page: the first site.
+    asked = request.POST.get("site") if request.method == "POST" else request.GET.get("site")
+    if asked is None and request.method == "GET":
+        site = sites[0] if sites else None
+    else:
+        site = next((site for site in sites if site.pk == id_or_none(asked)), None)
     registration, error, status = None, None, 200
-    if request.method == "POST":
-        try:
+    try:
+        if site is None and (asked is not None or request.method == "POST"):
+            raise ApplicationError(errors.UNKNOWN_SITE, extra={"field": "site"})
+        if request.method == "POST":
             registration = services.vaccination_checkin(
-                actor=request.user, site_id=site_id, token=request.POST.get("token", "")[:1000]
+                actor=request.user, site_id=site.pk, token=request.POST.get("token", "")[:1000]
             )
-        except ApplicationError as exc:
-            error, status = exc.as_dict(), exc.status
+    except ApplicationError as exc:
+        error, status = exc.as_dict(), exc.status
     context = {
         "sites": sites,
-        "site_id": id_or_none(site_id),
+        "site_id": site.pk if site else None,
         "registration": registration,
         "error": error,
     }

@@ -68,6 +68,34 @@ def venues_named(venues: QuerySet[Venue], q: str) -> QuerySet[Venue]:
     return venues.filter(name_folded__contains=folded) if folded else venues
 
 
+def venues_search(venues: QuerySet[Venue], q: str) -> QuerySet[Venue]:
+    """Those of `venues` that a picker's query names, as geo.selectors.area_search does for areas: every word of `q`
+    in the name without diacritics ("dong cho" finds "Chợ Đông Bắc"), or, for digits ("123", "#123"), the venue's
+    number (its id, in its page's address and on its posters' file names) or a tax code that starts with them.
+    The venue numbered so first, then names that start with `q`, then by name."""
+    folded = fold(q).lstrip("#").strip()
+    if not folded:
+        return venues
+    name_match = Q()
+    for word in folded.split(" "):
+        name_match &= Q(name_folded__contains=word)
+    match, number = name_match, None
+    if folded.isascii() and folded.isdigit():
+        from phongdich.core.ids import id_or_none
+
+        number = id_or_none(folded)
+        match |= Q(tax_code__startswith=folded)
+        if number is not None:
+            match |= Q(pk=number)
+    rank = Case(
+        When(pk=number or 0, then=Value(0)),
+        When(name_folded__startswith=folded, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return venues.filter(match).annotate(search_rank=rank).order_by("search_rank", "name_folded", "id")
+
+
 def venue_list(*, viewer, q: str = "", status: str | None = None, area=None) -> QuerySet[Venue]:
     """Venues the viewer may see, searched without diacritics ("cho dong" finds "Chợ Đông").
 

@@ -2,6 +2,7 @@
 read of a case or contact is in the audit log."""
 
 import pytest
+from django.utils import timezone
 
 from phongdich.core.models import AuditLog
 from phongdich.core.testing import make_official
@@ -180,3 +181,35 @@ def test_a_case_is_handed_to_another_investigator_of_its_areas(client, tree, kim
     assert refused.status_code == 400 and refused.json()["code"] == "invalid_case"
     entered.refresh_from_db()
     assert entered.investigator == kim_tan_official
+
+
+def test_only_roles_that_investigate_cases_are_offered_as_investigators(client, tree, kim_tan_official):
+    """The health department / CDC and area officials investigate cases; a province administrator sees people but
+    does not trace contacts (docs/cases.md, "Investigator"): the list offered province administrators."""
+    province_admin = make_official(ROLE.PROVINCE_ADMIN, tree["province"], username="tinh_thanhhoa")
+    cdc = make_official(ROLE.HEALTH_DEPT, tree["province"], username="cdc_thanhhoa")
+    entered = case(kim_tan_official, person(tree["kim_tan"], "Ca Điều Tra"))
+    client.force_login(kim_tan_official)
+
+    page = client.get(f"/cases/{entered.pk}/").content.decode()
+
+    assert f'<option value="{cdc.pk}">' in page and f'<option value="{kim_tan_official.pk}"' in page
+    assert f'<option value="{province_admin.pk}">' not in page
+    body = _edit_body(entered, investigator=province_admin.pk)
+    assert client.post(f"/cases/{entered.pk}/edit/", body).status_code == 400
+    refused = client.patch(
+        f"/api/v1/cases/{entered.pk}/", {"investigator": province_admin.username}, content_type="application/json"
+    )
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid_case"
+    answer = client.patch(
+        f"/api/v1/cases/{entered.pk}/", {"investigator": cdc.username}, content_type="application/json"
+    )
+    assert answer.status_code == 200 and answer.json()["investigator"] == cdc.username
+
+
+def test_a_case_a_province_administrator_enters_waits_for_an_investigator(client, tree):
+    province_admin = make_official(ROLE.PROVINCE_ADMIN, tree["province"], username="tinh_thanhhoa")
+    client.force_login(province_admin)
+    body = {"person": person(tree["kim_tan"], "Ca Của Tỉnh").pk, "sample_date": str(timezone.localdate())}
+    answer = client.post("/api/v1/cases/", {**body, "test_type": "pcr"}, content_type="application/json")
+    assert answer.status_code == 201 and answer.json()["investigator"] is None

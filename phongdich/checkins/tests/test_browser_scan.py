@@ -15,6 +15,7 @@ from phongdich.core.testing import make_official, make_province_with_communes
 from phongdich.people import errors as people_errors
 
 from .builders import add_member, clear_caches, make_code, make_person, make_venue, personal_qr
+from .test_venue_picker import make_many_venues
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -153,4 +154,66 @@ def test_staff_scan_a_citizen_id_card_with_the_camera(live_server, chromium_with
     person = Person.objects.get()
     assert (person.full_name, person.citizen_id, person.created_via) == ("Lê Thị Hồng Nhung", "038190012345", "id_card")
     assert CheckIn.objects.get().person == person and CheckIn.objects.get().source == CheckIn.Source.ID_CARD
+    context.close()
+
+
+@pytest.fixture
+def district_official():
+    """An official whose commune has 520 venues: more than the 500 the pickers once listed."""
+    clear_caches()
+    areas = make_province_with_communes()
+    venues = make_many_venues(areas["commune_a"])
+    target = venues[509]  # "Điểm kiểm dịch 0510", the 510th by name
+    code = make_code(target, label="Cổng sau")
+    official = make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"], username="kiemsoat")
+    yield {"areas": areas, "target": target, "code": code, "official": official}
+    clear_caches()
+
+
+def test_an_official_picks_the_510th_venue_by_typing_its_name_and_scans_there(live_server, chromium, district_official):
+    target, code = district_official["target"], district_official["code"]
+    person = make_person(district_official["areas"]["commune_a"], name="Đỗ Văn Hải")
+    context = chromium.new_context(viewport={"width": 412, "height": 900}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    log_in(page, live_server, "/checkins/scan/")
+    expect(page.locator("#entrance option")).to_have_count(0)
+
+    # Typed without diacritics; the matches come from the API as the official types.
+    page.locator("#venue-q").press_sequentially("diem kiem dich 0510", delay=20)
+    match = page.locator("#venue-matches a", has_text="Điểm kiểm dịch 0510")
+    expect(match).to_have_count(1)
+    match.click()
+
+    page.wait_for_url(lambda url: f"venue={target.pk}" in url)
+    expect(page.locator("#entrance option")).to_have_text(["Điểm kiểm dịch 0510 – Cổng sau"])
+    page.fill("#manual-token", personal_qr(person))
+    page.press("#manual-token", "Enter")
+    page.locator("#result.ok").wait_for()
+    page.screenshot(path=str(SCREENSHOTS / "checkin-staff-venue-search.png"), full_page=True)
+    checkin = CheckIn.objects.get()
+    assert (checkin.venue, checkin.code, checkin.person) == (target, code, person)
+    context.close()
+
+
+def test_the_paper_form_takes_a_searched_venue_without_losing_what_was_typed(live_server, chromium, district_official):
+    target, code = district_official["target"], district_official["code"]
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    log_in(page, live_server, "/checkins/paper/")
+    page.fill("input[name=full_name]", "HOÀNG VĂN NAM")
+    page.fill("input[name=phone]", "0912345678")
+    page.fill("input[name=birth_year]", "1949")
+
+    page.locator("#venue-q").press_sequentially("0510", delay=20)
+    page.locator("#venue-matches a", has_text="Điểm kiểm dịch 0510").click()
+
+    expect(page.locator("#venue-chosen-name")).to_have_text("Điểm kiểm dịch 0510")
+    assert page.input_value("input[name=full_name]") == "HOÀNG VĂN NAM"  # the page did not reload
+    page.select_option("select[name=code]", label="Điểm kiểm dịch 0510 – Cổng sau")
+    page.press("input[name=birth_year]", "Enter")
+    page.locator("#last-entry").wait_for()
+    checkin = CheckIn.objects.get()
+    assert (checkin.venue, checkin.code, checkin.source) == (target, code, CheckIn.Source.PAPER)
     context.close()

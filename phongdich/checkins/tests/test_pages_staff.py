@@ -432,3 +432,15 @@ def test_an_export_too_large_is_refused_with_a_message(client, areas, two_commun
     assert not ExportJob.objects.exists()
     response = client.post("/checkins/export/?start=2026-05-02&end=2026-05-01", follow=True)  # end before start
     assert 'class="messages"' in response.content.decode() and not ExportJob.objects.exists()
+
+
+def test_an_export_asked_by_a_venue_member_without_a_venue_is_refused_with_a_bilingual_403(client, areas, venue):
+    """Staff whose venue membership is gone: the export would read nothing and be served to nobody; refused at once."""
+    client.force_login(make_official(Official.Role.VENUE_STAFF, areas["commune_a"]))
+    response = client.post("/checkins/export/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Bạn không có địa bàn hay địa điểm nào để xuất danh sách này" in page
+    assert not ExportJob.objects.exists()
+    english = client.post("/en/checkins/export/").content.decode()
+    assert "You have no area or venue to export this list for" in english

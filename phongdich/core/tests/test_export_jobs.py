@@ -267,7 +267,8 @@ def test_an_older_start_of_an_export_leaves_the_newer_one_its_job(official, monk
 
 def test_my_exports_lists_the_requesters_own_only(client, official, django_capture_on_commit_callbacks):
     mine = run(official, capture=django_capture_on_commit_callbacks)
-    other = get_user_model().objects.create_user("can-bo-khac", password="pass-for-tests-1")
+    # Another official (a user with no area is refused an export now: export_no_scope).
+    other = make_official(Official.Role.AREA_OFFICIAL, make_area("15142", "Xã Cẩm Thạch", "commune"), "can-bo-khac")
     theirs = run(other, capture=django_capture_on_commit_callbacks)
     client.force_login(official)
     html = client.get("/exports/").content.decode()
@@ -370,3 +371,24 @@ def test_an_export_from_before_its_scope_was_recorded_is_a_superusers_only(clien
     theirs = ExportJob.objects.create(kind="test.rows", requested_by=root, status="done")
     client.force_login(root)
     assert client.get(f"/exports/{theirs.pk}/").status_code == 200
+
+
+def test_an_export_asked_with_no_area_and_no_venue_is_refused_and_not_queued(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A user with no role this kind serves and no venue to read it for (a venue member without a venue): the file
+    would be nobody's to download (only a superuser's), so it is refused when asked, in both languages, and nothing
+    is queued or built."""
+    from phongdich.core.testing import make_user
+
+    access = core_exports.ExportAccess(roles=(Official.Role.AREA_OFFICIAL,), venues=lambda user: [])
+    monkeypatch.setattr(core_exports, "_access", {"test.rows": access})
+    member_without_venue = make_official(Official.Role.VENUE_STAFF, make_area("15085", "Xã Thạch Lập", "commune"))
+    for user in (make_user(), member_without_venue):
+        with django_capture_on_commit_callbacks(execute=True) as queued:
+            with pytest.raises(ApplicationError) as refused:
+                export_start(actor=user, kind="test.rows", params={})
+        assert (refused.value.code, refused.value.status, queued) == ("export_no_scope", 403, [])
+    answer = refused.value.as_dict()
+    assert answer["message_vi"].startswith("Bạn không có địa bàn") and answer["message_en"].startswith("You have no")
+    assert not ExportJob.objects.exists()

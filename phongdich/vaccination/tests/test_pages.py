@@ -11,7 +11,7 @@ from phongdich.people.citizen import SESSION_AT_KEY, SESSION_KEY
 from phongdich.people.personal_qr import personal_qr_issue
 
 from ..models import Dose, VaccinationRegistration, VaccinationSession
-from .builders import make_person, make_registration, make_session, product
+from .builders import make_person, make_registration, make_session, make_site, product
 
 # Booked sessions are tomorrow: a slot of today that has already ended takes no booking (slot_over).
 TOMORROW = timezone.localdate() + dt.timedelta(days=1)
@@ -199,3 +199,27 @@ def test_staff_pages_need_a_vaccination_role(client, areas, url):
 
     client.force_login(make_official(Official.Role.VENUE_STAFF, areas["commune_a"]))
     assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("value", ["[]", "", "abc", "0", "99999999999999999999", "²"])
+def test_checkin_page_refuses_a_site_that_is_not_one_of_the_list_instead_of_taking_the_first(
+    client, areas, site, staff, value
+):
+    """?site=[] answered 200 with the first site chosen, and a form sent without a site checked in at the first."""
+    other = make_site(areas["commune_b"], name="Trạm Y tế xã khác")
+    person = make_person(areas["commune_a"], name="Trương Văn Long")
+    registration = make_registration(person, status=Status.INVITED, slot=make_session(site).slots.first())
+    client.force_login(staff)
+
+    for asked in (value, other.pk):
+        page = client.get("/vaccination/checkin/", {"site": asked})
+        assert page.status_code == 400 and 'data-code="unknown_site"' in page.content.decode()
+        assert f'<option value="{site.pk}" selected>' not in page.content.decode()
+        sent = client.post("/vaccination/checkin/", {"site": asked, "token": personal_qr_issue(person=person)})
+        assert sent.status_code == 400 and "Hãy chọn một điểm tiêm trong danh sách." in sent.content.decode()
+    registration.refresh_from_db()
+    assert registration.status == Status.INVITED
+    english = client.post("/en/vaccination/checkin/", {"token": personal_qr_issue(person=person)})
+    assert english.status_code == 400 and "Choose a vaccination site from the list." in english.content.decode()
+    # Nothing asked: the first site, as before.
+    assert f'<option value="{site.pk}" selected>' in client.get("/vaccination/checkin/").content.decode()

@@ -124,6 +124,10 @@
   function submit(token) {
     token = (token || "").trim();
     if (!token) return;
+    if (!entrance.options.length) {  // many venues: none chosen yet in the search above
+      show("error", "!", texts.error, [texts.noVenue]);
+      return;
+    }
     var now = Date.now();
     if (recent.has(token) && now - recent.get(token) < REPEAT_MS) return;
     recent.set(token, now);
