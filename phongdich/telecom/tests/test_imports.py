@@ -684,14 +684,16 @@ def test_an_older_run_taken_over_midway_stops_writing_at_its_next_chunk(health, 
     monkeypatch.setattr(LocationChecker, "CHUNK", 100)
     monkeypatch.setattr(services, "PROGRESS_EVERY", 100)
     record = _queued_sample(health)
-    second = []
+    second, seen = [], []
 
     def progress(done, total):
+        seen.append(done)
         if done == 200 and not second:
             second.append(telecom_import_run(import_id=record.pk))  # runs to its end meanwhile
 
     first = telecom_import_run(import_id=record.pk, progress=progress)
     assert second[0].status == "done" and second[0].attempt == 2
+    assert seen == [100, 200]  # the first run read no further than its next chunk
     assert (first.status, first.attempt, first.rows_imported) == ("done", 2, 715)
     assert SubscriberLocation.objects.filter(source_import=record).count() == 715
 
