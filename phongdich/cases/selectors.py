@@ -923,3 +923,9 @@ def cases_of_person(*, viewer, person_id: int) -> list[Case]:
 
 def recovered_cases(*, person) -> QuerySet[Case]:
     return Case.objects.filter(person_id=person.pk, status=Case.Status.RECOVERED).order_by("sample_date")
+
+
+def contact_link_keys(*, source: str):
+    """The evidence keys of the links of `source`, each once, as an iterator: no person, no case (a telecom
+    withdrawal looks among them for those naming its records)."""
+    return ContactLink.objects.filter(source=source).values_list("evidence_key", flat=True).distinct().iterator()

@@ -650,6 +650,48 @@ def contacts_evidence_settle(contact_ids, *, now: dt.datetime, actor, case: Case
 
 
 @dataclass(frozen=True)
+class EvidenceRemoved:
+    links: int  # links removed
+    closed: list[int]  # contacts left with no standing evidence, closed as `case_withdrawn`
+    relevelled: int
+    quarantined: int  # in quarantine with no standing evidence left: for an official to release
+
+
+def contact_links_remove(*, source: str, evidence_keys, actor, reason: str) -> EvidenceRemoved:
+    """Remove the links of `source` with these evidence keys, their evidence withdrawn where it came from (a
+    telecom operator's file withdrawn: telecom.services.telecom_import_withdraw), and settle their contacts on the
+    evidence that still stands (contacts_evidence_settle, once per case whose links went, in case order; `reason`
+    in each closed contact's audit entry). Their contacts are locked first, in person order, as every trace and
+    withdrawal locks contacts; the caller holds what keeps new links of these keys from being written meanwhile."""
+    keys = sorted(set(evidence_keys))
+    if not keys:
+        return EvidenceRemoved(links=0, closed=[], relevelled=0, quarantined=0)
+    now = timezone.now()
+    by = actor if getattr(actor, "is_authenticated", False) else None
+    with transaction.atomic():
+        links = ContactLink.objects.filter(source=source, evidence_key__in=keys)
+        list(
+            Contact.objects.select_for_update(no_key=True)
+            .filter(pk__in=links.values("contact_id"))
+            .order_by("person_id")
+            .values_list("pk", flat=True)
+        )
+        by_case: dict[int, set[int]] = {}
+        for case_id, contact_id in links.values_list("case_id", "contact_id"):
+            by_case.setdefault(case_id, set()).add(contact_id)
+        removed = links.delete()[1].get(ContactLink._meta.label, 0)
+        closed, relevelled, quarantined = [], 0, 0
+        for case in Case.objects.filter(pk__in=list(by_case)).order_by("pk"):
+            settled = contacts_evidence_settle(
+                sorted(by_case[case.pk]), now=now, actor=actor, case=case, reason=reason, by=by
+            )
+            closed += settled.closed
+            relevelled += settled.relevelled
+            quarantined += settled.quarantined
+    return EvidenceRemoved(links=removed, closed=closed, relevelled=relevelled, quarantined=quarantined)
+
+
+@dataclass(frozen=True)
 class WithdrawOutcome:
     case: Case
     contacts_closed: int  # candidates and confirmed contacts of no other standing case: now `case_withdrawn`

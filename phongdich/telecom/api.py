@@ -35,7 +35,9 @@ class TelecomImportOutput(serializers.Serializer):
     file_name = serializers.CharField()
     file_format = serializers.CharField()
     file_size = serializers.IntegerField()
-    status = serializers.CharField(help_text="queued, running, done or failed (failed: nothing was imported)")
+    status = serializers.CharField(
+        help_text="queued, running, done, failed (nothing was imported) or withdrawn (its records deleted)"
+    )
     phase = serializers.CharField(help_text="While running: validating or writing")
     percent = serializers.IntegerField()
     rows_total = serializers.IntegerField(help_text="An estimate until the import is finished")
@@ -46,6 +48,10 @@ class TelecomImportOutput(serializers.Serializer):
     errors_truncated = serializers.BooleanField(help_text="More rows were rejected than are listed")
     failure_code = serializers.CharField(help_text="A problem of the whole file (e.g. telecom_columns)")
     uploaded_by = serializers.CharField(source="uploaded_by.username", default=None, allow_null=True)
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
+    withdrawn_by = serializers.CharField(source="withdrawn_by.username", default=None, allow_null=True)
+    withdrawn_reason = serializers.CharField()
+    links_removed = serializers.IntegerField(help_text="F1 links made from its records that its withdrawal removed")
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
@@ -136,6 +142,48 @@ class TelecomImportDetailApi(APIView):
     def get(self, request, import_id: int):
         record = selectors.telecom_import_get(viewer=request.user, import_id=import_id, ip=client_ip(request))
         return Response(TelecomImportOutput(record).data)
+
+
+class TelecomImportWithdrawApi(APIView):
+    permission_classes = [TelecomOfficial]
+
+    class TelecomImportWithdrawInput(serializers.Serializer):
+        reason = serializers.CharField(
+            required=False, allow_blank=True, max_length=500, default="", help_text="Why it is withdrawn (required)"
+        )
+
+    class TelecomImportWithdrawOutput(serializers.Serializer):
+        telecom_import = TelecomImportOutput(source="record")
+        links_removed = serializers.IntegerField(help_text="F1 links made from its records, removed")
+        contacts_closed = serializers.IntegerField(
+            help_text="Candidates and confirmed contacts with no other standing evidence: now `case_withdrawn`"
+        )
+        contacts_relevelled = serializers.IntegerField(help_text="Contacts whose level changed with what still stands")
+        contacts_quarantined = serializers.IntegerField(
+            help_text="In quarantine with no other standing evidence: for an official to release"
+        )
+
+    @extend_schema(
+        operation_id="telecom_imports_withdraw",
+        summary="Withdraw a done import of location records (a wrong file), with the reason",
+        description=(
+            "Its records no longer feed any trace and are deleted; the telecom F1 links made from them are removed "
+            "and their contacts settled on the evidence that still stands. Audited. Refused: "
+            "`telecom_withdraw_reason_required` (400), `telecom_import_withdrawn` (409, a second withdrawal: "
+            "nothing is done again), `telecom_import_not_withdrawable` (409: a cell list, or an import not done); "
+            "404 outside your area."
+        ),
+        request=TelecomImportWithdrawInput,
+        responses={200: TelecomImportWithdrawOutput, **ERRORS},
+        tags=["telecom"],
+    )
+    def post(self, request, import_id: int):
+        data = self.TelecomImportWithdrawInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        outcome = services.telecom_import_withdraw(
+            actor=request.user, import_id=import_id, reason=data.validated_data["reason"], ip=client_ip(request)
+        )
+        return Response(self.TelecomImportWithdrawOutput(outcome).data)
 
 
 class TelecomUnknownOutput(serializers.Serializer):

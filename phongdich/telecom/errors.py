@@ -54,6 +54,26 @@ CASE_NO_PHONE = ErrorCode(
     "Ca bệnh chưa có số điện thoại: không truy vết được bằng dữ liệu nhà mạng.",
     "The case has no phone number: it cannot be traced through telecom records.",
 )
+IMPORT_WITHDRAW_REASON_REQUIRED = ErrorCode(
+    "telecom_withdraw_reason_required",
+    400,
+    "Cần ghi lý do rút lại lần nhập này (ví dụ: nhà mạng gửi nhầm ngày, nhầm địa bàn).",
+    "Give the reason for withdrawing this import (for example: the operator sent the wrong day or area).",
+)
+IMPORT_WITHDRAWN = ErrorCode(
+    "telecom_import_withdrawn",
+    409,
+    "Lần nhập này đã được rút lại.",
+    "This import has already been withdrawn.",
+)
+IMPORT_NOT_WITHDRAWABLE = ErrorCode(
+    "telecom_import_not_withdrawable",
+    409,
+    "Chỉ rút lại được một lần nhập dữ liệu vị trí thuê bao đã hoàn tất (không phải danh sách trạm, lần nhập đang chạy"
+    " hay không nhập được).",
+    "Only a finished import of subscriber location records can be withdrawn (not a cell list, nor an import still"
+    " running or not imported).",
+)
 # Only an import's failure_code, never an answer (hence no 5xx: the registry holds 4xx codes only).
 WORKER_LOST = ErrorCode(
     "telecom_worker_lost",

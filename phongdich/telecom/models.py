@@ -43,6 +43,9 @@ class TelecomImport(models.Model):
         RUNNING = "running", _("Processing")
         DONE = "done", pgettext_lazy("telecom import status", "Done")
         FAILED = "failed", _("Not imported")
+        # Done, then taken back by an official (a wrong file): its records were deleted, the links made from them
+        # removed (services.telecom_import_withdraw).
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class Phase(models.TextChoices):
         NONE = "", "—"
@@ -95,6 +98,18 @@ class TelecomImport(models.Model):
     # Copies of its task the sweep queued since it last started (a start sets it back to 0): past TASK_MAX_REQUEUES
     # the job waits, queued, without more (core.queue.stale_work_requeue).
     requeues = models.PositiveSmallIntegerField(default=0, verbose_name=_("copies queued again"))
+    withdrawn_at = models.DateTimeField(null=True, blank=True, verbose_name=_("withdrawn at"))
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
+    )
+    withdrawn_reason = models.CharField(max_length=500, blank=True, verbose_name=_("reason for withdrawal"))
+    # The F1 links made from its records that the withdrawal removed.
+    links_removed = models.PositiveIntegerField(default=0, verbose_name=_("links removed"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
     finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
@@ -118,7 +133,7 @@ class TelecomImport(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
+        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.WITHDRAWN)
 
     @property
     def percent(self) -> int:
@@ -158,7 +173,11 @@ class Cell(models.Model):
 
 class SubscriberLocation(models.Model):
     """A phone seen in a cell from `start` to `end` (operator's record). Personal data: deleted after
-    TELECOM_RETENTION_DAYS; read only by services that audit."""
+    TELECOM_RETENTION_DAYS; read only by services that audit.
+
+    Written while its import is checked, chunk by chunk; it counts (tracing, the overlap checks of later imports)
+    only once its import is `done` (services.locations_in_force): the rows of an import still running, failed or
+    withdrawn are deleted by the import's own run, its failure or withdrawal, or else by telecom_prune."""
 
     operator = models.CharField(max_length=20, choices=Operator.choices, verbose_name=_("operator"))
     phone = models.CharField(max_length=16, verbose_name=_("phone number"))  # E.164
@@ -168,6 +187,8 @@ class SubscriberLocation(models.Model):
     source_import = models.ForeignKey(
         TelecomImport, on_delete=models.CASCADE, related_name="locations", verbose_name=_("import")
     )
+    # Its line in the operator's file: a later line of the same file that repeats it names this one.
+    line = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("line in the file"))
 
     class Meta:
         verbose_name = _("subscriber location record")

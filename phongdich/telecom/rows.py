@@ -1,15 +1,16 @@
 """Checking the rows of an operator's file, one at a time, against the file so far and the database.
 
-Each checker turns a file's rows into a plan (what to write) and a list of row errors. It never writes;
-telecom.services writes the plan in one transaction. Reasons are stable codes with both languages.
+Each checker turns a file's rows into what to write and a list of row errors. It never writes: telecom.services
+writes a cell list in one transaction at the end, and location records chunk by chunk as the checker accepts
+them. Reasons are stable codes with both languages.
 """
 
-import bisect
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.db.models import Q
 
 from phongdich.core.dates import SARS_COV_2_FIRST_REPORTED
 from phongdich.core.errors import ApplicationError
@@ -17,7 +18,7 @@ from phongdich.core.text import visible_controls
 from phongdich.geo.models import Area
 from phongdich.people.validation import normalise_phone
 
-from .models import Cell, SubscriberLocation
+from .models import Cell, SubscriberLocation, TelecomImport
 from .readers import Row, cell_text, parse_time
 
 # How far ahead of the server's clock a record may end (the operator's clock a little fast), not more.
@@ -103,28 +104,65 @@ def overlaps(a_start, a_end, b_start, b_end) -> bool:
     return (a_start < b_end and b_start < a_end) or (a_start == b_start and a_end == b_end)
 
 
+class RowErrors:
+    """The rejected rows to list on an import: the first `keep` by line, however many there are (the checker counts
+    them all). A wrong file of millions of rows must not hold millions of reasons in memory."""
+
+    def __init__(self, keep: int):
+        self.keep = keep
+        self._items: list[dict] = []
+
+    def append(self, error: dict) -> None:
+        self._items.append(error)
+        if len(self._items) >= 2 * self.keep:
+            self._cut()
+
+    def _cut(self) -> None:
+        self._items.sort(key=lambda item: (item["line"], item["column"]))
+        del self._items[self.keep :]
+
+    def first(self) -> list[dict]:
+        """The first `keep` rejected rows, by line and column."""
+        self._cut()
+        return list(self._items)
+
+
 class LocationChecker:
     """Rows of a locations file. Duplicates and overlaps of the same phone in the same cell are refused,
     never merged (docs/telecom.md "Duplicates"): the first one, in the database or earlier in the file, stays.
+
+    Nothing of the file is held but the chunk being checked: each chunk's accepted rows go to `accepted` (the
+    service writes them, marked with their import and line), and the earlier rows of the file are read back from
+    the database with the records already imported, in the chunk's one query.
     """
 
     CHUNK = 2000
 
-    def __init__(self, *, operator: str, column_names: dict[str, str], now: dt.datetime, area_path: str = ""):
+    def __init__(
+        self,
+        *,
+        operator: str,
+        column_names: dict[str, str],
+        now: dt.datetime,
+        import_id: int,
+        accepted,
+        area_path: str = "",
+        keep_errors: int = 5000,
+    ):
         self.operator = operator
         self.names = column_names
         self.now = now
+        self.import_id = import_id
+        self._accepted = accepted  # called with each chunk's accepted [(line, phone, cell pk, start, end)]
         # The uploader's area: rows are checked against the records of imports inside it only. A rejected row names
         # the import it repeats, and so tells where that phone was: another area's records would make an upload
         # a location oracle for any number (docs/telecom.md "Duplicates and overlaps"). "" (a superuser): all.
         self.area_path = area_path
         self.max_stay = dt.timedelta(hours=settings.TELECOM_MAX_STAY_HOURS)
         self.cells = dict(Cell.objects.filter(operator=operator).values_list("cell_id", "pk"))
-        # (phone, cell pk) -> [(start, end, line)], sorted; the stays accepted so far (pairwise not overlapping,
-        # so sorted by start they are sorted by end too: the last one starting before an end reaches furthest).
-        self.accepted: dict[tuple[str, int], list] = defaultdict(list)
-        self.errors: list[dict] = []
+        self.errors = RowErrors(keep_errors)
         self.rejected = 0
+        self.count = 0  # rows accepted so far
         self._pending: list[tuple] = []
 
     def add(self, row: Row) -> None:
@@ -134,7 +172,7 @@ class LocationChecker:
             if len(self._pending) >= self.CHUNK:
                 self.flush()
 
-    def _reject(self, error: dict) -> None:
+    def reject(self, error: dict) -> None:
         self.rejected += 1
         self.errors.append(error)
 
@@ -142,114 +180,85 @@ class LocationChecker:
         """Checks that need only the row (and the cell list); the first problem of a row is its reason."""
         names, values, line = self.names, row.values, row.line
         if row.extra_values:
-            return self._reject(row_error(line, "", "extra_values"))
+            return self.reject(row_error(line, "", "extra_values"))
         if row.control_field:
             field = row.control_field
-            return self._reject(row_error(line, names[field], "control_character", value=values[field]))
+            return self.reject(row_error(line, names[field], "control_character", value=values[field]))
         raw = {
             field: cell_text(values[field]) if not hasattr(values[field], "year") else values[field] for field in values
         }
         for field in ("phone", "cell_id", "start", "end"):
             if raw[field] in ("", None):
-                return self._reject(row_error(line, names[field], "missing_value"))
+                return self.reject(row_error(line, names[field], "missing_value"))
         try:
             phone = normalise_phone(raw["phone"])
         except ApplicationError:
-            return self._reject(row_error(line, names["phone"], "invalid_phone", value=raw["phone"]))
+            return self.reject(row_error(line, names["phone"], "invalid_phone", value=raw["phone"]))
         cell_pk = self.cells.get(raw["cell_id"])
         if cell_pk is None:
-            return self._reject(row_error(line, names["cell_id"], "unknown_cell", value=raw["cell_id"]))
+            return self.reject(row_error(line, names["cell_id"], "unknown_cell", value=raw["cell_id"]))
         times = {}
         for field in ("start", "end"):
             times[field] = parse_time(values[field])
             if times[field] is None:
-                return self._reject(row_error(line, names[field], "invalid_time", value=raw[field]))
+                return self.reject(row_error(line, names[field], "invalid_time", value=raw[field]))
         start, end = times["start"], times["end"]
         # Year 1 passed as the past, then overflowed in the overlap query and failed the whole import (fuzzing,
         # 2026-12-06); no record of an epidemic's tracing can be older than the virus.
         for field in ("start", "end"):
             if times[field].date() < SARS_COV_2_FIRST_REPORTED:
-                return self._reject(row_error(line, names[field], "too_early", value=raw[field]))
+                return self.reject(row_error(line, names[field], "too_early", value=raw[field]))
         if end < start:
-            return self._reject(row_error(line, names["end"], "end_before_start"))
+            return self.reject(row_error(line, names["end"], "end_before_start"))
         if end > self.now + CLOCK_SKEW:
-            return self._reject(row_error(line, names["end"] if start <= self.now else names["start"], "in_future"))
+            return self.reject(row_error(line, names["end"] if start <= self.now else names["start"], "in_future"))
         if end - start > self.max_stay:
-            return self._reject(row_error(line, names["end"], "stay_too_long", hours=settings.TELECOM_MAX_STAY_HOURS))
+            return self.reject(row_error(line, names["end"], "stay_too_long", hours=settings.TELECOM_MAX_STAY_HOURS))
         return (line, phone, cell_pk, start, end)
 
     def flush(self) -> None:
-        """Check the pending rows against the database (one query for the chunk) and the earlier rows."""
+        """Check the pending rows against the database (one query for the chunk: the records in force and this
+        file's rows already accepted) and the chunk's earlier rows; hand the accepted ones on."""
         pending, self._pending = self._pending, []
         if not pending:
             return
-        existing = defaultdict(list)
-        records = self._in_area(
+        in_force = Q(source_import__status=TelecomImport.Status.DONE)
+        if self.area_path:  # the records of imports uploaded inside the uploader's area (a province's: its districts')
+            in_force &= Q(source_import__area_path__startswith=self.area_path)
+        records = (
             SubscriberLocation.objects.filter(
                 operator=self.operator,
                 phone__in={item[1] for item in pending},
                 start__lte=max(item[4] for item in pending),
                 end__gte=min(item[3] for item in pending),
             )
-        ).values_list("phone", "cell_id", "start", "end", "source_import_id")
-        for phone, cell_pk, start, end, import_id in records:
-            existing[(phone, cell_pk)].append((start, end, import_id))
+            .filter(in_force | Q(source_import_id=self.import_id))
+            .values_list("phone", "cell_id", "start", "end", "source_import_id", "line")
+        )
+        existing, earlier = defaultdict(list), defaultdict(list)
+        for phone, cell_pk, start, end, import_id, line in records:
+            if import_id == self.import_id:
+                earlier[(phone, cell_pk)].append((start, end, line))
+            else:
+                existing[(phone, cell_pk)].append((start, end, import_id))
+        accepted = []
         for line, phone, cell_pk, start, end in pending:
             key = (phone, cell_pk)
             clash = next((i for s, e, i in existing.get(key, ()) if overlaps(start, end, s, e)), None)
             if clash is not None:
-                self._reject(row_error(line, self.names["start"], "overlap_existing", other=clash))
+                self.reject(row_error(line, self.names["start"], "overlap_existing", other=clash))
                 continue
-            other = self._earlier_overlap(key, start, end)
+            # The earlier line it repeats: of those it overlaps, the one starting last (accepted stays never
+            # overlap each other, so it is also the one ending last).
+            other = max(((s, e, n) for s, e, n in earlier.get(key, ()) if overlaps(start, end, s, e)), default=None)
             if other is not None:
-                self._reject(row_error(line, self.names["start"], "overlap_in_file", other=other))
+                self.reject(row_error(line, self.names["start"], "overlap_in_file", other=other[2]))
                 continue
-            bisect.insort(self.accepted[key], (start, end, line))
-
-    def _in_area(self, records):
-        """The records of imports uploaded inside the uploader's area (a province's check covers its districts')."""
-        return records.filter(source_import__area_path__startswith=self.area_path) if self.area_path else records
-
-    def _earlier_overlap(self, key, start, end) -> int | None:
-        stays = self.accepted.get(key)
-        if not stays:
-            return None
-        before_end = bisect.bisect_left(stays, (end,))  # stays starting before `end`
-        if before_end:
-            s, e, line = stays[before_end - 1]
-            if overlaps(start, end, s, e):
-                return line
-        if start == end:  # a stay of no length equals one only when identical
-            at = bisect.bisect_left(stays, (start, end))
-            if at < len(stays) and stays[at][:2] == (start, end):
-                return stays[at][2]
-        return None
-
-    @property
-    def count(self) -> int:
-        return sum(len(stays) for stays in self.accepted.values())
-
-    def records(self):
-        """(phone, cell pk, start, end, line) of every accepted row."""
-        for (phone, cell_pk), stays in self.accepted.items():
-            for start, end, line in stays:
-                yield phone, cell_pk, start, end, line
-
-    def drop_concurrent(self, import_ids) -> None:
-        """Refuse the accepted rows that overlap records of imports (of the uploader's area) finished since the
-        check began."""
-        if not import_ids:
-            return
-        late = self._in_area(SubscriberLocation.objects.filter(source_import_id__in=import_ids)).values_list(
-            "phone", "cell_id", "start", "end", "source_import_id"
-        )
-        for phone, cell_pk, start, end, import_id in late.iterator(chunk_size=2000):
-            stays = self.accepted.get((phone, cell_pk))
-            if not stays:
-                continue
-            for stay in [s for s in stays if overlaps(s[0], s[1], start, end)]:
-                stays.remove(stay)
-                self._reject(row_error(stay[2], self.names["start"], "overlap_concurrent", other=import_id))
+            earlier[key].append((start, end, line))
+            accepted.append((line, phone, cell_pk, start, end))
+        self.count += len(accepted)
+        if accepted:
+            self._accepted(accepted)
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -267,15 +276,17 @@ class CellChecker:
     """Rows of a cell list. A cell id already known for the operator is updated (operators resend their
     lists with corrections); the same id twice in one file is refused at its second line."""
 
-    def __init__(self, *, operator: str, column_names: dict[str, str], now: dt.datetime):
+    def __init__(self, *, operator: str, column_names: dict[str, str], now: dt.datetime, keep_errors: int = 5000):
         self.operator = operator
         self.names = column_names
-        self.rows: dict[str, tuple] = {}  # cell_id -> (line, lat, lon, radius, area pk)
-        self.errors: list[dict] = []
+        # cell_id -> (line, lat, lon, radius, area pk): a cell list is an operator's few thousand cells, held until
+        # written (a province's location records are streamed instead: LocationChecker).
+        self.rows: dict[str, tuple] = {}
+        self.errors = RowErrors(keep_errors)
         self.rejected = 0
         self._areas: dict[str, int | None] = {}
 
-    def _reject(self, error: dict) -> None:
+    def reject(self, error: dict) -> None:
         self.rejected += 1
         self.errors.append(error)
 
@@ -291,32 +302,32 @@ class CellChecker:
     def add(self, row: Row) -> None:
         names, line = self.names, row.line
         if row.extra_values:
-            return self._reject(row_error(line, "", "extra_values"))
+            return self.reject(row_error(line, "", "extra_values"))
         if row.control_field:  # a cell id with one would be written into every trace, link and export of it
             field = row.control_field
-            return self._reject(row_error(line, names[field], "control_character", value=row.values[field]))
+            return self.reject(row_error(line, names[field], "control_character", value=row.values[field]))
         raw = {field: cell_text(value) for field, value in row.values.items()}
         for field in ("cell_id", "latitude", "longitude", "radius_m"):
             if not raw[field]:
-                return self._reject(row_error(line, names[field], "missing_value"))
+                return self.reject(row_error(line, names[field], "missing_value"))
         cell_id = raw["cell_id"]
         if len(cell_id) > CELL_ID_MAX:
-            return self._reject(row_error(line, names["cell_id"], "value_too_long", max=CELL_ID_MAX))
+            return self.reject(row_error(line, names["cell_id"], "value_too_long", max=CELL_ID_MAX))
         lat, lon = _decimal(raw["latitude"]), _decimal(raw["longitude"])
         if lat is None or not LAT_RANGE[0] <= lat <= LAT_RANGE[1]:
-            return self._reject(row_error(line, names["latitude"], "invalid_coordinate", value=raw["latitude"]))
+            return self.reject(row_error(line, names["latitude"], "invalid_coordinate", value=raw["latitude"]))
         if lon is None or not LON_RANGE[0] <= lon <= LON_RANGE[1]:
-            return self._reject(row_error(line, names["longitude"], "invalid_coordinate", value=raw["longitude"]))
+            return self.reject(row_error(line, names["longitude"], "invalid_coordinate", value=raw["longitude"]))
         radius = _decimal(raw["radius_m"])
         if radius is None or radius != radius.to_integral_value() or not RADIUS_RANGE[0] <= radius <= RADIUS_RANGE[1]:
-            return self._reject(row_error(line, names["radius_m"], "invalid_radius", value=raw["radius_m"]))
+            return self.reject(row_error(line, names["radius_m"], "invalid_radius", value=raw["radius_m"]))
         area_pk = None
         if raw.get("area"):
             area_pk = self._area(raw["area"])
             if area_pk is None:
-                return self._reject(row_error(line, names["area"], "unknown_area", value=raw["area"]))
+                return self.reject(row_error(line, names["area"], "unknown_area", value=raw["area"]))
         if cell_id in self.rows:
-            return self._reject(row_error(line, names["cell_id"], "duplicate_cell", other=self.rows[cell_id][0]))
+            return self.reject(row_error(line, names["cell_id"], "duplicate_cell", other=self.rows[cell_id][0]))
         self.rows[cell_id] = (
             line,
             lat.quantize(Decimal("0.000001")),

@@ -16,24 +16,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from phongdich.accounts.permissions import require_role
 from phongdich.cases.models import Case, ContactLink
-from phongdich.cases.services import case_refuse_if_withdrawn, contact_link_add
+from phongdich.cases.selectors import contact_link_keys
+from phongdich.cases.services import case_refuse_if_withdrawn, contact_link_add, contact_links_remove
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
 from phongdich.core.locks import advisory_xact_lock
 from phongdich.core.queue import enqueue, stale_work_requeue, work_is_live
-from phongdich.core.scoping import area_visible, viewer_area_path
+from phongdich.core.scoping import area_visible, scope_q, viewer_area_path
 from phongdich.people.models import Person
 
 from . import errors, readers
 from .models import Cell, Operator, SubscriberLocation, TelecomImport, TelecomTrace
-from .rows import CellChecker, LocationChecker
+from .rows import CellChecker, LocationChecker, row_error
 from .selectors import TELECOM_ROLES
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ logger = logging.getLogger(__name__)
 ERRORS_STORED_MAX = 5000
 WRITE_CHUNK = 2000
 PROGRESS_EVERY = 2000
+PURGE_SLICE = 10_000
 
 
 def upload_dir() -> Path:
@@ -186,9 +188,60 @@ def _operator_lock(operator: str) -> None:
     advisory_xact_lock(f"telecom:{operator}")
 
 
+class _Superseded(Exception):
+    """A newer run of the import took it over (or it was finished meanwhile): this run stops, writing nothing more."""
+
+
 def _progress(record: TelecomImport, **fields) -> None:
-    # Outside the write transaction (autocommit), so the page (and the sweeper) see it while the run goes on.
-    TelecomImport.objects.filter(pk=record.pk, attempt=record.attempt).update(progress_at=timezone.now(), **fields)
+    """The run's sign of life, committed at once (the page and the sweeper read it while the run goes on), only
+    while the run is the import's latest: else _Superseded. Inside a transaction, the import's row stays locked
+    until it ends, so a newer run's claim waits for what this one writes with it."""
+    alive = TelecomImport.objects.filter(
+        pk=record.pk, attempt=record.attempt, status=TelecomImport.Status.RUNNING
+    ).update(progress_at=timezone.now(), **fields)
+    if not alive:
+        raise _Superseded
+
+
+def _stage(record: TelecomImport, accepted: list[tuple]) -> None:
+    """Write one chunk of accepted rows, marked with their import and line. They count for nothing (tracing, later
+    imports' checks) until the import is done: locations_in_force."""
+    with transaction.atomic():
+        _progress(record)
+        SubscriberLocation.objects.bulk_create(
+            SubscriberLocation(
+                operator=record.operator,
+                phone=phone,
+                cell_id=cell_pk,
+                start=start,
+                end=end,
+                line=line,
+                source_import=record,
+            )
+            for line, phone, cell_pk, start, end in accepted
+        )
+
+
+def locations_purge(import_id: int, *, run: TelecomImport | None = None) -> int:
+    """Delete an import's location records, in slices (one huge DELETE would hold the database for long); how many.
+    With `run`, each slice only while that run is still the import's latest (_Superseded otherwise): a run that
+    clears what an earlier, dead run of the same import wrote must not clear the import a newer run finished."""
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            if run is not None:
+                _progress(run)
+            ids = list(
+                SubscriberLocation.objects.filter(source_import_id=import_id).values_list("pk", flat=True)[:PURGE_SLICE]
+            )
+            if not ids:
+                return deleted
+            deleted += SubscriberLocation.objects.filter(pk__in=ids).delete()[0]
+
+
+def locations_in_force():
+    """The location records that count: those of imports done (not of one still running, failed or withdrawn)."""
+    return SubscriberLocation.objects.filter(source_import__status=TelecomImport.Status.DONE)
 
 
 def _finish(record: TelecomImport, *, status: str, now, **fields) -> None:
@@ -230,6 +283,7 @@ def _fail(record: TelecomImport, *, problem: dict, statuses=(TelecomImport.Statu
     )
     if failed:
         _discard_file(record)
+        locations_purge(record.pk)  # what its runs wrote before failing: it never counted
     return bool(failed)
 
 
@@ -269,14 +323,18 @@ def _claim(import_id: int, now) -> _Claim | None:
 
 
 def telecom_import_run(*, import_id: int, now: dt.datetime | None = None, progress=None) -> TelecomImport | None:
-    """Check every row of a stored upload, then write the good ones in one transaction; returns the import.
+    """Check every row of a stored upload and write the good ones; returns the import.
 
-    Two passes: the check streams the file, reports progress (rows_done) and collects the rows to write;
-    the write is one transaction, so a failure or a crash leaves nothing half-imported. With
-    all_or_nothing any bad row fails the import (status failed, every bad row listed, nothing written);
-    with skip_bad_rows the good rows are written and the bad ones listed. Repeatable: a finished import is
-    left as it is; a run that finds a newer run of the same import at write time writes nothing.
-    `progress(done, total)` is called as rows are checked (the command's progress bar).
+    One pass over the file, row by row (CSV) or in openpyxl's read-only mode (Excel), holding only a chunk of
+    rows at a time: each chunk is checked (against the records in force and the file's earlier rows, read back from
+    the database) and its accepted rows written at once, marked with the import, with the progress (rows_done).
+    They count for nothing until the import is marked done, in one short transaction at the end
+    (locations_in_force): a failure or a crash leaves nothing half-imported that tracing or a later check would
+    read, and the rows written are deleted (by the failure, the next run, or telecom_prune). With all_or_nothing
+    any bad row fails the import (status failed, every bad row counted and the first ERRORS_STORED_MAX listed,
+    nothing kept); with skip_bad_rows the good rows are kept and the bad ones listed. Repeatable: a finished import
+    is left as it is; a run that a newer run of the same import took over stops at its next chunk and writes nothing
+    more. `progress(done, total)` is called as rows are checked (the command's progress bar).
     """
     now = now or timezone.now()
     claim = _claim(import_id, now)
@@ -285,6 +343,9 @@ def telecom_import_run(*, import_id: int, now: dt.datetime | None = None, progre
     record = claim.record
     try:
         _run(claim, now=now, progress=progress)
+    except _Superseded:
+        logger.info("telecom import %s: attempt %s gave way to a newer one", import_id, record.attempt)
+        return TelecomImport.objects.filter(pk=import_id).first()
     except ApplicationError as exc:  # the whole file is wrong (type, encoding, header): nothing written
         vi, en = exc.as_dict("vi")["message_vi"], exc.as_dict("en")["message_en"]
         _fail(record, problem=_problem(exc.code, vi, en, line=exc.extra.get("line", 1)))
@@ -305,12 +366,23 @@ def _run(claim: _Claim, *, now, progress) -> None:
     path = Path(record.stored_path)
     if not record.stored_path or not path.exists():
         raise ApplicationError(errors.FILE_EMPTY, extra={"line": 0})
+    locations = record.kind == TelecomImport.Kind.LOCATIONS
+    if locations and record.attempt > 1:
+        locations_purge(record.pk, run=record)  # what an earlier run wrote before it died: checked again from line 2
     with readers.open_table(path, record.file_format, record.kind) as table:
         names = {name: str(table.header[position]) for name, position in table.fields.items()}
-        if record.kind == TelecomImport.Kind.CELLS:  # cells are no one's personal data: one list per operator
-            checker = CellChecker(operator=record.operator, column_names=names, now=now)
+        if not locations:  # cells are no one's personal data: one list per operator
+            checker = CellChecker(operator=record.operator, column_names=names, now=now, keep_errors=ERRORS_STORED_MAX)
         else:
-            checker = LocationChecker(operator=record.operator, column_names=names, now=now, area_path=record.area_path)
+            checker = LocationChecker(
+                operator=record.operator,
+                column_names=names,
+                now=now,
+                import_id=record.pk,
+                accepted=lambda rows: _stage(record, rows),
+                area_path=record.area_path,
+                keep_errors=ERRORS_STORED_MAX,
+            )
         total = table.estimate_rows()
         rows = 0
         for row in table:
@@ -331,25 +403,22 @@ def _run(claim: _Claim, *, now, progress) -> None:
     with transaction.atomic():
         current = TelecomImport.objects.select_for_update().get(pk=record.pk)
         if current.attempt != record.attempt or current.status != TelecomImport.Status.RUNNING:
-            return  # a newer run of this import took over
+            raise _Superseded
         _operator_lock(record.operator)
-        if record.kind == TelecomImport.Kind.LOCATIONS:
+        imported = checker.count
+        if locations:
             late = TelecomImport.objects.filter(
                 operator=record.operator,
                 kind=record.kind,
                 status=TelecomImport.Status.DONE,
                 area_path__startswith=record.area_path,
             ).exclude(pk__in=claim.done_before)
-            checker.drop_concurrent(list(late.values_list("pk", flat=True)))
+            imported -= _drop_concurrent(record, checker, list(late.values_list("pk", flat=True)))
         failed = bool(checker.rejected) and all_or_nothing
-        imported = 0
-        if not failed:
-            imported = (
-                _write_cells(record, checker)
-                if record.kind == TelecomImport.Kind.CELLS
-                else _write_locations(record, checker)
-            )
-        errors_list = sorted(checker.errors, key=lambda item: (item["line"], item["column"]))
+        if failed:
+            imported = 0
+        elif not locations:
+            imported = _write_cells(record, checker)
         _discard_file(record)
         _finish(
             record,
@@ -359,8 +428,8 @@ def _run(claim: _Claim, *, now, progress) -> None:
             rows_done=rows,
             rows_imported=imported,
             rows_rejected=checker.rejected,
-            errors=errors_list[:ERRORS_STORED_MAX],
-            errors_truncated=len(errors_list) > ERRORS_STORED_MAX,
+            errors=checker.errors.first(),
+            errors_truncated=checker.rejected > ERRORS_STORED_MAX,
         )
         audit_record(
             actor=None,
@@ -369,22 +438,34 @@ def _run(claim: _Claim, *, now, progress) -> None:
             area_path=record.area_path,
             extra={"status": record.status, "imported": imported, "rejected": checker.rejected},
         )
+    if failed and locations:
+        locations_purge(record.pk)  # never counted (the import is failed); a crash here leaves it to telecom_prune
 
 
-def _write_locations(record: TelecomImport, checker: LocationChecker) -> int:
-    batch, written = [], 0
-    for phone, cell_pk, start, end, _line in checker.records():
-        batch.append(
-            SubscriberLocation(
-                operator=record.operator, phone=phone, cell_id=cell_pk, start=start, end=end, source_import=record
-            )
-        )
-        if len(batch) >= WRITE_CHUNK:
-            SubscriberLocation.objects.bulk_create(batch)
-            written += len(batch)
-            batch = []
-    SubscriberLocation.objects.bulk_create(batch)
-    return written + len(batch)
+def _drop_concurrent(record: TelecomImport, checker: LocationChecker, import_ids: list[int]) -> int:
+    """Refuse (and delete) the rows of this import that overlap records of imports of the operator, of the uploader's
+    area, that were done after its check began (overlap_concurrent); how many. In the database, one query: nothing
+    of either file is held."""
+    if not import_ids:
+        return 0
+    theirs = SubscriberLocation.objects.filter(
+        source_import_id__in=import_ids, phone=OuterRef("phone"), cell_id=OuterRef("cell_id")
+    ).filter(Q(start__lt=OuterRef("end"), end__gt=OuterRef("start")) | Q(start=OuterRef("start"), end=OuterRef("end")))
+    if record.area_path:
+        theirs = theirs.filter(source_import__area_path__startswith=record.area_path)
+    clashing = (
+        SubscriberLocation.objects.filter(source_import=record)
+        .annotate(clash=Subquery(theirs.order_by("pk").values("source_import_id")[:1]))
+        .filter(clash__isnull=False)
+        .values_list("pk", "line", "clash")
+    )
+    dropped = []
+    for pk, line, import_id in clashing.iterator(chunk_size=WRITE_CHUNK):
+        dropped.append(pk)
+        checker.reject(row_error(line or 0, checker.names["start"], "overlap_concurrent", other=import_id))
+    for at in range(0, len(dropped), WRITE_CHUNK):
+        SubscriberLocation.objects.filter(pk__in=dropped[at : at + WRITE_CHUNK]).delete()
+    return len(dropped)
 
 
 def _write_cells(record: TelecomImport, checker: CellChecker) -> int:
@@ -447,6 +528,119 @@ def telecom_imports_sweep(*, now: dt.datetime | None = None) -> dict:
         now=now or timezone.now(),
         also={"phase": ""},
     )
+
+
+# --- Withdrawal -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportWithdrawal:
+    record: TelecomImport
+    links_removed: int
+    contacts_closed: int  # candidates and confirmed contacts with no standing evidence left: now `case_withdrawn`
+    contacts_relevelled: int
+    contacts_quarantined: int  # in quarantine with no standing evidence left: for an official to release
+
+
+def telecom_import_withdraw(*, actor, import_id, reason: str, ip: str | None = None) -> ImportWithdrawal:
+    """Withdraw a done import of location records (an operator's wrong file: wrong day, wrong area), with the reason.
+
+    Guarantees: TELECOM_ROLES and an import of the official's area (else permission_denied, not_found); a reason
+    (telecom_withdraw_reason_required); only a done locations import (telecom_import_not_withdrawable); a second
+    withdrawal is refused (telecom_import_withdrawn, 409), never done twice. In one transaction: the import is marked
+    withdrawn (who, when, why), so that its records count no more (locations_in_force); the telecom F1 links made
+    from any of its records are removed and their contacts settled on the evidence that still stands
+    (cases.services.contact_links_remove: level and span recomputed, a candidate or confirmed contact with none left
+    closed as `case_withdrawn` and audited); audited as `telecom.import.withdrawn`. Its records are then deleted
+    (personal data no longer of use), by the task telecom_import_purge queued on commit, or telecom_prune; the
+    import's row stays as the record of what happened.
+
+    Lock order: the import's row FOR UPDATE first, then contacts in person order. A trace holds the imports it read
+    FOR SHARE before it locks any contact (_imports_hold): a withdrawal waits for a trace writing links from the
+    import, then removes them; a trace that comes after finds the import withdrawn and links nothing from it.
+    """
+    require_role(actor, *TELECOM_ROLES)
+    reason = " ".join((reason or "").split())[:500]
+    with transaction.atomic():
+        try:
+            import_id = int(import_id)
+        except (TypeError, ValueError):
+            raise ApplicationError(core_errors.NOT_FOUND) from None
+        record = TelecomImport.objects.select_for_update().filter(scope_q(actor, "area_path"), pk=import_id).first()
+        if record is None:
+            raise ApplicationError(core_errors.NOT_FOUND)
+        if record.status == TelecomImport.Status.WITHDRAWN:
+            raise ApplicationError(errors.IMPORT_WITHDRAWN, extra={"withdrawn_at": record.withdrawn_at.isoformat()})
+        if record.kind != TelecomImport.Kind.LOCATIONS or record.status != TelecomImport.Status.DONE:
+            raise ApplicationError(errors.IMPORT_NOT_WITHDRAWABLE, extra={"status": record.status, "kind": record.kind})
+        if not reason:
+            raise ApplicationError(errors.IMPORT_WITHDRAW_REASON_REQUIRED, extra={"field": "reason"})
+        record.status = TelecomImport.Status.WITHDRAWN
+        record.withdrawn_at = timezone.now()
+        record.withdrawn_by = actor if getattr(actor, "is_authenticated", False) else None
+        record.withdrawn_reason = reason
+        removed = contact_links_remove(
+            source=ContactLink.Source.TELECOM,
+            evidence_keys=_evidence_keys_of(record),
+            actor=actor,
+            reason="telecom_import_withdrawn",
+        )
+        record.links_removed = removed.links
+        record.save(update_fields=["status", "withdrawn_at", "withdrawn_by", "withdrawn_reason", "links_removed"])
+        audit_record(
+            actor=actor,
+            action="telecom.import.withdrawn",
+            obj=record,
+            area_path=record.area_path,
+            ip=ip,
+            extra={
+                "reason": reason,
+                "links_removed": removed.links,
+                "contacts_closed": removed.closed,
+                "contacts_relevelled": removed.relevelled,
+                "contacts_quarantined": removed.quarantined,
+            },
+        )
+        transaction.on_commit(lambda: _enqueue_purge(record.pk))
+    return ImportWithdrawal(
+        record=record,
+        links_removed=removed.links,
+        contacts_closed=len(removed.closed),
+        contacts_relevelled=removed.relevelled,
+        contacts_quarantined=removed.quarantined,
+    )
+
+
+def _evidence_keys_of(record: TelecomImport) -> list[str]:
+    """The evidence keys of telecom links ("telecom:<case's record>:<other's record>") naming a record of this
+    import, on either side. Read from the links (a few per contact found), not from the records (millions)."""
+    by_record: dict[int, list[str]] = defaultdict(list)
+    for key in contact_link_keys(source=ContactLink.Source.TELECOM):
+        parts = key.split(":")
+        if len(parts) == 3 and parts[0] == "telecom" and parts[1].isdigit() and parts[2].isdigit():
+            for pk in (int(parts[1]), int(parts[2])):
+                by_record[pk].append(key)
+    found: set[str] = set()
+    ids = sorted(by_record)
+    for at in range(0, len(ids), WRITE_CHUNK):
+        mine = SubscriberLocation.objects.filter(source_import=record, pk__in=ids[at : at + WRITE_CHUNK])
+        for pk in mine.values_list("pk", flat=True):
+            found.update(by_record[pk])
+    return sorted(found)
+
+
+def _enqueue_purge(import_id: int) -> None:
+    from .tasks import telecom_import_purge
+
+    enqueue(telecom_import_purge, import_id)
+
+
+def telecom_import_purge(*, import_id: int) -> int:
+    """Delete the location records of a withdrawn or failed import (they count for nothing already); how many."""
+    record = TelecomImport.objects.filter(pk=import_id).first()
+    if record is None or record.status not in (TelecomImport.Status.WITHDRAWN, TelecomImport.Status.FAILED):
+        return 0
+    return locations_purge(import_id)
 
 
 # --- Tracing ----------------------------------------------------------------------------------------
@@ -538,7 +732,8 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
     min_overlap = settings.TELECOM_MIN_OVERLAP_MINUTES
     neighbour_m = settings.TELECOM_NEIGHBOUR_CELL_M
     case_records = _distinct_stays(
-        SubscriberLocation.objects.filter(phone=phone, start__lt=case.window_end, end__gt=case.window_start)
+        locations_in_force()
+        .filter(phone=phone, start__lt=case.window_end, end__gt=case.window_start)
         .select_related("cell")
         .order_by("start", "pk")
     )
@@ -550,7 +745,8 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
         if mine.cell_id not in near_cache:
             near_cache[mine.cell_id] = _cells_near(mine.cell, neighbour_m)
         others = (
-            SubscriberLocation.objects.filter(cell_id__in=near_cache[mine.cell_id], start__lt=end, end__gt=start)
+            locations_in_force()
+            .filter(cell_id__in=near_cache[mine.cell_id], start__lt=end, end__gt=start)
             .exclude(phone=phone)
             .select_related("cell")
         )
@@ -560,6 +756,39 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
             if seconds <= 0 or seconds < min_overlap * 60:
                 continue
             pairs.append((mine, other, shared_start, shared_end, int(seconds // 60)))
+    with transaction.atomic():
+        # The imports read are kept done until the links are written; an import withdrawn since they were read no
+        # longer counts (telecom_import_withdraw). Locked first, before any contact, as the withdrawal locks them.
+        standing = _imports_hold(
+            {r.source_import_id for r in case_records} | {o.source_import_id for _, o, *_ in pairs}
+        )
+        case_records = [r for r in case_records if r.source_import_id in standing]
+        pairs = [p for p in pairs if p[0].source_import_id in standing and p[1].source_import_id in standing]
+        return _trace_write(case=case, actor=actor, ip=ip, phone=phone, case_records=case_records, pairs=pairs)
+
+
+def _imports_hold(import_ids) -> set[int]:
+    """Of these imports, those still done, and kept so until the transaction ends. On PostgreSQL FOR SHARE: traces
+    do not wait for each other, a withdrawal (FOR UPDATE) waits for the trace's links and then removes them, and a
+    trace that comes after the withdrawal finds the import withdrawn. SQLite writes one transaction at a time."""
+    ids = sorted(import_ids)
+    if not ids:
+        return set()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {TelecomImport._meta.db_table} WHERE id = ANY(%s) AND status = %s "
+                "ORDER BY id FOR SHARE",
+                [ids, TelecomImport.Status.DONE.value],
+            )
+            return {row[0] for row in cursor.fetchall()}
+    return set(TelecomImport.objects.filter(pk__in=ids, status=TelecomImport.Status.DONE).values_list("pk", flat=True))
+
+
+def _trace_write(*, case: Case, actor, ip, phone: str, case_records: list, pairs: list) -> TraceOutcome:
+    """telecom_trace_case's writes, inside its transaction, once the imports it read are held."""
+    min_overlap = settings.TELECOM_MIN_OVERLAP_MINUTES
+    neighbour_m = settings.TELECOM_NEIGHBOUR_CELL_M
     phones = {other.phone for _, other, *_ in pairs}
     people_by_phone = defaultdict(list)
     for person in Person.objects.filter(phone__in=phones).order_by("pk"):
@@ -595,57 +824,56 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
     # Contacts locked in person order, as the check-in tracer's upsert locks them: a telecom trace and a check-in
     # trace meeting the same people wait for each other instead of deadlocking.
     found.sort(key=lambda item: (item[0].pk, item[1].pk, item[2].pk))
-    with transaction.atomic():
-        for person, mine, other, shared_start, shared_end, minutes, shared_note in found:
-            link, created = contact_link_add(
-                person=person,
-                case=case,
-                level=1,
-                source=ContactLink.Source.TELECOM,
-                setting=ContactLink.Setting.CELL,
-                evidence_key=f"telecom:{mine.pk}:{other.pk}",
-                place=_cell_place(other),
-                exposure_start=shared_start,
-                exposure_end=shared_end,
-                overlap_minutes=minutes,
-                note=TRACE_NOTE + shared_note,
-                actor=actor,
-            )
-            if link is None:
-                continue
-            people.add(person.pk)
-            links.append(link)
-            added += created
-            existing += not created
-        trace = TelecomTrace.objects.create(
+    for person, mine, other, shared_start, shared_end, minutes, shared_note in found:
+        link, created = contact_link_add(
+            person=person,
             case=case,
-            run_by=actor if getattr(actor, "is_authenticated", False) else None,
-            phone=phone,
-            case_records=len(case_records),
-            candidate_records=len(pairs),
-            people_found=len(people),
-            links_added=added,
-            links_existing=existing,
-            unknown=sorted(unknown.values(), key=lambda item: (-item["overlap_minutes"], item["phone"])),
-            min_overlap_minutes=min_overlap,
-            neighbour_cell_m=neighbour_m,
-        )
-        audit_record(
+            level=1,
+            source=ContactLink.Source.TELECOM,
+            setting=ContactLink.Setting.CELL,
+            evidence_key=f"telecom:{mine.pk}:{other.pk}",
+            place=_cell_place(other),
+            exposure_start=shared_start,
+            exposure_end=shared_end,
+            overlap_minutes=minutes,
+            note=TRACE_NOTE + shared_note,
             actor=actor,
-            action="telecom.case.traced",
-            obj=case,
-            area_path=case.area_path,
-            reason="telecom tracing",
-            ip=ip,
-            extra={
-                "trace": trace.pk,
-                "case_records": len(case_records),
-                "candidates": len(pairs),
-                "people": len(people),
-                "links_added": added,
-                "unknown": len(unknown),
-            },
         )
+        if link is None:
+            continue
+        people.add(person.pk)
+        links.append(link)
+        added += created
+        existing += not created
+    trace = TelecomTrace.objects.create(
+        case=case,
+        run_by=actor if getattr(actor, "is_authenticated", False) else None,
+        phone=phone,
+        case_records=len(case_records),
+        candidate_records=len(pairs),
+        people_found=len(people),
+        links_added=added,
+        links_existing=existing,
+        unknown=sorted(unknown.values(), key=lambda item: (-item["overlap_minutes"], item["phone"])),
+        min_overlap_minutes=min_overlap,
+        neighbour_cell_m=neighbour_m,
+    )
+    audit_record(
+        actor=actor,
+        action="telecom.case.traced",
+        obj=case,
+        area_path=case.area_path,
+        reason="telecom tracing",
+        ip=ip,
+        extra={
+            "trace": trace.pk,
+            "case_records": len(case_records),
+            "candidates": len(pairs),
+            "people": len(people),
+            "links_added": added,
+            "unknown": len(unknown),
+        },
+    )
     return TraceOutcome(trace=trace, links=links)
 
 
@@ -653,16 +881,24 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
 
 
 def telecom_prune(*, now: dt.datetime | None = None) -> dict:
-    """Delete location records that ended more than TELECOM_RETENTION_DAYS ago, trace runs (their lists of
-    unknown phones) as old, and upload files left by imports that never ran. Safe to run at any time."""
+    """Delete location records that ended more than TELECOM_RETENTION_DAYS ago, those of withdrawn or failed imports
+    left behind, trace runs (their lists of unknown phones) as old, and upload files left by imports that never ran.
+    Safe to run at any time."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=settings.TELECOM_RETENTION_DAYS)
     deleted = 0
     while True:  # in slices: one huge DELETE would hold the database for long
-        ids = list(SubscriberLocation.objects.filter(end__lt=cutoff).values_list("pk", flat=True)[:10_000])
+        ids = list(SubscriberLocation.objects.filter(end__lt=cutoff).values_list("pk", flat=True)[:PURGE_SLICE])
         if not ids:
             break
         deleted += SubscriberLocation.objects.filter(pk__in=ids).delete()[0]
+    # Records of imports withdrawn or failed that their purge left (a worker stopped midway): they count for nothing.
+    ended = TelecomImport.objects.filter(
+        kind=TelecomImport.Kind.LOCATIONS,
+        status__in=[TelecomImport.Status.WITHDRAWN, TelecomImport.Status.FAILED],
+    ).filter(Exists(SubscriberLocation.objects.filter(source_import_id=OuterRef("pk"))))  # by the foreign key's index
+    for import_id in ended.values_list("pk", flat=True):
+        deleted += locations_purge(import_id)
     traces = TelecomTrace.objects.filter(created_at__lt=cutoff).delete()[0]
     files = 0
     stale = TelecomImport.objects.filter(Q(created_at__lt=cutoff) & ~Q(stored_path=""))

@@ -15,6 +15,12 @@ def telecom_import_process(import_id: int) -> dict:
     return {"import": import_id, "status": record.status, "imported": record.rows_imported}
 
 
+@shared_task(name="phongdich.telecom.tasks.telecom_import_purge")
+def telecom_import_purge(import_id: int) -> dict:
+    """Delete the location records of a withdrawn import (services.telecom_import_purge); repeatable."""
+    return {"import": import_id, "deleted": services.telecom_import_purge(import_id=import_id)}
+
+
 @shared_task(name="phongdich.telecom.tasks.telecom_prune")
 def telecom_prune() -> dict:
     """Delete subscriber location records past TELECOM_RETENTION_DAYS."""

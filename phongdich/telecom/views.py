@@ -6,8 +6,9 @@ Thin: services check, write and audit; selectors scope and audit reads. Out-of-a
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from phongdich.accounts.permissions import has_role
 from phongdich.core import errors as core_errors
@@ -91,17 +92,42 @@ def _imports_page(request, form, *, status: int, upload_error: ApplicationError 
 @login_required
 @require_GET
 def import_detail(request, import_id: int):
-    """/telecom/imports/<id>/: progress (the page reloads itself until the import is finished) and rejected rows."""
+    """/telecom/imports/<id>/: progress (the page reloads itself until the import is finished), rejected rows, and
+    the withdrawal form of a done import of location records."""
     try:
         record = selectors.telecom_import_get(viewer=request.user, import_id=import_id, ip=client_ip(request))
     except ApplicationError as exc:
         return _error(request, exc)
+    return _import_page(request, record)
+
+
+def _import_page(request, record, *, status: int = 200, withdraw_error: str = "", reason: str = ""):
     context = {
         "record": record,
         "errors": record.errors[:ERRORS_SHOWN],
         "errors_cut": len(record.errors) > ERRORS_SHOWN,
+        "withdraw_error": withdraw_error,
+        "reason": reason,
+        "just_withdrawn": request.GET.get("withdrawn") == "1" and record.status == record.Status.WITHDRAWN,
     }
-    return render(request, "telecom/import_detail.html", context)
+    return render(request, "telecom/import_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def import_withdraw(request, import_id: int):
+    """POST /telecom/imports/<id>/withdraw/: withdraw the import with the reason given
+    (services.telecom_import_withdraw); back to its page."""
+    reason = request.POST.get("reason", "")
+    try:
+        services.telecom_import_withdraw(actor=request.user, import_id=import_id, reason=reason, ip=client_ip(request))
+    except ApplicationError as exc:
+        try:
+            record = selectors.telecom_import_get(viewer=request.user, import_id=import_id, audit=False)
+        except ApplicationError as missing:
+            return _error(request, missing)
+        return _import_page(request, record, status=exc.status, withdraw_error=exc.as_dict()["message"], reason=reason)
+    return redirect(reverse("telecom:import_detail", kwargs={"import_id": import_id}) + "?withdrawn=1")
 
 
 @login_required

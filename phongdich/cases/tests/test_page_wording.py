@@ -159,9 +159,9 @@ def test_cluster_graph_of_the_english_page_links_to_english_pages(client, tree, 
 
 def test_cluster_graph_caption_does_not_count_its_cases_as_f1_f2_contacts(client, tree, kim_tan_official):
     """A cluster's second case was an F1 of the first (the usual chain). The graph draws her as a case, not as a
-    contact, yet `contacts` (and the caption, until 2026-12-07: "2 F0 cases, 2 F1/F2 contacts") counts her: every case infected within
-    a cluster is counted once as F0 and once more as an F1/F2 contact. In the demo: "225 F1/F2 contacts" for 224
-    drawn, the 225th being BN-38-000003."""
+    contact, yet `contacts` (and the caption, until 2026-12-07: "2 F0 cases, 2 F1/F2 contacts") counted her: every
+    case infected within a cluster was counted once as F0 and once more as an F1/F2 contact. In the demo: "225
+    F1/F2 contacts" for 224 drawn, the 225th being BN-38-000003."""
     cluster = services.cluster_create(
         actor=kim_tan_official, name="Ổ dịch chợ", venue=venue(tree["kim_tan"]), area_path=""
     )

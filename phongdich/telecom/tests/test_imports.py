@@ -619,3 +619,112 @@ def test_a_row_dated_before_the_virus_is_rejected_on_its_own_line(health, cells)
     assert record.status == "done" and record.rows_imported == 1
     assert _codes(record) == [(2, "too_early")]
     assert "12/2019" in record.errors[0]["reason_vi"] and "December 2019" in record.errors[0]["reason_en"]
+
+
+# --- Streaming: a file is never held whole --------------------------------------------------------------------
+
+
+def test_rows_are_written_chunk_by_chunk_and_count_only_once_the_import_is_done(health, cells, monkeypatch):
+    """The check held every accepted row until the end (some 300 bytes a row: a province's file of millions of rows
+    took gigabytes). Now each chunk's accepted rows are written as it is checked, and count for nothing (tracing,
+    other imports' checks) until the import is done."""
+    from phongdich.telecom import services
+    from phongdich.telecom.rows import LocationChecker
+
+    monkeypatch.setattr(LocationChecker, "CHUNK", 100)
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 100)
+    record = _queued_sample(health)
+    seen = []
+
+    def progress(done, total):
+        written = SubscriberLocation.objects.filter(source_import=record).count()
+        seen.append((done, written, services.locations_in_force().count()))
+
+    done = telecom_import_run(import_id=record.pk, progress=progress)
+    assert done.status == "done" and done.rows_imported == 715
+    assert seen[0] == (100, 100, 0) and seen[3] == (400, 400, 0)  # written as checked, counting for nothing yet
+    assert services.locations_in_force().count() == 715
+    assert set(SubscriberLocation.objects.values_list("line", flat=True)) == set(range(2, 717))
+
+
+def test_duplicates_are_found_across_chunks_naming_the_earlier_line(health, cells, monkeypatch):
+    from phongdich.telecom.rows import LocationChecker
+
+    monkeypatch.setattr(LocationChecker, "CHUNK", 1)  # each row checked against the file's rows written before it
+    text = (
+        HEADER
+        + "0912000111,TTH-KT-01,2021-09-15 10:00,2021-09-15 11:00\n"
+        + "0912000111,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00\n"
+        + "0912000111,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00\n"  # identical to line 3
+        + "0912000111,TTH-KT-01,2021-09-15 08:30,2021-09-15 10:30\n"  # overlaps 2 and 3
+        + "0912000111,TTH-KT-01,2021-09-15 12:00,2021-09-15 12:00\n"
+        + "0912000111,TTH-KT-01,2021-09-15 12:00,2021-09-15 12:00\n"  # a stay of no length twice
+    )
+    record = import_bytes(health, text, policy="skip_bad_rows")
+    assert _codes(record) == [(4, "overlap_in_file"), (5, "overlap_in_file"), (7, "overlap_in_file")]
+    assert "line 3" in record.errors[0]["reason_en"] and "line 2" in record.errors[1]["reason_en"]
+    assert record.rows_imported == 3 and SubscriberLocation.objects.count() == 3
+
+
+def test_a_failed_all_or_nothing_import_leaves_none_of_the_rows_it_wrote(health, cells, monkeypatch):
+    from phongdich.telecom.rows import LocationChecker
+
+    monkeypatch.setattr(LocationChecker, "CHUNK", 100)
+    data = (SAMPLES / "viettel-locations.csv").read_bytes() + b"0123;TTH-KT-01;15/09/2021 08:00;15/09/2021 09:00\r\n"
+    record = import_bytes(health, data)
+    assert record.status == "failed" and _codes(record) == [(717, "invalid_phone")]
+    assert not SubscriberLocation.objects.exists()
+
+
+def test_a_run_that_died_after_writing_some_chunks_is_run_again_without_doubling_them(health, cells, monkeypatch):
+    from phongdich.telecom import services
+    from phongdich.telecom.rows import LocationChecker
+
+    monkeypatch.setattr(LocationChecker, "CHUNK", 100)
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 100)
+    record = _queued_sample(health)
+
+    def killed(done, total):
+        if done == 300:
+            raise SystemExit("the worker was killed")  # not an Exception: nothing marks the import failed
+
+    with pytest.raises(SystemExit):
+        telecom_import_run(import_id=record.pk, progress=killed)
+    assert TelecomImport.objects.get(pk=record.pk).status == "running"
+    assert SubscriberLocation.objects.filter(source_import=record).count() >= 200
+    done = telecom_import_run(import_id=record.pk)  # the task delivered again
+    assert (done.status, done.attempt, done.rows_imported) == ("done", 2, 715)
+    assert SubscriberLocation.objects.filter(source_import=record).count() == 715
+
+
+def test_an_older_run_taken_over_midway_stops_writing_at_its_next_chunk(health, cells, monkeypatch):
+    """A long import delivered again while its first delivery still runs (Redis's visibility timeout): the second
+    finishes it; the first must not go on adding its rows to the finished import."""
+    from phongdich.telecom import services
+    from phongdich.telecom.rows import LocationChecker
+
+    monkeypatch.setattr(LocationChecker, "CHUNK", 100)
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 100)
+    record = _queued_sample(health)
+    second, seen = [], []
+
+    def progress(done, total):
+        seen.append(done)
+        if done == 200 and not second:
+            second.append(telecom_import_run(import_id=record.pk))  # runs to its end meanwhile
+
+    first = telecom_import_run(import_id=record.pk, progress=progress)
+    assert second[0].status == "done" and second[0].attempt == 2
+    assert seen == [100, 200]  # the first run read no further than its next chunk
+    assert (first.status, first.attempt, first.rows_imported) == ("done", 2, 715)
+    assert SubscriberLocation.objects.filter(source_import=record).count() == 715
+
+
+def test_the_rejected_rows_kept_in_memory_are_bounded_and_the_first_by_line():
+    from phongdich.telecom.rows import RowErrors
+
+    kept = RowErrors(keep=5)
+    for line in range(1000, 0, -1):  # the last ones (by line) come first, as a late overlap_concurrent would
+        kept.append({"line": line, "column": "", "code": "x"})
+        assert len(kept._items) <= 2 * 5
+    assert [item["line"] for item in kept.first()] == [1, 2, 3, 4, 5]
