@@ -136,12 +136,39 @@ def _default_language():
     yield
 
 
+def pytest_collection_modifyitems(config, items):
+    # Without REDIS_URL the cache (rate limits) is a database of its own (the "cache" alias, core/cachedb.py): every
+    # test that uses the database uses that one too, so that pytest-django creates its test copy (never the file in
+    # var/) and rolls each test's counts back with the test.
+    from django.conf import settings
+
+    if "cache" not in settings.DATABASES:
+        return
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None and not {"db", "transactional_db", "live_server"} & set(item.fixturenames):
+            continue
+        kwargs = dict(marker.kwargs) if marker is not None else {}
+        databases = kwargs.get("databases")
+        if databases == "__all__":
+            continue
+        kwargs["databases"] = sorted({*(databases or ["default"]), "cache"})
+        item.add_marker(pytest.mark.django_db(*(marker.args if marker is not None else ()), **kwargs), append=False)
+
+
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    # Rate limits count in the cache; the live server shares this process's, so one test's requests must not
-    # use up the next test's allowance.
+def _empty_cache(request):
+    # Rate limits count in the cache; the live server shares it, and a transactional test commits its counts, so
+    # one test's requests must not use up the next test's allowance. A cache kept in a database is reached only by
+    # tests that use the database.
+    from django.conf import settings
     from django.core.cache import cache
 
+    if "cache" in settings.DATABASES:
+        if request.node.get_closest_marker("django_db") is None:
+            yield
+            return
+        request.getfixturevalue("_django_db_helper")
     cache.clear()
     yield
 

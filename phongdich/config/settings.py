@@ -137,8 +137,33 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    # Per process: rate limits are then counted per worker process (see docs/configuration.md).
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Django's DatabaseCache in a SQLite file of its own, shared by every server process of this machine, so that a
+    # rate limit is one count and not one per granian worker (docs/configuration.md "Rate limits without Redis",
+    # phongdich/core/cachedb.py). synchronous=NORMAL: in WAL mode that is safe from corruption and skips the fsync
+    # of each commit; a count lost with a power cut costs nothing.
+    DATABASES["cache"] = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": Path(env_str("CACHE_SQLITE_PATH", str(VAR_DIR / "cache.sqlite3"))),
+        "OPTIONS": {
+            "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA busy_timeout=10000;",
+            # A count is read and written in one transaction that takes the write lock at BEGIN (core.throttling).
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        },
+        "CONN_MAX_AGE": env_int("CONN_MAX_AGE", 600, minimum=0),
+        "CONN_HEALTH_CHECKS": True,
+        # No app has a table here (CacheRouter): the test copy needs no migrations, only the cache table.
+        "TEST": {"MIGRATE": False},
+    }
+    DATABASE_ROUTERS = ["phongdich.core.cachedb.CacheRouter"]
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "phongdich_cache",
+            # Expired entries are deleted first when the table is over this (Django's _cull).
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 100_000, minimum=1000)},
+        }
+    }
 
 # --- Task queue (Celery) -----------------------------------------------------------------------
 # With REDIS_URL, Redis is the broker. Without it, the embedded set-up uses kombu's filesystem

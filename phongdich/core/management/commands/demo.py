@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from phongdich.core.cachedb import cache_table_create
+
 CSV_2021 = Path(settings.BASE_DIR) / "geo" / "data" / "thach_thanh_2021.csv"
 
 
@@ -29,6 +31,7 @@ class Command(BaseCommand):
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
         self.step("database")
         call_command("migrate", interactive=False, verbosity=0)
+        cache_table_create()
         self.step("static files")
         call_command("collectstatic", interactive=False, verbosity=0)
         from phongdich.core.demo import demo_is_built

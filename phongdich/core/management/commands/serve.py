@@ -18,6 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from phongdich.core.cachedb import cache_table_create
 from phongdich.core.demo import DEMO_LOGIN, demo_password
 
 
@@ -51,6 +52,9 @@ class Command(BaseCommand):
             "--no-access-log",
             "phongdich.config.wsgi:application",
         ]  # fmt: skip
+        # The rate limits' table when they count in the cache database (no Redis): created once here, before the
+        # workers that share it start.
+        cache_table_create()
         children: list[subprocess.Popen] = []
         if not static_root.is_dir():
             self.stderr.write(f"warning: {static_root} is missing; run `phongdich collectstatic` for /static/")
