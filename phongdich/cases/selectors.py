@@ -908,7 +908,7 @@ class ContactCaseDefaults:
     source_exposure_date: dt.date | None = None
     infected_by: Case | None = None  # that case, when exactly one
     sources: tuple[str, ...] = ()  # the numbers of those cases
-    # The end of the local day the person's quarantine began, when they were in quarantine on the sample day.
+    # The end of the local day the person's quarantine began, when it had not ended before the sample day.
     isolated_at: dt.datetime | None = None
     quarantine_start: dt.date | None = None
 
@@ -940,8 +940,8 @@ def contact_case_defaults(*, person, sample_date: dt.date) -> ContactCaseDefault
       (`source_exposure_date`, unless a link has no start time, or it falls after the sample or further back than a
       case's dates may be: then the source is treated as unknown, the longer window); `infected_by` is the case when
       exactly one. A candidate nobody confirmed gives neither: the tracer's guess does not shorten a window.
-    - In quarantine on the sample day: isolated from the end of the day the quarantine began (its time of day is not
-      kept; the end of the day is the longer window), never later than now.
+    - In quarantine, not ended before the sample day: isolated from the end of the day the quarantine began (its time
+      of day is not kept; the end of the day is the longer window), never later than now.
     """
     from .services import EARLIEST_DAYS_BEFORE_SAMPLE
 
