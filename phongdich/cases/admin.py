@@ -111,7 +111,15 @@ class InfectiousWindowRuleAdmin(admin.ModelAdmin):
     """Rules are data with effective dates (RULES.md §1.2): every official may read them, only superusers
     change them (a changed rule applies to cases saved afterwards)."""
 
-    list_display = ["code", "name", "effective_from", "days_before_onset", "days_before_sample", "min_overlap_minutes"]
+    list_display = [
+        "code",
+        "name",
+        "effective_from",
+        "days_before_onset",
+        "days_before_sample",
+        "min_overlap_minutes",
+        "antigen_confirms_only_f1",
+    ]
     ordering = ["effective_from"]
 
     def has_view_permission(self, request, obj=None):

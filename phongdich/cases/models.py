@@ -41,6 +41,15 @@ class InfectiousWindowRule(models.Model):
     # Minimum overlap at a venue for a check-in F1 candidate (0 = any overlap). CV 11042 names 15 minutes
     # for masked contact; QĐ 3638 names no minimum.
     min_overlap_minutes = models.PositiveSmallIntegerField(default=0, verbose_name=_("minimum overlap (minutes)"))
+    # The case definition for rapid antigen tests (RULES.md §1.2, CV 11042/BYT-DP): when set, one positive antigen
+    # test confirms a case only for an F1; anyone else needs a second positive antigen test within
+    # `antigen_repeat_hours` of the first, or a positive RT-PCR. Unset (QĐ 3638): every positive result confirms.
+    antigen_confirms_only_f1 = models.BooleanField(
+        default=False, verbose_name=_("a single positive rapid antigen test confirms a case only for an F1")
+    )
+    antigen_repeat_hours = models.PositiveSmallIntegerField(
+        default=0, verbose_name=_("hours within which a second positive rapid antigen test confirms a case")
+    )
 
     class Meta:
         verbose_name = _("infectious window rule")

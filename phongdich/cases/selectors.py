@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
+from phongdich.core.dates import local_day, local_midnight
 from phongdich.core.errors import ApplicationError
 from phongdich.core.ids import MAX_ID, id_or_404, id_or_none
 from phongdich.core.scoping import NOTHING, scope_q, viewer_area_path
@@ -913,6 +914,94 @@ def case_facts_for_person(*, person, at: dt.datetime) -> dict:
         if timezone.localdate(at) >= contact.quarantine_start and until > at:
             facts["in_quarantine_until"] = until
     return facts
+
+
+@dataclass(frozen=True)
+class ContactCaseDefaults:
+    """What the contact evidence tells about a case about to be opened for its person (contact_case_defaults)."""
+
+    # An open F1 (candidate, confirmed or in quarantine) of a case not withdrawn: CV 11042's "F1" whose one positive
+    # rapid antigen test confirms a case (RULES.md §1.2).
+    is_f1: bool = False
+    # The local day of the first exposure to the standing cases an official confirmed the person an F1 of (QĐ 3638:
+    # an F0 without symptoms is infectious from its first contact with a known source); None when unknown.
+    source_exposure_date: dt.date | None = None
+    infected_by: Case | None = None  # that case, when exactly one
+    sources: tuple[str, ...] = ()  # the numbers of those cases
+    # The end of the local day the person's quarantine began, when it had not ended before the sample day.
+    isolated_at: dt.datetime | None = None
+    quarantine_start: dt.date | None = None
+
+    def note(self) -> str:
+        """Where the defaults came from, for the case's notes (data, in Vietnamese as the case's other notes)."""
+        lines = []
+        first = (
+            f"ngày tiếp xúc đầu tiên {self.source_exposure_date:%d/%m/%Y} lấy từ bằng chứng tiếp xúc"
+            if self.source_exposure_date
+            else "ngày tiếp xúc đầu tiên chưa rõ (tính như nguồn lây chưa biết)"
+        )
+        if len(self.sources) == 1:
+            lines.append(f"F1 của ca {self.sources[0]}: nguồn lây là ca này; {first}.")
+        elif self.sources:
+            cases = ", ".join(self.sources)
+            lines.append(f"F1 của nhiều ca ({cases}): chưa ghi nguồn lây, điều tra viên xác định; {first}.")
+        if self.isolated_at is not None:
+            lines.append(f"Đang cách ly từ {self.quarantine_start:%d/%m/%Y}: thời điểm cách ly tính đến hết ngày đó.")
+        return "\n".join(lines)
+
+
+def contact_case_defaults(*, person, sample_date: dt.date) -> ContactCaseDefaults:
+    """What the platform knows about the case a positive sample of `person`, taken on `sample_date`, opens, from the
+    person's contact (docs/cases.md, "A case opened for a contact"); the caller has the person in hand (a result of
+    its sample, a person the official sees). Read before the case is entered, which closes the contact.
+
+    - F1 links (level 1) of cases not withdrawn make an open contact an F1 (`is_f1`).
+    - Confirmed or in quarantine by an official: the first exposure to those cases is the known source's
+      (`source_exposure_date`, unless a link has no start time, or it falls after the sample or further back than a
+      case's dates may be: then the source is treated as unknown, the longer window); `infected_by` is the case when
+      exactly one. A candidate nobody confirmed gives neither: the tracer's guess does not shorten a window.
+    - In quarantine, not ended before the sample day: isolated from the end of the day the quarantine began (its time
+      of day is not kept; the end of the day is the longer window), never later than now.
+    """
+    from .services import EARLIEST_DAYS_BEFORE_SAMPLE
+
+    contact = Contact.objects.filter(person_id=person.pk, status__in=OPEN_CONTACT_STATUSES).first()
+    if contact is None:
+        return ContactCaseDefaults()
+    earliest = sample_date - dt.timedelta(days=EARLIEST_DAYS_BEFORE_SAMPLE)
+    isolated_at = None
+    start = contact.quarantine_start
+    if (
+        contact.status == Contact.Status.QUARANTINED
+        and start is not None
+        and earliest <= start
+        and (contact.quarantine_end is None or sample_date <= contact.quarantine_end)
+    ):
+        isolated_at = min(timezone.now(), local_midnight(start + dt.timedelta(days=1)))
+    links = list(
+        ContactLink.objects.filter(contact=contact, level=1)
+        .exclude(case__status=Case.Status.WITHDRAWN)
+        .select_related("case")
+        .order_by("case__number", "pk")
+    )
+    found = ContactCaseDefaults(
+        is_f1=bool(links), isolated_at=isolated_at, quarantine_start=start if isolated_at else None
+    )
+    if not links or contact.status == Contact.Status.CANDIDATE:
+        return found
+    cases = {link.case.number: link.case for link in links}
+    starts = [link.exposure_start for link in links]
+    first_day = local_day(min(starts)) if all(starts) else None
+    if first_day is not None and not earliest <= first_day <= sample_date:
+        first_day = None
+    return ContactCaseDefaults(
+        is_f1=True,
+        source_exposure_date=first_day,
+        infected_by=next(iter(cases.values())) if len(cases) == 1 else None,
+        sources=tuple(cases),
+        isolated_at=isolated_at,
+        quarantine_start=found.quarantine_start,
+    )
 
 
 def cases_of_person(*, viewer, person_id: int) -> list[Case]:

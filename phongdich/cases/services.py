@@ -796,6 +796,11 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
     )
 
 
+def case_under_treatment_exists(*, person) -> bool:
+    """Whether `person` is a case under treatment (a new positive result opens no second case)."""
+    return Case.objects.filter(person_id=person.pk, status=Case.Status.UNDER_TREATMENT).exists()
+
+
 def case_opened_by(origin: str) -> Case | None:
     """The case under treatment that `origin` opened (Case.origin), or None."""
     return Case.objects.filter(origin=origin, status=Case.Status.UNDER_TREATMENT).first() if origin else None

@@ -227,10 +227,12 @@ def case_create(request):
             results = list(person_list(viewer=viewer, q=search.cleaned_data["q"], ip=ip)[:20])
     except ApplicationError as exc:
         return _error(request, exc)
+    initial = {"test_type": Case.TestType.PCR, "nonce": form_nonce()}
+    prefilled = person is not None and request.method == "GET" and _prefill_from_contact(viewer, person, initial)
     case_form = forms.CaseCreateForm(
         request.POST if request.method == "POST" else None,
         clusters=_visible_clusters(viewer),
-        initial={"test_type": Case.TestType.PCR, "nonce": form_nonce()},
+        initial=initial,
     )
     own_area = _scope_area(viewer)
     person_form = forms.NewPersonForm(
@@ -297,8 +299,25 @@ def case_create(request):
         "person_form": person_form,
         "scope_area": _scope_area(viewer),
         "existing_case": existing_case,
+        "prefilled": prefilled,
     }
     return render(request, "cases/create.html", context, status=status)
+
+
+def _prefill_from_contact(viewer, person, initial: dict) -> bool:
+    """What the person's contact evidence says (selectors.contact_case_defaults, as a case opened by a positive
+    result takes it), put in the new case form for the official to check and change: the first contact with a known
+    source, that source when the viewer sees it, and the isolation by quarantine. The sample date is not known yet:
+    today bounds the dates. Whether anything was filled in."""
+    defaults = selectors.contact_case_defaults(person=person, sample_date=timezone.localdate())
+    if defaults.source_exposure_date is not None:
+        initial["source_exposure_date"] = defaults.source_exposure_date
+    source = defaults.infected_by
+    if source is not None and Case.objects.filter(selectors.cases_visible_q(viewer), pk=source.pk).exists():
+        initial["infected_by"] = source.number
+    if defaults.isolated_at is not None:
+        initial["isolated_at"] = timezone.localtime(defaults.isolated_at)
+    return any(name in initial for name in ("source_exposure_date", "infected_by", "isolated_at"))
 
 
 # --- The case page -------------------------------------------------------------------------------------------

@@ -371,10 +371,22 @@ class ResultCorrection(models.Model):
 
 
 class RetestItem(models.Model):
-    """A sample of a positive pool: its person must give a new individual sample."""
+    """A person who must give a new sample: their sample was in a positive (or invalid) pool, or it was a positive
+    rapid antigen test that does not confirm a case by itself (services._case_for_positive, RULES.md §1.2: CV 11042,
+    not an F1) and an RT-PCR is needed."""
+
+    class Reason(models.TextChoices):
+        POOL = "pool", _("Positive or invalid pool")
+        ANTIGEN_UNCONFIRMED = "antigen_unconfirmed", _("Positive rapid test, RT-PCR needed")
 
     sample = models.OneToOneField(Sample, on_delete=models.CASCADE, related_name="retest", verbose_name=_("sample"))
-    pool = models.ForeignKey(Pool, on_delete=models.CASCADE, related_name="retest_items", verbose_name=_("pool"))
+    reason = models.CharField(
+        max_length=20, choices=Reason.choices, default=Reason.POOL, verbose_name=_("reason for a new sample")
+    )
+    # The pool of a pooled sample; None for a positive antigen test waiting for its RT-PCR.
+    pool = models.ForeignKey(
+        Pool, null=True, blank=True, on_delete=models.CASCADE, related_name="retest_items", verbose_name=_("pool")
+    )
     site_path = models.CharField(max_length=255, verbose_name=_("site area path"))
     person_path = models.CharField(max_length=255, verbose_name=_("home area path"))
     created_at = models.DateTimeField(verbose_name=_("created at"))
@@ -389,6 +401,13 @@ class RetestItem(models.Model):
         verbose_name_plural = _("re-test list entries")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["done_at", "site_path"], name="testing_retest_open_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(reason="pool") & Q(pool__isnull=False))
+                | (Q(reason="antigen_unconfirmed") & Q(pool__isnull=True)),
+                name="testing_retest_reason_pool",
+            ),
+        ]
 
 
 class ImportJob(models.Model):

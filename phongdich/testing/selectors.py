@@ -182,13 +182,21 @@ def pool_get(*, viewer, pool_id) -> Pool:
 
 
 def retest_list(*, viewer, include_done: bool = False) -> QuerySet[RetestItem]:
-    """Samples of positive (or invalid) pools whose people must give a new sample, oldest first."""
+    """People who must give a new sample, oldest first: samples of positive (or invalid) pools, and positive rapid
+    antigen tests that confirm no case by themselves (an RT-PCR is needed)."""
     items = RetestItem.objects.filter(testing_visible_q(viewer)).select_related(
         "sample__person", "sample__site", "pool", "new_sample"
     )
     if not include_done:
         items = items.filter(done_at__isnull=True)
     return items.order_by("created_at", "id")
+
+
+def sample_needs_rtpcr(*, sample: Sample) -> bool:
+    """Whether `sample` is a positive rapid antigen test that confirmed no case and waits for an RT-PCR."""
+    return RetestItem.objects.filter(
+        sample=sample, reason=RetestItem.Reason.ANTIGEN_UNCONFIRMED, done_at__isnull=True
+    ).exists()
 
 
 def retest_get(*, viewer, item_id) -> RetestItem:
@@ -206,7 +214,15 @@ def results_list(
         TestResult.objects.filter(sample__isnull=False)
         .filter(testing_visible_q(viewer))
         .select_related("sample__person", "lab", "from_pool")
-        .annotate(corrected=Exists(ResultCorrection.objects.filter(result=OuterRef("pk"))))
+        .annotate(
+            corrected=Exists(ResultCorrection.objects.filter(result=OuterRef("pk"))),
+            # A positive rapid test that confirms no case by itself, its RT-PCR not yet taken.
+            rtpcr_needed=Exists(
+                RetestItem.objects.filter(
+                    sample=OuterRef("sample"), reason=RetestItem.Reason.ANTIGEN_UNCONFIRMED, done_at__isnull=True
+                )
+            ),
+        )
     )
     if outcome:
         results = results.filter(outcome=outcome)
@@ -235,10 +251,14 @@ def citizen_records(*, person, ip=None) -> dict:
     registrations = list(
         TestRegistration.objects.filter(person=person).select_related("session__site").order_by("-created_at")[:50]
     )
+    waiting = RetestItem.objects.filter(
+        sample=OuterRef("pk"), reason=RetestItem.Reason.ANTIGEN_UNCONFIRMED, done_at__isnull=True
+    )
     samples = list(
         Sample.objects.filter(person=person)
         .select_related("site")
         .prefetch_related("results")
+        .annotate(rtpcr_needed=Exists(waiting))
         .order_by("-collected_at")[:50]
     )
     for sample in samples:

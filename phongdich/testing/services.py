@@ -715,24 +715,108 @@ def sample_origin(sample: Sample) -> str:
 
 
 def _case_for_positive(*, actor, sample: Sample) -> str:
-    """Open a case for a positive result; its number, or "" when the person is already a case under treatment."""
-    from phongdich.cases import errors as case_errors
-    from phongdich.cases.services import case_create
+    """Open a case for a positive result; its number, or "" when none is opened: the person is already a case under
+    treatment, or the result does not confirm a case by itself.
 
+    The case definition is the rule in force on the sample day (cases.InfectiousWindowRule, RULES.md §1.2): under
+    CV 11042 one positive rapid antigen test confirms a case only for an F1; anyone else needs a second positive
+    antigen test within the rule's hours (the case then takes the earlier sample's day) or an RT-PCR, and until then
+    the sample is on the re-test list as "positive rapid test, RT-PCR needed" (_antigen_unconfirmed). What the
+    person's contact evidence says (cases.selectors.contact_case_defaults: the known source and the first exposure
+    to it, the quarantine that isolated them) fills the case's dates, with a note saying so.
+    """
+    from phongdich.cases import errors as case_errors
+    from phongdich.cases.selectors import contact_case_defaults
+    from phongdich.cases.services import case_create, case_under_treatment_exists, window_rule_for
+
+    person = sample.person
+    if case_under_treatment_exists(person=person):
+        return ""
+    sample_date = core_dates.local_day(sample.collected_at)
+    defaults = contact_case_defaults(person=person, sample_date=sample_date)
+    if sample.test_type == TestType.ANTIGEN and not defaults.is_f1:
+        try:
+            rule = window_rule_for(sample_date)
+        except ApplicationError:  # no rule on that day: case_create refuses it as before (no_window_rule)
+            rule = None
+        if rule is not None and rule.antigen_confirms_only_f1:
+            other = _positive_antigen_near(sample, hours=rule.antigen_repeat_hours)
+            if other is None:
+                _antigen_unconfirmed(actor=actor, sample=sample, rule=rule)
+                return ""
+            other_day = core_dates.local_day(other.collected_at)
+            if other_day < sample_date:  # the first of the two positives dates the case
+                sample_date = other_day
+                defaults = contact_case_defaults(person=person, sample_date=sample_date)
+    notes = "\n".join(filter(None, [f"Xét nghiệm {sample.barcode}", defaults.note()]))
     try:
         case = case_create(
             actor=actor,
-            person=sample.person,
-            sample_date=timezone.localtime(sample.collected_at).date(),
+            person=person,
+            sample_date=sample_date,
             test_type=sample.test_type,
-            notes=f"Xét nghiệm {sample.barcode}",
+            source_exposure_date=defaults.source_exposure_date,
+            isolated_at=defaults.isolated_at,
+            infected_by=defaults.infected_by,
+            notes=notes,
             origin=sample_origin(sample),
         )
     except ApplicationError as exc:
         if exc.error != case_errors.PERSON_ALREADY_CASE:
             raise
         return ""
+    # A positive antigen test waiting for confirmation is confirmed now: off the re-test list.
+    RetestItem.objects.filter(
+        sample__person=person, reason=RetestItem.Reason.ANTIGEN_UNCONFIRMED, done_at__isnull=True
+    ).update(done_at=_now())
     return case.number
+
+
+def _positive_antigen_near(sample: Sample, *, hours: int) -> Sample | None:
+    """Another sample of the same person, a positive rapid antigen test taken within `hours` of `sample` (either
+    side): with it, two consecutive positive antigen tests confirm a case (CV 11042, RULES.md §1.2)."""
+    if hours <= 0:
+        return None
+    span = dt.timedelta(hours=hours)
+    return (
+        Sample.objects.filter(
+            person_id=sample.person_id,
+            test_type=TestType.ANTIGEN,
+            collected_at__gte=sample.collected_at - span,
+            collected_at__lte=sample.collected_at + span,
+            results__outcome=TestResult.Outcome.POSITIVE,
+        )
+        .exclude(pk=sample.pk)
+        .order_by("collected_at", "pk")
+        .first()
+    )
+
+
+def _antigen_unconfirmed(*, actor, sample: Sample, rule) -> RetestItem:
+    """A positive rapid antigen test that confirms no case by itself: the sample goes on the re-test list (the lab
+    and the commune see "positive rapid test, RT-PCR needed"; the person's page asks for an RT-PCR); a new sample
+    closes the item as for a pooled one. Audited as `testing.retest.created` with the rule."""
+    item, created = RetestItem.objects.get_or_create(
+        sample=sample,
+        defaults={
+            "reason": RetestItem.Reason.ANTIGEN_UNCONFIRMED,
+            "pool": None,
+            "site_path": sample.site_path,
+            "person_path": sample.person_path,
+            "created_at": _now(),
+        },
+    )
+    if not created and item.done_at is not None:  # corrected back to positive: waiting for its RT-PCR again
+        item.done_at = item.new_sample = None
+        item.save(update_fields=["done_at", "new_sample"])
+    audit_record(
+        actor=actor,
+        action="testing.retest.created",
+        obj=item,
+        area_path=sample.person_path,
+        extra={"reason": item.reason, "rule": rule.code, "barcode": sample.barcode},
+    )
+    return item
 
 
 # Samples per after-commit task: a lab sheet of thousands is notified by several workers, in small retries.
@@ -872,6 +956,11 @@ def result_correct(*, actor, barcode: str, outcome: str, reason: str, ct_value=N
                 reason=f"Kết quả xét nghiệm {sample.barcode} được sửa từ dương tính thành {_outcome_vi(outcome)}: "
                 f"{reason}",
             ).case.number
+    if was == positive and outcome != positive:
+        # A positive rapid test waiting for its RT-PCR is no longer one.
+        RetestItem.objects.filter(
+            sample=sample, reason=RetestItem.Reason.ANTIGEN_UNCONFIRMED, done_at__isnull=True
+        ).update(done_at=now)
     if outcome == positive and was != positive:
         opened = _case_for_positive(actor=actor, sample=Sample.objects.select_related("person").get(pk=sample.pk))
     if was == negative and outcome != negative:

@@ -403,11 +403,16 @@ def result_enter(request):
                 status = exc.status
             else:
                 target = result.sample or result.pool
-                messages.success(
-                    request,
-                    _("Result of %(barcode)s saved: %(outcome)s.")
-                    % {"barcode": target.barcode, "outcome": result.get_outcome_display()},
-                )
+                text = _("Result of %(barcode)s saved: %(outcome)s.") % {
+                    "barcode": target.barcode,
+                    "outcome": result.get_outcome_display(),
+                }
+                if result.sample is not None and selectors.sample_needs_rtpcr(sample=result.sample):
+                    text += " " + _(
+                        "One positive rapid test confirms no case for someone who is not an F1: no case was opened, "
+                        "the person is on the re-test list for an RT-PCR."
+                    )
+                messages.success(request, text)
                 return redirect("testing:result_enter")
         else:
             status = 400

@@ -55,6 +55,27 @@ def test_case_entry_for_a_person_found_in_the_area(client, tree, kim_tan_officia
     assert entered.number in page and "CV 1909/BYT-DP" in page
 
 
+def test_case_entry_for_a_quarantined_f1_is_prefilled_from_the_contact_evidence(client, tree, kim_tan_official):
+    """The form offers what a case opened by a positive result takes (selectors.contact_case_defaults): the first
+    contact with the one case the person is a confirmed F1 of, that case, and the end of the day the quarantine
+    began; the official keeps what they type."""
+    source = case(kim_tan_official, person(tree["kim_tan"], "Trần Văn Nguồn", phone="+84912000112"), days_ago=4)
+    who = person(tree["kim_tan"], "Hoàng Văn Bệnh", phone="+84912000111")
+    (found, _) = link(who, source, exposure_start=local(TODAY() - dt.timedelta(days=5), 19))
+    services.contact_status_set(
+        actor=kim_tan_official, contact=found.contact, status="quarantined", quarantine_start=TODAY() - dt.timedelta(3)
+    )
+    client.force_login(kim_tan_official)
+
+    form = client.get("/cases/new/", {"person": who.pk}).context["form"]
+
+    assert form.initial["source_exposure_date"] == TODAY() - dt.timedelta(days=5)
+    assert form.initial["infected_by"] == source.number
+    assert form.initial["isolated_at"] == timezone.localtime(local(TODAY() - dt.timedelta(days=2), 0))
+    nobody = person(tree["kim_tan"], "Lê Thị Khác", phone="+84912000113")
+    assert "source_exposure_date" not in client.get("/cases/new/", {"person": nobody.pk}).context["form"].initial
+
+
 def test_case_entry_with_a_new_person_writes_both_or_neither(client, tree, kim_tan_official):
     client.force_login(kim_tan_official)
     body = {

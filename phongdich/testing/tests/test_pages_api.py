@@ -238,3 +238,18 @@ def test_retest_page_lists_and_closes(client, lab, site, areas):
     item = pool.retest_items.get()
     assert client.post("/testing/retest/", {"item": item.pk}).status_code == 302
     assert person.full_name not in client.get("/testing/retest/").content.decode()
+
+
+def test_a_positive_rapid_test_that_confirms_no_case_is_said_so_on_the_entry_retest_and_results_pages(
+    client, lab, site, person
+):
+    """CV 11042 (docs/testing.md "The case definition"): one positive antigen test of someone who is no F1 opens no
+    case; the lab is told so, and the re-test and results lists show why the person must give an RT-PCR sample."""
+    client.force_login(lab)
+    sample = make_sample(site, person, test_type="antigen")
+    body = {"barcode": sample.barcode, "outcome": "positive"}
+    entered = client.post("/testing/results/enter/", body, follow=True).content.decode()
+    assert "chưa mở ca bệnh" in entered
+    retest = client.get("/en/testing/retest/").content.decode()
+    assert sample.barcode in retest and "Positive rapid test, RT-PCR needed" in retest
+    assert "RT-PCR needed: not a case yet" in client.get("/en/testing/results/").content.decode()
