@@ -157,4 +157,19 @@ class QuarantineRuleAdmin(InfectiousWindowRuleAdmin):
     """Quarantine days by the date a quarantine starts (RULES.md §2): read by every official, changed by superusers
     (a new rule applies to quarantines that start on or after its date; those already set keep their end)."""
 
-    list_display = ["code", "name", "effective_from", "days"]
+    list_display = ["code", "name", "effective_from", "days", "days_protected"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "source", "effective_from", "days", "unconfirmed"]}),
+        (
+            _("Fully vaccinated or recovered (empty: the rule makes no distinction)"),
+            {
+                "fields": [
+                    "days_protected",
+                    "protected_min_doses",
+                    "protected_min_days_after_dose",
+                    "protected_max_months_after_dose",
+                    "recovered_within_months",
+                ]
+            },
+        ),
+    ]

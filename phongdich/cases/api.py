@@ -104,6 +104,12 @@ class ContactOutput(serializers.Serializer):
     last_exposure_at = serializers.DateTimeField(allow_null=True)
     quarantine_start = serializers.DateField(allow_null=True)
     quarantine_end = serializers.DateField(allow_null=True)
+    quarantine_days = serializers.IntegerField(
+        allow_null=True, help_text="The days the quarantine was set with (the rule's, counted from the last exposure)"
+    )
+    quarantine_protected = serializers.BooleanField(
+        allow_null=True, help_text="True: the rule's days for a fully vaccinated or recovered contact applied"
+    )
     status_changed_at = serializers.DateTimeField(allow_null=True)
 
 

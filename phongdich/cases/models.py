@@ -69,7 +69,9 @@ class InfectiousWindowRule(models.Model):
 class QuarantineRule(models.Model):
     """How many days a contact's quarantine lasts, by the date it starts (RULES.md §2): the rule in force on the
     start date decides, so that a quarantine begun under CĐ 600 keeps its 21 days when a later rule shortens them.
-    Loaded by migration 0017; an administrator adds the province's next regime in the admin."""
+    A rule may give fewer days to a protected contact (fully vaccinated or recovered, as the rule defines it: CV
+    10696/BYT-MT, CV 762/BYT-DP); the protection fields are empty for a rule that makes no distinction. Loaded by
+    migrations 0017 and 0023; an administrator adds the province's next regime in the admin."""
 
     code = models.CharField(max_length=40, unique=True, verbose_name=_("code"))
     name = models.CharField(max_length=200, verbose_name=_("name"))
@@ -78,15 +80,58 @@ class QuarantineRule(models.Model):
     days = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(60)], verbose_name=_("days of quarantine")
     )
+    # The days of a contact protected on the quarantine's start date (services.quarantine_rule_protects): fully
+    # vaccinated by the status card's definition (healthcards.rules.doses_in_range) within the bounds below, or
+    # recovered within `recovered_within_months`. Empty: the rule makes no distinction.
+    days_protected = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        verbose_name=_("days of quarantine, fully vaccinated or recovered"),
+    )
+    protected_min_doses = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("protected: at least this many doses")
+    )
+    protected_min_days_after_dose = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("protected: last dose at least this many days before")
+    )
+    protected_max_months_after_dose = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("protected: last dose at most this many months before")
+    )
+    recovered_within_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("protected: recovered within this many months")
+    )
+    # What no source read confirms (RULES.md §2 marks it "unconfirmed"), shown with the rule; empty: all sourced.
+    unconfirmed = models.CharField(max_length=500, blank=True, verbose_name=_("unconfirmed"))
 
     class Meta:
         verbose_name = _("quarantine rule")
         verbose_name_plural = _("quarantine rules")
         ordering = ["effective_from"]
-        constraints = [models.CheckConstraint(condition=models.Q(days__gte=1), name="quarantine_rule_days_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(days__gte=1), name="quarantine_rule_days_positive"),
+            # The protection's definition only with its days, and its days only with a way to be protected.
+            models.CheckConstraint(
+                condition=Q(
+                    days_protected__isnull=True,
+                    protected_min_doses__isnull=True,
+                    protected_min_days_after_dose__isnull=True,
+                    protected_max_months_after_dose__isnull=True,
+                    recovered_within_months__isnull=True,
+                )
+                | Q(days_protected__gte=1),
+                name="quarantine_rule_protection_has_days",
+            ),
+        ]
 
     def __str__(self):
+        if self.days_protected is not None:
+            return f"{self.name}: {self.days} / {self.days_protected}"
         return f"{self.name}: {self.days}"
+
+    def days_for(self, protected: bool) -> int:
+        """The days of a contact protected or not (the rule's own days when it makes no distinction)."""
+        return self.days_protected if protected and self.days_protected is not None else self.days
 
 
 class Cluster(models.Model):
@@ -265,6 +310,13 @@ class Contact(models.Model):
     last_exposure_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last exposure"))
     quarantine_start = models.DateField(null=True, blank=True, verbose_name=_("quarantine start"))
     quarantine_end = models.DateField(null=True, blank=True, verbose_name=_("quarantine end"))
+    # What the quarantine was set with (services._contact_status_apply): the rule's days, and whether they were the
+    # protected days; a later exposure extends it by the same days (quarantine_ends_extend). Empty for quarantines
+    # set before 2026-12-07 (the rule's days then) and for a contact never quarantined; kept, unread, after release.
+    quarantine_days = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("quarantine days"))
+    quarantine_protected = models.BooleanField(
+        null=True, blank=True, verbose_name=_("quarantine days of a fully vaccinated or recovered contact")
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:

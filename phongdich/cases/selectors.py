@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -896,16 +896,31 @@ def exposure_matches_for_person(*, person, now: dt.datetime | None = None) -> li
 # --- Other apps' inputs (healthcards, certificates) --------------------------------------------------------
 
 
+def recovered_at_of_persons(person_ids, *, at: dt.datetime) -> dict[int, dt.datetime]:
+    """When each of `person_ids` last recovered, as known at `at`: the latest moment a case of theirs entered before
+    `at` was marked recovered (its status_changed_at), in one query however many persons. The status card's
+    `recovered_at` (case_facts_for_person) and a quarantine rule's protected days (services) read it."""
+    rows = (
+        Case.objects.filter(
+            person_id__in=list(person_ids),
+            status=Case.Status.RECOVERED,
+            status_changed_at__lte=at,  # marked recovered by then (so entered by then too)
+        )
+        .values("person_id")
+        .annotate(last=Max("status_changed_at"))
+        .order_by()
+    )
+    return {row["person_id"]: row["last"] for row in rows}
+
+
 def case_facts_for_person(*, person, at: dt.datetime) -> dict:
     """What the health status card needs to know from this app about `person` at `at` (healthcards.inputs)."""
     facts: dict = {}
-    cases = Case.objects.filter(person_id=person.pk, created_at__lte=at).order_by("-sample_date")
-    for case in cases:
-        if case.status == Case.Status.UNDER_TREATMENT:
-            facts["active_case"] = True
-        elif case.status == Case.Status.RECOVERED and case.status_changed_at and case.status_changed_at <= at:
-            current = facts.get("recovered_at")
-            facts["recovered_at"] = max(current, case.status_changed_at) if current else case.status_changed_at
+    if Case.objects.filter(person_id=person.pk, created_at__lte=at, status=Case.Status.UNDER_TREATMENT).exists():
+        facts["active_case"] = True
+    recovered_at = recovered_at_of_persons([person.pk], at=at).get(person.pk)
+    if recovered_at is not None:
+        facts["recovered_at"] = recovered_at
     contact = Contact.objects.filter(person_id=person.pk, status=Contact.Status.QUARANTINED).first()
     if contact is not None and contact.quarantine_end and contact.quarantine_start:
         until = timezone.make_aware(

@@ -1,6 +1,7 @@
 """Writes to cases and contacts. Tracers (cases.tracing, telecom) and pages all add evidence through
 `contact_link_add`, so a contact is one row per person whatever found it."""
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 
@@ -13,7 +14,9 @@ from django.utils import timezone
 from phongdich.core.audit import audit_record
 from phongdich.core.dates import SARS_COV_2_FIRST_REPORTED, local_day, local_midnight
 from phongdich.core.errors import ApplicationError
+from phongdich.healthcards.rules import doses_in_range, recovered_within
 from phongdich.people.models import Person
+from phongdich.vaccination.selectors import dose_inputs_of_persons
 
 from . import errors
 from .models import (
@@ -913,6 +916,97 @@ def quarantine_rule_today() -> QuarantineRule | None:
     return _quarantine_rule_on(timezone.localdate())
 
 
+def quarantine_rule_of(contact: Contact) -> QuarantineRule | None:
+    """The rule the contact's quarantine was set under (in force on its start date); None without a quarantine."""
+    return _quarantine_rule_on(contact.quarantine_start) if contact.quarantine_start else None
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months earlier (the month's last day when it has fewer days)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    last = calendar.monthrange(year, month)[1]
+    return dt.date(year, month, min(day.day, last))
+
+
+def quarantine_rule_protects(rule: QuarantineRule, *, doses, recovered_at: dt.datetime | None, start: dt.date) -> bool:
+    """Whether a contact with `doses` (healthcards.inputs.VaccineDose given on or before `start`) and `recovered_at`
+    (cases.selectors.recovered_at_of_persons) is protected under `rule` on the quarantine's start date, so that it
+    serves the rule's `days_protected`. Protected: fully vaccinated as the status card defines it
+    (healthcards.rules.doses_in_range: a dose completing the primary series, or a later one) given at least
+    `protected_min_days_after_dose` days and at most `protected_max_months_after_dose` months before the start, with
+    at least `protected_min_doses` doses; or recovered at most `recovered_within_months` months before the start
+    (CV 10696/BYT-MT, CV 762/BYT-DP: RULES.md §2). False for a rule that makes no distinction."""
+    if rule.days_protected is None:
+        return False
+    if rule.recovered_within_months is not None:
+        until = local_midnight(start + dt.timedelta(days=1))  # the whole start day
+        since = local_midnight(_months_before(start, rule.recovered_within_months))
+        if recovered_within(recovered_at, until, days=(until - since).days):
+            return True
+    if rule.protected_min_doses is not None and len(doses) < rule.protected_min_doses:
+        return False
+    months = rule.protected_max_months_after_dose
+    in_range = doses_in_range(
+        doses,
+        start,
+        min_days=rule.protected_min_days_after_dose or 0,
+        max_days=(start - _months_before(start, months)).days if months is not None else None,
+    )
+    return bool(in_range)
+
+
+@dataclass(frozen=True)
+class _QuarantineTerms:
+    """What a quarantine starting on `start` is set with: the rule then in force (None: none is) and the persons it
+    protects (quarantine_rule_protects)."""
+
+    start: dt.date
+    rule: QuarantineRule | None
+    protected: frozenset[int]
+
+    def days(self, person_id: int) -> tuple[int, bool]:
+        """The days of `person_id`'s quarantine, and whether they are the protected days (rule in force)."""
+        protected = self.rule.days_protected is not None and person_id in self.protected
+        return self.rule.days_for(protected), protected
+
+
+def _quarantine_terms(start: dt.date, person_ids, *, rule: QuarantineRule | None = None) -> _QuarantineTerms:
+    """_QuarantineTerms for the quarantine of `person_ids` from `start`: two queries however many persons (the doses
+    of all through vaccination.selectors, their recoveries through selectors), none when the rule makes no
+    distinction."""
+    rule = rule or _quarantine_rule_on(start)
+    ids = sorted(set(person_ids))
+    if rule is None or rule.days_protected is None or not ids:
+        return _QuarantineTerms(start, rule, frozenset())
+    from .selectors import recovered_at_of_persons  # selectors imports this module
+
+    doses = dose_inputs_of_persons(ids, until=start)
+    recovered = {}
+    if rule.recovered_within_months is not None:
+        recovered = recovered_at_of_persons(ids, at=local_midnight(start + dt.timedelta(days=1)))
+    protected = [
+        person_id
+        for person_id in ids
+        if quarantine_rule_protects(
+            rule, doses=doses.get(person_id, ()), recovered_at=recovered.get(person_id), start=start
+        )
+    ]
+    return _QuarantineTerms(start, rule, frozenset(protected))
+
+
+def contact_quarantine_today(*, contact: Contact) -> tuple[QuarantineRule | None, int | None, bool]:
+    """The rule a quarantine of `contact` starting today takes, its days for this person and whether they are the
+    protected days (the contact page says so); (None, None, False) when no rule is in force. Read without a lock:
+    the move decides again."""
+    terms = _quarantine_terms(timezone.localdate(), [contact.person_id])
+    if terms.rule is None:
+        return None, None, False
+    days, protected = terms.days(contact.person_id)
+    return terms.rule, days, protected
+
+
 def _contact_status_params(status: str, reason: str, quarantine_start: dt.date | None) -> str:
     """The checks that do not depend on the contact; the reason, normalised."""
     if status not in Status.values:
@@ -1011,17 +1105,17 @@ def _quarantine_end(start: dt.date, last_exposure_at: dt.datetime | None, days: 
     return (local_day(last_exposure_at) if last_exposure_at else start) + dt.timedelta(days=days)
 
 
-def _quarantine_left(contact: Contact, start: dt.date, end: dt.date, rule: QuarantineRule) -> None:
-    """Refuse a quarantine whose days, counted from the last exposure, are over by its start."""
+def _quarantine_left(contact: Contact, start: dt.date, end: dt.date, rule: QuarantineRule, days: int) -> None:
+    """Refuse a quarantine whose `days`, counted from the last exposure, are over by its start."""
     if end > start:
         return
     last = local_day(contact.last_exposure_at)
     raise ApplicationError(
         errors.QUARANTINE_PERIOD_OVER,
         extra={"field": "quarantine_start", "last_exposure": last.isoformat(), "end": end.isoformat()},
-        vi=f"Đã hết thời gian cách ly theo {rule.name}: {rule.days} ngày kể từ lần tiếp xúc cuối "
+        vi=f"Đã hết thời gian cách ly theo {rule.name}: {days} ngày kể từ lần tiếp xúc cuối "
         f"({last:%d/%m/%Y}), đến hết ngày {end - dt.timedelta(days=1):%d/%m/%Y}.",
-        en=f"The quarantine of {rule.name} is over: {rule.days} days from the last exposure ({last:%d/%m/%Y}), "
+        en=f"The quarantine of {rule.name} is over: {days} days from the last exposure ({last:%d/%m/%Y}), "
         f"until the end of {end - dt.timedelta(days=1):%d/%m/%Y}.",
     )
 
@@ -1035,10 +1129,12 @@ def _contact_status_apply(
     quarantine_start,
     earliest_sample: dt.date | None = None,
     standing: _Standing | None = None,
+    terms: _QuarantineTerms | None = None,
 ) -> None:
     """Move one contact, locked by the caller; raises before writing anything if this contact cannot move.
     `earliest_sample`: the sample date of its earliest linked case (_earliest_samples), for a quarantine;
-    `standing`: _contacts_standing of the contacts moved, for a confirmation or a quarantine."""
+    `standing`: _contacts_standing of the contacts moved, for a confirmation or a quarantine; `terms`:
+    _quarantine_terms of the start date for the persons moved, for a quarantine."""
     today = timezone.localdate()
     if status == contact.status:  # a colleague got there first: said plainly, same code
         raise ApplicationError(
@@ -1068,7 +1164,12 @@ def _contact_status_apply(
                 en=f"The quarantine start is too early: at most {EARLIEST_DAYS_BEFORE_SAMPLE} days before the case's "
                 "sample date.",
             )
-        rule = quarantine_rule_for(start)
+        if terms is None or terms.start != start:
+            terms = _quarantine_terms(start, [contact.person_id])
+        if terms.rule is None:
+            raise ApplicationError(errors.QUARANTINE_RULE_MISSING, extra={"date": start.isoformat()})
+        rule = terms.rule
+        days, protected = terms.days(contact.person_id)
     fields = ["status", "status_changed_at", "status_changed_by"]
     if status == Status.DISMISSED:
         contact.dismissed_reason = reason
@@ -1077,11 +1178,13 @@ def _contact_status_apply(
         contact.dismissed_reason = ""
         fields.append("dismissed_reason")
     if status == Status.QUARANTINED:
-        end = _quarantine_end(start, contact.last_exposure_at, rule.days)
-        _quarantine_left(contact, start, end, rule)
+        end = _quarantine_end(start, contact.last_exposure_at, days)
+        _quarantine_left(contact, start, end, rule, days)
         contact.quarantine_start = start
         contact.quarantine_end = end
-        fields += ["quarantine_start", "quarantine_end"]
+        contact.quarantine_days = days
+        contact.quarantine_protected = protected
+        fields += ["quarantine_start", "quarantine_end", "quarantine_days", "quarantine_protected"]
     if status == Status.RELEASED and contact.quarantine_end and contact.quarantine_end > today:
         contact.quarantine_end = today  # released early: the card's quarantine ends today
         fields.append("quarantine_end")
@@ -1095,6 +1198,9 @@ def _contact_status_apply(
             "start": contact.quarantine_start.isoformat(),
             "end": contact.quarantine_end.isoformat(),
             "rule": rule.code,
+            "days": days,
+            # The rule's days for a fully vaccinated or recovered contact applied (quarantine_rule_protects).
+            "protected": protected,
         }
     audit_record(actor=actor, action=f"cases.contact.{status}", obj=contact, area_path=contact.area_path, extra=extra)
 
@@ -1163,7 +1269,7 @@ def contact_status_set(
             quarantine_start=quarantine_start,
             earliest_sample=_earliest_samples([contact.pk]).get(contact.pk) if status == Status.QUARANTINED else None,
             standing=_contacts_standing([contact], status),
-        )
+        )  # a quarantine's terms are read once the dates are checked (_contact_status_apply)
         if status in _CARD_MOVES:
             send_person_case_facts_changed([contact.person_id])
         if _moves_onward(before, status):
@@ -1207,9 +1313,10 @@ def contacts_status_set(
     if len(ids) > CONTACTS_STATUS_MAX:
         raise ApplicationError(errors.CONTACTS_TOO_MANY, extra={"field": "contacts", "max": CONTACTS_STATUS_MAX})
     reason = _contact_status_params(status, reason, quarantine_start)
+    rule = None
     if status == Status.QUARANTINED:
         # One start date for all: no rule in force refuses the whole move (409), not each contact in turn.
-        quarantine_rule_for(quarantine_start or timezone.localdate())
+        rule = quarantine_rule_for(quarantine_start or timezone.localdate())
     changed, skipped = [], []
     with transaction.atomic():
         # Locked by person, the order in which a trace's upsert locks the contacts it meets, so that a move and
@@ -1223,6 +1330,12 @@ def contacts_status_set(
         )
         earliest = _earliest_samples(ids) if status == Status.QUARANTINED else {}
         standing = _contacts_standing(locked, status)
+        # Who is protected under the rule, for all the persons at once (their doses in one query).
+        terms = (
+            _quarantine_terms(quarantine_start or timezone.localdate(), [c.person_id for c in locked], rule=rule)
+            if rule is not None
+            else None
+        )
         onward = []
         for contact in locked:
             before = contact.status
@@ -1235,6 +1348,7 @@ def contacts_status_set(
                     quarantine_start=quarantine_start,
                     earliest_sample=earliest.get(contact.pk),
                     standing=standing,
+                    terms=terms,
                 )
             except ApplicationError as exc:
                 skipped.append((contact, exc))
@@ -1251,7 +1365,8 @@ def contacts_status_set(
 def quarantine_ends_extend(contact_ids, *, actor=None) -> int:
     """Move the end of the quarantines among `contact_ids` whose last exposure new evidence has moved on: a
     quarantine ends the rule's days after the last exposure (_quarantine_end, RULES.md §2), so quarantine_end =
-    GREATEST(quarantine_end, local day of last_exposure_at + the days of the rule in force on quarantine_start).
+    GREATEST(quarantine_end, local day of last_exposure_at + the days the quarantine was set with: `quarantine_days`,
+    the protected days when they applied; the days of the rule in force on quarantine_start for one set before).
     Never shortened; contacts not in quarantine are left alone. To be called in the
     transaction that widened `last_exposure_at` (contact_link_add, the check-in tracer's upsert, the interview).
     Each move audited as `cases.contact.quarantine_extended` (the old and the new end, the last exposure, the
@@ -1280,7 +1395,8 @@ def quarantine_ends_extend(contact_ids, *, actor=None) -> int:
         rule = next((rule for rule in rules if rule.effective_from <= contact.quarantine_start), None)
         if rule is None:
             continue
-        end = _quarantine_end(contact.quarantine_start, contact.last_exposure_at, rule.days)
+        days = contact.quarantine_days or rule.days
+        end = _quarantine_end(contact.quarantine_start, contact.last_exposure_at, days)
         if end <= contact.quarantine_end:
             continue
         before, contact.quarantine_end = contact.quarantine_end, end
@@ -1295,6 +1411,7 @@ def quarantine_ends_extend(contact_ids, *, actor=None) -> int:
                 "end": end.isoformat(),
                 "last_exposure": contact.last_exposure_at.isoformat(),
                 "rule": rule.code,
+                "days": days,
             },
         )
         moved.append(contact.person_id)

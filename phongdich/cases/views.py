@@ -700,9 +700,14 @@ def _contact_page(request, contact_id, *, form=None, status=200):
         # What the person answered a robot call (calls app): shown, never a status change (an investigator confirms).
         "robot_calls": call_results_for_contact(contact=contact, viewer=request.user),
         "form": form or forms.ContactStatusForm(initial={"quarantine_start": timezone.localdate()}),
-        "quarantine_rule": services.quarantine_rule_today(),
         "today": timezone.localdate(),
     }
+    # The days a quarantine of this person starting today would take (the protected days when their doses or
+    # recovery meet the rule's definition), and the rule of the quarantine already set.
+    context["quarantine_rule"], context["quarantine_days"], context["quarantine_protected"] = (
+        services.contact_quarantine_today(contact=contact)
+    )
+    context["set_rule"] = services.quarantine_rule_of(contact)
     return render(request, "cases/contact.html", context, status=status)
 
 

@@ -14,7 +14,7 @@ days in the project's time zone (a dose is given on a date, not at an instant).
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
@@ -149,13 +149,32 @@ def _start_of_day(day) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=timezone.get_current_timezone())
 
 
-def _completing_doses(inputs: StatusInputs):
+def _completing_doses(doses):
     def completes(dose) -> bool:
         if dose.series_doses:
             return dose.dose_number >= dose.series_doses
         return dose.dose_number >= 2 or dose.single_dose_vaccine
 
-    return [dose for dose in inputs.doses if completes(dose)]
+    return [dose for dose in doses if completes(dose)]
+
+
+def doses_in_range(doses, day: date, *, min_days: int, max_days: int | None = None, full: bool = True) -> list:
+    """The doses (VaccineDose) given `min_days` to `max_days` (None: no limit) calendar days before `day`; with
+    `full`, only those that complete the primary series or come after it (the "full_vaccination" input: the
+    product's series, two doses, or one of a single-dose vaccine). The card's one definition of "fully vaccinated",
+    read by the cases app too (a quarantine rule's protected days, docs/cases.md)."""
+    found = []
+    for dose in _completing_doses(doses) if full else doses:
+        age = (day - dose.given_on).days
+        if age >= min_days and (max_days is None or age <= max_days):
+            found.append(dose)
+    return found
+
+
+def recovered_within(recovered_at: datetime | None, at: datetime, *, days: int) -> bool:
+    """The "recovered" input: recovered (the recovery's moment, cases.selectors) at or before `at`, less than `days`
+    days before it."""
+    return recovered_at is not None and recovered_at <= at < recovered_at + timedelta(days=days)
 
 
 def _evaluate_input(condition: dict, inputs: StatusInputs, at: datetime) -> _Outcome:
@@ -171,18 +190,16 @@ def _evaluate_input(condition: dict, inputs: StatusInputs, at: datetime) -> _Out
         recent = [moment for moment in inputs.symptoms_declared_at if at - window <= moment <= at]
         return _Outcome(bool(recent), max(recent) + window if recent else None, (name,))
     if name in ("full_vaccination", "first_dose"):
-        doses = _completing_doses(inputs) if name == "full_vaccination" else list(inputs.doses)
-        minimum, maximum = condition["min_days"], condition.get("max_days")
-        found, latest_end = False, None
-        for dose in doses:
-            age = (today - dose.given_on).days
-            if age >= minimum and (maximum is None or age <= maximum):
-                if maximum is None:
-                    return _Outcome(True, None, (name,))
-                found = True
-                end = _start_of_day(dose.given_on + timedelta(days=maximum + 1))
-                latest_end = end if latest_end is None else max(latest_end, end)
-        return _Outcome(True, latest_end, (name,)) if found else _Outcome(False, None)
+        maximum = condition.get("max_days")
+        found = doses_in_range(
+            inputs.doses, today, min_days=condition["min_days"], max_days=maximum, full=name == "full_vaccination"
+        )
+        if not found:
+            return _Outcome(False, None)
+        if maximum is None:
+            return _Outcome(True, None, (name,))
+        latest_end = max(_start_of_day(dose.given_on + timedelta(days=maximum + 1)) for dose in found)
+        return _Outcome(True, latest_end, (name,))
     if name == "negative_test":
         window = timedelta(hours=condition["max_hours"])
         kinds = condition.get("kinds", list(TEST_KINDS))
@@ -193,10 +210,8 @@ def _evaluate_input(condition: dict, inputs: StatusInputs, at: datetime) -> _Out
         ]
         return _Outcome(bool(recent), max(recent) + window if recent else None, (name,))
     if name == "recovered":
-        window = timedelta(days=condition["max_days"])
-        recovered = inputs.recovered_at
-        holds = recovered is not None and recovered <= at < recovered + window
-        return _Outcome(holds, recovered + window if holds else None, (name,))
+        holds = recovered_within(inputs.recovered_at, at, days=condition["max_days"])
+        return _Outcome(holds, inputs.recovered_at + timedelta(days=condition["max_days"]) if holds else None, (name,))
     raise RuleSetError([f"unknown input {name!r}"])  # rules_validate refuses it first
 
 

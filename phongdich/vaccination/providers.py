@@ -12,26 +12,11 @@ from django.utils import timezone
 
 def vaccination_inputs(*, person, at: datetime) -> dict:
     """Doses given on or before the (local) day of `at`: a dose is given on a date (healthcards.rules)."""
-    from phongdich.healthcards.inputs import VaccineDose
-
-    from .selectors import doses_of
+    from .selectors import dose_inputs_of_persons
 
     day = timezone.localtime(at).date() if timezone.is_aware(at) else at.date()
-    doses = doses_of(person, until=day)
-    if not doses:
-        return {}
-    return {
-        "doses": tuple(
-            VaccineDose(
-                given_on=dose.given_on,
-                vaccine=dose.product.code,
-                dose_number=dose.dose_number,
-                single_dose_vaccine=dose.product.single_dose,
-                series_doses=dose.product.series_doses,
-            )
-            for dose in doses
-        )
-    }
+    doses = dose_inputs_of_persons([person.pk], until=day).get(person.pk)
+    return {"doses": doses} if doses else {}
 
 
 def vaccination_certificate_facts(*, person) -> list:

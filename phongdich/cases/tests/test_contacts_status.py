@@ -70,7 +70,9 @@ def test_a_quarantine_before_a_contacts_first_exposure_skips_that_contact(tree, 
     assert [c.pk for c in outcome.changed] == [contacts["An"].pk]
     assert [(c.pk, e.code) for c, e in outcome.skipped] == [(late.contact_id, "quarantine_date_invalid")]
     moved = Contact.objects.get(pk=contacts["An"].pk)
-    assert moved.quarantine_start == yesterday and moved.quarantine_end == yesterday + dt.timedelta(days=14)
+    assert moved.quarantine_start == yesterday and moved.quarantine_end == yesterday + dt.timedelta(
+        days=services.quarantine_rule_for(yesterday).days
+    )
 
 
 @pytest.mark.parametrize(

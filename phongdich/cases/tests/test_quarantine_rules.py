@@ -109,8 +109,8 @@ def test_a_rule_added_later_applies_from_its_date_and_leaves_quarantines_already
     services.contact_status_set(actor=kim_tan_official, contact=later, status="quarantined")
     earlier.refresh_from_db()
     later.refresh_from_db()
-    # Both counted from the last exposure, five days ago: CV 5599's 14 as set, the new rule's 10.
-    assert earlier.quarantine_end == today - dt.timedelta(days=5) + dt.timedelta(days=14)
+    # Both counted from the last exposure, five days ago: CV 762's 7 (unvaccinated) as set, the new rule's 10.
+    assert earlier.quarantine_end == today - dt.timedelta(days=5) + dt.timedelta(days=7)
     assert later.quarantine_end == today - dt.timedelta(days=5) + dt.timedelta(days=10)
     client.force_login(kim_tan_official)
     page = client.get(f"/cases/contacts/{later.pk}/").content.decode()
@@ -201,9 +201,10 @@ def test_a_quarantine_ends_the_rules_days_after_the_last_exposure(tree, kim_tan_
     entry = AuditLog.objects.filter(action="cases.contact.quarantined").latest("id")
     assert entry.extra["end"] == contact.quarantine_end.isoformat()
     # Last exposed before the start (found late): still counted from the last exposure, not from the start.
-    later = link(person(kim_tan, "Bạn Khác"), source, exposure_start=first, exposure_end=first)[0].contact
+    met = local(TODAY() - dt.timedelta(days=3), 9)
+    later = link(person(kim_tan, "Bạn Khác"), source, exposure_start=met, exposure_end=met)[0].contact
     services.contact_status_set(actor=kim_tan_official, contact=later, status="quarantined")
-    assert Contact.objects.get(pk=later.pk).quarantine_end == first.date() + dt.timedelta(days=rule.days)
+    assert Contact.objects.get(pk=later.pk).quarantine_end == met.date() + dt.timedelta(days=rule.days)
 
 
 def test_an_f1_found_late_serves_what_is_left_counted_from_the_last_contact(tree, kim_tan_official):
@@ -338,3 +339,200 @@ def test_quarantine_ends_extend_moves_only_quarantines_the_last_exposure_outlast
     assert ends == {"A": TODAY() + dt.timedelta(days=rule.days), "B": set_end, "C": None}
     assert services.quarantine_ends_extend([c.pk for c in found.values()]) == 0
     assert AuditLog.objects.filter(action="cases.contact.quarantine_extended").count() == 1
+
+
+# --- Days that depend on vaccination or recovery (CV 10696/BYT-MT, CV 762/BYT-DP: RULES.md §2) ------------------
+
+
+def _met_on(tree, entered: Case, day: dt.date, *, who=None, name: str = "") -> Contact:
+    """An F1 of `entered` who met the case once, 09:00-10:00 on `day` (first and last exposure that day)."""
+    who = who or person(tree["kim_tan"], name)
+    found, _ = link(who, entered, exposure_start=local(day, 9), exposure_end=local(day, 10))
+    return found.contact
+
+
+def _vaccinate(who, *days: dt.date, product: str = "astrazeneca"):
+    """Doses of `product` on `days`, numbered in order; the last completes a two-dose series."""
+    from phongdich.vaccination.models import Dose, VaccineProduct
+
+    given = VaccineProduct.objects.get(code=product)
+    for number, on in enumerate(days, start=1):
+        Dose.objects.create(
+            person=who, product=given, lot="L1", dose_number=number, given_on=on,
+            completes_series=number >= 2, area_path=who.area_path,
+        )  # fmt: skip
+
+
+def _recovered(tree, actor, who, on: dt.datetime) -> None:
+    """`who` had a case of their own, marked recovered at `on`."""
+    own = case(actor, who, days_ago=0)
+    Case.objects.filter(pk=own.pk).update(status=Case.Status.RECOVERED, status_changed_at=on)
+
+
+def _quarantine(actor, contact: Contact, start: dt.date) -> Contact:
+    services.contact_status_set(actor=actor, contact=contact, status="quarantined", quarantine_start=start)
+    contact.refresh_from_db()
+    return contact
+
+
+def test_an_unvaccinated_f1_quarantined_under_cv762_serves_seven_days(tree, kim_tan_official):
+    """RULES.md §2: CV 762/BYT-DP (21/02/2022): "F1 chưa tiêm đủ liều hoặc chưa tiêm vaccine Covid-19 phải cách ly 7
+    ngày" (vnexpress.net/giam-thoi-gian-cach-ly-f1-da-tiem-du-lieu-vaccine-4430191.html). Until 2026-12-07 no rule
+    after CV 5599 was loaded: an F1 without a dose quarantined on 01/03/2022 was held 14 days under CV 5599."""
+    entered = _case_sampled_on(tree, kim_tan_official, dt.date(2022, 2, 27))
+    contact = _met_on(tree, entered, dt.date(2022, 2, 26), name="Lê Văn Chưa Tiêm")
+    contact = _quarantine(kim_tan_official, contact, dt.date(2022, 3, 1))
+    entry = AuditLog.objects.filter(action="cases.contact.quarantined").latest("id")
+    assert (entry.extra["rule"], entry.extra["days"], entry.extra["protected"]) == ("cv762_2022", 7, False)
+    assert contact.quarantine_end - dt.date(2022, 2, 26) == dt.timedelta(days=7)
+    assert (contact.quarantine_days, contact.quarantine_protected) == (7, False)
+
+
+def test_a_fully_vaccinated_f1_quarantined_under_cv10696_serves_seven_days(tree, kim_tan_official):
+    """RULES.md §2: CV 10696/BYT-MT (16/12/2021): an F1 fully vaccinated (last dose at least 14 days and at most 6
+    months before) is quarantined 7 days at home. Until 2026-12-07 the quarantine took CV 5599's 14 days for
+    everyone, though the platform holds the doses (vaccination.Dose)."""
+    entered = _case_sampled_on(tree, kim_tan_official, dt.date(2021, 12, 19))
+    vaccinated = person(tree["kim_tan"], "Phạm Thị Đủ Liều")
+    _vaccinate(vaccinated, dt.date(2021, 8, 1), dt.date(2021, 10, 1))
+    contact = _met_on(tree, entered, dt.date(2021, 12, 18), who=vaccinated)
+    contact = _quarantine(kim_tan_official, contact, dt.date(2021, 12, 20))
+    assert contact.quarantine_end - contact.quarantine_start <= dt.timedelta(days=7)
+    assert contact.quarantine_end == dt.date(2021, 12, 18) + dt.timedelta(days=7)
+    entry = AuditLog.objects.filter(action="cases.contact.quarantined").latest("id")
+    assert (entry.extra["rule"], entry.extra["days"], entry.extra["protected"]) == ("cv10696_2021", 7, True)
+
+
+D = dt.date
+START_10696 = D(2022, 1, 20)  # CV 10696 in force; six months before: 20/07/2021
+
+
+@pytest.mark.parametrize(
+    "doses, recovered, protected",
+    [
+        ((D(2021, 11, 1), D(2022, 1, 7)), None, False),  # last dose 13 days before: not yet
+        ((D(2021, 11, 1), D(2022, 1, 6)), None, True),  # 14 days before
+        ((D(2021, 6, 1), D(2021, 7, 20)), None, True),  # six months before, to the day
+        ((D(2021, 6, 1), D(2021, 7, 19)), None, False),  # six months and a day
+        ((D(2021, 12, 1),), None, False),  # one dose of two
+        ((), dt.datetime(2021, 8, 1, 12, tzinfo=dt.UTC), True),  # recovered within six months
+        ((), dt.datetime(2021, 7, 1, 12, tzinfo=dt.UTC), False),  # recovered seven months before
+    ],
+)
+def test_who_cv10696_protects(db, doses, recovered, protected):
+    from phongdich.healthcards.inputs import VaccineDose
+
+    rule = QuarantineRule.objects.get(code="cv10696_2021")
+    given = tuple(VaccineDose(given_on=on, vaccine="astrazeneca", dose_number=n) for n, on in enumerate(doses, 1))
+    assert services.quarantine_rule_protects(rule, doses=given, recovered_at=recovered, start=START_10696) is protected
+    assert rule.days_for(protected) == (7 if protected else 14)
+
+
+@pytest.mark.parametrize(
+    "doses, recovered, protected",
+    [
+        ((D(2021, 4, 1), D(2021, 6, 1)), None, True),  # two doses, however long ago
+        ((D(2021, 4, 1),), None, False),
+        ((), dt.datetime(2021, 12, 1, 12, tzinfo=dt.UTC), True),  # recovered within three months
+        ((), dt.datetime(2021, 11, 1, 12, tzinfo=dt.UTC), False),
+    ],
+)
+def test_who_cv762_protects(db, doses, recovered, protected):
+    from phongdich.healthcards.inputs import VaccineDose
+
+    rule = QuarantineRule.objects.get(code="cv762_2022")
+    given = tuple(VaccineDose(given_on=on, vaccine="astrazeneca", dose_number=n) for n, on in enumerate(doses, 1))
+    start = D(2022, 2, 25)
+    assert services.quarantine_rule_protects(rule, doses=given, recovered_at=recovered, start=start) is protected
+    assert rule.days_for(protected) == (5 if protected else 7)
+
+
+def test_a_rule_without_protected_days_treats_everyone_alike(db):
+    from phongdich.healthcards.inputs import VaccineDose
+
+    rule = QuarantineRule.objects.get(code="cv5599_2021")
+    doses = (VaccineDose(D(2021, 6, 1), "astrazeneca", 1), VaccineDose(D(2021, 7, 1), "astrazeneca", 2))
+    assert not services.quarantine_rule_protects(rule, doses=doses, recovered_at=None, start=D(2021, 9, 1))
+    assert rule.days_for(True) == rule.days_for(False) == 14
+
+
+def test_a_move_of_several_gives_each_their_days_reading_all_doses_at_once(tree, kim_tan_official):
+    """Under CV 762 (21/02/2022) the vaccinated and the recovered serve 5 days, the others 7, in one move; the doses
+    of every person are read in one query, however many contacts."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    entered = _case_sampled_on(tree, kim_tan_official, D(2022, 3, 2))
+    kim_tan = tree["kim_tan"]
+    vaccinated, recovered = person(kim_tan, "Đã Tiêm"), person(kim_tan, "Đã Khỏi")
+    _vaccinate(vaccinated, D(2021, 8, 1), D(2021, 9, 1))
+    _recovered(tree, kim_tan_official, recovered, dt.datetime(2022, 1, 15, 3, tzinfo=dt.UTC))
+    others = [person(kim_tan, f"Chưa Tiêm {n}") for n in range(4)]
+    contacts = [_met_on(tree, entered, D(2022, 3, 1), who=who) for who in (vaccinated, recovered, *others)]
+    with CaptureQueriesContext(connection) as queries:
+        outcome = services.contacts_status_set(
+            actor=kim_tan_official, contacts=contacts, status="quarantined", quarantine_start=D(2022, 3, 2)
+        )
+    assert not outcome.skipped
+    assert sum("vaccination_dose" in query["sql"] for query in queries.captured_queries) == 1
+    days = dict(Contact.objects.values_list("person__full_name", "quarantine_days"))
+    assert days == {"Đã Tiêm": 5, "Đã Khỏi": 5, **{who.full_name: 7 for who in others}}
+    ends = set(Contact.objects.filter(quarantine_protected=True).values_list("quarantine_end", flat=True))
+    assert ends == {D(2022, 3, 6)}
+    protected = {e.extra["protected"] for e in AuditLog.objects.filter(action="cases.contact.quarantined")}
+    assert protected == {True, False}
+
+
+def test_a_later_exposure_extends_by_the_days_the_quarantine_was_set_with(tree, kim_tan_official):
+    """A vaccinated F1 quarantined under CV 762 (5 days) and exposed again at home: the end moves 5 days after the
+    new exposure, not the 7 of the unvaccinated."""
+    kim_tan = tree["kim_tan"]
+    source = case(kim_tan_official, person(kim_tan, "Ca Nguồn"), days_ago=0, onset_days_ago=1)
+    assert services.quarantine_rule_for(TODAY()).code == "cv762_2022"
+    wife = person(kim_tan, "Vợ Đã Tiêm")
+    _vaccinate(wife, TODAY() - dt.timedelta(days=200), TODAY() - dt.timedelta(days=100))
+    first = local(TODAY() - dt.timedelta(days=2), 9)
+    contact = link(wife, source, exposure_start=first, exposure_end=first)[0].contact
+    contact = _quarantine(kim_tan_official, contact, first.date())
+    assert (contact.quarantine_days, contact.quarantine_protected) == (5, True)
+    later = local(TODAY(), 0, 10)
+    link(wife, source, exposure_start=later - dt.timedelta(minutes=30), exposure_end=later)
+    contact.refresh_from_db()
+    assert contact.quarantine_end == TODAY() + dt.timedelta(days=5)
+    entry = AuditLog.objects.get(action="cases.contact.quarantine_extended")
+    assert entry.extra["days"] == 5
+
+
+def test_the_contact_page_says_which_days_apply_to_the_person(client, tree, kim_tan_official):
+    kim_tan = tree["kim_tan"]
+    source = case(kim_tan_official, person(kim_tan, "Ca Nguồn"), days_ago=0, onset_days_ago=1)
+    vaccinated = person(kim_tan, "Đã Tiêm Đủ")
+    _vaccinate(vaccinated, TODAY() - dt.timedelta(days=200), TODAY() - dt.timedelta(days=100))
+    first = local(TODAY() - dt.timedelta(days=1), 9)
+    contact = link(vaccinated, source, exposure_start=first, exposure_end=first)[0].contact
+    other = link(person(kim_tan, "Chưa Tiêm"), source, exposure_start=first, exposure_end=first)[0].contact
+    client.force_login(kim_tan_official)
+    page = client.get(f"/en/cases/contacts/{contact.pk}/").content.decode()
+    assert "Quarantine from (5 days)" in page and "fully vaccinated or recovered" in page
+    page = client.get(f"/en/cases/contacts/{other.pk}/").content.decode()
+    assert "Quarantine from (7 days)" in page
+    _quarantine(kim_tan_official, contact, TODAY())
+    page = client.get(f"/en/cases/contacts/{contact.pk}/").content.decode()
+    assert "5 days by CV 762/BYT-DP (21/02/2022), as fully vaccinated or recovered" in page
+
+
+def test_the_api_answers_the_days_and_whether_they_were_the_protected_ones(client, tree, kim_tan_official):
+    kim_tan = tree["kim_tan"]
+    source = case(kim_tan_official, person(kim_tan, "Ca Nguồn"), days_ago=0, onset_days_ago=1)
+    vaccinated = person(kim_tan, "Đã Tiêm Đủ")
+    _vaccinate(vaccinated, TODAY() - dt.timedelta(days=200), TODAY() - dt.timedelta(days=100))
+    first = local(TODAY() - dt.timedelta(days=1), 9)
+    contact = link(vaccinated, source, exposure_start=first, exposure_end=first)[0].contact
+    client.force_login(kim_tan_official)
+    response = client.post(
+        f"/api/v1/contacts/{contact.pk}/status/", {"status": "quarantined"}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["quarantine_days"], body["quarantine_protected"]) == (5, True)
+    assert body["quarantine_end"] == (first.date() + dt.timedelta(days=5)).isoformat()
