@@ -2,6 +2,9 @@ import pytest
 
 from phongdich.cases.tests.builders import make_tree, official
 
+from .. import services
+from .scene import at, build
+
 
 @pytest.fixture
 def tree(db):
@@ -32,3 +35,18 @@ def calls_settings(settings):
     settings.CALLS_CALLBACK_MAX_AGE_SECONDS = 300
     settings.SITE_URL = "http://127.0.0.1:8000"
     return settings
+
+
+@pytest.fixture
+def scene(tree, kim_tan_official, calls_settings):
+    return build(tree, kim_tan_official)
+
+
+@pytest.fixture
+def running(scene, kim_tan_official):
+    """The scene's campaign of F1 and F2, started at 07:00 on the calling day."""
+    campaign = services.call_campaign_create(
+        actor=kim_tan_official, case_id=scene["case"].pk, f1_candidates=True, f1_confirmed=True, f2=True
+    )
+    services.call_campaign_action(actor=kim_tan_official, campaign_id=campaign.pk, action="start", now=at(7))
+    return campaign

@@ -1,10 +1,18 @@
 """A case in Kim Tân with contacts of each kind, built through the cases services (tests of the calls app)."""
 
 import datetime as dt
+import zoneinfo
 
 from phongdich.cases import services as case_services
 from phongdich.cases.models import Contact
 from phongdich.cases.tests.builders import case, link, local, person, venue
+
+VN = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def at(hour, minute=0, day=dt.date(2021, 9, 15)):
+    """A local time on the scene's calling day."""
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=VN)
 
 
 def contact_with(actor, of, who, *, level=1, status=None, place_venue=None, start=None, minutes=60):

@@ -4,7 +4,6 @@ the http switchboard against a real local server, and (PostgreSQL) two dispatche
 import datetime as dt
 import json
 import threading
-import zoneinfo
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -19,27 +18,7 @@ from phongdich.core.models import AuditLog
 
 from .. import services
 from ..models import Call, CallCampaign
-from .scene import build, contact_with
-
-VN = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def at(hour, minute=0, day=dt.date(2021, 9, 15)):
-    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=VN)
-
-
-@pytest.fixture
-def scene(tree, kim_tan_official, calls_settings):
-    return build(tree, kim_tan_official)
-
-
-@pytest.fixture
-def running(scene, kim_tan_official):
-    campaign = services.call_campaign_create(
-        actor=kim_tan_official, case_id=scene["case"].pk, f1_candidates=True, f1_confirmed=True, f2=True
-    )
-    services.call_campaign_action(actor=kim_tan_official, campaign_id=campaign.pk, action="start", now=at(7))
-    return campaign
+from .scene import at, build, contact_with
 
 
 def test_nothing_is_placed_outside_calling_hours(running):

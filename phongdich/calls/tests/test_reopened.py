@@ -2,7 +2,6 @@
 campaign still calling re-arms it, or sends the SMS a key 1 was held back from; an ended one does nothing."""
 
 import datetime as dt
-import zoneinfo
 
 import pytest
 from django.utils import timezone
@@ -16,27 +15,7 @@ from phongdich.notifications.models import Message
 
 from .. import services
 from ..models import Call, CallCampaign
-from .scene import build
-
-VN = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def at(hour, minute=0, day=dt.date(2021, 9, 15)):
-    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=VN)
-
-
-@pytest.fixture
-def scene(tree, kim_tan_official, calls_settings):
-    return build(tree, kim_tan_official)
-
-
-@pytest.fixture
-def running(scene, kim_tan_official):
-    campaign = services.call_campaign_create(
-        actor=kim_tan_official, case_id=scene["case"].pk, f1_candidates=True, f1_confirmed=True, f2=True
-    )
-    services.call_campaign_action(actor=kim_tan_official, campaign_id=campaign.pk, action="start", now=at(7))
-    return campaign
+from .scene import at
 
 
 def _dismiss(actor, contact):
