@@ -136,6 +136,20 @@ def _default_language():
     yield
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    # The cache database's test copy is a file, not SQLite's in-memory database: Django shares one in-memory
+    # connection between the test and every thread of the live server, and two pages' API calls at once then each
+    # began a count's IMMEDIATE transaction on that one connection ("cannot start a transaction within a
+    # transaction", a 500 of /api/v1/map/exposure-places/ in a map browser test on PostgreSQL). With a file each
+    # thread has its own connection, as each server process has in production.
+    from django.conf import settings
+
+    if "cache" in settings.DATABASES:
+        test = settings.DATABASES["cache"].setdefault("TEST", {})
+        test["NAME"] = str(tmp_path_factory.mktemp("cache") / "cache.sqlite3")
+
+
 def pytest_collection_modifyitems(config, items):
     # Without REDIS_URL the cache (rate limits) is a database of its own (the "cache" alias, core/cachedb.py): every
     # test that uses the database uses that one too, so that pytest-django creates its test copy (never the file in
