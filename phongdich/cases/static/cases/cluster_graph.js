@@ -138,7 +138,6 @@
       var cy = cytoscape({
         container: box,
         elements: { nodes: walkOrder(graph), edges: graph.edges },
-        wheelSensitivity: 0.3,
         minZoom: 0.05,
         maxZoom: 3,
         style: [
