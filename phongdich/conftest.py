@@ -182,7 +182,9 @@ def _empty_cache(request):
         if request.node.get_closest_marker("django_db") is None:
             yield
             return
-        request.getfixturevalue("_django_db_helper")
+        # The database as the test's marker has it: pytest-django's `db` defers to a transactional database when
+        # the test asks for one (its marker, `transactional_db` or `live_server`).
+        request.getfixturevalue("db")
     cache.clear()
     yield
 
