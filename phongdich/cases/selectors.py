@@ -141,6 +141,15 @@ def case_get(*, viewer, case_id, ip: str | None = None) -> Case:
     return case
 
 
+def case_link_get(*, case: Case, link_id: int) -> ContactLink:
+    """One piece of `case`'s evidence (the caller has read the case through case_get, which scopes and audits);
+    not_found once it is gone (a withdrawn telecom file, evidence a re-trace no longer finds)."""
+    link = ContactLink.objects.filter(case=case, pk=link_id).select_related("case").first()
+    if link is None:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    return link
+
+
 def case_investigators(*, case: Case):
     """The users who may investigate `case`: active officials of a role that investigates cases (INVESTIGATOR_ROLES:
     the health department / CDC and area officials, not the province administrator), of its area or an area
@@ -377,10 +386,25 @@ def contacts_get_many(*, viewer, contact_ids) -> list[Contact]:
         raise ApplicationError(errors.CONTACTS_TOO_MANY, extra={"field": "contacts", "max": CONTACTS_STATUS_MAX})
     ids = {id_or_404(value) for value in contact_ids}
     visible = Contact.objects.filter(cases_visible_q(viewer, CONTACT_AREA), pk__in=ids).select_related("person")
-    contacts = list(visible.only("id", "person__full_name")) if ids else []
+    contacts = list(visible.only("id", "person__full_name", "person__area_path")) if ids else []
     if len(contacts) != len(ids):
         raise ApplicationError(core_errors.NOT_FOUND)
     return contacts
+
+
+def contacts_named_audit(*, viewer, contacts: list[Contact], ip: str | None = None) -> None:
+    """The contacts (from contacts_get_many) that a refused or partly refused move names back to the official: each
+    such name is a read of the contact, audited as contact_get audits it (`cases.contact.viewed`, `extra.reason`
+    "move_skipped"). A forged list of ids would otherwise read up to CONTACTS_STATUS_MAX names unaudited."""
+    for contact in contacts:
+        audit_record(
+            actor=viewer,
+            action="cases.contact.viewed",
+            obj=contact,
+            area_path=contact.area_path,
+            ip=ip,
+            extra={"reason": "move_skipped"},
+        )
 
 
 def mark_via_visible(viewer, links) -> None:
@@ -792,12 +816,18 @@ def _graph_levels(case_ids: set[int]) -> tuple[list[int], list[tuple[int, int, i
 
 
 def tracing_run_get(*, viewer, run_id) -> TracingRun:
-    """A tracing run its creator (or a superuser) may follow; not_found otherwise."""
+    """A tracing run its creator (or a superuser) may follow, while every case of it is in the creator's area;
+    not_found otherwise. A run's figures (contacts found, people, evidence) are its cases': an official's move on a
+    contact of their area re-traces the case it is an F1 of wherever that case is (tasks.tracing_retrace, in the
+    official's name), and an official moved to another area keeps the runs they started."""
     runs = TracingRun.objects.all()
-    if not getattr(viewer, "is_superuser", False):
+    superuser = getattr(viewer, "is_superuser", False)
+    if not superuser:
         runs = runs.filter(created_by_id=getattr(viewer, "pk", None))
     run = runs.filter(pk=id_or_404(run_id)).first()
     if run is None or not has_role(viewer, *PEOPLE_ROLES):
+        raise ApplicationError(core_errors.NOT_FOUND)
+    if not superuser and run.cases.exclude(cases_visible_q(viewer)).exists():
         raise ApplicationError(core_errors.NOT_FOUND)
     return run
 

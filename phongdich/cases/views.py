@@ -807,6 +807,10 @@ def contacts_status(request):
         if exc.status == 400 and (page := _moves_refused(request, back, exc)) is not None:
             return page
         return _error(request, exc, back=back)
+    skipped = {contact.pk for contact, _exc in outcome.skipped}  # named in the warning below
+    selectors.contacts_named_audit(
+        viewer=request.user, contacts=[contact for contact in contacts if contact.pk in skipped], ip=client_ip(request)
+    )
     _moved_messages(request, outcome, data["status"], {contact.pk: contact.person.full_name for contact in contacts})
     if outcome.skipped:  # a warning to read: the page opens at the messages, not at the table further down
         back = back.split("#", 1)[0] + "#messages"
