@@ -157,9 +157,23 @@ class QuarantineRuleAdmin(InfectiousWindowRuleAdmin):
     """Quarantine days by the date a quarantine starts (RULES.md §2): read by every official, changed by superusers
     (a new rule applies to quarantines that start on or after its date; those already set keep their end)."""
 
-    list_display = ["code", "name", "effective_from", "days", "days_protected"]
+    list_display = ["code", "name", "effective_from", "days", "days_protected", "test_days", "monitoring_days"]
     fieldsets = [
         (None, {"fields": ["code", "name", "source", "effective_from", "days", "unconfirmed"]}),
+        (
+            # Day numbers as 1,7,14 (QuarantineRule.clean checks them against the days); empty: none given.
+            _("Tests and self-monitoring (day 1: the last exposure's day; of the monitoring: the quarantine's end)"),
+            {
+                "fields": [
+                    "test_days",
+                    "monitoring_days",
+                    "monitoring_test_days",
+                    "test_days_protected",
+                    "monitoring_days_protected",
+                    "monitoring_test_days_protected",
+                ]
+            },
+        ),
         (
             _("Fully vaccinated or recovered (empty: the rule makes no distinction)"),
             {

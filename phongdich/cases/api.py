@@ -113,8 +113,40 @@ class ContactOutput(serializers.Serializer):
     status_changed_at = serializers.DateTimeField(allow_null=True)
 
 
+class ScheduledTestOutput(serializers.Serializer):
+    days = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Day numbers of the quarantine (day 1: the last exposure's day) or, for a test of the"
+        " self-monitoring, of the monitoring (day 1: the quarantine's end); several when the quarantine began after"
+        " them and they are taken on its start",
+    )
+    date = serializers.DateField(source="on")
+    state = serializers.CharField(
+        help_text="done (a sample on its day, or later before the next test's day), due (today), missed (past, no"
+        " sample since), upcoming, not_needed (the quarantine ended before its day)",
+    )
+    sampled_on = serializers.DateField(allow_null=True, help_text="The day of the sample that counts for it")
+
+
+class QuarantineScheduleOutput(serializers.Serializer):
+    rule = serializers.CharField(source="rule.code", help_text="The quarantine rule the quarantine took")
+    protected = serializers.BooleanField(help_text="The rule's schedule for a fully vaccinated or recovered contact")
+    day_one = serializers.DateField(help_text="Day 1 of the quarantine: the first of the days its rule counts")
+    tests = ScheduledTestOutput(many=True)
+    test_needed = serializers.BooleanField(help_text="In quarantine, and the test of the day is due or missed")
+    monitoring_days = serializers.IntegerField(allow_null=True, help_text="None: the rule gives no self-monitoring")
+    monitoring_from = serializers.DateField(source="end", help_text="The quarantine's end, first day of monitoring")
+    monitoring_until = serializers.DateField(allow_null=True, help_text="The last day of the self-monitoring")
+    in_monitoring = serializers.BooleanField(help_text="The quarantine is over and the monitoring goes on today")
+    monitoring_tests = ScheduledTestOutput(many=True)
+    unconfirmed = serializers.CharField(source="rule.unconfirmed", help_text="What no source read confirms")
+
+
 class ContactDetailOutput(ContactOutput):
     links = ContactLinkOutput(many=True, source="link_list")
+    schedule = QuarantineScheduleOutput(
+        allow_null=True, help_text="The quarantine's tests and the self-monitoring after it; null without a quarantine"
+    )
 
 
 class CaseContactOutput(serializers.Serializer):
@@ -535,6 +567,7 @@ class ContactDetailApi(APIView):
     def get(self, request, contact_id: int):
         contact = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
         contact.link_list = list(selectors.contact_links(contact=contact))
+        contact.schedule = selectors.contact_quarantine_schedule(contact=contact)
         return Response(ContactDetailOutput(contact).data)
 
 
@@ -641,10 +674,16 @@ class WorklistApi(APIView):
 
     class WorklistRowOutput(ContactOutput):
         cases = serializers.ListField(child=serializers.CharField(), source="case_numbers")
+        schedule = QuarantineScheduleOutput(
+            allow_null=True, help_text="The quarantine's tests and the self-monitoring after it; null without one"
+        )
 
     @extend_schema(
         operation_id="contacts_worklist",
         summary="Contacts to call and quarantine in your area, by commune then name",
+        description="`status`: `tests_due` lists the contacts in quarantine whose test of the day (by the quarantine"
+        " rule's test days) is due today or was missed; `monitoring` the released contacts still within the rule's"
+        " self-monitoring after the quarantine. Each row carries its quarantine's `schedule`.",
         parameters=[
             *PAGE_PARAMETERS,
             OpenApiParameter("status", str, required=False, enum=list(selectors.WORKLIST_STATUS_FILTERS)),
@@ -663,8 +702,10 @@ class WorklistApi(APIView):
         paginator = ApiPages()
         page = paginator.paginate_queryset(contacts, request, view=self)
         numbers = selectors.worklist_cases(page)
+        schedules = selectors.quarantine_schedules(page)
         for contact in page:
             contact.case_numbers = numbers.get(contact.pk, [])
+            contact.schedule = schedules.get(contact.pk)
         audit_record(
             actor=request.user,
             action="cases.contact.listed",

@@ -37,12 +37,14 @@ WORKLIST_HEADER = [
     "Ở đâu, vì sao: gần nhất (Where, why: most recent)",
     "Cách ly từ (Quarantine from)",
     "Cách ly đến (Quarantine until)",
+    "Xét nghiệm (Test)",
+    "Tự theo dõi sức khỏe đến (Self-monitoring until)",
 ]
 
 
-def worklist_query(*, viewer, params):
-    """The work list's filters (a query dict) checked and applied for `viewer`: (form, area, contacts, values).
-    Raises ApplicationError: no role to see people (403), or a filter out of range (400)."""
+def worklist_filters(*, viewer, params):
+    """The work list's filters (a query dict) checked for `viewer`: (form, area, values). Raises ApplicationError: no
+    role to see people (403), or a filter out of range (400)."""
     if not has_role(viewer, *PEOPLE_ROLES):
         raise ApplicationError(core_errors.PERMISSION_DENIED)
     form = forms.WorklistFilterForm(params or None)
@@ -50,8 +52,20 @@ def worklist_query(*, viewer, params):
         raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"fields": list(form.errors)})
     values = form.cleaned_data if form.is_bound else {}
     area = selectors.filter_area(viewer=viewer, area_id=values.get("area"))
+    return form, area, values
+
+
+def worklist_query(*, viewer, params, follow_up=None):
+    """The work list's filters (a query dict) checked and applied for `viewer`: (form, area, contacts, values).
+    `follow_up`: selectors.worklist_follow_up of the same filters, when the caller has it. Raises ApplicationError
+    as worklist_filters."""
+    form, area, values = worklist_filters(viewer=viewer, params=params)
     contacts = selectors.contact_worklist(
-        viewer=viewer, area=area, level=values.get("level") or None, status=values.get("status") or "open"
+        viewer=viewer,
+        area=area,
+        level=values.get("level") or None,
+        status=values.get("status") or "open",
+        follow_up=follow_up,
     )
     return form, area, contacts, values
 
@@ -87,8 +101,10 @@ def _worklist_rows(contacts):
         case_levels = selectors.worklist_case_levels(ids)
         evidence = selectors.worklist_first_and_last_links(ids)
         names = commune_names({c.area_path for c in chunk})
+        schedules = selectors.quarantine_schedules(chunk)
         for c in chunk:
             first, last = evidence.get(c.pk, (None, None))
+            schedule = schedules.get(c.pk)
             yield [
                 names[c.area_path],
                 f"F{c.level}",
@@ -105,7 +121,25 @@ def _worklist_rows(contacts):
                 where_and_why(last),
                 c.quarantine_start,
                 c.quarantine_end,
+                scheduled_test_text(schedule),
+                schedule.monitoring_until if schedule is not None and schedule.quarantine_over else None,
             ]
+
+
+def scheduled_test_text(schedule) -> str:
+    """The test a row shows (selectors.QuarantineSchedule.shown), in the page's language: "Ngày 7 (07/12/2026): quá
+    hạn, chưa làm", "Ngày tự theo dõi 7 (…): …"; empty without a schedule or a test to show."""
+    test = schedule.shown if schedule is not None else None
+    if test is None:
+        return ""
+    if test.during_monitoring:
+        said = gettext("Monitoring day %(days)s (%(date)s): %(state)s")
+    else:
+        said = gettext("Day %(days)s (%(date)s): %(state)s")
+    text = said % {"days": test.days_text, "date": date_format(test.on, "d/m/Y"), "state": test.state_label}
+    if test.late:
+        text += " " + gettext("(sample of %(date)s)") % {"date": date_format(test.sampled_on, "d/m/Y")}
+    return text
 
 
 def where_and_why(link: ContactLink | None) -> str:

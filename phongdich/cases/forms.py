@@ -40,6 +40,8 @@ WORKLIST_STATUS_CHOICES = [
     (Contact.Status.CONFIRMED, _("Confirmed")),
     (Contact.Status.QUARANTINED, _("In quarantine")),
     ("quarantine_over", _("Quarantine over: to release")),
+    ("tests_due", _("In quarantine: test due today or missed")),
+    ("monitoring", _("Released: under self-monitoring")),
     (Contact.Status.DISMISSED, _("Dismissed")),
     (Contact.Status.RELEASED, _("Released")),
     (Contact.Status.BECAME_CASE, _("Became a case (F0)")),

@@ -3,7 +3,10 @@
 Data only; every write goes through cases.services (and the tracers in cases.tracing and telecom).
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -66,12 +69,36 @@ class InfectiousWindowRule(models.Model):
         return first or second or self.source
 
 
+def day_numbers(text: str) -> tuple[int, ...]:
+    """ "1, 7,14" -> (1, 7, 14); "" -> (). ValidationError unless the days are whole numbers from 1, each once, in
+    ascending order."""
+    text = (text or "").strip()
+    if not text:
+        return ()
+    days = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part.isdigit() or not part.isascii():
+            raise ValidationError(_("Write the day numbers separated by commas, as 1,7,14."), code="day_numbers_format")
+        days.append(int(part))
+    if days[0] < 1:
+        raise ValidationError(_("Day numbers start at 1."), code="day_numbers_start")
+    if any(later <= earlier for earlier, later in zip(days, days[1:], strict=False)):
+        raise ValidationError(_("Write each day once, in ascending order."), code="day_numbers_order")
+    return tuple(days)
+
+
+def validate_day_numbers(text: str) -> None:
+    day_numbers(text)
+
+
 class QuarantineRule(models.Model):
     """How many days a contact's quarantine lasts, by the date it starts (RULES.md §2): the rule in force on the
     start date decides, so that a quarantine begun under CĐ 600 keeps its 21 days when a later rule shortens them.
     A rule may give fewer days to a protected contact (fully vaccinated or recovered, as the rule defines it: CV
     10696/BYT-MT, CV 762/BYT-DP); the protection fields are empty for a rule that makes no distinction. Loaded by
-    migrations 0017 and 0023; an administrator adds the province's next regime in the admin."""
+    migrations 0017 and 0024 (the test days and the monitoring after it by 0025); an administrator adds the
+    province's next regime in the admin."""
 
     code = models.CharField(max_length=40, unique=True, verbose_name=_("code"))
     name = models.CharField(max_length=200, verbose_name=_("name"))
@@ -103,6 +130,42 @@ class QuarantineRule(models.Model):
     )
     # What no source read confirms (RULES.md §2 marks it "unconfirmed"), shown with the rule; empty: all sourced.
     unconfirmed = models.CharField(max_length=500, blank=True, verbose_name=_("unconfirmed"))
+    # The test schedule and the health self-monitoring after the quarantine (RULES.md §2; selectors.quarantine_schedules
+    # dates them for a contact). Test days are day numbers of the quarantine, "1,7,14": day 1 is the first of the days
+    # the rule counts (the last exposure's day), day `days` the last before release. Monitoring test days are day
+    # numbers of the monitoring, day 1 the day the quarantine ends. Empty: the rule gives none, or no source read
+    # gives them (say which in `unconfirmed`). The protected variants apply to a contact quarantined for
+    # `days_protected`; they stay empty for a rule that makes no distinction.
+    test_days = models.CharField(
+        max_length=100, blank=True, validators=[validate_day_numbers], verbose_name=_("test days of the quarantine")
+    )
+    test_days_protected = models.CharField(
+        max_length=100,
+        blank=True,
+        validators=[validate_day_numbers],
+        verbose_name=_("test days of the quarantine, fully vaccinated or recovered"),
+    )
+    monitoring_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        verbose_name=_("days of health self-monitoring after the quarantine"),
+    )
+    monitoring_days_protected = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        verbose_name=_("days of health self-monitoring after the quarantine, fully vaccinated or recovered"),
+    )
+    monitoring_test_days = models.CharField(
+        max_length=100, blank=True, validators=[validate_day_numbers], verbose_name=_("test days of the monitoring")
+    )
+    monitoring_test_days_protected = models.CharField(
+        max_length=100,
+        blank=True,
+        validators=[validate_day_numbers],
+        verbose_name=_("test days of the monitoring, fully vaccinated or recovered"),
+    )
 
     class Meta:
         verbose_name = _("quarantine rule")
@@ -122,6 +185,12 @@ class QuarantineRule(models.Model):
                 | Q(days_protected__gte=1),
                 name="quarantine_rule_protection_has_days",
             ),
+            # A protected schedule only on a rule with protected days (the day lists' ranges are checked in clean()).
+            models.CheckConstraint(
+                condition=Q(days_protected__isnull=False)
+                | Q(test_days_protected="", monitoring_days_protected__isnull=True, monitoring_test_days_protected=""),
+                name="quarantine_rule_protected_schedule_has_days",
+            ),
         ]
 
     def __str__(self):
@@ -132,6 +201,67 @@ class QuarantineRule(models.Model):
     def days_for(self, protected: bool) -> int:
         """The days of a contact protected or not (the rule's own days when it makes no distinction)."""
         return self.days_protected if protected and self.days_protected is not None else self.days
+
+    def schedule_for(self, protected: bool) -> "RuleSchedule":
+        """The test days and monitoring of a contact protected or not (the protected variants only on a rule with
+        protected days)."""
+        if protected and self.days_protected is not None:
+            return RuleSchedule(
+                test_days=day_numbers(self.test_days_protected),
+                monitoring_days=self.monitoring_days_protected,
+                monitoring_test_days=day_numbers(self.monitoring_test_days_protected),
+            )
+        return RuleSchedule(
+            test_days=day_numbers(self.test_days),
+            monitoring_days=self.monitoring_days,
+            monitoring_test_days=day_numbers(self.monitoring_test_days),
+        )
+
+    def clean(self):
+        """Each day list within its period: test days within the quarantine's days (1 to `days`, or to
+        `days_protected` for the protected ones), monitoring test days within the monitoring's days; the protected
+        variants only with protected days. Day lists are stored as "1,7,14"."""
+        super().clean()
+        problems = {}
+        lists = [
+            ("test_days", self.days, _("the days of quarantine")),
+            ("test_days_protected", self.days_protected, _("the days of quarantine, fully vaccinated or recovered")),
+            ("monitoring_test_days", self.monitoring_days, _("the days of monitoring")),
+            (
+                "monitoring_test_days_protected",
+                self.monitoring_days_protected,
+                _("the days of monitoring, fully vaccinated or recovered"),
+            ),
+        ]
+        for name, bound, period in lists:
+            try:
+                days = day_numbers(getattr(self, name))
+            except ValidationError:
+                continue  # the field's own validator reports it
+            setattr(self, name, ",".join(str(day) for day in days))
+            if name == "test_days" and bound is None:
+                continue  # no days of quarantine: the field's own error says so
+            if days and bound is None:
+                problems[name] = _("Test days need %(period)s.") % {"period": period}
+            elif days and days[-1] > bound:
+                problems[name] = _("Day %(day)d is after the last of %(period)s (%(bound)d).") % {
+                    "day": days[-1],
+                    "period": period,
+                    "bound": bound,
+                }
+        if self.days_protected is None and self.monitoring_days_protected is not None:
+            problems["monitoring_days_protected"] = _("Only a rule with protected days has a protected monitoring.")
+        if problems:
+            raise ValidationError(problems)
+
+
+@dataclass(frozen=True)
+class RuleSchedule:
+    """What a quarantine rule says about a contact's tests and monitoring (QuarantineRule.schedule_for)."""
+
+    test_days: tuple[int, ...]  # day numbers of the quarantine, ascending
+    monitoring_days: int | None  # None: the rule gives none
+    monitoring_test_days: tuple[int, ...]  # day numbers of the monitoring, ascending
 
 
 class Cluster(models.Model):

@@ -5,7 +5,9 @@ and contacts of their own area's subtree; anything else answers not_found) and w
 The public reads at the end (exposure notices) carry no person and no case number.
 """
 
+import bisect
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -17,7 +19,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core import errors as core_errors
@@ -31,13 +33,26 @@ from phongdich.geo.models import Area
 from phongdich.people.models import initials_of
 
 from . import errors
-from .models import OPEN_CONTACT_STATUSES, Case, Cluster, Contact, ContactLink, ExposureNotice, TracingRun
+from .models import (
+    OPEN_CONTACT_STATUSES,
+    Case,
+    Cluster,
+    Contact,
+    ContactLink,
+    ExposureNotice,
+    QuarantineRule,
+    TracingRun,
+)
+from .samples import sample_days_of_persons
 from .services import CONTACTS_STATUS_MAX
 
 # Contacts still to be handled: on the work list and counted as F1 on the map.
 # "quarantine_over": in quarantine with its end reached (today or before), to be released; the commune ticks them
 # all on the work list and releases them together.
-WORKLIST_STATUS_FILTERS = ("open", "all", "quarantine_over", *Contact.Status.values)
+# "tests_due": in quarantine, the test of the day (due today, or missed and not yet made up) not done; "monitoring":
+# released, still within the rule's health self-monitoring after the quarantine (worklist_follow_up).
+FOLLOW_UP_FILTERS = ("tests_due", "monitoring")
+WORKLIST_STATUS_FILTERS = ("open", "all", "quarantine_over", *FOLLOW_UP_FILTERS, *Contact.Status.values)
 
 
 CONTACT_AREA = "person__area_path"  # a contact's area is its person's (Contact.area_path)
@@ -426,29 +441,49 @@ def contact_worklist(
     area: Area | None = None,
     level: int | None = None,
     status: str = "open",
+    follow_up: "WorklistFollowUp | None" = None,
 ) -> QuerySet[Contact]:
     """The contacts to contact and quarantine in the viewer's area: by commune, then name.
 
     status: "open" (candidate, confirmed, quarantined), "all", "quarantine_over" (quarantined, its end
-    reached) or one status; level: 1, 2, ... or None.
+    reached), "tests_due" (quarantined, the test of the day due or missed), "monitoring" (released, still within the
+    self-monitoring after the quarantine) or one status; level: 1, 2, ... or None. The last two read the quarantine
+    schedules (worklist_follow_up; `follow_up` when the caller has it already, for the same viewer, area and level).
     Unknown values give cases_invalid_filter. The caller audits what it shows or exports.
     """
     contacts = Contact.objects.filter(cases_visible_q(viewer, CONTACT_AREA))
     status = status or "open"
     if status not in WORKLIST_STATUS_FILTERS:
         raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"status": status[:40]})
+    level = level_filter(level)
     if status == "open":
         contacts = contacts.filter(status__in=OPEN_CONTACT_STATUSES)
     elif status == "quarantine_over":
         contacts = contacts.filter(status=Contact.Status.QUARANTINED, quarantine_end__lte=timezone.localdate())
+    elif status in FOLLOW_UP_FILTERS:
+        follow_up = follow_up or worklist_follow_up(viewer=viewer, area=area, level=level)
+        ids = follow_up.tests if status == "tests_due" else follow_up.monitoring
+        contacts = _ids_among(contacts, ids)
     elif status != "all":
         contacts = contacts.filter(status=status)
-    level = level_filter(level)
     if level is not None:
         contacts = contacts.filter(level=level)
     if area is not None:
         contacts = contacts.filter(person__area_path__startswith=area.path)
     return contacts.select_related("person__address_area").order_by(CONTACT_AREA, "level", "person__name_folded", "id")
+
+
+def _ids_among(contacts: QuerySet[Contact], ids) -> QuerySet[Contact]:
+    """The contacts whose id is one of `ids`, as one parameter however many (a province's list may hold tens of
+    thousands, past SQLite's limit on parameters): an array on PostgreSQL, a JSON list on SQLite. A set to join, as
+    cases.tracing's _id_filters explains."""
+    if not ids:
+        return contacts.none()
+    column = f'"{Contact._meta.db_table}"."id"'
+    # extra(): the ORM has no lookup for one parameter holding a list; the column is quoted from the model.
+    if connection.vendor == "postgresql":
+        return contacts.extra(where=[f"{column} IN (SELECT unnest(%s::bigint[]))"], params=[sorted(ids)])
+    return contacts.extra(where=[f"{column} IN (SELECT value FROM json_each(%s))"], params=[json.dumps(sorted(ids))])
 
 
 def worklist_cases(contacts) -> dict[int, list[str]]:
@@ -921,6 +956,276 @@ def exposure_matches_for_person(*, person, now: dt.datetime | None = None) -> li
                 matches.append((notice, checkin))
                 break
     return matches
+
+
+# --- A quarantine's tests and the monitoring after it -------------------------------------------------------
+
+# What became of a test the rule schedules (docs/cases.md, "Tests and monitoring").
+TEST_DONE = "done"  # a sample taken on its day, or later before the next test's day (then "late")
+TEST_DUE = "due"  # its day is today, no sample yet
+TEST_MISSED = "missed"  # its day is past, no sample taken since
+TEST_UPCOMING = "upcoming"
+TEST_NOT_NEEDED = "not_needed"  # the quarantine ended before its day (an early release)
+TEST_STATE_LABELS = {
+    TEST_DONE: pgettext_lazy("scheduled test", "done"),
+    TEST_DUE: pgettext_lazy("scheduled test", "due today"),
+    TEST_MISSED: pgettext_lazy("scheduled test", "missed"),
+    TEST_UPCOMING: pgettext_lazy("scheduled test", "to come"),
+    TEST_NOT_NEEDED: pgettext_lazy("scheduled test", "not needed: released before"),
+}
+
+
+@dataclass(frozen=True)
+class ScheduledTest:
+    """One test of a contact's schedule: the day numbers it stands for, its date, and whether a sample was taken."""
+
+    days: tuple[int, ...]  # day numbers of the quarantine or the monitoring (several: merged on the quarantine's start)
+    on: dt.date
+    # A sample from `on` to the day before `until` counts for this test: the next test's day, or the period's end.
+    until: dt.date
+    state: str
+    sampled_on: dt.date | None = None  # the day of the first sample that counts for it
+    during_monitoring: bool = False  # a test of the self-monitoring after the quarantine (its day numbers are its)
+
+    @property
+    def late(self) -> bool:
+        return self.sampled_on is not None and self.sampled_on > self.on
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.state in (TEST_DUE, TEST_MISSED)
+
+    @property
+    def state_label(self) -> str:
+        return str(TEST_STATE_LABELS[self.state])
+
+    @property
+    def days_text(self) -> str:
+        return ", ".join(str(day) for day in self.days)
+
+
+@dataclass(frozen=True)
+class QuarantineSchedule:
+    """A contact's quarantine tests and the self-monitoring after it, dated from the rule its quarantine took and
+    whether it was protected (quarantine_schedules)."""
+
+    rule: QuarantineRule
+    protected: bool
+    days: int  # the quarantine's days (Contact.quarantine_days)
+    day_one: dt.date  # the first of the days the rule counts: the last exposure's day
+    start: dt.date  # Contact.quarantine_start
+    end: dt.date  # Contact.quarantine_end: the day the quarantine is over (the first of the monitoring)
+    released: bool
+    tests: tuple[ScheduledTest, ...]
+    monitoring_days: int | None  # None: the rule gives none
+    monitoring_tests: tuple[ScheduledTest, ...]
+    today: dt.date
+
+    @property
+    def monitoring_until(self) -> dt.date | None:
+        """The last day of the self-monitoring (its first is the quarantine's end); None when the rule gives none."""
+        if self.monitoring_days is None:
+            return None
+        return self.end + dt.timedelta(days=self.monitoring_days - 1)
+
+    @property
+    def quarantine_over(self) -> bool:
+        return self.today >= self.end
+
+    @property
+    def in_monitoring(self) -> bool:
+        until = self.monitoring_until
+        return until is not None and self.end <= self.today <= until
+
+    @property
+    def current(self) -> ScheduledTest | None:
+        """The test whose time holds today (from its day to the next test's, or its period's end), else None."""
+        tests = (*self.tests, *self.monitoring_tests)
+        return next((test for test in tests if test.on <= self.today < test.until), None)
+
+    @property
+    def shown(self) -> ScheduledTest | None:
+        """The test a list shows: the current one, else the next to come."""
+        current = self.current
+        if current is not None:
+            return current
+        return next((test for test in (*self.tests, *self.monitoring_tests) if test.state == TEST_UPCOMING), None)
+
+    @property
+    def test_needed(self) -> bool:
+        """In quarantine, and its current test is due today or missed: the work list's "tests_due"."""
+        current = self.current
+        return not self.released and not self.quarantine_over and current is not None and current.needs_attention
+
+
+def _tests(
+    numbers, *, day_one: dt.date, floor: dt.date, end: dt.date, sampled, today: dt.date, monitoring: bool = False
+) -> list[ScheduledTest]:
+    """The tests of day `numbers` (day 1 = `day_one`) of a period ending on `end` (excluded). A day before `floor`
+    (the quarantine's start: the person was reached after it) is tested on `floor`, once for all such days. Each test
+    counts a sample from its day to the next test's day (or `end`); a test on or after `end` is not needed."""
+    dated: dict[dt.date, list[int]] = {}
+    for number in numbers:
+        dated.setdefault(max(day_one + dt.timedelta(days=number - 1), floor), []).append(number)
+    dates = sorted(dated)
+    tests = []
+    for index, on in enumerate(dates):
+        until = max(on, min(dates[index + 1] if index + 1 < len(dates) else end, end))
+        sample = next((day for day in sampled if on <= day < until), None)
+        if on >= end:
+            state, sample = TEST_NOT_NEEDED, None
+        elif sample is not None:
+            state = TEST_DONE
+        elif on > today:
+            state = TEST_UPCOMING
+        elif on == today:
+            state = TEST_DUE
+        else:
+            state = TEST_MISSED
+        tests.append(ScheduledTest(tuple(dated[on]), on, until, state, sample, during_monitoring=monitoring))
+    return tests
+
+
+def _rule_on(rules: list[QuarantineRule], starts: list[dt.date], day: dt.date) -> QuarantineRule | None:
+    """The rule in force on `day` among `rules` (ordered by effective_from, `starts` their dates)."""
+    index = bisect.bisect_right(starts, day)
+    return rules[index - 1] if index else None
+
+
+def quarantine_schedules(contacts, *, today: dt.date | None = None) -> dict[int, QuarantineSchedule]:
+    """Contact id -> QuarantineSchedule, for the contacts among `contacts` in quarantine or released from it (with
+    its dates, under a rule in force on its start). Nothing is stored: the rule in force on the quarantine's start
+    (what services.quarantine_rule_of reads) and the protection it was set with give the test days and monitoring
+    (QuarantineRule.schedule_for), dated from day 1 = the first of the days the quarantine counts: its end minus
+    its days (the last exposure's day), or that day itself after an early release cut the end short. The samples
+    come from the registered sample sources (cases.samples: the testing app's), one call for all the contacts; the
+    rules in one query. The caller has read the contacts through a scoped, audited selector."""
+    today = today or timezone.localdate()
+    eligible = [
+        contact
+        for contact in contacts
+        if contact.status in (Contact.Status.QUARANTINED, Contact.Status.RELEASED)
+        and contact.quarantine_start is not None
+        and contact.quarantine_end is not None
+    ]
+    if not eligible:
+        return {}
+    rules = list(QuarantineRule.objects.order_by("effective_from"))
+    starts = [rule.effective_from for rule in rules]
+    plans = []
+    for contact in eligible:
+        rule = _rule_on(rules, starts, contact.quarantine_start)
+        if rule is None:
+            continue
+        protected = bool(contact.quarantine_protected) and rule.days_protected is not None
+        days = contact.quarantine_days or rule.days_for(protected)
+        counted_from = local_day(contact.last_exposure_at) if contact.last_exposure_at else contact.quarantine_start
+        day_one = max(contact.quarantine_end - dt.timedelta(days=days), min(counted_from, contact.quarantine_end))
+        plans.append((contact, rule, protected, days, day_one, rule.schedule_for(protected)))
+    sampled: dict[int, list[dt.date]] = {}
+    with_tests = [plan for plan in plans if plan[5].test_days or plan[5].monitoring_test_days]
+    if with_tests:
+        since = min(plan[0].quarantine_start for plan in with_tests)
+        until = max(plan[0].quarantine_end + dt.timedelta(days=plan[5].monitoring_days or 0) for plan in with_tests)
+        sampled = sample_days_of_persons([plan[0].person_id for plan in with_tests], since=since, until=until)
+    schedules = {}
+    for contact, rule, protected, days, day_one, said in plans:
+        end = contact.quarantine_end
+        own = sampled.get(contact.person_id, [])
+        monitoring_end = end + dt.timedelta(days=said.monitoring_days or 0)
+        schedules[contact.pk] = QuarantineSchedule(
+            rule=rule,
+            protected=protected,
+            days=days,
+            day_one=day_one,
+            start=contact.quarantine_start,
+            end=end,
+            released=contact.status == Contact.Status.RELEASED,
+            tests=tuple(
+                _tests(
+                    said.test_days, day_one=day_one, floor=contact.quarantine_start, end=end, sampled=own, today=today
+                )
+            ),
+            monitoring_days=said.monitoring_days,
+            monitoring_tests=tuple(
+                _tests(
+                    said.monitoring_test_days,
+                    day_one=end,
+                    floor=end,
+                    end=monitoring_end,
+                    sampled=own,
+                    today=today,
+                    monitoring=True,
+                )
+                if said.monitoring_days
+                else ()
+            ),
+            today=today,
+        )
+    return schedules
+
+
+def contact_quarantine_schedule(*, contact: Contact, today: dt.date | None = None) -> QuarantineSchedule | None:
+    """The schedule of one contact read through contact_get (quarantine_schedules); None without a quarantine."""
+    return quarantine_schedules([contact], today=today).get(contact.pk)
+
+
+@dataclass(frozen=True)
+class WorklistFollowUp:
+    """The contacts of a work list the health station follows up today (worklist_follow_up)."""
+
+    tests: frozenset[int]  # in quarantine, the current test due today or missed
+    monitoring: frozenset[int]  # released, still within the self-monitoring after the quarantine
+
+
+# What the follow-up reads of a contact to date its schedule.
+_SCHEDULE_FIELDS = (
+    "id",
+    "person_id",
+    "status",
+    "quarantine_start",
+    "quarantine_end",
+    "quarantine_days",
+    "quarantine_protected",
+    "last_exposure_at",
+)
+
+
+def worklist_follow_up(
+    *, viewer, area: Area | None = None, level: int | None = None, today: dt.date | None = None
+) -> WorklistFollowUp:
+    """Which contacts of the viewer's area (within `area`, at `level`) have a test to take or are under
+    self-monitoring today: the quarantines going on (started, not over) and the releases whose end is within the
+    longest monitoring any rule gives are read (their dates only), then dated by quarantine_schedules, with one call
+    to the sample sources. The caller audits the list it shows."""
+    today = today or timezone.localdate()
+    contacts = Contact.objects.filter(cases_visible_q(viewer, CONTACT_AREA))
+    level = level_filter(level)
+    if level is not None:
+        contacts = contacts.filter(level=level)
+    if area is not None:
+        contacts = contacts.filter(person__area_path__startswith=area.path)
+    going_on = Q(status=Contact.Status.QUARANTINED, quarantine_start__lte=today, quarantine_end__gt=today)
+    longest = max(
+        (
+            days
+            for pair in QuarantineRule.objects.values_list("monitoring_days", "monitoring_days_protected")
+            for days in pair
+            if days
+        ),
+        default=0,
+    )
+    if longest:
+        going_on |= Q(
+            status=Contact.Status.RELEASED,
+            quarantine_end__lte=today,
+            quarantine_end__gt=today - dt.timedelta(days=longest),
+        )
+    schedules = quarantine_schedules(contacts.filter(going_on).only(*_SCHEDULE_FIELDS).order_by(), today=today)
+    return WorklistFollowUp(
+        tests=frozenset(pk for pk, schedule in schedules.items() if schedule.test_needed),
+        monitoring=frozenset(pk for pk, schedule in schedules.items() if schedule.released and schedule.in_monitoring),
+    )
 
 
 # --- Other apps' inputs (healthcards, certificates) --------------------------------------------------------

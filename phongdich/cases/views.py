@@ -35,7 +35,7 @@ from phongdich.core.scoping import viewer_area_path
 from phongdich.geo.models import Area
 
 from . import errors, forms, selectors, services
-from .exports import WORKLIST_EXPORT, commune_names, worklist_query
+from .exports import WORKLIST_EXPORT, commune_names, worklist_filters, worklist_query
 from .models import Case, Cluster, Contact
 from .templatetags.cases_tags import label as status_label
 
@@ -56,6 +56,14 @@ def _query_without_page(request) -> str:
     """The page's filters as a query string, for the links to the pages before and after."""
     query = request.GET.copy()
     query.pop("page", None)
+    return query.urlencode()
+
+
+def _query_without(request, *names: str) -> str:
+    """The page's filters without `names`, as a query string to which a link adds its own value of them."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
     return query.urlencode()
 
 
@@ -708,6 +716,8 @@ def _contact_page(request, contact_id, *, form=None, status=200):
         services.contact_quarantine_today(contact=contact)
     )
     context["set_rule"] = services.quarantine_rule_of(contact)
+    # The quarantine's test days (done, due, missed) and the self-monitoring after it, from the rule it took.
+    context["schedule"] = selectors.contact_quarantine_schedule(contact=contact)
     return render(request, "cases/contact.html", context, status=status)
 
 
@@ -865,14 +875,19 @@ def worklist(request):
 def _worklist_page(request, *, moves=None, here: str = "", status: int = 200):
     """The work list; `moves`, a refused move of ticked contacts shown again (_moves_refused), `here` the page's
     address for the way back when it is shown at another."""
-    form, area, contacts, values = _worklist(request)
+    form, area, values = worklist_filters(viewer=request.user, params=request.GET)
+    # Who has a test to take today and who is under self-monitoring: counted above the list, and its two filters.
+    follow_up = selectors.worklist_follow_up(viewer=request.user, area=area, level=values.get("level") or None)
+    _form, _area, contacts, _values = worklist_query(viewer=request.user, params=request.GET, follow_up=follow_up)
     page = Paginator(contacts, 200).get_page(request.GET.get("page"))
     rows = list(page)
     case_levels = selectors.worklist_case_levels(rows)
+    schedules = selectors.quarantine_schedules(rows)
     names = commune_names({row.area_path for row in rows})
     groups: list[dict] = []
     for contact in rows:
         contact.case_levels = case_levels.get(contact.pk, [])
+        contact.schedule = schedules.get(contact.pk)
         if not groups or groups[-1]["path"] != contact.area_path:
             groups.append({"path": contact.area_path, "name": names[contact.area_path], "contacts": []})
         groups[-1]["contacts"].append(contact)
@@ -892,6 +907,8 @@ def _worklist_page(request, *, moves=None, here: str = "", status: int = 200):
         "today": timezone.localdate(),
         "here": here or request.get_full_path(),
         "moves": moves,
+        "follow_up": follow_up,
+        "follow_up_query": _query_without(request, "status", "page"),
     }
     return render(request, "cases/worklist.html", context, status=status)
 

@@ -1,11 +1,11 @@
-"""What other domains read from testing, without reading its tables: the status-card input provider and the
-certificate source, registered in TestingConfig.ready."""
+"""What other domains read from testing, without reading its tables: the status-card input provider, the
+certificate source and the cases app's sample source (a quarantine's tests done), registered in TestingConfig.ready."""
 
 from phongdich.certificates.sources import TestFacts
 from phongdich.healthcards.inputs import TestResult as StatusTestResult
 
 from .models import TestResult, TestType
-from .selectors import person_results
+from .selectors import person_results, sample_times_of_persons
 
 # EU DCC value sets (ehn-dcc-development/ehn-dcc-valuesets): test-type and test-result.
 DCC_TEST_TYPE = {TestType.PCR: "LP6464-4", TestType.ANTIGEN: "LP217198-3"}  # NAAT (RT-PCR); rapid antigen
@@ -63,3 +63,9 @@ def certificate_source(*, person) -> list[tuple[str, TestFacts]]:
             )
         )
     return found
+
+
+def quarantine_sample_source(*, person_ids, since, until) -> list[tuple]:
+    """cases sample source "testing" (cases.samples): when each of these persons gave a sample that stands for a
+    test taken, from `since` to `until` (excluded); the quarantine schedules mark a test day done with it."""
+    return sample_times_of_persons(person_ids, since=since, until=until)

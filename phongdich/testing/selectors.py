@@ -285,3 +285,28 @@ def person_results(*, person, before: dt.datetime | None = None) -> QuerySet[Tes
     if before is not None:
         results = results.filter(sample__collected_at__lt=before, tested_at__lt=before)
     return results.order_by("sample__collected_at", "id")
+
+
+# Person ids per query of sample_times_of_persons: under SQLite's limit on a statement's parameters.
+_PERSONS_CHUNK = 2000
+
+
+def sample_times_of_persons(person_ids, *, since: dt.datetime, until: dt.datetime) -> list[tuple[int, dt.datetime]]:
+    """(person id, collected at) of the samples of `person_ids` taken from `since` to `until` (excluded) that stand
+    for a test taken: not one to be taken again (`needs_retest`, from a positive or invalid pool) nor one whose
+    result is invalid. One query per 2,000 persons, through the sample's person index. Not audited: the cases app's
+    quarantine schedules read it for pages that audit their own reads (cases.samples)."""
+    ids = sorted(set(person_ids))
+    found: list[tuple[int, dt.datetime]] = []
+    for start in range(0, len(ids), _PERSONS_CHUNK):
+        samples = (
+            Sample.objects.filter(
+                person_id__in=ids[start : start + _PERSONS_CHUNK], collected_at__gte=since, collected_at__lt=until
+            )
+            .exclude(status=Sample.Status.NEEDS_RETEST)
+            .exclude(Exists(TestResult.objects.filter(sample=OuterRef("pk"), outcome=TestResult.Outcome.INVALID)))
+            .order_by()
+            .values_list("person_id", "collected_at")
+        )
+        found.extend(samples)
+    return found

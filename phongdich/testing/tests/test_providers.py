@@ -1,4 +1,5 @@
-"""What testing gives other domains: the status-card input provider and the certificate source."""
+"""What testing gives other domains: the status-card input provider, the certificate source and the days samples
+were taken (the cases app's quarantine schedules)."""
 
 import datetime as dt
 
@@ -50,3 +51,47 @@ def test_certificate_source_gives_test_facts_for_negatives_only(site, lab, perso
     assert pcr.facility == site.name and pcr.device == ""
     antigen = facts[f"testing.result:{rat_result.pk}"]
     assert antigen.test_type == "LP217198-3" and antigen.device == "1232"
+
+
+def test_the_quarantine_sample_source_is_registered_by_the_app():
+    from phongdich.cases.samples import sample_sources
+
+    from ..providers import quarantine_sample_source
+
+    assert sample_sources()["testing"] is quarantine_sample_source
+
+
+def test_the_days_a_person_gave_a_sample_are_the_local_days_of_the_samples_that_count(site, lab, person, areas):
+    """cases asks "samples of these persons between these dates" (cases.samples) without reading testing's tables:
+    each sample's local day (Việt Nam), but not a sample to be taken again (a positive or invalid pool) nor one
+    whose result is invalid; another person's samples and those outside the days asked are left out."""
+    from phongdich.cases.samples import sample_days_of_persons
+    from phongdich.core.dates import local_midnight
+
+    from .builders import make_person
+
+    day = timezone.localdate() - dt.timedelta(days=4)
+
+    def at(days: int, hours: float) -> dt.datetime:
+        return local_midnight(day + dt.timedelta(days=days)) + dt.timedelta(hours=hours)
+
+    make_sample(site, person, collected_at=at(0, 23.5))  # 16:30 UTC: still `day` in Việt Nam
+    make_sample(site, person, collected_at=at(1, 0.5))  # 17:30 UTC of `day`: the next day in Việt Nam
+    make_sample(site, person, collected_at=at(2, 9), status="needs_retest")
+    invalid = make_sample(site, person, collected_at=at(2, 10))
+    result_enter(actor=lab, barcode=invalid.barcode, outcome="invalid")
+    positive = make_sample(site, person, collected_at=at(3, 11))
+    result_enter(actor=lab, barcode=positive.barcode, outcome="positive", ct_value=25)
+    make_sample(site, person, collected_at=at(-1, 23))  # the day before: not asked
+    other = make_person(areas["commune_a"], name="Trần Thị Khác", phone="+84912345679", citizen_id="038190001235")
+    make_sample(site, other, collected_at=at(0, 10))
+
+    found = sample_days_of_persons([person.pk], since=day, until=day + dt.timedelta(days=4))
+
+    assert found == {person.pk: [day, day + dt.timedelta(days=1), day + dt.timedelta(days=3)]}
+    # A day with only samples that do not count gives nothing.
+    assert sample_days_of_persons([person.pk], since=day + dt.timedelta(days=2), until=day + dt.timedelta(days=3)) == {}
+    assert sample_days_of_persons([person.pk, other.pk], since=day, until=day + dt.timedelta(days=1)) == {
+        person.pk: [day],
+        other.pk: [day],
+    }
