@@ -476,22 +476,41 @@ class NoticePublicationApi(APIView):
         return Response(CaseNoticeOutput(notice).data)
 
 
+class InterviewInput(serializers.Serializer):
+    """A person named in an interview: a case's (added as F1) or an F1's (added as F2)."""
+
+    person = serializers.IntegerField(min_value=1, help_text="A person of your area")
+    setting = serializers.ChoiceField(choices=list(services.INTERVIEW_SETTINGS))
+    place = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+    exposure_start = serializers.DateTimeField(required=False, allow_null=True)
+    exposure_end = serializers.DateTimeField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    nonce = serializers.CharField(
+        required=False,
+        min_length=8,
+        max_length=100,
+        help_text="Identifies this piece of evidence; default: the Idempotency-Key header (one is required)",
+    )
+
+
+def _interview_answer(request) -> tuple[int, dict]:
+    """The person's id and the interview's answer as the services take it (the nonce: the body's, else the
+    Idempotency-Key)."""
+    data = InterviewInput(data=request.data)
+    data.is_valid(raise_exception=True)
+    values = data.validated_data
+    return values["person"], {
+        "setting": values["setting"],
+        "nonce": values.get("nonce") or request.headers.get("Idempotency-Key", ""),
+        "place": values.get("place", ""),
+        "exposure_start": values.get("exposure_start"),
+        "exposure_end": values.get("exposure_end"),
+        "note": values.get("note", ""),
+    }
+
+
 class CaseContactsApi(APIView):
     permission_classes = [SeesPeople]
-
-    class InterviewInput(serializers.Serializer):
-        person = serializers.IntegerField(min_value=1, help_text="A person of your area")
-        setting = serializers.ChoiceField(choices=list(services.INTERVIEW_SETTINGS))
-        place = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
-        exposure_start = serializers.DateTimeField(required=False, allow_null=True)
-        exposure_end = serializers.DateTimeField(required=False, allow_null=True)
-        note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
-        nonce = serializers.CharField(
-            required=False,
-            min_length=8,
-            max_length=100,
-            help_text="Identifies this piece of evidence; default: the Idempotency-Key header (one is required)",
-        )
 
     @extend_schema(
         operation_id="cases_contacts",
@@ -532,23 +551,10 @@ class CaseContactsApi(APIView):
     @idempotent(stored=_link_marker, replayed=_link_replayed)
     def post(self, request, case_id: int):
         case = selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
-        data = self.InterviewInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        nonce = values.get("nonce") or request.headers.get("Idempotency-Key", "")
+        person_id, answer = _interview_answer(request)
         with transaction.atomic():
-            person = _person_in(request.user, values["person"], client_ip(request))
-            link, created = services.contact_interview_add(
-                actor=request.user,
-                case=case,
-                person=person,
-                setting=values["setting"],
-                nonce=nonce,
-                place=values.get("place", ""),
-                exposure_start=values.get("exposure_start"),
-                exposure_end=values.get("exposure_end"),
-                note=values.get("note", ""),
-            )
+            person = _person_in(request.user, person_id, client_ip(request))
+            link, created = services.contact_interview_add(actor=request.user, case=case, person=person, **answer)
         return Response(ContactLinkOutput(link).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -569,6 +575,71 @@ class ContactDetailApi(APIView):
         contact.link_list = list(selectors.contact_links(contact=contact))
         contact.schedule = selectors.contact_quarantine_schedule(contact=contact)
         return Response(ContactDetailOutput(contact).data)
+
+
+class ContactF2AddedOutput(serializers.Serializer):
+    contact = serializers.IntegerField(source="contact.pk", help_text="The F2's contact (one per person)")
+    level = serializers.IntegerField(
+        source="contact.level", help_text="The contact's level now: the lowest of all its links (1 if an F1 elsewhere)"
+    )
+    status = serializers.CharField(source="contact.status")
+    links = ContactLinkOutput(many=True, help_text="The evidence added: one link per case of the F1, level 2")
+
+
+class _F2Added:
+    def __init__(self, links):
+        self.links, self.contact = links, links[0].contact
+
+
+def _f2_marker(response) -> dict:
+    return {"links": [link["id"] for link in response.data["links"]], "created": response.status_code == 201}
+
+
+def _f2_replayed(view, request, marker: dict, contact_id: int) -> Response:
+    """A repeat: the F1 read again (scoped, audited) and the evidence the first answer added, as it stands now."""
+    f1 = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
+    links = selectors.f2_links_get(f1=f1, link_ids=marker["links"])
+    return Response(
+        ContactF2AddedOutput(_F2Added(links)).data,
+        status=status.HTTP_201_CREATED if marker["created"] else status.HTTP_200_OK,
+    )
+
+
+class ContactContactsApi(APIView):
+    permission_classes = [SeesPeople]
+
+    @extend_schema(
+        operation_id="contacts_contacts_add",
+        summary="Add an F2 named in an F1's interview",
+        description=(
+            "The person (of your area; 404 otherwise, as for an F1 out of your area) met the F1 `id` closely "
+            "(household, workplace, transport, other) between the F1's first exposure and the start of its "
+            "quarantine (F2 under QĐ 3638/QĐ-BYT). One link of level 2, `via_contact` the F1, is added to each "
+            "standing case the F1 is an F1 of, as the check-in tracer links its F2 (none to a case the person is "
+            "already an F1 of). The evidence is keyed by `nonce` (or the Idempotency-Key): sending it again adds "
+            "nothing (200). Errors: 409 `f2_not_traced` (TRACING_MAX_LEVEL below 2), `contact_not_f1` (the contact "
+            "is an F2 or further), `contact_f1_closed` (dismissed, released, became a case or no standing evidence: "
+            "`extra.status`), `contact_no_standing_case` (its cases were withdrawn); 400 `invalid_contact` "
+            "(`extra.field`; `extra.reason` `itself`, `case` or `already_f1` for the person; "
+            "`extra.quarantine_start` for an exposure after the F1's quarantine began; `extra.f1_first_exposure` for "
+            "one before the F1's first exposure; an exposure in the future or ending before it starts)."
+        ),
+        request=InterviewInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: ContactF2AddedOutput, 200: ContactF2AddedOutput, **ERRORS},
+        tags=["cases"],
+    )
+    @idempotent(stored=_f2_marker, replayed=_f2_replayed)
+    def post(self, request, contact_id: int):
+        f1 = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
+        person_id, answer = _interview_answer(request)
+        with transaction.atomic():
+            person = _person_in(request.user, person_id, client_ip(request))
+            links, created = services.contact_interview_f2_add(actor=request.user, f1=f1, person=person, **answer)
+        return Response(
+            ContactF2AddedOutput(_F2Added(links)).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 class ContactStatusApi(APIView):

@@ -20,6 +20,7 @@ urlpatterns = [
     path("contacts/status/", api.ContactsStatusApi.as_view(), name="api-contacts-status-many"),
     path("contacts/<int:contact_id>/", api.ContactDetailApi.as_view(), name="api-contacts-detail"),
     path("contacts/<int:contact_id>/status/", api.ContactStatusApi.as_view(), name="api-contacts-status"),
+    path("contacts/<int:contact_id>/contacts/", api.ContactContactsApi.as_view(), name="api-contacts-contacts"),
     path("clusters/", api.ClusterListCreateApi.as_view(), name="api-clusters"),
     path("clusters/<int:cluster_id>/graph/", api.ClusterGraphApi.as_view(), name="api-clusters-graph"),
     path("tracing-runs/<int:run_id>/", api.TracingRunApi.as_view(), name="api-tracing-runs-detail"),

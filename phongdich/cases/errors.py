@@ -170,3 +170,55 @@ CASES_INVALID_FILTER = ErrorCode(
     "Bộ lọc không hợp lệ (tình trạng, cấp, địa bàn hoặc ngày).",
     "Invalid filter (status, level, area or date).",
 )
+# Adding an F2 named in an F1's interview (services.contact_interview_f2_add, docs/cases.md "Contacts named in an F1's
+# interview").
+F2_NOT_TRACED = ErrorCode(
+    "f2_not_traced",
+    409,
+    "Tỉnh chỉ ghi nhận người tiếp xúc đến F1 (TRACING_MAX_LEVEL = 1): không thêm F2.",
+    "Contacts are recorded down to F1 only here (TRACING_MAX_LEVEL = 1): no F2 is added.",
+)
+CONTACT_NOT_F1 = ErrorCode(
+    "contact_not_f1",
+    409,
+    "Người này không phải F1: chỉ thêm F2 từ lời khai của một F1.",
+    "This contact is not an F1: an F2 is added only from an F1's interview.",
+)
+CONTACT_F1_CLOSED = ErrorCode(
+    "contact_f1_closed",
+    409,
+    "F1 này không còn được theo dõi: không thêm F2 qua họ.",
+    "This F1 is no longer followed: no F2 is added through them.",
+)
+# The status that closed the F1, told instead of CONTACT_F1_CLOSED's general message (extra["status"]).
+_F1_CLOSED_CAUSES = {
+    "dismissed": (
+        "F1 này đã bị loại khỏi danh sách tiếp xúc (lý do: %(reason)s): họ không phải F1, nên người họ gặp không phải "
+        "F2.",
+        "This F1 was dismissed as a contact (reason: %(reason)s): not an F1, so the people they met are not F2.",
+    ),
+    "released": (
+        "F1 này đã kết thúc cách ly: hồ sơ đã đóng, không thêm F2 qua họ nữa.",
+        "This F1 was released from quarantine: the record is closed, no F2 is added through them any more.",
+    ),
+    "became_case": (
+        "Người này đã trở thành ca bệnh (F0): ghi người tiếp xúc của họ là F1 trong phần phỏng vấn của ca bệnh đó.",
+        "This person became a case (F0): enter their contacts as F1 in that case's interview.",
+    ),
+    "case_withdrawn": (
+        "Không còn bằng chứng nào đứng vững cho F1 này (ca bệnh đã bị huỷ, hoặc truy vết lại không còn thấy họ): "
+        "không thêm F2 qua họ.",
+        "No standing evidence is left for this F1 (its cases were withdrawn, or a new trace no longer finds them): "
+        "no F2 is added through them.",
+    ),
+}
+
+
+def contact_f1_closed(status: str, reason: str = "") -> ApplicationError:
+    """CONTACT_F1_CLOSED saying which status closed the F1 (`reason`: a dismissal's)."""
+    if status not in _F1_CLOSED_CAUSES:
+        return ApplicationError(CONTACT_F1_CLOSED, extra={"status": status})
+    vi, en = _F1_CLOSED_CAUSES[status]
+    return ApplicationError(
+        CONTACT_F1_CLOSED, extra={"status": status}, vi=vi % {"reason": reason}, en=en % {"reason": reason}
+    )

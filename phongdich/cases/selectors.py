@@ -165,6 +165,17 @@ def case_link_get(*, case: Case, link_id: int) -> ContactLink:
     return link
 
 
+def f2_links_get(*, f1: Contact, link_ids) -> list[ContactLink]:
+    """The evidence an F1's interview added (through contact_get's scoped, audited read of the F1); not_found once
+    none of it stands (removed with its case's withdrawal, or dismissed evidence deleted)."""
+    links = list(
+        ContactLink.objects.filter(via=f1, pk__in=list(link_ids)).select_related("case", "contact").order_by("pk")
+    )
+    if not links:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    return links
+
+
 def case_investigators(*, case: Case):
     """The users who may investigate `case`: active officials of a role that investigates cases (INVESTIGATOR_ROLES:
     the health department / CDC and area officials, not the province administrator), of its area or an area

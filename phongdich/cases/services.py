@@ -1428,6 +1428,46 @@ INTERVIEW_SETTINGS = (
 )
 
 
+def _interview_checked(
+    *, setting: str, nonce: str, exposure_start: dt.datetime | None, exposure_end: dt.datetime | None
+) -> str:
+    """The checks an interview's answer must pass whoever was interviewed (a case, contact_interview_add, or an
+    F1, contact_interview_f2_add): a setting an interview can name, a nonce of 8-100 characters (returned stripped),
+    no exposure in the future, no end before the start."""
+    if setting not in INTERVIEW_SETTINGS:
+        raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "setting"})
+    nonce = (nonce or "").strip()
+    if not 8 <= len(nonce) <= 100:
+        raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "nonce"})
+    now = timezone.now()
+    for name, value in (("exposure_start", exposure_start), ("exposure_end", exposure_end)):
+        if value is not None and value > now + dt.timedelta(minutes=5):
+            raise ApplicationError(errors.INVALID_CONTACT, extra={"field": name})
+    if exposure_start and exposure_end and exposure_end < exposure_start:
+        raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "exposure_end"})
+    return nonce
+
+
+def _exposure_over_before(opens: dt.datetime, start: dt.datetime | None, end: dt.datetime | None) -> bool:
+    """A meeting over before `opens` (the check-in tracer keeps only overlaps, half-open): judged by its end, or by
+    its start when no end was given."""
+    return (end is not None and end <= opens) or (end is None and start is not None and start < opens)
+
+
+def _exposure_begun_after(closes: dt.datetime, start: dt.datetime | None, end: dt.datetime | None) -> bool:
+    """A meeting begun at or after `closes`: judged by its start, or by its end when no start was given."""
+    return (start is not None and start >= closes) or (start is None and end is not None and end > closes)
+
+
+def _shown(moment: dt.datetime) -> str:
+    """A moment as the pages write it, in local time."""
+    return timezone.localtime(moment, timezone.get_default_timezone()).strftime("%d/%m/%Y %H:%M")
+
+
+def _overlap_minutes(start: dt.datetime | None, end: dt.datetime | None) -> int | None:
+    return int((end - start).total_seconds() // 60) if start and end else None
+
+
 def contact_interview_add(
     *,
     actor,
@@ -1445,11 +1485,7 @@ def contact_interview_add(
     The evidence key is "interview:<nonce>": the form's nonce (or the API's Idempotency-Key), so a double
     submission adds one link. Audited as `cases.contact.interview_added` when it adds one.
     """
-    if setting not in INTERVIEW_SETTINGS:
-        raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "setting"})
-    nonce = (nonce or "").strip()
-    if not 8 <= len(nonce) <= 100:
-        raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "nonce"})
+    nonce = _interview_checked(setting=setting, nonce=nonce, exposure_start=exposure_start, exposure_end=exposure_end)
     if person.pk == case.person_id:
         raise ApplicationError(
             errors.INVALID_CONTACT,
@@ -1457,11 +1493,8 @@ def contact_interview_add(
             vi="Ca bệnh không thể là người tiếp xúc của chính mình.",
             en="A case cannot be its own contact.",
         )
-    now = timezone.now()
     earliest = case.sample_date - dt.timedelta(days=EARLIEST_DAYS_BEFORE_SAMPLE)
     for name, value in (("exposure_start", exposure_start), ("exposure_end", exposure_end)):
-        if value is not None and value > now + dt.timedelta(minutes=5):
-            raise ApplicationError(errors.INVALID_CONTACT, extra={"field": name})
         if value is not None and timezone.localdate(value) < earliest:
             raise ApplicationError(
                 errors.INVALID_CONTACT,
@@ -1471,15 +1504,11 @@ def contact_interview_add(
                 en=f"The exposure is dated too early: at most {EARLIEST_DAYS_BEFORE_SAMPLE} days before the case's "
                 "sample date.",
             )
-    if exposure_start and exposure_end and exposure_end < exposure_start:
-        raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "exposure_end"})
     # A meeting over before the case was infectious is no exposure (the check-in tracer keeps only overlaps with
-    # the window, half-open): judged by its end, or by its start when no end was given.
-    if (exposure_end is not None and exposure_end <= case.window_start) or (
-        exposure_end is None and exposure_start is not None and exposure_start < case.window_start
-    ):
+    # the window, half-open).
+    if _exposure_over_before(case.window_start, exposure_start, exposure_end):
         opens = timezone.localtime(case.window_start, timezone.get_default_timezone())
-        shown = opens.strftime("%d/%m/%Y %H:%M")
+        shown = _shown(opens)
         raise ApplicationError(
             errors.INVALID_CONTACT,
             extra={"field": "exposure_end" if exposure_end else "exposure_start", "window_start": opens.isoformat()},
@@ -1488,9 +1517,6 @@ def contact_interview_add(
             en=f"The exposure is before the case's infectious window (which starts {shown}): this meeting does not "
             "make the person an F1.",
         )
-    overlap = None
-    if exposure_start and exposure_end:
-        overlap = int((exposure_end - exposure_start).total_seconds() // 60)
     with transaction.atomic():
         link, created = contact_link_add(
             person=person,
@@ -1502,7 +1528,7 @@ def contact_interview_add(
             place=place,
             exposure_start=exposure_start,
             exposure_end=exposure_end,
-            overlap_minutes=overlap,
+            overlap_minutes=_overlap_minutes(exposure_start, exposure_end),
             note=(note or "")[:2000],
             actor=actor,
         )
@@ -1515,3 +1541,226 @@ def contact_interview_add(
                 extra={"case": case.number, "setting": setting},
             )
     return link, created
+
+
+# --- F2 named in an F1's interview --------------------------------------------------------------------------
+#
+# RULES.md §1.2, "F2 under QĐ 3638": a close contact of an F1 "from when the F1 could have been infected by the F0
+# until the F1 was put in medical isolation". The commune's health station interviewed each F1 for them
+# (household, workplace, transport...), as the check-in tracer finds them at venues (cases.tracing). Which case an
+# F2 link belongs to follows the tracer: it links an F2 to the case whose trace went through the F1, once per such
+# case, so an F1 of two cases passes its F2 on to both; and the F2's meeting must fall in that case's F2 period of
+# the F1 (from the F1's first exposure to the case). docs/cases.md, "Contacts named in an F1's interview (F2)".
+
+
+@dataclass
+class _F1Evidence:
+    """What an F1 passes on from (read with _f1_evidence): its standing cases, and per case it is an F1 of, its
+    first exposure to that case."""
+
+    cases: dict[int, Case]  # every case not withdrawn that the contact is linked to, at any level
+    opens: dict[int, dt.datetime]  # case id -> the F1's first exposure to it, for the cases it is an F1 of
+
+
+def _f1_evidence(contact: Contact) -> _F1Evidence:
+    """One query. A level-1 link without a start (an interview that gave none, or only an end) counts from the case's
+    window_start: the F1 can have been infected from then on, not before."""
+    cases: dict[int, Case] = {}
+    opens: dict[int, dt.datetime] = {}
+    links = ContactLink.objects.filter(contact_id=contact.pk).exclude(case__status=Case.Status.WITHDRAWN)
+    for link in links.select_related("case"):
+        cases.setdefault(link.case_id, link.case)
+        if link.level == 1:
+            began = link.exposure_start or link.case.window_start
+            opens[link.case_id] = min(opens.get(link.case_id, began), began)
+    return _F1Evidence(cases=cases, opens=opens)
+
+
+def _f2_refusal(contact: Contact, evidence: _F1Evidence | None) -> ApplicationError | None:
+    if tracing_max_level() < 2:
+        return ApplicationError(errors.F2_NOT_TRACED, extra={"max_level": tracing_max_level()})
+    if contact.level != 1:
+        return ApplicationError(
+            errors.CONTACT_NOT_F1,
+            extra={"level": contact.level},
+            vi=f"Người này là F{contact.level}, không phải F1: chỉ thêm F2 từ lời khai của một F1.",
+            en=f"This contact is an F{contact.level}, not an F1: an F2 is added only from an F1's interview.",
+        )
+    if contact.status not in OPEN_CONTACT_STATUSES:
+        return errors.contact_f1_closed(contact.status, contact.dismissed_reason)
+    if evidence is not None and not evidence.opens:  # an F1 of withdrawn cases only, still in quarantine
+        return ApplicationError(errors.CONTACT_NO_STANDING_CASE, extra={"from": contact.status})
+    return None
+
+
+def contact_f2_refusal(*, contact: Contact) -> ApplicationError | None:
+    """Why no F2 may be added from `contact`'s interview, or None: F2 are not recorded (`TRACING_MAX_LEVEL` below 2,
+    `f2_not_traced`), the contact is not an F1 (`contact_not_f1`), it is closed (`contact_f1_closed`, saying
+    which status), or no standing case has it as its F1 (`contact_no_standing_case`). The contact page shows the
+    form or this reason; read without a lock (at most one query): contact_interview_f2_add asks again under it."""
+    refusal = _f2_refusal(contact, None)
+    return refusal or _f2_refusal(contact, _f1_evidence(contact))
+
+
+def _f2_cases(f1: Contact, person, exposure_start: dt.datetime | None, exposure_end: dt.datetime | None) -> list[Case]:
+    """The cases an F2 named by `f1` is linked to (id order), or the refusal: see contact_interview_f2_add."""
+    evidence = _f1_evidence(f1)
+    refusal = _f2_refusal(f1, evidence)
+    if refusal is not None:
+        raise refusal
+    if person.pk == f1.person_id:
+        raise ApplicationError(
+            errors.INVALID_CONTACT,
+            extra={"field": "person", "reason": "itself"},
+            vi="Người được khai là chính F1 này: không thể là F2 của chính mình.",
+            en="The person named is this F1 themselves: not their own F2.",
+        )
+    own = sorted(case.number for case in evidence.cases.values() if case.person_id == person.pk)
+    if own:
+        raise ApplicationError(
+            errors.INVALID_CONTACT,
+            extra={"field": "person", "reason": "case", "case": own[0]},
+            vi=f"Người này là ca bệnh {own[0]}, mà F1 này là người tiếp xúc của ca đó: không thể là F2 của F1.",
+            en=f"This person is case {own[0]}, whom this F1 is a contact of: not an F2 of this F1.",
+        )
+    # Until the F1 was isolated (QĐ 3638): its quarantine's start, whose hour is not recorded, so its whole first day
+    # counts, as for the check-in tracer (tracing.quarantine_until).
+    if f1.status == Status.QUARANTINED and f1.quarantine_start is not None:
+        closes = local_midnight(f1.quarantine_start + dt.timedelta(days=1))
+        if _exposure_begun_after(closes, exposure_start, exposure_end):
+            started = f1.quarantine_start.strftime("%d/%m/%Y")
+            raise ApplicationError(
+                errors.INVALID_CONTACT,
+                extra={
+                    "field": "exposure_start" if exposure_start else "exposure_end",
+                    "quarantine_start": f1.quarantine_start.isoformat(),
+                },
+                vi=f"Thời điểm tiếp xúc sau khi F1 bắt đầu cách ly ({started}): F2 là người tiếp xúc với F1 trước khi "
+                "F1 được cách ly.",
+                en=f"The exposure is after the F1's quarantine began ({started}): an F2 met the F1 before the F1 was "
+                "isolated.",
+            )
+    # The tracer gives no F2 link of a case to someone it found as that case's F1.
+    already_f1 = set(
+        ContactLink.objects.filter(contact__person_id=person.pk, level=1, case_id__in=list(evidence.opens)).values_list(
+            "case_id", flat=True
+        )
+    )
+    open_to = {case_id: opens for case_id, opens in evidence.opens.items() if case_id not in already_f1}
+    if not open_to:
+        numbers = sorted(evidence.cases[case_id].number for case_id in already_f1)
+        raise ApplicationError(
+            errors.INVALID_CONTACT,
+            extra={"field": "person", "reason": "already_f1", "cases": numbers},
+            vi=f"Người này đã là F1 của {', '.join(numbers)}: không thêm là F2 của cùng ca bệnh.",
+            en=f"This person is already an F1 of {', '.join(numbers)}: not added as an F2 of the same case.",
+        )
+    cases = [
+        evidence.cases[case_id]
+        for case_id in sorted(open_to)
+        if not _exposure_over_before(open_to[case_id], exposure_start, exposure_end)
+    ]
+    if not cases:
+        first = timezone.localtime(min(open_to.values()), timezone.get_default_timezone())
+        raise ApplicationError(
+            errors.INVALID_CONTACT,
+            extra={
+                "field": "exposure_end" if exposure_end else "exposure_start",
+                "f1_first_exposure": first.isoformat(),
+            },
+            vi=f"Thời điểm tiếp xúc trước lần tiếp xúc đầu tiên của F1 với ca bệnh ({_shown(first)}): khi đó F1 chưa "
+            "thể lây cho người này.",
+            en=f"The exposure is before the F1's own first exposure to the case ({_shown(first)}): the F1 could not "
+            "pass it on then.",
+        )
+    return cases
+
+
+def contact_interview_f2_add(
+    *,
+    actor,
+    f1: Contact,
+    person,
+    setting: str,
+    nonce: str,
+    place: str = "",
+    exposure_start: dt.datetime | None = None,
+    exposure_end: dt.datetime | None = None,
+    note: str = "",
+) -> tuple[list[ContactLink], bool]:
+    """A person named in the interview of the F1 contact `f1` (household, workplace, transport, other), added as
+    F2 (RULES.md §1.2, "F2 under QĐ 3638"); (links, created).
+
+    One link per standing case that has `f1` as its F1 and whose F2 period the meeting falls in (not over before the
+    F1's first exposure to that case), as the check-in tracer links an F2 to each case whose trace went through its
+    F1; not to a case the person is an F1 of already. Each link: level 2, `via` the F1, source `interview`, evidence
+    key "interview:<nonce>", written through contact_link_add (so the person's contact is one row, its level the
+    lowest of its links, a closed one reopened as contact_link_add does). The same nonce again for the same person
+    and F1 adds nothing and returns the links it added (created False).
+
+    Refused, writing nothing (ApplicationError, 4xx; the message says which): F2 are not recorded
+    (`f2_not_traced`); `f1` is not an F1 (`contact_not_f1`), is closed (`contact_f1_closed`: dismissed, released,
+    became a case, no standing evidence) or an F1 of withdrawn cases only (`contact_no_standing_case`);
+    `invalid_contact` for a setting or nonce out of shape, the person the F1 itself, a case the F1 is a contact of,
+    or an F1 of every such case already, an exposure in the future, ending before it starts, begun after the F1's
+    quarantine started (its whole first day counts), or over before the F1's first exposure to every case.
+
+    Locks, in the order the other writers take them: the cases (id order), the person, then the F1's and the
+    person's contacts (person order); the F1 is checked again as it is under the lock. Each link added is audited as
+    `cases.contact.interview_added` on the F2's record, with the case, the F1 (`via`) and the level.
+    """
+    if tracing_max_level() < 2:
+        raise ApplicationError(errors.F2_NOT_TRACED, extra={"max_level": tracing_max_level()})
+    nonce = _interview_checked(setting=setting, nonce=nonce, exposure_start=exposure_start, exposure_end=exposure_end)
+    evidence_key = f"interview:{nonce}"[:200]
+    recorded = ContactLink.objects.filter(
+        contact__person_id=person.pk, via_id=f1.pk, evidence_key=evidence_key
+    ).select_related("case", "contact__person")
+    done = list(recorded.order_by("case_id"))
+    if done:  # the same answer sent again (a double click, a retried request)
+        return done, False
+    # Read once without a lock, so that a refusal takes no lock (a case of the person's own locked before their
+    # person row is the order case_create does not take).
+    _f2_cases(f1, person, exposure_start, exposure_end)
+    with transaction.atomic():
+        case_ids = sorted(_f1_evidence(f1).opens)
+        list(Case.objects.select_for_update(no_key=True).filter(pk__in=case_ids).order_by("pk").values_list("pk"))
+        _person_lock(person.pk)
+        locked = list(
+            Contact.objects.select_for_update(no_key=True)
+            .filter(person_id__in={f1.person_id, person.pk})
+            .order_by("person_id")
+        )
+        f1 = next(contact for contact in locked if contact.pk == f1.pk)
+        done = list(recorded.order_by("case_id"))
+        if done:  # sent twice at once: the other one added them meanwhile
+            return done, False
+        cases = _f2_cases(f1, person, exposure_start, exposure_end)
+        links, added = [], False
+        for case in cases:
+            link, created = contact_link_add(
+                person=person,
+                case=case,
+                level=2,
+                via=f1,
+                source=ContactLink.Source.INTERVIEW,
+                setting=setting,
+                evidence_key=evidence_key,
+                place=place,
+                exposure_start=exposure_start,
+                exposure_end=exposure_end,
+                overlap_minutes=_overlap_minutes(exposure_start, exposure_end),
+                note=(note or "")[:2000],
+                actor=actor,
+            )
+            links.append(link)
+            added |= created
+            if created:
+                audit_record(
+                    actor=actor,
+                    action="cases.contact.interview_added",
+                    obj=link.contact,
+                    area_path=link.contact.area_path,
+                    extra={"case": case.number, "setting": setting, "level": 2, "via": f1.pk},
+                )
+    return links, added

@@ -17,6 +17,7 @@ urlpatterns = [
     path("contacts/<int:contact_id>/", views.contact_detail, name="contact"),
     path("contacts/status/", views.contacts_status, name="contacts_status"),
     path("contacts/<int:contact_id>/status/", views.contact_status, name="contact_status"),
+    path("contacts/<int:contact_id>/interview/", views.contact_interview, name="contact_interview"),
     path("worklist/", views.worklist, name="worklist"),
     path("worklist/export/", views.worklist_export, name="worklist_export"),
     path("clusters/", views.cluster_list, name="clusters"),

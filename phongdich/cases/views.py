@@ -599,71 +599,58 @@ def case_trace(request, case_id: int):
     return redirect("cases:detail", case_id=case.pk)
 
 
-@login_required
-@require_POST
-def case_interview(request, case_id: int):
-    """Add a contact named in the case's interview: a person found in the area, or a new person."""
-    case, refused = _standing_case_for_form(request, case_id)
-    if refused is not None:
-        return refused
-    viewer = request.user
+def _interview_forms(request):
+    """The interview form and the new-person form as posted (an F1 named by a case, an F2 named by an F1); the
+    new-person form is None when a found person was chosen (shown again after a refusal only when it was used: with
+    a found person chosen, its empty fields are no error)."""
     form = forms.InterviewForm(request.POST)
     person_form = forms.NewPersonForm(
-        request.POST, areas=_visible_communes(viewer), prefix="new", use_required_attribute=False
+        request.POST, areas=_visible_communes(request.user), prefix="new", use_required_attribute=False
     )
-    # Shown again after a refusal only when it was used: with a found person chosen, its empty fields are no error.
-    typed = None if request.POST.get("person") else person_form
-    if not form.is_valid():
-        return _case_page(request, case_id, interview_form=form, new_person_form=typed, status=400)
+    return form, person_form, (None if request.POST.get("person") else person_form)
+
+
+def _interview_person(request, form, person_form):
+    """The person an interview names: one found in the official's area (person_get: 404 elsewhere, audited) or a new
+    person in one of the official's communes (person_create); _Denied, with the form's error, for neither. Call
+    inside the transaction that adds the link, so that a refused link leaves no new person behind."""
+    data, viewer = form.cleaned_data, request.user
+    if data.get("person"):
+        from phongdich.people.selectors import person_get
+
+        return person_get(viewer=viewer, person_id=data["person"], reason=PERSON_READ_REASON, ip=client_ip(request))
+    if person_form.is_valid():
+        from phongdich.people.services import person_create
+
+        new = person_form.cleaned_data
+        return person_create(
+            actor=viewer,
+            full_name=new["full_name"],
+            phone=new.get("phone") or "",
+            birth_year=new.get("birth_year"),
+            citizen_id=new.get("citizen_id") or "",
+            address_area=new["address_area"],
+            address_street=new.get("address_street") or "",
+            created_via="official",
+        )
+    form.add_error(None, _("Choose a person found in your area, or enter the new person's name and commune."))
+    raise _Denied
+
+
+def _interview_answer(form) -> dict:
+    """The interview's answer as the services take it."""
     data = form.cleaned_data
-    try:
-        with transaction.atomic():
-            if data.get("person"):
-                from phongdich.people.selectors import person_get
+    return {
+        "setting": data["setting"],
+        "nonce": data["nonce"],
+        "place": data.get("place") or "",
+        "exposure_start": data.get("exposure_start"),
+        "exposure_end": data.get("exposure_end"),
+        "note": data.get("note") or "",
+    }
 
-                person = person_get(
-                    viewer=viewer, person_id=data["person"], reason=PERSON_READ_REASON, ip=client_ip(request)
-                )
-            elif person_form.is_valid():
-                from phongdich.people.services import person_create
 
-                new = person_form.cleaned_data
-                person = person_create(
-                    actor=viewer,
-                    full_name=new["full_name"],
-                    phone=new.get("phone") or "",
-                    birth_year=new.get("birth_year"),
-                    citizen_id=new.get("citizen_id") or "",
-                    address_area=new["address_area"],
-                    address_street=new.get("address_street") or "",
-                    created_via="official",
-                )
-            else:
-                form.add_error(
-                    None, _("Choose a person found in your area, or enter the new person's name and commune.")
-                )
-                raise _Denied
-            link, created = services.contact_interview_add(
-                actor=viewer,
-                case=case,
-                person=person,
-                setting=data["setting"],
-                nonce=data["nonce"],
-                place=data.get("place") or "",
-                exposure_start=data.get("exposure_start"),
-                exposure_end=data.get("exposure_end"),
-                note=data.get("note") or "",
-            )
-    except _Denied:
-        return _case_page(request, case_id, interview_form=form, new_person_form=typed, status=400)
-    except ApplicationError as exc:
-        form.add_error(None, _message_of(exc))
-        return _case_page(request, case_id, interview_form=form, new_person_form=typed, status=exc.status)
-    if created:
-        messages.success(request, _("%(name)s was added as an F1 contact.") % {"name": person.full_name})
-    else:
-        messages.info(request, _("This contact was already recorded."))
-    contact = link.contact
+def _dismissed_warning(request, contact, person) -> None:
     if contact.status == Contact.Status.DISMISSED:
         # One contact per person: a dismissal made for another case's evidence stands until an official undoes it,
         # so the investigator is told rather than the person left off the lists unseen.
@@ -675,6 +662,34 @@ def case_interview(request, case_id: int):
             )
             % {"name": person.full_name, "reason": contact.dismissed_reason},
         )
+
+
+@login_required
+@require_POST
+def case_interview(request, case_id: int):
+    """Add a contact named in the case's interview: a person found in the area, or a new person."""
+    case, refused = _standing_case_for_form(request, case_id)
+    if refused is not None:
+        return refused
+    form, person_form, typed = _interview_forms(request)
+    if not form.is_valid():
+        return _case_page(request, case_id, interview_form=form, new_person_form=typed, status=400)
+    try:
+        with transaction.atomic():
+            person = _interview_person(request, form, person_form)
+            link, created = services.contact_interview_add(
+                actor=request.user, case=case, person=person, **_interview_answer(form)
+            )
+    except _Denied:
+        return _case_page(request, case_id, interview_form=form, new_person_form=typed, status=400)
+    except ApplicationError as exc:
+        form.add_error(None, _message_of(exc))
+        return _case_page(request, case_id, interview_form=form, new_person_form=typed, status=exc.status)
+    if created:
+        messages.success(request, _("%(name)s was added as an F1 contact.") % {"name": person.full_name})
+    else:
+        messages.info(request, _("This contact was already recorded."))
+    _dismissed_warning(request, link.contact, person)
     # The form was sent to #interview (a refusal shows it there); the outcome is read at the top.
     return redirect(reverse("cases:detail", args=[case.pk]) + "#messages")
 
@@ -690,8 +705,10 @@ def _next_moves(contact) -> list[tuple[str, str]]:
     ]
 
 
-def _contact_page(request, contact_id, *, form=None, status=200):
-    contact = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
+def _contact_page(request, contact_id, *, form=None, interview_form=None, new_person_form=None, status=200):
+    """The contact page; after a refused form, that form again with its message and what was typed."""
+    viewer, ip = request.user, client_ip(request)
+    contact = selectors.contact_get(viewer=viewer, contact_id=contact_id, ip=ip)
     links = list(selectors.contact_links(contact=contact))
     for link in links:
         link.case_visible = selectors.viewer_sees(request.user, link.case.area_path)
@@ -718,6 +735,24 @@ def _contact_page(request, contact_id, *, form=None, status=200):
     context["set_rule"] = services.quarantine_rule_of(contact)
     # The quarantine's test days (done, due, missed) and the self-monitoring after it, from the rule it took.
     context["schedule"] = selectors.contact_quarantine_schedule(contact=contact)
+    # The F2 this F1 names in their interview (services.contact_interview_f2_add): the form, or why not.
+    refusal = services.contact_f2_refusal(contact=contact)
+    context["f2_refusal"] = _message_of(refusal) if refusal is not None else ""
+    if refusal is None:
+        iq = (request.GET.get("iq") or request.POST.get("iq") or "").strip()[:100]
+        results = None
+        if iq:
+            from phongdich.people.selectors import person_list
+
+            results = list(person_list(viewer=viewer, q=iq, ip=ip).exclude(pk=contact.person_id)[:20])
+        context.update(
+            interview_form=interview_form or forms.InterviewForm.blank(),
+            interview_results=results,
+            iq=iq,
+            new_person_form=new_person_form
+            or forms.NewPersonForm(areas=_visible_communes(viewer), prefix="new", use_required_attribute=False),
+            scope_area=_scope_area(viewer),
+        )
     return render(request, "cases/contact.html", context, status=status)
 
 
@@ -758,6 +793,40 @@ def contact_status(request, contact_id: int):
         messages.success(request, _("The contact's status was changed."))
         return redirect(safe_next(request, default=reverse("cases:contact", args=[contact.pk])))
     return _contact_page(request, contact_id, form=form, status=400)
+
+
+@login_required
+@require_POST
+def contact_interview(request, contact_id: int):
+    """Add a person named in this F1's interview as F2 (services.contact_interview_f2_add): a person found in the
+    official's area, or a new person. A refusal comes back at the form, with what was chosen and typed."""
+    try:
+        _require_people_role(request)
+        contact = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
+    except ApplicationError as exc:
+        return _error(request, exc)
+    form, person_form, typed = _interview_forms(request)
+    if not form.is_valid():
+        return _contact_page(request, contact_id, interview_form=form, new_person_form=typed, status=400)
+    try:
+        with transaction.atomic():
+            person = _interview_person(request, form, person_form)
+            links, created = services.contact_interview_f2_add(
+                actor=request.user, f1=contact, person=person, **_interview_answer(form)
+            )
+    except _Denied:
+        return _contact_page(request, contact_id, interview_form=form, new_person_form=typed, status=400)
+    except ApplicationError as exc:
+        form.add_error(None, _message_of(exc))
+        return _contact_page(request, contact_id, interview_form=form, new_person_form=typed, status=exc.status)
+    numbers = get_text_list([link.case.number for link in links], _("and"))
+    if created:
+        added = _("%(name)s was added as an F2 contact of %(cases)s.")
+        messages.success(request, added % {"name": person.full_name, "cases": numbers})
+    else:
+        messages.info(request, _("This contact was already recorded."))
+    _dismissed_warning(request, links[0].contact, person)
+    return redirect(reverse("cases:contact", args=[contact.pk]) + "#messages")
 
 
 # What a malformed move form lacks, in both languages (shown in the page's).

@@ -271,3 +271,62 @@ def test_a_contact_written_while_the_person_is_entered_as_a_case_is_closed_as_be
     assert not failures, failures
     assert Case.objects.filter(person=neighbour, status=Case.Status.UNDER_TREATMENT).exists()
     assert Contact.objects.get(person=neighbour).status == Contact.Status.BECAME_CASE
+
+
+def test_an_f2_is_not_added_through_an_f1_dismissed_while_the_interview_waited(transactional_db):
+    """services.contact_interview_f2_add checks the F1 again once it holds the F1's contact: an official dismissing
+    the F1 at the same moment (their transaction holds the row) is seen, and nobody is made an F2 of a person who is
+    not an F1."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from phongdich.core.errors import ApplicationError
+
+    from ..models import ContactLink
+
+    ensure_rules()
+    tree = make_tree()
+    actor = official(tree["kim_tan"], "yte_kimtan")
+    entered = case(actor, person(tree["kim_tan"], "Ca Nguồn"))
+    f1 = link(person(tree["kim_tan"], "Vợ"), entered, exposure_start=timezone.now() - dt.timedelta(hours=40))[0]
+    colleague = person(tree["kim_tan"], "Đồng Nghiệp")
+
+    official_move = _raw_connection()  # the dismissal, under way: it holds the F1's row
+    official_move.execute(f"SELECT 1 FROM {Contact._meta.db_table} WHERE id = %s FOR NO KEY UPDATE", [f1.contact_id])
+    outcome, failure = {}, []
+
+    def interview():
+        try:
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                outcome["pid"] = cursor.fetchone()[0]
+            services.contact_interview_f2_add(
+                actor=actor, f1=f1.contact, person=colleague, setting="workplace", nonce="f2-while-dismissed"
+            )
+        except ApplicationError as exc:
+            outcome["refused"] = exc
+        except Exception as exc:  # noqa: BLE001 (reported by the assertion below)
+            failure.append(exc)
+        finally:
+            connections.close_all()
+
+    interviewer = threading.Thread(target=interview)
+    interviewer.start()
+    deadline = time.monotonic() + 10
+    while "pid" not in outcome and time.monotonic() < deadline:
+        time.sleep(0.01)
+    while not _waiting_for_a_lock(outcome["pid"]) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _waiting_for_a_lock(outcome["pid"]), "the interview should wait for the F1's contact"
+    official_move.execute(
+        f"UPDATE {Contact._meta.db_table} SET status = 'dismissed', dismissed_reason = 'Không có mặt' WHERE id = %s",
+        [f1.contact_id],
+    )
+    official_move.commit()
+    official_move.close()
+    interviewer.join(timeout=20)
+
+    assert failure == []
+    assert outcome["refused"].code == "contact_f1_closed" and outcome["refused"].extra == {"status": "dismissed"}
+    assert not ContactLink.objects.filter(level=2).exists()
