@@ -70,6 +70,21 @@ def test_an_f2s_evidence_names_and_links_the_f1_in_the_area_and_gives_initials_o
     assert named in client.get(f"/cases/contacts/{f2}/").content.decode()  # the contact page says it too
 
 
+def test_an_f3s_evidence_says_through_which_f2(client, tree, kim_tan_official, settings):
+    """Each link names the level it came through: an F3's came through an F2, not "via F1" as the page said."""
+    settings.TRACING_MAX_LEVEL = 3
+    entered = case(kim_tan_official, person(tree["kim_tan"], "Ca Chợ"))
+    f1, _ = link(person(tree["kim_tan"], "Một Người"), entered)
+    f2, _ = link(person(tree["kim_tan"], "Hai Người"), entered, level=2, key="checkin:level:2", via=f1.contact)
+    link(person(tree["thach_lam"], "Ba Người"), entered, level=3, key="checkin:level:3", via=f2.contact)
+    client.force_login(kim_tan_official)
+    html = client.get(f"/cases/{entered.pk}/").content.decode()
+    assert f'qua F1 <a href="/cases/contacts/{f1.contact_id}/" class="via">Một Người' in html
+    assert f'qua F2 <a href="/cases/contacts/{f2.contact_id}/" class="via">Hai Người' in html
+    english = client.get(f"/en/cases/{entered.pk}/").content.decode()
+    assert "via F2 <a" in english and "via F1 <a" in english
+
+
 def test_naming_the_f1s_costs_no_query_per_f2(client, tree, kim_tan_official):
     entered = case(kim_tan_official, person(tree["kim_tan"], "Ca Chợ"))
     f1s = [link(person(tree["kim_tan"], f"F1 Số {i}"), entered)[0] for i in range(3)]
