@@ -159,7 +159,7 @@ class QuarantineRuleAdmin(InfectiousWindowRuleAdmin):
 
     list_display = ["code", "name", "effective_from", "days", "days_protected", "test_days", "monitoring_days"]
     fieldsets = [
-        (None, {"fields": ["code", "name", "source", "effective_from", "days", "unconfirmed"]}),
+        (None, {"fields": ["code", "name", "source", "effective_from", "days", "unconfirmed_vi", "unconfirmed"]}),
         (
             # Day numbers as 1,7,14 (QuarantineRule.clean checks them against the days); empty: none given.
             _("Tests and self-monitoring (day 1: the last exposure's day; of the monitoring: the quarantine's end)"),

@@ -139,7 +139,9 @@ class QuarantineScheduleOutput(serializers.Serializer):
     monitoring_until = serializers.DateField(allow_null=True, help_text="The last day of the self-monitoring")
     in_monitoring = serializers.BooleanField(help_text="The quarantine is over and the monitoring goes on today")
     monitoring_tests = ScheduledTestOutput(many=True)
-    unconfirmed = serializers.CharField(source="rule.unconfirmed", help_text="What no source read confirms")
+    unconfirmed = serializers.CharField(
+        source="rule.unconfirmed_text", help_text="What no source read confirms, in the answer's language"
+    )
 
 
 class ContactDetailOutput(ContactOutput):

@@ -128,8 +128,10 @@ class QuarantineRule(models.Model):
     recovered_within_months = models.PositiveSmallIntegerField(
         null=True, blank=True, verbose_name=_("protected: recovered within this many months")
     )
-    # What no source read confirms (RULES.md §2 marks it "unconfirmed"), shown with the rule; empty: all sourced.
-    unconfirmed = models.CharField(max_length=500, blank=True, verbose_name=_("unconfirmed"))
+    # What no source read confirms (RULES.md §2 marks it "unconfirmed"), shown with the rule in the page's language
+    # (unconfirmed_text); empty: all sourced.
+    unconfirmed = models.CharField(max_length=500, blank=True, verbose_name=_("unconfirmed (English)"))
+    unconfirmed_vi = models.CharField(max_length=500, blank=True, verbose_name=_("unconfirmed (Vietnamese)"))
     # The test schedule and the health self-monitoring after the quarantine (RULES.md §2; selectors.quarantine_schedules
     # dates them for a contact). Test days are day numbers of the quarantine, "1,7,14": day 1 is the first of the days
     # the rule counts (the last exposure's day), day `days` the last before release. Monitoring test days are day
@@ -197,6 +199,12 @@ class QuarantineRule(models.Model):
         if self.days_protected is not None:
             return f"{self.name}: {self.days} / {self.days_protected}"
         return f"{self.name}: {self.days}"
+
+    def unconfirmed_text(self) -> str:
+        """What no source confirms, in the page's language, else the other one."""
+        if english_active():
+            return self.unconfirmed or self.unconfirmed_vi
+        return self.unconfirmed_vi or self.unconfirmed
 
     def days_for(self, protected: bool) -> int:
         """The days of a contact protected or not (the rule's own days when it makes no distinction)."""

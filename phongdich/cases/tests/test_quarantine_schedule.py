@@ -114,6 +114,22 @@ def test_the_rules_carry_the_schedule_the_migration_loaded():
     assert (rules["cv762_2022"].monitoring_days, rules["cv762_2022"].monitoring_days_protected) == (3, 5)
 
 
+def test_what_no_source_confirms_is_said_in_the_pages_language(client, tree, kim_tan_official):
+    """The rules' `unconfirmed` sentences were English only, on the Vietnamese page too (migration 0026)."""
+    rules = {rule.code: rule for rule in QuarantineRule.objects.all()}
+    for rule in rules.values():
+        assert bool(rule.unconfirmed_vi) == bool(rule.unconfirmed), rule.code
+    assert rules["cv10696_2021"].unconfirmed_vi.startswith("14 ngày với F1 chưa tiêm đủ liều")
+    contact = quarantined(tree, start=dt.date(2022, 3, 1), days_=7)  # under CV 762, not protected
+    client.force_login(kim_tan_official)
+    vietnamese = client.get(f"/cases/contacts/{contact.pk}/").content.decode()
+    assert "Ngày xét nghiệm của F1 chưa tiêm đủ liều (7 ngày): các nguồn đã đọc không nêu" in vietnamese
+    assert "not given by the sources read" not in vietnamese
+    english = client.get(f"/en/cases/contacts/{contact.pk}/").content.decode()
+    assert "Test days of an F1 not fully vaccinated (7 days): not given by the sources read" in english
+    assert "các nguồn đã đọc không nêu" not in english
+
+
 @pytest.mark.parametrize(
     "field, value, message",
     [
