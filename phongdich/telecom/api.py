@@ -258,6 +258,7 @@ class TelecomTraceApi(APIView):
             "`unknown` (numbers in full, to ask the operator who they are; audited). Running again adds nothing twice. "
             "Repeated with its Idempotency-Key: the same run read again (audited), or 404 once it is deleted "
             "(TELECOM_RETENTION_DAYS). "
+            "Only the records of imports uploaded inside your area are read (a superuser's: every area's). "
             "`telecom_case_no_phone` (409) when the case's person has no phone; 404 outside your area."
         ),
         request=None,

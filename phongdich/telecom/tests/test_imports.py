@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, given
@@ -369,6 +370,34 @@ def test_a_cell_list_imported_under_the_wrong_operator_can_be_imported_under_the
     with pytest.raises(ApplicationError) as caught:
         import_bytes(health, data, kind="cells", operator="viettel", name="cells.csv")
     assert caught.value.code == "telecom_duplicate_file" and caught.value.extra == {"import_id": right.pk}
+
+
+def test_the_same_records_file_is_once_inside_an_area_and_another_province_imports_its_own_copy(
+    health, hanoi_health, areas, cells
+):
+    """A trace reads only the imports of its own area (docs/telecom.md "Whose records a trace reads"): another province
+    that the operator sent the same file imports its own copy. Inside an area the file is imported once: again in the
+    same area, or in the province whose district imported it (the province's traces read the district's import), it
+    is refused, naming the import. A cell list stays once in the platform (test_api_pages)."""
+    data = HEADER + "0912000111,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00\n"
+    district_health = make_official(Official.Role.HEALTH_DEPT, areas["district"], "yte_huyen")
+    district = import_bytes(district_health, data, name="a.csv")
+    assert district.status == "done"
+    for official in (district_health, health):
+        with pytest.raises(ApplicationError) as caught:
+            import_bytes(official, data, name="a.csv")
+        assert caught.value.code == "telecom_duplicate_file" and caught.value.extra == {"import_id": district.pk}
+    hanoi = import_bytes(hanoi_health, data, name="a.csv")
+    assert (hanoi.status, hanoi.rows_imported, hanoi.area_path) == ("done", 1, areas["hanoi"].path)
+    # Two uploads of one area at once: the database keeps one (telecom_import_file_once_per_area).
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TelecomImport.objects.create(
+            kind="locations",
+            operator="viettel",
+            sha256=district.sha256,
+            area_path=district.area_path,
+            file_format="csv",
+        )
 
 
 def test_a_non_utf8_csv_fails_naming_the_line(health, cells):
@@ -846,12 +875,12 @@ def test_rows_are_written_chunk_by_chunk_and_count_only_once_the_import_is_done(
 
     def progress(done, total):
         written = SubscriberLocation.objects.filter(source_import=record).count()
-        seen.append((done, written, services.locations_in_force().count()))
+        seen.append((done, written, services.locations_in_force(area_path="").count()))
 
     done = telecom_import_run(import_id=record.pk, progress=progress)
     assert done.status == "done" and done.rows_imported == 715
     assert seen[0] == (100, 100, 0) and seen[3] == (400, 400, 0)  # written as checked, counting for nothing yet
-    assert services.locations_in_force().count() == 715
+    assert services.locations_in_force(area_path="").count() == 715
     assert set(SubscriberLocation.objects.values_list("line", flat=True)) == set(range(2, 717))
 
 
