@@ -102,7 +102,8 @@ class TelecomImportListApi(APIView):
         summary="Upload an operator's file (cells or locations); it is imported in the background",
         description=(
             "202 with the queued import; follow it with GET /api/v1/telecom/imports/<id>/. Refused at once: "
-            "`telecom_file_type` (415), `telecom_file_too_large` (413), `telecom_file_encoding`, `telecom_file_empty`, "
+            "`telecom_file_type` (415; a damaged workbook with `extra.line`), `telecom_file_too_large` (413), "
+            "`telecom_file_encoding`, `telecom_file_empty`, "
             "`telecom_columns` (400, `extra.missing`, `extra.expected`), `telecom_duplicate_file` (409, "
             "`extra.import_id`). The API's bodies are also bounded by MAX_REQUEST_BYTES (`request_too_large`); "
             "the page /telecom/ takes files up to TELECOM_MAX_UPLOAD_MB."
@@ -257,6 +258,7 @@ class TelecomTraceApi(APIView):
             "`unknown` (numbers in full, to ask the operator who they are; audited). Running again adds nothing twice. "
             "Repeated with its Idempotency-Key: the same run read again (audited), or 404 once it is deleted "
             "(TELECOM_RETENTION_DAYS). "
+            "Only the records of imports uploaded inside your area are read (a superuser's: every area's). "
             "`telecom_case_no_phone` (409) when the case's person has no phone; 404 outside your area."
         ),
         request=None,

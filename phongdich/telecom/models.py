@@ -121,11 +121,20 @@ class TelecomImport(models.Model):
         constraints = [
             # The same file once per operator and kind of data: a failed import does not count (the cell list may
             # have been fixed since), nor one under another operator (the form's operator left on the wrong one).
+            # A cell list once in the platform: cells are the operator's, shared by every area.
             models.UniqueConstraint(
                 fields=["operator", "kind", "sha256"],
-                condition=Q(status__in=["queued", "running", "done"]),
+                condition=Q(kind="cells", status__in=["queued", "running", "done"]),
                 name="telecom_import_file_once",
-            )
+            ),
+            # Location records once per area: a trace reads only its own area's imports (services.locations_in_force),
+            # so another province that was sent the same file imports its own copy. The service also refuses a file
+            # already imported inside the uploader's subtree (a district's, for the province).
+            models.UniqueConstraint(
+                fields=["operator", "kind", "sha256", "area_path"],
+                condition=Q(kind="locations", status__in=["queued", "running", "done"]),
+                name="telecom_import_file_once_per_area",
+            ),
         ]
 
     def __str__(self):

@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,33 @@ _SIGNATURES = [
     (b"7z\xbc\xaf", "7-Zip"),
 ]
 _HEADER_SEPARATORS = re.compile(r"[\s\-./()]+")
+
+# The most rows a sheet may have (Excel's limit, 2^20). openpyxl fills the rows a sheet skips with empty ones: a
+# hand-made <row r="2000000000"> would make it yield two billion blank rows, each skipped as a blank line, without a
+# row ever counted (the import's progress would stand still while it spun).
+XLSX_MAX_ROWS = 1_048_576
+
+
+def _sheet_damage_types() -> tuple[type[BaseException], ...]:
+    """What openpyxl raises, in read-only mode, when it parses a row of a damaged or hand-made sheet: the XML cut off or
+    malformed (the standard library's ParseError, or lxml's XMLSyntaxError when openpyxl uses lxml); a number cell
+    holding text, a style index or a row number that is not a number, an impossible ISO date cell (ValueError); a
+    shared string the workbook does not have (IndexError); a cell reference that is not one
+    (CellCoordinatesException); the sheet's compressed bytes damaged (BadZipFile for a wrong CRC, zlib.error,
+    EOFError when cut). Only these, and only around openpyxl's parsing of a row (_sheet_rows): any other exception,
+    or one of these from our own code, is a bug and surfaces."""
+    from xml.etree.ElementTree import ParseError
+
+    from openpyxl.utils.exceptions import CellCoordinatesException
+
+    found = [ParseError, ValueError, IndexError, CellCoordinatesException, zipfile.BadZipFile, zlib.error, EOFError]
+    try:
+        from lxml.etree import XMLSyntaxError
+    except ImportError:  # openpyxl then parses with the standard library
+        pass
+    else:
+        found.append(XMLSyntaxError)
+    return tuple(found)
 
 
 def columns_for(kind: str) -> tuple[dict, dict]:
@@ -131,7 +159,7 @@ class Table:
     def estimate_rows(self) -> int:
         """Data rows, roughly (a quoted field may span lines; blank lines count): for the progress bar."""
         if self.file_format == "xlsx":
-            return max(0, (self._sheet.max_row or 1) - 1)
+            return self._xlsx_rows
         count = 0
         with self.path.open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
@@ -180,15 +208,20 @@ class Table:
             raise ApplicationError(errors.FILE_TYPE, extra={"detected": "damaged xlsx"}) from exc
         self._close.append(workbook.close)
         self._sheet = workbook.worksheets[0]
+        self._xlsx_rows = max(0, (self._sheet.max_row or 1) - 1)  # the sheet's stated size: the progress estimate
+        # Excel ignores a sheet's stated size (<dimension>) and shows every row; openpyxl stops at it, and would drop
+        # without a word the rows and columns past it of a hand-made sheet that states too few: read them all.
+        self._sheet.reset_dimensions()
         # Cells, not values only: a date cell's number format says whether it holds a time (openpyxl gives a date
         # typed as 15/09/2021 as datetime(2021, 9, 15, 0, 0)). Measured on 100,000 rows of 5 columns (2.4 MB,
         # read-only mode, 2026-12-06): 5.2-5.5 s read through this Table, 5.5-5.9 s with values only, i.e. noise;
         # the time goes into parsing the XML either way.
-        iterator = self._sheet.iter_rows()
+        sheet_rows = _sheet_rows(self._sheet.iter_rows())
         try:
-            header = ["" if cell.value is None else str(cell.value) for cell in next(iterator)]
+            _line, cells = next(sheet_rows)
         except StopIteration:
             raise ApplicationError(errors.FILE_EMPTY) from None
+        header = ["" if cell.value is None else str(cell.value) for cell in cells]
         has_time: dict[str, bool] = {}  # number format -> whether it shows a time
 
         def value(cell):
@@ -205,7 +238,7 @@ class Table:
             return found
 
         def rows():
-            for line, cells in enumerate(iterator, start=2):
+            for line, cells in sheet_rows:
                 yield line, [value(cell) for cell in cells]
 
         return header, rows()
@@ -253,6 +286,46 @@ class Table:
             extra = any(not _blank(value) for value in values[width:])
             control = next((field for field, value in picked.items() if _has_control(value)), None)
             yield Row(line=line, values=picked, extra_values=extra, control_field=control)
+
+
+def _sheet_rows(iterator) -> Iterator[tuple[int, tuple]]:
+    """(line, cells) of a sheet's rows, from 1: openpyxl parses each row as it is read, so damage anywhere in the
+    sheet shows here, at the row where reading stopped (telecom_file_type with that line), the header's or a later
+    one's. A sheet read past Excel's last row is damaged too."""
+    damage = _sheet_damage_types()
+    line = 0
+    while True:
+        line += 1
+        try:
+            cells = next(iterator)
+        except StopIteration:
+            return
+        except damage as exc:
+            raise damaged_workbook(line, exc) from exc
+        if line > XLSX_MAX_ROWS:
+            raise damaged_workbook(line, None)
+        yield line, cells
+
+
+def damaged_workbook(line: int, exc: BaseException | None) -> ApplicationError:
+    """telecom_file_type for a workbook whose sheet cannot be read from `line` on (`exc`: what openpyxl raised; None:
+    the sheet goes past Excel's last row), in words an official can act on."""
+    if exc is None:
+        detail = f"more than {XLSX_MAX_ROWS} rows"
+        what_vi = f"trang tính có nhiều dòng hơn Excel cho phép ({XLSX_MAX_ROWS:,} dòng)".replace(",", ".")
+        what_en = f"the sheet has more rows than Excel allows ({XLSX_MAX_ROWS:,})"
+    else:
+        detail = f"{type(exc).__name__}: {exc}"[:200]
+        what_vi = "không đọc được trang tính từ dòng này"
+        what_en = "its sheet cannot be read from this line on"
+    return ApplicationError(
+        errors.FILE_TYPE,
+        extra={"detected": "damaged xlsx", "line": line, "detail": detail},
+        vi=f"Dòng {line}: tệp Excel bị hỏng, {what_vi} (tệp bị cắt cụt, hoặc không do chương trình bảng tính ghi ra)."
+        " Hãy mở và lưu lại tệp bằng Excel, hoặc xuất ra CSV, rồi tải lên lại.",
+        en=f"Line {line}: the Excel file is damaged; {what_en} (the file is cut short, or was not written by a"
+        " spreadsheet program). Open and save it again in Excel, or export it as CSV, and upload it again.",
+    )
 
 
 class _Lines:

@@ -190,9 +190,10 @@ class LocationChecker:
         for field in ("phone", "cell_id", "start", "end"):
             if raw[field] in ("", None):
                 return self.reject(row_error(line, names[field], "missing_value"))
-        try:
-            phone = normalise_phone(raw["phone"])
-        except ApplicationError:
+        # A date cell in the phone column (a slip in an Excel sheet) is kept as a date above: not a phone number either
+        # (normalise_phone takes text; a datetime there was a TypeError that failed the whole import).
+        phone = None if isinstance(raw["phone"], dt.date) else _phone_or_none(raw["phone"])
+        if phone is None:
             return self.reject(row_error(line, names["phone"], "invalid_phone", value=raw["phone"]))
         cell_pk = self.cells.get(raw["cell_id"])
         if cell_pk is None:
@@ -259,6 +260,13 @@ class LocationChecker:
         self.count += len(accepted)
         if accepted:
             self._accepted(accepted)
+
+
+def _phone_or_none(text: str) -> str | None:
+    try:
+        return normalise_phone(text)
+    except ApplicationError:
+        return None
 
 
 def _decimal(text: str) -> Decimal | None:

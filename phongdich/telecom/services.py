@@ -94,8 +94,9 @@ def telecom_import_create(
     Guarantees: only TELECOM_ROLES; the file's type is read from its content (CSV in UTF-8 or .xlsx, else
     telecom_file_type), its size is bounded (telecom_file_too_large, counted while copying, whatever the
     client claimed), its header names the required columns (telecom_columns); the same bytes are refused
-    while an earlier import of them for the same operator and kind is queued, running or done, in any area
-    (telecom_duplicate_file, naming the earlier import only when the uploader may open it). Nothing is kept of
+    while an earlier import of them for the same operator and kind is queued, running or done (a cell list in any
+    area, location records inside the uploader's area: telecom_duplicate_file, naming the earlier import only when
+    the uploader may open it). Nothing is kept of
     a refused file. With `enqueue` the task starts after the commit; otherwise the caller runs
     `telecom_import_run` (the command and the demo).
     """
@@ -124,6 +125,10 @@ def telecom_import_create(
         same_file = TelecomImport.objects.filter(
             operator=operator, kind=kind, sha256=sha256, status__in=TelecomImport.ACTIVE_STATUSES
         )
+        if kind == TelecomImport.Kind.LOCATIONS:
+            # Records, inside the uploader's area only (the imports their traces read): another province sent the same
+            # file imports its own copy. A cell list is the operator's, once in the platform.
+            same_file = same_file.filter(scope_q(actor, "area_path"))
         earlier = same_file.first()
         if earlier is not None:
             raise _duplicate_file(actor, earlier)
@@ -165,15 +170,17 @@ def telecom_import_create(
 
 
 def _duplicate_file(actor, earlier: TelecomImport | None) -> ApplicationError:
-    """The same file is refused whoever imported it (one copy of an operator's records: telecom_import_file_once, and
-    tracing reads every area's records). The earlier import is named only to whoever may open it: another area's
-    would be an id they get 404 for, and which import of which area holds that file is not theirs to learn."""
+    """The same file is refused: a cell list whoever imported it (one list per operator: telecom_import_file_once),
+    location records when imported inside the uploader's area (telecom_import_file_once_per_area and the service's
+    check of the subtree). The earlier import is named only to whoever may open it: another area's cell list would be
+    an id they get 404 for, and which import of which area holds that file is not theirs to learn."""
     if earlier is not None and area_visible(actor, earlier.area_path):
         return ApplicationError(errors.DUPLICATE_FILE, extra={"import_id": earlier.pk})
     return ApplicationError(
         errors.DUPLICATE_FILE,
-        vi="Tệp này đã được một địa bàn khác nhập (hoặc đang nhập); truy vết dùng dữ liệu này cho mọi địa bàn.",
-        en="Another area has already imported (or is importing) this file; tracing uses its data in every area.",
+        vi="Tệp này đã được một địa bàn khác nhập (hoặc đang nhập); danh sách trạm của nhà mạng dùng chung cho mọi"
+        " địa bàn.",
+        en="Another area has already imported (or is importing) this file; an operator's cell list serves every area.",
     )
 
 
@@ -239,9 +246,16 @@ def locations_purge(import_id: int, *, run: TelecomImport | None = None) -> int:
             deleted += SubscriberLocation.objects.filter(pk__in=ids).delete()[0]
 
 
-def locations_in_force():
-    """The location records that count: those of imports done (not of one still running, failed or withdrawn)."""
-    return SubscriberLocation.objects.filter(source_import__status=TelecomImport.Status.DONE)
+def locations_in_force(*, area_path: str):
+    """The location records that count for an official of `area_path` (viewer_area_path: "" is a superuser's, all):
+    those of imports done (not of one still running, failed or withdrawn) and uploaded inside that area (its subtree).
+    Cells are the operator's, shared by every area, but records are the importing area's: another area's import is
+    not read, or tracing a case of one's own with a phone placed in a cell would read that area's subscribers there
+    (review of 2026-12-07; docs/telecom.md "Whose records a trace reads")."""
+    records = SubscriberLocation.objects.filter(source_import__status=TelecomImport.Status.DONE)
+    if area_path:
+        records = records.filter(source_import__area_path__startswith=area_path)
+    return records
 
 
 def _finish(record: TelecomImport, *, status: str, now, **fields) -> None:
@@ -680,9 +694,10 @@ def _cell_place(record: SubscriberLocation) -> str:
 
 
 def _distinct_stays(records) -> list[SubscriberLocation]:
-    """One of each stay (phone, cell, start, end), the first imported: two areas may each import the same operator's
-    records, since an upload is checked for repeats only within its own area (docs/telecom.md "Duplicates and
-    overlaps"); a stay counted twice would double its minutes and its evidence."""
+    """One of each stay (phone, cell, start, end), the first imported: two districts of a province may each import the
+    same operator's records, since an upload is checked for repeats only within its own area (docs/telecom.md
+    "Duplicates and overlaps"), and the province's trace reads both; a stay counted twice would double its minutes and
+    its evidence."""
     seen, distinct = set(), []
     for record in records:
         key = (record.phone, record.cell_id, record.start, record.end)
@@ -720,7 +735,9 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
     is a candidate. A phone that matches people (Person.phone) adds an F1 link with source "telecom",
     setting "cell" through cases.services.contact_link_add, keyed by the two records: running again adds
     nothing twice. Phones matching nobody are listed on the run (TelecomTrace.unknown), never made contacts.
-    Only TELECOM_ROLES, only cases in the official's area; audited as `telecom.case.traced`.
+    Only TELECOM_ROLES, only cases in the official's area, and only the records of imports uploaded inside the
+    official's area (locations_in_force): another area's records are its own to trace with. Audited as
+    `telecom.case.traced`, naming the area read and the imports whose records were used.
     """
     require_role(actor, *TELECOM_ROLES)
     if not area_visible(actor, case.area_path):
@@ -729,10 +746,14 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
     phone = case.person.phone
     if not phone:
         raise ApplicationError(errors.CASE_NO_PHONE, extra={"case": case.number})
+    # Only the records of imports uploaded inside the official's area: the case's phone's and everyone else's.
+    scope = viewer_area_path(actor)
+    if scope is None:  # area_visible let no one without an area through; never read everything for want of one
+        raise ApplicationError(core_errors.NOT_FOUND)
     min_overlap = settings.TELECOM_MIN_OVERLAP_MINUTES
     neighbour_m = settings.TELECOM_NEIGHBOUR_CELL_M
     case_records = _distinct_stays(
-        locations_in_force()
+        locations_in_force(area_path=scope)
         .filter(phone=phone, start__lt=case.window_end, end__gt=case.window_start)
         .select_related("cell")
         .order_by("start", "pk")
@@ -745,7 +766,7 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
         if mine.cell_id not in near_cache:
             near_cache[mine.cell_id] = _cells_near(mine.cell, neighbour_m)
         others = (
-            locations_in_force()
+            locations_in_force(area_path=scope)
             .filter(cell_id__in=near_cache[mine.cell_id], start__lt=end, end__gt=start)
             .exclude(phone=phone)
             .select_related("cell")
@@ -764,7 +785,15 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
         )
         case_records = [r for r in case_records if r.source_import_id in standing]
         pairs = [p for p in pairs if p[0].source_import_id in standing and p[1].source_import_id in standing]
-        return _trace_write(case=case, actor=actor, ip=ip, phone=phone, case_records=case_records, pairs=pairs)
+        return _trace_write(
+            case=case,
+            actor=actor,
+            ip=ip,
+            phone=phone,
+            case_records=case_records,
+            pairs=pairs,
+            read=_ReadScope(area_path=scope, imports=sorted(standing)),
+        )
 
 
 def _imports_hold(import_ids) -> set[int]:
@@ -785,7 +814,18 @@ def _imports_hold(import_ids) -> set[int]:
     return set(TelecomImport.objects.filter(pk__in=ids, status=TelecomImport.Status.DONE).values_list("pk", flat=True))
 
 
-def _trace_write(*, case: Case, actor, ip, phone: str, case_records: list, pairs: list) -> TraceOutcome:
+@dataclass(frozen=True)
+class _ReadScope:
+    """What a trace read, for its audit entry: the area whose imports it could read ("" all: a superuser's) and the
+    imports (done, inside that area) whose records it used."""
+
+    area_path: str
+    imports: list[int]
+
+
+def _trace_write(
+    *, case: Case, actor, ip, phone: str, case_records: list, pairs: list, read: _ReadScope
+) -> TraceOutcome:
     """telecom_trace_case's writes, inside its transaction, once the imports it read are held."""
     min_overlap = settings.TELECOM_MIN_OVERLAP_MINUTES
     neighbour_m = settings.TELECOM_NEIGHBOUR_CELL_M
@@ -872,6 +912,8 @@ def _trace_write(*, case: Case, actor, ip, phone: str, case_records: list, pairs
             "people": len(people),
             "links_added": added,
             "unknown": len(unknown),
+            "area_read": read.area_path,
+            "imports_read": read.imports,
         },
     )
     return TraceOutcome(trace=trace, links=links)

@@ -101,7 +101,7 @@ def test_api_duplicate_upload_is_409(client, health, cells):
 
 
 def test_a_duplicate_upload_does_not_name_an_import_of_another_area(client, hanoi_health, cells):
-    """The same file uploaded in another province is refused (one copy of an operator's file in the platform), but
+    """The same cell list uploaded in another province is refused (one list per operator in the platform), but
     without `extra.import_id`: that import is one the uploader cannot open (404); the message says another area
     imported it."""
     client.force_login(hanoi_health)

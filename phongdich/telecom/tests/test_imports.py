@@ -1,13 +1,23 @@
 """Imports of operators' files: formats, row checks with line numbers, policies, whole-file refusals."""
 
+import csv
 import datetime as dt
 import io
 import json
+import re
+import uuid
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+from django.test import Client
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from phongdich.accounts.models import Official
@@ -116,6 +126,205 @@ def test_a_zip_that_is_not_a_workbook_is_refused(health):
     assert caught.value.code == "telecom_file_type"
 
 
+# --- Damaged workbooks (security review of 2026-12-07) -------------------------------------------------------------
+# openpyxl's read-only mode parses a sheet's rows as they are read: damage in the header row was a 500 at upload (page
+# and API), damage past it failed the import with server_error and raised out of the task.
+
+
+def _workbook(*rows) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["so_thue_bao", "ma_tram", "bat_dau", "ket_thuc"])
+    for row in rows or (["84912000111", "TTH-KT-01", "15/09/2021 09:00:00", "15/09/2021 10:00:00"],):
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _with_sheet(change, workbook: bytes | None = None) -> bytes:
+    """The workbook with its first sheet's XML changed by `change(bytes) -> bytes`, as a hand-made or damaged
+    export would have it; every other part as openpyxl wrote it."""
+    source = zipfile.ZipFile(io.BytesIO(workbook or _workbook()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = change(content)
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+FIRST_CELL = b'<c r="A1" t="inlineStr">'
+
+
+def _before_first_cell(cell: bytes):
+    return lambda xml: xml.replace(FIRST_CELL, cell + FIRST_CELL, 1)
+
+
+# "Billion laughs": &h; would be 10^8 a's; the XML parser refuses it (its amplification limit).
+_ENTITY_BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
+    + b"".join(b'<!ENTITY %c "%s">' % (name, b"&%c;" % (name - 1) * 10) for name in b"bcdefgh")
+    + b"]>"
+)
+
+
+# Each breaks the header row, which the upload reads in the request (readers.Table._open_xlsx).
+DAMAGED_HEADERS = {
+    "xml_cut_in_the_header": lambda xml: xml[: xml.index(b"<row") + 30],
+    "number_cell_holding_text": _before_first_cell(b'<c r="E1" t="n"><v>abc</v></c>'),
+    "style_index_not_a_number": lambda xml: xml.replace(FIRST_CELL, b'<c r="A1" s="abc" t="inlineStr">', 1),
+    "iso_date_cell_impossible": _before_first_cell(b'<c r="E1" t="d"><v>2021-99-99</v></c>'),
+    "shared_string_missing": _before_first_cell(b'<c r="E1" t="s"><v>99</v></c>'),
+    "row_number_not_a_number": lambda xml: xml.replace(b'<row r="1">', b'<row r="x">', 1),
+    "cell_reference_not_one": lambda xml: xml.replace(b'r="A1"', b'r="!!"', 1),
+    "boolean_cell_holding_text": _before_first_cell(b'<c r="E1" t="b"><v>x</v></c>'),
+    "entities_expanding_without_end": lambda xml: (
+        _ENTITY_BOMB + xml.replace(b"<t>so_thue_bao", b"<t>&h;so_thue_bao", 1)
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGED_HEADERS))
+def test_a_damaged_workbook_is_refused_at_upload_not_a_server_error(health, cells, damage, settings):
+    client = Client(raise_request_exception=False)
+    client.force_login(health)
+    upload = SimpleUploadedFile("vi-tri.xlsx", _with_sheet(DAMAGED_HEADERS[damage]))
+    response = client.post("/api/v1/telecom/imports/", {"operator": "viettel", "kind": "locations", "file": upload})
+    assert response.status_code == 415, (response.status_code, response.content[:200])
+    body = response.json()
+    assert body["code"] == "telecom_file_type"
+    assert (body["extra"]["detected"], body["extra"]["line"]) == ("damaged xlsx", 1)
+    assert body["message_en"].startswith("Line 1: the Excel file is damaged")
+    assert body["message_vi"].startswith("Dòng 1: tệp Excel bị hỏng")
+    assert TelecomImport.objects.count() == 1  # the cell list only
+    assert not list((settings.VAR_DIR / "telecom-uploads").iterdir())  # nothing of a refused file is kept
+
+
+def test_the_upload_page_refuses_a_damaged_workbook_too(health, cells):
+    client = Client(raise_request_exception=False)
+    client.force_login(health)
+    upload = SimpleUploadedFile("vi-tri.xlsx", _with_sheet(DAMAGED_HEADERS["xml_cut_in_the_header"]))
+    response = client.post(
+        "/telecom/", {"operator": "viettel", "kind": "locations", "policy": "all_or_nothing", "file": upload}
+    )
+    assert response.status_code == 415, response.status_code
+    assert "tệp Excel bị hỏng" in response.content.decode()
+
+
+def test_a_workbook_damaged_after_its_header_fails_the_import_with_a_file_code(health, cells):
+    """The task reads the rows: a sheet cut after its first row is a file that cannot be read (telecom_file_type,
+    with the line), not a server error raised out of the task."""
+
+    def cut_after_the_header(xml: bytes) -> bytes:
+        end = xml.index(b"</row>") + len(b"</row>")
+        return xml[: end + 10]
+
+    record = import_bytes(health, _with_sheet(cut_after_the_header), name="vi-tri.xlsx")
+    assert record.status == "failed"
+    assert record.failure_code == "telecom_file_type", record.failure_code
+    assert _codes(record) == [(2, "telecom_file_type")]
+    assert record.errors[0]["reason_en"].startswith("Line 2: the Excel file is damaged")
+
+
+@pytest.mark.parametrize("policy", ["all_or_nothing", "skip_bad_rows"])
+def test_a_workbook_damaged_midway_keeps_none_of_its_rows_whatever_the_policy(health, cells, policy, monkeypatch):
+    """Rows 2 and 3 are good and written (a chunk of one row here) before row 4, a number cell holding text, stops
+    the reading: the file is not what the operator sent, so it fails whole, skip_bad_rows included (skipping is for
+    bad rows of a file that reads), and the rows it wrote are deleted."""
+    from phongdich.telecom.rows import LocationChecker
+
+    monkeypatch.setattr(LocationChecker, "CHUNK", 1)
+    good = ["0912000111", "TTH-KT-01", "15/09/2021 09:00:00", "15/09/2021 10:00:00"]
+    workbook = _workbook(good, [*good[:1], "TTH-KT-02", *good[2:]], [*good[:1], "TTH-KT-03", *good[2:]])
+    damaged = _with_sheet(lambda xml: xml.replace(b'<row r="4">', b'<row r="4"><c r="F4"><v>abc</v></c>', 1), workbook)
+    record = import_bytes(health, damaged, name="vi-tri.xlsx", policy=policy)
+    assert (record.status, record.failure_code, record.rows_imported) == ("failed", "telecom_file_type", 0)
+    assert _codes(record) == [(4, "telecom_file_type")]
+    assert not SubscriberLocation.objects.exists()
+
+
+def test_rows_past_a_sheets_stated_size_are_read_as_excel_shows_them(health, cells):
+    """A hand-made sheet whose <dimension> states fewer rows than it holds: openpyxl stopped at the stated size, and the
+    rows past it were dropped without a word. Excel shows them all; so are they imported."""
+    workbook = _workbook(
+        ["0912000111", "TTH-KT-01", "15/09/2021 09:00:00", "15/09/2021 10:00:00"],
+        ["0987000222", "TTH-KT-01", "15/09/2021 09:00:00", "15/09/2021 10:00:00"],
+    )
+    stated_too_small = _with_sheet(
+        lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:D2"', xml), workbook
+    )
+    record = import_bytes(health, stated_too_small, name="vi-tri.xlsx")
+    assert (record.status, record.rows_imported) == ("done", 2), record.errors
+
+
+@pytest.mark.parametrize("row_number, stated_size", [(3_000_000_000, True), (1_048_577, False)])
+def test_a_row_numbered_past_excels_last_row_is_refused_not_read_for_ever(health, cells, row_number, stated_size):
+    """openpyxl fills the rows a sheet skips with empty ones: <row r="3000000000"> has it yield three billion blank
+    rows, none counted, the import's progress standing still (before, a sheet stating its size stopped there and
+    dropped the row; one without a stated size is tried just past the limit, which reading for ever would not show).
+    Excel has 1,048,576 rows at most."""
+
+    def far_row(xml: bytes) -> bytes:
+        xml = xml.replace(b'<row r="2">', b'<row r="%d">' % row_number, 1)
+        xml = xml.replace(b'r="A2"', b'r="A%d"' % row_number, 1)
+        return xml if stated_size else re.sub(rb"<dimension [^>]*>", b"", xml)
+
+    record = import_bytes(health, _with_sheet(far_row), name="vi-tri.xlsx")
+    assert (record.status, record.failure_code) == ("failed", "telecom_file_type")
+    assert _codes(record) == [(1_048_577, "telecom_file_type")]
+    assert "more rows than Excel allows" in record.errors[0]["reason_en"]
+
+
+def test_a_date_typed_in_the_phone_column_is_a_rejected_row_not_a_failed_import(health, cells):
+    """An Excel date cell where the phone should be (a slip in the operator's sheet) is one bad row: listed as
+    invalid_phone, the good rows imported (skip_bad_rows). It reached normalise_phone as a datetime (a TypeError):
+    the whole import failed with server_error."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["so_thue_bao", "ma_tram", "bat_dau", "ket_thuc"])
+    sheet.append(["84912000111", "TTH-KT-01", "15/09/2021 09:00:00", "15/09/2021 10:00:00"])
+    sheet.append([dt.datetime(2021, 9, 15, 9, 0), "TTH-KT-01", "15/09/2021 09:00:00", "15/09/2021 10:00:00"])
+    sheet.append([dt.date(2021, 9, 15), "TTH-KT-01", "15/09/2021 09:00:00", "15/09/2021 10:00:00"])
+    sheet["A3"].number_format = "dd/mm/yyyy hh:mm"
+    sheet["A4"].number_format = "dd/mm/yyyy"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    record = import_bytes(health, buffer.getvalue(), name="vi-tri.xlsx", policy="skip_bad_rows")
+    assert (record.status, record.rows_imported, record.rows_rejected) == ("done", 1, 2), record.failure_code
+    assert _codes(record) == [(3, "invalid_phone"), (4, "invalid_phone")]
+    assert "2021-09-15 09:00:00" in record.errors[0]["reason_en"] and "2021-09-15" in record.errors[1]["reason_vi"]
+
+
+_CELL_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+
+
+@hypothesis_settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(rows=st.lists(st.tuples(_CELL_TEXT, _CELL_TEXT, _CELL_TEXT, _CELL_TEXT), min_size=1, max_size=4))
+def test_any_text_in_a_csv_row_is_a_row_error_never_a_failed_task(health, cells, rows):
+    """Whatever the cells of a CSV hold (NUL and other controls, any script, ISO oddities), each row is imported or
+    rejected with its reason; the task never fails with server_error (a probe of the review of 2026-12-07)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["so_thue_bao", "ma_tram", "bat_dau", "ket_thuc", "ghi_chu"])
+    for row in rows:
+        writer.writerow([*row, uuid.uuid4().hex])  # never the same bytes twice (telecom_duplicate_file)
+    try:
+        record = import_bytes(health, buffer.getvalue(), policy="skip_bad_rows")
+    except ApplicationError as refused:  # a whole-file problem found at upload: a 4xx, fine
+        assert refused.status < 500
+        return
+    assert record.failure_code != "server_error", record.errors
+    assert record.rows_imported + record.rows_rejected <= len(rows)
+
+
 def test_a_file_over_the_size_limit_is_refused_while_copying(health, settings):
     settings.TELECOM_MAX_UPLOAD_MB = 1
     big = HEADER.encode() + b"0912000111,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00\n" * 20_000
@@ -161,6 +370,34 @@ def test_a_cell_list_imported_under_the_wrong_operator_can_be_imported_under_the
     with pytest.raises(ApplicationError) as caught:
         import_bytes(health, data, kind="cells", operator="viettel", name="cells.csv")
     assert caught.value.code == "telecom_duplicate_file" and caught.value.extra == {"import_id": right.pk}
+
+
+def test_the_same_records_file_is_once_inside_an_area_and_another_province_imports_its_own_copy(
+    health, hanoi_health, areas, cells
+):
+    """A trace reads only the imports of its own area (docs/telecom.md "Whose records a trace reads"): another province
+    that the operator sent the same file imports its own copy. Inside an area the file is imported once: again in the
+    same area, or in the province whose district imported it (the province's traces read the district's import), it
+    is refused, naming the import. A cell list stays once in the platform (test_api_pages)."""
+    data = HEADER + "0912000111,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00\n"
+    district_health = make_official(Official.Role.HEALTH_DEPT, areas["district"], "yte_huyen")
+    district = import_bytes(district_health, data, name="a.csv")
+    assert district.status == "done"
+    for official in (district_health, health):
+        with pytest.raises(ApplicationError) as caught:
+            import_bytes(official, data, name="a.csv")
+        assert caught.value.code == "telecom_duplicate_file" and caught.value.extra == {"import_id": district.pk}
+    hanoi = import_bytes(hanoi_health, data, name="a.csv")
+    assert (hanoi.status, hanoi.rows_imported, hanoi.area_path) == ("done", 1, areas["hanoi"].path)
+    # Two uploads of one area at once: the database keeps one (telecom_import_file_once_per_area).
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TelecomImport.objects.create(
+            kind="locations",
+            operator="viettel",
+            sha256=district.sha256,
+            area_path=district.area_path,
+            file_format="csv",
+        )
 
 
 def test_a_non_utf8_csv_fails_naming_the_line(health, cells):
@@ -638,12 +875,12 @@ def test_rows_are_written_chunk_by_chunk_and_count_only_once_the_import_is_done(
 
     def progress(done, total):
         written = SubscriberLocation.objects.filter(source_import=record).count()
-        seen.append((done, written, services.locations_in_force().count()))
+        seen.append((done, written, services.locations_in_force(area_path="").count()))
 
     done = telecom_import_run(import_id=record.pk, progress=progress)
     assert done.status == "done" and done.rows_imported == 715
     assert seen[0] == (100, 100, 0) and seen[3] == (400, 400, 0)  # written as checked, counting for nothing yet
-    assert services.locations_in_force().count() == 715
+    assert services.locations_in_force(area_path="").count() == 715
     assert set(SubscriberLocation.objects.values_list("line", flat=True)) == set(range(2, 717))
 
 

@@ -5,10 +5,12 @@ import random
 
 import pytest
 
+from phongdich.accounts.models import Official
 from phongdich.cases.models import Contact, ContactLink
 from phongdich.cases.services import contact_link_add
 from phongdich.core.errors import ApplicationError
 from phongdich.core.models import AuditLog
+from phongdich.core.testing import make_official
 from phongdich.telecom import selectors
 from phongdich.telecom.models import SubscriberLocation
 from phongdich.telecom.samples import make_samples as samples
@@ -16,10 +18,17 @@ from phongdich.telecom.services import telecom_trace_case
 
 from .conftest import import_bytes, local, make_case, make_person
 
+STORY_PHONES = {
+    samples.CASE_PHONE,
+    samples.CONTACT_PHONE,
+    samples.SHORT_PHONE,
+    samples.LATER_PHONE,
+    samples.NEIGHBOUR_PHONE,
+    samples.UNKNOWN_PHONE,
+}
 
-@pytest.fixture
-def story(health, cells):
-    """The samples' story on 15/09/2021 from 09:00 (case in TTH-KT-01 09:00–10:30, then TTH-VD-01 11:00–12:20)."""
+
+def _story_csv() -> str:
     stays = samples.scenario_stays(
         case_phone=samples.CASE_PHONE,
         contact_phone=samples.CONTACT_PHONE,
@@ -29,7 +38,14 @@ def story(health, cells):
         unknown_phone=samples.UNKNOWN_PHONE,
         at=dt.datetime(2021, 9, 15, 9, 0),
     )
-    record = import_bytes(health, samples.locations_csv(stays, random.Random(1)), name="story.csv")
+    return samples.locations_csv(stays, random.Random(1))
+
+
+@pytest.fixture
+def story(health, cells):
+    """The samples' story on 15/09/2021 from 09:00 (case in TTH-KT-01 09:00–10:30, then TTH-VD-01 11:00–12:20),
+    imported by Thanh Hóa's health department."""
+    record = import_bytes(health, _story_csv(), name="story.csv")
     assert record.status == "done", record.errors
     return record
 
@@ -158,6 +174,9 @@ def test_tracing_is_audited(health, story, people):
     entry = AuditLog.objects.get(action="telecom.case.traced")
     assert (entry.actor, entry.object_id, entry.ip) == (health, str(case.pk), "10.0.0.7")
     assert entry.extra["trace"] == trace.pk and entry.extra["links_added"] == 1 and entry.extra["unknown"] == 1
+    # What it read: the records of the imports of its area it used, and that area.
+    assert (entry.extra["area_read"], entry.extra["imports_read"]) == ("38/", [story.pk])
+    assert (entry.extra["case_records"], entry.extra["candidates"]) == (2, 2)
 
 
 def test_unknown_numbers_are_masked_until_asked_then_in_full_to_whoever_may_trace(
@@ -201,6 +220,80 @@ def test_a_case_of_another_province_is_not_found(health, hanoi_health, story, pe
     with pytest.raises(ApplicationError) as caught:
         telecom_trace_case(case=case, actor=hanoi_health)
     assert caught.value.code == "not_found"
+
+
+# --- Whose records a trace reads (security review of 2026-12-07) -------------------------------------------------
+
+
+def test_another_province_cannot_read_our_subscribers_through_a_trace_of_its_own(areas, story, hanoi_health):
+    """Hà Nội's health department enters a case of its own (phone +84988000999), imports one record of that phone: a
+    whole day in Viettel's cell TTH-KT-01 of Thạch Thành (cells are the operator's, every area uses them), and
+    traces it. Its upload is checked against Hà Nội's records only, so nothing stops it; the trace read every area's
+    records and listed Thanh Hóa's subscribers of that cell and day, numbers in full, to Hà Nội. It reads Hà Nội's
+    imports only."""
+    probe = "so_thue_bao,ma_tram,bat_dau,ket_thuc\n84988000999,TTH-KT-01,15/09/2021 00:00:00,15/09/2021 23:59:00\n"
+    mine = import_bytes(hanoi_health, probe, name="hanoi.csv")
+    assert mine.status == "done", mine.errors
+    case = make_case(hanoi_health, make_person(areas["hoan_kiem"], "Người Dò", "+84988000999"))
+
+    trace = telecom_trace_case(case=case, actor=hanoi_health).trace
+
+    seen = {item["phone"] for item in trace.unknown}
+    assert not seen & STORY_PHONES, sorted(seen)
+    assert not ContactLink.objects.filter(case=case).exists()
+    assert (trace.case_records, trace.candidate_records) == (1, 0)
+    entry = AuditLog.objects.get(action="telecom.case.traced", object_id=str(case.pk))
+    assert (entry.extra["area_read"], entry.extra["imports_read"]) == ("01/", [mine.pk])
+
+
+def test_a_case_whose_phone_was_in_another_provinces_records_is_traced_by_that_province(
+    areas, story, hanoi_health, superuser, people
+):
+    """Hà Nội's case whose phone was in Thạch Thành's cells: Thanh Hóa's import holds those records and Hà Nội's trace
+    does not read them (nothing found, nothing listed). Thanh Hóa traces with them (a case of its own:
+    test_tracing_links_only_the_phones_that_shared_a_cell_long_enough), and so may a superuser (national level),
+    whose traces read every area's imports."""
+    case = make_case(hanoi_health, make_person(areas["hoan_kiem"], "Lê Văn Ca", samples.CASE_PHONE))
+    trace = telecom_trace_case(case=case, actor=hanoi_health).trace
+    assert (trace.case_records, trace.candidate_records, trace.unknown) == (0, 0, [])
+    assert not ContactLink.objects.filter(case=case).exists()
+
+    national = telecom_trace_case(case=case, actor=superuser).trace
+    assert (national.case_records, national.links_added) == (2, 1)
+    assert ContactLink.objects.get(case=case).contact.person == people["contact"]
+
+
+def test_another_province_traces_with_its_own_copy_of_the_same_file(areas, story, hanoi_health, people):
+    """The operator sent both provinces the same file: Hà Nội imports its own copy (a records file is once per area,
+    not once in the platform) and traces with it."""
+    copy = import_bytes(hanoi_health, _story_csv(), name="story.csv")
+    assert (copy.status, copy.sha256) == ("done", story.sha256)
+    case = make_case(hanoi_health, make_person(areas["hoan_kiem"], "Lê Văn Ca", samples.CASE_PHONE))
+    trace = telecom_trace_case(case=case, actor=hanoi_health).trace
+    assert (trace.case_records, trace.links_added) == (2, 1)
+    link = ContactLink.objects.get(case=case)
+    assert link.contact.person == people["contact"]
+    assert link.evidence_key.split(":")[1] in {
+        str(pk) for pk in SubscriberLocation.objects.filter(source_import=copy).values_list("pk", flat=True)
+    }
+
+
+def test_a_province_traces_with_its_districts_imports_and_a_district_not_with_the_provinces(
+    health, areas, cells, people
+):
+    """Inside the official's area means the subtree, as for every scoped read: the province reads its districts'
+    imports; a district's health office reads its own, not the province's."""
+    district_health = make_official(Official.Role.HEALTH_DEPT, areas["district"], "yte_huyen")
+    case = make_case(health, people["case"])
+    record = import_bytes(district_health, _story_csv(), name="story.csv")
+    assert record.status == "done", record.errors
+    assert telecom_trace_case(case=case, actor=health).trace.links_added == 1
+
+    other = make_case(health, make_person(areas["kim_tan"], "Lê Thị Hai", "+84912000999"))
+    province_only = "so_thue_bao,ma_tram,bat_dau,ket_thuc\n84912000999,TTH-KT-01,15/09/2021 09:00,15/09/2021 10:00\n"
+    assert import_bytes(health, province_only, name="province.csv").status == "done"
+    assert telecom_trace_case(case=other, actor=health).trace.case_records == 1
+    assert telecom_trace_case(case=other, actor=district_health).trace.case_records == 0
 
 
 def test_contacts_are_written_in_person_order_as_the_check_in_tracer_locks_them(health, cells, areas):

@@ -77,8 +77,8 @@ def test_the_unknown_numbers_download_survives_a_cell_id_with_a_control_characte
     """A cell id holding a control character (stored before the cell list refused them) is traced through into the
     unknown subscribers ("Viettel KT\x0201"): the download was a 500 (openpyxl's IllegalCharacterError)."""
     cell = Cell.objects.create(operator="viettel", cell_id="KT\x0201", latitude=20.128, longitude=105.647, radius_m=800)
-    source = TelecomImport.objects.create(
-        kind="locations", operator="viettel", file_format="csv", sha256="0" * 64, status="done"
+    source = TelecomImport.objects.create(  # the province's (a trace reads only its own area's imports)
+        kind="locations", operator="viettel", file_format="csv", sha256="0" * 64, status="done", area_path="38/"
     )
     for phone in ("+84912000111", "+84394000666"):
         SubscriberLocation.objects.create(
@@ -135,6 +135,14 @@ def test_cells_read_as_a_cell_of_an_operator_in_both_languages(client, province_
     assert not re.search(r"viettel|\bcell\b", vi.split("<main", 1)[1].split("</main>")[0])
     en = client.get(f"/en/telecom/trace/{traced['case'].pk}/").content.decode()
     assert "<td>Cell TTH-KT-01 (Viettel)</td>" in en and "<td>Cell TTH-VD-01 (Viettel)</td>" in en
+
+
+def test_the_page_says_that_only_the_areas_own_records_are_read(client, province_admin, traced):
+    client.force_login(province_admin)
+    vi = client.get(f"/telecom/trace/{traced['case'].pk}/").content.decode()
+    assert "Chỉ dùng dữ liệu vị trí thuê bao do địa bàn của bạn nhập." in vi
+    en = client.get(f"/en/telecom/trace/{traced['case'].pk}/").content.decode()
+    assert "Only the subscriber records imported in your area are read." in en
 
 
 def test_the_f1_found_links_to_the_contact_unless_they_live_outside_the_area(
