@@ -1563,15 +1563,16 @@ class _F1Evidence:
 
 
 def _f1_evidence(contact: Contact) -> _F1Evidence:
-    """One query. A level-1 link without a start (an interview that gave none, or only an end) counts from the case's
-    window_start: the F1 can have been infected from then on, not before."""
+    """One query. A level-1 link counts from its start, or from the case's window_start when it has none (an
+    interview that gave none, or only an end) or began before it (a household living together before the case was
+    infectious: RULES.md §1.2, the F1 could be infected from the window's start on, not before)."""
     cases: dict[int, Case] = {}
     opens: dict[int, dt.datetime] = {}
     links = ContactLink.objects.filter(contact_id=contact.pk).exclude(case__status=Case.Status.WITHDRAWN)
     for link in links.select_related("case"):
         cases.setdefault(link.case_id, link.case)
         if link.level == 1:
-            began = link.exposure_start or link.case.window_start
+            began = max(link.exposure_start or link.case.window_start, link.case.window_start)
             opens[link.case_id] = min(opens.get(link.case_id, began), began)
     return _F1Evidence(cases=cases, opens=opens)
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import HttpResponseRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 
-from . import errors
+from . import audit, errors
 from .errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -125,3 +125,22 @@ class ApiLanguageMiddleware:
             translation.activate(language)
             request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)
+
+
+class AuditReadsKeptMiddleware:
+    """Every read audited during a request stays in the audit log, even when a transaction that held it was rolled
+    back (core.audit.reads_restore): checked on answers of 300 and above, where a refused write may have taken its
+    reads with it; a success costs nothing more."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        reads, token = audit.reads_collect()
+        try:
+            response = self.get_response(request)
+            if response.status_code >= 300:
+                audit.reads_restore(reads)
+        finally:
+            audit.reads_collect_end(token)
+        return response

@@ -497,3 +497,130 @@ def test_the_endpoint_is_in_the_schema_with_its_errors(tmp_path):
         assert code in operation["description"]
     created = operation["responses"]["201"]["content"]["application/json"]["schema"]["$ref"]
     assert created.endswith("/ContactF2AddedOutput")
+
+
+# --- What a refusal read stays audited; the F2 period opens with the case's window ---------------------------------
+
+
+def test_api_f2_refusal_keeps_the_audit_of_the_person_it_read(client, tree, kim_tan_official):
+    """The person (an F1 of the same case already) is read with person_get inside the transaction the refusal rolls
+    back: the answer names what they are (`already_f1`, the case number), and no `people.person.viewed` is left."""
+    now = timezone.now()
+    the_case = case(kim_tan_official, person(tree["kim_tan"], "Cao Văn Nguồn"))
+    f1 = services.contact_interview_add(
+        actor=kim_tan_official,
+        case=the_case,
+        person=person(tree["kim_tan"], "Cao Thị Vợ"),
+        setting="household",
+        nonce="f1-interview-1",
+        exposure_start=now - 40 * HOUR,
+        exposure_end=now - 39 * HOUR,
+    )[0].contact
+    son = person(tree["kim_tan"], "Cao Văn Con")
+    services.contact_interview_add(
+        actor=kim_tan_official,
+        case=the_case,
+        person=son,
+        setting="household",
+        nonce="f1-interview-2",
+        exposure_start=now - 40 * HOUR,
+        exposure_end=now - 39 * HOUR,
+    )
+    client.force_login(kim_tan_official)
+    AuditLog.objects.all().delete()
+    answer = client.post(
+        f"/api/v1/contacts/{f1.pk}/contacts/",
+        {
+            "person": son.pk,
+            "setting": "household",
+            "exposure_start": (now - 30 * HOUR).isoformat(),
+            "nonce": "f2-interview-x",
+        },
+        content_type="application/json",
+    )
+    assert answer.status_code == 400 and answer.json()["extra"]["reason"] == "already_f1"
+    assert the_case.number in answer.json()["message"]
+    assert AuditLog.objects.filter(
+        action="people.person.viewed", object_id=str(son.pk), actor=kim_tan_official
+    ).exists()
+
+
+def test_page_f2_refusal_keeps_the_audit_of_the_person_it_read(client, tree, kim_tan_official):
+    now = timezone.now()
+    the_case = case(kim_tan_official, person(tree["kim_tan"], "Cao Văn Nguồn"))
+    f1 = services.contact_interview_add(
+        actor=kim_tan_official,
+        case=the_case,
+        person=person(tree["kim_tan"], "Cao Thị Vợ"),
+        setting="household",
+        nonce="f1-interview-1",
+        exposure_start=now - 40 * HOUR,
+        exposure_end=now - 39 * HOUR,
+    )[0].contact
+    client.force_login(kim_tan_official)
+    AuditLog.objects.all().delete()
+    answer = client.post(
+        f"/cases/contacts/{f1.pk}/interview/",
+        {
+            "person": the_case.person_id,  # the case itself: refused with the case's number
+            "setting": "household",
+            "exposure_start": timezone.localtime(now - 30 * HOUR).strftime("%Y-%m-%dT%H:%M"),
+            "nonce": "f2-interview-y",
+        },
+    )
+    assert answer.status_code == 400 and the_case.number in answer.content.decode()  # "Người này là ca bệnh BN-…"
+    assert AuditLog.objects.filter(
+        action="people.person.viewed", object_id=str(the_case.person_id), actor=kim_tan_official
+    ).exists()
+
+
+def test_an_f2_met_before_the_cases_infectious_window_is_refused(client, tree, kim_tan_official):
+    """RULES.md §1.2: F2 is a contact of the F1 "from when the F1 could have been infected by the F0". The F1's
+    interview link began two days before the case's window opened (the case interview accepts it: it ends inside
+    the window); the F1's first exposure (`_f1_evidence`) is then taken from that start, not from the window, and a
+    meeting of the F1 the day before the case was infectious is added as F2."""
+    the_case = case(kim_tan_official, person(tree["kim_tan"], "Cao Văn Nguồn"))
+    opens = the_case.window_start
+    f1 = services.contact_interview_add(
+        actor=kim_tan_official,
+        case=the_case,
+        person=person(tree["kim_tan"], "Cao Thị Vợ"),
+        setting="household",
+        nonce="f1-interview-1",
+        exposure_start=opens - 48 * HOUR,  # living together: from before the window into it
+        exposure_end=opens + HOUR,
+    )[0].contact
+    client.force_login(kim_tan_official)
+    answer = client.post(
+        f"/api/v1/contacts/{f1.pk}/contacts/",
+        {
+            "person": person(tree["kim_tan"], "Bạn Cũ").pk,
+            "setting": "other",
+            "exposure_start": (opens - 24 * HOUR).isoformat(),
+            "exposure_end": (opens - 23 * HOUR).isoformat(),
+            "nonce": "f2-before-window",
+        },
+        content_type="application/json",
+    )
+    assert answer.status_code == 400, answer.json()
+    assert "f1_first_exposure" in answer.json()["extra"]
+
+
+def test_api_f2_refused_with_an_idempotency_key_keeps_the_audit_of_the_f1_it_showed(client, tree, kim_tan_official):
+    """core.api.idempotent runs the whole view in one transaction and a refusal (ApplicationError) leaves it: the
+    F1's read (contact_get, `cases.contact.viewed`) goes with it, though the 409 hands out the F1's dismissal reason.
+    Without the header the same refusal keeps the audit (contact_get runs outside any transaction)."""
+    the_case = case(kim_tan_official, person(tree["kim_tan"], "Cao Văn Nguồn"))
+    f1 = link(person(tree["kim_tan"], "Cao Thị Vợ"), the_case)[0].contact
+    services.contact_status_set(actor=kim_tan_official, contact=f1, status="dismissed", reason="ở Hà Nội cả tuần")
+    client.force_login(kim_tan_official)
+    AuditLog.objects.all().delete()
+    body = {"person": person(tree["kim_tan"], "Bạn").pk, "setting": "other", "nonce": "f2-after-dismissal"}
+    answer = client.post(
+        f"/api/v1/contacts/{f1.pk}/contacts/",
+        body,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="key-f2-dismissed-1",
+    )
+    assert answer.status_code == 409 and "ở Hà Nội cả tuần" in answer.json()["message"]
+    assert AuditLog.objects.filter(action="cases.contact.viewed", object_id=str(f1.pk)).exists()
