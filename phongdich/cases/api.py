@@ -103,7 +103,16 @@ class ContactOutput(serializers.Serializer):
     first_exposure_at = serializers.DateTimeField(allow_null=True)
     last_exposure_at = serializers.DateTimeField(allow_null=True)
     quarantine_start = serializers.DateField(allow_null=True)
-    quarantine_end = serializers.DateField(allow_null=True)
+    quarantine_end = serializers.DateField(
+        allow_null=True,
+        help_text="The first day OUT of quarantine (exclusive): the day after its last day, the self-monitoring's"
+        " first; a release cuts it to the release day",
+    )
+    quarantine_last_day = serializers.DateField(
+        allow_null=True,
+        help_text="The last day in quarantine (inclusive): quarantine_end minus one day; null without a quarantine"
+        " or for one released on the day it began",
+    )
     quarantine_days = serializers.IntegerField(
         allow_null=True, help_text="The days the quarantine was set with (the rule's, counted from the last exposure)"
     )
@@ -116,14 +125,16 @@ class ContactOutput(serializers.Serializer):
 class ScheduledTestOutput(serializers.Serializer):
     days = serializers.ListField(
         child=serializers.IntegerField(),
-        help_text="Day numbers of the quarantine (day 1: the last exposure's day) or, for a test of the"
+        help_text="Day numbers of the quarantine (day 1: the last exposure's day, or the quarantine's start for a"
+        " contact named without times) or, for a test of the"
         " self-monitoring, of the monitoring (day 1: the quarantine's end); several when the quarantine began after"
         " them and they are taken on its start",
     )
     date = serializers.DateField(source="on")
     state = serializers.CharField(
         help_text="done (a sample on its day, or later before the next test's day), due (today), missed (past, no"
-        " sample since), upcoming, not_needed (the quarantine ended before its day)",
+        " sample since), upcoming, not_needed (the quarantine ended before its day, or on it without a sample"
+        " that day)",
     )
     sampled_on = serializers.DateField(allow_null=True, help_text="The day of the sample that counts for it")
 
@@ -131,16 +142,32 @@ class ScheduledTestOutput(serializers.Serializer):
 class QuarantineScheduleOutput(serializers.Serializer):
     rule = serializers.CharField(source="rule.code", help_text="The quarantine rule the quarantine took")
     protected = serializers.BooleanField(help_text="The rule's schedule for a fully vaccinated or recovered contact")
-    day_one = serializers.DateField(help_text="Day 1 of the quarantine: the first of the days its rule counts")
+    day_one = serializers.DateField(
+        help_text="Day 1 of the quarantine: the first of the days its rule counts (the last exposure's day, or the"
+        " quarantine's start for a contact named without times)"
+    )
     tests = ScheduledTestOutput(many=True)
     test_needed = serializers.BooleanField(help_text="In quarantine, and the test of the day is due or missed")
     monitoring_days = serializers.IntegerField(allow_null=True, help_text="None: the rule gives no self-monitoring")
-    monitoring_from = serializers.DateField(source="end", help_text="The quarantine's end, first day of monitoring")
-    monitoring_until = serializers.DateField(allow_null=True, help_text="The last day of the self-monitoring")
-    in_monitoring = serializers.BooleanField(help_text="The quarantine is over and the monitoring goes on today")
+    monitoring_from = serializers.DateField(
+        source="end", help_text="The quarantine's end (quarantine_end, the first day out): first day of monitoring"
+    )
+    monitoring_until = serializers.DateField(
+        allow_null=True, help_text="The last day of the self-monitoring (inclusive)"
+    )
+    in_monitoring = serializers.BooleanField(
+        help_text="Released, and the self-monitoring goes on today: the work list's `monitoring`. False for a"
+        " contact whose quarantine is over but who is not released yet (awaiting_release)"
+    )
+    awaiting_release = serializers.BooleanField(
+        help_text="The quarantine is over and the contact is still quarantined: to release (the work list's"
+        " `quarantine_over`); the self-monitoring counts from the quarantine's end all the same"
+    )
     monitoring_tests = ScheduledTestOutput(many=True)
     unconfirmed = serializers.CharField(
-        source="rule.unconfirmed_text", help_text="What no source read confirms, in the answer's language"
+        source="unconfirmed_text",
+        help_text="What no source read confirms, in the answer's language: the rule's own text and, for an F2 or"
+        " further, that the F1's rule is applied though no source confirms an F2's quarantine length",
     )
 
 

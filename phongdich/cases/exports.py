@@ -36,9 +36,9 @@ WORKLIST_HEADER = [
     "Tiếp xúc cuối (Last exposure)",
     "Ở đâu, vì sao: gần nhất (Where, why: most recent)",
     "Cách ly từ (Quarantine from)",
-    "Cách ly đến (Quarantine until)",
+    "Cách ly đến hết ngày (Quarantine through)",  # the last day in it: quarantine_end - 1 (exclusive end)
     "Xét nghiệm (Test)",
-    "Tự theo dõi sức khỏe đến (Self-monitoring until)",
+    "Tự theo dõi sức khỏe đến hết ngày (Self-monitoring through)",
 ]
 
 
@@ -120,7 +120,7 @@ def _worklist_rows(contacts):
                 c.last_exposure_at,
                 where_and_why(last),
                 c.quarantine_start,
-                c.quarantine_end,
+                c.quarantine_last_day,
                 scheduled_test_text(schedule),
                 schedule.monitoring_until if schedule is not None and schedule.quarantine_over else None,
             ]

@@ -3,6 +3,7 @@
 Data only; every write goes through cases.services (and the tracers in cases.tracing and telecom).
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -447,6 +448,9 @@ class Contact(models.Model):
     first_exposure_at = models.DateTimeField(null=True, blank=True, verbose_name=_("first exposure"))
     last_exposure_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last exposure"))
     quarantine_start = models.DateField(null=True, blank=True, verbose_name=_("quarantine start"))
+    # The first day OUT of quarantine (exclusive): a 14-day quarantine counted from the 1st ends on the 15th, its
+    # last day is the 14th (quarantine_last_day, what the pages show as "through"); a release cuts it to the release
+    # day. The self-monitoring begins on it (docs/cases.md, "Tests and monitoring").
     quarantine_end = models.DateField(null=True, blank=True, verbose_name=_("quarantine end"))
     # What the quarantine was set with (services._contact_status_apply): the rule's days, and whether they were the
     # protected days; a later exposure extends it by the same days (quarantine_ends_extend). Empty for quarantines
@@ -489,6 +493,20 @@ class Contact(models.Model):
     @property
     def area_path(self) -> str:
         return self.person.area_path
+
+    @property
+    def quarantine_last_day(self) -> dt.date | None:
+        """The last day in quarantine (inclusive), the day before quarantine_end: what a person reads as "through".
+        None without a quarantine, and for one released on the day it began (no whole day spent in it)."""
+        return quarantine_last_day(self.quarantine_start, self.quarantine_end)
+
+
+def quarantine_last_day(start: dt.date | None, end: dt.date | None) -> dt.date | None:
+    """The last day of a quarantine from `start` whose first day out is `end` (Contact.quarantine_end); None without
+    one, or when it ended on the day it began."""
+    if start is None or end is None or end <= start:
+        return None
+    return end - dt.timedelta(days=1)
 
 
 class LinkSource(models.TextChoices):

@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.translation import ngettext, pgettext_lazy
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core import errors as core_errors
@@ -43,6 +43,7 @@ from .models import (
     ExposureNotice,
     QuarantineRule,
     TracingRun,
+    quarantine_last_day,
 )
 from .samples import sample_days_of_persons
 from .services import CONTACTS_STATUS_MAX
@@ -1016,6 +1017,24 @@ class ScheduledTest:
         return ", ".join(str(day) for day in self.days)
 
 
+def quarantine_unconfirmed_text(rule: QuarantineRule | None, level: int) -> str:
+    """What no source confirms of a quarantine of a contact at `level` under `rule`, in the page's language: the
+    rule's own `unconfirmed` text and, for an F2 (or further), that the F1's rule is applied to them though RULES.md
+    §2 gives F2 only "home quarantine" (QĐ 5053/QĐ-BYT's tracing handbook), no confirmed length, test days or
+    self-monitoring."""
+    said = [rule.unconfirmed_text()] if rule is not None and rule.unconfirmed_text() else []
+    if level >= 2:
+        said.append(
+            gettext(
+                "F%(level)s: the quarantine, its test days and its self-monitoring are the F1's rule, applied here to"
+                " a contact of an F1; for F2 the sources read (QĐ 5053/QĐ-BYT's tracing handbook) say home quarantine"
+                " and confirm no length."
+            )
+            % {"level": level}
+        )
+    return " ".join(said)
+
+
 @dataclass(frozen=True)
 class QuarantineSchedule:
     """A contact's quarantine tests and the self-monitoring after it, dated from the rule its quarantine took and
@@ -1026,12 +1045,23 @@ class QuarantineSchedule:
     days: int  # the quarantine's days (Contact.quarantine_days)
     day_one: dt.date  # the first of the days the rule counts: the last exposure's day
     start: dt.date  # Contact.quarantine_start
-    end: dt.date  # Contact.quarantine_end: the day the quarantine is over (the first of the monitoring)
+    end: dt.date  # Contact.quarantine_end: the first day OUT of quarantine (exclusive; the monitoring's first)
     released: bool
     tests: tuple[ScheduledTest, ...]
     monitoring_days: int | None  # None: the rule gives none
     monitoring_tests: tuple[ScheduledTest, ...]
     today: dt.date
+    level: int = 1  # the contact's (an F2's quarantine is unconfirmed: unconfirmed_text)
+
+    @property
+    def last_day(self) -> dt.date | None:
+        """The last day in quarantine (Contact.quarantine_last_day): the day before `end`; None when released on
+        the day it began."""
+        return quarantine_last_day(self.start, self.end)
+
+    @property
+    def unconfirmed_text(self) -> str:
+        return quarantine_unconfirmed_text(self.rule, self.level)
 
     @property
     def monitoring_until(self) -> dt.date | None:
@@ -1046,8 +1076,16 @@ class QuarantineSchedule:
 
     @property
     def in_monitoring(self) -> bool:
+        """Released, and within the self-monitoring today: what the work list's `monitoring` filter counts. A
+        contact whose quarantine is over but who is not released yet is not (the work list's "quarantine over: to
+        release"; the contact page says to release them): `awaiting_release`."""
         until = self.monitoring_until
-        return until is not None and self.end <= self.today <= until
+        return self.released and until is not None and self.end <= self.today <= until
+
+    @property
+    def awaiting_release(self) -> bool:
+        """The quarantine is over and the contact still in it: to release (the work list's `quarantine_over`)."""
+        return not self.released and self.quarantine_over
 
     @property
     def current(self) -> ScheduledTest | None:
@@ -1075,7 +1113,9 @@ def _tests(
 ) -> list[ScheduledTest]:
     """The tests of day `numbers` (day 1 = `day_one`) of a period ending on `end` (excluded). A day before `floor`
     (the quarantine's start: the person was reached after it) is tested on `floor`, once for all such days. Each test
-    counts a sample from its day to the next test's day (or `end`); a test on or after `end` is not needed."""
+    counts a sample from its day to the next test's day (or `end`); a test after `end` is not needed, nor one on
+    `end` (a release that day cut the period short) unless a sample was taken that day: the release day's test
+    was done (a contact quarantined and released the same day, swabbed before the release)."""
     dated: dict[dt.date, list[int]] = {}
     for number in numbers:
         dated.setdefault(max(day_one + dt.timedelta(days=number - 1), floor), []).append(number)
@@ -1084,7 +1124,9 @@ def _tests(
     for index, on in enumerate(dates):
         until = max(on, min(dates[index + 1] if index + 1 < len(dates) else end, end))
         sample = next((day for day in sampled if on <= day < until), None)
-        if on >= end:
+        if on == end and on in sampled:
+            state, sample = TEST_DONE, on
+        elif on >= end:
             state, sample = TEST_NOT_NEEDED, None
         elif sample is not None:
             state = TEST_DONE
@@ -1177,6 +1219,7 @@ def quarantine_schedules(contacts, *, today: dt.date | None = None) -> dict[int,
                 else ()
             ),
             today=today,
+            level=contact.level,
         )
     return schedules
 
@@ -1204,6 +1247,7 @@ _SCHEDULE_FIELDS = (
     "quarantine_days",
     "quarantine_protected",
     "last_exposure_at",
+    "level",
 )
 
 
@@ -1219,6 +1263,7 @@ class _ScheduleRow(NamedTuple):
     quarantine_days: int | None
     quarantine_protected: bool | None
     last_exposure_at: dt.datetime | None
+    level: int
 
 
 def worklist_follow_up(
@@ -1255,7 +1300,7 @@ def worklist_follow_up(
     schedules = quarantine_schedules([_ScheduleRow(*row) for row in rows], today=today)
     return WorklistFollowUp(
         tests=frozenset(pk for pk, schedule in schedules.items() if schedule.test_needed),
-        monitoring=frozenset(pk for pk, schedule in schedules.items() if schedule.released and schedule.in_monitoring),
+        monitoring=frozenset(pk for pk, schedule in schedules.items() if schedule.in_monitoring),
     )
 
 

@@ -51,7 +51,9 @@ class StatusInputs:
     tests: tuple[TestResult, ...] = ()
     recovered_at: datetime | None = None  # date of the recovery certificate of a former F0
     active_case: bool = False  # a confirmed case (F0) not yet recovered
-    in_quarantine_until: datetime | None = None  # end of the current medical quarantine
+    # The moment the current medical quarantine ends: local midnight at the start of its first day out (cases'
+    # quarantine_end, exclusive), i.e. the end of its last day.
+    in_quarantine_until: datetime | None = None
     providers: tuple[str, ...] = ()  # which providers answered (for the reasons shown to officials)
 
 

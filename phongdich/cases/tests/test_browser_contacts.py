@@ -1,15 +1,19 @@
 """An official moves several contacts at once in a real headless Chromium: on a case's page the header box ticks
 the F1 of the page, the moves wait until something is ticked, Enter in the reason field sends nothing, and one
-click quarantines them; on the work list a ticked contact is dismissed with a reason."""
+click quarantines them; on the work list a ticked contact is dismissed with a reason. A released F1's quarantine
+ends, on the work list and the contact page, the day before their self-monitoring begins."""
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from ..models import Contact
-from .builders import case, ensure_rules, link, login, make_tree, official, person
+from .. import services
+from ..models import Contact, QuarantineRule
+from .builders import case, ensure_rules, link, local, login, make_tree, official, person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -121,5 +125,54 @@ def test_a_refused_dismissal_keeps_the_official_at_the_ticked_contacts(live_serv
             "Lê Văn Hai",
             "Phạm Thị Ba",
         ]
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def released():
+    """Exposed 20 days ago, quarantined from then for 14 days (a rule with CV 5599's shape), released today."""
+    ensure_rules()
+    today = timezone.localdate()
+    QuarantineRule.objects.create(
+        code="test_now",
+        name="Quy định thử",
+        source="test",
+        effective_from=today - dt.timedelta(days=60),
+        days=14,
+        test_days="1,7,14",
+        monitoring_days=14,
+    )
+    tree = make_tree()
+    actor = official(tree["kim_tan"], "yte_kimtan")
+    entered = case(actor, person(tree["kim_tan"], "Ca Nguồn"), days_ago=19, onset_days_ago=20)
+    start = today - dt.timedelta(days=20)
+    contact = link(person(tree["kim_tan"], "Người Về"), entered, exposure_start=local(start, 0, 5))[0].contact
+    services.contact_status_set(actor=actor, contact=contact, status="quarantined", quarantine_start=start)
+    services.contact_status_set(actor=actor, contact=contact, status="released")
+    contact.refresh_from_db()
+    return contact
+
+
+def test_the_last_day_of_quarantine_is_not_the_first_day_of_self_monitoring(live_server, chromium, released):
+    """quarantine_end is the first day out (exclusive); the work list's "Cách ly đến" and the contact page showed it
+    as the quarantine's last day, the day the same page starts the self-monitoring."""
+    last_day = released.quarantine_end - dt.timedelta(days=1)  # day 14, the schedule's last test day
+    first_out = released.quarantine_end  # the monitoring's day 1
+    context = chromium.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        login(page, live_server.url, "/cases/worklist/?status=monitoring")
+        row = page.locator("tr").filter(has_text="Người Về")
+        expect(row).to_contain_text(f"Tự theo dõi sức khỏe đến hết {first_out + dt.timedelta(days=13):%d/%m/%Y}")
+        expect(page.locator("table.worklist th").nth(7)).to_have_text("Cách ly đến hết ngày")
+        expect(row.locator("td").nth(7)).to_have_text(f"{last_day:%d/%m/%Y}")
+
+        page.goto(f"{live_server.url}/cases/contacts/{released.pk}/")
+        expect(page.locator("#schedule-monitoring")).to_contain_text(f"từ {first_out:%d/%m/%Y}")
+        quarantine = page.locator("#quarantine-period")
+        expect(quarantine).to_contain_text(f"{released.quarantine_start:%d/%m/%Y} – {last_day:%d/%m/%Y}")
+        expect(quarantine).to_contain_text(f"hết cách ly từ ngày {first_out:%d/%m/%Y}")
     finally:
         context.close()

@@ -3,6 +3,7 @@ durations in words of the page, the F1 an F2's evidence came through named when 
 figures that count what their label says (the case list, the work list, a tracing run)."""
 
 import datetime as dt
+import html
 import re
 
 import pytest
@@ -246,3 +247,68 @@ def test_a_first_trace_that_finds_nobody_does_not_speak_of_an_earlier_trace(clie
 
     assert "0 F1 and 0 F2" in page
     assert "already recorded by an earlier trace" not in page
+
+
+# --- The contact page's quarantine: an F2's rule, day 1, queries (review of 2026-12-07's new features) ----------
+
+
+def _schedule_section(page: str) -> str:
+    return re.search(r'id="quarantine-schedule".*?</section>', page, re.S).group(0)
+
+
+def test_an_f2s_page_says_that_no_source_confirms_an_f2s_quarantine(client, tree, kim_tan_official):
+    """RULES.md §2: F2 in 2021 is in home quarantine per the QĐ 5053 handbook, its length unconfirmed. An F2 takes the
+    F1's rule (docs/cases.md); its page dated the F1's days, tests and monitoring and said nothing of it."""
+    entered = case(kim_tan_official, person(tree["kim_tan"], "Ca Nguồn"))
+    f1 = link(person(tree["kim_tan"], "Cao Thị Vợ"), entered)[0].contact
+    f2 = link(person(tree["kim_tan"], "Đồng Nghiệp"), entered, level=2, via=f1, setting="workplace")[0].contact
+    client.force_login(kim_tan_official)
+    before = html.unescape(client.get(f"/en/cases/contacts/{f2.pk}/").content.decode())
+    assert "F2: the quarantine, its test days and its self-monitoring are the F1's rule" in before  # what it would take
+
+    services.contact_status_set(actor=kim_tan_official, contact=f2, status="quarantined")
+    english = html.unescape(_schedule_section(client.get(f"/en/cases/contacts/{f2.pk}/").content.decode()))
+    assert "F2: the quarantine, its test days and its self-monitoring are the F1's rule" in english
+    assert "QĐ 5053/QĐ-BYT" in english and "confirm no length" in english
+    vietnamese = _schedule_section(client.get(f"/cases/contacts/{f2.pk}/").content.decode())
+    assert "F2: thời gian cách ly, ngày xét nghiệm và thời gian tự theo dõi ở đây lấy theo quy định" in vietnamese
+
+    services.contact_status_set(actor=kim_tan_official, contact=f1, status="quarantined")
+    assert "F2:" not in _schedule_section(client.get(f"/en/cases/contacts/{f1.pk}/").content.decode())
+
+
+def test_the_contact_page_says_day_1_is_the_start_for_a_contact_named_without_times(client, tree, kim_tan_official):
+    """Day 1 is the last exposure's day, or the quarantine's start when the contact was named without times
+    (services: start + days); the page said only the first."""
+    entered = case(kim_tan_official, person(tree["kim_tan"], "Ca Nguồn"))
+    untimed = link(person(tree["kim_tan"], "Người Hàng Xóm"), entered, source="interview", setting="household")
+    contact = untimed[0].contact
+    assert contact.last_exposure_at is None
+    start = timezone.localdate() - dt.timedelta(days=1)
+    services.contact_status_set(actor=kim_tan_official, contact=contact, status="quarantined", quarantine_start=start)
+    client.force_login(kim_tan_official)
+    english = client.get(f"/en/cases/contacts/{contact.pk}/").content.decode()
+    assert (
+        "Day 1 is the day of the last exposure, or the quarantine's start for a contact named without times of"
+        " exposure" in english
+    )
+    vietnamese = client.get(f"/cases/contacts/{contact.pk}/").content.decode()
+    assert "hoặc ngày bắt đầu cách ly với người tiếp xúc được khai mà không có thời gian tiếp xúc" in vietnamese
+
+
+def test_contact_page_queries_do_not_grow_with_evidence(client, tree, kim_tan_official):
+    entered = case(kim_tan_official, person(tree["kim_tan"], "Ca Nguồn"))
+    now = timezone.now()
+    contact = link(person(tree["kim_tan"], "Người Nhiều Ca"), entered, exposure_start=now)[0].contact
+    services.contact_status_set(actor=kim_tan_official, contact=contact, status="quarantined")
+    client.force_login(kim_tan_official)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/cases/contacts/{contact.pk}/").status_code == 200
+        return len(captured)
+
+    few = queries()
+    for n in range(6):
+        link(contact.person, case(kim_tan_official, person(tree["kim_tan"], f"Ca khác {n}")), exposure_start=now)
+    assert queries() == few

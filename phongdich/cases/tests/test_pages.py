@@ -424,7 +424,9 @@ def test_worklist_export_tells_where_why_and_level_in_vietnamese_dates(
     assert row["Ca bệnh, cấp (Cases, level)"].value == f"{entered.number} (F1), {second.number} (F2)"
     first = row["Tiếp xúc đầu (First exposure)"]
     assert first.value == local(day, 10).replace(tzinfo=None) and first.number_format == "dd/mm/yyyy hh:mm"
-    assert row["Cách ly đến (Quarantine until)"].number_format == "dd/mm/yyyy"
+    # The last day in quarantine (quarantine_end is the first day out), as the work list and the contact page say.
+    last_day = row["Cách ly đến hết ngày (Quarantine through)"]
+    assert last_day.number_format == "dd/mm/yyyy" and last_day.value.date() == day + dt.timedelta(days=13)
     assert row["Ở đâu, vì sao: lần đầu (Where, why: first)"].value == (
         f"Cùng địa điểm: Chợ Kim Tân, {day:%d/%m/%Y} 10:00–11:30"
     )

@@ -4,10 +4,12 @@ the monitoring's end), the samples the testing app reports, and the work list's 
 the API and the export."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from phongdich.core.dates import local_midnight
@@ -332,7 +334,7 @@ def test_the_work_list_page_counts_and_filters_the_follow_up_in_both_languages(c
     watched = client.get("/en/cases/worklist/", {"status": "monitoring"}).content.decode()
     assert "Người Về" in watched and "Người Chờ" not in watched
     until = TODAY() + days(13)
-    assert f"Self-monitoring until {until:%d/%m/%Y}" in watched and "1 released, under self-monitoring" in watched
+    assert f"Self-monitoring through {until:%d/%m/%Y}" in watched and "1 released, under self-monitoring" in watched
     assert AuditLog.objects.filter(action="cases.contact.listed", actor=kim_tan_official).count() == 3
 
 
@@ -343,7 +345,7 @@ def test_the_contact_page_shows_the_schedule_and_after_the_release_the_monitorin
     assert 'id="schedule-monitoring"' not in waiting  # not over yet
     released = client.get(f"/en/cases/contacts/{follow_ups['Người Về'].pk}/").content.decode()
     assert "not needed: released before" in released
-    assert f"14 days, {TODAY():%d/%m/%Y} to {TODAY() + days(13):%d/%m/%Y}" in released
+    assert f"14 days, {TODAY():%d/%m/%Y} through {TODAY() + days(13):%d/%m/%Y}" in released
     assert "Under self-monitoring today." in released
 
 
@@ -379,5 +381,188 @@ def test_the_export_says_the_test_and_the_monitoring_end_formula_safe(
     )
     sheet = workbook.worksheets[0]
     (row,) = [dict(zip(header, values, strict=True)) for values in sheet.iter_rows(min_row=2, values_only=True)]
-    assert row["Tự theo dõi sức khỏe đến (Self-monitoring until)"].date() == TODAY() + days(13)
+    assert row["Tự theo dõi sức khỏe đến hết ngày (Self-monitoring through)"].date() == TODAY() + days(13)
     assert all(cell.data_type != "f" for line in sheet.iter_rows() for cell in line)
+
+
+# --- The quarantine's last day, the release, an F2 (review of 2026-12-07's new features) ------------------------
+
+
+def quarantined_f1(tree, official, name, *, exposed_days_ago=0, level=1):
+    """An F1 of a new case, exposed (and quarantined from) `exposed_days_ago` days ago, through the services."""
+    entered = case(official, person(tree["kim_tan"], f"Ca của {name}"))
+    exposure = local(TODAY() - days(exposed_days_ago), 0, 5)
+    contact = link(person(tree["kim_tan"], name), entered, exposure_start=exposure, level=level)[0].contact
+    services.contact_status_set(
+        actor=official, contact=contact, status="quarantined", quarantine_start=TODAY() - days(exposed_days_ago)
+    )
+    contact.refresh_from_db()
+    return contact
+
+
+def test_a_sample_on_the_day_of_a_quarantine_begun_and_released_that_day_does_its_test(
+    tree, kim_tan_official, regime_now, site
+):
+    """Released on the day the quarantine began (end = start): day 1 falls on the end, which made it "not needed"
+    though the person was swabbed that day."""
+    contact = quarantined_f1(tree, kim_tan_official, "Người Nhầm")
+    sampled(site, contact, TODAY())
+    services.contact_status_set(actor=kim_tan_official, contact=contact, status="released")
+    contact.refresh_from_db()
+    assert contact.quarantine_end == contact.quarantine_start == TODAY()
+
+    schedule = contact_quarantine_schedule(contact=contact)
+
+    assert (schedule.tests[0].state, schedule.tests[0].sampled_on) == (TEST_DONE, TODAY())
+    assert [test.state for test in schedule.tests[1:]] == [TEST_NOT_NEEDED, TEST_NOT_NEEDED]
+    assert schedule.last_day is None and contact.quarantine_last_day is None  # no whole day spent in quarantine
+
+
+def test_an_early_release_on_a_test_day_with_its_sample_counts_it_done_and_without_one_not_needed(tree, site):
+    contact = quarantined(tree, start=START, days_=14)
+    sampled(site, contact, START)
+    Contact.objects.filter(pk=contact.pk).update(status=Contact.Status.RELEASED, quarantine_end=START + days(6))
+    contact.refresh_from_db()
+    unswabbed = contact_quarantine_schedule(contact=contact, today=START + days(6))
+    assert [test.state for test in unswabbed.tests] == [TEST_DONE, TEST_NOT_NEEDED, TEST_NOT_NEEDED]
+
+    sampled(site, contact, START + days(6))  # day 7, the release day: swabbed before leaving
+    swabbed = contact_quarantine_schedule(contact=contact, today=START + days(6))
+    assert [test.state for test in swabbed.tests] == [TEST_DONE, TEST_DONE, TEST_NOT_NEEDED]
+    assert swabbed.tests[1].sampled_on == START + days(6)
+
+
+def test_the_work_list_and_the_export_give_the_last_day_of_quarantine_not_the_first_day_out(
+    client, tree, kim_tan_official, regime_now, django_capture_on_commit_callbacks
+):
+    """A released F1 (14 days from 20 days ago): "Quarantine until" showed quarantine_end, the first day of the
+    monitoring, beside "Self-monitoring until" its last day: one day too many at home, two "until"s that meant
+    different things."""
+    contact = quarantined_f1(tree, kim_tan_official, "Người Về", exposed_days_ago=20)
+    services.contact_status_set(actor=kim_tan_official, contact=contact, status="released")
+    contact.refresh_from_db()
+    schedule = contact_quarantine_schedule(contact=contact)
+    last_day = contact.quarantine_end - days(1)
+    assert schedule.tests[-1].on == last_day == schedule.last_day == contact.quarantine_last_day  # day 14
+
+    client.force_login(kim_tan_official)
+    page = client.get("/en/cases/worklist/", {"status": "monitoring"}).content.decode()
+    assert "<th>Quarantine through</th>" in page
+    row = re.search(r"Người Về.*?</tr>", page, re.S).group(0)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    assert cells[-2] == f"{last_day:%d/%m/%Y}", cells[-2]
+    assert f"Self-monitoring through {schedule.monitoring_until:%d/%m/%Y}" in cells[-1]
+    vietnamese = client.get("/cases/worklist/", {"status": "monitoring"}).content.decode()
+    assert "<th>Cách ly đến hết ngày</th>" in vietnamese
+
+    _job, workbook = download_export(
+        client, "/cases/worklist/export/?status=monitoring", capture=django_capture_on_commit_callbacks
+    )
+    sheet = workbook.worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    (row,) = [dict(zip(header, values, strict=True)) for values in sheet.iter_rows(min_row=2, values_only=True)]
+    assert row["Cách ly đến hết ngày (Quarantine through)"].date() == last_day
+
+    detail = client.get(f"/api/v1/contacts/{contact.pk}/").json()
+    assert detail["quarantine_end"] == contact.quarantine_end.isoformat()  # the first day out, as stored
+    assert detail["quarantine_last_day"] == last_day.isoformat()
+    assert detail["schedule"]["monitoring_from"] == contact.quarantine_end.isoformat()
+
+
+def test_the_case_page_says_through_which_day_a_contact_is_quarantined(client, tree, kim_tan_official, regime_now):
+    contact = quarantined_f1(tree, kim_tan_official, "Người Ở Nhà", exposed_days_ago=2)
+    (entered,) = {link.case for link in contact.links.all()}
+    client.force_login(kim_tan_official)
+    page = client.get(f"/cases/{entered.pk}/").content.decode()
+    assert f"đến hết ngày {contact.quarantine_end - days(1):%d/%m/%Y}" in page
+    assert f"{contact.quarantine_end:%d/%m/%Y}" not in page
+
+
+def test_the_contact_page_ends_the_quarantine_the_day_before_the_self_monitoring_starts(
+    client, tree, kim_tan_official, regime_now
+):
+    contact = quarantined_f1(tree, kim_tan_official, "Người Về", exposed_days_ago=20)
+    services.contact_status_set(actor=kim_tan_official, contact=contact, status="released")
+    contact.refresh_from_db()
+    start, end = contact.quarantine_start, contact.quarantine_end
+    client.force_login(kim_tan_official)
+    page = client.get(f"/cases/contacts/{contact.pk}/").content.decode()
+    period = re.search(r'id="quarantine-period">(.*?)</td>', page, re.S).group(1)
+    # It read "Cách ly 17/11 – 01/12" beside "Tự theo dõi sức khỏe ... từ 01/12": 01/12 in both.
+    assert f"{start:%d/%m/%Y} – {end - days(1):%d/%m/%Y}" in period
+    assert f"hết cách ly từ ngày {end:%d/%m/%Y}" in period
+    assert f"từ {end:%d/%m/%Y} đến hết" in page  # the monitoring's first day is the first day out
+
+    same_day = quarantined_f1(tree, kim_tan_official, "Người Nhầm")
+    services.contact_status_set(actor=kim_tan_official, contact=same_day, status="released")
+    english = client.get(f"/en/cases/contacts/{same_day.pk}/").content.decode()
+    period = re.search(r'id="quarantine-period">(.*?)</td>', english, re.S).group(1)
+    assert period.startswith(f"{TODAY():%d/%m/%Y}, released the same day"), period
+
+
+def test_a_quarantine_over_but_not_released_is_to_release_not_under_monitoring_everywhere(
+    client, tree, kim_tan_official, regime_now
+):
+    """Quarantine over yesterday, not released: the API said `in_monitoring` and the page "under self-monitoring
+    today", while the work list's `monitoring` filter and count (released contacts) left them out. Now they are
+    under "quarantine over: to release" everywhere, and the page says what applies to them."""
+    contact = quarantined_f1(tree, kim_tan_official, "Người Hết", exposed_days_ago=15)
+    schedule = contact_quarantine_schedule(contact=contact)
+    assert schedule.quarantine_over and schedule.awaiting_release and not schedule.in_monitoring
+    client.force_login(kim_tan_official)
+
+    detail = client.get(f"/api/v1/contacts/{contact.pk}/").json()
+    assert detail["status"] == "quarantined"
+    assert (detail["schedule"]["in_monitoring"], detail["schedule"]["awaiting_release"]) == (False, True)
+    watched = client.get("/api/v1/contacts/worklist/", {"status": "monitoring"}).json()
+    assert watched["count"] == 0
+    over = client.get("/api/v1/contacts/worklist/", {"status": "quarantine_over"}).json()
+    assert [row["id"] for row in over["results"]] == [contact.pk]
+    assert worklist_follow_up(viewer=kim_tan_official).monitoring == set()
+
+    page = client.get(f"/en/cases/contacts/{contact.pk}/").content.decode()
+    assert "Under self-monitoring today." not in page
+    assert "The quarantine is over and the contact is not released yet: release them" in page
+    vietnamese = client.get(f"/cases/contacts/{contact.pk}/").content.decode()
+    assert "chưa được kết thúc cách ly: hãy kết thúc cách ly cho họ" in vietnamese
+    listed = client.get("/en/cases/worklist/", {"status": "quarantine_over"}).content.decode()
+    row = re.search(r"Người Hết.*?</tr>", listed, re.S).group(0)
+    assert f"Self-monitoring through {schedule.monitoring_until:%d/%m/%Y}" in row  # going on, not "ended"
+
+    services.contact_status_set(actor=kim_tan_official, contact=contact, status="released")
+    released = client.get(f"/api/v1/contacts/{contact.pk}/").json()["schedule"]
+    assert (released["in_monitoring"], released["awaiting_release"]) == (True, False)
+    assert worklist_follow_up(viewer=kim_tan_official).monitoring == {contact.pk}
+
+
+def test_an_f2s_schedule_says_in_both_languages_that_an_f2s_quarantine_is_unconfirmed(
+    client, tree, kim_tan_official, regime_now
+):
+    """RULES.md §2: F2 in 2021 is in home quarantine per the QĐ 5053 handbook, its length unconfirmed; an F2 takes
+    the F1's rule (docs/cases.md), and the API's `unconfirmed` said only the rule's own text."""
+    f2 = quarantined_f1(tree, kim_tan_official, "Đồng Nghiệp", level=2)
+    f1 = quarantined_f1(tree, kim_tan_official, "Cao Thị Vợ")
+    client.force_login(kim_tan_official)
+    english = client.get(f"/api/v1/contacts/{f2.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()["schedule"]["unconfirmed"]
+    assert "F2:" in english and "QĐ 5053/QĐ-BYT" in english and "confirm no length" in english
+    vietnamese = client.get(f"/api/v1/contacts/{f2.pk}/", HTTP_ACCEPT_LANGUAGE="vi").json()["schedule"]
+    assert "chưa xác nhận số ngày" in vietnamese["unconfirmed"] and "QĐ 5053/QĐ-BYT" in vietnamese["unconfirmed"]
+    assert client.get(f"/api/v1/contacts/{f1.pk}/").json()["schedule"]["unconfirmed"] == ""  # the test rule's none
+
+
+def _worklist_queries(client, official) -> int:
+    client.force_login(official)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/cases/worklist/").status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_work_list_queries_do_not_grow_with_quarantined_rows(client, tree, kim_tan_official, regime_now, site):
+    for n in range(3):
+        contact = quarantined_f1(tree, kim_tan_official, f"Người {n}")
+        make_sample(site, contact.person, collected_at=timezone.now())
+    few = _worklist_queries(client, kim_tan_official)
+    for n in range(3, 15):
+        contact = quarantined_f1(tree, kim_tan_official, f"Người {n}")
+        make_sample(site, contact.person, collected_at=timezone.now())
+    assert _worklist_queries(client, kim_tan_official) == few
