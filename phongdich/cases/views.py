@@ -664,6 +664,29 @@ def _dismissed_warning(request, contact, person) -> None:
         )
 
 
+def _interview_submit(request, *, add, page):
+    """An interview form posted (a case's F1, an F1's F2): ((person, what `add(person, answer)` returned), None), or
+    (None, the page shown again by `page(**shown)` with the form, what was typed and the refusal). The person is
+    read or created in the transaction of the link, so that a refused link leaves no new person behind."""
+    form, person_form, typed = _interview_forms(request)
+
+    def again(status: int):
+        return None, page(interview_form=form, new_person_form=typed, status=status)
+
+    if not form.is_valid():
+        return again(400)
+    try:
+        with transaction.atomic():
+            person = _interview_person(request, form, person_form)
+            result = add(person, _interview_answer(form))
+    except _Denied:
+        return again(400)
+    except ApplicationError as exc:
+        form.add_error(None, _message_of(exc))
+        return again(exc.status)
+    return (person, result), None
+
+
 @login_required
 @require_POST
 def case_interview(request, case_id: int):
@@ -671,20 +694,16 @@ def case_interview(request, case_id: int):
     case, refused = _standing_case_for_form(request, case_id)
     if refused is not None:
         return refused
-    form, person_form, typed = _interview_forms(request)
-    if not form.is_valid():
-        return _case_page(request, case_id, interview_form=form, new_person_form=typed, status=400)
-    try:
-        with transaction.atomic():
-            person = _interview_person(request, form, person_form)
-            link, created = services.contact_interview_add(
-                actor=request.user, case=case, person=person, **_interview_answer(form)
-            )
-    except _Denied:
-        return _case_page(request, case_id, interview_form=form, new_person_form=typed, status=400)
-    except ApplicationError as exc:
-        form.add_error(None, _message_of(exc))
-        return _case_page(request, case_id, interview_form=form, new_person_form=typed, status=exc.status)
+    added, refused = _interview_submit(
+        request,
+        add=lambda person, answer: services.contact_interview_add(
+            actor=request.user, case=case, person=person, **answer
+        ),
+        page=lambda **shown: _case_page(request, case_id, **shown),
+    )
+    if refused is not None:
+        return refused
+    person, (link, created) = added
     if created:
         messages.success(request, _("%(name)s was added as an F1 contact.") % {"name": person.full_name})
     else:
@@ -807,20 +826,16 @@ def contact_interview(request, contact_id: int):
         contact = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
     except ApplicationError as exc:
         return _error(request, exc)
-    form, person_form, typed = _interview_forms(request)
-    if not form.is_valid():
-        return _contact_page(request, contact_id, interview_form=form, new_person_form=typed, status=400)
-    try:
-        with transaction.atomic():
-            person = _interview_person(request, form, person_form)
-            links, created = services.contact_interview_f2_add(
-                actor=request.user, f1=contact, person=person, **_interview_answer(form)
-            )
-    except _Denied:
-        return _contact_page(request, contact_id, interview_form=form, new_person_form=typed, status=400)
-    except ApplicationError as exc:
-        form.add_error(None, _message_of(exc))
-        return _contact_page(request, contact_id, interview_form=form, new_person_form=typed, status=exc.status)
+    added, refused = _interview_submit(
+        request,
+        add=lambda person, answer: services.contact_interview_f2_add(
+            actor=request.user, f1=contact, person=person, **answer
+        ),
+        page=lambda **shown: _contact_page(request, contact_id, **shown),
+    )
+    if refused is not None:
+        return refused
+    person, (links, created) = added
     numbers = get_text_list([link.case.number for link in links], _("and"))
     if created:
         added = _("%(name)s was added as an F2 contact of %(cases)s.")
