@@ -838,8 +838,8 @@ def contact_interview(request, contact_id: int):
     person, (links, created) = added
     numbers = get_text_list([link.case.number for link in links], _("and"))
     if created:
-        added = _("%(name)s was added as an F2 contact of %(cases)s.")
-        messages.success(request, added % {"name": person.full_name, "cases": numbers})
+        text = _("%(name)s was added as an F2 contact of %(cases)s.")
+        messages.success(request, text % {"name": person.full_name, "cases": numbers})
     else:
         messages.info(request, _("This contact was already recorded."))
     _dismissed_warning(request, links[0].contact, person)
