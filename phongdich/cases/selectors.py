@@ -1095,11 +1095,17 @@ class QuarantineSchedule:
 
     @property
     def shown(self) -> ScheduledTest | None:
-        """The test a list shows: the current one, else the next to come."""
+        """The test a list shows: the current one, else the next to come, else, for a quarantine over and not yet
+        released, its last test when that was missed: what the health station must see before the release (the
+        row sits under "quarantine over: to release", where it showed nothing)."""
         current = self.current
         if current is not None:
             return current
-        return next((test for test in (*self.tests, *self.monitoring_tests) if test.state == TEST_UPCOMING), None)
+        upcoming = next((test for test in (*self.tests, *self.monitoring_tests) if test.state == TEST_UPCOMING), None)
+        if upcoming is not None or self.released or not self.tests:
+            return upcoming
+        last = self.tests[-1]
+        return last if last.state == TEST_MISSED else None
 
     @property
     def test_needed(self) -> bool:

@@ -200,6 +200,25 @@ def test_on_the_start_day_the_first_test_is_due_and_a_sample_that_day_does_it(tr
     assert after.tests[0].state == TEST_DONE and after.tests[0].sampled_on == START and not after.test_needed
 
 
+def test_a_quarantine_over_shows_its_missed_last_test_until_the_release(tree, site):
+    """A row under "quarantine over: to release" showed nothing of a day-14 test never taken."""
+    contact = quarantined(tree, start=START, days_=14)
+    for day in (0, 6):
+        sampled(site, contact, START + days(day))
+    over = contact_quarantine_schedule(contact=contact, today=START + days(15))
+    assert over.quarantine_over and not over.test_needed
+    assert over.shown is not None and over.shown.days == (14,) and over.shown.state == TEST_MISSED
+
+    Contact.objects.filter(pk=contact.pk).update(status=Contact.Status.RELEASED)  # released: the row moves on
+    contact.refresh_from_db()
+    assert contact_quarantine_schedule(contact=contact, today=START + days(15)).shown is None
+
+    taken = quarantined(tree, start=START, days_=14, name="Lê Văn Hai")
+    for day in (0, 6, 13):
+        sampled(site, taken, START + days(day))
+    assert contact_quarantine_schedule(contact=taken, today=START + days(15)).shown is None
+
+
 def test_a_test_made_late_counts_until_the_next_test_day_and_one_made_early_does_not(tree, site):
     contact = quarantined(tree, start=START, days_=14)
     sampled(site, contact, START)
