@@ -60,14 +60,18 @@ def worklist_query(*, viewer, params, follow_up=None):
     `follow_up`: selectors.worklist_follow_up of the same filters, when the caller has it. Raises ApplicationError
     as worklist_filters."""
     form, area, values = worklist_filters(viewer=viewer, params=params)
-    contacts = selectors.contact_worklist(
+    return form, area, worklist_contacts(viewer=viewer, area=area, values=values, follow_up=follow_up), values
+
+
+def worklist_contacts(*, viewer, area, values, follow_up=None):
+    """The contacts the work list's checked filters (worklist_filters' area and values) select for `viewer`."""
+    return selectors.contact_worklist(
         viewer=viewer,
         area=area,
         level=values.get("level") or None,
         status=values.get("status") or "open",
         follow_up=follow_up,
     )
-    return form, area, contacts, values
 
 
 def commune_names(paths) -> dict[str, str]:

@@ -1022,7 +1022,8 @@ def quarantine_unconfirmed_text(rule: QuarantineRule | None, level: int) -> str:
     rule's own `unconfirmed` text and, for an F2 (or further), that the F1's rule is applied to them though RULES.md
     §2 gives F2 only "home quarantine" (QĐ 5053/QĐ-BYT's tracing handbook), no confirmed length, test days or
     self-monitoring."""
-    said = [rule.unconfirmed_text()] if rule is not None and rule.unconfirmed_text() else []
+    text = rule.unconfirmed_text() if rule is not None else ""
+    said = [text] if text else []
     if level >= 2:
         said.append(
             gettext(

@@ -35,7 +35,7 @@ from phongdich.core.scoping import viewer_area_path
 from phongdich.geo.models import Area
 
 from . import errors, forms, selectors, services
-from .exports import WORKLIST_EXPORT, commune_names, worklist_filters, worklist_query
+from .exports import WORKLIST_EXPORT, commune_names, worklist_contacts, worklist_filters, worklist_query
 from .models import Case, Cluster, Contact
 from .templatetags.cases_tags import label as status_label
 
@@ -964,7 +964,7 @@ def _worklist_page(request, *, moves=None, here: str = "", status: int = 200):
     form, area, values = worklist_filters(viewer=request.user, params=request.GET)
     # Who has a test to take today and who is under self-monitoring: counted above the list, and its two filters.
     follow_up = selectors.worklist_follow_up(viewer=request.user, area=area, level=values.get("level") or None)
-    _form, _area, contacts, _values = worklist_query(viewer=request.user, params=request.GET, follow_up=follow_up)
+    contacts = worklist_contacts(viewer=request.user, area=area, values=values, follow_up=follow_up)
     page = Paginator(contacts, 200).get_page(request.GET.get("page"))
     rows = list(page)
     case_levels = selectors.worklist_case_levels(rows)
