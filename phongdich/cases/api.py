@@ -547,7 +547,8 @@ class CaseContactsApi(APIView):
         description=(
             "By level, then name. A factory's case has tens of thousands of F2: page with `limit` and `offset`, "
             "or ask for one `level`. Contacts living outside your area are given by initials only (`visible` "
-            "false). Errors: `cases_invalid_filter` for a level that is not 1-9."
+            "false). Errors: `cases_invalid_filter` for a level tracing does not record (past "
+            "TRACING_MAX_LEVEL, 2 by default)."
         ),
         parameters=[
             OpenApiParameter("level", int, required=False, description="Only the contacts of this level (1 = F1)"),
@@ -787,7 +788,7 @@ class WorklistApi(APIView):
         parameters=[
             *PAGE_PARAMETERS,
             OpenApiParameter("status", str, required=False, enum=list(selectors.WORKLIST_STATUS_FILTERS)),
-            OpenApiParameter("level", int, required=False),
+            OpenApiParameter("level", int, required=False, description="1 = F1, up to TRACING_MAX_LEVEL (2)"),
             OpenApiParameter("area", int, required=False),
         ],
         responses={200: api_page("WorklistPage", WorklistRowOutput(many=True)), **ERRORS},

@@ -46,7 +46,7 @@ from .models import (
     quarantine_last_day,
 )
 from .samples import sample_days_of_persons
-from .services import CONTACTS_STATUS_MAX
+from .services import CONTACTS_STATUS_MAX, tracing_max_level
 
 # Contacts still to be handled: on the work list and counted as F1 on the map.
 # "quarantine_over": in quarantine with its end reached (today or before), to be released; the commune ticks them
@@ -283,14 +283,14 @@ def case_contact_counts(*, case: Case) -> dict[int, int]:
 
 def level_filter(level) -> int | None:
     """A contact level filter as given (1, "2", "" or None): the level, None for none; cases_invalid_filter for
-    anything that is not 1-9."""
+    anything that is not a level tracing records (1 to TRACING_MAX_LEVEL), as the work list page's choices."""
     if level in (None, ""):
         return None
     try:
         level = int(level)
     except (TypeError, ValueError):
         raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"level": str(level)[:10]}) from None
-    if not 1 <= level <= 9:
+    if not 1 <= level <= tracing_max_level():
         raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"level": level})
     return level
 

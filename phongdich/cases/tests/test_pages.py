@@ -500,6 +500,24 @@ def test_the_work_list_page_filters_f3_as_the_api_does(client, tree, kim_tan_off
     assert page.status_code == 200 and "Ba" in page.content.decode()
 
 
+def test_the_work_list_refuses_a_level_tracing_does_not_record_on_the_page_and_in_the_api(
+    client, tree, kim_tan_official
+):
+    """A level past TRACING_MAX_LEVEL (2 by default): the page's choices refused level=7 but the API's filter took 1-9
+    and answered an empty list, as if the commune had no such contacts."""
+    client.force_login(kim_tan_official)
+    for url in (
+        "/api/v1/contacts/worklist/",
+        "/cases/worklist/",
+        f"/api/v1/cases/{case(kim_tan_official, person(tree['kim_tan'])).pk}/contacts/",
+    ):
+        answer = client.get(url, {"level": "7"})
+        assert answer.status_code == 400, url
+    body = client.get("/api/v1/contacts/worklist/", {"level": "3"}).json()
+    assert body["code"] == "cases_invalid_filter" and body["extra"]["level"] == 3
+    assert client.get("/api/v1/contacts/worklist/", {"level": "2"}).status_code == 200
+
+
 def test_f1_counts_per_commune_for_the_map_and_the_dashboard(client, tree, district_official, kim_tan_official):
     first = case(kim_tan_official, person(tree["kim_tan"], "A"))
     for index in range(3):
