@@ -63,7 +63,7 @@ def test_prune_command_and_beat_task(health, cells):
     assert tasks.telecom_prune.apply().get() == {"locations": 0, "traces": 0, "files": 0}
 
 
-def test_import_command_reports_rejected_lines(health, superuser):
+def test_import_command_reports_rejected_lines(areas, health, superuser):
     samples = SAMPLES
     out = StringIO()
     call_command(
@@ -77,6 +77,7 @@ def test_import_command_reports_rejected_lines(health, superuser):
             str(samples / "broken-locations.csv"),
             operator="viettel",
             kind="locations",
+            user=health.username,
             stderr=err,
             verbosity=0,
         )
@@ -87,16 +88,39 @@ def test_import_command_reports_rejected_lines(health, superuser):
         str(samples / "broken-locations.csv"),
         operator="viettel",
         kind="locations",
+        user=health.username,
         skip_bad_rows=True,
         stdout=out,
         stderr=StringIO(),
         verbosity=0,
     )
     assert "2 imported, 8 rejected" in out.getvalue()
+    # The records are the uploader's area's: the province's health department's traces read them.
+    imported = TelecomImport.objects.get(kind="locations", status="done")
+    assert imported.uploaded_by == health and imported.area_path == areas["province"].path
     with pytest.raises(CommandError, match="Expected columns"):
         call_command(
-            "telecom_import", str(samples / "wrong-columns.csv"), operator="viettel", kind="locations", verbosity=0
+            "telecom_import",
+            str(samples / "wrong-columns.csv"),
+            operator="viettel",
+            kind="locations",
+            user=health.username,
+            verbosity=0,
         )
+
+
+def test_import_command_wants_the_official_whose_area_reads_location_records(health, superuser):
+    """Without --user, location records were the first superuser's, in no area: no official's trace read them
+    (services.locations_in_force), and the command said nothing about it."""
+    with pytest.raises(CommandError, match="--user"):
+        call_command(
+            "telecom_import",
+            str(SAMPLES / "viettel-locations.csv"),
+            operator="viettel",
+            kind="locations",
+            verbosity=0,
+        )
+    assert not TelecomImport.objects.filter(kind="locations").exists()
 
 
 def test_demo_imports_cells_and_records_in_which_the_case_finds_its_contact(areas, province_admin):

@@ -1,7 +1,7 @@
 """Import an operator's file (cell list or subscriber location records) through the same service as the page.
 
 phongdich telecom_import --operator viettel --kind cells phongdich/telecom/samples/viettel-cells.csv
-phongdich telecom_import --operator viettel --kind locations FILE [--skip-bad-rows] [--user NAME]
+phongdich telecom_import --operator viettel --kind locations FILE --user NAME [--skip-bad-rows]
 """
 
 from pathlib import Path
@@ -30,10 +30,19 @@ class Command(BaseCommand):
             help="Import the good rows and list the bad ones (default: all or nothing).",
         )
         parser.add_argument(
-            "--user", default="", help="The official recorded as uploader (default: the first active superuser)."
+            "--user",
+            default="",
+            help="The official recorded as uploader: their area's traces read the records (docs/telecom.md). Required"
+            " for location records; a cell list defaults to the first active superuser.",
         )
 
     def handle(self, *args, path: Path, operator: str, kind: str, skip_bad_rows: bool, user: str, **options):
+        if kind == TelecomImport.Kind.LOCATIONS and not user:
+            # The records belong to the uploader's area and only that area's traces read them: an area-less import
+            # (a superuser's) would sit unread by every official who traces a case.
+            raise CommandError(
+                "location records need --user NAME: the health official of the area whose traces should read them"
+            )
         actor = self._actor(user)
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
