@@ -129,8 +129,8 @@ class ApiLanguageMiddleware:
 
 class AuditReadsKeptMiddleware:
     """Every read audited during a request stays in the audit log, even when a transaction that held it was rolled
-    back (core.audit.reads_restore): checked on answers of 300 and above, where a refused write may have taken its
-    reads with it; a success costs nothing more."""
+    back (core.audit.reads_restore): whatever the answer's status, since a page that catches a refusal may answer
+    200 with the form again. One query by primary key, only when the request audited a read."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -139,8 +139,7 @@ class AuditReadsKeptMiddleware:
         reads, token = audit.reads_collect()
         try:
             response = self.get_response(request)
-            if response.status_code >= 300:
-                audit.reads_restore(reads)
+            audit.reads_restore(reads)
         finally:
             audit.reads_collect_end(token)
         return response
