@@ -27,6 +27,7 @@ from phongdich.core.api import (
     error_responses,
     idempotency_key_of,
     idempotent,
+    read_again,
 )
 from phongdich.core.errors import ApplicationError
 from phongdich.core.ids import MAX_ID, id_or_404
@@ -350,6 +351,13 @@ class CheckInBatchApi(APIView):
         )
 
 
+def _checkin_again(request, pk, **url_kwargs) -> dict:
+    """A paper entry or a check-out repeated with its Idempotency-Key (core.api.read_again): the store keeps the
+    check-in's id, not where and when the person was; the repeat reads it again for whoever may still record at its
+    venue (404 otherwise)."""
+    return CheckInOutput(selectors.checkin_get_for_recorder(actor=request.user, checkin_id=pk)).data
+
+
 class CheckInPaperApi(APIView):
     """Control staff enter a paper declaration for a person without a smartphone."""
 
@@ -378,7 +386,7 @@ class CheckInPaperApi(APIView):
         parameters=[IDEMPOTENCY_KEY],
         summary="Record a paper declaration entered by control staff",
     )
-    @idempotent
+    @idempotent(**read_again(_checkin_again))
     def post(self, request):
         from phongdich.geo.selectors import area_get
         from phongdich.venues.selectors import venue_code_get_for_viewer, venue_get
@@ -469,7 +477,7 @@ class CheckInCheckoutApi(APIView):
         parameters=[IDEMPOTENCY_KEY],
         summary="Check a visitor out (a repeat leaves the first check-out time)",
     )
-    @idempotent
+    @idempotent(**read_again(_checkin_again))
     def post(self, request, checkin_id: int):
         data = self.CheckInCheckoutInput(data=request.data)
         data.is_valid(raise_exception=True)

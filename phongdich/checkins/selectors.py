@@ -184,6 +184,23 @@ def checkin_get(*, viewer, checkin_id: int) -> CheckIn:
     return checkin
 
 
+def checkin_get_for_recorder(*, actor, checkin_id: int) -> CheckIn:
+    """One check-in shown again to whoever records at its venue (a paper entry or a check-out repeated with its
+    Idempotency-Key, core.api.read_again): a user through checkin_get (their venues, or their area's as an official
+    who sees people: the venues where services.user_can_record_at lets them record; audited), a scanner device only
+    at its own venue while it is not revoked (as services.actor_check; scans by devices are not audited)."""
+    if not getattr(actor, "is_device", False):
+        return checkin_get(viewer=actor, checkin_id=checkin_id)
+    checkin = (
+        CheckIn.objects.filter(pk=checkin_id, venue_id=actor.venue_id).select_related("person", "venue", "code").first()
+        if actor.revoked_at is None and isinstance(checkin_id, int) and 1 <= checkin_id < 2**63
+        else None
+    )
+    if checkin is None:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    return checkin
+
+
 def checkin_list_for_person(*, viewer, person) -> QuerySet[CheckIn]:
     """A person's movements (tracing), for officials who see people, within their area only.
     Audited as `checkins.person_history.viewed`."""

@@ -83,7 +83,7 @@ app.conf.beat_schedule = {
         "task": "phongdich.core.tasks.exports_prune_task",
         "schedule": crontab(minute=50, hour="*/1"),
     },
-    # Idempotency keys and form nonces past IDEMPOTENCY_KEEP_HOURS (their stored answers can hold personal data).
+    # Idempotency keys and form nonces past IDEMPOTENCY_KEEP_HOURS (answers showing a person are kept as ids only).
     "idempotency-keys-prune": {
         "task": "phongdich.core.tasks.idempotency_keys_prune_task",
         "schedule": crontab(minute=55, hour="*/1"),

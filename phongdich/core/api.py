@@ -179,6 +179,23 @@ def idempotent(view_method=None, *, stored=None, replayed=None):
     return wrapper
 
 
+def read_again(read, *, id_of=None) -> dict:
+    """`@idempotent(**read_again(read))`, for an answer that shows one record of a person: the store keeps the
+    record's id (`id_of(answer)`, by default its `id`) and the answer's status, and a repeat answers
+    `read(request, pk, *args, **kwargs)` (the record read again, as the first answer showed it, through the selector
+    that checks the caller's area or ownership and audits the read) with that status. A caller who may no longer
+    see it gets the selector's error, not the stored data (docs/api.md)."""
+    id_of = id_of or (lambda answer: answer["id"])
+
+    def stored(response) -> dict:
+        return {"id": id_of(response.data), "status": response.status_code}
+
+    def replayed(view, request, marker: dict, *args, **kwargs) -> Response:
+        return Response(read(request, marker["id"], *args, **kwargs), status=marker["status"])
+
+    return {"stored": stored, "replayed": replayed}
+
+
 def idempotency_keys_prune(*, now: dt.datetime | None = None) -> int:
     """Forget the keys older than IDEMPOTENCY_KEEP_HOURS: API writes' keys and page forms' nonces alike. A repeat
     after that is a new request. Returns how many went."""

@@ -22,7 +22,7 @@ from phongdich.people.selectors import people_visible_q
 from . import questions
 from .countries import country_choices, country_name
 from .models import Declaration, PortOfEntry
-from .selectors import declaration_history
+from .selectors import declaration_history, declaration_people, declarations_submitted_again
 from .services import MAX_FAMILY, declaration_submit_for_family
 
 ERRORS = error_responses(400, 401, 403, 404, 429)
@@ -131,6 +131,38 @@ def _drop_none(values: dict) -> dict:
     return {key: value for key, value in values.items() if value is not None or key == "vaccination_declared"}
 
 
+# What the idempotency store keeps of a submission's answer (core.api.idempotent's stored=/replayed=): each
+# declaration's id, whose it is and whether the answer gave out that person's public id; not whether it was flagged
+# nor the public id. A repeat reads them again: still the same person's, and for an official who entered them on
+# paper, still in their area (audited); 404 otherwise.
+def _submission_marker(response) -> dict:
+    rows = response.data["declarations"]
+    people = declaration_people(declaration_ids=[row["id"] for row in rows])
+    return {"declarations": [[row["id"], people.get(row["id"]), row["person_public_id"] is not None] for row in rows]}
+
+
+def _submission_replayed(view, request, marker: dict) -> Response:
+    submitted = marker["declarations"]
+    declarations = declarations_submitted_again(
+        viewer=request.user, submitted=[(pk, person) for pk, person, _ in submitted], ip=client_ip(request)
+    )
+    return _submission_answer(declarations, [public_id_given for _, _, public_id_given in submitted])
+
+
+def _submission_answer(declarations, public_id_given: list[bool]) -> Response:
+    rows = [
+        {
+            "id": declaration.pk,
+            "kind": declaration.kind,
+            "submitted_at": declaration.submitted_at,
+            "flagged": declaration.flagged,
+            "person_public_id": declaration.person.public_id if given else None,
+        }
+        for declaration, given in zip(declarations, public_id_given, strict=True)
+    ]
+    return Response({"declarations": DeclarationCreatedSerializer(rows, many=True).data}, status=201)
+
+
 class DeclarationApi(APIView):
     """POST (public): submit a declaration for one or more people of a family sharing a phone.
     GET (officials who see people): one person's declarations, scoped to the caller's area and audited."""
@@ -164,7 +196,7 @@ class DeclarationApi(APIView):
         parameters=[IDEMPOTENCY_KEY],
         summary="Submit a health declaration (domestic, movement or entry), for one or several family members",
     )
-    @idempotent
+    @idempotent(stored=_submission_marker, replayed=_submission_replayed)
     def post(self, request):
         body = self.DeclarationInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -186,18 +218,9 @@ class DeclarationApi(APIView):
             actor=actor,
             nonce=idempotency_key_of(request),
         )
-        rows = [
-            {
-                "id": declaration.pk,
-                "kind": declaration.kind,
-                "submitted_at": declaration.submitted_at,
-                "flagged": declaration.flagged,
-                # Name, phone and year of birth are no secret: a matched record's public id is not handed out.
-                "person_public_id": declaration.person.public_id if declaration.person.created_at >= started else None,
-            }
-            for declaration in declarations
-        ]
-        return Response({"declarations": DeclarationCreatedSerializer(rows, many=True).data}, status=201)
+        # Name, phone and year of birth are no secret: a matched record's public id is not handed out.
+        created = [declaration.person.created_at >= started for declaration in declarations]
+        return _submission_answer(declarations, created)
 
     @extend_schema(
         operation_id="declarations_list",

@@ -79,6 +79,42 @@ def declaration_get(*, viewer, declaration_id, ip: str | None = None) -> Declara
     return declaration
 
 
+def declaration_people(*, declaration_ids) -> dict[int, int]:
+    """Whose each declaration is (ids only, no personal data): what a repeated submission is checked by."""
+    return dict(Declaration.objects.filter(pk__in=list(declaration_ids)).values_list("pk", "person_id"))
+
+
+def declarations_submitted_again(*, viewer, submitted, ip: str | None = None) -> list[Declaration]:
+    """The declarations of a submission answered again (repeated with its Idempotency-Key, api.DeclarationApi), in
+    order: `submitted` holds each one's (id, the person it was made for). Each must still be that person's (a citizen's
+    own declaration: no official's read); an official who entered them on paper must still see their area, as when
+    they entered them, and the read is audited `declarations.declaration.viewed`. not_found otherwise."""
+    submitted = [(int(declaration_id), int(person_id)) for declaration_id, person_id in submitted]
+    found = {
+        declaration.pk: declaration
+        for declaration in Declaration.objects.filter(pk__in=[pk for pk, _ in submitted]).select_related("person")
+    }
+    official = getattr(viewer, "is_authenticated", False) and not getattr(viewer, "is_device", False)
+    declarations = []
+    for declaration_id, person_id in submitted:
+        declaration = found.get(declaration_id)
+        if declaration is None or declaration.person_id != person_id:
+            raise ApplicationError(core_errors.NOT_FOUND)
+        if official and not area_visible(viewer, declaration.area_path):
+            raise ApplicationError(core_errors.NOT_FOUND)
+        declarations.append(declaration)
+    if official:
+        for declaration in declarations:
+            audit_record(
+                actor=viewer,
+                action="declarations.declaration.viewed",
+                obj=declaration,
+                area_path=declaration.area_path,
+                ip=ip,
+            )
+    return declarations
+
+
 def _visible_q(viewer):
     if viewer is None or not viewer.is_authenticated:
         return NOTHING

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import SeesPeople
-from phongdich.core.api import PAGE_PARAMETERS, api_page, error_responses, idempotent
+from phongdich.core.api import PAGE_PARAMETERS, api_page, error_responses, idempotent, read_again
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.ids import MAX_ID, id_or_404
@@ -184,6 +184,15 @@ class FollowUpDetailApi(APIView):
         return Response(FollowUpTaskDetailOutput(task, context={"now": timezone.now()}).data)
 
 
+def _call_again(request, pk, task_id: int) -> dict:
+    """A call repeated with its Idempotency-Key (core.api.read_again): the store keeps the call's id, not its notes
+    nor the person's answers; the repeat reads them again within the official's area (404 once outside it)."""
+    call = selectors.followup_call_get(viewer=request.user, task_id=task_id, call_id=pk, ip=client_ip(request))
+    return FollowUpCallCreateApi.FollowUpCallCreatedOutput(
+        {"call": call, "task": call.task}, context={"now": timezone.now()}
+    ).data
+
+
 class FollowUpCallCreateApi(APIView):
     permission_classes = [SeesPeople]
 
@@ -221,7 +230,7 @@ class FollowUpCallCreateApi(APIView):
         responses={201: FollowUpCallCreatedOutput, **ERRORS},
         tags=["followups"],
     )
-    @idempotent
+    @idempotent(**read_again(_call_again, id_of=lambda answer: answer["call"]["id"]))
     def post(self, request, task_id: int):
         data = self.FollowUpCallInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -10,13 +10,14 @@ from django.utils import timezone
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core import errors as core_errors
+from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
 from phongdich.core.ids import id_or_404
 from phongdich.core.scoping import NOTHING, scope_q, viewer_area_path
 from phongdich.geo.models import Area
 
 from . import errors
-from .models import FollowUpHandover, FollowUpTask
+from .models import FollowUpCall, FollowUpHandover, FollowUpTask
 
 # The purpose of access written to the audit log when a task's person is read.
 PERSON_READ_REASON = "follow-up"
@@ -138,6 +139,29 @@ def followup_task_person(*, viewer, task: FollowUpTask, ip: str | None = None):
     return person_get_for_duty(
         viewer=viewer, person_id=task.person_id, reason=PERSON_READ_REASON, duty=f"followups.task:{task.pk}", ip=ip
     )
+
+
+def followup_call_get(*, viewer, task_id, call_id, ip: str | None = None) -> FollowUpCall:
+    """A call about a task of the viewer's area, with its task (person's initials, answers) loaded, for an answer that
+    shows it again (a call recorded through the API and repeated with its Idempotency-Key, core.api.read_again);
+    not_found otherwise. Its notes are what the caller learnt of the person: audited `followups.call.viewed`."""
+    call = (
+        FollowUpCall.objects.filter(pk=id_or_404(call_id), task_id=id_or_404(task_id))
+        .filter(task__in=FollowUpTask.objects.filter(followups_visible_q(viewer)))
+        .select_related("official", "task__area", "task__person", "task__assigned_to")
+        .first()
+    )
+    if call is None:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    audit_record(
+        actor=viewer,
+        action="followups.call.viewed",
+        obj=call.task,
+        area_path=call.task.area_path,
+        ip=ip,
+        extra={"call": call.pk},
+    )
+    return call
 
 
 @dataclass

@@ -12,7 +12,15 @@ from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, IsOfficial
 from phongdich.core import errors as core_errors
-from phongdich.core.api import ERROR_RESPONSE, PAGE_PARAMETERS, LocalTimeField, api_page, error_responses, idempotent
+from phongdich.core.api import (
+    ERROR_RESPONSE,
+    PAGE_PARAMETERS,
+    LocalTimeField,
+    api_page,
+    error_responses,
+    idempotent,
+    read_again,
+)
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.pagination import ApiPages
@@ -82,6 +90,29 @@ class RegistrationOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+# What the idempotency store keeps of a registration's answer (core.api.idempotent's stored=/replayed=): its id,
+# whose it is, and the status. The answer says why the person is tested (symptoms, contact with a case): a repeat
+# reads it again, for an official through the scoped, audited selector (404 once they no longer see it), for the
+# citizen only while it is still that person's.
+def _registration_marker(response) -> dict:
+    registration_id = response.data["id"]
+    return {
+        "id": registration_id,
+        "person": selectors.registration_person_id(registration_id=registration_id),
+        "status": response.status_code,
+    }
+
+
+def _registration_replayed(view, request, marker: dict) -> Response:
+    if request.user.is_authenticated:
+        registration = selectors.registration_read(
+            viewer=request.user, registration_id=marker["id"], ip=client_ip(request)
+        )
+    else:
+        registration = selectors.registration_of_person(registration_id=marker["id"], person_id=marker["person"])
+    return Response(RegistrationOutput(registration).data, status=marker["status"])
+
+
 class TestRegistrationCreateApi(APIView):
     """POST /api/v1/testing/registrations/: register for a test; a citizen (public, rate limited) or a logged-in
     official for someone in their area."""
@@ -111,7 +142,7 @@ class TestRegistrationCreateApi(APIView):
         summary="Register for a test (409 testing_session_full when the session is full)",
         tags=["testing"],
     )
-    @idempotent
+    @idempotent(stored=_registration_marker, replayed=_registration_replayed)
     def post(self, request):
         body = self.RegistrationInput(data=request.data)
         body.is_valid(raise_exception=True)
@@ -258,6 +289,11 @@ class ResultPersonOutput(ResultOutput):
     birth_year = serializers.IntegerField(source="sample.person.birth_year", allow_null=True)
 
 
+def _result_again(request, result_id) -> dict:
+    result = selectors.result_get(viewer=request.user, result_id=result_id, ip=client_ip(request))
+    return ResultOutput(result).data
+
+
 class TestResultApi(APIView):
     """GET /api/v1/testing/results/ (scoped list, audited) and POST (enter one result by barcode)."""
 
@@ -286,7 +322,7 @@ class TestResultApi(APIView):
         summary="Enter a result by the barcode of a sample or a pool",
         tags=["testing"],
     )
-    @idempotent
+    @idempotent(**read_again(_result_again))
     def post(self, request):
         body = self.ResultInput(data=request.data)
         body.is_valid(raise_exception=True)

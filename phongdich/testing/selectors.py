@@ -150,6 +150,34 @@ def registration_get(*, viewer, registration_id) -> TestRegistration:
     return registration
 
 
+def registration_read(*, viewer, registration_id, ip=None) -> TestRegistration:
+    """registration_get for an answer that shows the registration again (an API write repeated with its
+    Idempotency-Key, core.api.read_again): audited `testing.registration.viewed`."""
+    registration = registration_get(viewer=viewer, registration_id=registration_id)
+    audit_record(
+        actor=viewer,
+        action="testing.registration.viewed",
+        obj=registration,
+        area_path=registration.person_path,
+        ip=ip,
+    )
+    return registration
+
+
+def registration_person_id(*, registration_id) -> int | None:
+    """Whose registration it is (an id, no personal data): what a citizen's repeated registration is checked by."""
+    return TestRegistration.objects.filter(pk=_int_or_404(registration_id)).values_list("person_id", flat=True).first()
+
+
+def registration_of_person(*, registration_id, person_id) -> TestRegistration:
+    """A registration answered again to the citizen who made it (a repeat of their request): still that person's, or
+    not_found. Their own record: not an official's read, not audited."""
+    registration = TestRegistration.objects.filter(pk=_int_or_404(registration_id), person_id=person_id).first()
+    if registration is None:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    return registration
+
+
 def samples_by_ids(*, viewer, sample_ids) -> list[Sample]:
     ids = [_int_or_404(value) for value in sample_ids][:1000]
     return list(
@@ -233,6 +261,23 @@ def results_list(
     if date_to:
         results = results.filter(tested_at__date__lte=date_to)
     return results.order_by("-tested_at", "-id")
+
+
+def result_get(*, viewer, result_id, ip=None) -> TestResult:
+    """One result in the viewer's scope (a sample's or a pool's), for an answer that shows it again (a result entry
+    repeated with its Idempotency-Key, core.api.read_again); not_found outside it. A sample's result is a person's:
+    audited `testing.result.viewed`."""
+    result = (
+        TestResult.objects.filter(pk=_int_or_404(result_id))
+        .filter(testing_visible_q(viewer))
+        .select_related("sample", "pool", "lab", "from_pool")
+        .first()
+    )
+    if result is None:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    if result.sample_id is not None:
+        audit_record(actor=viewer, action="testing.result.viewed", obj=result, area_path=result.person_path, ip=ip)
+    return result
 
 
 def import_job_get(*, viewer, job_id) -> ImportJob:

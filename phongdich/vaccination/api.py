@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import IsOfficial
-from phongdich.core.api import PAGE_PARAMETERS, LocalTimeField, api_page, error_responses, idempotent
+from phongdich.core.api import PAGE_PARAMETERS, LocalTimeField, api_page, error_responses, idempotent, read_again
 from phongdich.core.audit import client_ip
 from phongdich.core.ids import id_or_404
 from phongdich.core.pagination import ApiPages
@@ -154,6 +154,51 @@ class VaccinationRecordOutput(serializers.Serializer):
     registrations = VaccinationRegistrationOutput(many=True)
 
 
+# --- what a repeat reads again --------------------------------------------------------------------------------
+# A write repeated with its Idempotency-Key: the store keeps the record's id (core.api.read_again), not the person's
+# name, doses or reactions, and the repeat reads the record again through the scoped, audited selector: 404 for an
+# official who no longer sees it.
+
+
+def _registration_again(request, pk, **url_kwargs) -> dict:
+    registration = selectors.registration_get(viewer=request.user, registration_id=pk, ip=client_ip(request))
+    return VaccinationRegistrationOutput(registration).data
+
+
+def _dose_again(request, dose_id) -> dict:
+    dose = selectors.dose_get(viewer=request.user, dose_id=dose_id, ip=client_ip(request))
+    # The first answer's only warning, as the service gave it: the dose mixes products (services.dose_record).
+    return {"dose": VaccinationDoseOutput(dose).data, "warnings": ["mixed_products"] if dose.mixed_schedule else []}
+
+
+def _reaction_again(request, reaction_id, dose_id: int) -> dict:
+    reaction = selectors.reaction_get(
+        viewer=request.user, dose_id=dose_id, reaction_id=reaction_id, ip=client_ip(request)
+    )
+    return VaccinationReactionOutput(reaction).data
+
+
+def _receipt_marker(response) -> dict:
+    """A citizen's receipt holds no one's data (the place asked for); an official's names the person: its id only."""
+    registration = response.data["registration"]
+    return {
+        "received": response.data["received"],
+        "slot": response.data["slot"],
+        "registration": registration["id"] if registration else None,
+        "status": response.status_code,
+    }
+
+
+def _receipt_replayed(view, request, marker: dict) -> Response:
+    registration = marker["registration"]
+    body = {
+        "received": marker["received"],
+        "slot": marker["slot"],
+        "registration": _registration_again(request, registration) if registration is not None else None,
+    }
+    return Response(body, status=marker["status"])
+
+
 # --- public ---------------------------------------------------------------------------------------------------
 
 
@@ -226,7 +271,7 @@ class RegistrationCreateApi(APIView):
         responses={202: VaccinationRegistrationReceiptOutput, 201: VaccinationRegistrationReceiptOutput, **ERRORS},
         tags=TAGS,
     )
-    @idempotent
+    @idempotent(stored=_receipt_marker, replayed=_receipt_replayed)
     def post(self, request):
         data = self.VaccinationRegistrationInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -297,7 +342,7 @@ class RegistrationBookApi(APIView):
         responses={200: VaccinationRegistrationOutput, **ERRORS},
         tags=TAGS,
     )
-    @idempotent
+    @idempotent(**read_again(_registration_again))
     def post(self, request, registration_id: int):
         data = self.VaccinationBookInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -318,7 +363,7 @@ class RegistrationCancelApi(APIView):
         responses={200: VaccinationRegistrationOutput, **ERRORS},
         tags=TAGS,
     )
-    @idempotent
+    @idempotent(**read_again(_registration_again))
     def post(self, request, registration_id: int):
         registration = services.registration_cancel(actor=request.user, registration_id=registration_id)
         return Response(VaccinationRegistrationOutput(registration).data)
@@ -470,7 +515,7 @@ class DoseCreateApi(APIView):
         responses={201: VaccinationDoseCreatedOutput, **ERRORS},
         tags=TAGS,
     )
-    @idempotent
+    @idempotent(**read_again(_dose_again, id_of=lambda answer: answer["dose"]["id"]))
     def post(self, request):
         data = self.VaccinationDoseInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -507,7 +552,7 @@ class ReactionCreateApi(APIView):
         responses={201: VaccinationReactionOutput, **ERRORS},
         tags=TAGS,
     )
-    @idempotent
+    @idempotent(**read_again(_reaction_again))
     def post(self, request, dose_id: int):
         data = self.VaccinationReactionInput(data=request.data)
         data.is_valid(raise_exception=True)

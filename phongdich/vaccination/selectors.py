@@ -172,6 +172,49 @@ def registrations_list(
     )
 
 
+# One record read again for an answer that shows it (an API write repeated with its Idempotency-Key,
+# core.api.read_again): in the viewer's scope (not_found otherwise), audited as a read of the person's record.
+
+
+def registration_get(*, viewer, registration_id, ip: str | None = None) -> VaccinationRegistration:
+    """One registration of the viewer's area (the person's or the site's); audited `vaccination.registration.viewed`."""
+    registration = (
+        VaccinationRegistration.objects.filter(registrations_visible_q(viewer), pk=id_or_404(registration_id))
+        .select_related("person", "priority_group")
+        .first()
+    )
+    if registration is None:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    audit_record(
+        actor=viewer,
+        action="vaccination.registration.viewed",
+        obj=registration,
+        area_path=registration.area_path,
+        ip=ip,
+    )
+    return registration
+
+
+def dose_get(*, viewer, dose_id, ip: str | None = None) -> Dose:
+    """One dose of the viewer's area (the person's or the site's); audited `vaccination.dose.viewed`."""
+    dose = Dose.objects.filter(doses_visible_q(viewer), pk=id_or_404(dose_id)).select_related("product", "site").first()
+    if dose is None:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    audit_record(actor=viewer, action="vaccination.dose.viewed", obj=dose, area_path=dose.area_path, ip=ip)
+    return dose
+
+
+def reaction_get(*, viewer, dose_id, reaction_id, ip: str | None = None) -> Reaction:
+    """One reaction after a dose of the viewer's area; audited `vaccination.reaction.viewed`."""
+    reaction = Reaction.objects.filter(
+        pk=id_or_404(reaction_id), dose__in=Dose.objects.filter(doses_visible_q(viewer), pk=id_or_404(dose_id))
+    ).first()
+    if reaction is None:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    audit_record(actor=viewer, action="vaccination.reaction.viewed", obj=reaction, area_path=reaction.area_path, ip=ip)
+    return reaction
+
+
 def area_in_scope(*, viewer, area_id) -> Area | None:
     """An area filter: None for none; not_found outside the viewer's area (as if it did not exist)."""
     if area_id in (None, ""):

@@ -125,6 +125,23 @@ def venue_get(*, viewer, venue_id) -> Venue:
     return venue
 
 
+def venue_registrant(*, venue_id, username):
+    """The account that registered the venue on the public form, if its username is `username` (as a repeat of that
+    request names it) and it is still active, else None: whose venue it is, for venue_get(viewer=...)."""
+    if not isinstance(username, str) or not username:
+        return None
+    try:
+        venue_id = int(venue_id)
+    except (TypeError, ValueError):
+        return None
+    venue = (
+        Venue.objects.filter(pk=venue_id, registered_by__username=username, registered_by__is_active=True)
+        .select_related("registered_by")
+        .first()
+    )
+    return venue.registered_by if venue is not None else None
+
+
 def venue_code_get_for_viewer(*, viewer, code_id) -> VenueCode:
     """A code of a venue the viewer may see (revoked or not); not_found otherwise."""
     try:

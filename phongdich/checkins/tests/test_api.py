@@ -261,7 +261,7 @@ def test_paper_declaration_by_staff(world):
     }
     response = _post(client, PAPER, body, **{"Idempotency-Key": "paper-1"})
     assert response.status_code == 201, response.content
-    assert _post(client, PAPER, body, **{"Idempotency-Key": "paper-1"}).status_code == 201  # the stored answer
+    assert _post(client, PAPER, body, **{"Idempotency-Key": "paper-1"}).status_code == 201  # the check-in read again
     assert CheckIn.objects.filter(source="paper").count() == 1
     _assert_error(_post(client, PAPER, body | {"phone": "999"}), 400, "invalid_phone")
     assert CheckIn.objects.count() == 1
