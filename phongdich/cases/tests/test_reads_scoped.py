@@ -82,6 +82,40 @@ def test_a_repeated_interview_contact_is_read_again_within_the_area(client, tree
     assert moved.status_code == 404 and "ở cùng nhà" not in moved.content.decode()
 
 
+def test_answers_stored_whole_before_the_markers_are_reduced_to_them_and_replay(client, tree, kim_tan_official):
+    """Answers a key stored whole before 2026-12-07 (the person's name and phone) would fail the new replay (a 500)
+    and keep the person in the store: cases 0027 reduces them to the markers."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from phongdich.core.models import IdempotencyKey
+
+    migration = import_module("phongdich.cases.migrations.0027_idempotent_answers_kept_as_markers")
+    entered_for = person(tree["kim_tan"], "Lê Văn Ca", phone="+84912345678")
+    named = person(tree["kim_tan"], "Người Nhà")
+    client.force_login(kim_tan_official)
+    first = _create_case(client, entered_for.pk, "old-entry-01")
+    case_id = first.json()["id"]
+    path = f"/api/v1/cases/{case_id}/contacts/"
+    body = json.dumps({"person": named.pk, "setting": "household"})
+    interview = client.post(path, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="old-iv-0001")
+    assert interview.status_code == 201
+    IdempotencyKey.objects.filter(key="old-entry-01").update(response_body=first.json())  # as stored before
+    IdempotencyKey.objects.filter(key="old-iv-0001").update(response_body=interview.json())
+
+    migration.answers_to_markers(apps, None)
+
+    assert IdempotencyKey.objects.get(key="old-entry-01").response_body == {"case": case_id}
+    assert IdempotencyKey.objects.get(key="old-iv-0001").response_body == {
+        "link": interview.json()["id"],
+        "created": True,
+    }
+    assert _create_case(client, entered_for.pk, "old-entry-01").json() == first.json()
+    again = client.post(path, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="old-iv-0001")
+    assert again.status_code == 201 and again.json() == interview.json()
+
+
 # --- Names in a refused move ------------------------------------------------------------------------------------
 
 
