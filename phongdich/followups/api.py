@@ -8,10 +8,11 @@ from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import SeesPeople
 from phongdich.core.api import PAGE_PARAMETERS, api_page, error_responses, idempotent, read_again
-from phongdich.core.audit import client_ip
+from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.ids import MAX_ID, id_or_404
 from phongdich.core.pagination import ApiPages
+from phongdich.core.scoping import viewer_area_path
 from phongdich.declarations import questions
 
 from . import selectors, services
@@ -166,6 +167,13 @@ class FollowUpListApi(APIView):
         )
         paginator = ApiPages()
         page = paginator.paginate_queryset(tasks, request, view=self)
+        audit_record(
+            actor=request.user,
+            action="followups.task.listed",
+            area_path=area.path if area else viewer_area_path(request.user) or "",
+            ip=client_ip(request),
+            extra={"via": "api", "tasks": [task.pk for task in page]},
+        )
         return paginator.get_paginated_response(FollowUpTaskOutput(page, many=True, context={"now": now}).data)
 
 

@@ -13,8 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core import errors as core_errors
-from phongdich.core.audit import client_ip
+from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
+from phongdich.core.scoping import viewer_area_path
 
 from . import errors, selectors, services
 from .api import task_detail as load_task_detail
@@ -54,6 +55,14 @@ def queue(request):
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
     for task in page:
         task.age = now - task.declared_at
+    # The queue shows each task's person (initials, symptoms declared): a read of those records, as the work list's.
+    audit_record(
+        actor=request.user,
+        action="followups.task.listed",
+        area_path=area.path if area else viewer_area_path(request.user) or "",
+        ip=client_ip(request),
+        extra={"via": "page", "tasks": [task.pk for task in page]},
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = {

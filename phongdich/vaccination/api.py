@@ -9,9 +9,10 @@ from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import IsOfficial
 from phongdich.core.api import PAGE_PARAMETERS, LocalTimeField, api_page, error_responses, idempotent, read_again
-from phongdich.core.audit import client_ip
+from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.ids import id_or_404
 from phongdich.core.pagination import ApiPages
+from phongdich.core.scoping import viewer_area_path
 from phongdich.core.throttling import ScopedRateThrottle, SimpleRateThrottle
 from phongdich.geo.models import Area
 
@@ -325,6 +326,13 @@ class RegistrationListApi(APIView):
         )
         paginator = ApiPages()
         page = paginator.paginate_queryset(registrations, request, view=self)
+        audit_record(
+            actor=request.user,
+            action="vaccination.registration.listed",
+            area_path=viewer_area_path(request.user) or "",
+            ip=client_ip(request),
+            extra={"via": "api", "registrations": [registration.pk for registration in page]},
+        )
         return paginator.get_paginated_response(VaccinationRegistrationOutput(page, many=True).data)
 
 

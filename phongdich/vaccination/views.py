@@ -310,6 +310,13 @@ def registrations(request):
     except ApplicationError as exc:
         return _error(request, exc)
     page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_record(  # the list names each registered person: a read of their registrations
+        actor=request.user,
+        action="vaccination.registration.listed",
+        area_path=viewer_area_path(request.user) or "",
+        ip=client_ip(request),
+        extra={"via": "page", "registrations": [registration.pk for registration in page]},
+    )
     context = {
         "page": page,
         "groups": selectors.priority_groups(),

@@ -46,6 +46,18 @@ def test_symptomatic_declaration_is_in_its_communes_queue_page_and_api(flagged, 
     )
 
 
+def test_the_queue_that_names_people_is_an_audited_read_on_the_page_and_in_the_api(flagged, kim_tan_official, as_user):
+    """The queue shows each task's person (full name on the page, symptoms declared): it left no audit entry."""
+    client = as_user(kim_tan_official)
+    assert "Lê Thị Hoa" in client.get(reverse("followups:queue")).content.decode()
+    assert client.get("/api/v1/followups/").json()["count"] == 1
+    listed = AuditLog.objects.filter(actor=kim_tan_official, action="followups.task.listed").order_by("id")
+    assert [(entry.extra["via"], entry.extra["tasks"]) for entry in listed] == [
+        ("page", [flagged.pk]),
+        ("api", [flagged.pk]),
+    ]
+
+
 def test_another_communes_official_sees_an_empty_queue_and_404s(flagged, thach_lam_official, as_user):
     client = as_user(thach_lam_official)
     page = client.get(reverse("followups:queue"))
@@ -212,7 +224,7 @@ def test_queue_page_query_count_does_not_grow_with_the_queue(
             declare(make_person(tree["kim_tan"], name=f"Người số {index}"), symptoms=["cough"])
     client = as_user(kim_tan_official)
     client.get(reverse("followups:queue"))  # warm the session
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):  # 10, and the audit entry of the list and its check (AuditReadsKept)
         response = client.get(reverse("followups:queue"), {"page": 2})
     assert response.status_code == 200 and "Người số 59" in response.content.decode()
 

@@ -223,3 +223,20 @@ def test_checkin_page_refuses_a_site_that_is_not_one_of_the_list_instead_of_taki
     assert english.status_code == 400 and "Choose a vaccination site from the list." in english.content.decode()
     # Nothing asked: the first site, as before.
     assert f'<option value="{site.pk}" selected>' in client.get("/vaccination/checkin/").content.decode()
+
+
+def test_the_registrations_list_that_names_people_is_an_audited_read(client, areas, site, staff):
+    """The staff's list of registrations names each person (page) and gives name, birth date and phone (API): it left
+    no audit entry."""
+    from phongdich.core.models import AuditLog
+
+    registration = make_registration(make_person(areas["commune_a"], name="Phan Văn Đăng Ký"))
+    client.force_login(staff)
+    assert "Phan Văn Đăng Ký" in client.get("/vaccination/registrations/").content.decode()
+    answer = client.get("/api/v1/vaccination/registrations/list/")
+    assert answer.status_code == 200 and answer.json()["count"] == 1, answer.json()
+    listed = AuditLog.objects.filter(actor=staff, action="vaccination.registration.listed").order_by("id")
+    assert [(entry.extra["via"], entry.extra["registrations"]) for entry in listed] == [
+        ("page", [registration.pk]),
+        ("api", [registration.pk]),
+    ]
