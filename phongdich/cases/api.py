@@ -90,6 +90,10 @@ class ContactLinkOutput(serializers.Serializer):
     )
     end_assumed = serializers.BooleanField()
     note = serializers.CharField()
+    named_as_f1_of = serializers.CharField(
+        help_text="For a link given to a case when it was entered, from its person's interview as an F1: the number"
+        " of the case they were an F1 of; empty otherwise"
+    )
     created_at = serializers.DateTimeField()
 
 

@@ -624,6 +624,20 @@ class ContactLink(models.Model):
         ]
         indexes = [models.Index(fields=["case", "level"])]
 
+    @property
+    def named_as_f1_of(self) -> str:
+        """For a link that entering a case gave it from its person's interview as an F1 (services.case_create), the
+        number of the case the person was an F1 of then; "" for any other link. Its evidence key says so
+        (F1_INTERVIEW_KEY), so that the pages and the API tell where the evidence came from without a column."""
+        if not self.evidence_key.startswith(F1_INTERVIEW_KEY):
+            return ""
+        return self.evidence_key[len(F1_INTERVIEW_KEY) :].split(":", 1)[0]
+
+
+# The evidence key of a link given to a new case from its person's interview as an F1: "f1_interview:<the number of
+# the case they were an F1 of>:<the id of the F2 link it was copied from>" (services.case_create).
+F1_INTERVIEW_KEY = "f1_interview:"
+
 
 class ExposureNotice(models.Model):
     """ "A case was at venue X from 10:00 to 11:30 on 14/9": for the map and for people who checked in there."""

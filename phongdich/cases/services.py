@@ -20,6 +20,7 @@ from phongdich.vaccination.selectors import dose_inputs_of_persons
 
 from . import errors
 from .models import (
+    F1_INTERVIEW_KEY,
     OPEN_CONTACT_STATUSES,
     Case,
     Cluster,
@@ -189,7 +190,9 @@ def case_create(
     """Record a confirmed case and compute its infectious window. Refuses a second open case for a person.
 
     Guarantees: the dates are plausible (_case_facts_check), the window is the one of the rule in force on
-    the sample date, the number is unique, and the entry is audited as `cases.case.created`. Invalid input
+    the sample date, the number is unique, and the entry is audited as `cases.case.created`. The person's open
+    contact becomes `became_case`, and the people they named when interviewed as an F1 and met within the window
+    become the case's F1 (_named_as_f1_carry; what it did is the returned case's `from_f1_interview`). Invalid input
     raises ApplicationError and writes nothing.
     """
     if isolated_at is None:
@@ -210,7 +213,10 @@ def case_create(
         isolated_at=isolated_at,
     )
     with transaction.atomic():
-        _person_lock(person.pk)
+        # The people the person named as an F1 become the case's F1 below: their rows are locked with the person's,
+        # in person order, before any contact (the order every writer of one person and its contact takes).
+        named_persons = set(_named_as_f1(person.pk).values_list("contact__person_id", flat=True))
+        _persons_lock({person.pk, *named_persons})
         if Case.objects.select_for_update().filter(person=person, status=Case.Status.UNDER_TREATMENT).exists():
             raise ApplicationError(errors.PERSON_ALREADY_CASE, extra={"person": person.public_id})
         for _attempt in range(3):
@@ -246,9 +252,120 @@ def case_create(
         else:
             raise ApplicationError(errors.INVALID_CASE, vi="Không cấp được số ca bệnh.", en="No case number.")
         audit_record(actor=actor, action="cases.case.created", obj=case, area_path=case.area_path)
+        # The person's contact and those of the people they named, in person order (as a trace's upsert locks them):
+        # closing the one and adding to the others one by one held the person's while waiting for a lower one's.
+        list(
+            Contact.objects.select_for_update(no_key=True)
+            .filter(person_id__in={person.pk, *named_persons})
+            .order_by("person_id")
+            .values_list("pk", flat=True)
+        )
         _contact_became_case(actor=actor, case=case)
+        case.from_f1_interview = _named_as_f1_carry(actor=actor, case=case)
         send_person_case_facts_changed([case.person_id])
     return case
+
+
+def _persons_lock(person_ids) -> None:
+    """_person_lock for several persons, in person order."""
+    persons = Person.objects.select_for_update(no_key=True).filter(pk__in=list(person_ids)).order_by("pk")
+    list(persons.values_list("pk", flat=True))
+
+
+# --- A contact who becomes a case: the people they named as an F1 --------------------------------------------------
+#
+# docs/cases.md, "The people they named as an F1". An F1 interviewed names their own close contacts (household,
+# workplace, transport, other) as F2 (contact_interview_f2_add). When that F1 is entered as a case, those meetings
+# with the person are meetings with an F0: the ones within the new case's infectious window make the people met its
+# F1, as if named in its own interview (contact_interview_add). The check-in tracer's F2 through the person are not
+# copied: the new case's own trace finds them as its F1 from the same check-ins.
+
+
+@dataclass(frozen=True)
+class FromF1Interview:
+    """What entering a case did with the people its person named when interviewed as an F1 (case_create sets it on
+    the case it returns as `from_f1_interview`): how many became its F1, and how many were left as they were because
+    no meeting named falls in the case's infectious window."""
+
+    added: int = 0
+    outside_window: int = 0
+
+
+def _named_as_f1(person_id: int):
+    """The interview links naming others through `person_id`'s contact: the F2 they named as an F1, one link per case
+    they were an F1 of. Read through those cases (contact_interview_f2_add writes an F2's links at level 2 of the cases
+    its F1 has a level-1 link to), by the (case, level) index: a link's `via` has no index (tracing writes thousands
+    of links a case), and filtering on it alone read every link of the province for each case entered."""
+    contact_id = Contact.objects.filter(person_id=person_id).values_list("pk", flat=True).first()
+    if contact_id is None:
+        return ContactLink.objects.none()
+    f1_of = ContactLink.objects.filter(contact_id=contact_id, level=1).values("case_id")
+    return ContactLink.objects.filter(
+        case_id__in=Subquery(f1_of), level=2, via_id=contact_id, source=ContactLink.Source.INTERVIEW
+    )
+
+
+def _meeting_in_window(link: ContactLink, case: Case) -> bool:
+    """Whether a meeting named in an interview falls in `case`'s infectious window [start, end): not over before it
+    opened (judged as the case interview judges it, _exposure_over_before) nor begun once the case was isolated. A
+    meeting named without times was before the interview that named it: over before the window if that interview was
+    (its link's created_at), else it may be within it, and counts, as an undated meeting named in a case's own
+    interview does."""
+    start, end = link.exposure_start, link.exposure_end
+    if start is None and end is None:
+        return link.created_at > case.window_start
+    return not _exposure_over_before(case.window_start, start, end) and not _exposure_begun_after(
+        case.window_end, start, end
+    )
+
+
+def _named_as_f1_carry(*, actor, case: Case) -> FromF1Interview:
+    """Give the new `case` the people its person named when interviewed as an F1: for each meeting named (one per
+    answer, whichever cases the F2 link was written for) within the case's window, an F1 link of the case (source
+    interview, the setting, place, times and note copied, evidence key F1_INTERVIEW_KEY with the case the person was
+    an F1 of and the link copied), through contact_link_add (their contact's level then 1, the lowest of its links; a
+    closed contact reopened or a dismissed one left dismissed as for any new evidence), audited as
+    `cases.contact.interview_added`. Read under the lock of the person's contact, which case_create holds: an F2 added
+    meanwhile is here, and one added after waits and is refused (the F1 became a case). In case_create's
+    transaction: a failure leaves no case."""
+    meetings: dict[tuple[int, str], ContactLink] = {}
+    links = _named_as_f1(case.person_id).select_related("case", "contact__person")
+    for link in links.order_by("contact__person_id", "case__number", "pk"):
+        meetings.setdefault((link.contact_id, link.evidence_key), link)
+    named = {link.contact_id for link in meetings.values()}
+    added: set[int] = set()
+    for link in meetings.values():
+        if not _meeting_in_window(link, case):
+            continue
+        new, created = contact_link_add(
+            person=link.contact.person,
+            case=case,
+            level=1,
+            source=ContactLink.Source.INTERVIEW,
+            setting=link.setting,
+            evidence_key=f"{F1_INTERVIEW_KEY}{link.case.number}:{link.pk}",
+            place=link.place,
+            exposure_start=link.exposure_start,
+            exposure_end=link.exposure_end,
+            overlap_minutes=link.overlap_minutes,
+            note=link.note,
+            actor=actor,
+        )
+        added.add(link.contact_id)
+        if created:
+            audit_record(
+                actor=actor,
+                action="cases.contact.interview_added",
+                obj=new.contact,
+                area_path=new.contact.area_path,
+                extra={
+                    "case": case.number,
+                    "setting": link.setting,
+                    "named_as_f1_of": link.case.number,
+                    "named_by": link.via_id,
+                },
+            )
+    return FromF1Interview(added=len(added), outside_window=len(named - added))
 
 
 def _contact_system_move(

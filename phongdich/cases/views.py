@@ -207,6 +207,30 @@ def _case_kwargs(*, viewer, data: dict, keeping: Case | None = None) -> dict:
     }
 
 
+def _from_f1_interview_told(request, case: Case) -> None:
+    """What entering the case did with the people its person named as an F1 (services.FromF1Interview)."""
+    carried = getattr(case, "from_f1_interview", None)
+    if carried is None:
+        return
+    name = case.person.full_name
+    if carried.added:
+        text = ngettext(
+            "%(n)s person %(name)s named when interviewed as an F1 is now an F1 of this case.",
+            "%(n)s people %(name)s named when interviewed as an F1 are now F1 of this case.",
+            carried.added,
+        )
+        messages.info(request, text % {"n": carried.added, "name": name})
+    if carried.outside_window:
+        text = ngettext(
+            "%(n)s person %(name)s named when interviewed as an F1 was met outside this case's infectious window: not"
+            " added, still an F2 of the case %(name)s was an F1 of.",
+            "%(n)s people %(name)s named when interviewed as an F1 were met outside this case's infectious window: not"
+            " added, still F2 of the case %(name)s was an F1 of.",
+            carried.outside_window,
+        )
+        messages.info(request, text % {"n": carried.outside_window, "name": name})
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_create(request):
@@ -296,6 +320,7 @@ def case_create(request):
                 status = exc.status
             else:
                 messages.success(request, _("Case %(number)s was entered.") % {"number": case.number})
+                _from_f1_interview_told(request, case)
                 return redirect("cases:detail", case_id=case.pk)
         else:
             status = 400

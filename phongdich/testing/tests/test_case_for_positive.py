@@ -152,6 +152,39 @@ def test_an_f1_link_without_times_leaves_the_first_contact_unknown(site, lab, ar
     assert opened.window_start == local_midnight(D(2021, 9, 4))
 
 
+def test_the_case_a_result_opens_starts_with_the_people_its_f1_named_within_its_window(site, lab, areas, official):
+    """docs/cases.md, "The people they named as an F1": the F1 quarantined on 11/09 had named her sister, met on
+    11/09 at 07:00, before her quarantine's first day ended; the case her positive result opens has the sister as its
+    F1 (its window, from the first contact with the known source on 10/09 to the end of 11/09, holds the meeting)."""
+    from phongdich.cases.models import Contact
+
+    source_case = _source_case(official, areas, sampled=D(2021, 9, 11))
+    f1 = _someone(areas, "Người Tiếp Xúc")
+    contact = _link(official, f1, source_case, key="1", start=_local(D(2021, 9, 10), 19))
+    contact = case_services.contact_status_set(
+        actor=official, contact=contact, status="quarantined", quarantine_start=D(2021, 9, 11)
+    )
+    sister = _someone(areas, "Chị Gái")
+    case_services.contact_interview_f2_add(
+        actor=official,
+        f1=contact,
+        person=sister,
+        setting="household",
+        nonce="f2-sister",
+        exposure_start=_local(D(2021, 9, 11), 7),
+    )
+
+    _case_for_positive(actor=lab, sample=make_sample(site, f1, collected_at=_local(D(2021, 9, 18), 8)))
+
+    opened = Case.objects.get(person=f1)
+    assert (opened.window_start, opened.window_end) == (local_midnight(D(2021, 9, 10)), local_midnight(D(2021, 9, 12)))
+    [carried] = ContactLink.objects.filter(case=opened)
+    assert (carried.contact.person_id, carried.level, carried.named_as_f1_of) == (sister.pk, 1, source_case.number)
+    assert Contact.objects.get(person=sister).level == 1
+    entries = AuditLog.objects.filter(action="cases.contact.interview_added", extra__case=opened.number)
+    assert list(entries.values_list("actor_id", flat=True)) == [lab.pk]
+
+
 def test_a_quarantine_over_before_the_sample_is_no_isolation(site, lab, areas, official):
     """Quarantined 11/09 for 14 days (QĐ 3638 era quarantine rule), still marked in quarantine but sampled on 30/09,
     after its end: the person was back among others, isolated when the result came."""
