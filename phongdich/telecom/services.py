@@ -34,6 +34,7 @@ from phongdich.people.models import Person
 
 from . import errors, readers
 from .models import Cell, Operator, SubscriberLocation, TelecomImport, TelecomTrace
+from .notes import note_code
 from .rows import CellChecker, LocationChecker, row_error
 from .selectors import TELECOM_ROLES
 
@@ -659,11 +660,6 @@ def telecom_import_purge(*, import_id: int) -> int:
 
 # --- Tracing ----------------------------------------------------------------------------------------
 
-TRACE_NOTE = (
-    "Cùng trạm phát sóng: tín hiệu yếu hơn cùng địa điểm (một trạm phủ hàng trăm mét đến vài km); cần xác minh. "
-    "Same cell: a weaker signal than the same venue (a cell covers hundreds of metres to kilometres); verify."
-)
-
 
 def _distance_m(lat1, lon1, lat2, lon2) -> float:
     """Great-circle distance in metres (haversine, mean Earth radius)."""
@@ -858,13 +854,15 @@ def _trace_write(
             if label not in entry["cells"]:
                 entry["cells"].append(label)
             continue
-        shared_note = "" if len(matched) == 1 else f" ({len(matched)} người dùng chung số / people share this number)"
+        # Data, not words: the case pages word it in the reader's language (notes.note_text). Until 2026-12-07 it
+        # held both languages in one text, shown whole in either.
+        note = note_code(shared=len(matched))
         for person in matched:
-            found.append((person, mine, other, shared_start, shared_end, minutes, shared_note))
+            found.append((person, mine, other, shared_start, shared_end, minutes, note))
     # Contacts locked in person order, as the check-in tracer's upsert locks them: a telecom trace and a check-in
     # trace meeting the same people wait for each other instead of deadlocking.
     found.sort(key=lambda item: (item[0].pk, item[1].pk, item[2].pk))
-    for person, mine, other, shared_start, shared_end, minutes, shared_note in found:
+    for person, mine, other, shared_start, shared_end, minutes, note in found:
         link, created = contact_link_add(
             person=person,
             case=case,
@@ -876,7 +874,7 @@ def _trace_write(
             exposure_start=shared_start,
             exposure_end=shared_end,
             overlap_minutes=minutes,
-            note=TRACE_NOTE + shared_note,
+            note=note,
             actor=actor,
         )
         if link is None:
