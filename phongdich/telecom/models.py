@@ -88,8 +88,16 @@ class TelecomImport(models.Model):
     errors = models.JSONField(default=list, blank=True, verbose_name=_("row errors"))
     # More rows were rejected than `errors` lists.
     errors_truncated = models.BooleanField(default=False, verbose_name=_("error list truncated"))
+    # How many rows were rejected for each reason ({code: count}), all of them counted, where `errors` lists only the
+    # first ERRORS_STORED_MAX: the import's page sums them up before the list (715 rows of one unknown cell read as
+    # one line, not 500).
+    rejected_by_code = models.JSONField(default=dict, blank=True, verbose_name=_("rejected rows by reason"))
     # A whole-file problem (e.g. telecom_columns).
     failure_code = models.CharField(max_length=50, blank=True, verbose_name=_("failure code"))
+    # The time its location records cover (the earliest start, the latest end), set when it is done and again when
+    # retention deletes some of them: a trace that finds nothing says which period the records it read cover.
+    records_from = models.DateTimeField(null=True, blank=True, verbose_name=_("records from"))
+    records_to = models.DateTimeField(null=True, blank=True, verbose_name=_("records to"))
     # Bumped by every run of the task: a run that finds another number at write time gives way (see services).
     attempt = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempt"))
     # The last sign of life of the import's run (its start, its progress) or of its queueing again by the sweeper:

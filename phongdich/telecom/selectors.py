@@ -22,6 +22,7 @@ from phongdich.core.scoping import scope_q
 from phongdich.people.validation import phone_national
 
 from .models import Operator, TelecomImport, TelecomTrace
+from .rows import ROW_CODE_LABELS
 
 # Who may import operators' files and trace with them (docs/telecom.md).
 TELECOM_ROLES = (Official.Role.HEALTH_DEPT, Official.Role.PROVINCE_ADMIN)
@@ -45,6 +46,31 @@ def telecom_import_get(*, viewer, import_id, ip: str | None = None, audit: bool 
     if audit and record.rows_rejected:
         audit_record(actor=viewer, action="telecom.import.viewed", obj=record, area_path=record.area_path, ip=ip)
     return record
+
+
+@dataclass(frozen=True)
+class RejectedReason:
+    code: str
+    rows: int
+    label: str  # in the page's language (rows.ROW_CODE_LABELS)
+
+
+def rejected_reasons(record: TelecomImport) -> list[RejectedReason]:
+    """An import's rejected rows counted by reason, the most frequent first, every rejected row counted (the list of
+    rows keeps only the first ERRORS_STORED_MAX): the page's summary above that list."""
+    counts = sorted((record.rejected_by_code or {}).items(), key=lambda item: (-item[1], item[0]))
+    return [RejectedReason(code, rows, str(ROW_CODE_LABELS.get(code, code))) for code, rows in counts if rows]
+
+
+def only_unknown_cells(record: TelecomImport) -> bool:
+    """Nothing imported and every row rejected as a cell not in the operator's list: the file is most likely another
+    operator's (the operator chosen wrongly), or the operator's cell list lacks these cells."""
+    return (
+        record.kind == TelecomImport.Kind.LOCATIONS
+        and record.rows_imported == 0
+        and record.rows_rejected > 0
+        and (record.rejected_by_code or {}) == {"unknown_cell": record.rows_rejected}
+    )
 
 
 def sees_full_phones(viewer) -> bool:

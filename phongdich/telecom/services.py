@@ -17,7 +17,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from phongdich.accounts.permissions import require_role
@@ -103,6 +103,8 @@ def telecom_import_create(
     """
     require_role(actor, *TELECOM_ROLES)
     _check_options(operator=operator, kind=kind, policy=policy)
+    if kind == TelecomImport.Kind.LOCATIONS:
+        _refuse_without_cell_list(operator)
     if size is not None and size > max_upload_bytes():
         raise file_too_large()
     handle = tempfile.NamedTemporaryFile(dir=upload_dir(), suffix=".part", delete=False)
@@ -117,7 +119,11 @@ def telecom_import_create(
                 digest.update(chunk)
                 handle.write(chunk)
         if written == 0:
-            raise ApplicationError(errors.FILE_EMPTY)
+            raise ApplicationError(
+                errors.FILE_EMPTY,
+                vi="Tệp trống (0 byte): không có gì để nhập.",
+                en="The file is empty (0 bytes): there is nothing to import.",
+            )
         file_format = readers.detect_format(temp)
         with readers.open_table(temp, file_format, kind) as table:
             estimate = table.estimate_rows()
@@ -170,13 +176,38 @@ def telecom_import_create(
     return record
 
 
+def _refuse_without_cell_list(operator: str) -> None:
+    """Location records of an operator without a cell list are refused before the file is read: every row would be an
+    unknown cell (an operator chosen wrongly, or the list not imported yet). A list still being imported has no cells
+    yet either: its records wait for it."""
+    if not Cell.objects.filter(operator=operator).exists():
+        label = Operator(operator).label
+        raise ApplicationError(
+            errors.NO_CELL_LIST,
+            extra={"operator": operator},
+            vi=f"{label} chưa có danh sách trạm — nhập danh sách trạm trước hoặc kiểm tra nhà mạng đã chọn.",
+            en=f"{label} has no cell list yet: import its cell list first, or check the operator chosen.",
+        )
+
+
 def _duplicate_file(actor, earlier: TelecomImport | None) -> ApplicationError:
     """The same file is refused: a cell list whoever imported it (one list per operator: telecom_import_file_once),
     location records when imported inside the uploader's area (telecom_import_file_once_per_area and the service's
-    check of the subtree). The earlier import is named only to whoever may open it: another area's cell list would be
-    an id they get 404 for, and which import of which area holds that file is not theirs to learn."""
+    check of the subtree). The earlier import is named (its number and upload time, in the message too) only to
+    whoever may open it: another area's cell list would be an id they get 404 for, and which import of which area
+    holds that file is not theirs to learn."""
     if earlier is not None and area_visible(actor, earlier.area_path):
-        return ApplicationError(errors.DUPLICATE_FILE, extra={"import_id": earlier.pk})
+        when = timezone.localtime(earlier.created_at).strftime("%d/%m/%Y %H:%M")
+        if earlier.status == TelecomImport.Status.DONE:
+            vi, en = "Tệp này đã được nhập", "This file was already imported"
+        else:
+            vi, en = "Tệp này đang được nhập", "This file is being imported"
+        return ApplicationError(
+            errors.DUPLICATE_FILE,
+            extra={"import_id": earlier.pk},
+            vi=f"{vi}: lần nhập #{earlier.pk}, tải lên lúc {when}.",
+            en=f"{en}: import #{earlier.pk}, uploaded {when}.",
+        )
     return ApplicationError(
         errors.DUPLICATE_FILE,
         vi="Tệp này đã được một địa bàn khác nhập (hoặc đang nhập); danh sách trạm của nhà mạng dùng chung cho mọi"
@@ -273,10 +304,19 @@ def _finish(record: TelecomImport, *, status: str, now, **fields) -> None:
             "rows_rejected",
             "errors",
             "errors_truncated",
+            "rejected_by_code",
             "failure_code",
             "stored_path",
+            "records_from",
+            "records_to",
         ]
     )
+
+
+def _records_period(import_id: int) -> dict:
+    """The earliest start and latest end of an import's location records ({"first", "last"}; None without any), by
+    the foreign key's index: shown on the import and read by traces (telecom_trace_case)."""
+    return SubscriberLocation.objects.filter(source_import_id=import_id).aggregate(first=Min("start"), last=Max("end"))
 
 
 def _problem(code: str, vi: str, en: str, *, line: int = 0) -> dict:
@@ -411,8 +451,13 @@ def _run(claim: _Claim, *, now, progress) -> None:
         checker.flush()
     if progress:
         progress(rows, rows)
-    if rows == 0:
-        raise ApplicationError(errors.FILE_EMPTY, extra={"line": 2})
+    if rows == 0:  # the file was read: it holds no data row
+        raise ApplicationError(
+            errors.FILE_EMPTY,
+            extra={"line": 2},
+            vi="Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào: không có gì để nhập.",
+            en="The file has only its header line and no data rows: there is nothing to import.",
+        )
     _progress(record, rows_done=rows, rows_total=rows, phase=TelecomImport.Phase.WRITING)
     all_or_nothing = record.policy == TelecomImport.Policy.ALL_OR_NOTHING
     with transaction.atomic():
@@ -429,11 +474,16 @@ def _run(claim: _Claim, *, now, progress) -> None:
                 area_path__startswith=record.area_path,
             ).exclude(pk__in=claim.done_before)
             imported -= _drop_concurrent(record, checker, list(late.values_list("pk", flat=True)))
-        failed = bool(checker.rejected) and all_or_nothing
+        # An import of which no row stands has failed whatever the policy: "done" with 0 imported read as a success
+        # (walk-through of 2026-12-07: 715 rows of unknown cells under the skip policy).
+        failed = imported == 0 or (bool(checker.rejected) and all_or_nothing)
+        period = {"first": None, "last": None}
         if failed:
             imported = 0
         elif not locations:
             imported = _write_cells(record, checker)
+        else:
+            period = _records_period(record.pk)
         _discard_file(record)
         _finish(
             record,
@@ -445,6 +495,9 @@ def _run(claim: _Claim, *, now, progress) -> None:
             rows_rejected=checker.rejected,
             errors=checker.errors.first(),
             errors_truncated=checker.rejected > ERRORS_STORED_MAX,
+            rejected_by_code=dict(sorted(checker.by_code.items())),
+            records_from=period["first"],
+            records_to=period["last"],
         )
         audit_record(
             actor=None,
@@ -927,11 +980,21 @@ def telecom_prune(*, now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=settings.TELECOM_RETENTION_DAYS)
     deleted = 0
+    shortened: set[int] = set()  # imports some of whose records went: their period is read again below
     while True:  # in slices: one huge DELETE would hold the database for long
-        ids = list(SubscriberLocation.objects.filter(end__lt=cutoff).values_list("pk", flat=True)[:PURGE_SLICE])
-        if not ids:
+        rows = list(
+            SubscriberLocation.objects.filter(end__lt=cutoff).values_list("pk", "source_import_id")[:PURGE_SLICE]
+        )
+        if not rows:
             break
-        deleted += SubscriberLocation.objects.filter(pk__in=ids).delete()[0]
+        shortened.update(import_id for _pk, import_id in rows)
+        deleted += SubscriberLocation.objects.filter(pk__in=[pk for pk, _import_id in rows]).delete()[0]
+    for import_id in sorted(shortened):
+        # What a trace says the records it read cover must not include what retention deleted.
+        period = _records_period(import_id)
+        TelecomImport.objects.filter(pk=import_id, status=TelecomImport.Status.DONE).update(
+            records_from=period["first"], records_to=period["last"]
+        )
     # Records of imports withdrawn or failed that their purge left (a worker stopped midway): they count for nothing.
     ended = TelecomImport.objects.filter(
         kind=TelecomImport.Kind.LOCATIONS,
