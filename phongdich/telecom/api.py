@@ -228,6 +228,19 @@ class TelecomTraceOutput(serializers.Serializer):
     people_found = serializers.IntegerField(source="trace.people_found")
     links_added = serializers.IntegerField(source="trace.links_added")
     links_existing = serializers.IntegerField(source="trace.links_existing")
+    records_from = serializers.DateTimeField(
+        source="trace.records_from",
+        allow_null=True,
+        help_text="The period the records this trace could read cover (done imports of your area, any operator): from"
+        " the earliest start; null when none was imported. With case_records 0, tells a window outside that period"
+        " from a phone absent from the records",
+    )
+    records_to = serializers.DateTimeField(source="trace.records_to", allow_null=True, help_text="… to the latest end")
+    records_imports = serializers.IntegerField(
+        source="trace.records_imports",
+        allow_null=True,
+        help_text="How many done imports of location records of your area it could read (0: none imported)",
+    )
     min_overlap_minutes = serializers.IntegerField(source="trace.min_overlap_minutes")
     neighbour_cell_m = serializers.IntegerField(source="trace.neighbour_cell_m")
     links = TelecomLinkOutput(many=True)

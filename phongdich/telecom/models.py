@@ -247,6 +247,12 @@ class TelecomTrace(models.Model):
     links_added = models.PositiveIntegerField(default=0, verbose_name=_("new F1 links"))
     links_existing = models.PositiveIntegerField(default=0, verbose_name=_("F1 links already recorded"))
     unknown = models.JSONField(default=list, blank=True, verbose_name=_("unknown subscribers"))
+    # The period the records it could read cover (of the done imports of the tracing official's area, any operator):
+    # what "no record of the case's phone" means (none imported for that time, or the phone not in them).
+    records_from = models.DateTimeField(null=True, blank=True, verbose_name=_("records from"))
+    records_to = models.DateTimeField(null=True, blank=True, verbose_name=_("records to"))
+    # How many of those imports there were (0: none imported in the area); null for runs before 2026-12-07.
+    records_imports = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("imports of records read"))
     min_overlap_minutes = models.PositiveIntegerField(verbose_name=_("minimum overlap (minutes)"))
     neighbour_cell_m = models.PositiveIntegerField(verbose_name=_("neighbouring cells within (m)"))
 

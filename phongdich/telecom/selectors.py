@@ -193,6 +193,24 @@ def telecom_link_rows(*, viewer, case: Case) -> list[LinkRow]:
     ]
 
 
+@dataclass(frozen=True)
+class TraceCoverage:
+    """What a run could read, beside what it found: the period its records cover, and whether that meets the case's
+    infectious window. A run that found no record of the case's phone says which it was: no records of that time, or
+    none of that phone in records that cover it."""
+
+    phone: str  # the case's phone as traced, in the national form the operators use (0912…)
+    first: dt.datetime | None  # None: no records imported in the area (or a run from before 2026-12-07)
+    last: dt.datetime | None
+    covers_window: bool
+
+
+def trace_coverage(*, trace: TelecomTrace, case: Case) -> TraceCoverage:
+    first, last = trace.records_from, trace.records_to
+    covers = first is not None and last is not None and first < case.window_end and last > case.window_start
+    return TraceCoverage(phone=phone_national(trace.phone), first=first, last=last, covers_window=covers)
+
+
 def telecom_trace_latest(*, viewer, case: Case, ip: str | None = None) -> TelecomTrace | None:
     """The last telecom trace run of a case (the case already checked by services.telecom_case_get); audited."""
     trace = case.telecom_traces.select_related("run_by").first()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from phongdich.accounts.permissions import require_role
@@ -801,6 +801,7 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
         raise ApplicationError(core_errors.NOT_FOUND)
     min_overlap = settings.TELECOM_MIN_OVERLAP_MINUTES
     neighbour_m = settings.TELECOM_NEIGHBOUR_CELL_M
+    period = _records_period_read(area_path=scope)
     case_records = _distinct_stays(
         locations_in_force(area_path=scope)
         .filter(phone=phone, start__lt=case.window_end, end__gt=case.window_start)
@@ -841,8 +842,19 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
             phone=phone,
             case_records=case_records,
             pairs=pairs,
-            read=_ReadScope(area_path=scope, imports=sorted(standing)),
+            read=_ReadScope(area_path=scope, imports=sorted(standing), period=period),
         )
+
+
+def _records_period_read(*, area_path: str) -> dict:
+    """The period covered by the records a trace of `area_path` may read: its done imports of location records, any
+    operator ({"first", "last"}, None without any, and how many "imports"). The trace shows it, so that "no record of
+    the case's phone" tells records of another time from a phone absent from them. From the imports' own periods
+    (records_from/to, kept up to date by telecom_prune), not from the records: one row per import."""
+    imports = TelecomImport.objects.filter(kind=TelecomImport.Kind.LOCATIONS, status=TelecomImport.Status.DONE)
+    if area_path:
+        imports = imports.filter(area_path__startswith=area_path)
+    return imports.aggregate(first=Min("records_from"), last=Max("records_to"), imports=Count("pk"))
 
 
 def _imports_hold(import_ids) -> set[int]:
@@ -865,11 +877,13 @@ def _imports_hold(import_ids) -> set[int]:
 
 @dataclass(frozen=True)
 class _ReadScope:
-    """What a trace read, for its audit entry: the area whose imports it could read ("" all: a superuser's) and the
-    imports (done, inside that area) whose records it used."""
+    """What a trace read, for its audit entry and its run: the area whose imports it could read ("" all: a
+    superuser's) and the imports (done, inside that area) whose records it used."""
 
     area_path: str
     imports: list[int]
+    # The period the records of the done imports of that area cover, and how many imports (_records_period_read).
+    period: dict = field(default_factory=dict)
 
 
 def _trace_write(
@@ -948,6 +962,9 @@ def _trace_write(
         unknown=sorted(unknown.values(), key=lambda item: (-item["overlap_minutes"], item["phone"])),
         min_overlap_minutes=min_overlap,
         neighbour_cell_m=neighbour_m,
+        records_from=read.period.get("first"),
+        records_to=read.period.get("last"),
+        records_imports=read.period.get("imports"),
     )
     audit_record(
         actor=actor,

@@ -180,6 +180,7 @@ def trace_case(request, case_id: int):
         "revealed": reveal and selectors.sees_full_phones(request.user),
         "may_see_numbers": selectors.sees_full_phones(request.user),
         "links": selectors.telecom_link_rows(viewer=request.user, case=case) if trace else [],
+        "coverage": selectors.trace_coverage(trace=trace, case=case) if trace else None,
         "error": error,
     }
     return render(request, "telecom/trace.html", context, status=status)
