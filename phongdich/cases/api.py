@@ -25,6 +25,7 @@ from phongdich.people.models import initials_of
 
 from . import errors, selectors, services
 from .models import Case, Cluster, Contact
+from .notes import evidence_note
 
 ERRORS = error_responses(400, 401, 403, 404, 409, 415, 422)
 
@@ -72,6 +73,13 @@ class CaseOutput(serializers.Serializer):
     notes = serializers.CharField()
 
 
+class EvidenceNoteField(serializers.CharField):
+    """A link's note in the request's language: a tracer's note is stored as data (cases.notes.evidence_note)."""
+
+    def to_representation(self, value) -> str:
+        return evidence_note(value)
+
+
 class ContactLinkOutput(serializers.Serializer):
     id = serializers.IntegerField()
     case = serializers.CharField(source="case.number", help_text="The F0 at the root of this evidence")
@@ -89,7 +97,7 @@ class ContactLinkOutput(serializers.Serializer):
         " first overlap's, the end the last's"
     )
     end_assumed = serializers.BooleanField()
-    note = serializers.CharField()
+    note = EvidenceNoteField(source="*", help_text="In the request's language when a tracer wrote it (cases.notes)")
     named_as_f1_of = serializers.CharField(
         help_text="For a link given to a case when it was entered, from its person's interview as an F1: the number"
         " of the case they were an F1 of; empty otherwise"

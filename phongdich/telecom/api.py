@@ -46,7 +46,15 @@ class TelecomImportOutput(serializers.Serializer):
     rows_rejected = serializers.IntegerField()
     errors = TelecomRowErrorOutput(many=True)
     errors_truncated = serializers.BooleanField(help_text="More rows were rejected than are listed")
+    rejected_by_code = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Every rejected row counted by its reason's code ({code: rows}), however many `errors` lists",
+    )
     failure_code = serializers.CharField(help_text="A problem of the whole file (e.g. telecom_columns)")
+    records_from = serializers.DateTimeField(
+        allow_null=True, help_text="Location records of a done import: the earliest start they cover"
+    )
+    records_to = serializers.DateTimeField(allow_null=True, help_text="… and the latest end")
     uploaded_by = serializers.CharField(source="uploaded_by.username", default=None, allow_null=True)
     withdrawn_at = serializers.DateTimeField(allow_null=True)
     withdrawn_by = serializers.CharField(source="withdrawn_by.username", default=None, allow_null=True)
@@ -82,7 +90,10 @@ class TelecomImportListApi(APIView):
         policy = serializers.ChoiceField(
             choices=TelecomImport.Policy.choices, default=TelecomImport.Policy.ALL_OR_NOTHING, required=False
         )
-        file = serializers.FileField(help_text="CSV (UTF-8, comma or semicolon) or .xlsx; columns in docs/telecom.md")
+        # An empty file is the service's to refuse (telecom_file_empty), in the project's words, as on the page.
+        file = serializers.FileField(
+            allow_empty_file=True, help_text="CSV (UTF-8, comma or semicolon) or .xlsx; columns in docs/telecom.md"
+        )
 
     @extend_schema(
         operation_id="telecom_imports_list",
@@ -105,7 +116,9 @@ class TelecomImportListApi(APIView):
             "`telecom_file_type` (415; a damaged workbook with `extra.line`), `telecom_file_too_large` (413), "
             "`telecom_file_encoding`, `telecom_file_empty`, "
             "`telecom_columns` (400, `extra.missing`, `extra.expected`), `telecom_duplicate_file` (409, "
-            "`extra.import_id`). The API's bodies are also bounded by MAX_REQUEST_BYTES (`request_too_large`); "
+            "`extra.import_id`), `telecom_no_cell_list` (409: location records of an operator without a cell list, "
+            "refused before the file is read). An import of which no row could be imported is `failed`, whatever "
+            "the policy. The API's bodies are also bounded by MAX_REQUEST_BYTES (`request_too_large`); "
             "the page /telecom/ takes files up to TELECOM_MAX_UPLOAD_MB."
         ),
         request={"multipart/form-data": TelecomImportUploadInput},
@@ -215,6 +228,19 @@ class TelecomTraceOutput(serializers.Serializer):
     people_found = serializers.IntegerField(source="trace.people_found")
     links_added = serializers.IntegerField(source="trace.links_added")
     links_existing = serializers.IntegerField(source="trace.links_existing")
+    records_from = serializers.DateTimeField(
+        source="trace.records_from",
+        allow_null=True,
+        help_text="The period the records this trace could read cover (done imports of your area, any operator): from"
+        " the earliest start; null when none was imported. With case_records 0, tells a window outside that period"
+        " from a phone absent from the records",
+    )
+    records_to = serializers.DateTimeField(source="trace.records_to", allow_null=True, help_text="… to the latest end")
+    records_imports = serializers.IntegerField(
+        source="trace.records_imports",
+        allow_null=True,
+        help_text="How many done imports of location records of your area it could read (0: none imported)",
+    )
     min_overlap_minutes = serializers.IntegerField(source="trace.min_overlap_minutes")
     neighbour_cell_m = serializers.IntegerField(source="trace.neighbour_cell_m")
     links = TelecomLinkOutput(many=True)

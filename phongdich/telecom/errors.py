@@ -42,6 +42,15 @@ DUPLICATE_FILE = ErrorCode(
     "Tệp này đã được nhập (hoặc đang được nhập).",
     "This file was already imported (or is being imported).",
 )
+# Location records name cells of the operator's list: without one every row would be refused as an unknown cell
+# (the walk-through of 2026-12-07 saw 715 such rows listed under an import marked done). Refused before the file
+# is read, naming the operator (services.telecom_import_create).
+NO_CELL_LIST = ErrorCode(
+    "telecom_no_cell_list",
+    409,
+    "Nhà mạng này chưa có danh sách trạm — nhập danh sách trạm trước hoặc kiểm tra nhà mạng đã chọn.",
+    "This operator has no cell list yet: import its cell list first, or check the operator chosen.",
+)
 INVALID_OPTIONS = ErrorCode(
     "telecom_invalid_options",
     400,

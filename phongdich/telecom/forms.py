@@ -21,7 +21,9 @@ class UploadForm(forms.Form):
         ],
         initial=TelecomImport.Policy.ALL_OR_NOTHING,
     )
-    file = forms.FileField(label=_("CSV or Excel (.xlsx) file"))
+    # An empty file is the service's to refuse (telecom_file_empty), in the project's words: Django's own "The
+    # submitted file is empty" read as another program's.
+    file = forms.FileField(label=_("CSV or Excel (.xlsx) file"), allow_empty_file=True)
 
 
 def upload_initial(query) -> dict:

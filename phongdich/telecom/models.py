@@ -88,8 +88,16 @@ class TelecomImport(models.Model):
     errors = models.JSONField(default=list, blank=True, verbose_name=_("row errors"))
     # More rows were rejected than `errors` lists.
     errors_truncated = models.BooleanField(default=False, verbose_name=_("error list truncated"))
+    # How many rows were rejected for each reason ({code: count}), all of them counted, where `errors` lists only the
+    # first ERRORS_STORED_MAX: the import's page sums them up before the list (715 rows of one unknown cell read as
+    # one line, not 500).
+    rejected_by_code = models.JSONField(default=dict, blank=True, verbose_name=_("rejected rows by reason"))
     # A whole-file problem (e.g. telecom_columns).
     failure_code = models.CharField(max_length=50, blank=True, verbose_name=_("failure code"))
+    # The time its location records cover (the earliest start, the latest end), set when it is done and again when
+    # retention deletes some of them: a trace that finds nothing says which period the records it read cover.
+    records_from = models.DateTimeField(null=True, blank=True, verbose_name=_("records from"))
+    records_to = models.DateTimeField(null=True, blank=True, verbose_name=_("records to"))
     # Bumped by every run of the task: a run that finds another number at write time gives way (see services).
     attempt = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempt"))
     # The last sign of life of the import's run (its start, its progress) or of its queueing again by the sweeper:
@@ -239,6 +247,12 @@ class TelecomTrace(models.Model):
     links_added = models.PositiveIntegerField(default=0, verbose_name=_("new F1 links"))
     links_existing = models.PositiveIntegerField(default=0, verbose_name=_("F1 links already recorded"))
     unknown = models.JSONField(default=list, blank=True, verbose_name=_("unknown subscribers"))
+    # The period the records it could read cover (of the done imports of the tracing official's area, any operator):
+    # what "no record of the case's phone" means (none imported for that time, or the phone not in them).
+    records_from = models.DateTimeField(null=True, blank=True, verbose_name=_("records from"))
+    records_to = models.DateTimeField(null=True, blank=True, verbose_name=_("records to"))
+    # How many of those imports there were (0: none imported in the area); null for runs before 2026-12-07.
+    records_imports = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("imports of records read"))
     min_overlap_minutes = models.PositiveIntegerField(verbose_name=_("minimum overlap (minutes)"))
     neighbour_cell_m = models.PositiveIntegerField(verbose_name=_("neighbouring cells within (m)"))
 

@@ -6,11 +6,12 @@ them. Reasons are stable codes with both languages.
 """
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from phongdich.core.dates import SARS_COV_2_FIRST_REPORTED
 from phongdich.core.errors import ApplicationError
@@ -82,6 +83,30 @@ ROW_REASONS = {
         "Trùng hoặc chồng lấn với lần nhập #{other} vừa hoàn tất cùng lúc.",
         "Duplicates or overlaps import #{other}, finished while this one ran.",
     ),
+}
+
+
+# Each reason in a few words, in the page's language, for the count of rejected rows by reason that heads an import's
+# list ("715 rows: cell not in this operator's list"); the rows themselves keep ROW_REASONS, stored in both languages.
+ROW_CODE_LABELS = {
+    "missing_value": _("missing value"),
+    "invalid_phone": _("invalid subscriber number"),
+    "invalid_time": _("unreadable time"),
+    "end_before_start": _("end before start"),
+    "in_future": _("time in the future"),
+    "too_early": _("time before SARS-CoV-2 was first reported"),
+    "stay_too_long": _("stay in one cell too long"),
+    "unknown_cell": _("cell not in this operator's cell list"),
+    "overlap_in_file": _("repeats or overlaps an earlier line"),
+    "overlap_existing": _("repeats or overlaps a record already imported"),
+    "extra_values": _("more cells than the header"),
+    "control_character": _("control character in a value"),
+    "value_too_long": _("value too long"),
+    "invalid_coordinate": _("invalid coordinate"),
+    "invalid_radius": _("invalid radius"),
+    "unknown_area": _("unknown area code"),
+    "duplicate_cell": _("cell id repeated"),
+    "overlap_concurrent": _("overlaps an import finished meanwhile"),
 }
 
 
@@ -162,6 +187,7 @@ class LocationChecker:
         self.cells = dict(Cell.objects.filter(operator=operator).values_list("cell_id", "pk"))
         self.errors = RowErrors(keep_errors)
         self.rejected = 0
+        self.by_code: Counter = Counter()  # every rejected row, by reason (errors keeps only the first ones)
         self.count = 0  # rows accepted so far
         self._pending: list[tuple] = []
 
@@ -174,6 +200,7 @@ class LocationChecker:
 
     def reject(self, error: dict) -> None:
         self.rejected += 1
+        self.by_code[error["code"]] += 1
         self.errors.append(error)
 
     def _check_alone(self, row: Row):
@@ -292,10 +319,12 @@ class CellChecker:
         self.rows: dict[str, tuple] = {}
         self.errors = RowErrors(keep_errors)
         self.rejected = 0
+        self.by_code: Counter = Counter()
         self._areas: dict[str, int | None] = {}
 
     def reject(self, error: dict) -> None:
         self.rejected += 1
+        self.by_code[error["code"]] += 1
         self.errors.append(error)
 
     def _area(self, text: str) -> int | None:

@@ -22,6 +22,7 @@ from phongdich.core.scoping import scope_q
 from phongdich.people.validation import phone_national
 
 from .models import Operator, TelecomImport, TelecomTrace
+from .rows import ROW_CODE_LABELS
 
 # Who may import operators' files and trace with them (docs/telecom.md).
 TELECOM_ROLES = (Official.Role.HEALTH_DEPT, Official.Role.PROVINCE_ADMIN)
@@ -45,6 +46,31 @@ def telecom_import_get(*, viewer, import_id, ip: str | None = None, audit: bool 
     if audit and record.rows_rejected:
         audit_record(actor=viewer, action="telecom.import.viewed", obj=record, area_path=record.area_path, ip=ip)
     return record
+
+
+@dataclass(frozen=True)
+class RejectedReason:
+    code: str
+    rows: int
+    label: str  # in the page's language (rows.ROW_CODE_LABELS)
+
+
+def rejected_reasons(record: TelecomImport) -> list[RejectedReason]:
+    """An import's rejected rows counted by reason, the most frequent first, every rejected row counted (the list of
+    rows keeps only the first ERRORS_STORED_MAX): the page's summary above that list."""
+    counts = sorted((record.rejected_by_code or {}).items(), key=lambda item: (-item[1], item[0]))
+    return [RejectedReason(code, rows, str(ROW_CODE_LABELS.get(code, code))) for code, rows in counts if rows]
+
+
+def only_unknown_cells(record: TelecomImport) -> bool:
+    """Nothing imported and every row rejected as a cell not in the operator's list: the file is most likely another
+    operator's (the operator chosen wrongly), or the operator's cell list lacks these cells."""
+    return (
+        record.kind == TelecomImport.Kind.LOCATIONS
+        and record.rows_imported == 0
+        and record.rows_rejected > 0
+        and (record.rejected_by_code or {}) == {"unknown_cell": record.rows_rejected}
+    )
 
 
 def sees_full_phones(viewer) -> bool:
@@ -165,6 +191,24 @@ def telecom_link_rows(*, viewer, case: Case) -> list[LinkRow]:
         LinkRow(link=link, visible=viewer_sees(viewer, link.contact.area_path), cell=cell_label(link.place))
         for link in telecom_links(case=case)
     ]
+
+
+@dataclass(frozen=True)
+class TraceCoverage:
+    """What a run could read, beside what it found: the period its records cover, and whether that meets the case's
+    infectious window. A run that found no record of the case's phone says which it was: no records of that time, or
+    none of that phone in records that cover it."""
+
+    phone: str  # the case's phone as traced, in the national form the operators use (0912…)
+    first: dt.datetime | None  # None: no records imported in the area (or a run from before 2026-12-07)
+    last: dt.datetime | None
+    covers_window: bool
+
+
+def trace_coverage(*, trace: TelecomTrace, case: Case) -> TraceCoverage:
+    first, last = trace.records_from, trace.records_to
+    covers = first is not None and last is not None and first < case.window_end and last > case.window_start
+    return TraceCoverage(phone=phone_national(trace.phone), first=first, last=last, covers_window=covers)
 
 
 def telecom_trace_latest(*, viewer, case: Case, ip: str | None = None) -> TelecomTrace | None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from phongdich.accounts.permissions import require_role
@@ -34,6 +34,7 @@ from phongdich.people.models import Person
 
 from . import errors, readers
 from .models import Cell, Operator, SubscriberLocation, TelecomImport, TelecomTrace
+from .notes import note_code
 from .rows import CellChecker, LocationChecker, row_error
 from .selectors import TELECOM_ROLES
 
@@ -102,6 +103,8 @@ def telecom_import_create(
     """
     require_role(actor, *TELECOM_ROLES)
     _check_options(operator=operator, kind=kind, policy=policy)
+    if kind == TelecomImport.Kind.LOCATIONS:
+        _refuse_without_cell_list(operator)
     if size is not None and size > max_upload_bytes():
         raise file_too_large()
     handle = tempfile.NamedTemporaryFile(dir=upload_dir(), suffix=".part", delete=False)
@@ -116,7 +119,11 @@ def telecom_import_create(
                 digest.update(chunk)
                 handle.write(chunk)
         if written == 0:
-            raise ApplicationError(errors.FILE_EMPTY)
+            raise ApplicationError(
+                errors.FILE_EMPTY,
+                vi="Tệp trống (0 byte): không có gì để nhập.",
+                en="The file is empty (0 bytes): there is nothing to import.",
+            )
         file_format = readers.detect_format(temp)
         with readers.open_table(temp, file_format, kind) as table:
             estimate = table.estimate_rows()
@@ -169,13 +176,38 @@ def telecom_import_create(
     return record
 
 
+def _refuse_without_cell_list(operator: str) -> None:
+    """Location records of an operator without a cell list are refused before the file is read: every row would be an
+    unknown cell (an operator chosen wrongly, or the list not imported yet). A list still being imported has no cells
+    yet either: its records wait for it."""
+    if not Cell.objects.filter(operator=operator).exists():
+        label = Operator(operator).label
+        raise ApplicationError(
+            errors.NO_CELL_LIST,
+            extra={"operator": operator},
+            vi=f"{label} chưa có danh sách trạm — nhập danh sách trạm trước hoặc kiểm tra nhà mạng đã chọn.",
+            en=f"{label} has no cell list yet: import its cell list first, or check the operator chosen.",
+        )
+
+
 def _duplicate_file(actor, earlier: TelecomImport | None) -> ApplicationError:
     """The same file is refused: a cell list whoever imported it (one list per operator: telecom_import_file_once),
     location records when imported inside the uploader's area (telecom_import_file_once_per_area and the service's
-    check of the subtree). The earlier import is named only to whoever may open it: another area's cell list would be
-    an id they get 404 for, and which import of which area holds that file is not theirs to learn."""
+    check of the subtree). The earlier import is named (its number and upload time, in the message too) only to
+    whoever may open it: another area's cell list would be an id they get 404 for, and which import of which area
+    holds that file is not theirs to learn."""
     if earlier is not None and area_visible(actor, earlier.area_path):
-        return ApplicationError(errors.DUPLICATE_FILE, extra={"import_id": earlier.pk})
+        when = timezone.localtime(earlier.created_at).strftime("%d/%m/%Y %H:%M")
+        if earlier.status == TelecomImport.Status.DONE:
+            vi, en = "Tệp này đã được nhập", "This file was already imported"
+        else:
+            vi, en = "Tệp này đang được nhập", "This file is being imported"
+        return ApplicationError(
+            errors.DUPLICATE_FILE,
+            extra={"import_id": earlier.pk},
+            vi=f"{vi}: lần nhập #{earlier.pk}, tải lên lúc {when}.",
+            en=f"{en}: import #{earlier.pk}, uploaded {when}.",
+        )
     return ApplicationError(
         errors.DUPLICATE_FILE,
         vi="Tệp này đã được một địa bàn khác nhập (hoặc đang nhập); danh sách trạm của nhà mạng dùng chung cho mọi"
@@ -272,10 +304,19 @@ def _finish(record: TelecomImport, *, status: str, now, **fields) -> None:
             "rows_rejected",
             "errors",
             "errors_truncated",
+            "rejected_by_code",
             "failure_code",
             "stored_path",
+            "records_from",
+            "records_to",
         ]
     )
+
+
+def _records_period(import_id: int) -> dict:
+    """The earliest start and latest end of an import's location records ({"first", "last"}; None without any), by
+    the foreign key's index: shown on the import and read by traces (telecom_trace_case)."""
+    return SubscriberLocation.objects.filter(source_import_id=import_id).aggregate(first=Min("start"), last=Max("end"))
 
 
 def _problem(code: str, vi: str, en: str, *, line: int = 0) -> dict:
@@ -410,8 +451,13 @@ def _run(claim: _Claim, *, now, progress) -> None:
         checker.flush()
     if progress:
         progress(rows, rows)
-    if rows == 0:
-        raise ApplicationError(errors.FILE_EMPTY, extra={"line": 2})
+    if rows == 0:  # the file was read: it holds no data row
+        raise ApplicationError(
+            errors.FILE_EMPTY,
+            extra={"line": 2},
+            vi="Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào: không có gì để nhập.",
+            en="The file has only its header line and no data rows: there is nothing to import.",
+        )
     _progress(record, rows_done=rows, rows_total=rows, phase=TelecomImport.Phase.WRITING)
     all_or_nothing = record.policy == TelecomImport.Policy.ALL_OR_NOTHING
     with transaction.atomic():
@@ -428,11 +474,16 @@ def _run(claim: _Claim, *, now, progress) -> None:
                 area_path__startswith=record.area_path,
             ).exclude(pk__in=claim.done_before)
             imported -= _drop_concurrent(record, checker, list(late.values_list("pk", flat=True)))
-        failed = bool(checker.rejected) and all_or_nothing
+        # An import of which no row stands has failed whatever the policy: "done" with 0 imported read as a success
+        # (walk-through of 2026-12-07: 715 rows of unknown cells under the skip policy).
+        failed = imported == 0 or (bool(checker.rejected) and all_or_nothing)
+        period = {"first": None, "last": None}
         if failed:
             imported = 0
         elif not locations:
             imported = _write_cells(record, checker)
+        else:
+            period = _records_period(record.pk)
         _discard_file(record)
         _finish(
             record,
@@ -444,6 +495,9 @@ def _run(claim: _Claim, *, now, progress) -> None:
             rows_rejected=checker.rejected,
             errors=checker.errors.first(),
             errors_truncated=checker.rejected > ERRORS_STORED_MAX,
+            rejected_by_code=dict(sorted(checker.by_code.items())),
+            records_from=period["first"],
+            records_to=period["last"],
         )
         audit_record(
             actor=None,
@@ -659,11 +713,6 @@ def telecom_import_purge(*, import_id: int) -> int:
 
 # --- Tracing ----------------------------------------------------------------------------------------
 
-TRACE_NOTE = (
-    "Cùng trạm phát sóng: tín hiệu yếu hơn cùng địa điểm (một trạm phủ hàng trăm mét đến vài km); cần xác minh. "
-    "Same cell: a weaker signal than the same venue (a cell covers hundreds of metres to kilometres); verify."
-)
-
 
 def _distance_m(lat1, lon1, lat2, lon2) -> float:
     """Great-circle distance in metres (haversine, mean Earth radius)."""
@@ -752,6 +801,7 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
         raise ApplicationError(core_errors.NOT_FOUND)
     min_overlap = settings.TELECOM_MIN_OVERLAP_MINUTES
     neighbour_m = settings.TELECOM_NEIGHBOUR_CELL_M
+    period = _records_period_read(area_path=scope)
     case_records = _distinct_stays(
         locations_in_force(area_path=scope)
         .filter(phone=phone, start__lt=case.window_end, end__gt=case.window_start)
@@ -792,8 +842,19 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
             phone=phone,
             case_records=case_records,
             pairs=pairs,
-            read=_ReadScope(area_path=scope, imports=sorted(standing)),
+            read=_ReadScope(area_path=scope, imports=sorted(standing), period=period),
         )
+
+
+def _records_period_read(*, area_path: str) -> dict:
+    """The period covered by the records a trace of `area_path` may read: its done imports of location records, any
+    operator ({"first", "last"}, None without any, and how many "imports"). The trace shows it, so that "no record of
+    the case's phone" tells records of another time from a phone absent from them. From the imports' own periods
+    (records_from/to, kept up to date by telecom_prune), not from the records: one row per import."""
+    imports = TelecomImport.objects.filter(kind=TelecomImport.Kind.LOCATIONS, status=TelecomImport.Status.DONE)
+    if area_path:
+        imports = imports.filter(area_path__startswith=area_path)
+    return imports.aggregate(first=Min("records_from"), last=Max("records_to"), imports=Count("pk"))
 
 
 def _imports_hold(import_ids) -> set[int]:
@@ -816,11 +877,13 @@ def _imports_hold(import_ids) -> set[int]:
 
 @dataclass(frozen=True)
 class _ReadScope:
-    """What a trace read, for its audit entry: the area whose imports it could read ("" all: a superuser's) and the
-    imports (done, inside that area) whose records it used."""
+    """What a trace read, for its audit entry and its run: the area whose imports it could read ("" all: a
+    superuser's) and the imports (done, inside that area) whose records it used."""
 
     area_path: str
     imports: list[int]
+    # The period the records of the done imports of that area cover, and how many imports (_records_period_read).
+    period: dict = field(default_factory=dict)
 
 
 def _trace_write(
@@ -858,13 +921,15 @@ def _trace_write(
             if label not in entry["cells"]:
                 entry["cells"].append(label)
             continue
-        shared_note = "" if len(matched) == 1 else f" ({len(matched)} người dùng chung số / people share this number)"
+        # Data, not words: the case pages word it in the reader's language (notes.note_text). Until 2026-12-07 it
+        # held both languages in one text, shown whole in either.
+        note = note_code(shared=len(matched))
         for person in matched:
-            found.append((person, mine, other, shared_start, shared_end, minutes, shared_note))
+            found.append((person, mine, other, shared_start, shared_end, minutes, note))
     # Contacts locked in person order, as the check-in tracer's upsert locks them: a telecom trace and a check-in
     # trace meeting the same people wait for each other instead of deadlocking.
     found.sort(key=lambda item: (item[0].pk, item[1].pk, item[2].pk))
-    for person, mine, other, shared_start, shared_end, minutes, shared_note in found:
+    for person, mine, other, shared_start, shared_end, minutes, note in found:
         link, created = contact_link_add(
             person=person,
             case=case,
@@ -876,7 +941,7 @@ def _trace_write(
             exposure_start=shared_start,
             exposure_end=shared_end,
             overlap_minutes=minutes,
-            note=TRACE_NOTE + shared_note,
+            note=note,
             actor=actor,
         )
         if link is None:
@@ -897,6 +962,9 @@ def _trace_write(
         unknown=sorted(unknown.values(), key=lambda item: (-item["overlap_minutes"], item["phone"])),
         min_overlap_minutes=min_overlap,
         neighbour_cell_m=neighbour_m,
+        records_from=read.period.get("first"),
+        records_to=read.period.get("last"),
+        records_imports=read.period.get("imports"),
     )
     audit_record(
         actor=actor,
@@ -929,11 +997,21 @@ def telecom_prune(*, now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=settings.TELECOM_RETENTION_DAYS)
     deleted = 0
+    shortened: set[int] = set()  # imports some of whose records went: their period is read again below
     while True:  # in slices: one huge DELETE would hold the database for long
-        ids = list(SubscriberLocation.objects.filter(end__lt=cutoff).values_list("pk", flat=True)[:PURGE_SLICE])
-        if not ids:
+        rows = list(
+            SubscriberLocation.objects.filter(end__lt=cutoff).values_list("pk", "source_import_id")[:PURGE_SLICE]
+        )
+        if not rows:
             break
-        deleted += SubscriberLocation.objects.filter(pk__in=ids).delete()[0]
+        shortened.update(import_id for _pk, import_id in rows)
+        deleted += SubscriberLocation.objects.filter(pk__in=[pk for pk, _import_id in rows]).delete()[0]
+    for import_id in sorted(shortened):
+        # What a trace says the records it read cover must not include what retention deleted.
+        period = _records_period(import_id)
+        TelecomImport.objects.filter(pk=import_id, status=TelecomImport.Status.DONE).update(
+            records_from=period["first"], records_to=period["last"]
+        )
     # Records of imports withdrawn or failed that their purge left (a worker stopped midway): they count for nothing.
     ended = TelecomImport.objects.filter(
         kind=TelecomImport.Kind.LOCATIONS,

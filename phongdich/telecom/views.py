@@ -106,6 +106,8 @@ def _import_page(request, record, *, status: int = 200, withdraw_error: str = ""
         "record": record,
         "errors": record.errors[:ERRORS_SHOWN],
         "errors_cut": len(record.errors) > ERRORS_SHOWN,
+        "reasons": selectors.rejected_reasons(record),
+        "only_unknown_cells": selectors.only_unknown_cells(record),
         "withdraw_error": withdraw_error,
         "reason": reason,
         "just_withdrawn": request.GET.get("withdrawn") == "1" and record.status == record.Status.WITHDRAWN,
@@ -178,6 +180,7 @@ def trace_case(request, case_id: int):
         "revealed": reveal and selectors.sees_full_phones(request.user),
         "may_see_numbers": selectors.sees_full_phones(request.user),
         "links": selectors.telecom_link_rows(viewer=request.user, case=case) if trace else [],
+        "coverage": selectors.trace_coverage(trace=trace, case=case) if trace else None,
         "error": error,
     }
     return render(request, "telecom/trace.html", context, status=status)

@@ -9,6 +9,7 @@ from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core.scoping import area_visible
 from phongdich.core.text import duration_text
 
+from .. import notes
 from ..models import CaseStatus, CaseTestType, ContactStatus, LinkSetting, LinkSource
 from ..selectors import area_counts_by_child
 from ..services import tracing_max_level
@@ -38,6 +39,12 @@ ACTION_LABELS = {
 @register.filter
 def label(value, kind: str) -> str:
     return _LABELS.get(kind, {}).get(value, value)
+
+
+@register.filter
+def evidence_note(link) -> str:
+    """A link's note in the page's language (a tracer's note stored as data: cases.notes)."""
+    return notes.evidence_note(link)
 
 
 @register.filter

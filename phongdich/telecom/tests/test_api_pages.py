@@ -78,7 +78,7 @@ def test_api_import_status_lists_rejected_rows_with_lines(
     [
         ("wrong-columns.csv", None, 400, "telecom_columns"),
         ("photo.csv", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, 415, "telecom_file_type"),
-        ("empty.csv", b"", 400, "invalid_input"),  # DRF refuses an empty upload before the service
+        ("empty.csv", b"", 400, "telecom_file_empty"),  # the service's words, not DRF's (test_import_outcomes)
         ("bare-cr.csv", b"a\rb\n", 415, "telecom_file_type"),  # csv cannot read the header line: a 500 once
     ],
 )

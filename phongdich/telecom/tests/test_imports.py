@@ -106,16 +106,16 @@ def test_a_column_named_twice_is_refused(health, cells):
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "Excel 97–2003 (.xls) / OLE"),
     ],
 )
-def test_a_file_of_another_type_renamed_csv_is_refused(health, content, detected, settings):
+def test_a_file_of_another_type_renamed_csv_is_refused(health, cells, content, detected, settings):
     with pytest.raises(ApplicationError) as caught:
         import_bytes(health, content, name="locations.csv")
     assert caught.value.code == "telecom_file_type" and caught.value.status == 415
     assert caught.value.extra["detected"] == detected
-    assert not TelecomImport.objects.exists()
+    assert not TelecomImport.objects.filter(kind="locations").exists()
     assert not list((settings.VAR_DIR / "telecom-uploads").iterdir())  # nothing of a refused file is kept
 
 
-def test_a_zip_that_is_not_a_workbook_is_refused(health):
+def test_a_zip_that_is_not_a_workbook_is_refused(health, cells):
     import zipfile
 
     buffer = io.BytesIO()
@@ -325,7 +325,7 @@ def test_any_text_in_a_csv_row_is_a_row_error_never_a_failed_task(health, cells,
     assert record.rows_imported + record.rows_rejected <= len(rows)
 
 
-def test_a_file_over_the_size_limit_is_refused_while_copying(health, settings):
+def test_a_file_over_the_size_limit_is_refused_while_copying(health, cells, settings):
     settings.TELECOM_MAX_UPLOAD_MB = 1
     big = HEADER.encode() + b"0912000111,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00\n" * 20_000
     assert len(big) > 1024 * 1024
@@ -337,7 +337,7 @@ def test_a_file_over_the_size_limit_is_refused_while_copying(health, settings):
     assert not list((settings.VAR_DIR / "telecom-uploads").iterdir())
 
 
-def test_an_empty_file_is_refused(health):
+def test_an_empty_file_is_refused(health, cells):
     with pytest.raises(ApplicationError) as caught:
         import_bytes(health, b"")
     assert caught.value.code == "telecom_file_empty"
@@ -589,6 +589,7 @@ def test_times_in_the_future_and_too_long_stays_are_refused(health, cells, setti
 
 
 def test_records_of_another_operators_cells_are_unknown_cells(health, cells):
+    Cell.objects.create(operator="mobifone", cell_id="MF-1", latitude=20.1, longitude=105.6, radius_m=900)
     record = import_bytes(
         health, HEADER + "0912000111,TTH-KT-01,2021-09-15 08:00,2021-09-15 09:00\n", operator="mobifone"
     )

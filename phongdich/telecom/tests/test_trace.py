@@ -158,7 +158,8 @@ def test_every_person_sharing_the_number_is_a_candidate(health, story, people, a
     telecom_trace_case(case=case, actor=health)
     linked = set(ContactLink.objects.values_list("contact__person", flat=True))
     assert linked == {people["contact"].pk, relative.pk}
-    assert "2 người dùng chung số" in ContactLink.objects.first().note
+    # Worded when read: test_evidence_notes.
+    assert ContactLink.objects.first().note == "telecom:cell;shared=2"
 
 
 def test_a_case_without_a_phone_cannot_be_traced(health, story, areas):

@@ -1,0 +1,31 @@
+"""The notes of contact evidence in the reader's language, without this app knowing the words of the apps that write
+them (telecom imports cases, not the reverse: docs/structure.md).
+
+A tracer that stores a note as data rather than as text (a code and its values: telecom's "telecom:cell;shared=2")
+registers a renderer for its source in its AppConfig.ready: `register_note_renderer("telecom", fn)`, where
+`fn(note)` returns the note worded in the active language (gettext), or None to show it as stored. Notes typed by an
+official (interviews) have no renderer and are shown as typed. The evidence list (`cases_tags.evidence_note`) and the
+API's `note` read them through `evidence_note`.
+"""
+
+from collections.abc import Callable
+
+NoteRenderer = Callable[[str], str | None]
+_RENDERERS: dict[str, NoteRenderer] = {}
+
+
+def register_note_renderer(source: str, fn: NoteRenderer) -> None:
+    """Add (or replace) the renderer of the notes of links of `source` (ContactLink.Source)."""
+    _RENDERERS[source] = fn
+
+
+def evidence_note(link) -> str:
+    """A link's note as the reader's language words it (the active language): its source's renderer's text, else the
+    note as stored."""
+    note = link.note or ""
+    renderer = _RENDERERS.get(link.source)
+    if note and renderer is not None:
+        rendered = renderer(note)
+        if rendered is not None:
+            return rendered
+    return note
