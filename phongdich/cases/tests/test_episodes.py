@@ -5,7 +5,7 @@ exposure span are those of the new evidence, not of the quarantine it was releas
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from phongdich.core.dates import local_midnight
 from phongdich.core.models import AuditLog
@@ -301,3 +301,38 @@ def test_a_trace_after_the_new_case_was_withdrawn_does_not_revive_the_old_f1(wor
     world.visit(who, world.market, 5 * 60 + 30, 7 * 60)
     case_trace_checkins(case=world.case(later), now=NOW)
     assert state(contact) == ("candidate", 1, at(5 * 60 + 30), at(6 * 60), traced_spring["episode"])
+
+
+# --- The contact page and the API -------------------------------------------------------------------------------------
+
+
+def test_the_contact_page_shows_the_earlier_episode_apart_in_both_languages(client, tree, kim_tan_official, spring):
+    household(kim_tan_official, spring["autumn"], spring["person"], "thu-f1", days_ago(3))
+    contact = spring["contact"]
+    client.force_login(kim_tan_official)
+    shown = (TODAY() - dt.timedelta(days=43)).strftime("%d/%m/%Y")  # the spring quarantine's first day out
+    for prefix, heading in (
+        ("", f"Lần tiếp xúc trước (hết cách ly hoặc khỏi bệnh ngày {shown})"),
+        ("/en", f"Earlier exposure (quarantine or illness over on {shown})"),
+    ):
+        with translation.override("en" if prefix else "vi"):
+            html = client.get(f"{prefix}/cases/contacts/{contact.pk}/").content.decode()
+        evidence = html[html.index('id="evidence"') : html.index('id="earlier-evidence"')]
+        earlier = html[html.index('id="earlier-evidence"') :]
+        earlier = earlier[: earlier.index("</section>")]
+        assert heading in earlier
+        assert spring["autumn"].number in evidence and spring["case"].number not in evidence
+        assert spring["case"].number in earlier and spring["autumn"].number not in earlier
+        assert '<span class="level level-1">F1</span>' in html
+
+    body = client.get(f"/api/v1/contacts/{contact.pk}/").json()
+    assert body["episode_start"] is not None
+    assert dt.datetime.fromisoformat(body["episode_start"]) == spring["episode"]
+    assert {link["case"] for link in body["links"]} == {spring["case"].number, spring["autumn"].number}
+
+
+def test_a_contact_never_met_again_has_one_episode_and_no_earlier_section(client, tree, kim_tan_official, spring):
+    client.force_login(kim_tan_official)
+    html = client.get(f"/cases/contacts/{spring['contact'].pk}/").content.decode()
+    assert 'id="earlier-evidence"' not in html and spring["case"].number in html
+    assert client.get(f"/api/v1/contacts/{spring['contact'].pk}/").json()["episode_start"] is None
