@@ -170,8 +170,6 @@ def test_a_withdrawn_new_case_closes_the_new_episode_rather_than_reviving_the_ol
     assert entry.extra == {"from": "candidate", "reason": "case_withdrawn", "case": spring["autumn"].number}
     assert selectors.worklist_case_levels([contact.pk]) == {}
     assert not selectors.contact_worklist(viewer=kim_tan_official).filter(pk=contact.pk).exists()
-    refusals = services.contact_move_refusals(contact=contact)
-    assert refusals == {}  # no move from case_withdrawn; a confirmation would find no standing case of this episode
 
     # The spring's case told late of a meeting then: it does not revive the spring's F1.
     household(kim_tan_official, spring["case"], spring["person"], "xuan-muon", days_ago(48))
