@@ -132,6 +132,12 @@ class ContactOutput(serializers.Serializer):
         allow_null=True, help_text="True: the rule's days for a fully vaccinated or recovered contact applied"
     )
     status_changed_at = serializers.DateTimeField(allow_null=True)
+    episode_start = serializers.DateTimeField(
+        allow_null=True,
+        help_text="Where the contact's current episode begins (the end of the quarantine or illness after which it was"
+        " met again); level and exposure are those of its evidence from then on (its end, else its start, else its"
+        " case's isolation). Null: every piece of evidence counts",
+    )
 
 
 class ScheduledTestOutput(serializers.Serializer):
@@ -622,7 +628,8 @@ class ContactDetailApi(APIView):
 class ContactF2AddedOutput(serializers.Serializer):
     contact = serializers.IntegerField(source="contact.pk", help_text="The F2's contact (one per person)")
     level = serializers.IntegerField(
-        source="contact.level", help_text="The contact's level now: the lowest of all its links (1 if an F1 elsewhere)"
+        source="contact.level",
+        help_text="The contact's level now: the lowest of its links of its current episode (1 if an F1 elsewhere)",
     )
     status = serializers.CharField(source="contact.status")
     links = ContactLinkOutput(many=True, help_text="The evidence added: one link per case of the F1, level 2")

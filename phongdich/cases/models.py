@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThanOrEqual, IsNull
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -417,10 +419,10 @@ OPEN_CONTACT_STATUSES = (ContactStatus.CANDIDATE, ContactStatus.CONFIRMED, Conta
 class Contact(models.Model):
     """A person exposed to one or more cases: one row per person, however many links (ContactLink).
 
-    `level` is the lowest level of its links (1 = F1). Tracing never changes the status an official set:
-    a dismissed contact stays dismissed when tracing runs again. A contact belongs to its person's area
-    (`area_path`, read through the person, for scoping, work lists and counts): no copy to write for each of
-    the thousands of F2 a trace may add, and none to go stale when the person moves.
+    `level` is the lowest level of its links of its current episode (1 = F1; `episode_start`). Tracing never changes
+    the status an official set: a dismissed contact stays dismissed when tracing runs again. A contact belongs to its
+    person's area (`area_path`, read through the person, for scoping, work lists and counts): no copy to write for each
+    of the thousands of F2 a trace may add, and none to go stale when the person moves.
     """
 
     Status = ContactStatus
@@ -459,6 +461,11 @@ class Contact(models.Model):
     quarantine_protected = models.BooleanField(
         null=True, blank=True, verbose_name=_("quarantine days of a fully vaccinated or recovered contact")
     )
+    # Where the contact's current episode begins (docs/cases.md, "A closed contact met again"): set when a released
+    # contact, or one who became a case and recovered, is met again, to the end of that quarantine or illness (the
+    # moment from which an exposure reopens them). Level and exposure span are those of the links of the episode
+    # alone (link_in_episode): a released F1 met again as an F2 is an F2. Empty: one episode, every link counts.
+    episode_start = models.DateTimeField(null=True, blank=True, verbose_name=_("current episode from"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
@@ -500,6 +507,10 @@ class Contact(models.Model):
         None without a quarantine, and for one released on the day it began (no whole day spent in it)."""
         return quarantine_last_day(self.quarantine_start, self.quarantine_end)
 
+    def link_in_episode(self, link: "ContactLink") -> bool:
+        """Whether `link` (its case read with it) counts for this contact now: it belongs to the current episode."""
+        return self.episode_start is None or link_moment(link) >= self.episode_start
+
 
 def quarantine_last_day(start: dt.date | None, end: dt.date | None) -> dt.date | None:
     """The last day of a quarantine from `start` whose first day out is `end` (Contact.quarantine_end); None without
@@ -507,6 +518,22 @@ def quarantine_last_day(start: dt.date | None, end: dt.date | None) -> dt.date |
     if start is None or end is None or end <= start:
         return None
     return end - dt.timedelta(days=1)
+
+
+def link_moment(link: "ContactLink") -> dt.datetime:
+    """When a piece of evidence happened, for the episode it belongs to: its exposure's end, else its start, else
+    (an interview that gave no time) its case's isolation, the latest the meeting can have been, as the reopening
+    of a closed contact judges such a link (services.contact_link_add). Its case is read."""
+    return link.exposure_end or link.exposure_start or link.case.window_end
+
+
+def links_of_episode_q(episode_start=None) -> Q:
+    """The links (ContactLink) of their contact's current episode, as link_moment and Contact.link_in_episode say:
+    `episode_start` is the expression of the contact's episode start (default: the link's contact's, a join;
+    OuterRef("episode_start") in a subquery of contacts)."""
+    episode_start = F("contact__episode_start") if episode_start is None else episode_start
+    moment = Coalesce("exposure_end", "exposure_start", "case__window_end")
+    return Q(IsNull(episode_start, True)) | Q(GreaterThanOrEqual(moment, episode_start))
 
 
 class LinkSource(models.TextChoices):

@@ -43,6 +43,7 @@ from .models import (
     ExposureNotice,
     QuarantineRule,
     TracingRun,
+    links_of_episode_q,
     quarantine_last_day,
 )
 from .samples import sample_days_of_persons
@@ -448,6 +449,15 @@ def contact_links(*, contact: Contact) -> QuerySet[ContactLink]:
     return contact.links.select_related("case", "venue", "via__person").order_by("exposure_start", "id")
 
 
+def links_by_episode(contact: Contact, links) -> tuple[list[ContactLink], list[ContactLink]]:
+    """`links` of `contact` (read with their case) split: those of its current episode, and those of earlier ones,
+    kept and shown apart, no longer counted (Contact.episode_start)."""
+    current, earlier = [], []
+    for link in links:
+        (current if contact.link_in_episode(link) else earlier).append(link)
+    return current, earlier
+
+
 def contact_worklist(
     *,
     viewer,
@@ -509,11 +519,13 @@ def worklist_cases(contacts) -> dict[int, list[str]]:
 
 def worklist_case_levels(contacts) -> dict[int, list[tuple[str, int]]]:
     """For each contact id, (case number, level) for each case it is linked to, its lowest level for that case: a
-    person may be the F1 of one case and the F2 of another (one query). Withdrawn cases are no reason to call."""
+    person may be the F1 of one case and the F2 of another (one query). Withdrawn cases are no reason to call, nor
+    the cases of an episode the contact has left (a released F1 met again: links_of_episode_q)."""
     levels: dict[int, list[tuple[str, int]]] = defaultdict(list)
     rows = (
         ContactLink.objects.filter(contact__in=contacts)
         .exclude(case__status=Case.Status.WITHDRAWN)
+        .filter(links_of_episode_q())
         .values_list("contact_id", "case__number")
         .annotate(level=Min("level"))
         .order_by("contact_id", "case__number")
@@ -526,11 +538,12 @@ def worklist_case_levels(contacts) -> dict[int, list[tuple[str, int]]]:
 def worklist_first_and_last_links(contacts) -> dict[int, tuple[ContactLink, ContactLink]]:
     """For each contact id, its first piece of evidence (earliest exposure) and its most recent one (latest end),
     the same link when it has one: where and why, for whoever calls the person (one query, no person); a withdrawn
-    case's evidence is no reason to call."""
+    case's evidence is no reason to call, nor an earlier episode's."""
     found: dict[int, tuple[ContactLink, ContactLink]] = {}
     links = (
         ContactLink.objects.filter(contact__in=contacts)
         .exclude(case__status=Case.Status.WITHDRAWN)
+        .filter(links_of_episode_q())
         .only("contact_id", "source", "setting", "place", "exposure_start", "exposure_end", "occasions", "end_assumed")
         .order_by("contact_id", "id")
     )
@@ -1411,12 +1424,14 @@ def contact_case_defaults(*, person, sample_date: dt.date) -> ContactCaseDefault
         and (contact.quarantine_end is None or sample_date <= contact.quarantine_end)
     ):
         isolated_at = min(timezone.now(), local_midnight(start + dt.timedelta(days=1)))
-    links = list(
-        ContactLink.objects.filter(contact=contact, level=1)
+    links = [  # of the current episode: the case a released F1 was quarantined for is not the source of a new one
+        link
+        for link in ContactLink.objects.filter(contact=contact, level=1)
         .exclude(case__status=Case.Status.WITHDRAWN)
         .select_related("case")
         .order_by("case__number", "pk")
-    )
+        if contact.link_in_episode(link)
+    ]
     found = ContactCaseDefaults(
         is_f1=bool(links), isolated_at=isolated_at, quarantine_start=start if isolated_at else None
     )

@@ -29,6 +29,7 @@ from .models import (
     ExposureNotice,
     InfectiousWindowRule,
     QuarantineRule,
+    links_of_episode_q,
 )
 from .signals import send_person_case_facts_changed
 
@@ -447,12 +448,19 @@ def contacts_became_case_audit(*, actor, case: Case, closed) -> None:
 CONTACT_REOPENABLE = (Contact.Status.RELEASED, Contact.Status.BECAME_CASE)
 
 
-def contacts_met_again(contacts: list[Contact], first_exposure: dict[int, dt.datetime]) -> list[Contact]:
+def contacts_met_again(
+    contacts: list[Contact], first_exposure: dict[int, dt.datetime]
+) -> list[tuple[Contact, dt.datetime]]:
     """Those of `contacts` (released or became_case) whom an exposure from `first_exposure[person_id]` on reopens: it
     is on or after the end of their quarantine (the whole end day, as the status card counts it), and the person is
     not a case under treatment, not dead, and did not recover on or after it (met while ill is no new exposure). So
     tracing the case that closed them again reopens nothing: its exposures came before that quarantine or that case.
-    tracing._CONTACTS_UPSERT_SQL says the same in SQL."""
+    tracing._CONTACTS_UPSERT_SQL says the same in SQL.
+
+    Each comes with the start of its new episode (Contact.episode_start): the end of what closed it, the later of its
+    quarantine's end (its first day out, from midnight) and its person's last recovery; the exposure itself when
+    neither is known. The end, not the exposure: evidence of another case from between the two, traced later, is of
+    this episode too, as it would have reopened the contact itself."""
     closed = [c for c in contacts if c.status in CONTACT_REOPENABLE and c.person_id in first_exposure]
     closed = [
         c for c in closed if c.quarantine_end is None or first_exposure[c.person_id] >= local_midnight(c.quarantine_end)
@@ -471,14 +479,23 @@ def contacts_met_again(contacts: list[Contact], first_exposure: dict[int, dt.dat
             for status, changed_at in blocking.get(contact.person_id, [])
         )
 
-    return [c for c in closed if not ill_since(c)]
+    def episode_start(contact: Contact) -> dt.datetime:
+        ends = [changed_at for _status, changed_at in blocking.get(contact.person_id, [])]  # all recovered, before
+        if contact.quarantine_end is not None:
+            ends.append(local_midnight(contact.quarantine_end))
+        return max(ends, default=first_exposure[contact.person_id])
+
+    return [(c, episode_start(c)) for c in closed if not ill_since(c)]
 
 
-def contact_reopen(*, actor, contact: Contact, case: Case, also: tuple[str, ...] = ()) -> None:
-    """Reopen a closed contact (contacts_met_again) as a candidate, its old quarantine dates cleared (a new quarantine
-    starts from the new exposure, and its F2 are traced until then), by the system's hand; audited as
-    `cases.contact.candidate` with the case that met them."""
+def contact_reopen(*, actor, contact: Contact, case: Case, episode_start: dt.datetime) -> None:
+    """Reopen a closed contact (contacts_met_again) as a candidate in a new episode from `episode_start`, by the
+    system's hand, after the evidence that met them was written: its old quarantine dates cleared (a new quarantine
+    starts from the new exposure, and its F2 are traced until then), its level and exposure span those of the links of
+    the new episode (contacts_span_settle: the old episode's no longer count). Audited as `cases.contact.candidate`
+    with the case that met them; `contact` holds what was written."""
     contact.quarantine_start = contact.quarantine_end = None
+    contact.episode_start = episode_start
     _contact_system_move(
         actor=actor,
         contact=contact,
@@ -486,8 +503,10 @@ def contact_reopen(*, actor, contact: Contact, case: Case, also: tuple[str, ...]
         changed_by=None,
         area_path=contact.area_path,
         extra={"reason": "met_again", "case": case.number},
-        also=("quarantine_start", "quarantine_end", *also),
+        also=("quarantine_start", "quarantine_end", "episode_start"),
     )
+    contacts_span_settle(Contact.objects.filter(pk=contact.pk))
+    contact.refresh_from_db(fields=["level", "first_exposure_at", "last_exposure_at"])
 
 
 def tracing_max_level() -> int:
@@ -516,9 +535,10 @@ def contact_link_add(
     """Add one piece of evidence that `person` is an F`level` contact of `case`; idempotent.
 
     Returns (link, created). The case's own person is never its contact (returns (None, False)).
-    The contact row is created at the first link; its level becomes the lowest of its links and its
-    exposure span widens; its status is left as an official set it, but for a closed contact that this evidence
-    reopens (a contact of withdrawn cases, or contacts_met_again).
+    The contact row is created at the first link; its level becomes the lowest of the links of its current episode
+    and its exposure span widens to them (evidence of an earlier episode is kept and changes nothing:
+    Contact.episode_start); its status is left as an official set it, but for a closed contact that this evidence
+    reopens (a contact of withdrawn cases, or contacts_met_again, which starts a new episode).
     """
     if person.pk == case.person_id:
         return None, False
@@ -561,7 +581,10 @@ def contact_link_add(
                 "created_by": actor if getattr(actor, "is_authenticated", False) else None,
             },
         )
-        if created and contact.status == Contact.Status.CASE_WITHDRAWN:
+        # Evidence of an episode the contact has left (a late interview of the spring's case, for an F1 met again in
+        # the autumn) is kept, and changes nothing on the contact: its level and span are the current episode's.
+        current = created and contact.link_in_episode(link)
+        if current and contact.status == Contact.Status.CASE_WITHDRAWN:
             # A contact of withdrawn cases only, met by a case that stands: a candidate again, as this evidence has it
             # (or a case already, if the person is under treatment now), by the system's hand, not the withdrawer's.
             under_treatment = Case.objects.filter(person_id=person.pk, status=Case.Status.UNDER_TREATMENT).exists()
@@ -576,7 +599,14 @@ def contact_link_add(
                 extra={"reason": "met_again", "case": case.number},
                 also=("level", "first_exposure_at", "last_exposure_at"),
             )
-        elif created:
+        elif current:
+            # Evidence without times (an interview): the meeting was at the latest when the case was isolated.
+            met = exposure_start or exposure_end or case.window_end
+            again = contacts_met_again([contact], {person.pk: met})
+            if again:
+                [(_, episode_start)] = again
+                contact_reopen(actor=actor, contact=contact, case=case, episode_start=episode_start)
+                return link, created
             changed = []
             if level < contact.level:
                 contact.level = level
@@ -588,11 +618,7 @@ def contact_link_add(
             if last and (contact.last_exposure_at is None or last > contact.last_exposure_at):
                 contact.last_exposure_at = last
                 changed.append("last_exposure_at")
-            # Evidence without times (an interview): the meeting was at the latest when the case was isolated.
-            met = exposure_start or exposure_end or case.window_end
-            if contacts_met_again([contact], {person.pk: met}):
-                contact_reopen(actor=actor, contact=contact, case=case, also=tuple(changed))
-            elif changed:
+            if changed:
                 contact.save(update_fields=changed)
                 if "last_exposure_at" in changed and contact.status == Contact.Status.QUARANTINED:
                     quarantine_ends_extend([contact.pk], actor=actor)  # met again during the quarantine
@@ -736,13 +762,15 @@ class Settled:
 def contacts_evidence_settle(contact_ids, *, now: dt.datetime, actor, case: Case, reason: str, by=None) -> Settled:
     """After evidence went (a case withdrawn, a re-trace that no longer finds what an earlier one did): each of these
     contacts (locked by the caller, in person order) as the evidence that still stands (links of cases not
-    withdrawn) has it. Level the lowest of those links, exposure span theirs (the work list's "first exposure" and
-    the earliest a quarantine may start read it); with none left, a candidate or confirmed contact is closed as
-    `case_withdrawn` (no standing evidence: the system's move, which evidence found later undoes, as for a withdrawn
-    case); one in quarantine stays there for an official to release. Each closed contact audited as
+    withdrawn, of the contact's current episode: links_of_episode_q) has it. Level the lowest of those links,
+    exposure span theirs (the work list's "first exposure" and the earliest a quarantine may start read it); with
+    none left, a candidate or confirmed contact is closed as `case_withdrawn` (no standing evidence: the system's
+    move, which evidence found later undoes, as for a withdrawn case), also when an earlier episode's evidence still
+    stands: an F1 released in the spring, met again in the autumn by a case since withdrawn, is no F1 of the spring
+    case again. One in quarantine stays there for an official to release. Each closed contact audited as
     `cases.contact.case_withdrawn` with `reason` and the case, as the system's other moves are."""
     affected = Contact.objects.filter(pk__in=list(contact_ids))
-    standing = ContactLink.objects.filter(contact_id=OuterRef("pk")).exclude(case__status=Case.Status.WITHDRAWN)
+    standing = _standing_links()
     alone = affected.exclude(Exists(standing))
     closing = alone.filter(status__in=[Contact.Status.CANDIDATE, Contact.Status.CONFIRMED])
     closing_rows = list(closing.values_list("pk", "status", "person__area_path"))
@@ -757,16 +785,34 @@ def contacts_evidence_settle(contact_ids, *, now: dt.datetime, actor, case: Case
         )
     closed = [pk for pk, *_ in closing_rows]
     quarantined = alone.filter(status=Contact.Status.QUARANTINED).count()
+    lowest = standing.order_by().values("contact_id").annotate(low=Min("level")).values("low")
+    relevelled = affected.filter(Exists(standing)).annotate(low=Subquery(lowest)).exclude(level=F("low")).count()
+    contacts_span_settle(affected)
+    return Settled(closed=closed, relevelled=relevelled, quarantined=quarantined)
+
+
+def _standing_links():
+    """The links that stand for a contact (a subquery of contacts): of cases not withdrawn, of the contact's current
+    episode (links_of_episode_q)."""
+    return (
+        ContactLink.objects.filter(contact_id=OuterRef("pk"))
+        .exclude(case__status=Case.Status.WITHDRAWN)
+        .filter(links_of_episode_q(OuterRef("episode_start")))
+    )
+
+
+def contacts_span_settle(contacts) -> None:
+    """Level and exposure span of each of `contacts` (a queryset, locked by the caller) that has standing evidence, from
+    that evidence (_standing_links) in one statement: after evidence went (contacts_evidence_settle), or when a contact
+    is reopened, in a new episode (contact_reopen) or after its cases' withdrawal, where evidence written before it
+    may belong to it too (a check-in of the old case that lasted past the end of the quarantine)."""
+    standing = _standing_links()
     links = standing.order_by().values("contact_id")
-    lowest = links.annotate(low=Min("level")).values("low")
-    still = affected.filter(Exists(standing))
-    relevelled = still.annotate(low=Subquery(lowest)).exclude(level=F("low")).count()
-    still.update(
-        level=Subquery(lowest),
+    contacts.filter(Exists(standing)).update(
+        level=Subquery(links.annotate(low=Min("level")).values("low")),
         first_exposure_at=Subquery(links.annotate(first=Min("exposure_start")).values("first")),
         last_exposure_at=Subquery(links.annotate(last=Max(Coalesce("exposure_end", "exposure_start"))).values("last")),
     )
-    return Settled(closed=closed, relevelled=relevelled, quarantined=quarantined)
 
 
 @dataclass(frozen=True)
@@ -884,7 +930,7 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
                 "notices": notices,
             },
         )
-        standing = ContactLink.objects.filter(contact_id=OuterRef("pk")).exclude(case__status=Case.Status.WITHDRAWN)
+        standing = _standing_links()
         now_day = timezone.localdate(now)
         own = (
             Contact.objects.filter(person_id=case.person_id, status=Contact.Status.BECAME_CASE)  # locked above
@@ -1137,9 +1183,11 @@ def _contact_status_params(status: str, reason: str, quarantine_start: dt.date |
 
 
 def _earliest_samples(contact_ids: list[int]) -> dict[int, dt.date]:
-    """The sample date of each contact's earliest linked case, in one query however many contacts."""
+    """The sample date of each contact's earliest linked case of its current episode, in one query however many
+    contacts."""
     rows = (
         ContactLink.objects.filter(contact_id__in=contact_ids)
+        .filter(links_of_episode_q())
         .values("contact_id")
         .annotate(first=Min("case__sample_date"))
     )
@@ -1167,6 +1215,7 @@ def _contacts_standing(contacts: list[Contact], status: str) -> _Standing | None
     links = (
         ContactLink.objects.filter(contact_id__in=[contact.pk for contact in contacts])
         .exclude(case__status=Case.Status.WITHDRAWN)
+        .filter(links_of_episode_q())  # an earlier episode's case is no reason to quarantine them now
         .values_list("contact_id", "source")
         .order_by()
         .distinct()
@@ -1682,11 +1731,14 @@ class _F1Evidence:
 def _f1_evidence(contact: Contact) -> _F1Evidence:
     """One query. A level-1 link counts from its start, or from the case's window_start when it has none (an
     interview that gave none, or only an end) or began before it (a household living together before the case was
-    infectious: RULES.md §1.2, the F1 could be infected from the window's start on, not before)."""
+    infectious: RULES.md §1.2, the F1 could be infected from the window's start on, not before). Only the links of
+    the contact's current episode: an F1 met again names F2 of the new case, not of the one it was released from."""
     cases: dict[int, Case] = {}
     opens: dict[int, dt.datetime] = {}
     links = ContactLink.objects.filter(contact_id=contact.pk).exclude(case__status=Case.Status.WITHDRAWN)
     for link in links.select_related("case"):
+        if not contact.link_in_episode(link):
+            continue
         cases.setdefault(link.case_id, link.case)
         if link.level == 1:
             began = max(link.exposure_start or link.case.window_start, link.case.window_start)
@@ -1813,8 +1865,8 @@ def contact_interview_f2_add(
     F1's first exposure to that case), as the check-in tracer links an F2 to each case whose trace went through its
     F1; not to a case the person is an F1 of already. Each link: level 2, `via` the F1, source `interview`, evidence
     key "interview:<nonce>", written through contact_link_add (so the person's contact is one row, its level the
-    lowest of its links, a closed one reopened as contact_link_add does). The same nonce again for the same person
-    and F1 adds nothing and returns the links it added (created False).
+    lowest of its current episode's links, a closed one reopened as contact_link_add does). The same nonce again for
+    the same person and F1 adds nothing and returns the links it added (created False).
 
     Refused, writing nothing (ApplicationError, 4xx; the message says which): F2 are not recorded
     (`f2_not_traced`); `f1` is not an F1 (`contact_not_f1`), is closed (`contact_f1_closed`: dismissed, released,

@@ -50,6 +50,7 @@ from .services import (
     contacts_evidence_settle,
     contacts_met_again,
     contacts_of_cases_close,
+    contacts_span_settle,
     quarantine_ends_extend,
     tracing_max_level,
 )
@@ -827,6 +828,19 @@ def _contact_ids(persons: list[int]) -> dict[int, int]:
     return dict(_where_in(Contact.objects.values_list("person_id", "id"), "person", persons))
 
 
+def _contacts_read(persons: list[int]) -> tuple[dict[int, int], dict[int, dt.datetime]]:
+    """person -> contact id, and person -> the current episode's start of those that have one (Contact.episode_start),
+    in the reads _contact_ids makes."""
+    ids, episodes = {}, {}
+    for person, pk, episode_start in _where_in(
+        Contact.objects.values_list("person_id", "id", "episode_start"), "person", persons
+    ):
+        ids[person] = pk
+        if episode_start is not None:
+            episodes[person] = episode_start
+    return ids, episodes
+
+
 _LINK_SOURCE, _LINK_SETTING = ContactLink.Source.CHECKIN.value, ContactLink.Setting.VENUE.value
 _CONTACT_COLUMNS = "person_id, level, first_exposure_at, last_exposure_at, created_at, status, dismissed_reason"
 _LINK_COLUMNS = (
@@ -842,18 +856,39 @@ _LINK_SUMMARY = "via_id, venue_id, place, exposure_start, exposure_end, overlap_
 # unique index (a subquery: a join would be planned as a read of the whole table once the evidence has a few
 # thousand rows; one by one, the look-ups cost a factory's trace 100 ms); inserted, or brought up to date where
 # the summary differs; xmax = 0 tells an inserted row.
-# A contact of withdrawn cases only (services.case_withdraw) that a standing case meets again is a candidate again,
-# its level and span those of the new evidence: the withdrawn case's evidence says nothing any more.
+# Each contact has a current episode (Contact.episode_start; docs/cases.md, "A closed contact met again"): its level
+# and span are those of its links of that episode alone. This trace's evidence of a person (`excluded`: its level, one
+# level, as a person found at one level is left out of the next; its first start and last end) counts where some of
+# it is of the contact's episode (models.links_of_episode_q: a link's end on or after the episode's start). Where only
+# part of it is (one trace's evidence on both sides of the end of a quarantine: rare), its first start within the
+# episode is read again from tracing_evidence, for that row alone. Every condition below is evaluated on existing
+# rows only (ON CONFLICT), the subqueries on the few rows they concern.
+_IN_EPISODE = "(c.episode_start IS NULL OR excluded.last_exposure_at >= c.episode_start)"
+_EPISODE_FIRST = """(CASE WHEN c.episode_start IS NULL OR excluded.first_exposure_at >= c.episode_start
+    THEN excluded.first_exposure_at ELSE (SELECT min(e.exposure_start) FROM tracing_evidence e
+        WHERE e.person_id = c.person_id AND e.exposure_end >= c.episode_start) END)"""
+# A contact of withdrawn cases only (services.case_withdraw), or whose current episode's evidence all went
+# (services.contacts_evidence_settle), that a standing case meets again in that episode is a candidate again, its
+# level and span those of the new evidence: the withdrawn case's evidence says nothing any more. Evidence of an earlier
+# episode (its old case traced again) leaves it closed.
 _REOPENED = Contact.Status.CASE_WITHDRAWN.value
+_WITHDRAWN_MET = f"(c.status = '{_REOPENED}' AND {_IN_EPISODE})"
 # A released contact, or one who became a case, met again after that quarantine or case is over
-# (services.contacts_met_again, word for word): a candidate again, the old quarantine dates cleared; its old evidence
-# still stands, so its level and span widen as any contact's. The cases' subquery runs for those rows only.
+# (services.contacts_met_again, word for word): a candidate again in a new episode, the old quarantine dates cleared,
+# its level and span the new evidence's (all of it after the old quarantine or case) until the links are written;
+# then, with the other links of the new episode (services.contacts_span_settle, for the rows this trace reopened).
+# The cases' subqueries run for those rows only.
 _MET_AGAIN = f"""(c.status IN ('{Contact.Status.RELEASED.value}', '{Contact.Status.BECAME_CASE.value}')
     AND (c.quarantine_end IS NULL OR excluded.first_exposure_at >= (c.quarantine_end::timestamp AT TIME ZONE %(tz)s))
     AND NOT EXISTS (SELECT 1 FROM {{cases}} k WHERE k.person_id = c.person_id
         AND k.status <> '{Case.Status.WITHDRAWN.value}' AND (k.status <> '{Case.Status.RECOVERED.value}'
         OR k.status_changed_at IS NULL OR k.status_changed_at >= excluded.first_exposure_at)))"""
-_MOVED = f"(c.status = '{_REOPENED}' OR {_MET_AGAIN})"
+# Where the new episode begins (services.contacts_met_again): the later of the old quarantine's end and the person's
+# last recovery (every case of theirs not withdrawn has recovered, before this exposure), else the exposure.
+_NEW_EPISODE_START = f"""COALESCE(GREATEST(c.quarantine_end::timestamp AT TIME ZONE %(tz)s,
+    (SELECT max(k.status_changed_at) FROM {{cases}} k WHERE k.person_id = c.person_id
+        AND k.status = '{Case.Status.RECOVERED.value}')), excluded.first_exposure_at)"""
+_MOVED = f"({_WITHDRAWN_MET} OR {_MET_AGAIN})"
 _CONTACTS_UPSERT_SQL = f"""
 WITH written AS (
 INSERT INTO {{contacts}} AS c ({_CONTACT_COLUMNS})
@@ -863,18 +898,22 @@ FROM (
     FROM tracing_evidence GROUP BY person_id
 ) e ORDER BY e.person_id  -- in order: fewer pages touched, and row locks in one order for every trace
 ON CONFLICT (person_id) DO UPDATE SET
-    level = CASE WHEN c.status = '{_REOPENED}' THEN excluded.level ELSE LEAST(c.level, excluded.level) END,
-    first_exposure_at = CASE WHEN c.status = '{_REOPENED}' THEN excluded.first_exposure_at
-        ELSE LEAST(c.first_exposure_at, excluded.first_exposure_at) END,
-    last_exposure_at = CASE WHEN c.status = '{_REOPENED}' THEN excluded.last_exposure_at
-        ELSE GREATEST(c.last_exposure_at, excluded.last_exposure_at) END,
+    level = CASE WHEN {_MOVED} THEN excluded.level WHEN {_IN_EPISODE} THEN LEAST(c.level, excluded.level)
+        ELSE c.level END,
+    first_exposure_at = CASE WHEN {_MET_AGAIN} THEN excluded.first_exposure_at
+        WHEN {_WITHDRAWN_MET} THEN {_EPISODE_FIRST}
+        WHEN {_IN_EPISODE} THEN LEAST(c.first_exposure_at, {_EPISODE_FIRST}) ELSE c.first_exposure_at END,
+    last_exposure_at = CASE WHEN {_MOVED} THEN excluded.last_exposure_at
+        WHEN {_IN_EPISODE} THEN GREATEST(c.last_exposure_at, excluded.last_exposure_at) ELSE c.last_exposure_at END,
+    episode_start = CASE WHEN {_MET_AGAIN} THEN {_NEW_EPISODE_START} ELSE c.episode_start END,
     quarantine_start = CASE WHEN {_MET_AGAIN} THEN NULL ELSE c.quarantine_start END,
     quarantine_end = CASE WHEN {_MET_AGAIN} THEN NULL ELSE c.quarantine_end END,
     status = CASE WHEN {_MOVED} THEN '{Contact.Status.CANDIDATE.value}' ELSE c.status END,
     status_changed_at = CASE WHEN {_MOVED} THEN %(now)s ELSE c.status_changed_at END,
     status_changed_by_id = CASE WHEN {_MOVED} THEN NULL ELSE c.status_changed_by_id END
-WHERE c.level > excluded.level OR c.first_exposure_at IS NULL OR c.first_exposure_at > excluded.first_exposure_at
-    OR c.last_exposure_at IS NULL OR c.last_exposure_at < excluded.last_exposure_at OR {_MOVED}
+WHERE {_MOVED} OR ({_IN_EPISODE} AND (c.level > excluded.level OR c.first_exposure_at IS NULL
+    OR c.first_exposure_at > {_EPISODE_FIRST} OR c.last_exposure_at IS NULL
+    OR c.last_exposure_at < excluded.last_exposure_at))
 RETURNING person_id, id,
     COALESCE(status = '{Contact.Status.CANDIDATE.value}' AND status_changed_at = %(now)s, false) AS moved,
     status = '{Contact.Status.QUARANTINED.value}' AS quarantined
@@ -1015,6 +1054,8 @@ def _evidence_write_postgresql(
     added, updated = raw.fetchone()
     raw.execute(_CONTACTS_MOVED_SQL.format(people=Person._meta.db_table, **tables), prepare=False)
     moved = raw.fetchall()
+    if moved:  # reopened (few): level and span from the links of their episode, this trace's written by now
+        contacts_span_settle(Contact.objects.filter(pk__in=[contact_id for contact_id, *_ in moved]))
     # The few in quarantine whose last exposure this trace moved on: their end moves with it (RULES.md §2).
     raw.execute(_CONTACTS_QUARANTINED_SQL, prepare=False)
     quarantine_ends_extend([contact_id for (contact_id,) in raw.fetchall()], actor=actor)
@@ -1041,19 +1082,19 @@ def _evidence_write_sqlite(
     *, case: Case, evidence: list[Evidence], venues: dict[int, _Venue], created_by: int | None, actor=None
 ) -> tuple[int, int, list[tuple], list[tuple]]:
     """What contact_link_add would do for each piece of evidence, in a few statements: one contact per person
-    (level the lowest of its links, exposure span widened to the evidence, status untouched but for the closed ones
-    it reopens), one link per (contact, case, evidence key): added when new, brought up to date when the check-ins
-    now say more (a late upload), left alone when they say the same. Returns (links added, links updated, contacts
-    of withdrawn cases reopened as (id, status, area path); those met again are audited by contact_reopen; contacts
-    closed as became_case as (id, area path)). The
-    ORM's bulk_create and bulk_update took seconds for thousands of links."""
+    (level the lowest of its current episode's links, exposure span widened to the episode's evidence, status
+    untouched but for the closed ones it reopens), one link per (contact, case, evidence key): added when new, brought
+    up to date when the check-ins now say more (a late upload), left alone when they say the same. Returns (links
+    added, links updated, contacts of withdrawn cases reopened as (id, status, area path); those met again are
+    audited by contact_reopen; contacts closed as became_case as (id, area path)). The ORM's bulk_create and
+    bulk_update took seconds for thousands of links."""
     if not evidence:
         return 0, 0, [], []
     by_person: dict[int, list[Evidence]] = defaultdict(list)
     for e in evidence:
         by_person[e.person_id].append(e)
     persons = sorted(by_person)
-    ids = _contact_ids(persons)
+    ids, episodes = _contacts_read(persons)  # those made below begin their first episode
     missing = [p for p in persons if p not in ids]
     now = timezone.now()
     adapt = _sqlite_time
@@ -1121,7 +1162,12 @@ def _evidence_write_sqlite(
         else:
             updates.append((contact_id, key, *row))
     # Level down to the lowest link, exposure span widened to the evidence, only rows that change (so that a
-    # second run writes nothing).
+    # second run writes nothing). Only the evidence of the contact's current episode (as _CONTACTS_UPSERT_SQL):
+    # a link's end on or after the episode's start (models.links_of_episode_q).
+    in_episode = {
+        person: [e for e in found if person not in episodes or e.end >= episodes[person]]
+        for person, found in by_person.items()
+    }
     widen = [
         (
             ids[person],
@@ -1129,7 +1175,8 @@ def _evidence_write_sqlite(
             adapt(min(e.start for e in found)),
             adapt(max(e.end for e in found)),
         )
-        for person, found in by_person.items()
+        for person, found in in_episode.items()
+        if found
     ]
     with connection.cursor() as cursor:
         marks = ", ".join(["%s"] * 17)
@@ -1156,15 +1203,16 @@ def _evidence_write_sqlite(
             ],
         )
     first = {person: min(e.start for e in found) for person, found in by_person.items()}
-    for contact in contacts_met_again(closed, first):
-        contact_reopen(actor=actor, contact=contact, case=case)
+    for contact, episode_start in contacts_met_again(closed, first):
+        contact_reopen(actor=actor, contact=contact, case=case, episode_start=episode_start)
     # After the writes, which may have made a contact of withdrawn cases a candidate again.
     became = contacts_of_cases_close(persons, now=now)
     quarantine_ends_extend([contact_id for contact_id, *_ in widen], actor=actor)
     withdrawn = {c.pk: c for c in closed if c.status == _REOPENED}
-    moved = [
+    moved = [  # those this evidence moved: not one of an earlier episode (its old case traced again)
         (pk, status, withdrawn[pk].person.area_path)
         for pk, status in Contact.objects.filter(pk__in=list(withdrawn)).values_list("pk", "status")
+        if status != _REOPENED
     ]
     return len(inserts), len(updates), moved, became
 

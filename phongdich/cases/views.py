@@ -757,10 +757,14 @@ def _contact_page(request, contact_id, *, form=None, interview_form=None, new_pe
     for link in links:
         link.case_visible = selectors.viewer_sees(request.user, link.case.area_path)
     selectors.mark_via_visible(request.user, links)
+    # The evidence of an episode the contact has left (released, or recovered, then met again) is shown apart: it no
+    # longer counts for the level and the exposure above (Contact.episode_start).
+    links, earlier_links = selectors.links_by_episode(contact, links)
     context = {
         "contact": contact,
         "person": contact.person,
         "links": links,
+        "earlier_links": earlier_links,
         # (status, why it is refused or ""): a move the status allows but the contact's cases do not (the person is
         # a case, no standing case, telecom evidence alone) is shown disabled with the reason, not as a button that
         # fails (services.contact_move_refusals).

@@ -273,7 +273,13 @@ def _check_one_world(places, settings, data):
         )
         cases.append(case)
 
-    expected_levels: dict[int, int] = {}
+    # What each contact holds (docs/cases.md, "A closed contact met again"): its level and exposure span, those of its
+    # links of its current episode, and where that episode began. An official's contacts here begin at level 1 with
+    # no span; a released one met again begins a new episode from the end of its quarantine, its level and span
+    # those of its links that end in it (the new evidence, and any earlier one that lasted past that end); later
+    # evidence counts where its end is in the episode.
+    state: dict[int, tuple] = {person: (1, None, None, None) for person in handled}
+    history: dict[int, list[tuple]] = {}  # person -> (level, start, end) of every link so far
     case_persons = {case.person_id for case in cases}
     for case in cases:
         case_trace_checkins(case=case, now=NOW)
@@ -287,9 +293,35 @@ def _check_one_world(places, settings, data):
             contacts=handled,
             case_persons=case_persons,
         )
+        found: dict[int, list[tuple]] = {}
+        for link in expected_links:
+            found.setdefault(link[1], []).append((link[0], link[5], link[6]))  # level, start, end
+        for person, evidence in found.items():
+            history.setdefault(person, []).extend(evidence)
+            level, first, last, episode = state.get(person, (None, None, None, None))
+            if person in reopened:
+                level, first, last = None, None, None
+                episode = local_midnight(handled[person][2])  # the end of the quarantine it was released from
+                event("a released contact met again")
+                if any(end >= episode for _, _, end in history[person][: -len(evidence)]):
+                    event("a contact met again whose earlier evidence lasted into the new episode")
+                evidence = history[person]
+            counted = [(lv, start, end) for lv, start, end in evidence if episode is None or end >= episode]
+            if counted:
+                state[person] = (
+                    min([lv for lv, _, _ in counted] + ([level] if level is not None else [])),
+                    min([start for _, start, _ in counted] + ([first] if first is not None else [])),
+                    max([end for _, _, end in counted] + ([last] if last is not None else [])),
+                    episode,
+                )
+                if episode is not None and person not in reopened:
+                    event("evidence in a contact's new episode")
+                    if len(counted) < len(evidence) or min(start for _, start, _ in evidence) < episode:
+                        event("evidence on both sides of an episode's start")
+            elif person in state:
+                event("evidence of an earlier episode only")
         for person in reopened:  # a candidate again, its old quarantine gone, for the next case's trace too
             handled[person] = ("candidate", None, None)
-            event("a released contact met again")
         got = {
             (
                 link.level,
@@ -309,22 +341,23 @@ def _check_one_world(places, settings, data):
         event(f"links: {min(len(got), 10)}; F2+: {min(sum(1 for link in got if link[0] > 1), 5)}")
         notices = {(n.venue_id, n.start, n.end, n.end_assumed) for n in ExposureNotice.objects.filter(case=case)}
         assert notices == expected_notices
-        for link in expected_links:
-            expected_levels[link[1]] = min(expected_levels.get(link[1], link[0]), link[0])
 
-    # Each contact: the lowest level of its links (1 for those an official entered), status untouched but for the
-    # other cases' persons, still under treatment: met, so linked, but no candidates to call (became_case), and for
-    # the released met again (candidates, their quarantine dates cleared).
-    for person, level in expected_levels.items():
+    # Each contact: level, span and episode as above; status untouched but for the other cases' persons, still under
+    # treatment: met, so linked, but no candidates to call (became_case), and for the released met again (candidates,
+    # their quarantine dates cleared).
+    for person, (level, first, last, episode) in state.items():
         contact = Contact.objects.get(person_id=person)
-        assert contact.level == (1 if person in handled else level)
+        assert (contact.level, contact.first_exposure_at, contact.last_exposure_at) == (level, first, last)
+        assert contact.episode_start == episode
         expected = handled.get(person, ("became_case" if person in case_persons else "candidate", None, None))
         assert (contact.status, contact.quarantine_start, contact.quarantine_end) == expected
     # Nobody else became a contact (the cases' own persons included).
-    assert set(Contact.objects.values_list("person_id", flat=True)) == set(expected_levels) | set(handled)
+    assert set(Contact.objects.values_list("person_id", flat=True)) == set(state)
 
-    # A second run adds nothing.
+    # A second run adds nothing. A contact met again keeps its episode, and the level and span of its links of that
+    # episode: tracing again a case whose evidence came before it does not bring its old level or span back.
     links, notices, contacts = ContactLink.objects.count(), ExposureNotice.objects.count(), Contact.objects.count()
+    episodes = set(Contact.objects.values_list("person_id", "episode_start", "status"))
     for case in cases:
         outcome = case_trace_checkins(case=case, now=NOW)
         assert (outcome.links_added, outcome.notices_added) == (0, 0)
@@ -333,3 +366,11 @@ def _check_one_world(places, settings, data):
         notices,
         contacts,
     )
+    assert set(Contact.objects.values_list("person_id", "episode_start", "status")) == episodes
+    for contact in Contact.objects.filter(episode_start__isnull=False).prefetch_related("links"):
+        counted = [link for link in contact.links.all() if link.exposure_end >= contact.episode_start]
+        assert (contact.level, contact.first_exposure_at, contact.last_exposure_at) == (
+            min(link.level for link in counted),
+            min(link.exposure_start for link in counted),
+            max(link.exposure_end for link in counted),
+        )
