@@ -32,6 +32,7 @@ from phongdich.core.formonce import FormSentBefore, form_nonce, form_once, form_
 from phongdich.core.ids import id_or_none
 from phongdich.core.redirects import safe_next
 from phongdich.core.scoping import viewer_area_path
+from phongdich.geo.errors import AREA_NOT_CHOSEN
 from phongdich.geo.models import Area
 
 from . import errors, forms, selectors, services
@@ -97,6 +98,24 @@ def _message_of(exc: ApplicationError) -> str:
     return exc.as_dict()["message"]
 
 
+def _area_not_chosen(request, template: str, form, exc: ApplicationError):
+    """A list's filters answered again when the area typed names none or several of the official's areas
+    (geo.selectors.area_from_text): the text kept with the message beside it, the other filters kept, and no list
+    (it showed the whole area when the text was dropped)."""
+    context = {
+        "form": form,
+        "area_errors": [_message_of(exc)],
+        "typed_area": request.GET.get("area_text", "")[: forms.AREA_TEXT_MAX],
+        "scope_area": _scope_area(request.user),
+    }
+    return render(request, template, context, status=exc.status)
+
+
+def _typed_area(request, values: dict) -> str | None:
+    """The area picker's typed text, checked by the filter form; None when the request did not send it (a link)."""
+    return values.get("area_text") if "area_text" in request.GET else None
+
+
 # --- Case list and batch tracing -------------------------------------------------------------------------
 
 
@@ -111,7 +130,9 @@ def case_list(request):
         if form.is_bound and not form.is_valid():
             raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"fields": list(form.errors)})
         values = form.cleaned_data if form.is_bound else {}
-        area = selectors.filter_area(viewer=request.user, area_id=values.get("area"))
+        area = selectors.filter_area(
+            viewer=request.user, area_id=values.get("area"), area_text=_typed_area(request, values)
+        )
         cases = selectors.case_list(
             viewer=request.user,
             status=values.get("status") or "",
@@ -120,6 +141,8 @@ def case_list(request):
             date_to=values.get("date_to"),
         )
     except ApplicationError as exc:
+        if exc.error == AREA_NOT_CHOSEN:
+            return _area_not_chosen(request, "cases/list.html", form, exc)
         return _error(request, exc)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -955,6 +978,8 @@ def worklist(request):
     try:
         return _worklist_page(request)
     except ApplicationError as exc:
+        if exc.error == AREA_NOT_CHOSEN:
+            return _area_not_chosen(request, "cases/worklist.html", forms.WorklistFilterForm(request.GET), exc)
         return _error(request, exc)
 
 

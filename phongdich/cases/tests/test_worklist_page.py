@@ -1,0 +1,113 @@
+"""The work list page as a health station reads it (found walking the demo as the district official, 2026-12-07):
+an area typed without choosing it from the suggestions is taken when it names one area, and answered with the form
+again otherwise, not dropped."""
+
+import re
+
+import pytest
+from django.utils.html import escape
+
+from phongdich.core.models import AuditLog
+
+from .builders import case, link, person
+
+
+@pytest.fixture
+def district_list(tree, district_official, kim_tan_official):
+    """Two contacts in Kim Tân and four in Thạch Lâm, to handle; the list sorts Kim Tân first (its path)."""
+    entered = case(kim_tan_official, person(tree["kim_tan"], "Nguồn"))
+    for index in range(2):
+        link(person(tree["kim_tan"], f"Kim Tân {index}"), entered)
+    for index in range(4):
+        link(person(tree["thach_lam"], f"Thạch Lâm {index}"), entered)
+    return entered
+
+
+# --- The area typed and not chosen ----------------------------------------------------------------------------
+
+
+def _contacts_listed(html: str) -> set[str]:
+    return set(re.findall(r'<a href="/cases/contacts/\d+/">([^<]+)</a>', html))
+
+
+def test_an_area_typed_and_not_chosen_is_taken_when_it_names_one_area(client, district_list, district_official, tree):
+    """ "thach lam" typed and "Lọc" clicked without choosing from the suggestions: the page got `area=` and listed the
+    whole district."""
+    client.force_login(district_official)
+
+    page = client.get("/cases/worklist/", {"area": "", "area_text": "thach lam"})
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert _contacts_listed(html) == {f"Thạch Lâm {index}" for index in range(4)}
+    # The picker now shows the area it took, with its id.
+    assert 'value="Xã Thạch Lâm, Huyện Thạch Thành"' in html
+    thach_lam = tree["thach_lam"].pk
+    assert f'name="area" id="id_area" class="area-picker-value" value="{thach_lam}"' in html
+    entry = AuditLog.objects.filter(action="cases.contact.listed").latest("id")
+    assert entry.extra["area"] == "38/391/15196/"
+
+
+@pytest.mark.parametrize("typed", ["thach", "khong co xa nay", "hoan kiem"])
+def test_an_area_typed_that_names_several_or_none_of_the_officials_is_answered_with_the_form(
+    client, district_list, district_official, typed
+):
+    """ "thach" names Xã Thạch Lâm and Huyện Thạch Thành; "hoan kiem" an area outside the official's (as if it did
+    not exist)."""
+    client.force_login(district_official)
+
+    page = client.get("/cases/worklist/", {"area": "", "area_text": typed, "status": "open"})
+
+    html = page.content.decode()
+    assert page.status_code == 400
+    assert "Chọn địa bàn trong danh sách" in html
+    assert 'name="area_text"' in html and f'value="{escape(typed)}"' in html  # what was typed is kept
+    assert _contacts_listed(html) == set()  # not the whole district as if no area had been typed
+    assert "Danh sách sẽ hiện khi địa bàn được chọn trong các gợi ý dưới ô" in html
+    assert '<option value="open" selected>' in html  # the other filters kept too
+    english = client.get("/en/cases/worklist/", {"area_text": typed}).content.decode()
+    assert "Choose an area from the list" in english
+
+
+def test_the_chosen_area_stays_chosen_and_clearing_the_text_clears_it(client, district_list, district_official, tree):
+    """The picker sends the id it chose and its label; without the script, the id stays when the text is emptied
+    or changed: the text decides."""
+    client.force_login(district_official)
+    kim_tan = tree["kim_tan"]
+
+    chosen = client.get("/cases/worklist/", {"area": kim_tan.pk, "area_text": "Thị trấn Kim Tân, Huyện Thạch Thành"})
+    cleared = client.get("/cases/worklist/", {"area": kim_tan.pk, "area_text": ""})
+    changed = client.get("/cases/worklist/", {"area": kim_tan.pk, "area_text": "xa thach lam"})
+    linked = client.get("/cases/worklist/", {"area": kim_tan.pk})  # a link or the API's way: no text
+
+    assert _contacts_listed(chosen.content.decode()) == {"Kim Tân 0", "Kim Tân 1"}
+    assert len(_contacts_listed(cleared.content.decode())) == 6
+    assert _contacts_listed(changed.content.decode()) == {f"Thạch Lâm {index}" for index in range(4)}
+    assert _contacts_listed(linked.content.decode()) == {"Kim Tân 0", "Kim Tân 1"}
+
+
+def test_the_export_takes_the_typed_area_as_the_page_does(client, district_list, district_official):
+    from phongdich.core.models import ExportJob
+
+    client.force_login(district_official)
+
+    refused = client.post("/cases/worklist/export/?area=&area_text=thach")
+    taken = client.post("/cases/worklist/export/?area=&area_text=thach+lam")
+
+    assert refused.status_code == 400 and "Chọn địa bàn trong danh sách" in refused.content.decode()
+    assert taken.status_code == 302 and ExportJob.objects.get().params["area_text"] == "thach lam"
+
+
+def test_the_cases_list_takes_a_typed_area_too(client, tree, district_official, kim_tan_official):
+    case(kim_tan_official, person(tree["kim_tan"], "Bệnh Kim Tân"))
+    case(kim_tan_official, person(tree["thach_lam"], "Bệnh Thạch Lâm"))
+    client.force_login(district_official)
+
+    taken = client.get("/cases/", {"area": "", "area_text": "Xã Thạch Lâm"})
+    refused = client.get("/cases/", {"area": "", "area_text": "thach"})
+
+    assert taken.status_code == 200
+    assert "Bệnh Thạch Lâm" in taken.content.decode() and "Bệnh Kim Tân" not in taken.content.decode()
+    html = refused.content.decode()
+    assert refused.status_code == 400 and "Chọn địa bàn trong danh sách" in html and 'value="thach"' in html
+    assert "Bệnh Thạch Lâm" not in html and "Bệnh Kim Tân" not in html
