@@ -41,6 +41,7 @@ from .models import Case, Cluster, Contact
 from .templatetags.cases_tags import label as status_label
 
 PAGE_SIZE = 50
+WORKLIST_PAGE_SIZE = 200
 PERSON_READ_REASON = "case investigation"
 
 
@@ -990,7 +991,7 @@ def _worklist_page(request, *, moves=None, here: str = "", status: int = 200):
     # Who has a test to take today and who is under self-monitoring: counted above the list, and its two filters.
     follow_up = selectors.worklist_follow_up(viewer=request.user, area=area, level=values.get("level") or None)
     contacts = worklist_contacts(viewer=request.user, area=area, values=values, follow_up=follow_up)
-    page = Paginator(contacts, 200).get_page(request.GET.get("page"))
+    page = Paginator(contacts, WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page)
     case_levels = selectors.worklist_case_levels(rows)
     schedules = selectors.quarantine_schedules(rows)
@@ -1002,6 +1003,12 @@ def _worklist_page(request, *, moves=None, here: str = "", status: int = 200):
         if not groups or groups[-1]["path"] != contact.area_path:
             groups.append({"path": contact.area_path, "name": names[contact.area_path], "contacts": []})
         groups[-1]["contacts"].append(contact)
+    # A commune's heading counts all of its contacts: only the first and the last on the page may run over to
+    # another page; those in between are whole here.
+    edges = {groups[0]["path"], groups[-1]["path"]} if groups and page.has_other_pages() else set()
+    totals = selectors.worklist_area_counts(contacts, edges) if edges else {}
+    for group in groups:
+        group["total"] = totals.get(group["path"], len(group["contacts"]))
     audit_record(
         actor=request.user,
         action="cases.contact.listed",

@@ -1,14 +1,18 @@
 """The work list page as a health station reads it (found walking the demo as the district official, 2026-12-07):
-an area typed without choosing it from the suggestions is taken when it names one area, and answered with the form
-again otherwise, not dropped."""
+each commune's heading counts the whole commune, not the part of it on this page; a pager above the list as well as
+below; an area typed without choosing it from the suggestions is taken when it names one area, and answered with
+the form again otherwise, not dropped."""
 
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from phongdich.core.models import AuditLog
 
+from .. import selectors, views
 from .builders import case, link, person
 
 
@@ -21,6 +25,68 @@ def district_list(tree, district_official, kim_tan_official):
     for index in range(4):
         link(person(tree["thach_lam"], f"Thạch Lâm {index}"), entered)
     return entered
+
+
+def _headings(html: str) -> dict[str, str]:
+    """Commune name → the text after it in its heading."""
+    found = re.findall(r'<h2 class="worklist-commune">(.*?)</h2>', html, re.S)
+    headings = {}
+    for heading in found:
+        name, _, rest = heading.partition("<span")
+        headings[name.strip()] = re.sub(r"<[^>]+>", "", "<span" + rest).strip()
+    return headings
+
+
+def test_a_commune_running_over_two_pages_gives_its_whole_count_and_this_pages(
+    client, district_list, district_official, monkeypatch
+):
+    """Xã Thạch Bình said (67) on page 1 and (16) on page 2, where the export and the map said 83: the heading
+    counted the commune's rows on the page."""
+    monkeypatch.setattr(views, "WORKLIST_PAGE_SIZE", 3)
+    client.force_login(district_official)
+
+    first = client.get("/cases/worklist/").content.decode()
+    second = client.get("/cases/worklist/", {"page": 2}).content.decode()
+
+    assert _headings(first) == {"Thị trấn Kim Tân": "(2)", "Xã Thạch Lâm": "4 người · 1 trên trang này"}
+    assert _headings(second) == {"Xã Thạch Lâm": "4 người · 3 trên trang này"}
+    english = client.get("/en/cases/worklist/", {"page": 2}).content.decode()
+    assert _headings(english) == {"Xã Thạch Lâm": "4 contacts · 3 on this page"}
+
+
+def test_the_work_list_has_its_pager_above_the_list_too(client, district_list, district_official, monkeypatch):
+    """A page of 200 contacts is about 23,000 px tall: its only pager was at the bottom."""
+    monkeypatch.setattr(views, "WORKLIST_PAGE_SIZE", 3)
+    client.force_login(district_official)
+
+    html = client.get("/cases/worklist/", {"status": "open"}).content.decode()
+
+    pagers = list(re.finditer(r'<nav class="pager[^"]*"[^>]*>.*?</nav>', html, re.S))
+    assert len(pagers) == 2
+    form_start = html.index('id="worklist-form"')
+    assert pagers[0].start() < form_start < html.index("</form>", form_start) < pagers[1].start()
+    assert all("status=open&amp;page=2" in pager[0] and "Trang 1 / 2" in pager[0] for pager in pagers), pagers
+    assert 'aria-label="Các trang của danh sách công việc"' in pagers[0][0]
+
+
+def test_the_communes_whole_counts_are_one_query_however_many_communes(tree, district_list, district_official):
+    contacts = selectors.contact_worklist(viewer=district_official)
+    paths = {tree["kim_tan"].path, tree["thach_lam"].path, tree["hoan_kiem"].path}
+
+    with CaptureQueriesContext(connection) as queries:
+        counts = selectors.worklist_area_counts(contacts, paths)
+
+    assert counts == {tree["kim_tan"].path: 2, tree["thach_lam"].path: 4}
+    assert len(queries) == 1
+
+
+def test_the_whole_count_follows_the_filters(client, district_list, district_official, monkeypatch, tree):
+    monkeypatch.setattr(views, "WORKLIST_PAGE_SIZE", 1)
+    client.force_login(district_official)
+
+    html = client.get("/cases/worklist/", {"area": tree["thach_lam"].pk, "page": 2}).content.decode()
+
+    assert _headings(html) == {"Xã Thạch Lâm": "4 người · 1 trên trang này"}
 
 
 # --- The area typed and not chosen ----------------------------------------------------------------------------
