@@ -1,7 +1,7 @@
 """The work list page as a health station reads it (found walking the demo as the district official, 2026-12-07):
 each commune's heading counts the whole commune, not the part of it on this page; a pager above the list as well as
 below; an area typed without choosing it from the suggestions is taken when it names one area, and answered with
-the form again otherwise, not dropped."""
+the form again otherwise, not dropped; its status filters say clearly different things."""
 
 import re
 
@@ -177,3 +177,21 @@ def test_the_cases_list_takes_a_typed_area_too(client, tree, district_official, 
     html = refused.content.decode()
     assert refused.status_code == 400 and "Chọn địa bàn trong danh sách" in html and 'value="thach"' in html
     assert "Bệnh Thạch Lâm" not in html and "Bệnh Kim Tân" not in html
+
+
+# --- The status filter's words ------------------------------------------------------------------------------
+
+
+def test_the_status_filters_after_a_quarantine_say_different_things(client, tree, kim_tan_official):
+    """ "Đã hết hạn cách ly: cần kết thúc", "Đã hết cách ly" and "Đã kết thúc cách ly: đang tự theo dõi" read alike."""
+    client.force_login(kim_tan_official)
+
+    vietnamese = client.get("/cases/worklist/").content.decode()
+    english = client.get("/en/cases/worklist/").content.decode()
+
+    assert '<option value="quarantine_over">Hết hạn cách ly — chờ cho kết thúc</option>' in vietnamese
+    assert '<option value="released">Đã kết thúc cách ly</option>' in vietnamese
+    assert '<option value="monitoring">Đang tự theo dõi sức khỏe sau cách ly</option>' in vietnamese
+    assert '<option value="quarantine_over">Quarantine period over — awaiting release</option>' in english
+    assert '<option value="released">Released</option>' in english
+    assert '<option value="monitoring">Self-monitoring after quarantine</option>' in english
