@@ -44,14 +44,16 @@ WORKLIST_HEADER = [
 
 def worklist_filters(*, viewer, params):
     """The work list's filters (a query dict) checked for `viewer`: (form, area, values). Raises ApplicationError: no
-    role to see people (403), or a filter out of range (400)."""
+    role to see people (403), a filter out of range (400), or an area typed that names none or several of the
+    viewer's areas (area_not_chosen, 400: the page answers its form again)."""
     if not has_role(viewer, *PEOPLE_ROLES):
         raise ApplicationError(core_errors.PERMISSION_DENIED)
     form = forms.WorklistFilterForm(params or None)
     if form.is_bound and not form.is_valid():
         raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"fields": list(form.errors)})
     values = form.cleaned_data if form.is_bound else {}
-    area = selectors.filter_area(viewer=viewer, area_id=values.get("area"))
+    typed = values.get("area_text") if "area_text" in (params or {}) else None  # sent by the page's picker
+    area = selectors.filter_area(viewer=viewer, area_id=values.get("area"), area_text=typed)
     return form, area, values
 
 

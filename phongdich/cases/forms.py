@@ -16,6 +16,7 @@ from .models import Case, Contact, ContactLink
 from .services import CONTACT_MOVES, tracing_max_level
 
 DATE_WIDGET = {"type": "date"}
+AREA_TEXT_MAX = 200  # an area's name with its parent's, as the area picker shows a chosen one
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M"]
 
 TEST_TYPE_CHOICES = [(Case.TestType.PCR, "RT-PCR"), (Case.TestType.ANTIGEN, _("Rapid antigen test"))]
@@ -39,9 +40,9 @@ WORKLIST_STATUS_CHOICES = [
     (Contact.Status.CANDIDATE, _("Candidate")),
     (Contact.Status.CONFIRMED, _("Confirmed")),
     (Contact.Status.QUARANTINED, _("In quarantine")),
-    ("quarantine_over", _("Quarantine over: to release")),
+    ("quarantine_over", _("Quarantine period over — awaiting release")),
     ("tests_due", _("In quarantine: test due today or missed")),
-    ("monitoring", _("Released: under self-monitoring")),
+    ("monitoring", _("Self-monitoring after quarantine")),
     (Contact.Status.DISMISSED, _("Dismissed")),
     (Contact.Status.RELEASED, _("Released")),
     (Contact.Status.BECAME_CASE, _("Became a case (F0)")),
@@ -82,6 +83,7 @@ class CaseFilterForm(forms.Form):
     date_from = forms.DateField(label=_("Sample from"), required=False, widget=forms.DateInput(DATE_WIDGET))
     date_to = forms.DateField(label=_("Sample to"), required=False, widget=forms.DateInput(DATE_WIDGET))
     area = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+    area_text = forms.CharField(required=False, max_length=AREA_TEXT_MAX)  # the picker's typed text (filter_area)
 
 
 class ExposureFilterForm(forms.Form):
@@ -243,6 +245,7 @@ class WorklistFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=WORKLIST_STATUS_CHOICES, required=False)
     level = forms.ChoiceField(label=_("Level"), choices=level_choices, required=False)  # read at each form
     area = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+    area_text = forms.CharField(required=False, max_length=AREA_TEXT_MAX)  # the picker's typed text (filter_area)
 
 
 class ClusterForm(VenueByNameMixin, forms.Form):

@@ -31,6 +31,7 @@ from phongdich.core.ids import MAX_ID, id_or_404, id_or_none
 from phongdich.core.scoping import NOTHING, scope_q, viewer_area_path
 from phongdich.core.text import fold
 from phongdich.geo.models import Area
+from phongdich.geo.selectors import area_from_text
 from phongdich.people.models import initials_of
 
 from . import errors
@@ -73,19 +74,21 @@ def viewer_sees(viewer, area_path: str) -> bool:
     return has_role(viewer, *PEOPLE_ROLES) and path is not None and area_path.startswith(path)
 
 
-def filter_area(*, viewer, area_id) -> Area | None:
-    """The area of an area filter: None for none; cases_invalid_filter for junk; not_found outside the scope."""
-    if area_id in (None, ""):
-        return None
-    try:
-        area_id = int(area_id)
-    except (TypeError, ValueError):
-        raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"area": str(area_id)[:40]}) from None
-    area = Area.objects.filter(pk=area_id).first() if 1 <= area_id <= MAX_ID else None
+def filter_area(*, viewer, area_id, area_text: str | None = None) -> Area | None:
+    """The area of an area filter: None for none; cases_invalid_filter for junk; not_found outside the scope.
+    `area_text`, the picker's typed text when the page sent it (None otherwise): it decides, as
+    geo.selectors.area_from_text says (area_not_chosen when it names none or several of the viewer's areas)."""
     path = viewer_area_path(viewer)
-    if area is None or path is None or not area.path.startswith(path):
-        raise ApplicationError(core_errors.NOT_FOUND)
-    return area
+    area = None
+    if area_id not in (None, ""):
+        try:
+            area_id = int(area_id)
+        except (TypeError, ValueError):
+            raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"area": str(area_id)[:40]}) from None
+        area = Area.objects.select_related("parent").filter(pk=area_id).first() if 1 <= area_id <= MAX_ID else None
+        if area is None or path is None or not area.path.startswith(path):
+            raise ApplicationError(core_errors.NOT_FOUND)
+    return area_from_text(text=area_text, chosen=area, within_path=path)
 
 
 # --- Cases -----------------------------------------------------------------------------------------------
@@ -494,6 +497,20 @@ def contact_worklist(
     if area is not None:
         contacts = contacts.filter(person__area_path__startswith=area.path)
     return contacts.select_related("person__address_area").order_by(CONTACT_AREA, "level", "person__name_folded", "id")
+
+
+def worklist_area_counts(contacts: QuerySet[Contact], paths) -> dict[str, int]:
+    """How many of `contacts` (a work list, filtered: contact_worklist) live in each area of `paths`, in one grouped
+    query however many: a commune's heading gives its whole count when its contacts run over several pages (it
+    gave the count on the page: 67 on one page and 16 on the next, where the export and the map said 83). An area
+    without any is left out."""
+    rows = (
+        contacts.filter(person__area_path__in=sorted(paths))
+        .order_by()
+        .values_list(CONTACT_AREA)
+        .annotate(n=Count("id"))
+    )
+    return dict(rows)
 
 
 def _ids_among(contacts: QuerySet[Contact], ids) -> QuerySet[Contact]:

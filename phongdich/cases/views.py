@@ -32,6 +32,7 @@ from phongdich.core.formonce import FormSentBefore, form_nonce, form_once, form_
 from phongdich.core.ids import id_or_none
 from phongdich.core.redirects import safe_next
 from phongdich.core.scoping import viewer_area_path
+from phongdich.geo.errors import AREA_NOT_CHOSEN
 from phongdich.geo.models import Area
 
 from . import errors, forms, selectors, services
@@ -40,6 +41,7 @@ from .models import Case, Cluster, Contact
 from .templatetags.cases_tags import label as status_label
 
 PAGE_SIZE = 50
+WORKLIST_PAGE_SIZE = 200
 PERSON_READ_REASON = "case investigation"
 
 
@@ -97,6 +99,24 @@ def _message_of(exc: ApplicationError) -> str:
     return exc.as_dict()["message"]
 
 
+def _area_not_chosen(request, template: str, form, exc: ApplicationError):
+    """A list's filters answered again when the area typed names none or several of the official's areas
+    (geo.selectors.area_from_text): the text kept with the message beside it, the other filters kept, and no list
+    (it showed the whole area when the text was dropped)."""
+    context = {
+        "form": form,
+        "area_errors": [_message_of(exc)],
+        "typed_area": request.GET.get("area_text", "")[: forms.AREA_TEXT_MAX],
+        "scope_area": _scope_area(request.user),
+    }
+    return render(request, template, context, status=exc.status)
+
+
+def _typed_area(request, values: dict) -> str | None:
+    """The area picker's typed text, checked by the filter form; None when the request did not send it (a link)."""
+    return values.get("area_text") if "area_text" in request.GET else None
+
+
 # --- Case list and batch tracing -------------------------------------------------------------------------
 
 
@@ -111,7 +131,9 @@ def case_list(request):
         if form.is_bound and not form.is_valid():
             raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"fields": list(form.errors)})
         values = form.cleaned_data if form.is_bound else {}
-        area = selectors.filter_area(viewer=request.user, area_id=values.get("area"))
+        area = selectors.filter_area(
+            viewer=request.user, area_id=values.get("area"), area_text=_typed_area(request, values)
+        )
         cases = selectors.case_list(
             viewer=request.user,
             status=values.get("status") or "",
@@ -120,6 +142,8 @@ def case_list(request):
             date_to=values.get("date_to"),
         )
     except ApplicationError as exc:
+        if exc.error == AREA_NOT_CHOSEN:
+            return _area_not_chosen(request, "cases/list.html", form, exc)
         return _error(request, exc)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -984,6 +1008,8 @@ def worklist(request):
     try:
         return _worklist_page(request)
     except ApplicationError as exc:
+        if exc.error == AREA_NOT_CHOSEN:
+            return _area_not_chosen(request, "cases/worklist.html", forms.WorklistFilterForm(request.GET), exc)
         return _error(request, exc)
 
 
@@ -994,7 +1020,7 @@ def _worklist_page(request, *, moves=None, here: str = "", status: int = 200):
     # Who has a test to take today and who is under self-monitoring: counted above the list, and its two filters.
     follow_up = selectors.worklist_follow_up(viewer=request.user, area=area, level=values.get("level") or None)
     contacts = worklist_contacts(viewer=request.user, area=area, values=values, follow_up=follow_up)
-    page = Paginator(contacts, 200).get_page(request.GET.get("page"))
+    page = Paginator(contacts, WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page)
     case_levels = selectors.worklist_case_levels(rows)
     schedules = selectors.quarantine_schedules(rows)
@@ -1006,6 +1032,12 @@ def _worklist_page(request, *, moves=None, here: str = "", status: int = 200):
         if not groups or groups[-1]["path"] != contact.area_path:
             groups.append({"path": contact.area_path, "name": names[contact.area_path], "contacts": []})
         groups[-1]["contacts"].append(contact)
+    # A commune's heading counts all of its contacts: only the first and the last on the page may run over to
+    # another page; those in between are whole here.
+    edges = {groups[0]["path"], groups[-1]["path"]} if groups and page.has_other_pages() else set()
+    totals = selectors.worklist_area_counts(contacts, edges) if edges else {}
+    for group in groups:
+        group["total"] = totals.get(group["path"], len(group["contacts"]))
     audit_record(
         actor=request.user,
         action="cases.contact.listed",

@@ -42,6 +42,7 @@ class QueueFilterForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=REASON_CHOICES, required=False)
     age = forms.ChoiceField(label=_("Waiting"), choices=AGE_CHOICES, required=False)
     area = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+    area_text = forms.CharField(required=False, max_length=200)  # the picker's typed text (followup_filter_area)
 
 
 class CallForm(forms.Form):

@@ -15,6 +15,7 @@ from phongdich.core.errors import ApplicationError
 from phongdich.core.ids import id_or_404
 from phongdich.core.scoping import NOTHING, scope_q, viewer_area_path
 from phongdich.geo.models import Area
+from phongdich.geo.selectors import area_from_text
 
 from . import errors
 from .models import FollowUpCall, FollowUpHandover, FollowUpTask
@@ -52,20 +53,22 @@ def _band_bounds(now: dt.datetime) -> dict[str, Q]:
     return {code: _age_q(code, now) for code in AGE_BAND_CODES}
 
 
-def followup_filter_area(*, viewer, area_id) -> Area | None:
+def followup_filter_area(*, viewer, area_id, area_text: str | None = None) -> Area | None:
     """The area of the queue's area filter: None for no filter; followup_invalid_filter for a malformed id;
-    not_found for an area outside the viewer's (as if it did not exist: another area's queue is not shown)."""
-    if area_id in (None, ""):
-        return None
-    try:
-        area_id = int(area_id)
-    except (TypeError, ValueError):
-        raise ApplicationError(errors.INVALID_FILTER, extra={"area": str(area_id)[:40]}) from None
+    not_found for an area outside the viewer's (as if it did not exist: another area's queue is not shown).
+    `area_text`, the picker's typed text when the page sent it (None otherwise): it decides, as
+    geo.selectors.area_from_text says (area_not_chosen when it names none or several of the viewer's areas)."""
     path = viewer_area_path(viewer)
-    area = Area.objects.filter(pk=area_id).first() if 1 <= area_id < 2**63 else None
-    if area is None or path is None or not area.path.startswith(path):
-        raise ApplicationError(core_errors.NOT_FOUND)
-    return area
+    area = None
+    if area_id not in (None, ""):
+        try:
+            area_id = int(area_id)
+        except (TypeError, ValueError):
+            raise ApplicationError(errors.INVALID_FILTER, extra={"area": str(area_id)[:40]}) from None
+        area = Area.objects.select_related("parent").filter(pk=area_id).first() if 1 <= area_id < 2**63 else None
+        if area is None or path is None or not area.path.startswith(path):
+            raise ApplicationError(core_errors.NOT_FOUND)
+    return area_from_text(text=area_text, chosen=area, within_path=path)
 
 
 def followup_queue(

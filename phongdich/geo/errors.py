@@ -8,3 +8,10 @@ AREA_IMPORT_INVALID = ErrorCode(
     "Tệp danh mục địa bàn có dòng không hợp lệ; chưa nhập dòng nào.",
     "The area file has invalid rows; nothing was imported.",
 )
+
+AREA_NOT_CHOSEN = ErrorCode(
+    "area_not_chosen",
+    400,
+    "Chọn địa bàn trong danh sách.",
+    "Choose an area from the list.",
+)

@@ -2,9 +2,15 @@
 
 from django.db.models import Q, QuerySet
 
+from phongdich.core.errors import ApplicationError
 from phongdich.core.text import fold
 
+from .errors import AREA_NOT_CHOSEN
 from .models import Area
+
+# The division words an area's name may start with ("Xã Thạch Bình"), for an area whose division_type is not
+# recorded (areas_named: "thach binh" names "Xã Thạch Bình").
+_DIVISION_WORDS = ("tinh", "thanh pho", "huyen", "quan", "thi xa", "thi tran", "xa", "phuong", "dac khu")
 
 
 def area_path_prefixes(area_path: str) -> list[str]:
@@ -48,6 +54,67 @@ def area_search(*, q: str, within: Area | None = None, kinds=None, limit: int = 
         )
 
     return sorted(results, key=rank)[:limit]
+
+
+def _names_of(area: Area) -> set[str]:
+    """An area's folded name, with and without its division word: {"xa thach binh", "thach binh"}."""
+    names = {area.name_folded}
+    for word in (fold(area.division_type), *_DIVISION_WORDS):
+        if word and area.name_folded.startswith(word + " "):
+            names.add(area.name_folded[len(word) + 1 :])
+    return names
+
+
+def areas_named(*, text: str, within_path: str | None, limit: int = 2) -> list[Area]:
+    """The areas under `within_path` ("" for all, None for none) that a typed `text` names, at most `limit`: those
+    whose name is the text, with or without its division word ("thach binh", "Xã Thạch Bình"), or whose label, as the
+    area picker shows a chosen area, it is ("Xã Thạch Bình, Huyện Thạch Thành"); when there are none, those whose
+    name holds every word of the text, or whose code it is (as area_search finds them)."""
+    name, _comma, parent = (part.strip() for part in fold(text).partition(","))
+    if within_path is None or not name:
+        return []
+    areas = Area.objects.filter(path__startswith=within_path).select_related("parent")
+    exact = [
+        area
+        for area in areas.filter(Q(name_folded=name) | Q(name_folded__endswith=" " + name)).order_by("path")[:500]
+        if name in _names_of(area) and (not parent or (area.parent is not None and parent in _names_of(area.parent)))
+    ]
+    if exact:
+        return exact[:limit]
+    words = Q()
+    for word in name.split(" "):
+        words &= Q(name_folded__contains=word)
+    if parent:
+        for word in parent.split(" "):
+            words &= Q(parent__name_folded__contains=word)
+    match = words | Q(code=name) if name.isdigit() else words
+    return list(areas.filter(match).order_by("path")[:limit])
+
+
+def area_from_text(*, text: str | None, chosen: Area | None, within_path: str | None) -> Area | None:
+    """The area of a filter whose area picker sends its typed text too (geo/area_picker.html with `text_name`), so
+    that a name typed and not chosen from the list is not dropped (the page then got an empty id and showed every
+    area). `chosen`: the area of the id it sent, already checked; `within_path`: the viewer's area.
+
+    The text decides when it was sent: empty, no area (emptied on a page without the script, which keeps the id);
+    `chosen`'s name or label, `chosen`; else the one area of the viewer's it names (areas_named). None or several:
+    AREA_NOT_CHOSEN (400), with the text, for the page to answer its form again. Not sent (a link, the API): `chosen`.
+    """
+    if text is None:
+        return chosen
+    folded = fold(text)
+    if not folded:
+        return None
+    if chosen is not None:
+        labels = _names_of(chosen)
+        if chosen.parent is not None:
+            labels.add(f"{chosen.name_folded}, {chosen.parent.name_folded}")
+        if folded in labels:
+            return chosen
+    found = areas_named(text=text, within_path=within_path)
+    if len(found) == 1:
+        return found[0]
+    raise ApplicationError(AREA_NOT_CHOSEN, extra={"text": text[:100], "found": "several" if found else "none"})
 
 
 def area_children(*, area: Area | None) -> QuerySet[Area]:

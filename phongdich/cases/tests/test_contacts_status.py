@@ -369,7 +369,7 @@ def test_the_work_list_finds_quarantines_that_are_over_and_releases_them_togethe
     )
     client.force_login(kim_tan_official)
     html = client.get("/cases/worklist/", {"status": "quarantine_over"}).content.decode()
-    assert "Nguyễn Văn An" in html and "Nguyễn Văn Chi" not in html and "Đã hết hạn cách ly: cần kết thúc" in html
+    assert "Nguyễn Văn An" in html and "Nguyễn Văn Chi" not in html and "Hết hạn cách ly — chờ cho kết thúc" in html
     api = client.get("/api/v1/contacts/worklist/", {"status": "quarantine_over"}).json()
     assert [row["id"] for row in api["results"]] == [contacts["An"].pk]
 
