@@ -414,11 +414,21 @@ class CaseStatusApi(APIView):
     class CaseStatusInput(serializers.Serializer):
         status = serializers.ChoiceField(choices=[Case.Status.RECOVERED, Case.Status.DIED])
         date = serializers.DateField(required=False, allow_null=True, help_text="Default: today")
+        date_confirmed = serializers.BooleanField(
+            required=False,
+            default=False,
+            help_text="True: a recovery earlier than CASE_RECOVERY_MIN_DAYS after the sample was checked and is right",
+        )
 
     @extend_schema(
         operation_id="cases_status",
         summary="Record a case's outcome (recovered or died) and its date",
-        description="Only a case under treatment changes: otherwise 409 `case_status_transition`.",
+        description=(
+            "Only a case under treatment changes: otherwise 409 `case_status_transition`. A recovery earlier than "
+            "CASE_RECOVERY_MIN_DAYS (10) days after the positive sample answers 409 `case_recovery_early` "
+            "(`extra.usual_from`, `extra.min_days`; an unconfirmed figure) unless `date_confirmed` is true. An "
+            "outcome recorded by mistake is undone for 24 hours: `cases_outcome_undo`."
+        ),
         request=CaseStatusInput,
         responses={200: CaseOutput, **ERRORS},
         tags=["cases"],
@@ -427,9 +437,43 @@ class CaseStatusApi(APIView):
         case = selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
         data = self.CaseStatusInput(data=request.data)
         data.is_valid(raise_exception=True)
+        values = data.validated_data
         case = services.case_status_set(
-            actor=request.user, case=case, status=data.validated_data["status"], on=data.validated_data.get("date")
+            actor=request.user,
+            case=case,
+            status=values["status"],
+            on=values.get("date"),
+            date_confirmed=values.get("date_confirmed", False),
         )
+        return Response(CaseOutput(case).data)
+
+
+class CaseOutcomeUndoApi(APIView):
+    permission_classes = [SeesPeople]
+
+    class CaseOutcomeUndoInput(serializers.Serializer):
+        reason = serializers.CharField(
+            required=False, allow_blank=True, max_length=500, default="", help_text="Why it is undone (required)"
+        )
+
+    @extend_schema(
+        operation_id="cases_outcome_undo",
+        summary="Undo an outcome (recovered, died) recorded by mistake, with the reason: under treatment again",
+        description=(
+            "Within 24 hours of the recording (`OUTCOME_UNDO_HOURS`): otherwise, or once a recovery certificate was "
+            "issued for the case, 409 `case_outcome_undo_closed` (`extra.reason` `too_late` or `certified`). 409 "
+            "`case_status_transition` for a case with no outcome, `person_already_case` when the person has another "
+            "case under treatment; 400 `case_outcome_undo_reason_required`."
+        ),
+        request=CaseOutcomeUndoInput,
+        responses={200: CaseOutput, **ERRORS},
+        tags=["cases"],
+    )
+    def post(self, request, case_id: int):
+        case = selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
+        data = self.CaseOutcomeUndoInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = services.case_outcome_undo(actor=request.user, case=case, reason=data.validated_data["reason"])
         return Response(CaseOutput(case).data)
 
 

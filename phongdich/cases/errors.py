@@ -44,6 +44,25 @@ CASE_STATUS_TRANSITION = ErrorCode(
     "Không thể chuyển ca bệnh sang tình trạng này từ tình trạng hiện tại.",
     "The case cannot move to this status from its current one.",
 )
+CASE_RECOVERY_EARLY = ErrorCode(
+    "case_recovery_early",
+    409,
+    "Ngày khỏi bệnh sớm hơn thường thấy sau ngày lấy mẫu dương tính: kiểm tra lại ngày, rồi xác nhận nếu ngày đúng.",
+    "The recovery date is earlier after the positive sample than usual: check the date, then confirm it if it is "
+    "right.",
+)
+CASE_OUTCOME_UNDO_CLOSED = ErrorCode(
+    "case_outcome_undo_closed",
+    409,
+    "Không thể huỷ kết quả điều trị này nữa.",
+    "This outcome can no longer be undone.",
+)
+CASE_OUTCOME_UNDO_REASON_REQUIRED = ErrorCode(
+    "case_outcome_undo_reason_required",
+    400,
+    "Cần ghi lý do huỷ kết quả điều trị đã ghi nhận (ví dụ: ghi nhầm ca bệnh, ghi nhầm kết quả).",
+    "Give the reason for undoing the recorded outcome (for example: recorded for the wrong case, the wrong outcome).",
+)
 CASE_WITHDRAWN = ErrorCode(
     "case_withdrawn",
     409,

@@ -187,8 +187,25 @@ class CaseCreateForm(CaseForm):
 
 
 class CaseStatusForm(forms.Form):
-    status = forms.ChoiceField(label=_("Outcome"), choices=OUTCOME_CHOICES)
+    """The outcome of a case: none is preselected (the official chooses), and a tick confirms it; `date_confirmed`
+    answers the warning of a recovery earlier than usual (services.case_status_set)."""
+
+    status = forms.ChoiceField(label=_("Outcome"), choices=[("", _("Choose the outcome")), *OUTCOME_CHOICES])
     on = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(DATE_WIDGET))
+    confirm = forms.BooleanField(label=_("I confirm this outcome and its date for this case."))
+    date_confirmed = forms.BooleanField(
+        label=_("I have checked the date: it is right although it is early."), required=False
+    )
+
+
+class CaseOutcomeUndoForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the outcome is undone"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
+        help_text=_("For example: recorded for the wrong case; the person is still under treatment."),
+    )
+    confirm = forms.BooleanField(label=_("I confirm: this case is under treatment again."))
 
 
 class CaseWithdrawForm(forms.Form):

@@ -342,6 +342,10 @@ class Case(models.Model):
         max_length=20, choices=Status.choices, default=Status.UNDER_TREATMENT, verbose_name=_("status")
     )
     status_changed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("status changed at"))
+    # When an official recorded the outcome (recovered, died), which `status_changed_at` (the outcome's day) does not
+    # say: an outcome recorded by mistake is undone for a while after it (services.case_outcome_undo). Empty under
+    # treatment, and for outcomes recorded before 2026-12-07.
+    outcome_recorded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("outcome recorded at"))
     withdrawn_reason = models.CharField(max_length=500, blank=True, verbose_name=_("reason for withdrawal"))
     investigator = models.ForeignKey(
         settings.AUTH_USER_MODEL,

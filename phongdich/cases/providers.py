@@ -22,10 +22,15 @@ def cases_status_inputs(*, person, at: dt.datetime) -> dict:
     return case_facts_for_person(person=person, at=at)
 
 
+def recovery_source_key(case_id: int) -> str:
+    """The certificates' source key of a recovered case (one certificate per case)."""
+    return f"cases.recovery:{case_id}"
+
+
 def cases_recovery_certificates(*, person) -> list[tuple[str, RecoveryFacts]]:
     return [
         (
-            f"cases.recovery:{case.pk}",
+            recovery_source_key(case.pk),
             RecoveryFacts(
                 first_positive_on=case.sample_date,
                 valid_from=case.sample_date + dt.timedelta(days=RECOVERY_VALID_FROM_DAYS),

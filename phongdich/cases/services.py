@@ -720,12 +720,49 @@ def case_update(*, actor, case: Case, **fields) -> Case:
 
 # Outcomes of a case (Case.Status): only a case under treatment changes, to recovered or died.
 _CASE_NEXT = {Case.Status.UNDER_TREATMENT: {Case.Status.RECOVERED, Case.Status.DIED}}
+# An outcome recorded by mistake (the wrong case, the wrong outcome) is undone this long after it was recorded, with a
+# reason (case_outcome_undo); after that the record stands. Our choice, not from a text: long enough to notice a
+# slip the same day, short enough that what followed (a card, a certificate) has not gone far.
+OUTCOME_UNDO_HOURS = 24
 
 
-def case_status_set(*, actor, case: Case, status: str, on: dt.date | None = None) -> Case:
+def case_recovery_usual_from(case: Case) -> dt.date | None:
+    """The first day a recovery of `case` is recorded without asking the official to check the date:
+    CASE_RECOVERY_MIN_DAYS after the positive sample (unconfirmed, docs/configuration.md); None when the setting
+    is 0."""
+    days = settings.CASE_RECOVERY_MIN_DAYS
+    return case.sample_date + dt.timedelta(days=days) if days else None
+
+
+def _recovery_early(case: Case, on: dt.date) -> ApplicationError | None:
+    usual = case_recovery_usual_from(case)
+    if usual is None or on >= usual:
+        return None
+    days = settings.CASE_RECOVERY_MIN_DAYS
+    after = (on - case.sample_date).days
+    return ApplicationError(
+        errors.CASE_RECOVERY_EARLY,
+        extra={
+            "field": "date",
+            "sample_date": case.sample_date.isoformat(),
+            "usual_from": usual.isoformat(),
+            "min_days": days,
+        },
+        vi=f"Khỏi bệnh ngày {on:%d/%m/%Y}, {after} ngày sau ngày lấy mẫu dương tính ({case.sample_date:%d/%m/%Y}): "
+        f"sớm hơn {days} ngày thường thấy (từ {usual:%d/%m/%Y}; con số này chưa được xác thực từ văn bản nào). "
+        "Kiểm tra lại ngày; nếu ngày đúng, đánh dấu xác nhận rồi ghi nhận lại.",
+        en=f"Recovered on {on:%d/%m/%Y}, {after} days after the positive sample ({case.sample_date:%d/%m/%Y}): "
+        f"earlier than the usual {days} days (from {usual:%d/%m/%Y}; an unconfirmed figure, from no text read). "
+        "Check the date; if it is right, tick to confirm it and record again.",
+    )
+
+
+def case_status_set(*, actor, case: Case, status: str, on: dt.date | None = None, date_confirmed: bool = False) -> Case:
     """Record the outcome of a case (recovered or died) on a date between the sample date and today.
 
-    A recovered or dead case does not change again (case_status_transition). Audited as
+    A recovery earlier than CASE_RECOVERY_MIN_DAYS after the sample is recorded only with `date_confirmed`
+    (case_recovery_early otherwise: a warning the official answers, the figure being unconfirmed). A recovered or
+    dead case does not change again (case_status_transition), but for case_outcome_undo shortly after. Audited as
     `cases.case.<status>`.
     """
     if status not in Case.Status.values:
@@ -742,14 +779,89 @@ def case_status_set(*, actor, case: Case, status: str, on: dt.date | None = None
                 "Ngày phải từ ngày lấy mẫu đến hôm nay.",
                 "The date must be between the sample date and today.",
             )
+        early = _recovery_early(case, on) if status == Case.Status.RECOVERED else None
+        if early is not None and not date_confirmed:
+            raise early
+        now = timezone.now()
         case.status = status
-        case.status_changed_at = timezone.now() if on == today else local_midnight(on)
-        case.save(update_fields=["status", "status_changed_at"])
+        case.status_changed_at = now if on == today else local_midnight(on)
+        case.outcome_recorded_at = now
+        case.save(update_fields=["status", "status_changed_at", "outcome_recorded_at"])
+        extra = {"on": on.isoformat()}
+        if early is not None:
+            extra["date_confirmed"] = True  # earlier than CASE_RECOVERY_MIN_DAYS, the official confirmed it
+        audit_record(actor=actor, action=f"cases.case.{status}", obj=case, area_path=case.area_path, extra=extra)
+        send_person_case_facts_changed([case.person_id])
+    return case
+
+
+def case_outcome_undo_until(case: Case) -> dt.datetime | None:
+    """Until when `case`'s recorded outcome may be undone (OUTCOME_UNDO_HOURS after it was recorded); None when it
+    may not: no outcome, or one recorded before the platform kept when."""
+    if case.status not in (Case.Status.RECOVERED, Case.Status.DIED) or case.outcome_recorded_at is None:
+        return None
+    return case.outcome_recorded_at + dt.timedelta(hours=OUTCOME_UNDO_HOURS)
+
+
+def case_outcome_undo(*, actor, case: Case, reason: str) -> Case:
+    """Take back an outcome recorded by mistake: a recovered or dead case is under treatment again, within
+    OUTCOME_UNDO_HOURS of the recording (case_outcome_undo_closed after, or once the citizen was given a recovery
+    certificate, which only its administrator revokes), with a reason (case_outcome_undo_reason_required), while the
+    person has no other case under treatment (person_already_case). As when a case is entered, the person's contact
+    opened meanwhile (met again after the recovery) is closed as `became_case`. Audited as `cases.case.outcome_undone`
+    with the outcome and its day, and the status card computed again."""
+    reason = " ".join((reason or "").split())[:500]
+    if not reason:
+        raise ApplicationError(errors.CASE_OUTCOME_UNDO_REASON_REQUIRED, extra={"field": "reason"})
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        before = case.status
+        if before not in (Case.Status.RECOVERED, Case.Status.DIED):
+            raise ApplicationError(
+                errors.CASE_STATUS_TRANSITION, extra={"from": before, "to": Case.Status.UNDER_TREATMENT}
+            )
+        until = case_outcome_undo_until(case)
+        if until is None or timezone.now() > until:
+            raise ApplicationError(
+                errors.CASE_OUTCOME_UNDO_CLOSED,
+                extra={"reason": "too_late", "hours": OUTCOME_UNDO_HOURS},
+                vi=f"Chỉ huỷ được kết quả điều trị trong {OUTCOME_UNDO_HOURS} giờ sau khi ghi nhận.",
+                en=f"An outcome can be undone only within {OUTCOME_UNDO_HOURS} hours of being recorded.",
+            )
+        if before == Case.Status.RECOVERED and _recovery_certified(case):
+            raise ApplicationError(
+                errors.CASE_OUTCOME_UNDO_CLOSED,
+                extra={"reason": "certified"},
+                vi="Người này đã được cấp giấy chứng nhận khỏi bệnh: không huỷ được kết quả ở đây nữa, hãy báo quản "
+                "trị hệ thống.",
+                en="The person was given a recovery certificate: the outcome can no longer be undone here; tell an "
+                "administrator.",
+            )
+        _person_lock(case.person_id)
+        if Case.objects.filter(person_id=case.person_id, status=Case.Status.UNDER_TREATMENT).exists():
+            raise ApplicationError(errors.PERSON_ALREADY_CASE, extra={"person": case.person_id})
+        on = timezone.localdate(case.status_changed_at) if case.status_changed_at else None
+        case.status, case.status_changed_at, case.outcome_recorded_at = Case.Status.UNDER_TREATMENT, None, None
+        case.save(update_fields=["status", "status_changed_at", "outcome_recorded_at"])
+        _contact_became_case(actor=actor, case=case)
         audit_record(
-            actor=actor, action=f"cases.case.{status}", obj=case, area_path=case.area_path, extra={"on": on.isoformat()}
+            actor=actor,
+            action="cases.case.outcome_undone",
+            obj=case,
+            area_path=case.area_path,
+            extra={"from": before, "on": on.isoformat() if on else None, "reason": reason},
         )
         send_person_case_facts_changed([case.person_id])
     return case
+
+
+def _recovery_certified(case: Case) -> bool:
+    """Whether a recovery certificate was issued for `case` (cases.providers names its source key)."""
+    from phongdich.certificates.selectors import certificate_issued_for  # a later app (docs/structure.md)
+
+    from .providers import recovery_source_key
+
+    return certificate_issued_for(person_id=case.person_id, source_key=recovery_source_key(case.pk))
 
 
 @dataclass(frozen=True)

@@ -398,6 +398,7 @@ def _case_page(
     new_person_form=None,
     status_form=None,
     withdraw_form=None,
+    undo_form=None,
     moves=None,
     status=200,
 ):
@@ -453,7 +454,12 @@ def _case_page(
         "notices": selectors.case_exposure_notices(case=case),
         "edit_form": edit_form,
         "status_form": status_form or forms.CaseStatusForm(initial={"on": timezone.localdate()}),
+        # A recovery before this day asks the official to check its date (CASE_RECOVERY_MIN_DAYS, unconfirmed).
+        "recovery_usual_from": services.case_recovery_usual_from(case),
         "withdraw_form": withdraw_form or forms.CaseWithdrawForm(),
+        # An outcome recorded by mistake is undone until then (services.case_outcome_undo); None: it stands.
+        "outcome_undo_until": _undo_until(case),
+        "undo_form": undo_form or forms.CaseOutcomeUndoForm(),
         "withdrawn": case.status == Case.Status.WITHDRAWN,
         "interview_form": interview_form or forms.InterviewForm.blank(),
         "interview_results": interview_results,
@@ -469,6 +475,11 @@ def _case_page(
         "today": timezone.localdate(),
     }
     return render(request, "cases/detail.html", context, status=status)
+
+
+def _undo_until(case: Case):
+    until = services.case_outcome_undo_until(case)
+    return until if until is not None and timezone.now() <= until else None
 
 
 @login_required
@@ -538,16 +549,42 @@ def case_status(request, case_id: int):
         return refused
     form = forms.CaseStatusForm(request.POST)
     if form.is_valid():
+        data = form.cleaned_data
         try:
             services.case_status_set(
-                actor=request.user, case=case, status=form.cleaned_data["status"], on=form.cleaned_data.get("on")
+                actor=request.user,
+                case=case,
+                status=data["status"],
+                on=data.get("on"),
+                date_confirmed=data.get("date_confirmed", False),
             )
         except ApplicationError as exc:
             form.add_error(None, _message_of(exc))
+            form.early = exc.error is errors.CASE_RECOVERY_EARLY  # the page offers the tick that confirms the date
             return _case_page(request, case_id, status_form=form, status=exc.status)
         messages.success(request, _("The case's outcome was recorded."))
         return redirect("cases:detail", case_id=case.pk)
     return _case_page(request, case_id, status_form=form, status=400)
+
+
+@login_required
+@require_POST
+def case_outcome_undo(request, case_id: int):
+    """Undo an outcome recorded by mistake, with a reason (services.case_outcome_undo): under treatment again."""
+    try:
+        case = _case_for_write(request, case_id)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    form = forms.CaseOutcomeUndoForm(request.POST)
+    if not form.is_valid():
+        return _case_page(request, case_id, undo_form=form, status=400)
+    try:
+        services.case_outcome_undo(actor=request.user, case=case, reason=form.cleaned_data["reason"])
+    except ApplicationError as exc:
+        form.add_error(None, _message_of(exc))
+        return _case_page(request, case_id, undo_form=form, status=exc.status)
+    messages.success(request, _("The outcome was undone: the case is under treatment again."))
+    return redirect("cases:detail", case_id=case.pk)
 
 
 @login_required

@@ -44,3 +44,11 @@ def revoked_uci_hashes() -> list[dict]:
     (no names, no reasons): a hash cannot be turned back into an identifier."""
     rows = Certificate.objects.filter(revoked_at__isnull=False).order_by("revoked_at", "id")
     return [{"uci_sha256": uci_hash, "revoked_at": at} for uci_hash, at in rows.values_list("uci_hash", "revoked_at")]
+
+
+def certificate_issued_for(*, person_id: int, source_key: str) -> bool:
+    """Whether a certificate (current, superseded or revoked) was ever issued to the person from `source_key`: asked
+    by the app that owns the record before it takes back what the certificate attests (cases.services.
+    case_outcome_undo). A yes or no about a record the caller holds, not a read of the certificate (through the
+    person's index)."""
+    return Certificate.objects.filter(person_id=person_id, source_key=source_key).exists()

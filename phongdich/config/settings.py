@@ -322,6 +322,11 @@ SMS_WITHOUT_DIACRITICS = env_bool("SMS_WITHOUT_DIACRITICS", True)
 # --- Tracing (cases app, docs/cases.md) ----------------------------------------------------------
 # F1 and F2 by default; F3+ have no national definition (RULES.md §1.2, "unconfirmed"): a setting.
 TRACING_MAX_LEVEL = env_int("TRACING_MAX_LEVEL", 2, minimum=1)
+# A recovery recorded earlier than this many days after the positive sample asks the official to check the date
+# (cases.services.case_status_set); 0: never. Unconfirmed: no text read (RULES.md) gives how long a case is treated
+# or isolated; 10 days is the EU recovery certificate's wait (valid from the 11th day after the first positive test,
+# cases.providers), not a Vietnamese rule. A warning, not a refusal.
+CASE_RECOVERY_MIN_DAYS = env_int("CASE_RECOVERY_MIN_DAYS", 10, minimum=0)
 
 # --- Vaccination (vaccination app) ---------------------------------------------------------------
 # Booster due this many days after the primary series ("ít nhất 6 tháng sau mũi cuối cùng của liều cơ bản",

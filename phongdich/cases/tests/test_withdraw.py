@@ -351,7 +351,7 @@ def test_only_a_case_under_treatment_is_withdrawn_and_only_with_a_reason(tree, k
     with pytest.raises(ApplicationError) as refused:
         services.case_withdraw(actor=kim_tan_official, case=entered, reason="   ")
     assert refused.value.code == "case_withdraw_reason_required"
-    services.case_status_set(actor=kim_tan_official, case=entered, status=Case.Status.RECOVERED)
+    services.case_status_set(actor=kim_tan_official, case=entered, status=Case.Status.RECOVERED, date_confirmed=True)
     with pytest.raises(ApplicationError) as refused:
         services.case_withdraw(actor=kim_tan_official, case=entered, reason=REASON)
     assert refused.value.code == "case_status_transition"
