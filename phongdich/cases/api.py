@@ -112,6 +112,7 @@ class ContactOutput(serializers.Serializer):
     area_path = serializers.CharField()
     person = CasePersonOutput()
     dismissed_reason = serializers.CharField()
+    release_reason = serializers.CharField(help_text="Why the last release came before the quarantine's last day")
     first_exposure_at = serializers.DateTimeField(allow_null=True)
     last_exposure_at = serializers.DateTimeField(allow_null=True)
     quarantine_start = serializers.DateField(allow_null=True)
@@ -749,7 +750,8 @@ class ContactStatusApi(APIView):
         description=(
             "Allowed moves: candidate → confirmed, dismissed, quarantined; confirmed → quarantined, dismissed; "
             "dismissed → confirmed; quarantined → released. Others: 409 `contact_status_transition`. "
-            "`contact_dismiss_reason_required`, `quarantine_date_invalid`. Quarantine lasts the days of the "
+            "`contact_dismiss_reason_required`, `contact_release_reason_required` (a release before the quarantine's "
+            "last day needs a `reason`), `quarantine_date_invalid`. Quarantine lasts the days of the "
             "quarantine rule in force on its start date (`quarantine_rule_missing` when none is)."
         ),
         request=ContactStatusInput,
@@ -808,7 +810,9 @@ class ContactsStatusApi(APIView):
         description=(
             "One transaction. A contact whose status does not allow the move (see `contacts_status`), or whose "
             "quarantine would start before its first exposure, is left as it was and listed in `skipped` with "
-            "the reason; the others are moved and listed in `changed`. Refused whole: an id outside your area or "
+            "the reason (a release before a quarantine's last day without a `reason`: "
+            "`contact_release_reason_required`); the others are moved and listed in `changed`. Refused whole: an id "
+            "outside your area or "
             "unknown (404), no id or more than 500 (400 `contacts_none_selected`, `contacts_too_many`), "
             "`contact_dismiss_reason_required`, `quarantine_date_invalid` for a start in the future, "
             "`quarantine_rule_missing` (409) when no quarantine rule is in force on the start date."

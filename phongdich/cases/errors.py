@@ -146,6 +146,12 @@ CONTACT_DISMISS_REASON_REQUIRED = ErrorCode(
     "Cần ghi lý do loại người này khỏi danh sách tiếp xúc.",
     "Give the reason for dismissing this contact.",
 )
+CONTACT_RELEASE_REASON_REQUIRED = ErrorCode(
+    "contact_release_reason_required",
+    400,
+    "Cần ghi lý do để kết thúc cách ly trước ngày cuối của thời gian cách ly.",
+    "Give a reason to end a quarantine before its last day.",
+)
 CONTACTS_NONE_SELECTED = ErrorCode(
     "contacts_none_selected",
     400,

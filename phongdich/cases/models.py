@@ -441,6 +441,12 @@ class Contact(models.Model):
     level = models.PositiveSmallIntegerField(verbose_name=_("level"))
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CANDIDATE, verbose_name=_("status"))
     dismissed_reason = models.CharField(max_length=500, blank=True, verbose_name=_("reason for dismissal"))
+    # Why the last release came before the quarantine's last day (services._contact_status_apply requires one then);
+    # empty for a release once the quarantine was over. A database default: the tracers insert contacts with SQL
+    # naming the columns they fill.
+    release_reason = models.CharField(
+        max_length=500, blank=True, default="", db_default="", verbose_name=_("reason for an early release")
+    )
     status_changed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("status changed at"))
     status_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1398,6 +1398,14 @@ def _quarantine_left(contact: Contact, start: dt.date, end: dt.date, rule: Quara
     )
 
 
+def contact_release_early_until(contact: Contact) -> dt.date | None:
+    """The last day of `contact`'s quarantine when a release today would end it before that day, else None.
+    Ending a quarantine early is a health decision like a dismissal: it takes a reason, kept with the contact and in
+    the audit entry. On the last day or after, the quarantine has been served."""
+    last_day = contact.quarantine_last_day if contact.status == Status.QUARANTINED else None
+    return last_day if last_day is not None and timezone.localdate() < last_day else None
+
+
 def _contact_status_apply(
     *,
     actor,
@@ -1425,6 +1433,12 @@ def _contact_status_apply(
         raise ApplicationError(errors.CONTACT_STATUS_TRANSITION, extra={"from": contact.status, "to": status})
     if (refusal := _contact_refusal(contact, status, standing)) is not None:
         raise refusal
+    last_day = contact_release_early_until(contact) if status == Status.RELEASED else None
+    early = last_day is not None
+    if early and not reason:
+        raise ApplicationError(
+            errors.CONTACT_RELEASE_REASON_REQUIRED, extra={"field": "reason", "last_day": last_day.isoformat()}
+        )
     if status == Status.QUARANTINED:
         start = quarantine_start or today
         first = timezone.localdate(contact.first_exposure_at) if contact.first_exposure_at else None
@@ -1466,11 +1480,16 @@ def _contact_status_apply(
     if status == Status.RELEASED and contact.quarantine_end and contact.quarantine_end > today:
         contact.quarantine_end = today  # released early: the card's quarantine ends today
         fields.append("quarantine_end")
+    if status == Status.RELEASED:
+        contact.release_reason = reason
+        fields.append("release_reason")
     contact.status = status
     contact.status_changed_at = timezone.now()
     contact.status_changed_by = actor if getattr(actor, "is_authenticated", False) else None
     contact.save(update_fields=fields)
     extra = {"reason": reason} if reason else {}
+    if early:
+        extra.update(early=True, last_day=last_day.isoformat())
     if status == Status.QUARANTINED:
         extra = {
             "start": contact.quarantine_start.isoformat(),
@@ -1528,7 +1547,8 @@ def contact_status_set(
 ) -> Contact:
     """Move a contact to `status` as an official decides (CONTACT_NEXT); audited as `cases.contact.<status>`.
 
-    dismissed needs a reason; confirmed and quarantined need a contact of a standing case who is no case under
+    dismissed needs a reason, and so does released before the quarantine's last day
+    (contact_release_reason_required); confirmed and quarantined need a contact of a standing case who is no case under
     treatment, and a telecom-only candidate is confirmed before it is quarantined (_contact_refusal); quarantined
     takes a start date (default today, not in the future, not before the first exposure) and ends as many days
     after the last exposure (the start, for a contact without times) as the quarantine rule in force on the start
@@ -1564,8 +1584,8 @@ CONTACTS_STATUS_MAX = 500
 class ContactsStatusOutcome:
     """What a many-contact move did: `changed` were moved; `skipped` could not be (their status does not allow
     it, the person is a case under treatment, no standing case links them, a telecom-only candidate is not
-    confirmed yet, or the quarantine would start before their first exposure), each with the reason, and are
-    unchanged."""
+    confirmed yet, the quarantine would start before their first exposure, or would end before its last day without
+    a reason), each with the reason, and are unchanged."""
 
     changed: list[Contact]
     skipped: list[tuple[Contact, ApplicationError]]
@@ -1582,7 +1602,8 @@ def contacts_status_set(
     """Move several contacts (already scoped to the actor's area by the caller) to `status` at once, as an
     official ticks them on a case's page or the work list. One transaction; every contact is locked (in one
     order, so that overlapping selections and traces cannot deadlock) and moved as contact_status_set would,
-    or skipped with its reason when it alone cannot move. Errors that concern every contact (no contact, too
+    or skipped with its reason when it alone cannot move (a release without a reason moves those whose quarantine
+    is over and skips those still in it). Errors that concern every contact (no contact, too
     many, unknown status, no reason for a dismissal, a quarantine starting in the future or when no quarantine rule
     is in force) refuse the whole."""
     ids = sorted({contact.pk for contact in contacts})

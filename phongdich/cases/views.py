@@ -835,6 +835,8 @@ def _contact_page(request, contact_id, *, form=None, interview_form=None, new_pe
         "robot_calls": call_results_for_contact(contact=contact, viewer=request.user),
         "form": form or forms.ContactStatusForm(initial={"quarantine_start": timezone.localdate()}),
         "today": timezone.localdate(),
+        # A release before this last day of the quarantine asks for a reason (services._contact_status_apply).
+        "release_early_until": services.contact_release_early_until(contact),
     }
     # The days a quarantine of this person starting today would take (the protected days when their doses or
     # recovery meet the rule's definition), and the rule of the quarantine already set.
@@ -986,7 +988,8 @@ def contacts_status(request):
             actor=request.user,
             contacts=contacts,
             status=data["status"],
-            reason=(data.get("reason") or "") if data["status"] == "dismissed" else "",
+            # One field for the reason of a dismissal and of a release before the quarantine's last day.
+            reason=(data.get("reason") or "") if data["status"] in ("dismissed", "released") else "",
             quarantine_start=data.get("quarantine_start"),
         )
     except ApplicationError as exc:

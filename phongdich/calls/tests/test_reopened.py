@@ -63,7 +63,7 @@ def test_a_released_contact_met_by_a_new_case_is_called_again(running, scene, ki
     confirmed = scene["f1_confirmed"]
     case_services.contact_status_set(actor=kim_tan_official, contact=confirmed, status="quarantined")
     case_services.contact_status_set(
-        actor=kim_tan_official, contact=Contact.objects.get(pk=confirmed.pk), status="released"
+        actor=kim_tan_official, contact=Contact.objects.get(pk=confirmed.pk), status="released", reason="Về sớm"
     )
     services.calls_dispatch(now=at(9))
     call = running.calls.get(contact=confirmed)

@@ -171,7 +171,8 @@ def test_a_closed_f1_names_no_f2_and_the_refusal_says_why(scene, kim_tan_officia
         services.contact_status_set(actor=kim_tan_official, contact=f1, status="dismissed", reason="Không có mặt")
     elif close == "released":
         services.contact_status_set(actor=kim_tan_official, contact=f1, status="quarantined")
-        services.contact_status_set(actor=kim_tan_official, contact=Contact.objects.get(pk=f1.pk), status="released")
+        released = Contact.objects.get(pk=f1.pk)
+        services.contact_status_set(actor=kim_tan_official, contact=released, status="released", reason="Về sớm")
     elif close == "case":
         case(kim_tan_official, f1.person)
     else:

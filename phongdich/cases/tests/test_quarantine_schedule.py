@@ -325,7 +325,9 @@ def follow_ups(tree, kim_tan_official, regime_now):
         contact = link(person(tree[area], name), entered, exposure_start=local(TODAY(), 0, 5))[0].contact
         services.contact_status_set(actor=kim_tan_official, contact=contact, status="quarantined")
         found[name] = contact
-    services.contact_status_set(actor=kim_tan_official, contact=found["Người Về"], status="released")
+    services.contact_status_set(
+        actor=kim_tan_official, contact=found["Người Về"], status="released", reason="Kết quả âm tính, cho về sớm"
+    )
     site = make_site(tree["kim_tan"], code="KT")
     make_sample(site, found["Người Xong"].person, collected_at=timezone.now())
     return found
@@ -426,7 +428,7 @@ def test_a_sample_on_the_day_of_a_quarantine_begun_and_released_that_day_does_it
     though the person was swabbed that day."""
     contact = quarantined_f1(tree, kim_tan_official, "Người Nhầm")
     sampled(site, contact, TODAY())
-    services.contact_status_set(actor=kim_tan_official, contact=contact, status="released")
+    services.contact_status_set(actor=kim_tan_official, contact=contact, status="released", reason="Nhầm người")
     contact.refresh_from_db()
     assert contact.quarantine_end == contact.quarantine_start == TODAY()
 
@@ -513,7 +515,7 @@ def test_the_contact_page_ends_the_quarantine_the_day_before_the_self_monitoring
     assert f"từ {end:%d/%m/%Y} đến hết" in page  # the monitoring's first day is the first day out
 
     same_day = quarantined_f1(tree, kim_tan_official, "Người Nhầm")
-    services.contact_status_set(actor=kim_tan_official, contact=same_day, status="released")
+    services.contact_status_set(actor=kim_tan_official, contact=same_day, status="released", reason="Nhầm người")
     english = client.get(f"/en/cases/contacts/{same_day.pk}/").content.decode()
     period = re.search(r'id="quarantine-period">(.*?)</td>', english, re.S).group(1)
     assert period.startswith(f"{TODAY():%d/%m/%Y}, released the same day"), period
