@@ -1733,17 +1733,38 @@ def _interview_checked(
     """The checks an interview's answer must pass whoever was interviewed (a case, contact_interview_add, or an
     F1, contact_interview_f2_add): a setting an interview can name, a nonce of 8-100 characters (returned stripped),
     no exposure in the future, no end before the start."""
+    # Each refusal says what is wrong (the pages show it next to `extra.field`), not only that something is.
     if setting not in INTERVIEW_SETTINGS:
-        raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "setting"})
+        raise ApplicationError(
+            errors.INVALID_CONTACT,
+            extra={"field": "setting"},
+            vi="Chọn nơi tiếp xúc: cùng hộ gia đình, nơi làm việc hoặc học tập, phương tiện đi lại, hoặc khác.",
+            en="Choose where they met: household, workplace or school, transport, or other.",
+        )
     nonce = (nonce or "").strip()
     if not 8 <= len(nonce) <= 100:
-        raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "nonce"})
+        raise ApplicationError(
+            errors.INVALID_CONTACT,
+            extra={"field": "nonce"},
+            vi="Mã chống gửi trùng của biểu mẫu phải dài 8–100 ký tự: tải lại trang rồi nhập lại.",
+            en="The form's nonce must be 8–100 characters: reload the page and enter it again.",
+        )
     now = timezone.now()
     for name, value in (("exposure_start", exposure_start), ("exposure_end", exposure_end)):
         if value is not None and value > now + dt.timedelta(minutes=5):
-            raise ApplicationError(errors.INVALID_CONTACT, extra={"field": name})
+            raise ApplicationError(
+                errors.INVALID_CONTACT,
+                extra={"field": name},
+                vi=f"Thời điểm ở tương lai ({_shown(value)}): nhập lúc đã gặp.",
+                en=f"The time is in the future ({_shown(value)}): enter when they met.",
+            )
     if exposure_start and exposure_end and exposure_end < exposure_start:
-        raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "exposure_end"})
+        raise ApplicationError(
+            errors.INVALID_CONTACT,
+            extra={"field": "exposure_end"},
+            vi=f"Giờ kết thúc trước giờ bắt đầu ({_shown(exposure_end)} trước {_shown(exposure_start)}).",
+            en=f"The end time is before the start time ({_shown(exposure_end)} before {_shown(exposure_start)}).",
+        )
     return nonce
 
 

@@ -768,9 +768,15 @@ def _interview_submit(request, *, add, page):
     except _Denied:
         return again(400)
     except ApplicationError as exc:
-        form.add_error(None, _message_of(exc))
+        # Next to the field the refusal names when the form shows that field (a time, the setting), else above it.
+        field = exc.extra.get("field")
+        form.add_error(field if field in _INTERVIEW_FIELDS_SHOWN else None, _message_of(exc))
         return again(exc.status)
     return (person, result), None
+
+
+# The interview form's fields shown with their own errors (cases/_interview.html).
+_INTERVIEW_FIELDS_SHOWN = ("setting", "place", "exposure_start", "exposure_end")
 
 
 @login_required
