@@ -119,6 +119,8 @@ class PersonSearchForm(forms.Form):
 class NewPersonForm(forms.Form):
     """A person not yet on record, created through people.services.person_create."""
 
+    typed = False  # shown again as typed, unchecked (typed()): the page opens its block
+
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     birth_year = forms.IntegerField(label=_("Year of birth"), required=False, min_value=1900, max_value=2100)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
@@ -129,6 +131,19 @@ class NewPersonForm(forms.Form):
     def __init__(self, *args, areas=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["address_area"].queryset = areas
+
+    @classmethod
+    def typed_again(cls, data, *, areas, prefix: str) -> "NewPersonForm":
+        """What was typed in the block, shown again unchecked (the person search sent with the interview form): an
+        unbound form with the posted values as its initial ones, so that no field says it is missing yet."""
+        values = {name: (data.get(f"{prefix}-{name}") or "").strip() for name in cls.base_fields}
+        initial = {name: value for name, value in values.items() if value and name != "address_area"}
+        area_id = id_or_none(values["address_area"])
+        if area_id:
+            initial["address_area"] = areas.filter(pk=area_id).first()
+        form = cls(areas=areas, prefix=prefix, initial=initial, use_required_attribute=False)
+        form.typed = any(values.values())
+        return form
 
     def picked_area(self) -> Area | None:
         """The commune the area picker shows: the one sent (when it is among `areas`), so that a refused form
@@ -232,6 +247,15 @@ class InterviewForm(forms.Form):
     @classmethod
     def blank(cls) -> "InterviewForm":
         return cls(initial={"nonce": new_nonce(), "setting": ContactLink.Setting.HOUSEHOLD})
+
+    @classmethod
+    def typed_again(cls, data) -> "InterviewForm":
+        """What was typed, shown again unchecked (the person search is a button of this form): an unbound form with
+        the posted values as its initial ones, the same nonce, so that no field says it is wrong yet."""
+        initial = {name: data.get(name) for name in cls.base_fields if data.get(name)}
+        initial.setdefault("nonce", new_nonce())
+        initial.setdefault("setting", ContactLink.Setting.HOUSEHOLD)
+        return cls(initial=initial)
 
 
 class ContactStatusForm(forms.Form):

@@ -753,7 +753,17 @@ def _dismissed_warning(request, contact, person) -> None:
 def _interview_submit(request, *, add, page):
     """An interview form posted (a case's F1, an F1's F2): ((person, what `add(person, answer)` returned), None), or
     (None, the page shown again by `page(**shown)` with the form, what was typed and the refusal). The person is
-    read or created in the transaction of the link, so that a refused link leaves no new person behind."""
+    read or created in the transaction of the link, so that a refused link leaves no new person behind. The form's
+    "Find" button (`find`) searches the person instead: the page again with the results (its `iq`) and what was
+    typed, nothing checked or written."""
+    if request.POST.get("find"):
+        return None, page(
+            interview_form=forms.InterviewForm.typed_again(request.POST),
+            new_person_form=forms.NewPersonForm.typed_again(
+                request.POST, areas=_visible_communes(request.user), prefix="new"
+            ),
+            status=200,
+        )
     form, person_form, typed = _interview_forms(request)
 
     def again(status: int):

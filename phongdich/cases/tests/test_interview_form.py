@@ -112,3 +112,47 @@ def test_the_api_gives_the_same_reason(client, scene, kim_tan_official, url):
     future = {**body, "exposure_start": None, "exposure_end": (scene["now"] + 5 * HOUR).isoformat()}
     data = client.post(url(scene), future, content_type="application/json").json()
     assert data["extra"]["field"] == "exposure_end" and data["message_vi"].startswith("Thời điểm ở tương lai")
+
+
+# --- The person search keeps what was typed ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["case", "f1"])
+def test_searching_for_the_person_keeps_the_setting_place_times_and_note(client, tree, scene, kim_tan_official, page):
+    client.force_login(kim_tan_official)
+    start = _local(scene["now"] - 20 * HOUR)
+    body = {
+        "nonce": "interview-search-1",
+        "iq": "le thi dong",
+        "find": "1",  # the "Find" button of the same form
+        "setting": "workplace",
+        "place": "Xưởng may Kim Tân",
+        "exposure_start": start,
+        "note": "Cùng tổ may",
+        "new-phone": "0912345678",
+    }
+    response = client.post(POSTS[page](scene), body)
+    html = response.content.decode()
+    assert response.status_code == 200
+    section = html.split('id="interview"', 1)[1]
+    assert "Lê Thị Đồng (1990)" in section  # the search ran
+    assert re.search(r'<input type="radio" name="setting" value="workplace"[^>]* checked', section)
+    assert 'value="Xưởng may Kim Tân"' in section and f'value="{start}"' in section and "Cùng tổ may" in section
+    assert 'value="0912345678"' in section and re.search(r"<details[^>]* open>", section)  # the new-person block too
+    assert 'name="nonce" value="interview-search-1"' in section  # the same form: a later submit adds one link
+    assert "has-error" not in section and 'class="form-error"' not in section  # searched, not refused
+    assert not ContactLink.objects.filter(contact__person=scene["colleague"]).exists()
+    # Then the person ticked and the form sent: added with what was typed before the search.
+    added = client.post(POSTS[page](scene), {**body, "find": "", "person": scene["colleague"].pk, "new-phone": ""})
+    assert added.status_code == 302
+    link = ContactLink.objects.get(contact__person=scene["colleague"])
+    assert (link.setting, link.place, link.note) == ("workplace", "Xưởng may Kim Tân", "Cùng tổ may")
+    assert timezone.localtime(link.exposure_start).strftime("%Y-%m-%dT%H:%M") == start
+
+
+def test_the_search_is_a_button_of_the_interview_form(client, scene, kim_tan_official):
+    client.force_login(kim_tan_official)
+    html = client.get(f"/cases/{scene['case'].pk}/").content.decode()
+    section = html.split('id="interview"', 1)[1].split("</section>", 1)[0]
+    assert section.count("<form") == 1  # one form: what was typed goes with the search
+    assert re.search(r'<button[^>]*name="find"[^>]*formnovalidate', section)
