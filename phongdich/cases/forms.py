@@ -212,6 +212,10 @@ class CaseStatusForm(forms.Form):
         label=_("I have checked the date: it is right although it is early."), required=False
     )
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_outcome_%s")  # the withdrawal's form on the same page has a `confirm` too
+        super().__init__(*args, **kwargs)
+
 
 class CaseOutcomeUndoForm(forms.Form):
     reason = forms.CharField(
@@ -221,6 +225,10 @@ class CaseOutcomeUndoForm(forms.Form):
         help_text=_("For example: recorded for the wrong case; the person is still under treatment."),
     )
     confirm = forms.BooleanField(label=_("I confirm: this case is under treatment again."))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_undo_%s")
+        super().__init__(*args, **kwargs)
 
 
 class CaseWithdrawForm(forms.Form):

@@ -5,6 +5,7 @@ runs, and the public list of exposure notices.
 Thin: selectors scope, read and audit; services validate, write and audit. Out-of-area records answer 404.
 """
 
+from functools import wraps
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
@@ -13,13 +14,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import JsonResponse, QueryDict
+from django.http import HttpResponseNotAllowed, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import Resolver404, resolve, reverse
-from django.utils import timezone
+from django.urls import Resolver404, resolve, reverse, translate_url
+from django.utils import timezone, translation
 from django.utils.text import get_text_list
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
@@ -117,6 +118,51 @@ def _typed_area(request, values: dict) -> str | None:
     return values.get("area_text") if "area_text" in request.GET else None
 
 
+def _post_only(page):
+    """require_POST for the address a page's form posts to, but a GET there goes to that page, `page(request,
+    **kwargs)`, in the request's language. A refused form is shown again at its POST address, so the address bar holds
+    it: a reload, the language switch (which opens the address in the other language) or a phone reopening the tab sent
+    a GET and got an empty 405. The page itself still checks the official's area."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method in ("GET", "HEAD"):
+                return redirect(_in_this_language(page(request, **kwargs)))
+            if request.method != "POST":
+                return HttpResponseNotAllowed(["POST"])
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def _in_this_language(path: str) -> str:
+    """`path` (a `next` may be in either language) in the request's language."""
+    language = get_language()  # the request's
+    with translation.override(translation.get_language_from_path(path) or settings.LANGUAGE_CODE):
+        return translate_url(path, language)
+
+
+def _case_page_at(fragment: str = ""):
+    return lambda request, case_id: reverse("cases:detail", args=[case_id]) + fragment
+
+
+def _contact_page_at(fragment: str = ""):
+    return lambda request, contact_id: reverse("cases:contact", args=[contact_id]) + fragment
+
+
+def _notice_case_page(request, notice_id):
+    """The case page of a notice of the official's area; the cases list for any other (a redirect naming its case
+    would tell that it exists)."""
+    try:
+        notice = selectors.exposure_notice_get(viewer=request.user, notice_id=notice_id)
+    except ApplicationError:
+        return reverse("cases:list")
+    return reverse("cases:detail", args=[notice.case_id]) + "#notices"
+
+
 # --- Case list and batch tracing -------------------------------------------------------------------------
 
 
@@ -158,7 +204,7 @@ def case_list(request):
 
 
 @login_required
-@require_POST
+@_post_only(lambda request: reverse("cases:list"))
 def trace_batch(request):
     """Trace the selected cases in the background (cases.tasks); then the run's progress page."""
     try:
@@ -433,10 +479,12 @@ def _case_page(
         from phongdich.people.selectors import person_list
 
         interview_results = list(person_list(viewer=viewer, q=iq, ip=ip).exclude(pk=case.person_id)[:20])
+    here = reverse("cases:detail", args=[case.pk]) + (f"?{request.GET.urlencode()}" if request.GET else "")
     groups = [  # each level's pager keeps the other levels' pages
         {
             "level": level.level,
             "form_id": f"contacts-form-f{level.level}",
+            "back": f"{here}#contacts-f{level.level}",  # where its moves come back to
             "tickable": any(row.visible for row in level.page),  # rows of the official's own area on this page
             "count": level.count,
             "page": level.page,
@@ -513,7 +561,7 @@ def _standing_case_for_form(request, case_id) -> tuple[Case | None, object]:
 
 
 @login_required
-@require_POST
+@_post_only(_case_page_at())
 def case_edit(request, case_id: int):
     """Change the case's facts; its window is computed again (services.case_update)."""
     case, refused = _standing_case_for_form(request, case_id)
@@ -541,7 +589,7 @@ def case_edit(request, case_id: int):
 
 
 @login_required
-@require_POST
+@_post_only(_case_page_at("#outcome"))
 def case_status(request, case_id: int):
     """Record the case's outcome (recovered or died) and its date."""
     case, refused = _standing_case_for_form(request, case_id)
@@ -568,7 +616,7 @@ def case_status(request, case_id: int):
 
 
 @login_required
-@require_POST
+@_post_only(_case_page_at("#outcome-undo"))
 def case_outcome_undo(request, case_id: int):
     """Undo an outcome recorded by mistake, with a reason (services.case_outcome_undo): under treatment again."""
     try:
@@ -588,7 +636,7 @@ def case_outcome_undo(request, case_id: int):
 
 
 @login_required
-@require_POST
+@_post_only(_case_page_at("#withdraw"))
 def case_withdraw(request, case_id: int):
     """Withdraw a case that is not one, with the reason (services.case_withdraw): what it set off is undone."""
     case, refused = _standing_case_for_form(request, case_id)
@@ -624,7 +672,7 @@ def case_withdraw(request, case_id: int):
 
 
 @login_required
-@require_POST
+@_post_only(_notice_case_page)
 def notice_publication(request, notice_id: int):
     """Publish an exposure notice of a case of the official's area, or keep it back (services.
     exposure_notice_publication_set); then the case's page."""
@@ -654,7 +702,7 @@ def _levels_found(levels: dict[int, int]) -> str:
 
 
 @login_required
-@require_POST
+@_post_only(_case_page_at())
 def case_trace(request, case_id: int):
     """Trace this case from check-ins now (cases.tracing); the contacts found appear on its page."""
     try:
@@ -790,7 +838,7 @@ _INTERVIEW_FIELDS_SHOWN = ("setting", "place", "exposure_start", "exposure_end")
 
 
 @login_required
-@require_POST
+@_post_only(_case_page_at("#interview"))
 def case_interview(request, case_id: int):
     """Add a contact named in the case's interview: a person found in the area, or a new person."""
     case, refused = _standing_case_for_form(request, case_id)
@@ -897,7 +945,7 @@ def contact_detail(request, contact_id: int):
 
 
 @login_required
-@require_POST
+@_post_only(lambda request, contact_id: safe_next(request, default=_contact_page_at()(request, contact_id)))
 def contact_status(request, contact_id: int):
     """Confirm, dismiss (with a reason), quarantine (from a date) or release a contact."""
     try:
@@ -925,7 +973,7 @@ def contact_status(request, contact_id: int):
 
 
 @login_required
-@require_POST
+@_post_only(_contact_page_at("#interview"))
 def contact_interview(request, contact_id: int):
     """Add a person named in this F1's interview as F2 (services.contact_interview_f2_add): a person found in the
     official's area, or a new person. A refusal comes back at the form, with what was chosen and typed."""
@@ -984,7 +1032,7 @@ def _moved_messages(request, outcome: services.ContactsStatusOutcome, status: st
 
 
 @login_required
-@require_POST
+@_post_only(lambda request: safe_next(request, default=reverse("cases:list")))
 def contacts_status(request):
     """Confirm, quarantine, dismiss or release the contacts ticked on a case's page or the work list, at once
     (services.contacts_status_set); a row's Confirm button moves its one contact the same way. Contacts whose

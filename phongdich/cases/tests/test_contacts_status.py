@@ -123,7 +123,8 @@ def test_the_case_page_ticks_contacts_and_moves_them_together(client, contacts, 
     client.force_login(kim_tan_official)
     page = f"/cases/{contacts['case'].pk}/"
     html = client.get(page).content.decode()
-    assert html.count('action="/cases/contacts/status/#contacts-f1"') == 1  # one form for the F1 level, not per row
+    action = f'action="/cases/contacts/status/?next={page}%23contacts-f1#contacts-f1"'
+    assert html.count(action) == 1  # one form for the F1 level, not per row
     assert f'name="contact" value="{contacts["An"].pk}"' in html
     assert f'name="contact" value="{contacts["Xa"].pk}"' not in html  # outside the area: no box to tick
     back = f"{page}?p1=1#contacts-f1"
