@@ -183,6 +183,8 @@ class QuarantineRuleAdmin(InfectiousWindowRuleAdmin):
                     "protected_min_days_after_dose",
                     "protected_max_months_after_dose",
                     "recovered_within_months",
+                    "unconfirmed_unprotected_vi",
+                    "unconfirmed_unprotected",
                 ]
             },
         ),

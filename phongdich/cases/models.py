@@ -132,9 +132,21 @@ class QuarantineRule(models.Model):
         null=True, blank=True, verbose_name=_("protected: recovered within this many months")
     )
     # What no source read confirms (RULES.md §2 marks it "unconfirmed"), shown with the rule in the page's language
-    # (unconfirmed_text); empty: all sourced.
+    # (unconfirmed_text), citing the Ministry's document; empty: all sourced. The `_unprotected` pair concerns only
+    # the contacts not fully vaccinated nor recovered (a rule with protected days): a page speaking of a protected
+    # contact leaves it out.
     unconfirmed = models.CharField(max_length=500, blank=True, verbose_name=_("unconfirmed (English)"))
     unconfirmed_vi = models.CharField(max_length=500, blank=True, verbose_name=_("unconfirmed (Vietnamese)"))
+    unconfirmed_unprotected = models.CharField(
+        max_length=500,
+        blank=True,
+        verbose_name=_("unconfirmed, for those not fully vaccinated nor recovered (English)"),
+    )
+    unconfirmed_unprotected_vi = models.CharField(
+        max_length=500,
+        blank=True,
+        verbose_name=_("unconfirmed, for those not fully vaccinated nor recovered (Vietnamese)"),
+    )
     # The test schedule and the health self-monitoring after the quarantine (RULES.md §2; selectors.quarantine_schedules
     # dates them for a contact). Test days are day numbers of the quarantine, "1,7,14": day 1 is the first of the days
     # the rule counts (the last exposure's day), day `days` the last before release. Monitoring test days are day
@@ -203,11 +215,16 @@ class QuarantineRule(models.Model):
             return f"{self.name}: {self.days} / {self.days_protected}"
         return f"{self.name}: {self.days}"
 
-    def unconfirmed_text(self) -> str:
-        """What no source confirms, in the page's language, else the other one."""
-        if english_active():
-            return self.unconfirmed or self.unconfirmed_vi
-        return self.unconfirmed_vi or self.unconfirmed
+    def unconfirmed_text(self, protected: bool = False) -> str:
+        """What no source confirms of a quarantine under this rule, in the page's language, else the other one: for
+        every contact, and for one not `protected` (not fully vaccinated nor recovered, or a rule that makes no
+        distinction) what it leaves unconfirmed of theirs."""
+        english = english_active()
+        pairs = [(self.unconfirmed, self.unconfirmed_vi)]
+        if not protected or self.days_protected is None:
+            pairs.append((self.unconfirmed_unprotected, self.unconfirmed_unprotected_vi))
+        said = [(en or vi) if english else (vi or en) for en, vi in pairs]
+        return " ".join(text for text in said if text)
 
     def days_for(self, protected: bool) -> int:
         """The days of a contact protected or not (the rule's own days when it makes no distinction)."""

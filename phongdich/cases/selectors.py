@@ -1047,12 +1047,12 @@ class ScheduledTest:
         return ", ".join(str(day) for day in self.days)
 
 
-def quarantine_unconfirmed_text(rule: QuarantineRule | None, level: int) -> str:
+def quarantine_unconfirmed_text(rule: QuarantineRule | None, level: int, protected: bool = False) -> str:
     """What no source confirms of a quarantine of a contact at `level` under `rule`, in the page's language: the
-    rule's own `unconfirmed` text and, for an F2 (or further), that the F1's rule is applied to them though RULES.md
-    §2 gives F2 only "home quarantine" (QĐ 5053/QĐ-BYT's tracing handbook), no confirmed length, test days or
-    self-monitoring."""
-    text = rule.unconfirmed_text() if rule is not None else ""
+    rule's own `unconfirmed` text (for a `protected` contact, without what concerns only the others) and, for an F2
+    (or further), that the F1's rule is applied to them though RULES.md §2 gives F2 only "home quarantine" (QĐ
+    5053/QĐ-BYT's tracing handbook), no confirmed length, test days or self-monitoring."""
+    text = rule.unconfirmed_text(protected) if rule is not None else ""
     said = [text] if text else []
     if level >= 2:
         said.append(
@@ -1092,7 +1092,7 @@ class QuarantineSchedule:
 
     @property
     def unconfirmed_text(self) -> str:
-        return quarantine_unconfirmed_text(self.rule, self.level)
+        return quarantine_unconfirmed_text(self.rule, self.level, self.protected)
 
     @property
     def monitoring_until(self) -> dt.date | None:

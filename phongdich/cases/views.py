@@ -908,8 +908,12 @@ def _contact_page(request, contact_id, *, form=None, interview_form=None, new_pe
         services.contact_quarantine_today(contact=contact)
     )
     context["set_rule"] = services.quarantine_rule_of(contact)
-    # What no source confirms of that quarantine: the rule's text, and for an F2 that the F1's rule is applied.
-    context["quarantine_unconfirmed"] = selectors.quarantine_unconfirmed_text(context["quarantine_rule"], contact.level)
+    # What no source confirms of that quarantine: the rule's text (of this person's days), and for an F2 that the
+    # F1's rule is applied. Said with the quarantine to start; once one is set, the schedule says it (once).
+    context["quarantine_unconfirmed"] = selectors.quarantine_unconfirmed_text(
+        context["quarantine_rule"], contact.level, context["quarantine_protected"]
+    )
+    context["offers_quarantine"] = any(move == Contact.Status.QUARANTINED for move, _refused in context["next_moves"])
     # The quarantine's test days (done, due, missed) and the self-monitoring after it, from the rule it took.
     context["schedule"] = selectors.contact_quarantine_schedule(contact=contact)
     # The F2 this F1 names in their interview (services.contact_interview_f2_add): the form, or why not.

@@ -103,7 +103,7 @@ def test_each_regime_dates_its_tests_and_monitoring_from_the_start(
     if monitoring_days:
         assert schedule.monitoring_until == end + days(monitoring_days - 1)
     if not tests:  # what no source gives is said, not invented
-        assert "not given" in schedule.rule.unconfirmed
+        assert "not given" in schedule.rule.unconfirmed + schedule.rule.unconfirmed_unprotected
 
 
 def test_the_rules_carry_the_schedule_the_migration_loaded():
@@ -111,8 +111,8 @@ def test_the_rules_carry_the_schedule_the_migration_loaded():
     assert (rules["cd600_2021"].test_days, rules["cd600_2021"].monitoring_test_days) == ("1,14,20", "7")
     assert rules["cv5599_2021"].test_days == "1,7,14" and "home" in rules["cv5599_2021"].unconfirmed
     assert (rules["cv10696_2021"].test_days, rules["cv10696_2021"].test_days_protected) == ("", "1,7")
-    # The sentence on the 14 days that 0024 wrote is kept; 0025's is added.
-    assert rules["cv10696_2021"].unconfirmed.startswith("14 days for an F1 not fully vaccinated")
+    # The sentence on the 14 days that 0024 wrote is kept; 0025's is added (both the unprotected's since 0029).
+    assert rules["cv10696_2021"].unconfirmed_unprotected.startswith("14 days for an F1 not fully vaccinated")
     assert (rules["cv762_2022"].monitoring_days, rules["cv762_2022"].monitoring_days_protected) == (3, 5)
 
 
@@ -121,15 +121,16 @@ def test_what_no_source_confirms_is_said_in_the_pages_language(client, tree, kim
     rules = {rule.code: rule for rule in QuarantineRule.objects.all()}
     for rule in rules.values():
         assert bool(rule.unconfirmed_vi) == bool(rule.unconfirmed), rule.code
-    assert rules["cv10696_2021"].unconfirmed_vi.startswith("14 ngày với F1 chưa tiêm đủ liều")
+        assert bool(rule.unconfirmed_unprotected_vi) == bool(rule.unconfirmed_unprotected), rule.code
+    assert rules["cv10696_2021"].unconfirmed_unprotected_vi.startswith("14 ngày với F1 chưa tiêm đủ liều")
     contact = quarantined(tree, start=dt.date(2022, 3, 1), days_=7)  # under CV 762, not protected
     client.force_login(kim_tan_official)
     vietnamese = client.get(f"/cases/contacts/{contact.pk}/").content.decode()
-    assert "Ngày xét nghiệm của F1 chưa tiêm đủ liều (7 ngày): các nguồn đã đọc không nêu" in vietnamese
-    assert "not given by the sources read" not in vietnamese
+    assert "Ngày xét nghiệm của F1 chưa tiêm đủ liều (7 ngày): phần đã đọc của CV 762/BYT-DP không nêu" in vietnamese
+    assert "not given in what was read" not in vietnamese
     english = client.get(f"/en/cases/contacts/{contact.pk}/").content.decode()
-    assert "Test days of an F1 not fully vaccinated (7 days): not given by the sources read" in english
-    assert "các nguồn đã đọc không nêu" not in english
+    assert "Test days of an F1 not fully vaccinated (7 days): not given in what was read of CV 762/BYT-DP" in english
+    assert "phần đã đọc" not in english
 
 
 @pytest.mark.parametrize(
