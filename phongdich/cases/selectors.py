@@ -1177,6 +1177,14 @@ def _tests(
     return tests
 
 
+def quarantine_counted_from(contact: Contact) -> dt.date | None:
+    """The day a contact's quarantine counts its days from: the local day of the last exposure, or the quarantine's
+    start for a contact named without times (services._quarantine_end); None without a quarantine."""
+    if contact.quarantine_start is None:
+        return None
+    return local_day(contact.last_exposure_at) if contact.last_exposure_at else contact.quarantine_start
+
+
 def _rule_on(rules: list[QuarantineRule], starts: list[dt.date], day: dt.date) -> QuarantineRule | None:
     """The rule in force on `day` among `rules` (ordered by effective_from, `starts` their dates)."""
     index = bisect.bisect_right(starts, day)
@@ -1211,7 +1219,7 @@ def quarantine_schedules(contacts, *, today: dt.date | None = None) -> dict[int,
             continue
         protected = bool(contact.quarantine_protected) and rule.days_protected is not None
         days = contact.quarantine_days or rule.days_for(protected)
-        counted_from = local_day(contact.last_exposure_at) if contact.last_exposure_at else contact.quarantine_start
+        counted_from = quarantine_counted_from(contact)
         day_one = max(contact.quarantine_end - dt.timedelta(days=days), min(counted_from, contact.quarantine_end))
         said = said_of.get((rule.pk, protected))
         if said is None:

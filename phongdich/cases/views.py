@@ -908,6 +908,8 @@ def _contact_page(request, contact_id, *, form=None, interview_form=None, new_pe
         services.contact_quarantine_today(contact=contact)
     )
     context["set_rule"] = services.quarantine_rule_of(contact)
+    # The day its days count from (day 1), said beside them (docs/cases.md, "Counted from the last exposure").
+    context["quarantine_counted_from"] = selectors.quarantine_counted_from(contact)
     # What no source confirms of that quarantine: the rule's text (of this person's days), and for an F2 that the
     # F1's rule is applied. Said with the quarantine to start; once one is set, the schedule says it (once).
     context["quarantine_unconfirmed"] = selectors.quarantine_unconfirmed_text(
