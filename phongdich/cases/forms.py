@@ -13,6 +13,7 @@ from phongdich.geo.models import Area
 from phongdich.venues.forms import VenueByNameMixin
 
 from .models import Case, Contact, ContactLink
+from .selectors import official_name
 from .services import CONTACT_MOVES, tracing_max_level
 
 DATE_WIDGET = {"type": "date"}
@@ -179,9 +180,7 @@ class CaseForm(forms.Form):
 
 class InvestigatorChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
-        official = getattr(user, "official", None)
-        name = user.get_full_name() or user.get_username()
-        return f"{name} ({official.area.name})" if official is not None else name
+        return official_name(user)  # as the case page names its investigator
 
 
 class CaseEditForm(CaseForm):

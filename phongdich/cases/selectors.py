@@ -153,7 +153,7 @@ def case_get(*, viewer, case_id, ip: str | None = None) -> Case:
     Audited as `cases.case.viewed`."""
     case = (
         Case.objects.filter(cases_visible_q(viewer), pk=id_or_404(case_id))
-        .select_related("person__address_area", "rule", "cluster", "infected_by", "investigator")
+        .select_related("person__address_area", "rule", "cluster", "infected_by", "investigator__official__area")
         .first()
     )
     if case is None:
@@ -400,7 +400,7 @@ def contact_get(*, viewer, contact_id, ip: str | None = None) -> Contact:
     """One contact of the viewer's area with its person; not_found otherwise. Audited as `cases.contact.viewed`."""
     contact = (
         Contact.objects.filter(cases_visible_q(viewer, CONTACT_AREA), pk=id_or_404(contact_id))
-        .select_related("person__address_area", "status_changed_by")
+        .select_related("person__address_area", "status_changed_by__official__area")
         .first()
     )
     if contact is None:
@@ -1175,6 +1175,17 @@ def _tests(
             state = TEST_MISSED
         tests.append(ScheduledTest(tuple(dated[on]), on, until, state, sample, during_monitoring=monitoring))
     return tests
+
+
+def official_name(user) -> str:
+    """An official as the pages name them, the same everywhere (the case page's investigator, its edit form's list,
+    who changed a contact's status): the full name, else the login, with the official's area; "" for nobody. Reads
+    `user.official.area`: select it with the user."""
+    if user is None:
+        return ""
+    name = user.get_full_name() or user.get_username()
+    official = getattr(user, "official", None)
+    return f"{name} ({official.area.name})" if official is not None else name
 
 
 def quarantine_counted_from(contact: Contact) -> dt.date | None:

@@ -5,6 +5,7 @@ runs, and the public list of exposure notices.
 Thin: selectors scope, read and audit; services validate, write and audit. Out-of-area records answer 404.
 """
 
+import re
 from functools import wraps
 from urllib.parse import urlsplit, urlunsplit
 
@@ -1008,6 +1009,9 @@ def contact_interview(request, contact_id: int):
     return redirect(reverse("cases:contact", args=[contact.pk]) + "#messages")
 
 
+# The forms moves come from (cases/_contacts_actions.html): a level of a case's page, or the work list.
+_MOVE_FORM_ID = re.compile(r"contacts-form-f\d{1,2}|worklist-form")
+
 # What a malformed move form lacks, in both languages (shown in the page's).
 _BULK_FORM_ERRORS = {
     "status": ("Chưa chọn việc cần làm với những người đã đánh dấu.", "No action was chosen for the ticked contacts."),
@@ -1015,7 +1019,11 @@ _BULK_FORM_ERRORS = {
 }
 
 
-def _moved_messages(request, outcome: services.ContactsStatusOutcome, status: str, names: dict[int, str]) -> None:
+def _moved_messages(
+    request, outcome: services.ContactsStatusOutcome, status: str, names: dict[int, str], *, form_id: str = ""
+) -> None:
+    """The outcome of a move in messages, tagged with the form it came from (`form_id`): the case page shows them in
+    that level's section too, where the page lands."""
     label = str(status_label(status, "contact_status"))
     if outcome.changed:
         count = len(outcome.changed)
@@ -1023,7 +1031,7 @@ def _moved_messages(request, outcome: services.ContactsStatusOutcome, status: st
             "count": count,
             "status": label,
         }
-        messages.success(request, text)
+        messages.success(request, text, extra_tags=form_id)
     by_reason: dict[str, list] = {}
     for contact, exc in outcome.skipped:
         by_reason.setdefault(_message_of(exc), []).append(names[contact.pk])
@@ -1034,7 +1042,7 @@ def _moved_messages(request, outcome: services.ContactsStatusOutcome, status: st
             "%(count)d contacts were left as they were (%(reason)s): %(names)s.",
             len(left),
         ) % {"count": len(left), "reason": reason.rstrip("."), "names": shown}
-        messages.warning(request, text)
+        messages.warning(request, text, extra_tags=form_id)
 
 
 @login_required
@@ -1070,7 +1078,14 @@ def contacts_status(request):
     selectors.contacts_named_audit(
         viewer=request.user, contacts=[contact for contact in contacts if contact.pk in skipped], ip=client_ip(request)
     )
-    _moved_messages(request, outcome, data["status"], {contact.pk: contact.person.full_name for contact in contacts})
+    form_id = request.POST.get("form", "")
+    _moved_messages(
+        request,
+        outcome,
+        data["status"],
+        {contact.pk: contact.person.full_name for contact in contacts},
+        form_id=form_id if _MOVE_FORM_ID.fullmatch(form_id) else "",
+    )
     if outcome.skipped:  # a warning to read: the page opens at the messages, not at the table further down
         back = back.split("#", 1)[0] + "#messages"
     return redirect(back)

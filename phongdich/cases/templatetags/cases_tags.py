@@ -12,6 +12,7 @@ from phongdich.core.text import duration_text
 from .. import notes
 from ..models import CaseStatus, CaseTestType, ContactStatus, LinkSetting, LinkSource
 from ..selectors import area_counts_by_child
+from ..selectors import official_name as _official_name
 from ..services import tracing_max_level
 
 register = template.Library()
@@ -45,6 +46,12 @@ def label(value, kind: str) -> str:
 def evidence_note(link) -> str:
     """A link's note in the page's language (a tracer's note stored as data: cases.notes)."""
     return notes.evidence_note(link)
+
+
+@register.filter
+def official_name(user) -> str:
+    """An official's name and area, as every cases page names them (selectors.official_name)."""
+    return _official_name(user)
 
 
 @register.filter
