@@ -176,3 +176,21 @@ def test_the_last_day_of_quarantine_is_not_the_first_day_of_self_monitoring(live
         expect(quarantine).to_contain_text(f"hết cách ly từ ngày {first_out:%d/%m/%Y}")
     finally:
         context.close()
+
+
+def test_a_rows_confirm_is_told_where_the_page_lands(live_server, chromium, scene):
+    """The page comes back at the F1 table (#contacts-f1), below the messages at the top: the outcome was out of view
+    (walk-through of 2026-12-07). It is told in the table's section too."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        login(page, live_server.url, f"/cases/{scene['case'].pk}/")
+        row = page.locator("#contacts-form-f1 tr.contact-row").filter(has_text="Lê Văn Hai")
+        row.get_by_role("button", name="Xác minh").click()
+        page.wait_for_url(f"**/cases/{scene['case'].pk}/#contacts-f1")
+        told = page.locator("#contacts-form-f1 ul.moved")
+        expect(told).to_contain_text("1 người tiếp xúc đã chuyển sang “Đã xác minh”.")
+        expect(told).to_be_in_viewport()
+    finally:
+        context.close()
