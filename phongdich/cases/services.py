@@ -797,10 +797,11 @@ def case_status_set(*, actor, case: Case, status: str, on: dt.date | None = None
 
 def case_outcome_undo_until(case: Case) -> dt.datetime | None:
     """Until when `case`'s recorded outcome may be undone (OUTCOME_UNDO_HOURS after it was recorded); None when it
-    may not: no outcome, or one recorded before the platform kept when."""
+    may not (any longer): no outcome, one recorded before the platform kept when, or the hours are over."""
     if case.status not in (Case.Status.RECOVERED, Case.Status.DIED) or case.outcome_recorded_at is None:
         return None
-    return case.outcome_recorded_at + dt.timedelta(hours=OUTCOME_UNDO_HOURS)
+    until = case.outcome_recorded_at + dt.timedelta(hours=OUTCOME_UNDO_HOURS)
+    return until if timezone.now() <= until else None
 
 
 def case_outcome_undo(*, actor, case: Case, reason: str) -> Case:
@@ -820,8 +821,7 @@ def case_outcome_undo(*, actor, case: Case, reason: str) -> Case:
             raise ApplicationError(
                 errors.CASE_STATUS_TRANSITION, extra={"from": before, "to": Case.Status.UNDER_TREATMENT}
             )
-        until = case_outcome_undo_until(case)
-        if until is None or timezone.now() > until:
+        if case_outcome_undo_until(case) is None:
             raise ApplicationError(
                 errors.CASE_OUTCOME_UNDO_CLOSED,
                 extra={"reason": "too_late", "hours": OUTCOME_UNDO_HOURS},

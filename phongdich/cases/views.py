@@ -507,7 +507,7 @@ def _case_page(
         "recovery_usual_from": services.case_recovery_usual_from(case),
         "withdraw_form": withdraw_form or forms.CaseWithdrawForm(),
         # An outcome recorded by mistake is undone until then (services.case_outcome_undo); None: it stands.
-        "outcome_undo_until": _undo_until(case),
+        "outcome_undo_until": services.case_outcome_undo_until(case),
         "undo_form": undo_form or forms.CaseOutcomeUndoForm(),
         "withdrawn": case.status == Case.Status.WITHDRAWN,
         "interview_form": interview_form or forms.InterviewForm.blank(),
@@ -524,11 +524,6 @@ def _case_page(
         "today": timezone.localdate(),
     }
     return render(request, "cases/detail.html", context, status=status)
-
-
-def _undo_until(case: Case):
-    until = services.case_outcome_undo_until(case)
-    return until if until is not None and timezone.now() <= until else None
 
 
 @login_required
