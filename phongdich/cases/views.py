@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.text import get_text_list
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.calls.selectors import call_results_for_contact
@@ -1180,8 +1180,14 @@ def _worklist_page(request, *, moves=None, here: str = "", status: int = 200):
     return render(request, "cases/worklist.html", context, status=status)
 
 
+def _worklist_address(request) -> str:
+    """The work list as the export was asked for: its filters are the export address's query."""
+    query = request.GET.urlencode()
+    return reverse("cases:worklist") + (f"?{query}" if query else "")
+
+
 @login_required
-@require_POST
+@_post_only(_worklist_address)
 def worklist_export(request):
     """Queue the work list, as filtered on the page, as an .xlsx built in the background (cases.exports); the
     official is taken to the export's page, which offers the file once it is written."""

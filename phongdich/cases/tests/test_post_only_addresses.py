@@ -41,6 +41,9 @@ def _addresses(scene):
         ("/cases/contacts/status/?next=https://evil.example/", "/cases/"),
         ("/cases/trace/", "/cases/"),
         (f"/cases/notices/{scene['notice'].pk}/publication/", f"{case_page}#notices"),
+        ("/cases/worklist/export/?status=all&level=1", "/cases/worklist/?status=all&level=1"),
+        ("/cases/worklist/export/", "/cases/worklist/"),
+        ("/cases/contacts/status/?next=/cases/worklist/%3Flevel%3D1", "/cases/worklist/?level=1"),
     ]
 
 
@@ -94,3 +97,11 @@ def test_the_page_it_goes_to_still_checks_the_area(client, scene, thach_lam_offi
     assert response.status_code == 404  # the case page's answer outside the area: nothing told by the redirect
     response = client.get(f"/cases/notices/{scene['notice'].pk}/publication/")
     assert response["Location"] == "/cases/"  # a notice of another area: the cases list, not its case's number
+
+
+def test_the_work_lists_move_form_carries_its_page_in_its_address(client, scene, kim_tan_official):
+    """A move refused on the work list left /cases/contacts/status/ in the address bar without a `next`: a reload or
+    the language switch landed on the cases list instead of the work list."""
+    client.force_login(kim_tan_official)
+    html = client.get("/cases/worklist/", {"level": "1"}).content.decode()
+    assert 'action="/cases/contacts/status/?next=/cases/worklist/%3Flevel%3D1#worklist-form"' in html
