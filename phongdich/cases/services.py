@@ -262,7 +262,7 @@ def case_create(
             .values_list("pk", flat=True)
         )
         _contact_became_case(actor=actor, case=case)
-        case.from_f1_interview = _named_as_f1_carry(actor=actor, case=case)
+        case.from_f1_interview = _named_as_f1_carry(actor=actor, case=case, locked=named_persons)
         send_person_case_facts_changed([case.person_id])
     return case
 
@@ -320,7 +320,7 @@ def _meeting_in_window(link: ContactLink, case: Case) -> bool:
     )
 
 
-def _named_as_f1_carry(*, actor, case: Case) -> FromF1Interview:
+def _named_as_f1_carry(*, actor, case: Case, locked: set[int]) -> FromF1Interview:
     """Give the new `case` the people its person named when interviewed as an F1: for each meeting named (one per
     answer, whichever cases the F2 link was written for) within the case's window, an F1 link of the case (source
     interview, the setting, place, times and note copied, evidence key F1_INTERVIEW_KEY with the case the person was
@@ -336,7 +336,9 @@ def _named_as_f1_carry(*, actor, case: Case) -> FromF1Interview:
     named = {link.contact_id for link in meetings.values()}
     added: set[int] = set()
     for link in meetings.values():
-        if not _meeting_in_window(link, case):
+        # `locked`: the persons case_create locked before the person's contact. One named in the instant between its
+        # read and the lock is left out (told as not added) rather than locked late, out of person order (deadlock).
+        if not _meeting_in_window(link, case) or link.contact.person_id not in locked:
             continue
         new, created = contact_link_add(
             person=link.contact.person,
@@ -496,6 +498,7 @@ def contact_reopen(*, actor, contact: Contact, case: Case, episode_start: dt.dat
     with the case that met them; `contact` holds what was written."""
     contact.quarantine_start = contact.quarantine_end = None
     contact.episode_start = episode_start
+    contact.release_reason = ""  # the last episode's early release: this episode has none yet
     _contact_system_move(
         actor=actor,
         contact=contact,
@@ -503,7 +506,7 @@ def contact_reopen(*, actor, contact: Contact, case: Case, episode_start: dt.dat
         changed_by=None,
         area_path=contact.area_path,
         extra={"reason": "met_again", "case": case.number},
-        also=("quarantine_start", "quarantine_end", "episode_start"),
+        also=("quarantine_start", "quarantine_end", "episode_start", "release_reason"),
     )
     contacts_span_settle(Contact.objects.filter(pk=contact.pk))
     contact.refresh_from_db(fields=["level", "first_exposure_at", "last_exposure_at"])
@@ -1481,7 +1484,9 @@ def _contact_status_apply(
         contact.quarantine_end = today  # released early: the card's quarantine ends today
         fields.append("quarantine_end")
     if status == Status.RELEASED:
-        contact.release_reason = reason
+        # Kept only for an early release, the reason it asks for: the work list's bulk form has one reason field for a
+        # dismissal and an early release, so an on-time release may carry a reason that is not about it.
+        contact.release_reason = reason if early else ""
         fields.append("release_reason")
     contact.status = status
     contact.status_changed_at = timezone.now()

@@ -908,6 +908,7 @@ ON CONFLICT (person_id) DO UPDATE SET
     episode_start = CASE WHEN {_MET_AGAIN} THEN {_NEW_EPISODE_START} ELSE c.episode_start END,
     quarantine_start = CASE WHEN {_MET_AGAIN} THEN NULL ELSE c.quarantine_start END,
     quarantine_end = CASE WHEN {_MET_AGAIN} THEN NULL ELSE c.quarantine_end END,
+    release_reason = CASE WHEN {_MET_AGAIN} THEN '' ELSE c.release_reason END,
     status = CASE WHEN {_MOVED} THEN '{Contact.Status.CANDIDATE.value}' ELSE c.status END,
     status_changed_at = CASE WHEN {_MOVED} THEN %(now)s ELSE c.status_changed_at END,
     status_changed_by_id = CASE WHEN {_MOVED} THEN NULL ELSE c.status_changed_by_id END

@@ -89,6 +89,9 @@ def declarations_submitted_again(*, viewer, submitted, ip: str | None = None) ->
     order: `submitted` holds each one's (id, the person it was made for). Each must still be that person's (a citizen's
     own declaration: no official's read); an official who entered them on paper must still see their area, as when
     they entered them, and the read is audited `declarations.declaration.viewed`. not_found otherwise."""
+    # A key reduced by migration 0007 after its declaration was purged holds no person: not found, as a purge is.
+    if any(declaration_id is None or person_id is None for declaration_id, person_id in submitted):
+        raise ApplicationError(core_errors.NOT_FOUND)
     submitted = [(int(declaration_id), int(person_id)) for declaration_id, person_id in submitted]
     found = {
         declaration.pk: declaration

@@ -210,6 +210,7 @@ def traced_spring(world):
         quarantine_start=at(-39 * DAY).date(),
         quarantine_end=quarantine_end,
         status_changed_at=at(-25 * DAY),
+        release_reason="Cho về sớm theo chỉ đạo của huyện",
     )
     return {"case": old_case, "person": who, "contact": contact, "episode": local_midnight(quarantine_end)}
 
@@ -229,6 +230,7 @@ def test_a_trace_meeting_a_released_f1_only_as_an_f2_makes_an_f2_and_the_old_cas
     expected = ("candidate", 2, at(150), at(180), traced_spring["episode"])
     assert state(contact) == expected
     assert (contact.quarantine_start, contact.quarantine_end) == (None, None)
+    assert contact.release_reason == ""  # the last episode's early release: not this one's (it showed on its page)
     assert AuditLog.objects.filter(action="cases.contact.candidate", extra__reason="met_again").count() == 1
 
     # The old case traced again: its F1 evidence is still written, and brings its level back to nobody.
@@ -334,3 +336,14 @@ def test_a_contact_never_met_again_has_one_episode_and_no_earlier_section(client
     html = client.get(f"/cases/contacts/{spring['contact'].pk}/").content.decode()
     assert 'id="earlier-evidence"' not in html and spring["case"].number in html
     assert client.get(f"/api/v1/contacts/{spring['contact'].pk}/").json()["episode_start"] is None
+
+
+def test_an_interview_meeting_a_contact_released_early_starts_an_episode_without_that_release_reason(
+    tree, kim_tan_official, spring
+):
+    contact = spring["contact"]
+    Contact.objects.filter(pk=contact.pk).update(release_reason="Cho về sớm theo chỉ đạo của huyện")
+    household(kim_tan_official, spring["autumn"], spring["person"], "reason-gone", days_ago(1))
+    contact.refresh_from_db()
+    assert contact.status == "candidate" and contact.episode_start == spring["episode"]
+    assert contact.release_reason == ""

@@ -130,3 +130,12 @@ def test_the_api_asks_for_the_reason(client, household, kim_tan_official):
     assert refused.status_code == 400 and refused.json()["code"] == "contact_release_reason_required"
     done = client.post(url, {"status": "released", "reason": REASON}, content_type="application/json")
     assert done.status_code == 200 and done.json()["release_reason"] == REASON
+
+
+def test_an_on_time_release_keeps_no_reason_though_the_bulk_form_sent_one(household, kim_tan_official):
+    """The work list's bulk form has one reason field for a dismissal and an early release: a reason sent with the
+    release of a quarantine that is over was stored and shown as "why the release came early"."""
+    over = household["Bảo"]
+    services.contact_status_set(actor=kim_tan_official, contact=over, status="released", reason=REASON)
+    over.refresh_from_db()
+    assert over.status == Contact.Status.RELEASED and over.release_reason == ""

@@ -105,3 +105,20 @@ def test_answers_kept_whole_before_are_reduced_to_markers_and_still_replayed(cli
     assert "flagged" not in _stored("old-decl")
     again = _post(client, _family(areas), "old-decl")
     assert again.status_code == 201 and again.json() == first.json()
+
+
+def test_an_answer_kept_whole_whose_declaration_was_purged_before_the_migration_replays_as_not_found(client, areas):
+    """Migration 0007 keeps no person for a declaration already purged (retention): the repeat answered 500 on
+    int(None) instead of the not_found a purge answers."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("phongdich.declarations.migrations.0007_idempotent_answers_kept_as_markers")
+    first = _post(client, _family(areas), "purged-decl")
+    IdempotencyKey.objects.filter(key="purged-decl").update(response_body=first.json())  # as stored before
+    Declaration.objects.all().delete()  # retention, before the upgrade
+
+    migration.answers_to_markers(apps, None)
+    again = _post(client, _family(areas), "purged-decl")
+    assert again.status_code == 404 and again.json()["code"] == "not_found"
