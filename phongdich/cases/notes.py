@@ -10,13 +10,12 @@ API's `note` read them through `evidence_note`.
 
 from collections.abc import Callable
 
+from phongdich.core.registry import Registry
+
 NoteRenderer = Callable[[str], str | None]
-_RENDERERS: dict[str, NoteRenderer] = {}
-
-
-def register_note_renderer(source: str, fn: NoteRenderer) -> None:
-    """Add (or replace) the renderer of the notes of links of `source` (ContactLink.Source)."""
-    _RENDERERS[source] = fn
+# By the source of the links whose notes it words (ContactLink.Source).
+_RENDERERS: Registry[NoteRenderer] = Registry()
+register_note_renderer = _RENDERERS.register
 
 
 def evidence_note(link) -> str:

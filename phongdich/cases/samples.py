@@ -13,22 +13,14 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 
 from phongdich.core.dates import local_day, local_midnight
+from phongdich.core.registry import Registry
 
 SampleSource = Callable[..., Iterable[tuple[int, dt.datetime]]]
-_SOURCES: dict[str, SampleSource] = {}
-
-
-def register_sample_source(name: str, fn: SampleSource) -> None:
-    """Add (or replace) the source `name`; `fn(person_ids=, since=, until=)` yields (person id, taken at)."""
-    _SOURCES[name] = fn
-
-
-def unregister_sample_source(name: str) -> None:
-    _SOURCES.pop(name, None)
-
-
-def sample_sources() -> dict[str, SampleSource]:
-    return dict(_SOURCES)
+# `fn(person_ids=, since=, until=)` yields (person id, taken at).
+_SOURCES: Registry[SampleSource] = Registry()
+register_sample_source = _SOURCES.register
+unregister_sample_source = _SOURCES.unregister
+sample_sources = _SOURCES.copy
 
 
 def sample_days_of_persons(person_ids, *, since: dt.date, until: dt.date) -> dict[int, list[dt.date]]:
@@ -39,7 +31,7 @@ def sample_days_of_persons(person_ids, *, since: dt.date, until: dt.date) -> dic
         return {}
     start, end = local_midnight(since), local_midnight(until)
     days: dict[int, set[dt.date]] = {}
-    for fn in _SOURCES.values():
+    for _name, fn in _SOURCES.items():
         for person_id, taken_at in fn(person_ids=ids, since=start, until=end):
             days.setdefault(person_id, set()).add(local_day(taken_at))
     return {person_id: sorted(found) for person_id, found in days.items()}

@@ -15,6 +15,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from phongdich.core.registry import Registry
+
 DISEASE_COVID19 = "840539006"  # SNOMED CT, EU DCC value set disease-agent-targeted
 
 
@@ -56,24 +58,15 @@ class RecoveryFacts:
 
 Facts = VaccinationFacts | TestFacts | RecoveryFacts
 Source = Callable[..., list[tuple[str, Facts]]]
-_SOURCES: dict[str, Source] = {}
-
-
-def register_certificate_source(name: str, fn: Source) -> None:
-    _SOURCES[name] = fn
-
-
-def unregister_certificate_source(name: str) -> None:
-    _SOURCES.pop(name, None)
-
-
-def certificate_sources() -> dict[str, Source]:
-    return dict(_SOURCES)
+_SOURCES: Registry[Source] = Registry()
+register_certificate_source = _SOURCES.register
+unregister_certificate_source = _SOURCES.unregister
+certificate_sources = _SOURCES.copy
 
 
 def certificate_facts_for(person) -> list[tuple[str, Facts]]:
     """Everything every registered source says deserves a certificate for `person`."""
     found: list[tuple[str, Facts]] = []
-    for fn in _SOURCES.values():
+    for _name, fn in _SOURCES.items():
         found.extend(fn(person=person))
     return found

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 
+from phongdich.core.registry import Registry
+
 # How far back the declarations provider looks for symptoms: longer than any symptoms_within_days a
 # rule set may sensibly use (the default uses 14 days, docs/healthcards.md).
 SYMPTOMS_LOOKBACK_DAYS = 60
@@ -58,23 +60,14 @@ class StatusInputs:
 
 
 Provider = Callable[..., dict]
-_PROVIDERS: dict[str, Provider] = {}
+# `fn(person=, at=)` returns a dict of StatusInputs fields.
+_PROVIDERS: Registry[Provider] = Registry()
+register_input_provider = _PROVIDERS.register
+unregister_input_provider = _PROVIDERS.unregister
+input_providers = _PROVIDERS.copy
 _FIELDS = {field.name for field in fields(StatusInputs)} - {"at", "providers"}
 _TUPLES = {"symptoms_declared_at", "doses", "tests"}
 _LATEST = {"recovered_at", "in_quarantine_until"}
-
-
-def register_input_provider(name: str, fn: Provider) -> None:
-    """Add (or replace) the provider `name`; `fn(person=, at=)` returns a dict of StatusInputs fields."""
-    _PROVIDERS[name] = fn
-
-
-def unregister_input_provider(name: str) -> None:
-    _PROVIDERS.pop(name, None)
-
-
-def input_providers() -> dict[str, Provider]:
-    return dict(_PROVIDERS)
 
 
 def status_inputs_gather(*, person, at: datetime) -> StatusInputs:
