@@ -831,6 +831,10 @@ def case_outcome_undo(*, actor, case: Case, reason: str) -> Case:
                 vi=f"Chỉ huỷ được kết quả điều trị trong {OUTCOME_UNDO_HOURS} giờ sau khi ghi nhận.",
                 en=f"An outcome can be undone only within {OUTCOME_UNDO_HOURS} hours of being recorded.",
             )
+        # Before asking whether a recovery certificate was issued: the certificates are read and signed under the
+        # person's lock (certificates.services._current_certificates), so one is either committed and seen here, or
+        # signed after this commit from the case under treatment again.
+        _person_lock(case.person_id)
         if before == Case.Status.RECOVERED and _recovery_certified(case):
             raise ApplicationError(
                 errors.CASE_OUTCOME_UNDO_CLOSED,
@@ -840,7 +844,6 @@ def case_outcome_undo(*, actor, case: Case, reason: str) -> Case:
                 en="The person was given a recovery certificate: the outcome can no longer be undone here; tell an "
                 "administrator.",
             )
-        _person_lock(case.person_id)
         if Case.objects.filter(person_id=case.person_id, status=Case.Status.UNDER_TREATMENT).exists():
             raise ApplicationError(errors.PERSON_ALREADY_CASE, extra={"person": case.person_id})
         on = timezone.localdate(case.status_changed_at) if case.status_changed_at else None

@@ -25,6 +25,7 @@ from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
 from phongdich.core.scoping import area_visible
 from phongdich.core.text import fold
+from phongdich.people.models import Person
 
 from . import dcc, errors, keys
 from .models import Certificate
@@ -249,14 +250,20 @@ def certificate_issue(*, person, source_key: str, facts: Facts, now: dt.datetime
 def _current_certificates(person, now) -> list[Certificate]:
     """A current certificate for every record the sources list (issued now if needed), newest first. A record
     whose validity has already ended (a test sampled more than DCC_TEST_VALIDITY_HOURS ago) gets no new
-    certificate: it could only be refused at every check; one issued while it was valid stays listed."""
+    certificate: it could only be refused at every check; one issued while it was valid stays listed.
+
+    The facts are read and signed under the person's row lock, which a change that a certificate would contradict
+    takes first (cases.services.case_outcome_undo): read before that change committed, a recovery would be signed for
+    a case under treatment again."""
     issued = []
-    for source_key, facts in certificate_facts_for(person):
-        try:
-            issued.append(certificate_issue(person=person, source_key=source_key, facts=facts, now=now))
-        except ApplicationError as error:
-            if error.error is not errors.CERTIFICATE_VALIDITY_ENDED:
-                raise
+    with transaction.atomic():
+        list(Person.objects.select_for_update(no_key=True).filter(pk=person.pk).values_list("pk", flat=True))
+        for source_key, facts in certificate_facts_for(person):
+            try:
+                issued.append(certificate_issue(person=person, source_key=source_key, facts=facts, now=now))
+            except ApplicationError as error:
+                if error.error is not errors.CERTIFICATE_VALIDITY_ENDED:
+                    raise
     return sorted(issued, key=lambda certificate: (certificate.issued_at, certificate.pk), reverse=True)
 
 

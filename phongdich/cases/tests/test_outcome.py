@@ -7,6 +7,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from phongdich.core.errors import ApplicationError
@@ -233,3 +234,80 @@ def test_another_communes_official_cannot_undo(client, older, kim_tan_official, 
     assert response.status_code == 404
     older.refresh_from_db()
     assert older.status == Case.Status.RECOVERED
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks between connections need PostgreSQL")
+def test_a_certificate_asked_for_during_an_undo_waits_for_it_and_signs_no_recovery(
+    transactional_db, monkeypatch, settings, tmp_path
+):
+    """The undo asks whether a recovery certificate was issued, then writes the case under treatment again. A
+    citizen's look-up that read the case recovered in between signed a recovery for a case under treatment. It now
+    waits for the undo's person lock, and reads the case after the undo."""
+    import threading
+    import time
+
+    from django.db import connections
+
+    from phongdich.certificates import keys
+    from phongdich.certificates.models import Certificate
+    from phongdich.certificates.services import certificates_for_citizen
+
+    from .builders import ensure_rules, make_tree, official
+    from .test_row_locks import _waiting_for_a_lock
+
+    settings.DCC_KEY_DIR = tmp_path / "dcc"
+    settings.DCC_TRUST_DIR = tmp_path / "dcc" / "trust"
+    keys._cache.clear()
+    ensure_rules()
+    tree = make_tree()
+    actor = official(tree["kim_tan"], "yte_kimtan")
+    sick = case(actor, person(tree["kim_tan"], "Lê Thị Lâu"), days_ago=21, onset_days_ago=22)
+    services.case_status_set(actor=actor, case=sick, status="recovered")
+
+    undo_holds, undo_may_commit = threading.Event(), threading.Event()
+    real_signal = services.send_person_case_facts_changed
+
+    def signal_then_hold(person_ids):  # the undo's last step inside its transaction
+        real_signal(person_ids)
+        undo_holds.set()
+        undo_may_commit.wait(timeout=20)
+
+    monkeypatch.setattr(services, "send_person_case_facts_changed", signal_then_hold)
+    outcome, failures = {}, []
+
+    def run(name, action):
+        try:
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                outcome[f"{name}_pid"] = cursor.fetchone()[0]
+            outcome[name] = action()
+        except Exception as exc:  # noqa: BLE001 (reported by the assertion below)
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    undoing = threading.Thread(
+        target=run, args=("undo", lambda: services.case_outcome_undo(actor=actor, case=sick, reason=REASON))
+    )
+    undoing.start()
+    assert undo_holds.wait(timeout=20)
+    looking = threading.Thread(target=run, args=("listed", lambda: certificates_for_citizen(person=sick.person)))
+    looking.start()
+    deadline = time.monotonic() + 10
+    while "listed_pid" not in outcome and time.monotonic() < deadline:
+        time.sleep(0.01)
+    while not _waiting_for_a_lock(outcome["listed_pid"]) and looking.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    waited = looking.is_alive() and _waiting_for_a_lock(outcome["listed_pid"])
+    undo_may_commit.set()
+    undoing.join(timeout=20)
+    looking.join(timeout=20)
+    keys._cache.clear()
+
+    assert failures == []
+    assert waited, "the look-up should wait for the undo's lock on the person"
+    sick.refresh_from_db()
+    assert sick.status == Case.Status.UNDER_TREATMENT
+    assert not Certificate.objects.filter(person=sick.person, kind="r").exists()
+    assert [c.kind for c in outcome["listed"]] == []
