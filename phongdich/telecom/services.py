@@ -94,7 +94,8 @@ def telecom_import_create(
 
     Guarantees: only TELECOM_ROLES; the file's type is read from its content (CSV in UTF-8 or .xlsx, else
     telecom_file_type), its size is bounded (telecom_file_too_large, counted while copying, whatever the
-    client claimed), its header names the required columns (telecom_columns); the same bytes are refused
+    client claimed), its header names the required columns (telecom_columns) and a data row follows it
+    (telecom_file_empty otherwise); the same bytes are refused
     while an earlier import of them for the same operator and kind is queued, running or done (a cell list in any
     area, location records inside the uploader's area: telecom_duplicate_file, naming the earlier import only when
     the uploader may open it). Nothing is kept of
@@ -127,6 +128,8 @@ def telecom_import_create(
         file_format = readers.detect_format(temp)
         with readers.open_table(temp, file_format, kind) as table:
             estimate = table.estimate_rows()
+            if next(iter(table), None) is None:  # said now, not by an import that fails in the background
+                raise _header_only()
         sha256 = digest.hexdigest()
         # Per operator and kind: the same bytes imported under another operator (the wrong one chosen) do not count.
         same_file = TelecomImport.objects.filter(
@@ -174,6 +177,15 @@ def telecom_import_create(
     if enqueue:
         transaction.on_commit(lambda: _enqueue(record.pk))
     return record
+
+
+def _header_only() -> ApplicationError:
+    return ApplicationError(
+        errors.FILE_EMPTY,
+        extra={"line": 2},
+        vi="Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào: không có gì để nhập.",
+        en="The file has only its header line and no data rows: there is nothing to import.",
+    )
 
 
 def _refuse_without_cell_list(operator: str) -> None:
@@ -451,13 +463,8 @@ def _run(claim: _Claim, *, now, progress) -> None:
         checker.flush()
     if progress:
         progress(rows, rows)
-    if rows == 0:  # the file was read: it holds no data row
-        raise ApplicationError(
-            errors.FILE_EMPTY,
-            extra={"line": 2},
-            vi="Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào: không có gì để nhập.",
-            en="The file has only its header line and no data rows: there is nothing to import.",
-        )
+    if rows == 0:  # the file was read: it holds no data row (refused at upload; kept for files queued before)
+        raise _header_only()
     _progress(record, rows_done=rows, rows_total=rows, phase=TelecomImport.Phase.WRITING)
     all_or_nothing = record.policy == TelecomImport.Policy.ALL_OR_NOTHING
     with transaction.atomic():

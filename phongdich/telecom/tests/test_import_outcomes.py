@@ -4,6 +4,7 @@ is a failure whatever the policy, its rejected rows are summed up by reason, the
 in the project's words, and a file already imported names that import."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -198,8 +199,35 @@ def test_an_empty_file_is_refused_in_the_projects_words_on_the_page_and_the_api(
     assert not TelecomImport.objects.filter(kind="locations").exists()
 
 
-def test_a_header_only_file_is_said_to_have_no_data_rows_not_to_be_unreadable(client, health, cells):
-    record = import_bytes(health, HEADER)
+def test_a_header_only_file_is_refused_at_upload_on_the_page_and_the_api(client, health, cells):
+    client.force_login(health)
+    form = _form(operator="viettel", name="header.csv", content=HEADER.encode() + b"\n\n")
+    page = client.post("/telecom/", form)
+    assert page.status_code == 400
+    assert "Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào: không có gì để nhập." in page.content.decode()
+    english = client.post("/en/telecom/", _form(operator="viettel", name="header.csv", content=HEADER.encode()))
+    assert "The file has only its header line and no data rows: there is nothing to import." in english.content.decode()
+    api = client.post("/api/v1/telecom/imports/", _form(operator="viettel", name="header.csv", content=HEADER.encode()))
+    assert api.status_code == 400 and api.json()["code"] == "telecom_file_empty"
+    assert api.json()["extra"] == {"line": 2}
+    assert not TelecomImport.objects.filter(kind="locations").exists()
+    assert not list(services.upload_dir().glob("*.part"))  # nothing kept of a refused file
+
+
+def test_a_queued_file_found_header_only_when_run_is_said_to_have_no_data_rows_not_to_be_unreadable(
+    client, health, cells
+):
+    """Files queued before the upload refused them: the import fails with the same code, and says why."""
+    queued = services.telecom_import_create(
+        actor=health,
+        operator="viettel",
+        kind="locations",
+        file_name="a.csv",
+        chunks=[(HEADER + GOOD_ROW).encode()],
+        enqueue=False,
+    )
+    Path(queued.stored_path).write_bytes(HEADER.encode())
+    record = services.telecom_import_run(import_id=queued.pk)
     assert record.status == "failed" and record.failure_code == "telecom_file_empty"
     client.force_login(health)
     page = client.get(f"/telecom/imports/{record.pk}/").content.decode()

@@ -214,19 +214,35 @@ def test_the_upload_page_refuses_a_damaged_workbook_too(health, cells):
     assert "tệp Excel bị hỏng" in response.content.decode()
 
 
-def test_a_workbook_damaged_after_its_header_fails_the_import_with_a_file_code(health, cells):
-    """The task reads the rows: a sheet cut after its first row is a file that cannot be read (telecom_file_type,
-    with the line), not a server error raised out of the task."""
+def test_a_workbook_damaged_just_after_its_header_is_refused_at_upload(health, cells):
+    """The upload reads the first data row (a file of a header only is refused there): a sheet cut after its header
+    row is a file that cannot be read, with the line, in the request."""
 
     def cut_after_the_header(xml: bytes) -> bytes:
         end = xml.index(b"</row>") + len(b"</row>")
         return xml[: end + 10]
 
-    record = import_bytes(health, _with_sheet(cut_after_the_header), name="vi-tri.xlsx")
+    with pytest.raises(ApplicationError) as caught:
+        import_bytes(health, _with_sheet(cut_after_the_header), name="vi-tri.xlsx")
+    assert caught.value.code == "telecom_file_type" and caught.value.extra["line"] == 2
+    assert caught.value.as_dict("en")["message"].startswith("Line 2: the Excel file is damaged")
+    assert TelecomImport.objects.count() == 1  # the cell list only
+
+
+def test_a_workbook_damaged_after_its_first_row_fails_the_import_with_a_file_code(health, cells):
+    """The task reads the rows: a sheet cut after its first data row is a file that cannot be read
+    (telecom_file_type, with the line), not a server error raised out of the task."""
+    good = ["0912000111", "TTH-KT-01", "15/09/2021 09:00:00", "15/09/2021 10:00:00"]
+
+    def cut_after_the_first_row(xml: bytes) -> bytes:
+        end = xml.index(b"</row>", xml.index(b"</row>") + 1) + len(b"</row>")
+        return xml[: end + 10]
+
+    record = import_bytes(health, _with_sheet(cut_after_the_first_row, _workbook(good, good)), name="vi-tri.xlsx")
     assert record.status == "failed"
     assert record.failure_code == "telecom_file_type", record.failure_code
-    assert _codes(record) == [(2, "telecom_file_type")]
-    assert record.errors[0]["reason_en"].startswith("Line 2: the Excel file is damaged")
+    assert _codes(record) == [(3, "telecom_file_type")]
+    assert record.errors[0]["reason_en"].startswith("Line 3: the Excel file is damaged")
 
 
 @pytest.mark.parametrize("policy", ["all_or_nothing", "skip_bad_rows"])
@@ -268,11 +284,13 @@ def test_a_row_numbered_past_excels_last_row_is_refused_not_read_for_ever(health
     Excel has 1,048,576 rows at most."""
 
     def far_row(xml: bytes) -> bytes:
-        xml = xml.replace(b'<row r="2">', b'<row r="%d">' % row_number, 1)
-        xml = xml.replace(b'r="A2"', b'r="A%d"' % row_number, 1)
+        xml = xml.replace(b'<row r="3">', b'<row r="%d">' % row_number, 1)
+        xml = xml.replace(b'r="A3"', b'r="A%d"' % row_number, 1)
         return xml if stated_size else re.sub(rb"<dimension [^>]*>", b"", xml)
 
-    record = import_bytes(health, _with_sheet(far_row), name="vi-tri.xlsx")
+    good = ["0912000111", "TTH-KT-01", "15/09/2021 09:00:00", "15/09/2021 10:00:00"]
+    # Row 2 is read at upload (a header-only file is refused there); the far row comes after it.
+    record = import_bytes(health, _with_sheet(far_row, _workbook(good, good)), name="vi-tri.xlsx")
     assert (record.status, record.failure_code) == ("failed", "telecom_file_type")
     assert _codes(record) == [(1_048_577, "telecom_file_type")]
     assert "more rows than Excel allows" in record.errors[0]["reason_en"]
@@ -343,9 +361,19 @@ def test_an_empty_file_is_refused(health, cells):
     assert caught.value.code == "telecom_file_empty"
 
 
-def test_a_header_without_rows_fails_the_import(health, cells):
-    record = import_bytes(health, HEADER)
-    assert record.status == "failed" and record.failure_code == "telecom_file_empty"
+def test_a_header_without_rows_is_refused_at_upload_in_csv_and_excel(health, cells):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(HEADER.strip().split(","))
+    workbook.active.append([None, None, None, None])  # a formatted-but-empty row is no data row
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    for data, name in ((HEADER + "\n\n", "locations.csv"), (buffer.getvalue(), "locations.xlsx")):
+        with pytest.raises(ApplicationError) as caught:
+            import_bytes(health, data, name=name)
+        assert caught.value.code == "telecom_file_empty" and caught.value.extra == {"line": 2}
+    assert not TelecomImport.objects.filter(kind="locations").exists()
 
 
 def test_the_same_file_twice_is_refused_unless_the_first_failed(health, cells):
@@ -768,7 +796,8 @@ def test_the_sweep_leaves_imports_with_recent_progress_alone(health, cells, sett
     settings.TASK_STALE_MINUTES = 30
     working = _queued_sample(health)
     _died(working, attempt=1, minutes=29)  # its last progress 29 minutes ago: alive as far as anyone can tell
-    waiting = import_bytes(health, HEADER, name="empty.csv")  # finished long ago (failed) ...
+    unknown_cell = HEADER + "0912000111,NO-SUCH-CELL,2021-09-15 08:00,2021-09-15 09:00\n"
+    waiting = import_bytes(health, unknown_cell, name="unknown.csv")  # finished long ago (failed) ...
     TelecomImport.objects.filter(pk=waiting.pk).update(created_at=timezone.now() - dt.timedelta(hours=5))
     assert _sweep() == {"requeued": [], "failed": []}
     assert TelecomImport.objects.get(pk=working.pk).status == "running"
