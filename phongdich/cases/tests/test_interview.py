@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from phongdich.people.models import Person
+from phongdich.people.validation import phone_national
 
 from ..models import ContactLink
 from .builders import case, person
@@ -33,8 +34,9 @@ def test_the_new_person_block_asks_nothing_of_the_browser(client, scene, distric
     block = html.split('id="interview"', 1)[1].split("<details>", 1)[1].split("</details>", 1)[0]
     assert 'name="new-full_name"' in block and "required" not in block  # closed, it once blocked the submit
     # Namesakes told apart by their commune, as in the case entry's search.
-    assert f"Cao Thị Dung (1970) · {scene['here'].phone} · Thị trấn Kim Tân" in html
-    assert f"Cao Thị Dung (1970) · {scene['there'].phone} · Xã Thạch Lâm" in html
+    # The phone as people write it (0910…), as the exports give it.
+    assert f"Cao Thị Dung (1970) · {phone_national(scene['here'].phone)} · Thị trấn Kim Tân" in html
+    assert f"Cao Thị Dung (1970) · {phone_national(scene['there'].phone)} · Xã Thạch Lâm" in html
 
 
 def test_a_found_person_is_added_without_the_new_person_fields(client, scene, district_official):

@@ -129,6 +129,8 @@ def test_detail_page_asks_the_purpose_then_shows_and_audits(client, areas, peopl
     page = client.post(url, {"purpose": "follow_up", "detail": "fever reported"})
     assert page.status_code == 200
     assert "038090001234" in page.content.decode()
+    # The phone as people write it, as the exports give it; stored as +84912345678.
+    assert "<td>0912345678</td>" in page.content.decode() and "+84912345678" not in page.content.decode()
     assert AuditLog.objects.get(action="people.person.viewed").reason == "follow_up: fever reported"
 
 

@@ -139,3 +139,10 @@ def test_a_stored_number_is_shown_as_people_dial_it():
     assert phone_national("+84912345678") == "0912345678"
     assert phone_national("+14155550100") == "+14155550100"  # abroad: E.164 as stored
     assert phone_national("") == ""
+
+
+def test_the_phone_filter_writes_vietnamese_numbers_as_people_do_and_leaves_others_in_e164():
+    from django.template import Context, Template
+
+    shown = Template("{% load people_tags %}{{ a|phone }}|{{ b|phone }}|{{ c|phone }}")
+    assert shown.render(Context({"a": "+84912345678", "b": "+6591234567", "c": None})) == "0912345678|+6591234567|"
