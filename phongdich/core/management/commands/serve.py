@@ -22,6 +22,20 @@ from phongdich.core.cachedb import cache_table_create
 from phongdich.core.demo import DEMO_LOGIN, demo_password
 
 
+def served_address(host: str, port: int) -> str:
+    return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+
+
+def children_environment(address: str) -> dict[str, str]:
+    """The server's and the worker's environment. With SITE_URL unset, the links in SMS, QR posters and result slips
+    name the address served, not 127.0.0.1:8000 (`PORT=8080 make demo`); a province sets its public address
+    (docs/configuration.md)."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE}
+    if not os.environ.get("SITE_URL"):
+        env["SITE_URL"] = address
+    return env
+
+
 class Command(BaseCommand):
     help = "Run granian (WSGI) on 127.0.0.1:$PORT with a Celery worker+beat; print the address and a login."
 
@@ -36,7 +50,8 @@ class Command(BaseCommand):
         workers = workers or os.cpu_count() or 1
         static_root = Path(settings.STATIC_ROOT)
         static_url = "/" + settings.STATIC_URL.strip("/")
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE}
+        address = served_address(host, port)
+        env = children_environment(address)
         server_cmd = [
             sys.executable, "-m", "granian",
             "--interface", "wsgi",
@@ -82,7 +97,6 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, forward)
         signal.signal(signal.SIGTERM, forward)
 
-        address = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
         if not self._wait_healthy(address, children[0], startup_timeout):
             forward(signal.SIGTERM, None)
             self._reap(children)
