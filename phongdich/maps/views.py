@@ -43,6 +43,7 @@ def epidemic_map(request):
             "quarantined": _("In quarantine"),
             "from_venues": _("Position: the average of the commune's venues"),
             "failed": _("This layer could not be loaded. Try again in a moment."),
+            "not_on_map": _("(%(n)s of them not on the map: no position known)"),
         },
     }
     return render(request, "maps/map.html", context)

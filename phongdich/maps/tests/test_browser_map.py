@@ -58,6 +58,11 @@ def test_citizen_sees_the_places_and_an_official_the_communes(live_server, chrom
         _wait_ready(page)
         assert page.evaluate("window.epidemicMapLayers") == {"places": 1, "checkpoints": 0}
         expect(page.locator("#map-unplaced")).to_contain_text("Cửa hàng Thạch Lâm")
+        # The summary counts every place, saying how many are listed below for want of a position, in the layer
+        # control's order (places, then checkpoints), whichever answered first.
+        expect(page.locator("#map-summary")).to_have_text(
+            "Địa điểm ca bệnh từng đến: 2 (trong đó 1 không có trên bản đồ: chưa biết vị trí) · Chốt kiểm soát dịch: 0"
+        )
         # Click the market's marker (drawn on the canvas at its position) and read its popup.
         point = page.evaluate(
             "(() => { const p = window.epidemicMap.latLngToContainerPoint([20.128, 105.647]); return [p.x, p.y]; })()"

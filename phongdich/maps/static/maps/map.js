@@ -47,7 +47,7 @@
   function placePopup(props) {
     var node = element("div", null, "map-popup");
     node.appendChild(element("h3", props.name));
-    node.appendChild(element("p", props.address + " · " + props.area_name));
+    node.appendChild(element("p", where(props)));
     var list = element("ul");
     props.visits.forEach(function (visit) { list.appendChild(element("li", visitLine(visit))); });
     node.appendChild(list);
@@ -57,7 +57,7 @@
   function checkpointPopup(props) {
     var node = element("div", null, "map-popup");
     node.appendChild(element("h3", props.name));
-    node.appendChild(element("p", props.address + " · " + props.area_name));
+    node.appendChild(element("p", where(props)));
     return node;
   }
 
@@ -86,7 +86,7 @@
         return L.circleMarker(latlng, { radius: 8, color: "#a4161a", weight: 2, fillColor: "#e03131", fillOpacity: 0.7 });
       },
       popup: placePopup,
-      unplaced: function (props) { return props.name + ", " + props.address + " · " + props.area_name + ": " + props.visits.map(visitLine).join("; "); },
+      unplaced: function (props) { return props.name + ", " + where(props) + ": " + props.visits.map(visitLine).join("; "); },
     },
     checkpoints: {
       title: text.checkpoints,
@@ -94,7 +94,7 @@
         return L.circleMarker(latlng, { radius: 6, color: "#1864ab", weight: 2, fillColor: "#4dabf7", fillOpacity: 0.8 });
       },
       popup: checkpointPopup,
-      unplaced: function (props) { return text.checkpoints + ": " + props.name + ", " + props.address + " · " + props.area_name; },
+      unplaced: function (props) { return text.checkpoints + ": " + props.name + ", " + where(props); },
     },
     communes: {
       title: text.communes,
@@ -110,13 +110,23 @@
   };
 
   var summary = document.getElementById("map-summary");
+  var unplacedCount = {};
   var unplacedCard = document.getElementById("map-unplaced-card");
   var unplacedList = document.getElementById("map-unplaced");
 
+  // In the layer control's order; a layer's count includes what is listed below the map for want of a position.
   function report() {
-    summary.textContent = Object.keys(drawn).map(function (name) {
-      return kinds[name].title + ": " + drawn[name];
+    summary.textContent = Object.keys(urls).filter(function (name) { return name in drawn; }).map(function (name) {
+      var line = kinds[name].title + ": " + (drawn[name] + (unplacedCount[name] || 0));
+      return unplacedCount[name] ? line + " " + text.not_on_map.replace("%(n)s", unplacedCount[name]) : line;
     }).join(" · ");
+  }
+
+  // "Thôn 7, Xã Thạch Tượng · Xã Thạch Tượng": the commune once, when the address already ends with it.
+  function where(props) {
+    var address = props.address || "";
+    if (!props.area_name || address.slice(-props.area_name.length) === props.area_name) { return address; }
+    return address ? address + " · " + props.area_name : props.area_name;
   }
 
   function load(name) {
@@ -134,6 +144,7 @@
         data.unplaced.forEach(function (props) { unplacedList.appendChild(element("li", kind.unplaced(props))); });
         if (data.unplaced.length) { unplacedCard.hidden = false; }
         drawn[name] = data.features.length;
+        unplacedCount[name] = data.unplaced.length;
       })
       .catch(function () {
         drawn[name] = 0;
