@@ -910,6 +910,33 @@ def tracing_run_get(*, viewer, run_id) -> TracingRun:
     return run
 
 
+def tracing_run_case_figures(*, cases: list[Case]) -> dict[int, dict]:
+    """For a finished run's page, per case: its contacts at each level now (as case_contact_counts), its exposure
+    notices and how many of them are published. Two grouped queries, read once (the page stops reloading)."""
+    figures = {case.pk: {"levels": {}, "notices": 0, "published": 0} for case in cases}
+    ids = list(figures)
+    for start in range(0, len(ids), 500):  # a run of a thousand cases: bounded parameter lists
+        chunk = ids[start : start + 500]
+        marks = ", ".join(["%s"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT case_id, level, count(*) FROM (SELECT case_id, contact_id, min(level) AS level"
+                f" FROM {ContactLink._meta.db_table} WHERE case_id IN ({marks}) GROUP BY case_id, contact_id)"
+                " per_contact GROUP BY case_id, level",
+                chunk,
+            )
+            for case_id, level, count in cursor.fetchall():
+                figures[case_id]["levels"][level] = count
+        notices = (
+            ExposureNotice.objects.filter(case_id__in=chunk)
+            .values("case_id")
+            .annotate(n=Count("id"), published=Count("id", filter=Q(published_at__isnull=False)))
+        )
+        for row in notices:
+            figures[row["case_id"]].update(notices=row["n"], published=row["published"])
+    return figures
+
+
 def tracing_run_people(*, run: TracingRun) -> int:
     """How many distinct people are contacts of the run's cases now, from every source (the run's contacts_found
     adds up each case's, so a person found for two cases counts twice there)."""

@@ -257,6 +257,11 @@ def run_detail(request, run_id: int):
     # The run's figure adds up each case's contacts; once it is over, the distinct people too (read once: the page
     # stops reloading).
     people = selectors.tracing_run_people(run=run) if finished else None
+    cases = list(cases)
+    if finished:
+        figures = selectors.tracing_run_case_figures(cases=cases)
+        for case in cases:
+            case.run_figures = figures[case.pk]
     context = {"run": run, "cases": cases, "percent": percent, "finished": finished, "people": people}
     return render(request, "cases/run.html", context)
 

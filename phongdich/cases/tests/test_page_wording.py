@@ -148,6 +148,13 @@ def test_a_tracing_runs_page_says_what_its_figures_count(client, tree, kim_tan_o
     assert "cộng theo từng ca: 3 (một người là người tiếp xúc của hai ca thì được tính hai lần)" in html
     assert "(mọi nguồn): 2." in html  # two people
     assert "Căn cứ mới: 0." in html and "Mọi căn cứ tìm được đã được ghi từ lần truy vết trước." in html
+    # Each case's own figures, and the way on to the work list (the walk-through: totals only, and a dead end).
+    cases = re.sub(r"<[^>]+>|\s+", " ", html.split('id="run-cases"', 1)[1].split("</ul>", 1)[0])
+    assert f"{first.number} : F1 2 · 0 thông báo địa điểm (0 đã công bố)" in " ".join(cases.split())
+    assert f"{second.number} : F1 1 · 0 thông báo địa điểm (0 đã công bố)" in " ".join(cases.split())
+    assert 'href="/cases/worklist/?level=1"' in html
+    english = client.get(f"/en/cases/runs/{run.pk}/").content.decode()
+    assert "0 place notices (0 published)" in english and 'href="/en/cases/worklist/?level=1"' in english
 
 
 # --- The cluster graph on an English page opens Vietnamese pages -------------------------------------------------
