@@ -237,13 +237,20 @@ def case_find_for_source(*, viewer, value, keeping: Case | None = None) -> Case 
 
 
 def case_presences(*, viewer, case: Case) -> list:
-    """The case's check-ins that overlap its infectious window (read through checkins.selectors, which scopes
-    them to the viewer's area and audits). A check-in without check-out counts from its start."""
-    from phongdich.checkins.selectors import checkin_list
+    """The case's check-ins that overlap its infectious window, wherever they were: whoever may see the case (it
+    was read through case_get) needs all of its movements to trace it, and they are the case's own data. Read
+    through checkins.selectors, which checks the case's area against the viewer's and audits the read. A check-in
+    without check-out counts from its start."""
+    from phongdich.checkins.selectors import checkin_list_of_record_person
 
-    # A visit that began up to a day before the window may still overlap it.
-    checkins = checkin_list(
-        viewer=viewer, person=case.person, start=case.window_start - dt.timedelta(days=1), end=case.window_end
+    # A visit that began up to a day before the window may still overlap it. Until 2026-12-07 a commune's official
+    # saw only the check-ins at venues of the commune (3 of the 6 the district saw, and all 6 in the notices).
+    checkins = checkin_list_of_record_person(
+        viewer=viewer,
+        person=case.person,
+        record_area_path=case.area_path,
+        start=case.window_start - dt.timedelta(days=1),
+        end=case.window_end,
     )
     found = []
     for checkin in checkins.select_related("venue__area", "venue__venue_type"):
