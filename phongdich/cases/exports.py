@@ -1,6 +1,7 @@
 """The work list as a spreadsheet, built in the background (core.exports): every contact the filters select, however
 many, with the requester's scope at the time the file is built."""
 
+import datetime as dt
 from itertools import islice
 
 from django.utils import timezone
@@ -12,6 +13,7 @@ from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import ExportPlan
+from phongdich.core.text import duration_text
 from phongdich.geo.models import Area
 from phongdich.people.validation import phone_national
 
@@ -105,11 +107,11 @@ def _worklist_rows(contacts):
     while chunk := list(islice(found, _CHUNK)):
         ids = [c.pk for c in chunk]
         case_levels = selectors.worklist_case_levels(ids)
-        evidence = selectors.worklist_first_and_last_links(ids)
+        evidence = selectors.worklist_evidence(chunk)
         names = commune_names({c.area_path for c in chunk})
         schedules = selectors.quarantine_schedules(chunk)
         for c in chunk:
-            first, last = evidence.get(c.pk, (None, None))
+            said = evidence.get(c.pk) or selectors.WorklistEvidence()
             schedule = schedules.get(c.pk)
             yield [
                 names[c.area_path],
@@ -122,9 +124,9 @@ def _worklist_rows(contacts):
                 str(statuses.get(c.status, c.status)),
                 ", ".join(f"{number} (F{level})" for number, level in case_levels.get(c.pk, [])),
                 c.first_exposure_at,
-                where_and_why(first),
+                _evidence_text(said.first, said.earlier),
                 c.last_exposure_at,
-                where_and_why(last),
+                _evidence_text(said.last, said.later),
                 c.quarantine_start,
                 c.quarantine_last_day,
                 scheduled_test_text(schedule),
@@ -148,23 +150,42 @@ def scheduled_test_text(schedule) -> str:
     return text
 
 
+def _evidence_text(*links: ContactLink | None) -> str:
+    """The evidence of the contact's level, then the further level's that the exposure's date came from."""
+    return "; ".join(where_and_why(link) for link in links if link is not None)
+
+
+def _time_text(at: dt.datetime, since: dt.datetime | None = None) -> str:
+    """ "05/12/2026 19:04", or "19:04" on the day of `since`."""
+    at = timezone.localtime(at)
+    same_day = since is not None and at.date() == timezone.localtime(since).date()
+    return date_format(at, "H:i" if same_day else "d/m/Y H:i")
+
+
 def where_and_why(link: ContactLink | None) -> str:
-    """What the caller can tell the person: "Cùng địa điểm: Chợ Kim Tân, 05/12/2026 10:00–11:30", or
-    "Cùng hộ gia đình" for evidence with neither place nor time. No name: the person it came through may live
-    outside the requester's area."""
+    """What the caller can tell the person: "Cùng địa điểm: Chợ Kim Tân, 05/12/2026 10:00–11:30, trùng 1 giờ 30 phút",
+    or "Cùng hộ gia đình" for evidence with neither place nor time. Evidence of several visits gives the first and
+    the last apart ("2 lần: lần đầu từ 03/12/2026 17:20, lần cuối đến 06/12/2026 13:42"), not one span that reads
+    like a stay of days. Evidence of a further level says it came through an F1 ("Cùng địa điểm, qua một F1: …"), as
+    the contact page does, but with no name: the person it came through may live outside the requester's area."""
     if link is None:
         return ""
     said = [link.place] if link.place else []
-    if link.exposure_start:
-        start = timezone.localtime(link.exposure_start)
-        when = date_format(start, "d/m/Y H:i")
-        if link.exposure_end:
-            end = timezone.localtime(link.exposure_end)
-            when += "–" + date_format(end, "H:i" if end.date() == start.date() else "d/m/Y H:i")
-            if link.end_assumed:
-                when += f" ({gettext('end assumed')})"
-        said.append(when)
-    if link.occasions > 1:
-        said.append(gettext("%(n)s occasions, from the first to the last") % {"n": link.occasions})
+    start, end = link.exposure_start, link.exposure_end
+    if start and link.occasions > 1 and end:
+        said.append(
+            gettext("%(n)s occasions: the first from %(start)s, the last until %(end)s")
+            % {"n": link.occasions, "start": _time_text(start), "end": _time_text(end, since=start)}
+        )
+    elif start:
+        said.append(_time_text(start) + (f"–{_time_text(end, since=start)}" if end else ""))
+    elif link.occasions > 1:
+        said.append(gettext("%(n)s occasions") % {"n": link.occasions})
+    if start and end and link.end_assumed:
+        said[-1] += f" ({gettext('end assumed')})"
+    if link.overlap_minutes:
+        said.append(f"{gettext('overlap')} {duration_text(link.overlap_minutes)}")
     kind = str(ContactLink.Setting(link.setting).label) if link.setting in ContactLink.Setting.values else link.setting
+    if link.level > 1:
+        kind += ", " + gettext("through an F%(level)s") % {"level": link.level - 1}
     return f"{kind}: {', '.join(said)}" if said else kind

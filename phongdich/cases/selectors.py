@@ -237,13 +237,20 @@ def case_find_for_source(*, viewer, value, keeping: Case | None = None) -> Case 
 
 
 def case_presences(*, viewer, case: Case) -> list:
-    """The case's check-ins that overlap its infectious window (read through checkins.selectors, which scopes
-    them to the viewer's area and audits). A check-in without check-out counts from its start."""
-    from phongdich.checkins.selectors import checkin_list
+    """The case's check-ins that overlap its infectious window, wherever they were: whoever may see the case (it
+    was read through case_get) needs all of its movements to trace it, and they are the case's own data. Read
+    through checkins.selectors, which checks the case's area against the viewer's and audits the read. A check-in
+    without check-out counts from its start."""
+    from phongdich.checkins.selectors import checkin_list_of_record_person
 
-    # A visit that began up to a day before the window may still overlap it.
-    checkins = checkin_list(
-        viewer=viewer, person=case.person, start=case.window_start - dt.timedelta(days=1), end=case.window_end
+    # A visit that began up to a day before the window may still overlap it. Until 2026-12-07 a commune's official
+    # saw only the check-ins at venues of the commune (3 of the 6 the district saw, and all 6 in the notices).
+    checkins = checkin_list_of_record_person(
+        viewer=viewer,
+        person=case.person,
+        record_area_path=case.area_path,
+        start=case.window_start - dt.timedelta(days=1),
+        end=case.window_end,
     )
     found = []
     for checkin in checkins.select_related("venue__area", "venue__venue_type"):
@@ -552,21 +559,58 @@ def worklist_case_levels(contacts) -> dict[int, list[tuple[str, int]]]:
     return levels
 
 
-def worklist_first_and_last_links(contacts) -> dict[int, tuple[ContactLink, ContactLink]]:
-    """For each contact id, its first piece of evidence (earliest exposure) and its most recent one (latest end),
-    the same link when it has one: where and why, for whoever calls the person (one query, no person); a withdrawn
-    case's evidence is no reason to call, nor an earlier episode's."""
-    found: dict[int, tuple[ContactLink, ContactLink]] = {}
+@dataclass
+class WorklistEvidence:
+    """Where and why the work list's export says a contact is one, for whoever calls the person. `first` and `last`:
+    the earliest and the most recent evidence **of the contact's level** (for an F1, its links to a case: what makes
+    it an F1; the caller asks about that visit first). `earlier` and `later`: evidence of a further level (an F1's
+    F2 links, met through an F1) that began before `first` or ended after `last`, the contact's first or last
+    exposure coming from it; None when the level's evidence covers both."""
+
+    first: ContactLink | None = None
+    last: ContactLink | None = None
+    earlier: ContactLink | None = None
+    later: ContactLink | None = None
+
+
+def worklist_evidence(contacts) -> dict[int, WorklistEvidence]:
+    """For each of these contacts (Contact rows, their `level` read), its WorklistEvidence: one query, no person.
+    A withdrawn case's evidence is no reason to call, nor an earlier episode's (links_of_episode_q)."""
+    levels = {contact.pk: contact.level for contact in contacts}
+    by_contact: dict[int, tuple[list[ContactLink], list[ContactLink]]] = {}
     links = (
-        ContactLink.objects.filter(contact__in=contacts)
+        ContactLink.objects.filter(contact__in=list(levels))
         .exclude(case__status=Case.Status.WITHDRAWN)
         .filter(links_of_episode_q())
-        .only("contact_id", "source", "setting", "place", "exposure_start", "exposure_end", "occasions", "end_assumed")
+        .only(
+            "contact_id",
+            "level",
+            "source",
+            "setting",
+            "place",
+            "exposure_start",
+            "exposure_end",
+            "overlap_minutes",
+            "occasions",
+            "end_assumed",
+        )
         .order_by("contact_id", "id")
     )
     for link in links:
-        first, last = found.get(link.contact_id, (link, link))
-        found[link.contact_id] = (min(first, link, key=_exposure_began), max(last, link, key=_exposure_ended))
+        own, further = by_contact.setdefault(link.contact_id, ([], []))
+        (own if link.level <= levels[link.contact_id] else further).append(link)
+    found = {}
+    for contact_id, (own, further) in by_contact.items():
+        evidence = WorklistEvidence()
+        if own:
+            evidence.first, evidence.last = min(own, key=_exposure_began), max(own, key=_exposure_ended)
+        if further:
+            earliest, latest = min(further, key=_exposure_began), max(further, key=_exposure_ended)
+            if evidence.first is None or _exposure_began(earliest)[:2] < _exposure_began(evidence.first)[:2]:
+                evidence.earlier = earliest
+            if evidence.last is None or _exposure_ended(latest)[:2] > _exposure_ended(evidence.last)[:2]:
+                evidence.later = latest
+        found[contact_id] = evidence
     return found
 
 

@@ -17,7 +17,7 @@ from phongdich.core.audit import audit_record
 from phongdich.core.dates import local_day  # noqa: F401 (this app's callers import the local days from here)
 from phongdich.core.dates import local_midnight as day_start
 from phongdich.core.errors import ApplicationError
-from phongdich.core.scoping import NOTHING, scope_q
+from phongdich.core.scoping import NOTHING, area_visible, scope_q
 
 from .models import CheckIn, RollupState, VenueDailyCount
 
@@ -210,6 +210,28 @@ def checkin_list_for_person(*, viewer, person) -> QuerySet[CheckIn]:
     )
     return (
         CheckIn.objects.filter(q, person_id=person.pk).select_related("venue", "code").order_by("-checked_in_at", "-id")
+    )
+
+
+def checkin_list_of_record_person(*, viewer, person, record_area_path: str, start: datetime, end: datetime):
+    """Every check-in of `person` starting in [start, end), wherever the venue, newest first: the movements of the
+    person of a record the viewer may see (a case: `record_area_path` its area), to trace it. For an official who
+    sees people and whose area holds `record_area_path`; nothing otherwise. Only the person's own check-ins: other
+    people's stay scoped to the viewer's area (checkin_list). Audited as `checkins.person_history.viewed` with the
+    window."""
+    allowed = viewer_sees_people(viewer) and area_visible(viewer, record_area_path)
+    audit_record(
+        actor=viewer,
+        action="checkins.person_history.viewed",
+        obj=person,
+        area_path=record_area_path,
+        extra={"start": start.isoformat(), "end": end.isoformat()},
+    )
+    return (
+        CheckIn.objects.filter(Q() if allowed else NOTHING, person_id=person.pk)
+        .filter(checked_in_at__gte=start, checked_in_at__lt=end)
+        .select_related("venue", "code")
+        .order_by("-checked_in_at", "-id")
     )
 
 

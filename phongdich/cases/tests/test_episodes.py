@@ -87,8 +87,9 @@ def test_a_released_f1_met_again_only_as_an_f2_is_an_f2_of_the_new_episode(tree,
     assert (contact.quarantine_start, contact.quarantine_end) == (None, None)
     # The work list names the autumn's case only, and its evidence.
     assert selectors.worklist_case_levels([contact.pk]) == {contact.pk: [(spring["autumn"].number, 2)]}
-    first, last = selectors.worklist_first_and_last_links([contact.pk])[contact.pk]
-    assert first.case_id == last.case_id == spring["autumn"].pk
+    evidence = selectors.worklist_evidence([contact])[contact.pk]
+    assert evidence.first.case_id == evidence.last.case_id == spring["autumn"].pk
+    assert (evidence.earlier, evidence.later) == (None, None)
     assert selectors.contact_worklist(viewer=kim_tan_official, level=2).filter(pk=contact.pk).exists()
     assert not selectors.contact_worklist(viewer=kim_tan_official, level=1).filter(pk=contact.pk).exists()
 
