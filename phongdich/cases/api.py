@@ -364,6 +364,12 @@ class CaseDetailApi(APIView):
         isolation_place = serializers.CharField(required=False, allow_blank=True, max_length=255)
         infected_by = serializers.CharField(required=False, allow_blank=True, max_length=30)
         cluster = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+        cluster_move_from = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            min_value=1,
+            help_text="The id of the cluster the case is in: confirms moving it to `cluster` (case_in_other_cluster)",
+        )
         investigator = serializers.CharField(
             required=False,
             max_length=150,
@@ -926,11 +932,25 @@ class ClusterListCreateApi(APIView):
 
     class ClusterInput(serializers.Serializer):
         name = serializers.CharField(max_length=200)
-        venue = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+        venue = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            min_value=1,
+            help_text="A venue of your area, or one of the exposure notices of `case`",
+        )
+        case = serializers.IntegerField(
+            required=False, allow_null=True, min_value=1, help_text="A case of your area the cluster holds"
+        )
+        cluster_move_from = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            min_value=1,
+            help_text="The id of the cluster `case` is in: confirms moving it (case_in_other_cluster)",
+        )
 
     @extend_schema(
         operation_id="clusters_list",
-        summary="Clusters of your area, newest first",
+        summary="Clusters of your area or holding a case of it, newest first",
         parameters=PAGE_PARAMETERS,
         responses={200: api_page("ClusterPage", ClusterOutput(many=True)), **ERRORS},
         tags=["cases"],
@@ -952,6 +972,9 @@ class ClusterListCreateApi(APIView):
     def post(self, request):
         data = self.ClusterInput(data=request.data)
         data.is_valid(raise_exception=True)
+        case = None
+        if data.validated_data.get("case"):
+            case = selectors.case_get(viewer=request.user, case_id=data.validated_data["case"], ip=client_ip(request))
         venue = None
         if data.validated_data.get("venue"):
             from phongdich.venues.selectors import venue_get
@@ -959,7 +982,15 @@ class ClusterListCreateApi(APIView):
             try:
                 venue = venue_get(viewer=request.user, venue_id=data.validated_data["venue"])
             except ApplicationError:
-                raise ApplicationError(errors.INVALID_CLUSTER, extra={"field": "venue"}) from None
+                # A venue of the case's exposure notices, as the page offers (views._cluster_venues).
+                notice = None
+                if case is not None:
+                    notice = (
+                        selectors.case_exposure_notices(case=case).filter(venue_id=data.validated_data["venue"]).first()
+                    )
+                if notice is None:
+                    raise ApplicationError(errors.INVALID_CLUSTER, extra={"field": "venue"}) from None
+                venue = notice.venue
         official = getattr(request.user, "official", None)
         area = getattr(official, "area", None)
         cluster = services.cluster_create(
@@ -967,6 +998,8 @@ class ClusterListCreateApi(APIView):
             name=data.validated_data["name"],
             venue=venue,
             area_path=area.path if area is not None else "",
+            case=case,
+            case_move_from=data.validated_data.get("cluster_move_from"),
         )
         return Response(ClusterOutput(cluster).data, status=status.HTTP_201_CREATED)
 

@@ -189,6 +189,42 @@ INVALID_CLUSTER = ErrorCode(
     "Thông tin ổ dịch không hợp lệ.",
     "The cluster details are invalid.",
 )
+# A case already in a cluster is put in another only when the official confirms the move out of it
+# (services.case_update's `cluster_move_from`): on the walk-through of 2026-12 a case left its cluster unsaid.
+CASE_IN_OTHER_CLUSTER = ErrorCode(
+    "case_in_other_cluster",
+    409,
+    "Ca bệnh đang thuộc một ổ dịch khác.",
+    "The case is in another cluster.",
+)
+
+
+def case_in_other_cluster(number: str, cluster=None) -> ApplicationError:
+    """CASE_IN_OTHER_CLUSTER naming the cluster the case is in when the official may see it (`cluster`), else not:
+    then the case cannot be moved by this official at all."""
+    if cluster is None:
+        return ApplicationError(
+            CASE_IN_OTHER_CLUSTER,
+            extra={"case": number, "field": "cluster", "movable": False},
+            vi=f"Ca {number} đang thuộc một ổ dịch mà bạn không được xem: bạn không thể chuyển ca ra khỏi ổ dịch đó.",
+            en=f"Case {number} is in a cluster you may not see: you cannot move it out of that cluster.",
+        )
+    return ApplicationError(
+        CASE_IN_OTHER_CLUSTER,
+        extra={
+            "case": number,
+            "field": "cluster",
+            "movable": True,
+            "cluster": cluster.pk,
+            "cluster_name": cluster.name,
+        },
+        vi=f"Ca {number} đang thuộc ổ dịch “{cluster.name}”. Để chuyển ca sang ổ dịch này, hãy đánh dấu xác nhận "
+        f"chuyển ca khỏi ổ dịch “{cluster.name}” rồi gửi lại.",
+        en=f"Case {number} is in the cluster “{cluster.name}”. To move it to this cluster, tick to confirm moving it "
+        f"out of “{cluster.name}” and send again.",
+    )
+
+
 CASES_INVALID_FILTER = ErrorCode(
     "cases_invalid_filter",
     400,

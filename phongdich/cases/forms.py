@@ -187,6 +187,8 @@ class CaseEditForm(CaseForm):
     """The case form of the case's page: also who investigates it (cases.selectors.case_investigators)."""
 
     investigator = InvestigatorChoiceField(label=_("Investigator"), queryset=None, required=False)
+    # The id of the cluster the case is in, ticked to confirm moving it to the cluster chosen (case_in_other_cluster).
+    cluster_move_from = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
     def __init__(self, *args, investigators=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -301,6 +303,9 @@ class ClusterForm(VenueByNameMixin, forms.Form):
 
     name = forms.CharField(label=_("Name of the cluster"), max_length=200)
     venue = forms.ModelChoiceField(label=_("Venue (optional)"), queryset=None, required=False)
+    # The case whose exposure notice the form was opened from: the cluster holds it (services.cluster_create).
+    case = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+    cluster_move_from = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     nonce = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)  # core.formonce
 
     def __init__(self, *args, venues=None, **kwargs):

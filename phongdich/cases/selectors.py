@@ -713,9 +713,29 @@ def area_counts_by_child(*, area: Area, children: list[Area] | None = None) -> t
 # --- Clusters --------------------------------------------------------------------------------------------
 
 
+def clusters_visible_q(viewer) -> Q:
+    """The clusters an official sees: those of their area (the venue's, or the creator's without a venue), and those
+    holding a case of their area. A district's cluster at a venue of one commune holds cases of others: each of those
+    communes' officials sees it (their cases' page links it), the other communes' cases and contacts masked as
+    cluster_graph and cluster_cases say (docs/cases.md)."""
+    if not has_role(viewer, *PEOPLE_ROLES):
+        return NOTHING
+    path = viewer_area_path(viewer)
+    if path is None:
+        return NOTHING
+    if path == "":
+        return Q()
+    holding = Case.objects.filter(area_path__startswith=path, cluster__isnull=False).values("cluster_id")
+    return Q(area_path__startswith=path) | Q(pk__in=holding)
+
+
+def cluster_visible(*, viewer, cluster: Cluster) -> bool:
+    return Cluster.objects.filter(clusters_visible_q(viewer), pk=cluster.pk).exists()
+
+
 def cluster_list(*, viewer) -> QuerySet[Cluster]:
     return (
-        Cluster.objects.filter(cases_visible_q(viewer))
+        Cluster.objects.filter(clusters_visible_q(viewer))
         .select_related("venue")
         .annotate(cases_count=Count("cases", filter=~Q(cases__status=Case.Status.WITHDRAWN)))
         .order_by("-created_at", "-id")
@@ -723,10 +743,25 @@ def cluster_list(*, viewer) -> QuerySet[Cluster]:
 
 
 def cluster_get(*, viewer, cluster_id) -> Cluster:
-    cluster = Cluster.objects.filter(cases_visible_q(viewer), pk=id_or_404(cluster_id)).select_related("venue").first()
+    cluster = (
+        Cluster.objects.filter(clusters_visible_q(viewer), pk=id_or_404(cluster_id)).select_related("venue").first()
+    )
     if cluster is None:
         raise ApplicationError(core_errors.NOT_FOUND)
     return cluster
+
+
+def cluster_cases_elsewhere(*, viewer, cluster: Cluster) -> list[dict]:
+    """The cluster's cases outside the viewer's area, as the graph draws them: number and status only (no person, no
+    page, no area), newest sample first; withdrawn ones left out as the cluster list counts. The viewer's own are
+    case_list's (named, audited)."""
+    path = viewer_area_path(viewer)
+    if not path:  # "" sees every case named in case_list; None sees none
+        return []
+    cases = (
+        Case.objects.filter(cluster=cluster).exclude(status=Case.Status.WITHDRAWN).exclude(area_path__startswith=path)
+    )
+    return list(cases.order_by("-sample_date", "-id").values("number", "status"))
 
 
 def graph_summary_label(level: int, count: int) -> str:
@@ -891,16 +926,43 @@ def cluster_graph(*, viewer, cluster: Cluster) -> dict:
         .distinct()
         .count()
     )
+    # Per level what is drawn: the persons drawn one by one at their lowest level, or those counted together in the
+    # summary nodes (the walk-through read "650 người tiếp xúc F1/F2" where the F2 were a few nodes "F2 × n").
+    drawn_per_level = defaultdict(int)
+    for node in contact_nodes.values():
+        drawn_per_level[node["data"]["level"]] += 1
+    grouped_per_level = dict(
+        ContactLink.objects.filter(case_id__in=case_ids)
+        .exclude(level__in=in_full)
+        .exclude(contact_id__in=list(contact_as_case))
+        .order_by()
+        .values("level")
+        .annotate(n=Count("contact_id", distinct=True))
+        .values_list("level", "n")
+    )
+    levels = [{"level": level, "count": n, "grouped": False} for level, n in sorted(drawn_per_level.items())]
+    levels += [{"level": level, "count": n, "grouped": True} for level, n in sorted(grouped_per_level.items())]
     counts = {"cases": len(members), "outside": len(linked), "contacts": contacts, "links": len(edges)}
-    return {"nodes": nodes, "edges": edges, **counts, "caption": graph_caption(**counts)}
+    caption = graph_caption(**counts, levels=levels)
+    return {"nodes": nodes, "edges": edges, **counts, "levels": levels, "caption": caption}
 
 
-def graph_caption(*, cases: int, outside: int, contacts: int, links: int) -> str:
-    """ "3 ca F0, 228 người tiếp xúc F1/F2, 255 mối liên hệ": what the graph draws, in words."""
+def graph_caption(*, cases: int, outside: int, contacts: int, links: int, levels: list[dict] | None = None) -> str:
+    """ "3 ca F0, 40 F1, 610 F2 (gộp theo ca), 255 mối liên hệ": what the graph draws, in words: the contacts level by
+    level (`levels`, cluster_graph's), a level drawn as one node per case said so; without levels, `contacts`."""
+    if levels:
+        contacts_said = [
+            (gettext("%(n)s F%(level)s (counted together per case)") if row["grouped"] else gettext("%(n)s F%(level)s"))
+            % {"n": number_format(row["count"], force_grouping=True), "level": row["level"]}
+            for row in levels
+        ]
+    else:
+        contacts_said = [
+            ngettext("%(n)s contact", "%(n)s contacts", contacts) % {"n": number_format(contacts, force_grouping=True)}
+        ]
     said = [
         ngettext("%(n)s F0 case", "%(n)s F0 cases", cases) % {"n": number_format(cases, force_grouping=True)},
-        ngettext("%(n)s F1/F2 contact", "%(n)s F1/F2 contacts", contacts)
-        % {"n": number_format(contacts, force_grouping=True)},
+        *contacts_said,
         ngettext("%(n)s link", "%(n)s links", links) % {"n": number_format(links, force_grouping=True)},
     ]
     if outside:

@@ -665,11 +665,30 @@ def case_source_check(*, case: Case | None, person, source: Case | None) -> None
         current = current.infected_by
 
 
-def case_update(*, actor, case: Case, **fields) -> Case:
+def _cluster_change_check(*, actor, case: Case, new: Cluster | None, move_from: int | None) -> Cluster | None:
+    """Refuse taking `case` out of the cluster it is in (for `new`, or for none) unless the official sees that
+    cluster (selectors.clusters_visible_q; case_in_other_cluster, not naming it), and moving it into another one
+    unless `move_from` names the cluster it leaves (case_in_other_cluster naming it: the official confirms). The
+    cluster it leaves, or None."""
+    old = case.cluster
+    if old is None or (new is not None and new.pk == old.pk):
+        return None
+    from .selectors import cluster_visible
+
+    if not cluster_visible(viewer=actor, cluster=old):
+        raise errors.case_in_other_cluster(case.number)
+    if new is not None and move_from != old.pk:
+        raise errors.case_in_other_cluster(case.number, old)
+    return old
+
+
+def case_update(*, actor, case: Case, cluster_move_from: int | None = None, **fields) -> Case:
     """Change a case's facts; the infectious window and its rule are computed again from the new facts.
 
-    Audited as `cases.case.updated` with the names of the changed fields (and the old and new window when
-    it moved). Contacts already found stay: tracing again adds what the new window covers.
+    A case in a cluster goes into another only with `cluster_move_from`, the id of the cluster it leaves, and out of
+    one only by an official who sees it (_cluster_change_check); a move is audited as `cases.case.cluster_moved`
+    with both clusters. Audited as `cases.case.updated` with the names of the changed fields (and the old and new
+    window when it moved). Contacts already found stay: tracing again adds what the new window covers.
     """
     unknown = set(fields) - _CASE_UPDATABLE
     if unknown:
@@ -690,6 +709,9 @@ def case_update(*, actor, case: Case, **fields) -> Case:
             isolated_at=values["isolated_at"] or case.isolated_at,
         )
         case_source_check(case=case, person=case.person, source=values["infected_by"])
+        left = None
+        if "cluster" in fields:
+            left = _cluster_change_check(actor=actor, case=case, new=values["cluster"], move_from=cluster_move_from)
         if "investigator" in fields and values["investigator"] is not None:
             from .selectors import case_investigators
 
@@ -718,6 +740,20 @@ def case_update(*, actor, case: Case, **fields) -> Case:
         if old_window != (case.window_start, case.window_end):
             extra["window"] = [old_window[0].isoformat(), old_window[1].isoformat()]
         audit_record(actor=actor, action="cases.case.updated", obj=case, area_path=case.area_path, extra=extra)
+        if left is not None and case.cluster is not None:
+            audit_record(
+                actor=actor,
+                action="cases.case.cluster_moved",
+                obj=case,
+                area_path=case.area_path,
+                extra={
+                    "case": case.number,
+                    "from": left.pk,
+                    "from_name": left.name,
+                    "to": case.cluster.pk,
+                    "to_name": case.cluster.name,
+                },
+            )
     return case
 
 
@@ -1140,8 +1176,12 @@ def exposure_notice_publication_set(*, actor, notice: ExposureNotice, published:
 # --- Clusters ----------------------------------------------------------------------------------------
 
 
-def cluster_create(*, actor, name: str, area_path: str, venue=None) -> Cluster:
-    """A new cluster ("ổ dịch"), in the venue's area when it has one, else in `area_path`. Audited."""
+def cluster_create(
+    *, actor, name: str, area_path: str, venue=None, case: Case | None = None, case_move_from: int | None = None
+) -> Cluster:
+    """A new cluster ("ổ dịch"), in the venue's area when it has one, else in `area_path`, holding `case` when given
+    (the case whose exposure notice it was made from: case_update, so a case in another cluster is moved only with
+    `case_move_from`; refused, no cluster is made). Audited."""
     name = " ".join((name or "").split())
     if not name or len(name) > 200:
         raise ApplicationError(errors.INVALID_CLUSTER, extra={"field": "name"})
@@ -1156,7 +1196,15 @@ def cluster_create(*, actor, name: str, area_path: str, venue=None) -> Cluster:
             area_path=area_path,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        audit_record(actor=actor, action="cases.cluster.created", obj=cluster, area_path=area_path)
+        audit_record(
+            actor=actor,
+            action="cases.cluster.created",
+            obj=cluster,
+            area_path=area_path,
+            extra={"case": case.number} if case is not None else None,
+        )
+        if case is not None:
+            case_update(actor=actor, case=case, cluster=cluster, cluster_move_from=case_move_from)
     return cluster
 
 

@@ -89,9 +89,9 @@ def _visible_communes(user):
 
 
 def _visible_clusters(user, *, keeping: Case | None = None):
-    """The clusters an official may put a case in: those of their area, and the one `keeping` is in already (a
-    district's cluster, on a commune's form: left out, the form would take the case out of it)."""
-    visible = selectors.cases_visible_q(user)
+    """The clusters an official may put a case in: those they see (selectors.clusters_visible_q), and the one
+    `keeping` is in already (left out, the form would take the case out of it)."""
+    visible = selectors.clusters_visible_q(user)
     if keeping is not None and keeping.cluster_id:
         visible |= Q(pk=keeping.cluster_id)
     return Cluster.objects.filter(visible).order_by("-created_at")
@@ -580,7 +580,9 @@ def case_edit(request, case_id: int):
                 data.pop("isolated_at")
             if form.cleaned_data.get("investigator") is not None:  # left empty: the investigator stays
                 data["investigator"] = form.cleaned_data["investigator"]
-            services.case_update(actor=request.user, case=case, **data)
+            services.case_update(
+                actor=request.user, case=case, cluster_move_from=form.cleaned_data.get("cluster_move_from"), **data
+            )
         except ApplicationError as exc:
             form.add_error(None, _message_of(exc))
             return _case_page(request, case_id, edit_form=form, status=exc.status)
@@ -1207,10 +1209,27 @@ def worklist_export(request):
 # --- Clusters -------------------------------------------------------------------------------------------------
 
 
-def _cluster_venues(user):
+def _cluster_venues(user, *, case: Case | None = None):
+    """The venues of the official's area; with `case`, the venues of its exposure notices too: a commune's case
+    exposed at a market of the next commune makes a cluster at that market, which its official sees through the case
+    (selectors.clusters_visible_q), as the case page shows the notice's venue."""
+    from phongdich.venues.models import Venue
     from phongdich.venues.selectors import venue_list
 
-    return venue_list(viewer=user).order_by("name_folded")
+    venues = venue_list(viewer=user)
+    if case is None:
+        return venues.order_by("name_folded")
+    notices = selectors.case_exposure_notices(case=case).values("venue_id")
+    return Venue.objects.filter(Q(pk__in=venues.values("pk")) | Q(pk__in=notices)).order_by("name_folded")
+
+
+def _cluster_case(request) -> Case | None:
+    """The case a new cluster is to hold (`case`: the case page's "Cluster at this venue"), of the official's area
+    (not_found otherwise)."""
+    case_id = (request.POST if request.method == "POST" else request.GET).get("case")
+    if case_id in (None, ""):
+        return None
+    return selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
 
 
 @login_required
@@ -1219,13 +1238,27 @@ def cluster_list(request):
     """/cases/clusters/: the clusters of the area and a form to create one (optionally at a venue)."""
     try:
         _require_people_role(request)
+        case = _cluster_case(request)
     except ApplicationError as exc:
         return _error(request, exc)
     form = forms.ClusterForm(
         request.POST if request.method == "POST" else None,
-        venues=_cluster_venues(request.user),
-        initial={"venue": request.GET.get("venue"), "name": request.GET.get("name", ""), "nonce": form_nonce()},
+        venues=_cluster_venues(request.user, case=case),
+        initial={
+            "venue": request.GET.get("venue"),
+            "name": request.GET.get("name", ""),
+            "nonce": form_nonce(),
+            "case": case.pk if case is not None else None,
+        },
     )
+    # A case in another cluster: the tick to move it is offered at once, naming the cluster it leaves.
+    move = None
+    if (
+        case is not None
+        and case.cluster is not None
+        and selectors.cluster_visible(viewer=request.user, cluster=case.cluster)
+    ):
+        move = {"cluster": case.cluster_id, "name": case.cluster.name, "case": case.number}
     status = 200
     if request.method == "POST":
         earlier = form_sent_before(request, request.POST.get("nonce", ""))
@@ -1240,6 +1273,8 @@ def cluster_list(request):
                         name=form.cleaned_data["name"],
                         venue=form.cleaned_data.get("venue"),
                         area_path=area.path if area is not None else "",
+                        case=case,
+                        case_move_from=form.cleaned_data.get("cluster_move_from"),
                     )
                     sent.led_to(reverse("cases:cluster", args=[cluster.pk]))
             except FormSentBefore as first_copy:
@@ -1253,7 +1288,8 @@ def cluster_list(request):
         else:
             status = 400
     page = Paginator(selectors.cluster_list(viewer=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "cases/clusters.html", {"page": page, "form": form}, status=status)
+    context = {"page": page, "form": form, "case": case, "move": move}
+    return render(request, "cases/clusters.html", context, status=status)
 
 
 @login_required
@@ -1266,22 +1302,46 @@ def cluster_detail(request, cluster_id: int):
         cluster = selectors.cluster_get(viewer=request.user, cluster_id=cluster_id)
     except ApplicationError as exc:
         return _error(request, exc)
-    status = 200
+    status, typed, move = 200, "", None
     if request.method == "POST":
-        number = (request.POST.get("case_number") or "").strip()
+        typed = (request.POST.get("case_number") or "").strip()[:30]
         try:
-            case = selectors.case_find_for_source(viewer=request.user, value=number)
+            case = selectors.case_find_for_source(viewer=request.user, value=typed)
             if case is None:
                 raise ApplicationError(errors.INVALID_CLUSTER, extra={"field": "case_number"})
-            services.case_update(actor=request.user, case=case, cluster=cluster)
+            services.case_update(
+                actor=request.user,
+                case=case,
+                cluster=cluster,
+                cluster_move_from=id_or_none(request.POST.get("cluster_move_from")),
+            )
         except ApplicationError as exc:
             messages.error(request, _message_of(exc))
             status = exc.status
+            move = _move_asked(exc)
         else:
             messages.success(request, _("Case %(number)s was added to the cluster.") % {"number": case.number})
             return redirect("cases:cluster", cluster_id=cluster.pk)
-    cases = selectors.case_list(viewer=request.user, cluster=cluster)
-    return render(request, "cases/cluster.html", {"cluster": cluster, "cases": cases}, status=status)
+    cases = list(selectors.case_list(viewer=request.user, cluster=cluster))
+    elsewhere = selectors.cluster_cases_elsewhere(viewer=request.user, cluster=cluster)
+    context = {
+        "cluster": cluster,
+        "cases": cases,
+        "cases_elsewhere": elsewhere,
+        "cases_count": len(cases) + len(elsewhere),
+        "max_level": services.tracing_max_level(),
+        "typed": typed,
+        "move": move,
+    }
+    return render(request, "cases/cluster.html", context, status=status)
+
+
+def _move_asked(exc: ApplicationError) -> dict | None:
+    """The confirmation a refused move asks for (case_in_other_cluster naming the cluster the case leaves): the
+    form's tick, `cluster_move_from`; None for any other refusal."""
+    if exc.code != errors.CASE_IN_OTHER_CLUSTER.code or not exc.extra.get("movable"):
+        return None
+    return {"cluster": exc.extra["cluster"], "name": exc.extra["cluster_name"], "case": exc.extra["case"]}
 
 
 @login_required

@@ -136,7 +136,7 @@ def test_cluster_page_draws_the_transmission_graph(live_server, chromium, scene,
         assert page.evaluate(f"window.clusterGraph.$id('case-{onward.pk}').data('in_cluster')") is False
         assert page.locator("#cluster-graph canvas").count() > 0  # Cytoscape drew it
         expect(page.locator("#cluster-graph-summary")).to_have_text(
-            "2 ca F0, 1 ca liên quan ngoài ổ dịch, 3 người tiếp xúc F1/F2, 5 mối liên hệ"
+            "2 ca F0, 1 ca liên quan ngoài ổ dịch, 2 F1, 1 F2, 5 mối liên hệ"
         )
         # Drawn inside the frame, spread out: every node within the box, no two on top of each other.
         box = page.evaluate(

@@ -54,3 +54,53 @@ def test_the_cluster_graph_styles_raise_no_console_warning(live_server, chromium
         assert not [text for text in said if "is invalid" in text or "wheel sensitivity" in text], said
     finally:
         context.close()
+
+
+def test_the_legend_shows_each_contact_line_colour_drawn(live_server, chromium, cluster):
+    """The legend showed one contact line (orange) while the F2 edges are drawn yellow."""
+    made, first = cluster
+    f1 = first.links.get().contact
+    link(person(first.person.address_area, "Hàng Xóm"), first, level=2, via=f1)
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        login(page, live_server.url, f"/cases/clusters/{made.pk}/")
+        page.wait_for_function("document.getElementById('cluster-graph').dataset.ready === 'true'")
+        drawn = page.evaluate(
+            "[...new Set(window.clusterGraph.edges('[kind != \"infected_by\"]').map(e => e.style('line-color')))]"
+        )
+        keys = page.evaluate(
+            "[...document.querySelectorAll('#cluster-graph-legend .key-contact')]"
+            ".map(k => getComputedStyle(k).backgroundColor)"
+        )
+        assert len(drawn) == 2 and {c.replace(" ", "") for c in drawn} <= {k.replace(" ", "") for k in keys}
+    finally:
+        context.close()
+
+
+def test_cluster_cases_and_case_notices_fit_a_390_px_phone(live_server, chromium, cluster):
+    """At 390 px the cluster's cases table hid its status, the case page's notices their "Published" column and
+    buttons, past a sideways scroll."""
+    from ..models import ExposureNotice
+
+    made, first = cluster
+    ExposureNotice.objects.create(
+        case=first, venue=made.venue, area_path=made.area_path, start=first.window_start, end=first.window_end
+    )
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    overflow = "[...document.querySelectorAll('.table-scroll')].map(b => b.scrollWidth - b.clientWidth)"
+    try:
+        login(page, live_server.url, f"/cases/clusters/{made.pk}/")
+        assert all(extra <= 1 for extra in page.evaluate(overflow)), page.evaluate(overflow)
+        assert page.locator("table.cluster-cases .case-status").first.is_visible()
+        page.goto(f"{live_server.url}/cases/{first.pk}/")
+        notices = page.locator("table.notices")
+        box = notices.locator("xpath=..")
+        assert box.evaluate("b => b.scrollWidth - b.clientWidth") <= 1
+        button = notices.locator(".notice-publication button").first
+        assert button.is_visible() and button.bounding_box()["x"] + button.bounding_box()["width"] <= 390
+    finally:
+        context.close()

@@ -633,7 +633,7 @@ def test_cluster_graph_shows_the_whole_chain_and_says_what_it_draws(client, tree
     assert contacts == [("F1 BỞX", None), ("F1 VTỔ", "Vợ Trong Ổ")]
     assert "Xã Khác" not in str(graph) and "Bạn Ở Xa" not in str(graph)
     assert (graph["cases"], graph["outside"], graph["contacts"], graph["links"]) == (1, 3, 2, 5)
-    assert graph["caption"] == "1 ca F0, 3 ca liên quan ngoài ổ dịch, 2 người tiếp xúc F1/F2, 5 mối liên hệ"
+    assert graph["caption"] == "1 ca F0, 3 ca liên quan ngoài ổ dịch, 2 F1, 5 mối liên hệ"
     page = client.get(f"/cases/clusters/{cluster.pk}/").content.decode()
     assert 'id="cluster-graph-legend"' in page and 'id="cluster-graph-f2"' in page
 
