@@ -127,12 +127,16 @@ def _private(response):
 
 
 def vietnamese_first(view):
-    """Citizen pages speak Vietnamese with English below (the `bi` tag), unless the person picked a language
-    with the switch. Many phones in Vietnam run in English, so the browser's Accept-Language is not followed."""
+    """Citizen pages speak Vietnamese with English below (the `bi` tag), unless the person picked a language:
+    the language of the address (/en/c/me/, reached from an English page, whose links keep their prefix), else the
+    one chosen with the switch (its cookie: a venue's QR code holds the unprefixed /c/<token>). Many phones in
+    Vietnam run in English, so the browser's Accept-Language is not followed."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        chosen = translation.get_language_from_path(request.path_info) or request.COOKIES.get(
+            settings.LANGUAGE_COOKIE_NAME
+        )
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         with translation.override(language):
             request.LANGUAGE_CODE = language
