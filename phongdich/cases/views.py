@@ -31,6 +31,7 @@ from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import export_start
 from phongdich.core.formonce import FormSentBefore, form_nonce, form_once, form_sent_before
+from phongdich.core.hotlines import health_hotlines
 from phongdich.core.ids import id_or_none
 from phongdich.core.redirects import safe_next
 from phongdich.core.scoping import viewer_area_path
@@ -1386,5 +1387,6 @@ def exposures(request):
         "days": settings.EXPOSURE_NOTICE_PUBLIC_DAYS,
         # "(about)" is explained under the list when it is used.
         "any_end_assumed": any(notice.end_assumed for notice in page),
+        "hotlines": health_hotlines(),  # "call": the numbers (the platform knows no health station's)
     }
     return render(request, "cases/exposures.html", context, status=status)

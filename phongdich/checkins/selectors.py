@@ -201,6 +201,38 @@ def checkin_get_for_recorder(*, actor, checkin_id: int) -> CheckIn:
     return checkin
 
 
+# The citizen's own list (/c/me/): the days that the exposure warning looks back (EXPOSURE_NOTICE_PUBLIC_DAYS), so
+# that every stay a warning can be about is listed; at most this many, newest first (our choice: a phone's screen).
+CITIZEN_CHECKINS_SHOWN = 30
+
+
+def checkin_list_for_citizen(*, person, ip: str | None = None, now: datetime | None = None) -> list[CheckIn]:
+    """The person's own recent check-ins (venue and times), newest first, for their own page: the caller has made
+    sure that `person` is the one this device holds as their own (not LINKED, checkins.views.my_qr), and nobody
+    else's check-in is read. Audited like any read of a person's record, as
+    `checkins.checkin.listed_by_citizen` (no actor: the citizen has no account)."""
+    from django.conf import settings
+
+    now = now or timezone.now()
+    since = now - timedelta(days=settings.EXPOSURE_NOTICE_PUBLIC_DAYS)
+    # The person's index (person, checked_in_at) serves the filter and the order.
+    found = list(
+        CheckIn.objects.filter(person_id=person.pk, checked_in_at__gte=since, checked_in_at__lte=now)
+        .select_related("venue")
+        .order_by("-checked_in_at", "-id")[:CITIZEN_CHECKINS_SHOWN]
+    )
+    audit_record(
+        actor=None,
+        action="checkins.checkin.listed_by_citizen",
+        obj=person,
+        area_path=person.area_path,
+        reason="citizen's own page (/c/me/)",
+        ip=ip,
+        extra={"checkins": [checkin.pk for checkin in found]},
+    )
+    return found
+
+
 def checkin_list_for_person(*, viewer, person) -> QuerySet[CheckIn]:
     """A person's movements (tracing), for officials who see people, within their area only.
     Audited as `checkins.person_history.viewed`."""

@@ -25,11 +25,12 @@ from phongdich.core import errors as core_errors
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import export_start
+from phongdich.core.hotlines import health_hotlines
 from phongdich.core.pagination import CappedPaginator, count_capped
 from phongdich.core.redirects import safe_next
 from phongdich.core.throttling import SimpleRateThrottle
 from phongdich.declarations.selectors import declaration_required
-from phongdich.healthcards.selectors import status_reason_texts
+from phongdich.healthcards.selectors import status_quarantine_last_day, status_reason_texts
 from phongdich.healthcards.services import status_qr_issue
 from phongdich.people.models import Person
 from phongdich.people.selectors import person_get_by_public_id
@@ -126,12 +127,16 @@ def _private(response):
 
 
 def vietnamese_first(view):
-    """Citizen pages speak Vietnamese with English below (the `bi` tag), unless the person picked a language
-    with the switch. Many phones in Vietnam run in English, so the browser's Accept-Language is not followed."""
+    """Citizen pages speak Vietnamese with English below (the `bi` tag), unless the person picked a language:
+    the language of the address (/en/c/me/, reached from an English page, whose links keep their prefix), else the
+    one chosen with the switch (its cookie: a venue's QR code holds the unprefixed /c/<token>). Many phones in
+    Vietnam run in English, so the browser's Accept-Language is not followed."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        chosen = translation.get_language_from_path(request.path_info) or request.COOKIES.get(
+            settings.LANGUAGE_COOKIE_NAME
+        )
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         with translation.override(language):
             request.LANGUAGE_CODE = language
@@ -318,6 +323,8 @@ def claim_offer(person: Person) -> dict:
 
 
 SEND_CODE_LABEL = gettext_lazy("Send a code to %(phone)s")
+CHECKIN_DAYS_LABEL = gettext_lazy("Your check-ins of the last %(days)s days, newest first.")
+NO_CHECKINS_LABEL = gettext_lazy("No check-in in the last %(days)s days.")
 CODE_VALID_LABEL = gettext_lazy("Valid for %(minutes)s minutes. Do not give it to anyone.")
 
 
@@ -337,16 +344,27 @@ def my_qr(request):
         svg = qr.svg_inline(scale=5, border=2, omitsize=True, title=person.initials)
         # Published exposure notices that this person's own check-ins overlap (cases app, issue 4).
         exposures = exposure_matches_for_person(person=person)
+        last_day = status_quarantine_last_day(person=person, card=status)
         cards.append(
             {
                 "person": person,
                 "svg": svg,
                 "status": status,
-                "reasons": status_reason_texts(status),
+                "reasons": status_reason_texts(status, quarantine_last_day=last_day),
                 "exposure_matches": exposures,
+                # Only a person held as their own (not LINKED: the SMS-code claim first); audited.
+                "checkins": selectors.checkin_list_for_citizen(person=person, ip=client_ip(request)),
             }
         )
-    return _private(render(request, "checkins/my_qr.html", {"cards": cards, "linked_people": linked_people}))
+    context = {
+        "cards": cards,
+        "linked_people": linked_people,
+        "checkin_days": settings.EXPOSURE_NOTICE_PUBLIC_DAYS,
+        "days_label": CHECKIN_DAYS_LABEL,
+        "no_checkins_label": NO_CHECKINS_LABEL,
+        "hotlines": health_hotlines(),
+    }
+    return _private(render(request, "checkins/my_qr.html", context))
 
 
 @vietnamese_first

@@ -416,6 +416,10 @@ CALLS_MAX_ATTEMPTS = env_int("CALLS_MAX_ATTEMPTS", 3, minimum=1)
 # Published exposure notices stay on the public list and the citizen page this many days after they end
 # (not from a text: the 14-day look-back of QĐ 3638, RULES.md §1.2, is the longest window).
 EXPOSURE_NOTICE_PUBLIC_DAYS = env_int("EXPOSURE_NOTICE_PUBLIC_DAYS", 14, minimum=1)
+# The province's health hotline, as people dial it ("0237 3852 323", "1900 xxxx"): the exposure warning and the
+# public list of places name it beside the Ministry of Health's national hotline (core.hotlines). Empty: only the
+# national one. Each province publishes its own; Thanh Hóa's was not found in any source read (unconfirmed).
+PROVINCE_HEALTH_HOTLINE = env_str("PROVINCE_HEALTH_HOTLINE", "").strip()
 
 # --- The epidemic map (maps) ------------------------------------------------------------------------------
 # Background tiles. OpenStreetMap's own tile servers allow light use only, with the attribution shown

@@ -29,18 +29,20 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("healthz", core_views.healthz, name="healthz"),
     # Browsers ask for it whatever the page says (and for pages that are not HTML): no 404 in every console.
     path("favicon.ico", core_views.favicon, name="favicon"),
-    # The short URL printed in venue QR codes: keep it short, the code gets denser with every character.
-    path("c/", include("phongdich.checkins.public_urls")),
 ]
 
 urlpatterns += i18n_patterns(
     path("", RedirectView.as_view(pattern_name="stats:dashboard", permanent=False), name="home"),
     path("admin/", admin.site.urls),
     path("citizens/", core_views.citizens, name="citizens"),
+    # The short URL printed in venue QR codes: keep it short, the code gets denser with every character. Vietnamese,
+    # the default, has no prefix, so the codes hold SITE_URL/c/<token> (venues.posters); the citizen pages are also
+    # /en/c/..., so that a link from an English page (/en/citizens/) stays in English (checkins.views.vietnamese_first).
+    path("c/", include("phongdich.checkins.public_urls")),
     path("exports/", include("phongdich.core.urls")),
     path("accounts/", include("phongdich.accounts.urls")),
     path("areas/", include("phongdich.geo.urls")),

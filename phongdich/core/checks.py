@@ -29,3 +29,19 @@ def check_retention(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@checks.register()
+def check_province_hotline(app_configs, **kwargs):
+    from .hotlines import HOTLINE_PATTERN
+
+    hotline = settings.PROVINCE_HEALTH_HOTLINE
+    if hotline and not HOTLINE_PATTERN.match(hotline):
+        return [
+            checks.Error(
+                f"PROVINCE_HEALTH_HOTLINE is not a phone number: {hotline!r}.",
+                hint='Digits, with spaces, dots or dashes between them if you like ("0237 3852 323", "1900 9095").',
+                id="core.E003",
+            )
+        ]
+    return []

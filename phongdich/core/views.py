@@ -1,4 +1,5 @@
 import datetime as dt
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -6,7 +7,8 @@ from django.db import connection
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.views import i18n
 from django.views.decorators.http import require_GET
 
 from . import errors
@@ -48,6 +50,16 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     return _error_page(request, errors.SERVER_ERROR, 500)
+
+
+def set_language(request):
+    """Django's language switch, reading the page it returns to in that page's own language. Django resolves `next`
+    in the language of /i18n/setlang/ itself, which has no prefix and so is Vietnamese: /en/... did not resolve, and
+    "VI" on an English page set the cookie but left the address, and the page, in English."""
+    next_url = request.POST.get("next", request.GET.get("next")) or ""
+    language = translation.get_language_from_path(urlsplit(next_url).path) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        return i18n.set_language(request)
 
 
 def citizens(request):

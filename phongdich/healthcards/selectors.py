@@ -1,8 +1,10 @@
 """Reads of the health status card app."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from phongdich.accounts.selectors import official_of
@@ -64,15 +66,45 @@ _REASON_TEXTS = {
 }
 
 
-def status_reason_texts(card: StatusCard | None) -> list:
+# A quarantine whose end is known says its last day, as its holder counts days ("until the end of 11/12").
+_IN_QUARANTINE_UNTIL = _("In quarantine until the end of %(day)s.")
+
+
+def _lazy_percent(text, values: dict):
+    """`text % values` in the language of the moment it is shown (the `bi` tag shows it in two)."""
+    return lazy(lambda: str(text) % values, str)()
+
+
+def status_quarantine_last_day(*, person, card: StatusCard | None, at: datetime | None = None) -> date | None:
+    """The last day of the quarantine that gave `card` its colour, for its holder; None when the card does not name
+    one. The inputs carry the moment the quarantine ends (in_quarantine_until: local midnight of the first day out,
+    cases' quarantine_end, exclusive: docs/cases.md "Which day is which"), so the last day is the day before it."""
+    if card is None or "in_quarantine" not in card.reasons:
+        return None
+    from .inputs import status_inputs_gather
+
+    until = status_inputs_gather(person=person, at=at or timezone.now()).in_quarantine_until
+    if until is None:
+        return None
+    return timezone.localdate(until) - timedelta(days=1)
+
+
+def status_reason_texts(card: StatusCard | None, *, quarantine_last_day: date | None = None) -> list:
     """Why the card has its colour, in words for its holder (lazy texts); with what to do when the card is red only
-    because no better rule held (the record may not have reached the system)."""
+    because no better rule held (the record may not have reached the system). A quarantine names its last day when
+    it is given (status_quarantine_last_day)."""
     if card is None:
         return []
     catch_all = list(card.reasons) == ["no_other_rule"]
     if catch_all and card.colour == "green":  # a rule set whose last rule is green: nothing better to wish for
         return []
-    texts = [_REASON_TEXTS[code] for code in card.reasons if code in _REASON_TEXTS]
+    texts = [
+        _lazy_percent(_IN_QUARANTINE_UNTIL, {"day": quarantine_last_day.strftime("%d/%m/%Y")})
+        if code == "in_quarantine" and quarantine_last_day is not None
+        else _REASON_TEXTS[code]
+        for code in card.reasons
+        if code in _REASON_TEXTS
+    ]
     if catch_all and card.colour == "red":
         texts.append(
             _(

@@ -57,6 +57,11 @@ def _table(response) -> str:
     return html[html.index("<tbody>") : html.index("</tbody>")]
 
 
+def _warning(html: str) -> str:
+    """The exposure warning of /c/me/ (the page also lists the citizen's own check-ins)."""
+    return html[html.index('class="exposure-warning"') : html.index("</section>", html.index('"exposure-warning"'))]
+
+
 def _remember(client, who):
     client.cookies[DEVICE_COOKIE] = signing.get_cookie_signer(salt=DEVICE_COOKIE + DEVICE_COOKIE_SALT).sign(
         who.public_id
@@ -122,7 +127,7 @@ def test_public_list_prints_the_date_then_the_time_under_from_and_to(client, tre
     with override_settings(EXPOSURE_NOTICE_PUBLIC_DAYS=100000):
         html = client.get("/cases/exposures/").content.decode()
     assert "<th>Từ</th><th>Đến</th>" in html
-    assert "<td>05/12/2026 17:12</td><td>05/12/2026 19:12 <span" in html
+    assert '<td data-label="Từ">05/12/2026 17:12</td><td data-label="Đến">05/12/2026 19:12 <span' in html
     assert 'id="exposure-about-note"' in html  # what "(ước tính)" means
 
 
@@ -180,7 +185,7 @@ def test_my_qr_page_finds_my_notice_among_thousands_of_newer_ones(client, tree, 
     checkin(me, mine, notice.end + dt.timedelta(hours=3), 20)  # later the same day: not while the case was there
     _remember(client, me)
     html = client.get("/c/me/").content.decode()
-    assert "exposure-warning" in html and html.count("Quán Cơm Năm Ngày Trước") == 1
+    assert "exposure-warning" in html and _warning(html).count("Quán Cơm Năm Ngày Trước") == 1
 
 
 def test_my_qr_page_ignores_a_notice_past_the_listed_days_and_one_kept_back(client, tree, entered, settings):
@@ -373,3 +378,57 @@ def test_a_notice_kept_back_stays_back_when_a_corrected_window_clips_it(client, 
     clipped = ExposureNotice.objects.get(case=entered)
     assert clipped.start == entered.window_start and clipped.published_at is None
     assert "Quán Qua Đêm" not in _table(client.get("/cases/exposures/"))
+
+
+def test_my_warning_prints_both_days_of_a_notice_over_midnight_and_marks_an_estimated_end(client, tree, entered):
+    """A notice from 04/12 18:57 to 05/12 02:57 read "18:57–02:57 05/12/2026": the start's day was left out."""
+    school = venue(tree["kim_tan"], "Trường THPT Thạch Thành 1")
+    notice = _notice(entered, school)
+    day = timezone.localdate() - dt.timedelta(days=2)
+    notice.start = local(day, 18, 57)
+    notice.end, notice.end_assumed = local(day + dt.timedelta(days=1), 2, 57), True
+    notice.save()
+    me = person(tree["kim_tan"], "Tôi")
+    checkin(me, school, notice.start + dt.timedelta(minutes=10), 60)
+    _remember(client, me)
+    nxt = day + dt.timedelta(days=1)
+    for url, about in (("/c/me/", "(ước tính)"), ("/en/c/me/", "(about)")):
+        warning = _warning(client.get(url).content.decode())
+        assert f"18:57 {day:%d/%m/%Y}–02:57 {nxt:%d/%m/%Y}" in warning
+        assert about in warning and "exposure-about-note" in warning
+    # Within one day, the day once.
+    notice.end, notice.end_assumed = local(day, 20, 30), False
+    notice.save()
+    warning = _warning(client.get("/c/me/").content.decode())
+    assert f"18:57–20:30 {day:%d/%m/%Y}" in warning and "ước tính" not in warning
+
+
+def test_my_warning_and_the_public_list_link_the_declaration_and_give_numbers_to_call(client, tree, entered, settings):
+    market = venue(tree["kim_tan"], "Chợ Trùng Giờ")
+    notice = _notice(entered, market)
+    me = person(tree["kim_tan"], "Tôi")
+    checkin(me, market, notice.start + dt.timedelta(minutes=10), 30)
+    _remember(client, me)
+    warning = _warning(client.get("/c/me/").content.decode())
+    assert 'href="/declarations/domestic/"' in warning
+    assert 'href="tel:19009095"' in warning and "Đường dây nóng Bộ Y tế" in warning
+    assert "Đường dây nóng y tế của tỉnh" not in warning  # not set: the Ministry's only
+    assert 'href="/en/declarations/domestic/"' in _warning(client.get("/en/c/me/").content.decode())
+    settings.PROVINCE_HEALTH_HOTLINE = "0237 3852 323"
+    warning = _warning(client.get("/en/c/me/").content.decode())
+    assert "Provincial health hotline" in warning and 'href="tel:02373852323"' in warning
+    assert warning.index("02373852323") < warning.index("19009095")  # the province's first
+    for prefix in ("", "/en"):
+        url, declare = f"{prefix}/cases/exposures/", f"{prefix}/declarations/domestic/"
+        html = client.get(url).content.decode()
+        assert f'href="{declare}"' in html and 'href="tel:19009095"' in html and 'href="tel:02373852323"' in html
+
+
+def test_the_public_list_labels_each_cell_for_a_phone_in_both_languages(client, tree, entered):
+    """At 390 px the table scrolled sideways and hid the end and its "(about)": on a phone each row is a card whose
+    cells name their column (cases.css, data-label)."""
+    _notice(entered, venue(tree["kim_tan"], "Chợ Kim Tân"))
+    vi = _table(client.get("/cases/exposures/"))
+    assert 'data-label="Địa chỉ"' in vi and 'data-label="Từ"' in vi and 'data-label="Đến"' in vi
+    en = _table(client.get("/en/cases/exposures/"))
+    assert 'data-label="Address"' in en and 'data-label="From"' in en and 'data-label="To"' in en

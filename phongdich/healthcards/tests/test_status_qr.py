@@ -149,3 +149,26 @@ def test_the_verifier_service_worker_is_served_with_the_files_it_keeps(client):
     for path in ("/health/verify/", "healthcards/verify.js", "cbor-js/cbor.js", "noble-ed25519/index.js", "jsQR.js"):
         assert path in body
     assert client.post("/health/verify/sw.js").status_code == 405
+
+
+def test_a_quarantined_card_names_the_last_day_of_the_quarantine_in_both_languages(client, person, provide):
+    """ "Thẻ đỏ – Đang cách ly" said nothing of when it ends. The input is the first day out (cases' quarantine_end,
+    exclusive: docs/cases.md "Which day is which"); the card says the day before it, "until the end of"."""
+    from datetime import datetime, time
+
+    from django.http import HttpResponse
+
+    from phongdich.checkins.views import DEVICE_COOKIE, remember
+
+    first_day_out = timezone.localdate() + timedelta(days=5)
+    until = timezone.make_aware(datetime.combine(first_day_out, time.min), timezone.get_default_timezone())
+    provide("cases", lambda *, person, at: {"in_quarantine_until": until})
+    carrier = HttpResponse()
+    remember(carrier, [person.public_id])
+    client.cookies[DEVICE_COOKIE] = carrier.cookies[DEVICE_COOKIE].value
+    last_day = (first_day_out - timedelta(days=1)).strftime("%d/%m/%Y")
+    page = client.get("/c/me/").content.decode()
+    assert 'data-colour="red"' in page
+    assert f"Đang cách ly đến hết ngày {last_day}." in page and f"In quarantine until the end of {last_day}." in page
+    english = client.get("/en/c/me/").content.decode()
+    assert f"In quarantine until the end of {last_day}." in english and "Đang cách ly" not in english
