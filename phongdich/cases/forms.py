@@ -200,9 +200,26 @@ class CaseCreateForm(CaseForm):
     nonce = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
 
-class CaseStatusForm(forms.Form):
+class _TickedAgainAfterRefusal:
+    """A form whose ticks confirm a step hard to take back: refused, it is shown again with them unticked (`untick`),
+    so that the official ticks again knowingly for what they send next. Shown ticked, a corrected date or outcome was
+    recorded on the tick given to the one refused."""
+
+    ticks: tuple[str, ...] = ("confirm",)
+
+    def untick(self) -> None:
+        if self.is_bound:
+            self.data = self.data.copy()  # a QueryDict, immutable as the request's
+            for name in self.ticks:
+                self.data.pop(self.add_prefix(name), None)
+
+
+class CaseStatusForm(_TickedAgainAfterRefusal, forms.Form):
     """The outcome of a case: none is preselected (the official chooses), and a tick confirms it; `date_confirmed`
-    answers the warning of a recovery earlier than usual (services.case_status_set)."""
+    answers the warning of a recovery earlier than usual (services.case_status_set). Both come back unticked when the
+    outcome is refused (untick)."""
+
+    ticks = ("confirm", "date_confirmed")
 
     status = forms.ChoiceField(label=_("Outcome"), choices=[("", _("Choose the outcome")), *OUTCOME_CHOICES])
     on = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(DATE_WIDGET))

@@ -605,9 +605,11 @@ def case_status(request, case_id: int):
         except ApplicationError as exc:
             form.add_error(None, _message_of(exc))
             form.early = exc.error is errors.CASE_RECOVERY_EARLY  # the page offers the tick that confirms the date
+            form.untick()  # ticked again for what is sent next, knowingly
             return _case_page(request, case_id, status_form=form, status=exc.status)
         messages.success(request, _("The case's outcome was recorded."))
         return redirect("cases:detail", case_id=case.pk)
+    form.untick()
     return _case_page(request, case_id, status_form=form, status=400)
 
 
