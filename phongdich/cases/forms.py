@@ -247,6 +247,22 @@ class CaseOutcomeUndoForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class ContactReleaseUndoForm(_TickedAgainAfterRefusal, forms.Form):
+    """Undoing a release from quarantine made by mistake (services.contact_release_undo): the reason and a tick."""
+
+    reason = forms.CharField(
+        label=_("Why the release is undone"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
+        help_text=_("For example: the wrong person was ticked in the work list; they are still in quarantine."),
+    )
+    confirm = forms.BooleanField(label=_("I confirm: this person is in quarantine again, until its end."))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_release_undo_%s")  # the page's other forms have a `reason` too
+        super().__init__(*args, **kwargs)
+
+
 class CaseWithdrawForm(forms.Form):
     reason = forms.CharField(
         label=_("Why it is not a case"),
