@@ -16,6 +16,7 @@ from phongdich.core.api import (
     api_page,
     error_responses,
     idempotent,
+    read_again,
 )
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
@@ -755,7 +756,8 @@ class ContactStatusApi(APIView):
         summary="Confirm, dismiss (reason required), quarantine or release a contact",
         description=(
             "Allowed moves: candidate → confirmed, dismissed, quarantined; confirmed → quarantined, dismissed; "
-            "dismissed → confirmed; quarantined → released. Others: 409 `contact_status_transition`. "
+            "dismissed → confirmed; quarantined → released (a release made by mistake is undone for 24 hours: "
+            "`contacts_release_undo`). Others: 409 `contact_status_transition`. "
             "`contact_dismiss_reason_required`, `contact_release_reason_required` (a release before the quarantine's "
             "last day needs a `reason`), `quarantine_date_invalid`. Quarantine lasts the days of the "
             "quarantine rule in force on its start date (`quarantine_rule_missing` when none is)."
@@ -775,6 +777,49 @@ class ContactStatusApi(APIView):
             status=values["status"],
             reason=values.get("reason", ""),
             quarantine_start=values.get("quarantine_start"),
+        )
+        return Response(ContactOutput(contact).data)
+
+
+def _contact_again(request, pk, contact_id: int) -> dict:
+    """A release undone, repeated with its Idempotency-Key (core.api.read_again): the contact read again, scoped and
+    audited, not the stored answer with the person in it."""
+    return ContactOutput(selectors.contact_get(viewer=request.user, contact_id=pk, ip=client_ip(request))).data
+
+
+class ContactReleaseUndoApi(APIView):
+    permission_classes = [SeesPeople]
+
+    class ContactReleaseUndoInput(serializers.Serializer):
+        reason = serializers.CharField(
+            required=False, allow_blank=True, max_length=500, default="", help_text="Why it is undone (required)"
+        )
+
+    @extend_schema(
+        operation_id="contacts_release_undo",
+        summary="Undo a release from quarantine made by mistake, with the reason: in quarantine again",
+        description=(
+            "The contact is quarantined again with the start, rule, days and protection it had, and the end it had "
+            "before an early release cut it (later if evidence since then ends later). Within 24 hours of the "
+            "release (`RELEASE_UNDO_HOURS`): otherwise 409 `contact_release_undo_closed` (`extra.reason` "
+            "`too_late`), also once another case met the person again and reopened them (`reopened`) or the person "
+            "became a case (`became_case`, `extra.case`). 409 `contact_status_transition` for a contact not "
+            "released, `contact_no_standing_case` when only withdrawn cases link them; 400 "
+            "`contact_release_undo_reason_required`. A repeat with the same Idempotency-Key reads the contact "
+            "again."
+        ),
+        request=ContactReleaseUndoInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={200: ContactOutput, **ERRORS},
+        tags=["cases"],
+    )
+    @idempotent(**read_again(_contact_again))
+    def post(self, request, contact_id: int):
+        contact = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
+        data = self.ContactReleaseUndoInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        contact = services.contact_release_undo(
+            actor=request.user, contact=contact, reason=data.validated_data["reason"]
         )
         return Response(ContactOutput(contact).data)
 

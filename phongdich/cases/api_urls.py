@@ -22,6 +22,11 @@ urlpatterns = [
     path("contacts/<int:contact_id>/", api.ContactDetailApi.as_view(), name="api-contacts-detail"),
     path("contacts/<int:contact_id>/status/", api.ContactStatusApi.as_view(), name="api-contacts-status"),
     path("contacts/<int:contact_id>/contacts/", api.ContactContactsApi.as_view(), name="api-contacts-contacts"),
+    path(
+        "contacts/<int:contact_id>/release-undo/",
+        api.ContactReleaseUndoApi.as_view(),
+        name="api-contacts-release-undo",
+    ),
     path("clusters/", api.ClusterListCreateApi.as_view(), name="api-clusters"),
     path("clusters/<int:cluster_id>/graph/", api.ClusterGraphApi.as_view(), name="api-clusters-graph"),
     path("tracing-runs/<int:run_id>/", api.TracingRunApi.as_view(), name="api-tracing-runs-detail"),

@@ -152,6 +152,20 @@ CONTACT_RELEASE_REASON_REQUIRED = ErrorCode(
     "Cần ghi lý do để kết thúc cách ly trước ngày cuối của thời gian cách ly.",
     "Give a reason to end a quarantine before its last day.",
 )
+# Undoing a release made by mistake (services.contact_release_undo, docs/cases.md "Ending a quarantine early takes a
+# reason").
+CONTACT_RELEASE_UNDO_CLOSED = ErrorCode(
+    "contact_release_undo_closed",
+    409,
+    "Không thể huỷ việc kết thúc cách ly này nữa.",
+    "This release from quarantine can no longer be undone.",
+)
+CONTACT_RELEASE_UNDO_REASON_REQUIRED = ErrorCode(
+    "contact_release_undo_reason_required",
+    400,
+    "Cần ghi lý do huỷ việc kết thúc cách ly (ví dụ: bấm nhầm người, người này vẫn đang cách ly).",
+    "Give the reason for undoing the release (for example: the wrong person was ticked; they are still in quarantine).",
+)
 CONTACTS_NONE_SELECTED = ErrorCode(
     "contacts_none_selected",
     400,

@@ -202,9 +202,26 @@ class CaseCreateForm(CaseForm):
     nonce = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
 
-class CaseStatusForm(forms.Form):
+class _TickedAgainAfterRefusal:
+    """A form whose ticks confirm a step hard to take back: refused, it is shown again with them unticked (`untick`),
+    so that the official ticks again knowingly for what they send next. Shown ticked, a corrected date or outcome was
+    recorded on the tick given to the one refused."""
+
+    ticks: tuple[str, ...] = ("confirm",)
+
+    def untick(self) -> None:
+        if self.is_bound:
+            self.data = self.data.copy()  # a QueryDict, immutable as the request's
+            for name in self.ticks:
+                self.data.pop(self.add_prefix(name), None)
+
+
+class CaseStatusForm(_TickedAgainAfterRefusal, forms.Form):
     """The outcome of a case: none is preselected (the official chooses), and a tick confirms it; `date_confirmed`
-    answers the warning of a recovery earlier than usual (services.case_status_set)."""
+    answers the warning of a recovery earlier than usual (services.case_status_set). Both come back unticked when the
+    outcome is refused (untick)."""
+
+    ticks = ("confirm", "date_confirmed")
 
     status = forms.ChoiceField(label=_("Outcome"), choices=[("", _("Choose the outcome")), *OUTCOME_CHOICES])
     on = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(DATE_WIDGET))
@@ -229,6 +246,22 @@ class CaseOutcomeUndoForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "id_undo_%s")
+        super().__init__(*args, **kwargs)
+
+
+class ContactReleaseUndoForm(_TickedAgainAfterRefusal, forms.Form):
+    """Undoing a release from quarantine made by mistake (services.contact_release_undo): the reason and a tick."""
+
+    reason = forms.CharField(
+        label=_("Why the release is undone"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
+        help_text=_("For example: the wrong person was ticked in the work list; they are still in quarantine."),
+    )
+    confirm = forms.BooleanField(label=_("I confirm: this person is in quarantine again, until its end."))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_release_undo_%s")  # the page's other forms have a `reason` too
         super().__init__(*args, **kwargs)
 
 

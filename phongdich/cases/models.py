@@ -481,6 +481,14 @@ class Contact(models.Model):
     # last day is the 14th (quarantine_last_day, what the pages show as "through"); a release cuts it to the release
     # day. The self-monitoring begins on it (docs/cases.md, "Tests and monitoring").
     quarantine_end = models.DateField(null=True, blank=True, verbose_name=_("quarantine end"))
+    # The quarantine's end as it stood when the contact was released (an early release cuts quarantine_end to the
+    # release day): a release made by mistake is undone for a while after it, and the quarantine then runs to this end
+    # again (services.contact_release_undo, which empties it). Set by every release since 2026-12-07; empty for the
+    # releases before, which stay as they are. Kept once a released contact is met again and reopened: a late undo
+    # is then told so.
+    quarantine_end_before_release = models.DateField(
+        null=True, blank=True, verbose_name=_("quarantine end before the release")
+    )
     # What the quarantine was set with (services._contact_status_apply): the rule's days, and whether they were the
     # protected days; a later exposure extends it by the same days (quarantine_ends_extend). Empty for quarantines
     # set before 2026-12-07 (the rule's days then) and for a contact never quarantined; kept, unread, after release.

@@ -1217,7 +1217,9 @@ CONTACT_NEXT = {
     Status.CONFIRMED: {Status.QUARANTINED, Status.DISMISSED},
     Status.DISMISSED: {Status.CONFIRMED},  # a dismissal made in error is undone by confirming
     Status.QUARANTINED: {Status.RELEASED},
-    Status.RELEASED: set(),  # a new case met after the quarantine reopens it (contacts_met_again)
+    # A new case met after the quarantine reopens it (contacts_met_again); a release made by mistake is undone for a
+    # while after it (contact_release_undo), not by a move.
+    Status.RELEASED: set(),
     Status.BECAME_CASE: set(),  # the system's move, when the person is entered as a case; reopened like released
     Status.CASE_WITHDRAWN: set(),  # the system's move; a link from a case that stands makes it a candidate again
 }
@@ -1531,6 +1533,10 @@ def _contact_status_apply(
         contact.quarantine_days = days
         contact.quarantine_protected = protected
         fields += ["quarantine_start", "quarantine_end", "quarantine_days", "quarantine_protected"]
+    if status == Status.RELEASED:
+        # The end before the release cuts it: a release made by mistake is undone back to it (contact_release_undo).
+        contact.quarantine_end_before_release = contact.quarantine_end
+        fields.append("quarantine_end_before_release")
     if status == Status.RELEASED and contact.quarantine_end and contact.quarantine_end > today:
         contact.quarantine_end = today  # released early: the card's quarantine ends today
         fields.append("quarantine_end")
@@ -1628,6 +1634,147 @@ def contact_status_set(
             send_person_case_facts_changed([contact.person_id])
         if _moves_onward(before, status):
             _onward_trace_again(actor=actor, contact_ids=[contact.pk])
+    return contact
+
+
+# A release made by mistake (the wrong person ticked in the work list's bulk form, the wrong button) is undone this long
+# after it, with a reason (contact_release_undo); after that the release stands, and a new exposure reopens the
+# contact as any released one. The outcome's hours, for the same reason: long enough to notice a slip the same day,
+# short enough that what followed (a status card shown at a checkpoint, the self-monitoring begun) has not gone far.
+RELEASE_UNDO_HOURS = OUTCOME_UNDO_HOURS
+
+
+def contact_release_undo_until(contact: Contact) -> dt.datetime | None:
+    """Until when `contact`'s release may be undone (RELEASE_UNDO_HOURS after it); None when it may not (any longer):
+    not released, released before the platform kept the quarantine's end (2026-12-07), or the hours are over. The
+    contact page offers the undoing until then; contact_release_undo decides again, under the lock."""
+    if contact.status != Status.RELEASED or contact.quarantine_end_before_release is None:
+        return None
+    if contact.status_changed_at is None:
+        return None
+    until = contact.status_changed_at + dt.timedelta(hours=RELEASE_UNDO_HOURS)
+    return until if timezone.now() <= until else None
+
+
+def _release_undo_closed(reason: str, vi: str, en: str, **extra) -> ApplicationError:
+    return ApplicationError(errors.CONTACT_RELEASE_UNDO_CLOSED, extra={"reason": reason, **extra}, vi=vi, en=en)
+
+
+def _release_undo_refusal(contact: Contact) -> ApplicationError | None:
+    """Why `contact`'s release may not be undone now, or None. Only the system moves a released contact on (a case
+    that meets them after the quarantine reopens them as a candidate), so one that has moved on since a release this
+    version recorded (quarantine_end_before_release kept) was reopened, and a release undone empties it."""
+    if contact.status != Status.RELEASED:
+        if contact.quarantine_end_before_release is None:
+            return ApplicationError(
+                errors.CONTACT_STATUS_TRANSITION,
+                extra={"from": contact.status, "to": Status.QUARANTINED},
+                vi="Người tiếp xúc này không ở tình trạng đã kết thúc cách ly: không có gì để huỷ.",
+                en="This contact is not released: there is no release to undo.",
+            )
+        if contact.status == Status.BECAME_CASE:
+            return _release_undo_closed(
+                "became_case",
+                "Sau khi kết thúc cách ly, người này đã trở thành ca bệnh (F0): không đưa lại vào cách ly như người "
+                "tiếp xúc.",
+                "Since the release, the person became a case (F0): they are not put back in quarantine as a contact.",
+            )
+        return _release_undo_closed(
+            "reopened",
+            "Sau khi kết thúc cách ly, người này đã gặp một ca bệnh khác và được theo dõi lại cho lần tiếp xúc mới: "
+            "không huỷ được lần kết thúc cách ly trước.",
+            "Since the release, another case met this person and they are followed again for the new exposure: the "
+            "earlier release cannot be undone.",
+            status=contact.status,
+        )
+    if contact_release_undo_until(contact) is None:
+        return _release_undo_closed(
+            "too_late",
+            f"Chỉ huỷ được việc kết thúc cách ly trong {RELEASE_UNDO_HOURS} giờ sau khi kết thúc.",
+            f"A release can be undone only within {RELEASE_UNDO_HOURS} hours of it.",
+            hours=RELEASE_UNDO_HOURS,
+        )
+    # Entering a case closes only open contacts: a released contact whose person became a case stays released.
+    since = (
+        Case.objects.filter(person_id=contact.person_id)
+        .exclude(status=Case.Status.WITHDRAWN)
+        .filter(Q(status=Case.Status.UNDER_TREATMENT) | Q(created_at__gte=contact.status_changed_at))
+        .order_by("-created_at")
+        .first()
+    )
+    if since is not None:
+        return _release_undo_closed(
+            "became_case",
+            f"Sau khi kết thúc cách ly, người này đã trở thành ca bệnh {since.number}: không đưa lại vào cách ly "
+            "như người tiếp xúc.",
+            f"Since the release, the person became case {since.number}: they are not put back in quarantine as a "
+            "contact.",
+            case=since.number,
+        )
+    # As for any quarantine: a contact whom only withdrawn cases link (the case withdrawn since, or the reason for
+    # the release) is no F1 to quarantine.
+    return _contact_refusal(contact, Status.QUARANTINED, _contacts_standing([contact], Status.QUARANTINED))
+
+
+def contact_release_undo(*, actor, contact: Contact, reason: str) -> Contact:
+    """Take back a release made by mistake: the contact is in quarantine again, with the start, rule, days and
+    protection it was set with (a release changes none of them) and the end it had before an early release cut it
+    (quarantine_end_before_release, kept by the release), moved on as quarantine_ends_extend moves a quarantine's end
+    when evidence since the release has a later exposure. Within RELEASE_UNDO_HOURS of the release, with a reason
+    (contact_release_undo_reason_required); refused (contact_release_undo_closed, extra.reason) after the hours
+    (`too_late`, also for a release before 2026-12-07), once a case met them again and reopened them (`reopened`), or
+    once the person became a case (`became_case`); contact_no_standing_case when only withdrawn cases link them.
+    Audited as `cases.contact.release_undone` with the reason; the status card is computed again after the commit.
+    No re-trace is queued: the release left the quarantine's start, which bounds the tracing of their own contacts
+    (tracing.quarantine_until), as it was, so what tracing found in the meantime stands."""
+    reason = " ".join((reason or "").split())[:500]
+    if not reason:
+        raise ApplicationError(errors.CONTACT_RELEASE_UNDO_REASON_REQUIRED, extra={"field": "reason"})
+    with transaction.atomic():
+        # The person first, as entering a case for them locks it before closing their open contact: run at once, the
+        # undo sees the case, or the case entry sees the contact in quarantine and closes it as became_case.
+        _person_lock(contact.person_id)
+        locked = Contact.objects.select_for_update(no_key=True, of=("self",)).select_related("person")
+        contact = locked.get(pk=contact.pk)
+        if (refusal := _release_undo_refusal(contact)) is not None:
+            raise refusal
+        released_at, released_end, release_reason = (
+            contact.status_changed_at,
+            contact.quarantine_end,
+            contact.release_reason,
+        )
+        contact.status = Status.QUARANTINED
+        contact.quarantine_end = contact.quarantine_end_before_release
+        contact.quarantine_end_before_release = None  # undone: nothing left to undo
+        contact.release_reason = ""
+        contact.status_changed_at = timezone.now()
+        contact.status_changed_by = actor if getattr(actor, "is_authenticated", False) else None
+        contact.save(
+            update_fields=[
+                "status",
+                "quarantine_end",
+                "quarantine_end_before_release",
+                "release_reason",
+                "status_changed_at",
+                "status_changed_by",
+            ]
+        )
+        extra = {
+            "reason": reason,
+            "released_at": released_at.isoformat(),
+            "released_end": released_end.isoformat() if released_end else None,
+            "end": contact.quarantine_end.isoformat() if contact.quarantine_end else None,
+        }
+        if release_reason:
+            extra["release_reason"] = release_reason  # the early release's own reason, no longer on the contact
+        audit_record(
+            actor=actor, action="cases.contact.release_undone", obj=contact, area_path=contact.area_path, extra=extra
+        )
+        # Evidence added while released (not reopening them) may end later than the quarantine did: as if it had
+        # come during the quarantine. Audited as cases.contact.quarantine_extended when it moves the end.
+        quarantine_ends_extend([contact.pk], actor=actor)
+        send_person_case_facts_changed([contact.person_id])  # in quarantine again: the card says so (_CARD_MOVES)
+        contact.refresh_from_db(fields=["quarantine_end"])
     return contact
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("contacts/status/", views.contacts_status, name="contacts_status"),
     path("contacts/<int:contact_id>/status/", views.contact_status, name="contact_status"),
     path("contacts/<int:contact_id>/interview/", views.contact_interview, name="contact_interview"),
+    path("contacts/<int:contact_id>/release-undo/", views.contact_release_undo, name="contact_release_undo"),
     path("worklist/", views.worklist, name="worklist"),
     path("worklist/export/", views.worklist_export, name="worklist_export"),
     path("clusters/", views.cluster_list, name="clusters"),

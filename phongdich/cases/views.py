@@ -40,7 +40,7 @@ from phongdich.geo.models import Area
 
 from . import errors, forms, selectors, services
 from .exports import WORKLIST_EXPORT, commune_names, worklist_contacts, worklist_filters, worklist_query
-from .models import Case, Cluster, Contact
+from .models import Case, Cluster, Contact, quarantine_last_day
 from .templatetags.cases_tags import label as status_label
 
 PAGE_SIZE = 50
@@ -613,9 +613,11 @@ def case_status(request, case_id: int):
         except ApplicationError as exc:
             form.add_error(None, _message_of(exc))
             form.early = exc.error is errors.CASE_RECOVERY_EARLY  # the page offers the tick that confirms the date
+            form.untick()  # ticked again for what is sent next, knowingly
             return _case_page(request, case_id, status_form=form, status=exc.status)
         messages.success(request, _("The case's outcome was recorded."))
         return redirect("cases:detail", case_id=case.pk)
+    form.untick()
     return _case_page(request, case_id, status_form=form, status=400)
 
 
@@ -878,7 +880,9 @@ def _next_moves(contact) -> list[tuple[str, str]]:
     ]
 
 
-def _contact_page(request, contact_id, *, form=None, interview_form=None, new_person_form=None, status=200):
+def _contact_page(
+    request, contact_id, *, form=None, interview_form=None, new_person_form=None, undo_form=None, status=200
+):
     """The contact page; after a refused form, that form again with its message and what was typed."""
     viewer, ip = request.user, client_ip(request)
     contact = selectors.contact_get(viewer=viewer, contact_id=contact_id, ip=ip)
@@ -905,6 +909,11 @@ def _contact_page(request, contact_id, *, form=None, interview_form=None, new_pe
         "today": timezone.localdate(),
         # A release before this last day of the quarantine asks for a reason (services._contact_status_apply).
         "release_early_until": services.contact_release_early_until(contact),
+        # A release made by mistake is undone until then (services.contact_release_undo); None: it stands.
+        "release_undo_until": services.contact_release_undo_until(contact),
+        # The last day the quarantine would run through again (Contact.quarantine_end_before_release).
+        "release_undo_last_day": quarantine_last_day(contact.quarantine_start, contact.quarantine_end_before_release),
+        "undo_form": undo_form or forms.ContactReleaseUndoForm(),
     }
     # The days a quarantine of this person starting today would take (the protected days when their doses or
     # recovery meet the rule's definition), and the rule of the quarantine already set.
@@ -980,6 +989,30 @@ def contact_status(request, contact_id: int):
         messages.success(request, _("The contact's status was changed."))
         return redirect(safe_next(request, default=reverse("cases:contact", args=[contact.pk])))
     return _contact_page(request, contact_id, form=form, status=400)
+
+
+@login_required
+@_post_only(_contact_page_at("#release-undo"))
+def contact_release_undo(request, contact_id: int):
+    """Undo a release from quarantine made by mistake, with a reason and a tick (services.contact_release_undo): in
+    quarantine again, to the end it had."""
+    try:
+        _require_people_role(request)
+        contact = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
+    except ApplicationError as exc:
+        return _error(request, exc)
+    form = forms.ContactReleaseUndoForm(request.POST)
+    if not form.is_valid():
+        form.untick()
+        return _contact_page(request, contact_id, undo_form=form, status=400)
+    try:
+        services.contact_release_undo(actor=request.user, contact=contact, reason=form.cleaned_data["reason"])
+    except ApplicationError as exc:
+        form.add_error(None, _message_of(exc))
+        form.untick()
+        return _contact_page(request, contact_id, undo_form=form, status=exc.status)
+    messages.success(request, _("The release was undone: the contact is in quarantine again."))
+    return redirect("cases:contact", contact_id=contact.pk)
 
 
 @login_required

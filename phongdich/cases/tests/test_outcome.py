@@ -40,6 +40,11 @@ def _outcome_form(html: str) -> str:
     return html.split('id="outcome"', 1)[1].split("</details>", 1)[0]
 
 
+def _ticked(form: str) -> list[str]:
+    """The names of the checkboxes shown ticked in `form`."""
+    return re.findall(r'<input type="checkbox" name="(\w+)"[^>]*\bchecked\b', form)
+
+
 # --- The form ------------------------------------------------------------------------------------------------------
 
 
@@ -85,6 +90,32 @@ def test_a_recovery_the_day_after_the_sample_asks_to_check_the_date_before_it_is
     assert fresh.status == Case.Status.RECOVERED
     entry = AuditLog.objects.get(action="cases.case.recovered")
     assert entry.extra["date_confirmed"] is True and entry.extra["on"] == _today().isoformat()
+
+
+def test_a_refused_outcome_comes_back_with_its_tick_unticked(client, fresh, kim_tan_official):
+    """The official confirms again what they send next: shown ticked, a date corrected after the warning was recorded
+    on the tick given to the one refused."""
+    client.force_login(kim_tan_official)
+    url = f"/cases/{fresh.pk}/status/"
+
+    # A recovery the day after the sample: refused, to check the date. The outcome chosen stays; the tick that
+    # confirmed it comes back unticked, beside the one that confirms the date.
+    response = client.post(url, {"status": "recovered", "on": _today().isoformat(), "confirm": "on"})
+    form = _outcome_form(response.content.decode())
+    assert response.status_code == 409 and 'name="date_confirmed"' in form and 'name="confirm"' in form
+    assert _ticked(form) == [] and 'value="recovered" selected' in form
+    # Refused by the form itself (no outcome chosen): unticked too.
+    response = client.post(url, {"status": "", "on": _today().isoformat(), "confirm": "on"})
+    form = _outcome_form(response.content.decode())
+    assert response.status_code == 400 and 'name="confirm"' in form and _ticked(form) == []
+    fresh.refresh_from_db()
+    assert fresh.status == Case.Status.UNDER_TREATMENT
+    # Ticked again, with the date confirmed: recorded.
+    response = client.post(
+        url, {"status": "recovered", "on": _today().isoformat(), "confirm": "on", "date_confirmed": "on"}
+    )
+    fresh.refresh_from_db()
+    assert response.status_code == 302 and fresh.status == Case.Status.RECOVERED
 
 
 def test_the_english_page_warns_in_english(client, fresh, kim_tan_official):

@@ -36,6 +36,7 @@ def _addresses(scene):
         (f"/cases/{case_id}/trace/", case_page),
         (f"/cases/contacts/{contact_id}/status/", contact_page),
         (f"/cases/contacts/{contact_id}/interview/", f"{contact_page}#interview"),
+        (f"/cases/contacts/{contact_id}/release-undo/", f"{contact_page}#release-undo"),
         ("/cases/contacts/status/", "/cases/"),
         (f"/cases/contacts/status/?next=/cases/{case_id}/%23contacts-f1", f"{case_page}#contacts-f1"),
         ("/cases/contacts/status/?next=https://evil.example/", "/cases/"),
