@@ -44,6 +44,9 @@ class TelecomImportOutput(serializers.Serializer):
     rows_done = serializers.IntegerField()
     rows_imported = serializers.IntegerField()
     rows_rejected = serializers.IntegerField()
+    rows_expired = serializers.IntegerField(
+        help_text="Good rows not imported: they ended more than TELECOM_RETENTION_DAYS ago (retention)"
+    )
     errors = TelecomRowErrorOutput(many=True)
     errors_truncated = serializers.BooleanField(help_text="More rows were rejected than are listed")
     rejected_by_code = serializers.DictField(
@@ -55,6 +58,8 @@ class TelecomImportOutput(serializers.Serializer):
         allow_null=True, help_text="Location records of a done import: the earliest start they cover"
     )
     records_to = serializers.DateTimeField(allow_null=True, help_text="… and the latest end")
+    records_pruned = serializers.IntegerField(help_text="Of its records, how many retention (telecom_prune) deleted")
+    pruned_at = serializers.DateTimeField(allow_null=True, help_text="When retention last deleted some of them")
     uploaded_by = serializers.CharField(source="uploaded_by.username", default=None, allow_null=True)
     withdrawn_at = serializers.DateTimeField(allow_null=True)
     withdrawn_by = serializers.CharField(source="withdrawn_by.username", default=None, allow_null=True)
@@ -240,6 +245,13 @@ class TelecomTraceOutput(serializers.Serializer):
         source="trace.records_imports",
         allow_null=True,
         help_text="How many done imports of location records of your area it could read (0: none imported)",
+    )
+    window_covered = serializers.ListField(
+        source="trace.window_covered",
+        child=serializers.ListField(child=serializers.DateTimeField()),
+        allow_null=True,
+        help_text="The parts of the case's infectious window that the periods of those imports cover, [[from, to], …];"
+        " the rest of the window is a gap (no records imported for it)",
     )
     min_overlap_minutes = serializers.IntegerField(source="trace.min_overlap_minutes")
     neighbour_cell_m = serializers.IntegerField(source="trace.neighbour_cell_m")

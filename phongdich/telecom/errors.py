@@ -83,6 +83,14 @@ IMPORT_NOT_WITHDRAWABLE = ErrorCode(
     "Only a finished import of subscriber location records can be withdrawn (not a cell list, nor an import still"
     " running or not imported).",
 )
+# Retention (telecom_prune) deleted every record of the import: nothing is left to withdraw (the walk-through of
+# 2026-12-07 was offered a withdrawal of 715 records already deleted).
+IMPORT_RECORDS_DELETED = ErrorCode(
+    "telecom_import_records_deleted",
+    409,
+    "Mọi bản ghi của lần nhập này đã bị xóa theo thời hạn lưu trữ: không còn gì để rút lại.",
+    "Every record of this import has been deleted by retention: there is nothing left to withdraw.",
+)
 # Only an import's failure_code, never an answer (hence no 5xx: the registry holds 4xx codes only).
 WORKER_LOST = ErrorCode(
     "telecom_worker_lost",

@@ -85,6 +85,10 @@ class TelecomImport(models.Model):
     rows_done = models.PositiveIntegerField(default=0, verbose_name=_("rows checked"))  # rows checked so far (progress)
     rows_imported = models.PositiveIntegerField(default=0, verbose_name=_("rows imported"))
     rows_rejected = models.PositiveIntegerField(default=0, verbose_name=_("rows rejected"))
+    # Good rows not imported because they ended before the retention cut-off (TELECOM_RETENTION_DAYS): the prune
+    # would delete them within the hour, so they are never written (docs/telecom.md "Retention"). Not a bad row: an
+    # all-or-nothing import is not failed by them.
+    rows_expired = models.PositiveIntegerField(default=0, verbose_name=_("rows past retention"))
     errors = models.JSONField(default=list, blank=True, verbose_name=_("row errors"))
     # More rows were rejected than `errors` lists.
     errors_truncated = models.BooleanField(default=False, verbose_name=_("error list truncated"))
@@ -98,6 +102,10 @@ class TelecomImport(models.Model):
     # retention deletes some of them: a trace that finds nothing says which period the records it read cover.
     records_from = models.DateTimeField(null=True, blank=True, verbose_name=_("records from"))
     records_to = models.DateTimeField(null=True, blank=True, verbose_name=_("records to"))
+    # How many of its records telecom_prune deleted (their end older than TELECOM_RETENTION_DAYS), and when it last
+    # did: the import's page says its records are gone, not "715 imported" as if they could still be traced with.
+    records_pruned = models.PositiveIntegerField(default=0, verbose_name=_("records deleted by retention"))
+    pruned_at = models.DateTimeField(null=True, blank=True, verbose_name=_("records last deleted by retention"))
     # Bumped by every run of the task: a run that finds another number at write time gives way (see services).
     attempt = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempt"))
     # The last sign of life of the import's run (its start, its progress) or of its queueing again by the sweeper:
@@ -224,8 +232,9 @@ class SubscriberLocation(models.Model):
 class TelecomTrace(models.Model):
     """One run of telecom tracing for a case: what it found, including the phones that match nobody.
 
-    `unknown` lists {phone, records, overlap_minutes, first, last, cells} of subscribers who shared a cell
-    with the case but are not in people: the health department asks the operator who they are. Deleted
+    `unknown` lists {phone, records, overlap_minutes, first, last, cells, sources} of subscribers who shared a cell
+    with the case but are not in people: the health department asks the operator who they are (`sources`: the pairs
+    [case record's import, other record's import] it was found through, from 2026-12-07). Deleted
     with the records after TELECOM_RETENTION_DAYS.
     """
 
@@ -253,6 +262,13 @@ class TelecomTrace(models.Model):
     records_to = models.DateTimeField(null=True, blank=True, verbose_name=_("records to"))
     # How many of those imports there were (0: none imported in the area); null for runs before 2026-12-07.
     records_imports = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("imports of records read"))
+    # The parts of the case's infectious window that those imports' periods cover ([[start, end], ...] ISO, merged,
+    # clipped to the window): the page names the gaps. One period from the earliest to the latest record read as
+    # continuous cover over a five-year gap (walk-through of 2026-12-07). Null for runs before then.
+    window_covered = models.JSONField(null=True, blank=True, verbose_name=_("parts of the window covered"))
+    # The imports whose records it used (ids): the page says when one has been withdrawn since. Null for runs before
+    # 2026-12-07.
+    imports_read = models.JSONField(null=True, blank=True, verbose_name=_("imports read"))
     min_overlap_minutes = models.PositiveIntegerField(verbose_name=_("minimum overlap (minutes)"))
     neighbour_cell_m = models.PositiveIntegerField(verbose_name=_("neighbouring cells within (m)"))
 

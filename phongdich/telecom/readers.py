@@ -92,6 +92,13 @@ def columns_for(kind: str) -> tuple[dict, dict]:
     return (CELL_COLUMNS, CELL_OPTIONAL_COLUMNS) if kind == "cells" else (LOCATION_COLUMNS, {})
 
 
+def _header_matches(header, kind: str) -> bool:
+    """Whether a header names every required column of `kind` (once or more)."""
+    keys = {header_key(name) for name in header}
+    required, _optional = columns_for(kind)
+    return all(keys & set(aliases) for aliases in required.values())
+
+
 def header_key(name) -> str:
     """'Số thuê bao' -> 'so_thue_bao'; 'Cell-ID' -> 'cell_id'."""
     return _HEADER_SEPARATORS.sub("_", fold(str(name or ""))).strip("_")
@@ -261,17 +268,37 @@ class Table:
             missing_labels = ", ".join(COLUMN_LABELS[field] for field in missing)
             problem_vi = f"thiếu cột {missing_labels}" if missing else "có cột trùng tên"
             problem_en = f"missing column(s) {missing_labels}" if missing else "a column is named twice"
+            other_kind = "locations" if self.kind == "cells" else "cells"
+            # A records file uploaded as a cell list (or the reverse) lacks columns too: "missing vi_do…" did not
+            # say that the other kind was chosen by mistake (walk-through of 2026-12-07).
+            wrong_kind = bool(missing) and _header_matches(header, other_kind)
+            hint_vi = hint_en = ""
+            if wrong_kind:
+                hint_vi = (
+                    " Dòng tiêu đề khớp với tệp dữ liệu vị trí thuê bao: có lẽ đã chọn nhầm loại tệp."
+                    if other_kind == "locations"
+                    else " Dòng tiêu đề khớp với danh sách trạm: có lẽ đã chọn nhầm loại tệp."
+                )
+                hint_en = (
+                    " The header is that of a subscriber location records file: the wrong kind of file was probably"
+                    " chosen."
+                    if other_kind == "locations"
+                    else " The header is that of a cell list: the wrong kind of file was probably chosen."
+                )
+            extra = {
+                "line": 1,
+                "missing": [COLUMN_LABELS[field] for field in missing],
+                "duplicated": [COLUMN_LABELS[field] for field in twice],
+                "expected": expected,
+                "found": [str(name)[:60] for name in header][:30],
+            }
+            if wrong_kind:
+                extra["kind_detected"] = other_kind
             raise ApplicationError(
                 errors.COLUMNS,
-                extra={
-                    "line": 1,
-                    "missing": [COLUMN_LABELS[field] for field in missing],
-                    "duplicated": [COLUMN_LABELS[field] for field in twice],
-                    "expected": expected,
-                    "found": [str(name)[:60] for name in header][:30],
-                },
-                vi=f"Dòng 1: {problem_vi}. Các cột cần có: {', '.join(expected)}.",
-                en=f"Line 1: {problem_en}. Expected columns: {', '.join(expected)}.",
+                extra=extra,
+                vi=f"Dòng 1: {problem_vi}. Các cột cần có: {', '.join(expected)}.{hint_vi}",
+                en=f"Line 1: {problem_en}. Expected columns: {', '.join(expected)}.{hint_en}",
             )
         return fields
 

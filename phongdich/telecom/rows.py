@@ -189,6 +189,10 @@ class LocationChecker:
         self.rejected = 0
         self.by_code: Counter = Counter()  # every rejected row, by reason (errors keeps only the first ones)
         self.count = 0  # rows accepted so far
+        # Good rows that ended before the retention cut-off: not written (telecom_prune would delete them within the
+        # hour; keeping them that long is keeping personal data past the rule), counted apart from the bad rows.
+        self.retention_cutoff = now - dt.timedelta(days=settings.TELECOM_RETENTION_DAYS)
+        self.expired = 0
         self._pending: list[tuple] = []
 
     def add(self, row: Row) -> None:
@@ -242,6 +246,9 @@ class LocationChecker:
             return self.reject(row_error(line, names["end"] if start <= self.now else names["start"], "in_future"))
         if end - start > self.max_stay:
             return self.reject(row_error(line, names["end"], "stay_too_long", hours=settings.TELECOM_MAX_STAY_HOURS))
+        if end < self.retention_cutoff:  # the prune's own test (services.telecom_prune)
+            self.expired += 1
+            return None
         return (line, phone, cell_pk, start, end)
 
     def flush(self) -> None:

@@ -31,7 +31,9 @@ TELECOM_ROLES = (Official.Role.HEALTH_DEPT, Official.Role.PROVINCE_ADMIN)
 def telecom_imports(*, viewer) -> QuerySet[TelecomImport]:
     """Imports uploaded in the viewer's area (all of them for a superuser), newest first."""
     require_role(viewer, *TELECOM_ROLES)
-    return TelecomImport.objects.filter(scope_q(viewer, "area_path")).select_related("uploaded_by")
+    return TelecomImport.objects.filter(scope_q(viewer, "area_path")).select_related(
+        "uploaded_by__official__area", "withdrawn_by__official__area"
+    )
 
 
 def telecom_import_get(*, viewer, import_id, ip: str | None = None, audit: bool = True) -> TelecomImport:
@@ -96,14 +98,15 @@ def unknown_for(viewer, trace: TelecomTrace, *, reveal: bool = False, ip: str | 
     who may see the numbers (sees_full_phones). Numbers read in full are audited as a read of personal data
     (`telecom.trace.numbers_viewed`, with how many)."""
     full = reveal and sees_full_phones(viewer)
-    if full and trace.unknown:
+    standing = unknown_standing(trace)
+    if full and standing:
         audit_record(
             actor=viewer,
             action="telecom.trace.numbers_viewed",
             obj=trace.case,
             area_path=trace.case.area_path,
             ip=ip,
-            extra={"trace": trace.pk, "numbers": len(trace.unknown)},
+            extra={"trace": trace.pk, "numbers": len(standing)},
         )
     return [
         {
@@ -111,7 +114,7 @@ def unknown_for(viewer, trace: TelecomTrace, *, reveal: bool = False, ip: str | 
             "phone": item["phone"] if full else mask_phone(item["phone"]),
             "cell_labels": [cell_label(cell) for cell in item["cells"]],
         }
-        for item in trace.unknown
+        for item in standing
     ]
 
 
@@ -120,16 +123,17 @@ def unknown_export_rows(*, viewer, trace: TelecomTrace, ip: str | None = None) -
     viewers who may see the numbers (else permission_denied). Audited as `telecom.trace.numbers_exported`."""
     if not sees_full_phones(viewer):
         raise ApplicationError(core_errors.PERMISSION_DENIED)
+    standing = unknown_standing(trace)
     audit_record(
         actor=viewer,
         action="telecom.trace.numbers_exported",
         obj=trace.case,
         area_path=trace.case.area_path,
         ip=ip,
-        extra={"trace": trace.pk, "numbers": len(trace.unknown)},
+        extra={"trace": trace.pk, "numbers": len(standing)},
     )
     rows = []
-    for item in trace.unknown:
+    for item in standing:
         cells = []
         for cell in item["cells"]:
             operator, cell_id = split_cell(cell)
@@ -195,25 +199,86 @@ def telecom_link_rows(*, viewer, case: Case) -> list[LinkRow]:
 
 @dataclass(frozen=True)
 class TraceCoverage:
-    """What a run could read, beside what it found: the period its records cover, and whether that meets the case's
-    infectious window. A run that found no record of the case's phone says which it was: no records of that time, or
-    none of that phone in records that cover it."""
+    """What a run could read, beside what it found: the period its records cover, and how much of the case's
+    infectious window the imports' own periods cover. A run that found no record of the case's phone says which it
+    was: no records of that time, or none of that phone in records that cover it."""
 
     phone: str  # the case's phone as traced, in the national form the operators use (0912…)
     first: dt.datetime | None  # None: no records imported in the area (or a run from before 2026-12-07)
     last: dt.datetime | None
-    covers_window: bool
+    covers_window: bool  # at least in part
+    # Of the window, by the imports' periods (TelecomTrace.window_covered); None for runs before 2026-12-07, which
+    # knew only the earliest-to-latest period.
+    covered: list[tuple[dt.datetime, dt.datetime]] | None = None
+    gaps: list[tuple[dt.datetime, dt.datetime]] | None = None
+
+    @property
+    def covers_whole_window(self) -> bool:
+        return self.covered is not None and bool(self.covered) and not self.gaps
+
+
+def window_gaps(covered, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The parts of [start, end) outside `covered` (ordered, disjoint intervals inside it)."""
+    gaps, at = [], start
+    for first, last in covered:
+        if first > at:
+            gaps.append((at, first))
+        at = max(at, last)
+    if at < end:
+        gaps.append((at, end))
+    return gaps
 
 
 def trace_coverage(*, trace: TelecomTrace, case: Case) -> TraceCoverage:
+    """The run's coverage of the case's window. From the imports' own periods when the run kept them: an import's
+    period counts as covered, the time between two imports does not (docs/telecom.md "No record, or no contact")."""
     first, last = trace.records_from, trace.records_to
-    covers = first is not None and last is not None and first < case.window_end and last > case.window_start
-    return TraceCoverage(phone=phone_national(trace.phone), first=first, last=last, covers_window=covers)
+    phone = phone_national(trace.phone)
+    if trace.window_covered is None:  # a run from before 2026-12-07: the earliest-to-latest period only
+        covers = first is not None and last is not None and first < case.window_end and last > case.window_start
+        return TraceCoverage(phone=phone, first=first, last=last, covers_window=covers)
+    covered = [(dt.datetime.fromisoformat(a), dt.datetime.fromisoformat(b)) for a, b in trace.window_covered]
+    # The window as it was traced may differ from the case's now (an onset corrected since): the run's own window is
+    # not stored, so gaps are named inside the case's current window, clipped to it.
+    covered = [(max(a, case.window_start), min(b, case.window_end)) for a, b in covered]
+    covered = [(a, b) for a, b in covered if a < b]
+    return TraceCoverage(
+        phone=phone,
+        first=first,
+        last=last,
+        covers_window=bool(covered),
+        covered=covered,
+        gaps=window_gaps(covered, case.window_start, case.window_end),
+    )
+
+
+def trace_withdrawn_imports(trace: TelecomTrace) -> list[TelecomImport]:
+    """The imports a run read that have been withdrawn since (its links from them removed, their records deleted):
+    the page says so beside the run's figures, which still count what they gave."""
+    if not trace.imports_read:
+        return []
+    return list(
+        TelecomImport.objects.filter(pk__in=trace.imports_read, status=TelecomImport.Status.WITHDRAWN).order_by("pk")
+    )
+
+
+def unknown_standing(trace: TelecomTrace, withdrawn: set[int] | None = None) -> list[dict]:
+    """A run's unknown subscribers less those found only through imports withdrawn since: a number that came from a
+    wrong file is not to be sent to the operator. A run from before 2026-12-07 kept no sources: listed whole."""
+    if withdrawn is None:
+        withdrawn = {record.pk for record in trace_withdrawn_imports(trace)}
+    if not withdrawn:
+        return list(trace.unknown)
+    return [
+        item
+        for item in trace.unknown
+        if "sources" not in item or any(not (set(source) & withdrawn) for source in item["sources"])
+    ]
 
 
 def telecom_trace_latest(*, viewer, case: Case, ip: str | None = None) -> TelecomTrace | None:
     """The last telecom trace run of a case (the case already checked by services.telecom_case_get); audited."""
-    trace = case.telecom_traces.select_related("run_by").first()
+    trace = case.telecom_traces.select_related("run_by__official__area").first()
     if trace is not None:
         audit_record(actor=viewer, action="telecom.trace.viewed", obj=case, area_path=case.area_path, ip=ip)
     return trace
@@ -223,7 +288,7 @@ def telecom_trace_run(*, viewer, case: Case, trace_id: int, link_ids: list[int],
     """One run of a case (the case already checked by services.telecom_case_get) and the links it answered, in the
     order it answered them: (trace, links). An API request repeated with its Idempotency-Key is answered from here
     (api.TelecomTraceApi), not from a stored copy. Gone after TELECOM_RETENTION_DAYS (not_found); audited."""
-    trace = case.telecom_traces.select_related("run_by").filter(pk=trace_id).first()
+    trace = case.telecom_traces.select_related("run_by__official__area").filter(pk=trace_id).first()
     if trace is None:
         raise ApplicationError(core_errors.NOT_FOUND)
     audit_record(actor=viewer, action="telecom.trace.viewed", obj=case, area_path=case.area_path, ip=ip)

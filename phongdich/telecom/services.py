@@ -10,14 +10,14 @@ import logging
 import math
 import os
 import tempfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from phongdich.accounts.permissions import require_role
@@ -314,6 +314,7 @@ def _finish(record: TelecomImport, *, status: str, now, **fields) -> None:
             "rows_done",
             "rows_imported",
             "rows_rejected",
+            "rows_expired",
             "errors",
             "errors_truncated",
             "rejected_by_code",
@@ -500,6 +501,7 @@ def _run(claim: _Claim, *, now, progress) -> None:
             rows_done=rows,
             rows_imported=imported,
             rows_rejected=checker.rejected,
+            rows_expired=getattr(checker, "expired", 0),
             errors=checker.errors.first(),
             errors_truncated=checker.rejected > ERRORS_STORED_MAX,
             rejected_by_code=dict(sorted(checker.by_code.items())),
@@ -511,7 +513,12 @@ def _run(claim: _Claim, *, now, progress) -> None:
             action="telecom.import.finished",
             obj=record,
             area_path=record.area_path,
-            extra={"status": record.status, "imported": imported, "rejected": checker.rejected},
+            extra={
+                "status": record.status,
+                "imported": imported,
+                "rejected": checker.rejected,
+                "expired": getattr(checker, "expired", 0),
+            },
         )
     if failed and locations:
         locations_purge(record.pk)  # never counted (the import is failed); a crash here leaves it to telecom_prune
@@ -648,6 +655,13 @@ def telecom_import_withdraw(*, actor, import_id, reason: str, ip: str | None = N
             raise ApplicationError(errors.IMPORT_WITHDRAWN, extra={"withdrawn_at": record.withdrawn_at.isoformat()})
         if record.kind != TelecomImport.Kind.LOCATIONS or record.status != TelecomImport.Status.DONE:
             raise ApplicationError(errors.IMPORT_NOT_WITHDRAWABLE, extra={"status": record.status, "kind": record.kind})
+        if record.rows_imported and record.records_pruned >= record.rows_imported:
+            # Retention deleted every record: nothing is left to withdraw, and the links made from them can no longer
+            # be told from the others by their records (_evidence_keys_of reads the records).
+            raise ApplicationError(
+                errors.IMPORT_RECORDS_DELETED,
+                extra={"pruned_at": record.pruned_at.isoformat() if record.pruned_at else None},
+            )
         if not reason:
             raise ApplicationError(errors.IMPORT_WITHDRAW_REASON_REQUIRED, extra={"field": "reason"})
         record.status = TelecomImport.Status.WITHDRAWN
@@ -809,6 +823,7 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
     min_overlap = settings.TELECOM_MIN_OVERLAP_MINUTES
     neighbour_m = settings.TELECOM_NEIGHBOUR_CELL_M
     period = _records_period_read(area_path=scope)
+    period["window_covered"] = _window_covered(area_path=scope, start=case.window_start, end=case.window_end)
     case_records = _distinct_stays(
         locations_in_force(area_path=scope)
         .filter(phone=phone, start__lt=case.window_end, end__gt=case.window_start)
@@ -862,6 +877,29 @@ def _records_period_read(*, area_path: str) -> dict:
     if area_path:
         imports = imports.filter(area_path__startswith=area_path)
     return imports.aggregate(first=Min("records_from"), last=Max("records_to"), imports=Count("pk"))
+
+
+def _window_covered(*, area_path: str, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The parts of [start, end) that the periods of the done imports of location records of `area_path` cover,
+    merged and clipped, in order. Each import's own period (records_from/to) counts as covered, the gaps between
+    imports do not: the earliest-to-latest period of all of them read as continuous cover over a five-year gap
+    (walk-through of 2026-12-07)."""
+    imports = TelecomImport.objects.filter(
+        kind=TelecomImport.Kind.LOCATIONS,
+        status=TelecomImport.Status.DONE,
+        records_from__lt=end,
+        records_to__gt=start,
+    )
+    if area_path:
+        imports = imports.filter(area_path__startswith=area_path)
+    covered: list[list[dt.datetime]] = []
+    for first, last in imports.order_by("records_from").values_list("records_from", "records_to"):
+        first, last = max(first, start), min(last, end)
+        if covered and first <= covered[-1][1]:
+            covered[-1][1] = max(covered[-1][1], last)
+        else:
+            covered.append([first, last])
+    return [(first, last) for first, last in covered]
 
 
 def _imports_hold(import_ids) -> set[int]:
@@ -918,8 +956,14 @@ def _trace_write(
                     "first": None,
                     "last": None,
                     "cells": [],
+                    "sources": [],
                 },
             )
+            # The imports it was found through: a number found only through imports withdrawn since is no longer
+            # offered to be sent to the operator (selectors.unknown_standing).
+            source = [mine.source_import_id, other.source_import_id]
+            if source not in entry["sources"]:
+                entry["sources"].append(source)
             entry["records"] += 1
             entry["overlap_minutes"] += minutes
             entry["first"] = min(filter(None, [entry["first"], shared_start.isoformat()]))
@@ -972,6 +1016,8 @@ def _trace_write(
         records_from=read.period.get("first"),
         records_to=read.period.get("last"),
         records_imports=read.period.get("imports"),
+        window_covered=[[first.isoformat(), last.isoformat()] for first, last in read.period.get("window_covered", [])],
+        imports_read=read.imports,
     )
     audit_record(
         actor=actor,
@@ -1004,7 +1050,7 @@ def telecom_prune(*, now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=settings.TELECOM_RETENTION_DAYS)
     deleted = 0
-    shortened: set[int] = set()  # imports some of whose records went: their period is read again below
+    shortened: Counter = Counter()  # imports some of whose records went, and how many: read again below
     while True:  # in slices: one huge DELETE would hold the database for long
         rows = list(
             SubscriberLocation.objects.filter(end__lt=cutoff).values_list("pk", "source_import_id")[:PURGE_SLICE]
@@ -1013,11 +1059,15 @@ def telecom_prune(*, now: dt.datetime | None = None) -> dict:
             break
         shortened.update(import_id for _pk, import_id in rows)
         deleted += SubscriberLocation.objects.filter(pk__in=[pk for pk, _import_id in rows]).delete()[0]
-    for import_id in sorted(shortened):
-        # What a trace says the records it read cover must not include what retention deleted.
+    for import_id, gone in sorted(shortened.items()):
+        # What a trace says the records it read cover must not include what retention deleted; the import's page
+        # says how many of its records went, and when (not "715 imported" as if they could still be traced with).
         period = _records_period(import_id)
         TelecomImport.objects.filter(pk=import_id, status=TelecomImport.Status.DONE).update(
-            records_from=period["first"], records_to=period["last"]
+            records_from=period["first"],
+            records_to=period["last"],
+            records_pruned=F("records_pruned") + gone,
+            pruned_at=now,
         )
     # Records of imports withdrawn or failed that their purge left (a worker stopped midway): they count for nothing.
     ended = TelecomImport.objects.filter(

@@ -3,6 +3,7 @@
 Thin: services check, write and audit; selectors scope and audit reads. Out-of-area records answer 404.
 """
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -111,6 +112,8 @@ def _import_page(request, record, *, status: int = 200, withdraw_error: str = ""
         "withdraw_error": withdraw_error,
         "reason": reason,
         "just_withdrawn": request.GET.get("withdrawn") == "1" and record.status == record.Status.WITHDRAWN,
+        "retention_days": settings.TELECOM_RETENTION_DAYS,
+        "records_left": max(0, record.rows_imported - record.records_pruned),
     }
     return render(request, "telecom/import_detail.html", context, status=status)
 
@@ -172,9 +175,11 @@ def trace_case(request, case_id: int):
         trace = selectors.telecom_trace_latest(viewer=request.user, case=case, ip=ip)
     # Masked until the official asks for the numbers (?numbers=full, a link on the page): that read is audited.
     reveal = request.method == "GET" and request.GET.get("numbers") == "full"
+    withdrawn = selectors.trace_withdrawn_imports(trace) if trace else []
     context = {
         "case": case,
         "trace": trace,
+        "withdrawn_imports": withdrawn,
         "just_run": request.method == "POST" and error is None,
         "unknown": selectors.unknown_for(request.user, trace, reveal=reveal, ip=ip) if trace else [],
         "revealed": reveal and selectors.sees_full_phones(request.user),

@@ -277,7 +277,7 @@ def test_retention_keeps_an_imports_period_to_the_records_left(health, cells, se
         f"{timezone.localtime(end):%Y-%m-%d %H:%M}\n"
         for phone, end in (("0912000111", old_end), ("0987000222", recent_end))
     )
-    record = import_bytes(health, "so_thue_bao,ma_tram,bat_dau,ket_thuc\n" + rows)
+    record = import_bytes(health, "so_thue_bao,ma_tram,bat_dau,ket_thuc\n" + rows, now=now - dt.timedelta(days=2))
     assert (record.records_from, record.records_to) == (old_end - dt.timedelta(hours=1), recent_end)
     services.telecom_prune(now=now)
     record.refresh_from_db()

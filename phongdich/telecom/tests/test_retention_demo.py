@@ -30,7 +30,8 @@ def test_records_past_retention_are_deleted_and_recent_ones_kept(health, cells, 
     settings.TELECOM_RETENTION_DAYS = 30
     now = timezone.now().replace(second=0, microsecond=0)
     text = HEADER + _row("0912000111", now - dt.timedelta(days=31)) + _row("0987000222", now - dt.timedelta(days=29))
-    assert import_bytes(health, text).rows_imported == 2
+    # Imported two days earlier, when both were within retention.
+    assert import_bytes(health, text, now=now - dt.timedelta(days=2)).rows_imported == 2
     assert telecom_prune(now=now) == {"locations": 1, "traces": 0, "files": 0}
     assert list(SubscriberLocation.objects.values_list("phone", flat=True)) == ["+84987000222"]
     assert AuditLog.objects.get(action="telecom.records.pruned").extra["locations"] == 1

@@ -43,13 +43,14 @@ def test_a_trace_whose_window_the_records_do_not_cover_says_so_with_their_period
     window = f"({_shown(case.window_start)} – {_shown(case.window_end)})"
     notice = page.split('id="no-records"', 1)[1].split("</div>", 1)[0]
     assert f"Không có bản ghi nào của số 0912000111 trong thời kỳ lây truyền {window}." in notice
-    assert f"Dữ liệu nhà mạng đã nhập ở địa bàn của bạn có từ {_shown(first)} đến {_shown(last)}." in notice
-    assert "không có thời kỳ lây truyền" in notice
+    assert "Dữ liệu nhà mạng đã nhập ở địa bàn của bạn không có phần nào của thời kỳ lây truyền." in notice
+    assert "Đề nghị các nhà mạng gửi dữ liệu của thời kỳ lây truyền" in notice
     trace = TelecomTrace.objects.get()
     assert (trace.case_records, trace.records_from, trace.records_to, trace.records_imports) == (0, first, last, 1)
+    assert trace.window_covered == []
     english = client.get(f"/en/telecom/trace/{case.pk}/").content.decode()
     assert f"No record of number 0912000111 in the infectious window {window}." in english
-    assert "They do not cover the infectious window" in english
+    assert "No records imported in your area cover the infectious window." in english
 
 
 def test_a_trace_whose_window_the_records_cover_says_the_phone_is_not_in_them(client, health, cells, areas):
@@ -58,7 +59,12 @@ def test_a_trace_whose_window_the_records_cover_says_the_phone_is_not_in_them(cl
     client.force_login(health)
     page = client.post(f"/en/telecom/trace/{case.pk}/").content.decode()
     assert "No record of number 0912999999 in the infectious window" in page
-    assert "They cover the infectious window, at least in part: the case's phone is not in them" in page
+    # The sample's records (14–17/09) cover the window (13/09 00:00 – 20/09 12:00) in part: the gaps are named.
+    first, last = _sample_period()
+    assert "cover the infectious window only in part" in page
+    gaps = f"{_shown(case.window_start)} – {_shown(first)}; {_shown(last)} – {_shown(case.window_end)}"
+    assert f'<span id="window-gaps">{gaps}</span>' in page
+    assert "The case's phone is not in the part they cover" in page
 
 
 def test_a_trace_with_no_records_imported_in_the_area_says_so(client, health, hanoi_health, cells, areas):
@@ -82,7 +88,8 @@ def test_a_trace_that_found_the_cases_records_shows_their_period_without_the_war
     client.force_login(health)
     page = client.post(f"/telecom/trace/{case.pk}/").content.decode()
     assert 'id="no-records"' not in page
-    assert f"Dữ liệu nhà mạng đã nhập ở địa bàn của bạn có từ {_shown(first)} đến {_shown(last)}." in page
+    assert "Dữ liệu nhà mạng đã nhập ở địa bàn của bạn chỉ có một phần thời kỳ lây truyền." in page
+    assert f"{_shown(last)} – {_shown(case.window_end)}</span>" in page
 
 
 def test_the_api_answers_the_period_the_records_cover(client, health, cells, areas):
