@@ -45,7 +45,8 @@ class TelecomImportOutput(serializers.Serializer):
     rows_imported = serializers.IntegerField()
     rows_rejected = serializers.IntegerField()
     rows_expired = serializers.IntegerField(
-        help_text="Good rows not imported: they ended more than TELECOM_RETENTION_DAYS ago (retention)"
+        help_text="Of the rows imported, those that ended more than TELECOM_RETENTION_DAYS ago: the next prune "
+        "(hourly) deletes them"
     )
     errors = TelecomRowErrorOutput(many=True)
     errors_truncated = serializers.BooleanField(help_text="More rows were rejected than are listed")

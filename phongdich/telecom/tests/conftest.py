@@ -26,8 +26,9 @@ def _var_dir(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _samples_within_retention(settings):
-    # The samples are of September 2021: an import skips rows past TELECOM_RETENTION_DAYS, so the tests that are not
-    # about retention count it in decades. Those about it set it back (test_retention_demo, test_import_outcomes).
+    # The samples are of September 2021: an import counts rows past TELECOM_RETENTION_DAYS as expired (rows_expired)
+    # and a prune deletes them, so the tests that are not about retention count it in decades. Those about it set it
+    # back (test_retention_demo, test_import_outcomes, test_walkthrough_pages).
     settings.TELECOM_RETENTION_DAYS = 365 * 30
 
 
