@@ -295,13 +295,16 @@ def _telecom_targets(case: Case) -> list[Target]:
     """The unknown subscribers of the case's last telecom trace (TelecomTrace.unknown), with their first cell and
     the first and last time they shared it with the case."""
     from phongdich.telecom.models import TelecomTrace
+    from phongdich.telecom.selectors import unknown_standing
 
     trace = TelecomTrace.objects.filter(case=case).order_by("-created_at", "-id").first()
     if trace is None:
         return []
-    places = _cell_places([item["cells"][0] for item in trace.unknown if item.get("cells")])
+    # Less the numbers found only through imports withdrawn since: a wrong file's numbers are not to be called.
+    unknown = unknown_standing(trace)
+    places = _cell_places([item["cells"][0] for item in unknown if item.get("cells")])
     targets = []
-    for item in trace.unknown:
+    for item in unknown:
         cells = item.get("cells") or []
         first, last = item.get("first"), item.get("last")
         targets.append(

@@ -182,3 +182,34 @@ def test_telecom_unknown_phones_for_the_roles_that_read_them(scene, kim_tan_offi
     assert unknown.source == Call.Source.TELECOM and unknown.person is None
     assert unknown.place == "khu vực trạm phát sóng TTH-KT-01"
     assert services.time_text(unknown.exposure_start, unknown.exposure_end) == "từ 09:00 đến 09:40 ngày 14/09/2021"
+
+
+def test_telecom_numbers_found_only_through_an_import_withdrawn_since_are_not_called(scene, tree):
+    """The telecom trace page stopped offering them; the robot call read the run's list whole and called them."""
+    from phongdich.accounts.models import Official
+    from phongdich.cases.tests.builders import official
+    from phongdich.telecom.models import TelecomImport, TelecomTrace
+
+    def locations(status):
+        return TelecomImport.objects.create(
+            kind="locations", operator="viettel", file_name="x.csv", file_format="csv", sha256=status, status=status
+        )
+
+    kept, wrong = locations(TelecomImport.Status.DONE), locations(TelecomImport.Status.WITHDRAWN)
+    item = {"records": 1, "overlap_minutes": 40, "first": None, "last": None, "cells": []}
+    TelecomTrace.objects.create(
+        case=scene["case"],
+        phone="+84911000001",
+        unknown=[
+            {**item, "phone": "+84394000666", "sources": [[kept.pk, kept.pk]]},
+            {**item, "phone": "+84394000777", "sources": [[wrong.pk, wrong.pk]]},  # only through the wrong file
+            {**item, "phone": "+84394000888", "sources": [[wrong.pk, wrong.pk], [kept.pk, kept.pk]]},
+        ],
+        imports_read=[kept.pk, wrong.pk],
+        min_overlap_minutes=15,
+        neighbour_cell_m=0,
+    )
+    health = official(tree["district"], "cdc", role=Official.Role.HEALTH_DEPT)
+    campaign = services.call_campaign_create(actor=health, case_id=scene["case"].pk, telecom=True)
+    telecom = {call.phone for call in campaign.calls.filter(source=Call.Source.TELECOM)}
+    assert telecom == {"+84394000666", "+84394000888"}
