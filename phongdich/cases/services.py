@@ -29,6 +29,7 @@ from .models import (
     ExposureNotice,
     InfectiousWindowRule,
     QuarantineRule,
+    episode_ended,
     links_of_episode_q,
 )
 from .signals import send_person_case_facts_changed
@@ -494,8 +495,13 @@ def contact_reopen(*, actor, contact: Contact, case: Case, episode_start: dt.dat
     """Reopen a closed contact (contacts_met_again) as a candidate in a new episode from `episode_start`, by the
     system's hand, after the evidence that met them was written: its old quarantine dates cleared (a new quarantine
     starts from the new exposure, and its F2 are traced until then), its level and exposure span those of the links of
-    the new episode (contacts_span_settle: the old episode's no longer count). Audited as `cases.contact.candidate`
-    with the case that met them; `contact` holds what was written."""
+    the new episode (contacts_span_settle: the old episode's no longer count). The old quarantine is kept with the
+    episode it ended (Contact.earlier_episodes): a trace of the old case again bounds the F2 of this F1 by it. Audited
+    as `cases.contact.candidate` with the case that met them; `contact` holds what was written."""
+    ended = episode_ended(
+        episode_start=episode_start, quarantine_start=contact.quarantine_start, quarantine_end=contact.quarantine_end
+    )
+    contact.earlier_episodes = [*(contact.earlier_episodes or []), ended]
     contact.quarantine_start = contact.quarantine_end = None
     contact.episode_start = episode_start
     contact.release_reason = ""  # the last episode's early release: this episode has none yet
@@ -506,7 +512,7 @@ def contact_reopen(*, actor, contact: Contact, case: Case, episode_start: dt.dat
         changed_by=None,
         area_path=contact.area_path,
         extra={"reason": "met_again", "case": case.number},
-        also=("quarantine_start", "quarantine_end", "episode_start", "release_reason"),
+        also=("quarantine_start", "quarantine_end", "episode_start", "earlier_episodes", "release_reason"),
     )
     contacts_span_settle(Contact.objects.filter(pk=contact.pk))
     contact.refresh_from_db(fields=["level", "first_exposure_at", "last_exposure_at"])
