@@ -1525,24 +1525,20 @@ def _moves_onward(before: str, after: str) -> bool:
 
 
 def _onward_trace_again(*, actor, contact_ids: list[int]) -> None:
-    """The cases these contacts are check-in contacts of below the last level traced again in the background
-    (tasks.tracing_retrace, queued after the commit), so that the contacts found through them follow the move
-    (docs/cases.md, "Tracing again") without waiting for an official to trace the case again. A case whose re-trace
-    is queued and not yet started joins it: thirty F1 dismissed one by one queue one run, not thirty."""
+    """The cases these contacts are check-in contacts of below the last level, by links of their current episode,
+    traced again in the background (tasks.tracing_retrace, queued after the commit), so that the contacts found through
+    them follow the move (docs/cases.md, "Tracing again") without waiting for an official to trace the case again. An
+    old case whose link is of an episode the contact has left is not: its trace bounds them by that episode's
+    quarantine, which the move leaves as it was (tracing.onward_until). A case whose re-trace is queued and not yet
+    started joins it: thirty F1 dismissed one by one queue one run, not thirty."""
     if not contact_ids or tracing_max_level() < 2:
         return
     from .tasks import tracing_retrace  # tasks imports tracing, which imports this module
 
-    cases = (
-        Case.objects.filter(
-            links__contact_id__in=contact_ids,
-            links__source=ContactLink.Source.CHECKIN,
-            links__level__lt=tracing_max_level(),
-        )
-        .exclude(status=Case.Status.WITHDRAWN)
-        .distinct()
-        .order_by("pk")
-    )
+    links = ContactLink.objects.filter(
+        contact_id__in=contact_ids, source=ContactLink.Source.CHECKIN, level__lt=tracing_max_level()
+    ).filter(links_of_episode_q())
+    cases = Case.objects.filter(pk__in=links.values("case_id")).exclude(status=Case.Status.WITHDRAWN).order_by("pk")
     cases = list(cases)
     if cases:
         tracing_retrace(actor=actor, cases=cases)

@@ -11,7 +11,7 @@ from phongdich.core.dates import local_midnight
 from phongdich.core.models import AuditLog
 
 from .. import selectors, services
-from ..models import Case, Contact, ContactLink
+from ..models import Case, Contact, ContactLink, TracingRun
 from ..tracing import case_trace_checkins
 from .builders import case, link, local, person
 from .test_tracing import DAY, NOW, World, at
@@ -367,6 +367,31 @@ def test_tracing_the_old_case_again_bounds_its_f1s_f2_by_the_quarantine_of_the_e
     assert (outcome.links_added, outcome.links_removed) == (0, 0)
     assert _f2_of(old_case) == {"Gặp Tối Hôm Đó"}
     assert Contact.objects.get(person=evening).status == Contact.Status.CANDIDATE
+
+
+@pytest.mark.parametrize(
+    "move",
+    [
+        {"status": Contact.Status.QUARANTINED, "quarantine_start": at(DAY).date()},
+        {"status": Contact.Status.DISMISSED, "reason": "Không có mặt ở trường"},
+    ],
+    ids=["quarantined", "dismissed"],
+)
+def test_a_move_in_the_new_episode_traces_again_the_new_case_only(world, traced_spring, kim_tan_official, move):
+    """A quarantine or a dismissal of an F1 met again traces again the cases of its current episode, whose F2 follow
+    the move; not the spring's case, whose trace bounds them by the spring's quarantine, which the move leaves as it
+    was (it queued both)."""
+    new_f0, who = world.person("Ca Mùa Thu"), traced_spring["person"]
+    world.visit(new_f0, world.school, 0, 60)
+    world.visit(who, world.school, 30, 90)
+    new_case = world.case(new_f0)
+    case_trace_checkins(case=new_case, now=NOW)
+    contact = Contact.objects.get(pk=traced_spring["contact"].pk)
+    assert contact.status == Contact.Status.CANDIDATE and contact.episode_start == traced_spring["episode"]
+
+    services.contact_status_set(actor=kim_tan_official, contact=contact, **move)
+
+    assert list(TracingRun.objects.values_list("retrace_case", flat=True)) == [new_case.pk]
 
 
 # --- The contact page and the API -------------------------------------------------------------------------------------
