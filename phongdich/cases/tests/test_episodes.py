@@ -25,6 +25,10 @@ def days_ago(days: int, hour: int = 9) -> dt.datetime:
 
 @pytest.fixture
 def spring(tree, kim_tan_official):
+    return spring_of(tree, kim_tan_official)
+
+
+def spring_of(tree, kim_tan_official) -> dict:
     """An F1 of a spring case, exposed 50 days ago, quarantined the next day and released: its quarantine ended 43
     days ago (CV 762/BYT-DP's 7 days from the exposure). Then a case of today's autumn."""
     spring_case = case(kim_tan_official, person(tree["kim_tan"], "Ca Mùa Xuân"), days_ago=50, onset_days_ago=51)
