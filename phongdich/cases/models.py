@@ -501,6 +501,13 @@ class Contact(models.Model):
     # moment from which an exposure reopens them). Level and exposure span are those of the links of the episode
     # alone (link_in_episode): a released F1 met again as an F2 is an F2. Empty: one episode, every link counts.
     episode_start = models.DateTimeField(null=True, blank=True, verbose_name=_("current episode from"))
+    # The quarantines of the episodes before the current one, oldest first, kept when a reopening cleared them
+    # (services.contact_reopen; on PostgreSQL the tracer's upsert): [{"end": where the episode ended, the next one's
+    # start (ISO datetime), "quarantine_start", "quarantine_end": its quarantine's dates (ISO dates, null without
+    # one)}]. Tracing an old case again bounds the F2 of its F1 by the quarantine of the episode the F1's exposure
+    # fell in, not by today's (episode_quarantine, tracing.onward_until). Empty: one episode, or an earlier one whose
+    # quarantine was not kept (cases migration 0033 restored it from the audit log where it could).
+    earlier_episodes = models.JSONField(null=True, blank=True, verbose_name=_("earlier episodes"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
@@ -545,6 +552,45 @@ class Contact(models.Model):
     def link_in_episode(self, link: "ContactLink") -> bool:
         """Whether `link` (its case read with it) counts for this contact now: it belongs to the current episode."""
         return self.episode_start is None or link_moment(link) >= self.episode_start
+
+
+def episode_ended(*, episode_start: dt.datetime, quarantine_start, quarantine_end) -> dict:
+    """What Contact.earlier_episodes keeps of an episode that a reopening closes: its end (`episode_start`, the new
+    episode's start) and its quarantine's dates (dates or their ISO text; None without one)."""
+    return {
+        "end": episode_start.astimezone(dt.UTC).isoformat(),  # in UTC, as PostgreSQL writes it
+        "quarantine_start": str(quarantine_start) if quarantine_start else None,
+        "quarantine_end": str(quarantine_end) if quarantine_end else None,
+    }
+
+
+@dataclass(frozen=True)
+class EpisodeQuarantine:
+    """The quarantine of the episode a moment falls in (episode_quarantine)."""
+
+    current: bool  # the contact's current episode (its status is this episode's)
+    start: dt.date | None
+    end: dt.date | None
+
+
+def episode_quarantine(
+    moment: dt.datetime, *, episode_start, earlier_episodes, quarantine_start, quarantine_end
+) -> EpisodeQuarantine:
+    """The quarantine of the episode of a contact (its fields given one by one: the tracer reads them as values)
+    that `moment` falls in: the current one's from `episode_start` on (or without one), else the earlier episode
+    that ends after it (Contact.earlier_episodes). An earlier episode whose quarantine was not kept (reopened
+    before cases migration 0033 and not restored) has none: tracing bounds its F1 as without a quarantine."""
+    if episode_start is None or moment >= episode_start:
+        return EpisodeQuarantine(current=True, start=quarantine_start, end=quarantine_end)
+    for episode in earlier_episodes or ():
+        if moment < dt.datetime.fromisoformat(episode["end"]):
+            start, end = episode["quarantine_start"], episode["quarantine_end"]
+            return EpisodeQuarantine(
+                current=False,
+                start=dt.date.fromisoformat(start) if start else None,
+                end=dt.date.fromisoformat(end) if end else None,
+            )
+    return EpisodeQuarantine(current=False, start=None, end=None)
 
 
 def quarantine_last_day(start: dt.date | None, end: dt.date | None) -> dt.date | None:

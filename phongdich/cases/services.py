@@ -29,6 +29,7 @@ from .models import (
     ExposureNotice,
     InfectiousWindowRule,
     QuarantineRule,
+    episode_ended,
     links_of_episode_q,
 )
 from .signals import send_person_case_facts_changed
@@ -494,8 +495,13 @@ def contact_reopen(*, actor, contact: Contact, case: Case, episode_start: dt.dat
     """Reopen a closed contact (contacts_met_again) as a candidate in a new episode from `episode_start`, by the
     system's hand, after the evidence that met them was written: its old quarantine dates cleared (a new quarantine
     starts from the new exposure, and its F2 are traced until then), its level and exposure span those of the links of
-    the new episode (contacts_span_settle: the old episode's no longer count). Audited as `cases.contact.candidate`
-    with the case that met them; `contact` holds what was written."""
+    the new episode (contacts_span_settle: the old episode's no longer count). The old quarantine is kept with the
+    episode it ended (Contact.earlier_episodes): a trace of the old case again bounds the F2 of this F1 by it. Audited
+    as `cases.contact.candidate` with the case that met them; `contact` holds what was written."""
+    ended = episode_ended(
+        episode_start=episode_start, quarantine_start=contact.quarantine_start, quarantine_end=contact.quarantine_end
+    )
+    contact.earlier_episodes = [*(contact.earlier_episodes or []), ended]
     contact.quarantine_start = contact.quarantine_end = None
     contact.episode_start = episode_start
     contact.release_reason = ""  # the last episode's early release: this episode has none yet
@@ -506,7 +512,7 @@ def contact_reopen(*, actor, contact: Contact, case: Case, episode_start: dt.dat
         changed_by=None,
         area_path=contact.area_path,
         extra={"reason": "met_again", "case": case.number},
-        also=("quarantine_start", "quarantine_end", "episode_start", "release_reason"),
+        also=("quarantine_start", "quarantine_end", "episode_start", "earlier_episodes", "release_reason"),
     )
     contacts_span_settle(Contact.objects.filter(pk=contact.pk))
     contact.refresh_from_db(fields=["level", "first_exposure_at", "last_exposure_at"])
@@ -1576,24 +1582,20 @@ def _moves_onward(before: str, after: str) -> bool:
 
 
 def _onward_trace_again(*, actor, contact_ids: list[int]) -> None:
-    """The cases these contacts are check-in contacts of below the last level traced again in the background
-    (tasks.tracing_retrace, queued after the commit), so that the contacts found through them follow the move
-    (docs/cases.md, "Tracing again") without waiting for an official to trace the case again. A case whose re-trace
-    is queued and not yet started joins it: thirty F1 dismissed one by one queue one run, not thirty."""
+    """The cases these contacts are check-in contacts of below the last level, by links of their current episode,
+    traced again in the background (tasks.tracing_retrace, queued after the commit), so that the contacts found through
+    them follow the move (docs/cases.md, "Tracing again") without waiting for an official to trace the case again. An
+    old case whose link is of an episode the contact has left is not: its trace bounds them by that episode's
+    quarantine, which the move leaves as it was (tracing.onward_until). A case whose re-trace is queued and not yet
+    started joins it: thirty F1 dismissed one by one queue one run, not thirty."""
     if not contact_ids or tracing_max_level() < 2:
         return
     from .tasks import tracing_retrace  # tasks imports tracing, which imports this module
 
-    cases = (
-        Case.objects.filter(
-            links__contact_id__in=contact_ids,
-            links__source=ContactLink.Source.CHECKIN,
-            links__level__lt=tracing_max_level(),
-        )
-        .exclude(status=Case.Status.WITHDRAWN)
-        .distinct()
-        .order_by("pk")
-    )
+    links = ContactLink.objects.filter(
+        contact_id__in=contact_ids, source=ContactLink.Source.CHECKIN, level__lt=tracing_max_level()
+    ).filter(links_of_episode_q())
+    cases = Case.objects.filter(pk__in=links.values("case_id")).exclude(status=Case.Status.WITHDRAWN).order_by("pk")
     cases = list(cases)
     if cases:
         tracing_retrace(actor=actor, cases=cases)

@@ -9,7 +9,8 @@ The algorithm, the settings and the query plan are in docs/cases.md, "Tracing fr
    and by at least the minimum overlap. Intervals are half-open: touching presences (one leaves at 10:00, the
    other arrives at 10:00) do not overlap.
 3. Level n + 1: the presences of the persons first found at level n, from their first exposure until their
-   quarantine (RULES.md §1.2, "F2 under QĐ 3638"), against everybody else's presences in the same way.
+   quarantine (RULES.md §1.2, "F2 under QĐ 3638"; that of the episode the exposure fell in, for a contact met again
+   since: onward_until), against everybody else's presences in the same way.
 4. Evidence is written with the semantics of services.contact_link_add, in bulk; exposure notices per case
    presence. Everything is keyed (evidence_key, notice (case, venue, start)), so a second run adds nothing.
 
@@ -41,7 +42,7 @@ from phongdich.core.dates import local_midnight
 from phongdich.people.models import Person
 from phongdich.venues.models import Venue, VenueType
 
-from .models import Case, Contact, ContactLink, ExposureNotice
+from .models import Case, Contact, ContactLink, ExposureNotice, episode_quarantine
 from .services import (
     CONTACT_REOPENABLE,
     case_refuse_if_withdrawn,
@@ -729,6 +730,27 @@ def quarantine_until(
     return timezone.make_aware(next_day, timezone.get_default_timezone())
 
 
+def onward_until(contact: dict | None, case: Case, *, exposed_at: dt.datetime) -> dt.datetime | None:
+    """Until when a person first exposed to `case` at `exposed_at` passes it on to the next level (quarantine_until),
+    by the episode of their contact (`contact`: its row as values, None if they have none yet) that this exposure
+    falls in (models.episode_quarantine): the current one's quarantine, or, for an F1 of an old case met again since,
+    the quarantine of the episode they were exposed in, kept when they were reopened. None when nothing passes on: an
+    official dismissed them ("not a contact" ends the chain there) in the current episode; an earlier episode ended
+    in a release or a case, and a dismissal in this one says nothing of what the old case's evidence was."""
+    if contact is None:
+        return case.window_end
+    episode = episode_quarantine(
+        exposed_at,
+        episode_start=contact["episode_start"],
+        earlier_episodes=contact["earlier_episodes"],
+        quarantine_start=contact["quarantine_start"],
+        quarantine_end=contact["quarantine_end"],
+    )
+    if episode.current and contact["status"] == Contact.Status.DISMISSED:
+        return None
+    return quarantine_until(episode.start, case, quarantine_end=episode.end, exposed_at=exposed_at)
+
+
 @dataclass
 class _Found:
     case_presences: list[Presence]
@@ -784,24 +806,17 @@ def _trace(*, case: Case, max_level: int, cursor=None) -> _Found:
         contacts = {
             row["person_id"]: row
             for row in _where_in(
-                Contact.objects.values("person_id", "status", "quarantine_start", "quarantine_end"),
+                Contact.objects.values(
+                    "person_id", "status", "quarantine_start", "quarantine_end", "episode_start", "earlier_episodes"
+                ),
                 "person",
                 sorted(first_exposure),
             )
         }
-        # An official's "not a contact" ends the chain through that person.
         onward = {
-            person: (
-                start,
-                quarantine_until(
-                    contacts.get(person, {}).get("quarantine_start"),
-                    case,
-                    quarantine_end=contacts.get(person, {}).get("quarantine_end"),
-                    exposed_at=start,
-                ),
-            )
+            person: (start, until)
             for person, start in first_exposure.items()
-            if contacts.get(person, {}).get("status") != Contact.Status.DISMISSED
+            if (until := onward_until(contacts.get(person), case, exposed_at=start)) is not None
         }
         if not onward:
             break
@@ -874,7 +889,8 @@ _EPISODE_FIRST = """(CASE WHEN c.episode_start IS NULL OR excluded.first_exposur
 _REOPENED = Contact.Status.CASE_WITHDRAWN.value
 _WITHDRAWN_MET = f"(c.status = '{_REOPENED}' AND {_IN_EPISODE})"
 # A released contact, or one who became a case, met again after that quarantine or case is over
-# (services.contacts_met_again, word for word): a candidate again in a new episode, the old quarantine dates cleared,
+# (services.contacts_met_again, word for word): a candidate again in a new episode, the old quarantine dates cleared
+# from the row and kept with the episode they belonged to (Contact.earlier_episodes, as services.contact_reopen),
 # its level and span the new evidence's (all of it after the old quarantine or case) until the links are written;
 # then, with the other links of the new episode (services.contacts_span_settle, for the rows this trace reopened).
 # The cases' subqueries run for those rows only.
@@ -906,6 +922,9 @@ ON CONFLICT (person_id) DO UPDATE SET
     last_exposure_at = CASE WHEN {_MOVED} THEN excluded.last_exposure_at
         WHEN {_IN_EPISODE} THEN GREATEST(c.last_exposure_at, excluded.last_exposure_at) ELSE c.last_exposure_at END,
     episode_start = CASE WHEN {_MET_AGAIN} THEN {_NEW_EPISODE_START} ELSE c.episode_start END,
+    earlier_episodes = CASE WHEN {_MET_AGAIN} THEN COALESCE(c.earlier_episodes, '[]'::jsonb) || jsonb_build_array(
+        jsonb_build_object('end', {_NEW_EPISODE_START}, 'quarantine_start', c.quarantine_start,
+            'quarantine_end', c.quarantine_end)) ELSE c.earlier_episodes END,
     quarantine_start = CASE WHEN {_MET_AGAIN} THEN NULL ELSE c.quarantine_start END,
     quarantine_end = CASE WHEN {_MET_AGAIN} THEN NULL ELSE c.quarantine_end END,
     release_reason = CASE WHEN {_MET_AGAIN} THEN '' ELSE c.release_reason END,

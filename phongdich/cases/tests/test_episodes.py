@@ -11,7 +11,7 @@ from phongdich.core.dates import local_midnight
 from phongdich.core.models import AuditLog
 
 from .. import selectors, services
-from ..models import Case, Contact, ContactLink
+from ..models import Case, Contact, ContactLink, TracingRun
 from ..tracing import case_trace_checkins
 from .builders import case, link, local, person
 from .test_tracing import DAY, NOW, World, at
@@ -25,6 +25,10 @@ def days_ago(days: int, hour: int = 9) -> dt.datetime:
 
 @pytest.fixture
 def spring(tree, kim_tan_official):
+    return spring_of(tree, kim_tan_official)
+
+
+def spring_of(tree, kim_tan_official) -> dict:
     """An F1 of a spring case, exposed 50 days ago, quarantined the next day and released: its quarantine ended 43
     days ago (CV 762/BYT-DP's 7 days from the exposure). Then a case of today's autumn."""
     spring_case = case(kim_tan_official, person(tree["kim_tan"], "Ca Mùa Xuân"), days_ago=50, onset_days_ago=51)
@@ -302,6 +306,97 @@ def test_a_trace_after_the_new_case_was_withdrawn_does_not_revive_the_old_f1(wor
     world.visit(who, world.market, 5 * 60 + 30, 7 * 60)
     case_trace_checkins(case=world.case(later), now=NOW)
     assert state(contact) == ("candidate", 1, at(5 * 60 + 30), at(6 * 60), traced_spring["episode"])
+
+
+def _f2_of(case) -> set[str]:
+    return {
+        link.contact.person.full_name
+        for link in ContactLink.objects.filter(case=case, level=2).select_related("contact__person")
+    }
+
+
+def test_tracing_the_old_case_again_bounds_its_f1s_f2_by_the_quarantine_of_the_episode_they_were_exposed_in(
+    world, traced_spring, settings
+):
+    """The F2 of an F1 are those it met from its exposure until it was isolated (RULES.md §1.2): for an F1 of the
+    spring, until its spring quarantine began, whatever its contact says since it was met again in the autumn. The
+    bug: reopening cleared that quarantine, so tracing the spring's case again bounded the F1 by the case's isolation
+    (and lost an F2 met that evening), and once the F1 was quarantined or dismissed in the autumn, by that quarantine
+    (an F2 met while the F1 was isolated in the spring) or not at all (every F2 of the spring through them)."""
+    settings.CHECKIN_RETENTION_DAYS = 100_000  # the world's check-ins of 2021 are all kept: a re-trace deletes links
+    old_case, who, contact = traced_spring["case"], traced_spring["person"], traced_spring["contact"]
+    evening, isolated = world.person("Gặp Tối Hôm Đó"), world.person("Gặp Khi Đang Cách Ly")
+    # The evening of the spring case's isolation (10:00), before the end of the F1's first day of quarantine.
+    world.visit(who, world.school, -39 * DAY + 8 * 60, -39 * DAY + 9 * 60)
+    world.visit(evening, world.school, -39 * DAY + 8 * 60, -39 * DAY + 9 * 60)
+    world.visit(who, world.market, -30 * DAY, -30 * DAY + 60)  # in quarantine
+    world.visit(isolated, world.market, -30 * DAY, -30 * DAY + 60)
+    case_trace_checkins(case=old_case, now=NOW)
+    assert _f2_of(old_case) == {"Gặp Tối Hôm Đó"}
+
+    # The autumn: a new case meets the F1, who is reopened; its spring quarantine is kept with the spring's episode.
+    new_f0 = world.person("Ca Mùa Thu")
+    world.visit(new_f0, world.school, 0, 60)
+    world.visit(who, world.school, 30, 90)
+    case_trace_checkins(case=world.case(new_f0), now=NOW)
+    contact.refresh_from_db()
+    assert (contact.status, contact.quarantine_start, contact.episode_start) == (
+        "candidate",
+        None,
+        traced_spring["episode"],
+    )
+    [spring_episode] = contact.earlier_episodes
+    assert dt.datetime.fromisoformat(spring_episode["end"]) == traced_spring["episode"]
+    assert (spring_episode["quarantine_start"], spring_episode["quarantine_end"]) == (
+        at(-39 * DAY).date().isoformat(),
+        at(-25 * DAY).date().isoformat(),
+    )
+
+    outcome = case_trace_checkins(case=old_case, now=NOW)
+    assert (outcome.links_added, outcome.links_removed) == (0, 0)
+    assert _f2_of(old_case) == {"Gặp Tối Hôm Đó"}
+
+    # Quarantined for the autumn's exposure: the spring's F2 are still bounded by the spring's quarantine.
+    Contact.objects.filter(pk=contact.pk).update(
+        status=Contact.Status.QUARANTINED, quarantine_start=at(DAY).date(), quarantine_end=at(8 * DAY).date()
+    )
+    outcome = case_trace_checkins(case=old_case, now=NOW)
+    assert (outcome.links_added, outcome.links_removed) == (0, 0)
+    assert _f2_of(old_case) == {"Gặp Tối Hôm Đó"}
+
+    # Dismissed in the autumn (that meeting was not one): the spring's chain through them stands.
+    Contact.objects.filter(pk=contact.pk).update(
+        status=Contact.Status.DISMISSED, dismissed_reason="Không có mặt", quarantine_start=None, quarantine_end=None
+    )
+    outcome = case_trace_checkins(case=old_case, now=NOW)
+    assert (outcome.links_added, outcome.links_removed) == (0, 0)
+    assert _f2_of(old_case) == {"Gặp Tối Hôm Đó"}
+    assert Contact.objects.get(person=evening).status == Contact.Status.CANDIDATE
+
+
+@pytest.mark.parametrize(
+    "move",
+    [
+        {"status": Contact.Status.QUARANTINED, "quarantine_start": at(DAY).date()},
+        {"status": Contact.Status.DISMISSED, "reason": "Không có mặt ở trường"},
+    ],
+    ids=["quarantined", "dismissed"],
+)
+def test_a_move_in_the_new_episode_traces_again_the_new_case_only(world, traced_spring, kim_tan_official, move):
+    """A quarantine or a dismissal of an F1 met again traces again the cases of its current episode, whose F2 follow
+    the move; not the spring's case, whose trace bounds them by the spring's quarantine, which the move leaves as it
+    was (it queued both)."""
+    new_f0, who = world.person("Ca Mùa Thu"), traced_spring["person"]
+    world.visit(new_f0, world.school, 0, 60)
+    world.visit(who, world.school, 30, 90)
+    new_case = world.case(new_f0)
+    case_trace_checkins(case=new_case, now=NOW)
+    contact = Contact.objects.get(pk=traced_spring["contact"].pk)
+    assert contact.status == Contact.Status.CANDIDATE and contact.episode_start == traced_spring["episode"]
+
+    services.contact_status_set(actor=kim_tan_official, contact=contact, **move)
+
+    assert list(TracingRun.objects.values_list("retrace_case", flat=True)) == [new_case.pk]
 
 
 # --- The contact page and the API -------------------------------------------------------------------------------------
