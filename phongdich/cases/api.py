@@ -634,7 +634,9 @@ class CaseContactsApi(APIView):
         summary="Add an F1 named in the case's interview",
         description=(
             "The evidence is keyed by `nonce` (or the Idempotency-Key): sending it again adds nothing (200). "
-            "Errors: `invalid_contact` (`extra.field`), 404 for a person outside your area."
+            "Errors: `invalid_contact` (`extra.field`; `extra.window_start` for a meeting over before the case's "
+            "infectious window opened, `extra.window_end` for one begun once the case was isolated), 404 for a "
+            "person outside your area."
         ),
         request=InterviewInput,
         parameters=[IDEMPOTENCY_HEADER],

@@ -1808,7 +1808,11 @@ def contact_interview_add(
     """An F1 named in the case's interview (household, workplace, transport, other); (link, created).
 
     The evidence key is "interview:<nonce>": the form's nonce (or the API's Idempotency-Key), so a double
-    submission adds one link. Audited as `cases.contact.interview_added` when it adds one.
+    submission adds one link. Audited as `cases.contact.interview_added` when it adds one. Refused, writing nothing
+    (`invalid_contact`, `extra.field` the time that decides): the answer out of shape (_interview_checked), the case's
+    own person, an exposure dated more than EARLIEST_DAYS_BEFORE_SAMPLE days before the sample (`extra.earliest`),
+    over before the case's infectious window opened (`extra.window_start`) or begun once the case was isolated, the
+    window's end (`extra.window_end`), judged as _meeting_in_window judges a meeting carried from an F1's interview.
     """
     nonce = _interview_checked(setting=setting, nonce=nonce, exposure_start=exposure_start, exposure_end=exposure_end)
     if person.pk == case.person_id:
@@ -1841,6 +1845,20 @@ def contact_interview_add(
             "người đó thành F1.",
             en=f"The exposure is before the case's infectious window (which starts {shown}): this meeting does not "
             "make the person an F1.",
+        )
+    # Nor one begun once the case was isolated (its window's end): an F0 isolated passes nothing on, as the check-in
+    # tracer and the carry of an F1's interview (_meeting_in_window) count it. One that began before and went on (a
+    # household) is one, as told: its end is the last exposure that the quarantine counts from (_quarantine_end).
+    if _exposure_begun_after(case.window_end, exposure_start, exposure_end):
+        closes = timezone.localtime(case.window_end, timezone.get_default_timezone())
+        shown = _shown(closes)
+        raise ApplicationError(
+            errors.INVALID_CONTACT,
+            extra={"field": "exposure_start" if exposure_start else "exposure_end", "window_end": closes.isoformat()},
+            vi=f"Thời điểm tiếp xúc sau khi ca bệnh được cách ly ({shown}): lần gặp này không làm người đó thành F1. "
+            "Nếu ca bệnh được cách ly muộn hơn, hãy sửa thời điểm cách ly của ca bệnh trước.",
+            en=f"The exposure is after the case was isolated ({shown}): this meeting does not make the person an F1. "
+            "If the case was isolated later, correct the case's isolation time first.",
         )
     with transaction.atomic():
         link, created = contact_link_add(
