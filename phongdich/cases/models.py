@@ -592,8 +592,9 @@ class ContactLink(models.Model):
 
     # Tracing writes thousands of links per case (docs/cases.md "Tracing from check-ins"), and every index and
     # every foreign-key check is paid for each of them: contact and case are covered by the unique and
-    # (case, level) indexes; via, venue and created_by are only followed from a link and get no index of their
-    # own. None has a database constraint: a deferred check per row and key cost a factory's trace a third of a
+    # (case, level) indexes; venue and created_by are only followed from a link and get no index of their own, nor
+    # does via but for the interview's links (the partial index below: the few an official enters, never the
+    # tracer's). None has a database constraint: a deferred check per row and key cost a factory's trace a third of a
     # second at commit. Django still applies their on_delete (nothing deletes these rows but the ORM), and the
     # tracer writes ids it has just read in the same transaction, the case's row locked; the link keeps its
     # own copy of the venue's name.
@@ -676,7 +677,14 @@ class ContactLink(models.Model):
                 name="contact_link_exposure_ordered",
             ),
         ]
-        indexes = [models.Index(fields=["case", "level"])]
+        indexes = [
+            models.Index(fields=["case", "level"]),
+            # The F2 named in an F1's interview, looked up by the F1 (`via`): when the F1 is entered as a case
+            # (services._named_as_f1), dismissed or confirmed again (services._named_f2_follow). Only interview
+            # links: the thousands of check-in F2 links a trace writes pay nothing for it. The lookups write the
+            # source as a literal (services._interview_links_via), so that a generic plan can use it too.
+            models.Index(fields=["via"], condition=Q(source="interview"), name="contact_link_interview_via"),
+        ]
 
     @property
     def named_as_f1_of(self) -> str:

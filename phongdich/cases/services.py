@@ -292,18 +292,26 @@ class FromF1Interview:
     outside_window: int = 0
 
 
+def _interview_links_via(contact_ids):
+    """The links of the F2 named in the interviews of these contacts (`via` them, source interview: one per case the
+    F2 was written for), read through the partial index contact_link_interview_via. Its condition is written into the
+    statement as a literal: bound as a parameter, a prepared statement's generic plan could not tell that the index
+    covers it, and would read every link of the province."""
+    table, column = connection.ops.quote_name(ContactLink._meta.db_table), connection.ops.quote_name("source")
+    return ContactLink.objects.filter(via_id__in=sorted(set(contact_ids))).extra(
+        where=[f"{table}.{column} = '{ContactLink.Source.INTERVIEW.value}'"]
+    )
+
+
 def _named_as_f1(person_id: int):
     """The interview links naming others through `person_id`'s contact: the F2 they named as an F1, one link per case
-    they were an F1 of. Read through those cases (contact_interview_f2_add writes an F2's links at level 2 of the cases
-    its F1 has a level-1 link to), by the (case, level) index: a link's `via` has no index (tracing writes thousands
-    of links a case), and filtering on it alone read every link of the province for each case entered."""
+    they were an F1 of. Looked up by that contact (`via`), not through the cases the person is an F1 of: a later trace
+    may have deleted the person's own F1 link to a case (a corrected window or check-in: docs/cases.md, "Tracing
+    again"), and the meetings they named are meetings with the person all the same."""
     contact_id = Contact.objects.filter(person_id=person_id).values_list("pk", flat=True).first()
     if contact_id is None:
         return ContactLink.objects.none()
-    f1_of = ContactLink.objects.filter(contact_id=contact_id, level=1).values("case_id")
-    return ContactLink.objects.filter(
-        case_id__in=Subquery(f1_of), level=2, via_id=contact_id, source=ContactLink.Source.INTERVIEW
-    )
+    return _interview_links_via([contact_id]).filter(level=2)
 
 
 def _meeting_in_window(link: ContactLink, case: Case) -> bool:
