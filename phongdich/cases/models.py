@@ -425,9 +425,10 @@ class ContactStatus(models.TextChoices):
     # case is entered, or when a trace meets a person already under treatment; no official moves a contact out of it,
     # a new case met after the person's recovery makes it a candidate again: services.contacts_met_again).
     BECAME_CASE = "became_case", _("Became a case (F0)")
-    # No evidence of it stands: every case it was a contact of was withdrawn (services.case_withdraw), or a re-trace
-    # no longer finds what made it (the case's dates corrected, the F1 it was met through dismissed): off the work
-    # lists and counts, by the system, not an official's dismissal; a link from a case that stands makes it a
+    # No evidence of it stands: every case it was a contact of was withdrawn (services.case_withdraw), a re-trace
+    # no longer finds what made it (the case's dates corrected, the F1 it was met through dismissed), or the F1 who
+    # named it in their interview was dismissed (services._named_f2_follow): off the work lists and counts, by the
+    # system, not an official's dismissal; a link from a case that stands, or that F1 confirmed again, makes it a
     # candidate again. The value keeps its first name (2026-12-05), when a withdrawal was the only way here.
     CASE_WITHDRAWN = "case_withdrawn", _("No standing evidence")
 
@@ -561,6 +562,14 @@ def links_of_episode_q(episode_start=None) -> Q:
     episode_start = F("contact__episode_start") if episode_start is None else episode_start
     moment = Coalesce("exposure_end", "exposure_start", "case__window_end")
     return Q(IsNull(episode_start, True)) | Q(GreaterThanOrEqual(moment, episode_start))
+
+
+def links_standing_q() -> Q:
+    """The links (ContactLink) that stand as evidence: of a case not withdrawn, and not an F2 named in the interview of
+    an F1 an official has since dismissed (docs/cases.md, "Contacts named in an F1's interview (F2)"): a dismissal
+    ends the chain through that F1, for its interview's F2 as for the check-in tracer's, whose next trace deletes
+    theirs. The interview's links stay, an official's record: confirming the F1 again makes them stand again."""
+    return ~Q(case__status=CaseStatus.WITHDRAWN) & ~Q(source=LinkSource.INTERVIEW, via__status=ContactStatus.DISMISSED)
 
 
 class LinkSource(models.TextChoices):

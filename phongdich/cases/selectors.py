@@ -45,6 +45,7 @@ from .models import (
     QuarantineRule,
     TracingRun,
     links_of_episode_q,
+    links_standing_q,
     quarantine_last_day,
 )
 from .samples import sample_days_of_persons
@@ -536,12 +537,13 @@ def worklist_cases(contacts) -> dict[int, list[str]]:
 
 def worklist_case_levels(contacts) -> dict[int, list[tuple[str, int]]]:
     """For each contact id, (case number, level) for each case it is linked to, its lowest level for that case: a
-    person may be the F1 of one case and the F2 of another (one query). Withdrawn cases are no reason to call, nor
-    the cases of an episode the contact has left (a released F1 met again: links_of_episode_q)."""
+    person may be the F1 of one case and the F2 of another (one query). Withdrawn cases are no reason to call, nor an
+    F1 dismissed that named them (links_standing_q), nor the cases of an episode the contact has left (a released F1
+    met again: links_of_episode_q)."""
     levels: dict[int, list[tuple[str, int]]] = defaultdict(list)
     rows = (
         ContactLink.objects.filter(contact__in=contacts)
-        .exclude(case__status=Case.Status.WITHDRAWN)
+        .filter(links_standing_q())
         .filter(links_of_episode_q())
         .values_list("contact_id", "case__number")
         .annotate(level=Min("level"))
@@ -555,11 +557,12 @@ def worklist_case_levels(contacts) -> dict[int, list[tuple[str, int]]]:
 def worklist_first_and_last_links(contacts) -> dict[int, tuple[ContactLink, ContactLink]]:
     """For each contact id, its first piece of evidence (earliest exposure) and its most recent one (latest end),
     the same link when it has one: where and why, for whoever calls the person (one query, no person); a withdrawn
-    case's evidence is no reason to call, nor an earlier episode's."""
+    case's evidence is no reason to call, nor a dismissed F1's naming them (links_standing_q), nor an earlier
+    episode's."""
     found: dict[int, tuple[ContactLink, ContactLink]] = {}
     links = (
         ContactLink.objects.filter(contact__in=contacts)
-        .exclude(case__status=Case.Status.WITHDRAWN)
+        .filter(links_standing_q())
         .filter(links_of_episode_q())
         .only("contact_id", "source", "setting", "place", "exposure_start", "exposure_end", "occasions", "end_assumed")
         .order_by("contact_id", "id")
