@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from phongdich.core.dates import local_midnight
 from phongdich.core.errors import ApplicationError
 from phongdich.core.models import AuditLog
 
@@ -232,6 +233,38 @@ def test_a_meeting_named_after_the_case_was_isolated_is_left_out(scene, kim_tan_
 
     assert set(ContactLink.objects.filter(case=new).values_list("contact__person_id", flat=True)) == {scene["yen"].pk}
     assert new.from_f1_interview.outside_window == 1
+
+
+def test_the_f1_interview_and_the_carry_end_a_quarantined_f1s_meetings_at_the_same_instant(scene, kim_tan_official):
+    """The F2 interview refuses a meeting begun after the F1's quarantine started (its whole first day counts); the case
+    entered for her, isolated by default at the end of that day (selectors.contact_case_defaults), carries what the
+    interview took. A refusal, not a flag: what her page accepts is what her case takes. (Met eight days ago, her 7
+    days of quarantine run to yesterday: her positive sample is yesterday's.)"""
+    from ..selectors import contact_case_defaults
+
+    today = timezone.localdate()
+    started, sampled = today - 2 * DAY, today - DAY
+    services.contact_status_set(
+        actor=kim_tan_official, contact=scene["f1"], status="quarantined", quarantine_start=started
+    )
+    first_day_evening = local_midnight(started + DAY) - HOUR
+    name_f2(scene, kim_tan_official, scene["yen"], nonce="f2-yen-0001", start=first_day_evening)
+    with pytest.raises(ApplicationError) as caught:
+        name_f2(scene, kim_tan_official, scene["workmate"], nonce="f2-work-0001", start=local_midnight(started + DAY))
+    assert caught.value.extra["quarantine_start"] == started.isoformat()
+
+    defaults = contact_case_defaults(person=scene["nhung"], sample_date=sampled)
+    assert defaults.isolated_at == local_midnight(started + DAY)
+    new = services.case_create(
+        actor=kim_tan_official,
+        person=scene["nhung"],
+        sample_date=sampled,
+        test_type=Case.TestType.PCR,
+        isolated_at=defaults.isolated_at,
+    )
+
+    assert (new.from_f1_interview.added, new.from_f1_interview.outside_window) == (1, 0)
+    assert ContactLink.objects.get(case=new).contact.person_id == scene["yen"].pk
 
 
 def test_a_meeting_named_without_a_time_in_an_interview_before_the_window_opened_is_left_out(scene, kim_tan_official):
