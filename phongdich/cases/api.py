@@ -641,7 +641,9 @@ class CaseContactsApi(APIView):
         summary="Add an F1 named in the case's interview",
         description=(
             "The evidence is keyed by `nonce` (or the Idempotency-Key): sending it again adds nothing (200). "
-            "Errors: `invalid_contact` (`extra.field`), 404 for a person outside your area."
+            "Errors: `invalid_contact` (`extra.field`; `extra.window_start` for a meeting over before the case's "
+            "infectious window opened, `extra.window_end` for one begun once the case was isolated), 404 for a "
+            "person outside your area."
         ),
         request=InterviewInput,
         parameters=[IDEMPOTENCY_HEADER],
@@ -743,6 +745,27 @@ class ContactContactsApi(APIView):
         )
 
 
+class NamedF2Output(serializers.Serializer):
+    """What a dismissal, or its undoing, did to the F2 named in the interviews of the contacts moved."""
+
+    named = serializers.IntegerField(help_text="F2 named in the interviews of the contacts moved (one per person)")
+    closed = serializers.IntegerField(help_text="Left with no standing evidence by a dismissal: now `case_withdrawn`")
+    quarantined = serializers.IntegerField(
+        help_text="In quarantine with no standing evidence left by a dismissal: for an official to release"
+    )
+    reopened = serializers.IntegerField(
+        help_text="Left with no standing evidence by the dismissal undone: candidates again (or cases)"
+    )
+
+
+class ContactMoveOutput(ContactOutput):
+    named_f2 = NamedF2Output(
+        source="named_f2_followed",
+        help_text="A dismissal ends the chain through the contact, for the F2 named in its interview too; confirming "
+        "it again resumes it (zeros for other moves)",
+    )
+
+
 class ContactStatusApi(APIView):
     permission_classes = [SeesPeople]
 
@@ -760,10 +783,12 @@ class ContactStatusApi(APIView):
             "`contacts_release_undo`). Others: 409 `contact_status_transition`. "
             "`contact_dismiss_reason_required`, `contact_release_reason_required` (a release before the quarantine's "
             "last day needs a `reason`), `quarantine_date_invalid`. Quarantine lasts the days of the "
-            "quarantine rule in force on its start date (`quarantine_rule_missing` when none is)."
+            "quarantine rule in force on its start date (`quarantine_rule_missing` when none is). A dismissal ends "
+            "the chain through the contact, for the F2 named in its interview too, and confirming it again resumes "
+            "it: `named_f2` says how many F2 that concerned."
         ),
         request=ContactStatusInput,
-        responses={200: ContactOutput, **ERRORS},
+        responses={200: ContactMoveOutput, **ERRORS},
         tags=["cases"],
     )
     def post(self, request, contact_id: int):
@@ -778,7 +803,7 @@ class ContactStatusApi(APIView):
             reason=values.get("reason", ""),
             quarantine_start=values.get("quarantine_start"),
         )
-        return Response(ContactOutput(contact).data)
+        return Response(ContactMoveOutput(contact).data)
 
 
 def _contact_again(request, pk, contact_id: int) -> dict:
@@ -839,6 +864,9 @@ class ContactSkippedOutput(serializers.Serializer):
 class ContactsStatusOutput(serializers.Serializer):
     changed = ContactMovedOutput(many=True)
     skipped = ContactSkippedOutput(many=True)
+    named_f2 = NamedF2Output(
+        help_text="What a dismissal, or its undoing, did to the F2 named in the interviews of the contacts moved"
+    )
 
 
 class ContactsStatusApi(APIView):
@@ -885,7 +913,9 @@ class ContactsStatusApi(APIView):
             quarantine_start=values.get("quarantine_start"),
         )
         skipped = [{"id": contact.pk, **exc.as_dict()} for contact, exc in outcome.skipped]
-        return Response(ContactsStatusOutput({"changed": outcome.changed, "skipped": skipped}).data)
+        return Response(
+            ContactsStatusOutput({"changed": outcome.changed, "skipped": skipped, "named_f2": outcome.named_f2}).data
+        )
 
 
 class WorklistApi(APIView):

@@ -425,9 +425,10 @@ class ContactStatus(models.TextChoices):
     # case is entered, or when a trace meets a person already under treatment; no official moves a contact out of it,
     # a new case met after the person's recovery makes it a candidate again: services.contacts_met_again).
     BECAME_CASE = "became_case", _("Became a case (F0)")
-    # No evidence of it stands: every case it was a contact of was withdrawn (services.case_withdraw), or a re-trace
-    # no longer finds what made it (the case's dates corrected, the F1 it was met through dismissed): off the work
-    # lists and counts, by the system, not an official's dismissal; a link from a case that stands makes it a
+    # No evidence of it stands: every case it was a contact of was withdrawn (services.case_withdraw), a re-trace
+    # no longer finds what made it (the case's dates corrected, the F1 it was met through dismissed), or the F1 who
+    # named it in their interview was dismissed (services._named_f2_follow): off the work lists and counts, by the
+    # system, not an official's dismissal; a link from a case that stands, or that F1 confirmed again, makes it a
     # candidate again. The value keeps its first name (2026-12-05), when a withdrawal was the only way here.
     CASE_WITHDRAWN = "case_withdrawn", _("No standing evidence")
 
@@ -617,6 +618,14 @@ def links_of_episode_q(episode_start=None) -> Q:
     return Q(IsNull(episode_start, True)) | Q(GreaterThanOrEqual(moment, episode_start))
 
 
+def links_standing_q() -> Q:
+    """The links (ContactLink) that stand as evidence: of a case not withdrawn, and not an F2 named in the interview of
+    an F1 an official has since dismissed (docs/cases.md, "Contacts named in an F1's interview (F2)"): a dismissal
+    ends the chain through that F1, for its interview's F2 as for the check-in tracer's, whose next trace deletes
+    theirs. The interview's links stay, an official's record: confirming the F1 again makes them stand again."""
+    return ~Q(case__status=CaseStatus.WITHDRAWN) & ~Q(source=LinkSource.INTERVIEW, via__status=ContactStatus.DISMISSED)
+
+
 class LinkSource(models.TextChoices):
     CHECKIN = "checkin", _("QR check-in")
     INTERVIEW = "interview", _("Interview")
@@ -646,8 +655,9 @@ class ContactLink(models.Model):
 
     # Tracing writes thousands of links per case (docs/cases.md "Tracing from check-ins"), and every index and
     # every foreign-key check is paid for each of them: contact and case are covered by the unique and
-    # (case, level) indexes; via, venue and created_by are only followed from a link and get no index of their
-    # own. None has a database constraint: a deferred check per row and key cost a factory's trace a third of a
+    # (case, level) indexes; venue and created_by are only followed from a link and get no index of their own, nor
+    # does via but for the interview's links (the partial index below: the few an official enters, never the
+    # tracer's). None has a database constraint: a deferred check per row and key cost a factory's trace a third of a
     # second at commit. Django still applies their on_delete (nothing deletes these rows but the ORM), and the
     # tracer writes ids it has just read in the same transaction, the case's row locked; the link keeps its
     # own copy of the venue's name.
@@ -730,7 +740,14 @@ class ContactLink(models.Model):
                 name="contact_link_exposure_ordered",
             ),
         ]
-        indexes = [models.Index(fields=["case", "level"])]
+        indexes = [
+            models.Index(fields=["case", "level"]),
+            # The F2 named in an F1's interview, looked up by the F1 (`via`): when the F1 is entered as a case
+            # (services._named_as_f1), dismissed or confirmed again (services._named_f2_follow). Only interview
+            # links: the thousands of check-in F2 links a trace writes pay nothing for it. The lookups write the
+            # source as a literal (services._interview_links_via), so that a generic plan can use it too.
+            models.Index(fields=["via"], condition=Q(source="interview"), name="contact_link_interview_via"),
+        ]
 
     @property
     def named_as_f1_of(self) -> str:

@@ -45,6 +45,7 @@ from .models import (
     QuarantineRule,
     TracingRun,
     links_of_episode_q,
+    links_standing_q,
     quarantine_last_day,
 )
 from .samples import sample_days_of_persons
@@ -543,12 +544,13 @@ def worklist_cases(contacts) -> dict[int, list[str]]:
 
 def worklist_case_levels(contacts) -> dict[int, list[tuple[str, int]]]:
     """For each contact id, (case number, level) for each case it is linked to, its lowest level for that case: a
-    person may be the F1 of one case and the F2 of another (one query). Withdrawn cases are no reason to call, nor
-    the cases of an episode the contact has left (a released F1 met again: links_of_episode_q)."""
+    person may be the F1 of one case and the F2 of another (one query). Withdrawn cases are no reason to call, nor an
+    F1 dismissed that named them (links_standing_q), nor the cases of an episode the contact has left (a released F1
+    met again: links_of_episode_q)."""
     levels: dict[int, list[tuple[str, int]]] = defaultdict(list)
     rows = (
         ContactLink.objects.filter(contact__in=contacts)
-        .exclude(case__status=Case.Status.WITHDRAWN)
+        .filter(links_standing_q())
         .filter(links_of_episode_q())
         .values_list("contact_id", "case__number")
         .annotate(level=Min("level"))
@@ -575,12 +577,13 @@ class WorklistEvidence:
 
 def worklist_evidence(contacts) -> dict[int, WorklistEvidence]:
     """For each of these contacts (Contact rows, their `level` read), its WorklistEvidence: one query, no person.
-    A withdrawn case's evidence is no reason to call, nor an earlier episode's (links_of_episode_q)."""
+    A withdrawn case's evidence is no reason to call, nor a dismissed F1's naming them (links_standing_q), nor an
+    earlier episode's (links_of_episode_q)."""
     levels = {contact.pk: contact.level for contact in contacts}
     by_contact: dict[int, tuple[list[ContactLink], list[ContactLink]]] = {}
     links = (
         ContactLink.objects.filter(contact__in=list(levels))
-        .exclude(case__status=Case.Status.WITHDRAWN)
+        .filter(links_standing_q())
         .filter(links_of_episode_q())
         .only(
             "contact_id",

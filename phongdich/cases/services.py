@@ -31,6 +31,7 @@ from .models import (
     QuarantineRule,
     episode_ended,
     links_of_episode_q,
+    links_standing_q,
 )
 from .signals import send_person_case_facts_changed
 
@@ -293,18 +294,26 @@ class FromF1Interview:
     outside_window: int = 0
 
 
+def _interview_links_via(contact_ids):
+    """The links of the F2 named in the interviews of these contacts (`via` them, source interview: one per case the
+    F2 was written for), read through the partial index contact_link_interview_via. Its condition is written into the
+    statement as a literal: bound as a parameter, a prepared statement's generic plan could not tell that the index
+    covers it, and would read every link of the province."""
+    table, column = connection.ops.quote_name(ContactLink._meta.db_table), connection.ops.quote_name("source")
+    return ContactLink.objects.filter(via_id__in=sorted(set(contact_ids))).extra(
+        where=[f"{table}.{column} = '{ContactLink.Source.INTERVIEW.value}'"]
+    )
+
+
 def _named_as_f1(person_id: int):
     """The interview links naming others through `person_id`'s contact: the F2 they named as an F1, one link per case
-    they were an F1 of. Read through those cases (contact_interview_f2_add writes an F2's links at level 2 of the cases
-    its F1 has a level-1 link to), by the (case, level) index: a link's `via` has no index (tracing writes thousands
-    of links a case), and filtering on it alone read every link of the province for each case entered."""
+    they were an F1 of. Looked up by that contact (`via`), not through the cases the person is an F1 of: a later trace
+    may have deleted the person's own F1 link to a case (a corrected window or check-in: docs/cases.md, "Tracing
+    again"), and the meetings they named are meetings with the person all the same."""
     contact_id = Contact.objects.filter(person_id=person_id).values_list("pk", flat=True).first()
     if contact_id is None:
         return ContactLink.objects.none()
-    f1_of = ContactLink.objects.filter(contact_id=contact_id, level=1).values("case_id")
-    return ContactLink.objects.filter(
-        case_id__in=Subquery(f1_of), level=2, via_id=contact_id, source=ContactLink.Source.INTERVIEW
-    )
+    return _interview_links_via([contact_id]).filter(level=2)
 
 
 def _meeting_in_window(link: ContactLink, case: Case) -> bool:
@@ -952,11 +961,11 @@ def contacts_evidence_settle(contact_ids, *, now: dt.datetime, actor, case: Case
 
 
 def _standing_links():
-    """The links that stand for a contact (a subquery of contacts): of cases not withdrawn, of the contact's current
-    episode (links_of_episode_q)."""
+    """The links that stand for a contact (a subquery of contacts): of cases not withdrawn, not named through an F1
+    since dismissed (links_standing_q), of the contact's current episode (links_of_episode_q)."""
     return (
         ContactLink.objects.filter(contact_id=OuterRef("pk"))
-        .exclude(case__status=Case.Status.WITHDRAWN)
+        .filter(links_standing_q())
         .filter(links_of_episode_q(OuterRef("episode_start")))
     )
 
@@ -1388,7 +1397,7 @@ def _contacts_standing(contacts: list[Contact], status: str) -> _Standing | None
     under_treatment = Case.objects.filter(person_id__in=persons, status=Case.Status.UNDER_TREATMENT)
     links = (
         ContactLink.objects.filter(contact_id__in=[contact.pk for contact in contacts])
-        .exclude(case__status=Case.Status.WITHDRAWN)
+        .filter(links_standing_q())  # nor a withdrawn case, nor an F1 dismissed that named them
         .filter(links_of_episode_q())  # an earlier episode's case is no reason to quarantine them now
         .values_list("contact_id", "source")
         .order_by()
@@ -1601,6 +1610,113 @@ def _onward_trace_again(*, actor, contact_ids: list[int]) -> None:
         tracing_retrace(actor=actor, cases=cases)
 
 
+# --- The F2 named in the interview of an F1 dismissed, or confirmed again --------------------------------------
+#
+# docs/cases.md, "Contacts named in an F1's interview (F2)". A dismissal ends the chain through the F1: the check-in
+# tracer's F2 found through them lose that evidence when the case is traced again (queued by the move). An interview's
+# F2 links stay, an official's record, but no longer stand while their F1 is dismissed (models.links_standing_q), and
+# their contacts are settled in the move's transaction as a re-trace settles those whose links went: with no other
+# standing evidence, a candidate or confirmed F2 is closed as `case_withdrawn`; one in quarantine stays there for an
+# official to release. Confirming the F1 again (the dismissal undone) makes the links stand again: an F2 closed for
+# want of evidence is a candidate again, as a trace through a confirmed F1 makes it.
+
+
+@dataclass(frozen=True)
+class NamedF2Followed:
+    """What dismissing F1s, or confirming them again, did to the F2 named in their interviews: the page that moved
+    them and the API say it."""
+
+    named: int = 0  # F2 (one per person) named in the interviews of the F1s moved
+    closed: int = 0  # left with no standing evidence by a dismissal: now `case_withdrawn`, off the work lists
+    quarantined: int = 0  # in quarantine with no standing evidence left: for an official to release
+    reopened: int = 0  # closed for want of evidence, a candidate again (or a case) now that their F1 is confirmed again
+
+
+# The moves after which the F2 named in a contact's interview are settled again: a dismissal, and its undoing.
+_FOLLOWED_BY_NAMED_F2 = (Status.DISMISSED, Status.CONFIRMED)
+
+
+def _named_f2_ids(f1_ids) -> set[int]:
+    """The contacts of the F2 named in the interviews of `f1_ids` (read without a lock, to lock them with the F1s in
+    person order)."""
+    return set(_interview_links_via(f1_ids).values_list("contact_id", flat=True))
+
+
+def _named_f2_follow(*, actor, dismissed: list[int], confirmed: list[int]) -> NamedF2Followed:
+    """Settle the F2 named in the interviews of the F1s just `dismissed` and of those just `confirmed` after a
+    dismissal, in the move's transaction (their contacts locked by the caller with the F1s, in person order; one named
+    in the instant before that lock is locked here). A dismissal: contacts_evidence_settle per case whose F2 links
+    went (case order), each closed contact audited as `cases.contact.case_withdrawn` with `reason` "f1_dismissed" and
+    the case, as a re-trace audits "evidence_gone". Its undoing: a `case_withdrawn` F2 with standing evidence again is a
+    candidate (a case when the person is under treatment), the system's move audited as `cases.contact.<status>` with
+    `reason` "f1_confirmed" and the case, as a trace audits "met_again"; level and span from what stands, a
+    quarantine's end moved on if the span grew (quarantine_ends_extend)."""
+    if not dismissed and not confirmed:
+        return NamedF2Followed()
+    rows = list(
+        _interview_links_via([*dismissed, *confirmed]).values_list(
+            "via_id", "case_id", "contact_id", "case__number", "case__status"
+        )
+    )
+    named = {contact_id for _via, _case, contact_id, *_ in rows}
+    if not named:
+        return NamedF2Followed()
+    list(
+        Contact.objects.select_for_update(no_key=True)
+        .filter(pk__in=sorted(named))
+        .order_by("person_id")
+        .values_list("pk", flat=True)
+    )
+    standing = _standing_links()
+    dismissed_set, closed, quarantined = set(dismissed), set(), 0
+    by_case: dict[int, set[int]] = {}
+    for via_id, case_id, contact_id, *_ in rows:
+        if via_id in dismissed_set:
+            by_case.setdefault(case_id, set()).add(contact_id)
+    if by_case:
+        now = timezone.now()
+        for case in Case.objects.filter(pk__in=list(by_case)).order_by("pk"):
+            settled = contacts_evidence_settle(
+                sorted(by_case[case.pk]), now=now, actor=actor, case=case, reason="f1_dismissed"
+            )
+            closed.update(settled.closed)
+        left = {contact_id for ids in by_case.values() for contact_id in ids}
+        quarantined = (
+            Contact.objects.filter(pk__in=sorted(left), status=Status.QUARANTINED).exclude(Exists(standing)).count()
+        )
+    reopened = 0
+    if confirmed:
+        confirmed_set = set(confirmed)
+        # Per F2, the case of the first of its links that stand again (case number order), for the audit.
+        through: dict[int, str] = {}
+        for via_id, _case, contact_id, number, case_status in sorted(rows, key=lambda row: row[3]):
+            if via_id in confirmed_set and case_status != Case.Status.WITHDRAWN:
+                through.setdefault(contact_id, number)
+        resumed = sorted(through)
+        reopening = (
+            Contact.objects.filter(pk__in=resumed, status=Status.CASE_WITHDRAWN)
+            .filter(Exists(standing))
+            .select_related("person")
+            .order_by("person_id")
+        )
+        for contact in reopening:
+            under_treatment = Case.objects.filter(
+                person_id=contact.person_id, status=Case.Status.UNDER_TREATMENT
+            ).exists()
+            _contact_system_move(
+                actor=actor,
+                contact=contact,
+                status=Status.BECAME_CASE if under_treatment else Status.CANDIDATE,
+                changed_by=None,
+                area_path=contact.person.area_path,
+                extra={"reason": "f1_confirmed", "case": through[contact.pk]},
+            )
+            reopened += 1
+        contacts_span_settle(Contact.objects.filter(pk__in=resumed))
+        quarantine_ends_extend(resumed, actor=actor)  # a quarantine counted without the meeting: from it now
+    return NamedF2Followed(named=len(named), closed=len(closed), quarantined=quarantined, reopened=reopened)
+
+
 def contact_status_set(
     *,
     actor,
@@ -1617,11 +1733,20 @@ def contact_status_set(
     takes a start date (default today, not in the future, not before the first exposure) and ends as many days
     after the last exposure (the start, for a contact without times) as the quarantine rule in force on the start
     date says (quarantine_rule_for; quarantine_rule_missing when none is; quarantine_period_over when they are over
-    by the start). Tracing never undoes these.
+    by the start). Tracing never undoes these. A dismissal, or its undoing, settles the F2 named in the contact's
+    interview in the same transaction (_named_f2_follow; what it did is the returned contact's `named_f2_followed`).
     """
     reason = _contact_status_params(status, reason, quarantine_start)
     with transaction.atomic():
-        contact = Contact.objects.select_for_update(no_key=True).get(pk=contact.pk)
+        # The F2 named in the contact's interview, which a dismissal or its undoing settles, are locked with it in
+        # person order (as a trace's upsert locks the contacts it meets), before any is written.
+        named = _named_f2_ids([contact.pk]) if status in _FOLLOWED_BY_NAMED_F2 else set()
+        locked = list(
+            Contact.objects.select_for_update(no_key=True)
+            .filter(pk__in=sorted({contact.pk, *named}))
+            .order_by("person_id")
+        )
+        contact = next(row for row in locked if row.pk == contact.pk)
         before = contact.status
         _contact_status_apply(
             actor=actor,
@@ -1636,6 +1761,11 @@ def contact_status_set(
             send_person_case_facts_changed([contact.person_id])
         if _moves_onward(before, status):
             _onward_trace_again(actor=actor, contact_ids=[contact.pk])
+        contact.named_f2_followed = _named_f2_follow(
+            actor=actor,
+            dismissed=[contact.pk] if status == Status.DISMISSED else [],
+            confirmed=[contact.pk] if before == Status.DISMISSED else [],
+        )
     return contact
 
 
@@ -1794,6 +1924,8 @@ class ContactsStatusOutcome:
 
     changed: list[Contact]
     skipped: list[tuple[Contact, ApplicationError]]
+    # The F2 named in the interviews of the contacts dismissed, or confirmed again (_named_f2_follow).
+    named_f2: NamedF2Followed = NamedF2Followed()
 
 
 def contacts_status_set(
@@ -1810,7 +1942,8 @@ def contacts_status_set(
     or skipped with its reason when it alone cannot move (a release without a reason moves those whose quarantine
     is over and skips those still in it). Errors that concern every contact (no contact, too
     many, unknown status, no reason for a dismissal, a quarantine starting in the future or when no quarantine rule
-    is in force) refuse the whole."""
+    is in force) refuse the whole. A dismissal, or its undoing, settles the F2 named in the interviews of the contacts
+    moved in the same transaction (_named_f2_follow; the outcome's `named_f2`)."""
     ids = sorted({contact.pk for contact in contacts})
     if not ids:
         raise ApplicationError(errors.CONTACTS_NONE_SELECTED, extra={"field": "contacts"})
@@ -1826,12 +1959,17 @@ def contacts_status_set(
         # Locked by person, the order in which a trace's upsert locks the contacts it meets, so that a move and
         # a trace sharing contacts wait for each other instead of deadlocking. NO KEY UPDATE is the lock an
         # UPDATE of these columns takes anyway: nothing stronger than the write needs.
+        # The F2 named in their interviews too, which a dismissal or its undoing settles (_named_f2_follow): all in one
+        # person order, before any is written.
+        named = _named_f2_ids(ids) if status in _FOLLOWED_BY_NAMED_F2 else set()
         locked = list(
             Contact.objects.select_for_update(no_key=True, of=("self",))
             .select_related("person")  # each move's audit row carries its person's area
-            .filter(pk__in=ids)
+            .filter(pk__in=sorted({*ids, *named}))
             .order_by("person_id")
         )
+        moving = set(ids)
+        locked = [contact for contact in locked if contact.pk in moving]
         earliest = _earliest_samples(ids) if status == Status.QUARANTINED else {}
         standing = _contacts_standing(locked, status)
         # Who is protected under the rule, for all the persons at once (their doses in one query).
@@ -1840,7 +1978,7 @@ def contacts_status_set(
             if rule is not None
             else None
         )
-        onward = []
+        onward, undone = [], []
         for contact in locked:
             before = contact.status
             try:
@@ -1860,10 +1998,17 @@ def contacts_status_set(
                 changed.append(contact)
                 if _moves_onward(before, status):
                     onward.append(contact.pk)
+                if before == Status.DISMISSED:
+                    undone.append(contact.pk)
         if status in _CARD_MOVES:
             send_person_case_facts_changed([contact.person_id for contact in changed])
         _onward_trace_again(actor=actor, contact_ids=onward)
-    return ContactsStatusOutcome(changed=changed, skipped=skipped)
+        named_f2 = _named_f2_follow(
+            actor=actor,
+            dismissed=[contact.pk for contact in changed] if status == Status.DISMISSED else [],
+            confirmed=undone,
+        )
+    return ContactsStatusOutcome(changed=changed, skipped=skipped, named_f2=named_f2)
 
 
 def quarantine_ends_extend(contact_ids, *, actor=None) -> int:
@@ -2008,7 +2153,11 @@ def contact_interview_add(
     """An F1 named in the case's interview (household, workplace, transport, other); (link, created).
 
     The evidence key is "interview:<nonce>": the form's nonce (or the API's Idempotency-Key), so a double
-    submission adds one link. Audited as `cases.contact.interview_added` when it adds one.
+    submission adds one link. Audited as `cases.contact.interview_added` when it adds one. Refused, writing nothing
+    (`invalid_contact`, `extra.field` the time that decides): the answer out of shape (_interview_checked), the case's
+    own person, an exposure dated more than EARLIEST_DAYS_BEFORE_SAMPLE days before the sample (`extra.earliest`),
+    over before the case's infectious window opened (`extra.window_start`) or begun once the case was isolated, the
+    window's end (`extra.window_end`), judged as _meeting_in_window judges a meeting carried from an F1's interview.
     """
     nonce = _interview_checked(setting=setting, nonce=nonce, exposure_start=exposure_start, exposure_end=exposure_end)
     if person.pk == case.person_id:
@@ -2041,6 +2190,20 @@ def contact_interview_add(
             "người đó thành F1.",
             en=f"The exposure is before the case's infectious window (which starts {shown}): this meeting does not "
             "make the person an F1.",
+        )
+    # Nor one begun once the case was isolated (its window's end): an F0 isolated passes nothing on, as the check-in
+    # tracer and the carry of an F1's interview (_meeting_in_window) count it. One that began before and went on (a
+    # household) is one, as told: its end is the last exposure that the quarantine counts from (_quarantine_end).
+    if _exposure_begun_after(case.window_end, exposure_start, exposure_end):
+        closes = timezone.localtime(case.window_end, timezone.get_default_timezone())
+        shown = _shown(closes)
+        raise ApplicationError(
+            errors.INVALID_CONTACT,
+            extra={"field": "exposure_start" if exposure_start else "exposure_end", "window_end": closes.isoformat()},
+            vi=f"Thời điểm tiếp xúc sau khi ca bệnh được cách ly ({shown}): lần gặp này không làm người đó thành F1. "
+            "Nếu ca bệnh được cách ly muộn hơn, hãy sửa thời điểm cách ly của ca bệnh trước.",
+            en=f"The exposure is after the case was isolated ({shown}): this meeting does not make the person an F1. "
+            "If the case was isolated later, correct the case's isolation time first.",
         )
     with transaction.atomic():
         link, created = contact_link_add(

@@ -976,7 +976,7 @@ def contact_status(request, contact_id: int):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.contact_status_set(
+            moved = services.contact_status_set(
                 actor=request.user,
                 contact=contact,
                 status=data["status"],
@@ -987,6 +987,7 @@ def contact_status(request, contact_id: int):
             form.add_error(None, _message_of(exc))
             return _contact_page(request, contact_id, form=form, status=exc.status)
         messages.success(request, _("The contact's status was changed."))
+        _named_f2_told(request, moved.named_f2_followed, data["status"])
         return redirect(safe_next(request, default=reverse("cases:contact", args=[contact.pk])))
     return _contact_page(request, contact_id, form=form, status=400)
 
@@ -1081,6 +1082,63 @@ def _moved_messages(
         messages.warning(request, text, extra_tags=form_id)
 
 
+def _named_f2_told(request, followed: services.NamedF2Followed, status: str, *, form_id: str = "") -> None:
+    """What dismissing F1s (`status` dismissed), or confirming them again, did to the F2 named in their interviews, in
+    one message on the page that moved them (services._named_f2_follow)."""
+    if not followed.named:
+        return
+    if status == Contact.Status.DISMISSED:
+        said = [
+            ngettext(
+                "%(count)d F2 named in the interview of the F1 dismissed no longer counts through them: a dismissal "
+                "ends the chain there.",
+                "%(count)d F2 named in the interview of the F1 dismissed no longer count through them: a dismissal "
+                "ends the chain there.",
+                followed.named,
+            )
+            % {"count": followed.named}
+        ]
+        if followed.closed:
+            said.append(
+                ngettext(
+                    "%(count)d of them has no other evidence: off the work list (no standing evidence).",
+                    "%(count)d of them have no other evidence: off the work list (no standing evidence).",
+                    followed.closed,
+                )
+                % {"count": followed.closed}
+            )
+        if followed.quarantined:
+            said.append(
+                ngettext(
+                    "%(count)d of them is in quarantine with no other evidence: an official decides on the release, "
+                    "on their page.",
+                    "%(count)d of them are in quarantine with no other evidence: an official decides on each release, "
+                    "on their pages.",
+                    followed.quarantined,
+                )
+                % {"count": followed.quarantined}
+            )
+    else:
+        said = [
+            ngettext(
+                "%(count)d F2 named in the interview of the F1 confirmed again counts through them again.",
+                "%(count)d F2 named in the interview of the F1 confirmed again count through them again.",
+                followed.named,
+            )
+            % {"count": followed.named}
+        ]
+        if followed.reopened:
+            said.append(
+                ngettext(
+                    "%(count)d of them, left with no standing evidence by the dismissal, is a contact to follow again.",
+                    "%(count)d of them, left with no standing evidence by the dismissal, are contacts to follow again.",
+                    followed.reopened,
+                )
+                % {"count": followed.reopened}
+            )
+    messages.info(request, " ".join(said), extra_tags=form_id)
+
+
 @login_required
 @_post_only(lambda request: safe_next(request, default=reverse("cases:list")))
 def contacts_status(request):
@@ -1121,6 +1179,9 @@ def contacts_status(request):
         data["status"],
         {contact.pk: contact.person.full_name for contact in contacts},
         form_id=form_id if _MOVE_FORM_ID.fullmatch(form_id) else "",
+    )
+    _named_f2_told(
+        request, outcome.named_f2, data["status"], form_id=form_id if _MOVE_FORM_ID.fullmatch(form_id) else ""
     )
     if outcome.skipped:  # a warning to read: the page opens at the messages, not at the table further down
         back = back.split("#", 1)[0] + "#messages"

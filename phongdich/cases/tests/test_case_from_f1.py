@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from phongdich.core.dates import local_midnight
 from phongdich.core.errors import ApplicationError
 from phongdich.core.models import AuditLog
 
@@ -234,6 +235,38 @@ def test_a_meeting_named_after_the_case_was_isolated_is_left_out(scene, kim_tan_
     assert new.from_f1_interview.outside_window == 1
 
 
+def test_the_f1_interview_and_the_carry_end_a_quarantined_f1s_meetings_at_the_same_instant(scene, kim_tan_official):
+    """The F2 interview refuses a meeting begun after the F1's quarantine started (its whole first day counts); the case
+    entered for her, isolated by default at the end of that day (selectors.contact_case_defaults), carries what the
+    interview took. A refusal, not a flag: what her page accepts is what her case takes. (Met eight days ago, her 7
+    days of quarantine run to yesterday: her positive sample is yesterday's.)"""
+    from ..selectors import contact_case_defaults
+
+    today = timezone.localdate()
+    started, sampled = today - 2 * DAY, today - DAY
+    services.contact_status_set(
+        actor=kim_tan_official, contact=scene["f1"], status="quarantined", quarantine_start=started
+    )
+    first_day_evening = local_midnight(started + DAY) - HOUR
+    name_f2(scene, kim_tan_official, scene["yen"], nonce="f2-yen-0001", start=first_day_evening)
+    with pytest.raises(ApplicationError) as caught:
+        name_f2(scene, kim_tan_official, scene["workmate"], nonce="f2-work-0001", start=local_midnight(started + DAY))
+    assert caught.value.extra["quarantine_start"] == started.isoformat()
+
+    defaults = contact_case_defaults(person=scene["nhung"], sample_date=sampled)
+    assert defaults.isolated_at == local_midnight(started + DAY)
+    new = services.case_create(
+        actor=kim_tan_official,
+        person=scene["nhung"],
+        sample_date=sampled,
+        test_type=Case.TestType.PCR,
+        isolated_at=defaults.isolated_at,
+    )
+
+    assert (new.from_f1_interview.added, new.from_f1_interview.outside_window) == (1, 0)
+    assert ContactLink.objects.get(case=new).contact.person_id == scene["yen"].pk
+
+
 def test_a_meeting_named_without_a_time_in_an_interview_before_the_window_opened_is_left_out(scene, kim_tan_official):
     """It was before the interview that named it: over before the window if that interview was."""
     link = name_f2(scene, kim_tan_official, scene["neighbour"], nonce="f2-neig-0001", setting="other")
@@ -444,3 +477,108 @@ def test_the_entry_waits_for_a_trace_holding_a_named_persons_contact_instead_of_
     assert failure == []
     assert Contact.objects.get(person=nhung).status == Contact.Status.BECAME_CASE
     assert ContactLink.objects.filter(case=outcome["case"], contact__person=yen, level=1).exists()
+
+
+# --- An F1 whose own link a later trace deleted ------------------------------------------------------------------
+
+
+def test_the_f2_named_by_an_f1_whose_own_link_a_re_trace_deleted_are_carried(tree, kim_tan_official, settings):
+    """The F2 of the F1's interview were read through the cases the person still had an F1 link to: a corrected onset
+    took the F1's check-in link away on the next trace (docs/cases.md, "Tracing again"), and when she tested positive
+    her sister, met in the new case's window, stayed an F2 "via" a person who was a case now. They are looked up by
+    the person who named them."""
+    from ..tracing import case_trace_checkins
+    from .builders import checkin, local, venue
+
+    settings.TRACING_MIN_OVERLAP_MINUTES = None
+    settings.TRACING_OPEN_CHECKIN_BUFFER_MINUTES = {}
+    now, today = timezone.now(), timezone.localdate()
+    kim_tan = tree["kim_tan"]
+    market = venue(kim_tan, "Chợ Kim Tân")
+    source_person, nhung, yen = (person(kim_tan, name) for name in ("Cao Văn Nguồn", "Trần Thu Nhung", "Đinh Thu Yến"))
+    checkin(source_person, market, local(today - 3 * DAY, 9))
+    checkin(nhung, market, local(today - 3 * DAY, 9, 10))
+    source = case(kim_tan_official, source_person, days_ago=0, onset_days_ago=1)  # window from three days ago
+    case_trace_checkins(case=source, actor=kim_tan_official)
+    f1 = Contact.objects.get(person=nhung)
+    services.contact_interview_f2_add(
+        actor=kim_tan_official,
+        f1=f1,
+        person=yen,
+        setting="household",
+        nonce="f2-yen-retrace",
+        exposure_start=now - 30 * HOUR,
+    )
+    source = services.case_update(actor=kim_tan_official, case=source, onset_date=today)  # window from two days ago
+    case_trace_checkins(case=source, actor=kim_tan_official)
+    assert not ContactLink.objects.filter(contact__person=nhung, level=1).exists()
+    assert Contact.objects.get(person=yen).level == 2  # still the source's F2, through her
+
+    new = enter_case(kim_tan_official, nhung)
+
+    assert (new.from_f1_interview.added, new.from_f1_interview.outside_window) == (1, 0)
+    carried = ContactLink.objects.get(case=new)
+    assert (carried.contact.person_id, carried.level, carried.named_as_f1_of) == (yen.pk, 1, source.number)
+    assert Contact.objects.get(person=yen).level == 1
+
+
+def _explained(queryset) -> str:
+    """The plan of `queryset`'s statement: on PostgreSQL the generic plan of it prepared with its parameters bound (as
+    psycopg's server-side binding prepares a statement run often), on SQLite its query plan."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            return "\n".join(str(row[-1]) for row in cursor.fetchall())
+        numbered = sql
+        for number in range(1, len(params) + 1):
+            numbered = numbered.replace("%s", f"${number}", 1)
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute(f"PREPARE named_f2 AS {numbered}")
+        try:
+            # EXECUTE takes no bound parameters (a utility statement): its arguments written out, as literals.
+            values = ", ".join(str(p) if isinstance(p, int) else "'{}'".format(p.replace("'", "''")) for p in params)
+            cursor.execute(f"EXPLAIN EXECUTE named_f2 ({values})")
+            return "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("DEALLOCATE named_f2")
+
+
+@pytest.fixture
+def links_of_a_traced_province(db):
+    """20,000 check-in links, half of them F2 through an F1 (`via`), and a few F2 named in interviews; analysed."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            series, text = "generate_series(1, 20000) g", "'checkin:venue:' || g"
+        else:
+            series = "(WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < 20000) SELECT g FROM s)"
+            text = "'checkin:venue:' || g"
+        cursor.execute(
+            f"""INSERT INTO {ContactLink._meta.db_table} (contact_id, case_id, via_id, level, source, setting,
+                evidence_key, place, overlap_minutes, occasions, end_assumed, note, created_at)
+            SELECT g, 1 + g % 20, CASE WHEN g % 2 = 0 THEN g - 1 END, 1 + g % 2, 'checkin', 'venue', {text}, '', 0, 1,
+                false, '', CURRENT_TIMESTAMP
+            FROM {series}"""
+        )
+        cursor.execute(
+            f"""INSERT INTO {ContactLink._meta.db_table} (contact_id, case_id, via_id, level, source, setting,
+                evidence_key, place, occasions, end_assumed, note, created_at)
+            SELECT 30000 + g, 1, g, 2, 'interview', 'household', 'interview:' || g, '', 1, false, '', CURRENT_TIMESTAMP
+            FROM {series.replace("20000", "20")}"""
+        )
+        cursor.execute(f"ANALYZE {ContactLink._meta.db_table}")
+
+
+def test_the_f2_named_by_an_f1_are_read_through_the_partial_index(links_of_a_traced_province):
+    """By the person who named them (`via`), through contact_link_interview_via, which holds the interview's links
+    only: the F1's cases are no longer read first, and the tracer's links pay for no index."""
+    plan = _explained(services._interview_links_via([7]).filter(level=2))
+    assert "contact_link_interview_via" in plan, plan
+    assert "Seq Scan" not in plan and "SCAN cases_contactlink" not in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's generic plans")
+def test_the_source_bound_as_a_parameter_would_leave_the_generic_plan_without_the_index(links_of_a_traced_province):
+    """Why the lookup writes the source as a literal: a parameter proves nothing about the index's condition."""
+    plan = _explained(ContactLink.objects.filter(via_id__in=[7], source="interview", level=2))
+    assert "contact_link_interview_via" not in plan, plan

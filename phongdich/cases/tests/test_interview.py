@@ -133,3 +133,127 @@ def test_a_person_dismissed_for_another_case_is_named_and_the_investigator_told(
     assert Contact.objects.get(pk=contact.pk).status == Contact.Status.DISMISSED
     # And the official may confirm them again: a standing case (this one) links them.
     services.contact_status_set(actor=district_official, contact=contact, status="confirmed")
+
+
+# --- A meeting after the case's isolation (docs/cases.md, "Contacts and their status") ------------------------------
+
+
+@pytest.fixture
+def isolated(tree, district_official):
+    """A case isolated ten hours ago (sample yesterday, onset two days ago), and a colleague of its person."""
+    now = timezone.now()
+    entered = case(district_official, person(tree["kim_tan"], "Cao Thị Oanh"), isolated_at=now - dt.timedelta(hours=10))
+    return {"now": now, "case": entered, "colleague": person(tree["kim_tan"], "Cao Văn Đồng", birth_year=1980)}
+
+
+def _named(isolated, actor, **times):
+    from .. import services
+
+    return services.contact_interview_add(
+        actor=actor,
+        case=isolated["case"],
+        person=isolated["colleague"],
+        setting=times.pop("setting", "workplace"),
+        nonce=times.pop("nonce", "after-isolation-1"),
+        **times,
+    )
+
+
+def test_a_meeting_begun_after_the_cases_isolation_is_refused_as_the_window_refuses(isolated, district_official):
+    """An F0 isolated passes nothing on: the check-in tracer keeps only overlaps with the window, and a case entered
+    for an F1 leaves out of the F1 it takes from their interview a meeting begun once it was isolated. The case's own
+    interview took it, and made an F1 to call and quarantine."""
+    from phongdich.core.errors import ApplicationError
+
+    now, the_case = isolated["now"], isolated["case"]
+    closes = timezone.localtime(the_case.window_end)
+    assert the_case.window_end == the_case.isolated_at == now - dt.timedelta(hours=10)
+    shown = closes.strftime("%d/%m/%Y %H:%M")
+    for times, field in (
+        (
+            {"exposure_start": now - dt.timedelta(hours=5), "exposure_end": now - dt.timedelta(hours=4)},
+            "exposure_start",
+        ),
+        ({"exposure_start": the_case.window_end}, "exposure_start"),  # at the isolation: half-open, as the tracer
+        ({"exposure_end": now - dt.timedelta(hours=4)}, "exposure_end"),  # no start: judged by the end
+    ):
+        with pytest.raises(ApplicationError) as caught:
+            _named(isolated, district_official, **times)
+        refused = caught.value
+        assert (refused.code, refused.status) == ("invalid_contact", 400)
+        assert refused.extra == {"field": field, "window_end": closes.isoformat()}
+        assert f"sau khi ca bệnh được cách ly ({shown})" in refused.vi
+        assert f"after the case was isolated ({shown})" in refused.en
+    assert not ContactLink.objects.exists()
+
+
+def test_a_meeting_that_began_before_the_isolation_and_went_on_is_one_as_told(isolated, district_official):
+    """A household living together until the case was taken away: judged by its start, as the window's start judges
+    a meeting by its end; its end is the last exposure the quarantine counts from."""
+    now = isolated["now"]
+    link, created = _named(
+        isolated,
+        district_official,
+        setting="household",
+        exposure_start=now - dt.timedelta(hours=30),
+        exposure_end=now - dt.timedelta(hours=2),
+    )
+    assert created and link.contact.last_exposure_at == now - dt.timedelta(hours=2)
+    # A minute before the isolation; and a meeting named without a time, which may have been before it.
+    minute_before = isolated["case"].window_end - dt.timedelta(minutes=1)
+    assert _named(isolated, district_official, nonce="after-isolation-2", exposure_start=minute_before)[1]
+    undated, created = _named(isolated, district_official, nonce="after-isolation-3")
+    assert created and undated.exposure_start is None
+
+
+@pytest.mark.parametrize(
+    "prefix, told",
+    [
+        ("", "Thời điểm tiếp xúc sau khi ca bệnh được cách ly ({closes})"),
+        ("/en", "The exposure is after the case was isolated ({closes})"),
+    ],
+)
+def test_a_meeting_after_the_isolation_is_refused_next_to_its_field_on_the_form(
+    client, isolated, district_official, prefix, told
+):
+    the_case = isolated["case"]
+    met = timezone.localtime(isolated["now"] - dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    client.force_login(district_official)
+    response = client.post(
+        f"{prefix}/cases/{the_case.pk}/interview/",
+        {
+            "nonce": "interview-nonce-9",
+            "setting": "workplace",
+            "iq": "cao van",
+            "person": isolated["colleague"].pk,
+            "exposure_start": met,
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    told = told.format(closes=timezone.localtime(the_case.window_end).strftime("%d/%m/%Y %H:%M"))
+    field = html.split('id="id_exposure_start"', 1)[1].split("</div>", 1)[0]
+    assert told in field  # next to the field it names, not above the form
+    assert f'name="person" value="{isolated["colleague"].pk}" checked' in html
+    assert not ContactLink.objects.exists()
+
+
+def test_the_api_refuses_a_meeting_after_the_isolation_in_both_languages(client, isolated, district_official):
+    the_case = isolated["case"]
+    client.force_login(district_official)
+    body = {
+        "person": isolated["colleague"].pk,
+        "setting": "other",
+        "nonce": "after-isolation-api",
+        "exposure_start": (isolated["now"] - dt.timedelta(hours=1)).isoformat(),
+    }
+    response = client.post(f"/api/v1/cases/{the_case.pk}/contacts/", body, content_type="application/json")
+    answer = response.json()
+    assert (response.status_code, answer["code"], answer["extra"]["field"]) == (
+        400,
+        "invalid_contact",
+        "exposure_start",
+    )
+    assert answer["extra"]["window_end"] == timezone.localtime(the_case.window_end).isoformat()
+    assert "được cách ly" in answer["message_vi"] and "after the case was isolated" in answer["message_en"]
+    assert not ContactLink.objects.exists()
