@@ -147,7 +147,7 @@ def task_hand_over(request, task_id: int):
     """/followups/<id>/hand-over/: hand the task to another commune's health station (services)."""
     if not has_role(request.user, *PEOPLE_ROLES):
         return _error(request, ApplicationError(core_errors.PERMISSION_DENIED))
-    form = HandOverForm(request.POST)
+    form = HandOverForm(request.POST, within_path=viewer_area_path(request.user))
     if not form.is_valid():
         return _detail_page(request, task_id, handover_form=form, status=400)
     try:
