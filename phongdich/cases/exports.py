@@ -14,6 +14,7 @@ from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import ExportPlan
 from phongdich.core.text import duration_text
+from phongdich.geo.forms import typed_area_text
 from phongdich.geo.models import Area
 from phongdich.people.validation import phone_national
 
@@ -54,8 +55,8 @@ def worklist_filters(*, viewer, params):
     if form.is_bound and not form.is_valid():
         raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"fields": list(form.errors)})
     values = form.cleaned_data if form.is_bound else {}
-    typed = values.get("area_text") if "area_text" in (params or {}) else None  # sent by the page's picker
-    area = selectors.filter_area(viewer=viewer, area_id=values.get("area"), area_text=typed)
+    area_text = typed_area_text(params or {}, values)
+    area = selectors.filter_area(viewer=viewer, area_id=values.get("area"), area_text=area_text)
     return form, area, values
 
 

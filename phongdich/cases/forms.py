@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from phongdich.core.ids import id_or_none
+from phongdich.geo.forms import AREA_TEXT_MAX, TEXT_SUFFIX, AreaPickerFormMixin
 from phongdich.geo.models import Area
 from phongdich.venues.forms import VenueByNameMixin
 
@@ -17,7 +18,6 @@ from .selectors import official_name
 from .services import CONTACT_MOVES, tracing_max_level
 
 DATE_WIDGET = {"type": "date"}
-AREA_TEXT_MAX = 200  # an area's name with its parent's, as the area picker shows a chosen one
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M"]
 
 TEST_TYPE_CHOICES = [(Case.TestType.PCR, "RT-PCR"), (Case.TestType.ANTIGEN, _("Rapid antigen test"))]
@@ -117,8 +117,9 @@ class PersonSearchForm(forms.Form):
     q = forms.CharField(label=_("Find the person (name, phone or ID number)"), max_length=100, required=False)
 
 
-class NewPersonForm(forms.Form):
-    """A person not yet on record, created through people.services.person_create."""
+class NewPersonForm(AreaPickerFormMixin, forms.Form):
+    """A person not yet on record, created through people.services.person_create. The commune's name typed and not
+    chosen is taken when it names one of `areas` (geo.forms.AreaPickerFormMixin)."""
 
     typed = False  # shown again as typed, unchecked (typed()): the page opens its block
 
@@ -132,6 +133,7 @@ class NewPersonForm(forms.Form):
     def __init__(self, *args, areas=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["address_area"].queryset = areas
+        self.area_picker_setup("address_area", kind="commune")  # among `areas`: the official's communes
 
     @classmethod
     def typed_again(cls, data, *, areas, prefix: str) -> "NewPersonForm":
@@ -143,17 +145,20 @@ class NewPersonForm(forms.Form):
         if area_id:
             initial["address_area"] = areas.filter(pk=area_id).first()
         form = cls(areas=areas, prefix=prefix, initial=initial, use_required_attribute=False)
-        form.typed = any(values.values())
+        area_text = (data.get(f"{prefix}-address_area{TEXT_SUFFIX}") or "").strip()[:AREA_TEXT_MAX]
+        if area_text and not area_id:
+            form.typed_areas["address_area"] = area_text  # typed, not chosen: shown as typed, resolved when sent
+        form.typed = any(values.values()) or bool(area_text)
         return form
 
     def picked_area(self) -> Area | None:
-        """The commune the area picker shows: the one sent (when it is among `areas`), so that a refused form
-        keeps it; else the initial one."""
-        if not self.is_bound:
-            return self.initial.get("address_area")
-        area_id = id_or_none(self["address_area"].value())
+        """The commune the area picker shows: the one sent or named by the text sent (when it is among `areas`), so
+        that a refused form keeps it; else the initial one."""
+        area = super().picked_area("address_area")
         queryset = self.fields["address_area"].queryset
-        return queryset.filter(pk=area_id).first() if area_id and queryset is not None else None
+        if not self.is_bound or area is None or queryset is None:
+            return area
+        return area if queryset.filter(pk=area.pk).exists() else None
 
 
 class CaseForm(forms.Form):

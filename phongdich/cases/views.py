@@ -36,6 +36,7 @@ from phongdich.core.ids import id_or_none
 from phongdich.core.redirects import safe_next
 from phongdich.core.scoping import viewer_area_path
 from phongdich.geo.errors import AREA_NOT_CHOSEN
+from phongdich.geo.forms import area_not_chosen_context, typed_area_text
 from phongdich.geo.models import Area
 
 from . import errors, forms, selectors, services
@@ -106,18 +107,8 @@ def _area_not_chosen(request, template: str, form, exc: ApplicationError):
     """A list's filters answered again when the area typed names none or several of the official's areas
     (geo.selectors.area_from_text): the text kept with the message beside it, the other filters kept, and no list
     (it showed the whole area when the text was dropped)."""
-    context = {
-        "form": form,
-        "area_errors": [_message_of(exc)],
-        "typed_area": request.GET.get("area_text", "")[: forms.AREA_TEXT_MAX],
-        "scope_area": _scope_area(request.user),
-    }
+    context = {"form": form, **area_not_chosen_context(request.GET, exc), "scope_area": _scope_area(request.user)}
     return render(request, template, context, status=exc.status)
-
-
-def _typed_area(request, values: dict) -> str | None:
-    """The area picker's typed text, checked by the filter form; None when the request did not send it (a link)."""
-    return values.get("area_text") if "area_text" in request.GET else None
 
 
 def _post_only(page):
@@ -180,7 +171,7 @@ def case_list(request):
             raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"fields": list(form.errors)})
         values = form.cleaned_data if form.is_bound else {}
         area = selectors.filter_area(
-            viewer=request.user, area_id=values.get("area"), area_text=_typed_area(request, values)
+            viewer=request.user, area_id=values.get("area"), area_text=typed_area_text(request.GET, values)
         )
         cases = selectors.case_list(
             viewer=request.user,

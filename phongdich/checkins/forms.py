@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from phongdich.core.dates import TypedDateField
 from phongdich.core.errors import ApplicationError
 from phongdich.core.ids import id_or_none
+from phongdich.geo.forms import AreaPickerFormMixin
 from phongdich.geo.models import Area
 from phongdich.venues.forms import VenueByNameMixin
 from phongdich.venues.models import Venue, VenueCode
@@ -33,10 +34,13 @@ def new_nonce() -> str:
 
 def add_service_error(form: forms.Form, error: ApplicationError) -> None:
     """Show a service's refusal in Vietnamese with English below, on its field when it has one."""
-    data = error.as_dict()
-    message = f"{data['message_vi']} / {data['message_en']}"
     field = ERROR_FIELDS.get(error.code) or error.extra.get("field")
-    form.add_error(field if field in form.fields else None, message)
+    form.add_error(field if field in form.fields else None, _both_languages(error))
+
+
+def _both_languages(error: ApplicationError) -> str:
+    data = error.as_dict()
+    return f"{data['message_vi']} / {data['message_en']}"
 
 
 def yes_no_field(label):
@@ -139,8 +143,10 @@ class EntranceSelect(forms.Select):
         return option
 
 
-class PaperDeclarationForm(PersonFieldsMixin, HealthQuestionsMixin):
-    """Control staff type in a paper declaration. Keyboard-first: the name is focused, Enter submits."""
+class PaperDeclarationForm(AreaPickerFormMixin, PersonFieldsMixin, HealthQuestionsMixin):
+    """Control staff type in a paper declaration. Keyboard-first: the name is focused, Enter submits. The address's
+    area typed and not chosen is taken when it names one area of the country, as the picker offers them
+    (geo.forms.AreaPickerFormMixin)."""
 
     venue = forms.ModelChoiceField(label=_("Venue"), queryset=Venue.objects.none())
     code = forms.ModelChoiceField(
@@ -192,10 +198,14 @@ class PaperDeclarationForm(PersonFieldsMixin, HealthQuestionsMixin):
             codes = codes.filter(venue_id__in=[venue.pk for venue in venues])
         self.fields["code"].queryset = codes
         self.fields["code"].label_from_instance = lambda code: f"{code.venue.name} – {code.label}"
+        self.area_picker_setup("address_area")
         self.fields["full_name"].widget.attrs["autofocus"] = True
         # Paper declarations are written in capitals (RULES.md §6, "ghi chữ IN HOA"); staff type as they read.
         self.fields["full_name"].widget.attrs["autocomplete"] = "off"
         self.fields["phone"].widget.attrs["autocomplete"] = "off"
+
+    def area_not_chosen_message(self, error: ApplicationError) -> str:
+        return _both_languages(error)  # as add_service_error shows a refusal
 
     def clean(self):
         cleaned = super().clean()

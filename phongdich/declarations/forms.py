@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from phongdich.core.errors import ApplicationError
+from phongdich.geo.forms import AreaPickerFormMixin
 from phongdich.geo.models import Area
 
 from . import questions
@@ -68,8 +69,10 @@ class AreaField(forms.ModelChoiceField):
         super().__init__(queryset=Area.objects.all(), widget=forms.HiddenInput, **kwargs)
 
 
-class DeclarationForm(forms.Form):
-    """One person's declaration of one kind (the fields of RULES.md §6 for that kind)."""
+class DeclarationForm(AreaPickerFormMixin, forms.Form):
+    """One person's declaration of one kind (the fields of RULES.md §6 for that kind). An area's name typed in a
+    picker and not chosen is taken when it names one commune (the address) or one province (from, to) of the
+    country, as the pickers offer them (geo.forms.AreaPickerFormMixin)."""
 
     # Identity block (RULES.md §6: all forms).
     full_name = forms.CharField(label=_("Full name (in capitals)"), max_length=150)
@@ -199,6 +202,10 @@ class DeclarationForm(forms.Form):
             self.fields["nationality"].choices = [("", "—")] + country_list
         else:
             self.fields["address_street"].required = True
+        self.area_picker_setup("area", kind=Area.Kind.COMMUNE)
+        for name in ("origin_area", "destination_area"):
+            if name in self.fields:
+                self.area_picker_setup(name, kind=Area.Kind.PROVINCE)
 
     @staticmethod
     def _port_label(port: PortOfEntry) -> str:

@@ -5,6 +5,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from phongdich.geo.forms import AREA_TEXT_MAX, AreaPickerFormMixin
+
 from .models import FollowUpCall
 
 STATUS_CHOICES = [
@@ -42,7 +44,7 @@ class QueueFilterForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=REASON_CHOICES, required=False)
     age = forms.ChoiceField(label=_("Waiting"), choices=AGE_CHOICES, required=False)
     area = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
-    area_text = forms.CharField(required=False, max_length=200)  # the picker's typed text (followup_filter_area)
+    area_text = forms.CharField(required=False, max_length=AREA_TEXT_MAX)  # the picker's text (followup_filter_area)
 
 
 class CallForm(forms.Form):
@@ -72,8 +74,10 @@ class CallForm(forms.Form):
         return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
-class HandOverForm(forms.Form):
-    """Hand the task to another commune: the commune from the area picker (its scope is checked by the service)."""
+class HandOverForm(AreaPickerFormMixin, forms.Form):
+    """Hand the task to another commune: the commune from the area picker (its scope is checked by the service). A
+    commune's name typed and not chosen is taken when it names one commune of `within_path`, the official's area, as
+    the picker offers them (geo.forms.AreaPickerFormMixin)."""
 
     area = forms.IntegerField(
         min_value=1,
@@ -82,3 +86,7 @@ class HandOverForm(forms.Form):
         error_messages={"required": _("Choose the commune to hand the follow-up to.")},
     )
     note = forms.CharField(label=_("Note for the commune (optional)"), required=False, max_length=500)
+
+    def __init__(self, *args, within_path: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.area_picker_setup("area", within_path=within_path, kind="commune")

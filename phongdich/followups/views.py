@@ -17,6 +17,7 @@ from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.scoping import viewer_area_path
 from phongdich.geo.errors import AREA_NOT_CHOSEN
+from phongdich.geo.forms import area_not_chosen_context, typed_area_text
 
 from . import errors, selectors, services
 from .api import task_detail as load_task_detail
@@ -40,9 +41,9 @@ def queue(request):
         return _error(request, ApplicationError(errors.INVALID_FILTER, extra={"fields": list(form.errors)}))
     values = form.cleaned_data if form.is_bound else {}
     now = timezone.now()
-    typed = values.get("area_text") if "area_text" in request.GET else None  # sent by the page's area picker
+    area_text = typed_area_text(request.GET, values)
     try:
-        area = selectors.followup_filter_area(viewer=request.user, area_id=values.get("area"), area_text=typed)
+        area = selectors.followup_filter_area(viewer=request.user, area_id=values.get("area"), area_text=area_text)
         tasks = selectors.followup_queue(
             viewer=request.user,
             status=values.get("status") or "open",
@@ -56,8 +57,7 @@ def queue(request):
         if exc.error == AREA_NOT_CHOSEN:  # the filters answered again, the text kept; no queue (not the whole area's)
             context = {
                 "form": form,
-                "area_errors": [exc.as_dict()["message"]],
-                "typed_area": request.GET.get("area_text", "")[:200],
+                **area_not_chosen_context(request.GET, exc),
                 "scope_area": getattr(getattr(request.user, "official", None), "area", None),
             }
             return render(request, "followups/queue.html", context, status=exc.status)
@@ -147,7 +147,7 @@ def task_hand_over(request, task_id: int):
     """/followups/<id>/hand-over/: hand the task to another commune's health station (services)."""
     if not has_role(request.user, *PEOPLE_ROLES):
         return _error(request, ApplicationError(core_errors.PERMISSION_DENIED))
-    form = HandOverForm(request.POST)
+    form = HandOverForm(request.POST, within_path=viewer_area_path(request.user))
     if not form.is_valid():
         return _detail_page(request, task_id, handover_form=form, status=400)
     try:

@@ -65,15 +65,21 @@ def _names_of(area: Area) -> set[str]:
     return names
 
 
-def areas_named(*, text: str, within_path: str | None, limit: int = 2) -> list[Area]:
+def areas_named(
+    *, text: str, within_path: str | None, limit: int = 2, kind: str | None = None, among: QuerySet[Area] | None = None
+) -> list[Area]:
     """The areas under `within_path` ("" for all, None for none) that a typed `text` names, at most `limit`: those
     whose name is the text, with or without its division word ("thach binh", "Xã Thạch Bình"), or whose label, as the
     area picker shows a chosen area, it is ("Xã Thạch Bình, Huyện Thạch Thành"); when there are none, those whose
-    name holds every word of the text, or whose code it is (as area_search finds them)."""
+    name holds every word of the text, or whose code it is (as area_search finds them). `kind` and `among` narrow
+    the areas further, to those a form's picker offers (only communes; a form field's queryset)."""
     name, _comma, parent = (part.strip() for part in fold(text).partition(","))
     if within_path is None or not name:
         return []
-    areas = Area.objects.filter(path__startswith=within_path).select_related("parent")
+    areas = (Area.objects.all() if among is None else among).filter(path__startswith=within_path)
+    if kind:
+        areas = areas.filter(kind=kind)
+    areas = areas.select_related("parent")
     exact = [
         area
         for area in areas.filter(Q(name_folded=name) | Q(name_folded__endswith=" " + name)).order_by("path")[:500]
@@ -91,13 +97,21 @@ def areas_named(*, text: str, within_path: str | None, limit: int = 2) -> list[A
     return list(areas.filter(match).order_by("path")[:limit])
 
 
-def area_from_text(*, text: str | None, chosen: Area | None, within_path: str | None) -> Area | None:
-    """The area of a filter whose area picker sends its typed text too (geo/area_picker.html with `text_name`), so
-    that a name typed and not chosen from the list is not dropped (the page then got an empty id and showed every
-    area). `chosen`: the area of the id it sent, already checked; `within_path`: the viewer's area.
+def area_from_text(
+    *,
+    text: str | None,
+    chosen: Area | None,
+    within_path: str | None,
+    kind: str | None = None,
+    among: QuerySet[Area] | None = None,
+) -> Area | None:
+    """The area of a filter or a form whose area picker sends its typed text too (geo/area_picker.html with
+    `text_name`), so that a name typed and not chosen from the list is not dropped (a filter then got an empty id and
+    showed every area; a form recorded no address). `chosen`: the area of the id it sent; `within_path` ("" for all),
+    `kind` and `among`: the areas the picker offers (the viewer's area, only communes, a form field's queryset).
 
     The text decides when it was sent: empty, no area (emptied on a page without the script, which keeps the id);
-    `chosen`'s name or label, `chosen`; else the one area of the viewer's it names (areas_named). None or several:
+    `chosen`'s name or label, `chosen`; else the one area offered that it names (areas_named). None or several:
     AREA_NOT_CHOSEN (400), with the text, for the page to answer its form again. Not sent (a link, the API): `chosen`.
     """
     if text is None:
@@ -111,7 +125,7 @@ def area_from_text(*, text: str | None, chosen: Area | None, within_path: str | 
             labels.add(f"{chosen.name_folded}, {chosen.parent.name_folded}")
         if folded in labels:
             return chosen
-    found = areas_named(text=text, within_path=within_path)
+    found = areas_named(text=text, within_path=within_path, kind=kind, among=among)
     if len(found) == 1:
         return found[0]
     raise ApplicationError(AREA_NOT_CHOSEN, extra={"text": text[:100], "found": "several" if found else "none"})

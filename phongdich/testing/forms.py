@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from phongdich.core.dates import TypedDateField
+from phongdich.geo.forms import AreaPickerFormMixin
 from phongdich.geo.models import Area
 
 from .models import TestRegistration, TestResult, TestType
@@ -18,7 +19,11 @@ class AreaField(forms.ModelChoiceField):
         super().__init__(queryset=Area.objects.all(), widget=forms.HiddenInput, **kwargs)
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(AreaPickerFormMixin, forms.Form):
+    """A registration for a test, by the citizen or by an official. The commune's name typed and not chosen is taken
+    when it names one commune under `within_path` ("" for the country; the official's area), as the picker offers
+    them (geo.forms.AreaPickerFormMixin)."""
+
     session = forms.TypedChoiceField(
         label=_("Session"),
         coerce=int,
@@ -39,9 +44,10 @@ class RegistrationForm(forms.Form):
     area = AreaField(label=_("Address: province, district, commune"))
     reason = forms.ChoiceField(label=_("Reason for the test"), choices=TestRegistration.Reason.choices)
 
-    def __init__(self, *args, sessions=(), **kwargs):
+    def __init__(self, *args, sessions=(), within_path: str | None = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["session"].choices = [(session.pk, str(session.pk)) for session in sessions]
+        self.area_picker_setup("area", within_path=within_path, kind=Area.Kind.COMMUNE)
 
 
 class LookupStartForm(forms.Form):

@@ -24,6 +24,7 @@ from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import XLSX_CONTENT_TYPE, export_start
 from phongdich.core.redirects import safe_next
+from phongdich.core.scoping import viewer_area_path
 from phongdich.people.citizen import citizen_forget, citizen_mark_verified, citizen_verified_person
 
 from . import errors, imports, lookup, pdfs, selectors, services
@@ -100,6 +101,7 @@ def register(request):
         else:
             status = 400
     context = {"form": form, "sessions": sessions, "area_errors": form.errors.get("area")}
+    context["picked_area"] = form.picked_area()  # kept when another field is refused
     return _private(render(request, "testing/register.html", context, status=status))
 
 
@@ -280,7 +282,12 @@ def session_register(request, session_id: int):
     session = selectors.sessions_open(days=366).filter(pk=session_id).first()
     if session is None:
         return _error(request, ApplicationError(core_errors.NOT_FOUND))
-    form = RegistrationForm(request.POST or None, sessions=[session], initial={"session": session.pk})
+    form = RegistrationForm(
+        request.POST or None,
+        sessions=[session],
+        initial={"session": session.pk},
+        within_path=viewer_area_path(request.user),  # as the picker offers them (within=scope_area)
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -308,6 +315,7 @@ def session_register(request, session_id: int):
             status = 400
     scope = getattr(getattr(request.user, "official", None), "area", None)
     context = {"form": form, "session": session, "scope_area": scope, "area_errors": form.errors.get("area")}
+    context["picked_area"] = form.picked_area()
     return render(request, "testing/session_register.html", context, status=status)
 
 

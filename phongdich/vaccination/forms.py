@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from phongdich.core.dates import TypedDateField
+from phongdich.geo.forms import AreaPickerFormMixin
 from phongdich.geo.models import Area
 
 from .models import Reaction
@@ -41,7 +42,10 @@ def product_choices():
     ]
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(AreaPickerFormMixin, forms.Form):
+    """A citizen's registration. The commune's name typed and not chosen is taken when it names one commune of the
+    country, as the picker offers them (geo.forms.AreaPickerFormMixin)."""
+
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     citizen_id = forms.CharField(label=_("Citizen ID number (CCCD, 12 digits)"), max_length=12, required=False)
     birth_date = forms.DateField(label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -55,6 +59,7 @@ class RegisterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["priority_group"].choices = _group_choices()
         self.fields["slot"].choices = [("", _("No preference: send me an invitation"))] + list(slots)
+        self.area_picker_setup("area", kind=Area.Kind.COMMUNE)
 
     def clean_birth_date(self):
         value = self.cleaned_data["birth_date"]

@@ -123,7 +123,7 @@ def register(request):
             status = 400
     context = {
         "form": form,
-        "picked_area": form.cleaned_data.get("area") if form.is_bound and form.is_valid() else None,
+        "picked_area": form.picked_area(),  # the one sent or named by the text, kept when another field is refused
     }
     return _private(render(request, "vaccination/register.html", context, status=status))
 

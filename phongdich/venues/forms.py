@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from phongdich.core.errors import ApplicationError
 from phongdich.core.ids import id_or_none
 from phongdich.core.text import fold
+from phongdich.geo.forms import AreaPickerFormMixin
 from phongdich.geo.models import Area
 
 from .models import DECLARATION_REQUIRED_MAX_HOURS, VenueType
@@ -50,7 +51,10 @@ def commune_field():
     )
 
 
-class VenueFieldsForm(forms.Form):
+class VenueFieldsForm(AreaPickerFormMixin, forms.Form):
+    """The venue's fields. The commune's name typed and not chosen is taken when it names one commune of the country,
+    as the picker offers them (geo.forms.AreaPickerFormMixin); the services check whose area it is."""
+
     name = forms.CharField(label=_("Name of the venue"), max_length=200)
     venue_type = forms.ModelChoiceField(queryset=VenueType.objects.all(), label=_("Type of venue"))
     area = None  # set in __init__ (a fresh queryset per form)
@@ -73,15 +77,7 @@ class VenueFieldsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["area"] = commune_field()
         self.order_fields(self.field_order)
-
-    def picked_area(self):
-        """The area chosen so far, to show again in the picker when the form comes back with errors."""
-        if self.is_bound:
-            try:
-                return Area.objects.select_related("parent").filter(pk=int(self.data.get("area") or 0)).first()
-            except ValueError:
-                return None
-        return self.initial.get("area")
+        self.area_picker_setup("area", kind=Area.Kind.COMMUNE)
 
     def venue_kwargs(self) -> dict:
         data = dict(self.cleaned_data)

@@ -121,7 +121,7 @@ def test_the_case_entered_for_an_f1_lists_the_f2_she_named_as_its_f1(client, sce
     assert yen.level == 1 and yen.status == Contact.Status.CANDIDATE
     worklist = client.get("/cases/worklist/").content.decode()
     row = worklist.split("Đinh Thu Yến", 1)[1].split("</tr>", 1)[0]
-    assert re.search(rf"{new.number} <span class=\"level level-1\"", row)
+    assert re.search(rf"{new.number}</span> <span class=\"case-mark\"><span class=\"level level-1\"", row)
 
 
 @pytest.mark.parametrize(

@@ -292,7 +292,8 @@ def test_the_new_f2_is_on_the_case_page_the_graph_the_counts_and_the_work_list(c
 
     worklist = client.get("/cases/worklist/").content.decode()
     row_html = worklist.split("Lê Thị Đồng Nghiệp", 1)[1].split("</tr>", 1)[0]
-    assert re.search(rf"{scene['case'].number} <span class=\"level level-2\"", row_html)
+    number = scene["case"].number
+    assert re.search(rf"{number}</span> <span class=\"case-mark\"><span class=\"level level-2\"", row_html)
     api_rows = client.get("/api/v1/contacts/worklist/", {"level": 2}).json()["results"]
     assert [(r["id"], r["cases"]) for r in api_rows] == [(f2.pk, [scene["case"].number])]
 

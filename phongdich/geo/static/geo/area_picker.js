@@ -77,6 +77,7 @@
 
     search.addEventListener("input", function () {
       value.value = ""; // typed text no longer names the chosen area
+      search.setCustomValidity(""); // a refusal of the text before this one would block the form's next submit
       clearTimeout(timer);
       timer = setTimeout(lookup, 200);
     });
@@ -92,7 +93,9 @@
     var form = search.form;
     if (form && search.required) {
       form.addEventListener("submit", function (event) {
-        if (!value.value) { search.setCustomValidity(status.dataset.none); search.reportValidity(); event.preventDefault(); }
+        // A picker that sends its typed text (text_name) lets the server take a name typed and not chosen.
+        var typed = search.name && search.value.trim();
+        if (!value.value && !typed) { search.setCustomValidity(status.dataset.none); search.reportValidity(); event.preventDefault(); }
       });
     }
   }
