@@ -233,18 +233,6 @@ def checkin_list_for_citizen(*, person, ip: str | None = None, now: datetime | N
     return found
 
 
-def checkin_list_for_person(*, viewer, person) -> QuerySet[CheckIn]:
-    """A person's movements (tracing), for officials who see people, within their area only.
-    Audited as `checkins.person_history.viewed`."""
-    q = checkins_visible_q(viewer) if viewer_sees_people(viewer) else NOTHING
-    audit_record(
-        actor=viewer, action="checkins.person_history.viewed", obj=person, area_path=getattr(person, "area_path", "")
-    )
-    return (
-        CheckIn.objects.filter(q, person_id=person.pk).select_related("venue", "code").order_by("-checked_in_at", "-id")
-    )
-
-
 def checkin_list_of_record_person(*, viewer, person, record_area_path: str, start: datetime, end: datetime):
     """Every check-in of `person` starting in [start, end), wherever the venue, newest first: the movements of the
     person of a record the viewer may see (a case: `record_area_path` its area), to trace it. For an official who

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -29,21 +31,37 @@ def visits():
     return {"areas": areas, "person": person, "venue_a": venue_a, **made}
 
 
-def test_person_history_is_scoped_to_the_officials_area_and_audited(visits):
+def _history(viewer, visits, record_area_path):
+    now = timezone.now()
+    return list(
+        selectors.checkin_list_of_record_person(
+            viewer=viewer,
+            person=visits["person"],
+            record_area_path=record_area_path,
+            start=now - timedelta(days=1),
+            end=now + timedelta(minutes=1),
+        )
+    )
+
+
+def test_record_persons_history_goes_to_who_sees_the_record_and_is_audited(visits):
+    # The movements of a case's person: every venue, wherever it is, for an official whose area holds the case.
     official = make_official(Official.Role.AREA_OFFICIAL, visits["areas"]["commune_a"])
-    history = list(selectors.checkin_list_for_person(viewer=official, person=visits["person"]))
-    assert history == [visits["a"]]
+    record_area = visits["areas"]["commune_a"].path
+    assert {c.pk for c in _history(official, visits, record_area)} == {visits["a"].pk, visits["b"].pk}
     assert AuditLog.objects.filter(
         actor=official, action="checkins.person_history.viewed", object_id=str(visits["person"].pk)
     ).exists()
-    province = make_official(Official.Role.HEALTH_DEPT, visits["areas"]["province"])
-    assert len(selectors.checkin_list_for_person(viewer=province, person=visits["person"])) == 2
+    # A record of another commune: nothing, and the attempt is audited all the same.
+    other = make_official(Official.Role.AREA_OFFICIAL, visits["areas"]["commune_b"])
+    assert _history(other, visits, record_area) == []
+    assert AuditLog.objects.filter(actor=other, action="checkins.person_history.viewed").exists()
 
 
 def test_venue_staff_and_strangers_see_no_person_history(visits):
     staff = make_user()
     b.add_member(visits["venue_a"], staff)
-    assert list(selectors.checkin_list_for_person(viewer=staff, person=visits["person"])) == []
+    assert _history(staff, visits, visits["areas"]["commune_a"].path) == []
     assert list(selectors.checkin_list(viewer=make_user())) == []
 
 
