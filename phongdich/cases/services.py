@@ -1766,12 +1766,19 @@ def _named_f2_quarantine_follow(*, actor, f1_ids) -> NamedF2Followed:
     f1_ids = sorted(set(f1_ids))
     if not f1_ids:
         return NamedF2Followed()
-    starts = dict(Contact.objects.filter(pk__in=f1_ids).values_list("pk", "quarantine_start"))
+    f1s = {
+        pk: (began, episode)
+        for pk, began, episode in Contact.objects.filter(pk__in=f1_ids).values_list(
+            "pk", "quarantine_start", "episode_start"
+        )
+    }
     went, back = [], []
     links = _interview_links_via(f1_ids).filter(quarantine_breach=False)
     fields = ("pk", "via_id", "case_id", "contact_id", "exposure_start", "exposure_end", "after_f1_quarantine")
     for pk, via_id, case_id, contact_id, start, end, was_after in links.values_list(*fields):
-        began = starts.get(via_id)
+        began, episode = f1s[via_id]
+        if episode is not None and (end or start) is not None and (end or start) < episode:
+            continue  # named in an episode the F1 has left: judged by that episode's quarantine, left as it was
         after = began is not None and _exposure_begun_after(local_midnight(began + dt.timedelta(days=1)), start, end)
         if after and not was_after:
             went.append((pk, case_id, contact_id))
