@@ -103,6 +103,13 @@ class ContactLinkOutput(serializers.Serializer):
         help_text="For a link given to a case when it was entered, from its person's interview as an F1: the number"
         " of the case they were an F1 of; empty otherwise"
     )
+    quarantine_breach = serializers.BooleanField(
+        help_text="An F2 named by an F1 for a meeting while the F1 broke their quarantine (the investigator's tick)"
+    )
+    after_f1_quarantine = serializers.BooleanField(
+        help_text="An F2 named by an F1 for a meeting after the F1's quarantine began, its start set or corrected to an"
+        " earlier day since: the link no longer counts (no F2 through this F1)"
+    )
     created_at = serializers.DateTimeField()
 
 
@@ -592,13 +599,26 @@ class InterviewInput(serializers.Serializer):
     )
 
 
-def _interview_answer(request) -> tuple[int, dict]:
+class F2InterviewInput(InterviewInput):
+    """A person named in an F1's interview (added as F2)."""
+
+    quarantine_breach = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Met while the F1 broke their quarantine: the meeting is taken within the F1's quarantine (it needs "
+        "a time, not before the quarantine's first day nor from its end on); without it a meeting after the "
+        "quarantine's first day is refused",
+    )
+
+
+def _interview_answer(request, serializer=InterviewInput) -> tuple[int, dict]:
     """The person's id and the interview's answer as the services take it (the nonce: the body's, else the
-    Idempotency-Key)."""
-    data = InterviewInput(data=request.data)
+    Idempotency-Key); an F1's (`F2InterviewInput`) with its "met while breaking quarantine"."""
+    data = serializer(data=request.data)
     data.is_valid(raise_exception=True)
     values = data.validated_data
-    return values["person"], {
+    breach = {"quarantine_breach": values["quarantine_breach"]} if "quarantine_breach" in values else {}
+    return values["person"], breach | {
         "setting": values["setting"],
         "nonce": values.get("nonce") or request.headers.get("Idempotency-Key", ""),
         "place": values.get("place", ""),
@@ -724,10 +744,12 @@ class ContactContactsApi(APIView):
             "is an F2 or further), `contact_f1_closed` (dismissed, released, became a case or no standing evidence: "
             "`extra.status`), `contact_no_standing_case` (its cases were withdrawn); 400 `invalid_contact` "
             "(`extra.field`; `extra.reason` `itself`, `case` or `already_f1` for the person; "
-            "`extra.quarantine_start` for an exposure after the F1's quarantine began; `extra.f1_first_exposure` for "
-            "one before the F1's first exposure; an exposure in the future or ending before it starts)."
+            "`extra.quarantine_start` for an exposure after the F1's quarantine began, unless `quarantine_breach`; "
+            "`extra.f1_first_exposure` for one before the F1's first exposure; an exposure in the future or ending "
+            "before it starts; with `quarantine_breach`, `extra.reason` `not_in_quarantine`, `breach_undated`, "
+            "`breach_before` (`extra.quarantine_start`) or `breach_after` (`extra.quarantine_end`))."
         ),
-        request=InterviewInput,
+        request=F2InterviewInput,
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: ContactF2AddedOutput, 200: ContactF2AddedOutput, **ERRORS},
         tags=["cases"],
@@ -735,7 +757,7 @@ class ContactContactsApi(APIView):
     @idempotent(stored=_f2_marker, replayed=_f2_replayed)
     def post(self, request, contact_id: int):
         f1 = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
-        person_id, answer = _interview_answer(request)
+        person_id, answer = _interview_answer(request, F2InterviewInput)
         with transaction.atomic():
             person = _person_in(request.user, person_id, client_ip(request))
             links, created = services.contact_interview_f2_add(actor=request.user, f1=f1, person=person, **answer)
@@ -748,13 +770,24 @@ class ContactContactsApi(APIView):
 class NamedF2Output(serializers.Serializer):
     """What a dismissal, or its undoing, did to the F2 named in the interviews of the contacts moved."""
 
-    named = serializers.IntegerField(help_text="F2 named in the interviews of the contacts moved (one per person)")
-    closed = serializers.IntegerField(help_text="Left with no standing evidence by a dismissal: now `case_withdrawn`")
+    named = serializers.IntegerField(
+        help_text="F2 named in the interviews of the contacts moved (one per person); for a quarantine, those whose "
+        "meeting named the quarantine's start now comes before (or no longer does, for a start corrected later)"
+    )
+    closed = serializers.IntegerField(
+        help_text="Left with no standing evidence by a dismissal, or a quarantine begun before the meeting: now "
+        "`case_withdrawn`"
+    )
     quarantined = serializers.IntegerField(
-        help_text="In quarantine with no standing evidence left by a dismissal: for an official to release"
+        help_text="In quarantine with no standing evidence left by the move: for an official to release"
     )
     reopened = serializers.IntegerField(
-        help_text="Left with no standing evidence by the dismissal undone: candidates again (or cases)"
+        help_text="Left with no standing evidence before, candidates again (or cases): the dismissal undone, or the "
+        "F1's quarantine start corrected to after the meeting"
+    )
+    after_start = serializers.IntegerField(
+        help_text="For a quarantine, or its start corrected: of `named`, those whose meeting now comes after the "
+        "quarantine's start (no longer F2 through the F1); the others count again"
     )
 
 
@@ -762,7 +795,8 @@ class ContactMoveOutput(ContactOutput):
     named_f2 = NamedF2Output(
         source="named_f2_followed",
         help_text="A dismissal ends the chain through the contact, for the F2 named in its interview too; confirming "
-        "it again resumes it (zeros for other moves)",
+        "it again resumes it; a quarantine (or its start corrected) ends it for the meetings named after its start "
+        "(zeros for other moves)",
     )
 
 
@@ -785,7 +819,8 @@ class ContactStatusApi(APIView):
             "last day needs a `reason`), `quarantine_date_invalid`. Quarantine lasts the days of the "
             "quarantine rule in force on its start date (`quarantine_rule_missing` when none is). A dismissal ends "
             "the chain through the contact, for the F2 named in its interview too, and confirming it again resumes "
-            "it: `named_f2` says how many F2 that concerned."
+            "it: `named_f2` says how many F2 that concerned. So does a quarantine whose start comes before meetings "
+            "named in the contact's interview: those F2 no longer count through it (unless marked a breach)."
         ),
         request=ContactStatusInput,
         responses={200: ContactMoveOutput, **ERRORS},
@@ -847,6 +882,42 @@ class ContactReleaseUndoApi(APIView):
             actor=request.user, contact=contact, reason=data.validated_data["reason"]
         )
         return Response(ContactOutput(contact).data)
+
+
+class ContactQuarantineStartApi(APIView):
+    permission_classes = [SeesPeople]
+
+    class ContactQuarantineStartInput(serializers.Serializer):
+        quarantine_start = serializers.DateField(help_text="The day the quarantine really began")
+        reason = serializers.CharField(
+            required=False, allow_blank=True, max_length=500, default="", help_text="Why it is corrected (required)"
+        )
+
+    @extend_schema(
+        operation_id="contacts_quarantine_start",
+        summary="Correct the start of a contact's quarantine, with the reason",
+        description=(
+            "For a contact in quarantine: the start is set to `quarantine_start`, checked as a quarantine from that "
+            "day (400 `quarantine_date_invalid`, 409 `quarantine_period_over`, `quarantine_rule_missing`); the rule, "
+            "days and end are those of the new start. 400 `quarantine_move_reason_required`; 409 "
+            "`contact_status_transition` for a contact not in quarantine. The same start again changes nothing. "
+            "The F2 named in the contact's interview for meetings after an earlier start no longer count (unless "
+            "marked a breach of the quarantine), and count again when the start moves later: `named_f2` says how "
+            "many; the check-in F2 follow by a re-trace queued."
+        ),
+        request=ContactQuarantineStartInput,
+        responses={200: ContactMoveOutput, **ERRORS},
+        tags=["cases"],
+    )
+    def post(self, request, contact_id: int):
+        contact = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
+        data = self.ContactQuarantineStartInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        contact = services.contact_quarantine_start_move(
+            actor=request.user, contact=contact, quarantine_start=values["quarantine_start"], reason=values["reason"]
+        )
+        return Response(ContactMoveOutput(contact).data)
 
 
 class ContactMovedOutput(serializers.Serializer):

@@ -27,6 +27,11 @@ urlpatterns = [
         api.ContactReleaseUndoApi.as_view(),
         name="api-contacts-release-undo",
     ),
+    path(
+        "contacts/<int:contact_id>/quarantine-start/",
+        api.ContactQuarantineStartApi.as_view(),
+        name="api-contacts-quarantine-start",
+    ),
     path("clusters/", api.ClusterListCreateApi.as_view(), name="api-clusters"),
     path("clusters/<int:cluster_id>/graph/", api.ClusterGraphApi.as_view(), name="api-clusters-graph"),
     path("tracing-runs/<int:run_id>/", api.TracingRunApi.as_view(), name="api-tracing-runs-detail"),

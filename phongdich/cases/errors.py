@@ -166,6 +166,12 @@ CONTACT_RELEASE_UNDO_REASON_REQUIRED = ErrorCode(
     "Cần ghi lý do huỷ việc kết thúc cách ly (ví dụ: bấm nhầm người, người này vẫn đang cách ly).",
     "Give the reason for undoing the release (for example: the wrong person was ticked; they are still in quarantine).",
 )
+QUARANTINE_MOVE_REASON_REQUIRED = ErrorCode(
+    "quarantine_move_reason_required",
+    400,
+    "Cần ghi lý do sửa ngày bắt đầu cách ly (ví dụ: F1 đã tự cách ly tại nhà từ ngày đó).",
+    "Give the reason for correcting the quarantine start (for example: the F1 had been in home quarantine since then).",
+)
 CONTACTS_NONE_SELECTED = ErrorCode(
     "contacts_none_selected",
     400,

@@ -622,8 +622,14 @@ def links_standing_q() -> Q:
     """The links (ContactLink) that stand as evidence: of a case not withdrawn, and not an F2 named in the interview of
     an F1 an official has since dismissed (docs/cases.md, "Contacts named in an F1's interview (F2)"): a dismissal
     ends the chain through that F1, for its interview's F2 as for the check-in tracer's, whose next trace deletes
-    theirs. The interview's links stay, an official's record: confirming the F1 again makes them stand again."""
-    return ~Q(case__status=CaseStatus.WITHDRAWN) & ~Q(source=LinkSource.INTERVIEW, via__status=ContactStatus.DISMISSED)
+    theirs. The interview's links stay, an official's record: confirming the F1 again makes them stand again. Nor
+    one whose meeting began after the F1's quarantine started, the start set or moved earlier since it was named
+    (ContactLink.after_f1_quarantine; a breach the investigator ticked stands)."""
+    return (
+        ~Q(case__status=CaseStatus.WITHDRAWN)
+        & ~Q(source=LinkSource.INTERVIEW, via__status=ContactStatus.DISMISSED)
+        & ~Q(after_f1_quarantine=True)
+    )
 
 
 class LinkSource(models.TextChoices):
@@ -714,6 +720,20 @@ class ContactLink(models.Model):
     # True when an end time was assumed (check-in without check-out): the buffer of its venue type.
     end_assumed = models.BooleanField(default=False, verbose_name=_("end assumed"))
     note = models.TextField(blank=True, verbose_name=_("note"))
+    # An F2 named in an F1's interview for a meeting while the F1 broke their quarantine (the investigator's tick,
+    # services.contact_interview_f2_add): within the quarantine, not before it began nor after its end. It stands
+    # however the F1's quarantine start is moved (after_f1_quarantine stays False). Database defaults: the tracers
+    # insert links with SQL naming the columns they fill.
+    quarantine_breach = models.BooleanField(
+        default=False, db_default=False, verbose_name=_("met while the F1 broke quarantine")
+    )
+    # An F2 named in an F1's interview whose meeting began after the F1's quarantine started, the start having been
+    # set or moved earlier since the naming (services._named_f2_quarantine_follow): no F2 of the chain (QĐ 3638, "until
+    # the F1 was put in medical isolation"), so the link no longer stands (links_standing_q); a start moved later
+    # again makes it stand again. The system's, never set for a breach.
+    after_f1_quarantine = models.BooleanField(
+        default=False, db_default=False, verbose_name=_("met after the F1's quarantine began")
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -20,6 +20,11 @@ urlpatterns = [
     path("contacts/<int:contact_id>/status/", views.contact_status, name="contact_status"),
     path("contacts/<int:contact_id>/interview/", views.contact_interview, name="contact_interview"),
     path("contacts/<int:contact_id>/release-undo/", views.contact_release_undo, name="contact_release_undo"),
+    path(
+        "contacts/<int:contact_id>/quarantine-start/",
+        views.contact_quarantine_start,
+        name="contact_quarantine_start",
+    ),
     path("worklist/", views.worklist, name="worklist"),
     path("worklist/export/", views.worklist_export, name="worklist_export"),
     path("clusters/", views.cluster_list, name="clusters"),
