@@ -123,7 +123,7 @@ def test_a_case_not_withdrawn_or_without_a_reason_is_refused(outbreak, kim_tan_o
     with pytest.raises(ApplicationError) as refused:
         services.case_restore(actor=kim_tan_official, case=outbreak["a"], reason=REASON)
     assert refused.value.error.code == "case_status_transition"
-    assert "không bị huỷ" in refused.value.message_vi and "not withdrawn" in refused.value.message_en
+    assert "không bị huỷ" in refused.value.vi and "not withdrawn" in refused.value.en
     _withdrawn(outbreak, kim_tan_official)
     with pytest.raises(ApplicationError) as refused:
         services.case_restore(actor=kim_tan_official, case=outbreak["a"], reason="  ")
@@ -139,7 +139,7 @@ def test_a_person_with_another_case_of_the_same_illness_since_is_refused(outbrea
         services.case_restore(actor=kim_tan_official, case=case_a, reason=REASON)
     assert refused.value.error.code == "case_restore_closed" and refused.value.error.status == 409
     assert refused.value.extra == {"reason": "other_case", "case": again.number, "status": "under_treatment"}
-    assert again.number in refused.value.message_vi and again.number in refused.value.message_en
+    assert again.number in refused.value.vi and again.number in refused.value.en
     services.case_status_set(
         actor=kim_tan_official, case=again, status=Case.Status.RECOVERED, on=timezone.localdate(), date_confirmed=True
     )
