@@ -263,3 +263,54 @@ def test_the_api_schema_documents_the_restore(client, kim_tan_official):
     output = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     fields = schema["components"]["schemas"][output]["properties"]
     assert {"case", "contacts_back", "notices_republished", "notices_kept_back", "links_added"} <= set(fields)
+
+
+# --- Cases withdrawn before cases migration 0036 -------------------------------------------------------------------
+
+
+def _withdrawn_before_0036(outbreak, official, *, kept_back: int = 0):  # noqa: F811
+    """A's withdrawal as the code before 0036 left it: no status kept, its notices unpublished and not marked."""
+    case_a = outbreak["a"]
+    for notice in ExposureNotice.objects.filter(case=case_a)[:kept_back]:
+        services.exposure_notice_publication_set(actor=official, notice=notice, published=False)
+    services.case_withdraw(actor=official, case=case_a, reason="RT-PCR âm tính")
+    Case.objects.filter(pk=case_a.pk).update(withdrawn_from="")
+    ExposureNotice.objects.filter(case=case_a).update(withdrawn_with_case=False)
+    return case_a
+
+
+def _migrate_0036():
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("phongdich.cases.migrations.0036_case_restore").withdrawals_read_again(apps, None)
+
+
+def test_0036_reads_older_withdrawals_again_and_the_restore_republishes(outbreak, kim_tan_official):  # noqa: F811
+    case_a = _withdrawn_before_0036(outbreak, kim_tan_official)
+    notices = ExposureNotice.objects.filter(case=case_a).count()
+
+    _migrate_0036()
+
+    case_a.refresh_from_db()
+    assert case_a.withdrawn_from == Case.Status.UNDER_TREATMENT
+    assert ExposureNotice.objects.filter(case=case_a, withdrawn_with_case=True).count() == notices
+    outcome = services.case_restore(actor=kim_tan_official, case=case_a, reason=REASON)
+    assert outcome.case.status == Case.Status.UNDER_TREATMENT and outcome.notices_republished == notices
+
+
+def test_0036_marks_no_notice_when_the_log_cannot_say_which(outbreak, tree, kim_tan_official):  # noqa: F811
+    """One notice of two kept back by an official before the withdrawal: the log counts one taken off, not which."""
+    second = checkin(outbreak["people"]["Ánh"], outbreak["school"], local(timezone.localdate() - dt.timedelta(2), 16))
+    from ..tracing import case_trace_checkins
+
+    case_trace_checkins(case=outbreak["a"], actor=kim_tan_official)
+    assert second and ExposureNotice.objects.filter(case=outbreak["a"]).count() == 2
+    case_a = _withdrawn_before_0036(outbreak, kim_tan_official, kept_back=1)
+
+    _migrate_0036()
+
+    assert not ExposureNotice.objects.filter(case=case_a, withdrawn_with_case=True).exists()
+    outcome = services.case_restore(actor=kim_tan_official, case=case_a, reason=REASON)
+    assert (outcome.notices_republished, outcome.notices_kept_back) == (0, 2)
