@@ -1,8 +1,10 @@
 """Undoing a release (services.contact_release_undo) at the moment the same person becomes a case under treatment
 (PostgreSQL only: SQLite serialises writers). Both lock the person's row first, so one waits for the other: the undo
 sees the case and is refused, or the case sees the contact in quarantine and closes it as `became_case`. Without the
-undo's lock, it asked "is the person a case?" before the case was committed, and put back in quarantine (an F1 to
-call) a person who was a case under treatment."""
+undo's lock, it asked "is the person a case?" before the case was committed and did not wait: against an entry
+(case_create), the entry's own lock on the person's contact then still closed it as `became_case`, after the
+contact was put back in quarantine; against an outcome undone (case_outcome_undo, which looks only for an open
+contact), the person ended a case under treatment and an F1 in quarantine at once. Both tests fail without it."""
 
 import datetime as dt
 import threading
