@@ -1,8 +1,10 @@
 """REST API of cases, contacts, work lists, per-area counts, clusters and exposure notices. Thin classes:
 scoping and audit are in selectors, rules and writes in services (docs/cases.md lists the endpoints)."""
 
+import datetime as dt
+
 from django.db import transaction
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -113,6 +115,28 @@ class ContactLinkOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class EarlierEpisodeOutput(serializers.Serializer):
+    """One of Contact.earlier_episodes: stored as text (JSON), answered as the other dates and times are."""
+
+    end = serializers.SerializerMethodField(
+        help_text="Where the episode ended: the start of the next one (the end of its quarantine or illness)"
+    )
+    quarantine_start = serializers.DateField(allow_null=True, help_text="Its quarantine's first day; null: none")
+    quarantine_end = serializers.DateField(
+        allow_null=True, help_text="Its quarantine's first day out (exclusive), as `quarantine_end`; null: none"
+    )
+
+    def get_end(self, episode) -> dt.datetime:
+        return serializers.DateTimeField().to_representation(dt.datetime.fromisoformat(episode["end"]))
+
+    def to_representation(self, episode):
+        dates = {
+            key: dt.date.fromisoformat(episode[key]) if episode.get(key) else None
+            for key in ("quarantine_start", "quarantine_end")
+        }
+        return super().to_representation({**episode, **dates})
+
+
 class ContactOutput(serializers.Serializer):
     id = serializers.IntegerField()
     level = serializers.IntegerField()
@@ -147,6 +171,14 @@ class ContactOutput(serializers.Serializer):
         " met again); level and exposure are those of its evidence from then on (its end, else its start, else its"
         " case's isolation). Null: every piece of evidence counts",
     )
+    earlier_episodes = serializers.SerializerMethodField(
+        help_text="The contact's earlier episodes, oldest first, each with where it ended and the quarantine it had"
+        " (Contact.earlier_episodes: an F1 released, or a case recovered, then met again). Empty: none kept"
+    )
+
+    @extend_schema_field(EarlierEpisodeOutput(many=True))
+    def get_earlier_episodes(self, contact) -> list:
+        return EarlierEpisodeOutput(contact.earlier_episodes or [], many=True).data
 
 
 class ScheduledTestOutput(serializers.Serializer):
@@ -527,6 +559,87 @@ class CaseWithdrawApi(APIView):
         data.is_valid(raise_exception=True)
         outcome = services.case_withdraw(actor=request.user, case=case, reason=data.validated_data["reason"])
         return Response(self.CaseWithdrawOutput(outcome).data)
+
+
+_RESTORE_COUNTS = (
+    "contacts_back",
+    "contacts_relevelled",
+    "notices_republished",
+    "notices_kept_back",
+    "contacts_found",
+    "links_added",
+    "links_removed",
+    "notices_added",
+)
+
+
+def _restore_marker(response) -> dict:
+    """What a repeat of a restore answers: the case read again (scoped, audited), with the counts of what the restore
+    did (no personal data in them)."""
+    return {"case": response.data["case"]["id"], **{key: response.data[key] for key in _RESTORE_COUNTS}}
+
+
+def _restore_replayed(view, request, marker: dict, case_id: int) -> Response:
+    case = selectors.case_get(viewer=request.user, case_id=marker["case"], ip=client_ip(request))
+    return Response({"case": CaseOutput(case).data, **{key: marker[key] for key in _RESTORE_COUNTS}})
+
+
+class CaseRestoreApi(APIView):
+    permission_classes = [SeesPeople]
+
+    class CaseRestoreInput(serializers.Serializer):
+        reason = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=500,
+            default="",
+            help_text="Why the withdrawal was a mistake (required)",
+        )
+
+    class CaseRestoreOutput(serializers.Serializer):
+        case = CaseOutput()
+        contacts_back = serializers.IntegerField(
+            help_text="Contacts closed as `case_withdrawn` whose evidence from this case stands again: candidates (or "
+            "`became_case` for a person under treatment)"
+        )
+        contacts_relevelled = serializers.IntegerField(help_text="Contacts whose level this case's evidence lowered")
+        notices_republished = serializers.IntegerField(
+            help_text="Exposure notices the withdrawal had taken off, on the public list again"
+        )
+        notices_kept_back = serializers.IntegerField(
+            help_text="The case's exposure notices left unpublished (kept back by an official before the withdrawal, "
+            "or of a withdrawal before 0036 that did not say which it took off): to publish by hand if they should be"
+        )
+        contacts_found = serializers.IntegerField(help_text="Persons the trace from check-ins found (new or not)")
+        links_added = serializers.IntegerField(help_text="New pieces of evidence from the trace")
+        links_removed = serializers.IntegerField(help_text="Check-in evidence the check-ins no longer give")
+        notices_added = serializers.IntegerField(help_text="New exposure notices from the trace")
+
+    @extend_schema(
+        operation_id="cases_restore",
+        summary="Restore a case withdrawn by mistake, with the reason: its status, contacts and notices come back",
+        description=(
+            "The case has the status it had before the withdrawal (under treatment); its person's contact is a case "
+            "again; its contacts closed as `case_withdrawn` whose evidence from it stands again are candidates; the "
+            "exposure notices the withdrawal took off are published again; it is traced again from check-ins. No "
+            "time limit. 409 `case_status_transition` for a case not withdrawn; 409 `case_restore_closed` "
+            "(`extra.reason` `other_case`, `extra.case`, `extra.status`) when the person has another case of the "
+            "same illness (under treatment, dead, or recovered on or after this case's sample); 400 "
+            "`case_restore_reason_required`. A repeat with the same Idempotency-Key reads the case again, with the "
+            "counts of the first answer."
+        ),
+        request=CaseRestoreInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={200: CaseRestoreOutput, **ERRORS},
+        tags=["cases"],
+    )
+    @idempotent(stored=_restore_marker, replayed=_restore_replayed)
+    def post(self, request, case_id: int):
+        case = selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
+        data = self.CaseRestoreInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        outcome = services.case_restore(actor=request.user, case=case, reason=data.validated_data["reason"])
+        return Response(self.CaseRestoreOutput(outcome).data)
 
 
 class CaseNoticeOutput(serializers.Serializer):

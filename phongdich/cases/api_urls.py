@@ -9,6 +9,7 @@ urlpatterns = [
     path("cases/<int:case_id>/", api.CaseDetailApi.as_view(), name="api-cases-detail"),
     path("cases/<int:case_id>/status/", api.CaseStatusApi.as_view(), name="api-cases-status"),
     path("cases/<int:case_id>/withdraw/", api.CaseWithdrawApi.as_view(), name="api-cases-withdraw"),
+    path("cases/<int:case_id>/restore/", api.CaseRestoreApi.as_view(), name="api-cases-restore"),
     path("cases/<int:case_id>/outcome-undo/", api.CaseOutcomeUndoApi.as_view(), name="api-cases-outcome-undo"),
     path("cases/<int:case_id>/contacts/", api.CaseContactsApi.as_view(), name="api-cases-contacts"),
     path("cases/<int:case_id>/notices/", api.CaseNoticesApi.as_view(), name="api-cases-notices"),

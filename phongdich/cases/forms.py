@@ -280,6 +280,25 @@ class CaseWithdrawForm(forms.Form):
     confirm = forms.BooleanField(label=_("I have checked: this person is not a case."))
 
 
+class CaseRestoreForm(_TickedAgainAfterRefusal, forms.Form):
+    """Restoring a case withdrawn by mistake (services.case_restore): the reason and a tick; refused, unticked."""
+
+    reason = forms.CharField(
+        label=_("Why the withdrawal was a mistake"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
+        help_text=_(
+            "For example: the other entry of the same person should have been withdrawn; the negative RT-PCR "
+            "was another person's."
+        ),
+    )
+    confirm = forms.BooleanField(label=_("I confirm: this person is a case, as before the withdrawal."))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_restore_%s")
+        super().__init__(*args, **kwargs)
+
+
 class InterviewForm(forms.Form):
     """A contact named in the case's interview. The nonce makes a double submission add one link."""
 

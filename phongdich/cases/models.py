@@ -364,6 +364,11 @@ class Case(models.Model):
     # treatment, and for outcomes recorded before 2026-12-07.
     outcome_recorded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("outcome recorded at"))
     withdrawn_reason = models.CharField(max_length=500, blank=True, verbose_name=_("reason for withdrawal"))
+    # The status a withdrawn case had before its withdrawal, which restoring it (services.case_restore) brings back:
+    # the withdrawal overwrites `status`. Empty for a case that is not withdrawn.
+    withdrawn_from = models.CharField(
+        max_length=20, choices=Status.choices, blank=True, verbose_name=_("status before the withdrawal")
+    )
     investigator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -797,8 +802,11 @@ class ExposureNotice(models.Model):
     start = models.DateTimeField(verbose_name=_("start"))
     end = models.DateTimeField(verbose_name=_("end"))
     end_assumed = models.BooleanField(default=False, verbose_name=_("end assumed"))
-    # None: kept back by an official
+    # None: kept back by an official, or taken off with its case's withdrawal
     published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("published at"))
+    # Taken off the public list by its case's withdrawal (not kept back by an official): restoring the case publishes
+    # it again (services.case_restore).
+    withdrawn_with_case = models.BooleanField(default=False, verbose_name=_("taken off with its case's withdrawal"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:

@@ -1070,9 +1070,14 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
             raise ApplicationError(
                 errors.CASE_STATUS_TRANSITION, extra={"from": case.status, "to": Case.Status.WITHDRAWN}
             )
+        # The status it had is kept, for case_restore if the withdrawal itself was the mistake.
+        case.withdrawn_from = case.status
         case.status, case.withdrawn_reason, case.status_changed_at = Case.Status.WITHDRAWN, reason, now
-        case.save(update_fields=["status", "withdrawn_reason", "status_changed_at"])
-        notices = case.exposure_notices.filter(published_at__isnull=False).update(published_at=None)
+        case.save(update_fields=["status", "withdrawn_reason", "status_changed_at", "withdrawn_from"])
+        # Marked as taken off by the withdrawal, apart from those an official kept back: a restore republishes these.
+        notices = case.exposure_notices.filter(published_at__isnull=False).update(
+            published_at=None, withdrawn_with_case=True
+        )
 
         # Its contacts locked first, by person: the order every trace's upsert locks them in, so that a trace of
         # another case meeting the same people waits instead of deadlocking.
@@ -1131,6 +1136,177 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
         contacts_relevelled=relevelled,
         contacts_quarantined=quarantined,
         notices_withdrawn=notices,
+    )
+
+
+@dataclass(frozen=True)
+class RestoreOutcome:
+    case: Case
+    contacts_back: int  # closed as `case_withdrawn`, this case's evidence standing again: candidates (or cases)
+    contacts_relevelled: int  # contacts whose level this case's evidence, standing again, lowered
+    notices_republished: int  # exposure notices the withdrawal had taken off, on the public list again
+    notices_kept_back: int  # the case's notices left unpublished (kept back by an official, or not known to be off)
+    contacts_found: int  # the trace again: persons it found (new or not)
+    links_added: int
+    links_removed: int  # check-in links of the earlier trace that the check-ins no longer give
+    notices_added: int
+
+
+def _restore_blocked_by(case: Case) -> Case | None:
+    """Another case of `case`'s person, not withdrawn, of the same illness: under treatment, dead, or recovered on or
+    after `case`'s positive sample (a recovery before it was an earlier illness, as contacts_met_again judges it). The
+    latest entered, for the message; None when there is none."""
+    others = Case.objects.filter(person_id=case.person_id).exclude(pk=case.pk).exclude(status=Case.Status.WITHDRAWN)
+    earlier = Q(status=Case.Status.RECOVERED, status_changed_at__lt=local_midnight(case.sample_date))
+    return others.exclude(earlier).order_by("-created_at").first()
+
+
+def _restore_closed(other: Case) -> ApplicationError:
+    return ApplicationError(
+        errors.CASE_RESTORE_CLOSED,
+        extra={"reason": "other_case", "case": other.number, "status": other.status},
+        vi=f"Không khôi phục được: người này đã có ca bệnh {other.number} ({other.get_status_display()}) của cùng đợt "
+        "bệnh. Nếu ca đó là ca nhập nhầm, hãy huỷ ca đó trước.",
+        en=f"Cannot restore: the person has case {other.number} ({other.get_status_display()}) of the same illness. "
+        "If that one is the wrong entry, withdraw it first.",
+    )
+
+
+def case_restore(*, actor, case: Case, reason: str) -> RestoreOutcome:
+    """Restore a case whose withdrawal was itself the mistake (the wrong one of two entries withdrawn, a negative
+    RT-PCR that was another person's), with a reason (case_restore_reason_required). No time limit: whatever the
+    withdrawal did, this computes again from the evidence kept (docs/cases.md, "Restoring a case withdrawn by mistake").
+
+    Refused: a case not withdrawn (case_status_transition); a person with another case of the same illness since
+    (case_restore_closed: _restore_blocked_by). Otherwise, in one transaction:
+
+    - the case has the status it had before the withdrawal again (Case.withdrawn_from; under treatment, the only status
+      a case is withdrawn from), its withdrawal's reason kept in the audit log only;
+    - its person's open or `case_withdrawn` contact is closed as `became_case` again, as entering a case does;
+    - its contacts closed as `case_withdrawn` whose evidence from it stands again in their current episode are
+      candidates again (`became_case` for a person under treatment), audited `cases.contact.<status>` with reason
+      `case_restored`; every contact of the case has its level and span from what stands, a quarantine's end moved
+      on if the span grew (quarantine_ends_extend);
+    - the exposure notices its withdrawal took off are published again (not those an official had kept back);
+    - it is traced again from check-ins (tracing.case_trace_checkins: idempotent; it reopens a `case_withdrawn`
+      contact it meets in the same episode, finds check-ins uploaded since, drops what the check-ins no longer say);
+    - the person's status card is computed again. Audited as `cases.case.restored`.
+
+    The person's row is locked after the case's, as case_outcome_undo takes them: entering a case for the person at
+    the same moment (case_create locks the person first) either commits before and is seen here, or waits and sees
+    this case under treatment."""
+    from .tracing import case_trace_checkins  # here: tracing imports this module
+
+    reason = " ".join((reason or "").split())[:500]
+    if not reason:
+        raise ApplicationError(errors.CASE_RESTORE_REASON_REQUIRED, extra={"field": "reason"})
+    now = timezone.now()
+    by = actor if getattr(actor, "is_authenticated", False) else None
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if case.status != Case.Status.WITHDRAWN:
+            raise ApplicationError(
+                errors.CASE_STATUS_TRANSITION,
+                extra={"from": case.status, "to": Case.Status.UNDER_TREATMENT},
+                vi="Ca bệnh này không bị huỷ: không có gì để khôi phục.",
+                en="This case is not withdrawn: there is nothing to restore.",
+            )
+        _person_lock(case.person_id)
+        if (other := _restore_blocked_by(case)) is not None:
+            raise _restore_closed(other)
+        withdrawn_reason, withdrawn_at = case.withdrawn_reason, case.status_changed_at
+        case.status = case.withdrawn_from or Case.Status.UNDER_TREATMENT  # withdrawn before 0036: under treatment
+        case.status_changed_at, case.withdrawn_reason, case.withdrawn_from = None, "", ""
+        try:
+            with transaction.atomic():
+                case.save(update_fields=["status", "status_changed_at", "withdrawn_reason", "withdrawn_from"])
+        except IntegrityError:  # case_one_open_per_person: a case the lock above should have shown
+            raise _restore_closed(
+                Case.objects.filter(person_id=case.person_id, status=Case.Status.UNDER_TREATMENT).first() or case
+            ) from None
+
+        # Its contacts and its person's, locked in person order, as the withdrawal and every trace lock them.
+        locked = list(
+            Contact.objects.select_for_update(no_key=True)
+            .filter(Q(pk__in=ContactLink.objects.filter(case=case).values("contact_id")) | Q(person_id=case.person_id))
+            .order_by("person_id")
+            .values_list("pk", "person_id")
+        )
+        ids = [pk for pk, person_id in locked if person_id != case.person_id]
+        if case.status == Case.Status.UNDER_TREATMENT:
+            own = Contact.objects.filter(
+                person_id=case.person_id, status__in=[*OPEN_CONTACT_STATUSES, Contact.Status.CASE_WITHDRAWN]
+            ).first()
+            if own is not None:
+                _contact_system_move(
+                    actor=actor,
+                    contact=own,
+                    status=Contact.Status.BECAME_CASE,
+                    changed_by=by,
+                    area_path=case.area_path,
+                    extra={"from": own.status, "reason": "case_restored", "case": case.number},
+                )
+        standing = _standing_links()
+        affected = Contact.objects.filter(pk__in=ids)
+        lowest = standing.order_by().values("contact_id").annotate(low=Min("level")).values("low")
+        relevelled = affected.filter(Exists(standing)).annotate(low=Subquery(lowest)).exclude(level=F("low")).count()
+        back = []
+        reopening = (
+            affected.filter(status=Contact.Status.CASE_WITHDRAWN)
+            .filter(Exists(standing.filter(case=case)))
+            .select_related("person")
+            .order_by("person_id")
+        )
+        under_treatment = set(
+            Case.objects.filter(
+                person_id__in=reopening.values("person_id"), status=Case.Status.UNDER_TREATMENT
+            ).values_list("person_id", flat=True)
+        )
+        for contact in reopening:
+            _contact_system_move(
+                actor=actor,
+                contact=contact,
+                status=Contact.Status.BECAME_CASE if contact.person_id in under_treatment else Contact.Status.CANDIDATE,
+                changed_by=None,
+                area_path=contact.person.area_path,
+                extra={"from": Contact.Status.CASE_WITHDRAWN.value, "reason": "case_restored", "case": case.number},
+            )
+            back.append(contact.pk)
+        contacts_span_settle(affected)
+        quarantine_ends_extend(ids, actor=actor)  # a quarantine counted without this case's evidence: with it now
+
+        republished = case.exposure_notices.filter(withdrawn_with_case=True).update(
+            published_at=now, withdrawn_with_case=False
+        )
+        traced = case_trace_checkins(case=case, actor=actor, now=now)
+        kept_back = case.exposure_notices.filter(published_at__isnull=True).count()
+        audit_record(
+            actor=actor,
+            action="cases.case.restored",
+            obj=case,
+            area_path=case.area_path,
+            extra={
+                "reason": reason,
+                "status": case.status,
+                "withdrawn_at": withdrawn_at.isoformat() if withdrawn_at else None,
+                "withdrawn_reason": withdrawn_reason,
+                "contacts_back": back,
+                "contacts_relevelled": relevelled,
+                "notices_republished": republished,
+                "notices_kept_back": kept_back,
+            },
+        )
+        send_person_case_facts_changed([case.person_id])
+    return RestoreOutcome(
+        case=case,
+        contacts_back=len(back),
+        contacts_relevelled=relevelled,
+        notices_republished=republished,
+        notices_kept_back=kept_back,
+        contacts_found=traced.contacts_found,
+        links_added=traced.links_added,
+        links_removed=traced.links_removed,
+        notices_added=traced.notices_added,
     )
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:case_id>/edit/", views.case_edit, name="edit"),
     path("<int:case_id>/status/", views.case_status, name="status"),
     path("<int:case_id>/withdraw/", views.case_withdraw, name="withdraw"),
+    path("<int:case_id>/restore/", views.case_restore, name="restore"),
     path("<int:case_id>/outcome-undo/", views.case_outcome_undo, name="outcome_undo"),
     path("<int:case_id>/trace/", views.case_trace, name="trace"),
     path("<int:case_id>/interview/", views.case_interview, name="interview"),

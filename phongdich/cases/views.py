@@ -443,6 +443,7 @@ def _case_page(
     status_form=None,
     withdraw_form=None,
     undo_form=None,
+    restore_form=None,
     moves=None,
     status=200,
 ):
@@ -507,6 +508,7 @@ def _case_page(
         "outcome_undo_until": services.case_outcome_undo_until(case),
         "undo_form": undo_form or forms.CaseOutcomeUndoForm(),
         "withdrawn": case.status == Case.Status.WITHDRAWN,
+        "restore_form": restore_form or forms.CaseRestoreForm(),
         "interview_form": interview_form or forms.InterviewForm.blank(),
         "interview_results": interview_results,
         "iq": iq,
@@ -664,6 +666,57 @@ def case_withdraw(request, case_id: int):
                 outcome.contacts_quarantined,
             )
             % {"count": outcome.contacts_quarantined},
+        )
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@login_required
+@_post_only(_case_page_at("#restore"))
+def case_restore(request, case_id: int):
+    """Restore a case withdrawn by mistake, with a reason and a tick (services.case_restore); the page then says what
+    came back. A case no longer withdrawn (a second click, a page opened before the restore): its page, saying so."""
+    try:
+        case = _case_for_write(request, case_id)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    if case.status != Case.Status.WITHDRAWN:
+        messages.info(request, _("This case is not withdrawn: there is nothing to restore."))
+        return redirect("cases:detail", case_id=case.pk)
+    form = forms.CaseRestoreForm(request.POST)
+    if not form.is_valid():
+        form.untick()
+        return _case_page(request, case_id, restore_form=form, status=400)
+    try:
+        outcome = services.case_restore(actor=request.user, case=case, reason=form.cleaned_data["reason"])
+    except ApplicationError as exc:
+        form.add_error(None, _message_of(exc))
+        form.untick()
+        return _case_page(request, case_id, restore_form=form, status=exc.status)
+    messages.success(
+        request,
+        _(
+            "The case was restored: %(status)s again. Contacts back on the lists: %(back)d; exposure notices published "
+            "again: %(notices)d. Traced again from check-ins: %(found)d persons found, %(links)d new pieces of "
+            "evidence, %(added)d new exposure notices."
+        )
+        % {
+            "status": outcome.case.get_status_display(),
+            "back": outcome.contacts_back,
+            "notices": outcome.notices_republished,
+            "found": outcome.contacts_found,
+            "links": outcome.links_added,
+            "added": outcome.notices_added,
+        },
+    )
+    if outcome.notices_kept_back:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d exposure notice of this case is not published: publish it below if it should be.",
+                "%(count)d exposure notices of this case are not published: publish them below if they should be.",
+                outcome.notices_kept_back,
+            )
+            % {"count": outcome.notices_kept_back},
         )
     return redirect("cases:detail", case_id=case.pk)
 
