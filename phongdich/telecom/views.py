@@ -114,6 +114,9 @@ def _import_page(request, record, *, status: int = 200, withdraw_error: str = ""
         "just_withdrawn": request.GET.get("withdrawn") == "1" and record.status == record.Status.WITHDRAWN,
         "retention_days": settings.TELECOM_RETENTION_DAYS,
         "records_left": max(0, record.rows_imported - record.records_pruned),
+        "holes": selectors.import_holes(record),
+        "holes_looked_for": selectors.holes_looked_for(record),
+        "holes_min_hours": (record.holes_min_minutes or 0) / 60,
     }
     return render(request, "telecom/import_detail.html", context, status=status)
 
