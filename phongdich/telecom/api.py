@@ -1,5 +1,7 @@
 """REST API of telecom imports and tracing: thin classes; rules, scoping and audit are in services/selectors."""
 
+import datetime as dt
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -17,6 +19,15 @@ from .models import Operator, TelecomImport
 
 class TelecomOfficial(IsOfficial):
     roles = selectors.TELECOM_ROLES
+
+
+class StoredDateTimeField(serializers.DateTimeField):
+    """A date-time kept as ISO text in a JSON field, answered as the other date-times are (in TIME_ZONE)."""
+
+    def to_representation(self, value):
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        return super().to_representation(value)
 
 
 class TelecomRowErrorOutput(serializers.Serializer):
@@ -60,7 +71,7 @@ class TelecomImportOutput(serializers.Serializer):
     )
     records_to = serializers.DateTimeField(allow_null=True, help_text="… and the latest end")
     records_holes = serializers.ListField(
-        child=serializers.ListField(child=serializers.DateTimeField()),
+        child=serializers.ListField(child=StoredDateTimeField()),
         help_text="Holes inside that period, [[from, to], …]: stretches of at least holes_min_minutes in which the "
         "file has no record at all (an outage, an export cut short); traces count them as not covered",
     )
@@ -237,8 +248,8 @@ class TelecomLinkOutput(serializers.Serializer):
 
 
 class TelecomWindowHoleOutput(serializers.Serializer):
-    start = serializers.DateTimeField(source="from", help_text="No records from …")
-    end = serializers.DateTimeField(source="to", help_text="… to")
+    start = StoredDateTimeField(source="from", help_text="No records from …")
+    end = StoredDateTimeField(source="to", help_text="… to")
     telecom_import = serializers.IntegerField(source="import", help_text="The import whose file has the hole")
     file_name = serializers.CharField()
 
