@@ -279,8 +279,8 @@ class TelecomTraceOutput(serializers.Serializer):
         source="trace.window_covered",
         child=serializers.ListField(child=serializers.DateTimeField()),
         allow_null=True,
-        help_text="The parts of the case's infectious window that the periods of those imports cover, [[from, to], …];"
-        " the rest of the window is a gap (no records imported for it)",
+        help_text="The parts of the case's infectious window that the periods of those imports cover, less the holes"
+        " inside their files, [[from, to], …]; the rest of the window is a gap (no records imported for it)",
     )
     window_holes = TelecomWindowHoleOutput(
         source="trace.window_holes",

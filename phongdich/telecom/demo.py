@@ -75,7 +75,10 @@ def demo_extend(*, builder, log) -> None:
     latest = timezone.localtime(now - dt.timedelta(hours=1)).replace(tzinfo=None, second=0, microsecond=0)
     first = min(latest - dt.timedelta(days=2), at - dt.timedelta(days=1))
     until = min(latest, max(first + dt.timedelta(days=2), at + STORY_LENGTH + dt.timedelta(hours=2)))
-    stays += samples.noise_stays(rng, noise_phones, first, (until - first) / dt.timedelta(days=1))
+    noise = samples.noise_stays(rng, noise_phones, first, (until - first) / dt.timedelta(days=1))
+    # ... but not in the story's cells while it runs: the demo's trace finds the story's contact, not a crowd.
+    story_cells = {cell for _phone, cell, _start, _end in stays}
+    stays += [stay for stay in noise if not (stay[1] in story_cells and stay[2] < at + STORY_LENGTH and stay[3] > at)]
     rng.shuffle(stays)
     data = ("\ufeff" + samples.locations_csv(stays, rng)).encode()
     locations = _import(actor=actor, kind="locations", name=f"viettel-vitri-{now:%Y%m%d}.csv", data=data)
