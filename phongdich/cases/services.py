@@ -855,9 +855,16 @@ def case_status_set(*, actor, case: Case, status: str, on: dt.date | None = None
 def case_outcome_undo_until(case: Case) -> dt.datetime | None:
     """Until when `case`'s recorded outcome may be undone (OUTCOME_UNDO_HOURS after it was recorded); None when it
     may not (any longer): no outcome, one recorded before the platform kept when, or the hours are over."""
-    if case.status not in (Case.Status.RECOVERED, Case.Status.DIED) or case.outcome_recorded_at is None:
+    if case.status not in (Case.Status.RECOVERED, Case.Status.DIED):
         return None
-    until = case.outcome_recorded_at + dt.timedelta(hours=OUTCOME_UNDO_HOURS)
+    return _undo_until(case.outcome_recorded_at, OUTCOME_UNDO_HOURS)
+
+
+def _undo_until(done_at: dt.datetime | None, hours: int) -> dt.datetime | None:
+    """`hours` after `done_at`, while that is still to come; None once over, or when the moment was not kept."""
+    if done_at is None:
+        return None
+    until = done_at + dt.timedelta(hours=hours)
     return until if timezone.now() <= until else None
 
 
@@ -2120,10 +2127,7 @@ def contact_release_undo_until(contact: Contact) -> dt.datetime | None:
     contact page offers the undoing until then; contact_release_undo decides again, under the lock."""
     if contact.status != Status.RELEASED or contact.quarantine_end_before_release is None:
         return None
-    if contact.status_changed_at is None:
-        return None
-    until = contact.status_changed_at + dt.timedelta(hours=RELEASE_UNDO_HOURS)
-    return until if timezone.now() <= until else None
+    return _undo_until(contact.status_changed_at, RELEASE_UNDO_HOURS)
 
 
 def _release_undo_closed(reason: str, vi: str, en: str, **extra) -> ApplicationError:
