@@ -153,3 +153,9 @@ def test_the_work_list_and_the_api_give_the_levels_last_exposure(client, tree, k
     answer = client.get(f"/api/v1/contacts/{contact.pk}/").json()
     assert dt.datetime.fromisoformat(answer["last_exposure_at"]) == local(_ago(6), 11)
     assert {link["level"] for link in answer["links"]} == {1, 2}  # the F2 evidence is still there, as a link
+
+    page = client.get(f"/cases/contacts/{contact.pk}/").content.decode()
+    span = page[page.index('id="exposure-span"') :]
+    span = span[: span.index("</td>")]
+    assert f"{_ago(6):%d/%m/%Y} 10:00 – {_ago(6):%d/%m/%Y} 11:00" in span and "ở mức F1" in span
+    assert f"{_ago(2):%d/%m/%Y} 16:00" in page  # the F2 link, listed with the evidence
