@@ -157,5 +157,5 @@ def test_the_work_list_and_the_api_give_the_levels_last_exposure(client, tree, k
     page = client.get(f"/cases/contacts/{contact.pk}/").content.decode()
     span = page[page.index('id="exposure-span"') :]
     span = span[: span.index("</td>")]
-    assert f"{_ago(6):%d/%m/%Y} 10:00 – {_ago(6):%d/%m/%Y} 11:00" in span and "ở mức F1" in span
+    assert f"{_ago(6):%d/%m/%Y} 10:00 – {_ago(6):%d/%m/%Y} 11:00" in span and "F1" in span
     assert f"{_ago(2):%d/%m/%Y} 16:00" in page  # the F2 link, listed with the evidence
