@@ -145,8 +145,16 @@ class ContactOutput(serializers.Serializer):
     person = CasePersonOutput()
     dismissed_reason = serializers.CharField()
     release_reason = serializers.CharField(help_text="Why the last release came before the quarantine's last day")
-    first_exposure_at = serializers.DateTimeField(allow_null=True)
-    last_exposure_at = serializers.DateTimeField(allow_null=True)
+    first_exposure_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="The earliest exposure of the evidence of the contact's level (an F1's meetings with a case) in its"
+        " current episode; a further level's evidence (an F1's F2 links) is among the contact's links only",
+    )
+    last_exposure_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="The latest exposure of the evidence of the contact's level in its current episode: the quarantine"
+        " counts its days from its local day",
+    )
     quarantine_start = serializers.DateField(allow_null=True)
     quarantine_end = serializers.DateField(
         allow_null=True,

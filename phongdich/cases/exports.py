@@ -125,9 +125,9 @@ def _worklist_rows(contacts):
                 str(statuses.get(c.status, c.status)),
                 ", ".join(f"{number} (F{level})" for number, level in case_levels.get(c.pk, [])),
                 c.first_exposure_at,
-                _evidence_text(said.first, said.earlier),
+                where_and_why(said.first),
                 c.last_exposure_at,
-                _evidence_text(said.last, said.later),
+                where_and_why(said.last),
                 c.quarantine_start,
                 c.quarantine_last_day,
                 scheduled_test_text(schedule),
@@ -149,11 +149,6 @@ def scheduled_test_text(schedule) -> str:
     if test.late:
         text += " " + gettext("(sample of %(date)s)") % {"date": date_format(test.sampled_on, "d/m/Y")}
     return text
-
-
-def _evidence_text(*links: ContactLink | None) -> str:
-    """The evidence of the contact's level, then the further level's that the exposure's date came from."""
-    return "; ".join(where_and_why(link) for link in links if link is not None)
 
 
 def _time_text(at: dt.datetime, since: dt.datetime | None = None) -> str:

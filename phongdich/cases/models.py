@@ -446,7 +446,9 @@ OPEN_CONTACT_STATUSES = (ContactStatus.CANDIDATE, ContactStatus.CONFIRMED, Conta
 class Contact(models.Model):
     """A person exposed to one or more cases: one row per person, however many links (ContactLink).
 
-    `level` is the lowest level of its links of its current episode (1 = F1; `episode_start`). Tracing never changes
+    `level` is the lowest level of its links of its current episode (1 = F1; `episode_start`), and `first_exposure_at`
+    / `last_exposure_at` span its links of that level alone: an F1's quarantine counts from its last contact with the
+    F0, not from its F2 evidence (RULES.md §2, CĐ 600/CĐ-BCĐ "from entry or last contact"). Tracing never changes
     the status an official set: a dismissed contact stays dismissed when tracing runs again. A contact belongs to its
     person's area (`area_path`, read through the person, for scoping, work lists and counts): no copy to write for each
     of the thousands of F2 a trace may add, and none to go stale when the person moves.

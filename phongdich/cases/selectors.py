@@ -565,22 +565,19 @@ def worklist_case_levels(contacts) -> dict[int, list[tuple[str, int]]]:
 class WorklistEvidence:
     """Where and why the work list's export says a contact is one, for whoever calls the person. `first` and `last`:
     the earliest and the most recent evidence **of the contact's level** (for an F1, its links to a case: what makes
-    it an F1; the caller asks about that visit first). `earlier` and `later`: evidence of a further level (an F1's
-    F2 links, met through an F1) that began before `first` or ended after `last`, the contact's first or last
-    exposure coming from it; None when the level's evidence covers both."""
+    it an F1; the caller asks about that visit). The contact's first and last exposure are those of the same links
+    (Contact): a further level's evidence (an F1's F2 links) is on the contact's page."""
 
     first: ContactLink | None = None
     last: ContactLink | None = None
-    earlier: ContactLink | None = None
-    later: ContactLink | None = None
 
 
 def worklist_evidence(contacts) -> dict[int, WorklistEvidence]:
     """For each of these contacts (Contact rows, their `level` read), its WorklistEvidence: one query, no person.
     A withdrawn case's evidence is no reason to call, nor a dismissed F1's naming them (links_standing_q), nor an
-    earlier episode's (links_of_episode_q)."""
+    earlier episode's (links_of_episode_q), nor a further level's than the contact's."""
     levels = {contact.pk: contact.level for contact in contacts}
-    by_contact: dict[int, tuple[list[ContactLink], list[ContactLink]]] = {}
+    by_contact: dict[int, list[ContactLink]] = {}
     links = (
         ContactLink.objects.filter(contact__in=list(levels))
         .filter(links_standing_q())
@@ -600,21 +597,12 @@ def worklist_evidence(contacts) -> dict[int, WorklistEvidence]:
         .order_by("contact_id", "id")
     )
     for link in links:
-        own, further = by_contact.setdefault(link.contact_id, ([], []))
-        (own if link.level <= levels[link.contact_id] else further).append(link)
-    found = {}
-    for contact_id, (own, further) in by_contact.items():
-        evidence = WorklistEvidence()
-        if own:
-            evidence.first, evidence.last = min(own, key=_exposure_began), max(own, key=_exposure_ended)
-        if further:
-            earliest, latest = min(further, key=_exposure_began), max(further, key=_exposure_ended)
-            if evidence.first is None or _exposure_began(earliest)[:2] < _exposure_began(evidence.first)[:2]:
-                evidence.earlier = earliest
-            if evidence.last is None or _exposure_ended(latest)[:2] > _exposure_ended(evidence.last)[:2]:
-                evidence.later = latest
-        found[contact_id] = evidence
-    return found
+        if link.level <= levels[link.contact_id]:
+            by_contact.setdefault(link.contact_id, []).append(link)
+    return {
+        contact_id: WorklistEvidence(first=min(own, key=_exposure_began), last=max(own, key=_exposure_ended))
+        for contact_id, own in by_contact.items()
+    }
 
 
 def _exposure_began(link: ContactLink) -> tuple:

@@ -629,16 +629,20 @@ def contact_link_add(
                 contact_reopen(actor=actor, contact=contact, case=case, episode_start=episode_start)
                 return link, created
             changed = []
-            if level < contact.level:
-                contact.level = level
-                changed.append("level")
-            if exposure_start and (contact.first_exposure_at is None or exposure_start < contact.first_exposure_at):
-                contact.first_exposure_at = exposure_start
-                changed.append("first_exposure_at")
             last = exposure_end or exposure_start
-            if last and (contact.last_exposure_at is None or last > contact.last_exposure_at):
-                contact.last_exposure_at = last
-                changed.append("last_exposure_at")
+            if level < contact.level:
+                # A lower level: its evidence alone gives the span (the episode had none of this level yet).
+                contact.level, contact.first_exposure_at, contact.last_exposure_at = level, exposure_start, last
+                changed += ["level", "first_exposure_at", "last_exposure_at"]
+            elif level == contact.level:
+                if exposure_start and (contact.first_exposure_at is None or exposure_start < contact.first_exposure_at):
+                    contact.first_exposure_at = exposure_start
+                    changed.append("first_exposure_at")
+                if last and (contact.last_exposure_at is None or last > contact.last_exposure_at):
+                    contact.last_exposure_at = last
+                    changed.append("last_exposure_at")
+            # A further level's evidence (an F1's F2 link) changes nothing: an F1's span, which its quarantine
+            # counts from, is that of its meetings with the F0 (RULES.md §2, CĐ 600 "from ... last contact").
             if changed:
                 contact.save(update_fields=changed)
                 if "last_exposure_at" in changed and contact.status == Contact.Status.QUARANTINED:
@@ -982,15 +986,20 @@ def _standing_links():
 
 def contacts_span_settle(contacts) -> None:
     """Level and exposure span of each of `contacts` (a queryset, locked by the caller) that has standing evidence, from
-    that evidence (_standing_links) in one statement: after evidence went (contacts_evidence_settle), or when a contact
-    is reopened, in a new episode (contact_reopen) or after its cases' withdrawal, where evidence written before it
-    may belong to it too (a check-in of the old case that lasted past the end of the quarantine)."""
+    that evidence (_standing_links) in two statements, the span that of the links of the contact's level: after
+    evidence went (contacts_evidence_settle), or when a contact is reopened, in a new episode (contact_reopen) or
+    after its cases' withdrawal, where evidence written before it may belong to it too (a check-in of the old case
+    that lasted past the end of the quarantine)."""
     standing = _standing_links()
     links = standing.order_by().values("contact_id")
-    contacts.filter(Exists(standing)).update(
-        level=Subquery(links.annotate(low=Min("level")).values("low")),
-        first_exposure_at=Subquery(links.annotate(first=Min("exposure_start")).values("first")),
-        last_exposure_at=Subquery(links.annotate(last=Max(Coalesce("exposure_end", "exposure_start"))).values("last")),
+    contacts = contacts.filter(Exists(standing))
+    contacts.update(level=Subquery(links.annotate(low=Min("level")).values("low")))
+    # Then the span of the links of that level alone (the level just written): an F1's quarantine counts from its
+    # meetings with the F0, not from its F2 evidence (RULES.md §2, CĐ 600 "from ... last contact").
+    own = links.filter(level=OuterRef("level"))
+    contacts.update(
+        first_exposure_at=Subquery(own.annotate(first=Min("exposure_start")).values("first")),
+        last_exposure_at=Subquery(own.annotate(last=Max(Coalesce("exposure_end", "exposure_start"))).values("last")),
     )
 
 

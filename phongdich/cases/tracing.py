@@ -905,6 +905,12 @@ _NEW_EPISODE_START = f"""COALESCE(GREATEST(c.quarantine_end::timestamp AT TIME Z
     (SELECT max(k.status_changed_at) FROM {{cases}} k WHERE k.person_id = c.person_id
         AND k.status = '{Case.Status.RECOVERED.value}')), excluded.first_exposure_at)"""
 _MOVED = f"({_WITHDRAWN_MET} OR {_MET_AGAIN})"
+# A contact's span is that of its links of its level (an F1's quarantine counts from its meetings with the F0, not
+# from its F2 evidence: RULES.md §2, CĐ 600/CĐ-BCĐ "from ... last contact"; docs/cases.md): evidence of a lower level
+# than the contact's (this trace's, of one level per person) gives the span alone, evidence of the same level widens
+# it, and a further level's changes nothing.
+_LOWER = f"({_IN_EPISODE} AND excluded.level < c.level)"
+_SAME = f"({_IN_EPISODE} AND excluded.level = c.level)"
 _CONTACTS_UPSERT_SQL = f"""
 WITH written AS (
 INSERT INTO {{contacts}} AS c ({_CONTACT_COLUMNS})
@@ -917,10 +923,10 @@ ON CONFLICT (person_id) DO UPDATE SET
     level = CASE WHEN {_MOVED} THEN excluded.level WHEN {_IN_EPISODE} THEN LEAST(c.level, excluded.level)
         ELSE c.level END,
     first_exposure_at = CASE WHEN {_MET_AGAIN} THEN excluded.first_exposure_at
-        WHEN {_WITHDRAWN_MET} THEN {_EPISODE_FIRST}
-        WHEN {_IN_EPISODE} THEN LEAST(c.first_exposure_at, {_EPISODE_FIRST}) ELSE c.first_exposure_at END,
-    last_exposure_at = CASE WHEN {_MOVED} THEN excluded.last_exposure_at
-        WHEN {_IN_EPISODE} THEN GREATEST(c.last_exposure_at, excluded.last_exposure_at) ELSE c.last_exposure_at END,
+        WHEN {_WITHDRAWN_MET} OR {_LOWER} THEN {_EPISODE_FIRST}
+        WHEN {_SAME} THEN LEAST(c.first_exposure_at, {_EPISODE_FIRST}) ELSE c.first_exposure_at END,
+    last_exposure_at = CASE WHEN {_MOVED} OR {_LOWER} THEN excluded.last_exposure_at
+        WHEN {_SAME} THEN GREATEST(c.last_exposure_at, excluded.last_exposure_at) ELSE c.last_exposure_at END,
     episode_start = CASE WHEN {_MET_AGAIN} THEN {_NEW_EPISODE_START} ELSE c.episode_start END,
     earlier_episodes = CASE WHEN {_MET_AGAIN} THEN COALESCE(c.earlier_episodes, '[]'::jsonb) || jsonb_build_array(
         jsonb_build_object('end', {_NEW_EPISODE_START}, 'quarantine_start', c.quarantine_start,
@@ -931,7 +937,7 @@ ON CONFLICT (person_id) DO UPDATE SET
     status = CASE WHEN {_MOVED} THEN '{Contact.Status.CANDIDATE.value}' ELSE c.status END,
     status_changed_at = CASE WHEN {_MOVED} THEN %(now)s ELSE c.status_changed_at END,
     status_changed_by_id = CASE WHEN {_MOVED} THEN NULL ELSE c.status_changed_by_id END
-WHERE {_MOVED} OR ({_IN_EPISODE} AND (c.level > excluded.level OR c.first_exposure_at IS NULL
+WHERE {_MOVED} OR {_LOWER} OR ({_SAME} AND (c.first_exposure_at IS NULL
     OR c.first_exposure_at > {_EPISODE_FIRST} OR c.last_exposure_at IS NULL
     OR c.last_exposure_at < excluded.last_exposure_at))
 RETURNING person_id, id,
@@ -1207,18 +1213,24 @@ def _evidence_write_sqlite(
             " WHERE contact_id = %s AND case_id = %s AND evidence_key = %s",
             [(*row, contact_id, case.pk, key) for contact_id, key, *row in updates],
         )
-        reopened = f"status = '{_REOPENED}'"  # as in _CONTACTS_UPSERT_SQL
+        # As in _CONTACTS_UPSERT_SQL: a contact of withdrawn cases met again, or evidence of a lower level than the
+        # contact's, gives the span alone; of the same level, widens it; of a further level, changes nothing (the
+        # span is that of the contact's level's links). Every SET reads the row as it was.
+        replaced = f"(status = '{_REOPENED}' OR level > %s)"
+        same = f"(status <> '{_REOPENED}' AND level = %s)"
         cursor.executemany(
-            f"UPDATE {table} SET level = CASE WHEN {reopened} THEN %s ELSE MIN(level, %s) END,"
-            f" first_exposure_at = CASE WHEN {reopened} THEN %s ELSE MIN(COALESCE(first_exposure_at, %s), %s) END,"
-            f" last_exposure_at = CASE WHEN {reopened} THEN %s ELSE MAX(COALESCE(last_exposure_at, %s), %s) END,"
-            f" status_changed_at = CASE WHEN {reopened} THEN %s ELSE status_changed_at END,"
-            f" status_changed_by_id = CASE WHEN {reopened} THEN NULL ELSE status_changed_by_id END,"
-            f" status = CASE WHEN {reopened} THEN '{Contact.Status.CANDIDATE.value}' ELSE status END"
-            f" WHERE id = %s AND (level > %s OR first_exposure_at IS NULL OR first_exposure_at > %s"
-            f" OR last_exposure_at IS NULL OR last_exposure_at < %s OR {reopened})",
+            f"UPDATE {table} SET level = CASE WHEN status = '{_REOPENED}' THEN %s ELSE MIN(level, %s) END,"
+            f" first_exposure_at = CASE WHEN {replaced} THEN %s"
+            f" ELSE MIN(COALESCE(first_exposure_at, %s), %s) END,"
+            f" last_exposure_at = CASE WHEN {replaced} THEN %s ELSE MAX(COALESCE(last_exposure_at, %s), %s) END,"
+            f" status_changed_at = CASE WHEN status = '{_REOPENED}' THEN %s ELSE status_changed_at END,"
+            f" status_changed_by_id = CASE WHEN status = '{_REOPENED}' THEN NULL ELSE status_changed_by_id END,"
+            f" status = CASE WHEN status = '{_REOPENED}' THEN '{Contact.Status.CANDIDATE.value}' ELSE status END"
+            f" WHERE id = %s AND ({replaced} OR ({same} AND (first_exposure_at IS NULL OR first_exposure_at > %s"
+            f" OR last_exposure_at IS NULL OR last_exposure_at < %s)))",
             [
-                (level, level, first, first, first, last, last, last, adapt(now), cid, level, first, last)
+                (level, level, level, first, first, first, level, last, last, last, adapt(now))
+                + (cid, level, level, first, last)
                 for cid, level, first, last in widen
             ],
         )

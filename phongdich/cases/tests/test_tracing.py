@@ -425,7 +425,9 @@ def test_tracing_twice_adds_nothing_and_changes_nothing(world):
 
 
 def test_bulk_writes_match_contact_link_add(world):
-    """An existing contact (an interview found them as F2 of another case) gets what contact_link_add gives."""
+    """An existing contact (an interview found them as F2 of another case) gets what contact_link_add gives: an F1
+    now, its span that of its F1 evidence (the quarantine counts from the last contact with the F0), the F2 meeting
+    kept as a link."""
     f0, other_case_person, person = world.person("F0"), world.person("F0 khác"), world.person("Khách")
     other_case = world.case(other_case_person)
     contact_link_add(
@@ -445,8 +447,49 @@ def test_bulk_writes_match_contact_link_add(world):
     case_trace_checkins(case=case, now=NOW)
 
     contact = Contact.objects.get(person=person)
-    assert (contact.level, contact.first_exposure_at, contact.last_exposure_at) == (1, at(30), at(600))
+    assert (contact.level, contact.first_exposure_at, contact.last_exposure_at) == (1, at(30), at(60))  # together
     assert contact.links.count() == 2
+
+    # The same evidence through contact_link_add, for another person: the same contact.
+    other = world.person("Khách khác")
+    contact_link_add(
+        person=other, case=other_case, level=2, source="interview", setting="household",
+        evidence_key="interview:2", exposure_start=at(500), exposure_end=at(600),
+    )  # fmt: skip
+    contact_link_add(
+        person=other, case=case, level=1, source="checkin", setting="venue", evidence_key="checkin:test:other",
+        exposure_start=at(30), exposure_end=at(60),
+    )  # fmt: skip
+    again = Contact.objects.get(person=other)
+    assert (again.level, again.first_exposure_at, again.last_exposure_at) == (1, at(30), at(60))
+
+
+def test_a_trace_finding_an_f1_as_an_f2_leaves_its_span_and_quarantine(world, settings):
+    """An F1 in quarantine met by another case's F1 (the trace's F2): its span and quarantine stay those of its
+    meetings with the F0; the F2 link is kept."""
+    settings.TRACING_MAX_LEVEL = 2
+    f0, go_between, person = world.person("F0"), world.person("F1 trung gian"), world.person("Khách")
+    first_case = world.case(world.person("F0 trước"))
+    contact_link_add(
+        person=person, case=first_case, level=1, source="interview", setting="household",
+        evidence_key="interview:1", exposure_start=at(0), exposure_end=at(10),
+    )  # fmt: skip
+    Contact.objects.filter(person=person).update(
+        status="quarantined", quarantine_start=NOW.date(), quarantine_end=NOW.date() + dt.timedelta(days=7),
+        quarantine_days=7,
+    )  # fmt: skip
+    world.visit(f0, world.market, 0, 60)
+    world.visit(go_between, world.market, 30, 60)
+    world.visit(go_between, world.school, 600, 700)
+    world.visit(person, world.school, 620, 680)
+    case = world.case(f0)
+
+    case_trace_checkins(case=case, now=NOW)
+
+    contact = Contact.objects.get(person=person)
+    assert ContactLink.objects.filter(contact=contact, case=case, level=2).exists()
+    assert (contact.level, contact.first_exposure_at, contact.last_exposure_at) == (1, at(0), at(10))
+    assert contact.quarantine_end == NOW.date() + dt.timedelta(days=7)
 
 
 def test_a_contact_another_trace_left_unchanged_still_gets_its_link(world):

@@ -353,10 +353,18 @@ def _check_one_world(places, settings, data):
                 evidence = history[person]
             counted = [(lv, start, end) for lv, start, end in evidence if episode is None or end >= episode]
             if counted:
+                # The span is that of the links of the contact's level (an F1's quarantine counts from its meetings
+                # with the F0): a lower level's evidence replaces it, the same level's widens it, a further level's
+                # leaves it.
+                lowest = min([lv for lv, _, _ in counted] + ([level] if level is not None else []))
+                own = [(start, end) for lv, start, end in counted if lv == lowest]
+                kept = level == lowest
+                if not own:
+                    event("evidence of a further level than the contact's only")
                 state[person] = (
-                    min([lv for lv, _, _ in counted] + ([level] if level is not None else [])),
-                    min([start for _, start, _ in counted] + ([first] if first is not None else [])),
-                    max([end for _, _, end in counted] + ([last] if last is not None else [])),
+                    lowest,
+                    min([start for start, _ in own] + ([first] if kept and first is not None else []), default=None),
+                    max([end for _, end in own] + ([last] if kept and last is not None else []), default=None),
                     episode,
                 )
                 if episode is not None and person not in reopened:
@@ -436,8 +444,10 @@ def _check_one_world(places, settings, data):
     assert set(Contact.objects.values_list("person_id", "episode_start", "status")) == episodes
     for contact in Contact.objects.filter(episode_start__isnull=False).prefetch_related("links"):
         counted = [link for link in contact.links.all() if link.exposure_end >= contact.episode_start]
+        lowest = min(link.level for link in counted)
+        own = [link for link in counted if link.level == lowest]
         assert (contact.level, contact.first_exposure_at, contact.last_exposure_at) == (
-            min(link.level for link in counted),
-            min(link.exposure_start for link in counted),
-            max(link.exposure_end for link in counted),
+            lowest,
+            min(link.exposure_start for link in own),
+            max(link.exposure_end for link in own),
         )
