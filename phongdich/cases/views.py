@@ -622,11 +622,13 @@ def case_outcome_undo(request, case_id: int):
         return _error(request, exc)
     form = forms.CaseOutcomeUndoForm(request.POST)
     if not form.is_valid():
+        form.untick()  # ticked again for what is sent next, knowingly
         return _case_page(request, case_id, undo_form=form, status=400)
     try:
         services.case_outcome_undo(actor=request.user, case=case, reason=form.cleaned_data["reason"])
     except ApplicationError as exc:
         form.add_error(None, _message_of(exc))
+        form.untick()
         return _case_page(request, case_id, undo_form=form, status=exc.status)
     messages.success(request, _("The outcome was undone: the case is under treatment again."))
     return redirect("cases:detail", case_id=case.pk)
@@ -641,11 +643,13 @@ def case_withdraw(request, case_id: int):
         return refused
     form = forms.CaseWithdrawForm(request.POST)
     if not form.is_valid():
+        form.untick()  # ticked again for what is sent next, knowingly
         return _case_page(request, case_id, withdraw_form=form, status=400)
     try:
         outcome = services.case_withdraw(actor=request.user, case=case, reason=form.cleaned_data["reason"])
     except ApplicationError as exc:
         form.add_error(None, _message_of(exc))
+        form.untick()
         return _case_page(request, case_id, withdraw_form=form, status=exc.status)
     messages.success(
         request,
