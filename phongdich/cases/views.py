@@ -47,6 +47,17 @@ from .templatetags.cases_tags import label as status_label
 PAGE_SIZE = 50
 WORKLIST_PAGE_SIZE = 200
 PERSON_READ_REASON = "case investigation"
+# The transmission graph's colours, in one place: the legend (cluster.html) is drawn with them and passes them to the
+# drawing (cluster_graph.js, through json_script). Until 2026-12-07 each had its own copy, which a change to one left
+# disagreeing with the other. A level's colour is that of the level's badge on the cases pages (cases.css .level-N).
+CLUSTER_GRAPH_COLOURS = {
+    "levels": {"0": "#a4161a", "1": "#e8590c", "2": "#d4a106", "3": "#5c7cfa"},
+    "level_other": "#868e96",  # a level past 3, when TRACING_MAX_LEVEL allows one
+    "case_border": "#212529",
+    "case_outside": "#e5989b",
+    "case_outside_border": "#495057",
+    "infected_by": "#a4161a",
+}
 
 
 class _Denied(Exception):
@@ -1420,6 +1431,7 @@ def cluster_detail(request, cluster_id: int):
         "cases_elsewhere": elsewhere,
         "cases_count": len(cases) + len(elsewhere),
         "max_level": services.tracing_max_level(),
+        "graph_colours": CLUSTER_GRAPH_COLOURS,
         "typed": typed,
         "move": move,
     }
