@@ -240,7 +240,10 @@ class CaseStatusForm(_TickedAgainAfterRefusal, forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class CaseOutcomeUndoForm(forms.Form):
+class CaseOutcomeUndoForm(_TickedAgainAfterRefusal, forms.Form):
+    """Undoing an outcome recorded by mistake (services.case_outcome_undo): the reason and a tick, which comes back
+    unticked when the undoing is refused (untick)."""
+
     reason = forms.CharField(
         label=_("Why the outcome is undone"),
         max_length=500,
@@ -270,7 +273,10 @@ class ContactReleaseUndoForm(_TickedAgainAfterRefusal, forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class CaseWithdrawForm(forms.Form):
+class CaseWithdrawForm(_TickedAgainAfterRefusal, forms.Form):
+    """Withdrawing a case that is not one (services.case_withdraw): the reason and a tick, which comes back unticked
+    when the withdrawal is refused (untick)."""
+
     reason = forms.CharField(
         label=_("Why it is not a case"),
         max_length=500,

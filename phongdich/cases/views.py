@@ -47,6 +47,17 @@ from .templatetags.cases_tags import label as status_label
 PAGE_SIZE = 50
 WORKLIST_PAGE_SIZE = 200
 PERSON_READ_REASON = "case investigation"
+# The transmission graph's colours, in one place: the legend (cluster.html) is drawn with them and passes them to the
+# drawing (cluster_graph.js, through json_script). Until 2026-12-07 each had its own copy, which a change to one left
+# disagreeing with the other. A level's colour is that of the level's badge on the cases pages (cases.css .level-N).
+CLUSTER_GRAPH_COLOURS = {
+    "levels": {"0": "#a4161a", "1": "#e8590c", "2": "#d4a106", "3": "#5c7cfa"},
+    "level_other": "#868e96",  # a level past 3, when TRACING_MAX_LEVEL allows one
+    "case_border": "#212529",
+    "case_outside": "#e5989b",
+    "case_outside_border": "#495057",
+    "infected_by": "#a4161a",
+}
 
 
 class _Denied(Exception):
@@ -624,11 +635,13 @@ def case_outcome_undo(request, case_id: int):
         return _error(request, exc)
     form = forms.CaseOutcomeUndoForm(request.POST)
     if not form.is_valid():
+        form.untick()  # ticked again for what is sent next, knowingly
         return _case_page(request, case_id, undo_form=form, status=400)
     try:
         services.case_outcome_undo(actor=request.user, case=case, reason=form.cleaned_data["reason"])
     except ApplicationError as exc:
         form.add_error(None, _message_of(exc))
+        form.untick()
         return _case_page(request, case_id, undo_form=form, status=exc.status)
     messages.success(request, _("The outcome was undone: the case is under treatment again."))
     return redirect("cases:detail", case_id=case.pk)
@@ -643,11 +656,13 @@ def case_withdraw(request, case_id: int):
         return refused
     form = forms.CaseWithdrawForm(request.POST)
     if not form.is_valid():
+        form.untick()  # ticked again for what is sent next, knowingly
         return _case_page(request, case_id, withdraw_form=form, status=400)
     try:
         outcome = services.case_withdraw(actor=request.user, case=case, reason=form.cleaned_data["reason"])
     except ApplicationError as exc:
         form.add_error(None, _message_of(exc))
+        form.untick()
         return _case_page(request, case_id, withdraw_form=form, status=exc.status)
     messages.success(
         request,
@@ -1563,6 +1578,7 @@ def cluster_detail(request, cluster_id: int):
         "cases_elsewhere": elsewhere,
         "cases_count": len(cases) + len(elsewhere),
         "max_level": services.tracing_max_level(),
+        "graph_colours": CLUSTER_GRAPH_COLOURS,
         "typed": typed,
         "move": move,
     }

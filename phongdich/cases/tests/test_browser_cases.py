@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import expect
@@ -190,3 +191,77 @@ def test_official_withdraws_a_case_that_rt_pcr_did_not_confirm(live_server, chro
     finally:
         context.close()
     assert Contact.objects.filter(status=Contact.Status.CASE_WITHDRAWN).count() == 2
+
+
+# Per row of `table`: the lines of the case number and of the name with its year, and every cell whose content runs
+# past its own edge (over its neighbour's, or past the box).
+ROWS = """(selector) => [...document.querySelectorAll(selector + ' tbody tr')].map(row => {
+  const lines = parts => new Set(parts.filter(Boolean).flatMap(part => [...part.getClientRects()])
+    .map(box => Math.round(box.top))).size;
+  const who = row.querySelector('td.who');
+  const name = who.querySelector('a') || who.firstChild;
+  const range = document.createRange(); range.selectNodeContents(who.querySelector('a') || who);
+  return {
+    number: lines([row.querySelector('td.case-number a')]),
+    name: who.querySelector('a') ? lines([name, who.querySelector('.birth-year')])
+                                 : new Set([...range.getClientRects()].map(box => Math.round(box.top))).size,
+    spills: [...row.cells].filter(cell => [...cell.querySelectorAll('*')].some(
+      part => part.getBoundingClientRect().right > cell.getBoundingClientRect().right + 1)).map(cell => cell.className),
+  };
+})"""
+
+
+@pytest.fixture
+def squeezed(scene):
+    """Cases with the demo's longest names, one in a cluster and one withdrawn (the longest status), with F1."""
+    actor = get_user_model().objects.get(username="yte_kimtan")
+    kim_tan = scene["tree"]["kim_tan"]
+    made = services.cluster_create(actor=actor, name="Ổ dịch Chợ Thạch Bình", venue=scene["market"], area_path="")
+    first = case(actor, person(kim_tan, "Hoàng Thị Ngọc Bích Phượng", birth_year=1958), cluster=made)
+    case(actor, person(kim_tan, "Nguyễn Đình Quang Trường", birth_year=2004))
+    gone = case(actor, person(kim_tan, "Trần Thị Minh Nguyệt", birth_year=1990))
+    services.case_withdraw(actor=actor, case=gone, reason="RT-PCR âm tính")
+    for name in ("Nguyễn Thị Phương Thảo", "Phạm Hoàng Khánh Linh", "Lê Thị Thu Hương"):
+        link(person(kim_tan, name, birth_year=1987), first, place="Chợ Kim Tân")
+    return first
+
+
+@pytest.mark.parametrize("width", (640, 768, 900))
+def test_the_cases_list_and_a_cases_contacts_fit_between_600_and_940_px(
+    live_server, chromium, squeezed, tmp_path, width
+):
+    """Between 600 and 940 px the cases list squeezed nine columns: a case number broke over two lines, a name and a
+    status over three, a cluster over four; the case page's contacts broke a name over three (found 2026-12-07). Now
+    the list's rows have two lines and the contacts' names keep their year: nothing scrolls sideways or runs over
+    its neighbour."""
+    context = chromium.new_context(viewport={"width": width, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    overflow = "[...document.querySelectorAll('.table-scroll')].map(b => b.scrollWidth - b.clientWidth)"
+    try:
+        login(page, live_server.url, "/cases/")
+        page.screenshot(path=str(shots(tmp_path) / f"cases-list-{width}.png"), full_page=True)
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+        assert all(extra <= 0 for extra in page.evaluate(overflow)), page.evaluate(overflow)
+        rows = page.evaluate(ROWS, "table.cases-list")
+        assert len(rows) == 3
+        for row in rows:
+            assert row["number"] == 1 and row["name"] <= 2 and not row["spills"], row
+        assert page.get_by_role("row").filter(has_text="Hoàng Thị Ngọc Bích Phượng").get_by_role("cell").count() == 9
+
+        page.goto(f"{live_server.url}/cases/{squeezed.pk}/")
+        page.screenshot(path=str(shots(tmp_path) / f"case-contacts-{width}.png"), full_page=True)
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+        assert all(extra <= 0 for extra in page.evaluate(overflow)), page.evaluate(overflow)
+        contacts = page.evaluate(
+            """() => [...document.querySelectorAll('table.contacts tr.contact-row')].map(row => ({
+              name: new Set([row.querySelector('td.who a'), row.querySelector('td.who .birth-year')]
+                .flatMap(part => [...part.getClientRects()]).map(box => Math.round(box.top))).size,
+              status: new Set([...row.querySelector('.contact-status .status').getClientRects()]
+                .map(box => Math.round(box.top))).size}))"""
+        )
+        assert len(contacts) == 3
+        for row in contacts:
+            assert row["name"] <= 2 and row["status"] == 1, row
+    finally:
+        context.close()

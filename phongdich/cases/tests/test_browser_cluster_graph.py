@@ -104,3 +104,42 @@ def test_cluster_cases_and_case_notices_fit_a_390_px_phone(live_server, chromium
         assert button.is_visible() and button.bounding_box()["x"] + button.bounding_box()["width"] <= 390
     finally:
         context.close()
+
+
+def test_the_graph_is_drawn_in_the_legends_colours_from_one_source(live_server, chromium, cluster):
+    """The legend's colours were written in the template and again in cluster_graph.js; now the page gives them
+    (views.CLUSTER_GRAPH_COLOURS) to both. The dots, the cases' borders and the infection line drawn are the keys'."""
+    from ..views import CLUSTER_GRAPH_COLOURS
+
+    made, first = cluster
+    f1 = first.links.get().contact
+    link(person(first.person.address_area, "Hàng Xóm"), first, level=2, via=f1)
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    rgb = "c => c.replace(/ /g, '')"
+    try:
+        login(page, live_server.url, f"/cases/clusters/{made.pk}/")
+        page.wait_for_function("document.getElementById('cluster-graph').dataset.ready === 'true'")
+        given = page.evaluate("JSON.parse(document.getElementById('cluster-graph-colours').textContent)")
+        assert given == CLUSTER_GRAPH_COLOURS
+        dots = page.evaluate(
+            f"[...document.querySelectorAll('#cluster-graph-legend .key-dot')].map(k => getComputedStyle(k)"
+            f".backgroundColor).map({rgb})"
+        )
+        drawn = page.evaluate(
+            "[...new Set(window.clusterGraph.nodes('[kind = \"contact\"]').map(n => n.style('background-color')))]"
+            f".map({rgb})"
+        )
+        assert len(drawn) == 2 and set(drawn) == set(dots)  # F1 and F2, as their keys
+        key_case = page.evaluate(
+            "(s => [s.backgroundColor, s.borderTopColor])(getComputedStyle(document.querySelector("
+            "'#cluster-graph-legend .key-case')))"
+        )
+        node = page.evaluate(
+            f"(n => [n.style('background-color'), n.style('border-color')])(window.clusterGraph.$id('case-{first.pk}'))"
+        )
+        assert [c.replace(" ", "") for c in key_case] == [c.replace(" ", "") for c in node]
+        assert key_case[0].replace(" ", "") == "rgb(164,22,26)"  # levels["0"], #a4161a
+    finally:
+        context.close()

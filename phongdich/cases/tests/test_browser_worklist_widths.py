@@ -119,3 +119,73 @@ def test_the_work_list_fits_without_scrolling_sideways(live_server, chromium, de
         assert "Ngày 7" in row.locator("td.follow-up-cell").inner_text()  # the test due today
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", (390, 768, 1280))
+def test_the_work_list_stays_a_table_to_a_screen_reader_at_every_width(live_server, chromium, demo_like, width):
+    """Below 1024 px the rows are laid out as cards (390) or two-line grids (768) by changing their CSS display, which
+    makes Chromium drop the table from the accessibility tree: a screen reader read a run of links and text with no
+    rows, cells or column names. The table's roles are given in the page, and a column header hidden on screen is
+    hidden only visually, so the accessibility tree has the same table at every width."""
+    context = chromium.new_context(viewport={"width": width, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        login(page, live_server.url, "/cases/worklist/", username="huyen")
+        page.wait_for_load_state()
+        tables = page.get_by_role("table")
+        assert tables.count() == 2  # a table per commune
+        kim_tan = tables.first
+        headers = kim_tan.get_by_role("columnheader")
+        assert headers.count() == 9
+        names = [name.strip() for name in headers.all_inner_texts()]
+        assert "Số điện thoại" in " ".join(names).title() or any("điện thoại" in n.lower() for n in names), names
+        rows = kim_tan.get_by_role("row")
+        assert rows.count() == 1 + 2  # the header's and the commune's two contacts
+        row = kim_tan.get_by_role("row").filter(has_text="Hoàng Thị Ngọc Bích Phượng")
+        cells = row.get_by_role("cell")
+        assert cells.count() == 9
+        assert "Hoàng Thị Ngọc Bích Phượng" in cells.nth(2).inner_text()
+        assert "Ngày 7" in cells.nth(8).inner_text()
+        # What the accessibility tree itself says, the snapshot a screen reader reads from.
+        tree = kim_tan.aria_snapshot()
+        assert "- row " in tree and "- cell " in tree and "- columnheader " in tree, tree
+    finally:
+        context.close()
+
+
+# Each person's cell: how many lines its name and year of birth take (the distinct tops of their line boxes), how many
+# the phone takes.
+LINES = """() => [...document.querySelectorAll('table.worklist tr.worklist-row')].map(row => {
+  const tops = new Set();
+  [row.querySelector('td.who a'), row.querySelector('td.who .birth-year')].filter(Boolean)
+    .forEach(part => [...part.getClientRects()].forEach(box => tops.add(Math.round(box.top))));
+  const phone = row.querySelector('td.phone a');
+  return {name: row.querySelector('td.who a').innerText, lines: tops.size,
+          phone: phone ? new Set([...phone.getClientRects()].map(box => Math.round(box.top))).size : 0};
+})"""
+
+
+@pytest.mark.parametrize("width", (1024, 1280, 1440))
+def test_from_1024_px_a_name_takes_at_most_two_lines_and_a_phone_one(live_server, chromium, demo_like, tmp_path, width):
+    """From 1024 px the work list is a table of nine columns, and the person's column got what the others left: the
+    demo's names wrapped over three or four lines, their year on a line of its own (found 2026-12-07). Now a name and
+    its year take at most two lines, a phone one, with nothing scrolled sideways."""
+    context = chromium.new_context(viewport={"width": width, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        login(page, live_server.url, "/cases/worklist/", username="huyen")
+        page.wait_for_load_state()
+        page.screenshot(path=str(_shots(tmp_path) / f"worklist-{width}.png"), full_page=True)
+        widths = page.evaluate(MEASURE)
+        assert widths["page"] <= widths["window"] and widths["boxes"] <= 0, widths
+        rows = page.evaluate(LINES)
+        assert len(rows) == 5
+        for row in rows:
+            assert 1 <= row["lines"] <= 2 and row["phone"] == 1, row
+        for cells in page.evaluate(CELLS):
+            for cell in cells:
+                assert not cell["spills"] and cell["right"] <= width, cell
+    finally:
+        context.close()

@@ -342,3 +342,29 @@ def test_a_certificate_asked_for_during_an_undo_waits_for_it_and_signs_no_recove
     assert sick.status == Case.Status.UNDER_TREATMENT
     assert not Certificate.objects.filter(person=sick.person, kind="r").exists()
     assert [c.kind for c in outcome["listed"]] == []
+
+
+def _undo_form(html: str) -> str:
+    return html.split('id="outcome-undo"', 1)[1].split("</details>", 1)[0]
+
+
+def test_a_refused_undo_of_the_outcome_comes_back_unticked(client, older, kim_tan_official):
+    """The official confirms again what they send next: until 2026-12-07 the undo came back with its tick ticked, and
+    a reason typed after the refusal was sent on the tick given to the one refused."""
+    services.case_status_set(actor=kim_tan_official, case=older, status="recovered")
+    client.force_login(kim_tan_official)
+    url = f"/cases/{older.pk}/outcome-undo/"
+    # Refused by the form (a reason of spaces only): the tick comes back unticked.
+    response = client.post(url, {"reason": "  ", "confirm": "on"})
+    form = _undo_form(response.content.decode())
+    assert response.status_code == 400 and 'name="confirm"' in form and _ticked(form) == []
+    # Refused by the service (the 24 hours are over): with the reason, unticked.
+    Case.objects.filter(pk=older.pk).update(
+        outcome_recorded_at=timezone.now() - dt.timedelta(hours=services.OUTCOME_UNDO_HOURS, minutes=1)
+    )
+    response = client.post(url, {"reason": REASON, "confirm": "on"})
+    form = _undo_form(response.content.decode())
+    assert response.status_code == 409 and 'role="alert"' in form and REASON in form
+    assert 'name="confirm"' in form and _ticked(form) == []
+    older.refresh_from_db()
+    assert older.status == Case.Status.RECOVERED

@@ -114,7 +114,7 @@ def test_the_case_list_counts_people_like_the_case_page(client, tree, kim_tan_of
     page = client.get(f"/cases/{entered.pk}/").content.decode()
     assert re.search(r"Người tiếp xúc <span class=\"muted\">\(2\)", page)
     listed = client.get("/cases/").content.decode()
-    assert '<th class="num">Người tiếp xúc</th>' in listed
+    assert '<th class="num col-contacts" role="columnheader">Người tiếp xúc</th>' in listed
     row = next(row for row in listed.split("<tr") if entered.number in row)
     assert re.search(r'<td class="num case-contacts"[^>]*>([^<]*)<', row).group(1) == "2"
 

@@ -856,7 +856,7 @@ def test_the_case_list_counts_each_cases_contacts(client, tree, kim_tan_official
     link(person(tree["kim_tan"], "F2"), traced, level=2, key="interview:f2", via=f1.contact)
     link(f1.contact.person, traced, key="interview:again")  # a second piece of evidence for the same F1
     client.force_login(kim_tan_official)
-    rows = client.get("/cases/").content.decode().split('<tr class="case-row">')[1:]
+    rows = client.get("/cases/").content.decode().split('<tr class="case-row"')[1:]
     counts = {
         number: re.search(r'<td class="num case-contacts"[^>]*>([^<]*)<', row).group(1)
         for number in (traced.number, untraced.number)

@@ -2,6 +2,7 @@
 withdrawn case is not traced, changed or given contacts; through the service, the case page and the API."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -459,3 +460,33 @@ def test_a_quarantine_of_many_computes_their_cards_again_in_the_background(
     for who in household:
         card = status_card_of(person=who)
         assert card.colour == "red" and card.reasons == ["in_quarantine"]
+
+
+def _withdraw_form(html: str) -> str:
+    return html.split('id="withdraw"', 1)[1].split("</details>", 1)[0]
+
+
+def _ticked(form: str) -> list[str]:
+    """The names of the checkboxes shown ticked in `form`."""
+    return re.findall(r'<input type="checkbox" name="(\w+)"[^>]*\bchecked\b', form)
+
+
+def test_a_refused_withdrawal_comes_back_with_its_reason_and_unticked(tree, kim_tan_official, client):
+    """The official confirms again what they send next: until 2026-12-07 the form came back with its tick ticked, and
+    a reason typed after the refusal was sent on the tick given to the one refused."""
+    sick = case(kim_tan_official, person(tree["kim_tan"], "Lê Văn Rút"), days_ago=21, onset_days_ago=22)
+    client.force_login(kim_tan_official)
+    url = f"/cases/{sick.pk}/withdraw/"
+    # Refused by the form (a reason of spaces only): the reason field and the tick are there, the tick unticked.
+    response = client.post(url, {"reason": "  ", "confirm": "on"})
+    form = _withdraw_form(response.content.decode())
+    assert response.status_code == 400 and 'name="confirm"' in form and 'name="reason"' in form
+    assert _ticked(form) == []
+    # Refused by the service: the outcome was recorded from another tab since this page was opened.
+    services.case_status_set(actor=kim_tan_official, case=sick, status="recovered")
+    response = client.post(url, {"reason": REASON, "confirm": "on"})
+    assert response.status_code == 409
+    form = _withdraw_form(response.content.decode())
+    assert 'role="alert"' in form and REASON in form and 'name="confirm"' in form and _ticked(form) == []
+    sick.refresh_from_db()
+    assert sick.status == Case.Status.RECOVERED

@@ -195,3 +195,46 @@ def test_the_status_filters_after_a_quarantine_say_different_things(client, tree
     assert '<option value="quarantine_over">Quarantine period over — awaiting release</option>' in english
     assert '<option value="released">Released</option>' in english
     assert '<option value="monitoring">Self-monitoring after quarantine</option>' in english
+
+
+def _follow_up_cell(html: str, name: str) -> str:
+    row = html.split(name, 1)[1].split("</tr>", 1)[0]
+    return row.split('class="follow-up-cell"', 1)[1]
+
+
+def test_a_quarantine_whose_rule_gives_no_test_days_says_so_in_the_test_column(client, tree, kim_tan_official):
+    """The cell was empty: the health station could not tell "no test by the rule" from a page that failed to show
+    one. A candidate's cell says why it has none too, to a screen reader as well as by its "–"."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .. import services
+    from ..models import QuarantineRule
+
+    today = timezone.localdate()
+    QuarantineRule.objects.create(  # a rule with no test days and a self-monitoring after it
+        code="no_tests",
+        name="Quy định không xét nghiệm",
+        source="test",
+        effective_from=today - dt.timedelta(days=30),
+        days=7,
+        test_days="",
+        monitoring_days=7,
+    )
+    entered = case(kim_tan_official, person(tree["kim_tan"], "Nguồn"))
+    held, _ = link(person(tree["kim_tan"], "Người Cách Ly"), entered)
+    link(person(tree["kim_tan"], "Người Chờ Xác Minh"), entered)
+    services.contact_status_set(
+        actor=kim_tan_official, contact=held.contact, status="quarantined", quarantine_start=today
+    )
+    client.force_login(kim_tan_official)
+
+    html = client.get("/cases/worklist/").content.decode()
+    cell = _follow_up_cell(html, "Người Cách Ly")
+    assert "Quy định không có xét nghiệm" in cell
+    assert 'title="Quy định không xét nghiệm không quy định ngày xét nghiệm' in cell
+    cell = _follow_up_cell(html, "Người Chờ Xác Minh")
+    assert "–" in cell and "Chưa cách ly: chưa có lịch xét nghiệm" in cell
+    english = client.get("/en/cases/worklist/").content.decode()
+    assert "No test by the rule" in _follow_up_cell(english, "Người Cách Ly")

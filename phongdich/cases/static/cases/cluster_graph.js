@@ -11,8 +11,9 @@
   var info = document.getElementById("cluster-graph-info");
   var showF2 = document.getElementById("cluster-graph-f2");
   var fitButton = document.getElementById("cluster-graph-fit");
-  var colours = { 0: "#a4161a", 1: "#e8590c", 2: "#d4a106", 3: "#5c7cfa" };
-  function colour(ele) { return colours[ele.data("level")] || "#868e96"; }
+  // The colours of the legend, given by the page (views.CLUSTER_GRAPH_COLOURS through json_script): one source.
+  var colours = JSON.parse(document.getElementById("cluster-graph-colours").textContent);
+  function colour(ele) { return colours.levels[ele.data("level")] || colours.level_other; }
   // Past this many nodes the F2 start hidden: the cases and their F1 first, readable; the box shows them.
   var F2_SHOWN_UP_TO = 150;
 
@@ -144,15 +145,16 @@
           { selector: "node", style: Object.assign({ "background-color": colour, width: 22, height: 22 }, label) },
           { selector: "node[kind = 'case']", style: { shape: "round-rectangle", width: 36, height: 36,
             "font-weight": "bold", "font-size": 13, "min-zoomed-font-size": 4 } },
-          { selector: "node[kind = 'case'][?in_cluster]", style: { "border-width": 3, "border-color": "#212529" } },
-          { selector: "node[kind = 'case'][!in_cluster]", style: { "background-color": "#e5989b", "border-width": 2,
-            "border-style": "dashed", "border-color": "#495057" } },
+          { selector: "node[kind = 'case'][?in_cluster]", style: { "border-width": 3, "border-color": colours.case_border } },
+          { selector: "node[kind = 'case'][!in_cluster]", style: { "background-color": colours.case_outside,
+            "border-width": 2, "border-style": "dashed", "border-color": colours.case_outside_border } },
           // A level too large to draw person by person: one node per case, its size growing with the count.
           { selector: "node[kind = 'summary']", style: { shape: "ellipse", "border-width": 2, "border-style": "dashed",
-            "border-color": "#495057", width: "mapData(count, 1, 20000, 30, 70)", height: "mapData(count, 1, 20000, 30, 70)" } },
+            "border-color": colours.case_outside_border, width: "mapData(count, 1, 20000, 30, 70)", height: "mapData(count, 1, 20000, 30, 70)" } },
           { selector: "edge", style: { width: 1.5, "line-color": colour, "target-arrow-color": colour,
             "target-arrow-shape": "triangle", "curve-style": "bezier", opacity: 0.7 } },
-          { selector: "edge[kind = 'infected_by']", style: { width: 4, "line-color": "#a4161a", "target-arrow-color": "#a4161a", opacity: 1 } },
+          { selector: "edge[kind = 'infected_by']", style: { width: 4, "line-color": colours.infected_by,
+            "target-arrow-color": colours.infected_by, opacity: 1 } },
           { selector: ".f2-hidden", style: { display: "none" } }
         ]
       });
