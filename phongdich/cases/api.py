@@ -299,9 +299,9 @@ _IDENTIFY_DESCRIPTION = (
     "For naming a contact who lives outside your area: the people (at most 5) whose CCCD, CMND or mobile phone "
     "(normalised to E.164) is exactly `identifier`, wherever they live, each by initials, year of birth and commune "
     "only, with a `ref` to name them as `person_ref` in this interview (yours alone, for an hour). Each look-up is "
-    "audited (`people.person.identified`, with the purpose) and capped per official (RATE_LIMIT_PERSON_IDENTIFY, "
-    "429 rate_limited). A partial number or a name: 400 identifier_not_exact (search your area with "
-    "GET /api/v1/people/?q=)."
+    "audited (`people.person.identifier_searched`, with the purpose) and capped per official "
+    "(RATE_LIMIT_PERSON_IDENTIFY, 429 rate_limited). A partial number or a name: 400 identifier_not_exact "
+    "(search your area with GET /api/v1/people/?q=)."
 )
 
 
@@ -792,9 +792,8 @@ class CaseContactsApi(APIView):
     def post(self, request, case_id: int):
         case = selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
         named, answer = _interview_answer(request)
-        # Read before the write's transaction: a look-up that finds nobody, or several, stays audited.
-        person = _person_named(request, named, selectors.interview_purpose(case))
         with transaction.atomic():
+            person = _person_named(request, named, selectors.interview_purpose(case))
             link, created = services.contact_interview_add(actor=request.user, case=case, person=person, **answer)
         return Response(ContactLinkOutput(link).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -875,9 +874,8 @@ class ContactContactsApi(APIView):
     def post(self, request, contact_id: int):
         f1 = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
         named, answer = _interview_answer(request)
-        # Read before the write's transaction: a look-up that finds nobody, or several, stays audited.
-        person = _person_named(request, named, selectors.interview_purpose(f1))
         with transaction.atomic():
+            person = _person_named(request, named, selectors.interview_purpose(f1))
             links, created = services.contact_interview_f2_add(actor=request.user, f1=f1, person=person, **answer)
         return Response(
             ContactF2AddedOutput(_F2Added(links)).data,

@@ -211,9 +211,10 @@ def person_identify(*, viewer, identifier: str, purpose: str, reason: str, ip: s
 
     Refused: a viewer who sees no people (permission_denied); an identifier that is not a whole one
     (identifier_not_exact, 400: a partial search stays in the area, person_list); more than
-    RATE_LIMIT_PERSON_IDENTIFY look-ups by this official (rate_limited, 429). Audited as `people.person.identified`
-    on each record found (its area, so the person's own commune sees who looked them up and why), or once without a
-    record when nobody has the number; the entry keeps the number looked up and the purpose."""
+    RATE_LIMIT_PERSON_IDENTIFY look-ups by this official (rate_limited, 429). Audited as
+    `people.person.identifier_searched` (a read: kept when the request's write is rolled back) on each record found
+    (its area, so the person's own commune sees who looked them up and why), or once without a record when nobody
+    has the number; the entry keeps the number looked up and the purpose."""
     if not _sees_people(viewer):
         raise ApplicationError(core_errors.PERMISSION_DENIED)
     reason = " ".join((reason or "").split())
@@ -234,13 +235,17 @@ def person_identify(*, viewer, identifier: str, purpose: str, reason: str, ip: s
     details = {"kind": kind, "value": value, "purpose": purpose}
     if not found:
         audit_record(
-            actor=viewer, action="people.person.identified", reason=reason, ip=ip, extra={**details, "found": 0}
+            actor=viewer,
+            action="people.person.identifier_searched",
+            reason=reason,
+            ip=ip,
+            extra={**details, "found": 0},
         )
     answers = []
     for person in found:
         audit_record(
             actor=viewer,
-            action="people.person.identified",
+            action="people.person.identifier_searched",
             obj=person,
             area_path=person.area_path,
             reason=reason,
