@@ -38,6 +38,7 @@ from phongdich.core.scoping import viewer_area_path
 from phongdich.geo.errors import AREA_NOT_CHOSEN
 from phongdich.geo.forms import area_not_chosen_context, typed_area_text
 from phongdich.geo.models import Area
+from phongdich.people.errors import PERSON_ID_ON_RECORD
 
 from . import errors, forms, selectors, services
 from .exports import WORKLIST_EXPORT, commune_names, worklist_contacts, worklist_filters, worklist_query
@@ -859,9 +860,13 @@ def _interview_submit(request, *, add, page, purpose: str):
     except _Denied:
         return again(400)
     except ApplicationError as exc:
-        # Next to the field the refusal names when the form shows that field (a time, the setting), else above it.
+        # Next to the field the refusal names when the form shows that field (a time, the setting; a new person's ID
+        # number on record), else above it.
         field = exc.extra.get("field")
-        form.add_error(field if field in _INTERVIEW_FIELDS_SHOWN else None, _message_of(exc))
+        if typed is not None and exc.error is PERSON_ID_ON_RECORD and field in typed.fields:
+            typed.add_error(field, _message_of(exc))
+        else:
+            form.add_error(field if field in _INTERVIEW_FIELDS_SHOWN else None, _message_of(exc))
         return again(exc.status)
     return (person, result), None
 

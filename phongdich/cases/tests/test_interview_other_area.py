@@ -118,8 +118,26 @@ def test_a_new_person_with_a_cccd_on_record_is_refused_naming_nobody(client, tre
     response = _add(client, scene, "", **new)
     html = response.content.decode()
     assert response.status_code == 409
-    assert "Số giấy tờ này đã có trong hồ sơ của một người" in html and "Thạch Lâm" not in html
+    # Beside the CCCD typed, in the new-person block left open, naming nobody.
+    cccd_field = html.split('name="new-citizen_id"', 1)[1].split('<div class="field', 1)[0]
+    assert "Số giấy tờ này đã có trong hồ sơ của một người" in cccd_field and "Thạch Lâm" not in html
     assert Person.objects.filter(citizen_id=CCCD).count() == 1 and not Contact.objects.exists()
+
+
+def test_the_case_entry_refuses_a_new_person_whose_cccd_is_on_record(client, tree, scene, kim_tan_official):
+    client.force_login(kim_tan_official)
+    entry = {
+        "new-full_name": "Phạm Thị Hoa",
+        "new-birth_year": "1985",
+        "new-citizen_id": CCCD,
+        "new-address_area": tree["kim_tan"].pk,
+        "test_type": "pcr",
+        "sample_date": str(timezone.localdate() - dt.timedelta(days=1)),
+    }
+    response = client.post("/cases/new/", entry)
+    assert response.status_code == 409
+    assert "Số giấy tờ này đã có trong hồ sơ của một người" in response.content.decode()
+    assert Person.objects.filter(citizen_id=CCCD).count() == 1
 
 
 def test_exact_look_ups_are_capped_per_official(client, scene, kim_tan_official, monkeypatch):
