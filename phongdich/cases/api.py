@@ -1,8 +1,10 @@
 """REST API of cases, contacts, work lists, per-area counts, clusters and exposure notices. Thin classes:
 scoping and audit are in selectors, rules and writes in services (docs/cases.md lists the endpoints)."""
 
+import datetime as dt
+
 from django.db import transaction
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -104,7 +106,36 @@ class ContactLinkOutput(serializers.Serializer):
         help_text="For a link given to a case when it was entered, from its person's interview as an F1: the number"
         " of the case they were an F1 of; empty otherwise"
     )
+    quarantine_breach = serializers.BooleanField(
+        help_text="An F2 named by an F1 for a meeting while the F1 broke their quarantine (the investigator's tick)"
+    )
+    after_f1_quarantine = serializers.BooleanField(
+        help_text="An F2 named by an F1 for a meeting after the F1's quarantine began, its start set or corrected to an"
+        " earlier day since: the link no longer counts (no F2 through this F1)"
+    )
     created_at = serializers.DateTimeField()
+
+
+class EarlierEpisodeOutput(serializers.Serializer):
+    """One of Contact.earlier_episodes: stored as text (JSON), answered as the other dates and times are."""
+
+    end = serializers.SerializerMethodField(
+        help_text="Where the episode ended: the start of the next one (the end of its quarantine or illness)"
+    )
+    quarantine_start = serializers.DateField(allow_null=True, help_text="Its quarantine's first day; null: none")
+    quarantine_end = serializers.DateField(
+        allow_null=True, help_text="Its quarantine's first day out (exclusive), as `quarantine_end`; null: none"
+    )
+
+    def get_end(self, episode) -> dt.datetime:
+        return serializers.DateTimeField().to_representation(dt.datetime.fromisoformat(episode["end"]))
+
+    def to_representation(self, episode):
+        dates = {
+            key: dt.date.fromisoformat(episode[key]) if episode.get(key) else None
+            for key in ("quarantine_start", "quarantine_end")
+        }
+        return super().to_representation({**episode, **dates})
 
 
 class ContactOutput(serializers.Serializer):
@@ -141,6 +172,14 @@ class ContactOutput(serializers.Serializer):
         " met again); level and exposure are those of its evidence from then on (its end, else its start, else its"
         " case's isolation). Null: every piece of evidence counts",
     )
+    earlier_episodes = serializers.SerializerMethodField(
+        help_text="The contact's earlier episodes, oldest first, each with where it ended and the quarantine it had"
+        " (Contact.earlier_episodes: an F1 released, or a case recovered, then met again). Empty: none kept"
+    )
+
+    @extend_schema_field(EarlierEpisodeOutput(many=True))
+    def get_earlier_episodes(self, contact) -> list:
+        return EarlierEpisodeOutput(contact.earlier_episodes or [], many=True).data
 
 
 class ScheduledTestOutput(serializers.Serializer):
@@ -635,6 +674,87 @@ class CaseWithdrawApi(APIView):
         return Response(self.CaseWithdrawOutput(outcome).data)
 
 
+_RESTORE_COUNTS = (
+    "contacts_back",
+    "contacts_relevelled",
+    "notices_republished",
+    "notices_kept_back",
+    "contacts_found",
+    "links_added",
+    "links_removed",
+    "notices_added",
+)
+
+
+def _restore_marker(response) -> dict:
+    """What a repeat of a restore answers: the case read again (scoped, audited), with the counts of what the restore
+    did (no personal data in them)."""
+    return {"case": response.data["case"]["id"], **{key: response.data[key] for key in _RESTORE_COUNTS}}
+
+
+def _restore_replayed(view, request, marker: dict, case_id: int) -> Response:
+    case = selectors.case_get(viewer=request.user, case_id=marker["case"], ip=client_ip(request))
+    return Response({"case": CaseOutput(case).data, **{key: marker[key] for key in _RESTORE_COUNTS}})
+
+
+class CaseRestoreApi(APIView):
+    permission_classes = [SeesPeople]
+
+    class CaseRestoreInput(serializers.Serializer):
+        reason = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=500,
+            default="",
+            help_text="Why the withdrawal was a mistake (required)",
+        )
+
+    class CaseRestoreOutput(serializers.Serializer):
+        case = CaseOutput()
+        contacts_back = serializers.IntegerField(
+            help_text="Contacts closed as `case_withdrawn` whose evidence from this case stands again: candidates (or "
+            "`became_case` for a person under treatment)"
+        )
+        contacts_relevelled = serializers.IntegerField(help_text="Contacts whose level this case's evidence lowered")
+        notices_republished = serializers.IntegerField(
+            help_text="Exposure notices the withdrawal had taken off, on the public list again"
+        )
+        notices_kept_back = serializers.IntegerField(
+            help_text="The case's exposure notices left unpublished (kept back by an official before the withdrawal, "
+            "or of a withdrawal before 0036 that did not say which it took off): to publish by hand if they should be"
+        )
+        contacts_found = serializers.IntegerField(help_text="Persons the trace from check-ins found (new or not)")
+        links_added = serializers.IntegerField(help_text="New pieces of evidence from the trace")
+        links_removed = serializers.IntegerField(help_text="Check-in evidence the check-ins no longer give")
+        notices_added = serializers.IntegerField(help_text="New exposure notices from the trace")
+
+    @extend_schema(
+        operation_id="cases_restore",
+        summary="Restore a case withdrawn by mistake, with the reason: its status, contacts and notices come back",
+        description=(
+            "The case has the status it had before the withdrawal (under treatment); its person's contact is a case "
+            "again; its contacts closed as `case_withdrawn` whose evidence from it stands again are candidates; the "
+            "exposure notices the withdrawal took off are published again; it is traced again from check-ins. No "
+            "time limit. 409 `case_status_transition` for a case not withdrawn; 409 `case_restore_closed` "
+            "(`extra.reason` `other_case`, `extra.case`, `extra.status`) when the person has another case of the "
+            "same illness (under treatment, dead, or recovered on or after this case's sample); 400 "
+            "`case_restore_reason_required`. A repeat with the same Idempotency-Key reads the case again, with the "
+            "counts of the first answer."
+        ),
+        request=CaseRestoreInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={200: CaseRestoreOutput, **ERRORS},
+        tags=["cases"],
+    )
+    @idempotent(stored=_restore_marker, replayed=_restore_replayed)
+    def post(self, request, case_id: int):
+        case = selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
+        data = self.CaseRestoreInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        outcome = services.case_restore(actor=request.user, case=case, reason=data.validated_data["reason"])
+        return Response(self.CaseRestoreOutput(outcome).data)
+
+
 class CaseNoticeOutput(serializers.Serializer):
     id = serializers.IntegerField()
     case = serializers.CharField(source="case.number")
@@ -718,10 +838,23 @@ class InterviewInput(serializers.Serializer):
     )
 
 
-def _interview_answer(request) -> tuple[dict, dict]:
+class F2InterviewInput(InterviewInput):
+    """A person named in an F1's interview (added as F2)."""
+
+    quarantine_breach = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Met while the F1 broke their quarantine: the meeting is taken within the F1's quarantine (it needs "
+        "a time, not before the quarantine's first day nor from its end on); without it a meeting after the "
+        "quarantine's first day is refused",
+    )
+
+
+def _interview_answer(request, serializer=InterviewInput) -> tuple[dict, dict]:
     """Who the interview names (`person`, `identifier` or `person_ref`: exactly one) and its answer as the services
-    take it (the nonce: the body's, else the Idempotency-Key)."""
-    data = InterviewInput(data=request.data)
+    take it (the nonce: the body's, else the Idempotency-Key); an F1's (`F2InterviewInput`) with its "met while
+    breaking quarantine"."""
+    data = serializer(data=request.data)
     data.is_valid(raise_exception=True)
     values = data.validated_data
     named = {name: values[name] for name in ("person", "identifier", "person_ref") if values.get(name)}
@@ -734,7 +867,8 @@ def _interview_answer(request) -> tuple[dict, dict]:
             en="Give exactly one of person (a person of your area), identifier (a CCCD, CMND or phone number) or "
             "person_ref.",
         )
-    return named, {
+    breach = {"quarantine_breach": values["quarantine_breach"]} if "quarantine_breach" in values else {}
+    return named, breach | {
         "setting": values["setting"],
         "nonce": values.get("nonce") or request.headers.get("Idempotency-Key", ""),
         "place": values.get("place", ""),
@@ -862,10 +996,12 @@ class ContactContactsApi(APIView):
             "is an F2 or further), `contact_f1_closed` (dismissed, released, became a case or no standing evidence: "
             "`extra.status`), `contact_no_standing_case` (its cases were withdrawn); 400 `invalid_contact` "
             "(`extra.field`; `extra.reason` `itself`, `case` or `already_f1` for the person; "
-            "`extra.quarantine_start` for an exposure after the F1's quarantine began; `extra.f1_first_exposure` for "
-            "one before the F1's first exposure; an exposure in the future or ending before it starts)."
+            "`extra.quarantine_start` for an exposure after the F1's quarantine began, unless `quarantine_breach`; "
+            "`extra.f1_first_exposure` for one before the F1's first exposure; an exposure in the future or ending "
+            "before it starts; with `quarantine_breach`, `extra.reason` `not_in_quarantine`, `breach_undated`, "
+            "`breach_before` (`extra.quarantine_start`) or `breach_after` (`extra.quarantine_end`))."
         ),
-        request=InterviewInput,
+        request=F2InterviewInput,
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: ContactF2AddedOutput, 200: ContactF2AddedOutput, **ERRORS},
         tags=["cases"],
@@ -873,7 +1009,7 @@ class ContactContactsApi(APIView):
     @idempotent(stored=_f2_marker, replayed=_f2_replayed)
     def post(self, request, contact_id: int):
         f1 = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
-        named, answer = _interview_answer(request)
+        named, answer = _interview_answer(request, F2InterviewInput)
         with transaction.atomic():
             person = _person_named(request, named, selectors.interview_purpose(f1))
             links, created = services.contact_interview_f2_add(actor=request.user, f1=f1, person=person, **answer)
@@ -886,13 +1022,24 @@ class ContactContactsApi(APIView):
 class NamedF2Output(serializers.Serializer):
     """What a dismissal, or its undoing, did to the F2 named in the interviews of the contacts moved."""
 
-    named = serializers.IntegerField(help_text="F2 named in the interviews of the contacts moved (one per person)")
-    closed = serializers.IntegerField(help_text="Left with no standing evidence by a dismissal: now `case_withdrawn`")
+    named = serializers.IntegerField(
+        help_text="F2 named in the interviews of the contacts moved (one per person); for a quarantine, those whose "
+        "meeting named the quarantine's start now comes before (or no longer does, for a start corrected later)"
+    )
+    closed = serializers.IntegerField(
+        help_text="Left with no standing evidence by a dismissal, or a quarantine begun before the meeting: now "
+        "`case_withdrawn`"
+    )
     quarantined = serializers.IntegerField(
-        help_text="In quarantine with no standing evidence left by a dismissal: for an official to release"
+        help_text="In quarantine with no standing evidence left by the move: for an official to release"
     )
     reopened = serializers.IntegerField(
-        help_text="Left with no standing evidence by the dismissal undone: candidates again (or cases)"
+        help_text="Left with no standing evidence before, candidates again (or cases): the dismissal undone, or the "
+        "F1's quarantine start corrected to after the meeting"
+    )
+    after_start = serializers.IntegerField(
+        help_text="For a quarantine, or its start corrected: of `named`, those whose meeting now comes after the "
+        "quarantine's start (no longer F2 through the F1); the others count again"
     )
 
 
@@ -900,7 +1047,8 @@ class ContactMoveOutput(ContactOutput):
     named_f2 = NamedF2Output(
         source="named_f2_followed",
         help_text="A dismissal ends the chain through the contact, for the F2 named in its interview too; confirming "
-        "it again resumes it (zeros for other moves)",
+        "it again resumes it; a quarantine (or its start corrected) ends it for the meetings named after its start "
+        "(zeros for other moves)",
     )
 
 
@@ -923,7 +1071,8 @@ class ContactStatusApi(APIView):
             "last day needs a `reason`), `quarantine_date_invalid`. Quarantine lasts the days of the "
             "quarantine rule in force on its start date (`quarantine_rule_missing` when none is). A dismissal ends "
             "the chain through the contact, for the F2 named in its interview too, and confirming it again resumes "
-            "it: `named_f2` says how many F2 that concerned."
+            "it: `named_f2` says how many F2 that concerned. So does a quarantine whose start comes before meetings "
+            "named in the contact's interview: those F2 no longer count through it (unless marked a breach)."
         ),
         request=ContactStatusInput,
         responses={200: ContactMoveOutput, **ERRORS},
@@ -985,6 +1134,42 @@ class ContactReleaseUndoApi(APIView):
             actor=request.user, contact=contact, reason=data.validated_data["reason"]
         )
         return Response(ContactOutput(contact).data)
+
+
+class ContactQuarantineStartApi(APIView):
+    permission_classes = [SeesPeople]
+
+    class ContactQuarantineStartInput(serializers.Serializer):
+        quarantine_start = serializers.DateField(help_text="The day the quarantine really began")
+        reason = serializers.CharField(
+            required=False, allow_blank=True, max_length=500, default="", help_text="Why it is corrected (required)"
+        )
+
+    @extend_schema(
+        operation_id="contacts_quarantine_start",
+        summary="Correct the start of a contact's quarantine, with the reason",
+        description=(
+            "For a contact in quarantine: the start is set to `quarantine_start`, checked as a quarantine from that "
+            "day (400 `quarantine_date_invalid`, 409 `quarantine_period_over`, `quarantine_rule_missing`); the rule, "
+            "days and end are those of the new start. 400 `quarantine_move_reason_required`; 409 "
+            "`contact_status_transition` for a contact not in quarantine. The same start again changes nothing. "
+            "The F2 named in the contact's interview for meetings after an earlier start no longer count (unless "
+            "marked a breach of the quarantine), and count again when the start moves later: `named_f2` says how "
+            "many; the check-in F2 follow by a re-trace queued."
+        ),
+        request=ContactQuarantineStartInput,
+        responses={200: ContactMoveOutput, **ERRORS},
+        tags=["cases"],
+    )
+    def post(self, request, contact_id: int):
+        contact = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
+        data = self.ContactQuarantineStartInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        contact = services.contact_quarantine_start_move(
+            actor=request.user, contact=contact, quarantine_start=values["quarantine_start"], reason=values["reason"]
+        )
+        return Response(ContactMoveOutput(contact).data)
 
 
 class ContactMovedOutput(serializers.Serializer):

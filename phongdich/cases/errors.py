@@ -75,6 +75,19 @@ CASE_WITHDRAW_REASON_REQUIRED = ErrorCode(
     "Cần ghi lý do huỷ ca bệnh (ví dụ: xét nghiệm RT-PCR khẳng định âm tính, nhập nhầm kết quả).",
     "Give the reason for withdrawing the case (for example: negative on confirmatory RT-PCR, a result mistyped).",
 )
+CASE_RESTORE_CLOSED = ErrorCode(
+    "case_restore_closed",
+    409,
+    "Không khôi phục được ca bệnh đã huỷ này: người này đã có một ca bệnh khác của cùng đợt bệnh.",
+    "This withdrawn case cannot be restored: the person has another case of the same illness.",
+)
+CASE_RESTORE_REASON_REQUIRED = ErrorCode(
+    "case_restore_reason_required",
+    400,
+    "Cần ghi lý do khôi phục ca bệnh đã huỷ (ví dụ: huỷ nhầm ca, kết quả RT-PCR âm tính là của người khác).",
+    "Give the reason for restoring the withdrawn case (for example: the wrong case was withdrawn, the negative RT-PCR "
+    "was another person's).",
+)
 CASE_SOURCE_INVALID = ErrorCode(
     "case_source_invalid",
     400,
@@ -165,6 +178,12 @@ CONTACT_RELEASE_UNDO_REASON_REQUIRED = ErrorCode(
     400,
     "Cần ghi lý do huỷ việc kết thúc cách ly (ví dụ: bấm nhầm người, người này vẫn đang cách ly).",
     "Give the reason for undoing the release (for example: the wrong person was ticked; they are still in quarantine).",
+)
+QUARANTINE_MOVE_REASON_REQUIRED = ErrorCode(
+    "quarantine_move_reason_required",
+    400,
+    "Cần ghi lý do sửa ngày bắt đầu cách ly (ví dụ: F1 đã tự cách ly tại nhà từ ngày đó).",
+    "Give the reason for correcting the quarantine start (for example: the F1 had been in home quarantine since then).",
 )
 CONTACTS_NONE_SELECTED = ErrorCode(
     "contacts_none_selected",

@@ -280,6 +280,25 @@ class CaseWithdrawForm(forms.Form):
     confirm = forms.BooleanField(label=_("I have checked: this person is not a case."))
 
 
+class CaseRestoreForm(_TickedAgainAfterRefusal, forms.Form):
+    """Restoring a case withdrawn by mistake (services.case_restore): the reason and a tick; refused, unticked."""
+
+    reason = forms.CharField(
+        label=_("Why the withdrawal was a mistake"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
+        help_text=_(
+            "For example: the other entry of the same person should have been withdrawn; the negative RT-PCR "
+            "was another person's."
+        ),
+    )
+    confirm = forms.BooleanField(label=_("I confirm: this person is a case, as before the withdrawal."))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_restore_%s")
+        super().__init__(*args, **kwargs)
+
+
 IDENTIFIED_PREFIX = "ref:"  # the interview's choice of a person found outside the area by an exact number
 
 
@@ -295,6 +314,9 @@ class InterviewForm(forms.Form):
     exposure_end = DateTimeLocalField(label=_("To"), required=False)
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     nonce = forms.CharField(widget=forms.HiddenInput, min_length=8, max_length=64)
+    # Only on an F1's page (an F2 met while the F1 broke their quarantine: services.contact_interview_f2_add); the
+    # case's interview does not read it.
+    quarantine_breach = forms.BooleanField(label=_("Met while breaking quarantine"), required=False)
 
     @classmethod
     def blank(cls) -> "InterviewForm":
@@ -325,6 +347,13 @@ class ContactStatusForm(forms.Form):
     status = forms.ChoiceField(choices=[(value, value) for value in Contact.Status.values])
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
     quarantine_start = forms.DateField(label=_("Quarantine from"), required=False, widget=forms.DateInput(DATE_WIDGET))
+
+
+class ContactQuarantineStartForm(forms.Form):
+    """The start of a contact's quarantine corrected (services.contact_quarantine_start_move), with the reason."""
+
+    quarantine_start = forms.DateField(label=_("Quarantine began on"), widget=forms.DateInput(DATE_WIDGET))
+    reason = forms.CharField(label=_("Reason (required)"), max_length=500, required=False)
 
 
 class ContactsStatusForm(forms.Form):

@@ -364,6 +364,11 @@ class Case(models.Model):
     # treatment, and for outcomes recorded before 2026-12-07.
     outcome_recorded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("outcome recorded at"))
     withdrawn_reason = models.CharField(max_length=500, blank=True, verbose_name=_("reason for withdrawal"))
+    # The status a withdrawn case had before its withdrawal, which restoring it (services.case_restore) brings back:
+    # the withdrawal overwrites `status`. Empty for a case that is not withdrawn.
+    withdrawn_from = models.CharField(
+        max_length=20, choices=Status.choices, blank=True, verbose_name=_("status before the withdrawal")
+    )
     investigator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -622,8 +627,14 @@ def links_standing_q() -> Q:
     """The links (ContactLink) that stand as evidence: of a case not withdrawn, and not an F2 named in the interview of
     an F1 an official has since dismissed (docs/cases.md, "Contacts named in an F1's interview (F2)"): a dismissal
     ends the chain through that F1, for its interview's F2 as for the check-in tracer's, whose next trace deletes
-    theirs. The interview's links stay, an official's record: confirming the F1 again makes them stand again."""
-    return ~Q(case__status=CaseStatus.WITHDRAWN) & ~Q(source=LinkSource.INTERVIEW, via__status=ContactStatus.DISMISSED)
+    theirs. The interview's links stay, an official's record: confirming the F1 again makes them stand again. Nor
+    one whose meeting began after the F1's quarantine started, the start set or moved earlier since it was named
+    (ContactLink.after_f1_quarantine; a breach the investigator ticked stands)."""
+    return (
+        ~Q(case__status=CaseStatus.WITHDRAWN)
+        & ~Q(source=LinkSource.INTERVIEW, via__status=ContactStatus.DISMISSED)
+        & ~Q(after_f1_quarantine=True)
+    )
 
 
 class LinkSource(models.TextChoices):
@@ -714,6 +725,20 @@ class ContactLink(models.Model):
     # True when an end time was assumed (check-in without check-out): the buffer of its venue type.
     end_assumed = models.BooleanField(default=False, verbose_name=_("end assumed"))
     note = models.TextField(blank=True, verbose_name=_("note"))
+    # An F2 named in an F1's interview for a meeting while the F1 broke their quarantine (the investigator's tick,
+    # services.contact_interview_f2_add): within the quarantine, not before it began nor after its end. It stands
+    # however the F1's quarantine start is moved (after_f1_quarantine stays False). Database defaults: the tracers
+    # insert links with SQL naming the columns they fill.
+    quarantine_breach = models.BooleanField(
+        default=False, db_default=False, verbose_name=_("met while the F1 broke quarantine")
+    )
+    # An F2 named in an F1's interview whose meeting began after the F1's quarantine started, the start having been
+    # set or moved earlier since the naming (services._named_f2_quarantine_follow): no F2 of the chain (QĐ 3638, "until
+    # the F1 was put in medical isolation"), so the link no longer stands (links_standing_q); a start moved later
+    # again makes it stand again. The system's, never set for a breach.
+    after_f1_quarantine = models.BooleanField(
+        default=False, db_default=False, verbose_name=_("met after the F1's quarantine began")
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -777,8 +802,11 @@ class ExposureNotice(models.Model):
     start = models.DateTimeField(verbose_name=_("start"))
     end = models.DateTimeField(verbose_name=_("end"))
     end_assumed = models.BooleanField(default=False, verbose_name=_("end assumed"))
-    # None: kept back by an official
+    # None: kept back by an official, or taken off with its case's withdrawal
     published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("published at"))
+    # Taken off the public list by its case's withdrawal (not kept back by an official): restoring the case publishes
+    # it again (services.case_restore).
+    withdrawn_with_case = models.BooleanField(default=False, verbose_name=_("taken off with its case's withdrawal"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:

@@ -32,6 +32,7 @@ from .models import (
     episode_ended,
     links_of_episode_q,
     links_standing_q,
+    quarantine_last_day,
 )
 from .signals import send_person_case_facts_changed
 
@@ -548,6 +549,7 @@ def contact_link_add(
     overlap_minutes: int | None = None,
     end_assumed: bool = False,
     note: str = "",
+    quarantine_breach: bool = False,
     actor=None,
 ) -> tuple[ContactLink | None, bool]:
     """Add one piece of evidence that `person` is an F`level` contact of `case`; idempotent.
@@ -596,6 +598,7 @@ def contact_link_add(
                 "overlap_minutes": overlap_minutes,
                 "end_assumed": end_assumed,
                 "note": note,
+                "quarantine_breach": quarantine_breach,
                 "created_by": actor if getattr(actor, "is_authenticated", False) else None,
             },
         )
@@ -852,9 +855,16 @@ def case_status_set(*, actor, case: Case, status: str, on: dt.date | None = None
 def case_outcome_undo_until(case: Case) -> dt.datetime | None:
     """Until when `case`'s recorded outcome may be undone (OUTCOME_UNDO_HOURS after it was recorded); None when it
     may not (any longer): no outcome, one recorded before the platform kept when, or the hours are over."""
-    if case.status not in (Case.Status.RECOVERED, Case.Status.DIED) or case.outcome_recorded_at is None:
+    if case.status not in (Case.Status.RECOVERED, Case.Status.DIED):
         return None
-    until = case.outcome_recorded_at + dt.timedelta(hours=OUTCOME_UNDO_HOURS)
+    return _undo_until(case.outcome_recorded_at, OUTCOME_UNDO_HOURS)
+
+
+def _undo_until(done_at: dt.datetime | None, hours: int) -> dt.datetime | None:
+    """`hours` after `done_at`, while that is still to come; None once over, or when the moment was not kept."""
+    if done_at is None:
+        return None
+    until = done_at + dt.timedelta(hours=hours)
     return until if timezone.now() <= until else None
 
 
@@ -1067,9 +1077,14 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
             raise ApplicationError(
                 errors.CASE_STATUS_TRANSITION, extra={"from": case.status, "to": Case.Status.WITHDRAWN}
             )
+        # The status it had is kept, for case_restore if the withdrawal itself was the mistake.
+        case.withdrawn_from = case.status
         case.status, case.withdrawn_reason, case.status_changed_at = Case.Status.WITHDRAWN, reason, now
-        case.save(update_fields=["status", "withdrawn_reason", "status_changed_at"])
-        notices = case.exposure_notices.filter(published_at__isnull=False).update(published_at=None)
+        case.save(update_fields=["status", "withdrawn_reason", "status_changed_at", "withdrawn_from"])
+        # Marked as taken off by the withdrawal, apart from those an official kept back: a restore republishes these.
+        notices = case.exposure_notices.filter(published_at__isnull=False).update(
+            published_at=None, withdrawn_with_case=True
+        )
 
         # Its contacts locked first, by person: the order every trace's upsert locks them in, so that a trace of
         # another case meeting the same people waits instead of deadlocking.
@@ -1128,6 +1143,177 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
         contacts_relevelled=relevelled,
         contacts_quarantined=quarantined,
         notices_withdrawn=notices,
+    )
+
+
+@dataclass(frozen=True)
+class RestoreOutcome:
+    case: Case
+    contacts_back: int  # closed as `case_withdrawn`, this case's evidence standing again: candidates (or cases)
+    contacts_relevelled: int  # contacts whose level this case's evidence, standing again, lowered
+    notices_republished: int  # exposure notices the withdrawal had taken off, on the public list again
+    notices_kept_back: int  # the case's notices left unpublished (kept back by an official, or not known to be off)
+    contacts_found: int  # the trace again: persons it found (new or not)
+    links_added: int
+    links_removed: int  # check-in links of the earlier trace that the check-ins no longer give
+    notices_added: int
+
+
+def _restore_blocked_by(case: Case) -> Case | None:
+    """Another case of `case`'s person, not withdrawn, of the same illness: under treatment, dead, or recovered on or
+    after `case`'s positive sample (a recovery before it was an earlier illness, as contacts_met_again judges it). The
+    latest entered, for the message; None when there is none."""
+    others = Case.objects.filter(person_id=case.person_id).exclude(pk=case.pk).exclude(status=Case.Status.WITHDRAWN)
+    earlier = Q(status=Case.Status.RECOVERED, status_changed_at__lt=local_midnight(case.sample_date))
+    return others.exclude(earlier).order_by("-created_at").first()
+
+
+def _restore_closed(other: Case) -> ApplicationError:
+    return ApplicationError(
+        errors.CASE_RESTORE_CLOSED,
+        extra={"reason": "other_case", "case": other.number, "status": other.status},
+        vi=f"Không khôi phục được: người này đã có ca bệnh {other.number} ({other.get_status_display()}) của cùng đợt "
+        "bệnh. Nếu ca đó là ca nhập nhầm, hãy huỷ ca đó trước.",
+        en=f"Cannot restore: the person has case {other.number} ({other.get_status_display()}) of the same illness. "
+        "If that one is the wrong entry, withdraw it first.",
+    )
+
+
+def case_restore(*, actor, case: Case, reason: str) -> RestoreOutcome:
+    """Restore a case whose withdrawal was itself the mistake (the wrong one of two entries withdrawn, a negative
+    RT-PCR that was another person's), with a reason (case_restore_reason_required). No time limit: whatever the
+    withdrawal did, this computes again from the evidence kept (docs/cases.md, "Restoring a case withdrawn by mistake").
+
+    Refused: a case not withdrawn (case_status_transition); a person with another case of the same illness since
+    (case_restore_closed: _restore_blocked_by). Otherwise, in one transaction:
+
+    - the case has the status it had before the withdrawal again (Case.withdrawn_from; under treatment, the only status
+      a case is withdrawn from), its withdrawal's reason kept in the audit log only;
+    - its person's open or `case_withdrawn` contact is closed as `became_case` again, as entering a case does;
+    - its contacts closed as `case_withdrawn` whose evidence from it stands again in their current episode are
+      candidates again (`became_case` for a person under treatment), audited `cases.contact.<status>` with reason
+      `case_restored`; every contact of the case has its level and span from what stands, a quarantine's end moved
+      on if the span grew (quarantine_ends_extend);
+    - the exposure notices its withdrawal took off are published again (not those an official had kept back);
+    - it is traced again from check-ins (tracing.case_trace_checkins: idempotent; it reopens a `case_withdrawn`
+      contact it meets in the same episode, finds check-ins uploaded since, drops what the check-ins no longer say);
+    - the person's status card is computed again. Audited as `cases.case.restored`.
+
+    The person's row is locked after the case's, as case_outcome_undo takes them: entering a case for the person at
+    the same moment (case_create locks the person first) either commits before and is seen here, or waits and sees
+    this case under treatment."""
+    from .tracing import case_trace_checkins  # here: tracing imports this module
+
+    reason = " ".join((reason or "").split())[:500]
+    if not reason:
+        raise ApplicationError(errors.CASE_RESTORE_REASON_REQUIRED, extra={"field": "reason"})
+    now = timezone.now()
+    by = actor if getattr(actor, "is_authenticated", False) else None
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if case.status != Case.Status.WITHDRAWN:
+            raise ApplicationError(
+                errors.CASE_STATUS_TRANSITION,
+                extra={"from": case.status, "to": Case.Status.UNDER_TREATMENT},
+                vi="Ca bệnh này không bị huỷ: không có gì để khôi phục.",
+                en="This case is not withdrawn: there is nothing to restore.",
+            )
+        _person_lock(case.person_id)
+        if (other := _restore_blocked_by(case)) is not None:
+            raise _restore_closed(other)
+        withdrawn_reason, withdrawn_at = case.withdrawn_reason, case.status_changed_at
+        case.status = case.withdrawn_from or Case.Status.UNDER_TREATMENT  # withdrawn before 0036: under treatment
+        case.status_changed_at, case.withdrawn_reason, case.withdrawn_from = None, "", ""
+        try:
+            with transaction.atomic():
+                case.save(update_fields=["status", "status_changed_at", "withdrawn_reason", "withdrawn_from"])
+        except IntegrityError:  # case_one_open_per_person: a case the lock above should have shown
+            raise _restore_closed(
+                Case.objects.filter(person_id=case.person_id, status=Case.Status.UNDER_TREATMENT).first() or case
+            ) from None
+
+        # Its contacts and its person's, locked in person order, as the withdrawal and every trace lock them.
+        locked = list(
+            Contact.objects.select_for_update(no_key=True)
+            .filter(Q(pk__in=ContactLink.objects.filter(case=case).values("contact_id")) | Q(person_id=case.person_id))
+            .order_by("person_id")
+            .values_list("pk", "person_id")
+        )
+        ids = [pk for pk, person_id in locked if person_id != case.person_id]
+        if case.status == Case.Status.UNDER_TREATMENT:
+            own = Contact.objects.filter(
+                person_id=case.person_id, status__in=[*OPEN_CONTACT_STATUSES, Contact.Status.CASE_WITHDRAWN]
+            ).first()
+            if own is not None:
+                _contact_system_move(
+                    actor=actor,
+                    contact=own,
+                    status=Contact.Status.BECAME_CASE,
+                    changed_by=by,
+                    area_path=case.area_path,
+                    extra={"from": own.status, "reason": "case_restored", "case": case.number},
+                )
+        standing = _standing_links()
+        affected = Contact.objects.filter(pk__in=ids)
+        lowest = standing.order_by().values("contact_id").annotate(low=Min("level")).values("low")
+        relevelled = affected.filter(Exists(standing)).annotate(low=Subquery(lowest)).exclude(level=F("low")).count()
+        back = []
+        reopening = (
+            affected.filter(status=Contact.Status.CASE_WITHDRAWN)
+            .filter(Exists(standing.filter(case=case)))
+            .select_related("person")
+            .order_by("person_id")
+        )
+        under_treatment = set(
+            Case.objects.filter(
+                person_id__in=reopening.values("person_id"), status=Case.Status.UNDER_TREATMENT
+            ).values_list("person_id", flat=True)
+        )
+        for contact in reopening:
+            _contact_system_move(
+                actor=actor,
+                contact=contact,
+                status=Contact.Status.BECAME_CASE if contact.person_id in under_treatment else Contact.Status.CANDIDATE,
+                changed_by=None,
+                area_path=contact.person.area_path,
+                extra={"from": Contact.Status.CASE_WITHDRAWN.value, "reason": "case_restored", "case": case.number},
+            )
+            back.append(contact.pk)
+        contacts_span_settle(affected)
+        quarantine_ends_extend(ids, actor=actor)  # a quarantine counted without this case's evidence: with it now
+
+        republished = case.exposure_notices.filter(withdrawn_with_case=True).update(
+            published_at=now, withdrawn_with_case=False
+        )
+        traced = case_trace_checkins(case=case, actor=actor, now=now)
+        kept_back = case.exposure_notices.filter(published_at__isnull=True).count()
+        audit_record(
+            actor=actor,
+            action="cases.case.restored",
+            obj=case,
+            area_path=case.area_path,
+            extra={
+                "reason": reason,
+                "status": case.status,
+                "withdrawn_at": withdrawn_at.isoformat() if withdrawn_at else None,
+                "withdrawn_reason": withdrawn_reason,
+                "contacts_back": back,
+                "contacts_relevelled": relevelled,
+                "notices_republished": republished,
+                "notices_kept_back": kept_back,
+            },
+        )
+        send_person_case_facts_changed([case.person_id])
+    return RestoreOutcome(
+        case=case,
+        contacts_back=len(back),
+        contacts_relevelled=relevelled,
+        notices_republished=republished,
+        notices_kept_back=kept_back,
+        contacts_found=traced.contacts_found,
+        links_added=traced.links_added,
+        links_removed=traced.links_removed,
+        notices_added=traced.notices_added,
     )
 
 
@@ -1477,6 +1663,34 @@ def contact_release_early_until(contact: Contact) -> dt.date | None:
     return last_day if last_day is not None and timezone.localdate() < last_day else None
 
 
+def _quarantine_start_checked(
+    contact: Contact, start: dt.date, earliest_sample: dt.date | None, terms: "_QuarantineTerms | None"
+) -> tuple[QuarantineRule, int, bool]:
+    """The rule, days and protected flag of a quarantine of `contact` from `start`, or the refusal: a start in the
+    future or before the first exposure, too long before the earliest case's sample, or with no rule in force."""
+    first = timezone.localdate(contact.first_exposure_at) if contact.first_exposure_at else None
+    if start > timezone.localdate() or (first is not None and start < first):
+        raise ApplicationError(errors.QUARANTINE_DATE_INVALID, extra={"field": "quarantine_start"})
+    # A contact named without times has no first exposure: the case's sample date bounds it instead, as it
+    # bounds an interview's exposure (a slipped year put quarantines years before the case).
+    earliest = earliest_sample - dt.timedelta(days=EARLIEST_DAYS_BEFORE_SAMPLE) if earliest_sample else None
+    if earliest is not None and start < earliest:
+        raise ApplicationError(
+            errors.QUARANTINE_DATE_INVALID,
+            extra={"field": "quarantine_start", "earliest": earliest.isoformat()},
+            vi=f"Ngày bắt đầu cách ly quá sớm: không thể trước ngày lấy mẫu của ca bệnh quá "
+            f"{EARLIEST_DAYS_BEFORE_SAMPLE} ngày.",
+            en=f"The quarantine start is too early: at most {EARLIEST_DAYS_BEFORE_SAMPLE} days before the case's "
+            "sample date.",
+        )
+    if terms is None or terms.start != start:
+        terms = _quarantine_terms(start, [contact.person_id])
+    if terms.rule is None:
+        raise ApplicationError(errors.QUARANTINE_RULE_MISSING, extra={"date": start.isoformat()})
+    days, protected = terms.days(contact.person_id)
+    return terms.rule, days, protected
+
+
 def _contact_status_apply(
     *,
     actor,
@@ -1512,27 +1726,7 @@ def _contact_status_apply(
         )
     if status == Status.QUARANTINED:
         start = quarantine_start or today
-        first = timezone.localdate(contact.first_exposure_at) if contact.first_exposure_at else None
-        if start > today or (first is not None and start < first):
-            raise ApplicationError(errors.QUARANTINE_DATE_INVALID, extra={"field": "quarantine_start"})
-        # A contact named without times has no first exposure: the case's sample date bounds it instead, as it
-        # bounds an interview's exposure (a slipped year put quarantines years before the case).
-        earliest = earliest_sample - dt.timedelta(days=EARLIEST_DAYS_BEFORE_SAMPLE) if earliest_sample else None
-        if earliest is not None and start < earliest:
-            raise ApplicationError(
-                errors.QUARANTINE_DATE_INVALID,
-                extra={"field": "quarantine_start", "earliest": earliest.isoformat()},
-                vi=f"Ngày bắt đầu cách ly quá sớm: không thể trước ngày lấy mẫu của ca bệnh quá "
-                f"{EARLIEST_DAYS_BEFORE_SAMPLE} ngày.",
-                en=f"The quarantine start is too early: at most {EARLIEST_DAYS_BEFORE_SAMPLE} days before the case's "
-                "sample date.",
-            )
-        if terms is None or terms.start != start:
-            terms = _quarantine_terms(start, [contact.person_id])
-        if terms.rule is None:
-            raise ApplicationError(errors.QUARANTINE_RULE_MISSING, extra={"date": start.isoformat()})
-        rule = terms.rule
-        days, protected = terms.days(contact.person_id)
+        rule, days, protected = _quarantine_start_checked(contact, start, earliest_sample, terms)
     fields = ["status", "status_changed_at", "status_changed_by"]
     if status == Status.DISMISSED:
         contact.dismissed_reason = reason
@@ -1623,23 +1817,85 @@ def _onward_trace_again(*, actor, contact_ids: list[int]) -> None:
 
 @dataclass(frozen=True)
 class NamedF2Followed:
-    """What dismissing F1s, or confirming them again, did to the F2 named in their interviews: the page that moved
-    them and the API say it."""
+    """What dismissing F1s, or confirming them again, or quarantining them from a start before meetings they named
+    (or moving that start), did to the F2 named in their interviews: the page that moved them and the API say it."""
 
-    named: int = 0  # F2 (one per person) named in the interviews of the F1s moved
+    named: int = 0  # F2 (one per person) named in the interviews of the F1s moved (for a quarantine: those it changed)
     closed: int = 0  # left with no standing evidence by a dismissal: now `case_withdrawn`, off the work lists
     quarantined: int = 0  # in quarantine with no standing evidence left: for an official to release
     reopened: int = 0  # closed for want of evidence, a candidate again (or a case) now that their F1 is confirmed again
+    # For a quarantine set or its start corrected: of `named`, those whose meeting now comes after its start (no longer
+    # F2 through the F1); the others' meeting no longer does (a start corrected later), and they count again.
+    after_start: int = 0
 
 
-# The moves after which the F2 named in a contact's interview are settled again: a dismissal, and its undoing.
-_FOLLOWED_BY_NAMED_F2 = (Status.DISMISSED, Status.CONFIRMED)
+# The moves after which the F2 named in a contact's interview are settled again: a dismissal, and its undoing; a
+# quarantine, whose start may fall before meetings named (_named_f2_quarantine_follow).
+_FOLLOWED_BY_NAMED_F2 = (Status.DISMISSED, Status.CONFIRMED, Status.QUARANTINED)
 
 
 def _named_f2_ids(f1_ids) -> set[int]:
     """The contacts of the F2 named in the interviews of `f1_ids` (read without a lock, to lock them with the F1s in
     person order)."""
     return set(_interview_links_via(f1_ids).values_list("contact_id", flat=True))
+
+
+def _named_f2_lock(contact_ids) -> None:
+    """Lock these F2 contacts in person order: the caller locked them with their F1s; one named in the instant before
+    that lock is locked here."""
+    list(
+        Contact.objects.select_for_update(no_key=True)
+        .filter(pk__in=sorted(contact_ids))
+        .order_by("person_id")
+        .values_list("pk", flat=True)
+    )
+
+
+def _named_f2_settle(*, actor, by_case: dict[int, set[int]], reason: str) -> tuple[set[int], int]:
+    """The F2 contacts whose interview links of these cases stopped standing, settled on what still stands
+    (contacts_evidence_settle per case, case order; `reason` in each closed contact's audit entry): (the contacts
+    closed, how many stay in quarantine with nothing standing)."""
+    closed: set[int] = set()
+    if not by_case:
+        return closed, 0
+    now = timezone.now()
+    for case in Case.objects.filter(pk__in=list(by_case)).order_by("pk"):
+        settled = contacts_evidence_settle(sorted(by_case[case.pk]), now=now, actor=actor, case=case, reason=reason)
+        closed.update(settled.closed)
+    left = {contact_id for ids in by_case.values() for contact_id in ids}
+    alone = Contact.objects.filter(pk__in=sorted(left), status=Status.QUARANTINED).exclude(Exists(_standing_links()))
+    return closed, alone.count()
+
+
+def _named_f2_resume(*, actor, through: dict[int, str], reason: str) -> int:
+    """The F2 contacts (`through`: contact id -> the number of the case of the first of their links standing again)
+    whose interview links stand again: one closed for want of evidence is a candidate again (a case when the person is
+    under treatment), the system's move audited with `reason` and the case; level and span from what stands, a
+    quarantine's end moved on if the span grew (quarantine_ends_extend). How many were reopened."""
+    resumed = sorted(through)
+    if not resumed:
+        return 0
+    reopening = (
+        Contact.objects.filter(pk__in=resumed, status=Status.CASE_WITHDRAWN)
+        .filter(Exists(_standing_links()))
+        .select_related("person")
+        .order_by("person_id")
+    )
+    reopened = 0
+    for contact in reopening:
+        under_treatment = Case.objects.filter(person_id=contact.person_id, status=Case.Status.UNDER_TREATMENT).exists()
+        _contact_system_move(
+            actor=actor,
+            contact=contact,
+            status=Status.BECAME_CASE if under_treatment else Status.CANDIDATE,
+            changed_by=None,
+            area_path=contact.person.area_path,
+            extra={"reason": reason, "case": through[contact.pk]},
+        )
+        reopened += 1
+    contacts_span_settle(Contact.objects.filter(pk__in=resumed))
+    quarantine_ends_extend(resumed, actor=actor)  # a quarantine counted without the meeting: from it now
+    return reopened
 
 
 def _named_f2_follow(*, actor, dismissed: list[int], confirmed: list[int]) -> NamedF2Followed:
@@ -1661,29 +1917,13 @@ def _named_f2_follow(*, actor, dismissed: list[int], confirmed: list[int]) -> Na
     named = {contact_id for _via, _case, contact_id, *_ in rows}
     if not named:
         return NamedF2Followed()
-    list(
-        Contact.objects.select_for_update(no_key=True)
-        .filter(pk__in=sorted(named))
-        .order_by("person_id")
-        .values_list("pk", flat=True)
-    )
-    standing = _standing_links()
-    dismissed_set, closed, quarantined = set(dismissed), set(), 0
+    _named_f2_lock(named)
+    dismissed_set = set(dismissed)
     by_case: dict[int, set[int]] = {}
     for via_id, case_id, contact_id, *_ in rows:
         if via_id in dismissed_set:
             by_case.setdefault(case_id, set()).add(contact_id)
-    if by_case:
-        now = timezone.now()
-        for case in Case.objects.filter(pk__in=list(by_case)).order_by("pk"):
-            settled = contacts_evidence_settle(
-                sorted(by_case[case.pk]), now=now, actor=actor, case=case, reason="f1_dismissed"
-            )
-            closed.update(settled.closed)
-        left = {contact_id for ids in by_case.values() for contact_id in ids}
-        quarantined = (
-            Contact.objects.filter(pk__in=sorted(left), status=Status.QUARANTINED).exclude(Exists(standing)).count()
-        )
+    closed, quarantined = _named_f2_settle(actor=actor, by_case=by_case, reason="f1_dismissed")
     reopened = 0
     if confirmed:
         confirmed_set = set(confirmed)
@@ -1692,29 +1932,67 @@ def _named_f2_follow(*, actor, dismissed: list[int], confirmed: list[int]) -> Na
         for via_id, _case, contact_id, number, case_status in sorted(rows, key=lambda row: row[3]):
             if via_id in confirmed_set and case_status != Case.Status.WITHDRAWN:
                 through.setdefault(contact_id, number)
-        resumed = sorted(through)
-        reopening = (
-            Contact.objects.filter(pk__in=resumed, status=Status.CASE_WITHDRAWN)
-            .filter(Exists(standing))
-            .select_related("person")
-            .order_by("person_id")
-        )
-        for contact in reopening:
-            under_treatment = Case.objects.filter(
-                person_id=contact.person_id, status=Case.Status.UNDER_TREATMENT
-            ).exists()
-            _contact_system_move(
-                actor=actor,
-                contact=contact,
-                status=Status.BECAME_CASE if under_treatment else Status.CANDIDATE,
-                changed_by=None,
-                area_path=contact.person.area_path,
-                extra={"reason": "f1_confirmed", "case": through[contact.pk]},
-            )
-            reopened += 1
-        contacts_span_settle(Contact.objects.filter(pk__in=resumed))
-        quarantine_ends_extend(resumed, actor=actor)  # a quarantine counted without the meeting: from it now
+        reopened = _named_f2_resume(actor=actor, through=through, reason="f1_confirmed")
     return NamedF2Followed(named=len(named), closed=len(closed), quarantined=quarantined, reopened=reopened)
+
+
+def _named_f2_quarantine_follow(*, actor, f1_ids) -> NamedF2Followed:
+    """After the quarantine start of the F1s `f1_ids` was set or moved (in that transaction, their named F2 locked by
+    the caller with them, in person order): each F2 link named in their interviews for a meeting begun after the
+    start's day (judged as contact_interview_f2_add judges it: its whole first day counts) no longer stands
+    (ContactLink.after_f1_quarantine; QĐ 3638, an F2 met the F1 "until the F1 was put in medical isolation"), unless
+    the investigator marked it a breach of the quarantine; one such link of a start since moved later stands again.
+    Their contacts are settled as a dismissal of the F1 settles them: closed as `case_withdrawn` with nothing else
+    standing (audited with `reason` "f1_quarantined_before"), kept in quarantine for an official to release; or a
+    candidate again once a link stands again ("f1_quarantine_later"). `named` counts the F2 (one per person) whose
+    links changed. Check-in F2 are the tracer's: the move queues the re-trace (_onward_trace_again)."""
+    f1_ids = sorted(set(f1_ids))
+    if not f1_ids:
+        return NamedF2Followed()
+    f1s = {
+        pk: (began, episode)
+        for pk, began, episode in Contact.objects.filter(pk__in=f1_ids).values_list(
+            "pk", "quarantine_start", "episode_start"
+        )
+    }
+    went, back = [], []
+    links = _interview_links_via(f1_ids).filter(quarantine_breach=False)
+    fields = ("pk", "via_id", "case_id", "contact_id", "exposure_start", "exposure_end", "after_f1_quarantine")
+    for pk, via_id, case_id, contact_id, start, end, was_after in links.values_list(*fields):
+        began, episode = f1s[via_id]
+        if episode is not None and (end or start) is not None and (end or start) < episode:
+            continue  # named in an episode the F1 has left: judged by that episode's quarantine, left as it was
+        after = began is not None and _exposure_begun_after(local_midnight(began + dt.timedelta(days=1)), start, end)
+        if after and not was_after:
+            went.append((pk, case_id, contact_id))
+        elif was_after and not after:
+            back.append((pk, case_id, contact_id))
+    named = {contact_id for _pk, _case, contact_id in (*went, *back)}
+    if not named:
+        return NamedF2Followed()
+    _named_f2_lock(named)
+    ContactLink.objects.filter(pk__in=[pk for pk, *_ in went]).update(after_f1_quarantine=True)
+    ContactLink.objects.filter(pk__in=[pk for pk, *_ in back]).update(after_f1_quarantine=False)
+    by_case: dict[int, set[int]] = {}
+    for _pk, case_id, contact_id in went:
+        by_case.setdefault(case_id, set()).add(contact_id)
+    closed, quarantined = _named_f2_settle(actor=actor, by_case=by_case, reason="f1_quarantined_before")
+    through: dict[int, str] = {}
+    numbers = dict(Case.objects.filter(pk__in={case_id for _pk, case_id, _c in back}).values_list("pk", "number"))
+    standing_cases = set(
+        Case.objects.filter(pk__in=list(numbers)).exclude(status=Case.Status.WITHDRAWN).values_list("pk", flat=True)
+    )
+    for _pk, case_id, contact_id in sorted(back, key=lambda row: numbers[row[1]]):
+        if case_id in standing_cases:
+            through.setdefault(contact_id, numbers[case_id])
+    reopened = _named_f2_resume(actor=actor, through=through, reason="f1_quarantine_later")
+    return NamedF2Followed(
+        named=len(named),
+        closed=len(closed),
+        quarantined=quarantined,
+        reopened=reopened,
+        after_start=len({contact_id for _pk, _case, contact_id in went}),
+    )
 
 
 def contact_status_set(
@@ -1734,7 +2012,8 @@ def contact_status_set(
     after the last exposure (the start, for a contact without times) as the quarantine rule in force on the start
     date says (quarantine_rule_for; quarantine_rule_missing when none is; quarantine_period_over when they are over
     by the start). Tracing never undoes these. A dismissal, or its undoing, settles the F2 named in the contact's
-    interview in the same transaction (_named_f2_follow; what it did is the returned contact's `named_f2_followed`).
+    interview in the same transaction (_named_f2_follow; what it did is the returned contact's `named_f2_followed`), and
+    so does a quarantine whose start falls before meetings named there (_named_f2_quarantine_follow).
     """
     reason = _contact_status_params(status, reason, quarantine_start)
     with transaction.atomic():
@@ -1761,11 +2040,77 @@ def contact_status_set(
             send_person_case_facts_changed([contact.person_id])
         if _moves_onward(before, status):
             _onward_trace_again(actor=actor, contact_ids=[contact.pk])
-        contact.named_f2_followed = _named_f2_follow(
-            actor=actor,
-            dismissed=[contact.pk] if status == Status.DISMISSED else [],
-            confirmed=[contact.pk] if before == Status.DISMISSED else [],
+        if status == Status.QUARANTINED:
+            contact.named_f2_followed = _named_f2_quarantine_follow(actor=actor, f1_ids=[contact.pk])
+        else:
+            contact.named_f2_followed = _named_f2_follow(
+                actor=actor,
+                dismissed=[contact.pk] if status == Status.DISMISSED else [],
+                confirmed=[contact.pk] if before == Status.DISMISSED else [],
+            )
+    return contact
+
+
+def contact_quarantine_start_move(*, actor, contact: Contact, quarantine_start: dt.date, reason: str) -> Contact:
+    """Correct the start of `contact`'s quarantine (in quarantine): the official learns it began on another day (an F1
+    in home quarantine since before the station reached them, a slipped date). Checked as a quarantine from that day
+    would be (not in the future, not before the first exposure, not too long before the sample, a rule in force,
+    days left to serve); the rule, days and protected flag are those of the new start's day, the end counted again
+    from the last exposure (_quarantine_end). A reason is required (`quarantine_move_reason_required`); a contact
+    not in quarantine is refused (`contact_status_transition`); the same start again changes nothing. Audited as
+    `cases.contact.quarantine_moved` with the start and end before and after, the rule, days and reason. What lies
+    beyond the F1 follows, as after a quarantine set: the F2 named in their interview in this transaction
+    (_named_f2_quarantine_follow; the returned contact's `named_f2_followed`), the check-in F2 by a re-trace queued
+    (_onward_trace_again); the status card is computed again."""
+    reason = (reason or "").strip()[:500]
+    if not reason:
+        raise ApplicationError(errors.QUARANTINE_MOVE_REASON_REQUIRED, extra={"field": "reason"})
+    with transaction.atomic():
+        # The F2 named in the interview, which the move settles, locked with the F1 in person order.
+        named = _named_f2_ids([contact.pk])
+        locked = list(
+            Contact.objects.select_for_update(no_key=True)
+            .filter(pk__in=sorted({contact.pk, *named}))
+            .order_by("person_id")
         )
+        contact = next(row for row in locked if row.pk == contact.pk)
+        contact.named_f2_followed = NamedF2Followed()
+        if contact.status != Status.QUARANTINED or contact.quarantine_start is None:
+            raise ApplicationError(
+                errors.CONTACT_STATUS_TRANSITION,
+                extra={"from": contact.status, "to": Status.QUARANTINED, "field": "quarantine_start"},
+                vi="Người tiếp xúc không đang cách ly: không có ngày bắt đầu cách ly để sửa.",
+                en="The contact is not in quarantine: there is no quarantine start to correct.",
+            )
+        if quarantine_start == contact.quarantine_start:
+            return contact
+        rule, days, protected = _quarantine_start_checked(
+            contact, quarantine_start, _earliest_samples([contact.pk]).get(contact.pk), None
+        )
+        end = _quarantine_end(quarantine_start, contact.last_exposure_at, days)
+        _quarantine_left(contact, quarantine_start, end, rule, days)
+        before = {"from": contact.quarantine_start.isoformat(), "end_before": contact.quarantine_end.isoformat()}
+        contact.quarantine_start, contact.quarantine_end = quarantine_start, end
+        contact.quarantine_days, contact.quarantine_protected = days, protected
+        contact.save(update_fields=["quarantine_start", "quarantine_end", "quarantine_days", "quarantine_protected"])
+        audit_record(
+            actor=actor,
+            action="cases.contact.quarantine_moved",
+            obj=contact,
+            area_path=contact.person.area_path,
+            extra={
+                **before,
+                "start": quarantine_start.isoformat(),
+                "end": end.isoformat(),
+                "rule": rule.code,
+                "days": days,
+                "protected": protected,
+                "reason": reason,
+            },
+        )
+        send_person_case_facts_changed([contact.person_id])
+        _onward_trace_again(actor=actor, contact_ids=[contact.pk])
+        contact.named_f2_followed = _named_f2_quarantine_follow(actor=actor, f1_ids=[contact.pk])
     return contact
 
 
@@ -1782,10 +2127,7 @@ def contact_release_undo_until(contact: Contact) -> dt.datetime | None:
     contact page offers the undoing until then; contact_release_undo decides again, under the lock."""
     if contact.status != Status.RELEASED or contact.quarantine_end_before_release is None:
         return None
-    if contact.status_changed_at is None:
-        return None
-    until = contact.status_changed_at + dt.timedelta(hours=RELEASE_UNDO_HOURS)
-    return until if timezone.now() <= until else None
+    return _undo_until(contact.status_changed_at, RELEASE_UNDO_HOURS)
 
 
 def _release_undo_closed(reason: str, vi: str, en: str, **extra) -> ApplicationError:
@@ -1924,7 +2266,8 @@ class ContactsStatusOutcome:
 
     changed: list[Contact]
     skipped: list[tuple[Contact, ApplicationError]]
-    # The F2 named in the interviews of the contacts dismissed, or confirmed again (_named_f2_follow).
+    # The F2 named in the interviews of the contacts dismissed, or confirmed again (_named_f2_follow), or quarantined
+    # from before meetings named there (_named_f2_quarantine_follow).
     named_f2: NamedF2Followed = NamedF2Followed()
 
 
@@ -1943,7 +2286,8 @@ def contacts_status_set(
     is over and skips those still in it). Errors that concern every contact (no contact, too
     many, unknown status, no reason for a dismissal, a quarantine starting in the future or when no quarantine rule
     is in force) refuse the whole. A dismissal, or its undoing, settles the F2 named in the interviews of the contacts
-    moved in the same transaction (_named_f2_follow; the outcome's `named_f2`)."""
+    moved in the same transaction (_named_f2_follow; the outcome's `named_f2`), and so does a quarantine whose start
+    falls before meetings named there (_named_f2_quarantine_follow)."""
     ids = sorted({contact.pk for contact in contacts})
     if not ids:
         raise ApplicationError(errors.CONTACTS_NONE_SELECTED, extra={"field": "contacts"})
@@ -2003,11 +2347,14 @@ def contacts_status_set(
         if status in _CARD_MOVES:
             send_person_case_facts_changed([contact.person_id for contact in changed])
         _onward_trace_again(actor=actor, contact_ids=onward)
-        named_f2 = _named_f2_follow(
-            actor=actor,
-            dismissed=[contact.pk for contact in changed] if status == Status.DISMISSED else [],
-            confirmed=undone,
-        )
+        if status == Status.QUARANTINED:
+            named_f2 = _named_f2_quarantine_follow(actor=actor, f1_ids=[contact.pk for contact in changed])
+        else:
+            named_f2 = _named_f2_follow(
+                actor=actor,
+                dismissed=[contact.pk for contact in changed] if status == Status.DISMISSED else [],
+                confirmed=undone,
+            )
     return ContactsStatusOutcome(changed=changed, skipped=skipped, named_f2=named_f2)
 
 
@@ -2294,7 +2641,13 @@ def contact_f2_refusal(*, contact: Contact) -> ApplicationError | None:
     return refusal or _f2_refusal(contact, _f1_evidence(contact))
 
 
-def _f2_cases(f1: Contact, person, exposure_start: dt.datetime | None, exposure_end: dt.datetime | None) -> list[Case]:
+def _f2_cases(
+    f1: Contact,
+    person,
+    exposure_start: dt.datetime | None,
+    exposure_end: dt.datetime | None,
+    quarantine_breach: bool = False,
+) -> list[Case]:
     """The cases an F2 named by `f1` is linked to (id order), or the refusal: see contact_interview_f2_add."""
     evidence = _f1_evidence(f1)
     refusal = _f2_refusal(f1, evidence)
@@ -2315,9 +2668,12 @@ def _f2_cases(f1: Contact, person, exposure_start: dt.datetime | None, exposure_
             vi=f"Người này là ca bệnh {own[0]}, mà F1 này là người tiếp xúc của ca đó: không thể là F2 của F1.",
             en=f"This person is case {own[0]}, whom this F1 is a contact of: not an F2 of this F1.",
         )
+    if quarantine_breach:
+        _f2_breach_check(f1, exposure_start, exposure_end)
     # Until the F1 was isolated (QĐ 3638): its quarantine's start, whose hour is not recorded, so its whole first day
-    # counts, as for the check-in tracer (tracing.quarantine_until).
-    if f1.status == Status.QUARANTINED and f1.quarantine_start is not None:
+    # counts, as for the check-in tracer (tracing.quarantine_until). A meeting while the F1 broke the quarantine is
+    # taken only when the investigator says so (`quarantine_breach`): a date after the start is usually a slip.
+    elif f1.status == Status.QUARANTINED and f1.quarantine_start is not None:
         closes = local_midnight(f1.quarantine_start + dt.timedelta(days=1))
         if _exposure_begun_after(closes, exposure_start, exposure_end):
             started = f1.quarantine_start.strftime("%d/%m/%Y")
@@ -2328,9 +2684,9 @@ def _f2_cases(f1: Contact, person, exposure_start: dt.datetime | None, exposure_
                     "quarantine_start": f1.quarantine_start.isoformat(),
                 },
                 vi=f"Thời điểm tiếp xúc sau khi F1 bắt đầu cách ly ({started}): F2 là người tiếp xúc với F1 trước khi "
-                "F1 được cách ly.",
+                "F1 được cách ly. Nếu F1 đã gặp người này khi vi phạm cách ly, đánh dấu “Gặp khi vi phạm cách ly”.",
                 en=f"The exposure is after the F1's quarantine began ({started}): an F2 met the F1 before the F1 was "
-                "isolated.",
+                "isolated. If the F1 met this person while breaking quarantine, tick “Met while breaking quarantine”.",
             )
     # The tracer gives no F2 link of a case to someone it found as that case's F1.
     already_f1 = set(
@@ -2368,6 +2724,59 @@ def _f2_cases(f1: Contact, person, exposure_start: dt.datetime | None, exposure_
     return cases
 
 
+def _f2_breach_check(f1: Contact, exposure_start: dt.datetime | None, exposure_end: dt.datetime | None) -> None:
+    """Refuse a meeting said to be while `f1` broke their quarantine that cannot be one: the F1 is not in quarantine,
+    the meeting has no time, began before the quarantine's first day (an F2 like any, without the tick) or on or after
+    its end (the first day out: the F1 was free to go by then). Its first day counts both ways, its hour not being
+    recorded: a meeting that day is an F2 with or without the tick."""
+    field = "exposure_start" if exposure_start else "exposure_end"
+    if f1.status != Status.QUARANTINED or f1.quarantine_start is None:
+        raise ApplicationError(
+            errors.INVALID_CONTACT,
+            extra={"field": "quarantine_breach", "reason": "not_in_quarantine", "status": f1.status},
+            vi="F1 này không đang cách ly: không thể gặp người khác khi vi phạm cách ly. Bỏ đánh dấu “Gặp khi vi phạm "
+            "cách ly”.",
+            en="This F1 is not in quarantine: no meeting can be a breach of it. Untick “Met while breaking "
+            "quarantine”.",
+        )
+    started = f1.quarantine_start.strftime("%d/%m/%Y")
+    if exposure_start is None and exposure_end is None:
+        raise ApplicationError(
+            errors.INVALID_CONTACT,
+            extra={"field": "exposure_start", "reason": "breach_undated", "quarantine_start": str(f1.quarantine_start)},
+            vi=f"Nhập thời điểm gặp: lần gặp khi vi phạm cách ly phải nằm trong thời gian cách ly của F1 (từ "
+            f"{started}).",
+            en=f"Enter when they met: a meeting while breaking quarantine falls within the F1's quarantine (from "
+            f"{started}).",
+        )
+    if _exposure_begun_before(local_midnight(f1.quarantine_start), exposure_start, exposure_end):
+        raise ApplicationError(
+            errors.INVALID_CONTACT,
+            extra={"field": field, "reason": "breach_before", "quarantine_start": f1.quarantine_start.isoformat()},
+            vi=f"Thời điểm tiếp xúc trước khi F1 bắt đầu cách ly ({started}): không phải vi phạm cách ly. Bỏ đánh dấu "
+            "“Gặp khi vi phạm cách ly”.",
+            en=f"The exposure is before the F1's quarantine began ({started}): no breach of it. Untick “Met while "
+            "breaking quarantine”.",
+        )
+    if f1.quarantine_end is not None and _exposure_begun_after(
+        local_midnight(f1.quarantine_end), exposure_start, exposure_end
+    ):
+        last = quarantine_last_day(f1.quarantine_start, f1.quarantine_end) or f1.quarantine_start
+        raise ApplicationError(
+            errors.INVALID_CONTACT,
+            extra={"field": field, "reason": "breach_after", "quarantine_end": f1.quarantine_end.isoformat()},
+            vi=f"Thời điểm tiếp xúc sau khi F1 hết thời gian cách ly (đến hết ngày {last:%d/%m/%Y}): không phải vi "
+            "phạm cách ly, và không làm người này thành F2.",
+            en=f"The exposure is after the F1's quarantine ended (through {last:%d/%m/%Y}): no breach of it, and it "
+            "does not make this person an F2.",
+        )
+
+
+def _exposure_begun_before(opens: dt.datetime, start: dt.datetime | None, end: dt.datetime | None) -> bool:
+    """A meeting begun before `opens`: judged by its start, or by its end when no start was given."""
+    return (start is not None and start < opens) or (start is None and end is not None and end <= opens)
+
+
 def contact_interview_f2_add(
     *,
     actor,
@@ -2379,6 +2788,7 @@ def contact_interview_f2_add(
     exposure_start: dt.datetime | None = None,
     exposure_end: dt.datetime | None = None,
     note: str = "",
+    quarantine_breach: bool = False,
 ) -> tuple[list[ContactLink], bool]:
     """A person named in the interview of the F1 contact `f1` (household, workplace, transport, other), added as
     F2 (RULES.md §1.2, "F2 under QĐ 3638"); (links, created).
@@ -2395,7 +2805,11 @@ def contact_interview_f2_add(
     became a case, no standing evidence) or an F1 of withdrawn cases only (`contact_no_standing_case`);
     `invalid_contact` for a setting or nonce out of shape, the person the F1 itself, a case the F1 is a contact of,
     or an F1 of every such case already, an exposure in the future, ending before it starts, begun after the F1's
-    quarantine started (its whole first day counts), or over before the F1's first exposure to every case.
+    quarantine started (its whole first day counts) unless `quarantine_breach`, or over before the F1's first
+    exposure to every case. `quarantine_breach` (the investigator's "met while breaking quarantine"): the meeting is
+    taken within the F1's quarantine, and refused without a time, before the quarantine's first day, on or after its
+    end, or when the F1 is not in quarantine (_f2_breach_check); the link keeps it (ContactLink.quarantine_breach)
+    and stands however the quarantine's start moves.
 
     Locks, in the order the other writers take them: the cases (id order), the person, then the F1's and the
     person's contacts (person order); the F1 is checked again as it is under the lock. Each link added is audited as
@@ -2413,7 +2827,7 @@ def contact_interview_f2_add(
         return done, False
     # Read once without a lock, so that a refusal takes no lock (a case of the person's own locked before their
     # person row is the order case_create does not take).
-    _f2_cases(f1, person, exposure_start, exposure_end)
+    _f2_cases(f1, person, exposure_start, exposure_end, quarantine_breach)
     with transaction.atomic():
         case_ids = sorted(_f1_evidence(f1).opens)
         list(Case.objects.select_for_update(no_key=True).filter(pk__in=case_ids).order_by("pk").values_list("pk"))
@@ -2427,7 +2841,7 @@ def contact_interview_f2_add(
         done = list(recorded.order_by("case_id"))
         if done:  # sent twice at once: the other one added them meanwhile
             return done, False
-        cases = _f2_cases(f1, person, exposure_start, exposure_end)
+        cases = _f2_cases(f1, person, exposure_start, exposure_end, quarantine_breach)
         links, added = [], False
         for case in cases:
             link, created = contact_link_add(
@@ -2443,6 +2857,7 @@ def contact_interview_f2_add(
                 exposure_end=exposure_end,
                 overlap_minutes=_overlap_minutes(exposure_start, exposure_end),
                 note=(note or "")[:2000],
+                quarantine_breach=quarantine_breach,
                 actor=actor,
             )
             links.append(link)
@@ -2453,6 +2868,12 @@ def contact_interview_f2_add(
                     action="cases.contact.interview_added",
                     obj=link.contact,
                     area_path=link.contact.area_path,
-                    extra={"case": case.number, "setting": setting, "level": 2, "via": f1.pk},
+                    extra={
+                        "case": case.number,
+                        "setting": setting,
+                        "level": 2,
+                        "via": f1.pk,
+                        **({"quarantine_breach": True} if quarantine_breach else {}),
+                    },
                 )
     return links, added

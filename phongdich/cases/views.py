@@ -445,6 +445,7 @@ def _case_page(
     status_form=None,
     withdraw_form=None,
     undo_form=None,
+    restore_form=None,
     moves=None,
     status=200,
 ):
@@ -505,6 +506,7 @@ def _case_page(
         "outcome_undo_until": services.case_outcome_undo_until(case),
         "undo_form": undo_form or forms.CaseOutcomeUndoForm(),
         "withdrawn": case.status == Case.Status.WITHDRAWN,
+        "restore_form": restore_form or forms.CaseRestoreForm(),
         "interview_form": interview_form or forms.InterviewForm.blank(),
         **found,
         "iq": iq,
@@ -667,6 +669,57 @@ def case_withdraw(request, case_id: int):
 
 
 @login_required
+@_post_only(_case_page_at("#restore"))
+def case_restore(request, case_id: int):
+    """Restore a case withdrawn by mistake, with a reason and a tick (services.case_restore); the page then says what
+    came back. A case no longer withdrawn (a second click, a page opened before the restore): its page, saying so."""
+    try:
+        case = _case_for_write(request, case_id)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    if case.status != Case.Status.WITHDRAWN:
+        messages.info(request, _("This case is not withdrawn: there is nothing to restore."))
+        return redirect("cases:detail", case_id=case.pk)
+    form = forms.CaseRestoreForm(request.POST)
+    if not form.is_valid():
+        form.untick()
+        return _case_page(request, case_id, restore_form=form, status=400)
+    try:
+        outcome = services.case_restore(actor=request.user, case=case, reason=form.cleaned_data["reason"])
+    except ApplicationError as exc:
+        form.add_error(None, _message_of(exc))
+        form.untick()
+        return _case_page(request, case_id, restore_form=form, status=exc.status)
+    messages.success(
+        request,
+        _(
+            "The case was restored: %(status)s again. Contacts back on the lists: %(back)d; exposure notices published "
+            "again: %(notices)d. Traced again from check-ins: %(found)d persons found, %(links)d new pieces of "
+            "evidence, %(added)d new exposure notices."
+        )
+        % {
+            "status": outcome.case.get_status_display(),
+            "back": outcome.contacts_back,
+            "notices": outcome.notices_republished,
+            "found": outcome.contacts_found,
+            "links": outcome.links_added,
+            "added": outcome.notices_added,
+        },
+    )
+    if outcome.notices_kept_back:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d exposure notice of this case is not published: publish it below if it should be.",
+                "%(count)d exposure notices of this case are not published: publish them below if they should be.",
+                outcome.notices_kept_back,
+            )
+            % {"count": outcome.notices_kept_back},
+        )
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@login_required
 @_post_only(_notice_case_page)
 def notice_publication(request, notice_id: int):
     """Publish an exposure notice of a case of the official's area, or keep it back (services.
@@ -805,10 +858,12 @@ def _interview_person(request, form, person_form, *, purpose: str):
     raise _Denied
 
 
-def _interview_answer(form) -> dict:
-    """The interview's answer as the services take it."""
+def _interview_answer(form, *, with_breach: bool = False) -> dict:
+    """The interview's answer as the services take it; with the F1's "met while breaking quarantine" for an F2
+    (`with_breach`: a case's interview has no such tick)."""
     data = form.cleaned_data
-    return {
+    breach = {"quarantine_breach": bool(data.get("quarantine_breach"))} if with_breach else {}
+    return breach | {
         "setting": data["setting"],
         "nonce": data["nonce"],
         "place": data.get("place") or "",
@@ -832,7 +887,7 @@ def _dismissed_warning(request, contact, person) -> None:
         )
 
 
-def _interview_submit(request, *, add, page, purpose: str):
+def _interview_submit(request, *, add, page, purpose: str, with_breach: bool = False):
     """An interview form posted (a case's F1, an F1's F2): ((person, what `add(person, answer)` returned), None), or
     (None, the page shown again by `page(**shown)` with the form, what was typed and the refusal). The person is
     read or created in the transaction of the link, so that a refused link leaves no new person behind. The form's
@@ -856,7 +911,7 @@ def _interview_submit(request, *, add, page, purpose: str):
     try:
         with transaction.atomic():
             person = _interview_person(request, form, person_form, purpose=purpose)
-            result = add(person, _interview_answer(form))
+            result = add(person, _interview_answer(form, with_breach=with_breach))
     except _Denied:
         return again(400)
     except ApplicationError as exc:
@@ -872,7 +927,7 @@ def _interview_submit(request, *, add, page, purpose: str):
 
 
 # The interview form's fields shown with their own errors (cases/_interview.html).
-_INTERVIEW_FIELDS_SHOWN = ("setting", "place", "exposure_start", "exposure_end")
+_INTERVIEW_FIELDS_SHOWN = ("setting", "place", "exposure_start", "exposure_end", "quarantine_breach")
 
 
 @login_required
@@ -915,7 +970,15 @@ def _next_moves(contact) -> list[tuple[str, str]]:
 
 
 def _contact_page(
-    request, contact_id, *, form=None, interview_form=None, new_person_form=None, undo_form=None, status=200
+    request,
+    contact_id,
+    *,
+    form=None,
+    interview_form=None,
+    new_person_form=None,
+    undo_form=None,
+    start_form=None,
+    status=200,
 ):
     """The contact page; after a refused form, that form again with its message and what was typed."""
     viewer, ip = request.user, client_ip(request)
@@ -948,6 +1011,9 @@ def _contact_page(
         # The last day the quarantine would run through again (Contact.quarantine_end_before_release).
         "release_undo_last_day": quarantine_last_day(contact.quarantine_start, contact.quarantine_end_before_release),
         "undo_form": undo_form or forms.ContactReleaseUndoForm(),
+        # The quarantine's start corrected (services.contact_quarantine_start_move), for a contact in quarantine.
+        "start_form": start_form
+        or forms.ContactQuarantineStartForm(initial={"quarantine_start": contact.quarantine_start}),
     }
     # The days a quarantine of this person starting today would take (the protected days when their doses or
     # recovery meet the rule's definition), and the rule of the quarantine already set.
@@ -972,6 +1038,8 @@ def _contact_page(
         iq = (request.GET.get("iq") or request.POST.get("iq") or "").strip()[:100]
         context.update(
             _interview_found(request, iq, purpose=selectors.interview_purpose(contact), excluding=contact.person_id),
+            # An F1 in quarantine may have broken it: the tick taking a meeting during it (contact_interview_f2_add).
+            offers_breach=contact.status == Contact.Status.QUARANTINED and contact.quarantine_start is not None,
             interview_form=interview_form or forms.InterviewForm.blank(),
             iq=iq,
             new_person_form=new_person_form
@@ -1046,6 +1114,40 @@ def contact_release_undo(request, contact_id: int):
 
 
 @login_required
+@_post_only(_contact_page_at("#quarantine-start"))
+def contact_quarantine_start(request, contact_id: int):
+    """Correct the start of a contact's quarantine, with a reason (services.contact_quarantine_start_move); the page
+    says what it did to the F2 named in the contact's interview."""
+    try:
+        _require_people_role(request)
+        contact = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
+    except ApplicationError as exc:
+        return _error(request, exc)
+    form = forms.ContactQuarantineStartForm(request.POST)
+    if not form.is_valid():
+        return _contact_page(request, contact_id, start_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        moved = services.contact_quarantine_start_move(
+            actor=request.user, contact=contact, quarantine_start=data["quarantine_start"], reason=data["reason"]
+        )
+    except ApplicationError as exc:
+        field = exc.extra.get("field")
+        form.add_error(field if field in ("quarantine_start", "reason") else None, _message_of(exc))
+        return _contact_page(request, contact_id, start_form=form, status=exc.status)
+    messages.success(
+        request,
+        _("The quarantine start is now %(start)s, through %(last)s.")
+        % {
+            "start": moved.quarantine_start.strftime("%d/%m/%Y"),
+            "last": (moved.quarantine_last_day or moved.quarantine_start).strftime("%d/%m/%Y"),
+        },
+    )
+    _named_f2_told(request, moved.named_f2_followed, Contact.Status.QUARANTINED)
+    return redirect("cases:contact", contact_id=contact.pk)
+
+
+@login_required
 @_post_only(_contact_page_at("#interview"))
 def contact_interview(request, contact_id: int):
     """Add a person named in this F1's interview as F2 (services.contact_interview_f2_add): a person found in the
@@ -1061,6 +1163,7 @@ def contact_interview(request, contact_id: int):
             actor=request.user, f1=contact, person=person, **answer
         ),
         page=lambda **shown: _contact_page(request, contact_id, **shown),
+        with_breach=True,
         purpose=selectors.interview_purpose(contact),
     )
     if refused is not None:
@@ -1113,11 +1216,14 @@ def _moved_messages(
 
 
 def _named_f2_told(request, followed: services.NamedF2Followed, status: str, *, form_id: str = "") -> None:
-    """What dismissing F1s (`status` dismissed), or confirming them again, did to the F2 named in their interviews, in
-    one message on the page that moved them (services._named_f2_follow)."""
+    """What dismissing F1s (`status` dismissed), or confirming them again, or quarantining them (or correcting the
+    start), did to the F2 named in their interviews, in one message on the page that moved them
+    (services._named_f2_follow, services._named_f2_quarantine_follow)."""
     if not followed.named:
         return
-    if status == Contact.Status.DISMISSED:
+    if status == Contact.Status.QUARANTINED:
+        said = _quarantine_f2_said(followed)
+    elif status == Contact.Status.DISMISSED:
         said = [
             ngettext(
                 "%(count)d F2 named in the interview of the F1 dismissed no longer counts through them: a dismissal "
@@ -1128,26 +1234,6 @@ def _named_f2_told(request, followed: services.NamedF2Followed, status: str, *, 
             )
             % {"count": followed.named}
         ]
-        if followed.closed:
-            said.append(
-                ngettext(
-                    "%(count)d of them has no other evidence: off the work list (no standing evidence).",
-                    "%(count)d of them have no other evidence: off the work list (no standing evidence).",
-                    followed.closed,
-                )
-                % {"count": followed.closed}
-            )
-        if followed.quarantined:
-            said.append(
-                ngettext(
-                    "%(count)d of them is in quarantine with no other evidence: an official decides on the release, "
-                    "on their page.",
-                    "%(count)d of them are in quarantine with no other evidence: an official decides on each release, "
-                    "on their pages.",
-                    followed.quarantined,
-                )
-                % {"count": followed.quarantined}
-            )
     else:
         said = [
             ngettext(
@@ -1157,16 +1243,77 @@ def _named_f2_told(request, followed: services.NamedF2Followed, status: str, *, 
             )
             % {"count": followed.named}
         ]
-        if followed.reopened:
-            said.append(
-                ngettext(
-                    "%(count)d of them, left with no standing evidence by the dismissal, is a contact to follow again.",
-                    "%(count)d of them, left with no standing evidence by the dismissal, are contacts to follow again.",
-                    followed.reopened,
-                )
-                % {"count": followed.reopened}
+    if followed.closed:
+        said.append(
+            ngettext(
+                "%(count)d of them has no other evidence: off the work list (no standing evidence).",
+                "%(count)d of them have no other evidence: off the work list (no standing evidence).",
+                followed.closed,
             )
+            % {"count": followed.closed}
+        )
+    if followed.quarantined:
+        said.append(
+            ngettext(
+                "%(count)d of them is in quarantine with no other evidence: an official decides on the release, "
+                "on their page.",
+                "%(count)d of them are in quarantine with no other evidence: an official decides on each release, "
+                "on their pages.",
+                followed.quarantined,
+            )
+            % {"count": followed.quarantined}
+        )
+    if followed.reopened and status == Contact.Status.QUARANTINED:
+        said.append(
+            ngettext(
+                "%(count)d of them, left with no standing evidence by the earlier start, is a contact to follow again.",
+                "%(count)d of them, left with no standing evidence by the earlier start, are contacts to follow again.",
+                followed.reopened,
+            )
+            % {"count": followed.reopened}
+        )
+    elif followed.reopened:
+        said.append(
+            ngettext(
+                "%(count)d of them, left with no standing evidence by the dismissal, is a contact to follow again.",
+                "%(count)d of them, left with no standing evidence by the dismissal, are contacts to follow again.",
+                followed.reopened,
+            )
+            % {"count": followed.reopened}
+        )
     messages.info(request, " ".join(said), extra_tags=form_id)
+
+
+def _quarantine_f2_said(followed: services.NamedF2Followed) -> list[str]:
+    """The F2 named in the interviews of F1s quarantined (or whose start was corrected) whose meeting now comes after
+    the quarantine's start, and those whose meeting no longer does (services._named_f2_quarantine_follow)."""
+    said = []
+    if followed.after_start:
+        said.append(
+            ngettext(
+                "%(count)d F2 named in the interview of this F1 was met after the quarantine's start: no longer an F2 "
+                "through them (an F2 met the F1 before the F1's isolation), unless marked as met while breaking the "
+                "quarantine.",
+                "%(count)d F2 named in the interview of this F1 were met after the quarantine's start: no longer F2 "
+                "through them (an F2 met the F1 before the F1's isolation), unless marked as met while breaking the "
+                "quarantine.",
+                followed.after_start,
+            )
+            % {"count": followed.after_start}
+        )
+    if followed.named > followed.after_start:
+        count = followed.named - followed.after_start
+        said.append(
+            ngettext(
+                "%(count)d F2 named in the interview of this F1 was met before the corrected start: an F2 through "
+                "them again.",
+                "%(count)d F2 named in the interview of this F1 were met before the corrected start: F2 through them "
+                "again.",
+                count,
+            )
+            % {"count": count}
+        )
+    return said
 
 
 @login_required

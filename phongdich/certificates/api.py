@@ -200,6 +200,9 @@ class CertificateOutput(serializers.Serializer):
     person_initials = serializers.CharField(source="person.initials")
     issued_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
+    valid_from = serializers.DateTimeField(
+        allow_null=True, help_text="A recovery certificate counts from then (its df); null: from issue"
+    )
     revoked_at = serializers.DateTimeField(allow_null=True)
     revoked_reason = serializers.CharField()
     is_current = serializers.BooleanField()
@@ -219,7 +222,7 @@ class CertificateListApi(APIView):
         parameters=[
             *PAGE_PARAMETERS,
             OpenApiParameter("kind", str, required=False, enum=["v", "t", "r"]),
-            OpenApiParameter("status", str, required=False, enum=["valid", "expired", "revoked"]),
+            OpenApiParameter("status", str, required=False, enum=["valid", "not_yet_valid", "expired", "revoked"]),
         ],
         responses={200: api_page("CertificatePage", CertificateOutput(many=True)), **error_responses(401, 403)},
         tags=["certificates"],

@@ -1,5 +1,7 @@
 """EU DCC certificates issued by the province. Data only: certificates.services issues and revokes them."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -37,6 +39,9 @@ class Certificate(models.Model):
     kid = models.CharField(max_length=16, verbose_name=_("signing key ID"))
     issued_at = models.DateTimeField(verbose_name=_("issued at"))
     expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    # When a recovery certificate begins to count (its `df`, at 00:00 Vietnam time): a verifier refuses it before.
+    # Null for the others, valid from issue.
+    valid_from = models.DateTimeField(null=True, blank=True, verbose_name=_("valid from"))
     revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
     revoked_reason = models.CharField(max_length=255, blank=True, verbose_name=_("reason for revoking"))
     revoked_by = models.ForeignKey(
@@ -78,6 +83,18 @@ class Certificate(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at <= timezone.now()
+
+    @property
+    def is_not_yet_valid(self) -> bool:
+        return self.valid_from is not None and self.valid_from > timezone.now()
+
+    @property
+    def last_valid_at(self):
+        """The last moment it counts, to show: a recovery certificate counts through its `du` day, inclusive (its
+        expiry is the next day's 00:00); the others to their expiry."""
+        if self.kind == self.Kind.RECOVERY:
+            return self.expires_at - dt.timedelta(microseconds=1)
+        return self.expires_at
 
     @property
     def dose_of_series(self) -> str:

@@ -13,14 +13,18 @@ from .models import Certificate
 
 def certificate_list(*, viewer, kind: str = "", status: str = "") -> QuerySet[Certificate]:
     """Certificates of people in the viewer's area, newest first. `status`: "valid" (neither revoked nor
-    expired), "expired" (not revoked, past its expiry), "revoked" or "" (all)."""
+    expired, and begun: a recovery certificate counts from its `df`), "not_yet_valid" (a recovery certificate before
+    its `df`), "expired" (not revoked, past its expiry), "revoked" or "" (all)."""
     certificates = Certificate.objects.filter(scope_q(viewer, "area_path")).select_related("person")
     if kind in Certificate.Kind.values:
         certificates = certificates.filter(kind=kind)
     if status == "revoked":
         certificates = certificates.filter(revoked_at__isnull=False)
     elif status == "valid":
-        certificates = certificates.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+        now = timezone.now()
+        certificates = certificates.filter(revoked_at__isnull=True, expires_at__gt=now).exclude(valid_from__gt=now)
+    elif status == "not_yet_valid":
+        certificates = certificates.filter(revoked_at__isnull=True, valid_from__gt=timezone.now())
     elif status == "expired":
         certificates = certificates.filter(revoked_at__isnull=True, expires_at__lte=timezone.now())
     return certificates

@@ -170,6 +170,13 @@ def _expiry(facts: Facts, issued_at: dt.datetime) -> dt.datetime:
     return dt.datetime.combine(facts.valid_until + dt.timedelta(days=1), dt.time(), tzinfo=LOCAL_TZ)
 
 
+def _valid_from(facts: Facts) -> dt.datetime | None:
+    # Recovery: from the start of `df` (an inclusive date), Vietnam time, as its expiry.
+    if isinstance(facts, RecoveryFacts):
+        return dt.datetime.combine(facts.valid_from, dt.time(), tzinfo=LOCAL_TZ)
+    return None
+
+
 def facts_hash(facts: Facts, person) -> str:
     """Changes when anything printed on the certificate changes (the record's facts or the person's name/DOB)."""
     data = {"type": type(facts).__name__, "facts": asdict(facts), "nam": _name(person), "dob": _dob(person)}
@@ -232,6 +239,7 @@ def certificate_issue(*, person, source_key: str, facts: Facts, now: dt.datetime
                 kid=signer.kid.hex(),
                 issued_at=issued_at,
                 expires_at=expires_at,
+                valid_from=_valid_from(facts),
                 area_path=person.area_path,
             )
             audit_record(

@@ -392,6 +392,12 @@ TELECOM_MAX_STAY_HOURS = env_int("TELECOM_MAX_STAY_HOURS", 24, minimum=1)
 TELECOM_MIN_OVERLAP_MINUTES = env_int("TELECOM_MIN_OVERLAP_MINUTES", 15, minimum=0)
 # Tracing: cells whose centres are this close also count as "the same place" (0: the same cell only).
 TELECOM_NEIGHBOUR_CELL_M = env_int("TELECOM_NEIGHBOUR_CELL_M", 0, minimum=0)
+# Holes inside one file's period (docs/telecom.md "Holes inside a file"): a stretch of at least this many minutes in
+# which no record of the file runs is a hole, not covered; a judgment of this project, not from a regulation.
+TELECOM_GAP_MINUTES = env_int("TELECOM_GAP_MINUTES", 180, minimum=30)
+# ... and only where the file, at its own average rate, would have held at least this many records in that stretch:
+# a small file's silence may be real (a few phones switched off), a busy file's is missing data.
+TELECOM_GAP_MIN_EXPECTED = env_int("TELECOM_GAP_MIN_EXPECTED", 50, minimum=1)
 
 # --- Robot calls (calls app, docs/calls.md) ---------------------------------------------------------------
 # The switchboard: "outbox" (nothing dials; call-centre staff dial and record the key) or "http".

@@ -1,5 +1,7 @@
 """REST API of telecom imports and tracing: thin classes; rules, scoping and audit are in services/selectors."""
 
+import datetime as dt
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -17,6 +19,15 @@ from .models import Operator, TelecomImport
 
 class TelecomOfficial(IsOfficial):
     roles = selectors.TELECOM_ROLES
+
+
+class StoredDateTimeField(serializers.DateTimeField):
+    """A date-time kept as ISO text in a JSON field, answered as the other date-times are (in TIME_ZONE)."""
+
+    def to_representation(self, value):
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        return super().to_representation(value)
 
 
 class TelecomRowErrorOutput(serializers.Serializer):
@@ -59,6 +70,16 @@ class TelecomImportOutput(serializers.Serializer):
         allow_null=True, help_text="Location records of a done import: the earliest start they cover"
     )
     records_to = serializers.DateTimeField(allow_null=True, help_text="… and the latest end")
+    records_holes = serializers.ListField(
+        child=serializers.ListField(child=StoredDateTimeField()),
+        help_text="Holes inside that period, [[from, to], …]: stretches of at least holes_min_minutes in which the "
+        "file has no record at all (an outage, an export cut short); traces count them as not covered",
+    )
+    holes_min_minutes = serializers.IntegerField(
+        allow_null=True,
+        help_text="The shortest stretch without records taken for a hole in this file: TELECOM_GAP_MINUTES, or longer "
+        'for a file with few records for its period (docs/telecom.md "Holes inside a file"); null: not looked for',
+    )
     records_pruned = serializers.IntegerField(help_text="Of its records, how many retention (telecom_prune) deleted")
     pruned_at = serializers.DateTimeField(allow_null=True, help_text="When retention last deleted some of them")
     uploaded_by = serializers.CharField(source="uploaded_by.username", default=None, allow_null=True)
@@ -226,6 +247,13 @@ class TelecomLinkOutput(serializers.Serializer):
     overlap_minutes = serializers.IntegerField()
 
 
+class TelecomWindowHoleOutput(serializers.Serializer):
+    start = StoredDateTimeField(source="from", help_text="No records from …")
+    end = StoredDateTimeField(source="to", help_text="… to")
+    telecom_import = serializers.IntegerField(source="import", help_text="The import whose file has the hole")
+    file_name = serializers.CharField()
+
+
 class TelecomTraceOutput(serializers.Serializer):
     id = serializers.IntegerField(source="trace.pk")
     case = serializers.IntegerField(source="trace.case_id")
@@ -251,8 +279,15 @@ class TelecomTraceOutput(serializers.Serializer):
         source="trace.window_covered",
         child=serializers.ListField(child=serializers.DateTimeField()),
         allow_null=True,
-        help_text="The parts of the case's infectious window that the periods of those imports cover, [[from, to], …];"
-        " the rest of the window is a gap (no records imported for it)",
+        help_text="The parts of the case's infectious window that the periods of those imports cover, less the holes"
+        " inside their files, [[from, to], …]; the rest of the window is a gap (no records imported for it)",
+    )
+    window_holes = TelecomWindowHoleOutput(
+        source="trace.window_holes",
+        many=True,
+        allow_null=True,
+        help_text="Of the window's gaps, the holes inside an import's period (its file has no record of those hours),"
+        " each with its import; null for runs before holes were looked for",
     )
     min_overlap_minutes = serializers.IntegerField(source="trace.min_overlap_minutes")
     neighbour_cell_m = serializers.IntegerField(source="trace.neighbour_cell_m")

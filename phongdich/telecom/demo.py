@@ -69,8 +69,16 @@ def demo_extend(*, builder, log) -> None:
         at=at,
     )
     noise_phones = [phone for phone in others[500:540] if phone not in story_phones]
-    first = timezone.localtime(now - dt.timedelta(days=3)).replace(tzinfo=None, second=0, microsecond=0)
-    stays += samples.noise_stays(rng, noise_phones, first, 2)
+    # The others' stays run from a day before the story to past its end (two days at least, over before now): an
+    # operator's file has subscribers in its cells all along, and a file silent from the end of the others' stays to
+    # the story would show a hole in the records (docs/telecom.md "Holes inside a file") the demo did not mean.
+    latest = timezone.localtime(now - dt.timedelta(hours=1)).replace(tzinfo=None, second=0, microsecond=0)
+    first = min(latest - dt.timedelta(days=2), at - dt.timedelta(days=1))
+    until = min(latest, max(first + dt.timedelta(days=2), at + STORY_LENGTH + dt.timedelta(hours=2)))
+    noise = samples.noise_stays(rng, noise_phones, first, (until - first) / dt.timedelta(days=1))
+    # ... but not in the story's cells while it runs: the demo's trace finds the story's contact, not a crowd.
+    story_cells = {cell for _phone, cell, _start, _end in stays}
+    stays += [stay for stay in noise if not (stay[1] in story_cells and stay[2] < at + STORY_LENGTH and stay[3] > at)]
     rng.shuffle(stays)
     data = ("\ufeff" + samples.locations_csv(stays, rng)).encode()
     locations = _import(actor=actor, kind="locations", name=f"viettel-vitri-{now:%Y%m%d}.csv", data=data)

@@ -102,6 +102,14 @@ class TelecomImport(models.Model):
     # retention deletes some of them: a trace that finds nothing says which period the records it read cover.
     records_from = models.DateTimeField(null=True, blank=True, verbose_name=_("records from"))
     records_to = models.DateTimeField(null=True, blank=True, verbose_name=_("records to"))
+    # Holes inside that period: stretches of at least `holes_min_minutes` in which none of its records runs
+    # ([[from, to], ...] ISO, in order; services.records_holes). A trace counts them as not covered: an operator's
+    # export cut short or missing a day read as covered. The shortest stretch that counts depends on the file's own
+    # rate of records (a quiet night in a small file is no hole); null: not looked for (imports before 2026-12-07).
+    records_holes = models.JSONField(default=list, blank=True, verbose_name=_("holes in its records"))
+    holes_min_minutes = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("shortest hole looked for (minutes)")
+    )
     # How many of its records telecom_prune deleted (their end older than TELECOM_RETENTION_DAYS), and when it last
     # did: the import's page says its records are gone, not "715 imported" as if they could still be traced with.
     records_pruned = models.PositiveIntegerField(default=0, verbose_name=_("records deleted by retention"))
@@ -266,6 +274,9 @@ class TelecomTrace(models.Model):
     # clipped to the window): the page names the gaps. One period from the earliest to the latest record read as
     # continuous cover over a five-year gap (walk-through of 2026-12-07). Null for runs before then.
     window_covered = models.JSONField(null=True, blank=True, verbose_name=_("parts of the window covered"))
+    # The holes inside imports' periods that left part of the window uncovered ([{from, to, import, file_name}], each
+    # clipped to the uncovered part): the page names each with its import. Null for runs before holes were looked for.
+    window_holes = models.JSONField(null=True, blank=True, verbose_name=_("holes in the records of the window"))
     # The imports whose records it used (ids): the page says when one has been withdrawn since. Null for runs before
     # 2026-12-07.
     imports_read = models.JSONField(null=True, blank=True, verbose_name=_("imports read"))

@@ -211,6 +211,9 @@ class TraceCoverage:
     # knew only the earliest-to-latest period.
     covered: list[tuple[dt.datetime, dt.datetime]] | None = None
     gaps: list[tuple[dt.datetime, dt.datetime]] | None = None
+    # Of those gaps, the holes inside an import's period (its file has no record of those hours): [{from, to, import,
+    # file_name}] (TelecomTrace.window_holes); empty for runs before holes were looked for.
+    holes: list[dict] | None = None
 
     @property
     def covers_whole_window(self) -> bool:
@@ -242,6 +245,12 @@ def trace_coverage(*, trace: TelecomTrace, case: Case) -> TraceCoverage:
     # not stored, so gaps are named inside the case's current window, clipped to it.
     covered = [(max(a, case.window_start), min(b, case.window_end)) for a, b in covered]
     covered = [(a, b) for a, b in covered if a < b]
+    holes = []
+    for hole in trace.window_holes or []:
+        start = max(dt.datetime.fromisoformat(hole["from"]), case.window_start)
+        end = min(dt.datetime.fromisoformat(hole["to"]), case.window_end)
+        if start < end:
+            holes.append({**hole, "from": start, "to": end})
     return TraceCoverage(
         phone=phone,
         first=first,
@@ -249,7 +258,21 @@ def trace_coverage(*, trace: TelecomTrace, case: Case) -> TraceCoverage:
         covers_window=bool(covered),
         covered=covered,
         gaps=window_gaps(covered, case.window_start, case.window_end),
+        holes=holes,
     )
+
+
+def holes_looked_for(record: TelecomImport) -> bool:
+    """Whether the import's period is long enough, for its number of records, that a hole could have been found in it
+    (holes_min_minutes shorter than the period): a small file's page says its silences cannot be judged."""
+    if not record.holes_min_minutes or record.records_from is None or record.records_to is None:
+        return False
+    return (record.records_to - record.records_from) > dt.timedelta(minutes=record.holes_min_minutes)
+
+
+def import_holes(record: TelecomImport) -> list[tuple[dt.datetime, dt.datetime]]:
+    """An import's holes (hours inside its period of which its file has no record), as datetimes for its page."""
+    return [(dt.datetime.fromisoformat(a), dt.datetime.fromisoformat(b)) for a, b in record.records_holes or []]
 
 
 def trace_withdrawn_imports(trace: TelecomTrace) -> list[TelecomImport]:

@@ -322,6 +322,8 @@ def _finish(record: TelecomImport, *, status: str, now, **fields) -> None:
             "stored_path",
             "records_from",
             "records_to",
+            "records_holes",
+            "holes_min_minutes",
         ]
     )
 
@@ -330,6 +332,44 @@ def _records_period(import_id: int) -> dict:
     """The earliest start and latest end of an import's location records ({"first", "last"}; None without any), by
     the foreign key's index: shown on the import and read by traces (telecom_trace_case)."""
     return SubscriberLocation.objects.filter(source_import_id=import_id).aggregate(first=Min("start"), last=Max("end"))
+
+
+def hole_min_minutes(*, records: int, first: dt.datetime | None, last: dt.datetime | None) -> int | None:
+    """The shortest stretch without any record that counts as a hole in a file of `records` records over
+    [first, last]: TELECOM_GAP_MINUTES, or longer where the file is too thin for that to mean missing data, so that at
+    the file's own average rate at least TELECOM_GAP_MIN_EXPECTED records would have fallen in it (docs/telecom.md
+    "Holes inside a file"). None: nothing to judge (no records, or a period of no length)."""
+    if not records or first is None or last is None or last <= first:
+        return None
+    per_minute = records / ((last - first).total_seconds() / 60)
+    return max(settings.TELECOM_GAP_MINUTES, math.ceil(settings.TELECOM_GAP_MIN_EXPECTED / per_minute))
+
+
+def records_holes(stays: Iterable[tuple[dt.datetime, dt.datetime]], *, min_minutes: int) -> list[list[dt.datetime]]:
+    """The stretches of at least `min_minutes` between `stays` (start, end), ordered by start, in which none of them
+    runs: [[from, to], ...]. A stay of no length still shows the file had data at that instant. One pass, holding
+    nothing but the holes found."""
+    holes, reach, least = [], None, dt.timedelta(minutes=min_minutes)
+    for start, end in stays:
+        if reach is not None and start - reach >= least:
+            holes.append([reach, start])
+        reach = end if reach is None else max(reach, end)
+    return holes
+
+
+def _import_holes(import_id: int, *, records: int, period: dict) -> tuple[list[list[str]], int | None]:
+    """An import's holes ([[from, to], ...] ISO) and the shortest one looked for, read from its written records in
+    order of start (streamed: a million rows are not held)."""
+    least = hole_min_minutes(records=records, first=period["first"], last=period["last"])
+    if least is None:
+        return [], None
+    stays = (
+        SubscriberLocation.objects.filter(source_import_id=import_id)
+        .order_by("start", "pk")
+        .values_list("start", "end")
+        .iterator(chunk_size=WRITE_CHUNK)
+    )
+    return [[a.isoformat(), b.isoformat()] for a, b in records_holes(stays, min_minutes=least)], least
 
 
 def _problem(code: str, vi: str, en: str, *, line: int = 0) -> dict:
@@ -468,6 +508,11 @@ def _run(claim: _Claim, *, now, progress) -> None:
         raise _header_only()
     _progress(record, rows_done=rows, rows_total=rows, phase=TelecomImport.Phase.WRITING)
     all_or_nothing = record.policy == TelecomImport.Policy.ALL_OR_NOTHING
+    holes = None
+    if locations and checker.count and not (checker.rejected and all_or_nothing):
+        # Read before the finishing transaction (a sort of every written row): it holds the operator's lock. Read
+        # again inside only if rows were dropped there (overlap_concurrent).
+        holes = _import_holes(record.pk, records=checker.count, period=_records_period(record.pk))
     with transaction.atomic():
         current = TelecomImport.objects.select_for_update().get(pk=record.pk)
         if current.attempt != record.attempt or current.status != TelecomImport.Status.RUNNING:
@@ -481,17 +526,22 @@ def _run(claim: _Claim, *, now, progress) -> None:
                 status=TelecomImport.Status.DONE,
                 area_path__startswith=record.area_path,
             ).exclude(pk__in=claim.done_before)
-            imported -= _drop_concurrent(record, checker, list(late.values_list("pk", flat=True)))
+            dropped = _drop_concurrent(record, checker, list(late.values_list("pk", flat=True)))
+            imported -= dropped
         # An import of which no row stands has failed whatever the policy: "done" with 0 imported read as a success
         # (walk-through of 2026-12-07: 715 rows of unknown cells under the skip policy).
         failed = imported == 0 or (bool(checker.rejected) and all_or_nothing)
         period = {"first": None, "last": None}
+        found_holes, least = [], None
         if failed:
             imported = 0
         elif not locations:
             imported = _write_cells(record, checker)
         else:
             period = _records_period(record.pk)
+            if holes is None or dropped:
+                holes = _import_holes(record.pk, records=imported, period=period)
+            found_holes, least = holes
         _discard_file(record)
         _finish(
             record,
@@ -507,6 +557,8 @@ def _run(claim: _Claim, *, now, progress) -> None:
             rejected_by_code=dict(sorted(checker.by_code.items())),
             records_from=period["first"],
             records_to=period["last"],
+            records_holes=found_holes,
+            holes_min_minutes=least,
         )
         audit_record(
             actor=None,
@@ -518,6 +570,7 @@ def _run(claim: _Claim, *, now, progress) -> None:
                 "imported": imported,
                 "rejected": checker.rejected,
                 "expired": getattr(checker, "expired", 0),
+                "holes": len(found_holes),
             },
         )
     if failed and locations:
@@ -823,7 +876,8 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
     min_overlap = settings.TELECOM_MIN_OVERLAP_MINUTES
     neighbour_m = settings.TELECOM_NEIGHBOUR_CELL_M
     period = _records_period_read(area_path=scope)
-    period["window_covered"] = _window_covered(area_path=scope, start=case.window_start, end=case.window_end)
+    cover = _window_covered(area_path=scope, start=case.window_start, end=case.window_end)
+    period["window_covered"], period["window_holes"] = cover["covered"], cover["holes"]
     case_records = _distinct_stays(
         locations_in_force(area_path=scope)
         .filter(phone=phone, start__lt=case.window_end, end__gt=case.window_start)
@@ -879,11 +933,13 @@ def _records_period_read(*, area_path: str) -> dict:
     return imports.aggregate(first=Min("records_from"), last=Max("records_to"), imports=Count("pk"))
 
 
-def _window_covered(*, area_path: str, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
-    """The parts of [start, end) that the periods of the done imports of location records of `area_path` cover,
-    merged and clipped, in order. Each import's own period (records_from/to) counts as covered, the gaps between
-    imports do not: the earliest-to-latest period of all of them read as continuous cover over a five-year gap
-    (walk-through of 2026-12-07)."""
+def _window_covered(*, area_path: str, start: dt.datetime, end: dt.datetime) -> dict:
+    """The parts of [start, end) that the done imports of location records of `area_path` cover ("covered": merged,
+    clipped, in order), and the holes inside their periods that leave some of it uncovered ("holes": [{from, to,
+    import, file_name}], each clipped to what no import covers). Each import covers its own period
+    (records_from/to) less its holes (records_holes: hours its file has no record of at all); the gaps between
+    imports are not covered either: the earliest-to-latest period of all of them read as continuous cover over a
+    five-year gap, and a file missing a day as covering that day (walk-through and review of 2026-12-07)."""
     imports = TelecomImport.objects.filter(
         kind=TelecomImport.Kind.LOCATIONS,
         status=TelecomImport.Status.DONE,
@@ -892,14 +948,56 @@ def _window_covered(*, area_path: str, start: dt.datetime, end: dt.datetime) -> 
     )
     if area_path:
         imports = imports.filter(area_path__startswith=area_path)
+    spans, holes = [], []
+    rows = imports.order_by("records_from", "pk").values_list(
+        "pk", "file_name", "records_from", "records_to", "records_holes"
+    )
+    for pk, file_name, first, last, own_holes in rows:
+        cuts = [(dt.datetime.fromisoformat(a), dt.datetime.fromisoformat(b)) for a, b in own_holes or []]
+        spans += _subtract([(max(first, start), min(last, end))], cuts)
+        holes += [(a, b, pk, file_name) for a, b in cuts if a < end and b > start]
     covered: list[list[dt.datetime]] = []
-    for first, last in imports.order_by("records_from").values_list("records_from", "records_to"):
-        first, last = max(first, start), min(last, end)
+    for first, last in sorted(spans):
         if covered and first <= covered[-1][1]:
             covered[-1][1] = max(covered[-1][1], last)
         else:
             covered.append([first, last])
-    return [(first, last) for first, last in covered]
+    covered = [(first, last) for first, last in covered]
+    # Of each hole, the part no other import covers (another file of that day may have been imported since).
+    named = []
+    for a, b, pk, file_name in holes:
+        for first, last in _subtract([(max(a, start), min(b, end))], covered):
+            named.append({"from": first, "to": last, "import": pk, "file_name": file_name})
+    named.sort(key=lambda hole: (hole["from"], hole["import"]))
+    return {"covered": covered, "holes": named}
+
+
+def _holes_within(holes: list, first: dt.datetime | None, last: dt.datetime | None) -> list[list[str]]:
+    """Stored holes ([[from, to], ...] ISO) clipped to [first, last]; none when the period is gone."""
+    if first is None or last is None:
+        return []
+    kept = []
+    for a, b in holes:
+        a, b = max(dt.datetime.fromisoformat(a), first), min(dt.datetime.fromisoformat(b), last)
+        if a < b:
+            kept.append([a.isoformat(), b.isoformat()])
+    return kept
+
+
+def _subtract(spans: list, cuts: list) -> list:
+    """The parts of ordered, disjoint [from, to] `spans` outside every [from, to] of `cuts` (ordered)."""
+    left = []
+    for first, last in spans:
+        at = first
+        for a, b in cuts:
+            if b <= at or a >= last:
+                continue
+            if a > at:
+                left.append((at, a))
+            at = max(at, b)
+        if at < last:
+            left.append((at, last))
+    return left
 
 
 def _imports_hold(import_ids) -> set[int]:
@@ -1017,6 +1115,10 @@ def _trace_write(
         records_to=read.period.get("last"),
         records_imports=read.period.get("imports"),
         window_covered=[[first.isoformat(), last.isoformat()] for first, last in read.period.get("window_covered", [])],
+        window_holes=[
+            {**hole, "from": hole["from"].isoformat(), "to": hole["to"].isoformat()}
+            for hole in read.period.get("window_holes", [])
+        ],
         imports_read=read.imports,
     )
     audit_record(
@@ -1063,9 +1165,12 @@ def telecom_prune(*, now: dt.datetime | None = None) -> dict:
         # What a trace says the records it read cover must not include what retention deleted; the import's page
         # says how many of its records went, and when (not "715 imported" as if they could still be traced with).
         period = _records_period(import_id)
+        holes = TelecomImport.objects.filter(pk=import_id).values_list("records_holes", flat=True).first() or []
         TelecomImport.objects.filter(pk=import_id, status=TelecomImport.Status.DONE).update(
             records_from=period["first"],
             records_to=period["last"],
+            # Holes before what is left went with the period; the threshold stays that of the file as imported.
+            records_holes=_holes_within(holes, period["first"], period["last"]),
             records_pruned=F("records_pruned") + gone,
             pruned_at=now,
         )

@@ -3,6 +3,8 @@
 Thin: services check, write and audit; selectors scope and audit reads. Out-of-area records answer 404.
 """
 
+import math
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -114,6 +116,10 @@ def _import_page(request, record, *, status: int = 200, withdraw_error: str = ""
         "just_withdrawn": request.GET.get("withdrawn") == "1" and record.status == record.Status.WITHDRAWN,
         "retention_days": settings.TELECOM_RETENTION_DAYS,
         "records_left": max(0, record.rows_imported - record.records_pruned),
+        "holes": selectors.import_holes(record),
+        "holes_looked_for": selectors.holes_looked_for(record),
+        # In tenths of an hour, rounded up: a stretch that short may still not count.
+        "holes_min_hours": math.ceil((record.holes_min_minutes or 0) / 6) / 10,
     }
     return render(request, "telecom/import_detail.html", context, status=status)
 

@@ -434,6 +434,27 @@ def test_a_contact_never_met_again_has_one_episode_and_no_earlier_section(client
     assert client.get(f"/api/v1/contacts/{spring['contact'].pk}/").json()["episode_start"] is None
 
 
+def test_the_api_gives_the_earlier_episodes_with_their_quarantines(client, tree, kim_tan_official, spring):
+    household(kim_tan_official, spring["autumn"], spring["person"], "thu-api", days_ago(3))
+    contact = spring["contact"]
+    client.force_login(kim_tan_official)
+    for address in (f"/api/v1/contacts/{contact.pk}/", "/api/v1/contacts/worklist/"):
+        body = client.get(address).json()
+        if "results" in body:
+            [body] = [row for row in body["results"] if row["id"] == contact.pk]
+        [episode] = body["earlier_episodes"]
+        assert dt.datetime.fromisoformat(episode["end"]) == spring["episode"]
+        assert episode["end"].endswith("+07:00")  # in local time, as the other times of the answer
+        assert episode["quarantine_start"] == (TODAY() - dt.timedelta(days=49)).isoformat()
+        assert episode["quarantine_end"] == (TODAY() - dt.timedelta(days=43)).isoformat()
+        assert body["quarantine_start"] is None  # the new episode has no quarantine yet
+    never_met_again = link(person(tree["kim_tan"], "Một Lần"), spring["autumn"])[0].contact
+    assert client.get(f"/api/v1/contacts/{never_met_again.pk}/").json()["earlier_episodes"] == []
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()["components"]["schemas"]
+    field = schema["ContactDetailOutput"]["properties"]["earlier_episodes"]
+    assert field["readOnly"] is True and field["type"] == "array" and field["description"]
+
+
 def test_an_interview_meeting_a_contact_released_early_starts_an_episode_without_that_release_reason(
     tree, kim_tan_official, spring
 ):

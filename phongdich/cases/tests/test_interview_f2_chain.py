@@ -306,18 +306,18 @@ def test_the_api_answers_what_the_move_did_to_the_f2(client, scene, kim_tan_offi
         content_type="application/json",
     )
     assert single.status_code == 200
-    assert single.json()["named_f2"] == {"named": 3, "closed": 1, "quarantined": 1, "reopened": 0}
+    assert single.json()["named_f2"] == {"named": 3, "closed": 1, "quarantined": 1, "reopened": 0, "after_start": 0}
     bulk = client.post(
         "/api/v1/contacts/status/",
         {"contacts": [scene["wife"].pk], "status": "confirmed"},
         content_type="application/json",
     )
     assert bulk.status_code == 200
-    assert bulk.json()["named_f2"] == {"named": 3, "closed": 0, "quarantined": 0, "reopened": 1}
+    assert bulk.json()["named_f2"] == {"named": 3, "closed": 0, "quarantined": 0, "reopened": 1, "after_start": 0}
     other = client.post(
         f"/api/v1/contacts/{scene['brother'].pk}/status/", {"status": "quarantined"}, content_type="application/json"
     )
-    assert other.json()["named_f2"] == {"named": 0, "closed": 0, "quarantined": 0, "reopened": 0}
+    assert other.json()["named_f2"] == {"named": 0, "closed": 0, "quarantined": 0, "reopened": 0, "after_start": 0}
 
 
 # --- Row locks (PostgreSQL only: SQLite serialises writers) -------------------------------------------------------

@@ -10,8 +10,8 @@ from django.utils import timezone
 from phongdich.accounts.models import Official
 from phongdich.certificates import services
 from phongdich.certificates.models import Certificate
+from phongdich.certificates.sources import RecoveryFacts, VaccinationFacts
 from phongdich.certificates.sources import TestFacts as DccTestFacts
-from phongdich.certificates.sources import VaccinationFacts
 from phongdich.checkins.tests.builders import make_person
 from phongdich.core.errors import ApplicationError
 from phongdich.core.testing import make_official, make_province_with_communes
@@ -136,3 +136,41 @@ def test_certificate_fields_are_in_the_page_language_with_local_dates(client, ho
     assert "Vắc xin mRNA phòng SARS-CoV-2" in page and f"{local:%d/%m/%Y %H:%M}" in page
     # No raw UTC time (2026-12-06T05:48:00Z); a certificate's id may end in Z by chance (its check character).
     assert not re.search(r"\d{2}:\d{2}(:\d{2})?Z", page)
+
+
+def test_a_recovery_certificate_before_its_df_is_not_yet_valid_and_counts_through_its_du(client, areas, holder, source):
+    # Found in a walk-through: recorded recovered today, df ten days on, yet listed "Còn hiệu lực", and "valid until"
+    # printed as the day after du (its expiry is the next day's 00:00).
+    today = timezone.localdate()
+    facts = RecoveryFacts(
+        first_positive_on=today - dt.timedelta(days=1),
+        valid_from=today + dt.timedelta(days=10),
+        valid_until=today + dt.timedelta(days=180),
+    )
+    source({holder.pk: [("recovery:1", facts)]})
+    certificate = services.certificate_issue(person=holder, source_key="recovery:1", facts=facts)
+    assert timezone.localtime(certificate.valid_from).date() == facts.valid_from
+    assert certificate.is_not_yet_valid and not certificate.is_expired
+    df, du = f"{facts.valid_from:%d/%m/%Y}", f"{facts.valid_until:%d/%m/%Y}"
+    day_after = f"{facts.valid_until + dt.timedelta(days=1):%d/%m/%Y}"
+    verified(client, holder)
+    page = client.get("/certificates/me/").content.decode()
+    assert f"Chưa có hiệu lực: nơi kiểm tra chấp nhận từ {df}." in page
+    assert f"{du} 23:59" in page and day_after not in page
+    official = make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"], username="yte_recovery")
+    client.force_login(official)
+    listing = client.get("/certificates/").content.decode()
+    row = listing[listing.index(certificate.uvci) :]
+    assert f"Chưa có hiệu lực: từ {df}" in row[: row.index("</tr>")] and "Còn hiệu lực" not in row[: row.index("</tr>")]
+    assert certificate.uvci not in client.get("/certificates/?status=valid").content.decode()
+    assert certificate.uvci in client.get("/certificates/?status=not_yet_valid").content.decode()
+    detail = client.get(f"/certificates/{certificate.pk}/").content.decode()
+    assert f"Hiệu lực từ: {df}" in detail and f"{du} 23:59" in detail and day_after not in detail
+    assert (
+        client.get(f"/api/v1/certificates/{certificate.pk}/")
+        .json()["valid_from"]
+        .startswith(f"{facts.valid_from.isoformat()}T00:00:00+07:00")
+    )
+    # Once df has come, it is valid like any other.
+    Certificate.objects.filter(pk=certificate.pk).update(valid_from=timezone.now() - dt.timedelta(minutes=1))
+    assert certificate.uvci in client.get("/certificates/?status=valid").content.decode()

@@ -66,7 +66,7 @@ def scenario_stays(*, case_phone, contact_phone, short_phone, later_phone, neigh
     ]
 
 
-def noise_stays(rng: random.Random, phones: list[str], first: dt.datetime, days: int):
+def noise_stays(rng: random.Random, phones: list[str], first: dt.datetime, days: float):
     """Each phone moves from cell to cell, one stay after another: never two stays of a phone at once."""
     stays = []
     cells = [cell[0] for cell in CELLS]

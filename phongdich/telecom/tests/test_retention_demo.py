@@ -138,6 +138,9 @@ def test_demo_imports_cells_and_records_in_which_the_case_finds_its_contact(area
     demo_extend(builder=builder, log=logged.append)
     imports = list(TelecomImport.objects.order_by("pk").values_list("kind", "status", "rows_rejected"))
     assert imports == [("cells", "done", 0), ("locations", "done", 0)]
+    # The demo's file runs without a silence: no hole in its records (docs/telecom.md "Holes inside a file").
+    records = TelecomImport.objects.get(kind="locations")
+    assert records.records_holes == [] and records.holes_min_minutes
     assert "12 cells" in logged[0]
     trace = telecom_trace_case(case=case, actor=province_admin).trace
     assert trace.links_added == 1 and len(trace.unknown) >= 1
