@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import SeesPeople
+from phongdich.core import errors as core_errors
 from phongdich.core.api import (
     ERROR_RESPONSE,
     IDEMPOTENCY_HEADER,
@@ -269,6 +270,118 @@ def _person_in(viewer, person_id, ip):
     from phongdich.people.selectors import person_get
 
     return person_get(viewer=viewer, person_id=person_id, reason="case investigation", ip=ip)
+
+
+class IdentifiedOutput(serializers.Serializer):
+    """A person an exact look-up found: only what confirms them."""
+
+    ref = serializers.CharField(help_text="Names this person as `person_ref`, for you and this interview, for an hour")
+    initials = serializers.CharField()
+    birth_year = serializers.IntegerField(allow_null=True)
+    commune = serializers.CharField(help_text="The commune they live in (whose work list they go on)")
+    in_your_area = serializers.BooleanField(source="in_viewer_area")
+
+
+def _identified(one) -> dict:
+    return IdentifiedOutput(one).data
+
+
+def _person_named(request, named: dict, purpose: str):
+    """The person an interview's request names (_interview_answer): by id in the area (404 elsewhere), by a whole
+    identifier anywhere (404 nobody, 409 identifier_ambiguous with the matches to choose from), or by the ref of an
+    earlier look-up for the same interview (404 for any other)."""
+    from phongdich.people import errors as people_errors
+    from phongdich.people.selectors import person_identified_get, person_identify
+
+    viewer, ip = request.user, client_ip(request)
+    if "person" in named:
+        return _person_in(viewer, named["person"], ip)
+    if "person_ref" in named:
+        return person_identified_get(
+            viewer=viewer, ref=named["person_ref"], purpose=purpose, reason="case investigation", ip=ip
+        )
+    found = person_identify(
+        viewer=viewer, identifier=named["identifier"], purpose=purpose, reason="case investigation", ip=ip
+    )
+    if not found:
+        raise ApplicationError(core_errors.NOT_FOUND, extra={"field": "identifier"})
+    if len(found) > 1:
+        raise ApplicationError(
+            people_errors.IDENTIFIER_AMBIGUOUS, extra={"matches": [_identified(one) for one in found]}
+        )
+    return found[0].person
+
+
+class InterviewIdentifyApi(APIView):
+    """POST …/contacts/identify/ {"identifier"}: who has this whole CCCD, CMND or phone number, anywhere."""
+
+    permission_classes = [SeesPeople]
+
+    class IdentifyInput(serializers.Serializer):
+        identifier = serializers.CharField(max_length=30)
+
+    class IdentifyOutput(serializers.Serializer):
+        matches = IdentifiedOutput(many=True)
+
+    def _interviewed(self, request, **kwargs):
+        raise NotImplementedError
+
+    def post(self, request, **kwargs):
+        interviewed = self._interviewed(request, **kwargs)
+        data = self.IdentifyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        from phongdich.people.selectors import person_identify
+
+        found = person_identify(
+            viewer=request.user,
+            identifier=data.validated_data["identifier"],
+            purpose=selectors.interview_purpose(interviewed),
+            reason="case investigation",
+            ip=client_ip(request),
+        )
+        return Response(self.IdentifyOutput({"matches": found}).data)
+
+
+_IDENTIFY_DESCRIPTION = (
+    "For naming a contact who lives outside your area: the people (at most 5) whose CCCD, CMND or mobile phone "
+    "(normalised to E.164) is exactly `identifier`, wherever they live, each by initials, year of birth and commune "
+    "only, with a `ref` to name them as `person_ref` in this interview (yours alone, for an hour). Each look-up is "
+    "audited (`people.person.identifier_searched`, with the purpose) and capped per official "
+    "(RATE_LIMIT_PERSON_IDENTIFY, 429 rate_limited). A partial number or a name: 400 identifier_not_exact "
+    "(search your area with GET /api/v1/people/?q=)."
+)
+
+
+class CaseIdentifyApi(InterviewIdentifyApi):
+    def _interviewed(self, request, case_id: int):
+        return selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
+
+    @extend_schema(
+        operation_id="cases_contacts_identify",
+        summary="Find a person to name in the case's interview by a whole ID or phone number, anywhere",
+        description=_IDENTIFY_DESCRIPTION,
+        request=InterviewIdentifyApi.IdentifyInput,
+        responses={200: InterviewIdentifyApi.IdentifyOutput, **error_responses(400, 401, 403, 404, 429)},
+        tags=["cases"],
+    )
+    def post(self, request, case_id: int):
+        return super().post(request, case_id=case_id)
+
+
+class ContactIdentifyApi(InterviewIdentifyApi):
+    def _interviewed(self, request, contact_id: int):
+        return selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
+
+    @extend_schema(
+        operation_id="contacts_contacts_identify",
+        summary="Find a person to name in an F1's interview by a whole ID or phone number, anywhere",
+        description=_IDENTIFY_DESCRIPTION,
+        request=InterviewIdentifyApi.IdentifyInput,
+        responses={200: InterviewIdentifyApi.IdentifyOutput, **error_responses(400, 401, 403, 404, 429)},
+        tags=["cases"],
+    )
+    def post(self, request, contact_id: int):
+        return super().post(request, contact_id=contact_id)
 
 
 def _cluster_in(viewer, cluster_id, *, keeping=None):
@@ -704,9 +817,22 @@ class NoticePublicationApi(APIView):
 
 
 class InterviewInput(serializers.Serializer):
-    """A person named in an interview: a case's (added as F1) or an F1's (added as F2)."""
+    """A person named in an interview: a case's (added as F1) or an F1's (added as F2). Exactly one of `person`,
+    `identifier` and `person_ref` names them."""
 
-    person = serializers.IntegerField(min_value=1, help_text="A person of your area")
+    person = serializers.IntegerField(min_value=1, required=False, help_text="A person of your area (404 otherwise)")
+    identifier = serializers.CharField(
+        required=False,
+        max_length=30,
+        help_text="A whole CCCD, CMND or mobile phone number: the person who has it, wherever they live (an audited "
+        "look-up, capped per official: RATE_LIMIT_PERSON_IDENTIFY); several people: 409 identifier_ambiguous",
+    )
+    person_ref = serializers.CharField(
+        required=False,
+        max_length=500,
+        help_text="The `ref` of a person an exact look-up for this interview found (…/contacts/identify/, or "
+        "identifier_ambiguous's `extra.matches`), valid for an hour",
+    )
     setting = serializers.ChoiceField(choices=list(services.INTERVIEW_SETTINGS))
     place = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
     exposure_start = serializers.DateTimeField(required=False, allow_null=True)
@@ -732,14 +858,25 @@ class F2InterviewInput(InterviewInput):
     )
 
 
-def _interview_answer(request, serializer=InterviewInput) -> tuple[int, dict]:
-    """The person's id and the interview's answer as the services take it (the nonce: the body's, else the
-    Idempotency-Key); an F1's (`F2InterviewInput`) with its "met while breaking quarantine"."""
+def _interview_answer(request, serializer=InterviewInput) -> tuple[dict, dict]:
+    """Who the interview names (`person`, `identifier` or `person_ref`: exactly one) and its answer as the services
+    take it (the nonce: the body's, else the Idempotency-Key); an F1's (`F2InterviewInput`) with its "met while
+    breaking quarantine"."""
     data = serializer(data=request.data)
     data.is_valid(raise_exception=True)
     values = data.validated_data
+    named = {name: values[name] for name in ("person", "identifier", "person_ref") if values.get(name)}
+    if len(named) != 1:
+        raise ApplicationError(
+            errors.INVALID_CONTACT,
+            extra={"field": "person"},
+            vi="Nêu đúng một trong: person (người trong địa bàn), identifier (số CCCD, CMND hoặc điện thoại) hoặc "
+            "person_ref.",
+            en="Give exactly one of person (a person of your area), identifier (a CCCD, CMND or phone number) or "
+            "person_ref.",
+        )
     breach = {"quarantine_breach": values["quarantine_breach"]} if "quarantine_breach" in values else {}
-    return values["person"], breach | {
+    return named, breach | {
         "setting": values["setting"],
         "nonce": values.get("nonce") or request.headers.get("Idempotency-Key", ""),
         "place": values.get("place", ""),
@@ -784,7 +921,9 @@ class CaseContactsApi(APIView):
             "The evidence is keyed by `nonce` (or the Idempotency-Key): sending it again adds nothing (200). "
             "Errors: `invalid_contact` (`extra.field`; `extra.window_start` for a meeting over before the case's "
             "infectious window opened, `extra.window_end` for one begun once the case was isolated), 404 for a "
-            "person outside your area."
+            "`person` id outside your area. A person living elsewhere is named by `identifier` (a whole CCCD, CMND "
+            "or phone number: 404 nobody has it, 409 `identifier_ambiguous` with `extra.matches` to choose from by "
+            "`person_ref`) or by the `person_ref` of …/contacts/identify/; they go on their own commune's work list."
         ),
         request=InterviewInput,
         parameters=[IDEMPOTENCY_HEADER],
@@ -794,9 +933,9 @@ class CaseContactsApi(APIView):
     @idempotent(stored=_link_marker, replayed=_link_replayed)
     def post(self, request, case_id: int):
         case = selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
-        person_id, answer = _interview_answer(request)
+        named, answer = _interview_answer(request)
         with transaction.atomic():
-            person = _person_in(request.user, person_id, client_ip(request))
+            person = _person_named(request, named, selectors.interview_purpose(case))
             link, created = services.contact_interview_add(actor=request.user, case=case, person=person, **answer)
         return Response(ContactLinkOutput(link).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -878,9 +1017,9 @@ class ContactContactsApi(APIView):
     @idempotent(stored=_f2_marker, replayed=_f2_replayed)
     def post(self, request, contact_id: int):
         f1 = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
-        person_id, answer = _interview_answer(request, F2InterviewInput)
+        named, answer = _interview_answer(request, F2InterviewInput)
         with transaction.atomic():
-            person = _person_in(request.user, person_id, client_ip(request))
+            person = _person_named(request, named, selectors.interview_purpose(f1))
             links, created = services.contact_interview_f2_add(actor=request.user, f1=f1, person=person, **answer)
         return Response(
             ContactF2AddedOutput(_F2Added(links)).data,

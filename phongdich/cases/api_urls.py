@@ -12,6 +12,7 @@ urlpatterns = [
     path("cases/<int:case_id>/restore/", api.CaseRestoreApi.as_view(), name="api-cases-restore"),
     path("cases/<int:case_id>/outcome-undo/", api.CaseOutcomeUndoApi.as_view(), name="api-cases-outcome-undo"),
     path("cases/<int:case_id>/contacts/", api.CaseContactsApi.as_view(), name="api-cases-contacts"),
+    path("cases/<int:case_id>/contacts/identify/", api.CaseIdentifyApi.as_view(), name="api-cases-contacts-identify"),
     path("cases/<int:case_id>/notices/", api.CaseNoticesApi.as_view(), name="api-cases-notices"),
     path(
         "exposure-notices/<int:notice_id>/publication/",
@@ -23,6 +24,11 @@ urlpatterns = [
     path("contacts/<int:contact_id>/", api.ContactDetailApi.as_view(), name="api-contacts-detail"),
     path("contacts/<int:contact_id>/status/", api.ContactStatusApi.as_view(), name="api-contacts-status"),
     path("contacts/<int:contact_id>/contacts/", api.ContactContactsApi.as_view(), name="api-contacts-contacts"),
+    path(
+        "contacts/<int:contact_id>/contacts/identify/",
+        api.ContactIdentifyApi.as_view(),
+        name="api-contacts-contacts-identify",
+    ),
     path(
         "contacts/<int:contact_id>/release-undo/",
         api.ContactReleaseUndoApi.as_view(),

@@ -305,10 +305,15 @@ class CaseRestoreForm(_TickedAgainAfterRefusal, forms.Form):
         super().__init__(*args, **kwargs)
 
 
+IDENTIFIED_PREFIX = "ref:"  # the interview's choice of a person found outside the area by an exact number
+
+
 class InterviewForm(forms.Form):
     """A contact named in the case's interview. The nonce makes a double submission add one link."""
 
-    person = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+    # A person of the official's area (their id), or one an exact look-up found elsewhere ("ref:" and its signed ref,
+    # people.selectors.person_identify): clean_person gives an int or the ref.
+    person = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
     setting = forms.ChoiceField(label=_("Setting"), choices=INTERVIEW_SETTING_CHOICES, widget=forms.RadioSelect)
     place = forms.CharField(label=_("Place"), max_length=255, required=False)
     exposure_start = DateTimeLocalField(label=_("From"), required=False)
@@ -322,6 +327,17 @@ class InterviewForm(forms.Form):
     @classmethod
     def blank(cls) -> "InterviewForm":
         return cls(initial={"nonce": new_nonce(), "setting": ContactLink.Setting.HOUSEHOLD})
+
+    def clean_person(self) -> int | str | None:
+        value = (self.cleaned_data.get("person") or "").strip()
+        if not value:
+            return None
+        if value.startswith(IDENTIFIED_PREFIX) and len(value) > len(IDENTIFIED_PREFIX):
+            return value[len(IDENTIFIED_PREFIX) :]
+        person_id = id_or_none(value)
+        if person_id is None:
+            raise forms.ValidationError(_("Choose a person found in your area, or enter the new person."))
+        return person_id
 
     @classmethod
     def typed_again(cls, data) -> "InterviewForm":

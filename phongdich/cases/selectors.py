@@ -163,6 +163,13 @@ def case_get(*, viewer, case_id, ip: str | None = None) -> Case:
     return case
 
 
+def interview_purpose(interviewed: Case | Contact) -> str:
+    """What an exact look-up of a person beyond the area is for when an interview names them (a case's, naming an F1;
+    an F1's, naming an F2): bound into the look-up's refs (people.selectors.person_identify) and kept in its audit."""
+    kind = "case" if isinstance(interviewed, Case) else "contact"
+    return f"cases.{kind}:{interviewed.pk}"
+
+
 def case_link_get(*, case: Case, link_id: int) -> ContactLink:
     """One piece of `case`'s evidence (the caller has read the case through case_get, which scopes and audits);
     not_found once it is gone (a withdrawn telecom file, evidence a re-trace no longer finds)."""

@@ -38,6 +38,7 @@ from phongdich.core.scoping import viewer_area_path
 from phongdich.geo.errors import AREA_NOT_CHOSEN
 from phongdich.geo.forms import area_not_chosen_context, typed_area_text
 from phongdich.geo.models import Area
+from phongdich.people.errors import PERSON_ID_ON_RECORD
 
 from . import errors, forms, selectors, services
 from .exports import WORKLIST_EXPORT, commune_names, worklist_contacts, worklist_filters, worklist_query
@@ -375,6 +376,7 @@ def case_create(request):
                             address_area=data["address_area"],
                             address_street=data.get("address_street") or "",
                             created_via="official",
+                            refuse_id_on_record=True,
                         )
                     case = services.case_create(
                         actor=viewer,
@@ -482,13 +484,9 @@ def _case_page(
                 "notes": case.notes,
             },
         )
-    interview_results = None
     # The interview's search is sent again with a refused interview form, so that its choice can be kept.
     iq = (request.GET.get("iq") or request.POST.get("iq") or "").strip()[:100]
-    if iq:
-        from phongdich.people.selectors import person_list
-
-        interview_results = list(person_list(viewer=viewer, q=iq, ip=ip).exclude(pk=case.person_id)[:20])
+    found = _interview_found(request, iq, purpose=selectors.interview_purpose(case), excluding=case.person_id)
     here = reverse("cases:detail", args=[case.pk]) + (f"?{request.GET.urlencode()}" if request.GET else "")
     groups = [  # each level's pager keeps the other levels' pages
         {
@@ -521,7 +519,7 @@ def _case_page(
         "withdrawn": case.status == Case.Status.WITHDRAWN,
         "restore_form": restore_form or forms.CaseRestoreForm(),
         "interview_form": interview_form or forms.InterviewForm.blank(),
-        "interview_results": interview_results,
+        **found,
         "iq": iq,
         # Not `required` in the browser: the block stays closed when a found person is chosen (case_interview
         # asks for a found person or a complete new one).
@@ -798,6 +796,35 @@ def case_trace(request, case_id: int):
     return redirect("cases:detail", case_id=case.pk)
 
 
+def _interview_found(request, iq: str, *, purpose: str, excluding: int) -> dict:
+    """The interview search's answer: `interview_results`, the people of the official's area matching `iq` (audited
+    search; None when nothing was searched), and for a whole CCCD, CMND or phone number `interview_identified`, those
+    who have it and live outside the area, shown by initials, year of birth and commune only
+    (people.selectors.person_identify: audited with the purpose, capped per official); `interview_identify_error`
+    the message when the cap is reached."""
+    from phongdich.people.selectors import identifier_exact, person_identify, person_list
+
+    viewer, ip = request.user, client_ip(request)
+    found = {"interview_results": None, "interview_identified": [], "interview_identify_error": ""}
+    if not iq:
+        return found
+    found["interview_results"] = list(person_list(viewer=viewer, q=iq, ip=ip).exclude(pk=excluding)[:20])
+    if identifier_exact(iq) is None:
+        return found
+    try:
+        identified = person_identify(viewer=viewer, identifier=iq, purpose=purpose, reason=PERSON_READ_REASON, ip=ip)
+    except ApplicationError as exc:
+        found["interview_identify_error"] = _message_of(exc)
+        return found
+    found["interview_identified"] = [one for one in identified if not one.in_viewer_area and one.person.pk != excluding]
+    return found
+
+
+def _shown_name(viewer, person) -> str:
+    """The person as the official's pages name them: the full name in their own area, else initials."""
+    return person.full_name if selectors.viewer_sees(viewer, person.area_path) else person.initials
+
+
 def _interview_forms(request):
     """The interview form and the new-person form as posted (an F1 named by a case, an F2 named by an F1); the
     new-person form is None when a found person was chosen (shown again after a refusal only when it was used: with
@@ -809,15 +836,24 @@ def _interview_forms(request):
     return form, person_form, (None if request.POST.get("person") else person_form)
 
 
-def _interview_person(request, form, person_form):
-    """The person an interview names: one found in the official's area (person_get: 404 elsewhere, audited) or a new
-    person in one of the official's communes (person_create); _Denied, with the form's error, for neither. Call
-    inside the transaction that adds the link, so that a refused link leaves no new person behind."""
+def _interview_person(request, form, person_form, *, purpose: str):
+    """The person an interview names: one found in the official's area (person_get: 404 elsewhere, audited), one an
+    exact look-up for this `purpose` found elsewhere (its ref: person_identified_get, 404 for any other ref) or a new
+    person in one of the official's communes (person_create; a CCCD already on record is refused,
+    person_id_on_record); _Denied, with the form's error, for none. Call inside the transaction that adds the link,
+    so that a refused link leaves no new person behind."""
     data, viewer = form.cleaned_data, request.user
-    if data.get("person"):
+    chosen = data.get("person")
+    if isinstance(chosen, str):
+        from phongdich.people.selectors import person_identified_get
+
+        return person_identified_get(
+            viewer=viewer, ref=chosen, purpose=purpose, reason=PERSON_READ_REASON, ip=client_ip(request)
+        )
+    if chosen:
         from phongdich.people.selectors import person_get
 
-        return person_get(viewer=viewer, person_id=data["person"], reason=PERSON_READ_REASON, ip=client_ip(request))
+        return person_get(viewer=viewer, person_id=chosen, reason=PERSON_READ_REASON, ip=client_ip(request))
     if person_form.is_valid():
         from phongdich.people.services import person_create
 
@@ -831,6 +867,7 @@ def _interview_person(request, form, person_form):
             address_area=new["address_area"],
             address_street=new.get("address_street") or "",
             created_via="official",
+            refuse_id_on_record=True,
         )
     form.add_error(None, _("Choose a person found in your area, or enter the new person's name and commune."))
     raise _Denied
@@ -861,11 +898,11 @@ def _dismissed_warning(request, contact, person) -> None:
                 "%(name)s was dismissed as a contact earlier (reason: %(reason)s) and stays off the work list: if "
                 "this meeting is real, confirm them again on their page."
             )
-            % {"name": person.full_name, "reason": contact.dismissed_reason},
+            % {"name": _shown_name(request.user, person), "reason": contact.dismissed_reason},
         )
 
 
-def _interview_submit(request, *, add, page, with_breach: bool = False):
+def _interview_submit(request, *, add, page, purpose: str, with_breach: bool = False):
     """An interview form posted (a case's F1, an F1's F2): ((person, what `add(person, answer)` returned), None), or
     (None, the page shown again by `page(**shown)` with the form, what was typed and the refusal). The person is
     read or created in the transaction of the link, so that a refused link leaves no new person behind. The form's
@@ -888,14 +925,18 @@ def _interview_submit(request, *, add, page, with_breach: bool = False):
         return again(400)
     try:
         with transaction.atomic():
-            person = _interview_person(request, form, person_form)
+            person = _interview_person(request, form, person_form, purpose=purpose)
             result = add(person, _interview_answer(form, with_breach=with_breach))
     except _Denied:
         return again(400)
     except ApplicationError as exc:
-        # Next to the field the refusal names when the form shows that field (a time, the setting), else above it.
+        # Next to the field the refusal names when the form shows that field (a time, the setting; a new person's ID
+        # number on record), else above it.
         field = exc.extra.get("field")
-        form.add_error(field if field in _INTERVIEW_FIELDS_SHOWN else None, _message_of(exc))
+        if typed is not None and exc.error is PERSON_ID_ON_RECORD and field in typed.fields:
+            typed.add_error(field, _message_of(exc))
+        else:
+            form.add_error(field if field in _INTERVIEW_FIELDS_SHOWN else None, _message_of(exc))
         return again(exc.status)
     return (person, result), None
 
@@ -917,12 +958,14 @@ def case_interview(request, case_id: int):
             actor=request.user, case=case, person=person, **answer
         ),
         page=lambda **shown: _case_page(request, case_id, **shown),
+        purpose=selectors.interview_purpose(case),
     )
     if refused is not None:
         return refused
     person, (link, created) = added
     if created:
-        messages.success(request, _("%(name)s was added as an F1 contact.") % {"name": person.full_name})
+        name = _shown_name(request.user, person)
+        messages.success(request, _("%(name)s was added as an F1 contact.") % {"name": name})
     else:
         messages.info(request, _("This contact was already recorded."))
     _dismissed_warning(request, link.contact, person)
@@ -1008,16 +1051,11 @@ def _contact_page(
     context["f2_refusal"] = _message_of(refusal) if refusal is not None else ""
     if refusal is None:
         iq = (request.GET.get("iq") or request.POST.get("iq") or "").strip()[:100]
-        results = None
-        if iq:
-            from phongdich.people.selectors import person_list
-
-            results = list(person_list(viewer=viewer, q=iq, ip=ip).exclude(pk=contact.person_id)[:20])
         context.update(
+            _interview_found(request, iq, purpose=selectors.interview_purpose(contact), excluding=contact.person_id),
             # An F1 in quarantine may have broken it: the tick taking a meeting during it (contact_interview_f2_add).
             offers_breach=contact.status == Contact.Status.QUARANTINED and contact.quarantine_start is not None,
             interview_form=interview_form or forms.InterviewForm.blank(),
-            interview_results=results,
             iq=iq,
             new_person_form=new_person_form
             or forms.NewPersonForm(areas=_visible_communes(viewer), prefix="new", use_required_attribute=False),
@@ -1141,6 +1179,7 @@ def contact_interview(request, contact_id: int):
         ),
         page=lambda **shown: _contact_page(request, contact_id, **shown),
         with_breach=True,
+        purpose=selectors.interview_purpose(contact),
     )
     if refused is not None:
         return refused
@@ -1148,7 +1187,7 @@ def contact_interview(request, contact_id: int):
     numbers = get_text_list([link.case.number for link in links], _("and"))
     if created:
         text = _("%(name)s was added as an F2 contact of %(cases)s.")
-        messages.success(request, text % {"name": person.full_name, "cases": numbers})
+        messages.success(request, text % {"name": _shown_name(request.user, person), "cases": numbers})
     else:
         messages.info(request, _("This contact was already recorded."))
     _dismissed_warning(request, links[0].contact, person)

@@ -256,6 +256,9 @@ REST_FRAMEWORK = {
         "venue_picker": env_str("RATE_LIMIT_VENUE_PICKER", "120/min"),
         # Public venue registration (API and web form together): each one creates a user account.
         "venue_register": env_str("RATE_LIMIT_VENUE_REGISTER", "10/hour"),
+        # Exact look-ups of people beyond the official's area by CCCD, CMND or phone (per official, page and API
+        # together): an interview names a few people, a sweep of ID numbers needs thousands.
+        "person_identify": env_str("RATE_LIMIT_PERSON_IDENTIFY", "30/hour"),
     },
     # DRF's copy of the one setting; the project's throttles read NUM_PROXIES through core.clientip.client_ip.
     "NUM_PROXIES": NUM_PROXIES,

@@ -68,3 +68,22 @@ CCCD_QR_INVALID = ErrorCode(
     "Mã QR trên thẻ căn cước công dân không đọc được (cần số CCCD, họ tên, ngày sinh, giới tính).",
     "The QR code of the citizen ID card cannot be read (it needs the CCCD number, name, date of birth and sex).",
 )
+PERSON_ID_ON_RECORD = ErrorCode(
+    "person_id_on_record",
+    409,
+    "Số giấy tờ này đã có trong hồ sơ của một người: đừng nhập người mới, hãy tìm người đó bằng đúng số này rồi chọn.",
+    "This ID number is already on someone's record: do not enter a new person; find them by this exact number and "
+    "choose them.",
+)
+IDENTIFIER_NOT_EXACT = ErrorCode(
+    "identifier_not_exact",
+    400,
+    "Để tìm người ngoài địa bàn, nhập đủ số CCCD (12 chữ số), CMND (9 chữ số) hoặc số điện thoại di động.",
+    "To find a person outside your area, enter a whole CCCD (12 digits), CMND (9 digits) or mobile phone number.",
+)
+IDENTIFIER_AMBIGUOUS = ErrorCode(
+    "identifier_ambiguous",
+    409,
+    "Có nhiều người mang số này: chọn một người trong danh sách (`person_ref`).",
+    "Several people have this number: choose one of them (`person_ref`).",
+)

@@ -5,18 +5,22 @@ core.scoping.scope_q; venue roles (manager, control staff) see nobody (Official.
 """
 
 import re
+from dataclasses import dataclass, field
+from types import SimpleNamespace
 
+from django.core import signing
 from django.db.models import Count, Q, QuerySet
 
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.errors import ApplicationError
-from phongdich.core.scoping import NOTHING, scope_q
+from phongdich.core.scoping import NOTHING, area_visible, scope_q
 from phongdich.core.text import fold
+from phongdich.core.throttling import SimpleRateThrottle
 
 from . import errors
 from .models import Person
-from .validation import phone_digits_for_search
+from .validation import normalise_phone, phone_digits_for_search
 
 
 def person_get_by_public_id(public_id: str) -> Person | None:
@@ -135,3 +139,144 @@ def person_duplicates(*, viewer) -> list[dict]:
     if groups and viewer is not None and viewer.is_authenticated:
         audit_record(actor=viewer, action="people.person.duplicates_listed", extra={"groups": len(groups)})
     return groups
+
+
+# --- An exact look-up beyond the viewer's area ------------------------------------------------------------------
+#
+# People cross commune lines (workplaces, markets, families): a case's interview names someone who lives elsewhere,
+# and that contact must be the record their own commune follows, not a second one typed in the investigator's
+# commune. An exact identifier finds them anywhere on the platform (a deployment is one province's, and a visitor
+# recorded here under a commune of another province is followed from here too); the answer shows only what
+# confirms the person (initials, year of birth, commune), each look-up is audited with its purpose and capped per
+# official (RATE_LIMIT_PERSON_IDENTIFY), so that it cannot sweep numbers. A partial search stays in the area
+# (person_list). docs/cases.md, "A contact who lives in another area".
+
+IDENTIFIED_MAX = 5  # matches shown for one number (a family sharing a phone); more is a number to check, not a list
+IDENTIFIED_REF_MAX_AGE = 3600  # seconds: the choice is posted within the interview it was looked up for
+_IDENTIFIED_SALT = "people.person_identified"
+
+
+class PersonIdentifyThrottle(SimpleRateThrottle):
+    """Exact look-ups per official (page and API together), whatever address they work from."""
+
+    scope = "person_identify"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+@dataclass(frozen=True)
+class PersonIdentified:
+    """One person an exact look-up found, as shown to an official who may not see their record: `ref` names them
+    for this official and purpose only (person_identified_get)."""
+
+    ref: str
+    initials: str
+    birth_year: int | None
+    commune: str
+    in_viewer_area: bool
+    person: Person = field(repr=False, compare=False)
+
+
+def identifier_exact(text: str) -> tuple[str, str] | None:
+    """(field, value) when `text` is a whole identifier: a CCCD (12 digits), a CMND (9 digits) or a Vietnamese
+    mobile number (normalised to E.164, as people are stored); None for anything else (a name, part of a number)."""
+    compact = re.sub(r"[\s.\-()]", "", text or "")
+    if compact.isascii() and compact.isdigit() and len(compact) == 12:
+        return "citizen_id", compact
+    if compact.isascii() and compact.isdigit() and len(compact) == 9:
+        return "old_id_number", compact
+    try:
+        return "phone", normalise_phone(compact)
+    except ApplicationError:
+        return None
+
+
+def _sees_people(viewer) -> bool:
+    return people_visible_q(viewer) is not NOTHING
+
+
+def _commune_name(person: Person) -> str:
+    if person.address_area is not None:
+        return person.address_area.name
+    from phongdich.geo.models import Area
+
+    return Area.objects.filter(path=person.area_path).values_list("name", flat=True).first() or ""
+
+
+def person_identify(*, viewer, identifier: str, purpose: str, reason: str, ip: str | None = None):
+    """The people whose CCCD, CMND or phone is exactly `identifier`, anywhere on the platform, as PersonIdentified
+    (at most IDENTIFIED_MAX, oldest record first). `purpose` names what the look-up is for ("cases.case:12"); each
+    `ref` is valid for this viewer and purpose only, for IDENTIFIED_REF_MAX_AGE seconds.
+
+    Refused: a viewer who sees no people (permission_denied); an identifier that is not a whole one
+    (identifier_not_exact, 400: a partial search stays in the area, person_list); more than
+    RATE_LIMIT_PERSON_IDENTIFY look-ups by this official (rate_limited, 429). Audited as
+    `people.person.identifier_searched` (a read: kept when the request's write is rolled back) on each record found
+    (its area, so the person's own commune sees who looked them up and why), or once without a record when nobody
+    has the number; the entry keeps the number looked up and the purpose."""
+    if not _sees_people(viewer):
+        raise ApplicationError(core_errors.PERMISSION_DENIED)
+    reason = " ".join((reason or "").split())
+    if not reason or not purpose:
+        raise ApplicationError(errors.REASON_REQUIRED)
+    exact = identifier_exact(identifier)
+    if exact is None:
+        raise ApplicationError(errors.IDENTIFIER_NOT_EXACT, extra={"field": "identifier"})
+    if not PersonIdentifyThrottle().allow_request(SimpleNamespace(user=viewer), None):
+        raise ApplicationError(
+            core_errors.RATE_LIMITED,
+            extra={"scope": "person_identify"},
+            vi="Bạn đã tra cứu theo số giấy tờ hoặc số điện thoại quá nhiều lần; hãy thử lại sau.",
+            en="You have looked people up by ID or phone number too many times; try again later.",
+        )
+    kind, value = exact
+    found = list(Person.objects.filter(**{kind: value}).select_related("address_area").order_by("id")[:IDENTIFIED_MAX])
+    details = {"kind": kind, "value": value, "purpose": purpose}
+    if not found:
+        audit_record(
+            actor=viewer,
+            action="people.person.identifier_searched",
+            reason=reason,
+            ip=ip,
+            extra={**details, "found": 0},
+        )
+    answers = []
+    for person in found:
+        audit_record(
+            actor=viewer,
+            action="people.person.identifier_searched",
+            obj=person,
+            area_path=person.area_path,
+            reason=reason,
+            ip=ip,
+            extra=details,
+        )
+        ref = signing.dumps({"p": person.pk, "u": viewer.pk, "for": purpose}, salt=_IDENTIFIED_SALT)
+        answers.append(
+            PersonIdentified(
+                ref=ref,
+                initials=person.initials,
+                birth_year=person.birth_year,
+                commune=_commune_name(person),
+                in_viewer_area=area_visible(viewer, person.area_path),
+                person=person,
+            )
+        )
+    return answers
+
+
+def person_identified_get(*, viewer, ref: str, purpose: str, reason: str, ip: str | None = None) -> Person:
+    """The person that this viewer's exact look-up for `purpose` found (a `ref` of person_identify), wherever they
+    live: for naming them (a case's contact), not for showing their record. A ref that is not one (forged, another
+    official's, for another purpose, older than IDENTIFIED_REF_MAX_AGE) is not_found, as an id out of the area is.
+    Audited as `people.person.viewed` with `extra.identified` the purpose."""
+    if not _sees_people(viewer):
+        raise ApplicationError(core_errors.NOT_FOUND)
+    try:
+        data = signing.loads(ref or "", salt=_IDENTIFIED_SALT, max_age=IDENTIFIED_REF_MAX_AGE)
+    except signing.BadSignature as exc:
+        raise ApplicationError(core_errors.NOT_FOUND) from exc
+    if not isinstance(data, dict) or data.get("u") != viewer.pk or data.get("for") != purpose:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    return _person_read(viewer, data.get("p"), reason, ip, scope=Q(), extra={"identified": purpose})

@@ -119,12 +119,18 @@ def person_create(
     address_street: str = "",
     area_path: str | None = None,
     created_via: str,
+    refuse_id_on_record: bool = False,
 ) -> Person:
     """Create a person from validated, normalised data and audit `people.person.created`.
 
     Guarantees: the phone is stored in E.164, ID numbers are structurally valid (a CCCD also agrees with
     the birth year and gender), `name_folded` is set, and `area_path` is the address area's path or else
     the given `area_path`. Invalid input raises ApplicationError and writes nothing.
+
+    `refuse_id_on_record` (an official entering a person not yet on record): a CCCD or CMND already on anyone's
+    record, anywhere, is refused (person_id_on_record, 409, `extra.field`), naming nobody: the official names that
+    person instead (selectors.person_identify). Phones are not refused: families share them. Self check-in and
+    paper forms go through person_find_or_create and keep making a second record, by design (its docstring).
     """
     if created_via not in _CREATED_VIA:
         raise _invalid("created_via", "Nguồn tạo không hợp lệ.", "Unknown created_via.")
@@ -142,6 +148,8 @@ def person_create(
             "address_street": address_street,
         }
     )
+    if refuse_id_on_record:
+        _id_on_record_refuse(cleaned)
     person = Person.objects.create(
         **cleaned,
         address_area=address_area,
@@ -156,6 +164,18 @@ def person_create(
         extra={"created_via": created_via},
     )
     return person
+
+
+def _id_on_record_refuse(cleaned: dict) -> None:
+    """person_id_on_record when the CCCD or CMND of a new person is on a record already. The number's lock is held
+    until the commit, so two officials entering the same number at once make one record and one refusal."""
+    for name in ("citizen_id", "old_id_number"):
+        value = cleaned.get(name)
+        if not value:
+            continue
+        advisory_xact_lock(f"person:{'cccd' if name == 'citizen_id' else 'cmnd'}:{value}")
+        if Person.objects.filter(**{name: value}).exists():
+            raise ApplicationError(errors.PERSON_ID_ON_RECORD, extra={"field": name})
 
 
 def person_for_id_card(*, card, area_path: str) -> Person:

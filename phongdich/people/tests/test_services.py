@@ -182,3 +182,60 @@ def test_a_birth_date_is_judged_by_the_date_in_vietnam_not_the_servers(areas, mo
             created_via=Person.CreatedVia.OFFICIAL,
         )
     assert error.value.extra == {"field": "birth_date"}
+
+
+def test_an_official_entering_a_new_person_with_an_id_on_record_anywhere_is_refused(areas):
+    elsewhere = make_official(Official.Role.AREA_OFFICIAL, areas["commune_b"])
+    official = make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"])
+    person_create(
+        actor=elsewhere,
+        full_name="Lê Thị Hoa",
+        citizen_id="038185004321",
+        old_id_number="172345678",
+        address_area=areas["commune_b"],
+        created_via=Person.CreatedVia.OFFICIAL,
+    )
+    for field, value in (("citizen_id", "038185004321"), ("old_id_number", "172345678")):
+        with pytest.raises(ApplicationError) as refused:
+            person_create(
+                actor=official,
+                full_name="Lê Thị Hoa",
+                address_area=areas["commune_a"],
+                created_via=Person.CreatedVia.OFFICIAL,
+                refuse_id_on_record=True,
+                **{field: value},
+            )
+        assert refused.value.error.code == "person_id_on_record" and refused.value.status == 409
+        assert refused.value.extra == {"field": field}  # nobody named
+    assert Person.objects.count() == 1
+    # A shared phone is no refusal (families share them), nor a new number.
+    person_create(
+        actor=official,
+        full_name="Lê Văn Con",
+        phone="0912 345 678",
+        citizen_id="038210004322",
+        address_area=areas["commune_a"],
+        created_via=Person.CreatedVia.OFFICIAL,
+        refuse_id_on_record=True,
+    )
+
+
+def test_a_self_check_in_with_anothers_cccd_still_makes_a_second_record(areas):
+    person_create(
+        actor=None,
+        full_name="Lê Thị Hoa",
+        phone="0912345678",
+        birth_year=1985,
+        citizen_id="038185004321",
+        address_area=areas["commune_b"],
+        created_via=Person.CreatedVia.OFFICIAL,
+    )
+    second = person_find_or_create(
+        full_name="Trần Văn Khác",
+        phone="0987654321",
+        birth_year=1985,
+        citizen_id="038185004321",
+        area_path=areas["commune_a"].path,
+        created_via=Person.CreatedVia.SELF_CHECKIN,
+    )
+    assert Person.objects.filter(citizen_id="038185004321").count() == 2 and second.full_name == "Trần Văn Khác"
