@@ -344,6 +344,7 @@ def case_contact_rows(*, viewer, case: Case, contacts) -> list[ContactRow]:
         .order_by("exposure_start", "id")
     )
     for link in evidence:
+        link.case = case  # the answer shows the case's number and status on every link: not one query each
         links[link.contact_id].append(link)
     mark_via_visible(viewer, [link for found in links.values() for link in found])
     rows = [

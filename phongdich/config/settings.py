@@ -242,7 +242,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "phongdich.core.api.ApiSchema",
     "EXCEPTION_HANDLER": "phongdich.core.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "phongdich.core.pagination.ApiPages",
     "PAGE_SIZE": 50,

@@ -13,6 +13,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field, inline_serializer
 from rest_framework import exceptions as drf
 from rest_framework import serializers
@@ -38,6 +40,27 @@ logger = logging.getLogger(__name__)
 class LocalTimeField(serializers.TimeField):
     """A time of day at a place (a session's opening hours). OpenAPI's `format: time` is RFC 3339's full-time,
     which requires an offset that these wall-clock times don't have, so the schema gives the pattern instead."""
+
+
+class StrictInput(serializers.Serializer):
+    """An API write's input that refuses the fields it does not take: an unknown name, a typo or a read-only field of the
+    answer (`{"status": "died"}` to a case's PATCH) is `invalid_input` naming it, not a 200 that silently ignored it.
+    Base of the input serializers of writes (cases.api first); the other apps' inputs still ignore extra fields."""
+
+    default_error_messages = {"unknown_field": _("This field is not taken here: it is unknown or cannot be changed.")}
+
+    def to_internal_value(self, data):
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        refused = {name: [self.error_messages["unknown_field"]] for name in unknown}
+        try:
+            values = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if refused and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **refused}) from None
+            raise
+        if refused:
+            raise serializers.ValidationError(refused)
+        return values
 
 
 _DRF_TO_CODE = [
@@ -176,6 +199,7 @@ def idempotent(view_method=None, *, stored=None, replayed=None):
             return replay(existing)
         return response
 
+    wrapper.honours_idempotency_key = True  # read by ApiSchema: the header is declared where it is honoured
     return wrapper
 
 
@@ -236,6 +260,22 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     description="A repeat with the same key writes nothing and gets the first answer; the same key with another "
     "request answers 422 (idempotency_key_reused).",
 )
+
+
+class ApiSchema(AutoSchema):
+    """DEFAULT_SCHEMA_CLASS: every write wrapped by `@idempotent` declares the `Idempotency-Key` header, once here
+    rather than in each endpoint's `parameters=` (several writes honoured it without saying so). Endpoints that handle
+    the key themselves (a check-in's nonce) declare it in their own words."""
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        handler = getattr(self.view, self.method.lower(), None)
+        declared = any(
+            getattr(parameter, "name", None) == "Idempotency-Key" for parameter in parameters if parameter is not None
+        )
+        if getattr(handler, "honours_idempotency_key", False) and not declared:
+            parameters.append(IDEMPOTENCY_HEADER)
+        return parameters
 
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
