@@ -316,10 +316,13 @@ class CaseListCreateApi(APIView):
         notes = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
 
         def to_internal_value(self, data):
-            # Required (the schema says so), with its own code rather than invalid_input's "required".
-            if isinstance(data, dict) and data.get("sample_date") is None:
-                raise ApplicationError(errors.CASE_DATE_MISSING, extra={"field": "sample_date"})
-            return super().to_internal_value(data)
+            # Required (the schema says so); missing or null alone, it has its own code, not invalid_input's.
+            try:
+                return super().to_internal_value(data)
+            except serializers.ValidationError as exc:
+                if isinstance(data, dict) and data.get("sample_date") is None and set(exc.detail) == {"sample_date"}:
+                    raise ApplicationError(errors.CASE_DATE_MISSING, extra={"field": "sample_date"}) from None
+                raise
 
     @extend_schema(
         operation_id="cases_list",

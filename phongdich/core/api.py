@@ -43,8 +43,8 @@ class LocalTimeField(serializers.TimeField):
 
 
 class StrictInput(serializers.Serializer):
-    """An API write's input that refuses the fields it does not take: an unknown name, a typo or a read-only field of the
-    answer (`{"status": "died"}` to a case's PATCH) is `invalid_input` naming it, not a 200 that silently ignored it.
+    """An API write's input that refuses the fields it does not take: an unknown name, a typo or a read-only field of
+    the answer (`{"status": "died"}` to a case's PATCH) is `invalid_input` naming it, not a 200 that ignored it.
     Base of the input serializers of writes (cases.api first); the other apps' inputs still ignore extra fields."""
 
     default_error_messages = {"unknown_field": _("This field is not taken here: it is unknown or cannot be changed.")}
