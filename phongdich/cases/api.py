@@ -90,7 +90,7 @@ class ContactLinkOutput(serializers.Serializer):
     )
     case_withdrawn = serializers.SerializerMethodField(
         help_text="True when that case was withdrawn as not a case: this evidence no longer makes a contact (the page"
-        " marks it \"Đã huỷ\")"
+        ' marks it "Đã huỷ")'
     )
     level = serializers.IntegerField()
     via_contact = serializers.IntegerField(source="via_id", allow_null=True, help_text="For F2+: through whom")

@@ -36,13 +36,43 @@ def test_without_accept_language_the_api_answers_vietnamese(client, tree, kim_ta
 
 WRONG_TYPES = [
     # (body, field, English as DRF words it, the Vietnamese this project gives it: phongdich/locale)
-    ({"contacts": "12", "status": "confirmed"}, "contacts", 'Expected a list of items but got type "str".', "Cần một danh sách nhưng nhận được kiểu “str”."),
-    ({"contacts": ["abc"], "status": "confirmed"}, "contacts", "A valid integer is required.", "Phải là một số nguyên hợp lệ."),
-    ({"contacts": [1], "status": "bogus"}, "status", '"bogus" is not a valid choice.', "“bogus” không phải là một lựa chọn hợp lệ."),
-    ({"contacts": list(range(1, 502)), "status": "confirmed"}, "contacts", "Ensure this field has no more than 500 elements.", "Trường này chỉ được có tối đa 500 phần tử."),
-    ({"contacts": [1], "status": "quarantined", "quarantine_start": "7/12"}, "quarantine_start", "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.", "Ngày sai định dạng. Hãy dùng một trong các định dạng sau: YYYY-MM-DD."),
-    ([1, 2], "non_field_errors", "Invalid data. Expected a dictionary, but got list.", "Dữ liệu không hợp lệ. Cần một đối tượng (từ điển) nhưng nhận được list."),
-]  # fmt: skip
+    (
+        {"contacts": "12", "status": "confirmed"},
+        "contacts",
+        'Expected a list of items but got type "str".',
+        "Cần một danh sách nhưng nhận được kiểu “str”.",
+    ),
+    (
+        {"contacts": ["abc"], "status": "confirmed"},
+        "contacts",
+        "A valid integer is required.",
+        "Phải là một số nguyên hợp lệ.",
+    ),
+    (
+        {"contacts": [1], "status": "bogus"},
+        "status",
+        '"bogus" is not a valid choice.',
+        "“bogus” không phải là một lựa chọn hợp lệ.",
+    ),
+    (
+        {"contacts": list(range(1, 502)), "status": "confirmed"},
+        "contacts",
+        "Ensure this field has no more than 500 elements.",
+        "Trường này chỉ được có tối đa 500 phần tử.",
+    ),
+    (
+        {"contacts": [1], "status": "quarantined", "quarantine_start": "7/12"},
+        "quarantine_start",
+        "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.",
+        "Ngày sai định dạng. Hãy dùng một trong các định dạng sau: YYYY-MM-DD.",
+    ),
+    (
+        [1, 2],
+        "non_field_errors",
+        "Invalid data. Expected a dictionary, but got list.",
+        "Dữ liệu không hợp lệ. Cần một đối tượng (từ điển) nhưng nhận được list.",
+    ),
+]
 
 
 def _first(messages):
@@ -51,7 +81,9 @@ def _first(messages):
 
 
 @pytest.mark.parametrize("body, field, english, vietnamese", WRONG_TYPES)
-def test_drf_field_messages_are_in_the_answers_language(client, tree, kim_tan_official, body, field, english, vietnamese):
+def test_drf_field_messages_are_in_the_answers_language(
+    client, tree, kim_tan_official, body, field, english, vietnamese
+):
     """DRF's own vi catalogue translates 21 of its messages: "A valid integer is required." and the others came back
     in English in a Vietnamese answer. The project's catalogue (LOCALE_PATHS, read first) supplies them."""
     client.force_login(kim_tan_official)
