@@ -42,6 +42,17 @@ class LocalTimeField(serializers.TimeField):
     which requires an offset that these wall-clock times don't have, so the schema gives the pattern instead."""
 
 
+class LocalDateTimeField(serializers.DateTimeField):
+    """A time an answer shows that is kept as an ISO text (a JSON field: a trace's window covered, an unknown
+    subscriber's first and last meeting): DRF hands such a text out as stored, in UTC (+00:00), where every other time
+    of the API is in TIME_ZONE (+07:00). Read and shown in the current time zone like the others."""
+
+    def to_representation(self, value):
+        if isinstance(value, str) and value:
+            value = dt.datetime.fromisoformat(value)
+        return super().to_representation(value)
+
+
 class StrictInput(serializers.Serializer):
     """An API write's input that refuses the fields it does not take: an unknown name, a typo or a read-only field of
     the answer (`{"status": "died"}` to a case's PATCH) is `invalid_input` naming it, not a 200 that ignored it.

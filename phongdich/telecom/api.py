@@ -7,7 +7,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import IsOfficial
-from phongdich.core.api import IDEMPOTENCY_HEADER, PAGE_PARAMETERS, api_page, error_responses, idempotent
+from phongdich.core.api import (
+    IDEMPOTENCY_HEADER,
+    PAGE_PARAMETERS,
+    LocalDateTimeField,
+    api_page,
+    error_responses,
+    idempotent,
+)
 from phongdich.core.audit import client_ip
 from phongdich.core.pagination import ApiPages
 
@@ -210,8 +217,8 @@ class TelecomUnknownOutput(serializers.Serializer):
     phone = serializers.CharField(help_text="In full (E.164), to ask the operator; reading it is audited")
     records = serializers.IntegerField()
     overlap_minutes = serializers.IntegerField()
-    first = serializers.DateTimeField()
-    last = serializers.DateTimeField()
+    first = LocalDateTimeField()
+    last = LocalDateTimeField()
     cells = serializers.ListField(child=serializers.CharField())
 
 
@@ -249,7 +256,7 @@ class TelecomTraceOutput(serializers.Serializer):
     )
     window_covered = serializers.ListField(
         source="trace.window_covered",
-        child=serializers.ListField(child=serializers.DateTimeField()),
+        child=serializers.ListField(child=LocalDateTimeField()),
         allow_null=True,
         help_text="The parts of the case's infectious window that the periods of those imports cover, [[from, to], …];"
         " the rest of the window is a gap (no records imported for it)",
