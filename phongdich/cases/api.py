@@ -341,7 +341,7 @@ class CaseListCreateApi(APIView):
         params = request.query_params
         dates = self.CaseDatesInput(data={key: params[key] for key in ("date_from", "date_to") if params.get(key)})
         if not dates.is_valid():
-            raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"fields": sorted(dates.errors)})
+            raise errors.invalid_filter(**{name: params[name][:40] for name in dates.errors})
         cases = selectors.case_list(
             viewer=request.user,
             status=params.get("status", ""),

@@ -237,7 +237,7 @@ NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "phongdich.checkins.auth.DeviceTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "phongdich.core.auth.ApiSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],

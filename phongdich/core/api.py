@@ -22,6 +22,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
 from . import errors
+from .auth import CsrfFailed
 from .clientip import client_ip
 from .errors import ApplicationError
 from .models import IdempotencyKey
@@ -75,6 +76,7 @@ class StrictInput(serializers.Serializer):
 
 
 _DRF_TO_CODE = [
+    (CsrfFailed, errors.CSRF_FAILED),
     (drf.ParseError, errors.MALFORMED_JSON),
     (drf.UnsupportedMediaType, errors.UNSUPPORTED_MEDIA_TYPE),
     (drf.NotAuthenticated, errors.NOT_AUTHENTICATED),
@@ -109,13 +111,27 @@ def as_application_error(exc) -> ApplicationError | None:
     for exc_class, code in _DRF_TO_CODE:
         if isinstance(exc, exc_class):
             extra = {"retry_after_seconds": exc.wait} if isinstance(exc, drf.Throttled) and exc.wait else {}
+            if isinstance(exc, CsrfFailed):
+                extra = {"reason": str(exc.detail)}  # Django's words: "CSRF token missing.", "Referer checking failed…"
             return ApplicationError(code, extra=extra)
     return None
 
 
+def _unsupported_media_type(context) -> ApplicationError:
+    """415, saying what the endpoint takes: `application/json` for most, multipart/form-data for a file upload
+    (telecom and lab-sheet imports), which a JSON body was once told to send as JSON."""
+    view = context.get("view")
+    accepts = [parser.media_type for parser in view.get_parsers()] if view is not None else ["application/json"]
+    if "multipart/form-data" in accepts and "application/json" not in accepts:
+        vi, en = errors.UNSUPPORTED_MEDIA_TYPE_MULTIPART
+        return ApplicationError(errors.UNSUPPORTED_MEDIA_TYPE, extra={"accepts": accepts}, vi=vi, en=en)
+    return ApplicationError(errors.UNSUPPORTED_MEDIA_TYPE, extra={"accepts": accepts})
+
+
 def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every error leaves the API in one shape (core.errors)."""
-    app_error = as_application_error(exc)
+    app_error = _unsupported_media_type(context) if isinstance(exc, drf.UnsupportedMediaType) else None
+    app_error = app_error or as_application_error(exc)
     if app_error is None:
         return None  # let it propagate: a bug, logged and answered by the 500 handler
     response = Response(app_error.as_dict(), status=app_error.status)

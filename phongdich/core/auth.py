@@ -1,0 +1,21 @@
+"""The API's session authentication (core.api keeps the rest of the API plumbing: DRF reads this class from its
+settings while core.api is still being imported)."""
+
+from rest_framework import exceptions as drf
+from rest_framework.authentication import SessionAuthentication
+
+
+class CsrfFailed(drf.PermissionDenied):
+    """A session request without a valid CSRF token or Referer: its own code (csrf_failed), not "You may not do
+    this.", which sent integrators looking for a missing role."""
+
+
+class ApiSessionAuthentication(SessionAuthentication):
+    """DRF's session authentication (the HTML login's cookie), telling a CSRF failure apart from a refused role."""
+
+    def enforce_csrf(self, request):
+        try:
+            super().enforce_csrf(request)
+        except drf.PermissionDenied as exc:
+            reason = str(exc.detail).removeprefix("CSRF Failed: ")
+            raise CsrfFailed(reason) from None
