@@ -90,7 +90,7 @@ class TelecomImportSummaryOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-ERRORS = error_responses(400, 401, 403, 404, 409, 413, 415)
+ERRORS = error_responses(400, 401, 403, 404, 409, 413, 415, 422)
 
 
 class TelecomImportListApi(APIView):
@@ -204,6 +204,7 @@ class TelecomImportWithdrawApi(APIView):
         responses={200: TelecomImportWithdrawOutput, **ERRORS},
         tags=["telecom"],
     )
+    @idempotent  # an import and counts: no one named
     def post(self, request, import_id: int):
         data = self.TelecomImportWithdrawInput(data=request.data)
         data.is_valid(raise_exception=True)
