@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import SeesPeople
-from phongdich.core.api import PAGE_PARAMETERS, api_page, error_responses
+from phongdich.core.api import PAGE_PARAMETERS, api_page, error_responses, idempotent
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.pagination import ApiPages
@@ -22,7 +22,7 @@ from phongdich.core.pagination import ApiPages
 from . import errors, selectors, services
 from .models import Call, CallCampaign
 
-ERRORS = error_responses(400, 401, 403, 404, 409, 415)
+ERRORS = error_responses(400, 401, 403, 404, 409, 415, 422)
 
 
 class ProgressOutput(serializers.Serializer):
@@ -132,6 +132,7 @@ class CampaignListApi(APIView):
         responses={201: CampaignOutput, **ERRORS},
         tags=["calls"],
     )
+    @idempotent  # a campaign names no one: case number, groups, counts
     def post(self, request):
         data = self.CampaignCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -177,6 +178,7 @@ class CampaignActionApi(APIView):
         responses={200: CampaignOutput, **ERRORS},
         tags=["calls"],
     )
+    @idempotent  # the campaign as above
     def post(self, request, campaign_id: int):
         campaign = services.call_campaign_action(
             actor=request.user, campaign_id=campaign_id, action=self.action, ip=client_ip(request)

@@ -16,6 +16,7 @@ from phongdich.core.api import (
     ERROR_RESPONSE,
     IDEMPOTENCY_HEADER,
     PAGE_PARAMETERS,
+    StrictInput,
     api_page,
     error_responses,
     idempotent,
@@ -87,6 +88,13 @@ class EvidenceNoteField(serializers.CharField):
 class ContactLinkOutput(serializers.Serializer):
     id = serializers.IntegerField()
     case = serializers.CharField(source="case.number", help_text="The F0 at the root of this evidence")
+    case_status = serializers.ChoiceField(
+        source="case.status", choices=Case.Status.choices, help_text="That case's status now"
+    )
+    case_withdrawn = serializers.SerializerMethodField(
+        help_text="True when that case was withdrawn as not a case: this evidence no longer makes a contact (the page"
+        ' marks it "Đã huỷ")'
+    )
     level = serializers.IntegerField()
     via_contact = serializers.IntegerField(source="via_id", allow_null=True, help_text="For F2+: through whom")
     source = serializers.CharField()
@@ -114,6 +122,9 @@ class ContactLinkOutput(serializers.Serializer):
         " earlier day since: the link no longer counts (no F2 through this F1)"
     )
     created_at = serializers.DateTimeField()
+
+    def get_case_withdrawn(self, link) -> bool:
+        return link.case.status == Case.Status.WITHDRAWN
 
 
 class EarlierEpisodeOutput(serializers.Serializer):
@@ -317,7 +328,7 @@ class InterviewIdentifyApi(APIView):
 
     permission_classes = [SeesPeople]
 
-    class IdentifyInput(serializers.Serializer):
+    class IdentifyInput(StrictInput):
         identifier = serializers.CharField(max_length=30)
 
     class IdentifyOutput(serializers.Serializer):
@@ -425,6 +436,22 @@ def _link_replayed(view, request, marker: dict, case_id: int) -> Response:
     )
 
 
+def _case_again(request, pk, case_id: int) -> dict:
+    """A case's write (its facts, outcome or outcome undone) repeated with its Idempotency-Key (core.api.read_again):
+    the case read again, scoped and audited, not a stored copy of the person in it."""
+    return CaseOutput(selectors.case_get(viewer=request.user, case_id=pk, ip=client_ip(request))).data
+
+
+def _withdraw_marker(response) -> dict:
+    """A withdrawal's answer without its person: the case's id and the counts, which name no one."""
+    return {key: value for key, value in response.data.items() if key != "case"} | {"case": response.data["case"]["id"]}
+
+
+def _withdraw_replayed(view, request, marker: dict, case_id: int) -> Response:
+    case = selectors.case_get(viewer=request.user, case_id=marker["case"], ip=client_ip(request))
+    return Response({**marker, "case": CaseOutput(case).data})
+
+
 class CaseListCreateApi(APIView):
     permission_classes = [SeesPeople]
 
@@ -432,9 +459,11 @@ class CaseListCreateApi(APIView):
         date_from = serializers.DateField(required=False)
         date_to = serializers.DateField(required=False)
 
-    class CaseInput(serializers.Serializer):
+    class CaseInput(StrictInput):
         person = serializers.IntegerField(min_value=1, help_text="A person of your area (people API)")
-        sample_date = serializers.DateField(allow_null=True, required=False, help_text="Required; null is refused")
+        sample_date = serializers.DateField(
+            help_text="The positive sample's date; missing or null answers `case_date_missing`"
+        )
         test_type = serializers.CharField(max_length=20, help_text="pcr or antigen")
         onset_date = serializers.DateField(required=False, allow_null=True, help_text="null: no symptoms")
         source_exposure_date = serializers.DateField(required=False, allow_null=True)
@@ -445,6 +474,15 @@ class CaseListCreateApi(APIView):
         )
         cluster = serializers.IntegerField(required=False, allow_null=True, min_value=1)
         notes = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+        def to_internal_value(self, data):
+            # Required (the schema says so); missing or null alone, it has its own code, not invalid_input's.
+            try:
+                return super().to_internal_value(data)
+            except serializers.ValidationError as exc:
+                if isinstance(data, dict) and data.get("sample_date") is None and set(exc.detail) == {"sample_date"}:
+                    raise ApplicationError(errors.CASE_DATE_MISSING, extra={"field": "sample_date"}) from None
+                raise
 
     @extend_schema(
         operation_id="cases_list",
@@ -463,7 +501,7 @@ class CaseListCreateApi(APIView):
         params = request.query_params
         dates = self.CaseDatesInput(data={key: params[key] for key in ("date_from", "date_to") if params.get(key)})
         if not dates.is_valid():
-            raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"fields": sorted(dates.errors)})
+            raise errors.invalid_filter(**{name: params[name][:40] for name in dates.errors})
         cases = selectors.case_list(
             viewer=request.user,
             status=params.get("status", ""),
@@ -516,7 +554,7 @@ class CaseListCreateApi(APIView):
 class CaseDetailApi(APIView):
     permission_classes = [SeesPeople]
 
-    class CaseUpdateInput(serializers.Serializer):
+    class CaseUpdateInput(StrictInput):
         sample_date = serializers.DateField(required=False, allow_null=True)
         test_type = serializers.CharField(required=False, max_length=20)
         onset_date = serializers.DateField(required=False, allow_null=True)
@@ -555,6 +593,7 @@ class CaseDetailApi(APIView):
         responses={200: CaseOutput, **ERRORS},
         tags=["cases"],
     )
+    @idempotent(**read_again(_case_again))
     def patch(self, request, case_id: int):
         case = selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
         data = self.CaseUpdateInput(data=request.data, partial=True)
@@ -579,7 +618,7 @@ class CaseDetailApi(APIView):
 class CaseStatusApi(APIView):
     permission_classes = [SeesPeople]
 
-    class CaseStatusInput(serializers.Serializer):
+    class CaseStatusInput(StrictInput):
         status = serializers.ChoiceField(choices=[Case.Status.RECOVERED, Case.Status.DIED])
         date = serializers.DateField(required=False, allow_null=True, help_text="Default: today")
         date_confirmed = serializers.BooleanField(
@@ -601,6 +640,7 @@ class CaseStatusApi(APIView):
         responses={200: CaseOutput, **ERRORS},
         tags=["cases"],
     )
+    @idempotent(**read_again(_case_again))
     def post(self, request, case_id: int):
         case = selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
         data = self.CaseStatusInput(data=request.data)
@@ -619,7 +659,7 @@ class CaseStatusApi(APIView):
 class CaseOutcomeUndoApi(APIView):
     permission_classes = [SeesPeople]
 
-    class CaseOutcomeUndoInput(serializers.Serializer):
+    class CaseOutcomeUndoInput(StrictInput):
         reason = serializers.CharField(
             required=False, allow_blank=True, max_length=500, default="", help_text="Why it is undone (required)"
         )
@@ -637,6 +677,7 @@ class CaseOutcomeUndoApi(APIView):
         responses={200: CaseOutput, **ERRORS},
         tags=["cases"],
     )
+    @idempotent(**read_again(_case_again))
     def post(self, request, case_id: int):
         case = selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
         data = self.CaseOutcomeUndoInput(data=request.data)
@@ -648,7 +689,7 @@ class CaseOutcomeUndoApi(APIView):
 class CaseWithdrawApi(APIView):
     permission_classes = [SeesPeople]
 
-    class CaseWithdrawInput(serializers.Serializer):
+    class CaseWithdrawInput(StrictInput):
         reason = serializers.CharField(
             required=False, allow_blank=True, max_length=500, default="", help_text="Why it is not a case (required)"
         )
@@ -674,6 +715,7 @@ class CaseWithdrawApi(APIView):
         responses={200: CaseWithdrawOutput, **ERRORS},
         tags=["cases"],
     )
+    @idempotent(stored=_withdraw_marker, replayed=_withdraw_replayed)
     def post(self, request, case_id: int):
         case = selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
         data = self.CaseWithdrawInput(data=request.data)
@@ -708,7 +750,7 @@ def _restore_replayed(view, request, marker: dict, case_id: int) -> Response:
 class CaseRestoreApi(APIView):
     permission_classes = [SeesPeople]
 
-    class CaseRestoreInput(serializers.Serializer):
+    class CaseRestoreInput(StrictInput):
         reason = serializers.CharField(
             required=False,
             allow_blank=True,
@@ -792,7 +834,7 @@ class CaseNoticesApi(APIView):
 class NoticePublicationApi(APIView):
     permission_classes = [SeesPeople]
 
-    class PublicationInput(serializers.Serializer):
+    class PublicationInput(StrictInput):
         published = serializers.BooleanField(help_text="true: on the public list, the map and people's warnings")
 
     @extend_schema(
@@ -806,6 +848,7 @@ class NoticePublicationApi(APIView):
         responses={200: CaseNoticeOutput, **ERRORS},
         tags=["cases"],
     )
+    @idempotent  # the answer names no one: a notice's case number, venue and times
     def post(self, request, notice_id: int):
         notice = selectors.exposure_notice_get(viewer=request.user, notice_id=notice_id)
         data = self.PublicationInput(data=request.data)
@@ -816,7 +859,7 @@ class NoticePublicationApi(APIView):
         return Response(CaseNoticeOutput(notice).data)
 
 
-class InterviewInput(serializers.Serializer):
+class InterviewInput(StrictInput):
     """A person named in an interview: a case's (added as F1) or an F1's (added as F2). Exactly one of `person`,
     `identifier` and `person_ref` names them."""
 
@@ -1060,10 +1103,22 @@ class ContactMoveOutput(ContactOutput):
     )
 
 
+def _contact_move_marker(response) -> dict:
+    return {"contact": response.data["id"], "named_f2": response.data["named_f2"]}
+
+
+def _contact_move_replayed(view, request, marker: dict, contact_id: int) -> Response:
+    """A move repeated with its Idempotency-Key: the contact read again (scoped, audited) with what the first move did
+    to the F2 named in its interview."""
+    contact = selectors.contact_get(viewer=request.user, contact_id=marker["contact"], ip=client_ip(request))
+    contact.named_f2_followed = marker["named_f2"]
+    return Response(ContactMoveOutput(contact).data)
+
+
 class ContactStatusApi(APIView):
     permission_classes = [SeesPeople]
 
-    class ContactStatusInput(serializers.Serializer):
+    class ContactStatusInput(StrictInput):
         status = serializers.ChoiceField(choices=list(Contact.Status.values))
         reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
         quarantine_start = serializers.DateField(required=False, allow_null=True, help_text="Default: today")
@@ -1086,6 +1141,7 @@ class ContactStatusApi(APIView):
         responses={200: ContactMoveOutput, **ERRORS},
         tags=["cases"],
     )
+    @idempotent(stored=_contact_move_marker, replayed=_contact_move_replayed)
     def post(self, request, contact_id: int):
         contact = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
         data = self.ContactStatusInput(data=request.data)
@@ -1110,7 +1166,7 @@ def _contact_again(request, pk, contact_id: int) -> dict:
 class ContactReleaseUndoApi(APIView):
     permission_classes = [SeesPeople]
 
-    class ContactReleaseUndoInput(serializers.Serializer):
+    class ContactReleaseUndoInput(StrictInput):
         reason = serializers.CharField(
             required=False, allow_blank=True, max_length=500, default="", help_text="Why it is undone (required)"
         )
@@ -1147,7 +1203,7 @@ class ContactReleaseUndoApi(APIView):
 class ContactQuarantineStartApi(APIView):
     permission_classes = [SeesPeople]
 
-    class ContactQuarantineStartInput(serializers.Serializer):
+    class ContactQuarantineStartInput(StrictInput):
         quarantine_start = serializers.DateField(help_text="The day the quarantine really began")
         reason = serializers.CharField(
             required=False, allow_blank=True, max_length=500, default="", help_text="Why it is corrected (required)"
@@ -1169,6 +1225,7 @@ class ContactQuarantineStartApi(APIView):
         responses={200: ContactMoveOutput, **ERRORS},
         tags=["cases"],
     )
+    @idempotent(stored=_contact_move_marker, replayed=_contact_move_replayed)
     def post(self, request, contact_id: int):
         contact = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
         data = self.ContactQuarantineStartInput(data=request.data)
@@ -1203,7 +1260,7 @@ class ContactsStatusOutput(serializers.Serializer):
 class ContactsStatusApi(APIView):
     permission_classes = [SeesPeople]
 
-    class ContactsStatusInput(serializers.Serializer):
+    class ContactsStatusInput(StrictInput):
         contacts = serializers.ListField(
             child=serializers.IntegerField(min_value=1),
             min_length=1,
@@ -1231,6 +1288,7 @@ class ContactsStatusApi(APIView):
         responses={200: ContactsStatusOutput, **ERRORS},
         tags=["cases"],
     )
+    @idempotent  # ids, statuses and reasons: the answer names no one
     def post(self, request):
         data = self.ContactsStatusInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -1336,7 +1394,7 @@ class ClusterOutput(serializers.Serializer):
 class ClusterListCreateApi(APIView):
     permission_classes = [SeesPeople]
 
-    class ClusterInput(serializers.Serializer):
+    class ClusterInput(StrictInput):
         name = serializers.CharField(max_length=200)
         venue = serializers.IntegerField(
             required=False,
@@ -1410,6 +1468,12 @@ class ClusterListCreateApi(APIView):
         return Response(ClusterOutput(cluster).data, status=status.HTTP_201_CREATED)
 
 
+class GraphLevelOutput(serializers.Serializer):
+    level = serializers.IntegerField(help_text="1 = F1, 2 = F2...")
+    count = serializers.IntegerField(help_text="Persons of this level")
+    grouped = serializers.BooleanField(help_text="True: drawn as one summary node per case, not one node a person")
+
+
 class ClusterGraphApi(APIView):
     permission_classes = [SeesPeople]
 
@@ -1419,6 +1483,18 @@ class ClusterGraphApi(APIView):
         contacts = serializers.IntegerField(
             help_text="Persons who are contacts of its cases (nodes of kind `summary` count per case)"
         )
+        cases = serializers.IntegerField(
+            help_text="The cluster's cases drawn (withdrawn ones aside), wherever they are, as the cluster list counts"
+        )
+        outside = serializers.IntegerField(
+            help_text="Cases outside the cluster drawn because they infected, or were infected by, one of its cases"
+        )
+        links = serializers.IntegerField(help_text="Edges drawn: infections, contact links and summaries")
+        levels = GraphLevelOutput(
+            many=True,
+            help_text="Per contact level, the persons drawn one by one (`grouped` false) or counted in summary nodes",
+        )
+        caption = serializers.CharField(help_text="All these figures in words, in the request's language")
 
     @extend_schema(
         operation_id="clusters_graph",

@@ -264,6 +264,15 @@ CASES_INVALID_FILTER = ErrorCode(
     "Bộ lọc không hợp lệ (tình trạng, cấp, địa bàn hoặc ngày).",
     "Invalid filter (status, level, area or date).",
 )
+
+
+def invalid_filter(*names: str, **refused) -> ApplicationError:
+    """cases_invalid_filter in its one shape: `extra.fields` names the filters refused, and `extra.<name>` gives the
+    value refused where one was read (the pages' forms name the field only). Until 2026-12-07 a bad date gave
+    `fields` and a bad status or area their value alone."""
+    return ApplicationError(CASES_INVALID_FILTER, extra={"fields": sorted({*names, *refused}), **refused})
+
+
 # Adding an F2 named in an F1's interview (services.contact_interview_f2_add, docs/cases.md "Contacts named in an F1's
 # interview").
 F2_NOT_TRACED = ErrorCode(

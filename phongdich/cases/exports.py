@@ -53,7 +53,7 @@ def worklist_filters(*, viewer, params):
         raise ApplicationError(core_errors.PERMISSION_DENIED)
     form = forms.WorklistFilterForm(params or None)
     if form.is_bound and not form.is_valid():
-        raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"fields": list(form.errors)})
+        raise errors.invalid_filter(*form.errors)
     values = form.cleaned_data if form.is_bound else {}
     area_text = typed_area_text(params or {}, values)
     area = selectors.filter_area(viewer=viewer, area_id=values.get("area"), area_text=area_text)

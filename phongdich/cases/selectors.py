@@ -85,7 +85,7 @@ def filter_area(*, viewer, area_id, area_text: str | None = None) -> Area | None
         try:
             area_id = int(area_id)
         except (TypeError, ValueError):
-            raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"area": str(area_id)[:40]}) from None
+            raise errors.invalid_filter(area=str(area_id)[:40]) from None
         area = Area.objects.select_related("parent").filter(pk=area_id).first() if 1 <= area_id <= MAX_ID else None
         if area is None or path is None or not area.path.startswith(path):
             raise ApplicationError(core_errors.NOT_FOUND)
@@ -125,12 +125,12 @@ def case_list(
     cases = Case.objects.filter(cases_visible_q(viewer))
     if status:
         if status not in Case.Status.values:
-            raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"status": status[:40]})
+            raise errors.invalid_filter(status=status[:40])
         cases = cases.filter(status=status)
     if area is not None:
         cases = cases.filter(area_path__startswith=area.path)
     if date_from and date_to and date_from > date_to:
-        raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"date_from": date_from.isoformat()})
+        raise errors.invalid_filter(date_from=date_from.isoformat())
     if date_from:
         cases = cases.filter(sample_date__gte=date_from)
     if date_to:
@@ -308,9 +308,9 @@ def level_filter(level) -> int | None:
     try:
         level = int(level)
     except (TypeError, ValueError):
-        raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"level": str(level)[:10]}) from None
+        raise errors.invalid_filter(level=str(level)[:10]) from None
     if not 1 <= level <= tracing_max_level():
-        raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"level": level})
+        raise errors.invalid_filter(level=level)
     return level
 
 
@@ -351,6 +351,7 @@ def case_contact_rows(*, viewer, case: Case, contacts) -> list[ContactRow]:
         .order_by("exposure_start", "id")
     )
     for link in evidence:
+        link.case = case  # the answer shows the case's number and status on every link: not one query each
         links[link.contact_id].append(link)
     mark_via_visible(viewer, [link for found in links.values() for link in found])
     rows = [
@@ -495,7 +496,7 @@ def contact_worklist(
     contacts = Contact.objects.filter(cases_visible_q(viewer, CONTACT_AREA))
     status = status or "open"
     if status not in WORKLIST_STATUS_FILTERS:
-        raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"status": status[:40]})
+        raise errors.invalid_filter(status=status[:40])
     level = level_filter(level)
     if status == "open":
         contacts = contacts.filter(status__in=OPEN_CONTACT_STATUSES)

@@ -180,7 +180,7 @@ def case_list(request):
         _require_people_role(request)
         form = forms.CaseFilterForm(request.GET or None)
         if form.is_bound and not form.is_valid():
-            raise ApplicationError(errors.CASES_INVALID_FILTER, extra={"fields": list(form.errors)})
+            raise errors.invalid_filter(*form.errors)
         values = form.cleaned_data if form.is_bound else {}
         area = selectors.filter_area(
             viewer=request.user, area_id=values.get("area"), area_text=typed_area_text(request.GET, values)

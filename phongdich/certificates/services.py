@@ -22,6 +22,7 @@ from django.utils import timezone
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
+from phongdich.core.dates import local_iso
 from phongdich.core.errors import ApplicationError
 from phongdich.core.scoping import area_visible
 from phongdich.core.text import fold
@@ -201,7 +202,7 @@ def certificate_issue(*, person, source_key: str, facts: Facts, now: dt.datetime
     if expires_at <= issued_at:
         # A test sampled more than DCC_TEST_VALIDITY_HOURS ago (or a recovery past `du`): never sign exp <= iat.
         raise ApplicationError(
-            errors.CERTIFICATE_VALIDITY_ENDED, extra={"source_key": source_key, "expired_at": expires_at.isoformat()}
+            errors.CERTIFICATE_VALIDITY_ENDED, extra={"source_key": source_key, "expired_at": local_iso(expires_at)}
         )
     uvci = new_uvci()
     payload = dcc_payload(person=person, facts=facts, uvci=uvci)

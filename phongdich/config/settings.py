@@ -237,12 +237,12 @@ NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "phongdich.checkins.auth.DeviceTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "phongdich.core.auth.ApiSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "phongdich.core.api.ApiSchema",
     "EXCEPTION_HANDLER": "phongdich.core.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "phongdich.core.pagination.ApiPages",
     "PAGE_SIZE": 50,
@@ -271,6 +271,17 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "phongdich.core.api.schema_postprocess"],
     "REDOC_DIST": "SIDECAR",
+    # The system's fonts: Redoc's own (Roboto, Montserrat) come from Google Fonts; the docs page works offline.
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', Arial, sans-serif",
+                "headings": {
+                    "fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', Arial, sans-serif"
+                },
+            }
+        }
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }

@@ -13,6 +13,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field, inline_serializer
 from rest_framework import exceptions as drf
 from rest_framework import serializers
@@ -20,6 +22,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
 from . import errors
+from .auth import CsrfFailed
 from .clientip import client_ip
 from .errors import ApplicationError
 from .models import IdempotencyKey
@@ -40,7 +43,40 @@ class LocalTimeField(serializers.TimeField):
     which requires an offset that these wall-clock times don't have, so the schema gives the pattern instead."""
 
 
+class LocalDateTimeField(serializers.DateTimeField):
+    """A time an answer shows that is kept as an ISO text (a JSON field: a trace's window covered, an unknown
+    subscriber's first and last meeting): DRF hands such a text out as stored, in UTC (+00:00), where every other time
+    of the API is in TIME_ZONE (+07:00). Read and shown in the current time zone like the others."""
+
+    def to_representation(self, value):
+        if isinstance(value, str) and value:
+            value = dt.datetime.fromisoformat(value)
+        return super().to_representation(value)
+
+
+class StrictInput(serializers.Serializer):
+    """An API write's input that refuses the fields it does not take: an unknown name, a typo or a read-only field of
+    the answer (`{"status": "died"}` to a case's PATCH) is `invalid_input` naming it, not a 200 that ignored it.
+    Base of the input serializers of writes (cases.api first); the other apps' inputs still ignore extra fields."""
+
+    default_error_messages = {"unknown_field": _("This field is not taken here: it is unknown or cannot be changed.")}
+
+    def to_internal_value(self, data):
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        refused = {name: [self.error_messages["unknown_field"]] for name in unknown}
+        try:
+            values = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if refused and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **refused}) from None
+            raise
+        if refused:
+            raise serializers.ValidationError(refused)
+        return values
+
+
 _DRF_TO_CODE = [
+    (CsrfFailed, errors.CSRF_FAILED),
     (drf.ParseError, errors.MALFORMED_JSON),
     (drf.UnsupportedMediaType, errors.UNSUPPORTED_MEDIA_TYPE),
     (drf.NotAuthenticated, errors.NOT_AUTHENTICATED),
@@ -75,13 +111,27 @@ def as_application_error(exc) -> ApplicationError | None:
     for exc_class, code in _DRF_TO_CODE:
         if isinstance(exc, exc_class):
             extra = {"retry_after_seconds": exc.wait} if isinstance(exc, drf.Throttled) and exc.wait else {}
+            if isinstance(exc, CsrfFailed):
+                extra = {"reason": str(exc.detail)}  # Django's words: "CSRF token missing.", "Referer checking failed…"
             return ApplicationError(code, extra=extra)
     return None
 
 
+def _unsupported_media_type(context) -> ApplicationError:
+    """415, saying what the endpoint takes: `application/json` for most, multipart/form-data for a file upload
+    (telecom and lab-sheet imports), which a JSON body was once told to send as JSON."""
+    view = context.get("view")
+    accepts = [parser.media_type for parser in view.get_parsers()] if view is not None else ["application/json"]
+    if "multipart/form-data" in accepts and "application/json" not in accepts:
+        vi, en = errors.UNSUPPORTED_MEDIA_TYPE_MULTIPART
+        return ApplicationError(errors.UNSUPPORTED_MEDIA_TYPE, extra={"accepts": accepts}, vi=vi, en=en)
+    return ApplicationError(errors.UNSUPPORTED_MEDIA_TYPE, extra={"accepts": accepts})
+
+
 def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every error leaves the API in one shape (core.errors)."""
-    app_error = as_application_error(exc)
+    app_error = _unsupported_media_type(context) if isinstance(exc, drf.UnsupportedMediaType) else None
+    app_error = app_error or as_application_error(exc)
     if app_error is None:
         return None  # let it propagate: a bug, logged and answered by the 500 handler
     response = Response(app_error.as_dict(), status=app_error.status)
@@ -176,6 +226,7 @@ def idempotent(view_method=None, *, stored=None, replayed=None):
             return replay(existing)
         return response
 
+    wrapper.honours_idempotency_key = True  # read by ApiSchema: the header is declared where it is honoured
     return wrapper
 
 
@@ -236,6 +287,22 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     description="A repeat with the same key writes nothing and gets the first answer; the same key with another "
     "request answers 422 (idempotency_key_reused).",
 )
+
+
+class ApiSchema(AutoSchema):
+    """DEFAULT_SCHEMA_CLASS: every write wrapped by `@idempotent` declares the `Idempotency-Key` header, once here
+    rather than in each endpoint's `parameters=` (several writes honoured it without saying so). Endpoints that handle
+    the key themselves (a check-in's nonce) declare it in their own words."""
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        handler = getattr(self.view, self.method.lower(), None)
+        declared = any(
+            getattr(parameter, "name", None) == "Idempotency-Key" for parameter in parameters if parameter is not None
+        )
+        if getattr(handler, "honours_idempotency_key", False) and not declared:
+            parameters.append(IDEMPOTENCY_HEADER)
+        return parameters
 
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:

@@ -24,6 +24,12 @@ def local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_default_timezone())
 
 
+def local_iso(moment: dt.datetime | None) -> str | None:
+    """An aware time as an ISO text in TIME_ZONE (+07:00), as the API's serializers give times: for an error's `extra`,
+    where `isoformat()` of a time read from the database said +00:00."""
+    return timezone.localtime(moment).isoformat() if moment is not None else None
+
+
 def local_day(moment: dt.datetime) -> dt.date:
     """The day `moment` falls on in Việt Nam (TIME_ZONE): 00:30 local is 17:30 UTC of the day before."""
     return timezone.localtime(moment, timezone.get_default_timezone()).date()

@@ -83,6 +83,18 @@ NOT_AUTHENTICATED = ErrorCode(
 PERMISSION_DENIED = ErrorCode(
     "permission_denied", 403, "Bạn không có quyền thực hiện thao tác này.", "You may not do this."
 )
+CSRF_FAILED = ErrorCode(
+    "csrf_failed",
+    403,
+    "Kiểm tra CSRF không đạt: yêu cầu dùng phiên đăng nhập (cookie) phải gửi tiêu đề X-CSRFToken bằng giá trị cookie "
+    "csrftoken và, qua HTTPS, tiêu đề Referer là địa chỉ của trang này.",
+    "CSRF check failed: a request made with a login session (cookie) must send the X-CSRFToken header with the "
+    "csrftoken cookie's value and, over HTTPS, a Referer header of this site.",
+)
+UNSUPPORTED_MEDIA_TYPE_MULTIPART = (
+    "Kiểu nội dung không được hỗ trợ; hãy gửi multipart/form-data kèm tệp.",
+    "Unsupported content type; send multipart/form-data with the file.",
+)
 NOT_FOUND = ErrorCode("not_found", 404, "Không tìm thấy.", "Not found.")
 METHOD_NOT_ALLOWED = ErrorCode(
     "method_not_allowed", 405, "Phương thức không được hỗ trợ.", "This HTTP method is not allowed here."

@@ -14,7 +14,6 @@ from phongdich.accounts.permissions import SeesPeople
 from phongdich.cases import errors as cases_errors
 from phongdich.cases.selectors import filter_area
 from phongdich.core.api import ERROR_RESPONSE, error_responses
-from phongdich.core.errors import ApplicationError
 from phongdich.core.throttling import ScopedRateThrottle
 
 from . import selectors
@@ -79,7 +78,7 @@ AREA_PATH = re.compile(r"(?:[0-9]{1,12}/){1,8}")
 def _public_layer(name: str, area_path: str, build) -> Response:
     """The layer `build(area_path)` makes; the whole map's (no area) from the cache when there."""
     if area_path and not AREA_PATH.fullmatch(area_path):
-        raise ApplicationError(cases_errors.CASES_INVALID_FILTER, extra={"area": area_path[:40]})
+        raise cases_errors.invalid_filter(area=area_path[:40])
     if area_path:
         return Response(build(area_path))
     return Response(cache.get_or_set(f"maps:{name}", lambda: build(""), PUBLIC_LAYER_SECONDS))

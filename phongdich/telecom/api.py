@@ -9,7 +9,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import IsOfficial
-from phongdich.core.api import IDEMPOTENCY_HEADER, PAGE_PARAMETERS, api_page, error_responses, idempotent
+from phongdich.core.api import (
+    IDEMPOTENCY_HEADER,
+    PAGE_PARAMETERS,
+    LocalDateTimeField,
+    api_page,
+    error_responses,
+    idempotent,
+)
 from phongdich.core.audit import client_ip
 from phongdich.core.pagination import ApiPages
 
@@ -104,7 +111,7 @@ class TelecomImportSummaryOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-ERRORS = error_responses(400, 401, 403, 404, 409, 413, 415)
+ERRORS = error_responses(400, 401, 403, 404, 409, 413, 415, 422)
 
 
 class TelecomImportListApi(APIView):
@@ -218,6 +225,7 @@ class TelecomImportWithdrawApi(APIView):
         responses={200: TelecomImportWithdrawOutput, **ERRORS},
         tags=["telecom"],
     )
+    @idempotent  # an import and counts: no one named
     def post(self, request, import_id: int):
         data = self.TelecomImportWithdrawInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -231,8 +239,8 @@ class TelecomUnknownOutput(serializers.Serializer):
     phone = serializers.CharField(help_text="In full (E.164), to ask the operator; reading it is audited")
     records = serializers.IntegerField()
     overlap_minutes = serializers.IntegerField()
-    first = serializers.DateTimeField()
-    last = serializers.DateTimeField()
+    first = LocalDateTimeField()
+    last = LocalDateTimeField()
     cells = serializers.ListField(child=serializers.CharField())
 
 
@@ -277,7 +285,7 @@ class TelecomTraceOutput(serializers.Serializer):
     )
     window_covered = serializers.ListField(
         source="trace.window_covered",
-        child=serializers.ListField(child=serializers.DateTimeField()),
+        child=serializers.ListField(child=LocalDateTimeField()),
         allow_null=True,
         help_text="The parts of the case's infectious window that the periods of those imports cover, less the holes"
         " inside their files, [[from, to], …]; the rest of the window is a gap (no records imported for it)",

@@ -26,6 +26,7 @@ from phongdich.cases.selectors import contact_link_keys
 from phongdich.cases.services import case_refuse_if_withdrawn, contact_link_add, contact_links_remove
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
+from phongdich.core.dates import local_iso
 from phongdich.core.errors import ApplicationError
 from phongdich.core.locks import advisory_xact_lock
 from phongdich.core.queue import enqueue, stale_work_requeue, work_is_live
@@ -705,7 +706,7 @@ def telecom_import_withdraw(*, actor, import_id, reason: str, ip: str | None = N
         if record is None:
             raise ApplicationError(core_errors.NOT_FOUND)
         if record.status == TelecomImport.Status.WITHDRAWN:
-            raise ApplicationError(errors.IMPORT_WITHDRAWN, extra={"withdrawn_at": record.withdrawn_at.isoformat()})
+            raise ApplicationError(errors.IMPORT_WITHDRAWN, extra={"withdrawn_at": local_iso(record.withdrawn_at)})
         if record.kind != TelecomImport.Kind.LOCATIONS or record.status != TelecomImport.Status.DONE:
             raise ApplicationError(errors.IMPORT_NOT_WITHDRAWABLE, extra={"status": record.status, "kind": record.kind})
         if record.rows_imported and record.records_pruned >= record.rows_imported:
@@ -713,7 +714,7 @@ def telecom_import_withdraw(*, actor, import_id, reason: str, ip: str | None = N
             # be told from the others by their records (_evidence_keys_of reads the records).
             raise ApplicationError(
                 errors.IMPORT_RECORDS_DELETED,
-                extra={"pruned_at": record.pruned_at.isoformat() if record.pruned_at else None},
+                extra={"pruned_at": local_iso(record.pruned_at)},
             )
         if not reason:
             raise ApplicationError(errors.IMPORT_WITHDRAW_REASON_REQUIRED, extra={"field": "reason"})

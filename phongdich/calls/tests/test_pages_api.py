@@ -205,3 +205,21 @@ def test_the_campaign_page_dates_an_exposure_that_ends_on_a_later_day(client, tr
     start, end = local(day, 16, 30), local(day + dt.timedelta(days=1), 12, 24)
     assert f"{start:%d/%m %H:%M}–{end:%H:%M}" not in html, "the end is printed without its day"
     assert f"{end:%d/%m}" in html
+
+
+def test_api_writes_repeated_with_their_idempotency_key_act_once(client, scene, kim_tan_official):
+    client.force_login(kim_tan_official)
+    body, key = {"case": scene["case"].pk, "f1_candidates": True}, {"HTTP_IDEMPOTENCY_KEY": "campaign-0001"}
+    first = client.post("/api/v1/calls/campaigns/", body, content_type="application/json", **key)
+    again = client.post("/api/v1/calls/campaigns/", body, content_type="application/json", **key)
+    assert first.status_code == again.status_code == 201 and again.json() == first.json()
+    assert CallCampaign.objects.count() == 1
+    start = f"/api/v1/calls/campaigns/{first.json()['id']}/start/"
+    started = client.post(start, HTTP_IDEMPOTENCY_KEY="start-0001")
+    # Without the key a second start is 409 calls_campaign_state: with it, the first answer.
+    repeated = client.post(start, HTTP_IDEMPOTENCY_KEY="start-0001")
+    assert started.status_code == repeated.status_code == 200 and repeated["Idempotent-Replayed"] == "true"
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    for path in ("/api/v1/calls/campaigns/", "/api/v1/calls/campaigns/{campaign_id}/start/"):
+        names = [p["name"] for p in schema["paths"][path]["post"].get("parameters", []) if p.get("in") == "header"]
+        assert names == ["Idempotency-Key"], path

@@ -113,3 +113,20 @@ def test_withdrawn_and_failed_imports_are_not_counted_in_the_period(client, heal
     case = _recent_case(health, areas["kim_tan"])
     trace = telecom_trace_case(case=case, actor=health).trace
     assert (trace.records_imports, trace.records_from) == (0, None)
+
+
+def test_the_api_gives_the_window_covered_in_the_projects_time_zone(client, health, province_admin, cells, areas):
+    """Every time of the API is in TIME_ZONE (+07:00); `window_covered`, kept as ISO texts in a JSON field, came back
+    as stored, in UTC (+00:00)."""
+    import_sample(health, "viettel-locations.csv")
+    case = make_case(health, make_person(areas["kim_tan"], "Không Có Số", "+84912999999"))  # September 2021
+    first, last = _sample_period()
+    client.force_login(health)
+    body = client.post(f"/api/v1/telecom/trace/{case.pk}/").json()
+    assert body["window_covered"] == [[timezone.localtime(first).isoformat(), timezone.localtime(last).isoformat()]]
+    assert body["window_covered"][0][0].endswith("+07:00")
+    traced = make_case(health, make_person(areas["kim_tan"], "Lê Văn Ca", samples.CASE_PHONE))
+    client.force_login(province_admin)  # who may see the unknown subscribers' numbers
+    answer = client.post(f"/api/v1/telecom/trace/{traced.pk}/").json()
+    times = [row[key] for row in answer["unknown"] for key in ("first", "last")]
+    assert times and all(time.endswith("+07:00") for time in times)

@@ -213,3 +213,14 @@ def test_the_import_page_withdraws_with_a_reason(client, health, story, traced):
     assert again.status_code == 409 and 'id="withdraw-error"' in again.content.decode()
     english = client.get(f"/en/telecom/imports/{story.pk}/").content.decode()
     assert "Withdrawn on" in english and "1 contact link made from them was removed" in english
+
+
+def test_a_withdrawal_repeated_with_its_idempotency_key_answers_the_first_time(client, health, story, traced):
+    client.force_login(health)
+    url, key = f"/api/v1/telecom/imports/{story.pk}/withdraw/", {"HTTP_IDEMPOTENCY_KEY": "withdraw-0001"}
+    first = client.post(url, {"reason": WRONG}, content_type="application/json", **key)
+    again = client.post(url, {"reason": WRONG}, content_type="application/json", **key)
+    # Without the key a second withdrawal is 409 telecom_import_withdrawn: with it, the first answer.
+    assert first.status_code == again.status_code == 200 and again.json() == first.json()
+    reused = client.post(url, {"reason": "Another reason"}, content_type="application/json", **key)
+    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
