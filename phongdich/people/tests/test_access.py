@@ -142,7 +142,9 @@ def test_detail_page_names_the_purpose_by_its_label_not_its_code(client, areas, 
     page = client.post(f"/people/{people['a'].pk}/", {"purpose": "data_correction", "detail": "sai năm sinh"})
     assert "Mục đích xem: Hiệu chỉnh dữ liệu: sai năm sinh" in page.content.decode()
     # The audit log keeps the stable code.
-    reasons = list(AuditLog.objects.filter(action="people.person.viewed").order_by("pk").values_list("reason", flat=True))
+    reasons = list(
+        AuditLog.objects.filter(action="people.person.viewed").order_by("pk").values_list("reason", flat=True)
+    )
     assert reasons == ["tracing", "data_correction: sai năm sinh"]
 
 
