@@ -152,8 +152,9 @@ def _case_facts_check(
         raise ApplicationError(
             errors.CASE_ONSET_TOO_LATE,
             extra={"field": "onset_date", "max_days": days, "rule": rule.code},
-            vi=f"Ngày khởi phát triệu chứng không thể sau ngày lấy mẫu quá {days} ngày (quy định {rule.code}).",
-            en=f"The symptom onset can be at most {days} days after the sample date (rule {rule.code}).",
+            # The rule's name (the document and its date), as the case page shows it; the code stays in `extra`.
+            vi=f"Ngày khởi phát triệu chứng không thể sau ngày lấy mẫu quá {days} ngày (theo {rule.name}).",
+            en=f"The symptom onset can be at most {days} days after the sample date (by {rule.name}).",
         )
     return rule
 
@@ -803,10 +804,12 @@ def _recovery_early(case: Case, on: dt.date) -> ApplicationError | None:
             "min_days": days,
         },
         vi=f"Khỏi bệnh ngày {on:%d/%m/%Y}, {after} ngày sau ngày lấy mẫu dương tính ({case.sample_date:%d/%m/%Y}): "
-        f"sớm hơn {days} ngày thường thấy (từ {usual:%d/%m/%Y}; con số này chưa được xác thực từ văn bản nào). "
+        f"sớm hơn {days} ngày thường thấy (từ {usual:%d/%m/%Y}; {days} ngày là cài đặt của tỉnh, không phải quy định "
+        "của Bộ Y tế). "
         "Kiểm tra lại ngày; nếu ngày đúng, đánh dấu xác nhận rồi ghi nhận lại.",
         en=f"Recovered on {on:%d/%m/%Y}, {after} days after the positive sample ({case.sample_date:%d/%m/%Y}): "
-        f"earlier than the usual {days} days (from {usual:%d/%m/%Y}; an unconfirmed figure, from no text read). "
+        f"earlier than the usual {days} days (from {usual:%d/%m/%Y}; {days} days is a setting of the province, not a "
+        "national rule). "
         "Check the date; if it is right, tick to confirm it and record again.",
     )
 

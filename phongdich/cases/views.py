@@ -914,9 +914,9 @@ def _contact_page(
     context["set_rule"] = services.quarantine_rule_of(contact)
     # The day its days count from (day 1), said beside them (docs/cases.md, "Counted from the last exposure").
     context["quarantine_counted_from"] = selectors.quarantine_counted_from(contact)
-    # What no source confirms of that quarantine: the rule's text (of this person's days), and for an F2 that the
-    # F1's rule is applied. Said with the quarantine to start; once one is set, the schedule says it (once).
-    context["quarantine_unconfirmed"] = selectors.quarantine_unconfirmed_text(
+    # That part of that quarantine is the province's setting, not a national rule (in plain words; the sources'
+    # notes are in the admin and the API). Said with the quarantine to start; once one is set, the schedule says it.
+    context["quarantine_setting_note"] = selectors.quarantine_setting_note(
         context["quarantine_rule"], contact.level, context["quarantine_protected"]
     )
     context["offers_quarantine"] = any(move == Contact.Status.QUARANTINED for move, _refused in context["next_moves"])
