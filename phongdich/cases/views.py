@@ -192,6 +192,8 @@ def case_list(request):
         "filter_area": area,
         "scope_area": _scope_area(request.user),
         "nonce": form_nonce(),  # of the batch-trace form (core.formonce)
+        # An empty list says whether nothing matches the filters or there is no case at all.
+        "filtered": area is not None or any(values.get(name) for name in ("status", "date_from", "date_to")),
     }
     return render(request, "cases/list.html", context)
 
@@ -1269,6 +1271,8 @@ def _worklist_page(request, *, moves=None, here: str = "", status: int = 200):
         "moves": moves,
         "follow_up": follow_up,
         "follow_up_query": _query_without(request, "status", "page"),
+        # Filtered away from "to handle" in the whole area: an empty list says nothing matches, not nothing to do.
+        "filtered": area is not None or bool(values.get("level")) or (values.get("status") or "open") != "open",
     }
     return render(request, "cases/worklist.html", context, status=status)
 
@@ -1472,6 +1476,7 @@ def exposures(request):
         "days": settings.EXPOSURE_NOTICE_PUBLIC_DAYS,
         # "(about)" is explained under the list when it is used.
         "any_end_assumed": any(notice.end_assumed for notice in page),
+        "filtered": form.is_bound and bool(form.data.get("area") or form.data.get("q")),
         "hotlines": health_hotlines(),  # "call": the numbers (the platform knows no health station's)
     }
     return render(request, "cases/exposures.html", context, status=status)
