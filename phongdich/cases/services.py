@@ -2141,6 +2141,20 @@ def _overlap_minutes(start: dt.datetime | None, end: dt.datetime | None) -> int 
     return int((end - start).total_seconds() // 60) if start and end else None
 
 
+def _same_meeting(*, person, setting: str, exposure_start: dt.datetime | None, exposure_end: dt.datetime | None):
+    """The interview links that record the meeting an interview's answer describes, whatever its nonce: the same
+    person, the same setting, the same start and the same end (both left empty alike). Entered twice, one meeting is
+    one piece of evidence (docs/cases.md, "The same meeting entered twice"); times that differ, even overlapping,
+    are another answer and kept as told. The place and the note are not compared: they describe the meeting."""
+    return ContactLink.objects.filter(
+        contact__person_id=person.pk,
+        source=ContactLink.Source.INTERVIEW,
+        setting=setting,
+        exposure_start=exposure_start,
+        exposure_end=exposure_end,
+    )
+
+
 def contact_interview_add(
     *,
     actor,
@@ -2156,7 +2170,9 @@ def contact_interview_add(
     """An F1 named in the case's interview (household, workplace, transport, other); (link, created).
 
     The evidence key is "interview:<nonce>": the form's nonce (or the API's Idempotency-Key), so a double
-    submission adds one link. Audited as `cases.contact.interview_added` when it adds one. Refused, writing nothing
+    submission adds one link; and the same meeting entered again under another nonce (_same_meeting: same case,
+    person, setting, start and end) adds nothing either and returns the link that records it (created False).
+    Audited as `cases.contact.interview_added` when it adds one. Refused, writing nothing
     (`invalid_contact`, `extra.field` the time that decides): the answer out of shape (_interview_checked), the case's
     own person, an exposure dated more than EARLIEST_DAYS_BEFORE_SAMPLE days before the sample (`extra.earliest`),
     over before the case's infectious window opened (`extra.window_start`) or begun once the case was isolated, the
@@ -2209,6 +2225,19 @@ def contact_interview_add(
             "If the case was isolated later, correct the case's isolation time first.",
         )
     with transaction.atomic():
+        # Under the locks contact_link_add takes (the case, then the person), so that the same meeting sent twice at
+        # once is found by the second.
+        case_refuse_if_withdrawn(case, lock=True)
+        _person_lock(person.pk)
+        recorded = (
+            _same_meeting(person=person, setting=setting, exposure_start=exposure_start, exposure_end=exposure_end)
+            .filter(case_id=case.pk, level=1)
+            .select_related("contact")
+            .order_by("pk")
+            .first()
+        )
+        if recorded is not None:
+            return recorded, False
         link, created = contact_link_add(
             person=person,
             case=case,
@@ -2391,7 +2420,8 @@ def contact_interview_f2_add(
     F1; not to a case the person is an F1 of already. Each link: level 2, `via` the F1, source `interview`, evidence
     key "interview:<nonce>", written through contact_link_add (so the person's contact is one row, its level the
     lowest of its current episode's links, a closed one reopened as contact_link_add does). The same nonce again for
-    the same person and F1 adds nothing and returns the links it added (created False).
+    the same person and F1 adds nothing and returns the links it added (created False); so does the same meeting
+    under another nonce (_same_meeting through the same F1).
 
     Refused, writing nothing (ApplicationError, 4xx; the message says which): F2 are not recorded
     (`f2_not_traced`); `f1` is not an F1 (`contact_not_f1`), is closed (`contact_f1_closed`: dismissed, released,
@@ -2411,8 +2441,14 @@ def contact_interview_f2_add(
     recorded = ContactLink.objects.filter(
         contact__person_id=person.pk, via_id=f1.pk, evidence_key=evidence_key
     ).select_related("case", "contact__person")
-    done = list(recorded.order_by("case_id"))
-    if done:  # the same answer sent again (a double click, a retried request)
+    # The same meeting entered again under another nonce (_same_meeting, through the same F1): what records it.
+    meeting = (
+        _same_meeting(person=person, setting=setting, exposure_start=exposure_start, exposure_end=exposure_end)
+        .filter(via_id=f1.pk, level=2)
+        .select_related("case", "contact__person")
+    )
+    done = list(recorded.order_by("case_id")) or list(meeting.order_by("case_id"))
+    if done:  # the same answer sent again (a double click, a retried request, the meeting entered twice)
         return done, False
     # Read once without a lock, so that a refusal takes no lock (a case of the person's own locked before their
     # person row is the order case_create does not take).
@@ -2427,7 +2463,7 @@ def contact_interview_f2_add(
             .order_by("person_id")
         )
         f1 = next(contact for contact in locked if contact.pk == f1.pk)
-        done = list(recorded.order_by("case_id"))
+        done = list(recorded.order_by("case_id")) or list(meeting.order_by("case_id"))
         if done:  # sent twice at once: the other one added them meanwhile
             return done, False
         cases = _f2_cases(f1, person, exposure_start, exposure_end)

@@ -856,7 +856,9 @@ def case_interview(request, case_id: int):
     if created:
         messages.success(request, _("%(name)s was added as an F1 contact.") % {"name": person.full_name})
     else:
-        messages.info(request, _("This contact was already recorded."))
+        # The same meeting entered again (services._same_meeting): nothing added, and said so.
+        text = _("This meeting of %(name)s was already recorded as F1 evidence of this case: nothing was added.")
+        messages.info(request, text % {"name": person.full_name})
     _dismissed_warning(request, link.contact, person)
     # The form was sent to #interview (a refusal shows it there); the outcome is read at the top.
     return redirect(reverse("cases:detail", args=[case.pk]) + "#messages")
@@ -1034,7 +1036,8 @@ def contact_interview(request, contact_id: int):
         text = _("%(name)s was added as an F2 contact of %(cases)s.")
         messages.success(request, text % {"name": person.full_name, "cases": numbers})
     else:
-        messages.info(request, _("This contact was already recorded."))
+        text = _("This meeting of %(name)s was already recorded as F2 evidence of %(cases)s: nothing was added.")
+        messages.info(request, text % {"name": person.full_name, "cases": numbers})
     _dismissed_warning(request, links[0].contact, person)
     return redirect(reverse("cases:contact", args=[contact.pk]) + "#messages")
 
