@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpResponseNotAllowed, JsonResponse, QueryDict
+from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse, translate_url
 from django.utils import timezone, translation
@@ -531,7 +531,7 @@ def case_detail(request, case_id: int):
     """/cases/<id>/: the case (audited read), its window and rule, presences, contacts and notices."""
     try:
         _require_people_role(request)
-        return _case_page(request, case_id)
+        return _case_page(request, case_id, moves=_moves_kept(request))
     except ApplicationError as exc:
         return _error(request, exc)
 
@@ -1184,10 +1184,17 @@ def contacts_status(request):
     return redirect(back)
 
 
+# The refused move kept for the page it goes back to (_moves_refused), read once by that page (_moves_kept), and
+# only on the redirect's heels: a move refused long ago is not shown on a later visit of the same page.
+_MOVES_KEPT = "cases.moves_refused"
+_MOVES_KEPT_SECONDS = 120
+
+
 def _moves_refused(request, back: str, exc: ApplicationError):
-    """The page the refused move was sent from (a case's page or the work list, named by `back`), shown again at
-    the move's form with the message in the page's language, the same contacts ticked and what was typed, as the
-    single-contact page does; None when `back` is neither (the error page then)."""
+    """Back to the page the refused move was sent from (a case's page or the work list, named by `back`), where its
+    form shows the message in the page's language ("nothing was changed: …"), the same contacts ticked and what was
+    typed: a redirect, as a release refused for some contacts goes back with its message, so that a reload does not
+    send the move again. None when `back` is neither (the error page then)."""
     parts = urlsplit(back)
     try:
         match = resolve(parts.path)
@@ -1196,20 +1203,32 @@ def _moves_refused(request, back: str, exc: ApplicationError):
     on_worklist = match.view_name == "cases:worklist"
     if not (on_worklist or match.view_name == "cases:detail"):
         return None
-    moves = {
+    visible = Case.objects.filter(selectors.cases_visible_q(request.user), pk=match.kwargs.get("case_id"))
+    if not on_worklist and not visible.exists():
+        return None  # a case not found, or outside the area: the error page, with its way back
+    request.session[_MOVES_KEPT] = {
+        "page": urlunsplit(("", "", parts.path, parts.query, "")),
+        "at": timezone.now().timestamp(),
         "form_id": request.POST.get("form") or ("worklist-form" if on_worklist else "contacts-form-f1"),
-        "error": _message_of(exc),
-        "ticked": {contact_id for value in request.POST.getlist("contact") if (contact_id := id_or_none(value))},
+        "error": _("Nothing was changed: %(reason)s") % {"reason": _message_of(exc)},
+        "ticked": sorted(
+            {contact_id for value in request.POST.getlist("contact") if (contact_id := id_or_none(value))}
+        ),
         "reason": (request.POST.get("reason") or "")[:500],
         "quarantine_start": (request.POST.get("quarantine_start") or "")[:10],
     }
-    request.GET = QueryDict(parts.query)  # the page's own filters and pages, as it was shown
-    try:
-        if on_worklist:
-            return _worklist_page(request, moves=moves, here=urlunsplit(parts._replace(fragment="")), status=exc.status)
-        return _case_page(request, match.kwargs["case_id"], moves=moves, status=exc.status)
-    except ApplicationError:
+    return redirect(back)
+
+
+def _moves_kept(request) -> dict | None:
+    """The refused move _moves_refused kept for this page (its address, filters and pages included), once."""
+    kept = request.session.get(_MOVES_KEPT)
+    if not kept or kept.get("page") != request.get_full_path():
         return None
+    del request.session[_MOVES_KEPT]
+    if timezone.now().timestamp() - kept.get("at", 0) > _MOVES_KEPT_SECONDS:
+        return None
+    return {**kept, "ticked": set(kept["ticked"])}
 
 
 # --- Work list and export ---------------------------------------------------------------------------------------
@@ -1224,7 +1243,7 @@ def _worklist(request):
 def worklist(request):
     """/cases/worklist/: per commune, the F1 (and F2) to contact and quarantine; filterable; Excel export."""
     try:
-        return _worklist_page(request)
+        return _worklist_page(request, moves=_moves_kept(request))
     except ApplicationError as exc:
         if exc.error == AREA_NOT_CHOSEN:
             return _area_not_chosen(request, "cases/worklist.html", forms.WorklistFilterForm(request.GET), exc)
