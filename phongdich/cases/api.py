@@ -961,7 +961,9 @@ class CaseContactsApi(APIView):
         operation_id="cases_contacts_add",
         summary="Add an F1 named in the case's interview",
         description=(
-            "The evidence is keyed by `nonce` (or the Idempotency-Key): sending it again adds nothing (200). "
+            "The evidence is keyed by `nonce` (or the Idempotency-Key): sending it again adds nothing (200); so "
+            "does the same meeting under another nonce (same person, setting, start and end: 200 with the link "
+            "already recorded). "
             "Errors: `invalid_contact` (`extra.field`; `extra.window_start` for a meeting over before the case's "
             "infectious window opened, `extra.window_end` for one begun once the case was isolated), 404 for a "
             "`person` id outside your area. A person living elsewhere is named by `identifier` (a whole CCCD, CMND "

@@ -316,8 +316,9 @@ class InterviewForm(forms.Form):
     person = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
     setting = forms.ChoiceField(label=_("Setting"), choices=INTERVIEW_SETTING_CHOICES, widget=forms.RadioSelect)
     place = forms.CharField(label=_("Place"), max_length=255, required=False)
-    exposure_start = DateTimeLocalField(label=_("From"), required=False)
-    exposure_end = DateTimeLocalField(label=_("To"), required=False)
+    # Said in full: a bare "From" took another app's translation, "Từ ngày", for a field that takes a time too.
+    exposure_start = DateTimeLocalField(label=_("From (date and time)"), required=False)
+    exposure_end = DateTimeLocalField(label=_("To (date and time)"), required=False)
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     nonce = forms.CharField(widget=forms.HiddenInput, min_length=8, max_length=64)
     # Only on an F1's page (an F2 met while the F1 broke their quarantine: services.contact_interview_f2_add); the

@@ -1198,6 +1198,31 @@ def quarantine_unconfirmed_text(rule: QuarantineRule | None, level: int, protect
     return " ".join(said)
 
 
+def quarantine_setting_note(rule: QuarantineRule | None, level: int, protected: bool = False) -> str:
+    """What an official reads on the contact page where quarantine_unconfirmed_text has something to say: in plain
+    words, that part of this quarantine is a setting of the province and not a national rule. The precise notes on
+    the sources (which document, what was read of it) stay in the admin, the API and docs/cases.md: they are for
+    whoever maintains the rules, not for the official deciding a quarantine."""
+    said = []
+    if rule is not None and rule.unconfirmed_text(protected):
+        said.append(
+            gettext(
+                "Part of this quarantine (its days, test days or health monitoring) is a setting of the province,"
+                " not a national rule: %(rule)s does not give it."
+            )
+            % {"rule": rule.name}
+        )
+    if level >= 2:
+        said.append(
+            gettext(
+                "For an F%(level)s the province applies the F1's quarantine, test days and health monitoring: a"
+                " setting of the province, not a national rule."
+            )
+            % {"level": level}
+        )
+    return " ".join(said)
+
+
 @dataclass(frozen=True)
 class QuarantineSchedule:
     """A contact's quarantine tests and the self-monitoring after it, dated from the rule its quarantine took and
@@ -1225,6 +1250,10 @@ class QuarantineSchedule:
     @property
     def unconfirmed_text(self) -> str:
         return quarantine_unconfirmed_text(self.rule, self.level, self.protected)
+
+    @property
+    def setting_note(self) -> str:
+        return quarantine_setting_note(self.rule, self.level, self.protected)
 
     @property
     def monitoring_until(self) -> dt.date | None:

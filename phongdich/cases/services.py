@@ -153,8 +153,9 @@ def _case_facts_check(
         raise ApplicationError(
             errors.CASE_ONSET_TOO_LATE,
             extra={"field": "onset_date", "max_days": days, "rule": rule.code},
-            vi=f"Ngày khởi phát triệu chứng không thể sau ngày lấy mẫu quá {days} ngày (quy định {rule.code}).",
-            en=f"The symptom onset can be at most {days} days after the sample date (rule {rule.code}).",
+            # The rule's name (the document and its date), as the case page shows it; the code stays in `extra`.
+            vi=f"Ngày khởi phát triệu chứng không thể sau ngày lấy mẫu quá {days} ngày (theo {rule.name}).",
+            en=f"The symptom onset can be at most {days} days after the sample date (by {rule.name}).",
         )
     return rule
 
@@ -810,10 +811,12 @@ def _recovery_early(case: Case, on: dt.date) -> ApplicationError | None:
             "min_days": days,
         },
         vi=f"Khỏi bệnh ngày {on:%d/%m/%Y}, {after} ngày sau ngày lấy mẫu dương tính ({case.sample_date:%d/%m/%Y}): "
-        f"sớm hơn {days} ngày thường thấy (từ {usual:%d/%m/%Y}; con số này chưa được xác thực từ văn bản nào). "
+        f"sớm hơn {days} ngày thường thấy (từ {usual:%d/%m/%Y}; {days} ngày là cài đặt của tỉnh, không phải quy định "
+        "của Bộ Y tế). "
         "Kiểm tra lại ngày; nếu ngày đúng, đánh dấu xác nhận rồi ghi nhận lại.",
         en=f"Recovered on {on:%d/%m/%Y}, {after} days after the positive sample ({case.sample_date:%d/%m/%Y}): "
-        f"earlier than the usual {days} days (from {usual:%d/%m/%Y}; an unconfirmed figure, from no text read). "
+        f"earlier than the usual {days} days (from {usual:%d/%m/%Y}; {days} days is a setting of the province, not a "
+        "national rule). "
         "Check the date; if it is right, tick to confirm it and record again.",
     )
 
@@ -2494,6 +2497,20 @@ def _overlap_minutes(start: dt.datetime | None, end: dt.datetime | None) -> int 
     return int((end - start).total_seconds() // 60) if start and end else None
 
 
+def _same_meeting(*, person, setting: str, exposure_start: dt.datetime | None, exposure_end: dt.datetime | None):
+    """The interview links that record the meeting an interview's answer describes, whatever its nonce: the same
+    person, the same setting, the same start and the same end (both left empty alike). Entered twice, one meeting is
+    one piece of evidence (docs/cases.md, "The same meeting entered twice"); times that differ, even overlapping,
+    are another answer and kept as told. The place and the note are not compared: they describe the meeting."""
+    return ContactLink.objects.filter(
+        contact__person_id=person.pk,
+        source=ContactLink.Source.INTERVIEW,
+        setting=setting,
+        exposure_start=exposure_start,
+        exposure_end=exposure_end,
+    )
+
+
 def contact_interview_add(
     *,
     actor,
@@ -2509,7 +2526,9 @@ def contact_interview_add(
     """An F1 named in the case's interview (household, workplace, transport, other); (link, created).
 
     The evidence key is "interview:<nonce>": the form's nonce (or the API's Idempotency-Key), so a double
-    submission adds one link. Audited as `cases.contact.interview_added` when it adds one. Refused, writing nothing
+    submission adds one link; and the same meeting entered again under another nonce (_same_meeting: same case,
+    person, setting, start and end) adds nothing either and returns the link that records it (created False).
+    Audited as `cases.contact.interview_added` when it adds one. Refused, writing nothing
     (`invalid_contact`, `extra.field` the time that decides): the answer out of shape (_interview_checked), the case's
     own person, an exposure dated more than EARLIEST_DAYS_BEFORE_SAMPLE days before the sample (`extra.earliest`),
     over before the case's infectious window opened (`extra.window_start`) or begun once the case was isolated, the
@@ -2562,6 +2581,19 @@ def contact_interview_add(
             "If the case was isolated later, correct the case's isolation time first.",
         )
     with transaction.atomic():
+        # Under the locks contact_link_add takes (the case, then the person), so that the same meeting sent twice at
+        # once is found by the second.
+        case_refuse_if_withdrawn(case, lock=True)
+        _person_lock(person.pk)
+        recorded = (
+            _same_meeting(person=person, setting=setting, exposure_start=exposure_start, exposure_end=exposure_end)
+            .filter(case_id=case.pk, level=1)
+            .select_related("contact")
+            .order_by("pk")
+            .first()
+        )
+        if recorded is not None:
+            return recorded, False
         link, created = contact_link_add(
             person=person,
             case=case,
@@ -2807,7 +2839,8 @@ def contact_interview_f2_add(
     F1; not to a case the person is an F1 of already. Each link: level 2, `via` the F1, source `interview`, evidence
     key "interview:<nonce>", written through contact_link_add (so the person's contact is one row, its level the
     lowest of its current episode's links, a closed one reopened as contact_link_add does). The same nonce again for
-    the same person and F1 adds nothing and returns the links it added (created False).
+    the same person and F1 adds nothing and returns the links it added (created False); so does the same meeting
+    under another nonce (_same_meeting through the same F1).
 
     Refused, writing nothing (ApplicationError, 4xx; the message says which): F2 are not recorded
     (`f2_not_traced`); `f1` is not an F1 (`contact_not_f1`), is closed (`contact_f1_closed`: dismissed, released,
@@ -2831,8 +2864,14 @@ def contact_interview_f2_add(
     recorded = ContactLink.objects.filter(
         contact__person_id=person.pk, via_id=f1.pk, evidence_key=evidence_key
     ).select_related("case", "contact__person")
-    done = list(recorded.order_by("case_id"))
-    if done:  # the same answer sent again (a double click, a retried request)
+    # The same meeting entered again under another nonce (_same_meeting, through the same F1): what records it.
+    meeting = (
+        _same_meeting(person=person, setting=setting, exposure_start=exposure_start, exposure_end=exposure_end)
+        .filter(via_id=f1.pk, level=2)
+        .select_related("case", "contact__person")
+    )
+    done = list(recorded.order_by("case_id")) or list(meeting.order_by("case_id"))
+    if done:  # the same answer sent again (a double click, a retried request, the meeting entered twice)
         return done, False
     # Read once without a lock, so that a refusal takes no lock (a case of the person's own locked before their
     # person row is the order case_create does not take).
@@ -2847,7 +2886,7 @@ def contact_interview_f2_add(
             .order_by("person_id")
         )
         f1 = next(contact for contact in locked if contact.pk == f1.pk)
-        done = list(recorded.order_by("case_id"))
+        done = list(recorded.order_by("case_id")) or list(meeting.order_by("case_id"))
         if done:  # sent twice at once: the other one added them meanwhile
             return done, False
         cases = _f2_cases(f1, person, exposure_start, exposure_end, quarantine_breach)

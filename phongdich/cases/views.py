@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpResponseNotAllowed, JsonResponse, QueryDict
+from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse, translate_url
 from django.utils import timezone, translation
@@ -204,6 +204,8 @@ def case_list(request):
         "filter_area": area,
         "scope_area": _scope_area(request.user),
         "nonce": form_nonce(),  # of the batch-trace form (core.formonce)
+        # An empty list says whether nothing matches the filters or there is no case at all.
+        "filtered": area is not None or any(values.get(name) for name in ("status", "date_from", "date_to")),
     }
     return render(request, "cases/list.html", context)
 
@@ -540,7 +542,7 @@ def case_detail(request, case_id: int):
     """/cases/<id>/: the case (audited read), its window and rule, presences, contacts and notices."""
     try:
         _require_people_role(request)
-        return _case_page(request, case_id)
+        return _case_page(request, case_id, moves=_moves_kept(request))
     except ApplicationError as exc:
         return _error(request, exc)
 
@@ -967,7 +969,9 @@ def case_interview(request, case_id: int):
         name = _shown_name(request.user, person)
         messages.success(request, _("%(name)s was added as an F1 contact.") % {"name": name})
     else:
-        messages.info(request, _("This contact was already recorded."))
+        # The same meeting entered again (services._same_meeting): nothing added, and said so.
+        text = _("This meeting of %(name)s was already recorded as F1 evidence of this case: nothing was added.")
+        messages.info(request, text % {"name": person.full_name})
     _dismissed_warning(request, link.contact, person)
     # The form was sent to #interview (a refusal shows it there); the outcome is read at the top.
     return redirect(reverse("cases:detail", args=[case.pk]) + "#messages")
@@ -1038,9 +1042,9 @@ def _contact_page(
     context["set_rule"] = services.quarantine_rule_of(contact)
     # The day its days count from (day 1), said beside them (docs/cases.md, "Counted from the last exposure").
     context["quarantine_counted_from"] = selectors.quarantine_counted_from(contact)
-    # What no source confirms of that quarantine: the rule's text (of this person's days), and for an F2 that the
-    # F1's rule is applied. Said with the quarantine to start; once one is set, the schedule says it (once).
-    context["quarantine_unconfirmed"] = selectors.quarantine_unconfirmed_text(
+    # That part of that quarantine is the province's setting, not a national rule (in plain words; the sources'
+    # notes are in the admin and the API). Said with the quarantine to start; once one is set, the schedule says it.
+    context["quarantine_setting_note"] = selectors.quarantine_setting_note(
         context["quarantine_rule"], contact.level, context["quarantine_protected"]
     )
     context["offers_quarantine"] = any(move == Contact.Status.QUARANTINED for move, _refused in context["next_moves"])
@@ -1189,7 +1193,8 @@ def contact_interview(request, contact_id: int):
         text = _("%(name)s was added as an F2 contact of %(cases)s.")
         messages.success(request, text % {"name": _shown_name(request.user, person), "cases": numbers})
     else:
-        messages.info(request, _("This contact was already recorded."))
+        text = _("This meeting of %(name)s was already recorded as F2 evidence of %(cases)s: nothing was added.")
+        messages.info(request, text % {"name": person.full_name, "cases": numbers})
     _dismissed_warning(request, links[0].contact, person)
     return redirect(reverse("cases:contact", args=[contact.pk]) + "#messages")
 
@@ -1380,10 +1385,17 @@ def contacts_status(request):
     return redirect(back)
 
 
+# The refused move kept for the page it goes back to (_moves_refused), read once by that page (_moves_kept), and
+# only on the redirect's heels: a move refused long ago is not shown on a later visit of the same page.
+_MOVES_KEPT = "cases.moves_refused"
+_MOVES_KEPT_SECONDS = 120
+
+
 def _moves_refused(request, back: str, exc: ApplicationError):
-    """The page the refused move was sent from (a case's page or the work list, named by `back`), shown again at
-    the move's form with the message in the page's language, the same contacts ticked and what was typed, as the
-    single-contact page does; None when `back` is neither (the error page then)."""
+    """Back to the page the refused move was sent from (a case's page or the work list, named by `back`), where its
+    form shows the message in the page's language ("nothing was changed: …"), the same contacts ticked and what was
+    typed: a redirect, as a release refused for some contacts goes back with its message, so that a reload does not
+    send the move again. None when `back` is neither (the error page then)."""
     parts = urlsplit(back)
     try:
         match = resolve(parts.path)
@@ -1392,20 +1404,32 @@ def _moves_refused(request, back: str, exc: ApplicationError):
     on_worklist = match.view_name == "cases:worklist"
     if not (on_worklist or match.view_name == "cases:detail"):
         return None
-    moves = {
+    visible = Case.objects.filter(selectors.cases_visible_q(request.user), pk=match.kwargs.get("case_id"))
+    if not on_worklist and not visible.exists():
+        return None  # a case not found, or outside the area: the error page, with its way back
+    request.session[_MOVES_KEPT] = {
+        "page": urlunsplit(("", "", parts.path, parts.query, "")),
+        "at": timezone.now().timestamp(),
         "form_id": request.POST.get("form") or ("worklist-form" if on_worklist else "contacts-form-f1"),
-        "error": _message_of(exc),
-        "ticked": {contact_id for value in request.POST.getlist("contact") if (contact_id := id_or_none(value))},
+        "error": _("Nothing was changed: %(reason)s") % {"reason": _message_of(exc)},
+        "ticked": sorted(
+            {contact_id for value in request.POST.getlist("contact") if (contact_id := id_or_none(value))}
+        ),
         "reason": (request.POST.get("reason") or "")[:500],
         "quarantine_start": (request.POST.get("quarantine_start") or "")[:10],
     }
-    request.GET = QueryDict(parts.query)  # the page's own filters and pages, as it was shown
-    try:
-        if on_worklist:
-            return _worklist_page(request, moves=moves, here=urlunsplit(parts._replace(fragment="")), status=exc.status)
-        return _case_page(request, match.kwargs["case_id"], moves=moves, status=exc.status)
-    except ApplicationError:
+    return redirect(back)
+
+
+def _moves_kept(request) -> dict | None:
+    """The refused move _moves_refused kept for this page (its address, filters and pages included), once."""
+    kept = request.session.get(_MOVES_KEPT)
+    if not kept or kept.get("page") != request.get_full_path():
         return None
+    del request.session[_MOVES_KEPT]
+    if timezone.now().timestamp() - kept.get("at", 0) > _MOVES_KEPT_SECONDS:
+        return None
+    return {**kept, "ticked": set(kept["ticked"])}
 
 
 # --- Work list and export ---------------------------------------------------------------------------------------
@@ -1420,7 +1444,7 @@ def _worklist(request):
 def worklist(request):
     """/cases/worklist/: per commune, the F1 (and F2) to contact and quarantine; filterable; Excel export."""
     try:
-        return _worklist_page(request)
+        return _worklist_page(request, moves=_moves_kept(request))
     except ApplicationError as exc:
         if exc.error == AREA_NOT_CHOSEN:
             return _area_not_chosen(request, "cases/worklist.html", forms.WorklistFilterForm(request.GET), exc)
@@ -1470,6 +1494,8 @@ def _worklist_page(request, *, moves=None, here: str = "", status: int = 200):
         "moves": moves,
         "follow_up": follow_up,
         "follow_up_query": _query_without(request, "status", "page"),
+        # Filtered away from "to handle" in the whole area: an empty list says nothing matches, not nothing to do.
+        "filtered": area is not None or bool(values.get("level")) or (values.get("status") or "open") != "open",
     }
     return render(request, "cases/worklist.html", context, status=status)
 
@@ -1674,6 +1700,7 @@ def exposures(request):
         "days": settings.EXPOSURE_NOTICE_PUBLIC_DAYS,
         # "(about)" is explained under the list when it is used.
         "any_end_assumed": any(notice.end_assumed for notice in page),
+        "filtered": form.is_bound and bool(form.data.get("area") or form.data.get("q")),
         "hotlines": health_hotlines(),  # "call": the numbers (the platform knows no health station's)
     }
     return render(request, "cases/exposures.html", context, status=status)

@@ -289,7 +289,8 @@ class _Builder:
 
         for code, vtype, name in DISTRICT_SITES:
             if code in by_code:
-                add(by_code[code], vtype, name, f"{village(by_code[code])}, {by_code[code].name}")
+                # The street only: every page adds the commune from the area (it said "Thị trấn Kim Tân" twice).
+                add(by_code[code], vtype, name, village(by_code[code]))
         for commune in self.communes:
             short, level = _short(commune), _level(commune)
             for vtype, name in [

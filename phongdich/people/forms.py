@@ -21,6 +21,16 @@ class AccessPurposeForm(forms.Form):
             self.add_error("detail", _("Say why you need this record."))
         return data
 
+    def _detail(self) -> str:
+        return " ".join((self.cleaned_data.get("detail") or "").split())
+
     def reason(self) -> str:
-        detail = " ".join((self.cleaned_data.get("detail") or "").split())
+        """The reason as the audit log keeps it: the purpose's code, stable across languages."""
+        detail = self._detail()
         return f"{self.cleaned_data['purpose']}: {detail}" if detail else self.cleaned_data["purpose"]
+
+    def reason_label(self) -> str:
+        """The reason as the official reads it on the page: the purpose's label, never its code."""
+        label = str(dict(PURPOSES)[self.cleaned_data["purpose"]])
+        detail = self._detail()
+        return f"{label}: {detail}" if detail else label

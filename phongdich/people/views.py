@@ -51,7 +51,7 @@ def person_detail_view(request, person_id: int):
             person = person_get(viewer=request.user, person_id=person_id, reason=form.reason(), ip=client_ip(request))
         except ApplicationError as exc:
             return _error(request, exc)
-        return render(request, "people/detail.html", {"person": person, "reason": form.reason()})
+        return render(request, "people/detail.html", {"person": person, "reason": form.reason_label()})
     return render(request, "people/purpose.html", {"form": form, "person_id": person_id})
 
 

@@ -100,7 +100,8 @@ def test_official_dismisses_a_ticked_contact_from_the_work_list(live_server, chr
 
 def test_a_refused_dismissal_keeps_the_official_at_the_ticked_contacts(live_server, chromium, scene):
     """Dismissing without a reason once landed on a bare error page (Vietnamese, English and a raw code) and lost
-    the ticks; now the case page comes back at the same level, with the message and the ticks."""
+    the ticks; then on the case page shown at /cases/contacts/status/, which a reload posted again. Now the case page
+    comes back by a redirect, at the same level, with the message and the ticks; a reload sends nothing."""
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -111,12 +112,20 @@ def test_a_refused_dismissal_keeps_the_official_at_the_ticked_contacts(live_serv
         form.get_by_role("checkbox", name="Phạm Thị Ba").check()
         form.get_by_role("button", name="Loại những người đã đánh dấu").click()
         error = page.locator("#contacts-form-f1 .form-error")
-        expect(error).to_have_text("Cần ghi lý do loại người này khỏi danh sách tiếp xúc.")
-        assert page.url.endswith("#contacts-f1")
+        expect(error).to_have_text("Không thay đổi gì: Cần ghi lý do loại người này khỏi danh sách tiếp xúc.")
+        assert page.url == f"{live_server.url}/cases/{scene['case'].pk}/#contacts-f1"  # not the POST's address
         expect(error).to_be_in_viewport()
         expect(page.locator("body")).not_to_contain_text("contact_dismiss_reason_required")
         expect(form.locator("input[name=contact]:checked")).to_have_count(2)
         expect(form.locator(".contacts-ticked")).to_have_text("Đã đánh dấu: 2")
+        posts = []
+        page.on("request", lambda request: request.method == "POST" and posts.append(request.url))
+        page.reload()
+        expect(page.locator("#contacts-form-f1 .form-error")).to_have_count(0)  # said once
+        assert posts == []  # the reload sent nothing again
+        assert not Contact.objects.filter(status="dismissed").exists()
+        form.get_by_role("checkbox", name="Lê Văn Hai").check()
+        form.get_by_role("checkbox", name="Phạm Thị Ba").check()
 
         form.locator("input[name=reason]").fill("Không cùng thời gian với ca bệnh")
         form.get_by_role("button", name="Loại những người đã đánh dấu").click()

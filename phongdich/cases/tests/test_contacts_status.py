@@ -169,35 +169,42 @@ def _ticked(html: str) -> set[str]:
         ({}, "Chưa chọn việc cần làm với những người đã đánh dấu."),
     ],
 )
-def test_a_refused_move_shows_the_case_page_again_with_the_message_and_the_ticks(
+def test_a_refused_move_goes_back_to_the_case_page_with_the_message_and_the_ticks(
     client, contacts, kim_tan_official, post, message
 ):
+    """Back to the page by a redirect, as a release refused for some contacts goes (a reload once sent the move
+    again from /cases/contacts/status/); the form says what is missing and that nothing was changed."""
     client.force_login(kim_tan_official)
     ticked = [] if post.get("status") == "confirmed" else [contacts["An"].pk, contacts["Bình"].pk]
     page = f"/cases/{contacts['case'].pk}/"
     body = {"contact": ticked, "form": "contacts-form-f1", "next": f"{page}?p1=1#contacts-f1", **post}
     response = client.post("/cases/contacts/status/", body)
-    html = response.content.decode()
-    assert response.status_code == 400 and response.templates[0].name == "cases/detail.html"
+    assert response.status_code == 302 and response["Location"] == f"{page}?p1=1#contacts-f1"
+    assert statuses()["Nguyễn Văn An"] == statuses()["Nguyễn Văn Bình"] == "candidate"  # nothing written
+    shown = client.get(f"{page}?p1=1")
+    html = shown.content.decode()
+    assert shown.status_code == 200 and shown.templates[0].name == "cases/detail.html"
     # In the page's language, by the form it came from, without the raw code or the English text.
-    assert f'<div class="form-error" role="alert">{message}' in html
+    assert f'<div class="form-error" role="alert">Không thay đổi gì: {message}' in html
     assert "contact_" not in html and "invalid_contact" not in html and "tick at least one" not in html
     assert _ticked(html) == {str(pk) for pk in ticked}
     assert f'name="next" value="{page}?p1=1#contacts-f1"' in html  # the next try goes back to the same place
     if post.get("reason"):
         assert 'name="reason" maxlength="500" value="  "' in html
-    assert statuses()["Nguyễn Văn An"] == statuses()["Nguyễn Văn Bình"] == "candidate"
+    # Said once: a reload shows the page as it is.
+    again = client.get(f"{page}?p1=1").content.decode()
+    assert 'role="alert">Không thay đổi gì' not in again and _ticked(again) == set()
 
 
 def test_a_refused_move_in_english_is_told_in_english(client, contacts, kim_tan_official):
     client.force_login(kim_tan_official)
     page = f"/en/cases/{contacts['case'].pk}/"
     body = {"contact": [contacts["An"].pk], "status": "dismissed", "form": "contacts-form-f1", "next": page}
-    html = client.post("/en/cases/contacts/status/", body).content.decode()
-    assert "Give the reason for dismissing this contact." in html and "Cần ghi lý do" not in html
+    html = client.post("/en/cases/contacts/status/", body, follow=True).content.decode()
+    assert "Nothing was changed: Give the reason for dismissing this contact." in html and "Cần ghi lý do" not in html
 
 
-def test_a_refused_move_shows_the_work_list_again_with_its_filters_and_the_ticks(client, contacts, kim_tan_official):
+def test_a_refused_move_goes_back_to_the_work_list_with_its_filters_and_the_ticks(client, contacts, kim_tan_official):
     client.force_login(kim_tan_official)
     back = "/cases/worklist/?level=1"
     body = {
@@ -208,13 +215,43 @@ def test_a_refused_move_shows_the_work_list_again_with_its_filters_and_the_ticks
         "next": back,
     }
     response = client.post("/cases/contacts/status/", body)
-    html = response.content.decode()
-    assert response.status_code == 400 and response.templates[0].name == "cases/worklist.html"
-    assert "Ngày bắt đầu cách ly không hợp lệ" in html and "quarantine_date_invalid" not in html
+    assert response.status_code == 302 and response["Location"] == back
+    html = client.get(back).content.decode()
+    assert "Không thay đổi gì: Ngày bắt đầu cách ly không hợp lệ" in html and "quarantine_date_invalid" not in html
     assert _ticked(html) == {str(contacts["Bình"].pk)}
     assert f'name="next" value="{back}"' in html and '<option value="1" selected>' in html
     assert f'value="{body["quarantine_start"]}"' in html
     assert statuses()["Nguyễn Văn Bình"] == "candidate"
+
+
+def test_a_dismissal_without_a_reason_on_the_work_list_goes_back_like_a_release_without_one(
+    client, contacts, kim_tan_official
+):
+    """The walk-through: a dismissal without a reason showed the page at /cases/contacts/status/ (400, a reload
+    posted again), a release without one went back with its message. Both go back now, nothing written."""
+    client.force_login(kim_tan_official)
+    back = "/cases/worklist/?status=all"
+    body = {"contact": [contacts["An"].pk], "status": "dismissed", "reason": "", "form": "worklist-form", "next": back}
+    response = client.post("/cases/contacts/status/", body, follow=True)
+    assert response.redirect_chain == [(back, 302)]
+    html = response.content.decode()
+    assert "Không thay đổi gì: Cần ghi lý do loại người này khỏi danh sách tiếp xúc." in html
+    assert _ticked(html) == {str(contacts["An"].pk)}
+    assert statuses()["Nguyễn Văn An"] == "candidate"
+    assert not AuditLog.objects.filter(action="cases.contact.dismissed").exists()
+
+
+def test_a_refused_move_is_not_shown_on_a_later_visit(client, contacts, kim_tan_official):
+    """The redirect not followed (a closed tab): the page visited later shows no old refusal nor old ticks."""
+    client.force_login(kim_tan_official)
+    back = "/cases/worklist/"
+    body = {"contact": [contacts["An"].pk], "status": "dismissed", "form": "worklist-form", "next": back}
+    assert client.post("/cases/contacts/status/", body).status_code == 302
+    session = client.session
+    session["cases.moves_refused"]["at"] -= 600
+    session.save()
+    html = client.get(back).content.decode()
+    assert "Không thay đổi gì" not in html and _ticked(html) == set()
 
 
 def test_a_refused_move_from_elsewhere_gets_the_error_page_with_a_way_back(client, contacts, kim_tan_official):

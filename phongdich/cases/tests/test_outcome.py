@@ -79,7 +79,7 @@ def test_a_recovery_the_day_after_the_sample_asks_to_check_the_date_before_it_is
     html = response.content.decode()
     assert response.status_code == 409
     usual = (fresh.sample_date + dt.timedelta(days=10)).strftime("%d/%m/%Y")
-    assert usual in html and "chưa được xác thực" in html  # the figure is ours, and says so
+    assert usual in html and "cài đặt của tỉnh" in html  # the figure is the province's, and says so
     assert 'name="date_confirmed"' in _outcome_form(html)
     fresh.refresh_from_db()
     assert fresh.status == Case.Status.UNDER_TREATMENT
@@ -123,7 +123,7 @@ def test_the_english_page_warns_in_english(client, fresh, kim_tan_official):
     response = client.post(
         f"/en/cases/{fresh.pk}/status/", {"status": "recovered", "on": _today().isoformat(), "confirm": "on"}
     )
-    assert response.status_code == 409 and "unconfirmed" in response.content.decode()
+    assert response.status_code == 409 and "a setting of the province" in response.content.decode()
 
 
 def test_a_death_is_never_too_early(fresh, kim_tan_official):
@@ -153,7 +153,7 @@ def test_the_api_asks_to_confirm_an_early_recovery(client, fresh, kim_tan_offici
     assert refused.status_code == 409
     answer = refused.json()
     assert answer["code"] == "case_recovery_early" and answer["extra"]["field"] == "date"
-    assert "unconfirmed" in answer["message_en"] and "chưa được xác thực" in answer["message_vi"]
+    assert "setting of the province" in answer["message_en"] and "cài đặt của tỉnh" in answer["message_vi"]
     done = client.post(url, {"status": "recovered", "date_confirmed": True}, content_type="application/json")
     assert done.status_code == 200 and done.json()["status"] == "recovered"
 

@@ -134,6 +134,20 @@ def test_detail_page_asks_the_purpose_then_shows_and_audits(client, areas, peopl
     assert AuditLog.objects.get(action="people.person.viewed").reason == "follow_up: fever reported"
 
 
+def test_detail_page_names_the_purpose_by_its_label_not_its_code(client, areas, people):
+    client.force_login(make_official(Role.AREA_OFFICIAL, areas["commune_a"]))
+    page = client.post(f"/people/{people['a'].pk}/", {"purpose": "tracing"}, HTTP_ACCEPT_LANGUAGE="vi")
+    html = page.content.decode()
+    assert "Mục đích xem: Truy vết tiếp xúc" in html and "tracing" not in html
+    page = client.post(f"/people/{people['a'].pk}/", {"purpose": "data_correction", "detail": "sai năm sinh"})
+    assert "Mục đích xem: Hiệu chỉnh dữ liệu: sai năm sinh" in page.content.decode()
+    # The audit log keeps the stable code.
+    reasons = list(
+        AuditLog.objects.filter(action="people.person.viewed").order_by("pk").values_list("reason", flat=True)
+    )
+    assert reasons == ["tracing", "data_correction: sai năm sinh"]
+
+
 def test_commune_official_gets_404_for_another_communes_person_page(client, areas, people):
     client.force_login(make_official(Role.AREA_OFFICIAL, areas["commune_a"]))
     response = client.post(f"/people/{people['b'].pk}/", {"purpose": "tracing"})
