@@ -18,6 +18,7 @@ from phongdich.core.pagination import ApiPages
 from phongdich.core.throttling import ScopedRateThrottle
 
 from . import errors, selectors, services
+from .models import Certificate
 
 # A refusal before the COSE message could be read means the text is not an EU DCC at all: the request is
 # wrong (4xx). Any later refusal is the verifier's answer about a certificate (200, valid false).
@@ -222,16 +223,19 @@ class CertificateListApi(APIView):
         parameters=[
             *PAGE_PARAMETERS,
             OpenApiParameter("kind", str, required=False, enum=["v", "t", "r"]),
-            OpenApiParameter("status", str, required=False, enum=["valid", "not_yet_valid", "expired", "revoked"]),
+            OpenApiParameter("status", str, required=False, enum=list(selectors.STATUSES)),
         ],
-        responses={200: api_page("CertificatePage", CertificateOutput(many=True)), **error_responses(401, 403)},
+        responses={200: api_page("CertificatePage", CertificateOutput(many=True)), **error_responses(400, 401, 403)},
         tags=["certificates"],
     )
     def get(self, request):
         params = request.query_params
-        rows = selectors.certificate_list(
-            viewer=request.user, kind=params.get("kind", ""), status=params.get("status", "")
-        )
+        kind, status = params.get("kind", ""), params.get("status", "")
+        allowed = {"kind": ("", *Certificate.Kind.values), "status": ("", *selectors.STATUSES)}
+        refused = {name: value for name, value in (("kind", kind), ("status", status)) if value not in allowed[name]}
+        if refused:  # a filter not applied must not answer as if it were: every certificate of the area
+            raise ApplicationError(errors.CERTIFICATES_INVALID_FILTER, extra={"fields": sorted(refused), **refused})
+        rows = selectors.certificate_list(viewer=request.user, kind=kind, status=status)
         paginator = ApiPages()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(CertificateOutput(page, many=True).data)

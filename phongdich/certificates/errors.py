@@ -38,3 +38,9 @@ CERTIFICATE_VALIDITY_ENDED = ErrorCode(
     "Thời hạn hiệu lực của kết quả này đã qua; không cấp chứng nhận đã hết hạn.",
     "The validity of this record has already ended; an expired certificate is not issued.",
 )
+CERTIFICATES_INVALID_FILTER = ErrorCode(
+    "certificates_invalid_filter",
+    400,
+    "Bộ lọc không hợp lệ: loại là v, t hoặc r; tình trạng là valid, not_yet_valid, expired hoặc revoked.",
+    "Invalid filter: kind is v, t or r; status is valid, not_yet_valid, expired or revoked.",
+)

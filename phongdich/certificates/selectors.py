@@ -10,6 +10,8 @@ from phongdich.core.scoping import scope_q
 
 from .models import Certificate
 
+STATUSES = ("valid", "not_yet_valid", "expired", "revoked")
+
 
 def certificate_list(*, viewer, kind: str = "", status: str = "") -> QuerySet[Certificate]:
     """Certificates of people in the viewer's area, newest first. `status`: "valid" (neither revoked nor

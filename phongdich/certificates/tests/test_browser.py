@@ -125,3 +125,42 @@ def test_verify_page_reads_the_camera(live_server, chromium_with_camera, tmp_pat
     page.locator("#verdict.valid").wait_for()
     assert "Vũ Thị Lan" in page.locator("#verdict").inner_text()
     context.close()
+
+
+def test_the_officials_certificate_lists_fit_a_phone(live_server, chromium):
+    # A walk-through found /en/certificates/ 772 px wide at 390 px: the UVCI and "Not yet valid: from …" pushed it.
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from phongdich.accounts.models import Official
+    from phongdich.certificates.sources import RecoveryFacts
+    from phongdich.core.testing import make_official
+
+    areas = make_province_with_communes()
+    person = make_person(areas["commune_a"], name="Trần Thị Minh Thư", phone="+84912000445")
+    today = timezone.localdate()
+    facts = RecoveryFacts(
+        first_positive_on=today - dt.timedelta(days=1),
+        valid_from=today + dt.timedelta(days=10),
+        valid_until=today + dt.timedelta(days=180),
+    )
+    certificate = services.certificate_issue(person=person, source_key="recovery:1", facts=facts)
+    official = make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"], username="yte_phone")
+    official.set_password("phone-pass-2021")
+    official.save()
+    context = chromium.new_context(viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/en/accounts/login/")
+    page.fill("input[name=username]", "yte_phone")
+    page.fill("input[name=password]", "phone-pass-2021")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    try:
+        for path in ("/en/certificates/", f"/en/certificates/{certificate.pk}/"):
+            page.goto(f"{live_server.url}{path}")
+            assert "Not yet valid: from" in page.content(), path
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, (path, width)
+    finally:
+        context.close()

@@ -174,3 +174,14 @@ def test_a_recovery_certificate_before_its_df_is_not_yet_valid_and_counts_throug
     # Once df has come, it is valid like any other.
     Certificate.objects.filter(pk=certificate.pk).update(valid_from=timezone.now() - dt.timedelta(minutes=1))
     assert certificate.uvci in client.get("/certificates/?status=valid").content.decode()
+
+
+def test_an_unknown_filter_of_the_api_list_is_refused_not_ignored(client, areas):
+    official = make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"], username="yte_filter")
+    client.force_login(official)
+    answer = client.get("/api/v1/certificates/?status=bogus&kind=v", HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 400
+    body = answer.json()
+    assert body["code"] == "certificates_invalid_filter"
+    assert body["extra"] == {"fields": ["status"], "status": "bogus"} and "not_yet_valid" in body["message"]
+    assert client.get("/api/v1/certificates/?status=not_yet_valid&kind=r").status_code == 200
