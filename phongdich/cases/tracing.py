@@ -978,9 +978,9 @@ WITH written AS (
         SELECT person_id, id FROM {{contacts}} WHERE person_id IN (SELECT via_person_id FROM tracing_evidence)
     ) via ON via.person_id = e.via_person_id
     {{on_conflict}}
-    RETURNING xmax = 0 AS added
+    RETURNING xmax = 0 AS added{{returning}}
 )
-SELECT count(*) FILTER (WHERE added), count(*) FILTER (WHERE NOT added) FROM written
+SELECT count(*) FILTER (WHERE added), count(*) FILTER (WHERE NOT added){{updated}} FROM written
 """
 _LINKS_ON_CONFLICT_SQL = f"""ON CONFLICT (contact_id, case_id, evidence_key) DO UPDATE SET ({_LINK_SUMMARY}) = (
         excluded.via_id, excluded.venue_id, excluded.place, excluded.exposure_start, excluded.exposure_end,
@@ -988,6 +988,12 @@ _LINKS_ON_CONFLICT_SQL = f"""ON CONFLICT (contact_id, case_id, evidence_key) DO 
     WHERE (l.via_id, l.venue_id, l.exposure_start, l.exposure_end, l.overlap_minutes, l.occasions, l.end_assumed)
         IS DISTINCT FROM (excluded.via_id, excluded.venue_id, excluded.exposure_start, excluded.exposure_end,
         excluded.overlap_minutes, excluded.occasions, excluded.end_assumed)"""
+# A case traced before: the contacts of the links brought up to date come back too. The contacts' upsert only widens
+# a span, so a link whose meeting this trace finds shorter (a check-out made since, that ends a stay the earlier trace
+# assumed) would leave its contact's span wider than its links; those contacts are settled from their links
+# (services.contacts_span_settle). A first trace inserts only, and returns no more than before.
+_LINKS_UPDATED_RETURNING_SQL = ", l.contact_id"
+_LINKS_UPDATED_SQL = ", array_agg(DISTINCT contact_id) FILTER (WHERE NOT added)"
 # Whether the case has links from an earlier trace through check-ins (their keys all start so; no other source
 # writes such keys; the case's row is locked). Without, nothing can conflict: a plain insert, a fifth cheaper
 # than ON CONFLICT's speculative one (51,655 links: 370 ms instead of 470), the unique index still on guard.
@@ -1075,13 +1081,25 @@ def _evidence_write_postgresql(
     raw.execute(_CONTACTS_UPSERT_SQL.format(**tables), params, prepare=False)
     raw.execute(_CONTACTS_BECAME_CASE_SQL.format(people=Person._meta.db_table, **tables), params, prepare=False)
     became = raw.fetchall()
-    on_conflict = _LINKS_ON_CONFLICT_SQL if traced_before else ""
-    raw.execute(_LINKS_UPSERT_SQL.format(on_conflict=on_conflict, **tables), params, prepare=False)
-    added, updated = raw.fetchone()
+    if traced_before:
+        upsert = _LINKS_UPSERT_SQL.format(
+            on_conflict=_LINKS_ON_CONFLICT_SQL,
+            returning=_LINKS_UPDATED_RETURNING_SQL,
+            updated=_LINKS_UPDATED_SQL,
+            **tables,
+        )
+    else:
+        upsert = _LINKS_UPSERT_SQL.format(on_conflict="", returning="", updated="", **tables)
+    raw.execute(upsert, params, prepare=False)
+    added, updated, *rest = raw.fetchone()
+    brought_up_to_date = (rest[0] or []) if rest else []
     raw.execute(_CONTACTS_MOVED_SQL.format(people=Person._meta.db_table, **tables), prepare=False)
     moved = raw.fetchall()
-    if moved:  # reopened (few): level and span from the links of their episode, this trace's written by now
-        contacts_span_settle(Contact.objects.filter(pk__in=[contact_id for contact_id, *_ in moved]))
+    # Reopened (few), and those whose links this trace changed (the upsert locked them all): level and span from the
+    # links of their episode, this trace's written by now.
+    settle = {contact_id for contact_id, *_ in moved} | set(brought_up_to_date)
+    if settle:
+        contacts_span_settle(Contact.objects.filter(pk__in=sorted(settle)))
     # The few in quarantine whose last exposure this trace moved on: their end moves with it (RULES.md §2).
     raw.execute(_CONTACTS_QUARANTINED_SQL, prepare=False)
     quarantine_ends_extend([contact_id for (contact_id,) in raw.fetchall()], actor=actor)
@@ -1234,6 +1252,11 @@ def _evidence_write_sqlite(
                 for cid, level, first, last in widen
             ],
         )
+    # Contacts whose links were brought up to date: the UPDATE above only widens a span, and a link this trace finds
+    # shorter (a check-out made since ended a stay the earlier trace assumed) would leave it wider than the links (as
+    # _LINKS_UPDATED_SQL on PostgreSQL).
+    if updates:
+        contacts_span_settle(Contact.objects.filter(pk__in=sorted({contact_id for contact_id, *_ in updates})))
     first = {person: min(e.start for e in found) for person, found in by_person.items()}
     for contact, episode_start in contacts_met_again(closed, first):
         contact_reopen(actor=actor, contact=contact, case=case, episode_start=episode_start)

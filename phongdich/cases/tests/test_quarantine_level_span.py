@@ -8,11 +8,14 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from phongdich.checkins.models import CheckIn
+from phongdich.checkins.services import checkout
 from phongdich.core.errors import ApplicationError
 
 from .. import services
-from ..models import Contact
-from .builders import case, link, local, person
+from ..models import Contact, ContactLink
+from ..tracing import case_trace_checkins
+from .builders import case, checkin, link, local, person, venue
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +138,34 @@ def test_f2_evidence_after_an_f1_is_quarantined_does_not_move_its_end_and_f1_evi
     link(who, two_cases["b"], source="interview", setting="household", exposure_start=local(_ago(5), 18))
     contact.refresh_from_db()
     assert contact.quarantine_end == _ago(5) + dt.timedelta(days=DAYS)
+
+
+@pytest.mark.parametrize("again", ["traced", "withdrawn_and_restored"])
+def test_a_check_in_link_that_a_later_trace_shortens_shortens_the_contacts_span(tree, kim_tan_official, again):
+    """Traced while the F1 had not checked out (the venue's assumed stay, 2 hours), then checked out after 30 minutes:
+    the case traced again (by hand, or by its restore after a withdrawal) writes the link's shorter meeting, and the
+    contact's span, which the quarantine and the work list count from, is that link's, not the assumed one's."""
+    kim_tan = tree["kim_tan"]
+    market = venue(kim_tan, minutes=120)
+    a = case(kim_tan_official, person(kim_tan, "Ca A"), days_ago=1, onset_days_ago=2)
+    checkin(a.person, market, local(_ago(3), 10), minutes=None)
+    who = person(kim_tan, "Lưu Thị Hằng")
+    visit = checkin(who, market, local(_ago(3), 10, 30), minutes=None)
+    case_trace_checkins(case=a, actor=kim_tan_official)
+    contact = Contact.objects.get(person=who)
+    assert (contact.first_exposure_at, contact.last_exposure_at) == (local(_ago(3), 10, 30), local(_ago(3), 12))
+
+    checkout(checkin=visit, at=local(_ago(3), 11), kind=CheckIn.CheckoutKind.PERSON)
+    if again == "traced":
+        case_trace_checkins(case=a, actor=kim_tan_official)
+    else:
+        services.case_withdraw(actor=kim_tan_official, case=a, reason="RT-PCR âm tính, test nhanh sai")
+        services.case_restore(actor=kim_tan_official, case=a, reason="RT-PCR của người khác, huỷ nhầm")
+
+    [the_link] = ContactLink.objects.filter(contact=contact)
+    assert (the_link.exposure_start, the_link.exposure_end) == (local(_ago(3), 10, 30), local(_ago(3), 11))
+    contact.refresh_from_db()
+    assert (contact.first_exposure_at, contact.last_exposure_at) == (local(_ago(3), 10, 30), local(_ago(3), 11))
 
 
 def test_the_work_list_and_the_api_give_the_levels_last_exposure(client, tree, kim_tan_official, two_cases):
