@@ -2,6 +2,8 @@
 scoping and audit are in selectors, rules and writes in services (docs/cases.md lists the endpoints)."""
 
 import datetime as dt
+import hashlib
+import uuid
 
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -19,6 +21,7 @@ from phongdich.core.api import (
     StrictInput,
     api_page,
     error_responses,
+    idempotency_key_of,
     idempotent,
     read_again,
 )
@@ -885,7 +888,8 @@ class InterviewInput(StrictInput):
         required=False,
         min_length=8,
         max_length=100,
-        help_text="Identifies this piece of evidence; default: the Idempotency-Key header (one is required)",
+        help_text="Identifies this piece of evidence; default: the Idempotency-Key header, else one made by the server "
+        "(optional: the same meeting sent again under another is still recorded once)",
     )
 
 
@@ -921,12 +925,26 @@ def _interview_answer(request, serializer=InterviewInput) -> tuple[dict, dict]:
     breach = {"quarantine_breach": values["quarantine_breach"]} if "quarantine_breach" in values else {}
     return named, breach | {
         "setting": values["setting"],
-        "nonce": values.get("nonce") or request.headers.get("Idempotency-Key", ""),
+        "nonce": _interview_nonce(values, request),
         "place": values.get("place", ""),
         "exposure_start": values.get("exposure_start"),
         "exposure_end": values.get("exposure_end"),
         "note": values.get("note", ""),
     }
+
+
+def _interview_nonce(values: dict, request) -> str:
+    """The nonce of the interview's evidence key (services: "interview:<nonce>", 8-100 characters): the body's, else
+    the Idempotency-Key, else one made here. Optional, as documented: the page's form needs its nonce against a double
+    click, but a client that sends neither is kept from recording a meeting twice by the same-meeting check
+    (services._same_meeting), and one with a key by @idempotent. A key the nonce's length cannot hold (the header
+    takes 1-255 characters) is used by its digest, so that any valid key works."""
+    if values.get("nonce"):
+        return values["nonce"]
+    key = (idempotency_key_of(request) or "").strip()
+    if not key:
+        return uuid.uuid4().hex
+    return key if 8 <= len(key) <= 100 else "key-" + hashlib.sha256(key.encode()).hexdigest()[:40]
 
 
 class CaseContactsApi(APIView):
@@ -961,7 +979,8 @@ class CaseContactsApi(APIView):
         operation_id="cases_contacts_add",
         summary="Add an F1 named in the case's interview",
         description=(
-            "The evidence is keyed by `nonce` (or the Idempotency-Key): sending it again adds nothing (200); so "
+            "The evidence is keyed by `nonce` (optional: else the Idempotency-Key, else a key the server makes): "
+            "sending it again adds nothing (200); so "
             "does the same meeting under another nonce (same person, setting, start and end: 200 with the link "
             "already recorded). "
             "Errors: `invalid_contact` (`extra.field`; `extra.window_start` for a meeting over before the case's "
@@ -1044,8 +1063,9 @@ class ContactContactsApi(APIView):
             "(household, workplace, transport, other) between the F1's first exposure and the start of its "
             "quarantine (F2 under QĐ 3638/QĐ-BYT). One link of level 2, `via_contact` the F1, is added to each "
             "standing case the F1 is an F1 of, as the check-in tracer links its F2 (none to a case the person is "
-            "already an F1 of). The evidence is keyed by `nonce` (or the Idempotency-Key): sending it again adds "
-            "nothing (200). Errors: 409 `f2_not_traced` (TRACING_MAX_LEVEL below 2), `contact_not_f1` (the contact "
+            "already an F1 of). The evidence is keyed by `nonce` (optional: else the Idempotency-Key, else a key the "
+            "server makes): sending it again adds nothing (200), nor does the same meeting under another. "
+            "Errors: 409 `f2_not_traced` (TRACING_MAX_LEVEL below 2), `contact_not_f1` (the contact "
             "is an F2 or further), `contact_f1_closed` (dismissed, released, became a case or no standing evidence: "
             "`extra.status`), `contact_no_standing_case` (its cases were withdrawn); 400 `invalid_contact` "
             "(`extra.field`; `extra.reason` `itself`, `case` or `already_f1` for the person; "

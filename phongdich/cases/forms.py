@@ -8,11 +8,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from phongdich.core.errors import ApplicationError, ErrorCode
 from phongdich.core.ids import id_or_none
 from phongdich.geo.forms import AREA_TEXT_MAX, TEXT_SUFFIX, AreaPickerFormMixin
 from phongdich.geo.models import Area
 from phongdich.venues.forms import VenueByNameMixin
 
+from . import errors
 from .models import Case, Contact, ContactLink
 from .selectors import official_name
 from .services import CONTACT_MOVES, tracing_max_level
@@ -221,6 +223,19 @@ class _TickedAgainAfterRefusal:
                 self.data.pop(self.add_prefix(name), None)
 
 
+class _ReasonRequiredAsTheService:
+    """A form whose `reason` left empty (or spaces only) is refused in the words of the service's own refusal
+    (`reason_required`, the message the API gives, in the page's language), which say what reason is asked for with
+    an example, instead of Django's "This field is required."."""
+
+    reason_required: ErrorCode
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        message = ApplicationError(self.reason_required).as_dict()["message"]
+        self.fields["reason"].error_messages["required"] = message
+
+
 class CaseStatusForm(_TickedAgainAfterRefusal, forms.Form):
     """The outcome of a case: none is preselected (the official chooses), and a tick confirms it; `date_confirmed`
     answers the warning of a recovery earlier than usual (services.case_status_set). Both come back unticked when the
@@ -240,9 +255,11 @@ class CaseStatusForm(_TickedAgainAfterRefusal, forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class CaseOutcomeUndoForm(_TickedAgainAfterRefusal, forms.Form):
+class CaseOutcomeUndoForm(_ReasonRequiredAsTheService, _TickedAgainAfterRefusal, forms.Form):
     """Undoing an outcome recorded by mistake (services.case_outcome_undo): the reason and a tick, which comes back
     unticked when the undoing is refused (untick)."""
+
+    reason_required = errors.CASE_OUTCOME_UNDO_REASON_REQUIRED
 
     reason = forms.CharField(
         label=_("Why the outcome is undone"),
@@ -257,8 +274,10 @@ class CaseOutcomeUndoForm(_TickedAgainAfterRefusal, forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class ContactReleaseUndoForm(_TickedAgainAfterRefusal, forms.Form):
+class ContactReleaseUndoForm(_ReasonRequiredAsTheService, _TickedAgainAfterRefusal, forms.Form):
     """Undoing a release from quarantine made by mistake (services.contact_release_undo): the reason and a tick."""
+
+    reason_required = errors.CONTACT_RELEASE_UNDO_REASON_REQUIRED
 
     reason = forms.CharField(
         label=_("Why the release is undone"),
@@ -273,9 +292,11 @@ class ContactReleaseUndoForm(_TickedAgainAfterRefusal, forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class CaseWithdrawForm(_TickedAgainAfterRefusal, forms.Form):
+class CaseWithdrawForm(_ReasonRequiredAsTheService, _TickedAgainAfterRefusal, forms.Form):
     """Withdrawing a case that is not one (services.case_withdraw): the reason and a tick, which comes back unticked
     when the withdrawal is refused (untick)."""
+
+    reason_required = errors.CASE_WITHDRAW_REASON_REQUIRED
 
     reason = forms.CharField(
         label=_("Why it is not a case"),
@@ -286,8 +307,10 @@ class CaseWithdrawForm(_TickedAgainAfterRefusal, forms.Form):
     confirm = forms.BooleanField(label=_("I have checked: this person is not a case."))
 
 
-class CaseRestoreForm(_TickedAgainAfterRefusal, forms.Form):
+class CaseRestoreForm(_ReasonRequiredAsTheService, _TickedAgainAfterRefusal, forms.Form):
     """Restoring a case withdrawn by mistake (services.case_restore): the reason and a tick; refused, unticked."""
+
+    reason_required = errors.CASE_RESTORE_REASON_REQUIRED
 
     reason = forms.CharField(
         label=_("Why the withdrawal was a mistake"),

@@ -2709,26 +2709,6 @@ def _f2_cases(
             vi=f"Người này là ca bệnh {own[0]}, mà F1 này là người tiếp xúc của ca đó: không thể là F2 của F1.",
             en=f"This person is case {own[0]}, whom this F1 is a contact of: not an F2 of this F1.",
         )
-    if quarantine_breach:
-        _f2_breach_check(f1, exposure_start, exposure_end)
-    # Until the F1 was isolated (QĐ 3638): its quarantine's start, whose hour is not recorded, so its whole first day
-    # counts, as for the check-in tracer (tracing.quarantine_until). A meeting while the F1 broke the quarantine is
-    # taken only when the investigator says so (`quarantine_breach`): a date after the start is usually a slip.
-    elif f1.status == Status.QUARANTINED and f1.quarantine_start is not None:
-        closes = local_midnight(f1.quarantine_start + dt.timedelta(days=1))
-        if _exposure_begun_after(closes, exposure_start, exposure_end):
-            started = f1.quarantine_start.strftime("%d/%m/%Y")
-            raise ApplicationError(
-                errors.INVALID_CONTACT,
-                extra={
-                    "field": "exposure_start" if exposure_start else "exposure_end",
-                    "quarantine_start": f1.quarantine_start.isoformat(),
-                },
-                vi=f"Thời điểm tiếp xúc sau khi F1 bắt đầu cách ly ({started}): F2 là người tiếp xúc với F1 trước khi "
-                "F1 được cách ly. Nếu F1 đã gặp người này khi vi phạm cách ly, đánh dấu “Gặp khi vi phạm cách ly”.",
-                en=f"The exposure is after the F1's quarantine began ({started}): an F2 met the F1 before the F1 was "
-                "isolated. If the F1 met this person while breaking quarantine, tick “Met while breaking quarantine”.",
-            )
     # The tracer gives no F2 link of a case to someone it found as that case's F1.
     already_f1 = set(
         ContactLink.objects.filter(contact__person_id=person.pk, level=1, case_id__in=list(evidence.opens)).values_list(
@@ -2762,6 +2742,28 @@ def _f2_cases(
             en=f"The exposure is before the F1's own first exposure to the case ({_shown(first)}): the F1 could not "
             "pass it on then.",
         )
+    # After the first exposure: a meeting before it is no F2 at all, ticked or not, and the breach's own refusals
+    # ("untick") would send the official to a second refusal instead of the real problem.
+    if quarantine_breach:
+        _f2_breach_check(f1, exposure_start, exposure_end)
+    # Until the F1 was isolated (QĐ 3638): its quarantine's start, whose hour is not recorded, so its whole first day
+    # counts, as for the check-in tracer (tracing.quarantine_until). A meeting while the F1 broke the quarantine is
+    # taken only when the investigator says so (`quarantine_breach`): a date after the start is usually a slip.
+    elif f1.status == Status.QUARANTINED and f1.quarantine_start is not None:
+        closes = local_midnight(f1.quarantine_start + dt.timedelta(days=1))
+        if _exposure_begun_after(closes, exposure_start, exposure_end):
+            started = f1.quarantine_start.strftime("%d/%m/%Y")
+            raise ApplicationError(
+                errors.INVALID_CONTACT,
+                extra={
+                    "field": "exposure_start" if exposure_start else "exposure_end",
+                    "quarantine_start": f1.quarantine_start.isoformat(),
+                },
+                vi=f"Thời điểm tiếp xúc sau khi F1 bắt đầu cách ly ({started}): F2 là người tiếp xúc với F1 trước khi "
+                "F1 được cách ly. Nếu F1 đã gặp người này khi vi phạm cách ly, đánh dấu “Gặp khi vi phạm cách ly”.",
+                en=f"The exposure is after the F1's quarantine began ({started}): an F2 met the F1 before the F1 was "
+                "isolated. If the F1 met this person while breaking quarantine, tick “Met while breaking quarantine”.",
+            )
     return cases
 
 

@@ -803,11 +803,17 @@ def _interview_found(request, iq: str, *, purpose: str, excluding: int) -> dict:
     search; None when nothing was searched), and for a whole CCCD, CMND or phone number `interview_identified`, those
     who have it and live outside the area, shown by initials, year of birth and commune only
     (people.selectors.person_identify: audited with the purpose, capped per official); `interview_identify_error`
-    the message when the cap is reached."""
+    the message when the cap is reached, and `interview_identify_paused`: then nobody found in the area is no sign
+    that the person is not on record, and the form must not invite entering them anew with that number."""
     from phongdich.people.selectors import identifier_exact, person_identify, person_list
 
     viewer, ip = request.user, client_ip(request)
-    found = {"interview_results": None, "interview_identified": [], "interview_identify_error": ""}
+    found = {
+        "interview_results": None,
+        "interview_identified": [],
+        "interview_identify_error": "",
+        "interview_identify_paused": False,
+    }
     if not iq:
         return found
     found["interview_results"] = list(person_list(viewer=viewer, q=iq, ip=ip).exclude(pk=excluding)[:20])
@@ -817,6 +823,7 @@ def _interview_found(request, iq: str, *, purpose: str, excluding: int) -> dict:
         identified = person_identify(viewer=viewer, identifier=iq, purpose=purpose, reason=PERSON_READ_REASON, ip=ip)
     except ApplicationError as exc:
         found["interview_identify_error"] = _message_of(exc)
+        found["interview_identify_paused"] = exc.error.code == core_errors.RATE_LIMITED.code
         return found
     found["interview_identified"] = [one for one in identified if not one.in_viewer_area and one.person.pk != excluding]
     return found

@@ -137,6 +137,9 @@ def exception_handler(exc, context):
     response = Response(app_error.as_dict(), status=app_error.status)
     if isinstance(exc, drf.Throttled) and exc.wait:
         response["Retry-After"] = str(int(exc.wait) + 1)
+    elif app_error.status == 429 and app_error.extra.get("retry_after_seconds"):
+        # A cap counted by a service (people.selectors.person_identify) says when too, as docs/api.md promises.
+        response["Retry-After"] = str(int(app_error.extra["retry_after_seconds"]))
     if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
         response["WWW-Authenticate"] = 'Bearer realm="api"'
     return response

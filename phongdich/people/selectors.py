@@ -4,12 +4,14 @@ There is no unscoped way to list people: every selector here takes the viewer an
 core.scoping.scope_q; venue roles (manager, control staff) see nobody (Official.sees_people).
 """
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from django.core import signing
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
@@ -164,6 +166,12 @@ class PersonIdentifyThrottle(SimpleRateThrottle):
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
+    def paused_until(self) -> dt.datetime:
+        """After allow_request refused: when the next look-up is allowed, once the oldest of the look-ups still counted
+        leaves the window (DRF keeps their times, newest first, and counts those within `duration`)."""
+        counted = self.history[self.num_requests - 1] if 0 < self.num_requests <= len(self.history) else self.now
+        return dt.datetime.fromtimestamp(counted + self.duration, tz=dt.UTC)
+
 
 @dataclass(frozen=True)
 class PersonIdentified:
@@ -211,7 +219,8 @@ def person_identify(*, viewer, identifier: str, purpose: str, reason: str, ip: s
 
     Refused: a viewer who sees no people (permission_denied); an identifier that is not a whole one
     (identifier_not_exact, 400: a partial search stays in the area, person_list); more than
-    RATE_LIMIT_PERSON_IDENTIFY look-ups by this official (rate_limited, 429). Audited as
+    RATE_LIMIT_PERSON_IDENTIFY look-ups by this official (rate_limited, 429, `extra.until`: the time it resumes, in
+    the message too). Audited as
     `people.person.identifier_searched` (a read: kept when the request's write is rolled back) on each record found
     (its area, so the person's own commune sees who looked them up and why), or once without a record when nobody
     has the number; the entry keeps the number looked up and the purpose."""
@@ -223,12 +232,20 @@ def person_identify(*, viewer, identifier: str, purpose: str, reason: str, ip: s
     exact = identifier_exact(identifier)
     if exact is None:
         raise ApplicationError(errors.IDENTIFIER_NOT_EXACT, extra={"field": "identifier"})
-    if not PersonIdentifyThrottle().allow_request(SimpleNamespace(user=viewer), None):
+    throttle = PersonIdentifyThrottle()
+    if not throttle.allow_request(SimpleNamespace(user=viewer), None):
+        # The time it resumes, not "later": a tired official told only "try again" enters the person anew.
+        until = timezone.localtime(throttle.paused_until(), timezone.get_default_timezone())
+        shown = until.strftime("%H:%M %d/%m/%Y")
         raise ApplicationError(
             core_errors.RATE_LIMITED,
-            extra={"scope": "person_identify"},
-            vi="Bạn đã tra cứu theo số giấy tờ hoặc số điện thoại quá nhiều lần; hãy thử lại sau.",
-            en="You have looked people up by ID or phone number too many times; try again later.",
+            extra={
+                "scope": "person_identify",
+                "until": until.isoformat(),
+                "retry_after_seconds": max(1, int((until - timezone.now()).total_seconds()) + 1),
+            },
+            vi=f"Bạn đã tra cứu theo số giấy tờ hoặc số điện thoại quá nhiều lần: việc tra cứu tạm dừng đến {shown}.",
+            en=f"You have looked people up by ID or phone number too many times: look-ups are paused until {shown}.",
         )
     kind, value = exact
     found = list(Person.objects.filter(**{kind: value}).select_related("address_area").order_by("id")[:IDENTIFIED_MAX])

@@ -15,7 +15,7 @@ from .. import services
 from ..models import Contact, ContactLink, TracingRun
 from ..selectors import contact_worklist
 from ..tracing import case_trace_checkins
-from .builders import case, checkin, local, person, venue
+from .builders import case, checkin, link, local, person, venue
 
 DAY = dt.timedelta(days=1)
 
@@ -439,3 +439,57 @@ def test_an_official_of_another_commune_cannot_correct_the_start(client, named, 
     assert api_post(client, f"/api/v1/contacts/{named['f1'].pk}/quarantine-start/", body).status_code == 404
     assert client.post(f"/cases/contacts/{named['f1'].pk}/quarantine-start/", body).status_code == 404
     assert _f1(named).quarantine_start == _day(2)
+
+
+# --- What the refusal names first, and the same breach entered twice ------------------------------------------------
+
+
+def test_a_breach_dated_before_the_f1s_first_exposure_is_told_so_first(scene, kim_tan_official, client):
+    """Ticked, and before the F1 met the case (09:00 three days ago): until 2026-12-07 refused as `breach_before`
+    ("untick"), which, unticked, was refused again for the first exposure. The real problem is said at once."""
+    _quarantine(kim_tan_official, scene, _day(2))
+    too_early = local(_day(3), 8)
+    for breach in (True, False):
+        with pytest.raises(ApplicationError) as refused:
+            _name(kim_tan_official, scene, scene["friend"], too_early, nonce="f2-early-0001", breach=breach)
+        assert "reason" not in refused.value.extra
+        assert refused.value.extra["f1_first_exposure"] == local(_day(3), 9).isoformat()
+        assert "Bỏ đánh dấu" not in refused.value.vi and "Untick" not in refused.value.en
+    # On the F1's page: the message beside the time, the first exposure's, not "untick".
+    client.force_login(kim_tan_official)
+    met = too_early.strftime("%Y-%m-%dT%H:%M")
+    page = _form_post(client, scene, "/en", person=scene["friend"].pk, exposure_start=met, quarantine_breach="on")
+    html = page.content.decode()
+    assert page.status_code == 400 and "before the F1&#x27;s own first exposure" in html and "Untick" not in html
+    assert not Contact.objects.filter(person=scene["friend"]).exists()
+
+
+def test_the_same_breach_entered_twice_through_an_f1_of_two_cases_adds_one_pair(scene, tree, kim_tan_official, client):
+    """docs/cases.md, "The same meeting entered twice": the breach meeting posted again with a new nonce answers the
+    pair of links already there (one per case of the F1), on the API and on the page."""
+    second = case(kim_tan_official, person(tree["kim_tan"], "Ca Thứ Hai"))
+    link(scene["f1"].person, second, exposure_start=local(_day(3), 14), exposure_end=local(_day(3), 15))
+    _quarantine(kim_tan_official, scene, _day(2))
+    client.force_login(kim_tan_official)
+    url = f"/api/v1/contacts/{scene['f1'].pk}/contacts/"
+    body = {
+        "person": scene["friend"].pk,
+        "setting": "other",
+        "exposure_start": local(_day(1), 15).isoformat(),
+        "quarantine_breach": True,
+    }
+    first = api_post(client, url, {**body, "nonce": "f2-twice-0001"})
+    again = api_post(client, url, {**body, "nonce": "f2-twice-0002"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert len(first.json()["links"]) == 2 and again.json()["links"] == first.json()["links"]
+    met = local(_day(1), 15).strftime("%Y-%m-%dT%H:%M")
+    page = _form_post(client, scene, person=scene["friend"].pk, exposure_start=met, quarantine_breach="on")
+    assert page.status_code == 302
+    links = ContactLink.objects.filter(contact__person=scene["friend"])
+    assert sorted(links.values_list("case_id", "quarantine_breach")) == [(scene["case"].pk, True), (second.pk, True)]
+    assert (
+        AuditLog.objects.filter(action="cases.contact.interview_added")
+        .filter(object_id=str(links[0].contact_id))
+        .count()
+        == 2
+    )

@@ -5,6 +5,7 @@ still searches the official's area only; an id the official may not see is still
 record is refused (person_id_on_record) instead of becoming a second record."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -14,7 +15,7 @@ from phongdich.core.throttling import SimpleRateThrottle
 from phongdich.people.models import Person
 from phongdich.people.selectors import PersonIdentifyThrottle
 
-from .. import selectors
+from .. import selectors, services
 from ..models import Contact, ContactLink
 from .builders import case, person
 
@@ -150,6 +151,69 @@ def test_exact_look_ups_are_capped_per_official(client, scene, kim_tan_official,
     html = _find(client, scene, CCCD).content.decode()
     assert "PTH" not in html and "quá nhiều lần" in html
     assert AuditLog.objects.filter(action="people.person.identifier_searched").count() == 2
+
+
+def _paused_until(html: str) -> dt.datetime:
+    shown = re.search(r"tạm dừng đến (\d\d:\d\d \d\d/\d\d/\d{4})", html).group(1)
+    return timezone.make_aware(dt.datetime.strptime(shown, "%H:%M %d/%m/%Y"), timezone.get_default_timezone())
+
+
+@pytest.mark.parametrize("page", ["case", "f1"])
+def test_past_the_cap_the_form_says_until_when_and_invites_no_new_person(
+    client, tree, scene, kim_tan_official, monkeypatch, page
+):
+    """Until 2026-12-07 the refused look-up stood beside "Nobody in your area matches; enter the person below", and a
+    tired official entered a second record of someone on record elsewhere. The case's page and an F1's the same."""
+    monkeypatch.setattr(
+        PersonIdentifyThrottle, "THROTTLE_RATES", {**SimpleRateThrottle.THROTTLE_RATES, "person_identify": "2/hour"}
+    )
+    url = f"/cases/{scene['case'].pk}/interview/"
+    if page == "f1":
+        f1, _ = services.contact_interview_add(
+            actor=kim_tan_official,
+            case=scene["case"],
+            person=person(tree["kim_tan"], "Lê Thị Vợ"),
+            setting="household",
+            nonce="f1-interview-9",
+        )
+        url = f"/cases/contacts/{f1.contact_id}/interview/"
+    client.force_login(kim_tan_official)
+    first_at = timezone.now().replace(second=0, microsecond=0)
+    body = {"nonce": "interview-nonce-1", "setting": "workplace", "iq": CCCD, "find": "1"}
+    for _ in range(2):
+        assert "PTH (1985)" in client.post(url, body).content.decode()
+    last_at = timezone.now()
+    html = client.post(url, body).content.decode()
+
+    assert "PTH" not in html and "quá nhiều lần" in html
+    assert first_at + dt.timedelta(hours=1) <= _paused_until(html) <= last_at + dt.timedelta(hours=1)
+    for invitation in ("Không có ai trong địa bàn khớp", "hãy nhập người này ở dưới", "Không ai trong số này"):
+        assert invitation not in html
+    # The new person's block stays closed (it opened by itself when nobody in the area matched).
+    assert re.search(r"<details open><summary>[^<]*(chưa có trong hệ thống|not yet on record)", html) is None
+    # Below the cap, nobody found still says so, with the block open.
+    monkeypatch.setattr(
+        PersonIdentifyThrottle, "THROTTLE_RATES", {**SimpleRateThrottle.THROTTLE_RATES, "person_identify": "9/hour"}
+    )
+    html = client.post(url, {**body, "iq": "038185009999"}).content.decode()
+    assert "Không có ai trong địa bàn khớp" in html and "tạm dừng" not in html
+    assert re.search(r"<details open><summary>[^<]*chưa có trong hệ thống", html)
+
+
+def test_the_api_look_up_past_the_cap_says_until_when(client, scene, kim_tan_official, monkeypatch):
+    monkeypatch.setattr(
+        PersonIdentifyThrottle, "THROTTLE_RATES", {**SimpleRateThrottle.THROTTLE_RATES, "person_identify": "1/hour"}
+    )
+    client.force_login(kim_tan_official)
+    url = f"/api/v1/cases/{scene['case'].pk}/contacts/identify/"
+    assert client.post(url, {"identifier": CCCD}, content_type="application/json").status_code == 200
+    refused = client.post(url, {"identifier": CCCD}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    answer = refused.json()
+    assert (refused.status_code, answer["code"], answer["extra"]["scope"]) == (429, "rate_limited", "person_identify")
+    until = dt.datetime.fromisoformat(answer["extra"]["until"])
+    assert 3500 <= answer["extra"]["retry_after_seconds"] <= 3601
+    assert refused["Retry-After"] == str(answer["extra"]["retry_after_seconds"])
+    assert f"paused until {timezone.localtime(until).strftime('%H:%M %d/%m/%Y')}" in answer["message"]
 
 
 # --- The API ----------------------------------------------------------------------------------------------------

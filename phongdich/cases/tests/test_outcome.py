@@ -13,7 +13,7 @@ from django.utils import timezone
 from phongdich.core.errors import ApplicationError
 from phongdich.core.models import AuditLog
 
-from .. import services
+from .. import errors, services
 from ..models import Case, Contact
 from .builders import case, link, person
 
@@ -170,6 +170,8 @@ def test_an_outcome_recorded_by_mistake_is_undone_on_the_page_with_a_reason_and_
     for body in ({"reason": REASON}, {"confirm": "on"}, {"reason": "  ", "confirm": "on"}):
         response = client.post(url, body)
         assert response.status_code == 400 and 'id="outcome-undo"' in response.content.decode()
+        if "reason" not in body or not body["reason"].strip():  # the service's words, not "This field is required."
+            assert errors.CASE_OUTCOME_UNDO_REASON_REQUIRED.vi in response.content.decode()
         older.refresh_from_db()
         assert older.status == Case.Status.DIED
     response = client.post(url, {"reason": REASON, "confirm": "on"}, follow=True)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from phongdich.core.errors import ApplicationError
 from phongdich.core.models import AuditLog, IdempotencyKey
 
-from .. import services
+from .. import errors, services
 from ..models import Contact
 from .builders import case, link, local, person
 
@@ -216,6 +216,8 @@ def test_the_contact_page_undoes_a_release_with_a_reason_and_a_tick(client, quar
         response = client.post(url, body)
         assert response.status_code == 400 and 'id="release-undo"' in response.content.decode()
         assert _ticked(_undo_form(response.content.decode())) == []  # ticked again, knowingly
+        if "reason" not in body or not body["reason"].strip():  # the service's words, not "This field is required."
+            assert errors.CONTACT_RELEASE_UNDO_REASON_REQUIRED.vi in _undo_form(response.content.decode())
         assert Contact.objects.get(pk=released.pk).status == Contact.Status.RELEASED
     response = client.post(url, {"reason": REASON, "confirm": "on"}, follow=True)
     html = response.content.decode()

@@ -11,7 +11,7 @@ from django.utils import timezone
 from phongdich.core.errors import ApplicationError
 from phongdich.core.models import AuditLog, IdempotencyKey
 
-from .. import services
+from .. import errors, services
 from ..models import Case, Contact, ContactLink, ExposureNotice
 from ..selectors import area_counts_by_commune
 from .builders import case, checkin, local, person
@@ -206,6 +206,23 @@ def test_a_refused_restore_comes_back_unticked_with_its_message(outbreak, kim_ta
     form = text[text.index('id="restore"') :]
     form = form[: form.index("</form>")]
     assert 'name="confirm"' in form and "checked" not in form
+
+
+@pytest.mark.parametrize("prefix", ["", "/en"])
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_a_restore_without_a_reason_says_what_reason_is_asked(outbreak, kim_tan_official, client, prefix, reason):  # noqa: F811
+    """The page's words are the API's (case_restore_reason_required), with an example, as the withdrawal's and the
+    outcome undo's: until 2026-12-07 it said only "Trường này là bắt buộc." ("This field is required.")."""
+    case_a = _withdrawn(outbreak, kim_tan_official)
+    client.force_login(kim_tan_official)
+    response = client.post(f"{prefix}/cases/{case_a.pk}/restore/", {"reason": reason, "confirm": "on"})
+    text = response.content.decode()
+    form = text[text.index('id="restore"') :]
+    form = form[: form.index("</form>")]
+    told = errors.CASE_RESTORE_REASON_REQUIRED.en if prefix else errors.CASE_RESTORE_REASON_REQUIRED.vi
+    assert response.status_code == 400 and told.replace("'", "&#x27;") in form
+    assert "bắt buộc" not in form and "This field is required" not in form
+    assert Case.objects.get(pk=case_a.pk).status == Case.Status.WITHDRAWN
 
 
 def test_another_communes_official_cannot_restore(outbreak, kim_tan_official, thach_lam_official, client):  # noqa: F811

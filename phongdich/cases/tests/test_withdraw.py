@@ -10,7 +10,7 @@ from django.utils import timezone
 from phongdich.core.errors import ApplicationError
 from phongdich.core.models import AuditLog
 
-from .. import services
+from .. import errors, services
 from ..exports import _worklist_rows
 from ..models import Case, Contact, ContactLink, ExposureNotice, TracingRun
 from ..providers import cases_status_inputs
@@ -389,6 +389,8 @@ def test_the_case_page_withdraws_with_a_reason_and_a_tick_and_then_says_so(outbr
     for body in ({"reason": REASON}, {"confirm": "on"}, {"reason": "  ", "confirm": "on"}):
         response = client.post(url, body)
         assert response.status_code == 400 and 'id="withdraw"' in response.content.decode()
+        if "reason" not in body or not body["reason"].strip():  # the service's words, not "This field is required."
+            assert errors.CASE_WITHDRAW_REASON_REQUIRED.vi in response.content.decode()
         case_a.refresh_from_db()
         assert case_a.status == Case.Status.UNDER_TREATMENT
     response = client.post(url, {"reason": REASON, "confirm": "on"}, follow=True)
