@@ -1057,6 +1057,20 @@ class WithdrawOutcome:
     notices_withdrawn: int  # exposure notices taken off the public list
 
 
+def _case_contacts_lock(case: Case) -> list[int]:
+    """Lock the contacts of `case`'s links and its person's own contact, in person order (the order every trace's
+    upsert locks them in, so that a trace of another case meeting the same people waits instead of deadlocking; the
+    person's own contact in the same ordered query, as locked apart it was taken out of that order). The ids of the
+    case's contacts, its person's left out. The withdrawal and the restore take them so."""
+    locked = (
+        Contact.objects.select_for_update(no_key=True)
+        .filter(Q(pk__in=ContactLink.objects.filter(case=case).values("contact_id")) | Q(person_id=case.person_id))
+        .order_by("person_id")
+        .values_list("pk", "person_id")
+    )
+    return [pk for pk, person_id in locked if person_id != case.person_id]
+
+
 def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
     """Withdraw a case under treatment that is not one (a rapid test overturned by RT-PCR, a result entered in
     error), with the reason. The case stays on record, marked withdrawn; what it set off is undone:
@@ -1098,16 +1112,8 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
             published_at=None, withdrawn_with_case=True
         )
 
-        # Its contacts locked first, by person: the order every trace's upsert locks them in, so that a trace of
-        # another case meeting the same people waits instead of deadlocking.
-        # The person's own contact too, in the same ordered query: locked apart, it was taken out of that order.
-        locked = list(
-            Contact.objects.select_for_update(no_key=True)
-            .filter(Q(pk__in=ContactLink.objects.filter(case=case).values("contact_id")) | Q(person_id=case.person_id))
-            .order_by("person_id")
-            .values_list("pk", "person_id")
-        )
-        ids = [pk for pk, person_id in locked if person_id != case.person_id]
+        # Its contacts locked first, in person order (_case_contacts_lock says why).
+        ids = _case_contacts_lock(case)
         settled = contacts_evidence_settle(ids, now=now, actor=actor, case=case, reason="case_withdrawn", by=by)
         closed, relevelled, quarantined = settled.closed, settled.relevelled, settled.quarantined
         from phongdich.calls.services import campaigns_of_case_cancel  # here: calls.services imports this module
@@ -1244,14 +1250,8 @@ def case_restore(*, actor, case: Case, reason: str) -> RestoreOutcome:
                 Case.objects.filter(person_id=case.person_id, status=Case.Status.UNDER_TREATMENT).first() or case
             ) from None
 
-        # Its contacts and its person's, locked in person order, as the withdrawal and every trace lock them.
-        locked = list(
-            Contact.objects.select_for_update(no_key=True)
-            .filter(Q(pk__in=ContactLink.objects.filter(case=case).values("contact_id")) | Q(person_id=case.person_id))
-            .order_by("person_id")
-            .values_list("pk", "person_id")
-        )
-        ids = [pk for pk, person_id in locked if person_id != case.person_id]
+        # Its contacts and its person's, locked in person order, as the withdrawal locks them.
+        ids = _case_contacts_lock(case)
         if case.status == Case.Status.UNDER_TREATMENT:
             own = Contact.objects.filter(
                 person_id=case.person_id, status__in=[*OPEN_CONTACT_STATUSES, Contact.Status.CASE_WITHDRAWN]
