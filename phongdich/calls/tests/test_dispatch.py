@@ -251,9 +251,9 @@ def test_the_http_switchboard_gets_the_call_and_a_refusal_is_retried(running, sw
     assert services.calls_dispatch(now=at(9, 2)).failed == 1
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent dispatchers need PostgreSQL")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks that a concurrent run skips need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
-def test_two_dispatchers_at_once_place_each_call_once(transactional_db, calls_settings):
+def test_two_dispatchers_at_once_place_each_call_once(transactional_db, calls_settings, monkeypatch):
     from phongdich.cases.tests.builders import ensure_rules, make_tree, official
 
     ensure_rules()
@@ -265,23 +265,46 @@ def test_two_dispatchers_at_once_place_each_call_once(transactional_db, calls_se
     campaign = services.call_campaign_create(actor=actor, case_id=scene["case"].pk, f1_candidates=True)
     services.call_campaign_action(actor=actor, campaign_id=campaign.pk, action="start", now=at(7))
     calls_settings.CALLS_PER_MINUTE = 30
-    total = campaign.calls.count()
-    barrier, outcomes, errors = threading.Barrier(2), [], []
+    ids = list(campaign.calls.order_by("id").values_list("id", flat=True))
+    assert len(ids) == 41
+
+    # The overlap is forced, not left to the scheduler (a barrier alone let one run finish before the other began
+    # on a busy machine, and then the locks were never tested): the first dispatcher stops inside its transaction,
+    # its batch locked and not yet marked, and the second runs from start to end meanwhile.
+    locked, second_done = threading.Event(), threading.Event()
+    placed, errors = {}, []
+    real_closed_contacts = services._closed_contacts
+
+    def closed_contacts_then_hold(calls):
+        if threading.current_thread().name == "first":
+            locked.set()
+            # Only a guard against hanging the suite: the second run skips the locked rows, it never waits on them.
+            if not second_done.wait(timeout=120):
+                errors.append("the second dispatcher waited on the first one's locks")
+        return real_closed_contacts(calls)
+
+    monkeypatch.setattr(services, "_closed_contacts", closed_contacts_then_hold)
 
     def dispatch():
+        name = threading.current_thread().name
         try:
-            barrier.wait()
-            outcomes.append(services.calls_dispatch(now=at(9)).placed)
+            if name == "second":
+                assert locked.wait(timeout=120), "the first dispatcher never locked its batch"
+            placed[name] = services.calls_dispatch(now=at(9)).placed
         except Exception as exc:  # noqa: BLE001 (reported below)
             errors.append(exc)
         finally:
+            if name == "second":
+                second_done.set()
             connection.close()
 
-    threads = [threading.Thread(target=dispatch) for _ in range(2)]
+    threads = [threading.Thread(target=dispatch, name=name) for name in ("first", "second")]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert not errors
-    assert sum(outcomes) == total == 41  # every call placed, by one of the two
-    assert all(attempts == 1 for attempts in campaign.calls.values_list("attempts", flat=True))
+    # The first took the 30 longest waiting (the rate), the second skipped them and took the other 11.
+    assert placed == {"first": 30, "second": 11}
+    calls = list(campaign.calls.order_by("id").values_list("id", "status", "attempts"))
+    assert calls == [(pk, Call.Status.DIALING, 1) for pk in ids]  # each placed once, none lost
