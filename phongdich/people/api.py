@@ -120,3 +120,20 @@ class PersonalQrKeysApi(APIView):
         response = Response(self.PersonalQrKeysOutputSerializer({"keys": personal_qr_public_keys()}).data)
         response["Cache-Control"] = "public, max-age=3600"
         return response
+
+
+class EntryWarningSerializer(serializers.Serializer):
+    """A warning beside a created answer, in the error shape: `person_identity_differs` (docs/people.md)."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    extra = serializers.DictField()
+
+
+def entry_warnings(person) -> list[dict]:
+    """The warnings of an official's entry (people.services.person_for_staff_entry) for an API answer's `warnings`."""
+    warning = getattr(person, "identity_differs", None)
+    if warning is None:
+        return []
+    shown = warning.as_dict()
+    return [{"code": shown["code"], "message": shown["message"], "extra": shown["extra"]}]

@@ -87,3 +87,14 @@ IDENTIFIER_AMBIGUOUS = ErrorCode(
     "Có nhiều người mang số này: chọn một người trong danh sách (`person_ref`).",
     "Several people have this number: choose one of them (`person_ref`).",
 )
+# A warning, not a refusal: the entry was attached to the person on record with its number
+# (services.person_for_staff_entry), whose recorded name or birth date is not the one typed.
+PERSON_IDENTITY_DIFFERS = ErrorCode(
+    "person_identity_differs",
+    200,
+    "Số giấy tờ này đã có trong hồ sơ của một người khác tên hoặc ngày sinh; việc ghi đã gắn vào hồ sơ đó (không đổi "
+    "hồ sơ). Hãy kiểm tra lại: nếu không phải cùng một người, hủy việc vừa ghi và sửa số giấy tờ.",
+    "This ID number is on the record of a person with another name or date of birth; the entry was attached to that "
+    "record (which is not changed). Please check: if it is not the same person, cancel the entry and correct the "
+    "number.",
+)
