@@ -293,17 +293,21 @@ def person_for_staff_entry(
     address_area=None,
     address_street: str = "",
     ip: str | None = None,
+    refuse_differing: bool = False,
 ) -> Person:
     """The person an official, a lab, a vaccination team or control staff enter from an ID paper: the record with
     that exact CCCD (else CMND) wherever it is, else person_find_or_create (phone, name and year of birth).
 
     A number on record attaches the entry to that record (the oldest of those whose name and birth agree, else the
     oldest), never a second record; the record is not changed. When its name or date of birth is not the one typed,
-    the returned person carries `identity_differs`, a warning (ApplicationError of person_identity_differs, not
-    raised) with only what the cases look-up shows: initials, year of birth, commune. Each look-up of a number is
+    the returned person carries `identity_differs`, a warning (errors.EntryWarning person_identity_differs, not
+    an error) with only what the cases look-up shows: initials, year of birth, commune. Each look-up of a number is
     audited as `people.person.identifier_searched` with `purpose`, on the record found (its commune sees who looked
     and why) or once without one. The number's lock is held until the commit, so two entries of one new number make
-    one record. Citizens' own forms do not come here (person_find_or_create's docstring says why).
+    one record. `refuse_differing` (control staff typing a citizen's paper form: not health officials, and a check-in
+    on the wrong record makes the wrong F1): a differing record is refused instead, person_id_on_record (409) naming
+    nobody, the way forward in the message. Citizens' own forms do not come here (person_find_or_create's docstring
+    says why).
     Invalid input raises ApplicationError and writes nothing."""
     from .selectors import _commune_name
 
@@ -334,14 +338,24 @@ def person_for_staff_entry(
             extra={"kind": kind, "value": value, "purpose": purpose, "identity_differs": not same},
         )
         person.identity_differs = None
+        if not same and refuse_differing:
+            raise ApplicationError(
+                errors.PERSON_ID_ON_RECORD,
+                extra={"field": kind},
+                vi="Số giấy tờ này đã có trong hồ sơ của một người khác tên hoặc năm sinh. Kiểm tra lại số, họ tên và "
+                "năm sinh trên tờ khai; nếu số không đọc rõ, để trống ô số giấy tờ và ghi lại.",
+                en="This ID number is on the record of a person with another name or year of birth. Check the number, "
+                "name and year of birth on the paper form; if the number cannot be read, leave it empty and record "
+                "again.",
+            )
         if not same:
             shown = {"initials": person.initials, "birth_year": person.birth_year, "commune": _commune_name(person)}
             year = shown["birth_year"] or "?"
-            person.identity_differs = ApplicationError(
-                errors.PERSON_IDENTITY_DIFFERS,
+            person.identity_differs = errors.EntryWarning(
+                code=errors.PERSON_IDENTITY_DIFFERS,
                 extra={"field": kind, **shown},
-                vi=f"{errors.PERSON_IDENTITY_DIFFERS.vi} Hồ sơ: {shown['initials']}, sinh {year}, {shown['commune']}.",
-                en=f"{errors.PERSON_IDENTITY_DIFFERS.en} On record: {shown['initials']}, born {year}, "
+                vi=f"{errors.PERSON_IDENTITY_DIFFERS_VI} Hồ sơ: {shown['initials']}, sinh {year}, {shown['commune']}.",
+                en=f"{errors.PERSON_IDENTITY_DIFFERS_EN} On record: {shown['initials']}, born {year}, "
                 f"{shown['commune']}.",
             )
         return person

@@ -213,7 +213,7 @@ def _person_for_registration(
     An official's registration (`actor`) first finds the person by their exact CCCD or CMND wherever they live
     (people.services.person_for_staff_entry, audited): one record per number, and a record whose name or birth date
     differs is left as it is, the official warned (`person.identity_differs`). A citizen's own form does not:
-    typing someone else's number must not attach the registration to their record (docs/testing.md).
+    typing someone else's number must not attach the registration to their record (docs/people.md).
     """
     if birth_date is None or birth_date > timezone.localdate():
         raise ApplicationError(

@@ -12,9 +12,10 @@ from phongdich.core.api import PAGE_PARAMETERS, LocalTimeField, api_page, error_
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.ids import id_or_404
 from phongdich.core.pagination import ApiPages
-from phongdich.core.scoping import viewer_area_path
+from phongdich.core.scoping import area_visible, viewer_area_path
 from phongdich.core.throttling import ScopedRateThrottle, SimpleRateThrottle
 from phongdich.geo.models import Area
+from phongdich.people.api import EntryWarningSerializer, entry_warnings
 
 from . import selectors, services
 from .models import Reaction, VaccinationRegistration
@@ -261,6 +262,12 @@ class RegistrationCreateApi(APIView):
         received = serializers.BooleanField()
         slot = serializers.CharField(help_text="The place asked for, in words; empty when none")
         registration = VaccinationRegistrationOutput(allow_null=True, help_text="Officials only; null for citizens")
+        warnings = EntryWarningSerializer(
+            many=True,
+            required=False,
+            help_text="Officials only: `person_identity_differs` when the CCCD typed is on the record of a person "
+            "with another name or birth date (the registration went to that record).",
+        )
 
     @extend_schema(
         operation_id="vaccination_register",
@@ -294,6 +301,12 @@ class RegistrationCreateApi(APIView):
             "slot": receipt.slot_text,
             "registration": VaccinationRegistrationOutput(receipt.registration).data if official else None,
         }
+        if official:
+            person = receipt.registration.person
+            body["warnings"] = entry_warnings(person)
+            if not area_visible(official, person.area_path):
+                # Found by the CCCD in another commune: named as the cases look-up names them, by initials.
+                body["registration"]["person_name"] = person.initials
         return Response(body, status=status.HTTP_201_CREATED if official else status.HTTP_202_ACCEPTED)
 
 
