@@ -137,3 +137,19 @@ def entry_warnings(person) -> list[dict]:
         return []
     shown = warning.as_dict()
     return [{"code": shown["code"], "message": shown["message"], "extra": shown["extra"]}]
+
+
+def entry_warned(warnings: list[dict]) -> str | None:
+    """What an idempotency marker keeps of entry_warnings: the number's field when there was a warning, no one's
+    data (entry_warnings_again rebuilds it)."""
+    return warnings[0]["extra"]["field"] if warnings else None
+
+
+def entry_warnings_again(person, warned: str | None) -> list[dict]:
+    """The warnings of a replayed answer, rebuilt from the record (which the entry did not change)."""
+    from .services import person_identity_warning
+
+    if not warned:
+        return []
+    person.identity_differs = person_identity_warning(person=person, field=warned)
+    return entry_warnings(person)

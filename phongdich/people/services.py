@@ -276,6 +276,22 @@ def _same_identity(person: Person, name_folded: str, birth_year: int | None, bir
     return birth_year is None or person.birth_year is None or person.birth_year == birth_year
 
 
+def person_identity_warning(*, person: Person, field: str) -> errors.EntryWarning:
+    """The warning person_for_staff_entry gives when the record found by the number `field` has another name or
+    birth: the record named only as the cases look-up names it (initials, year of birth, commune). Also for an API
+    answer replayed (its Idempotency-Key), which keeps only whether there was one."""
+    from .selectors import _commune_name
+
+    shown = {"initials": person.initials, "birth_year": person.birth_year, "commune": _commune_name(person)}
+    year = shown["birth_year"] or "?"
+    return errors.EntryWarning(
+        code=errors.PERSON_IDENTITY_DIFFERS,
+        extra={"field": field, **shown},
+        vi=f"{errors.PERSON_IDENTITY_DIFFERS_VI} Hồ sơ: {shown['initials']}, sinh {year}, {shown['commune']}.",
+        en=f"{errors.PERSON_IDENTITY_DIFFERS_EN} On record: {shown['initials']}, born {year}, {shown['commune']}.",
+    )
+
+
 @transaction.atomic
 def person_for_staff_entry(
     *,
@@ -309,8 +325,6 @@ def person_for_staff_entry(
     nobody, the way forward in the message. Citizens' own forms do not come here (person_find_or_create's docstring
     says why).
     Invalid input raises ApplicationError and writes nothing."""
-    from .selectors import _commune_name
-
     name = _clean_name(full_name)
     cleaned = _clean_fields(
         {"birth_year": birth_year, "birth_date": birth_date, "citizen_id": citizen_id, "old_id_number": old_id_number}
@@ -349,15 +363,7 @@ def person_for_staff_entry(
                 "again.",
             )
         if not same:
-            shown = {"initials": person.initials, "birth_year": person.birth_year, "commune": _commune_name(person)}
-            year = shown["birth_year"] or "?"
-            person.identity_differs = errors.EntryWarning(
-                code=errors.PERSON_IDENTITY_DIFFERS,
-                extra={"field": kind, **shown},
-                vi=f"{errors.PERSON_IDENTITY_DIFFERS_VI} Hồ sơ: {shown['initials']}, sinh {year}, {shown['commune']}.",
-                en=f"{errors.PERSON_IDENTITY_DIFFERS_EN} On record: {shown['initials']}, born {year}, "
-                f"{shown['commune']}.",
-            )
+            person.identity_differs = person_identity_warning(person=person, field=kind)
         return person
     for details in searched:  # nobody has the number: the look-up is audited all the same
         audit_record(

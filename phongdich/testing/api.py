@@ -26,7 +26,7 @@ from phongdich.core.errors import ApplicationError
 from phongdich.core.pagination import ApiPages
 from phongdich.core.throttling import ScopedRateThrottle
 from phongdich.geo.models import Area
-from phongdich.people.api import EntryWarningSerializer, entry_warnings
+from phongdich.people.api import EntryWarningSerializer, entry_warned, entry_warnings, entry_warnings_again
 
 from . import imports, selectors, services
 from .models import Pool, Sample, TestRegistration, TestResult, TestType
@@ -107,6 +107,7 @@ def _registration_marker(response) -> dict:
         "id": registration_id,
         "person": selectors.registration_person_id(registration_id=registration_id),
         "status": response.status_code,
+        "warned": entry_warned(response.data.get("warnings") or []),
     }
 
 
@@ -115,6 +116,7 @@ def _registration_replayed(view, request, marker: dict) -> Response:
         registration = selectors.registration_read(
             viewer=request.user, registration_id=marker["id"], ip=client_ip(request)
         )
+        registration.warnings = entry_warnings_again(registration.person, marker.get("warned"))
     else:
         registration = selectors.registration_of_person(registration_id=marker["id"], person_id=marker["person"])
     return Response(RegistrationOutput(registration).data, status=marker["status"])

@@ -15,7 +15,7 @@ from phongdich.core.pagination import ApiPages
 from phongdich.core.scoping import area_visible, viewer_area_path
 from phongdich.core.throttling import ScopedRateThrottle, SimpleRateThrottle
 from phongdich.geo.models import Area
-from phongdich.people.api import EntryWarningSerializer, entry_warnings
+from phongdich.people.api import EntryWarningSerializer, entry_warned, entry_warnings, entry_warnings_again
 
 from . import selectors, services
 from .models import Reaction, VaccinationRegistration
@@ -188,17 +188,32 @@ def _receipt_marker(response) -> dict:
         "slot": response.data["slot"],
         "registration": registration["id"] if registration else None,
         "status": response.status_code,
+        "warned": entry_warned(response.data.get("warnings") or []),
     }
 
 
 def _receipt_replayed(view, request, marker: dict) -> Response:
-    registration = marker["registration"]
-    body = {
-        "received": marker["received"],
-        "slot": marker["slot"],
-        "registration": _registration_again(request, registration) if registration is not None else None,
-    }
+    registration_id = marker["registration"]
+    body = {"received": marker["received"], "slot": marker["slot"], "registration": None}
+    if registration_id is not None:
+        registration = selectors.registration_get(
+            viewer=request.user, registration_id=registration_id, ip=client_ip(request)
+        )
+        body.update(_official_receipt(request.user, registration, warned=marker.get("warned")))
     return Response(body, status=marker["status"])
+
+
+def _official_receipt(official, registration, *, warned: str | None = None, warnings: list | None = None) -> dict:
+    """An official's receipt: the registration, and the warnings of the entry (people.services.person_for_staff_entry).
+    A person of another commune, found by their CCCD, is named as the cases look-up names them: by initials."""
+    person = registration.person
+    body = {
+        "registration": VaccinationRegistrationOutput(registration).data,
+        "warnings": warnings if warnings is not None else entry_warnings_again(person, warned),
+    }
+    if not area_visible(official, person.area_path):
+        body["registration"]["person_name"] = person.initials
+    return body
 
 
 # --- public ---------------------------------------------------------------------------------------------------
@@ -296,17 +311,10 @@ class RegistrationCreateApi(APIView):
             address_street=values["address_street"],
             slot_id=values.get("slot"),
         )
-        body = {
-            "received": True,
-            "slot": receipt.slot_text,
-            "registration": VaccinationRegistrationOutput(receipt.registration).data if official else None,
-        }
+        body = {"received": True, "slot": receipt.slot_text, "registration": None}
         if official:
-            person = receipt.registration.person
-            body["warnings"] = entry_warnings(person)
-            if not area_visible(official, person.area_path):
-                # Found by the CCCD in another commune: named as the cases look-up names them, by initials.
-                body["registration"]["person_name"] = person.initials
+            registration = receipt.registration
+            body.update(_official_receipt(official, registration, warnings=entry_warnings(registration.person)))
         return Response(body, status=status.HTTP_201_CREATED if official else status.HTTP_202_ACCEPTED)
 
 

@@ -102,3 +102,18 @@ def test_a_citizens_own_registration_still_makes_a_second_record(client, session
     assert response.status_code == 201 and "warnings" not in response.json()
     assert Person.objects.count() == 2
     assert not AuditLog.objects.filter(action="people.person.identifier_searched").exists()
+
+
+def test_a_repeated_request_gives_the_warning_again_and_stores_no_initials(client, session, areas):
+    from phongdich.core.models import IdempotencyKey
+
+    make_person(areas["commune_b"], name="Trần Thị Bích")
+    client.force_login(make_official("lab_staff", areas["commune_a"], username="lab.a"))
+    url, body = "/api/v1/testing/registrations/", _body(session, areas["commune_a"])
+
+    first = client.post(url, body, content_type="application/json", headers={"Idempotency-Key": "k1"})
+    again = client.post(url, body, content_type="application/json", headers={"Idempotency-Key": "k1"})
+
+    assert first.status_code == again.status_code == 201 and again.json() == first.json()
+    assert first.json()["warnings"][0]["code"] == "person_identity_differs"
+    assert "TTB" not in str(IdempotencyKey.objects.get(key="k1").response_body)

@@ -88,3 +88,26 @@ def test_a_citizens_own_registration_still_makes_a_second_record(areas):
     assert answer.status_code == 202 and "warnings" not in answer.json()
     assert Person.objects.count() == 2
     assert not AuditLog.objects.filter(action="people.person.identifier_searched").exists()
+
+
+def test_a_repeated_request_gives_the_same_answer_with_initials_and_the_warning(areas, staff):
+    on_record = _on_record(areas["commune_b"], name="Lê Thị Hồng")
+    client = APIClient()
+    client.force_authenticate(staff)
+    body = {
+        "full_name": "Phạm Thị Lan",
+        "citizen_id": CCCD_1958,
+        "birth_date": "1958-02-03",
+        "phone": "0987654321",
+        "area": areas["commune_a"].pk,
+        "priority_group": "nq21-5",
+    }
+    url = "/api/v1/vaccination/registrations/"
+
+    first = client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    again = client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+
+    assert first.status_code == again.status_code == 201 and again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["registration"]["person_name"] == on_record.initials
+    assert again.json()["warnings"][0]["code"] == "person_identity_differs"
