@@ -561,14 +561,15 @@ def checkin_paper(
 ) -> CheckIn:
     """Control staff enter a paper declaration (a person without a smartphone).
 
-    Guarantees: the venue and time checks first, then the person is found or created (invalid_phone,
-    invalid_citizen_id… from the people app) and checked in, in one transaction with an audit entry
-    `checkins.checkin.paper_recorded`: a refusal writes nothing.
+    Guarantees: the venue and time checks first, then the person is found by the exact CCCD or else found or
+    created (people.services.person_for_staff_entry: person_id_on_record 409 for a CCCD on record under another
+    name or year of birth; invalid_phone, invalid_citizen_id… from the people app) and checked in, in one
+    transaction with an audit entry `checkins.checkin.paper_recorded`: a refusal writes nothing.
     """
     from phongdich.declarations.selectors import declaration_from_checkin_answers
     from phongdich.declarations.services import declaration_submit_venue_inline
     from phongdich.people.models import Person
-    from phongdich.people.services import person_find_or_create
+    from phongdich.people.services import person_for_staff_entry
 
     now = timezone.now()
     if code is not None:
@@ -582,7 +583,14 @@ def checkin_paper(
     _time_check(at, now=now)
     is_device = getattr(actor, "is_device", False)
     with transaction.atomic():
-        person = person_find_or_create(
+        # The record with that exact CCCD, wherever it is (audited), not a second one; one with another name or
+        # year of birth is refused (person_id_on_record), never attached: a check-in on the wrong record makes the
+        # wrong F1, and control staff are not shown who is on record.
+        person = person_for_staff_entry(
+            actor=actor,
+            purpose=f"checkins.venue:{venue.pk}",
+            reason="Nhập tờ khai giấy",
+            refuse_differing=True,
             full_name=full_name,
             phone=phone,
             birth_year=birth_year,

@@ -17,7 +17,7 @@ from phongdich.core.errors import ApplicationError
 from phongdich.core.scoping import area_visible
 from phongdich.geo.models import Area
 from phongdich.people.models import Person
-from phongdich.people.services import person_find_or_create, person_update
+from phongdich.people.services import person_find_or_create, person_for_staff_entry, person_update
 from phongdich.people.validation import validate_passport
 
 from . import errors, questions
@@ -427,7 +427,9 @@ def declaration_submit_for_family(
 ) -> list[Declaration]:
     """One phone declares for several people of a family: each member becomes (or is found as) a person of their
     own (people.services.person_find_or_create, phone = the member's own or the declarer's) and gets their own
-    declaration.
+    declaration. Staff entering a paper form (`actor`, source paper) find each member by the exact CCCD first
+    (people.services.person_for_staff_entry: person_id_on_record 409 for a CCCD on record under another name or
+    year of birth).
 
     `members`: [{"full_name", "birth_year", "citizen_id"?, "gender"?, "nationality"?, "phone"?, "data"?}], 1–8 of
     them; "data" holds the member's own answers (e.g. symptoms), merged over the shared `data` (address, travel).
@@ -459,16 +461,25 @@ def declaration_submit_for_family(
     created_via = Person.CreatedVia.PAPER if paper else Person.CreatedVia.SELF_REGISTRATION
     declarations = []
     for index, (member, cleaned, path) in enumerate(checked):
-        person = person_find_or_create(
-            full_name=member.get("full_name") or "",
-            phone=member.get("phone") or declarer_phone,
-            birth_year=member.get("birth_year"),
-            citizen_id=member.get("citizen_id") or "",
-            area_path=path,
-            created_via=created_via,
-            address_area=cleaned.get("area"),
-            address_street=cleaned.get("address_street", ""),
-        )
+        identity = {
+            "full_name": member.get("full_name") or "",
+            "phone": member.get("phone") or declarer_phone,
+            "birth_year": member.get("birth_year"),
+            "citizen_id": member.get("citizen_id") or "",
+            "area_path": path,
+            "created_via": created_via,
+            "address_area": cleaned.get("area"),
+            "address_street": cleaned.get("address_street", ""),
+        }
+        if paper and actor is not None:
+            # Staff typing a paper form: the record with that exact CCCD wherever it is (audited), not a second one;
+            # one with another name or year of birth is refused (person_id_on_record), never attached: a
+            # declaration on the wrong record flags the wrong person, and staff are not shown who is on record.
+            person = person_for_staff_entry(
+                actor=actor, purpose="declarations.paper", reason="Nhập tờ khai giấy", refuse_differing=True, **identity
+            )
+        else:
+            person = person_find_or_create(**identity)
         _fill_gaps(person, member, cleaned)
         declarations.append(
             _save(

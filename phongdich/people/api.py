@@ -120,3 +120,36 @@ class PersonalQrKeysApi(APIView):
         response = Response(self.PersonalQrKeysOutputSerializer({"keys": personal_qr_public_keys()}).data)
         response["Cache-Control"] = "public, max-age=3600"
         return response
+
+
+class EntryWarningSerializer(serializers.Serializer):
+    """A warning beside a created answer, in the error shape: `person_identity_differs` (docs/people.md)."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    extra = serializers.DictField()
+
+
+def entry_warnings(person) -> list[dict]:
+    """The warnings of an official's entry (people.services.person_for_staff_entry) for an API answer's `warnings`."""
+    warning = getattr(person, "identity_differs", None)
+    if warning is None:
+        return []
+    shown = warning.as_dict()
+    return [{"code": shown["code"], "message": shown["message"], "extra": shown["extra"]}]
+
+
+def entry_warned(warnings: list[dict]) -> str | None:
+    """What an idempotency marker keeps of entry_warnings: the number's field when there was a warning, no one's
+    data (entry_warnings_again rebuilds it)."""
+    return warnings[0]["extra"]["field"] if warnings else None
+
+
+def entry_warnings_again(person, warned: str | None) -> list[dict]:
+    """The warnings of a replayed answer, rebuilt from the record (which the entry did not change)."""
+    from .services import person_identity_warning
+
+    if not warned:
+        return []
+    person.identity_differs = person_identity_warning(person=person, field=warned)
+    return entry_warnings(person)

@@ -1,5 +1,9 @@
 """Error codes of the people app (see core.errors for the shape). Every code is listed in docs/api.md."""
 
+from dataclasses import dataclass, field
+
+from django.utils import translation
+
 from phongdich.core.errors import ErrorCode
 
 INVALID_PHONE = ErrorCode(
@@ -86,4 +90,30 @@ IDENTIFIER_AMBIGUOUS = ErrorCode(
     409,
     "Có nhiều người mang số này: chọn một người trong danh sách (`person_ref`).",
     "Several people have this number: choose one of them (`person_ref`).",
+)
+
+
+# A warning, not a refusal (so not an ErrorCode, which is always 4xx): the entry was attached to the person on
+# record with its number (services.person_for_staff_entry), whose recorded name or birth date is not the one typed.
+@dataclass(frozen=True)
+class EntryWarning:
+    code: str
+    vi: str
+    en: str
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self, language: str | None = None) -> dict:
+        language = (language or translation.get_language() or "vi")[:2]
+        return {"code": self.code, "message": self.en if language == "en" else self.vi, "extra": self.extra}
+
+
+PERSON_IDENTITY_DIFFERS = "person_identity_differs"
+PERSON_IDENTITY_DIFFERS_VI = (
+    "Số giấy tờ này đã có trong hồ sơ của một người khác tên hoặc ngày sinh; việc ghi đã gắn vào hồ sơ đó (không đổi "
+    "hồ sơ). Hãy kiểm tra lại: nếu không phải cùng một người, hủy việc vừa ghi và sửa số giấy tờ."
+)
+PERSON_IDENTITY_DIFFERS_EN = (
+    "This ID number is on the record of a person with another name or date of birth; the entry was attached to that "
+    "record (which is not changed). Please check: if it is not the same person, cancel the entry and correct the "
+    "number."
 )

@@ -266,6 +266,127 @@ def person_find_or_create(
     )
 
 
+def _same_identity(person: Person, name_folded: str, birth_year: int | None, birth_date: date | None) -> bool:
+    """The record names the person typed: the same folded name, and the same date (else year) of birth where both
+    have one."""
+    if person.name_folded != name_folded:
+        return False
+    if birth_date is not None and person.birth_date is not None:
+        return person.birth_date == birth_date
+    return birth_year is None or person.birth_year is None or person.birth_year == birth_year
+
+
+def person_identity_warning(*, person: Person, field: str) -> errors.EntryWarning:
+    """The warning person_for_staff_entry gives when the record found by the number `field` has another name or
+    birth: the record named only as the cases look-up names it (initials, year of birth, commune). Also for an API
+    answer replayed (its Idempotency-Key), which keeps only whether there was one."""
+    from .selectors import _commune_name
+
+    shown = {"initials": person.initials, "birth_year": person.birth_year, "commune": _commune_name(person)}
+    year = shown["birth_year"] or "?"
+    return errors.EntryWarning(
+        code=errors.PERSON_IDENTITY_DIFFERS,
+        extra={"field": field, **shown},
+        vi=f"{errors.PERSON_IDENTITY_DIFFERS_VI} Hồ sơ: {shown['initials']}, sinh {year}, {shown['commune']}.",
+        en=f"{errors.PERSON_IDENTITY_DIFFERS_EN} On record: {shown['initials']}, born {year}, {shown['commune']}.",
+    )
+
+
+@transaction.atomic
+def person_for_staff_entry(
+    *,
+    actor,
+    purpose: str,
+    reason: str,
+    full_name: str,
+    phone: str,
+    birth_year: int | None = None,
+    birth_date: date | None = None,
+    citizen_id: str = "",
+    old_id_number: str = "",
+    area_path: str,
+    created_via: str,
+    address_area=None,
+    address_street: str = "",
+    ip: str | None = None,
+    refuse_differing: bool = False,
+) -> Person:
+    """The person an official, a lab, a vaccination team or control staff enter from an ID paper: the record with
+    that exact CCCD (else CMND) wherever it is, else person_find_or_create (phone, name and year of birth).
+
+    A number on record attaches the entry to that record (the oldest of those whose name and birth agree, else the
+    oldest), never a second record; the record is not changed. When its name or date of birth is not the one typed,
+    the returned person carries `identity_differs`, a warning (errors.EntryWarning person_identity_differs, not
+    an error) with only what the cases look-up shows: initials, year of birth, commune. Each look-up of a number is
+    audited as `people.person.identifier_searched` with `purpose`, on the record found (its commune sees who looked
+    and why) or once without one. The number's lock is held until the commit, so two entries of one new number make
+    one record. `refuse_differing` (control staff typing a citizen's paper form: not health officials, and a check-in
+    on the wrong record makes the wrong F1): a differing record is refused instead, person_id_on_record (409) naming
+    nobody, the way forward in the message. Citizens' own forms do not come here (person_find_or_create's docstring
+    says why).
+    Invalid input raises ApplicationError and writes nothing."""
+    name = _clean_name(full_name)
+    cleaned = _clean_fields(
+        {"birth_year": birth_year, "birth_date": birth_date, "citizen_id": citizen_id, "old_id_number": old_id_number}
+    )
+    name_folded = fold(name)[:150]
+    searched = []
+    for kind in ("citizen_id", "old_id_number"):
+        value = cleaned.get(kind)
+        if not value:
+            continue
+        advisory_xact_lock(f"person:{'cccd' if kind == 'citizen_id' else 'cmnd'}:{value}")
+        searched.append({"kind": kind, "value": value})
+        on_record = list(Person.objects.filter(**{kind: value}).select_related("address_area").order_by("id")[:5])
+        if not on_record:
+            continue
+        same = [p for p in on_record if _same_identity(p, name_folded, cleaned["birth_year"], cleaned["birth_date"])]
+        person = (same or on_record)[0]
+        audit_record(
+            actor=actor,
+            action="people.person.identifier_searched",
+            obj=person,
+            area_path=person.area_path,
+            reason=reason,
+            ip=ip,
+            extra={"kind": kind, "value": value, "purpose": purpose, "identity_differs": not same},
+        )
+        person.identity_differs = None
+        if not same and refuse_differing:
+            raise ApplicationError(
+                errors.PERSON_ID_ON_RECORD,
+                extra={"field": kind},
+                vi="Số giấy tờ này đã có trong hồ sơ của một người khác tên hoặc năm sinh. Kiểm tra lại số, họ tên và "
+                "năm sinh trên tờ khai; nếu số không đọc rõ, để trống ô số giấy tờ và ghi lại.",
+                en="This ID number is on the record of a person with another name or year of birth. Check the number, "
+                "name and year of birth on the paper form; if the number cannot be read, leave it empty and record "
+                "again.",
+            )
+        if not same:
+            person.identity_differs = person_identity_warning(person=person, field=kind)
+        return person
+    for details in searched:  # nobody has the number: the look-up is audited all the same
+        audit_record(
+            actor=actor,
+            action="people.person.identifier_searched",
+            reason=reason,
+            ip=ip,
+            extra={**details, "purpose": purpose, "found": 0},
+        )
+    person = person_find_or_create(
+        full_name=name,
+        phone=phone,
+        birth_year=cleaned["birth_year"],
+        citizen_id=cleaned["citizen_id"],
+        area_path=area_path,
+        created_via=created_via,
+        address_area=address_area,
+        address_street=address_street,
+    )
+    person.identity_differs = None
+    return person
+
+
 _UPDATABLE = {
     "full_name",
     "phone",

@@ -1,5 +1,6 @@
 """People pages for officials. Thin: every read goes through people.selectors, which scope and audit."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
@@ -61,3 +62,11 @@ def person_duplicates_view(request):
     if not has_role(request.user, *PEOPLE_ROLES):
         return _denied(request)
     return render(request, "people/duplicates.html", {"groups": person_duplicates(viewer=request.user)})
+
+
+def identity_warning(request, person) -> None:
+    """Show the official the warning of people.services.person_for_staff_entry, if any: the entry went to the
+    record with the number typed, whose name or birth date is another (initials, year of birth, commune only)."""
+    warning = getattr(person, "identity_differs", None)
+    if warning is not None:
+        messages.warning(request, warning.as_dict()["message"])

@@ -26,6 +26,7 @@ from phongdich.core.errors import ApplicationError
 from phongdich.core.pagination import ApiPages
 from phongdich.core.throttling import ScopedRateThrottle
 from phongdich.geo.models import Area
+from phongdich.people.api import EntryWarningSerializer, entry_warned, entry_warnings, entry_warnings_again
 
 from . import imports, selectors, services
 from .models import Pool, Sample, TestRegistration, TestResult, TestType
@@ -88,6 +89,12 @@ class RegistrationOutput(serializers.Serializer):
     reason = serializers.ChoiceField(choices=TestRegistration.Reason.choices)
     registered_via = serializers.ChoiceField(choices=TestRegistration.Via.choices)
     created_at = serializers.DateTimeField()
+    warnings = EntryWarningSerializer(
+        many=True,
+        required=False,
+        help_text="An official's registration only: `person_identity_differs` when the ID number typed is on the "
+        "record of a person with another name or birth date (the registration went to that record).",
+    )
 
 
 # What the idempotency store keeps of a registration's answer (core.api.idempotent's stored=/replayed=): its id,
@@ -100,6 +107,7 @@ def _registration_marker(response) -> dict:
         "id": registration_id,
         "person": selectors.registration_person_id(registration_id=registration_id),
         "status": response.status_code,
+        "warned": entry_warned(response.data.get("warnings") or []),
     }
 
 
@@ -108,6 +116,7 @@ def _registration_replayed(view, request, marker: dict) -> Response:
         registration = selectors.registration_read(
             viewer=request.user, registration_id=marker["id"], ip=client_ip(request)
         )
+        registration.warnings = entry_warnings_again(registration.person, marker.get("warned"))
     else:
         registration = selectors.registration_of_person(registration_id=marker["id"], person_id=marker["person"])
     return Response(RegistrationOutput(registration).data, status=marker["status"])
@@ -155,6 +164,7 @@ class TestRegistrationCreateApi(APIView):
             registration = services.registration_by_official(
                 actor=request.user, area=area, session_id=session_id, **values
             )
+            registration.warnings = entry_warnings(registration.person)
         else:
             registration = services.registration_self(area=area, session_id=session_id, **values)
         return Response(RegistrationOutput(registration).data, status=201)

@@ -25,7 +25,7 @@ from phongdich.core.errors import ApplicationError
 from phongdich.core.queue import enqueue
 from phongdich.core.scoping import area_visible
 from phongdich.people.models import Person
-from phongdich.people.services import person_create, person_find_or_create, person_update
+from phongdich.people.services import person_create, person_find_or_create, person_for_staff_entry, person_update
 from phongdich.people.validation import FULLWIDTH_DIGITS
 
 from . import errors
@@ -203,11 +203,17 @@ def _id_fields(id_number: str) -> dict:
     return {"passport_number": text.upper()}
 
 
-def _person_for_registration(*, full_name, id_number, birth_date, phone, area, created_via) -> Person:
+def _person_for_registration(
+    *, full_name, id_number, birth_date, phone, area, created_via, actor=None, session_id=None
+) -> Person:
     """The person described by a registration form: found (same phone, name, birth year) or created.
 
     The look-up later asks for the ID number and the date of birth, so both must be on the record: a missing
     one is filled in; a record with a different date of birth is another person, and a new one is made.
+    An official's registration (`actor`) first finds the person by their exact CCCD or CMND wherever they live
+    (people.services.person_for_staff_entry, audited): one record per number, and a record whose name or birth date
+    differs is left as it is, the official warned (`person.identity_differs`). A citizen's own form does not:
+    typing someone else's number must not attach the registration to their record (docs/people.md).
     """
     if birth_date is None or birth_date > timezone.localdate():
         raise ApplicationError(
@@ -217,15 +223,32 @@ def _person_for_registration(*, full_name, id_number, birth_date, phone, area, c
             en="The date of birth is invalid.",
         )
     ids = _id_fields(id_number)
-    person = person_find_or_create(
-        full_name=full_name,
-        phone=phone,
-        birth_year=birth_date.year,
-        citizen_id=ids.get("citizen_id", ""),
-        area_path=area.path,
-        address_area=area,
-        created_via=created_via,
-    )
+    if actor is not None and "passport_number" not in ids:
+        person = person_for_staff_entry(
+            actor=actor,
+            purpose=f"testing.session:{session_id}",
+            reason="Đăng ký xét nghiệm",
+            full_name=full_name,
+            phone=phone,
+            birth_year=birth_date.year,
+            birth_date=birth_date,
+            area_path=area.path,
+            address_area=area,
+            created_via=created_via,
+            **ids,
+        )
+        if person.identity_differs is not None:
+            return person  # the record stays as it is: the official checks (the warning says what)
+    else:
+        person = person_find_or_create(
+            full_name=full_name,
+            phone=phone,
+            birth_year=birth_date.year,
+            citizen_id=ids.get("citizen_id", ""),
+            area_path=area.path,
+            address_area=area,
+            created_via=created_via,
+        )
     if person.birth_date not in (None, birth_date) or any(
         getattr(person, field) not in ("", value) for field, value in ids.items()
     ):
@@ -236,6 +259,8 @@ def _person_for_registration(*, full_name, id_number, birth_date, phone, area, c
             birth_date=birth_date,
             address_area=area,
             created_via=created_via,
+            # An official's new person never takes a number already on record (found above; this is the guard).
+            refuse_id_on_record=actor is not None,
             **ids,
         )
     missing = {field: value for field, value in ids.items() if not getattr(person, field)}
@@ -281,6 +306,8 @@ def registration_by_official(
         phone=phone,
         area=area,
         created_via=Person.CreatedVia.OFFICIAL,
+        actor=actor,
+        session_id=session_id,
     )
     return _registration_add(
         session_id=session_id, person=person, reason=reason, via=TestRegistration.Via.OFFICIAL, actor=actor

@@ -26,6 +26,7 @@ from phongdich.core.exports import XLSX_CONTENT_TYPE, export_start
 from phongdich.core.redirects import safe_next
 from phongdich.core.scoping import viewer_area_path
 from phongdich.people.citizen import citizen_forget, citizen_mark_verified, citizen_verified_person
+from phongdich.people.views import identity_warning
 
 from . import errors, imports, lookup, pdfs, selectors, services
 from .exports import RESULTS_EXPORT, results_query
@@ -293,7 +294,7 @@ def session_register(request, session_id: int):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.registration_by_official(
+                registration = services.registration_by_official(
                     actor=request.user,
                     full_name=data["full_name"],
                     id_number=data["id_number"],
@@ -308,6 +309,7 @@ def session_register(request, session_id: int):
                 status = exc.status
             else:
                 messages.success(request, _("%(name)s is registered.") % {"name": data["full_name"]})
+                identity_warning(request, registration.person)
                 if selectors.works_in_lab(request.user):
                     return redirect("testing:session", session_id=session.pk)
                 return redirect("testing:session_register", session_id=session.pk)

@@ -12,9 +12,10 @@ from phongdich.core.api import PAGE_PARAMETERS, LocalTimeField, api_page, error_
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.ids import id_or_404
 from phongdich.core.pagination import ApiPages
-from phongdich.core.scoping import viewer_area_path
+from phongdich.core.scoping import area_visible, viewer_area_path
 from phongdich.core.throttling import ScopedRateThrottle, SimpleRateThrottle
 from phongdich.geo.models import Area
+from phongdich.people.api import EntryWarningSerializer, entry_warned, entry_warnings, entry_warnings_again
 
 from . import selectors, services
 from .models import Reaction, VaccinationRegistration
@@ -187,17 +188,32 @@ def _receipt_marker(response) -> dict:
         "slot": response.data["slot"],
         "registration": registration["id"] if registration else None,
         "status": response.status_code,
+        "warned": entry_warned(response.data.get("warnings") or []),
     }
 
 
 def _receipt_replayed(view, request, marker: dict) -> Response:
-    registration = marker["registration"]
-    body = {
-        "received": marker["received"],
-        "slot": marker["slot"],
-        "registration": _registration_again(request, registration) if registration is not None else None,
-    }
+    registration_id = marker["registration"]
+    body = {"received": marker["received"], "slot": marker["slot"], "registration": None}
+    if registration_id is not None:
+        registration = selectors.registration_get(
+            viewer=request.user, registration_id=registration_id, ip=client_ip(request)
+        )
+        body.update(_official_receipt(request.user, registration, warned=marker.get("warned")))
     return Response(body, status=marker["status"])
+
+
+def _official_receipt(official, registration, *, warned: str | None = None, warnings: list | None = None) -> dict:
+    """An official's receipt: the registration, and the warnings of the entry (people.services.person_for_staff_entry).
+    A person of another commune, found by their CCCD, is named as the cases look-up names them: by initials."""
+    person = registration.person
+    body = {
+        "registration": VaccinationRegistrationOutput(registration).data,
+        "warnings": warnings if warnings is not None else entry_warnings_again(person, warned),
+    }
+    if not area_visible(official, person.area_path):
+        body["registration"]["person_name"] = person.initials
+    return body
 
 
 # --- public ---------------------------------------------------------------------------------------------------
@@ -261,6 +277,12 @@ class RegistrationCreateApi(APIView):
         received = serializers.BooleanField()
         slot = serializers.CharField(help_text="The place asked for, in words; empty when none")
         registration = VaccinationRegistrationOutput(allow_null=True, help_text="Officials only; null for citizens")
+        warnings = EntryWarningSerializer(
+            many=True,
+            required=False,
+            help_text="Officials only: `person_identity_differs` when the CCCD typed is on the record of a person "
+            "with another name or birth date (the registration went to that record).",
+        )
 
     @extend_schema(
         operation_id="vaccination_register",
@@ -289,11 +311,10 @@ class RegistrationCreateApi(APIView):
             address_street=values["address_street"],
             slot_id=values.get("slot"),
         )
-        body = {
-            "received": True,
-            "slot": receipt.slot_text,
-            "registration": VaccinationRegistrationOutput(receipt.registration).data if official else None,
-        }
+        body = {"received": True, "slot": receipt.slot_text, "registration": None}
+        if official:
+            registration = receipt.registration
+            body.update(_official_receipt(official, registration, warnings=entry_warnings(registration.person)))
         return Response(body, status=status.HTTP_201_CREATED if official else status.HTTP_202_ACCEPTED)
 
 

@@ -277,7 +277,9 @@ def registration_submit(
 ) -> RegistrationReceipt:
     """Register a person for vaccination: the citizen page (actor None) or an official for someone (actor).
 
-    The person is found or created by people.services.person_find_or_create (same phone, name and birth year).
+    The person is found or created by people.services.person_find_or_create (same phone, name and birth year);
+    an official's entry first by the exact CCCD, wherever the person lives (person_for_staff_entry: audited, a name
+    or birth date that differs is a warning on `receipt.registration.person`, the record unchanged).
     With `slot_id` the slot is booked at once (slot_full / session_full 409 when it is full; checked before the
     person is looked up, so the answer does not depend on who it is). A person who already has a registration in
     progress keeps it: a citizen gets the same answer as anyone (and an SMS to the phone on record says so); an
@@ -285,7 +287,7 @@ def registration_submit(
     """
     from phongdich.notifications.services import notify
     from phongdich.people.models import Person
-    from phongdich.people.services import person_find_or_create, person_update
+    from phongdich.people.services import person_find_or_create, person_for_staff_entry, person_update
 
     citizen = actor is None
     if not citizen:
@@ -301,17 +303,35 @@ def registration_submit(
             slot = _take_place(id_or_404(slot_id), now=now) if slot_id else None
             if slot is not None:
                 preferred_site = slot.session.site
-            person = person_find_or_create(
-                full_name=full_name,
-                phone=phone,
-                birth_year=birth_date.year,
-                citizen_id=citizen_id,
-                area_path=area.path,
-                address_area=area,
-                address_street=address_street,
-                created_via=Person.CreatedVia.SELF_REGISTRATION if citizen else Person.CreatedVia.OFFICIAL,
-            )
-            if person.birth_date is None:
+            if citizen:
+                person = person_find_or_create(
+                    full_name=full_name,
+                    phone=phone,
+                    birth_year=birth_date.year,
+                    citizen_id=citizen_id,
+                    area_path=area.path,
+                    address_area=area,
+                    address_street=address_street,
+                    created_via=Person.CreatedVia.SELF_REGISTRATION,
+                )
+            else:
+                # A vaccination team's entry: the record with that exact CCCD wherever it is (audited), never a
+                # second one; a name or birth date that differs is a warning (`person.identity_differs`).
+                person = person_for_staff_entry(
+                    actor=actor,
+                    purpose="vaccination.registration",
+                    reason="Đăng ký tiêm chủng",
+                    full_name=full_name,
+                    phone=phone,
+                    birth_year=birth_date.year,
+                    birth_date=birth_date,
+                    citizen_id=citizen_id,
+                    area_path=area.path,
+                    address_area=area,
+                    address_street=address_street,
+                    created_via=Person.CreatedVia.OFFICIAL,
+                )
+            if person.birth_date is None and getattr(person, "identity_differs", None) is None:
                 # Fill in a missing date of birth only (never change a recorded one from a public form).
                 person = person_update(actor=None, person=person, birth_date=birth_date)
             existing = VaccinationRegistration.objects.select_for_update().filter(
