@@ -18,9 +18,10 @@ from phongdich.core.api import (
     idempotent,
 )
 from phongdich.core.audit import client_ip
+from phongdich.core.errors import ApplicationError
 from phongdich.core.pagination import ApiPages
 
-from . import selectors, services
+from . import errors, selectors, services
 from .models import Operator, TelecomImport
 
 
@@ -148,7 +149,9 @@ class TelecomImportListApi(APIView):
         description=(
             "202 with the queued import; follow it with GET /api/v1/telecom/imports/<id>/. Refused at once: "
             "`telecom_file_type` (415; a damaged workbook with `extra.line`), `telecom_file_too_large` (413), "
-            "`telecom_file_encoding`, `telecom_file_empty`, "
+            "`telecom_file_encoding` (a UTF-16 or UTF-32 CSV: `extra.detected`, `extra.expected`), "
+            "`telecom_file_empty`, "
+            "`telecom_invalid_options` (400: an unknown operator, kind or policy, `extra.field`, `extra.allowed`), "
             "`telecom_columns` (400, `extra.missing`, `extra.expected`), `telecom_duplicate_file` (409, "
             "`extra.import_id`), `telecom_no_cell_list` (409: location records of an operator without a cell list, "
             "refused before the file is read). An import of which no row could be imported is `failed`, whatever "
@@ -161,7 +164,9 @@ class TelecomImportListApi(APIView):
     )
     def post(self, request):
         data = self.TelecomImportUploadInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            _refuse_unknown_options(data)
+            raise serializers.ValidationError(data.errors)
         values = data.validated_data
         upload = values["file"]
         record = services.telecom_import_create(
@@ -175,6 +180,16 @@ class TelecomImportListApi(APIView):
             ip=client_ip(request),
         )
         return Response(TelecomImportOutput(record).data, status=status.HTTP_202_ACCEPTED)
+
+
+def _refuse_unknown_options(data: serializers.Serializer) -> None:
+    """An operator, kind or policy given but not one of ours is `telecom_invalid_options` naming the field, as
+    docs/telecom.md says and the service answers (it was `invalid_input`, walk-through of 2026-12-07); the first of
+    them, in the service's order."""
+    for name in ("operator", "kind", "policy"):
+        if any(getattr(problem, "code", None) == "invalid_choice" for problem in data.errors.get(name, ())):
+            allowed = list(data.fields[name].choices)
+            raise ApplicationError(errors.INVALID_OPTIONS, extra={"field": name, "allowed": allowed})
 
 
 class TelecomImportDetailApi(APIView):

@@ -5,6 +5,7 @@ line (row) is the header; line numbers are those the operator sees in their edit
 streamed, never loaded whole: a file may be tens of megabytes.
 """
 
+import codecs
 import csv
 import datetime as dt
 import re
@@ -57,6 +58,14 @@ _SIGNATURES = [
     (b"\x1f\x8b", "gzip"),
     (b"Rar!", "RAR"),
     (b"7z\xbc\xaf", "7-Zip"),
+]
+# Byte order marks of the Unicode encodings other than UTF-8 (UTF-32's first: UTF-16 LE's is its prefix). Excel's
+# "Unicode Text" and some operators' exports are UTF-16: refused as text in the wrong encoding, not as a binary file.
+_OTHER_UNICODE_BOMS = [
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
 ]
 _HEADER_SEPARATORS = re.compile(r"[\s\-./()]+")
 
@@ -121,9 +130,45 @@ def detect_format(path: Path) -> str:
     for signature, label in _SIGNATURES:
         if head.startswith(signature):
             raise ApplicationError(errors.FILE_TYPE, extra={"detected": label})
+    for bom, encoding in _OTHER_UNICODE_BOMS:
+        if head.startswith(bom):
+            raise wrong_encoding(encoding)
     if b"\x00" in head:  # UTF-16 or a binary format: no text CSV has NUL bytes
+        if _reads_as_utf16_text(head):
+            raise wrong_encoding("UTF-16")
         raise ApplicationError(errors.FILE_TYPE, extra={"detected": "binary"})
     return "csv"
+
+
+def wrong_encoding(encoding: str) -> ApplicationError:
+    """telecom_file_encoding for a CSV in another Unicode encoding, naming it and the one wanted (a UTF-16 file was
+    refused as "binary", walk-through of 2026-12-07)."""
+    return ApplicationError(
+        errors.FILE_ENCODING,
+        extra={"detected": encoding, "expected": "UTF-8"},
+        vi=f"Tệp CSV được mã hóa {encoding}, cần UTF-8: hãy lưu lại tệp dưới dạng “CSV UTF-8” rồi tải lên lại.",
+        en=f"The CSV file is encoded in {encoding}, not UTF-8: save it again as “CSV UTF-8” and upload it again.",
+    )
+
+
+def _reads_as_utf16_text(head: bytes) -> bool:
+    """Whether bytes without a byte order mark read as a CSV's text in UTF-16: printable, with a separator on the first
+    line, and nearly all Latin letters (Vietnamese included), digits and punctuation. Random bytes read as UTF-16 are
+    mostly CJK or unassigned, so a binary file is not taken for one."""
+    for codec in ("utf-16-le", "utf-16-be"):
+        try:  # incremental: the 4096 bytes may end inside a character
+            text = codecs.getincrementaldecoder(codec)().decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        first_line = text.split("\n", 1)[0]
+        if not text or not ("," in first_line or ";" in first_line):
+            continue
+        if not text.replace("\r", "").replace("\n", "").replace("\t", "").isprintable():
+            continue
+        latin = sum(1 for char in text if ord(char) < 0x250 or 0x1E00 <= ord(char) <= 0x1EFF)
+        if latin >= 0.95 * len(text):
+            return True
+    return False
 
 
 @dataclass

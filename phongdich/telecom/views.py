@@ -4,14 +4,16 @@ Thin: services check, write and audit; selectors scope and audit reads. Out-of-a
 """
 
 import math
+from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from phongdich.accounts.permissions import has_role
 from phongdich.core import errors as core_errors
@@ -21,7 +23,7 @@ from phongdich.core.exports import xlsx_response
 from phongdich.core.middleware import checks_size_first
 
 from . import selectors, services
-from .forms import UploadForm, upload_initial
+from .forms import UploadForm, WithdrawForm, upload_initial
 
 PAGE_SIZE = 30
 ERRORS_SHOWN = 500  # on the page; the export has every stored one
@@ -124,21 +126,45 @@ def _import_page(request, record, *, status: int = 200, withdraw_error: str = ""
     return render(request, "telecom/import_detail.html", context, status=status)
 
 
+def _post_only_else_import_page(view):
+    """require_POST, but a GET (or HEAD) goes to the import's page. A refused withdrawal is shown at its POST address:
+    a reload or the language switch there sent a GET and got an empty 405 (walk-through of 2026-12-07; the cases
+    forms' _post_only). The page itself checks the official's area."""
+
+    @wraps(view)
+    def wrapped(request, import_id: int):
+        if request.method in ("GET", "HEAD"):
+            return redirect("telecom:import_detail", import_id=import_id)  # reverse() keeps the request's language
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        return view(request, import_id)
+
+    return wrapped
+
+
 @login_required
-@require_POST
+@_post_only_else_import_page
 def import_withdraw(request, import_id: int):
     """POST /telecom/imports/<id>/withdraw/: withdraw the import with the reason given
-    (services.telecom_import_withdraw); back to its page."""
+    (services.telecom_import_withdraw); back to its page. Refused: its page again, with the message and the text."""
     reason = request.POST.get("reason", "")
-    try:
-        services.telecom_import_withdraw(actor=request.user, import_id=import_id, reason=reason, ip=client_ip(request))
-    except ApplicationError as exc:
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
         try:
-            record = selectors.telecom_import_get(viewer=request.user, import_id=import_id, audit=False)
-        except ApplicationError as missing:
-            return _error(request, missing)
-        return _import_page(request, record, status=exc.status, withdraw_error=exc.as_dict()["message"], reason=reason)
-    return redirect(reverse("telecom:import_detail", kwargs={"import_id": import_id}) + "?withdrawn=1")
+            services.telecom_import_withdraw(
+                actor=request.user, import_id=import_id, reason=form.cleaned_data["reason"], ip=client_ip(request)
+            )
+        except ApplicationError as exc:
+            message, status = exc.as_dict()["message"], exc.status
+        else:
+            return redirect(reverse("telecom:import_detail", kwargs={"import_id": import_id}) + "?withdrawn=1")
+    else:  # too long: Django's message names the limit and the length sent
+        message, status = form.errors["reason"][0], 400
+    try:
+        record = selectors.telecom_import_get(viewer=request.user, import_id=import_id, audit=False)
+    except ApplicationError as missing:
+        return _error(request, missing)
+    return _import_page(request, record, status=status, withdraw_error=message, reason=reason)
 
 
 @login_required
