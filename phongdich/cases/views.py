@@ -1473,7 +1473,14 @@ def _worklist_page(request, *, moves=None, here: str = "", status: int = 200):
     groups: list[dict] = []
     for contact in rows:
         contact.case_levels = case_levels.get(contact.pk, [])
-        contact.schedule = schedules.get(contact.pk)
+        contact.schedule = schedule = schedules.get(contact.pk)
+        # Nothing in the test column but a dash (worklist.html): on a phone's card the cell is left out, not shown
+        # as "Test, self-monitoring: –" (a candidate's card had it).
+        contact.follow_up_none = schedule is None or (
+            schedule.shown is None
+            and not (schedule.quarantine_over and schedule.monitoring_until)
+            and bool(schedule.tests or schedule.monitoring_tests)
+        )
         if not groups or groups[-1]["path"] != contact.area_path:
             groups.append({"path": contact.area_path, "name": names[contact.area_path], "contacts": []})
         groups[-1]["contacts"].append(contact)
