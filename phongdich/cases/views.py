@@ -1076,9 +1076,19 @@ def _contact_page(
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def contact_detail(request, contact_id: int):
-    """/cases/contacts/<id>/: the contact (audited read), all its evidence and the status actions."""
+    """/cases/contacts/<id>/: the contact (audited read), all its evidence and the status actions. The page's forms
+    post here, each naming itself (`contact_form`), so that a refused one is shown again, with what was typed and why
+    it was refused, at the page's own address: posted to their own addresses, a refused dismissal or early release
+    left the browser at /status/ with a 400. Those addresses still take a form (a tab opened before)."""
+    if request.method == "POST":
+        post = _CONTACT_FORMS.get(request.POST.get("contact_form", ""))
+        if post is None:
+            return _error(
+                request, ApplicationError(core_errors.INVALID_INPUT), back=_contact_page_at()(request, contact_id)
+            )
+        return post(request, contact_id)
     try:
         _require_people_role(request)
         return _contact_page(request, contact_id)
@@ -1089,6 +1099,10 @@ def contact_detail(request, contact_id: int):
 @login_required
 @_post_only(lambda request, contact_id: safe_next(request, default=_contact_page_at()(request, contact_id)))
 def contact_status(request, contact_id: int):
+    return _contact_status_post(request, contact_id)
+
+
+def _contact_status_post(request, contact_id: int):
     """Confirm, dismiss (with a reason), quarantine (from a date) or release a contact."""
     try:
         _require_people_role(request)
@@ -1118,6 +1132,10 @@ def contact_status(request, contact_id: int):
 @login_required
 @_post_only(_contact_page_at("#release-undo"))
 def contact_release_undo(request, contact_id: int):
+    return _contact_release_undo_post(request, contact_id)
+
+
+def _contact_release_undo_post(request, contact_id: int):
     """Undo a release from quarantine made by mistake, with a reason and a tick (services.contact_release_undo): in
     quarantine again, to the end it had."""
     try:
@@ -1142,6 +1160,10 @@ def contact_release_undo(request, contact_id: int):
 @login_required
 @_post_only(_contact_page_at("#quarantine-start"))
 def contact_quarantine_start(request, contact_id: int):
+    return _contact_quarantine_start_post(request, contact_id)
+
+
+def _contact_quarantine_start_post(request, contact_id: int):
     """Correct the start of a contact's quarantine, with a reason (services.contact_quarantine_start_move); the page
     says what it did to the F2 named in the contact's interview."""
     try:
@@ -1176,6 +1198,10 @@ def contact_quarantine_start(request, contact_id: int):
 @login_required
 @_post_only(_contact_page_at("#interview"))
 def contact_interview(request, contact_id: int):
+    return _contact_interview_post(request, contact_id)
+
+
+def _contact_interview_post(request, contact_id: int):
     """Add a person named in this F1's interview as F2 (services.contact_interview_f2_add): a person found in the
     official's area, or a new person. A refusal comes back at the form, with what was chosen and typed."""
     try:
@@ -1204,6 +1230,15 @@ def contact_interview(request, contact_id: int):
         messages.info(request, text % {"name": person.full_name, "cases": numbers})
     _dismissed_warning(request, links[0].contact, person)
     return redirect(reverse("cases:contact", args=[contact.pk]) + "#messages")
+
+
+# The contact page's forms, by the `contact_form` each sends (contact.html, _interview.html), posted to the page.
+_CONTACT_FORMS = {
+    "status": _contact_status_post,
+    "release_undo": _contact_release_undo_post,
+    "quarantine_start": _contact_quarantine_start_post,
+    "interview": _contact_interview_post,
+}
 
 
 # The forms moves come from (cases/_contacts_actions.html): a level of a case's page, or the work list.
