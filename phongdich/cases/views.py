@@ -1004,6 +1004,7 @@ def _contact_page(
     new_person_form=None,
     undo_form=None,
     start_form=None,
+    breach_form=None,
     status=200,
 ):
     """The contact page; after a refused form, that form again with its message and what was typed."""
@@ -1016,6 +1017,11 @@ def _contact_page(
     # The evidence of an episode the contact has left (released, or recovered, then met again) is shown apart: it no
     # longer counts for the level and the exposure above (Contact.episode_start).
     links, earlier_links = selectors.links_by_episode(contact, links)
+    # An F2 named in an F1's interview is marked, or unmarked, as met while the F1 broke quarantine on its evidence
+    # (services.contact_link_breach_set); a refused form comes back under its link with what was typed.
+    refused_link = id_or_none(breach_form.data.get("link")) if breach_form is not None else None
+    for link in links:
+        link.breach_form = breach_form if link.pk == refused_link else None
     context = {
         "contact": contact,
         "person": contact.person,
@@ -1232,8 +1238,52 @@ def _contact_interview_post(request, contact_id: int):
     return redirect(reverse("cases:contact", args=[contact.pk]) + "#messages")
 
 
+def _contact_breach_post(request, contact_id: int):
+    """Mark, or unmark, an F2 link of this contact as met while the F1 broke quarantine, with a reason
+    (services.contact_link_breach_set); the page says what it did to the contact."""
+    try:
+        _require_people_role(request)
+        contact = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
+    except ApplicationError as exc:
+        return _error(request, exc)
+    form = forms.ContactLinkBreachForm(request.POST)
+    if not form.is_valid():
+        return _contact_page(request, contact_id, breach_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        outcome = services.contact_link_breach_set(
+            actor=request.user,
+            link_id=data["link"],
+            contact=contact,
+            quarantine_breach=data["quarantine_breach"],
+            reason=data["reason"],
+        )
+    except ApplicationError as exc:
+        if exc.status == 404:
+            return _error(request, exc, back=_contact_page_at()(request, contact_id))
+        field = exc.extra.get("field")
+        form.add_error("reason" if field == "reason" else None, _message_of(exc))
+        return _contact_page(request, contact_id, breach_form=form, status=exc.status)
+    if not outcome.changed:
+        messages.info(request, _("This meeting was already recorded so: nothing was changed."))
+    elif data["quarantine_breach"]:
+        messages.success(request, _("The meeting is marked as met while the F1 broke their quarantine."))
+    else:
+        messages.success(request, _("The meeting is no longer marked as met while the F1 broke their quarantine."))
+    if outcome.reopened:
+        messages.info(request, _("The contact is back on the work list: this evidence counts again."))
+    if outcome.closed:
+        messages.info(request, _("No evidence stands any longer: the contact is off the work list."))
+    if outcome.quarantined:
+        messages.warning(
+            request, _("No evidence stands any longer and the contact is in quarantine: decide on the release.")
+        )
+    return redirect(reverse("cases:contact", args=[contact_id]) + "#messages")
+
+
 # The contact page's forms, by the `contact_form` each sends (contact.html, _interview.html), posted to the page.
 _CONTACT_FORMS = {
+    "breach": _contact_breach_post,
     "status": _contact_status_post,
     "release_undo": _contact_release_undo_post,
     "quarantine_start": _contact_quarantine_start_post,
