@@ -1222,6 +1222,67 @@ class ContactReleaseUndoApi(APIView):
         return Response(ContactOutput(contact).data)
 
 
+class ContactLinkBreachOutput(serializers.Serializer):
+    link = serializers.IntegerField(help_text="The F2 link marked or unmarked")
+    quarantine_breach = serializers.BooleanField(help_text="Met while the F1 broke quarantine, as recorded now")
+    contact = ContactOutput(help_text="The F2's contact, as the change left it")
+
+
+def _link_breach_answer(request, contact_id: int, link_id: int) -> dict:
+    """The F2's contact (scoped, audited read) and its link's mark: the answer, and what a repeat with the same
+    Idempotency-Key reads again."""
+    contact = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
+    breach = contact.links.filter(pk=link_id).values_list("quarantine_breach", flat=True).first()
+    return ContactLinkBreachOutput({"link": link_id, "quarantine_breach": bool(breach), "contact": contact}).data
+
+
+class ContactLinkBreachApi(APIView):
+    permission_classes = [SeesPeople]
+
+    class ContactLinkBreachInput(StrictInput):
+        quarantine_breach = serializers.BooleanField(help_text="True to mark the meeting a breach, false to unmark")
+        reason = serializers.CharField(
+            required=False, allow_blank=True, max_length=500, default="", help_text="Why (required)"
+        )
+
+    @extend_schema(
+        operation_id="contacts_link_breach",
+        summary="Mark or unmark an F2 meeting as met while the F1 broke quarantine, with the reason",
+        description=(
+            "For an F2 link named in an F1's interview (`link_id`, a link of this contact): marking takes the rules "
+            "of the tick at entry (400 `invalid_contact` with `extra.reason` `not_in_quarantine`, `breach_undated`, "
+            "`breach_before` or `breach_after`), and a link the F1's quarantine start had put out of the chain "
+            "stands again; unmarking judges it as an unticked meeting (after the F1's quarantine's first day it no "
+            "longer stands, and the contact is settled on what stands). 400 `invalid_contact` for another kind of "
+            "link (`not_interview_f2`) or without a reason (`extra.field` `reason`); 404 for a link not of this "
+            "contact. The same value again changes nothing. A repeat with the same Idempotency-Key reads the "
+            "contact again."
+        ),
+        request=ContactLinkBreachInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={200: ContactLinkBreachOutput, **ERRORS},
+        tags=["cases"],
+    )
+    @idempotent(
+        stored=lambda response: {"status": response.status_code},
+        replayed=lambda view, request, marker, contact_id, link_id: Response(
+            _link_breach_answer(request, contact_id, link_id), status=marker["status"]
+        ),
+    )
+    def post(self, request, contact_id: int, link_id: int):
+        contact = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
+        data = self.ContactLinkBreachInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.contact_link_breach_set(
+            actor=request.user,
+            link_id=link_id,
+            contact=contact,
+            quarantine_breach=data.validated_data["quarantine_breach"],
+            reason=data.validated_data["reason"],
+        )
+        return Response(_link_breach_answer(request, contact_id, link_id))
+
+
 class ContactQuarantineStartApi(APIView):
     permission_classes = [SeesPeople]
 

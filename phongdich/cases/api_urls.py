@@ -35,6 +35,11 @@ urlpatterns = [
         name="api-contacts-release-undo",
     ),
     path(
+        "contacts/<int:contact_id>/links/<int:link_id>/breach/",
+        api.ContactLinkBreachApi.as_view(),
+        name="api-contacts-link-breach",
+    ),
+    path(
         "contacts/<int:contact_id>/quarantine-start/",
         api.ContactQuarantineStartApi.as_view(),
         name="api-contacts-quarantine-start",

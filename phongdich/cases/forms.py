@@ -386,6 +386,17 @@ class ContactQuarantineStartForm(forms.Form):
     reason = forms.CharField(label=_("Reason (required)"), max_length=500, required=False)
 
 
+class ContactLinkBreachForm(forms.Form):
+    """An F2 link of the contact page marked, or unmarked, as met while the F1 broke quarantine
+    (services.contact_link_breach_set), with the reason."""
+
+    link = forms.IntegerField(min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+    quarantine_breach = forms.TypedChoiceField(
+        choices=[("1", "1"), ("0", "0")], coerce=lambda value: value == "1", widget=forms.HiddenInput
+    )
+    reason = forms.CharField(label=_("Reason (required)"), max_length=500, required=False)
+
+
 class ContactsStatusForm(forms.Form):
     """A move of the contacts ticked on a case's page or the work list (the ids are `contact`, read by the
     view); `confirm_one`, a row's own Confirm button, confirms that one contact instead."""

@@ -11,6 +11,7 @@ from django.db.models import Exists, F, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from phongdich.core import errors as core_errors
 from phongdich.core.audit import audit_record
 from phongdich.core.dates import SARS_COV_2_FIRST_REPORTED, local_day, local_midnight
 from phongdich.core.errors import ApplicationError
@@ -2927,3 +2928,88 @@ def contact_interview_f2_add(
                     },
                 )
     return links, added
+
+
+@dataclass
+class BreachMarked:
+    """What contact_link_breach_set did: the link as it is now, whether it changed, and what that did to its F2's
+    contact (`closed`: off the lists for want of standing evidence; `reopened`: a candidate again; `quarantined`:
+    left in quarantine with nothing standing, for an official to release)."""
+
+    link: ContactLink
+    changed: bool
+    closed: int = 0
+    reopened: int = 0
+    quarantined: int = 0
+
+
+def contact_link_breach_set(
+    *, actor, link_id: int, contact: Contact, quarantine_breach: bool, reason: str
+) -> BreachMarked:
+    """Mark, or unmark, an F2 link named in an F1's interview (`link_id`, a link of `contact`, the F2, read by the
+    caller through a scoped selector) as a meeting while the F1 broke their quarantine, with a reason (audited as
+    `cases.contact.breach_marked` or `cases.contact.breach_unmarked`, with the case, the F1 and the reason). Until
+    2026-12-07 the tick could only be given at entry: the official had to name the person again.
+
+    Marking takes the rules of the tick at entry (_f2_breach_check on the F1 as it is now, under its lock: in
+    quarantine, a meeting with a time, within the quarantine); a link the F1's start had put out of the chain
+    (after_f1_quarantine) then stands again, and its contact, closed for want of evidence, is a candidate again.
+    Unmarking judges the link as an unticked meeting (_named_f2_quarantine_follow): begun after the F1's
+    quarantine's first day, it no longer stands, and its contact is settled on what still stands. The same value
+    again changes nothing and is not audited (a repeated form or request). Refused, writing nothing:
+    `invalid_contact` for a link of the contact that is not an interview's F2 (`extra.reason` `not_interview_f2`),
+    no reason (`extra.field` `reason`), or a meeting the tick does not take; 404 for a link not of `contact`.
+
+    Locks the link's case, then the F1's and the F2's contacts in person order, as contact_interview_f2_add does."""
+    reason = (reason or "").strip()
+    link = ContactLink.objects.filter(pk=link_id, contact_id=contact.pk).select_related("case").first()
+    if link is None:
+        raise ApplicationError(core_errors.NOT_FOUND)
+    if link.source != ContactLink.Source.INTERVIEW or link.via_id is None or link.level != 2:
+        raise ApplicationError(
+            errors.INVALID_CONTACT,
+            extra={"field": "link", "reason": "not_interview_f2"},
+            vi="Chỉ một lần gặp F2 do F1 khai khi phỏng vấn mới được đánh dấu là gặp khi vi phạm cách ly.",
+            en="Only an F2 meeting named in an F1's interview can be marked as met while breaking quarantine.",
+        )
+    if not reason:
+        raise ApplicationError(
+            errors.INVALID_CONTACT,
+            extra={"field": "reason", "reason": "reason_required"},
+            vi="Nhập lý do (ví dụ: F1 khai lại là đã ra khỏi nơi cách ly để đi chợ ngày 12/09).",
+            en="Enter the reason (for example: the F1 said again that they left quarantine for the market on 12/09).",
+        )
+    with transaction.atomic():
+        list(Case.objects.select_for_update(no_key=True).filter(pk=link.case_id).values_list("pk"))
+        locked = list(
+            Contact.objects.select_for_update(no_key=True)
+            .filter(pk__in={link.via_id, link.contact_id})
+            .order_by("person_id")
+        )
+        f1 = next(row for row in locked if row.pk == link.via_id)
+        link = ContactLink.objects.select_for_update(no_key=True).select_related("case").get(pk=link.pk)
+        if link.quarantine_breach == quarantine_breach:
+            return BreachMarked(link=link, changed=False)
+        outcome = BreachMarked(link=link, changed=True)
+        if quarantine_breach:
+            _f2_breach_check(f1, link.exposure_start, link.exposure_end)
+            was_after = link.after_f1_quarantine
+            ContactLink.objects.filter(pk=link.pk).update(quarantine_breach=True, after_f1_quarantine=False)
+            if was_after and link.case.status != Case.Status.WITHDRAWN:
+                outcome.reopened = _named_f2_resume(
+                    actor=actor, through={link.contact_id: link.case.number}, reason="breach_marked"
+                )
+        else:
+            ContactLink.objects.filter(pk=link.pk).update(quarantine_breach=False)
+            followed = _named_f2_quarantine_follow(actor=actor, f1_ids=[f1.pk])
+            outcome.closed, outcome.quarantined = followed.closed, followed.quarantined
+        audit_record(
+            actor=actor,
+            action="cases.contact.breach_marked" if quarantine_breach else "cases.contact.breach_unmarked",
+            obj=link.contact,
+            area_path=link.contact.area_path,
+            extra={"link": link.pk, "case": link.case.number, "via": f1.pk, "reason": reason[:500]},
+        )
+        link.refresh_from_db()
+        outcome.link = link
+    return outcome

@@ -1004,6 +1004,7 @@ def _contact_page(
     new_person_form=None,
     undo_form=None,
     start_form=None,
+    breach_form=None,
     status=200,
 ):
     """The contact page; after a refused form, that form again with its message and what was typed."""
@@ -1016,6 +1017,11 @@ def _contact_page(
     # The evidence of an episode the contact has left (released, or recovered, then met again) is shown apart: it no
     # longer counts for the level and the exposure above (Contact.episode_start).
     links, earlier_links = selectors.links_by_episode(contact, links)
+    # An F2 named in an F1's interview is marked, or unmarked, as met while the F1 broke quarantine on its evidence
+    # (services.contact_link_breach_set); a refused form comes back under its link with what was typed.
+    refused_link = id_or_none(breach_form.data.get("link")) if breach_form is not None else None
+    for link in links:
+        link.breach_form = breach_form if link.pk == refused_link else None
     context = {
         "contact": contact,
         "person": contact.person,
@@ -1076,9 +1082,19 @@ def _contact_page(
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def contact_detail(request, contact_id: int):
-    """/cases/contacts/<id>/: the contact (audited read), all its evidence and the status actions."""
+    """/cases/contacts/<id>/: the contact (audited read), all its evidence and the status actions. The page's forms
+    post here, each naming itself (`contact_form`), so that a refused one is shown again, with what was typed and why
+    it was refused, at the page's own address: posted to their own addresses, a refused dismissal or early release
+    left the browser at /status/ with a 400. Those addresses still take a form (a tab opened before)."""
+    if request.method == "POST":
+        post = _CONTACT_FORMS.get(request.POST.get("contact_form", ""))
+        if post is None:
+            return _error(
+                request, ApplicationError(core_errors.INVALID_INPUT), back=_contact_page_at()(request, contact_id)
+            )
+        return post(request, contact_id)
     try:
         _require_people_role(request)
         return _contact_page(request, contact_id)
@@ -1089,6 +1105,10 @@ def contact_detail(request, contact_id: int):
 @login_required
 @_post_only(lambda request, contact_id: safe_next(request, default=_contact_page_at()(request, contact_id)))
 def contact_status(request, contact_id: int):
+    return _contact_status_post(request, contact_id)
+
+
+def _contact_status_post(request, contact_id: int):
     """Confirm, dismiss (with a reason), quarantine (from a date) or release a contact."""
     try:
         _require_people_role(request)
@@ -1118,6 +1138,10 @@ def contact_status(request, contact_id: int):
 @login_required
 @_post_only(_contact_page_at("#release-undo"))
 def contact_release_undo(request, contact_id: int):
+    return _contact_release_undo_post(request, contact_id)
+
+
+def _contact_release_undo_post(request, contact_id: int):
     """Undo a release from quarantine made by mistake, with a reason and a tick (services.contact_release_undo): in
     quarantine again, to the end it had."""
     try:
@@ -1142,6 +1166,10 @@ def contact_release_undo(request, contact_id: int):
 @login_required
 @_post_only(_contact_page_at("#quarantine-start"))
 def contact_quarantine_start(request, contact_id: int):
+    return _contact_quarantine_start_post(request, contact_id)
+
+
+def _contact_quarantine_start_post(request, contact_id: int):
     """Correct the start of a contact's quarantine, with a reason (services.contact_quarantine_start_move); the page
     says what it did to the F2 named in the contact's interview."""
     try:
@@ -1176,6 +1204,10 @@ def contact_quarantine_start(request, contact_id: int):
 @login_required
 @_post_only(_contact_page_at("#interview"))
 def contact_interview(request, contact_id: int):
+    return _contact_interview_post(request, contact_id)
+
+
+def _contact_interview_post(request, contact_id: int):
     """Add a person named in this F1's interview as F2 (services.contact_interview_f2_add): a person found in the
     official's area, or a new person. A refusal comes back at the form, with what was chosen and typed."""
     try:
@@ -1204,6 +1236,59 @@ def contact_interview(request, contact_id: int):
         messages.info(request, text % {"name": person.full_name, "cases": numbers})
     _dismissed_warning(request, links[0].contact, person)
     return redirect(reverse("cases:contact", args=[contact.pk]) + "#messages")
+
+
+def _contact_breach_post(request, contact_id: int):
+    """Mark, or unmark, an F2 link of this contact as met while the F1 broke quarantine, with a reason
+    (services.contact_link_breach_set); the page says what it did to the contact."""
+    try:
+        _require_people_role(request)
+        contact = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
+    except ApplicationError as exc:
+        return _error(request, exc)
+    form = forms.ContactLinkBreachForm(request.POST)
+    if not form.is_valid():
+        return _contact_page(request, contact_id, breach_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        outcome = services.contact_link_breach_set(
+            actor=request.user,
+            link_id=data["link"],
+            contact=contact,
+            quarantine_breach=data["quarantine_breach"],
+            reason=data["reason"],
+        )
+    except ApplicationError as exc:
+        if exc.status == 404:
+            return _error(request, exc, back=_contact_page_at()(request, contact_id))
+        field = exc.extra.get("field")
+        form.add_error("reason" if field == "reason" else None, _message_of(exc))
+        return _contact_page(request, contact_id, breach_form=form, status=exc.status)
+    if not outcome.changed:
+        messages.info(request, _("This meeting was already recorded so: nothing was changed."))
+    elif data["quarantine_breach"]:
+        messages.success(request, _("The meeting is marked as met while the F1 broke their quarantine."))
+    else:
+        messages.success(request, _("The meeting is no longer marked as met while the F1 broke their quarantine."))
+    if outcome.reopened:
+        messages.info(request, _("The contact is back on the work list: this evidence counts again."))
+    if outcome.closed:
+        messages.info(request, _("No evidence stands any longer: the contact is off the work list."))
+    if outcome.quarantined:
+        messages.warning(
+            request, _("No evidence stands any longer and the contact is in quarantine: decide on the release.")
+        )
+    return redirect(reverse("cases:contact", args=[contact_id]) + "#messages")
+
+
+# The contact page's forms, by the `contact_form` each sends (contact.html, _interview.html), posted to the page.
+_CONTACT_FORMS = {
+    "breach": _contact_breach_post,
+    "status": _contact_status_post,
+    "release_undo": _contact_release_undo_post,
+    "quarantine_start": _contact_quarantine_start_post,
+    "interview": _contact_interview_post,
+}
 
 
 # The forms moves come from (cases/_contacts_actions.html): a level of a case's page, or the work list.
@@ -1473,7 +1558,14 @@ def _worklist_page(request, *, moves=None, here: str = "", status: int = 200):
     groups: list[dict] = []
     for contact in rows:
         contact.case_levels = case_levels.get(contact.pk, [])
-        contact.schedule = schedules.get(contact.pk)
+        contact.schedule = schedule = schedules.get(contact.pk)
+        # Nothing in the test column but a dash (worklist.html): on a phone's card the cell is left out, not shown
+        # as "Test, self-monitoring: –" (a candidate's card had it).
+        contact.follow_up_none = schedule is None or (
+            schedule.shown is None
+            and not (schedule.quarantine_over and schedule.monitoring_until)
+            and bool(schedule.tests or schedule.monitoring_tests)
+        )
         if not groups or groups[-1]["path"] != contact.area_path:
             groups.append({"path": contact.area_path, "name": names[contact.area_path], "contacts": []})
         groups[-1]["contacts"].append(contact)

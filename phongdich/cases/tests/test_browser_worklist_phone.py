@@ -96,6 +96,11 @@ def test_on_a_phone_each_work_list_row_is_a_card_with_its_status_and_quarantine_
         _on_screen(row.locator("td.phone a"))
         assert status["y"] < through.bounding_box()["y"]  # one above the other in the card, not side by side
 
+        # A candidate's card has no test nor self-monitoring: no "Test, self-monitoring: –" line on it.
+        candidate = page.locator("table.worklist tr.worklist-row", has_text="Bùi Văn Dũng")
+        assert candidate.locator("td.follow-up-cell").is_hidden()
+        assert row.locator("td.follow-up-cell").is_visible()  # the quarantined one's test day is still said
+
         # Ticking every contact of the commune is still there, with its words.
         tick_all = page.locator("section.worklist-group", has_text="Thị trấn Kim Tân").locator(".contacts-all")
         _on_screen(page.locator("section.worklist-group", has_text="Thị trấn Kim Tân").locator(".tick-all-label"))

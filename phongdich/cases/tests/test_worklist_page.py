@@ -199,7 +199,7 @@ def test_the_status_filters_after_a_quarantine_say_different_things(client, tree
 
 def _follow_up_cell(html: str, name: str) -> str:
     row = html.split(name, 1)[1].split("</tr>", 1)[0]
-    return row.split('class="follow-up-cell"', 1)[1]
+    return re.split(r'class="follow-up-cell[^"]*"', row, maxsplit=1)[1]
 
 
 def test_a_quarantine_whose_rule_gives_no_test_days_says_so_in_the_test_column(client, tree, kim_tan_official):
@@ -238,3 +238,14 @@ def test_a_quarantine_whose_rule_gives_no_test_days_says_so_in_the_test_column(c
     assert "–" in cell and "Chưa cách ly: chưa có lịch xét nghiệm" in cell
     english = client.get("/en/cases/worklist/").content.decode()
     assert "No test by the rule" in _follow_up_cell(english, "Người Cách Ly")
+
+
+def test_clear_filters_shows_only_when_a_filter_is_set(client, district_list, district_official):
+    """'Bỏ lọc' was offered on the work list with no filter chosen, where it cleared nothing."""
+    client.force_login(district_official)
+
+    assert 'id="clear-filters"' not in client.get("/cases/worklist/").content.decode()
+    assert 'id="clear-filters"' not in client.get("/cases/worklist/", {"status": "open"}).content.decode()
+    for params in ({"level": 1}, {"status": "all"}, {"status": "tests_due"}, {"area_text": "Nowhere at all"}):
+        html = client.get("/cases/worklist/", params).content.decode()
+        assert 'id="clear-filters"' in html and "Bỏ lọc" in html, params
