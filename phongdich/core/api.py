@@ -58,7 +58,8 @@ class LocalDateTimeField(serializers.DateTimeField):
 class StrictInput(serializers.Serializer):
     """An API write's input that refuses the fields it does not take: an unknown name, a typo or a read-only field of
     the answer (`{"status": "died"}` to a case's PATCH) is `invalid_input` naming it, not a 200 that ignored it.
-    Base of the input serializers of writes (cases.api first); the other apps' inputs still ignore extra fields."""
+    Base of every API write's input serializers, nested ones too, but the scanner devices' scan and batch and the
+    switchboard's callback, lenient on purpose (docs/api.md; core/tests/test_write_contract.py lists them)."""
 
     default_error_messages = {"unknown_field": _("This field is not taken here: it is unknown or cannot be changed.")}
 
