@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import SeesPeople
-from phongdich.core.api import PAGE_PARAMETERS, api_page, error_responses, idempotent
+from phongdich.core.api import PAGE_PARAMETERS, StrictInput, api_page, error_responses, idempotent
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.pagination import ApiPages
@@ -97,7 +97,7 @@ class CallOutput(serializers.Serializer):
 class CampaignListApi(APIView):
     permission_classes = [SeesPeople]
 
-    class CampaignCreateInput(serializers.Serializer):
+    class CampaignCreateInput(StrictInput):
         case = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
         f1_candidates = serializers.BooleanField(default=False)
         f1_confirmed = serializers.BooleanField(default=False)

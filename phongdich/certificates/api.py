@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import SeesPeople
-from phongdich.core.api import PAGE_PARAMETERS, api_page, error_responses
+from phongdich.core.api import PAGE_PARAMETERS, StrictInput, api_page, error_responses, idempotent, read_again
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.ids import id_or_404
@@ -47,7 +47,7 @@ def certificate_summary(payload: dict | None) -> dict | None:
     }
 
 
-class VerifyInput(serializers.Serializer):
+class VerifyInput(StrictInput):
     qr = serializers.CharField(trim_whitespace=True, allow_blank=False, max_length=100_000)
     at = serializers.DateTimeField(required=False, help_text="Verify as of this time (ISO 8601); default now")
 
@@ -257,8 +257,16 @@ class CertificateDetailApi(APIView):
         return Response(CertificateDetailOutput(certificate).data)
 
 
-class RevokeInput(serializers.Serializer):
+class RevokeInput(StrictInput):
     reason = serializers.CharField(max_length=255, allow_blank=True)
+
+
+def _certificate_again(request, pk, certificate_id: int) -> dict:
+    """A revocation repeated with its Idempotency-Key (core.api.read_again): the certificate read again, audited, within
+    the official's area (404 once outside it), not its person's initials kept in the store."""
+    return CertificateOutput(
+        selectors.certificate_get(viewer=request.user, certificate_id=pk, ip=client_ip(request))
+    ).data
 
 
 class CertificateRevokeApi(APIView):
@@ -268,9 +276,10 @@ class CertificateRevokeApi(APIView):
         operation_id="certificates_revoke",
         summary="Revoke a certificate of your area",
         request=RevokeInput,
-        responses={200: CertificateOutput, **error_responses(400, 401, 403, 404, 409)},
+        responses={200: CertificateOutput, **error_responses(400, 401, 403, 404, 409, 422)},
         tags=["certificates"],
     )
+    @idempotent(**read_again(_certificate_again))
     def post(self, request, certificate_id: int):
         data = RevokeInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -23,6 +23,7 @@ from phongdich.core import errors as core_errors
 from phongdich.core.api import (
     PAGE_PARAMETERS,
     JsonOnlyNegotiation,
+    StrictInput,
     api_page,
     error_responses,
     idempotency_key_of,
@@ -227,7 +228,7 @@ class CheckInSelfApi(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "public"
 
-    class CheckInSelfInput(serializers.Serializer):
+    class CheckInSelfInput(StrictInput):
         code_token = serializers.CharField(max_length=64)
         person_public_id = serializers.CharField(required=False, allow_blank=True, max_length=32)
         full_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
@@ -363,7 +364,7 @@ class CheckInPaperApi(APIView):
 
     permission_classes = [IsUser]
 
-    class CheckInPaperInput(serializers.Serializer):
+    class CheckInPaperInput(StrictInput):
         venue = serializers.IntegerField(min_value=1, max_value=MAX_ID)
         code = serializers.IntegerField(
             required=False, allow_null=True, min_value=1, max_value=MAX_ID, help_text="Entrance (code id)"
@@ -467,7 +468,7 @@ class StaffVenueSearchApi(APIView):
 class CheckInCheckoutApi(APIView):
     """Staff (or the venue's scanner device) record that a visitor left."""
 
-    class CheckInCheckoutInput(serializers.Serializer):
+    class CheckInCheckoutInput(StrictInput):
         at = serializers.DateTimeField(required=False, allow_null=True)
 
     @extend_schema(
@@ -575,7 +576,7 @@ class ScannerDeviceCreateApi(APIView):
 
     permission_classes = [IsUser]
 
-    class ScannerDeviceCreateInput(serializers.Serializer):
+    class ScannerDeviceCreateInput(StrictInput):
         venue = serializers.IntegerField(min_value=1, max_value=MAX_ID)
         name = serializers.CharField(max_length=100)
 

@@ -9,6 +9,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.core.files.uploadedfile import UploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import Http404
@@ -57,7 +58,8 @@ class LocalDateTimeField(serializers.DateTimeField):
 class StrictInput(serializers.Serializer):
     """An API write's input that refuses the fields it does not take: an unknown name, a typo or a read-only field of
     the answer (`{"status": "died"}` to a case's PATCH) is `invalid_input` naming it, not a 200 that ignored it.
-    Base of the input serializers of writes (cases.api first); the other apps' inputs still ignore extra fields."""
+    Base of every API write's input serializers, nested ones too, but the scanner devices' scan and batch and the
+    switchboard's callback, lenient on purpose (docs/api.md; core/tests/test_write_contract.py lists them)."""
 
     default_error_messages = {"unknown_field": _("This field is not taken here: it is unknown or cannot be changed.")}
 
@@ -164,6 +166,32 @@ def idempotency_key_of(request) -> str | None:
     return key
 
 
+def _request_hash(request) -> str:
+    """What a repeat must match: the method, the path and the body. A multipart upload's raw body holds the boundary,
+    which a client draws anew for each request (curl, browsers, `requests`): hashed raw, the same file sent again
+    with its key was 422 `idempotency_key_reused`. So an upload is hashed by its parsed parts instead: every field's
+    name and value, and every file's name, size and content (SHA-256), in order."""
+    digest = hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n")
+    multipart = request.META.get("CONTENT_TYPE", "").lower().startswith("multipart/form-data")
+    if not (multipart and any(parser.media_type == "multipart/form-data" for parser in request.parsers)):
+        # Not an upload (an endpoint that takes no multipart answers its own 415 later, as before).
+        digest.update(request.body)
+        return digest.hexdigest()
+    parts = []
+    for name, values in sorted(request.data.lists()):
+        for value in values:
+            if isinstance(value, UploadedFile):
+                content = hashlib.sha256()
+                for chunk in value.chunks():
+                    content.update(chunk)
+                value.seek(0)  # the view reads it from the start
+                parts.append([name, "file", value.name, value.size, content.hexdigest()])
+            else:
+                parts.append([name, "field", str(value)])
+    digest.update(json.dumps(parts).encode())
+    return digest.hexdigest()
+
+
 def idempotent(view_method=None, *, stored=None, replayed=None):
     """Make a DRF write handler honour the `Idempotency-Key` header.
 
@@ -189,9 +217,7 @@ def idempotent(view_method=None, *, stored=None, replayed=None):
         if key is None:
             return view_method(self, request, *args, **kwargs)
         principal = _principal(request)
-        request_hash = hashlib.sha256(
-            request.method.encode() + b" " + request.path.encode() + b"\n" + request.body
-        ).hexdigest()
+        request_hash = _request_hash(request)
 
         def replay(existing: IdempotencyKey):
             if existing.request_hash != request_hash:

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import SeesPeople
 from phongdich.core import errors as core_errors
-from phongdich.core.api import ERROR_RESPONSE, error_responses, idempotency_key_of, idempotent
+from phongdich.core.api import ERROR_RESPONSE, StrictInput, error_responses, idempotency_key_of, idempotent
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.pagination import ApiPages
@@ -37,13 +37,13 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
-class VaccinationSerializer(serializers.Serializer):
+class VaccinationSerializer(StrictInput):
     doses = serializers.IntegerField(min_value=0, max_value=10)
     vaccine = serializers.CharField(required=False, allow_blank=True, max_length=200)
     last_dose_date = serializers.DateField(required=False, allow_null=True)
 
 
-class DeclarationDataSerializer(serializers.Serializer):
+class DeclarationDataSerializer(StrictInput):
     """The answers of a declaration. Only the fields of the declaration's kind may be given (docs/declarations.md);
     lengths and codes are checked by the service, which names the field in its error."""
 
@@ -75,7 +75,7 @@ class DeclarationDataSerializer(serializers.Serializer):
     vaccination_declared = VaccinationSerializer(required=False, allow_null=True)
 
 
-class DeclarationMemberSerializer(serializers.Serializer):
+class DeclarationMemberSerializer(StrictInput):
     full_name = serializers.CharField(max_length=1000)
     birth_year = serializers.IntegerField(min_value=1900, max_value=2100)
     citizen_id = serializers.CharField(required=False, allow_blank=True, max_length=100)
@@ -167,7 +167,7 @@ class DeclarationApi(APIView):
     """POST (public): submit a declaration for one or more people of a family sharing a phone.
     GET (officials who see people): one person's declarations, scoped to the caller's area and audited."""
 
-    class DeclarationInputSerializer(serializers.Serializer):
+    class DeclarationInputSerializer(StrictInput):
         kind = serializers.ChoiceField(choices=[choice.value for choice in Declaration.Kind])
         phone = serializers.CharField(max_length=30, help_text="the declarer's mobile phone")
         members = DeclarationMemberSerializer(many=True, min_length=1, max_length=MAX_FAMILY)

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import SeesPeople
-from phongdich.core.api import PAGE_PARAMETERS, api_page, error_responses, idempotent, read_again
+from phongdich.core.api import PAGE_PARAMETERS, StrictInput, api_page, error_responses, idempotent, read_again
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.ids import MAX_ID, id_or_404
@@ -204,7 +204,7 @@ def _call_again(request, pk, task_id: int) -> dict:
 class FollowUpCallCreateApi(APIView):
     permission_classes = [SeesPeople]
 
-    class FollowUpCallInput(serializers.Serializer):
+    class FollowUpCallInput(StrictInput):
         outcome = serializers.ChoiceField(choices=FollowUpCall.Outcome.choices)
         notes = serializers.CharField(required=False, allow_blank=True, max_length=services.NOTES_MAX, default="")
         at = serializers.DateTimeField(required=False, allow_null=True, help_text="When the call was made; now")
@@ -257,10 +257,17 @@ class FollowUpCallCreateApi(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+def _task_again(request, pk, task_id: int) -> dict:
+    """A hand-over repeated with its Idempotency-Key (core.api.read_again): the task read again within the official's
+    area (404 once outside it), not the person's initials kept in the store."""
+    task = selectors.followup_task_get(viewer=request.user, task_id=pk)
+    return FollowUpTaskOutput(task, context={"now": timezone.now()}).data
+
+
 class FollowUpHandOverApi(APIView):
     permission_classes = [SeesPeople]
 
-    class FollowUpHandOverInput(serializers.Serializer):
+    class FollowUpHandOverInput(StrictInput):
         area = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The commune's area id")
         note = serializers.CharField(
             required=False, allow_blank=True, max_length=services.HANDOVER_NOTE_MAX, default=""
@@ -279,6 +286,7 @@ class FollowUpHandOverApi(APIView):
         responses={200: FollowUpTaskOutput, **ERRORS},
         tags=["followups"],
     )
+    @idempotent(**read_again(_task_again))
     def post(self, request, task_id: int):
         data = self.FollowUpHandOverInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -13,6 +13,7 @@ from phongdich.core.api import (
     IDEMPOTENCY_HEADER,
     PAGE_PARAMETERS,
     LocalDateTimeField,
+    StrictInput,
     api_page,
     error_responses,
     idempotent,
@@ -119,7 +120,7 @@ class TelecomImportListApi(APIView):
     permission_classes = [TelecomOfficial]
     parser_classes = [MultiPartParser]
 
-    class TelecomImportUploadInput(serializers.Serializer):
+    class TelecomImportUploadInput(StrictInput):
         operator = serializers.ChoiceField(choices=Operator.choices)
         kind = serializers.ChoiceField(choices=TelecomImport.Kind.choices)
         policy = serializers.ChoiceField(
@@ -162,6 +163,7 @@ class TelecomImportListApi(APIView):
         responses={202: TelecomImportOutput, **ERRORS},
         tags=["telecom"],
     )
+    @idempotent  # a queued import: its file's name and counts, no one named
     def post(self, request):
         data = self.TelecomImportUploadInput(data=request.data)
         if not data.is_valid():
@@ -210,7 +212,7 @@ class TelecomImportDetailApi(APIView):
 class TelecomImportWithdrawApi(APIView):
     permission_classes = [TelecomOfficial]
 
-    class TelecomImportWithdrawInput(serializers.Serializer):
+    class TelecomImportWithdrawInput(StrictInput):
         reason = serializers.CharField(
             required=False, allow_blank=True, max_length=500, default="", help_text="Why it is withdrawn (required)"
         )

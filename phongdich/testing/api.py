@@ -16,6 +16,7 @@ from phongdich.core.api import (
     ERROR_RESPONSE,
     PAGE_PARAMETERS,
     LocalTimeField,
+    StrictInput,
     api_page,
     error_responses,
     idempotent,
@@ -128,7 +129,7 @@ class TestRegistrationCreateApi(APIView):
 
     permission_classes = [AllowAny]
 
-    class RegistrationInput(serializers.Serializer):
+    class RegistrationInput(StrictInput):
         session = serializers.IntegerField(min_value=1)
         full_name = serializers.CharField(max_length=150)
         id_number = serializers.CharField(max_length=20, help_text="CCCD (12 digits), CMND (9) or passport number")
@@ -186,7 +187,7 @@ class SampleCollectApi(APIView):
 
     permission_classes = [LabStaff]
 
-    class CollectInput(serializers.Serializer):
+    class CollectInput(StrictInput):
         registration = serializers.IntegerField(min_value=1)
         collected_at = serializers.DateTimeField(required=False)
 
@@ -228,7 +229,7 @@ class PoolCreateApi(APIView):
 
     permission_classes = [LabStaff]
 
-    class PoolInput(serializers.Serializer):
+    class PoolInput(StrictInput):
         site = serializers.IntegerField(min_value=1)
 
     @extend_schema(
@@ -255,7 +256,7 @@ class PoolAddSampleApi(APIView):
 
     permission_classes = [LabStaff]
 
-    class PoolAddInput(serializers.Serializer):
+    class PoolAddInput(StrictInput):
         sample = serializers.CharField(max_length=32, help_text="the sample's barcode")
 
     @extend_schema(
@@ -307,7 +308,7 @@ def _result_again(request, result_id) -> dict:
 class TestResultApi(APIView):
     """GET /api/v1/testing/results/ (scoped list, audited) and POST (enter one result by barcode)."""
 
-    class ResultInput(serializers.Serializer):
+    class ResultInput(StrictInput):
         barcode = serializers.CharField(max_length=32)
         result = serializers.ChoiceField(choices=TestResult.Outcome.choices)
         test_type = serializers.ChoiceField(choices=TestType.choices, required=False)
@@ -368,12 +369,30 @@ class TestResultApi(APIView):
         return paginator.get_paginated_response(ResultPersonOutput(page, many=True).data)
 
 
+# A correction repeated with its Idempotency-Key: the store keeps the result's id and the counts, not the result; the
+# repeat reads the result again through result_get (scoped, audited; 404 once the lab official no longer sees it).
+def _correction_marker(response) -> dict:
+    return {
+        "id": response.data["result"]["id"],
+        "case_opened": response.data["case_opened"],
+        "case_withdrawn": response.data["case_withdrawn"],
+        "certificates_revoked": response.data["certificates_revoked"],
+        "status": response.status_code,
+    }
+
+
+def _correction_replayed(view, request, marker: dict) -> Response:
+    result = selectors.result_get(viewer=request.user, result_id=marker["id"], ip=client_ip(request))
+    body = {key: marker[key] for key in ("case_opened", "case_withdrawn", "certificates_revoked")}
+    return Response(ResultCorrectionApi.CorrectionOutput({"result": result, **body}).data, status=marker["status"])
+
+
 class ResultCorrectionApi(APIView):
     """POST /api/v1/testing/results/corrections/: correct a sample's result after it was entered."""
 
     permission_classes = [LabStaff]
 
-    class CorrectionInput(serializers.Serializer):
+    class CorrectionInput(StrictInput):
         barcode = serializers.CharField(max_length=32)
         result = serializers.ChoiceField(choices=TestResult.Outcome.choices)
         ct_value = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, allow_null=True)
@@ -400,6 +419,7 @@ class ResultCorrectionApi(APIView):
         ),
         tags=["testing"],
     )
+    @idempotent(stored=_correction_marker, replayed=_correction_replayed)
     def post(self, request):
         body = self.CorrectionInput(data=request.data)
         body.is_valid(raise_exception=True)
@@ -434,7 +454,7 @@ class ImportCreateApi(APIView):
     permission_classes = [LabStaff]
     parser_classes = [MultiPartParser]
 
-    class ImportInput(serializers.Serializer):
+    class ImportInput(StrictInput):
         file = serializers.FileField()
 
     @extend_schema(
@@ -444,6 +464,7 @@ class ImportCreateApi(APIView):
         summary="Upload a lab sheet (.xlsx); it is imported in the background",
         tags=["testing"],
     )
+    @idempotent  # a queued job: the file's name and counts, no one named
     def post(self, request):
         body = self.ImportInput(data=request.data)
         body.is_valid(raise_exception=True)

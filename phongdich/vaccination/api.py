@@ -8,7 +8,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from phongdich.accounts.permissions import IsOfficial
-from phongdich.core.api import PAGE_PARAMETERS, LocalTimeField, api_page, error_responses, idempotent, read_again
+from phongdich.core.api import (
+    PAGE_PARAMETERS,
+    LocalTimeField,
+    StrictInput,
+    api_page,
+    error_responses,
+    idempotent,
+    read_again,
+)
 from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.ids import id_or_404
 from phongdich.core.pagination import ApiPages
@@ -263,7 +271,7 @@ class RegistrationCreateApi(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [RegisterThrottle]
 
-    class VaccinationRegistrationInput(serializers.Serializer):
+    class VaccinationRegistrationInput(StrictInput):
         full_name = serializers.CharField(max_length=150)
         citizen_id = serializers.CharField(max_length=12, required=False, allow_blank=True, default="")
         birth_date = serializers.DateField()
@@ -360,7 +368,7 @@ class RegistrationListApi(APIView):
 class RegistrationBookApi(APIView):
     permission_classes = [VaccinationRoles]
 
-    class VaccinationBookInput(serializers.Serializer):
+    class VaccinationBookInput(StrictInput):
         slot = serializers.IntegerField()
 
     @extend_schema(
@@ -401,12 +409,12 @@ class RegistrationCancelApi(APIView):
 class SessionCreateApi(APIView):
     permission_classes = [SessionRoles]
 
-    class VaccinationSlotInput(serializers.Serializer):
+    class VaccinationSlotInput(StrictInput):
         starts_at = LocalTimeField()
         ends_at = LocalTimeField()
         capacity = serializers.IntegerField(min_value=1)
 
-    class VaccinationSessionInput(serializers.Serializer):
+    class VaccinationSessionInput(StrictInput):
         site = serializers.IntegerField()
         date = serializers.DateField()
         product = serializers.CharField(max_length=40)
@@ -447,7 +455,7 @@ class SessionCreateApi(APIView):
 class InvitationCreateApi(APIView):
     permission_classes = [VaccinationRoles]
 
-    class VaccinationInviteInput(serializers.Serializer):
+    class VaccinationInviteInput(StrictInput):
         priority_group = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
         area = serializers.IntegerField(required=False, allow_null=True)
         limit = serializers.IntegerField(required=False, allow_null=True, min_value=1)
@@ -482,10 +490,26 @@ class InvitationCreateApi(APIView):
         return Response({"invited": len(registrations), "registrations": registrations})
 
 
+def _checkin_again(request, pk) -> dict:
+    """A check-in repeated with its Idempotency-Key: the registration read again (audited, 404 once out of the
+    official's area), with the person's initials, the dose and the product as the first answer showed them."""
+    registration = selectors.registration_get(viewer=request.user, registration_id=pk, ip=client_ip(request))
+    return CheckinApi.VaccinationCheckinOutput(_checkin_body(registration)).data
+
+
+def _checkin_body(registration) -> dict:
+    return {
+        "registration": registration,
+        "person_initials": registration.person.initials,
+        "dose_number": registration.dose_number,
+        "product": registration.slot.session.product.code,
+    }
+
+
 class CheckinApi(APIView):
     permission_classes = [DoseRoles]
 
-    class VaccinationCheckinInput(serializers.Serializer):
+    class VaccinationCheckinInput(StrictInput):
         site = serializers.IntegerField()
         personal_qr = serializers.CharField(max_length=1000)
 
@@ -503,25 +527,20 @@ class CheckinApi(APIView):
         responses={200: VaccinationCheckinOutput, **ERRORS},
         tags=TAGS,
     )
+    @idempotent(**read_again(_checkin_again, id_of=lambda answer: answer["registration"]["id"]))
     def post(self, request):
         data = self.VaccinationCheckinInput(data=request.data)
         data.is_valid(raise_exception=True)
         registration = services.vaccination_checkin(
             actor=request.user, site_id=data.validated_data["site"], token=data.validated_data["personal_qr"]
         )
-        body = {
-            "registration": VaccinationRegistrationOutput(registration).data,
-            "person_initials": registration.person.initials,
-            "dose_number": registration.dose_number,
-            "product": registration.slot.session.product.code,
-        }
-        return Response(body)
+        return Response(self.VaccinationCheckinOutput(_checkin_body(registration)).data)
 
 
 class DoseCreateApi(APIView):
     permission_classes = [DoseRoles]
 
-    class VaccinationDoseInput(serializers.Serializer):
+    class VaccinationDoseInput(StrictInput):
         person = serializers.IntegerField()
         registration = serializers.IntegerField(required=False, allow_null=True)
         site = serializers.IntegerField(required=False, allow_null=True)
@@ -566,7 +585,7 @@ class DoseCreateApi(APIView):
 class ReactionCreateApi(APIView):
     permission_classes = [VaccinationRoles]
 
-    class VaccinationReactionInput(serializers.Serializer):
+    class VaccinationReactionInput(StrictInput):
         severity = serializers.ChoiceField(choices=Reaction.Severity.choices)
         symptoms = serializers.CharField(max_length=500)
         onset_at = serializers.DateTimeField()

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from phongdich.core import errors as core_errors
-from phongdich.core.api import PAGE_PARAMETERS, api_page, error_responses, idempotent, read_again
+from phongdich.core.api import PAGE_PARAMETERS, StrictInput, api_page, error_responses, idempotent, read_again
 from phongdich.core.audit import client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.pagination import ApiPages
@@ -77,7 +77,7 @@ class VenueDetailOutput(VenueOutput):
     codes = VenueCodeOutput(many=True, source="codes.all")
 
 
-class VenueInputBase(serializers.Serializer):
+class VenueInputBase(StrictInput):
     # Shapes only: values (type, area, phone, coordinates, entrances) are checked by the service, which
     # answers with the domain's own error codes.
     name = serializers.CharField(max_length=200)
@@ -201,7 +201,7 @@ class VenueVerifyApi(APIView):
         return Response(VenueOutput(venue).data)
 
 
-class VenueReasonInput(serializers.Serializer):
+class VenueReasonInput(StrictInput):
     reason = serializers.CharField(allow_blank=True, max_length=500, required=False, default="")
 
 
@@ -238,7 +238,7 @@ class VenueSuspendApi(APIView):
 
 
 class VenueCodeListApi(APIView):
-    class VenueCodeAddInput(serializers.Serializer):
+    class VenueCodeAddInput(StrictInput):
         label = serializers.CharField(max_length=100, allow_blank=True)
 
     @extend_schema(operation_id="venue_codes_list", responses={200: VenueCodeOutput(many=True), **ERRORS})

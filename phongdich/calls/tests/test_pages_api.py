@@ -207,6 +207,14 @@ def test_the_campaign_page_dates_an_exposure_that_ends_on_a_later_day(client, tr
     assert f"{end:%d/%m}" in html
 
 
+def test_a_campaign_with_a_field_it_does_not_take_is_refused_naming_it(client, scene, kim_tan_official):
+    client.force_login(kim_tan_official)
+    body = {"case": scene["case"].pk, "f1_candidate": True}  # f1_candidates misspelt: no group chosen at all
+    refused = client.post("/api/v1/calls/campaigns/", body, content_type="application/json")
+    assert refused.status_code == 400 and list(refused.json()["extra"]["fields"]) == ["f1_candidate"]
+    assert not CallCampaign.objects.exists()
+
+
 def test_api_writes_repeated_with_their_idempotency_key_act_once(client, scene, kim_tan_official):
     client.force_login(kim_tan_official)
     body, key = {"case": scene["case"].pk, "f1_candidates": True}, {"HTTP_IDEMPOTENCY_KEY": "campaign-0001"}

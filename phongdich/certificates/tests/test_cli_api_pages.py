@@ -200,6 +200,31 @@ def test_officials_list_their_area_and_revoke_through_the_api(client, areas, iss
     assert post_verify(client, {"qr": issued.qr_text}).json()["reason"] == "revoked"
 
 
+def test_a_revocation_repeated_with_its_key_is_read_again_and_an_unknown_field_is_refused(client, areas, issued):
+    """The answer names the person (initials): the store keeps the certificate's id, a repeat reads it again (audited)
+    and revokes nothing more; the same key with another reason is 422. A field the revocation does not take is
+    invalid_input naming it, and nothing is revoked."""
+    from phongdich.core.models import IdempotencyKey
+
+    client.force_login(make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"], username="yte_a"))
+    url = f"/api/v1/certificates/{issued.pk}/revoke"
+    typo = client.post(url, {"reason": "Sai thông tin", "revoked_reason": "x"}, content_type="application/json")
+    assert typo.status_code == 400 and list(typo.json()["extra"]["fields"]) == ["revoked_reason"]
+    issued.refresh_from_db()
+    assert not issued.is_revoked
+
+    key = {"HTTP_IDEMPOTENCY_KEY": "revoke-1"}
+    first = client.post(url, {"reason": "Sai thông tin"}, content_type="application/json", **key)
+    assert first.status_code == 200 and first.json()["revoked_at"]
+    reads = AuditLog.objects.filter(action="certificates.certificate.viewed").count()
+    again = client.post(url, {"reason": "Sai thông tin"}, content_type="application/json", **key)
+    assert again.status_code == 200 and again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert AuditLog.objects.filter(action="certificates.certificate.viewed").count() == reads + 1
+    assert IdempotencyKey.objects.get(key="revoke-1").response_body == {"id": issued.pk, "status": 200}
+    other = client.post(url, {"reason": "Khác"}, content_type="application/json", **key)
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+
+
 # --- Pages ----------------------------------------------------------------------------------------
 
 

@@ -197,6 +197,28 @@ def test_bad_self_checkin_input_writes_nothing(world, extra, status, code):
     assert CheckIn.objects.count() == 0 and Person.objects.count() == people
 
 
+def test_a_self_checkin_with_a_field_it_does_not_take_is_refused_naming_it(world):
+    """A misspelt answer (`has_symptom`) would otherwise be dropped and the declaration read as given without it."""
+    body = {"code_token": world["code"].token, "full_name": "Lê Văn Hùng", "phone": "0912888777", "birth_year": 1975}
+    body |= {"has_symptom": True, "has_symptoms": None, "had_contact": False, "travelled": False}
+    response = _post(Client(), SELF, body)
+    _assert_error(response, 400, "invalid_input")
+    assert list(response.json()["extra"]["fields"]) == ["has_symptom"]
+    assert CheckIn.objects.count() == 0
+
+
+def test_scanner_devices_may_send_fields_the_scan_does_not_take(world):
+    """Scans and offline batches stay lenient (docs/api.md): a scanner app's own field (its version, its battery)
+    must not cost a visitor's check-in."""
+    client = _device_client(world["token"])
+    extra = {"app_version": "2.3.1", "battery": 41}
+    scan = _post(client, SCAN, {"personal_qr": b.personal_qr(world["person"]), **extra})
+    assert scan.status_code == 201, scan.content
+    item = {"client_id": "c-1", "personal_qr": b.personal_qr(world["person"]), "scanned_at": timezone.now().isoformat()}
+    batch = _post(client, BATCH, {"items": [item | extra], **extra})
+    assert batch.status_code == 200 and batch.json()["accepted"] == 1, batch.content
+
+
 def test_self_checkin_at_unknown_code_is_404(world):
     body = {"code_token": "nope", "person_public_id": world["person"].public_id}
     body |= {"has_symptoms": None, "had_contact": None, "travelled": None}

@@ -201,3 +201,15 @@ def test_seeded_ports_include_airports_land_gates_and_sea_ports():
     kinds = {port.kind for port in PortOfEntry.objects.all()}
     assert kinds == {"airport", "land", "sea"}
     assert PortOfEntry.objects.filter(code__in=["HAN", "SGN", "L-HUUNGHI", "S-HAIPHONG"]).count() == 4
+
+
+def test_a_field_the_declaration_does_not_take_is_refused_naming_it(api, areas):
+    """Also inside a member and the answers: a misspelt `symtoms` would otherwise be dropped, and the declaration
+    filed as without symptoms."""
+    body = _domestic(areas, symtoms=["fever"])
+    body["members"][0]["nick_name"] = "Lan"
+    response = api.post(URL, body, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "invalid_input"
+    fields = response.json()["extra"]["fields"]
+    assert list(fields["data"]) == ["symtoms"] and "nick_name" in str(fields["members"]), fields
+    assert not Declaration.objects.exists()

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from phongdich.accounts.models import Official
 from phongdich.core.errors import ApplicationError
-from phongdich.core.models import AuditLog
+from phongdich.core.models import AuditLog, IdempotencyKey
 from phongdich.core.testing import make_official
 from phongdich.followups.models import FollowUpHandover, FollowUpTask
 from phongdich.followups.services import followup_call_record, followup_task_hand_over
@@ -215,3 +215,27 @@ def test_past_days_count_a_handed_over_task_where_it_was_then(flagged, tree, dis
     assert counts(tree["hanoi"]) == [0, 0, 0, 0]
     oldest = followup_open_at(area_path=tree["thach_lam"].path, moments=[now])[0][1]
     assert oldest == FollowUpTask.objects.get(pk=flagged.pk).declared_at
+
+
+def test_a_repeated_api_hand_over_is_read_again_and_a_field_it_does_not_take_is_refused(
+    unplaced, tree, district_official, client
+):
+    """With its Idempotency-Key a hand-over repeated answers the task read again (not the person's initials kept in
+    the store), once; a field the hand-over does not take (`commune` for `area`) is invalid_input naming it."""
+    client.force_login(district_official)
+    url = f"/api/v1/followups/{unplaced.pk}/hand-over/"
+    misnamed = client.post(url, {"commune": tree["thach_lam"].pk, "area": tree["thach_lam"].pk}, "application/json")
+    assert misnamed.status_code == 400 and list(misnamed.json()["extra"]["fields"]) == ["commune"]
+    assert not FollowUpHandover.objects.exists()
+
+    body, key = {"area": tree["thach_lam"].pk}, {"HTTP_IDEMPOTENCY_KEY": "hand-1"}
+    first = client.post(url, body, content_type="application/json", **key)
+    assert first.status_code == 200, first.json()
+    again = client.post(url, body, content_type="application/json", **key)
+    assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
+    assert {k: v for k, v in again.json().items() if k != "age_hours"} == {
+        k: v for k, v in first.json().items() if k != "age_hours"
+    }
+    assert FollowUpHandover.objects.count() == 1
+    stored = IdempotencyKey.objects.get(key="hand-1").response_body
+    assert "person_initials" not in stored and set(stored) == {"id", "status"}

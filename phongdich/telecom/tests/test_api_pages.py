@@ -348,3 +348,37 @@ def test_telecom_trace_schema_documents_its_idempotency_key_header(client, healt
     operation = _operation(client, "/api/v1/telecom/trace/{case_id}/", "post")
     headers = [p["name"] for p in operation.get("parameters", []) if p.get("in") == "header"]
     assert "Idempotency-Key" in headers, operation.get("parameters")
+
+
+def _upload_as(client, name: str, key: str, boundary: str, **fields):
+    """A multipart POST with the boundary a client chose: curl and browsers draw a new one for each request."""
+    from django.test.client import encode_multipart
+
+    body = encode_multipart(boundary, {"operator": "viettel", "kind": "cells", **fields, "file": _upload(name)})
+    return client.generic(
+        "POST",
+        "/api/v1/telecom/imports/",
+        body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+
+
+def test_an_upload_sent_again_with_its_key_is_answered_as_the_first_and_another_file_is_refused(client, health):
+    """Without the key the same file again is 409 telecom_duplicate_file; with it, the first answer, whatever the
+    multipart boundary. The same key with another file, or another field, is 422; a field the upload does not take
+    is invalid_input naming it."""
+    client.force_login(health)
+    first = _upload_as(client, "viettel-cells.csv", "upload-1", "boundary-first")
+    assert first.status_code == 202, first.json()
+    again = _upload_as(client, "viettel-cells.csv", "upload-1", "boundary-again")
+    assert again.status_code == 202 and again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert TelecomImport.objects.count() == 1
+    for other in (
+        _upload_as(client, "viettel-locations.csv", "upload-1", "boundary-other"),
+        _upload_as(client, "viettel-cells.csv", "upload-1", "boundary-other", policy="skip_bad_rows"),
+    ):
+        assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    typo = _upload_as(client, "viettel-cells.csv", "upload-2", "boundary-typo", polcy="skip_bad_rows")
+    assert typo.status_code == 400 and list(typo.json()["extra"]["fields"]) == ["polcy"]
+    assert TelecomImport.objects.count() == 1

@@ -140,3 +140,35 @@ def test_open_sessions_leave_out_the_slots_and_sessions_that_have_ended_today(ar
     }
 
     assert offered == {today.pk: [11], later.pk: [7]} and over.pk not in offered
+
+
+def test_a_checkin_repeated_with_its_key_is_read_again_and_an_unknown_field_is_refused(client_for, areas, site, staff):
+    """The check-in's answer names the person (initials): the store keeps the registration's id, and the repeat
+    reads it again (audited), once, 404 once the official no longer sees it. A field the check-in does not take is
+    invalid_input naming it, before anything is written."""
+    from phongdich.accounts.models import Official
+    from phongdich.core.models import IdempotencyKey
+
+    person = make_person(areas["commune_a"])
+    session = make_session(site)
+    registration = make_registration(person, status=Status.INVITED, slot=session.slots.first())
+    client = client_for(staff)
+    body = {"site": site.pk, "personal_qr": personal_qr_issue(person=person)}
+    typo = client.post("/api/v1/vaccination/checkins/", {**body, "sites": site.pk}, format="json")
+    assert typo.status_code == 400 and list(typo.json()["extra"]["fields"]) == ["sites"]
+    registration.refresh_from_db()
+    assert registration.status == Status.INVITED
+
+    first = client.post("/api/v1/vaccination/checkins/", body, format="json", HTTP_IDEMPOTENCY_KEY="in-1")
+    assert first.status_code == 200 and first.json()["registration"]["status"] == "checked_in"
+    reads = AuditLog.objects.filter(action="vaccination.registration.viewed")
+    before = reads.count()
+    again = client.post("/api/v1/vaccination/checkins/", body, format="json", HTTP_IDEMPOTENCY_KEY="in-1")
+    assert again.status_code == 200 and again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert reads.count() == before + 1
+    assert IdempotencyKey.objects.get(key="in-1").response_body == {"id": registration.pk, "status": 200}
+
+    Official.objects.filter(user=staff).update(area=areas["commune_b"])
+    client.force_authenticate(type(staff).objects.get(pk=staff.pk))  # not the instance with its old area cached
+    moved = client.post("/api/v1/vaccination/checkins/", body, format="json", HTTP_IDEMPOTENCY_KEY="in-1")
+    assert moved.status_code == 404 and person.initials not in moved.content.decode()

@@ -125,3 +125,13 @@ def test_answers_kept_whole_before_are_reduced_to_markers_and_still_replayed(cli
     client.logout()
     again = _post(client, "/api/v1/venues/register/", body, "old-reg")
     assert again.status_code == 201 and again.json() == registered.json()
+
+
+def test_a_field_the_venue_does_not_take_is_refused_naming_it(client, areas, official_a):
+    """`status` is the answer's, changed only by a decision: sent with a new venue it is invalid_input, not ignored."""
+    client.force_login(official_a)
+    account = ("username", "password", "email")
+    body = {key: value for key, value in registration(areas["commune_a"]).items() if key not in account}
+    refused = client.post("/api/v1/venues/", {**body, "status": "verified"}, content_type="application/json")
+    assert refused.status_code == 400 and list(refused.json()["extra"]["fields"]) == ["status"]
+    assert not Venue.objects.exists()
