@@ -9,11 +9,13 @@ for each phone, 20 rows a phone, so no row overlaps another and every row is imp
 body) in the process. It prints, per size:
 
     RESULT db=<sqlite|postgresql> rows=<n> file_mb=<n> upload_s=<n> import_s=<n> rows_per_s=<n>
-           base_rss_mb=<n> peak_rss_mb=<n> growth_mb=<n>                     (on one line)
+           base_rss_mb=<n> peak_rss_mb=<n> growth_mb=<n> holes_s=<n> holes=<n>  (on one line)
 
 `base_rss_mb` is the process's resident memory once Django, the database and the cell list are ready, before the
 upload; `peak_rss_mb` its peak (VmHWM) at the end; `growth_mb` the difference: what the import itself held.
-`rows_per_s` counts the import's run (check and write), not the upload.
+`rows_per_s` counts the import's run (check and write), not the upload. `holes_s` is the scan for holes inside the
+file (services._import_holes: the import's records read in order of start, streamed) run once more after the import,
+alone: the import's own run includes it; `holes` how many it found (the synthetic file has none).
 
 Usage: .venv/bin/python bench/telecom_import.py [--db sqlite|postgresql|both] [--rows 100000,1000000]
 docs/benchmarks.md, "Telecom imports", has the runs.
@@ -97,7 +99,7 @@ def child(db: str, rows: int) -> None:
 
     from phongdich.accounts.models import Official
     from phongdich.core.testing import make_area, make_official
-    from phongdich.telecom.services import telecom_import_create, telecom_import_run
+    from phongdich.telecom.services import _import_holes, _records_period, telecom_import_create, telecom_import_run
 
     call_command("migrate", verbosity=0)
     province = make_area("38", "Tỉnh Thanh Hóa", "province")
@@ -137,9 +139,14 @@ def child(db: str, rows: int) -> None:
     assert record.status == "done" and record.rows_imported == rows, (record.status, record.rows_imported)
     peak = rss_mb("VmHWM")
     import_s = finished - uploaded
+    log(f"{db}: scanning for holes")
+    scan_started = time.perf_counter()
+    holes, _least = _import_holes(record.pk, records=rows, period=_records_period(record.pk))
+    holes_s = time.perf_counter() - scan_started
     print(
         f"RESULT db={db} rows={rows} file_mb={size_mb:.1f} upload_s={uploaded - started:.1f} import_s={import_s:.1f} "
-        f"rows_per_s={rows / import_s:.0f} base_rss_mb={base:.0f} peak_rss_mb={peak:.0f} growth_mb={peak - base:.0f}",
+        f"rows_per_s={rows / import_s:.0f} base_rss_mb={base:.0f} peak_rss_mb={peak:.0f} growth_mb={peak - base:.0f} "
+        f"holes_s={holes_s:.1f} holes={len(holes)}",
         flush=True,
     )
 

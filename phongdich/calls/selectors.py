@@ -203,5 +203,5 @@ def export_rows(*, viewer, campaign: CallCampaign, ip: str | None = None) -> lis
 
 
 def _national(phone: str) -> str:
-    """ "+84912345678" -> "0912345678": the form officials dial (a "+84…" cell would also get an apostrophe)."""
+    """ "+84912345678" -> "0912345678": the form officials dial."""
     return "0" + phone[3:] if phone.startswith("+84") else phone

@@ -2,7 +2,14 @@
 
 A cell that starts with = + - @ (or a tab/carriage return before them) is run as a formula by Excel
 and LibreOffice ("CSV/formula injection", OWASP); a control character cannot be written at all (XML 1.0).
-Every exported text goes through `safe_cell`.
+Every exported value goes through one helper, by format:
+
+- .xlsx (`xlsx_cell`, used by `xlsx_bytes` and `xlsx_write`): such text is written as it was entered, as a
+  string cell (never a formula) with the cell style's quote prefix (`quotePrefix`). Excel and LibreOffice show
+  the text without an apostrophe and keep it text, also after the cell is edited.
+- CSV, or any other plain-text table (`safe_cell`): no cell types there, so such text gets a leading
+  apostrophe (OWASP's neutralisation). No CSV is exported today; an apostrophe in an .xlsx cell would be part
+  of its text ("'=Nguyễn"), which is why .xlsx does not use it.
 """
 
 import datetime as dt
@@ -34,17 +41,52 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def safe_cell(value):
-    """Text that a spreadsheet would take for a formula gets a leading apostrophe, and its control characters are
-    shown as control pictures (core.text.visible_controls: openpyxl raises IllegalCharacterError on them, and one
-    operator's cell id failed a whole export); other values pass."""
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet would take `text` for a formula (its first character is one of = + - @ tab CR)."""
+    return text.startswith(_FORMULA_STARTS)
+
+
+def _writable(value):
+    """The value as a spreadsheet can hold it: a text's control characters shown as control pictures
+    (core.text.visible_controls: openpyxl raises IllegalCharacterError on them, and one operator's cell id failed a
+    whole export); an aware time in local (Vietnam) time, which is what officials read (openpyxl cannot store time
+    zones); other values as they are."""
     if isinstance(value, str):
-        value = visible_controls(value)
-        return "'" + value if value.startswith(_FORMULA_STARTS) else value
+        return visible_controls(value)
     if isinstance(value, dt.datetime) and timezone.is_aware(value):
-        # openpyxl cannot store time zones: write local (Vietnam) time, which is what officials read.
         return timezone.localtime(value).replace(tzinfo=None)
     return value
+
+
+def safe_cell(value):
+    """A value for a CSV (plain-text) cell: text that a spreadsheet would take for a formula gets a leading
+    apostrophe (OWASP), control characters are shown as control pictures; other values as `_writable`. Not for
+    .xlsx, where the apostrophe would show: see `xlsx_cell`."""
+    value = _writable(value)
+    if isinstance(value, str) and looks_like_formula(value):
+        return "'" + value
+    return value
+
+
+def xlsx_cell(sheet, value):
+    """A value for an .xlsx cell of `sheet` (write-only or not): text that a spreadsheet would take for a formula
+    as a string cell (data type "s", so openpyxl writes no formula) with the quote prefix style, which shows the
+    text as entered and keeps it text when the cell is edited; a date with its Vietnamese number format; any other
+    value as `_writable` (a plain value: no cell object for each of a million rows)."""
+    value = _writable(value)
+    if isinstance(value, str):
+        if not looks_like_formula(value):
+            return value
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # openpyxl makes any text starting with "=" a formula
+        cell.quotePrefix = True
+        return cell
+    number_format = date_number_format(value)
+    if number_format is None:
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = number_format
+    return cell
 
 
 # A date cell shows in whatever format its number format says (openpyxl's default: yyyy-mm-dd h:mm:ss); officials
@@ -72,14 +114,9 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]]) 
     workbook.remove(workbook.active)
     for title, header, rows in sheets:
         sheet = workbook.create_sheet(title=title[:31])
-        sheet.append([safe_cell(h) for h in header])
-        # Rows counted here: sheet.max_row scans every cell written so far (quadratic: 8,000 rows took 15 s).
-        for row_number, row in enumerate(rows, start=2):
-            values = [safe_cell(v) for v in row]
-            sheet.append(values)
-            for column, value in enumerate(values, start=1):
-                if number_format := date_number_format(value):
-                    sheet.cell(row=row_number, column=column).number_format = number_format
+        sheet.append([xlsx_cell(sheet, h) for h in header])
+        for row in rows:
+            sheet.append([xlsx_cell(sheet, v) for v in row])
         for index, name in enumerate(header, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(str(name)) + 4))
         sheet.freeze_panes = "A2"
@@ -329,7 +366,7 @@ def xlsx_write(path: Path, sheets, *, progress: Callable[[int], None] | None = N
                 part += 1
                 sheet = _write_only_sheet(workbook, title if part == 1 else f"{title[:25]} ({part})", header)
                 sheet_rows = 1
-            sheet.append([_write_only_cell(sheet, safe_cell(v)) for v in row])
+            sheet.append([xlsx_cell(sheet, v) for v in row])
             sheet_rows += 1
             written += 1
             if progress and written % _PROGRESS_EVERY == 0:
@@ -344,22 +381,12 @@ def xlsx_write(path: Path, sheets, *, progress: Callable[[int], None] | None = N
     return written
 
 
-def _write_only_cell(sheet, value):
-    """A date as a cell with its number format (write-only sheets style nothing else); any other value as is."""
-    number_format = date_number_format(value)
-    if number_format is None:
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.number_format = number_format
-    return cell
-
-
 def _write_only_sheet(workbook, title: str, header: Sequence[str]):
     sheet = workbook.create_sheet(title=title[:31])
     for index, name in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(str(name)) + 4))
     sheet.freeze_panes = "A2"
-    sheet.append([safe_cell(h) for h in header])
+    sheet.append([xlsx_cell(sheet, h) for h in header])
     return sheet
 
 

@@ -47,13 +47,9 @@ def make_official(role: str, area: Area, username: str | None = None):
     return user
 
 
-def download_export(client, url: str, *, capture, data=None):
+def download_export_bytes(client, url: str, *, capture, data=None) -> tuple[int, bytes]:
     """Ask for an export as a page's button does (POST `url`), run its task on commit (`capture`: pytest-django's
-    django_capture_on_commit_callbacks), open the export's page and download the file. Returns (job id, workbook)."""
-    import io
-
-    from openpyxl import load_workbook
-
+    django_capture_on_commit_callbacks), open the export's page and download the file. Returns (job id, file)."""
     with capture(execute=True):
         response = client.post(url, data or {})
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -62,7 +58,46 @@ def download_export(client, url: str, *, capture, data=None):
     job_id = int(response["Location"].rstrip("/").rsplit("/", 1)[1])
     download = client.get(f"/exports/{job_id}/file/")
     assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
-    return job_id, load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+    return job_id, b"".join(download.streaming_content)
+
+
+def download_export(client, url: str, *, capture, data=None):
+    """download_export_bytes, the file opened. Returns (job id, workbook)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    job_id, data = download_export_bytes(client, url, capture=capture, data=data)
+    return job_id, load_workbook(io.BytesIO(data))
+
+
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
+
+
+def assert_formula_safe(data: bytes, *texts: str) -> None:
+    """The .xlsx `data` shows each of `texts` as it was entered (no apostrophe before it), in a text cell (data type
+    "s") with the quote prefix style, so a spreadsheet neither runs it nor makes it a formula once edited; and no
+    sheet of the file has a formula (`<f>` element) at all."""
+    import io
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data))
+    found = {}
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value in texts:
+                    found.setdefault(cell.value, []).append(cell)
+    assert set(found) == set(texts), f"not in the file as entered: {set(texts) - set(found)}"
+    for cells in found.values():
+        for cell in cells:
+            assert (cell.data_type, cell.quotePrefix) == ("s", True), cell.coordinate
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                assert not _FORMULA.search(archive.read(name)), f"a formula in {name}"
 
 
 _HREF = re.compile(r'<a\b[^>]*?\bhref="([^"]*)"')

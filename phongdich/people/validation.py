@@ -108,7 +108,7 @@ def normalise_phone(raw: str) -> str:
 def phone_national(phone: str) -> str:
     """A stored Vietnamese number as people write and dial it: "+84912345678" -> "0912345678". Other countries'
     numbers stay in E.164. In a spreadsheet this also keeps the number from starting with "+", which the export
-    would otherwise have to prefix with an apostrophe (core.exports.safe_cell)."""
+    would otherwise have to write as quote-prefixed text (core.exports.xlsx_cell)."""
     return "0" + phone[3:] if phone and phone.startswith("+84") else (phone or "")
 
 

@@ -277,6 +277,10 @@ class TelecomWindowHoleOutput(serializers.Serializer):
     end = StoredDateTimeField(source="to", help_text="… to")
     telecom_import = serializers.IntegerField(source="import", help_text="The import whose file has the hole")
     file_name = serializers.CharField()
+    operator = serializers.CharField(
+        required=False,
+        help_text="The operator of that import (coverage is judged per operator); absent for runs before 2026-12-07",
+    )
 
 
 class TelecomTraceOutput(serializers.Serializer):
@@ -305,7 +309,8 @@ class TelecomTraceOutput(serializers.Serializer):
         child=serializers.ListField(child=LocalDateTimeField()),
         allow_null=True,
         help_text="The parts of the case's infectious window that the periods of those imports cover, less the holes"
-        " inside their files, [[from, to], …]; the rest of the window is a gap (no records imported for it)",
+        " inside their files, [[from, to], …], judged on the operator whose imports hold the case's phone (none: only"
+        " what every operator of the area covers); the rest of the window is a gap (no records imported for it)",
     )
     window_holes = TelecomWindowHoleOutput(
         source="trace.window_holes",

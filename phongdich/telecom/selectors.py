@@ -140,8 +140,8 @@ def unknown_export_rows(*, viewer, trace: TelecomTrace, ip: str | None = None) -
             cells.append(f"{cell_id} ({Operator(operator).label})" if operator else cell)
         rows.append(
             [
-                # The national form the operators' own files use ("0394…"): a "+84…" text would also have to be
-                # prefixed with an apostrophe by the export (core.exports.safe_cell).
+                # The national form the operators' own files use ("0394…"); a "+84…" text would also be written as
+                # quote-prefixed text by the export (core.exports.xlsx_cell).
                 phone_national(item["phone"]),
                 ", ".join(cells),
                 item["records"],

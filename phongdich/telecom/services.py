@@ -882,7 +882,15 @@ def telecom_trace_case(*, case: Case, actor, ip: str | None = None) -> TraceOutc
     min_overlap = settings.TELECOM_MIN_OVERLAP_MINUTES
     neighbour_m = settings.TELECOM_NEIGHBOUR_CELL_M
     period = _records_period_read(area_path=scope)
-    cover = _window_covered(area_path=scope, start=case.window_start, end=case.window_end)
+    # Coverage is judged on the case's own operator: a subscriber's records are only in their operator's files, so
+    # another operator's file of a day does not fill a hole in it. Portability hides the operator in the number, but
+    # the records tell: the operators whose imports hold the case's phone, at any time (none: it could be any).
+    case_operators = sorted(
+        set(locations_in_force(area_path=scope).filter(phone=phone).values_list("operator", flat=True).distinct())
+    )
+    cover = _window_covered(
+        area_path=scope, start=case.window_start, end=case.window_end, operators=case_operators or None
+    )
     period["window_covered"], period["window_holes"] = cover["covered"], cover["holes"]
     case_records = _distinct_stays(
         locations_in_force(area_path=scope)
@@ -939,25 +947,48 @@ def _records_period_read(*, area_path: str) -> dict:
     return imports.aggregate(first=Min("records_from"), last=Max("records_to"), imports=Count("pk"))
 
 
-def _window_covered(*, area_path: str, start: dt.datetime, end: dt.datetime) -> dict:
-    """The parts of [start, end) that the done imports of location records of `area_path` cover ("covered": merged,
-    clipped, in order), and the holes inside their periods that leave some of it uncovered ("holes": [{from, to,
-    import, file_name}], each clipped to what no import covers). Each import covers its own period
-    (records_from/to) less its holes (records_holes: hours its file has no record of at all); the gaps between
-    imports are not covered either: the earliest-to-latest period of all of them read as continuous cover over a
-    five-year gap, and a file missing a day as covering that day (walk-through and review of 2026-12-07)."""
-    imports = TelecomImport.objects.filter(
-        kind=TelecomImport.Kind.LOCATIONS,
-        status=TelecomImport.Status.DONE,
-        records_from__lt=end,
-        records_to__gt=start,
-    )
+def _window_covered(
+    *, area_path: str, start: dt.datetime, end: dt.datetime, operators: list[str] | None = None
+) -> dict:
+    """The parts of [start, end) that the done imports of location records of `area_path` cover, judged per operator
+    ("covered": merged, clipped, in order), and the holes inside their periods that leave some of it uncovered
+    ("holes": [{from, to, import, file_name, operator}], each clipped to what the same operator's other imports do not
+    cover). Each import covers its own period (records_from/to) less its holes (records_holes: hours its file has no
+    record of at all); the gaps between imports are not covered either: the earliest-to-latest period of all of them
+    read as continuous cover over a five-year gap, and a file missing a day as covering that day (walk-through and
+    review of 2026-12-07).
+
+    `operators`: those of the case's phone; what they cover (together: a number ported during the window) is covered.
+    None (the phone is in no import): covered is only what every operator with an import there covers, since the case
+    may be with any of them; each operator's holes are named. Mixing operators let one operator's file fill another's
+    hole: Viettel's missing day read as covered because MobiFone's file had that day (review of 2026-12-07)."""
+    done = TelecomImport.objects.filter(kind=TelecomImport.Kind.LOCATIONS, status=TelecomImport.Status.DONE)
     if area_path:
-        imports = imports.filter(area_path__startswith=area_path)
-    spans, holes = [], []
-    rows = imports.order_by("records_from", "pk").values_list(
-        "pk", "file_name", "records_from", "records_to", "records_holes"
+        done = done.filter(area_path__startswith=area_path)
+    if operators:
+        done = done.filter(operator__in=operators)
+    rows = (
+        done.filter(records_from__lt=end, records_to__gt=start)
+        .order_by("records_from", "pk")
+        .values_list("operator", "pk", "file_name", "records_from", "records_to", "records_holes")
     )
+    # With the operators known, theirs read together; else each operator of the area apart, one with no file of the
+    # window included (it covers none of it).
+    by_operator: dict[str, list] = {"": []} if operators else {op: [] for op in done.values_list("operator", flat=True)}
+    for operator, *row in rows:
+        by_operator[operator if not operators else ""].append(row)
+    covered, named = None, []
+    for _operator, operator_rows in sorted(by_operator.items()):
+        own = _imports_cover(operator_rows, start, end)
+        covered = own["covered"] if covered is None else _intersect(covered, own["covered"])
+        named += own["holes"]
+    named.sort(key=lambda hole: (hole["from"], hole["import"]))
+    return {"covered": covered or [], "holes": named}
+
+
+def _imports_cover(rows, start: dt.datetime, end: dt.datetime) -> dict:
+    """_window_covered for the (pk, file_name, records_from, records_to, records_holes) of imports read together."""
+    spans, holes = [], []
     for pk, file_name, first, last, own_holes in rows:
         cuts = [(dt.datetime.fromisoformat(a), dt.datetime.fromisoformat(b)) for a, b in own_holes or []]
         spans += _subtract([(max(first, start), min(last, end))], cuts)
@@ -969,13 +1000,29 @@ def _window_covered(*, area_path: str, start: dt.datetime, end: dt.datetime) -> 
         else:
             covered.append([first, last])
     covered = [(first, last) for first, last in covered]
-    # Of each hole, the part no other import covers (another file of that day may have been imported since).
+    operator_of = dict(TelecomImport.objects.filter(pk__in={h[2] for h in holes}).values_list("pk", "operator"))
+    # Of each hole, the part no other import read with it covers (another file of that day may have come since).
     named = []
     for a, b, pk, file_name in holes:
         for first, last in _subtract([(max(a, start), min(b, end))], covered):
-            named.append({"from": first, "to": last, "import": pk, "file_name": file_name})
-    named.sort(key=lambda hole: (hole["from"], hole["import"]))
+            named.append(
+                {"from": first, "to": last, "import": pk, "file_name": file_name, "operator": operator_of.get(pk, "")}
+            )
     return {"covered": covered, "holes": named}
+
+
+def _intersect(one: list, other: list) -> list:
+    """The parts common to two ordered lists of disjoint (from, to) spans."""
+    both, i, j = [], 0, 0
+    while i < len(one) and j < len(other):
+        first, last = max(one[i][0], other[j][0]), min(one[i][1], other[j][1])
+        if first < last:
+            both.append((first, last))
+        if one[i][1] < other[j][1]:
+            i += 1
+        else:
+            j += 1
+    return both
 
 
 def _holes_within(holes: list, first: dt.datetime | None, last: dt.datetime | None) -> list[list[str]]:

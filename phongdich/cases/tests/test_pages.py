@@ -3,15 +3,17 @@ export, per-area counts and clusters and their graph (the public exposure notice
 
 import datetime as dt
 import importlib.util
+import io
 import re
 
 import pytest
 from django.utils import timezone, translation
 from django.utils.html import escape
+from openpyxl import load_workbook
 
 from phongdich.core.errors import ApplicationError
 from phongdich.core.models import AuditLog
-from phongdich.core.testing import download_export
+from phongdich.core.testing import assert_formula_safe, download_export, download_export_bytes
 from phongdich.people.models import Person
 from phongdich.venues.forms import VenueByNameMixin
 
@@ -311,11 +313,11 @@ def test_worklist_export_is_formula_safe_and_audited(
     page = client.get("/cases/worklist/").content.decode()
     assert "HYPERLINK" in page and "Ngoài Xã" not in page
     assert client.get("/cases/worklist/export/")["Location"] == "/cases/worklist/"  # a GET exports nothing
-    job_id, workbook = export(client, capture=django_capture_on_commit_callbacks)
-    sheet = workbook.worksheets[0]
+    job_id, data = download_export_bytes(client, "/cases/worklist/export/", capture=django_capture_on_commit_callbacks)
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
     names = [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert names == ['\'=HYPERLINK("http://evil.example","x")']
-    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    assert names == ['=HYPERLINK("http://evil.example","x")']  # as entered: no apostrophe to see
+    assert_formula_safe(data, '=HYPERLINK("http://evil.example","x")')
     assert AuditLog.objects.filter(action="cases.contact.exported", actor=kim_tan_official).get().extra["rows"] == 1
     assert AuditLog.objects.filter(action="core.export.downloaded", object_id=str(job_id)).exists()
 

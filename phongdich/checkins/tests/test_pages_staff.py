@@ -1,15 +1,24 @@
 """Pages of control staff (scanner, paper declarations) and officials (check-in list, detail, export)."""
 
+import io
 import re
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from phongdich.accounts.models import Official
 from phongdich.checkins.models import CheckIn
 from phongdich.core.models import AuditLog, ExportJob
-from phongdich.core.testing import download_export, make_official, make_province_with_communes, make_user
+from phongdich.core.testing import (
+    assert_formula_safe,
+    download_export,
+    download_export_bytes,
+    make_official,
+    make_province_with_communes,
+    make_user,
+)
 from phongdich.people import errors as people_errors
 from phongdich.people.models import Person
 from phongdich.venues.forms import VenueByNameMixin
@@ -281,9 +290,10 @@ def test_export_is_scoped_and_audited(client, areas, two_communes, django_captur
 def test_exported_names_cannot_run_as_formulas(client, areas, venue, django_capture_on_commit_callbacks):
     visit(make_person(areas["commune_a"], name='=HYPERLINK("http://x")'), venue)
     client.force_login(make_official(Official.Role.AREA_OFFICIAL, areas["commune_a"]))
-    _, workbook = download_export(client, "/checkins/export/", capture=django_capture_on_commit_callbacks)
-    rows = list(workbook.active.iter_rows(values_only=True))
-    assert rows[1][5].startswith("'=")
+    _, data = download_export_bytes(client, "/checkins/export/", capture=django_capture_on_commit_callbacks)
+    rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    assert rows[1][5] == '=HYPERLINK("http://x")'  # as entered: no apostrophe to see
+    assert_formula_safe(data, '=HYPERLINK("http://x")')
 
 
 def test_exported_answers_are_in_the_requesters_language(client, areas, venue, django_capture_on_commit_callbacks):

@@ -3,20 +3,33 @@ import io
 from openpyxl import load_workbook
 
 from phongdich.core.exports import safe_cell, xlsx_bytes
+from phongdich.core.testing import assert_formula_safe
+
+DANGEROUS = ["=1+1", "+84912345678", "-2", "@SUM(A1)", "\t=cmd", '=HYPERLINK("http://x")']
 
 
-def test_cells_that_start_like_formulas_are_neutralised():
-    for dangerous in ["=1+1", "+84912345678", "-2", "@SUM(A1)", "\t=cmd"]:
-        assert safe_cell(dangerous).startswith("'")
+def test_csv_cells_that_start_like_formulas_get_an_apostrophe():
+    for dangerous in [*DANGEROUS, "\r=cmd"]:
+        assert safe_cell(dangerous) == "'" + dangerous
     assert safe_cell("Nguyễn Văn A") == "Nguyễn Văn A"
     assert safe_cell(12) == 12
 
 
-def test_workbook_holds_neutralised_text_not_formulas():
-    data = xlsx_bytes([("Sheet", ["name"], [['=HYPERLINK("http://x")']])])
-    cell = load_workbook(io.BytesIO(data)).active["A2"]
-    assert cell.data_type == "s"
-    assert cell.value.startswith("'=")
+def test_xlsx_shows_formula_like_text_as_entered_in_a_quote_prefixed_text_cell_both_ways(tmp_path):
+    """An apostrophe in an .xlsx cell is part of its text: Excel and LibreOffice showed "'=Nguyễn". The text is
+    written as entered, as a string cell with the quote prefix style, and never as a formula."""
+    from phongdich.core.exports import xlsx_write
+
+    rows = [[text, "Nguyễn Văn A", 3] for text in DANGEROUS]
+    small = xlsx_bytes([("Sheet", ["=name", "note", "n"], rows)])
+    xlsx_write(tmp_path / "f.xlsx", [("Sheet", ["=name", "note", "n"], iter(rows))])
+    large = (tmp_path / "f.xlsx").read_bytes()
+    for data in (small, large):
+        assert_formula_safe(data, "=name", *DANGEROUS)
+        sheet = load_workbook(io.BytesIO(data)).active
+        assert sheet["A2"].value == "=1+1" and sheet["A7"].value == '=HYPERLINK("http://x")'
+        # Other text and numbers as before: no quote prefix, numbers stay numbers.
+        assert (sheet["B2"].value, sheet["B2"].quotePrefix, sheet["C2"].data_type) == ("Nguyễn Văn A", False, "n")
 
 
 def test_control_characters_are_written_as_visible_pictures_both_ways(tmp_path):
@@ -32,7 +45,7 @@ def test_control_characters_are_written_as_visible_pictures_both_ways(tmp_path):
         c for c in map(chr, range(128)) if ILLEGAL_CHARACTERS_RE.match(c)
     ]
     assert safe_cell("Viettel KT\x0201") == "Viettel KT\u240201"
-    assert safe_cell("\x00=1") == "\u2400=1" and safe_cell("=1\x1f") == "'=1\u241f"
+    assert safe_cell("\x00=1") == "\u2400=1" and safe_cell("=1\x1f") == "'=1\u241f"  # the CSV form
     assert safe_cell("tab\tand\nline") == "tab\tand\nline"  # tab and line breaks are text, kept
     rows = [["Viettel KT\x0201", "a\x0bb"]]
     small = load_workbook(io.BytesIO(xlsx_bytes([("S", ["place\x01", "note"], rows)]))).active

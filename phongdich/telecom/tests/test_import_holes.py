@@ -150,7 +150,9 @@ def test_a_trace_counts_a_hole_as_not_covered_and_names_its_import(client, healt
         {**item, "from": dt.datetime.fromisoformat(item["from"]), "to": dt.datetime.fromisoformat(item["to"])}
         for item in trace.window_holes
     ]
-    assert named == [{"from": hole[0], "to": hole[1], "import": record.pk, "file_name": record.file_name}]
+    assert named == [
+        {"from": hole[0], "to": hole[1], "import": record.pk, "file_name": record.file_name, "operator": "viettel"}
+    ]
     gaps = f"{_shown(case.window_start)} – {_shown(record.records_from)}; {_shown(hole[0])} – {_shown(hole[1])}; "
     assert gaps in page
     holes = page.split('id="window-holes"', 1)[1].split("</span>", 1)[0]
@@ -163,6 +165,7 @@ def test_a_trace_counts_a_hole_as_not_covered_and_names_its_import(client, healt
             "end": timezone.localtime(hole[1]).isoformat(),
             "telecom_import": record.pk,
             "file_name": "viettel-thieu-ngay.csv",
+            "operator": "viettel",
         }
     ]
     assert len(body["window_covered"]) == 2
@@ -192,3 +195,35 @@ def test_retention_drops_the_holes_before_what_is_left(health, cells, settings):
     record.refresh_from_db()
     assert record.records_pruned > 0 and record.records_from >= local(2021, 9, 17)
     assert record.records_holes == []
+
+
+def test_another_operators_file_of_the_missing_day_does_not_fill_the_cases_operators_hole(health, cells, areas):
+    """A subscriber's records are only in their own operator's files: MobiFone's file of the 16th holds none of a
+    Viettel subscriber's stays, so Viettel's missing 16th stays a gap of the window. Coverage mixed the operators, and
+    the window read as covered (review of 2026-12-07)."""
+    cut = _cut_day_rows()
+    viettel = import_bytes(health, _csv(cut), name="viettel-thieu-ngay.csv")
+    hole = _expected_hole(cut)
+    mobifone_cells = import_bytes(health, samples.cells_csv(), kind="cells", operator="mobifone")
+    assert mobifone_cells.status == "done", mobifone_cells.errors
+    kept = {tuple(row) for row in cut}
+    day = [row for row in _sample_rows() if tuple(row) not in kept and row[0] != "0912000111"]
+    mobifone = import_bytes(health, _csv(day), operator="mobifone", name="mobifone-ngay-16.csv")
+    assert mobifone.status == "done" and mobifone.records_from <= hole[0] + dt.timedelta(hours=1)
+
+    case = make_case(health, make_person(areas["kim_tan"], "Lê Văn Ca", samples.CASE_PHONE))
+    trace = telecom_trace_case(case=case, actor=health).trace
+    assert trace.case_records > 0  # the case's phone is in Viettel's file: Viettel's coverage is the window's
+    covered = [(dt.datetime.fromisoformat(a), dt.datetime.fromisoformat(b)) for a, b in trace.window_covered]
+    assert covered == [(viettel.records_from, hole[0]), (hole[1], viettel.records_to)]
+    assert [(h["import"], h["operator"]) for h in trace.window_holes] == [(viettel.pk, "viettel")]
+
+    # A phone in no file: the case may be with either operator, so only what both cover is covered, and Viettel's
+    # hole is still named.
+    stranger = make_case(health, make_person(areas["kim_tan"], "Trần Thị Lạ", "+84912999000"))
+    trace = telecom_trace_case(case=stranger, actor=health).trace
+    assert trace.case_records == 0
+    covered = [(dt.datetime.fromisoformat(a), dt.datetime.fromisoformat(b)) for a, b in trace.window_covered]
+    assert all(last <= hole[0] or first >= hole[1] for first, last in covered)
+    assert all(first >= mobifone.records_from and last <= mobifone.records_to for first, last in covered)
+    assert (viettel.pk, "viettel") in [(h["import"], h["operator"]) for h in trace.window_holes]

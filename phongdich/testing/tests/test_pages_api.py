@@ -202,16 +202,17 @@ def test_import_page_queues_a_job_and_the_api_reports_it(client, lab, site, pers
 
 def test_results_export_is_formula_safe_and_audited(client, lab, site, areas, django_capture_on_commit_callbacks):
     from phongdich.core.models import ExportJob
-    from phongdich.core.testing import download_export
+    from phongdich.core.testing import assert_formula_safe, download_export, download_export_bytes
 
     from .builders import make_person
 
     evil = make_person(areas["commune_a"], name="=HYPERLINK(1)", citizen_id="")
     result_enter(actor=lab, barcode=make_sample(site, evil).barcode, outcome="negative")
     client.force_login(lab)
-    _, workbook = download_export(client, "/testing/results/export/", capture=django_capture_on_commit_callbacks)
-    sheet = workbook.active
-    assert sheet["A1"].value == "Mã vạch" and sheet["B2"].value == "'=HYPERLINK(1)"
+    _, data = download_export_bytes(client, "/testing/results/export/", capture=django_capture_on_commit_callbacks)
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet["A1"].value == "Mã vạch" and sheet["B2"].value == "=HYPERLINK(1)"  # as entered: no apostrophe
+    assert_formula_safe(data, "=HYPERLINK(1)")
     assert AuditLog.objects.filter(action="testing.results.exported", actor=lab).get().extra["rows"] == 1
     assert client.get("/testing/results/?outcome=nonsense").status_code == 400
     assert client.post("/testing/results/export/?outcome=nonsense").status_code == 400
