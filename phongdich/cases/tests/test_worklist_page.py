@@ -238,3 +238,15 @@ def test_a_quarantine_whose_rule_gives_no_test_days_says_so_in_the_test_column(c
     assert "–" in cell and "Chưa cách ly: chưa có lịch xét nghiệm" in cell
     english = client.get("/en/cases/worklist/").content.decode()
     assert "No test by the rule" in _follow_up_cell(english, "Người Cách Ly")
+
+
+def test_the_api_names_every_malformed_filter_at_once(client, tree, kim_tan_official):
+    """Until 2026-12-07 `?status=bogus&level=9` named the status alone, then the level on the next try."""
+    client.force_login(kim_tan_official)
+    body = client.get("/api/v1/contacts/worklist/", {"status": "bogus", "level": "9", "area": "x"}).json()
+    assert body["code"] == "cases_invalid_filter"
+    assert body["extra"] == {"fields": ["area", "level", "status"], "area": "x", "level": 9, "status": "bogus"}
+    # A malformed filter is named before an area out of scope is refused (404 alone).
+    beyond = client.get("/api/v1/contacts/worklist/", {"level": "x", "area": tree["hoan_kiem"].pk}).json()
+    assert (beyond["code"], beyond["extra"]["fields"]) == ("cases_invalid_filter", ["level"])
+    assert client.get("/api/v1/contacts/worklist/", {"area": tree["hoan_kiem"].pk}).status_code == 404
