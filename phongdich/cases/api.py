@@ -1068,7 +1068,8 @@ class ContactContactsApi(APIView):
             "Errors: 409 `f2_not_traced` (TRACING_MAX_LEVEL below 2), `contact_not_f1` (the contact "
             "is an F2 or further), `contact_f1_closed` (dismissed, released, became a case or no standing evidence: "
             "`extra.status`), `contact_no_standing_case` (its cases were withdrawn); 400 `invalid_contact` "
-            "(`extra.field`; `extra.reason` `itself`, `case` or `already_f1` for the person; "
+            "(`extra.field`; `extra.reason` `itself`, `case` or `already_f1` for the person, `not_addable` when "
+            "the case is not one you may see: then unnamed; "
             "`extra.quarantine_start` for an exposure after the F1's quarantine began, unless `quarantine_breach`; "
             "`extra.f1_first_exposure` for one before the F1's first exposure; an exposure in the future or ending "
             "before it starts; with `quarantine_breach`, `extra.reason` `not_in_quarantine`, `breach_undated`, "
@@ -1340,11 +1341,21 @@ class ContactsStatusOutput(serializers.Serializer):
     )
 
 
+class ContactIdsField(serializers.ListField):
+    """A move's contact ids: the schema keeps its 1-500 items, but none or too many are refused with the codes the
+    pages give (services.contacts_selection_check), not `invalid_input`."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, list):
+            services.contacts_selection_check(len(data))
+        return super().to_internal_value(data)
+
+
 class ContactsStatusApi(APIView):
     permission_classes = [SeesPeople]
 
     class ContactsStatusInput(StrictInput):
-        contacts = serializers.ListField(
+        contacts = ContactIdsField(
             child=serializers.IntegerField(min_value=1),
             min_length=1,
             max_length=services.CONTACTS_STATUS_MAX,
@@ -1402,7 +1413,8 @@ class WorklistApi(APIView):
     @extend_schema(
         operation_id="contacts_worklist",
         summary="Contacts to call and quarantine in your area, by commune then name",
-        description="`status`: `tests_due` lists the contacts in quarantine whose test of the day (by the quarantine"
+        description="Malformed filters are refused together: 400 `cases_invalid_filter`, `extra.fields` naming "
+        "each. `status`: `tests_due` lists the contacts in quarantine whose test of the day (by the quarantine"
         " rule's test days) is due today or was missed; `monitoring` the released contacts still within the rule's"
         " self-monitoring after the quarantine. Each row carries its quarantine's `schedule`.",
         parameters=[
@@ -1416,10 +1428,10 @@ class WorklistApi(APIView):
     )
     def get(self, request):
         params = request.query_params
-        area = selectors.filter_area(viewer=request.user, area_id=params.get("area"))
-        contacts = selectors.contact_worklist(
-            viewer=request.user, area=area, level=params.get("level") or None, status=params.get("status", "open")
+        status, level, area = selectors.worklist_filters_checked(
+            viewer=request.user, status=params.get("status"), level=params.get("level"), area_id=params.get("area")
         )
+        contacts = selectors.contact_worklist(viewer=request.user, area=area, level=level, status=status)
         paginator = ApiPages()
         page = paginator.paginate_queryset(contacts, request, view=self)
         numbers = selectors.worklist_cases(page)

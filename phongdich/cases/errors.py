@@ -325,3 +325,40 @@ def contact_f1_closed(status: str, reason: str = "") -> ApplicationError:
     return ApplicationError(
         CONTACT_F1_CLOSED, extra={"status": status}, vi=vi % {"reason": reason}, en=en % {"reason": reason}
     )
+
+
+# The person an F1's interview names refused as its F2 (services._f2_cases): named only when the official may see
+# the case, else refused without saying why (`not_addable`): neither the case nor that the person is one.
+_F2_NOT_ADDABLE = (
+    "Không thể ghi người này là F2 của F1 này. Nếu cần, hãy liên hệ trạm y tế nơi người này cư trú.",
+    "This person cannot be added as an F2 of this F1. If needed, contact the health station where they live.",
+)
+
+
+def f2_person_is_case(number: str | None) -> ApplicationError:
+    """INVALID_CONTACT for a person who is a case the F1 is a contact of: `number`, that case's when the official may
+    see it, else None (`extra.reason` `not_addable`, no number)."""
+    if number is None:
+        vi, en = _F2_NOT_ADDABLE
+        return ApplicationError(INVALID_CONTACT, extra={"field": "person", "reason": "not_addable"}, vi=vi, en=en)
+    return ApplicationError(
+        INVALID_CONTACT,
+        extra={"field": "person", "reason": "case", "case": number},
+        vi=f"Người này là ca bệnh {number}, mà F1 này là người tiếp xúc của ca đó: không thể là F2 của F1.",
+        en=f"This person is case {number}, whom this F1 is a contact of: not an F2 of this F1.",
+    )
+
+
+def f2_already_f1(numbers: list[str]) -> ApplicationError:
+    """INVALID_CONTACT for a person already an F1 of every case the F1 passes an F2 on to: `numbers`, those of the
+    cases the official may see (none: `extra.reason` `not_addable`, no number)."""
+    if not numbers:
+        vi, en = _F2_NOT_ADDABLE
+        return ApplicationError(INVALID_CONTACT, extra={"field": "person", "reason": "not_addable"}, vi=vi, en=en)
+    named = ", ".join(numbers)
+    return ApplicationError(
+        INVALID_CONTACT,
+        extra={"field": "person", "reason": "already_f1", "cases": numbers},
+        vi=f"Người này đã là F1 của {named}: không thêm là F2 của cùng ca bệnh.",
+        en=f"This person is already an F1 of {named}: not added as an F2 of the same case.",
+    )

@@ -49,7 +49,7 @@ from .models import (
     quarantine_last_day,
 )
 from .samples import sample_days_of_persons
-from .services import CONTACTS_STATUS_MAX, tracing_max_level
+from .services import contacts_selection_check, tracing_max_level
 
 # Contacts still to be handled: on the work list and counted as F1 on the map.
 # "quarantine_over": in quarantine with its end reached (today or before), to be released; the commune ticks them
@@ -430,8 +430,8 @@ def contacts_get_many(*, viewer, contact_ids) -> list[Contact]:
     (or does not exist), so that a forged list tells no more than contact_get would. Only the persons' names are
     read, to name the contacts a move skipped (the official has just ticked them on a page that showed them);
     the move audits each change. More than services.CONTACTS_STATUS_MAX are refused before anything is read."""
-    if len(contact_ids) > CONTACTS_STATUS_MAX:
-        raise ApplicationError(errors.CONTACTS_TOO_MANY, extra={"field": "contacts", "max": CONTACTS_STATUS_MAX})
+    if contact_ids:  # none is refused by the move itself (services.contacts_status_set), after the form's checks
+        contacts_selection_check(len(contact_ids))
     ids = {id_or_404(value) for value in contact_ids}
     visible = Contact.objects.filter(cases_visible_q(viewer, CONTACT_AREA), pk__in=ids).select_related("person")
     contacts = list(visible.only("id", "person__full_name", "person__area_path")) if ids else []
@@ -475,6 +475,30 @@ def links_by_episode(contact: Contact, links) -> tuple[list[ContactLink], list[C
     for link in links:
         (current if contact.link_in_episode(link) else earlier).append(link)
     return current, earlier
+
+
+def worklist_filters_checked(*, viewer, status, level, area_id) -> tuple[str, int | None, Area | None]:
+    """The work list's filters as the API reads them (query values): (status, level, area). Every malformed one is
+    named in one cases_invalid_filter (`extra.fields`, and the value refused of each), as the page's form names
+    them all: until 2026-12-07 the API named the first alone. An area outside the viewer's scope is not_found, once
+    the others are well formed."""
+    refused: dict = {}
+    status = status or "open"
+    if status not in WORKLIST_STATUS_FILTERS:
+        refused["status"] = status[:40]
+    try:
+        level = level_filter(level)
+    except ApplicationError as exc:
+        refused.update({name: value for name, value in exc.extra.items() if name != "fields"})
+    try:
+        area = filter_area(viewer=viewer, area_id=area_id)
+    except ApplicationError as exc:
+        if exc.error != errors.CASES_INVALID_FILTER and not refused:
+            raise
+        refused.update({name: value for name, value in exc.extra.items() if name != "fields"})
+    if refused:
+        raise errors.invalid_filter(**refused)
+    return status, level, area
 
 
 def contact_worklist(

@@ -2270,6 +2270,15 @@ def contact_release_undo(*, actor, contact: Contact, reason: str) -> Contact:
 CONTACTS_STATUS_MAX = 500
 
 
+def contacts_selection_check(count: int) -> None:
+    """The rule on how many contacts one move takes, shared by the pages, the API and contacts_status_set: none is
+    `contacts_none_selected`, more than CONTACTS_STATUS_MAX `contacts_too_many` (`extra.max`), both 400."""
+    if count < 1:
+        raise ApplicationError(errors.CONTACTS_NONE_SELECTED, extra={"field": "contacts"})
+    if count > CONTACTS_STATUS_MAX:
+        raise ApplicationError(errors.CONTACTS_TOO_MANY, extra={"field": "contacts", "max": CONTACTS_STATUS_MAX})
+
+
 @dataclass(frozen=True)
 class ContactsStatusOutcome:
     """What a many-contact move did: `changed` were moved; `skipped` could not be (their status does not allow
@@ -2302,10 +2311,7 @@ def contacts_status_set(
     moved in the same transaction (_named_f2_follow; the outcome's `named_f2`), and so does a quarantine whose start
     falls before meetings named there (_named_f2_quarantine_follow)."""
     ids = sorted({contact.pk for contact in contacts})
-    if not ids:
-        raise ApplicationError(errors.CONTACTS_NONE_SELECTED, extra={"field": "contacts"})
-    if len(ids) > CONTACTS_STATUS_MAX:
-        raise ApplicationError(errors.CONTACTS_TOO_MANY, extra={"field": "contacts", "max": CONTACTS_STATUS_MAX})
+    contacts_selection_check(len(ids))
     reason = _contact_status_params(status, reason, quarantine_start)
     rule = None
     if status == Status.QUARANTINED:
@@ -2689,8 +2695,13 @@ def _f2_cases(
     exposure_start: dt.datetime | None,
     exposure_end: dt.datetime | None,
     quarantine_breach: bool = False,
+    *,
+    viewer,
 ) -> list[Case]:
-    """The cases an F2 named by `f1` is linked to (id order), or the refusal: see contact_interview_f2_add."""
+    """The cases an F2 named by `f1` is linked to (id order), or the refusal: see contact_interview_f2_add. A refusal
+    names a case only to a `viewer` who may see it (selectors.viewer_sees)."""
+    from .selectors import viewer_sees  # selectors imports this module
+
     evidence = _f1_evidence(f1)
     refusal = _f2_refusal(f1, evidence)
     if refusal is not None:
@@ -2702,14 +2713,12 @@ def _f2_cases(
             vi="Người được khai là chính F1 này: không thể là F2 của chính mình.",
             en="The person named is this F1 themselves: not their own F2.",
         )
-    own = sorted(case.number for case in evidence.cases.values() if case.person_id == person.pk)
+    own = sorted((case.number, case.area_path) for case in evidence.cases.values() if case.person_id == person.pk)
     if own:
-        raise ApplicationError(
-            errors.INVALID_CONTACT,
-            extra={"field": "person", "reason": "case", "case": own[0]},
-            vi=f"Người này là ca bệnh {own[0]}, mà F1 này là người tiếp xúc của ca đó: không thể là F2 của F1.",
-            en=f"This person is case {own[0]}, whom this F1 is a contact of: not an F2 of this F1.",
-        )
+        # A case of another area is not named, nor said to be one: the F1's page lists its cases' numbers, and
+        # an official who looked this person up by phone would learn whose case it is (walk-through of 2026-12-07).
+        number, area_path = own[0]
+        raise errors.f2_person_is_case(number if viewer_sees(viewer, area_path) else None)
     # The tracer gives no F2 link of a case to someone it found as that case's F1.
     already_f1 = set(
         ContactLink.objects.filter(contact__person_id=person.pk, level=1, case_id__in=list(evidence.opens)).values_list(
@@ -2718,13 +2727,10 @@ def _f2_cases(
     )
     open_to = {case_id: opens for case_id, opens in evidence.opens.items() if case_id not in already_f1}
     if not open_to:
-        numbers = sorted(evidence.cases[case_id].number for case_id in already_f1)
-        raise ApplicationError(
-            errors.INVALID_CONTACT,
-            extra={"field": "person", "reason": "already_f1", "cases": numbers},
-            vi=f"Người này đã là F1 của {', '.join(numbers)}: không thêm là F2 của cùng ca bệnh.",
-            en=f"This person is already an F1 of {', '.join(numbers)}: not added as an F2 of the same case.",
-        )
+        # Only the cases the official may see are named: that a person of another area is an F1 of a case of
+        # another area is not theirs to learn.
+        cases_of = [evidence.cases[case_id] for case_id in already_f1]
+        raise errors.f2_already_f1(sorted(case.number for case in cases_of if viewer_sees(viewer, case.area_path)))
     cases = [
         evidence.cases[case_id]
         for case_id in sorted(open_to)
@@ -2878,7 +2884,7 @@ def contact_interview_f2_add(
         return done, False
     # Read once without a lock, so that a refusal takes no lock (a case of the person's own locked before their
     # person row is the order case_create does not take).
-    _f2_cases(f1, person, exposure_start, exposure_end, quarantine_breach)
+    _f2_cases(f1, person, exposure_start, exposure_end, quarantine_breach, viewer=actor)
     with transaction.atomic():
         case_ids = sorted(_f1_evidence(f1).opens)
         list(Case.objects.select_for_update(no_key=True).filter(pk__in=case_ids).order_by("pk").values_list("pk"))
@@ -2892,7 +2898,7 @@ def contact_interview_f2_add(
         done = list(recorded.order_by("case_id")) or list(meeting.order_by("case_id"))
         if done:  # sent twice at once: the other one added them meanwhile
             return done, False
-        cases = _f2_cases(f1, person, exposure_start, exposure_end, quarantine_breach)
+        cases = _f2_cases(f1, person, exposure_start, exposure_end, quarantine_breach, viewer=actor)
         links, added = [], False
         for case in cases:
             link, created = contact_link_add(

@@ -719,3 +719,18 @@ def test_the_work_list_quarantines_the_check_in_f1_and_names_the_telecom_only_ca
     shown = [str(m) for m in get_messages(response.wsgi_request)]
     assert told in shown and len(shown) == 2
     assert statuses() == {"Cùng Chợ": "quarantined", "Cùng Trạm": "candidate"}
+
+
+@pytest.mark.parametrize(
+    "ids, code, extra",
+    [
+        ([], "contacts_none_selected", {"field": "contacts"}),
+        ([1] * 501, "contacts_too_many", {"field": "contacts", "max": 500}),
+    ],
+)
+def test_the_api_refuses_none_or_too_many_with_the_pages_codes(client, contacts, kim_tan_official, ids, code, extra):
+    """Until 2026-12-07 the API answered `invalid_input` where docs/cases.md and its schema said these codes."""
+    client.force_login(kim_tan_official)
+    body = {"contacts": ids, "status": "confirmed"}
+    answer = client.post("/api/v1/contacts/status/", body, content_type="application/json").json()
+    assert (answer["code"], answer["extra"]) == (code, extra)

@@ -249,3 +249,15 @@ def test_clear_filters_shows_only_when_a_filter_is_set(client, district_list, di
     for params in ({"level": 1}, {"status": "all"}, {"status": "tests_due"}, {"area_text": "Nowhere at all"}):
         html = client.get("/cases/worklist/", params).content.decode()
         assert 'id="clear-filters"' in html and "Bỏ lọc" in html, params
+
+
+def test_the_api_names_every_malformed_filter_at_once(client, tree, kim_tan_official):
+    """Until 2026-12-07 `?status=bogus&level=9` named the status alone, then the level on the next try."""
+    client.force_login(kim_tan_official)
+    body = client.get("/api/v1/contacts/worklist/", {"status": "bogus", "level": "9", "area": "x"}).json()
+    assert body["code"] == "cases_invalid_filter"
+    assert body["extra"] == {"fields": ["area", "level", "status"], "area": "x", "level": 9, "status": "bogus"}
+    # A malformed filter is named before an area out of scope is refused (404 alone).
+    beyond = client.get("/api/v1/contacts/worklist/", {"level": "x", "area": tree["hoan_kiem"].pk}).json()
+    assert (beyond["code"], beyond["extra"]["fields"]) == ("cases_invalid_filter", ["level"])
+    assert client.get("/api/v1/contacts/worklist/", {"area": tree["hoan_kiem"].pk}).status_code == 404
