@@ -388,8 +388,12 @@ def test_an_f2_traced_through_her_check_ins_is_found_as_f1_by_the_new_cases_own_
     market, shop = venue(kim_tan, "Chợ Kim Tân"), venue(kim_tan, "Tiệm may Kim Tân")
     source_person, nhung, customer = (person(kim_tan, name) for name in ("Cao Văn Nguồn", "Trần Thu Nhung", "Khách"))
     source = case(kim_tan_official, source_person)  # window from four days ago (CV 1909, onset two days ago)
-    checkin(source_person, market, now - 72 * HOUR)
-    checkin(nhung, market, now - 72 * HOUR + 10 * dt.timedelta(minutes=1))  # an F1 of the source
+    # At 10:00 three days ago, whatever the time now: "now - 72 hours" after 23:00 (Vietnam) let the hour at the market
+    # run past midnight into the new case's window, which opens at 00:00 two days ago, and the test failed then.
+    three_days_ago = timezone.localdate() - dt.timedelta(days=3)
+    at_market = timezone.make_aware(dt.datetime.combine(three_days_ago, dt.time(10, 0)))
+    checkin(source_person, market, at_market)
+    checkin(nhung, market, at_market + 10 * dt.timedelta(minutes=1))  # an F1 of the source
     checkin(nhung, shop, now - 30 * HOUR)
     checkin(customer, shop, now - 30 * HOUR + 20 * dt.timedelta(minutes=1))  # an F2 through her
     case_trace_checkins(case=source, actor=kim_tan_official)
