@@ -6,7 +6,6 @@ Thin: selectors scope, read and audit; services validate, write and audit. Out-o
 """
 
 import re
-from functools import wraps
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
@@ -15,13 +14,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpResponseNotAllowed, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import Resolver404, resolve, reverse, translate_url
-from django.utils import timezone, translation
+from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
 from django.utils.text import get_text_list
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
@@ -33,7 +32,7 @@ from phongdich.core.exports import export_start
 from phongdich.core.formonce import FormSentBefore, form_nonce, form_once, form_sent_before
 from phongdich.core.hotlines import health_hotlines
 from phongdich.core.ids import id_or_none
-from phongdich.core.redirects import safe_next
+from phongdich.core.redirects import post_only, safe_next
 from phongdich.core.scoping import viewer_area_path
 from phongdich.geo.errors import AREA_NOT_CHOSEN
 from phongdich.geo.forms import area_not_chosen_context, typed_area_text
@@ -123,33 +122,6 @@ def _area_not_chosen(request, template: str, form, exc: ApplicationError):
     return render(request, template, context, status=exc.status)
 
 
-def _post_only(page):
-    """require_POST for the address a page's form posts to, but a GET there goes to that page, `page(request,
-    **kwargs)`, in the request's language. A refused form is shown again at its POST address, so the address bar holds
-    it: a reload, the language switch (which opens the address in the other language) or a phone reopening the tab sent
-    a GET and got an empty 405. The page itself still checks the official's area."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if request.method in ("GET", "HEAD"):
-                return redirect(_in_this_language(page(request, **kwargs)))
-            if request.method != "POST":
-                return HttpResponseNotAllowed(["POST"])
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorate
-
-
-def _in_this_language(path: str) -> str:
-    """`path` (a `next` may be in either language) in the request's language."""
-    language = get_language()  # the request's
-    with translation.override(translation.get_language_from_path(path) or settings.LANGUAGE_CODE):
-        return translate_url(path, language)
-
-
 def _case_page_at(fragment: str = ""):
     return lambda request, case_id: reverse("cases:detail", args=[case_id]) + fragment
 
@@ -211,7 +183,7 @@ def case_list(request):
 
 
 @login_required
-@_post_only(lambda request: reverse("cases:list"))
+@post_only(lambda request: reverse("cases:list"))
 def trace_batch(request):
     """Trace the selected cases in the background (cases.tasks); then the run's progress page."""
     try:
@@ -567,7 +539,7 @@ def _standing_case_for_form(request, case_id) -> tuple[Case | None, object]:
 
 
 @login_required
-@_post_only(_case_page_at())
+@post_only(_case_page_at())
 def case_edit(request, case_id: int):
     """Change the case's facts; its window is computed again (services.case_update)."""
     case, refused = _standing_case_for_form(request, case_id)
@@ -597,7 +569,7 @@ def case_edit(request, case_id: int):
 
 
 @login_required
-@_post_only(_case_page_at("#outcome"))
+@post_only(_case_page_at("#outcome"))
 def case_status(request, case_id: int):
     """Record the case's outcome (recovered or died) and its date."""
     case, refused = _standing_case_for_form(request, case_id)
@@ -626,7 +598,7 @@ def case_status(request, case_id: int):
 
 
 @login_required
-@_post_only(_case_page_at("#outcome-undo"))
+@post_only(_case_page_at("#outcome-undo"))
 def case_outcome_undo(request, case_id: int):
     """Undo an outcome recorded by mistake, with a reason (services.case_outcome_undo): under treatment again."""
     try:
@@ -648,7 +620,7 @@ def case_outcome_undo(request, case_id: int):
 
 
 @login_required
-@_post_only(_case_page_at("#withdraw"))
+@post_only(_case_page_at("#withdraw"))
 def case_withdraw(request, case_id: int):
     """Withdraw a case that is not one, with the reason (services.case_withdraw): what it set off is undone."""
     case, refused = _standing_case_for_form(request, case_id)
@@ -686,7 +658,7 @@ def case_withdraw(request, case_id: int):
 
 
 @login_required
-@_post_only(_case_page_at("#restore"))
+@post_only(_case_page_at("#restore"))
 def case_restore(request, case_id: int):
     """Restore a case withdrawn by mistake, with a reason and a tick (services.case_restore); the page then says what
     came back. A case no longer withdrawn (a second click, a page opened before the restore): its page, saying so."""
@@ -737,7 +709,7 @@ def case_restore(request, case_id: int):
 
 
 @login_required
-@_post_only(_notice_case_page)
+@post_only(_notice_case_page)
 def notice_publication(request, notice_id: int):
     """Publish an exposure notice of a case of the official's area, or keep it back (services.
     exposure_notice_publication_set); then the case's page."""
@@ -767,7 +739,7 @@ def _levels_found(levels: dict[int, int]) -> str:
 
 
 @login_required
-@_post_only(_case_page_at())
+@post_only(_case_page_at())
 def case_trace(request, case_id: int):
     """Trace this case from check-ins now (cases.tracing); the contacts found appear on its page."""
     try:
@@ -955,7 +927,7 @@ _INTERVIEW_FIELDS_SHOWN = ("setting", "place", "exposure_start", "exposure_end",
 
 
 @login_required
-@_post_only(_case_page_at("#interview"))
+@post_only(_case_page_at("#interview"))
 def case_interview(request, case_id: int):
     """Add a contact named in the case's interview: a person found in the area, or a new person."""
     case, refused = _standing_case_for_form(request, case_id)
@@ -1103,7 +1075,7 @@ def contact_detail(request, contact_id: int):
 
 
 @login_required
-@_post_only(lambda request, contact_id: safe_next(request, default=_contact_page_at()(request, contact_id)))
+@post_only(lambda request, contact_id: safe_next(request, default=_contact_page_at()(request, contact_id)))
 def contact_status(request, contact_id: int):
     return _contact_status_post(request, contact_id)
 
@@ -1136,7 +1108,7 @@ def _contact_status_post(request, contact_id: int):
 
 
 @login_required
-@_post_only(_contact_page_at("#release-undo"))
+@post_only(_contact_page_at("#release-undo"))
 def contact_release_undo(request, contact_id: int):
     return _contact_release_undo_post(request, contact_id)
 
@@ -1164,7 +1136,7 @@ def _contact_release_undo_post(request, contact_id: int):
 
 
 @login_required
-@_post_only(_contact_page_at("#quarantine-start"))
+@post_only(_contact_page_at("#quarantine-start"))
 def contact_quarantine_start(request, contact_id: int):
     return _contact_quarantine_start_post(request, contact_id)
 
@@ -1202,7 +1174,7 @@ def _contact_quarantine_start_post(request, contact_id: int):
 
 
 @login_required
-@_post_only(_contact_page_at("#interview"))
+@post_only(_contact_page_at("#interview"))
 def contact_interview(request, contact_id: int):
     return _contact_interview_post(request, contact_id)
 
@@ -1429,7 +1401,7 @@ def _quarantine_f2_said(followed: services.NamedF2Followed) -> list[str]:
 
 
 @login_required
-@_post_only(lambda request: safe_next(request, default=reverse("cases:list")))
+@post_only(lambda request: safe_next(request, default=reverse("cases:list")))
 def contacts_status(request):
     """Confirm, quarantine, dismiss or release the contacts ticked on a case's page or the work list, at once
     (services.contacts_status_set); a row's Confirm button moves its one contact the same way. Contacts whose
@@ -1606,7 +1578,7 @@ def _worklist_address(request) -> str:
 
 
 @login_required
-@_post_only(_worklist_address)
+@post_only(_worklist_address)
 def worklist_export(request):
     """Queue the work list, as filtered on the page, as an .xlsx built in the background (cases.exports); the
     official is taken to the export's page, which offers the file once it is written."""

@@ -1,5 +1,12 @@
 """Where a page may send the browser back to after a form."""
 
+from functools import wraps
+
+from django.conf import settings
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import translate_url
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
@@ -14,3 +21,30 @@ def safe_next(request, default: str = "") -> str:
     ):
         return target
     return default
+
+
+def post_only(page):
+    """require_POST for the address a page's form posts to, but a GET there goes to that page, `page(request,
+    **kwargs)`, in the request's language. A refused form is shown again at its POST address, so the address bar holds
+    it: a reload, the language switch (which opens the address in the other language) or a phone reopening the tab sent
+    a GET and got an empty 405. The page itself still checks the official's area."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method in ("GET", "HEAD"):
+                return redirect(in_this_language(page(request, **kwargs)))
+            if request.method != "POST":
+                return HttpResponseNotAllowed(["POST"])
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def in_this_language(path: str) -> str:
+    """`path` (a `next` may be in either language) in the request's language."""
+    language = translation.get_language()  # the request's
+    with translation.override(translation.get_language_from_path(path) or settings.LANGUAGE_CODE):
+        return translate_url(path, language)

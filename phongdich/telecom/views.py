@@ -4,12 +4,10 @@ Thin: services check, write and audit; selectors scope and audit reads. Out-of-a
 """
 
 import math
-from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -21,6 +19,7 @@ from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.exports import xlsx_response
 from phongdich.core.middleware import checks_size_first
+from phongdich.core.redirects import post_only
 
 from . import selectors, services
 from .forms import UploadForm, WithdrawForm, upload_initial
@@ -126,24 +125,10 @@ def _import_page(request, record, *, status: int = 200, withdraw_error: str = ""
     return render(request, "telecom/import_detail.html", context, status=status)
 
 
-def _post_only_else_import_page(view):
-    """require_POST, but a GET (or HEAD) goes to the import's page. A refused withdrawal is shown at its POST address:
-    a reload or the language switch there sent a GET and got an empty 405 (walk-through of 2026-12-07; the cases
-    forms' _post_only). The page itself checks the official's area."""
-
-    @wraps(view)
-    def wrapped(request, import_id: int):
-        if request.method in ("GET", "HEAD"):
-            return redirect("telecom:import_detail", import_id=import_id)  # reverse() keeps the request's language
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        return view(request, import_id)
-
-    return wrapped
-
-
 @login_required
-@_post_only_else_import_page
+# A GET at the form's address (a refused withdrawal shown there, then a reload or the language switch) goes to the
+# import's page (walk-through of 2026-12-07).
+@post_only(lambda request, import_id: reverse("telecom:import_detail", kwargs={"import_id": import_id}))
 def import_withdraw(request, import_id: int):
     """POST /telecom/imports/<id>/withdraw/: withdraw the import with the reason given
     (services.telecom_import_withdraw); back to its page. Refused: its page again, with the message and the text."""
