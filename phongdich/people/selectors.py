@@ -212,6 +212,26 @@ def _commune_name(person: Person) -> str:
     return Area.objects.filter(path=person.area_path).values_list("name", flat=True).first() or ""
 
 
+def identifier_searched_audit(*, actor, found, details: dict, reason: str, ip: str | None) -> None:
+    """`people.person.identifier_searched` on each record `found` by an exact number (its area, so the person's own
+    commune sees who looked them up and why), or once without a record (`found`: 0) when nobody has it; `details`
+    names the number's kind and value and the purpose (person_identify, services.person_for_staff_entry)."""
+    if not found:
+        audit_record(
+            actor=actor, action="people.person.identifier_searched", reason=reason, ip=ip, extra={**details, "found": 0}
+        )
+    for person in found:
+        audit_record(
+            actor=actor,
+            action="people.person.identifier_searched",
+            obj=person,
+            area_path=person.area_path,
+            reason=reason,
+            ip=ip,
+            extra=details,
+        )
+
+
 def person_identify(*, viewer, identifier: str, purpose: str, reason: str, ip: str | None = None):
     """The people whose CCCD, CMND or phone is exactly `identifier`, anywhere on the platform, as PersonIdentified
     (at most IDENTIFIED_MAX, oldest record first). `purpose` names what the look-up is for ("cases.case:12"); each
@@ -249,26 +269,11 @@ def person_identify(*, viewer, identifier: str, purpose: str, reason: str, ip: s
         )
     kind, value = exact
     found = list(Person.objects.filter(**{kind: value}).select_related("address_area").order_by("id")[:IDENTIFIED_MAX])
-    details = {"kind": kind, "value": value, "purpose": purpose}
-    if not found:
-        audit_record(
-            actor=viewer,
-            action="people.person.identifier_searched",
-            reason=reason,
-            ip=ip,
-            extra={**details, "found": 0},
-        )
+    identifier_searched_audit(
+        actor=viewer, found=found, details={"kind": kind, "value": value, "purpose": purpose}, reason=reason, ip=ip
+    )
     answers = []
     for person in found:
-        audit_record(
-            actor=viewer,
-            action="people.person.identifier_searched",
-            obj=person,
-            area_path=person.area_path,
-            reason=reason,
-            ip=ip,
-            extra=details,
-        )
         ref = signing.dumps({"p": person.pk, "u": viewer.pk, "for": purpose}, salt=_IDENTIFIED_SALT)
         answers.append(
             PersonIdentified(

@@ -14,6 +14,7 @@ from phongdich.core.text import fold
 
 from . import errors
 from .models import Person
+from .selectors import identifier_searched_audit
 from .validation import (
     normalise_phone,
     validate_citizen_id,
@@ -342,15 +343,8 @@ def person_for_staff_entry(
             continue
         same = [p for p in on_record if _same_identity(p, name_folded, cleaned["birth_year"], cleaned["birth_date"])]
         person = (same or on_record)[0]
-        audit_record(
-            actor=actor,
-            action="people.person.identifier_searched",
-            obj=person,
-            area_path=person.area_path,
-            reason=reason,
-            ip=ip,
-            extra={"kind": kind, "value": value, "purpose": purpose, "identity_differs": not same},
-        )
+        details = {"kind": kind, "value": value, "purpose": purpose, "identity_differs": not same}
+        identifier_searched_audit(actor=actor, found=[person], details=details, reason=reason, ip=ip)
         person.identity_differs = None
         if not same and refuse_differing:
             raise ApplicationError(
@@ -366,13 +360,7 @@ def person_for_staff_entry(
             person.identity_differs = person_identity_warning(person=person, field=kind)
         return person
     for details in searched:  # nobody has the number: the look-up is audited all the same
-        audit_record(
-            actor=actor,
-            action="people.person.identifier_searched",
-            reason=reason,
-            ip=ip,
-            extra={**details, "purpose": purpose, "found": 0},
-        )
+        identifier_searched_audit(actor=actor, found=[], details={**details, "purpose": purpose}, reason=reason, ip=ip)
     person = person_find_or_create(
         full_name=name,
         phone=phone,
