@@ -974,9 +974,11 @@ def _window_covered(
     )
     # With the operators known, theirs read together; else each operator of the area apart, one with no file of the
     # window included (it covers none of it).
-    by_operator: dict[str, list] = {"": []} if operators else {op: [] for op in done.values_list("operator", flat=True)}
-    for operator, *row in rows:
-        by_operator[operator if not operators else ""].append(row)
+    by_operator: dict[str, list] = (
+        {"": []} if operators else {op: [] for op in done.values_list("operator", flat=True).distinct()}
+    )
+    for row in rows:
+        by_operator[row[0] if not operators else ""].append(row)
     covered, named = None, []
     for _operator, operator_rows in sorted(by_operator.items()):
         own = _imports_cover(operator_rows, start, end)
@@ -987,12 +989,13 @@ def _window_covered(
 
 
 def _imports_cover(rows, start: dt.datetime, end: dt.datetime) -> dict:
-    """_window_covered for the (pk, file_name, records_from, records_to, records_holes) of imports read together."""
+    """_window_covered for the (operator, pk, file_name, records_from, records_to, records_holes) of imports read
+    together."""
     spans, holes = [], []
-    for pk, file_name, first, last, own_holes in rows:
+    for operator, pk, file_name, first, last, own_holes in rows:
         cuts = [(dt.datetime.fromisoformat(a), dt.datetime.fromisoformat(b)) for a, b in own_holes or []]
         spans += _subtract([(max(first, start), min(last, end))], cuts)
-        holes += [(a, b, pk, file_name) for a, b in cuts if a < end and b > start]
+        holes += [(a, b, pk, file_name, operator) for a, b in cuts if a < end and b > start]
     covered: list[list[dt.datetime]] = []
     for first, last in sorted(spans):
         if covered and first <= covered[-1][1]:
@@ -1000,14 +1003,11 @@ def _imports_cover(rows, start: dt.datetime, end: dt.datetime) -> dict:
         else:
             covered.append([first, last])
     covered = [(first, last) for first, last in covered]
-    operator_of = dict(TelecomImport.objects.filter(pk__in={h[2] for h in holes}).values_list("pk", "operator"))
     # Of each hole, the part no other import read with it covers (another file of that day may have come since).
     named = []
-    for a, b, pk, file_name in holes:
+    for a, b, pk, file_name, operator in holes:
         for first, last in _subtract([(max(a, start), min(b, end))], covered):
-            named.append(
-                {"from": first, "to": last, "import": pk, "file_name": file_name, "operator": operator_of.get(pk, "")}
-            )
+            named.append({"from": first, "to": last, "import": pk, "file_name": file_name, "operator": operator})
     return {"covered": covered, "holes": named}
 
 
