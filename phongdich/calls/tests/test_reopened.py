@@ -10,6 +10,7 @@ from phongdich.cases import services as case_services
 from phongdich.cases.models import Contact, ContactLink
 from phongdich.cases.tests.builders import case as make_case
 from phongdich.cases.tests.builders import link, person
+from phongdich.core.dates import local_midnight
 from phongdich.core.models import AuditLog
 from phongdich.notifications.models import Message
 
@@ -70,8 +71,12 @@ def test_a_released_contact_met_by_a_new_case_is_called_again(running, scene, ki
     assert (call.status, call.stop_reason) == ("cancelled", "contact_released")
     # A new case meets them after their quarantine: a candidate again (cases: "A closed contact met again").
     other = make_case(kim_tan_official, person(tree["kim_tan"], "Ca Mới"))
-    met = timezone.now() - dt.timedelta(hours=2)
-    link(confirmed.person, other, exposure_start=met, exposure_end=met + dt.timedelta(minutes=30), overlap_minutes=30)
+    # Met today, after the release ended the quarantine today (a meeting counts from its end day's midnight): "two
+    # hours ago" fell on the day before between 00:00 and 02:00 (Vietnam), and the test failed then.
+    now = timezone.now()
+    met = max(now - dt.timedelta(hours=2), local_midnight(timezone.localdate(now)))
+    minutes = max(1, int((now - met).total_seconds() // 60))
+    link(confirmed.person, other, exposure_start=met, exposure_end=now, overlap_minutes=minutes)
     assert Contact.objects.get(pk=confirmed.pk).status == "candidate"
     assert services.calls_dispatch(now=at(9, 1)).rearmed == 1
 
