@@ -66,9 +66,15 @@ def _run(env: dict[str, str], *args: str) -> str:
 
 
 def _prepare(env: dict[str, str]) -> dict:
-    """Migrate (SQLite file only: pytest-django migrated PostgreSQL) and create the venue, device and people."""
+    """Give the server a migrated database and create the venue, device and people in it. On SQLite the file is a
+    copy of the suite's own test database, migrated already: running the 146 migrations again into the file took
+    30 to 55 seconds of the test's 75 (pytest-django migrated PostgreSQL's live test database, which the server
+    uses as it is)."""
     if "SQLITE_PATH" in env:
-        _run(env, "-m", "phongdich", "migrate", "--noinput", "-v", "0")
+        connection.ensure_connection()
+        with sqlite3.connect(env["SQLITE_PATH"]) as copy:
+            connection.connection.backup(copy)
+        copy.close()
     output = _run(env, "-m", "phongdich.checkins.tests.test_kill", "setup")
     return json.loads(output.strip().splitlines()[-1])
 
