@@ -325,7 +325,7 @@ def follow_ups(tree, kim_tan_official, regime_now):
     today (its monitoring begins), one quarantined whose day-1 test is done; Thạch Lâm: one with a test due."""
     entered = case(kim_tan_official, person(tree["kim_tan"], "Hoàng Văn Bệnh"))
     found = {}
-    people = [("Người Chờ", "kim_tan"), ("Người Về", "kim_tan"), ("Người Xong", "kim_tan"), ("Xa", "thach_lam")]
+    people = [("Người Chờ", "kim_tan"), ("Người Về", "kim_tan"), ("Người Xong", "kim_tan"), ("Người Ở Xa", "thach_lam")]
     for name, area in people:
         contact = link(person(tree[area], name), entered, exposure_start=local(TODAY(), 0, 5))[0].contact
         services.contact_status_set(actor=kim_tan_official, contact=contact, status="quarantined")
@@ -341,7 +341,7 @@ def follow_ups(tree, kim_tan_official, regime_now):
 def test_the_follow_up_is_scoped_and_counted(tree, kim_tan_official, thach_lam_official, district_official, follow_ups):
     mine = worklist_follow_up(viewer=kim_tan_official)
     assert mine.tests == {follow_ups["Người Chờ"].pk} and mine.monitoring == {follow_ups["Người Về"].pk}
-    assert worklist_follow_up(viewer=thach_lam_official).tests == {follow_ups["Xa"].pk}
+    assert worklist_follow_up(viewer=thach_lam_official).tests == {follow_ups["Người Ở Xa"].pk}
     district = worklist_follow_up(viewer=district_official, area=tree["kim_tan"])
     assert district.tests == {follow_ups["Người Chờ"].pk}
     assert list(contact_worklist(viewer=kim_tan_official, status="tests_due")) == [follow_ups["Người Chờ"]]
@@ -356,7 +356,7 @@ def test_the_work_list_page_counts_and_filters_the_follow_up_in_both_languages(c
     assert f"Ngày 1 · {TODAY():%d/%m/%Y} · đến hạn hôm nay" in page
 
     due = client.get("/cases/worklist/", {"status": "tests_due"}).content.decode()
-    assert "Người Chờ" in due and "Người Xong" not in due and "Người Về" not in due and "Xa" not in due
+    assert "Người Chờ" in due and "Người Xong" not in due and "Người Về" not in due and "Người Ở Xa" not in due
     watched = client.get("/en/cases/worklist/", {"status": "monitoring"}).content.decode()
     assert "Người Về" in watched and "Người Chờ" not in watched
     until = TODAY() + days(13)
