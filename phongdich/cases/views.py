@@ -41,7 +41,7 @@ from phongdich.people.errors import PERSON_ID_ON_RECORD
 
 from . import errors, forms, selectors, services
 from .exports import WORKLIST_EXPORT, commune_names, worklist_contacts, worklist_filters, worklist_query
-from .models import Case, Cluster, Contact, quarantine_last_day
+from .models import Case, Cluster, Contact, ContactLink, quarantine_last_day
 from .templatetags.cases_tags import label as status_label
 
 PAGE_SIZE = 50
@@ -990,10 +990,15 @@ def _contact_page(
     # longer counts for the level and the exposure above (Contact.episode_start).
     links, earlier_links = selectors.links_by_episode(contact, links)
     # An F2 named in an F1's interview is marked, or unmarked, as met while the F1 broke quarantine on its evidence
-    # (services.contact_link_breach_set); a refused form comes back under its link with what was typed.
+    # (services.contact_link_breach_set), by an official who sees that F1 too: the mark judges the F1's quarantine,
+    # and is left to the F1's area otherwise (the page says so). A refused form comes back under its link with what
+    # was typed.
     refused_link = id_or_none(breach_form.data.get("link")) if breach_form is not None else None
     for link in links:
-        link.breach_form = breach_form if link.pk == refused_link else None
+        interview_f2 = link.source == ContactLink.Source.INTERVIEW and link.level == 2 and link.via_id is not None
+        link.breach_markable = interview_f2 and link.via_visible
+        link.breach_elsewhere = interview_f2 and not link.via_visible
+        link.breach_form = breach_form if link.breach_markable and link.pk == refused_link else None
     context = {
         "contact": contact,
         "person": contact.person,
