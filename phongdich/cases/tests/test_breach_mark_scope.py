@@ -1,7 +1,9 @@
 # ruff: noqa: F811 (the fixture `scene` is imported from the breach tests)
 """Marking an F2's meeting as met while the F1 broke quarantine is a judgment on the F1's quarantine: an official who
 sees the F2 (their commune) but not the F1 (another commune) may not make it, on the page or through the API, and
-is told so without the F1's name, number or dates (services.contact_link_breach_set; until 2026-12-07 they could)."""
+is told so without the F1's name, number or dates (services.contact_link_breach_set; until 2026-12-07 they could).
+A breach form naming no link of the page (none, junk) is refused where the official sees it, not only under a link
+it does not name."""
 
 import pytest
 
@@ -97,4 +99,37 @@ def test_the_api_refuses_a_mark_by_an_official_who_does_not_see_the_f1(client, a
         assert refused.status_code == 404 and refused.json()["code"] == "not_found"
         assert across["f1"].person.full_name not in refused.content.decode()
         assert str(across["f1"].pk) not in str(refused.json()["extra"] or "")
+    _nothing_written(across)
+
+
+@pytest.mark.parametrize("sent", [{}, {"link": ""}, {"link": "abc"}, {"link": "0"}, {"link": "1e3"}])
+def test_a_breach_form_naming_no_link_is_refused_at_the_top_of_the_evidence(client, across, district_official, sent):
+    link = across["link"]
+    page = f"/cases/contacts/{link.contact_id}/"
+    client.force_login(district_official)
+    body = {"contact_form": "breach", "quarantine_breach": "1", "reason": REASON, **sent}
+
+    refused = client.post(page, body)
+    english = client.post(f"/en{page}", body)
+
+    assert refused.status_code == english.status_code == 400
+    told = refused.content.decode().split('id="breach-refused"', 1)[1].split("</div>", 1)[0]
+    assert "Biểu mẫu không cho biết cần đánh dấu hay bỏ đánh dấu lần gặp nào" in told
+    told = english.content.decode().split('id="breach-refused"', 1)[1].split("</div>", 1)[0]
+    assert "The form did not say which meeting of this person to mark or unmark: nothing was changed." in told
+    _nothing_written(across)
+
+
+def test_a_breach_form_without_its_mark_is_refused_under_its_link(client, across, district_official):
+    link = across["link"]
+    page = f"/cases/contacts/{link.contact_id}/"
+    client.force_login(district_official)
+
+    refused = client.post(page, {"contact_form": "breach", "link": link.pk, "quarantine_breach": "x", "reason": REASON})
+
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert 'id="breach-refused"' not in html
+    section = html.split(f'id="breach-{link.pk}"', 1)[1].split("</details>", 1)[0]
+    assert section.startswith(" open") and "Biểu mẫu không cho biết" in section and f'value="{REASON}"' in section
     _nothing_written(across)
