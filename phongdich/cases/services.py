@@ -2964,11 +2964,16 @@ def contact_link_breach_set(
     quarantine's first day, it no longer stands, and its contact is settled on what still stands. The same value
     again changes nothing and is not audited (a repeated form or request). Refused, writing nothing:
     `invalid_contact` for a link of the contact that is not an interview's F2 (`extra.reason` `not_interview_f2`),
-    no reason (`extra.field` `reason`), or a meeting the tick does not take; 404 for a link not of `contact`.
+    no reason (`extra.field` `reason`), or a meeting the tick does not take; 404 for a link not of `contact`, and for
+    one whose F1 the actor may not see (selectors.viewer_sees): a mark is a judgment on the F1's quarantine, read
+    from the F1's dates, so it is made where the F1 is seen, and the refusal names neither the F1 nor their dates.
+    Until 2026-12-07 an official who saw the F2 but not the F1 (another commune) could mark or unmark it.
 
     Locks the link's case, then the F1's and the F2's contacts in person order, as contact_interview_f2_add does."""
+    from .selectors import viewer_sees  # selectors imports this module
+
     reason = (reason or "").strip()
-    link = ContactLink.objects.filter(pk=link_id, contact_id=contact.pk).select_related("case").first()
+    link = ContactLink.objects.filter(pk=link_id, contact_id=contact.pk).select_related("case", "via__person").first()
     if link is None:
         raise ApplicationError(core_errors.NOT_FOUND)
     if link.source != ContactLink.Source.INTERVIEW or link.via_id is None or link.level != 2:
@@ -2978,6 +2983,8 @@ def contact_link_breach_set(
             vi="Chỉ một lần gặp F2 do F1 khai khi phỏng vấn mới được đánh dấu là gặp khi vi phạm cách ly.",
             en="Only an F2 meeting named in an F1's interview can be marked as met while breaking quarantine.",
         )
+    if not viewer_sees(actor, link.via.area_path):
+        raise ApplicationError(core_errors.NOT_FOUND)
     if not reason:
         raise ApplicationError(
             errors.INVALID_CONTACT,

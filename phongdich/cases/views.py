@@ -41,7 +41,7 @@ from phongdich.people.errors import PERSON_ID_ON_RECORD
 
 from . import errors, forms, selectors, services
 from .exports import WORKLIST_EXPORT, commune_names, worklist_contacts, worklist_filters, worklist_query
-from .models import Case, Cluster, Contact, quarantine_last_day
+from .models import Case, Cluster, Contact, ContactLink, quarantine_last_day
 from .templatetags.cases_tags import label as status_label
 
 PAGE_SIZE = 50
@@ -990,11 +990,19 @@ def _contact_page(
     # longer counts for the level and the exposure above (Contact.episode_start).
     links, earlier_links = selectors.links_by_episode(contact, links)
     # An F2 named in an F1's interview is marked, or unmarked, as met while the F1 broke quarantine on its evidence
-    # (services.contact_link_breach_set); a refused form comes back under its link with what was typed.
+    # (services.contact_link_breach_set), by an official who sees that F1 too: the mark judges the F1's quarantine,
+    # and is left to the F1's area otherwise (the page says so). A refused form comes back under its link with what
+    # was typed; one naming no link offered here (none, junk, another kind) is told at the top of the evidence.
     refused_link = id_or_none(breach_form.data.get("link")) if breach_form is not None else None
+    placed = False
     for link in links:
-        link.breach_form = breach_form if link.pk == refused_link else None
+        interview_f2 = link.source == ContactLink.Source.INTERVIEW and link.level == 2 and link.via_id is not None
+        link.breach_markable = interview_f2 and link.via_visible
+        link.breach_elsewhere = interview_f2 and not link.via_visible
+        link.breach_form = breach_form if link.breach_markable and link.pk == refused_link else None
+        placed = placed or link.breach_form is not None
     context = {
+        "breach_refused": breach_form if breach_form is not None and not placed else None,
         "contact": contact,
         "person": contact.person,
         "links": links,
@@ -1220,6 +1228,16 @@ def _contact_breach_post(request, contact_id: int):
         return _error(request, exc)
     form = forms.ContactLinkBreachForm(request.POST)
     if not form.is_valid():
+        # The hidden fields come from the page: wrong, the form was not sent from it as it is (an old tab, a forged
+        # post). Django's own words on a hidden field are shown nowhere: say what to do instead.
+        if form.has_error("link") or form.has_error("quarantine_breach"):
+            form.add_error(
+                None,
+                _(
+                    "The form did not say which meeting of this person to mark or unmark: nothing was changed. "
+                    "Reload the page and send the form under that meeting again."
+                ),
+            )
         return _contact_page(request, contact_id, breach_form=form, status=400)
     data = form.cleaned_data
     try:
