@@ -509,14 +509,30 @@ def _case_page(
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def case_detail(request, case_id: int):
-    """/cases/<id>/: the case (audited read), its window and rule, presences, contacts and notices."""
+    """/cases/<id>/: the case (audited read), its window and rule, presences, contacts and notices. The page's forms
+    post here, each naming itself (`case_form`), so that a refused one is shown again, with what was typed and why it
+    was refused, at the page's own address, as the contact page's are: posted to their own addresses (`withdraw/`...),
+    a refusal left the browser there, where a reload or the back button went wrong. Those addresses still take a form
+    (a tab opened before)."""
+    if request.method == "POST":
+        post = _CASE_FORMS.get(request.POST.get("case_form", ""))
+        if post is None:
+            return _error(request, ApplicationError(core_errors.INVALID_INPUT), back=_case_page_at()(request, case_id))
+        return post(request, case_id)
     try:
         _require_people_role(request)
         return _case_page(request, case_id, moves=_moves_kept(request))
     except ApplicationError as exc:
         return _error(request, exc)
+
+
+def _case_page_told(case_id):
+    """After a form done (or a form no longer on the page): the case page at its messages, at the top. Named, since
+    the form posted to the page at its section (`#withdraw`), and a redirect without a fragment keeps the request's:
+    the browser would land where the form was, gone or closed now, the message out of sight."""
+    return redirect(reverse("cases:detail", args=[case_id]) + "#messages")
 
 
 def _case_for_write(request, case_id) -> Case:
@@ -534,13 +550,17 @@ def _standing_case_for_form(request, case_id) -> tuple[Case | None, object]:
         return None, _error(request, exc)
     if case.status == Case.Status.WITHDRAWN:
         messages.error(request, _message_of(ApplicationError(errors.CASE_WITHDRAWN, extra={"case": case.number})))
-        return None, redirect("cases:detail", case_id=case.pk)
+        return None, _case_page_told(case.pk)
     return case, None
 
 
 @login_required
 @post_only(_case_page_at())
 def case_edit(request, case_id: int):
+    return _case_edit_post(request, case_id)
+
+
+def _case_edit_post(request, case_id: int):
     """Change the case's facts; its window is computed again (services.case_update)."""
     case, refused = _standing_case_for_form(request, case_id)
     if refused is not None:
@@ -564,13 +584,17 @@ def case_edit(request, case_id: int):
             form.add_error(None, _message_of(exc))
             return _case_page(request, case_id, edit_form=form, status=exc.status)
         messages.success(request, _("The case was updated."))
-        return redirect("cases:detail", case_id=case.pk)
+        return _case_page_told(case.pk)
     return _case_page(request, case_id, edit_form=form, status=400)
 
 
 @login_required
 @post_only(_case_page_at("#outcome"))
 def case_status(request, case_id: int):
+    return _case_status_post(request, case_id)
+
+
+def _case_status_post(request, case_id: int):
     """Record the case's outcome (recovered or died) and its date."""
     case, refused = _standing_case_for_form(request, case_id)
     if refused is not None:
@@ -592,7 +616,7 @@ def case_status(request, case_id: int):
             form.untick()  # ticked again for what is sent next, knowingly
             return _case_page(request, case_id, status_form=form, status=exc.status)
         messages.success(request, _("The case's outcome was recorded."))
-        return redirect("cases:detail", case_id=case.pk)
+        return _case_page_told(case.pk)
     form.untick()
     return _case_page(request, case_id, status_form=form, status=400)
 
@@ -600,6 +624,10 @@ def case_status(request, case_id: int):
 @login_required
 @post_only(_case_page_at("#outcome-undo"))
 def case_outcome_undo(request, case_id: int):
+    return _case_outcome_undo_post(request, case_id)
+
+
+def _case_outcome_undo_post(request, case_id: int):
     """Undo an outcome recorded by mistake, with a reason (services.case_outcome_undo): under treatment again."""
     try:
         case = _case_for_write(request, case_id)
@@ -616,12 +644,16 @@ def case_outcome_undo(request, case_id: int):
         form.untick()
         return _case_page(request, case_id, undo_form=form, status=exc.status)
     messages.success(request, _("The outcome was undone: the case is under treatment again."))
-    return redirect("cases:detail", case_id=case.pk)
+    return _case_page_told(case.pk)
 
 
 @login_required
 @post_only(_case_page_at("#withdraw"))
 def case_withdraw(request, case_id: int):
+    return _case_withdraw_post(request, case_id)
+
+
+def _case_withdraw_post(request, case_id: int):
     """Withdraw a case that is not one, with the reason (services.case_withdraw): what it set off is undone."""
     case, refused = _standing_case_for_form(request, case_id)
     if refused is not None:
@@ -654,12 +686,16 @@ def case_withdraw(request, case_id: int):
             )
             % {"count": outcome.contacts_quarantined},
         )
-    return redirect("cases:detail", case_id=case.pk)
+    return _case_page_told(case.pk)
 
 
 @login_required
 @post_only(_case_page_at("#restore"))
 def case_restore(request, case_id: int):
+    return _case_restore_post(request, case_id)
+
+
+def _case_restore_post(request, case_id: int):
     """Restore a case withdrawn by mistake, with a reason and a tick (services.case_restore); the page then says what
     came back. A case no longer withdrawn (a second click, a page opened before the restore): its page, saying so."""
     try:
@@ -668,7 +704,7 @@ def case_restore(request, case_id: int):
         return _error(request, exc)
     if case.status != Case.Status.WITHDRAWN:
         messages.info(request, _("This case is not withdrawn: there is nothing to restore."))
-        return redirect("cases:detail", case_id=case.pk)
+        return _case_page_told(case.pk)
     form = forms.CaseRestoreForm(request.POST)
     if not form.is_valid():
         form.untick()
@@ -705,7 +741,7 @@ def case_restore(request, case_id: int):
             )
             % {"count": outcome.notices_kept_back},
         )
-    return redirect("cases:detail", case_id=case.pk)
+    return _case_page_told(case.pk)
 
 
 @login_required
@@ -741,6 +777,10 @@ def _levels_found(levels: dict[int, int]) -> str:
 @login_required
 @post_only(_case_page_at())
 def case_trace(request, case_id: int):
+    return _case_trace_post(request, case_id)
+
+
+def _case_trace_post(request, case_id: int):
     """Trace this case from check-ins now (cases.tracing); the contacts found appear on its page."""
     try:
         case = _case_for_write(request, case_id)
@@ -752,7 +792,7 @@ def case_trace(request, case_id: int):
         if exc.name != "phongdich.cases.tracing":
             raise
         messages.error(request, _("Tracing from check-ins is not installed on this server."))
-        return redirect("cases:detail", case_id=case.pk)
+        return _case_page_told(case.pk)
     try:
         result = case_trace_checkins(case=case, actor=request.user)
     except ApplicationError as exc:
@@ -767,7 +807,7 @@ def case_trace(request, case_id: int):
         else:
             text = _("Tracing done: %(levels)s from check-ins, all already recorded by an earlier trace.")
         messages.success(request, text % found)
-    return redirect("cases:detail", case_id=case.pk)
+    return _case_page_told(case.pk)
 
 
 def _interview_found(request, iq: str, *, purpose: str, excluding: int) -> dict:
@@ -929,6 +969,10 @@ _INTERVIEW_FIELDS_SHOWN = ("setting", "place", "exposure_start", "exposure_end",
 @login_required
 @post_only(_case_page_at("#interview"))
 def case_interview(request, case_id: int):
+    return _case_interview_post(request, case_id)
+
+
+def _case_interview_post(request, case_id: int):
     """Add a contact named in the case's interview: a person found in the area, or a new person."""
     case, refused = _standing_case_for_form(request, case_id)
     if refused is not None:
@@ -953,7 +997,21 @@ def case_interview(request, case_id: int):
         messages.info(request, text % {"name": person.full_name})
     _dismissed_warning(request, link.contact, person)
     # The form was sent to #interview (a refusal shows it there); the outcome is read at the top.
-    return redirect(reverse("cases:detail", args=[case.pk]) + "#messages")
+    return _case_page_told(case.pk)
+
+
+# The case page's forms, by the `case_form` each sends (detail.html, _interview.html), posted to the page. Not the
+# notices' publication (a notice's own address, answered by a redirect) nor the moves of ticked contacts (shared with
+# the work list, which come back to their page with a `next`): neither is shown again at its address.
+_CASE_FORMS = {
+    "edit": _case_edit_post,
+    "status": _case_status_post,
+    "outcome_undo": _case_outcome_undo_post,
+    "withdraw": _case_withdraw_post,
+    "restore": _case_restore_post,
+    "trace": _case_trace_post,
+    "interview": _case_interview_post,
+}
 
 
 # --- Contacts -----------------------------------------------------------------------------------------------
