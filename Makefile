@@ -24,8 +24,12 @@ browser:
 demo: install
 	$(BIN)/phongdich demo
 
+# The suite on every core (pytest-xdist; TEST_WORKERS=0 runs it in one process). `--dist load` hands the tests out in
+# pytest-django's order, so each worker runs its transactional tests (which empty every table, the migrations' seeded
+# rows with them) after the others, as one process does.
+TEST_WORKERS ?= auto
 test: install browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load
 
 # The deeper sweep of core/tests/test_api_fuzz.py and test_pages_fuzz.py (docs/api.md "Fuzzing"): every role of the
 # demo, more examples per API operation, every odd value on every page, and the notes (input the schema forbids
