@@ -213,8 +213,12 @@ class TelecomImportWithdrawApi(APIView):
     permission_classes = [TelecomOfficial]
 
     class TelecomImportWithdrawInput(StrictInput):
+        # Its length is the service's to refuse (invalid_input naming it), for every caller alike.
         reason = serializers.CharField(
-            required=False, allow_blank=True, max_length=500, default="", help_text="Why it is withdrawn (required)"
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text=f"Why it is withdrawn (required; at most {services.WITHDRAWN_REASON_MAX} characters)",
         )
 
     class TelecomImportWithdrawOutput(serializers.Serializer):

@@ -35,11 +35,3 @@ def upload_initial(query) -> dict:
         for name in ("operator", "kind", "policy")
         if query.get(name) in {str(value) for value, _label in form.fields[name].choices}
     }
-
-
-class WithdrawForm(forms.Form):
-    """The reason for withdrawing an import. Empty (or spaces only) is the service's to refuse
-    (telecom_withdraw_reason_required, in its words); longer than the stored reason is refused here, naming the limit,
-    as the API does: it was cut to 500 characters and the irreversible withdrawal done (walk-through of 2026-12-07)."""
-
-    reason = forms.CharField(required=False, max_length=TelecomImport._meta.get_field("withdrawn_reason").max_length)

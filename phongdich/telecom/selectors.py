@@ -212,7 +212,9 @@ class TraceCoverage:
     covered: list[tuple[dt.datetime, dt.datetime]] | None = None
     gaps: list[tuple[dt.datetime, dt.datetime]] | None = None
     # Of those gaps, the holes inside an import's period (its file has no record of those hours): [{from, to, import,
-    # file_name}] (TelecomTrace.window_holes); empty for runs before holes were looked for.
+    # file_name, operator, operator_name}] (TelecomTrace.window_holes, with the operator's display name: whom to ask
+    # for the missing records; "" for runs before 2026-12-07, which kept no operator); empty for runs before holes
+    # were looked for.
     holes: list[dict] | None = None
 
     @property
@@ -250,7 +252,9 @@ def trace_coverage(*, trace: TelecomTrace, case: Case) -> TraceCoverage:
         start = max(dt.datetime.fromisoformat(hole["from"]), case.window_start)
         end = min(dt.datetime.fromisoformat(hole["to"]), case.window_end)
         if start < end:
-            holes.append({**hole, "from": start, "to": end})
+            operator = hole.get("operator", "")
+            name = Operator(operator).label if operator in Operator.values else operator
+            holes.append({**hole, "from": start, "to": end, "operator_name": name})
     return TraceCoverage(
         phone=phone,
         first=first,

@@ -47,6 +47,7 @@ ERRORS_STORED_MAX = 5000
 WRITE_CHUNK = 2000
 PROGRESS_EVERY = 2000
 PURGE_SLICE = 10_000
+WITHDRAWN_REASON_MAX = TelecomImport._meta.get_field("withdrawn_reason").max_length
 
 
 def upload_dir() -> Path:
@@ -683,25 +684,39 @@ class ImportWithdrawal:
     contacts_quarantined: int  # in quarantine with no standing evidence left: for an official to release
 
 
+def _withdraw_reason_too_long(length: int) -> ApplicationError:
+    """A reason longer than is stored, refused in the words the page gave (Django's for a form field's max_length) and
+    named in extra.fields as the API's input did: a management command or another app is refused alike, where the
+    reason was cut to fit and the irreversible withdrawal done (walk-through of 2026-12-07)."""
+    limit = WITHDRAWN_REASON_MAX
+    vi = f"Giá trị này chỉ có tối đa {limit} kí tự (hiện có {length})"
+    en = f"Ensure this value has at most {limit} characters (it has {length})."
+    extra = {"fields": {"reason": [en]}, "field": "reason", "max_length": limit, "length": length}
+    return ApplicationError(core_errors.INVALID_INPUT, extra=extra, vi=vi, en=en)
+
+
 def telecom_import_withdraw(*, actor, import_id, reason: str, ip: str | None = None) -> ImportWithdrawal:
     """Withdraw a done import of location records (an operator's wrong file: wrong day, wrong area), with the reason.
 
     Guarantees: TELECOM_ROLES and an import of the official's area (else permission_denied, not_found); a reason
-    (telecom_withdraw_reason_required); only a done locations import (telecom_import_not_withdrawable); a second
-    withdrawal is refused (telecom_import_withdrawn, 409), never done twice. In one transaction: the import is marked
-    withdrawn (who, when, why), so that its records count no more (locations_in_force); the telecom F1 links made
-    from any of its records are removed and their contacts settled on the evidence that still stands
-    (cases.services.contact_links_remove: level and span recomputed, a candidate or confirmed contact with none left
-    closed as `case_withdrawn` and audited); audited as `telecom.import.withdrawn`. Its records are then deleted
-    (personal data no longer of use), by the task telecom_import_purge queued on commit, or telecom_prune; the
-    import's row stays as the record of what happened.
+    (telecom_withdraw_reason_required) of at most WITHDRAWN_REASON_MAX characters once its spaces are collapsed (else
+    invalid_input naming the limit, before anything is read: never cut, for any caller); only a done locations import
+    (telecom_import_not_withdrawable); a second withdrawal is refused (telecom_import_withdrawn, 409), never done twice.
+    In one transaction: the import is marked withdrawn (who, when, why), so that its records count no more
+    (locations_in_force); the telecom F1 links made from any of its records are removed and their contacts settled on
+    the evidence that still stands (cases.services.contact_links_remove: level and span recomputed, a candidate or
+    confirmed contact with none left closed as `case_withdrawn` and audited); audited as `telecom.import.withdrawn`. Its
+    records are then deleted (personal data no longer of use), by the task telecom_import_purge queued on commit, or
+    telecom_prune; the import's row stays as the record of what happened.
 
     Lock order: the import's row FOR UPDATE first, then contacts in person order. A trace holds the imports it read
     FOR SHARE before it locks any contact (_imports_hold): a withdrawal waits for a trace writing links from the
     import, then removes them; a trace that comes after finds the import withdrawn and links nothing from it.
     """
     require_role(actor, *TELECOM_ROLES)
-    reason = " ".join((reason or "").split())[:500]
+    reason = " ".join((reason or "").split())
+    if len(reason) > WITHDRAWN_REASON_MAX:
+        raise _withdraw_reason_too_long(len(reason))
     with transaction.atomic():
         try:
             import_id = int(import_id)

@@ -1,5 +1,5 @@
 """A province official in a real headless Chromium traces a case whose window a file with a day cut out covers: the
-trace names the hours missing inside that file with its import, and the import's page lists the hole
+trace names the hours missing inside that file with its operator and import, and the import's page lists the hole
 (docs/telecom.md "Holes inside a file"). Screenshots go to $PHONGDICH_SCREENSHOTS (or the test's temporary folder)."""
 
 import os
@@ -41,8 +41,13 @@ def test_the_trace_names_the_hole_and_its_import_page_lists_it(
         _login(page, live_server.url, f"/telecom/trace/{case.pk}/", "tinh")
         page.get_by_role("button", name="Truy vết bằng dữ liệu nhà mạng").click()
         holes = page.locator("#window-holes")
-        expect(holes).to_contain_text(f"không có bản ghi từ {_shown(first)} đến {_shown(last)}")
+        # The operator named beside the hole: whom to ask for the missing hours.
+        expect(holes.locator(".window-hole")).to_have_count(1)
+        expect(holes.locator(".window-hole")).to_contain_text(
+            f"không có bản ghi của Viettel từ {_shown(first)} đến {_shown(last)}"
+        )
         expect(page.locator("#window-gaps")).to_contain_text(f"{_shown(first)} – {_shown(last)}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width  # the trace too fits the screen
         page.screenshot(path=str(folder / f"telecom_trace_hole_{width}.png"), full_page=True)
         holes.get_by_role("link", name=f"lần nhập #{record.pk}, viettel-thieu-ngay.csv").click()
         page.wait_for_url(lambda u: f"/telecom/imports/{record.pk}/" in u)

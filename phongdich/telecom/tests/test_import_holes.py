@@ -156,8 +156,11 @@ def test_a_trace_counts_a_hole_as_not_covered_and_names_its_import(client, healt
     gaps = f"{_shown(case.window_start)} – {_shown(record.records_from)}; {_shown(hole[0])} – {_shown(hole[1])}; "
     assert gaps in page
     holes = page.split('id="window-holes"', 1)[1].split("</span>", 1)[0]
-    assert f"no records from {_shown(hole[0])} to {_shown(hole[1])}" in holes
+    # The operator named, whom to ask for the missing hours.
+    assert f"no Viettel records from {_shown(hole[0])} to {_shown(hole[1])}" in holes
     assert f'<a href="/en/telecom/imports/{record.pk}/">import #{record.pk}, viettel-thieu-ngay.csv</a>' in holes
+    vietnamese = client.get(f"/telecom/trace/{case.pk}/").content.decode()
+    assert f"không có bản ghi của Viettel từ {_shown(hole[0])} đến {_shown(hole[1])}" in vietnamese
     body = client.post(f"/api/v1/telecom/trace/{case.pk}/").json()
     assert body["window_holes"] == [
         {
@@ -169,6 +172,21 @@ def test_a_trace_counts_a_hole_as_not_covered_and_names_its_import(client, healt
         }
     ]
     assert len(body["window_covered"]) == 2
+
+
+def test_a_hole_of_a_run_that_kept_no_operator_is_shown_without_one(client, health, cells, areas):
+    """Runs from before 2026-12-07 kept no operator with their holes: the hole is named, no operator guessed."""
+    rows = _cut_day_rows()
+    import_bytes(health, _csv(rows), name="viettel-thieu-ngay.csv")
+    hole = _expected_hole(rows)
+    case = make_case(health, make_person(areas["kim_tan"], "Lê Văn Ca", samples.CASE_PHONE))
+    trace = telecom_trace_case(case=case, actor=health).trace
+    trace.window_holes = [{k: v for k, v in item.items() if k != "operator"} for item in trace.window_holes]
+    trace.save(update_fields=["window_holes"])
+    client.force_login(health)
+    page = client.get(f"/en/telecom/trace/{case.pk}/").content.decode()
+    holes = page.split('id="window-holes"', 1)[1].split("</span>", 1)[0]
+    assert f"no records from {_shown(hole[0])} to {_shown(hole[1])}" in holes
 
 
 def test_a_file_of_the_missing_day_fills_the_hole(health, cells, areas):

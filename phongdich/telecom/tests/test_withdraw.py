@@ -141,6 +141,22 @@ def test_a_withdrawal_needs_a_reason_and_a_done_import_of_location_records(healt
     assert caught.value.code == "telecom_import_not_withdrawable" and caught.value.extra["status"] == "failed"
 
 
+def test_the_service_refuses_a_reason_longer_than_is_stored_for_any_caller(health, story):
+    """A management command or another app calls the service, not the page or the API: it was cut to 500 characters
+    and the irreversible withdrawal done."""
+    entries = AuditLog.objects.count()
+    with pytest.raises(ApplicationError) as caught:
+        telecom_import_withdraw(actor=health, import_id=story.pk, reason="x" * 501)
+    assert (caught.value.code, caught.value.status) == ("invalid_input", 400)
+    assert caught.value.extra["fields"] == {"reason": ["Ensure this value has at most 500 characters (it has 501)."]}
+    assert caught.value.as_dict("vi")["message"] == "Giá trị này chỉ có tối đa 500 kí tự (hiện có 501)"
+    assert TelecomImport.objects.get(pk=story.pk).status == "done" and AuditLog.objects.count() == entries
+    # The length is the stored one: spaces collapsed, as the reason is kept.
+    spaced = "y" * 250 + " " * 600 + "z" * 249
+    telecom_import_withdraw(actor=health, import_id=story.pk, reason=spaced)
+    assert TelecomImport.objects.get(pk=story.pk).withdrawn_reason == "y" * 250 + " " + "z" * 249
+
+
 def test_only_officials_who_may_see_the_import_may_withdraw_it(story, hanoi_health, area_official, province_admin):
     with pytest.raises(ApplicationError) as caught:
         telecom_import_withdraw(actor=hanoi_health, import_id=story.pk, reason=WRONG)
@@ -196,6 +212,18 @@ def test_withdrawing_via_the_api(client, health, story, traced):
     assert missing.status_code == 404
     schema = client.get("/api/schema/").content.decode()
     assert "telecom_imports_withdraw" in schema
+
+
+def test_the_api_refuses_a_reason_longer_than_is_stored(client, health, story):
+    client.force_login(health)
+    url = f"/api/v1/telecom/imports/{story.pk}/withdraw/"
+    answer = client.post(url, {"reason": "x" * 501}, content_type="application/json")
+    body = answer.json()
+    assert answer.status_code == 400 and body["code"] == "invalid_input"
+    assert body["extra"]["fields"] == {"reason": ["Ensure this value has at most 500 characters (it has 501)."]}
+    assert TelecomImport.objects.get(pk=story.pk).status == "done"
+    just_right = client.post(url, {"reason": "y" * 500}, content_type="application/json")
+    assert just_right.status_code == 200 and just_right.json()["telecom_import"]["withdrawn_reason"] == "y" * 500
 
 
 def test_the_import_page_withdraws_with_a_reason(client, health, story, traced):
