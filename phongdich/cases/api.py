@@ -1255,10 +1255,11 @@ class ContactLinkBreachApi(APIView):
             "`breach_before` or `breach_after`), and a link the F1's quarantine start had put out of the chain "
             "stands again; unmarking judges it as an unticked meeting (after the F1's quarantine's first day it no "
             "longer stands, and the contact is settled on what stands). 400 `invalid_contact` for another kind of "
-            "link (`not_interview_f2`) or without a reason (`extra.field` `reason`); 404 for a link not of this "
-            "contact, or one whose F1 the official may not see (the mark judges the F1's quarantine: left to the "
-            "F1's area). The same value again changes nothing. A repeat with the same Idempotency-Key reads the "
-            "contact again."
+            "link (`not_interview_f2`), a link of an episode the contact has left (`earlier_episode`, with "
+            "`extra.episode_start`: it no longer counts) or without a reason (`extra.field` `reason`); 404 for a "
+            "link not of this contact, or one whose F1 the official may not see (the mark judges the F1's "
+            "quarantine: left to the F1's area). The same value again changes nothing. A repeat with the same "
+            "Idempotency-Key reads the contact again."
         ),
         request=ContactLinkBreachInput,
         parameters=[IDEMPOTENCY_HEADER],
