@@ -1,8 +1,10 @@
+# ruff: noqa: F811 (the fixture `scene` is imported from the breach tests)
 """A mark "met while the F1 broke quarantine" is given or taken back on a link of the contact's current episode only
 (services.contact_link_breach_set, Contact.link_in_episode): a link of an episode the contact has left (released,
 then met again) no longer counts, and a form or an API request naming it is refused, writing nothing. Until
-2026-12-07 the page offered no form for such a link but the service took one sent anyway, and changed the mark and
-settled the contact's current episode on it."""
+2026-12-07 the page offered no form for such a link but the service took one sent anyway, changed the mark and
+audited it. The API's contact says, per link, whether its caller may mark it (`breach_markable`), as the page decides
+to offer the form."""
 
 import datetime as dt
 
@@ -16,6 +18,7 @@ from phongdich.core.models import AuditLog
 from .. import services
 from ..models import Contact, ContactLink
 from .builders import case, link, local, person
+from .test_interview_f2_breach import _name, scene  # noqa: F401
 
 REASON = "F1 khai lại: không ra khỏi nhà trong thời gian cách ly"
 BREACH_ACTIONS = ("cases.contact.breach_marked", "cases.contact.breach_unmarked")
@@ -147,3 +150,34 @@ def test_the_api_refuses_a_link_of_an_earlier_episode(client, met_again, kim_tan
         op["post"] for op in schema["paths"].values() if op.get("post", {}).get("operationId") == "contacts_link_breach"
     ]
     assert "`earlier_episode`" in operation["description"]
+
+
+# --- The API's contact says which links its caller may mark ---------------------------------------------------------
+
+
+def _markable(client, contact_id) -> dict[int, bool]:
+    return {row["id"]: row["breach_markable"] for row in client.get(f"/api/v1/contacts/{contact_id}/").json()["links"]}
+
+
+def test_the_api_contact_says_an_earlier_episodes_link_is_not_markable(client, met_again, kim_tan_official):
+    client.force_login(kim_tan_official)  # sees the spring F1: the episode alone decides
+    markable = _markable(client, met_again["contact"].pk)
+    assert markable[met_again["link"].pk] is False
+    assert set(markable.values()) == {False}  # the autumn link is a case's F1, not an interview's F2
+    field = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()["components"]["schemas"]
+    assert "current episode" in field["ContactDetailLinkOutput"]["properties"]["breach_markable"]["description"]
+
+
+def test_the_api_contact_says_a_current_f2_link_is_markable_by_who_sees_the_f1(
+    client, scene, tree, kim_tan_official, thach_lam_official, district_official
+):
+    """An F2 of Thạch Lâm named by a Kim Tân F1 (test_breach_mark_scope): the district, who sees both, may mark it;
+    Thạch Lâm, who sees the F2 alone, may not, as the page offers it no form."""
+    friend = person(tree["thach_lam"], "Đỗ Thị Láng Giềng")
+    _name(kim_tan_official, scene, friend, local(_day(2), 10), nonce="f2-markable-0001")
+    f2 = ContactLink.objects.get(contact__person=friend, level=2)
+    for official, expected in ((district_official, True), (thach_lam_official, False)):
+        client.force_login(official)
+        assert _markable(client, f2.contact_id) == {f2.pk: expected}
+        html = client.get(f"/cases/contacts/{f2.contact_id}/").content.decode()
+        assert (f'id="breach-{f2.pk}"' in html) is expected
