@@ -253,8 +253,17 @@ class QuarantineScheduleOutput(serializers.Serializer):
     )
 
 
+class ContactDetailLinkOutput(ContactLinkOutput):
+    breach_markable = serializers.BooleanField(
+        help_text="You may mark or unmark it as met while the F1 broke quarantine (POST .../links/<id>/breach/): an F2"
+        " named in an F1's interview, of the contact's current episode, whose F1 you see too (the page offers its"
+        " form so); false for any other link. Whether a mark is taken is judged when it is sent (the F1 in"
+        " quarantine, the meeting within it)"
+    )
+
+
 class ContactDetailOutput(ContactOutput):
-    links = ContactLinkOutput(many=True, source="link_list")
+    links = ContactDetailLinkOutput(many=True, source="link_list")
     schedule = QuarantineScheduleOutput(
         allow_null=True, help_text="The quarantine's tests and the self-monitoring after it; null without a quarantine"
     )
@@ -1019,6 +1028,7 @@ class ContactDetailApi(APIView):
     def get(self, request, contact_id: int):
         contact = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
         contact.link_list = list(selectors.contact_links(contact=contact))
+        selectors.mark_breach_markable(request.user, contact, contact.link_list)
         contact.schedule = selectors.contact_quarantine_schedule(contact=contact)
         return Response(ContactDetailOutput(contact).data)
 
@@ -1255,10 +1265,11 @@ class ContactLinkBreachApi(APIView):
             "`breach_before` or `breach_after`), and a link the F1's quarantine start had put out of the chain "
             "stands again; unmarking judges it as an unticked meeting (after the F1's quarantine's first day it no "
             "longer stands, and the contact is settled on what stands). 400 `invalid_contact` for another kind of "
-            "link (`not_interview_f2`) or without a reason (`extra.field` `reason`); 404 for a link not of this "
-            "contact, or one whose F1 the official may not see (the mark judges the F1's quarantine: left to the "
-            "F1's area). The same value again changes nothing. A repeat with the same Idempotency-Key reads the "
-            "contact again."
+            "link (`not_interview_f2`), a link of an episode the contact has left (`earlier_episode`, with "
+            "`extra.episode_start`: it no longer counts) or without a reason (`extra.field` `reason`); 404 for a "
+            "link not of this contact, or one whose F1 the official may not see (the mark judges the F1's "
+            "quarantine: left to the F1's area). The same value again changes nothing. A repeat with the same "
+            "Idempotency-Key reads the contact again."
         ),
         request=ContactLinkBreachInput,
         parameters=[IDEMPOTENCY_HEADER],

@@ -463,6 +463,20 @@ def mark_via_visible(viewer, links) -> None:
         link.via_visible = link.via_id is not None and viewer_sees(viewer, link.via.area_path)
 
 
+def mark_breach_markable(viewer, contact: Contact, links) -> None:
+    """Sets on each of `links` (of `contact`, read with their case and `via__person`) `via_visible` (mark_via_visible),
+    `breach_markable`: whether `viewer` may mark or unmark it as met while the F1 broke quarantine
+    (services.contact_link_breach_set): an F2 named in an F1's interview, of the contact's current episode
+    (Contact.link_in_episode), whose F1 the viewer sees; and `breach_elsewhere`: such a link whose F1 they do not see
+    (marked by an official who sees the F1 too). The contact page offers its form, and the API tells, from this."""
+    mark_via_visible(viewer, links)
+    for link in links:
+        interview_f2 = link.source == ContactLink.Source.INTERVIEW and link.level == 2 and link.via_id is not None
+        current = interview_f2 and contact.link_in_episode(link)
+        link.breach_markable = current and link.via_visible
+        link.breach_elsewhere = current and not link.via_visible
+
+
 def contact_links(*, contact: Contact) -> QuerySet[ContactLink]:
     """All the evidence of a contact (already read through contact_get), oldest exposure first."""
     return contact.links.select_related("case", "venue", "via__person").order_by("exposure_start", "id")

@@ -2949,6 +2949,20 @@ class BreachMarked:
     quarantined: int = 0
 
 
+def _breach_earlier_episode(contact: Contact) -> ApplicationError:
+    """A link of an episode `contact` has left (closed, then met again): it no longer counts, so its mark is not for
+    this episode's status and span to follow from (Contact.link_in_episode)."""
+    since = timezone.localtime(contact.episode_start)
+    return ApplicationError(
+        errors.INVALID_CONTACT,
+        extra={"field": "link", "reason": "earlier_episode", "episode_start": since.isoformat()},
+        vi=f"Lần gặp này thuộc đợt tiếp xúc trước của người này (đã kết thúc ngày {since:%d/%m/%Y}, trước khi họ được "
+        "gặp lại): nó không còn được tính, nên không đánh dấu hay bỏ đánh dấu được. Chưa có gì thay đổi.",
+        en=f"This meeting is of this person's earlier exposure (over on {since:%d/%m/%Y}, before they were met again): "
+        "it no longer counts, so it cannot be marked or unmarked. Nothing was changed.",
+    )
+
+
 def contact_link_breach_set(
     *, actor, link_id: int, contact: Contact, quarantine_breach: bool, reason: str
 ) -> BreachMarked:
@@ -2964,9 +2978,12 @@ def contact_link_breach_set(
     quarantine's first day, it no longer stands, and its contact is settled on what still stands. The same value
     again changes nothing and is not audited (a repeated form or request). Refused, writing nothing:
     `invalid_contact` for a link of the contact that is not an interview's F2 (`extra.reason` `not_interview_f2`),
-    no reason (`extra.field` `reason`), or a meeting the tick does not take; 404 for a link not of `contact`, and for
-    one whose F1 the actor may not see (selectors.viewer_sees): a mark is a judgment on the F1's quarantine, read
-    from the F1's dates, so it is made where the F1 is seen, and the refusal names neither the F1 nor their dates.
+    no reason (`extra.field` `reason`), a link of an episode the contact has left (`earlier_episode`, judged on the
+    contact read under the lock by Contact.link_in_episode, as the page splits the evidence; until 2026-12-07 such a
+    link sent anyway was marked or unmarked), or a meeting the tick does not take; 404 for a link not of `contact`,
+    and for one whose F1 the actor may not see (selectors.viewer_sees): a mark is a judgment on the F1's quarantine,
+    read from the F1's dates, so it is made where the F1 is seen, and the refusal names neither the F1 nor their
+    dates.
     Until 2026-12-07 an official who saw the F2 but not the F1 (another commune) could mark or unmark it.
 
     Locks the link's case, then the F1's and the F2's contacts in person order, as contact_interview_f2_add does."""
@@ -3000,7 +3017,10 @@ def contact_link_breach_set(
             .order_by("person_id")
         )
         f1 = next(row for row in locked if row.pk == link.via_id)
+        f2 = next(row for row in locked if row.pk == link.contact_id)
         link = ContactLink.objects.select_for_update(no_key=True).select_related("case").get(pk=link.pk)
+        if not f2.link_in_episode(link):  # read under the lock: a reopening moves the episode's start
+            raise _breach_earlier_episode(f2)
         if link.quarantine_breach == quarantine_breach:
             return BreachMarked(link=link, changed=False)
         outcome = BreachMarked(link=link, changed=True)

@@ -41,7 +41,7 @@ from phongdich.people.errors import PERSON_ID_ON_RECORD
 
 from . import errors, forms, selectors, services
 from .exports import WORKLIST_EXPORT, commune_names, worklist_contacts, worklist_filters, worklist_query
-from .models import Case, Cluster, Contact, ContactLink, quarantine_last_day
+from .models import Case, Cluster, Contact, quarantine_last_day
 from .templatetags.cases_tags import label as status_label
 
 PAGE_SIZE = 50
@@ -1043,20 +1043,18 @@ def _contact_page(
     links = list(selectors.contact_links(contact=contact))
     for link in links:
         link.case_visible = selectors.viewer_sees(request.user, link.case.area_path)
-    selectors.mark_via_visible(request.user, links)
+    # An F2 named in an F1's interview, of the current episode, is marked, or unmarked, as met while the F1 broke
+    # quarantine on its evidence (services.contact_link_breach_set), by an official who sees that F1 too: the mark
+    # judges the F1's quarantine, and is left to the F1's area otherwise (the page says so).
+    selectors.mark_breach_markable(request.user, contact, links)
     # The evidence of an episode the contact has left (released, or recovered, then met again) is shown apart: it no
     # longer counts for the level and the exposure above (Contact.episode_start).
     links, earlier_links = selectors.links_by_episode(contact, links)
-    # An F2 named in an F1's interview is marked, or unmarked, as met while the F1 broke quarantine on its evidence
-    # (services.contact_link_breach_set), by an official who sees that F1 too: the mark judges the F1's quarantine,
-    # and is left to the F1's area otherwise (the page says so). A refused form comes back under its link with what
-    # was typed; one naming no link offered here (none, junk, another kind) is told at the top of the evidence.
+    # A refused form comes back under its link with what was typed; one naming no link offered here (none, junk,
+    # another kind, an earlier episode's) is told at the top of the evidence.
     refused_link = id_or_none(breach_form.data.get("link")) if breach_form is not None else None
     placed = False
     for link in links:
-        interview_f2 = link.source == ContactLink.Source.INTERVIEW and link.level == 2 and link.via_id is not None
-        link.breach_markable = interview_f2 and link.via_visible
-        link.breach_elsewhere = interview_f2 and not link.via_visible
         link.breach_form = breach_form if link.breach_markable and link.pk == refused_link else None
         placed = placed or link.breach_form is not None
     context = {
