@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: demo test lint bench install browser clean messages fuzz
+.PHONY: demo test lint bench install browser clean messages fuzz clock-sweep
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,17 @@ FUZZ_EXAMPLES ?= 25
 fuzz: install
 	FUZZ_ROLES=all FUZZ_NOTES=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -s -p no:logging \
 		phongdich/core/tests/test_api_fuzz.py phongdich/core/tests/test_pages_fuzz.py
+
+# The non-browser tests at the hours when a day changes (docs/testing.md "Running the tests at a given hour"): one
+# run per moment, Vietnam time, a failure of any run fails the target after all have run. Not part of `make test`.
+CLOCK_MOMENTS ?= 23:30 00:30 01:30 06:59 12:00
+CLOCK_TESTS ?= phongdich
+clock-sweep: install
+	@failed=""; for moment in $(CLOCK_MOMENTS); do \
+		echo "== PHONGDICH_TEST_CLOCK=$$moment"; \
+		PHONGDICH_TEST_CLOCK=$$moment $(BIN)/python -m pytest -m "not browser and not slow" $(CLOCK_TESTS) \
+			|| failed="$$failed $$moment"; \
+	done; if [ -n "$$failed" ]; then echo "failed at:$$failed"; exit 1; fi
 
 lint: install
 	$(BIN)/ruff check phongdich bench

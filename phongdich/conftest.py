@@ -5,8 +5,10 @@ browser. Without Chromium the browser tests are skipped with the reason, except 
 variable set), where a missing browser is a failure: the check-in page must be proven in a real browser.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -15,6 +17,34 @@ from hypothesis import settings as hypothesis_settings
 # the collector, a busy core) would fail a test whose answers were right. Speed is measured in bench/.
 hypothesis_settings.register_profile("phongdich", deadline=None)
 hypothesis_settings.load_profile("phongdich")
+
+# PHONGDICH_TEST_CLOCK (docs/testing.md, "Running the tests at a given hour"): each test starts at that moment and
+# the clock ticks on from it, so that a test which holds only at some hours of the day fails at every run at one of
+# them. "2026-12-07T23:30+07:00" is a moment; "23:30" is that time today, Vietnam time (the project's time zone).
+TEST_CLOCK_VARIABLE = "PHONGDICH_TEST_CLOCK"
+PROJECT_TIME_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _test_clock() -> dt.datetime | None:
+    value = os.environ.get(TEST_CLOCK_VARIABLE, "").strip()
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            time_of_day = dt.time.fromisoformat(value)
+        except ValueError:
+            raise pytest.UsageError(
+                f"{TEST_CLOCK_VARIABLE}={value!r}: give a moment (2026-12-07T23:30+07:00) or a time of day (23:30)"
+            ) from None
+        moment = dt.datetime.combine(dt.datetime.now(PROJECT_TIME_ZONE).date(), time_of_day)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=PROJECT_TIME_ZONE)
+    return moment
+
+
+TEST_CLOCK = _test_clock()
 
 CHROMIUM = Path(os.environ.get("PHONGDICH_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -150,7 +180,38 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
         test["NAME"] = str(tmp_path_factory.mktemp("cache") / "cache.sqlite3")
 
 
+def pytest_report_header(config):
+    if TEST_CLOCK is not None:
+        return f"{TEST_CLOCK_VARIABLE}: each test starts at {TEST_CLOCK.isoformat()} (the clock ticks)"
+    return None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    # Around the whole test, its fixtures' set-up and tear-down included: data a fixture builds from "now" must be
+    # built at the same moment as the test reads it. time-machine moves time.time, datetime.now, date.today and so
+    # Django's timezone.now, in every thread of this process (the live server's too), not in other processes.
+    if TEST_CLOCK is None:
+        yield
+        return
+    import time_machine
+
+    # In UTC: a ZoneInfo destination would also change the process's time zone (TZ), which Django has set already.
+    with time_machine.travel(TEST_CLOCK.astimezone(dt.UTC), tick=True):
+        yield
+
+
+def _skip_tests_that_need_the_real_clock(items):
+    for item in items:
+        marker = item.get_closest_marker("real_clock")
+        if marker is not None:
+            reason = marker.args[0] if marker.args else marker.kwargs.get("reason", "needs the real clock")
+            item.add_marker(pytest.mark.skip(reason=f"{TEST_CLOCK_VARIABLE} is set: {reason}"))
+
+
 def pytest_collection_modifyitems(config, items):
+    if TEST_CLOCK is not None:
+        _skip_tests_that_need_the_real_clock(items)
     # Without REDIS_URL the cache (rate limits) is a database of its own (the "cache" alias, core/cachedb.py): every
     # test that uses the database uses that one too, so that pytest-django creates its test copy (never the file in
     # var/) and rolls each test's counts back with the test.

@@ -10,6 +10,7 @@ import re
 import pytest
 from django.utils import timezone
 
+from phongdich.core.dates import local_midnight
 from phongdich.core.models import AuditLog
 from phongdich.core.throttling import SimpleRateThrottle
 from phongdich.people.models import Person
@@ -20,7 +21,14 @@ from ..models import Contact, ContactLink
 from .builders import case, person
 
 CCCD = "038185004321"  # Thanh Hóa (038), a woman born in the 20th century (1), 1985
-MET = (timezone.localtime() - dt.timedelta(hours=20)).strftime("%Y-%m-%dT%H:%M")
+
+
+def met() -> str:
+    # 10:00 Vietnam time yesterday, read when the test runs (not when the module is imported, hours earlier in a
+    # long run, or on the real clock under PHONGDICH_TEST_CLOCK).
+    return (local_midnight(timezone.localdate() - dt.timedelta(days=1)) + dt.timedelta(hours=10)).strftime(
+        "%Y-%m-%dT%H:%M"
+    )
 
 
 @pytest.fixture
@@ -42,7 +50,7 @@ def _ref_in(html: str) -> str:
 
 
 def _add(client, scene, person_value, **fields):
-    body = {"nonce": "interview-nonce-2", "setting": "workplace", "exposure_start": MET, "person": person_value}
+    body = {"nonce": "interview-nonce-2", "setting": "workplace", "exposure_start": met(), "person": person_value}
     return client.post(f"/cases/{scene['case'].pk}/interview/", {**body, **fields})
 
 

@@ -101,6 +101,10 @@ def test_batch_reads_json_lines_and_answers_in_order(issued):
     assert code == 1
 
 
+@pytest.mark.real_clock(
+    "the command runs in a child process, on the real clock, where a certificate issued at a later fake moment is "
+    "not valid yet"
+)
 def test_command_runs_as_phongdich_verify_dcc(issued, settings):
     import subprocess
 
