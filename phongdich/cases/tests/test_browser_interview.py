@@ -14,8 +14,14 @@ from ..models import ContactLink
 from .builders import case, ensure_rules, login, make_tree, official, person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-# A meeting within the case's window (sampled yesterday, onset two days ago), as the datetime-local field takes it.
-MET = (timezone.localtime() - dt.timedelta(hours=20)).strftime("%Y-%m-%dT%H:%M")
+
+
+def met() -> str:
+    """A meeting within the case's window (sampled yesterday, onset two days ago), as the datetime-local field takes
+    it: 10:00 Vietnam time yesterday, read when the test runs (a module constant was read at import, on the real
+    clock under PHONGDICH_TEST_CLOCK, and hours before the test in a long run)."""
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    return f"{yesterday:%Y-%m-%d}T10:00"
 
 
 @pytest.fixture
@@ -34,6 +40,7 @@ def test_official_adds_a_person_on_record_from_the_interview(live_server, chromi
     page = context.new_page()
     page.set_default_timeout(15_000)
     invalid = []
+    met_at = met()
     page.on("console", lambda message: "invalid form control" in message.text and invalid.append(message.text))
     try:
         login(page, live_server.url, f"/cases/{scene['case'].pk}/", username="huyen")
@@ -41,7 +48,7 @@ def test_official_adds_a_person_on_record_from_the_interview(live_server, chromi
         # The meeting first, then the search: what was typed stays.
         section.get_by_label("Nơi làm việc, học tập").check()
         section.get_by_label("Địa điểm", exact=True).fill("Xưởng may Kim Tân")
-        section.locator("#id_exposure_start").fill(MET)
+        section.locator("#id_exposure_start").fill(met_at)
         section.locator("#id_note").fill("Cùng tổ may")
         section.get_by_label("Tìm người (họ tên, số điện thoại hoặc số giấy tờ)").fill("cao thi dung")
         section.get_by_role("button", name="Tìm", exact=True).click()
@@ -50,7 +57,7 @@ def test_official_adds_a_person_on_record_from_the_interview(live_server, chromi
         expect(found.get_by_text("Cao Thị Dung (1970)", exact=False)).to_have_count(2)
         expect(section.get_by_label("Nơi làm việc, học tập")).to_be_checked()
         expect(section.get_by_label("Địa điểm", exact=True)).to_have_value("Xưởng may Kim Tân")
-        expect(section.locator("#id_exposure_start")).to_have_value(MET)
+        expect(section.locator("#id_exposure_start")).to_have_value(met_at)
         expect(section.locator("#id_note")).to_have_value("Cùng tổ may")
         found.get_by_label("Xã Thạch Lâm", exact=False).check()
         section.get_by_role("button", name="Thêm là F1").click()
@@ -60,7 +67,7 @@ def test_official_adds_a_person_on_record_from_the_interview(live_server, chromi
         added = ContactLink.objects.get(source="interview")
         assert added.contact.person_id == scene["colleague"].pk and added.setting == "workplace"
         assert (added.place, added.note) == ("Xưởng may Kim Tân", "Cùng tổ may")
-        assert timezone.localtime(added.exposure_start).strftime("%Y-%m-%dT%H:%M") == MET
+        assert timezone.localtime(added.exposure_start).strftime("%Y-%m-%dT%H:%M") == met_at
         assert invalid == []
     finally:
         context.close()
