@@ -84,6 +84,27 @@ def case_window(
 # by schemathesis, 2026-12-06).
 EARLIEST_DAYS_BEFORE_SAMPLE = 60
 
+# The length of a reason an official types, as it is kept: its columns' (a withdrawal's, a dismissal's, an early
+# release's); a reason kept in the audit log only is held to the same, as the pages' forms and the API ask.
+REASON_MAX = min(
+    Case._meta.get_field("withdrawn_reason").max_length,
+    Contact._meta.get_field("dismissed_reason").max_length,
+    Contact._meta.get_field("release_reason").max_length,
+)
+
+
+def _reason_fits(reason: str) -> str:
+    """`reason` (spaces already collapsed or stripped, as it is kept), or invalid_input naming the limit in the words
+    the page's form gives (Django's for a field's max_length) when it is longer than REASON_MAX: refused for every
+    caller, a management command or another app too, before anything is written, where until 2026-12-07 it was cut to
+    500 characters and kept cut."""
+    if len(reason) <= REASON_MAX:
+        return reason
+    vi = f"Giá trị này chỉ có tối đa {REASON_MAX} kí tự (hiện có {len(reason)})"
+    en = f"Ensure this value has at most {REASON_MAX} characters (it has {len(reason)})."
+    extra = {"fields": {"reason": [en]}, "field": "reason", "max_length": REASON_MAX, "length": len(reason)}
+    raise ApplicationError(core_errors.INVALID_INPUT, extra=extra, vi=vi, en=en)
+
 
 def _invalid_case(field: str, vi: str, en: str) -> ApplicationError:
     return ApplicationError(errors.INVALID_CASE, extra={"field": field}, vi=vi, en=en)
@@ -883,7 +904,7 @@ def case_outcome_undo(*, actor, case: Case, reason: str) -> Case:
     person has no other case under treatment (person_already_case). As when a case is entered, the person's contact
     opened meanwhile (met again after the recovery) is closed as `became_case`. Audited as `cases.case.outcome_undone`
     with the outcome and its day, and the status card computed again."""
-    reason = " ".join((reason or "").split())[:500]
+    reason = _reason_fits(" ".join((reason or "").split()))
     if not reason:
         raise ApplicationError(errors.CASE_OUTCOME_UNDO_REASON_REQUIRED, extra={"field": "reason"})
     with transaction.atomic():
@@ -1091,7 +1112,7 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
     The evidence stays, shown under the withdrawn case. A withdrawn case is not traced, given contacts or changed
     (errors.CASE_WITHDRAWN). Audited as `cases.case.withdrawn`, with the ids of the contacts it closed.
     """
-    reason = " ".join((reason or "").split())[:500]
+    reason = _reason_fits(" ".join((reason or "").split()))
     if not reason:
         raise ApplicationError(errors.CASE_WITHDRAW_REASON_REQUIRED, extra={"field": "reason"})
     now = timezone.now()
@@ -1223,7 +1244,7 @@ def case_restore(*, actor, case: Case, reason: str) -> RestoreOutcome:
     this case under treatment."""
     from .tracing import case_trace_checkins  # here: tracing imports this module
 
-    reason = " ".join((reason or "").split())[:500]
+    reason = _reason_fits(" ".join((reason or "").split()))
     if not reason:
         raise ApplicationError(errors.CASE_RESTORE_REASON_REQUIRED, extra={"field": "reason"})
     now = timezone.now()
@@ -1556,7 +1577,7 @@ def _contact_status_params(status: str, reason: str, quarantine_start: dt.date |
     """The checks that do not depend on the contact; the reason, normalised."""
     if status not in Status.values:
         raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "status"})
-    reason = " ".join((reason or "").split())[:500]
+    reason = _reason_fits(" ".join((reason or "").split()))
     if status == Status.DISMISSED and not reason:
         raise ApplicationError(errors.CONTACT_DISMISS_REASON_REQUIRED, extra={"field": "reason"})
     if status == Status.QUARANTINED and quarantine_start is not None and quarantine_start > timezone.localdate():
@@ -2075,7 +2096,7 @@ def contact_quarantine_start_move(*, actor, contact: Contact, quarantine_start: 
     beyond the F1 follows, as after a quarantine set: the F2 named in their interview in this transaction
     (_named_f2_quarantine_follow; the returned contact's `named_f2_followed`), the check-in F2 by a re-trace queued
     (_onward_trace_again); the status card is computed again."""
-    reason = (reason or "").strip()[:500]
+    reason = _reason_fits((reason or "").strip())
     if not reason:
         raise ApplicationError(errors.QUARANTINE_MOVE_REASON_REQUIRED, extra={"field": "reason"})
     with transaction.atomic():
@@ -2214,7 +2235,7 @@ def contact_release_undo(*, actor, contact: Contact, reason: str) -> Contact:
     Audited as `cases.contact.release_undone` with the reason; the status card is computed again after the commit.
     No re-trace is queued: the release left the quarantine's start, which bounds the tracing of their own contacts
     (tracing.quarantine_until), as it was, so what tracing found in the meantime stands."""
-    reason = " ".join((reason or "").split())[:500]
+    reason = _reason_fits(" ".join((reason or "").split()))
     if not reason:
         raise ApplicationError(errors.CONTACT_RELEASE_UNDO_REASON_REQUIRED, extra={"field": "reason"})
     with transaction.atomic():
@@ -2989,7 +3010,7 @@ def contact_link_breach_set(
     Locks the link's case, then the F1's and the F2's contacts in person order, as contact_interview_f2_add does."""
     from .selectors import viewer_sees  # selectors imports this module
 
-    reason = (reason or "").strip()
+    reason = _reason_fits((reason or "").strip())
     link = ContactLink.objects.filter(pk=link_id, contact_id=contact.pk).select_related("case", "via__person").first()
     if link is None:
         raise ApplicationError(core_errors.NOT_FOUND)
@@ -3041,7 +3062,7 @@ def contact_link_breach_set(
             action="cases.contact.breach_marked" if quarantine_breach else "cases.contact.breach_unmarked",
             obj=link.contact,
             area_path=link.contact.area_path,
-            extra={"link": link.pk, "case": link.case.number, "via": f1.pk, "reason": reason[:500]},
+            extra={"link": link.pk, "case": link.case.number, "via": f1.pk, "reason": reason},
         )
         link.refresh_from_db()
         outcome.link = link

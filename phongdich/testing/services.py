@@ -926,7 +926,7 @@ def result_correct(*, actor, barcode: str, outcome: str, reason: str, ct_value=N
 
     A pool's own result is not corrected as a whole (POOL_RESULT_NOT_CORRECTABLE): correct its samples' results.
     """
-    from phongdich.cases.services import case_opened_by, case_origin_move, case_withdraw
+    from phongdich.cases.services import REASON_MAX, case_opened_by, case_origin_move, case_withdraw
     from phongdich.certificates.services import certificates_revoke_for_source
 
     require_role(actor, *LAB_ROLES)
@@ -977,12 +977,10 @@ def result_correct(*, actor, barcode: str, outcome: str, reason: str, ct_value=N
             kept_by = support.sample.barcode
             case_origin_move(case=open_case, to=sample_origin(support.sample))
         elif open_case is not None:
-            withdrawn = case_withdraw(
-                actor=actor,
-                case=open_case,
-                reason=f"Kết quả xét nghiệm {sample.barcode} được sửa từ dương tính thành {_outcome_vi(outcome)}: "
-                f"{reason}",
-            ).case.number
+            # The withdrawal's reason is built here, the correction's own reason after our words: cut to what the case
+            # keeps (case_withdraw refuses a longer one), the correction keeping the whole reason.
+            why = f"Kết quả xét nghiệm {sample.barcode} được sửa từ dương tính thành {_outcome_vi(outcome)}: {reason}"
+            withdrawn = case_withdraw(actor=actor, case=open_case, reason=why[:REASON_MAX]).case.number
     if was == positive and outcome != positive:
         # A positive rapid test waiting for its RT-PCR is no longer one.
         RetestItem.objects.filter(

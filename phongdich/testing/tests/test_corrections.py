@@ -223,3 +223,18 @@ def test_a_negative_corrected_to_invalid_computes_the_card_again(site, lab, pers
     with django_capture_on_commit_callbacks(execute=True):
         result_correct(actor=lab, barcode=sample.barcode, outcome="invalid", reason=REASON)
     assert status_card_current(person=person).colour == "red"
+
+
+def test_a_correction_with_a_long_reason_withdraws_the_case_with_it_cut_to_what_the_case_keeps(site, lab, person):
+    """The withdrawal's reason is ours, the correction's reason after our words: cut to fit here, as case_withdraw
+    refuses a longer one (2026-12-07); the correction keeps the whole reason."""
+    sample = make_sample(site, person)
+    result_enter(actor=lab, barcode=sample.barcode, outcome="positive", ct_value="18.2")
+    reason = "r" * 500
+    outcome = result_correct(actor=lab, barcode=sample.barcode, outcome="negative", reason=reason)
+    case = Case.objects.get(person=person)
+    assert case.status == Case.Status.WITHDRAWN and outcome.case_withdrawn == case.number
+    assert len(case.withdrawn_reason) == 500 and case.withdrawn_reason.startswith(
+        f"Kết quả xét nghiệm {sample.barcode}"
+    )
+    assert ResultCorrection.objects.get(result__sample=sample).reason == reason
