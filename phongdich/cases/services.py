@@ -100,10 +100,7 @@ def _reason_fits(reason: str) -> str:
     500 characters and kept cut."""
     if len(reason) <= REASON_MAX:
         return reason
-    vi = f"Giá trị này chỉ có tối đa {REASON_MAX} kí tự (hiện có {len(reason)})"
-    en = f"Ensure this value has at most {REASON_MAX} characters (it has {len(reason)})."
-    extra = {"fields": {"reason": [en]}, "field": "reason", "max_length": REASON_MAX, "length": len(reason)}
-    raise ApplicationError(core_errors.INVALID_INPUT, extra=extra, vi=vi, en=en)
+    raise core_errors.text_too_long("reason", limit=REASON_MAX, length=len(reason))
 
 
 def _invalid_case(field: str, vi: str, en: str) -> ApplicationError:

@@ -59,6 +59,16 @@ class ApplicationError(Exception):
         return f"{self.error.code}: {self.en or self.error.en}"
 
 
+def text_too_long(field_name: str, *, limit: int, length: int) -> ApplicationError:
+    """invalid_input for a typed text longer than its column keeps, in the words a Django form gives for a field's
+    max_length, named in extra.fields as the API's serializers name it. For services that refuse such a text
+    themselves, for every caller, rather than cut it (cases' and telecom's reasons)."""
+    vi = f"Giá trị này chỉ có tối đa {limit} kí tự (hiện có {length})"
+    en = f"Ensure this value has at most {limit} characters (it has {length})."
+    extra = {"fields": {field_name: [en]}, "field": field_name, "max_length": limit, "length": length}
+    return ApplicationError(INVALID_INPUT, extra=extra, vi=vi, en=en)
+
+
 # Codes used by the generic handlers. Domain codes live in each app's errors.py.
 INVALID_INPUT = ErrorCode("invalid_input", 400, "Dữ liệu gửi lên không hợp lệ.", "The submitted data is invalid.")
 MALFORMED_JSON = ErrorCode(

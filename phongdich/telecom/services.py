@@ -684,17 +684,6 @@ class ImportWithdrawal:
     contacts_quarantined: int  # in quarantine with no standing evidence left: for an official to release
 
 
-def _withdraw_reason_too_long(length: int) -> ApplicationError:
-    """A reason longer than is stored, refused in the words the page gave (Django's for a form field's max_length) and
-    named in extra.fields as the API's input did: a management command or another app is refused alike, where the
-    reason was cut to fit and the irreversible withdrawal done (walk-through of 2026-12-07)."""
-    limit = WITHDRAWN_REASON_MAX
-    vi = f"Giá trị này chỉ có tối đa {limit} kí tự (hiện có {length})"
-    en = f"Ensure this value has at most {limit} characters (it has {length})."
-    extra = {"fields": {"reason": [en]}, "field": "reason", "max_length": limit, "length": length}
-    return ApplicationError(core_errors.INVALID_INPUT, extra=extra, vi=vi, en=en)
-
-
 def telecom_import_withdraw(*, actor, import_id, reason: str, ip: str | None = None) -> ImportWithdrawal:
     """Withdraw a done import of location records (an operator's wrong file: wrong day, wrong area), with the reason.
 
@@ -716,7 +705,9 @@ def telecom_import_withdraw(*, actor, import_id, reason: str, ip: str | None = N
     require_role(actor, *TELECOM_ROLES)
     reason = " ".join((reason or "").split())
     if len(reason) > WITHDRAWN_REASON_MAX:
-        raise _withdraw_reason_too_long(len(reason))
+        # Refused for every caller, a management command or another app too, where the reason was cut to fit and the
+        # irreversible withdrawal done (walk-through of 2026-12-07).
+        raise core_errors.text_too_long("reason", limit=WITHDRAWN_REASON_MAX, length=len(reason))
     with transaction.atomic():
         try:
             import_id = int(import_id)
