@@ -103,6 +103,11 @@ def _reason_fits(reason: str) -> str:
     raise core_errors.text_too_long("reason", limit=REASON_MAX, length=len(reason))
 
 
+def _reason_collapsed(reason: str | None) -> str:
+    """A typed reason with its runs of spaces and line breaks made one space, as it is kept; refused by _reason_fits."""
+    return _reason_fits(" ".join((reason or "").split()))
+
+
 def _invalid_case(field: str, vi: str, en: str) -> ApplicationError:
     return ApplicationError(errors.INVALID_CASE, extra={"field": field}, vi=vi, en=en)
 
@@ -901,7 +906,7 @@ def case_outcome_undo(*, actor, case: Case, reason: str) -> Case:
     person has no other case under treatment (person_already_case). As when a case is entered, the person's contact
     opened meanwhile (met again after the recovery) is closed as `became_case`. Audited as `cases.case.outcome_undone`
     with the outcome and its day, and the status card computed again."""
-    reason = _reason_fits(" ".join((reason or "").split()))
+    reason = _reason_collapsed(reason)
     if not reason:
         raise ApplicationError(errors.CASE_OUTCOME_UNDO_REASON_REQUIRED, extra={"field": "reason"})
     with transaction.atomic():
@@ -1109,7 +1114,7 @@ def case_withdraw(*, actor, case: Case, reason: str) -> WithdrawOutcome:
     The evidence stays, shown under the withdrawn case. A withdrawn case is not traced, given contacts or changed
     (errors.CASE_WITHDRAWN). Audited as `cases.case.withdrawn`, with the ids of the contacts it closed.
     """
-    reason = _reason_fits(" ".join((reason or "").split()))
+    reason = _reason_collapsed(reason)
     if not reason:
         raise ApplicationError(errors.CASE_WITHDRAW_REASON_REQUIRED, extra={"field": "reason"})
     now = timezone.now()
@@ -1241,7 +1246,7 @@ def case_restore(*, actor, case: Case, reason: str) -> RestoreOutcome:
     this case under treatment."""
     from .tracing import case_trace_checkins  # here: tracing imports this module
 
-    reason = _reason_fits(" ".join((reason or "").split()))
+    reason = _reason_collapsed(reason)
     if not reason:
         raise ApplicationError(errors.CASE_RESTORE_REASON_REQUIRED, extra={"field": "reason"})
     now = timezone.now()
@@ -1574,7 +1579,7 @@ def _contact_status_params(status: str, reason: str, quarantine_start: dt.date |
     """The checks that do not depend on the contact; the reason, normalised."""
     if status not in Status.values:
         raise ApplicationError(errors.INVALID_CONTACT, extra={"field": "status"})
-    reason = _reason_fits(" ".join((reason or "").split()))
+    reason = _reason_collapsed(reason)
     if status == Status.DISMISSED and not reason:
         raise ApplicationError(errors.CONTACT_DISMISS_REASON_REQUIRED, extra={"field": "reason"})
     if status == Status.QUARANTINED and quarantine_start is not None and quarantine_start > timezone.localdate():
@@ -2232,7 +2237,7 @@ def contact_release_undo(*, actor, contact: Contact, reason: str) -> Contact:
     Audited as `cases.contact.release_undone` with the reason; the status card is computed again after the commit.
     No re-trace is queued: the release left the quarantine's start, which bounds the tracing of their own contacts
     (tracing.quarantine_until), as it was, so what tracing found in the meantime stands."""
-    reason = _reason_fits(" ".join((reason or "").split()))
+    reason = _reason_collapsed(reason)
     if not reason:
         raise ApplicationError(errors.CONTACT_RELEASE_UNDO_REASON_REQUIRED, extra={"field": "reason"})
     with transaction.atomic():
