@@ -16,6 +16,16 @@ from phongdich.geo.services import area_upsert
 
 _seq = itertools.count(1)
 
+# Hidden fields whose values are random on every page (Django's CSRF token, core.formonce's nonce): a test that
+# asserts a short text is *not* on a page would fail by chance when a token happens to contain it (~1 run in 4,000
+# for three letters).
+_RANDOM_FIELD_VALUES = re.compile(r'(<input type="hidden" name="(?:csrfmiddlewaretoken|nonce)" value=")[^"]*(")')
+
+
+def without_random_tokens(html: str) -> str:
+    """The page with its CSRF tokens and form nonces emptied, for assertions that a text is not on it."""
+    return _RANDOM_FIELD_VALUES.sub(r"\1\2", html)
+
 
 def make_area(code: str, name: str, kind: str = "commune", parent: Area | None = None) -> Area:
     return area_upsert(code=code, name=name, kind=kind, parent=parent)
