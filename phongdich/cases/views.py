@@ -555,7 +555,7 @@ def _standing_case_for_form(request, case_id) -> tuple[Case | None, object]:
 
 
 @login_required
-@post_only(_case_page_at())
+@post_only(_case_page_at("#edit"))
 def case_edit(request, case_id: int):
     return _case_edit_post(request, case_id)
 

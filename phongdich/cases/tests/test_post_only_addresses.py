@@ -33,7 +33,7 @@ def _addresses(scene):
         (f"/cases/{case_id}/withdraw/", f"{case_page}#withdraw"),
         (f"/cases/{case_id}/outcome-undo/", f"{case_page}#outcome-undo"),
         (f"/cases/{case_id}/restore/", f"{case_page}#restore"),
-        (f"/cases/{case_id}/edit/", case_page),
+        (f"/cases/{case_id}/edit/", f"{case_page}#edit"),
         (f"/cases/{case_id}/trace/", case_page),
         (f"/cases/contacts/{contact_id}/status/", contact_page),
         (f"/cases/contacts/{contact_id}/interview/", f"{contact_page}#interview"),
