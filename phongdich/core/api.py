@@ -16,6 +16,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import force_instance
+from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field, inline_serializer
 from rest_framework import exceptions as drf
 from rest_framework import serializers
@@ -321,7 +323,17 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 class ApiSchema(AutoSchema):
     """DEFAULT_SCHEMA_CLASS: every write wrapped by `@idempotent` declares the `Idempotency-Key` header, once here
     rather than in each endpoint's `parameters=` (several writes honoured it without saying so). Endpoints that handle
-    the key themselves (a check-in's nonce) declare it in their own words."""
+    the key themselves (a check-in's nonce) declare it in their own words. A request body of a `StrictInput`, nested
+    ones too, says `additionalProperties: false`, as a client generator or validator cannot know otherwise that an
+    extra field is refused; a response does not (an answer may grow fields), nor do the lenient inputs."""
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        # Only with split request components (SPECTACULAR_SETTINGS): unsplit, one component serves both directions.
+        split = spectacular_settings.COMPONENT_SPLIT_REQUEST
+        if direction == "request" and split and isinstance(force_instance(serializer), StrictInput):
+            schema["additionalProperties"] = False
+        return schema
 
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
