@@ -120,6 +120,12 @@ class TelecomImportListApi(APIView):
     permission_classes = [TelecomOfficial]
     parser_classes = [MultiPartParser]
 
+    @staticmethod
+    def max_request_bytes() -> int:
+        """Read by core.middleware: a file as large as the page takes, and room for the form's few fields and the
+        multipart headers; a larger file is refused by the service as `telecom_file_too_large`."""
+        return services.max_upload_bytes() + 64 * 1024
+
     class TelecomImportUploadInput(StrictInput):
         operator = serializers.ChoiceField(choices=Operator.choices)
         kind = serializers.ChoiceField(choices=TelecomImport.Kind.choices)
@@ -156,8 +162,8 @@ class TelecomImportListApi(APIView):
             "`telecom_columns` (400, `extra.missing`, `extra.expected`), `telecom_duplicate_file` (409, "
             "`extra.import_id`), `telecom_no_cell_list` (409: location records of an operator without a cell list, "
             "refused before the file is read). An import of which no row could be imported is `failed`, whatever "
-            "the policy. The API's bodies are also bounded by MAX_REQUEST_BYTES (`request_too_large`); "
-            "the page /telecom/ takes files up to TELECOM_MAX_UPLOAD_MB."
+            "the policy. This upload takes files up to TELECOM_MAX_UPLOAD_MB, as the page /telecom/ does; a larger "
+            "body is `request_too_large` (413, `extra.max_bytes`)."
         ),
         request={"multipart/form-data": TelecomImportUploadInput},
         responses={202: TelecomImportOutput, **ERRORS},

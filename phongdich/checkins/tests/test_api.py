@@ -498,3 +498,12 @@ def test_device_fast_path_and_session_path_answer_alike(world):
         415,
         "unsupported_media_type",
     )
+
+
+def test_a_body_over_the_limit_is_told_the_limit(world, settings):
+    settings.MAX_REQUEST_BYTES = 2048
+    client = _device_client(world["token"])
+    response = _post(client, SCAN, json.dumps({"personal_qr": "x" * 4096}))
+    body = response.json()
+    assert response.status_code == 413 and body["extra"] == {"max_bytes": 2048}
+    assert "tối đa 2 KB" in body["message_vi"] and "at most 2 KB" in body["message_en"]

@@ -382,3 +382,45 @@ def test_an_upload_sent_again_with_its_key_is_answered_as_the_first_and_another_
     typo = _upload_as(client, "viettel-cells.csv", "upload-2", "boundary-typo", polcy="skip_bad_rows")
     assert typo.status_code == 400 and list(typo.json()["extra"]["fields"]) == ["polcy"]
     assert TelecomImport.objects.count() == 1
+
+
+def _records_csv(rows: int) -> bytes:
+    """A locations file of `rows` valid-looking lines (about 60 bytes each)."""
+    lines = [b"so_thue_bao,ma_tram,bat_dau,ket_thuc"]
+    lines += [b"0912345678,VT-TT-001,2021-09-14 08:%02d,2021-09-14 08:%02d" % (i % 50, i % 50 + 5) for i in range(rows)]
+    return b"\n".join(lines) + b"\n"
+
+
+def test_api_upload_takes_a_file_over_the_apis_general_limit(client, health, cells, settings):
+    """Until 2026-12-07 the API refused any body over MAX_REQUEST_BYTES (1 MB), so an operator's file of tens of MB
+    could only go through the page; the upload now takes what the page takes (TELECOM_MAX_UPLOAD_MB)."""
+    settings.MAX_REQUEST_BYTES = 64 * 1024
+    client.force_login(health)
+    content = _records_csv(3_000)
+    assert len(content) > 2 * settings.MAX_REQUEST_BYTES
+
+    response = client.post(
+        "/api/v1/telecom/imports/", {"operator": "viettel", "kind": "locations", "file": _upload("big.csv", content)}
+    )
+
+    assert response.status_code == 202, response.json()
+    assert TelecomImport.objects.get(pk=response.json()["id"]).file_size == len(content)
+
+
+@pytest.mark.parametrize("language, words", [("vi", "tối đa 1 MB"), ("en", "at most 1 MB")])
+def test_api_upload_over_the_files_limit_is_413_naming_it(client, health, cells, settings, language, words):
+    settings.TELECOM_MAX_UPLOAD_MB = 1
+    client.force_login(health)
+    content = b"so_thue_bao,ma_tram,bat_dau,ket_thuc\n" + b"x" * (1024 * 1024 + 70 * 1024)
+    imports = TelecomImport.objects.count()  # the cell list's
+
+    response = client.post(
+        "/api/v1/telecom/imports/",
+        {"operator": "viettel", "kind": "locations", "file": _upload("big.csv", content)},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    body = response.json()
+    assert response.status_code == 413 and body["code"] == "request_too_large", body
+    assert words in body["message"] and body["extra"]["max_bytes"] == 1024 * 1024 + 64 * 1024
+    assert TelecomImport.objects.count() == imports
