@@ -151,6 +151,20 @@ def wrong_encoding(encoding: str) -> ApplicationError:
     )
 
 
+def not_utf8(line: int) -> ApplicationError:
+    """telecom_file_encoding for bytes that are not UTF-8, naming the line and how to save the file: Excel's plain
+    "CSV" is in the Windows code page, and "The CSV file must be encoded in UTF-8" told neither (walk-through of
+    2026-12-07)."""
+    return ApplicationError(
+        errors.FILE_ENCODING,
+        extra={"line": line, "expected": "UTF-8"},
+        vi=f"Dòng {line}: tệp CSV không được mã hóa UTF-8 (Excel lưu “CSV” thường theo bảng mã Windows). Hãy lưu lại "
+        "tệp dưới dạng “CSV UTF-8” rồi tải lên lại.",
+        en=f"Line {line}: the CSV file is not encoded in UTF-8 (Excel's plain “CSV” uses the Windows code page). Save "
+        "it again as “CSV UTF-8” and upload it again.",
+    )
+
+
 def _reads_as_utf16_text(head: bytes) -> bool:
     """Whether bytes without a byte order mark read as a CSV's text in UTF-16: printable, with a separator on the first
     line, and nearly all Latin letters (Vietnamese included), digits and punctuation. Random bytes read as UTF-16 are
@@ -416,7 +430,7 @@ class _Lines:
         try:
             return raw.decode("utf-8-sig" if line == 1 else "utf-8")
         except UnicodeDecodeError as exc:
-            raise ApplicationError(errors.FILE_ENCODING, extra={"line": line}) from exc
+            raise not_utf8(line) from exc
 
     def peek_first(self) -> str:
         self._first = self._decode(self._handle.readline(), 1)

@@ -434,6 +434,9 @@ def test_a_non_utf8_csv_fails_naming_the_line(health, cells):
     record = import_bytes(health, data)
     assert record.status == "failed" and record.failure_code == "telecom_file_encoding"
     assert record.errors[0]["line"] == 3
+    # The line and how to save the file, in both languages (it said only "must be encoded in UTF-8").
+    assert record.errors[0]["reason_vi"].startswith("Dòng 3:") and "“CSV UTF-8”" in record.errors[0]["reason_vi"]
+    assert record.errors[0]["reason_en"].startswith("Line 3:") and "“CSV UTF-8”" in record.errors[0]["reason_en"]
     assert SubscriberLocation.objects.count() == 0
 
 
