@@ -799,9 +799,11 @@ class CaseRestoreApi(APIView):
             "exposure notices the withdrawal took off are published again; it is traced again from check-ins. No "
             "time limit. 409 `case_status_transition` for a case not withdrawn; 409 `case_restore_closed` "
             "(`extra.reason` `other_case`, `extra.case`, `extra.status`) when the person has another case of the "
-            "same illness (under treatment, dead, or recovered on or after this case's sample); 400 "
-            "`case_restore_reason_required`. A repeat with the same Idempotency-Key reads the case again, with the "
-            "counts of the first answer."
+            "same illness (under treatment, dead, or recovered on or after this case's sample); 409 "
+            "`case_restore_result_corrected` (`extra.barcode`, `extra.result`) while the test result that opened the "
+            "case reads negative or invalid since a correction and no other positive of the person holds it up (the "
+            "lab corrects the result first); 400 `case_restore_reason_required`. A repeat with the same "
+            "Idempotency-Key reads the case again, with the counts of the first answer."
         ),
         request=CaseRestoreInput,
         parameters=[IDEMPOTENCY_HEADER],

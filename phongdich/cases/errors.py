@@ -81,6 +81,14 @@ CASE_RESTORE_CLOSED = ErrorCode(
     "Không khôi phục được ca bệnh đã huỷ này: người này đã có một ca bệnh khác của cùng đợt bệnh.",
     "This withdrawn case cannot be restored: the person has another case of the same illness.",
 )
+CASE_RESTORE_RESULT_CORRECTED = ErrorCode(
+    "case_restore_result_corrected",
+    409,
+    "Không khôi phục được ca bệnh đã huỷ này: kết quả xét nghiệm đã mở ca nay không còn là dương tính. Nếu kết quả đó "
+    "sai, đề nghị phòng xét nghiệm sửa lại trước.",
+    "This withdrawn case cannot be restored: the test result that opened it no longer reads positive. If that result "
+    "is wrong, have the lab correct it first.",
+)
 CASE_RESTORE_REASON_REQUIRED = ErrorCode(
     "case_restore_reason_required",
     400,

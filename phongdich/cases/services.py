@@ -35,6 +35,7 @@ from .models import (
     links_standing_q,
     quarantine_last_day,
 )
+from .origins import OriginLapsed, case_origin_standing
 from .signals import send_person_case_facts_changed
 
 
@@ -1221,16 +1222,28 @@ def _restore_closed(other: Case) -> ApplicationError:
     )
 
 
+def _restore_result_corrected(lapsed: OriginLapsed) -> ApplicationError:
+    return ApplicationError(
+        errors.CASE_RESTORE_RESULT_CORRECTED,
+        extra=lapsed.extra,
+        vi=f"Không khôi phục được: {lapsed.vi}",
+        en=f"Cannot restore: {lapsed.en}",
+    )
+
+
 def case_restore(*, actor, case: Case, reason: str) -> RestoreOutcome:
     """Restore a case whose withdrawal was itself the mistake (the wrong one of two entries withdrawn, a negative
     RT-PCR that was another person's), with a reason (case_restore_reason_required). No time limit: whatever the
     withdrawal did, this computes again from the evidence kept (docs/cases.md, "Restoring a case withdrawn by mistake").
 
     Refused: a case not withdrawn (case_status_transition); a person with another case of the same illness since
-    (case_restore_closed: _restore_blocked_by). Otherwise, in one transaction:
+    (case_restore_closed: _restore_blocked_by); a case whose origin no longer holds it up, its positive result since
+    corrected to negative or invalid and no other positive of the person keeping it, as the correction judges it
+    (case_restore_result_corrected: cases.origins; the lab corrects the result first). Otherwise, in one transaction:
 
     - the case has the status it had before the withdrawal again (Case.withdrawn_from; under treatment, the only status
-      a case is withdrawn from), its withdrawal's reason kept in the audit log only;
+      a case is withdrawn from), its withdrawal's reason kept in the audit log only; opened by a result since
+      corrected and kept by another positive, that result is its origin now (as a correction moves it);
     - its person's open or `case_withdrawn` contact is closed as `became_case` again, as entering a case does;
     - its contacts closed as `case_withdrawn` whose evidence from it stands again in their current episode are
       candidates again (`became_case` for a person under treatment), audited `cases.contact.<status>` with reason
@@ -1263,12 +1276,19 @@ def case_restore(*, actor, case: Case, reason: str) -> RestoreOutcome:
         _person_lock(case.person_id)
         if (other := _restore_blocked_by(case)) is not None:
             raise _restore_closed(other)
+        # Under treatment again while the lab's result that opened it reads negative, the records would contradict
+        # each other: the lab corrects its result first (its source locks the result row, as a correction does).
+        origin = case_origin_standing(case)
+        if isinstance(origin, OriginLapsed):
+            raise _restore_result_corrected(origin)
+        origin_was = case.origin
         withdrawn_reason, withdrawn_at = case.withdrawn_reason, case.status_changed_at
         case.status = case.withdrawn_from or Case.Status.UNDER_TREATMENT  # withdrawn before 0036: under treatment
         case.status_changed_at, case.withdrawn_reason, case.withdrawn_from = None, "", ""
+        case.origin = origin[:100]
         try:
             with transaction.atomic():
-                case.save(update_fields=["status", "status_changed_at", "withdrawn_reason", "withdrawn_from"])
+                case.save(update_fields=["status", "status_changed_at", "withdrawn_reason", "withdrawn_from", "origin"])
         except IntegrityError:  # case_one_open_per_person: a case the lock above should have shown
             raise _restore_closed(
                 Case.objects.filter(person_id=case.person_id, status=Case.Status.UNDER_TREATMENT).first() or case
@@ -1337,6 +1357,7 @@ def case_restore(*, actor, case: Case, reason: str) -> RestoreOutcome:
                 "contacts_relevelled": relevelled,
                 "notices_republished": republished,
                 "notices_kept_back": kept_back,
+                **({"origin": case.origin, "origin_was": origin_was} if case.origin != origin_was else {}),
             },
         )
         send_person_case_facts_changed([case.person_id])

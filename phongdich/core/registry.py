@@ -1,6 +1,7 @@
 """A table of named callables that other apps fill in their AppConfig.ready, so that an app asks for what later apps
 know without importing them (docs/structure.md: an app imports only the apps before it). The cases app's sample
-sources and evidence-note renderers, certificates' sources and healthcards' input providers are each one."""
+sources, origin sources and evidence-note renderers, certificates' sources and healthcards' input providers are each
+one."""
 
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
