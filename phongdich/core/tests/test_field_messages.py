@@ -11,7 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from phongdich.accounts.models import Official
 from phongdich.cases.tests.builders import make_tree, official
 from phongdich.core import errors
-from phongdich.core.errors import ApplicationError, field_message
+from phongdich.core.errors import ApplicationError
 
 TOO_LONG_VI = "Giá trị này chỉ có tối đa 500 kí tự (hiện có 501)"
 TOO_LONG_EN = "Ensure this value has at most 500 characters (it has 501)."
@@ -72,7 +72,10 @@ def test_a_refused_page_limit_is_told_in_the_requests_language(client, tree, hea
 def test_the_error_shape_gives_field_messages_in_its_language_and_stays_plain_json():
     error = ApplicationError(
         errors.INVALID_INPUT,
-        extra={"fields": {"a": [field_message("một", "one")], "b": {"c": (field_message("hai", "two"),)}}, "n": 3},
+        extra={
+            "fields": {"a": [errors.field_message("một", "one")], "b": {"c": (errors.field_message("hai", "two"),)}},
+            "n": 3,
+        },
     )
     vi, en = error.as_dict("vi"), error.as_dict("en")
     assert vi["extra"] == {"fields": {"a": ["một"], "b": {"c": ("hai",)}}, "n": 3}
