@@ -4,9 +4,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 
 from phongdich.core.audit import audit_record
-from phongdich.core.errors import INVALID_INPUT, ApplicationError
+from phongdich.core.errors import INVALID_INPUT, ApplicationError, field_message
 from phongdich.geo.selectors import area_get_by_code
 
 from .models import Official
@@ -23,12 +24,26 @@ def official_create(
     on invalid input.
     """
     if role not in Official.Role.values:
-        raise ApplicationError(INVALID_INPUT, extra={"fields": {"role": ["unknown role"]}})
+        # Django's words for a choice not among the field's (its Vietnamese catalogue's too).
+        message = field_message(
+            f"Hãy chọn một lựa chọn hợp lệ. {role} không phải là một trong các lựa chọn khả thi.",
+            f"Select a valid choice. {role} is not one of the available choices.",
+        )
+        raise ApplicationError(INVALID_INPUT, extra={"fields": {"role": [message]}})
     area = area_get_by_code(code=area_code)
     if area is None:
         raise ApplicationError(
             INVALID_INPUT,
-            extra={"fields": {"area_code": ["unknown or ambiguous area; give its path, e.g. 38/ or 38/15187/"]}},
+            extra={
+                "fields": {
+                    "area_code": [
+                        field_message(
+                            "Không tìm thấy địa bàn này hoặc mã trùng; hãy ghi đường dẫn, ví dụ 38/ hoặc 38/15187/.",
+                            "Unknown or ambiguous area; give its path, e.g. 38/ or 38/15187/.",
+                        )
+                    ]
+                }
+            },
             en=f"Unknown or ambiguous area {area_code!r}; give its path, e.g. 38/ or 38/15187/.",
             vi=f"Không tìm thấy địa bàn {area_code!r} hoặc mã trùng; hãy ghi đường dẫn, ví dụ 38/ hoặc 38/15187/.",
         )
@@ -37,12 +52,17 @@ def official_create(
     created = user is None
     if created:
         user = user_model(username=username)
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
+    problems_vi = _password_problems(password, user, "vi")
+    if problems_vi:
+        # The same validators in the same order, so the two lists pair up.
+        problems_en = _password_problems(password, user, "en")
+        messages = [field_message(vi, en) for vi, en in zip(problems_vi, problems_en, strict=True)]
         raise ApplicationError(
-            INVALID_INPUT, extra={"fields": {"password": list(exc.messages)}}, en="; ".join(exc.messages)
-        ) from exc
+            INVALID_INPUT,
+            extra={"fields": {"password": messages}},
+            vi=" ".join(problems_vi),
+            en=" ".join(problems_en),
+        )
     user.set_password(password)
     if superuser:
         user.is_staff = user.is_superuser = True
@@ -58,3 +78,13 @@ def official_create(
         extra={"role": role},
     )
     return official, created
+
+
+def _password_problems(password: str, user, language: str) -> list[str]:
+    """What the password validators say of it, in `language` (their messages are translated when raised)."""
+    with translation.override(language):
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            return list(exc.messages)
+    return []

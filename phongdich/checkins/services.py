@@ -61,7 +61,9 @@ _CODE_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,32}\Z")
 
 
 def _invalid(field: str, vi: str, en: str) -> ApplicationError:
-    return ApplicationError(core_errors.INVALID_INPUT, extra={"fields": {field: [en]}}, vi=vi, en=en)
+    return ApplicationError(
+        core_errors.INVALID_INPUT, extra={"fields": {field: [core_errors.field_message(vi, en)]}}, vi=vi, en=en
+    )
 
 
 def nonce_for_key(key: str | None) -> str | None:

@@ -4,7 +4,9 @@ Services raise `ApplicationError(SOME_CODE, extra={...})`. The API handler (core
 `{"code", "message", "message_vi", "message_en", "extra"}` with the code's HTTP status. Codes are
 stable snake_case strings that clients may switch on; every code is listed in docs/api.md.
 Messages are written here in both languages (not through gettext) so that an API answer always
-carries both, whatever language the client asked for.
+carries both, whatever language the client asked for. A message about one field, in `extra["fields"]`, is
+written in both too, as `field_message(vi, en)`; `as_dict` gives it in the answer's language, as DRF gives its
+own field messages (through gettext, in the request's language).
 """
 
 from dataclasses import dataclass, field
@@ -25,6 +27,49 @@ class ErrorCode:
         if self.code in REGISTRY and REGISTRY[self.code] != self:
             raise ValueError(f"error code {self.code!r} defined twice with different texts")
         REGISTRY[self.code] = self
+
+
+class FieldMessage(str):
+    """A field's message in both languages (`field_message`). As a plain string it is the Vietnamese, the site's
+    language, so an `extra` put into JSON without `as_dict` (a log, a stored answer) is still valid and readable;
+    `as_dict` replaces it with the answer's language."""
+
+    vi: str
+    en: str
+
+    def __new__(cls, vi: str, en: str):
+        message = super().__new__(cls, vi)
+        message.vi, message.en = vi, en
+        return message
+
+    def __getnewargs__(self):  # pickle and copy: both languages, not only the Vietnamese the str holds
+        return (self.vi, self.en)
+
+    def __repr__(self) -> str:
+        return f"field_message({self.vi!r}, {self.en!r})"
+
+    def in_language(self, language: str) -> str:
+        return str(self.en if language == "en" else self.vi)
+
+
+def field_message(vi: str, en: str) -> FieldMessage:
+    """A message about one field, for `extra["fields"]` of an error: `{"fields": {"name": [field_message(vi, en)]}}`.
+    The answer gives it in its language (`message`'s), Vietnamese by default."""
+    return FieldMessage(vi, en)
+
+
+def _in_language(value, language: str):
+    """`extra` with every field_message in `language`: plain JSON, so a stored answer (IdempotencyKey) replays as
+    it was given."""
+    if isinstance(value, FieldMessage):
+        return value.in_language(language)
+    if isinstance(value, dict):
+        return {key: _in_language(item, language) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_in_language(item, language) for item in value]
+    if type(value) is tuple:
+        return tuple(_in_language(item, language) for item in value)
+    return value
 
 
 @dataclass
@@ -52,7 +97,7 @@ class ApplicationError(Exception):
             "message": en if language == "en" else vi,
             "message_vi": vi,
             "message_en": en,
-            "extra": self.extra,
+            "extra": _in_language(self.extra, language),
         }
 
     def __str__(self) -> str:
@@ -65,7 +110,12 @@ def text_too_long(field_name: str, *, limit: int, length: int) -> ApplicationErr
     themselves, for every caller, rather than cut it (cases' and telecom's reasons)."""
     vi = f"Giá trị này chỉ có tối đa {limit} kí tự (hiện có {length})"
     en = f"Ensure this value has at most {limit} characters (it has {length})."
-    extra = {"fields": {field_name: [en]}, "field": field_name, "max_length": limit, "length": length}
+    extra = {
+        "fields": {field_name: [field_message(vi, en)]},
+        "field": field_name,
+        "max_length": limit,
+        "length": length,
+    }
     return ApplicationError(INVALID_INPUT, extra=extra, vi=vi, en=en)
 
 

@@ -3,11 +3,10 @@
 from functools import cached_property
 
 from django.core.paginator import Paginator
-from django.utils.translation import gettext as _
 from rest_framework.pagination import LimitOffsetPagination
 
 from . import errors
-from .errors import ApplicationError
+from .errors import ApplicationError, field_message
 from .ids import MAX_ID
 
 
@@ -64,9 +63,11 @@ class ApiPages(LimitOffsetPagination):
             if number >= minimum and (maximum is None or number <= maximum):
                 return number
         if maximum is None:
-            message = _("A whole number from %(minimum)s.") % {"minimum": minimum}
+            message = field_message(f"Một số nguyên từ {minimum}.", f"A whole number from {minimum}.")
         else:
-            message = _("A whole number from %(minimum)s to %(maximum)s.") % {"minimum": minimum, "maximum": maximum}
+            message = field_message(
+                f"Một số nguyên từ {minimum} đến {maximum}.", f"A whole number from {minimum} to {maximum}."
+            )
         raise ApplicationError(errors.INVALID_INPUT, extra={"fields": {name: [message]}})
 
     def get_limit(self, request):

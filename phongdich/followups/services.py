@@ -156,7 +156,7 @@ def followup_task_create_for_declaration(*, declaration, now: dt.datetime | None
 def _invalid(field: str, vi: str, en: str) -> ApplicationError:
     return ApplicationError(
         core_errors.INVALID_INPUT,
-        extra={"fields": {field: [en]}},
+        extra={"fields": {field: [core_errors.field_message(vi, en)]}},
         vi=f"{core_errors.INVALID_INPUT.vi} {vi}",
         en=f"{core_errors.INVALID_INPUT.en} {en}",
     )

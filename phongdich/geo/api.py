@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from phongdich.core.errors import INVALID_INPUT, ApplicationError
 from phongdich.core.throttling import ScopedRateThrottle
 
+from .errors import UNKNOWN_AREA
 from .models import Area
 from .selectors import area_children, area_full_name, area_get, area_search
 
@@ -60,7 +61,7 @@ class AreaListApi(APIView):
         if "parent" in data:
             parent = area_get(area_id=data["parent"])
             if parent is None:
-                raise ApplicationError(INVALID_INPUT, extra={"fields": {"parent": ["unknown area"]}})
+                raise ApplicationError(INVALID_INPUT, extra={"fields": {"parent": [UNKNOWN_AREA]}})
         kinds = [data["kind"]] if data.get("kind") else None
         if data.get("q"):
             areas = area_search(q=data["q"], within=parent, kinds=kinds, limit=data["limit"])

@@ -1,6 +1,6 @@
 """Error codes of the geo app (see core.errors for the shape)."""
 
-from phongdich.core.errors import ErrorCode
+from phongdich.core.errors import ErrorCode, field_message
 
 AREA_IMPORT_INVALID = ErrorCode(
     "area_import_invalid",
@@ -15,3 +15,6 @@ AREA_NOT_CHOSEN = ErrorCode(
     "Chọn địa bàn trong danh sách.",
     "Choose an area from the list.",
 )
+
+# extra.fields' message for an area id that names no area (the geo, checkins and testing APIs).
+UNKNOWN_AREA = field_message("Không có địa bàn này.", "Unknown area.")

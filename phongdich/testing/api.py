@@ -26,6 +26,7 @@ from phongdich.core.audit import audit_record, client_ip
 from phongdich.core.errors import ApplicationError
 from phongdich.core.pagination import ApiPages
 from phongdich.core.throttling import ScopedRateThrottle
+from phongdich.geo.errors import UNKNOWN_AREA
 from phongdich.geo.models import Area
 from phongdich.people.api import EntryWarningSerializer, entry_warned, entry_warnings, entry_warnings_again
 
@@ -159,7 +160,7 @@ class TestRegistrationCreateApi(APIView):
         values = dict(body.validated_data)
         area = Area.objects.filter(pk=values.pop("area")).first()
         if area is None:
-            raise ApplicationError(core_errors.INVALID_INPUT, extra={"fields": {"area": ["unknown area"]}})
+            raise ApplicationError(core_errors.INVALID_INPUT, extra={"fields": {"area": [UNKNOWN_AREA]}})
         session_id = values.pop("session")
         if request.user.is_authenticated:
             registration = services.registration_by_official(

@@ -46,6 +46,13 @@ SYMPTOMS_MAX = 500
 NOTES_MAX = 2000
 # A reported reaction may be dated up to this long after the dose (later ones are not reactions to it).
 REACTION_MAX_DAYS = 42
+# extra.fields' messages of invalid_input.
+SITE_NAME_LENGTH = core_errors.field_message(
+    "Tên điểm tiêm phải có từ 1 đến 200 ký tự.", "The site's name must have 1 to 200 characters."
+)
+BIRTH_DATE_FUTURE = core_errors.field_message(
+    "Ngày sinh không được sau hôm nay.", "The date of birth cannot be after today."
+)
 
 
 def _require(actor, roles) -> None:
@@ -104,7 +111,7 @@ def site_create(*, actor, name: str, area: Area, address: str = "") -> Vaccinati
         raise ApplicationError(core_errors.NOT_FOUND)
     name = " ".join((name or "").split())
     if not 1 <= len(name) <= 200:
-        raise ApplicationError(core_errors.INVALID_INPUT, extra={"fields": {"name": ["1–200 characters"]}})
+        raise ApplicationError(core_errors.INVALID_INPUT, extra={"fields": {"name": [SITE_NAME_LENGTH]}})
     site = VaccinationSite.objects.create(name=name, area=area, address=" ".join(address.split())[:255])
     audit_record(actor=actor, action="vaccination.site.created", obj=site, area_path=site.area_path)
     return site
@@ -296,7 +303,7 @@ def registration_submit(
             raise ApplicationError(core_errors.NOT_FOUND)
     group = priority_group_by_code(priority_group)
     if birth_date > _today():
-        raise ApplicationError(core_errors.INVALID_INPUT, extra={"fields": {"birth_date": ["in the future"]}})
+        raise ApplicationError(core_errors.INVALID_INPUT, extra={"fields": {"birth_date": [BIRTH_DATE_FUTURE]}})
     now = now or timezone.now()
     try:
         with transaction.atomic():

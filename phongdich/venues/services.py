@@ -94,7 +94,12 @@ def _deny():
 
 
 def _field_error(field: str, vi: str, en: str) -> ApplicationError:
-    return ApplicationError(core_errors.INVALID_INPUT, extra={"fields": {field: [en]}, "field": field}, vi=vi, en=en)
+    return ApplicationError(
+        core_errors.INVALID_INPUT,
+        extra={"fields": {field: [core_errors.field_message(vi, en)]}, "field": field},
+        vi=vi,
+        en=en,
+    )
 
 
 def _clean_text(value, *, field: str, max_length: int, required: bool, label_vi: str, label_en: str) -> str:

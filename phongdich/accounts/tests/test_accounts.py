@@ -86,6 +86,29 @@ def test_command_refuses_unknown_areas_and_weak_passwords(areas, area_code, pass
     assert not get_user_model().objects.filter(username="x").exists()
 
 
+def test_a_refused_password_or_role_is_told_in_both_languages(areas):
+    """The validators' messages were kept in whichever language was active, under `message_en` too."""
+    from phongdich.accounts.services import official_create
+
+    with pytest.raises(ApplicationError) as weak:
+        official_create(username="x", password="123", role="health_dept", area_code="38/")
+    vi, en = weak.value.as_dict("vi"), weak.value.as_dict("en")
+    assert vi["extra"]["fields"]["password"][0].startswith("Mật khẩu quá ngắn")
+    assert en["extra"]["fields"]["password"][0].startswith("This password is too short")
+    assert len(vi["extra"]["fields"]["password"]) == len(en["extra"]["fields"]["password"]) > 1
+    assert vi["message_vi"].startswith("Mật khẩu quá ngắn") and vi["message_en"].startswith(
+        "This password is too short"
+    )
+    with pytest.raises(ApplicationError) as role:
+        official_create(username="x", password="Thanh-Hoa-2021", role="boss", area_code="38/")
+    assert role.value.as_dict("vi")["extra"]["fields"]["role"] == [
+        "Hãy chọn một lựa chọn hợp lệ. boss không phải là một trong các lựa chọn khả thi."
+    ]
+    assert role.value.as_dict("en")["extra"]["fields"]["role"] == [
+        "Select a valid choice. boss is not one of the available choices."
+    ]
+
+
 def test_user_admin_shows_the_official_inline(client, areas):
     admin = get_user_model().objects.create_superuser("root", password="x-long-password-1")
     user = make_official(Role.AREA_OFFICIAL, areas["commune_a"], username="canbo")

@@ -132,7 +132,9 @@ def test_the_service_refuses_a_reason_longer_than_is_kept_writing_nothing(world,
     with pytest.raises(ApplicationError) as caught:
         call(kim_tan_official, world, TOO_LONG)
     assert (caught.value.code, caught.value.status) == ("invalid_input", 400)
-    assert caught.value.extra["fields"] == {"reason": ["Ensure this value has at most 500 characters (it has 501)."]}
+    assert caught.value.as_dict("en")["extra"]["fields"] == {
+        "reason": ["Ensure this value has at most 500 characters (it has 501)."]
+    }
     assert caught.value.as_dict("vi")["message"] == "Giá trị này chỉ có tối đa 500 kí tự (hiện có 501)"
     assert _rows() == rows and AuditLog.objects.count() == entries
 
