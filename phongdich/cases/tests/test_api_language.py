@@ -58,8 +58,8 @@ WRONG_TYPES = [
     (
         {"contacts": [1], "status": "quarantined", "quarantine_start": "7/12"},
         "quarantine_start",
-        "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.",
-        "Ngày sai định dạng. Hãy dùng một trong các định dạng sau: YYYY-MM-DD.",
+        "Not a valid date: give a date that exists, as YYYY-MM-DD (for example 2021-09-14).",
+        "Ngày không hợp lệ: cần một ngày có thật, viết theo dạng YYYY-MM-DD (ví dụ 2021-09-14).",
     ),
     (
         [1, 2],
@@ -96,6 +96,6 @@ def test_a_wrong_datetime_is_refused_in_the_answers_language(client, tree, kim_t
     client.force_login(kim_tan_official)
     url = f"/api/v1/cases/{entered.pk}/"
     vi = client.patch(url, {"isolated_at": "hôm qua"}, content_type="application/json").json()
-    assert vi["extra"]["fields"]["isolated_at"][0].startswith("Thời điểm sai định dạng. Hãy dùng")
+    assert vi["extra"]["fields"]["isolated_at"][0].startswith("Thời điểm không hợp lệ: cần một thời điểm có thật")
     en = client.patch(url, {"isolated_at": "x"}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en").json()
-    assert en["extra"]["fields"]["isolated_at"][0].startswith("Datetime has wrong format.")
+    assert en["extra"]["fields"]["isolated_at"][0].startswith("Not a valid date and time:")

@@ -63,3 +63,17 @@ def test_a_refused_list_filter_names_it_in_one_shape(client, tree, query, extra)
     client.force_login(official(tree["kim_tan"], "yte_kimtan"))
     answer = client.get("/api/v1/cases/", query).json()
     assert answer["code"] == "cases_invalid_filter" and answer["extra"] == extra
+
+
+@pytest.mark.parametrize(
+    "language, words",
+    [("vi", "Ngày không hợp lệ: cần một ngày có thật"), ("en", "Not a valid date: give a date that exists")],
+)
+def test_a_date_that_does_not_exist_is_told_so_not_a_wrong_format(client, tree, language, words):
+    """2026-02-30 is in the format YYYY-MM-DD; DRF's "wrong format" sent a reviewer looking for the format's mistake."""
+    client.force_login(official(tree["kim_tan"], "yte_kimtan"))
+    answer = client.post(
+        "/api/v1/cases/", {"sample_date": "2026-02-30"}, content_type="application/json", HTTP_ACCEPT_LANGUAGE=language
+    ).json()
+    (message,) = answer["extra"]["fields"]["sample_date"]
+    assert answer["code"] == "invalid_input" and message.startswith(words), message
