@@ -6,6 +6,7 @@ them. Reasons are stable codes with both languages.
 """
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from decimal import Decimal, InvalidOperation
 
@@ -41,8 +42,12 @@ ROW_REASONS = {
         "Thời gian không đọc được: {value} (dùng 2021-09-14 08:05 hoặc 14/09/2021 08:05).",
         "Unreadable time: {value} (use 2021-09-14 08:05 or 14/09/2021 08:05).",
     ),
+    "time_missing": (  # a reason of invalid_time
+        "Thiếu giờ: {value} chỉ có ngày (dùng 2021-09-14 08:05 hoặc 14/09/2021 08:05).",
+        "The hour is missing: {value} is a date only (use 2021-09-14 08:05 or 14/09/2021 08:05).",
+    ),
     "end_before_start": ("Thời điểm kết thúc trước thời điểm bắt đầu.", "The end is before the start."),
-    "in_future": ("Thời gian ở tương lai.", "The time is in the future."),
+    "in_future": ("Thời gian ở tương lai: {value}.", "The time is in the future: {value}."),
     "too_early": (
         "Thời gian trước tháng 12/2019, khi SARS-CoV-2 được phát hiện: {value}.",
         "The time is before December 2019, when SARS-CoV-2 was first reported: {value}.",
@@ -110,8 +115,19 @@ ROW_CODE_LABELS = {
 }
 
 
-def row_error(line: int, column: str, code: str, **values) -> dict:
-    vi, en = ROW_REASONS[code]
+# A date written without its hour ("05/12/2026", "2026-12-05"): readable, but a stay needs the time of day.
+_DATE_ONLY = re.compile(r"\s*(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})\s*")
+
+
+def _date_only(value) -> bool:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return True
+    return isinstance(value, str) and _DATE_ONLY.fullmatch(value) is not None
+
+
+def row_error(line: int, column: str, code: str, *, reason: str = "", **values) -> dict:
+    """A rejected row: its `code`, and the words of ROW_REASONS[`reason` or `code`] (a code may have several)."""
+    vi, en = ROW_REASONS[reason or code]
     # Never a raw control character: a NUL cannot be stored in jsonb (a server error on PostgreSQL instead of the
     # line), the others break the rejected rows' export.
     shown = {key: visible_controls(str(value)[:60]) for key, value in values.items()}
@@ -234,7 +250,9 @@ class LocationChecker:
         for field in ("start", "end"):
             times[field] = parse_time(values[field])
             if times[field] is None:
-                return self.reject(row_error(line, names[field], "invalid_time", value=raw[field]))
+                # Still `invalid_time` (the code clients know), in words that say what is missing.
+                reason = "time_missing" if _date_only(raw[field]) else ""
+                return self.reject(row_error(line, names[field], "invalid_time", reason=reason, value=raw[field]))
         start, end = times["start"], times["end"]
         # Year 1 passed as the past, then overflowed in the overlap query and failed the whole import (fuzzing,
         # 2026-12-06); no record of an epidemic's tracing can be older than the virus.
@@ -244,7 +262,8 @@ class LocationChecker:
         if end < start:
             return self.reject(row_error(line, names["end"], "end_before_start"))
         if end > self.now + CLOCK_SKEW:
-            return self.reject(row_error(line, names["end"] if start <= self.now else names["start"], "in_future"))
+            field = "end" if start <= self.now else "start"
+            return self.reject(row_error(line, names[field], "in_future", value=raw[field]))
         if end - start > self.max_stay:
             return self.reject(row_error(line, names["end"], "stay_too_long", hours=settings.TELECOM_MAX_STAY_HOURS))
         return (line, phone, cell_pk, start, end)

@@ -617,6 +617,10 @@ def test_times_in_the_future_and_too_long_stays_are_refused(health, cells, setti
     )
     record = import_bytes(health, text)
     assert _codes(record) == [(3, "stay_too_long"), (4, "in_future"), (5, "invalid_time")]
+    # Each says what it read (until 2026-12-07 "in the future" named no value, and a date was "unreadable").
+    assert record.errors[1]["reason_vi"] == "Thời gian ở tương lai: 2099-01-01 08:00."  # the start, itself ahead
+    assert record.errors[2]["reason_vi"].startswith("Thiếu giờ: 2021-09-15 chỉ có ngày")
+    assert record.errors[2]["reason_en"].startswith("The hour is missing: 2021-09-15 is a date only")
 
 
 def test_records_of_another_operators_cells_are_unknown_cells(health, cells):
