@@ -239,3 +239,20 @@ def test_the_caption_counts_each_level_and_says_which_are_grouped(tree, kim_tan_
 
     assert graph["levels"] == [{"level": 1, "count": 2, "grouped": False}, {"level": 2, "count": 3, "grouped": True}]
     assert graph["caption"].startswith("1 ca F0, 2 F1, 3 F2 (gộp theo ca), ")
+
+
+def test_a_case_already_in_the_cluster_is_said_to_be_so_and_nothing_is_audited(
+    client, tree, kim_tan_official, market_cluster
+):
+    """The walk-through: adding BN-38-000007 again said "Đã thêm ca BN-38-000007 vào ổ dịch." (case added)."""
+    cluster, _there, here = market_cluster
+    client.force_login(kim_tan_official)
+    audited = AuditLog.objects.filter(action__in=["cases.case.updated", "cases.case.cluster_moved"]).count()
+
+    page = client.post(f"/cases/clusters/{cluster.pk}/", {"case_number": here.number}, follow=True).content.decode()
+    assert f"Ca {here.number} đã có trong ổ dịch này: không có gì thay đổi." in page
+    assert "Đã thêm ca" not in page
+    english = client.post(f"/en/cases/clusters/{cluster.pk}/", {"case_number": here.number}, follow=True)
+    assert f"Case {here.number} is already in this cluster: nothing was changed." in english.content.decode()
+    assert AuditLog.objects.filter(action__in=["cases.case.updated", "cases.case.cluster_moved"]).count() == audited
+    assert Case.objects.get(pk=here.pk).cluster == cluster
