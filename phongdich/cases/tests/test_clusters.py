@@ -256,3 +256,22 @@ def test_a_case_already_in_the_cluster_is_said_to_be_so_and_nothing_is_audited(
     assert f"Case {here.number} is already in this cluster: nothing was changed." in english.content.decode()
     assert AuditLog.objects.filter(action__in=["cases.case.updated", "cases.case.cluster_moved"]).count() == audited
     assert Case.objects.get(pk=here.pk).cluster == cluster
+
+
+@pytest.mark.parametrize(
+    "name, vietnamese, english",
+    [
+        ("Ổ dịch Chợ Thạch Bình", "Ổ dịch Chợ Thạch Bình", "Cluster: Ổ dịch Chợ Thạch Bình"),
+        ("O dich cho Kim Tan", "O dich cho Kim Tan", "Cluster: O dich cho Kim Tan"),
+        ("Chợ Kim Tân", "Ổ dịch: Chợ Kim Tân", "Cluster: Chợ Kim Tân"),
+        ("Ổ dịchvụ", "Ổ dịch: Ổ dịchvụ", "Cluster: Ổ dịchvụ"),
+    ],
+)
+def test_the_cluster_heading_does_not_say_cluster_twice(client, tree, kim_tan_official, name, vietnamese, english):
+    """The demo's cluster was headed "Ổ dịch: Ổ dịch Chợ Thạch Bình" (walk of 2026-12-07)."""
+    made = services.cluster_create(actor=kim_tan_official, name=name, area_path=tree["kim_tan"].path)
+    client.force_login(kim_tan_official)
+
+    page = client.get(f"/cases/clusters/{made.pk}/").content.decode()
+    assert f"<h1>{vietnamese}</h1>" in page
+    assert f"<h1>{english}</h1>" in client.get(f"/en/cases/clusters/{made.pk}/").content.decode()
