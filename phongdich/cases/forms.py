@@ -93,7 +93,15 @@ class ExposureFilterForm(forms.Form):
     """The public list of places visited by cases: an area (a commune, or a province for all of its communes)
     and words of the place's name."""
 
-    area = forms.TypedChoiceField(label=_("Area"), coerce=int, required=False, empty_value=None)
+    # Django's own "Select a valid choice. … is not one of the available choices." said neither what was wrong nor
+    # what to do (a link with an area's id mistyped or cut: the page was walked with ?area=abc).
+    area = forms.TypedChoiceField(
+        label=_("Area"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        error_messages={"invalid_choice": _("No such area: choose one from the list.")},
+    )
     q = forms.CharField(label=_("Place name"), max_length=100, required=False)
 
     def __init__(self, *args, areas: list[tuple[Area, int]], **kwargs):
@@ -177,7 +185,16 @@ class CaseForm(forms.Form):
     isolated_at = DateTimeLocalField(label=_("Isolated at"), required=False)
     isolation_place = forms.CharField(label=_("Where isolated or treated"), max_length=255, required=False)
     infected_by = forms.CharField(label=_("Infected by (case number, if known)"), max_length=30, required=False)
-    cluster = forms.ModelChoiceField(label=_("Cluster"), queryset=None, required=False)
+    cluster = forms.ModelChoiceField(
+        label=_("Cluster"),
+        queryset=None,
+        required=False,
+        error_messages={
+            "invalid_choice": _(
+                "This cluster is not one you can put the case in (or no longer exists): choose one from the list."
+            )
+        },
+    )
     notes = forms.CharField(label=_("Notes"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, clusters=None, **kwargs):
@@ -193,7 +210,17 @@ class InvestigatorChoiceField(forms.ModelChoiceField):
 class CaseEditForm(CaseForm):
     """The case form of the case's page: also who investigates it (cases.selectors.case_investigators)."""
 
-    investigator = InvestigatorChoiceField(label=_("Investigator"), queryset=None, required=False)
+    investigator = InvestigatorChoiceField(
+        label=_("Investigator"),
+        queryset=None,
+        required=False,
+        error_messages={
+            "invalid_choice": _(
+                "This official cannot investigate the case (only active officials of its area or an area above it "
+                "can): choose one from the list."
+            )
+        },
+    )
     # The id of the cluster the case is in, ticked to confirm moving it to the cluster chosen (case_in_other_cluster).
     cluster_move_from = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 

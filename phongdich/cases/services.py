@@ -40,11 +40,23 @@ from .signals import send_person_case_facts_changed
 
 
 def window_rule_for(sample_date: dt.date) -> InfectiousWindowRule:
-    """The rule in force on `sample_date` (the latest with effective_from on or before it)."""
+    """The rule in force on `sample_date` (the latest with effective_from on or before it). None in force:
+    no_window_rule, naming the earliest date a loaded rule is in force from (read from the table, `extra.earliest`)."""
     rule = InfectiousWindowRule.objects.filter(effective_from__lte=sample_date).order_by("-effective_from").first()
-    if rule is None:
-        raise ApplicationError(errors.NO_WINDOW_RULE, extra={"sample_date": sample_date.isoformat()})
-    return rule
+    if rule is not None:
+        return rule
+    extra = {"sample_date": sample_date.isoformat()}
+    earliest = InfectiousWindowRule.objects.order_by("effective_from").values_list("effective_from", flat=True).first()
+    if earliest is None:  # no rule loaded at all: the code's own message
+        raise ApplicationError(errors.NO_WINDOW_RULE, extra=extra)
+    raise ApplicationError(
+        errors.NO_WINDOW_RULE,
+        extra={**extra, "earliest": earliest.isoformat()},
+        vi=f"Không có quy định về thời kỳ lây truyền áp dụng cho ngày lấy mẫu {sample_date:%d/%m/%Y}: quy định sớm "
+        f"nhất có hiệu lực từ ngày {earliest:%d/%m/%Y}. Kiểm tra lại ngày lấy mẫu.",
+        en=f"No infectious-window rule applies to the sample date {sample_date:%d/%m/%Y}: the earliest rule is in "
+        f"force from {earliest:%d/%m/%Y}. Check the sample date.",
+    )
 
 
 def case_window(

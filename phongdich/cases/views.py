@@ -1767,6 +1767,13 @@ def cluster_detail(request, cluster_id: int):
             case = selectors.case_find_for_source(viewer=request.user, value=typed)
             if case is None:
                 raise ApplicationError(errors.INVALID_CLUSTER, extra={"field": "case_number"})
+            if case.cluster_id == cluster.pk:
+                # Nothing to add (case_update changes and audits nothing then): said so, not "was added".
+                messages.info(
+                    request,
+                    _("Case %(number)s is already in this cluster: nothing was changed.") % {"number": case.number},
+                )
+                return redirect("cases:cluster", cluster_id=cluster.pk)
             services.case_update(
                 actor=request.user,
                 case=case,

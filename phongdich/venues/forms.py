@@ -133,6 +133,11 @@ class VenueByNameMixin:
     def venue_by_name_setup(self, venues) -> None:
         field = self.fields["venue"]
         field.queryset = venues
+        # Not Django's "Select a valid choice. That choice is not one of the available choices.": a venue given by id
+        # (a link's ?venue=, a page kept open) that is not, or no longer, among the viewer's venues.
+        field.error_messages["invalid_choice"] = _(
+            "This venue is not one you can choose (the venues of your area): choose one from the list."
+        )
         self.venue_searched = venues.count() > self.VENUE_SELECT_MAX
         if not self.venue_searched:
             return

@@ -26,7 +26,10 @@ def scene(tree, kim_tan_official, calls_settings):
 def test_the_case_page_links_to_the_robot_call(client, scene, kim_tan_official):
     client.force_login(kim_tan_official)
     html = client.get(f"/cases/{scene['case'].pk}/").content.decode()
-    assert f'href="/calls/new/{scene["case"].pk}/"' in html and "Gọi tự động (robot call)" in html
+    assert f'href="/calls/new/{scene["case"].pk}/"' in html and ">Gọi tự động</a>" in html
+    assert "robot call" not in html.lower()  # the Vietnamese button in Vietnamese only (walk of 2026-12-07)
+    english = client.get(f"/en/cases/{scene['case'].pk}/").content.decode()
+    assert ">Robot call (automatic switchboard)</a>" in english
 
 
 def test_create_page_counts_and_shows_the_script_without_personal_data(client, scene, kim_tan_official):

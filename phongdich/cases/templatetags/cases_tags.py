@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from phongdich.accounts.permissions import PEOPLE_ROLES, has_role
 from phongdich.core.scoping import area_visible
-from phongdich.core.text import duration_text
+from phongdich.core.text import duration_text, fold
 
 from .. import notes
 from ..models import CaseStatus, CaseTestType, ContactStatus, LinkSetting, LinkSource
@@ -52,6 +52,14 @@ def evidence_note(link) -> str:
 def official_name(user) -> str:
     """An official's name and area, as every cases page names them (selectors.official_name)."""
     return _official_name(user)
+
+
+@register.filter
+def names_itself_cluster(name: str) -> bool:
+    """Whether a cluster's name begins with the page's word for a cluster ("Ổ dịch Chợ Thạch Bình" on a Vietnamese
+    page, typed with or without diacritics): its heading is then the name alone, not "Ổ dịch: Ổ dịch Chợ …"."""
+    word, folded = fold(str(_("Cluster"))), fold(name)
+    return folded == word or folded.startswith(word + " ")
 
 
 @register.filter

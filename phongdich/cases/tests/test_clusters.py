@@ -239,3 +239,39 @@ def test_the_caption_counts_each_level_and_says_which_are_grouped(tree, kim_tan_
 
     assert graph["levels"] == [{"level": 1, "count": 2, "grouped": False}, {"level": 2, "count": 3, "grouped": True}]
     assert graph["caption"].startswith("1 ca F0, 2 F1, 3 F2 (gộp theo ca), ")
+
+
+def test_a_case_already_in_the_cluster_is_said_to_be_so_and_nothing_is_audited(
+    client, tree, kim_tan_official, market_cluster
+):
+    """The walk-through: adding BN-38-000007 again said "Đã thêm ca BN-38-000007 vào ổ dịch." (case added)."""
+    cluster, _there, here = market_cluster
+    client.force_login(kim_tan_official)
+    audited = AuditLog.objects.filter(action__in=["cases.case.updated", "cases.case.cluster_moved"]).count()
+
+    page = client.post(f"/cases/clusters/{cluster.pk}/", {"case_number": here.number}, follow=True).content.decode()
+    assert f"Ca {here.number} đã có trong ổ dịch này: không có gì thay đổi." in page
+    assert "Đã thêm ca" not in page
+    english = client.post(f"/en/cases/clusters/{cluster.pk}/", {"case_number": here.number}, follow=True)
+    assert f"Case {here.number} is already in this cluster: nothing was changed." in english.content.decode()
+    assert AuditLog.objects.filter(action__in=["cases.case.updated", "cases.case.cluster_moved"]).count() == audited
+    assert Case.objects.get(pk=here.pk).cluster == cluster
+
+
+@pytest.mark.parametrize(
+    "name, vietnamese, english",
+    [
+        ("Ổ dịch Chợ Thạch Bình", "Ổ dịch Chợ Thạch Bình", "Cluster: Ổ dịch Chợ Thạch Bình"),
+        ("O dich cho Kim Tan", "O dich cho Kim Tan", "Cluster: O dich cho Kim Tan"),
+        ("Chợ Kim Tân", "Ổ dịch: Chợ Kim Tân", "Cluster: Chợ Kim Tân"),
+        ("Ổ dịchvụ", "Ổ dịch: Ổ dịchvụ", "Cluster: Ổ dịchvụ"),
+    ],
+)
+def test_the_cluster_heading_does_not_say_cluster_twice(client, tree, kim_tan_official, name, vietnamese, english):
+    """The demo's cluster was headed "Ổ dịch: Ổ dịch Chợ Thạch Bình" (walk of 2026-12-07)."""
+    made = services.cluster_create(actor=kim_tan_official, name=name, area_path=tree["kim_tan"].path)
+    client.force_login(kim_tan_official)
+
+    page = client.get(f"/cases/clusters/{made.pk}/").content.decode()
+    assert f"<h1>{vietnamese}</h1>" in page
+    assert f"<h1>{english}</h1>" in client.get(f"/en/cases/clusters/{made.pk}/").content.decode()

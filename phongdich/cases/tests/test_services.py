@@ -9,7 +9,7 @@ from phongdich.core.errors import ApplicationError
 from phongdich.core.models import AuditLog
 
 from .. import services
-from ..models import Case, Contact, ContactLink
+from ..models import Case, Contact, ContactLink, InfectiousWindowRule
 from ..providers import cases_recovery_certificates, cases_status_inputs
 from .builders import case, link, local, person
 
@@ -60,6 +60,32 @@ def test_bad_case_input_answers_4xx_with_both_languages_and_writes_nothing(
         assert answer["extra"]["field"] == field
     assert not Case.objects.exists()
     assert not AuditLog.objects.filter(action="cases.case.created").exists()
+
+
+def test_a_sample_before_every_rule_is_refused_naming_the_earliest_rule_date(client, tree, kim_tan_official):
+    """The message named no date (walk of 2026-12-07): the earliest is read from the rules loaded (30/07/2021 for
+    QĐ 3638 of the migrations, an earlier one once a superuser adds it)."""
+    client.force_login(kim_tan_official)
+    body = {"person": person(tree["kim_tan"]).pk, "test_type": "pcr", "sample_date": "2021-01-10"}
+    answer = api_post(client, "/api/v1/cases/", body).json()
+    assert answer["code"] == "no_window_rule" and answer["extra"]["earliest"] == "2021-07-30"
+    assert "ngày lấy mẫu 10/01/2021: quy định sớm nhất có hiệu lực từ ngày 30/07/2021" in answer["message_vi"]
+    assert "sample date 10/01/2021: the earliest rule is in force from 30/07/2021" in answer["message_en"]
+    page = client.post("/cases/new/", {"person": body["person"], "test_type": "pcr", "sample_date": "10/01/2021"})
+    assert "quy định sớm nhất có hiệu lực từ ngày 30/07/2021" in page.content.decode()
+
+    first = InfectiousWindowRule.objects.order_by("effective_from").first()
+    InfectiousWindowRule.objects.create(
+        **{
+            field.name: getattr(first, field.name)
+            for field in InfectiousWindowRule._meta.concrete_fields
+            if field.name not in ("id", "code", "effective_from")
+        },
+        code="earlier_test",
+        effective_from=dt.date(2021, 1, 1),
+    )
+    answer = api_post(client, "/api/v1/cases/", {**body, "sample_date": "2020-12-20"}).json()
+    assert answer["extra"]["earliest"] == "2021-01-01" and "from 01/01/2021" in answer["message_en"]
 
 
 def test_an_onset_too_late_is_refused_with_the_rules_limit(client, tree, kim_tan_official):
