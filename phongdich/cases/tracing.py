@@ -16,9 +16,9 @@ The algorithm, the settings and the query plan are in docs/cases.md, "Tracing fr
 
 One query fetches a level's overlapping check-ins for all its presences at once, by ranges of the
 (venue, checked_in_at) index. With no minimum overlap, each is intersected with the union of the sources it may
-meet (no pairs are formed); with one, the pairs are. PostgreSQL does all of it in the database, the evidence
-kept in temporary tables up to the writes; SQLite in Python. `reference_trace` (tests) is the brute-force
-definition both are held to.
+meet (no pairs are formed); with one, the same is done on the spans in which an overlap that long can start.
+PostgreSQL does all of it in the database, the evidence kept in temporary tables up to the writes; SQLite in
+Python. `reference_trace` (tests) is the brute-force definition both are held to.
 """
 
 from __future__ import annotations
@@ -372,7 +372,8 @@ def _level_rows(
 def _overlapping_pairs(
     groups: list[list[Presence]], others: list[tuple[int, Presence]]
 ) -> list[tuple[Presence, Presence]]:
-    """Every (source, other) pair of _level_rows' presences sharing a positive time."""
+    """Every (source, other) pair of _level_rows' presences sharing a positive time. With _level_evidence, the
+    definition the sums without pairs are held to (test_tracing_properties); a trace no longer forms them."""
     starts = [[p.start for p in group] for group in groups]
     longest_source = [max(p.end - p.start for p in group) for group in groups]
     pairs: list[tuple[Presence, Presence]] = []
@@ -399,20 +400,25 @@ def _within(cover: list[tuple[dt.datetime, dt.datetime]], starts: list[dt.dateti
 
 
 def _level_evidence_by_cover(
-    groups: list[list[Presence]], others: list[tuple[int, Presence]], *, level: int
+    groups: list[list[Presence]],
+    others: list[tuple[int, Presence]],
+    *,
+    level: int,
+    widen: dt.timedelta = dt.timedelta(0),
 ) -> list[Evidence]:
     """What _level_evidence(_overlapping_pairs(...)) gives when any shared time counts (no minimum overlap),
     without forming the pairs, as _COVER_SUM_SQL does: each presence is intersected with the union of its
     group's sources. The first overlap's F1 is the lowest (person, check-in) of the sources present at its
     instant (a source whose pair starts there started at or before it); rows that tie on (instant, venue) share
-    it, and the lowest other check-in settles the rest."""
+    it, and the lowest other check-in settles the rest. With `widen`, each part shared is taken as that much
+    longer (_level_evidence_by_starts)."""
     covers = [_union((p.start, p.end) for p in group) for group in groups]
     assumed_covers = [_union((p.start, p.end) for p in group if p.end_assumed) for group in groups]
     cover_starts = [[start for start, _ in cover] for cover in covers]
     assumed_starts = [[start for start, _ in cover] for cover in assumed_covers]
     pieces: dict[tuple, list] = defaultdict(list)
     for idx, other in others:
-        shared = _within(covers[idx], cover_starts[idx], other)
+        shared = [(start, end + widen) for start, end in _within(covers[idx], cover_starts[idx], other)]
         if not shared:
             continue
         assumed = other.end_assumed or bool(_within(assumed_covers[idx], assumed_starts[idx], other))
@@ -440,6 +446,37 @@ def _level_evidence_by_cover(
             )
         )
     return found
+
+
+# Timestamps are whole microseconds (Python's datetime, PostgreSQL's timestamptz): t <= x is t < x + _TICK.
+_TICK = dt.timedelta(microseconds=1)
+
+
+def _overlap_starts(presences: Iterable[Presence], min_overlap: dt.timedelta) -> list[Presence]:
+    """Each presence that lasts at least `min_overlap` (> 0) as the instants an overlap that long can start in it:
+    [start, end - min_overlap], written half-open as [start, end - min_overlap + _TICK) (docs/cases.md, "With a
+    minimum overlap"). Two presences share at least `min_overlap` exactly when these overlap, and then their shared
+    time is the intersection [p, q) of the two, its end moved on by min_overlap - _TICK."""
+    shift = min_overlap - _TICK
+    return [
+        Presence(p.checkin_id, p.person_id, p.venue_id, p.start, p.end - shift, p.end_assumed)
+        for p in presences
+        if p.end - p.start >= min_overlap
+    ]
+
+
+def _level_evidence_by_starts(
+    groups: list[list[Presence]], others: list[tuple[int, Presence]], *, level: int, min_overlap: dt.timedelta
+) -> list[Evidence]:
+    """What _level_evidence(_overlapping_pairs(...), min_overlap=min_overlap) gives (min_overlap > 0) without
+    forming the pairs, as _STARTS_SUM_SQL does: _level_evidence_by_cover on the presences' _overlap_starts. A
+    pair qualifies when its two spans of starts overlap; its shared time is their intersection [p, q) widened to
+    [p, q + min_overlap - _TICK); a row's pairs together share the intersection of its span with the union of
+    its group's, each part so widened. The first pair's instant is that intersection's first; its F1 the lowest
+    (person, check-in) of the sources whose span holds that instant (_via_segments on the spans)."""
+    starts = [_overlap_starts(group, min_overlap) for group in groups]
+    spans = [(idx, span) for idx, other in others for span in _overlap_starts([other], min_overlap)]
+    return _level_evidence_by_cover(starts, spans, level=level, widen=min_overlap - _TICK)
 
 
 def _level_evidence(pairs: list[tuple[Presence, Presence]], *, level: int, min_overlap) -> list[Evidence]:
@@ -527,10 +564,14 @@ def _via_at(segments: list[tuple[int, dt.datetime, dt.datetime, int]]):
 #   factory every worker's shift overlaps hundreds of others', and pairing them cost seconds. The first
 #   overlap's F1 (`via`) is then joined from the span of tracing_vias holding that instant (one hash join:
 #   a search of the sources per F2 cost a factory's trace 70 ms).
-# - _PAIRS_SUM_SQL, with a minimum overlap, which is a property of one pair: the pairs joined by the hours both
-#   cover, then per link the first pair (DISTINCT ON), the last end and the covered time (intervals in order of
-#   start, each adding what reaches past the furthest end before it).
-# Both give what _level_evidence gives for the same rows; the property tests hold all three to the reference.
+# - _STARTS_SUM_SQL, with a minimum overlap m, which is a property of one pair: two presences share at least m
+#   exactly when their spans of starts ([s, e - m], the instants an overlap that long can start: _overlap_starts)
+#   overlap, so the same is done on those spans, each part shared [p, q] then widened to [p, q + m) (the union
+#   of the pairs' overlaps), and tracing_vias made from the spans (the F1 met first is the lowest source that
+#   holds m from that instant, not merely present at it). Until 2026-12 the pairs were formed, joined by the
+#   hours both cover: a factory's F2 level took up to 50 s (docs/benchmarks.md).
+# Both give what _level_evidence gives for the pairs of the same rows; the property tests hold the SQL, the
+# Python (_level_evidence_by_cover, _level_evidence_by_starts) and the pairs to the reference.
 _TRACE_TABLES_SQL = [
     """CREATE TEMPORARY TABLE tracing_sources (
         idx int, checkin_id bigint, person_id bigint, s timestamptz, e timestamptz, assumed boolean
@@ -613,37 +654,35 @@ _COVER_SUM_SQL = (
     + _EVIDENCE_INSERT
 )
 
-_PAIRS_SUM_SQL = (
-    """, src_hours AS (
-    SELECT src.*, hour FROM src, generate_series(
-        floor(extract(epoch FROM src.s) / 3600)::bigint, ceil(extract(epoch FROM src.e) / 3600)::bigint - 1) hour
-), kept_hours AS (
-    SELECT k.*, hour FROM kept k, generate_series(
-        floor(extract(epoch FROM k.s) / 3600)::bigint, ceil(extract(epoch FROM k.e) / 3600)::bigint - 1) hour
-), pairs AS (
+# With a minimum overlap m, as _level_evidence_by_starts: each presence lasting at least m as the span of instants
+# an overlap that long can start in it ([s, e - m], written [s, e - shift) with shift = m - 1 µs; empty when
+# shorter); then as _COVER_SUM_SQL on those spans, each part shared [p, q) widened to [p, q + shift) before the
+# union is taken. tracing_vias holds the lowest source per span of the group's spans of starts.
+_STARTS_SUM_SQL = (
+    """, spans AS MATERIALIZED (
+    SELECT idx, tstzrange(s, e - %(shift)s::interval) AS span, assumed
+    FROM src WHERE e - s >= %(min_overlap)s::interval
+), cover AS MATERIALIZED (
+    SELECT idx, range_agg(span) AS m, range_agg(span) FILTER (WHERE assumed) AS assumed_m FROM spans GROUP BY idx
+), pieces AS (
     SELECT k.person_id AS person, CASE WHEN %(level)s::int = 1 THEN k.venue_id ELSE 0 END AS gv, k.venue_id,
-        src.person_id AS via, src.checkin_id, k.id AS other_id,
-        GREATEST(src.s, k.s) AS ps, LEAST(src.e, k.e) AS pe, src.assumed OR k.assumed AS pa
-    FROM kept_hours k JOIN src_hours src ON src.idx = k.idx AND src.hour = k.hour
-    WHERE floor(extract(epoch FROM GREATEST(src.s, k.s)) / 3600)::bigint = k.hour  -- each pair once: its start's hour
-        AND LEAST(src.e, k.e) - GREATEST(src.s, k.s) > interval '0'
-        AND LEAST(src.e, k.e) - GREATEST(src.s, k.s) >= %(min_overlap)s::interval
-), reaches AS (
-    SELECT person, gv, ps, pe, pa, other_id, max(pe) OVER (PARTITION BY person, gv ORDER BY ps, pe
-        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
-    FROM pairs
+        k.idx, k.id, tstzmultirange(k.span) * c.m AS shared,
+        k.assumed OR COALESCE(k.span && c.assumed_m, false) AS assumed
+    FROM (
+        -- GREATEST: a row shorter than m has an empty span (a range's ends may not be reversed)
+        SELECT kept.*, tstzrange(s, GREATEST(s, e - %(shift)s::interval)) AS span FROM kept
+    ) k JOIN cover c USING (idx)
+    WHERE k.span && c.m
 ), totals AS (
-    SELECT person, gv, max(pe) AS last_end, count(DISTINCT other_id)::int AS occasions, bool_or(pa) AS assumed,
-        sum(CASE WHEN reach IS NULL OR ps >= reach THEN pe - ps WHEN pe > reach THEN pe - reach
-            ELSE interval '0' END) AS covered
-    FROM reaches GROUP BY person, gv
-), firsts AS (
-    SELECT DISTINCT ON (person, gv) person, gv, venue_id, via, ps
-    FROM pairs ORDER BY person, gv, ps, venue_id, via, checkin_id, other_id
+    SELECT person, min(ARRAY[(extract(epoch FROM lower(shared)) * 1000000)::bigint, venue_id, id, idx]) AS first,
+        min(lower(shared)) AS first_at, range_agg(tstzrange(lower(r), upper(r) + %(shift)s::interval)) AS covered,
+        count(DISTINCT id) AS occasions, bool_or(assumed) AS assumed
+    FROM pieces, unnest(shared) r GROUP BY person, gv
 ), found AS (
-    SELECT f.person, f.venue_id, f.via, f.ps AS first_at, t.last_end, t.occasions, t.assumed,
-        floor(extract(epoch FROM t.covered) / 60)::int AS minutes
-    FROM firsts f JOIN totals t USING (person, gv)
+    SELECT person, first[2] AS venue_id, first_at, upper(covered) AS last_end, occasions::int, assumed,
+        (SELECT floor(extract(epoch FROM sum(upper(r) - lower(r))) / 60)::int FROM unnest(covered) r) AS minutes,
+        v.person_id AS via
+    FROM totals LEFT JOIN tracing_vias v ON v.idx = first[4] AND v.s <= first_at AND v.e > first_at
 )
 """
     + _EVIDENCE_INSERT
@@ -675,8 +714,9 @@ def _level_into_table(
                 copy.write_row((idx, p.checkin_id, p.person_id, p.start, p.end, p.end_assumed))
     raw.execute("DELETE FROM tracing_vias")
     if level > 1:
+        spans = groups if min_overlap <= dt.timedelta(0) else [_overlap_starts(g, min_overlap) for g in groups]
         with raw.copy("COPY tracing_vias FROM STDIN") as copy:
-            for row in _via_segments(groups):
+            for row in _via_segments(spans):
                 copy.write_row(row)
     g_idx, g_venue, g_s, g_e, g_open_after, g_lo = (list(column) for column in zip(*ranges, strict=True))
     params = {
@@ -691,8 +731,9 @@ def _level_into_table(
         "auto": AUTO,
         "level": level,
         "min_overlap": min_overlap,
+        "shift": min_overlap - _TICK,
     }
-    summing = _COVER_SUM_SQL if min_overlap <= dt.timedelta(0) else _PAIRS_SUM_SQL
+    summing = _COVER_SUM_SQL if min_overlap <= dt.timedelta(0) else _STARTS_SUM_SQL
     sql = _LEVEL_ROWS_SQL.format(checkins=CheckIn._meta.db_table) + summing + ("" if last else _RETURNING)
     # Never a prepared statement (settings: PG_PREPARE_THRESHOLD): a generic plan cannot see how long the arrays
     # are, and guessed 10 rows for each made a 50 ms statement take two seconds.
@@ -791,7 +832,7 @@ def _trace(*, case: Case, max_level: int, cursor=None) -> _Found:
         else:
             groups, others = _level_rows(sources, venues=venues, longest_closed=longest, excluded=excluded)
             if min_overlap > dt.timedelta(0):
-                evidence = _level_evidence(_overlapping_pairs(groups, others), level=level, min_overlap=min_overlap)
+                evidence = _level_evidence_by_starts(groups, others, level=level, min_overlap=min_overlap)
             else:
                 evidence = _level_evidence_by_cover(groups, others, level=level)
             found.evidence += evidence

@@ -1,7 +1,7 @@
 """The fast tracer (cases.tracing, through the database) against a brute-force reference on random data."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 import pytest
 from django.db import transaction
@@ -19,7 +19,16 @@ from phongdich.cases.models import (
     links_of_episode_q,
     links_standing_q,
 )
-from phongdich.cases.tracing import case_trace_checkins
+from phongdich.cases.tracing import (
+    Presence,
+    _level_evidence,
+    _level_evidence_by_cover,
+    _level_evidence_by_starts,
+    _overlapping_pairs,
+    _source_groups,
+    _Venue,
+    case_trace_checkins,
+)
 from phongdich.checkins.models import CheckIn
 from phongdich.core.dates import local_midnight
 from phongdich.core.testing import make_area
@@ -30,6 +39,7 @@ BASE = dt.datetime(2021, 9, 13, tzinfo=dt.UTC)
 NOW = BASE + dt.timedelta(days=4)
 VENUE_TYPES = ["market", "school", "checkpoint"]  # buffers 90, 480 and 30 minutes (seeded)
 PERSONS = 6
+DENSE_PERSONS = 12  # a dense world's: several F1 at one venue, each meeting several others
 
 
 # --- The reference: every presence against every presence --------------------------------------------
@@ -218,7 +228,7 @@ def places(db):
     ]
     persons = [
         Person.objects.create(full_name=f"Người {i}", area_path=area.path, created_via=Person.CreatedVia.OFFICIAL)
-        for i in range(PERSONS)
+        for i in range(DENSE_PERSONS)
     ]
     return area, venues, persons
 
@@ -250,6 +260,53 @@ MET_AGAIN_THEN_OLD_CASE_AGAIN = {
 def test_fast_tracer_finds_what_the_reference_finds(places, settings, data):
     # One database for all examples (the test's transaction): each example runs in a savepoint rolled back at
     # its end, whether it passed or not.
+    with transaction.atomic():
+        _check_one_world(places, settings, data)
+        transaction.set_rollback(True)
+
+
+# A dense world: a dozen persons mostly at the market within half a day, with a minimum overlap: groups of several
+# sources each meeting many rows, stays near the minimum, F1 tied on who was met first (_STARTS_SUM_SQL and
+# _level_evidence_by_starts against the reference).
+dense_world = st.fixed_dictionaries(
+    {
+        "checkins": st.lists(
+            st.tuples(
+                st.integers(0, DENSE_PERSONS - 1),
+                st.sampled_from([0, 0, 0, 1]),
+                st.integers(0, 12 * 4).map(lambda quarter: 15 * quarter),
+                seconds_,
+                st.one_of(
+                    st.none(),
+                    st.integers(0, 24).map(lambda quarter: 15 * quarter),
+                    st.integers(0, 360),
+                    st.sampled_from([14, 15, 16, 44, 45, 46]),
+                ),
+                st.booleans(),
+            ),
+            min_size=25,
+            max_size=50,
+        ),
+        "cases": st.lists(
+            st.tuples(
+                st.integers(0, 2),
+                st.integers(0, 4 * 4).map(lambda quarter: 15 * quarter),
+                st.integers(4 * 4, 14 * 4).map(lambda quarter: 15 * quarter),
+            ),
+            min_size=1,
+            max_size=2,
+            unique_by=lambda c: c[0],
+        ),
+        "min_overlap": st.sampled_from([15, 45]),
+        "max_level": st.sampled_from([2, 3]),
+        "contacts": st.just({}),
+    }
+)
+
+
+@hsettings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=dense_world)
+def test_fast_tracer_finds_what_the_reference_finds_with_a_minimum_in_dense_groups(places, settings, data):
     with transaction.atomic():
         _check_one_world(places, settings, data)
         transaction.set_rollback(True)
@@ -487,3 +544,77 @@ def _assert_spans_of_standing_links():
                 min(link.exposure_start for link in own),
                 max(link.exposure_end or link.exposure_start for link in own),
             ), contact.pk
+
+
+# --- The sums without pairs against the pairs, in Python ------------------------------------------------
+
+TICK = dt.timedelta(microseconds=1)
+
+
+@st.composite
+def presences_(draw, *, persons, first_id, min_overlap):
+    """Presences at two venues over 16 hours, on a quarter-hour grid and off it (by a second, or by a microsecond
+    either way), stays often exactly the minimum overlap or a microsecond either side of it."""
+    found = []
+    for n in range(draw(st.integers(1, 25))):
+        start = BASE + dt.timedelta(minutes=15 * draw(st.integers(0, 16 * 4)))
+        start += draw(st.sampled_from([dt.timedelta(0), dt.timedelta(0), TICK, -TICK, dt.timedelta(seconds=1)]))
+        near = [min_overlap - TICK, min_overlap, min_overlap + TICK] if min_overlap else [TICK]
+        stay = draw(
+            st.one_of(
+                st.integers(0, 40).map(lambda quarter: dt.timedelta(minutes=15 * quarter)),
+                st.integers(0, 600).map(lambda minutes: dt.timedelta(minutes=minutes)),
+                st.sampled_from([stay for stay in near if stay >= dt.timedelta(0)]),
+            )
+        )
+        found.append(
+            Presence(
+                first_id + n,
+                draw(st.sampled_from(persons)),
+                draw(st.sampled_from([1, 2])),
+                start,
+                start + stay,
+                draw(st.booleans()),
+            )
+        )
+    return found
+
+
+@hsettings(max_examples=300)
+@given(data=st.data(), minutes=st.sampled_from([0, 1, 15, 45]), level=st.sampled_from([1, 2]))
+def test_sums_without_pairs_give_what_the_pairs_give(data, minutes, level):
+    """_level_evidence_by_cover (no minimum) and _level_evidence_by_starts (a minimum, down to a microsecond) give
+    what the pairs give (_level_evidence), groups made as the tracer makes them (_source_groups: sources at one
+    venue apart by more than the reach are two groups), every row offered to every group at its venue."""
+    min_overlap = dt.timedelta(minutes=minutes) if minutes != 1 else TICK
+    sources = data.draw(presences_(persons=[1, 2, 3], first_id=1, min_overlap=min_overlap))
+    others = data.draw(presences_(persons=[10, 11, 12, 13], first_id=1000, min_overlap=min_overlap))
+    venues = {1: _Venue("Chợ", "", dt.timedelta(minutes=90)), 2: _Venue("Trạm", "", dt.timedelta(minutes=30))}
+    groups, _ = _source_groups(sources, venues=venues, longest_closed=dt.timedelta(hours=2))
+    rows = [(idx, other) for idx, group in enumerate(groups) for other in others if other.venue_id == group[0].venue_id]
+    expected = _level_evidence(_overlapping_pairs(groups, rows), level=level, min_overlap=min_overlap)
+    if min_overlap:
+        got = _level_evidence_by_starts(groups, rows, level=level, min_overlap=min_overlap)
+    else:
+        got = _level_evidence_by_cover(groups, rows, level=level)
+    assert sorted(map(astuple, got)) == sorted(map(astuple, expected))
+    event(f"links: {min(len(expected), 5)}; groups: {min(len(groups), 3)}")
+
+
+def test_first_met_with_a_minimum_is_one_staying_long_enough_not_one_present():
+    """With a 15-minute minimum, the F2 arriving at 10:00 first met F1 3 (there until 12:00), not F1 2, present at
+    10:00 but gone at 10:10: that pair shares 10 minutes. F1 2 is the lower person, so naming whoever is present at
+    the first instant (as with no minimum) would name it."""
+
+    def at(hour, minute=0):
+        return BASE + dt.timedelta(hours=hour, minutes=minute)
+
+    sources = [Presence(1, 2, 1, at(9), at(10, 10), False), Presence(2, 3, 1, at(9), at(12), False)]
+    venues = {1: _Venue("Chợ", "", dt.timedelta(minutes=90))}
+    groups, _ = _source_groups(sources, venues=venues, longest_closed=dt.timedelta(hours=24))
+    rows = [(0, Presence(3, 10, 1, at(10), at(11), True))]
+    minimum = dt.timedelta(minutes=15)
+    expected = _level_evidence(_overlapping_pairs(groups, rows), level=2, min_overlap=minimum)
+    got = _level_evidence_by_starts(groups, rows, level=2, min_overlap=minimum)
+    assert [(e.via_person_id, e.start, e.end, e.minutes, e.occasions) for e in got] == [(3, at(10), at(11), 60, 1)]
+    assert list(map(astuple, got)) == list(map(astuple, expected))
