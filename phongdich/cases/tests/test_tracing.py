@@ -276,6 +276,22 @@ def test_an_open_stay_begun_before_the_window_ends_at_a_check_in_before_the_wind
     assert not ExposureNotice.objects.filter(case=case).exists()
 
 
+def test_a_long_auto_check_out_begun_long_before_the_window_ends_at_its_next_check_in(world):
+    # Closed by the sweep 15 hours on (its type's time then, longer than any buffer now): the read of the check-ins
+    # begun within the longest buffer (a factory's 12 hours) before the window does not hold the next one, which is
+    # looked up (checkins_next_start).
+    f0, pupil = world.person("F0"), world.person("Học sinh")
+    world.visit(f0, world.school, -14 * 60, 60, kind="auto")
+    world.visit(f0, world.market, -13 * 60, -12.5 * 60)
+    world.visit(pupil, world.school, 0, 60)
+    case = world.case(f0, start=0)
+
+    case_trace_checkins(case=case, now=NOW)
+
+    assert not links_of(case)
+    assert not ExposureNotice.objects.filter(case=case).exists()
+
+
 def test_an_f1_who_checked_in_elsewhere_passes_nothing_on_after_it(world):
     f0, f1, early, late = world.person("F0"), world.person("F1"), world.person("Sớm"), world.person("Muộn")
     world.visit(f0, world.market, 0, 10)
