@@ -248,24 +248,53 @@ def case_presences(*, viewer, case: Case) -> list:
     """The case's check-ins that overlap its infectious window, wherever they were: whoever may see the case (it
     was read through case_get) needs all of its movements to trace it, and they are the case's own data. Read
     through checkins.selectors, which checks the case's area against the viewer's and audits the read. A check-in
-    without check-out counts from its start."""
+    without a check-out, or closed by the sweep (`auto`), lasts what tracing assumes of the case's stays
+    (tracing.stay_end: the venue type's buffer, cut at the person's next check-in): `assumed_end` on each such
+    check-in (None on the others), so that the page lists every visit the tracer counts and its end as estimated."""
+    from phongdich.checkins.models import CheckIn
     from phongdich.checkins.selectors import checkin_list_of_record_person
 
-    # A visit that began up to a day before the window may still overlap it. Until 2026-12-07 a commune's official
-    # saw only the check-ins at venues of the commune (3 of the 6 the district saw, and all 6 in the notices).
+    from .tracing import checkins_next_start, later_starts, open_checkin_buffers, stay_end
+
+    buffers = open_checkin_buffers()
+    reach = max(buffers.values(), default=dt.timedelta(0))
+    # A visit that began up to a day (or the longest buffer) before the window may still overlap it; the check-ins up
+    # to the longest buffer after it are read for their starts, which may end an assumed stay. Until 2026-12-07 a
+    # commune's official saw only the check-ins at venues of the commune (3 of the 6 the district saw, and all 6 in
+    # the notices).
     checkins = checkin_list_of_record_person(
         viewer=viewer,
         person=case.person,
         record_area_path=case.area_path,
-        start=case.window_start - dt.timedelta(days=1),
-        end=case.window_end,
+        start=case.window_start - max(dt.timedelta(days=1), reach),
+        end=case.window_end + reach,
     )
+    rows = list(checkins.select_related("venue__area", "venue__venue_type"))
+    rows.reverse()  # oldest first, as the investigator reads a timeline (and as later_starts takes them)
+    next_starts = later_starts([checkin.checked_in_at for checkin in rows])
+    # An `auto` stay longer than the read reaches after it: its next check-in looked up (tracing._presences_of).
+    unsure = [
+        checkin.pk
+        for checkin, next_in in zip(rows, next_starts, strict=True)
+        if next_in is None
+        and checkin.checkout_kind == CheckIn.CheckoutKind.AUTO
+        and checkin.checked_out_at > case.window_end + reach
+    ]
+    next_of = checkins_next_start(unsure) if unsure else {}
     found = []
-    for checkin in checkins.select_related("venue__area", "venue__venue_type"):
-        end = checkin.checked_out_at or checkin.checked_in_at
+    for checkin, next_in in zip(rows, next_starts, strict=True):
+        if checkin.checked_in_at >= case.window_end:
+            break
+        end, assumed = stay_end(
+            checkin.checked_in_at,
+            checkin.checked_out_at,
+            checkin.checkout_kind,
+            buffer=buffers.get(checkin.venue.venue_type_id, dt.timedelta(0)),
+            next_checkin_at=next_of.get(checkin.pk, next_in),
+        )
+        checkin.assumed_end = end if assumed else None
         if end >= case.window_start:
             found.append(checkin)
-    found.reverse()  # oldest first, as the investigator reads a timeline
     return found
 
 

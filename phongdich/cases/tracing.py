@@ -4,7 +4,9 @@ The algorithm, the settings and the query plan are in docs/cases.md, "Tracing fr
 
 1. The case's presences: its person's check-ins overlapping the infectious window [window_start, window_end),
    each clipped to the window. A presence ends at its check-out, or, without one, at check-in + the buffer of
-   its venue type (an "auto" check-out is such an assumed end too).
+   its venue type (an "auto" check-out is such an assumed end too). The sources of every level (the case's
+   presences, then the F1's...) have an assumed end cut at their person's next check-in (stay_end); the others
+   found at the venues keep the buffer.
 2. Level 1: every other person's presence at the same venue that overlaps a case presence by more than zero
    and by at least the minimum overlap. Intervals are half-open: touching presences (one leaves at 10:00, the
    other arrives at 10:00) do not overlap.
@@ -170,12 +172,59 @@ class TraceOutcome:
     levels: dict[int, int] = field(default_factory=dict)  # level -> persons found at it (F3 and further too)
 
 
-def presence_of(checkin_id, person_id, venue_id, checked_in_at, checked_out_at, checkout_kind, buffer) -> Presence:
-    """A check-in row as a presence, its times as the database gives them (SQLite: UTC text)."""
+def stay_end(
+    checked_in_at: dt.datetime,
+    checked_out_at: dt.datetime | None,
+    checkout_kind: str,
+    *,
+    buffer: dt.timedelta,
+    next_checkin_at: dt.datetime | None = None,
+) -> tuple[dt.datetime, bool]:
+    """Where a check-in's stay ends, and whether that end is assumed: its check-out; without one, the buffer of its
+    venue type later (open_checkin_buffers; a check-out of kind `auto` is that assumption written down by the sweep,
+    its time kept). An assumed end is cut at `next_checkin_at`, the person's next check-in (at any venue, started
+    after this one), when that comes sooner: whoever checked in elsewhere has left (docs/cases.md, "What counts").
+    The one rule for the tracer's sources and the case page's visits; without `next_checkin_at` (the other persons
+    a trace reads at a venue) the end stays the buffer's."""
+    if checked_out_at is not None and checkout_kind != AUTO:
+        return checked_out_at, False
+    end = checked_in_at + buffer if checked_out_at is None else checked_out_at
+    if next_checkin_at is not None and checked_in_at < next_checkin_at < end:
+        end = next_checkin_at
+    return end, True
+
+
+def presence_of(
+    checkin_id, person_id, venue_id, checked_in_at, checked_out_at, checkout_kind, buffer, next_checkin_at=None
+) -> Presence:
+    """A check-in row as a presence, its times as the database gives them (SQLite: UTC text); its end stay_end's."""
     checked_in_at, checked_out_at = _aware(checked_in_at), _aware(checked_out_at)
-    if checked_out_at is None:
-        return Presence(checkin_id, person_id, venue_id, checked_in_at, checked_in_at + buffer, True)
-    return Presence(checkin_id, person_id, venue_id, checked_in_at, checked_out_at, checkout_kind == AUTO)
+    end, assumed = stay_end(
+        checked_in_at, checked_out_at, checkout_kind, buffer=buffer, next_checkin_at=next_checkin_at
+    )
+    return Presence(checkin_id, person_id, venue_id, checked_in_at, end, assumed)
+
+
+def later_starts(starts: list[dt.datetime]) -> list[dt.datetime | None]:
+    """For each of one person's check-in starts, in order, the first start after it (None for the last)."""
+    return [starts[j] if (j := bisect.bisect_right(starts, start)) < len(starts) else None for start in starts]
+
+
+def checkins_next_start(checkin_ids: Sequence[int]) -> dict[int, dt.datetime | None]:
+    """check-in id -> when its person next checked in (at any venue, after it), by one probe of the (person,
+    checked_in_at) index per check-in, in one statement per chunk: for the few assumed stays whose next check-in
+    a read did not reach (an `auto` check-out that lasted longer than any buffer)."""
+    table = CheckIn._meta.db_table
+    sql = (
+        f"SELECT c.id, (SELECT n.checked_in_at FROM {table} n WHERE n.person_id = c.person_id"
+        f" AND n.checked_in_at > c.checked_in_at ORDER BY n.checked_in_at LIMIT 1) FROM {table} c WHERE {{condition}}"
+    )
+    found = {}
+    with connection.cursor() as cursor:
+        for condition, params in _id_filters("c.id", sorted(set(checkin_ids))):
+            cursor.execute(sql.format(condition=condition), params)
+            found.update((checkin_id, _aware(start)) for checkin_id, start in cursor.fetchall())
+    return found
 
 
 def overlap_of(source: Presence, other: Presence, min_overlap: dt.timedelta) -> tuple | None:
@@ -259,20 +308,25 @@ def _presences_of(
     buffers: dict[str, dt.timedelta],
     venues: dict[int, _Venue],
 ) -> dict[int, list[Presence]]:
-    """Every check-in of these persons that started before `before` and may last past `after` (closed later, or
-    open and started within the longest buffer of it), as presences: a range of the (person, checked_in_at)
-    index whose other columns it holds, so the older check-ins are skipped there, not parsed here; fills
-    `venues`. Raw rows: an F1 list of a thousand brings tens of thousands, and the ORM took a third of a second
-    for them. The venues are read apart, once each: joined to every check-in, a thousand F1's were planned as a
-    read of the whole venue table."""
+    """Every check-in of these persons that started before `before` and may last past `after`, as presences, an
+    assumed end cut at the person's next check-in (stay_end: these are a level's sources); fills `venues`.
+
+    One range of the (person, checked_in_at) index per chunk of persons, whose other columns it holds, so the older
+    check-ins are skipped there, not parsed here: those closed after `after`, and every one started within the
+    longest buffer (`reach`) before it, so that the next check-in of each assumed stay that may last past `after` is
+    among them (an open one lasts at most `reach`). A next check-in at or after `before` is not needed: the callers
+    clip at `before` or sooner, where it would cut. Only an `auto` check-out that began `reach` or more before `after`
+    may have its next check-in outside the read: looked up for those alone (checkins_next_start). Raw rows: an F1
+    list of a thousand brings tens of thousands, and the ORM took a third of a second for them. The venues are read
+    apart, once each: joined to every check-in, a thousand F1's were planned as a read of the whole venue table."""
     sql = (
         "SELECT c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at, c.checkout_kind"
         f" FROM {CheckIn._meta.db_table} c WHERE c.checked_in_at < %s AND {{condition}}"
-        " AND (c.checked_out_at > %s OR (c.checked_out_at IS NULL AND c.checked_in_at > %s))"
+        " AND (c.checked_out_at > %s OR c.checked_in_at > %s)"
     )
     adapt = connection.ops.adapt_datetimefield_value
-    longest_buffer = max(buffers.values(), default=dt.timedelta(0))
-    bounds = [adapt(after), adapt(after - longest_buffer)]
+    reach = max(buffers.values(), default=dt.timedelta(0))
+    bounds = [adapt(after), adapt(after - reach)]
     rows = []
     with connection.cursor() as cursor:
         _fast_times(cursor)
@@ -280,9 +334,25 @@ def _presences_of(
             cursor.execute(sql.format(condition=condition), [adapt(before), *params, *bounds])
             rows += cursor.fetchall()
     _venues_read({venue_id for _, _, venue_id, *_ in rows} - venues.keys(), buffers=buffers, venues=venues)
+    by_person: dict[int, list[tuple]] = defaultdict(list)
+    for checkin_id, person_id, venue_id, t_in, t_out, kind in rows:
+        by_person[person_id].append((_aware(t_in), checkin_id, venue_id, _aware(t_out), kind))
     found: dict[int, list[Presence]] = defaultdict(list)
-    for row in rows:  # (check-in, person, venue, in, out, kind): presence_of's order
-        found[row[1]].append(presence_of(*row, venues[row[2]].buffer))
+    unsure = []  # an assumed stay whose next check-in the read may have missed
+    for person_id, theirs in by_person.items():
+        theirs.sort()
+        for (t_in, checkin_id, venue_id, t_out, kind), next_in in zip(
+            theirs, later_starts([row[0] for row in theirs]), strict=True
+        ):
+            row = (checkin_id, person_id, venue_id, t_in, t_out, kind, venues[venue_id].buffer)
+            if kind == AUTO and t_out is not None and t_in <= after - reach:
+                unsure.append(row)
+                continue
+            found[person_id].append(presence_of(*row, next_in))
+    if unsure:
+        next_of = checkins_next_start([row[0] for row in unsure])
+        for row in unsure:
+            found[row[1]].append(presence_of(*row, next_of[row[0]]))
     return found
 
 

@@ -65,3 +65,28 @@ def test_a_case_of_another_area_shows_its_movements_to_no_one_there(tree, kim_ta
     Official.objects.filter(user=kim_tan_official).update(role=Official.Role.VENUE_STAFF)
     kim_tan_official.refresh_from_db()
     assert movements(kim_tan_official) == 0
+
+
+def test_a_visit_without_check_out_begun_before_the_window_is_listed_with_its_assumed_end(
+    client, tree, kim_tan_official
+):
+    # The review of the demo (BN-38-000007): a check-in at a school the evening before the window, no check-out. The
+    # tracer counts it into the window (tracing.stay_end), so the page lists it, its end estimated: the school's
+    # buffer, cut at her next check-in.
+    who = person(tree["kim_tan"], "Lê Thị Ca")
+    entered = case(kim_tan_official, who, days_ago=0, onset_days_ago=1)
+    school = venue(tree["kim_tan"], "Trường THPT Thạch Thành 1", minutes=480)
+    checkin(who, school, entered.window_start - dt.timedelta(hours=1), None)
+    hall = venue(tree["kim_tan"], "Nhà văn hóa", minutes=480)  # the builder's venues share their type
+    checkin(who, hall, entered.window_start + dt.timedelta(hours=2))
+    checkin(who, school, entered.window_start - dt.timedelta(hours=12))  # its 8 hours over before the window
+    client.force_login(kim_tan_official)
+
+    html = client.get(f"/cases/{entered.pk}/").content.decode()
+
+    presences = html.split('class="presences"', 1)[1].split("</table>", 1)[0]
+    rows = presences.split("<tr>")[2:]  # after the head
+    assert len(rows) == 2 and "Trường THPT Thạch Thành 1" in rows[0] and "Nhà văn hóa" in rows[1]
+    cut = timezone.localtime(entered.window_start + dt.timedelta(hours=2))
+    assert f"<td>{cut:%d/%m/%Y %H:%M} <span" in rows[0] and "giờ ra ước tính" in rows[0]
+    assert "giờ ra ước tính" not in rows[1]

@@ -211,6 +211,118 @@ def test_an_auto_check_out_is_an_assumed_end(world):
     assert (link.overlap_minutes, link.end_assumed) == (20, True)
 
 
+def test_a_case_who_checked_in_elsewhere_has_left_the_pharmacy(world):
+    # The review of the demo (BN-38-000007): a check-in at a pharmacy with no check-out, then one at the treasury 33
+    # minutes later. Her stay at the pharmacy ends there, not 4 hours (a health facility's buffer) after she came.
+    pharmacy, treasury = world.venue("health_facility", "Nhà thuốc Hòa"), world.venue("office", "Kho bạc")
+    f0, customer = world.person("F0"), world.person("Khách")
+    world.visit(f0, pharmacy, 0)
+    world.visit(f0, treasury, 33, 60)
+    world.visit(customer, pharmacy, 24, 250)
+    case = world.case(f0)
+
+    case_trace_checkins(case=case, now=NOW)
+
+    [link] = links_of(case)
+    assert (link.exposure_start, link.exposure_end, link.overlap_minutes, link.end_assumed) == (at(24), at(33), 9, True)
+    notices = ExposureNotice.objects.filter(case=case).order_by("start")
+    assert [(n.venue, n.start, n.end, n.end_assumed) for n in notices] == [
+        (pharmacy, at(0), at(33), True),
+        (treasury, at(33), at(60), False),
+    ]
+
+
+def test_a_check_in_again_at_the_same_venue_ends_the_open_stay_before_it(world):
+    f0, customer = world.person("F0"), world.person("Khách")
+    world.visit(f0, world.market, 0)  # no check-out, scanned again 33 minutes later: two notices side by side
+    world.visit(f0, world.market, 33, 40)
+    world.visit(customer, world.market, 45, 60)  # after both: no contact (the first would have lasted 90 minutes)
+    case = world.case(f0)
+
+    case_trace_checkins(case=case, now=NOW)
+
+    assert not links_of(case)
+    notices = ExposureNotice.objects.filter(case=case).order_by("start")
+    assert [(n.start, n.end) for n in notices] == [(at(0), at(33)), (at(33), at(40))]
+
+
+def test_an_auto_check_out_of_the_case_ends_at_its_next_check_in_too(world):
+    # The sweep closes a forgotten visit at its buffer: the same assumption, cut the same way.
+    f0, customer = world.person("F0"), world.person("Khách")
+    world.visit(f0, world.market, 0, 90, kind="auto")
+    world.visit(f0, world.school, 20, 40)
+    world.visit(customer, world.market, 30, 60)
+    case = world.case(f0)
+
+    case_trace_checkins(case=case, now=NOW)
+
+    assert not links_of(case)
+    notice = ExposureNotice.objects.get(case=case, venue=world.market)
+    assert (notice.end, notice.end_assumed) == (at(20), True)
+
+
+def test_an_open_stay_begun_before_the_window_ends_at_a_check_in_before_the_window(world):
+    # The next check-in is read though it was over before the window opened: the stay ended then, and the window
+    # holds nothing of it.
+    f0, customer = world.person("F0"), world.person("Khách")
+    world.visit(f0, world.market, -60)  # the market's 90 minutes would reach 30 minutes into the window
+    world.visit(f0, world.school, -30, -20)
+    world.visit(customer, world.market, 0, 60)
+    case = world.case(f0, start=0)
+
+    case_trace_checkins(case=case, now=NOW)
+
+    assert not links_of(case)
+    assert not ExposureNotice.objects.filter(case=case).exists()
+
+
+def test_a_long_auto_check_out_begun_long_before_the_window_ends_at_its_next_check_in(world):
+    # Closed by the sweep 15 hours on (its type's time then, longer than any buffer now): the read of the check-ins
+    # begun within the longest buffer (a factory's 12 hours) before the window does not hold the next one, which is
+    # looked up (checkins_next_start).
+    f0, pupil = world.person("F0"), world.person("Học sinh")
+    world.visit(f0, world.school, -14 * 60, 60, kind="auto")
+    world.visit(f0, world.market, -13 * 60, -12.5 * 60)
+    world.visit(pupil, world.school, 0, 60)
+    case = world.case(f0, start=0)
+
+    case_trace_checkins(case=case, now=NOW)
+
+    assert not links_of(case)
+    assert not ExposureNotice.objects.filter(case=case).exists()
+
+
+def test_an_f1_who_checked_in_elsewhere_passes_nothing_on_after_it(world):
+    f0, f1, early, late = world.person("F0"), world.person("F1"), world.person("Sớm"), world.person("Muộn")
+    world.visit(f0, world.market, 0, 10)
+    world.visit(f1, world.market, 5)  # no check-out: cut at the school, 30 minutes later
+    world.visit(f1, world.school, 35, 40)
+    world.visit(early, world.market, 25, 50)
+    world.visit(late, world.market, 40, 60)  # after the F1 left: the 90 minutes of the buffer would have made an F2
+    case = world.case(f0)
+
+    case_trace_checkins(case=case, now=NOW)
+
+    assert {link.contact.person for link in links_of(case, level=2)} == {early}
+    [link] = links_of(case, level=2)
+    assert (link.exposure_start, link.exposure_end, link.end_assumed) == (at(25), at(35), True)
+
+
+def test_others_at_the_venue_keep_the_buffer_though_they_checked_in_elsewhere(world):
+    # docs/cases.md, "What counts": only the sources' stays are cut; someone found there keeps the buffer (the safe
+    # side, and no look-up of every other person's next check-in).
+    f0, other = world.person("F0"), world.person("Khách")
+    world.visit(other, world.market, 0)
+    world.visit(other, world.school, 10, 20)
+    world.visit(f0, world.market, 30, 60)
+    case = world.case(f0)
+
+    case_trace_checkins(case=case, now=NOW)
+
+    [link] = links_of(case)
+    assert (link.contact.person, link.exposure_start, link.exposure_end) == (other, at(30), at(60))
+
+
 def test_a_closed_stay_longer_than_a_day_is_found(world):
     f0, patient = world.person("F0"), world.person("Người bệnh")
     world.visit(patient, world.school, -3 * 24 * 60, 60)  # three days, then checked out

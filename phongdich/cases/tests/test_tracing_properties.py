@@ -82,6 +82,15 @@ def reference_trace(
             return c.t_in, c.t_in + buffers[c.venue], True
         return c.t_in, c.t_out, c.auto
 
+    def source_presence(c):
+        """A source's presence (the case's, an F1's...): an assumed end cut at its person's next check-in."""
+        start, end, assumed = presence(c)
+        later = [o.t_in for o in checkins if o.person == c.person and o.t_in > c.t_in]
+        if assumed and later and min(later) < end:
+            event("a source's assumed stay cut at its next check-in")
+            end = min(later)
+        return start, end, assumed
+
     def met_again(person, first):
         status, _, quarantine_end = contacts.get(person, ("candidate", None, None))
         return status == "released" and first >= local_midnight(quarantine_end)
@@ -102,7 +111,7 @@ def reference_trace(
     sources = []  # (checkin, start, end, assumed) clipped
     for c in checkins:
         if c.person == case_person:
-            start, end, assumed = presence(c)
+            start, end, assumed = source_presence(c)
             start, end = max(start, window[0]), min(end, window[1])
             if end > start:
                 sources.append((c, start, end, assumed))
@@ -156,7 +165,7 @@ def reference_trace(
                 continue
             for c in checkins:
                 if c.person == person:
-                    start, end, assumed = presence(c)
+                    start, end, assumed = source_presence(c)
                     start, end = max(start, first), min(end, until(person, first))
                     if end > start:
                         sources.append((c, start, end, assumed))
@@ -189,9 +198,20 @@ case_ = st.tuples(
     st.integers(0, 18 * 4).map(lambda quarter: 15 * quarter),
     st.integers(0, 36 * 4).map(lambda quarter: 15 * quarter),
 )
+# The same person checking in again soon after one of the check-ins above (which of them, modulo their number; how
+# many minutes later, often within the buffer of the first; where; how long): an open stay followed by another
+# check-in within its buffer, which ends it for a source (cases.tracing.stay_end), is common then.
+follow_up_ = st.tuples(
+    st.integers(0, 29),
+    st.integers(min_value=0, max_value=10 * 4).map(lambda quarter: 15 * quarter + 3),
+    st.sampled_from([0, 0, 1, 1, 2]),
+    stay,
+    st.booleans(),
+)
 world = st.fixed_dictionaries(
     {
         "checkins": st.lists(checkin_, min_size=10, max_size=30),
+        "follow_ups": st.lists(follow_up_, max_size=6),
         "cases": st.lists(case_, min_size=1, max_size=2, unique_by=lambda c: c[0]),
         "min_overlap": st.sampled_from([None, 0, 15, 45]),
         "max_level": st.sampled_from([1, 2, 3]),
@@ -321,8 +341,12 @@ def _check_one_world(places, settings, data):
     settings.CHECKIN_RETENTION_DAYS = 100_000
     buffers = {v.pk: dt.timedelta(minutes=v.venue_type.auto_checkout_minutes) for v in venues}
 
+    checkins = list(data["checkins"])
+    for index, later, venue, minutes, auto in data.get("follow_ups", []):
+        person, _, start, seconds, *_ = checkins[index % len(checkins)]
+        checkins.append((person, venue, start + later, seconds, minutes, auto))
     rows = []
-    for person, venue, start, seconds, minutes, auto in data["checkins"]:
+    for person, venue, start, seconds, minutes, auto in checkins:
         t_in = BASE + dt.timedelta(minutes=start, seconds=seconds)
         t_out = None if minutes is None else t_in + dt.timedelta(minutes=minutes)
         rows.append(
