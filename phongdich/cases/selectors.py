@@ -646,12 +646,15 @@ def case_dismissed_new_evidence_count(*, viewer, case: Case) -> int:
     return links.values("contact_id").distinct().count()
 
 
-def dismissed_new_evidence_count(*, viewer, area: Area | None = None) -> int:
-    """How many contacts of the viewer's area (of `area` within it) are dismissed with new evidence since: the work
-    list says so above the list, with a link to its `dismissed_new_evidence` filter."""
+def dismissed_new_evidence_count(*, viewer, area: Area | None = None, level=None) -> int:
+    """How many contacts of the viewer's area (of `area` within it, of `level`) are dismissed with new evidence since:
+    the work list says so above the list, with a link to its `dismissed_new_evidence` filter (the same area and
+    level)."""
     contacts = Contact.objects.filter(cases_visible_q(viewer, CONTACT_AREA)).filter(dismissed_new_evidence_q())
     if area is not None:
         contacts = contacts.filter(person__area_path__startswith=area.path)
+    if (level := level_filter(level)) is not None:
+        contacts = contacts.filter(level=level)
     return contacts.count()
 
 

@@ -1656,7 +1656,9 @@ def _worklist_page(request, *, moves=None, here: str = "", status: int = 200):
         "follow_up": follow_up,
         "follow_up_query": _query_without(request, "status", "page"),
         # Dismissed contacts with evidence added since (a trace or an interview of another case): to review.
-        "dismissed_new": selectors.dismissed_new_evidence_count(viewer=request.user, area=area),
+        "dismissed_new": selectors.dismissed_new_evidence_count(
+            viewer=request.user, area=area, level=values.get("level") or None
+        ),
         # Filtered away from "to handle" in the whole area: an empty list says nothing matches, not nothing to do.
         "filtered": area is not None or bool(values.get("level")) or (values.get("status") or "open") != "open",
     }

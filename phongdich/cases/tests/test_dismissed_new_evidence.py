@@ -115,6 +115,8 @@ def test_the_work_list_finds_them_by_a_filter_and_a_line_above_the_list(client, 
     assert 'id="dismissed-new-evidence"' in page and "status=dismissed_new_evidence" in page
     listed = client.get("/cases/worklist/?status=dismissed_new_evidence").content.decode()
     assert "Hoàng Thanh Ngọc" in listed and "Trần Văn Bảo" not in listed
+    # The line counts as the list it links to would: of the level filtered (Ngọc is an F1).
+    assert 'id="dismissed-new-evidence"' not in client.get("/cases/worklist/?level=2").content.decode()
     services.contact_status_set(actor=kim_tan_official, contact=ngoc["contact"], status="confirmed")
     assert 'id="dismissed-new-evidence"' not in client.get("/cases/worklist/").content.decode()
 
