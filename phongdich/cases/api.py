@@ -262,7 +262,35 @@ class ContactDetailLinkOutput(ContactLinkOutput):
     )
 
 
-class ContactDetailOutput(ContactOutput):
+class NewEvidenceOutput(serializers.Serializer):
+    link = serializers.IntegerField(help_text="The link's id (among the contact's links)")
+    case = serializers.CharField(
+        allow_null=True, help_text="The case's number; null for a case outside your area (handled there)"
+    )
+    level = serializers.IntegerField()
+    created_at = serializers.DateTimeField(help_text="When the evidence was added: after the dismissal")
+
+    def to_representation(self, one):
+        return {**super().to_representation(one), "case": one.case or None}
+
+
+class NewEvidenceFields(serializers.Serializer):
+    """A dismissed contact's evidence added since the dismissal (docs/cases.md, "New evidence since a dismissal"):
+    the view sets `new_evidence` on the contact (selectors.dismissed_new_evidence, for the viewer)."""
+
+    new_evidence_since_dismissal = serializers.SerializerMethodField(
+        help_text="Dismissed, and a standing link of its current episode was added after the dismissal (a later trace"
+        " or interview): to review, and confirm again if the meeting is real. False for any other status"
+    )
+    new_evidence = NewEvidenceOutput(
+        many=True, help_text="Those links, oldest first; empty when new_evidence_since_dismissal is false"
+    )
+
+    def get_new_evidence_since_dismissal(self, contact) -> bool:
+        return bool(contact.new_evidence)
+
+
+class ContactDetailOutput(NewEvidenceFields, ContactOutput):
     links = ContactDetailLinkOutput(many=True, source="link_list")
     schedule = QuarantineScheduleOutput(
         allow_null=True, help_text="The quarantine's tests and the self-monitoring after it; null without a quarantine"
@@ -1032,6 +1060,8 @@ class ContactDetailApi(APIView):
         contact.link_list = list(selectors.contact_links(contact=contact))
         selectors.mark_breach_markable(request.user, contact, contact.link_list)
         contact.schedule = selectors.contact_quarantine_schedule(contact=contact)
+        found = selectors.dismissed_new_evidence(viewer=request.user, contacts=[contact])
+        contact.new_evidence = found.get(contact.pk, [])
         return Response(ContactDetailOutput(contact).data)
 
 
@@ -1418,7 +1448,7 @@ class ContactsStatusApi(APIView):
 class WorklistApi(APIView):
     permission_classes = [SeesPeople]
 
-    class WorklistRowOutput(ContactOutput):
+    class WorklistRowOutput(NewEvidenceFields, ContactOutput):
         cases = serializers.ListField(child=serializers.CharField(), source="case_numbers")
         schedule = QuarantineScheduleOutput(
             allow_null=True, help_text="The quarantine's tests and the self-monitoring after it; null without one"
@@ -1430,7 +1460,8 @@ class WorklistApi(APIView):
         description="Malformed filters are refused together: 400 `cases_invalid_filter`, `extra.fields` naming "
         "each. `status`: `tests_due` lists the contacts in quarantine whose test of the day (by the quarantine"
         " rule's test days) is due today or was missed; `monitoring` the released contacts still within the rule's"
-        " self-monitoring after the quarantine. Each row carries its quarantine's `schedule`.",
+        " self-monitoring after the quarantine; `dismissed_new_evidence` the dismissed contacts with evidence added"
+        " since the dismissal (`new_evidence`). Each row carries its quarantine's `schedule`.",
         parameters=[
             *PAGE_PARAMETERS,
             OpenApiParameter("status", str, required=False, enum=list(selectors.WORKLIST_STATUS_FILTERS)),
@@ -1450,9 +1481,11 @@ class WorklistApi(APIView):
         page = paginator.paginate_queryset(contacts, request, view=self)
         numbers = selectors.worklist_cases(page)
         schedules = selectors.quarantine_schedules(page)
+        new_evidence = selectors.dismissed_new_evidence(viewer=request.user, contacts=page)
         for contact in page:
             contact.case_numbers = numbers.get(contact.pk, [])
             contact.schedule = schedules.get(contact.pk)
+            contact.new_evidence = new_evidence.get(contact.pk, [])
         audit_record(
             actor=request.user,
             action="cases.contact.listed",

@@ -42,6 +42,8 @@ WORKLIST_HEADER = [
     "Cách ly đến hết ngày (Quarantine through)",  # the last day in it: quarantine_end - 1 (exclusive end)
     "Xét nghiệm (Test)",
     "Tự theo dõi sức khỏe đến hết ngày (Self-monitoring through)",
+    # A dismissed contact's evidence added since the dismissal (selectors.dismissed_new_evidence); empty otherwise.
+    "Căn cứ mới sau khi loại (New evidence since the dismissal)",
 ]
 
 
@@ -98,11 +100,11 @@ def worklist_export_plan(user, params: dict) -> ExportPlan:
     return ExportPlan(
         filename=f"danh-sach-tiep-xuc-{timezone.localdate():%Y%m%d}.xlsx",
         total=total,
-        sheets=[("F1-F2", WORKLIST_HEADER, _worklist_rows(contacts))],
+        sheets=[("F1-F2", WORKLIST_HEADER, _worklist_rows(contacts, viewer=user))],
     )
 
 
-def _worklist_rows(contacts):
+def _worklist_rows(contacts, *, viewer):
     statuses = dict(Contact.Status.choices)
     found = contacts.iterator(chunk_size=_CHUNK)
     while chunk := list(islice(found, _CHUNK)):
@@ -111,6 +113,7 @@ def _worklist_rows(contacts):
         evidence = selectors.worklist_evidence(chunk)
         names = commune_names({c.area_path for c in chunk})
         schedules = selectors.quarantine_schedules(chunk)
+        new_evidence = selectors.dismissed_new_evidence(viewer=viewer, contacts=chunk)
         for c in chunk:
             said = evidence.get(c.pk) or selectors.WorklistEvidence()
             schedule = schedules.get(c.pk)
@@ -132,7 +135,19 @@ def _worklist_rows(contacts):
                 c.quarantine_last_day,
                 scheduled_test_text(schedule),
                 schedule.monitoring_until if schedule is not None and schedule.quarantine_over else None,
+                new_evidence_text(new_evidence.get(c.pk, [])),
             ]
+
+
+def new_evidence_text(found) -> str:
+    """A dismissed contact's evidence added since the dismissal (selectors.NewEvidence), for the export: "BN-38-000001
+    (F1), 07/12/2026 10:05"; a case outside the requester's area without its number ("một ca ở địa bàn khác")."""
+    said = []
+    for one in found:
+        case = one.case or gettext("a case of another area")
+        at = date_format(timezone.localtime(one.created_at), "d/m/Y H:i")
+        said.append(f"{case} (F{one.level}), {at}")
+    return "; ".join(said)
 
 
 def scheduled_test_text(schedule) -> str:

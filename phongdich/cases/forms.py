@@ -47,6 +47,7 @@ WORKLIST_STATUS_CHOICES = [
     ("tests_due", _("In quarantine: test due today or missed")),
     ("monitoring", _("Self-monitoring after quarantine")),
     (Contact.Status.DISMISSED, _("Dismissed")),
+    ("dismissed_new_evidence", _("Dismissed, with new evidence since")),
     (Contact.Status.RELEASED, _("Released")),
     (Contact.Status.BECAME_CASE, _("Became a case (F0)")),
     (Contact.Status.CASE_WITHDRAWN, _("No standing evidence")),

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -57,7 +57,16 @@ from .services import contacts_selection_check, tracing_max_level
 # "tests_due": in quarantine, the test of the day (due today, or missed and not yet made up) not done; "monitoring":
 # released, still within the rule's health self-monitoring after the quarantine (worklist_follow_up).
 FOLLOW_UP_FILTERS = ("tests_due", "monitoring")
-WORKLIST_STATUS_FILTERS = ("open", "all", "quarantine_over", *FOLLOW_UP_FILTERS, *Contact.Status.values)
+# "dismissed_new_evidence": dismissed, with evidence added since the dismissal (dismissed_new_evidence_q).
+DISMISSED_NEW_EVIDENCE = "dismissed_new_evidence"
+WORKLIST_STATUS_FILTERS = (
+    "open",
+    "all",
+    "quarantine_over",
+    *FOLLOW_UP_FILTERS,
+    DISMISSED_NEW_EVIDENCE,
+    *Contact.Status.values,
+)
 
 
 CONTACT_AREA = "person__area_path"  # a contact's area is its person's (Contact.area_path)
@@ -306,6 +315,8 @@ class ContactRow:
     level: int
     links: list[ContactLink] = field(default_factory=list)
     visible: bool = True  # False: the person lives outside the viewer's area (initials only)
+    # Dismissed, and this case's evidence of them was added since the dismissal (dismissed_new_evidence).
+    new_evidence: list = field(default_factory=list)
 
 
 @dataclass
@@ -383,12 +394,14 @@ def case_contact_rows(*, viewer, case: Case, contacts) -> list[ContactRow]:
         link.case = case  # the answer shows the case's number and status on every link: not one query each
         links[link.contact_id].append(link)
     mark_via_visible(viewer, [link for found in links.values() for link in found])
+    new_evidence = dismissed_new_evidence(viewer=viewer, contacts=contacts, case=case)
     rows = [
         ContactRow(
             contact=contact,
             level=contact.case_level,
             links=links[contact.pk],
             visible=viewer_sees(viewer, contact.area_path),
+            new_evidence=new_evidence.get(contact.pk, []),
         )
         for contact in contacts
     ]
@@ -556,7 +569,8 @@ def contact_worklist(
 
     status: "open" (candidate, confirmed, quarantined), "all", "quarantine_over" (quarantined, its end
     reached), "tests_due" (quarantined, the test of the day due or missed), "monitoring" (released, still within the
-    self-monitoring after the quarantine) or one status; level: 1, 2, ... or None. The last two read the quarantine
+    self-monitoring after the quarantine), "dismissed_new_evidence" (dismissed, with evidence added since:
+    dismissed_new_evidence_q) or one status; level: 1, 2, ... or None. The last two read the quarantine
     schedules (worklist_follow_up; `follow_up` when the caller has it already, for the same viewer, area and level).
     Unknown values give cases_invalid_filter. The caller audits what it shows or exports.
     """
@@ -573,6 +587,8 @@ def contact_worklist(
         follow_up = follow_up or worklist_follow_up(viewer=viewer, area=area, level=level)
         ids = follow_up.tests if status == "tests_due" else follow_up.monitoring
         contacts = _ids_among(contacts, ids)
+    elif status == DISMISSED_NEW_EVIDENCE:
+        contacts = contacts.filter(dismissed_new_evidence_q())
     elif status != "all":
         contacts = contacts.filter(status=status)
     if level is not None:
@@ -580,6 +596,95 @@ def contact_worklist(
     if area is not None:
         contacts = contacts.filter(person__area_path__startswith=area.path)
     return contacts.select_related("person__address_area").order_by(CONTACT_AREA, "level", "person__name_folded", "id")
+
+
+# --- Dismissed contacts with new evidence -------------------------------------------------------------------
+# A dismissal is the person's (docs/cases.md, "A dismissal is the person's"): a trace or an interview that links a
+# dismissed person later does not reopen them. The evidence added since is shown to the official instead, who
+# confirms them again if it is real ("New evidence since a dismissal").
+
+
+def _new_evidence_links_q(*, contact=None, episode_start=None, dismissed_at=None) -> Q:
+    """The links (ContactLink) that are new evidence against a dismissal: standing (links_standing_q), of the
+    contact's current episode (links_of_episode_q) and written after the dismissal (the contact's status_changed_at,
+    which only a move out of `dismissed` changes). The expressions default to the link's contact's (a join)."""
+    dismissed_at = F("contact__status_changed_at") if dismissed_at is None else dismissed_at
+    return (
+        links_standing_q()
+        & links_of_episode_q(episode_start)
+        & Q(created_at__gt=dismissed_at)
+        & (Q(contact__status=Contact.Status.DISMISSED) if contact is None else Q(contact=contact))
+    )
+
+
+def dismissed_new_evidence_q() -> Q:
+    """The contacts (Contact) dismissed with new evidence since: the work list's `dismissed_new_evidence`."""
+    links = ContactLink.objects.filter(
+        _new_evidence_links_q(
+            contact=OuterRef("pk"), episode_start=OuterRef("episode_start"), dismissed_at=OuterRef("status_changed_at")
+        )
+    )
+    return Q(status=Contact.Status.DISMISSED, status_changed_at__isnull=False) & Q(Exists(links))
+
+
+@dataclass(frozen=True)
+class NewEvidence:
+    """One piece of evidence added since a contact's dismissal, as the viewer may see it: the case's number only
+    when the case is of the viewer's area (`case` empty otherwise: the case is handled elsewhere)."""
+
+    link: int
+    case: str
+    case_id: int | None
+    level: int
+    created_at: dt.datetime
+
+
+def dismissed_new_evidence(*, viewer, contacts, case: Case | None = None) -> dict[int, list[NewEvidence]]:
+    """For each of `contacts` (Contact rows) dismissed, the evidence added since its dismissal (oldest first); those
+    without any are left out. With `case`, only that case's. One query, none without a dismissed contact."""
+    ids = [c.pk for c in contacts if c.status == Contact.Status.DISMISSED and c.status_changed_at is not None]
+    if not ids:
+        return {}
+    links = ContactLink.objects.filter(_new_evidence_links_q(), contact__in=ids)
+    if case is not None:
+        links = links.filter(case=case)
+    found: dict[int, list[NewEvidence]] = defaultdict(list)
+    rows = links.order_by("created_at", "id").values_list(
+        "pk", "contact_id", "case_id", "case__number", "case__area_path", "level", "created_at"
+    )
+    for pk, contact_id, case_id, number, case_area, level, created_at in rows:
+        seen = viewer_sees(viewer, case_area)
+        found[contact_id].append(
+            NewEvidence(
+                link=pk,
+                case=number if seen else "",
+                case_id=case_id if seen else None,
+                level=level,
+                created_at=created_at,
+            )
+        )
+    return dict(found)
+
+
+def case_dismissed_new_evidence_count(*, viewer, case: Case) -> int:
+    """How many dismissed contacts of the viewer's area this case's evidence linked after their dismissal: the case
+    page says so after a trace ("N dismissed contacts have new evidence: review them")."""
+    links = ContactLink.objects.filter(_new_evidence_links_q(), case=case).filter(
+        cases_visible_q(viewer, "contact__person__area_path")
+    )
+    return links.values("contact_id").distinct().count()
+
+
+def dismissed_new_evidence_count(*, viewer, area: Area | None = None, level=None) -> int:
+    """How many contacts of the viewer's area (of `area` within it, of `level`) are dismissed with new evidence since:
+    the work list says so above the list, with a link to its `dismissed_new_evidence` filter (the same area and
+    level)."""
+    contacts = Contact.objects.filter(cases_visible_q(viewer, CONTACT_AREA)).filter(dismissed_new_evidence_q())
+    if area is not None:
+        contacts = contacts.filter(person__area_path__startswith=area.path)
+    if (level := level_filter(level)) is not None:
+        contacts = contacts.filter(level=level)
+    return contacts.count()
 
 
 def worklist_area_counts(contacts: QuerySet[Contact], paths) -> dict[str, int]:

@@ -807,6 +807,19 @@ def _case_trace_post(request, case_id: int):
         else:
             text = _("Tracing done: %(levels)s from check-ins, all already recorded by an earlier trace.")
         messages.success(request, text % found)
+        # A dismissal stands when a trace links the person again: told, so that a real F1 is not lost unseen.
+        if dismissed := selectors.case_dismissed_new_evidence_count(viewer=request.user, case=case):
+            messages.warning(
+                request,
+                ngettext(
+                    "%(n)s dismissed contact has new evidence from this case since the dismissal: review it on"
+                    " their page (New evidence since the dismissal, below).",
+                    "%(n)s dismissed contacts have new evidence from this case since the dismissal: review them on"
+                    " their pages (New evidence since the dismissal, below).",
+                    dismissed,
+                )
+                % {"n": dismissed},
+            )
     return _case_page_told(case.pk)
 
 
@@ -1089,6 +1102,9 @@ def _contact_page(
         services.contact_quarantine_today(contact=contact)
     )
     context["set_rule"] = services.quarantine_rule_of(contact)
+    # Dismissed, and evidence added since (a later trace or interview): said by the status, where "confirmed" is
+    # offered (docs/cases.md, "New evidence since a dismissal").
+    context["new_evidence"] = selectors.dismissed_new_evidence(viewer=viewer, contacts=[contact]).get(contact.pk, [])
     # The day its days count from (day 1), said beside them (docs/cases.md, "Counted from the last exposure").
     context["quarantine_counted_from"] = selectors.quarantine_counted_from(contact)
     # That part of that quarantine is the province's setting, not a national rule (in plain words; the sources'
@@ -1639,6 +1655,10 @@ def _worklist_page(request, *, moves=None, here: str = "", status: int = 200):
         "moves": moves,
         "follow_up": follow_up,
         "follow_up_query": _query_without(request, "status", "page"),
+        # Dismissed contacts with evidence added since (a trace or an interview of another case): to review.
+        "dismissed_new": selectors.dismissed_new_evidence_count(
+            viewer=request.user, area=area, level=values.get("level") or None
+        ),
         # Filtered away from "to handle" in the whole area: an empty list says nothing matches, not nothing to do.
         "filtered": area is not None or bool(values.get("level")) or (values.get("status") or "open") != "open",
     }
