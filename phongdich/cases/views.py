@@ -573,7 +573,10 @@ def _case_edit_post(request, case_id: int):
     if form.is_valid():
         try:
             data = _case_kwargs(viewer=request.user, data=form.cleaned_data, keeping=case)
-            if data["isolated_at"] is None:
+            # Left empty, or sent as the form showed it (to the minute): the time kept stays, seconds and all. Taken
+            # as typed, every save of the form moved the window's end by the seconds and traced the case again.
+            shown = timezone.localtime(case.isolated_at).replace(second=0, microsecond=0)
+            if data["isolated_at"] is None or data["isolated_at"] == shown:
                 data.pop("isolated_at")
             if form.cleaned_data.get("investigator") is not None:  # left empty: the investigator stays
                 data["investigator"] = form.cleaned_data["investigator"]

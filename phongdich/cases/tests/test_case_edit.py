@@ -124,6 +124,23 @@ def test_an_edit_that_leaves_the_window_traces_nothing(client, market, kim_tan_o
     assert AuditLog.objects.filter(action="case.trace_checkins").count() == 1
 
 
+def test_the_isolation_time_sent_as_the_form_shows_it_is_no_change(client, market, kim_tan_official):
+    """The form shows the isolation time to the minute; sent back as shown, it is not a new time (a case entered
+    without one is isolated at the second it was entered): saving the notes does not move the window."""
+    entered = market["case"]
+    case_trace_checkins(case=entered, actor=kim_tan_official)
+    client.force_login(kim_tan_official)
+    html = client.get(f"/cases/{entered.pk}/").content.decode()
+    shown = re.search(r'name="isolated_at" value="([^"]+)"', html).group(1)
+    assert entered.isolated_at.second or entered.isolated_at.microsecond  # entered now, to the microsecond
+
+    response = client.post(f"/cases/{entered.pk}/", _edit_body(entered, isolated_at=shown, notes="Bán rau"))
+
+    assert response.status_code == 302 and _told(response) == ["Đã cập nhật ca bệnh."]
+    assert Case.objects.get(pk=entered.pk).isolated_at == entered.isolated_at
+    assert AuditLog.objects.filter(action="cases.case.updated").latest("pk").extra == {"fields": ["notes"]}
+
+
 def test_a_case_never_traced_is_not_traced_by_an_edit(market, kim_tan_official):
     entered = services.case_update(actor=kim_tan_official, case=market["case"], onset_date=TODAY())
     assert entered.traced_again is None and Case.objects.get(pk=entered.pk).traced_at is None
