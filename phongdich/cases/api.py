@@ -558,7 +558,9 @@ class CaseListCreateApi(APIView):
         summary="Enter a case (F0) for a person of your area",
         description=(
             "The infectious window is computed by the rule in force on the sample date. Errors: "
-            "`case_date_missing`, `invalid_case` (`extra.field`), `case_onset_too_late`, `no_window_rule`, "
+            "`case_date_missing`, `invalid_case` (`extra.field`), `case_onset_too_late`, `case_isolation_too_late` "
+            "(an `isolated_at` given more than CASE_ISOLATION_MAX_DAYS_AFTER_SAMPLE days after the sample), "
+            "`no_window_rule`, "
             "`person_already_case` (409), `case_source_invalid`, `invalid_cluster`; 404 for a person outside "
             "your area. Nothing is written on an error."
         ),
@@ -589,6 +591,37 @@ class CaseListCreateApi(APIView):
             notes=values.get("notes", ""),
         )
         return Response(CaseOutput(case).data, status=status.HTTP_201_CREATED)
+
+
+class CaseTracedAgainOutput(serializers.Serializer):
+    contacts_found = serializers.IntegerField(help_text="Persons the trace from check-ins found (new or not)")
+    links_added = serializers.IntegerField(help_text="New pieces of evidence from the trace")
+    links_removed = serializers.IntegerField(help_text="Check-in evidence the check-ins no longer give")
+    contacts_closed = serializers.IntegerField(help_text="Of those links' contacts, the ones left with no evidence")
+    notices_added = serializers.IntegerField(help_text="New exposure notices from the trace")
+    notices_removed = serializers.IntegerField(help_text="Exposure notices outside the new window, deleted")
+
+
+class CaseUpdateOutput(CaseOutput):
+    traced_again = CaseTracedAgainOutput(
+        allow_null=True,
+        help_text="The window (or its rule) changed and the case had been traced from check-ins: traced again, what "
+        "it did; null otherwise (a case never traced is not traced by an edit)",
+    )
+
+
+_TRACED_AGAIN_COUNTS = tuple(CaseTracedAgainOutput().fields)
+
+
+def _update_marker(response) -> dict:
+    """What a repeat of a case's edit answers: the case read again (scoped, audited), with the counts of the trace
+    the edit made (they name no one)."""
+    return {"case": response.data["id"], "traced_again": response.data["traced_again"]}
+
+
+def _update_replayed(view, request, marker: dict, case_id: int) -> Response:
+    case = selectors.case_get(viewer=request.user, case_id=marker["case"], ip=client_ip(request))
+    return Response({**CaseOutput(case).data, "traced_again": marker["traced_again"]})
 
 
 class CaseDetailApi(APIView):
@@ -629,11 +662,20 @@ class CaseDetailApi(APIView):
     @extend_schema(
         operation_id="cases_update",
         summary="Change a case's facts; the window is computed again",
+        description=(
+            "When the window (or its rule) changed and the case had been traced from check-ins (`traced_at`), it is "
+            "traced again from check-ins: `traced_again` says what that did (new evidence, check-in evidence the "
+            "check-ins no longer give removed, notices); evidence from interviews and telecom records is not touched. "
+            "Errors as `cases_create`, and 400 `case_isolation_too_late` for a new sample date or isolation time that "
+            "puts the isolation more than CASE_ISOLATION_MAX_DAYS_AFTER_SAMPLE (30) days after the sample "
+            "(`extra.max_days`); 409 `case_in_other_cluster` for a cluster move without `cluster_move_from`."
+        ),
         request=CaseUpdateInput,
-        responses={200: CaseOutput, **ERRORS},
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={200: CaseUpdateOutput, **ERRORS},
         tags=["cases"],
     )
-    @idempotent(**read_again(_case_again))
+    @idempotent(stored=_update_marker, replayed=_update_replayed)
     def patch(self, request, case_id: int):
         case = selectors.case_get(viewer=request.user, case_id=case_id, ip=client_ip(request))
         data = self.CaseUpdateInput(data=request.data, partial=True)
@@ -652,7 +694,10 @@ class CaseDetailApi(APIView):
             if fields["investigator"] is None:
                 raise ApplicationError(errors.INVALID_CASE, extra={"field": "investigator"})
         case = services.case_update(actor=request.user, case=case, **fields)
-        return Response(CaseOutput(selectors.case_get(viewer=request.user, case_id=case.pk)).data)
+        traced = case.traced_again
+        again = {key: getattr(traced, key) for key in _TRACED_AGAIN_COUNTS} if traced is not None else None
+        answer = CaseOutput(selectors.case_get(viewer=request.user, case_id=case.pk)).data
+        return Response({**answer, "traced_again": again})
 
 
 class CaseStatusApi(APIView):

@@ -20,6 +20,12 @@ CASE_ONSET_TOO_LATE = ErrorCode(
     "Ngày khởi phát triệu chứng muộn hơn ngày lấy mẫu quá số ngày quy định cho phép.",
     "The symptom onset is later after the sample date than the rule allows.",
 )
+CASE_ISOLATION_TOO_LATE = ErrorCode(
+    "case_isolation_too_late",
+    400,
+    "Thời điểm cách ly muộn hơn ngày lấy mẫu quá số ngày cho phép.",
+    "The isolation time is later after the sample date than allowed.",
+)
 NO_WINDOW_RULE = ErrorCode(
     "no_window_rule",
     400,

@@ -222,12 +222,35 @@ class CaseEditForm(CaseForm):
             )
         },
     )
-    # The id of the cluster the case is in, ticked to confirm moving it to the cluster chosen (case_in_other_cluster).
-    cluster_move_from = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    # The id of the cluster the case is in, sent by the page's tick box to confirm moving it to the cluster chosen
+    # (case_in_other_cluster). Hidden, and not rendered by the form (hidden_fields): its only input is that tick box
+    # (cases/detail.html), unticked again after a refusal. It was a number field labelled in English ("Cluster move
+    # from") among the case's facts, and a value typed there confirmed the move without the tick.
+    cluster_move_from = forms.CharField(required=False, widget=forms.HiddenInput, strip=True)
 
     def __init__(self, *args, investigators=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["investigator"].queryset = investigators
+
+    def hidden_fields(self):
+        return [field for field in super().hidden_fields() if field.name != "cluster_move_from"]
+
+    def clean_cluster_move_from(self) -> int | None:
+        """The tick's cluster id, or None unticked; anything else (a value changed by hand) is refused in words, as
+        the form's own error, not Django's "Enter a whole number." beside a field the page does not show."""
+        value = self.cleaned_data.get("cluster_move_from") or ""
+        if not value:
+            return None
+        cluster_id = id_or_none(value)
+        if cluster_id is None:
+            self.add_error(
+                None,
+                _(
+                    "The confirmation to move the case out of its cluster was not understood. Open the case page "
+                    "again, tick the confirmation if the case should move, and send again."
+                ),
+            )
+        return cluster_id
 
 
 class CaseCreateForm(CaseForm):

@@ -132,8 +132,10 @@ def _case_facts_check(
     onset_date: dt.date | None,
     source_exposure_date: dt.date | None,
     isolated_at: dt.datetime,
+    isolation_checked: bool = True,
 ) -> InfectiousWindowRule:
-    """Refuse implausible case facts; the rule in force on the sample date."""
+    """Refuse implausible case facts; the rule in force on the sample date. `isolation_checked` False: the isolation
+    time was not given (now, by default) or not changed, and is not held to CASE_ISOLATION_MAX_DAYS_AFTER_SAMPLE."""
     if sample_date is None:
         raise ApplicationError(errors.CASE_DATE_MISSING, extra={"field": "sample_date"})
     if test_type not in Case.TestType.values:
@@ -183,6 +185,19 @@ def _case_facts_check(
             "isolated_at",
             f"Thời điểm cách ly quá sớm: không thể trước ngày lấy mẫu quá {EARLIEST_DAYS_BEFORE_SAMPLE} ngày.",
             f"The isolation time is too early: at most {EARLIEST_DAYS_BEFORE_SAMPLE} days before the sample date.",
+        )
+    late = settings.CASE_ISOLATION_MAX_DAYS_AFTER_SAMPLE
+    if isolation_checked and (timezone.localdate(isolated_at) - sample_date).days > late:
+        # 07/12 typed for 07/09 made a window of 85 days: a typing slip, as an onset long after the sample is. Long
+        # before the sample is allowed (an F1 in quarantine who tests positive): the window is then empty.
+        isolated, sampled = _shown(isolated_at), sample_date.strftime("%d/%m/%Y")
+        raise ApplicationError(
+            errors.CASE_ISOLATION_TOO_LATE,
+            extra={"field": "isolated_at", "max_days": late, "sample_date": sample_date.isoformat()},
+            vi=f"Thời điểm cách ly ({isolated}) muộn hơn ngày lấy mẫu ({sampled}) quá {late} ngày: có lẽ đã gõ nhầm "
+            "ngày. Hãy kiểm tra lại ngày lấy mẫu và thời điểm cách ly.",
+            en=f"The isolation time ({isolated}) is more than {late} days after the sample date ({sampled}): probably "
+            "a typing slip. Check the sample date and the isolation time.",
         )
     rule = window_rule_for(sample_date)
     if onset_date is not None and (onset_date - sample_date).days > rule.max_onset_after_sample_days:
@@ -237,6 +252,9 @@ def case_create(
     become the case's F1 (_named_as_f1_carry; what it did is the returned case's `from_f1_interview`). Invalid input
     raises ApplicationError and writes nothing.
     """
+    # Not given: isolated now, when the case is entered, however old the sample (a result recorded late still opens
+    # its case); only a time given is held to CASE_ISOLATION_MAX_DAYS_AFTER_SAMPLE.
+    isolation_checked = isolated_at is not None
     if isolated_at is None:
         isolated_at = timezone.now()
     rule = _case_facts_check(
@@ -245,6 +263,7 @@ def case_create(
         onset_date=onset_date,
         source_exposure_date=source_exposure_date,
         isolated_at=isolated_at,
+        isolation_checked=isolation_checked,
     )
     case_source_check(case=None, person=person, source=infected_by)
     start, end = case_window(
@@ -748,7 +767,14 @@ def case_update(*, actor, case: Case, cluster_move_from: int | None = None, **fi
     A case in a cluster goes into another only with `cluster_move_from`, the id of the cluster it leaves, and out of
     one only by an official who sees it (_cluster_change_check); a move is audited as `cases.case.cluster_moved`
     with both clusters. Audited as `cases.case.updated` with the names of the changed fields (and the old and new
-    window when it moved). Contacts already found stay: tracing again adds what the new window covers.
+    window when it moved). A new sample date or isolation time is held to CASE_ISOLATION_MAX_DAYS_AFTER_SAMPLE (an
+    unchanged pair is not: editing the notes of a case entered late is not refused).
+
+    When the window or its rule changed and the case was traced from check-ins before (`traced_at` set), it is traced
+    again in the same transaction (tracing.case_trace_checkins, interactively, as the case page's button does: it
+    finds what the new window covers, drops the check-in evidence the check-ins no longer give, and the notices
+    outside the window); the returned case's `traced_again` is that trace's TraceOutcome, None when there was none
+    (a case never traced is not started here). Evidence from interviews and telecom records is not touched.
     """
     unknown = set(fields) - _CASE_UPDATABLE
     if unknown:
@@ -761,12 +787,14 @@ def case_update(*, actor, case: Case, cluster_move_from: int | None = None, **fi
         values.update(fields)
         if "isolation_place" in fields:
             values["isolation_place"] = (values["isolation_place"] or "")[:255]
+        isolated_at = values["isolated_at"] or case.isolated_at
         rule = _case_facts_check(
             sample_date=values["sample_date"],
             test_type=values["test_type"],
             onset_date=values["onset_date"],
             source_exposure_date=values["source_exposure_date"],
-            isolated_at=values["isolated_at"] or case.isolated_at,
+            isolated_at=isolated_at,
+            isolation_checked=(values["sample_date"], isolated_at) != (case.sample_date, case.isolated_at),
         )
         case_source_check(case=case, person=case.person, source=values["infected_by"])
         left = None
@@ -782,9 +810,10 @@ def case_update(*, actor, case: Case, cluster_move_from: int | None = None, **fi
                     "The investigator must be an active official of an area this case is in.",
                 )
         changed = [name for name in sorted(_CASE_UPDATABLE) if values[name] != getattr(case, name)]
+        case.traced_again = None
         if not changed:
             return case
-        old_window = (case.window_start, case.window_end)
+        old_window = (case.window_start, case.window_end, case.rule_id)
         for name in changed:
             setattr(case, name, values[name])
         case.rule = rule
@@ -797,8 +826,11 @@ def case_update(*, actor, case: Case, cluster_move_from: int | None = None, **fi
         )
         case.save()
         extra = {"fields": changed}
-        if old_window != (case.window_start, case.window_end):
+        if old_window[:2] != (case.window_start, case.window_end):
             extra["window"] = [old_window[0].isoformat(), old_window[1].isoformat()]
+        window_moved = old_window != (case.window_start, case.window_end, case.rule_id)
+        if window_moved and case.traced_at is not None:
+            extra["traced_again"] = True
         audit_record(actor=actor, action="cases.case.updated", obj=case, area_path=case.area_path, extra=extra)
         if left is not None and case.cluster is not None:
             audit_record(
@@ -814,6 +846,11 @@ def case_update(*, actor, case: Case, cluster_move_from: int | None = None, **fi
                     "to_name": case.cluster.name,
                 },
             )
+        if window_moved and case.traced_at is not None:
+            from .tracing import case_trace_checkins  # here: tracing imports this module
+
+            # Its own audit entry (case.trace_checkins) says what it found and dropped.
+            case.traced_again = case_trace_checkins(case=case, actor=actor)
     return case
 
 

@@ -573,19 +573,42 @@ def _case_edit_post(request, case_id: int):
     if form.is_valid():
         try:
             data = _case_kwargs(viewer=request.user, data=form.cleaned_data, keeping=case)
-            if data["isolated_at"] is None:
+            # Left empty, or sent as the form showed it (to the minute): the time kept stays, seconds and all. Taken
+            # as typed, every save of the form moved the window's end by the seconds and traced the case again.
+            shown = timezone.localtime(case.isolated_at).replace(second=0, microsecond=0)
+            if data["isolated_at"] is None or data["isolated_at"] == shown:
                 data.pop("isolated_at")
             if form.cleaned_data.get("investigator") is not None:  # left empty: the investigator stays
                 data["investigator"] = form.cleaned_data["investigator"]
-            services.case_update(
+            case = services.case_update(
                 actor=request.user, case=case, cluster_move_from=form.cleaned_data.get("cluster_move_from"), **data
             )
         except ApplicationError as exc:
             form.add_error(None, _message_of(exc))
             return _case_page(request, case_id, edit_form=form, status=exc.status)
-        messages.success(request, _("The case was updated."))
+        messages.success(request, _case_updated_text(case.traced_again))
         return _case_page_told(case.pk)
     return _case_page(request, case_id, edit_form=form, status=400)
+
+
+def _case_updated_text(traced) -> str:
+    """What the edit did: the case updated and, when its window changed and it had been traced before, what tracing
+    it again from check-ins found and dropped (services.case_update's `traced_again`)."""
+    if traced is None:
+        return _("The case was updated.")
+    return _(
+        "The case was updated. Its infectious window changed, so it was traced again from check-ins: %(levels)s; "
+        "%(links)d new pieces of evidence, %(removed)d that the check-ins no longer give removed (%(closed)d "
+        "contacts left with no evidence closed); exposure notices: %(notices)d new, %(notices_removed)d outside the "
+        "window removed. Evidence from interviews and telecom records is unchanged: check it against the new window."
+    ) % {
+        "levels": _levels_found(traced.levels),
+        "links": traced.links_added,
+        "removed": traced.links_removed,
+        "closed": traced.contacts_closed,
+        "notices": traced.notices_added,
+        "notices_removed": traced.notices_removed,
+    }
 
 
 @login_required

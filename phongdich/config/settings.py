@@ -341,6 +341,10 @@ TRACING_MAX_LEVEL = env_int("TRACING_MAX_LEVEL", 2, minimum=1)
 # or isolated; 10 days is the EU recovery certificate's wait (valid from the 11th day after the first positive test,
 # cases.providers), not a Vietnamese rule. A warning, not a refusal.
 CASE_RECOVERY_MIN_DAYS = env_int("CASE_RECOVERY_MIN_DAYS", 10, minimum=0)
+# A case's isolation typed more than this many days after its positive sample is refused as a typing slip
+# (cases.services._case_facts_check: 07/12 for 07/09 made an 85-day infectious window). Our judgment, not a Ministry
+# figure: no text read (RULES.md) bounds it; a result takes days, not weeks, and a month covers a late entry.
+CASE_ISOLATION_MAX_DAYS_AFTER_SAMPLE = env_int("CASE_ISOLATION_MAX_DAYS_AFTER_SAMPLE", 30, minimum=1)
 
 # --- Vaccination (vaccination app) ---------------------------------------------------------------
 # Booster due this many days after the primary series ("ít nhất 6 tháng sau mũi cuối cùng của liều cơ bản",
