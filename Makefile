@@ -41,13 +41,16 @@ fuzz: install
 
 # The non-browser tests at the hours when a day changes (docs/testing.md "Running the tests at a given hour"): one
 # run per moment, Vietnam time, a failure of any run fails the target after all have run. Not part of `make test`.
-CLOCK_MOMENTS ?= 23:30 00:30 01:30 06:59 12:00
+# A moment "a/b" runs each test's fixtures at a and its body at b (PHONGDICH_TEST_CLOCK_CALL): midnight inside every
+# test, e.g. CLOCK_MOMENTS=23:59:59/00:00:01 (not a default yet: docs/testing.md says which tests still fail there).
+CLOCK_MOMENTS ?= 23:30 00:30 01:30 06:59 12:00 23:59:59
 CLOCK_TESTS ?= phongdich
 clock-sweep: install
 	@failed=""; for moment in $(CLOCK_MOMENTS); do \
-		echo "== PHONGDICH_TEST_CLOCK=$$moment"; \
-		PHONGDICH_TEST_CLOCK=$$moment $(BIN)/python -m pytest -m "not browser and not slow" $(CLOCK_TESTS) \
-			|| failed="$$failed $$moment"; \
+		clock=$${moment%%/*}; call=$${moment#"$$clock"}; call=$${call#/}; \
+		echo "== PHONGDICH_TEST_CLOCK=$$clock$${call:+ PHONGDICH_TEST_CLOCK_CALL=$$call}"; \
+		PHONGDICH_TEST_CLOCK=$$clock PHONGDICH_TEST_CLOCK_CALL=$$call \
+			$(BIN)/python -m pytest -m "not browser and not slow" $(CLOCK_TESTS) || failed="$$failed $$moment"; \
 	done; if [ -n "$$failed" ]; then echo "failed at:$$failed"; exit 1; fi
 
 lint: install

@@ -25,8 +25,14 @@ TEST_CLOCK_VARIABLE = "PHONGDICH_TEST_CLOCK"
 PROJECT_TIME_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-def _test_clock() -> dt.datetime | None:
-    value = os.environ.get(TEST_CLOCK_VARIABLE, "").strip()
+# PHONGDICH_TEST_CLOCK_CALL (with PHONGDICH_TEST_CLOCK): the test's body starts at this moment, its fixtures at
+# PHONGDICH_TEST_CLOCK's, so that data a fixture builds on one day is checked on the next however fast the test is. A
+# time of day is the first one after PHONGDICH_TEST_CLOCK ("23:59:59" then "00:00:01" is one day, then the next).
+TEST_CLOCK_CALL_VARIABLE = "PHONGDICH_TEST_CLOCK_CALL"
+
+
+def _moment(variable: str, after: dt.datetime | None = None) -> dt.datetime | None:
+    value = os.environ.get(variable, "").strip()
     if not value:
         return None
     try:
@@ -36,15 +42,34 @@ def _test_clock() -> dt.datetime | None:
             time_of_day = dt.time.fromisoformat(value)
         except ValueError:
             raise pytest.UsageError(
-                f"{TEST_CLOCK_VARIABLE}={value!r}: give a moment (2026-12-07T23:30+07:00) or a time of day (23:30)"
+                f"{variable}={value!r}: give a moment (2026-12-07T23:30+07:00) or a time of day (23:30)"
             ) from None
-        moment = dt.datetime.combine(dt.datetime.now(PROJECT_TIME_ZONE).date(), time_of_day)
+        day = (after or dt.datetime.now(PROJECT_TIME_ZONE)).astimezone(PROJECT_TIME_ZONE).date()
+        moment = dt.datetime.combine(day, time_of_day, tzinfo=PROJECT_TIME_ZONE)
+        if after is not None and moment <= after:
+            moment += dt.timedelta(days=1)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=PROJECT_TIME_ZONE)
     return moment
 
 
-TEST_CLOCK = _test_clock()
+def _test_clock() -> dt.datetime | None:
+    return _moment(TEST_CLOCK_VARIABLE)
+
+
+def _test_clocks() -> tuple[dt.datetime | None, dt.datetime | None]:
+    clock = _test_clock()
+    if clock is None:
+        if os.environ.get(TEST_CLOCK_CALL_VARIABLE, "").strip():
+            raise pytest.UsageError(f"{TEST_CLOCK_CALL_VARIABLE} needs {TEST_CLOCK_VARIABLE} (the fixtures' moment)")
+        return None, None
+    call = _moment(TEST_CLOCK_CALL_VARIABLE, after=clock)
+    if call is not None and call <= clock:
+        raise pytest.UsageError(f"{TEST_CLOCK_CALL_VARIABLE} must come after {TEST_CLOCK_VARIABLE}")
+    return clock, call
+
+
+TEST_CLOCK, TEST_CLOCK_CALL = _test_clocks()
 
 CHROMIUM = Path(os.environ.get("PHONGDICH_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -181,9 +206,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
 
 
 def pytest_report_header(config):
-    if TEST_CLOCK is not None:
-        return f"{TEST_CLOCK_VARIABLE}: each test starts at {TEST_CLOCK.isoformat()} (the clock ticks)"
-    return None
+    if TEST_CLOCK is None:
+        return None
+    header = f"{TEST_CLOCK_VARIABLE}: each test starts at {TEST_CLOCK.isoformat()} (the clock ticks)"
+    if TEST_CLOCK_CALL is not None:
+        header += f"; {TEST_CLOCK_CALL_VARIABLE}: its body at {TEST_CLOCK_CALL.isoformat()}"
+    return header
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -197,8 +225,20 @@ def pytest_runtest_protocol(item, nextitem):
     import time_machine
 
     # In UTC: a ZoneInfo destination would also change the process's time zone (TZ), which Django has set already.
-    with time_machine.travel(TEST_CLOCK.astimezone(dt.UTC), tick=True):
+    with time_machine.travel(TEST_CLOCK.astimezone(dt.UTC), tick=True) as traveller:
+        item.stash[_traveller] = traveller
         yield
+
+
+_traveller = pytest.StashKey()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    # The body on the next day (PHONGDICH_TEST_CLOCK_CALL); its tear-down follows on from there.
+    if TEST_CLOCK_CALL is not None and _traveller in item.stash:
+        item.stash[_traveller].move_to(TEST_CLOCK_CALL.astimezone(dt.UTC))
+    yield
 
 
 def _skip_tests_that_need_the_real_clock(items):

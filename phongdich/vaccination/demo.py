@@ -136,7 +136,10 @@ def demo_extend(*, builder, log) -> None:
             )  # fmt: skip
         log(f"  vaccination: demo citizen {citizen.full_name}, CCCD {citizen.citizen_id}, two doses")
 
-    # Coming sessions (through the service) and waiting registrations, then one round of invitations.
+    # Coming sessions (through the service) and waiting registrations, then one round of invitations. From the day
+    # they are made, not builder.today: a build that ran past midnight (3,000 people take minutes) made "today's"
+    # session on a day already past, session_create refused it (invalid_session) and the whole demo was rolled back.
+    first = timezone.localdate()
     coming = []
     for days in range(0, 6):
         for site in sites:
@@ -144,7 +147,7 @@ def demo_extend(*, builder, log) -> None:
                 services.session_create(
                     actor=staff,
                     site=site,
-                    date=today + dt.timedelta(days=days),
+                    date=first + dt.timedelta(days=days),
                     product=products[rng.choices(codes, weights)[0]],
                     slots=SLOTS,
                 )  # fmt: skip

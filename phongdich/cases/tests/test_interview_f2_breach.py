@@ -18,10 +18,20 @@ from ..tracing import case_trace_checkins
 from .builders import case, checkin, link, local, person, venue
 
 DAY = dt.timedelta(days=1)
+_today = dt.date.min
+
+
+@pytest.fixture(autouse=True)
+def _one_today():
+    # "Today" read once, as the test begins (and by the scene, for the modules that import it): read at each _day(),
+    # a test that ran past midnight built its scene on one day and checked it against the next
+    # (PHONGDICH_TEST_CLOCK=23:59:59).
+    global _today
+    _today = timezone.localdate()
 
 
 def _day(n: int) -> dt.date:
-    return timezone.localdate() - n * DAY
+    return _today - n * DAY
 
 
 def api_post(client, path, body, **headers):
@@ -32,6 +42,8 @@ def api_post(client, path, body, **headers):
 def scene(tree, kim_tan_official):
     """A case (sample yesterday, onset two days ago: its window opens four days ago) whose F1, the wife, was met
     three days ago at 09:00; three people of Kim Tân she may name."""
+    global _today
+    _today = timezone.localdate()
     kim_tan = tree["kim_tan"]
     the_case = case(kim_tan_official, person(kim_tan, "Cao Văn Nguồn"))
     f1, _ = services.contact_interview_add(

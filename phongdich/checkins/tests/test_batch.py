@@ -8,7 +8,7 @@ from phongdich.core.testing import make_province_with_communes
 
 from .. import services
 from ..models import CheckIn, RollupState, VenueDailyCount
-from ..selectors import daily_scan_counts, local_day, venue_scan_counts
+from ..selectors import daily_scan_counts, day_start, local_day, venue_scan_counts
 from . import builders as b
 
 pytestmark = pytest.mark.django_db
@@ -145,8 +145,10 @@ def test_out_scan_closes_the_open_visit(setup):
 def test_late_batch_into_a_rolled_day_keeps_statistics_exact(setup):
     now = timezone.now()
     venue = setup["venue"]
-    two_days_ago = now - timedelta(days=2)
-    day = local_day(two_days_ago)
+    # 10:00 two days ago, Vietnam time: the late scans a few minutes after it stay on that day (two days before
+    # "now" they crossed midnight after 23:57 and counted on the next day).
+    day = local_day(now) - timedelta(days=2)
+    two_days_ago = day_start(day) + timedelta(hours=10)
     services.checkin_batch(device=setup["device"], items=[_item("early", setup["people"][0], two_days_ago)], now=now)
     services.checkin_rollup(now=now)
     assert RollupState.objects.get().rolled_through >= day

@@ -43,10 +43,36 @@ def test_a_wrong_value_says_what_to_give(monkeypatch):
         conftest._test_clock()
 
 
+def test_the_body_moment_is_the_next_such_time_of_day_after_the_fixtures(monkeypatch):
+    monkeypatch.setenv(conftest.TEST_CLOCK_VARIABLE, "2026-12-07T23:59:59")
+    monkeypatch.setenv(conftest.TEST_CLOCK_CALL_VARIABLE, "00:00:01")
+    vietnam = conftest.PROJECT_TIME_ZONE
+    assert conftest._test_clocks() == (
+        dt.datetime(2026, 12, 7, 23, 59, 59, tzinfo=vietnam),
+        dt.datetime(2026, 12, 8, 0, 0, 1, tzinfo=vietnam),
+    )
+    monkeypatch.setenv(conftest.TEST_CLOCK_CALL_VARIABLE, "2026-12-08T00:00:01+07:00")
+    assert conftest._test_clocks()[1] == dt.datetime(2026, 12, 7, 17, 0, 1, tzinfo=dt.UTC)
+    monkeypatch.delenv(conftest.TEST_CLOCK_CALL_VARIABLE)
+    assert conftest._test_clocks()[1] is None
+
+
+@pytest.mark.parametrize(
+    ("clock", "call", "message"),
+    [("", "00:00:01", "needs PHONGDICH_TEST_CLOCK"), ("2026-12-07T23:59:59", "2026-12-07T23:00", "must come after")],
+)
+def test_a_body_moment_without_the_clock_or_before_it_is_refused(monkeypatch, clock, call, message):
+    monkeypatch.setenv(conftest.TEST_CLOCK_VARIABLE, clock)
+    monkeypatch.setenv(conftest.TEST_CLOCK_CALL_VARIABLE, call)
+    with pytest.raises(pytest.UsageError, match=message):
+        conftest._test_clocks()
+
+
 @pytest.mark.skipif(conftest.TEST_CLOCK is None, reason="PHONGDICH_TEST_CLOCK is not set")
 def test_every_clock_starts_at_the_given_moment():
-    # Each test starts at the moment (a few seconds of ticking at most: the test's own set-up).
-    start = conftest.TEST_CLOCK
+    # Each test starts at the moment (a few seconds of ticking at most: the test's own set-up); its body at
+    # PHONGDICH_TEST_CLOCK_CALL's when that is set.
+    start = conftest.TEST_CLOCK_CALL or conftest.TEST_CLOCK
     for now in (
         timezone.now(),
         dt.datetime.now(dt.UTC),

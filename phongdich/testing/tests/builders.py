@@ -38,10 +38,12 @@ def make_session(
     start: dt.time = dt.time(0, 0),
     end: dt.time = dt.time(23, 59, 59),
 ) -> TestingSession:
-    # All day by default: today's session must still be open whenever the tests run (an ended one is refused).
+    # Tomorrow and all day by default: open for booking whenever the tests run. Today's all-day session was over
+    # from 23:59:59, and closed (a past day) for a test that ran past midnight: testing_session_ended or
+    # testing_session_closed (PHONGDICH_TEST_CLOCK=23:59:59).
     return TestingSession.objects.create(
         site=site,
-        date=day or timezone.localdate(),
+        date=day or timezone.localdate() + dt.timedelta(days=1),
         start_time=start,
         end_time=end,
         capacity=capacity,
