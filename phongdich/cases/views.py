@@ -497,8 +497,7 @@ def _case_page(
         "iq": iq,
         # Not `required` in the browser: the block stays closed when a found person is chosen (case_interview
         # asks for a found person or a complete new one).
-        "new_person_form": new_person_form
-        or forms.NewPersonForm(areas=_visible_communes(viewer), prefix="new", use_required_attribute=False),
+        "new_person_form": new_person_form or _blank_new_person_form(viewer),
         "moves": moves,
         "infected": case.infected.filter(selectors.cases_visible_q(viewer)).order_by("number"),
         "scope_area": _scope_area(viewer),
@@ -882,6 +881,18 @@ def _shown_name(viewer, person) -> str:
     return person.full_name if selectors.viewer_sees(viewer, person.area_path) else person.initials
 
 
+def _blank_new_person_form(viewer) -> forms.NewPersonForm:
+    """An interview's block for a person not on record, its commune the official's own when they are a commune's,
+    as the new-case form has it (it was empty, and a commune official's F1 refused with a bare "required")."""
+    own_area = _scope_area(viewer)
+    return forms.NewPersonForm(
+        areas=_visible_communes(viewer),
+        prefix="new",
+        use_required_attribute=False,
+        initial={"address_area": own_area if getattr(own_area, "kind", "") == Area.Kind.COMMUNE else None},
+    )
+
+
 def _interview_forms(request):
     """The interview form and the new-person form as posted (an F1 named by a case, an F2 named by an F1); the
     new-person form is None when a found person was chosen (shown again after a refusal only when it was used: with
@@ -1149,8 +1160,7 @@ def _contact_page(
             offers_breach=contact.status == Contact.Status.QUARANTINED and contact.quarantine_start is not None,
             interview_form=interview_form or forms.InterviewForm.blank(),
             iq=iq,
-            new_person_form=new_person_form
-            or forms.NewPersonForm(areas=_visible_communes(viewer), prefix="new", use_required_attribute=False),
+            new_person_form=new_person_form or _blank_new_person_form(viewer),
             scope_area=_scope_area(viewer),
         )
     return render(request, "cases/contact.html", context, status=status)

@@ -292,3 +292,12 @@ def test_the_other_communes_official_still_gets_404_on_the_case_and_the_person(
     assert client.post(url, {"identifier": CCCD}, content_type="application/json").status_code == 404
     # Her commune sees her, as its own.
     assert client.get(f"/api/v1/people/{scene['there'].pk}/?reason=follow-up").status_code == 200
+
+
+def test_the_interviews_new_person_block_starts_in_the_officials_commune(client, tree, scene, kim_tan_official):
+    """As the new-case form: the block's commune was empty, and an F1 entered without picking one was refused with a
+    bare "required" (walk-through of 2026-12-07)."""
+    client.force_login(kim_tan_official)
+    html = client.get(f"/cases/{scene['case'].pk}/").content.decode()
+    picked = re.search(r'<input type="hidden" name="new-address_area"[^>]*>', html)
+    assert picked is not None and f'value="{tree["kim_tan"].pk}"' in picked.group(0), picked
