@@ -1310,6 +1310,45 @@ class ContactReleaseUndoApi(APIView):
         return Response(ContactOutput(contact).data)
 
 
+class ContactDismissalKeepApi(APIView):
+    permission_classes = [SeesPeople]
+
+    class ContactDismissalKeepInput(StrictInput):
+        reason = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=500,
+            default="",
+            help_text="Why they are still not a contact after the review (required): the dismissal's reason from now",
+        )
+
+    @extend_schema(
+        operation_id="contacts_dismissal_keep",
+        summary="Keep a dismissal after reviewing the evidence added since it, with the reason",
+        description=(
+            "For a dismissed contact with `new_evidence_since_dismissal`: it stays dismissed, `reason` becomes its "
+            "`dismissed_reason` and `status_changed_at` is now, so the evidence reviewed is no longer new (evidence "
+            "added later is). 400 `contact_dismissal_keep_reason_required`; 409 `contact_no_new_evidence` for a "
+            "dismissed contact with none, `contact_status_transition` for a contact not dismissed; 404 outside your "
+            "area. Audited as `cases.contact.dismissal_kept`. A repeat with the same Idempotency-Key reads the "
+            "contact again."
+        ),
+        request=ContactDismissalKeepInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={200: ContactOutput, **ERRORS},
+        tags=["cases"],
+    )
+    @idempotent(**read_again(_contact_again))
+    def post(self, request, contact_id: int):
+        contact = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
+        data = self.ContactDismissalKeepInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        contact = services.contact_dismissal_keep(
+            actor=request.user, contact=contact, reason=data.validated_data["reason"]
+        )
+        return Response(ContactOutput(contact).data)
+
+
 class ContactLinkBreachOutput(serializers.Serializer):
     link = serializers.IntegerField(help_text="The F2 link marked or unmarked")
     quarantine_breach = serializers.BooleanField(help_text="Met while the F1 broke quarantine, as recorded now")

@@ -35,6 +35,11 @@ urlpatterns = [
         name="api-contacts-release-undo",
     ),
     path(
+        "contacts/<int:contact_id>/dismissal-keep/",
+        api.ContactDismissalKeepApi.as_view(),
+        name="api-contacts-dismissal-keep",
+    ),
+    path(
         "contacts/<int:contact_id>/links/<int:link_id>/breach/",
         api.ContactLinkBreachApi.as_view(),
         name="api-contacts-link-breach",

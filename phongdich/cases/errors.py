@@ -193,6 +193,21 @@ CONTACT_RELEASE_UNDO_REASON_REQUIRED = ErrorCode(
     "Cần ghi lý do huỷ việc kết thúc cách ly (ví dụ: bấm nhầm người, người này vẫn đang cách ly).",
     "Give the reason for undoing the release (for example: the wrong person was ticked; they are still in quarantine).",
 )
+# Keeping a dismissal after reviewing the evidence added since (services.contact_dismissal_keep, docs/cases.md "New
+# evidence since a dismissal").
+CONTACT_NO_NEW_EVIDENCE = ErrorCode(
+    "contact_no_new_evidence",
+    409,
+    "Không có căn cứ mới nào sau khi loại người này: không có gì để xem xét lại.",
+    "There is no new evidence since this contact's dismissal: there is nothing to review.",
+)
+CONTACT_DISMISSAL_KEEP_REASON_REQUIRED = ErrorCode(
+    "contact_dismissal_keep_reason_required",
+    400,
+    "Cần ghi lý do giữ việc loại sau khi xem xét căn cứ mới (ví dụ: đã gọi điện, người này không đến địa điểm đó).",
+    "Give the reason for keeping the dismissal after reviewing the new evidence (for example: called them; they "
+    "were not at that place).",
+)
 QUARANTINE_MOVE_REASON_REQUIRED = ErrorCode(
     "quarantine_move_reason_required",
     400,

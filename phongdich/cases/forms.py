@@ -437,6 +437,23 @@ class ContactQuarantineStartForm(forms.Form):
     reason = forms.CharField(label=_("Reason (required)"), max_length=500, required=False)
 
 
+class ContactDismissalKeepForm(_ReasonRequiredAsTheService, forms.Form):
+    """A dismissal kept after reviewing the evidence added since (services.contact_dismissal_keep): the reason."""
+
+    reason_required = errors.CONTACT_DISMISSAL_KEEP_REASON_REQUIRED
+
+    reason = forms.CharField(
+        label=_("Why they are still not a contact (required)"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"maxlength": 500}),
+        help_text=_("For example: called them; they were not at that place at that time."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_keep_%s")  # the page's other forms have a `reason` too
+        super().__init__(*args, **kwargs)
+
+
 class ContactLinkBreachForm(forms.Form):
     """An F2 link of the contact page marked, or unmarked, as met while the F1 broke quarantine
     (services.contact_link_breach_set), with the reason."""

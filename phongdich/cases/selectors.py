@@ -607,7 +607,8 @@ def contact_worklist(
 def _new_evidence_links_q(*, contact=None, episode_start=None, dismissed_at=None) -> Q:
     """The links (ContactLink) that are new evidence against a dismissal: standing (links_standing_q), of the
     contact's current episode (links_of_episode_q) and written after the dismissal (the contact's status_changed_at,
-    which only a move out of `dismissed` changes). The expressions default to the link's contact's (a join)."""
+    which only a move out of `dismissed`, or the dismissal kept after review (services.contact_dismissal_keep),
+    changes). The expressions default to the link's contact's (a join)."""
     dismissed_at = F("contact__status_changed_at") if dismissed_at is None else dismissed_at
     return (
         links_standing_q()

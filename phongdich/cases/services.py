@@ -2358,6 +2358,58 @@ def contact_release_undo(*, actor, contact: Contact, reason: str) -> Contact:
     return contact
 
 
+def contact_dismissal_keep(*, actor, contact: Contact, reason: str) -> Contact:
+    """Keep a dismissal after reviewing the evidence added since it (docs/cases.md, "New evidence since a dismissal"):
+    the official judges the new links are no meeting either. The contact stays dismissed with the review's reason as
+    its dismissal's (dismissed_reason), and its status_changed_at is now: the evidence reviewed is before it, so no
+    longer new (selectors.dismissed_new_evidence_q); evidence added later is told again. A reason is required
+    (contact_dismissal_keep_reason_required, 400, held to REASON_MAX as a dismissal's); a contact not dismissed is
+    refused (contact_status_transition), one dismissed with no new evidence too (contact_no_new_evidence, 409).
+    Audited as `cases.contact.dismissal_kept` with the reason before and after, the dismissal's time before and the
+    links reviewed. Nothing beyond the contact changes: it was dismissed and stays so (the F2 named in its interview,
+    the status card). The caller has checked the official may see the contact (selectors.contact_get)."""
+    from .selectors import dismissed_new_evidence  # selectors imports this module
+
+    reason = _reason_collapsed(reason)
+    if not reason:
+        raise ApplicationError(errors.CONTACT_DISMISSAL_KEEP_REASON_REQUIRED, extra={"field": "reason"})
+    with transaction.atomic():
+        # The person first, as an interview's link to them locks it before writing (contact_link_add): one written
+        # meanwhile is committed before the links are read below, and is among those reviewed.
+        _person_lock(contact.person_id)
+        locked = Contact.objects.select_for_update(no_key=True, of=("self",)).select_related("person")
+        contact = locked.get(pk=contact.pk)
+        if contact.status != Status.DISMISSED:
+            raise ApplicationError(
+                errors.CONTACT_STATUS_TRANSITION,
+                extra={"from": contact.status, "to": Status.DISMISSED},
+                vi="Người tiếp xúc này không ở tình trạng đã loại: không có việc loại nào để giữ.",
+                en="This contact is not dismissed: there is no dismissal to keep.",
+            )
+        reviewed = dismissed_new_evidence(viewer=actor, contacts=[contact]).get(contact.pk, [])
+        if not reviewed:
+            raise ApplicationError(errors.CONTACT_NO_NEW_EVIDENCE, extra={"status": contact.status})
+        before, dismissed_at = contact.dismissed_reason, contact.status_changed_at
+        contact.dismissed_reason = reason
+        contact.status_changed_at = timezone.now()
+        contact.status_changed_by = actor if getattr(actor, "is_authenticated", False) else None
+        contact.save(update_fields=["dismissed_reason", "status_changed_at", "status_changed_by"])
+        audit_record(
+            actor=actor,
+            action="cases.contact.dismissal_kept",
+            obj=contact,
+            area_path=contact.area_path,
+            extra={
+                "reason": reason,
+                "reason_before": before,
+                "dismissed_at": dismissed_at.isoformat(),
+                # Each link's case by number where the official sees it, as the page showed it to them.
+                "links": [{"link": one.link, "case": one.case or None, "level": one.level} for one in reviewed],
+            },
+        )
+    return contact
+
+
 # One request moves at most this many contacts: a level of a case's page shows CASE_CONTACTS_PAGE (200), the work
 # list 200 a page; the bound keeps one transaction's locks and audit rows small.
 CONTACTS_STATUS_MAX = 500

@@ -1082,6 +1082,7 @@ def _contact_page(
     undo_form=None,
     start_form=None,
     breach_form=None,
+    keep_form=None,
     status=200,
 ):
     """The contact page; after a refused form, that form again with its message and what was typed."""
@@ -1139,6 +1140,8 @@ def _contact_page(
     # Dismissed, and evidence added since (a later trace or interview): said by the status, where "confirmed" is
     # offered (docs/cases.md, "New evidence since a dismissal").
     context["new_evidence"] = selectors.dismissed_new_evidence(viewer=viewer, contacts=[contact]).get(contact.pk, [])
+    # Reviewed and still no contact: the dismissal kept with the review's reason (services.contact_dismissal_keep).
+    context["keep_form"] = keep_form or forms.ContactDismissalKeepForm()
     # The day its days count from (day 1), said beside them (docs/cases.md, "Counted from the last exposure").
     context["quarantine_counted_from"] = selectors.quarantine_counted_from(contact)
     # That part of that quarantine is the province's setting, not a national rule (in plain words; the sources'
@@ -1376,8 +1379,29 @@ def _contact_breach_post(request, contact_id: int):
     return redirect(reverse("cases:contact", args=[contact_id]) + "#messages")
 
 
+def _contact_dismissal_keep_post(request, contact_id: int):
+    """Keep a dismissal after reviewing the evidence added since it, with the reason (services.contact_dismissal_keep):
+    the evidence is no longer told as new. A refusal comes back in the note, with what was typed."""
+    try:
+        _require_people_role(request)
+        contact = selectors.contact_get(viewer=request.user, contact_id=contact_id, ip=client_ip(request))
+    except ApplicationError as exc:
+        return _error(request, exc)
+    form = forms.ContactDismissalKeepForm(request.POST)
+    if not form.is_valid():
+        return _contact_page(request, contact_id, keep_form=form, status=400)
+    try:
+        services.contact_dismissal_keep(actor=request.user, contact=contact, reason=form.cleaned_data["reason"])
+    except ApplicationError as exc:
+        form.add_error("reason" if exc.extra.get("field") == "reason" else None, _message_of(exc))
+        return _contact_page(request, contact_id, keep_form=form, status=exc.status)
+    messages.success(request, _("The dismissal was kept after review: the new evidence is no longer flagged."))
+    return redirect(reverse("cases:contact", args=[contact.pk]) + "#messages")
+
+
 # The contact page's forms, by the `contact_form` each sends (contact.html, _interview.html), posted to the page.
 _CONTACT_FORMS = {
+    "dismissal_keep": _contact_dismissal_keep_post,
     "breach": _contact_breach_post,
     "status": _contact_status_post,
     "release_undo": _contact_release_undo_post,

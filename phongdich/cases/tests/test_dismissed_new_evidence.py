@@ -11,6 +11,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from phongdich.core.errors import ApplicationError
+from phongdich.core.models import AuditLog
 from phongdich.core.testing import download_export
 
 from .. import selectors, services
@@ -210,3 +212,147 @@ def test_a_trace_that_links_a_dismissed_contact_says_so_on_the_case_page(client,
     # Traced again: still to review, and said again.
     again = client.post(f"/cases/{later.pk}/", {"case_form": "trace"}, follow=True).content.decode()
     assert "1 người đã loại có căn cứ mới từ ca này sau khi loại" in again
+
+
+# --- Keeping the dismissal after review ------------------------------------------------------------------------
+# Reviewed, and still no contact: the dismissal is kept with the review's reason and the evidence reviewed is no
+# longer new (services.contact_dismissal_keep). Until 2026-12-07 only confirming them took a contact off the filter.
+
+KEPT = "gọi lại: không đến chợ hôm đó"
+
+
+def _audits(action: str = "cases.contact.dismissal_kept"):
+    return AuditLog.objects.filter(action=action)
+
+
+def test_keeping_the_dismissal_clears_the_flag_and_keeps_the_status(ngoc, kim_tan_official):
+    kept = services.contact_dismissal_keep(actor=kim_tan_official, contact=ngoc["contact"], reason=f"  {KEPT}\n ")
+    contact = Contact.objects.get(pk=ngoc["contact"].pk)
+    assert (contact.status, contact.dismissed_reason) == ("dismissed", KEPT)
+    assert contact.status_changed_by == kim_tan_official and contact.status_changed_at == kept.status_changed_at
+    assert selectors.dismissed_new_evidence(viewer=kim_tan_official, contacts=[contact]) == {}
+    assert not selectors.contact_worklist(viewer=kim_tan_official, status="dismissed_new_evidence").exists()
+    assert selectors.dismissed_new_evidence_count(viewer=kim_tan_official) == 0
+    [entry] = _audits()
+    assert (entry.actor, entry.object_id) == (kim_tan_official, str(contact.pk))
+    assert entry.extra["reason"] == KEPT and entry.extra["reason_before"] == "ngồi phòng khác"
+    assert entry.extra["links"] == [{"link": ngoc["new"].pk, "case": ngoc["later"].number, "level": 1}]
+
+
+def test_evidence_added_after_the_review_is_told_again(ngoc, tree, kim_tan_official):
+    services.contact_dismissal_keep(actor=kim_tan_official, contact=ngoc["contact"], reason=KEPT)
+    third = case(kim_tan_official, person(tree["kim_tan"], "Ca Ba"), days_ago=1)
+    newer, _ = link(ngoc["contact"].person, third)
+    contact = Contact.objects.get(pk=ngoc["contact"].pk)
+    [one] = selectors.dismissed_new_evidence(viewer=kim_tan_official, contacts=[contact])[contact.pk]
+    assert one.link == newer.pk
+
+
+@pytest.mark.parametrize("reason", ["", "   \n "])
+def test_keeping_the_dismissal_takes_a_reason(ngoc, kim_tan_official, reason):
+    with pytest.raises(ApplicationError) as refused:
+        services.contact_dismissal_keep(actor=kim_tan_official, contact=ngoc["contact"], reason=reason)
+    assert refused.value.code == "contact_dismissal_keep_reason_required"
+    assert refused.value.status == 400 and refused.value.extra["field"] == "reason"
+    contact = Contact.objects.get(pk=ngoc["contact"].pk)
+    assert contact.dismissed_reason == "ngồi phòng khác" and not _audits().exists()
+    assert selectors.dismissed_new_evidence(viewer=kim_tan_official, contacts=[contact])
+
+
+def test_a_reason_longer_than_a_dismissals_is_refused(ngoc, kim_tan_official):
+    with pytest.raises(ApplicationError) as refused:
+        services.contact_dismissal_keep(
+            actor=kim_tan_official, contact=ngoc["contact"], reason="x" * (services.REASON_MAX + 1)
+        )
+    assert refused.value.code == "invalid_input" and refused.value.extra["max_length"] == services.REASON_MAX
+    assert not _audits().exists()
+
+
+def test_a_dismissal_with_no_new_evidence_is_not_kept(ngoc, kim_tan_official):
+    with pytest.raises(ApplicationError) as refused:
+        services.contact_dismissal_keep(actor=kim_tan_official, contact=ngoc["other"], reason=KEPT)
+    assert (refused.value.code, refused.value.status) == ("contact_no_new_evidence", 409)
+    assert Contact.objects.get(pk=ngoc["other"].pk).dismissed_reason == "không có mặt" and not _audits().exists()
+
+
+def test_a_contact_not_dismissed_has_no_dismissal_to_keep(ngoc, kim_tan_official):
+    services.contact_status_set(actor=kim_tan_official, contact=ngoc["contact"], status="confirmed")
+    with pytest.raises(ApplicationError) as refused:
+        services.contact_dismissal_keep(actor=kim_tan_official, contact=ngoc["contact"], reason=KEPT)
+    assert (refused.value.code, refused.value.extra["from"]) == ("contact_status_transition", "confirmed")
+    assert Contact.objects.get(pk=ngoc["contact"].pk).status == "confirmed" and not _audits().exists()
+
+
+def test_the_contact_page_keeps_the_dismissal_from_the_note(client, ngoc, kim_tan_official):
+    client.force_login(kim_tan_official)
+    url = f"/cases/contacts/{ngoc['contact'].pk}/"
+    note = client.get(url).content.decode().split('id="new-evidence"')[1]
+    assert 'name="contact_form" value="dismissal_keep"' in note.split("</form>")[0]
+    done = client.post(url, {"contact_form": "dismissal_keep", "reason": KEPT}, follow=True)
+    page = done.content.decode()
+    assert done.status_code == 200 and done.redirect_chain[-1][0].startswith(url)
+    assert "Đã giữ việc loại sau khi xem xét" in page
+    assert 'id="new-evidence"' not in page and KEPT in page
+    assert Contact.objects.get(pk=ngoc["contact"].pk).status == "dismissed" and _audits().count() == 1
+
+
+def test_the_contact_page_tells_a_refusal_in_the_note_with_what_was_typed(client, ngoc, kim_tan_official):
+    client.force_login(kim_tan_official)
+    url = f"/cases/contacts/{ngoc['contact'].pk}/"
+    empty = client.post(url, {"contact_form": "dismissal_keep", "reason": "  "})
+    assert empty.status_code == 400
+    note = empty.content.decode().split('id="new-evidence"')[1].split("</form>")[0]
+    assert "Cần ghi lý do giữ việc loại sau khi xem xét căn cứ mới" in note
+    long = "quá dài " * 80
+    refused = client.post(url, {"contact_form": "dismissal_keep", "reason": long})
+    assert refused.status_code == 400
+    note = refused.content.decode().split('id="new-evidence"')[1].split("</form>")[0]
+    assert long.strip() in note and "500" in note
+    # Nothing new to review (another official kept it meanwhile): said where the note was.
+    quiet = client.post(
+        f"/cases/contacts/{ngoc['other'].pk}/", {"contact_form": "dismissal_keep", "reason": KEPT}
+    ).content.decode()
+    assert 'id="dismissal-keep-refused"' in quiet and "Không có căn cứ mới nào sau khi loại người này" in quiet
+    assert not _audits().exists()
+
+
+def test_another_area_cannot_keep_the_dismissal(client, ngoc, thach_lam_official):
+    client.force_login(thach_lam_official)
+    page = client.post(f"/cases/contacts/{ngoc['contact'].pk}/", {"contact_form": "dismissal_keep", "reason": KEPT})
+    assert page.status_code == 404
+    api = client.post(
+        f"/api/v1/contacts/{ngoc['contact'].pk}/dismissal-keep/", {"reason": KEPT}, content_type="application/json"
+    )
+    assert api.status_code == 404
+    assert Contact.objects.get(pk=ngoc["contact"].pk).dismissed_reason == "ngồi phòng khác"
+    assert not _audits().exists()
+
+
+def test_the_api_keeps_the_dismissal(client, ngoc, kim_tan_official):
+    client.force_login(kim_tan_official)
+    url = f"/api/v1/contacts/{ngoc['contact'].pk}/dismissal-keep/"
+    refused = client.post(url, {}, content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["code"] == "contact_dismissal_keep_reason_required"
+    done = client.post(url, {"reason": KEPT}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="keep-0001")
+    assert done.status_code == 200
+    assert (done.json()["status"], done.json()["dismissed_reason"]) == ("dismissed", KEPT)
+    detail = client.get(f"/api/v1/contacts/{ngoc['contact'].pk}/").json()
+    assert detail["new_evidence_since_dismissal"] is False and detail["new_evidence"] == []
+    # The same key again reads the contact again; another request is refused, nothing being new any more.
+    again = client.post(url, {"reason": KEPT}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="keep-0001")
+    assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
+    other = client.post(url, {"reason": KEPT}, content_type="application/json")
+    assert other.status_code == 409 and other.json()["code"] == "contact_no_new_evidence"
+    assert _audits().count() == 1
+    unknown = client.post(url, {"reason": KEPT, "status": "confirmed"}, content_type="application/json")
+    assert unknown.status_code == 400
+
+
+def test_the_api_schema_lists_the_keeping_with_its_idempotency_key(client, kim_tan_official):
+    client.force_login(kim_tan_official)
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    operation = schema["paths"]["/api/v1/contacts/{contact_id}/dismissal-keep/"]["post"]
+    assert operation["operationId"] == "contacts_dismissal_keep"
+    assert "Idempotency-Key" in [p["name"] for p in operation.get("parameters", []) if p.get("in") == "header"]
+    assert {"400", "404", "409"} <= set(operation["responses"])
+    assert "contact_no_new_evidence" in operation["description"]
