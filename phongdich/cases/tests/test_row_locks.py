@@ -330,3 +330,67 @@ def test_an_f2_is_not_added_through_an_f1_dismissed_while_the_interview_waited(t
     assert failure == []
     assert outcome["refused"].code == "contact_f1_closed" and outcome["refused"].extra == {"status": "dismissed"}
     assert not ContactLink.objects.filter(level=2).exists()
+
+
+def test_two_officials_keeping_one_dismissal_at_once_keep_it_once(transactional_db):
+    """services.contact_dismissal_keep reads the evidence again once it holds the contact: another official keeping
+    the same dismissal at the same moment (their transaction holds the row) is seen, the second is refused as nothing
+    is new any more, and the first one's reason stands."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from phongdich.core.errors import ApplicationError
+    from phongdich.core.models import AuditLog
+
+    from ..models import ContactLink
+
+    ensure_rules()
+    tree = make_tree()
+    actor = official(tree["kim_tan"], "yte_kimtan")
+    first = case(actor, person(tree["kim_tan"], "Ca Bảy"))
+    later = case(actor, person(tree["kim_tan"], "Ca Một"), days_ago=2)
+    contact = link(person(tree["kim_tan"], "Hoàng Thanh Ngọc"), first)[0].contact
+    ContactLink.objects.filter(contact=contact).update(created_at=timezone.now() - dt.timedelta(hours=2))
+    services.contact_status_set(actor=actor, contact=contact, status="dismissed", reason="ngồi phòng khác")
+    Contact.objects.filter(pk=contact.pk).update(status_changed_at=timezone.now() - dt.timedelta(hours=1))
+    link(contact.person, later)
+    contact = Contact.objects.get(pk=contact.pk)
+
+    other_official = _raw_connection()  # their keeping, under way: it holds the contact's row
+    other_official.execute(f"SELECT 1 FROM {Contact._meta.db_table} WHERE id = %s FOR NO KEY UPDATE", [contact.pk])
+    outcome, failure = {}, []
+
+    def keep():
+        try:
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                outcome["pid"] = cursor.fetchone()[0]
+            services.contact_dismissal_keep(actor=actor, contact=contact, reason="lần hai")
+        except ApplicationError as exc:
+            outcome["refused"] = exc
+        except Exception as exc:  # noqa: BLE001 (reported by the assertion below)
+            failure.append(exc)
+        finally:
+            connections.close_all()
+
+    keeper = threading.Thread(target=keep)
+    keeper.start()
+    deadline = time.monotonic() + 10
+    while "pid" not in outcome and time.monotonic() < deadline:
+        time.sleep(0.01)
+    while not _waiting_for_a_lock(outcome["pid"]) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _waiting_for_a_lock(outcome["pid"]), "the keeping should wait for the contact"
+    other_official.execute(
+        f"UPDATE {Contact._meta.db_table} SET dismissed_reason = 'lần một', status_changed_at = now() WHERE id = %s",
+        [contact.pk],
+    )
+    other_official.commit()
+    other_official.close()
+    keeper.join(timeout=20)
+
+    assert failure == []
+    assert outcome["refused"].code == "contact_no_new_evidence"
+    assert Contact.objects.get(pk=contact.pk).dismissed_reason == "lần một"
+    assert not AuditLog.objects.filter(action="cases.contact.dismissal_kept").exists()
