@@ -109,7 +109,7 @@ def test_a_rule_added_later_applies_from_its_date_and_leaves_quarantines_already
     later = _contact(tree, kim_tan_official, entered, "Đỗ Văn Bốn", today - dt.timedelta(days=5))
     client.force_login(kim_tan_official)
     page = client.get(f"/cases/contacts/{later.pk}/").content.decode()  # what a quarantine from today would take
-    assert "10 ngày kể từ ngày tiếp xúc cuối, theo QĐ của tỉnh (thử)." in page
+    assert "Nếu bắt đầu cách ly hôm nay: 10 ngày, tính từ ngày tiếp xúc cuối (theo QĐ của tỉnh (thử))." in page
     services.contact_status_set(actor=kim_tan_official, contact=later, status="quarantined")
     earlier.refresh_from_db()
     later.refresh_from_db()
