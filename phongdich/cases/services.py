@@ -2313,9 +2313,7 @@ def contact_release_undo(*, actor, contact: Contact, reason: str) -> Contact:
     with transaction.atomic():
         # The person first, as entering a case for them locks it before closing their open contact: run at once, the
         # undo sees the case, or the case entry sees the contact in quarantine and closes it as became_case.
-        _person_lock(contact.person_id)
-        locked = Contact.objects.select_for_update(no_key=True, of=("self",)).select_related("person")
-        contact = locked.get(pk=contact.pk)
+        contact = _person_then_contact_locked(contact)
         if (refusal := _release_undo_refusal(contact)) is not None:
             raise refusal
         released_at, released_end, release_reason = (
@@ -2358,6 +2356,13 @@ def contact_release_undo(*, actor, contact: Contact, reason: str) -> Contact:
     return contact
 
 
+def _person_then_contact_locked(contact: Contact) -> Contact:
+    """The contact read again under its row lock, its person's taken first (the order a case entry and an interview's
+    link take them), with the person: for one official's move on one contact, inside the caller's transaction."""
+    _person_lock(contact.person_id)
+    return Contact.objects.select_for_update(no_key=True, of=("self",)).select_related("person").get(pk=contact.pk)
+
+
 def contact_dismissal_keep(*, actor, contact: Contact, reason: str) -> Contact:
     """Keep a dismissal after reviewing the evidence added since it (docs/cases.md, "New evidence since a dismissal"):
     the official judges the new links are no meeting either. The contact stays dismissed with the review's reason as
@@ -2376,9 +2381,7 @@ def contact_dismissal_keep(*, actor, contact: Contact, reason: str) -> Contact:
     with transaction.atomic():
         # The person first, as an interview's link to them locks it before writing (contact_link_add): one written
         # meanwhile is committed before the links are read below, and is among those reviewed.
-        _person_lock(contact.person_id)
-        locked = Contact.objects.select_for_update(no_key=True, of=("self",)).select_related("person")
-        contact = locked.get(pk=contact.pk)
+        contact = _person_then_contact_locked(contact)
         if contact.status != Status.DISMISSED:
             raise ApplicationError(
                 errors.CONTACT_STATUS_TRANSITION,
